@@ -1,0 +1,114 @@
+"""`python -m bot bench`: latency, build time and memory, on the bundled pack and on a
+synthetic pack of many entries made from the bundled pack's own words.
+
+Numbers are printed, not asserted: tests don't time things; people read these.
+"""
+from __future__ import annotations
+
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import replace
+
+from bot.knowledge import Pack, Statement, SuggestedAnswer, SurveyEntry
+from bot.normalise import words
+from bot.search import Index, load_index
+
+
+def sample_queries(pack: Pack, n: int, seed: int = 7) -> list[str]:
+    """Member-like questions: pieces of titles, statements and keywords, some misspelt,
+    some padded with chat, some off-topic."""
+    rng = random.Random(seed)
+    texts = []
+    for e in pack.entries:
+        texts.append(e.title)
+        texts += list(e.keywords)
+        if isinstance(e, SurveyEntry):
+            texts += [s.text for s in e.statements]
+    filler = ["tbh", "our head said", "is there a question on", "what should i put for", "help!!"]
+    offtopic = ["whats the pay award this year", "how do i get my pension statement", "smartboard wont connect"]
+    out = []
+    for _ in range(n):
+        r = rng.random()
+        if r < 0.1:
+            out.append(rng.choice(offtopic))
+            continue
+        ws = words(rng.choice(texts))
+        start = rng.randrange(max(1, len(ws) - 8))
+        piece = ws[start:start + rng.randint(3, 12)]
+        if r < 0.3 and piece:
+            i = rng.randrange(len(piece))
+            w = piece[i]
+            if len(w) > 5:
+                j = rng.randrange(1, len(w) - 1)
+                piece[i] = w[:j] + w[j + 1] + w[j] + w[j + 2:]
+        out.append(f"{rng.choice(filler)} {' '.join(piece)}?")
+    return out
+
+
+def synthetic_pack(pack: Pack, n: int, seed: int = 11) -> Pack:
+    """A pack of n survey entries whose words follow the bundled pack's own vocabulary."""
+    rng = random.Random(seed)
+    vocab = [w for e in pack.entries for q in e.quotes() for w in words(q)]
+    source = next(iter(pack.sources))
+
+    def text(k: int) -> str:
+        return " ".join(rng.choice(vocab) for _ in range(k))
+
+    entries = []
+    for i in range(n):
+        entries.append(SurveyEntry(
+            id=f"synthetic-{i}", kind="survey", section=text(2), priority=text(3), title=text(6),
+            source=source, question=text(20), keywords=tuple(text(2) for _ in range(5)),
+            options=("Agree", "Disagree"), statements=tuple(Statement(text(18)) for _ in range(4)),
+            commentary=tuple(text(40) for _ in range(3)), context=(text(40),),
+            suggested_answer=SuggestedAnswer(explicit=False)))
+    return replace(pack, entries=tuple(entries), name="synthetic")
+
+
+def _latencies(index: Index, queries: list[str]) -> list[float]:
+    times = []
+    for q in queries:
+        t0 = time.perf_counter()
+        index.find_matches(q)
+        times.append((time.perf_counter() - t0) * 1000)
+    return times
+
+
+def _pct(values: list[float], p: float) -> float:
+    return sorted(values)[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def _report(label: str, times: list[float]) -> None:
+    print(f"{label}: p50 {statistics.median(times):.3f} ms  p95 {_pct(times, 95):.3f} ms  "
+          f"p99 {_pct(times, 99):.3f} ms  ({len(times)} queries)")
+
+
+def run_bench(config, synthetic_entries: int = 10_000, queries: int = 2_000) -> None:
+    t0 = time.perf_counter()
+    index = load_index(config)
+    print(f"bundled pack: {len(index.entries)} entries, {len(index.units)} fields, "
+          f"load+index {1000 * (time.perf_counter() - t0):.1f} ms")
+    qs = sample_queries(index.pack, queries)
+    _latencies(index, qs[:200])  # warm the typo-correction cache like a running bot
+    _report("bundled pack", _latencies(index, qs))
+
+    pack = synthetic_pack(index.pack, synthetic_entries)
+    t0 = time.perf_counter()
+    big = Index(pack, config.search.answer_threshold, config.search.suggestion_threshold)
+    build = time.perf_counter() - t0
+    print(f"synthetic pack: {synthetic_entries} entries, {len(big.units)} fields, index build {build:.2f} s")
+    _report(f"synthetic pack ({synthetic_entries})", _latencies(big, qs[: max(200, queries // 4)]))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS: {peak:.0f} MB")
+
+    walls = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "bot", "ask", "what is off-rolling"],
+                       check=True, capture_output=True)
+        walls.append(time.perf_counter() - t0)
+    print(f"`python -m bot ask` fresh process: median {statistics.median(walls):.2f} s wall (5 runs)")

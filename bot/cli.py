@@ -1,0 +1,164 @@
+"""The command line: ask, chat, eval, validate, bench, and (with Slack) serve, manifest, run.
+
+Slack libraries are imported only by the commands that talk to Slack, so `ask` starts
+fast as a fresh process.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from bot.errors import BotError
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m bot", description="NASUWT Big Listen guidance bot")
+    p.add_argument("--config", help="path to app.yaml (default: the project's app.yaml)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    ask = sub.add_parser("ask", help="answer one question (or one per line with --stdin)")
+    ask.add_argument("question", nargs="*", help="the question, as a member would type it")
+    ask.add_argument("--json", action="store_true", help="print one JSON object per question")
+    ask.add_argument("--stdin", action="store_true", help="read one question per line from stdin")
+    ask.add_argument("--top", type=int, default=3, help="how many results to return (default 3)")
+
+    sub.add_parser("chat", help="talk to the bot in the terminal (also works piped)")
+
+    ev = sub.add_parser("eval", help="score the bot on a question set (dev_questions.yaml format)")
+    ev.add_argument("file")
+    ev.add_argument("--quiet", action="store_true", help="don't list the misses")
+
+    val = sub.add_parser("validate", help="check a knowledge folder; exit 1 on errors")
+    val.add_argument("folder", nargs="?", help="knowledge folder (default: from app.yaml)")
+
+    bench = sub.add_parser("bench", help="measure search latency, index build time and memory")
+    bench.add_argument("--entries", type=int, default=10_000, help="size of the synthetic pack")
+    bench.add_argument("--queries", type=int, default=2_000, help="queries per measurement")
+
+    sub.add_parser("serve", help="serve Slack (Socket Mode with SLACK_APP_TOKEN, else HTTP)")
+    sub.add_parser("manifest", help="print the Slack app manifest (YAML) built from app.yaml")
+    sub.add_parser("run", help="serve Slack when tokens are set, else chat in the terminal")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except BotError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _config(args):
+    from bot.config import load_config
+    return load_config(args.config)
+
+
+def cmd_ask(args) -> int:
+    from bot.replies import build_reply, match_record, render_text
+    from bot.search import load_index
+
+    config = _config(args)
+    index = load_index(config)
+    if args.stdin:
+        questions = (line.rstrip("\n") for line in sys.stdin)
+    else:
+        questions = iter([" ".join(args.question)])
+    top = max(1, args.top)
+    for q in questions:
+        result = index.find_matches(q, limit=top)
+        if args.json:
+            record = {"query": q, "answered": result.answered,
+                      "results": [match_record(m, index.pack) for m in result.matches]}
+            print(json.dumps(record, ensure_ascii=False), flush=True)
+        else:
+            print(render_text(build_reply(result, index.pack, config.contact)), end="\n\n", flush=True)
+    return 0
+
+
+def cmd_chat(args) -> int:
+    from bot.replies import build_reply, render_text
+    from bot.search import load_index
+
+    config = _config(args)
+    index = load_index(config)
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print(f"{config.bot_name}: ask about the Big Listen survey. Ctrl-D to leave.")
+    while True:
+        if interactive:
+            print("> ", end="", flush=True)
+        line = sys.stdin.readline()
+        if not line:
+            return 0
+        if not line.strip():
+            continue
+        reply = build_reply(index.find_matches(line.strip()), index.pack, config.contact)
+        print(render_text(reply), end="\n\n", flush=True)
+
+
+def cmd_eval(args) -> int:
+    from bot.evaluate import evaluate, load_questions
+    from bot.search import load_index
+
+    index = load_index(_config(args))
+    report = evaluate(index, load_questions(args.file))
+    if not args.quiet and report.misses:
+        print(f"misses ({len(report.misses)}):")
+        for m in report.misses:
+            print("  " + m)
+    s = report.summary()
+    print(f"questions: {report.total} ({report.on_topic} on-topic, {report.offtopic} off-topic)")
+    print(f"top-1: {s['top1']:.3f}  top-3: {s['top3']:.3f}")
+    print(f"off-topic abstention: {s['offtopic_abstention']:.3f}  false abstention: {s['false_abstention']:.3f}")
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from bot.knowledge import load_pack
+
+    folder = args.folder
+    if folder is None:
+        config = _config(args)
+        folder = config.resolve(config.knowledge_path)
+    pack = load_pack(folder)
+    kinds = {}
+    for e in pack.entries:
+        kinds[e.kind] = kinds.get(e.kind, 0) + 1
+    print(f"{folder}: ok, {len(pack.entries)} entries (" +
+          ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) + ")")
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from bot.bench import run_bench
+
+    run_bench(_config(args), synthetic_entries=args.entries, queries=args.queries)
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from bot.app import serve
+    return serve(_config(args))
+
+
+def cmd_manifest(args) -> int:
+    from bot.manifest import manifest_yaml
+    print(manifest_yaml(_config(args)), end="")
+    return 0
+
+
+def cmd_run(args) -> int:
+    import os
+    if os.environ.get("SLACK_BOT_TOKEN"):
+        return cmd_serve(args)
+    print("No SLACK_BOT_TOKEN set: running the terminal chat instead of Slack.", file=sys.stderr)
+    return cmd_chat(args)
+
+
+COMMANDS = {"ask": cmd_ask, "chat": cmd_chat, "eval": cmd_eval, "validate": cmd_validate,
+            "bench": cmd_bench, "serve": cmd_serve, "manifest": cmd_manifest, "run": cmd_run}

@@ -1,0 +1,69 @@
+"""Named errors for the knowledge pack and the settings file.
+
+The CLI turns each into one clear line and a non-zero exit; Slack listeners log them and
+answer politely. Every message names the file, the entry, the field and (where YAML gives
+it) the line, so a union staff member editing YAML by hand can find the mistake.
+"""
+from __future__ import annotations
+
+
+class BotError(Exception):
+    """Base for every error the bot reports to a person rather than as a traceback."""
+
+
+class ConfigError(BotError):
+    """app.yaml is missing, unreadable, or has an unknown key or a wrong type."""
+
+
+class MissingToken(ConfigError):
+    """A Slack token the chosen mode needs is not in the environment."""
+
+
+class KnowledgeError(BotError):
+    """Something in a knowledge pack is wrong; the message says where."""
+
+    def __init__(self, what: str, *, file: str = "", entry: str = "", field: str = "", line: int | None = None):
+        self.what, self.file, self.entry, self.field, self.line = what, file, entry, field, line
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        where = self.file + (f":{self.line}" if self.file and self.line else "")
+        parts = [p for p in (where, f"entry '{self.entry}'" if self.entry else "",
+                             f"field '{self.field}'" if self.field else "") if p]
+        return (": ".join(parts) + ": " if parts else "") + self.what
+
+    def located(self, *, file: str = "", entry: str = "", line: int | None = None) -> "KnowledgeError":
+        """Fill in where the error happened, keeping anything already known."""
+        self.file = self.file or file
+        self.entry = self.entry or entry
+        self.line = self.line or line
+        self.args = (self._message(),)
+        return self
+
+
+class YamlSyntax(KnowledgeError):
+    """The file is not valid YAML."""
+
+
+class MissingField(KnowledgeError):
+    """A required field is absent."""
+
+
+class UnknownField(KnowledgeError):
+    """A field the schema does not know (often a typo)."""
+
+
+class WrongType(KnowledgeError):
+    """A field holds the wrong kind of value (text where a list belongs, say)."""
+
+
+class EmptyText(KnowledgeError):
+    """A text field is empty or only whitespace."""
+
+
+class DuplicateId(KnowledgeError):
+    """Two entries share an id; ids must be unique across the whole pack."""
+
+
+class BadReference(KnowledgeError):
+    """A source or related id that does not exist, or an answer not among the options."""

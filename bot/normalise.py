@@ -1,0 +1,82 @@
+"""Text normalisation shared by the index and the query, so both sides match alike.
+
+Members type in Slack: markup (<@U123>, <!channel>, <https://x|label>), :emoji:, curly
+quotes, abbreviations and typos. Knowledge text is normalised once at load; a query once
+per question.
+"""
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from functools import lru_cache
+
+# Slack wraps mentions, channel pings and links in <...>; labels after | are readable text.
+_SLACK_LINK = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
+_EMOJI = re.compile(r":[a-z0-9_+\-']+:")
+_APOSTROPHE_S = re.compile(r"(\w)'s\b")
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+
+STOPWORDS = frozenset("""
+a about above after again against all also am an and any anyone anything are aren arent as at be
+because been before being below between both but by can cant could couldn did didn do does doesn
+doing don dont down during each even ever every few for from further get gets getting got had has
+have having he her here hers him his how i id if im in into is isn it its itself ive just know
+let lets like ll me might more most much must my myself need no nor not now of off on once only or
+other our ours out over own put re really s same say says she should shouldn so some someone
+something still such t than that thats the their theirs them then there these they theyre thing
+things think this those though through to too under until up us ve want wants was wasn way we
+were weren what whats when where whereas which while who whom whos why will with won would wouldn
+yeah you your youre yours yourself hi hello hey thanks thank please pls plz tbh tho ok okay
+lol btw bit actually basically anyone anybody everyone tell told ask asked asking question questions
+answer answers put write said see seem seems go going gonna wanna one ones lot lots loads atm
+""".split())
+
+
+def clean_slack_text(text: str) -> str:
+    """Slack markup to plain words: mentions and pings vanish, link labels stay."""
+    def link(m: re.Match) -> str:
+        target, label = m.group(1), m.group(2)
+        if label and not target.startswith(("@", "!")):
+            return f" {label} "
+        if target.startswith("#") and label:
+            return f" {label} "
+        return " "
+    text = _SLACK_LINK.sub(link, text)
+    return html.unescape(text)
+
+
+def fold(text: str) -> str:
+    """Lowercase ASCII-ish form: curly quotes, accents and emoji codes removed."""
+    text = clean_slack_text(text)
+    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    text = text.lower()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
+    text = _EMOJI.sub(" ", text)
+    text = text.replace("&", " and ")
+    text = _APOSTROPHE_S.sub(r"\1", text).replace("'", "")
+    return text
+
+
+def words(text: str) -> list[str]:
+    """Folded words, punctuation removed (stopwords kept: synonyms may need them)."""
+    return [w for w in _NON_WORD.split(fold(text)) if w]
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A deliberately crude suffix stripper: plurals and -ing/-ed forms meet their root.
+
+    Applied to both sides, so odd stems ("ofst") never matter; only agreement does.
+    """
+    if len(word) <= 4 or word.isdigit():
+        return word
+    for suffix, repl in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
+            word = word[: len(word) - len(suffix)] + repl
+            break
+    if word.endswith("e") and len(word) > 4:
+        word = word[:-1]
+    return word

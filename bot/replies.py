@@ -1,0 +1,153 @@
+"""Turns a search result into a Reply: the one answer that Slack and the terminal both show.
+
+A Reply holds only verbatim knowledge text plus the bot's own fixed labels, so a renderer
+can never put words in the union's mouth. `render_text` is the terminal view; the Block
+Kit view lives in bot/blocks.py.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.knowledge import BackgroundEntry, Entry, GlossaryEntry, Pack, Source, SuggestedAnswer, SurveyEntry
+from bot.search import Match, SearchResult
+
+NO_POSITION = "The union gives no explicit recommendation for this question: use its talking points above."
+
+
+@dataclass(frozen=True)
+class Reply:
+    query: str
+    answered: bool
+    contact: str
+    entry: Entry | None = None
+    score: float = 0.0
+    statement: int | None = None
+    commentary: tuple[str, ...] = ()
+    commentary_from: str = ""          # title of the related entry the commentary belongs to
+    suggestion: SuggestedAnswer | None = None
+    source: Source | None = None
+    others: tuple[Match, ...] = ()     # other matches, or "did you mean" when not answered
+    empty_query: bool = False
+
+    @property
+    def title(self) -> str:
+        return self.entry.title if self.entry else ""
+
+
+def build_reply(result: SearchResult, pack: Pack, contact: str) -> Reply:
+    """Choose what to show for a search result (and nothing the sources don't say)."""
+    if not result.answered or not result.best:
+        return Reply(query=result.query, answered=False, contact=contact, others=result.matches,
+                     empty_query=not result.terms)
+    best = result.best
+    return entry_reply(best.entry, pack, contact, query=result.query, statement=best.statement,
+                       score=best.score, others=result.matches[1:])
+
+
+def entry_reply(entry: Entry, pack: Pack, contact: str, *, query: str = "", statement: int | None = None,
+                score: float = 1.0, others: tuple[Match, ...] = ()) -> Reply:
+    """The reply for one entry, as `/biglisten <entry id>` or a pinned answer shows it."""
+    commentary: tuple[str, ...] = ()
+    borrowed = ""
+    suggestion = None
+    if isinstance(entry, SurveyEntry):
+        suggestion = entry.suggested_answer
+        commentary = entry.commentary
+        if statement is not None:
+            chosen = entry.statements[statement]
+            commentary = chosen.commentary + commentary
+            suggestion = chosen.suggested_answer or suggestion
+        if not commentary:
+            for rel in entry.related:
+                other = pack.get(rel)
+                if isinstance(other, SurveyEntry) and other.commentary and other.section == entry.section:
+                    commentary, borrowed = other.commentary, other.title
+                    break
+    return Reply(query=query, answered=True, contact=contact, entry=entry, score=score, statement=statement,
+                 commentary=commentary, commentary_from=borrowed, suggestion=suggestion,
+                 source=pack.sources[entry.source], others=others)
+
+
+def source_line(source: Source) -> str:
+    line = f"Source: {source.title} ({source.publisher}, {source.date})"
+    if source.old_news:
+        line += f". This is from {source.date}: it describes what was true then, not necessarily now."
+    return line
+
+
+def suggestion_lines(reply: Reply) -> list[str]:
+    sa = reply.suggestion
+    if sa is None:
+        return []
+    if sa.explicit:
+        return [f"Suggested answer: {sa.answer}", f"The union says: “{sa.rests_on}”"]
+    lines = [NO_POSITION]
+    if sa.rests_on:
+        lines.append(f"The union's view: “{sa.rests_on}”")
+    return lines
+
+
+def abstain_lines(reply: Reply) -> list[str]:
+    if reply.empty_query:
+        head = "Ask me about a Big Listen survey question, a term like off-rolling, or what Ofsted did next."
+    else:
+        head = "I couldn't find that in the Big Listen guidance, so I won't guess."
+    lines = [head, reply.contact]
+    if reply.others:
+        lines.append("Did you mean: " + "; ".join(m.entry.title for m in reply.others) + "?")
+    return lines
+
+
+def render_text(reply: Reply) -> str:
+    """The reply as plain text for the terminal (same content as the Slack blocks)."""
+    if not reply.answered:
+        return "\n".join(abstain_lines(reply))
+    e = reply.entry
+    out = [f"== {e.title} =="]
+    if isinstance(e, SurveyEntry):
+        out.append(f"{e.section} · {e.priority}")
+        out.append(f"Survey question: “{e.question}”")
+        if e.options:
+            out.append("Options: " + "; ".join(e.options))
+        for i, s in enumerate(e.statements):
+            mark = ">>" if i == reply.statement else " -"
+            out.append(f"  {mark} {s.text}")
+        if reply.commentary:
+            label = "What the union says"
+            if reply.commentary_from:
+                label += f" (its comments on “{reply.commentary_from}”)"
+            out.append(label + ":")
+            out += [f"  “{c}”" for c in reply.commentary]
+        out += suggestion_lines(reply)
+    elif isinstance(e, GlossaryEntry):
+        out += [f"  “{d}”" for d in e.definition]
+    elif isinstance(e, BackgroundEntry):
+        out += [f"  “{f}”" for f in e.facts]
+    out.append(source_line(reply.source))
+    if reply.others:
+        out.append("Other matches: " + "; ".join(f"{m.entry.title} [{m.entry.id}]" for m in reply.others))
+    return "\n".join(out)
+
+
+def match_record(match: Match, pack: Pack) -> dict:
+    """One result of `ask --json`: a stable contract other tools read. Add keys; never rename."""
+    e = match.entry
+    src = pack.sources[e.source]
+    rec: dict = {"id": e.id, "kind": e.kind, "title": e.title, "score": match.score,
+                 "source": {"id": src.id, "file": src.file, "title": src.title, "publisher": src.publisher,
+                            "date": src.date, "old_news": src.old_news}}
+    if isinstance(e, SurveyEntry):
+        sa = e.suggested_answer
+        if match.statement is not None and e.statements[match.statement].suggested_answer:
+            sa = e.statements[match.statement].suggested_answer
+        rec.update(section=e.section, priority=e.priority, question=e.question, options=list(e.options),
+                   statements=[{"text": s.text, "commentary": list(s.commentary), "matched": i == match.statement}
+                               for i, s in enumerate(e.statements)],
+                   matched_statement=match.statement, commentary=list(e.commentary), context=list(e.context),
+                   suggested_answer={"explicit": sa.explicit, "answer": sa.answer or None,
+                                     "rests_on": sa.rests_on or None})
+    elif isinstance(e, GlossaryEntry):
+        rec.update(term=e.term, aliases=list(e.aliases), definition=list(e.definition))
+    else:
+        rec.update(facts=list(e.facts))
+    return rec

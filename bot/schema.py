@@ -1,0 +1,126 @@
+"""Builds typed dataclasses from parsed YAML, naming the field that is wrong.
+
+Both app.yaml and the knowledge pack are hand-edited, so both go through the same checks:
+unknown keys, missing keys, wrong types and empty text are errors, never silently ignored.
+"""
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from typing import Any
+
+import yaml
+
+from bot.errors import EmptyText, MissingField, UnknownField, WrongType, YamlSyntax
+
+
+class LineDict(dict):
+    """A mapping that remembers the line it and each of its keys started on."""
+
+    line: int | None = None
+    key_lines: dict[str, int]
+
+
+class _LineLoader(yaml.SafeLoader):
+    pass
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
+    loader.flatten_mapping(node)
+    mapping = LineDict()
+    mapping.line = node.start_mark.line + 1
+    mapping.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in mapping:
+            raise YamlSyntax(f"key '{key}' appears twice", line=key_node.start_mark.line + 1)
+        mapping[key] = loader.construct_object(value_node, deep=True)
+        mapping.key_lines[str(key)] = key_node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def load_yaml(path: str) -> Any:
+    """Parse a YAML file, turning syntax errors into YamlSyntax with the line."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return yaml.load(f, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        raise YamlSyntax(f"not valid YAML: {e.problem or e}", file=path,
+                         line=mark.line + 1 if mark else None) from None
+    except YamlSyntax as e:
+        raise e.located(file=path) from None
+    except UnicodeDecodeError as e:
+        raise YamlSyntax(f"not UTF-8 text ({e.reason})", file=path) from None
+
+
+def _type_name(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if origin in (tuple, list):
+        return f"a list of {_type_name(typing.get_args(tp)[0])}"
+    if dataclasses.is_dataclass(tp):
+        return "a mapping"
+    return {str: "text", bool: "true or false", int: "a whole number", float: "a number"}.get(tp, str(tp))
+
+
+def build(cls: type, data: Any, path: str = "") -> Any:
+    """Build dataclass `cls` from `data`; `path` is the dotted field name for messages."""
+    hints = typing.get_type_hints(cls)
+    if not isinstance(data, dict):
+        raise WrongType(f"expected a mapping, got {type(data).__name__}", field=path,
+                        line=getattr(data, "line", None))
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
+    line_of = getattr(data, "key_lines", {})
+    for key in data:
+        if key not in fields:
+            known = ", ".join(sorted(fields))
+            raise UnknownField(f"unknown field (known fields: {known})",
+                               field=_join(path, str(key)), line=line_of.get(str(key)))
+    values = {}
+    for name, f in fields.items():
+        if name not in data:
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                raise MissingField("required field is missing", field=_join(path, name),
+                                   line=getattr(data, "line", None))
+            continue
+        values[name] = _convert(hints[name], data[name], _join(path, name), line_of.get(name))
+    return cls(**values)
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+def _convert(tp: Any, value: Any, path: str, line: int | None) -> Any:
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return None if value is None else _convert(args[0], value, path, line)
+    if dataclasses.is_dataclass(tp):
+        return build(tp, value, path)
+    if origin in (tuple, list):
+        if not isinstance(value, list):
+            raise WrongType(f"expected {_type_name(tp)}, got {_describe(value)}", field=path, line=line)
+        item = typing.get_args(tp)[0]
+        return tuple(_convert(item, v, f"{path}[{i}]", getattr(v, "line", line)) for i, v in enumerate(value))
+    if tp is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if tp is str and isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise WrongType(f"expected text, got the number {value!r} (put it in quotes)", field=path, line=line)
+    if not isinstance(value, tp) or (tp is int and isinstance(value, bool)):
+        raise WrongType(f"expected {_type_name(tp)}, got {_describe(value)}", field=path, line=line)
+    if tp is str and not value.strip():
+        raise EmptyText("text is empty", field=path, line=line)
+    return value
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true/false"
+    return {dict: "a mapping", LineDict: "a mapping", list: "a list", str: "text"}.get(type(value), type(value).__name__)

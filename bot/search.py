@@ -1,0 +1,290 @@
+"""Finds the knowledge entries that answer a member's question, or decides it can't.
+
+Why not one fuzzy scorer over whole passages: WRatio/token_set_ratio give long passages
+near-identical scores, so ranking collapses to file order. Instead every entry is split
+into short weighted fields (title, keywords, each statement, each commentary paragraph,
+...), words are normalised, stemmed and mapped through the pack's synonyms, misspelt
+words are corrected against the pack's vocabulary with `rapidfuzz.process.extractOne`,
+and each field is scored by how much of the question's (IDF-weighted) meaning it covers.
+Words the pack marks off-topic (pay, pensions, ...) weigh heavily against an answer, so
+an off-topic question can't ride in on one shared word.
+"""
+from __future__ import annotations
+
+import heapq
+import math
+from array import array
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
+from bot.knowledge import Entry, GlossaryEntry, Pack, SurveyEntry
+from bot.normalise import STOPWORDS, stem, words
+
+# How much a hit in each kind of field counts: short, specific fields count most.
+FIELD_WEIGHTS = {
+    "title": 1.0, "term": 1.0, "alias": 1.0, "statement": 1.0, "keyword": 0.9,
+    "question": 0.95, "definition": 0.85, "commentary": 0.8, "context": 0.6, "section": 0.5,
+}
+CANDIDATES = 30          # entries rescored at field level after the cheap first pass
+OFFTOPIC_FACTOR = 2.5    # an off-topic word weighs this many times the rarest pack word
+UNKNOWN_FACTOR = 0.35    # a word the pack has never seen weighs this much of the rarest
+MAX_QUERY_WORDS = 60     # a 10 KB paste is scored on its first words, not all of them
+MAX_QUERY_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class Match:
+    """One entry that answers the question, with the statement the question named."""
+
+    entry: Entry
+    score: float
+    statement: int | None = None
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    answered: bool
+    matches: tuple[Match, ...] = ()
+    terms: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def best(self) -> Match | None:
+        return self.matches[0] if self.matches else None
+
+
+@lru_cache(maxsize=65536)
+def _plain_term(word: str) -> str:
+    """A word's search term, or "" for stopwords and numbers (years are kept)."""
+    if word.isdigit():
+        return word if len(word) == 4 else ""
+    return "" if word in STOPWORDS else stem(word)
+
+
+class Analyzer:
+    """Turns text into search terms the same way for the index and the query."""
+
+    def __init__(self, synonyms: tuple[tuple[str, ...], ...] = ()):
+        # first stem -> [(phrase stems, canonical)], longest phrase first
+        self.phrases: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
+        seen: set[tuple[str, ...]] = set()
+        for group in synonyms:
+            canonical = "_".join(words(group[0]))
+            for variant in group:
+                key = tuple(stem(w) for w in words(variant))
+                if key and key not in seen:
+                    seen.add(key)
+                    self.phrases[key[0]].append((key, canonical))
+        for options in self.phrases.values():
+            options.sort(key=lambda kc: len(kc[0]), reverse=True)
+
+    def terms(self, raw_words: list[str]) -> list[str]:
+        stems = [stem(w) for w in raw_words]
+        phrases = self.phrases
+        if not any(st in phrases for st in stems):
+            return [t for t in map(_plain_term, raw_words) if t]
+        out: list[str] = []
+        i, n = 0, len(stems)
+        while i < n:
+            for key, canonical in phrases.get(stems[i], ()):
+                if tuple(stems[i:i + len(key)]) == key:
+                    out.append(canonical)
+                    i += len(key)
+                    break
+            else:
+                term = _plain_term(raw_words[i])
+                if term:
+                    out.append(term)
+                i += 1
+        return out
+
+    def text_terms(self, text: str) -> list[str]:
+        return self.terms(words(text))
+
+
+def entry_fields(entry: Entry) -> list[tuple[str, str, int | None]]:
+    """(field kind, text, statement index) for everything a member might echo."""
+    out = [("title", entry.title, None)]
+    out += [("keyword", k, None) for k in entry.keywords]
+    if isinstance(entry, SurveyEntry):
+        out.append(("section", f"{entry.section} {entry.priority}", None))
+        out.append(("question", entry.question, None))
+        for i, s in enumerate(entry.statements):
+            out.append(("statement", s.text, i))
+            out += [("commentary", c, i) for c in s.commentary]
+        out += [("commentary", c, None) for c in entry.commentary]
+        out += [("context", c, None) for c in entry.context]
+    elif isinstance(entry, GlossaryEntry):
+        out.append(("term", entry.term, None))
+        out += [("alias", a, None) for a in entry.aliases]
+        out += [("definition", d, None) for d in entry.definition]
+    else:
+        out += [("definition", f, None) for f in entry.facts]
+    return out
+
+
+class Index:
+    """The searchable form of a pack. Build once at start-up; `find_matches` per question.
+
+    Terms are stored as small ints in arrays: a 10,000-entry pack must index in seconds
+    and fit in a couple of hundred MB, which tuples of Python objects would not.
+    """
+
+    def __init__(self, pack: Pack, answer_threshold: float = 0.42,
+                 suggestion_threshold: float = 0.15, max_suggestions: int = 3):
+        self.pack = pack
+        self.entries = pack.entries
+        self.answer_threshold = answer_threshold
+        self.suggestion_threshold = suggestion_threshold
+        self.max_suggestions = max_suggestions
+        self.analyzer = Analyzer(pack.synonyms)
+        self.term_ids: dict[str, int] = {}
+        self.unit_terms: list[tuple[int, ...]] = []
+        self.unit_weight = array("f")
+        self.unit_statement = array("i")   # -1: the field is not a statement
+        self.entry_units: list[range] = []
+        postings_e: dict[int, array] = {}
+        postings_w: dict[int, array] = {}
+        surface: set[str] = set()
+        terms_of = lru_cache(maxsize=None)(lambda w: w)  # interns repeated words cheaply
+        for e_idx, entry in enumerate(self.entries):
+            best: dict[int, float] = {}
+            first = len(self.unit_terms)
+            for kind, text, st in entry_fields(entry):
+                raw = [terms_of(w) for w in words(text)]
+                surface.update(raw)
+                ids = tuple({self._term_id(t) for t in self.analyzer.terms(raw)})
+                if not ids:
+                    continue
+                weight = FIELD_WEIGHTS[kind]
+                self.unit_terms.append(ids)
+                self.unit_weight.append(weight)
+                self.unit_statement.append(st if kind == "statement" and st is not None else -1)
+                for t in ids:
+                    if best.get(t, 0.0) < weight:
+                        best[t] = weight
+            self.entry_units.append(range(first, len(self.unit_terms)))
+            for t, w in best.items():
+                if t not in postings_e:
+                    postings_e[t], postings_w[t] = array("i"), array("f")
+                postings_e[t].append(e_idx)
+                postings_w[t].append(w)
+        self.postings = {t: (postings_e[t], postings_w[t]) for t in postings_e}
+        n = max(len(self.entries), 1)
+        self.idf = array("f", [0.0] * len(self.term_ids))
+        for t, (es, _) in self.postings.items():
+            self.idf[t] = math.log(1 + n / len(es))
+        self.max_idf = max(self.idf, default=1.0)
+        self.unit_own = array("f", (sum(self.idf[t] for t in ids) or 1.0 for ids in self.unit_terms))
+        self.offtopic = {tuple(self.analyzer.text_terms(p)) for p in pack.offtopic} - {()}
+        for phrase in pack.offtopic:
+            surface.update(words(phrase))
+        for group in pack.synonyms:
+            for variant in group:
+                surface.update(words(variant))
+        self.vocabulary = sorted(w for w in surface if len(w) >= 4 and w.isalpha())
+        self._known = frozenset(surface) | STOPWORDS
+        self._correct = lru_cache(maxsize=4096)(self._correct_word)
+
+    def _term_id(self, term: str) -> int:
+        tid = self.term_ids.get(term)
+        if tid is None:
+            tid = self.term_ids[term] = len(self.term_ids)
+        return tid
+
+    @property
+    def units(self) -> list[tuple[int, ...]]:
+        return self.unit_terms
+
+    def _correct_word(self, word: str) -> str:
+        """Map a misspelt word to the pack's closest word ("safegaurding" -> "safeguarding")."""
+        if word in self._known or len(word) < 5 or not word.isalpha():
+            return word
+        cutoff = 86 if len(word) < 8 else 82
+        hit = process.extractOne(word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=cutoff)
+        return hit[0] if hit else word
+
+    def query_terms(self, query: str) -> tuple[list[str], set[str]]:
+        """Search terms for a question, and which of them are off-topic markers."""
+        raw = [self._correct(w) for w in words(query[:MAX_QUERY_CHARS])]
+        terms = list(dict.fromkeys(self.analyzer.terms(raw)))[:MAX_QUERY_WORDS]
+        off: set[str] = set()
+        for phrase in self.offtopic:
+            n = len(phrase)
+            for i in range(len(terms) - n + 1):
+                if tuple(terms[i:i + n]) == phrase:
+                    off.update(phrase)
+        return terms, off
+
+    def find_matches(self, query: str, limit: int = 3) -> SearchResult:
+        terms, off = self.query_terms(query)
+        if not terms:
+            return SearchResult(query, False, (), ())
+        weight: dict[int, float] = {}   # known, on-topic terms by id
+        total = 0.0
+        for t in terms:
+            tid = self.term_ids.get(t)
+            if t in off:
+                total += OFFTOPIC_FACTOR * self.max_idf
+            elif tid is None or tid not in self.postings:
+                total += UNKNOWN_FACTOR * self.max_idf
+            else:
+                weight[tid] = self.idf[tid]
+                total += weight[tid]
+        # First pass: how much of the question each entry covers anywhere.
+        cover: dict[int, float] = defaultdict(float)
+        for tid, wt in weight.items():
+            es, ws = self.postings[tid]
+            for e_idx, w in zip(es, ws):
+                cover[e_idx] += wt * w
+        if not cover:
+            return SearchResult(query, False, (), tuple(terms))
+        candidates = heapq.nlargest(CANDIDATES, cover, key=cover.__getitem__)
+        # Second pass: the single best field of each candidate, so words that occur
+        # together in one statement beat words scattered over a long entry.
+        scored = []
+        for e_idx in candidates:
+            best_unit, stmt_scores = 0.0, {}
+            for u in self.entry_units[e_idx]:
+                hit = 0.0
+                for t in self.unit_terms[u]:
+                    hit += weight.get(t, 0.0)
+                if not hit:
+                    continue
+                s = self.unit_weight[u] * (hit / total) * (min(hit / self.unit_own[u], 1.0) ** 0.25)
+                if s > best_unit:
+                    best_unit = s
+                if self.unit_statement[u] >= 0:
+                    stmt_scores[self.unit_statement[u]] = s
+            score = 0.5 * cover[e_idx] / total + 0.5 * best_unit
+            scored.append(Match(self.entries[e_idx], round(min(score, 1.0), 4),
+                                _named_statement(stmt_scores, best_unit)))
+        scored.sort(key=lambda m: m.score, reverse=True)
+        answered = scored[0].score >= self.answer_threshold
+        if answered:
+            matches = tuple(scored[:limit])
+        else:
+            matches = tuple(m for m in scored[:self.max_suggestions] if m.score >= self.suggestion_threshold)
+        return SearchResult(query, answered, matches, tuple(terms))
+
+
+def _named_statement(stmt_scores: dict[int, float], best_unit: float) -> int | None:
+    """The statement a question names: the entry's best field, clearly ahead of the rest."""
+    if not stmt_scores:
+        return None
+    top = sorted(stmt_scores.items(), key=lambda kv: kv[1], reverse=True)
+    if top[0][1] >= 0.6 * best_unit and (len(top) == 1 or top[0][1] >= 1.15 * top[1][1]):
+        return top[0][0]
+    return None
+
+
+def load_index(config) -> Index:
+    """Load the configured pack and index it (the one start-up cost)."""
+    from bot.knowledge import load_pack
+
+    s = config.search
+    return Index(load_pack(config.resolve(config.knowledge_path)), s.answer_threshold,
+                 s.suggestion_threshold, s.max_suggestions)
