@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from bot.errors import KnowledgeError
+from bot.replies import shown_quotes
 from bot.search import Index
 
 
@@ -68,7 +69,7 @@ def evaluate(index: Index, questions: list[dict]) -> EvalReport:
             continue
         report.on_topic += 1
         ranks = [i for i, m in enumerate(result.matches)
-                 if any(p in _flat(" ".join(m.entry.quotes())) for p in expect)]
+                 if any(p in _flat(" ".join(shown_quotes(m.entry, index.pack))) for p in expect)]
         if ranks and ranks[0] == 0:
             report.top1 += 1
         if ranks and ranks[0] < 3:

@@ -23,13 +23,13 @@ because been before being below between both but by can cant could couldn did di
 doing don dont down during each even ever every few for from further get gets getting got had has
 have having he her here hers him his how i id if im in into is isn it its itself ive just know
 let lets like ll me might more most much must my myself need no nor not now of off on once only or
-other our ours out over own put re really s same say says she should shouldn so some someone
+other our ours out over own put re really s say says she should shouldn so some someone
 something still such t than that thats the their theirs them then there these they theyre thing
-things think this those though through to too under until up us ve want wants was wasn way we
+things think this those though through to too under until up us ve want wants was wasn we
 were weren what whats when where whereas which while who whom whos why will with won would wouldn
 yeah you your youre yours yourself hi hello hey thanks thank please pls plz tbh tho ok okay
 lol btw bit actually basically anyone anybody everyone tell told ask asked asking question questions
-answer answers put write said see seem seems go going gonna wanna one ones lot lots loads atm
+answer answers survey statement statements section sections part q put write said see seem seems go going gonna wanna one ones lot lots loads atm
 """.split())
 
 
@@ -73,7 +73,7 @@ def stem(word: str) -> str:
     """
     if len(word) <= 4 or word.isdigit():
         return word
-    for suffix, repl in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
+    for suffix, repl in (("ness", ""), ("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
             word = word[: len(word) - len(suffix)] + repl
             break

@@ -57,15 +57,31 @@ def entry_reply(entry: Entry, pack: Pack, contact: str, *, query: str = "", stat
             chosen = entry.statements[statement]
             commentary = chosen.commentary + commentary
             suggestion = chosen.suggested_answer or suggestion
-        if not commentary:
-            for rel in entry.related:
-                other = pack.get(rel)
-                if isinstance(other, SurveyEntry) and other.commentary and other.section == entry.section:
-                    commentary, borrowed = other.commentary, other.title
-                    break
+        lender = commentary_lender(entry, pack) if not commentary else None
+        if lender:
+            commentary, borrowed = lender.commentary, lender.title
     return Reply(query=query, answered=True, contact=contact, entry=entry, score=score, statement=statement,
                  commentary=commentary, commentary_from=borrowed, suggestion=suggestion,
                  source=pack.sources[entry.source], others=others)
+
+
+def commentary_lender(entry: Entry, pack: Pack) -> SurveyEntry | None:
+    """For a question the union did not comment on directly (a "Your views" box right
+    after a rated question), the related question of the same priority whose comments
+    cover it. The source places one "NASUWT comments" block between the two."""
+    if not isinstance(entry, SurveyEntry) or entry.commentary:
+        return None
+    for rel in entry.related:
+        other = pack.get(rel)
+        if isinstance(other, SurveyEntry) and other.commentary and other.priority == entry.priority:
+            return other
+    return None
+
+
+def shown_quotes(entry: Entry, pack: Pack) -> list[str]:
+    """Every quotation a member is shown for this entry, lent commentary included."""
+    lender = commentary_lender(entry, pack)
+    return entry.quotes() + (list(lender.commentary) if lender else [])
 
 
 def source_line(source: Source) -> str:
@@ -144,8 +160,12 @@ def match_record(match: Match, pack: Pack) -> dict:
                    statements=[{"text": s.text, "commentary": list(s.commentary), "matched": i == match.statement}
                                for i, s in enumerate(e.statements)],
                    matched_statement=match.statement, commentary=list(e.commentary), context=list(e.context),
+                   commentary_from=None,
                    suggested_answer={"explicit": sa.explicit, "answer": sa.answer or None,
                                      "rests_on": sa.rests_on or None})
+        lender = commentary_lender(e, pack)
+        if lender:
+            rec.update(commentary=list(lender.commentary), commentary_from=lender.id)
     elif isinstance(e, GlossaryEntry):
         rec.update(term=e.term, aliases=list(e.aliases), definition=list(e.definition))
     else:

@@ -31,6 +31,19 @@ FIELD_WEIGHTS = {
 CANDIDATES = 30          # entries rescored at field level after the cheap first pass
 OFFTOPIC_FACTOR = 2.5    # an off-topic word weighs this many times the rarest pack word
 UNKNOWN_FACTOR = 0.35    # a word the pack has never seen weighs this much of the rarest
+QUERY_EXP = 0.5          # field score = share of the question it covers ** QUERY_EXP
+FIELD_EXP = 0.75         #   * share of the field the question covers ** FIELD_EXP
+COVER_MIX = 0.5          # entry score = COVER_MIX * whole-entry coverage + rest * best field
+PHRASE_FACTOR = 0.5      # two question words side by side in a field, as a share of their weight
+KIND_BOOST = 1.15
+KIND_CUES = {
+    "survey": ("survey", "question", "statement", "statements", "comments box", "comment box", "box", "tick",
+               "put", "write", "answer", "answering", "respond", "response", "section", "where do i",
+               "where in", "which bit", "which question", "recommend", "suggest"),
+    "glossary": ("what is", "what are", "whats", "what does", "stand for", "mean", "meaning", "define",
+                 "definition", "difference between", "what counts", "counts as"),
+    "background": ("when", "date", "happening", "happened", "scrapped", "is it true", "since", "yet"),
+}
 MAX_QUERY_WORDS = 60     # a 10 KB paste is scored on its first words, not all of them
 MAX_QUERY_CHARS = 2000
 
@@ -61,7 +74,13 @@ def _plain_term(word: str) -> str:
     """A word's search term, or "" for stopwords and numbers (years are kept)."""
     if word.isdigit():
         return word if len(word) == 4 else ""
-    return "" if word in STOPWORDS else stem(word)
+    if word in STOPWORDS:
+        return ""
+    st = stem(word)
+    return "" if st in _STOP_STEMS else st
+
+
+_STOP_STEMS = frozenset(stem(w) for w in STOPWORDS)
 
 
 class Analyzer:
@@ -133,8 +152,8 @@ class Index:
     and fit in a couple of hundred MB, which tuples of Python objects would not.
     """
 
-    def __init__(self, pack: Pack, answer_threshold: float = 0.42,
-                 suggestion_threshold: float = 0.15, max_suggestions: int = 3):
+    def __init__(self, pack: Pack, answer_threshold: float = 0.22,
+                 suggestion_threshold: float = 0.08, max_suggestions: int = 3):
         self.pack = pack
         self.entries = pack.entries
         self.answer_threshold = answer_threshold
@@ -156,7 +175,7 @@ class Index:
             for kind, text, st in entry_fields(entry):
                 raw = [terms_of(w) for w in words(text)]
                 surface.update(raw)
-                ids = tuple({self._term_id(t) for t in self.analyzer.terms(raw)})
+                ids = tuple(self._term_id(t) for t in self.analyzer.terms(raw))
                 if not ids:
                     continue
                 weight = FIELD_WEIGHTS[kind]
@@ -178,7 +197,7 @@ class Index:
         for t, (es, _) in self.postings.items():
             self.idf[t] = math.log(1 + n / len(es))
         self.max_idf = max(self.idf, default=1.0)
-        self.unit_own = array("f", (sum(self.idf[t] for t in ids) or 1.0 for ids in self.unit_terms))
+        self.unit_own = array("f", (sum(self.idf[t] for t in set(ids)) or 1.0 for ids in self.unit_terms))
         self.offtopic = {tuple(self.analyzer.text_terms(p)) for p in pack.offtopic} - {()}
         for phrase in pack.offtopic:
             surface.update(words(phrase))
@@ -244,24 +263,33 @@ class Index:
             return SearchResult(query, False, (), tuple(terms))
         candidates = heapq.nlargest(CANDIDATES, cover, key=cover.__getitem__)
         # Second pass: the single best field of each candidate, so words that occur
-        # together in one statement beat words scattered over a long entry.
+        # together in one statement beat words scattered over a long entry, and words in
+        # the question's order ("pause policy", "deep dive") beat the same words apart.
+        ids = [self.term_ids.get(t) for t in terms]
+        pairs = {(a, b): PHRASE_FACTOR * (weight[a] + weight[b]) / 2
+                 for a, b in zip(ids, ids[1:]) if a in weight and b in weight and a != b}
+        denominator = total + sum(pairs.values())
+        boost = _kind_boost(query)
         scored = []
         for e_idx in candidates:
             best_unit, stmt_scores = 0.0, {}
             for u in self.entry_units[e_idx]:
+                unit = self.unit_terms[u]
                 hit = 0.0
-                for t in self.unit_terms[u]:
+                for t in set(unit):
                     hit += weight.get(t, 0.0)
                 if not hit:
                     continue
-                s = self.unit_weight[u] * (hit / total) * (min(hit / self.unit_own[u], 1.0) ** 0.25)
+                hit_pairs = sum(pairs.get(p, 0.0) for p in set(zip(unit, unit[1:]))) if pairs else 0.0
+                s = (self.unit_weight[u] * ((hit + hit_pairs) / denominator) ** QUERY_EXP
+                     * min(hit / self.unit_own[u], 1.0) ** FIELD_EXP)
                 if s > best_unit:
                     best_unit = s
                 if self.unit_statement[u] >= 0:
                     stmt_scores[self.unit_statement[u]] = s
-            score = 0.5 * cover[e_idx] / total + 0.5 * best_unit
-            scored.append(Match(self.entries[e_idx], round(min(score, 1.0), 4),
-                                _named_statement(stmt_scores, best_unit)))
+            entry = self.entries[e_idx]
+            score = (COVER_MIX * cover[e_idx] / total + (1 - COVER_MIX) * best_unit) * boost.get(entry.kind, 1.0)
+            scored.append(Match(entry, round(min(score, 1.0), 4), _named_statement(stmt_scores, best_unit)))
         scored.sort(key=lambda m: m.score, reverse=True)
         answered = scored[0].score >= self.answer_threshold
         if answered:
@@ -269,6 +297,14 @@ class Index:
         else:
             matches = tuple(m for m in scored[:self.max_suggestions] if m.score >= self.suggestion_threshold)
         return SearchResult(query, answered, matches, tuple(terms))
+
+
+def _kind_boost(query: str) -> dict[str, float]:
+    """Small nudges from how a question is phrased: "where do I put" wants a survey
+    question, "what does X mean" a glossary term, "when"/"is it true" what happened."""
+    text = " " + " ".join(words(query)) + " "
+    return {kind: KIND_BOOST for kind, cues in KIND_CUES.items()
+            if any(f" {cue} " in text for cue in cues)}
 
 
 def _named_statement(stmt_scores: dict[int, float], best_unit: float) -> int | None:
