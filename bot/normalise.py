@@ -74,7 +74,9 @@ def stem(word: str) -> str:
     if len(word) <= 4 or word.isdigit():
         return word
     for suffix, repl in (("ness", ""), ("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
+        if suffix in ("s", "es") and word.endswith("ss"):
+            continue
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             word = word[: len(word) - len(suffix)] + repl
             break
     if word.endswith("e") and len(word) > 4:

@@ -229,7 +229,7 @@ class Index:
     def query_terms(self, query: str) -> tuple[list[str], set[str]]:
         """Search terms for a question, and which of them are off-topic markers."""
         raw = [self._correct(w) for w in words(query[:MAX_QUERY_CHARS])]
-        terms = list(dict.fromkeys(self.analyzer.terms(raw)))[:MAX_QUERY_WORDS]
+        terms = self.analyzer.terms(raw)[:MAX_QUERY_WORDS]
         off: set[str] = set()
         for phrase in self.offtopic:
             n = len(phrase)
@@ -244,7 +244,7 @@ class Index:
             return SearchResult(query, False, (), ())
         weight: dict[int, float] = {}   # known, on-topic terms by id
         total = 0.0
-        for t in terms:
+        for t in dict.fromkeys(terms):
             tid = self.term_ids.get(t)
             if t in off:
                 total += OFFTOPIC_FACTOR * self.max_idf
@@ -289,8 +289,10 @@ class Index:
                     stmt_scores[self.unit_statement[u]] = s
             entry = self.entries[e_idx]
             score = (COVER_MIX * cover[e_idx] / total + (1 - COVER_MIX) * best_unit) * boost.get(entry.kind, 1.0)
-            scored.append(Match(entry, round(min(score, 1.0), 4), _named_statement(stmt_scores, best_unit)))
+            scored.append(Match(entry, score, _named_statement(stmt_scores, best_unit)))
         scored.sort(key=lambda m: m.score, reverse=True)
+        # Shown scores are rounded and capped at 1 after ranking, so a cue boost never ties.
+        scored = [Match(m.entry, round(min(m.score, 1.0), 4), m.statement) for m in scored]
         answered = scored[0].score >= self.answer_threshold
         if answered:
             matches = tuple(scored[:limit])

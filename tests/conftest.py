@@ -1,0 +1,50 @@
+"""Shared fixtures: the bundled pack and index, a temporary knowledge folder, the CLI."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import load_config
+from bot.knowledge import load_pack
+from bot.search import Index
+
+ROOT = Path(__file__).resolve().parent.parent
+PACK_DIR = ROOT / "knowledge" / "big-listen"
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def config():
+    return load_config(ROOT / "app.yaml")
+
+
+@pytest.fixture(scope="session")
+def pack():
+    return load_pack(PACK_DIR)
+
+
+@pytest.fixture(scope="session")
+def index(pack, config):
+    s = config.search
+    return Index(pack, s.answer_threshold, s.suggestion_threshold, s.max_suggestions)
+
+
+@pytest.fixture
+def pack_copy(tmp_path) -> Path:
+    """A writable copy of the bundled pack, for tests that break it on purpose."""
+    dest = tmp_path / "pack"
+    shutil.copytree(PACK_DIR, dest)
+    return dest
+
+
+def run_cli(*args: str, stdin: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run `python -m bot ...` as a fresh process, the way a user or another tool would."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True,
+                          text=True, cwd=ROOT, env=full_env, timeout=60)

@@ -1,0 +1,74 @@
+"""The real CLI as a subprocess: the text reply, the JSON contract, chat, eval and errors."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from conftest import ROOT, SHARED, run_cli
+
+REQUIRED_KEYS = {"id", "kind", "title", "score", "source"}
+
+
+def test_ask_prints_the_reply():
+    out = run_cli("ask", "should safeguarding be a separate judgement?")
+    assert out.returncode == 0, out.stderr
+    assert "Suggested answer: Yes" in out.stdout
+
+
+def test_ask_json_stdin_contract():
+    questions = "what is off-rolling\nwhats the pay award this year\n\nshould ofsted inspect MATs\n"
+    out = run_cli("ask", "--json", "--stdin", "--top", "3", stdin=questions)
+    assert out.returncode == 0, out.stderr
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [r["query"] for r in lines] == questions.split("\n")[:4]
+    first, pay, empty, mats = lines
+    assert first["answered"] is True and first["results"][0]["id"] == "off-rolling"
+    assert 1 <= len(first["results"]) <= 3
+    for rec in first["results"] + mats["results"]:
+        assert REQUIRED_KEYS <= rec.keys()
+        assert {"title", "date", "publisher", "file"} <= rec["source"].keys()
+    assert "definition" in first["results"][0]
+    scores = [r["score"] for r in mats["results"]]
+    assert scores == sorted(scores, reverse=True)
+    survey = next(r for r in mats["results"] if r["kind"] == "survey")
+    assert {"question", "options", "statements", "commentary", "suggested_answer"} <= survey.keys()
+    assert pay["answered"] is False and empty["answered"] is False
+
+
+def test_chat_works_piped():
+    out = run_cli("chat", stdin="what is a deep dive\n\nwhats the weather\n")
+    assert out.returncode == 0, out.stderr
+    assert "Deep dives" in out.stdout or "deep dives" in out.stdout
+    assert "couldn't find that" in out.stdout
+
+
+def test_run_without_tokens_falls_back_to_chat():
+    out = run_cli("run", stdin="what does PRU stand for\n")
+    assert out.returncode == 0, out.stderr
+    assert "SLACK_BOT_TOKEN" in out.stderr
+    assert "pupil referral unit" in out.stdout.lower()
+
+
+def test_eval_prints_the_four_scores():
+    out = run_cli("eval", str(SHARED / "eval" / "dev_questions.yaml"), "--quiet")
+    assert out.returncode == 0, out.stderr
+    for label in ("top-1:", "top-3:", "off-topic abstention:", "false abstention:"):
+        assert label in out.stdout
+
+
+def test_bad_config_is_one_clear_line(tmp_path):
+    bad = tmp_path / "app.yaml"
+    bad.write_text("organisation: X\ncontact: c\nslash_command: /x\nknowledge_path: k\nsurch: {}\n")
+    out = run_cli("--config", str(bad), "ask", "hello")
+    assert out.returncode == 2
+    assert "surch" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_ask_does_not_import_slack():
+    """`ask` must start fast as a fresh process: no Slack libraries on that path."""
+    probe = subprocess.run([sys.executable, "-c", "import sys, bot.cli; bot.cli.main(['ask', 'hi']); "
+                            "print([m for m in sys.modules if m.startswith('slack')])"],
+                           capture_output=True, text=True, cwd=ROOT)
+    assert probe.returncode == 0, probe.stderr
+    assert probe.stdout.strip().endswith("[]"), probe.stdout

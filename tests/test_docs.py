@@ -1,0 +1,29 @@
+"""The README documents every command, and every command has help text."""
+from __future__ import annotations
+
+from bot.cli import COMMANDS, _parser
+from conftest import ROOT, run_cli
+
+
+def test_every_command_is_in_the_readme():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name in COMMANDS:
+        assert f"`{name}" in readme, name
+
+
+def test_every_command_has_help():
+    sub = next(a for a in _parser()._actions if a.dest == "command")
+    for name in COMMANDS:
+        assert sub.choices[name].format_help().strip()
+        assert any(a.dest == name and a.help for a in sub._choices_actions), name
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "make test" in readme and "make test" in ci
+
+
+def test_help_runs():
+    out = run_cli("--help")
+    assert out.returncode == 0 and "ask" in out.stdout

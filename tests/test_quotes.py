@@ -1,0 +1,56 @@
+"""Every quotation in the pack occurs verbatim in the source documents, so quotes can't drift.
+
+Only curly quotes and whitespace are normalised; a changed word fails the test.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.knowledge import SurveyEntry
+from conftest import SHARED
+
+
+def _norm(text: str) -> str:
+    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@pytest.fixture(scope="module")
+def sources(pack):
+    folder = SHARED / "sources"
+    return {sid: _norm((folder / s.file).read_text(encoding="utf-8")) for sid, s in pack.sources.items()}
+
+
+def test_source_files_exist(pack):
+    for s in pack.sources.values():
+        assert (SHARED / "sources" / s.file).is_file(), s.file
+
+
+def test_every_quote_is_verbatim_in_its_source(pack, sources):
+    drifted = []
+    for e in pack.entries:
+        text = sources[e.source]
+        quotes = e.quotes()
+        if isinstance(e, SurveyEntry):
+            quotes += [s.text for s in e.statements]
+        for q in quotes:
+            if _norm(q) not in text:
+                drifted.append(f"{e.id}: {q[:80]}")
+    assert not drifted, "quotes not found verbatim in their source:\n" + "\n".join(drifted)
+
+
+def test_options_are_the_surveys(pack, sources):
+    text = sources["nasuwt-commentary"]
+    for e in pack.entries:
+        if isinstance(e, SurveyEntry):
+            for option in e.options:
+                assert _norm(option) in text, (e.id, option)
+
+
+def test_the_drift_check_can_fail(pack, sources):
+    """Guard the guard: a one-word change is caught."""
+    q = pack.get("safeguarding-separate-judgement").suggested_answer.rests_on
+    assert _norm(q) in sources["nasuwt-commentary"]
+    assert _norm(q.replace("answer", "tick")) not in sources["nasuwt-commentary"]

@@ -1,0 +1,55 @@
+"""The reply says only what the sources say, and says when the union takes no position."""
+from __future__ import annotations
+
+from bot.replies import NO_POSITION, build_reply, entry_reply, render_text
+
+
+def reply_for(index, config, q):
+    return build_reply(index.find_matches(q), index.pack, config.contact)
+
+
+def test_explicit_recommendation_shows_the_sentence_it_rests_on(index, config):
+    text = render_text(reply_for(index, config, "should safeguarding be a separate judgement?"))
+    assert "Suggested answer: Yes" in text
+    assert "NASUWT recommends that you answer ‘yes’ to this question." in text
+    assert "Do you think safeguarding should be a separate judgement" in text
+    assert "Source: NASUWT commentary" in text
+
+
+def test_no_recommendation_is_said_plainly(index, config):
+    reply = entry_reply(index.pack.get("schools-impact"), index.pack, config.contact)
+    text = render_text(reply)
+    assert NO_POSITION in text
+    assert "Suggested answer:" not in text
+
+
+def test_statement_view_is_quoted_not_turned_into_agree(index, config):
+    r = index.find_matches("Ofsted should be able to inspect groups that schools may be a part of, such as MATs")
+    reply = build_reply(r, index.pack, config.contact)
+    assert reply.entry.id == "schools-impact" and reply.statement == 5
+    text = render_text(reply)
+    assert "MATs should be inspected" in text and "Suggested answer:" not in text
+    assert ">> Ofsted should be able to inspect groups" in text
+
+
+def test_views_box_shows_the_comments_that_cover_it(index, config):
+    reply = entry_reply(index.pack.get("schools-impact-views"), index.pack, config.contact)
+    assert reply.commentary_from == index.pack.get("schools-impact").title
+    assert "workload and management practices" in " ".join(reply.commentary)
+
+
+def test_old_news_is_dated(index, config):
+    text = render_text(entry_reply(index.pack.get("autumn-visits-2020"), index.pack, config.contact))
+    assert "summer 2020" in text and "not necessarily now" in text
+
+
+def test_abstention_names_the_contact_and_suggestions(index, config):
+    reply = reply_for(index, config, "pay award and pension and inspectors")
+    text = render_text(reply)
+    assert not reply.answered
+    assert "couldn't find that" in text and config.contact in text
+
+
+def test_empty_question_gets_help(index, config):
+    text = render_text(reply_for(index, config, "   "))
+    assert "Ask me about" in text and config.contact in text

@@ -1,0 +1,89 @@
+"""Ranking cases written from the sources, typos, synonyms, Slack markup and abstention."""
+from __future__ import annotations
+
+import pytest
+
+from bot.search import Index
+
+
+def top(index: Index, q: str):
+    result = index.find_matches(q)
+    assert result.answered, (q, result.matches)
+    return result.best
+
+
+@pytest.mark.parametrize("question, entry_id", [
+    ("should safeguarding be a separate judgement?", "safeguarding-separate-judgement"),
+    ("how often is safeguarding inspected", "safeguarding-frequency"),
+    ("holding back the report for three months to fix safeguarding", "safeguarding-reinspection"),
+    ("what should i write about the pause policy question", "safeguarding-pause-policy"),
+    ("what is off-rolling", "off-rolling"),
+    ("whats a deep dive", "deep-dives"),
+    ("what does PRU stand for", "pupil-referral-units"),
+    ("anything else box at the end of the survey", "final-anything-else"),
+    ("should classroom teachers be inspectors", None),
+    ("when did the big listen close", "closing-date"),
+])
+def test_ranks_the_entry_that_answers(index, question, entry_id):
+    best = top(index, question)
+    if entry_id:
+        assert best.entry.id == entry_id
+
+
+def test_statement_is_marked(index):
+    best = top(index, "the statement that Ofsted holds schools to account for keeping children safe")
+    assert best.entry.id == "schools-impact"
+    assert best.entry.statements[best.statement].text == "Ofsted holds schools to account for keeping children safe."
+
+
+def test_typos_are_tolerated(index):
+    assert top(index, "shoud safegaurding be a seperate judgment").entry.id == "safeguarding-separate-judgement"
+    assert top(index, "what is ofstead's pause polcy").entry.id in ("pause-policy", "pause-policy-action-report", "safeguarding-pause-policy")
+
+
+def test_synonyms_from_the_pack(index):
+    a = top(index, "should ofsted inspect multi academy trusts").entry.id
+    b = top(index, "should ofsted inspect MATs").entry.id
+    assert a == b
+
+
+def test_slack_markup_and_emoji_do_not_change_the_answer(index):
+    plain = top(index, "what is off-rolling").entry.id
+    marked = top(index, "<@U123ABC> <!channel> :thinking_face: what is *off-rolling*? <https://x.y|link>").entry.id
+    assert plain == marked
+
+
+@pytest.mark.parametrize("question", [
+    "what's the weather like tomorrow",
+    "whats the pay award for teachers this year",
+    "how do i opt back into the teachers pension scheme",
+    "are we going on strike",
+    "how many hours of directed time can my head give me",
+    "can i claim maternity pay on a fixed term contract",
+])
+def test_off_topic_questions_get_no_survey_answer(index, question):
+    assert not index.find_matches(question).answered
+
+
+def test_empty_and_stopword_only_questions_abstain(index):
+    for q in ("", "   ", "?!", ":smile: :tada:", "<@U1> <!here>", "what is the"):
+        result = index.find_matches(q)
+        assert not result.answered and not result.matches
+
+
+def test_abstention_offers_at_most_three_suggestions(index):
+    result = index.find_matches("tell me about inspectors and the weather and my pay")
+    assert not result.answered
+    assert len(result.matches) <= 3
+
+
+def test_results_are_best_first(index):
+    result = index.find_matches("deep dives in primary schools", limit=5)
+    scores = [m.score for m in result.matches]
+    assert scores == sorted(scores, reverse=True) and len(scores) == 5
+
+
+def test_huge_paste_is_bounded(index):
+    text = "safeguarding judgement " + "lorem ipsum dolor " * 1000
+    result = index.find_matches(text)
+    assert len(result.terms) <= 60
