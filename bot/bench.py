@@ -13,7 +13,7 @@ import sys
 import time
 from dataclasses import replace
 
-from bot.knowledge import Pack, Statement, SuggestedAnswer, SurveyEntry
+from bot.knowledge import GlossaryEntry, Pack, Statement, SurveyEntry
 from bot.normalise import words
 from bot.search import Index, load_index
 
@@ -50,22 +50,31 @@ def sample_queries(pack: Pack, n: int, seed: int = 7) -> list[str]:
 
 
 def synthetic_pack(pack: Pack, n: int, seed: int = 11) -> Pack:
-    """A pack of n survey entries whose words follow the bundled pack's own vocabulary."""
+    """A pack of n entries shaped like the bundled ones (same mix of kinds, same field
+    counts and lengths), with random words from the bundled pack's own vocabulary."""
     rng = random.Random(seed)
     vocab = [w for e in pack.entries for q in e.quotes() for w in words(q)]
-    source = next(iter(pack.sources))
 
-    def text(k: int) -> str:
-        return " ".join(rng.choice(vocab) for _ in range(k))
+    def like(text: str) -> str:
+        return " ".join(rng.choice(vocab) for _ in range(max(1, len(text.split()))))
+
+    def many(texts) -> tuple[str, ...]:
+        return tuple(like(t) for t in texts)
 
     entries = []
     for i in range(n):
-        entries.append(SurveyEntry(
-            id=f"synthetic-{i}", kind="survey", section=text(2), priority=text(3), title=text(6),
-            source=source, question=text(20), keywords=tuple(text(2) for _ in range(5)),
-            options=("Agree", "Disagree"), statements=tuple(Statement(text(18)) for _ in range(4)),
-            commentary=tuple(text(40) for _ in range(3)), context=(text(40),),
-            suggested_answer=SuggestedAnswer(explicit=False)))
+        t = rng.choice(pack.entries)
+        common = dict(id=f"synthetic-{i}", keywords=many(t.keywords), related=())
+        if isinstance(t, SurveyEntry):
+            entries.append(replace(t, **common, title=like(t.title), question=like(t.question),
+                                   context=many(t.context), commentary=many(t.commentary),
+                                   statements=tuple(Statement(like(s.text), many(s.commentary))
+                                                    for s in t.statements)))
+        elif isinstance(t, GlossaryEntry):
+            entries.append(replace(t, **common, term=like(t.term), aliases=many(t.aliases),
+                                   definition=many(t.definition)))
+        else:
+            entries.append(replace(t, **common, title=like(t.title), facts=many(t.facts)))
     return replace(pack, entries=tuple(entries), name="synthetic")
 
 

@@ -32,7 +32,7 @@ class KnowledgeError(BotError):
                              f"field '{self.field}'" if self.field else "") if p]
         return (": ".join(parts) + ": " if parts else "") + self.what
 
-    def located(self, *, file: str = "", entry: str = "", line: int | None = None) -> "KnowledgeError":
+    def located(self, *, file: str = "", entry: str = "", line: int | None = None) -> KnowledgeError:
         """Fill in where the error happened, keeping anything already known."""
         self.file = self.file or file
         self.entry = self.entry or entry

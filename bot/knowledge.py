@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Union
 
 from bot.errors import BadReference, DuplicateId, KnowledgeError, WrongType
 from bot.schema import build, load_yaml
@@ -106,7 +105,7 @@ class BackgroundEntry:
         return list(self.facts)
 
 
-Entry = Union[SurveyEntry, GlossaryEntry, BackgroundEntry]
+Entry = SurveyEntry | GlossaryEntry | BackgroundEntry
 ENTRY_CLASSES: dict[str, type] = {"survey": SurveyEntry, "glossary": GlossaryEntry, "background": BackgroundEntry}
 
 

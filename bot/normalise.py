@@ -29,7 +29,8 @@ things think this those though through to too under until up us ve want wants wa
 were weren what whats when where whereas which while who whom whos why will with won would wouldn
 yeah you your youre yours yourself hi hello hey thanks thank please pls plz tbh tho ok okay
 lol btw bit actually basically anyone anybody everyone tell told ask asked asking question questions
-answer answers survey statement statements section sections part q put write said see seem seems go going gonna wanna one ones lot lots loads atm
+wont cant didnt isnt wasnt arent doesnt havent answer answers survey statement statements section sections
+part q put write said see seem seems go going gonna wanna one ones lot lots loads atm
 """.split())
 
 
@@ -39,30 +40,43 @@ def clean_slack_text(text: str) -> str:
         target, label = m.group(1), m.group(2)
         if label and not target.startswith(("@", "!")):
             return f" {label} "
-        if target.startswith("#") and label:
-            return f" {label} "
         return " "
-    text = _SLACK_LINK.sub(link, text)
-    return html.unescape(text)
+    if "<" in text:
+        text = _SLACK_LINK.sub(link, text)
+    return html.unescape(text) if "&" in text else text
 
 
 def fold(text: str) -> str:
-    """Lowercase ASCII-ish form: curly quotes, accents and emoji codes removed."""
-    text = clean_slack_text(text)
-    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
-    text = text.lower()
+    """Lowercase ASCII-ish form: curly quotes, accents and emoji codes removed.
+
+    Each step runs only when its trigger character is present: knowledge text is
+    folded once per field at start-up, 150,000 fields for a 10,000-entry pack.
+    """
+    text = clean_slack_text(text).lower()
     if not text.isascii():
+        text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
         text = unicodedata.normalize("NFKD", text)
         text = "".join(c for c in text if not unicodedata.combining(c))
-    text = _EMOJI.sub(" ", text)
-    text = text.replace("&", " and ")
-    text = _APOSTROPHE_S.sub(r"\1", text).replace("'", "")
+    if ":" in text:
+        text = _EMOJI.sub(" ", text)
+    if "&" in text:
+        text = text.replace("&", " and ")
+    if "'" in text:
+        text = _APOSTROPHE_S.sub(r"\1", text).replace("'", "")
     return text
 
 
+_NUMBERS = {w: str(i) for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve".split()) if i >= 2}
+
+
 def words(text: str) -> list[str]:
-    """Folded words, punctuation removed (stopwords kept: synonyms may need them)."""
-    return [w for w in _NON_WORD.split(fold(text)) if w]
+    """Folded words, punctuation removed, number words as digits ("two-day" = "2 day").
+    Stopwords are kept: synonym phrases may need them."""
+    ws = list(filter(None, _NON_WORD.split(fold(text))))
+    if not _NUMBERS.keys().isdisjoint(ws):
+        ws = [_NUMBERS.get(w, w) for w in ws]
+    return ws
 
 
 @lru_cache(maxsize=65536)

@@ -123,4 +123,5 @@ def _describe(value: Any) -> str:
         return "nothing"
     if isinstance(value, bool):
         return "true/false"
-    return {dict: "a mapping", LineDict: "a mapping", list: "a list", str: "text"}.get(type(value), type(value).__name__)
+    names = {dict: "a mapping", LineDict: "a mapping", list: "a list", str: "text"}
+    return names.get(type(value), type(value).__name__)

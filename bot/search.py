@@ -11,6 +11,7 @@ an off-topic question can't ride in on one shared word.
 """
 from __future__ import annotations
 
+import gc
 import heapq
 import math
 from array import array
@@ -28,18 +29,21 @@ FIELD_WEIGHTS = {
     "title": 1.0, "term": 1.0, "alias": 1.0, "statement": 1.0, "keyword": 0.9,
     "question": 0.95, "definition": 0.85, "commentary": 0.8, "context": 0.6, "section": 0.5,
 }
-CANDIDATES = 30          # entries rescored at field level after the cheap first pass
+CANDIDATES = 15          # entries rescored at field level after the cheap first pass
 OFFTOPIC_FACTOR = 2.5    # an off-topic word weighs this many times the rarest pack word
-UNKNOWN_FACTOR = 0.35    # a word the pack has never seen weighs this much of the rarest
+UNNAMED_TERM = 0.8       # a glossary entry whose term the question doesn't name
+NAME_FIELDS = ("title", "term", "alias")
+OFFTOPIC_PENALTY = 0.5   # and any off-topic word halves every score
+UNKNOWN_FACTOR = 1.0     # a word the pack has never seen weighs this much of the rarest
 QUERY_EXP = 0.5          # field score = share of the question it covers ** QUERY_EXP
 FIELD_EXP = 0.75         #   * share of the field the question covers ** FIELD_EXP
 COVER_MIX = 0.5          # entry score = COVER_MIX * whole-entry coverage + rest * best field
 PHRASE_FACTOR = 0.5      # two question words side by side in a field, as a share of their weight
-KIND_BOOST = 1.15
+KIND_BOOST = 1.25
 KIND_CUES = {
     "survey": ("survey", "question", "statement", "statements", "comments box", "comment box", "box", "tick",
                "put", "write", "answer", "answering", "respond", "response", "section", "where do i",
-               "where in", "which bit", "which question", "recommend", "suggest"),
+               "where in", "which bit", "which question", "recommend", "suggest", "union", "nasuwt"),
     "glossary": ("what is", "what are", "whats", "what does", "stand for", "mean", "meaning", "define",
                  "definition", "difference between", "what counts", "counts as"),
     "background": ("when", "date", "happening", "happened", "scrapped", "is it true", "since", "yet"),
@@ -73,7 +77,7 @@ class SearchResult:
 def _plain_term(word: str) -> str:
     """A word's search term, or "" for stopwords and numbers (years are kept)."""
     if word.isdigit():
-        return word if len(word) == 4 else ""
+        return word if len(word) <= 2 or len(word) == 4 else ""  # "2 day", "3 months", "2024"
     if word in STOPWORDS:
         return ""
     st = stem(word)
@@ -89,35 +93,61 @@ class Analyzer:
     def __init__(self, synonyms: tuple[tuple[str, ...], ...] = ()):
         # first stem -> [(phrase stems, canonical)], longest phrase first
         self.phrases: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
+        self.single: dict[str, str] = {}   # stem -> canonical, for one-word variants
         seen: set[tuple[str, ...]] = set()
         for group in synonyms:
             canonical = "_".join(words(group[0]))
             for variant in group:
                 key = tuple(stem(w) for w in words(variant))
-                if key and key not in seen:
-                    seen.add(key)
+                if not key or key in seen:
+                    continue
+                seen.add(key)
+                if len(key) == 1:
+                    self.single.setdefault(key[0], canonical)
+                else:
                     self.phrases[key[0]].append((key, canonical))
         for options in self.phrases.values():
             options.sort(key=lambda kc: len(kc[0]), reverse=True)
+        self._cache: dict[str, tuple[str, str]] = {}
+
+    def _word(self, word: str) -> tuple[str, str]:
+        """(stem, search term or "") for one word; cached, as words repeat endlessly."""
+        st = stem(word)
+        if st in self.single:
+            found = (st, self.single[st])
+        elif word in self.single:
+            found = (st, self.single[word])
+        else:
+            found = (st, _plain_term(word))
+        if len(self._cache) < 200_000:
+            self._cache[word] = found
+        return found
 
     def terms(self, raw_words: list[str]) -> list[str]:
-        stems = [stem(w) for w in raw_words]
-        phrases = self.phrases
-        if not any(st in phrases for st in stems):
-            return [t for t in map(_plain_term, raw_words) if t]
+        """Search terms for a list of words: synonym phrases first (longest wins), then
+        single words, stopwords dropped. One pass; this runs for every field at start-up."""
+        cache, phrases = self._cache, self.phrases
         out: list[str] = []
-        i, n = 0, len(stems)
+        i, n = 0, len(raw_words)
         while i < n:
-            for key, canonical in phrases.get(stems[i], ()):
-                if tuple(stems[i:i + len(key)]) == key:
-                    out.append(canonical)
-                    i += len(key)
-                    break
-            else:
-                term = _plain_term(raw_words[i])
-                if term:
-                    out.append(term)
-                i += 1
+            found = cache.get(raw_words[i]) or self._word(raw_words[i])
+            options = phrases.get(found[0])
+            if options:
+                matched = False
+                following = stem(raw_words[i + 1]) if i + 1 < n else None
+                for key, canonical in options:
+                    k = len(key)
+                    if k == 1 or (following == key[1] and i + k <= n
+                                  and all(stem(raw_words[i + j]) == key[j] for j in range(2, k))):
+                        out.append(canonical)
+                        i += k
+                        matched = True
+                        break
+                if matched:
+                    continue
+            if found[1]:
+                out.append(found[1])
+            i += 1
         return out
 
     def text_terms(self, text: str) -> list[str]:
@@ -139,9 +169,21 @@ def entry_fields(entry: Entry) -> list[tuple[str, str, int | None]]:
     elif isinstance(entry, GlossaryEntry):
         out.append(("term", entry.term, None))
         out += [("alias", a, None) for a in entry.aliases]
-        out += [("definition", d, None) for d in entry.definition]
+        out += [("definition", d, None) for d in _merge_fragments(entry.definition)]
     else:
-        out += [("definition", f, None) for f in entry.facts]
+        out += [("definition", f, None) for f in _merge_fragments(entry.facts)]
+    return out
+
+
+def _merge_fragments(sentences: tuple[str, ...]) -> list[str]:
+    """Index list fragments ("reporting;", "culture.") with the sentence they continue:
+    alone, a two-word fragment would match any question that happens to use its words."""
+    out: list[str] = []
+    for s in sentences:
+        if out and len(s.split()) < 5:
+            out[-1] += " " + s
+        else:
+            out.append(s)
     return out
 
 
@@ -164,34 +206,16 @@ class Index:
         self.unit_terms: list[tuple[int, ...]] = []
         self.unit_weight = array("f")
         self.unit_statement = array("i")   # -1: the field is not a statement
+        self.unit_is_name = bytearray()     # 1: a title, term or alias (what the entry is called)
         self.entry_units: list[range] = []
-        postings_e: dict[int, array] = {}
-        postings_w: dict[int, array] = {}
         surface: set[str] = set()
-        terms_of = lru_cache(maxsize=None)(lambda w: w)  # interns repeated words cheaply
-        for e_idx, entry in enumerate(self.entries):
-            best: dict[int, float] = {}
-            first = len(self.unit_terms)
-            for kind, text, st in entry_fields(entry):
-                raw = [terms_of(w) for w in words(text)]
-                surface.update(raw)
-                ids = tuple(self._term_id(t) for t in self.analyzer.terms(raw))
-                if not ids:
-                    continue
-                weight = FIELD_WEIGHTS[kind]
-                self.unit_terms.append(ids)
-                self.unit_weight.append(weight)
-                self.unit_statement.append(st if kind == "statement" and st is not None else -1)
-                for t in ids:
-                    if best.get(t, 0.0) < weight:
-                        best[t] = weight
-            self.entry_units.append(range(first, len(self.unit_terms)))
-            for t, w in best.items():
-                if t not in postings_e:
-                    postings_e[t], postings_w[t] = array("i"), array("f")
-                postings_e[t].append(e_idx)
-                postings_w[t].append(w)
-        self.postings = {t: (postings_e[t], postings_w[t]) for t in postings_e}
+        gc_was_on = gc.isenabled()
+        gc.disable()  # ~1M small tuples: the cycle collector would rescan them again and again
+        try:
+            self.postings = self._index_entries(surface)
+        finally:
+            if gc_was_on:
+                gc.enable()
         n = max(len(self.entries), 1)
         self.idf = array("f", [0.0] * len(self.term_ids))
         for t, (es, _) in self.postings.items():
@@ -208,11 +232,41 @@ class Index:
         self._known = frozenset(surface) | STOPWORDS
         self._correct = lru_cache(maxsize=4096)(self._correct_word)
 
-    def _term_id(self, term: str) -> int:
-        tid = self.term_ids.get(term)
-        if tid is None:
-            tid = self.term_ids[term] = len(self.term_ids)
-        return tid
+    def _index_entries(self, surface: set[str]) -> dict[int, tuple[array, array]]:
+        """Split every entry into fields, analyse them, and build the term postings:
+        term id -> (entry indexes, best field weight of the term in that entry)."""
+        term_ids, analyze = self.term_ids, self.analyzer.terms
+        postings_e: dict[int, array] = {}
+        postings_w: dict[int, array] = {}
+        for e_idx, entry in enumerate(self.entries):
+            best: dict[int, float] = {}
+            first = len(self.unit_terms)
+            for kind, text, st in entry_fields(entry):
+                raw = words(text)
+                surface.update(raw)
+                ids = []
+                for t in analyze(raw):
+                    tid = term_ids.get(t)
+                    if tid is None:
+                        tid = term_ids[t] = len(term_ids)
+                    ids.append(tid)
+                if not ids:
+                    continue
+                weight = FIELD_WEIGHTS[kind]
+                self.unit_terms.append(tuple(ids))
+                self.unit_weight.append(weight)
+                self.unit_statement.append(st if kind == "statement" and st is not None else -1)
+                self.unit_is_name.append(kind in NAME_FIELDS)
+                for t in ids:
+                    if best.get(t, 0.0) < weight:
+                        best[t] = weight
+            self.entry_units.append(range(first, len(self.unit_terms)))
+            for t, w in best.items():
+                if t not in postings_e:
+                    postings_e[t], postings_w[t] = array("i"), array("f")
+                postings_e[t].append(e_idx)
+                postings_w[t].append(w)
+        return {t: (postings_e[t], postings_w[t]) for t in postings_e}
 
     @property
     def units(self) -> list[tuple[int, ...]]:
@@ -270,25 +324,36 @@ class Index:
                  for a, b in zip(ids, ids[1:]) if a in weight and b in weight and a != b}
         denominator = total + sum(pairs.values())
         boost = _kind_boost(query)
+        qkeys = weight.keys()
+        # A question about a topic the pack says it doesn't cover (pay, pensions, ...) is
+        # answered only on overwhelming evidence: a wrong confident answer is the worst case.
+        penalty = OFFTOPIC_PENALTY if off else 1.0
         scored = []
         for e_idx in candidates:
-            best_unit, stmt_scores = 0.0, {}
+            best_unit, stmt_scores, named = 0.0, {}, False
             for u in self.entry_units[e_idx]:
                 unit = self.unit_terms[u]
-                hit = 0.0
-                for t in set(unit):
-                    hit += weight.get(t, 0.0)
-                if not hit:
+                common = qkeys & unit  # set intersection runs in C: this loop is the hot path
+                if not common:
                     continue
-                hit_pairs = sum(pairs.get(p, 0.0) for p in set(zip(unit, unit[1:]))) if pairs else 0.0
+                hit = sum([weight[t] for t in common])
+                if pairs and len(common) > 1:
+                    hit_pairs = sum([pairs.get(p, 0.0) for p in set(zip(unit, unit[1:]))])
+                else:
+                    hit_pairs = 0.0
                 s = (self.unit_weight[u] * ((hit + hit_pairs) / denominator) ** QUERY_EXP
                      * min(hit / self.unit_own[u], 1.0) ** FIELD_EXP)
                 if s > best_unit:
                     best_unit = s
+                if self.unit_is_name[u] and hit >= self.unit_own[u] - 1e-6:
+                    named = True
                 if self.unit_statement[u] >= 0:
                     stmt_scores[self.unit_statement[u]] = s
             entry = self.entries[e_idx]
-            score = (COVER_MIX * cover[e_idx] / total + (1 - COVER_MIX) * best_unit) * boost.get(entry.kind, 1.0)
+            score = ((COVER_MIX * cover[e_idx] / total + (1 - COVER_MIX) * best_unit)
+                     * boost.get(entry.kind, 1.0) * penalty)
+            if entry.kind == "glossary" and not named:
+                score *= UNNAMED_TERM  # a definition answers "what is X" only when X is asked about
             scored.append(Match(entry, score, _named_statement(stmt_scores, best_unit)))
         scored.sort(key=lambda m: m.score, reverse=True)
         # Shown scores are rounded and capped at 1 after ranking, so a cue boost never ties.

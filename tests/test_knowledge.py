@@ -2,11 +2,19 @@
 from __future__ import annotations
 
 import pytest
-
-from bot.errors import (BadReference, DuplicateId, EmptyText, KnowledgeError, MissingField, UnknownField,
-                        WrongType, YamlSyntax)
-from bot.knowledge import SurveyEntry, load_pack
 from conftest import run_cli
+
+from bot.errors import (
+    BadReference,
+    DuplicateId,
+    EmptyText,
+    KnowledgeError,
+    MissingField,
+    UnknownField,
+    WrongType,
+    YamlSyntax,
+)
+from bot.knowledge import SurveyEntry, load_pack
 
 GLOSSARY = """entries:
 - id: widget
