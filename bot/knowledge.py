@@ -114,6 +114,7 @@ class PackInfo:
     name: str
     title: str
     sources: tuple[Source, ...]
+    sections: tuple[str, ...] = ()   # survey sections in the survey's own order
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,7 @@ class Pack:
     entries: tuple[Entry, ...]
     synonyms: tuple[tuple[str, ...], ...]
     offtopic: tuple[str, ...]
+    sections: tuple[str, ...] = ()
 
     def get(self, entry_id: str) -> Entry | None:
         return self._by_id().get(entry_id)
@@ -183,7 +185,7 @@ def load_pack(folder: str | Path) -> Pack:
                                    file=seen[entry.id], entry=entry.id, field="related")
         _check_answers(entry, [by_id[r] for r in entry.related], dict(file=seen[entry.id], entry=entry.id))
     return Pack(name=info.name, title=info.title, sources=sources, entries=tuple(entries),
-                synonyms=vocab.synonyms, offtopic=vocab.offtopic)
+                synonyms=vocab.synonyms, offtopic=vocab.offtopic, sections=info.sections)
 
 
 def _build_located(cls: type, data: object, file: str):

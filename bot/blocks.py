@@ -1,0 +1,261 @@
+"""The Slack view of a Reply: Block Kit built with slack_sdk.models.blocks.
+
+Slack refuses a message whose section text passes 3,000 characters or which has more than
+50 blocks (`invalid_blocks`), so long commentary is split across sections and, past a
+budget, shortened behind a "Show full guidance" button that opens it in a modal.
+Everything that came from a member is escaped and can never ping @channel or a user.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from bot.knowledge import BackgroundEntry, GlossaryEntry, SurveyEntry
+from bot.replies import NO_POSITION, Reply, abstain_lines, source_line
+
+SECTION_LIMIT = 3000     # Slack: characters in one section's text
+MESSAGE_BLOCKS = 50      # Slack: blocks in one message
+MODAL_BLOCKS = 100       # Slack: blocks in one modal view
+BUTTON_VALUE_LIMIT = 2000
+HEADER_LIMIT = 150
+GUIDANCE_BUDGET = 2400   # commentary characters shown in a message before "Show full guidance"
+QUERY_ECHO_LIMIT = 200   # characters of a member's question we quote back
+
+# action_ids, shared with handlers/actions.py
+OTHER_MATCHES = "other_matches"
+VOTE_HELPFUL = "vote_helpful"
+VOTE_NOT_HELPFUL = "vote_not_helpful"
+SHARE = "share_answer"
+SHOW_FULL = "show_full_guidance"
+DID_YOU_MEAN = "did_you_mean"    # suffixed _0, _1, _2: action ids must be unique in a message
+OPEN_ENTRY = "open_entry"        # suffixed likewise, from the "Other matches" list
+
+
+@dataclass(frozen=True)
+class SlackMessage:
+    """What a handler posts: the plain-text fallback and the blocks (as dicts)."""
+
+    text: str
+    blocks: list[dict]
+
+
+def escape(text: str) -> str:
+    """Slack mrkdwn escaping: &, < and > are the only control characters.
+
+    With < and > escaped, "<!channel>" or "<@U123>" typed by a member shows as text and
+    pings nobody; a bare "@channel" is plain text in API messages without link_names.
+    """
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def echo(member_text: str) -> str:
+    """A member's own words, shortened and made inert, for quoting back to them."""
+    text = " ".join(member_text.split())
+    if len(text) > QUERY_ECHO_LIMIT:
+        text = text[: QUERY_ECHO_LIMIT - 1] + "…"
+    return escape(text).replace("@", "@\u200b").replace("*", "").replace("_", " ").replace("`", "'")
+
+
+def button_value(**data) -> str:
+    """Compact JSON for a button's value, kept under Slack's 2,000 characters."""
+    if "q" in data and data["q"]:
+        data["q"] = data["q"][:500]
+    value = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return value[:BUTTON_VALUE_LIMIT]
+
+
+def _quote(paragraphs) -> list[str]:
+    return [f">{escape(p)}" for p in paragraphs]
+
+
+def _sections(lines: list[str], heading: str = "") -> list[SectionBlock]:
+    """Pack lines into as few sections as fit Slack's 3,000-character limit."""
+    blocks, current = [], heading
+    for line in lines:
+        if len(line) > SECTION_LIMIT - 10:
+            line = line[: SECTION_LIMIT - 11] + "…"
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > SECTION_LIMIT:
+            blocks.append(SectionBlock(text=MarkdownTextObject(text=current)))
+            current = line
+        else:
+            current = candidate
+    if current:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=current)))
+    return blocks
+
+
+def _budget(paragraphs: tuple[str, ...], budget: int) -> tuple[list[str], bool]:
+    shown, used = [], 0
+    for p in paragraphs:
+        if shown and used + len(p) > budget:
+            return shown, True
+        shown.append(p)
+        used += len(p)
+    return shown, False
+
+
+def suggestion_blocks(reply: Reply) -> list[Block]:
+    sa = reply.suggestion
+    if sa is None:
+        return []
+    if sa.explicit:
+        text = f"*Suggested answer: {escape(sa.answer)}*\nThe union says:\n>{escape(sa.rests_on)}"
+    else:
+        text = f"*Suggested answer:* {NO_POSITION}"
+        if sa.rests_on:
+            text += f"\nThe union's view:\n>{escape(sa.rests_on)}"
+    return _sections([text])
+
+
+def answer_blocks(reply: Reply, *, ephemeral: bool = False, pinned_by: str = "") -> SlackMessage:
+    """The full answer: question, statements, what the union says, suggested answer, source."""
+    if not reply.answered:
+        return abstain_blocks(reply)
+    e = reply.entry
+    blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text=e.title[:HEADER_LIMIT]))]
+    if pinned_by:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f":pushpin: {pinned_by}")]))
+    truncated = False
+    if isinstance(e, SurveyEntry):
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=escape(f"{e.section} · {e.priority}"))]))
+        lines = ["*Survey question*", f">{escape(e.question)}"]
+        if e.options:
+            lines.append("*Options:* " + escape(" · ".join(e.options)))
+        blocks += _sections(lines)
+        if e.statements:
+            stmt_lines = []
+            for i, s in enumerate(e.statements):
+                if i == reply.statement:
+                    stmt_lines.append(f":arrow_forward: *{escape(s.text)}*  _(the statement you asked about)_")
+                else:
+                    stmt_lines.append(f"• {escape(s.text)}")
+            blocks += _sections(stmt_lines, "*Statements*")
+        blocks.append(DividerBlock())
+        heading = "*What the union says*"
+        if reply.commentary_from:
+            heading += f" _(its comments on “{escape(reply.commentary_from)}”)_"
+        shown, truncated = _budget(reply.commentary, GUIDANCE_BUDGET)
+        if shown:
+            blocks += _sections(_quote(shown), heading)
+        blocks += suggestion_blocks(reply)
+    else:
+        quotes = e.definition if isinstance(e, GlossaryEntry) else e.facts if isinstance(e, BackgroundEntry) else ()
+        shown, truncated = _budget(tuple(quotes), GUIDANCE_BUDGET)
+        blocks += _sections(_quote(shown))
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=escape(source_line(reply.source)))]))
+    blocks.append(_answer_actions(reply, ephemeral=ephemeral, truncated=truncated))
+    return SlackMessage(text=fallback_text(reply), blocks=_fit(blocks))
+
+
+def _answer_actions(reply: Reply, *, ephemeral: bool, truncated: bool) -> ActionsBlock:
+    ref = button_value(e=reply.entry.id, s=reply.statement, q=reply.query)
+    buttons = []
+    if ephemeral:
+        buttons.append(ButtonElement(text="Share in channel", action_id=SHARE, value=ref, style="primary"))
+    if truncated:
+        buttons.append(ButtonElement(text="Show full guidance", action_id=SHOW_FULL, value=ref))
+    if reply.others:
+        buttons.append(ButtonElement(text="Other matches", action_id=OTHER_MATCHES,
+                                     value=button_value(ids=[m.entry.id for m in reply.others[:5]], q=reply.query)))
+    buttons.append(ButtonElement(text="Helpful", action_id=VOTE_HELPFUL, value=ref))
+    buttons.append(ButtonElement(text="Not helpful", action_id=VOTE_NOT_HELPFUL, value=ref))
+    return ActionsBlock(elements=buttons)
+
+
+def abstain_blocks(reply: Reply) -> SlackMessage:
+    """"I don't know": what was searched, up to three "did you mean" buttons, who to ask."""
+    lines = abstain_lines(reply)
+    head = lines[0]
+    if reply.query.strip() and not reply.empty_query:
+        head += f"\nYou asked: _{echo(reply.query)}_"
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=head)),
+                           ContextBlock(elements=[MarkdownTextObject(text=escape(reply.contact))])]
+    if reply.others:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text="*Did you mean…*")))
+        blocks.append(ActionsBlock(elements=[
+            ButtonElement(text=m.entry.title[:75], action_id=f"{DID_YOU_MEAN}_{i}",
+                          value=button_value(e=m.entry.id, q=reply.query))
+            for i, m in enumerate(reply.others[:3])]))
+    return SlackMessage(text=escape(lines[0] + " " + reply.contact), blocks=_fit(blocks))
+
+
+def fallback_text(reply: Reply) -> str:
+    """The notification / screen-reader text: title and the suggested answer in one line."""
+    if not reply.answered:
+        return escape(abstain_lines(reply)[0])
+    text = reply.entry.title
+    sa = reply.suggestion
+    if sa is not None:
+        text += f" — suggested answer: {sa.answer}" if sa.explicit else " — the union gives no explicit recommendation"
+    return escape(text)
+
+
+def matches_blocks(reply: Reply) -> SlackMessage:
+    """"Other matches": the runners-up, each with a button to open it."""
+    if not reply.others:
+        return SlackMessage("No other matches.", [SectionBlock(text=MarkdownTextObject(text="No other matches."))])
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text="*Other matches*"))]
+    for i, m in enumerate(reply.others[:5]):
+        blocks.append(SectionBlock(
+            text=MarkdownTextObject(text=f"*{escape(m.entry.title)}*\n{escape(m.entry.kind)} · `{m.entry.id}`"),
+            accessory=ButtonElement(text="Open", action_id=f"{OPEN_ENTRY}_{i}",
+                                    value=button_value(e=m.entry.id, q=reply.query))))
+    return SlackMessage("Other matches: " + "; ".join(escape(m.entry.title) for m in reply.others[:5]), blocks)
+
+
+def full_guidance_view(reply: Reply) -> View:
+    """A modal with everything the union wrote on this entry, for answers too long for a message."""
+    e = reply.entry
+    quotes = list(reply.commentary) if isinstance(e, SurveyEntry) else e.quotes()
+    blocks: list[Block] = []
+    if isinstance(e, SurveyEntry):
+        blocks += _sections([f">{escape(e.question)}"], "*Survey question*")
+    blocks += _sections(_quote(quotes), "*What the union says*" if isinstance(e, SurveyEntry) else "")
+    blocks += suggestion_blocks(reply)
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=escape(source_line(reply.source)))]))
+    return View(type="modal", title=PlainTextObject(text="Full guidance"), close=PlainTextObject(text="Close"),
+                blocks=blocks[:MODAL_BLOCKS])
+
+
+def text_blocks(text: str) -> SlackMessage:
+    """A short notice from the bot itself (help, errors, confirmations)."""
+    return SlackMessage(text, [SectionBlock(text=MarkdownTextObject(text=text[:SECTION_LIMIT]))])
+
+
+def _fit(blocks: list[Block]) -> list[dict]:
+    """Keep within 50 blocks: the actions (last) always survive, the middle is trimmed."""
+    if len(blocks) > MESSAGE_BLOCKS:
+        blocks = blocks[: MESSAGE_BLOCKS - 1] + blocks[-1:]
+    return [b.to_dict() for b in blocks]
+
+
+SORRY_TEXT = ("Sorry, something went wrong while I was looking that up. Please try again in a minute; "
+              "if it keeps happening, tell a rep.")
+
+
+def sections_blocks(sections) -> SlackMessage:
+    """Browse the survey: each section with its questions, each openable by button."""
+    blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text="The Big Listen survey, by section"))]
+    n = 0
+    for section, entries in sections:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*{escape(section)}*")))
+        for e in entries:
+            n += 1
+            blocks.append(SectionBlock(
+                text=MarkdownTextObject(text=f"{escape(e.priority)}: {escape(e.title)}"),
+                accessory=ButtonElement(text="Open", action_id=f"{OPEN_ENTRY}_{n}", value=button_value(e=e.id))))
+    return SlackMessage("The Big Listen survey, by section", _fit(blocks))

@@ -1,0 +1,48 @@
+"""`python -m bot manifest`: the Slack app manifest, generated from app.yaml.
+
+Paste it into "Create New App → From an app manifest". In HTTP mode replace the
+request URLs' host with where the bot is served.
+"""
+from __future__ import annotations
+
+import yaml
+
+from bot.config import Config
+from handlers.shortcuts import CALLBACK_ID
+
+BOT_SCOPES = ["app_mentions:read", "chat:write", "commands", "im:history", "im:read", "im:write",
+              "pins:read", "pins:write", "channels:history", "groups:history", "usergroups:read", "users:read"]
+BOT_EVENTS = ["app_mention", "message.im", "app_home_opened", "pin_added", "pin_removed"]
+EVENTS_URL = "https://YOUR-HOST/slack/events"
+
+
+def build_manifest(config: Config) -> dict:
+    socket = config.socket_mode
+    command = {"command": config.slash_command, "description": "Ask about Ofsted's Big Listen survey",
+               "usage_hint": "[question] | sections | help", "should_escape": False}
+    interactivity: dict = {"is_enabled": True}
+    events: dict = {"bot_events": BOT_EVENTS}
+    if not socket:
+        command["url"] = EVENTS_URL
+        interactivity["request_url"] = EVENTS_URL
+        events["request_url"] = EVENTS_URL
+    return {
+        "display_information": {"name": config.bot_name,
+                                "description": f"{config.organisation} guidance on Ofsted's Big Listen survey"},
+        "features": {
+            "app_home": {"home_tab_enabled": True, "messages_tab_enabled": True,
+                         "messages_tab_read_only_enabled": False},
+            "bot_user": {"display_name": config.bot_name[:80], "always_online": True},
+            "slash_commands": [command],
+            "shortcuts": [{"name": "Ask the guidance bot", "type": "message", "callback_id": CALLBACK_ID,
+                           "description": "Look this message up in the Big Listen guidance"}],
+        },
+        "oauth_config": {"scopes": {"bot": BOT_SCOPES}},
+        "settings": {"event_subscriptions": events, "interactivity": interactivity,
+                     "org_deploy_enabled": False, "socket_mode_enabled": socket,
+                     "token_rotation_enabled": False},
+    }
+
+
+def manifest_yaml(config: Config) -> str:
+    return yaml.safe_dump(build_manifest(config), sort_keys=False, allow_unicode=True)

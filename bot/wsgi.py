@@ -1,0 +1,40 @@
+"""HTTP mode: the Bolt app as a WSGI application under gunicorn (POST /slack/events)."""
+from __future__ import annotations
+
+from gunicorn.app.base import BaseApplication
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from bot.config import Config
+
+
+def create_wsgi_app(config: Config, env) -> SlackRequestHandler:
+    from bot.app import build_app
+    from bot.guide import Guide
+
+    guide = Guide.from_config(config)
+    guide.store.purge(config.storage.retention_days)
+    return SlackRequestHandler(build_app(guide, env), path="/slack/events")
+
+
+class _Gunicorn(BaseApplication):
+    def __init__(self, config: Config, env):
+        self.bot_config, self.env = config, env
+        super().__init__()
+
+    def load_config(self) -> None:
+        self.cfg.set("bind", f"0.0.0.0:{self.env.port}")
+        self.cfg.set("workers", self.env.workers)
+        # Threads keep one slow Slack call from blocking other requests' 3-second acks.
+        self.cfg.set("worker_class", "gthread")
+        self.cfg.set("threads", 8)
+        self.cfg.set("timeout", 30)
+        self.cfg.set("control_socket_disable", True)  # several bots (or tests) on one host
+
+    def load(self):
+        # Runs in each worker after the fork: its own app, index and SQLite connection.
+        return create_wsgi_app(self.bot_config, self.env)
+
+
+def run_gunicorn(config: Config, env) -> int:
+    _Gunicorn(config, env).run()
+    return 0

@@ -1,0 +1,103 @@
+"""Buttons on answers: share, other matches, did-you-mean, votes, full guidance.
+
+Every action is acked first (Slack shows an error after 3 s), then answered through the
+response_url (`respond`), which works in channels, threads, DMs and ephemeral messages.
+"""
+from __future__ import annotations
+
+import json
+import re
+from logging import Logger
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot import blocks
+from bot.blocks import SORRY_TEXT, answer_blocks, full_guidance_view, matches_blocks
+
+
+def _value(body: dict) -> dict:
+    try:
+        value = json.loads(body["actions"][0].get("value") or "{}")
+        return value if isinstance(value, dict) else {}
+    except (ValueError, KeyError, IndexError):
+        return {}
+
+
+def _entry_reply(context: BoltContext, value: dict):
+    statement = value.get("s") if isinstance(value.get("s"), int) else None
+    return context["guide"].open_entry(str(value.get("e", "")), query=str(value.get("q") or ""),
+                                       statement=statement)
+
+
+def handle_open_entry(ack: Ack, body: dict, respond: Respond, context: BoltContext, logger: Logger) -> None:
+    """"Did you mean", "Other matches → Open" and the section browser: show that entry."""
+    ack()
+    try:
+        reply = _entry_reply(context, _value(body))
+        if reply is None:
+            respond(text="That entry is no longer in the guidance.", replace_original=False)
+            return
+        message = answer_blocks(reply, ephemeral=True)
+        respond(text=message.text, blocks=message.blocks, replace_original=False, response_type="ephemeral")
+    except Exception:
+        logger.exception("opening an entry failed")
+        respond(text=SORRY_TEXT, replace_original=False)
+
+
+def handle_share(ack: Ack, body: dict, respond: Respond, context: BoltContext, logger: Logger) -> None:
+    """Post an ephemeral answer for everyone in the conversation, then drop the private copy."""
+    ack()
+    try:
+        reply = _entry_reply(context, _value(body))
+        if reply is None:
+            respond(text="That entry is no longer in the guidance.", replace_original=False)
+            return
+        message = answer_blocks(reply)
+        respond(text=message.text, blocks=message.blocks, response_type="in_channel", replace_original=False)
+        respond(delete_original=True)
+    except Exception:
+        logger.exception("sharing an answer failed")
+        respond(text=SORRY_TEXT, replace_original=False)
+
+
+def handle_other_matches(ack: Ack, body: dict, respond: Respond, context: BoltContext, logger: Logger) -> None:
+    ack()
+    value = _value(body)
+    ids = [str(i) for i in value.get("ids", []) if isinstance(i, str)]
+    message = matches_blocks(context["guide"].matches_for(ids, str(value.get("q") or "")))
+    respond(text=message.text, blocks=message.blocks, replace_original=False, response_type="ephemeral")
+
+
+def handle_vote(ack: Ack, body: dict, respond: Respond, context: BoltContext, logger: Logger) -> None:
+    """One vote per member per answer; a second press changes it."""
+    ack()
+    value = _value(body)
+    helpful = body["actions"][0]["action_id"] == blocks.VOTE_HELPFUL
+    container = body.get("container") or {}
+    message_key = f"{container.get('channel_id')}:{container.get('message_ts')}"
+    try:
+        context["guide"].store.vote(message=message_key, user=body["user"]["id"], entry_id=str(value.get("e", "")),
+                                    query=str(value.get("q") or ""), helpful=helpful)
+        thanks = "Thanks: noted as helpful." if helpful else "Thanks: noted as not helpful. Reps review these."
+        respond(text=thanks, replace_original=False, response_type="ephemeral")
+    except Exception:
+        logger.exception("recording a vote failed")
+        respond(text=SORRY_TEXT, replace_original=False)
+
+
+def handle_show_full(ack: Ack, body: dict, client: WebClient, context: BoltContext, logger: Logger) -> None:
+    ack()
+    reply = _entry_reply(context, _value(body))
+    if reply is not None:
+        client.views_open(trigger_id=body["trigger_id"], view=full_guidance_view(reply))
+
+
+def register(app: App) -> None:
+    app.action(re.compile(rf"^({blocks.DID_YOU_MEAN}|{blocks.OPEN_ENTRY})_\d+$"))(handle_open_entry)
+    app.action(blocks.SHARE)(handle_share)
+    app.action(blocks.OTHER_MATCHES)(handle_other_matches)
+    app.action(re.compile(rf"^({blocks.VOTE_HELPFUL}|{blocks.VOTE_NOT_HELPFUL})$"))(handle_vote)
+    app.action(blocks.SHOW_FULL)(handle_show_full)
+
+

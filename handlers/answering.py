@@ -1,0 +1,45 @@
+"""Posting an answer to a message event, shared by the mention and DM listeners.
+
+Slack may deliver one message twice (app_mention and message.im both fire for a mention
+in a DM) and retries events it thinks were lost, so each message is claimed in the store
+by event id and by (channel, ts) before it is answered, and released if answering fails.
+"""
+from __future__ import annotations
+
+from logging import Logger
+
+from slack_sdk import WebClient
+
+from bot.blocks import SORRY_TEXT, answer_blocks, text_blocks
+from bot.guide import Guide
+
+
+def answer_message(event: dict, body: dict, client: WebClient, guide: Guide, logger: Logger, *,
+                   via: str, in_thread: bool) -> None:
+    channel, ts = event.get("channel"), event.get("ts")
+    keys = [f"event:{body.get('event_id')}", f"message:{channel}:{ts}"]
+    if not guide.store.claim(keys[0]):
+        logger.info("event %s already handled", keys[0])
+        return
+    if not guide.store.claim(keys[1]):
+        guide.store.finish(keys[0])  # the same message arrived as another event
+        return
+    thread_ts = (event.get("thread_ts") or ts) if in_thread else None
+    try:
+        reply = guide.ask(event.get("text") or "", via=via, channel=channel)
+        message = answer_blocks(reply)
+        client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=message.text, blocks=message.blocks,
+                                unfurl_links=False, unfurl_media=False)
+        guide.store.finish(*keys)
+    except Exception:
+        logger.exception("answering %s failed", keys[0])
+        guide.store.release(*keys)
+        try:
+            client.chat_postMessage(channel=channel, thread_ts=thread_ts, **_sorry())
+        except Exception:
+            logger.exception("could not tell the member that answering failed")
+
+
+def _sorry() -> dict:
+    notice = text_blocks(SORRY_TEXT)
+    return {"text": notice.text, "blocks": notice.blocks}

@@ -1,0 +1,26 @@
+"""The message shortcut "Ask the guidance bot": answer that message's text, privately."""
+from __future__ import annotations
+
+from logging import Logger
+
+from slack_bolt import Ack, App, BoltContext, Respond
+
+from bot.blocks import SORRY_TEXT, answer_blocks
+
+CALLBACK_ID = "ask_guidance_bot"
+
+
+def handle_ask_shortcut(ack: Ack, shortcut: dict, respond: Respond, context: BoltContext, logger: Logger) -> None:
+    ack()
+    text = (shortcut.get("message") or {}).get("text") or ""
+    try:
+        reply = context["guide"].ask(text, via="shortcut", channel=(shortcut.get("channel") or {}).get("id"))
+        message = answer_blocks(reply, ephemeral=True)
+        respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
+    except Exception:
+        logger.exception("message shortcut failed")
+        respond(text=SORRY_TEXT, response_type="ephemeral")
+
+
+def register(app: App) -> None:
+    app.shortcut(CALLBACK_ID)(handle_ask_shortcut)
