@@ -25,10 +25,31 @@ MIGRATIONS: list[str] = [
         message TEXT NOT NULL, user TEXT NOT NULL, entry_id TEXT NOT NULL, query TEXT,
         helpful INTEGER NOT NULL, at REAL NOT NULL, PRIMARY KEY (message, user));
     """,
+    # 2: pinned answers (kept until unpinned, whatever the retention period)
+    """
+    CREATE TABLE pins (
+        channel TEXT NOT NULL, message_ts TEXT NOT NULL, entry_id TEXT NOT NULL, statement INTEGER,
+        question TEXT, rep TEXT NOT NULL, rep_name TEXT, at REAL NOT NULL, permalink TEXT,
+        PRIMARY KEY (channel, message_ts));
+    CREATE INDEX pins_entry ON pins(entry_id);
+    """,
 ]
 
 EVENT_TTL = 3600          # Slack retries for minutes; remember events for an hour
 STALE_CLAIM = 60          # a claim this old that never finished may be retried
+
+
+@dataclass(frozen=True)
+class Pin:
+    channel: str
+    message_ts: str
+    entry_id: str
+    statement: int | None
+    question: str
+    rep: str
+    rep_name: str
+    at: float
+    permalink: str
 
 
 @dataclass(frozen=True)
@@ -126,6 +147,34 @@ class Store:
     def votes(self, since: float = 0.0) -> list[tuple[str, bool]]:
         rows = self.connection().execute("SELECT entry_id, helpful FROM votes WHERE at >= ?", (since,))
         return [(entry_id, bool(helpful)) for entry_id, helpful in rows]
+
+    # --- pins ---------------------------------------------------------------------------
+    def add_pin(self, pin: Pin) -> None:
+        """Record a pinned answer; pinning the same message again updates who and when."""
+        self.connection().execute(
+            "INSERT INTO pins(channel, message_ts, entry_id, statement, question, rep, rep_name, at, permalink) "
+            "VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(channel, message_ts) DO UPDATE SET "
+            "entry_id = excluded.entry_id, statement = excluded.statement, question = excluded.question, "
+            "rep = excluded.rep, rep_name = excluded.rep_name, at = excluded.at, permalink = excluded.permalink",
+            (pin.channel, pin.message_ts, pin.entry_id, pin.statement, pin.question[:2000], pin.rep, pin.rep_name,
+             pin.at, pin.permalink))
+
+    def remove_pin(self, channel: str, message_ts: str) -> bool:
+        cur = self.connection().execute("DELETE FROM pins WHERE channel = ? AND message_ts = ?", (channel, message_ts))
+        return cur.rowcount > 0
+
+    def pins(self) -> list[Pin]:
+        rows = self.connection().execute(
+            "SELECT channel, message_ts, entry_id, statement, question, rep, rep_name, at, permalink "
+            "FROM pins ORDER BY at DESC")
+        return [Pin(c, ts, e, st, q or "", rep, rn or "", at, pl or "") for c, ts, e, st, q, rep, rn, at, pl in rows]
+
+    def pins_by_entry(self) -> dict[str, Pin]:
+        """The latest pin of each entry (what search and the answer show)."""
+        latest: dict[str, Pin] = {}
+        for pin in self.pins():
+            latest.setdefault(pin.entry_id, pin)
+        return latest
 
     # --- retention --------------------------------------------------------------------
     def purge(self, retention_days: int, now: float | None = None) -> int:
