@@ -17,6 +17,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 from bot.config import Config
 from bot.errors import MissingToken
 from bot.guide import Guide
+from bot.reps import RepDirectory
 from handlers import register_listeners
 
 DEFAULT_API_URL = "https://slack.com/api/"
@@ -61,6 +62,8 @@ def build_app(guide: Guide, env: SlackEnv, *, socket_mode: bool = False) -> App:
                        retry_handlers=[ConnectionErrorRetryHandler(), RateLimitErrorRetryHandler(max_retry_count=2)])
     app = App(client=client, signing_secret=env.signing_secret, request_verification_enabled=not socket_mode,
               logger=logging.getLogger("biglisten"))
+    guide.reps = RepDirectory(guide.config.reps,
+                              fetch_group=lambda group: client.usergroups_users_list(usergroup=group)["users"])
 
     @app.middleware
     def provide_guide(context, next):  # noqa: A002 - Bolt injects by this name

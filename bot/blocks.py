@@ -24,7 +24,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.knowledge import BackgroundEntry, GlossaryEntry, SurveyEntry
-from bot.replies import NO_POSITION, Reply, abstain_lines, source_line
+from bot.replies import NO_POSITION, Reply, abstain_lines, pinned_line, source_line
 
 SECTION_LIMIT = 3000     # Slack: characters in one section's text
 MESSAGE_BLOCKS = 50      # Slack: blocks in one message
@@ -42,6 +42,8 @@ SHARE = "share_answer"
 SHOW_FULL = "show_full_guidance"
 DID_YOU_MEAN = "did_you_mean"    # suffixed _0, _1, _2: action ids must be unique in a message
 OPEN_ENTRY = "open_entry"        # suffixed likewise, from the "Other matches" list
+PIN = "pin_answer"               # rep only, checked on the server
+UNPIN = "unpin_answer"           # suffixed _0, _1, ... in the pins list
 
 
 @dataclass(frozen=True)
@@ -121,14 +123,19 @@ def suggestion_blocks(reply: Reply) -> list[Block]:
     return _sections([text])
 
 
-def answer_blocks(reply: Reply, *, ephemeral: bool = False, pinned_by: str = "") -> SlackMessage:
-    """The full answer: question, statements, what the union says, suggested answer, source."""
+def answer_blocks(reply: Reply, *, ephemeral: bool = False, pinnable: bool = False) -> SlackMessage:
+    """The full answer: question, statements, what the union says, suggested answer, source.
+
+    `ephemeral` adds "Share in channel"; `pinnable` (answers posted in a channel) adds
+    "Pin", shown to everyone and honoured only for reps.
+    """
     if not reply.answered:
         return abstain_blocks(reply)
     e = reply.entry
     blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text=e.title[:HEADER_LIMIT]))]
-    if pinned_by:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f":pushpin: {pinned_by}")]))
+    if reply.pinned:
+        pinned = f":pushpin: {escape(pinned_line(reply.pinned))}"
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=pinned)]))
     truncated = False
     if isinstance(e, SurveyEntry):
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=escape(f"{e.section} · {e.priority}"))]))
@@ -157,11 +164,11 @@ def answer_blocks(reply: Reply, *, ephemeral: bool = False, pinned_by: str = "")
         shown, truncated = _budget(tuple(quotes), GUIDANCE_BUDGET)
         blocks += _sections(_quote(shown))
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=escape(source_line(reply.source)))]))
-    blocks.append(_answer_actions(reply, ephemeral=ephemeral, truncated=truncated))
+    blocks.append(_answer_actions(reply, ephemeral=ephemeral, truncated=truncated, pinnable=pinnable))
     return SlackMessage(text=fallback_text(reply), blocks=_fit(blocks))
 
 
-def _answer_actions(reply: Reply, *, ephemeral: bool, truncated: bool) -> ActionsBlock:
+def _answer_actions(reply: Reply, *, ephemeral: bool, truncated: bool, pinnable: bool) -> ActionsBlock:
     ref = button_value(e=reply.entry.id, s=reply.statement, q=reply.query)
     buttons = []
     if ephemeral:
@@ -173,6 +180,8 @@ def _answer_actions(reply: Reply, *, ephemeral: bool, truncated: bool) -> Action
                                      value=button_value(ids=[m.entry.id for m in reply.others[:5]], q=reply.query)))
     buttons.append(ButtonElement(text="Helpful", action_id=VOTE_HELPFUL, value=ref))
     buttons.append(ButtonElement(text="Not helpful", action_id=VOTE_NOT_HELPFUL, value=ref))
+    if pinnable and not ephemeral:
+        buttons.append(ButtonElement(text="Pin (reps)", action_id=PIN, value=ref))
     return ActionsBlock(elements=buttons)
 
 
@@ -259,3 +268,64 @@ def sections_blocks(sections) -> SlackMessage:
                 text=MarkdownTextObject(text=f"{escape(e.priority)}: {escape(e.title)}"),
                 accessory=ButtonElement(text="Open", action_id=f"{OPEN_ENTRY}_{n}", value=button_value(e=e.id))))
     return SlackMessage("The Big Listen survey, by section", _fit(blocks))
+
+
+def pins_blocks(pins, pack, *, rep: bool) -> SlackMessage:
+    """`/biglisten pins`: pinned answers with links to the messages; reps get Unpin buttons."""
+    if not pins:
+        return text_blocks("No answers are pinned yet. Reps can pin a good answer with its Pin button.")
+    blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text="Pinned answers"))]
+    for i, pin in enumerate(pins[: MESSAGE_BLOCKS - 2]):
+        entry = pack.get(pin.entry_id)
+        title = escape(entry.title if entry else pin.entry_id)
+        link = f"<{pin.permalink}|{title}>" if pin.permalink.startswith("https://") else f"*{title}*"
+        text = f"{link}\n{escape(pinned_line(pin))}"
+        if pin.question:
+            text += f" · asked: _{echo(pin.question)}_"
+        accessory = None
+        if rep:
+            accessory = ButtonElement(text="Unpin", action_id=f"{UNPIN}_{i}", style="danger",
+                                      value=button_value(c=pin.channel, t=pin.message_ts))
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=text), accessory=accessory))
+    return SlackMessage(f"{len(pins)} pinned answers", _fit(blocks))
+
+
+def report_blocks(lines: list[str]) -> SlackMessage:
+    """The gaps report as sections (its questions are members' words: escaped and inert)."""
+    return SlackMessage(escape(lines[0]), _fit(_sections([echo_line(line) for line in lines])))
+
+
+def echo_line(line: str) -> str:
+    return escape(line).replace("@", "@\u200b")
+
+
+def home_view(sections, pins, pack, *, command: str, report_lines: list[str] | None = None) -> View:
+    """The App Home tab: how to ask, the survey by section, pinned answers; reps see gaps."""
+    blocks: list[Block] = [
+        HeaderBlock(text=PlainTextObject(text="Ofsted's Big Listen: NASUWT guidance")),
+        SectionBlock(text=MarkdownTextObject(text=(
+            f"*How to ask*\n• Mention me in a channel: `@bot what should I put for the safeguarding question?`\n"
+            f"• Send me a direct message.\n• Use `{escape(command)} <question>` anywhere, "
+            f"`{escape(command)} sections` to browse, `{escape(command)} pins` for pinned answers.\n"
+            "Answers quote the union's own commentary and name their source."))),
+        DividerBlock(),
+        HeaderBlock(text=PlainTextObject(text="The survey, by section")),
+    ]
+    for section, entries in sections:
+        lines = [f"• {escape(e.priority)}: {escape(e.title)} (`{e.id}`)" for e in entries]
+        blocks += _sections(lines, f"*{escape(section)}*")
+    blocks += [DividerBlock(), HeaderBlock(text=PlainTextObject(text="Pinned answers"))]
+    if pins:
+        pin_lines = []
+        for pin in pins[:20]:
+            entry = pack.get(pin.entry_id)
+            title = escape(entry.title if entry else pin.entry_id)
+            link = f"<{pin.permalink}|{title}>" if pin.permalink.startswith("https://") else title
+            pin_lines.append(f"• {link} ({escape(pinned_line(pin))})")
+        blocks += _sections(pin_lines)
+    else:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text="None yet.")))
+    if report_lines is not None:
+        blocks += [DividerBlock(), HeaderBlock(text=PlainTextObject(text="For reps: gaps this week"))]
+        blocks += _sections([echo_line(line) for line in report_lines])
+    return View(type="home", blocks=blocks[:MODAL_BLOCKS])

@@ -36,6 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--entries", type=int, default=10_000, help="size of the synthetic pack")
     bench.add_argument("--queries", type=int, default=2_000, help="queries per measurement")
 
+    rep = sub.add_parser("report", help="the reps' gaps report: unanswered questions, unhelpful answers, counts")
+    rep.add_argument("--days", type=int, default=7, help="period to report on (default 7)")
+
     sub.add_parser("serve", help="serve Slack (Socket Mode with SLACK_APP_TOKEN, else HTTP)")
     sub.add_parser("manifest", help="print the Slack app manifest (YAML) built from app.yaml")
     sub.add_parser("run", help="serve Slack when tokens are set, else chat in the terminal")
@@ -141,6 +144,19 @@ def cmd_bench(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from bot.knowledge import load_pack
+    from bot.report import build_report, report_lines
+    from bot.store import Store
+
+    config = _config(args)
+    store = Store(config.resolve(config.storage.path))
+    store.purge(config.storage.retention_days)
+    report = build_report(store, load_pack(config.resolve(config.knowledge_path)), max(1, args.days))
+    print("\n".join(report_lines(report)))
+    return 0
+
+
 def cmd_serve(args) -> int:
     from bot.app import serve
     return serve(_config(args))
@@ -161,4 +177,4 @@ def cmd_run(args) -> int:
 
 
 COMMANDS = {"ask": cmd_ask, "chat": cmd_chat, "eval": cmd_eval, "validate": cmd_validate,
-            "bench": cmd_bench, "serve": cmd_serve, "manifest": cmd_manifest, "run": cmd_run}
+            "bench": cmd_bench, "report": cmd_report, "serve": cmd_serve, "manifest": cmd_manifest, "run": cmd_run}

@@ -4,14 +4,17 @@ Plain Python with no Slack imports, so listeners stay thin and tests can call it
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from bot.config import Config
 from bot.knowledge import SurveyEntry
 from bot.normalise import clean_slack_text
 from bot.replies import Reply, build_reply, entry_reply
-from bot.search import Index, Match, load_index
+from bot.reps import RepDirectory
+from bot.search import Index, Match, SearchResult, load_index
 from bot.store import Store
+
+PIN_MARGIN = 0.85   # a pinned entry goes first when it scores at least this share of the best
 
 
 @dataclass
@@ -19,6 +22,11 @@ class Guide:
     config: Config
     index: Index
     store: Store
+    reps: RepDirectory = field(default=None)  # type: ignore[assignment]  # set in __post_init__
+
+    def __post_init__(self):
+        if self.reps is None:
+            self.reps = RepDirectory(self.config.reps)
 
     @classmethod
     def from_config(cls, config: Config) -> Guide:
@@ -31,13 +39,31 @@ class Guide:
     def ask(self, text: str, *, via: str, channel: str | None = None) -> Reply:
         """Answer a member's question and log it (mentions stripped: the log names nobody)."""
         result = self.index.find_matches(text)
+        result, pin = self._pinned_first(result)
         reply = build_reply(result, self.pack, self.config.contact)
+        if pin:
+            reply = replace(reply, pinned=pin)
         if result.terms:
             best = result.best if reply.answered else None
             self.store.log_question(via=via, text=" ".join(clean_slack_text(text).split()), answered=reply.answered,
                                     entry_id=best.entry.id if best else None, score=best.score if best else None,
                                     channel=channel)
         return reply
+
+    def _pinned_first(self, result: SearchResult):
+        """Put a rep-pinned entry first when it matches nearly as well as the best one.
+        Only ever among answered results: a pin never makes an off-topic question answered."""
+        if not result.answered or not result.matches:
+            return result, None
+        pins = self.store.pins_by_entry()
+        if not pins:
+            return result, None
+        floor = result.matches[0].score * PIN_MARGIN
+        for i, m in enumerate(result.matches):
+            if m.entry.id in pins and m.score >= floor:
+                ordered = (m,) + result.matches[:i] + result.matches[i + 1:]
+                return replace(result, matches=ordered), pins[m.entry.id]
+        return result, None
 
     def open_entry(self, entry_id: str, *, query: str = "", statement: int | None = None) -> Reply | None:
         """The reply for one entry by id (buttons, `/biglisten <id>`); None if unknown."""
@@ -49,7 +75,9 @@ class Guide:
         others = ()
         if query:
             others = tuple(m for m in self.index.find_matches(query, limit=4).matches if m.entry.id != entry_id)[:3]
-        return entry_reply(entry, self.pack, self.config.contact, query=query, statement=statement, others=others)
+        reply = entry_reply(entry, self.pack, self.config.contact, query=query, statement=statement, others=others)
+        pin = self.store.pins_by_entry().get(entry_id)
+        return replace(reply, pinned=pin) if pin else reply
 
     def matches_for(self, entry_ids: list[str], query: str = "") -> Reply:
         """A Reply whose `others` are the given entries, for the "Other matches" list."""

@@ -6,10 +6,12 @@ Kit view lives in bot/blocks.py.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from bot.knowledge import BackgroundEntry, Entry, GlossaryEntry, Pack, Source, SuggestedAnswer, SurveyEntry
 from bot.search import Match, SearchResult
+from bot.store import Pin
 
 NO_POSITION = "The union gives no explicit recommendation for this question: use its talking points above."
 
@@ -28,6 +30,7 @@ class Reply:
     source: Source | None = None
     others: tuple[Match, ...] = ()     # other matches, or "did you mean" when not answered
     empty_query: bool = False
+    pinned: Pin | None = None          # a rep pinned this answer for questions like this one
 
     @property
     def title(self) -> str:
@@ -82,6 +85,11 @@ def shown_quotes(entry: Entry, pack: Pack) -> list[str]:
     """Every quotation a member is shown for this entry, lent commentary included."""
     lender = commentary_lender(entry, pack)
     return entry.quotes() + (list(lender.commentary) if lender else [])
+
+
+def pinned_line(pin: Pin) -> str:
+    when = time.strftime("%-d %B %Y", time.gmtime(pin.at))
+    return f"Pinned by {pin.rep_name or 'a rep'} on {when}"
 
 
 def source_line(source: Source) -> str:
@@ -140,6 +148,8 @@ def render_text(reply: Reply) -> str:
     elif isinstance(e, BackgroundEntry):
         out += [f"  “{f}”" for f in e.facts]
     out.append(source_line(reply.source))
+    if reply.pinned:
+        out.append(pinned_line(reply.pinned))
     if reply.others:
         out.append("Other matches: " + "; ".join(f"{m.entry.title} [{m.entry.id}]" for m in reply.others))
     return "\n".join(out)

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import actions, commands, mentions, messages, shortcuts
+from handlers import actions, commands, home, mentions, messages, pins, shortcuts
 
 
 def register_listeners(app: App) -> None:
-    for module in (mentions, messages, commands, actions, shortcuts):
+    for module in (mentions, messages, commands, actions, shortcuts, pins, home):
         module.register(app)
 
 

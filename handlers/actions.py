@@ -53,7 +53,8 @@ def handle_share(ack: Ack, body: dict, respond: Respond, context: BoltContext, l
         if reply is None:
             respond(text="That entry is no longer in the guidance.", replace_original=False)
             return
-        message = answer_blocks(reply)
+        channel = (body.get("channel") or {}).get("id") or ""
+        message = answer_blocks(reply, pinnable=not channel.startswith("D"))
         respond(text=message.text, blocks=message.blocks, response_type="in_channel", replace_original=False)
         respond(delete_original=True)
     except Exception:

@@ -27,7 +27,7 @@ def answer_message(event: dict, body: dict, client: WebClient, guide: Guide, log
     thread_ts = (event.get("thread_ts") or ts) if in_thread else None
     try:
         reply = guide.ask(event.get("text") or "", via=via, channel=channel)
-        message = answer_blocks(reply)
+        message = answer_blocks(reply, pinnable=not str(channel).startswith("D"))
         client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=message.text, blocks=message.blocks,
                                 unfurl_links=False, unfurl_media=False)
         guide.store.finish(*keys)

@@ -11,7 +11,8 @@ from logging import Logger
 
 from slack_bolt import Ack, App, BoltContext, Respond
 
-from bot.blocks import SORRY_TEXT, answer_blocks, sections_blocks, text_blocks
+from bot.blocks import SORRY_TEXT, answer_blocks, pins_blocks, report_blocks, sections_blocks, text_blocks
+from bot.report import build_report, report_lines
 
 
 def help_text(command_name: str) -> str:
@@ -20,6 +21,8 @@ def help_text(command_name: str) -> str:
         f"• `{command_name} <your question>`: e.g. `{command_name} should safeguarding be a separate judgement?`",
         f"• `{command_name} sections`: browse the survey by section and priority",
         f"• `{command_name} <entry id>`: open one entry, e.g. `{command_name} off-rolling`",
+        f"• `{command_name} pins`: answers reps have pinned",
+        f"• `{command_name} gaps [days]`: (reps) what members asked that I couldn't answer",
         "• Mention me in a channel or send me a direct message to ask there.",
         "Answers quote the union's own commentary and name their source.",
     ])
@@ -38,6 +41,11 @@ def handle_command(ack: Ack, command: dict, respond: Respond, context: BoltConte
         elif word in ("sections", "browse"):
             message = sections_blocks(guide.sections())
             respond(text=message.text, blocks=message.blocks)
+        elif word == "pins":
+            message = pins_blocks(guide.store.pins(), guide.pack, rep=guide.reps.is_rep(command.get("user_id")))
+            respond(text=message.text, blocks=message.blocks)
+        elif word.split()[0] == "gaps":
+            respond(**gaps(guide, command.get("user_id"), word.split()[1:]))
         elif guide.pack.get(word):
             message = answer_blocks(guide.open_entry(word), ephemeral=True)
             respond(text=message.text, blocks=message.blocks)
@@ -48,6 +56,15 @@ def handle_command(ack: Ack, command: dict, respond: Respond, context: BoltConte
     except Exception:
         logger.exception("slash command failed")
         respond(text=SORRY_TEXT)
+
+
+def gaps(guide, user: str | None, args: list[str]) -> dict:
+    """`/biglisten gaps [days]`, for reps only."""
+    if not guide.reps.is_rep(user):
+        return {"text": "Only reps can see the gaps report."}
+    days = int(args[0]) if args and args[0].isdigit() and 0 < int(args[0]) <= 3650 else 7
+    message = report_blocks(report_lines(build_report(guide.store, guide.pack, days)))
+    return {"text": message.text, "blocks": message.blocks}
 
 
 def register(app: App) -> None:

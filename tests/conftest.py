@@ -48,3 +48,14 @@ def run_cli(*args: str, stdin: str | None = None, env: dict | None = None) -> su
     full_env.update(env or {})
     return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True,
                           text=True, cwd=ROOT, env=full_env, timeout=60)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """When a test that used a running bot server fails, show the end of that server's log."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed:
+        for value in getattr(item, "funcargs", {}).values():
+            if callable(getattr(value, "log_tail", None)):
+                report.sections.append(("bot server log (last lines)", value.log_tail()))

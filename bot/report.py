@@ -1,0 +1,83 @@
+"""The reps' gaps report: what members asked that the bot couldn't answer, and which
+answers they found unhelpful. Counts only: no member is named."""
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+from bot.knowledge import Pack
+from bot.normalise import words
+from bot.store import Store
+
+SAME_QUESTION = 80   # token_set_ratio at which two asked questions count as one
+
+
+@dataclass(frozen=True)
+class GapGroup:
+    question: str        # the most common wording
+    count: int
+    variants: int        # how many different wordings were grouped
+
+
+@dataclass
+class GapsReport:
+    days: int
+    questions: int = 0
+    answered: int = 0
+    abstained: int = 0
+    votes: int = 0
+    not_helpful: int = 0
+    gaps: list[GapGroup] = field(default_factory=list)
+    unhelpful: list[tuple[str, str, int]] = field(default_factory=list)   # (entry id, title, votes)
+
+
+def group_questions(texts: list[str]) -> list[GapGroup]:
+    """Group near-duplicate questions ("whats the pay award" / "what is the pay award?")."""
+    counts = Counter(" ".join(t.split()) for t in texts if t.strip())
+    keys = {t: " ".join(words(t)) for t in counts}
+    groups: list[tuple[str, list[str]]] = []   # (key of the first wording, wordings)
+    for text, _ in counts.most_common():
+        hit = process.extractOne(keys[text], [g[0] for g in groups], scorer=fuzz.token_set_ratio,
+                                 score_cutoff=SAME_QUESTION) if groups else None
+        if hit:
+            groups[hit[2]][1].append(text)
+        else:
+            groups.append((keys[text], [text]))
+    out = [GapGroup(question=ws[0], count=sum(counts[w] for w in ws), variants=len(ws)) for _, ws in groups]
+    return sorted(out, key=lambda g: g.count, reverse=True)
+
+
+def build_report(store: Store, pack: Pack, days: int = 7, now: float | None = None, top: int = 10) -> GapsReport:
+    since = (time.time() if now is None else now) - days * 86400
+    rows = store.questions(since)
+    report = GapsReport(days=days, questions=len(rows))
+    report.answered = sum(r.answered for r in rows)
+    report.abstained = report.questions - report.answered
+    report.gaps = group_questions([r.text for r in rows if not r.answered])[:top]
+    votes = store.votes(since)
+    report.votes = len(votes)
+    bad = Counter(entry_id for entry_id, helpful in votes if not helpful)
+    report.not_helpful = sum(bad.values())
+    report.unhelpful = [(eid, pack.get(eid).title if pack.get(eid) else eid, n) for eid, n in bad.most_common(top)]
+    return report
+
+
+def report_lines(report: GapsReport) -> list[str]:
+    lines = [f"Big Listen bot, last {report.days} days: {report.questions} questions, {report.answered} answered, "
+             f"{report.abstained} not answered; {report.votes} votes ({report.not_helpful} not helpful)."]
+    lines.append("Most asked questions the bot could not answer:")
+    if report.gaps:
+        for g in report.gaps:
+            extra = f", {g.variants} wordings" if g.variants > 1 else ""
+            lines.append(f"  {g.count}× “{g.question}”{extra}")
+    else:
+        lines.append("  none")
+    lines.append("Answers most often marked not helpful:")
+    if report.unhelpful:
+        lines += [f"  {n}× {title} [{eid}]" for eid, title, n in report.unhelpful]
+    else:
+        lines.append("  none")
+    return lines

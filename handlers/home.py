@@ -1,0 +1,28 @@
+"""The App Home tab: how to ask, the survey by section, pinned answers; reps see the gaps."""
+from __future__ import annotations
+
+from logging import Logger
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+
+from bot.blocks import home_view
+from bot.report import build_report, report_lines
+
+
+def handle_home_opened(event: dict, client: WebClient, context: BoltContext, logger: Logger) -> None:
+    if event.get("tab") != "home":
+        return
+    guide = context["guide"]
+    user = event["user"]
+    lines = report_lines(build_report(guide.store, guide.pack, 7)) if guide.reps.is_rep(user) else None
+    view = home_view(guide.sections(), guide.store.pins(), guide.pack, command=guide.config.slash_command,
+                     report_lines=lines)
+    try:
+        client.views_publish(user_id=user, view=view)
+    except Exception:
+        logger.exception("publishing the home tab failed")
+
+
+def register(app: App) -> None:
+    app.event("app_home_opened")(handle_home_opened)

@@ -1,0 +1,159 @@
+"""Pinned answers: the "Pin (reps)" and "Unpin" buttons, and Slack's own pin menu.
+
+Only reps may pin: the check runs here, on the server, against app.yaml and the reps'
+user group; nothing in a button payload is trusted. A pin is recorded with the entry, the
+statement, the question that led to it, the rep, the time, the channel and the message.
+"""
+from __future__ import annotations
+
+import json
+import re
+import time
+from logging import Logger
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import blocks
+from bot.blocks import SORRY_TEXT
+from bot.guide import Guide
+from bot.store import Pin
+
+ONLY_REPS = "Only reps can pin or unpin answers. If you think this answer should be pinned, tell a rep."
+NOT_IN_DMS = "Pins aren't possible in direct messages: share the answer in a channel first, then pin it there."
+INVITE_ME = "I'm not in this channel, so I can't pin here. Invite me with `/invite @{name}` and press Pin again."
+
+
+def _ref(value: str | None) -> dict:
+    try:
+        ref = json.loads(value or "{}")
+        return ref if isinstance(ref, dict) else {}
+    except ValueError:
+        return {}
+
+
+def answer_ref(message: dict) -> dict:
+    """Which entry a message of ours answers: read from its buttons' values."""
+    for block in message.get("blocks") or []:
+        for element in block.get("elements") or []:
+            ref = _ref(element.get("value")) if isinstance(element, dict) else {}
+            if ref.get("e"):
+                return ref
+    return {}
+
+
+def _rep_name(client: WebClient, user: str, logger: Logger) -> str:
+    try:
+        profile = client.users_info(user=user)["user"]
+        return (profile.get("profile") or {}).get("display_name") or profile.get("real_name") or profile.get("name")
+    except Exception:
+        logger.warning("could not look up the name of rep %s", user)
+        return ""
+
+
+def _permalink(client: WebClient, channel: str, ts: str) -> str:
+    try:
+        return client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
+    except Exception:
+        return ""
+
+
+def record_pin(guide: Guide, client: WebClient, logger: Logger, *, channel: str, ts: str, ref: dict,
+               rep: str) -> None:
+    statement = ref.get("s") if isinstance(ref.get("s"), int) else None
+    guide.store.add_pin(Pin(channel=channel, message_ts=ts, entry_id=str(ref["e"]), statement=statement,
+                            question=str(ref.get("q") or ""), rep=rep, rep_name=_rep_name(client, rep, logger),
+                            at=time.time(), permalink=_permalink(client, channel, ts)))
+
+
+def handle_pin_button(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext,
+                      logger: Logger) -> None:
+    ack()
+    guide: Guide = context["guide"]
+    user = body["user"]["id"]
+    container = body.get("container") or {}
+    channel, ts = container.get("channel_id") or "", container.get("message_ts") or ""
+    if not guide.reps.is_rep(user):
+        respond(text=ONLY_REPS, replace_original=False, response_type="ephemeral")
+        return
+    if channel.startswith("D"):
+        respond(text=NOT_IN_DMS, replace_original=False, response_type="ephemeral")
+        return
+    ref = _ref(body["actions"][0].get("value"))
+    if not ref.get("e") or not guide.pack.get(str(ref["e"])):
+        respond(text="I can't tell which answer this is, so I haven't pinned it.", replace_original=False)
+        return
+    try:
+        try:
+            client.pins_add(channel=channel, timestamp=ts)
+        except SlackApiError as e:
+            error = e.response.get("error")
+            if error in ("not_in_channel", "channel_not_found"):
+                respond(text=INVITE_ME.format(name=guide.config.bot_name), replace_original=False)
+                return
+            if error != "already_pinned":   # pinned by hand already: record it all the same
+                raise
+        record_pin(guide, client, logger, channel=channel, ts=ts, ref=ref, rep=user)
+        respond(text="Pinned. Members who ask something similar will see this answer first.",
+                replace_original=False, response_type="ephemeral")
+    except Exception:
+        logger.exception("pinning failed")
+        respond(text=SORRY_TEXT, replace_original=False)
+
+
+def handle_unpin_button(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext,
+                        logger: Logger) -> None:
+    ack()
+    guide: Guide = context["guide"]
+    if not guide.reps.is_rep(body["user"]["id"]):
+        respond(text=ONLY_REPS, replace_original=False, response_type="ephemeral")
+        return
+    ref = _ref(body["actions"][0].get("value"))
+    channel, ts = str(ref.get("c") or ""), str(ref.get("t") or "")
+    try:
+        client.pins_remove(channel=channel, timestamp=ts)
+    except SlackApiError as e:
+        if e.response.get("error") not in ("no_pin", "not_pinned", "channel_not_found", "not_in_channel"):
+            logger.exception("unpinning failed")
+            respond(text=SORRY_TEXT, replace_original=False)
+            return
+    guide.store.remove_pin(channel, ts)
+    respond(text="Unpinned: the answer is no longer shown first.", replace_original=False,
+            response_type="ephemeral")
+
+
+def handle_pin_added(event: dict, client: WebClient, context: BoltContext, logger: Logger) -> None:
+    """A rep pinned one of our answers with Slack's own menu: record it like the button."""
+    guide: Guide = context["guide"]
+    item = event.get("item") or {}
+    message = item.get("message") or {}
+    if item.get("type") != "message" or not _is_ours(message, context):
+        return
+    if not guide.reps.is_rep(event.get("user")):
+        logger.info("pin by non-rep %s not recorded", event.get("user"))
+        return
+    ref = answer_ref(message)
+    channel = item.get("channel") or event.get("channel_id")
+    if ref.get("e") and guide.pack.get(str(ref["e"])) and channel:
+        record_pin(guide, client, logger, channel=channel, ts=message.get("ts") or "", ref=ref, rep=event["user"])
+
+
+def handle_pin_removed(event: dict, context: BoltContext) -> None:
+    item = event.get("item") or {}
+    message = item.get("message") or {}
+    channel = item.get("channel") or event.get("channel_id")
+    if channel and message.get("ts"):
+        context["guide"].store.remove_pin(channel, message["ts"])
+
+
+def _is_ours(message: dict, context: BoltContext) -> bool:
+    return bool(message.get("bot_id") and message.get("bot_id") == context.bot_id) or (
+        message.get("user") is not None and message.get("user") == context.bot_user_id)
+
+
+def register(app: App) -> None:
+    app.action(blocks.PIN)(handle_pin_button)
+    app.action(re.compile(rf"^{blocks.UNPIN}_\d+$"))(handle_unpin_button)
+    app.event("pin_added")(handle_pin_added)
+    app.event("pin_removed")(handle_pin_removed)
