@@ -1,0 +1,139 @@
+"""Reps, pins in ranking, and the gaps report, at the Guide level on a real SQLite file."""
+from __future__ import annotations
+
+import time
+import pytest
+
+from bot.config import RepSettings
+from bot.guide import Guide
+from bot.replies import render_text
+from bot.report import build_report, group_questions, report_lines
+from bot.reps import RepDirectory
+from bot.store import Pin, Store
+
+
+@pytest.fixture
+def guide(config, index, tmp_path):
+    return Guide(config, index, Store(tmp_path / "bot.sqlite3"))
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_reps_by_id_and_by_group_with_a_short_cache():
+    calls = []
+    members = {"S1": ["UGROUP"]}
+
+    def fetch(group):
+        calls.append(group)
+        return members[group]
+
+    clock = FakeClock()
+    reps = RepDirectory(RepSettings(users=("UREP",), usergroups=("S1",), cache_seconds=60), fetch, clock)
+    assert reps.is_rep("UREP") and reps.is_rep("UGROUP")
+    assert not reps.is_rep("UMEMBER") and not reps.is_rep(None) and not reps.is_rep("")
+    assert calls == ["S1"]                      # cached
+    members["S1"] = ["UNEW"]
+    clock.now = 61
+    assert reps.is_rep("UNEW") and not reps.is_rep("UGROUP")
+    assert calls == ["S1", "S1"]
+
+
+def test_group_lookup_failure_keeps_the_last_list():
+    state = {"fail": False}
+
+    def fetch(group):
+        if state["fail"]:
+            raise RuntimeError("slack down")
+        return ["UGROUP"]
+
+    clock = FakeClock()
+    reps = RepDirectory(RepSettings(usergroups=("S1",), cache_seconds=1), fetch, clock)
+    assert reps.is_rep("UGROUP")
+    state["fail"], clock.now = True, 5
+    assert reps.is_rep("UGROUP")
+
+
+def pin(entry_id, **kw):
+    return Pin(**{"channel": "C1", "message_ts": "1.1", "entry_id": entry_id, "statement": None,
+                  "question": "q", "rep": "UREP", "rep_name": "Sam Rep", "at": time.time(), "permalink": "",
+                  **kw})
+
+
+def test_a_pinned_entry_goes_first_when_nearly_as_good(guide):
+    question = "what is the pause policy"
+    before = guide.index.find_matches(question).matches
+    assert before[0].entry.id != before[1].entry.id
+    runner_up = before[1]
+    assert runner_up.score >= 0.85 * before[0].score
+    guide.store.add_pin(pin(runner_up.entry.id))
+    reply = guide.ask(question, via="dm")
+    assert reply.entry.id == runner_up.entry.id
+    assert reply.pinned and reply.pinned.rep_name == "Sam Rep"
+    assert "Pinned by Sam Rep on" in render_text(reply)
+
+
+def test_a_pin_never_answers_an_off_topic_question(guide):
+    guide.store.add_pin(pin("off-rolling"))
+    reply = guide.ask("whats the pay award this year", via="dm")
+    assert not reply.answered and reply.pinned is None
+
+
+def test_a_weak_pinned_match_does_not_jump_the_queue(guide):
+    question = "should safeguarding be a separate judgement"
+    matches = guide.index.find_matches(question).matches
+    weak = next(m for m in matches[1:] if m.score < 0.85 * matches[0].score)
+    guide.store.add_pin(pin(weak.entry.id))
+    assert guide.ask(question, via="dm").entry.id == matches[0].entry.id
+
+
+def test_questions_are_logged_without_mentions(guide):
+    guide.ask("<@U123> what is off-rolling", via="mention", channel="C1")
+    guide.ask("<@U123> whats the pay award", via="mention", channel="C1")
+    rows = guide.store.questions()
+    assert [r.answered for r in rows] == [True, False]
+    assert all("U123" not in r.text for r in rows)
+
+
+def test_near_duplicate_questions_are_grouped():
+    groups = group_questions(["whats the pay award", "what's the pay award?", "What is the pay award",
+                              "how do i opt into the pension", "whats the pay award"])
+    assert groups[0].count == 4 and groups[0].variants == 3
+    assert groups[1].count == 1
+
+
+def test_gaps_report_for_a_scripted_week(guide):
+    now = time.time()
+    week = [("whats the pay award", 1), ("what's the pay award?", 2), ("are we striking", 3),
+            ("what is off-rolling", 3), ("should safeguarding be a separate judgement", 4),
+            ("whats the pay award", 9)]  # 9 days ago: outside a 7-day report
+    for text, days_ago in week:
+        result = guide.index.find_matches(text)
+        guide.store.log_question(via="dm", text=text, answered=result.answered,
+                                 entry_id=result.best.entry.id if result.answered else None, now=now - days_ago * 86400)
+    for user, helpful in (("U1", False), ("U2", False), ("U3", True)):
+        guide.store.vote(message="C1:1.1", user=user, entry_id="off-rolling", query="q", helpful=helpful)
+    report = build_report(guide.store, guide.pack, days=7, now=now)
+    assert (report.questions, report.answered, report.abstained) == (5, 2, 3)
+    assert report.gaps[0].count == 2 and "pay award" in report.gaps[0].question
+    assert report.unhelpful == [("off-rolling", guide.pack.get("off-rolling").title, 2)]
+    assert (report.votes, report.not_helpful) == (3, 2)
+    text = "\n".join(report_lines(report))
+    assert "U1" not in text and "U2" not in text
+
+
+def test_report_command(tmp_path, config):
+    from conftest import ROOT, run_cli
+    cfg = (ROOT / "app.yaml").read_text().replace("path: var/bot.sqlite3", f"path: {tmp_path / 'b.sqlite3'}")
+    cfg = cfg.replace("knowledge_path: knowledge/big-listen", f"knowledge_path: {ROOT / 'knowledge/big-listen'}")
+    (tmp_path / "app.yaml").write_text(cfg)
+    Store(tmp_path / "b.sqlite3").log_question(via="dm", text="when is conference", answered=False)
+    out = run_cli("--config", str(tmp_path / "app.yaml"), "report", "--days", "3")
+    assert out.returncode == 0, out.stderr
+    assert "last 3 days: 1 questions" in out.stdout and "when is conference" in out.stdout
+
