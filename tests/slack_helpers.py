@@ -22,9 +22,10 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import yaml
+from slack_sdk.signature import SignatureVerifier
+
 from conftest import ROOT
 from fake_slack import Call, FakeSlack
-from slack_sdk.signature import SignatureVerifier
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_USER = "UBOT"

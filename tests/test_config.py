@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ROOT
 
 from bot.config import load_config
 from bot.errors import ConfigError
+from conftest import ROOT
 
 
 def test_bundled_settings_load(config):

@@ -1,9 +1,8 @@
 """The README documents every command, and every command has help text."""
 from __future__ import annotations
 
-from conftest import ROOT, run_cli
-
 from bot.cli import COMMANDS, _parser
+from conftest import ROOT, run_cli
 
 
 def test_every_command_is_in_the_readme():

@@ -3,12 +3,13 @@
 import time
 
 import pytest
-from fake_slack import FakeSlack
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
+
+from fake_slack import FakeSlack
 
 
 @pytest.fixture

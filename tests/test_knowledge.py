@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-from conftest import run_cli
 
 from bot.errors import (
     BadReference,
@@ -15,6 +14,7 @@ from bot.errors import (
     YamlSyntax,
 )
 from bot.knowledge import SurveyEntry, load_pack
+from conftest import run_cli
 
 GLOSSARY = """entries:
 - id: widget

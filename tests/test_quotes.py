@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import SHARED
 
 from bot.knowledge import SurveyEntry
+from conftest import SHARED
 
 
 def _norm(text: str) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+
 import pytest
 
 from bot.config import RepSettings
