@@ -1,0 +1,363 @@
+"""HTTP mode end to end: `python -m bot serve` under gunicorn (two workers), signed requests in, a fake Slack out.
+
+One server for the whole module. Tests never share a channel, a message ts or a response_url, so
+what one test left in flight can't be mistaken for another's answer.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+import uuid
+
+import pytest
+from fake_slack import FakeSlack
+from slack_helpers import (
+    BOT_USER,
+    SlackSender,
+    block_actions,
+    bot_server,
+    button,
+    direct_message,
+    elements,
+    event_body,
+    mention,
+    message_shortcut,
+    new_ts,
+    posts_in,
+    responses_to,
+    shown_text,
+    wait_until,
+)
+
+from bot.blocks import SORRY_TEXT, escape
+
+SAFEGUARDING = "should safeguarding be a separate judgement?"
+SAFEGUARDING_ID = "safeguarding-separate-judgement"
+VAGUE = "what colour is the sky in inspection"  # abstains, but offers "did you mean" suggestions
+SETTLE = 0.7  # how long to wait before concluding that nothing (more) will be posted
+
+
+@pytest.fixture(scope="module")
+def fake():
+    with FakeSlack() as f:
+        yield f
+
+
+@pytest.fixture(scope="module")
+def server(fake, tmp_path_factory):
+    with bot_server(fake, tmp_path_factory.mktemp("http-bot"), workers=2) as s:
+        yield s
+        assert s.process.poll() is None, f"the bot server died during the tests:\n{s.log_tail()}"
+
+
+@pytest.fixture(scope="module")
+def slack(server) -> SlackSender:
+    return SlackSender(server.url)
+
+
+@pytest.fixture
+def channel() -> str:
+    return "C" + uuid.uuid4().hex[:10].upper()
+
+
+@pytest.fixture
+def dm() -> str:
+    return "D" + uuid.uuid4().hex[:10].upper()
+
+
+@pytest.fixture
+def rurl(fake):
+    """A fresh response_url per call: (name, url)."""
+    def make() -> tuple[str, str]:
+        name = uuid.uuid4().hex[:12]
+        return name, fake.response_url(name)
+    return make
+
+
+def wait_posts(fake: FakeSlack, channel: str, count: int = 1, timeout: float = 10):
+    return wait_until(lambda: len(posts_in(fake, channel)) >= count and posts_in(fake, channel), timeout)
+
+
+def wait_responses(fake: FakeSlack, name: str, count: int = 1, timeout: float = 10):
+    return wait_until(lambda: len(responses_to(fake, name)) >= count and responses_to(fake, name), timeout)
+
+
+def ask_in_channel(fake, slack, channel: str, text: str) -> dict:
+    """Mention the bot and return the params of its (single) answer."""
+    assert slack.event(mention(f"<@{BOT_USER}> {text}", channel)).status == 200
+    (post,) = wait_posts(fake, channel)
+    return post.params
+
+
+def ask_by_command(fake, slack, rurl, text: str) -> dict:
+    name, url = rurl()
+    assert slack.command("/biglisten", text, url).status == 200
+    (call,) = wait_responses(fake, name)
+    return call.params
+
+
+def press(fake, slack, rurl, action_id: str, value: str, **kw) -> tuple[str, object]:
+    name, url = rurl()
+    r = slack.interaction(block_actions(action_id, value, response_url=url, **kw))
+    assert r.status == 200, r
+    return name, r
+
+
+@pytest.fixture(scope="module")
+def safeguarding_question(pack) -> str:
+    return escape(pack.get(SAFEGUARDING_ID).question)
+
+
+# ---- Events API ------------------------------------------------------------------------------------------
+def test_url_verification_returns_the_challenge(slack):
+    body = json.dumps({"token": "t", "challenge": "ch4llenge-123", "type": "url_verification"}).encode()
+    r = slack.send(body, "application/json")
+    assert r.status == 200
+    assert r.json() == {"challenge": "ch4llenge-123"}
+
+
+def test_mention_in_channel_is_answered_in_a_thread(fake, slack, channel, pack, safeguarding_question):
+    ts = new_ts()
+    r = slack.event(mention(f"<@{BOT_USER}> {SAFEGUARDING}", channel, ts))
+    assert r.status == 200 and r.seconds < 3  # Slack retries events not acked within 3 s
+    (post,) = wait_posts(fake, channel)
+    p = post.params
+    assert p["channel"] == channel and p["thread_ts"] == ts
+    assert post.headers["authorization"] == "Bearer xoxb-test"
+    shown = shown_text(p["blocks"])
+    assert safeguarding_question in shown
+    assert "Suggested answer: Yes" in shown
+    # The fallback text is the title and the suggested answer (the question itself is in the blocks).
+    assert p["text"] == escape(pack.get(SAFEGUARDING_ID).title) + " — suggested answer: Yes"
+    assert "suggested answer" in p["text"].lower()
+    assert p["blocks"][0] == {"type": "header", "text": {"type": "plain_text", "text": pack.get(SAFEGUARDING_ID).title}}
+    assert {"vote_helpful", "vote_not_helpful"} <= {e["action_id"] for e in elements(p["blocks"])}
+
+
+def test_mention_inside_a_thread_replies_in_that_thread(fake, slack, channel, safeguarding_question):
+    parent = new_ts()
+    slack.event(mention(f"<@{BOT_USER}> {SAFEGUARDING}", channel, thread_ts=parent))
+    (post,) = wait_posts(fake, channel)
+    assert post.params["thread_ts"] == parent
+    assert safeguarding_question in shown_text(post.params["blocks"])
+
+
+def test_direct_message_is_answered_in_the_dm_without_a_thread(fake, slack, dm):
+    slack.event(direct_message("what is off-rolling", dm))
+    (post,) = wait_posts(fake, dm)
+    assert "thread_ts" not in post.params
+    assert post.params["blocks"][0]["text"]["text"].lower().startswith("off-rolling")
+
+
+def test_edits_bot_posts_and_own_messages_are_not_answered(fake, slack):
+    ignored = {
+        "Dedit" + uuid.uuid4().hex[:6]: dict(subtype="message_changed"),
+        "Dbotx" + uuid.uuid4().hex[:6]: dict(bot_id="B999"),
+        "Dself" + uuid.uuid4().hex[:6]: dict(user=BOT_USER),
+    }
+    for ch, extra in ignored.items():
+        assert slack.event(direct_message("what is off-rolling", ch, **extra)).status == 200
+    sentinel = "Dsent" + uuid.uuid4().hex[:6]
+    slack.event(direct_message("what is off-rolling", sentinel))
+    wait_posts(fake, sentinel)
+    time.sleep(SETTLE)
+    assert {ch: posts_in(fake, ch) for ch in ignored} == {ch: [] for ch in ignored}
+
+
+def test_mention_and_message_for_the_same_dm_message_answer_once(fake, slack):
+    """A mention in a DM arrives as app_mention *and* message.im, with different event ids."""
+    dms = ["D" + uuid.uuid4().hex[:10].upper() for _ in range(3)]
+
+    def deliver(ch: str) -> None:
+        ts = new_ts()
+        text = f"<@{BOT_USER}> what is off-rolling"
+        pair = [mention(text, ch, ts), direct_message(text, ch, ts)]
+        threads = [threading.Thread(target=slack.event, args=(e,)) for e in pair]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+    for ch in dms:
+        deliver(ch)
+    for ch in dms:
+        wait_posts(fake, ch)
+    time.sleep(SETTLE)
+    assert [len(posts_in(fake, ch)) for ch in dms] == [1, 1, 1]
+
+
+def test_retried_event_is_answered_once(fake, slack, channel):
+    body = event_body(mention(f"<@{BOT_USER}> what is off-rolling", channel))
+    assert slack.event_callback(body).status == 200
+    assert slack.event_callback(body, retry=1).status == 200
+    wait_posts(fake, channel)
+    time.sleep(SETTLE)
+    assert len(posts_in(fake, channel)) == 1
+
+
+def test_retry_of_an_event_whose_answer_failed_is_answered(fake, slack, channel, safeguarding_question):
+    """answer_message releases its claims when chat.postMessage fails, then tries an apology."""
+    body = event_body(mention(f"<@{BOT_USER}> {SAFEGUARDING}", channel))
+    fake.set_response("chat.postMessage", {"ok": False, "error": "internal_error"})
+    try:
+        assert slack.event_callback(body).status == 200
+        first, apology = wait_posts(fake, channel, 2)
+    finally:
+        fake.set_response("chat.postMessage", None)
+    assert safeguarding_question in shown_text(first.params["blocks"])  # the answer it tried to post
+    assert apology.params["text"] == SORRY_TEXT                           # then the apology (which failed too)
+    assert apology.params["thread_ts"] == first.params["thread_ts"] == body["event"]["ts"]
+
+    assert slack.event_callback(body, retry=1).status == 200
+    posts = wait_posts(fake, channel, 3)
+    answer = posts[2].params
+    assert answer["thread_ts"] == body["event"]["ts"]
+    assert safeguarding_question in shown_text(answer["blocks"])
+    time.sleep(SETTLE)
+    assert len(posts_in(fake, channel)) == 3
+
+
+def test_bad_signature_and_stale_timestamp_are_refused(fake, slack, channel):
+    forged = slack.event(mention(f"<@{BOT_USER}> what is off-rolling", channel), secret="not-the-secret")
+    assert forged.status == 401
+    stale = slack.event(mention(f"<@{BOT_USER}> what is off-rolling", channel), timestamp=int(time.time()) - 6 * 60)
+    assert stale.status == 401
+    time.sleep(SETTLE)
+    assert posts_in(fake, channel) == []
+
+
+# ---- the slash command -------------------------------------------------------------------------------------
+def test_slash_command_question_is_answered_privately_with_share(fake, slack, rurl, safeguarding_question):
+    name, url = rurl()
+    r = slack.command("/biglisten", SAFEGUARDING, url)
+    assert r.status == 200 and r.seconds < 2.5  # acked first; Slack drops commands after 3 s
+    (call,) = wait_responses(fake, name)
+    p = call.params
+    assert p.get("response_type", "ephemeral") == "ephemeral"
+    assert button(p["blocks"], "share_answer")["style"] == "primary"
+    assert safeguarding_question in shown_text(p["blocks"])
+
+
+def test_slash_command_help_sections_and_entry_id(fake, slack, rurl, pack):
+    help_ = ask_by_command(fake, slack, rurl, "help")
+    assert "/biglisten sections" in help_["text"] and "/biglisten <your question>" in help_["text"]
+    assert ask_by_command(fake, slack, rurl, "")["text"] == help_["text"]
+
+    sections = ask_by_command(fake, slack, rurl, "sections")
+    assert sections["blocks"][0]["type"] == "header"
+    opens = [e for e in elements(sections["blocks"]) if e["action_id"].startswith("open_entry_")]
+    survey_ids = {json.loads(e["value"])["e"] for e in opens}
+    assert SAFEGUARDING_ID in survey_ids and len(opens) >= 10
+
+    entry = ask_by_command(fake, slack, rurl, "off-rolling")
+    assert entry["blocks"][0]["text"]["text"] == pack.get("off-rolling").title
+    assert json.loads(button(entry["blocks"], "share_answer")["value"])["e"] == "off-rolling"
+    assert entry.get("response_type", "ephemeral") == "ephemeral"
+
+
+# ---- buttons and the shortcut ------------------------------------------------------------------------------
+def test_vote_is_thanked_and_stored(fake, slack, rurl, channel, server):
+    answer = ask_in_channel(fake, slack, channel, SAFEGUARDING)
+    value = button(answer["blocks"], "vote_helpful")["value"]
+    message_ts = new_ts()
+    name, _ = press(fake, slack, rurl, "vote_helpful", value, channel=channel, message_ts=message_ts, user="U77")
+    (thanks,) = wait_responses(fake, name)
+    assert thanks.params["response_type"] == "ephemeral" and thanks.params["replace_original"] is False
+    assert thanks.params["text"].startswith("Thanks")
+    with sqlite3.connect(server.db_path) as db:
+        rows = db.execute("SELECT message, user, entry_id, helpful FROM votes WHERE user = 'U77'").fetchall()
+    assert rows == [(f"{channel}:{message_ts}", "U77", SAFEGUARDING_ID, 1)]
+
+
+def test_share_posts_in_channel_and_deletes_the_private_copy(fake, slack, rurl, safeguarding_question):
+    private = ask_by_command(fake, slack, rurl, SAFEGUARDING)
+    value = button(private["blocks"], "share_answer")["value"]
+    name, _ = press(fake, slack, rurl, "share_answer", value)
+    shared, delete = wait_responses(fake, name, 2)
+    assert shared.params["response_type"] == "in_channel"
+    assert safeguarding_question in shown_text(shared.params["blocks"])
+    assert "share_answer" not in {e["action_id"] for e in elements(shared.params["blocks"])}
+    assert delete.params.get("delete_original") is True
+
+
+def test_did_you_mean_opens_the_suggested_entry(fake, slack, rurl, channel, pack):
+    abstained = ask_in_channel(fake, slack, channel, VAGUE)
+    assert "won't guess" in abstained["text"]
+    suggestion = button(abstained["blocks"], "did_you_mean_0")
+    entry_id = json.loads(suggestion["value"])["e"]
+    name, _ = press(fake, slack, rurl, "did_you_mean_0", suggestion["value"], channel=channel)
+    (opened,) = wait_responses(fake, name)
+    assert opened.params["response_type"] == "ephemeral"
+    assert opened.params["blocks"][0]["text"]["text"] == pack.get(entry_id).title[:150]
+
+
+def test_other_matches_lists_the_runners_up(fake, slack, rurl, channel, pack):
+    answer = ask_in_channel(fake, slack, channel, SAFEGUARDING)
+    value = button(answer["blocks"], "other_matches")["value"]
+    name, _ = press(fake, slack, rurl, "other_matches", value, channel=channel)
+    (listed,) = wait_responses(fake, name)
+    ids = [json.loads(e["value"])["e"] for e in elements(listed.params["blocks"])]
+    assert ids == json.loads(value)["ids"] and ids
+    assert pack.get(ids[0]).title in shown_text(listed.params["blocks"])
+
+
+def test_show_full_guidance_opens_a_modal(fake, slack, rurl):
+    private = ask_by_command(fake, slack, rurl, "schools-inspection-practice")
+    value = button(private["blocks"], "show_full_guidance")["value"]
+    trigger = f"trig-{uuid.uuid4().hex[:8]}"
+    press(fake, slack, rurl, "show_full_guidance", value, trigger_id=trigger)
+    call = wait_until(lambda: next((c for c in fake.calls_to("views.open") if c.params.get("trigger_id") == trigger),
+                                   None))
+    view = call.params["view"]
+    assert view["type"] == "modal" and view["title"]["text"] == "Full guidance"
+    assert len(view["blocks"]) > len([b for b in private["blocks"] if b["type"] == "section"])
+
+
+def test_message_shortcut_answers_privately(fake, slack, rurl, pack):
+    name, url = rurl()
+    assert slack.interaction(message_shortcut("what is off-rolling", response_url=url)).status == 200
+    (call,) = wait_responses(fake, name)
+    assert call.params["response_type"] == "ephemeral"
+    assert call.params["blocks"][0]["text"]["text"] == pack.get("off-rolling").title
+
+
+# ---- what members type -----------------------------------------------------------------------------------------
+def test_slack_markup_is_ignored_and_never_echoed_as_a_ping(fake, slack, channel, pack):
+    answer = ask_in_channel(fake, slack, channel, "<!channel> what is off-rolling :tada:")
+    assert answer["blocks"][0]["text"]["text"] == pack.get("off-rolling").title
+    for visible in (answer["text"], shown_text(answer["blocks"])):
+        assert "<!channel>" not in visible and "<!here>" not in visible
+
+
+def test_abstained_question_is_echoed_escaped(fake, slack, channel):
+    abstained = ask_in_channel(fake, slack, channel, f"<!channel> <@U999> {VAGUE}")
+    shown = shown_text(abstained["blocks"])
+    assert "You asked:" in shown and "colour is the sky" in shown
+    for visible in (abstained["text"], shown):
+        assert "<!channel>" not in visible and "<@U999>" not in visible
+    assert "&lt;!channel&gt;" in shown  # shown as text, inert
+
+
+def test_rate_limited_post_is_retried(fake, slack, channel):
+    fake.rate_limit("chat.postMessage", times=1, retry_after=1)
+    slack.event(mention(f"<@{BOT_USER}> what is off-rolling", channel))
+    limited, answered = wait_posts(fake, channel, 2)
+    assert (limited.status, answered.status) == (429, 200)
+    assert answered.params["blocks"] == limited.params["blocks"]
+
+
+@pytest.mark.parametrize("text, expect", [
+    (f"<@{BOT_USER}>", "Ask me about"),
+    (f"<@{BOT_USER}> " + ("teachers workload and inspection of schools " * 240)[:10240], ""),
+    (f"<@{BOT_USER}> :tada: :thinking_face: :+1:", "Ask me about"),
+], ids=["empty", "10KB-paste", "emoji-only"])
+def test_odd_messages_get_a_reply(fake, slack, channel, text, expect):
+    assert slack.event(mention(text, channel)).status == 200
+    (post,) = wait_posts(fake, channel)
+    assert post.params["text"] and post.params["blocks"]
+    assert expect in post.params["text"]
+    # and the server still answers afterwards
+    again = "C" + uuid.uuid4().hex[:10].upper()
+    ask_in_channel(fake, slack, again, "what is off-rolling")
