@@ -30,16 +30,22 @@ def _entry_reply(context: BoltContext, value: dict):
                                        statement=statement)
 
 
+def _entry_message(body: dict, respond: Respond, context: BoltContext, **render):
+    """The answer a button refers to, or None after telling the member it has gone."""
+    reply = _entry_reply(context, _value(body))
+    if reply is None:
+        respond(text="That entry is no longer in the guidance.", replace_original=False)
+        return None
+    return answer_blocks(reply, **render)
+
+
 def handle_open_entry(ack: Ack, body: dict, respond: Respond, context: BoltContext, logger: Logger) -> None:
     """"Did you mean", "Other matches → Open" and the section browser: show that entry."""
     ack()
     try:
-        reply = _entry_reply(context, _value(body))
-        if reply is None:
-            respond(text="That entry is no longer in the guidance.", replace_original=False)
-            return
-        message = answer_blocks(reply, ephemeral=True)
-        respond(text=message.text, blocks=message.blocks, replace_original=False, response_type="ephemeral")
+        message = _entry_message(body, respond, context, ephemeral=True)
+        if message:
+            respond(text=message.text, blocks=message.blocks, replace_original=False, response_type="ephemeral")
     except Exception:
         logger.exception("opening an entry failed")
         respond(text=SORRY_TEXT, replace_original=False)
@@ -49,14 +55,11 @@ def handle_share(ack: Ack, body: dict, respond: Respond, context: BoltContext, l
     """Post an ephemeral answer for everyone in the conversation, then drop the private copy."""
     ack()
     try:
-        reply = _entry_reply(context, _value(body))
-        if reply is None:
-            respond(text="That entry is no longer in the guidance.", replace_original=False)
-            return
         channel = (body.get("channel") or {}).get("id") or ""
-        message = answer_blocks(reply, pinnable=not channel.startswith("D"))
-        respond(text=message.text, blocks=message.blocks, response_type="in_channel", replace_original=False)
-        respond(delete_original=True)
+        message = _entry_message(body, respond, context, pinnable=not channel.startswith("D"))
+        if message:
+            respond(text=message.text, blocks=message.blocks, response_type="in_channel", replace_original=False)
+            respond(delete_original=True)
     except Exception:
         logger.exception("sharing an answer failed")
         respond(text=SORRY_TEXT, replace_original=False)
