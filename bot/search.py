@@ -40,6 +40,7 @@ FIELD_EXP = 0.75         #   * share of the field the question covers ** FIELD_E
 COVER_MIX = 0.5          # entry score = COVER_MIX * whole-entry coverage + rest * best field
 PHRASE_FACTOR = 0.5      # two question words side by side in a field, as a share of their weight
 KIND_BOOST = 1.25
+PRIORITY_BOOST = 1.15    # the question names the entry's survey priority
 KIND_CUES = {
     "survey": ("survey", "question", "statement", "statements", "comments box", "comment box", "box", "tick",
                "put", "write", "answer", "answering", "respond", "response", "section", "where do i",
@@ -208,6 +209,11 @@ class Index:
         self.unit_statement = array("i")   # -1: the field is not a statement
         self.unit_is_name = bytearray()     # 1: a title, term or alias (what the entry is called)
         self.entry_units: list[range] = []
+        # The words naming an entry's survey priority ("Impact", "Inspection practice"):
+        # a question that names them ("the impact section") is looking in that part.
+        self.entry_priority: list[frozenset[str]] = [
+            frozenset(self.analyzer.text_terms(e.priority)) - {"priority", "1", "2", "3", "4"}
+            if isinstance(e, SurveyEntry) else frozenset() for e in pack.entries]
         surface: set[str] = set()
         gc_was_on = gc.isenabled()
         gc.disable()  # ~1M small tuples: the cycle collector would rescan them again and again
@@ -325,6 +331,7 @@ class Index:
         denominator = total + sum(pairs.values())
         boost = _kind_boost(query)
         qkeys = weight.keys()
+        qterms = set(terms)
         # A question about a topic the pack says it doesn't cover (pay, pensions, ...) is
         # answered only on overwhelming evidence: a wrong confident answer is the worst case.
         penalty = OFFTOPIC_PENALTY if off else 1.0
@@ -350,10 +357,15 @@ class Index:
                 if self.unit_statement[u] >= 0:
                     stmt_scores[self.unit_statement[u]] = s
             entry = self.entries[e_idx]
-            score = ((COVER_MIX * cover[e_idx] / total + (1 - COVER_MIX) * best_unit)
-                     * boost.get(entry.kind, 1.0) * penalty)
-            if entry.kind == "glossary" and not named:
-                score *= UNNAMED_TERM  # a definition answers "what is X" only when X is asked about
+            score = (COVER_MIX * cover[e_idx] / total + (1 - COVER_MIX) * best_unit) * boost.get(entry.kind, 1.0)
+            if self.entry_priority[e_idx] and self.entry_priority[e_idx] <= qterms:
+                score *= PRIORITY_BOOST
+            if entry.kind != "glossary":
+                score *= penalty
+            elif not named:
+                score *= penalty * UNNAMED_TERM  # a definition answers "what is X" only when X is asked
+            # a glossary term the question names escapes the off-topic penalty:
+            # "supply teacher here: what's a PRU?" still gets PRU
             scored.append(Match(entry, score, _named_statement(stmt_scores, best_unit)))
         scored.sort(key=lambda m: m.score, reverse=True)
         # Shown scores are rounded and capped at 1 after ranking, so a cue boost never ties.
