@@ -1,5 +1,5 @@
-"""Search quality can't silently regress: the issue's targets on the dev set, and a floor on
-an independently written question set (tests/data/proxy_questions.yaml)."""
+"""Search quality can't silently regress: the issue's targets on the dev set, and floors on
+two question sets written by others without seeing the knowledge pack (tests/data/)."""
 from __future__ import annotations
 
 import pytest
@@ -8,14 +8,15 @@ from bot.evaluate import evaluate, load_questions
 from conftest import ROOT, SHARED
 
 
-@pytest.mark.parametrize("path, top1, top3", [
-    (SHARED / "eval" / "dev_questions.yaml", 0.90, 0.97),
-    (ROOT / "tests" / "data" / "proxy_questions.yaml", 0.85, 0.93),
+@pytest.mark.parametrize("path, top1, top3, offtopic", [
+    (SHARED / "eval" / "dev_questions.yaml", 0.90, 0.97, 0.9),
+    (ROOT / "tests" / "data" / "proxy_questions.yaml", 0.85, 0.93, 0.9),
+    (ROOT / "tests" / "data" / "blind_questions.yaml", 0.75, 0.85, 0.7),
 ])
-def test_search_meets_targets(index, path, top1, top3):
+def test_search_meets_targets(index, path, top1, top3, offtopic):
     report = evaluate(index, load_questions(str(path)))
     s = report.summary()
     assert s["top1"] >= top1, report.misses
     assert s["top3"] >= top3, report.misses
-    assert s["offtopic_abstention"] >= 0.90, report.misses
+    assert s["offtopic_abstention"] >= offtopic, report.misses
     assert s["false_abstention"] <= 0.05, report.misses
