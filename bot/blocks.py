@@ -24,6 +24,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.knowledge import BackgroundEntry, GlossaryEntry, SurveyEntry
+from bot.normalise import clean_slack_text
 from bot.replies import NO_POSITION, Reply, abstain_lines, pinned_line, source_line
 
 SECTION_LIMIT = 3000     # Slack: characters in one section's text
@@ -72,9 +73,10 @@ def echo(member_text: str) -> str:
 
 
 def button_value(**data) -> str:
-    """Compact JSON for a button's value, kept under Slack's 2,000 characters."""
-    if "q" in data and data["q"]:
-        data["q"] = data["q"][:500]
+    """Compact JSON for a button's value, kept under Slack's 2,000 characters. The question
+    rides along without Slack markup: no user ids or <!channel> end up in votes or pins."""
+    if data.get("q"):
+        data["q"] = " ".join(clean_slack_text(data["q"]).split())[:500]
     value = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     return value[:BUTTON_VALUE_LIMIT]
 
@@ -190,7 +192,7 @@ def abstain_blocks(reply: Reply) -> SlackMessage:
     lines = abstain_lines(reply)
     head = lines[0]
     if reply.query.strip() and not reply.empty_query:
-        head += f"\nYou asked: _{echo(reply.query)}_"
+        head += f"\nYou asked: _{echo(clean_slack_text(reply.query))}_"
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=head)),
                            ContextBlock(elements=[MarkdownTextObject(text=escape(reply.contact))])]
     if reply.others:
@@ -216,14 +218,14 @@ def fallback_text(reply: Reply) -> str:
 def matches_blocks(reply: Reply) -> SlackMessage:
     """"Other matches": the runners-up, each with a button to open it."""
     if not reply.others:
-        return SlackMessage("No other matches.", [SectionBlock(text=MarkdownTextObject(text="No other matches."))])
+        return text_blocks("No other matches.")
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text="*Other matches*"))]
     for i, m in enumerate(reply.others[:5]):
         blocks.append(SectionBlock(
             text=MarkdownTextObject(text=f"*{escape(m.entry.title)}*\n{escape(m.entry.kind)} · `{m.entry.id}`"),
             accessory=ButtonElement(text="Open", action_id=f"{OPEN_ENTRY}_{i}",
                                     value=button_value(e=m.entry.id, q=reply.query))))
-    return SlackMessage("Other matches: " + "; ".join(escape(m.entry.title) for m in reply.others[:5]), blocks)
+    return SlackMessage("Other matches: " + "; ".join(escape(m.entry.title) for m in reply.others[:5]), _fit(blocks))
 
 
 def full_guidance_view(reply: Reply) -> View:

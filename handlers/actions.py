@@ -69,8 +69,12 @@ def handle_other_matches(ack: Ack, body: dict, respond: Respond, context: BoltCo
     ack()
     value = _value(body)
     ids = [str(i) for i in value.get("ids", []) if isinstance(i, str)]
-    message = matches_blocks(context["guide"].matches_for(ids, str(value.get("q") or "")))
-    respond(text=message.text, blocks=message.blocks, replace_original=False, response_type="ephemeral")
+    try:
+        message = matches_blocks(context["guide"].matches_for(ids, str(value.get("q") or "")))
+        respond(text=message.text, blocks=message.blocks, replace_original=False, response_type="ephemeral")
+    except Exception:
+        logger.exception("listing other matches failed")
+        respond(text=SORRY_TEXT, replace_original=False)
 
 
 def handle_vote(ack: Ack, body: dict, respond: Respond, context: BoltContext, logger: Logger) -> None:
@@ -90,11 +94,18 @@ def handle_vote(ack: Ack, body: dict, respond: Respond, context: BoltContext, lo
         respond(text=SORRY_TEXT, replace_original=False)
 
 
-def handle_show_full(ack: Ack, body: dict, client: WebClient, context: BoltContext, logger: Logger) -> None:
+def handle_show_full(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext,
+                     logger: Logger) -> None:
     ack()
-    reply = _entry_reply(context, _value(body))
-    if reply is not None:
+    try:
+        reply = _entry_reply(context, _value(body))
+        if reply is None:
+            respond(text="That entry is no longer in the guidance.", replace_original=False)
+            return
         client.views_open(trigger_id=body["trigger_id"], view=full_guidance_view(reply))
+    except Exception:  # e.g. expired_trigger_id: the member pressed, so tell them
+        logger.exception("opening the full guidance failed")
+        respond(text=SORRY_TEXT, replace_original=False)
 
 
 def register(app: App) -> None:

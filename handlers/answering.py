@@ -24,7 +24,8 @@ def answer_message(event: dict, body: dict, client: WebClient, guide: Guide, log
     if not guide.store.claim(keys[1]):
         guide.store.finish(keys[0])  # the same message arrived as another event
         return
-    thread_ts = (event.get("thread_ts") or ts) if in_thread else None
+    # In a channel: always in a thread. In a DM: in the thread the member used, if any.
+    thread_ts = event.get("thread_ts") or (ts if in_thread else None)
     try:
         reply = guide.ask(event.get("text") or "", via=via, channel=channel)
         message = answer_blocks(reply, pinnable=not str(channel).startswith("D"))

@@ -10,8 +10,11 @@ from handlers.answering import answer_message
 
 
 def handle_direct_message(event: dict, body: dict, client: WebClient, context: BoltContext, logger: Logger) -> None:
-    # Edits, joins and bot posts (our own replies included) come as message events too.
-    if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+    # Edits, deletions and bot posts (our own replies included) come as message events too;
+    # a message with a file, or a thread reply also sent to the channel, is still a question.
+    if event.get("channel_type") != "im" or event.get("bot_id"):
+        return
+    if event.get("subtype") not in (None, "file_share", "thread_broadcast"):
         return
     if event.get("user") in (None, context.bot_user_id):
         return
