@@ -37,9 +37,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def http_config(dest: Path, storage: Path) -> Path:
-    """The project's app.yaml for HTTP mode, with absolute knowledge and storage paths."""
-    data = yaml.safe_load((ROOT / "app.yaml").read_text(encoding="utf-8"))
+def http_config(dest: Path, storage: Path, settings: dict | None = None) -> Path:
+    """The project's app.yaml for HTTP mode, with absolute knowledge and storage paths
+    (and any top-level `settings` replaced, e.g. reps)."""
+    data = yaml.safe_load((ROOT / "app.yaml").read_text(encoding="utf-8")) | (settings or {})
     data["socket_mode"] = False
     data["knowledge_path"] = str(ROOT / data["knowledge_path"])
     data["storage"]["path"] = str(storage)
@@ -225,11 +226,12 @@ class BotServer:
 
 
 @contextlib.contextmanager
-def bot_server(fake: FakeSlack, workdir: Path, *, workers: int = 2, startup_timeout: float = 60) -> Iterator[BotServer]:
+def bot_server(fake: FakeSlack, workdir: Path, *, workers: int = 2, startup_timeout: float = 60,
+               settings: dict | None = None) -> Iterator[BotServer]:
     """`python -m bot --config <tmp app.yaml> serve` under gunicorn, ready when every worker has built its app."""
     workdir.mkdir(parents=True, exist_ok=True)
     db_path = workdir / "bot.sqlite3"
-    config = http_config(workdir / "app.yaml", db_path)
+    config = http_config(workdir / "app.yaml", db_path, settings)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
     env |= dict(SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=fake.base_url,

@@ -1,0 +1,248 @@
+"""Reps' tools end to end: gunicorn, signed requests, the fake Slack and the real SQLite file.
+
+A rep pins (button and Slack's own pin menu), members then see that answer first; a member's
+pin is refused; unpinning removes it; votes and the gaps report; the App Home for both.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+import uuid
+
+import pytest
+
+from fake_slack import FakeSlack
+from slack_helpers import (
+    BOT_USER,
+    SlackSender,
+    block_actions,
+    bot_server,
+    button,
+    elements,
+    mention,
+    new_ts,
+    posts_in,
+    responses_to,
+    shown_text,
+    wait_until,
+)
+
+REP, GROUP_REP, MEMBER, REP_GROUP = "UREP1", "UGREP2", "UMEMBER3", "SREPS"
+SETTLE = 0.7
+
+
+@pytest.fixture(scope="module")
+def fake():
+    with FakeSlack() as f:
+        f.usergroups[REP_GROUP] = [GROUP_REP]
+        f.users[REP] = {"real_name": "Sam Rep", "profile": {"display_name": "Sam Rep"}}
+        yield f
+
+
+@pytest.fixture(scope="module")
+def server(fake, tmp_path_factory):
+    reps = {"reps": {"users": [REP], "usergroups": [REP_GROUP], "cache_seconds": 300}}
+    with bot_server(fake, tmp_path_factory.mktemp("reps-bot"), workers=2, settings=reps) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def slack(server) -> SlackSender:
+    return SlackSender(server.url)
+
+
+def db(server):
+    return sqlite3.connect(server.db_path)
+
+
+def new_channel() -> str:
+    return "C" + uuid.uuid4().hex[:10].upper()
+
+
+def ask(fake, slack, channel, text) -> dict:
+    slack.event(mention(f"<@{BOT_USER}> {text}", channel))
+    posts = wait_until(lambda: posts_in(fake, channel))
+    return posts[-1].params
+
+
+def press(fake, slack, action_id, value, *, user, channel, message_ts=None):
+    name = uuid.uuid4().hex[:12]
+    payload = block_actions(action_id, value, response_url=fake.response_url(name), channel=channel,
+                            message_ts=message_ts or new_ts(), user=user)
+    assert slack.interaction(payload).status == 200
+    return wait_until(lambda: responses_to(fake, name))
+
+
+def command(fake, slack, text, *, user):
+    name = uuid.uuid4().hex[:12]
+    assert slack.command("/biglisten", text, fake.response_url(name), user_id=user).status == 200
+    return wait_until(lambda: responses_to(fake, name))[0].params
+
+
+def called(fake, method, **params) -> bool:
+    """Did `method` reach Slack with these params? (Bolt's client adds team_id of its own.)"""
+    return any(params.items() <= c.params.items() for c in fake.calls_to(method))
+
+
+def pins_rows(server):
+    return db(server).execute("SELECT channel, message_ts, entry_id, question, rep, rep_name FROM pins").fetchall()
+
+
+def clear_pins(server):
+    with db(server) as conn:
+        conn.execute("DELETE FROM pins")
+
+
+def test_rep_pins_with_the_button_and_members_then_see_it_first(fake, slack, server):
+    clear_pins(server)
+    before = ask(fake, slack, new_channel(), "should ofsted inspect MATs")
+    assert before["blocks"][0]["text"]["text"].startswith("MATs")          # the glossary entry wins unpinned
+    channel = new_channel()
+    answer = ask(fake, slack, channel, "the impact statement about ofsted inspecting groups like MATs")
+    pin_button = button(answer["blocks"], "pin_answer")
+    message_ts = new_ts()
+    (reply,) = press(fake, slack, "pin_answer", pin_button["value"], user=REP, channel=channel,
+                     message_ts=message_ts)
+    assert reply.params["text"].startswith("Pinned.")
+    assert called(fake, "pins.add", channel=channel, timestamp=message_ts)
+    ((ch, ts, entry_id, question, rep, rep_name),) = pins_rows(server)
+    assert (ch, ts, entry_id, rep, rep_name) == (channel, message_ts, "schools-impact", REP, "Sam Rep")
+    assert "MATs" in question
+
+    after = ask(fake, slack, new_channel(), "should ofsted inspect MATs")
+    assert after["blocks"][0]["text"]["text"] == "The impact of inspection: do you agree?"
+    assert "Pinned by Sam Rep on" in shown_text(after["blocks"])
+
+
+def test_a_pin_never_makes_an_off_topic_question_answered(fake, slack, server):
+    clear_pins(server)
+    channel = new_channel()
+    value = button(ask(fake, slack, channel, "what is off-rolling")["blocks"], "pin_answer")["value"]
+    press(fake, slack, "pin_answer", value, user=REP, channel=channel)
+    assert len(pins_rows(server)) == 1
+    shown = shown_text(ask(fake, slack, new_channel(), "whats the pay award this year")["blocks"])
+    assert "couldn't find that" in shown and "Pinned" not in shown and "Off-rolling" not in shown
+
+
+def test_a_members_pin_is_refused_and_nothing_is_stored(fake, slack, server):
+    clear_pins(server)
+    channel = new_channel()
+    answer = ask(fake, slack, channel, "what is off-rolling")
+    pins_before = len(fake.calls_to("pins.add"))
+    (reply,) = press(fake, slack, "pin_answer", button(answer["blocks"], "pin_answer")["value"], user=MEMBER,
+                     channel=channel)
+    assert "Only reps" in reply.params["text"]
+    time.sleep(SETTLE)
+    assert len(fake.calls_to("pins.add")) == pins_before and pins_rows(server) == []
+
+
+def test_a_rep_from_the_user_group_can_pin_but_not_in_a_dm(fake, slack, server):
+    clear_pins(server)
+    channel = new_channel()
+    value = button(ask(fake, slack, channel, "what is off-rolling")["blocks"], "pin_answer")["value"]
+    (reply,) = press(fake, slack, "pin_answer", value, user=GROUP_REP, channel=channel)
+    assert reply.params["text"].startswith("Pinned.")
+    assert fake.calls_to("usergroups.users.list")
+    (reply,) = press(fake, slack, "pin_answer", value, user=GROUP_REP, channel="D" + uuid.uuid4().hex[:8])
+    assert "direct messages" in reply.params["text"]
+    assert len(pins_rows(server)) == 1
+
+
+def test_pin_errors_are_explained_or_tolerated(fake, slack, server):
+    clear_pins(server)
+    channel = new_channel()
+    value = button(ask(fake, slack, channel, "what is off-rolling")["blocks"], "pin_answer")["value"]
+    fake.set_response("pins.add", {"ok": False, "error": "not_in_channel"})
+    try:
+        (reply,) = press(fake, slack, "pin_answer", value, user=REP, channel=channel)
+        assert "/invite" in reply.params["text"] and pins_rows(server) == []
+        fake.set_response("pins.add", {"ok": False, "error": "already_pinned"})
+        (reply,) = press(fake, slack, "pin_answer", value, user=REP, channel=channel)
+        assert reply.params["text"].startswith("Pinned.") and len(pins_rows(server)) == 1
+    finally:
+        fake.set_response("pins.add", None)
+
+
+def pin_event(kind: str, *, user: str, channel: str, ts: str, blocks: list, bot_id: str = "BBOT") -> dict:
+    author = BOT_USER if bot_id == "BBOT" else "UOTHERBOT"
+    return {"type": kind, "user": user, "channel_id": channel, "event_ts": new_ts(),
+            "item": {"type": "message", "channel": channel, "created_by": user,
+                     "message": {"type": "message", "bot_id": bot_id, "user": author, "ts": ts,
+                                 "text": "answer", "blocks": blocks}}}
+
+
+def test_slacks_own_pin_menu_is_recorded_for_reps_and_unpinning_removes_it(fake, slack, server):
+    clear_pins(server)
+    channel = new_channel()
+    blocks = ask(fake, slack, channel, "what is a deep dive")["blocks"]
+    ts = new_ts()
+    slack.event(pin_event("pin_added", user=MEMBER, channel=channel, ts=ts, blocks=blocks))
+    slack.event(pin_event("pin_added", user=REP, channel=channel, ts=new_ts(), blocks=blocks, bot_id="BOTHER"))
+    slack.event(pin_event("pin_added", user=REP, channel=channel, ts=ts, blocks=blocks))
+    wait_until(lambda: pins_rows(server))
+    time.sleep(SETTLE)
+    rows = pins_rows(server)
+    assert [(r[0], r[1], r[2], r[4]) for r in rows] == [(channel, ts, "deep-dives", REP)]
+    slack.event(pin_event("pin_removed", user=REP, channel=channel, ts=ts, blocks=blocks))
+    wait_until(lambda: pins_rows(server) == [])
+
+
+def test_pins_list_with_unpin_for_reps_only(fake, slack, server):
+    clear_pins(server)
+    channel = new_channel()
+    value = button(ask(fake, slack, channel, "what is off-rolling")["blocks"], "pin_answer")["value"]
+    message_ts = new_ts()
+    press(fake, slack, "pin_answer", value, user=REP, channel=channel, message_ts=message_ts)
+    member_view = command(fake, slack, "pins", user=MEMBER)
+    assert "Off-rolling" in shown_text(member_view["blocks"])
+    assert not [e for e in elements(member_view["blocks"]) if e["action_id"].startswith("unpin")]
+    rep_view = command(fake, slack, "pins", user=REP)
+    unpin = button(rep_view["blocks"], "unpin_answer_0")
+    assert json.loads(unpin["value"]) == {"c": channel, "t": message_ts}
+    (refused,) = press(fake, slack, "unpin_answer_0", unpin["value"], user=MEMBER, channel="C1")
+    assert "Only reps" in refused.params["text"] and len(pins_rows(server)) == 1
+    (reply,) = press(fake, slack, "unpin_answer_0", unpin["value"], user=REP, channel="C1")
+    assert reply.params["text"].startswith("Unpinned")
+    assert called(fake, "pins.remove", channel=channel, timestamp=message_ts)
+    assert pins_rows(server) == []
+
+
+def test_votes_and_the_gaps_report_for_reps(fake, slack, server):
+    with db(server) as conn:
+        conn.execute("DELETE FROM questions")
+        conn.execute("DELETE FROM votes")
+    for text in ("whats the pay award", "what's the pay award?", "are we going on strike", "what is off-rolling"):
+        ask(fake, slack, new_channel(), text)
+    channel = new_channel()
+    blocks = ask(fake, slack, channel, "what is off-rolling")["blocks"]
+    message_ts = new_ts()
+    value = button(blocks, "vote_not_helpful")["value"]
+    press(fake, slack, "vote_not_helpful", value, user="UV1", channel=channel, message_ts=message_ts)
+    press(fake, slack, "vote_helpful", value, user="UV2", channel=channel, message_ts=message_ts)
+    press(fake, slack, "vote_helpful", value, user="UV2", channel=channel, message_ts=message_ts)  # one vote
+    press(fake, slack, "vote_not_helpful", value, user="UV2", channel=channel, message_ts=message_ts)  # changed
+    votes = db(server).execute("SELECT user, entry_id, helpful FROM votes ORDER BY user").fetchall()
+    assert votes == [("UV1", "off-rolling", 0), ("UV2", "off-rolling", 0)]
+
+    assert command(fake, slack, "gaps", user=MEMBER)["text"] == "Only reps can see the gaps report."
+    report = shown_text(command(fake, slack, "gaps 7", user=REP)["blocks"])
+    assert "5 questions, 2 answered, 3 not answered; 2 votes (2 not helpful)" in report
+    assert "2× “whats the pay award”, 2 wordings" in report
+    assert "2× Off-rolling" in report
+    assert "UV1" not in report and "UV2" not in report
+
+
+def test_app_home_for_a_rep_and_for_a_member(fake, slack, server):
+    for user in (MEMBER, REP):
+        slack.event({"type": "app_home_opened", "user": user, "channel": "D" + user, "tab": "home",
+                     "event_ts": new_ts()})
+    views = wait_until(lambda: {c.params["user_id"]: c.params["view"] for c in fake.calls_to("views.publish")
+                                if c.params["user_id"] in (MEMBER, REP)} if len(fake.calls_to("views.publish")) >= 2
+                       else None)
+    member, rep = shown_text(views[MEMBER]["blocks"]), shown_text(views[REP]["blocks"])
+    for text in (member, rep):
+        assert "How to ask" in text and "Safeguarding in schools" in text and "Pinned answers" in text
+        assert "Should safeguarding be a separate judgement?" in text
+    assert "For reps" not in member and "For reps: gaps this week" in rep
+    assert views[REP]["type"] == "home" and len(views[REP]["blocks"]) <= 100
