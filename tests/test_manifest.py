@@ -1,0 +1,45 @@
+"""The Slack app manifest is generated from app.yaml, for Socket Mode and for HTTP."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import yaml
+
+from bot.manifest import build_manifest
+from conftest import run_cli
+
+
+def test_manifest_command_prints_yaml_from_app_yaml(config):
+    out = run_cli("manifest")
+    assert out.returncode == 0, out.stderr
+    manifest = yaml.safe_load(out.stdout)
+    features, settings = manifest["features"], manifest["settings"]
+    assert [c["command"] for c in features["slash_commands"]] == [config.slash_command]
+    assert features["shortcuts"][0]["callback_id"] == "ask_guidance_bot"
+    assert features["shortcuts"][0]["type"] == "message"
+    assert features["app_home"]["home_tab_enabled"] is True
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert {"app_mentions:read", "chat:write", "commands", "im:history", "pins:write", "usergroups:read"} <= scopes
+    assert {"app_mention", "message.im", "app_home_opened", "pin_added", "pin_removed"} <= set(
+        settings["event_subscriptions"]["bot_events"])
+    assert settings["interactivity"]["is_enabled"] is True
+    assert settings["socket_mode_enabled"] is config.socket_mode is True
+    assert "request_url" not in settings["event_subscriptions"]
+
+
+def test_http_manifest_has_request_urls(config):
+    manifest = build_manifest(replace(config, socket_mode=False, slash_command="/askunion"))
+    settings = manifest["settings"]
+    assert settings["socket_mode_enabled"] is False
+    for url in (settings["event_subscriptions"]["request_url"], settings["interactivity"]["request_url"],
+                manifest["features"]["slash_commands"][0]["url"]):
+        assert url.endswith("/slack/events")
+    assert manifest["features"]["slash_commands"][0]["command"] == "/askunion"
+
+
+def test_serve_names_the_missing_token():
+    out = run_cli("serve")
+    assert out.returncode == 2 and "SLACK_BOT_TOKEN" in out.stderr and "Traceback" not in out.stderr
+    out = run_cli("serve", env={"SLACK_BOT_TOKEN": "xoxb-test"})
+    assert out.returncode == 2 and "SLACK_APP_TOKEN" in out.stderr
+    assert "xoxb-test" not in out.stderr + out.stdout   # never echo a secret
