@@ -228,7 +228,10 @@ class Index:
             self.idf[t] = math.log(1 + n / len(es))
         self.max_idf = max(self.idf, default=1.0)
         self.unit_own = array("f", (sum(self.idf[t] for t in set(ids)) or 1.0 for ids in self.unit_terms))
-        self.offtopic = {tuple(self.analyzer.text_terms(p)) for p in pack.offtopic} - {()}
+        # off-topic phrases by their first term, so a question is checked in one pass
+        self.offtopic: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+        for phrase in {tuple(self.analyzer.text_terms(p)) for p in pack.offtopic} - {()}:
+            self.offtopic[phrase[0]].append(phrase)
         for phrase in pack.offtopic:
             surface.update(words(phrase))
         for group in pack.synonyms:
@@ -291,10 +294,9 @@ class Index:
         raw = [self._correct(w) for w in words(query[:MAX_QUERY_CHARS])]
         terms = self.analyzer.terms(raw)[:MAX_QUERY_WORDS]
         off: set[str] = set()
-        for phrase in self.offtopic:
-            n = len(phrase)
-            for i in range(len(terms) - n + 1):
-                if tuple(terms[i:i + n]) == phrase:
+        for i, term in enumerate(terms):
+            for phrase in self.offtopic.get(term, ()):
+                if tuple(terms[i:i + len(phrase)]) == phrase:
                     off.update(phrase)
         return terms, off
 
@@ -336,11 +338,14 @@ class Index:
         # answered only on overwhelming evidence: a wrong confident answer is the worst case.
         penalty = OFFTOPIC_PENALTY if off else 1.0
         scored = []
+        # locals: this loop runs for every field of every candidate
+        unit_terms, unit_weight, unit_own = self.unit_terms, self.unit_weight, self.unit_own
+        unit_is_name, unit_statement = self.unit_is_name, self.unit_statement
         for e_idx in candidates:
             best_unit, stmt_scores, named = 0.0, {}, False
             for u in self.entry_units[e_idx]:
-                unit = self.unit_terms[u]
-                common = qkeys & unit  # set intersection runs in C: this loop is the hot path
+                unit = unit_terms[u]
+                common = qkeys & unit  # set intersection runs in C
                 if not common:
                     continue
                 hit = sum([weight[t] for t in common])
@@ -348,14 +353,15 @@ class Index:
                     hit_pairs = sum([pairs.get(p, 0.0) for p in set(zip(unit, unit[1:]))])
                 else:
                     hit_pairs = 0.0
-                s = (self.unit_weight[u] * ((hit + hit_pairs) / denominator) ** QUERY_EXP
-                     * min(hit / self.unit_own[u], 1.0) ** FIELD_EXP)
+                own = unit_own[u]
+                s = (unit_weight[u] * ((hit + hit_pairs) / denominator) ** QUERY_EXP
+                     * (hit / own if hit < own else 1.0) ** FIELD_EXP)
                 if s > best_unit:
                     best_unit = s
-                if self.unit_is_name[u] and hit >= self.unit_own[u] - 1e-6:
+                if unit_is_name[u] and hit >= own - 1e-6:
                     named = True
-                if self.unit_statement[u] >= 0:
-                    stmt_scores[self.unit_statement[u]] = s
+                if unit_statement[u] >= 0:
+                    stmt_scores[unit_statement[u]] = s
             entry = self.entries[e_idx]
             score = (COVER_MIX * cover[e_idx] / total + (1 - COVER_MIX) * best_unit) * boost.get(entry.kind, 1.0)
             if self.entry_priority[e_idx] and self.entry_priority[e_idx] <= qterms:
