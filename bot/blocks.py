@@ -25,7 +25,7 @@ from slack_sdk.models.views import View
 
 from bot.knowledge import BackgroundEntry, GlossaryEntry, SurveyEntry
 from bot.normalise import clean_slack_text
-from bot.replies import NO_POSITION, Reply, abstain_lines, pinned_line, source_line
+from bot.replies import NO_POSITION, Reply, abstain_lines, close_matches, pinned_line, source_line
 
 SECTION_LIMIT = 3000     # Slack: characters in one section's text
 MESSAGE_BLOCKS = 50      # Slack: blocks in one message
@@ -166,6 +166,14 @@ def answer_blocks(reply: Reply, *, ephemeral: bool = False, pinnable: bool = Fal
         shown, truncated = _budget(tuple(quotes), GUIDANCE_BUDGET)
         blocks += _sections(_quote(shown))
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=escape(source_line(reply.source)))]))
+    close = close_matches(reply)
+    if close:
+        # "the safeguarding question" fits several questions equally: offer them up front.
+        blocks.append(SectionBlock(text=MarkdownTextObject(text="*Several questions match. Did you mean…*")))
+        blocks.append(ActionsBlock(elements=[
+            ButtonElement(text=m.entry.title[:75], action_id=f"{DID_YOU_MEAN}_{i}",
+                          value=button_value(e=m.entry.id, q=reply.query))
+            for i, m in enumerate(close)]))
     blocks.append(_answer_actions(reply, ephemeral=ephemeral, truncated=truncated, pinnable=pinnable))
     return SlackMessage(text=fallback_text(reply), blocks=_fit(blocks))
 

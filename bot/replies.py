@@ -13,6 +13,7 @@ from bot.knowledge import BackgroundEntry, Entry, GlossaryEntry, Pack, Source, S
 from bot.search import Match, SearchResult
 from bot.store import Pin
 
+NEAR_TIE = 0.95   # other matches scoring this share of the best are offered up front
 NO_POSITION = "The union gives no explicit recommendation for this question: use its talking points above."
 
 
@@ -111,6 +112,13 @@ def suggestion_lines(reply: Reply) -> list[str]:
     return lines
 
 
+def close_matches(reply: Reply) -> list[Match]:
+    """Other matches nearly as good as the answer: the question may have meant them."""
+    if not reply.answered or reply.pinned:
+        return []
+    return [m for m in reply.others[:3] if m.score >= NEAR_TIE * reply.score]
+
+
 def abstain_lines(reply: Reply) -> list[str]:
     if reply.empty_query:
         head = "Ask me about a Big Listen survey question, a term like off-rolling, or what Ofsted did next."
@@ -150,6 +158,10 @@ def render_text(reply: Reply) -> str:
     out.append(source_line(reply.source))
     if reply.pinned:
         out.append(pinned_line(reply.pinned))
+    close = close_matches(reply)
+    if close:
+        out.append("Several questions match. Did you mean: " +
+                   "; ".join(f"{m.entry.title} [{m.entry.id}]" for m in close) + "?")
     if reply.others:
         out.append("Other matches: " + "; ".join(f"{m.entry.title} [{m.entry.id}]" for m in reply.others))
     return "\n".join(out)

@@ -53,3 +53,15 @@ def test_abstention_names_the_contact_and_suggestions(index, config):
 def test_empty_question_gets_help(index, config):
     text = render_text(reply_for(index, config, "   "))
     assert "Ask me about" in text and config.contact in text
+
+
+def test_an_ambiguous_question_offers_the_close_matches(index, config):
+    from bot.blocks import answer_blocks
+    from bot.replies import close_matches
+    reply = reply_for(index, config, "what should I put for the safeguarding question?")
+    close = [m.entry.id for m in close_matches(reply)]
+    assert close and all(i.startswith("safeguarding-") for i in close)
+    ids = [e["action_id"] for b in answer_blocks(reply).blocks if b["type"] == "actions" for e in b["elements"]]
+    assert "did_you_mean_0" in ids
+    clear = reply_for(index, config, "should safeguarding be a separate judgement from leadership and management?")
+    assert close_matches(clear) == []
