@@ -138,6 +138,16 @@ def answer_blocks(reply: Reply, *, ephemeral: bool = False, pinnable: bool = Fal
     if reply.pinned:
         pinned = f":pushpin: {escape(pinned_line(reply.pinned))}"
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=pinned)]))
+    close = close_matches(reply)
+    if close:
+        # "the safeguarding question" fits several questions almost equally: say so before
+        # the answer, so nobody takes one question's suggested answer for another's.
+        blocks.append(SectionBlock(text=MarkdownTextObject(
+            text="*Several questions match yours.* This answer is for the one below; did you mean another?")))
+        blocks.append(ActionsBlock(elements=[
+            ButtonElement(text=m.entry.title[:75], action_id=f"{DID_YOU_MEAN}_{i}",
+                          value=button_value(e=m.entry.id, q=reply.query))
+            for i, m in enumerate(close)]))
     truncated = False
     if isinstance(e, SurveyEntry):
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=escape(f"{e.section} · {e.priority}"))]))
@@ -166,14 +176,6 @@ def answer_blocks(reply: Reply, *, ephemeral: bool = False, pinnable: bool = Fal
         shown, truncated = _budget(tuple(quotes), GUIDANCE_BUDGET)
         blocks += _sections(_quote(shown))
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=escape(source_line(reply.source)))]))
-    close = close_matches(reply)
-    if close:
-        # "the safeguarding question" fits several questions equally: offer them up front.
-        blocks.append(SectionBlock(text=MarkdownTextObject(text="*Several questions match. Did you mean…*")))
-        blocks.append(ActionsBlock(elements=[
-            ButtonElement(text=m.entry.title[:75], action_id=f"{DID_YOU_MEAN}_{i}",
-                          value=button_value(e=m.entry.id, q=reply.query))
-            for i, m in enumerate(close)]))
     blocks.append(_answer_actions(reply, ephemeral=ephemeral, truncated=truncated, pinnable=pinnable))
     return SlackMessage(text=fallback_text(reply), blocks=_fit(blocks))
 

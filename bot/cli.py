@@ -118,6 +118,7 @@ def cmd_eval(args) -> int:
     print(f"questions: {report.total} ({report.on_topic} on-topic, {report.offtopic} off-topic)")
     print(f"top-1: {s['top1']:.3f}  top-3: {s['top3']:.3f}")
     print(f"off-topic abstention: {s['offtopic_abstention']:.3f}  false abstention: {s['false_abstention']:.3f}")
+    print(f"wrong answers (answered, first result wrong, off-topic included): {s['wrong_answer']:.3f}")
     return 0
 
 

@@ -16,8 +16,8 @@ DEFAULT_PATH = Path(__file__).resolve().parent.parent / "app.yaml"
 
 @dataclass(frozen=True)
 class SearchSettings:
-    answer_threshold: float = 0.17
-    suggestion_threshold: float = 0.08
+    answer_threshold: float = 0.13
+    suggestion_threshold: float = 0.05
     max_suggestions: int = 3
 
 

@@ -23,6 +23,7 @@ class EvalReport:
     top3: int = 0
     abstained_offtopic: int = 0
     false_abstentions: int = 0
+    wrong_answers: int = 0       # answered, and the first result is not right (off-topic answers included)
     misses: list[str] = field(default_factory=list)
 
     def ratio(self, n: int, d: int) -> float:
@@ -34,6 +35,7 @@ class EvalReport:
             "top3": self.ratio(self.top3, self.on_topic),
             "offtopic_abstention": self.ratio(self.abstained_offtopic, self.offtopic),
             "false_abstention": self.ratio(self.false_abstentions, self.on_topic),
+            "wrong_answer": self.ratio(self.wrong_answers, self.total),
         }
 
 
@@ -63,6 +65,7 @@ def evaluate(index: Index, questions: list[dict]) -> EvalReport:
             report.offtopic += 1
             if result.answered:
                 top = result.best
+                report.wrong_answers += 1
                 report.misses.append(f"ANSWERED off-topic: {q!r} -> {top.entry.id} ({top.score})")
             else:
                 report.abstained_offtopic += 1
@@ -76,6 +79,8 @@ def evaluate(index: Index, questions: list[dict]) -> EvalReport:
             report.top3 += 1
         if not result.answered:
             report.false_abstentions += 1
+        elif not ranks or ranks[0] != 0:
+            report.wrong_answers += 1
         if not ranks or ranks[0] != 0 or not result.answered:
             got = ", ".join(f"{m.entry.id}({m.score})" for m in result.matches) or "nothing"
             flag = "ABSTAINED " if not result.answered else ""

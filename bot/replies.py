@@ -13,7 +13,7 @@ from bot.knowledge import BackgroundEntry, Entry, GlossaryEntry, Pack, Source, S
 from bot.search import Match, SearchResult
 from bot.store import Pin
 
-NEAR_TIE = 0.95   # other matches scoring this share of the best are offered up front
+NEAR_TIE = 0.9    # other matches scoring this share of the best are offered up front
 NO_POSITION = "The union gives no explicit recommendation for this question: use its talking points above."
 
 

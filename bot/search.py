@@ -41,6 +41,7 @@ COVER_MIX = 0.5          # entry score = COVER_MIX * whole-entry coverage + rest
 PHRASE_FACTOR = 0.5      # two question words side by side in a field, as a share of their weight
 KIND_BOOST = 1.25
 PRIORITY_BOOST = 1.15    # the question names the entry's survey priority
+MAX_BOOST = KIND_BOOST * PRIORITY_BOOST
 KIND_CUES = {
     "survey": ("survey", "question", "statement", "statements", "comments box", "comment box", "box", "tick",
                "put", "write", "answer", "answering", "respond", "response", "section", "where do i",
@@ -195,8 +196,8 @@ class Index:
     and fit in a couple of hundred MB, which tuples of Python objects would not.
     """
 
-    def __init__(self, pack: Pack, answer_threshold: float = 0.22,
-                 suggestion_threshold: float = 0.08, max_suggestions: int = 3):
+    def __init__(self, pack: Pack, answer_threshold: float = 0.13,
+                 suggestion_threshold: float = 0.05, max_suggestions: int = 3):
         self.pack = pack
         self.entries = pack.entries
         self.answer_threshold = answer_threshold
@@ -374,8 +375,8 @@ class Index:
             # "supply teacher here: what's a PRU?" still gets PRU
             scored.append(Match(entry, score, _named_statement(stmt_scores, best_unit)))
         scored.sort(key=lambda m: m.score, reverse=True)
-        # Shown scores are rounded and capped at 1 after ranking, so a cue boost never ties.
-        scored = [Match(m.entry, round(min(m.score, 1.0), 4), m.statement) for m in scored]
+        # Scaled into 0..1 by the largest possible boost, so scores stay comparable and never tie at a cap.
+        scored = [Match(m.entry, round(min(m.score / MAX_BOOST, 1.0), 4), m.statement) for m in scored]
         answered = scored[0].score >= self.answer_threshold
         if answered:
             matches = tuple(scored[:limit])
