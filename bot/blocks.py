@@ -25,7 +25,16 @@ from slack_sdk.models.views import View
 
 from bot.knowledge import BackgroundEntry, GlossaryEntry, SurveyEntry
 from bot.normalise import clean_slack_text
-from bot.replies import NO_POSITION, Reply, abstain_lines, close_matches, pinned_line, source_line
+from bot.replies import (
+    NO_POSITION,
+    USE_TALKING_POINTS,
+    Commentary,
+    Reply,
+    abstain_lines,
+    close_matches,
+    pinned_line,
+    source_line,
+)
 
 SECTION_LIMIT = 3000     # Slack: characters in one section's text
 MESSAGE_BLOCKS = 50      # Slack: blocks in one message
@@ -81,16 +90,14 @@ def button_value(**data) -> str:
     return value[:BUTTON_VALUE_LIMIT]
 
 
-def _quote(paragraphs) -> list[str]:
-    return [f">{escape(p)}" for p in paragraphs]
-
-
-def _sections(lines: list[str], heading: str = "") -> list[SectionBlock]:
-    """Pack lines into as few sections as fit Slack's 3,000-character limit."""
-    blocks, current = [], heading
+def _sections(lines: list[str], heading: str = "") -> tuple[list[SectionBlock], bool]:
+    """Pack lines into as few sections as fit Slack's 3,000-character limit. A single line
+    too long for one section is cut at a space (never inside an &amp; entity); the second
+    value says whether anything was cut."""
+    blocks, current, cut = [], heading, False
     for line in lines:
         if len(line) > SECTION_LIMIT - 10:
-            line = line[: SECTION_LIMIT - 11] + "…"
+            line, cut = line[: line.rfind(" ", 0, SECTION_LIMIT - 11)] + " …", True
         candidate = f"{current}\n{line}" if current else line
         if len(candidate) > SECTION_LIMIT:
             blocks.append(SectionBlock(text=MarkdownTextObject(text=current)))
@@ -99,17 +106,26 @@ def _sections(lines: list[str], heading: str = "") -> list[SectionBlock]:
             current = candidate
     if current:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=current)))
-    return blocks
+    return blocks, cut
 
 
-def _budget(paragraphs: tuple[str, ...], budget: int) -> tuple[list[str], bool]:
-    shown, used = [], 0
-    for p in paragraphs:
-        if shown and used + len(p) > budget:
-            return shown, True
-        shown.append(p)
-        used += len(p)
-    return shown, False
+def _section_list(lines: list[str], heading: str = "") -> list[SectionBlock]:
+    return _sections(lines, heading)[0]
+
+
+def commentary_lines(groups, budget: int | None = None) -> tuple[list[str], bool]:
+    """The union's commentary as quoted lines, each group under the statement it follows;
+    stops (and says so) once `budget` characters of commentary are used."""
+    lines, used = [], 0
+    for group in groups:
+        if group.about:
+            lines.append(f"_On the statement “{escape(group.about)}”:_")
+        for p in group.paragraphs:
+            if budget is not None and used and used + len(p) > budget:
+                return lines, True
+            lines.append(f">{escape(p)}")
+            used += len(p)
+    return lines, False
 
 
 def suggestion_blocks(reply: Reply) -> list[Block]:
@@ -119,42 +135,43 @@ def suggestion_blocks(reply: Reply) -> list[Block]:
     if sa.explicit:
         text = f"*Suggested answer: {escape(sa.answer)}*\nThe union says:\n>{escape(sa.rests_on)}"
     else:
-        text = f"*Suggested answer:* {NO_POSITION}"
+        text = f"*Suggested answer:* {NO_POSITION}" + (USE_TALKING_POINTS if reply.commentary else "")
         if sa.rests_on:
             text += f"\nThe union's view:\n>{escape(sa.rests_on)}"
-    return _sections([text])
+    return _section_list([text])
 
 
 def answer_blocks(reply: Reply, *, ephemeral: bool = False, pinnable: bool = False) -> SlackMessage:
     """The full answer: question, statements, what the union says, suggested answer, source.
 
     `ephemeral` adds "Share in channel"; `pinnable` (answers posted in a channel) adds
-    "Pin", shown to everyone and honoured only for reps.
+    "Pin", shown to everyone and honoured only for reps. The header, the suggested answer,
+    the source and the buttons always survive Slack's 50-block limit; the middle is cut.
     """
     if not reply.answered:
         return abstain_blocks(reply)
     e = reply.entry
-    blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text=e.title[:HEADER_LIMIT]))]
+    head: list[Block] = [HeaderBlock(text=PlainTextObject(text=e.title[:HEADER_LIMIT]))]
     if reply.pinned:
         pinned = f":pushpin: {escape(pinned_line(reply.pinned))}"
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=pinned)]))
+        head.append(ContextBlock(elements=[MarkdownTextObject(text=pinned)]))
     close = close_matches(reply)
     if close:
         # "the safeguarding question" fits several questions almost equally: say so before
         # the answer, so nobody takes one question's suggested answer for another's.
-        blocks.append(SectionBlock(text=MarkdownTextObject(
+        head.append(SectionBlock(text=MarkdownTextObject(
             text="*Several questions match yours.* This answer is for the one below; did you mean another?")))
-        blocks.append(ActionsBlock(elements=[
+        head.append(ActionsBlock(elements=[
             ButtonElement(text=m.entry.title[:75], action_id=f"{DID_YOU_MEAN}_{i}",
                           value=button_value(e=m.entry.id, q=reply.query))
             for i, m in enumerate(close)]))
-    truncated = False
+    body: list[Block] = []
     if isinstance(e, SurveyEntry):
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=escape(f"{e.section} · {e.priority}"))]))
+        body.append(ContextBlock(elements=[MarkdownTextObject(text=escape(f"{e.section} · {e.priority}"))]))
         lines = ["*Survey question*", f">{escape(e.question)}"]
         if e.options:
             lines.append("*Options:* " + escape(" · ".join(e.options)))
-        blocks += _sections(lines)
+        body += _section_list(lines)
         if e.statements:
             stmt_lines = []
             for i, s in enumerate(e.statements):
@@ -162,22 +179,32 @@ def answer_blocks(reply: Reply, *, ephemeral: bool = False, pinnable: bool = Fal
                     stmt_lines.append(f":arrow_forward: *{escape(s.text)}*  _(the statement you asked about)_")
                 else:
                     stmt_lines.append(f"• {escape(s.text)}")
-            blocks += _sections(stmt_lines, "*Statements*")
-        blocks.append(DividerBlock())
+            body += _section_list(stmt_lines, "*Statements*")
+        body.append(DividerBlock())
         heading = "*What the union says*"
         if reply.commentary_from:
             heading += f" _(its comments on “{escape(reply.commentary_from)}”)_"
-        shown, truncated = _budget(reply.commentary, GUIDANCE_BUDGET)
-        if shown:
-            blocks += _sections(_quote(shown), heading)
-        blocks += suggestion_blocks(reply)
+        lines, truncated = commentary_lines(reply.commentary, GUIDANCE_BUDGET)
+        if lines:
+            sections, cut = _sections(lines, heading)
+            body += sections
+            truncated = truncated or cut
+        tail = suggestion_blocks(reply)
     else:
         quotes = e.definition if isinstance(e, GlossaryEntry) else e.facts if isinstance(e, BackgroundEntry) else ()
-        shown, truncated = _budget(tuple(quotes), GUIDANCE_BUDGET)
-        blocks += _sections(_quote(shown))
-    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=escape(source_line(reply.source)))]))
-    blocks.append(_answer_actions(reply, ephemeral=ephemeral, truncated=truncated, pinnable=pinnable))
-    return SlackMessage(text=fallback_text(reply), blocks=_fit(blocks))
+        lines, truncated = commentary_lines([Commentary(tuple(quotes))], GUIDANCE_BUDGET)
+        sections, cut = _sections(lines)
+        body += sections
+        truncated = truncated or cut
+        tail = []
+    tail.append(ContextBlock(elements=[MarkdownTextObject(text=escape(source_line(reply.source)))]))
+    room = MESSAGE_BLOCKS - len(head) - len(tail) - 1   # -1: the buttons
+    if len(body) > room:
+        body = body[: room - 1] + [SectionBlock(text=MarkdownTextObject(
+            text="_…shortened to fit Slack: press *Show full guidance* for the rest._"))]
+        truncated = True
+    tail.append(_answer_actions(reply, ephemeral=ephemeral, truncated=truncated, pinnable=pinnable))
+    return SlackMessage(text=fallback_text(reply), blocks=[b.to_dict() for b in head + body + tail])
 
 
 def _answer_actions(reply: Reply, *, ephemeral: bool, truncated: bool, pinnable: bool) -> ActionsBlock:
@@ -239,17 +266,25 @@ def matches_blocks(reply: Reply) -> SlackMessage:
 
 
 def full_guidance_view(reply: Reply) -> View:
-    """A modal with everything the union wrote on this entry, for answers too long for a message."""
+    """A modal with everything the union wrote on this entry, for answers too long for a
+    message: the question, all its commentary (each statement's too), the suggested answer."""
     e = reply.entry
-    quotes = list(reply.commentary) if isinstance(e, SurveyEntry) else e.quotes()
     blocks: list[Block] = []
     if isinstance(e, SurveyEntry):
-        blocks += _sections([f">{escape(e.question)}"], "*Survey question*")
-    blocks += _sections(_quote(quotes), "*What the union says*" if isinstance(e, SurveyEntry) else "")
-    blocks += suggestion_blocks(reply)
-    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=escape(source_line(reply.source)))]))
+        blocks += _section_list([f">{escape(e.question)}"], "*Survey question*")
+        heading = "*What the union says*"
+        if reply.commentary_from:
+            heading += f" _(its comments on “{escape(reply.commentary_from)}”)_"
+        lines, _ = commentary_lines(reply.commentary)
+        if lines:
+            blocks += _section_list(lines, heading)
+    else:
+        blocks += _section_list(commentary_lines([Commentary(tuple(e.quotes()))])[0])
+    tail = suggestion_blocks(reply)
+    tail.append(ContextBlock(elements=[MarkdownTextObject(text=escape(source_line(reply.source)))]))
+    blocks = blocks[: MODAL_BLOCKS - len(tail)] + tail   # the source always survives
     return View(type="modal", title=PlainTextObject(text="Full guidance"), close=PlainTextObject(text="Close"),
-                blocks=blocks[:MODAL_BLOCKS])
+                blocks=blocks)
 
 
 def text_blocks(text: str) -> SlackMessage:
@@ -304,7 +339,7 @@ def pins_blocks(pins, pack, *, rep: bool) -> SlackMessage:
 
 def report_blocks(lines: list[str]) -> SlackMessage:
     """The gaps report as sections (its questions are members' words: escaped and inert)."""
-    return SlackMessage(escape(lines[0]), _fit(_sections([echo_line(line) for line in lines])))
+    return SlackMessage(escape(lines[0]), _fit(_section_list([echo_line(line) for line in lines])))
 
 
 def echo_line(line: str) -> str:
@@ -325,7 +360,7 @@ def home_view(sections, pins, pack, *, command: str, report_lines: list[str] | N
     ]
     for section, entries in sections:
         lines = [f"• {escape(e.priority)}: {escape(e.title)} (`{e.id}`)" for e in entries]
-        blocks += _sections(lines, f"*{escape(section)}*")
+        blocks += _section_list(lines, f"*{escape(section)}*")
     blocks += [DividerBlock(), HeaderBlock(text=PlainTextObject(text="Pinned answers"))]
     if pins:
         pin_lines = []
@@ -334,10 +369,10 @@ def home_view(sections, pins, pack, *, command: str, report_lines: list[str] | N
             title = escape(entry.title if entry else pin.entry_id)
             link = f"<{pin.permalink}|{title}>" if pin.permalink.startswith("https://") else title
             pin_lines.append(f"• {link} ({escape(pinned_line(pin))})")
-        blocks += _sections(pin_lines)
+        blocks += _section_list(pin_lines)
     else:
         blocks.append(SectionBlock(text=MarkdownTextObject(text="None yet.")))
     if report_lines is not None:
         blocks += [DividerBlock(), HeaderBlock(text=PlainTextObject(text="For reps: gaps this week"))]
-        blocks += _sections([echo_line(line) for line in report_lines])
+        blocks += _section_list([echo_line(line) for line in report_lines])
     return View(type="home", blocks=blocks[:MODAL_BLOCKS])

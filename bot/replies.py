@@ -9,12 +9,30 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from bot.knowledge import BackgroundEntry, Entry, GlossaryEntry, Pack, Source, SuggestedAnswer, SurveyEntry
+from bot.knowledge import (
+    BackgroundEntry,
+    Entry,
+    GlossaryEntry,
+    Pack,
+    Source,
+    SuggestedAnswer,
+    SurveyEntry,
+    union_commentary,
+)
 from bot.search import Match, SearchResult
 from bot.store import Pin
 
 NEAR_TIE = 0.9    # other matches scoring this share of the best are offered up front
-NO_POSITION = "The union gives no explicit recommendation for this question: use its talking points above."
+NO_POSITION = "The union gives no explicit recommendation for this question."
+USE_TALKING_POINTS = " Use its talking points above."
+
+
+@dataclass(frozen=True)
+class Commentary:
+    """Union commentary paragraphs, and the statement they follow in the source (if any)."""
+
+    paragraphs: tuple[str, ...]
+    about: str = ""
 
 
 @dataclass(frozen=True)
@@ -25,7 +43,7 @@ class Reply:
     entry: Entry | None = None
     score: float = 0.0
     statement: int | None = None
-    commentary: tuple[str, ...] = ()
+    commentary: tuple[Commentary, ...] = ()
     commentary_from: str = ""          # title of the related entry the commentary belongs to
     suggestion: SuggestedAnswer | None = None
     source: Source | None = None
@@ -34,8 +52,8 @@ class Reply:
     pinned: Pin | None = None          # a rep pinned this answer for questions like this one
 
     @property
-    def title(self) -> str:
-        return self.entry.title if self.entry else ""
+    def paragraphs(self) -> list[str]:
+        return [p for group in self.commentary for p in group.paragraphs]
 
 
 def build_reply(result: SearchResult, pack: Pack, contact: str) -> Reply:
@@ -51,33 +69,44 @@ def build_reply(result: SearchResult, pack: Pack, contact: str) -> Reply:
 def entry_reply(entry: Entry, pack: Pack, contact: str, *, query: str = "", statement: int | None = None,
                 score: float = 1.0, others: tuple[Match, ...] = ()) -> Reply:
     """The reply for one entry, as `/biglisten <entry id>` or a pinned answer shows it."""
-    commentary: tuple[str, ...] = ()
+    commentary: tuple[Commentary, ...] = ()
     borrowed = ""
     suggestion = None
     if isinstance(entry, SurveyEntry):
         suggestion = entry.suggested_answer
-        commentary = entry.commentary
-        if statement is not None:
-            chosen = entry.statements[statement]
-            commentary = chosen.commentary + commentary
-            suggestion = chosen.suggested_answer or suggestion
-        lender = commentary_lender(entry, pack) if not commentary else None
+        if statement is not None and entry.statements[statement].suggested_answer:
+            suggestion = entry.statements[statement].suggested_answer
+        commentary = commentary_groups(entry, statement)
+        lender = commentary_lender(entry, pack)
         if lender:
-            commentary, borrowed = lender.commentary, lender.title
+            commentary, borrowed = commentary_groups(lender), lender.title
     return Reply(query=query, answered=True, contact=contact, entry=entry, score=score, statement=statement,
                  commentary=commentary, commentary_from=borrowed, suggestion=suggestion,
                  source=pack.sources[entry.source], others=others)
+
+
+def commentary_groups(entry: SurveyEntry, statement: int | None = None) -> tuple[Commentary, ...]:
+    """All the union wrote on a question: the matched statement's comments first, then the
+    question's, then (when no statement was asked about) each statement's, labelled."""
+    groups = []
+    if statement is not None and entry.statements[statement].commentary:
+        groups.append(Commentary(entry.statements[statement].commentary, entry.statements[statement].text))
+    if entry.commentary:
+        groups.append(Commentary(entry.commentary))
+    if statement is None:
+        groups += [Commentary(s.commentary, s.text) for s in entry.statements if s.commentary]
+    return tuple(groups)
 
 
 def commentary_lender(entry: Entry, pack: Pack) -> SurveyEntry | None:
     """For a question the union did not comment on directly (a "Your views" box right
     after a rated question), the related question of the same priority whose comments
     cover it. The source places one "NASUWT comments" block between the two."""
-    if not isinstance(entry, SurveyEntry) or entry.commentary:
+    if not isinstance(entry, SurveyEntry) or union_commentary(entry):
         return None
     for rel in entry.related:
         other = pack.get(rel)
-        if isinstance(other, SurveyEntry) and other.commentary and other.priority == entry.priority:
+        if isinstance(other, SurveyEntry) and union_commentary(other) and other.priority == entry.priority:
             return other
     return None
 
@@ -85,7 +114,7 @@ def commentary_lender(entry: Entry, pack: Pack) -> SurveyEntry | None:
 def shown_quotes(entry: Entry, pack: Pack) -> list[str]:
     """Every quotation a member is shown for this entry, lent commentary included."""
     lender = commentary_lender(entry, pack)
-    return entry.quotes() + (list(lender.commentary) if lender else [])
+    return entry.quotes() + (union_commentary(lender) if lender else [])
 
 
 def pinned_line(pin: Pin) -> str:
@@ -106,7 +135,7 @@ def suggestion_lines(reply: Reply) -> list[str]:
         return []
     if sa.explicit:
         return [f"Suggested answer: {sa.answer}", f"The union says: “{sa.rests_on}”"]
-    lines = [NO_POSITION]
+    lines = [NO_POSITION + (USE_TALKING_POINTS if reply.commentary else "")]
     if sa.rests_on:
         lines.append(f"The union's view: “{sa.rests_on}”")
     return lines
@@ -149,7 +178,10 @@ def render_text(reply: Reply) -> str:
             if reply.commentary_from:
                 label += f" (its comments on “{reply.commentary_from}”)"
             out.append(label + ":")
-            out += [f"  “{c}”" for c in reply.commentary]
+            for group in reply.commentary:
+                if group.about:
+                    out.append(f"  On the statement “{group.about}”:")
+                out += [f"  “{c}”" for c in group.paragraphs]
         out += suggestion_lines(reply)
     elif isinstance(e, GlossaryEntry):
         out += [f"  “{d}”" for d in e.definition]
@@ -175,19 +207,16 @@ def match_record(match: Match, pack: Pack) -> dict:
                  "source": {"id": src.id, "file": src.file, "title": src.title, "publisher": src.publisher,
                             "date": src.date, "old_news": src.old_news}}
     if isinstance(e, SurveyEntry):
-        sa = e.suggested_answer
-        if match.statement is not None and e.statements[match.statement].suggested_answer:
-            sa = e.statements[match.statement].suggested_answer
+        reply = entry_reply(e, pack, "", statement=match.statement)
+        lender = commentary_lender(e, pack)
+        sa = reply.suggestion
         rec.update(section=e.section, priority=e.priority, question=e.question, options=list(e.options),
                    statements=[{"text": s.text, "commentary": list(s.commentary), "matched": i == match.statement}
                                for i, s in enumerate(e.statements)],
-                   matched_statement=match.statement, commentary=list(e.commentary), context=list(e.context),
-                   commentary_from=None,
+                   matched_statement=match.statement, commentary=reply.paragraphs, context=list(e.context),
+                   commentary_from=lender.id if lender else None,
                    suggested_answer={"explicit": sa.explicit, "answer": sa.answer or None,
                                      "rests_on": sa.rests_on or None})
-        lender = commentary_lender(e, pack)
-        if lender:
-            rec.update(commentary=list(lender.commentary), commentary_from=lender.id)
     elif isinstance(e, GlossaryEntry):
         rec.update(term=e.term, aliases=list(e.aliases), definition=list(e.definition))
     else:

@@ -7,7 +7,6 @@ every variant, the abstain replies, the lists and the modal, plus one deliberate
 from __future__ import annotations
 
 import dataclasses
-import inspect
 
 import pytest
 
@@ -25,6 +24,7 @@ from bot.knowledge import Statement, SurveyEntry
 from bot.replies import entry_reply
 from bot.store import Store
 from handlers.commands import help_text
+from slack_helpers import elements, shown_text
 
 MESSAGE_BLOCKS, MODAL_BLOCKS = 50, 100
 TEXT_LIMIT = 3000        # section text, each context element
@@ -186,11 +186,8 @@ def guide(config, index, tmp_path_factory) -> Guide:
 
 
 def answer_variants() -> list[dict]:
-    """answer_blocks keyword sets: private or not, and pinnable where the renderer has that option."""
-    variants = [{"ephemeral": False}, {"ephemeral": True}]
-    if "pinnable" in inspect.signature(answer_blocks).parameters:
-        variants.append({"ephemeral": False, "pinnable": True})
-    return variants
+    """answer_blocks keyword sets: in a channel (pinnable), in a DM, and private."""
+    return [{"ephemeral": False}, {"ephemeral": True}, {"ephemeral": False, "pinnable": True}]
 
 
 def entry_replies(guide: Guide, entry) -> list:
@@ -257,5 +254,11 @@ def test_a_huge_entry_still_fits(guide, pack, config):
     for statement in (None, 0, 59):
         reply = entry_reply(huge, pack, config.contact, query="q" * 4000, statement=statement, others=others)
         for kw in answer_variants():
-            assert_fits(message(answer_blocks(reply, **kw)), what=f"huge s={statement} {kw}")
-        assert_fits(full_guidance_view(reply).to_dict(), modal=True, what=f"huge modal s={statement}")
+            built = message(answer_blocks(reply, **kw))
+            assert_fits(built, what=f"huge s={statement} {kw}")
+            shown = shown_text(built["blocks"])   # what must survive any cut: source, answer, full guidance
+            assert "Source: NASUWT commentary" in shown and "Suggested answer" in shown
+            assert any(e.get("action_id") == "show_full_guidance" for e in elements(built["blocks"]))
+        modal = full_guidance_view(reply).to_dict()
+        assert_fits(modal, modal=True, what=f"huge modal s={statement}")
+        assert "Source: NASUWT commentary" in shown_text(modal["blocks"])

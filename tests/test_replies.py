@@ -35,7 +35,7 @@ def test_statement_view_is_quoted_not_turned_into_agree(index, config):
 def test_views_box_shows_the_comments_that_cover_it(index, config):
     reply = entry_reply(index.pack.get("schools-impact-views"), index.pack, config.contact)
     assert reply.commentary_from == index.pack.get("schools-impact").title
-    assert "workload and management practices" in " ".join(reply.commentary)
+    assert "workload and management practices" in " ".join(reply.paragraphs)
 
 
 def test_old_news_is_dated(index, config):
@@ -65,3 +65,23 @@ def test_an_ambiguous_question_offers_the_close_matches(index, config):
     assert "did_you_mean_0" in ids
     clear = reply_for(index, config, "should safeguarding be a separate judgement from leadership and management?")
     assert close_matches(clear) == []
+
+
+def test_statement_commentary_is_shown_under_its_statement(index, config):
+    """send-impact's only union comments follow individual statements: all of them show,
+    each labelled with its statement, and the talking-points line points at them."""
+    reply = entry_reply(index.pack.get("send-impact"), index.pack, config.contact)
+    text = render_text(reply)
+    assert "NASUWT has a number of concerns. One is that funding is driving decisions." in text
+    assert "On the statement “Ofsted holds local areas to account" in text
+    assert "Use its talking points above." in text
+    views = render_text(entry_reply(index.pack.get("send-impact-views"), index.pack, config.contact))
+    assert "NASUWT has a number of concerns." in views and "its comments on" in views
+
+
+def test_no_commentary_means_no_talking_points_line(index, config):
+    from dataclasses import replace
+    bare = replace(index.pack.get("schools-impact"), commentary=(), related=())
+    bare = replace(bare, statements=tuple(replace(s, commentary=()) for s in bare.statements))
+    text = render_text(entry_reply(bare, index.pack, config.contact))
+    assert NO_POSITION in text and "talking points" not in text

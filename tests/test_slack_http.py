@@ -325,7 +325,7 @@ def test_show_full_guidance_opens_a_modal(fake, slack, rurl, pack, config):
                                    None))
     view = call.params["view"]
     assert view["type"] == "modal" and view["title"]["text"] == "Full guidance"
-    paragraphs = [escape(p)[:200] for p in entry_reply(pack.get(entry_id), pack, config.contact).commentary]
+    paragraphs = [escape(p)[:200] for p in entry_reply(pack.get(entry_id), pack, config.contact).paragraphs]
     in_modal, in_message = shown_text(view["blocks"]), shown_text(private["blocks"])
     assert all(p in in_modal for p in paragraphs)
     assert not all(p in in_message for p in paragraphs)
