@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -27,9 +27,9 @@ DEFAULT_API_URL = "https://slack.com/api/"
 class SlackEnv:
     """The Slack settings that come from the environment (never from files)."""
 
-    bot_token: str = ""
-    app_token: str = ""
-    signing_secret: str = ""
+    bot_token: str = field(default="", repr=False)       # secrets never appear in a repr or a log
+    app_token: str = field(default="", repr=False)
+    signing_secret: str = field(default="", repr=False)
     api_url: str = DEFAULT_API_URL
     port: int = 3000
     workers: int = 2
@@ -82,7 +82,7 @@ def serve(config: Config, environ=os.environ) -> int:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         guide = Guide.from_config(config)
-        guide.store.purge(config.storage.retention_days)
+        guide.purge_if_due()
         SocketModeHandler(build_app(guide, env, socket_mode=True), app_token=env.app_token).start()
         return 0
     from bot.wsgi import run_gunicorn

@@ -109,6 +109,19 @@ def _sections(lines: list[str], heading: str = "") -> tuple[list[SectionBlock], 
     return blocks, cut
 
 
+def button_ref(value: str | None) -> dict:
+    """Read back a button_value; anything malformed (old or forged) reads as {}."""
+    try:
+        ref = json.loads(value or "{}")
+    except ValueError:
+        return {}
+    return ref if isinstance(ref, dict) else {}
+
+
+def ref_statement(ref: dict) -> int | None:
+    return ref["s"] if isinstance(ref.get("s"), int) and not isinstance(ref.get("s"), bool) else None
+
+
 def _section_list(lines: list[str], heading: str = "") -> list[SectionBlock]:
     return _sections(lines, heading)[0]
 
@@ -299,6 +312,7 @@ def _fit(blocks: list[Block]) -> list[dict]:
     return [b.to_dict() for b in blocks]
 
 
+GONE_TEXT = "That entry is no longer in the guidance."
 SORRY_TEXT = ("Sorry, something went wrong while I was looking that up. Please try again in a minute; "
               "if it keeps happening, tell a rep.")
 
@@ -327,7 +341,7 @@ def pins_blocks(pins, pack, *, rep: bool) -> SlackMessage:
         title = escape(entry.title if entry else pin.entry_id)
         link = f"<{pin.permalink}|{title}>" if pin.permalink.startswith("https://") else f"*{title}*"
         text = f"{link}\n{escape(pinned_line(pin))}"
-        if pin.question:
+        if pin.question and rep:   # the asker's words may come from a private answer: reps only
             text += f" · asked: _{echo(pin.question)}_"
         accessory = None
         if rep:

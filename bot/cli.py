@@ -54,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:   # `ask --json ... | head`: the reader has gone, that's fine
+        sys.stderr.close()
+        return 0
 
 
 def _config(args):
@@ -152,7 +155,6 @@ def cmd_report(args) -> int:
 
     config = _config(args)
     store = Store(config.resolve(config.storage.path))
-    store.purge(config.storage.retention_days)
     report = build_report(store, load_pack(config.resolve(config.knowledge_path)), max(1, args.days))
     print("\n".join(report_lines(report)))
     return 0
@@ -170,8 +172,8 @@ def cmd_manifest(args) -> int:
 
 
 def cmd_run(args) -> int:
-    import os
-    if os.environ.get("SLACK_BOT_TOKEN"):
+    from bot.app import SlackEnv
+    if SlackEnv.from_environ().bot_token:
         return cmd_serve(args)
     print("No SLACK_BOT_TOKEN set: running the terminal chat instead of Slack.", file=sys.stderr)
     return cmd_chat(args)

@@ -4,6 +4,8 @@ Plain Python with no Slack imports, so listeners stay thin and tests can call it
 """
 from __future__ import annotations
 
+import logging
+import time
 from dataclasses import dataclass, field, replace
 
 from bot.config import Config
@@ -15,6 +17,8 @@ from bot.search import Index, Match, SearchResult, load_index
 from bot.store import Store
 
 PIN_MARGIN = 0.85   # a pinned entry goes first when it scores at least this share of the best
+PURGE_EVERY = 3600  # seconds between retention purges while the bot runs
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -23,10 +27,18 @@ class Guide:
     index: Index
     store: Store
     reps: RepDirectory = field(default=None)  # type: ignore[assignment]  # set in __post_init__
+    _purged_at: float = field(default=0.0, repr=False)
 
     def __post_init__(self):
         if self.reps is None:
             self.reps = RepDirectory(self.config.reps)
+
+    def purge_if_due(self, now: float | None = None) -> None:
+        """Apply the retention period at start-up and then hourly while running."""
+        now = time.time() if now is None else now
+        if now - self._purged_at >= PURGE_EVERY:
+            self._purged_at = now
+            self.store.purge(self.config.storage.retention_days, now=now)
 
     @classmethod
     def from_config(cls, config: Config) -> Guide:
@@ -36,8 +48,9 @@ class Guide:
     def pack(self):
         return self.index.pack
 
-    def ask(self, text: str, *, via: str, channel: str | None = None) -> Reply:
-        """Answer a member's question and log it (mentions stripped: the log names nobody)."""
+    def ask(self, text: str, *, via: str, log_text: bool = True) -> Reply:
+        """Answer a member's question and log it (mentions stripped: the log names nobody).
+        `log_text=False` logs only the outcome, for words that aren't the asker's own."""
         result = self.index.find_matches(text)
         result, pin = self._pinned_first(result)
         reply = build_reply(result, self.pack, self.config.contact)
@@ -45,9 +58,14 @@ class Guide:
             reply = replace(reply, pinned=pin)
         if result.terms:
             best = result.best if reply.answered else None
-            self.store.log_question(via=via, text=" ".join(clean_slack_text(text).split()), answered=reply.answered,
-                                    entry_id=best.entry.id if best else None, score=best.score if best else None,
-                                    channel=channel)
+            logged = " ".join(clean_slack_text(text).split()) if log_text else f"[{via}]"
+            try:
+                self.purge_if_due()
+                self.store.log_question(via=via, text=logged, answered=reply.answered,
+                                        entry_id=best.entry.id if best else None,
+                                        score=best.score if best else None)
+            except Exception:   # the member still gets the answer if the log can't be written
+                log.exception("could not log a question")
         return reply
 
     def _pinned_first(self, result: SearchResult):
@@ -58,9 +76,11 @@ class Guide:
         pins = self.store.pins_by_entry()
         if not pins:
             return result, None
-        floor = result.matches[0].score * PIN_MARGIN
+        floor = max(result.matches[0].score * PIN_MARGIN, self.index.answer_threshold)
         for i, m in enumerate(result.matches):
             if m.entry.id in pins and m.score >= floor:
+                if m.statement is None and pins[m.entry.id].statement is not None:
+                    m = replace(m, statement=pins[m.entry.id].statement)   # the statement the rep pinned
                 ordered = (m,) + result.matches[:i] + result.matches[i + 1:]
                 return replace(result, matches=ordered), pins[m.entry.id]
         return result, None

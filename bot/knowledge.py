@@ -231,10 +231,13 @@ def union_commentary(entry: Entry) -> list[str]:
 
 def _check_answers(entry: Entry, related: list[Entry], where: dict) -> None:
     """A suggested answer must be one of the options and rest on a sentence the union wrote
-    about this question (its own commentary, or that of a related entry of the same priority)."""
+    about this question: inside one paragraph of its own commentary, or of a related entry
+    of the same priority (a "Your views" box and its rated question share one comment block)."""
     if not isinstance(entry, SurveyEntry):
         return
-    said = " ".join(union_commentary(entry) + [c for r in related for c in union_commentary(r)])
+    paragraphs = union_commentary(entry) + [
+        c for r in related if isinstance(r, SurveyEntry) and r.priority == entry.priority
+        for c in union_commentary(r)]
     answers = [("suggested_answer", entry.suggested_answer)] + [
         (f"statements[{i}].suggested_answer", s.suggested_answer)
         for i, s in enumerate(entry.statements) if s.suggested_answer]
@@ -249,5 +252,6 @@ def _check_answers(entry: Entry, related: list[Entry], where: dict) -> None:
                                field=field, **where)
         if sa.answer and sa.answer not in entry.options:
             raise BadReference(f"answer '{sa.answer}' is not one of the options", field=field, **where)
-        if sa.rests_on and sa.rests_on not in said:
-            raise BadReference("rests_on must be quoted from this entry's commentary", field=field, **where)
+        if sa.rests_on and not any(sa.rests_on in p for p in paragraphs):
+            raise BadReference("rests_on must be quoted from one paragraph of this question's commentary",
+                               field=field, **where)

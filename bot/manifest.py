@@ -8,10 +8,12 @@ from __future__ import annotations
 import yaml
 
 from bot.config import Config
-from handlers.shortcuts import CALLBACK_ID
 
-BOT_SCOPES = ["app_mentions:read", "chat:write", "commands", "im:history", "im:read", "im:write",
-              "pins:read", "pins:write", "channels:history", "groups:history", "usergroups:read", "users:read"]
+CALLBACK_ID = "ask_guidance_bot"   # the message shortcut; handlers/shortcuts.py listens for it
+
+# Only what the listeners use: a leaked token should be able to read as little as possible.
+BOT_SCOPES = ["app_mentions:read", "chat:write", "commands", "im:history", "pins:read", "pins:write",
+              "usergroups:read", "users:read"]
 BOT_EVENTS = ["app_mention", "message.im", "app_home_opened", "pin_added", "pin_removed"]
 EVENTS_URL = "https://YOUR-HOST/slack/events"
 

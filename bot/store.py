@@ -1,4 +1,4 @@
-"""SQLite storage: event dedupe, the question log, votes (and, later, pins).
+"""SQLite storage: event dedupe, the question log, votes and pins.
 
 One file (path in app.yaml), WAL mode so two gunicorn workers can write at once, a
 versioned schema migrated at start-up, one connection per thread (sqlite3 connections
@@ -18,7 +18,7 @@ MIGRATIONS: list[str] = [
     """
     CREATE TABLE events (key TEXT PRIMARY KEY, status TEXT NOT NULL, at REAL NOT NULL);
     CREATE TABLE questions (
-        id INTEGER PRIMARY KEY, at REAL NOT NULL, via TEXT NOT NULL, channel TEXT,
+        id INTEGER PRIMARY KEY, at REAL NOT NULL, via TEXT NOT NULL,
         text TEXT NOT NULL, answered INTEGER NOT NULL, entry_id TEXT, score REAL);
     CREATE INDEX questions_at ON questions(at);
     CREATE TABLE votes (
@@ -65,8 +65,10 @@ class QuestionRow:
 class Store:
     def __init__(self, path: str | Path):
         self.path = str(path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        if self.path == ":memory:" or self.path.startswith("file:"):
+            # each thread's connection would open its own empty database
+            raise ValueError("Store needs a file path: in-memory SQLite is not shared between threads")
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._migrate()
 
@@ -124,10 +126,11 @@ class Store:
 
     # --- the question log -----------------------------------------------------------
     def log_question(self, *, via: str, text: str, answered: bool, entry_id: str | None = None,
-                     score: float | None = None, channel: str | None = None, now: float | None = None) -> None:
+                     score: float | None = None, now: float | None = None) -> None:
+        """Log a question for the reps' report: its words and outcome, never who or where."""
         self.connection().execute(
-            "INSERT INTO questions(at, via, channel, text, answered, entry_id, score) VALUES (?,?,?,?,?,?,?)",
-            (time.time() if now is None else now, via, channel, text[:2000], int(answered), entry_id, score))
+            "INSERT INTO questions(at, via, text, answered, entry_id, score) VALUES (?,?,?,?,?,?)",
+            (time.time() if now is None else now, via, text[:2000], int(answered), entry_id, score))
 
     def questions(self, since: float = 0.0) -> list[QuestionRow]:
         rows = self.connection().execute(
@@ -178,8 +181,11 @@ class Store:
 
     # --- retention --------------------------------------------------------------------
     def purge(self, retention_days: int, now: float | None = None) -> int:
-        """Delete question logs (and stale dedupe memory) older than the retention period."""
+        """Delete question logs and votes (which name the voter) older than the retention
+        period, and stale dedupe memory. Pins stay until unpinned. Returns rows deleted."""
         now = time.time() if now is None else now
+        cutoff = now - retention_days * 86400
         conn = self.connection()
         conn.execute("DELETE FROM events WHERE at < ?", (now - EVENT_TTL,))
-        return conn.execute("DELETE FROM questions WHERE at < ?", (now - retention_days * 86400,)).rowcount
+        deleted = conn.execute("DELETE FROM questions WHERE at < ?", (cutoff,)).rowcount
+        return deleted + conn.execute("DELETE FROM votes WHERE at < ?", (cutoff,)).rowcount

@@ -12,7 +12,7 @@ def create_wsgi_app(config: Config, env) -> SlackRequestHandler:
     from bot.guide import Guide
 
     guide = Guide.from_config(config)
-    guide.store.purge(config.storage.retention_days)
+    guide.purge_if_due()
     return SlackRequestHandler(build_app(guide, env), path="/slack/events")
 
 
@@ -28,7 +28,8 @@ class _Gunicorn(BaseApplication):
         self.cfg.set("worker_class", "gthread")
         self.cfg.set("threads", 8)
         self.cfg.set("timeout", 30)
-        self.cfg.set("control_socket_disable", True)  # several bots (or tests) on one host
+        if "control_socket_disable" in self.cfg.settings:   # gunicorn >= 25.1
+            self.cfg.set("control_socket_disable", True)    # several bots (or tests) on one host
 
     def load(self):
         # Runs in each worker after the fork: its own app, index and SQLite connection.

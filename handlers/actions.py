@@ -5,7 +5,6 @@ response_url (`respond`), which works in channels, threads, DMs and ephemeral me
 """
 from __future__ import annotations
 
-import json
 import re
 from logging import Logger
 
@@ -13,28 +12,31 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import blocks
-from bot.blocks import SORRY_TEXT, answer_blocks, full_guidance_view, matches_blocks
+from bot.blocks import (
+    GONE_TEXT,
+    SORRY_TEXT,
+    answer_blocks,
+    button_ref,
+    full_guidance_view,
+    matches_blocks,
+    ref_statement,
+)
 
 
 def _value(body: dict) -> dict:
-    try:
-        value = json.loads(body["actions"][0].get("value") or "{}")
-        return value if isinstance(value, dict) else {}
-    except (ValueError, KeyError, IndexError):
-        return {}
+    return button_ref((body.get("actions") or [{}])[0].get("value"))
 
 
 def _entry_reply(context: BoltContext, value: dict):
-    statement = value.get("s") if isinstance(value.get("s"), int) else None
     return context["guide"].open_entry(str(value.get("e", "")), query=str(value.get("q") or ""),
-                                       statement=statement)
+                                       statement=ref_statement(value))
 
 
 def _entry_message(body: dict, respond: Respond, context: BoltContext, **render):
     """The answer a button refers to, or None after telling the member it has gone."""
     reply = _entry_reply(context, _value(body))
     if reply is None:
-        respond(text="That entry is no longer in the guidance.", replace_original=False)
+        respond(text=GONE_TEXT, replace_original=False)
         return None
     return answer_blocks(reply, **render)
 
@@ -100,7 +102,7 @@ def handle_show_full(ack: Ack, body: dict, client: WebClient, respond: Respond, 
     try:
         reply = _entry_reply(context, _value(body))
         if reply is None:
-            respond(text="That entry is no longer in the guidance.", replace_original=False)
+            respond(text=GONE_TEXT, replace_original=False)
             return
         client.views_open(trigger_id=body["trigger_id"], view=full_guidance_view(reply))
     except Exception:  # e.g. expired_trigger_id: the member pressed, so tell them

@@ -1,8 +1,10 @@
 """Posting an answer to a message event, shared by the mention and DM listeners.
 
 Slack may deliver one message twice (app_mention and message.im both fire for a mention
-in a DM) and retries events it thinks were lost, so each message is claimed in the store
-by event id and by (channel, ts) before it is answered, and released if answering fails.
+in a DM) and retries an event when its ack was slow or lost, so each message is claimed in
+the store by event id and by (channel, ts) before it is answered. A claim is released when
+answering fails, and a claim whose process died goes stale, so a later delivery of the
+same event can still be answered.
 """
 from __future__ import annotations
 
@@ -16,18 +18,20 @@ from bot.guide import Guide
 
 def answer_message(event: dict, body: dict, client: WebClient, guide: Guide, logger: Logger, *,
                    via: str, in_thread: bool) -> None:
+    if event.get("bot_id"):   # other bots (and our own posts): never answer, never loop
+        return
     channel, ts = event.get("channel"), event.get("ts")
     keys = [f"event:{body.get('event_id')}", f"message:{channel}:{ts}"]
-    if not guide.store.claim(keys[0]):
-        logger.info("event %s already handled", keys[0])
-        return
-    if not guide.store.claim(keys[1]):
-        guide.store.finish(keys[0])  # the same message arrived as another event
-        return
     # In a channel: always in a thread. In a DM: in the thread the member used, if any.
     thread_ts = event.get("thread_ts") or (ts if in_thread else None)
     try:
-        reply = guide.ask(event.get("text") or "", via=via, channel=channel)
+        if not guide.store.claim(keys[0]):
+            logger.info("event %s already handled", keys[0])
+            return
+        if not guide.store.claim(keys[1]):
+            guide.store.finish(keys[0])  # the same message arrived as another event
+            return
+        reply = guide.ask(event.get("text") or "", via=via)
         message = answer_blocks(reply, pinnable=not str(channel).startswith("D"))
         client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=message.text, blocks=message.blocks,
                                 unfurl_links=False, unfurl_media=False)

@@ -44,25 +44,27 @@ def handle_command(ack: Ack, command: dict, respond: Respond, context: BoltConte
         elif word == "pins":
             message = pins_blocks(guide.store.pins(), guide.pack, rep=guide.reps.is_rep(command.get("user_id")))
             respond(text=message.text, blocks=message.blocks)
-        elif word.split()[0] == "gaps":
-            respond(**gaps(guide, command.get("user_id"), word.split()[1:]))
+        elif GAPS.fullmatch(word):
+            respond(**gaps(guide, command.get("user_id"), GAPS.fullmatch(word).group(1)))
         elif guide.pack.get(word):
             message = answer_blocks(guide.open_entry(word), ephemeral=True)
             respond(text=message.text, blocks=message.blocks)
         else:
-            message = answer_blocks(guide.ask(text, via="command", channel=command.get("channel_id")),
-                                    ephemeral=True)
+            message = answer_blocks(guide.ask(text, via="command"), ephemeral=True)
             respond(text=message.text, blocks=message.blocks)
     except Exception:
         logger.exception("slash command failed")
         respond(text=SORRY_TEXT)
 
 
-def gaps(guide, user: str | None, args: list[str]) -> dict:
+GAPS = re.compile(r"gaps(?:\s+([0-9]{1,4}))?")   # "gaps in SEND support" is a question, not this
+
+
+def gaps(guide, user: str | None, days_text: str | None) -> dict:
     """`/biglisten gaps [days]`, for reps only."""
     if not guide.reps.is_rep(user):
         return {"text": "Only reps can see the gaps report."}
-    days = int(args[0]) if args and args[0].isdigit() and 0 < int(args[0]) <= 3650 else 7
+    days = int(days_text) if days_text and 0 < int(days_text) <= 3650 else 7
     message = report_blocks(report_lines(build_report(guide.store, guide.pack, days)))
     return {"text": message.text, "blocks": message.blocks}
 

@@ -14,13 +14,13 @@ def handle_home_opened(event: dict, client: WebClient, context: BoltContext, log
     if event.get("tab") != "home":
         return
     guide = context["guide"]
-    user = event["user"]
-    lines = report_lines(build_report(guide.store, guide.pack, 7)) if guide.reps.is_rep(user) else None
-    view = home_view(guide.sections(), guide.store.pins(), guide.pack, command=guide.config.slash_command,
-                     report_lines=lines)
     try:
+        user = event["user"]
+        lines = report_lines(build_report(guide.store, guide.pack, 7)) if guide.reps.is_rep(user) else None
+        view = home_view(guide.sections(), guide.store.pins(), guide.pack, command=guide.config.slash_command,
+                         report_lines=lines)
         client.views_publish(user_id=user, view=view)
-    except Exception:
+    except Exception:   # the tab just stays as it was; nothing to tell the member in Slack
         logger.exception("publishing the home tab failed")
 
 

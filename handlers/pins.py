@@ -6,7 +6,6 @@ statement, the question that led to it, the rep, the time, the channel and the m
 """
 from __future__ import annotations
 
-import json
 import re
 import time
 from logging import Logger
@@ -16,7 +15,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import blocks
-from bot.blocks import SORRY_TEXT
+from bot.blocks import SORRY_TEXT, button_ref, ref_statement
 from bot.guide import Guide
 from bot.store import Pin
 
@@ -25,19 +24,11 @@ NOT_IN_DMS = "Pins aren't possible in direct messages: share the answer in a cha
 INVITE_ME = "I'm not in this channel, so I can't pin here. Invite me with `/invite @{name}` and press Pin again."
 
 
-def _ref(value: str | None) -> dict:
-    try:
-        ref = json.loads(value or "{}")
-        return ref if isinstance(ref, dict) else {}
-    except ValueError:
-        return {}
-
-
 def answer_ref(message: dict) -> dict:
     """Which entry a message of ours answers: read from its buttons' values."""
     for block in message.get("blocks") or []:
         for element in block.get("elements") or []:
-            ref = _ref(element.get("value")) if isinstance(element, dict) else {}
+            ref = button_ref(element.get("value")) if isinstance(element, dict) else {}
             if ref.get("e"):
                 return ref
     return {}
@@ -48,7 +39,7 @@ def _rep_name(client: WebClient, user: str, logger: Logger) -> str:
         profile = client.users_info(user=user)["user"]
         return (profile.get("profile") or {}).get("display_name") or profile.get("real_name") or profile.get("name")
     except Exception:
-        logger.warning("could not look up the name of rep %s", user)
+        logger.warning("could not look up a rep's name")
         return ""
 
 
@@ -61,8 +52,7 @@ def _permalink(client: WebClient, channel: str, ts: str) -> str:
 
 def record_pin(guide: Guide, client: WebClient, logger: Logger, *, channel: str, ts: str, ref: dict,
                rep: str) -> None:
-    statement = ref.get("s") if isinstance(ref.get("s"), int) else None
-    guide.store.add_pin(Pin(channel=channel, message_ts=ts, entry_id=str(ref["e"]), statement=statement,
+    guide.store.add_pin(Pin(channel=channel, message_ts=ts, entry_id=str(ref["e"]), statement=ref_statement(ref),
                             question=str(ref.get("q") or ""), rep=rep, rep_name=_rep_name(client, rep, logger),
                             at=time.time(), permalink=_permalink(client, channel, ts)))
 
@@ -80,7 +70,7 @@ def handle_pin_button(ack: Ack, body: dict, client: WebClient, respond: Respond,
     if channel.startswith("D"):
         respond(text=NOT_IN_DMS, replace_original=False, response_type="ephemeral")
         return
-    ref = _ref(body["actions"][0].get("value"))
+    ref = button_ref(body["actions"][0].get("value"))
     if not ref.get("e") or not guide.pack.get(str(ref["e"])):
         respond(text="I can't tell which answer this is, so I haven't pinned it.", replace_original=False)
         return
@@ -109,18 +99,23 @@ def handle_unpin_button(ack: Ack, body: dict, client: WebClient, respond: Respon
     if not guide.reps.is_rep(body["user"]["id"]):
         respond(text=ONLY_REPS, replace_original=False, response_type="ephemeral")
         return
-    ref = _ref(body["actions"][0].get("value"))
+    ref = button_ref(body["actions"][0].get("value"))
     channel, ts = str(ref.get("c") or ""), str(ref.get("t") or "")
     try:
-        client.pins_remove(channel=channel, timestamp=ts)
-    except SlackApiError as e:
-        if e.response.get("error") not in ("no_pin", "not_pinned", "channel_not_found", "not_in_channel"):
-            logger.exception("unpinning failed")
-            respond(text=SORRY_TEXT, replace_original=False)
-            return
-    guide.store.remove_pin(channel, ts)
-    respond(text="Unpinned: the answer is no longer shown first.", replace_original=False,
-            response_type="ephemeral")
+        try:
+            client.pins_remove(channel=channel, timestamp=ts)
+        except SlackApiError as e:
+            # already unpinned in Slack, or the channel is gone: forget our record all the same
+            if e.response.get("error") not in ("no_pin", "not_pinned", "channel_not_found", "not_in_channel"):
+                raise
+        if guide.store.remove_pin(channel, ts):
+            text = "Unpinned: the answer is no longer shown first."
+        else:
+            text = "That answer wasn't pinned any more."
+        respond(text=text, replace_original=False, response_type="ephemeral")
+    except Exception:
+        logger.exception("unpinning failed")
+        respond(text=SORRY_TEXT, replace_original=False)
 
 
 def handle_pin_added(event: dict, client: WebClient, context: BoltContext, logger: Logger) -> None:
@@ -131,7 +126,7 @@ def handle_pin_added(event: dict, client: WebClient, context: BoltContext, logge
     if item.get("type") != "message" or not _is_ours(message, context):
         return
     if not guide.reps.is_rep(event.get("user")):
-        logger.info("pin by non-rep %s not recorded", event.get("user"))
+        logger.info("a pin by a member who is not a rep was not recorded")
         return
     ref = answer_ref(message)
     channel = item.get("channel") or event.get("channel_id")
@@ -140,6 +135,8 @@ def handle_pin_added(event: dict, client: WebClient, context: BoltContext, logge
 
 
 def handle_pin_removed(event: dict, context: BoltContext) -> None:
+    """Whoever unpins the message in Slack, it is no longer pinned, so the record goes too:
+    Slack's pin state is the truth (a rep can pin it again)."""
     item = event.get("item") or {}
     message = item.get("message") or {}
     channel = item.get("channel") or event.get("channel_id")

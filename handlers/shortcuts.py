@@ -6,15 +6,15 @@ from logging import Logger
 from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.blocks import SORRY_TEXT, answer_blocks
-
-CALLBACK_ID = "ask_guidance_bot"
+from bot.manifest import CALLBACK_ID
 
 
 def handle_ask_shortcut(ack: Ack, shortcut: dict, respond: Respond, context: BoltContext, logger: Logger) -> None:
     ack()
     text = (shortcut.get("message") or {}).get("text") or ""
     try:
-        reply = context["guide"].ask(text, via="shortcut", channel=(shortcut.get("channel") or {}).get("id"))
+        # Someone else's words: the log keeps the outcome, not the text.
+        reply = context["guide"].ask(text, via="shortcut", log_text=False)
         message = answer_blocks(reply, ephemeral=True)
         respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
     except Exception:

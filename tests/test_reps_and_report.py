@@ -93,12 +93,37 @@ def test_a_weak_pinned_match_does_not_jump_the_queue(guide):
     assert guide.ask(question, via="dm").entry.id == matches[0].entry.id
 
 
-def test_questions_are_logged_without_mentions(guide):
-    guide.ask("<@U123> what is off-rolling", via="mention", channel="C1")
-    guide.ask("<@U123> whats the pay award", via="mention", channel="C1")
+def test_questions_are_logged_without_mentions_or_others_words(guide):
+    guide.ask("<@U123> what is off-rolling", via="mention")
+    guide.ask("<@U123> whats the pay award", via="mention")
+    guide.ask("Sam's message: is our head off-rolling kids?", via="shortcut", log_text=False)
     rows = guide.store.questions()
-    assert [r.answered for r in rows] == [True, False]
+    assert [r.answered for r in rows] == [True, False, True]
     assert all("U123" not in r.text for r in rows)
+    assert rows[2].text == "[shortcut]"
+
+
+def test_a_pin_never_lifts_a_match_that_is_below_the_threshold(guide):
+    """Best answer just over the threshold, pinned runner-up just under it: no promotion."""
+    question = "what should I put for the safeguarding question?"
+    best, second = guide.index.find_matches(question).matches[:2]
+    assert best.score > second.score >= 0.85 * best.score
+    saved = guide.index.answer_threshold
+    guide.index.answer_threshold = (best.score + second.score) / 2
+    try:
+        guide.store.add_pin(pin(second.entry.id))
+        reply = guide.ask(question, via="dm")
+        assert reply.entry.id == best.entry.id and reply.pinned is None
+    finally:
+        guide.index.answer_threshold = saved
+
+
+def test_the_retention_purge_runs_while_the_bot_runs(guide):
+    old = time.time() - (guide.config.storage.retention_days + 1) * 86400
+    guide.store.log_question(via="dm", text="ancient", answered=False, now=old)
+    guide.store.vote(message="C1:1", user="U1", entry_id="x", query="q", helpful=True, now=old)
+    guide.purge_if_due(now=time.time())
+    assert guide.store.questions() == [] and guide.store.votes() == []
 
 
 def test_near_duplicate_questions_are_grouped():

@@ -231,6 +231,8 @@ def test_votes_and_the_gaps_report_for_reps(fake, slack, server):
     assert "2× “whats the pay award”, 2 wordings" in report
     assert "2× Off-rolling" in report
     assert "UV1" not in report and "UV2" not in report
+    question = command(fake, slack, "gaps in SEND support ²", user=MEMBER)   # a question, not the report
+    assert "Only reps" not in question["text"] and question.get("blocks")
 
 
 def test_app_home_for_a_rep_and_for_a_member(fake, slack, server):

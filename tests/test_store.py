@@ -17,6 +17,13 @@ def test_schema_is_migrated_and_versioned(tmp_path):
     assert Store(tmp_path / "bot.sqlite3").schema_version == len(MIGRATIONS)  # reopening is a no-op
 
 
+def test_in_memory_databases_are_refused():
+    """Each thread would get its own empty database: refuse rather than lose writes."""
+    import pytest
+    with pytest.raises(ValueError, match="file path"):
+        Store(":memory:")
+
+
 def test_claims_dedupe_and_expire(tmp_path):
     store = Store(tmp_path / "bot.sqlite3")
     assert store.claim("event:Ev1")
