@@ -302,7 +302,7 @@ def full_guidance_view(reply: Reply) -> View:
 
 def text_blocks(text: str) -> SlackMessage:
     """A short notice from the bot itself (help, errors, confirmations)."""
-    return SlackMessage(text, [SectionBlock(text=MarkdownTextObject(text=text[:SECTION_LIMIT]))])
+    return SlackMessage(text, _fit([SectionBlock(text=MarkdownTextObject(text=text[:SECTION_LIMIT]))]))
 
 
 def _fit(blocks: list[Block]) -> list[dict]:

@@ -139,8 +139,8 @@ class Analyzer:
                 following = stem(raw_words[i + 1]) if i + 1 < n else None
                 for key, canonical in options:
                     k = len(key)
-                    if k == 1 or (following == key[1] and i + k <= n
-                                  and all(stem(raw_words[i + j]) == key[j] for j in range(2, k))):
+                    if following == key[1] and i + k <= n and all(
+                            stem(raw_words[i + j]) == key[j] for j in range(2, k)):
                         out.append(canonical)
                         i += k
                         matched = True

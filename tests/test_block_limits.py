@@ -123,8 +123,8 @@ def slack_limit_problems(payload: dict, *, modal: bool = False) -> list[str]:
 
 
 def message(m: SlackMessage) -> dict:
-    # matches_blocks hands back Block objects rather than dicts; Bolt's respond() converts either.
-    return {"text": m.text, "blocks": [b.to_dict() if hasattr(b, "to_dict") else b for b in m.blocks]}
+    assert all(isinstance(b, dict) for b in m.blocks), "SlackMessage.blocks are plain dicts"
+    return {"text": m.text, "blocks": m.blocks}
 
 
 def assert_fits(payload: dict, *, modal: bool = False, what: str = "") -> None:

@@ -21,13 +21,13 @@ def top(index: Index, q: str):
     ("whats a deep dive", "deep-dives"),
     ("what does PRU stand for", "pupil-referral-units"),
     ("anything else box at the end of the survey", "final-anything-else"),
-    ("should classroom teachers be inspectors", None),
+    ("should classroom teachers be inspectors", ("schools-culture-views", "send-culture-views",
+                                                 "schools-inspection-practice")),
     ("when did the big listen close", "closing-date"),
 ])
 def test_ranks_the_entry_that_answers(index, question, entry_id):
     best = top(index, question)
-    if entry_id:
-        assert best.entry.id == entry_id
+    assert best.entry.id in (entry_id if isinstance(entry_id, tuple) else (entry_id,))
 
 
 def test_statement_is_marked(index):
