@@ -14,13 +14,13 @@ from slack_sdk import WebClient
 from bot import blocks
 from bot.blocks import (
     GONE_TEXT,
-    SORRY_TEXT,
     answer_blocks,
     button_ref,
     full_guidance_view,
     matches_blocks,
     ref_statement,
 )
+from handlers.answering import apologising
 
 
 def _value(body: dict) -> dict:
@@ -44,39 +44,30 @@ def _entry_message(body: dict, respond: Respond, context: BoltContext, **render)
 def handle_open_entry(ack: Ack, body: dict, respond: Respond, context: BoltContext, logger: Logger) -> None:
     """"Did you mean", "Other matches → Open" and the section browser: show that entry."""
     ack()
-    try:
+    with apologising(respond, logger, "opening an entry"):
         message = _entry_message(body, respond, context, ephemeral=True)
         if message:
             respond(text=message.text, blocks=message.blocks, replace_original=False, response_type="ephemeral")
-    except Exception:
-        logger.exception("opening an entry failed")
-        respond(text=SORRY_TEXT, replace_original=False)
 
 
 def handle_share(ack: Ack, body: dict, respond: Respond, context: BoltContext, logger: Logger) -> None:
     """Post an ephemeral answer for everyone in the conversation, then drop the private copy."""
     ack()
-    try:
+    with apologising(respond, logger, "sharing an answer"):
         channel = (body.get("channel") or {}).get("id") or ""
         message = _entry_message(body, respond, context, pinnable=not channel.startswith("D"))
         if message:
             respond(text=message.text, blocks=message.blocks, response_type="in_channel", replace_original=False)
             respond(delete_original=True)
-    except Exception:
-        logger.exception("sharing an answer failed")
-        respond(text=SORRY_TEXT, replace_original=False)
 
 
 def handle_other_matches(ack: Ack, body: dict, respond: Respond, context: BoltContext, logger: Logger) -> None:
     ack()
     value = _value(body)
     ids = [str(i) for i in value.get("ids", []) if isinstance(i, str)]
-    try:
+    with apologising(respond, logger, "listing other matches"):
         message = matches_blocks(context["guide"].matches_for(ids, str(value.get("q") or "")))
         respond(text=message.text, blocks=message.blocks, replace_original=False, response_type="ephemeral")
-    except Exception:
-        logger.exception("listing other matches failed")
-        respond(text=SORRY_TEXT, replace_original=False)
 
 
 def handle_vote(ack: Ack, body: dict, respond: Respond, context: BoltContext, logger: Logger) -> None:
@@ -86,28 +77,22 @@ def handle_vote(ack: Ack, body: dict, respond: Respond, context: BoltContext, lo
     helpful = body["actions"][0]["action_id"] == blocks.VOTE_HELPFUL
     container = body.get("container") or {}
     message_key = f"{container.get('channel_id')}:{container.get('message_ts')}"
-    try:
+    with apologising(respond, logger, "recording a vote"):
         context["guide"].store.vote(message=message_key, user=body["user"]["id"], entry_id=str(value.get("e", "")),
                                     query=str(value.get("q") or ""), helpful=helpful)
         thanks = "Thanks: noted as helpful." if helpful else "Thanks: noted as not helpful. Reps review these."
         respond(text=thanks, replace_original=False, response_type="ephemeral")
-    except Exception:
-        logger.exception("recording a vote failed")
-        respond(text=SORRY_TEXT, replace_original=False)
 
 
 def handle_show_full(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext,
                      logger: Logger) -> None:
     ack()
-    try:
+    with apologising(respond, logger, "opening the full guidance"):
         reply = _entry_reply(context, _value(body))
         if reply is None:
             respond(text=GONE_TEXT, replace_original=False)
             return
         client.views_open(trigger_id=body["trigger_id"], view=full_guidance_view(reply))
-    except Exception:  # e.g. expired_trigger_id: the member pressed, so tell them
-        logger.exception("opening the full guidance failed")
-        respond(text=SORRY_TEXT, replace_original=False)
 
 
 def register(app: App) -> None:

@@ -8,6 +8,8 @@ same event can still be answered.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from logging import Logger
 
 from slack_sdk import WebClient
@@ -48,3 +50,14 @@ def answer_message(event: dict, body: dict, client: WebClient, guide: Guide, log
 def _sorry() -> dict:
     notice = text_blocks(SORRY_TEXT)
     return {"text": notice.text, "blocks": notice.blocks}
+
+
+@contextmanager
+def apologising(respond, logger: Logger, doing: str, **reply) -> Iterator[None]:
+    """Run a listener's work; if it fails, log the traceback and tell the member (through
+    `respond`) that something went wrong, rather than leaving a button that does nothing."""
+    try:
+        yield
+    except Exception:
+        logger.exception("%s failed", doing)
+        respond(text=SORRY_TEXT, replace_original=False, **reply)

@@ -11,8 +11,9 @@ from logging import Logger
 
 from slack_bolt import Ack, App, BoltContext, Respond
 
-from bot.blocks import SORRY_TEXT, answer_blocks, pins_blocks, report_blocks, sections_blocks, text_blocks
+from bot.blocks import answer_blocks, pins_blocks, report_blocks, sections_blocks, text_blocks
 from bot.report import build_report, report_lines
+from handlers.answering import apologising
 
 
 def help_text(command_name: str) -> str:
@@ -34,7 +35,7 @@ def handle_command(ack: Ack, command: dict, respond: Respond, context: BoltConte
     name = command.get("command") or guide.config.slash_command
     text = (command.get("text") or "").strip()
     word = text.lower()
-    try:
+    with apologising(respond, logger, "slash command"):
         if word in ("", "help", "?"):
             notice = text_blocks(help_text(name))
             respond(text=notice.text, blocks=notice.blocks)
@@ -52,9 +53,6 @@ def handle_command(ack: Ack, command: dict, respond: Respond, context: BoltConte
         else:
             message = answer_blocks(guide.ask(text, via="command"), ephemeral=True)
             respond(text=message.text, blocks=message.blocks)
-    except Exception:
-        logger.exception("slash command failed")
-        respond(text=SORRY_TEXT)
 
 
 GAPS = re.compile(r"gaps(?:\s+([0-9]{1,4}))?")   # "gaps in SEND support" is a question, not this

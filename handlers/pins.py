@@ -15,9 +15,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import blocks
-from bot.blocks import SORRY_TEXT, button_ref, ref_statement
+from bot.blocks import button_ref, ref_statement
 from bot.guide import Guide
 from bot.store import Pin
+from handlers.answering import apologising
 
 ONLY_REPS = "Only reps can pin or unpin answers. If you think this answer should be pinned, tell a rep."
 NOT_IN_DMS = "Pins aren't possible in direct messages: share the answer in a channel first, then pin it there."
@@ -74,7 +75,7 @@ def handle_pin_button(ack: Ack, body: dict, client: WebClient, respond: Respond,
     if not ref.get("e") or not guide.pack.get(str(ref["e"])):
         respond(text="I can't tell which answer this is, so I haven't pinned it.", replace_original=False)
         return
-    try:
+    with apologising(respond, logger, "pinning"):
         try:
             client.pins_add(channel=channel, timestamp=ts)
         except SlackApiError as e:
@@ -87,9 +88,6 @@ def handle_pin_button(ack: Ack, body: dict, client: WebClient, respond: Respond,
         record_pin(guide, client, logger, channel=channel, ts=ts, ref=ref, rep=user)
         respond(text="Pinned. Members who ask something similar will see this answer first.",
                 replace_original=False, response_type="ephemeral")
-    except Exception:
-        logger.exception("pinning failed")
-        respond(text=SORRY_TEXT, replace_original=False)
 
 
 def handle_unpin_button(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext,
@@ -101,7 +99,7 @@ def handle_unpin_button(ack: Ack, body: dict, client: WebClient, respond: Respon
         return
     ref = button_ref(body["actions"][0].get("value"))
     channel, ts = str(ref.get("c") or ""), str(ref.get("t") or "")
-    try:
+    with apologising(respond, logger, "unpinning"):
         try:
             client.pins_remove(channel=channel, timestamp=ts)
         except SlackApiError as e:
@@ -113,9 +111,6 @@ def handle_unpin_button(ack: Ack, body: dict, client: WebClient, respond: Respon
         else:
             text = "That answer wasn't pinned any more."
         respond(text=text, replace_original=False, response_type="ephemeral")
-    except Exception:
-        logger.exception("unpinning failed")
-        respond(text=SORRY_TEXT, replace_original=False)
 
 
 def handle_pin_added(event: dict, client: WebClient, context: BoltContext, logger: Logger) -> None:

@@ -5,21 +5,19 @@ from logging import Logger
 
 from slack_bolt import Ack, App, BoltContext, Respond
 
-from bot.blocks import SORRY_TEXT, answer_blocks
+from bot.blocks import answer_blocks
 from bot.manifest import CALLBACK_ID
+from handlers.answering import apologising
 
 
 def handle_ask_shortcut(ack: Ack, shortcut: dict, respond: Respond, context: BoltContext, logger: Logger) -> None:
     ack()
     text = (shortcut.get("message") or {}).get("text") or ""
-    try:
+    with apologising(respond, logger, "message shortcut", response_type="ephemeral"):
         # Someone else's words: the log keeps the outcome, not the text.
         reply = context["guide"].ask(text, via="shortcut", log_text=False)
         message = answer_blocks(reply, ephemeral=True)
         respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
-    except Exception:
-        logger.exception("message shortcut failed")
-        respond(text=SORRY_TEXT, response_type="ephemeral")
 
 
 def register(app: App) -> None:

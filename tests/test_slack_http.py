@@ -378,3 +378,15 @@ def test_odd_messages_get_a_reply(fake, slack, channel, text, expect):
     # and the server still answers afterwards
     again = "C" + uuid.uuid4().hex[:10].upper()
     ask_in_channel(fake, slack, again, "what is off-rolling")
+
+
+def test_a_failing_button_tells_the_member(fake, slack, rurl, pack):
+    private = ask_by_command(fake, slack, rurl, "schools-inspection-practice")
+    value = button(private["blocks"], "show_full_guidance")["value"]
+    fake.set_response("views.open", {"ok": False, "error": "expired_trigger_id"})
+    try:
+        name, _ = press(fake, slack, rurl, "show_full_guidance", value)
+        (sorry,) = wait_responses(fake, name)
+    finally:
+        fake.set_response("views.open", None)
+    assert sorry.params["text"] == SORRY_TEXT
