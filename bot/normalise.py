@@ -16,6 +16,7 @@ _SLACK_LINK = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
 _EMOJI = re.compile(r":[a-z0-9_+\-']+:")
 _APOSTROPHE_S = re.compile(r"(\w)'s\b")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
+_PLAIN = re.compile(r"[a-z0-9 ]*")
 
 STOPWORDS = frozenset("""
 a about above after again against all also am an and any anyone anything are aren arent as at be
@@ -73,7 +74,9 @@ _NUMBERS = {w: str(i) for i, w in enumerate(
 def words(text: str) -> list[str]:
     """Folded words, punctuation removed, number words as digits ("two-day" = "2 day").
     Stopwords are kept: synonym phrases may need them."""
-    ws = list(filter(None, _NON_WORD.split(fold(text))))
+    text = fold(text)
+    # plain words and spaces (most knowledge text after folding) split faster without the regex
+    ws = text.split() if _PLAIN.fullmatch(text) else list(filter(None, _NON_WORD.split(text)))
     if not _NUMBERS.keys().isdisjoint(ws):
         ws = [_NUMBERS.get(w, w) for w in ws]
     return ws
