@@ -40,11 +40,11 @@ def answer_message(event: dict, body: dict, client: WebClient, guide: Guide, log
         guide.store.finish(*keys)
     except Exception:
         logger.exception("answering %s failed", keys[0])
-        guide.store.release(*keys)
         try:
+            guide.store.release(*keys)
             client.chat_postMessage(channel=channel, thread_ts=thread_ts, **_sorry())
         except Exception:
-            logger.exception("could not tell the member that answering failed")
+            logger.exception("could not release the claim or tell the member that answering failed")
 
 
 def _sorry() -> dict:
