@@ -40,16 +40,24 @@ def answer_message(event: dict, body: dict, client: WebClient, guide: Guide, log
         guide.store.finish(*keys)
     except Exception:
         logger.exception("answering %s failed", keys[0])
-        try:
+        with suppress_logged(logger, "releasing the claim"):
             guide.store.release(*keys)
+        with suppress_logged(logger, "telling the member that answering failed"):
             client.chat_postMessage(channel=channel, thread_ts=thread_ts, **_sorry())
-        except Exception:
-            logger.exception("could not release the claim or tell the member that answering failed")
 
 
 def _sorry() -> dict:
     notice = text_blocks(SORRY_TEXT)
     return {"text": notice.text, "blocks": notice.blocks}
+
+
+@contextmanager
+def suppress_logged(logger: Logger, doing: str) -> Iterator[None]:
+    """Best-effort work inside an error path: log its failure, never raise it."""
+    try:
+        yield
+    except Exception:
+        logger.exception("%s failed", doing)
 
 
 @contextmanager
