@@ -24,8 +24,10 @@ def answer_message(event: dict, body: dict, client: WebClient, guide: Guide, log
         return
     channel, ts = event.get("channel"), event.get("ts")
     keys = [f"event:{body.get('event_id')}", f"message:{channel}:{ts}"]
-    # In a channel: always in a thread. In a DM: in the thread the member used, if any.
-    thread_ts = event.get("thread_ts") or (ts if in_thread else None)
+    # In a channel: always in a thread. In a DM (where a mention also arrives as a message
+    # event, whichever comes first): in the thread the member used, if any.
+    in_dm = str(channel).startswith("D")
+    thread_ts = event.get("thread_ts") or (ts if in_thread and not in_dm else None)
     try:
         if not guide.store.claim(keys[0]):
             logger.info("event %s already handled", keys[0])
@@ -34,7 +36,7 @@ def answer_message(event: dict, body: dict, client: WebClient, guide: Guide, log
             guide.store.finish(keys[0])  # the same message arrived as another event
             return
         reply = guide.ask(event.get("text") or "", via=via)
-        message = answer_blocks(reply, pinnable=not str(channel).startswith("D"))
+        message = answer_blocks(reply, pinnable=not in_dm)
         client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=message.text, blocks=message.blocks,
                                 unfurl_links=False, unfurl_media=False)
         guide.store.finish(*keys)

@@ -197,6 +197,8 @@ def test_mention_and_message_for_the_same_dm_message_answer_once(fake, slack):
         wait_posts(fake, ch)
     time.sleep(SETTLE)
     assert [len(posts_in(fake, ch)) for ch in dms] == [1, 1, 1]
+    # whichever event won, the DM answer is not threaded
+    assert all("thread_ts" not in posts_in(fake, ch)[0].params for ch in dms)
 
 
 def test_retried_event_is_answered_once(fake, slack, channel):
