@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 from bot.config import Config
-from bot.errors import MissingToken
+from bot.errors import ConfigError, MissingToken
 from bot.guide import Guide
 from bot.reps import RepDirectory
 from handlers import register_listeners
@@ -39,7 +39,7 @@ class SlackEnv:
         return cls(bot_token=environ.get("SLACK_BOT_TOKEN", ""), app_token=environ.get("SLACK_APP_TOKEN", ""),
                    signing_secret=environ.get("SLACK_SIGNING_SECRET", ""),
                    api_url=environ.get("SLACK_API_URL") or DEFAULT_API_URL,
-                   port=int(environ.get("PORT") or 3000), workers=int(environ.get("WEB_CONCURRENCY") or 2))
+                   port=_whole_number(environ, "PORT", 3000), workers=_whole_number(environ, "WEB_CONCURRENCY", 2))
 
     def mode(self, config: Config) -> str:
         """"socket" or "http"; a missing token is one clear line naming the variable."""
@@ -55,6 +55,13 @@ class SlackEnv:
                                "with connections:write; or set SLACK_SIGNING_SECRET to serve HTTP")
         raise MissingToken("SLACK_SIGNING_SECRET is not set: HTTP mode needs the Signing Secret from your "
                            "Slack app's Basic Information page")
+
+
+def _whole_number(environ, name: str, default: int) -> int:
+    value = environ.get(name) or str(default)
+    if not value.isdecimal() or int(value) < 1:
+        raise ConfigError(f"{name} must be a whole number, got {value!r}")
+    return int(value)
 
 
 def build_app(guide: Guide, env: SlackEnv, *, socket_mode: bool = False) -> App:

@@ -32,6 +32,7 @@ from bot.replies import (
     Reply,
     abstain_lines,
     close_matches,
+    group_label,
     pinned_line,
     source_line,
 )
@@ -97,7 +98,7 @@ def _sections(lines: list[str], heading: str = "") -> tuple[list[SectionBlock], 
     blocks, current, cut = [], heading, False
     for line in lines:
         if len(line) > SECTION_LIMIT - 10:
-            line, cut = line[: line.rfind(" ", 0, SECTION_LIMIT - 11)] + " …", True
+            line, cut = _cut(line, SECTION_LIMIT - 11), True
         candidate = f"{current}\n{line}" if current else line
         if len(candidate) > SECTION_LIMIT:
             blocks.append(SectionBlock(text=MarkdownTextObject(text=current)))
@@ -107,6 +108,18 @@ def _sections(lines: list[str], heading: str = "") -> tuple[list[SectionBlock], 
     if current:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=current)))
     return blocks, cut
+
+
+def _cut(line: str, limit: int) -> str:
+    """Shorten an escaped line to under `limit` characters, at a space if there is one and
+    never inside an &amp;-style entity."""
+    end = line.rfind(" ", 0, limit)
+    if end <= 0:
+        end = limit
+        amp = line.rfind("&", 0, end)
+        if amp != -1 and ";" not in line[amp:end]:
+            end = amp
+    return line[:end] + " …"
 
 
 def button_ref(value: str | None) -> dict:
@@ -131,8 +144,11 @@ def commentary_lines(groups, budget: int | None = None) -> tuple[list[str], bool
     stops (and says so) once `budget` characters of commentary are used."""
     lines, used = [], 0
     for group in groups:
-        if group.about:
-            lines.append(f"_On the statement “{escape(group.about)}”:_")
+        if budget is not None and used and used + len(group.paragraphs[0]) > budget:
+            return lines, True       # stop before a label, not after it
+        label = group_label(group, groups)
+        if label:
+            lines.append(f"_{escape(label)}_")
         for p in group.paragraphs:
             if budget is not None and used and used + len(p) > budget:
                 return lines, True

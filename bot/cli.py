@@ -155,6 +155,7 @@ def cmd_report(args) -> int:
 
     config = _config(args)
     store = Store(config.resolve(config.storage.path))
+    store.purge(config.storage.retention_days)   # the report never shows what retention deleted
     report = build_report(store, load_pack(config.resolve(config.knowledge_path)), max(1, args.days))
     print("\n".join(report_lines(report)))
     return 0

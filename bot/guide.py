@@ -5,6 +5,7 @@ Plain Python with no Slack imports, so listeners stay thin and tests can call it
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass, field, replace
 
@@ -28,6 +29,7 @@ class Guide:
     store: Store
     reps: RepDirectory = field(default=None)  # type: ignore[assignment]  # set in __post_init__
     _purged_at: float = field(default=0.0, repr=False)
+    _purge_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self):
         if self.reps is None:
@@ -36,9 +38,13 @@ class Guide:
     def purge_if_due(self, now: float | None = None) -> None:
         """Apply the retention period at start-up and then hourly while running."""
         now = time.time() if now is None else now
-        if now - self._purged_at >= PURGE_EVERY:
+        if now - self._purged_at < PURGE_EVERY or not self._purge_lock.acquire(blocking=False):
+            return   # not due, or another thread is purging right now
+        try:
             self._purged_at = now
             self.store.purge(self.config.storage.retention_days, now=now)
+        finally:
+            self._purge_lock.release()
 
     @classmethod
     def from_config(cls, config: Config) -> Guide:
@@ -61,6 +67,9 @@ class Guide:
             logged = " ".join(clean_slack_text(text).split()) if log_text else f"[{via}]"
             try:
                 self.purge_if_due()
+            except Exception:
+                log.exception("retention purge failed")
+            try:
                 self.store.log_question(via=via, text=logged, answered=reply.answered,
                                         entry_id=best.entry.id if best else None,
                                         score=best.score if best else None)
@@ -79,8 +88,7 @@ class Guide:
         floor = max(result.matches[0].score * PIN_MARGIN, self.index.answer_threshold)
         for i, m in enumerate(result.matches):
             if m.entry.id in pins and m.score >= floor:
-                if m.statement is None and pins[m.entry.id].statement is not None:
-                    m = replace(m, statement=pins[m.entry.id].statement)   # the statement the rep pinned
+                # The member's own statement (if any) stays marked, not the one the rep pinned.
                 ordered = (m,) + result.matches[:i] + result.matches[i + 1:]
                 return replace(result, matches=ordered), pins[m.entry.id]
         return result, None

@@ -231,17 +231,18 @@ def union_commentary(entry: Entry) -> list[str]:
 
 def _check_answers(entry: Entry, related: list[Entry], where: dict) -> None:
     """A suggested answer must be one of the options and rest on a sentence the union wrote
-    about this question: inside one paragraph of its own commentary, or of a related entry
-    of the same priority (a "Your views" box and its rated question share one comment block)."""
+    about this question: inside one paragraph of its own commentary (for a statement's
+    answer: that statement's or the question's), or of a related entry of the same priority
+    (a "Your views" box and its rated question share one comment block)."""
     if not isinstance(entry, SurveyEntry):
         return
-    paragraphs = union_commentary(entry) + [
+    shared = list(entry.commentary) + [
         c for r in related if isinstance(r, SurveyEntry) and r.priority == entry.priority
         for c in union_commentary(r)]
-    answers = [("suggested_answer", entry.suggested_answer)] + [
-        (f"statements[{i}].suggested_answer", s.suggested_answer)
+    answers = [("suggested_answer", entry.suggested_answer, union_commentary(entry) + shared)] + [
+        (f"statements[{i}].suggested_answer", s.suggested_answer, list(s.commentary) + shared)
         for i, s in enumerate(entry.statements) if s.suggested_answer]
-    for field, sa in answers:
+    for field, sa, paragraphs in answers:
         if sa.explicit and not sa.answer:
             raise BadReference("explicit suggested answer needs 'answer'", field=field, **where)
         if sa.explicit and not sa.rests_on:

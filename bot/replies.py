@@ -86,16 +86,28 @@ def entry_reply(entry: Entry, pack: Pack, contact: str, *, query: str = "", stat
 
 
 def commentary_groups(entry: SurveyEntry, statement: int | None = None) -> tuple[Commentary, ...]:
-    """All the union wrote on a question: the matched statement's comments first, then the
-    question's, then (when no statement was asked about) each statement's, labelled."""
+    """All the union wrote on a question: the asked-about statement's comments first, then
+    the question's own, then every other statement's, each labelled with its statement."""
     groups = []
     if statement is not None and entry.statements[statement].commentary:
         groups.append(Commentary(entry.statements[statement].commentary, entry.statements[statement].text))
     if entry.commentary:
         groups.append(Commentary(entry.commentary))
-    if statement is None:
-        groups += [Commentary(s.commentary, s.text) for s in entry.statements if s.commentary]
+    groups += [Commentary(s.commentary, s.text) for i, s in enumerate(entry.statements)
+               if s.commentary and i != statement]
     return tuple(groups)
+
+
+QUESTION_AS_A_WHOLE = "On the question as a whole:"
+
+
+def group_label(group: Commentary, groups) -> str:
+    """A group's heading, or "" when there is nothing to tell apart. Once any group belongs
+    to a statement, the question's own comments are labelled too, so no one reads them as
+    comments on that statement."""
+    if group.about:
+        return f"On the statement “{group.about}”:"
+    return QUESTION_AS_A_WHOLE if any(g.about for g in groups) else ""
 
 
 def commentary_lender(entry: Entry, pack: Pack) -> SurveyEntry | None:
@@ -165,6 +177,10 @@ def render_text(reply: Reply) -> str:
         return "\n".join(abstain_lines(reply))
     e = reply.entry
     out = [f"== {e.title} =="]
+    close = close_matches(reply)
+    if close:   # before the answer, as in Slack: this answer may be for the wrong question
+        out.append("Several questions match yours; this answer is for the one above. Did you mean: " +
+                   "; ".join(f"{m.entry.title} [{m.entry.id}]" for m in close) + "?")
     if isinstance(e, SurveyEntry):
         out.append(f"{e.section} · {e.priority}")
         out.append(f"Survey question: “{e.question}”")
@@ -179,8 +195,9 @@ def render_text(reply: Reply) -> str:
                 label += f" (its comments on “{reply.commentary_from}”)"
             out.append(label + ":")
             for group in reply.commentary:
-                if group.about:
-                    out.append(f"  On the statement “{group.about}”:")
+                label = group_label(group, reply.commentary)
+                if label:
+                    out.append(f"  {label}")
                 out += [f"  “{c}”" for c in group.paragraphs]
         out += suggestion_lines(reply)
     elif isinstance(e, GlossaryEntry):
@@ -190,10 +207,6 @@ def render_text(reply: Reply) -> str:
     out.append(source_line(reply.source))
     if reply.pinned:
         out.append(pinned_line(reply.pinned))
-    close = close_matches(reply)
-    if close:
-        out.append("Several questions match. Did you mean: " +
-                   "; ".join(f"{m.entry.title} [{m.entry.id}]" for m in close) + "?")
     if reply.others:
         out.append("Other matches: " + "; ".join(f"{m.entry.title} [{m.entry.id}]" for m in reply.others))
     return "\n".join(out)
@@ -213,7 +226,10 @@ def match_record(match: Match, pack: Pack) -> dict:
         rec.update(section=e.section, priority=e.priority, question=e.question, options=list(e.options),
                    statements=[{"text": s.text, "commentary": list(s.commentary), "matched": i == match.statement}
                                for i, s in enumerate(e.statements)],
-                   matched_statement=match.statement, commentary=reply.paragraphs, context=list(e.context),
+                   matched_statement=match.statement, context=list(e.context),
+                   commentary=list(e.commentary) or (union_commentary(lender) if lender else []),
+                   commentary_groups=[{"about": g.about or None, "paragraphs": list(g.paragraphs)}
+                                      for g in reply.commentary],
                    commentary_from=lender.id if lender else None,
                    suggested_answer={"explicit": sa.explicit, "answer": sa.answer or None,
                                      "rests_on": sa.rests_on or None})

@@ -30,6 +30,7 @@ class GapsReport:
     abstained: int = 0
     votes: int = 0
     not_helpful: int = 0
+    shortcut_unanswered: int = 0   # unanswered via the message shortcut; their words aren't kept
     gaps: list[GapGroup] = field(default_factory=list)
     unhelpful: list[tuple[str, str, int]] = field(default_factory=list)   # (entry id, title, votes)
 
@@ -56,7 +57,9 @@ def build_report(store: Store, pack: Pack, days: int = 7, now: float | None = No
     report = GapsReport(days=days, questions=len(rows))
     report.answered = sum(r.answered for r in rows)
     report.abstained = report.questions - report.answered
-    report.gaps = group_questions([r.text for r in rows if not r.answered])[:top]
+    # message-shortcut rows keep no words (they were someone else's): counted, not grouped
+    report.gaps = group_questions([r.text for r in rows if not r.answered and r.via != "shortcut"])[:top]
+    report.shortcut_unanswered = sum(1 for r in rows if not r.answered and r.via == "shortcut")
     votes = store.votes(since)
     report.votes = len(votes)
     bad = Counter(entry_id for entry_id, helpful in votes if not helpful)
@@ -75,6 +78,8 @@ def report_lines(report: GapsReport) -> list[str]:
             lines.append(f"  {g.count}× “{g.question}”{extra}")
     else:
         lines.append("  none")
+    if report.shortcut_unanswered:
+        lines.append(f"  (and {report.shortcut_unanswered} from the message shortcut, whose words are not kept)")
     lines.append("Answers most often marked not helpful:")
     if report.unhelpful:
         lines += [f"  {n}× {title} [{eid}]" for eid, title, n in report.unhelpful]

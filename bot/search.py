@@ -110,7 +110,7 @@ class Analyzer:
                     self.phrases[key[0]].append((key, canonical))
         for options in self.phrases.values():
             options.sort(key=lambda kc: len(kc[0]), reverse=True)
-        self._cache: dict[str, tuple[str, str]] = {}
+        self._cache: dict[str, tuple[str, str, bool]] = {}
 
     def _word(self, word: str) -> tuple[str, str, bool]:
         """(stem, search term or "", starts a synonym phrase) for one word; cached, as words

@@ -18,7 +18,7 @@ MIGRATIONS: list[str] = [
     """
     CREATE TABLE events (key TEXT PRIMARY KEY, status TEXT NOT NULL, at REAL NOT NULL);
     CREATE TABLE questions (
-        id INTEGER PRIMARY KEY, at REAL NOT NULL, via TEXT NOT NULL,
+        id INTEGER PRIMARY KEY, at REAL NOT NULL, via TEXT NOT NULL, channel TEXT,
         text TEXT NOT NULL, answered INTEGER NOT NULL, entry_id TEXT, score REAL);
     CREATE INDEX questions_at ON questions(at);
     CREATE TABLE votes (
@@ -32,6 +32,10 @@ MIGRATIONS: list[str] = [
         question TEXT, rep TEXT NOT NULL, rep_name TEXT, at REAL NOT NULL, permalink TEXT,
         PRIMARY KEY (channel, message_ts));
     CREATE INDEX pins_entry ON pins(entry_id);
+    """,
+    # 3: the question log no longer says where a question was asked (privacy)
+    """
+    ALTER TABLE questions DROP COLUMN channel;
     """,
 ]
 

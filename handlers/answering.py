@@ -28,24 +28,30 @@ def answer_message(event: dict, body: dict, client: WebClient, guide: Guide, log
     # event, whichever comes first): in the thread the member used, if any.
     in_dm = str(channel).startswith("D")
     thread_ts = event.get("thread_ts") or (ts if in_thread and not in_dm else None)
+    claimed: list[str] = []
     try:
         if not guide.store.claim(keys[0]):
             logger.info("event %s already handled", keys[0])
             return
+        claimed.append(keys[0])
         if not guide.store.claim(keys[1]):
             guide.store.finish(keys[0])  # the same message arrived as another event
             return
+        claimed.append(keys[1])
         reply = guide.ask(event.get("text") or "", via=via)
         message = answer_blocks(reply, pinnable=not in_dm)
         client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=message.text, blocks=message.blocks,
                                 unfurl_links=False, unfurl_media=False)
-        guide.store.finish(*keys)
     except Exception:
         logger.exception("answering %s failed", keys[0])
         with suppress_logged(logger, "releasing the claim"):
-            guide.store.release(*keys)
+            guide.store.release(*claimed)   # only ours: the other delivery may be answering
         with suppress_logged(logger, "telling the member that answering failed"):
             client.chat_postMessage(channel=channel, thread_ts=thread_ts, **_sorry())
+        return
+    # Answered: from here a failure must not trigger an apology or a second answer.
+    with suppress_logged(logger, "marking the event answered"):
+        guide.store.finish(*claimed)
 
 
 def _sorry() -> dict:

@@ -1,6 +1,7 @@
 """The message shortcut "Ask the guidance bot": answer that message's text, privately."""
 from __future__ import annotations
 
+from dataclasses import replace
 from logging import Logger
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -16,6 +17,7 @@ def handle_ask_shortcut(ack: Ack, shortcut: dict, respond: Respond, context: Bol
     with apologising(respond, logger, "message shortcut", response_type="ephemeral"):
         # Someone else's words: the log keeps the outcome, not the text.
         reply = context["guide"].ask(text, via="shortcut", log_text=False)
+        reply = replace(reply, query="")   # nor do the buttons carry it into votes or pins
         message = answer_blocks(reply, ephemeral=True)
         respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
 

@@ -167,3 +167,33 @@ def test_validate_command(pack_copy):
     bad = run_cli("validate", str(pack_copy))
     assert bad.returncode != 0
     assert "extra.yaml:" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_rests_on_must_sit_inside_one_paragraph(pack_copy):
+    path = pack_copy / "survey-safeguarding.yaml"
+    text = path.read_text(encoding="utf-8")
+    spanning = ("the principle focus on inspection should be on teaching and learning. Given the high stakes "
+                "nature of the safeguarding judgement")
+    path.write_text(text.replace("    rests_on: Given the high stakes nature of the safeguarding judgement and "
+                                 "the fact that a negative judgement will override other judgements about "
+                                 "leadership and management, NASUWT recommends that you answer ‘yes’ to this "
+                                 "question.", f"    rests_on: {spanning}", 1), encoding="utf-8")
+    with pytest.raises(BadReference, match="one paragraph"):
+        load_pack(pack_copy)
+
+
+def test_rests_on_may_not_come_from_another_priority(pack_copy):
+    """The pause-policy question is related to nothing of its priority; a sentence from the
+    separate-judgement question (another priority) can't support its answer."""
+    path = pack_copy / "survey-safeguarding.yaml"
+    text = path.read_text(encoding="utf-8")
+    old = ("    rests_on: NASUWT’s position is that pausing inspection may be important, for instance, "
+           "to ensure that the headteacher is supported.")
+    assert old in text
+    path.write_text(text.replace(old, "    rests_on: NASUWT’s position is that the inspectorate should not inspect "
+                                      "safeguarding", 1).replace("  related:\n  - pause-policy",
+                                                                 "  related:\n  - pause-policy\n  - "
+                                                                 "safeguarding-separate-judgement", 1),
+                    encoding="utf-8")
+    with pytest.raises(BadReference, match="one paragraph"):
+        load_pack(pack_copy)

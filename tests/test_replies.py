@@ -85,3 +85,41 @@ def test_no_commentary_means_no_talking_points_line(index, config):
     bare = replace(bare, statements=tuple(replace(s, commentary=()) for s in bare.statements))
     text = render_text(entry_reply(bare, index.pack, config.contact))
     assert NO_POSITION in text and "talking points" not in text
+
+
+def test_asking_about_one_statement_keeps_the_others_commentary(index, config):
+    entry = index.pack.get("send-impact")
+    asked = next(i for i, s in enumerate(entry.statements) if "mainstream schools to account" in s.text)
+    text = render_text(entry_reply(entry, index.pack, config.contact, statement=asked))
+    assert "NASUWT agrees that Ofsted should hold all settings to account" in text
+    assert text.index(">> Ofsted holds mainstream schools") < text.index("What the union says")
+
+
+def test_question_level_comments_are_labelled_once_a_statement_has_its_own(index, config):
+    from dataclasses import replace
+
+    from bot.knowledge import Statement
+    base = index.pack.get("schools-impact")
+    mixed = replace(base, statements=(Statement(base.statements[0].text, commentary=(base.commentary[0],)),)
+                    + base.statements[1:], commentary=base.commentary[1:])
+    text = render_text(entry_reply(mixed, index.pack, config.contact, statement=0))
+    assert text.index("On the statement “Ofsted holds schools to account for the quality") < text.index(
+        "On the question as a whole:")
+
+
+def test_close_matches_come_before_the_answer(index, config):
+    from bot.blocks import answer_blocks
+    reply = reply_for(index, config, "what should I put for the safeguarding question?")
+    text = render_text(reply)
+    assert text.index("Several questions match") < text.index("Survey question:")
+    kinds = [b["type"] for b in answer_blocks(reply).blocks]
+    assert kinds.index("actions") < kinds.index("divider")   # the did-you-mean buttons sit above the body
+
+
+def test_long_lines_without_spaces_still_fit_a_section():
+    from bot.blocks import SECTION_LIMIT, _sections, escape
+    for line in ("x" * 4000, escape("&" * 2000), "a " + "&amp;" * 900):
+        sections, cut = _sections([line], "*heading*")
+        assert cut and sections
+        assert all(0 < len(s.text.text) <= SECTION_LIMIT for s in sections)
+        assert all(not s.text.text.rstrip(" …").endswith(("&", "&a", "&am", "&amp")) for s in sections)

@@ -163,3 +163,32 @@ def test_report_command(tmp_path, config):
     assert out.returncode == 0, out.stderr
     assert "last 3 days: 1 questions" in out.stdout and "when is conference" in out.stdout
 
+
+
+def test_a_stale_pinned_statement_does_not_break_answers(guide):
+    guide.store.add_pin(pin("off-rolling", statement=99))
+    guide.store.add_pin(pin("schools-impact", statement=99, message_ts="2.2"))
+    assert guide.ask("what is off-rolling", via="dm").answered
+    reply = guide.ask("holds schools to account for keeping children safe statement", via="dm")
+    assert reply.entry.id == "schools-impact" and reply.statement in (None, 1)
+
+
+def test_the_purge_runs_from_questions_at_most_hourly(guide, monkeypatch):
+    import bot.guide as guide_module
+    calls = []
+    monkeypatch.setattr(guide.store, "purge", lambda days, now=None: calls.append(now))
+    clock = {"now": 1_000_000.0}
+    monkeypatch.setattr(guide_module.time, "time", lambda: clock["now"])
+    guide.ask("what is off-rolling", via="dm")
+    guide.ask("what is a deep dive", via="dm")
+    clock["now"] += guide_module.PURGE_EVERY
+    guide.ask("what is a PRU", via="dm")
+    assert calls == [1_000_000.0, 1_000_000.0 + guide_module.PURGE_EVERY]
+
+
+def test_shortcut_questions_are_counted_not_quoted_in_the_report(guide):
+    guide.ask("whats the pay award", via="shortcut", log_text=False)
+    guide.ask("whats the pay award", via="dm")
+    report = build_report(guide.store, guide.pack, 7)
+    assert [g.question for g in report.gaps] == ["whats the pay award"] and report.shortcut_unanswered == 1
+    assert "1 from the message shortcut" in "\n".join(report_lines(report))

@@ -338,6 +338,8 @@ def test_message_shortcut_answers_privately(fake, slack, rurl, pack):
     (call,) = wait_responses(fake, name)
     assert call.params["response_type"] == "ephemeral"
     assert call.params["blocks"][0]["text"]["text"] == pack.get("off-rolling").title
+    # someone else's words are not carried in the buttons (so never into votes or pins)
+    assert all("what is off-rolling" not in (e.get("value") or "") for e in elements(call.params["blocks"]))
 
 
 # ---- what members type -----------------------------------------------------------------------------------------

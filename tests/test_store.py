@@ -17,6 +17,21 @@ def test_schema_is_migrated_and_versioned(tmp_path):
     assert Store(tmp_path / "bot.sqlite3").schema_version == len(MIGRATIONS)  # reopening is a no-op
 
 
+def test_an_old_database_is_migrated_without_losing_rows(tmp_path):
+    """A version-1 file (questions had a channel column) upgrades in place at start-up."""
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.executescript(MIGRATIONS[0] + "; PRAGMA user_version = 1;")
+    conn.execute("INSERT INTO questions(at, via, channel, text, answered) VALUES (1.0, 'dm', 'C1', 'old q', 0)")
+    conn.commit()
+    conn.close()
+    store = Store(path)
+    assert store.schema_version == len(MIGRATIONS)
+    assert [q.text for q in store.questions()] == ["old q"]
+    columns = [row[1] for row in store.connection().execute("PRAGMA table_info(questions)")]
+    assert "channel" not in columns
+
+
 def test_in_memory_databases_are_refused():
     """Each thread would get its own empty database: refuse rather than lose writes."""
     import pytest
