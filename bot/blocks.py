@@ -190,10 +190,7 @@ def answer_blocks(reply: Reply, *, ephemeral: bool = False, pinnable: bool = Fal
         # the answer, so nobody takes one question's suggested answer for another's.
         head.append(SectionBlock(text=MarkdownTextObject(
             text="*Several questions match yours.* This answer is for the one below; did you mean another?")))
-        head.append(ActionsBlock(elements=[
-            ButtonElement(text=m.entry.title[:75], action_id=f"{DID_YOU_MEAN}_{i}",
-                          value=button_value(e=m.entry.id, q=reply.query))
-            for i, m in enumerate(close)]))
+        head.append(_did_you_mean(close, reply.query))
     body: list[Block] = []
     if isinstance(e, SurveyEntry):
         body.append(ContextBlock(elements=[MarkdownTextObject(text=escape(f"{e.section} · {e.priority}"))]))
@@ -263,11 +260,16 @@ def abstain_blocks(reply: Reply) -> SlackMessage:
                            ContextBlock(elements=[MarkdownTextObject(text=escape(reply.contact))])]
     if reply.others:
         blocks.append(SectionBlock(text=MarkdownTextObject(text="*Did you mean…*")))
-        blocks.append(ActionsBlock(elements=[
-            ButtonElement(text=m.entry.title[:75], action_id=f"{DID_YOU_MEAN}_{i}",
-                          value=button_value(e=m.entry.id, q=reply.query))
-            for i, m in enumerate(reply.others[:3])]))
+        blocks.append(_did_you_mean(reply.others[:3], reply.query))
     return SlackMessage(text=escape(lines[0] + " " + reply.contact), blocks=_fit(blocks))
+
+
+def _did_you_mean(matches, query: str) -> ActionsBlock:
+    """One button per suggested entry, each opening that entry's answer."""
+    return ActionsBlock(elements=[
+        ButtonElement(text=m.entry.title[:75], action_id=f"{DID_YOU_MEAN}_{i}",
+                      value=button_value(e=m.entry.id, q=query))
+        for i, m in enumerate(matches)])
 
 
 def fallback_text(reply: Reply) -> str:
@@ -353,10 +355,7 @@ def pins_blocks(pins, pack, *, rep: bool) -> SlackMessage:
         return text_blocks("No answers are pinned yet. Reps can pin a good answer with its Pin button.")
     blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text="Pinned answers"))]
     for i, pin in enumerate(pins[: MESSAGE_BLOCKS - 2]):
-        entry = pack.get(pin.entry_id)
-        title = escape(entry.title if entry else pin.entry_id)
-        link = f"<{pin.permalink}|{title}>" if pin.permalink.startswith("https://") else f"*{title}*"
-        text = f"{link}\n{escape(pinned_line(pin))}"
+        text = f"{_pin_link(pin, pack)}\n{escape(pinned_line(pin))}"
         if pin.question and rep:   # the asker's words may come from a private answer: reps only
             text += f" · asked: _{echo(pin.question)}_"
         accessory = None
@@ -365,6 +364,13 @@ def pins_blocks(pins, pack, *, rep: bool) -> SlackMessage:
                                       value=button_value(c=pin.channel, t=pin.message_ts))
         blocks.append(SectionBlock(text=MarkdownTextObject(text=text), accessory=accessory))
     return SlackMessage(f"{len(pins)} pinned answers", _fit(blocks))
+
+
+def _pin_link(pin, pack) -> str:
+    """The pinned entry's title, linked to the pinned message when Slack gave a permalink."""
+    entry = pack.get(pin.entry_id)
+    title = escape(entry.title if entry else pin.entry_id)
+    return f"<{pin.permalink}|{title}>" if pin.permalink.startswith("https://") else f"*{title}*"
 
 
 def report_blocks(lines: list[str]) -> SlackMessage:
@@ -395,10 +401,7 @@ def home_view(sections, pins, pack, *, command: str, report_lines: list[str] | N
     if pins:
         pin_lines = []
         for pin in pins[:20]:
-            entry = pack.get(pin.entry_id)
-            title = escape(entry.title if entry else pin.entry_id)
-            link = f"<{pin.permalink}|{title}>" if pin.permalink.startswith("https://") else title
-            pin_lines.append(f"• {link} ({escape(pinned_line(pin))})")
+            pin_lines.append(f"• {_pin_link(pin, pack)} ({escape(pinned_line(pin))})")
         blocks += _section_list(pin_lines)
     else:
         blocks.append(SectionBlock(text=MarkdownTextObject(text="None yet.")))

@@ -295,7 +295,10 @@ class Index:
 
     def query_terms(self, query: str) -> tuple[list[str], set[str]]:
         """Search terms for a question, and which of them are off-topic markers."""
-        raw = [self._correct(w) for w in words(query[:MAX_QUERY_CHARS])]
+        return self._analyse(words(query[:MAX_QUERY_CHARS]))
+
+    def _analyse(self, folded: list[str]) -> tuple[list[str], set[str]]:
+        raw = [self._correct(w) for w in folded]
         terms = self.analyzer.terms(raw)[:MAX_QUERY_WORDS]
         off: set[str] = set()
         for i, term in enumerate(terms):
@@ -305,7 +308,8 @@ class Index:
         return terms, off
 
     def find_matches(self, query: str, limit: int = 3) -> SearchResult:
-        terms, off = self.query_terms(query)
+        folded = words(query[:MAX_QUERY_CHARS])   # once: terms and phrasing cues both read it
+        terms, off = self._analyse(folded)
         if not terms:
             return SearchResult(query, False, (), ())
         weight: dict[int, float] = {}   # known, on-topic terms by id
@@ -335,7 +339,7 @@ class Index:
         pairs = {(a, b): PHRASE_FACTOR * (weight[a] + weight[b]) / 2
                  for a, b in zip(ids, ids[1:]) if a in weight and b in weight and a != b}
         denominator = total + sum(pairs.values())
-        boost = _kind_boost(query)
+        boost = _kind_boost(folded)
         qkeys = weight.keys()
         qterms = set(terms)
         # A question about a topic the pack says it doesn't cover (pay, pensions, ...) is
@@ -388,10 +392,10 @@ class Index:
         return SearchResult(query, answered, matches, tuple(terms))
 
 
-def _kind_boost(query: str) -> dict[str, float]:
+def _kind_boost(folded: list[str]) -> dict[str, float]:
     """Small nudges from how a question is phrased: "where do I put" wants a survey
     question, "what does X mean" a glossary term, "when"/"is it true" what happened."""
-    text = " " + " ".join(words(query)) + " "
+    text = " " + " ".join(folded) + " "
     return {kind: KIND_BOOST for kind, cues in KIND_CUES.items()
             if any(f" {cue} " in text for cue in cues)}
 
