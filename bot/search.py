@@ -69,6 +69,13 @@ class SearchResult:
     answered: bool
     matches: tuple[Match, ...] = ()
     terms: tuple[str, ...] = field(default=(), compare=False)
+    # Why the bot declined (None when answered): "offtopic", "chitchat" or "low_confidence".
+    reason: str | None = None
+    # Answered, but two or more entries are near-tied: ask the member which one they meant.
+    ambiguous: bool = False
+    # The question names a survey priority as a whole ("SEND priority 2"), not one of its
+    # questions: the reply covers both questions of that priority.
+    whole_priority: bool = False
 
     @property
     def best(self) -> Match | None:
