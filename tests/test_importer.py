@@ -162,6 +162,15 @@ def test_the_markers_are_what_finds_the_comments():
     assert parse_document(text).counts()["comment paragraphs"] == 0     # NASUWT's marker isn't in it
 
 
+def test_windows_line_endings_and_unindented_bullets_read_the_same():
+    text = BIG_LISTEN.read_text(encoding="utf-8")
+    plain = parse_document(text)
+    variant = parse_document(re.sub(r"^\s+•", "•", text, flags=re.MULTILINE).replace("\n", "\r\n"))
+    assert plain.counts() == variant.counts() == {"questions": 19, "options": 34, "statements": 43,
+                                                  "comment paragraphs": 76}
+    assert [q.question.text for q in plain.questions] == [q.question.text for q in variant.questions]
+
+
 def test_bad_input_is_one_clear_message(tmp_path):
     def fails(*args: str) -> str:
         result = run_cli("import-pack", *args)
