@@ -32,6 +32,24 @@ def _parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="check a knowledge folder; exit 1 on errors")
     val.add_argument("folder", nargs="?", help="knowledge folder (default: from app.yaml)")
 
+    from bot.importer import LAYOUT_HELP, Layout
+
+    imp = sub.add_parser("import-pack", help="build a pack skeleton from the union's commentary document, "
+                         "then validate it")
+    imp.add_argument("source", help="the commentary document (UTF-8 text, one paragraph per line)")
+    imp.add_argument("--out", required=True, help="the pack folder to write, e.g. knowledge/NAME")
+    imp.add_argument("--force", action="store_true",
+                     help="replace pack.yaml, synonyms.yaml and survey-*.yaml in an existing folder")
+    imp.add_argument("--title", help="the pack's title (default: from the union's name and the file)")
+    imp.add_argument("--date", help="the document's date, as it shows it")
+    imp.add_argument("--union", help="whose comments the blocks are (default: from --comment-marker)")
+    imp.add_argument("--run-by", help="who runs the consultation (default: from --context-marker)")
+    for flag, default in vars(Layout()).items():
+        imp.add_argument("--" + flag.replace("_", "-"), default=default,
+                         help=f"{LAYOUT_HELP[flag]} (default: {default!r})")
+    imp.add_argument("--compare", metavar="FOLDER", help="also count how much of this hand-made pack the import "
+                     "reproduces verbatim and in the same place")
+
     bench = sub.add_parser("bench", help="measure search latency, index build time and memory")
     bench.add_argument("--entries", type=int, default=10_000, help="size of the synthetic pack")
     bench.add_argument("--queries", type=int, default=2_000, help="queries per measurement")
@@ -141,6 +159,34 @@ def cmd_validate(args) -> int:
     return 0
 
 
+def cmd_import_pack(args) -> int:
+    from bot.errors import KnowledgeError
+    from bot.importer import Layout, default_meta, import_pack, reproduction
+    from bot.knowledge import load_pack
+
+    layout = Layout(**{k: getattr(args, k) for k in vars(Layout())})
+    meta = default_meta(args.source, args.out, layout, title=args.title, date=args.date, union=args.union,
+                        run_by=args.run_by)
+    result = import_pack(args.source, args.out, layout=layout, meta=meta, force=args.force)
+    doc = result.document
+    print(f"read {args.source}: " + ", ".join(f"{n} {k}" for k, n in doc.counts().items()) +
+          f" in {len(doc.sections)} sections; survey text is {meta.run_by}'s, comment blocks {meta.union}'s")
+    for note in doc.notes + [n for q in doc.questions for n in q.notes]:
+        print(f"  {note}")
+    print("wrote " + ", ".join(str(p) for p in result.written))
+    try:   # exactly what `validate` does, so the import passes whatever validate checks
+        cmd_validate(argparse.Namespace(folder=args.out, config=args.config))
+    except KnowledgeError as e:
+        print(f"error: the pack was written but does not validate: {e}", file=sys.stderr)
+        return 1
+    print("next: give each entry a title and keywords, and fill in suggested answers the union states")
+    if args.compare:
+        print(f"compared with {args.compare}:")
+        for line in reproduction(load_pack(args.out), load_pack(args.compare)).lines():
+            print("  " + line)
+    return 0
+
+
 def cmd_bench(args) -> int:
     from bot.bench import run_bench
 
@@ -181,4 +227,5 @@ def cmd_run(args) -> int:
 
 
 COMMANDS = {"ask": cmd_ask, "chat": cmd_chat, "eval": cmd_eval, "validate": cmd_validate,
+            "import-pack": cmd_import_pack,
             "bench": cmd_bench, "report": cmd_report, "serve": cmd_serve, "manifest": cmd_manifest, "run": cmd_run}
