@@ -165,7 +165,7 @@ def line_mrkdwn(line: Line) -> str:
         label = f"*{label}*"
     elif line.part in ("body", "question", "since", "heading") and label and line.quote is not None:
         label = f"_{label}_"
-    elif line.part == "heading":
+    elif line.part in ("heading", "body") and label:
         label = f"*{label}*"
     if line.quote is None:
         return label

@@ -398,6 +398,9 @@ def commentary_lines_of(reply: Reply, *, everything: bool) -> list[Line]:
     lines = [Line(f"{heading}, {reply.source.date}:", part="body")]
     for group in groups:
         label = group_label(group, reply.commentary)
+        if not everything:   # only the asked statement's comments: no need to repeat its text
+            label = (f"On statements {group.statements[0] + 1} to {group.statements[-1] + 1} together:"
+                     if len(group.statements) > 1 else "")
         if label:
             lines.append(Line(label, part="body"))
         lines += [Line("", _union(p, reply, "commentary"), part="body") for p in group.paragraphs]
