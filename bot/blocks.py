@@ -1,9 +1,9 @@
 """The Slack view of a Reply: Block Kit built with slack_sdk.models.blocks.
 
 Slack refuses a message whose section text passes 3,000 characters or which has more than
-50 blocks (`invalid_blocks`), so long commentary is split across sections and, past a
-budget, left behind a "Show full guidance" button that opens it in a modal. A message
-leads with what was asked (bot/replies.py's short view); the modal has the full view.
+50 blocks (`invalid_blocks`), so long text is split across sections and the middle of an
+oversized message is cut. A message is bot/replies.py's short view (what was asked, first);
+the rest is behind a "Show full guidance" button that opens the full view in a modal.
 Everything that came from a member is escaped and can never ping @channel or a user.
 """
 from __future__ import annotations
@@ -32,7 +32,6 @@ from bot.replies import (
     abstain_lines,
     close_matches,
     full_lines,
-    group_label,
     pinned_line,
     reply_lines,
     reply_title,
@@ -43,7 +42,6 @@ MESSAGE_BLOCKS = 50      # Slack: blocks in one message
 MODAL_BLOCKS = 100       # Slack: blocks in one modal view
 BUTTON_VALUE_LIMIT = 2000
 HEADER_LIMIT = 150
-GUIDANCE_BUDGET = 2400   # commentary characters shown in a message before "Show full guidance"
 QUERY_ECHO_LIMIT = 200   # characters of a member's question we quote back
 
 # action_ids, shared with handlers/actions.py
@@ -138,24 +136,6 @@ def ref_statement(ref: dict) -> int | None:
 
 def _section_list(lines: list[str], heading: str = "") -> list[SectionBlock]:
     return _sections(lines, heading)[0]
-
-
-def commentary_lines(groups, budget: int | None = None) -> tuple[list[str], bool]:
-    """The union's commentary as quoted lines, each group under the statement it follows;
-    stops (and says so) once `budget` characters of commentary are used."""
-    lines, used = [], 0
-    for group in groups:
-        if budget is not None and used and used + len(group.paragraphs[0]) > budget:
-            return lines, True       # stop before a label, not after it
-        label = group_label(group, groups)
-        if label:
-            lines.append(f"_{escape(label)}_")
-        for p in group.paragraphs:
-            if budget is not None and used and used + len(p) > budget:
-                return lines, True
-            lines.append(f">{escape(p)}")
-            used += len(p)
-    return lines, False
 
 
 def line_mrkdwn(line: Line) -> str:

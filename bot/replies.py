@@ -37,7 +37,6 @@ from bot.store import Pin
 NEAR_TIE = 0.9    # other matches scoring this share of the best are offered up front
 NO_POSITION = "The union gives no explicit recommendation for this question."
 NO_OPTION = "The union doesn't recommend a particular option here."
-USE_TALKING_POINTS = " Use its talking points above."
 LEAD_LIMIT = 300  # characters: the answer a member reads first
 QUESTION_AS_A_WHOLE = "On the question as a whole:"
 KIND_LABELS = {"answer": "Suggested answer", "advice": "NASUWT advises", "view": "NASUWT's view"}
@@ -344,6 +343,8 @@ def since_lines(reply: Reply, *, everything: bool) -> list[Line]:
     """What a later source records as changed: for the named statement (or the entry)."""
     e = reply.entry
     out = []
+    if reply.pack is None:     # a Reply built by hand, without its pack: no later sources to cite
+        return out
     for since in _since_items(e, reply.statement, everything):
         later = reply.pack.sources[since.source]
         q = quote_of(since.text, later.speaker, later, "since")
@@ -405,17 +406,6 @@ def commentary_lines_of(reply: Reply, *, everything: bool) -> list[Line]:
             lines.append(Line(label, part="body"))
         lines += [Line("", _union(p, reply, "commentary"), part="body") for p in group.paragraphs]
     return lines
-
-
-def hidden_count(reply: Reply) -> tuple[int, int]:
-    """(statements, commentary paragraphs) the short view leaves to the full guidance."""
-    e = reply.entry
-    if not isinstance(e, SurveyEntry):
-        return 0, max(0, len(e.body) - 1)
-    statements = len(e.statements) - (1 if reply.statement is not None else 0)
-    shown = sum(len(g.paragraphs) for g in reply.commentary
-                if reply.statement is not None and not reply.commentary_from and reply.statement in g.statements)
-    return statements, len(reply.paragraphs) - shown
 
 
 def reply_lines(reply: Reply) -> list[Line]:
