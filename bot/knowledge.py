@@ -246,10 +246,12 @@ class Pack:
         return cache
 
 
-def load_pack(folder: str | Path) -> Pack:
+def load_pack(folder: str | Path, sources_dir: str | Path | None = None) -> Pack:
     """Load and validate every YAML file in a pack folder.
 
-    pack.yaml and synonyms.yaml are special; every other *.yaml holds `entries:`.
+    pack.yaml and synonyms.yaml are special; every other *.yaml holds `entries:`. With
+    `sources_dir` (the source documents), every quotation's speaker is also proved against
+    the sources' text (bot/speakers.py); the bot itself runs without them.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -288,9 +290,16 @@ def load_pack(folder: str | Path) -> Pack:
                 raise BadReference(f"related id '{rel}' is not an entry in this pack",
                                    file=seen[entry.id], entry=entry.id, field="related")
         _check_answers(entry, [by_id[r] for r in entry.related], dict(file=seen[entry.id], entry=entry.id))
-    return Pack(name=info.name, title=info.title, sources=sources, entries=tuple(entries),
+    pack = Pack(name=info.name, title=info.title, sources=sources, entries=tuple(entries),
                 synonyms=vocab.synonyms, offtopic=vocab.offtopic, sections=info.sections,
                 consultation=info.consultation)
+    if sources_dir is not None:
+        from bot.speakers import speaker_problems  # reads the sources; not needed at run time
+        problems = speaker_problems(pack, sources_dir)
+        if problems:
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise BadReference(problems[0] + more, file=str(folder))
+    return pack
 
 
 def _check_info(info: PackInfo, file: str) -> None:
@@ -317,6 +326,9 @@ def _check_speakers(entry: Entry, sources: dict[str, Source], where: dict) -> No
     for i, since in enumerate(entry.since):
         if since.source not in sources:
             raise BadReference(f"unknown source '{since.source}'", field=f"since[{i}].source", **where)
+        if since.source == entry.source:
+            raise BadReference("a 'since' line comes from a later source than the entry's own",
+                               field=f"since[{i}].source", **where)
         if since.statement is not None and not (
                 isinstance(entry, SurveyEntry) and 0 <= since.statement < len(entry.statements)):
             raise BadReference("statement must be the index of one of this question's statements",

@@ -302,3 +302,14 @@ def test_an_entry_quoting_a_mixed_source_must_say_whose_words(pack_copy):
              .replace("speaker: ofsted", "speaker: union"))
     with pytest.raises(WrongType, match="speaker must be ofsted"):
         load_pack(pack_copy)
+
+
+def test_since_must_come_from_another_source(pack_copy):
+    path = pack_copy / "glossary.yaml"
+    text = path.read_text(encoding="utf-8")
+    i = text.index("- id: notice-period")
+    j = text.index("source: ofsted-action-report-dec-2024", i)
+    path.write_text(text[:j] + "source: nasuwt-commentary" + text[j + len("source: ofsted-action-report-dec-2024"):],
+                    encoding="utf-8")
+    with pytest.raises(BadReference, match="later source"):
+        load_pack(pack_copy)

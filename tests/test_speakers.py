@@ -86,3 +86,18 @@ def test_survey_fields_fix_the_speaker(pack):
     assert by_role["question"] == by_role["statement"] == by_role["framing"] == {"ofsted"}
     assert by_role["commentary"] == by_role["guidance"] == {"union"}
     assert isinstance(pack.get("off-rolling"), GlossaryEntry)
+
+
+def test_the_loader_proves_speakers_when_given_the_sources(pack_copy):
+    from bot.errors import BadReference
+    from bot.knowledge import load_pack
+    assert load_pack(pack_copy, sources_dir=SOURCES).entries
+    path = pack_copy / "glossary.yaml"
+    text = path.read_text(encoding="utf-8")
+    marked = ("  source: nasuwt-commentary\n"
+              "  speaker: ofsted   # Ofsted's survey text, as the commentary reproduces it\n")
+    assert marked in text
+    path.write_text(text.replace(marked, "  source: nasuwt-commentary\n  speaker: union\n", 1), encoding="utf-8")
+    load_pack(pack_copy)                                   # without the sources: structure only
+    with pytest.raises(BadReference, match="labelled the union's but not in its own text"):
+        load_pack(pack_copy, sources_dir=SOURCES)
