@@ -1,8 +1,9 @@
 """The Slack view of a Reply: Block Kit built with slack_sdk.models.blocks.
 
 Slack refuses a message whose section text passes 3,000 characters or which has more than
-50 blocks (`invalid_blocks`), so long commentary is split across sections and, past a
-budget, shortened behind a "Show full guidance" button that opens it in a modal.
+50 blocks (`invalid_blocks`), so long text is split across sections and the middle of an
+oversized message is cut. A message is bot/replies.py's short view (what was asked, first);
+the rest is behind a "Show full guidance" button that opens the full view in a modal.
 Everything that came from a member is escaped and can never ping @channel or a user.
 """
 from __future__ import annotations
@@ -23,18 +24,17 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.knowledge import BackgroundEntry, GlossaryEntry, SurveyEntry
+from bot.knowledge import SurveyEntry
 from bot.normalise import clean_slack_text
 from bot.replies import (
-    NO_POSITION,
-    USE_TALKING_POINTS,
-    Commentary,
+    Line,
     Reply,
     abstain_lines,
     close_matches,
-    group_label,
+    full_lines,
     pinned_line,
-    source_line,
+    reply_lines,
+    reply_title,
 )
 
 SECTION_LIMIT = 3000     # Slack: characters in one section's text
@@ -42,7 +42,6 @@ MESSAGE_BLOCKS = 50      # Slack: blocks in one message
 MODAL_BLOCKS = 100       # Slack: blocks in one modal view
 BUTTON_VALUE_LIMIT = 2000
 HEADER_LIMIT = 150
-GUIDANCE_BUDGET = 2400   # commentary characters shown in a message before "Show full guidance"
 QUERY_ECHO_LIMIT = 200   # characters of a member's question we quote back
 
 # action_ids, shared with handlers/actions.py
@@ -139,48 +138,57 @@ def _section_list(lines: list[str], heading: str = "") -> list[SectionBlock]:
     return _sections(lines, heading)[0]
 
 
-def commentary_lines(groups, budget: int | None = None) -> tuple[list[str], bool]:
-    """The union's commentary as quoted lines, each group under the statement it follows;
-    stops (and says so) once `budget` characters of commentary are used."""
-    lines, used = [], 0
-    for group in groups:
-        if budget is not None and used and used + len(group.paragraphs[0]) > budget:
-            return lines, True       # stop before a label, not after it
-        label = group_label(group, groups)
-        if label:
-            lines.append(f"_{escape(label)}_")
-        for p in group.paragraphs:
-            if budget is not None and used and used + len(p) > budget:
-                return lines, True
-            lines.append(f">{escape(p)}")
-            used += len(p)
-    return lines, False
+def line_mrkdwn(line: Line) -> str:
+    """One reply line in Slack mrkdwn: the bot's label, then the quotation as a quote."""
+    label = escape(line.label)
+    if line.part == "lead" and label:
+        label = f"*{label}*"
+    elif line.part in ("body", "question", "since", "heading") and label and line.quote is not None:
+        label = f"_{label}_"
+    elif line.part in ("heading", "body") and label:
+        label = f"*{label}*"
+    if line.quote is None:
+        return label
+    return (f"{label}\n" if label else "") + f">{escape(line.quote.text)}"
 
 
-def suggestion_blocks(reply: Reply) -> list[Block]:
-    sa = reply.suggestion
-    if sa is None:
-        return []
-    if sa.explicit:
-        text = f"*Suggested answer: {escape(sa.answer)}*\nThe union says:\n>{escape(sa.rests_on)}"
-    else:
-        text = f"*Suggested answer:* {NO_POSITION}" + (USE_TALKING_POINTS if reply.commentary else "")
-        if sa.rests_on:
-            text += f"\nThe union's view:\n>{escape(sa.rests_on)}"
-    return _section_list([text])
+def _line_blocks(lines: list[Line]) -> tuple[list[Block], bool]:
+    """Consecutive lines of the same part share sections; status and source lines are
+    small context blocks. The second value says whether a too-long line was cut."""
+    blocks: list[Block] = []
+    cut = False
+    i = 0
+    while i < len(lines):
+        part = lines[i].part
+        run = []
+        while i < len(lines) and lines[i].part == part:
+            run.append(lines[i])
+            i += 1
+        if part in ("status", "source", "note"):
+            blocks += [ContextBlock(elements=[MarkdownTextObject(text=escape(ln.label)[:SECTION_LIMIT])])
+                       for ln in run]
+            continue
+        if part == "question" and blocks:
+            blocks.append(DividerBlock())
+        sections, c = _sections([line_mrkdwn(ln) for ln in run])
+        blocks += sections
+        cut = cut or c
+    return blocks, cut
 
 
 def answer_blocks(reply: Reply, *, ephemeral: bool = False, pinnable: bool = False) -> SlackMessage:
-    """The full answer: question, statements, what the union says, suggested answer, source.
+    """The answer, short: what was asked first (the union's guidance, with its kind), the
+    survey wording briefly, the consultation's status, the source; everything else behind
+    "Show full guidance" (the modal).
 
     `ephemeral` adds "Share in channel"; `pinnable` (answers posted in a channel) adds
-    "Pin", shown to everyone and honoured only for reps. The header, the suggested answer,
-    the source and the buttons always survive Slack's 50-block limit; the middle is cut.
+    "Pin", shown to everyone and honoured only for reps. The header, the answer, the
+    source and the buttons always survive Slack's 50-block limit; the middle is cut.
     """
     if not reply.answered:
         return abstain_blocks(reply)
     e = reply.entry
-    head: list[Block] = [HeaderBlock(text=PlainTextObject(text=e.title[:HEADER_LIMIT]))]
+    head: list[Block] = [HeaderBlock(text=PlainTextObject(text=reply_title(reply)[:HEADER_LIMIT]))]
     if reply.pinned:
         pinned = f":pushpin: {escape(pinned_line(reply.pinned))}"
         head.append(ContextBlock(elements=[MarkdownTextObject(text=pinned)]))
@@ -191,46 +199,27 @@ def answer_blocks(reply: Reply, *, ephemeral: bool = False, pinnable: bool = Fal
         head.append(SectionBlock(text=MarkdownTextObject(
             text="*Several questions match yours.* This answer is for the one below; did you mean another?")))
         head.append(_did_you_mean(close, reply.query))
-    body: list[Block] = []
-    if isinstance(e, SurveyEntry):
-        body.append(ContextBlock(elements=[MarkdownTextObject(text=escape(f"{e.section} · {e.priority}"))]))
-        lines = ["*Survey question*", f">{escape(e.question)}"]
-        if e.options:
-            lines.append("*Options:* " + escape(" · ".join(e.options)))
-        body += _section_list(lines)
-        if e.statements:
-            stmt_lines = []
-            for i, s in enumerate(e.statements):
-                if i == reply.statement:
-                    stmt_lines.append(f":arrow_forward: *{escape(s.text)}*  _(the statement you asked about)_")
-                else:
-                    stmt_lines.append(f"• {escape(s.text)}")
-            body += _section_list(stmt_lines, "*Statements*")
-        body.append(DividerBlock())
-        heading = "*What the union says*"
-        if reply.commentary_from:
-            heading += f" _(its comments on “{escape(reply.commentary_from)}”)_"
-        lines, truncated = commentary_lines(reply.commentary, GUIDANCE_BUDGET)
-        if lines:
-            sections, cut = _sections(lines, heading)
-            body += sections
-            truncated = truncated or cut
-        tail = suggestion_blocks(reply)
-    else:
-        quotes = e.definition if isinstance(e, GlossaryEntry) else e.facts if isinstance(e, BackgroundEntry) else ()
-        lines, truncated = commentary_lines([Commentary(tuple(quotes))], GUIDANCE_BUDGET)
-        sections, cut = _sections(lines)
-        body += sections
-        truncated = truncated or cut
-        tail = []
-    tail.append(ContextBlock(elements=[MarkdownTextObject(text=escape(source_line(reply.source)))]))
-    room = MESSAGE_BLOCKS - len(head) - len(tail) - 1   # -1: the buttons
+    lines = reply_lines(reply)
+    hidden = any(ln.part == "note" for ln in lines)
+    lead = [ln for ln in lines if ln.part == "lead"]
+    rest = [ln for ln in lines if ln.part not in ("lead", "status", "source", "note")]
+    tail_lines = [ln for ln in lines if ln.part in ("status", "source")]
+    lead_blocks, cut_lead = _line_blocks(lead)
+    if isinstance(e, SurveyEntry) and not reply.parts:
+        lead_blocks.append(ContextBlock(elements=[MarkdownTextObject(text=escape(f"{e.section} · {e.priority}"))]))
+    body, truncated = _line_blocks(rest)
+    if body and not isinstance(body[0], DividerBlock):
+        body.insert(0, DividerBlock())   # between the answer and the survey wording
+    tail, _ = _line_blocks(tail_lines)
+    room = MESSAGE_BLOCKS - len(head) - len(lead_blocks) - len(tail) - 1   # -1: the buttons
     if len(body) > room:
         body = body[: room - 1] + [SectionBlock(text=MarkdownTextObject(
             text="_…shortened to fit Slack: press *Show full guidance* for the rest._"))]
         truncated = True
+    truncated = truncated or cut_lead or hidden
     tail.append(_answer_actions(reply, ephemeral=ephemeral, truncated=truncated, pinnable=pinnable))
-    return SlackMessage(text=fallback_text(reply), blocks=[b.to_dict() for b in head + body + tail])
+    blocks = head + lead_blocks + body + tail
+    return SlackMessage(text=fallback_text(reply), blocks=[b.to_dict() for b in blocks])
 
 
 def _answer_actions(reply: Reply, *, ephemeral: bool, truncated: bool, pinnable: bool) -> ActionsBlock:
@@ -276,10 +265,15 @@ def fallback_text(reply: Reply) -> str:
     """The notification / screen-reader text: title and the suggested answer in one line."""
     if not reply.answered:
         return escape(abstain_lines(reply)[0])
-    text = reply.entry.title
-    sa = reply.suggestion
-    if sa is not None:
-        text += f" — suggested answer: {sa.answer}" if sa.explicit else " — the union gives no explicit recommendation"
+    text = reply_title(reply)
+    kinds = {g.kind for g in reply.guidance}
+    answers = [g.answer for g in reply.guidance if g.kind == "answer"]
+    if answers:
+        text += f" — suggested answer: {answers[0]}"
+    elif "advice" in kinds:
+        text += " — the union's advice on what to write"
+    elif isinstance(reply.entry, SurveyEntry) and not reply.parts:
+        text += " — the union gives no explicit recommendation"
     return escape(text)
 
 
@@ -297,22 +291,12 @@ def matches_blocks(reply: Reply) -> SlackMessage:
 
 
 def full_guidance_view(reply: Reply) -> View:
-    """A modal with everything the union wrote on this entry, for answers too long for a
-    message: the question, all its commentary (each statement's too), the suggested answer."""
-    e = reply.entry
-    blocks: list[Block] = []
-    if isinstance(e, SurveyEntry):
-        blocks += _section_list([f">{escape(e.question)}"], "*Survey question*")
-        heading = "*What the union says*"
-        if reply.commentary_from:
-            heading += f" _(its comments on “{escape(reply.commentary_from)}”)_"
-        lines, _ = commentary_lines(reply.commentary)
-        if lines:
-            blocks += _section_list(lines, heading)
-    else:
-        blocks += _section_list(commentary_lines([Commentary(tuple(e.quotes()))])[0])
-    tail = suggestion_blocks(reply)
-    tail.append(ContextBlock(elements=[MarkdownTextObject(text=escape(source_line(reply.source)))]))
+    """A modal with everything: every quotation of the entry with its speaker and date,
+    Ofsted's framing, all statements and all the union's commentary and guidance."""
+    lines = full_lines(reply)
+    tail_lines = [ln for ln in lines if ln.part in ("status", "source")]
+    blocks, _ = _line_blocks([ln for ln in lines if ln.part not in ("status", "source", "note")])
+    tail, _ = _line_blocks(tail_lines)
     blocks = blocks[: MODAL_BLOCKS - len(tail)] + tail   # the source always survives
     return View(type="modal", title=PlainTextObject(text="Full guidance"), close=PlainTextObject(text="Close"),
                 blocks=blocks)

@@ -22,6 +22,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print one JSON object per question")
     ask.add_argument("--stdin", action="store_true", help="read one question per line from stdin")
     ask.add_argument("--top", type=int, default=3, help="how many results to return (default 3)")
+    ask.add_argument("--full", action="store_true", help="print the full guidance, not just the answer-first reply")
 
     sub.add_parser("chat", help="talk to the bot in the terminal (also works piped)")
 
@@ -83,7 +84,7 @@ def _config(args):
 
 
 def cmd_ask(args) -> int:
-    from bot.replies import build_reply, match_record, render_text
+    from bot.replies import build_reply, match_record, render_full_text, render_text
     from bot.search import load_index
 
     config = _config(args)
@@ -95,12 +96,14 @@ def cmd_ask(args) -> int:
     top = max(1, args.top)
     for q in questions:
         result = index.find_matches(q, limit=top)
+        reply = build_reply(result, index.pack, config.contact)
         if args.json:
             record = {"query": q, "answered": result.answered,
-                      "results": [match_record(m, index.pack) for m in result.matches]}
+                      "results": [match_record(m, index.pack) for m in result.matches],
+                      "reply_text": render_text(reply)}   # what the member reads, as printed without --full
             print(json.dumps(record, ensure_ascii=False), flush=True)
         else:
-            print(render_text(build_reply(result, index.pack, config.contact)), end="\n\n", flush=True)
+            print((render_full_text if args.full else render_text)(reply), end="\n\n", flush=True)
     return 0
 
 
@@ -140,6 +143,9 @@ def cmd_eval(args) -> int:
     print(f"top-1: {s['top1']:.3f}  top-3: {s['top3']:.3f}")
     print(f"off-topic abstention: {s['offtopic_abstention']:.3f}  false abstention: {s['false_abstention']:.3f}")
     print(f"wrong answers (answered, first result wrong, off-topic included): {s['wrong_answer']:.3f}")
+    from bot.replies import reply_lengths
+    n = reply_lengths(index, load_questions(args.file), _config(args).contact)
+    print(f"reply length (chars, answered questions: {n['n']}): median {n['median']}  p90 {n['p90']}  max {n['max']}")
     return 0
 
 

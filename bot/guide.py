@@ -8,6 +8,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field, replace
+from datetime import date
 
 from bot.config import Config
 from bot.knowledge import SurveyEntry
@@ -54,12 +55,13 @@ class Guide:
     def pack(self):
         return self.index.pack
 
-    def ask(self, text: str, *, via: str, log_text: bool = True) -> Reply:
+    def ask(self, text: str, *, via: str, log_text: bool = True, today: date | None = None) -> Reply:
         """Answer a member's question and log it (mentions stripped: the log names nobody).
-        `log_text=False` logs only the outcome, for words that aren't the asker's own."""
+        `log_text=False` logs only the outcome, for words that aren't the asker's own.
+        `today` dates the reply (is the consultation still open?); default: the real date."""
         result = self.index.find_matches(text)
         result, pin = self._pinned_first(result)
-        reply = build_reply(result, self.pack, self.config.contact)
+        reply = build_reply(result, self.pack, self.config.contact, today=today)
         if pin:
             reply = replace(reply, pinned=pin)
         if result.terms:
@@ -93,7 +95,8 @@ class Guide:
                 return replace(result, matches=ordered), pins[m.entry.id]
         return result, None
 
-    def open_entry(self, entry_id: str, *, query: str = "", statement: int | None = None) -> Reply | None:
+    def open_entry(self, entry_id: str, *, query: str = "", statement: int | None = None,
+                   today: date | None = None) -> Reply | None:
         """The reply for one entry by id (buttons, `/biglisten <id>`); None if unknown."""
         entry = self.pack.get(entry_id)
         if entry is None:
@@ -103,7 +106,8 @@ class Guide:
         others = ()
         if query:
             others = tuple(m for m in self.index.find_matches(query, limit=4).matches if m.entry.id != entry_id)[:3]
-        reply = entry_reply(entry, self.pack, self.config.contact, query=query, statement=statement, others=others)
+        reply = entry_reply(entry, self.pack, self.config.contact, query=query, statement=statement, others=others,
+                            today=today)
         pin = self.store.pins_by_entry().get(entry_id)
         return replace(reply, pinned=pin) if pin else reply
 

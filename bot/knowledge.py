@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
-from bot.errors import BadReference, DuplicateId, KnowledgeError, WrongType
+from bot.errors import BadReference, DuplicateId, KnowledgeError, MissingField, WrongType
 from bot.schema import build, load_yaml
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SPEAKERS = ("union", "ofsted", "press")
+GUIDANCE_KINDS = ("answer", "advice", "view")   # the order a reply shows them in
 
 
 @dataclass(frozen=True)
@@ -23,13 +26,43 @@ class Source:
     title: str
     publisher: str
     date: str
+    speaker: str                 # whose words the document is: union, ofsted or press
     old_news: bool = False
+    reproduces: str = ""         # a union document that reproduces another's text (Ofsted's survey)
+    short_title: str = ""        # for the one-line source in short replies (default: the title)
+
+
+@dataclass(frozen=True)
+class Consultation:
+    """The consultation's lifetime, so replies can say whether it is still open."""
+
+    title: str
+    run_by: str
+    opens: date                  # YYYY-MM-DD
+    closes: date                 # YYYY-MM-DD, the last day responses were accepted
+    link: str = ""               # only if a source gives one
+
+    @property
+    def opens_on(self) -> date:
+        return self.opens
+
+    @property
+    def closes_on(self) -> date:
+        return self.closes
+
+    def is_open(self, today: date) -> bool:
+        return self.opens_on <= today <= self.closes_on
+
+    def days_left(self, today: date) -> int:
+        """Days left to respond, today included (0 once closed)."""
+        return max(0, (self.closes_on - today).days + 1) if today >= self.opens_on else 0
 
 
 @dataclass(frozen=True)
 class SuggestedAnswer:
-    """What the union says to answer. `explicit` is false when it gives no recommendation;
-    `rests_on` is the verbatim sentence the suggestion (or the closest view) rests on."""
+    """The union's guidance in the older one-line shape (kept for `ask --json` readers).
+    `explicit` is true only for a recommended option; `rests_on` is the verbatim sentence
+    the recommendation (or the union's closest advice or view) rests on."""
 
     explicit: bool
     answer: str = ""
@@ -37,10 +70,49 @@ class SuggestedAnswer:
 
 
 @dataclass(frozen=True)
+class Guidance:
+    """One thing the union says to do about a question: a recommended `answer` (one of the
+    options), `advice` on what to do or write, or its `view`. `basis` is the whole sentence
+    it rests on, verbatim from the union's own commentary."""
+
+    kind: str
+    basis: str
+    answer: str = ""
+
+    @property
+    def text(self) -> str:
+        return self.answer if self.kind == "answer" else self.basis
+
+
+def suggested_answer_of(guidance: tuple[Guidance, ...]) -> SuggestedAnswer:
+    for g in guidance:
+        if g.kind == "answer":
+            return SuggestedAnswer(True, g.answer, g.basis)
+    first = next((g for kind in GUIDANCE_KINDS for g in guidance if g.kind == kind), None)
+    return SuggestedAnswer(False, "", first.basis if first else "")
+
+
+@dataclass(frozen=True)
+class Since:
+    """What a later source records as changed since the quoted text: verbatim from `source`."""
+
+    source: str
+    text: str
+    statement: int | None = None   # the statement it is about, if only one
+
+
+@dataclass(frozen=True)
 class Statement:
     text: str
     commentary: tuple[str, ...] = ()
-    suggested_answer: SuggestedAnswer | None = None
+    guidance: tuple[Guidance, ...] = ()
+    # Earlier statements this commentary follows too: the source puts one comment block
+    # after a run of statements ("NASUWT agrees ..." after all five "holds ... to account").
+    commentary_covers: tuple[int, ...] = ()
+
+    @property
+    def suggested_answer(self) -> SuggestedAnswer | None:
+        return suggested_answer_of(self.guidance) if self.guidance else None
 
 
 @dataclass(frozen=True)
@@ -52,24 +124,36 @@ class SurveyEntry:
     title: str
     source: str
     question: str
-    suggested_answer: SuggestedAnswer
     keywords: tuple[str, ...] = ()
     context: tuple[str, ...] = ()
     options: tuple[str, ...] = ()
     statements: tuple[Statement, ...] = ()
     commentary: tuple[str, ...] = ()
     related: tuple[str, ...] = ()
+    guidance: tuple[Guidance, ...] = ()      # for the question as a whole
+    since: tuple[Since, ...] = ()
+    refers_to_context: tuple[int, ...] = ()  # context paragraphs the question points at ("our new approach")
+
+    @property
+    def suggested_answer(self) -> SuggestedAnswer:
+        return suggested_answer_of(self.guidance)
+
+    def statement_guidance(self, statement: int | None) -> tuple[Guidance, ...]:
+        """The guidance for one statement (its own, else the question's), in the order
+        answer, advice, view."""
+        own: tuple[Guidance, ...] = ()
+        if statement is not None:
+            own = self.statements[statement].guidance or next(
+                (s.guidance for s in self.statements if statement in s.commentary_covers and s.guidance), ())
+        return tuple(sorted(own or self.guidance, key=lambda g: GUIDANCE_KINDS.index(g.kind)))
 
     def quotes(self) -> list[str]:
         """Every verbatim quotation the entry holds, for the drift test and the JSON."""
         out = [self.question, *self.context, *self.commentary]
         for s in self.statements:
-            out += [s.text, *s.commentary]
-            if s.suggested_answer and s.suggested_answer.rests_on:
-                out.append(s.suggested_answer.rests_on)
-        if self.suggested_answer.rests_on:
-            out.append(self.suggested_answer.rests_on)
-        return out
+            out += [s.text, *s.commentary, *(g.basis for g in s.guidance)]
+        out += [g.basis for g in self.guidance]
+        return out + [s.text for s in self.since]
 
 
 @dataclass(frozen=True)
@@ -82,13 +166,21 @@ class GlossaryEntry:
     aliases: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     related: tuple[str, ...] = ()
+    speaker: str = ""              # whose words, when the source is a union document reproducing another's
+    plan: bool = False             # the quotations are plans at the source's date, not a record
+    since: tuple[Since, ...] = ()
+    about_consultation: bool = False   # replies add whether the consultation is still open
 
     @property
     def title(self) -> str:
         return self.term
 
+    @property
+    def body(self) -> tuple[str, ...]:
+        return self.definition
+
     def quotes(self) -> list[str]:
-        return list(self.definition)
+        return list(self.definition) + [s.text for s in self.since]
 
 
 @dataclass(frozen=True)
@@ -100,9 +192,17 @@ class BackgroundEntry:
     facts: tuple[str, ...]
     keywords: tuple[str, ...] = ()
     related: tuple[str, ...] = ()
+    speaker: str = ""
+    plan: bool = False
+    since: tuple[Since, ...] = ()
+    about_consultation: bool = False
+
+    @property
+    def body(self) -> tuple[str, ...]:
+        return self.facts
 
     def quotes(self) -> list[str]:
-        return list(self.facts)
+        return list(self.facts) + [s.text for s in self.since]
 
 
 Entry = SurveyEntry | GlossaryEntry | BackgroundEntry
@@ -115,6 +215,7 @@ class PackInfo:
     title: str
     sources: tuple[Source, ...]
     sections: tuple[str, ...] = ()   # survey sections in the survey's own order
+    consultation: Consultation | None = None
 
 
 @dataclass(frozen=True)
@@ -132,6 +233,7 @@ class Pack:
     synonyms: tuple[tuple[str, ...], ...]
     offtopic: tuple[str, ...]
     sections: tuple[str, ...] = ()
+    consultation: Consultation | None = None
 
     def get(self, entry_id: str) -> Entry | None:
         return self._by_id().get(entry_id)
@@ -144,10 +246,12 @@ class Pack:
         return cache
 
 
-def load_pack(folder: str | Path) -> Pack:
+def load_pack(folder: str | Path, sources_dir: str | Path | None = None) -> Pack:
     """Load and validate every YAML file in a pack folder.
 
-    pack.yaml and synonyms.yaml are special; every other *.yaml holds `entries:`.
+    pack.yaml and synonyms.yaml are special; every other *.yaml holds `entries:`. With
+    `sources_dir` (the source documents), every quotation's speaker is also proved against
+    the sources' text (bot/speakers.py); the bot itself runs without them.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -156,6 +260,7 @@ def load_pack(folder: str | Path) -> Pack:
     if not info_path.exists():
         raise KnowledgeError("pack.yaml is missing", file=str(info_path))
     info = _build_located(PackInfo, load_yaml(str(info_path)), str(info_path))
+    _check_info(info, str(info_path))
     sources = {s.id: s for s in info.sources}
 
     vocab = Vocabulary()
@@ -176,6 +281,7 @@ def load_pack(folder: str | Path) -> Pack:
             if entry.source not in sources:
                 raise BadReference(f"unknown source '{entry.source}' (pack.yaml lists: {', '.join(sources)})",
                                    field="source", **where)
+            _check_speakers(entry, sources, where)
             entries.append(entry)
     by_id = {e.id: e for e in entries}
     for entry in entries:
@@ -184,8 +290,64 @@ def load_pack(folder: str | Path) -> Pack:
                 raise BadReference(f"related id '{rel}' is not an entry in this pack",
                                    file=seen[entry.id], entry=entry.id, field="related")
         _check_answers(entry, [by_id[r] for r in entry.related], dict(file=seen[entry.id], entry=entry.id))
-    return Pack(name=info.name, title=info.title, sources=sources, entries=tuple(entries),
-                synonyms=vocab.synonyms, offtopic=vocab.offtopic, sections=info.sections)
+    pack = Pack(name=info.name, title=info.title, sources=sources, entries=tuple(entries),
+                synonyms=vocab.synonyms, offtopic=vocab.offtopic, sections=info.sections,
+                consultation=info.consultation)
+    if sources_dir is not None:
+        from bot.speakers import speaker_problems  # reads the sources; not needed at run time
+        problems = speaker_problems(pack, sources_dir)
+        if problems:
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise BadReference(problems[0] + more, file=str(folder))
+    return pack
+
+
+def _check_info(info: PackInfo, file: str) -> None:
+    for i, src in enumerate(info.sources):
+        if src.speaker not in SPEAKERS:
+            raise WrongType(f"speaker must be one of {', '.join(SPEAKERS)}, got {src.speaker!r}",
+                            file=file, field=f"sources[{i}].speaker")
+        if src.reproduces and (src.reproduces not in SPEAKERS or src.reproduces == src.speaker):
+            raise WrongType(f"reproduces must be another speaker ({', '.join(SPEAKERS)})",
+                            file=file, field=f"sources[{i}].reproduces")
+    c = info.consultation
+    if c is not None:
+        if c.opens_on > c.closes_on:
+            raise WrongType("the consultation closes before it opens", file=file, field="consultation.closes")
+
+
+def _check_speakers(entry: Entry, sources: dict[str, Source], where: dict) -> None:
+    """Who speaks is fixed by the entry's fields: a survey entry's commentary and guidance
+    are the union's, so its source must be the union's document; a glossary or background
+    entry quoting a document that reproduces another's text must say whose words it quotes.
+    (Whether the words really are the union's is checked against the source text by
+    bot.speakers.speaker_problems.)"""
+    src = sources[entry.source]
+    for i, since in enumerate(entry.since):
+        if since.source not in sources:
+            raise BadReference(f"unknown source '{since.source}'", field=f"since[{i}].source", **where)
+        if since.source == entry.source:
+            raise BadReference("a 'since' line comes from a later source than the entry's own",
+                               field=f"since[{i}].source", **where)
+        if since.statement is not None and not (
+                isinstance(entry, SurveyEntry) and 0 <= since.statement < len(entry.statements)):
+            raise BadReference("statement must be the index of one of this question's statements",
+                               field=f"since[{i}].statement", **where)
+    if isinstance(entry, SurveyEntry):
+        for i in entry.refers_to_context:
+            if not 0 <= i < len(entry.context):
+                raise BadReference(f"refers_to_context: {i} is not one of the context paragraphs",
+                                   field="refers_to_context", **where)
+        if src.speaker != "union" or not src.reproduces:
+            raise BadReference("a survey entry quotes the union's commentary on the survey: its source must be "
+                               "a union document that reproduces the survey", field="source", **where)
+        return
+    if entry.speaker and entry.speaker not in (src.speaker, src.reproduces):
+        raise WrongType(f"speaker must be {src.speaker}" + (f" or {src.reproduces}" if src.reproduces else "") +
+                        f" for a quotation from {src.id}", field="speaker", **where)
+    if src.reproduces and not entry.speaker:
+        raise MissingField(f"{src.id} holds both {src.speaker} and {src.reproduces} text: say whose words "
+                           f"these are (speaker: {src.speaker} or {src.reproduces})", field="speaker", **where)
 
 
 def _build_located(cls: type, data: object, file: str):
@@ -229,30 +391,104 @@ def union_commentary(entry: Entry) -> list[str]:
     return [*entry.commentary, *(c for s in entry.statements for c in s.commentary)]
 
 
+@dataclass(frozen=True)
+class Quote:
+    """One quotation as a member sees it: the words, whose they are, and when they held."""
+
+    text: str
+    speaker: str        # union, ofsted or press
+    source: str         # source id
+    as_of: str          # the source's date, as the text gives it ("spring 2024")
+    role: str = ""      # framing, question, statement, commentary, guidance, definition, fact, since
+
+
+def quote_of(text: str, speaker: str, source: Source, role: str) -> Quote:
+    return Quote(text=text, speaker=speaker, source=source.id, as_of=source.date, role=role)
+
+
+def survey_speaker(source: Source) -> str:
+    """Whose words a union document's reproduced survey text is (Ofsted's)."""
+    return source.reproduces or source.speaker
+
+
+def entry_speaker(entry: Entry, source: Source) -> str:
+    """Whose words a glossary or background entry's quotations are."""
+    return entry.speaker or source.speaker
+
+
+def entry_quotes(entry: Entry, pack: Pack) -> list[Quote]:
+    """Every quotation of an entry with its speaker and date (the speaker proof checks these)."""
+    src = pack.sources[entry.source]
+    out: list[Quote] = []
+    if isinstance(entry, SurveyEntry):
+        ofsted = survey_speaker(src)
+        out += [quote_of(c, ofsted, src, "framing") for c in entry.context]
+        out.append(quote_of(entry.question, ofsted, src, "question"))
+        for s in entry.statements:
+            out.append(quote_of(s.text, ofsted, src, "statement"))
+            out += [quote_of(c, "union", src, "commentary") for c in s.commentary]
+            out += [quote_of(g.basis, "union", src, "guidance") for g in s.guidance]
+        out += [quote_of(c, "union", src, "commentary") for c in entry.commentary]
+        out += [quote_of(g.basis, "union", src, "guidance") for g in entry.guidance]
+    else:
+        role = "definition" if isinstance(entry, GlossaryEntry) else "fact"
+        out += [quote_of(q, entry_speaker(entry, src), src, role) for q in entry.body]
+    for since in entry.since:
+        later = pack.sources[since.source]
+        out.append(quote_of(since.text, later.speaker, later, "since"))
+    return out
+
+
 def _check_answers(entry: Entry, related: list[Entry], where: dict) -> None:
-    """A suggested answer must be one of the options and rest on a sentence the union wrote
-    about this question: inside one paragraph of its own commentary (for a statement's
-    answer: that statement's or the question's), or of a related entry of the same priority
-    (a "Your views" box and its rated question share one comment block)."""
+    """The union's guidance must be what it says about this question: a recommended answer
+    is one of the options, and every basis lies inside one paragraph of the union's own
+    commentary on this question (for a statement: that statement's, or the question's), or
+    of a related entry of the same priority (a "Your views" box and its rated question share
+    one comment block)."""
     if not isinstance(entry, SurveyEntry):
         return
     shared = list(entry.commentary) + [
         c for r in related if isinstance(r, SurveyEntry) and r.priority == entry.priority
         for c in union_commentary(r)]
-    answers = [("suggested_answer", entry.suggested_answer, union_commentary(entry) + shared)] + [
-        (f"statements[{i}].suggested_answer", s.suggested_answer, list(s.commentary) + shared)
-        for i, s in enumerate(entry.statements) if s.suggested_answer]
-    for field, sa, paragraphs in answers:
-        if sa.explicit and not sa.answer:
-            raise BadReference("explicit suggested answer needs 'answer'", field=field, **where)
-        if sa.explicit and not sa.rests_on:
-            raise BadReference("explicit suggested answer needs 'rests_on' (the union's sentence)",
-                               field=field, **where)
-        if not sa.explicit and sa.answer:
-            raise BadReference("'answer' given but explicit is false: the union gives no recommendation",
-                               field=field, **where)
-        if sa.answer and sa.answer not in entry.options:
-            raise BadReference(f"answer '{sa.answer}' is not one of the options", field=field, **where)
-        if sa.rests_on and not any(sa.rests_on in p for p in paragraphs):
-            raise BadReference("rests_on must be quoted from one paragraph of this question's commentary",
-                               field=field, **where)
+    checks = [("guidance", entry.guidance, union_commentary(entry) + shared)] + [
+        (f"statements[{i}].guidance", s.guidance, list(s.commentary) + shared) for i, s in enumerate(entry.statements)]
+    for i, s in enumerate(entry.statements):
+        for j in s.commentary_covers:
+            if not 0 <= j < i:
+                raise BadReference(f"commentary_covers: {j} is not an earlier statement",
+                                   field=f"statements[{i}].commentary_covers", **where)
+    for field, guidance, paragraphs in checks:
+        for k, g in enumerate(guidance):
+            f = f"{field}[{k}]"
+            if g.kind not in GUIDANCE_KINDS:
+                raise WrongType(f"kind must be one of {', '.join(GUIDANCE_KINDS)}, got {g.kind!r}", field=f, **where)
+            if g.kind == "answer" and not g.answer:
+                raise BadReference("a recommended answer needs 'answer' (one of the options)", field=f, **where)
+            if g.kind != "answer" and g.answer:
+                raise BadReference(f"'answer' given but kind is {g.kind}: only kind 'answer' recommends an option",
+                                   field=f, **where)
+            if g.answer and g.answer not in entry.options:
+                raise BadReference(f"answer '{g.answer}' is not one of the options", field=f, **where)
+            if not any(g.basis in p for p in paragraphs):
+                raise BadReference("basis must be quoted from one paragraph of the union's commentary on this question",
+                                   field=f, **where)
+            if not _whole_sentences(g.basis, paragraphs):
+                raise BadReference("basis must be whole sentences (from a sentence's start to its end)",
+                                   field=f, **where)
+
+
+QUALIFIERS = ("However", "But ", "Although")   # a next sentence that limits the basis belongs in it
+
+
+def _whole_sentences(basis: str, paragraphs: list[str]) -> bool:
+    """The basis starts where a sentence starts and ends where one ends, so a cut can't make
+    the union sound stronger than it is ("may be important" without its "However, ...")."""
+    for p in paragraphs:
+        at = p.find(basis)
+        while at != -1:
+            before, after = p[:at].rstrip(), p[at + len(basis):]
+            whole = (not before or before.endswith((".", "?", "!", ":"))) and basis.rstrip().endswith((".", "?", "!"))
+            if whole and not after.lstrip().startswith(QUALIFIERS):
+                return True
+            at = p.find(basis, at + 1)
+    return False

@@ -1,22 +1,34 @@
 """Turns a search result into a Reply: the one answer that Slack and the terminal both show.
 
 A Reply holds only verbatim knowledge text plus the bot's own fixed labels, so a renderer
-can never put words in the union's mouth. `render_text` is the terminal view; the Block
-Kit view lives in bot/blocks.py.
+can never put words in the union's mouth. Every quotation is shown with whose words it is
+and when they held. A reply has two views: the short one leads with what was asked
+(`reply_lines`), the full one holds everything (`full_lines`). `render_text` and
+`render_full_text` are the terminal views; the Block Kit views live in bot/blocks.py.
 """
 from __future__ import annotations
 
+import statistics
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from datetime import date
 
 from bot.knowledge import (
     BackgroundEntry,
+    Consultation,
     Entry,
     GlossaryEntry,
+    Guidance,
     Pack,
+    Quote,
+    Since,
     Source,
     SuggestedAnswer,
     SurveyEntry,
+    entry_speaker,
+    quote_of,
+    suggested_answer_of,
+    survey_speaker,
     union_commentary,
 )
 from bot.search import Match, SearchResult
@@ -24,15 +36,49 @@ from bot.store import Pin
 
 NEAR_TIE = 0.9    # other matches scoring this share of the best are offered up front
 NO_POSITION = "The union gives no explicit recommendation for this question."
-USE_TALKING_POINTS = " Use its talking points above."
+NO_OPTION = "The union doesn't recommend a particular option here."
+LEAD_LIMIT = 300  # characters: the answer a member reads first
+QUESTION_AS_A_WHOLE = "On the question as a whole:"
+KIND_LABELS = {"answer": "Suggested answer", "advice": "NASUWT advises", "view": "NASUWT's view"}
 
 
 @dataclass(frozen=True)
 class Commentary:
-    """Union commentary paragraphs, and the statement they follow in the source (if any)."""
+    """Union commentary paragraphs, and the statement(s) they follow in the source (if any)."""
 
     paragraphs: tuple[str, ...]
-    about: str = ""
+    about: str = ""                       # the (last) statement the comments follow
+    statements: tuple[int, ...] = ()      # indices of every statement they follow
+
+
+@dataclass(frozen=True)
+class ConsultationStatus:
+    """Whether the consultation is open on `today`: replies say so relative to the date."""
+
+    consultation: Consultation
+    today: date
+
+    @property
+    def open(self) -> bool:
+        return self.consultation.is_open(self.today)
+
+    @property
+    def days_left(self) -> int:
+        return self.consultation.days_left(self.today)
+
+    @property
+    def not_yet_open(self) -> bool:
+        return self.today < self.consultation.opens_on
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a reply: the bot's own label, and the quotation it introduces (if any).
+    `part` says where it goes: lead, question, body, since, status, source, note."""
+
+    label: str = ""
+    quote: Quote | None = None
+    part: str = "body"
 
 
 @dataclass(frozen=True)
@@ -50,61 +96,85 @@ class Reply:
     others: tuple[Match, ...] = ()     # other matches, or "did you mean" when not answered
     empty_query: bool = False
     pinned: Pin | None = None          # a rep pinned this answer for questions like this one
+    guidance: tuple[Guidance, ...] = ()           # for the named statement, else the question
+    consultation: ConsultationStatus | None = None
+    parts: tuple[SurveyEntry, ...] = ()           # a priority asked about as a whole: its questions
+    pack: Pack | None = field(default=None, repr=False, compare=False)
 
     @property
     def paragraphs(self) -> list[str]:
         return [p for group in self.commentary for p in group.paragraphs]
 
 
-def build_reply(result: SearchResult, pack: Pack, contact: str) -> Reply:
+def build_reply(result: SearchResult, pack: Pack, contact: str, *, today: date | None = None) -> Reply:
     """Choose what to show for a search result (and nothing the sources don't say)."""
     if not result.answered or not result.best:
         return Reply(query=result.query, answered=False, contact=contact, others=result.matches,
                      empty_query=not result.terms)
     best = result.best
-    return entry_reply(best.entry, pack, contact, query=result.query, statement=best.statement,
-                       score=best.score, others=result.matches[1:])
+    reply = entry_reply(best.entry, pack, contact, query=result.query, statement=best.statement,
+                        score=best.score, others=result.matches[1:], today=today)
+    if getattr(result, "whole_priority", False) and isinstance(best.entry, SurveyEntry):
+        parts = priority_parts(best.entry, pack)
+        if len(parts) > 1:
+            reply = replace(reply, parts=parts, statement=None, guidance=best.entry.statement_guidance(None),
+                            commentary=commentary_groups(best.entry) if not reply.commentary_from else reply.commentary)
+    return reply
 
 
 def entry_reply(entry: Entry, pack: Pack, contact: str, *, query: str = "", statement: int | None = None,
-                score: float = 1.0, others: tuple[Match, ...] = ()) -> Reply:
+                score: float = 1.0, others: tuple[Match, ...] = (), today: date | None = None) -> Reply:
     """The reply for one entry, as `/biglisten <entry id>` or a pinned answer shows it."""
     commentary: tuple[Commentary, ...] = ()
     borrowed = ""
     suggestion = None
+    guidance: tuple[Guidance, ...] = ()
+    status = None
     if isinstance(entry, SurveyEntry):
-        suggestion = entry.suggested_answer
-        if statement is not None and entry.statements[statement].suggested_answer:
-            suggestion = entry.statements[statement].suggested_answer
+        guidance = entry.statement_guidance(statement)
+        suggestion = suggested_answer_of(guidance)
         commentary = commentary_groups(entry, statement)
         lender = commentary_lender(entry, pack)
         if lender:
             commentary, borrowed = commentary_groups(lender), lender.title
+    if pack.consultation and (isinstance(entry, SurveyEntry) or getattr(entry, "about_consultation", False)):
+        status = ConsultationStatus(pack.consultation, today or date.today())
     return Reply(query=query, answered=True, contact=contact, entry=entry, score=score, statement=statement,
                  commentary=commentary, commentary_from=borrowed, suggestion=suggestion,
-                 source=pack.sources[entry.source], others=others)
+                 source=pack.sources[entry.source], others=others, guidance=guidance,
+                 consultation=status, pack=pack)
+
+
+def priority_parts(entry: SurveyEntry, pack: Pack) -> tuple[SurveyEntry, ...]:
+    """Every question of the entry's priority, the rated question (with options) first."""
+    same = [e for e in pack.entries if isinstance(e, SurveyEntry)
+            and e.section == entry.section and e.priority == entry.priority]
+    return tuple(sorted(same, key=lambda e: not e.options))
 
 
 def commentary_groups(entry: SurveyEntry, statement: int | None = None) -> tuple[Commentary, ...]:
     """All the union wrote on a question: the asked-about statement's comments first, then
-    the question's own, then every other statement's, each labelled with its statement."""
-    groups = []
-    if statement is not None and entry.statements[statement].commentary:
-        groups.append(Commentary(entry.statements[statement].commentary, entry.statements[statement].text))
+    the question's own, then every other statement's, each labelled with its statement(s)."""
+    def group(i: int) -> Commentary:
+        s = entry.statements[i]
+        return Commentary(s.commentary, s.text, tuple(sorted({*s.commentary_covers, i})))
+
+    own = [i for i, s in enumerate(entry.statements) if s.commentary]
+    first = [i for i in own if statement is not None and statement in group(i).statements]
+    groups = [group(i) for i in first]
     if entry.commentary:
         groups.append(Commentary(entry.commentary))
-    groups += [Commentary(s.commentary, s.text) for i, s in enumerate(entry.statements)
-               if s.commentary and i != statement]
+    groups += [group(i) for i in own if i not in first]
     return tuple(groups)
-
-
-QUESTION_AS_A_WHOLE = "On the question as a whole:"
 
 
 def group_label(group: Commentary, groups) -> str:
     """A group's heading, or "" when there is nothing to tell apart. Once any group belongs
     to a statement, the question's own comments are labelled too, so no one reads them as
     comments on that statement."""
+    if group.about and len(group.statements) > 1:
+        first, last = group.statements[0] + 1, group.statements[-1] + 1
+        return f"On statements {first} to {last} (this comment follows all of them), ending “{group.about}”:"
     if group.about:
         return f"On the statement “{group.about}”:"
     return QUESTION_AS_A_WHOLE if any(g.about for g in groups) else ""
@@ -129,28 +199,283 @@ def shown_quotes(entry: Entry, pack: Pack) -> list[str]:
     return entry.quotes() + (union_commentary(lender) if lender else [])
 
 
+# --- labels: whose words, and when -------------------------------------------------------
+
+def speaker_label(q: Quote, pack: Pack | None, *, plan: bool = False) -> str:
+    """Who said it and when, in the bot's own fixed words."""
+    src = pack.sources.get(q.source) if pack else None
+    when = q.as_of
+    if q.speaker == "union":
+        return f"NASUWT says ({when}):"
+    if q.speaker == "press":
+        return f"{src.publisher if src else 'The press'} reported ({when}):"
+    if src is not None and src.speaker == "union":        # Ofsted's words, reproduced by the union
+        return {"question": f"Ofsted's survey asks ({when}):", "statement": f"Ofsted's survey statement ({when}):",
+                "framing": f"Ofsted's survey explains ({when}):"}.get(q.role, f"Ofsted's survey text ({when}):")
+    if plan:
+        return f"Ofsted's plans as of {when} (plans then, not a record of what happened):"
+    return f"Ofsted said ({when}):"
+
+
+def status_line(status: ConsultationStatus, survey: bool) -> str:
+    c = status.consultation
+    closes = _day(c.closes_on)
+    if status.not_yet_open:
+        return f"{c.title} opens on {_day(c.opens_on)} and runs until {closes}."
+    if status.open:
+        days = status.days_left
+        return f"{c.title} is open until {closes}: {days} day{'s' if days != 1 else ''} left to respond."
+    line = f"{c.title} closed on {closes}"
+    return line + ("; this is what NASUWT advised while it was open." if survey else ".")
+
+
+def _day(d: date) -> str:
+    return f"{d.day} {d.strftime('%B %Y')}"
+
+
 def pinned_line(pin: Pin) -> str:
     when = time.strftime("%-d %B %Y", time.gmtime(pin.at))
     return f"Pinned by {pin.rep_name or 'a rep'} on {when}"
 
 
-def source_line(source: Source) -> str:
-    line = f"Source: {source.title} ({source.publisher}, {source.date})"
+def source_line(source: Source, *, short: bool = False) -> str:
+    title = source.short_title if short and source.short_title else source.title
+    line = f"Source: {title} ({source.publisher}, {source.date})"
     if source.old_news:
         line += f". This is from {source.date}: it describes what was true then, not necessarily now."
     return line
 
 
-def suggestion_lines(reply: Reply) -> list[str]:
-    sa = reply.suggestion
-    if sa is None:
-        return []
-    if sa.explicit:
-        return [f"Suggested answer: {sa.answer}", f"The union says: “{sa.rests_on}”"]
-    lines = [NO_POSITION + (USE_TALKING_POINTS if reply.commentary else "")]
-    if sa.rests_on:
-        lines.append(f"The union's view: “{sa.rests_on}”")
+def _union(text: str, reply: Reply, role: str = "guidance") -> Quote:
+    return quote_of(text, "union", reply.source, role)
+
+
+def _first_sentence(paragraph: str) -> str:
+    """A paragraph's first whole sentence (verbatim), for "its single most relevant sentence"."""
+    for i, ch in enumerate(paragraph):
+        if ch in ".?!" and (i + 1 == len(paragraph) or paragraph[i + 1] == " ") and i > 20:
+            return paragraph[: i + 1]
+    return paragraph
+
+
+def guidance_lines(guidance: tuple[Guidance, ...], reply: Reply, entry: SurveyEntry | None = None) -> list[Line]:
+    """The union's guidance for what was asked, kind first: a recommended answer, advice,
+    a view, or plainly none (with its single most relevant sentence)."""
+    entry = entry or reply.entry
+    lines = []
+    has_answer = any(g.kind == "answer" for g in guidance)
+    has_advice = any(g.kind == "advice" for g in guidance)
+    if not has_answer and not has_advice:
+        lines.append(Line(NO_POSITION, part="lead"))
+    elif not has_answer and entry.options:
+        lines.append(Line(NO_OPTION, part="lead"))
+    for g in guidance:
+        if g.kind == "answer":
+            lines.append(Line(f"Suggested answer: {g.answer}. NASUWT says ({reply.source.date}):",
+                              _union(g.basis, reply), part="lead"))
+        else:
+            lines.append(Line(f"{KIND_LABELS[g.kind]} ({reply.source.date}):", _union(g.basis, reply), part="lead"))
+    if not guidance:
+        relevant = reply.paragraphs[:1] if entry is reply.entry else union_commentary(entry)[:1]
+        if relevant:
+            quote = _union(_first_sentence(relevant[0]), reply, "commentary")
+            lines.append(Line(f"NASUWT says ({reply.source.date}):", quote, part="lead"))
     return lines
+
+
+def lead_lines(reply: Reply, *, everything: bool = True) -> list[Line]:
+    """What was asked, first: the guidance (survey), the status (consultation entries),
+    or the first quotation (glossary, background). The short view keeps one piece of
+    guidance (the strongest kind); the full view has all of it."""
+    e = reply.entry
+    if isinstance(e, SurveyEntry):
+        if reply.parts:
+            return part_lines(reply)
+        return guidance_lines(reply.guidance if everything else reply.guidance[:1], reply)
+    lines = []
+    if reply.consultation:
+        lines.append(Line(status_line(reply.consultation, survey=False), part="lead"))
+    first = body_quotes(reply)[:1]
+    for q in first:
+        lines.append(Line(speaker_label(q, reply.pack, plan=e.plan), q, part="lead"))
+    return lines
+
+
+def part_lines(reply: Reply) -> list[Line]:
+    """A priority asked about as a whole: the recommended rating, the advice for the
+    comments box, and the union's view, in that order, one short block per question."""
+    lines = []
+    rated = [p for p in reply.parts if p.options]
+    boxes = [p for p in reply.parts if not p.options]
+    for p in rated:
+        answers = [g for g in p.guidance if g.kind == "answer"]
+        lines.append(Line(f"The rating question, “{p.title}”:", part="lead"))
+        if answers:
+            lines += [Line(f"Suggested answer: {g.answer}. NASUWT says ({reply.source.date}):",
+                           _union(g.basis, reply), part="lead") for g in answers]
+        else:
+            lines.append(Line(NO_OPTION, part="lead"))
+    for p in boxes:
+        advice = [g for g in p.guidance if g.kind == "advice"]
+        lines.append(Line(f"The comments box, “{p.title}”:", part="lead"))
+        if advice:
+            lines += [Line(f"NASUWT advises ({reply.source.date}):", _union(g.basis, reply), part="lead")
+                      for g in advice]
+        else:
+            lines.append(Line("The union gives no explicit advice for this box.", part="lead"))
+    seen = set()
+    for p in reply.parts:
+        for g in p.guidance:
+            if g.kind == "view" and g.basis not in seen:
+                seen.add(g.basis)
+                lines.append(Line(f"NASUWT's view ({reply.source.date}):", _union(g.basis, reply), part="lead"))
+    return lines
+
+
+def body_quotes(reply: Reply) -> list[Quote]:
+    e = reply.entry
+    src = reply.source
+    role = "definition" if isinstance(e, GlossaryEntry) else "fact"
+    return [quote_of(q, entry_speaker(e, src), src, role) for q in e.body]
+
+
+def since_lines(reply: Reply, *, everything: bool) -> list[Line]:
+    """What a later source records as changed: for the named statement (or the entry)."""
+    e = reply.entry
+    out = []
+    if reply.pack is None:     # a Reply built by hand, without its pack: no later sources to cite
+        return out
+    for since in _since_items(e, reply.statement, everything):
+        later = reply.pack.sources[since.source]
+        q = quote_of(since.text, later.speaker, later, "since")
+        out.append(Line(f"Since then, {speaker_label(q, reply.pack)[:-1]}:", q, part="since"))
+    return out
+
+
+def _since_items(e: Entry, statement: int | None, everything: bool) -> list[Since]:
+    return [s for s in e.since if everything or s.statement is None or s.statement == statement]
+
+
+def question_lines(reply: Reply, *, everything: bool) -> list[Line]:
+    """The survey wording: the question, its options, and the statement asked about (or,
+    in full, every statement)."""
+    e = reply.entry
+    src = reply.source
+    ofsted = survey_speaker(src)
+    lines = []
+    if everything or e.refers_to_context:
+        shown = range(len(e.context)) if everything else e.refers_to_context
+        for i in shown:
+            q = quote_of(e.context[i], ofsted, src, "framing")
+            lines.append(Line(speaker_label(q, reply.pack), q, part="question"))
+    q = quote_of(e.question, ofsted, src, "question")
+    lines.append(Line(speaker_label(q, reply.pack), q, part="question"))
+    if e.options:
+        lines.append(Line("Options: " + "; ".join(e.options), part="question"))
+    if everything:
+        for i, s in enumerate(e.statements):
+            mark = ">>" if i == reply.statement else " -"
+            quote = quote_of(s.text, ofsted, src, "statement")
+            lines.append(Line(f"{mark} Ofsted's survey statement {i + 1}:", quote, part="question"))
+    elif reply.statement is not None:
+        s = e.statements[reply.statement]
+        lines.append(Line(f">> Ofsted's survey statement ({reply.statement + 1} of {len(e.statements)}):",
+                          quote_of(s.text, ofsted, src, "statement"), part="question"))
+    return lines
+
+
+def commentary_lines_of(reply: Reply, *, everything: bool) -> list[Line]:
+    """The union's commentary: all of it (full view), or only the named statement's."""
+    groups = reply.commentary
+    if not everything:
+        if reply.statement is None or reply.commentary_from:
+            return []
+        groups = tuple(g for g in groups if reply.statement in g.statements)
+    if not groups:
+        return []
+    heading = "What NASUWT says"
+    if reply.commentary_from:
+        heading += f" (its comments on “{reply.commentary_from}”)"
+    lines = [Line(f"{heading}, {reply.source.date}:", part="body")]
+    for group in groups:
+        label = group_label(group, reply.commentary)
+        if not everything:   # only the asked statement's comments: no need to repeat its text
+            label = (f"On statements {group.statements[0] + 1} to {group.statements[-1] + 1} together:"
+                     if len(group.statements) > 1 else "")
+        if label:
+            lines.append(Line(label, part="body"))
+        lines += [Line("", _union(p, reply, "commentary"), part="body") for p in group.paragraphs]
+    return lines
+
+
+def reply_lines(reply: Reply) -> list[Line]:
+    """The short view: the answer first, then the wording briefly, the status and source."""
+    return _lines(reply, everything=False)
+
+
+def full_lines(reply: Reply) -> list[Line]:
+    """The full guidance: every quotation of the entry, each with its speaker and date."""
+    return _lines(reply, everything=True)
+
+
+def _lines(reply: Reply, *, everything: bool) -> list[Line]:
+    e = reply.entry
+    lines = lead_lines(reply, everything=everything)
+    if isinstance(e, SurveyEntry):
+        if everything and not reply.parts:
+            shown = {g.basis for g in reply.guidance}
+            for i, s in enumerate(e.statements):
+                extra = [g for g in s.guidance if g.basis not in shown]
+                if extra and i != reply.statement:
+                    lines.append(Line(f"For statement {i + 1}:", part="body"))
+                    lines += guidance_lines(tuple(extra), reply)[-len(extra):]
+                    shown |= {g.basis for g in extra}
+        if everything and reply.parts:   # each question of the priority in full, one after the other
+            for p in reply.parts:
+                sub = entry_reply(p, reply.pack, reply.contact, today=reply.consultation.today if reply.consultation
+                                  else None)
+                lines.append(Line(f"In full: “{p.title}”", part="heading"))
+                lines += [ln for ln in _lines(sub, everything=True) if ln.part not in ("status", "source", "note")]
+        else:
+            lines += question_lines(reply, everything=everything)
+        if not (everything and reply.parts):
+            lines += commentary_lines_of(reply, everything=everything)
+            lines += since_lines(reply, everything=everything)
+        if reply.consultation:
+            lines.append(Line(status_line(reply.consultation, survey=True), part="status"))
+    else:
+        if everything:
+            for q in body_quotes(reply)[1:]:
+                lines.append(Line(speaker_label(q, reply.pack, plan=e.plan), q, part="body"))
+        lines += since_lines(reply, everything=True)
+    lines.append(Line(source_line(reply.source, short=not everything), part="source"))
+    if not everything:
+        hidden = len(reply_quotes_of(full_lines(reply))) - len(reply_quotes_of(lines))
+        if hidden > 0:
+            lines.append(Line(f"Full guidance: {hidden} more quotation{'s' if hidden != 1 else ''}.", part="note"))
+    return lines
+
+
+def reply_quotes_of(lines: list[Line]) -> list[Quote]:
+    seen, out = set(), []
+    for ln in lines:
+        if ln.quote and (ln.quote.text, ln.quote.speaker) not in seen:
+            seen.add((ln.quote.text, ln.quote.speaker))
+            out.append(ln.quote)
+    return out
+
+
+def reply_title(reply: Reply) -> str:
+    if reply.parts:
+        return f"{reply.entry.priority} ({reply.entry.section}): both questions"
+    return reply.entry.title
+
+
+def line_text(line: Line) -> str:
+    if line.quote is None:
+        return line.label
+    quoted = f"“{line.quote.text}”"
+    return f"{line.label} {quoted}" if line.label else f"  {quoted}"
 
 
 def close_matches(reply: Reply) -> list[Match]:
@@ -172,55 +497,73 @@ def abstain_lines(reply: Reply) -> list[str]:
 
 
 def render_text(reply: Reply) -> str:
-    """The reply as plain text for the terminal (same content as the Slack blocks)."""
+    """The reply as plain text for the terminal: the short view (same content as Slack's
+    message). `render_full_text` prints everything."""
+    return _render(reply, everything=False)
+
+
+def render_full_text(reply: Reply) -> str:
+    """The full guidance as plain text (the Slack modal's content)."""
+    return _render(reply, everything=True)
+
+
+def _render(reply: Reply, *, everything: bool) -> str:
     if not reply.answered:
         return "\n".join(abstain_lines(reply))
     e = reply.entry
-    out = [f"== {e.title} =="]
+    out = [f"== {reply_title(reply)} =="]
     close = close_matches(reply)
     if close:   # before the answer, as in Slack: this answer may be for the wrong question
         out.append("Several questions match yours; this answer is for the one above. Did you mean: " +
                    "; ".join(f"{m.entry.title} [{m.entry.id}]" for m in close) + "?")
-    if isinstance(e, SurveyEntry):
+    if isinstance(e, SurveyEntry) and not reply.parts:
         out.append(f"{e.section} · {e.priority}")
-        out.append(f"Survey question: “{e.question}”")
-        if e.options:
-            out.append("Options: " + "; ".join(e.options))
-        for i, s in enumerate(e.statements):
-            mark = ">>" if i == reply.statement else " -"
-            out.append(f"  {mark} {s.text}")
-        if reply.commentary:
-            label = "What the union says"
-            if reply.commentary_from:
-                label += f" (its comments on “{reply.commentary_from}”)"
-            out.append(label + ":")
-            for group in reply.commentary:
-                label = group_label(group, reply.commentary)
-                if label:
-                    out.append(f"  {label}")
-                out += [f"  “{c}”" for c in group.paragraphs]
-        out += suggestion_lines(reply)
-    elif isinstance(e, GlossaryEntry):
-        out += [f"  “{d}”" for d in e.definition]
-    elif isinstance(e, BackgroundEntry):
-        out += [f"  “{f}”" for f in e.facts]
-    out.append(source_line(reply.source))
+    lines = full_lines(reply) if everything else reply_lines(reply)
+    if not everything:
+        lines = [ln if ln.part != "note" else Line(f"({ln.label.replace('Full guidance:', 'ask --full:')[:-1]})",
+                                                   part="note") for ln in lines]
+    out += [line_text(ln) for ln in lines]
     if reply.pinned:
         out.append(pinned_line(reply.pinned))
-    if reply.others:
-        out.append("Other matches: " + "; ".join(f"{m.entry.title} [{m.entry.id}]" for m in reply.others))
+    others = [m for m in reply.others if m not in close]
+    if others and everything:   # the short view leaves them to Slack's "Other matches" button and --full
+        out.append("Other matches: " + ", ".join(m.entry.id for m in others))
     return "\n".join(out)
 
 
-def match_record(match: Match, pack: Pack) -> dict:
+def reply_quotes(reply: Reply, *, everything: bool = False) -> list[Quote]:
+    """Every quotation a view of the reply shows, in order, each once."""
+    return reply_quotes_of(full_lines(reply) if everything else reply_lines(reply))
+
+
+def length_summary(lengths: list[int]) -> dict[str, int]:
+    """Median, 90th percentile and maximum of reply lengths in characters."""
+    if not lengths:
+        return {"n": 0, "median": 0, "p90": 0, "max": 0}
+    ordered = sorted(lengths)
+    p90 = ordered[min(len(ordered) - 1, max(0, round(0.9 * len(ordered)) - 1))]
+    return {"n": len(ordered), "median": round(statistics.median(ordered)), "p90": p90, "max": ordered[-1]}
+
+
+def reply_lengths(index, questions: list[dict], contact: str) -> dict[str, int]:
+    """Length of the short reply (as `ask` prints it) for every answered question of a set."""
+    lengths = []
+    for item in questions:
+        result = index.find_matches(str(item["q"]))
+        if result.answered:
+            lengths.append(len(render_text(build_reply(result, index.pack, contact))))
+    return length_summary(lengths)
+
+
+def match_record(match: Match, pack: Pack, *, today: date | None = None) -> dict:
     """One result of `ask --json`: a stable contract other tools read. Add keys; never rename."""
     e = match.entry
     src = pack.sources[e.source]
     rec: dict = {"id": e.id, "kind": e.kind, "title": e.title, "score": match.score,
                  "source": {"id": src.id, "file": src.file, "title": src.title, "publisher": src.publisher,
                             "date": src.date, "old_news": src.old_news}}
+    reply = entry_reply(e, pack, "", statement=match.statement, today=today)
     if isinstance(e, SurveyEntry):
-        reply = entry_reply(e, pack, "", statement=match.statement)
         lender = commentary_lender(e, pack)
         sa = reply.suggestion
         rec.update(section=e.section, priority=e.priority, question=e.question, options=list(e.options),
@@ -235,6 +578,12 @@ def match_record(match: Match, pack: Pack) -> dict:
                                      "rests_on": sa.rests_on or None})
     elif isinstance(e, GlossaryEntry):
         rec.update(term=e.term, aliases=list(e.aliases), definition=list(e.definition))
-    else:
+    elif isinstance(e, BackgroundEntry):
         rec.update(facts=list(e.facts))
+    rec["quotes"] = [{"text": q.text, "speaker": q.speaker, "as_of": q.as_of} for q in reply_quotes(reply)]
+    rec["guidance"] = [{"kind": g.kind, "text": g.text, "basis": g.basis} for g in reply.guidance]
+    if reply.consultation:
+        c = reply.consultation
+        rec["consultation"] = {"title": c.consultation.title, "closed_on": c.consultation.closes_on.isoformat(),
+                               "open": c.open}
     return rec

@@ -6,6 +6,7 @@ unknown keys, missing keys, wrong types and empty text are errors, never silentl
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import types
 import typing
 from typing import Any
@@ -64,7 +65,8 @@ def _type_name(tp: Any) -> str:
         return f"a list of {_type_name(typing.get_args(tp)[0])}"
     if dataclasses.is_dataclass(tp):
         return "a mapping"
-    return {str: "text", bool: "true or false", int: "a whole number", float: "a number"}.get(tp, str(tp))
+    return {str: "text", bool: "true or false", int: "a whole number", float: "a number",
+            datetime.date: "a date (YYYY-MM-DD)"}.get(tp, str(tp))
 
 
 def build(cls: type, data: Any, path: str = "") -> Any:
@@ -111,6 +113,8 @@ def _convert(tp: Any, value: Any, path: str, line: int | None) -> Any:
         return float(value)
     if tp is str and isinstance(value, (int, float)) and not isinstance(value, bool):
         raise WrongType(f"expected text, got the number {value!r} (put it in quotes)", field=path, line=line)
+    if tp is datetime.date and isinstance(value, datetime.datetime):   # a time of day is not a date
+        raise WrongType(f"expected {_type_name(tp)}, got a date and time", field=path, line=line)
     if not isinstance(value, tp) or (tp is int and isinstance(value, bool)):
         raise WrongType(f"expected {_type_name(tp)}, got {_describe(value)}", field=path, line=line)
     if tp is str and not value.strip():

@@ -257,7 +257,7 @@ def test_a_huge_entry_still_fits(guide, pack, config):
             built = message(answer_blocks(reply, **kw))
             assert_fits(built, what=f"huge s={statement} {kw}")
             shown = shown_text(built["blocks"])   # what must survive any cut: source, answer, full guidance
-            assert "Source: NASUWT commentary" in shown and "Suggested answer" in shown
+            assert "Source: NASUWT commentary" in shown and "NASUWT advises" in shown   # the answer comes first
             assert any(e.get("action_id") == "show_full_guidance" for e in elements(built["blocks"]))
         modal = full_guidance_view(reply).to_dict()
         assert_fits(modal, modal=True, what=f"huge modal s={statement}")

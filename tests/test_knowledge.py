@@ -21,6 +21,7 @@ GLOSSARY = """entries:
   kind: glossary
   term: Widget
   source: nasuwt-commentary
+  speaker: ofsted
   definition: ["Off-rolling is the practice of removing a pupil from the school roll"]
 """
 
@@ -61,6 +62,7 @@ def test_send_holds_to_account_is_not_turned_into_agree(pack):
     impact = pack.get("send-impact")
     for s in impact.statements:
         assert s.suggested_answer is None or not s.suggested_answer.explicit
+        assert all(g.kind != "answer" for g in s.guidance)
     assert not impact.suggested_answer.explicit
 
 
@@ -87,7 +89,7 @@ def test_missing_field(pack_copy):
 
 def test_unknown_field_names_line(pack_copy):
     add_file(pack_copy, "extra.yaml", GLOSSARY + "  defintion: [oops]\n")
-    with pytest.raises(UnknownField, match=r"extra\.yaml:7: entry 'widget': field 'defintion'"):
+    with pytest.raises(UnknownField, match=r"extra\.yaml:8: entry 'widget': field 'defintion'"):
         load_pack(pack_copy)
 
 
@@ -138,20 +140,31 @@ def test_invented_suggested_answer_is_refused(pack_copy):
     path.write_text(text.replace("    answer: 'Yes'", "    answer: Maybe", 1), encoding="utf-8")
     with pytest.raises(BadReference, match="not one of the options"):
         load_pack(pack_copy)
-    text2 = text.replace("    rests_on: Given the high stakes", "    rests_on: We say given the high stakes", 1)
+    text2 = text.replace("    basis: Given the high stakes", "    basis: We say given the high stakes", 1)
     path.write_text(text2, encoding="utf-8")
-    with pytest.raises(BadReference, match="rests_on must be quoted"):
+    with pytest.raises(BadReference, match="basis must be quoted"):
         load_pack(pack_copy)
 
 
-def test_answer_without_explicit_position_is_refused(pack_copy):
+def test_answer_without_the_answer_kind_is_refused(pack_copy):
+    """Only kind 'answer' may name an option: a view can't be turned into an answer."""
     path = pack_copy / "survey-safeguarding.yaml"
     text = path.read_text(encoding="utf-8")
-    assert "    explicit: false\n    rests_on: NASUWT’s view is that the most important" in text
-    path.write_text(text.replace("    explicit: false\n    rests_on: NASUWT’s view is that the most important",
-                                 "    explicit: false\n    answer: 'No'\n    rests_on: NASUWT’s view is that the "
-                                 "most important", 1), encoding="utf-8")
-    with pytest.raises(BadReference, match="explicit is false"):
+    old = "  - kind: view\n    basis: NASUWT’s view is that the most important"
+    assert old in text
+    path.write_text(text.replace(old, "  - kind: view\n    answer: 'No'\n    basis: NASUWT’s view is that the "
+                                      "most important", 1), encoding="utf-8")
+    with pytest.raises(BadReference, match="only kind 'answer' recommends an option"):
+        load_pack(pack_copy)
+
+
+def test_unknown_guidance_kind_is_refused(pack_copy):
+    path = pack_copy / "survey-safeguarding.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("  - kind: view\n    basis: NASUWT’s view is that the most important",
+                                 "  - kind: hint\n    basis: NASUWT’s view is that the most important", 1),
+                    encoding="utf-8")
+    with pytest.raises(WrongType, match="kind must be one of answer, advice, view"):
         load_pack(pack_copy)
 
 
@@ -169,31 +182,134 @@ def test_validate_command(pack_copy):
     assert "extra.yaml:" in bad.stderr and "Traceback" not in bad.stderr
 
 
-def test_rests_on_must_sit_inside_one_paragraph(pack_copy):
+def test_basis_must_sit_inside_one_paragraph(pack_copy):
     path = pack_copy / "survey-safeguarding.yaml"
     text = path.read_text(encoding="utf-8")
     spanning = ("the principle focus on inspection should be on teaching and learning. Given the high stakes "
                 "nature of the safeguarding judgement")
-    path.write_text(text.replace("    rests_on: Given the high stakes nature of the safeguarding judgement and "
-                                 "the fact that a negative judgement will override other judgements about "
-                                 "leadership and management, NASUWT recommends that you answer ‘yes’ to this "
-                                 "question.", f"    rests_on: {spanning}", 1), encoding="utf-8")
+    old = ("    basis: Given the high stakes nature of the safeguarding judgement and the fact that a negative "
+           "judgement will override other judgements about leadership and management, NASUWT recommends that "
+           "you answer ‘yes’ to this question.")
+    assert old in text
+    path.write_text(text.replace(old, f"    basis: {spanning}", 1), encoding="utf-8")
     with pytest.raises(BadReference, match="one paragraph"):
         load_pack(pack_copy)
 
 
-def test_rests_on_may_not_come_from_another_priority(pack_copy):
+def test_basis_may_not_come_from_another_priority(pack_copy):
     """The pause-policy question is related to nothing of its priority; a sentence from the
-    separate-judgement question (another priority) can't support its answer."""
+    separate-judgement question (another priority) can't support its guidance."""
     path = pack_copy / "survey-safeguarding.yaml"
     text = path.read_text(encoding="utf-8")
-    old = ("    rests_on: NASUWT’s position is that pausing inspection may be important, for instance, "
-           "to ensure that the headteacher is supported.")
+    old = ("    basis: NASUWT’s position is that pausing inspection may be important, for instance, "
+           "to ensure that the headteacher is supported. However,")
     assert old in text
-    path.write_text(text.replace(old, "    rests_on: NASUWT’s position is that the inspectorate should not inspect "
-                                      "safeguarding", 1).replace("  related:\n  - pause-policy",
-                                                                 "  related:\n  - pause-policy\n  - "
-                                                                 "safeguarding-separate-judgement", 1),
-                    encoding="utf-8")
+    new = ("    basis: NASUWT’s position is that the inspectorate should not inspect safeguarding and as the "
+           "principle focus on inspection should be on teaching and learning.\n  - kind: view\n    basis: "
+           "NASUWT’s position is that pausing inspection may be important, for instance, to ensure that the "
+           "headteacher is supported. However,")
+    related = "  related:\n  - pause-policy"
+    text = text.replace(old, new, 1).replace(related, related + "\n  - safeguarding-separate-judgement", 1)
+    path.write_text(text, encoding="utf-8")
     with pytest.raises(BadReference, match="one paragraph"):
+        load_pack(pack_copy)
+
+
+@pytest.mark.parametrize("cut", [
+    # issue 8: the pause-policy view without its "However, ..." reads stronger than the source
+    ("NASUWT’s position is that pausing inspection may be important, for instance, to ensure that the "
+     "headteacher is supported. However, separating the inspection of safeguarding from the wider inspection "
+     "of the school would help to address this issue.",
+     "NASUWT’s position is that pausing inspection may be important, for instance, to ensure that the "
+     "headteacher is supported."),
+    # issue 8: "All of these things are important." without "However, ... context."
+    ("All of these things are important. However, it is also important for inspectors to take account of context.",
+     "All of these things are important."),
+    # a basis starting mid-sentence
+    ("For instance, NASUWT believes that it would be appropriate for classroom teachers to be employed as "
+     "inspectors.", "NASUWT believes that it would be appropriate for classroom teachers to be employed as "
+                    "inspectors."),
+])
+def test_a_cut_basis_is_refused(pack_copy, cut):
+    whole, part = cut
+    changed = False
+    for path in pack_copy.glob("survey-*.yaml"):
+        text = path.read_text(encoding="utf-8")
+        if f"basis: {whole}" in text:
+            path.write_text(text.replace(f"basis: {whole}", f"basis: {part}"), encoding="utf-8")
+            changed = True
+    assert changed
+    with pytest.raises(BadReference, match="whole sentences"):
+        load_pack(pack_copy)
+
+
+def test_the_bundled_guidance_rests_on_whole_sentences(pack):
+    """Issue 8's cut basis sentences, now whole: the loader's check is what keeps them so."""
+    pause = pack.get("safeguarding-pause-policy").guidance
+    assert [g.kind for g in pause] == ["view"] and "However, separating the inspection" in pause[0].basis
+    send = pack.get("send-reporting-aims").guidance
+    assert send[0].basis.endswith("However, it is also important for inspectors to take account of context.")
+
+
+def test_guidance_kinds_issue_8(pack):
+    """Advice is advice: 'use the Comments box' and 'include evidence' are not 'no recommendation'."""
+    aims = pack.get("schools-reporting-aims")
+    assert aims.guidance[0].kind == "advice" and "use the ‘Comments’ box" in aims.guidance[0].basis
+    views = pack.get("send-inspection-practice-views")
+    assert [g.kind for g in views.guidance] == ["advice"]
+    assert views.guidance[0].basis.startswith("We suggest that you include evidence")
+    answers = {e.id: [g.answer for g in e.guidance if g.kind == "answer"] for e in pack.entries
+               if isinstance(e, SurveyEntry)}
+    assert {k: v for k, v in answers.items() if v} == {"safeguarding-separate-judgement": ["Yes"],
+                                                       "send-inspection-practice": ["Very important"]}
+
+
+def test_send_holds_to_account_covers_all_five_statements(pack):
+    """Issue 8: 'NASUWT agrees ...' follows all five 'holds ... to account' statements, not
+    only the further-education one, and stays a view (never 'Agree')."""
+    impact = pack.get("send-impact")
+    for i in range(5):
+        assert "holds" in impact.statements[i].text and "to account" in impact.statements[i].text
+        g = impact.statement_guidance(i)
+        assert [x.kind for x in g] == ["view"] and g[0].basis.startswith("NASUWT agrees that Ofsted should hold all")
+    assert impact.statement_guidance(5)[0].basis != impact.statement_guidance(0)[0].basis
+
+
+def test_commentary_covers_must_point_back(pack_copy):
+    path = pack_copy / "survey-send.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("commentary_covers: [0, 1, 2, 3]", "commentary_covers: [0, 9]", 1), encoding="utf-8")
+    with pytest.raises(BadReference, match="not an earlier statement"):
+        load_pack(pack_copy)
+
+
+def test_consultation_dates_are_checked(pack_copy):
+    path = pack_copy / "pack.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("closes: 2024-05-31", "closes: '31 May 2024'"), encoding="utf-8")
+    with pytest.raises(WrongType, match=r"consultation\.closes': expected a date \(YYYY-MM-DD\)"):
+        load_pack(pack_copy)
+    path.write_text(text.replace("closes: 2024-05-31", "closes: 2024-01-31"), encoding="utf-8")
+    with pytest.raises(WrongType, match="closes before it opens"):
+        load_pack(pack_copy)
+
+
+def test_an_entry_quoting_a_mixed_source_must_say_whose_words(pack_copy):
+    add_file(pack_copy, "extra.yaml", GLOSSARY.replace("  speaker: ofsted\n", ""))
+    with pytest.raises(MissingField, match="say whose words these are"):
+        load_pack(pack_copy)
+    add_file(pack_copy, "extra.yaml", GLOSSARY.replace("nasuwt-commentary", "ofsted-action-report-dec-2024")
+             .replace("speaker: ofsted", "speaker: union"))
+    with pytest.raises(WrongType, match="speaker must be ofsted"):
+        load_pack(pack_copy)
+
+
+def test_since_must_come_from_another_source(pack_copy):
+    path = pack_copy / "glossary.yaml"
+    text = path.read_text(encoding="utf-8")
+    i = text.index("- id: notice-period")
+    j = text.index("source: ofsted-action-report-dec-2024", i)
+    path.write_text(text[:j] + "source: nasuwt-commentary" + text[j + len("source: ofsted-action-report-dec-2024"):],
+                    encoding="utf-8")
+    with pytest.raises(BadReference, match="later source"):
         load_pack(pack_copy)

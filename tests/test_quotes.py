@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from bot.knowledge import SurveyEntry
+from bot.knowledge import SurveyEntry, entry_quotes
 from conftest import SHARED
 
 
@@ -31,10 +31,11 @@ def test_source_files_exist(pack):
 def test_every_quote_is_verbatim_in_its_source(pack, sources):
     drifted = []
     for e in pack.entries:
-        text = sources[e.source]
-        for q in e.quotes():
-            if _norm(q) not in text:
-                drifted.append(f"{e.id}: {q[:80]}")
+        quotes = entry_quotes(e, pack)
+        assert {q.text for q in quotes} == set(e.quotes()), e.id   # the check sees every quotation
+        for q in quotes:
+            if _norm(q.text) not in sources[q.source]:
+                drifted.append(f"{e.id}: {q.text[:80]}")
     assert not drifted, "quotes not found verbatim in their source:\n" + "\n".join(drifted)
 
 

@@ -1,7 +1,7 @@
 """The reply says only what the sources say, and says when the union takes no position."""
 from __future__ import annotations
 
-from bot.replies import NO_POSITION, build_reply, entry_reply, render_text
+from bot.replies import NO_POSITION, build_reply, entry_reply, render_full_text, render_text
 
 
 def reply_for(index, config, q):
@@ -29,7 +29,7 @@ def test_statement_view_is_quoted_not_turned_into_agree(index, config):
     assert reply.entry.id == "schools-impact" and reply.statement == 5
     text = render_text(reply)
     assert "MATs should be inspected" in text and "Suggested answer:" not in text
-    assert ">> Ofsted should be able to inspect groups" in text
+    assert ">> Ofsted's survey statement (6 of 6): “Ofsted should be able to inspect groups" in text
 
 
 def test_views_box_shows_the_comments_that_cover_it(index, config):
@@ -69,13 +69,13 @@ def test_an_ambiguous_question_offers_the_close_matches(index, config):
 
 def test_statement_commentary_is_shown_under_its_statement(index, config):
     """send-impact's only union comments follow individual statements: all of them show,
-    each labelled with its statement, and the talking-points line points at them."""
+    each labelled with its statement (in the full guidance)."""
     reply = entry_reply(index.pack.get("send-impact"), index.pack, config.contact)
-    text = render_text(reply)
+    text = render_full_text(reply)
     assert "NASUWT has a number of concerns. One is that funding is driving decisions." in text
     assert "On the statement “Ofsted holds local areas to account" in text
-    assert "Use its talking points above." in text
-    views = render_text(entry_reply(index.pack.get("send-impact-views"), index.pack, config.contact))
+    assert "On statements 1 to 5 (this comment follows all of them)" in text
+    views = render_full_text(entry_reply(index.pack.get("send-impact-views"), index.pack, config.contact))
     assert "NASUWT has a number of concerns." in views and "its comments on" in views
 
 
@@ -83,16 +83,18 @@ def test_no_commentary_means_no_talking_points_line(index, config):
     from dataclasses import replace
     bare = replace(index.pack.get("schools-impact"), commentary=(), related=())
     bare = replace(bare, statements=tuple(replace(s, commentary=()) for s in bare.statements))
-    text = render_text(entry_reply(bare, index.pack, config.contact))
-    assert NO_POSITION in text and "talking points" not in text
+    text = render_full_text(entry_reply(bare, index.pack, config.contact))
+    assert "What NASUWT says" not in text and "NASUWT says" not in text
 
 
 def test_asking_about_one_statement_keeps_the_others_commentary(index, config):
     entry = index.pack.get("send-impact")
     asked = next(i for i, s in enumerate(entry.statements) if "mainstream schools to account" in s.text)
-    text = render_text(entry_reply(entry, index.pack, config.contact, statement=asked))
+    text = render_full_text(entry_reply(entry, index.pack, config.contact, statement=asked))
     assert "NASUWT agrees that Ofsted should hold all settings to account" in text
-    assert text.index(">> Ofsted holds mainstream schools") < text.index("What the union says")
+    assert "This question addresses the role of SEND area inspections." in text   # another statement's
+    asked_line = text.index(">> Ofsted's survey statement 2: “Ofsted holds mainstream schools")
+    assert asked_line < text.index("What NASUWT says")
 
 
 def test_question_level_comments_are_labelled_once_a_statement_has_its_own(index, config):
@@ -102,7 +104,7 @@ def test_question_level_comments_are_labelled_once_a_statement_has_its_own(index
     base = index.pack.get("schools-impact")
     mixed = replace(base, statements=(Statement(base.statements[0].text, commentary=(base.commentary[0],)),)
                     + base.statements[1:], commentary=base.commentary[1:])
-    text = render_text(entry_reply(mixed, index.pack, config.contact, statement=0))
+    text = render_full_text(entry_reply(mixed, index.pack, config.contact, statement=0))
     assert text.index("On the statement “Ofsted holds schools to account for the quality") < text.index(
         "On the question as a whole:")
 
@@ -111,7 +113,7 @@ def test_close_matches_come_before_the_answer(index, config):
     from bot.blocks import answer_blocks
     reply = reply_for(index, config, "what should I put for the safeguarding question?")
     text = render_text(reply)
-    assert text.index("Several questions match") < text.index("Survey question:")
+    assert text.index("Several questions match") < text.index("Ofsted's survey asks")
     kinds = [b["type"] for b in answer_blocks(reply).blocks]
     assert kinds.index("actions") < kinds.index("divider")   # the did-you-mean buttons sit above the body
 

@@ -1,0 +1,291 @@
+"""Issues 8 and 13: whose words and when, the kinds of guidance, and answer first.
+
+Every finding of issue 8 has a regression test here or in test_speakers/test_knowledge;
+issue 13's shape (short reply, full view with everything) is checked over the whole pack.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from bot.blocks import answer_blocks, full_guidance_view
+from bot.evaluate import load_questions
+from bot.knowledge import SurveyEntry
+from bot.replies import (
+    LEAD_LIMIT,
+    NO_POSITION,
+    build_reply,
+    entry_reply,
+    full_lines,
+    length_summary,
+    render_full_text,
+    render_text,
+    reply_lengths,
+    reply_lines,
+    shown_quotes,
+)
+from bot.search import Match, SearchResult
+from conftest import SHARED, run_cli
+
+BEFORE = date(2024, 5, 1)      # the Big Listen was open
+LAST_DAY = date(2024, 5, 31)
+AFTER = date(2026, 11, 26)
+KIND_WORDS = ("Suggested answer:", "NASUWT advises", "NASUWT's view", NO_POSITION,
+              "doesn't recommend a particular option")
+
+
+def reply(pack, config, entry_id, statement=None, today=AFTER):
+    return entry_reply(pack.get(entry_id), pack, config.contact, statement=statement, today=today)
+
+
+def all_replies(pack, config):
+    for e in pack.entries:
+        yield entry_reply(e, pack, config.contact, today=AFTER)
+        if isinstance(e, SurveyEntry):
+            for i in range(len(e.statements)):
+                yield entry_reply(e, pack, config.contact, statement=i, today=AFTER)
+
+
+# --- issue 8: whose words ----------------------------------------------------------------
+
+def test_notice_period_is_ofsteds_survey_text_not_the_unions(pack, config):
+    text = render_text(reply(pack, config, "notice-period"))
+    assert "Ofsted's survey text (spring 2024): “The time between notifying a school" in text
+    assert "NASUWT says" not in text
+
+
+def test_every_shown_quotation_is_labelled_with_its_speaker(pack, config):
+    """A labelled line names the speaker of its quotation; an unlabelled one sits under
+    the "What NASUWT says" heading (the union's commentary)."""
+    names = {"union": "NASUWT", "ofsted": "Ofsted", "press": "Schools Week"}
+    for r in all_replies(pack, config):
+        under_union_heading = False
+        for ln in full_lines(r):
+            if ln.quote is None:
+                if ln.label.startswith("What NASUWT says"):
+                    under_union_heading = True
+                elif not ln.label.startswith("On "):      # "On the statement ...": a sub-heading
+                    under_union_heading = False
+                continue
+            if not ln.label:
+                assert under_union_heading and ln.quote.speaker == "union", (r.entry.id, ln.quote.text[:50])
+                continue
+            under_union_heading = False
+            assert names[ln.quote.speaker] in ln.label, (r.entry.id, ln.label, ln.quote.text[:50])
+            if ln.quote.speaker != "union":
+                assert "NASUWT says" not in ln.label
+
+
+def test_press_is_labelled_with_its_date(pack, config):
+    text = render_text(reply(pack, config, "autumn-visits-2020"))
+    assert "Schools Week reported (summer 2020):" in text and "not necessarily now" in text
+
+
+# --- issue 8: status and dates ---------------------------------------------------------------
+
+@pytest.mark.parametrize("entry_id", ["safeguarding-separate-judgement", "final-anything-else"])
+def test_the_same_pack_before_and_after_closing(pack, config, entry_id):
+    before = render_text(reply(pack, config, entry_id, today=BEFORE))
+    assert "is open until 31 May 2024: 31 days left to respond." in before
+    last = render_text(reply(pack, config, entry_id, today=LAST_DAY))
+    assert "1 day left to respond." in last
+    after = render_text(reply(pack, config, entry_id, today=AFTER))
+    assert "closed on 31 May 2024; this is what NASUWT advised while it was open." in after
+    assert "days left" not in after
+
+
+def test_can_i_still_respond_leads_with_closed(pack, config, index):
+    r = build_reply(index.find_matches("can I still respond to the big listen"), pack, config.contact, today=AFTER)
+    first = reply_lines(r)[0]
+    assert r.entry.about_consultation or isinstance(r.entry, SurveyEntry)
+    assert "closed on 31 May 2024" in (first.label if not isinstance(r.entry, SurveyEntry)
+                                       else render_text(r))
+    for entry_id in ("big-listen", "childrens-survey", "who-can-take-part"):
+        assert reply_lines(reply(pack, config, entry_id))[0].label == "Ofsted's Big Listen closed on 31 May 2024."
+
+
+def test_spring_2024_practice_carries_its_date_and_what_changed(pack, config):
+    notice = render_text(reply(pack, config, "schools-inspection-practice", statement=3))
+    assert "Ofsted's survey statement (spring 2024)" in notice or "(spring 2024)" in notice
+    assert "Since then, Ofsted said (19 December 2024): “Our notifications for all routine" in notice
+    other = render_text(reply(pack, config, "schools-inspection-practice", statement=0))
+    assert "Since then" not in other                       # the change is about the notice statement only
+    assert "Since then" in render_full_text(reply(pack, config, "schools-inspection-practice"))
+    for entry_id in ("rapid-safeguarding-reinspection", "safeguarding-reinspection", "pause-policy"):
+        assert "Since then, Ofsted said (19 December 2024)" in render_text(reply(pack, config, entry_id)), entry_id
+
+
+@pytest.mark.parametrize("entry_id", ["report-cards", "education-inspection-framework", "fe-and-skills"])
+def test_plans_stay_plans(pack, config, entry_id):
+    text = render_text(reply(pack, config, entry_id))
+    assert "Ofsted's plans as of 19 December 2024 (plans then, not a record of what happened):" in text
+
+
+def test_social_care_spring_2026_sentence_is_not_in_a_schools_entry(pack):
+    spring = "we intend to make these changes in spring 2026."
+    holders = [e.id for e in pack.entries if any(spring in q for q in e.quotes())]
+    assert holders == ["sccif"]
+
+
+def test_context_is_shown_where_the_question_refers_to_it(pack, config):
+    text = render_text(reply(pack, config, "safeguarding-reinspection"))
+    assert "Ofsted's survey explains (spring 2024): “Where the issues are more serious" in text   # "new approach"
+    assert "we could withhold finalising a judgement for three months" in text                  # "proposal"
+    assert text.index("Ofsted's survey explains") < text.index("Ofsted's survey asks")
+
+
+# --- issue 8: kinds of guidance ----------------------------------------------------------------
+
+def test_advice_is_not_labelled_no_advice(pack, config):
+    aims = render_text(reply(pack, config, "schools-reporting-aims"))
+    assert NO_POSITION not in aims and "no explicit recommendation" not in aims
+    assert "NASUWT advises (spring 2024): “Therefore, we strongly recommend that you use the ‘Comments’ box" in aims
+    views = render_text(reply(pack, config, "send-inspection-practice-views"))
+    assert "NASUWT advises (spring 2024): “We suggest that you include evidence" in views
+    assert NO_POSITION not in views
+
+
+def test_no_recommendation_only_without_answer_or_advice(pack, config):
+    for r in all_replies(pack, config):
+        if not isinstance(r.entry, SurveyEntry):
+            continue
+        kinds = {g.kind for g in r.guidance}
+        said = NO_POSITION in render_full_text(r)
+        assert said == (not kinds & {"answer", "advice"}), (r.entry.id, r.statement)
+
+
+def test_send_agreement_shows_for_each_holds_to_account_statement(pack, config):
+    for i in range(5):
+        text = render_text(reply(pack, config, "send-impact", statement=i))
+        assert "NASUWT's view (spring 2024): “NASUWT agrees that Ofsted should hold all settings" in text
+        assert "Suggested answer" not in text
+
+
+def whole(pack, entry_id):
+    return SearchResult(query="what should I put for SEND priority 2", answered=True,
+                        matches=(Match(pack.get(entry_id), 0.5),), terms=("send", "prioriti"), whole_priority=True)
+
+
+@pytest.mark.parametrize("asked", ["send-inspection-practice", "send-inspection-practice-views"])
+def test_a_priority_as_a_whole_gets_both_halves_in_order(pack, config, asked):
+    r = build_reply(whole(pack, asked), pack, config.contact, today=AFTER)
+    text = render_text(r)
+    rating = text.index("Suggested answer: Very important.")
+    advice = text.index("NASUWT advises (spring 2024): “We suggest that you include evidence")
+    view = text.index("NASUWT's view (spring 2024): “NASUWT believes that it is important for Ofsted to make links")
+    assert rating < advice < view
+    assert text.startswith("== Priority 2: Inspection practice (Special educational needs")
+    full = render_full_text(r)
+    for part in ("send-inspection-practice", "send-inspection-practice-views"):
+        for q in pack.get(part).quotes():
+            assert q in full, q[:60]
+    blocks = answer_blocks(r).blocks
+    assert "Suggested answer: Very important" in blocks[1]["text"]["text"]
+
+
+def test_without_whole_priority_one_question_is_answered(pack, config):
+    result = whole(pack, "send-inspection-practice-views")
+    one = build_reply(SearchResult(result.query, True, result.matches, result.terms), pack, config.contact)
+    assert not one.parts and "Very important" not in render_text(one)
+
+
+# --- issue 13: answer first ---------------------------------------------------------------------
+
+def test_first_block_carries_the_kind_of_guidance(pack, config):
+    for r in all_replies(pack, config):
+        if not isinstance(r.entry, SurveyEntry):
+            continue
+        blocks = answer_blocks(r).blocks
+        assert blocks[0]["type"] == "header"
+        first = blocks[1]["text"]["text"]
+        assert any(k in first for k in KIND_WORDS), (r.entry.id, r.statement, first[:80])
+
+
+def test_the_answer_comes_within_about_300_characters(pack, config):
+    for r in all_replies(pack, config):
+        lead = reply_lines(r)[0]
+        text = f"{lead.label} “{lead.quote.text}”" if lead.quote else lead.label
+        if isinstance(r.entry, SurveyEntry) and not lead.quote and len(reply_lines(r)) > 1:
+            nxt = reply_lines(r)[1]       # "no recommendation" plus its one sentence
+            text += " " + (nxt.quote.text if nxt.quote else nxt.label)
+        assert len(text) <= LEAD_LIMIT + 60, (r.entry.id, r.statement, len(text))
+
+
+def test_a_named_statement_shows_only_its_commentary(pack, config):
+    entry = pack.get("send-impact")
+    r = reply(pack, config, "send-impact", statement=6)      # "... mainstream schools exclude ..."
+    text = render_text(r)
+    assert "This question is asking whether Ofsted inspections of mainstream schools" in text
+    assert "NASUWT has a number of concerns" not in text                 # statement 7's
+    assert "This question addresses the role of SEND area inspections" not in text   # statement 5's
+    assert entry.statements[0].text not in text                          # other statements: full view only
+    full = render_full_text(r)
+    assert "NASUWT has a number of concerns" in full and entry.statements[0].text in full
+
+
+def test_should_i_agree_schools_are_held_to_account(pack, config):
+    """Issue 13's example: the one line needed comes first."""
+    text = render_text(reply(pack, config, "schools-impact", statement=0))
+    lines = text.splitlines()
+    assert lines[2] == NO_POSITION
+    assert lines[3].startswith("NASUWT's view (spring 2024): “NASUWT’s view is that the current arrangements")
+    assert "You might draw on examples" not in text and len(text) < 900
+
+
+def test_the_full_view_loses_nothing(pack, config):
+    """Every quotation a member can see for an entry is in its full view, in the terminal
+    and in Slack's modal."""
+    for r in all_replies(pack, config):
+        full = render_full_text(r)
+        modal = json.dumps(full_guidance_view(r).to_dict(), ensure_ascii=False)
+        for q in shown_quotes(r.entry, pack):
+            assert q in full, (r.entry.id, q[:60])
+            escaped = q.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            assert escaped[:150] in modal, (r.entry.id, q[:60])
+
+
+def test_short_and_full_views_say_the_same_for_the_answer(pack, config):
+    r = reply(pack, config, "safeguarding-separate-judgement")
+    assert render_full_text(r).splitlines()[2] == render_text(r).splitlines()[2]
+    assert "ask --full:" in render_text(r) and "ask --full" not in render_full_text(r)
+
+
+@pytest.mark.parametrize("name", ["dev_questions.yaml", "dev_questions_v2.yaml"])
+def test_reply_length_targets(index, config, name):
+    lengths = reply_lengths(index, load_questions(str(SHARED / "eval" / name)), config.contact)
+    assert lengths["n"] > 50
+    assert lengths["median"] <= 700 and lengths["p90"] <= 1400 and lengths["max"] <= 2500, lengths
+
+
+def test_length_summary():
+    assert length_summary([]) == {"n": 0, "median": 0, "p90": 0, "max": 0}
+    s = length_summary(list(range(1, 11)))
+    assert s == {"n": 10, "median": 6, "p90": 9, "max": 10} or s == {"n": 10, "median": 5, "p90": 9, "max": 10}
+
+
+# --- the CLI: ask --full and the JSON keys ------------------------------------------------------------
+
+def test_ask_full_prints_everything():
+    short = run_cli("ask", "what does the union say about SEND exclusions and off-rolling")
+    full = run_cli("ask", "--full", "what does the union say about SEND exclusions and off-rolling")
+    assert short.returncode == full.returncode == 0
+    assert len(full.stdout) > len(short.stdout) and "ask --full:" in short.stdout
+
+
+def test_ask_json_gains_reply_text_quotes_guidance_consultation():
+    q = "should safeguarding be a separate judgement?"
+    out = run_cli("ask", "--json", q)
+    rec = json.loads(out.stdout)
+    printed = run_cli("ask", q).stdout
+    assert rec["reply_text"] == printed.rstrip("\n")
+    top = rec["results"][0]
+    assert top["guidance"][0] == {"kind": "answer", "text": "Yes", "basis": top["suggested_answer"]["rests_on"]}
+    assert top["consultation"] == {"title": "Ofsted's Big Listen", "closed_on": "2024-05-31", "open": False}
+    speakers = {x["speaker"] for x in top["quotes"]}
+    assert {"union", "ofsted"} <= speakers and all(x["as_of"] for x in top["quotes"])
+    assert all(x["text"] in rec["reply_text"] for x in top["quotes"])
+    glossary = json.loads(run_cli("ask", "--json", "what is off-rolling").stdout)["results"][0]
+    assert "consultation" not in glossary and glossary["guidance"] == []
+    assert glossary["quotes"][0]["speaker"] == "ofsted"
