@@ -7,8 +7,8 @@ bulleted options such as Yes / No), the union's comment blocks under a marker li
 comments") and "Your views" comment boxes. Every marker is settable (`Layout`).
 
 Everything quoted is copied verbatim, never summarised. Titles and ids are placeholders a
-person replaces; suggested answers are left `explicit: false` for a person to fill in, with
-the union's sentences that say "recommend" or "suggest" listed beside them. Paragraphs whose
+person replaces; the union's guidance is left empty (`guidance: []`) for a person to fill in,
+with the union's sentences that say "recommend" or "suggest" listed beside it. Paragraphs whose
 speaker the layout doesn't show (footnotes, editorial notes) are listed as YAML comments, not
 imported as quotations.
 """
@@ -407,6 +407,10 @@ def render_pack(doc: ImportedDocument, meta: PackMeta) -> dict[str, str]:
         f"    title: {_scalar(meta.title)}",
         f"    publisher: {_scalar(meta.union)}",
         f"    date: {_scalar(meta.date)}",
+        "    # The union's document: its comment blocks are its own words; it reproduces the",
+        "    # consultation's survey text, which is not.",
+        "    speaker: union",
+        "    reproduces: ofsted",
         "    old_news: false",
     ]) + "\n"
     files["synonyms.yaml"] = ("# Words members use that mean the same, and topics this pack does not cover.\n"
@@ -461,19 +465,19 @@ def render_pack(doc: ImportedDocument, meta: PackMeta) -> dict[str, str]:
         else:
             out.append("  commentary: []")
         out.append(f"  related: [{', '.join(related)}]")
-        out += ["  suggested_answer:",
-                "    # For a person to fill in. Only if the union says which option to give: explicit: true,",
-                "    # answer: (one of the options) and rests_on: (its whole sentence, verbatim). Otherwise",
-                "    # rests_on may quote the union's closest stated view. Never turn a view into an answer."]
+        out += ["  # For a person to fill in (knowledge/README.md): `kind: answer` with `answer:` (one of the",
+                "  # options) only if the union says which option to give; `kind: advice` for what to do or",
+                "  # write; `kind: view` for its view; each with `basis:`, its whole sentence, verbatim.",
+                "  # Never turn a view into an answer."]
         candidates = candidate_sentences(q.commentary) + [
             Quote(f"(statement {n}) {c.text}", c.line)
             for n, s in enumerate(q.statements, 1) for c in candidate_sentences(s.commentary)]
         if candidates:
-            out.append("    # The union's sentences here that say \"recommend\" or \"suggest\":")
-            out += [f"    #   line {c.line}: {c.text}" for c in candidates]
+            out.append("  # The union's sentences here that say \"recommend\" or \"suggest\":")
+            out += [f"  #   line {c.line}: {c.text}" for c in candidates]
         else:
-            out.append("    # No sentence of the union's comments here says \"recommend\" or \"suggest\".")
-        out.append("    explicit: false")
+            out.append("  # No sentence of the union's comments here says \"recommend\" or \"suggest\".")
+        out.append("  guidance: []")
     for section, out in per_section.items():
         files[f"survey-{slug(section) or 'survey'}.yaml"] = "\n".join(out) + "\n"
     return files

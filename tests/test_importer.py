@@ -111,7 +111,7 @@ def test_suggested_answers_are_left_for_a_person_with_the_candidates_beside_them
                      "Given the high stakes nature of the safeguarding judgement and the fact that a negative "
                      "judgement will override other judgements about leadership and management, NASUWT recommends "
                      "that you answer ‘yes’ to this question."):
-        assert re.search(r"    #   line \d+: " + re.escape(sentence) + r"\n(    #.*\n)*    explicit: false", text)
+        assert re.search(r"  #   line \d+: " + re.escape(sentence) + r"\n(  #.*\n)*  guidance: \[\]", text)
 
 
 def test_fictional_fixture_imports_loads_and_takes_a_filled_in_answer(tmp_path):
@@ -146,8 +146,9 @@ def test_fictional_fixture_imports_loads_and_takes_a_filled_in_answer(tmp_path):
     survey = out / "survey-wellbeing.yaml"
     text = survey.read_text(encoding="utf-8")
     sentence = "ETU recommends that you answer ‘yes’ to this question."
-    filled, n = re.subn(r"(    #   line \d+: " + re.escape(sentence) + r"\n)    explicit: false",
-                        lambda m: m.group(1) + f"    explicit: true\n    answer: 'Yes'\n    rests_on: {sentence}",
+    filled, n = re.subn(r"(  #   line \d+: " + re.escape(sentence) + r"\n)  guidance: \[\]",
+                        lambda m: m.group(1) + "  guidance:\n  - kind: answer\n    answer: 'Yes'\n"
+                        f"    basis: {sentence}",
                         text)
     assert n == 1
     survey.write_text(filled, encoding="utf-8")
