@@ -15,7 +15,7 @@ from bot.normalise import clean_slack_text
 from bot.replies import Reply, build_reply, entry_reply
 from bot.reps import RepDirectory
 from bot.search import Index, Match, SearchResult, load_index
-from bot.store import Store
+from bot.store import Store, open_store
 
 PIN_MARGIN = 0.85   # a pinned entry goes first when it scores at least this share of the best
 PURGE_EVERY = 3600  # seconds between retention purges while the bot runs
@@ -48,7 +48,7 @@ class Guide:
 
     @classmethod
     def from_config(cls, config: Config) -> Guide:
-        return cls(config, load_index(config), Store(config.resolve(config.storage.path)))
+        return cls(config, load_index(config), open_store(config.resolve(config.storage.path)))
 
     @property
     def pack(self):

@@ -6,7 +6,9 @@ import subprocess
 import sys
 import time
 
-from bot.store import MIGRATIONS, STALE_CLAIM, Pin, Store
+from bot.store import STALE_CLAIM, Pin
+from bot.store_sqlite import MIGRATIONS
+from bot.store_sqlite import SQLiteStore as Store
 from conftest import ROOT
 
 
@@ -73,14 +75,14 @@ def test_retention_deletes_old_questions_but_keeps_pins(tmp_path):
 def test_survives_restart(tmp_path):
     path = tmp_path / "bot.sqlite3"
     Store(path).log_question(via="dm", text="before restart", answered=False)
-    code = f"from bot.store import Store; print(Store({str(path)!r}).questions()[0].text)"
+    code = f"from bot.store_sqlite import SQLiteStore as Store; print(Store({str(path)!r}).questions()[0].text)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.stdout.strip() == "before restart", out.stderr
 
 
 WRITER = """
 import sys
-from bot.store import Store
+from bot.store_sqlite import SQLiteStore as Store
 store = Store(sys.argv[1])
 for i in range(int(sys.argv[3])):
     store.log_question(via=sys.argv[2], text=f"{sys.argv[2]} {i}", answered=False)
@@ -119,3 +121,14 @@ def test_killed_mid_write_keeps_every_committed_row(tmp_path):
     numbers = sorted(int(t.split()[1]) for t in texts)
     assert numbers == list(range(len(numbers)))   # no gaps, no duplicates, no half rows
     assert len(numbers) > 200
+
+
+def test_open_store_picks_the_sqlite_backend_for_a_path(tmp_path):
+    import pytest
+
+    from bot.store import Store as Interface
+    from bot.store import open_store
+    store = open_store(tmp_path / "bot.sqlite3")
+    assert isinstance(store, Interface) and isinstance(store, Store)
+    with pytest.raises(TypeError):
+        Interface()   # the interface alone stores nothing

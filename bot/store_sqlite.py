@@ -1,0 +1,163 @@
+"""The SQLite backend of `bot.store.Store`: one file, the default.
+
+WAL mode so several gunicorn workers can write at once, a versioned schema migrated at
+start-up, one connection per thread (sqlite3 connections must not cross threads). Every
+write is a single transaction, so a process killed mid-write leaves the last committed
+state, never half a row.
+"""
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+from bot.store import EVENT_TTL, STALE_CLAIM, Pin, QuestionRow, Store
+
+MIGRATIONS: list[str] = [
+    # 1: dedupe memory, the question log, votes
+    """
+    CREATE TABLE events (key TEXT PRIMARY KEY, status TEXT NOT NULL, at REAL NOT NULL);
+    CREATE TABLE questions (
+        id INTEGER PRIMARY KEY, at REAL NOT NULL, via TEXT NOT NULL, channel TEXT,
+        text TEXT NOT NULL, answered INTEGER NOT NULL, entry_id TEXT, score REAL);
+    CREATE INDEX questions_at ON questions(at);
+    CREATE TABLE votes (
+        message TEXT NOT NULL, user TEXT NOT NULL, entry_id TEXT NOT NULL, query TEXT,
+        helpful INTEGER NOT NULL, at REAL NOT NULL, PRIMARY KEY (message, user));
+    """,
+    # 2: pinned answers (kept until unpinned, whatever the retention period)
+    """
+    CREATE TABLE pins (
+        channel TEXT NOT NULL, message_ts TEXT NOT NULL, entry_id TEXT NOT NULL, statement INTEGER,
+        question TEXT, rep TEXT NOT NULL, rep_name TEXT, at REAL NOT NULL, permalink TEXT,
+        PRIMARY KEY (channel, message_ts));
+    CREATE INDEX pins_entry ON pins(entry_id);
+    """,
+    # 3: the question log no longer says where a question was asked (privacy)
+    """
+    ALTER TABLE questions DROP COLUMN channel;
+    """,
+]
+
+
+class SQLiteStore(Store):
+    def __init__(self, path: str | Path):
+        self.path = str(path)
+        if self.path == ":memory:" or self.path.startswith("file:"):
+            # each thread's connection would open its own empty database
+            raise ValueError("SQLiteStore needs a file path: in-memory SQLite is not shared between threads")
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._migrate()
+
+    def connection(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=10000")
+            self._local.conn = conn
+        return conn
+
+    def _migrate(self) -> None:
+        conn = self.connection()
+        conn.execute("BEGIN IMMEDIATE")  # two workers starting together migrate once
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                for statement in filter(str.strip, script.split(";")):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {number}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    @property
+    def schema_version(self) -> int:
+        return self.connection().execute("PRAGMA user_version").fetchone()[0]
+
+    # --- event dedupe -------------------------------------------------------------
+    def claim(self, key: str, now: float | None = None) -> bool:
+        """True if this process should handle `key` (an event id, or channel+ts).
+
+        False when it was answered already, or another worker is answering it right now.
+        A claim that never finished (the process died) is stale after a minute and may be
+        taken again, so Slack's retry of an unanswered event still gets its answer.
+        """
+        now = time.time() if now is None else now
+        cur = self.connection().execute(
+            "INSERT INTO events(key, status, at) VALUES (?, 'claimed', ?) "
+            "ON CONFLICT(key) DO UPDATE SET at = excluded.at "
+            "WHERE events.status = 'claimed' AND events.at < ?",
+            (key, now, now - STALE_CLAIM))
+        return cur.rowcount == 1
+
+    def finish(self, *keys: str) -> None:
+        conn = self.connection()
+        conn.executemany("UPDATE events SET status = 'answered' WHERE key = ?", [(k,) for k in keys])
+
+    def release(self, *keys: str) -> None:
+        """Forget a claim whose answer failed, so Slack's retry is answered."""
+        self.connection().executemany("DELETE FROM events WHERE key = ?", [(k,) for k in keys])
+
+    # --- the question log -----------------------------------------------------------
+    def log_question(self, *, via: str, text: str, answered: bool, entry_id: str | None = None,
+                     score: float | None = None, now: float | None = None) -> None:
+        """Log a question for the reps' report: its words and outcome, never who or where."""
+        self.connection().execute(
+            "INSERT INTO questions(at, via, text, answered, entry_id, score) VALUES (?,?,?,?,?,?)",
+            (time.time() if now is None else now, via, text[:2000], int(answered), entry_id, score))
+
+    def questions(self, since: float = 0.0) -> list[QuestionRow]:
+        rows = self.connection().execute(
+            "SELECT at, via, text, answered, entry_id, score FROM questions WHERE at >= ? ORDER BY at", (since,))
+        return [QuestionRow(at, via, text, bool(answered), entry_id, score)
+                for at, via, text, answered, entry_id, score in rows]
+
+    # --- votes ------------------------------------------------------------------------
+    def vote(self, *, message: str, user: str, entry_id: str, query: str, helpful: bool,
+             now: float | None = None) -> None:
+        """One vote per member per answer; pressing the other button changes it."""
+        self.connection().execute(
+            "INSERT INTO votes(message, user, entry_id, query, helpful, at) VALUES (?,?,?,?,?,?) "
+            "ON CONFLICT(message, user) DO UPDATE SET helpful = excluded.helpful, at = excluded.at",
+            (message, user, entry_id, query[:2000], int(helpful), time.time() if now is None else now))
+
+    def votes(self, since: float = 0.0) -> list[tuple[str, bool]]:
+        rows = self.connection().execute("SELECT entry_id, helpful FROM votes WHERE at >= ?", (since,))
+        return [(entry_id, bool(helpful)) for entry_id, helpful in rows]
+
+    # --- pins ---------------------------------------------------------------------------
+    def add_pin(self, pin: Pin) -> None:
+        """Record a pinned answer; pinning the same message again updates who and when."""
+        self.connection().execute(
+            "INSERT INTO pins(channel, message_ts, entry_id, statement, question, rep, rep_name, at, permalink) "
+            "VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(channel, message_ts) DO UPDATE SET "
+            "entry_id = excluded.entry_id, statement = excluded.statement, question = excluded.question, "
+            "rep = excluded.rep, rep_name = excluded.rep_name, at = excluded.at, permalink = excluded.permalink",
+            (pin.channel, pin.message_ts, pin.entry_id, pin.statement, pin.question[:2000], pin.rep, pin.rep_name,
+             pin.at, pin.permalink))
+
+    def remove_pin(self, channel: str, message_ts: str) -> bool:
+        cur = self.connection().execute("DELETE FROM pins WHERE channel = ? AND message_ts = ?", (channel, message_ts))
+        return cur.rowcount > 0
+
+    def pins(self) -> list[Pin]:
+        rows = self.connection().execute(
+            "SELECT channel, message_ts, entry_id, statement, question, rep, rep_name, at, permalink "
+            "FROM pins ORDER BY at DESC")
+        return [Pin(c, ts, e, st, q or "", rep, rn or "", at, pl or "") for c, ts, e, st, q, rep, rn, at, pl in rows]
+
+    # --- retention --------------------------------------------------------------------
+    def purge(self, retention_days: int, now: float | None = None) -> int:
+        """Delete question logs and votes (which name the voter) older than the retention
+        period, and stale dedupe memory. Pins stay until unpinned. Returns rows deleted."""
+        now = time.time() if now is None else now
+        cutoff = now - retention_days * 86400
+        conn = self.connection()
+        conn.execute("DELETE FROM events WHERE at < ?", (now - EVENT_TTL,))
+        deleted = conn.execute("DELETE FROM questions WHERE at < ?", (cutoff,)).rowcount
+        return deleted + conn.execute("DELETE FROM votes WHERE at < ?", (cutoff,)).rowcount
