@@ -31,6 +31,16 @@ class Pin:
 
 
 @dataclass(frozen=True)
+class InboxItem:
+    """A question-bearing event held in the durable inbox while the caller holds its lease."""
+    key: str
+    payload: dict          # what is needed to answer (channel, ts, text ...); JSON in storage
+    attempts: int          # how many times it has been leased, this lease included
+    posting: bool          # a post was started under an earlier lease: ask Slack before posting again
+    received_at: float
+
+
+@dataclass(frozen=True)
 class QuestionRow:
     at: float
     via: str
@@ -68,6 +78,53 @@ class Store(ABC):
     @abstractmethod
     def release(self, *keys: str) -> None:
         """Forget claims whose answer failed, so a retry is answered."""
+
+    # --- the durable inbox ------------------------------------------------------------
+    # An event that needs an answer is written here before Slack gets its 200, and leased to
+    # the worker answering it. A worker that dies leaves a lease that expires; any worker (or
+    # the server restarted on the same store) then takes it over. Leases use wall-clock time
+    # (`now`), so processes sharing a store need clocks in step to well under a lease.
+
+    @abstractmethod
+    def enqueue(self, key: str, payload: dict, *, owner: str, lease_seconds: float,
+                now: float | None = None) -> InboxItem | None:
+        """Record an event before it is acknowledged and lease it to `owner`.
+
+        One atomic statement (an upsert). Returns the item when the caller now holds its
+        lease: the key is new, or it is still pending and its lease has expired (a redelivery
+        of an event whose worker died). Returns None for a duplicate delivery: answered
+        already, or leased to someone else right now. Whatever the number of concurrent
+        callers, at most one holds a key's lease at any time. Committed (durable against the
+        process being killed) when it returns; raises if the store can't be written.
+        """
+
+    @abstractmethod
+    def lease(self, key: str, *, owner: str, lease_seconds: float, now: float | None = None) -> InboxItem | None:
+        """Take over a pending item whose lease has expired; None if it is answered, or
+        leased and not expired. Atomic: at most one caller wins. Adds one to `attempts`."""
+
+    @abstractmethod
+    def expired(self, limit: int = 20, now: float | None = None) -> list[str]:
+        """Keys of pending items whose lease has expired, oldest first (at most `limit`):
+        work a killed or stopped worker left. Read-only; take each with `lease`."""
+
+    @abstractmethod
+    def mark_posting(self, key: str, owner: str) -> bool:
+        """Say a post is about to be sent under `owner`'s lease, so whoever takes the item
+        over later first asks Slack whether it went through. False if `owner` lost the lease."""
+
+    @abstractmethod
+    def complete(self, key: str, *, failed: bool = False, now: float | None = None) -> None:
+        """Mark a pending item answered (or given up: `failed`), whoever holds the lease: it
+        is never leased again, and its payload (the member's words) is dropped at once."""
+
+    @abstractmethod
+    def retry_later(self, key: str, owner: str, delay: float, now: float | None = None) -> None:
+        """Give up `owner`'s lease early: the item may be taken again after `delay` seconds."""
+
+    @abstractmethod
+    def inbox_counts(self) -> dict[str, int]:
+        """How many items are in each state ('pending', 'done', 'failed')."""
 
     # --- the question log -----------------------------------------------------------
     @abstractmethod
@@ -114,8 +171,9 @@ class Store(ABC):
     @abstractmethod
     def purge(self, retention_days: int, now: float | None = None) -> int:
         """Delete question logs and votes (which name the voter) older than the retention
-        period, and dedupe memory older than EVENT_TTL. Pins stay until unpinned. Returns the
-        number of questions and votes deleted."""
+        period, dedupe memory and finished inbox items older than EVENT_TTL (pending ones stay
+        until answered). Pins stay until unpinned. Returns the number of questions and votes
+        deleted."""
 
 
 def open_store(location: str | Path) -> Store:

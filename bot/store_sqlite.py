@@ -7,12 +7,13 @@ state, never half a row.
 """
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
 from pathlib import Path
 
-from bot.store import EVENT_TTL, STALE_CLAIM, Pin, QuestionRow, Store
+from bot.store import EVENT_TTL, STALE_CLAIM, InboxItem, Pin, QuestionRow, Store
 
 MIGRATIONS: list[str] = [
     # 1: dedupe memory, the question log, votes
@@ -37,6 +38,14 @@ MIGRATIONS: list[str] = [
     # 3: the question log no longer says where a question was asked (privacy)
     """
     ALTER TABLE questions DROP COLUMN channel;
+    """,
+    # 4: the durable inbox (events written before the ack, leased to the worker answering them)
+    """
+    CREATE TABLE inbox (
+        key TEXT PRIMARY KEY, payload TEXT NOT NULL, state TEXT NOT NULL, owner TEXT,
+        lease_until REAL NOT NULL, attempts INTEGER NOT NULL, posting INTEGER NOT NULL,
+        received_at REAL NOT NULL, done_at REAL);
+    CREATE INDEX inbox_pending ON inbox(state, lease_until);
     """,
 ]
 
@@ -103,6 +112,58 @@ class SQLiteStore(Store):
         """Forget a claim whose answer failed, so Slack's retry is answered."""
         self.connection().executemany("DELETE FROM events WHERE key = ?", [(k,) for k in keys])
 
+    # --- the durable inbox ------------------------------------------------------------
+    def enqueue(self, key: str, payload: dict, *, owner: str, lease_seconds: float,
+                now: float | None = None) -> InboxItem | None:
+        now = time.time() if now is None else now
+        row = self.connection().execute(
+            "INSERT INTO inbox(key, payload, state, owner, lease_until, attempts, posting, received_at) "
+            "VALUES (?, ?, 'pending', ?, ?, 1, 0, ?) "
+            "ON CONFLICT(key) DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until, "
+            "attempts = inbox.attempts + 1 "
+            "WHERE inbox.state = 'pending' AND inbox.lease_until < excluded.received_at "
+            "RETURNING key, payload, attempts, posting, received_at",
+            (key, json.dumps(payload, ensure_ascii=False), owner, now + lease_seconds, now)).fetchall()
+        return _item(row)
+
+    def lease(self, key: str, *, owner: str, lease_seconds: float, now: float | None = None) -> InboxItem | None:
+        now = time.time() if now is None else now
+        row = self.connection().execute(
+            "UPDATE inbox SET owner = ?, lease_until = ?, attempts = attempts + 1 "
+            "WHERE key = ? AND state = 'pending' AND lease_until < ? "
+            "RETURNING key, payload, attempts, posting, received_at",
+            (owner, now + lease_seconds, key, now)).fetchall()
+        return _item(row)
+
+    def expired(self, limit: int = 20, now: float | None = None) -> list[str]:
+        now = time.time() if now is None else now
+        rows = self.connection().execute(
+            "SELECT key FROM inbox WHERE state = 'pending' AND lease_until < ? ORDER BY received_at LIMIT ?",
+            (now, limit))
+        return [key for (key,) in rows]
+
+    def mark_posting(self, key: str, owner: str) -> bool:
+        cur = self.connection().execute(
+            "UPDATE inbox SET posting = 1 WHERE key = ? AND owner = ? AND state = 'pending'", (key, owner))
+        return cur.rowcount == 1
+
+    def complete(self, key: str, *, failed: bool = False, now: float | None = None) -> None:
+        self.connection().execute(
+            "UPDATE inbox SET state = ?, payload = '{}', owner = NULL, done_at = ? "
+            "WHERE key = ? AND state = 'pending'",
+            ("failed" if failed else "done", time.time() if now is None else now, key))
+
+    def retry_later(self, key: str, owner: str, delay: float, now: float | None = None) -> None:
+        now = time.time() if now is None else now
+        self.connection().execute(
+            "UPDATE inbox SET lease_until = ? WHERE key = ? AND owner = ? AND state = 'pending'",
+            (now + delay, key, owner))
+
+    def inbox_counts(self) -> dict[str, int]:
+        counts = {"pending": 0, "done": 0, "failed": 0}
+        counts.update(self.connection().execute("SELECT state, COUNT(*) FROM inbox GROUP BY state"))
+        return counts
+
     # --- the question log -----------------------------------------------------------
     def log_question(self, *, via: str, text: str, answered: bool, entry_id: str | None = None,
                      score: float | None = None, now: float | None = None) -> None:
@@ -159,5 +220,14 @@ class SQLiteStore(Store):
         cutoff = now - retention_days * 86400
         conn = self.connection()
         conn.execute("DELETE FROM events WHERE at < ?", (now - EVENT_TTL,))
+        conn.execute("DELETE FROM inbox WHERE state != 'pending' AND done_at < ?", (now - EVENT_TTL,))
         deleted = conn.execute("DELETE FROM questions WHERE at < ?", (cutoff,)).rowcount
         return deleted + conn.execute("DELETE FROM votes WHERE at < ?", (cutoff,)).rowcount
+
+
+def _item(rows: list) -> InboxItem | None:
+    """The row a RETURNING statement gave (fetchall: the statement, and so its commit, completes)."""
+    if not rows:
+        return None
+    key, payload, attempts, posting, received_at = rows[0]
+    return InboxItem(key, json.loads(payload), attempts, bool(posting), received_at)
