@@ -35,6 +35,18 @@ part q put write said see seem seems go going gonna wanna one ones lot lots load
 """.split())
 
 
+def safe_text(value) -> str:
+    """Text from a Slack payload as a str that can be stored and posted: "" for anything that
+    isn't a string, lone surrogates (JSON can carry "\\ud800") dropped."""
+    if not isinstance(value, str):
+        return ""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "ignore").decode("utf-8")
+    return value
+
+
 def clean_slack_text(text: str) -> str:
     """Slack markup to plain words: mentions and pings vanish, link labels stay."""
     def link(m: re.Match) -> str:

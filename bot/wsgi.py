@@ -8,12 +8,14 @@ from bot.config import Config
 
 
 def create_wsgi_app(config: Config, env) -> SlackRequestHandler:
-    from bot.app import build_app
+    from bot.app import build_bot
     from bot.guide import Guide
 
     guide = Guide.from_config(config)
     guide.purge_if_due()
-    return SlackRequestHandler(build_app(guide, env), path="/slack/events")
+    bot = build_bot(guide, env)
+    bot.worker.start()   # takes over what killed workers (or the last server) left in the inbox
+    return SlackRequestHandler(bot.app, path="/slack/events")
 
 
 class _Gunicorn(BaseApplication):

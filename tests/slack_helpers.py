@@ -227,15 +227,16 @@ class BotServer:
 
 @contextlib.contextmanager
 def bot_server(fake: FakeSlack, workdir: Path, *, workers: int = 2, startup_timeout: float = 60,
-               settings: dict | None = None) -> Iterator[BotServer]:
+               settings: dict | None = None, env: dict | None = None) -> Iterator[BotServer]:
     """`python -m bot --config <tmp app.yaml> serve` under gunicorn, ready when every worker has built its app."""
     workdir.mkdir(parents=True, exist_ok=True)
     db_path = workdir / "bot.sqlite3"
     config = http_config(workdir / "app.yaml", db_path, settings)
     port = free_port()
+    extra = env or {}
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
     env |= dict(SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=fake.base_url,
-                PORT=str(port), WEB_CONCURRENCY=str(workers), PYTHONUNBUFFERED="1")
+                PORT=str(port), WEB_CONCURRENCY=str(workers), PYTHONUNBUFFERED="1") | extra
     log_path = workdir / "server.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen([sys.executable, "-m", "bot", "--config", str(config), "serve"],
