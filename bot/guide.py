@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field, replace
 
 from bot.config import Config
+from bot.errors import warn_once
 from bot.knowledge import SurveyEntry
 from bot.normalise import clean_slack_text
 from bot.replies import Reply, build_reply, entry_reply
@@ -67,14 +68,14 @@ class Guide:
             logged = " ".join(clean_slack_text(text).split()) if log_text else f"[{via}]"
             try:
                 self.purge_if_due()
-            except Exception:
-                log.exception("retention purge failed")
+            except Exception as e:
+                warn_once(log, "apply the retention period", e)
             try:
                 self.store.log_question(via=via, text=logged, answered=reply.answered,
                                         entry_id=best.entry.id if best else None,
                                         score=best.score if best else None)
-            except Exception:   # the member still gets the answer if the log can't be written
-                log.exception("could not log a question")
+            except Exception as e:   # the member still gets the answer if the log can't be written
+                warn_once(log, "write to the question log", e)
         return reply
 
     def _pinned_first(self, result: SearchResult):

@@ -12,6 +12,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -225,6 +226,23 @@ class BotServer:
         return ""
 
 
+def _copy(stream, path: Path) -> None:
+    with open(path, "ab") as log:
+        for line in iter(stream.readline, b""):
+            log.write(line)
+            log.flush()
+
+
+def worker_pids(server: BotServer) -> list[int]:
+    """The gunicorn workers (children of the master process)."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == server.process.pid:
+                pids.append(int(stat.parent.name))
+    return pids
+
+
 @contextlib.contextmanager
 def bot_server(fake: FakeSlack, workdir: Path, *, workers: int = 2, startup_timeout: float = 60,
                settings: dict | None = None, env: dict | None = None) -> Iterator[BotServer]:
@@ -238,9 +256,11 @@ def bot_server(fake: FakeSlack, workdir: Path, *, workers: int = 2, startup_time
     env |= dict(SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=fake.base_url,
                 PORT=str(port), WEB_CONCURRENCY=str(workers), PYTHONUNBUFFERED="1") | extra
     log_path = workdir / "server.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen([sys.executable, "-m", "bot", "--config", str(config), "serve"],
-                                   cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    # Through a pipe, not straight into the file: a test may cap the server's file sizes (a
+    # full disk) and the log must still be written.
+    process = subprocess.Popen([sys.executable, "-m", "bot", "--config", str(config), "serve"],
+                               cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    threading.Thread(target=_copy, args=(process.stdout, log_path), daemon=True).start()
     server = BotServer(process, port, db_path, log_path)
     try:
         deadline = time.monotonic() + startup_timeout

@@ -60,6 +60,24 @@ def test_group_lookup_failure_keeps_the_last_list():
     assert reps.is_rep("UGROUP")
 
 
+def test_a_failing_group_lookup_is_not_retried_on_every_check():
+    calls = []
+
+    def fetch(group):
+        calls.append(group)
+        if len(calls) > 1:
+            raise RuntimeError("slack down")
+        return ["UGROUP"]
+
+    clock = FakeClock()
+    reps = RepDirectory(RepSettings(usergroups=("S1",), cache_seconds=300), fetch, clock)
+    assert reps.is_rep("UGROUP")
+    clock.now = 301
+    assert reps.is_rep("UGROUP") and reps.is_rep("UGROUP") and len(calls) == 2   # failed once, last list kept
+    clock.now = 301 + 31
+    assert reps.is_rep("UGROUP") and len(calls) == 3                            # asked again later
+
+
 def pin(entry_id, **kw):
     return Pin(**{"channel": "C1", "message_ts": "1.1", "entry_id": entry_id, "statement": None,
                   "question": "q", "rep": "UREP", "rep_name": "Sam Rep", "at": time.time(), "permalink": "",
