@@ -245,12 +245,14 @@ def worker_pids(server: BotServer) -> list[int]:
 
 @contextlib.contextmanager
 def bot_server(fake: FakeSlack, workdir: Path, *, workers: int = 2, startup_timeout: float = 60,
-               settings: dict | None = None, env: dict | None = None) -> Iterator[BotServer]:
+               settings: dict | None = None, env: dict | None = None, port: int | None = None,
+               db_path: Path | None = None) -> Iterator[BotServer]:
     """`python -m bot --config <tmp app.yaml> serve` under gunicorn, ready when every worker has built its app."""
     workdir.mkdir(parents=True, exist_ok=True)
-    db_path = workdir / "bot.sqlite3"
+    db_path = db_path or workdir / "bot.sqlite3"
     config = http_config(workdir / "app.yaml", db_path, settings)
-    port = free_port()
+    port = port or free_port()
+    booted = len(fake.calls_to("auth.test"))   # a restart on the same fake counts afresh
     extra = env or {}
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
     env |= dict(SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=fake.base_url,
@@ -268,7 +270,7 @@ def bot_server(fake: FakeSlack, workdir: Path, *, workers: int = 2, startup_time
             if process.poll() is not None:
                 raise RuntimeError(f"bot server exited with {process.returncode}:\n{server.log_tail()}")
             # Each worker builds its Bolt app after the fork, and Bolt's App() calls auth.test once.
-            ready = len(fake.calls_to("auth.test")) >= workers
+            ready = len(fake.calls_to("auth.test")) - booted >= workers
             with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
                 if ready:
                     break
@@ -277,7 +279,8 @@ def bot_server(fake: FakeSlack, workdir: Path, *, workers: int = 2, startup_time
             time.sleep(0.05)
         yield server
     finally:
-        process.terminate()
+        if process.poll() is None:
+            process.terminate()
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
