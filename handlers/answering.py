@@ -136,6 +136,7 @@ class Answerer:
 
     def take_over(self, item: InboxItem) -> None:
         """For the InboxWorker: an item whose earlier lease expired, now leased to us."""
+        self.logger.info("taking over event %s (attempt %d)", _event_id(item), item.attempts)
         self.answer(_Attempt(item, durable=True, maybe_posted=item.posting))
 
     def _attempt(self, attempt: _Attempt) -> str:

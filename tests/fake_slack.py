@@ -71,13 +71,14 @@ class _Handler(BaseHTTPRequestHandler):
         fake: FakeSlack = self.server.fake
         status, payload, extra = fake._handle(method, _decode_json_fields(params), headers, url.path)
         data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        for k, v in extra.items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(data)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):   # the caller was killed or gave up
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            for k, v in extra.items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(data)
 
     do_GET = do_POST
 

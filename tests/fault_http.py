@@ -130,6 +130,9 @@ def main(argv: list[str] | None = None) -> int:
             per_channel = answered()
             apologies = sum(1 for c in fake.calls_to("chat.postMessage") if c.params.get("text") == SORRY_TEXT)
             alive = server.process.poll() is None
+            logged = server.log_path.read_text(errors="replace")
+            taken_over = logged.count("taking over event")
+            already = logged.count("had been answered already")
         finally:
             running["cm"].__exit__(None, None, None)
 
@@ -146,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
               f"p99 {percentile(latencies, 99):.1f}  max {max(latencies):.1f}")
     print(f"answered once/twice/never: {once} / {twice} / {never}" + (f"  (more than twice: {more})" if more else ""))
     print(f"apologies:                {apologies}")
+    print(f"taken over from the inbox: {taken_over} (found already answered in Slack: {already})")
     print(f"all answered after:       {all_answered_in:.1f} s")
     print(f"server alive at the end:  {alive}")
     return 0 if once == len(acked) and alive else 1
