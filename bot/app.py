@@ -105,10 +105,33 @@ def build_app(guide: Guide, env: SlackEnv, *, socket_mode: bool = False) -> App:
     return build_bot(guide, env, socket_mode=socket_mode).app
 
 
+def preflight(config: Config, env: SlackEnv) -> None:
+    """What would otherwise fail in every gunicorn worker at once (a traceback each, and
+    gunicorn's own exit code): the store, the knowledge pack and the bot token, checked once
+    before serving. Each problem is a BotError: one line naming the file or variable."""
+    from slack_sdk.errors import SlackApiError
+
+    from bot.knowledge import load_pack
+    from bot.store import open_store
+
+    open_store(config.resolve(config.storage.path))
+    load_pack(config.resolve(config.knowledge_path))
+    try:
+        WebClient(token=env.bot_token, base_url=env.api_url, timeout=SLACK_TIMEOUT).auth_test()
+    except SlackApiError as e:
+        error = e.response.get("error") if isinstance(e.response.data, dict) else e.response.status_code
+        raise MissingToken(f"SLACK_BOT_TOKEN was refused by Slack ({error}): copy the Bot User OAuth Token "
+                           "(xoxb-...) again from your Slack app's OAuth & Permissions page") from None
+    except Exception as e:
+        raise ConfigError(f"can't reach Slack at {env.api_url} ({type(e).__name__}): check the network "
+                          "(or SLACK_API_URL)") from None
+
+
 def serve(config: Config, environ=os.environ) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     env = SlackEnv.from_environ(environ)
     mode = env.mode(config)
+    preflight(config, env)
     if mode == "socket":
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 

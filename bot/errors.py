@@ -19,6 +19,10 @@ class MissingToken(ConfigError):
     """A Slack token the chosen mode needs is not in the environment."""
 
 
+class StoreError(BotError):
+    """The store can't be opened or written at start-up; the message names the file and what to do."""
+
+
 class KnowledgeError(BotError):
     """Something in a knowledge pack is wrong; the message says where."""
 

@@ -14,6 +14,7 @@ import threading
 import time
 from pathlib import Path
 
+from bot.errors import StoreError
 from bot.store import EVENT_TTL, STALE_CLAIM, InboxItem, Pin, QuestionRow, Store
 
 MIGRATIONS: list[str] = [
@@ -51,15 +52,59 @@ MIGRATIONS: list[str] = [
 ]
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+RESTORE = "restore it from a backup, or move it aside to start with an empty store"
+
+
+def _advice(error: sqlite3.DatabaseError) -> str:
+    """SQLite's message, with what to do about it."""
+    text = str(error)
+    if "readonly" in text or "unable to open" in text or "I/O error" in text or "full" in text:
+        return f"can't write it ({text}): check the folder's and file's permissions and free space"
+    if "malformed" in text or "not a database" in text or "corrupt" in text:
+        return f"the database is damaged ({text}): {RESTORE}"
+    return f"{text}: {RESTORE}"
+
+
 class SQLiteStore(Store):
     def __init__(self, path: str | Path):
         self.path = str(path)
         if self.path == ":memory:" or self.path.startswith("file:"):
             # each thread's connection would open its own empty database
             raise ValueError("SQLiteStore needs a file path: in-memory SQLite is not shared between threads")
-        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        self._migrate()
+        self._check_file()
+        try:
+            self._migrate()
+            problem = self.connection().execute("PRAGMA quick_check(1)").fetchone()[0]
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{self.path}: {_advice(e)}") from None
+        if problem != "ok":
+            raise StoreError(f"{self.path}: the database is damaged ({problem}): {RESTORE}")
+
+    def _check_file(self) -> None:
+        """Refuse what isn't a bot database before SQLite touches it: SQLite would take a
+        0-byte file as a new database, and its own messages never name the file."""
+        path = Path(self.path)
+        for parent in reversed(path.parents):
+            if parent.exists() and not parent.is_dir():
+                raise StoreError(f"{self.path}: {parent} is a file, not a folder: set storage.path in app.yaml "
+                                 "to a file in a folder")
+        if path.is_dir():
+            raise StoreError(f"{self.path}: is a folder, not a file: set storage.path in app.yaml to a file name")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.exists():
+                return   # a new store
+            with open(path, "rb") as f:
+                header = f.read(len(SQLITE_HEADER))
+        except OSError as e:
+            raise StoreError(f"{self.path}: can't use it ({e.strerror}): check the folder's and file's "
+                             "permissions and free space") from None
+        if not header:
+            raise StoreError(f"{self.path}: the file is empty (0 bytes), not a bot database: {RESTORE}")
+        if header != SQLITE_HEADER:
+            raise StoreError(f"{self.path}: is not an SQLite database (overwritten or truncated?): {RESTORE}")
 
     def _connect(self, busy_ms: int = 10000) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=busy_ms / 1000, isolation_level=None)

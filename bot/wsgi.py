@@ -25,6 +25,7 @@ from slack_bolt.request import BoltRequest
 from slack_sdk.signature import SignatureVerifier
 
 from bot.config import Config
+from bot.errors import BotError
 
 MAX_BODY = 1_000_000   # bytes
 PATH = "/slack/events"
@@ -170,5 +171,10 @@ class _Gunicorn(BaseApplication):
 
 
 def run_gunicorn(config: Config, env) -> int:
-    _Gunicorn(config, env).run()
+    try:
+        _Gunicorn(config, env).run()
+    except SystemExit as e:
+        if e.code == 3:   # gunicorn: a worker failed to boot (its traceback is above)
+            raise BotError("a gunicorn worker could not start: see the lines above") from None
+        raise
     return 0
