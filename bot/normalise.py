@@ -47,6 +47,26 @@ def safe_text(value) -> str:
     return value
 
 
+# Anything Slack (or a reader) would take for a link: a scheme, www., an email address, or
+# a dotted name ending in letters ("evil.example/login"). Not "e.g." or "1.5".
+_URL_SHAPED = re.compile(r"(?i)(?:\b[a-z][a-z0-9+.-]*://\S+|\b(?:mailto|javascript|data|tel|slack|file):\S+|"
+                         r"\bwww\.\S+|\S+@\S+|"
+                         r"\b(?:[a-z0-9-]+\.)+[a-z]{2,}\b(?:[/:?#]\S*)?)")
+LINK_PLACEHOLDER = "[link]"
+
+
+def echo_text(text) -> str:
+    """A member's words, for quoting back: Slack markup removed (mentions and pings vanish)
+    and nothing link-like left, neither a link's label nor a bare address, so an echo can't
+    be turned into a link ("<https://evil.example/login|ofsted.gov.uk>")."""
+    text = safe_text(text)
+    if "<" in text:
+        text = _SLACK_LINK.sub(lambda m: " " if m.group(1).startswith(("@", "!", "#")) else f" {LINK_PLACEHOLDER} ",
+                               text)
+    text = html.unescape(text) if "&" in text else text
+    return _URL_SHAPED.sub(LINK_PLACEHOLDER, text)
+
+
 def clean_slack_text(text: str) -> str:
     """Slack markup to plain words: mentions and pings vanish, link labels stay."""
     def link(m: re.Match) -> str:

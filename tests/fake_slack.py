@@ -258,8 +258,10 @@ class FakeSlack:
         Metadata only with ``include_all_metadata``, as Slack does."""
         with self._cond:
             posted = list(self.messages.get(p.get("channel", ""), []))
-        if method == "conversations.replies":
-            found = [m for m in posted if m.get("thread_ts") == p.get("ts")]
+        if method == "conversations.replies":   # the whole thread, whichever of its messages ts names
+            named = next((m for m in posted if m["ts"] == p.get("ts")), {})
+            root = named.get("thread_ts") or p.get("ts")
+            found = [m for m in posted if root in (m.get("thread_ts"), m["ts"])]
         else:
             found = [m for m in reversed(posted) if "thread_ts" not in m]
         if str(p.get("include_all_metadata")).lower() not in ("1", "true"):
