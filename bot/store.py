@@ -1,4 +1,4 @@
-"""Storage: one interface (`Store`) for event dedupe, the question log, votes and pins, and
+"""Storage: one interface (`Store`) for the durable inbox, the question log, votes and pins, and
 `open_store()` to pick a backend. One module per backend, as in slack_sdk's
 oauth/installation_store: bot/store_sqlite.py (the default, one file); a server database
 backend implements the same methods with the same guarantees.
@@ -13,8 +13,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 
-EVENT_TTL = 3600          # Slack retries for minutes; remember events for an hour
-STALE_CLAIM = 60          # a claim this old that never finished may be retried
+EVENT_TTL = 3600          # Slack retries for minutes; finished inbox items are kept an hour
 
 
 @dataclass(frozen=True)
@@ -58,26 +57,6 @@ class Store(ABC):
     @abstractmethod
     def schema_version(self) -> int:
         """The schema version this store is migrated to (migrations run when it opens)."""
-
-    # --- event dedupe -------------------------------------------------------------
-    @abstractmethod
-    def claim(self, key: str, now: float | None = None) -> bool:
-        """True if the caller should handle `key` (an event id, or channel+ts).
-
-        Atomic: of any number of concurrent callers (threads or processes) at most one gets
-        True. False when it was answered already, or another worker is answering it right now.
-        A claim that never finished (the process died) is stale after STALE_CLAIM seconds and
-        may be taken again, so a later delivery of an unanswered event still gets its answer.
-        """
-
-    @abstractmethod
-    def finish(self, *keys: str) -> None:
-        """Mark claims answered: `claim` of these keys returns False until they expire
-        (EVENT_TTL, see `purge`)."""
-
-    @abstractmethod
-    def release(self, *keys: str) -> None:
-        """Forget claims whose answer failed, so a retry is answered."""
 
     # --- the durable inbox ------------------------------------------------------------
     # An event that needs an answer is written here before Slack gets its 200, and leased to
@@ -171,8 +150,8 @@ class Store(ABC):
     @abstractmethod
     def purge(self, retention_days: int, now: float | None = None) -> int:
         """Delete question logs and votes (which name the voter) older than the retention
-        period, dedupe memory and finished inbox items older than EVENT_TTL (pending ones stay
-        until answered). Pins stay until unpinned. Returns the number of questions and votes
+        period, and finished inbox items older than EVENT_TTL (pending ones stay until
+        answered). Pins stay until unpinned. Returns the number of questions and votes
         deleted."""
 
 

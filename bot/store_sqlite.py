@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from bot.errors import StoreError
-from bot.store import EVENT_TTL, STALE_CLAIM, InboxItem, Pin, QuestionRow, Store
+from bot.store import EVENT_TTL, InboxItem, Pin, QuestionRow, Store
 
 MIGRATIONS: list[str] = [
     # 1: dedupe memory, the question log, votes
@@ -48,6 +48,10 @@ MIGRATIONS: list[str] = [
         lease_until REAL NOT NULL, attempts INTEGER NOT NULL, posting INTEGER NOT NULL,
         received_at REAL NOT NULL, done_at REAL);
     CREATE INDEX inbox_pending ON inbox(state, lease_until);
+    """,
+    # 5: the inbox replaces the claims table
+    """
+    DROP TABLE events;
     """,
 ]
 
@@ -136,30 +140,6 @@ class SQLiteStore(Store):
     @property
     def schema_version(self) -> int:
         return self.connection().execute("PRAGMA user_version").fetchone()[0]
-
-    # --- event dedupe -------------------------------------------------------------
-    def claim(self, key: str, now: float | None = None) -> bool:
-        """True if this process should handle `key` (an event id, or channel+ts).
-
-        False when it was answered already, or another worker is answering it right now.
-        A claim that never finished (the process died) is stale after a minute and may be
-        taken again, so Slack's retry of an unanswered event still gets its answer.
-        """
-        now = time.time() if now is None else now
-        cur = self.connection().execute(
-            "INSERT INTO events(key, status, at) VALUES (?, 'claimed', ?) "
-            "ON CONFLICT(key) DO UPDATE SET at = excluded.at "
-            "WHERE events.status = 'claimed' AND events.at < ?",
-            (key, now, now - STALE_CLAIM))
-        return cur.rowcount == 1
-
-    def finish(self, *keys: str) -> None:
-        conn = self.connection()
-        conn.executemany("UPDATE events SET status = 'answered' WHERE key = ?", [(k,) for k in keys])
-
-    def release(self, *keys: str) -> None:
-        """Forget a claim whose answer failed, so Slack's retry is answered."""
-        self.connection().executemany("DELETE FROM events WHERE key = ?", [(k,) for k in keys])
 
     # --- the durable inbox ------------------------------------------------------------
     def enqueue(self, key: str, payload: dict, *, owner: str, lease_seconds: float,
@@ -293,11 +273,10 @@ class SQLiteStore(Store):
     # --- retention --------------------------------------------------------------------
     def purge(self, retention_days: int, now: float | None = None) -> int:
         """Delete question logs and votes (which name the voter) older than the retention
-        period, and stale dedupe memory. Pins stay until unpinned. Returns rows deleted."""
+        period, and finished inbox items. Pins stay until unpinned. Returns rows deleted."""
         now = time.time() if now is None else now
         cutoff = now - retention_days * 86400
         conn = self.connection()
-        conn.execute("DELETE FROM events WHERE at < ?", (now - EVENT_TTL,))
         conn.execute("DELETE FROM inbox WHERE state != 'pending' AND done_at < ?", (now - EVENT_TTL,))
         deleted = conn.execute("DELETE FROM questions WHERE at < ?", (cutoff,)).rowcount
         return deleted + conn.execute("DELETE FROM votes WHERE at < ?", (cutoff,)).rowcount

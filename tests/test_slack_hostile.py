@@ -163,3 +163,12 @@ def test_the_server_still_answers_after_all_that(fake, slack):
     channel = "C" + uuid.uuid4().hex[:10].upper()
     assert slack.event(mention(f"<@{BOT_USER}> what is off-rolling", channel)).status == 200
     wait_until(lambda: posts_in(fake, channel))
+
+
+def test_a_button_with_an_unknown_action_id_is_acknowledged_quietly(server, slack, fake):
+    from slack_helpers import block_actions
+    mark = log_size(server)
+    r = slack.interaction(block_actions("renamed_button_9", "{}", response_url=fake.response_url("old")))
+    assert r.status == 200
+    time.sleep(0.3)
+    assert "Unhandled request" not in log_after(server, mark)

@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 
-from bot.store import EVENT_TTL, STALE_CLAIM, Pin
+from bot.store import EVENT_TTL, Pin
 from bot.store_sqlite import MIGRATIONS
 from bot.store_sqlite import SQLiteStore as Store
 from conftest import ROOT
@@ -39,18 +39,6 @@ def test_in_memory_databases_are_refused():
     import pytest
     with pytest.raises(ValueError, match="file path"):
         Store(":memory:")
-
-
-def test_claims_dedupe_and_expire(tmp_path):
-    store = Store(tmp_path / "bot.sqlite3")
-    assert store.claim("event:Ev1")
-    assert not store.claim("event:Ev1")                     # a retry while answering
-    store.finish("event:Ev1")
-    assert not store.claim("event:Ev1", now=time.time() + 10 * STALE_CLAIM)  # answered: never again
-    assert store.claim("event:Ev2")
-    assert store.claim("event:Ev2", now=time.time() + STALE_CLAIM + 1)  # the first handler died
-    store.release("event:Ev2")
-    assert store.claim("event:Ev2")                         # released after a failure: retry answers
 
 
 def test_votes_one_per_member_per_answer(tmp_path):
@@ -86,7 +74,7 @@ from bot.store_sqlite import SQLiteStore as Store
 store = Store(sys.argv[1])
 for i in range(int(sys.argv[3])):
     store.log_question(via=sys.argv[2], text=f"{sys.argv[2]} {i}", answered=False)
-    store.claim(f"event:{sys.argv[2]}:{i}")
+    store.enqueue(f"message:{sys.argv[2]}:{i}", {}, owner=sys.argv[2], lease_seconds=60)
 """
 
 
