@@ -24,7 +24,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from logging import Logger
 
 from slack_bolt import BoltContext
@@ -85,6 +85,7 @@ class _Attempt:
     item: InboxItem
     durable: bool              # False: the store couldn't take it; answered from memory
     maybe_posted: bool = False
+    leased_at: float = field(default_factory=time.monotonic)
 
 
 class Answerer:
@@ -118,8 +119,16 @@ class Answerer:
 
     # --- 2./3. answering ---------------------------------------------------------------------
     def answer(self, attempt: _Attempt) -> None:
+        if attempt.durable:
+            # Finish well before the lease ends, or another worker may take over mid-post. A
+            # question that queued here too long is left for whoever takes the expired lease.
+            left = self.lease_seconds * 5 / 6 - (time.monotonic() - attempt.leased_at)
+            if left < self.deadline / 3:
+                self.logger.warning("event %s waited too long to be answered here; leaving it to the next lease",
+                                    _event_id(attempt.item))
+                return
         while True:
-            with deadline(self.deadline):
+            with deadline(min(self.deadline, left) if attempt.durable else self.deadline):
                 try:
                     outcome = self._attempt(attempt)
                 except Exception:
