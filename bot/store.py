@@ -74,7 +74,8 @@ class Store(ABC):
         of an event whose worker died). Returns None for a duplicate delivery: answered
         already, or leased to someone else right now. Whatever the number of concurrent
         callers, at most one holds a key's lease at any time. Committed (durable against the
-        process being killed) when it returns; raises if the store can't be written.
+        process being killed) when it returns; raises if the store can't be written. It runs
+        on the ack path (Slack wants its 200 within 3 s): one short write, nothing else.
         """
 
     @abstractmethod
@@ -156,6 +157,8 @@ class Store(ABC):
 
 
 def open_store(location: str | Path) -> Store:
-    """The store at `location`: a file path opens the SQLite backend."""
+    """The store at `location`: a file path opens the SQLite backend. Opening migrates the
+    schema; a location that can't be used (unreadable, unwritable, not a bot database) raises
+    bot.errors.StoreError with one line naming it and what to do (start-up prints it, exit 2)."""
     from bot.store_sqlite import SQLiteStore
     return SQLiteStore(location)
