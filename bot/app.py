@@ -12,15 +12,18 @@ from dataclasses import dataclass, field
 
 from slack_bolt import App
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 from bot.config import Config
 from bot.errors import ConfigError, MissingToken
 from bot.guide import Guide
+from bot.inbox import LEASE_SECONDS, InboxWorker, new_owner
 from bot.reps import RepDirectory
+from bot.retry import retry_handlers
 from handlers import register_listeners
+from handlers.answering import Answerer
 
 DEFAULT_API_URL = "https://slack.com/api/"
+SLACK_TIMEOUT = 10   # seconds for one Web API call at most (slack_sdk's default is 30)
 
 
 @dataclass(frozen=True)
@@ -33,13 +36,15 @@ class SlackEnv:
     api_url: str = DEFAULT_API_URL
     port: int = 3000
     workers: int = 2
+    inbox_lease: int = int(LEASE_SECONDS)
 
     @classmethod
     def from_environ(cls, environ=os.environ) -> SlackEnv:
         return cls(bot_token=environ.get("SLACK_BOT_TOKEN", ""), app_token=environ.get("SLACK_APP_TOKEN", ""),
                    signing_secret=environ.get("SLACK_SIGNING_SECRET", ""),
                    api_url=environ.get("SLACK_API_URL") or DEFAULT_API_URL,
-                   port=_whole_number(environ, "PORT", 3000), workers=_whole_number(environ, "WEB_CONCURRENCY", 2))
+                   port=_whole_number(environ, "PORT", 3000), workers=_whole_number(environ, "WEB_CONCURRENCY", 2),
+                   inbox_lease=_whole_number(environ, "INBOX_LEASE_SECONDS", int(LEASE_SECONDS), least=6))
 
     def mode(self, config: Config) -> str:
         """"socket" or "http"; a missing token is one clear line naming the variable."""
@@ -57,40 +62,84 @@ class SlackEnv:
                            "Slack app's Basic Information page")
 
 
-def _whole_number(environ, name: str, default: int) -> int:
+def _whole_number(environ, name: str, default: int, least: int = 1) -> int:
     value = environ.get(name) or str(default)
-    if not value.isdecimal() or int(value) < 1:
-        raise ConfigError(f"{name} must be a whole number, got {value!r}")
+    if not value.isdecimal() or int(value) < least:
+        what = "a whole number" if least == 1 else f"a whole number of at least {least}"
+        raise ConfigError(f"{name} must be {what}, got {value!r}")
     return int(value)
 
 
-def build_app(guide: Guide, env: SlackEnv, *, socket_mode: bool = False) -> App:
-    client = WebClient(token=env.bot_token, base_url=env.api_url,
-                       retry_handlers=[ConnectionErrorRetryHandler(), RateLimitErrorRetryHandler(max_retry_count=2)])
+@dataclass
+class Bot:
+    """The Bolt app and its inbox worker (start it where the app serves: after the fork)."""
+    app: App
+    worker: InboxWorker
+
+
+def build_bot(guide: Guide, env: SlackEnv, *, socket_mode: bool = False) -> Bot:
+    # A call's timeout is at most a sixth of the inbox lease: an answer (half the lease) can
+    # make its calls and still finish before another worker may take the event over.
+    timeout = max(1, min(SLACK_TIMEOUT, env.inbox_lease // 6))
+    client = WebClient(token=env.bot_token, base_url=env.api_url, timeout=timeout, retry_handlers=retry_handlers())
+    logger = logging.getLogger("biglisten")
     app = App(client=client, signing_secret=env.signing_secret, request_verification_enabled=not socket_mode,
-              logger=logging.getLogger("biglisten"))
+              logger=logger)
     guide.reps = RepDirectory(guide.config.reps,
                               fetch_group=lambda group: client.usergroups_users_list(usergroup=group)["users"])
+    owner = new_owner()
+    answerer = Answerer(guide, client, logger, owner, lease_seconds=env.inbox_lease)
 
     @app.middleware
     def provide_guide(context, next):  # noqa: A002 - Bolt injects by this name
         context["guide"] = guide
+        context["answerer"] = answerer
         next()
 
     register_listeners(app)
-    return app
+    return Bot(app, InboxWorker(guide.store, answerer.take_over, owner, lease_seconds=env.inbox_lease))
+
+
+def build_app(guide: Guide, env: SlackEnv, *, socket_mode: bool = False) -> App:
+    """The Bolt app alone (its inbox worker not started: tests, or a host that runs its own)."""
+    return build_bot(guide, env, socket_mode=socket_mode).app
+
+
+def preflight(config: Config, env: SlackEnv) -> None:
+    """What would otherwise fail in every gunicorn worker at once (a traceback each, and
+    gunicorn's own exit code): the store, the knowledge pack and the bot token, checked once
+    before serving. Each problem is a BotError: one line naming the file or variable."""
+    from slack_sdk.errors import SlackApiError
+
+    from bot.knowledge import load_pack
+    from bot.store import open_store
+
+    open_store(config.resolve(config.storage.path))
+    load_pack(config.resolve(config.knowledge_path))
+    try:
+        WebClient(token=env.bot_token, base_url=env.api_url, timeout=SLACK_TIMEOUT).auth_test()
+    except SlackApiError as e:
+        error = e.response.get("error") if isinstance(e.response.data, dict) else e.response.status_code
+        raise MissingToken(f"SLACK_BOT_TOKEN was refused by Slack ({error}): copy the Bot User OAuth Token "
+                           "(xoxb-...) again from your Slack app's OAuth & Permissions page") from None
+    except Exception as e:
+        raise ConfigError(f"can't reach Slack at {env.api_url} ({type(e).__name__}): check the network "
+                          "(or SLACK_API_URL)") from None
 
 
 def serve(config: Config, environ=os.environ) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     env = SlackEnv.from_environ(environ)
     mode = env.mode(config)
+    preflight(config, env)
     if mode == "socket":
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         guide = Guide.from_config(config)
         guide.purge_if_due()
-        SocketModeHandler(build_app(guide, env, socket_mode=True), app_token=env.app_token).start()
+        bot = build_bot(guide, env, socket_mode=True)
+        bot.worker.start()
+        SocketModeHandler(bot.app, app_token=env.app_token).start()
         return 0
     from bot.wsgi import run_gunicorn
     return run_gunicorn(config, env)

@@ -25,7 +25,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.knowledge import SurveyEntry
-from bot.normalise import clean_slack_text
+from bot.normalise import clean_slack_text, echo_text
 from bot.replies import (
     Line,
     Reply,
@@ -244,7 +244,7 @@ def abstain_blocks(reply: Reply) -> SlackMessage:
     lines = abstain_lines(reply)
     head = lines[0]
     if reply.query.strip() and not reply.empty_query:
-        head += f"\nYou asked: _{echo(clean_slack_text(reply.query))}_"
+        head += f"\nYou asked: _{echo(echo_text(reply.query))}_"
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=head)),
                            ContextBlock(elements=[MarkdownTextObject(text=escape(reply.contact))])]
     if reply.others:
@@ -341,7 +341,7 @@ def pins_blocks(pins, pack, *, rep: bool) -> SlackMessage:
     for i, pin in enumerate(pins[: MESSAGE_BLOCKS - 2]):
         text = f"{_pin_link(pin, pack)}\n{escape(pinned_line(pin))}"
         if pin.question and rep:   # the asker's words may come from a private answer: reps only
-            text += f" · asked: _{echo(pin.question)}_"
+            text += f" · asked: _{echo(echo_text(pin.question))}_"
         accessory = None
         if rep:
             accessory = ButtonElement(text="Unpin", action_id=f"{UNPIN}_{i}", style="danger",
@@ -363,7 +363,7 @@ def report_blocks(lines: list[str]) -> SlackMessage:
 
 
 def echo_line(line: str) -> str:
-    return escape(line).replace("@", "@\u200b")
+    return escape(echo_text(line)).replace("@", "@\u200b")
 
 
 def home_view(sections, pins, pack, *, command: str, report_lines: list[str] | None = None) -> View:

@@ -203,10 +203,10 @@ def cmd_bench(args) -> int:
 def cmd_report(args) -> int:
     from bot.knowledge import load_pack
     from bot.report import build_report, report_lines
-    from bot.store import Store
+    from bot.store import open_store
 
     config = _config(args)
-    store = Store(config.resolve(config.storage.path))
+    store = open_store(config.resolve(config.storage.path))
     store.purge(config.storage.retention_days)   # the report never shows what retention deleted
     report = build_report(store, load_pack(config.resolve(config.knowledge_path)), max(1, args.days))
     print("\n".join(report_lines(report)))

@@ -19,6 +19,10 @@ class MissingToken(ConfigError):
     """A Slack token the chosen mode needs is not in the environment."""
 
 
+class StoreError(BotError):
+    """The store can't be opened or written at start-up; the message names the file and what to do."""
+
+
 class KnowledgeError(BotError):
     """Something in a knowledge pack is wrong; the message says where."""
 
@@ -67,3 +71,16 @@ class DuplicateId(KnowledgeError):
 
 class BadReference(KnowledgeError):
     """A source or related id that does not exist, or an answer not among the options."""
+
+
+_warned: set[str] = set()
+
+
+def warn_once(logger, what: str, error: BaseException) -> None:
+    """Log, once per process, that something could not be recorded (a full or read-only disk
+    would otherwise log every question). One line, no traceback, never the data itself."""
+    if what in _warned:
+        return
+    _warned.add(what)
+    logger.error("could not %s (%s: %s); carrying on without it, and not logging this again",
+                 what, type(error).__name__, error)

@@ -11,12 +11,13 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from bot.config import Config
+from bot.errors import warn_once
 from bot.knowledge import SurveyEntry
 from bot.normalise import clean_slack_text
 from bot.replies import Reply, build_reply, entry_reply
 from bot.reps import RepDirectory
 from bot.search import Index, Match, SearchResult, load_index
-from bot.store import Store
+from bot.store import Store, open_store
 
 PIN_MARGIN = 0.85   # a pinned entry goes first when it scores at least this share of the best
 PURGE_EVERY = 3600  # seconds between retention purges while the bot runs
@@ -49,7 +50,7 @@ class Guide:
 
     @classmethod
     def from_config(cls, config: Config) -> Guide:
-        return cls(config, load_index(config), Store(config.resolve(config.storage.path)))
+        return cls(config, load_index(config), open_store(config.resolve(config.storage.path)))
 
     @property
     def pack(self):
@@ -69,14 +70,14 @@ class Guide:
             logged = " ".join(clean_slack_text(text).split()) if log_text else f"[{via}]"
             try:
                 self.purge_if_due()
-            except Exception:
-                log.exception("retention purge failed")
+            except Exception as e:
+                warn_once(log, "apply the retention period", e)
             try:
                 self.store.log_question(via=via, text=logged, answered=reply.answered,
                                         entry_id=best.entry.id if best else None,
                                         score=best.score if best else None)
-            except Exception:   # the member still gets the answer if the log can't be written
-                log.exception("could not log a question")
+            except Exception as e:   # the member still gets the answer if the log can't be written
+                warn_once(log, "write to the question log", e)
         return reply
 
     def _pinned_first(self, result: SearchResult):

@@ -12,8 +12,10 @@ from bot.config import Config
 CALLBACK_ID = "ask_guidance_bot"   # the message shortcut; handlers/shortcuts.py listens for it
 
 # Only what the listeners use: a leaked token should be able to read as little as possible.
-BOT_SCOPES = ["app_mentions:read", "chat:write", "commands", "im:history", "pins:read", "pins:write",
-              "usergroups:read", "users:read"]
+# channels:history and groups:history: after a crash the bot reads the thread it may have
+# answered in (conversations.replies) before answering again; and a pinned message's buttons.
+BOT_SCOPES = ["app_mentions:read", "channels:history", "chat:write", "commands", "groups:history", "im:history",
+              "pins:read", "pins:write", "usergroups:read", "users:read"]
 BOT_EVENTS = ["app_mention", "message.im", "app_home_opened", "pin_added", "pin_removed"]
 EVENTS_URL = "https://YOUR-HOST/slack/events"
 

@@ -35,6 +35,38 @@ part q put write said see seem seems go going gonna wanna one ones lot lots load
 """.split())
 
 
+def safe_text(value) -> str:
+    """Text from a Slack payload as a str that can be stored and posted: "" for anything that
+    isn't a string, lone surrogates (JSON can carry "\\ud800") dropped."""
+    if not isinstance(value, str):
+        return ""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "ignore").decode("utf-8")
+    return value
+
+
+# Anything Slack (or a reader) would take for a link: a scheme, www., an email address, or
+# a dotted name ending in letters ("evil.example/login"). Not "e.g." or "1.5".
+_URL_SHAPED = re.compile(r"(?i)(?:\b[a-z][a-z0-9+.-]*://\S+|\b(?:mailto|javascript|data|tel|slack|file):\S+|"
+                         r"\bwww\.\S+|\S+@\S+|"
+                         r"\b(?:[a-z0-9-]+\.)+[a-z]{2,}\b(?:[/:?#]\S*)?)")
+LINK_PLACEHOLDER = "[link]"
+
+
+def echo_text(text) -> str:
+    """A member's words, for quoting back: Slack markup removed (mentions and pings vanish)
+    and nothing link-like left, neither a link's label nor a bare address, so an echo can't
+    be turned into a link ("<https://evil.example/login|ofsted.gov.uk>")."""
+    text = safe_text(text)
+    if "<" in text:
+        text = _SLACK_LINK.sub(lambda m: " " if m.group(1).startswith(("@", "!", "#")) else f" {LINK_PLACEHOLDER} ",
+                               text)
+    text = html.unescape(text) if "&" in text else text
+    return _URL_SHAPED.sub(LINK_PLACEHOLDER, text)
+
+
 def clean_slack_text(text: str) -> str:
     """Slack markup to plain words: mentions and pings vanish, link labels stay."""
     def link(m: re.Match) -> str:

@@ -3,6 +3,8 @@
 Rep-only actions never trust anything in a button payload; they ask this directory.
 Group membership comes from Slack (`usergroups.users.list`) and is cached briefly, so a
 rep added to the group is recognised within minutes and a busy channel costs few calls.
+When Slack can't be asked, the last list read stays in use (and Slack is asked again after
+RETRY_AFTER_FAILURE seconds, not on every button press).
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from collections.abc import Callable
 from bot.config import RepSettings
 
 log = logging.getLogger(__name__)
+RETRY_AFTER_FAILURE = 30.0
 
 
 class RepDirectory:
@@ -41,11 +44,16 @@ class RepDirectory:
         if self.fetch_group is None:
             return frozenset()
         try:
-            members = frozenset(self.fetch_group(group))
-        except Exception:
-            # Slack unreachable: keep the last known list rather than locking every rep out.
-            log.exception("could not read user group %s", group)
-            return cached[1] if cached else frozenset()
+            members = frozenset(u for u in self.fetch_group(group) if isinstance(u, str))
+        except Exception as e:
+            # Slack unreachable: keep the last known list rather than locking every rep out,
+            # and don't ask again for a while (each call may spend seconds retrying).
+            log.warning("could not read user group %s (%s); using the last list read", group, type(e).__name__)
+            last = cached[1] if cached else frozenset()
+            with self._lock:
+                retry_at = now - self.settings.cache_seconds + min(RETRY_AFTER_FAILURE, self.settings.cache_seconds)
+                self._cache[group] = (retry_at, last)
+            return last
         with self._lock:
             self._cache[group] = (now, members)
         return members

@@ -1,46 +1,19 @@
-"""SQLite storage: event dedupe, the question log, votes and pins.
+"""Storage: one interface (`Store`) for the durable inbox, the question log, votes and pins, and
+`open_store()` to pick a backend. One module per backend, as in slack_sdk's
+oauth/installation_store: bot/store_sqlite.py (the default, one file); a server database
+backend implements the same methods with the same guarantees.
 
-One file (path in app.yaml), WAL mode so two gunicorn workers can write at once, a
-versioned schema migrated at start-up, one connection per thread (sqlite3 connections
-must not cross threads). Every write is a single transaction, so a process killed
-mid-write leaves the last committed state, never half a row.
+Every guarantee a caller relies on is stated in the method's docstring; a backend must keep
+each one (single-statement atomic writes, whatever the number of processes sharing the store).
+Times are Unix seconds (float); `now` parameters exist so tests can move time.
 """
 from __future__ import annotations
 
-import sqlite3
-import threading
-import time
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 
-MIGRATIONS: list[str] = [
-    # 1: dedupe memory, the question log, votes
-    """
-    CREATE TABLE events (key TEXT PRIMARY KEY, status TEXT NOT NULL, at REAL NOT NULL);
-    CREATE TABLE questions (
-        id INTEGER PRIMARY KEY, at REAL NOT NULL, via TEXT NOT NULL, channel TEXT,
-        text TEXT NOT NULL, answered INTEGER NOT NULL, entry_id TEXT, score REAL);
-    CREATE INDEX questions_at ON questions(at);
-    CREATE TABLE votes (
-        message TEXT NOT NULL, user TEXT NOT NULL, entry_id TEXT NOT NULL, query TEXT,
-        helpful INTEGER NOT NULL, at REAL NOT NULL, PRIMARY KEY (message, user));
-    """,
-    # 2: pinned answers (kept until unpinned, whatever the retention period)
-    """
-    CREATE TABLE pins (
-        channel TEXT NOT NULL, message_ts TEXT NOT NULL, entry_id TEXT NOT NULL, statement INTEGER,
-        question TEXT, rep TEXT NOT NULL, rep_name TEXT, at REAL NOT NULL, permalink TEXT,
-        PRIMARY KEY (channel, message_ts));
-    CREATE INDEX pins_entry ON pins(entry_id);
-    """,
-    # 3: the question log no longer says where a question was asked (privacy)
-    """
-    ALTER TABLE questions DROP COLUMN channel;
-    """,
-]
-
-EVENT_TTL = 3600          # Slack retries for minutes; remember events for an hour
-STALE_CLAIM = 60          # a claim this old that never finished may be retried
+EVENT_TTL = 3600          # Slack retries for minutes; finished inbox items are kept an hour
 
 
 @dataclass(frozen=True)
@@ -57,6 +30,16 @@ class Pin:
 
 
 @dataclass(frozen=True)
+class InboxItem:
+    """A question-bearing event held in the durable inbox while the caller holds its lease."""
+    key: str
+    payload: dict          # what is needed to answer (channel, ts, text ...); JSON in storage
+    attempts: int          # how many times it has been leased, this lease included
+    posting: bool          # a post was started under an earlier lease: ask Slack before posting again
+    received_at: float
+
+
+@dataclass(frozen=True)
 class QuestionRow:
     at: float
     via: str
@@ -66,115 +49,96 @@ class QuestionRow:
     score: float | None
 
 
-class Store:
-    def __init__(self, path: str | Path):
-        self.path = str(path)
-        if self.path == ":memory:" or self.path.startswith("file:"):
-            # each thread's connection would open its own empty database
-            raise ValueError("Store needs a file path: in-memory SQLite is not shared between threads")
-        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
-        self._migrate()
-
-    def connection(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA busy_timeout=10000")
-            self._local.conn = conn
-        return conn
-
-    def _migrate(self) -> None:
-        conn = self.connection()
-        conn.execute("BEGIN IMMEDIATE")  # two workers starting together migrate once
-        try:
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-                for statement in filter(str.strip, script.split(";")):
-                    conn.execute(statement)
-                conn.execute(f"PRAGMA user_version = {number}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+class Store(ABC):
+    """What the bot keeps. Safe to share between threads of one process, and between
+    processes (gunicorn workers) opening the same location."""
 
     @property
+    @abstractmethod
     def schema_version(self) -> int:
-        return self.connection().execute("PRAGMA user_version").fetchone()[0]
+        """The schema version this store is migrated to (migrations run when it opens)."""
 
-    # --- event dedupe -------------------------------------------------------------
-    def claim(self, key: str, now: float | None = None) -> bool:
-        """True if this process should handle `key` (an event id, or channel+ts).
+    # --- the durable inbox ------------------------------------------------------------
+    # An event that needs an answer is written here before Slack gets its 200, and leased to
+    # the worker answering it. A worker that dies leaves a lease that expires; any worker (or
+    # the server restarted on the same store) then takes it over. Leases use wall-clock time
+    # (`now`), so processes sharing a store need clocks in step to well under a lease.
 
-        False when it was answered already, or another worker is answering it right now.
-        A claim that never finished (the process died) is stale after a minute and may be
-        taken again, so Slack's retry of an unanswered event still gets its answer.
+    @abstractmethod
+    def enqueue(self, key: str, payload: dict, *, owner: str, lease_seconds: float,
+                now: float | None = None) -> InboxItem | None:
+        """Record an event before it is acknowledged and lease it to `owner`.
+
+        One atomic statement (an upsert). Returns the item when the caller now holds its
+        lease: the key is new, or it is still pending and its lease has expired (a redelivery
+        of an event whose worker died). Returns None for a duplicate delivery: answered
+        already, or leased to someone else right now. Whatever the number of concurrent
+        callers, at most one holds a key's lease at any time. Committed (durable against the
+        process being killed) when it returns; raises if the store can't be written. It runs
+        on the ack path (Slack wants its 200 within 3 s): one short write, nothing else.
         """
-        now = time.time() if now is None else now
-        cur = self.connection().execute(
-            "INSERT INTO events(key, status, at) VALUES (?, 'claimed', ?) "
-            "ON CONFLICT(key) DO UPDATE SET at = excluded.at "
-            "WHERE events.status = 'claimed' AND events.at < ?",
-            (key, now, now - STALE_CLAIM))
-        return cur.rowcount == 1
 
-    def finish(self, *keys: str) -> None:
-        conn = self.connection()
-        conn.executemany("UPDATE events SET status = 'answered' WHERE key = ?", [(k,) for k in keys])
+    @abstractmethod
+    def lease(self, key: str, *, owner: str, lease_seconds: float, now: float | None = None) -> InboxItem | None:
+        """Take over a pending item whose lease has expired; None if it is answered, or
+        leased and not expired. Atomic: at most one caller wins. Adds one to `attempts`."""
 
-    def release(self, *keys: str) -> None:
-        """Forget a claim whose answer failed, so Slack's retry is answered."""
-        self.connection().executemany("DELETE FROM events WHERE key = ?", [(k,) for k in keys])
+    @abstractmethod
+    def expired(self, limit: int = 20, now: float | None = None) -> list[str]:
+        """Keys of pending items whose lease has expired, oldest first (at most `limit`):
+        work a killed or stopped worker left. Read-only; take each with `lease`."""
+
+    @abstractmethod
+    def mark_posting(self, key: str, owner: str) -> bool:
+        """Say a post is about to be sent under `owner`'s lease, so whoever takes the item
+        over later first asks Slack whether it went through. False if `owner` lost the lease."""
+
+    @abstractmethod
+    def complete(self, key: str, *, failed: bool = False, now: float | None = None) -> None:
+        """Mark a pending item answered (or given up: `failed`), whoever holds the lease: it
+        is never leased again, and its payload (the member's words) is dropped at once."""
+
+    @abstractmethod
+    def retry_later(self, key: str, owner: str, delay: float, now: float | None = None) -> None:
+        """Give up `owner`'s lease early: the item may be taken again after `delay` seconds."""
+
+    @abstractmethod
+    def inbox_counts(self) -> dict[str, int]:
+        """How many items are in each state ('pending', 'done', 'failed')."""
 
     # --- the question log -----------------------------------------------------------
+    @abstractmethod
     def log_question(self, *, via: str, text: str, answered: bool, entry_id: str | None = None,
                      score: float | None = None, now: float | None = None) -> None:
-        """Log a question for the reps' report: its words and outcome, never who or where."""
-        self.connection().execute(
-            "INSERT INTO questions(at, via, text, answered, entry_id, score) VALUES (?,?,?,?,?,?)",
-            (time.time() if now is None else now, via, text[:2000], int(answered), entry_id, score))
+        """Log a question for the reps' report: its words (at most 2,000 characters) and
+        outcome, never who or where."""
 
+    @abstractmethod
     def questions(self, since: float = 0.0) -> list[QuestionRow]:
-        rows = self.connection().execute(
-            "SELECT at, via, text, answered, entry_id, score FROM questions WHERE at >= ? ORDER BY at", (since,))
-        return [QuestionRow(at, via, text, bool(answered), entry_id, score)
-                for at, via, text, answered, entry_id, score in rows]
+        """Logged questions at or after `since`, oldest first."""
 
     # --- votes ------------------------------------------------------------------------
+    @abstractmethod
     def vote(self, *, message: str, user: str, entry_id: str, query: str, helpful: bool,
              now: float | None = None) -> None:
-        """One vote per member per answer; pressing the other button changes it."""
-        self.connection().execute(
-            "INSERT INTO votes(message, user, entry_id, query, helpful, at) VALUES (?,?,?,?,?,?) "
-            "ON CONFLICT(message, user) DO UPDATE SET helpful = excluded.helpful, at = excluded.at",
-            (message, user, entry_id, query[:2000], int(helpful), time.time() if now is None else now))
+        """One vote per member per answer (`message`, `user`); voting again replaces it."""
 
+    @abstractmethod
     def votes(self, since: float = 0.0) -> list[tuple[str, bool]]:
-        rows = self.connection().execute("SELECT entry_id, helpful FROM votes WHERE at >= ?", (since,))
-        return [(entry_id, bool(helpful)) for entry_id, helpful in rows]
+        """(entry_id, helpful) of every vote cast or changed at or after `since`."""
 
     # --- pins ---------------------------------------------------------------------------
+    @abstractmethod
     def add_pin(self, pin: Pin) -> None:
-        """Record a pinned answer; pinning the same message again updates who and when."""
-        self.connection().execute(
-            "INSERT INTO pins(channel, message_ts, entry_id, statement, question, rep, rep_name, at, permalink) "
-            "VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(channel, message_ts) DO UPDATE SET "
-            "entry_id = excluded.entry_id, statement = excluded.statement, question = excluded.question, "
-            "rep = excluded.rep, rep_name = excluded.rep_name, at = excluded.at, permalink = excluded.permalink",
-            (pin.channel, pin.message_ts, pin.entry_id, pin.statement, pin.question[:2000], pin.rep, pin.rep_name,
-             pin.at, pin.permalink))
+        """Record a pinned answer; pinning the same (channel, message_ts) again updates it."""
 
+    @abstractmethod
     def remove_pin(self, channel: str, message_ts: str) -> bool:
-        cur = self.connection().execute("DELETE FROM pins WHERE channel = ? AND message_ts = ?", (channel, message_ts))
-        return cur.rowcount > 0
+        """Forget a pin; True if there was one."""
 
+    @abstractmethod
     def pins(self) -> list[Pin]:
-        rows = self.connection().execute(
-            "SELECT channel, message_ts, entry_id, statement, question, rep, rep_name, at, permalink "
-            "FROM pins ORDER BY at DESC")
-        return [Pin(c, ts, e, st, q or "", rep, rn or "", at, pl or "") for c, ts, e, st, q, rep, rn, at, pl in rows]
+        """Every pin, newest first."""
 
     def pins_by_entry(self) -> dict[str, Pin]:
         """The latest pin of each entry (what search and the answer show)."""
@@ -184,12 +148,17 @@ class Store:
         return latest
 
     # --- retention --------------------------------------------------------------------
+    @abstractmethod
     def purge(self, retention_days: int, now: float | None = None) -> int:
         """Delete question logs and votes (which name the voter) older than the retention
-        period, and stale dedupe memory. Pins stay until unpinned. Returns rows deleted."""
-        now = time.time() if now is None else now
-        cutoff = now - retention_days * 86400
-        conn = self.connection()
-        conn.execute("DELETE FROM events WHERE at < ?", (now - EVENT_TTL,))
-        deleted = conn.execute("DELETE FROM questions WHERE at < ?", (cutoff,)).rowcount
-        return deleted + conn.execute("DELETE FROM votes WHERE at < ?", (cutoff,)).rowcount
+        period, and finished inbox items older than EVENT_TTL (pending ones stay until
+        answered). Pins stay until unpinned. Returns the number of questions and votes
+        deleted."""
+
+
+def open_store(location: str | Path) -> Store:
+    """The store at `location`: a file path opens the SQLite backend. Opening migrates the
+    schema; a location that can't be used (unreadable, unwritable, not a bot database) raises
+    bot.errors.StoreError with one line naming it and what to do (start-up prints it, exit 2)."""
+    from bot.store_sqlite import SQLiteStore
+    return SQLiteStore(location)

@@ -21,10 +21,13 @@ from bot.blocks import (
     ref_statement,
 )
 from handlers.answering import apologising
+from handlers.payload import first_action, text_field, user_id
+
+UNREADABLE_VOTE = "Sorry, I couldn't tell which answer that vote was for, so it wasn't recorded."
 
 
 def _value(body: dict) -> dict:
-    return button_ref((body.get("actions") or [{}])[0].get("value"))
+    return button_ref(text_field(first_action(body), "value"))
 
 
 def _entry_reply(context: BoltContext, value: dict):
@@ -54,7 +57,7 @@ def handle_share(ack: Ack, body: dict, respond: Respond, context: BoltContext, l
     """Post an ephemeral answer for everyone in the conversation, then drop the private copy."""
     ack()
     with apologising(respond, logger, "sharing an answer"):
-        channel = (body.get("channel") or {}).get("id") or ""
+        channel = text_field(body, "channel", "id")
         message = _entry_message(body, respond, context, pinnable=not channel.startswith("D"))
         if message:
             respond(text=message.text, blocks=message.blocks, response_type="in_channel", replace_original=False)
@@ -64,7 +67,8 @@ def handle_share(ack: Ack, body: dict, respond: Respond, context: BoltContext, l
 def handle_other_matches(ack: Ack, body: dict, respond: Respond, context: BoltContext, logger: Logger) -> None:
     ack()
     value = _value(body)
-    ids = [str(i) for i in value.get("ids", []) if isinstance(i, str)]
+    ids = value.get("ids")
+    ids = [i for i in ids if isinstance(i, str)] if isinstance(ids, list) else []
     with apologising(respond, logger, "listing other matches"):
         message = matches_blocks(context["guide"].matches_for(ids, str(value.get("q") or "")))
         respond(text=message.text, blocks=message.blocks, replace_original=False, response_type="ephemeral")
@@ -74,11 +78,16 @@ def handle_vote(ack: Ack, body: dict, respond: Respond, context: BoltContext, lo
     """One vote per member per answer; a second press changes it."""
     ack()
     value = _value(body)
-    helpful = body["actions"][0]["action_id"] == blocks.VOTE_HELPFUL
+    helpful = first_action(body).get("action_id") == blocks.VOTE_HELPFUL
     container = body.get("container") or {}
     message_key = f"{container.get('channel_id')}:{container.get('message_ts')}"
+    entry_id, user = str(value.get("e") or ""), user_id(body)
     with apologising(respond, logger, "recording a vote"):
-        context["guide"].store.vote(message=message_key, user=body["user"]["id"], entry_id=str(value.get("e", "")),
+        if not entry_id or not context["guide"].pack.get(entry_id) or not user:
+            logger.info("a vote whose button names no known answer was not recorded")
+            respond(text=UNREADABLE_VOTE, replace_original=False, response_type="ephemeral")
+            return
+        context["guide"].store.vote(message=message_key, user=user, entry_id=entry_id,
                                     query=str(value.get("q") or ""), helpful=helpful)
         thanks = "Thanks: noted as helpful." if helpful else "Thanks: noted as not helpful. Reps review these."
         respond(text=thanks, replace_original=False, response_type="ephemeral")
@@ -92,7 +101,7 @@ def handle_show_full(ack: Ack, body: dict, client: WebClient, respond: Respond, 
         if reply is None:
             respond(text=GONE_TEXT, replace_original=False)
             return
-        client.views_open(trigger_id=body["trigger_id"], view=full_guidance_view(reply))
+        client.views_open(trigger_id=text_field(body, "trigger_id"), view=full_guidance_view(reply))
 
 
 def register(app: App) -> None:

@@ -1,62 +1,282 @@
-"""Posting an answer to a message event, shared by the mention and DM listeners.
+"""Answering a member's message (mentions and DMs) so that nothing acknowledged is lost.
 
-Slack may deliver one message twice (app_mention and message.im both fire for a mention
-in a DM) and retries an event when its ack was slow or lost, so each message is claimed in
-the store by event id and by (channel, ts) before it is answered. A claim is released when
-answering fails, and a claim whose process died goes stale, so a later delivery of the
-same event can still be answered.
+1. `accept_question`, a global middleware, runs after Bolt has checked the signature and
+   before Slack gets its 200: an event that needs an answer is written to the store's durable
+   inbox under the key (channel, ts) and leased to this process. A duplicate delivery (Slack's
+   retry, or a mention in a DM arriving as app_mention *and* message.im) finds the key taken.
+2. The listener answers: search, post (the post carries the inbox key in its metadata), mark
+   the item done. A post is flagged in the store before it is sent.
+3. A killed worker's lease expires and the InboxWorker of any process (or of the restarted
+   server) takes the item over. If a post may have gone out under the old lease, Slack is
+   asked first (conversations.replies / history, looking for that metadata), so a crash
+   between posting and marking done never answers twice.
+
+Slack faults: a post that timed out or got a 5xx may have gone through, so it is never
+repeated or apologised for without that check; a rate limit or a failing check leaves the
+item for a later attempt (at most MAX_ATTEMPTS, each within half the lease). The member gets
+an apology only when nothing can have been posted. Every failed send is logged with the
+event id. If the store can't be written the question is still answered (from memory).
 """
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from logging import Logger
 
+from slack_bolt import BoltContext
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.blocks import SORRY_TEXT, answer_blocks, text_blocks
+from bot.errors import warn_once
 from bot.guide import Guide
+from bot.inbox import LEASE_SECONDS
+from bot.normalise import safe_text
+from bot.retry import deadline
+from bot.store import InboxItem
+
+ANSWER_EVENT = "biglisten_answer"   # metadata event_type on every answer the bot posts
+MAX_ATTEMPTS = 5         # then the item is given up (and the failure logged with its event id)
+RETRY_DELAY = 3.0        # a transient failure is tried again this soon (by any worker)
+# Errors after which a post may still have gone through.
+UNCLEAR = frozenset({"internal_error", "fatal_error", "request_timeout", "service_unavailable", "fake_fault"})
+# Errors that mean the check itself can never work: answer rather than lose the question.
+CANT_CHECK = frozenset({"missing_scope", "not_in_channel", "channel_not_found", "thread_not_found", "not_allowed"})
 
 
-def answer_message(event: dict, body: dict, client: WebClient, guide: Guide, logger: Logger, *,
-                   via: str, in_thread: bool) -> None:
-    if event.get("bot_id"):   # other bots (and our own posts): never answer, never loop
-        return
+def question_from(body, bot_user_id: str | None) -> tuple[str, dict] | None:
+    """(inbox key, payload) when a request is a message the bot should answer, else None.
+    Never raises, whatever the fields hold."""
+    if not isinstance(body, dict) or body.get("type") != "event_callback":
+        return None
+    event = body.get("event")
+    if not isinstance(event, dict) or event.get("bot_id"):   # other bots and our own posts: never
+        return None
     channel, ts = event.get("channel"), event.get("ts")
-    keys = [f"event:{body.get('event_id')}", f"message:{channel}:{ts}"]
+    if not (isinstance(channel, str) and channel and isinstance(ts, str) and ts):
+        return None
+    if event.get("type") == "app_mention":
+        via, in_thread = "mention", True
+    elif event.get("type") == "message":
+        # Edits, deletions and bot posts come as message events too; a message with a file,
+        # or a thread reply also sent to the channel, is still a question.
+        if event.get("channel_type") != "im" or event.get("subtype") not in (None, "file_share", "thread_broadcast"):
+            return None
+        if not isinstance(event.get("user"), str) or event.get("user") == bot_user_id:
+            return None
+        via, in_thread = "dm", False
+    else:
+        return None
     # In a channel: always in a thread. In a DM (where a mention also arrives as a message
     # event, whichever comes first): in the thread the member used, if any.
-    in_dm = str(channel).startswith("D")
-    thread_ts = event.get("thread_ts") or (ts if in_thread and not in_dm else None)
-    claimed: list[str] = []
-    try:
-        if not guide.store.claim(keys[0]):
-            logger.info("event %s already handled", keys[0])
-            return
-        claimed.append(keys[0])
-        if not guide.store.claim(keys[1]):
-            guide.store.finish(keys[0])  # the same message arrived as another event
-            return
-        claimed.append(keys[1])
-        reply = guide.ask(event.get("text") or "", via=via)
-        message = answer_blocks(reply, pinnable=not in_dm)
-        client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=message.text, blocks=message.blocks,
-                                unfurl_links=False, unfurl_media=False)
-    except Exception:
-        logger.exception("answering %s failed", keys[0])
-        with suppress_logged(logger, "releasing the claim"):
-            guide.store.release(*claimed)   # only ours: the other delivery may be answering
-        with suppress_logged(logger, "telling the member that answering failed"):
-            client.chat_postMessage(channel=channel, thread_ts=thread_ts, **_sorry())
-        return
-    # Answered: from here a failure must not trigger an apology or a second answer.
-    with suppress_logged(logger, "marking the event answered"):
-        guide.store.finish(*claimed)
+    thread_ts = event.get("thread_ts") if isinstance(event.get("thread_ts"), str) else None
+    thread_ts = thread_ts or (ts if in_thread and not channel.startswith("D") else None)
+    payload = {"channel": channel, "ts": ts, "thread_ts": thread_ts, "text": safe_text(event.get("text")),
+               "via": via, "event_id": safe_text(body.get("event_id"))}
+    return f"message:{channel}:{ts}", payload
 
 
-def _sorry() -> dict:
-    notice = text_blocks(SORRY_TEXT)
-    return {"text": notice.text, "blocks": notice.blocks}
+@dataclass
+class _Attempt:
+    item: InboxItem
+    durable: bool              # False: the store couldn't take it; answered from memory
+    maybe_posted: bool = False
+    leased_at: float = field(default_factory=time.monotonic)
+
+
+class Answerer:
+    """Takes questions into the inbox and answers them; one per process."""
+
+    def __init__(self, guide: Guide, client: WebClient, logger: Logger, owner: str, *,
+                 lease_seconds: float = LEASE_SECONDS):
+        self.guide, self.client, self.logger, self.owner = guide, client, logger, owner
+        self.lease_seconds = lease_seconds
+        # One attempt, its retries included, ends well inside its lease (the client's
+        # timeout is at most a sixth of the lease: see bot/app.py).
+        self.deadline = lease_seconds / 2
+        self._seen: OrderedDict[str, None] = OrderedDict()   # dedupe while the store is unwritable
+        self._lock = threading.Lock()
+
+    # --- 1. before the ack ------------------------------------------------------------------
+    def accept(self, key: str, payload: dict) -> _Attempt | None:
+        """Write the event to the inbox, leased to us; None for a duplicate delivery."""
+        try:
+            item = self.guide.store.enqueue(key, payload, owner=self.owner, lease_seconds=self.lease_seconds)
+            return _Attempt(item, durable=True) if item else None
+        except Exception as e:
+            warn_once(self.logger, "write events to the inbox (they are answered from memory)", e)
+        with self._lock:   # the store is broken: at least don't answer one process's duplicates twice
+            if key in self._seen:
+                return None
+            self._seen[key] = None
+            if len(self._seen) > 5000:
+                self._seen.popitem(last=False)
+        return _Attempt(InboxItem(key, payload, 1, False, time.time()), durable=False)
+
+    # --- 2./3. answering ---------------------------------------------------------------------
+    def answer(self, attempt: _Attempt) -> None:
+        if attempt.durable:
+            # Finish well before the lease ends, or another worker may take over mid-post. A
+            # question that queued here too long is left for whoever takes the expired lease.
+            left = self.lease_seconds * 5 / 6 - (time.monotonic() - attempt.leased_at)
+            if left < self.deadline / 3:
+                self.logger.warning("event %s waited too long to be answered here; leaving it to the next lease",
+                                    _event_id(attempt.item))
+                return
+        while True:
+            with deadline(min(self.deadline, left) if attempt.durable else self.deadline):
+                try:
+                    outcome = self._attempt(attempt)
+                except Exception:
+                    self.logger.exception("answering event %s failed", _event_id(attempt.item))
+                    outcome = "retry"
+            if outcome != "retry" or attempt.durable or attempt.item.attempts >= MAX_ATTEMPTS:
+                break
+            # from memory only: no other worker will retry it, so this thread does
+            time.sleep(RETRY_DELAY)
+            item = attempt.item
+            attempt = _Attempt(InboxItem(item.key, item.payload, item.attempts + 1, attempt.maybe_posted,
+                                         item.received_at), durable=False, maybe_posted=attempt.maybe_posted)
+        self._settle(attempt, outcome)
+
+    def take_over(self, item: InboxItem) -> None:
+        """For the InboxWorker: an item whose earlier lease expired, now leased to us."""
+        self.logger.info("taking over event %s (attempt %d)", _event_id(item), item.attempts)
+        self.answer(_Attempt(item, durable=True, maybe_posted=item.posting))
+
+    def _attempt(self, attempt: _Attempt) -> str:
+        item, p = attempt.item, attempt.item.payload
+        if attempt.maybe_posted:
+            posted = self.already_posted(item)
+            if posted is None:
+                return "retry"
+            if posted:
+                self.logger.info("event %s had been answered already; not answering again", _event_id(item))
+                return "done"
+            attempt.maybe_posted = False
+        try:
+            reply = self.guide.ask(p.get("text") or "", via=p.get("via") or "dm")
+            message = answer_blocks(reply, pinnable=not str(p.get("channel")).startswith("D"))
+        except Exception:
+            self.logger.exception("could not build the answer to event %s", _event_id(item))
+            return "failed"
+        if attempt.durable:
+            try:
+                if not self.guide.store.mark_posting(item.key, self.owner):
+                    self.logger.info("lost the lease on event %s; leaving it to its new owner", _event_id(item))
+                    return "lost"
+            except Exception as e:
+                warn_once(self.logger, "update the inbox", e)
+        attempt.maybe_posted = True
+        return self._post(attempt, message)
+
+    def _post(self, attempt: _Attempt, message) -> str:
+        item, p = attempt.item, attempt.item.payload
+        try:
+            self.client.chat_postMessage(channel=p["channel"], thread_ts=p.get("thread_ts"), text=message.text,
+                                         blocks=message.blocks, unfurl_links=False, unfurl_media=False,
+                                         metadata={"event_type": ANSWER_EVENT, "event_payload": {"key": item.key}})
+            return "done"
+        except SlackApiError as e:
+            status, error = e.response.status_code, _error(e)
+            if status == 429 or error == "ratelimited":
+                self.logger.warning("posting the answer to event %s: rate limited; will try again", _event_id(item))
+                attempt.maybe_posted = False   # a 429 posted nothing
+                return "retry"
+            if status < 500 and error not in UNCLEAR:
+                self.logger.error("posting the answer to event %s failed: %s", _event_id(item), error)
+                attempt.maybe_posted = False
+                return "failed"
+            why = f"HTTP {status} {error}"
+        except Exception as e:   # a timeout or a dropped connection: it may have been posted
+            why = f"{type(e).__name__}: {e}"
+        self.logger.warning("posting the answer to event %s: %s; checking whether it went through",
+                            _event_id(item), why)
+        return "done" if self.already_posted(item) else "retry"
+
+    def already_posted(self, item: InboxItem) -> bool | None:
+        """Whether our answer to this item is in Slack: True, False, or None (can't tell now)."""
+        p = item.payload
+        try:
+            if p.get("thread_ts"):
+                response = self.client.conversations_replies(channel=p["channel"], ts=p["thread_ts"], limit=200,
+                                                             include_all_metadata=True)
+            else:
+                response = self.client.conversations_history(channel=p["channel"], limit=100,
+                                                             include_all_metadata=True)
+        except SlackApiError as e:
+            if _error(e) in CANT_CHECK:
+                self.logger.warning("can't check whether event %s was answered (%s); answering it",
+                                    _event_id(item), _error(e))
+                return False
+            self.logger.warning("checking whether event %s was answered failed: %s", _event_id(item), _error(e))
+            return None
+        except Exception as e:
+            self.logger.warning("checking whether event %s was answered failed: %s", _event_id(item),
+                                type(e).__name__)
+            return None
+        for message in response.get("messages") or []:
+            metadata = message.get("metadata") if isinstance(message, dict) else None
+            if isinstance(metadata, dict) and metadata.get("event_type") == ANSWER_EVENT and \
+                    (metadata.get("event_payload") or {}).get("key") == item.key:
+                return True
+        return False
+
+    def _settle(self, attempt: _Attempt, outcome: str) -> None:
+        item = attempt.item
+        if outcome == "retry" and item.attempts >= MAX_ATTEMPTS:
+            self.logger.error("giving up on event %s after %d attempts", _event_id(item), item.attempts)
+            outcome = "failed"
+        if outcome == "failed" and not attempt.maybe_posted:
+            self._apologise(item)
+        if not attempt.durable or outcome == "lost":
+            return
+        try:
+            if outcome == "retry":
+                self.guide.store.retry_later(item.key, self.owner, RETRY_DELAY)
+            else:
+                self.guide.store.complete(item.key, failed=outcome == "failed")
+        except Exception as e:
+            warn_once(self.logger, "update the inbox", e)
+
+    def _apologise(self, item: InboxItem) -> None:
+        """Only when nothing was posted: the member hears something went wrong."""
+        p = item.payload
+        notice = text_blocks(SORRY_TEXT)
+        try:
+            self.client.chat_postMessage(channel=p["channel"], thread_ts=p.get("thread_ts"), text=notice.text,
+                                         blocks=notice.blocks)
+        except Exception as e:
+            self.logger.error("telling the member that answering event %s failed also failed: %s",
+                              _event_id(item), _error(e) if isinstance(e, SlackApiError) else type(e).__name__)
+
+
+def _event_id(item: InboxItem) -> str:
+    return str(item.payload.get("event_id") or item.key)
+
+
+def _error(e: SlackApiError) -> str:
+    data = getattr(e.response, "data", None)
+    return str(data.get("error")) if isinstance(data, dict) else "no error code"
+
+
+def accept_question(body: dict, context: BoltContext, next) -> None:  # noqa: A002 - Bolt injects by this name
+    """Global middleware: a question is in the inbox before Slack gets its 200."""
+    found = question_from(body, context.bot_user_id)
+    if found and context.get("answerer") is not None:
+        context["inbox_attempt"] = context["answerer"].accept(*found)
+    next()
+
+
+def answer_accepted(context: BoltContext) -> None:
+    """The mention and DM listeners: answer what `accept_question` took in (nothing for a duplicate)."""
+    attempt = context.get("inbox_attempt")
+    if attempt is not None:
+        context["answerer"].answer(attempt)
 
 
 @contextmanager

@@ -12,8 +12,10 @@ from logging import Logger
 from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.blocks import answer_blocks, pins_blocks, report_blocks, sections_blocks, text_blocks
+from bot.normalise import safe_text
 from bot.report import build_report, report_lines
 from handlers.answering import apologising
+from handlers.payload import text_field
 
 
 def help_text(command_name: str) -> str:
@@ -32,8 +34,8 @@ def help_text(command_name: str) -> str:
 def handle_command(ack: Ack, command: dict, respond: Respond, context: BoltContext, logger: Logger) -> None:
     ack()
     guide = context["guide"]
-    name = command.get("command") or guide.config.slash_command
-    text = (command.get("text") or "").strip()
+    name = text_field(command, "command") or guide.config.slash_command
+    text = safe_text(command.get("text")).strip()
     word = text.lower()
     with apologising(respond, logger, "slash command"):
         if word in ("", "help", "?"):

@@ -15,7 +15,9 @@ def handle_home_opened(event: dict, client: WebClient, context: BoltContext, log
         return
     guide = context["guide"]
     try:
-        user = event["user"]
+        user = event.get("user")
+        if not isinstance(user, str) or not user:
+            return
         lines = report_lines(build_report(guide.store, guide.pack, 7)) if guide.reps.is_rep(user) else None
         view = home_view(guide.sections(), guide.store.pins(), guide.pack, command=guide.config.slash_command,
                          report_lines=lines)

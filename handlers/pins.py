@@ -19,6 +19,7 @@ from bot.blocks import button_ref, ref_statement
 from bot.guide import Guide
 from bot.store import Pin
 from handlers.answering import apologising
+from handlers.payload import first_action, text_field, user_id
 
 ONLY_REPS = "Only reps can pin or unpin answers. If you think this answer should be pinned, tell a rep."
 NOT_IN_DMS = "Pins aren't possible in direct messages: share the answer in a channel first, then pin it there."
@@ -27,9 +28,11 @@ INVITE_ME = "I'm not in this channel, so I can't pin here. Invite me with `/invi
 
 def answer_ref(message: dict) -> dict:
     """Which entry a message of ours answers: read from its buttons' values."""
-    for block in message.get("blocks") or []:
-        for element in block.get("elements") or []:
-            ref = button_ref(element.get("value")) if isinstance(element, dict) else {}
+    blocks = message.get("blocks") if isinstance(message.get("blocks"), list) else []
+    for block in blocks:
+        elements = block.get("elements") if isinstance(block, dict) else None
+        for element in elements if isinstance(elements, list) else []:
+            ref = button_ref(text_field(element, "value"))
             if ref.get("e"):
                 return ref
     return {}
@@ -62,16 +65,15 @@ def handle_pin_button(ack: Ack, body: dict, client: WebClient, respond: Respond,
                       logger: Logger) -> None:
     ack()
     guide: Guide = context["guide"]
-    user = body["user"]["id"]
-    container = body.get("container") or {}
-    channel, ts = container.get("channel_id") or "", container.get("message_ts") or ""
+    user = user_id(body)
+    channel, ts = text_field(body, "container", "channel_id"), text_field(body, "container", "message_ts")
     if not guide.reps.is_rep(user):
         respond(text=ONLY_REPS, replace_original=False, response_type="ephemeral")
         return
     if channel.startswith("D"):
         respond(text=NOT_IN_DMS, replace_original=False, response_type="ephemeral")
         return
-    ref = button_ref(body["actions"][0].get("value"))
+    ref = button_ref(text_field(first_action(body), "value"))
     if not ref.get("e") or not guide.pack.get(str(ref["e"])):
         respond(text="I can't tell which answer this is, so I haven't pinned it.", replace_original=False)
         return
@@ -94,10 +96,10 @@ def handle_unpin_button(ack: Ack, body: dict, client: WebClient, respond: Respon
                         logger: Logger) -> None:
     ack()
     guide: Guide = context["guide"]
-    if not guide.reps.is_rep(body["user"]["id"]):
+    if not guide.reps.is_rep(user_id(body)):
         respond(text=ONLY_REPS, replace_original=False, response_type="ephemeral")
         return
-    ref = button_ref(body["actions"][0].get("value"))
+    ref = button_ref(text_field(first_action(body), "value"))
     channel, ts = str(ref.get("c") or ""), str(ref.get("t") or "")
     with apologising(respond, logger, "unpinning"):
         try:
@@ -116,27 +118,46 @@ def handle_unpin_button(ack: Ack, body: dict, client: WebClient, respond: Respon
 def handle_pin_added(event: dict, client: WebClient, context: BoltContext, logger: Logger) -> None:
     """A rep pinned one of our answers with Slack's own menu: record it like the button."""
     guide: Guide = context["guide"]
-    item = event.get("item") or {}
-    message = item.get("message") or {}
+    item = event.get("item") if isinstance(event.get("item"), dict) else {}
+    message = item.get("message") if isinstance(item.get("message"), dict) else {}
     if item.get("type") != "message" or not _is_ours(message, context):
         return
-    if not guide.reps.is_rep(event.get("user")):
+    rep = event.get("user") if isinstance(event.get("user"), str) else ""
+    if not guide.reps.is_rep(rep):
         logger.info("a pin by a member who is not a rep was not recorded")
         return
+    channel = text_field(item, "channel") or text_field(event, "channel_id")
+    ts = text_field(message, "ts")
+    if not (channel and ts):
+        logger.info("a pin_added event without a channel or message ts was not recorded")
+        return
+    if not message.get("blocks"):   # Slack often sends the pinned message without its blocks
+        message = _fetch_message(client, channel, ts, logger) or message
     ref = answer_ref(message)
-    channel = item.get("channel") or event.get("channel_id")
-    if ref.get("e") and guide.pack.get(str(ref["e"])) and channel:
-        record_pin(guide, client, logger, channel=channel, ts=message.get("ts") or "", ref=ref, rep=event["user"])
+    if ref.get("e") and guide.pack.get(str(ref["e"])):
+        record_pin(guide, client, logger, channel=channel, ts=ts, ref=ref, rep=rep)
+    else:
+        logger.info("a pinned message of ours names no known answer; the pin was not recorded")
+
+
+def _fetch_message(client: WebClient, channel: str, ts: str, logger: Logger) -> dict | None:
+    """One message, with its blocks, by channel and ts (in a thread or not)."""
+    try:
+        found = client.conversations_replies(channel=channel, ts=ts, limit=100).get("messages") or []
+    except Exception as e:
+        logger.warning("could not read a pinned message to record its pin (%s)", type(e).__name__)
+        return None
+    return next((m for m in found if isinstance(m, dict) and m.get("ts") == ts), None)
 
 
 def handle_pin_removed(event: dict, context: BoltContext) -> None:
     """Whoever unpins the message in Slack, it is no longer pinned, so the record goes too:
     Slack's pin state is the truth (a rep can pin it again)."""
-    item = event.get("item") or {}
-    message = item.get("message") or {}
-    channel = item.get("channel") or event.get("channel_id")
-    if channel and message.get("ts"):
-        context["guide"].store.remove_pin(channel, message["ts"])
+    item = event.get("item") if isinstance(event.get("item"), dict) else {}
+    channel = text_field(item, "channel") or text_field(event, "channel_id")
+    ts = text_field(item, "message", "ts")
+    if channel and ts:
+        context["guide"].store.remove_pin(channel, ts)
 
 
 def _is_ours(message: dict, context: BoltContext) -> bool:

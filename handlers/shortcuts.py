@@ -8,12 +8,14 @@ from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.blocks import answer_blocks
 from bot.manifest import CALLBACK_ID
+from bot.normalise import safe_text
 from handlers.answering import apologising
+from handlers.payload import message_text
 
 
 def handle_ask_shortcut(ack: Ack, shortcut: dict, respond: Respond, context: BoltContext, logger: Logger) -> None:
     ack()
-    text = (shortcut.get("message") or {}).get("text") or ""
+    text = safe_text(message_text(shortcut.get("message")))   # forwarded or attachment-only messages too
     with apologising(respond, logger, "message shortcut", response_type="ephemeral"):
         # Someone else's words: the log keeps the outcome, not the text.
         reply = context["guide"].ask(text, via="shortcut", log_text=False)

@@ -71,13 +71,14 @@ class _Handler(BaseHTTPRequestHandler):
         fake: FakeSlack = self.server.fake
         status, payload, extra = fake._handle(method, _decode_json_fields(params), headers, url.path)
         data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        for k, v in extra.items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(data)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):   # the caller was killed or gave up
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            for k, v in extra.items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(data)
 
     do_GET = do_POST
 
@@ -95,6 +96,8 @@ class FakeSlack:
         self.users: dict[str, dict] = {}  # user id -> extra fields merged into users.info "user"
         self._responses: dict[str, Any] = {}
         self._rate_limits: dict[str, list[int]] = {}  # method -> [times left, retry_after]
+        self._faults: dict[str, list] = {}  # method -> [times left, status, delay, payload]
+        self.messages: dict[str, list[dict]] = {}  # channel -> messages posted by chat.postMessage
         self._cond = threading.Condition()
         self._ts = itertools.count(1)
         self._ws_clients: list = []
@@ -143,6 +146,14 @@ class FakeSlack:
         with self._cond:
             self._rate_limits[method] = [times, retry_after]
 
+    def fault(self, method: str, times: int = 1, *, status: int = 503, delay: float = 0.0,
+              payload: dict | None = None) -> None:
+        """Make the next ``times`` calls to ``method`` misbehave: ``status`` other than 200 answers that
+        error without doing the call; ``delay`` answers late, *after* doing the call (a slow post that
+        went through), with ``payload`` (default: the normal answer). ``times=0`` clears it."""
+        with self._cond:
+            self._faults[method] = [times, status, delay, payload]
+
     def response_url(self, name: str = "r1") -> str:
         """A URL Bolt's ``respond()`` / WebhookClient can post to; recorded as "response_url"."""
         return f"{self._root}/response/{name}"
@@ -175,12 +186,26 @@ class FakeSlack:
                 self.calls.append(Call(method, params, headers, 429, path))
                 self._cond.notify_all()
                 return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(limit[1])}
+            fault = self._faults.get(method)
+            if fault and fault[0] > 0:
+                fault[0] -= 1
+            else:
+                fault = None
+            if fault and fault[1] != 200:
+                self.calls.append(Call(method, params, headers, fault[1], path))
+                self._cond.notify_all()
+                return fault[1], fault[3] or {"ok": False, "error": "fake_fault"}, {}
             override = self._responses.get(method)
             self.calls.append(Call(method, params, headers, 200, path))
             self._cond.notify_all()
         if override is not None:
-            return 200, override(params) if callable(override) else override, {}
-        return 200, self._canned(method, params), {}
+            answer = override(params) if callable(override) else override
+        else:
+            answer = self._canned(method, params)
+        if fault:
+            time.sleep(fault[2])
+            answer = fault[3] or answer
+        return 200, answer, {}
 
     def _next_ts(self) -> str:
         return f"1700000000.{next(self._ts) * 100:06d}"
@@ -196,6 +221,11 @@ class FakeSlack:
             return ok | who | dict(url="https://fake.slack.com/", is_enterprise_install=False)
         if method == "chat.postMessage":
             ts = self._next_ts()
+            for key in ("thread_ts", "metadata"):
+                if p.get(key):
+                    msg[key] = p[key]
+            with self._cond:
+                self.messages.setdefault(ch, []).append(msg | {"ts": ts})
             return ok | {"channel": ch, "ts": ts, "message": msg | {"ts": ts}}
         if method == "chat.postEphemeral":
             return ok | {"message_ts": self._next_ts()}
@@ -217,11 +247,26 @@ class FakeSlack:
             return ok | {"user": user | self.users.get(uid, {})}
         if method == "conversations.info":
             return ok | {"channel": {"id": ch, "name": "general", "is_channel": True, "is_member": True}}
-        if method == "conversations.history":
-            return ok | {"messages": [], "has_more": False}
+        if method in ("conversations.history", "conversations.replies"):
+            return ok | {"messages": self._history(method, p), "has_more": False}
         if method == "apps.connections.open":
             return ok | {"url": self.ws_url}
         return ok  # pins.add/remove, reactions.add, response_url, anything else
+
+    def _history(self, method: str, p: dict) -> list[dict]:
+        """What the bot posted in a channel (history: top level, newest first) or thread (replies).
+        Metadata only with ``include_all_metadata``, as Slack does."""
+        with self._cond:
+            posted = list(self.messages.get(p.get("channel", ""), []))
+        if method == "conversations.replies":   # the whole thread, whichever of its messages ts names
+            named = next((m for m in posted if m["ts"] == p.get("ts")), {})
+            root = named.get("thread_ts") or p.get("ts")
+            found = [m for m in posted if root in (m.get("thread_ts"), m["ts"])]
+        else:
+            found = [m for m in reversed(posted) if "thread_ts" not in m]
+        if str(p.get("include_all_metadata")).lower() not in ("1", "true"):
+            found = [{k: v for k, v in m.items() if k != "metadata"} for m in found]
+        return found
 
     # ---- Socket Mode -----------------------------------------------------------------------------
     def _ws_handler(self, conn) -> None:

@@ -12,6 +12,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -225,21 +226,43 @@ class BotServer:
         return ""
 
 
+def _copy(stream, path: Path) -> None:
+    with open(path, "ab") as log:
+        for line in iter(stream.readline, b""):
+            log.write(line)
+            log.flush()
+
+
+def worker_pids(server: BotServer) -> list[int]:
+    """The gunicorn workers (children of the master process)."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == server.process.pid:
+                pids.append(int(stat.parent.name))
+    return pids
+
+
 @contextlib.contextmanager
 def bot_server(fake: FakeSlack, workdir: Path, *, workers: int = 2, startup_timeout: float = 60,
-               settings: dict | None = None) -> Iterator[BotServer]:
+               settings: dict | None = None, env: dict | None = None, port: int | None = None,
+               db_path: Path | None = None) -> Iterator[BotServer]:
     """`python -m bot --config <tmp app.yaml> serve` under gunicorn, ready when every worker has built its app."""
     workdir.mkdir(parents=True, exist_ok=True)
-    db_path = workdir / "bot.sqlite3"
+    db_path = db_path or workdir / "bot.sqlite3"
     config = http_config(workdir / "app.yaml", db_path, settings)
-    port = free_port()
+    port = port or free_port()
+    booted = len(fake.calls_to("auth.test"))   # a restart on the same fake counts afresh
+    extra = env or {}
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
     env |= dict(SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=fake.base_url,
-                PORT=str(port), WEB_CONCURRENCY=str(workers), PYTHONUNBUFFERED="1")
+                PORT=str(port), WEB_CONCURRENCY=str(workers), PYTHONUNBUFFERED="1") | extra
     log_path = workdir / "server.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen([sys.executable, "-m", "bot", "--config", str(config), "serve"],
-                                   cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    # Through a pipe, not straight into the file: a test may cap the server's file sizes (a
+    # full disk) and the log must still be written.
+    process = subprocess.Popen([sys.executable, "-m", "bot", "--config", str(config), "serve"],
+                               cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    threading.Thread(target=_copy, args=(process.stdout, log_path), daemon=True).start()
     server = BotServer(process, port, db_path, log_path)
     try:
         deadline = time.monotonic() + startup_timeout
@@ -247,7 +270,7 @@ def bot_server(fake: FakeSlack, workdir: Path, *, workers: int = 2, startup_time
             if process.poll() is not None:
                 raise RuntimeError(f"bot server exited with {process.returncode}:\n{server.log_tail()}")
             # Each worker builds its Bolt app after the fork, and Bolt's App() calls auth.test once.
-            ready = len(fake.calls_to("auth.test")) >= workers
+            ready = len(fake.calls_to("auth.test")) - booted >= workers
             with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
                 if ready:
                     break
@@ -256,7 +279,8 @@ def bot_server(fake: FakeSlack, workdir: Path, *, workers: int = 2, startup_time
             time.sleep(0.05)
         yield server
     finally:
-        process.terminate()
+        if process.poll() is None:
+            process.terminate()
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:

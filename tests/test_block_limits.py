@@ -22,7 +22,7 @@ from bot.blocks import (
 from bot.guide import Guide
 from bot.knowledge import Statement, SurveyEntry
 from bot.replies import entry_reply
-from bot.store import Store
+from bot.store import open_store
 from handlers.commands import help_text
 from slack_helpers import elements, shown_text
 
@@ -182,7 +182,7 @@ def test_validator_rejects_a_bad_modal():
 # ---- everything the bot renders ----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def guide(config, index, tmp_path_factory) -> Guide:
-    return Guide(config, index, Store(tmp_path_factory.mktemp("limits") / "bot.sqlite3"))
+    return Guide(config, index, open_store(tmp_path_factory.mktemp("limits") / "bot.sqlite3"))
 
 
 def answer_variants() -> list[dict]:

@@ -10,12 +10,12 @@ from bot.guide import Guide
 from bot.replies import render_text
 from bot.report import build_report, group_questions, report_lines
 from bot.reps import RepDirectory
-from bot.store import Pin, Store
+from bot.store import Pin, open_store
 
 
 @pytest.fixture
 def guide(config, index, tmp_path):
-    return Guide(config, index, Store(tmp_path / "bot.sqlite3"))
+    return Guide(config, index, open_store(tmp_path / "bot.sqlite3"))
 
 
 class FakeClock:
@@ -58,6 +58,24 @@ def test_group_lookup_failure_keeps_the_last_list():
     assert reps.is_rep("UGROUP")
     state["fail"], clock.now = True, 5
     assert reps.is_rep("UGROUP")
+
+
+def test_a_failing_group_lookup_is_not_retried_on_every_check():
+    calls = []
+
+    def fetch(group):
+        calls.append(group)
+        if len(calls) > 1:
+            raise RuntimeError("slack down")
+        return ["UGROUP"]
+
+    clock = FakeClock()
+    reps = RepDirectory(RepSettings(usergroups=("S1",), cache_seconds=300), fetch, clock)
+    assert reps.is_rep("UGROUP")
+    clock.now = 301
+    assert reps.is_rep("UGROUP") and reps.is_rep("UGROUP") and len(calls) == 2   # failed once, last list kept
+    clock.now = 301 + 31
+    assert reps.is_rep("UGROUP") and len(calls) == 3                            # asked again later
 
 
 def pin(entry_id, **kw):
@@ -158,7 +176,7 @@ def test_report_command(tmp_path, config):
     cfg = (ROOT / "app.yaml").read_text().replace("path: var/bot.sqlite3", f"path: {tmp_path / 'b.sqlite3'}")
     cfg = cfg.replace("knowledge_path: knowledge/big-listen", f"knowledge_path: {ROOT / 'knowledge/big-listen'}")
     (tmp_path / "app.yaml").write_text(cfg)
-    Store(tmp_path / "b.sqlite3").log_question(via="dm", text="when is conference", answered=False)
+    open_store(tmp_path / "b.sqlite3").log_question(via="dm", text="when is conference", answered=False)
     out = run_cli("--config", str(tmp_path / "app.yaml"), "report", "--days", "3")
     assert out.returncode == 0, out.stderr
     assert "last 3 days: 1 questions" in out.stdout and "when is conference" in out.stdout

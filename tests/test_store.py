@@ -6,7 +6,9 @@ import subprocess
 import sys
 import time
 
-from bot.store import MIGRATIONS, STALE_CLAIM, Pin, Store
+from bot.store import EVENT_TTL, Pin
+from bot.store_sqlite import MIGRATIONS
+from bot.store_sqlite import SQLiteStore as Store
 from conftest import ROOT
 
 
@@ -39,18 +41,6 @@ def test_in_memory_databases_are_refused():
         Store(":memory:")
 
 
-def test_claims_dedupe_and_expire(tmp_path):
-    store = Store(tmp_path / "bot.sqlite3")
-    assert store.claim("event:Ev1")
-    assert not store.claim("event:Ev1")                     # a retry while answering
-    store.finish("event:Ev1")
-    assert not store.claim("event:Ev1", now=time.time() + 10 * STALE_CLAIM)  # answered: never again
-    assert store.claim("event:Ev2")
-    assert store.claim("event:Ev2", now=time.time() + STALE_CLAIM + 1)  # the first handler died
-    store.release("event:Ev2")
-    assert store.claim("event:Ev2")                         # released after a failure: retry answers
-
-
 def test_votes_one_per_member_per_answer(tmp_path):
     store = Store(tmp_path / "bot.sqlite3")
     store.vote(message="C1:1.1", user="U1", entry_id="off-rolling", query="q", helpful=True)
@@ -73,18 +63,18 @@ def test_retention_deletes_old_questions_but_keeps_pins(tmp_path):
 def test_survives_restart(tmp_path):
     path = tmp_path / "bot.sqlite3"
     Store(path).log_question(via="dm", text="before restart", answered=False)
-    code = f"from bot.store import Store; print(Store({str(path)!r}).questions()[0].text)"
+    code = f"from bot.store_sqlite import SQLiteStore as Store; print(Store({str(path)!r}).questions()[0].text)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.stdout.strip() == "before restart", out.stderr
 
 
 WRITER = """
 import sys
-from bot.store import Store
+from bot.store_sqlite import SQLiteStore as Store
 store = Store(sys.argv[1])
 for i in range(int(sys.argv[3])):
     store.log_question(via=sys.argv[2], text=f"{sys.argv[2]} {i}", answered=False)
-    store.claim(f"event:{sys.argv[2]}:{i}")
+    store.enqueue(f"message:{sys.argv[2]}:{i}", {}, owner=sys.argv[2], lease_seconds=60)
 """
 
 
@@ -119,3 +109,74 @@ def test_killed_mid_write_keeps_every_committed_row(tmp_path):
     numbers = sorted(int(t.split()[1]) for t in texts)
     assert numbers == list(range(len(numbers)))   # no gaps, no duplicates, no half rows
     assert len(numbers) > 200
+
+
+def test_open_store_picks_the_sqlite_backend_for_a_path(tmp_path):
+    import pytest
+
+    from bot.store import Store as Interface
+    from bot.store import open_store
+    store = open_store(tmp_path / "bot.sqlite3")
+    assert isinstance(store, Interface) and isinstance(store, Store)
+    with pytest.raises(TypeError):
+        Interface()   # the interface alone stores nothing
+
+
+# ---- the durable inbox -----------------------------------------------------------------------------------
+def test_inbox_enqueue_leases_once_and_a_duplicate_gets_nothing(tmp_path):
+    store = Store(tmp_path / "bot.sqlite3")
+    item = store.enqueue("message:C1:1.1", {"text": "q"}, owner="w1", lease_seconds=30, now=100.0)
+    assert item and item.attempts == 1 and item.payload == {"text": "q"} and not item.posting
+    assert store.enqueue("message:C1:1.1", {"text": "other"}, owner="w2", lease_seconds=30, now=101.0) is None
+    assert store.lease("message:C1:1.1", owner="w2", lease_seconds=30, now=110.0) is None   # still leased
+    assert store.expired(now=110.0) == []
+    assert store.expired(now=131.0) == ["message:C1:1.1"]                                  # w1 died
+    taken = store.lease("message:C1:1.1", owner="w2", lease_seconds=30, now=131.0)
+    assert taken and taken.attempts == 2 and taken.payload == {"text": "q"}                # the first payload
+    assert store.lease("message:C1:1.1", owner="w3", lease_seconds=30, now=131.5) is None
+
+
+def test_inbox_redelivery_after_expiry_takes_over_and_done_is_final(tmp_path):
+    store = Store(tmp_path / "bot.sqlite3")
+    store.enqueue("k", {"text": "q"}, owner="w1", lease_seconds=30, now=100.0)
+    assert store.mark_posting("k", "w1")
+    again = store.enqueue("k", {"text": "q"}, owner="w2", lease_seconds=30, now=200.0)    # Slack's retry
+    assert again and again.attempts == 2 and again.posting       # w1 may have posted: check first
+    assert not store.mark_posting("k", "w1")                      # w1 lost the lease
+    store.complete("k", now=201.0)
+    assert store.enqueue("k", {"text": "q"}, owner="w3", lease_seconds=30, now=10_000.0) is None
+    assert store.lease("k", owner="w3", lease_seconds=30, now=10_000.0) is None
+    assert store.expired(now=10_000.0) == []
+    assert store.connection().execute("SELECT payload FROM inbox WHERE key = 'k'").fetchone()[0] == "{}"
+    assert store.inbox_counts() == {"pending": 0, "done": 1, "failed": 0}
+
+
+def test_inbox_retry_later_and_purge(tmp_path):
+    store = Store(tmp_path / "bot.sqlite3")
+    store.enqueue("a", {}, owner="w1", lease_seconds=30, now=100.0)
+    store.retry_later("a", "w1", delay=5, now=101.0)
+    assert store.expired(now=107.0) == ["a"]
+    store.enqueue("b", {}, owner="w1", lease_seconds=30, now=100.0)
+    store.complete("b", failed=True, now=100.0)
+    store.purge(180, now=100.0 + EVENT_TTL + 1)
+    assert store.inbox_counts() == {"pending": 1, "done": 0, "failed": 0}   # pending items are never purged
+
+
+INBOX_RACER = """
+import sys
+from bot.store_sqlite import SQLiteStore
+store = SQLiteStore(sys.argv[1])
+won = [k for k in (f"k{i}" for i in range(200)) if store.enqueue(k, {}, owner=sys.argv[2], lease_seconds=60)]
+print(len(won))
+"""
+
+
+def test_inbox_two_processes_racing_lease_each_key_once(tmp_path):
+    path = str(tmp_path / "bot.sqlite3")
+    Store(path)
+    procs = [subprocess.Popen([sys.executable, "-c", INBOX_RACER, path, name], cwd=ROOT, stdout=subprocess.PIPE,
+                              text=True) for name in ("a", "b")]
+    won = [int(p.communicate(timeout=60)[0]) for p in procs]
+    assert sum(won) == 200
+    owners = Store(path).connection().execute("SELECT COUNT(DISTINCT key) FROM inbox").fetchone()[0]
+    assert owners == 200

@@ -1,0 +1,283 @@
+"""The SQLite backend of `bot.store.Store`: one file, the default.
+
+WAL mode so several gunicorn workers can write at once, a versioned schema migrated at
+start-up, one connection per thread (sqlite3 connections must not cross threads). Every
+write is a single transaction, so a process killed mid-write leaves the last committed
+state, never half a row.
+"""
+from __future__ import annotations
+
+import json
+import random
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+from bot.errors import StoreError
+from bot.store import EVENT_TTL, InboxItem, Pin, QuestionRow, Store
+
+MIGRATIONS: list[str] = [
+    # 1: dedupe memory, the question log, votes
+    """
+    CREATE TABLE events (key TEXT PRIMARY KEY, status TEXT NOT NULL, at REAL NOT NULL);
+    CREATE TABLE questions (
+        id INTEGER PRIMARY KEY, at REAL NOT NULL, via TEXT NOT NULL, channel TEXT,
+        text TEXT NOT NULL, answered INTEGER NOT NULL, entry_id TEXT, score REAL);
+    CREATE INDEX questions_at ON questions(at);
+    CREATE TABLE votes (
+        message TEXT NOT NULL, user TEXT NOT NULL, entry_id TEXT NOT NULL, query TEXT,
+        helpful INTEGER NOT NULL, at REAL NOT NULL, PRIMARY KEY (message, user));
+    """,
+    # 2: pinned answers (kept until unpinned, whatever the retention period)
+    """
+    CREATE TABLE pins (
+        channel TEXT NOT NULL, message_ts TEXT NOT NULL, entry_id TEXT NOT NULL, statement INTEGER,
+        question TEXT, rep TEXT NOT NULL, rep_name TEXT, at REAL NOT NULL, permalink TEXT,
+        PRIMARY KEY (channel, message_ts));
+    CREATE INDEX pins_entry ON pins(entry_id);
+    """,
+    # 3: the question log no longer says where a question was asked (privacy)
+    """
+    ALTER TABLE questions DROP COLUMN channel;
+    """,
+    # 4: the durable inbox (events written before the ack, leased to the worker answering them)
+    """
+    CREATE TABLE inbox (
+        key TEXT PRIMARY KEY, payload TEXT NOT NULL, state TEXT NOT NULL, owner TEXT,
+        lease_until REAL NOT NULL, attempts INTEGER NOT NULL, posting INTEGER NOT NULL,
+        received_at REAL NOT NULL, done_at REAL);
+    CREATE INDEX inbox_pending ON inbox(state, lease_until);
+    """,
+    # 5: the inbox replaces the claims table
+    """
+    DROP TABLE events;
+    """,
+]
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+RESTORE = "restore it from a backup, or move it aside to start with an empty store"
+
+
+def _advice(error: sqlite3.DatabaseError) -> str:
+    """SQLite's message, with what to do about it."""
+    text = str(error)
+    if "readonly" in text or "unable to open" in text or "I/O error" in text or "full" in text:
+        return f"can't write it ({text}): check the folder's and file's permissions and free space"
+    if "malformed" in text or "not a database" in text or "corrupt" in text:
+        return f"the database is damaged ({text}): {RESTORE}"
+    return f"{text}: {RESTORE}"
+
+
+class SQLiteStore(Store):
+    def __init__(self, path: str | Path):
+        self.path = str(path)
+        if self.path == ":memory:" or self.path.startswith("file:"):
+            # each thread's connection would open its own empty database
+            raise ValueError("SQLiteStore needs a file path: in-memory SQLite is not shared between threads")
+        self._local = threading.local()
+        self._check_file()
+        try:
+            self._migrate()
+            problem = self.connection().execute("PRAGMA quick_check(1)").fetchone()[0]
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{self.path}: {_advice(e)}") from None
+        if problem != "ok":
+            raise StoreError(f"{self.path}: the database is damaged ({problem}): {RESTORE}")
+
+    def _check_file(self) -> None:
+        """Refuse what isn't a bot database before SQLite touches it: SQLite would take a
+        0-byte file as a new database, and its own messages never name the file."""
+        path = Path(self.path)
+        for parent in reversed(path.parents):
+            if parent.exists() and not parent.is_dir():
+                raise StoreError(f"{self.path}: {parent} is a file, not a folder: set storage.path in app.yaml "
+                                 "to a file in a folder")
+        if path.is_dir():
+            raise StoreError(f"{self.path}: is a folder, not a file: set storage.path in app.yaml to a file name")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.exists():
+                return   # a new store
+            with open(path, "rb") as f:
+                header = f.read(len(SQLITE_HEADER))
+        except OSError as e:
+            raise StoreError(f"{self.path}: can't use it ({e.strerror}): check the folder's and file's "
+                             "permissions and free space") from None
+        if not header:
+            raise StoreError(f"{self.path}: the file is empty (0 bytes), not a bot database: {RESTORE}")
+        if header != SQLITE_HEADER:
+            raise StoreError(f"{self.path}: is not an SQLite database (overwritten or truncated?): {RESTORE}")
+
+    def _connect(self, busy_ms: int = 10000) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=busy_ms / 1000, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
+        return conn
+
+    def connection(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self._connect()
+        return conn
+
+    def _migrate(self) -> None:
+        conn = self.connection()
+        conn.execute("BEGIN IMMEDIATE")  # two workers starting together migrate once
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                for statement in filter(str.strip, script.split(";")):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {number}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    @property
+    def schema_version(self) -> int:
+        return self.connection().execute("PRAGMA user_version").fetchone()[0]
+
+    # --- the durable inbox ------------------------------------------------------------
+    def enqueue(self, key: str, payload: dict, *, owner: str, lease_seconds: float,
+                now: float | None = None) -> InboxItem | None:
+        # One statement, one step: no RETURNING, whose rows would keep the write lock held
+        # while this thread waits for the GIL between steps (slow acks under load).
+        now = time.time() if now is None else now
+        cur = self._write_now(
+            "INSERT INTO inbox(key, payload, state, owner, lease_until, attempts, posting, received_at) "
+            "VALUES (?, ?, 'pending', ?, ?, 1, 0, ?) "
+            "ON CONFLICT(key) DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until, "
+            "attempts = inbox.attempts + 1 "
+            "WHERE inbox.state = 'pending' AND inbox.lease_until < excluded.received_at",
+            (key, json.dumps(payload, ensure_ascii=False), owner, now + lease_seconds, now))
+        if cur.rowcount != 1:
+            return None
+        return self._leased(key, owner)
+
+    def _write_now(self, sql: str, params: tuple) -> sqlite3.Cursor:
+        """One write on the ack path. SQLite's own busy handler backs off in steps of up to
+        100 ms while another process holds the write lock; a lock is held well under a
+        millisecond here, so this retries every fraction of a millisecond instead (up to the
+        same 10 s)."""
+        conn = getattr(self._local, "ack_conn", None)
+        if conn is None:
+            conn = self._local.ack_conn = self._connect(busy_ms=0)
+        give_up = time.monotonic() + 10
+        while True:
+            try:
+                return conn.execute(sql, params)
+            except sqlite3.OperationalError as e:
+                if "locked" not in str(e) or time.monotonic() > give_up:
+                    raise
+                time.sleep(random.uniform(0.0002, 0.001))
+
+    def lease(self, key: str, *, owner: str, lease_seconds: float, now: float | None = None) -> InboxItem | None:
+        now = time.time() if now is None else now
+        cur = self.connection().execute(
+            "UPDATE inbox SET owner = ?, lease_until = ?, attempts = attempts + 1 "
+            "WHERE key = ? AND state = 'pending' AND lease_until < ?",
+            (owner, now + lease_seconds, key, now))
+        return self._leased(key, owner) if cur.rowcount == 1 else None
+
+    def _leased(self, key: str, owner: str) -> InboxItem | None:
+        """The item just leased to `owner` (a read: the lease keeps other writers off it)."""
+        row = self.connection().execute(
+            "SELECT payload, attempts, posting, received_at FROM inbox WHERE key = ? AND owner = ?",
+            (key, owner)).fetchone()
+        if row is None:
+            return None
+        stored, attempts, posting, received_at = row
+        return InboxItem(key, json.loads(stored), attempts, bool(posting), received_at)
+
+    def expired(self, limit: int = 20, now: float | None = None) -> list[str]:
+        now = time.time() if now is None else now
+        rows = self.connection().execute(
+            "SELECT key FROM inbox WHERE state = 'pending' AND lease_until < ? ORDER BY received_at LIMIT ?",
+            (now, limit))
+        return [key for (key,) in rows]
+
+    def mark_posting(self, key: str, owner: str) -> bool:
+        cur = self.connection().execute(
+            "UPDATE inbox SET posting = 1 WHERE key = ? AND owner = ? AND state = 'pending'", (key, owner))
+        return cur.rowcount == 1
+
+    def complete(self, key: str, *, failed: bool = False, now: float | None = None) -> None:
+        self.connection().execute(
+            "UPDATE inbox SET state = ?, payload = '{}', owner = NULL, done_at = ? "
+            "WHERE key = ? AND state = 'pending'",
+            ("failed" if failed else "done", time.time() if now is None else now, key))
+
+    def retry_later(self, key: str, owner: str, delay: float, now: float | None = None) -> None:
+        now = time.time() if now is None else now
+        self.connection().execute(
+            "UPDATE inbox SET lease_until = ? WHERE key = ? AND owner = ? AND state = 'pending'",
+            (now + delay, key, owner))
+
+    def inbox_counts(self) -> dict[str, int]:
+        counts = {"pending": 0, "done": 0, "failed": 0}
+        counts.update(self.connection().execute("SELECT state, COUNT(*) FROM inbox GROUP BY state"))
+        return counts
+
+    # --- the question log -----------------------------------------------------------
+    def log_question(self, *, via: str, text: str, answered: bool, entry_id: str | None = None,
+                     score: float | None = None, now: float | None = None) -> None:
+        """Log a question for the reps' report: its words and outcome, never who or where."""
+        self.connection().execute(
+            "INSERT INTO questions(at, via, text, answered, entry_id, score) VALUES (?,?,?,?,?,?)",
+            (time.time() if now is None else now, via, text[:2000], int(answered), entry_id, score))
+
+    def questions(self, since: float = 0.0) -> list[QuestionRow]:
+        rows = self.connection().execute(
+            "SELECT at, via, text, answered, entry_id, score FROM questions WHERE at >= ? ORDER BY at", (since,))
+        return [QuestionRow(at, via, text, bool(answered), entry_id, score)
+                for at, via, text, answered, entry_id, score in rows]
+
+    # --- votes ------------------------------------------------------------------------
+    def vote(self, *, message: str, user: str, entry_id: str, query: str, helpful: bool,
+             now: float | None = None) -> None:
+        """One vote per member per answer; pressing the other button changes it."""
+        self.connection().execute(
+            "INSERT INTO votes(message, user, entry_id, query, helpful, at) VALUES (?,?,?,?,?,?) "
+            "ON CONFLICT(message, user) DO UPDATE SET helpful = excluded.helpful, at = excluded.at",
+            (message, user, entry_id, query[:2000], int(helpful), time.time() if now is None else now))
+
+    def votes(self, since: float = 0.0) -> list[tuple[str, bool]]:
+        rows = self.connection().execute("SELECT entry_id, helpful FROM votes WHERE at >= ?", (since,))
+        return [(entry_id, bool(helpful)) for entry_id, helpful in rows]
+
+    # --- pins ---------------------------------------------------------------------------
+    def add_pin(self, pin: Pin) -> None:
+        """Record a pinned answer; pinning the same message again updates who and when."""
+        self.connection().execute(
+            "INSERT INTO pins(channel, message_ts, entry_id, statement, question, rep, rep_name, at, permalink) "
+            "VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(channel, message_ts) DO UPDATE SET "
+            "entry_id = excluded.entry_id, statement = excluded.statement, question = excluded.question, "
+            "rep = excluded.rep, rep_name = excluded.rep_name, at = excluded.at, permalink = excluded.permalink",
+            (pin.channel, pin.message_ts, pin.entry_id, pin.statement, pin.question[:2000], pin.rep, pin.rep_name,
+             pin.at, pin.permalink))
+
+    def remove_pin(self, channel: str, message_ts: str) -> bool:
+        cur = self.connection().execute("DELETE FROM pins WHERE channel = ? AND message_ts = ?", (channel, message_ts))
+        return cur.rowcount > 0
+
+    def pins(self) -> list[Pin]:
+        rows = self.connection().execute(
+            "SELECT channel, message_ts, entry_id, statement, question, rep, rep_name, at, permalink "
+            "FROM pins ORDER BY at DESC")
+        return [Pin(c, ts, e, st, q or "", rep, rn or "", at, pl or "") for c, ts, e, st, q, rep, rn, at, pl in rows]
+
+    # --- retention --------------------------------------------------------------------
+    def purge(self, retention_days: int, now: float | None = None) -> int:
+        """Delete question logs and votes (which name the voter) older than the retention
+        period, and finished inbox items. Pins stay until unpinned. Returns rows deleted."""
+        now = time.time() if now is None else now
+        cutoff = now - retention_days * 86400
+        conn = self.connection()
+        conn.execute("DELETE FROM inbox WHERE state != 'pending' AND done_at < ?", (now - EVENT_TTL,))
+        deleted = conn.execute("DELETE FROM questions WHERE at < ?", (cutoff,)).rowcount
+        return deleted + conn.execute("DELETE FROM votes WHERE at < ?", (cutoff,)).rowcount
+

@@ -1,0 +1,58 @@
+"""Reading Slack payloads without trusting their shape: every getter returns a safe default
+for a missing or wrongly typed field, so a listener answers, skips or tells the member, and
+never raises on an odd payload."""
+from __future__ import annotations
+
+
+def text_field(data, *keys: str) -> str:
+    """data[k1][k2]... when it is text, else ""."""
+    for key in keys:
+        data = data.get(key) if isinstance(data, dict) else None
+    return data if isinstance(data, str) else ""
+
+
+def user_id(body) -> str:
+    """Who pressed, typed or pinned: body.user.id, body.user (events) or body.user_id (commands)."""
+    if not isinstance(body, dict):
+        return ""
+    user = body.get("user")
+    if isinstance(user, dict):
+        user = user.get("id")
+    return user if isinstance(user, str) else text_field(body, "user_id")
+
+
+def first_action(body) -> dict:
+    actions = body.get("actions") if isinstance(body, dict) else None
+    return actions[0] if isinstance(actions, list) and actions and isinstance(actions[0], dict) else {}
+
+
+def message_text(message) -> str:
+    """What a message says: its text, else (forwarded, attachment-only or blocks-only
+    messages) the text of its attachments and blocks."""
+    if not isinstance(message, dict):
+        return ""
+    if text_field(message, "text").strip():
+        return message["text"]
+    parts: list[str] = []
+    for attachment in message.get("attachments") or []:
+        if isinstance(attachment, dict):
+            said = [text_field(attachment, k) for k in ("pretext", "title", "text")]
+            parts += said if any(said) else [text_field(attachment, "fallback")]
+            parts += _block_texts(attachment.get("message_blocks"))   # a forwarded message
+    parts += _block_texts(message.get("blocks"))
+    return " ".join(p.strip() for p in parts if p.strip())
+
+
+def _block_texts(node) -> list[str]:
+    """Text in blocks (section text and fields, rich_text elements, forwarded messages), in order."""
+    out: list[str] = []
+    if isinstance(node, list):
+        for child in node:
+            out += _block_texts(child)
+    elif isinstance(node, dict):
+        if node.get("type") in ("plain_text", "mrkdwn", "text", "link") and isinstance(node.get("text"), str):
+            out.append(node["text"])
+        for key in ("text", "fields", "elements", "blocks", "message"):
+            if isinstance(node.get(key), (list, dict)):
+                out += _block_texts(node[key])
+    return out

@@ -1,0 +1,70 @@
+"""`respond()` that is never silent: a failed response_url post is logged, and a request
+without a response_url (a button inside a modal) is answered by direct message instead.
+
+Bolt's own respond() returns the webhook's response unchecked (a 404 or 500 goes unnoticed)
+and does nothing at all without a response_url. `provide_respond`, a global middleware, puts
+this one in the context, so every listener's `respond` argument is it.
+"""
+from __future__ import annotations
+
+from logging import Logger
+
+from slack_bolt import BoltContext
+from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient
+
+ONLY_FOR_MESSAGES = ("delete_original", "replace_original", "response_type")
+
+
+class CheckedRespond:
+    def __init__(self, response_url: str | None, client: WebClient, user: str | None, logger: Logger, what: str):
+        self.response_url, self.client, self.user, self.logger, self.what = response_url, client, user, logger, what
+
+    def __call__(self, text: str = "", blocks=None, **options):
+        if self.response_url:
+            message = {"text": text} | ({"blocks": blocks} if blocks is not None else {})
+            message |= {k: v for k, v in options.items() if v is not None}
+            try:
+                response = WebhookClient(self.response_url, timeout=10).send_dict(message)
+            except Exception as e:
+                self.logger.error("replying to %s through its response_url failed: %s", self.what, type(e).__name__)
+                return None
+            if response.status_code != 200:
+                self.logger.error("replying to %s through its response_url failed: HTTP %s", self.what,
+                                  response.status_code)
+            return response
+        if options.get("delete_original") or not (text or blocks) or not self.user:
+            return None   # nothing to delete or say, or nobody to say it to
+        try:   # a button in a modal: no response_url, so tell the member in a DM from the bot
+            return self.client.chat_postMessage(channel=self.user, text=text, blocks=blocks)
+        except Exception as e:
+            self.logger.error("replying to %s by direct message failed: %s", self.what, type(e).__name__)
+            return None
+
+
+def _what(body: dict) -> str:
+    if body.get("command"):
+        return f"command {body.get('command')}"
+    actions = body.get("actions")
+    if isinstance(actions, list) and actions and isinstance(actions[0], dict):
+        return f"action {actions[0].get('action_id')}"
+    return f"{body.get('type') or 'request'} {body.get('callback_id') or ''}".strip()
+
+
+def _user(body: dict) -> str | None:
+    user = body.get("user")
+    if isinstance(user, dict):
+        user = user.get("id")
+    user = user if isinstance(user, str) else body.get("user_id")
+    return user if isinstance(user, str) and user else None
+
+
+def provide_respond(body: dict, context: BoltContext, client: WebClient, logger: Logger, next) -> None:  # noqa: A002
+    if isinstance(body, dict) and body.get("type") != "event_callback":
+        url = body.get("response_url")
+        urls = body.get("response_urls")   # a modal submission's, if it asked for one
+        if not isinstance(url, str) and isinstance(urls, list) and urls and isinstance(urls[0], dict):
+            url = urls[0].get("response_url")
+        context["respond"] = CheckedRespond(url if isinstance(url, str) and url else None, client, _user(body),
+                                            logger, _what(body))
+    next()

@@ -1,0 +1,168 @@
+"""Slack faults and crashes against the real server: nothing acknowledged is lost or answered twice.
+
+The server runs with INBOX_LEASE_SECONDS=12, so one Slack call times out after 2 s, an answer's
+attempt ends within 6 s, and a lease left by a dead worker expires after 12 s.
+"""
+from __future__ import annotations
+
+import resource
+import sqlite3
+import time
+import uuid
+
+import pytest
+from slack_sdk import WebClient
+
+from bot.blocks import SORRY_TEXT
+from bot.store_sqlite import SQLiteStore
+from fake_slack import FakeSlack
+from slack_helpers import (
+    BOT_USER,
+    SlackSender,
+    bot_server,
+    event_body,
+    mention,
+    new_ts,
+    posts_in,
+    responses_to,
+    wait_until,
+    worker_pids,
+)
+
+LEASE = 12
+QUESTION = "what is off-rolling"
+SETTLE = 1.0
+
+
+@pytest.fixture(scope="module")
+def fake():
+    with FakeSlack() as f:
+        yield f
+
+
+@pytest.fixture(scope="module")
+def server(fake, tmp_path_factory):
+    with bot_server(fake, tmp_path_factory.mktemp("faults-bot"), workers=2,
+                    env={"INBOX_LEASE_SECONDS": str(LEASE)}) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def slack(server) -> SlackSender:
+    return SlackSender(server.url)
+
+
+@pytest.fixture
+def channel() -> str:
+    return "C" + uuid.uuid4().hex[:10].upper()
+
+
+@pytest.fixture(autouse=True)
+def no_faults_left(fake):
+    yield
+    for method in ("chat.postMessage", "conversations.replies", "conversations.history", "response_url"):
+        fake.fault(method, times=0)
+        fake.rate_limit(method, times=0)
+
+
+def answers(fake, channel) -> list:
+    return [c for c in posts_in(fake, channel) if c.status == 200 and c.params.get("text") != SORRY_TEXT]
+
+
+def inbox_state(server, key: str) -> str | None:
+    with sqlite3.connect(server.db_path) as db:
+        row = db.execute("SELECT state FROM inbox WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def test_a_slow_post_that_went_through_is_not_repeated_nor_apologised_for(fake, slack, server, channel):
+    fake.fault("chat.postMessage", times=1, status=200, delay=3)   # longer than the bot's 2 s timeout
+    body = event_body(mention(f"<@{BOT_USER}> {QUESTION}", channel))
+    assert slack.event_callback(body).status == 200
+    key = f"message:{channel}:{body['event']['ts']}"
+    wait_until(lambda: inbox_state(server, key) == "done", timeout=20)
+    time.sleep(SETTLE)
+    assert len(posts_in(fake, channel)) == 1            # the slow one, which landed
+    assert [c.params["channel"] for c in fake.calls_to("conversations.replies")].count(channel) >= 1
+    assert "checking whether it went through" in server.log_tail(300) and body["event_id"] in server.log_tail(300)
+
+
+def test_a_503_on_the_post_is_checked_then_answered_once(fake, slack, server, channel):
+    fake.fault("chat.postMessage", times=1, status=503)
+    body = event_body(mention(f"<@{BOT_USER}> {QUESTION}", channel))
+    assert slack.event_callback(body).status == 200
+    wait_until(lambda: answers(fake, channel), timeout=20)
+    time.sleep(SETTLE)
+    assert [c.status for c in posts_in(fake, channel)] == [503, 200]   # no apology in between
+
+
+def test_retry_after_an_hour_is_capped_and_other_questions_still_get_answers(fake, slack, server, channel):
+    fake.rate_limit("chat.postMessage", times=1, retry_after=3600)
+    assert slack.event(mention(f"<@{BOT_USER}> {QUESTION}", channel)).status == 200
+    wait_until(lambda: posts_in(fake, channel))                          # the 429
+    other = "C" + uuid.uuid4().hex[:10].upper()
+    assert slack.event(mention(f"<@{BOT_USER}> {QUESTION}", other)).status == 200
+    wait_until(lambda: answers(fake, other), timeout=5)                  # nobody is asleep for an hour
+    wait_until(lambda: answers(fake, channel), timeout=20)               # and the limited one is answered
+    time.sleep(SETTLE)
+    assert [c.status for c in posts_in(fake, channel)] == [429, 200]
+
+
+def test_a_lease_left_by_a_dead_worker_is_taken_over_and_checked_first(fake, slack, server):
+    """Rows as a killed worker leaves them: one whose answer had been posted (don't post again),
+    one killed before posting (answer it)."""
+    posted, unposted = ("C" + uuid.uuid4().hex[:10].upper() for _ in range(2))
+    store = SQLiteStore(server.db_path)
+    past = time.time() - 10 * LEASE
+    for ch in (posted, unposted):
+        ts = new_ts()
+        payload = {"channel": ch, "ts": ts, "thread_ts": ts, "text": QUESTION, "via": "mention", "event_id": f"Ev{ch}"}
+        store.enqueue(f"message:{ch}:{ts}", payload, owner="dead-worker", lease_seconds=LEASE, now=past)
+        if ch == posted:
+            store.mark_posting(f"message:{ch}:{ts}", "dead-worker")
+            WebClient(token="xoxb-test", base_url=fake.base_url).chat_postMessage(
+                channel=ch, thread_ts=ts, text="the answer, posted before the crash",
+                metadata={"event_type": "biglisten_answer", "event_payload": {"key": f"message:{ch}:{ts}"}})
+    wait_until(lambda: answers(fake, unposted), timeout=15)
+    wait_until(lambda: store.inbox_counts()["pending"] == 0, timeout=15)
+    time.sleep(SETTLE)
+    assert len(posts_in(fake, posted)) == 1 and len(answers(fake, unposted)) == 1
+    assert "had been answered already" in server.log_tail(300)
+
+
+def test_a_post_refused_for_good_is_logged_with_its_event_id_and_apologised_for(fake, slack, server, channel):
+    fake.fault("chat.postMessage", times=1, status=200, payload={"ok": False, "error": "invalid_blocks"})
+    body = event_body(mention(f"<@{BOT_USER}> {QUESTION}", channel))
+    assert slack.event_callback(body).status == 200
+    first, apology = wait_until(lambda: len(posts_in(fake, channel)) >= 2 and posts_in(fake, channel))
+    assert apology.params["text"] == SORRY_TEXT
+    wait_until(lambda: inbox_state(server, f"message:{channel}:{body['event']['ts']}") == "failed")
+    assert f"posting the answer to event {body['event_id']} failed: invalid_blocks" in server.log_tail(300)
+
+
+def test_a_failing_response_url_is_logged(fake, slack, server):
+    fake.fault("response_url", times=1, status=500)
+    name = uuid.uuid4().hex[:12]
+    assert slack.command("/biglisten", "help", fake.response_url(name)).status == 200
+    wait_until(lambda: responses_to(fake, name))
+    wait_until(lambda: "command /biglisten through its response_url failed: HTTP 500" in server.log_tail(300))
+
+
+def test_with_the_disk_full_questions_are_still_answered_and_it_is_logged_once(fake, slack, server, tmp_path):
+    """RLIMIT_FSIZE on the workers: every write past the first byte of a file fails (EFBIG), as
+    on a full disk; SQLite says 'database or disk is full'. Last: the workers stay crippled."""
+    for pid in worker_pids(server):
+        resource.prlimit(pid, resource.RLIMIT_FSIZE, (1, resource.RLIM_INFINITY))
+    mark = len(server.log_path.read_text(errors="replace"))
+    channels = ["C" + uuid.uuid4().hex[:10].upper() for _ in range(4)]
+    for ch in channels:
+        assert slack.event(mention(f"<@{BOT_USER}> {QUESTION}", ch)).status == 200
+    for ch in channels:
+        wait_until(lambda ch=ch: answers(fake, ch), timeout=15)
+    time.sleep(SETTLE)
+    logged = server.log_path.read_text(errors="replace")[mark:]
+    assert all(len(answers(fake, ch)) == 1 for ch in channels)
+    assert "Traceback" not in logged
+    # once per worker process (two workers), whichever got the questions
+    assert 1 <= logged.count("could not write events to the inbox") <= 2
+    assert "OperationalError" in logged   # SQLite says "disk I/O error" for EFBIG

@@ -1,0 +1,133 @@
+"""Start-up problems with the store or the token: `python -m bot serve` prints one line naming the
+file or the variable and what to do, and exits 2 (a documented code), never a traceback. A 0-byte,
+truncated or garbage store is refused, never replaced."""
+from __future__ import annotations
+
+import os
+import resource
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.store_sqlite import SQLiteStore
+from conftest import ROOT
+from fake_slack import FakeSlack
+from slack_helpers import SIGNING_SECRET, free_port, http_config
+
+
+@pytest.fixture(scope="module")
+def fake():
+    with FakeSlack() as f:
+        yield f
+
+
+def serve(fake, tmp_path: Path, db: Path, token: str = "xoxb-test", preexec=None) -> subprocess.CompletedProcess:
+    config = http_config(tmp_path / "app.yaml", db)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env |= dict(SLACK_BOT_TOKEN=token, SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=fake.base_url,
+                PORT=str(free_port()), WEB_CONCURRENCY="1")
+    return subprocess.run([sys.executable, "-m", "bot", "--config", str(config), "serve"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60, preexec_fn=preexec)
+
+
+def one_line(out: subprocess.CompletedProcess) -> str:
+    assert out.returncode == 2, (out.returncode, out.stderr[-2000:])
+    lines = [line for line in out.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "Traceback" not in out.stderr, out.stderr[-2000:]
+    assert lines[0].startswith("error: ")
+    return lines[0]
+
+
+def test_a_zero_byte_store_is_refused_not_replaced(fake, tmp_path):
+    db = tmp_path / "bot.sqlite3"
+    db.write_bytes(b"")
+    line = one_line(serve(fake, tmp_path, db))
+    assert str(db) in line and "empty" in line and "backup" in line
+    assert db.read_bytes() == b""
+
+
+def test_a_garbage_store_is_refused(fake, tmp_path):
+    db = tmp_path / "bot.sqlite3"
+    db.write_bytes(b"this is not a database\n" * 100)
+    line = one_line(serve(fake, tmp_path, db))
+    assert str(db) in line and "not an SQLite database" in line
+
+
+def test_a_truncated_store_is_refused(fake, tmp_path):
+    db = tmp_path / "bot.sqlite3"
+    store = SQLiteStore(db)
+    for i in range(3000):
+        store.log_question(via="dm", text=f"question {i} " + "x" * 200, answered=False)
+    store.connection().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.connection().close()
+    data = db.read_bytes()
+    db.write_bytes(data[: len(data) // 2])
+    line = one_line(serve(fake, tmp_path, db))
+    assert str(db) in line and ("damaged" in line or "malformed" in line)
+
+
+def test_a_folder_where_the_store_should_be_is_refused(fake, tmp_path):
+    db = tmp_path / "bot.sqlite3"
+    db.mkdir()
+    line = one_line(serve(fake, tmp_path, db))
+    assert str(db) in line and "folder" in line
+
+
+def test_a_file_where_the_store_folder_should_be_is_refused(fake, tmp_path):
+    (tmp_path / "var").write_text("a file")
+    db = tmp_path / "var" / "bot.sqlite3"
+    line = one_line(serve(fake, tmp_path, db))
+    assert str(tmp_path / "var") in line and "is a file, not a folder" in line
+
+
+def test_a_read_only_store_is_refused(fake, tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    db = folder / "bot.sqlite3"
+    SQLiteStore(db).connection().close()
+    for leftover in folder.glob("bot.sqlite3-*"):
+        leftover.unlink()
+    if os.geteuid() == 0:   # root ignores permissions: make it immutable instead
+        flag = subprocess.run(["chattr", "+i", str(db), str(folder)], capture_output=True)
+        if flag.returncode != 0:
+            pytest.skip("running as root on a file system without chattr +i")
+    else:
+        db.chmod(0o444)
+        folder.chmod(0o555)
+    try:
+        line = one_line(serve(fake, tmp_path, db))
+    finally:
+        subprocess.run(["chattr", "-i", str(db), str(folder)], capture_output=True)
+        folder.chmod(0o755)
+        db.chmod(0o644)
+    assert str(db) in line and "can't" in line and "permissions" in line
+
+
+def test_a_full_disk_at_start_up_is_one_line(fake, tmp_path):
+    db = tmp_path / "bot.sqlite3"
+
+    def disk_full():   # every file write past its first byte fails with EFBIG, as on a full disk
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1, resource.RLIM_INFINITY))
+
+    line = one_line(serve(fake, tmp_path, db, preexec=disk_full))
+    assert str(db) in line and "free space" in line
+
+
+def test_a_refused_token_is_one_line_naming_the_variable(fake, tmp_path):
+    fake.set_response("auth.test", {"ok": False, "error": "invalid_auth"})
+    try:
+        line = one_line(serve(fake, tmp_path, tmp_path / "bot.sqlite3", token="xoxb-revoked"))
+    finally:
+        fake.set_response("auth.test", None)
+    assert "SLACK_BOT_TOKEN" in line and "invalid_auth" in line and "xoxb-revoked" not in line
+
+
+def test_the_store_still_opens_after_those_checks(tmp_path):
+    """The checks refuse what they should, and nothing else: a new and an existing store open."""
+    db = tmp_path / "bot.sqlite3"
+    SQLiteStore(db).log_question(via="dm", text="q", answered=False)
+    assert [q.text for q in SQLiteStore(db).questions()] == ["q"]
+    assert sqlite3.connect(db).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
