@@ -12,6 +12,7 @@ from datetime import date
 
 from bot.config import Config
 from bot.errors import warn_once
+from bot.kept import best_kept
 from bot.knowledge import SurveyEntry
 from bot.normalise import clean_slack_text
 from bot.replies import Reply, build_reply, entry_reply
@@ -61,12 +62,17 @@ class Guide:
         `log_text=False` logs only the outcome, for words that aren't the asker's own.
         `today` dates the reply (is the consultation still open?); default: the real date."""
         result = self.index.find_matches(text)
-        result, pin = self._pinned_first(result)
-        reply = build_reply(result, self.pack, self.config.contact, today=today)
-        if pin:
-            reply = replace(reply, pinned=pin)
+        kept = self._kept_answer(text, result)
+        if kept:   # a rep's kept answer beat the pack's best match (bot/kept.py)
+            reply = Reply(query=result.query, answered=True, contact=self.config.contact, score=kept.score,
+                          kept=kept.kept)
+        else:
+            result, pin = self._pinned_first(result)
+            reply = build_reply(result, self.pack, self.config.contact, today=today)
+            if pin:
+                reply = replace(reply, pinned=pin)
         if result.terms:
-            best = result.best if reply.answered else None
+            best = result.best if reply.answered and not kept else None
             logged = " ".join(clean_slack_text(text).split()) if log_text else f"[{via}]"
             try:
                 self.purge_if_due()
@@ -79,6 +85,20 @@ class Guide:
             except Exception as e:   # the member still gets the answer if the log can't be written
                 warn_once(log, "write to the question log", e)
         return reply
+
+    def _kept_answer(self, text: str, result: SearchResult):
+        if not result.terms:
+            return None
+        try:
+            kept = self.store.kept_answers()
+        except Exception as e:   # the pack still answers if the store can't be read
+            warn_once(log, "read kept rep answers", e)
+            return None
+        if not kept:
+            return None
+        rival = result.best.score if result.answered and result.best else 0.0
+        return best_kept(self.index, text, kept, self.config.reps, threshold=self.index.answer_threshold,
+                         rival=rival)
 
     def _pinned_first(self, result: SearchResult):
         """Put a rep-pinned entry first when it matches nearly as well as the best one.

@@ -146,7 +146,7 @@ def create_wsgi_app(config: Config, env) -> SlackWsgi:
     guide = Guide.from_config(config)
     guide.purge_if_due()
     bot = build_bot(guide, env)
-    bot.worker.start()   # takes over what killed workers (or the last server) left in the inbox
+    bot.start()   # takes over what killed workers (or the last server) left in the inbox
     return SlackWsgi(bot.app, env.signing_secret)
 
 
