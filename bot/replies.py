@@ -392,11 +392,13 @@ def part_lines(reply: Reply, *, everything: bool = True) -> list[Line]:
     shown: set[str] = set()
 
     def add(items: list[tuple[Guidance, str]], limit: int | None = None) -> int:
-        fresh = [(g, scope) for g, scope in items if g.basis not in shown][:limit]
-        for g, scope in fresh:
-            shown.add(g.basis)
-            lines.append(guidance_line(g, reply, scope))
-        return len(fresh)
+        added = 0
+        for g, scope in items:   # a question's view may also be its statement's: once, with the wider scope
+            if g.basis not in shown and (limit is None or added < limit):
+                shown.add(g.basis)
+                lines.append(guidance_line(g, reply, scope))
+                added += 1
+        return added
 
     one = None if everything else 1
     for p in reply.parts:
