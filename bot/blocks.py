@@ -35,6 +35,7 @@ from bot.replies import (
     pinned_line,
     reply_lines,
     reply_title,
+    status_line,
 )
 
 SECTION_LIMIT = 3000     # Slack: characters in one section's text
@@ -280,8 +281,12 @@ def fallback_text(reply: Reply) -> str:
         text += f" — suggested answer: {answers[0]}"
     elif "advice" in kinds:
         text += " — the union's advice on what to write"
+    elif "view" in kinds:
+        text += " — the union's view"
     elif isinstance(reply.entry, SurveyEntry) and not reply.parts:
         text += " — the union gives no explicit recommendation"
+    if reply.consultation and not isinstance(reply.entry, SurveyEntry):   # "can I still respond?"
+        text += f" — {status_line(reply.consultation, survey=False)}"
     return escape(text)
 
 

@@ -16,7 +16,7 @@ from bot.schema import build, load_yaml
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SPEAKERS = ("union", "ofsted", "press")
-GUIDANCE_KINDS = ("answer", "advice", "view")   # the order a reply shows them in
+GUIDANCE_KINDS = ("answer", "advice", "view")   # a recommended option, advice on what to do or write, a view
 
 
 @dataclass(frozen=True)
@@ -42,20 +42,12 @@ class Consultation:
     closes: date                 # YYYY-MM-DD, the last day responses were accepted
     link: str = ""               # only if a source gives one
 
-    @property
-    def opens_on(self) -> date:
-        return self.opens
-
-    @property
-    def closes_on(self) -> date:
-        return self.closes
-
     def is_open(self, today: date) -> bool:
-        return self.opens_on <= today <= self.closes_on
+        return self.opens <= today <= self.closes
 
     def days_left(self, today: date) -> int:
         """Days left to respond, today included (0 once closed)."""
-        return max(0, (self.closes_on - today).days + 1) if today >= self.opens_on else 0
+        return max(0, (self.closes - today).days + 1) if today >= self.opens else 0
 
 
 @dataclass(frozen=True)
@@ -99,6 +91,8 @@ class Since:
     source: str
     text: str
     statement: int | None = None   # the statement it is about, if only one
+    plan: bool = False             # a plan at the later source's date, not a record of what happened
+    related: bool = False          # a related change, not a change to what the quoted text says
 
 
 @dataclass(frozen=True)
@@ -109,10 +103,6 @@ class Statement:
     # Earlier statements this commentary follows too: the source puts one comment block
     # after a run of statements ("NASUWT agrees ..." after all five "holds ... to account").
     commentary_covers: tuple[int, ...] = ()
-
-    @property
-    def suggested_answer(self) -> SuggestedAnswer | None:
-        return suggested_answer_of(self.guidance) if self.guidance else None
 
 
 @dataclass(frozen=True)
@@ -139,13 +129,21 @@ class SurveyEntry:
         return suggested_answer_of(self.guidance)
 
     def statement_guidance(self, statement: int | None) -> tuple[Guidance, ...]:
-        """The guidance for one statement (its own, else the question's), in the order
-        answer, advice, view."""
+        """The guidance for one statement (its own, else the question's): a recommended
+        answer first, then advice and views in the order the pack lists them (a view the
+        advice refers back to, "If you make a similar comment ...", is listed before it)."""
         own: tuple[Guidance, ...] = ()
         if statement is not None:
             own = self.statements[statement].guidance or next(
                 (s.guidance for s in self.statements if statement in s.commentary_covers and s.guidance), ())
-        return tuple(sorted(own or self.guidance, key=lambda g: GUIDANCE_KINDS.index(g.kind)))
+        return tuple(sorted(own or self.guidance, key=lambda g: g.kind != "answer"))
+
+    def all_guidance(self) -> tuple[Guidance, ...]:
+        """Every piece of guidance on the question and its statements, each once."""
+        seen: dict[str, Guidance] = {}
+        for g in (*self.guidance, *(g for s in self.statements for g in s.guidance)):
+            seen.setdefault(g.basis, g)
+        return tuple(seen.values())
 
     def quotes(self) -> list[str]:
         """Every verbatim quotation the entry holds, for the drift test and the JSON."""
@@ -168,6 +166,7 @@ class GlossaryEntry:
     related: tuple[str, ...] = ()
     speaker: str = ""              # whose words, when the source is a union document reproducing another's
     plan: bool = False             # the quotations are plans at the source's date, not a record
+    done: tuple[int, ...] = ()     # in a plan entry, the quotations that record something already done
     since: tuple[Since, ...] = ()
     about_consultation: bool = False   # replies add whether the consultation is still open
 
@@ -194,6 +193,7 @@ class BackgroundEntry:
     related: tuple[str, ...] = ()
     speaker: str = ""
     plan: bool = False
+    done: tuple[int, ...] = ()
     since: tuple[Since, ...] = ()
     about_consultation: bool = False
 
@@ -312,7 +312,7 @@ def _check_info(info: PackInfo, file: str) -> None:
                             file=file, field=f"sources[{i}].reproduces")
     c = info.consultation
     if c is not None:
-        if c.opens_on > c.closes_on:
+        if c.opens > c.closes:
             raise WrongType("the consultation closes before it opens", file=file, field="consultation.closes")
 
 
@@ -333,6 +333,11 @@ def _check_speakers(entry: Entry, sources: dict[str, Source], where: dict) -> No
                 isinstance(entry, SurveyEntry) and 0 <= since.statement < len(entry.statements)):
             raise BadReference("statement must be the index of one of this question's statements",
                                field=f"since[{i}].statement", **where)
+    if not isinstance(entry, SurveyEntry):
+        for i in entry.done:
+            if not entry.plan or not 0 <= i < len(entry.body):
+                raise BadReference(f"done: {i} must index a quotation of a plan entry (plan: true)",
+                                   field="done", **where)
     if isinstance(entry, SurveyEntry):
         for i in entry.refers_to_context:
             if not 0 <= i < len(entry.context):
@@ -473,16 +478,23 @@ def _check_answers(entry: Entry, related: list[Entry], where: dict) -> None:
                 raise BadReference("basis must be quoted from one paragraph of the union's commentary on this question",
                                    field=f, **where)
             if not _whole_sentences(g.basis, paragraphs):
-                raise BadReference("basis must be whole sentences (from a sentence's start to its end)",
+                raise BadReference("basis must be whole sentences (from a sentence's start to its end), and not "
+                                   "open with a word pointing back to a sentence it leaves out (\"Therefore\")",
                                    field=f, **where)
 
 
 QUALIFIERS = ("However", "But ", "Although")   # a next sentence that limits the basis belongs in it
+# A basis can't open with a word that points back to a sentence it leaves out ("Therefore,
+# we strongly recommend ..." without its reason): start the basis at that sentence.
+CONNECTIVES = ("Therefore", "However", "But ", "So ", "Thus", "Hence", "Consequently", "As a result",
+               "For this reason", "This would", "This means", "That is why", "Also,", "In addition")
 
 
 def _whole_sentences(basis: str, paragraphs: list[str]) -> bool:
     """The basis starts where a sentence starts and ends where one ends, so a cut can't make
     the union sound stronger than it is ("may be important" without its "However, ...")."""
+    if basis.startswith(CONNECTIVES):
+        return False
     for p in paragraphs:
         at = p.find(basis)
         while at != -1:

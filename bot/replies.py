@@ -8,12 +8,14 @@ and when they held. A reply has two views: the short one leads with what was ask
 """
 from __future__ import annotations
 
+import re
 import statistics
 import time
 from dataclasses import dataclass, field, replace
 from datetime import date
 
 from bot.knowledge import (
+    CONNECTIVES,
     BackgroundEntry,
     Consultation,
     Entry,
@@ -31,6 +33,7 @@ from bot.knowledge import (
     survey_speaker,
     union_commentary,
 )
+from bot.normalise import STOPWORDS, stem, words
 from bot.search import Match, SearchResult
 from bot.store import KeptAnswer, Pin
 
@@ -39,7 +42,7 @@ NO_POSITION = "The union gives no explicit recommendation for this question."
 NO_OPTION = "The union doesn't recommend a particular option here."
 LEAD_LIMIT = 300  # characters: the answer a member reads first
 QUESTION_AS_A_WHOLE = "On the question as a whole:"
-KIND_LABELS = {"answer": "Suggested answer", "advice": "NASUWT advises", "view": "NASUWT's view"}
+KIND_LABELS = {"advice": "NASUWT advises", "view": "NASUWT's view"}   # an answer has answer_label
 
 
 @dataclass(frozen=True)
@@ -53,22 +56,11 @@ class Commentary:
 
 @dataclass(frozen=True)
 class ConsultationStatus:
-    """Whether the consultation is open on `today`: replies say so relative to the date."""
+    """The consultation and the date the reply was made for: replies say, relative to
+    `today`, whether it is still open."""
 
     consultation: Consultation
     today: date
-
-    @property
-    def open(self) -> bool:
-        return self.consultation.is_open(self.today)
-
-    @property
-    def days_left(self) -> int:
-        return self.consultation.days_left(self.today)
-
-    @property
-    def not_yet_open(self) -> bool:
-        return self.today < self.consultation.opens_on
 
 
 @dataclass(frozen=True)
@@ -211,7 +203,8 @@ def speaker_label(q: Quote, pack: Pack | None, *, plan: bool = False) -> str:
     if q.speaker == "press":
         return f"{src.publisher if src else 'The press'} reported ({when}):"
     if src is not None and src.speaker == "union":        # Ofsted's words, reproduced by the union
-        return {"question": f"Ofsted's survey asks ({when}):", "statement": f"Ofsted's survey statement ({when}):",
+        return {"question": f"Ofsted's survey asks ({when}):",
+                "statement": f"Ofsted's survey statement, put to respondents to rate ({when}):",
                 "framing": f"Ofsted's survey explains ({when}):"}.get(q.role, f"Ofsted's survey text ({when}):")
     if plan:
         return f"Ofsted's plans as of {when} (plans then, not a record of what happened):"
@@ -220,11 +213,11 @@ def speaker_label(q: Quote, pack: Pack | None, *, plan: bool = False) -> str:
 
 def status_line(status: ConsultationStatus, survey: bool) -> str:
     c = status.consultation
-    closes = _day(c.closes_on)
-    if status.not_yet_open:
-        return f"{c.title} opens on {_day(c.opens_on)} and runs until {closes}."
-    if status.open:
-        days = status.days_left
+    closes = _day(c.closes)
+    if status.today < c.opens:
+        return f"{c.title} opens on {_day(c.opens)} and runs until {closes}."
+    if c.is_open(status.today):
+        days = c.days_left(status.today)
         return f"{c.title} is open until {closes}: {days} day{'s' if days != 1 else ''} left to respond."
     line = f"{c.title} closed on {closes}"
     return line + ("; this is what NASUWT advised while it was open." if survey else ".")
@@ -241,7 +234,9 @@ def pinned_line(pin: Pin) -> str:
 
 def source_line(source: Source, *, short: bool = False) -> str:
     title = source.short_title if short and source.short_title else source.title
-    line = f"Source: {title} ({source.publisher}, {source.date})"
+    # the short line leaves out a publisher its short title already names ("NASUWT commentary")
+    named = short and source.publisher.split()[0] in title.split()[0]
+    line = f"Source: {title} ({source.date if named else f'{source.publisher}, {source.date}'})"
     if source.old_news:
         line += f". This is from {source.date}: it describes what was true then, not necessarily now."
     return line
@@ -251,37 +246,117 @@ def _union(text: str, reply: Reply, role: str = "guidance") -> Quote:
     return quote_of(text, "union", reply.source, role)
 
 
-def _first_sentence(paragraph: str) -> str:
-    """A paragraph's first whole sentence (verbatim), for "its single most relevant sentence"."""
-    for i, ch in enumerate(paragraph):
-        if ch in ".?!" and (i + 1 == len(paragraph) or paragraph[i + 1] == " ") and i > 20:
-            return paragraph[: i + 1]
-    return paragraph
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+(?=[A-Z‘“\"'(])")
+_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "cf.", "Mr.", "Mrs.", "Ms.", "Dr.", "St.", "No.")
 
 
-def guidance_lines(guidance: tuple[Guidance, ...], reply: Reply, entry: SurveyEntry | None = None) -> list[Line]:
+def sentences(paragraph: str) -> list[str]:
+    """A paragraph's whole sentences, verbatim: a sentence ends at . ? or ! followed by a
+    capital, never after "e.g." or "i.e."."""
+    out: list[str] = []
+    start = 0
+    for m in _SENTENCE_END.finditer(paragraph):
+        if paragraph[start:m.start()].endswith(_ABBREVIATIONS):
+            continue
+        out.append(paragraph[start:m.start()])
+        start = m.end()
+    out.append(paragraph[start:])
+    return [x for x in out if x]
+
+
+def _synonym_map(pack: Pack | None) -> dict[str, str]:
+    """Single words the pack's synonyms treat as one ("the union" = "NASUWT"), stem to group."""
+    if pack is None:
+        return {}
+    cached = pack.__dict__.get("_reply_synonyms")
+    if cached is None:
+        cached = {}
+        for i, group in enumerate(pack.synonyms):
+            for phrase in group:
+                content = [stem(w) for w in words(phrase) if w not in STOPWORDS]
+                if len(content) == 1:
+                    cached.setdefault(content[0], f"#{i}")
+        object.__setattr__(pack, "_reply_synonyms", cached)
+    return cached
+
+
+def _terms(text: str, synonyms: dict[str, str]) -> set[str]:
+    """Content words, stemmed and cut to 5 letters so "exclusions" meets "exclude"."""
+    return {synonyms.get(t, t)[:5] for t in (stem(w) for w in words(text) if w not in STOPWORDS and not w.isdigit())}
+
+
+def by_relevance(texts: list[str], query: str, pack: Pack | None, *, ignore: str = "") -> list[int]:
+    """Indices of `texts`, the one sharing most words with the question first (ties, and
+    a question sharing no words, keep the stored order). A word-overlap count, not a search.
+    Words of `ignore` don't count (in the union's own commentary, "the union" tells no
+    sentence apart)."""
+    synonyms = _synonym_map(pack)
+    asked = (_terms(query, synonyms) - _terms(ignore, synonyms)) if query else set()
+    scores = [len(asked & _terms(t, synonyms)) for t in texts]
+    return sorted(range(len(texts)), key=lambda i: -scores[i])
+
+
+def guidance_label(g: Guidance, reply: Reply, scope: str = "") -> str:
+    """"Suggested answer: X. NASUWT says (date):", "NASUWT advises (date):" or "NASUWT's view
+    (date):", with the statements it is about when that isn't plain from the reply."""
+    scope = f", {scope}" if scope else ""
+    if g.kind == "answer":
+        return f"Suggested answer: {g.answer}. NASUWT says ({reply.source.date}{scope}):"
+    return f"{KIND_LABELS[g.kind]} ({reply.source.date}{scope}):"
+
+
+def guidance_line(g: Guidance, reply: Reply, scope: str = "") -> Line:
+    return Line(guidance_label(g, reply, scope), _union(g.basis, reply), part="lead")
+
+
+def short_guidance(guidance: tuple[Guidance, ...]) -> tuple[Guidance, ...]:
+    """What the short view shows: the guidance up to the first recommended answer or piece
+    of advice (a view listed before advice is what that advice refers back to), or the
+    first view when there is neither."""
+    for i, g in enumerate(guidance):
+        if g.kind in ("answer", "advice"):
+            return guidance[: i + 1]
+    return guidance[:1]
+
+
+def scope_of(statements: tuple[int, ...]) -> str:
+    """"on statement 3" or "on statements 1 to 5" (numbered from 1, as the survey shows them)."""
+    if not statements:
+        return ""
+    if len(statements) == 1:
+        return f"on statement {statements[0] + 1}"
+    return f"on statements {statements[0] + 1} to {statements[-1] + 1}"
+
+
+def guidance_lines(guidance: tuple[Guidance, ...], reply: Reply, *, verdict: bool = True) -> list[Line]:
     """The union's guidance for what was asked, kind first: a recommended answer, advice,
-    a view, or plainly none (with its single most relevant sentence)."""
-    entry = entry or reply.entry
+    a view. With `verdict`, also say plainly when there is no recommendation, and then give
+    the union's single sentence most relevant to the question."""
     lines = []
-    has_answer = any(g.kind == "answer" for g in guidance)
-    has_advice = any(g.kind == "advice" for g in guidance)
-    if not has_answer and not has_advice:
-        lines.append(Line(NO_POSITION, part="lead"))
-    elif not has_answer and entry.options:
-        lines.append(Line(NO_OPTION, part="lead"))
-    for g in guidance:
-        if g.kind == "answer":
-            lines.append(Line(f"Suggested answer: {g.answer}. NASUWT says ({reply.source.date}):",
-                              _union(g.basis, reply), part="lead"))
-        else:
-            lines.append(Line(f"{KIND_LABELS[g.kind]} ({reply.source.date}):", _union(g.basis, reply), part="lead"))
-    if not guidance:
-        relevant = reply.paragraphs[:1] if entry is reply.entry else union_commentary(entry)[:1]
-        if relevant:
-            quote = _union(_first_sentence(relevant[0]), reply, "commentary")
-            lines.append(Line(f"NASUWT says ({reply.source.date}):", quote, part="lead"))
+    if verdict:
+        kinds = {g.kind for g in guidance}
+        if not kinds & {"answer", "advice"}:
+            lines.append(Line(NO_POSITION, part="lead"))
+        elif "answer" not in kinds and reply.entry.options:
+            lines.append(Line(NO_OPTION, part="lead"))
+    lines += [guidance_line(g, reply) for g in guidance]
+    if verdict and not guidance:
+        lines += most_relevant_sentence(reply)
     return lines
+
+
+def most_relevant_sentence(reply: Reply) -> list[Line]:
+    """The union's sentence sharing most words with the question (the first, if none do),
+    labelled with the statements its comment is about unless that is the one asked."""
+    found = [(g, s) for g in reply.commentary for p in g.paragraphs for s in sentences(p)
+             if not s.startswith(CONNECTIVES)]   # "However, ..." alone leaves out what it answers
+    if not found:
+        return []
+    best = by_relevance([s for _, s in found], reply.query, reply.pack, ignore="NASUWT union")[0]
+    group, sentence = found[best]
+    scope = "" if reply.statement in group.statements else scope_of(group.statements)
+    label = f"NASUWT says ({reply.source.date}{', ' + scope if scope else ''}):"
+    return [Line(label, _union(sentence, reply, "commentary"), part="lead")]
 
 
 def lead_lines(reply: Reply, *, everything: bool = True) -> list[Line]:
@@ -291,53 +366,86 @@ def lead_lines(reply: Reply, *, everything: bool = True) -> list[Line]:
     e = reply.entry
     if isinstance(e, SurveyEntry):
         if reply.parts:
-            return part_lines(reply)
-        return guidance_lines(reply.guidance if everything else reply.guidance[:1], reply)
+            return part_lines(reply, everything=everything)
+        return guidance_lines(reply.guidance if everything else short_guidance(reply.guidance), reply)
     lines = []
     if reply.consultation:
         lines.append(Line(status_line(reply.consultation, survey=False), part="lead"))
-    first = body_quotes(reply)[:1]
-    for q in first:
-        lines.append(Line(speaker_label(q, reply.pack, plan=e.plan), q, part="lead"))
-    return lines
+    return lines + body_lines(reply)[:1]
 
 
-def part_lines(reply: Reply) -> list[Line]:
-    """A priority asked about as a whole: the recommended rating, the advice for the
-    comments box, and the union's view, in that order, one short block per question."""
-    lines = []
-    rated = [p for p in reply.parts if p.options]
-    boxes = [p for p in reply.parts if not p.options]
-    for p in rated:
-        answers = [g for g in p.guidance if g.kind == "answer"]
-        lines.append(Line(f"The rating question, “{p.title}”:", part="lead"))
-        if answers:
-            lines += [Line(f"Suggested answer: {g.answer}. NASUWT says ({reply.source.date}):",
-                           _union(g.basis, reply), part="lead") for g in answers]
-        else:
-            lines.append(Line(NO_OPTION, part="lead"))
-    for p in boxes:
-        advice = [g for g in p.guidance if g.kind == "advice"]
-        lines.append(Line(f"The comments box, “{p.title}”:", part="lead"))
-        if advice:
-            lines += [Line(f"NASUWT advises ({reply.source.date}):", _union(g.basis, reply), part="lead")
-                      for g in advice]
-        else:
-            lines.append(Line("The union gives no explicit advice for this box.", part="lead"))
-    seen = set()
+def part_guidance(p: SurveyEntry) -> list[tuple[Guidance, str]]:
+    """Every piece of guidance on a question, the question's own first and then each
+    statement's, with the statements it is about ("" for the question as a whole)."""
+    out = [(g, "") for g in p.guidance]
+    for i, s in enumerate(p.statements):
+        out += [(g, scope_of(tuple(sorted({*s.commentary_covers, i})))) for g in s.guidance]
+    return out
+
+
+def part_lines(reply: Reply, *, everything: bool = True) -> list[Line]:
+    """A priority asked about as a whole: for each question (the rated one first), the
+    recommended rating and the advice (for a comments box with none of its own, the advice
+    of the comments that cover it); then the union's views, in that order. The short view
+    keeps each question's answers, its first advice not already shown and one view per
+    question; the full view keeps every piece of guidance, each once."""
+    lines: list[Line] = []
+    shown: set[str] = set()
+
+    def add(items: list[tuple[Guidance, str]], limit: int | None = None) -> int:
+        added = 0
+        for g, scope in items:   # a question's view may also be its statement's: once, with the wider scope
+            if g.basis not in shown and (limit is None or added < limit):
+                shown.add(g.basis)
+                lines.append(guidance_line(g, reply, scope))
+                added += 1
+        return added
+
+    one = None if everything else 1
     for p in reply.parts:
-        for g in p.guidance:
-            if g.kind == "view" and g.basis not in seen:
-                seen.add(g.basis)
-                lines.append(Line(f"NASUWT's view ({reply.source.date}):", _union(g.basis, reply), part="lead"))
+        found = part_guidance(p)
+        if not any(g.kind == "advice" for g, _ in found) and not p.options:
+            lender = commentary_lender(p, reply.pack)
+            found += part_guidance(lender) if lender else []
+        if p.options:
+            lines.append(Line(f"The rating question, “{p.title}”:", part="lead"))
+            answers = [(g, scope) for g, scope in found if g.kind == "answer"]
+            if not add(answers):
+                lines.append(Line(NO_OPTION, part="lead"))
+        else:
+            lines.append(Line(f"The comments box, “{p.title}”:", part="lead"))
+        advice = [(g, scope) for g, scope in found if g.kind == "advice"]
+        if not add(advice, one) and not p.options:
+            covered = any(g.basis in shown for g, _ in advice)
+            lines.append(Line("The union's advice above covers this box too." if covered
+                              else "The union gives no explicit advice for this box.", part="lead"))
+    for p in reply.parts:
+        add([(g, scope) for g, scope in part_guidance(p) if g.kind == "view"], one)
     return lines
 
 
-def body_quotes(reply: Reply) -> list[Quote]:
+def body_lines(reply: Reply) -> list[Line]:
+    """A glossary or background entry's quotations, each labelled, the one sharing most
+    words with the question first and the rest in their stored order. Ofsted's survey
+    statements (put to respondents to rate) are labelled as such, not as facts; in a plan
+    entry, quotations recording something already done are not labelled plans."""
     e = reply.entry
     src = reply.source
-    role = "definition" if isinstance(e, GlossaryEntry) else "fact"
-    return [quote_of(q, entry_speaker(e, src), src, role) for q in e.body]
+    kind = "definition" if isinstance(e, GlossaryEntry) else "fact"
+    statements = _survey_statements(reply.pack)
+    lines = []
+    for i in by_relevance(list(e.body), reply.query, reply.pack):
+        text = e.body[i]
+        role = "statement" if any(text in s for s in statements) else kind
+        q = quote_of(text, entry_speaker(e, src), src, role)
+        lines.append(Line(speaker_label(q, reply.pack, plan=e.plan and i not in e.done), q, part="lead"))
+    return lines
+
+
+def _survey_statements(pack: Pack | None) -> list[str]:
+    if pack is None:
+        return []
+    return [s.text for e in pack.entries if isinstance(e, SurveyEntry) for s in e.statements]
 
 
 def since_lines(reply: Reply, *, everything: bool) -> list[Line]:
@@ -349,7 +457,11 @@ def since_lines(reply: Reply, *, everything: bool) -> list[Line]:
     for since in _since_items(e, reply.statement, everything):
         later = reply.pack.sources[since.source]
         q = quote_of(since.text, later.speaker, later, "since")
-        out.append(Line(f"Since then, {speaker_label(q, reply.pack)[:-1]}:", q, part="since"))
+        label = speaker_label(q, reply.pack, plan=since.plan)[:-1]
+        if since.related:   # e.g. the day of the call changed, not the notice period quoted
+            out.append(Line(f"A related change since then (not to the text above), {label}:", q, part="since"))
+        else:
+            out.append(Line(f"Since then, {label}:", q, part="since"))
     return out
 
 
@@ -371,16 +483,17 @@ def question_lines(reply: Reply, *, everything: bool) -> list[Line]:
             lines.append(Line(speaker_label(q, reply.pack), q, part="question"))
     q = quote_of(e.question, ofsted, src, "question")
     lines.append(Line(speaker_label(q, reply.pack), q, part="question"))
-    if e.options:
+    if e.options and (everything or any(g.kind == "answer" for g in reply.guidance)):
+        # briefly: the short view lists the options only when the union recommends one of them
         lines.append(Line("Options: " + "; ".join(e.options), part="question"))
     if everything:
         for i, s in enumerate(e.statements):
             mark = ">>" if i == reply.statement else " -"
             quote = quote_of(s.text, ofsted, src, "statement")
-            lines.append(Line(f"{mark} Ofsted's survey statement {i + 1}:", quote, part="question"))
+            lines.append(Line(f"{mark} Ofsted's survey statement {i + 1} ({src.date}):", quote, part="question"))
     elif reply.statement is not None:
         s = e.statements[reply.statement]
-        lines.append(Line(f">> Ofsted's survey statement ({reply.statement + 1} of {len(e.statements)}):",
+        lines.append(Line(f">> Ofsted's survey statement {reply.statement + 1} of {len(e.statements)} ({src.date}):",
                           quote_of(s.text, ofsted, src, "statement"), part="question"))
     return lines
 
@@ -429,7 +542,7 @@ def _lines(reply: Reply, *, everything: bool) -> list[Line]:
                 extra = [g for g in s.guidance if g.basis not in shown]
                 if extra and i != reply.statement:
                     lines.append(Line(f"For statement {i + 1}:", part="body"))
-                    lines += guidance_lines(tuple(extra), reply)[-len(extra):]
+                    lines += guidance_lines(tuple(extra), reply, verdict=False)
                     shown |= {g.basis for g in extra}
         if everything and reply.parts:   # each question of the priority in full, one after the other
             for p in reply.parts:
@@ -446,8 +559,7 @@ def _lines(reply: Reply, *, everything: bool) -> list[Line]:
             lines.append(Line(status_line(reply.consultation, survey=True), part="status"))
     else:
         if everything:
-            for q in body_quotes(reply)[1:]:
-                lines.append(Line(speaker_label(q, reply.pack, plan=e.plan), q, part="body"))
+            lines += [replace(ln, part="body") for ln in body_lines(reply)[1:]]
         lines += since_lines(reply, everything=True)
     lines.append(Line(source_line(reply.source, short=not everything), part="source"))
     if not everything:
@@ -521,8 +633,8 @@ def _render(reply: Reply, *, everything: bool) -> str:
         out.append(f"{e.section} · {e.priority}")
     lines = full_lines(reply) if everything else reply_lines(reply)
     if not everything:
-        lines = [ln if ln.part != "note" else Line(f"({ln.label.replace('Full guidance:', 'ask --full:')[:-1]})",
-                                                   part="note") for ln in lines]
+        lines = [ln if ln.part != "note" else Line(f"(ask --full: {ln.label.split()[2]} more)", part="note")
+                 for ln in lines]
     out += [line_text(ln) for ln in lines]
     if reply.pinned:
         out.append(pinned_line(reply.pinned))
@@ -585,6 +697,6 @@ def match_record(match: Match, pack: Pack, *, today: date | None = None) -> dict
     rec["guidance"] = [{"kind": g.kind, "text": g.text, "basis": g.basis} for g in reply.guidance]
     if reply.consultation:
         c = reply.consultation
-        rec["consultation"] = {"title": c.consultation.title, "closed_on": c.consultation.closes_on.isoformat(),
-                               "open": c.open}
+        rec["consultation"] = {"title": c.consultation.title, "closed_on": c.consultation.closes.isoformat(),
+                               "open": c.consultation.is_open(c.today)}
     return rec

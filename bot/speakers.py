@@ -29,10 +29,6 @@ def _is_heading(line: str) -> bool:
     return not line.endswith((".", "?", ":", ";", "!", "’", "'", '"', "”"))
 
 
-def union_paragraphs(text: str) -> list[str]:
-    return split_paragraphs(text)[0]
-
-
 def split_paragraphs(text: str) -> tuple[list[str], list[str]]:
     """(the union's paragraphs, the runs of text it reproduces). The union's own paragraphs
     in the commentary: everything before the first survey heading (its introduction), and

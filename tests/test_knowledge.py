@@ -61,7 +61,6 @@ def test_send_holds_to_account_is_not_turned_into_agree(pack):
     should happen; the statements ask whether Ofsted does. No 'answer Agree' there."""
     impact = pack.get("send-impact")
     for s in impact.statements:
-        assert s.suggested_answer is None or not s.suggested_answer.explicit
         assert all(g.kind != "answer" for g in s.guidance)
     assert not impact.suggested_answer.explicit
 
@@ -246,7 +245,7 @@ def test_a_cut_basis_is_refused(pack_copy, cut):
 def test_the_bundled_guidance_rests_on_whole_sentences(pack):
     """Issue 8's cut basis sentences, now whole: the loader's check is what keeps them so."""
     pause = pack.get("safeguarding-pause-policy").guidance
-    assert [g.kind for g in pause] == ["view"] and "However, separating the inspection" in pause[0].basis
+    assert [g.kind for g in pause] == ["view", "advice"] and "However, separating the inspection" in pause[0].basis
     send = pack.get("send-reporting-aims").guidance
     assert send[0].basis.endswith("However, it is also important for inspectors to take account of context.")
 
@@ -255,6 +254,7 @@ def test_guidance_kinds_issue_8(pack):
     """Advice is advice: 'use the Comments box' and 'include evidence' are not 'no recommendation'."""
     aims = pack.get("schools-reporting-aims")
     assert aims.guidance[0].kind == "advice" and "use the ‘Comments’ box" in aims.guidance[0].basis
+    assert aims.guidance[0].basis.startswith("While all of the points below")   # its reason, not "Therefore, ..."
     views = pack.get("send-inspection-practice-views")
     assert [g.kind for g in views.guidance] == ["advice"]
     assert views.guidance[0].basis.startswith("We suggest that you include evidence")

@@ -17,7 +17,7 @@ def test_explicit_recommendation_shows_the_sentence_it_rests_on(index, config):
 
 
 def test_no_recommendation_is_said_plainly(index, config):
-    reply = entry_reply(index.pack.get("schools-impact"), index.pack, config.contact)
+    reply = entry_reply(index.pack.get("send-impact"), index.pack, config.contact)
     text = render_text(reply)
     assert NO_POSITION in text
     assert "Suggested answer:" not in text
@@ -29,7 +29,7 @@ def test_statement_view_is_quoted_not_turned_into_agree(index, config):
     assert reply.entry.id == "schools-impact" and reply.statement == 5
     text = render_text(reply)
     assert "MATs should be inspected" in text and "Suggested answer:" not in text
-    assert ">> Ofsted's survey statement (6 of 6): “Ofsted should be able to inspect groups" in text
+    assert ">> Ofsted's survey statement 6 of 6 (spring 2024): “Ofsted should be able to inspect groups" in text
 
 
 def test_views_box_shows_the_comments_that_cover_it(index, config):
@@ -93,7 +93,7 @@ def test_asking_about_one_statement_keeps_the_others_commentary(index, config):
     text = render_full_text(entry_reply(entry, index.pack, config.contact, statement=asked))
     assert "NASUWT agrees that Ofsted should hold all settings to account" in text
     assert "This question addresses the role of SEND area inspections." in text   # another statement's
-    asked_line = text.index(">> Ofsted's survey statement 2: “Ofsted holds mainstream schools")
+    asked_line = text.index(">> Ofsted's survey statement 2 (spring 2024): “Ofsted holds mainstream schools")
     assert asked_line < text.index("What NASUWT says")
 
 
