@@ -223,6 +223,10 @@ class Store(ABC):
         hasn't been told (tell them). None if there is no such work or it is leased."""
 
     @abstractmethod
+    def release_request(self, request_id: int, owner: str) -> None:
+        """Give up `owner`'s lease early (Slack refused for now): anyone may try again at once."""
+
+    @abstractmethod
     def pending_requests(self, now: float | None = None) -> list[int]:
         """Ids of requests with Slack work left (see claim_request) and no live lease, oldest first."""
 

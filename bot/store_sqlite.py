@@ -359,6 +359,10 @@ class SQLiteStore(Store):
             f"AND {PENDING}", (owner, now + lease_seconds, request_id, now))
         return self.request(request_id) if cur.rowcount == 1 else None
 
+    def release_request(self, request_id: int, owner: str) -> None:
+        self.connection().execute("UPDATE rep_requests SET deliver_until = 0 WHERE id = ? AND deliver_owner = ?",
+                                  (request_id, owner))
+
     def pending_requests(self, now: float | None = None) -> list[int]:
         now = time.time() if now is None else now
         rows = self.connection().execute(

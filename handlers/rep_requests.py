@@ -152,6 +152,7 @@ class RepDesk:
         message = self.member_message(req)
         outcome = self._send_to_member(req, message)
         if outcome == "later":
+            self.guide.store.release_request(req.id, self.owner)
             return outcome
         self.update_request_message(req)
         self.guide.store.mark_delivered(req.id)
@@ -192,7 +193,10 @@ class RepDesk:
 
     def _post_leased(self, req: RepRequest) -> str:
         outcome = self.post_request(req)
-        return "sent" if outcome == "posted" else "later"
+        if outcome == "posted":
+            return "sent"
+        self.guide.store.release_request(req.id, self.owner)
+        return "later"
 
     # --- chores ---------------------------------------------------------------------------------
     def chores(self, now: float | None = None) -> None:
@@ -326,6 +330,8 @@ def handle_confirm(ack: Ack, body: dict, view: dict, client: WebClient, context:
     desk = _desk(context)
     claimed = guide.store.claim_request(req.id, owner=desk.owner, lease_seconds=LEASE)
     outcome = desk.post_request(claimed) if claimed else "later"
+    if outcome != "posted" and claimed:
+        guide.store.release_request(req.id, desk.owner)   # RepChores posts it when Slack lets us
     where = dict(channel=req.channel, thread_ts=req.thread_ts)
     if outcome == "posted":
         tell(client, logger, user, rep_blocks.sent_message(req), **where)
