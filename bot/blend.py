@@ -20,6 +20,7 @@ from bot.structure import Target
 MEANING_WEIGHT = 0.5     # the meaning signal's share of an entry's score
 MEANING_ZERO = 0.2       # cosine similarity that counts as no evidence at all
 TARGET_BONUS = 0.25      # added for the entries a question names by structure ("SEND priority 2")
+SECTION_BONUS = 0.1      # added for the entries of a section named without a number ("the SEND impact one")
 WHOLE_PRIORITY_BONUS = 0.05  # a priority asked about as a whole: its main question before its comments box
 AMBIGUOUS_RATIO = 0.9    # schools and SEND versions of one priority this close: ask which was meant
 # The answer/decline decision: a logistic model of "the first result is right", fitted on
@@ -44,7 +45,7 @@ def blend_scores(lexical: dict[int, Match], meaning: list[float] | None, target:
         score = lex + (MEANING_WEIGHT * max(0.0, sim - MEANING_ZERO) if meaning is not None else 0.0)
         statement = m.statement if m else None
         if e in target.entries:
-            score += TARGET_BONUS
+            score += TARGET_BONUS if target.exact else SECTION_BONUS
             entry = entries[e]
             if target.whole_priority and isinstance(entry, SurveyEntry) and entry.statements:
                 score += WHOLE_PRIORITY_BONUS
@@ -85,7 +86,7 @@ def decide(index, query: str, folded: list[str], terms: tuple[str, ...], off: se
         return SearchResult(query, False, (), terms, reason="offtopic" if off else "low_confidence")
     matches = [Match(entries[e], round(min(s, 1.0), 4), st) for e, s, _, st in ranked]
     best_e = ranked[0][0]
-    if best_e in target.entries:
+    if best_e in target.entries and target.exact:
         confident = True   # the member named this part of the survey by its number or place
     elif meaning is None:  # words alone: the configured threshold, as before the meaning signal
         confident = ranked[0][1] >= index.answer_threshold
@@ -94,7 +95,9 @@ def decide(index, query: str, folded: list[str], terms: tuple[str, ...], off: se
     if not confident:
         far = meaning is not None and max(meaning) < OFFTOPIC_BELOW
         reason = "offtopic" if off or far else "low_confidence"
-        shown = tuple(m for m in matches[:index.max_suggestions] if m.score >= index.suggestion_threshold)
+        # did-you-mean suggestions, except for a question about something else entirely
+        shown = () if reason == "offtopic" else tuple(
+            m for m in matches[:index.max_suggestions] if m.score >= index.suggestion_threshold)
         return SearchResult(query, False, shown, terms, reason=reason)
     whole = bool(target.whole_priority and best_e in target.entries)
     return SearchResult(query, True, tuple(matches[:limit]), terms,

@@ -80,6 +80,10 @@ def cmd_ask(args) -> int:
         if args.json:
             record = {"query": q, "answered": result.answered,
                       "results": [match_record(m, index.pack) for m in result.matches]}
+            if result.reason:
+                record["reason"] = result.reason
+            if result.ambiguous:
+                record["ambiguous"] = True
             print(json.dumps(record, ensure_ascii=False), flush=True)
         else:
             print(render_text(build_reply(result, index.pack, config.contact)), end="\n\n", flush=True)
@@ -108,7 +112,7 @@ def cmd_chat(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from bot.evaluate import evaluate, load_questions
+    from bot.evaluate import evaluate, load_questions, report_lines
     from bot.search import load_index
 
     index = load_index(_config(args))
@@ -117,11 +121,7 @@ def cmd_eval(args) -> int:
         print(f"misses ({len(report.misses)}):")
         for m in report.misses:
             print("  " + m)
-    s = report.summary()
-    print(f"questions: {report.total} ({report.on_topic} on-topic, {report.offtopic} off-topic)")
-    print(f"top-1: {s['top1']:.3f}  top-3: {s['top3']:.3f}")
-    print(f"off-topic abstention: {s['offtopic_abstention']:.3f}  false abstention: {s['false_abstention']:.3f}")
-    print(f"wrong answers (answered, first result wrong, off-topic included): {s['wrong_answer']:.3f}")
+    print("\n".join(report_lines(report)))
     return 0
 
 

@@ -7,7 +7,7 @@ Kit view lives in bot/blocks.py.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.knowledge import (
     BackgroundEntry,
@@ -50,6 +50,8 @@ class Reply:
     others: tuple[Match, ...] = ()     # other matches, or "did you mean" when not answered
     empty_query: bool = False
     pinned: Pin | None = None          # a rep pinned this answer for questions like this one
+    chitchat: bool = False             # a greeting or thanks: a friendly word, not an answer
+    ambiguous: bool = False            # near-tied entries (schools or SEND?): ask which was meant
 
     @property
     def paragraphs(self) -> list[str]:
@@ -58,12 +60,15 @@ class Reply:
 
 def build_reply(result: SearchResult, pack: Pack, contact: str) -> Reply:
     """Choose what to show for a search result (and nothing the sources don't say)."""
+    if result.reason == "chitchat":
+        return Reply(query=result.query, answered=False, contact=contact, empty_query=True, chitchat=True)
     if not result.answered or not result.best:
         return Reply(query=result.query, answered=False, contact=contact, others=result.matches,
                      empty_query=not result.terms)
     best = result.best
-    return entry_reply(best.entry, pack, contact, query=result.query, statement=best.statement,
-                       score=best.score, others=result.matches[1:])
+    reply = entry_reply(best.entry, pack, contact, query=result.query, statement=best.statement,
+                        score=best.score, others=result.matches[1:])
+    return replace(reply, ambiguous=True) if result.ambiguous else reply
 
 
 def entry_reply(entry: Entry, pack: Pack, contact: str, *, query: str = "", statement: int | None = None,
@@ -160,7 +165,38 @@ def close_matches(reply: Reply) -> list[Match]:
     return [m for m in reply.others[:3] if m.score >= NEAR_TIE * reply.score]
 
 
+CHITCHAT = ("Hello! I'm the Big Listen guidance bot: ask me where something goes in Ofsted's Big Listen "
+            "survey, what the union says about a survey question, what a term like off-rolling means, "
+            "or what Ofsted did next.")
+
+
+def chitchat_lines(reply: Reply) -> list[str]:
+    """A greeting, thanks or chat: a friendly line on what the bot can help with. Not a survey
+    answer, and not "I couldn't find that" (nothing was missing from the guidance)."""
+    return [CHITCHAT]
+
+
+def ambiguity_options(reply: Reply) -> list[Match]:
+    """The near-tied entries a member is asked to choose between, best first."""
+    best = reply.entry
+    twins = [m for m in reply.others if isinstance(best, SurveyEntry) and isinstance(m.entry, SurveyEntry)
+             and m.entry.section != best.section and m.entry.priority == best.priority]
+    rest = twins[:2] or close_matches(reply)[:1] or list(reply.others[:1])
+    return [Match(best, reply.score, reply.statement), *rest]
+
+
+def ambiguity_lines(reply: Reply) -> list[str]:
+    """The terminal's "which did you mean?": a numbered list of the near-tied entries."""
+    lines = ["Which did you mean?"]
+    for i, m in enumerate(ambiguity_options(reply), 1):
+        where = f" ({m.entry.section} · {m.entry.priority})" if isinstance(m.entry, SurveyEntry) else ""
+        lines.append(f"  {i}. {m.entry.title}{where} [{m.entry.id}]")
+    return lines
+
+
 def abstain_lines(reply: Reply) -> list[str]:
+    if reply.chitchat:
+        return chitchat_lines(reply)
     if reply.empty_query:
         head = "Ask me about a Big Listen survey question, a term like off-rolling, or what Ofsted did next."
     else:
@@ -175,6 +211,8 @@ def render_text(reply: Reply) -> str:
     """The reply as plain text for the terminal (same content as the Slack blocks)."""
     if not reply.answered:
         return "\n".join(abstain_lines(reply))
+    if reply.ambiguous:
+        return "\n".join(ambiguity_lines(reply))
     e = reply.entry
     out = [f"== {e.title} =="]
     close = close_matches(reply)

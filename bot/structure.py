@@ -31,6 +31,7 @@ class Target:
     whole_priority: bool = False     # a priority named as a whole ("SEND priority 2")
     statement: int | None = None     # "the first statement" (-1: the last)
     section_named: bool = False      # the question named a section, so other sections lose
+    exact: bool = False              # named by number or place ("P3", "the last question"), not just a section
 
     def __bool__(self) -> bool:
         return bool(self.entries)
@@ -59,14 +60,18 @@ def _statement(folded: list[str]) -> int | None:
 
 def _sections(folded: list[str], pack: Pack, priority: int | None) -> set[str]:
     """Sections the question names: with a priority number any section word counts
-    ("SEND P3"); without one, only with a noun after it ("the schools section")."""
+    ("SEND P3"); without one, only with a noun or a priority's name after it ("the schools
+    section", "the SEND impact statements")."""
     named: set[str] = set()
+    # "the schools impact statement": a section word before a priority's name names the section too
+    titles = {w for e in pack.entries if isinstance(e, SurveyEntry) for w in e.priority.lower().split()
+              if w.isalpha() and w != "priority"}
     for i, w in enumerate(folded):
         key = SECTION_WORDS.get(w)
         if key is None:
             continue
         nxt = folded[i + 1] if i + 1 < len(folded) else ""
-        if priority is None and nxt not in SECTION_NOUNS:
+        if priority is None and nxt not in SECTION_NOUNS and nxt not in titles:
             continue
         named.update(s for s in pack.sections if key in s.lower().split())
     if "special" in {SECTION_WORDS.get(w) for w in folded} and priority is not None:
@@ -93,14 +98,14 @@ def find_target(folded: list[str], pack: Pack) -> Target:
     if any(f" {o} question " in text for o in ("last", "final")) and " last question in " not in text:
         final = [i for i, e in survey if e.section == pack.sections[-1]] if pack.sections else []
         if final:
-            return Target(tuple(final), statement=statement)
+            return Target(tuple(final), statement=statement, exact=True)
     priority = _priority_number(folded)
     sections = _sections(folded, pack, priority)
     if priority is not None:
         hits = [i for i, e in survey if _number(e.priority) == priority and (not sections or e.section in sections)]
         if hits:
             return Target(tuple(hits), whole_priority=statement is None and not _names_box(folded),
-                          statement=statement, section_named=bool(sections))
+                          statement=statement, section_named=bool(sections), exact=True)
     if sections:
         hits = [i for i, e in survey if e.section in sections]
         return Target(tuple(hits), statement=statement, section_named=True)
