@@ -21,7 +21,7 @@ MEANING_WEIGHT = 0.5     # the meaning signal's share of an entry's score
 MEANING_ZERO = 0.2       # cosine similarity that counts as no evidence at all
 TARGET_BONUS = 0.25      # added for the entries a question names by structure ("SEND priority 2")
 SECTION_BONUS = 0.1      # added for the entries of a section named without a number ("the SEND impact one")
-WHOLE_PRIORITY_BONUS = 0.05  # a priority asked about as a whole: its main question before its comments box
+WHOLE_PRIORITY_BONUS = 0.3   # a priority asked about as a whole: its main question before its comments box
 AMBIGUOUS_RATIO = 0.9    # schools and SEND versions of one priority this close: ask which was meant
 # The answer/decline decision: a logistic model of "the first result is right", fitted on
 # the dev sets by scripts/fit_blend.py (features: see `features`). Answered when the

@@ -64,8 +64,8 @@ def _sections(folded: list[str], pack: Pack, priority: int | None) -> set[str]:
     section", "the SEND impact statements")."""
     named: set[str] = set()
     # "the schools impact statement": a section word before a priority's name names the section too
-    titles = {w for e in pack.entries if isinstance(e, SurveyEntry) for w in e.priority.lower().split()
-              if w.isalpha() and w != "priority"}
+    titles = {w for e in pack.entries if isinstance(e, SurveyEntry) and _number(e.priority)
+              for w in e.priority.lower().split() if w.isalpha() and w != "priority"}
     for i, w in enumerate(folded):
         key = SECTION_WORDS.get(w)
         if key is None:
