@@ -136,8 +136,8 @@ class Encoder:
             return out
         encodings = self.tokenizer.encode_batch(list(texts))
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        for start in range(0, len(order), BATCH):
-            chunk = order[start:start + BATCH]
+
+        def run(chunk: list[int]) -> None:
             n = max(len(encodings[i].ids) for i in chunk)
             ids = np.zeros((len(chunk), n), dtype=np.int64)
             mask = np.zeros((len(chunk), n), dtype=np.int64)
@@ -146,6 +146,16 @@ class Encoder:
                 ids[row, :len(e)] = e
                 mask[row, :len(e)] = 1
             out[chunk] = self._forward(ids, mask)
+
+        chunks = [order[s:s + BATCH] for s in range(0, len(order), BATCH)]
+        if len(chunks) < 4:
+            for chunk in chunks:
+                run(chunk)
+        else:   # a start-up build: numpy releases the GIL in its products, so two threads use both cores
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+                list(pool.map(run, chunks))
         return out
 
 
@@ -170,6 +180,8 @@ def load_encoder() -> Encoder | None:
 
 
 CHUNK_WORDS = 40          # long commentary is embedded in pieces of about this many words
+LARGE_PACK = 2000         # above this many entries, each entry is embedded as one short text
+BRIEF_WORDS = 16          # ... its name and question (or term, or first fact), this many words
 
 
 def _chunks(text: str) -> list[str]:
@@ -192,11 +204,16 @@ def _chunks(text: str) -> list[str]:
     return out
 
 
-def entry_texts(entry) -> list[str]:
+def entry_texts(entry, brief: bool = False) -> list[str]:
     """What of an entry is embedded: its name, its question and statements, its commentary,
-    context, definition or facts (in pieces), and its keywords as one line."""
+    context, definition or facts (in pieces), and its keywords as one line. `brief`: one
+    short text (name and question), for packs too large to embed whole in a minute on 2 cores."""
     from bot.knowledge import GlossaryEntry, SurveyEntry
 
+    if brief:
+        more = entry.question if isinstance(entry, SurveyEntry) else (
+            " ".join(entry.definition) if isinstance(entry, GlossaryEntry) else " ".join(entry.facts))
+        return [" ".join(f"{entry.title}. {more}".split()[:BRIEF_WORDS])]
     out = [entry.title]
     if isinstance(entry, SurveyEntry):
         out.append(entry.question)
@@ -227,13 +244,13 @@ class Meaning:
         self.encoder = encoder
         self.np = np
         texts: list[str] = []
-        owner: list[int] = []
-        for i, e in enumerate(entries):
-            for t in entry_texts(e):
-                texts.append(t)
-                owner.append(i)
+        starts: list[int] = []   # each entry's texts are contiguous: the first one's row
+        brief = len(entries) > LARGE_PACK
+        for e in entries:
+            starts.append(len(texts))
+            texts += entry_texts(e, brief) or [e.id]
         self.n_entries = len(entries)
-        self.owner = np.asarray(owner, dtype=np.int64)
+        self.starts = np.asarray(starts, dtype=np.int64)
         self.n_texts = len(texts)
         self.vectors = self._cached(texts, cache_dir)
         self.cached = getattr(self, "cached", False)
@@ -268,7 +285,6 @@ class Meaning:
         """For each entry, the cosine similarity of the question to its closest text."""
         np = self.np
         q = self.encoder.encode([question[:1000]])[0]
-        sims = self.vectors @ q
-        best = np.full(self.n_entries, -1.0, dtype=np.float32)
-        np.maximum.at(best, self.owner, sims)
-        return best.tolist()
+        if not self.n_entries:
+            return []
+        return np.maximum.reduceat(self.vectors @ q, self.starts).tolist()
