@@ -34,7 +34,7 @@ def rows(index, path):
             continue
         meaning = index.meaning.similarities(q)
         target = find_target(folded, index.pack)
-        if target:
+        if target.exact:
             continue   # structure decides those, not the model
         extra = set(sorted(range(len(meaning)), key=meaning.__getitem__, reverse=True)[:MEANING_CANDIDATES])
         lexical = index.lexical_scores(terms, off, folded, extra)
