@@ -16,6 +16,7 @@ nearly almost finally last day days today tonight tomorrow
 bye goodbye later soon see take care x xx xxx haha lol lmao
 ok okay yes no yep nope sure right fine alright noted got it gotcha brill
 how are doing hope well you everyone
+bot robot help meeting meetings catch
 """.split())
 # A message about a get-together is chit-chat too, whatever else it says.
 SOCIAL_WORDS = frozenset("social socials pub drinks drink party quiz curry meal raffle".split())

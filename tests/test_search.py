@@ -103,7 +103,7 @@ def searcher(config):
 
 @pytest.mark.parametrize("question", [
     "thanks all, really helpful 🙏", "morning all ☀️ happy friday", "hiya!", "cheers, legend",
-    "is the rep social still on thursday at the pub?",
+    "is the rep social still on thursday at the pub?", "see you at the meeting", "help", "hi bot",
 ])
 def test_chit_chat_is_declined_as_chit_chat(searcher, question):
     result = searcher.find_matches(question)
