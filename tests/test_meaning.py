@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from bot.knowledge import load_pack
-from bot.meaning import CHUNK_WORDS, Meaning, _chunks, entry_texts, load_encoder
+from bot.meaning import CHUNK_WORDS, Meaning, _chunks, cache_dir, entry_texts, load_encoder
 from conftest import PACK_DIR, ROOT
 
 
@@ -75,9 +75,9 @@ def test_a_torn_cache_file_is_rebuilt(encoder, tmp_path):
     assert Meaning(encoder, entries, tmp_path).cached
 
 
-def test_meaning_finds_a_paraphrase_words_miss(encoder, tmp_path):
+def test_meaning_finds_a_paraphrase_words_miss(encoder):
     pack = load_pack(PACK_DIR)
-    meaning = Meaning(encoder, pack.entries, tmp_path)
+    meaning = Meaning(encoder, pack.entries, cache_dir())   # the bot's own cache: computed once per pack
     sims = meaning.similarities("Should the keeping-children-safe part get its own separate grade?")
     ids = [pack.entries[i].id for i in np.argsort(sims)[::-1][:3]]
     assert "safeguarding-separate-judgement" in ids
