@@ -83,3 +83,11 @@ def test_meaning_finds_a_paraphrase_words_miss(encoder):
     assert "safeguarding-separate-judgement" in ids
     chat = meaning.similarities("morning all, happy friday")
     assert max(chat) < max(sims)
+
+
+def test_large_packs_embed_one_short_text_per_entry():
+    from bot.meaning import BRIEF_WORDS
+
+    for e in load_pack(PACK_DIR).entries:
+        (text,) = entry_texts(e, brief=True)
+        assert text.startswith(e.title.split()[0]) and len(text.split()) <= BRIEF_WORDS
