@@ -26,7 +26,7 @@ AMBIGUOUS_RATIO = 0.9    # schools and SEND versions of one priority this close:
 # The answer/decline decision: a logistic model of "the first result is right", fitted on
 # the dev sets by scripts/fit_blend.py (features: see `features`). Answered when the
 # modelled chance reaches ANSWER_CHANCE; wrong answers cost most, so it leans to declining.
-CONFIDENCE_WEIGHTS = (-4.84, 3.35, 4.29, 2.10, 4.14, 2.09, -0.33)
+CONFIDENCE_WEIGHTS = (-4.80, 3.37, 4.37, 2.08, 3.92, 2.00, -0.31)
 ANSWER_CHANCE = 0.45
 OFFTOPIC_BELOW = 0.3     # a declined question this far from every entry in meaning is off-topic
 

@@ -216,6 +216,7 @@ def entry_texts(entry, brief: bool = False) -> list[str]:
         return [" ".join(f"{entry.title}. {more}".split()[:BRIEF_WORDS])]
     out = [entry.title]
     if isinstance(entry, SurveyEntry):
+        out.append(f"{entry.section}, {entry.priority}: {entry.title}")
         out.append(entry.question)
         out += [s.text for s in entry.statements]
         paragraphs = [c for s in entry.statements for c in s.commentary] + list(entry.commentary) + list(entry.context)

@@ -181,7 +181,7 @@ def ambiguity_options(reply: Reply) -> list[Match]:
     best = reply.entry
     twins = [m for m in reply.others if isinstance(best, SurveyEntry) and isinstance(m.entry, SurveyEntry)
              and m.entry.section != best.section and m.entry.priority == best.priority]
-    rest = twins[:2] or close_matches(reply)[:1] or list(reply.others[:1])
+    rest = twins[:1] or close_matches(reply)[:1] or list(reply.others[:1])   # one per section
     return [Match(best, reply.score, reply.statement), *rest]
 
 
