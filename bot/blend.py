@@ -32,11 +32,10 @@ OFFTOPIC_BELOW = 0.3     # a declined question this far from every entry in mean
 
 
 def blend_scores(lexical: dict[int, Match], meaning: list[float] | None, target: Target,
-                 entries) -> list[tuple[int, float, float, int | None]]:
-    """(entry index, blended score, meaning similarity, statement) for every candidate, best first."""
-    candidates = set(lexical) | set(target.entries)
-    if meaning is not None:
-        candidates.update(sorted(range(len(meaning)), key=meaning.__getitem__, reverse=True)[:5])
+                 entries, nearest: list[int] = ()) -> list[tuple[int, float, float, int | None]]:
+    """(entry index, blended score, meaning similarity, statement) for every candidate (the
+    word candidates, the `nearest` in meaning, the structure's), best first."""
+    candidates = set(lexical) | set(target.entries) | set(nearest)
     out = []
     for e in candidates:
         m = lexical.get(e)
@@ -58,14 +57,14 @@ def blend_scores(lexical: dict[int, Match], meaning: list[float] | None, target:
     return out
 
 
-def features(ranked, lexical: dict[int, Match], meaning: list[float], off: set[str], entries) -> list[float]:
+def features(ranked, lexical: dict[int, Match], closest: float, off: set[str], entries) -> list[float]:
     """What the confidence model reads: the best blend, its word and meaning parts, its lead
     over the runner-up (the other section's twin of an ambiguous pair is skipped: that tie is
     asked about, not guessed), how close the question comes to anything, off-topic words."""
     e, best, sim, _ = ranked[0]
     rest = [r for r in ranked[1:] if not _twins(entries[e], entries[r[0]])]
     lex = lexical[e].score if e in lexical else 0.0
-    return [1.0, best, lex, sim, best - (rest[0][1] if rest else 0.0), max(meaning), 1.0 if off else 0.0]
+    return [1.0, best, lex, sim, best - (rest[0][1] if rest else 0.0), closest, 1.0 if off else 0.0]
 
 
 def confidence(feats: list[float]) -> float:
@@ -74,14 +73,17 @@ def confidence(feats: list[float]) -> float:
 
 
 def decide(index, query: str, folded: list[str], terms: tuple[str, ...], off: set[str],
-           lexical: dict[int, Match], meaning: list[float] | None, target: Target, limit: int) -> SearchResult:
-    """The search's answer: matches best first, answered or declined with a reason."""
+           lexical: dict[int, Match], meaning_nearest, target: Target, limit: int) -> SearchResult:
+    """The search's answer: matches best first, answered or declined with a reason.
+    `meaning_nearest`: (similarity per entry, the closest entries) or (None, [])."""
+    meaning, nearest = meaning_nearest
+    closest = meaning[nearest[0]] if meaning and nearest else -1.0
     if is_chitchat(folded) and not target:
         return SearchResult(query, False, (), terms, reason="chitchat")
     if not terms and not target:
         return SearchResult(query, False, (), terms, reason="low_confidence" if folded else None)
     entries = index.entries
-    ranked = blend_scores(lexical, meaning, target, entries)
+    ranked = blend_scores(lexical, meaning, target, entries, nearest)
     if not ranked:
         return SearchResult(query, False, (), terms, reason="offtopic" if off else "low_confidence")
     matches = [Match(entries[e], round(min(s, 1.0), 4), st) for e, s, _, st in ranked]
@@ -91,9 +93,9 @@ def decide(index, query: str, folded: list[str], terms: tuple[str, ...], off: se
     elif meaning is None:  # words alone: the configured threshold, as before the meaning signal
         confident = ranked[0][1] >= index.answer_threshold
     else:
-        confident = confidence(features(ranked, lexical, meaning, off, entries)) >= ANSWER_CHANCE
+        confident = confidence(features(ranked, lexical, closest, off, entries)) >= ANSWER_CHANCE
     if not confident:
-        far = meaning is not None and max(meaning) < OFFTOPIC_BELOW
+        far = meaning is not None and closest < OFFTOPIC_BELOW
         reason = "offtopic" if off or far else "low_confidence"
         # did-you-mean suggestions, except for a question about something else entirely
         shown = () if reason == "offtopic" else tuple(

@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 MAX_TOKENS = 128          # entry chunks are ~40 words; member messages are cut here too
-BATCH = 32
+BATCH_TOKENS = 2048       # tokens per forward pass: bounds the memory of a start-up build
 MODEL_NAME = "all-MiniLM-L6-v2"
 
 
@@ -147,7 +147,11 @@ class Encoder:
                 mask[row, :len(e)] = 1
             out[chunk] = self._forward(ids, mask)
 
-        chunks = [order[s:s + BATCH] for s in range(0, len(order), BATCH)]
+        chunks: list[list[int]] = [[]]
+        for i in order:   # shortest first; a batch holds at most BATCH_TOKENS tokens with its padding
+            if chunks[-1] and (len(chunks[-1]) + 1) * len(encodings[i].ids) > BATCH_TOKENS:
+                chunks.append([])
+            chunks[-1].append(i)
         if len(chunks) < 4:
             for chunk in chunks:
                 run(chunk)
@@ -284,8 +288,17 @@ class Meaning:
 
     def similarities(self, question: str) -> list[float]:
         """For each entry, the cosine similarity of the question to its closest text."""
+        return self.closest(question, 0)[0]
+
+    def closest(self, question: str, k: int) -> tuple[list[float], list[int]]:
+        """The similarities, and the k entries closest in meaning, closest first (found in
+        numpy: sorting 10,000 Python floats per question would cost milliseconds)."""
         np = self.np
         q = self.encoder.encode([question[:1000]])[0]
         if not self.n_entries:
-            return []
-        return np.maximum.reduceat(self.vectors @ q, self.starts).tolist()
+            return [], []
+        sims = np.maximum.reduceat(self.vectors @ q, self.starts)
+        k = min(k, self.n_entries)
+        top = np.argpartition(-sims, k - 1)[:k] if k else np.zeros(0, dtype=np.int64)
+        top = top[np.argsort(-sims[top], kind="stable")]
+        return sims.tolist(), top.tolist()

@@ -185,7 +185,7 @@ class Index:
                  suggestion_threshold: float = 0.05, max_suggestions: int = 3, meaning=None):
         self.pack = pack
         # The meaning signal (bot/meaning.py's Meaning, or None for words alone): anything
-        # with `similarities(question) -> [cosine per entry]`.
+        # with `closest(question, k) -> ([cosine per entry], [the k closest entries])`.
         self.meaning = meaning
         self.entries = pack.entries
         self.answer_threshold = answer_threshold
@@ -297,13 +297,12 @@ class Index:
         Words and meaning are scored apart and weighed together in bot/blend.py."""
         folded = words(query[:MAX_QUERY_CHARS])   # once: terms and phrasing cues both read it
         terms, off = self._analyse(folded)
-        meaning = self.meaning.similarities(query) if self.meaning is not None and terms else None
+        meaning, nearest = None, []
+        if self.meaning is not None and terms:
+            meaning, nearest = self.meaning.closest(query, MEANING_CANDIDATES)
         target = find_target(folded, self.pack)
-        extra = set(target.entries)
-        if meaning is not None:
-            extra.update(heapq.nlargest(MEANING_CANDIDATES, range(len(meaning)), key=meaning.__getitem__))
-        lexical = self.lexical_scores(terms, off, folded, extra) if terms else {}
-        return decide(self, query, folded, tuple(terms), off, lexical, meaning, target, limit)
+        lexical = self.lexical_scores(terms, off, folded, set(target.entries) | set(nearest)) if terms else {}
+        return decide(self, query, folded, tuple(terms), off, lexical, (meaning, nearest), target, limit)
 
     def lexical_scores(self, terms: list[str], off: set[str], folded: list[str],
                        extra: set[int] = frozenset()) -> dict[int, Match]:

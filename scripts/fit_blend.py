@@ -32,17 +32,16 @@ def rows(index, path):
         terms, off = index._analyse(folded)
         if not terms:
             continue
-        meaning = index.meaning.similarities(q)
+        meaning, nearest = index.meaning.closest(q, MEANING_CANDIDATES)
         target = find_target(folded, index.pack)
         if target.exact:
             continue   # structure decides those, not the model
-        extra = set(sorted(range(len(meaning)), key=meaning.__getitem__, reverse=True)[:MEANING_CANDIDATES])
-        lexical = index.lexical_scores(terms, off, folded, extra)
-        ranked = blend.blend_scores(lexical, meaning, target, index.entries)
+        lexical = index.lexical_scores(terms, off, folded, set(target.entries) | set(nearest))
+        ranked = blend.blend_scores(lexical, meaning, target, index.entries, nearest)
         if not ranked:
             continue
         right = bool(expect) and any(p in quotes[ranked[0][0]] for p in expect)
-        yield blend.features(ranked, lexical, meaning, off, index.entries), right
+        yield blend.features(ranked, lexical, meaning[nearest[0]], off, index.entries), right
 
 
 def main():
