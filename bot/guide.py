@@ -65,7 +65,7 @@ class Guide:
         reply = build_reply(result, self.pack, self.config.contact, today=today)
         if pin:
             reply = replace(reply, pinned=pin)
-        if result.terms:
+        if result.terms and result.reason != "chitchat":   # chat isn't a question, nor a gap in the guidance
             best = result.best if reply.answered else None
             logged = " ".join(clean_slack_text(text).split()) if log_text else f"[{via}]"
             try:
