@@ -30,6 +30,8 @@ from bot.replies import (
     Line,
     Reply,
     abstain_lines,
+    ambiguity_options,
+    chitchat_lines,
     close_matches,
     full_lines,
     pinned_line,
@@ -187,8 +189,12 @@ def answer_blocks(reply: Reply, *, ephemeral: bool = False, pinnable: bool = Fal
     "Pin", shown to everyone and honoured only for reps. The header, the answer, the
     source and the buttons always survive Slack's 50-block limit; the middle is cut.
     """
+    if reply.chitchat:
+        return chitchat_blocks(reply)
     if not reply.answered:
         return abstain_blocks(reply)
+    if reply.ambiguous:
+        return ambiguity_blocks(reply)
     e = reply.entry
     head: list[Block] = [HeaderBlock(text=PlainTextObject(text=reply_title(reply)[:HEADER_LIMIT]))]
     if reply.pinned:
@@ -260,6 +266,25 @@ def abstain_blocks(reply: Reply) -> SlackMessage:
 def ask_rep_button(question: str) -> ActionsBlock:
     """"Ask a rep": nothing is sent until the member confirms in the modal it opens."""
     return ActionsBlock(elements=[ButtonElement(text="Ask a rep", action_id=ASK_REP, value=button_value(q=question))])
+
+
+def chitchat_blocks(reply: Reply) -> SlackMessage:
+    """A greeting or thanks: one friendly line on what the bot can help with."""
+    line = chitchat_lines(reply)[0]
+    return SlackMessage(text=escape(line), blocks=_fit([SectionBlock(text=MarkdownTextObject(text=escape(line)))]))
+
+
+def ambiguity_blocks(reply: Reply) -> SlackMessage:
+    """Two entries fit near-equally (the schools and SEND versions of one priority): ask which
+    one was meant, with the did-you-mean buttons, rather than answer the wrong one."""
+    options = ambiguity_options(reply)
+    lines = ["*Which did you mean?* Your question fits more than one part of the survey:"]
+    lines += [f"• {escape(m.entry.title)}" + (f" ({escape(m.entry.section)} · {escape(m.entry.priority)})"
+                                               if isinstance(m.entry, SurveyEntry) else "") for m in options]
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text="\n".join(lines))),
+                           _did_you_mean(options, reply.query)]
+    return SlackMessage(text="Which did you mean? " + "; ".join(escape(m.entry.title) for m in options),
+                        blocks=_fit(blocks))
 
 
 def _did_you_mean(matches, query: str) -> ActionsBlock:

@@ -113,6 +113,10 @@ def cmd_ask(args) -> int:
             record = {"query": q, "answered": result.answered,
                       "results": [match_record(m, index.pack) for m in result.matches],
                       "reply_text": render_text(reply)}   # what the member reads, as printed without --full
+            if result.reason:
+                record["reason"] = result.reason
+            if result.ambiguous:
+                record["ambiguous"] = True
             print(json.dumps(record, ensure_ascii=False), flush=True)
         else:
             print((render_full_text if args.full else render_text)(reply), end="\n\n", flush=True)
@@ -141,7 +145,7 @@ def cmd_chat(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from bot.evaluate import evaluate, load_questions
+    from bot.evaluate import evaluate, load_questions, report_lines
     from bot.search import load_index
 
     index = load_index(_config(args))
@@ -150,11 +154,7 @@ def cmd_eval(args) -> int:
         print(f"misses ({len(report.misses)}):")
         for m in report.misses:
             print("  " + m)
-    s = report.summary()
-    print(f"questions: {report.total} ({report.on_topic} on-topic, {report.offtopic} off-topic)")
-    print(f"top-1: {s['top1']:.3f}  top-3: {s['top3']:.3f}")
-    print(f"off-topic abstention: {s['offtopic_abstention']:.3f}  false abstention: {s['false_abstention']:.3f}")
-    print(f"wrong answers (answered, first result wrong, off-topic included): {s['wrong_answer']:.3f}")
+    print("\n".join(report_lines(report)))
     from bot.replies import reply_lengths
     n = reply_lengths(index, load_questions(args.file), _config(args).contact)
     print(f"reply length (chars, answered questions: {n['n']}): median {n['median']}  p90 {n['p90']}  max {n['max']}")

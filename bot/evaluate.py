@@ -24,7 +24,9 @@ class EvalReport:
     abstained_offtopic: int = 0
     false_abstentions: int = 0
     wrong_answers: int = 0       # answered, and the first result is not right (off-topic answers included)
+    ambiguous: int = 0           # answered by asking which of two near-tied entries was meant
     misses: list[str] = field(default_factory=list)
+    by_kind: dict[str, EvalReport] = field(default_factory=dict)   # the same measures per question kind
 
     def ratio(self, n: int, d: int) -> float:
         return round(n / d, 3) if d else 0.0
@@ -37,6 +39,39 @@ class EvalReport:
             "false_abstention": self.ratio(self.false_abstentions, self.on_topic),
             "wrong_answer": self.ratio(self.wrong_answers, self.total),
         }
+
+    def kind(self, name: str) -> EvalReport:
+        if name not in self.by_kind:
+            self.by_kind[name] = EvalReport()
+        return self.by_kind[name]
+
+
+MEASURES = (("top1", "top-1"), ("top3", "top-3"), ("offtopic_abstention", "off-topic declined"),
+            ("false_abstention", "false declines"), ("wrong_answer", "wrong answers"))
+
+
+def report_lines(report: EvalReport) -> list[str]:
+    """The summary `python -m bot eval` prints: every measure, overall and per kind of question
+    (a measure that doesn't apply to a kind, e.g. top-1 for off-topic questions, shows '-')."""
+    s = report.summary()
+    lines = [f"questions: {report.total} ({report.on_topic} on-topic, {report.offtopic} off-topic)",
+             f"top-1: {s['top1']:.3f}  top-3: {s['top3']:.3f}",
+             f"off-topic abstention: {s['offtopic_abstention']:.3f}  false abstention: {s['false_abstention']:.3f}",
+             f"wrong answers (answered, first result wrong, off-topic included): {s['wrong_answer']:.3f}"]
+    if report.ambiguous:
+        lines.append(f"asked which one was meant (answered, ambiguous): {report.ambiguous}")
+    if len(report.by_kind) > 1:
+        lines.append("by kind:  " + "  ".join(f"{label:>18}" for _, label in MEASURES) + "   questions")
+        for name in sorted(report.by_kind):
+            k = report.by_kind[name]
+            ks = k.summary()
+            cells = []
+            for key, _label in MEASURES:
+                applies = k.offtopic if key == "offtopic_abstention" else (
+                    k.total if key == "wrong_answer" else k.on_topic)
+                cells.append(f"{ks[key]:>18.3f}" if applies else f"{'-':>18}")
+            lines.append(f"{name:<9} " + "  ".join(cells) + f"   {k.total}")
+    return lines
 
 
 def _flat(text: str) -> str:
@@ -56,33 +91,41 @@ def load_questions(path: str) -> list[dict]:
 
 
 def evaluate(index: Index, questions: list[dict]) -> EvalReport:
+    """Score every question; old sets without `kind` are all counted under "survey"/"offtopic"
+    by whether they expect an answer."""
     report = EvalReport()
     for item in questions:
         q, expect = str(item["q"]), [_flat(p) for p in item.get("expect") or []]
         result = index.find_matches(q, limit=3)
-        report.total += 1
+        kind = str(item.get("kind") or ("survey" if expect else "offtopic"))
+        both = (report, report.kind(kind))
+        for r in both:
+            r.total += 1
+            r.ambiguous += result.answered and result.ambiguous
         if not expect:
-            report.offtopic += 1
+            for r in both:
+                r.offtopic += 1
             if result.answered:
                 top = result.best
-                report.wrong_answers += 1
+                for r in both:
+                    r.wrong_answers += 1
                 report.misses.append(f"ANSWERED off-topic: {q!r} -> {top.entry.id} ({top.score})")
             else:
-                report.abstained_offtopic += 1
+                for r in both:
+                    r.abstained_offtopic += 1
             continue
-        report.on_topic += 1
         ranks = [i for i, m in enumerate(result.matches)
                  if any(p in _flat(" ".join(shown_quotes(m.entry, index.pack))) for p in expect)]
-        if ranks and ranks[0] == 0:
-            report.top1 += 1
-        if ranks and ranks[0] < 3:
-            report.top3 += 1
-        if not result.answered:
-            report.false_abstentions += 1
-        elif not ranks or ranks[0] != 0:
-            report.wrong_answers += 1
+        for r in both:
+            r.on_topic += 1
+            r.top1 += bool(ranks and ranks[0] == 0)
+            r.top3 += bool(ranks and ranks[0] < 3)
+            if not result.answered:
+                r.false_abstentions += 1
+            elif not ranks or ranks[0] != 0:
+                r.wrong_answers += 1
         if not ranks or ranks[0] != 0 or not result.answered:
             got = ", ".join(f"{m.entry.id}({m.score})" for m in result.matches) or "nothing"
-            flag = "ABSTAINED " if not result.answered else ""
+            flag = f"ABSTAINED ({result.reason}) " if not result.answered else ""
             report.misses.append(f"{flag}{q!r} -> {got}")
     return report

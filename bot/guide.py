@@ -71,7 +71,7 @@ class Guide:
             reply = build_reply(result, self.pack, self.config.contact, today=today)
             if pin:
                 reply = replace(reply, pinned=pin)
-        if result.terms:
+        if result.terms and result.reason != "chitchat":   # chat isn't a question, nor a gap in the guidance
             best = result.best if reply.answered and not kept else None
             logged = " ".join(clean_slack_text(text).split()) if log_text else f"[{via}]"
             try:
@@ -87,7 +87,7 @@ class Guide:
         return reply
 
     def _kept_answer(self, text: str, result: SearchResult):
-        if not result.terms:
+        if not result.terms or result.reason == "chitchat":
             return None
         try:
             kept = self.store.kept_answers()

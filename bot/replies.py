@@ -93,6 +93,8 @@ class Reply:
     parts: tuple[SurveyEntry, ...] = ()           # a priority asked about as a whole: its questions
     kept: KeptAnswer | None = None     # a rep's kept answer, not the union's guidance (bot/rep_blocks.py)
     pack: Pack | None = field(default=None, repr=False, compare=False)
+    chitchat: bool = False             # a greeting or thanks: a friendly word, not an answer
+    ambiguous: bool = False            # near-tied entries (schools or SEND?): ask which was meant
 
     @property
     def paragraphs(self) -> list[str]:
@@ -101,18 +103,20 @@ class Reply:
 
 def build_reply(result: SearchResult, pack: Pack, contact: str, *, today: date | None = None) -> Reply:
     """Choose what to show for a search result (and nothing the sources don't say)."""
+    if result.reason == "chitchat":
+        return Reply(query=result.query, answered=False, contact=contact, empty_query=True, chitchat=True)
     if not result.answered or not result.best:
         return Reply(query=result.query, answered=False, contact=contact, others=result.matches,
                      empty_query=not result.terms)
     best = result.best
     reply = entry_reply(best.entry, pack, contact, query=result.query, statement=best.statement,
                         score=best.score, others=result.matches[1:], today=today)
-    if getattr(result, "whole_priority", False) and isinstance(best.entry, SurveyEntry):
+    if result.whole_priority and isinstance(best.entry, SurveyEntry):
         parts = priority_parts(best.entry, pack)
         if len(parts) > 1:
             reply = replace(reply, parts=parts, statement=None, guidance=best.entry.statement_guidance(None),
                             commentary=commentary_groups(best.entry) if not reply.commentary_from else reply.commentary)
-    return reply
+    return replace(reply, ambiguous=True) if result.ambiguous else reply
 
 
 def entry_reply(entry: Entry, pack: Pack, contact: str, *, query: str = "", statement: int | None = None,
@@ -220,7 +224,7 @@ def status_line(status: ConsultationStatus, survey: bool) -> str:
         days = c.days_left(status.today)
         return f"{c.title} is open until {closes}: {days} day{'s' if days != 1 else ''} left to respond."
     line = f"{c.title} closed on {closes}"
-    return line + ("; this is what NASUWT advised while it was open." if survey else ".")
+    return line + ("; this advice was given while it was open." if survey else ".")
 
 
 def _day(d: date) -> str:
@@ -598,7 +602,38 @@ def close_matches(reply: Reply) -> list[Match]:
     return [m for m in reply.others[:3] if m.score >= NEAR_TIE * reply.score]
 
 
+CHITCHAT = ("Hello! I'm the Big Listen guidance bot: ask me where something goes in Ofsted's Big Listen "
+            "survey, what the union says about a survey question, what a term like off-rolling means, "
+            "or what Ofsted did next.")
+
+
+def chitchat_lines(reply: Reply) -> list[str]:
+    """A greeting, thanks or chat: a friendly line on what the bot can help with. Not a survey
+    answer, and not "I couldn't find that" (nothing was missing from the guidance)."""
+    return [CHITCHAT]
+
+
+def ambiguity_options(reply: Reply) -> list[Match]:
+    """The near-tied entries a member is asked to choose between, best first."""
+    best = reply.entry
+    twins = [m for m in reply.others if isinstance(best, SurveyEntry) and isinstance(m.entry, SurveyEntry)
+             and m.entry.section != best.section and m.entry.priority == best.priority]
+    rest = twins[:1] or close_matches(reply)[:1] or list(reply.others[:1])   # one per section
+    return [Match(best, reply.score, reply.statement), *rest]
+
+
+def ambiguity_lines(reply: Reply) -> list[str]:
+    """The terminal's "which did you mean?": a numbered list of the near-tied entries."""
+    lines = ["Which did you mean?"]
+    for i, m in enumerate(ambiguity_options(reply), 1):
+        where = f" ({m.entry.section} · {m.entry.priority})" if isinstance(m.entry, SurveyEntry) else ""
+        lines.append(f"  {i}. {m.entry.title}{where} [{m.entry.id}]")
+    return lines
+
+
 def abstain_lines(reply: Reply) -> list[str]:
+    if reply.chitchat:
+        return chitchat_lines(reply)
     if reply.empty_query:
         head = "Ask me about a Big Listen survey question, a term like off-rolling, or what Ofsted did next."
     else:
@@ -623,6 +658,8 @@ def render_full_text(reply: Reply) -> str:
 def _render(reply: Reply, *, everything: bool) -> str:
     if not reply.answered:
         return "\n".join(abstain_lines(reply))
+    if reply.ambiguous:
+        return "\n".join(ambiguity_lines(reply))
     e = reply.entry
     out = [f"== {reply_title(reply)} =="]
     close = close_matches(reply)

@@ -16,13 +16,15 @@ import heapq
 import math
 from array import array
 from collections import defaultdict
-from dataclasses import dataclass, field
 from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
+from bot.blend import decide
 from bot.knowledge import Entry, GlossaryEntry, Pack, SurveyEntry
 from bot.normalise import STOPWORDS, stem, words
+from bot.results import Match, SearchResult
+from bot.structure import find_target
 
 # How much a hit in each kind of field counts: short, specific fields count most.
 FIELD_WEIGHTS = {
@@ -30,6 +32,7 @@ FIELD_WEIGHTS = {
     "question": 0.95, "definition": 0.85, "commentary": 0.8, "context": 0.6, "section": 0.5,
 }
 CANDIDATES = 15          # entries rescored at field level after the cheap first pass
+MEANING_CANDIDATES = 5   # and the entries closest in meaning, whatever their words
 OFFTOPIC_FACTOR = 2.5    # an off-topic word weighs this many times the rarest pack word
 UNNAMED_TERM = 0.8       # a glossary entry whose term the question doesn't name
 NAME_FIELDS = ("title", "term", "alias")
@@ -52,34 +55,6 @@ KIND_CUES = {
 }
 MAX_QUERY_WORDS = 60     # a 10 KB paste is scored on its first words, not all of them
 MAX_QUERY_CHARS = 2000
-
-
-@dataclass(frozen=True)
-class Match:
-    """One entry that answers the question, with the statement the question named."""
-
-    entry: Entry
-    score: float
-    statement: int | None = None
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    query: str
-    answered: bool
-    matches: tuple[Match, ...] = ()
-    terms: tuple[str, ...] = field(default=(), compare=False)
-    # Why the bot declined (None when answered): "offtopic", "chitchat" or "low_confidence".
-    reason: str | None = None
-    # Answered, but two or more entries are near-tied: ask the member which one they meant.
-    ambiguous: bool = False
-    # The question names a survey priority as a whole ("SEND priority 2"), not one of its
-    # questions: the reply covers both questions of that priority.
-    whole_priority: bool = False
-
-    @property
-    def best(self) -> Match | None:
-        return self.matches[0] if self.matches else None
 
 
 @lru_cache(maxsize=65536)
@@ -207,8 +182,11 @@ class Index:
     """
 
     def __init__(self, pack: Pack, answer_threshold: float = 0.13,
-                 suggestion_threshold: float = 0.05, max_suggestions: int = 3):
+                 suggestion_threshold: float = 0.05, max_suggestions: int = 3, meaning=None):
         self.pack = pack
+        # The meaning signal (bot/meaning.py's Meaning, or None for words alone): anything
+        # with `closest(question, k) -> ([cosine per entry], [the k closest entries])`.
+        self.meaning = meaning
         self.entries = pack.entries
         self.answer_threshold = answer_threshold
         self.suggestion_threshold = suggestion_threshold
@@ -315,10 +293,21 @@ class Index:
         return terms, off
 
     def find_matches(self, query: str, limit: int = 3) -> SearchResult:
+        """The entries that answer a question, best first, or a decline with its reason.
+        Words and meaning are scored apart and weighed together in bot/blend.py."""
         folded = words(query[:MAX_QUERY_CHARS])   # once: terms and phrasing cues both read it
         terms, off = self._analyse(folded)
-        if not terms:
-            return SearchResult(query, False, (), ())
+        meaning, nearest = None, []
+        if self.meaning is not None and terms:
+            meaning, nearest = self.meaning.closest(query, MEANING_CANDIDATES)
+        target = find_target(folded, self.pack)
+        lexical = self.lexical_scores(terms, off, folded, set(target.entries) | set(nearest)) if terms else {}
+        return decide(self, query, folded, tuple(terms), off, lexical, (meaning, nearest), target, limit)
+
+    def lexical_scores(self, terms: list[str], off: set[str], folded: list[str],
+                       extra: set[int] = frozenset()) -> dict[int, Match]:
+        """Each candidate entry's word score (0..1) and the statement the question names:
+        the entries covering most of the question, plus `extra` (meaning's candidates)."""
         weight: dict[int, float] = {}   # known, on-topic terms by id
         total = 0.0
         for t in dict.fromkeys(terms):
@@ -337,8 +326,9 @@ class Index:
             for e_idx, w in zip(es, ws):
                 cover[e_idx] += wt * w
         if not cover:
-            return SearchResult(query, False, (), tuple(terms))
-        candidates = heapq.nlargest(CANDIDATES, cover, key=cover.__getitem__)
+            return {}
+        candidates = set(heapq.nlargest(CANDIDATES, cover, key=cover.__getitem__))
+        candidates.update(e for e in extra if e in cover)
         # Second pass: the single best field of each candidate, so words that occur
         # together in one statement beat words scattered over a long entry, and words in
         # the question's order ("pause policy", "deep dive") beat the same words apart.
@@ -352,7 +342,7 @@ class Index:
         # A question about a topic the pack says it doesn't cover (pay, pensions, ...) is
         # answered only on overwhelming evidence: a wrong confident answer is the worst case.
         penalty = OFFTOPIC_PENALTY if off else 1.0
-        scored = []
+        scored: dict[int, Match] = {}
         # locals: this loop runs for every field of every candidate
         unit_terms, unit_weight, unit_own = self.unit_terms, self.unit_weight, self.unit_own
         unit_is_name, unit_statement = self.unit_is_name, self.unit_statement
@@ -387,16 +377,9 @@ class Index:
                 score *= penalty * UNNAMED_TERM  # a definition answers "what is X" only when X is asked
             # a glossary term the question names escapes the off-topic penalty:
             # "supply teacher here: what's a PRU?" still gets PRU
-            scored.append(Match(entry, score, _named_statement(stmt_scores, best_unit)))
-        scored.sort(key=lambda m: m.score, reverse=True)
-        # Scaled into 0..1 by the largest possible boost, so scores stay comparable and never tie at a cap.
-        scored = [Match(m.entry, round(min(m.score / MAX_BOOST, 1.0), 4), m.statement) for m in scored]
-        answered = scored[0].score >= self.answer_threshold
-        if answered:
-            matches = tuple(scored[:limit])
-        else:
-            matches = tuple(m for m in scored[:self.max_suggestions] if m.score >= self.suggestion_threshold)
-        return SearchResult(query, answered, matches, tuple(terms))
+            # Scaled into 0..1 by the largest possible boost, so scores stay comparable.
+            scored[e_idx] = Match(entry, min(score / MAX_BOOST, 1.0), _named_statement(stmt_scores, best_unit))
+        return scored
 
 
 def _kind_boost(folded: list[str]) -> dict[str, float]:
@@ -417,10 +400,20 @@ def _named_statement(stmt_scores: dict[int, float], best_unit: float) -> int | N
     return None
 
 
-def load_index(config) -> Index:
-    """Load the configured pack and index it (the one start-up cost)."""
+def load_index(config, meaning: bool = True) -> Index:
+    """Load the configured pack and index it (the one start-up cost): its words, and its
+    meaning vectors (read back from var/cache when the pack hasn't changed)."""
     from bot.knowledge import load_pack
 
     s = config.search
-    return Index(load_pack(config.resolve(config.knowledge_path)), s.answer_threshold,
-                 s.suggestion_threshold, s.max_suggestions)
+    pack = load_pack(config.resolve(config.knowledge_path))
+    return Index(pack, s.answer_threshold, s.suggestion_threshold, s.max_suggestions,
+                 meaning=load_meaning(pack) if meaning else None)
+
+
+def load_meaning(pack: Pack):
+    """The pack's meaning vectors, or None when the model isn't installed."""
+    from bot.meaning import Meaning, cache_dir, load_encoder
+
+    encoder = load_encoder()
+    return Meaning(encoder, pack.entries, cache_dir()) if encoder is not None else None

@@ -34,6 +34,16 @@ def index(pack, config):
     return Index(pack, s.answer_threshold, s.suggestion_threshold, s.max_suggestions)
 
 
+@pytest.fixture(scope="session")
+def searcher(config):
+    """The search as the bot runs it: words and the meaning signal (loaded once per run)."""
+    from bot.search import load_index
+
+    s = load_index(config)
+    assert s.meaning is not None, "the meaning model isn't installed: run `make test` to set up .venv"
+    return s
+
+
 @pytest.fixture
 def pack_copy(tmp_path) -> Path:
     """A writable copy of the bundled pack, for tests that break it on purpose."""

@@ -8,16 +8,28 @@ from bot.evaluate import evaluate, load_questions
 from conftest import ROOT, SHARED
 
 
-@pytest.mark.parametrize("path, top1, top3, offtopic, wrong", [
-    (SHARED / "eval" / "dev_questions.yaml", 0.90, 0.97, 0.9, 0.06),
-    (ROOT / "tests" / "data" / "proxy_questions.yaml", 0.85, 0.93, 0.9, 0.12),
-    (ROOT / "tests" / "data" / "blind_questions.yaml", 0.75, 0.85, 0.7, 0.22),
+# False declines are allowed up to 0.10 / 0.15 on the held-out sets since the meaning signal
+# (issue 7): the bot declines when unsure, and that trade halved wrong answers there.
+@pytest.mark.parametrize("path, top1, top3, offtopic, false_decline, wrong", [
+    (SHARED / "eval" / "dev_questions.yaml", 0.90, 0.97, 0.9, 0.05, 0.05),
+    (SHARED / "eval" / "dev_questions_v2.yaml", 0.65, 0.78, 0.85, 0.30, 0.13),
+    (ROOT / "tests" / "data" / "proxy_questions.yaml", 0.85, 0.93, 0.9, 0.10, 0.06),
+    (ROOT / "tests" / "data" / "blind_questions.yaml", 0.75, 0.85, 0.9, 0.15, 0.12),
 ])
-def test_search_meets_targets(index, path, top1, top3, offtopic, wrong):
-    report = evaluate(index, load_questions(str(path)))
+def test_search_meets_targets(searcher, path, top1, top3, offtopic, false_decline, wrong):
+    if not path.exists():
+        pytest.skip(f"{path} is not here (the shared folder sits beside the repository)")
+    report = evaluate(searcher, load_questions(str(path)))
     s = report.summary()
     assert s["top1"] >= top1, report.misses
     assert s["top3"] >= top3, report.misses
     assert s["offtopic_abstention"] >= offtopic, report.misses
-    assert s["false_abstention"] <= 0.05, report.misses
+    assert s["false_abstention"] <= false_decline, report.misses
     assert s["wrong_answer"] <= wrong, report.misses   # confident wrong answers are the worst outcome
+
+
+def test_words_alone_still_meet_the_old_floors(index):
+    """Without the model (not installed), the search falls back to words and its old threshold."""
+    report = evaluate(index, load_questions(str(ROOT / "tests" / "data" / "proxy_questions.yaml")))
+    s = report.summary()
+    assert s["top1"] >= 0.85 and s["false_abstention"] <= 0.05 and s["wrong_answer"] <= 0.12, report.misses

@@ -42,11 +42,7 @@ def asked(pack, config, query, entry_id, statement=None):
 
 # --- 1. a priority as a whole: every kind of guidance from each part ---------------------------------------
 
-# SWITCH WHEN THE SEARCH BRANCH LANDS: `whole_priority_result` builds the SearchResult the
-# search will return for these questions. Once index.find_matches sets `whole_priority`,
-# test_the_search_marks_these_questions_whole_priority (strict xfail below) starts passing and
-# fails as XPASS: then delete its xfail mark and make this helper return
-# `index.find_matches(query)`; the tests using it stay as they are.
+# Questions that name a priority as a whole: the search marks them `whole_priority`.
 PRIORITY_QUESTIONS = {
     "what should I put for schools priority 1": "schools-reporting-aims",
     "what should I put for SEND priority 2": "send-inspection-practice-views",
@@ -56,12 +52,9 @@ PRIORITY_QUESTIONS = {
 
 
 def whole_priority_result(index, query: str) -> SearchResult:
-    entry = index.pack.get(PRIORITY_QUESTIONS[query])
-    return SearchResult(query=query, answered=True, matches=(Match(entry, 0.5),), terms=tuple(query.split()),
-                        whole_priority=True)
+    return index.find_matches(query)
 
 
-@pytest.mark.xfail(strict=True, reason="whole_priority is set by the search branch (not merged yet)")
 @pytest.mark.parametrize("query", sorted(PRIORITY_QUESTIONS))
 def test_the_search_marks_these_questions_whole_priority(index, query):
     result = index.find_matches(query)

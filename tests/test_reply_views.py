@@ -93,7 +93,7 @@ def test_the_same_pack_before_and_after_closing(pack, config, entry_id):
     last = render_text(reply(pack, config, entry_id, today=LAST_DAY))
     assert "1 day left to respond." in last
     after = render_text(reply(pack, config, entry_id, today=AFTER))
-    assert "closed on 31 May 2024; this is what NASUWT advised while it was open." in after
+    assert "closed on 31 May 2024; this advice was given while it was open." in after
     assert "days left" not in after
 
 
@@ -239,8 +239,8 @@ def test_first_answer_block_carries_the_kind_on_the_real_path(index, config):
     for name in ("dev_questions.yaml", "dev_questions_v2.yaml"):
         for item in load_questions(str(SHARED / "eval" / name)):
             r = build_reply(index.find_matches(str(item["q"])), index.pack, config.contact)
-            if not r.answered or not isinstance(r.entry, SurveyEntry):
-                continue
+            if not r.answered or r.ambiguous or not isinstance(r.entry, SurveyEntry):
+                continue        # "which did you mean?" answers nothing yet: test_chat_and_ambiguity
             blocks = answer_blocks(r).blocks
             start = answer_start(blocks)
             near_ties += start > 1
@@ -307,8 +307,8 @@ def test_short_and_full_views_say_the_same_for_the_answer(pack, config):
 
 
 @pytest.mark.parametrize("name", ["dev_questions.yaml", "dev_questions_v2.yaml"])
-def test_reply_length_targets(index, config, name):
-    lengths = reply_lengths(index, load_questions(str(SHARED / "eval" / name)), config.contact)
+def test_reply_length_targets(searcher, config, name):
+    lengths = reply_lengths(searcher, load_questions(str(SHARED / "eval" / name)), config.contact)
     assert lengths["n"] > 50
     assert lengths["median"] <= 700 and lengths["p90"] <= 1400 and lengths["max"] <= 2500, lengths
 

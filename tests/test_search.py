@@ -88,3 +88,80 @@ def test_huge_paste_is_bounded(index):
     text = "safeguarding judgement " + "lorem ipsum dolor " * 1000
     result = index.find_matches(text)
     assert len(result.terms) <= 60
+
+
+# --- the search as the bot runs it: words and meaning (bot/blend.py) ---
+
+@pytest.mark.parametrize("question", [
+    "thanks all, really helpful 🙏", "morning all ☀️ happy friday", "hiya!", "cheers, legend",
+    "is the rep social still on thursday at the pub?", "see you at the meeting", "help", "hi bot",
+])
+def test_chit_chat_is_declined_as_chit_chat(searcher, question):
+    result = searcher.find_matches(question)
+    assert not result.answered and result.reason == "chitchat" and not result.matches
+
+
+@pytest.mark.parametrize("question", [
+    "whats the pay award for teachers this year",
+    "how do i opt back into the teachers pension scheme",
+    "can i claim maternity pay on a fixed term contract",
+])
+def test_off_topic_is_declined_with_its_reason_and_no_suggestions(searcher, question):
+    result = searcher.find_matches(question)
+    assert not result.answered and result.reason == "offtopic" and not result.matches
+
+
+def test_a_question_with_words_but_no_match_is_low_confidence(searcher):
+    result = searcher.find_matches("qwxz blorp frobnicate")
+    assert not result.answered and result.reason in ("low_confidence", "offtopic")
+
+
+def test_answers_carry_no_reason(searcher):
+    result = searcher.find_matches("what is off-rolling")
+    assert result.answered and result.reason is None and result.best.entry.id == "off-rolling"
+
+
+def test_a_priority_named_as_a_whole_routes_to_its_main_question(searcher):
+    result = searcher.find_matches("what should I put for SEND priority 2")
+    assert result.answered and result.whole_priority and not result.ambiguous
+    assert result.best.entry.id == "send-inspection-practice"
+    assert result.best.entry.suggested_answer.answer == "Very important"
+
+
+@pytest.mark.parametrize("question, entry_id", [
+    ("schools priority 3", "schools-impact"),
+    ("the SEND section's priority 1", "send-reporting-aims"),
+    ("what goes in the comments box for schools priority 1", "schools-reporting-views"),
+    ("the last question", "final-anything-else"),
+])
+def test_survey_structure_routes_the_question(searcher, question, entry_id):
+    result = searcher.find_matches(question)
+    assert result.answered and result.best.entry.id == entry_id
+
+
+def test_a_named_statement_is_marked(searcher):
+    result = searcher.find_matches("schools priority 3, the first statement")
+    assert result.best.entry.id == "schools-impact" and result.best.statement == 0
+    last = searcher.find_matches("SEND P3 last statement")
+    assert last.best.entry.id == "send-impact" and last.best.statement == len(last.best.entry.statements) - 1
+
+
+def test_twins_of_one_priority_are_asked_about(searcher):
+    result = searcher.find_matches("priority 2")
+    assert result.answered and result.ambiguous
+    first, second = result.matches[0].entry, result.matches[1].entry
+    assert {first.section, second.section} == {"Schools", "Special educational needs and alternative provision"}
+    assert first.priority == second.priority
+
+
+def test_a_section_named_wins_over_the_other_section(searcher):
+    result = searcher.find_matches("P2 in the schools section")
+    assert result.answered and not result.ambiguous
+    assert result.best.entry.section == "Schools"
+
+
+def test_meaning_results_are_best_first_and_bounded(searcher):
+    result = searcher.find_matches("deep dives in primary schools", limit=5)
+    scores = [m.score for m in result.matches]
+    assert scores == sorted(scores, reverse=True) and len(scores) == 5 and all(0 <= s <= 1 for s in scores)
+    assert len(searcher.find_matches("safeguarding judgement " + "lorem ipsum " * 2000).terms) <= 60

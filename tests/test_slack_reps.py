@@ -99,7 +99,7 @@ def test_rep_pins_with_the_button_and_members_then_see_it_first(fake, slack, ser
     before = ask(fake, slack, new_channel(), "should ofsted inspect MATs")
     assert before["blocks"][0]["text"]["text"].startswith("MATs")          # the glossary entry wins unpinned
     channel = new_channel()
-    answer = ask(fake, slack, channel, "the impact statement about ofsted inspecting groups like MATs")
+    answer = ask(fake, slack, channel, "the schools impact statement about ofsted inspecting groups like MATs")
     pin_button = button(answer["blocks"], "pin_answer")
     message_ts = new_ts()
     (reply,) = press(fake, slack, "pin_answer", pin_button["value"], user=REP, channel=channel,

@@ -1,0 +1,37 @@
+"""Greetings, thanks and staffroom chat: messages that want a friendly word, not a survey
+answer and not a "sorry, I don't know" logged as a gap in the guidance."""
+from __future__ import annotations
+
+from bot.normalise import STOPWORDS
+
+# Words that carry no question about the survey: greetings, thanks, sign-offs, times of day
+# and of the year, and how people say they're pleased.
+CHAT_WORDS = frozenset("""
+hi hiya hello hey heya morning afternoon evening night gm all everyone everybody folks team guys people
+thanks thank thx ty cheers ta appreciated appreciate grateful legend legends star stars
+great brilliant fab fabulous lovely amazing awesome cool nice good excellent perfect super helpful useful
+love loved really very so much many lots again indeed
+happy merry friday monday weekend week half term holiday holidays hols christmas xmas easter summer break
+nearly almost finally last day days today tonight tomorrow
+bye goodbye later soon see take care x xx xxx haha lol lmao
+ok okay yes no yep nope sure right fine alright noted got it gotcha brill
+how are doing hope well you everyone
+bot robot help meeting meetings catch
+""".split())
+# A message about a get-together is chit-chat too, whatever else it says.
+SOCIAL_WORDS = frozenset("social socials pub drinks drink party quiz curry meal raffle".split())
+NOT_SOCIAL = frozenset("care work worker workers services service media emotional mobility".split())  # "social care"
+
+
+def is_chitchat(folded: list[str]) -> bool:
+    """True for "thanks all, really helpful", "morning all, happy friday", "is the rep social
+    still on thursday?": every word is chat or a stopword, or it's about a social."""
+    if not folded:
+        return False
+    content = [w for w in folded if w not in STOPWORDS and not w.isdigit()]
+    after = dict(zip(folded, folded[1:]))
+    if len(content) <= 12 and any(w in SOCIAL_WORDS and after.get(w) not in NOT_SOCIAL for w in content):
+        return True
+    if not any(w in CHAT_WORDS or w in ("hi", "hello", "hey", "thanks", "thank") for w in folded):
+        return False
+    return sum(w not in CHAT_WORDS for w in content) == 0

@@ -1,0 +1,35 @@
+"""What a search returns: the matching entries, or a decline and why. Shared by the
+search (bot/search.py) and the blend that decides (bot/blend.py)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.knowledge import Entry
+
+
+@dataclass(frozen=True)
+class Match:
+    """One entry that answers the question, with the statement the question named."""
+
+    entry: Entry
+    score: float
+    statement: int | None = None
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    answered: bool
+    matches: tuple[Match, ...] = ()
+    terms: tuple[str, ...] = field(default=(), compare=False)
+    # Why the bot declined (None when answered): "offtopic", "chitchat" or "low_confidence".
+    reason: str | None = None
+    # Answered, but two or more entries are near-tied: ask the member which one they meant.
+    ambiguous: bool = False
+    # The question names a survey priority as a whole ("SEND priority 2"), not one of its
+    # questions: the reply covers both questions of that priority.
+    whole_priority: bool = False
+
+    @property
+    def best(self) -> Match | None:
+        return self.matches[0] if self.matches else None

@@ -1,0 +1,117 @@
+"""The part of the survey a question names by its structure, not its words: "schools
+priority 3", "P4", "the SEND section's priority 1", "the last question", "the first
+statement", "the safeguarding ones".
+
+Words can't find these: "priority 2" names no topic, and the schools and SEND sections
+share their priorities' titles. A section named wins over the other section; a priority
+without a section names both sections' priorities of that number.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.knowledge import Pack, SurveyEntry
+
+ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
+            "fifth": 4, "5th": 4, "sixth": 5, "6th": 5, "last": -1, "final": -1}
+# How a member names a section: the words, and a word of the section's own name that must match.
+SECTION_WORDS = {
+    "schools": "schools", "school": "schools", "mainstream": "schools",
+    "send": "special", "sen": "special", "special": "special", "ap": "alternative", "sendap": "special",
+    "safeguarding": "safeguarding",
+}
+SECTION_NOUNS = frozenset({"section", "bit", "part", "ones", "questions", "page", "priorities", "priority"})
+
+
+@dataclass(frozen=True)
+class Target:
+    """Entries (indexes into the pack) the question names by structure; empty if none."""
+
+    entries: tuple[int, ...] = ()
+    whole_priority: bool = False     # a priority named as a whole ("SEND priority 2")
+    statement: int | None = None     # "the first statement" (-1: the last)
+    section_named: bool = False      # the question named a section, so other sections lose
+    exact: bool = False              # named by number or place ("P3", "the last question"), not just a section
+
+    def __bool__(self) -> bool:
+        return bool(self.entries)
+
+
+def _priority_number(folded: list[str]) -> int | None:
+    for i, w in enumerate(folded):
+        if len(w) == 2 and w[0] == "p" and w[1] in "1234":
+            return int(w[1])
+        if w in ("priority", "priorities") and i + 1 < len(folded) and folded[i + 1] in ("1", "2", "3", "4"):
+            return int(folded[i + 1])
+        if w in ("priority", "priorities") and i > 0 and folded[i - 1] in ORDINALS and ORDINALS[folded[i - 1]] >= 0:
+            return ORDINALS[folded[i - 1]] + 1
+    return None
+
+
+def _statement(folded: list[str]) -> int | None:
+    for i, w in enumerate(folded):
+        if w in ("statement", "statements", "bullet", "one") and i > 0 and folded[i - 1] in ORDINALS:
+            return ORDINALS[folded[i - 1]]
+        if w in ("statement", "bullet") and i + 1 < len(folded) and folded[i + 1].isdigit():
+            n = int(folded[i + 1])
+            return n - 1 if 1 <= n <= 20 else None
+    return None
+
+
+def _sections(folded: list[str], pack: Pack, priority: int | None) -> set[str]:
+    """Sections the question names: with a priority number any section word counts
+    ("SEND P3"); without one, only with a noun or a priority's name after it ("the schools
+    section", "the SEND impact statements")."""
+    named: set[str] = set()
+    # "the schools impact statement": a section word before a priority's name names the section too
+    titles = {w for e in pack.entries if isinstance(e, SurveyEntry) and _number(e.priority)
+              for w in e.priority.lower().split() if w.isalpha() and w != "priority"}
+    for i, w in enumerate(folded):
+        key = SECTION_WORDS.get(w)
+        if key is None:
+            continue
+        nxt = folded[i + 1] if i + 1 < len(folded) else ""
+        if priority is None and nxt not in SECTION_NOUNS and nxt not in titles:
+            continue
+        named.update(s for s in pack.sections if key in s.lower().split())
+    if "special" in {SECTION_WORDS.get(w) for w in folded} and priority is not None:
+        named.discard("Schools")   # "special schools" etc.: the SEND section
+    return named
+
+
+def _number(priority_title: str) -> int | None:
+    parts = priority_title.lower().split()
+    if len(parts) >= 2 and parts[0] == "priority" and parts[1].rstrip(":").isdigit():
+        return int(parts[1].rstrip(":"))
+    return None
+
+
+def find_target(folded: list[str], pack: Pack) -> Target:
+    """The survey entries a question names by number or position, if it names any."""
+    if not folded or len(folded) > 80:
+        return Target()
+    text = " " + " ".join(folded) + " "
+    survey = [(i, e) for i, e in enumerate(pack.entries) if isinstance(e, SurveyEntry)]
+    if not survey:
+        return Target()
+    statement = _statement(folded)
+    if any(f" {o} question " in text for o in ("last", "final")) and " last question in " not in text:
+        final = [i for i, e in survey if e.section == pack.sections[-1]] if pack.sections else []
+        if final:
+            return Target(tuple(final), statement=statement, exact=True)
+    priority = _priority_number(folded)
+    sections = _sections(folded, pack, priority)
+    if priority is not None:
+        hits = [i for i, e in survey if _number(e.priority) == priority and (not sections or e.section in sections)]
+        if hits:
+            return Target(tuple(hits), whole_priority=statement is None and not _names_box(folded),
+                          statement=statement, section_named=bool(sections), exact=True)
+    if sections:
+        hits = [i for i, e in survey if e.section in sections]
+        return Target(tuple(hits), statement=statement, section_named=True)
+    return Target(statement=statement)
+
+
+def _names_box(folded: list[str]) -> bool:
+    """The comments box of a priority, not the priority as a whole."""
+    return any(w in ("box", "comment", "comments", "views", "free", "text") for w in folded)

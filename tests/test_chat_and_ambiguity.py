@@ -1,0 +1,74 @@
+"""Chit-chat gets a friendly line (not an answer, not a gap); near-tied twins get "which did
+you mean?"; `ask --json` says why it declined and when it asks. Real CLI, real SQLite."""
+from __future__ import annotations
+
+import json
+
+from bot.blocks import answer_blocks
+from bot.guide import Guide
+from bot.replies import CHITCHAT, build_reply, render_text
+from bot.report import build_report, report_lines
+from bot.store import open_store
+from conftest import run_cli
+
+
+def test_chit_chat_reply_says_what_the_bot_does(searcher, config):
+    reply = build_reply(searcher.find_matches("thanks all, really helpful"), searcher.pack, config.contact)
+    assert not reply.answered and reply.chitchat
+    assert render_text(reply) == CHITCHAT
+    assert "couldn't find" not in render_text(reply)
+    message = answer_blocks(reply)
+    assert CHITCHAT.split(":")[0] in message.text
+    assert not [b for b in message.blocks if b["type"] == "actions"]
+
+
+def test_chit_chat_is_not_logged_or_reported_as_a_gap(searcher, config, tmp_path):
+    store = open_store(tmp_path / "bot.sqlite3")
+    guide = Guide(config, searcher, store)
+    guide.ask("morning all, happy friday", via="dm")
+    guide.ask("whats the pay award this year", via="dm")
+    logged = [r.text for r in store.questions()]
+    assert logged == ["whats the pay award this year"]
+    lines = "\n".join(report_lines(build_report(store, searcher.pack)))
+    assert "friday" not in lines and "pay award" in lines
+
+
+def test_twins_are_offered_with_buttons_and_a_numbered_list(searcher, config):
+    reply = build_reply(searcher.find_matches("priority 2"), searcher.pack, config.contact)
+    assert reply.answered and reply.ambiguous
+    text = render_text(reply)
+    assert text.startswith("Which did you mean?")
+    assert "  1. " in text and "  2. " in text and "Suggested answer" not in text
+    message = answer_blocks(reply)
+    buttons = [e for b in message.blocks if b["type"] == "actions" for e in b["elements"]]
+    assert [b["action_id"] for b in buttons] == ["did_you_mean_0", "did_you_mean_1"]
+    opened = {json.loads(b["value"])["e"] for b in buttons}
+    assert opened == {"schools-inspection-practice", "send-inspection-practice"}
+
+
+def test_ask_json_gives_reason_and_ambiguous():
+    questions = "thanks all, really helpful\nwhats the pay award this year\npriority 2\nwhat is off-rolling\n"
+    out = run_cli("ask", "--json", "--stdin", stdin=questions)
+    assert out.returncode == 0, out.stderr
+    chat, pay, twins, plain = [json.loads(line) for line in out.stdout.splitlines()]
+    assert chat["answered"] is False and chat["reason"] == "chitchat" and chat["results"] == []
+    assert pay["answered"] is False and pay["reason"] == "offtopic"
+    assert twins["answered"] is True and twins["ambiguous"] is True and len(twins["results"]) >= 2
+    assert plain["answered"] is True and "reason" not in plain and "ambiguous" not in plain
+
+
+def test_eval_reports_every_measure_by_kind(tmp_path):
+    questions = tmp_path / "q.yaml"
+    questions.write_text(
+        "- q: what is off-rolling\n  expect: [off-rolling]\n  kind: glossary\n"
+        "- q: thanks all\n  expect: []\n  kind: offtopic\n"
+        "- q: should safeguarding be a separate judgement?\n  expect: [separate judgement]\n", encoding="utf-8")
+    out = run_cli("eval", "--quiet", str(questions))
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0] == "questions: 3 (2 on-topic, 1 off-topic)"
+    start = lines.index(next(x for x in lines if x.startswith("by kind:"))) + 1
+    table = {line.split()[0]: line.split()[1:] for line in lines[start:] if not line.startswith("reply length")}
+    assert set(table) == {"glossary", "offtopic", "survey"}   # a question without a kind counts by its expect
+    assert table["offtopic"][:2] == ["-", "-"] and table["offtopic"][2] == "1.000"
+    assert table["glossary"][0] == "1.000"

@@ -1,0 +1,93 @@
+"""The meaning signal: MiniLM in numpy gives sentence-transformers' vectors, entry vectors
+are cached on disk by content, and meaning finds what words miss."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from bot.knowledge import load_pack
+from bot.meaning import CHUNK_WORDS, Meaning, _chunks, cache_dir, entry_texts, load_encoder
+from conftest import PACK_DIR, ROOT
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    enc = load_encoder()
+    assert enc is not None, "the meaning model isn't installed: run `make test` to set up .venv"
+    return enc
+
+
+def test_numpy_forward_pass_matches_sentence_transformers(encoder):
+    """tests/data/minilm_reference.json was written by scripts/minilm_reference.py with
+    sentence-transformers on torch: our vectors must be the same vectors."""
+    ref = json.loads((ROOT / "tests" / "data" / "minilm_reference.json").read_text())
+    ours = encoder.encode([r["text"] for r in ref])
+    theirs = np.array([r["vector"] for r in ref], dtype=np.float32)
+    assert ours.shape == theirs.shape
+    assert np.abs(ours - theirs).max() < 1e-4
+    assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
+
+
+def test_batching_and_padding_do_not_change_a_vector(encoder):
+    texts = ["P4", "what should I put for the SEND priority 2 question about inspection practice " * 3]
+    together = encoder.encode(texts)
+    alone = np.vstack([encoder.encode([t]) for t in texts])
+    assert np.abs(together - alone).max() < 1e-5
+    assert encoder.encode([]).shape == (0, encoder.dim)
+
+
+def test_long_paragraphs_are_cut_into_pieces():
+    paragraph = " ".join(f"Sentence number {i} says something about inspection." for i in range(40))
+    pieces = _chunks(paragraph)
+    assert len(pieces) > 3
+    assert " ".join(pieces).split() == paragraph.split()   # nothing lost or repeated
+    assert all(len(p.split()) <= 2 * CHUNK_WORDS for p in pieces)
+    assert _chunks("short text") == ["short text"]
+
+
+def test_every_entry_has_texts_to_embed():
+    pack = load_pack(PACK_DIR)
+    for e in pack.entries:
+        texts = entry_texts(e)
+        assert texts and texts[0] == e.title and all(t.strip() for t in texts)
+
+
+def test_vectors_are_cached_by_content(encoder, tmp_path):
+    pack = load_pack(PACK_DIR)
+    entries = pack.entries[:6]
+    first = Meaning(encoder, entries, tmp_path)
+    assert not first.cached and len(list(tmp_path.glob("meaning-*.npy"))) == 1
+    again = Meaning(encoder, entries, tmp_path)
+    assert again.cached and np.array_equal(first.vectors, again.vectors)
+    other = Meaning(encoder, entries[:3], tmp_path)   # different texts: a different file
+    assert not other.cached and len(list(tmp_path.glob("meaning-*.npy"))) == 2
+
+
+def test_a_torn_cache_file_is_rebuilt(encoder, tmp_path):
+    entries = load_pack(PACK_DIR).entries[:3]
+    Meaning(encoder, entries, tmp_path)
+    (path,) = tmp_path.glob("meaning-*.npy")
+    path.write_bytes(path.read_bytes()[:100])
+    rebuilt = Meaning(encoder, entries, tmp_path)
+    assert not rebuilt.cached and rebuilt.vectors.shape == (rebuilt.n_texts, encoder.dim)
+    assert Meaning(encoder, entries, tmp_path).cached
+
+
+def test_meaning_finds_a_paraphrase_words_miss(encoder):
+    pack = load_pack(PACK_DIR)
+    meaning = Meaning(encoder, pack.entries, cache_dir())   # the bot's own cache: computed once per pack
+    sims = meaning.similarities("Should the keeping-children-safe part get its own separate grade?")
+    ids = [pack.entries[i].id for i in np.argsort(sims)[::-1][:3]]
+    assert "safeguarding-separate-judgement" in ids
+    chat = meaning.similarities("morning all, happy friday")
+    assert max(chat) < max(sims)
+
+
+def test_large_packs_embed_one_short_text_per_entry():
+    from bot.meaning import BRIEF_WORDS
+
+    for e in load_pack(PACK_DIR).entries:
+        (text,) = entry_texts(e, brief=True)
+        assert text.startswith(e.title.split()[0]) and len(text.split()) <= BRIEF_WORDS

@@ -1,0 +1,55 @@
+"""Survey structure named in a question: priorities by number, sections, places."""
+from __future__ import annotations
+
+import pytest
+
+from bot.normalise import words
+from bot.structure import find_target
+
+
+def ids(pack, q):
+    t = find_target(words(q), pack)
+    return {pack.entries[i].id for i in t.entries}, t
+
+
+@pytest.mark.parametrize("q, expected", [
+    ("what should I put for SEND priority 2", {"send-inspection-practice", "send-inspection-practice-views"}),
+    ("schools priority 3", {"schools-impact", "schools-impact-views"}),
+    ("the SEND section's priority 1", {"send-reporting-aims", "send-reporting-views"}),
+    ("schools priority three", {"schools-impact", "schools-impact-views"}),
+    ("the second priority in the schools section",
+     {"schools-inspection-practice", "schools-inspection-practice-views"}),
+    ("SEND P3, last statement", {"send-impact", "send-impact-views"}),
+    ("the last question", {"final-anything-else"}),
+])
+def test_named_priorities_and_places(pack, q, expected):
+    found, target = ids(pack, q)
+    assert found == expected
+    assert target.exact
+
+
+def test_a_priority_without_a_section_names_both_sections(pack):
+    found, target = ids(pack, "P4")
+    assert found == {"schools-culture-views", "send-culture-views"}
+    assert not target.section_named
+
+
+def test_whole_priority_unless_a_box_or_statement_is_named(pack):
+    assert ids(pack, "what should I put for SEND priority 2")[1].whole_priority
+    assert not ids(pack, "schools priority 1 comments box")[1].whole_priority
+    _, t = ids(pack, "SEND P3, last statement")
+    assert not t.whole_priority and t.statement == -1
+    assert ids(pack, "the first statement of schools priority 1")[1].statement == 0
+
+
+def test_a_section_named_without_a_number_only_nudges(pack):
+    found, target = ids(pack, "the safeguarding ones")
+    assert "safeguarding-pause-policy" in found and not target.exact and target.section_named
+    found, _ = ids(pack, "the SEND impact statements")
+    assert found and all(pack.get(i).section.startswith("Special") for i in found)
+
+
+@pytest.mark.parametrize("q", ["how are schools inspected", "what is off-rolling", "", "safeguarding judgement"])
+def test_ordinary_questions_name_no_structure(pack, q):
+    found, target = ids(pack, q)
+    assert not found and not target
