@@ -12,7 +12,7 @@ from datetime import date
 
 from bot.config import Config
 from bot.errors import warn_once
-from bot.kept import best_kept
+from bot.kept import KeptTerms, best_kept
 from bot.knowledge import SurveyEntry
 from bot.normalise import clean_slack_text
 from bot.replies import Reply, build_reply, entry_reply
@@ -33,6 +33,7 @@ class Guide:
     reps: RepDirectory = field(default=None)  # type: ignore[assignment]  # set in __post_init__
     _purged_at: float = field(default=0.0, repr=False)
     _purge_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _kept_terms: KeptTerms | None = field(default=None, repr=False)
 
     def __post_init__(self):
         if self.reps is None:
@@ -97,8 +98,10 @@ class Guide:
         if not kept:
             return None
         rival = result.best.score if result.answered and result.best else 0.0
+        if self._kept_terms is None or self._kept_terms.index is not self.index:
+            self._kept_terms = KeptTerms(self.index)
         return best_kept(self.index, text, kept, self.config.reps, threshold=self.index.answer_threshold,
-                         rival=rival)
+                         rival=rival, terms=self._kept_terms)
 
     def _pinned_first(self, result: SearchResult):
         """Put a rep-pinned entry first when it matches nearly as well as the best one.

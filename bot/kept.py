@@ -58,12 +58,32 @@ def _weight(index, term: str) -> float:
     return (idf[tid] if tid is not None and tid < len(idf) else top) / top
 
 
-def score(index, question: str, kept: KeptAnswer) -> float:
+class KeptTerms:
+    """The analysed words of kept answers, kept between questions (each is analysed once,
+    and again only when a rep edits it); bounded so retired answers don't pile up."""
+
+    LIMIT = 5000
+
+    def __init__(self, index):
+        self.index = index
+        self._cache: dict[tuple[int, str, str], tuple[frozenset[str], frozenset[str]]] = {}
+
+    def __call__(self, kept: KeptAnswer) -> tuple[frozenset[str], frozenset[str]]:
+        key = (kept.id, kept.question, kept.answer)
+        found = self._cache.get(key)
+        if found is None:
+            if len(self._cache) >= self.LIMIT:
+                self._cache.clear()
+            found = self._cache[key] = (frozenset(self.index.query_terms(kept.question)[0]),
+                                        frozenset(self.index.query_terms(kept.answer)[0]))
+        return found
+
+
+def score(index, question: str, kept: KeptAnswer, terms: KeptTerms | None = None) -> float:
     """0..1: how much of the member's question the kept question (and answer) covers, and how
     much of the kept question the member asked again (geometric mean of the two shares)."""
     asked = set(index.query_terms(question)[0])
-    own = set(index.query_terms(kept.question)[0])
-    said = set(index.query_terms(kept.answer)[0])
+    own, said = (terms or KeptTerms(index))(kept)
     if not asked or not own:
         return 0.0
     w = {t: _weight(index, t) for t in asked | own}
@@ -74,14 +94,14 @@ def score(index, question: str, kept: KeptAnswer) -> float:
 
 
 def best_kept(index, question: str, kept: list[KeptAnswer], settings: RepSettings, *, threshold: float,
-              rival: float = 0.0, now: float | None = None) -> KeptMatch | None:
+              rival: float = 0.0, now: float | None = None, terms: KeptTerms | None = None) -> KeptMatch | None:
     """The live kept answer that answers `question`, if one clears the threshold, the floor and
     the pack's best score (`rival`; 0 when the pack didn't answer)."""
     best: KeptMatch | None = None
     for k in kept:
         if not is_live(k, settings, now):
             continue
-        s = score(index, question, k)
+        s = score(index, question, k, terms)
         if s >= max(threshold, KEPT_FLOOR) and s >= rival and (best is None or s > best.score):
             best = KeptMatch(k, s)
     return best

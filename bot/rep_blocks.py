@@ -33,6 +33,7 @@ from bot.blocks import (
     MESSAGE_BLOCKS,
     SECTION_LIMIT,
     SlackMessage,
+    _cut,
     _fit,
     answer_blocks,
     ask_rep_button,
@@ -81,10 +82,12 @@ def age(seconds: float) -> str:
     return f"{hours} h" if hours < 48 else f"{hours // 24} days"
 
 
-def quoted(text: str) -> str:
-    """Someone's own words as an inert quote (escaped; every line marked as quoted)."""
-    body = escape(text.strip())[:SECTION_LIMIT - 20].replace("@", "@\u200b")
-    return "\n".join(">" + line for line in body.splitlines() or [""])
+def quoted(text: str, limit: int = 2900) -> str:
+    """Someone's own words as an inert quote (escaped; every line marked as quoted), at most
+    `limit` characters (cut at a space, never inside an &amp; entity)."""
+    body = escape(text.strip()).replace("@", "@\u200b")
+    out = "\n".join(">" + line for line in body.splitlines() or [""])
+    return out if len(out) <= limit else _cut(out, limit - 2)
 
 
 def reply_message(reply: Reply, **render) -> SlackMessage:
@@ -105,7 +108,7 @@ def confirm_view(question: str, name: str, *, channel_name: str, by_dm: bool, me
     where = "by direct message" if by_dm else "in the thread where you asked"
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=f"This will be posted to the reps' channel {escape(channel_name)}:")),
-        SectionBlock(text=MarkdownTextObject(text=f"*Your question*\n{quoted(question)}")),
+        SectionBlock(text=MarkdownTextObject(text=f"*Your question*\n{quoted(question, 2000)}")),
         SectionBlock(text=MarkdownTextObject(text=f"*Your name*\n{escape(name)}")),
         ContextBlock(elements=[MarkdownTextObject(text=(
             f"A rep's answer comes to you {where}. It is a rep's own answer, not the union's published guidance. "
@@ -113,7 +116,7 @@ def confirm_view(question: str, name: str, *, channel_name: str, by_dm: bool, me
     ]
     return View(type="modal", callback_id=CONFIRM_VIEW, title=PlainTextObject(text="Ask a rep"),
                 submit=PlainTextObject(text="Send to reps"), close=PlainTextObject(text="Cancel"),
-                private_metadata=json.dumps(metadata, separators=(",", ":"))[:3000], blocks=blocks)
+                private_metadata=json.dumps(metadata, ensure_ascii=False, separators=(",", ":")), blocks=blocks)
 
 
 def sent_message(req: RepRequest) -> SlackMessage:
@@ -128,8 +131,8 @@ def sent_message(req: RepRequest) -> SlackMessage:
 
 def request_message(req: RepRequest, *, reminder: bool = False) -> SlackMessage:
     """A member's question in the reps' channel, with Answer / Covered / Outside."""
-    head = f"*Question from {escape(req.asker_name)}* (request #{req.id}, asked {day(req.created_at)})"
-    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=f"{head}\n{quoted(req.question)}"))]
+    head = f"*Question from {escape(req.asker_name[:200])}* (request #{req.id}, asked {day(req.created_at)})"
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=f"{head}\n{quoted(req.question, 2000)}"))]
     if req.state == "open":
         value = button_value(r=req.id)
         blocks.append(ActionsBlock(elements=[
@@ -177,7 +180,7 @@ def entry_options(entries) -> list[dict]:
 def answer_view(req: RepRequest) -> View:
     """The rep's answer: their words, optionally the entry it relates to, keep or not."""
     blocks: list[Block] = [
-        SectionBlock(text=MarkdownTextObject(text=f"*Request #{req.id}*\n{quoted(req.question)}")),
+        SectionBlock(text=MarkdownTextObject(text=f"*Request #{req.id}*\n{quoted(req.question, 2000)}")),
         InputBlock(block_id="answer", label="Your answer",
                    element=PlainTextInputElement(action_id="text", multiline=True, max_length=ANSWER_LIMIT)),
         InputBlock(block_id="entry", label="Related guidance entry", optional=True,
@@ -195,7 +198,7 @@ def answer_view(req: RepRequest) -> View:
 
 def covered_view(req: RepRequest) -> View:
     blocks: list[Block] = [
-        SectionBlock(text=MarkdownTextObject(text=f"*Request #{req.id}*\n{quoted(req.question)}")),
+        SectionBlock(text=MarkdownTextObject(text=f"*Request #{req.id}*\n{quoted(req.question, 2000)}")),
         InputBlock(block_id="entry", label="The entry that answers it",
                    element=ExternalDataSelectElement(action_id=ENTRY_SELECT, min_query_length=0,
                                                      placeholder="Search the guidance")),
@@ -267,7 +270,7 @@ def kept_status(k: KeptAnswer, settings: RepSettings, now: float) -> str:
 
 
 def kept_summary(k: KeptAnswer, settings: RepSettings, now: float) -> str:
-    return (f"*#{k.id}* _{echo(echo_text(k.question))}_\n{quoted(k.answer[:600])}\n"
+    return (f"*#{k.id}* _{echo(echo_text(k.question))}_\n{quoted(k.answer, 600)}\n"
             f"{escape(rep_label(k.rep_name, k.confirmed_at))} · {escape(kept_status(k, settings, now))}")
 
 

@@ -268,8 +268,9 @@ class Store(ABC):
     def purge(self, retention_days: int, now: float | None = None) -> int:
         """Delete question logs and votes (which name the voter) older than the retention
         period, and finished inbox items older than EVENT_TTL (pending ones stay until
-        answered). Pins stay until unpinned. Returns the number of questions and votes
-        deleted."""
+        answered), and requests for the reps whose member was told the outcome longer ago
+        than the retention period. Pins and kept rep answers stay until unpinned / retired.
+        Returns the number of questions and votes deleted."""
 
 
 def open_store(location: str | Path) -> Store:

@@ -294,7 +294,9 @@ def handle_ask_rep(ack: Ack, body: dict, client: WebClient, respond: Respond, co
             text_field(container, "message_ts")
         fallback = text_field(body, "user", "username") or text_field(body, "user", "name") or "a member"
         name = user_name(client, user, logger, fallback)
-        metadata = {"q": question[:1500], "n": name[:200], "c": "" if ephemeral else where,
+        # private_metadata holds at most 3,000 characters: 1,000 of question and 200 of name
+        # stay under it even if every character needs escaping in JSON
+        metadata = {"q": question[:1000], "n": name[:200], "c": "" if ephemeral else where,
                     "t": "" if ephemeral else thread_ts}
         view = rep_blocks.confirm_view(question, name, channel_name=f"#{info.get('name') or channel}",
                                        by_dm=ephemeral, metadata=metadata)
