@@ -31,6 +31,7 @@ from slack_sdk.models.views import View
 from bot.blocks import (
     ASK_REP,
     MESSAGE_BLOCKS,
+    OPEN_ENTRY,
     SECTION_LIMIT,
     SlackMessage,
     _cut,
@@ -209,6 +210,14 @@ def covered_view(req: RepRequest) -> View:
                 private_metadata=json.dumps({"r": req.id}), blocks=blocks)
 
 
+def related_entry(entry_id: str | None) -> list[Block]:
+    """The guidance entry a rep said their answer relates to: one button opening it."""
+    if not entry_id:
+        return []
+    return [ActionsBlock(elements=[ButtonElement(text="Open the related guidance", action_id=f"{OPEN_ENTRY}_0",
+                                                 value=button_value(e=entry_id))])]
+
+
 def member_answer_message(req: RepRequest) -> SlackMessage:
     """A rep's answer as the member receives it: labelled, with what they asked."""
     label = rep_label(req.rep_name, req.answered_at or time.time())
@@ -217,7 +226,7 @@ def member_answer_message(req: RepRequest) -> SlackMessage:
             text=f"*A rep answered your question*\nYou asked: _{echo(echo_text(req.question))}_")),
         ContextBlock(elements=[MarkdownTextObject(text=escape(label))]),
         SectionBlock(text=MarkdownTextObject(text=quoted(req.answer))),
-    ]
+    ] + related_entry(req.entry_id)
     return SlackMessage(escape(f"{label}: {req.answer}"[:3000]), _fit(blocks))
 
 
@@ -248,6 +257,7 @@ def kept_reply_blocks(reply: Reply) -> SlackMessage:
         ContextBlock(elements=[MarkdownTextObject(text="The question the rep answered: _" +
                                                   echo(echo_text(k.question)) + "_")]),
     ]
+    blocks += related_entry(k.entry_id)
     if reply.query.strip():
         blocks.append(ask_rep_button(reply.query))
     return SlackMessage(escape(f"{label}: {k.answer}"[:3000]), _fit(blocks))

@@ -463,3 +463,25 @@ def test_an_unanswered_request_is_raised_again_once_and_reps_see_the_queue(fake,
     slack.event(dict(type="app_home_opened", user=MEMBER, channel="D2", tab="home"))
     member_home = wait_until(lambda: fake.calls_to("views.publish")[before:])[0].params["view"]
     assert "cactus" not in json.dumps(member_home) and "For reps" not in json.dumps(member_home)
+
+
+def test_a_rate_limited_request_is_saved_told_and_posted_later(fake, slack, server):
+    channel = new_channel()
+    decline = ask(fake, slack, channel, "who cleans the windows in the staffroom")
+    message = {"type": "message", "ts": "1700000003.000100", "thread_ts": decline["thread_ts"]}
+    _, trigger = press(fake, slack, "ask_rep", button(decline["blocks"], "ask_rep")["value"], user=MEMBER,
+                       channel=channel, message=message)
+    view = opened_view(fake, trigger)
+    fake.rate_limit("chat.postMessage", times=3, retry_after=1)
+    assert submit(slack, view, MEMBER).status == 200
+    told = wait_until(lambda: [c for c in fake.calls_to("chat.postEphemeral") if c.params.get("user") == MEMBER
+                               and "Slack is busy" in c.params.get("text", "")], timeout=20)
+    assert "It is saved and will be posted" in told[0].params["text"]
+    command(fake, slack, "queue", user=REP)
+    post = wait_until(lambda: [c for c in posts_in(fake, REPS) if c.status == 200 and
+                               "windows in the staffroom" in c.params.get("text", "")])
+    # the rep answers with a related entry: the member gets a button opening it
+    req = {"post": post[0].params, "channel": channel}
+    assert rep_answers(fake, slack, req, REP, "Ask your head.", keep=False, entry="off-rolling").status == 200
+    got = wait_until(lambda: [c for c in posts_in(fake, channel) if LABEL in c.params.get("text", "")])
+    assert json.loads(button(got[0].params["blocks"], "open_entry_0")["value"]) == {"e": "off-rolling"}
