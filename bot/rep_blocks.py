@@ -187,6 +187,10 @@ def answer_view(req: RepRequest) -> View:
         InputBlock(block_id="entry", label="Related guidance entry", optional=True,
                    element=ExternalDataSelectElement(action_id=ENTRY_SELECT, min_query_length=0,
                                                      placeholder="Search the guidance")),
+        InputBlock(block_id="kept_question", label="The question, as later members will see it", optional=True,
+                   hint="Kept answers show this to members who ask the same: take out anything personal.",
+                   element=PlainTextInputElement(action_id="text", multiline=True, max_length=ANSWER_LIMIT,
+                                                 initial_value=req.question[:ANSWER_LIMIT])),
         InputBlock(block_id="keep", label="Future members", optional=True, element=CheckboxesElement(
             action_id="keep", options=[Option(value="keep", text="Keep this answer for members who ask the same")],
             initial_options=[Option(value="keep", text="Keep this answer for members who ask the same")])),

@@ -208,12 +208,14 @@ class Store(ABC):
 
     @abstractmethod
     def close_request(self, request_id: int, *, state: str, rep: str, rep_name: str, answer: str = "",
-                      entry_id: str | None = None, keep: bool = False, now: float | None = None) -> RepRequest | None:
+                      entry_id: str | None = None, keep: bool = False, kept_question: str | None = None,
+                      now: float | None = None) -> RepRequest | None:
         """Close an open request: answered (a rep's words), covered (by `entry_id`), outside
         the guidance, or withdrawn (by the member). One atomic write: of any number of
         concurrent callers exactly one gets the closed request back, the others None.
         `keep` (answered only) also keeps the answer for future members, in the same
-        transaction (its id in `kept_id`)."""
+        transaction (its id in `kept_id`), under `kept_question` (the question as the rep
+        wants later members to see it; default: the member's own words)."""
 
     @abstractmethod
     def claim_request(self, request_id: int, *, owner: str, lease_seconds: float,

@@ -320,7 +320,8 @@ class SQLiteStore(Store):
         return [RepRequest(*row) for row in rows]
 
     def close_request(self, request_id: int, *, state: str, rep: str, rep_name: str, answer: str = "",
-                      entry_id: str | None = None, keep: bool = False, now: float | None = None) -> RepRequest | None:
+                      entry_id: str | None = None, keep: bool = False, kept_question: str | None = None,
+                      now: float | None = None) -> RepRequest | None:
         if state not in ("answered", "covered", "outside", "withdrawn"):
             raise ValueError(f"not a closing state: {state!r}")
         now = time.time() if now is None else now
@@ -340,7 +341,8 @@ class SQLiteStore(Store):
                 conn.execute("ROLLBACK")
                 return None
             if keep and state == "answered":
-                question = conn.execute("SELECT question FROM rep_requests WHERE id = ?", (request_id,)).fetchone()[0]
+                question = (kept_question or "").strip()[:TEXT_LIMIT] or conn.execute(
+                    "SELECT question FROM rep_requests WHERE id = ?", (request_id,)).fetchone()[0]
                 kept = conn.execute(
                     "INSERT INTO kept_answers(question, answer, entry_id, rep_name, answered_at, confirmed_at) "
                     "VALUES (?,?,?,?,?,?)", (question, answer[:TEXT_LIMIT], entry_id, rep_name, now, now))

@@ -453,8 +453,8 @@ def _selected_entry(values: dict) -> str:
     return text_field(option, "value")
 
 
-def _typed(values: dict) -> str:
-    block = values.get("answer") if isinstance(values.get("answer"), dict) else {}
+def _typed(values: dict, block_id: str = "answer") -> str:
+    block = values.get(block_id) if isinstance(values.get(block_id), dict) else {}
     return text_field(block.get("text") if isinstance(block.get("text"), dict) else {}, "value").strip()
 
 
@@ -492,7 +492,8 @@ def handle_answer_submit(ack: Ack, body: dict, view: dict, client: WebClient, co
     keep = any(isinstance(o, dict) and o.get("value") == "keep" for o in chosen or [])
     rep = user_id(body)
     closed = guide.store.close_request(req.id, state="answered", rep=rep, answer=answer, entry_id=entry_id or None,
-                                       keep=keep, rep_name=user_name(client, rep, logger, "a rep"))
+                                       keep=keep, kept_question=_typed(values, "kept_question") or None,
+                                       rep_name=user_name(client, rep, logger, "a rep"))
     if closed is None:
         settled = guide.store.request(req.id)
         ack(response_action="errors", errors={"answer": f"Not sent: {rep_blocks.outcome_line(settled)}."[:150]})

@@ -118,8 +118,10 @@ def test_withdrawn_escalated_and_kept_answer_lifecycle(store):
     assert store.pending_requests() == []
     waiting = new_request(store, "another")
     assert store.mark_escalated(waiting.id) and not store.mark_escalated(waiting.id)
-    store.close_request(waiting.id, state="answered", rep="U", rep_name="Sam", answer="Yes.", keep=True)
+    store.close_request(waiting.id, state="answered", rep="U", rep_name="Sam", answer="Yes.", keep=True,
+                        kept_question="Another, as the rep put it")
     (kept,) = store.kept_answers()
+    assert kept.question == "Another, as the rep put it"
     assert store.flag_kept(kept.id) and not store.flag_kept(kept.id)
     assert store.edit_kept(kept.id, "Yes, still.", rep_name="Gail", now=kept.confirmed_at + 10)
     edited = store.kept_answer(kept.id)

@@ -114,9 +114,10 @@ def submit(slack, view: dict, user: str, values: dict | None = None):
     return slack.interaction(payload)
 
 
-def answer_values(text: str, *, keep: bool = True, entry: str | None = None) -> dict:
+def answer_values(text: str, *, keep: bool = True, entry: str | None = None, kept_question: str | None = None) -> dict:
     option = {"value": "keep", "text": {"type": "plain_text", "text": "Keep"}}
     return {"answer": {"text": {"type": "plain_text_input", "value": text}},
+            "kept_question": {"text": {"type": "plain_text_input", "value": kept_question}},
             "entry": {"rep_entry": {"type": "external_select",
                                     "selected_option": {"value": entry, "text": {"type": "plain_text", "text": entry}}
                                     if entry else None}},
@@ -151,7 +152,10 @@ def ask_a_rep(fake, slack, question, *, user=MEMBER) -> dict:
 def rep_answers(fake, slack, req, rep, text, **values):
     _, trigger = press(fake, slack, "rep_answer", button(req["post"]["blocks"], "rep_answer")["value"], user=rep,
                        channel=REPS)
-    return submit(slack, opened_view(fake, trigger), rep, answer_values(text, **values))
+    view = opened_view(fake, trigger)
+    prefilled = next(b for b in view["blocks"] if b.get("block_id") == "kept_question")["element"]["initial_value"]
+    assert prefilled and f">{prefilled}" in shown_text(req["post"]["blocks"])   # the member's words, to edit
+    return submit(slack, view, rep, answer_values(text, **values))
 
 
 def command(fake, slack, text, *, user) -> dict:
@@ -161,6 +165,7 @@ def command(fake, slack, text, *, user) -> dict:
 
 
 QUESTION = "will the big listen ask about staff car parking"
+KEPT_AS = "Will the Big Listen ask about staff car parking?"
 SIMILAR = "does the big listen survey cover car parking for staff"
 ANSWER = "No: the survey has no question on car parking. Raise it with your school rep."
 
@@ -180,8 +185,9 @@ def test_the_whole_loop(fake, slack, server):
     assert [e["action_id"] for b in confirm[-1].params["blocks"] if b["type"] == "actions"
             for e in b["elements"]] == ["rep_withdraw"]
 
-    # the rep answers in the modal; the member gets it in their thread, labelled
-    assert rep_answers(fake, slack, req, REP, ANSWER).status == 200
+    # the rep answers in the modal (the question later members see: worded by the rep, prefilled with
+    # the member's); the member gets the answer in their thread, labelled
+    assert rep_answers(fake, slack, req, REP, ANSWER, kept_question=KEPT_AS).status == 200
     delivered = wait_until(lambda: [c for c in posts_in(fake, req["channel"]) if LABEL in c.params.get("text", "")])
     (post,) = delivered
     assert post.params["thread_ts"] == req["thread_ts"]
@@ -205,6 +211,7 @@ def test_the_whole_loop(fake, slack, server):
     assert f"Answered by Sam Rep on {time.strftime('%-d %B %Y', time.gmtime())}, {LABEL}" in \
         shown_text(kept["blocks"])
     assert "ask_rep" in json.dumps(kept["blocks"])
+    assert KEPT_AS in shown_text(kept["blocks"]) and QUESTION not in shown_text(kept["blocks"])
     ((kept_id,),) = conn.execute("SELECT id FROM kept_answers WHERE retired_at IS NULL").fetchall()
 
     # review: older than review_days → flagged to the reps once, still shown in the grace period
