@@ -330,10 +330,14 @@ def handle_confirm(ack: Ack, body: dict, view: dict, client: WebClient, context:
         return
     ack()
     desk = _desk(context)
-    claimed = guide.store.claim_request(req.id, owner=desk.owner, lease_seconds=LEASE)
-    outcome = desk.post_request(claimed) if claimed else "later"
-    if outcome != "posted" and claimed:
-        guide.store.release_request(req.id, desk.owner)   # RepChores posts it when Slack lets us
+    try:
+        claimed = guide.store.claim_request(req.id, owner=desk.owner, lease_seconds=LEASE)
+        outcome = desk.post_request(claimed) if claimed else "later"
+        if outcome != "posted" and claimed:
+            guide.store.release_request(req.id, desk.owner)   # RepChores posts it when Slack lets us
+    except Exception:   # saved already: RepChores posts it once the lease lapses
+        logger.exception("posting request #%d to the reps failed", req.id)
+        outcome = "later"
     where = dict(channel=req.channel, thread_ts=req.thread_ts)
     if outcome == "posted":
         tell(client, logger, user, rep_blocks.sent_message(req), **where)
@@ -425,14 +429,18 @@ def handle_outside_button(ack: Ack, body: dict, client: WebClient, respond: Resp
         rep = user_id(body)
         closed = guide.store.close_request(req.id, state="outside", rep=rep,
                                            rep_name=user_name(client, rep, logger, "a rep"))
-        respond(text=_settled_text(context, closed, req.id), replace_original=False, response_type="ephemeral")
+        respond(text=_settled_text(context, logger, closed, req.id), replace_original=False, response_type="ephemeral")
 
 
-def _settled_text(context: BoltContext, closed: RepRequest | None, request_id: int) -> str:
+def _settled_text(context: BoltContext, logger: Logger, closed: RepRequest | None, request_id: int) -> str:
     if closed is None:
         req = context["guide"].store.request(request_id)
         return f"Nothing sent: request #{request_id} was settled just before you ({rep_blocks.outcome_line(req)})."
-    outcome = _desk(context).deliver(closed.id)
+    try:
+        outcome = _desk(context).deliver(closed.id)
+    except Exception:   # saved already: RepChores tells the member once the lease lapses
+        logger.exception("telling the member of request #%d failed", closed.id)
+        outcome = "later"
     return {"sent": f"Done: the member has been told (request #{closed.id}).",
             "later": f"Saved (request #{closed.id}). Slack is busy, so the member will be told within a few minutes.",
             "busy": f"Saved (request #{closed.id}); the member is being told.",
@@ -499,7 +507,7 @@ def handle_answer_submit(ack: Ack, body: dict, view: dict, client: WebClient, co
         ack(response_action="errors", errors={"answer": f"Not sent: {rep_blocks.outcome_line(settled)}."[:150]})
         return
     ack()
-    tell(client, logger, rep, _settled_text(context, closed, req.id), channel=closed.reps_channel)
+    tell(client, logger, rep, _settled_text(context, logger, closed, req.id), channel=closed.reps_channel)
 
 
 def handle_covered_submit(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext,
@@ -519,7 +527,7 @@ def handle_covered_submit(ack: Ack, body: dict, view: dict, client: WebClient, c
         ack(response_action="errors", errors={"entry": "Not sent: another rep settled this request just now."})
         return
     ack()
-    tell(client, logger, rep, _settled_text(context, closed, req.id), channel=closed.reps_channel)
+    tell(client, logger, rep, _settled_text(context, logger, closed, req.id), channel=closed.reps_channel)
 
 
 def handle_entry_options(ack: Ack, body: dict, context: BoltContext) -> None:
