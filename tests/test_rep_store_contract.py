@@ -11,19 +11,31 @@ import pytest
 from bot.store import open_store
 from conftest import ROOT
 
-BACKENDS = ["sqlite"]   # PostgreSQL joins when its backend is on main (issue 11)
+# PostgreSQL runs where its backend (issue 11, bot/store_postgres.py wired to
+# bot/store_postgres_reps.py) and the throwaway server fixture (`pg_url`) are present.
+BACKENDS = ["sqlite"] + (["postgresql"] if (ROOT / "bot" / "store_postgres.py").exists() else [])
 
 
 @pytest.fixture(params=BACKENDS)
 def location(request, tmp_path) -> str:
-    return str(tmp_path / "bot.sqlite3")
+    """A fresh, empty store: a SQLite file path or a PostgreSQL URL (tests/pg_server.py)."""
+    if request.param == "sqlite":
+        return str(tmp_path / "bot.sqlite3")
+    return request.getfixturevalue("pg_url")
 
 
 @pytest.fixture
 def opener():
+    """open_store, closing every store (and its connection pool) when the test ends."""
+    opened = []
+
     def open_(location):
-        return open_store(location)
-    return open_
+        opened.append(open_store(location))
+        return opened[-1]
+
+    yield open_
+    for s in opened:
+        getattr(s, "close", lambda: None)()
 
 
 @pytest.fixture
