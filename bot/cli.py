@@ -40,6 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--days", type=int, default=7, help="period to report on (default 7)")
 
     sub.add_parser("serve", help="serve Slack (Socket Mode with SLACK_APP_TOKEN, else HTTP)")
+    sub.add_parser("health", help="readiness checks (store reachable, pack loaded); exit 0 when ready, else 1")
     sub.add_parser("manifest", help="print the Slack app manifest (YAML) built from app.yaml")
     sub.add_parser("run", help="serve Slack when tokens are set, else chat in the terminal")
     return p
@@ -166,6 +167,28 @@ def cmd_serve(args) -> int:
     return serve(_config(args))
 
 
+def cmd_health(args) -> int:
+    from bot.health import check_pack, check_store
+    from bot.knowledge import load_pack
+    from bot.store import open_store
+
+    config = _config(args)
+    checks = []
+    try:
+        checks.append(check_pack(load_pack(config.resolve(config.knowledge_path))))
+    except BotError as e:
+        from bot.health import Check
+        checks.append(Check("pack", False, str(e)))
+    try:
+        checks.append(check_store(open_store(config.resolve(config.storage.path))))
+    except Exception as e:   # can't even open it: one line, no traceback
+        from bot.health import Check
+        checks.append(Check("store", False, f"cannot open: {type(e).__name__}: {' '.join(str(e).split())[:300]}"))
+    for c in checks:
+        print(f"{c.name}: {'ok' if c.ok else 'FAIL'}: {c.detail}")
+    return 0 if all(c.ok for c in checks) else 1
+
+
 def cmd_manifest(args) -> int:
     from bot.manifest import manifest_yaml
     print(manifest_yaml(_config(args)), end="")
@@ -181,4 +204,5 @@ def cmd_run(args) -> int:
 
 
 COMMANDS = {"ask": cmd_ask, "chat": cmd_chat, "eval": cmd_eval, "validate": cmd_validate,
-            "bench": cmd_bench, "report": cmd_report, "serve": cmd_serve, "manifest": cmd_manifest, "run": cmd_run}
+            "bench": cmd_bench, "report": cmd_report, "serve": cmd_serve, "health": cmd_health,
+            "manifest": cmd_manifest, "run": cmd_run}

@@ -9,6 +9,7 @@ import threading
 import time
 from dataclasses import dataclass, field, replace
 
+from bot import metrics
 from bot.config import Config
 from bot.errors import warn_once
 from bot.knowledge import SurveyEntry
@@ -60,6 +61,7 @@ class Guide:
         `log_text=False` logs only the outcome, for words that aren't the asker's own."""
         result = self.index.find_matches(text)
         result, pin = self._pinned_first(result)
+        metrics.record_question(result.answered, result.reason)
         reply = build_reply(result, self.pack, self.config.contact)
         if pin:
             reply = replace(reply, pinned=pin)
