@@ -117,8 +117,8 @@ def preflight(config: Config, env: SlackEnv) -> None:
 
     from bot.knowledge import load_pack
     from bot.store import open_store
-
-    open_store(config.resolve(config.storage.path))
+    from bot.store_location import storage_location
+    open_store(storage_location(config))
     load_pack(config.resolve(config.knowledge_path))
     try:
         WebClient(token=env.bot_token, base_url=env.api_url, timeout=SLACK_TIMEOUT).auth_test()

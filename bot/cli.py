@@ -155,7 +155,8 @@ def cmd_report(args) -> int:
     from bot.store import open_store
 
     config = _config(args)
-    store = open_store(config.resolve(config.storage.path))
+    from bot.store_location import storage_location
+    store = open_store(storage_location(config))
     store.purge(config.storage.retention_days)   # the report never shows what retention deleted
     report = build_report(store, load_pack(config.resolve(config.knowledge_path)), max(1, args.days))
     print("\n".join(report_lines(report)))
@@ -168,22 +169,22 @@ def cmd_serve(args) -> int:
 
 
 def cmd_health(args) -> int:
-    from bot.health import check_pack, check_store
+    from bot.health import Check, check_pack, check_store
     from bot.knowledge import load_pack
     from bot.store import open_store
+    from bot.store_location import storage_location
 
     config = _config(args)
     checks = []
     try:
         checks.append(check_pack(load_pack(config.resolve(config.knowledge_path))))
     except BotError as e:
-        from bot.health import Check
         checks.append(Check("pack", False, str(e)))
+    location = storage_location(config)   # a missing variable is a settings error (exit 2), not "not ready"
     try:
-        checks.append(check_store(open_store(config.resolve(config.storage.path))))
+        checks.append(check_store(open_store(location)))
     except Exception as e:   # can't even open it: one line, no traceback
-        from bot.health import Check
-        checks.append(Check("store", False, f"cannot open: {type(e).__name__}: {' '.join(str(e).split())[:300]}"))
+        checks.append(Check("store", False, f"cannot open: {' '.join(str(e).split())[:300]}"))
     for c in checks:
         print(f"{c.name}: {'ok' if c.ok else 'FAIL'}: {c.detail}")
     return 0 if all(c.ok for c in checks) else 1

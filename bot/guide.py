@@ -50,7 +50,8 @@ class Guide:
 
     @classmethod
     def from_config(cls, config: Config) -> Guide:
-        return cls(config, load_index(config), open_store(config.resolve(config.storage.path)))
+        from bot.store_location import storage_location
+        return cls(config, load_index(config), open_store(storage_location(config)))
 
     @property
     def pack(self):

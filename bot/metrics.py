@@ -130,12 +130,11 @@ class StoreCollector:
             up.add_metric([], 0)
             return families
         up.add_metric([], 1)
-        if "inbox_depth" in stats:
-            families.append(GaugeMetricFamily("biglisten_inbox_depth", "Events received and not yet answered",
-                                              value=stats["inbox_depth"]))
-            families.append(GaugeMetricFamily("biglisten_inbox_oldest_age_seconds",
-                                              "Age of the oldest unanswered event (0 when none)",
-                                              value=stats["inbox_oldest_age"]))
+        families.append(GaugeMetricFamily("biglisten_inbox_depth", "Events received and not yet answered",
+                                          value=stats["inbox_depth"]))
+        families.append(GaugeMetricFamily("biglisten_inbox_oldest_age_seconds",
+                                          "Age of the oldest unanswered event (0 when none)",
+                                          value=stats["inbox_oldest_age"]))
         votes = GaugeMetricFamily("biglisten_votes", "Votes on answers kept in the store (within the retention "
                                   "period), by helpful or not", labels=["helpful"])
         votes.add_metric(["yes"], stats["votes_helpful"])
@@ -148,16 +147,14 @@ class StoreCollector:
 
 
 def store_figures(store, now: float | None = None) -> dict[str, float]:
-    """The store's operational figures; inbox and rep-request figures only where the store has them."""
+    """The store's operational figures (rep requests only where the store has them)."""
     now = time.time() if now is None else now
     votes = store.votes()
     figures: dict[str, float] = {"votes_helpful": sum(1 for _, helpful in votes if helpful),
                                  "votes_unhelpful": sum(1 for _, helpful in votes if not helpful)}
-    inbox_stats = getattr(store, "inbox_stats", None)
-    if callable(inbox_stats):
-        depth, oldest = inbox_stats()
-        figures["inbox_depth"] = depth
-        figures["inbox_oldest_age"] = max(0.0, now - oldest) if oldest else 0.0
+    figures["inbox_depth"] = store.inbox_counts().get("pending", 0)
+    oldest = store.inbox_oldest()
+    figures["inbox_oldest_age"] = max(0.0, now - oldest) if oldest else 0.0
     open_requests = getattr(store, "open_rep_requests_count", None)
     if callable(open_requests):
         figures["rep_requests_open"] = open_requests()
