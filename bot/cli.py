@@ -40,6 +40,10 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--days", type=int, default=7, help="period to report on (default 7)")
 
     sub.add_parser("serve", help="serve Slack (Socket Mode with SLACK_APP_TOKEN, else HTTP)")
+    mig = sub.add_parser("migrate-store", help="copy the SQLite store (pins, votes, question log, waiting "
+                         "events) into an empty PostgreSQL database, verified by counts")
+    mig.add_argument("--to", required=True, metavar="URL",
+                     help="postgresql://... or '${DATABASE_URL}' (keeps the password out of your shell history)")
     sub.add_parser("health", help="readiness checks (store reachable, pack loaded); exit 0 when ready, else 1")
     sub.add_parser("manifest", help="print the Slack app manifest (YAML) built from app.yaml")
     sub.add_parser("run", help="serve Slack when tokens are set, else chat in the terminal")
@@ -190,6 +194,35 @@ def cmd_health(args) -> int:
     return 0 if all(c.ok for c in checks) else 1
 
 
+def cmd_migrate_store(args) -> int:
+    import os
+
+    from bot.errors import ConfigError
+    from bot.migrate_store import migrate
+    from bot.store import open_store
+    from bot.store_location import ENV_REFERENCE, storage_location
+    from bot.store_postgres import PostgresStore, redact
+    from bot.store_sqlite import SQLiteStore
+
+    config = _config(args)
+    source = open_store(storage_location(config))
+    if not isinstance(source, SQLiteStore):
+        raise ConfigError("migrate-store copies from a SQLite store: app.yaml's storage is not a SQLite file")
+    url = args.to.strip()
+    reference = ENV_REFERENCE.match(url)
+    if reference:
+        url = os.environ.get(reference.group(1), "")
+        if not url:
+            raise ConfigError(f"{reference.group(1)} is not set")
+    if not url.startswith(("postgresql://", "postgres://")):
+        raise ConfigError("--to must be a postgresql:// URL")
+    print(f"copying {source.path} into {redact(url)}")
+    for c in migrate(source, PostgresStore(url)):
+        print(f"{c.table}: {c.source} rows in SQLite, {c.target} in PostgreSQL")
+    print("verified: every count matches. Now set storage.url in app.yaml and restart the bot.")
+    return 0
+
+
 def cmd_manifest(args) -> int:
     from bot.manifest import manifest_yaml
     print(manifest_yaml(_config(args)), end="")
@@ -206,4 +239,5 @@ def cmd_run(args) -> int:
 
 COMMANDS = {"ask": cmd_ask, "chat": cmd_chat, "eval": cmd_eval, "validate": cmd_validate,
             "bench": cmd_bench, "report": cmd_report, "serve": cmd_serve, "health": cmd_health,
+            "migrate-store": cmd_migrate_store,
             "manifest": cmd_manifest, "run": cmd_run}

@@ -195,3 +195,51 @@ def test_readyz_is_503_when_a_request_cannot_reach_the_store(tmp_path):
                     assert r.status == 200      # alive all the same: restarting it would not help
     finally:
         server.stop()
+
+
+# ---- migrate-store ----------------------------------------------------------------------------------------
+def test_migrate_store_copies_everything_and_verifies(tmp_path, pg_url):
+    import time
+
+    from bot.store import Pin, open_store
+    sqlite_path = tmp_path / "bot.sqlite3"
+    old = open_store(sqlite_path)
+    now = time.time()
+    for i in range(40):
+        old.log_question(via="dm" if i % 2 else "mention", text=f"question {i} ✓", answered=bool(i % 3),
+                         entry_id="off-rolling" if i % 3 else None, score=0.5 if i % 3 else None, now=now - i)
+    for i in range(7):
+        old.vote(message=f"C1:{i}", user=f"U{i}", entry_id="mats", query=f"q{i}", helpful=i % 2 == 0, now=now)
+    old.add_pin(Pin("C1", "1.1", "off-rolling", None, "q", "UREP", "Rep", now, "https://x/1"))
+    old.add_pin(Pin("C2", "2.2", "mats", 1, "q2", "UREP", "Rep", now - 5, ""))
+    old.enqueue("event:waiting", {"text": "still to answer"}, owner="gone", lease_seconds=30, now=now)
+    old.enqueue("event:done", {}, owner="w", lease_seconds=30, now=now)
+    old.complete("event:done")
+    config = config_file(tmp_path, {"path": str(sqlite_path)})
+
+    out = run_cli("--config", config, "migrate-store", "--to", "${DATABASE_URL}", env={"DATABASE_URL": pg_url})
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "questions: 40 rows in SQLite, 40 in PostgreSQL" in out.stdout
+    assert "votes: 7 rows in SQLite, 7 in PostgreSQL" in out.stdout
+    assert "pins: 2 rows in SQLite, 2 in PostgreSQL" in out.stdout
+    assert "inbox: 1 rows in SQLite, 1 in PostgreSQL" in out.stdout
+    assert PASSWORD not in out.stdout + out.stderr
+
+    new = open_store(pg_url)
+    try:
+        assert new.questions() == old.questions()
+        assert sorted(new.votes()) == sorted(old.votes())
+        assert new.pins() == old.pins()
+        assert new.inbox_counts() == {"pending": 1, "done": 0, "failed": 0}
+        taken = new.lease("event:waiting", owner="new", lease_seconds=30, now=now + 60)
+        assert taken and taken.payload == {"text": "still to answer"}
+    finally:
+        new.close()
+
+    again = run_cli("--config", config, "migrate-store", "--to", "${DATABASE_URL}", env={"DATABASE_URL": pg_url})
+    assert again.returncode == 2 and "only copies into an empty store" in again.stderr
+    check = open_store(pg_url)
+    try:
+        assert len(check.questions()) == 40           # the refused run wrote nothing
+    finally:
+        check.close()
