@@ -31,6 +31,7 @@ from bot.store import EVENT_TTL, InboxItem, Pin, QuestionRow, Store
 MIGRATION_LOCK = 0x62_6C_62_6F_74   # pg_advisory_xact_lock key: "blbot"
 POOL_MAX = 10          # connections per process (gunicorn worker); 2 instances x 2 workers = 40
 POOL_TIMEOUT = 5.0     # seconds to wait for a connection before the call fails
+STATEMENT_TIMEOUT_MS = 10_000
 
 MIGRATIONS: list[str] = [
     # 1: everything the SQLite store has at its version 5: the question log (words and outcome
@@ -103,9 +104,15 @@ class PostgresStore(Store):
             with self._pool_lock:
                 if self._pool is None:
                     # autocommit: each statement is its own transaction unless a method opens one
-                    self._pool = ConnectionPool(make_conninfo(self._url, connect_timeout=5), min_size=1,
-                                                max_size=self._max_size, timeout=self._timeout,
-                                                kwargs={"autocommit": True}, open=True, name="biglisten-store")
+                    # check: a connection the server dropped (a restart, a failover) is replaced
+                    # before use, not handed to a caller; statement_timeout: a stuck database fails a
+                    # call in seconds instead of holding a Slack ack
+                    conninfo = make_conninfo(self._url, connect_timeout=5,
+                                             options=f"-c statement_timeout={STATEMENT_TIMEOUT_MS}")
+                    self._pool = ConnectionPool(conninfo, min_size=1, max_size=self._max_size,
+                                                timeout=self._timeout, kwargs={"autocommit": True},
+                                                check=ConnectionPool.check_connection, open=True,
+                                                name="biglisten-store")
         return self._pool
 
     def close(self) -> None:

@@ -72,11 +72,16 @@ class PostgresServer:
                   "scram-sha-256", "-E", "UTF8", "--locale", "C", "--no-sync")
         pwfile.unlink()
         self.port = free_port()
-        options = (f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder} -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.folder / "server.log"), "-o", options, "-w",
+        self._options = (f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder} -c fsync=off "
+                         "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.folder / "server.log"), "-o", self._options, "-w",
                   "-t", "60", "start")
         return self
+
+    def restart(self) -> None:
+        """Stop (dropping every connection) and start again on the same port and data."""
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.folder / "server.log"), "-o", self._options,
+                  "-m", "fast", "-w", "-t", "60", "restart")
 
     @property
     def url(self) -> str:

@@ -108,6 +108,23 @@ def test_a_stopped_server_is_not_ready(postgres_server):
         server.stop()
 
 
+def test_the_store_carries_on_after_a_database_restart(postgres_server):
+    """Pooled connections the server dropped are replaced before use: no call fails after a restart."""
+    from bot.store import open_store
+    server = PostgresServer().start()
+    try:
+        store = open_store(server.url)
+        for i in range(3):                       # the pool holds a few connections
+            store.log_question(via="dm", text=f"before {i}", answered=False)
+        server.restart()
+        store.log_question(via="dm", text="after", answered=False)
+        assert [q.text for q in store.questions()][-1] == "after"
+        assert check_store(store).ok
+        store.close()
+    finally:
+        server.stop()
+
+
 # ---- two instances, one database ---------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def fake():
