@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from bot import metrics
 from bot.config import Config
 from bot.errors import warn_once
 from bot.knowledge import SurveyEntry
@@ -50,7 +51,8 @@ class Guide:
 
     @classmethod
     def from_config(cls, config: Config) -> Guide:
-        return cls(config, load_index(config), open_store(config.resolve(config.storage.path)))
+        from bot.store_location import storage_location
+        return cls(config, load_index(config), open_store(storage_location(config)))
 
     @property
     def pack(self):
@@ -62,6 +64,7 @@ class Guide:
         `today` dates the reply (is the consultation still open?); default: the real date."""
         result = self.index.find_matches(text)
         result, pin = self._pinned_first(result)
+        metrics.record_question(result.answered, result.reason)
         reply = build_reply(result, self.pack, self.config.contact, today=today)
         if pin:
             reply = replace(reply, pinned=pin)
