@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from bot import metrics
 from bot.config import Config
 from bot.errors import warn_once
 from bot.kept import KeptTerms, best_kept
@@ -52,7 +53,8 @@ class Guide:
 
     @classmethod
     def from_config(cls, config: Config) -> Guide:
-        return cls(config, load_index(config), open_store(config.resolve(config.storage.path)))
+        from bot.store_location import storage_location
+        return cls(config, load_index(config), open_store(storage_location(config)))
 
     @property
     def pack(self):
@@ -65,10 +67,12 @@ class Guide:
         result = self.index.find_matches(text)
         kept = self._kept_answer(text, result)
         if kept:   # a rep's kept answer beat the pack's best match (bot/kept.py)
+            metrics.record_question(True, None)
             reply = Reply(query=result.query, answered=True, contact=self.config.contact, score=kept.score,
                           kept=kept.kept)
         else:
             result, pin = self._pinned_first(result)
+            metrics.record_question(result.answered, result.reason)
             reply = build_reply(result, self.pack, self.config.contact, today=today)
             if pin:
                 reply = replace(reply, pinned=pin)

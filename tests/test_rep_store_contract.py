@@ -142,3 +142,26 @@ def test_withdrawn_escalated_and_kept_answer_lifecycle(store):
     assert store.retire_kept(kept.id) and not store.retire_kept(kept.id)
     assert store.kept_answers() == [] and len(store.kept_answers(include_retired=True)) == 1
     assert not store.edit_kept(kept.id, "x", rep_name="R") and not store.confirm_kept(kept.id)
+
+
+def test_migrate_store_copies_requests_and_kept_answers_with_their_numbers(tmp_path, pg_url):
+    from bot.migrate_store import migrate
+    from bot.store_postgres import PostgresStore
+    from bot.store_sqlite import SQLiteStore
+
+    old = SQLiteStore(tmp_path / "bot.sqlite3")
+    answered = new_request(old)
+    old.close_request(answered.id, state="answered", rep="UREP", rep_name="Sam", answer="No.", keep=True)
+    waiting = new_request(old, "still waiting")
+    old.set_request_message(waiting.id, "CREPS", "9.9")
+    target = PostgresStore(pg_url)
+    try:
+        copied = {c.table: (c.source, c.target) for c in migrate(old, target)}
+        assert copied["rep_requests"] == (2, 2) and copied["kept_answers"] == (1, 1)
+        assert target.request(waiting.id) == old.request(waiting.id)
+        assert target.kept_answers() == old.kept_answers()
+        assert target.request(answered.id).kept_id == old.kept_answers()[0].id
+        later = new_request(target, "asked after the move")           # numbering carries on
+        assert later.id == waiting.id + 1
+    finally:
+        target.close()
