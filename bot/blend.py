@@ -115,7 +115,7 @@ def features(ranked, lexical: dict[int, Match], reading, off: set[str], entries)
     lex_top = max((m.score for m in lexical.values()), default=0.0)
     words_agree = 1.0 if lex > 0 and lex >= lex_top - 1e-9 else 0.0
     meaning_agree = 1.0 if sim >= max(r[2] for r in ranked) - 1e-9 else 0.0
-    return [1.0, best, lex, sim, best - (rest[0][1] if rest else 0.0), max(reading.whole), 1.0 if off else 0.0,
+    return [1.0, best, lex, sim, best - (rest[0][1] if rest else 0.0), reading.closest, 1.0 if off else 0.0,
             reading.sentence_best[e], words_agree, meaning_agree]
 
 
@@ -129,7 +129,7 @@ def decide(index, query: str, folded: list[str], terms: tuple[str, ...], off: se
     """The search's answer: matches best first, answered or declined with a reason.
     `reading`: the question read by bot.meaning (a Reading), or None."""
     meaning = reading.whole if reading is not None else None
-    closest = max(meaning) if meaning else -1.0
+    closest = reading.closest if reading is not None else -1.0
     if is_chitchat(folded) and not target:
         return SearchResult(query, False, (), terms, reason="chitchat")
     if not terms and not target:

@@ -323,14 +323,15 @@ class Meaning:
         np = self.np
         whole, parts = self.encoder.encode_parts(question[:1000])
         if not self.n_entries:
-            return Reading([], [], [], [])
+            return Reading([], [], [], [], -1.0)
         sims = np.maximum.reduceat(self.vectors @ whole, self.starts)
-        if len(parts):
-            per = np.maximum.reduceat(self.vectors @ parts.T, self.starts, axis=0)   # (entries, sentences)
-            best, mean = per.max(1), per.mean(1)
-        else:
-            best = mean = sims
-        return Reading(sims.tolist(), best.tolist(), mean.tolist(), _top(np, sims + best + mean, k))
+        top = _top(np, sims, 1)
+        whole_list = sims.tolist()
+        if not len(parts):   # one sentence: one reading (and no lists of 10,000 floats to copy)
+            return Reading(whole_list, whole_list, whole_list, _top(np, sims, k), whole_list[top[0]])
+        per = np.maximum.reduceat(self.vectors @ parts.T, self.starts, axis=0)   # (entries, sentences)
+        best, mean = per.max(1), per.mean(1)
+        return Reading(whole_list, best.tolist(), mean.tolist(), _top(np, sims + best + mean, k), whole_list[top[0]])
 
     def similarities(self, question: str) -> list[float]:
         """For each entry, the cosine similarity of the question to its closest text."""
@@ -358,9 +359,11 @@ def _top(np, scores, k: int) -> list[int]:
 class Reading:
     """A question's closeness in meaning to each entry (cosine of the entry's closest text):
     read whole, by its closest sentence, and averaged over its sentences (the last two equal
-    the first for a one-sentence question); and the entries closest overall."""
+    the first for a one-sentence question); the entries closest overall; and the highest
+    whole-message similarity to any entry."""
 
     whole: list[float]
     sentence_best: list[float]
     sentence_mean: list[float]
     nearest: list[int]
+    closest: float
