@@ -38,13 +38,13 @@ RANK_FEATURES = (
     "send_section", "safeguarding_section", "comments_box",
     "words_first", "meaning_first",                   # first on words / on meaning of the whole
 )
-RANK_WEIGHTS = (1.000, 0.625, 0.538, 0.537, TARGET_BONUS, 0.116, 0.094, 0.149, -0.137, 0.091, -0.102, 0.011,
-                -0.101, -0.047, 0.034, 0.123, -0.018)
+RANK_WEIGHTS = (1.000, 0.593, 0.506, 0.522, TARGET_BONUS, 0.127, 0.148, 0.074, -0.132, 0.0, 0.0, 0.0,
+                -0.081, -0.042, 0.068, 0.123, -0.029)
 # The answer/decline decision: a logistic model of "the first result is right", fitted on
 # the dev sets by scripts/fit_blend.py (features: see `features`). Answered when the
 # modelled chance reaches ANSWER_CHANCE; wrong answers cost most, so it leans to declining.
-CONFIDENCE_WEIGHTS = (-3.69, 0.84, 5.47, 0.88, 1.31, 3.34, -1.50, 0.18, -0.63, 0.02)
-ANSWER_CHANCE = 0.5
+CONFIDENCE_WEIGHTS = (-4.06, 1.10, 5.55, 1.67, 0.09, 1.71, -0.75, 1.14, -0.25, 0.15)
+ANSWER_CHANCE = 0.55
 OFFTOPIC_BELOW = 0.3     # a declined question this far from every entry in meaning is off-topic
 KINDS = ("survey", "glossary", "background")
 
@@ -138,7 +138,10 @@ def decide(index, query: str, folded: list[str], terms: tuple[str, ...], off: se
     ranked = blend_scores(lexical, reading, target, entries, cues)
     if not ranked:
         return SearchResult(query, False, (), terms, reason="offtopic" if off else "low_confidence")
-    matches = [Match(entries[e], round(min(s, 1.0), 4), st) for e, s, _, st in ranked]
+    # Scores shown (and compared by replies' near-tie rule) are the blend scaled into 0..1 by
+    # its largest usual value, not clipped: clipping made every strong candidate a tie at 1.0.
+    scale = 1.0 if reading is None else 1.0 + (1.0 - MEANING_ZERO) * sum(RANK_WEIGHTS[1:4])
+    matches = [Match(entries[e], round(min(s / scale, 1.0), 4), st) for e, s, _, st in ranked]
     best_e = ranked[0][0]
     if best_e in target.entries and target.exact:
         confident = True   # the member named this part of the survey by its number or place
@@ -151,11 +154,11 @@ def decide(index, query: str, folded: list[str], terms: tuple[str, ...], off: se
         reason = "offtopic" if off or far else "low_confidence"
         # did-you-mean suggestions, except for a question about something else entirely
         shown = () if reason == "offtopic" else tuple(
-            m for m in matches[:index.max_suggestions] if m.score >= index.suggestion_threshold)
+            m for m, r in zip(matches[:index.max_suggestions], ranked) if r[1] >= index.suggestion_threshold)
         return SearchResult(query, False, shown, terms, reason=reason)
     whole = bool(target.whole_priority and best_e in target.entries)
     return SearchResult(query, True, tuple(matches[:limit]), terms,
-                        ambiguous=_ambiguous(ranked, entries, target), whole_priority=whole)
+                        ambiguous=_ambiguous(ranked, entries, target, reading is not None), whole_priority=whole)
 
 
 def _twins(a, b) -> bool:
@@ -164,10 +167,22 @@ def _twins(a, b) -> bool:
             and a.priority == b.priority and a.priority.lower().startswith("priority"))
 
 
-def _ambiguous(ranked, entries, target: Target) -> bool:
+def _ambiguous(ranked, entries, target: Target, priors: bool = True) -> bool:
     """The schools and SEND versions of one priority, near-tied, and the question named
     neither section: ask which one rather than guess."""
     if len(ranked) < 2 or target.section_named:
         return False
     (a, sa, _, _), (b, sb, _, _) = ranked[0], ranked[1]
-    return _twins(entries[a], entries[b]) and sb >= AMBIGUOUS_RATIO * sa
+    if not _twins(entries[a], entries[b]):
+        return False
+    # the fitted section priors break such ties by habit, not by the question: left out here
+    if priors:
+        sa, sb = sa - _section_prior(entries[a]), sb - _section_prior(entries[b])
+    return min(sa, sb) >= AMBIGUOUS_RATIO * max(sa, sb)
+
+
+def _section_prior(entry) -> float:
+    section = entry.section.lower()
+    i = RANK_FEATURES.index
+    return (RANK_WEIGHTS[i("send_section")] * ("special" in section)
+            + RANK_WEIGHTS[i("safeguarding_section")] * ("safeguarding" in section))
