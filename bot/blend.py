@@ -3,10 +3,12 @@ one was meant, or decline (and why).
 
 Words are precise when a member echoes the pack; meaning carries paraphrase, and tells
 chat and near-topic questions (pay, DSL training rules) from real ones, which shared
-words can't. The blend: word score + MEANING_WEIGHT x how far the entry's closest text is
-above MEANING_ZERO in cosine similarity. Whether to answer is a small logistic model of
-"the first result is right" over a handful of features (scripts/fit_blend.py fits it on
-the dev sets; `python -m bot eval` measures it), where wrong answers count most.
+words can't. The blend: the word score plus weighted readings of meaning (the whole message,
+its closest sentence, its sentences on average: how far each is above MEANING_ZERO in cosine
+similarity), the structure bonuses and a few small priors (RANK_FEATURES). Whether to answer
+is a small logistic model of "the first result is right" over a handful of features.
+scripts/fit_blend.py fits both on the dev sets; `python -m bot eval` measures them; wrong
+answers count most.
 """
 from __future__ import annotations
 
