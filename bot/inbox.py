@@ -3,8 +3,9 @@
 An event that needs an answer is written to the store (`Store.enqueue`) before Slack gets
 its 200 and leased to the process that received it. If that process is killed, or the whole
 server stops, the lease expires; this worker (one daemon thread per process, in every
-gunicorn worker and after a restart) polls for expired leases, takes each one
-(`Store.lease`: at most one process wins) and hands it to the answering code.
+gunicorn worker and after a restart) polls for expired leases, leases as many as it has
+free threads (`Store.lease_expired`: at most one process wins each) and hands them to the
+answering code; while a backlog lasts it takes the next item as soon as a thread is free.
 
 No Slack imports: what "answering" means is the `handle` callable (handlers/answering.py).
 """
@@ -23,9 +24,8 @@ from bot.logs import event_context
 from bot.store import InboxItem, Store
 
 LEASE_SECONDS = 60.0    # longer than an answer's deadline plus one Slack call's timeout
-POLL_SECONDS = 2.0      # how often each process looks for expired leases (plus jitter)
-BATCH = 8               # leases taken per poll, at most
-THREADS = 4             # answers a worker runs at once
+POLL_SECONDS = 2.0      # how often each process looks for expired leases when it has none (plus jitter)
+THREADS = 8             # answers a process runs at once (its share of a backlog it drains)
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,7 @@ class InboxWorker:
         self._busy: set[str] = set()
         self._lock = threading.Lock()
         self._failing = False
+        self._freed = threading.Event()   # set when an answer finishes (a thread is free)
 
     def start(self) -> InboxWorker:
         self._thread = threading.Thread(target=self._run, name="inbox-poller", daemon=True)
@@ -60,37 +61,41 @@ class InboxWorker:
 
     def _run(self) -> None:
         # The first poll comes at once: a restarted server answers what the last one left.
+        # While there is a backlog (a poll filled every free thread) it drains continuously:
+        # each answer finished frees a thread, which leases the next expired item at once.
         while not self._stop.is_set():
-            self.poll_once()
-            self._stop.wait(self.poll_seconds * (0.75 + random.random() / 2))
+            self._freed.clear()
+            free = self.free_threads()
+            taken = self.poll_once() if free else 0
+            if free and taken < free:   # no backlog left (or the store failed): poll again later
+                self._stop.wait(self.poll_seconds * (0.75 + random.random() / 2))
+            else:                       # every thread busy: wait for one to finish
+                self._freed.wait(self.poll_seconds)
+
+    def free_threads(self) -> int:
+        with self._lock:
+            return THREADS - len(self._busy)
 
     def poll_once(self) -> int:
-        """Take the expired leases there are now (at most BATCH); returns how many were taken."""
+        """Lease as many expired items as there are free threads (`Store.lease_expired`: one
+        statement on PostgreSQL, skipping rows other instances are taking) and start answering
+        them; returns how many were taken."""
+        free = self.free_threads()
+        if free <= 0:
+            return 0
         try:
-            keys = self.store.expired(limit=BATCH)
+            items = self.store.lease_expired(owner=self.owner, lease_seconds=self.lease_seconds, limit=free)
         except Exception as e:
             if not self._failing:   # a broken store: say so once, keep polling
                 log.error("the inbox can't be read (%s: %s); will keep trying", type(e).__name__, e)
             self._failing = True
             return 0
         self._failing = False
-        taken = 0
-        for key in keys:
+        for item in items:
             with self._lock:
-                if key in self._busy or len(self._busy) >= THREADS:
-                    continue
-            try:
-                item = self.store.lease(key, owner=self.owner, lease_seconds=self.lease_seconds)
-            except Exception:
-                log.exception("could not lease an inbox item")
-                continue
-            if item is None:   # another process won it
-                continue
-            taken += 1
-            with self._lock:
-                self._busy.add(key)
+                self._busy.add(item.key)
             self._pool.submit(self._handle, item)
-        return taken
+        return len(items)
 
     def _handle(self, item: InboxItem) -> None:
         try:
@@ -101,3 +106,4 @@ class InboxWorker:
         finally:
             with self._lock:
                 self._busy.discard(item.key)
+            self._freed.set()

@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.errors import BotError
-from bot.store_postgres import PostgresStore, _text
+from bot.store import storable
+from bot.store_postgres import PostgresStore
 from bot.store_sqlite import KEPT_COLUMNS, REQUEST_COLUMNS, SQLiteStore
 
 # table: (columns in the SQLite file, columns in PostgreSQL, which rows)
@@ -72,4 +73,4 @@ def migrate(source: SQLiteStore, target: PostgresStore) -> list[Copied]:
 def _value(table: str, index: int, value):
     if (table, index) in BOOLEAN:
         return bool(value)
-    return _text(value) if isinstance(value, str) else value
+    return storable(value)

@@ -9,11 +9,32 @@ Times are Unix seconds (float); `now` parameters exist so tests can move time.
 """
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 
 EVENT_TTL = 3600          # Slack retries for minutes; finished inbox items are kept an hour
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def storable(value):
+    """A text as every backend stores it, whatever a Slack payload carried: NUL dropped
+    (PostgreSQL text can't hold it) and lone surrogates (JSON can carry "\\ud800"; UTF-8 can't
+    encode them, so SQLite raises) replaced by U+FFFD. Anything that isn't a str is returned
+    as it is. Each backend passes every parameter it writes through `storable_params`."""
+    if not isinstance(value, str):
+        return value
+    if "\x00" in value:
+        value = value.replace("\x00", "")
+    return _LONE_SURROGATE.sub("\ufffd", value)
+
+
+def storable_params(params):
+    """A statement's parameters (a tuple, list or dict) with every text made `storable`."""
+    if isinstance(params, dict):
+        return {name: storable(value) for name, value in params.items()}
+    return tuple(storable(value) for value in params)
 
 
 @dataclass(frozen=True)

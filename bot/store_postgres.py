@@ -26,7 +26,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg_pool import ConnectionPool
 
 from bot.errors import StoreError
-from bot.store import EVENT_TTL, InboxItem, Pin, QuestionRow, Store
+from bot.store import EVENT_TTL, InboxItem, Pin, QuestionRow, Store, storable_params
 from bot.store_postgres_reps import MIGRATION as REPS_MIGRATION
 from bot.store_postgres_reps import PURGE as REPS_PURGE
 from bot.store_postgres_reps import RepStorePostgres
@@ -77,13 +77,6 @@ def redact(url: str) -> str:
     return f"postgresql://{user + '@' if user else ''}{host or ''}{':' + port if port else ''}/{db or ''}"
 
 
-def _text(value: str | None) -> str | None:
-    """PostgreSQL text holds no NUL and no lone surrogate: drop the one, replace the other."""
-    if value is None:
-        return None
-    return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
-
-
 class StoreUnreachable(StoreError):
     """The PostgreSQL server could not be reached or refused us at start-up (one line, no password)."""
 
@@ -125,14 +118,16 @@ class PostgresStore(RepStorePostgres, Store):
             self._pool.close()
             self._pool = None
 
+    # Every statement goes through _rows or _count: its texts made storable (bot.store.storable),
+    # as the SQLite backend does, so both store the same text.
     def _rows(self, sql: str, params: tuple | dict = ()) -> list[tuple]:
         with self.pool.connection() as conn:
-            cur = conn.execute(sql, params)
+            cur = conn.execute(sql, storable_params(params))
             return cur.fetchall() if cur.description else []
 
     def _count(self, sql: str, params: tuple | dict = ()) -> int:
         with self.pool.connection() as conn:
-            return conn.execute(sql, params).rowcount
+            return conn.execute(sql, storable_params(params)).rowcount
 
     # --- schema -----------------------------------------------------------------------------
     def _migrate(self) -> None:
@@ -173,14 +168,14 @@ class PostgresStore(RepStorePostgres, Store):
             "ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until, "
             "attempts = inbox.attempts + 1 "
             f"WHERE inbox.state = 'pending' AND inbox.lease_until < excluded.received_at RETURNING {_ITEM}",
-            (_text(key), json.dumps(payload, ensure_ascii=True), owner, now + lease_seconds, now)))
+            (key, json.dumps(payload, ensure_ascii=False), owner, now + lease_seconds, now)))
 
     def lease(self, key: str, *, owner: str, lease_seconds: float, now: float | None = None) -> InboxItem | None:
         now = time.time() if now is None else now
         return _item(self._rows(
             "UPDATE inbox SET owner = %s, lease_until = %s, attempts = attempts + 1 "
             f"WHERE key = %s AND state = 'pending' AND lease_until < %s RETURNING {_ITEM}",
-            (owner, now + lease_seconds, _text(key), now)))
+            (owner, now + lease_seconds, key, now)))
 
     def lease_expired(self, *, owner: str, lease_seconds: float, limit: int = 20,
                       now: float | None = None) -> list[InboxItem]:
@@ -203,17 +198,17 @@ class PostgresStore(RepStorePostgres, Store):
 
     def mark_posting(self, key: str, owner: str) -> bool:
         return self._count("UPDATE inbox SET posting = true WHERE key = %s AND owner = %s AND state = 'pending'",
-                           (_text(key), owner)) == 1
+                           (key, owner)) == 1
 
     def complete(self, key: str, *, failed: bool = False, now: float | None = None) -> None:
         self._count("UPDATE inbox SET state = %s, payload = '{}', owner = NULL, done_at = %s "
                     "WHERE key = %s AND state = 'pending'",
-                    ("failed" if failed else "done", time.time() if now is None else now, _text(key)))
+                    ("failed" if failed else "done", time.time() if now is None else now, key))
 
     def retry_later(self, key: str, owner: str, delay: float, now: float | None = None) -> None:
         now = time.time() if now is None else now
         self._count("UPDATE inbox SET lease_until = %s WHERE key = %s AND owner = %s AND state = 'pending'",
-                    (now + delay, _text(key), owner))
+                    (now + delay, key, owner))
 
     def inbox_counts(self) -> dict[str, int]:
         counts = {"pending": 0, "done": 0, "failed": 0}
@@ -227,8 +222,8 @@ class PostgresStore(RepStorePostgres, Store):
     def log_question(self, *, via: str, text: str, answered: bool, entry_id: str | None = None,
                      score: float | None = None, now: float | None = None) -> None:
         self._count("INSERT INTO questions(at, via, text, answered, entry_id, score) VALUES (%s,%s,%s,%s,%s,%s)",
-                    (time.time() if now is None else now, _text(via), _text(text[:2000]), bool(answered),
-                     _text(entry_id), score))
+                    (time.time() if now is None else now, via, text[:2000], bool(answered),
+                     entry_id, score))
 
     def questions(self, since: float = 0.0) -> list[QuestionRow]:
         rows = self._rows("SELECT at, via, text, answered, entry_id, score FROM questions WHERE at >= %s "
@@ -241,7 +236,7 @@ class PostgresStore(RepStorePostgres, Store):
         self._count(
             "INSERT INTO votes(message, voter, entry_id, query, helpful, at) VALUES (%s,%s,%s,%s,%s,%s) "
             "ON CONFLICT (message, voter) DO UPDATE SET helpful = excluded.helpful, at = excluded.at",
-            (_text(message), _text(user), _text(entry_id), _text(query[:2000]), bool(helpful),
+            (message, user, entry_id, query[:2000], bool(helpful),
              time.time() if now is None else now))
 
     def votes(self, since: float = 0.0) -> list[tuple[str, bool]]:
@@ -255,12 +250,12 @@ class PostgresStore(RepStorePostgres, Store):
             "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (channel, message_ts) DO UPDATE SET "
             "entry_id = excluded.entry_id, statement = excluded.statement, question = excluded.question, "
             "rep = excluded.rep, rep_name = excluded.rep_name, at = excluded.at, permalink = excluded.permalink",
-            (_text(pin.channel), _text(pin.message_ts), _text(pin.entry_id), pin.statement,
-             _text(pin.question[:2000]), _text(pin.rep), _text(pin.rep_name), pin.at, _text(pin.permalink)))
+            (pin.channel, pin.message_ts, pin.entry_id, pin.statement,
+             pin.question[:2000], pin.rep, pin.rep_name, pin.at, pin.permalink))
 
     def remove_pin(self, channel: str, message_ts: str) -> bool:
         return self._count("DELETE FROM pins WHERE channel = %s AND message_ts = %s",
-                           (_text(channel), _text(message_ts))) > 0
+                           (channel, message_ts)) > 0
 
     def pins(self) -> list[Pin]:
         rows = self._rows("SELECT channel, message_ts, entry_id, statement, question, rep, rep_name, at, permalink "

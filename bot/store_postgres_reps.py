@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 
 from bot.store import KeptAnswer, RepRequest
+from bot.store import storable as _text  # one rule for every backend (bot.store.storable)
 from bot.store_sqlite import FORGET_ASKER, KEPT_COLUMNS, REQUEST_COLUMNS
 from bot.store_sqlite import PENDING as REQUEST_PENDING
 from bot.store_sqlite import TEXT_LIMIT as REP_TEXT_LIMIT
@@ -33,13 +34,6 @@ MIGRATION = """
         retired_at DOUBLE PRECISION, flagged_at DOUBLE PRECISION);
 """
 PURGE = "DELETE FROM rep_requests WHERE delivered_at < %s"   # in purge(), with the retention cutoff
-
-
-def _text(value: str | None) -> str | None:
-    """PostgreSQL text holds no NUL and no lone surrogate: drop the one, replace the other."""
-    if value is None:
-        return None
-    return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
 
 
 class RepStorePostgres:

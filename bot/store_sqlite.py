@@ -7,15 +7,18 @@ state, never half a row.
 """
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import random
 import sqlite3
 import threading
 import time
+import uuid
 from pathlib import Path
 
 from bot.errors import StoreError
-from bot.store import EVENT_TTL, InboxItem, KeptAnswer, Pin, QuestionRow, RepRequest, Store
+from bot.store import EVENT_TTL, InboxItem, KeptAnswer, Pin, QuestionRow, RepRequest, Store, storable_params
 
 MIGRATIONS: list[str] = [
     # 1: dedupe memory, the question log, votes
@@ -93,6 +96,14 @@ def _advice(error: sqlite3.DatabaseError) -> str:
     return f"{text}: {RESTORE}"
 
 
+class _Connection(sqlite3.Connection):
+    """Every statement's texts made storable (bot.store.storable) before SQLite sees them: a
+    lone surrogate would otherwise raise, and both backends store the same text."""
+
+    def execute(self, sql, parameters=(), /):
+        return super().execute(sql, storable_params(parameters))
+
+
 class SQLiteStore(Store):
     def __init__(self, path: str | Path):
         self.path = str(path)
@@ -110,8 +121,9 @@ class SQLiteStore(Store):
             raise StoreError(f"{self.path}: the database is damaged ({problem}): {RESTORE}")
 
     def _check_file(self) -> None:
-        """Refuse what isn't a bot database before SQLite touches it: SQLite would take a
-        0-byte file as a new database, and its own messages never name the file."""
+        """Create a new store (atomically: `_create`), and refuse what isn't a bot database
+        before SQLite touches it: SQLite would take a 0-byte file as a new database, and its
+        own messages never name the file."""
         path = Path(self.path)
         for parent in reversed(path.parents):
             if parent.exists() and not parent.is_dir():
@@ -122,19 +134,44 @@ class SQLiteStore(Store):
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             if not path.exists():
-                return   # a new store
+                self._create(path)
             with open(path, "rb") as f:
                 header = f.read(len(SQLITE_HEADER))
         except OSError as e:
             raise StoreError(f"{self.path}: can't use it ({e.strerror}): check the folder's and file's "
                              "permissions and free space") from None
+        except sqlite3.DatabaseError as e:   # creating it
+            raise StoreError(f"{self.path}: {_advice(e)}") from None
         if not header:
             raise StoreError(f"{self.path}: the file is empty (0 bytes), not a bot database: {RESTORE}")
         if header != SQLITE_HEADER:
             raise StoreError(f"{self.path}: is not an SQLite database (overwritten or truncated?): {RESTORE}")
 
+    @staticmethod
+    def _create(path: Path) -> None:
+        """A new store appears whole or not at all: it is made under a temporary name in the
+        same folder and hard-linked into place only if `path` still doesn't exist (os.link
+        never replaces a file). Several processes starting on a new path at once each make
+        one; the first link wins and the others use it. So the path is never a file another
+        process is still creating, and an empty or foreign file there is refused, not taken
+        for a new store."""
+        temporary = str(path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.new")
+        os.close(os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))   # the umask applies, as for SQLite
+        try:
+            conn = sqlite3.connect(temporary, isolation_level=None)
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")   # writes the header: the file is a database now
+            finally:
+                conn.close()
+            with contextlib.suppress(FileExistsError):   # another process created it first: use theirs
+                os.link(temporary, path)
+        finally:
+            for leftover in (temporary, temporary + "-wal", temporary + "-shm"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(leftover)
+
     def _connect(self, busy_ms: int = 10000) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=busy_ms / 1000, isolation_level=None)
+        conn = sqlite3.connect(self.path, timeout=busy_ms / 1000, isolation_level=None, factory=_Connection)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute(f"PRAGMA busy_timeout={int(busy_ms)}")

@@ -220,6 +220,16 @@ class BotServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/slack/events"
 
+    def readyz(self) -> int | None:
+        """The status GET /readyz answers with, or None if nothing answers yet."""
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/readyz", timeout=2) as r:
+                return r.status
+        except urllib.error.HTTPError as e:
+            return e.code
+        except OSError:
+            return None
+
     def log_tail(self, lines: int = 80) -> str:
         with contextlib.suppress(OSError):
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
@@ -269,11 +279,12 @@ def bot_server(fake: FakeSlack, workdir: Path, *, workers: int = 2, startup_time
         while True:
             if process.poll() is not None:
                 raise RuntimeError(f"bot server exited with {process.returncode}:\n{server.log_tail()}")
-            # Each worker builds its Bolt app after the fork, and Bolt's App() calls auth.test once.
-            ready = len(fake.calls_to("auth.test")) - booted >= workers
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                if ready:
-                    break
+            # Ready: GET /readyz answers 200 (a worker has built its whole app: store, pack, inbox
+            # worker), and every worker has started building (Bolt's App() calls auth.test once in
+            # each, after the master's start-up check called it once), so none is left to fork.
+            started = len(fake.calls_to("auth.test")) - booted >= workers + 1
+            if started and server.readyz() == 200:
+                break
             if time.monotonic() > deadline:
                 raise RuntimeError(f"bot server not ready within {startup_timeout}s:\n{server.log_tail()}")
             time.sleep(0.05)

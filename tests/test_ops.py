@@ -248,3 +248,15 @@ def test_health_command_not_ready(tmp_path):
     assert out.returncode == 1
     assert "pack: FAIL" in out.stdout and "store: FAIL" in out.stdout
     assert "Traceback" not in out.stdout + out.stderr
+
+
+def test_the_test_server_is_ready_only_when_readyz_says_so(tmp_path):
+    """tests/slack_helpers.bot_server hands the server over only once GET /readyz answers 200,
+    not when auth.test calls were counted: here Slack answers auth.test slowly (the start-up
+    check's and the worker's), so a worker is still building its app well after the first call."""
+    with FakeSlack() as slow:
+        slow.fault("auth.test", times=5, status=200, delay=1.5)
+        with bot_server(slow, tmp_path / "bot", workers=1) as s:
+            url = f"http://127.0.0.1:{s.port}/readyz"
+            with urllib.request.urlopen(url, timeout=0.5) as r:   # no waiting for a worker to come up
+                assert r.status == 200 and json.loads(r.read())["ready"] is True

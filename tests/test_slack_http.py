@@ -283,6 +283,21 @@ def test_vote_is_thanked_and_stored(fake, slack, rurl, channel, server):
     assert rows == [(f"{channel}:{message_ts}", "U77", SAFEGUARDING_ID, 1)]
 
 
+def test_lone_surrogates_are_answered_thanked_and_stored(fake, slack, rurl, channel, server):
+    """JSON can carry half an emoji ("\\ud83d"), which has no UTF-8 form: the member still gets
+    the answer, and a vote whose button carries one is thanked and stored (SQLite raised on it,
+    so the member got "Sorry"), with U+FFFD in its place."""
+    answer = ask_in_channel(fake, slack, channel, f"{SAFEGUARDING} \ud83d")
+    assert "Sorry" not in answer["text"] and SAFEGUARDING_ID in button(answer["blocks"], "vote_helpful")["value"]
+    value = json.dumps({"e": SAFEGUARDING_ID, "q": "safeguarding \ud83d"})
+    name, _ = press(fake, slack, rurl, "vote_helpful", value, channel=channel, user="U78")
+    (thanks,) = wait_responses(fake, name)
+    assert thanks.params["text"].startswith("Thanks")
+    with sqlite3.connect(server.db_path) as db:
+        rows = db.execute("SELECT entry_id, query FROM votes WHERE user = 'U78'").fetchall()
+    assert rows == [(SAFEGUARDING_ID, "safeguarding \ufffd")]
+
+
 def test_share_posts_in_channel_and_deletes_the_private_copy(fake, slack, rurl, safeguarding_question):
     private = ask_by_command(fake, slack, rurl, SAFEGUARDING)
     value = button(private["blocks"], "share_answer")["value"]
