@@ -97,6 +97,7 @@ def build_bot(guide: Guide, env: SlackEnv, *, socket_mode: bool = False) -> Bot:
         next()
 
     register_listeners(app)
+    guide.library.watch(guide.config.reload_seconds)   # edited packs are swapped in (bot/packs.py)
     return Bot(app, InboxWorker(guide.store, answerer.take_over, owner, lease_seconds=env.inbox_lease))
 
 
@@ -112,10 +113,11 @@ def preflight(config: Config, env: SlackEnv) -> None:
     from slack_sdk.errors import SlackApiError
 
     from bot.knowledge import load_pack
+    from bot.packs import check_unique_ids
     from bot.store import open_store
 
     open_store(config.resolve(config.storage.path))
-    load_pack(config.resolve(config.knowledge_path))
+    check_unique_ids([load_pack(path) for path in config.pack_paths()])
     try:
         WebClient(token=env.bot_token, base_url=env.api_url, timeout=SLACK_TIMEOUT).auth_test()
     except SlackApiError as e:

@@ -14,9 +14,10 @@ from bot.config import Config
 from bot.errors import warn_once
 from bot.knowledge import SurveyEntry
 from bot.normalise import clean_slack_text
+from bot.packs import Library, load_library
 from bot.replies import Reply, build_reply, entry_reply
 from bot.reps import RepDirectory
-from bot.search import Index, Match, SearchResult, load_index
+from bot.search import Index, Match, SearchResult
 from bot.store import Store, open_store
 
 PIN_MARGIN = 0.85   # a pinned entry goes first when it scores at least this share of the best
@@ -27,13 +28,14 @@ log = logging.getLogger(__name__)
 @dataclass
 class Guide:
     config: Config
-    index: Index
+    knowledge: Index | Library      # one pack's Index (tests, tools) or every configured pack
     store: Store
     reps: RepDirectory = field(default=None)  # type: ignore[assignment]  # set in __post_init__
     _purged_at: float = field(default=0.0, repr=False)
     _purge_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self):
+        self.library = self.knowledge if isinstance(self.knowledge, Library) else Library.of(self.knowledge)
         if self.reps is None:
             self.reps = RepDirectory(self.config.reps)
 
@@ -50,21 +52,37 @@ class Guide:
 
     @classmethod
     def from_config(cls, config: Config) -> Guide:
-        return cls(config, load_index(config), open_store(config.resolve(config.storage.path)))
+        return cls(config, load_library(config), open_store(config.resolve(config.storage.path)))
+
+    @property
+    def index(self) -> Index:
+        """The default (first) pack's Index."""
+        return self.library.default.index
 
     @property
     def pack(self):
-        return self.index.pack
+        """The default (first) pack."""
+        return self.library.default.pack
 
-    def ask(self, text: str, *, via: str, log_text: bool = True, today: date | None = None) -> Reply:
+    def entry(self, entry_id: str):
+        """An entry of any pack by id (None if unknown)."""
+        return self.library.get(entry_id)
+
+    def ask(self, text: str, *, via: str, log_text: bool = True, today: date | None = None,
+            channel: str | None = None) -> Reply:
         """Answer a member's question and log it (mentions stripped: the log names nobody).
         `log_text=False` logs only the outcome, for words that aren't the asker's own.
-        `today` dates the reply (is the consultation still open?); default: the real date."""
-        result = self.index.find_matches(text)
+        `today` dates the reply (is the consultation still open?); default: the real date.
+        `channel` picks the packs that answer there (app.yaml `channels`; default: all)."""
+        result, pack = self.library.find_matches(text, channel=channel, today=today)
         result, pin = self._pinned_first(result)
-        reply = build_reply(result, self.pack, self.config.contact, today=today)
+        if pin and result.best:   # the pinned entry may be another pack's
+            pack = self.library.pack_of(result.best.entry)
+        reply = build_reply(result, pack, self.config.contact, today=today)
         if pin:
             reply = replace(reply, pinned=pin)
+        if reply.answered and len(self.library.shelves) > 1:
+            reply = replace(reply, pack_title=pack.title)
         if result.terms and result.reason != "chitchat":   # chat isn't a question, nor a gap in the guidance
             best = result.best if reply.answered else None
             logged = " ".join(clean_slack_text(text).split()) if log_text else f"[{via}]"
@@ -99,29 +117,35 @@ class Guide:
     def open_entry(self, entry_id: str, *, query: str = "", statement: int | None = None,
                    today: date | None = None) -> Reply | None:
         """The reply for one entry by id (buttons, `/biglisten <id>`); None if unknown."""
-        entry = self.pack.get(entry_id)
-        if entry is None:
+        found = self.library.find(entry_id)
+        if found is None:
             return None
+        entry, pack = found
         if not (isinstance(entry, SurveyEntry) and statement is not None and 0 <= statement < len(entry.statements)):
             statement = None
         others = ()
         if query:
-            others = tuple(m for m in self.index.find_matches(query, limit=4).matches if m.entry.id != entry_id)[:3]
-        reply = entry_reply(entry, self.pack, self.config.contact, query=query, statement=statement, others=others,
+            others = tuple(m for m in self.library.find_matches(query, limit=4, today=today)[0].matches
+                           if m.entry.id != entry_id)[:3]
+        reply = entry_reply(entry, pack, self.config.contact, query=query, statement=statement, others=others,
                             today=today)
+        if len(self.library.shelves) > 1:
+            reply = replace(reply, pack_title=pack.title)
         pin = self.store.pins_by_entry().get(entry_id)
         return replace(reply, pinned=pin) if pin else reply
 
     def matches_for(self, entry_ids: list[str], query: str = "") -> Reply:
         """A Reply whose `others` are the given entries, for the "Other matches" list."""
-        found = tuple(Match(e, 0.0) for e in (self.pack.get(i) for i in entry_ids) if e is not None)
+        found = tuple(Match(e, 0.0) for e in (self.library.get(i) for i in entry_ids) if e is not None)
         return Reply(query=query, answered=False, contact=self.config.contact, others=found)
 
-    def sections(self) -> list[tuple[str, list[SurveyEntry]]]:
-        """Survey entries grouped by section, in the order of the survey."""
+    def sections(self, pack=None) -> list[tuple[str, list[SurveyEntry]]]:
+        """A pack's survey entries (default: the first pack's) grouped by section, in the
+        order of the survey."""
+        pack = pack or self.pack
         groups: dict[str, list[SurveyEntry]] = {}
-        for e in self.pack.entries:
+        for e in pack.entries:
             if isinstance(e, SurveyEntry):
                 groups.setdefault(e.section, []).append(e)
-        order = list(self.pack.sections)
+        order = list(pack.sections)
         return sorted(groups.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order))

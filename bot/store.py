@@ -49,6 +49,15 @@ class QuestionRow:
     score: float | None
 
 
+@dataclass(frozen=True)
+class WalkPlace:
+    """Where a member is in the guided walk-through: a pack and a position in its survey."""
+    user: str
+    pack: str
+    position: int
+    at: float
+
+
 class Store(ABC):
     """What the bot keeps. Safe to share between threads of one process, and between
     processes (gunicorn workers) opening the same location."""
@@ -147,12 +156,26 @@ class Store(ABC):
             latest.setdefault(pin.entry_id, pin)
         return latest
 
+    # --- the guided walk-through -------------------------------------------------------
+    @abstractmethod
+    def walk_place(self, user: str) -> WalkPlace | None:
+        """Where this member is in the walk-through, or None if they aren't in one."""
+
+    @abstractmethod
+    def save_walk_place(self, user: str, pack: str, position: int, now: float | None = None) -> None:
+        """Record where the member is (one place per member: the last write wins). Atomic."""
+
+    @abstractmethod
+    def end_walk(self, user: str) -> bool:
+        """Forget the member's place (Stop). True if there was one."""
+
     # --- retention --------------------------------------------------------------------
     @abstractmethod
     def purge(self, retention_days: int, now: float | None = None) -> int:
         """Delete question logs and votes (which name the voter) older than the retention
         period, and finished inbox items older than EVENT_TTL (pending ones stay until
-        answered). Pins stay until unpinned. Returns the number of questions and votes
+        answered). Walk-through places untouched for the retention period go too. Pins stay
+        until unpinned. Returns the number of questions and votes
         deleted."""
 
 

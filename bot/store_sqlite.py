@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from bot.errors import StoreError
-from bot.store import EVENT_TTL, InboxItem, Pin, QuestionRow, Store
+from bot.store import EVENT_TTL, InboxItem, Pin, QuestionRow, Store, WalkPlace
 
 MIGRATIONS: list[str] = [
     # 1: dedupe memory, the question log, votes
@@ -52,6 +52,11 @@ MIGRATIONS: list[str] = [
     # 5: the inbox replaces the claims table
     """
     DROP TABLE events;
+    """,
+    # 6: where each member is in the guided walk-through (one row per member; deleted on Stop)
+    """
+    CREATE TABLE walkthrough (
+        user TEXT PRIMARY KEY, pack TEXT NOT NULL, position INTEGER NOT NULL, at REAL NOT NULL);
     """,
 ]
 
@@ -270,6 +275,20 @@ class SQLiteStore(Store):
             "FROM pins ORDER BY at DESC")
         return [Pin(c, ts, e, st, q or "", rep, rn or "", at, pl or "") for c, ts, e, st, q, rep, rn, at, pl in rows]
 
+    # --- the guided walk-through -------------------------------------------------------
+    def walk_place(self, user: str) -> WalkPlace | None:
+        row = self.connection().execute("SELECT pack, position, at FROM walkthrough WHERE user = ?", (user,)).fetchone()
+        return WalkPlace(user, row[0], row[1], row[2]) if row else None
+
+    def save_walk_place(self, user: str, pack: str, position: int, now: float | None = None) -> None:
+        self.connection().execute(
+            "INSERT INTO walkthrough(user, pack, position, at) VALUES (?,?,?,?) ON CONFLICT(user) DO UPDATE SET "
+            "pack = excluded.pack, position = excluded.position, at = excluded.at",
+            (user, pack, position, time.time() if now is None else now))
+
+    def end_walk(self, user: str) -> bool:
+        return self.connection().execute("DELETE FROM walkthrough WHERE user = ?", (user,)).rowcount > 0
+
     # --- retention --------------------------------------------------------------------
     def purge(self, retention_days: int, now: float | None = None) -> int:
         """Delete question logs and votes (which name the voter) older than the retention
@@ -279,5 +298,6 @@ class SQLiteStore(Store):
         conn = self.connection()
         conn.execute("DELETE FROM inbox WHERE state != 'pending' AND done_at < ?", (now - EVENT_TTL,))
         deleted = conn.execute("DELETE FROM questions WHERE at < ?", (cutoff,)).rowcount
+        conn.execute("DELETE FROM walkthrough WHERE at < ?", (cutoff,))
         return deleted + conn.execute("DELETE FROM votes WHERE at < ?", (cutoff,)).rowcount
 

@@ -3,13 +3,25 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import actions, answering, commands, home, ignored, mentions, messages, pins, respond, shortcuts
+from handlers import (
+    actions,
+    answering,
+    commands,
+    home,
+    ignored,
+    mentions,
+    messages,
+    pins,
+    respond,
+    shortcuts,
+    walkthrough,
+)
 
 
 def register_listeners(app: App) -> None:
     app.middleware(answering.accept_question)   # questions reach the inbox before the ack
     app.middleware(respond.provide_respond)     # respond() logs failures, and works inside modals
-    for module in (mentions, messages, commands, actions, shortcuts, pins, home, ignored):
+    for module in (mentions, messages, commands, actions, walkthrough, shortcuts, pins, home, ignored):
         module.register(app)
 
 
