@@ -156,15 +156,14 @@ class Library:
             chat = next(((r, p) for r, p, _ in results if r.reason == "chitchat"), None)
             if chat:
                 return chat
-        open_rank = {p.name: not is_open(p, today) for _, p, _ in results}
-        others = [(m, p) for r, p, _ in results[1:] if r.answered == winner.answered for m in r.matches]
-        others.sort(key=lambda mp: (-round(mp[0].score / TIE), open_rank[mp[1].name]))
-        merged = winner.matches + tuple(m for m, _ in others)
-        if winner.answered:
-            merged = merged[:max(limit, len(winner.matches))]
-        else:
-            merged = tuple(sorted(merged, key=lambda m: -m.score))[:limit]
-        return replace(winner, matches=merged), pack
+        # The winner's best stays first; every other match (its own and the other packs')
+        # follows by score, an open consultation first on a tie.
+        rank = {p.name: (not is_open(p, today), order) for _, p, order in results}
+        rest = [(m, pack) for m in winner.matches[1:]]
+        rest += [(m, p) for r, p, _ in results[1:] if r.answered == winner.answered for m in r.matches]
+        rest.sort(key=lambda mp: (-round(mp[0].score / TIE), rank[mp[1].name]))
+        merged = winner.matches[:1] + tuple(m for m, _ in rest)
+        return replace(winner, matches=merged[:max(limit, len(winner.matches))]), pack
 
     def statuses(self, today: date | None = None) -> list[tuple[Pack, str]]:
         today = today or date.today()
