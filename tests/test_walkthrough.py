@@ -23,7 +23,8 @@ OPEN_DAY = date(2026, 11, 26)
 
 @pytest.fixture(scope="module")
 def library():
-    return Library([*Library.of(Index(load_pack(PACK_DIR))).shelves, *Library.of(Index(load_pack(EXAMPLE_DIR))).shelves])
+    from bot.packs import Shelf
+    return Library([Shelf(Index(load_pack(PACK_DIR))), Shelf(Index(load_pack(EXAMPLE_DIR)))])
 
 
 @pytest.fixture
