@@ -430,12 +430,17 @@ def home_view(sections, pins, pack, *, command: str, report_lines: list[str] | N
         SectionBlock(text=MarkdownTextObject(text=(
             f"*How to ask*\n• Mention me in a channel: `@bot what should I put for the safeguarding question?`\n"
             f"• Send me a direct message.\n• Use `{escape(command)} <question>` anywhere, "
-            f"`{escape(command)} sections` to browse, `{escape(command)} pins` for pinned answers.\n"
+            f"`{escape(command)} sections` to browse, `{escape(command)} pins` for pinned answers, "
+            f"`{escape(command)} walkthrough` to go through the survey question by question.\n"
             "Answers quote the union's own commentary and name their source."))),
     ]
     if packs:
         blocks += [DividerBlock(), HeaderBlock(text=PlainTextObject(text="Consultations"))]
         blocks += _section_list([pack_line(p, status) for p, status in packs])
+    if problems:   # first, so the 100-block limit never cuts it
+        blocks += [DividerBlock(), HeaderBlock(text=PlainTextObject(text="For reps: a pack edit was refused"))]
+        blocks += _section_list([f"• {escape(p)}" for p in problems],
+                                "The bot is still answering from the pack as it was before the edit:")
     blocks += [ActionsBlock(elements=[start_button()]),
                DividerBlock(), HeaderBlock(text=PlainTextObject(text="The survey, by section"))]
     for section, entries in sections:
@@ -449,10 +454,6 @@ def home_view(sections, pins, pack, *, command: str, report_lines: list[str] | N
         blocks += _section_list(pin_lines)
     else:
         blocks.append(SectionBlock(text=MarkdownTextObject(text="None yet.")))
-    if problems:
-        blocks += [DividerBlock(), HeaderBlock(text=PlainTextObject(text="For reps: a pack edit was refused"))]
-        blocks += _section_list([f"• {escape(p)}" for p in problems],
-                                "The bot is still answering from the pack as it was before the edit:")
     if report_lines is not None:
         blocks += [DividerBlock(), HeaderBlock(text=PlainTextObject(text="For reps: gaps this week"))]
         blocks += _section_list([echo_line(line) for line in report_lines])
