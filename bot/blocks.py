@@ -261,9 +261,12 @@ def abstain_blocks(reply: Reply) -> SlackMessage:
 
 
 def chitchat_blocks(reply: Reply) -> SlackMessage:
-    """A greeting or thanks: one friendly line on what the bot can help with."""
+    """A greeting or thanks: one friendly line on what the bot can help with, and the
+    walk-through's button (it starts in the member's DM with the bot)."""
+    from bot.walk_blocks import start_button
     line = chitchat_lines(reply)[0]
-    return SlackMessage(text=escape(line), blocks=_fit([SectionBlock(text=MarkdownTextObject(text=escape(line)))]))
+    return SlackMessage(text=escape(line), blocks=_fit([SectionBlock(text=MarkdownTextObject(text=escape(line))),
+                                                        ActionsBlock(elements=[start_button()])]))
 
 
 def ambiguity_blocks(reply: Reply) -> SlackMessage:

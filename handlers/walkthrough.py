@@ -44,13 +44,15 @@ def start_message(guide, user: str, name: str = "") -> dict:
     return {"text": message.text, "blocks": message.blocks}
 
 
-def handle_start_button(ack: Ack, body: dict, respond: Respond, context: BoltContext, logger: Logger) -> None:
-    """App Home (no response_url: respond DMs the member) or a DM message's button."""
+def handle_start_button(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext,
+                        logger: Logger) -> None:
+    """App Home, or the button under a greeting (in a DM or a channel): the walk-through
+    always starts in the member's DM with the bot, never where others can see it."""
     ack()
-    with apologising(respond, logger, "starting the walk-through"):
+    with apologising(respond, logger, "starting the walk-through", response_type="ephemeral"):
         user = user_id(body)
         if user:
-            respond(**start_message(context["guide"], user), replace_original=False)
+            client.chat_postMessage(channel=user, **start_message(context["guide"], user))
 
 
 def _ref(body: dict) -> tuple[str, int] | None:

@@ -209,6 +209,17 @@ def test_app_home_lists_the_packs_and_starts_the_walkthrough_by_dm(fake, slack):
     assert progress(dm.params) == "Question 1 of 6"     # the open (example) consultation first
 
 
+def test_a_greeting_in_a_dm_offers_the_walkthrough(fake, slack):
+    user = fresh("U")
+    greeting = ask_dm(fake, slack, "hello")
+    name = uuid.uuid4().hex[:12]
+    payload = block_actions("walk_start", button(greeting["blocks"], "walk_start")["value"],
+                            response_url=fake.response_url(name), channel="D" + user, user=user)
+    assert slack.interaction(payload).status == 200
+    (dm,) = wait_until(lambda: posts_in(fake, user))
+    assert progress(dm.params) == "Question 1 of 6" and responses_to(fake, name) == []   # the greeting stays
+
+
 def test_the_walkthrough_resumes_after_a_restart(fake, example, tmp_path):
     """Two servers one after the other on the same store file."""
     db = tmp_path / "bot.sqlite3"
