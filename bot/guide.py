@@ -81,6 +81,7 @@ class Guide:
         reply = build_reply(result, pack, self.config.contact, today=today)
         if pin:
             reply = replace(reply, pinned=pin)
+        reply = replace(reply, topic=self.config.bot_name)
         if reply.answered and len(self.library.shelves) > 1:
             reply = replace(reply, pack_title=pack.title)
         if result.terms and result.reason != "chitchat":   # chat isn't a question, nor a gap in the guidance

@@ -95,6 +95,7 @@ class Reply:
     chitchat: bool = False             # a greeting or thanks: a friendly word, not an answer
     ambiguous: bool = False            # near-tied entries (schools or SEND?): ask which was meant
     pack_title: str = ""               # named when several packs answer (bot/packs.py)
+    topic: str = "Big Listen guidance"  # what the bot answers from (app.yaml `bot_name`), for "I don't know"
 
     @property
     def paragraphs(self) -> list[str]:
@@ -618,15 +619,14 @@ def close_matches(reply: Reply) -> list[Match]:
     return [m for m in reply.others[:3] if m.score >= NEAR_TIE * reply.score]
 
 
-CHITCHAT = ("Hello! I'm the Big Listen guidance bot: ask me where something goes in Ofsted's Big Listen "
-            "survey, what the union says about a survey question, what a term like off-rolling means, "
-            "or what Ofsted did next.")
+CHITCHAT = ("Hello! I'm the {topic} bot: ask me where something goes in the survey, what the union says "
+            "about a survey question, what a term means, or what has happened since.")
 
 
 def chitchat_lines(reply: Reply) -> list[str]:
     """A greeting, thanks or chat: a friendly line on what the bot can help with. Not a survey
     answer, and not "I couldn't find that" (nothing was missing from the guidance)."""
-    return [CHITCHAT]
+    return [CHITCHAT.format(topic=reply.topic)]
 
 
 def ambiguity_options(reply: Reply) -> list[Match]:
@@ -651,9 +651,9 @@ def abstain_lines(reply: Reply) -> list[str]:
     if reply.chitchat:
         return chitchat_lines(reply)
     if reply.empty_query:
-        head = "Ask me about a Big Listen survey question, a term like off-rolling, or what Ofsted did next."
+        head = f"Ask me about a survey question in the {reply.topic}, a term it uses, or what has happened since."
     else:
-        head = "I couldn't find that in the Big Listen guidance, so I won't guess."
+        head = f"I couldn't find that in the {reply.topic}, so I won't guess."
     lines = [head, reply.contact]
     if reply.others:
         lines.append("Did you mean: " + "; ".join(m.entry.title for m in reply.others) + "?")

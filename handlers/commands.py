@@ -28,7 +28,7 @@ def packs_sections_blocks(guide):
     return packs_blocks([(pack, status, guide.sections(pack)) for pack, status in guide.library.statuses(today)])
 
 
-def help_text(command_name: str, topic: str = "Ofsted's Big Listen survey", organisation: str = "NASUWT") -> str:
+def help_text(command_name: str, topic: str = "the consultation", organisation: str = "the union") -> str:
     return "\n".join([
         f"*Ask me about {topic} and {organisation}'s guidance on it.*",
         f"• `{command_name} <your question>`: e.g. `{command_name} should safeguarding be a separate judgement?`",
