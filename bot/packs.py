@@ -152,10 +152,14 @@ class Library:
 
         results.sort(key=key)
         winner, pack, _ = results[0]
-        if not winner.answered:   # a greeting in one pack's eyes is a greeting
-            chat = next(((r, p) for r, p, _ in results if r.reason == "chitchat"), None)
-            if chat:
-                return chat
+        if not winner.answered:
+            # A greeting in one pack's eyes is a greeting; off-topic is said by a pack that
+            # lists off-topic words (pay, pensions ...), not one that merely has no match.
+            for reason in ("chitchat", "offtopic"):
+                said = next(((r, p) for r, p, _ in results if r.reason == reason
+                             and (reason == "chitchat" or p.offtopic)), None)
+                if said:
+                    return said
         # The winner's best stays first; every other match (its own and the other packs')
         # follows by score, an open consultation first on a tie.
         rank = {p.name: (not is_open(p, today), order) for _, p, order in results}

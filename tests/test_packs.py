@@ -205,3 +205,26 @@ def test_ask_and_validate_cover_every_pack():
     out = run_cli("--config", demo, "validate")
     assert out.returncode == 0, out.stderr
     assert out.stdout.count(": ok, ") == 2
+
+
+def test_off_topic_is_said_by_the_pack_that_knows_its_topic(two):
+    """The Big Listen pack lists pay and pensions as off-topic; the example pack lists nothing,
+    so its "no match" must not turn the decline into "did you mean: marking?"."""
+    result, pack = two.find_matches("how do I opt back into the teachers pension scheme", today=TODAY)
+    assert not result.answered and result.reason == "offtopic" and pack.name == "big-listen"
+
+
+def test_adding_the_example_pack_changes_no_answer_of_the_dev_set(tmp_path):
+    """As the bot runs (words and meaning). On words alone one off-topic question ("lunch
+    duty ... hours of directed time") is answered by the example pack's marking question:
+    a pack without off-topic words is easier to match by accident."""
+    import yaml
+
+    from conftest import SHARED
+    questions = [q["q"] for q in yaml.safe_load((SHARED / "eval" / "dev_questions.yaml").read_text())]
+    one = load_library(settings(tmp_path, [PACK_DIR]))
+    both = load_library(settings(tmp_path, [PACK_DIR, EXAMPLE_DIR]))
+    for q in questions:
+        a, _ = one.find_matches(q, today=TODAY)
+        b, _ = both.find_matches(q, today=TODAY)
+        assert (b.answered, b.best and b.best.entry.id) == (a.answered, a.best and a.best.entry.id), q
