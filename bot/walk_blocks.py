@@ -65,6 +65,15 @@ def step_blocks(step: Step, *, resumed: bool = False) -> SlackMessage:
     return SlackMessage(text[:SECTION_LIMIT], [b.to_dict() for b in blocks])
 
 
+def _question_line(step: Step) -> str:
+    """The question the notes are for, quoted with whose words it is."""
+    from bot.knowledge import quote_of, survey_speaker
+    from bot.replies import speaker_label
+    src = step.pack.sources[step.entry.source]
+    quote = quote_of(step.entry.question, survey_speaker(src), src, "question")
+    return f"{speaker_label(quote, step.pack)} “{quote.text}”"
+
+
 def notes_view(step: Step) -> View:
     """The notes modal: the union's advice points as a checklist the member edits; "Send to
     me" DMs it to them. Nothing is kept: closing the modal discards it."""
@@ -73,7 +82,7 @@ def notes_view(step: Step) -> View:
         submit=PlainTextObject(text="Send to me"), close=PlainTextObject(text="Close"),
         private_metadata=button_value(p=step.pack.name, i=step.position),
         blocks=[
-            ContextBlock(elements=[MarkdownTextObject(text=escape(step.entry.question[:SECTION_LIMIT]))]),
+            ContextBlock(elements=[MarkdownTextObject(text=escape(_question_line(step))[:SECTION_LIMIT])]),
             InputBlock(block_id=NOTES_BLOCK, label=PlainTextObject(text="Your notes"),
                        element=PlainTextInputElement(action_id=NOTES_INPUT, multiline=True, max_length=3000,
                                                      initial_value=notes_text(notes_points(step)))),

@@ -158,6 +158,8 @@ def test_walkthrough_start_next_back_notes_and_stop(fake, slack, server):
     opened = wait_until(lambda: [c for c in fake.calls_to("views.open") if c.params.get("trigger_id") == trigger])
     view = opened[0].params["view"]
     initial = view["blocks"][1]["element"]["initial_value"]
+    assert shown_text(view["blocks"][:1]) == ("The Example Department's survey asks (fictional example): "
+                                              "“Do you have any comments on marking and feedback?”")
     assert initial == ("☐ Things you might want to mention include:\n☐ the time marking takes each week;\n"
                        "☐ whether marking is checked by leaders; and\n☐ what happens when marking falls behind.")
     submitted = {"type": "view_submission", "api_app_id": "A1", "token": "t", "team": {"id": "T1"},
