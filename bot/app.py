@@ -17,6 +17,8 @@ from bot.config import Config
 from bot.errors import ConfigError, MissingToken
 from bot.guide import Guide
 from bot.inbox import LEASE_SECONDS, InboxWorker, new_owner
+from bot.logs import ContextExecutor, configure_logging
+from bot.ops import MeteredWebClient, event_id_middleware
 from bot.reps import RepDirectory
 from bot.retry import retry_handlers
 from handlers import register_listeners
@@ -81,10 +83,12 @@ def build_bot(guide: Guide, env: SlackEnv, *, socket_mode: bool = False) -> Bot:
     # A call's timeout is at most a sixth of the inbox lease: an answer (half the lease) can
     # make its calls and still finish before another worker may take the event over.
     timeout = max(1, min(SLACK_TIMEOUT, env.inbox_lease // 6))
-    client = WebClient(token=env.bot_token, base_url=env.api_url, timeout=timeout, retry_handlers=retry_handlers())
+    client = MeteredWebClient(token=env.bot_token, base_url=env.api_url, timeout=timeout,
+                              retry_handlers=retry_handlers())
     logger = logging.getLogger("biglisten")
     app = App(client=client, signing_secret=env.signing_secret, request_verification_enabled=not socket_mode,
-              logger=logger)
+              logger=logger, listener_executor=ContextExecutor(max_workers=5))
+    app.use(event_id_middleware)
     guide.reps = RepDirectory(guide.config.reps,
                               fetch_group=lambda group: client.usergroups_users_list(usergroup=group)["users"])
     owner = new_owner()
@@ -115,8 +119,9 @@ def preflight(config: Config, env: SlackEnv) -> None:
     from bot.knowledge import load_pack
     from bot.packs import check_unique_ids
     from bot.store import open_store
+    from bot.store_location import storage_location
 
-    open_store(config.resolve(config.storage.path))
+    open_store(storage_location(config))
     check_unique_ids([load_pack(path) for path in config.pack_paths()])
     try:
         WebClient(token=env.bot_token, base_url=env.api_url, timeout=SLACK_TIMEOUT).auth_test()
@@ -130,7 +135,7 @@ def preflight(config: Config, env: SlackEnv) -> None:
 
 
 def serve(config: Config, environ=os.environ) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(environ)
     env = SlackEnv.from_environ(environ)
     mode = env.mode(config)
     preflight(config, env)
@@ -141,6 +146,8 @@ def serve(config: Config, environ=os.environ) -> int:
         guide.purge_if_due()
         bot = build_bot(guide, env, socket_mode=True)
         bot.worker.start()
+        from bot.ops import serve_metrics_port
+        serve_metrics_port(environ, guide.store)
         SocketModeHandler(bot.app, app_token=env.app_token).start()
         return 0
     from bot.wsgi import run_gunicorn

@@ -62,6 +62,11 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--days", type=int, default=7, help="period to report on (default 7)")
 
     sub.add_parser("serve", help="serve Slack (Socket Mode with SLACK_APP_TOKEN, else HTTP)")
+    mig = sub.add_parser("migrate-store", help="copy the SQLite store (pins, votes, question log, waiting "
+                         "events) into an empty PostgreSQL database, verified by counts")
+    mig.add_argument("--to", required=True, metavar="URL",
+                     help="postgresql://... or '${DATABASE_URL}' (keeps the password out of your shell history)")
+    sub.add_parser("health", help="readiness checks (store reachable, pack loaded); exit 0 when ready, else 1")
     sub.add_parser("manifest", help="print the Slack app manifest (YAML) built from app.yaml")
     sub.add_parser("run", help="serve Slack when tokens are set, else chat in the terminal")
     return p
@@ -153,10 +158,11 @@ def cmd_walkthrough(args) -> int:
     from bot.packs import load_library
     from bot.replies import line_text
     from bot.store import open_store
+    from bot.store_location import storage_location
 
     config = _config(args)
     library = load_library(config, meaning=False)   # no searching here: the packs alone
-    store = open_store(config.resolve(config.storage.path))
+    store = open_store(storage_location(config))
     user = "terminal"
     step = walk.start(library, store, user, args.pack)
     if step is None:
@@ -263,7 +269,8 @@ def cmd_report(args) -> int:
     from bot.store import open_store
 
     config = _config(args)
-    store = open_store(config.resolve(config.storage.path))
+    from bot.store_location import storage_location
+    store = open_store(storage_location(config))
     store.purge(config.storage.retention_days)   # the report never shows what retention deleted
     report = build_report(store, load_pack(config.resolve(config.knowledge_path)), max(1, args.days))
     print("\n".join(report_lines(report)))
@@ -273,6 +280,57 @@ def cmd_report(args) -> int:
 def cmd_serve(args) -> int:
     from bot.app import serve
     return serve(_config(args))
+
+
+def cmd_health(args) -> int:
+    from bot.health import Check, check_pack, check_store
+    from bot.knowledge import load_pack
+    from bot.store import open_store
+    from bot.store_location import storage_location
+
+    config = _config(args)
+    checks = []
+    try:
+        checks.append(check_pack(load_pack(config.resolve(config.knowledge_path))))
+    except BotError as e:
+        checks.append(Check("pack", False, str(e)))
+    location = storage_location(config)   # a missing variable is a settings error (exit 2), not "not ready"
+    try:
+        checks.append(check_store(open_store(location)))
+    except Exception as e:   # can't even open it: one line, no traceback
+        checks.append(Check("store", False, f"cannot open: {' '.join(str(e).split())[:300]}"))
+    for c in checks:
+        print(f"{c.name}: {'ok' if c.ok else 'FAIL'}: {c.detail}")
+    return 0 if all(c.ok for c in checks) else 1
+
+
+def cmd_migrate_store(args) -> int:
+    import os
+
+    from bot.errors import ConfigError
+    from bot.migrate_store import migrate
+    from bot.store import open_store
+    from bot.store_location import ENV_REFERENCE, storage_location
+    from bot.store_postgres import PostgresStore, redact
+    from bot.store_sqlite import SQLiteStore
+
+    config = _config(args)
+    source = open_store(storage_location(config))
+    if not isinstance(source, SQLiteStore):
+        raise ConfigError("migrate-store copies from a SQLite store: app.yaml's storage is not a SQLite file")
+    url = args.to.strip()
+    reference = ENV_REFERENCE.match(url)
+    if reference:
+        url = os.environ.get(reference.group(1), "")
+        if not url:
+            raise ConfigError(f"{reference.group(1)} is not set")
+    if not url.startswith(("postgresql://", "postgres://")):
+        raise ConfigError("--to must be a postgresql:// URL")
+    print(f"copying {source.path} into {redact(url)}")
+    for c in migrate(source, PostgresStore(url)):
+        print(f"{c.table}: {c.source} rows in SQLite, {c.target} in PostgreSQL")
+    print("verified: every count matches. Now set storage.url in app.yaml and restart the bot.")
+    return 0
 
 
 def cmd_manifest(args) -> int:
@@ -290,5 +348,6 @@ def cmd_run(args) -> int:
 
 
 COMMANDS = {"ask": cmd_ask, "chat": cmd_chat, "walkthrough": cmd_walkthrough, "eval": cmd_eval,
-            "validate": cmd_validate, "import-pack": cmd_import_pack,
-            "bench": cmd_bench, "report": cmd_report, "serve": cmd_serve, "manifest": cmd_manifest, "run": cmd_run}
+            "validate": cmd_validate, "bench": cmd_bench, "report": cmd_report, "serve": cmd_serve,
+            "health": cmd_health, "migrate-store": cmd_migrate_store, "import-pack": cmd_import_pack,
+            "manifest": cmd_manifest, "run": cmd_run}

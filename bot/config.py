@@ -31,6 +31,9 @@ class RepSettings:
 @dataclass(frozen=True)
 class StorageSettings:
     path: str = "var/bot.sqlite3"
+    # sqlite:///relative/path, sqlite:////absolute/path, postgresql://user@host/db (no password
+    # here: PGPASSWORD), or ${DATABASE_URL} (the whole URL from that variable). See bot.store_location.
+    url: str = ""
     retention_days: int = 180
 
 
@@ -86,6 +89,9 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
         raise ConfigError(f"{path}{line}: {key}{e.what}") from None
     if not cfg.slash_command.startswith("/"):
         raise ConfigError(f"{path}: key 'slash_command': must start with '/', got {cfg.slash_command!r}")
+    if cfg.storage.url:
+        from bot.store_location import check_url
+        check_url(cfg.storage.url, where=f"{path}: key 'storage.url'")
     if not 0 < cfg.search.answer_threshold <= 1:
         raise ConfigError(f"{path}: key 'search.answer_threshold': must be between 0 and 1")
     if cfg.packs and cfg.knowledge_path:

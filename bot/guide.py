@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from bot import metrics
 from bot.config import Config
 from bot.errors import warn_once
 from bot.knowledge import SurveyEntry
@@ -52,7 +53,8 @@ class Guide:
 
     @classmethod
     def from_config(cls, config: Config) -> Guide:
-        return cls(config, load_library(config), open_store(config.resolve(config.storage.path)))
+        from bot.store_location import storage_location
+        return cls(config, load_library(config), open_store(storage_location(config)))
 
     @property
     def index(self) -> Index:
@@ -76,6 +78,7 @@ class Guide:
         `channel` picks the packs that answer there (app.yaml `channels`; default: all)."""
         result, pack = self.library.find_matches(text, channel=channel, today=today)
         result, pin = self._pinned_first(result)
+        metrics.record_question(result.answered, result.reason)
         if pin and result.best:   # the pinned entry may be another pack's
             pack = self.library.pack_of(result.best.entry)
         reply = build_reply(result, pack, self.config.contact, today=today)

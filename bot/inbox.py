@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+from bot.logs import event_context
 from bot.store import InboxItem, Store
 
 LEASE_SECONDS = 60.0    # longer than an answer's deadline plus one Slack call's timeout
@@ -93,7 +94,8 @@ class InboxWorker:
 
     def _handle(self, item: InboxItem) -> None:
         try:
-            self.handle(item)
+            with event_context(item.payload.get("event_id") or item.key, item.received_at):   # log lines, latency
+                self.handle(item)
         except Exception:
             log.exception("answering an inbox item failed")
         finally:

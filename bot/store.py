@@ -115,6 +115,20 @@ class Store(ABC):
     def inbox_counts(self) -> dict[str, int]:
         """How many items are in each state ('pending', 'done', 'failed')."""
 
+    def inbox_oldest(self) -> float | None:
+        """`received_at` of the oldest pending item (for the inbox-age metric); None when the
+        inbox is empty or the backend can't tell."""
+        return None
+
+    def lease_expired(self, *, owner: str, lease_seconds: float, limit: int = 20,
+                      now: float | None = None) -> list[InboxItem]:
+        """Lease up to `limit` expired items to `owner`, oldest first: `expired` then `lease`
+        each (a backend may do it in one statement; PostgreSQL skips rows another instance is
+        leasing right now). Same guarantee as `lease`: at most one caller wins each item."""
+        items = (self.lease(key, owner=owner, lease_seconds=lease_seconds, now=now)
+                 for key in self.expired(limit=limit, now=now))
+        return [item for item in items if item is not None]
+
     # --- the question log -----------------------------------------------------------
     @abstractmethod
     def log_question(self, *, via: str, text: str, answered: bool, entry_id: str | None = None,
@@ -180,8 +194,13 @@ class Store(ABC):
 
 
 def open_store(location: str | Path) -> Store:
-    """The store at `location`: a file path opens the SQLite backend. Opening migrates the
-    schema; a location that can't be used (unreadable, unwritable, not a bot database) raises
-    bot.errors.StoreError with one line naming it and what to do (start-up prints it, exit 2)."""
+    """The store at `location`: a postgresql:// URL opens the PostgreSQL backend, a file path
+    the SQLite one (bot.store_location turns app.yaml's storage settings into a location).
+    Opening migrates the schema; a location that can't be used (unreadable, unwritable, not a
+    bot database, a database server that can't be reached) raises bot.errors.StoreError with
+    one line naming it and what to do (start-up prints it, exit 2)."""
+    if str(location).startswith(("postgresql://", "postgres://")):
+        from bot.store_postgres import PostgresStore
+        return PostgresStore(str(location))
     from bot.store_sqlite import SQLiteStore
     return SQLiteStore(location)

@@ -227,6 +227,9 @@ class SQLiteStore(Store):
         counts.update(self.connection().execute("SELECT state, COUNT(*) FROM inbox GROUP BY state"))
         return counts
 
+    def inbox_oldest(self) -> float | None:
+        return self.connection().execute("SELECT MIN(received_at) FROM inbox WHERE state = 'pending'").fetchone()[0]
+
     # --- the question log -----------------------------------------------------------
     def log_question(self, *, via: str, text: str, answered: bool, entry_id: str | None = None,
                      score: float | None = None, now: float | None = None) -> None:

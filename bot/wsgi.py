@@ -26,6 +26,8 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.config import Config
 from bot.errors import BotError
+from bot.logs import gunicorn_logger_class
+from bot.metrics import prepare_multiprocess, worker_exited
 
 MAX_BODY = 1_000_000   # bytes
 PATH = "/slack/events"
@@ -147,7 +149,8 @@ def create_wsgi_app(config: Config, env) -> SlackWsgi:
     guide.purge_if_due()
     bot = build_bot(guide, env)
     bot.worker.start()   # takes over what killed workers (or the last server) left in the inbox
-    return SlackWsgi(bot.app, env.signing_secret)
+    from bot.ops import OpsRoutes  # GET /healthz, /readyz, /metrics
+    return OpsRoutes(SlackWsgi(bot.app, env.signing_secret), guide)
 
 
 class _Gunicorn(BaseApplication):
@@ -162,6 +165,8 @@ class _Gunicorn(BaseApplication):
         self.cfg.set("worker_class", "gthread")
         self.cfg.set("threads", 8)
         self.cfg.set("timeout", 30)
+        self.cfg.set("logger_class", gunicorn_logger_class())          # LOG_FORMAT=json covers gunicorn's lines
+        self.cfg.set("child_exit", lambda _arbiter, worker: worker_exited(worker.pid))  # metrics of dead workers
         if "control_socket_disable" in self.cfg.settings:   # gunicorn >= 25.1
             self.cfg.set("control_socket_disable", True)    # several bots (or tests) on one host
 
@@ -171,6 +176,7 @@ class _Gunicorn(BaseApplication):
 
 
 def run_gunicorn(config: Config, env) -> int:
+    prepare_multiprocess()   # before any worker imports prometheus_client
     try:
         _Gunicorn(config, env).run()
     except SystemExit as e:

@@ -32,26 +32,7 @@ def store(tmp_path):
     return SQLiteStore(tmp_path / "bot.sqlite3")
 
 
-# --- the store's part (the contract every backend keeps) -----------------------------------------
-
-def test_the_place_is_kept_per_member_and_forgotten_on_stop(tmp_path, store):
-    assert store.walk_place("U1") is None
-    store.save_walk_place("U1", "workload-example", 2, now=100.0)
-    store.save_walk_place("U2", "big-listen", 0, now=100.0)
-    store.save_walk_place("U1", "workload-example", 3, now=101.0)   # the last write wins
-    reopened = SQLiteStore(tmp_path / "bot.sqlite3")                  # a restart
-    place = reopened.walk_place("U1")
-    assert (place.pack, place.position, place.at) == ("workload-example", 3, 101.0)
-    assert reopened.end_walk("U1") and not reopened.end_walk("U1")
-    assert reopened.walk_place("U1") is None and reopened.walk_place("U2").pack == "big-listen"
-
-
-def test_places_untouched_for_the_retention_period_are_purged(store):
-    store.save_walk_place("U1", "big-listen", 1, now=0.0)
-    store.save_walk_place("U2", "big-listen", 1, now=200 * 86400.0)
-    store.purge(180, now=200 * 86400.0)
-    assert store.walk_place("U1") is None and store.walk_place("U2") is not None
-
+# --- the store's part (the rest is in tests/test_store_contract.py, on both backends) ------------
 
 def test_a_version_5_database_gains_the_table(tmp_path):
     path = tmp_path / "v5.sqlite3"

@@ -1,0 +1,40 @@
+"""Health checks: alive (/healthz), ready (/readyz: store reachable, pack loaded), and
+`python -m bot health` (the same readiness checks from a fresh process, for Socket Mode)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+def check_store(store) -> Check:
+    """Reachable and migrated: reads the schema version (one small query)."""
+    try:
+        version = store.schema_version
+    except Exception as e:   # the message, never a traceback: a readiness probe runs every few seconds
+        return Check("store", False, f"unreachable: {type(e).__name__}: {_one_line(e)}")
+    return Check("store", True, f"schema version {version}")
+
+
+def check_pack(pack) -> Check:
+    entries = len(getattr(pack, "entries", ()) or ())
+    if not entries:
+        return Check("pack", False, "no knowledge pack loaded")
+    return Check("pack", True, f"{entries} entries")
+
+
+def readiness(store, pack) -> list[Check]:
+    return [check_store(store), check_pack(pack)]
+
+
+def report(checks: list[Check]) -> dict:
+    return {"ready": all(c.ok for c in checks), "checks": {c.name: {"ok": c.ok, "detail": c.detail} for c in checks}}
+
+
+def _one_line(error: Exception) -> str:
+    return " ".join(str(error).split())[:300]

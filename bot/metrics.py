@@ -1,0 +1,187 @@
+"""Prometheus metrics (prometheus_client), multiprocess-safe under gunicorn.
+
+Counters and the latency histogram are recorded where things happen (Guide.ask, the Slack
+client, the answer post). Under gunicorn each worker writes them to files in
+PROMETHEUS_MULTIPROC_DIR and `/metrics` adds them up (`prepare_multiprocess` sets the folder in
+the master before any worker starts; a dead worker is marked with `worker_exited`). Figures
+that live in the store (inbox depth and oldest event age, votes, rep requests open) are read
+from the store when scraped, so every instance reports the same shared values.
+
+prometheus_client picks its value class when first imported, so it is imported lazily here,
+after `prepare_multiprocess` has had a chance to set the folder.
+"""
+from __future__ import annotations
+
+import glob
+import logging
+import os
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+log = logging.getLogger(__name__)
+LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 30.0, 60.0, 300.0)
+
+
+_CREATE_LOCK = threading.Lock()
+_created: dict = {}
+
+
+def _metrics() -> dict:
+    """The metric objects, created once per process on first use (under a lock: two threads
+    answering their first questions at once must not both register them)."""
+    if not _created:
+        with _CREATE_LOCK:
+            if not _created:
+                _created.update(_create())
+    return _created
+
+
+def _create():
+    from prometheus_client import Counter, Histogram
+
+    return {
+        "questions": Counter("biglisten_questions", "Questions searched, by outcome (answered or declined) and "
+                             "decline reason", ["outcome", "reason"]),
+        "answer_seconds": Histogram("biglisten_answer_seconds", "Seconds from receiving a Slack event to posting "
+                                    "the bot's message for it", buckets=LATENCY_BUCKETS),
+        "slack_errors": Counter("biglisten_slack_api_errors", "Failed Slack Web API calls, by method and error",
+                                ["method", "error"]),
+    }
+
+
+def record_question(answered: bool, reason: str | None) -> None:
+    outcome = "answered" if answered else "declined"
+    with _never_raises():
+        _metrics()["questions"].labels(outcome, "" if answered else (reason or "unknown")).inc()
+
+
+def record_answer_latency(seconds: float) -> None:
+    with _never_raises():
+        _metrics()["answer_seconds"].observe(max(0.0, seconds))
+
+
+def record_slack_error(method: str, error: str) -> None:
+    with _never_raises():
+        _metrics()["slack_errors"].labels(method, error[:100]).inc()
+
+
+@contextmanager
+def _never_raises():
+    """A metric that can't be recorded (a full disk under multiprocess mode, say) never costs an answer."""
+    try:
+        yield
+    except Exception:
+        log.exception("could not record a metric")
+
+
+# --- multiprocess mode (gunicorn) ----------------------------------------------------------------
+def prepare_multiprocess(environ=os.environ) -> str:
+    """In the gunicorn master, before workers fork: the folder the workers' metric files go in
+    (PROMETHEUS_MULTIPROC_DIR if set, else a new temporary one), emptied of an earlier run's files."""
+    folder = environ.get(MULTIPROC_ENV)
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+        for stale in glob.glob(os.path.join(folder, "*.db")):
+            os.remove(stale)
+    else:
+        folder = tempfile.mkdtemp(prefix="biglisten-metrics-")
+        environ[MULTIPROC_ENV] = folder
+    return folder
+
+
+def worker_exited(pid: int) -> None:
+    """gunicorn's child_exit hook: drop the dead worker's live gauges."""
+    if os.environ.get(MULTIPROC_ENV):
+        from prometheus_client import multiprocess
+        multiprocess.mark_process_dead(pid)
+
+
+# --- what the store knows, read at scrape time ---------------------------------------------------
+class StoreCollector:
+    """Gauges read from the shared store on each scrape. A figure the store can't give (an older
+    store without an inbox, say) is left out; a store that fails is reported as up=0."""
+
+    CACHE_SECONDS = 5.0   # several scrapers, or a scrape per worker, don't each query the store
+
+    def __init__(self, store):
+        self.store = store
+        self._lock = threading.Lock()
+        self._cached: tuple[float, list] = (0.0, [])
+
+    def collect(self):
+        with self._lock:
+            at, families = self._cached
+            if time.monotonic() - at > self.CACHE_SECONDS:
+                families = self._read()
+                self._cached = (time.monotonic(), families)
+        yield from families
+
+    def _read(self) -> list:
+        from prometheus_client.core import GaugeMetricFamily
+
+        up = GaugeMetricFamily("biglisten_store_up", "1 when the store answered the last scrape")
+        families = [up]
+        try:
+            stats = store_figures(self.store)
+        except Exception:
+            up.add_metric([], 0)
+            return families
+        up.add_metric([], 1)
+        families.append(GaugeMetricFamily("biglisten_inbox_depth", "Events received and not yet answered",
+                                          value=stats["inbox_depth"]))
+        families.append(GaugeMetricFamily("biglisten_inbox_oldest_age_seconds",
+                                          "Age of the oldest unanswered event (0 when none)",
+                                          value=stats["inbox_oldest_age"]))
+        votes = GaugeMetricFamily("biglisten_votes", "Votes on answers kept in the store (within the retention "
+                                  "period), by helpful or not", labels=["helpful"])
+        votes.add_metric(["yes"], stats["votes_helpful"])
+        votes.add_metric(["no"], stats["votes_unhelpful"])
+        families.append(votes)
+        if "rep_requests_open" in stats:
+            families.append(GaugeMetricFamily("biglisten_rep_requests_open", "Questions waiting for a rep's answer",
+                                              value=stats["rep_requests_open"]))
+        return families
+
+
+def store_figures(store, now: float | None = None) -> dict[str, float]:
+    """The store's operational figures (rep requests only where the store has them)."""
+    now = time.time() if now is None else now
+    votes = store.votes()
+    figures: dict[str, float] = {"votes_helpful": sum(1 for _, helpful in votes if helpful),
+                                 "votes_unhelpful": sum(1 for _, helpful in votes if not helpful)}
+    figures["inbox_depth"] = store.inbox_counts().get("pending", 0)
+    oldest = store.inbox_oldest()
+    figures["inbox_oldest_age"] = max(0.0, now - oldest) if oldest else 0.0
+    open_requests = getattr(store, "open_rep_requests_count", None)
+    if callable(open_requests):
+        figures["rep_requests_open"] = open_requests()
+    return figures
+
+
+def exposition(*collectors) -> tuple[bytes, str]:
+    """The /metrics body and content type: this process's metrics (every gunicorn worker's in
+    multiprocess mode) followed by those of `collectors` (e.g. a StoreCollector)."""
+    from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+
+    _metrics()   # the families exist (at zero) before the first question
+    own = REGISTRY
+    if os.environ.get(MULTIPROC_ENV):
+        from prometheus_client import multiprocess
+
+        own = CollectorRegistry()
+        multiprocess.MultiProcessCollector(own)
+    return generate_latest(_Together(own, *collectors)), CONTENT_TYPE_LATEST
+
+
+class _Together:
+    """Several collectors read as one registry."""
+
+    def __init__(self, *sources):
+        self.sources = sources
+
+    def collect(self):
+        for source in self.sources:
+            yield from source.collect()

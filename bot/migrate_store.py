@@ -1,0 +1,67 @@
+"""`python -m bot migrate-store --to postgresql://...`: copy a SQLite store into PostgreSQL.
+
+Copies what is worth keeping: pins, votes, the question log, walk-through places and events
+still waiting in the durable inbox (dedupe memory and answered inbox items are short-lived
+and start afresh). One
+transaction on the target: every table is copied and its row count checked against the
+source, or nothing is written. The target must hold none of these rows yet, so running it
+twice can't double the question log. Stop the bot first (or point it at the new store as
+soon as this finishes): questions asked in between stay in the SQLite file.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.errors import BotError
+from bot.store_postgres import PostgresStore, _text
+from bot.store_sqlite import SQLiteStore
+
+# table: (columns in the SQLite file, columns in PostgreSQL, which rows)
+TABLES: dict[str, tuple[str, str, str]] = {
+    "pins": ("channel, message_ts, entry_id, statement, question, rep, rep_name, at, permalink",
+             "channel, message_ts, entry_id, statement, question, rep, rep_name, at, permalink", ""),
+    "votes": ("message, user, entry_id, query, helpful, at", "message, voter, entry_id, query, helpful, at", ""),
+    "questions": ("at, via, text, answered, entry_id, score", "at, via, text, answered, entry_id, score", ""),
+    "inbox": ("key, payload, state, owner, lease_until, attempts, posting, received_at, done_at",
+              "key, payload, state, owner, lease_until, attempts, posting, received_at, done_at",
+              "WHERE state = 'pending'"),
+    "walkthrough": ("user, pack, position, at", "member, pack, position, at", ""),
+}
+BOOLEAN = {("votes", 4), ("questions", 3), ("inbox", 6)}   # SQLite keeps 0/1
+
+
+class MigrationFailed(BotError):
+    """The copy was refused or did not verify; nothing was written."""
+
+
+@dataclass(frozen=True)
+class Copied:
+    table: str
+    source: int
+    target: int
+
+
+def migrate(source: SQLiteStore, target: PostgresStore) -> list[Copied]:
+    src = source.connection()
+    copied: list[Copied] = []
+    with target.pool.connection() as conn, conn.transaction():
+        for table, (src_cols, dst_cols, where) in TABLES.items():
+            present = conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+            if present:
+                raise MigrationFailed(f"{target.location}: table {table} already has {present} rows; "
+                                      "migrate-store only copies into an empty store")
+            rows = src.execute(f"SELECT {src_cols} FROM {table} {where}").fetchall()
+            with conn.cursor().copy(f"COPY {table} ({dst_cols}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(tuple(_value(table, i, v) for i, v in enumerate(row)))
+            count = conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+            copied.append(Copied(table, len(rows), count))
+            if count != len(rows):
+                raise MigrationFailed(f"{table}: copied {count} rows of {len(rows)}; nothing was written")
+    return copied
+
+
+def _value(table: str, index: int, value):
+    if (table, index) in BOOLEAN:
+        return bool(value)
+    return _text(value) if isinstance(value, str) else value

@@ -1,0 +1,300 @@
+"""The PostgreSQL backend of `bot.store.Store`: one database shared by any number of instances.
+
+psycopg 3 with a `psycopg_pool.ConnectionPool` per process (opened lazily, so a gunicorn
+worker opens its own after the fork). Every method is one autocommitted statement, or one
+transaction, so the atomicity each docstring in bot.store promises holds across instances:
+row locks and `INSERT ... ON CONFLICT ... WHERE` re-check a row another transaction just
+changed (READ COMMITTED's re-evaluation), so at most one caller wins a lease.
+Expired inbox items are taken with `FOR UPDATE SKIP LOCKED`, so instances share the backlog
+without queueing behind each other's rows.
+
+Migrations are versioned (`MIGRATIONS`, table `schema_version`) and run when the store
+opens, inside one transaction holding `pg_advisory_xact_lock`, so instances starting
+together migrate once and never see a half-migrated schema.
+
+The URL may carry a password only when it comes from the environment (bot.store_location
+refuses one in app.yaml); `repr()` and every log line show the URL without it.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg_pool import ConnectionPool
+
+from bot.errors import StoreError
+from bot.store import EVENT_TTL, InboxItem, Pin, QuestionRow, Store, WalkPlace
+
+MIGRATION_LOCK = 0x62_6C_62_6F_74   # pg_advisory_xact_lock key: "blbot"
+POOL_MAX = 10          # connections per process (gunicorn worker); 2 instances x 2 workers = 40
+POOL_TIMEOUT = 5.0     # seconds to wait for a connection before the call fails
+STATEMENT_TIMEOUT_MS = 10_000
+
+MIGRATIONS: list[str] = [
+    # 1: everything the SQLite store has at its version 5: the question log (words and outcome
+    #    only), votes, pins, the durable inbox
+    """
+    CREATE TABLE questions (
+        id BIGSERIAL PRIMARY KEY, at DOUBLE PRECISION NOT NULL, via TEXT NOT NULL, text TEXT NOT NULL,
+        answered BOOLEAN NOT NULL, entry_id TEXT, score DOUBLE PRECISION);
+    CREATE INDEX questions_at ON questions(at);
+    CREATE TABLE votes (
+        message TEXT NOT NULL, voter TEXT NOT NULL, entry_id TEXT NOT NULL, query TEXT,
+        helpful BOOLEAN NOT NULL, at DOUBLE PRECISION NOT NULL, PRIMARY KEY (message, voter));
+    CREATE INDEX votes_at ON votes(at);
+    CREATE TABLE pins (
+        channel TEXT NOT NULL, message_ts TEXT NOT NULL, entry_id TEXT NOT NULL, statement INTEGER,
+        question TEXT, rep TEXT NOT NULL, rep_name TEXT, at DOUBLE PRECISION NOT NULL, permalink TEXT,
+        PRIMARY KEY (channel, message_ts));
+    CREATE INDEX pins_entry ON pins(entry_id);
+    CREATE TABLE inbox (
+        key TEXT PRIMARY KEY, payload TEXT NOT NULL, state TEXT NOT NULL, owner TEXT,
+        lease_until DOUBLE PRECISION NOT NULL, attempts INTEGER NOT NULL, posting BOOLEAN NOT NULL,
+        received_at DOUBLE PRECISION NOT NULL, done_at DOUBLE PRECISION);
+    CREATE INDEX inbox_pending ON inbox(lease_until) WHERE state = 'pending';
+    CREATE INDEX inbox_done ON inbox(done_at) WHERE state <> 'pending';
+    """,
+    # 2: where each member is in the guided walk-through (one row per member; deleted on Stop)
+    """
+    CREATE TABLE walkthrough (
+        member TEXT PRIMARY KEY, pack TEXT NOT NULL, position INTEGER NOT NULL, at DOUBLE PRECISION NOT NULL);
+    CREATE INDEX walkthrough_at ON walkthrough(at);
+    """,
+]
+
+_ITEM = "key, payload, attempts, posting, received_at"
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    try:
+        params = conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        return "postgresql://(unreadable URL)"
+    host, port, db, user = (params.get(k) for k in ("host", "port", "dbname", "user"))
+    return f"postgresql://{user + '@' if user else ''}{host or ''}{':' + port if port else ''}/{db or ''}"
+
+
+def _text(value: str | None) -> str | None:
+    """PostgreSQL text holds no NUL and no lone surrogate: drop the one, replace the other."""
+    if value is None:
+        return None
+    return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+
+
+class StoreUnreachable(StoreError):
+    """The PostgreSQL server could not be reached or refused us at start-up (one line, no password)."""
+
+
+class PostgresStore(Store):
+    def __init__(self, url: str, *, max_size: int = POOL_MAX, timeout: float = POOL_TIMEOUT):
+        self._url = url
+        self._max_size, self._timeout = max_size, timeout
+        self._pool: ConnectionPool | None = None
+        self._pool_lock = threading.Lock()
+        self._migrate()
+
+    def __repr__(self) -> str:
+        return f"PostgresStore({redact(self._url)!r})"
+
+    @property
+    def location(self) -> str:
+        return redact(self._url)
+
+    @property
+    def pool(self) -> ConnectionPool:
+        if self._pool is None:
+            with self._pool_lock:
+                if self._pool is None:
+                    # autocommit: each statement is its own transaction unless a method opens one
+                    # check: a connection the server dropped (a restart, a failover) is replaced
+                    # before use, not handed to a caller; statement_timeout: a stuck database fails a
+                    # call in seconds instead of holding a Slack ack
+                    conninfo = make_conninfo(self._url, connect_timeout=5,
+                                             options=f"-c statement_timeout={STATEMENT_TIMEOUT_MS}")
+                    self._pool = ConnectionPool(conninfo, min_size=1, max_size=self._max_size,
+                                                timeout=self._timeout, kwargs={"autocommit": True},
+                                                check=ConnectionPool.check_connection, open=True,
+                                                name="biglisten-store")
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
+    def _rows(self, sql: str, params: tuple | dict = ()) -> list[tuple]:
+        with self.pool.connection() as conn:
+            cur = conn.execute(sql, params)
+            return cur.fetchall() if cur.description else []
+
+    def _count(self, sql: str, params: tuple | dict = ()) -> int:
+        with self.pool.connection() as conn:
+            return conn.execute(sql, params).rowcount
+
+    # --- schema -----------------------------------------------------------------------------
+    def _migrate(self) -> None:
+        """On a connection of its own (not the pool), so a failure says why: wrong password,
+        no such database, server down."""
+        try:
+            conn = psycopg.connect(make_conninfo(self._url, connect_timeout=10), autocommit=True)
+        except psycopg.OperationalError as e:
+            reason = " ".join(str(e).split())[:300]
+            raise StoreUnreachable(f"{self.location}: cannot connect to PostgreSQL ({reason}); check the server, "
+                                   "storage.url and the password (PGPASSWORD or the URL's variable)") from None
+        with conn, conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))   # held until commit
+            conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            row = conn.execute("SELECT version FROM schema_version").fetchone()
+            if row is None:
+                conn.execute("INSERT INTO schema_version(version) VALUES (0)")
+            version = row[0] if row else 0
+            if version > len(MIGRATIONS):
+                raise RuntimeError(f"{self.location}: schema version {version} is newer than this bot knows "
+                                   f"({len(MIGRATIONS)}): upgrade the bot")
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                for statement in filter(str.strip, script.split(";")):
+                    conn.execute(statement)
+                conn.execute("UPDATE schema_version SET version = %s", (number,))
+
+    @property
+    def schema_version(self) -> int:
+        return self._rows("SELECT version FROM schema_version")[0][0]
+
+    # --- the durable inbox ------------------------------------------------------------------
+    def enqueue(self, key: str, payload: dict, *, owner: str, lease_seconds: float,
+                now: float | None = None) -> InboxItem | None:
+        now = time.time() if now is None else now
+        return _item(self._rows(
+            "INSERT INTO inbox(key, payload, state, owner, lease_until, attempts, posting, received_at) "
+            "VALUES (%s, %s, 'pending', %s, %s, 1, false, %s) "
+            "ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until, "
+            "attempts = inbox.attempts + 1 "
+            f"WHERE inbox.state = 'pending' AND inbox.lease_until < excluded.received_at RETURNING {_ITEM}",
+            (_text(key), json.dumps(payload, ensure_ascii=True), owner, now + lease_seconds, now)))
+
+    def lease(self, key: str, *, owner: str, lease_seconds: float, now: float | None = None) -> InboxItem | None:
+        now = time.time() if now is None else now
+        return _item(self._rows(
+            "UPDATE inbox SET owner = %s, lease_until = %s, attempts = attempts + 1 "
+            f"WHERE key = %s AND state = 'pending' AND lease_until < %s RETURNING {_ITEM}",
+            (owner, now + lease_seconds, _text(key), now)))
+
+    def lease_expired(self, *, owner: str, lease_seconds: float, limit: int = 20,
+                      now: float | None = None) -> list[InboxItem]:
+        """Lease up to `limit` expired items in one statement, oldest first; rows another
+        instance is leasing at this moment are skipped (FOR UPDATE SKIP LOCKED), not waited for."""
+        now = time.time() if now is None else now
+        rows = self._rows(
+            "UPDATE inbox SET owner = %s, lease_until = %s, attempts = attempts + 1 WHERE key IN ("
+            "  SELECT key FROM inbox WHERE state = 'pending' AND lease_until < %s "
+            "  ORDER BY received_at LIMIT %s FOR UPDATE SKIP LOCKED) "
+            f"RETURNING {_ITEM}",
+            (owner, now + lease_seconds, now, limit))
+        return sorted((_item([row]) for row in rows), key=lambda item: item.received_at)
+
+    def expired(self, limit: int = 20, now: float | None = None) -> list[str]:
+        now = time.time() if now is None else now
+        rows = self._rows("SELECT key FROM inbox WHERE state = 'pending' AND lease_until < %s "
+                          "ORDER BY received_at LIMIT %s", (now, limit))
+        return [key for (key,) in rows]
+
+    def mark_posting(self, key: str, owner: str) -> bool:
+        return self._count("UPDATE inbox SET posting = true WHERE key = %s AND owner = %s AND state = 'pending'",
+                           (_text(key), owner)) == 1
+
+    def complete(self, key: str, *, failed: bool = False, now: float | None = None) -> None:
+        self._count("UPDATE inbox SET state = %s, payload = '{}', owner = NULL, done_at = %s "
+                    "WHERE key = %s AND state = 'pending'",
+                    ("failed" if failed else "done", time.time() if now is None else now, _text(key)))
+
+    def retry_later(self, key: str, owner: str, delay: float, now: float | None = None) -> None:
+        now = time.time() if now is None else now
+        self._count("UPDATE inbox SET lease_until = %s WHERE key = %s AND owner = %s AND state = 'pending'",
+                    (now + delay, _text(key), owner))
+
+    def inbox_counts(self) -> dict[str, int]:
+        counts = {"pending": 0, "done": 0, "failed": 0}
+        counts.update(self._rows("SELECT state, COUNT(*) FROM inbox GROUP BY state"))
+        return counts
+
+    def inbox_oldest(self) -> float | None:
+        return self._rows("SELECT MIN(received_at) FROM inbox WHERE state = 'pending'")[0][0]
+
+    # --- the question log -------------------------------------------------------------------
+    def log_question(self, *, via: str, text: str, answered: bool, entry_id: str | None = None,
+                     score: float | None = None, now: float | None = None) -> None:
+        self._count("INSERT INTO questions(at, via, text, answered, entry_id, score) VALUES (%s,%s,%s,%s,%s,%s)",
+                    (time.time() if now is None else now, _text(via), _text(text[:2000]), bool(answered),
+                     _text(entry_id), score))
+
+    def questions(self, since: float = 0.0) -> list[QuestionRow]:
+        rows = self._rows("SELECT at, via, text, answered, entry_id, score FROM questions WHERE at >= %s "
+                          "ORDER BY at, id", (since,))
+        return [QuestionRow(*row) for row in rows]
+
+    # --- votes ------------------------------------------------------------------------------
+    def vote(self, *, message: str, user: str, entry_id: str, query: str, helpful: bool,
+             now: float | None = None) -> None:
+        self._count(
+            "INSERT INTO votes(message, voter, entry_id, query, helpful, at) VALUES (%s,%s,%s,%s,%s,%s) "
+            "ON CONFLICT (message, voter) DO UPDATE SET helpful = excluded.helpful, at = excluded.at",
+            (_text(message), _text(user), _text(entry_id), _text(query[:2000]), bool(helpful),
+             time.time() if now is None else now))
+
+    def votes(self, since: float = 0.0) -> list[tuple[str, bool]]:
+        return [(entry_id, helpful) for entry_id, helpful in
+                self._rows("SELECT entry_id, helpful FROM votes WHERE at >= %s", (since,))]
+
+    # --- pins -------------------------------------------------------------------------------
+    def add_pin(self, pin: Pin) -> None:
+        self._count(
+            "INSERT INTO pins(channel, message_ts, entry_id, statement, question, rep, rep_name, at, permalink) "
+            "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (channel, message_ts) DO UPDATE SET "
+            "entry_id = excluded.entry_id, statement = excluded.statement, question = excluded.question, "
+            "rep = excluded.rep, rep_name = excluded.rep_name, at = excluded.at, permalink = excluded.permalink",
+            (_text(pin.channel), _text(pin.message_ts), _text(pin.entry_id), pin.statement,
+             _text(pin.question[:2000]), _text(pin.rep), _text(pin.rep_name), pin.at, _text(pin.permalink)))
+
+    def remove_pin(self, channel: str, message_ts: str) -> bool:
+        return self._count("DELETE FROM pins WHERE channel = %s AND message_ts = %s",
+                           (_text(channel), _text(message_ts))) > 0
+
+    def pins(self) -> list[Pin]:
+        rows = self._rows("SELECT channel, message_ts, entry_id, statement, question, rep, rep_name, at, permalink "
+                          "FROM pins ORDER BY at DESC")
+        return [Pin(c, ts, e, st, q or "", rep, rn or "", at, pl or "") for c, ts, e, st, q, rep, rn, at, pl in rows]
+
+    # --- the guided walk-through -------------------------------------------------------------
+    def walk_place(self, user: str) -> WalkPlace | None:
+        rows = self._rows("SELECT pack, position, at FROM walkthrough WHERE member = %s", (_text(user),))
+        return WalkPlace(user, rows[0][0], rows[0][1], rows[0][2]) if rows else None
+
+    def save_walk_place(self, user: str, pack: str, position: int, now: float | None = None) -> None:
+        self._count(
+            "INSERT INTO walkthrough(member, pack, position, at) VALUES (%s,%s,%s,%s) ON CONFLICT (member) "
+            "DO UPDATE SET pack = excluded.pack, position = excluded.position, at = excluded.at",
+            (_text(user), _text(pack), position, time.time() if now is None else now))
+
+    def end_walk(self, user: str) -> bool:
+        return self._count("DELETE FROM walkthrough WHERE member = %s", (_text(user),)) > 0
+
+    # --- retention --------------------------------------------------------------------------
+    def purge(self, retention_days: int, now: float | None = None) -> int:
+        now = time.time() if now is None else now
+        cutoff = now - retention_days * 86400
+        with self.pool.connection() as conn, conn.transaction():
+            conn.execute("DELETE FROM inbox WHERE state <> 'pending' AND done_at < %s", (now - EVENT_TTL,))
+            deleted = conn.execute("DELETE FROM questions WHERE at < %s", (cutoff,)).rowcount
+            conn.execute("DELETE FROM walkthrough WHERE at < %s", (cutoff,))
+            return deleted + conn.execute("DELETE FROM votes WHERE at < %s", (cutoff,)).rowcount
+
+
+def _item(rows: list) -> InboxItem | None:
+    if not rows:
+        return None
+    key, payload, attempts, posting, received_at = rows[0]
+    return InboxItem(key, json.loads(payload), attempts, bool(posting), received_at)

@@ -1,0 +1,104 @@
+"""A throwaway PostgreSQL server for the tests and the scale benchmark.
+
+`initdb` in a temporary folder (as the `postgres` user when we are root: PostgreSQL refuses
+to run as root), a server on a free loopback port with password authentication, and
+`stop()` removes it all. Uses the machine's server binaries (Debian: /usr/lib/postgresql/N/bin;
+`.ci/run` installs them when missing; PG_BINDIR overrides).
+"""
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+from pathlib import Path
+
+SUPERUSER = "postgres"
+PASSWORD = "throwaway-test-password"
+
+
+def find_bindir() -> Path | None:
+    """The newest installed server's bin folder, or None."""
+    if os.environ.get("PG_BINDIR"):
+        return Path(os.environ["PG_BINDIR"])
+    found = glob.glob("/usr/lib/postgresql/*/bin/initdb")
+    if found:
+        newest = max(found, key=lambda p: int(Path(p).parent.parent.name) if Path(p).parent.parent.name.isdigit()
+                     else 0)
+        return Path(newest).parent
+    initdb = shutil.which("initdb")
+    return Path(initdb).parent if initdb else None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class PostgresServer:
+    """One cluster: `start()`, `url` (with the password), `stop()`."""
+
+    def __init__(self, bindir: Path | None = None):
+        self.bindir = bindir or find_bindir()
+        if self.bindir is None or not (self.bindir / "initdb").exists():
+            raise FileNotFoundError("PostgreSQL server binaries not found (apt-get install postgresql, or set "
+                                    "PG_BINDIR)")
+        self.folder = Path(tempfile.mkdtemp(prefix="biglisten-pg-"))
+        self.data = self.folder / "data"
+        self.port = 0
+        self._as_postgres = os.geteuid() == 0
+        if self._as_postgres:
+            user = pwd.getpwnam("postgres")
+            os.chown(self.folder, user.pw_uid, user.pw_gid)
+
+    def _run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+        cmd = [str(self.bindir / args[0]), *args[1:]]
+        if self._as_postgres:
+            cmd = ["runuser", "-u", "postgres", "--", *cmd]
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=True,
+                              cwd=self.folder, stdin=subprocess.DEVNULL)
+
+    def start(self) -> PostgresServer:
+        pwfile = self.folder / "pw"
+        pwfile.write_text(PASSWORD + "\n")
+        if self._as_postgres:
+            user = pwd.getpwnam("postgres")
+            os.chown(pwfile, user.pw_uid, user.pw_gid)
+        self._run("initdb", "-D", str(self.data), "-U", SUPERUSER, "--pwfile", str(pwfile), "--auth",
+                  "scram-sha-256", "-E", "UTF8", "--locale", "C", "--no-sync")
+        pwfile.unlink()
+        self.port = free_port()
+        self._options = (f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder} -c fsync=off "
+                         "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.folder / "server.log"), "-o", self._options, "-w",
+                  "-t", "60", "start")
+        return self
+
+    def restart(self) -> None:
+        """Stop (dropping every connection) and start again on the same port and data."""
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.folder / "server.log"), "-o", self._options,
+                  "-m", "fast", "-w", "-t", "60", "restart")
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://{SUPERUSER}:{PASSWORD}@127.0.0.1:{self.port}/postgres"
+
+    def database_url(self, name: str) -> str:
+        return f"postgresql://{SUPERUSER}:{PASSWORD}@127.0.0.1:{self.port}/{name}"
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join((self.folder / "server.log").read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        try:
+            if (self.data / "postmaster.pid").exists():
+                self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop", timeout=60)
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)

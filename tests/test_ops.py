@@ -1,0 +1,252 @@
+"""Operations end to end: /healthz, /readyz and /metrics on the real gunicorn server (two workers,
+multiprocess metrics), JSON log lines with the event id, `python -m bot health`, and the
+Socket Mode metrics port."""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import urllib.error
+import urllib.request
+import uuid
+
+import pytest
+import yaml
+from prometheus_client.parser import text_string_to_metric_families
+
+from bot.errors import ConfigError
+from bot.health import check_store
+from bot.logs import ContextExecutor, EventIdFilter, JsonFormatter, event_context, log_format
+from conftest import ROOT, run_cli
+from fake_slack import FakeSlack
+from slack_helpers import SlackSender, bot_server, free_port, mention, posts_in, wait_until
+
+ANSWERED = "should safeguarding be a separate judgement?"
+OFF_TOPIC = "what is the teachers pension scheme employer contribution rate"
+
+
+@pytest.fixture(scope="module")
+def fake():
+    with FakeSlack() as f:
+        yield f
+
+
+@pytest.fixture(scope="module")
+def server(fake, tmp_path_factory):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LOG_FORMAT", "json")
+        mp.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+        with bot_server(fake, tmp_path_factory.mktemp("ops-bot"), workers=2) as s:
+            yield s
+            assert s.process.poll() is None, f"the bot server died during the tests:\n{s.log_tail()}"
+
+
+@pytest.fixture(scope="module")
+def slack(server) -> SlackSender:
+    return SlackSender(server.url)
+
+
+def get(server, path: str) -> tuple[int, str, str]:
+    url = f"http://127.0.0.1:{server.port}{path}"
+    try:
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return r.status, r.headers.get("Content-Type", ""), r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers.get("Content-Type", ""), e.read().decode()
+
+
+def samples(text: str) -> dict[tuple[str, tuple], float]:
+    """{(sample name, sorted labels): value} from a Prometheus exposition."""
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value
+            for family in text_string_to_metric_families(text) for s in family.samples}
+
+
+def scrape(server) -> dict[tuple[str, tuple], float]:
+    status, content_type, body = get(server, "/metrics")
+    assert status == 200 and content_type.startswith("text/plain")
+    return samples(body)
+
+
+def test_healthz_and_readyz(server):
+    status, _, body = get(server, "/healthz")
+    assert status == 200 and json.loads(body) == {"alive": True}
+    status, content_type, body = get(server, "/readyz")
+    assert status == 200 and content_type == "application/json"
+    ready = json.loads(body)
+    assert ready["ready"] is True
+    assert ready["checks"]["store"]["ok"] and ready["checks"]["pack"]["ok"]
+    assert ready["checks"]["pack"]["detail"].endswith("entries")
+
+
+def test_other_paths_still_go_to_slack(server, slack):
+    status, _, _ = get(server, "/nowhere")
+    assert status == 404
+    # a POST to /healthz is not a health check: Bolt's handler answers it (not found)
+    response = slack.send(b"{}", "application/json")
+    assert response.status in (200, 400, 401, 404)
+
+
+def test_questions_are_counted_once_across_workers(server, slack, fake):
+    """Counts from both gunicorn workers add up (multiprocess mode), whichever worker is scraped."""
+    before = scrape(server)
+    channel = f"C{uuid.uuid4().hex[:8].upper()}"
+    for text in [ANSWERED] * 3 + [OFF_TOPIC] * 2:
+        assert slack.event(mention(f"<@UBOT> {text}", channel)).status == 200
+    wait_until(lambda: len(posts_in(fake, channel)) == 5)
+    answered = ("biglisten_questions_total", (("outcome", "answered"), ("reason", "")))
+    declined = [k for k in scrape(server) if k[0] == "biglisten_questions_total" and ("outcome", "declined") in k[1]]
+    for _ in range(4):   # several scrapes land on different workers: every one sees the same sums
+        after = scrape(server)
+        assert after.get(answered, 0) - before.get(answered, 0) == 3
+        declined = [k for k in after if k[0] == "biglisten_questions_total" and ("outcome", "declined") in k[1]]
+        assert sum(after[k] - before.get(k, 0) for k in declined) == 2
+    assert all(dict(k[1])["reason"] for k in declined)   # a decline always says why
+    latency = ("biglisten_answer_seconds_count", ())
+    assert after[latency] - before.get(latency, 0) == 5
+    assert after[("biglisten_answer_seconds_sum", ())] > before.get(("biglisten_answer_seconds_sum", ()), 0)
+
+
+def test_slack_api_errors_by_method_and_error(server, slack, fake):
+    channel = f"CERR{uuid.uuid4().hex[:6].upper()}"
+    key = ("biglisten_slack_api_errors_total", (("error", "channel_not_found"), ("method", "chat.postMessage")))
+    before = scrape(server).get(key, 0)
+    fake.set_response("chat.postMessage", lambda p: {"ok": False, "error": "channel_not_found"}
+                      if p.get("channel") == channel else fake._canned("chat.postMessage", p))
+    event_id = f"Ev{uuid.uuid4().hex[:10]}"
+    try:
+        assert slack.event(mention(f"<@UBOT> {ANSWERED}", channel), event_id=event_id).status == 200
+        wait_until(lambda: scrape(server).get(key, 0) > before)
+    finally:
+        fake.set_response("chat.postMessage", None)
+    # the failure was logged as JSON lines carrying this event's id (a traceback would be inside the line)
+    lines = wait_until(lambda: [json.loads(line) for line in server.log_path.read_text().splitlines()
+                                if event_id in line and line.startswith("{")])
+    assert all(line["event_id"] == event_id for line in lines)
+    assert any(line["level"] == "ERROR" and "channel_not_found" in line["message"] + line.get("traceback", "")
+               for line in lines)
+
+
+def test_every_log_line_is_json(server):
+    lines = [line for line in server.log_path.read_text().splitlines() if line.strip()]
+    assert lines, "the server logged nothing"
+    records = [json.loads(line) for line in lines]   # raises on any line that isn't one JSON object
+    assert {"time", "level", "logger", "event_id", "message"} <= set(records[0])
+    assert any(r["logger"].startswith("gunicorn") for r in records)   # gunicorn's own lines too
+
+
+def test_votes_come_from_the_shared_store(server):
+    from bot.store import open_store as Store
+    store = Store(server.db_path)
+    base = scrape(server)
+    yes, no = (("biglisten_votes", (("helpful", h),)) for h in ("yes", "no"))
+    for user in ("U1", "U2", "U3"):
+        store.vote(message=f"C1:{uuid.uuid4().hex}", user=user, entry_id="off-rolling", query="q",
+                   helpful=user != "U3")
+    wait_until(lambda: (lambda s: s[yes] == base[yes] + 2 and s[no] == base[no] + 1)(scrape(server)), timeout=15)
+    assert scrape(server)[("biglisten_store_up", ())] == 1
+
+
+# ---- in-process pieces ---------------------------------------------------------------------------------
+def test_event_id_follows_work_into_listener_threads():
+    records: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            records.append(self.format(record))
+
+    handler = Keep()
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(EventIdFilter())
+    logger = logging.getLogger("test-ops-context")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        with ContextExecutor(max_workers=2) as pool:
+            with event_context("Ev111"):
+                pool.submit(logger.warning, "inside %s", "one").result()
+            pool.submit(logger.warning, "outside").result()
+            try:
+                raise ValueError("boom\nsecond line")
+            except ValueError:
+                with event_context("Ev222"):
+                    logger.exception("failed")
+    finally:
+        logger.removeHandler(handler)
+    parsed = [json.loads(r) for r in records]
+    assert [(p["event_id"], p["message"]) for p in parsed] == [("Ev111", "inside one"), ("-", "outside"),
+                                                                ("Ev222", "failed")]
+    assert "ValueError: boom" in parsed[2]["traceback"] and len(records[2].splitlines()) == 1
+
+
+def test_log_format_is_checked():
+    assert log_format({}) == "text" and log_format({"LOG_FORMAT": "JSON"}) == "json"
+    with pytest.raises(ConfigError, match="LOG_FORMAT"):
+        log_format({"LOG_FORMAT": "xml"})
+
+
+def test_a_store_that_stops_answering_is_not_ready(tmp_path):
+    from bot.store import open_store as Store
+    path = tmp_path / "bot.sqlite3"
+    store = Store(path)
+    assert check_store(store).ok
+    store.connection().close()
+    for suffix in ("-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+    path.write_bytes(b"this is not a database" * 100)
+    result: list = []
+    thread = threading.Thread(target=lambda: result.append(check_store(store)))   # a fresh connection
+    thread.start()
+    thread.join()
+    assert not result[0].ok and "not a database" in result[0].detail
+
+
+def test_socket_mode_metrics_port(tmp_path):
+    from bot.guide import Guide
+    from bot.ops import serve_metrics_port
+    from bot.store import open_store as Store
+    store = Store(tmp_path / "bot.sqlite3")
+    port = serve_metrics_port({"METRICS_PORT": str(free_port()), "METRICS_HOST": "127.0.0.1"}, store)
+    assert serve_metrics_port({}, store) is None
+    with pytest.raises(ConfigError, match="METRICS_PORT"):
+        serve_metrics_port({"METRICS_PORT": "http"}, store)
+    guide = Guide.from_config(__import__("bot.config", fromlist=["load_config"]).load_config(ROOT / "app.yaml"))
+    guide.store = store
+    guide.ask(OFF_TOPIC, via="dm")
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
+        found = samples(r.read().decode())
+    assert found[("biglisten_store_up", ())] == 1
+    assert sum(v for k, v in found.items() if k[0] == "biglisten_questions_total"
+               and ("outcome", "declined") in k[1]) >= 1
+
+
+# ---- the CLI -------------------------------------------------------------------------------------------
+def _config_file(tmp_path, **changes) -> str:
+    data = yaml.safe_load((ROOT / "app.yaml").read_text(encoding="utf-8"))
+    data["packs"] = [str(ROOT / pack) for pack in data["packs"]]
+    data["storage"]["path"] = str(tmp_path / "bot.sqlite3")
+    for key, value in changes.items():
+        if key == "storage_path":
+            data["storage"]["path"] = value
+        elif key == "knowledge_path":
+            data["packs"] = [value]
+        else:
+            data[key] = value
+    path = tmp_path / "app.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return str(path)
+
+
+def test_health_command_ready(tmp_path):
+    out = run_cli("--config", _config_file(tmp_path), "health")
+    assert out.returncode == 0, out.stderr
+    assert "store: ok" in out.stdout and "pack: ok" in out.stdout
+
+
+def test_health_command_not_ready(tmp_path):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "a-folder").mkdir()
+    out = run_cli("--config", _config_file(tmp_path, knowledge_path=str(tmp_path / "empty"),
+                                           storage_path=str(tmp_path / "a-folder")), "health")
+    assert out.returncode == 1
+    assert "pack: FAIL" in out.stdout and "store: FAIL" in out.stdout
+    assert "Traceback" not in out.stdout + out.stderr

@@ -1,0 +1,34 @@
+"""The throwaway PostgreSQL server the store tests run against: real, password-protected, per-test databases."""
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from pg_server import PASSWORD, PostgresServer
+
+
+def test_each_test_gets_its_own_empty_database(pg_url, postgres_server):
+    with psycopg.connect(pg_url) as conn:
+        conn.execute("CREATE TABLE marker (n int)")
+        assert conn.execute("SELECT current_database()").fetchone()[0].startswith("t_")
+        assert int(conn.execute("SHOW server_version_num").fetchone()[0]) >= 150000
+    with psycopg.connect(postgres_server.url) as conn:   # the cluster's own database stays empty
+        assert conn.execute("SELECT count(*) FROM pg_tables WHERE tablename = 'marker'").fetchone()[0] == 0
+
+
+def test_a_password_is_required(postgres_server):
+    no_password = postgres_server.url.replace(f":{PASSWORD}@", "@")
+    with pytest.raises(psycopg.OperationalError, match="password"):
+        psycopg.connect(no_password, connect_timeout=5).close()
+
+
+def test_stop_removes_the_cluster(postgres_server):   # (the fixture: skipped where the binaries are missing)
+    server = PostgresServer().start()
+    with psycopg.connect(server.url) as conn:
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+    folder = server.folder
+    assert (folder / "data" / "PG_VERSION").exists()
+    server.stop()
+    assert not folder.exists()
+    with pytest.raises(psycopg.OperationalError):
+        psycopg.connect(server.url, connect_timeout=3).close()

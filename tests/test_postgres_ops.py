@@ -1,0 +1,265 @@
+"""storage.url, and the bot on PostgreSQL: settings, `health`, /readyz when the server goes away,
+and two gunicorn instances sharing one database (each event answered once, whichever instance
+gets it)."""
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.config import load_config
+from bot.errors import ConfigError
+from bot.health import check_store
+from bot.store_location import storage_location
+from conftest import ROOT, run_cli
+from fake_slack import FakeSlack
+from pg_server import PASSWORD, PostgresServer
+from slack_helpers import SlackSender, bot_server, mention, posts_in, wait_until
+
+BASE = "organisation: X\ncontact: ask us\nslash_command: /x\nknowledge_path: k\n"
+ANSWERED = "should safeguarding be a separate judgement?"
+
+
+def settings(tmp_path, storage: str) -> Path:
+    path = tmp_path / "app.yaml"
+    path.write_text(BASE + "storage:\n" + storage, encoding="utf-8")
+    return path
+
+
+# ---- storage.url ----------------------------------------------------------------------------------------
+def test_storage_url_forms(tmp_path):
+    default = load_config(settings(tmp_path, "  retention_days: 30\n"))
+    assert storage_location(default, {}) == tmp_path / "var/bot.sqlite3"
+    relative = load_config(settings(tmp_path, "  url: sqlite:///data/bot.db\n"))
+    assert storage_location(relative, {}) == tmp_path / "data/bot.db"
+    absolute = load_config(settings(tmp_path, "  url: sqlite:////srv/bot.db\n"))
+    assert storage_location(absolute, {}) == Path("/srv/bot.db")
+    pg = load_config(settings(tmp_path, "  url: postgresql://bot@db.internal:5432/biglisten\n"))
+    assert storage_location(pg, {}) == "postgresql://bot@db.internal:5432/biglisten"
+    from_env = load_config(settings(tmp_path, "  url: ${DATABASE_URL}\n"))
+    url = "postgresql://bot:s3cret@db.internal/biglisten"
+    assert storage_location(from_env, {"DATABASE_URL": url}) == url
+    with pytest.raises(ConfigError, match="DATABASE_URL is not set"):
+        storage_location(from_env, {})
+
+
+@pytest.mark.parametrize("url", ["postgresql://bot:s3cret@db/biglisten", "postgresql://bot@db/biglisten?password=s3cret"])
+def test_a_password_in_app_yaml_is_refused(tmp_path, url):
+    with pytest.raises(ConfigError, match="storage.url.*password must not be written") as refused:
+        load_config(settings(tmp_path, f"  url: '{url}'\n"))
+    assert "s3cret" not in str(refused.value)
+
+
+@pytest.mark.parametrize("url", ["mysql://db/x", "sqlite://relative.db", "/var/bot.db"])
+def test_unknown_storage_urls_are_refused(tmp_path, url):
+    with pytest.raises(ConfigError, match="storage.url"):
+        load_config(settings(tmp_path, f"  url: '{url}'\n"))
+
+
+# ---- health on PostgreSQL -----------------------------------------------------------------------------------
+def config_file(tmp_path, storage: dict) -> str:
+    data = yaml.safe_load((ROOT / "app.yaml").read_text(encoding="utf-8"))
+    data["packs"] = [str(ROOT / pack) for pack in data["packs"]]
+    data["storage"] = storage
+    path = tmp_path / "app.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return str(path)
+
+
+def test_health_command_on_postgres(tmp_path, pg_url):
+    config = config_file(tmp_path, {"url": "${DATABASE_URL}"})
+    out = run_cli("--config", config, "health", env={"DATABASE_URL": pg_url})
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "store: ok: schema version 2" in out.stdout
+    wrong = run_cli("--config", config, "health", env={"DATABASE_URL": pg_url.replace(PASSWORD, "nope")})
+    assert wrong.returncode == 1 and "store: FAIL" in wrong.stdout and "password authentication failed" in wrong.stdout
+    assert "nope" not in wrong.stdout + wrong.stderr and "Traceback" not in wrong.stderr
+    unset = run_cli("--config", config, "health")
+    assert unset.returncode == 2 and "DATABASE_URL is not set" in unset.stderr
+
+
+def test_password_from_pgpassword(tmp_path, pg_url):
+    """storage.url without a password in app.yaml: libpq takes it from PGPASSWORD."""
+    without = pg_url.replace(f":{PASSWORD}@", "@")
+    config = config_file(tmp_path, {"url": without})
+    assert run_cli("--config", config, "health", env={"PGPASSWORD": PASSWORD}).returncode == 0
+    refused = run_cli("--config", config, "health", env={"PGPASSWORD": "", "PGPASSFILE": "/dev/null"})
+    assert refused.returncode == 1 and "store: FAIL" in refused.stdout
+
+
+def test_a_stopped_server_is_not_ready(postgres_server):
+    """The store opened fine, then the database went away: the readiness check says so (no traceback)."""
+    from bot.store import open_store
+    server = PostgresServer().start()
+    try:
+        store = open_store(server.url)
+        assert check_store(store).ok
+        server.stop()
+        result = check_store(store)
+        assert not result.ok and result.detail.startswith("unreachable")
+        assert PASSWORD not in result.detail
+        store.close()
+    finally:
+        server.stop()
+
+
+def test_the_store_carries_on_after_a_database_restart(postgres_server):
+    """Pooled connections the server dropped are replaced before use: no call fails after a restart."""
+    from bot.store import open_store
+    server = PostgresServer().start()
+    try:
+        store = open_store(server.url)
+        for i in range(3):                       # the pool holds a few connections
+            store.log_question(via="dm", text=f"before {i}", answered=False)
+        server.restart()
+        store.log_question(via="dm", text="after", answered=False)
+        assert [q.text for q in store.questions()][-1] == "after"
+        assert check_store(store).ok
+        store.close()
+    finally:
+        server.stop()
+
+
+# ---- two instances, one database ---------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def fake():
+    with FakeSlack() as f:
+        yield f
+
+
+@pytest.fixture(scope="module")
+def shared_db(postgres_server):
+    import psycopg
+    name = f"two_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(postgres_server.url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield postgres_server.database_url(name)
+
+
+@pytest.fixture(scope="module")
+def instances(fake, shared_db, tmp_path_factory):
+    pg = {"storage": {"url": "${DATABASE_URL}", "retention_days": 180}}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DATABASE_URL", shared_db)
+        with bot_server(fake, tmp_path_factory.mktemp("pg-a"), workers=2, settings=pg) as a:
+            with bot_server(fake, tmp_path_factory.mktemp("pg-b"), workers=2, settings=pg) as b:
+                yield a, b
+
+
+def test_both_instances_are_ready_on_the_shared_database(instances):
+    for server in instances:
+        with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/readyz", timeout=10) as r:
+            ready = json.loads(r.read())
+        assert ready["ready"] and ready["checks"]["store"]["detail"] == "schema version 2"
+        assert not server.db_path.exists()            # nothing went to a SQLite file
+        assert PASSWORD not in server.log_path.read_text()
+
+
+def test_each_event_is_answered_once_whichever_instance_gets_it(instances, fake):
+    a, b = (SlackSender(s.url) for s in instances)
+    channel = f"C{uuid.uuid4().hex[:8].upper()}"
+    events = [(f"Ev{uuid.uuid4().hex[:10]}", mention(f"<@UBOT> {ANSWERED}", channel)) for _ in range(12)]
+    for i, (event_id, event) in enumerate(events):
+        first, other = (a, b) if i % 2 else (b, a)
+        assert first.event(event, event_id=event_id).status == 200
+        assert other.event(event, event_id=event_id, retry=1).status == 200   # duplicate to the other instance
+    wait_until(lambda: len(posts_in(fake, channel)) >= len(events))
+    import time
+    time.sleep(1.0)   # anything else still in flight would show up by now
+    answered_ts = [c.params.get("thread_ts") for c in posts_in(fake, channel)]
+    assert sorted(answered_ts) == sorted(e["ts"] for _, e in events)   # each once, none twice
+
+
+def test_metrics_on_postgres_report_the_shared_store(instances):
+    from prometheus_client.parser import text_string_to_metric_families
+    for server in instances:
+        with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/metrics", timeout=10) as r:
+            families = {f.name: f for f in text_string_to_metric_families(r.read().decode())}
+        assert families["biglisten_store_up"].samples[0].value == 1
+        assert "biglisten_inbox_depth" in families and "biglisten_votes" in families
+
+
+def ready(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=10) as r:
+            return r.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def test_readyz_is_503_when_a_request_cannot_reach_the_store(tmp_path):
+    """/readyz itself on a server whose database is gone (a dedicated throwaway server, stopped)."""
+    server = PostgresServer().start()
+    try:
+        with FakeSlack() as fake, pytest.MonkeyPatch.context() as mp:
+            mp.setenv("DATABASE_URL", server.url)
+            settings_ = {"storage": {"url": "${DATABASE_URL}", "retention_days": 180}}
+            with bot_server(fake, tmp_path / "bot", workers=1, settings=settings_) as bot:
+                wait_until(lambda: ready(bot.port), timeout=30)   # the worker is up (and was ready)
+                server.stop()
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{bot.port}/readyz", timeout=30)
+                    raise AssertionError("/readyz answered 200 with the database stopped")
+                except urllib.error.HTTPError as e:
+                    assert e.code == 503
+                    assert json.loads(e.read())["checks"]["store"]["ok"] is False
+                with urllib.request.urlopen(f"http://127.0.0.1:{bot.port}/healthz", timeout=10) as r:
+                    assert r.status == 200      # alive all the same: restarting it would not help
+    finally:
+        server.stop()
+
+
+# ---- migrate-store ----------------------------------------------------------------------------------------
+def test_migrate_store_copies_everything_and_verifies(tmp_path, pg_url):
+    import time
+
+    from bot.store import Pin, open_store
+    sqlite_path = tmp_path / "bot.sqlite3"
+    old = open_store(sqlite_path)
+    now = time.time()
+    for i in range(40):
+        old.log_question(via="dm" if i % 2 else "mention", text=f"question {i} ✓", answered=bool(i % 3),
+                         entry_id="off-rolling" if i % 3 else None, score=0.5 if i % 3 else None, now=now - i)
+    for i in range(7):
+        old.vote(message=f"C1:{i}", user=f"U{i}", entry_id="mats", query=f"q{i}", helpful=i % 2 == 0, now=now)
+    old.add_pin(Pin("C1", "1.1", "off-rolling", None, "q", "UREP", "Rep", now, "https://x/1"))
+    old.add_pin(Pin("C2", "2.2", "mats", 1, "q2", "UREP", "Rep", now - 5, ""))
+    old.enqueue("event:waiting", {"text": "still to answer"}, owner="gone", lease_seconds=30, now=now)
+    old.enqueue("event:done", {}, owner="w", lease_seconds=30, now=now)
+    old.complete("event:done")
+    old.save_walk_place("U1", "big-listen", 4, now=now)
+    config = config_file(tmp_path, {"path": str(sqlite_path)})
+
+    out = run_cli("--config", config, "migrate-store", "--to", "${DATABASE_URL}", env={"DATABASE_URL": pg_url})
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "questions: 40 rows in SQLite, 40 in PostgreSQL" in out.stdout
+    assert "votes: 7 rows in SQLite, 7 in PostgreSQL" in out.stdout
+    assert "pins: 2 rows in SQLite, 2 in PostgreSQL" in out.stdout
+    assert "inbox: 1 rows in SQLite, 1 in PostgreSQL" in out.stdout
+    assert "walkthrough: 1 rows in SQLite, 1 in PostgreSQL" in out.stdout
+    assert PASSWORD not in out.stdout + out.stderr
+
+    new = open_store(pg_url)
+    try:
+        assert new.questions() == old.questions()
+        assert sorted(new.votes()) == sorted(old.votes())
+        assert new.pins() == old.pins()
+        assert new.walk_place("U1") == old.walk_place("U1")
+        assert new.inbox_counts() == {"pending": 1, "done": 0, "failed": 0}
+        taken = new.lease("event:waiting", owner="new", lease_seconds=30, now=now + 60)
+        assert taken and taken.payload == {"text": "still to answer"}
+    finally:
+        new.close()
+
+    again = run_cli("--config", config, "migrate-store", "--to", "${DATABASE_URL}", env={"DATABASE_URL": pg_url})
+    assert again.returncode == 2 and "only copies into an empty store" in again.stderr
+    check = open_store(pg_url)
+    try:
+        assert len(check.questions()) == 40           # the refused run wrote nothing
+    finally:
+        check.close()

@@ -1,0 +1,319 @@
+"""The store's promises (bot/store.py docstrings), checked on both backends: a real SQLite file
+and a real PostgreSQL server (the throwaway cluster of tests/pg_server.py). No mocks.
+
+SQLite-only behaviour (WAL, old-file migrations, in-memory refusal, a writer killed mid-write)
+stays in tests/test_store.py; PostgreSQL-only behaviour is at the end of this file.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import psycopg
+import pytest
+
+from bot.store import EVENT_TTL, Pin, open_store
+from conftest import ROOT
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(params=BACKENDS)
+def location(request, tmp_path) -> str:
+    """Where a fresh, empty store lives: a SQLite file path or a PostgreSQL URL."""
+    if request.param == "sqlite":
+        return str(tmp_path / "bot.sqlite3")
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def opener():
+    """open_store, closing every store (and its connection pool) when the test ends."""
+    opened = []
+
+    def open_(location):
+        opened.append(open_store(location))
+        return opened[-1]
+
+    yield open_
+    for s in opened:
+        getattr(s, "close", lambda: None)()
+
+
+@pytest.fixture
+def store(location, opener):
+    return opener(location)
+
+
+def run_python(code: str, *args: str, timeout: float = 120) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", code, *args], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def finish_all(procs: list[subprocess.Popen], timeout: float = 120) -> list[str]:
+    outputs = []
+    for p in procs:
+        out, err = p.communicate(timeout=timeout)
+        assert p.returncode == 0, err
+        outputs.append(out)
+    return outputs
+
+
+# ---- schema ---------------------------------------------------------------------------------------------
+def test_schema_is_migrated_once_and_reopening_is_a_no_op(location, opener):
+    first = opener(location)
+    version = first.schema_version
+    assert version >= 1
+    assert opener(location).schema_version == version
+
+
+OPEN = """
+import sys
+from bot.store import open_store
+print(open_store(sys.argv[1]).schema_version)
+"""
+
+
+def test_instances_starting_together_migrate_once(location, opener):
+    """Four processes open a new, empty store at the same moment: all start, one schema.
+    SQLite: the file is created first (as `serve` does before its workers start): the SQLite
+    backend refuses a 0-byte file, which another process opening a new path at that instant sees."""
+    if not location.startswith("postgresql"):
+        opener(location)
+    outputs = finish_all([run_python(OPEN, location) for _ in range(4)])
+    assert len({o.strip() for o in outputs}) == 1
+    assert opener(location).schema_version == int(outputs[0])
+
+
+# ---- the durable inbox ------------------------------------------------------------------------------------
+def test_inbox_lifecycle(store):
+    now = time.time()
+    item = store.enqueue("event:E1", {"channel": "C1", "text": "q ✓"}, owner="w1", lease_seconds=30, now=now)
+    assert item and item.payload == {"channel": "C1", "text": "q ✓"} and item.attempts == 1 and not item.posting
+    assert store.enqueue("event:E1", {"text": "dup"}, owner="w2", lease_seconds=30, now=now + 1) is None  # leased
+    assert store.lease("event:E1", owner="w2", lease_seconds=30, now=now + 1) is None
+    assert store.expired(now=now + 1) == []
+    assert store.inbox_counts() == {"pending": 1, "done": 0, "failed": 0}
+    assert store.inbox_oldest() == pytest.approx(now)
+    assert store.mark_posting("event:E1", "w1")
+    assert not store.mark_posting("event:E1", "w2")                       # not w2's lease
+    # w1 dies; the lease expires and another worker takes it over, told a post was started
+    assert store.expired(now=now + 31) == ["event:E1"]
+    taken = store.lease("event:E1", owner="w2", lease_seconds=30, now=now + 31)
+    assert taken and taken.attempts == 2 and taken.posting and taken.payload["text"] == "q ✓"
+    store.complete("event:E1", now=now + 32)
+    assert store.inbox_counts() == {"pending": 0, "done": 1, "failed": 0}
+    assert store.inbox_oldest() is None
+    assert store.lease("event:E1", owner="w3", lease_seconds=30, now=now + 999) is None   # never again
+    assert store.enqueue("event:E1", {}, owner="w3", lease_seconds=30, now=now + 999) is None  # Slack's retry
+
+
+def test_inbox_retry_later_and_failure(store):
+    now = time.time()
+    store.enqueue("event:E2", {"n": 2}, owner="w1", lease_seconds=30, now=now)
+    store.retry_later("event:E2", "w2", delay=0, now=now)                 # not w2's: nothing changes
+    assert store.expired(now=now + 1) == []
+    store.retry_later("event:E2", "w1", delay=5, now=now)
+    assert store.expired(now=now + 4) == [] and store.expired(now=now + 6) == ["event:E2"]
+    store.complete("event:E2", failed=True, now=now + 7)
+    assert store.inbox_counts()["failed"] == 1 and store.expired(now=now + 999) == []
+
+
+def test_a_redelivery_takes_over_an_expired_lease(store):
+    now = time.time()
+    store.enqueue("event:E3", {"n": 3}, owner="w1", lease_seconds=10, now=now)
+    again = store.enqueue("event:E3", {"n": 3}, owner="w2", lease_seconds=10, now=now + 11)
+    assert again and again.attempts == 2
+
+
+def test_lease_expired_takes_oldest_first(store):
+    now = time.time()
+    for i in range(5):
+        store.enqueue(f"event:L{i}", {"i": i}, owner="dead", lease_seconds=1, now=now + i * 0.01)
+    taken = store.lease_expired(owner="w1", lease_seconds=30, limit=3, now=now + 10)
+    assert [t.key for t in taken] == ["event:L0", "event:L1", "event:L2"]
+    rest = store.lease_expired(owner="w2", lease_seconds=30, limit=10, now=now + 10)
+    assert [t.key for t in rest] == ["event:L3", "event:L4"]
+    assert store.lease_expired(owner="w3", lease_seconds=30, now=now + 10) == []
+
+
+LEASER = """
+import sys, time
+from bot.store import open_store
+store = open_store(sys.argv[1])
+got = []
+deadline = time.time() + 60
+while time.time() < deadline:
+    batch = store.lease_expired(owner=sys.argv[2], lease_seconds=600, limit=7)
+    if not batch and not store.expired(limit=1):
+        break
+    got += [item.key for item in batch]
+    for item in batch:
+        store.complete(item.key)
+print(" ".join(got))
+"""
+
+
+def test_instances_share_a_backlog_without_taking_an_item_twice(location, opener):
+    """A dead instance's 200 events: three processes take the backlog over; each item goes to one."""
+    store = opener(location)
+    old = time.time() - 3600
+    for i in range(200):
+        store.enqueue(f"event:B{i}", {"i": i}, owner="dead", lease_seconds=1, now=old + i * 0.001)
+    outputs = finish_all([run_python(LEASER, location, f"w{n}") for n in range(3)])
+    taken = [key for out in outputs for key in out.split()]
+    assert sorted(taken) == sorted(f"event:B{i}" for i in range(200))
+    assert store.inbox_counts() == {"pending": 0, "done": 200, "failed": 0}
+
+
+ENQUEUER = """
+import sys
+from bot.store import open_store
+store = open_store(sys.argv[1])
+won = [i for i in range(100) if store.enqueue(f"event:R{i}", {"i": i}, owner=sys.argv[2], lease_seconds=600)]
+print(" ".join(map(str, won)))
+"""
+
+
+def test_duplicate_deliveries_to_several_instances_lease_once(location, opener):
+    opener(location)
+    outputs = finish_all([run_python(ENQUEUER, location, f"w{n}") for n in range(3)])
+    assert sorted(int(n) for out in outputs for n in out.split()) == list(range(100))
+
+
+# ---- question log, votes, pins -------------------------------------------------------------------------
+def test_question_log_keeps_words_and_outcome_in_order(store, location, opener):
+    store.log_question(via="dm", text="first", answered=False, now=100.0)
+    store.log_question(via="mention", text="x" * 5000, answered=True, entry_id="off-rolling", score=0.5, now=200.0)
+    rows = opener(location).questions()                       # another connection sees both
+    assert [(r.via, r.answered, r.entry_id) for r in rows] == [("dm", False, None), ("mention", True, "off-rolling")]
+    assert rows[0].text == "first" and len(rows[1].text) == 2000 and rows[1].score == 0.5
+    assert [r.text for r in store.questions(since=150.0)] == ["x" * 2000]
+
+
+def test_votes_one_per_member_per_answer(store):
+    store.vote(message="C1:1.1", user="U1", entry_id="off-rolling", query="q", helpful=True)
+    store.vote(message="C1:1.1", user="U1", entry_id="off-rolling", query="q", helpful=False)
+    store.vote(message="C1:1.1", user="U2", entry_id="off-rolling", query="q", helpful=False)
+    assert sorted(store.votes()) == [("off-rolling", False), ("off-rolling", False)]
+    assert store.votes(since=time.time() + 60) == []
+
+
+def test_pins_add_update_remove(store):
+    store.add_pin(Pin("C1", "1.1", "off-rolling", None, "q1", "UREP", "Rep", 100.0, "https://x/1"))
+    store.add_pin(Pin("C1", "2.2", "off-rolling", 2, "q2", "UREP", "Rep", 200.0, ""))
+    store.add_pin(Pin("C2", "3.3", "mats", None, "q3", "UREP2", "Rep Two", 150.0, ""))
+    store.add_pin(Pin("C1", "1.1", "off-rolling", 1, "q1 again", "UREP3", "Rep Three", 300.0, "https://x/1b"))
+    pins = store.pins()
+    assert [(p.channel, p.message_ts) for p in pins] == [("C1", "1.1"), ("C1", "2.2"), ("C2", "3.3")]  # newest first
+    assert pins[0] == Pin("C1", "1.1", "off-rolling", 1, "q1 again", "UREP3", "Rep Three", 300.0, "https://x/1b")
+    assert store.pins_by_entry()["off-rolling"].message_ts == "1.1"
+    assert store.remove_pin("C1", "1.1") and not store.remove_pin("C1", "1.1")
+    assert store.pins_by_entry()["off-rolling"].message_ts == "2.2"
+
+
+# ---- retention ------------------------------------------------------------------------------------------
+def test_retention_deletes_old_rows_but_keeps_pins_and_pending_events(store):
+    now = time.time()
+    old = now - 200 * 86400
+    store.log_question(via="dm", text="old", answered=False, now=old)
+    store.log_question(via="dm", text="new", answered=True, entry_id="x", score=0.5, now=now)
+    store.vote(message="C1:1", user="U1", entry_id="x", query="q", helpful=True, now=old)
+    store.vote(message="C1:2", user="U1", entry_id="x", query="q", helpful=False, now=now)
+    store.add_pin(Pin("C1", "1.1", "off-rolling", None, "q", "UREP", "Rep", old, ""))
+    store.enqueue("event:done", {}, owner="w", lease_seconds=1, now=now - EVENT_TTL - 20)
+    store.complete("event:done", now=now - EVENT_TTL - 10)
+    store.enqueue("event:waiting", {"q": 1}, owner="w", lease_seconds=1, now=now - EVENT_TTL - 20)
+    assert store.purge(180, now=now) == 2
+    assert [q.text for q in store.questions()] == ["new"]
+    assert store.votes() == [("x", False)]
+    assert len(store.pins()) == 1
+    assert store.inbox_counts() == {"pending": 1, "done": 0, "failed": 0}     # unanswered stays
+    assert store.enqueue("event:done", {}, owner="w2", lease_seconds=1, now=now) is not None   # forgotten
+
+
+def test_walk_place_per_member_last_write_wins_and_stop_forgets(store, location, opener):
+    assert store.walk_place("U1") is None
+    store.save_walk_place("U1", "workload-example", 2, now=100.0)
+    store.save_walk_place("U2", "big-listen", 0, now=100.0)
+    store.save_walk_place("U1", "workload-example", 3, now=101.0)
+    reopened = opener(location)                       # a restart
+    place = reopened.walk_place("U1")
+    assert (place.user, place.pack, place.position, place.at) == ("U1", "workload-example", 3, 101.0)
+    assert reopened.end_walk("U1") and not reopened.end_walk("U1")
+    assert reopened.walk_place("U1") is None and reopened.walk_place("U2").pack == "big-listen"
+
+
+def test_retention_purges_walk_places_left_untouched(store):
+    store.save_walk_place("U1", "big-listen", 1, now=0.0)
+    store.save_walk_place("U2", "big-listen", 1, now=200 * 86400.0)
+    store.purge(180, now=200 * 86400.0)
+    assert store.walk_place("U1") is None and store.walk_place("U2") is not None
+
+
+def test_survives_restart(location, opener):
+    opener(location).log_question(via="dm", text="before restart", answered=False)
+    code = "import sys; from bot.store import open_store; print(open_store(sys.argv[1]).questions()[0].text)"
+    out = subprocess.run([sys.executable, "-c", code, location], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert out.stdout.strip() == "before restart", out.stderr
+
+
+WRITER = """
+import sys
+from bot.store import open_store
+store = open_store(sys.argv[1])
+for i in range(int(sys.argv[3])):
+    store.log_question(via=sys.argv[2], text=f"{sys.argv[2]} {i}", answered=False)
+"""
+
+
+def test_two_writers_at_once_lose_nothing(location, opener):
+    opener(location)
+    finish_all([run_python(WRITER, location, name, "300") for name in ("a", "b")])
+    texts = [q.text for q in opener(location).questions()]
+    assert len(texts) == 600 and len(set(texts)) == 600
+    assert sum(t.startswith("a ") for t in texts) == 300
+
+
+# ---- PostgreSQL only ----------------------------------------------------------------------------------
+def test_postgres_schema_is_versioned_and_locked_migrations(pg_url, opener):
+    from bot.store_postgres import MIGRATIONS
+    store = opener(pg_url)
+    assert store.schema_version == len(MIGRATIONS)
+    with psycopg.connect(pg_url) as conn:
+        tables = {r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+        conn.execute("UPDATE schema_version SET version = version + 1")
+    assert tables == {"questions", "votes", "pins", "inbox", "walkthrough", "schema_version"}
+    with pytest.raises(RuntimeError, match="newer than this bot knows"):
+        opener(pg_url)
+
+
+def test_postgres_password_never_shown(pg_url, opener):
+    from pg_server import PASSWORD
+    store = opener(pg_url)
+    assert PASSWORD not in repr(store) and PASSWORD not in store.location
+    wrong = pg_url.replace(PASSWORD, "wrong-password")
+    from bot.store_postgres import StoreUnreachable
+    with pytest.raises(StoreUnreachable, match="password authentication failed") as failed:
+        opener(wrong)
+    assert "wrong-password" not in str(failed.value) and "127.0.0.1" in str(failed.value)
+
+
+def test_postgres_payload_round_trips_json(pg_url, opener):
+    store = opener(pg_url)
+    payload = {"text": "line\nbreak \"quoted\" \\ back", "nested": {"list": [1, 2.5, None, True]}}
+    store.enqueue("event:J", payload, owner="w", lease_seconds=1, now=1.0)
+    assert store.lease("event:J", owner="w2", lease_seconds=1, now=10.0).payload == json.loads(json.dumps(payload))
+
+
+def test_postgres_stores_awkward_text(pg_url, opener):
+    """Emoji, a NUL and a lone surrogate (PostgreSQL text holds neither of the last two) never break a write.
+    (SQLite's backend raises on a lone surrogate; issue 10 strips them before they reach the store.)"""
+    store = opener(pg_url)
+    store.log_question(via="dm", text="what about 🧑‍🏫 and \x00 and \ud800 here", answered=False)
+    store.vote(message="C1:1.1", user="U1", entry_id="e", query="\ud83d", helpful=True)
+    text = store.questions()[0].text
+    assert text.startswith("what about 🧑‍🏫 and ") and text.endswith(" here")
+    assert store.votes() == [("e", True)]
