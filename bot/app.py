@@ -23,6 +23,7 @@ from bot.reps import RepDirectory
 from bot.retry import retry_handlers
 from handlers import register_listeners
 from handlers.answering import Answerer
+from handlers.rep_requests import RepChores, RepDesk
 
 DEFAULT_API_URL = "https://slack.com/api/"
 SLACK_TIMEOUT = 10   # seconds for one Web API call at most (slack_sdk's default is 30)
@@ -77,6 +78,12 @@ class Bot:
     """The Bolt app and its inbox worker (start it where the app serves: after the fork)."""
     app: App
     worker: InboxWorker
+    chores: RepChores | None = None   # the reps' pending Slack work, escalations, reviews
+
+    def start(self) -> None:
+        self.worker.start()
+        if self.chores:
+            self.chores.start()
 
 
 def build_bot(guide: Guide, env: SlackEnv, *, socket_mode: bool = False) -> Bot:
@@ -93,16 +100,19 @@ def build_bot(guide: Guide, env: SlackEnv, *, socket_mode: bool = False) -> Bot:
                               fetch_group=lambda group: client.usergroups_users_list(usergroup=group)["users"])
     owner = new_owner()
     answerer = Answerer(guide, client, logger, owner, lease_seconds=env.inbox_lease)
+    desk = RepDesk(guide, client, logger, owner)
 
     @app.middleware
     def provide_guide(context, next):  # noqa: A002 - Bolt injects by this name
         context["guide"] = guide
         context["answerer"] = answerer
+        context["rep_desk"] = desk
         next()
 
     register_listeners(app)
     guide.library.watch(guide.config.reload_seconds)   # edited packs are swapped in (bot/packs.py)
-    return Bot(app, InboxWorker(guide.store, answerer.take_over, owner, lease_seconds=env.inbox_lease))
+    return Bot(app, InboxWorker(guide.store, answerer.take_over, owner, lease_seconds=env.inbox_lease),
+               RepChores(desk))
 
 
 def build_app(guide: Guide, env: SlackEnv, *, socket_mode: bool = False) -> App:
@@ -145,7 +155,7 @@ def serve(config: Config, environ=os.environ) -> int:
         guide = Guide.from_config(config)
         guide.purge_if_due()
         bot = build_bot(guide, env, socket_mode=True)
-        bot.worker.start()
+        bot.start()
         from bot.ops import serve_metrics_port
         serve_metrics_port(environ, guide.store)
         SocketModeHandler(bot.app, app_token=env.app_token).start()

@@ -3,10 +3,12 @@ one was meant, or decline (and why).
 
 Words are precise when a member echoes the pack; meaning carries paraphrase, and tells
 chat and near-topic questions (pay, DSL training rules) from real ones, which shared
-words can't. The blend: word score + MEANING_WEIGHT x how far the entry's closest text is
-above MEANING_ZERO in cosine similarity. Whether to answer is a small logistic model of
-"the first result is right" over a handful of features (scripts/fit_blend.py fits it on
-the dev sets; `python -m bot eval` measures it), where wrong answers count most.
+words can't. The blend: the word score plus weighted readings of meaning (the whole message,
+its closest sentence, its sentences on average: how far each is above MEANING_ZERO in cosine
+similarity), the structure bonuses and a few small priors (RANK_FEATURES). Whether to answer
+is a small logistic model of "the first result is right" over a handful of features.
+scripts/fit_blend.py fits both on the dev sets; `python -m bot eval` measures them; wrong
+answers count most.
 """
 from __future__ import annotations
 
@@ -17,36 +19,83 @@ from bot.knowledge import SurveyEntry
 from bot.results import Match, SearchResult
 from bot.structure import Target
 
-MEANING_WEIGHT = 0.5     # the meaning signal's share of an entry's score
-MEANING_ZERO = 0.2       # cosine similarity that counts as no evidence at all
 TARGET_BONUS = 0.25      # added for the entries a question names by structure ("SEND priority 2")
 SECTION_BONUS = 0.1      # added for the entries of a section named without a number ("the SEND impact one")
-WHOLE_PRIORITY_BONUS = 0.3   # a priority asked about as a whole: its main question before its comments box
+# a priority asked about as a whole, or one of its statements: its main question before its
+# comments box (more than the meaning signal can add: 1.7 x a cosine above 0.2)
+WHOLE_PRIORITY_BONUS = 1.0
 AMBIGUOUS_RATIO = 0.9    # schools and SEND versions of one priority this close: ask which was meant
+MEANING_ZERO = 0.2       # cosine similarity that counts as no evidence at all
+# How a candidate entry is ranked: a weighted sum of what `rank_features` reads, the word
+# score's weight fixed at 1. Fitted on the dev sets by scripts/fit_blend.py (a listwise
+# model of "this entry is the right one", checked by cross-validation), in RANK_FEATURES order.
+RANK_FEATURES = (
+    "words",                 # the word score (0..1)
+    "meaning",               # meaning of the whole message, above MEANING_ZERO
+    "meaning_sentence",      # ... of its closest sentence (a story's topic is in one sentence)
+    "meaning_sentences",     # ... averaged over its sentences
+    "named", "section",      # the question names the entry by structure / names its section
+    "cue_survey", "cue_glossary", "cue_background",   # phrased for this kind ("where do I put", "what is")
+    "survey", "glossary", "background",               # the kind itself
+    "send_section", "safeguarding_section", "comments_box",
+    "words_first", "meaning_first",                   # first on words / on meaning of the whole
+)
+RANK_WEIGHTS = (1.000, 0.593, 0.506, 0.522, TARGET_BONUS, 0.127, 0.148, 0.074, -0.132, 0.0, 0.0, 0.0,
+                -0.081, -0.042, 0.068, 0.123, -0.029)
 # The answer/decline decision: a logistic model of "the first result is right", fitted on
 # the dev sets by scripts/fit_blend.py (features: see `features`). Answered when the
 # modelled chance reaches ANSWER_CHANCE; wrong answers cost most, so it leans to declining.
-CONFIDENCE_WEIGHTS = (-4.80, 3.37, 4.37, 2.08, 3.92, 2.00, -0.31)
-ANSWER_CHANCE = 0.45
+CONFIDENCE_WEIGHTS = (-4.06, 1.10, 5.55, 1.67, 0.09, 1.71, -0.75, 1.14, -0.25, 0.15)
+ANSWER_CHANCE = 0.55
 OFFTOPIC_BELOW = 0.3     # a declined question this far from every entry in meaning is off-topic
+KINDS = ("survey", "glossary", "background")
 
 
-def blend_scores(lexical: dict[int, Match], meaning: list[float] | None, target: Target,
-                 entries, nearest: list[int] = ()) -> list[tuple[int, float, float, int | None]]:
+def rank_features(e: int, entry, lex: float, reading, target: Target, cues, lex_top: float,
+                  meaning_top: float) -> list[float]:
+    """What ranks one candidate entry (RANK_FEATURES). `reading`: bot.meaning.Reading or None;
+    `cues`: the kinds of entry the question's phrasing asks for."""
+    if reading is not None:
+        sim = reading.whole[e]
+        meaning = [max(0.0, x - MEANING_ZERO) for x in (sim, reading.sentence_best[e], reading.sentence_mean[e])]
+        first = 1.0 if sim >= meaning_top - 1e-9 else 0.0
+    else:
+        meaning, first = [0.0, 0.0, 0.0], 0.0
+    named = e in target.entries
+    kind = entry.kind
+    section = entry.section.lower() if isinstance(entry, SurveyEntry) else ""
+    return [lex, *meaning,
+            1.0 if named and target.exact else 0.0, 1.0 if named and not target.exact else 0.0,
+            *(1.0 if kind == k and k in cues else 0.0 for k in KINDS),
+            *(1.0 if kind == k else 0.0 for k in KINDS),
+            1.0 if "special" in section else 0.0, 1.0 if "safeguarding" in section else 0.0,
+            1.0 if isinstance(entry, SurveyEntry) and not entry.statements else 0.0,
+            1.0 if lex > 0 and lex >= lex_top - 1e-9 else 0.0, first]
+
+
+def blend_scores(lexical: dict[int, Match], reading, target: Target, entries,
+                 cues=frozenset()) -> list[tuple[int, float, float, int | None]]:
     """(entry index, blended score, meaning similarity, statement) for every candidate (the
-    word candidates, the `nearest` in meaning, the structure's), best first."""
+    word candidates, the closest in meaning, the structure's), best first. `reading`: the
+    question read by bot.meaning (None: words alone, the meaning signal counted as 1)."""
+    nearest = reading.nearest if reading is not None else ()
     candidates = set(lexical) | set(target.entries) | set(nearest)
+    lex_top = max((m.score for m in lexical.values()), default=0.0)
+    meaning_top = max((reading.whole[e] for e in candidates), default=0.0) if reading is not None else 0.0
     out = []
     for e in candidates:
         m = lexical.get(e)
-        lex = m.score if m else 0.0
-        sim = meaning[e] if meaning is not None else 1.0
-        score = lex + (MEANING_WEIGHT * max(0.0, sim - MEANING_ZERO) if meaning is not None else 0.0)
+        entry = entries[e]
+        feats = rank_features(e, entry, m.score if m else 0.0, reading, target, cues, lex_top, meaning_top)
+        if reading is None:   # words alone: the word score and structure, as the configured threshold expects
+            score = feats[0] + TARGET_BONUS * feats[4] + SECTION_BONUS * feats[5]
+        else:
+            score = sum(w * f for w, f in zip(RANK_WEIGHTS, feats))
+        sim = reading.whole[e] if reading is not None else 1.0
         statement = m.statement if m else None
         if e in target.entries:
-            score += TARGET_BONUS if target.exact else SECTION_BONUS
-            entry = entries[e]
-            if target.whole_priority and isinstance(entry, SurveyEntry) and entry.statements:
+            if (target.whole_priority or target.statement is not None) and isinstance(entry, SurveyEntry) \
+                    and entry.statements:
                 score += WHOLE_PRIORITY_BONUS
             if target.statement is not None and isinstance(entry, SurveyEntry) and entry.statements:
                 n = len(entry.statements)
@@ -57,14 +106,19 @@ def blend_scores(lexical: dict[int, Match], meaning: list[float] | None, target:
     return out
 
 
-def features(ranked, lexical: dict[int, Match], closest: float, off: set[str], entries) -> list[float]:
+def features(ranked, lexical: dict[int, Match], reading, off: set[str], entries) -> list[float]:
     """What the confidence model reads: the best blend, its word and meaning parts, its lead
     over the runner-up (the other section's twin of an ambiguous pair is skipped: that tie is
-    asked about, not guessed), how close the question comes to anything, off-topic words."""
+    asked about, not guessed), how close the question comes to anything, off-topic words,
+    its closest sentence's meaning, and whether words and meaning alone agree it is first."""
     e, best, sim, _ = ranked[0]
     rest = [r for r in ranked[1:] if not _twins(entries[e], entries[r[0]])]
     lex = lexical[e].score if e in lexical else 0.0
-    return [1.0, best, lex, sim, best - (rest[0][1] if rest else 0.0), closest, 1.0 if off else 0.0]
+    lex_top = max((m.score for m in lexical.values()), default=0.0)
+    words_agree = 1.0 if lex > 0 and lex >= lex_top - 1e-9 else 0.0
+    meaning_agree = 1.0 if sim >= max(r[2] for r in ranked) - 1e-9 else 0.0
+    return [1.0, best, lex, sim, best - (rest[0][1] if rest else 0.0), reading.closest, 1.0 if off else 0.0,
+            reading.sentence_best[e], words_agree, meaning_agree]
 
 
 def confidence(feats: list[float]) -> float:
@@ -73,37 +127,40 @@ def confidence(feats: list[float]) -> float:
 
 
 def decide(index, query: str, folded: list[str], terms: tuple[str, ...], off: set[str],
-           lexical: dict[int, Match], meaning_nearest, target: Target, limit: int) -> SearchResult:
+           lexical: dict[int, Match], reading, target: Target, limit: int, cues=frozenset()) -> SearchResult:
     """The search's answer: matches best first, answered or declined with a reason.
-    `meaning_nearest`: (similarity per entry, the closest entries) or (None, [])."""
-    meaning, nearest = meaning_nearest
-    closest = meaning[nearest[0]] if meaning and nearest else -1.0
+    `reading`: the question read by bot.meaning (a Reading), or None."""
+    meaning = reading.whole if reading is not None else None
+    closest = reading.closest if reading is not None else -1.0
     if is_chitchat(folded) and not target:
         return SearchResult(query, False, (), terms, reason="chitchat")
     if not terms and not target:
         return SearchResult(query, False, (), terms, reason="low_confidence" if folded else None)
     entries = index.entries
-    ranked = blend_scores(lexical, meaning, target, entries, nearest)
+    ranked = blend_scores(lexical, reading, target, entries, cues)
     if not ranked:
         return SearchResult(query, False, (), terms, reason="offtopic" if off else "low_confidence")
-    matches = [Match(entries[e], round(min(s, 1.0), 4), st) for e, s, _, st in ranked]
+    # Scores shown (and compared by replies' near-tie rule) are the blend scaled into 0..1 by
+    # its largest usual value, not clipped: clipping made every strong candidate a tie at 1.0.
+    scale = 1.0 if reading is None else 1.0 + (1.0 - MEANING_ZERO) * sum(RANK_WEIGHTS[1:4])
+    matches = [Match(entries[e], round(min(s / scale, 1.0), 4), st) for e, s, _, st in ranked]
     best_e = ranked[0][0]
     if best_e in target.entries and target.exact:
         confident = True   # the member named this part of the survey by its number or place
     elif meaning is None:  # words alone: the configured threshold, as before the meaning signal
         confident = ranked[0][1] >= index.answer_threshold
     else:
-        confident = confidence(features(ranked, lexical, closest, off, entries)) >= ANSWER_CHANCE
+        confident = confidence(features(ranked, lexical, reading, off, entries)) >= ANSWER_CHANCE
     if not confident:
         far = meaning is not None and closest < OFFTOPIC_BELOW
         reason = "offtopic" if off or far else "low_confidence"
         # did-you-mean suggestions, except for a question about something else entirely
         shown = () if reason == "offtopic" else tuple(
-            m for m in matches[:index.max_suggestions] if m.score >= index.suggestion_threshold)
+            m for m, r in zip(matches[:index.max_suggestions], ranked) if r[1] >= index.suggestion_threshold)
         return SearchResult(query, False, shown, terms, reason=reason)
     whole = bool(target.whole_priority and best_e in target.entries)
     return SearchResult(query, True, tuple(matches[:limit]), terms,
-                        ambiguous=_ambiguous(ranked, entries, target), whole_priority=whole)
+                        ambiguous=_ambiguous(ranked, entries, target, reading is not None), whole_priority=whole)
 
 
 def _twins(a, b) -> bool:
@@ -112,10 +169,22 @@ def _twins(a, b) -> bool:
             and a.priority == b.priority and a.priority.lower().startswith("priority"))
 
 
-def _ambiguous(ranked, entries, target: Target) -> bool:
+def _ambiguous(ranked, entries, target: Target, priors: bool = True) -> bool:
     """The schools and SEND versions of one priority, near-tied, and the question named
     neither section: ask which one rather than guess."""
     if len(ranked) < 2 or target.section_named:
         return False
     (a, sa, _, _), (b, sb, _, _) = ranked[0], ranked[1]
-    return _twins(entries[a], entries[b]) and sb >= AMBIGUOUS_RATIO * sa
+    if not _twins(entries[a], entries[b]):
+        return False
+    # the fitted section priors break such ties by habit, not by the question: left out here
+    if priors:
+        sa, sb = sa - _section_prior(entries[a]), sb - _section_prior(entries[b])
+    return min(sa, sb) >= AMBIGUOUS_RATIO * max(sa, sb)
+
+
+def _section_prior(entry) -> float:
+    section = entry.section.lower()
+    i = RANK_FEATURES.index
+    return (RANK_WEIGHTS[i("send_section")] * ("special" in section)
+            + RANK_WEIGHTS[i("safeguarding_section")] * ("safeguarding" in section))

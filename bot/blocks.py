@@ -57,6 +57,7 @@ DID_YOU_MEAN = "did_you_mean"    # suffixed _0, _1, _2: action ids must be uniqu
 OPEN_ENTRY = "open_entry"        # suffixed likewise, from the "Other matches" list
 PIN = "pin_answer"               # rep only, checked on the server
 UNPIN = "unpin_answer"           # suffixed _0, _1, ... in the pins list
+ASK_REP = "ask_rep"              # "Ask a rep" (issue 9): opens a confirm modal, handlers/rep_requests.py
 
 
 @dataclass(frozen=True)
@@ -257,7 +258,14 @@ def abstain_blocks(reply: Reply) -> SlackMessage:
     if reply.others:
         blocks.append(SectionBlock(text=MarkdownTextObject(text="*Did you mean…*")))
         blocks.append(_did_you_mean(reply.others[:3], reply.query))
+    if reply.query.strip() and not reply.empty_query:
+        blocks.append(ask_rep_button(reply.query))
     return SlackMessage(text=escape(lines[0] + " " + reply.contact), blocks=_fit(blocks))
+
+
+def ask_rep_button(question: str) -> ActionsBlock:
+    """"Ask a rep": nothing is sent until the member confirms in the modal it opens."""
+    return ActionsBlock(elements=[ButtonElement(text="Ask a rep", action_id=ASK_REP, value=button_value(q=question))])
 
 
 def chitchat_blocks(reply: Reply) -> SlackMessage:

@@ -1,4 +1,5 @@
-"""The command line: ask, chat, eval, validate, bench, and (with Slack) serve, manifest, run.
+"""The command line: ask, chat, eval, validate, bench, report, the reps' queue and answer, and
+(with Slack) serve, manifest, run.
 
 Slack libraries are imported only by the commands that talk to Slack, so `ask` starts
 fast as a fresh process.
@@ -60,6 +61,17 @@ def _parser() -> argparse.ArgumentParser:
 
     rep = sub.add_parser("report", help="the reps' gaps report: unanswered questions, unhelpful answers, counts")
     rep.add_argument("--days", type=int, default=7, help="period to report on (default 7)")
+
+    sub.add_parser("queue", help="members' questions waiting for a rep (\"Ask a rep\"), oldest first, with their age")
+    ans = sub.add_parser("answer", help="settle a member's request from the terminal: a rep's answer, covered by "
+                         "an entry, or outside the guidance (the serving bot tells the member)")
+    ans.add_argument("id", type=int, help="the request number, as `queue` lists it")
+    ans.add_argument("text", nargs="*", help="the answer, as the member will read it")
+    ans.add_argument("--rep-name", required=True, help="whose answer it is: the member sees this name")
+    ans.add_argument("--entry", help="the guidance entry the answer relates to (optional)")
+    ans.add_argument("--keep", action="store_true", help="keep the answer for members who ask the same later")
+    ans.add_argument("--covered", metavar="ENTRY", help="the guidance covers it: send the member this entry")
+    ans.add_argument("--outside", action="store_true", help="outside the guidance: send the contact line")
 
     sub.add_parser("serve", help="serve Slack (Socket Mode with SLACK_APP_TOKEN, else HTTP)")
     mig = sub.add_parser("migrate-store", help="copy the SQLite store (pins, votes, question log, waiting "
@@ -277,6 +289,51 @@ def cmd_report(args) -> int:
     return 0
 
 
+def _store(config):
+    from bot.store import open_store
+    from bot.store_location import storage_location
+    return open_store(storage_location(config))
+
+
+def cmd_queue(args) -> int:
+    from bot.rep_blocks import queue_lines
+
+    print("\n".join(queue_lines(_store(_config(args)).requests(("open",)))))
+    return 0
+
+
+def cmd_answer(args) -> int:
+    from bot.knowledge import load_pack
+    from bot.rep_blocks import outcome_line
+
+    config = _config(args)
+    text = " ".join(args.text).strip()
+    chosen = [bool(text), bool(args.covered), args.outside]
+    if sum(chosen) != 1:
+        print("error: give the answer's text, or --covered ENTRY, or --outside (one of them)", file=sys.stderr)
+        return 2
+    packs = [load_pack(path) for path in config.pack_paths()]   # an entry of any pack (bot/packs.py)
+    entry = args.covered or args.entry
+    if entry and all(pack.get(entry) is None for pack in packs):
+        print(f"error: no entry {entry!r} in the guidance (see `python -m bot ask --json`)", file=sys.stderr)
+        return 2
+    store = _store(config)
+    req = store.request(args.id)
+    if req is None:
+        print(f"error: no request #{args.id} (see `python -m bot queue`)", file=sys.stderr)
+        return 1
+    state = "answered" if text else "covered" if args.covered else "outside"
+    closed = store.close_request(args.id, state=state, rep="", rep_name=args.rep_name, answer=text,
+                                 entry_id=entry, keep=args.keep and state == "answered")
+    if closed is None:
+        print(f"error: request #{args.id} is settled already: {outcome_line(store.request(args.id))}", file=sys.stderr)
+        return 1
+    kept = f"; kept as answer #{closed.kept_id}" if closed.kept_id else ""
+    print(f"request #{args.id}: {outcome_line(closed)}{kept}. The serving bot tells the member "
+          "(within a minute, or at once if a rep runs /biglisten queue).")
+    return 0
+
+
 def cmd_serve(args) -> int:
     from bot.app import serve
     return serve(_config(args))
@@ -350,4 +407,4 @@ def cmd_run(args) -> int:
 COMMANDS = {"ask": cmd_ask, "chat": cmd_chat, "walkthrough": cmd_walkthrough, "eval": cmd_eval,
             "validate": cmd_validate, "bench": cmd_bench, "report": cmd_report, "serve": cmd_serve,
             "health": cmd_health, "migrate-store": cmd_migrate_store, "import-pack": cmd_import_pack,
-            "manifest": cmd_manifest, "run": cmd_run}
+            "queue": cmd_queue, "answer": cmd_answer, "manifest": cmd_manifest, "run": cmd_run}

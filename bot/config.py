@@ -26,6 +26,10 @@ class RepSettings:
     users: tuple[str, ...] = ()
     usergroups: tuple[str, ...] = ()
     cache_seconds: int = 300
+    channel: str | None = None     # the reps' channel id: "Ask a rep" posts members' questions there
+    review_days: int = 90          # a kept rep answer older than this is sent to reps for review
+    review_grace_days: int = 14    # ... and stops being shown this long after, unless re-confirmed
+    escalate_hours: int = 24       # an unanswered request is raised again (once) after this long
 
 
 @dataclass(frozen=True)

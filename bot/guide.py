@@ -13,6 +13,7 @@ from datetime import date
 from bot import metrics
 from bot.config import Config
 from bot.errors import warn_once
+from bot.kept import KeptTerms, best_kept
 from bot.knowledge import SurveyEntry
 from bot.normalise import clean_slack_text
 from bot.packs import Library, load_library
@@ -34,6 +35,7 @@ class Guide:
     reps: RepDirectory = field(default=None)  # type: ignore[assignment]  # set in __post_init__
     _purged_at: float = field(default=0.0, repr=False)
     _purge_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _kept_terms: dict[int, KeptTerms] = field(default_factory=dict, repr=False)   # per pack index
 
     def __post_init__(self):
         self.library = self.knowledge if isinstance(self.knowledge, Library) else Library.of(self.knowledge)
@@ -77,18 +79,24 @@ class Guide:
         `today` dates the reply (is the consultation still open?); default: the real date.
         `channel` picks the packs that answer there (app.yaml `channels`; default: all)."""
         result, pack = self.library.find_matches(text, channel=channel, today=today)
-        result, pin = self._pinned_first(result)
-        metrics.record_question(result.answered, result.reason)
-        if pin and result.best:   # the pinned entry may be another pack's
-            pack = self.library.pack_of(result.best.entry)
-        reply = build_reply(result, pack, self.config.contact, today=today)
-        if pin:
-            reply = replace(reply, pinned=pin)
-        reply = replace(reply, topic=self.config.bot_name)
-        if reply.answered and len(self.library.shelves) > 1:
-            reply = replace(reply, pack_title=pack.title)
+        kept = self._kept_answer(text, result, pack, channel)
+        if kept:   # a rep's kept answer beat the packs' best match (bot/kept.py)
+            metrics.record_question(True, None)
+            reply = Reply(query=result.query, answered=True, contact=self.config.contact, score=kept.score,
+                          kept=kept.kept)
+        else:
+            result, pin = self._pinned_first(result)
+            metrics.record_question(result.answered, result.reason)
+            if pin and result.best:   # the pinned entry may be another pack's
+                pack = self.library.pack_of(result.best.entry)
+            reply = build_reply(result, pack, self.config.contact, today=today)
+            if pin:
+                reply = replace(reply, pinned=pin)
+            reply = replace(reply, topic=self.config.bot_name)
+            if reply.answered and len(self.library.shelves) > 1:
+                reply = replace(reply, pack_title=pack.title)
         if result.terms and result.reason != "chitchat":   # chat isn't a question, nor a gap in the guidance
-            best = result.best if reply.answered else None
+            best = result.best if reply.answered and not kept else None
             logged = " ".join(clean_slack_text(text).split()) if log_text else f"[{via}]"
             try:
                 self.purge_if_due()
@@ -101,6 +109,34 @@ class Guide:
             except Exception as e:   # the member still gets the answer if the log can't be written
                 warn_once(log, "write to the question log", e)
         return reply
+
+    def _kept_answer(self, text: str, result: SearchResult, pack=None, channel: str | None = None):
+        """A live kept rep answer that beats the Library's best match (`result`, from `pack`'s
+        index: the kept answer is read with that index's words and threshold). A kept answer
+        about an entry of a pack that doesn't answer in this channel is left out."""
+        if not result.terms or result.reason == "chitchat":
+            return None
+        try:
+            kept = self.store.kept_answers()
+        except Exception as e:   # the pack still answers if the store can't be read
+            warn_once(log, "read kept rep answers", e)
+            return None
+        shelves = self.library.for_channel(channel)
+        if len(shelves) < len(self.library.shelves):
+            here = {s.pack.name for s in shelves}
+            kept = [k for k in kept if not k.entry_id or (found := self.library.find(k.entry_id)) is None
+                    or found[1].name in here]
+        if not kept:
+            return None
+        index = next((s.index for s in shelves if s.pack is pack), shelves[0].index)
+        rival = result.best.score if result.answered and result.best else 0.0
+        terms = self._kept_terms.get(id(index))
+        if terms is None or terms.index is not index:   # a reloaded pack has a new index
+            if len(self._kept_terms) > 2 * len(self.library.shelves):
+                self._kept_terms.clear()
+            terms = self._kept_terms[id(index)] = KeptTerms(index)
+        return best_kept(index, text, kept, self.config.reps, threshold=index.answer_threshold,
+                         rival=rival, terms=terms)
 
     def _pinned_first(self, result: SearchResult):
         """Put a rep-pinned entry first when it matches nearly as well as the best one.

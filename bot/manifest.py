@@ -14,8 +14,9 @@ CALLBACK_ID = "ask_guidance_bot"   # the message shortcut; handlers/shortcuts.py
 # Only what the listeners use: a leaked token should be able to read as little as possible.
 # channels:history and groups:history: after a crash the bot reads the thread it may have
 # answered in (conversations.replies) before answering again; and a pinned message's buttons.
-BOT_SCOPES = ["app_mentions:read", "channels:history", "chat:write", "commands", "groups:history", "im:history",
-              "pins:read", "pins:write", "usergroups:read", "users:read"]
+# channels:read and groups:read: "Ask a rep" checks the bot is in the reps' channel (conversations.info).
+BOT_SCOPES = ["app_mentions:read", "channels:history", "channels:read", "chat:write", "commands", "groups:history",
+              "groups:read", "im:history", "pins:read", "pins:write", "usergroups:read", "users:read"]
 BOT_EVENTS = ["app_mention", "message.im", "app_home_opened", "pin_added", "pin_removed"]
 EVENTS_URL = "https://YOUR-HOST/slack/events"
 
@@ -23,12 +24,14 @@ EVENTS_URL = "https://YOUR-HOST/slack/events"
 def build_manifest(config: Config) -> dict:
     socket = config.socket_mode
     command = {"command": config.slash_command, "description": f"Ask the {config.bot_name}"[:100],
-               "usage_hint": "[question] | sections | walkthrough | help", "should_escape": False}
+               "usage_hint": "[question] | sections | walkthrough | pins | queue | answers | help",
+               "should_escape": False}
     interactivity: dict = {"is_enabled": True}
     events: dict = {"bot_events": BOT_EVENTS}
     if not socket:
         command["url"] = EVENTS_URL
         interactivity["request_url"] = EVENTS_URL
+        interactivity["message_menu_options_url"] = EVENTS_URL   # the reps' entry search (external_select)
         events["request_url"] = EVENTS_URL
     return {
         "display_information": {"name": config.bot_name,

@@ -15,6 +15,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -26,6 +28,8 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 MAX_TOKENS = 128          # entry chunks are ~40 words; member messages are cut here too
 BATCH_TOKENS = 2048       # tokens per forward pass: bounds the memory of a start-up build
 MODEL_NAME = "all-MiniLM-L6-v2"
+# A sentence of a member's message: up to its full stop, question mark or line break.
+SENTENCE = re.compile(r"[^.?!\n]+[.?!]*")
 
 
 def model_dir() -> Path | None:
@@ -107,6 +111,14 @@ class Encoder:
     def _forward(self, ids, mask):
         """ids, mask: (batch, length) int arrays -> (batch, dim) pooled, normalised vectors."""
         np = self.np
+        x = self._states(ids, mask)
+        m = mask[:, :, None].astype(np.float32)
+        pooled = (x * m).sum(1) / np.maximum(m.sum(1), 1e-9)
+        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+
+    def _states(self, ids, mask):
+        """ids, mask: (batch, length) int arrays -> (batch, length, dim) token states."""
+        np = self.np
         b, n = ids.shape
         h, d = self.heads, self.dim // self.heads
         x = self.word[ids] + self.position[:n] + self.token_type
@@ -124,9 +136,31 @@ class Encoder:
             inner = x @ i_w + i_b
             inner = 0.5 * inner * (1.0 + _erf(inner * np.float32(0.7071067811865476)))
             x = self._layer_norm(x + inner.astype(np.float32) @ f_w + f_b, ln2)
-        m = mask[:, :, None].astype(np.float32)
-        pooled = (x * m).sum(1) / np.maximum(m.sum(1), 1e-9)
-        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        return x
+
+    def encode_parts(self, text: str):
+        """One forward pass over a message: its vector (as `encode`), and a vector for each of
+        its sentences, pooled from the same token states (a sentence read in its message's
+        context; no extra pass). Sentences: rows of a (k, dim) array, empty below two."""
+        np = self.np
+        enc = self.tokenizer.encode(text)
+        ids = np.asarray([enc.ids], dtype=np.int64)
+        x = self._states(ids, np.ones_like(ids))[0]
+        whole = x.mean(0)
+        whole /= max(float(np.linalg.norm(whole)), 1e-12)
+        token_sentence = np.full(len(enc.ids), -1)
+        spans = [m.span() for m in SENTENCE.finditer(text)]
+        for t, (a, b) in enumerate(enc.offsets):
+            if b > a:
+                for k, (sa, sb) in enumerate(spans):
+                    if sa <= a and b <= sb:
+                        token_sentence[t] = k
+                        break
+        parts = [x[token_sentence == k].mean(0) for k in range(len(spans)) if (token_sentence == k).any()]
+        if len(parts) < 2:
+            return whole, np.zeros((0, self.dim), dtype=np.float32)
+        parts = np.asarray(parts, dtype=np.float32)
+        return whole, parts / np.maximum(np.linalg.norm(parts, axis=1, keepdims=True), 1e-12)
 
     def encode(self, texts: list[str]):
         """Unit vectors (float32, one row per text), batched by length so little is padding."""
@@ -282,6 +316,23 @@ class Meaning:
                 log.warning("could not cache meaning vectors in %s: %s", cache_dir, e)
         return vectors
 
+    def read(self, question: str, k: int) -> Reading:
+        """How close the question comes to each entry, read whole and sentence by sentence
+        (members' stories put the topic in one sentence and the ask in another), and the
+        k entries closest in meaning."""
+        np = self.np
+        whole, parts = self.encoder.encode_parts(question[:1000])
+        if not self.n_entries:
+            return Reading([], [], [], [], -1.0)
+        sims = np.maximum.reduceat(self.vectors @ whole, self.starts)
+        top = _top(np, sims, 1)
+        whole_list = sims.tolist()
+        if not len(parts):   # one sentence: one reading (and no lists of 10,000 floats to copy)
+            return Reading(whole_list, whole_list, whole_list, _top(np, sims, k), whole_list[top[0]])
+        per = np.maximum.reduceat(self.vectors @ parts.T, self.starts, axis=0)   # (entries, sentences)
+        best, mean = per.max(1), per.mean(1)
+        return Reading(whole_list, best.tolist(), mean.tolist(), _top(np, sims + best + mean, k), whole_list[top[0]])
+
     def similarities(self, question: str) -> list[float]:
         """For each entry, the cosine similarity of the question to its closest text."""
         return self.closest(question, 0)[0]
@@ -294,7 +345,25 @@ class Meaning:
         if not self.n_entries:
             return [], []
         sims = np.maximum.reduceat(self.vectors @ q, self.starts)
-        k = min(k, self.n_entries)
-        top = np.argpartition(-sims, k - 1)[:k] if k else np.zeros(0, dtype=np.int64)
-        top = top[np.argsort(-sims[top], kind="stable")]
-        return sims.tolist(), top.tolist()
+        return sims.tolist(), _top(np, sims, k)
+
+
+def _top(np, scores, k: int) -> list[int]:
+    """The k highest-scoring indexes, best first."""
+    k = min(k, len(scores))
+    top = np.argpartition(-scores, k - 1)[:k] if k else np.zeros(0, dtype=np.int64)
+    return top[np.argsort(-scores[top], kind="stable")].tolist()
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A question's closeness in meaning to each entry (cosine of the entry's closest text):
+    read whole, by its closest sentence, and averaged over its sentences (the last two equal
+    the first for a one-sentence question); the entries closest overall; and the highest
+    whole-message similarity to any entry."""
+
+    whole: list[float]
+    sentence_best: list[float]
+    sentence_mean: list[float]
+    nearest: list[int]
+    closest: float

@@ -1,8 +1,8 @@
 """`python -m bot migrate-store --to postgresql://...`: copy a SQLite store into PostgreSQL.
 
-Copies what is worth keeping: pins, votes, the question log, walk-through places and events
-still waiting in the durable inbox (dedupe memory and answered inbox items are short-lived
-and start afresh). One
+Copies what is worth keeping: pins, votes, the question log, walk-through places, events
+still waiting in the durable inbox, requests for the reps and kept rep answers (dedupe
+memory and answered inbox items are short-lived and start afresh). One
 transaction on the target: every table is copied and its row count checked against the
 source, or nothing is written. The target must hold none of these rows yet, so running it
 twice can't double the question log. Stop the bot first (or point it at the new store as
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from bot.errors import BotError
 from bot.store_postgres import PostgresStore, _text
-from bot.store_sqlite import SQLiteStore
+from bot.store_sqlite import KEPT_COLUMNS, REQUEST_COLUMNS, SQLiteStore
 
 # table: (columns in the SQLite file, columns in PostgreSQL, which rows)
 TABLES: dict[str, tuple[str, str, str]] = {
@@ -25,8 +25,14 @@ TABLES: dict[str, tuple[str, str, str]] = {
     "inbox": ("key, payload, state, owner, lease_until, attempts, posting, received_at, done_at",
               "key, payload, state, owner, lease_until, attempts, posting, received_at, done_at",
               "WHERE state = 'pending'"),
+    # Ask a rep (issue 9): requests keep their numbers (reps and the terminal use them) and
+    # kept answers their ids (requests point at them)
+    "kept_answers": (KEPT_COLUMNS, KEPT_COLUMNS, ""),
+    "rep_requests": (f"{REQUEST_COLUMNS}, deliver_owner, deliver_until",
+                     f"{REQUEST_COLUMNS}, deliver_owner, deliver_until", ""),
     "walkthrough": ("user, pack, position, at", "member, pack, position, at", ""),
 }
+SERIAL = ("kept_answers", "rep_requests")   # ids copied as they are: move their sequences past them
 BOOLEAN = {("votes", 4), ("questions", 3), ("inbox", 6)}   # SQLite keeps 0/1
 
 
@@ -58,6 +64,9 @@ def migrate(source: SQLiteStore, target: PostgresStore) -> list[Copied]:
             copied.append(Copied(table, len(rows), count))
             if count != len(rows):
                 raise MigrationFailed(f"{table}: copied {count} rows of {len(rows)}; nothing was written")
+        for table in SERIAL:
+            conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                         f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)")
     return copied
 
 

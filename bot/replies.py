@@ -35,7 +35,7 @@ from bot.knowledge import (
 )
 from bot.normalise import STOPWORDS, stem, words
 from bot.search import Match, SearchResult
-from bot.store import Pin
+from bot.store import KeptAnswer, Pin
 
 NEAR_TIE = 0.9    # other matches scoring this share of the best are offered up front
 NO_POSITION = "The union gives no explicit recommendation for this question."
@@ -91,6 +91,7 @@ class Reply:
     guidance: tuple[Guidance, ...] = ()           # for the named statement, else the question
     consultation: ConsultationStatus | None = None
     parts: tuple[SurveyEntry, ...] = ()           # a priority asked about as a whole: its questions
+    kept: KeptAnswer | None = None     # a rep's kept answer, not the union's guidance (bot/rep_blocks.py)
     pack: Pack | None = field(default=None, repr=False, compare=False)
     chitchat: bool = False             # a greeting or thanks: a friendly word, not an answer
     ambiguous: bool = False            # near-tied entries (schools or SEND?): ask which was meant

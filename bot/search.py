@@ -297,12 +297,13 @@ class Index:
         Words and meaning are scored apart and weighed together in bot/blend.py."""
         folded = words(query[:MAX_QUERY_CHARS])   # once: terms and phrasing cues both read it
         terms, off = self._analyse(folded)
-        meaning, nearest = None, []
+        reading = None
         if self.meaning is not None and terms:
-            meaning, nearest = self.meaning.closest(query, MEANING_CANDIDATES)
+            reading = self.meaning.read(query, MEANING_CANDIDATES)
         target = find_target(folded, self.pack)
-        lexical = self.lexical_scores(terms, off, folded, set(target.entries) | set(nearest)) if terms else {}
-        return decide(self, query, folded, tuple(terms), off, lexical, (meaning, nearest), target, limit)
+        nearest = set(reading.nearest) if reading is not None else set()
+        lexical = self.lexical_scores(terms, off, folded, set(target.entries) | nearest) if terms else {}
+        return decide(self, query, folded, tuple(terms), off, lexical, reading, target, limit, set(_kind_boost(folded)))
 
     def lexical_scores(self, terms: list[str], off: set[str], folded: list[str],
                        extra: set[int] = frozenset()) -> dict[int, Match]:

@@ -50,6 +50,47 @@ class QuestionRow:
 
 
 @dataclass(frozen=True)
+class RepRequest:
+    """A member's question sent to the reps (issue 9). The asker's id, name and where they
+    asked are kept only until the member has been told the outcome (then forgotten)."""
+    id: int
+    question: str
+    asker: str             # user id ("" once delivered)
+    asker_name: str        # the name the member agreed to share
+    channel: str           # where to answer: a channel (with thread_ts) or "" for a DM to the asker
+    thread_ts: str
+    state: str             # open, answered, covered, outside, withdrawn
+    created_at: float
+    reps_channel: str = ""
+    reps_ts: str = ""      # the request's message in the reps' channel ("" until posted)
+    escalated_at: float | None = None
+    rep: str = ""          # who answered (user id) and their name
+    rep_name: str = ""
+    answered_at: float | None = None
+    answer: str = ""
+    entry_id: str | None = None
+    kept_id: int | None = None
+    delivered_at: float | None = None
+
+
+REQUEST_STATES = ("open", "answered", "covered", "outside", "withdrawn")
+
+
+@dataclass(frozen=True)
+class KeptAnswer:
+    """A rep's answer kept for later members: their words and name, never a user id."""
+    id: int
+    question: str
+    answer: str
+    entry_id: str | None
+    rep_name: str
+    answered_at: float
+    confirmed_at: float    # answered, edited or re-confirmed: the review clock starts here
+    retired_at: float | None = None
+    flagged_at: float | None = None   # when reps were asked to review it (once per confirmation)
+
+
+@dataclass(frozen=True)
 class WalkPlace:
     """Where a member is in the guided walk-through: a pack and a position in its survey."""
     user: str
@@ -170,6 +211,83 @@ class Store(ABC):
             latest.setdefault(pin.entry_id, pin)
         return latest
 
+    # --- questions for the reps (issue 9) -----------------------------------------------
+    @abstractmethod
+    def add_request(self, *, question: str, asker: str, asker_name: str, channel: str, thread_ts: str,
+                    now: float | None = None) -> RepRequest:
+        """Record a member's question for the reps (state 'open'); returns it with its id."""
+
+    @abstractmethod
+    def set_request_message(self, request_id: int, reps_channel: str, reps_ts: str) -> None:
+        """Where the request was posted in the reps' channel (and its lease is given up)."""
+
+    @abstractmethod
+    def request(self, request_id: int) -> RepRequest | None:
+        """One request by id."""
+
+    @abstractmethod
+    def requests(self, states: tuple[str, ...] = ("open",)) -> list[RepRequest]:
+        """Requests in these states, oldest first."""
+
+    @abstractmethod
+    def close_request(self, request_id: int, *, state: str, rep: str, rep_name: str, answer: str = "",
+                      entry_id: str | None = None, keep: bool = False, kept_question: str | None = None,
+                      now: float | None = None) -> RepRequest | None:
+        """Close an open request: answered (a rep's words), covered (by `entry_id`), outside
+        the guidance, or withdrawn (by the member). One atomic write: of any number of
+        concurrent callers exactly one gets the closed request back, the others None.
+        `keep` (answered only) also keeps the answer for future members, in the same
+        transaction (its id in `kept_id`), under `kept_question` (the question as the rep
+        wants later members to see it; default: the member's own words)."""
+
+    @abstractmethod
+    def claim_request(self, request_id: int, *, owner: str, lease_seconds: float,
+                      now: float | None = None) -> RepRequest | None:
+        """Lease a request's Slack work to `owner` (atomic: at most one holder at a time): an
+        open request not yet in the reps' channel (post it), or a closed one whose member
+        hasn't been told (tell them). None if there is no such work or it is leased."""
+
+    @abstractmethod
+    def release_request(self, request_id: int, owner: str) -> None:
+        """Give up `owner`'s lease early (Slack refused for now): anyone may try again at once."""
+
+    @abstractmethod
+    def pending_requests(self, now: float | None = None) -> list[int]:
+        """Ids of requests with Slack work left (see claim_request) and no live lease, oldest first."""
+
+    @abstractmethod
+    def mark_delivered(self, request_id: int, now: float | None = None) -> None:
+        """The member has been told: forget who and where they asked (privacy)."""
+
+    @abstractmethod
+    def mark_escalated(self, request_id: int, now: float | None = None) -> bool:
+        """Flag an open request as re-raised; True only for the first caller (re-flag once)."""
+
+    @abstractmethod
+    def kept_answers(self, *, include_retired: bool = False) -> list[KeptAnswer]:
+        """Kept rep answers, newest first."""
+
+    @abstractmethod
+    def kept_answer(self, kept_id: int) -> KeptAnswer | None:
+        """One kept answer by id."""
+
+    @abstractmethod
+    def edit_kept(self, kept_id: int, answer: str, *, rep_name: str, now: float | None = None) -> bool:
+        """Replace a kept answer's words (re-confirming it); False if unknown or retired."""
+
+    @abstractmethod
+    def confirm_kept(self, kept_id: int, now: float | None = None) -> bool:
+        """Re-confirm a kept answer: the review clock starts again; False if unknown or retired."""
+
+    @abstractmethod
+    def retire_kept(self, kept_id: int, now: float | None = None) -> bool:
+        """Stop showing a kept answer; True if it was live."""
+
+    @abstractmethod
+    def flag_kept(self, kept_id: int, now: float | None = None) -> bool:
+        """Mark a kept answer as sent to reps for review; True only for the first caller
+        since its last confirmation."""
+
     # --- the guided walk-through -------------------------------------------------------
     @abstractmethod
     def walk_place(self, user: str) -> WalkPlace | None:
@@ -188,9 +306,10 @@ class Store(ABC):
     def purge(self, retention_days: int, now: float | None = None) -> int:
         """Delete question logs and votes (which name the voter) older than the retention
         period, and finished inbox items older than EVENT_TTL (pending ones stay until
-        answered). Walk-through places untouched for the retention period go too. Pins stay
-        until unpinned. Returns the number of questions and votes
-        deleted."""
+        answered), requests for the reps whose member was told the outcome longer ago than
+        the retention period, and walk-through places untouched for the retention period.
+        Pins and kept rep answers stay until unpinned / retired. Returns the number of
+        questions and votes deleted."""
 
 
 def open_store(location: str | Path) -> Store:

@@ -27,6 +27,9 @@ from psycopg_pool import ConnectionPool
 
 from bot.errors import StoreError
 from bot.store import EVENT_TTL, InboxItem, Pin, QuestionRow, Store, WalkPlace
+from bot.store_postgres_reps import MIGRATION as REPS_MIGRATION
+from bot.store_postgres_reps import PURGE as REPS_PURGE
+from bot.store_postgres_reps import RepStorePostgres
 
 MIGRATION_LOCK = 0x62_6C_62_6F_74   # pg_advisory_xact_lock key: "blbot"
 POOL_MAX = 10          # connections per process (gunicorn worker); 2 instances x 2 workers = 40
@@ -57,7 +60,9 @@ MIGRATIONS: list[str] = [
     CREATE INDEX inbox_pending ON inbox(lease_until) WHERE state = 'pending';
     CREATE INDEX inbox_done ON inbox(done_at) WHERE state <> 'pending';
     """,
-    # 2: where each member is in the guided walk-through (one row per member; deleted on Stop)
+    # 2: questions sent to the reps, and rep answers kept for later members (issue 9)
+    REPS_MIGRATION,
+    # 3: where each member is in the guided walk-through (one row per member; deleted on Stop)
     """
     CREATE TABLE walkthrough (
         member TEXT PRIMARY KEY, pack TEXT NOT NULL, position INTEGER NOT NULL, at DOUBLE PRECISION NOT NULL);
@@ -89,7 +94,7 @@ class StoreUnreachable(StoreError):
     """The PostgreSQL server could not be reached or refused us at start-up (one line, no password)."""
 
 
-class PostgresStore(Store):
+class PostgresStore(RepStorePostgres, Store):
     def __init__(self, url: str, *, max_size: int = POOL_MAX, timeout: float = POOL_TIMEOUT):
         self._url = url
         self._max_size, self._timeout = max_size, timeout
@@ -288,6 +293,7 @@ class PostgresStore(Store):
         cutoff = now - retention_days * 86400
         with self.pool.connection() as conn, conn.transaction():
             conn.execute("DELETE FROM inbox WHERE state <> 'pending' AND done_at < %s", (now - EVENT_TTL,))
+            conn.execute(REPS_PURGE, (cutoff,))
             deleted = conn.execute("DELETE FROM questions WHERE at < %s", (cutoff,)).rowcount
             conn.execute("DELETE FROM walkthrough WHERE at < %s", (cutoff,))
             return deleted + conn.execute("DELETE FROM votes WHERE at < %s", (cutoff,)).rowcount

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from bot.errors import StoreError
-from bot.store import EVENT_TTL, InboxItem, Pin, QuestionRow, Store, WalkPlace
+from bot.store import EVENT_TTL, InboxItem, KeptAnswer, Pin, QuestionRow, RepRequest, Store, WalkPlace
 
 MIGRATIONS: list[str] = [
     # 1: dedupe memory, the question log, votes
@@ -53,12 +53,35 @@ MIGRATIONS: list[str] = [
     """
     DROP TABLE events;
     """,
-    # 6: where each member is in the guided walk-through (one row per member; deleted on Stop)
+    # 6: questions sent to the reps, and rep answers kept for later members (issue 9)
+    """
+    CREATE TABLE rep_requests (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, question TEXT NOT NULL, asker TEXT NOT NULL,
+        asker_name TEXT NOT NULL, channel TEXT NOT NULL, thread_ts TEXT NOT NULL, state TEXT NOT NULL,
+        created_at REAL NOT NULL, reps_channel TEXT NOT NULL DEFAULT '', reps_ts TEXT NOT NULL DEFAULT '',
+        escalated_at REAL, rep TEXT NOT NULL DEFAULT '', rep_name TEXT NOT NULL DEFAULT '', answered_at REAL,
+        answer TEXT NOT NULL DEFAULT '', entry_id TEXT, kept_id INTEGER, delivered_at REAL,
+        deliver_owner TEXT, deliver_until REAL NOT NULL DEFAULT 0);
+    CREATE INDEX rep_requests_state ON rep_requests(state, delivered_at);
+    CREATE TABLE kept_answers (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, question TEXT NOT NULL, answer TEXT NOT NULL, entry_id TEXT,
+        rep_name TEXT NOT NULL, answered_at REAL NOT NULL, confirmed_at REAL NOT NULL, retired_at REAL,
+        flagged_at REAL);
+    """,
+    # 7: where each member is in the guided walk-through (one row per member; deleted on Stop)
     """
     CREATE TABLE walkthrough (
         user TEXT PRIMARY KEY, pack TEXT NOT NULL, position INTEGER NOT NULL, at REAL NOT NULL);
     """,
 ]
+
+REQUEST_COLUMNS = ("id, question, asker, asker_name, channel, thread_ts, state, created_at, reps_channel, reps_ts, "
+                   "escalated_at, rep, rep_name, answered_at, answer, entry_id, kept_id, delivered_at")
+KEPT_COLUMNS = "id, question, answer, entry_id, rep_name, answered_at, confirmed_at, retired_at, flagged_at"
+FORGET_ASKER = "asker = '', asker_name = '', channel = '', thread_ts = ''"
+# Slack work left: an open request not yet posted to the reps, or a closed one not yet told
+PENDING = "((state = 'open' AND reps_ts = '') OR (state != 'open' AND delivered_at IS NULL))"
+TEXT_LIMIT = 4000   # characters of a question or an answer kept
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -278,6 +301,127 @@ class SQLiteStore(Store):
             "FROM pins ORDER BY at DESC")
         return [Pin(c, ts, e, st, q or "", rep, rn or "", at, pl or "") for c, ts, e, st, q, rep, rn, at, pl in rows]
 
+    # --- questions for the reps (issue 9) -----------------------------------------------
+    def add_request(self, *, question: str, asker: str, asker_name: str, channel: str, thread_ts: str,
+                    now: float | None = None) -> RepRequest:
+        cur = self.connection().execute(
+            "INSERT INTO rep_requests(question, asker, asker_name, channel, thread_ts, state, created_at) "
+            "VALUES (?,?,?,?,?,'open',?)",
+            (question[:TEXT_LIMIT], asker, asker_name, channel, thread_ts, time.time() if now is None else now))
+        return self.request(cur.lastrowid)
+
+    def set_request_message(self, request_id: int, reps_channel: str, reps_ts: str) -> None:
+        self.connection().execute("UPDATE rep_requests SET reps_channel = ?, reps_ts = ?, deliver_until = 0 "
+                                  "WHERE id = ?",
+                                  (reps_channel, reps_ts, request_id))
+
+    def request(self, request_id: int) -> RepRequest | None:
+        row = self.connection().execute(f"SELECT {REQUEST_COLUMNS} FROM rep_requests WHERE id = ?",
+                                        (request_id,)).fetchone()
+        return RepRequest(*row) if row else None
+
+    def requests(self, states: tuple[str, ...] = ("open",)) -> list[RepRequest]:
+        marks = ",".join("?" * len(states))
+        rows = self.connection().execute(
+            f"SELECT {REQUEST_COLUMNS} FROM rep_requests WHERE state IN ({marks}) ORDER BY created_at, id",
+            tuple(states))
+        return [RepRequest(*row) for row in rows]
+
+    def close_request(self, request_id: int, *, state: str, rep: str, rep_name: str, answer: str = "",
+                      entry_id: str | None = None, keep: bool = False, kept_question: str | None = None,
+                      now: float | None = None) -> RepRequest | None:
+        if state not in ("answered", "covered", "outside", "withdrawn"):
+            raise ValueError(f"not a closing state: {state!r}")
+        now = time.time() if now is None else now
+        conn = self.connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if state == "withdrawn":   # nobody is told anything: forget the member at once
+                cur = conn.execute(
+                    f"UPDATE rep_requests SET state = 'withdrawn', question = '', {FORGET_ASKER}, "
+                    "answered_at = ?, delivered_at = ? WHERE id = ? AND state = 'open'", (now, now, request_id))
+            else:
+                cur = conn.execute(
+                    "UPDATE rep_requests SET state = ?, rep = ?, rep_name = ?, answer = ?, entry_id = ?, "
+                    "answered_at = ?, deliver_until = 0 WHERE id = ? AND state = 'open'",
+                    (state, rep, rep_name, answer[:TEXT_LIMIT], entry_id, now, request_id))
+            if cur.rowcount != 1:
+                conn.execute("ROLLBACK")
+                return None
+            if keep and state == "answered":
+                question = (kept_question or "").strip()[:TEXT_LIMIT] or conn.execute(
+                    "SELECT question FROM rep_requests WHERE id = ?", (request_id,)).fetchone()[0]
+                kept = conn.execute(
+                    "INSERT INTO kept_answers(question, answer, entry_id, rep_name, answered_at, confirmed_at) "
+                    "VALUES (?,?,?,?,?,?)", (question, answer[:TEXT_LIMIT], entry_id, rep_name, now, now))
+                conn.execute("UPDATE rep_requests SET kept_id = ? WHERE id = ?", (kept.lastrowid, request_id))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return self.request(request_id)
+
+    def claim_request(self, request_id: int, *, owner: str, lease_seconds: float,
+                      now: float | None = None) -> RepRequest | None:
+        now = time.time() if now is None else now
+        cur = self.connection().execute(
+            f"UPDATE rep_requests SET deliver_owner = ?, deliver_until = ? WHERE id = ? AND deliver_until < ? "
+            f"AND {PENDING}", (owner, now + lease_seconds, request_id, now))
+        return self.request(request_id) if cur.rowcount == 1 else None
+
+    def release_request(self, request_id: int, owner: str) -> None:
+        self.connection().execute("UPDATE rep_requests SET deliver_until = 0 WHERE id = ? AND deliver_owner = ?",
+                                  (request_id, owner))
+
+    def pending_requests(self, now: float | None = None) -> list[int]:
+        now = time.time() if now is None else now
+        rows = self.connection().execute(
+            f"SELECT id FROM rep_requests WHERE deliver_until < ? AND {PENDING} ORDER BY id", (now,))
+        return [request_id for (request_id,) in rows]
+
+    def mark_delivered(self, request_id: int, now: float | None = None) -> None:
+        self.connection().execute(
+            f"UPDATE rep_requests SET delivered_at = ?, deliver_owner = NULL, {FORGET_ASKER} "
+            "WHERE id = ? AND delivered_at IS NULL", (time.time() if now is None else now, request_id))
+
+    def mark_escalated(self, request_id: int, now: float | None = None) -> bool:
+        cur = self.connection().execute(
+            "UPDATE rep_requests SET escalated_at = ? WHERE id = ? AND state = 'open' AND escalated_at IS NULL",
+            (time.time() if now is None else now, request_id))
+        return cur.rowcount == 1
+
+    def kept_answers(self, *, include_retired: bool = False) -> list[KeptAnswer]:
+        where = "" if include_retired else "WHERE retired_at IS NULL"
+        rows = self.connection().execute(f"SELECT {KEPT_COLUMNS} FROM kept_answers {where} ORDER BY answered_at DESC")
+        return [KeptAnswer(*row) for row in rows]
+
+    def kept_answer(self, kept_id: int) -> KeptAnswer | None:
+        row = self.connection().execute(f"SELECT {KEPT_COLUMNS} FROM kept_answers WHERE id = ?", (kept_id,)).fetchone()
+        return KeptAnswer(*row) if row else None
+
+    def edit_kept(self, kept_id: int, answer: str, *, rep_name: str, now: float | None = None) -> bool:
+        cur = self.connection().execute(
+            "UPDATE kept_answers SET answer = ?, rep_name = ?, confirmed_at = ?, flagged_at = NULL "
+            "WHERE id = ? AND retired_at IS NULL", (answer[:TEXT_LIMIT], rep_name, time.time() if now is None else now,
+                                                    kept_id))
+        return cur.rowcount == 1
+
+    def confirm_kept(self, kept_id: int, now: float | None = None) -> bool:
+        cur = self.connection().execute(
+            "UPDATE kept_answers SET confirmed_at = ?, flagged_at = NULL WHERE id = ? AND retired_at IS NULL",
+            (time.time() if now is None else now, kept_id))
+        return cur.rowcount == 1
+
+    def retire_kept(self, kept_id: int, now: float | None = None) -> bool:
+        cur = self.connection().execute("UPDATE kept_answers SET retired_at = ? WHERE id = ? AND retired_at IS NULL",
+                                        (time.time() if now is None else now, kept_id))
+        return cur.rowcount == 1
+
+    def flag_kept(self, kept_id: int, now: float | None = None) -> bool:
+        cur = self.connection().execute(
+            "UPDATE kept_answers SET flagged_at = ? WHERE id = ? AND retired_at IS NULL AND flagged_at IS NULL",
+            (time.time() if now is None else now, kept_id))
+        return cur.rowcount == 1
     # --- the guided walk-through -------------------------------------------------------
     def walk_place(self, user: str) -> WalkPlace | None:
         row = self.connection().execute("SELECT pack, position, at FROM walkthrough WHERE user = ?", (user,)).fetchone()
@@ -300,6 +444,8 @@ class SQLiteStore(Store):
         cutoff = now - retention_days * 86400
         conn = self.connection()
         conn.execute("DELETE FROM inbox WHERE state != 'pending' AND done_at < ?", (now - EVENT_TTL,))
+        # closed requests the member has been told about (their asker is forgotten already)
+        conn.execute("DELETE FROM rep_requests WHERE delivered_at < ?", (cutoff,))
         deleted = conn.execute("DELETE FROM questions WHERE at < ?", (cutoff,)).rowcount
         conn.execute("DELETE FROM walkthrough WHERE at < ?", (cutoff,))
         return deleted + conn.execute("DELETE FROM votes WHERE at < ?", (cutoff,)).rowcount

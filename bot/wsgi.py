@@ -148,7 +148,7 @@ def create_wsgi_app(config: Config, env) -> SlackWsgi:
     guide = Guide.from_config(config)
     guide.purge_if_due()
     bot = build_bot(guide, env)
-    bot.worker.start()   # takes over what killed workers (or the last server) left in the inbox
+    bot.start()   # takes over what killed workers (or the last server) left in the inbox
     from bot.ops import OpsRoutes  # GET /healthz, /readyz, /metrics
     return OpsRoutes(SlackWsgi(bot.app, env.signing_secret), guide)
 

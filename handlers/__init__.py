@@ -12,6 +12,7 @@ from handlers import (
     mentions,
     messages,
     pins,
+    rep_requests,
     respond,
     shortcuts,
     walkthrough,
@@ -21,7 +22,8 @@ from handlers import (
 def register_listeners(app: App) -> None:
     app.middleware(answering.accept_question)   # questions reach the inbox before the ack
     app.middleware(respond.provide_respond)     # respond() logs failures, and works inside modals
-    for module in (mentions, messages, commands, actions, walkthrough, shortcuts, pins, home, ignored):
+    for module in (mentions, messages, commands, actions, walkthrough, shortcuts, pins, rep_requests, home,
+                   ignored):
         module.register(app)
 
 

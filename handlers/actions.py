@@ -14,11 +14,14 @@ from slack_sdk import WebClient
 from bot import blocks
 from bot.blocks import (
     GONE_TEXT,
+    SlackMessage,
     answer_blocks,
+    ask_rep_button,
     button_ref,
     full_guidance_view,
     matches_blocks,
     ref_statement,
+    text_blocks,
 )
 from handlers.answering import apologising
 from handlers.payload import first_action, text_field, user_id
@@ -89,8 +92,15 @@ def handle_vote(ack: Ack, body: dict, respond: Respond, context: BoltContext, lo
             return
         context["guide"].store.vote(message=message_key, user=user, entry_id=entry_id,
                                     query=str(value.get("q") or ""), helpful=helpful)
-        thanks = "Thanks: noted as helpful." if helpful else "Thanks: noted as not helpful. Reps review these."
-        respond(text=thanks, replace_original=False, response_type="ephemeral")
+        if helpful:
+            respond(text="Thanks: noted as helpful.", replace_original=False, response_type="ephemeral")
+            return
+        thanks = "Thanks: noted as not helpful. Reps review these; you can also ask a rep your question."
+        notice = text_blocks(thanks)
+        question = str(value.get("q") or "")
+        if question.strip():   # "Ask a rep" opens a confirm modal: nothing is sent without it
+            notice = SlackMessage(notice.text, notice.blocks + [ask_rep_button(question).to_dict()])
+        respond(text=notice.text, blocks=notice.blocks, replace_original=False, response_type="ephemeral")
 
 
 def handle_show_full(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext,

@@ -31,11 +31,12 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks import SORRY_TEXT, answer_blocks, text_blocks
+from bot.blocks import SORRY_TEXT, text_blocks
 from bot.errors import warn_once
 from bot.guide import Guide
 from bot.inbox import LEASE_SECONDS
 from bot.normalise import safe_text
+from bot.rep_blocks import reply_message
 from bot.retry import deadline
 from bot.store import InboxItem
 
@@ -160,7 +161,7 @@ class Answerer:
             attempt.maybe_posted = False
         try:
             reply = self.guide.ask(p.get("text") or "", via=p.get("via") or "dm", channel=p.get("channel"))
-            message = answer_blocks(reply, pinnable=not str(p.get("channel")).startswith("D"))
+            message = reply_message(reply, pinnable=not str(p.get("channel")).startswith("D"))
         except Exception:
             self.logger.exception("could not build the answer to event %s", _event_id(item))
             return "failed"

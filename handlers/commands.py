@@ -13,6 +13,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.blocks import answer_blocks, pins_blocks, report_blocks, text_blocks
 from bot.normalise import safe_text
+from bot.rep_blocks import kept_list_message, queue_message, reply_message
 from bot.report import build_report, report_lines
 from handlers.answering import apologising
 from handlers.payload import text_field
@@ -37,6 +38,9 @@ def help_text(command_name: str, topic: str = "the consultation", organisation: 
         f"• `{command_name} <entry id>`: open one entry, e.g. `{command_name} off-rolling`",
         f"• `{command_name} pins`: answers reps have pinned",
         f"• `{command_name} gaps [days]`: (reps) what members asked that I couldn't answer",
+        f"• `{command_name} queue`: (reps) members' questions waiting for a rep, with their age",
+        f"• `{command_name} answers`: (reps) kept rep answers: edit, re-confirm or retire them",
+        "• When I can't answer, press “Ask a rep” to send your question to the reps.",
         "• Mention me in a channel or send me a direct message to ask there.",
         "Answers quote the union's own commentary and name their source.",
     ])
@@ -61,13 +65,15 @@ def handle_command(ack: Ack, command: dict, respond: Respond, context: BoltConte
         elif word == "pins":
             message = pins_blocks(guide.store.pins(), guide.pack, rep=guide.reps.is_rep(command.get("user_id")))
             respond(text=message.text, blocks=message.blocks)
+        elif word in ("queue", "answers"):
+            respond(**rep_lists(guide, context, command.get("user_id"), word, logger))
         elif GAPS.fullmatch(word):
             respond(**gaps(guide, command.get("user_id"), GAPS.fullmatch(word).group(1)))
         elif guide.entry(word):
             message = answer_blocks(guide.open_entry(word), ephemeral=True)
             respond(text=message.text, blocks=message.blocks)
         else:
-            message = answer_blocks(guide.ask(text, via="command", channel=text_field(command, "channel_id")),
+            message = reply_message(guide.ask(text, via="command", channel=text_field(command, "channel_id")),
                                     ephemeral=True)
             respond(text=message.text, blocks=message.blocks)
 
@@ -82,6 +88,23 @@ def gaps(guide, user: str | None, days_text: str | None) -> dict:
         return {"text": "Only reps can see the gaps report."}
     days = int(days_text) if days_text and 0 < int(days_text) <= 3650 else 7
     message = report_blocks(report_lines(build_report(guide.store, guide.pack, days)))
+    return {"text": message.text, "blocks": message.blocks}
+
+
+def rep_lists(guide, context: BoltContext, user: str | None, word: str, logger: Logger) -> dict:
+    """`/biglisten queue` and `/biglisten answers`, for reps only (they run the reps' chores first)."""
+    if not guide.reps.is_rep(user):
+        return {"text": "Only reps can see the reps' queue and kept answers."}
+    desk = context.get("rep_desk")
+    if desk is not None:
+        try:
+            desk.chores()
+        except Exception:
+            logger.exception("the reps' chores failed")
+    if word == "queue":
+        message = queue_message(guide.store.requests(("open",)))
+    else:
+        message = kept_list_message(guide.store.kept_answers(), guide.config.reps)
     return {"text": message.text, "blocks": message.blocks}
 
 

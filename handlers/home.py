@@ -7,7 +7,8 @@ from logging import Logger
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from bot.blocks import home_view
+from bot.blocks import MODAL_BLOCKS, home_view
+from bot.rep_blocks import home_kept_blocks
 from bot.report import build_report, report_lines
 
 
@@ -32,6 +33,10 @@ def handle_home_opened(event: dict, client: WebClient, context: BoltContext, log
                          report_lines=lines, packs=packs,
                          title=f"{guide.config.organisation} guidance: {' · '.join(p.title for p, _ in packs)}",
                          problems=problems)
+        if lines is not None:   # reps: members' questions waiting, and kept answers to look after
+            view.blocks = list(view.blocks) + home_kept_blocks(
+                guide.store.kept_answers(), guide.store.requests(("open",)), guide.config.reps,
+                room=MODAL_BLOCKS - len(view.blocks))
         client.views_publish(user_id=user, view=view)
     except Exception:   # the tab just stays as it was; nothing to tell the member in Slack
         logger.exception("publishing the home tab failed")

@@ -6,9 +6,9 @@ from logging import Logger
 
 from slack_bolt import Ack, App, BoltContext, Respond
 
-from bot.blocks import answer_blocks
 from bot.manifest import CALLBACK_ID
 from bot.normalise import safe_text
+from bot.rep_blocks import reply_message
 from handlers.answering import apologising
 from handlers.payload import message_text
 
@@ -20,7 +20,7 @@ def handle_ask_shortcut(ack: Ack, shortcut: dict, respond: Respond, context: Bol
         # Someone else's words: the log keeps the outcome, not the text.
         reply = context["guide"].ask(text, via="shortcut", log_text=False)
         reply = replace(reply, query="")   # nor do the buttons carry it into votes or pins
-        message = answer_blocks(reply, ephemeral=True)
+        message = reply_message(reply, ephemeral=True)
         respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
 
 

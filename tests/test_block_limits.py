@@ -229,7 +229,7 @@ def test_abstain_with_suggestions_has_unique_buttons(guide):
     assert not reply.answered and reply.others
     rendered = abstain_blocks(reply)
     ids = [e["action_id"] for b in rendered.blocks if b["type"] == "actions" for e in b["elements"]]
-    assert ids == [f"did_you_mean_{i}" for i in range(len(reply.others[:3]))]
+    assert ids == [f"did_you_mean_{i}" for i in range(len(reply.others[:3]))] + ["ask_rep"]
 
 
 def test_lists_and_notices_fit(guide, pack):

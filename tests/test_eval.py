@@ -9,12 +9,16 @@ from conftest import ROOT, SHARED
 
 
 # False declines are allowed up to 0.10 / 0.15 on the held-out sets since the meaning signal
-# (issue 7): the bot declines when unsure, and that trade halved wrong answers there.
+# (issue 7): the bot declines when unsure, and that trade halved wrong answers there. Floors a
+# little below the figures measured after issue 7's round 2 (README, "Measuring").
 @pytest.mark.parametrize("path, top1, top3, offtopic, false_decline, wrong", [
-    (SHARED / "eval" / "dev_questions.yaml", 0.90, 0.97, 0.9, 0.05, 0.05),
-    (SHARED / "eval" / "dev_questions_v2.yaml", 0.65, 0.78, 0.85, 0.30, 0.13),
-    (ROOT / "tests" / "data" / "proxy_questions.yaml", 0.85, 0.93, 0.9, 0.10, 0.06),
-    (ROOT / "tests" / "data" / "blind_questions.yaml", 0.75, 0.85, 0.9, 0.15, 0.12),
+    (SHARED / "eval" / "dev_questions.yaml", 0.94, 0.98, 0.9, 0.04, 0.05),
+    (SHARED / "eval" / "dev_questions_v2.yaml", 0.71, 0.82, 0.85, 0.30, 0.09),
+    (ROOT / "tests" / "data" / "proxy_questions.yaml", 0.90, 0.94, 0.9, 0.10, 0.05),
+    (ROOT / "tests" / "data" / "blind_questions.yaml", 0.80, 0.90, 0.9, 0.15, 0.08),
+    # Written from the sources alone by someone who saw neither the pack nor the dev sets, and
+    # never tuned on: only measured, so these are gates against regressions, not targets.
+    (ROOT / "tests" / "data" / "heldout_questions.yaml", 0.73, 0.89, 0.93, 0.13, 0.19),
 ])
 def test_search_meets_targets(searcher, path, top1, top3, offtopic, false_decline, wrong):
     if not path.exists():

@@ -91,3 +91,28 @@ def test_large_packs_embed_one_short_text_per_entry():
     for e in load_pack(PACK_DIR).entries:
         (text,) = entry_texts(e, brief=True)
         assert text.startswith(e.title.split()[0]) and len(text.split()) <= BRIEF_WORDS
+
+
+def test_a_message_is_read_whole_and_by_sentence_in_one_pass(encoder):
+    story = "Our head took early retirement after the report. Everyone knows she was pushed!\nWhere do I put that?"
+    whole, parts = encoder.encode_parts(story)
+    assert np.abs(whole - encoder.encode([story])[0]).max() < 1e-5   # the whole is the ordinary vector
+    assert parts.shape == (3, encoder.dim)
+    assert np.allclose(np.linalg.norm(parts, axis=1), 1.0, atol=1e-5)
+    assert (parts @ whole).min() < 0.99   # each sentence is pooled from its own tokens
+    one, none = encoder.encode_parts("What is a deep dive?")
+    assert none.shape == (0, encoder.dim) and np.abs(one - encoder.encode(["What is a deep dive?"])[0]).max() < 1e-5
+
+
+def test_a_reading_scores_every_entry_by_whole_and_by_sentence(encoder):
+    pack = load_pack(PACK_DIR)
+    meaning = Meaning(encoder, pack.entries, cache_dir())
+    story = ("I went home in tears after our visit and I still can't sleep. "
+             "Should keeping children safe be judged on its own, separately from leadership?")
+    r = meaning.read(story, 5)
+    n = len(pack.entries)
+    assert len(r.whole) == len(r.sentence_best) == len(r.sentence_mean) == n and len(r.nearest) == 5
+    assert all(b >= m - 1e-6 for b, m in zip(r.sentence_best, r.sentence_mean))
+    assert "safeguarding-separate-judgement" in [pack.entries[e].id for e in r.nearest]
+    short = meaning.read("Should safeguarding be a separate judgement?", 3)
+    assert short.sentence_best == short.whole == short.sentence_mean   # one sentence: one reading

@@ -209,7 +209,8 @@ def test_socket_mode_metrics_port(tmp_path):
     assert serve_metrics_port({}, store) is None
     with pytest.raises(ConfigError, match="METRICS_PORT"):
         serve_metrics_port({"METRICS_PORT": "http"}, store)
-    guide = Guide.from_config(__import__("bot.config", fromlist=["load_config"]).load_config(ROOT / "app.yaml"))
+    # a config of its own: the repository's var/ store is nobody's test fixture
+    guide = Guide.from_config(__import__("bot.config", fromlist=["load_config"]).load_config(_config_file(tmp_path)))
     guide.store = store
     guide.ask(OFF_TOPIC, via="dm")
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:

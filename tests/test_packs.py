@@ -228,3 +228,23 @@ def test_adding_the_example_pack_changes_no_answer_of_the_dev_set(tmp_path):
         a, _ = one.find_matches(q, today=TODAY)
         b, _ = both.find_matches(q, today=TODAY)
         assert (b.answered, b.best and b.best.entry.id) == (a.answered, a.best and a.best.entry.id), q
+
+
+def test_kept_rep_answers_work_with_several_packs(tmp_path):
+    """Ask a rep (issue 9) with several packs: a kept answer must beat the Library's best match,
+    and one tied to an entry of a pack that doesn't answer in a channel is left out there."""
+    from bot.config import ChannelPacks
+    cfg = settings(tmp_path, [PACK_DIR, EXAMPLE_DIR], channels=(ChannelPacks("CWORK", ("workload-example",)),))
+    store = open_store(tmp_path / "b.sqlite3")
+    guide = Guide(cfg, load_library(cfg, meaning=False), store)
+    req = store.add_request(question="will the big listen ask about staff car parking", asker="U1",
+                            asker_name="Mo", channel="C1", thread_ts="1.1")
+    store.close_request(req.id, state="answered", rep="UREP", rep_name="Sam Rep", keep=True, entry_id="off-rolling",
+                        answer="No: there is no question on car parking in the Big Listen survey.")
+    asked = "does the big listen survey cover car parking for staff"
+    reply = guide.ask(asked, via="dm", today=TODAY)
+    assert reply.answered and reply.kept is not None and reply.kept.rep_name == "Sam Rep"
+    charter = guide.ask(CHARTER, via="dm", today=TODAY)   # the example pack's own answer still wins its question
+    assert charter.kept is None and charter.answered and charter.pack_title.startswith("EXAMPLE ONLY")
+    assert guide.ask(asked, via="dm", today=TODAY, channel="CWORK").kept is None   # big-listen doesn't answer there
+    assert guide.ask(asked, via="dm", today=TODAY, channel="CELSE").kept is not None

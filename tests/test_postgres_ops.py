@@ -16,6 +16,7 @@ from bot.config import load_config
 from bot.errors import ConfigError
 from bot.health import check_store
 from bot.store_location import storage_location
+from bot.store_postgres import MIGRATIONS as PG_MIGRATIONS
 from conftest import ROOT, run_cli
 from fake_slack import FakeSlack
 from pg_server import PASSWORD, PostgresServer
@@ -75,7 +76,7 @@ def test_health_command_on_postgres(tmp_path, pg_url):
     config = config_file(tmp_path, {"url": "${DATABASE_URL}"})
     out = run_cli("--config", config, "health", env={"DATABASE_URL": pg_url})
     assert out.returncode == 0, out.stdout + out.stderr
-    assert "store: ok: schema version 2" in out.stdout
+    assert f"store: ok: schema version {len(PG_MIGRATIONS)}" in out.stdout
     wrong = run_cli("--config", config, "health", env={"DATABASE_URL": pg_url.replace(PASSWORD, "nope")})
     assert wrong.returncode == 1 and "store: FAIL" in wrong.stdout and "password authentication failed" in wrong.stdout
     assert "nope" not in wrong.stdout + wrong.stderr and "Traceback" not in wrong.stderr
@@ -155,7 +156,7 @@ def test_both_instances_are_ready_on_the_shared_database(instances):
     for server in instances:
         with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/readyz", timeout=10) as r:
             ready = json.loads(r.read())
-        assert ready["ready"] and ready["checks"]["store"]["detail"] == "schema version 2"
+        assert ready["ready"] and ready["checks"]["store"]["detail"] == f"schema version {len(PG_MIGRATIONS)}"
         assert not server.db_path.exists()            # nothing went to a SQLite file
         assert PASSWORD not in server.log_path.read_text()
 
@@ -233,6 +234,9 @@ def test_migrate_store_copies_everything_and_verifies(tmp_path, pg_url):
     old.enqueue("event:done", {}, owner="w", lease_seconds=30, now=now)
     old.complete("event:done")
     old.save_walk_place("U1", "big-listen", 4, now=now)
+    req = old.add_request(question="staff car parking?", asker="U2", asker_name="Mo", channel="C1", thread_ts="1.1",
+                          now=now)
+    old.close_request(req.id, state="answered", rep="UREP", rep_name="Sam Rep", answer="No.", keep=True, now=now)
     config = config_file(tmp_path, {"path": str(sqlite_path)})
 
     out = run_cli("--config", config, "migrate-store", "--to", "${DATABASE_URL}", env={"DATABASE_URL": pg_url})
@@ -242,6 +246,8 @@ def test_migrate_store_copies_everything_and_verifies(tmp_path, pg_url):
     assert "pins: 2 rows in SQLite, 2 in PostgreSQL" in out.stdout
     assert "inbox: 1 rows in SQLite, 1 in PostgreSQL" in out.stdout
     assert "walkthrough: 1 rows in SQLite, 1 in PostgreSQL" in out.stdout
+    assert "rep_requests: 1 rows in SQLite, 1 in PostgreSQL" in out.stdout   # Ask a rep's tables too
+    assert "kept_answers: 1 rows in SQLite, 1 in PostgreSQL" in out.stdout
     assert PASSWORD not in out.stdout + out.stderr
 
     new = open_store(pg_url)
@@ -250,6 +256,7 @@ def test_migrate_store_copies_everything_and_verifies(tmp_path, pg_url):
         assert sorted(new.votes()) == sorted(old.votes())
         assert new.pins() == old.pins()
         assert new.walk_place("U1") == old.walk_place("U1")
+        assert new.request(req.id) == old.request(req.id) and new.kept_answers() == old.kept_answers()
         assert new.inbox_counts() == {"pending": 1, "done": 0, "failed": 0}
         taken = new.lease("event:waiting", owner="new", lease_seconds=30, now=now + 60)
         assert taken and taken.payload == {"text": "still to answer"}

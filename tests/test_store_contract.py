@@ -285,7 +285,8 @@ def test_postgres_schema_is_versioned_and_locked_migrations(pg_url, opener):
     with psycopg.connect(pg_url) as conn:
         tables = {r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
         conn.execute("UPDATE schema_version SET version = version + 1")
-    assert tables == {"questions", "votes", "pins", "inbox", "walkthrough", "schema_version"}
+    assert tables == {"questions", "votes", "pins", "inbox", "schema_version", "rep_requests", "kept_answers",
+                      "walkthrough"}
     with pytest.raises(RuntimeError, match="newer than this bot knows"):
         opener(pg_url)
 

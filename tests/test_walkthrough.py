@@ -34,16 +34,17 @@ def store(tmp_path):
 
 # --- the store's part (the rest is in tests/test_store_contract.py, on both backends) ------------
 
-def test_a_version_5_database_gains_the_table(tmp_path):
-    path = tmp_path / "v5.sqlite3"
+def test_a_version_6_database_gains_the_table(tmp_path):
+    """Ask a rep's tables are migration 6 (they may be deployed already); the walk-through's is 7."""
+    path = tmp_path / "v6.sqlite3"
     conn = sqlite3.connect(path)
-    for script in MIGRATIONS[:5]:
+    for script in MIGRATIONS[:6]:
         conn.executescript(script)
-    conn.execute("PRAGMA user_version = 5")
+    conn.execute("PRAGMA user_version = 6")
     conn.commit()
     conn.close()
     store = SQLiteStore(path)
-    assert store.schema_version == len(MIGRATIONS) == 6
+    assert store.schema_version == len(MIGRATIONS) == 7
     store.save_walk_place("U1", "big-listen", 0)
     assert store.walk_place("U1").position == 0
 

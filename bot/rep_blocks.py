@@ -1,0 +1,365 @@
+"""Block Kit for the "Ask a rep" loop (issue 9): the confirm modal, the request in the reps'
+channel, the reps' modals, what the member receives, kept answers and the queue.
+
+A rep's words are never the union's: every rep answer a member sees carries the label
+"Answered by <rep name> on <date>, a rep's answer, not the union's published guidance".
+Everything typed by a member or a rep is escaped and can never ping anyone.
+"""
+from __future__ import annotations
+
+import json
+import time
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    CheckboxesElement,
+    ContextBlock,
+    DividerBlock,
+    ExternalDataSelectElement,
+    HeaderBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from bot.blocks import (
+    ASK_REP,
+    MESSAGE_BLOCKS,
+    OPEN_ENTRY,
+    SECTION_LIMIT,
+    SlackMessage,
+    _cut,
+    _fit,
+    answer_blocks,
+    ask_rep_button,
+    button_value,
+    echo,
+    escape,
+)
+from bot.config import RepSettings
+from bot.kept import hidden_from, is_live, needs_review
+from bot.normalise import echo_text
+from bot.replies import Reply
+from bot.store import KeptAnswer, RepRequest
+
+# action ids and view callback ids, shared with handlers/rep_requests.py (ASK_REP: bot/blocks.py)
+__all__ = ["ASK_REP"]
+CONFIRM_VIEW = "ask_rep_confirm"     # the member's confirm modal
+ANSWER = "rep_answer"                # on a request in the reps' channel
+COVERED = "rep_covered"
+OUTSIDE = "rep_outside"
+ANSWER_VIEW = "rep_answer_view"
+COVERED_VIEW = "rep_covered_view"
+ENTRY_SELECT = "rep_entry"           # external_select: options come from handlers/rep_requests.py
+WITHDRAW = "rep_withdraw"            # the member's, on their confirmation
+KEPT_EDIT = "kept_edit"              # suffixed _<n> in lists: action ids must be unique in a message
+KEPT_RETIRE = "kept_retire"
+KEPT_CONFIRM = "kept_confirm"
+KEPT_EDIT_VIEW = "kept_edit_view"
+ANSWER_LIMIT = 2900                  # characters of a rep's answer (a section holds 3,000)
+OPTION_LIMIT = 75                    # Slack: characters of an option's text
+NOT_GUIDANCE = "a rep's answer, not the union's published guidance"
+
+
+def day(at: float) -> str:
+    return time.strftime("%-d %B %Y", time.gmtime(at))
+
+
+def rep_label(rep_name: str, at: float) -> str:
+    """Whose words and when: on every rep answer a member sees."""
+    return f"Answered by {rep_name or 'a rep'} on {day(at)}, {NOT_GUIDANCE}"
+
+
+def age(seconds: float) -> str:
+    hours = max(0, int(seconds // 3600))
+    if hours < 1:
+        return f"{max(0, int(seconds // 60))} min"
+    return f"{hours} h" if hours < 48 else f"{hours // 24} days"
+
+
+def quoted(text: str, limit: int = 2900) -> str:
+    """Someone's own words as an inert quote (escaped; every line marked as quoted), at most
+    `limit` characters (cut at a space, never inside an &amp; entity)."""
+    body = escape(text.strip()).replace("@", "@\u200b")
+    out = "\n".join(">" + line for line in body.splitlines() or [""])
+    return out if len(out) <= limit else _cut(out, limit - 2)
+
+
+def reply_message(reply: Reply, **render) -> SlackMessage:
+    """What Guide.ask's reply looks like in Slack: a kept rep answer, or the guidance's."""
+    return kept_reply_blocks(reply) if reply.kept else answer_blocks(reply, **render)
+
+
+def with_ask_rep(message: SlackMessage, question: str) -> SlackMessage:
+    """A decline or notice with the "Ask a rep" button added (kept within 50 blocks)."""
+    if not question.strip():
+        return message
+    blocks = message.blocks[: MESSAGE_BLOCKS - 1] + [ask_rep_button(question).to_dict()]
+    return SlackMessage(message.text, blocks)
+
+
+def confirm_view(question: str, name: str, *, channel_name: str, by_dm: bool, metadata: dict) -> View:
+    """Exactly what will be shared, before anything is."""
+    where = "by direct message" if by_dm else "in the thread where you asked"
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=f"This will be posted to the reps' channel {escape(channel_name)}:")),
+        SectionBlock(text=MarkdownTextObject(text=f"*Your question*\n{quoted(question, 2000)}")),
+        SectionBlock(text=MarkdownTextObject(text=f"*Your name*\n{escape(name)}")),
+        ContextBlock(elements=[MarkdownTextObject(text=(
+            f"A rep's answer comes to you {where}. It is a rep's own answer, not the union's published guidance. "
+            "You can withdraw your question until a rep answers it."))]),
+    ]
+    return View(type="modal", callback_id=CONFIRM_VIEW, title=PlainTextObject(text="Ask a rep"),
+                submit=PlainTextObject(text="Send to reps"), close=PlainTextObject(text="Cancel"),
+                private_metadata=json.dumps(metadata, ensure_ascii=False, separators=(",", ":")), blocks=blocks)
+
+
+def sent_message(req: RepRequest) -> SlackMessage:
+    """The member's confirmation, with "Withdraw"."""
+    text = (f"Sent to the reps (request #{req.id}). A rep's answer will come to you here or by direct message. "
+            "You can withdraw your question until a rep answers it.")
+    return SlackMessage(text, _fit([
+        SectionBlock(text=MarkdownTextObject(text=escape(text))),
+        ActionsBlock(elements=[ButtonElement(text="Withdraw my question", action_id=WITHDRAW,
+                                             value=button_value(r=req.id), style="danger")])]))
+
+
+def request_message(req: RepRequest, *, reminder: bool = False) -> SlackMessage:
+    """A member's question in the reps' channel, with Answer / Covered / Outside."""
+    head = f"*Question from {escape(req.asker_name[:200])}* (request #{req.id}, asked {day(req.created_at)})"
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=f"{head}\n{quoted(req.question, 2000)}"))]
+    if req.state == "open":
+        value = button_value(r=req.id)
+        blocks.append(ActionsBlock(elements=[
+            ButtonElement(text="Answer", action_id=ANSWER, value=value, style="primary"),
+            ButtonElement(text="Covered by the guidance", action_id=COVERED, value=value),
+            ButtonElement(text="Outside the guidance", action_id=OUTSIDE, value=value)]))
+    else:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=escape(outcome_line(req)))]))
+    text = f"Request #{req.id} from {req.asker_name}: {req.question}"[:300]
+    if reminder:
+        text = f"Still unanswered: {text}"
+    return SlackMessage(escape(text), _fit(blocks))
+
+
+def outcome_line(req: RepRequest) -> str:
+    when = day(req.answered_at or time.time())
+    who = req.rep_name or "a rep"
+    return {"answered": f"Answered by {who} on {when}" + (" (kept for future members)" if req.kept_id else ""),
+            "covered": f"Marked covered by the guidance ({req.entry_id}) by {who} on {when}",
+            "outside": f"Marked outside the guidance by {who} on {when}",
+            "withdrawn": f"Withdrawn by the member on {when}"}.get(req.state, req.state)
+
+
+def closed_request_message(req: RepRequest, asker_name: str) -> SlackMessage:
+    """The request once settled: who did what, when (the question stays unless withdrawn)."""
+    if req.state == "withdrawn":
+        line = f"Request #{req.id}: {outcome_line(req)}."
+        return SlackMessage(escape(line), _fit([SectionBlock(text=MarkdownTextObject(text=escape(line)))]))
+    settled = RepRequest(**{**req.__dict__, "asker_name": asker_name})
+    return request_message(settled)
+
+
+def escalation_text(req: RepRequest, hours: int) -> str:
+    return f"Request #{req.id} has waited more than {hours} hours for a rep. Can someone answer it?"
+
+
+def _entry_option(entry) -> Option:
+    return Option(value=entry.id, text=f"{entry.title}"[:OPTION_LIMIT])
+
+
+def entry_options(entries) -> list[dict]:
+    return [_entry_option(e).to_dict() for e in entries]
+
+
+def answer_view(req: RepRequest) -> View:
+    """The rep's answer: their words, optionally the entry it relates to, keep or not."""
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=f"*Request #{req.id}*\n{quoted(req.question, 2000)}")),
+        InputBlock(block_id="answer", label="Your answer",
+                   element=PlainTextInputElement(action_id="text", multiline=True, max_length=ANSWER_LIMIT)),
+        InputBlock(block_id="entry", label="Related guidance entry", optional=True,
+                   element=ExternalDataSelectElement(action_id=ENTRY_SELECT, min_query_length=0,
+                                                     placeholder="Search the guidance")),
+        InputBlock(block_id="kept_question", label="The question, as later members will see it", optional=True,
+                   hint="Kept answers show this to members who ask the same: take out anything personal.",
+                   element=PlainTextInputElement(action_id="text", multiline=True, max_length=ANSWER_LIMIT,
+                                                 initial_value=req.question[:ANSWER_LIMIT])),
+        InputBlock(block_id="keep", label="Future members", optional=True, element=CheckboxesElement(
+            action_id="keep", options=[Option(value="keep", text="Keep this answer for members who ask the same")],
+            initial_options=[Option(value="keep", text="Keep this answer for members who ask the same")])),
+        ContextBlock(elements=[MarkdownTextObject(text=f"The member sees: {rep_label('<your name>', time.time())}.")]),
+    ]
+    return View(type="modal", callback_id=ANSWER_VIEW, title=PlainTextObject(text="Answer a member"),
+                submit=PlainTextObject(text="Send answer"), close=PlainTextObject(text="Cancel"),
+                private_metadata=json.dumps({"r": req.id}), blocks=blocks)
+
+
+def covered_view(req: RepRequest) -> View:
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=f"*Request #{req.id}*\n{quoted(req.question, 2000)}")),
+        InputBlock(block_id="entry", label="The entry that answers it",
+                   element=ExternalDataSelectElement(action_id=ENTRY_SELECT, min_query_length=0,
+                                                     placeholder="Search the guidance")),
+        ContextBlock(elements=[MarkdownTextObject(text="The member gets that entry's answer from the guidance.")]),
+    ]
+    return View(type="modal", callback_id=COVERED_VIEW, title=PlainTextObject(text="Covered by the guidance"),
+                submit=PlainTextObject(text="Send entry"), close=PlainTextObject(text="Cancel"),
+                private_metadata=json.dumps({"r": req.id}), blocks=blocks)
+
+
+def related_entry(entry_id: str | None) -> list[Block]:
+    """The guidance entry a rep said their answer relates to: one button opening it."""
+    if not entry_id:
+        return []
+    return [ActionsBlock(elements=[ButtonElement(text="Open the related guidance", action_id=f"{OPEN_ENTRY}_0",
+                                                 value=button_value(e=entry_id))])]
+
+
+def member_answer_message(req: RepRequest) -> SlackMessage:
+    """A rep's answer as the member receives it: labelled, with what they asked."""
+    label = rep_label(req.rep_name, req.answered_at or time.time())
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(
+            text=f"*A rep answered your question*\nYou asked: _{echo(echo_text(req.question))}_")),
+        ContextBlock(elements=[MarkdownTextObject(text=escape(label))]),
+        SectionBlock(text=MarkdownTextObject(text=quoted(req.answer))),
+    ] + related_entry(req.entry_id)
+    return SlackMessage(escape(f"{label}: {req.answer}"[:3000]), _fit(blocks))
+
+
+def outside_message(req: RepRequest, contact: str) -> SlackMessage:
+    text = (f"A rep looked at your question and it is outside the Big Listen guidance, so the bot and the reps "
+            f"can't answer it here. {contact}")
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(
+        text=f"You asked: _{echo(echo_text(req.question))}_\n{escape(text)}"))]
+    return SlackMessage(escape(text), _fit(blocks))
+
+
+def covered_intro(req: RepRequest) -> dict:
+    """Put before the entry's answer when a rep says the guidance covers the question."""
+    who = req.rep_name or "a rep"
+    return SectionBlock(text=MarkdownTextObject(text=(
+        f"{escape(who)} (a rep) says the union's guidance covers your question "
+        f"(_{echo(echo_text(req.question))}_). Here it is:"))).to_dict()
+
+
+def kept_reply_blocks(reply: Reply) -> SlackMessage:
+    """A later member's question answered by a kept rep answer: labelled with its rep and date."""
+    k = reply.kept
+    label = rep_label(k.rep_name, k.confirmed_at)
+    blocks: list[Block] = [
+        HeaderBlock(text=PlainTextObject(text="A rep's answer to a question like yours")),
+        ContextBlock(elements=[MarkdownTextObject(text=escape(label))]),
+        SectionBlock(text=MarkdownTextObject(text=quoted(k.answer))),
+        ContextBlock(elements=[MarkdownTextObject(text="The question the rep answered: _" +
+                                                  echo(echo_text(k.question)) + "_")]),
+    ]
+    blocks += related_entry(k.entry_id)
+    if reply.query.strip():
+        blocks.append(ask_rep_button(reply.query))
+    return SlackMessage(escape(f"{label}: {k.answer}"[:3000]), _fit(blocks))
+
+
+def _kept_buttons(k: KeptAnswer, i: int) -> ActionsBlock:
+    value = button_value(k=k.id)
+    return ActionsBlock(elements=[
+        ButtonElement(text="Edit", action_id=f"{KEPT_EDIT}_{i}", value=value),
+        ButtonElement(text="Re-confirm", action_id=f"{KEPT_CONFIRM}_{i}", value=value),
+        ButtonElement(text="Retire", action_id=f"{KEPT_RETIRE}_{i}", value=value, style="danger")])
+
+
+def kept_status(k: KeptAnswer, settings: RepSettings, now: float) -> str:
+    if not is_live(k, settings, now):
+        return f"not shown since {day(hidden_from(k, settings))}: re-confirm or edit to show it again"
+    if needs_review(k, settings, now):
+        return f"due for review: stops being shown on {day(hidden_from(k, settings))} unless re-confirmed"
+    return f"shown to members; review due {day(k.confirmed_at + settings.review_days * 86400)}"
+
+
+def kept_summary(k: KeptAnswer, settings: RepSettings, now: float) -> str:
+    return (f"*#{k.id}* _{echo(echo_text(k.question))}_\n{quoted(k.answer, 600)}\n"
+            f"{escape(rep_label(k.rep_name, k.confirmed_at))} · {escape(kept_status(k, settings, now))}")
+
+
+def kept_list_blocks(kept: list[KeptAnswer], settings: RepSettings, now: float | None = None,
+                     limit: int = 15) -> list[Block]:
+    now = time.time() if now is None else now
+    blocks: list[Block] = []
+    for i, k in enumerate(kept[:limit]):
+        blocks += [SectionBlock(text=MarkdownTextObject(text=kept_summary(k, settings, now)[:SECTION_LIMIT])),
+                   _kept_buttons(k, i)]
+    return blocks
+
+
+def kept_list_message(kept: list[KeptAnswer], settings: RepSettings, now: float | None = None) -> SlackMessage:
+    """`/biglisten answers` for reps: each kept answer with Edit / Re-confirm / Retire."""
+    if not kept:
+        return SlackMessage("No rep answers are kept yet.", _fit([SectionBlock(text=MarkdownTextObject(
+            text="No rep answers are kept yet. A rep's answer is kept when they tick “Keep” as they answer."))]))
+    blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text="Kept rep answers"))]
+    blocks += kept_list_blocks(kept, settings, now, limit=(MESSAGE_BLOCKS - 1) // 2)
+    return SlackMessage(f"{len(kept)} kept rep answers", _fit(blocks))
+
+
+def review_message(k: KeptAnswer, settings: RepSettings) -> SlackMessage:
+    text = (f"Kept answer #{k.id} was last confirmed on {day(k.confirmed_at)}, over {settings.review_days} days ago. "
+            f"Please re-confirm, edit or retire it: it stops being shown on {day(hidden_from(k, settings))}.")
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=escape(text))),
+                           SectionBlock(text=MarkdownTextObject(text=kept_summary(k, settings, time.time()))),
+                           _kept_buttons(k, 0)]
+    return SlackMessage(escape(text), _fit(blocks))
+
+
+def edit_view(k: KeptAnswer) -> View:
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=f"*Kept answer #{k.id}*\n_{echo(echo_text(k.question))}_")),
+        InputBlock(block_id="answer", label="The answer", element=PlainTextInputElement(
+            action_id="text", multiline=True, max_length=ANSWER_LIMIT, initial_value=k.answer[:ANSWER_LIMIT])),
+        ContextBlock(elements=[MarkdownTextObject(text="Saving re-confirms it under your name and today's date.")]),
+    ]
+    return View(type="modal", callback_id=KEPT_EDIT_VIEW, title=PlainTextObject(text="Edit a kept answer"),
+                submit=PlainTextObject(text="Save"), close=PlainTextObject(text="Cancel"),
+                private_metadata=json.dumps({"k": k.id}), blocks=blocks)
+
+
+def queue_lines(requests: list[RepRequest], now: float | None = None) -> list[str]:
+    """Open requests with their age, oldest first (plain text: the terminal and Slack)."""
+    now = time.time() if now is None else now
+    if not requests:
+        return ["No open requests: every question sent to the reps has been dealt with."]
+    lines = [f"{len(requests)} open request(s), oldest first:"]
+    for r in requests:
+        posted = "" if r.reps_ts else " (not yet in the reps' channel)"
+        lines.append(f"#{r.id} · {age(now - r.created_at)} old · {r.asker_name or 'a member'}{posted}: "
+                     f"{' '.join(r.question.split())[:300]}")
+    return lines
+
+
+def queue_message(requests: list[RepRequest], now: float | None = None) -> SlackMessage:
+    lines = queue_lines(requests, now)
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=escape(lines[0])))]
+    for r, line in zip(requests, lines[1:]):
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=escape(echo_text(line)).replace("@", "@\u200b")),
+                                   accessory=ButtonElement(text="Answer", action_id=f"{ANSWER}_{r.id}",
+                                                           value=button_value(r=r.id))))
+    return SlackMessage(escape(lines[0]), _fit(blocks[:MESSAGE_BLOCKS]))
+
+
+def home_kept_blocks(kept: list[KeptAnswer], requests: list[RepRequest], settings: RepSettings,
+                     room: int) -> list[Block]:
+    """For reps on the App Home: open requests and kept answers (within `room` blocks)."""
+    if room < 4:
+        return []
+    blocks: list[Block] = [DividerBlock(),
+                           HeaderBlock(text=PlainTextObject(text="For reps: questions and kept answers"))]
+    blocks.append(SectionBlock(text=MarkdownTextObject(
+        text=escape("\n".join(queue_lines(requests)[:10]))[:SECTION_LIMIT])))
+    blocks += kept_list_blocks(kept, settings, limit=max(0, (room - len(blocks)) // 2))
+    return blocks[:room]

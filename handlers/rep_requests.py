@@ -1,0 +1,621 @@
+"""When the bot can't answer, a rep can (issue 9): the Slack side of the loop.
+
+Member: "Ask a rep" (on a decline, a "Not helpful" thanks or a kept answer) opens a modal
+showing exactly what will be shared (their question and name); only "Send to reps" records
+the request and posts it to the reps' channel (`reps.channel`). They can withdraw it until
+a rep answers.
+
+Rep (checked on the server against app.yaml and the reps' user group at every press and
+every submission; nothing in a payload is trusted): "Answer" opens a modal (their words, the
+related entry from an external_select, keep for future members); "Covered by the guidance"
+(pick the entry: the member gets its answer); "Outside the guidance" (the member gets the
+contact line). Closing a request is one atomic store write, so two reps answering at once
+produce one answer; the second is told who answered.
+
+Slack work (posting a request, telling the member) is leased in the store
+(`claim_request`) and done at once; what Slack refuses for now (429, a 5xx) stays pending
+and `RepChores` (a thread in every serving process) tries it again, and also raises open
+requests again after `reps.escalate_hours` (once) and sends kept answers due for review.
+The person who acted is always told what happened.
+"""
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from logging import Logger
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import rep_blocks
+from bot.blocks import answer_blocks, button_ref, text_blocks
+from bot.guide import Guide
+from bot.kept import needs_review
+from bot.retry import deadline
+from bot.store import RepRequest
+from handlers.answering import apologising
+from handlers.payload import first_action, text_field, user_id
+
+ONLY_REPS = "Only reps can answer members' questions or change kept answers."
+NO_CHANNEL = ("Asking a rep isn't set up yet: no reps' channel is set (`reps.channel` in app.yaml), "
+              "so nothing was sent. {contact}")
+NOT_IN_CHANNEL = ("I'm not in the reps' channel, so I can't send questions there: nothing was sent. "
+                  "Please tell a rep to invite me with `/invite @{name}`. {contact}")
+LEASE = 60.0          # seconds one process may spend on a request's Slack work
+CHORES_SECONDS = 30.0
+MISSING = ("not_in_channel", "channel_not_found", "is_archived", "channel_is_archived")
+
+
+def _ref(body: dict) -> dict:
+    return button_ref(text_field(first_action(body), "value"))
+
+
+def _request_id(ref: dict) -> int | None:
+    r = ref.get("r", ref.get("k"))
+    return r if isinstance(r, int) and not isinstance(r, bool) else None
+
+
+def _error(e: SlackApiError) -> str:
+    data = getattr(e.response, "data", None)
+    error = data.get("error") if isinstance(data, dict) else None
+    return "ratelimited" if e.response.status_code == 429 else str(error or f"HTTP {e.response.status_code}")
+
+
+def user_name(client: WebClient, user: str, logger: Logger, fallback: str = "") -> str:
+    """Someone's display name; short deadline: it may run before a modal submission's ack."""
+    try:
+        with deadline(1.5):
+            profile = client.users_info(user=user)["user"]
+        return ((profile.get("profile") or {}).get("display_name") or profile.get("real_name")
+                or profile.get("name") or fallback)
+    except Exception as e:
+        logger.warning("could not look up a name (%s)", type(e).__name__)
+        return fallback
+
+
+def tell(client: WebClient, logger: Logger, user: str, message, *, channel: str = "", thread_ts: str = "") -> bool:
+    """A private notice to one person: ephemeral where they are, else a direct message."""
+    if isinstance(message, str):
+        message = text_blocks(message)
+    try:
+        if channel:
+            try:
+                client.chat_postEphemeral(channel=channel, user=user, thread_ts=thread_ts or None,
+                                          text=message.text, blocks=message.blocks)
+                return True
+            except SlackApiError as e:
+                logger.info("ephemeral notice failed (%s); sending it by direct message", _error(e))
+        client.chat_postMessage(channel=user, text=message.text, blocks=message.blocks)
+        return True
+    except Exception as e:
+        logger.error("telling someone the outcome failed: %s",
+                     _error(e) if isinstance(e, SlackApiError) else type(e).__name__)
+        return False
+
+
+class RepDesk:
+    """The Slack work of requests, shared by the listeners and RepChores (one per process)."""
+
+    def __init__(self, guide: Guide, client: WebClient, logger: Logger, owner: str):
+        self.guide, self.client, self.logger, self.owner = guide, client, logger, owner
+
+    @property
+    def settings(self):
+        return self.guide.config.reps
+
+    # --- posting a request to the reps ------------------------------------------------------
+    def post_request(self, req: RepRequest) -> str:
+        """Post a leased open request to the reps' channel: "posted", "later" or a Slack error."""
+        channel = self.settings.channel or ""
+        if not channel:
+            return "no_channel"
+        message = rep_blocks.request_message(req)
+        try:
+            with deadline(10):
+                posted = self.client.chat_postMessage(channel=channel, text=message.text, blocks=message.blocks,
+                                                      unfurl_links=False, unfurl_media=False)
+        except SlackApiError as e:
+            error = _error(e)
+            self.logger.warning("posting request #%d to the reps' channel failed: %s", req.id, error)
+            return "later" if error == "ratelimited" or e.response.status_code >= 500 else error
+        except Exception as e:
+            self.logger.warning("posting request #%d to the reps' channel failed: %s", req.id, type(e).__name__)
+            return "later"
+        self.guide.store.set_request_message(req.id, str(posted.get("channel") or channel), str(posted["ts"]))
+        return "posted"
+
+    # --- telling the member -----------------------------------------------------------------
+    def member_message(self, req: RepRequest):
+        if req.state == "answered":
+            return rep_blocks.member_answer_message(req)
+        if req.state == "covered":
+            reply = self.guide.open_entry(req.entry_id or "", query=req.question)
+            if reply is None:
+                return rep_blocks.outside_message(req, self.guide.config.contact)
+            message = answer_blocks(reply)
+            blocks = [rep_blocks.covered_intro(req)] + message.blocks[:49]
+            return type(message)(message.text, blocks)
+        return rep_blocks.outside_message(req, self.guide.config.contact)
+
+    def deliver(self, request_id: int) -> str:
+        """Tell the member the outcome of a closed request, if nobody else is: "sent",
+        "later" (Slack refused for now: RepChores tries again), "busy" (someone else is),
+        or "failed" (the member can't be reached at all)."""
+        req = self.guide.store.claim_request(request_id, owner=self.owner, lease_seconds=LEASE)
+        if req is None:
+            return "busy"
+        if req.state == "open":
+            return self._post_leased(req)
+        message = self.member_message(req)
+        outcome = self._send_to_member(req, message)
+        if outcome == "later":
+            self.guide.store.release_request(req.id, self.owner)
+            return outcome
+        self.update_request_message(req)
+        self.guide.store.mark_delivered(req.id)
+        return outcome
+
+    def _send_to_member(self, req: RepRequest, message) -> str:
+        targets = [(req.channel, req.thread_ts)] if req.channel else []
+        targets.append((req.asker, ""))   # a direct message: ephemeral questions, or the thread is gone
+        for channel, thread_ts in targets:
+            try:
+                with deadline(10):
+                    self.client.chat_postMessage(channel=channel, thread_ts=thread_ts or None, text=message.text,
+                                                 blocks=message.blocks, unfurl_links=False, unfurl_media=False)
+                return "sent"
+            except SlackApiError as e:
+                error = _error(e)
+                if error == "ratelimited" or e.response.status_code >= 500:
+                    self.logger.warning("telling the member of request #%d: %s; will try again", req.id, error)
+                    return "later"
+                self.logger.warning("telling the member of request #%d in %s failed: %s", req.id,
+                                    "their DM" if channel == req.asker else "the conversation", error)
+            except Exception as e:
+                self.logger.warning("telling the member of request #%d failed: %s", req.id, type(e).__name__)
+                return "later"
+        self.logger.error("the member of request #%d could not be reached; the outcome is kept in the store", req.id)
+        return "failed"
+
+    def update_request_message(self, req: RepRequest) -> None:
+        """Show who settled the request, and when, in the reps' channel."""
+        if not (req.reps_channel and req.reps_ts):
+            return
+        message = rep_blocks.closed_request_message(req, req.asker_name)
+        try:
+            self.client.chat_update(channel=req.reps_channel, ts=req.reps_ts, text=message.text, blocks=message.blocks)
+        except Exception as e:
+            self.logger.warning("updating request #%d in the reps' channel failed: %s", req.id,
+                                _error(e) if isinstance(e, SlackApiError) else type(e).__name__)
+
+    def _post_leased(self, req: RepRequest) -> str:
+        outcome = self.post_request(req)
+        if outcome == "posted":
+            return "sent"
+        self.guide.store.release_request(req.id, self.owner)
+        return "later"
+
+    # --- chores ---------------------------------------------------------------------------------
+    def chores(self, now: float | None = None) -> None:
+        """Pending Slack work, escalations and reviews; safe to run in every process at once."""
+        now = time.time() if now is None else now
+        store = self.guide.store
+        for request_id in store.pending_requests(now)[:20]:
+            self.deliver(request_id)
+        if not self.settings.channel:
+            return
+        for req in store.requests(("open",)):
+            if req.reps_ts and now - req.created_at >= self.settings.escalate_hours * 3600 and \
+                    store.mark_escalated(req.id, now):
+                self._remind(req)
+        for kept in store.kept_answers():
+            if kept.flagged_at is None and needs_review(kept, self.settings, now) and store.flag_kept(kept.id, now):
+                message = rep_blocks.review_message(kept, self.settings)
+                try:
+                    self.client.chat_postMessage(channel=self.settings.channel, text=message.text,
+                                                 blocks=message.blocks)
+                except Exception as e:
+                    self.logger.warning("sending kept answer #%d for review failed: %s", kept.id, type(e).__name__)
+
+    def _remind(self, req: RepRequest) -> None:
+        text = rep_blocks.escalation_text(req, self.settings.escalate_hours)
+        try:
+            self.client.chat_postMessage(channel=req.reps_channel, thread_ts=req.reps_ts, text=text,
+                                         reply_broadcast=True)
+        except Exception as e:
+            self.logger.warning("re-raising request #%d failed: %s", req.id, type(e).__name__)
+
+
+class RepChores:
+    """A daemon thread per serving process: RepDesk.chores every CHORES_SECONDS."""
+
+    def __init__(self, desk: RepDesk, every: float = CHORES_SECONDS):
+        self.desk, self.every = desk, every
+        self._stop = threading.Event()
+
+    def start(self) -> RepChores:
+        threading.Thread(target=self._run, name="rep-chores", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                self.desk.chores()
+            except Exception:
+                self.desk.logger.exception("the reps' chores failed; trying again later")
+
+
+def _desk(context: BoltContext) -> RepDesk:
+    return context["rep_desk"]
+
+
+# --- the member ---------------------------------------------------------------------------------
+def handle_ask_rep(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext,
+                   logger: Logger) -> None:
+    """Open the confirm modal: nothing is shared until the member presses "Send to reps"."""
+    ack()
+    guide: Guide = context["guide"]
+    question = str(_ref(body).get("q") or "").strip()
+    user = user_id(body)
+    with apologising(respond, logger, "asking a rep", response_type="ephemeral"):
+        if not question or not user:
+            respond(text="Sorry, I couldn't tell which question to send, so nothing was sent.",
+                    replace_original=False, response_type="ephemeral")
+            return
+        channel = guide.config.reps.channel
+        contact = guide.config.contact
+        if not channel:
+            respond(text=NO_CHANNEL.format(contact=contact), replace_original=False, response_type="ephemeral")
+            return
+        try:
+            info = client.conversations_info(channel=channel)["channel"]
+        except SlackApiError as e:
+            logger.warning("the reps' channel can't be read: %s", _error(e))
+            if _error(e) == "ratelimited":
+                respond(text="Slack is busy right now, so nothing was sent. Please press “Ask a rep” again in a "
+                        "minute.", replace_original=False, response_type="ephemeral")
+                return
+            info = {"is_member": False}
+        if not info.get("is_member"):
+            respond(text=NOT_IN_CHANNEL.format(name=guide.config.bot_name, contact=contact),
+                    replace_original=False, response_type="ephemeral")
+            return
+        container = body.get("container") if isinstance(body.get("container"), dict) else {}
+        message = body.get("message") if isinstance(body.get("message"), dict) else {}
+        where = text_field(container, "channel_id") or text_field(body, "channel", "id")
+        ephemeral = container.get("is_ephemeral") is True or not message or where.startswith("D") or not where
+        thread_ts = text_field(message, "thread_ts") or text_field(container, "thread_ts") or \
+            text_field(container, "message_ts")
+        fallback = text_field(body, "user", "username") or text_field(body, "user", "name") or "a member"
+        name = user_name(client, user, logger, fallback)
+        # private_metadata holds at most 3,000 characters: 1,000 of question and 200 of name
+        # stay under it even if every character needs escaping in JSON
+        metadata = {"q": question[:1000], "n": name[:200], "c": "" if ephemeral else where,
+                    "t": "" if ephemeral else thread_ts}
+        view = rep_blocks.confirm_view(question, name, channel_name=f"#{info.get('name') or channel}",
+                                       by_dm=ephemeral, metadata=metadata)
+        client.views_open(trigger_id=text_field(body, "trigger_id"), view=view)
+
+
+def _metadata(view: dict) -> dict:
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def handle_confirm(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext, logger: Logger) -> None:
+    """The member pressed "Send to reps": record the request, then post it."""
+    guide: Guide = context["guide"]
+    data = _metadata(view)
+    user = user_id(body)
+    question = str(data.get("q") or "").strip()
+    if not question or not user:
+        ack(response_action="errors", errors={})
+        return
+    try:
+        req = guide.store.add_request(question=question, asker=user, asker_name=str(data.get("n") or "a member"),
+                                      channel=str(data.get("c") or ""), thread_ts=str(data.get("t") or ""))
+    except Exception:
+        logger.exception("recording a request for the reps failed")
+        ack(response_action="update", view=_notice_view("Sorry, your question couldn't be saved, so nothing was "
+                                                        "sent. Please try again in a minute."))
+        return
+    ack()
+    desk = _desk(context)
+    try:
+        claimed = guide.store.claim_request(req.id, owner=desk.owner, lease_seconds=LEASE)
+        outcome = desk.post_request(claimed) if claimed else "later"
+        if outcome != "posted" and claimed:
+            guide.store.release_request(req.id, desk.owner)   # RepChores posts it when Slack lets us
+    except Exception:   # saved already: RepChores posts it once the lease lapses
+        logger.exception("posting request #%d to the reps failed", req.id)
+        outcome = "later"
+    where = dict(channel=req.channel, thread_ts=req.thread_ts)
+    if outcome == "posted":
+        tell(client, logger, user, rep_blocks.sent_message(req), **where)
+    elif outcome == "later":
+        tell(client, logger, user, f"Slack is busy, so your question (request #{req.id}) isn't in the reps' "
+             "channel yet. It is saved and will be posted within a few minutes; you don't need to do anything.",
+             **where)
+    else:
+        # not_in_channel, channel_not_found ...: saved, listed in `/biglisten queue`; say what happened
+        why = ("I'm not in the reps' channel" if outcome == "not_in_channel"
+               else "the reps' channel can't be found" if outcome == "channel_not_found"
+               else f"Slack refused the post ({outcome})")
+        tell(client, logger, user, f"Your question is saved (request #{req.id}), but {why}, so the reps haven't "
+             f"been told yet; they will see it in their queue. {guide.config.contact}", **where)
+
+
+def _notice_view(text: str) -> dict:
+    return {"type": "modal", "title": {"type": "plain_text", "text": "Ask a rep"},
+            "close": {"type": "plain_text", "text": "Close"},
+            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
+
+
+def handle_withdraw(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext,
+                    logger: Logger) -> None:
+    ack()
+    guide: Guide = context["guide"]
+    request_id, user = _request_id(_ref(body)), user_id(body)
+    with apologising(respond, logger, "withdrawing a request", response_type="ephemeral"):
+        req = guide.store.request(request_id) if request_id is not None else None
+        if req is None or req.state != "open" or req.asker != user:
+            respond(text="That question can't be withdrawn: it has been answered or withdrawn already, or it "
+                    "isn't yours.", replace_original=False, response_type="ephemeral")
+            return
+        closed = guide.store.close_request(req.id, state="withdrawn", rep="", rep_name="")
+        if closed is None:
+            respond(text="Too late to withdraw it: a rep has just dealt with it.", replace_original=False,
+                    response_type="ephemeral")
+            return
+        _desk(context).update_request_message(closed)
+        respond(text=f"Withdrawn: request #{req.id} has been taken off the reps' list, and your name and question "
+                "with it.", replace_original=False, response_type="ephemeral")
+
+
+# --- the reps ---------------------------------------------------------------------------------------
+def _rep_request(body: dict, respond: Respond, context: BoltContext) -> RepRequest | None:
+    """The open request a rep's button names, after the rep check; None after saying why not."""
+    guide: Guide = context["guide"]
+    if not guide.reps.is_rep(user_id(body)):
+        respond(text=ONLY_REPS, replace_original=False, response_type="ephemeral")
+        return None
+    request_id = _request_id(_ref(body))
+    req = guide.store.request(request_id) if request_id is not None else None
+    if req is None:
+        respond(text="I can't find that request.", replace_original=False, response_type="ephemeral")
+        return None
+    if req.state != "open":
+        respond(text=f"Request #{req.id} is settled already: {rep_blocks.outcome_line(req)}.",
+                replace_original=False, response_type="ephemeral")
+        return None
+    return req
+
+
+def handle_answer_button(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext,
+                         logger: Logger) -> None:
+    ack()
+    with apologising(respond, logger, "opening the answer form", response_type="ephemeral"):
+        req = _rep_request(body, respond, context)
+        if req:
+            client.views_open(trigger_id=text_field(body, "trigger_id"), view=rep_blocks.answer_view(req))
+
+
+def handle_covered_button(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext,
+                          logger: Logger) -> None:
+    ack()
+    with apologising(respond, logger, "opening the covered form", response_type="ephemeral"):
+        req = _rep_request(body, respond, context)
+        if req:
+            client.views_open(trigger_id=text_field(body, "trigger_id"), view=rep_blocks.covered_view(req))
+
+
+def handle_outside_button(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext,
+                          logger: Logger) -> None:
+    ack()
+    guide: Guide = context["guide"]
+    with apologising(respond, logger, "marking a request outside the guidance", response_type="ephemeral"):
+        req = _rep_request(body, respond, context)
+        if not req:
+            return
+        rep = user_id(body)
+        closed = guide.store.close_request(req.id, state="outside", rep=rep,
+                                           rep_name=user_name(client, rep, logger, "a rep"))
+        respond(text=_settled_text(context, logger, closed, req.id), replace_original=False, response_type="ephemeral")
+
+
+def _settled_text(context: BoltContext, logger: Logger, closed: RepRequest | None, request_id: int) -> str:
+    if closed is None:
+        req = context["guide"].store.request(request_id)
+        return f"Nothing sent: request #{request_id} was settled just before you ({rep_blocks.outcome_line(req)})."
+    try:
+        outcome = _desk(context).deliver(closed.id)
+    except Exception:   # saved already: RepChores tells the member once the lease lapses
+        logger.exception("telling the member of request #%d failed", closed.id)
+        outcome = "later"
+    return {"sent": f"Done: the member has been told (request #{closed.id}).",
+            "later": f"Saved (request #{closed.id}). Slack is busy, so the member will be told within a few minutes.",
+            "busy": f"Saved (request #{closed.id}); the member is being told.",
+            "failed": f"Saved (request #{closed.id}), but the member couldn't be reached in Slack (they may have "
+                      "left the workspace)."}[outcome]
+
+
+def _values(view: dict) -> dict:
+    state = view.get("state") if isinstance(view.get("state"), dict) else {}
+    values = state.get("values") if isinstance(state.get("values"), dict) else {}
+    return values
+
+
+def _selected_entry(values: dict) -> str:
+    block = values.get("entry") if isinstance(values.get("entry"), dict) else {}
+    element = block.get(rep_blocks.ENTRY_SELECT) if isinstance(block.get(rep_blocks.ENTRY_SELECT), dict) else {}
+    option = element.get("selected_option") if isinstance(element.get("selected_option"), dict) else {}
+    return text_field(option, "value")
+
+
+def _typed(values: dict, block_id: str = "answer") -> str:
+    block = values.get(block_id) if isinstance(values.get(block_id), dict) else {}
+    return text_field(block.get("text") if isinstance(block.get("text"), dict) else {}, "value").strip()
+
+
+def _submitted_request(ack: Ack, body: dict, view: dict, context: BoltContext, block: str) -> RepRequest | None:
+    """The rep check and the open request of a modal submission; None after acking why not."""
+    guide: Guide = context["guide"]
+    if not guide.reps.is_rep(user_id(body)):
+        ack(response_action="errors", errors={block: ONLY_REPS})
+        return None
+    request_id = _request_id(_metadata(view))
+    req = guide.store.request(request_id) if request_id is not None else None
+    if req is None or req.state != "open":
+        why = rep_blocks.outcome_line(req) if req else "it no longer exists"
+        ack(response_action="errors", errors={block: f"Not sent: this request is settled already ({why})."[:150]})
+        return None
+    return req
+
+
+def handle_answer_submit(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext,
+                         logger: Logger) -> None:
+    guide: Guide = context["guide"]
+    req = _submitted_request(ack, body, view, context, "answer")
+    if req is None:
+        return
+    values = _values(view)
+    answer, entry_id = _typed(values), _selected_entry(values)
+    if not answer:
+        ack(response_action="errors", errors={"answer": "Write your answer first."})
+        return
+    if entry_id and guide.entry(entry_id) is None:
+        ack(response_action="errors", errors={"entry": "That entry is no longer in the guidance."})
+        return
+    keep_block = values.get("keep") if isinstance(values.get("keep"), dict) else {}
+    chosen = (keep_block.get("keep") or {}).get("selected_options") if isinstance(keep_block.get("keep"), dict) else []
+    keep = any(isinstance(o, dict) and o.get("value") == "keep" for o in chosen or [])
+    rep = user_id(body)
+    closed = guide.store.close_request(req.id, state="answered", rep=rep, answer=answer, entry_id=entry_id or None,
+                                       keep=keep, kept_question=_typed(values, "kept_question") or None,
+                                       rep_name=user_name(client, rep, logger, "a rep"))
+    if closed is None:
+        settled = guide.store.request(req.id)
+        ack(response_action="errors", errors={"answer": f"Not sent: {rep_blocks.outcome_line(settled)}."[:150]})
+        return
+    ack()
+    tell(client, logger, rep, _settled_text(context, logger, closed, req.id), channel=closed.reps_channel)
+
+
+def handle_covered_submit(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext,
+                          logger: Logger) -> None:
+    guide: Guide = context["guide"]
+    req = _submitted_request(ack, body, view, context, "entry")
+    if req is None:
+        return
+    entry_id = _selected_entry(_values(view))
+    if not entry_id or guide.entry(entry_id) is None:
+        ack(response_action="errors", errors={"entry": "Pick the entry that answers the question."})
+        return
+    rep = user_id(body)
+    closed = guide.store.close_request(req.id, state="covered", rep=rep, entry_id=entry_id,
+                                       rep_name=user_name(client, rep, logger, "a rep"))
+    if closed is None:
+        ack(response_action="errors", errors={"entry": "Not sent: another rep settled this request just now."})
+        return
+    ack()
+    tell(client, logger, rep, _settled_text(context, logger, closed, req.id), channel=closed.reps_channel)
+
+
+def handle_entry_options(ack: Ack, body: dict, context: BoltContext) -> None:
+    """Search-as-you-type for the entry menus: the guidance's titles (public), best first."""
+    guide: Guide = context["guide"]
+    typed = text_field(body, "value").strip()
+    entries = [e for pack in guide.library.packs for e in pack.entries]   # every pack's (bot/packs.py)
+    if typed:
+        found = [m.entry for m in guide.library.find_matches(typed, limit=10)[0].matches]
+        low = typed.lower()
+        found += [e for e in entries if low in e.id.lower() or low in e.title.lower()]
+        entries = list(dict.fromkeys(found))
+    ack(options=rep_blocks.entry_options(entries[:100]))
+
+
+# --- kept answers -------------------------------------------------------------------------------------
+def _rep_kept(body: dict, respond: Respond, context: BoltContext):
+    guide: Guide = context["guide"]
+    if not guide.reps.is_rep(user_id(body)):
+        respond(text=ONLY_REPS, replace_original=False, response_type="ephemeral")
+        return None
+    kept_id = _request_id(_ref(body))
+    kept = guide.store.kept_answer(kept_id) if kept_id is not None else None
+    if kept is None or kept.retired_at is not None:
+        respond(text="That kept answer has been retired already.", replace_original=False, response_type="ephemeral")
+        return None
+    return kept
+
+
+def handle_kept_edit(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext,
+                     logger: Logger) -> None:
+    ack()
+    with apologising(respond, logger, "editing a kept answer", response_type="ephemeral"):
+        kept = _rep_kept(body, respond, context)
+        if kept:
+            client.views_open(trigger_id=text_field(body, "trigger_id"), view=rep_blocks.edit_view(kept))
+
+
+def handle_kept_edit_submit(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext,
+                            logger: Logger) -> None:
+    guide: Guide = context["guide"]
+    rep = user_id(body)
+    if not guide.reps.is_rep(rep):
+        ack(response_action="errors", errors={"answer": ONLY_REPS})
+        return
+    kept_id, answer = _request_id(_metadata(view)), _typed(_values(view))
+    if not answer:
+        ack(response_action="errors", errors={"answer": "The answer can't be empty: retire it instead."})
+        return
+    if kept_id is None or not guide.store.edit_kept(kept_id, answer, rep_name=user_name(client, rep, logger, "a rep")):
+        ack(response_action="errors", errors={"answer": "Not saved: that kept answer has been retired."})
+        return
+    ack()
+    tell(client, logger, rep, f"Saved: kept answer #{kept_id} is updated and re-confirmed.")
+
+
+def handle_kept_retire(ack: Ack, body: dict, respond: Respond, context: BoltContext, logger: Logger) -> None:
+    ack()
+    with apologising(respond, logger, "retiring a kept answer", response_type="ephemeral"):
+        kept = _rep_kept(body, respond, context)
+        if kept:
+            context["guide"].store.retire_kept(kept.id)
+            respond(text=f"Retired: kept answer #{kept.id} is no longer shown to members.",
+                    replace_original=False, response_type="ephemeral")
+
+
+def handle_kept_confirm(ack: Ack, body: dict, respond: Respond, context: BoltContext, logger: Logger) -> None:
+    ack()
+    with apologising(respond, logger, "re-confirming a kept answer", response_type="ephemeral"):
+        kept = _rep_kept(body, respond, context)
+        if kept:
+            context["guide"].store.confirm_kept(kept.id)
+            respond(text=f"Re-confirmed: kept answer #{kept.id} stays in use for another "
+                    f"{context['guide'].config.reps.review_days} days.", replace_original=False,
+                    response_type="ephemeral")
+
+
+def register(app: App) -> None:
+    app.action(rep_blocks.ASK_REP)(handle_ask_rep)
+    app.view(rep_blocks.CONFIRM_VIEW)(handle_confirm)
+    app.action(rep_blocks.WITHDRAW)(handle_withdraw)
+    app.action(re.compile(rf"^{rep_blocks.ANSWER}(_\d+)?$"))(handle_answer_button)
+    app.action(rep_blocks.COVERED)(handle_covered_button)
+    app.action(rep_blocks.OUTSIDE)(handle_outside_button)
+    app.view(rep_blocks.ANSWER_VIEW)(handle_answer_submit)
+    app.view(rep_blocks.COVERED_VIEW)(handle_covered_submit)
+    app.options(rep_blocks.ENTRY_SELECT)(handle_entry_options)
+    app.action(re.compile(rf"^{rep_blocks.KEPT_EDIT}_\d+$"))(handle_kept_edit)
+    app.action(re.compile(rf"^{rep_blocks.KEPT_RETIRE}_\d+$"))(handle_kept_retire)
+    app.action(re.compile(rf"^{rep_blocks.KEPT_CONFIRM}_\d+$"))(handle_kept_confirm)
+    app.view(rep_blocks.KEPT_EDIT_VIEW)(handle_kept_edit_submit)

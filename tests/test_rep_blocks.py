@@ -1,0 +1,82 @@
+"""The "Ask a rep" messages and modals fit Slack's limits whatever members and reps type, and
+what they typed can never ping anyone or pass for the union's guidance."""
+from __future__ import annotations
+
+import json
+import time
+
+from bot import rep_blocks
+from bot.blocks import MESSAGE_BLOCKS, SECTION_LIMIT
+from bot.config import RepSettings
+from bot.replies import Reply
+from bot.store import KeptAnswer, RepRequest
+
+HOSTILE = "<!channel> <@U123> *bold* ‘quotes’ & “more” \n> fake quote\n" + "ünïcödé \" \\ " * 400
+NOW = time.time()
+
+
+def request(**kw) -> RepRequest:
+    fields = dict(id=7, question=HOSTILE, asker="UMEMBER", asker_name="Mo <!here> Member", channel="C1",
+                  thread_ts="1.1", state="open", created_at=NOW - 7200, reps_channel="CREPS", reps_ts="2.2")
+    return RepRequest(**(fields | kw))
+
+
+def texts(node) -> list[str]:
+    if isinstance(node, dict):
+        found = [node["text"]] if node.get("type") in ("mrkdwn", "plain_text") and isinstance(node.get("text"), str) \
+            else []
+        return found + [t for k, v in node.items() if k != "value" for t in texts(v)]
+    if isinstance(node, list):
+        return [t for v in node for t in texts(v)]
+    return []
+
+
+def assert_fits_and_inert(blocks: list[dict]) -> None:
+    assert len(blocks) <= MESSAGE_BLOCKS
+    for text in texts(blocks):
+        assert len(text) <= SECTION_LIMIT
+        assert "<!channel>" not in text and "<@U123>" not in text and "<!here>" not in text
+
+
+def test_every_message_fits_and_pings_nobody():
+    answered = request(state="answered", rep="UREP", rep_name="Sam <!channel> Rep", answered_at=NOW, answer=HOSTILE,
+                       kept_id=3)
+    kept = KeptAnswer(3, HOSTILE, HOSTILE, None, "Sam Rep", NOW, NOW)
+    settings = RepSettings(channel="CREPS")
+    messages = [rep_blocks.request_message(request()), rep_blocks.closed_request_message(answered, "Mo"),
+                rep_blocks.member_answer_message(answered), rep_blocks.outside_message(answered, "Contact us."),
+                rep_blocks.sent_message(request()), rep_blocks.queue_message([request(id=i) for i in range(80)]),
+                rep_blocks.kept_list_message([kept] * 60, settings), rep_blocks.review_message(kept, settings),
+                rep_blocks.kept_reply_blocks(Reply(query=HOSTILE, answered=True, contact="c", kept=kept))]
+    for message in messages:
+        assert_fits_and_inert(message.blocks)
+        assert "<!channel>" not in message.text
+
+
+def test_a_rep_answer_always_carries_its_label():
+    answered = request(state="answered", rep_name="Sam Rep", answered_at=NOW, answer="No.")
+    label = f"Answered by Sam Rep on {time.strftime('%-d %B %Y', time.gmtime(NOW))}, a rep's answer, not the " \
+            "union's published guidance"
+    assert label in "\n".join(texts(rep_blocks.member_answer_message(answered).blocks))
+    kept = KeptAnswer(3, "q", "No.", None, "Sam Rep", NOW, NOW)
+    reply = Reply(query="q", answered=True, contact="c", kept=kept)
+    message = rep_blocks.reply_message(reply, ephemeral=True)
+    assert label in "\n".join(texts(message.blocks)) and message.text.startswith(label)
+
+
+def test_the_confirm_modal_shows_exactly_what_is_shared_and_its_metadata_is_valid_json():
+    metadata = {"q": HOSTILE[:1000], "n": "Mo Member", "c": "C1", "t": "1.1"}
+    view = rep_blocks.confirm_view(HOSTILE, "Mo Member", channel_name="#reps", by_dm=False, metadata=metadata).to_dict()
+    assert len(view["private_metadata"]) <= 3000 and json.loads(view["private_metadata"]) == metadata
+    shown = "\n".join(texts(view["blocks"]))
+    assert "Your question" in shown and "*Your name*\nMo Member" in shown and "#reps" in shown
+    assert "UMEMBER" not in json.dumps(view)
+
+
+def test_modals_fit():
+    for view in (rep_blocks.answer_view(request()), rep_blocks.covered_view(request()),
+                 rep_blocks.edit_view(KeptAnswer(1, HOSTILE, HOSTILE * 3, None, "R", NOW, NOW))):
+        d = view.to_dict()
+        assert len(d["blocks"]) <= 100 and len(d["title"]["text"]) <= 24
+        for text in texts(d["blocks"]):
+            assert len(text) <= SECTION_LIMIT

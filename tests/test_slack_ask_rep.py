@@ -1,0 +1,494 @@
+"""Issue 9 end to end: gunicorn, signed requests, the fake Slack and the real SQLite file.
+
+ask → decline → Ask a rep → confirm → the reps' channel → a rep answers in a modal → the
+member gets it, labelled → a second member's similar question gets the kept answer → review
+flag → grace period → re-confirm → retire → it stops answering. Non-reps can't answer, edit or
+retire (forged payloads included); two concurrent answers produce one; Slack errors are told to
+whoever acted and lose nothing; the terminal settles a request the serving bot then delivers.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+import uuid
+
+import pytest
+
+from conftest import run_cli
+from fake_slack import FakeSlack
+from slack_helpers import (
+    BOT_USER,
+    SlackSender,
+    block_actions,
+    bot_server,
+    button,
+    mention,
+    posts_in,
+    responses_to,
+    shown_text,
+    wait_until,
+)
+
+REP, GROUP_REP, MEMBER, OTHER, REP_GROUP, REPS = "UREP1", "UGREP2", "UMEMBER3", "UOTHER4", "SREPS", "CREPS"
+LABEL = "a rep's answer, not the union's published guidance"
+DAY = 86400
+
+
+@pytest.fixture(scope="module")
+def fake():
+    with FakeSlack() as f:
+        f.usergroups[REP_GROUP] = [GROUP_REP]
+        f.users[REP] = {"real_name": "Sam Rep", "profile": {"display_name": "Sam Rep"}}
+        f.users[GROUP_REP] = {"real_name": "Gail Rep", "profile": {"display_name": "Gail Rep"}}
+        f.users[MEMBER] = {"real_name": "Mo Member", "profile": {"display_name": "Mo Member"}}
+        f.users[OTHER] = {"real_name": "Olu Other", "profile": {"display_name": "Olu Other"}}
+        yield f
+
+
+@pytest.fixture(scope="module")
+def server(fake, tmp_path_factory):
+    reps = {"reps": {"users": [REP], "usergroups": [REP_GROUP], "channel": REPS, "review_days": 90,
+                     "review_grace_days": 14, "escalate_hours": 24}}
+    with bot_server(fake, tmp_path_factory.mktemp("ask-rep-bot"), workers=2, settings=reps) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def slack(server) -> SlackSender:
+    return SlackSender(server.url)
+
+
+@pytest.fixture(autouse=True)
+def slack_as_normal(fake):
+    yield
+    for method in ("conversations.info", "chat.postMessage"):
+        fake.set_response(method, None)
+    fake.rate_limit("chat.postMessage", times=0)
+
+
+def db(server):
+    return sqlite3.connect(server.db_path, timeout=10)
+
+
+def new_channel() -> str:
+    return "C" + uuid.uuid4().hex[:10].upper()
+
+
+def ask(fake, slack, channel, text, user=MEMBER) -> dict:
+    slack.event(mention(f"<@{BOT_USER}> {text}", channel, user=user))
+    return wait_until(lambda: posts_in(fake, channel))[-1].params
+
+
+def press(fake, slack, action_id, value, *, user, channel, message=None, ephemeral=False) -> tuple[str, str]:
+    """A button press; returns (response_url name, trigger_id)."""
+    name, trigger = uuid.uuid4().hex[:12], f"trig-{uuid.uuid4().hex[:8]}"
+    payload = block_actions(action_id, value, response_url=fake.response_url(name), channel=channel, user=user,
+                            trigger_id=trigger)
+    if message is not None:
+        payload["message"] = message
+        payload["container"]["message_ts"] = message["ts"]
+        if message.get("thread_ts"):
+            payload["container"]["thread_ts"] = message["thread_ts"]
+    payload["container"]["is_ephemeral"] = ephemeral
+    assert slack.interaction(payload).status == 200
+    return name, trigger
+
+
+def said(fake, name) -> str:
+    return wait_until(lambda: responses_to(fake, name))[0].params["text"]
+
+
+def opened_view(fake, trigger) -> dict:
+    calls = wait_until(lambda: [c for c in fake.calls_to("views.open") if c.params.get("trigger_id") == trigger])
+    return calls[0].params["view"]
+
+
+def submit(slack, view: dict, user: str, values: dict | None = None):
+    payload = dict(type="view_submission", team={"id": "T1", "domain": "fake"}, api_app_id="A1", token="t",
+                   user={"id": user, "username": user.lower(), "team_id": "T1"},
+                   trigger_id=f"trig-{uuid.uuid4().hex[:8]}", is_enterprise_install=False, response_urls=[],
+                   view=view | {"id": "V" + uuid.uuid4().hex[:8], "team_id": "T1", "app_id": "A1", "hash": "h",
+                                "state": {"values": values or {}}})
+    return slack.interaction(payload)
+
+
+def answer_values(text: str, *, keep: bool = True, entry: str | None = None, kept_question: str | None = None) -> dict:
+    option = {"value": "keep", "text": {"type": "plain_text", "text": "Keep"}}
+    return {"answer": {"text": {"type": "plain_text_input", "value": text}},
+            "kept_question": {"text": {"type": "plain_text_input", "value": kept_question}},
+            "entry": {"rep_entry": {"type": "external_select",
+                                    "selected_option": {"value": entry, "text": {"type": "plain_text", "text": entry}}
+                                    if entry else None}},
+            "keep": {"keep": {"type": "checkboxes", "selected_options": [option] if keep else []}}}
+
+
+def request_row(server, request_id):
+    row = db(server).execute("SELECT state, asker, question, reps_ts FROM rep_requests WHERE id = ?",
+                             (request_id,)).fetchone()
+    return dict(zip(("state", "asker", "question", "reps_ts"), row))
+
+
+def ask_a_rep(fake, slack, question, *, user=MEMBER) -> dict:
+    """Mention → decline → Ask a rep → confirm. Returns the request, the thread and the reps' post."""
+    channel = new_channel()
+    decline = ask(fake, slack, channel, question, user=user)
+    assert "Ask a rep" in shown_text(decline["blocks"])
+    before = len(posts_in(fake, REPS))
+    message = {"type": "message", "ts": "1700000001.000100", "thread_ts": decline["thread_ts"],
+               "bot_id": "BBOT", "blocks": decline["blocks"]}
+    _, trigger = press(fake, slack, "ask_rep", button(decline["blocks"], "ask_rep")["value"], user=user,
+                       channel=channel, message=message)
+    view = opened_view(fake, trigger)
+    assert submit(slack, view, user).status == 200
+    post = wait_until(lambda: posts_in(fake, REPS)[before:])[0].params
+    request_id = int(button(post["blocks"], "rep_answer")["value"].split(":")[1].strip("}"))
+    (ts,) = [m["ts"] for m in fake.messages[REPS] if m.get("blocks") == post["blocks"]]
+    return {"id": request_id, "channel": channel, "thread_ts": decline["thread_ts"], "post": post, "view": view,
+            "ts": ts}
+
+
+def rep_answers(fake, slack, req, rep, text, **values):
+    _, trigger = press(fake, slack, "rep_answer", button(req["post"]["blocks"], "rep_answer")["value"], user=rep,
+                       channel=REPS)
+    view = opened_view(fake, trigger)
+    prefilled = next(b for b in view["blocks"] if b.get("block_id") == "kept_question")["element"]["initial_value"]
+    assert prefilled and f">{prefilled}" in shown_text(req["post"]["blocks"])   # the member's words, to edit
+    return submit(slack, view, rep, answer_values(text, **values))
+
+
+def command(fake, slack, text, *, user) -> dict:
+    name = uuid.uuid4().hex[:12]
+    assert slack.command("/biglisten", text, fake.response_url(name), user_id=user).status == 200
+    return wait_until(lambda: responses_to(fake, name))[0].params
+
+
+QUESTION = "will the big listen ask about staff car parking"
+KEPT_AS = "Will the Big Listen ask about staff car parking?"
+SIMILAR = "does the big listen survey cover car parking for staff"
+ANSWER = "No: the survey has no question on car parking. Raise it with your school rep."
+
+
+def test_the_whole_loop(fake, slack, server):
+    req = ask_a_rep(fake, slack, QUESTION)
+    # the confirm modal showed exactly what is shared; the reps' post holds just that
+    modal = shown_text(req["view"]["blocks"])
+    assert QUESTION in modal and "Mo Member" in modal and "in the thread where you asked" in modal
+    assert req["view"]["submit"]["text"] == "Send to reps"
+    reps_post = shown_text(req["post"]["blocks"])
+    assert "Question from Mo Member" in reps_post and QUESTION in reps_post
+    assert MEMBER not in json.dumps(req["post"])       # the name, never the user id
+    confirm = wait_until(lambda: [c for c in fake.calls_to("chat.postEphemeral")
+                                  if c.params.get("user") == MEMBER and c.params.get("channel") == req["channel"]])
+    assert f"request #{req['id']}" in confirm[-1].params["text"]
+    assert [e["action_id"] for b in confirm[-1].params["blocks"] if b["type"] == "actions"
+            for e in b["elements"]] == ["rep_withdraw"]
+
+    # the rep answers in the modal (the question later members see: worded by the rep, prefilled with
+    # the member's); the member gets the answer in their thread, labelled
+    assert rep_answers(fake, slack, req, REP, ANSWER, kept_question=KEPT_AS).status == 200
+    delivered = wait_until(lambda: [c for c in posts_in(fake, req["channel"]) if LABEL in c.params.get("text", "")])
+    (post,) = delivered
+    assert post.params["thread_ts"] == req["thread_ts"]
+    text = shown_text(post.params["blocks"])
+    assert f"Answered by Sam Rep on {time.strftime('%-d %B %Y', time.gmtime())}, {LABEL}" in text
+    assert "No: the survey has no question on car parking." in text and QUESTION in text
+    # the request in the reps' channel shows who answered and when
+    update = wait_until(lambda: [c for c in fake.calls_to("chat.update") if c.params.get("ts") == req["ts"]])
+    assert "Answered by Sam Rep on" in shown_text(update[-1].params["blocks"])
+    assert "rep_answer" not in json.dumps(update[-1].params["blocks"])
+    # once told, the member is forgotten; kept answers and the question log hold no user ids
+    row = request_row(server, req["id"])
+    assert (row["state"], row["asker"]) == ("answered", "")
+    conn = db(server)
+    for table in ("kept_answers", "questions"):
+        assert MEMBER not in json.dumps(conn.execute(f"SELECT * FROM {table}").fetchall())  # noqa: S608
+
+    # a second member's similar question gets the kept answer, with its rep, date and label
+    kept = ask(fake, slack, new_channel(), SIMILAR, user=OTHER)
+    assert kept["blocks"][0]["text"]["text"] == "A rep's answer to a question like yours"
+    assert f"Answered by Sam Rep on {time.strftime('%-d %B %Y', time.gmtime())}, {LABEL}" in \
+        shown_text(kept["blocks"])
+    assert "ask_rep" in json.dumps(kept["blocks"])
+    assert KEPT_AS in shown_text(kept["blocks"]) and QUESTION not in shown_text(kept["blocks"])
+    ((kept_id,),) = conn.execute("SELECT id FROM kept_answers WHERE retired_at IS NULL").fetchall()
+
+    # review: older than review_days → flagged to the reps once, still shown in the grace period
+    before = len(posts_in(fake, REPS))   # (each process's chores thread may flag it first: any time from here)
+    with db(server) as c:
+        c.execute("UPDATE kept_answers SET confirmed_at = ? WHERE id = ?", (time.time() - 91 * DAY, kept_id))
+    listing = command(fake, slack, "answers", user=REP)
+    assert "due for review" in shown_text(listing["blocks"])
+    flags = [c for c in posts_in(fake, REPS)[before:] if f"Kept answer #{kept_id}" in c.params["text"]]
+    assert len(flags) == 1 and "re-confirm, edit or retire" in flags[0].params["text"]
+    command(fake, slack, "answers", user=REP)
+    assert len([c for c in posts_in(fake, REPS)[before:] if f"Kept answer #{kept_id}" in c.params["text"]]) == 1
+    assert LABEL in ask(fake, slack, new_channel(), SIMILAR, user=OTHER)["text"]
+    # past the grace period it stops answering, until a rep re-confirms it
+    with db(server) as c:
+        c.execute("UPDATE kept_answers SET confirmed_at = ? WHERE id = ?", (time.time() - 105 * DAY, kept_id))
+    assert LABEL not in ask(fake, slack, new_channel(), SIMILAR, user=OTHER)["text"]
+    name, _ = press(fake, slack, "kept_confirm_0", json.dumps({"k": kept_id}), user=GROUP_REP, channel=REPS)
+    assert said(fake, name).startswith("Re-confirmed")
+    assert LABEL in ask(fake, slack, new_channel(), SIMILAR, user=OTHER)["text"]
+
+    # retire: it stops answering
+    name, _ = press(fake, slack, "kept_retire_0", json.dumps({"k": kept_id}), user=REP, channel=REPS)
+    assert said(fake, name).startswith("Retired")
+    after = ask(fake, slack, new_channel(), SIMILAR, user=OTHER)
+    assert LABEL not in after["text"] and "A rep's answer" not in shown_text(after["blocks"])
+
+
+def test_reps_edit_a_kept_answer_and_members_see_the_new_words(fake, slack, server):
+    req = ask_a_rep(fake, slack, "who mends the photocopier")
+    assert rep_answers(fake, slack, req, GROUP_REP, "Old words about photocopiers.").status == 200
+    kept_id = wait_until(lambda: db(server).execute(
+        "SELECT kept_id FROM rep_requests WHERE id = ?", (req["id"],)).fetchone()[0])
+    _, trigger = press(fake, slack, "kept_edit_0", json.dumps({"k": kept_id}), user=REP, channel=REPS)
+    view = opened_view(fake, trigger)
+    assert view["blocks"][1]["element"]["initial_value"] == "Old words about photocopiers."
+    assert submit(slack, view, REP, {"answer": {"text": {"value": "New words about photocopiers."}}}).status == 200
+    reply = ask(fake, slack, new_channel(), "who mends the staffroom photocopier", user=OTHER)
+    assert "New words about photocopiers." in shown_text(reply["blocks"])
+    assert f"Answered by Sam Rep on {time.strftime('%-d %B %Y', time.gmtime())}" in shown_text(reply["blocks"])
+
+
+def test_non_reps_cannot_answer_edit_or_retire_even_with_forged_payloads(fake, slack, server):
+    req = ask_a_rep(fake, slack, "who drives the school minibus")
+    for action in ("rep_answer", "rep_covered", "rep_outside"):
+        name, trigger = press(fake, slack, action, json.dumps({"r": req["id"]}), user=OTHER, channel=REPS)
+        assert said(fake, name).startswith("Only reps")
+        assert not [c for c in fake.calls_to("views.open") if c.params.get("trigger_id") == trigger]
+    # a forged submission of the rep's modal, by a member
+    forged = {"type": "modal", "callback_id": "rep_answer_view", "private_metadata": json.dumps({"r": req["id"]})}
+    response = submit(slack, forged, MEMBER, answer_values("I'm not a rep but here's my answer"))
+    assert response.status == 200 and response.json()["response_action"] == "errors"
+    assert "Only reps" in json.dumps(response.json()["errors"])
+    covered = {"type": "modal", "callback_id": "rep_covered_view", "private_metadata": json.dumps({"r": req["id"]})}
+    assert submit(slack, covered, MEMBER, {"entry": {"rep_entry": {"selected_option": {"value": "off-rolling"}}}}
+                  ).json()["response_action"] == "errors"
+    assert request_row(server, req["id"])["state"] == "open"
+    assert not [c for c in posts_in(fake, req["channel"]) if LABEL in c.params.get("text", "")]
+    # kept answers: a rep keeps one, then a member tries to retire and edit it
+    assert rep_answers(fake, slack, req, REP, "Minibus answer.").status == 200
+    kept_id = wait_until(lambda: db(server).execute(
+        "SELECT kept_id FROM rep_requests WHERE id = ?", (req["id"],)).fetchone()[0])
+    for action in ("kept_retire_0", "kept_confirm_0", "kept_edit_0"):
+        name, _ = press(fake, slack, action, json.dumps({"k": kept_id}), user=MEMBER, channel="D123")
+        assert said(fake, name).startswith("Only reps")
+    edit = {"type": "modal", "callback_id": "kept_edit_view", "private_metadata": json.dumps({"k": kept_id})}
+    assert submit(slack, edit, MEMBER, {"answer": {"text": {"value": "vandalised"}}}).json()["response_action"] == \
+        "errors"
+    row = db(server).execute("SELECT answer, retired_at FROM kept_answers WHERE id = ?", (kept_id,)).fetchone()
+    assert row == ("Minibus answer.", None)
+    # reps' lists are for reps
+    assert command(fake, slack, "queue", user=MEMBER)["text"].startswith("Only reps")
+    assert command(fake, slack, "answers", user=MEMBER)["text"].startswith("Only reps")
+
+
+def test_two_reps_answering_at_once_produce_one_answer(fake, slack, server):
+    req = ask_a_rep(fake, slack, "who buys the staffroom kettle")
+    views = []
+    for rep in (REP, GROUP_REP):
+        _, trigger = press(fake, slack, "rep_answer", json.dumps({"r": req["id"]}), user=rep, channel=REPS)
+        views.append((rep, opened_view(fake, trigger)))
+    results, barrier = {}, threading.Barrier(2)
+
+    def go(rep, view):
+        barrier.wait()
+        results[rep] = submit(slack, view, rep, answer_values(f"Kettle answer from {rep}"))
+
+    threads = [threading.Thread(target=go, args=pair) for pair in views]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    bodies = sorted(r.body for r in results.values())
+    assert bodies[0] == ""   # the winner's modal closes; the other rep is told who answered first
+    assert "Not sent" in bodies[1] and "Answered by" in bodies[1] and '"response_action": "errors"' in bodies[1]
+    wait_until(lambda: [c for c in posts_in(fake, req["channel"]) if LABEL in c.params.get("text", "")])
+    time.sleep(1.0)   # a second delivery, if there were one, would have arrived by now
+    assert len([c for c in posts_in(fake, req["channel"]) if LABEL in c.params.get("text", "")]) == 1
+    assert db(server).execute("SELECT COUNT(*) FROM kept_answers WHERE question LIKE '%kettle%'").fetchone()[0] == 1
+
+
+def test_covered_outside_and_withdraw(fake, slack, server):
+    covered = ask_a_rep(fake, slack, "who cleans the hall floor")
+    _, trigger = press(fake, slack, "rep_covered", json.dumps({"r": covered["id"]}), user=REP, channel=REPS)
+    view = opened_view(fake, trigger)
+    # the entry menu searches the guidance as the rep types
+    options = slack.interaction(dict(type="block_suggestion", action_id="rep_entry", block_id="entry",
+                                     value="off-rolling", api_app_id="A1", token="t", team={"id": "T1"},
+                                     user={"id": REP}, view=view))
+    assert "off-rolling" in [o["value"] for o in options.json()["options"]]
+    assert submit(slack, view, REP, {"entry": {"rep_entry": {"selected_option": {"value": "off-rolling"}}}}).body == ""
+    got = wait_until(lambda: [c for c in posts_in(fake, covered["channel"]) if "guidance covers your question" in
+                              shown_text(c.params.get("blocks") or [])])
+    assert got[0].params["thread_ts"] == covered["thread_ts"]
+
+    outside = ask_a_rep(fake, slack, "who tests the fire alarm")
+    name, _ = press(fake, slack, "rep_outside", json.dumps({"r": outside["id"]}), user=REP, channel=REPS)
+    assert said(fake, name).startswith("Done: the member has been told")
+    told = wait_until(lambda: [c for c in posts_in(fake, outside["channel"]) if "outside the Big Listen guidance"
+                               in c.params.get("text", "")])
+    assert "NASUWT’s Education Team" in told[0].params["text"]
+
+    gone = ask_a_rep(fake, slack, "who cleans the windows")
+    name, _ = press(fake, slack, "rep_withdraw", json.dumps({"r": gone["id"]}), user=OTHER, channel=gone["channel"])
+    assert said(fake, name).startswith("That question can't be withdrawn")
+    name, _ = press(fake, slack, "rep_withdraw", json.dumps({"r": gone["id"]}), user=MEMBER, channel=gone["channel"])
+    assert said(fake, name).startswith("Withdrawn")
+    assert request_row(server, gone["id"]) | {"reps_ts": ""} == {"state": "withdrawn", "asker": "", "question": "",
+                                                                  "reps_ts": ""}
+    update = wait_until(lambda: [c for c in fake.calls_to("chat.update") if c.params.get("ts") == gone["ts"]])
+    assert "Withdrawn by the member" in update[-1].params["text"]
+    assert "cleans the windows" not in json.dumps(update[-1].params)
+    name, _ = press(fake, slack, "rep_answer", json.dumps({"r": gone["id"]}), user=REP, channel=REPS)
+    assert "settled already: Withdrawn" in said(fake, name)
+
+
+def test_bot_not_in_the_reps_channel_is_told_and_nothing_is_sent(fake, slack, server):
+    channel = new_channel()
+    decline = ask(fake, slack, channel, "where is the bike shed")
+    fake.set_response("conversations.info", {"ok": True, "channel": {"id": REPS, "name": "reps", "is_member": False}})
+    name, trigger = press(fake, slack, "ask_rep", button(decline["blocks"], "ask_rep")["value"], user=MEMBER,
+                          channel=channel)
+    text = said(fake, name)
+    assert "I'm not in the reps' channel" in text and "nothing was sent" in text and "/invite" in text
+    assert not [c for c in fake.calls_to("views.open") if c.params.get("trigger_id") == trigger]
+
+
+def test_a_post_refused_by_slack_is_told_and_posted_later(fake, slack, server):
+    def refuse_reps(params):
+        if params.get("channel") == REPS:
+            return {"ok": False, "error": "channel_not_found"}
+        return fake._canned("chat.postMessage", params)
+
+    fake.set_response("chat.postMessage", refuse_reps)
+    channel = new_channel()
+    decline = ask(fake, slack, channel, "where do I park my bike")
+    message = {"type": "message", "ts": "1700000002.000100", "thread_ts": decline["thread_ts"]}
+    _, trigger = press(fake, slack, "ask_rep", button(decline["blocks"], "ask_rep")["value"], user=MEMBER,
+                       channel=channel, message=message)
+    assert submit(slack, opened_view(fake, trigger), MEMBER).status == 200
+    told = wait_until(lambda: [c for c in fake.calls_to("chat.postEphemeral") if "can't be found" in
+                               c.params.get("text", "")])
+    assert "Your question is saved (request #" in told[0].params["text"]
+    request_id = int(told[0].params["text"].split("request #")[1].split(")")[0])
+    out = run_cli("--config", str(server.db_path.parent / "app.yaml"), "queue")
+    assert f"#{request_id} · " in out.stdout and "(not yet in the reps' channel)" in out.stdout
+    # Slack works again: the next chores (here: a rep's /biglisten queue) post it
+    fake.set_response("chat.postMessage", None)
+    before = len(posts_in(fake, REPS))
+    command(fake, slack, "queue", user=REP)
+    post = wait_until(lambda: [c for c in posts_in(fake, REPS)[before:] if "park my bike" in c.params.get("text", "")])
+    assert post[0].params["blocks"][1]["elements"][0]["action_id"] == "rep_answer"
+    assert request_row(server, request_id)["reps_ts"]
+
+
+def test_a_rate_limited_answer_is_told_to_the_rep_and_delivered_later(fake, slack, server):
+    req = ask_a_rep(fake, slack, "who owns the car park gate")
+    fake.rate_limit("chat.postMessage", times=3, retry_after=1)
+    assert rep_answers(fake, slack, req, REP, "Toilets answer.", keep=False).status == 200
+    busy = wait_until(lambda: [c for c in fake.calls_to("chat.postEphemeral") if c.params.get("user") == REP and
+                               "Slack is busy" in c.params.get("text", "")], timeout=20)
+    assert f"request #{req['id']}" in busy[0].params["text"]
+    assert [c for c in posts_in(fake, req["channel"]) if c.status == 429]
+    command(fake, slack, "queue", user=REP)
+    wait_until(lambda: [c for c in posts_in(fake, req["channel"]) if c.status == 200 and
+                        LABEL in c.params.get("text", "")])
+
+
+def test_an_ephemeral_question_settled_in_the_terminal_reaches_the_member_by_dm(fake, slack, server):
+    reply = command(fake, slack, "who pays for car park lighting", user=MEMBER)
+    name, trigger = press(fake, slack, "ask_rep", button(reply["blocks"], "ask_rep")["value"], user=MEMBER,
+                          channel="C1", ephemeral=True)
+    view = opened_view(fake, trigger)
+    assert "by direct message" in shown_text(view["blocks"])
+    assert submit(slack, view, MEMBER).status == 200
+    post = wait_until(lambda: [c for c in posts_in(fake, REPS) if "lighting" in c.params.get("text", "")])
+    request_id = int(button(post[0].params["blocks"], "rep_answer")["value"].split(":")[1].strip("}"))
+    config = str(server.db_path.parent / "app.yaml")
+    queue = run_cli("--config", config, "queue")
+    assert f"#{request_id} · " in queue.stdout and "Mo Member" in queue.stdout and "lighting" in queue.stdout
+    out = run_cli("--config", config, "answer", str(request_id), "Lighting answer.", "--rep-name", "Pat Admin")
+    assert out.returncode == 0, out.stderr
+    command(fake, slack, "queue", user=REP)
+    dm = wait_until(lambda: [c for c in posts_in(fake, MEMBER) if "Lighting answer." in c.params.get("text", "")])
+    assert f"Answered by Pat Admin on {time.strftime('%-d %B %Y', time.gmtime())}, {LABEL}" in dm[0].params["text"]
+
+
+@pytest.fixture(scope="module")
+def unset_server(fake, tmp_path_factory):
+    with bot_server(fake, tmp_path_factory.mktemp("no-reps-channel"), workers=1) as s:
+        yield s
+
+
+def test_no_reps_channel_set_says_so(fake, unset_server):
+    slack = SlackSender(unset_server.url)
+    channel = new_channel()
+    decline = ask(fake, slack, channel, "who locks the car park gate")
+    name, trigger = press(fake, slack, "ask_rep", button(decline["blocks"], "ask_rep")["value"], user=MEMBER,
+                          channel=channel)
+    text = said(fake, name)
+    assert "no reps' channel is set (`reps.channel` in app.yaml)" in text and "nothing was sent" in text
+    assert not [c for c in fake.calls_to("views.open") if c.params.get("trigger_id") == trigger]
+
+
+def test_not_helpful_offers_ask_a_rep(fake, slack, server):
+    answer = ask(fake, slack, new_channel(), "should safeguarding be a separate judgement")
+    name, _ = press(fake, slack, "vote_not_helpful", button(answer["blocks"], "vote_not_helpful")["value"],
+                    user=MEMBER, channel="C1")
+    thanks = wait_until(lambda: responses_to(fake, name))[0].params
+    assert thanks["text"].startswith("Thanks: noted as not helpful.")
+    ask_rep = button(thanks["blocks"], "ask_rep")
+    assert json.loads(ask_rep["value"]) == {"q": "should safeguarding be a separate judgement"}
+    helpful = press(fake, slack, "vote_helpful", button(answer["blocks"], "vote_helpful")["value"], user=MEMBER,
+                    channel="C1")[0]
+    assert "ask_rep" not in json.dumps(wait_until(lambda: responses_to(fake, helpful))[0].params)
+
+
+def test_an_unanswered_request_is_raised_again_once_and_reps_see_the_queue(fake, slack, server):
+    req = ask_a_rep(fake, slack, "who waters the staffroom cactus")
+    with db(server) as c:
+        c.execute("UPDATE rep_requests SET created_at = ? WHERE id = ?", (time.time() - 25 * 3600, req["id"]))
+    queue = command(fake, slack, "queue", user=REP)
+    assert f"#{req['id']} · 25 h old · Mo Member: who waters the staffroom cactus" in shown_text(queue["blocks"])
+    reminders = [c for c in posts_in(fake, REPS) if c.params.get("thread_ts") == req["ts"]]
+    assert len(reminders) == 1 and "waited more than 24 hours" in reminders[0].params["text"]
+    assert reminders[0].params["reply_broadcast"] in (True, "true", "1")
+    command(fake, slack, "queue", user=GROUP_REP)
+    assert len([c for c in posts_in(fake, REPS) if c.params.get("thread_ts") == req["ts"]]) == 1
+    # the App Home shows reps the queue and the kept answers; members see neither
+    before = len(fake.calls_to("views.publish"))
+    slack.event(dict(type="app_home_opened", user=REP, channel="D1", tab="home"))
+    home = wait_until(lambda: fake.calls_to("views.publish")[before:])[0].params["view"]
+    assert "For reps: questions and kept answers" in shown_text(home["blocks"])
+    assert "who waters the staffroom cactus" in shown_text(home["blocks"]) and len(home["blocks"]) <= 100
+    before = len(fake.calls_to("views.publish"))
+    slack.event(dict(type="app_home_opened", user=MEMBER, channel="D2", tab="home"))
+    member_home = wait_until(lambda: fake.calls_to("views.publish")[before:])[0].params["view"]
+    assert "cactus" not in json.dumps(member_home) and "For reps" not in json.dumps(member_home)
+
+
+def test_a_rate_limited_request_is_saved_told_and_posted_later(fake, slack, server):
+    channel = new_channel()
+    decline = ask(fake, slack, channel, "who cleans the windows in the staffroom")
+    message = {"type": "message", "ts": "1700000003.000100", "thread_ts": decline["thread_ts"]}
+    _, trigger = press(fake, slack, "ask_rep", button(decline["blocks"], "ask_rep")["value"], user=MEMBER,
+                       channel=channel, message=message)
+    view = opened_view(fake, trigger)
+    fake.rate_limit("chat.postMessage", times=3, retry_after=1)
+    assert submit(slack, view, MEMBER).status == 200
+    told = wait_until(lambda: [c for c in fake.calls_to("chat.postEphemeral") if c.params.get("user") == MEMBER
+                               and "Slack is busy" in c.params.get("text", "")], timeout=20)
+    assert "It is saved and will be posted" in told[0].params["text"]
+    command(fake, slack, "queue", user=REP)
+    post = wait_until(lambda: [c for c in posts_in(fake, REPS) if c.status == 200 and
+                               "windows in the staffroom" in c.params.get("text", "")])
+    # the rep answers with a related entry: the member gets a button opening it
+    req = {"post": post[0].params, "channel": channel}
+    assert rep_answers(fake, slack, req, REP, "Ask your head.", keep=False, entry="off-rolling").status == 200
+    got = wait_until(lambda: [c for c in posts_in(fake, channel) if LABEL in c.params.get("text", "")])
+    assert json.loads(button(got[0].params["blocks"], "open_entry_0")["value"]) == {"e": "off-rolling"}
