@@ -110,6 +110,7 @@ def build_bot(guide: Guide, env: SlackEnv, *, socket_mode: bool = False) -> Bot:
         next()
 
     register_listeners(app)
+    guide.library.watch(guide.config.reload_seconds)   # edited packs are swapped in (bot/packs.py)
     return Bot(app, InboxWorker(guide.store, answerer.take_over, owner, lease_seconds=env.inbox_lease),
                RepChores(desk))
 
@@ -126,10 +127,12 @@ def preflight(config: Config, env: SlackEnv) -> None:
     from slack_sdk.errors import SlackApiError
 
     from bot.knowledge import load_pack
+    from bot.packs import check_unique_ids
     from bot.store import open_store
     from bot.store_location import storage_location
+
     open_store(storage_location(config))
-    load_pack(config.resolve(config.knowledge_path))
+    check_unique_ids([load_pack(path) for path in config.pack_paths()])
     try:
         WebClient(token=env.bot_token, base_url=env.api_url, timeout=SLACK_TIMEOUT).auth_test()
     except SlackApiError as e:

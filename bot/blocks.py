@@ -269,9 +269,12 @@ def ask_rep_button(question: str) -> ActionsBlock:
 
 
 def chitchat_blocks(reply: Reply) -> SlackMessage:
-    """A greeting or thanks: one friendly line on what the bot can help with."""
+    """A greeting or thanks: one friendly line on what the bot can help with, and the
+    walk-through's button (it starts in the member's DM with the bot)."""
+    from bot.walk_blocks import start_button
     line = chitchat_lines(reply)[0]
-    return SlackMessage(text=escape(line), blocks=_fit([SectionBlock(text=MarkdownTextObject(text=escape(line)))]))
+    return SlackMessage(text=escape(line), blocks=_fit([SectionBlock(text=MarkdownTextObject(text=escape(line))),
+                                                        ActionsBlock(elements=[start_button()])]))
 
 
 def ambiguity_blocks(reply: Reply) -> SlackMessage:
@@ -357,9 +360,9 @@ SORRY_TEXT = ("Sorry, something went wrong while I was looking that up. Please t
               "if it keeps happening, tell a rep.")
 
 
-def sections_blocks(sections) -> SlackMessage:
+def sections_blocks(sections, title: str = "The survey") -> SlackMessage:
     """Browse the survey: each section with its questions, each openable by button."""
-    blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text="The Big Listen survey, by section"))]
+    blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text=f"{title}, by section"[:HEADER_LIMIT]))]
     n = 0
     for section, entries in sections:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*{escape(section)}*")))
@@ -368,7 +371,30 @@ def sections_blocks(sections) -> SlackMessage:
             blocks.append(SectionBlock(
                 text=MarkdownTextObject(text=f"{escape(e.priority)}: {escape(e.title)}"),
                 accessory=ButtonElement(text="Open", action_id=f"{OPEN_ENTRY}_{n}", value=button_value(e=e.id))))
-    return SlackMessage("The Big Listen survey, by section", _fit(blocks))
+    return SlackMessage(f"{title}, by section", _fit(blocks))
+
+
+def pack_line(pack, status: str) -> str:
+    """"*Ofsted's Big Listen (2024)*: closed on 31 May 2024"."""
+    return f"*{escape(pack.title)}*" + (f": {escape(status)}" if status else "")
+
+
+def packs_blocks(packs) -> SlackMessage:
+    """`sections` with several packs: each pack (title and status), then its survey by
+    section, each question openable by button. `packs`: [(pack, status, sections)]."""
+    blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text="The consultations, by section"))]
+    n = 0
+    for pack, status, sections in packs:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=pack_line(pack, status))))
+        for section, entries in sections:
+            blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"*{escape(section)}*")]))
+            for e in entries:
+                n += 1
+                blocks.append(SectionBlock(
+                    text=MarkdownTextObject(text=f"{escape(e.priority)}: {escape(e.title)}"),
+                    accessory=ButtonElement(text="Open", action_id=f"{OPEN_ENTRY}_{n}", value=button_value(e=e.id))))
+    text = "The consultations: " + "; ".join(f"{p.title}" + (f" ({st})" if st else "") for p, st, _ in packs)
+    return SlackMessage(text, _fit(blocks))
 
 
 def pins_blocks(pins, pack, *, rep: bool) -> SlackMessage:
@@ -404,18 +430,30 @@ def echo_line(line: str) -> str:
     return escape(echo_text(line)).replace("@", "@\u200b")
 
 
-def home_view(sections, pins, pack, *, command: str, report_lines: list[str] | None = None) -> View:
-    """The App Home tab: how to ask, the survey by section, pinned answers; reps see gaps."""
+def home_view(sections, pins, pack, *, command: str, report_lines: list[str] | None = None,
+              packs=None, problems: list[str] | None = None, title: str = "") -> View:
+    """The App Home tab: how to ask, the packs and their status, the survey by section,
+    pinned answers; reps see the gaps and any pack edit that was refused.
+    `packs`: [(pack, status)]; `problems`: one line per refused edit (reps only)."""
+    from bot.walk_blocks import start_button
     blocks: list[Block] = [
-        HeaderBlock(text=PlainTextObject(text="Ofsted's Big Listen: NASUWT guidance")),
+        HeaderBlock(text=PlainTextObject(text=(title or pack.title)[:HEADER_LIMIT])),
         SectionBlock(text=MarkdownTextObject(text=(
             f"*How to ask*\n• Mention me in a channel: `@bot what should I put for the safeguarding question?`\n"
             f"• Send me a direct message.\n• Use `{escape(command)} <question>` anywhere, "
-            f"`{escape(command)} sections` to browse, `{escape(command)} pins` for pinned answers.\n"
+            f"`{escape(command)} sections` to browse, `{escape(command)} pins` for pinned answers, "
+            f"`{escape(command)} walkthrough` to go through the survey question by question.\n"
             "Answers quote the union's own commentary and name their source."))),
-        DividerBlock(),
-        HeaderBlock(text=PlainTextObject(text="The survey, by section")),
     ]
+    if packs:
+        blocks += [DividerBlock(), HeaderBlock(text=PlainTextObject(text="Consultations"))]
+        blocks += _section_list([pack_line(p, status) for p, status in packs])
+    if problems:   # first, so the 100-block limit never cuts it
+        blocks += [DividerBlock(), HeaderBlock(text=PlainTextObject(text="For reps: a pack edit was refused"))]
+        blocks += _section_list([f"• {escape(p)}" for p in problems],
+                                "The bot is still answering from the pack as it was before the edit:")
+    blocks += [ActionsBlock(elements=[start_button()]),
+               DividerBlock(), HeaderBlock(text=PlainTextObject(text="The survey, by section"))]
     for section, entries in sections:
         lines = [f"• {escape(e.priority)}: {escape(e.title)} (`{e.id}`)" for e in entries]
         blocks += _section_list(lines, f"*{escape(section)}*")

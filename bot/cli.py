@@ -14,7 +14,7 @@ from bot.errors import BotError
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m bot", description="NASUWT Big Listen guidance bot")
+    p = argparse.ArgumentParser(prog="python -m bot", description="the consultation guidance bot (settings: app.yaml)")
     p.add_argument("--config", help="path to app.yaml (default: the project's app.yaml)")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -27,12 +27,15 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("chat", help="talk to the bot in the terminal (also works piped)")
 
+    walk = sub.add_parser("walkthrough", help="go through a pack's survey one question at a time (n/b/s/q)")
+    walk.add_argument("pack", nargs="?", default="", help="the pack's name (default: the first open consultation)")
+
     ev = sub.add_parser("eval", help="score the bot on a question set (dev_questions.yaml format)")
     ev.add_argument("file")
     ev.add_argument("--quiet", action="store_true", help="don't list the misses")
 
     val = sub.add_parser("validate", help="check a knowledge folder; exit 1 on errors")
-    val.add_argument("folder", nargs="?", help="knowledge folder (default: from app.yaml)")
+    val.add_argument("folder", nargs="?", help="knowledge folder (default: every pack in app.yaml)")
 
     from bot.importer import LAYOUT_HELP, Layout
 
@@ -100,23 +103,35 @@ def _config(args):
     return load_config(args.config)
 
 
+def _reply(library, config, q: str, limit: int = 3):
+    """Search every pack and build the reply (naming its pack when there are several)."""
+    from dataclasses import replace
+
+    from bot.replies import build_reply
+
+    result, pack = library.find_matches(q, limit=limit)
+    reply = replace(build_reply(result, pack, config.contact), topic=config.bot_name)
+    if reply.answered and len(library.shelves) > 1:
+        reply = replace(reply, pack_title=pack.title)
+    return result, reply
+
+
 def cmd_ask(args) -> int:
-    from bot.replies import build_reply, match_record, render_full_text, render_text
-    from bot.search import load_index
+    from bot.packs import load_library
+    from bot.replies import match_record, render_full_text, render_text
 
     config = _config(args)
-    index = load_index(config)
+    library = load_library(config)
     if args.stdin:
         questions = (line.rstrip("\n") for line in sys.stdin)
     else:
         questions = iter([" ".join(args.question)])
     top = max(1, args.top)
     for q in questions:
-        result = index.find_matches(q, limit=top)
-        reply = build_reply(result, index.pack, config.contact)
+        result, reply = _reply(library, config, q, top)
         if args.json:
             record = {"query": q, "answered": result.answered,
-                      "results": [match_record(m, index.pack) for m in result.matches],
+                      "results": [match_record(m, library.pack_of(m.entry)) for m in result.matches],
                       "reply_text": render_text(reply)}   # what the member reads, as printed without --full
             if result.reason:
                 record["reason"] = result.reason
@@ -129,14 +144,15 @@ def cmd_ask(args) -> int:
 
 
 def cmd_chat(args) -> int:
-    from bot.replies import build_reply, render_text
-    from bot.search import load_index
+    from bot.packs import load_library
+    from bot.replies import render_text
 
     config = _config(args)
-    index = load_index(config)
+    library = load_library(config)
     interactive = sys.stdin.isatty()
     if interactive:
-        print(f"{config.bot_name}: ask about the Big Listen survey. Ctrl-D to leave.")
+        titles = " and ".join(p.title for p in library.packs)
+        print(f"{config.bot_name}: ask about {titles}. Ctrl-D to leave.")
     while True:
         if interactive:
             print("> ", end="", flush=True)
@@ -145,8 +161,48 @@ def cmd_chat(args) -> int:
             return 0
         if not line.strip():
             continue
-        reply = build_reply(index.find_matches(line.strip()), index.pack, config.contact)
-        print(render_text(reply), end="\n\n", flush=True)
+        print(render_text(_reply(library, config, line.strip())[1]), end="\n\n", flush=True)
+
+
+def cmd_walkthrough(args) -> int:
+    """The walk-through in the terminal; the place is kept in the store (user "terminal")."""
+    from bot import walkthrough as walk
+    from bot.packs import load_library
+    from bot.replies import line_text
+    from bot.store import open_store
+    from bot.store_location import storage_location
+
+    config = _config(args)
+    library = load_library(config, meaning=False)   # no searching here: the packs alone
+    store = open_store(storage_location(config))
+    user = "terminal"
+    step = walk.start(library, store, user, args.pack)
+    if step is None:
+        print(f"error: no survey to walk through (packs: {', '.join(p.name for p in library.packs)})",
+              file=sys.stderr)
+        return 2
+    interactive = sys.stdin.isatty()
+    while step is not None:
+        print(f"== {step.pack.title} ==\n{step.progress}")
+        status = walk.status_text(step)
+        if status:
+            print(status)
+        print("\n".join(line_text(ln) for ln in walk.step_lines(step) if ln.part != "status"))
+        if step.is_comments_box and walk.notes_points(step):
+            print("Notes to start from (the union's points):\n" + walk.notes_text(walk.notes_points(step)))
+        if interactive:
+            print("[n]ext, [b]ack, [s]kip section, [q]uit (your place is kept) > ", end="", flush=True)
+        line = sys.stdin.readline()
+        choice = line.strip().lower()[:1] if line else "q"
+        if choice == "q":
+            print("Stopped; `walkthrough` resumes here.")
+            return 0
+        how = {"b": "back", "s": "skip"}.get(choice, "next")
+        pack = step.pack
+        step = walk.move(library, store, user, pack.name, step.position, how)
+        print()
+    print(walk.finished_text(pack))
+    return 0
 
 
 def cmd_eval(args) -> int:
@@ -168,17 +224,19 @@ def cmd_eval(args) -> int:
 
 def cmd_validate(args) -> int:
     from bot.knowledge import load_pack
+    from bot.packs import check_unique_ids
 
-    folder = args.folder
-    if folder is None:
-        config = _config(args)
-        folder = config.resolve(config.knowledge_path)
-    pack = load_pack(folder)
-    kinds = {}
-    for e in pack.entries:
-        kinds[e.kind] = kinds.get(e.kind, 0) + 1
-    print(f"{folder}: ok, {len(pack.entries)} entries (" +
-          ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) + ")")
+    folders = [args.folder] if args.folder is not None else _config(args).pack_paths()
+    packs = []
+    for folder in folders:
+        pack = load_pack(folder)
+        packs.append(pack)
+        kinds = {}
+        for e in pack.entries:
+            kinds[e.kind] = kinds.get(e.kind, 0) + 1
+        print(f"{folder}: ok, {len(pack.entries)} entries (" +
+              ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) + ")")
+    check_unique_ids(packs)
     return 0
 
 
@@ -254,9 +312,9 @@ def cmd_answer(args) -> int:
     if sum(chosen) != 1:
         print("error: give the answer's text, or --covered ENTRY, or --outside (one of them)", file=sys.stderr)
         return 2
-    pack = load_pack(config.resolve(config.knowledge_path))
+    packs = [load_pack(path) for path in config.pack_paths()]   # an entry of any pack (bot/packs.py)
     entry = args.covered or args.entry
-    if entry and pack.get(entry) is None:
+    if entry and all(pack.get(entry) is None for pack in packs):
         print(f"error: no entry {entry!r} in the guidance (see `python -m bot ask --json`)", file=sys.stderr)
         return 2
     store = _store(config)
@@ -346,7 +404,7 @@ def cmd_run(args) -> int:
     return cmd_chat(args)
 
 
-COMMANDS = {"ask": cmd_ask, "chat": cmd_chat, "eval": cmd_eval, "validate": cmd_validate,
-            "bench": cmd_bench, "report": cmd_report, "serve": cmd_serve, "health": cmd_health,
-            "migrate-store": cmd_migrate_store, "import-pack": cmd_import_pack, "queue": cmd_queue,
-            "answer": cmd_answer, "manifest": cmd_manifest, "run": cmd_run}
+COMMANDS = {"ask": cmd_ask, "chat": cmd_chat, "walkthrough": cmd_walkthrough, "eval": cmd_eval,
+            "validate": cmd_validate, "bench": cmd_bench, "report": cmd_report, "serve": cmd_serve,
+            "health": cmd_health, "migrate-store": cmd_migrate_store, "import-pack": cmd_import_pack,
+            "queue": cmd_queue, "answer": cmd_answer, "manifest": cmd_manifest, "run": cmd_run}

@@ -42,17 +42,34 @@ class StorageSettings:
 
 
 @dataclass(frozen=True)
+class ChannelPacks:
+    """A channel that uses only some of the packs (by their `name` in pack.yaml)."""
+    channel: str
+    packs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Config:
     organisation: str
     contact: str
     slash_command: str
-    knowledge_path: str
+    # The knowledge packs, one folder each; the first is the default (reports, the
+    # walk-through's first choice). `knowledge_path` is the older one-pack form: it still
+    # works alone, and after loading it always names the first pack.
+    knowledge_path: str = ""
+    packs: tuple[str, ...] = ()
+    channels: tuple[ChannelPacks, ...] = ()
+    reload_seconds: float = 2.0     # how often the running bot looks for edited packs (0: never)
     bot_name: str = "Big Listen guidance"
     socket_mode: bool = True
     search: SearchSettings = field(default_factory=SearchSettings)
     reps: RepSettings = field(default_factory=RepSettings)
     storage: StorageSettings = field(default_factory=StorageSettings)
     base_dir: str = ""
+
+    def pack_paths(self) -> list[Path]:
+        """Every configured pack folder, the default first."""
+        return [self.resolve(p) for p in (self.packs or (self.knowledge_path,))]
 
     def resolve(self, path: str) -> Path:
         """Paths in app.yaml are relative to the file itself, not the working directory."""
@@ -81,4 +98,14 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
         check_url(cfg.storage.url, where=f"{path}: key 'storage.url'")
     if not 0 < cfg.search.answer_threshold <= 1:
         raise ConfigError(f"{path}: key 'search.answer_threshold': must be between 0 and 1")
-    return Config(**{**cfg.__dict__, "base_dir": str(path.resolve().parent)})
+    if cfg.packs and cfg.knowledge_path:
+        raise ConfigError(f"{path}: keys 'packs' and 'knowledge_path' are both set: list every pack under "
+                          f"'packs' and remove 'knowledge_path' (the older one-pack form)")
+    if not cfg.packs and not cfg.knowledge_path:
+        raise ConfigError(f"{path}: key 'packs' is missing: list the knowledge pack folders, "
+                          f"e.g. packs: [knowledge/big-listen]")
+    if cfg.reload_seconds < 0:
+        raise ConfigError(f"{path}: key 'reload_seconds': must be 0 (never) or more")
+    packs = cfg.packs or (cfg.knowledge_path,)
+    return Config(**{**cfg.__dict__, "packs": packs, "knowledge_path": packs[0],
+                     "base_dir": str(path.resolve().parent)})

@@ -16,9 +16,10 @@ from bot.errors import warn_once
 from bot.kept import KeptTerms, best_kept
 from bot.knowledge import SurveyEntry
 from bot.normalise import clean_slack_text
+from bot.packs import Library, load_library
 from bot.replies import Reply, build_reply, entry_reply
 from bot.reps import RepDirectory
-from bot.search import Index, Match, SearchResult, load_index
+from bot.search import Index, Match, SearchResult
 from bot.store import Store, open_store
 
 PIN_MARGIN = 0.85   # a pinned entry goes first when it scores at least this share of the best
@@ -29,14 +30,15 @@ log = logging.getLogger(__name__)
 @dataclass
 class Guide:
     config: Config
-    index: Index
+    knowledge: Index | Library      # one pack's Index (tests, tools) or every configured pack
     store: Store
     reps: RepDirectory = field(default=None)  # type: ignore[assignment]  # set in __post_init__
     _purged_at: float = field(default=0.0, repr=False)
     _purge_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _kept_terms: KeptTerms | None = field(default=None, repr=False)
+    _kept_terms: dict[int, KeptTerms] = field(default_factory=dict, repr=False)   # per pack index
 
     def __post_init__(self):
+        self.library = self.knowledge if isinstance(self.knowledge, Library) else Library.of(self.knowledge)
         if self.reps is None:
             self.reps = RepDirectory(self.config.reps)
 
@@ -54,28 +56,45 @@ class Guide:
     @classmethod
     def from_config(cls, config: Config) -> Guide:
         from bot.store_location import storage_location
-        return cls(config, load_index(config), open_store(storage_location(config)))
+        return cls(config, load_library(config), open_store(storage_location(config)))
+
+    @property
+    def index(self) -> Index:
+        """The default (first) pack's Index."""
+        return self.library.default.index
 
     @property
     def pack(self):
-        return self.index.pack
+        """The default (first) pack."""
+        return self.library.default.pack
 
-    def ask(self, text: str, *, via: str, log_text: bool = True, today: date | None = None) -> Reply:
+    def entry(self, entry_id: str):
+        """An entry of any pack by id (None if unknown)."""
+        return self.library.get(entry_id)
+
+    def ask(self, text: str, *, via: str, log_text: bool = True, today: date | None = None,
+            channel: str | None = None) -> Reply:
         """Answer a member's question and log it (mentions stripped: the log names nobody).
         `log_text=False` logs only the outcome, for words that aren't the asker's own.
-        `today` dates the reply (is the consultation still open?); default: the real date."""
-        result = self.index.find_matches(text)
-        kept = self._kept_answer(text, result)
-        if kept:   # a rep's kept answer beat the pack's best match (bot/kept.py)
+        `today` dates the reply (is the consultation still open?); default: the real date.
+        `channel` picks the packs that answer there (app.yaml `channels`; default: all)."""
+        result, pack = self.library.find_matches(text, channel=channel, today=today)
+        kept = self._kept_answer(text, result, pack, channel)
+        if kept:   # a rep's kept answer beat the packs' best match (bot/kept.py)
             metrics.record_question(True, None)
             reply = Reply(query=result.query, answered=True, contact=self.config.contact, score=kept.score,
                           kept=kept.kept)
         else:
             result, pin = self._pinned_first(result)
             metrics.record_question(result.answered, result.reason)
-            reply = build_reply(result, self.pack, self.config.contact, today=today)
+            if pin and result.best:   # the pinned entry may be another pack's
+                pack = self.library.pack_of(result.best.entry)
+            reply = build_reply(result, pack, self.config.contact, today=today)
             if pin:
                 reply = replace(reply, pinned=pin)
+            reply = replace(reply, topic=self.config.bot_name)
+            if reply.answered and len(self.library.shelves) > 1:
+                reply = replace(reply, pack_title=pack.title)
         if result.terms and result.reason != "chitchat":   # chat isn't a question, nor a gap in the guidance
             best = result.best if reply.answered and not kept else None
             logged = " ".join(clean_slack_text(text).split()) if log_text else f"[{via}]"
@@ -91,7 +110,10 @@ class Guide:
                 warn_once(log, "write to the question log", e)
         return reply
 
-    def _kept_answer(self, text: str, result: SearchResult):
+    def _kept_answer(self, text: str, result: SearchResult, pack=None, channel: str | None = None):
+        """A live kept rep answer that beats the Library's best match (`result`, from `pack`'s
+        index: the kept answer is read with that index's words and threshold). A kept answer
+        about an entry of a pack that doesn't answer in this channel is left out."""
         if not result.terms or result.reason == "chitchat":
             return None
         try:
@@ -99,13 +121,22 @@ class Guide:
         except Exception as e:   # the pack still answers if the store can't be read
             warn_once(log, "read kept rep answers", e)
             return None
+        shelves = self.library.for_channel(channel)
+        if len(shelves) < len(self.library.shelves):
+            here = {s.pack.name for s in shelves}
+            kept = [k for k in kept if not k.entry_id or (found := self.library.find(k.entry_id)) is None
+                    or found[1].name in here]
         if not kept:
             return None
+        index = next((s.index for s in shelves if s.pack is pack), shelves[0].index)
         rival = result.best.score if result.answered and result.best else 0.0
-        if self._kept_terms is None or self._kept_terms.index is not self.index:
-            self._kept_terms = KeptTerms(self.index)
-        return best_kept(self.index, text, kept, self.config.reps, threshold=self.index.answer_threshold,
-                         rival=rival, terms=self._kept_terms)
+        terms = self._kept_terms.get(id(index))
+        if terms is None or terms.index is not index:   # a reloaded pack has a new index
+            if len(self._kept_terms) > 2 * len(self.library.shelves):
+                self._kept_terms.clear()
+            terms = self._kept_terms[id(index)] = KeptTerms(index)
+        return best_kept(index, text, kept, self.config.reps, threshold=index.answer_threshold,
+                         rival=rival, terms=terms)
 
     def _pinned_first(self, result: SearchResult):
         """Put a rep-pinned entry first when it matches nearly as well as the best one.
@@ -126,29 +157,35 @@ class Guide:
     def open_entry(self, entry_id: str, *, query: str = "", statement: int | None = None,
                    today: date | None = None) -> Reply | None:
         """The reply for one entry by id (buttons, `/biglisten <id>`); None if unknown."""
-        entry = self.pack.get(entry_id)
-        if entry is None:
+        found = self.library.find(entry_id)
+        if found is None:
             return None
+        entry, pack = found
         if not (isinstance(entry, SurveyEntry) and statement is not None and 0 <= statement < len(entry.statements)):
             statement = None
         others = ()
         if query:
-            others = tuple(m for m in self.index.find_matches(query, limit=4).matches if m.entry.id != entry_id)[:3]
-        reply = entry_reply(entry, self.pack, self.config.contact, query=query, statement=statement, others=others,
+            others = tuple(m for m in self.library.find_matches(query, limit=4, today=today)[0].matches
+                           if m.entry.id != entry_id)[:3]
+        reply = entry_reply(entry, pack, self.config.contact, query=query, statement=statement, others=others,
                             today=today)
+        if len(self.library.shelves) > 1:
+            reply = replace(reply, pack_title=pack.title)
         pin = self.store.pins_by_entry().get(entry_id)
         return replace(reply, pinned=pin) if pin else reply
 
     def matches_for(self, entry_ids: list[str], query: str = "") -> Reply:
         """A Reply whose `others` are the given entries, for the "Other matches" list."""
-        found = tuple(Match(e, 0.0) for e in (self.pack.get(i) for i in entry_ids) if e is not None)
+        found = tuple(Match(e, 0.0) for e in (self.library.get(i) for i in entry_ids) if e is not None)
         return Reply(query=query, answered=False, contact=self.config.contact, others=found)
 
-    def sections(self) -> list[tuple[str, list[SurveyEntry]]]:
-        """Survey entries grouped by section, in the order of the survey."""
+    def sections(self, pack=None) -> list[tuple[str, list[SurveyEntry]]]:
+        """A pack's survey entries (default: the first pack's) grouped by section, in the
+        order of the survey."""
+        pack = pack or self.pack
         groups: dict[str, list[SurveyEntry]] = {}
-        for e in self.pack.entries:
+        for e in pack.entries:
             if isinstance(e, SurveyEntry):
                 groups.setdefault(e.section, []).append(e)
-        order = list(self.pack.sections)
+        order = list(pack.sections)
         return sorted(groups.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order))

@@ -23,8 +23,9 @@ EVENTS_URL = "https://YOUR-HOST/slack/events"
 
 def build_manifest(config: Config) -> dict:
     socket = config.socket_mode
-    command = {"command": config.slash_command, "description": "Ask about Ofsted's Big Listen survey",
-               "usage_hint": "[question] | sections | pins | queue | answers | help", "should_escape": False}
+    command = {"command": config.slash_command, "description": f"Ask the {config.bot_name}"[:100],
+               "usage_hint": "[question] | sections | walkthrough | pins | queue | answers | help",
+               "should_escape": False}
     interactivity: dict = {"is_enabled": True}
     events: dict = {"bot_events": BOT_EVENTS}
     if not socket:
@@ -34,14 +35,14 @@ def build_manifest(config: Config) -> dict:
         events["request_url"] = EVENTS_URL
     return {
         "display_information": {"name": config.bot_name,
-                                "description": f"{config.organisation} guidance on Ofsted's Big Listen survey"},
+                                "description": f"{config.organisation}: {config.bot_name}"},
         "features": {
             "app_home": {"home_tab_enabled": True, "messages_tab_enabled": True,
                          "messages_tab_read_only_enabled": False},
             "bot_user": {"display_name": config.bot_name[:80], "always_online": True},
             "slash_commands": [command],
             "shortcuts": [{"name": "Ask the guidance bot", "type": "message", "callback_id": CALLBACK_ID,
-                           "description": "Look this message up in the Big Listen guidance"}],
+                           "description": f"Look this message up in the {config.bot_name}"[:100]}],
         },
         "oauth_config": {"scopes": {"bot": BOT_SCOPES}},
         "settings": {"event_subscriptions": events, "interactivity": interactivity,

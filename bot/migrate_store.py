@@ -1,8 +1,8 @@
 """`python -m bot migrate-store --to postgresql://...`: copy a SQLite store into PostgreSQL.
 
-Copies what is worth keeping: pins, votes, the question log, events still waiting in the
-durable inbox, requests for the reps and kept rep answers (dedupe memory and answered
-inbox items are short-lived and start afresh). One
+Copies what is worth keeping: pins, votes, the question log, walk-through places, events
+still waiting in the durable inbox, requests for the reps and kept rep answers (dedupe
+memory and answered inbox items are short-lived and start afresh). One
 transaction on the target: every table is copied and its row count checked against the
 source, or nothing is written. The target must hold none of these rows yet, so running it
 twice can't double the question log. Stop the bot first (or point it at the new store as
@@ -31,6 +31,7 @@ TABLES: dict[str, tuple[str, str, str]] = {
     "kept_answers": (KEPT_COLUMNS, KEPT_COLUMNS, ""),
     "rep_requests": (f"{REQUEST_COLUMNS}, deliver_owner, deliver_until",
                      f"{REQUEST_COLUMNS}, deliver_owner, deliver_until", ""),
+    "walkthrough": ("user, pack, position, at", "member, pack, position, at", ""),
 }
 SERIAL = ("kept_answers", "rep_requests")   # ids copied as they are: move their sequences past them
 BOOLEAN = {("votes", 4), ("questions", 3), ("inbox", 6)}   # SQLite keeps 0/1

@@ -42,7 +42,7 @@ NO_POSITION = "The union gives no explicit recommendation for this question."
 NO_OPTION = "The union doesn't recommend a particular option here."
 LEAD_LIMIT = 300  # characters: the answer a member reads first
 QUESTION_AS_A_WHOLE = "On the question as a whole:"
-KIND_LABELS = {"advice": "NASUWT advises", "view": "NASUWT's view"}   # an answer has answer_label
+KIND_LABELS = {"advice": "{union} advises", "view": "{union}'s view"}   # an answer has answer_label
 
 
 @dataclass(frozen=True)
@@ -95,6 +95,8 @@ class Reply:
     pack: Pack | None = field(default=None, repr=False, compare=False)
     chitchat: bool = False             # a greeting or thanks: a friendly word, not an answer
     ambiguous: bool = False            # near-tied entries (schools or SEND?): ask which was meant
+    pack_title: str = ""               # named when several packs answer (bot/packs.py)
+    topic: str = "Big Listen guidance"  # what the bot answers from (app.yaml `bot_name`), for "I don't know"
 
     @property
     def paragraphs(self) -> list[str]:
@@ -198,18 +200,30 @@ def shown_quotes(entry: Entry, pack: Pack) -> list[str]:
 
 # --- labels: whose words, and when -------------------------------------------------------
 
+def union_name(source: Source | None) -> str:
+    """The union's name, from the union's own document (pack.yaml's `publisher`)."""
+    return source.publisher if source is not None and source.speaker == "union" else "The union"
+
+
+def survey_owner(pack: Pack | None) -> str:
+    """Who runs the consultation (pack.yaml's `consultation.run_by`), for "X's survey asks"."""
+    owner = pack.consultation.run_by if pack is not None and pack.consultation else "the consultation"
+    return owner[:1].upper() + owner[1:]
+
+
 def speaker_label(q: Quote, pack: Pack | None, *, plan: bool = False) -> str:
     """Who said it and when, in the bot's own fixed words."""
     src = pack.sources.get(q.source) if pack else None
     when = q.as_of
     if q.speaker == "union":
-        return f"NASUWT says ({when}):"
+        return f"{union_name(src)} says ({when}):"
     if q.speaker == "press":
         return f"{src.publisher if src else 'The press'} reported ({when}):"
     if src is not None and src.speaker == "union":        # Ofsted's words, reproduced by the union
-        return {"question": f"Ofsted's survey asks ({when}):",
-                "statement": f"Ofsted's survey statement, put to respondents to rate ({when}):",
-                "framing": f"Ofsted's survey explains ({when}):"}.get(q.role, f"Ofsted's survey text ({when}):")
+        owner = survey_owner(pack)
+        return {"question": f"{owner}'s survey asks ({when}):",
+                "statement": f"{owner}'s survey statement, put to respondents to rate ({when}):",
+                "framing": f"{owner}'s survey explains ({when}):"}.get(q.role, f"{owner}'s survey text ({when}):")
     if plan:
         return f"Ofsted's plans as of {when} (plans then, not a record of what happened):"
     return f"Ofsted said ({when}):"
@@ -305,8 +319,8 @@ def guidance_label(g: Guidance, reply: Reply, scope: str = "") -> str:
     (date):", with the statements it is about when that isn't plain from the reply."""
     scope = f", {scope}" if scope else ""
     if g.kind == "answer":
-        return f"Suggested answer: {g.answer}. NASUWT says ({reply.source.date}{scope}):"
-    return f"{KIND_LABELS[g.kind]} ({reply.source.date}{scope}):"
+        return f"Suggested answer: {g.answer}. {union_name(reply.source)} says ({reply.source.date}{scope}):"
+    return f"{KIND_LABELS[g.kind].format(union=union_name(reply.source))} ({reply.source.date}{scope}):"
 
 
 def guidance_line(g: Guidance, reply: Reply, scope: str = "") -> Line:
@@ -356,10 +370,10 @@ def most_relevant_sentence(reply: Reply) -> list[Line]:
              if not s.startswith(CONNECTIVES)]   # "However, ..." alone leaves out what it answers
     if not found:
         return []
-    best = by_relevance([s for _, s in found], reply.query, reply.pack, ignore="NASUWT union")[0]
+    best = by_relevance([s for _, s in found], reply.query, reply.pack, ignore=f"{union_name(reply.source)} union")[0]
     group, sentence = found[best]
     scope = "" if reply.statement in group.statements else scope_of(group.statements)
-    label = f"NASUWT says ({reply.source.date}{', ' + scope if scope else ''}):"
+    label = f"{union_name(reply.source)} says ({reply.source.date}{', ' + scope if scope else ''}):"
     return [Line(label, _union(sentence, reply, "commentary"), part="lead")]
 
 
@@ -494,10 +508,12 @@ def question_lines(reply: Reply, *, everything: bool) -> list[Line]:
         for i, s in enumerate(e.statements):
             mark = ">>" if i == reply.statement else " -"
             quote = quote_of(s.text, ofsted, src, "statement")
-            lines.append(Line(f"{mark} Ofsted's survey statement {i + 1} ({src.date}):", quote, part="question"))
+            lines.append(Line(f"{mark} {survey_owner(reply.pack)}'s survey statement {i + 1} ({src.date}):", quote,
+                              part="question"))
     elif reply.statement is not None:
         s = e.statements[reply.statement]
-        lines.append(Line(f">> Ofsted's survey statement {reply.statement + 1} of {len(e.statements)} ({src.date}):",
+        owner = survey_owner(reply.pack)
+        lines.append(Line(f">> {owner}'s survey statement {reply.statement + 1} of {len(e.statements)} ({src.date}):",
                           quote_of(s.text, ofsted, src, "statement"), part="question"))
     return lines
 
@@ -511,7 +527,7 @@ def commentary_lines_of(reply: Reply, *, everything: bool) -> list[Line]:
         groups = tuple(g for g in groups if reply.statement in g.statements)
     if not groups:
         return []
-    heading = "What NASUWT says"
+    heading = f"What {union_name(reply.source)} says"
     if reply.commentary_from:
         heading += f" (its comments on “{reply.commentary_from}”)"
     lines = [Line(f"{heading}, {reply.source.date}:", part="body")]
@@ -565,6 +581,8 @@ def _lines(reply: Reply, *, everything: bool) -> list[Line]:
         if everything:
             lines += [replace(ln, part="body") for ln in body_lines(reply)[1:]]
         lines += since_lines(reply, everything=True)
+    if reply.pack_title:
+        lines.append(Line(f"Guidance pack: {reply.pack_title}", part="source"))
     lines.append(Line(source_line(reply.source, short=not everything), part="source"))
     if not everything:
         hidden = len(reply_quotes_of(full_lines(reply))) - len(reply_quotes_of(lines))
@@ -602,15 +620,14 @@ def close_matches(reply: Reply) -> list[Match]:
     return [m for m in reply.others[:3] if m.score >= NEAR_TIE * reply.score]
 
 
-CHITCHAT = ("Hello! I'm the Big Listen guidance bot: ask me where something goes in Ofsted's Big Listen "
-            "survey, what the union says about a survey question, what a term like off-rolling means, "
-            "or what Ofsted did next.")
+CHITCHAT = ("Hello! I'm the {topic} bot: ask me where something goes in the survey, what the union says "
+            "about a survey question, what a term means, or what has happened since.")
 
 
 def chitchat_lines(reply: Reply) -> list[str]:
     """A greeting, thanks or chat: a friendly line on what the bot can help with. Not a survey
     answer, and not "I couldn't find that" (nothing was missing from the guidance)."""
-    return [CHITCHAT]
+    return [CHITCHAT.format(topic=reply.topic)]
 
 
 def ambiguity_options(reply: Reply) -> list[Match]:
@@ -635,9 +652,9 @@ def abstain_lines(reply: Reply) -> list[str]:
     if reply.chitchat:
         return chitchat_lines(reply)
     if reply.empty_query:
-        head = "Ask me about a Big Listen survey question, a term like off-rolling, or what Ofsted did next."
+        head = f"Ask me about a survey question in the {reply.topic}, a term it uses, or what has happened since."
     else:
-        head = "I couldn't find that in the Big Listen guidance, so I won't guess."
+        head = f"I couldn't find that in the {reply.topic}, so I won't guess."
     lines = [head, reply.contact]
     if reply.others:
         lines.append("Did you mean: " + "; ".join(m.entry.title for m in reply.others) + "?")

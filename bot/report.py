@@ -69,7 +69,7 @@ def build_report(store: Store, pack: Pack, days: int = 7, now: float | None = No
 
 
 def report_lines(report: GapsReport) -> list[str]:
-    lines = [f"Big Listen bot, last {report.days} days: {report.questions} questions, {report.answered} answered, "
+    lines = [f"The bot, last {report.days} days: {report.questions} questions, {report.answered} answered, "
              f"{report.abstained} not answered; {report.votes} votes ({report.not_helpful} not helpful)."]
     lines.append("Most asked questions the bot could not answer:")
     if report.gaps:

@@ -111,6 +111,15 @@ class KeptAnswer:
     flagged_at: float | None = None   # when reps were asked to review it (once per confirmation)
 
 
+@dataclass(frozen=True)
+class WalkPlace:
+    """Where a member is in the guided walk-through: a pack and a position in its survey."""
+    user: str
+    pack: str
+    position: int
+    at: float
+
+
 class Store(ABC):
     """What the bot keeps. Safe to share between threads of one process, and between
     processes (gunicorn workers) opening the same location."""
@@ -300,14 +309,28 @@ class Store(ABC):
         """Mark a kept answer as sent to reps for review; True only for the first caller
         since its last confirmation."""
 
+    # --- the guided walk-through -------------------------------------------------------
+    @abstractmethod
+    def walk_place(self, user: str) -> WalkPlace | None:
+        """Where this member is in the walk-through, or None if they aren't in one."""
+
+    @abstractmethod
+    def save_walk_place(self, user: str, pack: str, position: int, now: float | None = None) -> None:
+        """Record where the member is (one place per member: the last write wins). Atomic."""
+
+    @abstractmethod
+    def end_walk(self, user: str) -> bool:
+        """Forget the member's place (Stop). True if there was one."""
+
     # --- retention --------------------------------------------------------------------
     @abstractmethod
     def purge(self, retention_days: int, now: float | None = None) -> int:
         """Delete question logs and votes (which name the voter) older than the retention
         period, and finished inbox items older than EVENT_TTL (pending ones stay until
-        answered), and requests for the reps whose member was told the outcome longer ago
-        than the retention period. Pins and kept rep answers stay until unpinned / retired.
-        Returns the number of questions and votes deleted."""
+        answered), requests for the reps whose member was told the outcome longer ago than
+        the retention period, and walk-through places untouched for the retention period.
+        Pins and kept rep answers stay until unpinned / retired. Returns the number of
+        questions and votes deleted."""
 
 
 def open_store(location: str | Path) -> Store:

@@ -26,7 +26,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg_pool import ConnectionPool
 
 from bot.errors import StoreError
-from bot.store import EVENT_TTL, InboxItem, Pin, QuestionRow, Store, storable_params
+from bot.store import EVENT_TTL, InboxItem, Pin, QuestionRow, Store, WalkPlace, storable_params
 from bot.store_postgres_reps import MIGRATION as REPS_MIGRATION
 from bot.store_postgres_reps import PURGE as REPS_PURGE
 from bot.store_postgres_reps import RepStorePostgres
@@ -62,6 +62,12 @@ MIGRATIONS: list[str] = [
     """,
     # 2: questions sent to the reps, and rep answers kept for later members (issue 9)
     REPS_MIGRATION,
+    # 3: where each member is in the guided walk-through (one row per member; deleted on Stop)
+    """
+    CREATE TABLE walkthrough (
+        member TEXT PRIMARY KEY, pack TEXT NOT NULL, position INTEGER NOT NULL, at DOUBLE PRECISION NOT NULL);
+    CREATE INDEX walkthrough_at ON walkthrough(at);
+    """,
 ]
 
 _ITEM = "key, payload, attempts, posting, received_at"
@@ -262,6 +268,20 @@ class PostgresStore(RepStorePostgres, Store):
                           "FROM pins ORDER BY at DESC")
         return [Pin(c, ts, e, st, q or "", rep, rn or "", at, pl or "") for c, ts, e, st, q, rep, rn, at, pl in rows]
 
+    # --- the guided walk-through -------------------------------------------------------------
+    def walk_place(self, user: str) -> WalkPlace | None:
+        rows = self._rows("SELECT pack, position, at FROM walkthrough WHERE member = %s", (user,))
+        return WalkPlace(user, rows[0][0], rows[0][1], rows[0][2]) if rows else None
+
+    def save_walk_place(self, user: str, pack: str, position: int, now: float | None = None) -> None:
+        self._count(
+            "INSERT INTO walkthrough(member, pack, position, at) VALUES (%s,%s,%s,%s) ON CONFLICT (member) "
+            "DO UPDATE SET pack = excluded.pack, position = excluded.position, at = excluded.at",
+            (user, pack, position, time.time() if now is None else now))
+
+    def end_walk(self, user: str) -> bool:
+        return self._count("DELETE FROM walkthrough WHERE member = %s", (user,)) > 0
+
     # --- retention --------------------------------------------------------------------------
     def purge(self, retention_days: int, now: float | None = None) -> int:
         now = time.time() if now is None else now
@@ -270,6 +290,7 @@ class PostgresStore(RepStorePostgres, Store):
             conn.execute("DELETE FROM inbox WHERE state <> 'pending' AND done_at < %s", (now - EVENT_TTL,))
             conn.execute(REPS_PURGE, (cutoff,))
             deleted = conn.execute("DELETE FROM questions WHERE at < %s", (cutoff,)).rowcount
+            conn.execute("DELETE FROM walkthrough WHERE at < %s", (cutoff,))
             return deleted + conn.execute("DELETE FROM votes WHERE at < %s", (cutoff,)).rowcount
 
 

@@ -18,7 +18,17 @@ import uuid
 from pathlib import Path
 
 from bot.errors import StoreError
-from bot.store import EVENT_TTL, InboxItem, KeptAnswer, Pin, QuestionRow, RepRequest, Store, storable_params
+from bot.store import (
+    EVENT_TTL,
+    InboxItem,
+    KeptAnswer,
+    Pin,
+    QuestionRow,
+    RepRequest,
+    Store,
+    WalkPlace,
+    storable_params,
+)
 
 MIGRATIONS: list[str] = [
     # 1: dedupe memory, the question log, votes
@@ -70,6 +80,11 @@ MIGRATIONS: list[str] = [
         id INTEGER PRIMARY KEY AUTOINCREMENT, question TEXT NOT NULL, answer TEXT NOT NULL, entry_id TEXT,
         rep_name TEXT NOT NULL, answered_at REAL NOT NULL, confirmed_at REAL NOT NULL, retired_at REAL,
         flagged_at REAL);
+    """,
+    # 7: where each member is in the guided walk-through (one row per member; deleted on Stop)
+    """
+    CREATE TABLE walkthrough (
+        user TEXT PRIMARY KEY, pack TEXT NOT NULL, position INTEGER NOT NULL, at REAL NOT NULL);
     """,
 ]
 
@@ -454,6 +469,19 @@ class SQLiteStore(Store):
             "UPDATE kept_answers SET flagged_at = ? WHERE id = ? AND retired_at IS NULL AND flagged_at IS NULL",
             (time.time() if now is None else now, kept_id))
         return cur.rowcount == 1
+    # --- the guided walk-through -------------------------------------------------------
+    def walk_place(self, user: str) -> WalkPlace | None:
+        row = self.connection().execute("SELECT pack, position, at FROM walkthrough WHERE user = ?", (user,)).fetchone()
+        return WalkPlace(user, row[0], row[1], row[2]) if row else None
+
+    def save_walk_place(self, user: str, pack: str, position: int, now: float | None = None) -> None:
+        self.connection().execute(
+            "INSERT INTO walkthrough(user, pack, position, at) VALUES (?,?,?,?) ON CONFLICT(user) DO UPDATE SET "
+            "pack = excluded.pack, position = excluded.position, at = excluded.at",
+            (user, pack, position, time.time() if now is None else now))
+
+    def end_walk(self, user: str) -> bool:
+        return self.connection().execute("DELETE FROM walkthrough WHERE user = ?", (user,)).rowcount > 0
 
     # --- retention --------------------------------------------------------------------
     def purge(self, retention_days: int, now: float | None = None) -> int:
@@ -466,5 +494,6 @@ class SQLiteStore(Store):
         # closed requests the member has been told about (their asker is forgotten already)
         conn.execute("DELETE FROM rep_requests WHERE delivered_at < ?", (cutoff,))
         deleted = conn.execute("DELETE FROM questions WHERE at < ?", (cutoff,)).rowcount
+        conn.execute("DELETE FROM walkthrough WHERE at < ?", (cutoff,))
         return deleted + conn.execute("DELETE FROM votes WHERE at < ?", (cutoff,)).rowcount
 

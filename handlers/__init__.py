@@ -15,13 +15,15 @@ from handlers import (
     rep_requests,
     respond,
     shortcuts,
+    walkthrough,
 )
 
 
 def register_listeners(app: App) -> None:
     app.middleware(answering.accept_question)   # questions reach the inbox before the ack
     app.middleware(respond.provide_respond)     # respond() logs failures, and works inside modals
-    for module in (mentions, messages, commands, actions, shortcuts, pins, rep_requests, home, ignored):
+    for module in (mentions, messages, commands, actions, walkthrough, shortcuts, pins, rep_requests, home,
+                   ignored):
         module.register(app)
 
 

@@ -160,7 +160,7 @@ class Answerer:
                 return "done"
             attempt.maybe_posted = False
         try:
-            reply = self.guide.ask(p.get("text") or "", via=p.get("via") or "dm")
+            reply = self.guide.ask(p.get("text") or "", via=p.get("via") or "dm", channel=p.get("channel"))
             message = reply_message(reply, pinnable=not str(p.get("channel")).startswith("D"))
         except Exception:
             self.logger.exception("could not build the answer to event %s", _event_id(item))

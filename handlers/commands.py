@@ -11,19 +11,30 @@ from logging import Logger
 
 from slack_bolt import Ack, App, BoltContext, Respond
 
-from bot.blocks import answer_blocks, pins_blocks, report_blocks, sections_blocks, text_blocks
+from bot.blocks import answer_blocks, pins_blocks, report_blocks, text_blocks
 from bot.normalise import safe_text
 from bot.rep_blocks import kept_list_message, queue_message, reply_message
 from bot.report import build_report, report_lines
 from handlers.answering import apologising
 from handlers.payload import text_field
+from handlers.walkthrough import start_message
 
 
-def help_text(command_name: str) -> str:
+def packs_sections_blocks(guide):
+    """`sections`: every pack with its status, then each pack's survey by section."""
+    from datetime import date
+
+    from bot.blocks import packs_blocks
+    today = date.today()
+    return packs_blocks([(pack, status, guide.sections(pack)) for pack, status in guide.library.statuses(today)])
+
+
+def help_text(command_name: str, topic: str = "the consultation", organisation: str = "the union") -> str:
     return "\n".join([
-        "*Ask me about Ofsted's Big Listen survey and NASUWT's guidance on it.*",
+        f"*Ask me about {topic} and {organisation}'s guidance on it.*",
         f"• `{command_name} <your question>`: e.g. `{command_name} should safeguarding be a separate judgement?`",
         f"• `{command_name} sections`: browse the survey by section and priority",
+        f"• `{command_name} walkthrough`: go through the survey one question at a time, with the union's guidance",
         f"• `{command_name} <entry id>`: open one entry, e.g. `{command_name} off-rolling`",
         f"• `{command_name} pins`: answers reps have pinned",
         f"• `{command_name} gaps [days]`: (reps) what members asked that I couldn't answer",
@@ -43,11 +54,14 @@ def handle_command(ack: Ack, command: dict, respond: Respond, context: BoltConte
     word = text.lower()
     with apologising(respond, logger, "slash command"):
         if word in ("", "help", "?"):
-            notice = text_blocks(help_text(name))
+            notice = text_blocks(help_text(name, " and ".join(p.title for p in guide.library.packs),
+                                           guide.config.organisation))
             respond(text=notice.text, blocks=notice.blocks)
         elif word in ("sections", "browse"):
-            message = sections_blocks(guide.sections())
+            message = packs_sections_blocks(guide)
             respond(text=message.text, blocks=message.blocks)
+        elif WALK.fullmatch(word):
+            respond(**start_message(guide, command.get("user_id") or "", WALK.fullmatch(word).group(1) or ""))
         elif word == "pins":
             message = pins_blocks(guide.store.pins(), guide.pack, rep=guide.reps.is_rep(command.get("user_id")))
             respond(text=message.text, blocks=message.blocks)
@@ -55,14 +69,16 @@ def handle_command(ack: Ack, command: dict, respond: Respond, context: BoltConte
             respond(**rep_lists(guide, context, command.get("user_id"), word, logger))
         elif GAPS.fullmatch(word):
             respond(**gaps(guide, command.get("user_id"), GAPS.fullmatch(word).group(1)))
-        elif guide.pack.get(word):
+        elif guide.entry(word):
             message = answer_blocks(guide.open_entry(word), ephemeral=True)
             respond(text=message.text, blocks=message.blocks)
         else:
-            message = reply_message(guide.ask(text, via="command"), ephemeral=True)
+            message = reply_message(guide.ask(text, via="command", channel=text_field(command, "channel_id")),
+                                    ephemeral=True)
             respond(text=message.text, blocks=message.blocks)
 
 
+WALK = re.compile(r"(?:walkthrough|walk-through|walk through)(?:\s+([a-z0-9][a-z0-9-]*))?")
 GAPS = re.compile(r"gaps(?:\s+([0-9]{1,4}))?")   # "gaps in SEND support" is a question, not this
 
 

@@ -1,4 +1,5 @@
-"""The App Home tab: how to ask, the survey by section, pinned answers; reps see the gaps."""
+"""The App Home tab: how to ask, the packs and their status, the walk-through button, the
+survey by section, pinned answers; reps see the gaps and any refused pack edit."""
 from __future__ import annotations
 
 from logging import Logger
@@ -20,8 +21,18 @@ def handle_home_opened(event: dict, client: WebClient, context: BoltContext, log
         if not isinstance(user, str) or not user:
             return
         lines = report_lines(build_report(guide.store, guide.pack, 7)) if guide.reps.is_rep(user) else None
-        view = home_view(guide.sections(), guide.store.pins(), guide.pack, command=guide.config.slash_command,
-                         report_lines=lines)
+        rep = guide.reps.is_rep(user)
+        library = guide.library
+        packs = library.statuses()
+        if len(packs) > 1:   # every pack's survey, each section named with its pack
+            sections = [(f"{p.title} · {section}", entries) for p, _ in packs for section, entries in guide.sections(p)]
+        else:
+            sections = guide.sections()
+        problems = [f"{folder}: {what}" for folder, what in sorted(library.problems.items())] if rep else None
+        view = home_view(sections, guide.store.pins(), guide.pack, command=guide.config.slash_command,
+                         report_lines=lines, packs=packs,
+                         title=f"{guide.config.organisation} guidance: {' · '.join(p.title for p, _ in packs)}",
+                         problems=problems)
         if lines is not None:   # reps: members' questions waiting, and kept answers to look after
             view.blocks = list(view.blocks) + home_kept_blocks(
                 guide.store.kept_answers(), guide.store.requests(("open",)), guide.config.reps,

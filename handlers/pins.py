@@ -74,7 +74,7 @@ def handle_pin_button(ack: Ack, body: dict, client: WebClient, respond: Respond,
         respond(text=NOT_IN_DMS, replace_original=False, response_type="ephemeral")
         return
     ref = button_ref(text_field(first_action(body), "value"))
-    if not ref.get("e") or not guide.pack.get(str(ref["e"])):
+    if not ref.get("e") or not guide.entry(str(ref["e"])):
         respond(text="I can't tell which answer this is, so I haven't pinned it.", replace_original=False)
         return
     with apologising(respond, logger, "pinning"):
@@ -134,7 +134,7 @@ def handle_pin_added(event: dict, client: WebClient, context: BoltContext, logge
     if not message.get("blocks"):   # Slack often sends the pinned message without its blocks
         message = _fetch_message(client, channel, ts, logger) or message
     ref = answer_ref(message)
-    if ref.get("e") and guide.pack.get(str(ref["e"])):
+    if ref.get("e") and guide.entry(str(ref["e"])):
         record_pin(guide, client, logger, channel=channel, ts=ts, ref=ref, rep=rep)
     else:
         logger.info("a pinned message of ours names no known answer; the pin was not recorded")

@@ -492,7 +492,7 @@ def handle_answer_submit(ack: Ack, body: dict, view: dict, client: WebClient, co
     if not answer:
         ack(response_action="errors", errors={"answer": "Write your answer first."})
         return
-    if entry_id and guide.pack.get(entry_id) is None:
+    if entry_id and guide.entry(entry_id) is None:
         ack(response_action="errors", errors={"entry": "That entry is no longer in the guidance."})
         return
     keep_block = values.get("keep") if isinstance(values.get("keep"), dict) else {}
@@ -517,7 +517,7 @@ def handle_covered_submit(ack: Ack, body: dict, view: dict, client: WebClient, c
     if req is None:
         return
     entry_id = _selected_entry(_values(view))
-    if not entry_id or guide.pack.get(entry_id) is None:
+    if not entry_id or guide.entry(entry_id) is None:
         ack(response_action="errors", errors={"entry": "Pick the entry that answers the question."})
         return
     rep = user_id(body)
@@ -534,9 +534,9 @@ def handle_entry_options(ack: Ack, body: dict, context: BoltContext) -> None:
     """Search-as-you-type for the entry menus: the guidance's titles (public), best first."""
     guide: Guide = context["guide"]
     typed = text_field(body, "value").strip()
-    entries = list(guide.pack.entries)
+    entries = [e for pack in guide.library.packs for e in pack.entries]   # every pack's (bot/packs.py)
     if typed:
-        found = [m.entry for m in guide.index.find_matches(typed, limit=10).matches]
+        found = [m.entry for m in guide.library.find_matches(typed, limit=10)[0].matches]
         low = typed.lower()
         found += [e for e in entries if low in e.id.lower() or low in e.title.lower()]
         entries = list(dict.fromkeys(found))

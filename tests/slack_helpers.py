@@ -43,7 +43,7 @@ def http_config(dest: Path, storage: Path, settings: dict | None = None) -> Path
     (and any top-level `settings` replaced, e.g. reps)."""
     data = yaml.safe_load((ROOT / "app.yaml").read_text(encoding="utf-8")) | (settings or {})
     data["socket_mode"] = False
-    data["knowledge_path"] = str(ROOT / data["knowledge_path"])
+    data["packs"] = [str(ROOT / p) for p in data["packs"]]
     data["storage"]["path"] = str(storage)
     dest.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return dest

@@ -15,11 +15,12 @@ from conftest import run_cli
 def test_chit_chat_reply_says_what_the_bot_does(searcher, config):
     reply = build_reply(searcher.find_matches("thanks all, really helpful"), searcher.pack, config.contact)
     assert not reply.answered and reply.chitchat
-    assert render_text(reply) == CHITCHAT
+    assert render_text(reply) == CHITCHAT.format(topic="Big Listen guidance")
     assert "couldn't find" not in render_text(reply)
     message = answer_blocks(reply)
-    assert CHITCHAT.split(":")[0] in message.text
-    assert not [b for b in message.blocks if b["type"] == "actions"]
+    assert CHITCHAT.format(topic="Big Listen guidance").split(":")[0] in message.text
+    # no answer buttons (votes, share): only the walk-through's start
+    assert [e["action_id"] for b in message.blocks if b["type"] == "actions" for e in b["elements"]] == ["walk_start"]
 
 
 def test_chit_chat_is_not_logged_or_reported_as_a_gap(searcher, config, tmp_path):

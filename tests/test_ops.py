@@ -209,7 +209,8 @@ def test_socket_mode_metrics_port(tmp_path):
     assert serve_metrics_port({}, store) is None
     with pytest.raises(ConfigError, match="METRICS_PORT"):
         serve_metrics_port({"METRICS_PORT": "http"}, store)
-    guide = Guide.from_config(__import__("bot.config", fromlist=["load_config"]).load_config(ROOT / "app.yaml"))
+    # a config of its own: the repository's var/ store is nobody's test fixture
+    guide = Guide.from_config(__import__("bot.config", fromlist=["load_config"]).load_config(_config_file(tmp_path)))
     guide.store = store
     guide.ask(OFF_TOPIC, via="dm")
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
@@ -222,11 +223,13 @@ def test_socket_mode_metrics_port(tmp_path):
 # ---- the CLI -------------------------------------------------------------------------------------------
 def _config_file(tmp_path, **changes) -> str:
     data = yaml.safe_load((ROOT / "app.yaml").read_text(encoding="utf-8"))
-    data["knowledge_path"] = str(ROOT / data["knowledge_path"])
+    data["packs"] = [str(ROOT / pack) for pack in data["packs"]]
     data["storage"]["path"] = str(tmp_path / "bot.sqlite3")
     for key, value in changes.items():
         if key == "storage_path":
             data["storage"]["path"] = value
+        elif key == "knowledge_path":
+            data["packs"] = [value]
         else:
             data[key] = value
     path = tmp_path / "app.yaml"

@@ -65,7 +65,7 @@ def test_unknown_storage_urls_are_refused(tmp_path, url):
 # ---- health on PostgreSQL -----------------------------------------------------------------------------------
 def config_file(tmp_path, storage: dict) -> str:
     data = yaml.safe_load((ROOT / "app.yaml").read_text(encoding="utf-8"))
-    data["knowledge_path"] = str(ROOT / data["knowledge_path"])
+    data["packs"] = [str(ROOT / pack) for pack in data["packs"]]
     data["storage"] = storage
     path = tmp_path / "app.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
@@ -233,6 +233,10 @@ def test_migrate_store_copies_everything_and_verifies(tmp_path, pg_url):
     old.enqueue("event:waiting", {"text": "still to answer"}, owner="gone", lease_seconds=30, now=now)
     old.enqueue("event:done", {}, owner="w", lease_seconds=30, now=now)
     old.complete("event:done")
+    old.save_walk_place("U1", "big-listen", 4, now=now)
+    req = old.add_request(question="staff car parking?", asker="U2", asker_name="Mo", channel="C1", thread_ts="1.1",
+                          now=now)
+    old.close_request(req.id, state="answered", rep="UREP", rep_name="Sam Rep", answer="No.", keep=True, now=now)
     config = config_file(tmp_path, {"path": str(sqlite_path)})
 
     out = run_cli("--config", config, "migrate-store", "--to", "${DATABASE_URL}", env={"DATABASE_URL": pg_url})
@@ -241,6 +245,9 @@ def test_migrate_store_copies_everything_and_verifies(tmp_path, pg_url):
     assert "votes: 7 rows in SQLite, 7 in PostgreSQL" in out.stdout
     assert "pins: 2 rows in SQLite, 2 in PostgreSQL" in out.stdout
     assert "inbox: 1 rows in SQLite, 1 in PostgreSQL" in out.stdout
+    assert "walkthrough: 1 rows in SQLite, 1 in PostgreSQL" in out.stdout
+    assert "rep_requests: 1 rows in SQLite, 1 in PostgreSQL" in out.stdout   # Ask a rep's tables too
+    assert "kept_answers: 1 rows in SQLite, 1 in PostgreSQL" in out.stdout
     assert PASSWORD not in out.stdout + out.stderr
 
     new = open_store(pg_url)
@@ -248,6 +255,8 @@ def test_migrate_store_copies_everything_and_verifies(tmp_path, pg_url):
         assert new.questions() == old.questions()
         assert sorted(new.votes()) == sorted(old.votes())
         assert new.pins() == old.pins()
+        assert new.walk_place("U1") == old.walk_place("U1")
+        assert new.request(req.id) == old.request(req.id) and new.kept_answers() == old.kept_answers()
         assert new.inbox_counts() == {"pending": 1, "done": 0, "failed": 0}
         taken = new.lease("event:waiting", owner="new", lease_seconds=30, now=now + 60)
         assert taken and taken.payload == {"text": "still to answer"}

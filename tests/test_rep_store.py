@@ -30,7 +30,7 @@ def test_todays_schema_migrates_in_place_keeping_its_rows(tmp_path):
     shutil.copy(V5_FILE, path)
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 5
     store = SQLiteStore(path)
-    assert store.schema_version == len(MIGRATIONS) == 6
+    assert store.schema_version == len(MIGRATIONS) == 7   # 6: Ask a rep, 7: the walk-through
     assert [q.text for q in store.questions()] == ["written by main"]
     assert store.votes() == [("off-rolling", False)]
     assert [p.entry_id for p in store.pins()] == ["off-rolling"]
@@ -38,6 +38,8 @@ def test_todays_schema_migrates_in_place_keeping_its_rows(tmp_path):
     req = new_request(store)
     assert store.request(req.id).question.startswith("will the big listen")
     assert store.kept_answers() == []
+    store.save_walk_place("U1", "big-listen", 2)
+    assert store.walk_place("U1").position == 2
 
 
 def test_the_member_is_forgotten_once_told_and_kept_answers_hold_no_user_ids(tmp_path):
@@ -88,7 +90,7 @@ def test_a_kept_answer_matches_similar_questions_only(index):
 @pytest.fixture
 def cli_config(tmp_path):
     data = yaml.safe_load((ROOT / "app.yaml").read_text(encoding="utf-8"))
-    data["knowledge_path"] = str(ROOT / data["knowledge_path"])
+    data["packs"] = [str(ROOT / pack) for pack in data["packs"]]
     data["storage"]["path"] = str(tmp_path / "bot.sqlite3")
     path = tmp_path / "app.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")

@@ -174,7 +174,7 @@ def test_gaps_report_for_a_scripted_week(guide):
 def test_report_command(tmp_path, config):
     from conftest import ROOT, run_cli
     cfg = (ROOT / "app.yaml").read_text().replace("path: var/bot.sqlite3", f"path: {tmp_path / 'b.sqlite3'}")
-    cfg = cfg.replace("knowledge_path: knowledge/big-listen", f"knowledge_path: {ROOT / 'knowledge/big-listen'}")
+    cfg = cfg.replace("  - knowledge/big-listen", f"  - {ROOT / 'knowledge/big-listen'}")
     (tmp_path / "app.yaml").write_text(cfg)
     open_store(tmp_path / "b.sqlite3").log_question(via="dm", text="when is conference", answered=False)
     out = run_cli("--config", str(tmp_path / "app.yaml"), "report", "--days", "3")

@@ -243,6 +243,25 @@ def test_retention_deletes_old_rows_but_keeps_pins_and_pending_events(store):
     assert store.enqueue("event:done", {}, owner="w2", lease_seconds=1, now=now) is not None   # forgotten
 
 
+def test_walk_place_per_member_last_write_wins_and_stop_forgets(store, location, opener):
+    assert store.walk_place("U1") is None
+    store.save_walk_place("U1", "workload-example", 2, now=100.0)
+    store.save_walk_place("U2", "big-listen", 0, now=100.0)
+    store.save_walk_place("U1", "workload-example", 3, now=101.0)
+    reopened = opener(location)                       # a restart
+    place = reopened.walk_place("U1")
+    assert (place.user, place.pack, place.position, place.at) == ("U1", "workload-example", 3, 101.0)
+    assert reopened.end_walk("U1") and not reopened.end_walk("U1")
+    assert reopened.walk_place("U1") is None and reopened.walk_place("U2").pack == "big-listen"
+
+
+def test_retention_purges_walk_places_left_untouched(store):
+    store.save_walk_place("U1", "big-listen", 1, now=0.0)
+    store.save_walk_place("U2", "big-listen", 1, now=200 * 86400.0)
+    store.purge(180, now=200 * 86400.0)
+    assert store.walk_place("U1") is None and store.walk_place("U2") is not None
+
+
 def test_survives_restart(location, opener):
     opener(location).log_question(via="dm", text="before restart", answered=False)
     code = "import sys; from bot.store import open_store; print(open_store(sys.argv[1]).questions()[0].text)"
@@ -275,7 +294,8 @@ def test_postgres_schema_is_versioned_and_locked_migrations(pg_url, opener):
     with psycopg.connect(pg_url) as conn:
         tables = {r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
         conn.execute("UPDATE schema_version SET version = version + 1")
-    assert tables == {"questions", "votes", "pins", "inbox", "schema_version", "rep_requests", "kept_answers"}
+    assert tables == {"questions", "votes", "pins", "inbox", "schema_version", "rep_requests", "kept_answers",
+                      "walkthrough"}
     with pytest.raises(RuntimeError, match="newer than this bot knows"):
         opener(pg_url)
 

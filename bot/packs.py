@@ -1,0 +1,251 @@
+"""Several knowledge packs at once: one Index per pack, asked together, their results merged.
+
+A `Library` holds a `Shelf` per configured pack (knowledge/<pack>/, listed in app.yaml).
+A question goes to every pack that applies (all of them, unless app.yaml's `channels` gives
+the channel a list of its own); the best match wins, and on a tie an open consultation ranks
+before a closed one. Entry ids are unique across the packs (checked at load), so a button's
+entry id finds its pack.
+
+Packs are re-read while the bot runs: `reload_changed()` (polled by `watch()`) notices a
+pack whose files changed, validates it and swaps it in; a broken edit keeps the running
+pack and is kept in `problems` (file and line) for the log and the reps' App Home.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+
+from bot.errors import BotError, KnowledgeError
+from bot.knowledge import Entry, Pack, load_pack
+from bot.results import SearchResult
+from bot.search import Index
+
+log = logging.getLogger(__name__)
+TIE = 1e-6   # scores this close are a tie
+
+
+def folder_stamp(folder: Path) -> tuple:
+    """What changes when a pack is edited: its YAML files' names, sizes and mtimes."""
+    try:
+        return tuple(sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in folder.glob("*.yaml")))
+    except OSError:
+        return ()
+
+
+@dataclass(frozen=True)
+class Shelf:
+    """One loaded pack: where it lives, its Index, and the files' stamp it was built from."""
+    index: Index
+    path: Path | None = None
+    stamp: tuple = ()
+
+    @property
+    def pack(self) -> Pack:
+        return self.index.pack
+
+    @property
+    def name(self) -> str:
+        return self.index.pack.name
+
+
+def pack_status(pack: Pack, today: date) -> str:
+    """"open, closes in 9 days", "closed on 31 May 2024", "opens on 2 June 2025" (or "")."""
+    c = pack.consultation
+    if c is None:
+        return ""
+    if today < c.opens:
+        return f"opens on {_day(c.opens)}"
+    if c.is_open(today):
+        days = (c.closes - today).days
+        return "open, closes today" if days == 0 else f"open, closes in {days} day{'s' if days != 1 else ''}"
+    return f"closed on {_day(c.closes)}"
+
+
+def _day(d: date) -> str:
+    return f"{d.day} {d.strftime('%B %Y')}"
+
+
+def is_open(pack: Pack, today: date) -> bool:
+    return pack.consultation is not None and pack.consultation.is_open(today)
+
+
+def check_unique_ids(packs: list[Pack]) -> None:
+    seen: dict[str, str] = {}
+    for pack in packs:
+        for e in pack.entries:
+            if e.id in seen and seen[e.id] != pack.name:
+                raise KnowledgeError(f"entry id '{e.id}' is used by both packs '{seen[e.id]}' and '{pack.name}': "
+                                     "ids must be unique across packs", entry=e.id, field="id")
+            seen[e.id] = pack.name
+    names = [p.name for p in packs]
+    for n in names:
+        if names.count(n) > 1:
+            raise KnowledgeError(f"two packs are both named '{n}' (the `name` in pack.yaml)", field="name")
+
+
+@dataclass
+class Library:
+    shelves: list[Shelf]
+    channels: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    build_index: object = None          # pack -> Index, for reloads (None: no reloading)
+    problems: dict[str, str] = field(default_factory=dict)   # pack folder -> what is wrong with its edit
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @classmethod
+    def of(cls, index: Index) -> Library:
+        """One pack already indexed (tests, tools)."""
+        return cls([Shelf(index)])
+
+    # --- reading ---------------------------------------------------------------------
+    @property
+    def default(self) -> Shelf:
+        return self.shelves[0]
+
+    @property
+    def packs(self) -> list[Pack]:
+        return [s.pack for s in self.shelves]
+
+    def pack_named(self, name: str) -> Pack | None:
+        return next((s.pack for s in self.shelves if s.name == name), None)
+
+    def find(self, entry_id: str) -> tuple[Entry, Pack] | None:
+        """An entry by id, with its pack."""
+        for s in self.shelves:
+            e = s.pack.get(entry_id)
+            if e is not None:
+                return e, s.pack
+        return None
+
+    def get(self, entry_id: str) -> Entry | None:
+        found = self.find(entry_id)
+        return found[0] if found else None
+
+    def pack_of(self, entry: Entry) -> Pack:
+        found = self.find(entry.id)
+        return found[1] if found else self.default.pack
+
+    def for_channel(self, channel: str | None) -> list[Shelf]:
+        """The packs that answer in this channel: its own list if app.yaml gives one, else all."""
+        names = self.channels.get(channel or "")
+        if not names:
+            return list(self.shelves)
+        return [s for s in self.shelves if s.name in names] or list(self.shelves)
+
+    # --- searching ---------------------------------------------------------------------
+    def find_matches(self, query: str, limit: int = 3, *, channel: str | None = None,
+                     today: date | None = None) -> tuple[SearchResult, Pack]:
+        """Ask every pack that applies; the best answer wins (an open consultation first on a
+        tie), the other packs' matches follow it by score. Returns the result and its pack."""
+        shelves = self.for_channel(channel)
+        if len(shelves) == 1:
+            return shelves[0].index.find_matches(query, limit), shelves[0].pack
+        today = today or date.today()
+        results = [(s.index.find_matches(query, limit), s.pack, i) for i, s in enumerate(shelves)]
+
+        def key(item) -> tuple:
+            result, pack, order = item
+            best = result.best.score if result.best else 0.0
+            return (not result.answered, -round(best / TIE), not is_open(pack, today), order)
+
+        results.sort(key=key)
+        winner, pack, _ = results[0]
+        if not winner.answered:
+            # A greeting in one pack's eyes is a greeting; off-topic is said by a pack that
+            # lists off-topic words (pay, pensions ...), not one that merely has no match.
+            for reason in ("chitchat", "offtopic"):
+                said = next(((r, p) for r, p, _ in results if r.reason == reason
+                             and (reason == "chitchat" or p.offtopic)), None)
+                if said:
+                    return said
+        # The winner's best stays first; every other match (its own and the other packs')
+        # follows by score, an open consultation first on a tie.
+        rank = {p.name: (not is_open(p, today), order) for _, p, order in results}
+        rest = [(m, pack) for m in winner.matches[1:]]
+        rest += [(m, p) for r, p, _ in results[1:] if r.answered == winner.answered for m in r.matches]
+        rest.sort(key=lambda mp: (-round(mp[0].score / TIE), rank[mp[1].name]))
+        merged = winner.matches[:1] + tuple(m for m, _ in rest)
+        return replace(winner, matches=merged[:max(limit, len(winner.matches))]), pack
+
+    def statuses(self, today: date | None = None) -> list[tuple[Pack, str]]:
+        today = today or date.today()
+        return [(s.pack, pack_status(s.pack, today)) for s in self.shelves]
+
+    # --- reloading ---------------------------------------------------------------------
+    def reload_changed(self) -> list[str]:
+        """Re-read each pack whose files changed; swap in the ones that validate. Returns one
+        line per change (swapped, or refused and why); a refused edit stays in `problems`."""
+        if self.build_index is None:
+            return []
+        lines = []
+        with self._lock:
+            for i, shelf in enumerate(list(self.shelves)):
+                if shelf.path is None:
+                    continue
+                stamp = folder_stamp(shelf.path)
+                if stamp == shelf.stamp:
+                    continue
+                key = str(shelf.path)
+                try:
+                    pack = load_pack(shelf.path)
+                    check_unique_ids([pack if j == i else s.pack for j, s in enumerate(self.shelves)])
+                    index = self.build_index(pack)
+                except (BotError, OSError) as e:
+                    self.shelves[i] = replace(shelf, stamp=stamp)   # told once per edit, not every poll
+                    self.problems[key] = str(e)
+                    line = f"pack {shelf.name}: edit refused, still answering from the running pack: {e}"
+                    log.error(line)
+                    lines.append(line)
+                    continue
+                self.shelves[i] = Shelf(index, shelf.path, stamp)
+                self.problems.pop(key, None)
+                line = f"pack {pack.name}: reloaded from {shelf.path} ({len(pack.entries)} entries)"
+                log.info(line)
+                lines.append(line)
+        return lines
+
+    def watch(self, interval: float) -> threading.Thread | None:
+        """Poll the packs' files every `interval` seconds in a daemon thread (0: don't)."""
+        if interval <= 0 or self.build_index is None:
+            return None
+
+        def loop():
+            stop = threading.Event()
+            while not stop.wait(interval):
+                try:
+                    self.reload_changed()
+                except Exception:   # the watcher must outlive any one bad edit
+                    log.exception("checking the knowledge packs for edits failed")
+
+        thread = threading.Thread(target=loop, name="pack-watch", daemon=True)
+        thread.start()
+        return thread
+
+
+def load_library(config, meaning: bool = True) -> Library:
+    """Load, validate and index every configured pack (the start-up cost, once per pack)."""
+    from bot.search import load_meaning
+
+    s = config.search
+
+    def build_index(pack: Pack) -> Index:
+        return Index(pack, s.answer_threshold, s.suggestion_threshold, s.max_suggestions,
+                     meaning=load_meaning(pack) if meaning else None)
+
+    shelves = []
+    for path in config.pack_paths():
+        stamp = folder_stamp(path)
+        shelves.append(Shelf(build_index(load_pack(path)), path, stamp))
+    check_unique_ids([sh.pack for sh in shelves])
+    names = {sh.name for sh in shelves}
+    channels = {}
+    for c in config.channels:
+        unknown = [n for n in c.packs if n not in names]
+        if unknown:
+            from bot.errors import ConfigError
+            raise ConfigError(f"channels: channel {c.channel} names pack '{unknown[0]}', which is not loaded "
+                              f"(packs: {', '.join(sorted(names))})")
+        channels[c.channel] = tuple(c.packs)
+    return Library(shelves, channels, build_index)

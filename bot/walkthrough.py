@@ -1,0 +1,174 @@
+"""The guided walk-through: a pack's survey one question at a time, with the union beside it.
+
+Plain Python (no Slack): the steps of a pack, what each step shows (built from the same
+reply lines as an answer, so every quotation is verbatim and names its speaker), moving
+Next / Back / Skip section, and the member's place in the store (so a restart resumes it).
+Slack rendering is in bot/walk_blocks.py, the listeners in handlers/walkthrough.py, the
+terminal in bot/cli.py (`python -m bot walkthrough`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from bot.knowledge import Pack, SurveyEntry
+from bot.packs import Library, is_open
+from bot.replies import Line, entry_reply, full_lines, status_line
+from bot.store import Store
+
+NOTES_LIMIT = 3000   # a Slack plain-text input holds at most 3,000 characters
+
+
+def steps(pack: Pack) -> list[SurveyEntry]:
+    """The pack's survey questions in the survey's order (sections as pack.yaml lists them)."""
+    order = list(pack.sections)
+    survey = [e for e in pack.entries if isinstance(e, SurveyEntry)]
+    return sorted(survey, key=lambda e: order.index(e.section) if e.section in order else len(order))
+
+
+@dataclass(frozen=True)
+class Step:
+    pack: Pack
+    position: int          # 0-based
+    total: int
+    entry: SurveyEntry
+    today: date
+
+    @property
+    def closed(self) -> bool:
+        return self.pack.consultation is not None and not is_open(self.pack, self.today)
+
+    @property
+    def progress(self) -> str:
+        e = self.entry
+        return f"Question {self.position + 1} of {self.total} · {e.section} · {e.priority}"
+
+    @property
+    def is_comments_box(self) -> bool:
+        return not self.entry.options and not self.entry.statements
+
+    @property
+    def first(self) -> bool:
+        return self.position == 0
+
+    @property
+    def last(self) -> bool:
+        return self.position == self.total - 1
+
+
+def step_at(pack: Pack, position: int, today: date | None = None) -> Step | None:
+    """The step at `position` (kept within the survey: a pack edited shorter since), or None
+    for a pack with no survey questions."""
+    entries = steps(pack)
+    if not entries:
+        return None
+    position = max(0, min(position, len(entries) - 1))
+    return Step(pack, position, len(entries), entries[position], today or date.today())
+
+
+def skip_section(pack: Pack, position: int) -> int | None:
+    """The first question of the next section, or None when this is the last section."""
+    entries = steps(pack)
+    if not 0 <= position < len(entries):
+        return None
+    section = entries[position].section
+    for i in range(position + 1, len(entries)):
+        if entries[i].section != section:
+            return i
+    return None
+
+
+def status_text(step: Step) -> str:
+    """The consultation's status, said at every step ("... closed on 31 May 2024; ...")."""
+    if step.pack.consultation is None:
+        return ""
+    from bot.replies import ConsultationStatus
+    return status_line(ConsultationStatus(step.pack.consultation, step.today), survey=True)
+
+
+def step_lines(step: Step) -> list[Line]:
+    """What a step shows: the union's guidance first (kind and speaker), then the question,
+    its options and statements, the union's comments, the status and the source: the full
+    guidance of the entry, every quotation labelled."""
+    reply = entry_reply(step.entry, step.pack, "", today=step.today)
+    return full_lines(reply)
+
+
+def notes_points(step: Step) -> list[str]:
+    """The union's advice points for the step's question, verbatim: its advice (question and
+    statements), else its comment paragraphs. Whole points only, within Slack's limit."""
+    e = step.entry
+    advice = [g.basis for g in e.all_guidance() if g.kind == "advice"]
+    points = list(dict.fromkeys(advice)) or [p for p in e.commentary]
+    if not points:
+        points = [c for s in e.statements for c in s.commentary]
+    kept, size = [], 0
+    for p in points:
+        size += len(p) + 3
+        if size > NOTES_LIMIT:
+            break
+        kept.append(p)
+    return kept
+
+
+def notes_text(points: list[str]) -> str:
+    """The checklist the member edits: one point a line, each with an empty box."""
+    return "\n".join(f"☐ {p}" for p in points)
+
+
+# --- the member's place ------------------------------------------------------------------
+
+def choose_pack(library: Library, name: str = "", today: date | None = None) -> Pack | None:
+    """The named pack; else the first open consultation; else the first pack."""
+    if name:
+        return library.pack_named(name)
+    today = today or date.today()
+    return next((p for p in library.packs if is_open(p, today)), library.default.pack)
+
+
+def start(library: Library, store: Store, user: str, name: str = "", today: date | None = None) -> Step | None:
+    """Start, or resume where the member left off (a named pack starts there afresh unless it
+    is the one they were in)."""
+    place = store.walk_place(user)
+    if place is not None and (not name or name == place.pack):
+        pack = library.pack_named(place.pack)
+        if pack is not None:
+            return step_at(pack, place.position, today)
+    pack = choose_pack(library, name, today)
+    if pack is None:
+        return None
+    step = step_at(pack, 0, today)
+    if step is not None:
+        store.save_walk_place(user, pack.name, 0)
+    return step
+
+
+def move(library: Library, store: Store, user: str, pack_name: str, position: int, how: str,
+         today: date | None = None) -> Step | None:
+    """Next / Back / Skip section from `position` (the step the member pressed on). Returns
+    the new step (saved), or None when the walk-through is finished (the place is forgotten)."""
+    pack = library.pack_named(pack_name)
+    if pack is None:
+        return None
+    total = len(steps(pack))
+    if how == "next":
+        target = position + 1 if position + 1 < total else None
+    elif how == "back":
+        target = max(0, position - 1)
+    elif how == "skip":
+        target = skip_section(pack, position)
+    else:
+        raise ValueError(how)
+    if target is None:
+        store.end_walk(user)
+        return None
+    store.save_walk_place(user, pack.name, target)
+    return step_at(pack, target, today)
+
+
+def finished_text(pack: Pack) -> str:
+    return f"That was the last question of {pack.title}. The walk-through is finished."
+
+
+def stopped_text(command: str) -> str:
+    return f"Walk-through stopped. `{command} walkthrough` starts it again from the first question."

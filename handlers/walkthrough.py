@@ -1,0 +1,131 @@
+"""The guided walk-through in Slack: `/biglisten walkthrough [pack]`, the App Home and DM
+button, Next / Back / Skip section / Stop, and the "Make my notes" modal.
+
+Each press acks first, then answers through `respond` (replacing the step message it was
+pressed on). The member's place is in the store (bot/walkthrough.py), so a restart resumes it.
+The notes modal keeps nothing: "Send to me" DMs the member their own text, Close discards it.
+"""
+from __future__ import annotations
+
+from logging import Logger
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot import walkthrough as walk
+from bot.blocks import button_ref, text_blocks
+from bot.walk_blocks import (
+    NOTES_BLOCK,
+    NOTES_CALLBACK,
+    NOTES_INPUT,
+    WALK_BACK,
+    WALK_NEXT,
+    WALK_NOTES,
+    WALK_SKIP,
+    WALK_START,
+    WALK_STOP,
+    notes_view,
+    step_blocks,
+)
+from handlers.answering import apologising
+from handlers.payload import first_action, text_field, user_id
+
+NO_PACK = "I don't have a survey to walk through{named}. Packs: {names}."
+
+
+def start_message(guide, user: str, name: str = "") -> dict:
+    """The first (or resumed) step for a member, as respond() arguments."""
+    had_place = guide.store.walk_place(user) is not None
+    step = walk.start(guide.library, guide.store, user, name)
+    if step is None:
+        names = ", ".join(p.name for p in guide.library.packs)
+        return {"text": NO_PACK.format(named=f" called '{name}'" if name else "", names=names)}
+    message = step_blocks(step, resumed=had_place and step.position > 0)
+    return {"text": message.text, "blocks": message.blocks}
+
+
+def handle_start_button(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext,
+                        logger: Logger) -> None:
+    """App Home, or the button under a greeting (in a DM or a channel): the walk-through
+    always starts in the member's DM with the bot, never where others can see it."""
+    ack()
+    with apologising(respond, logger, "starting the walk-through", response_type="ephemeral"):
+        user = user_id(body)
+        if user:
+            client.chat_postMessage(channel=user, **start_message(context["guide"], user))
+
+
+def _ref(body: dict) -> tuple[str, int] | None:
+    ref = button_ref(text_field(first_action(body), "value"))
+    pack, position = ref.get("p"), ref.get("i")
+    if isinstance(pack, str) and isinstance(position, int) and not isinstance(position, bool) and position >= 0:
+        return pack, position
+    return None
+
+
+def _mover(how: str):
+    def handle(ack: Ack, body: dict, respond: Respond, context: BoltContext, logger: Logger) -> None:
+        ack()
+        with apologising(respond, logger, f"walk-through {how}"):
+            guide, user, ref = context["guide"], user_id(body), _ref(body)
+            if not user or ref is None:
+                return
+            pack = guide.library.pack_named(ref[0])
+            if pack is None:
+                respond(text="That survey is no longer in the guidance.", replace_original=True)
+                return
+            step = walk.move(guide.library, guide.store, user, ref[0], ref[1], how)
+            if step is None:
+                notice = text_blocks(walk.finished_text(pack))
+                respond(text=notice.text, blocks=notice.blocks, replace_original=True)
+                return
+            message = step_blocks(step)
+            respond(text=message.text, blocks=message.blocks, replace_original=True)
+    return handle
+
+
+def handle_stop(ack: Ack, body: dict, respond: Respond, context: BoltContext, logger: Logger) -> None:
+    ack()
+    with apologising(respond, logger, "stopping the walk-through"):
+        guide, user = context["guide"], user_id(body)
+        if user:
+            guide.store.end_walk(user)
+        notice = text_blocks(walk.stopped_text(guide.config.slash_command))
+        respond(text=notice.text, blocks=notice.blocks, replace_original=True)
+
+
+def handle_notes(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext,
+                 logger: Logger) -> None:
+    ack()
+    with apologising(respond, logger, "opening the notes"):
+        ref = _ref(body)
+        pack = context["guide"].library.pack_named(ref[0]) if ref else None
+        step = walk.step_at(pack, ref[1]) if pack and ref else None
+        trigger = text_field(body, "trigger_id")
+        if step is None or not trigger:
+            return
+        client.views_open(trigger_id=trigger, view=notes_view(step))
+
+
+def handle_notes_submitted(ack: Ack, body: dict, view: dict, client: WebClient, logger: Logger) -> None:
+    """"Send to me": the member's own text, by DM, and nothing kept."""
+    notes = text_field(view, "state", "values", NOTES_BLOCK, NOTES_INPUT, "value").strip()
+    if not notes:
+        ack(response_action="errors", errors={NOTES_BLOCK: "There is nothing to send."})
+        return
+    ack()
+    user = user_id(body)
+    try:
+        client.chat_postMessage(channel=user, text=notes)
+    except Exception as e:   # the member still has the modal's text on screen until it closes
+        logger.error("sending walk-through notes by DM failed: %s", type(e).__name__)
+
+
+def register(app: App) -> None:
+    app.action(WALK_START)(handle_start_button)
+    app.action(WALK_NEXT)(_mover("next"))
+    app.action(WALK_BACK)(_mover("back"))
+    app.action(WALK_SKIP)(_mover("skip"))
+    app.action(WALK_STOP)(handle_stop)
+    app.action(WALK_NOTES)(handle_notes)
+    app.view(NOTES_CALLBACK)(handle_notes_submitted)

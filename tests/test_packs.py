@@ -1,0 +1,250 @@
+"""Several packs: settings, the merged search (tie rule, channels), statuses, and reloading
+edited packs (good edit swapped in, broken edit refused with file and line)."""
+from __future__ import annotations
+
+import re
+import shutil
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bot.config import Config, load_config
+from bot.errors import ConfigError, KnowledgeError
+from bot.guide import Guide
+from bot.knowledge import load_pack
+from bot.packs import Library, check_unique_ids, load_library, pack_status
+from bot.replies import render_text
+from bot.store import open_store
+from conftest import PACK_DIR, ROOT, run_cli
+
+EXAMPLE_DIR = ROOT / "knowledge" / "workload-example"
+CHARTER = "should every school publish a workload charter"
+SAFEGUARDING = "should safeguarding be a separate judgement?"
+TODAY = date(2026, 11, 26)     # the example consultation runs 2 November to 18 December 2026
+
+
+def settings(tmp_path: Path, packs: list[Path], **extra) -> Config:
+    cfg = Config(organisation="NASUWT", contact="Ask the Education Team.", slash_command="/biglisten",
+                 packs=tuple(str(p) for p in packs), knowledge_path=str(packs[0]), base_dir=str(tmp_path), **extra)
+    return cfg
+
+
+def closed_twin(tmp_path: Path) -> Path:
+    """The example pack under another name and ids, with its consultation closed."""
+    twin = tmp_path / "twin"
+    shutil.copytree(EXAMPLE_DIR, twin)
+    info = twin / "pack.yaml"
+    text = info.read_text(encoding="utf-8").replace("name: workload-example", "name: workload-twin")
+    text = text.replace("opens: 2026-11-02", "opens: 2020-01-06").replace("closes: 2026-12-18", "closes: 2020-02-28")
+    info.write_text(text, encoding="utf-8")
+    for f in twin.glob("survey-*.yaml"):
+        body = f.read_text(encoding="utf-8")
+        body = re.sub(r"(?m)^(- id: |  related: \[)([a-z])", r"\1twin-\2", body)
+        body = body.replace(", workload-", ", twin-workload-").replace(", wellbeing-", ", twin-wellbeing-")
+        f.write_text(body, encoding="utf-8")
+    return twin
+
+
+# --- settings ---------------------------------------------------------------------------------
+
+def write(tmp_path, text: str) -> Path:
+    path = tmp_path / "app.yaml"
+    path.write_text("organisation: X\ncontact: ask us\nslash_command: /x\n" + text, encoding="utf-8")
+    return path
+
+
+def test_the_old_knowledge_path_still_means_one_pack(tmp_path):
+    cfg = load_config(write(tmp_path, "knowledge_path: k\n"))
+    assert cfg.packs == ("k",) and cfg.pack_paths() == [tmp_path / "k"]
+
+
+def test_packs_and_knowledge_path_together_are_refused_with_advice(tmp_path):
+    with pytest.raises(ConfigError, match="remove 'knowledge_path'"):
+        load_config(write(tmp_path, "knowledge_path: k\npacks: [k]\n"))
+    with pytest.raises(ConfigError, match="key 'packs' is missing"):
+        load_config(write(tmp_path, ""))
+
+
+def test_the_bundled_settings_enable_only_the_big_listen_pack(config):
+    """The fictional example is for demos and tests: members never get it by default."""
+    assert config.pack_paths() == [PACK_DIR]
+    demo = load_config(ROOT / "examples" / "two-packs.yaml")
+    assert [p.resolve() for p in demo.pack_paths()] == [PACK_DIR, EXAMPLE_DIR]
+
+
+def test_the_example_pack_says_it_is_fictional():
+    pack = load_pack(EXAMPLE_DIR)
+    assert pack.title.startswith("EXAMPLE ONLY (fictional")
+    assert all("fictional" in s.title.lower() for s in pack.sources.values())
+
+
+def test_ids_must_be_unique_across_packs(tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(EXAMPLE_DIR, copy)
+    (copy / "pack.yaml").write_text((copy / "pack.yaml").read_text().replace("name: workload-example", "name: b"))
+    with pytest.raises(KnowledgeError, match="used by both packs 'workload-example' and 'b'"):
+        check_unique_ids([load_pack(EXAMPLE_DIR), load_pack(copy)])
+
+
+# --- searching several packs --------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def two(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("two")
+    return load_library(settings(tmp, [PACK_DIR, EXAMPLE_DIR]), meaning=False)
+
+
+def test_each_question_is_answered_from_its_own_pack(two):
+    result, pack = two.find_matches(CHARTER, today=TODAY)
+    assert result.answered and pack.name == "workload-example"
+    assert result.best.entry.id == "wellbeing-workload-charter-1"
+    result, pack = two.find_matches(SAFEGUARDING, today=TODAY)
+    assert result.answered and pack.name == "big-listen" and result.best.entry.id == "safeguarding-separate-judgement"
+
+
+def test_the_reply_names_its_pack_and_the_pack_names_the_speakers(tmp_path, two):
+    guide = Guide(settings(tmp_path, [PACK_DIR, EXAMPLE_DIR]), two, open_store(tmp_path / "b.sqlite3"))
+    text = render_text(guide.ask(CHARTER, via="dm", today=TODAY))
+    assert "Guidance pack: EXAMPLE ONLY (fictional, not real guidance): Workload Consultation" in text
+    assert "Suggested answer: Yes. ETU says (fictional example): “ETU recommends that you answer ‘yes’" in text
+    assert "The Example Department's survey asks" in text and "NASUWT" not in text and "Ofsted" not in text
+    text = render_text(guide.ask(SAFEGUARDING, via="dm", today=TODAY))
+    assert "Guidance pack: Ofsted's Big Listen (2024)" in text and "NASUWT says (spring 2024)" in text
+
+
+def test_one_pack_replies_do_not_name_the_pack(tmp_path, index):
+    guide = Guide(settings(tmp_path, [PACK_DIR]), index, open_store(tmp_path / "b.sqlite3"))
+    assert "Guidance pack:" not in render_text(guide.ask(SAFEGUARDING, via="dm", today=TODAY))
+
+
+def test_on_a_tie_the_open_consultation_ranks_first(tmp_path):
+    twin = closed_twin(tmp_path)
+    for order in ([twin, EXAMPLE_DIR], [EXAMPLE_DIR, twin]):
+        library = load_library(settings(tmp_path, order), meaning=False)
+        result, pack = library.find_matches(CHARTER, today=TODAY)
+        assert pack.name == "workload-example", order
+        assert [m.entry.id for m in result.matches[:2]] == ["wellbeing-workload-charter-1",
+                                                            "twin-wellbeing-workload-charter-1"]
+        assert result.matches[0].score == result.matches[1].score   # a real tie
+    # once both are closed, the order of app.yaml decides
+    result, pack = library.find_matches(CHARTER, today=date(2027, 1, 4))
+    assert pack.name == "workload-example"
+
+
+def test_a_channel_uses_only_its_packs(tmp_path):
+    from bot.config import ChannelPacks
+    cfg = settings(tmp_path, [PACK_DIR, EXAMPLE_DIR], channels=(ChannelPacks("CWORK", ("workload-example",)),))
+    library = load_library(cfg, meaning=False)
+    result, pack = library.find_matches(SAFEGUARDING, channel="CWORK", today=TODAY)
+    assert pack.name == "workload-example"
+    assert all(library.pack_of(m.entry).name == "workload-example" for m in result.matches)
+    assert library.find_matches(SAFEGUARDING, channel="CELSE", today=TODAY)[1].name == "big-listen"
+    with pytest.raises(ConfigError, match="names pack 'nope'"):
+        load_library(settings(tmp_path, [EXAMPLE_DIR], channels=(ChannelPacks("C1", ("nope",)),)), meaning=False)
+
+
+def test_statuses_say_open_or_closed():
+    big, example = load_pack(PACK_DIR), load_pack(EXAMPLE_DIR)
+    assert pack_status(example, date(2026, 12, 9)) == "open, closes in 9 days"
+    assert pack_status(example, date(2026, 12, 17)) == "open, closes in 1 day"
+    assert pack_status(example, date(2026, 12, 18)) == "open, closes today"
+    assert pack_status(example, date(2026, 11, 1)) == "opens on 2 November 2026"
+    assert pack_status(big, TODAY) == "closed on 31 May 2024"
+
+
+# --- reloading ----------------------------------------------------------------------------------
+
+def touch_later(path: Path, text: str) -> None:
+    """Write, and make sure the mtime moves even on a coarse clock."""
+    before = path.stat().st_mtime_ns
+    path.write_text(text, encoding="utf-8")
+    while path.stat().st_mtime_ns == before:
+        time.sleep(0.01)
+        path.write_text(text, encoding="utf-8")
+
+
+def test_a_good_edit_is_swapped_in_and_a_broken_one_refused(tmp_path):
+    folder = tmp_path / "example"
+    shutil.copytree(EXAMPLE_DIR, folder)
+    library = load_library(settings(tmp_path, [folder]), meaning=False)
+    assert library.reload_changed() == []   # nothing changed
+    survey = folder / "survey-wellbeing.yaml"
+    good = survey.read_text(encoding="utf-8").replace("title: A workload charter", "title: A published charter")
+    touch_later(survey, good)
+    lines = library.reload_changed()
+    assert lines == [f"pack workload-example: reloaded from {folder} (6 entries)"]
+    assert library.get("wellbeing-workload-charter-1").title == "A published charter"
+
+    broken = good.replace("  kind: survey\n  section: Wellbeing\n  priority: A workload charter",
+                          "  kind: survey\n  section: Wellbeing\n  priorty: A workload charter", 1)
+    touch_later(survey, broken)
+    lines = library.reload_changed()
+    assert len(lines) == 1 and "edit refused, still answering from the running pack" in lines[0]
+    assert re.search(r"survey-wellbeing\.yaml:\d+", lines[0]) and "priorty" in lines[0]
+    assert library.get("wellbeing-workload-charter-1").title == "A published charter"   # still running
+    assert list(library.problems.values()) == [lines[0].split("running pack: ", 1)[1]]
+    assert library.reload_changed() == []   # told once per edit, not at every poll
+    touch_later(survey, good.replace("A published charter", "A charter again"))
+    library.reload_changed()
+    assert library.problems == {} and library.get("wellbeing-workload-charter-1").title == "A charter again"
+
+
+def test_a_library_of_one_index_never_reloads(index):
+    assert Library.of(index).reload_changed() == [] and Library.of(index).watch(1) is None
+
+
+# --- the command line ---------------------------------------------------------------------------
+
+def test_ask_and_validate_cover_every_pack():
+    demo = str(ROOT / "examples" / "two-packs.yaml")
+    out = run_cli("--config", demo, "ask", CHARTER)
+    assert out.returncode == 0, out.stderr
+    assert "Guidance pack: EXAMPLE ONLY" in out.stdout and "ETU recommends" in out.stdout
+    out = run_cli("--config", demo, "validate")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.count(": ok, ") == 2
+
+
+def test_off_topic_is_said_by_the_pack_that_knows_its_topic(two):
+    """The Big Listen pack lists pay and pensions as off-topic; the example pack lists nothing,
+    so its "no match" must not turn the decline into "did you mean: marking?"."""
+    result, pack = two.find_matches("how do I opt back into the teachers pension scheme", today=TODAY)
+    assert not result.answered and result.reason == "offtopic" and pack.name == "big-listen"
+
+
+def test_adding_the_example_pack_changes_no_answer_of_the_dev_set(tmp_path):
+    """As the bot runs (words and meaning). On words alone one off-topic question ("lunch
+    duty ... hours of directed time") is answered by the example pack's marking question:
+    a pack without off-topic words is easier to match by accident."""
+    import yaml
+
+    from conftest import SHARED
+    questions = [q["q"] for q in yaml.safe_load((SHARED / "eval" / "dev_questions.yaml").read_text())]
+    one = load_library(settings(tmp_path, [PACK_DIR]))
+    both = load_library(settings(tmp_path, [PACK_DIR, EXAMPLE_DIR]))
+    for q in questions:
+        a, _ = one.find_matches(q, today=TODAY)
+        b, _ = both.find_matches(q, today=TODAY)
+        assert (b.answered, b.best and b.best.entry.id) == (a.answered, a.best and a.best.entry.id), q
+
+
+def test_kept_rep_answers_work_with_several_packs(tmp_path):
+    """Ask a rep (issue 9) with several packs: a kept answer must beat the Library's best match,
+    and one tied to an entry of a pack that doesn't answer in a channel is left out there."""
+    from bot.config import ChannelPacks
+    cfg = settings(tmp_path, [PACK_DIR, EXAMPLE_DIR], channels=(ChannelPacks("CWORK", ("workload-example",)),))
+    store = open_store(tmp_path / "b.sqlite3")
+    guide = Guide(cfg, load_library(cfg, meaning=False), store)
+    req = store.add_request(question="will the big listen ask about staff car parking", asker="U1",
+                            asker_name="Mo", channel="C1", thread_ts="1.1")
+    store.close_request(req.id, state="answered", rep="UREP", rep_name="Sam Rep", keep=True, entry_id="off-rolling",
+                        answer="No: there is no question on car parking in the Big Listen survey.")
+    asked = "does the big listen survey cover car parking for staff"
+    reply = guide.ask(asked, via="dm", today=TODAY)
+    assert reply.answered and reply.kept is not None and reply.kept.rep_name == "Sam Rep"
+    charter = guide.ask(CHARTER, via="dm", today=TODAY)   # the example pack's own answer still wins its question
+    assert charter.kept is None and charter.answered and charter.pack_title.startswith("EXAMPLE ONLY")
+    assert guide.ask(asked, via="dm", today=TODAY, channel="CWORK").kept is None   # big-listen doesn't answer there
+    assert guide.ask(asked, via="dm", today=TODAY, channel="CELSE").kept is not None

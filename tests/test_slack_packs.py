@@ -1,0 +1,280 @@
+"""Several packs, the walk-through and hot reload end to end: `python -m bot serve` under
+gunicorn (two workers), signed HTTP in, the fake Slack out, a real SQLite file.
+
+The server runs the bundled Big Listen pack and a writable copy of the fictional example pack
+(so the reload tests can edit it); channel CWORK uses only the example pack.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import sqlite3
+import time
+import uuid
+
+import pytest
+
+from bot.walk_blocks import NOTES_BLOCK, NOTES_CALLBACK, NOTES_INPUT
+from conftest import PACK_DIR, ROOT
+from fake_slack import FakeSlack
+from slack_helpers import (
+    BOT_USER,
+    SlackSender,
+    block_actions,
+    bot_server,
+    button,
+    direct_message,
+    elements,
+    mention,
+    posts_in,
+    responses_to,
+    shown_text,
+    wait_until,
+)
+
+EXAMPLE_DIR = ROOT / "knowledge" / "workload-example"
+CHARTER = "should every school publish a workload charter"
+SAFEGUARDING = "should safeguarding be a separate judgement?"
+SAFEGUARDING_WORDING = "Do you think safeguarding should be a separate judgement"
+REP = "UREP"
+EXAMPLE_TITLE = "EXAMPLE ONLY (fictional, not real guidance): Workload Consultation"
+
+
+def server_settings(example: str) -> dict:
+    return {"packs": [str(PACK_DIR), example], "reload_seconds": 0.2,
+            "channels": [{"channel": "CWORK", "packs": ["workload-example"]}],
+            "reps": {"users": [REP], "usergroups": [], "cache_seconds": 300}}
+
+
+@pytest.fixture(scope="module")
+def fake():
+    with FakeSlack() as f:
+        yield f
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("packs") / "workload-example"
+    shutil.copytree(EXAMPLE_DIR, folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def server(fake, example, tmp_path_factory):
+    with bot_server(fake, tmp_path_factory.mktemp("packs-bot"), settings=server_settings(str(example))) as s:
+        yield s
+        assert s.process.poll() is None, f"the bot server died during the tests:\n{s.log_tail()}"
+
+
+@pytest.fixture(scope="module")
+def slack(server) -> SlackSender:
+    return SlackSender(server.url)
+
+
+def fresh(prefix: str) -> str:
+    return prefix + uuid.uuid4().hex[:10].upper()
+
+
+def ask_dm(fake, slack, text: str) -> dict:
+    dm = fresh("D")
+    assert slack.event(direct_message(text, dm)).status == 200
+    (post,) = wait_until(lambda: posts_in(fake, dm))
+    return post.params
+
+
+def command(fake, slack, text: str, user: str) -> dict:
+    name = uuid.uuid4().hex[:12]
+    assert slack.command("/biglisten", text, fake.response_url(name), user_id=user).status == 200
+    (call,) = wait_until(lambda: responses_to(fake, name))
+    return call.params
+
+
+def press(fake, slack, blocks: list[dict], action_id: str, user: str, **kw) -> dict:
+    name = uuid.uuid4().hex[:12]
+    value = button(blocks, action_id)["value"]
+    assert slack.interaction(block_actions(action_id, value, response_url=fake.response_url(name), user=user,
+                                           **kw)).status == 200
+    (call,) = wait_until(lambda: responses_to(fake, name))
+    return call.params
+
+
+def progress(params: dict) -> str:
+    return re.search(r"Question \d+ of \d+", shown_text(params["blocks"])).group(0)
+
+
+def place(server, user: str):
+    with sqlite3.connect(server.db_path) as conn:
+        return conn.execute("SELECT pack, position FROM walkthrough WHERE user = ?", (user,)).fetchone()
+
+
+# --- several packs ------------------------------------------------------------------------------
+
+def test_each_pack_answers_its_own_questions_and_names_itself(fake, slack):
+    charter = shown_text(ask_dm(fake, slack, CHARTER)["blocks"])
+    assert "Suggested answer: Yes. ETU says (fictional example)" in charter
+    assert f"Guidance pack: {EXAMPLE_TITLE}" in charter and "NASUWT" not in charter
+    safeguarding = shown_text(ask_dm(fake, slack, SAFEGUARDING)["blocks"])
+    assert SAFEGUARDING_WORDING in safeguarding and "NASUWT says (spring 2024)" in safeguarding
+    assert "Guidance pack: Ofsted's Big Listen (2024)" in safeguarding
+
+
+def test_a_channel_restricted_to_one_pack_answers_only_from_it(fake, slack):
+    for channel, big_listen in (("CWORK", False), (fresh("C"), True)):
+        before = len(posts_in(fake, channel))
+        assert slack.event(mention(f"<@{BOT_USER}> {SAFEGUARDING}", channel)).status == 200
+        post = wait_until(lambda: posts_in(fake, channel)[before:])[0]  # noqa: B023 - waited on at once
+        shown = shown_text(post.params["blocks"])
+        assert (SAFEGUARDING_WORDING in shown) is big_listen, shown
+        if not big_listen:
+            assert "Big Listen (2024)" not in shown and "NASUWT says" not in shown
+
+
+def test_sections_list_every_pack_with_its_status(fake, slack):
+    shown = shown_text(command(fake, slack, "sections", "U1")["blocks"])
+    assert "*Ofsted's Big Listen (2024)*: closed on 31 May 2024" in shown
+    assert re.search(rf"\*{re.escape(EXAMPLE_TITLE)}\*: (open, closes (today|in \d+ days?)|closed on 18 December 2026"
+                     r"|opens on 2 November 2026)", shown)
+
+
+# --- the walk-through ---------------------------------------------------------------------------
+
+def test_walkthrough_start_next_back_notes_and_stop(fake, slack, server):
+    user = fresh("U")
+    step = command(fake, slack, "walkthrough workload-example", user)
+    assert progress(step) == "Question 1 of 6" and place(server, user) == ("workload-example", 0)
+    assert "walk_back" not in [e["action_id"] for e in elements(step["blocks"])]
+    shown = shown_text(step["blocks"])
+    assert "The Example Department's survey asks (fictional example)" in shown and "ETU's view" in shown
+
+    step = press(fake, slack, step["blocks"], "walk_next", user)
+    assert step["replace_original"] is True and progress(step) == "Question 2 of 6"
+    assert place(server, user) == ("workload-example", 1)
+
+    # a comments box: "Make my notes" opens the modal with the union's points, verbatim
+    trigger = "trig-" + uuid.uuid4().hex[:8]
+    value = button(step["blocks"], "walk_notes")["value"]
+    assert slack.interaction(block_actions("walk_notes", value, response_url=fake.response_url("unused"),
+                                           user=user, trigger_id=trigger)).status == 200
+    opened = wait_until(lambda: [c for c in fake.calls_to("views.open") if c.params.get("trigger_id") == trigger])
+    view = opened[0].params["view"]
+    initial = view["blocks"][1]["element"]["initial_value"]
+    assert shown_text(view["blocks"][:1]) == ("The Example Department's survey asks (fictional example): "
+                                              "“Do you have any comments on marking and feedback?”")
+    assert initial == ("☐ Things you might want to mention include:\n☐ the time marking takes each week;\n"
+                       "☐ whether marking is checked by leaders; and\n☐ what happens when marking falls behind.")
+    submitted = {"type": "view_submission", "api_app_id": "A1", "token": "t", "team": {"id": "T1"},
+                 "user": {"id": user, "team_id": "T1"},
+                 "view": {"id": "V1", "type": "modal", "callback_id": NOTES_CALLBACK,
+                          "private_metadata": view["private_metadata"],
+                          "state": {"values": {NOTES_BLOCK: {NOTES_INPUT: {
+                              "type": "plain_text_input", "value": "☐ the time marking takes: 6 hours"}}}}}}
+    assert slack.interaction(submitted).status == 200
+    (dm,) = wait_until(lambda: posts_in(fake, user))
+    assert dm.params["text"] == "☐ the time marking takes: 6 hours"     # their words, nothing added
+    with sqlite3.connect(server.db_path) as conn:   # and nothing of the notes kept
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        for table in tables:
+            rows = conn.execute(f"SELECT * FROM {table}").fetchall()   # noqa: S608 - names from sqlite itself
+            assert not any("6 hours" in str(row) for row in rows), table
+
+    step = press(fake, slack, step["blocks"], "walk_back", user)
+    assert progress(step) == "Question 1 of 6" and place(server, user) == ("workload-example", 0)
+    step = press(fake, slack, step["blocks"], "walk_skip", user)
+    assert progress(step) == "Question 4 of 6" and "Wellbeing" in shown_text(step["blocks"])
+
+    stopped = press(fake, slack, step["blocks"], "walk_stop", user)
+    assert "Walk-through stopped" in stopped["text"] and place(server, user) is None
+
+
+def test_a_closed_consultation_says_so_at_every_step(fake, slack):
+    user = fresh("U")
+    step = command(fake, slack, "walkthrough big-listen", user)
+    for _ in range(3):
+        assert "Ofsted's Big Listen closed on 31 May 2024" in shown_text(step["blocks"])
+        step = press(fake, slack, step["blocks"], "walk_next", user)
+
+
+def test_app_home_lists_the_packs_and_starts_the_walkthrough_by_dm(fake, slack):
+    user = fresh("U")
+    slack.event({"type": "app_home_opened", "user": user, "channel": "D" + user, "tab": "home",
+                 "event_ts": f"{time.time():.6f}"})
+    (call,) = wait_until(lambda: [c for c in fake.calls_to("views.publish") if c.params["user_id"] == user])
+    blocks = call.params["view"]["blocks"]
+    shown = shown_text(blocks)
+    assert "Consultations" in shown and "*Ofsted's Big Listen (2024)*: closed on 31 May 2024" in shown
+    assert EXAMPLE_TITLE in shown and "For reps" not in shown
+    payload = block_actions("walk_start", button(blocks, "walk_start")["value"], response_url="", user=user)
+    del payload["response_url"]
+    payload["container"] = {"type": "view", "view_id": "V1"}
+    assert slack.interaction(payload).status == 200
+    (dm,) = wait_until(lambda: posts_in(fake, user))
+    assert progress(dm.params) == "Question 1 of 6"     # the open (example) consultation first
+
+
+def test_a_greeting_in_a_dm_offers_the_walkthrough(fake, slack):
+    user = fresh("U")
+    greeting = ask_dm(fake, slack, "hello")
+    name = uuid.uuid4().hex[:12]
+    payload = block_actions("walk_start", button(greeting["blocks"], "walk_start")["value"],
+                            response_url=fake.response_url(name), channel="D" + user, user=user)
+    assert slack.interaction(payload).status == 200
+    (dm,) = wait_until(lambda: posts_in(fake, user))
+    assert progress(dm.params) == "Question 1 of 6" and responses_to(fake, name) == []   # the greeting stays
+
+
+def test_the_walkthrough_resumes_after_a_restart(fake, example, tmp_path):
+    """Two servers one after the other on the same store file."""
+    db = tmp_path / "bot.sqlite3"
+    user = fresh("U")
+    with bot_server(fake, tmp_path / "first", settings=server_settings(str(example)), db_path=db) as first:
+        sender = SlackSender(first.url)
+        step = command(fake, sender, "walkthrough workload-example", user)
+        step = press(fake, sender, step["blocks"], "walk_next", user)
+        step = press(fake, sender, step["blocks"], "walk_next", user)
+        assert progress(step) == "Question 3 of 6"
+    with bot_server(fake, tmp_path / "second", settings=server_settings(str(example)), db_path=db) as second:
+        step = command(fake, SlackSender(second.url), "walkthrough", user)
+        assert progress(step) == "Question 3 of 6" and "(where you left off)" in shown_text(step["blocks"])
+
+
+# --- editing a pack while the bot runs ----------------------------------------------------------
+
+def title_shown(fake, slack) -> str:
+    return ask_dm(fake, slack, CHARTER)["blocks"][0]["text"]["text"]
+
+
+def rewrite(path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_a_good_edit_is_swapped_in_and_a_broken_one_refused(fake, slack, server, example):
+    survey = example / "survey-wellbeing.yaml"
+    assert title_shown(fake, slack) == "A workload charter"
+    rewrite(survey, "title: A workload charter", "title: A charter for workload")
+    # answered throughout: every question gets an answer while the workers swap the pack in
+    seen = set()
+    deadline = time.monotonic() + 15
+    while seen != {"A charter for workload"}:
+        seen = {title_shown(fake, slack), title_shown(fake, slack)}   # two workers: both must have it
+        assert seen <= {"A workload charter", "A charter for workload"}
+        assert time.monotonic() < deadline, seen
+
+    rewrite(survey, "  priority: A workload charter", "  priorty: A workload charter")   # unknown field
+    refused = wait_until(lambda: "edit refused" in server.log_tail(400) and server.log_tail(400), timeout=10)
+    line = next(x for x in refused.splitlines() if "edit refused" in x)
+    assert re.search(r"survey-wellbeing\.yaml:\d+", line) and "priorty" in line
+    for _ in range(4):   # still answering from the pack as it was
+        assert title_shown(fake, slack) == "A charter for workload"
+
+    def rep_home_with_the_problem():   # each worker polls on its own: ask again until one shows it
+        slack.event({"type": "app_home_opened", "user": REP, "channel": "D" + REP, "tab": "home",
+                     "event_ts": f"{time.time():.6f}"})
+        time.sleep(0.3)
+        return [c for c in fake.calls_to("views.publish") if c.params["user_id"] == REP
+                and "edit was refused" in shown_text(c.params["view"]["blocks"])]
+    home = wait_until(rep_home_with_the_problem, timeout=10)
+    shown = shown_text(home[0].params["view"]["blocks"])
+    assert re.search(r"survey-wellbeing\.yaml:\d+", shown) and "priorty" in shown
+    rewrite(survey, "  priorty: A workload charter", "  priority: A workload charter")   # fixed again

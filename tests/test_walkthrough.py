@@ -1,0 +1,131 @@
+"""The guided walk-through without Slack: steps, moving, the place in the store (a real
+SQLite file), the closed-consultation line at every step, the notes, and the terminal."""
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from datetime import date
+
+import pytest
+import yaml
+
+from bot import walkthrough as walk
+from bot.knowledge import load_pack
+from bot.packs import Library
+from bot.replies import line_text
+from bot.search import Index
+from bot.store_sqlite import MIGRATIONS, SQLiteStore
+from conftest import PACK_DIR, ROOT, run_cli
+
+EXAMPLE_DIR = ROOT / "knowledge" / "workload-example"
+OPEN_DAY = date(2026, 11, 26)
+
+
+@pytest.fixture(scope="module")
+def library():
+    from bot.packs import Shelf
+    return Library([Shelf(Index(load_pack(PACK_DIR))), Shelf(Index(load_pack(EXAMPLE_DIR)))])
+
+
+@pytest.fixture
+def store(tmp_path):
+    return SQLiteStore(tmp_path / "bot.sqlite3")
+
+
+# --- the store's part (the rest is in tests/test_store_contract.py, on both backends) ------------
+
+def test_a_version_6_database_gains_the_table(tmp_path):
+    """Ask a rep's tables are migration 6 (they may be deployed already); the walk-through's is 7."""
+    path = tmp_path / "v6.sqlite3"
+    conn = sqlite3.connect(path)
+    for script in MIGRATIONS[:6]:
+        conn.executescript(script)
+    conn.execute("PRAGMA user_version = 6")
+    conn.commit()
+    conn.close()
+    store = SQLiteStore(path)
+    assert store.schema_version == len(MIGRATIONS) == 7
+    store.save_walk_place("U1", "big-listen", 0)
+    assert store.walk_place("U1").position == 0
+
+
+# --- moving through a pack ----------------------------------------------------------------------
+
+def test_steps_follow_the_survey_and_skip_goes_to_the_next_section(library):
+    pack = library.pack_named("workload-example")
+    sections = [e.section for e in walk.steps(pack)]
+    assert sections == ["Workload in schools"] * 3 + ["Wellbeing"] * 3
+    assert walk.skip_section(pack, 0) == 3 and walk.skip_section(pack, 4) is None
+
+
+def test_next_back_skip_and_finish(library, store):
+    step = walk.start(library, store, "U1", "workload-example", today=OPEN_DAY)
+    assert step.position == 0 and store.walk_place("U1").position == 0
+    step = walk.move(library, store, "U1", "workload-example", 0, "next", today=OPEN_DAY)
+    assert step.position == 1 and store.walk_place("U1").position == 1
+    step = walk.move(library, store, "U1", "workload-example", 1, "back", today=OPEN_DAY)
+    assert step.position == 0
+    step = walk.move(library, store, "U1", "workload-example", 0, "skip", today=OPEN_DAY)
+    assert step.position == 3 and step.entry.section == "Wellbeing"
+    # resuming: start without a name goes back to the place
+    assert walk.start(library, store, "U1", today=OPEN_DAY).position == 3
+    assert walk.move(library, store, "U1", "workload-example", 5, "next", today=OPEN_DAY) is None
+    assert store.walk_place("U1") is None
+
+
+def test_without_a_name_the_first_open_consultation_is_chosen(library, store):
+    assert walk.start(library, store, "U9", today=OPEN_DAY).pack.name == "workload-example"
+    assert walk.start(library, store, "U8", today=date(2027, 3, 1)).pack.name == "big-listen"   # both closed
+
+
+def test_a_closed_consultation_says_so_at_every_step(library):
+    pack = library.pack_named("big-listen")
+    for i in range(len(walk.steps(pack))):
+        step = walk.step_at(pack, i, OPEN_DAY)
+        assert step.closed
+        assert walk.status_text(step) == ("Ofsted's Big Listen closed on 31 May 2024; this advice was given "
+                                          "while it was open.")
+
+
+def test_a_step_shows_the_guidance_first_and_every_quote_with_its_speaker(library):
+    step = walk.step_at(library.pack_named("workload-example"), 3, OPEN_DAY)
+    lines = walk.step_lines(step)
+    assert line_text(lines[0]).startswith("Suggested answer: Yes. ETU says (fictional example): “ETU recommends")
+    heading = next(i for i, ln in enumerate(lines) if ln.label.startswith("What ETU says"))
+    # no quotation without its speaker: a label of its own, or the union's comments under their heading
+    assert all(ln.label or (i > heading and ln.quote.speaker == "union")
+               for i, ln in enumerate(lines) if ln.quote is not None)
+
+
+def test_notes_are_the_unions_points_verbatim(library):
+    pack = library.pack_named("workload-example")
+    box = walk.step_at(pack, 1, OPEN_DAY)   # "Do you have any comments on marking and feedback?"
+    assert box.is_comments_box
+    assert walk.notes_points(box) == list(box.entry.commentary)
+    assert walk.notes_text(walk.notes_points(box)).splitlines()[1] == "☐ the time marking takes each week;"
+    survey_box = walk.step_at(pack, 4, OPEN_DAY)
+    assert walk.notes_points(survey_box) == ["You might want to say who should see the results."]
+
+
+# --- the terminal -------------------------------------------------------------------------------
+
+def test_the_terminal_walkthrough_resumes_after_a_restart(tmp_path):
+    data = yaml.safe_load((ROOT / "examples" / "two-packs.yaml").read_text(encoding="utf-8"))
+    data["packs"] = [str(PACK_DIR), str(tmp_path / "example")]
+    data["storage"]["path"] = str(tmp_path / "bot.sqlite3")
+    shutil.copytree(EXAMPLE_DIR, tmp_path / "example")
+    cfg = tmp_path / "app.yaml"
+    cfg.write_text(yaml.safe_dump(data), encoding="utf-8")
+    first = run_cli("--config", str(cfg), "walkthrough", "workload-example", stdin="n\nn\nb\nq\n")
+    assert first.returncode == 0, first.stderr
+    assert [line for line in first.stdout.splitlines() if line.startswith("Question ")] == [
+        "Question 1 of 6 · Workload in schools · Priority 1: Marking and feedback",
+        "Question 2 of 6 · Workload in schools · Priority 1: Marking and feedback",
+        "Question 3 of 6 · Workload in schools · Priority 2: Meetings and data",
+        "Question 2 of 6 · Workload in schools · Priority 1: Marking and feedback"]
+    assert "☐ the time marking takes each week;" in first.stdout
+    again = run_cli("--config", str(cfg), "walkthrough", stdin="s\nn\nn\nn\n")
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.splitlines()[1].startswith("Question 2 of 6")    # where it was left
+    assert "Question 4 of 6 · Wellbeing" in again.stdout
+    assert again.stdout.rstrip().endswith("The walk-through is finished.")
