@@ -44,6 +44,15 @@ def searcher(config):
     return s
 
 
+@pytest.fixture(scope="module")
+def fake():
+    """A fake Slack Web API on 127.0.0.1 that records every call: one per test module."""
+    from fake_slack import FakeSlack
+
+    with FakeSlack() as f:
+        yield f
+
+
 @pytest.fixture
 def pack_copy(tmp_path) -> Path:
     """A writable copy of the bundled pack, for tests that break it on purpose."""

@@ -26,12 +26,6 @@ OFF_TOPIC = "what is the teachers pension scheme employer contribution rate"
 
 
 @pytest.fixture(scope="module")
-def fake():
-    with FakeSlack() as f:
-        yield f
-
-
-@pytest.fixture(scope="module")
 def server(fake, tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("LOG_FORMAT", "json")

@@ -128,12 +128,6 @@ def test_the_store_carries_on_after_a_database_restart(postgres_server):
 
 # ---- two instances, one database ---------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def fake():
-    with FakeSlack() as f:
-        yield f
-
-
-@pytest.fixture(scope="module")
 def shared_db(postgres_server):
     import psycopg
     name = f"two_{uuid.uuid4().hex[:8]}"

@@ -15,7 +15,6 @@ from slack_sdk import WebClient
 
 from bot.blocks import SORRY_TEXT
 from bot.store_sqlite import SQLiteStore
-from fake_slack import FakeSlack
 from slack_helpers import (
     BOT_USER,
     SlackSender,
@@ -32,12 +31,6 @@ from slack_helpers import (
 LEASE = 12
 QUESTION = "what is off-rolling"
 SETTLE = 1.0
-
-
-@pytest.fixture(scope="module")
-def fake():
-    with FakeSlack() as f:
-        yield f
 
 
 @pytest.fixture(scope="module")

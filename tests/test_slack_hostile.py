@@ -15,7 +15,6 @@ from urllib.parse import urlencode
 
 import pytest
 
-from fake_slack import FakeSlack
 from slack_helpers import (
     BOT_USER,
     SIGNING_SECRET,
@@ -30,12 +29,6 @@ from slack_helpers import (
 
 MARKER = "BODY-MARKER-7f3a"           # must never reach the log
 FORGED = "\n2026-01-01 00:00:00,000 INFO biglisten: FORGED LINE"
-
-
-@pytest.fixture(scope="module")
-def fake():
-    with FakeSlack() as f:
-        yield f
 
 
 @pytest.fixture(scope="module")

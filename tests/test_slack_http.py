@@ -41,12 +41,6 @@ SETTLE = 0.7  # how long to wait before concluding that nothing (more) will be p
 
 
 @pytest.fixture(scope="module")
-def fake():
-    with FakeSlack() as f:
-        yield f
-
-
-@pytest.fixture(scope="module")
 def server(fake, tmp_path_factory):
     with bot_server(fake, tmp_path_factory.mktemp("http-bot"), workers=2) as s:
         yield s

@@ -16,7 +16,6 @@ import pytest
 
 from bot.walk_blocks import NOTES_BLOCK, NOTES_CALLBACK, NOTES_INPUT
 from conftest import PACK_DIR, ROOT
-from fake_slack import FakeSlack
 from slack_helpers import (
     BOT_USER,
     SlackSender,
@@ -44,12 +43,6 @@ def server_settings(example: str) -> dict:
     return {"packs": [str(PACK_DIR), example], "reload_seconds": 0.2,
             "channels": [{"channel": "CWORK", "packs": ["workload-example"]}],
             "reps": {"users": [REP], "usergroups": [], "cache_seconds": 300}}
-
-
-@pytest.fixture(scope="module")
-def fake():
-    with FakeSlack() as f:
-        yield f
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,6 @@ import uuid
 
 import pytest
 
-from fake_slack import FakeSlack
 from slack_helpers import (
     BOT_USER,
     SlackSender,
@@ -30,12 +29,6 @@ from slack_helpers import (
 
 REP = "UREPX1"
 SETTLE = 0.7
-
-
-@pytest.fixture(scope="module")
-def fake():
-    with FakeSlack() as f:
-        yield f
 
 
 @pytest.fixture(scope="module")

@@ -14,16 +14,9 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from bot.app import SlackEnv, build_app
 from bot.blocks import escape
 from bot.guide import Guide
-from fake_slack import FakeSlack
 from slack_helpers import BOT_USER, button, new_ts, posts_in, responses_to, shown_text, wait_until
 
 SAFEGUARDING_ID = "safeguarding-separate-judgement"
-
-
-@pytest.fixture(scope="module")
-def fake():
-    with FakeSlack() as f:
-        yield f
 
 
 @pytest.fixture(scope="module")

@@ -14,14 +14,7 @@ import pytest
 
 from bot.store_sqlite import SQLiteStore
 from conftest import ROOT
-from fake_slack import FakeSlack
 from slack_helpers import SIGNING_SECRET, free_port, http_config
-
-
-@pytest.fixture(scope="module")
-def fake():
-    with FakeSlack() as f:
-        yield f
 
 
 def serve(fake, tmp_path: Path, db: Path, token: str = "xoxb-test", preexec=None) -> subprocess.CompletedProcess:
