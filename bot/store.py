@@ -97,6 +97,13 @@ class RepRequest:
 REQUEST_STATES = ("open", "answered", "covered", "outside", "withdrawn")
 
 
+def closing_state(state: str) -> str:
+    """`state` if a request can be closed with it (any state but "open"), else ValueError."""
+    if state not in REQUEST_STATES[1:]:
+        raise ValueError(f"not a closing state: {state!r}")
+    return state
+
+
 @dataclass(frozen=True)
 class KeptAnswer:
     """A rep's answer kept for later members: their words and name, never a user id."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 
-from bot.store import KeptAnswer, RepRequest
+from bot.store import KeptAnswer, RepRequest, closing_state
 from bot.store import storable as _text  # one rule for every backend (bot.store.storable)
 from bot.store_sqlite import FORGET_ASKER, KEPT_COLUMNS, REQUEST_COLUMNS
 from bot.store_sqlite import PENDING as REQUEST_PENDING
@@ -64,8 +64,7 @@ class RepStorePostgres:
     def close_request(self, request_id: int, *, state: str, rep: str, rep_name: str, answer: str = "",
                       entry_id: str | None = None, keep: bool = False, kept_question: str | None = None,
                       now: float | None = None) -> RepRequest | None:
-        if state not in ("answered", "covered", "outside", "withdrawn"):
-            raise ValueError(f"not a closing state: {state!r}")
+        closing_state(state)
         now = time.time() if now is None else now
         with self.pool.connection() as conn, conn.transaction():
             # READ COMMITTED: a second caller waits on the row lock, then re-checks state = 'open'

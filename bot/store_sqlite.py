@@ -27,6 +27,7 @@ from bot.store import (
     RepRequest,
     Store,
     WalkPlace,
+    closing_state,
     storable_params,
 )
 
@@ -377,8 +378,7 @@ class SQLiteStore(Store):
     def close_request(self, request_id: int, *, state: str, rep: str, rep_name: str, answer: str = "",
                       entry_id: str | None = None, keep: bool = False, kept_question: str | None = None,
                       now: float | None = None) -> RepRequest | None:
-        if state not in ("answered", "covered", "outside", "withdrawn"):
-            raise ValueError(f"not a closing state: {state!r}")
+        closing_state(state)
         now = time.time() if now is None else now
         conn = self.connection()
         conn.execute("BEGIN IMMEDIATE")

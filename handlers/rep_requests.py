@@ -400,22 +400,21 @@ def _rep_request(body: dict, respond: Respond, context: BoltContext) -> RepReque
     return req
 
 
-def handle_answer_button(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext,
-                         logger: Logger) -> None:
-    ack()
-    with apologising(respond, logger, "opening the answer form", response_type="ephemeral"):
-        req = _rep_request(body, respond, context)
-        if req:
-            client.views_open(trigger_id=text_field(body, "trigger_id"), view=rep_blocks.answer_view(req))
+def _opens_modal(doing: str, find, build):
+    """A button listener that opens the modal `build(item)` for the request or kept answer
+    `find` reads from the button; `find` does the rep and state checks and tells the presser."""
+    def listener(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext,
+                 logger: Logger) -> None:
+        ack()
+        with apologising(respond, logger, doing, response_type="ephemeral"):
+            item = find(body, respond, context)
+            if item:
+                client.views_open(trigger_id=text_field(body, "trigger_id"), view=build(item))
+    return listener
 
 
-def handle_covered_button(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext,
-                          logger: Logger) -> None:
-    ack()
-    with apologising(respond, logger, "opening the covered form", response_type="ephemeral"):
-        req = _rep_request(body, respond, context)
-        if req:
-            client.views_open(trigger_id=text_field(body, "trigger_id"), view=rep_blocks.covered_view(req))
+handle_answer_button = _opens_modal("opening the answer form", _rep_request, rep_blocks.answer_view)
+handle_covered_button = _opens_modal("opening the covered form", _rep_request, rep_blocks.covered_view)
 
 
 def handle_outside_button(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext,
@@ -557,13 +556,7 @@ def _rep_kept(body: dict, respond: Respond, context: BoltContext):
     return kept
 
 
-def handle_kept_edit(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext,
-                     logger: Logger) -> None:
-    ack()
-    with apologising(respond, logger, "editing a kept answer", response_type="ephemeral"):
-        kept = _rep_kept(body, respond, context)
-        if kept:
-            client.views_open(trigger_id=text_field(body, "trigger_id"), view=rep_blocks.edit_view(kept))
+handle_kept_edit = _opens_modal("editing a kept answer", _rep_kept, rep_blocks.edit_view)
 
 
 def handle_kept_edit_submit(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext,

@@ -53,6 +53,36 @@ def fake():
         yield f
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def location(request, tmp_path) -> str:
+    """Where a fresh, empty store lives, once per backend: a SQLite file path or a PostgreSQL
+    URL on the throwaway server (tests/pg_server.py). The store contract tests use it."""
+    if request.param == "sqlite":
+        return str(tmp_path / "bot.sqlite3")
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def opener():
+    """open_store, closing every store (and its connection pool) when the test ends."""
+    from bot.store import open_store
+
+    opened = []
+
+    def open_(location):
+        opened.append(open_store(location))
+        return opened[-1]
+
+    yield open_
+    for s in opened:
+        getattr(s, "close", lambda: None)()
+
+
+@pytest.fixture
+def store(location, opener):
+    return opener(location)
+
+
 @pytest.fixture
 def pack_copy(tmp_path) -> Path:
     """A writable copy of the bundled pack, for tests that break it on purpose."""

@@ -2,59 +2,9 @@
 real PostgreSQL server. One of many concurrent answers wins; leases; the member forgotten."""
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 
-import pytest
-
-from bot.store import open_store
-from conftest import ROOT
-
-# PostgreSQL runs where its backend (issue 11, bot/store_postgres.py wired to
-# bot/store_postgres_reps.py) and the throwaway server fixture (`pg_url`) are present.
-BACKENDS = ["sqlite"] + (["postgresql"] if (ROOT / "bot" / "store_postgres.py").exists() else [])
-
-
-@pytest.fixture(params=BACKENDS)
-def location(request, tmp_path) -> str:
-    """A fresh, empty store: a SQLite file path or a PostgreSQL URL (tests/pg_server.py)."""
-    if request.param == "sqlite":
-        return str(tmp_path / "bot.sqlite3")
-    return request.getfixturevalue("pg_url")
-
-
-@pytest.fixture
-def opener():
-    """open_store, closing every store (and its connection pool) when the test ends."""
-    opened = []
-
-    def open_(location):
-        opened.append(open_store(location))
-        return opened[-1]
-
-    yield open_
-    for s in opened:
-        getattr(s, "close", lambda: None)()
-
-
-@pytest.fixture
-def store(location, opener):
-    return opener(location)
-
-
-def run_python(code: str, *args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", code, *args], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-
-
-def finish_all(procs: list[subprocess.Popen], timeout: float = 120) -> list[str]:
-    outputs = []
-    for p in procs:
-        out, err = p.communicate(timeout=timeout)
-        assert p.returncode == 0, err
-        outputs.append(out)
-    return outputs
+from test_store_contract import finish_all, run_python
 
 
 def new_request(store, question="will the big listen ask about staff car parking"):

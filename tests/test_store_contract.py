@@ -15,37 +15,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from bot.store import EVENT_TTL, Pin, open_store
+from bot.store import EVENT_TTL, Pin
 from conftest import ROOT
-
-BACKENDS = ["sqlite", "postgresql"]
-
-
-@pytest.fixture(params=BACKENDS)
-def location(request, tmp_path) -> str:
-    """Where a fresh, empty store lives: a SQLite file path or a PostgreSQL URL."""
-    if request.param == "sqlite":
-        return str(tmp_path / "bot.sqlite3")
-    return request.getfixturevalue("pg_url")
-
-
-@pytest.fixture
-def opener():
-    """open_store, closing every store (and its connection pool) when the test ends."""
-    opened = []
-
-    def open_(location):
-        opened.append(open_store(location))
-        return opened[-1]
-
-    yield open_
-    for s in opened:
-        getattr(s, "close", lambda: None)()
-
-
-@pytest.fixture
-def store(location, opener):
-    return opener(location)
 
 
 def run_python(code: str, *args: str, timeout: float = 120) -> subprocess.Popen:
