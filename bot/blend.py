@@ -21,9 +21,6 @@ from bot.structure import Target
 
 TARGET_BONUS = 0.25      # added for the entries a question names by structure ("SEND priority 2")
 SECTION_BONUS = 0.1      # added for the entries of a section named without a number ("the SEND impact one")
-# a priority asked about as a whole, or one of its statements: its main question before its
-# comments box (more than the meaning signal can add: 1.7 x a cosine above 0.2)
-WHOLE_PRIORITY_BONUS = 1.0
 AMBIGUOUS_RATIO = 0.9    # schools and SEND versions of one priority this close: ask which was meant
 MEANING_ZERO = 0.2       # cosine similarity that counts as no evidence at all
 # How a candidate entry is ranked: a weighted sum of what `rank_features` reads, the word
@@ -39,13 +36,18 @@ RANK_FEATURES = (
     "survey", "glossary", "background",               # the kind itself
     "send_section", "safeguarding_section", "comments_box",
     "words_first", "meaning_first",                   # first on words / on meaning of the whole
+    "intent",                # the pack's classifier's chance for this entry (bot/intent.py; 0 without asks)
 )
-RANK_WEIGHTS = (1.000, 0.593, 0.506, 0.522, TARGET_BONUS, 0.127, 0.148, 0.074, -0.132, 0.0, 0.0, 0.0,
-                -0.081, -0.042, 0.068, 0.123, -0.029)
+RANK_WEIGHTS = (1.000, 0.883, 0.753, 0.792, TARGET_BONUS, 0.140, 0.272, -0.316, -0.129, 0.0, 0.0, 0.0,
+                -0.129, -0.173, 0.122, 0.382, 0.032, 0.716)
 # The answer/decline decision: a logistic model of "the first result is right", fitted on
 # the dev sets by scripts/fit_blend.py (features: see `features`). Answered when the
 # modelled chance reaches ANSWER_CHANCE; wrong answers cost most, so it leans to declining.
-CONFIDENCE_WEIGHTS = (-4.06, 1.10, 5.55, 1.67, 0.09, 1.71, -0.75, 1.14, -0.25, 0.15)
+# added to the entries a question names by number or place ("schools P3"), and again to a
+# priority's main question when asked about as a whole or by statement: more than the most
+# meaning and the classifier can add to another entry
+WHOLE_PRIORITY_BONUS = 0.5 + (1.0 - MEANING_ZERO) * sum(RANK_WEIGHTS[1:4]) + RANK_WEIGHTS[RANK_FEATURES.index("intent")]
+CONFIDENCE_WEIGHTS = (-2.90, 0.67, 3.10, -0.86, 0.78, 1.50, -0.79, 0.54, 0.00, 0.38, -10.94, 1.28, -1.25)
 ANSWER_CHANCE = 0.55
 OFFTOPIC_BELOW = 0.3     # a declined question this far from every entry in meaning is off-topic
 KINDS = ("survey", "glossary", "background")
@@ -70,7 +72,8 @@ def rank_features(e: int, entry, lex: float, reading, target: Target, cues, lex_
             *(1.0 if kind == k else 0.0 for k in KINDS),
             1.0 if "special" in section else 0.0, 1.0 if "safeguarding" in section else 0.0,
             1.0 if isinstance(entry, SurveyEntry) and not entry.statements else 0.0,
-            1.0 if lex > 0 and lex >= lex_top - 1e-9 else 0.0, first]
+            1.0 if lex > 0 and lex >= lex_top - 1e-9 else 0.0, first,
+            reading.intent[e] if reading is not None and reading.intent is not None else 0.0]
 
 
 def blend_scores(lexical: dict[int, Match], reading, target: Target, entries,
@@ -94,6 +97,8 @@ def blend_scores(lexical: dict[int, Match], reading, target: Target, entries,
         sim = reading.whole[e] if reading is not None else 1.0
         statement = m.statement if m else None
         if e in target.entries:
+            if target.exact and reading is not None:   # named by number or place: before anything else
+                score += WHOLE_PRIORITY_BONUS
             if (target.whole_priority or target.statement is not None) and isinstance(entry, SurveyEntry) \
                     and entry.statements:
                 score += WHOLE_PRIORITY_BONUS
@@ -110,7 +115,8 @@ def features(ranked, lexical: dict[int, Match], reading, off: set[str], entries)
     """What the confidence model reads: the best blend, its word and meaning parts, its lead
     over the runner-up (the other section's twin of an ambiguous pair is skipped: that tie is
     asked about, not guessed), how close the question comes to anything, off-topic words,
-    its closest sentence's meaning, and whether words and meaning alone agree it is first."""
+    its closest sentence's meaning, whether words and meaning alone agree it is first, and
+    how much closer it comes to a message the pack doesn't cover (bot/asks.py)."""
     e, best, sim, _ = ranked[0]
     rest = [r for r in ranked[1:] if not _twins(entries[e], entries[r[0]])]
     lex = lexical[e].score if e in lexical else 0.0
@@ -118,7 +124,8 @@ def features(ranked, lexical: dict[int, Match], reading, off: set[str], entries)
     words_agree = 1.0 if lex > 0 and lex >= lex_top - 1e-9 else 0.0
     meaning_agree = 1.0 if sim >= max(r[2] for r in ranked) - 1e-9 else 0.0
     return [1.0, best, lex, sim, best - (rest[0][1] if rest else 0.0), reading.closest, 1.0 if off else 0.0,
-            reading.sentence_best[e], words_agree, meaning_agree]
+            reading.sentence_best[e], words_agree, meaning_agree, max(0.0, reading.not_covered - sim),
+            reading.intent[e] if reading.intent is not None else 0.0, reading.intent_none]
 
 
 def confidence(feats: list[float]) -> float:
@@ -152,7 +159,8 @@ def decide(index, query: str, folded: list[str], terms: tuple[str, ...], off: se
     else:
         confident = confidence(features(ranked, lexical, reading, off, entries)) >= ANSWER_CHANCE
     if not confident:
-        far = meaning is not None and closest < OFFTOPIC_BELOW
+        # far from every entry, or nearer something the pack says it doesn't cover
+        far = meaning is not None and (closest < OFFTOPIC_BELOW or reading.not_covered > closest)
         reason = "offtopic" if off or far else "low_confidence"
         # did-you-mean suggestions, except for a question about something else entirely
         shown = () if reason == "offtopic" else tuple(
@@ -160,7 +168,7 @@ def decide(index, query: str, folded: list[str], terms: tuple[str, ...], off: se
         return SearchResult(query, False, shown, terms, reason=reason)
     whole = bool(target.whole_priority and best_e in target.entries)
     return SearchResult(query, True, tuple(matches[:limit]), terms,
-                        ambiguous=_ambiguous(ranked, entries, target, reading is not None), whole_priority=whole)
+                        ambiguous=_ambiguous(ranked, entries, target, reading), whole_priority=whole)
 
 
 def _twins(a, b) -> bool:
@@ -169,22 +177,24 @@ def _twins(a, b) -> bool:
             and a.priority == b.priority and a.priority.lower().startswith("priority"))
 
 
-def _ambiguous(ranked, entries, target: Target, priors: bool = True) -> bool:
+def _ambiguous(ranked, entries, target: Target, reading) -> bool:
     """The schools and SEND versions of one priority, near-tied, and the question named
-    neither section: ask which one rather than guess."""
+    neither section: ask which one rather than guess. `reading`: bot.meaning's, or None."""
     if len(ranked) < 2 or target.section_named:
         return False
     (a, sa, _, _), (b, sb, _, _) = ranked[0], ranked[1]
     if not _twins(entries[a], entries[b]):
         return False
-    # the fitted section priors break such ties by habit, not by the question: left out here
-    if priors:
-        sa, sb = sa - _section_prior(entries[a]), sb - _section_prior(entries[b])
+    # the fitted section priors and the classifier break such ties by habit (which twin has the
+    # likelier-sounding examples), not by the question: left out here
+    if reading is not None:
+        sa, sb = sa - _habit(a, entries[a], reading), sb - _habit(b, entries[b], reading)
     return min(sa, sb) >= AMBIGUOUS_RATIO * max(sa, sb)
 
 
-def _section_prior(entry) -> float:
+def _habit(e: int, entry, reading) -> float:
     section = entry.section.lower()
     i = RANK_FEATURES.index
     return (RANK_WEIGHTS[i("send_section")] * ("special" in section)
-            + RANK_WEIGHTS[i("safeguarding_section")] * ("safeguarding" in section))
+            + RANK_WEIGHTS[i("safeguarding_section")] * ("safeguarding" in section)
+            + RANK_WEIGHTS[i("intent")] * (reading.intent[e] if reading.intent is not None else 0.0))

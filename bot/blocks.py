@@ -35,6 +35,7 @@ from bot.replies import (
     close_matches,
     full_lines,
     pinned_line,
+    position_line,
     reply_lines,
     reply_title,
     status_line,
@@ -214,7 +215,7 @@ def answer_blocks(reply: Reply, *, ephemeral: bool = False, pinnable: bool = Fal
     tail_lines = [ln for ln in lines if ln.part in ("status", "source")]
     lead_blocks, cut_lead = _line_blocks(lead)
     if isinstance(e, SurveyEntry) and not reply.parts:
-        lead_blocks.append(ContextBlock(elements=[MarkdownTextObject(text=escape(f"{e.section} · {e.priority}"))]))
+        lead_blocks.append(ContextBlock(elements=[MarkdownTextObject(text=escape(position_line(reply)))]))
     body, truncated = _line_blocks(rest)
     if body and not isinstance(body[0], DividerBlock):
         body.insert(0, DividerBlock())   # between the answer and the survey wording

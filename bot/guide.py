@@ -22,7 +22,8 @@ from bot.reps import RepDirectory
 from bot.search import Index, Match, SearchResult
 from bot.store import Store, open_store
 
-PIN_MARGIN = 0.85   # a pinned entry goes first when it scores at least this share of the best
+PIN_MARGIN = 0.65   # a pinned entry goes first when it scores at least this share of the best (the
+                    # blend with the pack's classifier spreads scores wider: a close runner-up is 0.65-0.8)
 PURGE_EVERY = 3600  # seconds between retention purges while the bot runs
 log = logging.getLogger(__name__)
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from bot.asks import Asks, ask_files, load_asks
 from bot.errors import BadReference, DuplicateId, KnowledgeError, MissingField, WrongType
 from bot.schema import build, load_yaml
 
@@ -210,12 +211,19 @@ ENTRY_CLASSES: dict[str, type] = {"survey": SurveyEntry, "glossary": GlossaryEnt
 
 
 @dataclass(frozen=True)
+class ShortName:
+    section: str   # a survey section, as in `sections`
+    short: str     # what replies' position line calls it ("SEND and AP")
+
+
+@dataclass(frozen=True)
 class PackInfo:
     name: str
     title: str
     sources: tuple[Source, ...]
     sections: tuple[str, ...] = ()   # survey sections in the survey's own order
     consultation: Consultation | None = None
+    short_names: tuple[ShortName, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -234,6 +242,12 @@ class Pack:
     offtopic: tuple[str, ...]
     sections: tuple[str, ...] = ()
     consultation: Consultation | None = None
+    asks: Asks = Asks()   # members' phrasings, a search aid only (bot/asks.py)
+    short_names: tuple[tuple[str, str], ...] = ()   # (section, its short name)
+
+    def section_label(self, section: str) -> str:
+        """A section's name as a reply's position line shows it (its short name, if any)."""
+        return dict(self.short_names).get(section, section)
 
     def get(self, entry_id: str) -> Entry | None:
         return self._by_id().get(entry_id)
@@ -270,8 +284,9 @@ def load_pack(folder: str | Path, sources_dir: str | Path | None = None) -> Pack
 
     entries: list[Entry] = []
     seen: dict[str, str] = {}
+    special = {folder / "pack.yaml", folder / "synonyms.yaml", *ask_files(folder)}
     for path in sorted(folder.glob("*.yaml")):
-        if path.name in ("pack.yaml", "synonyms.yaml"):
+        if path in special:
             continue
         for entry, line in _load_entries(path):
             where = dict(file=str(path), entry=entry.id, line=line)
@@ -292,7 +307,8 @@ def load_pack(folder: str | Path, sources_dir: str | Path | None = None) -> Pack
         _check_answers(entry, [by_id[r] for r in entry.related], dict(file=seen[entry.id], entry=entry.id))
     pack = Pack(name=info.name, title=info.title, sources=sources, entries=tuple(entries),
                 synonyms=vocab.synonyms, offtopic=vocab.offtopic, sections=info.sections,
-                consultation=info.consultation)
+                consultation=info.consultation, asks=load_asks(folder, set(by_id)),
+                short_names=tuple((n.section, n.short) for n in info.short_names))
     if sources_dir is not None:
         from bot.speakers import speaker_problems  # reads the sources; not needed at run time
         problems = speaker_problems(pack, sources_dir)
@@ -310,6 +326,10 @@ def _check_info(info: PackInfo, file: str) -> None:
         if src.reproduces and (src.reproduces not in SPEAKERS or src.reproduces == src.speaker):
             raise WrongType(f"reproduces must be another speaker ({', '.join(SPEAKERS)})",
                             file=file, field=f"sources[{i}].reproduces")
+    for i, n in enumerate(info.short_names):
+        if n.section not in info.sections:
+            raise BadReference(f"'{n.section}' is not one of the pack's sections", file=file,
+                               field=f"short_names[{i}].section")
     c = info.consultation
     if c is not None:
         if c.opens > c.closes:

@@ -19,6 +19,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.intent import LARGEST, Intent
+from bot.intent import VERSION as INTENT_VERSION
+
 log = logging.getLogger(__name__)
 # One BLAS thread: the matrices here are small, and on a 2-core machine shared with the
 # Slack listeners, OpenBLAS's thread hand-offs made a query 10x slower (measured: 14 ms -> 1.3 ms
@@ -213,6 +216,7 @@ def load_encoder() -> Encoder | None:
     return _ENCODER[key]
 
 
+INTENT_CANDIDATES = 3     # the classifier's likeliest entries join the candidates
 CHUNK_WORDS = 40          # long commentary is embedded in pieces of about this many words
 LARGE_PACK = 2000         # above this many entries, each entry is embedded as one short text
 BRIEF_WORDS = 16          # ... its name and question (or term, or first fact), this many words
@@ -273,7 +277,7 @@ class Meaning:
     exact texts, so a restart with the same pack reads them back in milliseconds.
     """
 
-    def __init__(self, encoder: Encoder, entries, cache_dir: Path | None = None):
+    def __init__(self, encoder: Encoder, entries, cache_dir: Path | None = None, asks=None):
         import numpy as np
 
         self.encoder = encoder
@@ -283,19 +287,54 @@ class Meaning:
         brief = len(entries) > LARGE_PACK
         for e in entries:
             starts.append(len(texts))
+            # the entry's own text, then how members ask for it (bot/asks.py): read as one entry
             texts += entry_texts(e, brief) or [e.id]
+            if asks is not None:
+                texts += [t for t in asks.of(e.id) if t not in texts[starts[-1]:]]
         self.n_entries = len(entries)
         self.starts = np.asarray(starts, dtype=np.int64)
+        # messages near the pack's topics that it doesn't answer, after the entries' rows
+        self.not_covered_from = len(texts)
+        texts += list(asks.not_covered) if asks is not None else []
         self.n_texts = len(texts)
         self.vectors = self._cached(texts, cache_dir)
         self.cached = getattr(self, "cached", False)
+        self.intent = None
+        if asks is not None and asks.by_entry and 0 < self.n_entries <= LARGEST:
+            self.intent = self._intent(cache_dir)
+
+    def _intent(self, cache_dir: Path | None) -> Intent:
+        """The pack's classifier (bot/intent.py), trained on these vectors or read back."""
+        np = self.np
+        path = cache_dir / f"intent-{self.key}-{INTENT_VERSION}.npz" if cache_dir else None
+        if path and path.is_file():
+            try:
+                with np.load(path, allow_pickle=False) as f:
+                    if f["w"].shape[0] == self.encoder.dim:
+                        return Intent(np, f["w"], f["b"])
+            except (OSError, ValueError, KeyError):
+                pass   # a torn or foreign file: train again
+        rows = np.arange(self.n_texts)
+        labels = np.searchsorted(self.starts, rows, side="right") - 1
+        labels[self.not_covered_from:] = self.n_entries    # "none": what the pack doesn't cover
+        intent = Intent.train(np, self.vectors, labels, self.n_entries + (self.n_texts > self.not_covered_from))
+        if path:
+            try:
+                tmp = path.with_suffix(f".{os.getpid()}.tmp")
+                with open(tmp, "wb") as f:
+                    np.savez(f, w=intent.w, b=intent.b)
+                os.replace(tmp, path)
+            except OSError as e:
+                log.warning("could not cache the pack's classifier in %s: %s", cache_dir, e)
+        return intent
 
     def _cached(self, texts: list[str], cache_dir: Path | None):
         np = self.np
         digest = hashlib.sha256(self.encoder.fingerprint.encode())
         for t in texts:
             digest.update(t.encode("utf-8") + b"\0")
-        path = cache_dir / f"meaning-{digest.hexdigest()[:24]}.npy" if cache_dir else None
+        self.key = digest.hexdigest()[:24]
+        path = cache_dir / f"meaning-{self.key}.npy" if cache_dir else None
         if path and path.is_file():
             try:
                 vectors = np.load(path, allow_pickle=False)
@@ -318,20 +357,31 @@ class Meaning:
 
     def read(self, question: str, k: int) -> Reading:
         """How close the question comes to each entry, read whole and sentence by sentence
-        (members' stories put the topic in one sentence and the ask in another), and the
-        k entries closest in meaning."""
+        (members' stories put the topic in one sentence and the ask in another), the k
+        entries closest in meaning, and how close it comes to what the pack doesn't cover."""
         np = self.np
         whole, parts = self.encoder.encode_parts(question[:1000])
         if not self.n_entries:
             return Reading([], [], [], [], -1.0)
-        sims = np.maximum.reduceat(self.vectors @ whole, self.starts)
+        entry_rows, other_rows = self.vectors[:self.not_covered_from], self.vectors[self.not_covered_from:]
+        not_covered = float((other_rows @ whole).max()) if len(other_rows) else -1.0
+        sims = np.maximum.reduceat(entry_rows @ whole, self.starts)
         top = _top(np, sims, 1)
         whole_list = sims.tolist()
+        intent, intent_none, asked_for = None, 0.0, []
+        if self.intent is not None:
+            p = self.intent.probabilities(whole)
+            intent, intent_none = p[:self.n_entries].tolist(), float(p[self.n_entries:].sum())
+            asked_for = _top(np, p[:self.n_entries], INTENT_CANDIDATES)
         if not len(parts):   # one sentence: one reading (and no lists of 10,000 floats to copy)
-            return Reading(whole_list, whole_list, whole_list, _top(np, sims, k), whole_list[top[0]])
-        per = np.maximum.reduceat(self.vectors @ parts.T, self.starts, axis=0)   # (entries, sentences)
+            nearest = list(dict.fromkeys(_top(np, sims, k) + asked_for))
+            return Reading(whole_list, whole_list, whole_list, nearest, whole_list[top[0]], not_covered,
+                           intent, intent_none)
+        per = np.maximum.reduceat(entry_rows @ parts.T, self.starts, axis=0)   # (entries, sentences)
         best, mean = per.max(1), per.mean(1)
-        return Reading(whole_list, best.tolist(), mean.tolist(), _top(np, sims + best + mean, k), whole_list[top[0]])
+        nearest = list(dict.fromkeys(_top(np, sims + best + mean, k) + asked_for))
+        return Reading(whole_list, best.tolist(), mean.tolist(), nearest, whole_list[top[0]], not_covered,
+                       intent, intent_none)
 
     def similarities(self, question: str) -> list[float]:
         """For each entry, the cosine similarity of the question to its closest text."""
@@ -344,7 +394,7 @@ class Meaning:
         q = self.encoder.encode([question[:1000]])[0]
         if not self.n_entries:
             return [], []
-        sims = np.maximum.reduceat(self.vectors @ q, self.starts)
+        sims = np.maximum.reduceat(self.vectors[:self.not_covered_from] @ q, self.starts)
         return sims.tolist(), _top(np, sims, k)
 
 
@@ -359,11 +409,15 @@ def _top(np, scores, k: int) -> list[int]:
 class Reading:
     """A question's closeness in meaning to each entry (cosine of the entry's closest text):
     read whole, by its closest sentence, and averaged over its sentences (the last two equal
-    the first for a one-sentence question); the entries closest overall; and the highest
-    whole-message similarity to any entry."""
+    the first for a one-sentence question); the entries closest overall; the highest
+    whole-message similarity to any entry; and to any message the pack doesn't cover
+    (bot/asks.py; -1 when it lists none)."""
 
     whole: list[float]
     sentence_best: list[float]
     sentence_mean: list[float]
     nearest: list[int]
     closest: float
+    not_covered: float = -1.0
+    intent: list[float] | None = None   # each entry's chance by the pack's classifier (bot/intent.py)
+    intent_none: float = 0.0            # ... and the chance it is something the pack doesn't cover

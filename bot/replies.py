@@ -39,7 +39,7 @@ from bot.store import KeptAnswer, Pin
 
 NEAR_TIE = 0.9    # other matches scoring this share of the best are offered up front
 NO_POSITION = "The union gives no explicit recommendation for this question."
-NO_OPTION = "The union doesn't recommend a particular option here."
+NO_OPTION = "The union recommends no particular option here."
 LEAD_LIMIT = 300  # characters: the answer a member reads first
 QUESTION_AS_A_WHOLE = "On the question as a whole:"
 KIND_LABELS = {"advice": "{union} advises", "view": "{union}'s view"}   # an answer has answer_label
@@ -238,7 +238,7 @@ def status_line(status: ConsultationStatus, survey: bool) -> str:
         days = c.days_left(status.today)
         return f"{c.title} is open until {closes}: {days} day{'s' if days != 1 else ''} left to respond."
     line = f"{c.title} closed on {closes}"
-    return line + ("; this advice was given while it was open." if survey else ".")
+    return line + ("; advice given while it was open." if survey else ".")
 
 
 def _day(d: date) -> str:
@@ -672,6 +672,13 @@ def render_full_text(reply: Reply) -> str:
     return _render(reply, everything=True)
 
 
+def position_line(reply: Reply) -> str:
+    """Where a survey entry sits: its section (short name) and priority."""
+    e = reply.entry
+    section = reply.pack.section_label(e.section) if reply.pack is not None else e.section
+    return f"{section} · {e.priority}"
+
+
 def _render(reply: Reply, *, everything: bool) -> str:
     if not reply.answered:
         return "\n".join(abstain_lines(reply))
@@ -684,7 +691,7 @@ def _render(reply: Reply, *, everything: bool) -> str:
         out.append("Several questions match yours; this answer is for the one above. Did you mean: " +
                    "; ".join(f"{m.entry.title} [{m.entry.id}]" for m in close) + "?")
     if isinstance(e, SurveyEntry) and not reply.parts:
-        out.append(f"{e.section} · {e.priority}")
+        out.append(position_line(reply))
     lines = full_lines(reply) if everything else reply_lines(reply)
     if not everything:
         lines = [ln if ln.part != "note" else Line(f"(ask --full: {ln.label.split()[2]} more)", part="note")

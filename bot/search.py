@@ -417,4 +417,4 @@ def load_meaning(pack: Pack):
     from bot.meaning import Meaning, cache_dir, load_encoder
 
     encoder = load_encoder()
-    return Meaning(encoder, pack.entries, cache_dir()) if encoder is not None else None
+    return Meaning(encoder, pack.entries, cache_dir(), pack.asks) if encoder is not None else None

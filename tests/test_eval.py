@@ -8,17 +8,17 @@ from bot.evaluate import evaluate, load_questions
 from conftest import ROOT, SHARED
 
 
-# False declines are allowed up to 0.10 / 0.15 on the held-out sets since the meaning signal
-# (issue 7): the bot declines when unsure, and that trade halved wrong answers there. Floors a
-# little below the figures measured after issue 7's round 2 (README, "Measuring").
+# Floors a little below the figures measured after issue 7's round 3 (members' asks and the
+# pack's classifier; README, "Measuring"). The ranking and answer/decline models are fitted on
+# the first four sets (scripts/fit_blend.py), so their floors are in-sample.
 @pytest.mark.parametrize("path, top1, top3, offtopic, false_decline, wrong", [
-    (SHARED / "eval" / "dev_questions.yaml", 0.94, 0.98, 0.9, 0.04, 0.05),
-    (SHARED / "eval" / "dev_questions_v2.yaml", 0.71, 0.82, 0.85, 0.30, 0.09),
-    (ROOT / "tests" / "data" / "proxy_questions.yaml", 0.90, 0.94, 0.9, 0.10, 0.05),
-    (ROOT / "tests" / "data" / "blind_questions.yaml", 0.80, 0.90, 0.9, 0.15, 0.08),
+    (SHARED / "eval" / "dev_questions.yaml", 0.95, 0.98, 0.95, 0.05, 0.03),
+    (SHARED / "eval" / "dev_questions_v2.yaml", 0.75, 0.87, 0.90, 0.21, 0.10),
+    (ROOT / "tests" / "data" / "proxy_questions.yaml", 0.92, 0.94, 0.95, 0.05, 0.05),
+    (ROOT / "tests" / "data" / "blind_questions.yaml", 0.84, 0.96, 0.85, 0.10, 0.09),
     # Written from the sources alone by someone who saw neither the pack nor the dev sets, and
     # never tuned on: only measured, so these are gates against regressions, not targets.
-    (ROOT / "tests" / "data" / "heldout_questions.yaml", 0.73, 0.89, 0.93, 0.13, 0.19),
+    (ROOT / "tests" / "data" / "heldout_questions.yaml", 0.79, 0.93, 0.93, 0.09, 0.13),
 ])
 def test_search_meets_targets(searcher, path, top1, top3, offtopic, false_decline, wrong):
     if not path.exists():

@@ -313,3 +313,14 @@ def test_since_must_come_from_another_source(pack_copy):
                     encoding="utf-8")
     with pytest.raises(BadReference, match="later source"):
         load_pack(pack_copy)
+
+
+def test_short_names_must_name_a_section(pack_copy, pack):
+    assert pack.section_label("Special educational needs and alternative provision") == "SEND and AP"
+    assert pack.section_label("Schools") == "Schools"
+    info = pack_copy / "pack.yaml"
+    info.write_text(info.read_text(encoding="utf-8").replace("  - section: Safeguarding in schools",
+                                                             "  - section: Safeguarding"), encoding="utf-8")
+    with pytest.raises(BadReference) as e:
+        load_pack(pack_copy)
+    assert "'Safeguarding' is not one of the pack's sections" in str(e.value) and e.value.file == str(info)

@@ -215,9 +215,9 @@ def test_off_topic_is_said_by_the_pack_that_knows_its_topic(two):
 
 
 def test_adding_the_example_pack_changes_no_answer_of_the_dev_set(tmp_path):
-    """As the bot runs (words and meaning). On words alone one off-topic question ("lunch
-    duty ... hours of directed time") is answered by the example pack's marking question:
-    a pack without off-topic words is easier to match by accident."""
+    """As the bot runs (words and meaning): what is answered, and by which entry. On words
+    alone one off-topic question ("lunch duty ... hours of directed time") is answered by the
+    example pack's marking question: a pack without off-topic words is easier to match by accident."""
     import yaml
 
     from conftest import SHARED
@@ -227,7 +227,9 @@ def test_adding_the_example_pack_changes_no_answer_of_the_dev_set(tmp_path):
     for q in questions:
         a, _ = one.find_matches(q, today=TODAY)
         b, _ = both.find_matches(q, today=TODAY)
-        assert (b.answered, b.best and b.best.entry.id) == (a.answered, a.best and a.best.entry.id), q
+        assert b.answered == a.answered, q
+        if a.answered:   # (a decline's suggestions may come from either pack)
+            assert b.best.entry.id == a.best.entry.id, q
 
 
 def test_kept_rep_answers_work_with_several_packs(tmp_path):

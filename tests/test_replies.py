@@ -125,3 +125,9 @@ def test_long_lines_without_spaces_still_fit_a_section():
         assert cut and sections
         assert all(0 < len(s.text.text) <= SECTION_LIMIT for s in sections)
         assert all(not s.text.text.rstrip(" …").endswith(("&", "&a", "&am", "&amp")) for s in sections)
+
+
+def test_the_position_line_uses_the_sections_short_name(searcher, config):
+    result = searcher.find_matches("SEND priority 4 comments")
+    text = render_text(build_reply(result, searcher.pack, config.contact))
+    assert "\nSEND and AP · Priority 4: Culture\n" in text

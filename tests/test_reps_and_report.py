@@ -6,7 +6,7 @@ import time
 import pytest
 
 from bot.config import RepSettings
-from bot.guide import Guide
+from bot.guide import PIN_MARGIN, Guide
 from bot.replies import render_text
 from bot.report import build_report, group_questions, report_lines
 from bot.reps import RepDirectory
@@ -106,7 +106,7 @@ def test_a_pin_never_answers_an_off_topic_question(guide):
 def test_a_weak_pinned_match_does_not_jump_the_queue(guide):
     question = "should safeguarding be a separate judgement"
     matches = guide.index.find_matches(question).matches
-    weak = next(m for m in matches[1:] if m.score < 0.85 * matches[0].score)
+    weak = next(m for m in matches[1:] if m.score < PIN_MARGIN * matches[0].score)
     guide.store.add_pin(pin(weak.entry.id))
     assert guide.ask(question, via="dm").entry.id == matches[0].entry.id
 

@@ -83,8 +83,7 @@ def test_a_closed_consultation_says_so_at_every_step(library):
     for i in range(len(walk.steps(pack))):
         step = walk.step_at(pack, i, OPEN_DAY)
         assert step.closed
-        assert walk.status_text(step) == ("Ofsted's Big Listen closed on 31 May 2024; this advice was given "
-                                          "while it was open.")
+        assert walk.status_text(step) == "Ofsted's Big Listen closed on 31 May 2024; advice given while it was open."
 
 
 def test_a_step_shows_the_guidance_first_and_every_quote_with_its_speaker(library):
