@@ -5,16 +5,19 @@ Numbers are printed, not asserted: tests don't time things; people read these.
 """
 from __future__ import annotations
 
+import os
 import random
 import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import replace
+from pathlib import Path
 
 from bot.knowledge import GlossaryEntry, Pack, Statement, SurveyEntry
-from bot.meaning import Meaning, cache_dir, load_encoder
+from bot.meaning import Meaning, load_encoder
 from bot.normalise import words
 from bot.search import Index, load_index
 
@@ -97,6 +100,11 @@ def _report(label: str, times: list[float]) -> None:
           f"p99 {_pct(times, 99):.3f} ms  ({len(times)} queries)")
 
 
+def _load() -> str:
+    """The machine's 1-minute load average, printed beside each timing: the machine is shared."""
+    return f"load {os.getloadavg()[0]:.1f}"
+
+
 def _meaning(pack: Pack, folder):
     """(Meaning or None, seconds, read from cache?) for a pack."""
     encoder = load_encoder()
@@ -107,7 +115,12 @@ def _meaning(pack: Pack, folder):
     return meaning, time.perf_counter() - t0, meaning.cached
 
 
-def run_bench(config, synthetic_entries: int = 10_000, queries: int = 2_000) -> None:
+def _spread(values: list[float], unit: str = "s", digits: int = 1) -> str:
+    return (f"median {statistics.median(values):.{digits}f} {unit} (min {min(values):.{digits}f}, "
+            f"max {max(values):.{digits}f}, {len(values)} runs)")
+
+
+def run_bench(config, synthetic_entries: int = 10_000, queries: int = 2_000, cold_builds: int = 3) -> None:
     t0 = time.perf_counter()
     encoder = load_encoder()
     if encoder is None:
@@ -123,10 +136,9 @@ def run_bench(config, synthetic_entries: int = 10_000, queries: int = 2_000) -> 
           f"(meaning vectors {'cached' if cached else 'computed'})")
     qs = sample_queries(index.pack, queries)
     _latencies(index, qs[:200])  # warm the typo-correction cache like a running bot
-    _report("bundled pack", _latencies(index, qs))
+    _report(f"bundled pack [{_load()}]", _latencies(index, qs))
 
     pack = synthetic_pack(index.pack, synthetic_entries)
-    folder = cache_dir() / "bench"
     builds = []
     for _ in range(3):   # this machine's timings wander; report the median of three builds
         big = None
@@ -134,16 +146,24 @@ def run_bench(config, synthetic_entries: int = 10_000, queries: int = 2_000) -> 
         big = Index(pack, config.search.answer_threshold, config.search.suggestion_threshold)
         builds.append(time.perf_counter() - t0)
     print(f"synthetic pack: {synthetic_entries} entries, {len(big.units)} fields, word index build "
-          f"median {statistics.median(builds):.2f} s (min {min(builds):.2f}, max {max(builds):.2f}, 3 builds)")
-    meaning, seconds, was_cached = _meaning(pack, folder)
-    if meaning is not None:
-        print(f"synthetic pack meaning vectors: {meaning.n_texts} texts, "
-              f"{'read from cache' if was_cached else 'computed'} in {seconds:.1f} s")
-        again = [_meaning(pack, folder)[1] for _ in range(3)]
-        print(f"synthetic pack cached build (word index + cached vectors): "
-              f"{statistics.median(builds) + statistics.median(again):.2f} s")
+          f"{_spread(builds, digits=2)} [{_load()}]")
+    if encoder is not None:
+        with tempfile.TemporaryDirectory(prefix="bench-meaning-") as folder:
+            colds = []
+            for _ in range(max(1, cold_builds)):   # each into an empty cache: always computed
+                for old in Path(folder).glob("meaning-*.npy"):
+                    old.unlink()
+                meaning, seconds, _ = _meaning(pack, Path(folder))
+                colds.append(seconds)
+            print(f"synthetic pack meaning vectors, cold: {meaning.n_texts} texts, {_spread(colds)} [{_load()}]")
+            print(f"synthetic pack cold build (word index + vectors computed): "
+                  f"{statistics.median(builds) + statistics.median(colds):.1f} s")
+            again = [_meaning(pack, Path(folder))[1] for _ in range(3)]
+            print(f"synthetic pack cached build (word index + cached vectors): "
+                  f"{statistics.median(builds) + statistics.median(again):.2f} s (vectors read in "
+                  f"{_spread(again, digits=2)}) [{_load()}]")
         big.meaning = meaning
-    _report(f"synthetic pack ({synthetic_entries})", _latencies(big, qs[: max(200, queries // 4)]))
+    _report(f"synthetic pack ({synthetic_entries}) [{_load()}]", _latencies(big, qs[: max(200, queries // 4)]))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS: {peak:.0f} MB")
 
@@ -153,4 +173,4 @@ def run_bench(config, synthetic_entries: int = 10_000, queries: int = 2_000) -> 
         subprocess.run([sys.executable, "-m", "bot", "ask", "what is off-rolling"],
                        check=True, capture_output=True)
         walls.append(time.perf_counter() - t0)
-    print(f"`python -m bot ask` fresh process: median {statistics.median(walls):.2f} s wall (5 runs)")
+    print(f"`python -m bot ask` fresh process: {_spread(walls, digits=2)} wall [{_load()}]")

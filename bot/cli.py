@@ -58,6 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="measure search latency, index build time and memory")
     bench.add_argument("--entries", type=int, default=10_000, help="size of the synthetic pack")
     bench.add_argument("--queries", type=int, default=2_000, help="queries per measurement")
+    bench.add_argument("--cold-builds", type=int, default=3, help="cold builds of the synthetic pack's vectors "
+                       "(the median is reported)")
 
     rep = sub.add_parser("report", help="the reps' gaps report: unanswered questions, unhelpful answers, counts")
     rep.add_argument("--days", type=int, default=7, help="period to report on (default 7)")
@@ -271,7 +273,7 @@ def cmd_import_pack(args) -> int:
 def cmd_bench(args) -> int:
     from bot.bench import run_bench
 
-    run_bench(_config(args), synthetic_entries=args.entries, queries=args.queries)
+    run_bench(_config(args), synthetic_entries=args.entries, queries=args.queries, cold_builds=args.cold_builds)
     return 0
 
 

@@ -116,3 +116,49 @@ def test_a_reading_scores_every_entry_by_whole_and_by_sentence(encoder):
     assert "safeguarding-separate-judgement" in [pack.entries[e].id for e in r.nearest]
     short = meaning.read("Should safeguarding be a separate judgement?", 3)
     assert short.sentence_best == short.whole == short.sentence_mean   # one sentence: one reading
+
+
+def _plain_gelu(x):
+    """BERT's GELU as the plain numpy expression the encoder used before it worked in place."""
+    u = x * np.float32(0.7071067811865476)
+    sign, a = np.sign(u), np.abs(u)
+    t = 1.0 / (1.0 + 0.3275911 * a)
+    with np.errstate(over="ignore"):
+        y = 1.0 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t
+                   + 0.254829592) * t * np.exp(-a * a)
+    return 0.5 * x * (1.0 + sign * y)
+
+
+def test_the_in_place_gelu_is_the_plain_expression_to_the_bit():
+    """The build works in place and caps |u| at 5 (no subnormal exp): not one bit may change,
+    or cached vectors and the eval figures would drift."""
+    from bot.meaning import _gelu_
+
+    rng = np.random.default_rng(3)
+    x = np.concatenate([(rng.standard_normal(200_000) * s).astype(np.float32) for s in (0.01, 1, 4, 12, 300)]
+                       + [np.array([0.0, -0.0, 1e-30, -1e-30, 3e38, -3e38, 7.0710678, -7.0710678, 4.99, 5.01],
+                                   dtype=np.float32)])
+    expected = _plain_gelu(x)
+    got = _gelu_(x.copy())
+    assert got.dtype == np.float32 and np.array_equal(got, expected)
+
+
+def test_layer_norm_is_the_plain_expression_to_the_bit(encoder):
+    rng = np.random.default_rng(4)
+    x = (rng.standard_normal((50, encoder.dim)) * 3 + 1).astype(np.float32)
+    w, b = encoder.layers[0][4]
+    mean = x.mean(-1, keepdims=True)
+    plain = (x - mean) / np.sqrt(((x - mean) ** 2).mean(-1, keepdims=True) + 1e-12) * w + b
+    assert np.array_equal(encoder._layer_norm(x, (w, b)), plain)
+
+
+def test_a_build_on_two_threads_gives_the_same_vectors(encoder, monkeypatch):
+    import bot.meaning
+
+    monkeypatch.setattr(bot.meaning, "BATCH_TOKENS", 64)   # many small batches, finishing out of order
+    pack = load_pack(PACK_DIR)
+    texts = [t for e in pack.entries[:12] for t in entry_texts(e)]
+    one = encoder.encode(texts, threads=1)
+    two = encoder.encode(texts, threads=2)
+    assert len(texts) > 40 and np.array_equal(one, two)
+    assert np.abs(two[5] - encoder.encode([texts[5]])[0]).max() < 1e-5   # as if alone
