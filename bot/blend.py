@@ -38,8 +38,8 @@ RANK_FEATURES = (
     "words_first", "meaning_first",                   # first on words / on meaning of the whole
     "intent",                # the pack's classifier's chance for this entry (bot/intent.py; 0 without asks)
 )
-RANK_WEIGHTS = (1.000, 0.883, 0.753, 0.792, TARGET_BONUS, 0.140, 0.272, -0.316, -0.129, 0.0, 0.0, 0.0,
-                -0.129, -0.173, 0.122, 0.382, 0.032, 0.716)
+RANK_WEIGHTS = (1.000, 0.934, 0.804, 0.849, TARGET_BONUS, 0.089, 0.412, -0.331, -0.115, 0.0, 0.0, 0.0,
+                -0.125, -0.219, 0.154, 0.469, 0.109, 0.934)
 # The answer/decline decision: a logistic model of "the first result is right", fitted on
 # the dev sets by scripts/fit_blend.py (features: see `features`). Answered when the
 # modelled chance reaches ANSWER_CHANCE; wrong answers cost most, so it leans to declining.
@@ -47,7 +47,7 @@ RANK_WEIGHTS = (1.000, 0.883, 0.753, 0.792, TARGET_BONUS, 0.140, 0.272, -0.316, 
 # priority's main question when asked about as a whole or by statement: more than the most
 # meaning and the classifier can add to another entry
 WHOLE_PRIORITY_BONUS = 0.5 + (1.0 - MEANING_ZERO) * sum(RANK_WEIGHTS[1:4]) + RANK_WEIGHTS[RANK_FEATURES.index("intent")]
-CONFIDENCE_WEIGHTS = (-2.90, 0.67, 3.10, -0.86, 0.78, 1.50, -0.79, 0.54, 0.00, 0.38, -10.94, 1.28, -1.25)
+CONFIDENCE_WEIGHTS = (-2.58, 0.62, 2.90, -0.43, 0.67, 1.06, -1.47, 0.39, -0.17, 0.46, -12.10, 0.86, -1.34)
 ANSWER_CHANCE = 0.55
 OFFTOPIC_BELOW = 0.3     # a declined question this far from every entry in meaning is off-topic
 KINDS = ("survey", "glossary", "background")
