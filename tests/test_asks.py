@@ -110,3 +110,13 @@ def test_the_packs_classifier_learns_from_asks_and_is_cached(tmp_path):
     assert max(range(3), key=lambda i: r.intent[i]) == 0 and abs(sum(r.intent) + r.intent_none - 1) < 1e-5
     assert again.read("when is the pay award for teachers announced?", 3).intent_none > 0.5
     assert Meaning(encoder, entries, cache).intent is None   # no asks: no classifier
+
+
+def test_a_question_nearer_what_the_pack_does_not_cover_is_declined_as_offtopic(searcher):
+    """No off-topic word in it, and close enough to the safeguarding entries to have been a
+    low-confidence decline with suggestions: nearer a not-covered message, it is off-topic."""
+    q = "my DSL says she must retake her level three safeguarding course every two years, is that right?"
+    reading = searcher.meaning.read(q, 3)
+    assert reading.not_covered > reading.closest >= 0.3
+    result = searcher.find_matches(q)
+    assert not result.answered and result.reason == "offtopic" and result.matches == ()
