@@ -102,6 +102,8 @@ def blend_scores(lexical: dict[int, Match], reading, target: Target, entries,
             if (target.whole_priority or target.statement is not None) and isinstance(entry, SurveyEntry) \
                     and entry.statements:
                 score += WHOLE_PRIORITY_BONUS
+            if target.box and isinstance(entry, SurveyEntry) and not entry.statements:
+                score += WHOLE_PRIORITY_BONUS   # the priority's comments box, not its rating grid
             if target.statement is not None and isinstance(entry, SurveyEntry) and entry.statements:
                 n = len(entry.statements)
                 if -n <= target.statement < n:

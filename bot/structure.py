@@ -3,8 +3,9 @@ priority 3", "P4", "the SEND section's priority 1", "the last question", "the fi
 statement", "the safeguarding ones".
 
 Words can't find these: "priority 2" names no topic, and the schools and SEND sections
-share their priorities' titles. A section named wins over the other section; a priority
-without a section names both sections' priorities of that number.
+share their priorities' titles. A section named wins over the other section (of several, the
+one beside the number); a priority without a section names both sections' priorities of that
+number. A comments box named with a priority ("the free text for P1") means its box question.
 """
 from __future__ import annotations
 
@@ -32,20 +33,34 @@ class Target:
     statement: int | None = None     # "the first statement" (-1: the last)
     section_named: bool = False      # the question named a section, so other sections lose
     exact: bool = False              # named by number or place ("P3", "the last question"), not just a section
+    box: bool = False                # a priority's comments box named ("the free text for P1", "P3 box")
 
     def __bool__(self) -> bool:
         return bool(self.entries)
 
 
 def _priority_number(folded: list[str]) -> int | None:
+    at = _priority_at(folded)
+    if at < 0:
+        return None
+    w = folded[at]
+    if w[0] == "p" and len(w) == 2:
+        return int(w[1])
+    if at + 1 < len(folded) and folded[at + 1] in ("1", "2", "3", "4"):
+        return int(folded[at + 1])
+    return ORDINALS[folded[at - 1]] + 1
+
+
+def _priority_at(folded: list[str]) -> int:
+    """Where the question names a priority by number ("P3", "priority 3", "third priority"), or -1."""
     for i, w in enumerate(folded):
         if len(w) == 2 and w[0] == "p" and w[1] in "1234":
-            return int(w[1])
+            return i
         if w in ("priority", "priorities") and i + 1 < len(folded) and folded[i + 1] in ("1", "2", "3", "4"):
-            return int(folded[i + 1])
+            return i
         if w in ("priority", "priorities") and i > 0 and folded[i - 1] in ORDINALS and ORDINALS[folded[i - 1]] >= 0:
-            return ORDINALS[folded[i - 1]] + 1
-    return None
+            return i
+    return -1
 
 
 def _statement(folded: list[str]) -> int | None:
@@ -60,23 +75,28 @@ def _statement(folded: list[str]) -> int | None:
 
 def _sections(folded: list[str], pack: Pack, priority: int | None) -> set[str]:
     """Sections the question names: with a priority number any section word counts
-    ("SEND P3"); without one, only with a noun or a priority's name after it ("the schools
-    section", "the SEND impact statements")."""
-    named: set[str] = set()
+    ("SEND P3"), and of several the one nearest the number wins ("SENCo here: the schools P3
+    comments mention SEND"); without one, only with a noun or a priority's name after it ("the
+    schools section", "the SEND impact statements")."""
     # "the schools impact statement": a section word before a priority's name names the section too
     titles = {w for e in pack.entries if isinstance(e, SurveyEntry) and _number(e.priority)
               for w in e.priority.lower().split() if w.isalpha() and w != "priority"}
+    found: list[tuple[int, str]] = []   # (where, section word's key)
     for i, w in enumerate(folded):
         key = SECTION_WORDS.get(w)
         if key is None:
             continue
         nxt = folded[i + 1] if i + 1 < len(folded) else ""
+        if key == "schools" and i > 0 and SECTION_WORDS.get(folded[i - 1], "schools") != "schools":
+            continue   # "special schools", "a SEND school": the SEND section
         if priority is None and nxt not in SECTION_NOUNS and nxt not in titles:
             continue
-        named.update(s for s in pack.sections if key in s.lower().split())
-    if "special" in {SECTION_WORDS.get(w) for w in folded} and priority is not None:
-        named.discard("Schools")   # "special schools" etc.: the SEND section
-    return named
+        found.append((i, key))
+    if priority is not None and len({k for _, k in found}) > 1:
+        at = _priority_at(folded)
+        nearest = min(abs(i - at) for i, _ in found)
+        found = [(i, k) for i, k in found if abs(i - at) == nearest]
+    return {s for _, key in found for s in pack.sections if key in s.lower().split()}
 
 
 def _number(priority_title: str) -> int | None:
@@ -105,7 +125,7 @@ def find_target(folded: list[str], pack: Pack) -> Target:
         hits = [i for i, e in survey if _number(e.priority) == priority and (not sections or e.section in sections)]
         if hits:
             return Target(tuple(hits), whole_priority=statement is None and not _names_box(folded),
-                          statement=statement, section_named=bool(sections), exact=True)
+                          statement=statement, section_named=bool(sections), exact=True, box=_box(folded))
     if sections:
         hits = [i for i, e in survey if e.section in sections]
         return Target(tuple(hits), statement=statement, section_named=True)
@@ -115,3 +135,8 @@ def find_target(folded: list[str], pack: Pack) -> Target:
 def _names_box(folded: list[str]) -> bool:
     """The comments box of a priority, not the priority as a whole."""
     return any(w in ("box", "comment", "comments", "views", "free", "text") for w in folded)
+
+
+def _box(folded: list[str]) -> bool:
+    """The comments box itself ("box", "free text"), not the union's comments on a priority."""
+    return "box" in folded or any(a == "free" and b == "text" for a, b in zip(folded, folded[1:]))

@@ -132,6 +132,8 @@ def test_a_priority_named_as_a_whole_routes_to_its_main_question(searcher):
     ("schools priority 3", "schools-impact"),
     ("the SEND section's priority 1", "send-reporting-aims"),
     ("what goes in the comments box for schools priority 1", "schools-reporting-views"),
+    ("what are the four things nasuwt says to cover in the free text for schools priority 1 (reporting)?",
+     "schools-reporting-views"),
     ("the last question", "final-anything-else"),
 ])
 def test_survey_structure_routes_the_question(searcher, question, entry_id):
@@ -152,6 +154,13 @@ def test_twins_of_one_priority_are_asked_about(searcher):
     first, second = result.matches[0].entry, result.matches[1].entry
     assert {first.section, second.section} == {"Schools", "Special educational needs and alternative provision"}
     assert first.priority == second.priority
+
+
+def test_the_section_beside_the_number_wins_over_one_mentioned_elsewhere(searcher):
+    result = searcher.find_matches(
+        "SENCo in a mainstream school. the schools P3 comments mention SEND, what do they want")
+    assert result.answered and not result.ambiguous
+    assert result.best.entry.section == "Schools" and result.best.entry.priority.startswith("Priority 3")
 
 
 def test_a_section_named_wins_over_the_other_section(searcher):

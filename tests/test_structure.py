@@ -42,6 +42,27 @@ def test_whole_priority_unless_a_box_or_statement_is_named(pack):
     assert ids(pack, "the first statement of schools priority 1")[1].statement == 0
 
 
+@pytest.mark.parametrize("q, expected", [
+    # of several sections named, the one next to the number is meant
+    ("SENCo in a mainstream school. the schools P3 comments mention SEND, what do they want",
+     {"schools-impact", "schools-impact-views"}),
+    ("priority 2 in the schools section, not the send one",
+     {"schools-inspection-practice", "schools-inspection-practice-views"}),
+    # "a SEND school", "special schools": the SEND section, whatever is nearer
+    ("I work in a SEN school, what about priority 2", {"send-inspection-practice", "send-inspection-practice-views"}),
+    ("SEND priority 2 for special schools", {"send-inspection-practice", "send-inspection-practice-views"}),
+])
+def test_the_section_named_beside_the_number_wins(pack, q, expected):
+    found, target = ids(pack, q)
+    assert found == expected and target.section_named
+
+
+def test_a_named_box_is_marked_but_the_unions_comments_are_not_a_box(pack):
+    assert ids(pack, "the free text for schools priority 1")[1].box
+    assert ids(pack, "SEND P3 box")[1].box
+    assert not ids(pack, "what are the union's comments on schools priority 1")[1].box
+
+
 def test_a_section_named_without_a_number_only_nudges(pack):
     found, target = ids(pack, "the safeguarding ones")
     assert "safeguarding-pause-policy" in found and not target.exact and target.section_named
