@@ -371,13 +371,7 @@ class Meaning:
         labels[self.not_covered_from:] = self.n_entries    # "none": what the pack doesn't cover
         intent = Intent.train(np, self.vectors, labels, self.n_entries + (self.n_texts > self.not_covered_from))
         if path:
-            try:
-                tmp = path.with_suffix(f".{os.getpid()}.tmp")
-                with open(tmp, "wb") as f:
-                    np.savez(f, w=intent.w, b=intent.b)
-                os.replace(tmp, path)
-            except OSError as e:
-                log.warning("could not cache the pack's classifier in %s: %s", cache_dir, e)
+            _save(path, lambda f: np.savez(f, w=intent.w, b=intent.b), "the pack's classifier")
         return intent
 
     def _cached(self, texts: list[str], cache_dir: Path | None):
@@ -397,14 +391,7 @@ class Meaning:
                 pass   # a torn or foreign file: rebuild it
         vectors = self.encoder.encode(texts, threads=BUILD_THREADS)
         if path:
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_suffix(f".{os.getpid()}.tmp")
-                with open(tmp, "wb") as f:
-                    np.save(f, vectors, allow_pickle=False)
-                os.replace(tmp, path)
-            except OSError as e:
-                log.warning("could not cache meaning vectors in %s: %s", cache_dir, e)
+            _save(path, lambda f: np.save(f, vectors, allow_pickle=False), "meaning vectors")
         return vectors
 
     def read(self, question: str, k: int) -> Reading:
@@ -448,6 +435,19 @@ class Meaning:
             return [], []
         sims = np.maximum.reduceat(self.vectors[:self.not_covered_from] @ q, self.starts)
         return sims.tolist(), _top(np, sims, k)
+
+
+def _save(path: Path, write, what: str) -> None:
+    """Writes a cache file whole or not at all (another worker may be reading it): to a
+    temporary file first, then renamed over. A cache that can't be written is only a warning."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as f:
+            write(f)
+        os.replace(tmp, path)
+    except OSError as e:
+        log.warning("could not cache %s in %s: %s", what, path.parent, e)
 
 
 def _top(np, scores, k: int) -> list[int]:
