@@ -19,6 +19,10 @@ from conftest import ROOT, SHARED
     # Written from the sources alone by someone who saw neither the pack nor the dev sets, and
     # never tuned on: only measured, so these are gates against regressions, not targets.
     (ROOT / "tests" / "data" / "heldout_questions.yaml", 0.79, 0.93, 0.93, 0.09, 0.13),
+    # A second one, written the same way by another engineer at round 4 (120 messages, a third
+    # of them stories); its first measurement came after it was committed, so it is the
+    # least-looked-at estimate.
+    (ROOT / "tests" / "data" / "heldout2_questions.yaml", 0.85, 0.93, 0.91, 0.12, 0.11),
 ])
 def test_search_meets_targets(searcher, path, top1, top3, offtopic, false_decline, wrong):
     if not path.exists():
