@@ -117,7 +117,8 @@ def build_reply(result: SearchResult, pack: Pack, contact: str, *, today: date |
         parts = priority_parts(best.entry, pack)
         if len(parts) > 1:
             reply = replace(reply, parts=parts, statement=None, guidance=best.entry.statement_guidance(None),
-                            commentary=commentary_groups(best.entry) if not reply.commentary_from else reply.commentary)
+                            commentary=commentary_groups(best.entry) if not reply.commentary_from else reply.commentary,
+                            others=tuple(m for m in reply.others if m.entry not in parts))   # shown already
     return replace(reply, ambiguous=True) if result.ambiguous else reply
 
 

@@ -6,6 +6,7 @@ issue 13's shape (short reply, full view with everything) is checked over the wh
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -201,6 +202,15 @@ def test_a_priority_as_a_whole_gets_both_halves_in_order(pack, config, asked):
             assert q in full, q[:60]
     blocks = answer_blocks(r).blocks
     assert "Suggested answer: Very important" in blocks[1]["text"]["text"]
+
+
+def test_a_priority_as_a_whole_does_not_offer_its_own_other_half_as_a_near_match(pack, config):
+    shown, other = pack.get("send-inspection-practice"), pack.get("send-inspection-practice-views")
+    result = replace(whole(pack, shown.id), matches=(Match(shown, 0.5), Match(other, 0.5),
+                                                     Match(pack.get("send-impact"), 0.48)))
+    r = build_reply(result, pack, config.contact, today=AFTER)
+    assert [m.entry.id for m in r.others] == ["send-impact"]
+    assert other.id not in render_text(r).split("Did you mean")[-1]
 
 
 def test_without_whole_priority_one_question_is_answered(pack, config):
