@@ -38,8 +38,8 @@ RANK_FEATURES = (
     "words_first", "meaning_first",                   # first on words / on meaning of the whole
     "intent",                # the pack's classifier's chance for this entry (bot/intent.py; 0 without asks)
 )
-RANK_WEIGHTS = (1.000, 0.967, 0.832, 0.875, TARGET_BONUS, 0.061, 0.339, -0.377, -0.134, 0.0, 0.0, 0.0,
-                -0.198, -0.220, 0.144, 0.541, 0.171, 0.979)
+RANK_WEIGHTS = (1.000, 0.981, 0.865, 0.899, TARGET_BONUS, 0.062, 0.367, -0.413, -0.138, 0.0, 0.0, 0.0,
+                -0.205, -0.213, 0.132, 0.534, 0.173, 0.966)
 # The answer/decline decision: a logistic model of "the first result is right", fitted on
 # the dev sets by scripts/fit_blend.py (features: see `features`). Answered when the
 # modelled chance reaches ANSWER_CHANCE; wrong answers cost most, so it leans to declining.
@@ -47,7 +47,7 @@ RANK_WEIGHTS = (1.000, 0.967, 0.832, 0.875, TARGET_BONUS, 0.061, 0.339, -0.377, 
 # priority's main question when asked about as a whole or by statement: more than the most
 # meaning and the classifier can add to another entry
 WHOLE_PRIORITY_BONUS = 0.5 + (1.0 - MEANING_ZERO) * sum(RANK_WEIGHTS[1:4]) + RANK_WEIGHTS[RANK_FEATURES.index("intent")]
-CONFIDENCE_WEIGHTS = (-2.90, 0.71, 3.32, -0.32, 0.23, 1.55, -1.65, 0.02, 0.25, 0.45, -12.95, 0.86, -2.03)
+CONFIDENCE_WEIGHTS = (-2.99, 0.74, 3.46, -0.14, 0.28, 0.99, -1.64, 0.12, 0.14, 0.55, -13.25, 0.89, -1.83)
 ANSWER_CHANCE = 0.6
 OFFTOPIC_BELOW = 0.3     # a declined question this far from every entry in meaning is off-topic
 KINDS = ("survey", "glossary", "background")
