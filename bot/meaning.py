@@ -440,14 +440,15 @@ class Meaning:
 def _save(path: Path, write, what: str) -> None:
     """Writes a cache file whole or not at all (another worker may be reading it): to a
     temporary file first, then renamed over. A cache that can't be written is only a warning."""
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
         with open(tmp, "wb") as f:
             write(f)
         os.replace(tmp, path)
     except OSError as e:
         log.warning("could not cache %s in %s: %s", what, path.parent, e)
+        tmp.unlink(missing_ok=True)
 
 
 def _top(np, scores, k: int) -> list[int]:

@@ -21,6 +21,9 @@ SECTION_WORDS = {
     "send": "special", "sen": "special", "special": "special", "ap": "alternative", "sendap": "special",
     "safeguarding": "safeguarding",
 }
+# "send" followed by these is the verb ("send my P2 answers", "send it back"), not the section
+VERB_OBJECTS = frozenset({"my", "the", "it", "them", "this", "that", "our", "your", "a", "an", "back", "off", "in",
+                          "me", "him", "her", "us", "over", "on", "out", "answers", "responses"})
 SECTION_NOUNS = frozenset({"section", "bit", "part", "ones", "questions", "page", "priorities", "priority"})
 
 
@@ -40,27 +43,29 @@ class Target:
 
 
 def _priority_number(folded: list[str]) -> int | None:
-    at = _priority_at(folded)
-    if at < 0:
+    span = _priority_span(folded)
+    if span is None:
         return None
-    w = folded[at]
+    start, end = span
+    w = folded[start]
     if w[0] == "p" and len(w) == 2:
         return int(w[1])
-    if at + 1 < len(folded) and folded[at + 1] in ("1", "2", "3", "4"):
-        return int(folded[at + 1])
-    return ORDINALS[folded[at - 1]] + 1
+    if w in ("priority", "priorities"):
+        return int(folded[end])
+    return ORDINALS[w] + 1
 
 
-def _priority_at(folded: list[str]) -> int:
-    """Where the question names a priority by number ("P3", "priority 3", "third priority"), or -1."""
+def _priority_span(folded: list[str]) -> tuple[int, int] | None:
+    """Where the question first names a priority by number ("P3", "priority 3", "third
+    priority"): its first and last word."""
     for i, w in enumerate(folded):
         if len(w) == 2 and w[0] == "p" and w[1] in "1234":
-            return i
+            return i, i
         if w in ("priority", "priorities") and i + 1 < len(folded) and folded[i + 1] in ("1", "2", "3", "4"):
-            return i
+            return i, i + 1
         if w in ("priority", "priorities") and i > 0 and folded[i - 1] in ORDINALS and ORDINALS[folded[i - 1]] >= 0:
-            return i
-    return -1
+            return i - 1, i
+    return None
 
 
 def _statement(folded: list[str]) -> int | None:
@@ -87,15 +92,23 @@ def _sections(folded: list[str], pack: Pack, priority: int | None) -> set[str]:
         if key is None:
             continue
         nxt = folded[i + 1] if i + 1 < len(folded) else ""
-        if key == "schools" and i > 0 and SECTION_WORDS.get(folded[i - 1], "schools") != "schools":
+        if key == "schools" and i > 0 and SECTION_WORDS.get(folded[i - 1]) in ("special", "alternative"):
             continue   # "special schools", "a SEND school": the SEND section
+        if w == "send" and nxt in VERB_OBJECTS:
+            continue   # "when do I send my P2 answers": the verb
         if priority is None and nxt not in SECTION_NOUNS and nxt not in titles:
             continue
         found.append((i, key))
-    if priority is not None and len({k for _, k in found}) > 1:
-        at = _priority_at(folded)
-        nearest = min(abs(i - at) for i, _ in found)
-        found = [(i, k) for i, k in found if abs(i - at) == nearest]
+    if priority is not None:
+        # only sections that have this priority (safeguarding has no numbered ones), and of
+        # several, the one nearest the number
+        numbered = {k for _, k in found for e in pack.entries if isinstance(e, SurveyEntry)
+                    and _number(e.priority) == priority and k in e.section.lower().split()}
+        found = [(i, k) for i, k in found if k in numbered]
+        if len({k for _, k in found}) > 1:
+            start, end = _priority_span(folded)
+            away = {i: max(start - i, i - end, 0) for i, _ in found}
+            found = [(i, k) for i, k in found if away[i] == min(away.values())]
     return {s for _, key in found for s in pack.sections if key in s.lower().split()}
 
 
@@ -122,10 +135,12 @@ def find_target(folded: list[str], pack: Pack) -> Target:
     priority = _priority_number(folded)
     sections = _sections(folded, pack, priority)
     if priority is not None:
-        hits = [i for i, e in survey if _number(e.priority) == priority and (not sections or e.section in sections)]
-        if hits:
-            return Target(tuple(hits), whole_priority=statement is None and not _names_box(folded),
-                          statement=statement, section_named=bool(sections), exact=True, box=_box(folded))
+        hits = [(i, e) for i, e in survey
+                if _number(e.priority) == priority and (not sections or e.section in sections)]
+        if hits:   # two sections named as near the number: both, and asked which
+            one = bool(sections) and len({e.section for _, e in hits}) == 1
+            return Target(tuple(i for i, _ in hits), whole_priority=statement is None and not _names_box(folded),
+                          statement=statement, section_named=one, exact=True, box=_box(folded))
     if sections:
         hits = [i for i, e in survey if e.section in sections]
         return Target(tuple(hits), statement=statement, section_named=True)
@@ -139,4 +154,6 @@ def _names_box(folded: list[str]) -> bool:
 
 def _box(folded: list[str]) -> bool:
     """The comments box itself ("box", "free text"), not the union's comments on a priority."""
-    return "box" in folded or any(a == "free" and b == "text" for a, b in zip(folded, folded[1:]))
+    pairs = list(zip(["", *folded], folded, [*folded[1:], ""]))
+    return (any(w == "box" and before != "tick" and not after.startswith("tick") for before, w, after in pairs)
+            or any(a == "free" and b == "text" for a, b in zip(folded, folded[1:])))

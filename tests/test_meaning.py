@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from bot.knowledge import load_pack
-from bot.meaning import CHUNK_WORDS, Meaning, _chunks, cache_dir, entry_texts, load_encoder
+from bot.meaning import CHUNK_WORDS, Meaning, _chunks, _save, cache_dir, entry_texts, load_encoder
 from conftest import PACK_DIR, ROOT
 
 
@@ -162,3 +162,18 @@ def test_a_build_on_two_threads_gives_the_same_vectors(encoder, monkeypatch):
     two = encoder.encode(texts, threads=2)
     assert len(texts) > 40 and np.array_equal(one, two)
     assert np.abs(two[5] - encoder.encode([texts[5]])[0]).max() < 1e-5   # as if alone
+
+
+def test_a_cache_write_that_fails_leaves_no_file_and_only_warns(tmp_path, caplog):
+    def torn(f):
+        f.write(b"half a file")
+        raise OSError(28, "No space left on device")
+
+    target = tmp_path / "cache" / "meaning-x.npy"
+    with caplog.at_level("WARNING"):
+        _save(target, torn, "meaning vectors")
+    assert not target.exists() and list(target.parent.iterdir()) == []
+    assert "could not cache meaning vectors" in caplog.text
+    _save(target, lambda f: f.write(b"whole"), "meaning vectors")
+    assert target.read_bytes() == b"whole" and [p.name for p in target.parent.iterdir()] == ["meaning-x.npy"]
+

@@ -210,6 +210,7 @@ def test_a_priority_as_a_whole_does_not_offer_its_own_other_half_as_a_near_match
                                                      Match(pack.get("send-impact"), 0.48)))
     r = build_reply(result, pack, config.contact, today=AFTER)
     assert [m.entry.id for m in r.others] == ["send-impact"]
+    # near-tied (0.5 against 0.5, within replies.NEAR_TIE) the other half would have been offered
     assert other.id not in render_text(r).split("Did you mean")[-1]
 
 

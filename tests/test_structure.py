@@ -50,17 +50,32 @@ def test_whole_priority_unless_a_box_or_statement_is_named(pack):
      {"schools-inspection-practice", "schools-inspection-practice-views"}),
     # "a SEND school", "special schools": the SEND section, whatever is nearer
     ("I work in a SEN school, what about priority 2", {"send-inspection-practice", "send-inspection-practice-views"}),
-    ("SEND priority 2 for special schools", {"send-inspection-practice", "send-inspection-practice-views"}),
+    ("priority 2 - I teach in special schools", {"send-inspection-practice", "send-inspection-practice-views"}),
+    # a section without numbered priorities doesn't compete; "send" as a verb names nothing
+    ("schools section: in priority 2 safeguarding comes up a lot, what do I say",
+     {"schools-inspection-practice", "schools-inspection-practice-views"}),
+    ("safeguarding school priority 2", {"schools-inspection-practice", "schools-inspection-practice-views"}),
+    ("I'm in a mainstream school - when do I send my P2 answers?",
+     {"schools-inspection-practice", "schools-inspection-practice-views"}),
 ])
 def test_the_section_named_beside_the_number_wins(pack, q, expected):
     found, target = ids(pack, q)
     assert found == expected and target.section_named
 
 
+def test_two_sections_as_near_the_number_are_both_named_and_asked_about(pack):
+    found, target = ids(pack, "SEND priority 2 schools")
+    assert found == {"schools-inspection-practice", "schools-inspection-practice-views",
+                     "send-inspection-practice", "send-inspection-practice-views"}
+    assert target.exact and not target.section_named
+
+
 def test_a_named_box_is_marked_but_the_unions_comments_are_not_a_box(pack):
     assert ids(pack, "the free text for schools priority 1")[1].box
     assert ids(pack, "SEND P3 box")[1].box
     assert not ids(pack, "what are the union's comments on schools priority 1")[1].box
+    assert not ids(pack, "is priority 3 just a tick box exercise?")[1].box
+    assert not ids(pack, "box-ticking for P3?")[1].box
 
 
 def test_a_section_named_without_a_number_only_nudges(pack):
