@@ -73,7 +73,7 @@ def rank_features(e: int, entry, lex: float, reading, target: Target, cues, lex_
             1.0 if "special" in section else 0.0, 1.0 if "safeguarding" in section else 0.0,
             1.0 if isinstance(entry, SurveyEntry) and not entry.statements else 0.0,
             1.0 if lex > 0 and lex >= lex_top - 1e-9 else 0.0, first,
-            reading.intent[e] if reading is not None and reading.intent is not None else 0.0]
+            reading.chance(e) if reading is not None else 0.0]
 
 
 def blend_scores(lexical: dict[int, Match], reading, target: Target, entries,
@@ -97,14 +97,15 @@ def blend_scores(lexical: dict[int, Match], reading, target: Target, entries,
         sim = reading.whole[e] if reading is not None else 1.0
         statement = m.statement if m else None
         if e in target.entries:
+            survey = isinstance(entry, SurveyEntry)
+            grid = survey and bool(entry.statements)   # a priority's rating grid, not its comments box
             if target.exact and reading is not None:   # named by number or place: before anything else
                 score += WHOLE_PRIORITY_BONUS
-            if (target.whole_priority or target.statement is not None) and isinstance(entry, SurveyEntry) \
-                    and entry.statements:
+            if grid and (target.whole_priority or target.statement is not None):
                 score += WHOLE_PRIORITY_BONUS
-            if target.box and isinstance(entry, SurveyEntry) and not entry.statements:
-                score += WHOLE_PRIORITY_BONUS   # the priority's comments box, not its rating grid
-            if target.statement is not None and isinstance(entry, SurveyEntry) and entry.statements:
+            if survey and not grid and target.box:
+                score += WHOLE_PRIORITY_BONUS
+            if grid and target.statement is not None:
                 n = len(entry.statements)
                 if -n <= target.statement < n:
                     statement = target.statement % n
@@ -127,7 +128,7 @@ def features(ranked, lexical: dict[int, Match], reading, off: set[str], entries)
     meaning_agree = 1.0 if sim >= max(r[2] for r in ranked) - 1e-9 else 0.0
     return [1.0, best, lex, sim, best - (rest[0][1] if rest else 0.0), reading.closest, 1.0 if off else 0.0,
             reading.sentence_best[e], words_agree, meaning_agree, max(0.0, reading.not_covered - sim),
-            reading.intent[e] if reading.intent is not None else 0.0, reading.intent_none]
+            reading.chance(e), reading.intent_none]
 
 
 def confidence(feats: list[float]) -> float:
@@ -199,4 +200,4 @@ def _habit(e: int, entry, reading) -> float:
     i = RANK_FEATURES.index
     return (RANK_WEIGHTS[i("send_section")] * ("special" in section)
             + RANK_WEIGHTS[i("safeguarding_section")] * ("safeguarding" in section)
-            + RANK_WEIGHTS[i("intent")] * (reading.intent[e] if reading.intent is not None else 0.0))
+            + RANK_WEIGHTS[i("intent")] * reading.chance(e))

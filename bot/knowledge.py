@@ -243,11 +243,11 @@ class Pack:
     sections: tuple[str, ...] = ()
     consultation: Consultation | None = None
     asks: Asks = Asks()   # members' phrasings, a search aid only (bot/asks.py)
-    short_names: tuple[tuple[str, str], ...] = ()   # (section, its short name)
+    short_names: tuple[ShortName, ...] = ()
 
     def section_label(self, section: str) -> str:
         """A section's name as a reply's position line shows it (its short name, if any)."""
-        return dict(self.short_names).get(section, section)
+        return next((n.short for n in self.short_names if n.section == section), section)
 
     def get(self, entry_id: str) -> Entry | None:
         return self._by_id().get(entry_id)
@@ -308,7 +308,7 @@ def load_pack(folder: str | Path, sources_dir: str | Path | None = None) -> Pack
     pack = Pack(name=info.name, title=info.title, sources=sources, entries=tuple(entries),
                 synonyms=vocab.synonyms, offtopic=vocab.offtopic, sections=info.sections,
                 consultation=info.consultation, asks=load_asks(folder, set(by_id)),
-                short_names=tuple((n.section, n.short) for n in info.short_names))
+                short_names=info.short_names)
     if sources_dir is not None:
         from bot.speakers import speaker_problems  # reads the sources; not needed at run time
         problems = speaker_problems(pack, sources_dir)

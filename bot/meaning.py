@@ -474,3 +474,7 @@ class Reading:
     not_covered: float = -1.0
     intent: list[float] | None = None   # each entry's chance by the pack's classifier (bot/intent.py)
     intent_none: float = 0.0            # ... and the chance it is something the pack doesn't cover
+
+    def chance(self, e: int) -> float:
+        """The pack's classifier's chance for entry e (0 when the pack has no classifier)."""
+        return self.intent[e] if self.intent is not None else 0.0

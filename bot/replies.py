@@ -118,7 +118,7 @@ def build_reply(result: SearchResult, pack: Pack, contact: str, *, today: date |
         if len(parts) > 1:
             reply = replace(reply, parts=parts, statement=None, guidance=best.entry.statement_guidance(None),
                             commentary=commentary_groups(best.entry) if not reply.commentary_from else reply.commentary,
-                            others=tuple(m for m in reply.others if m.entry not in parts))   # shown already
+                            others=tuple(m for m in reply.others if m.entry.id not in {p.id for p in parts}))   # shown
     return replace(reply, ambiguous=True) if result.ambiguous else reply
 
 

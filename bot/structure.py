@@ -148,8 +148,8 @@ def find_target(folded: list[str], pack: Pack) -> Target:
 
 
 def _names_box(folded: list[str]) -> bool:
-    """The comments box of a priority, not the priority as a whole."""
-    return any(w in ("box", "comment", "comments", "views", "free", "text") for w in folded)
+    """The comments box of a priority, or comments on it: not the priority as a whole."""
+    return _box(folded) or any(w in ("comment", "comments", "views") for w in folded)
 
 
 def _box(folded: list[str]) -> bool:

@@ -37,6 +37,7 @@ def test_a_priority_without_a_section_names_both_sections(pack):
 def test_whole_priority_unless_a_box_or_statement_is_named(pack):
     assert ids(pack, "what should I put for SEND priority 2")[1].whole_priority
     assert not ids(pack, "schools priority 1 comments box")[1].whole_priority
+    assert ids(pack, "is priority 3 just a tick box exercise?")[1].whole_priority   # not the comments box
     _, t = ids(pack, "SEND P3, last statement")
     assert not t.whole_priority and t.statement == -1
     assert ids(pack, "the first statement of schools priority 1")[1].statement == 0
