@@ -111,6 +111,14 @@ def test_off_topic_is_declined_with_its_reason_and_no_suggestions(searcher, ques
     assert not result.answered and result.reason == "offtopic" and not result.matches
 
 
+def test_supply_staff_and_inspection_prep_are_not_off_topic_words(searcher):
+    # supply teachers can take part; mocksteds and learning walks are inspection's impact beyond the visit
+    result = searcher.find_matches("im on supply, can i fill in the big listen?")
+    assert result.answered and result.best.entry.id == "who-can-take-part"
+    assert searcher.find_matches("SLT ran three mocksteds this term and everyone is exhausted, "
+                                 "where do I put that in the survey?").answered
+
+
 def test_a_question_with_words_but_no_match_is_low_confidence(searcher):
     result = searcher.find_matches("qwxz blorp frobnicate")
     assert not result.answered and result.reason in ("low_confidence", "offtopic")
