@@ -34,8 +34,10 @@ from bot.replies import (
     chitchat_lines,
     close_matches,
     full_lines,
+    option_place,
     pinned_line,
     position_line,
+    section_prompt,
     reply_lines,
     reply_title,
     status_line,
@@ -282,12 +284,13 @@ def ambiguity_blocks(reply: Reply) -> SlackMessage:
     """Two entries fit near-equally (the schools and SEND versions of one priority): ask which
     one was meant, with the did-you-mean buttons, rather than answer the wrong one."""
     options = ambiguity_options(reply)
-    lines = ["*Which did you mean?* Your question fits more than one part of the survey:"]
-    lines += [f"• {escape(m.entry.title)}" + (f" ({escape(m.entry.section)} · {escape(m.entry.priority)})"
+    prompt = section_prompt(reply)
+    lines = [f"*{escape(prompt)}*" if prompt else "*Which did you mean?* Your question fits more than one part of the survey:"]
+    lines += [f"• {escape(m.entry.title)}" + (f" ({escape(option_place(reply, m.entry))})"
                                                if isinstance(m.entry, SurveyEntry) else "") for m in options]
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text="\n".join(lines))),
                            _did_you_mean(options, reply.query)]
-    return SlackMessage(text="Which did you mean? " + "; ".join(escape(m.entry.title) for m in options),
+    return SlackMessage(text=(prompt or "Which did you mean?") + " " + "; ".join(escape(m.entry.title) for m in options),
                         blocks=_fit(blocks))
 
 

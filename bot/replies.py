@@ -95,6 +95,7 @@ class Reply:
     pack: Pack | None = field(default=None, repr=False, compare=False)
     chitchat: bool = False             # a greeting or thanks: a friendly word, not an answer
     ambiguous: bool = False            # near-tied entries (schools or SEND?): ask which was meant
+    whole_section: bool = False        # a section named alone ("the safeguarding questions"): ask which of them
     pack_title: str = ""               # named when several packs answer (bot/packs.py)
     topic: str = "Big Listen guidance"  # what the bot answers from (app.yaml `bot_name`), for "I don't know"
 
@@ -119,7 +120,7 @@ def build_reply(result: SearchResult, pack: Pack, contact: str, *, today: date |
             reply = replace(reply, parts=parts, statement=None, guidance=best.entry.statement_guidance(None),
                             commentary=commentary_groups(best.entry) if not reply.commentary_from else reply.commentary,
                             others=tuple(m for m in reply.others if m.entry.id not in {p.id for p in parts}))   # shown
-    return replace(reply, ambiguous=True) if result.ambiguous else reply
+    return replace(reply, ambiguous=True, whole_section=result.whole_section) if result.ambiguous else reply
 
 
 def entry_reply(entry: Entry, pack: Pack, contact: str, *, query: str = "", statement: int | None = None,
@@ -632,19 +633,38 @@ def chitchat_lines(reply: Reply) -> list[str]:
 
 
 def ambiguity_options(reply: Reply) -> list[Match]:
-    """The near-tied entries a member is asked to choose between, best first."""
+    """The near-tied entries a member is asked to choose between, best first; for a section
+    named alone, all its questions in the survey's order."""
     best = reply.entry
+    if reply.whole_section:
+        order = {e.id: i for i, e in enumerate(reply.pack.entries)} if reply.pack is not None else {}
+        return sorted([Match(best, reply.score, reply.statement), *reply.others], key=lambda m: order.get(m.entry.id, 0))
     twins = [m for m in reply.others if isinstance(best, SurveyEntry) and isinstance(m.entry, SurveyEntry)
              and m.entry.section != best.section and m.entry.priority == best.priority]
     rest = twins[:1] or close_matches(reply)[:1] or list(reply.others[:1])   # one per section
     return [Match(best, reply.score, reply.statement), *rest]
 
 
+def option_place(reply: Reply, entry: SurveyEntry) -> str:
+    """Where an option sits: its priority, and its section unless the member named it."""
+    return entry.priority if reply.whole_section else f"{entry.section} · {entry.priority}"
+
+
+def section_prompt(reply: Reply) -> str:
+    """The question for a section named alone: which of its questions? ("" otherwise)"""
+    if not reply.whole_section:
+        return ""
+    sections = {m.entry.section for m in ambiguity_options(reply)}
+    label = reply.pack.section_label if reply.pack is not None else str
+    where = f"the {label(sections.pop())} section" if len(sections) == 1 else "those sections"
+    return f"Which question in {where} did you mean?"
+
+
 def ambiguity_lines(reply: Reply) -> list[str]:
     """The terminal's "which did you mean?": a numbered list of the near-tied entries."""
-    lines = ["Which did you mean?"]
+    lines = [section_prompt(reply) or "Which did you mean?"]
     for i, m in enumerate(ambiguity_options(reply), 1):
-        where = f" ({m.entry.section} · {m.entry.priority})" if isinstance(m.entry, SurveyEntry) else ""
+        where = f" ({option_place(reply, m.entry)})" if isinstance(m.entry, SurveyEntry) else ""
         lines.append(f"  {i}. {m.entry.title}{where} [{m.entry.id}]")
     return lines
 

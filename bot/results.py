@@ -29,6 +29,9 @@ class SearchResult:
     # The question names a survey priority as a whole ("SEND priority 2"), not one of its
     # questions: the reply covers both questions of that priority.
     whole_priority: bool = False
+    # The question names a survey section and nothing in it ("the safeguarding questions"):
+    # the matches are that section's questions, and the member is asked which (ambiguous).
+    whole_section: bool = False
 
     @property
     def best(self) -> Match | None:

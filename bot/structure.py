@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.knowledge import Pack, SurveyEntry
+from bot.normalise import STOPWORDS
 
 ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
             "fifth": 4, "5th": 4, "sixth": 5, "6th": 5, "last": -1, "final": -1}
@@ -24,7 +25,14 @@ SECTION_WORDS = {
 # "send" followed by these is the verb ("send my P2 answers", "send it back"), not the section
 VERB_OBJECTS = frozenset({"my", "the", "it", "them", "this", "that", "our", "your", "a", "an", "back", "off", "in",
                           "me", "him", "her", "us", "over", "on", "out", "answers", "responses"})
-SECTION_NOUNS = frozenset({"section", "bit", "part", "ones", "questions", "page", "priorities", "priority"})
+SECTION_NOUNS = frozenset({"section", "bit", "part", "one", "ones", "question", "questions", "page", "priorities",
+                           "priority"})
+# Words that ask about a section without naming anything in it: "what does the union recommend
+# for the safeguarding questions?" names the section alone, and is asked which question it means.
+ASKING_WORDS = frozenset({"help", "tips", "advice", "advise", "union", "nasuwt", "nasuwts", "recommend", "recommends",
+                          "recommended", "recommendation", "line", "view", "views", "position", "guidance", "suggest",
+                          "suggested", "fill", "filling", "complete", "completing", "respond", "responding",
+                          "response", "ofsted", "big", "listen", "consultation", "stuff", "sure", "unsure", "stuck"})
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,7 @@ class Target:
     section_named: bool = False      # the question named a section, so other sections lose
     exact: bool = False              # named by number or place ("P3", "the last question"), not just a section
     box: bool = False                # a priority's comments box named ("the free text for P1", "P3 box")
+    whole_section: bool = False      # a section named and nothing in it ("the safeguarding questions"): ask which
 
     def __bool__(self) -> bool:
         return bool(self.entries)
@@ -109,7 +118,14 @@ def _sections(folded: list[str], pack: Pack, priority: int | None) -> set[str]:
             start, end = _priority_span(folded)
             away = {i: max(start - i, i - end, 0) for i, _ in found}
             found = [(i, k) for i, k in found if away[i] == min(away.values())]
-    return {s for _, key in found for s in pack.sections if key in s.lower().split()}
+    return {s for _, key in found for s in _named_by(key, pack.sections)}
+
+
+def _named_by(key: str, sections) -> list[str]:
+    """The sections a section word names: those whose name starts with it ("schools" is the
+    Schools section, not "Safeguarding in schools"), else those with it in their name."""
+    first = [s for s in sections if s.lower().split()[:1] == [key]]
+    return first or [s for s in sections if key in s.lower().split()]
 
 
 def _number(priority_title: str) -> int | None:
@@ -143,7 +159,9 @@ def find_target(folded: list[str], pack: Pack) -> Target:
                           statement=statement, section_named=one, exact=True, box=_box(folded))
     if sections:
         hits = [i for i, e in survey if e.section in sections]
-        return Target(tuple(hits), statement=statement, section_named=True)
+        bare = statement is None and all(w in STOPWORDS or w in SECTION_WORDS or w in SECTION_NOUNS
+                                         or w in ASKING_WORDS for w in folded)
+        return Target(tuple(hits), statement=statement, section_named=True, whole_section=bare)
     return Target(statement=statement)
 
 

@@ -47,11 +47,30 @@ def test_twins_are_offered_with_buttons_and_a_numbered_list(searcher, config):
     assert opened == {"schools-inspection-practice", "send-inspection-practice"}
 
 
+def test_a_section_named_alone_lists_its_questions_to_choose_from(searcher, config):
+    result = searcher.find_matches("what should I put for the safeguarding question?")
+    assert result.answered and result.ambiguous and result.whole_section
+    safeguarding = [e.id for e in searcher.pack.entries if getattr(e, "section", "") == "Safeguarding in schools"]
+    reply = build_reply(result, searcher.pack, config.contact)
+    lines = render_text(reply).splitlines()
+    assert lines[0] == "Which question in the Safeguarding section did you mean?"
+    assert [ln.rsplit("[", 1)[1].rstrip("]") for ln in lines[1:]] == safeguarding   # in the survey's order
+    assert "Suggested answer" not in render_text(reply)
+    message = answer_blocks(reply)
+    buttons = [e for b in message.blocks if b["type"] == "actions" for e in b["elements"]]
+    assert [json.loads(b["value"])["e"] for b in buttons] == safeguarding
+    assert message.text.startswith("Which question in the Safeguarding section did you mean?")
+
+
 def test_ask_json_gives_reason_and_ambiguous():
-    questions = "thanks all, really helpful\nwhats the pay award this year\npriority 2\nwhat is off-rolling\n"
+    questions = ("thanks all, really helpful\nwhats the pay award this year\npriority 2\nwhat is off-rolling\n"
+                 "what do I put for the SEND questions\n")
     out = run_cli("ask", "--json", "--stdin", stdin=questions)
     assert out.returncode == 0, out.stderr
-    chat, pay, twins, plain = [json.loads(line) for line in out.stdout.splitlines()]
+    chat, pay, twins, plain, section = [json.loads(line) for line in out.stdout.splitlines()]
+    assert section["answered"] is True and section["ambiguous"] is True
+    assert len(section["results"]) == 7 and {r["section"] for r in section["results"]} == {
+        "Special educational needs and alternative provision"}
     assert chat["answered"] is False and chat["reason"] == "chitchat" and chat["results"] == []
     assert pay["answered"] is False and pay["reason"] == "offtopic"
     assert twins["answered"] is True and twins["ambiguous"] is True and len(twins["results"]) >= 2

@@ -86,6 +86,30 @@ def test_a_section_named_without_a_number_only_nudges(pack):
     assert found and all(pack.get(i).section.startswith("Special") for i in found)
 
 
+def test_the_schools_section_is_not_safeguarding_in_schools(pack):
+    found, target = ids(pack, "help with the schools section")
+    assert found and all(pack.get(i).section == "Schools" for i in found) and target.section_named
+    found, _ = ids(pack, "the safeguarding ones")
+    assert found and all(pack.get(i).section == "Safeguarding in schools" for i in found)
+
+
+@pytest.mark.parametrize("q, section", [
+    ("what should I put for the safeguarding question?", "Safeguarding in schools"),
+    ("the SEND questions", "Special educational needs and alternative provision"),
+    ("any tips for the schools section of the survey? what does the union recommend", "Schools"),
+])
+def test_a_section_named_alone_is_the_whole_section(pack, q, section):
+    found, target = ids(pack, q)
+    assert target.whole_section and not target.exact
+    assert found == {e.id for e in pack.entries if getattr(e, "section", "") == section}
+
+
+@pytest.mark.parametrize("q", ["the safeguarding question about how often it is inspected", "schools section priority 2",
+                               "the SEND section's first statement", "I have a school question: what is off-rolling"])
+def test_a_section_with_more_in_the_question_is_not_the_whole_section(pack, q):
+    assert not ids(pack, q)[1].whole_section
+
+
 @pytest.mark.parametrize("q", ["how are schools inspected", "what is off-rolling", "", "safeguarding judgement"])
 def test_ordinary_questions_name_no_structure(pack, q):
     found, target = ids(pack, q)
