@@ -300,7 +300,7 @@ class Index:
         reading = None
         if self.meaning is not None and terms:
             reading = self.meaning.read(query, MEANING_CANDIDATES)
-        target = find_target(folded, self.pack)
+        target = find_target(folded, self.pack, query[:MAX_QUERY_CHARS])
         nearest = set(reading.nearest) if reading is not None else set()
         lexical = self.lexical_scores(terms, off, folded, set(target.entries) | nearest) if terms else {}
         return decide(self, query, folded, tuple(terms), off, lexical, reading, target, limit, set(_kind_boost(folded)))

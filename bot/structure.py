@@ -9,10 +9,13 @@ number. A comments box named with a priority ("the free text for P1") means its 
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+from rapidfuzz import fuzz, process
+
 from bot.knowledge import Pack, SurveyEntry
-from bot.normalise import STOPWORDS
+from bot.normalise import STOPWORDS, words
 
 ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
             "fifth": 4, "5th": 4, "sixth": 5, "6th": 5, "last": -1, "final": -1}
@@ -33,6 +36,14 @@ ASKING_WORDS = frozenset({"help", "tips", "advice", "advise", "union", "nasuwt",
                           "recommended", "recommendation", "line", "view", "views", "position", "guidance", "suggest",
                           "suggested", "fill", "filling", "complete", "completing", "respond", "responding",
                           "response", "ofsted", "big", "listen", "consultation", "stuff", "sure", "unsure", "stuck"})
+
+
+# A quotation in a message: quote marks at word edges, so "don't" and "school's" open nothing
+QUOTED = re.compile(r"""(?:^|(?<=[\s(\[]))["“‘'`]([^"“”‘’'`\n]{10,300}?)["”’'`](?=[\s.,;:!?)\]]|$)""")
+QUOTE_WORDS = 4       # a quotation this long or longer may be the survey's wording
+QUOTE_MATCH = 90      # rapidfuzz token_set_ratio (0-100) between a quotation and survey wording that names it
+QUOTE_MARGIN = 5      # ... ahead of any other entry's wording by this much
+_SURVEYS: dict[int, tuple[Pack, list[tuple[int, int | None]], list[str]]] = {}   # id(pack) -> its survey wording
 
 
 @dataclass(frozen=True)
@@ -135,7 +146,54 @@ def _number(priority_title: str) -> int | None:
     return None
 
 
-def find_target(folded: list[str], pack: Pack) -> Target:
+def find_target(folded: list[str], pack: Pack, query: str = "") -> Target:
+    """The survey entries a question names by number, position or quoted wording, if any.
+    `query`: the message as typed (quote marks are gone from `folded`)."""
+    named = _structure(folded, pack)
+    quoted = _quoted(query, pack) if query else None
+    if quoted is not None and (not named or quoted[0] in named.entries):
+        e, statement = quoted   # the survey's own words, quoted: that question (or statement) exactly
+        return Target((e,), statement=statement, section_named=True, exact=True)
+    return named
+
+
+def _quoted(query: str, pack: Pack) -> tuple[int, int | None] | None:
+    """The survey question or statement a message quotes ("what's the union line on 'the
+    extent to which the curriculum extends beyond the academic'?"): (entry index, statement
+    or None), if its quotation matches the wording of one entry only."""
+    spans = [" ".join(words(m.group(1))) for m in QUOTED.finditer(query)]
+    spans = [s for s in spans if len(s.split()) >= QUOTE_WORDS]
+    if not spans:
+        return None
+    _, places, texts = _survey_wording(pack)
+    for span in spans:
+        hits = process.extract(span, texts, scorer=fuzz.token_set_ratio, score_cutoff=QUOTE_MATCH, limit=None)
+        if not hits:
+            continue
+        top = hits[0][1]
+        found = {places[k] for _, score, k in hits if score >= top - QUOTE_MARGIN}
+        if len({e for e, _ in found}) == 1:   # one entry's wording, clearly: else it names nothing
+            return found.pop() if len(found) == 1 else (next(iter(found))[0], None)
+    return None
+
+
+def _survey_wording(pack: Pack) -> tuple[Pack, list[tuple[int, int | None]], list[str]]:
+    """Each survey question's and statement's wording, folded: read once per pack."""
+    cached = _SURVEYS.get(id(pack))
+    if cached is None or cached[0] is not pack:
+        places, texts = [], []
+        for i, e in enumerate(pack.entries):
+            if isinstance(e, SurveyEntry):
+                for st, text in [(None, e.question), *enumerate(s.text for s in e.statements)]:
+                    places.append((i, st))
+                    texts.append(" ".join(words(text)))
+        if len(_SURVEYS) > 16:
+            _SURVEYS.clear()
+        cached = _SURVEYS[id(pack)] = (pack, places, texts)
+    return cached
+
+
+def _structure(folded: list[str], pack: Pack) -> Target:
     """The survey entries a question names by number or position, if it names any."""
     if not folded or len(folded) > 80:
         return Target()

@@ -156,6 +156,13 @@ def test_a_named_statement_is_marked(searcher):
     assert last.best.entry.id == "send-impact" and last.best.statement == len(last.best.entry.statements) - 1
 
 
+def test_quoted_survey_wording_beats_the_other_words(searcher):
+    # the words are about the separate judgement; the quotation is the frequency question's
+    result = searcher.find_matches("NASUWT said yes to a separate safeguarding judgement from leadership and "
+                                   "management, so do I also tick yes for 'inspect it more regularly than other areas'?")
+    assert result.answered and result.best.entry.id == "safeguarding-frequency"
+
+
 def test_twins_of_one_priority_are_asked_about(searcher):
     result = searcher.find_matches("priority 2")
     assert result.answered and result.ambiguous

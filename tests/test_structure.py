@@ -110,6 +110,33 @@ def test_a_section_with_more_in_the_question_is_not_the_whole_section(pack, q):
     assert not ids(pack, q)[1].whole_section
 
 
+def quoted(pack, q):
+    t = find_target(words(q), pack, q)
+    return [pack.entries[i].id for i in t.entries], t.statement, t.exact
+
+
+def test_quoted_survey_wording_names_its_question_or_statement(pack):
+    assert quoted(pack, "so yes again for 'should we inspect it more regularly than other areas'?") == (
+        ["safeguarding-frequency"], None, True)
+    # a statement: the whole entry, that statement marked; the SEND grid's near-copy is further off
+    q = "the union line on 'The number of schools graded good and outstanding in England gives you a strong indication'"
+    assert quoted(pack, q) == (["schools-impact"], 4, True)
+    # inside the priority the member named, the quotation narrows it to its statement
+    q = "SEND P3: what about 'Ofsted holds local areas to account for how well they support children with SEND'"
+    assert quoted(pack, q) == (["send-impact"], 5, True)
+
+
+@pytest.mark.parametrize("q", [
+    "what's 'ofsted holds schools to account' about",           # several entries' statements: names none
+    "the school's 'learning journey' thing, don't ask",          # apostrophes open no quotation
+    "our head 'took early retirement' a fortnight after",        # not the survey's wording
+    "schools P1: what about 'Ofsted holds local areas to account for how well they support children with SEND'",
+])
+def test_quotations_that_are_not_one_entrys_wording_name_nothing_new(pack, q):
+    ids_, statement, _ = quoted(pack, q)
+    assert statement is None and "send-impact" not in ids_ and len(ids_) != 1
+
+
 @pytest.mark.parametrize("q", ["how are schools inspected", "what is off-rolling", "", "safeguarding judgement"])
 def test_ordinary_questions_name_no_structure(pack, q):
     found, target = ids(pack, q)
