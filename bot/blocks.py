@@ -37,9 +37,9 @@ from bot.replies import (
     option_place,
     pinned_line,
     position_line,
-    section_prompt,
     reply_lines,
     reply_title,
+    section_prompt,
     status_line,
 )
 
@@ -285,13 +285,14 @@ def ambiguity_blocks(reply: Reply) -> SlackMessage:
     one was meant, with the did-you-mean buttons, rather than answer the wrong one."""
     options = ambiguity_options(reply)
     prompt = section_prompt(reply)
-    lines = [f"*{escape(prompt)}*" if prompt else "*Which did you mean?* Your question fits more than one part of the survey:"]
+    lines = [f"*{escape(prompt)}*" if prompt
+             else "*Which did you mean?* Your question fits more than one part of the survey:"]
     lines += [f"• {escape(m.entry.title)}" + (f" ({escape(option_place(reply, m.entry))})"
                                                if isinstance(m.entry, SurveyEntry) else "") for m in options]
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text="\n".join(lines))),
                            _did_you_mean(options, reply.query)]
-    return SlackMessage(text=(prompt or "Which did you mean?") + " " + "; ".join(escape(m.entry.title) for m in options),
-                        blocks=_fit(blocks))
+    text = (prompt or "Which did you mean?") + " " + "; ".join(escape(m.entry.title) for m in options)
+    return SlackMessage(text=text, blocks=_fit(blocks))
 
 
 def _did_you_mean(matches, query: str) -> ActionsBlock:

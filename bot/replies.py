@@ -638,7 +638,8 @@ def ambiguity_options(reply: Reply) -> list[Match]:
     best = reply.entry
     if reply.whole_section:
         order = {e.id: i for i, e in enumerate(reply.pack.entries)} if reply.pack is not None else {}
-        return sorted([Match(best, reply.score, reply.statement), *reply.others], key=lambda m: order.get(m.entry.id, 0))
+        options = [Match(best, reply.score, reply.statement), *reply.others]
+        return sorted(options, key=lambda m: order.get(m.entry.id, 0))
     twins = [m for m in reply.others if isinstance(best, SurveyEntry) and isinstance(m.entry, SurveyEntry)
              and m.entry.section != best.section and m.entry.priority == best.priority]
     rest = twins[:1] or close_matches(reply)[:1] or list(reply.others[:1])   # one per section

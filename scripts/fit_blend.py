@@ -54,7 +54,7 @@ def questions(index, paths):
             if not terms:
                 continue
             reading = index.meaning.read(q, MEANING_CANDIDATES)
-            target = find_target(folded, index.pack)
+            target = find_target(folded, index.pack, q)
             if target.exact:
                 continue   # structure decides those, not the models
             lexical = index.lexical_scores(terms, off, folded, set(target.entries) | set(reading.nearest))

@@ -158,8 +158,9 @@ def test_a_named_statement_is_marked(searcher):
 
 def test_quoted_survey_wording_beats_the_other_words(searcher):
     # the words are about the separate judgement; the quotation is the frequency question's
-    result = searcher.find_matches("NASUWT said yes to a separate safeguarding judgement from leadership and "
-                                   "management, so do I also tick yes for 'inspect it more regularly than other areas'?")
+    q = ("NASUWT said yes to a separate safeguarding judgement from leadership and management, "
+         "so do I also tick yes for 'inspect it more regularly than other areas'?")
+    result = searcher.find_matches(q)
     assert result.answered and result.best.entry.id == "safeguarding-frequency"
 
 

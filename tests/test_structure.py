@@ -104,8 +104,9 @@ def test_a_section_named_alone_is_the_whole_section(pack, q, section):
     assert found == {e.id for e in pack.entries if getattr(e, "section", "") == section}
 
 
-@pytest.mark.parametrize("q", ["the safeguarding question about how often it is inspected", "schools section priority 2",
-                               "the SEND section's first statement", "I have a school question: what is off-rolling"])
+@pytest.mark.parametrize("q", ["the safeguarding question about how often it is inspected",
+                               "schools section priority 2", "the SEND section's first statement",
+                               "I have a school question: what is off-rolling"])
 def test_a_section_with_more_in_the_question_is_not_the_whole_section(pack, q):
     assert not ids(pack, q)[1].whole_section
 
