@@ -6,6 +6,8 @@ Words can't find these: "priority 2" names no topic, and the schools and SEND se
 share their priorities' titles. A section named wins over the other section (of several, the
 one beside the number); a priority without a section names both sections' priorities of that
 number. A comments box named with a priority ("the free text for P1") means its box question.
+A section named alone ("the safeguarding questions") is the whole section: the member is asked
+which question. A quotation of the survey's own wording names that question or statement.
 """
 from __future__ import annotations
 
@@ -43,7 +45,40 @@ QUOTED = re.compile(r"""(?:^|(?<=[\s(\[]))["“‘'`]([^"“”‘’'`\n]{10,30
 QUOTE_WORDS = 4       # a quotation this long or longer may be the survey's wording
 QUOTE_MATCH = 90      # rapidfuzz token_set_ratio (0-100) between a quotation and survey wording that names it
 QUOTE_MARGIN = 5      # ... ahead of any other entry's wording by this much
-_SURVEYS: dict[int, tuple[Pack, list[tuple[int, int | None]], list[str]]] = {}   # id(pack) -> its survey wording
+_SURVEYS: dict[int, _Survey] = {}   # id(pack) -> what this module reads of its survey, once
+
+
+class _Survey:
+    """What finding a target reads of a pack's survey, read once per pack (not per question)."""
+
+    def __init__(self, pack: Pack):
+        self.pack = pack
+        self.entries = [(i, e) for i, e in enumerate(pack.entries) if isinstance(e, SurveyEntry)]
+        # the words of numbered priorities' names ("reporting", "impact"): "the schools impact
+        # statement" names the section too
+        self.titles = {w for _, e in self.entries if _number(e.priority)
+                       for w in e.priority.lower().split() if w.isalpha() and w != "priority"}
+        # each priority number's sections, by the words of their names (safeguarding has none)
+        self.numbered: dict[int, set[str]] = {}
+        for _, e in self.entries:
+            if _number(e.priority):
+                self.numbered.setdefault(_number(e.priority), set()).update(e.section.lower().split())
+        # each survey question's and statement's wording, folded, and where it is: (entry, statement)
+        self.places: list[tuple[int, int | None]] = []
+        self.wording: list[str] = []
+        for i, e in self.entries:
+            for st, text in [(None, e.question), *enumerate(s.text for s in e.statements)]:
+                self.places.append((i, st))
+                self.wording.append(" ".join(words(text)))
+
+    @classmethod
+    def of(cls, pack: Pack) -> _Survey:
+        cached = _SURVEYS.get(id(pack))
+        if cached is None or cached.pack is not pack:
+            if len(_SURVEYS) > 16:
+                _SURVEYS.clear()
+            cached = _SURVEYS[id(pack)] = cls(pack)
+        return cached
 
 
 @dataclass(frozen=True)
@@ -98,14 +133,11 @@ def _statement(folded: list[str]) -> int | None:
     return None
 
 
-def _sections(folded: list[str], pack: Pack, priority: int | None) -> set[str]:
+def _sections(folded: list[str], survey: _Survey, priority: int | None) -> set[str]:
     """Sections the question names: with a priority number any section word counts
     ("SEND P3"), and of several the one nearest the number wins ("SENCo here: the schools P3
     comments mention SEND"); without one, only with a noun or a priority's name after it ("the
     schools section", "the SEND impact statements")."""
-    # "the schools impact statement": a section word before a priority's name names the section too
-    titles = {w for e in pack.entries if isinstance(e, SurveyEntry) and _number(e.priority)
-              for w in e.priority.lower().split() if w.isalpha() and w != "priority"}
     found: list[tuple[int, str]] = []   # (where, section word's key)
     for i, w in enumerate(folded):
         key = SECTION_WORDS.get(w)
@@ -116,20 +148,18 @@ def _sections(folded: list[str], pack: Pack, priority: int | None) -> set[str]:
             continue   # "special schools", "a SEND school": the SEND section
         if w == "send" and nxt in VERB_OBJECTS:
             continue   # "when do I send my P2 answers": the verb
-        if priority is None and nxt not in SECTION_NOUNS and nxt not in titles:
+        if priority is None and nxt not in SECTION_NOUNS and nxt not in survey.titles:
             continue
         found.append((i, key))
     if priority is not None:
         # only sections that have this priority (safeguarding has no numbered ones), and of
         # several, the one nearest the number
-        numbered = {k for _, k in found for e in pack.entries if isinstance(e, SurveyEntry)
-                    and _number(e.priority) == priority and k in e.section.lower().split()}
-        found = [(i, k) for i, k in found if k in numbered]
+        found = [(i, k) for i, k in found if k in survey.numbered.get(priority, ())]
         if len({k for _, k in found}) > 1:
             start, end = _priority_span(folded)
             away = {i: max(start - i, i - end, 0) for i, _ in found}
             found = [(i, k) for i, k in found if away[i] == min(away.values())]
-    return {s for _, key in found for s in _named_by(key, pack.sections)}
+    return {s for _, key in found for s in _named_by(key, survey.pack.sections)}
 
 
 def _named_by(key: str, sections) -> list[str]:
@@ -149,15 +179,16 @@ def _number(priority_title: str) -> int | None:
 def find_target(folded: list[str], pack: Pack, query: str = "") -> Target:
     """The survey entries a question names by number, position or quoted wording, if any.
     `query`: the message as typed (quote marks are gone from `folded`)."""
-    named = _structure(folded, pack)
-    quoted = _quoted(query, pack) if query else None
+    survey = _Survey.of(pack)
+    named = _structure(folded, survey)
+    quoted = _quoted(query, survey) if query else None
     if quoted is not None and (not named or quoted[0] in named.entries):
         e, statement = quoted   # the survey's own words, quoted: that question (or statement) exactly
         return Target((e,), statement=statement, section_named=True, exact=True)
     return named
 
 
-def _quoted(query: str, pack: Pack) -> tuple[int, int | None] | None:
+def _quoted(query: str, survey: _Survey) -> tuple[int, int | None] | None:
     """The survey question or statement a message quotes ("what's the union line on 'the
     extent to which the curriculum extends beyond the academic'?"): (entry index, statement
     or None), if its quotation matches the wording of one entry only."""
@@ -165,58 +196,41 @@ def _quoted(query: str, pack: Pack) -> tuple[int, int | None] | None:
     spans = [s for s in spans if len(s.split()) >= QUOTE_WORDS]
     if not spans:
         return None
-    _, places, texts = _survey_wording(pack)
     for span in spans:
-        hits = process.extract(span, texts, scorer=fuzz.token_set_ratio, score_cutoff=QUOTE_MATCH, limit=None)
+        hits = process.extract(span, survey.wording, scorer=fuzz.token_set_ratio, score_cutoff=QUOTE_MATCH, limit=None)
         if not hits:
             continue
         top = hits[0][1]
-        found = {places[k] for _, score, k in hits if score >= top - QUOTE_MARGIN}
+        found = {survey.places[k] for _, score, k in hits if score >= top - QUOTE_MARGIN}
         if len({e for e, _ in found}) == 1:   # one entry's wording, clearly: else it names nothing
             return found.pop() if len(found) == 1 else (next(iter(found))[0], None)
     return None
 
 
-def _survey_wording(pack: Pack) -> tuple[Pack, list[tuple[int, int | None]], list[str]]:
-    """Each survey question's and statement's wording, folded: read once per pack."""
-    cached = _SURVEYS.get(id(pack))
-    if cached is None or cached[0] is not pack:
-        places, texts = [], []
-        for i, e in enumerate(pack.entries):
-            if isinstance(e, SurveyEntry):
-                for st, text in [(None, e.question), *enumerate(s.text for s in e.statements)]:
-                    places.append((i, st))
-                    texts.append(" ".join(words(text)))
-        if len(_SURVEYS) > 16:
-            _SURVEYS.clear()
-        cached = _SURVEYS[id(pack)] = (pack, places, texts)
-    return cached
-
-
-def _structure(folded: list[str], pack: Pack) -> Target:
+def _structure(folded: list[str], survey: _Survey) -> Target:
     """The survey entries a question names by number or position, if it names any."""
     if not folded or len(folded) > 80:
         return Target()
     text = " " + " ".join(folded) + " "
-    survey = [(i, e) for i, e in enumerate(pack.entries) if isinstance(e, SurveyEntry)]
-    if not survey:
+    if not survey.entries:
         return Target()
     statement = _statement(folded)
+    sections_in_order = survey.pack.sections
     if any(f" {o} question " in text for o in ("last", "final")) and " last question in " not in text:
-        final = [i for i, e in survey if e.section == pack.sections[-1]] if pack.sections else []
+        final = [i for i, e in survey.entries if e.section == sections_in_order[-1]] if sections_in_order else []
         if final:
             return Target(tuple(final), statement=statement, exact=True)
     priority = _priority_number(folded)
-    sections = _sections(folded, pack, priority)
+    sections = _sections(folded, survey, priority)
     if priority is not None:
-        hits = [(i, e) for i, e in survey
+        hits = [(i, e) for i, e in survey.entries
                 if _number(e.priority) == priority and (not sections or e.section in sections)]
         if hits:   # two sections named as near the number: both, and asked which
             one = bool(sections) and len({e.section for _, e in hits}) == 1
             return Target(tuple(i for i, _ in hits), whole_priority=statement is None and not _names_box(folded),
                           statement=statement, section_named=one, exact=True, box=_box(folded))
     if sections:
-        hits = [i for i, e in survey if e.section in sections]
+        hits = [i for i, e in survey.entries if e.section in sections]
         bare = statement is None and all(w in STOPWORDS or w in SECTION_WORDS or w in SECTION_NOUNS
                                          or w in ASKING_WORDS for w in folded)
         return Target(tuple(hits), statement=statement, section_named=True, whole_section=bare)
