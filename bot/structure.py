@@ -38,6 +38,12 @@ ASKING_WORDS = frozenset({"help", "tips", "advice", "advise", "union", "nasuwt",
                           "recommended", "recommendation", "line", "view", "views", "position", "guidance", "suggest",
                           "suggested", "fill", "filling", "complete", "completing", "respond", "responding",
                           "response", "ofsted", "big", "listen", "consultation", "stuff", "sure", "unsure", "stuck"})
+# With one of these, a section word alone names the section ("what should I put for
+# safeguarding?", "what does the union recommend on SEND"), when it opens the message or a
+# preposition or article is before it ("when do I send" is the verb)
+ANSWERING = frozenset({"put", "write", "answer", "tick", "respond", "fill", "recommend", "recommends", "advise",
+                       "suggest"})
+BARE_BEFORE = frozenset({"for", "about", "on", "in", "the", "re", "with", "under"})
 
 
 # A quotation in a message: quote marks at word edges, so "don't" and "school's" open nothing
@@ -133,11 +139,12 @@ def _statement(folded: list[str]) -> int | None:
     return None
 
 
-def _sections(folded: list[str], survey: _Survey, priority: int | None) -> set[str]:
+def _sections(folded: list[str], survey: _Survey, priority: int | None, alone: bool = False) -> set[str]:
     """Sections the question names: with a priority number any section word counts
     ("SEND P3"), and of several the one nearest the number wins ("SENCo here: the schools P3
     comments mention SEND"); without one, only with a noun or a priority's name after it ("the
-    schools section", "the SEND impact statements")."""
+    schools section", "the SEND impact statements"), or, in a question about what to answer
+    that names nothing else (`alone`), after a preposition ("what do I put for safeguarding")."""
     found: list[tuple[int, str]] = []   # (where, section word's key)
     for i, w in enumerate(folded):
         key = SECTION_WORDS.get(w)
@@ -148,7 +155,8 @@ def _sections(folded: list[str], survey: _Survey, priority: int | None) -> set[s
             continue   # "special schools", "a SEND school": the SEND section
         if w == "send" and nxt in VERB_OBJECTS:
             continue   # "when do I send my P2 answers": the verb
-        if priority is None and nxt not in SECTION_NOUNS and nxt not in survey.titles:
+        bare = alone and (i == 0 or folded[i - 1] in BARE_BEFORE)
+        if priority is None and nxt not in SECTION_NOUNS and nxt not in survey.titles and not bare:
             continue
         found.append((i, key))
     if priority is not None:
@@ -221,7 +229,8 @@ def _structure(folded: list[str], survey: _Survey) -> Target:
         if final:
             return Target(tuple(final), statement=statement, exact=True)
     priority = _priority_number(folded)
-    sections = _sections(folded, survey, priority)
+    asking_only = all(w in STOPWORDS or w in SECTION_WORDS or w in SECTION_NOUNS or w in ASKING_WORDS for w in folded)
+    sections = _sections(folded, survey, priority, alone=asking_only and not ANSWERING.isdisjoint(folded))
     if priority is not None:
         hits = [(i, e) for i, e in survey.entries
                 if _number(e.priority) == priority and (not sections or e.section in sections)]
@@ -231,9 +240,8 @@ def _structure(folded: list[str], survey: _Survey) -> Target:
                           statement=statement, section_named=one, exact=True, box=_box(folded))
     if sections:
         hits = [i for i, e in survey.entries if e.section in sections]
-        bare = statement is None and all(w in STOPWORDS or w in SECTION_WORDS or w in SECTION_NOUNS
-                                         or w in ASKING_WORDS for w in folded)
-        return Target(tuple(hits), statement=statement, section_named=True, whole_section=bare)
+        return Target(tuple(hits), statement=statement, section_named=True,
+                      whole_section=statement is None and asking_only)
     return Target(statement=statement)
 
 

@@ -111,7 +111,7 @@ def test_question_level_comments_are_labelled_once_a_statement_has_its_own(index
 
 def test_close_matches_come_before_the_answer(index, config):
     from bot.blocks import answer_blocks
-    reply = reply_for(index, config, "what should I put for safeguarding?")
+    reply = reply_for(index, config, "what does the union say about safeguarding")
     text = render_text(reply)
     assert text.index("Several questions match") < text.index("Ofsted's survey asks")
     kinds = [b["type"] for b in answer_blocks(reply).blocks]

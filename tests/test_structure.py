@@ -104,6 +104,24 @@ def test_a_section_named_alone_is_the_whole_section(pack, q, section):
     assert found == {e.id for e in pack.entries if getattr(e, "section", "") == section}
 
 
+@pytest.mark.parametrize("q, section", [
+    ("what should I put for safeguarding?", "Safeguarding in schools"),
+    ("safeguarding - what do I put", "Safeguarding in schools"),
+    ("what does the union recommend for SEND", "Special educational needs and alternative provision"),
+])
+def test_a_section_word_alone_in_a_question_about_what_to_answer_is_the_whole_section(pack, q, section):
+    found, target = ids(pack, q)
+    assert target.whole_section
+    assert found == {e.id for e in pack.entries if getattr(e, "section", "") == section}
+
+
+@pytest.mark.parametrize("q", ["what is SEND", "what do I put, and when do I send", "safeguarding?",
+                               "what does nasuwt say about safeguarding"])
+def test_a_section_word_alone_names_nothing_without_a_question_about_what_to_answer(pack, q):
+    found, target = ids(pack, q)
+    assert not target.whole_section and not found
+
+
 @pytest.mark.parametrize("q", ["the safeguarding question about how often it is inspected",
                                "schools section priority 2", "the SEND section's first statement",
                                "I have a school question: what is off-rolling"])
