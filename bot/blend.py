@@ -154,7 +154,7 @@ def decide(index, query: str, folded: list[str], terms: tuple[str, ...], off: se
     # its largest usual value, not clipped: clipping made every strong candidate a tie at 1.0.
     scale = 1.0 if reading is None else 1.0 + (1.0 - MEANING_ZERO) * sum(RANK_WEIGHTS[1:4])
     matches = [Match(entries[e], round(min(s / scale, 1.0), 4), st) for e, s, _, st in ranked]
-    if target.whole_section:   # "what do I put for the safeguarding questions?": which of them?
+    if target.whole_section and len(target.entries) > 1:   # "what do I put for the safeguarding questions?": which?
         return SearchResult(query, True, tuple(m for m, r in zip(matches, ranked) if r[0] in target.entries),
                             terms, ambiguous=True, whole_section=True)
     best_e = ranked[0][0]

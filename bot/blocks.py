@@ -47,6 +47,7 @@ SECTION_LIMIT = 3000     # Slack: characters in one section's text
 MESSAGE_BLOCKS = 50      # Slack: blocks in one message
 MODAL_BLOCKS = 100       # Slack: blocks in one modal view
 BUTTON_VALUE_LIMIT = 2000
+ACTIONS_LIMIT = 25       # Slack: elements in one actions block
 HEADER_LIMIT = 150
 QUERY_ECHO_LIMIT = 200   # characters of a member's question we quote back
 
@@ -285,20 +286,23 @@ def ambiguity_blocks(reply: Reply) -> SlackMessage:
     one was meant, with the did-you-mean buttons, rather than answer the wrong one."""
     options = ambiguity_options(reply)
     prompt = section_prompt(reply)
-    lines = [f"*{escape(prompt)}*" if prompt
-             else "*Which did you mean?* Your question fits more than one part of the survey:"]
-    lines += [f"• {escape(m.entry.title)}" + (f" ({escape(option_place(reply, m.entry))})"
-                                               if isinstance(m.entry, SurveyEntry) else "") for m in options]
-    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text="\n".join(lines))),
-                           _did_you_mean(options, reply.query)]
+    head = (f"*{escape(prompt)}*" if prompt
+            else "*Which did you mean?* Your question fits more than one part of the survey:")
+    lines = [f"• {escape(m.entry.title)}" + (f" ({escape(option_place(reply, m.entry))})"
+                                              if isinstance(m.entry, SurveyEntry) else "") for m in options]
+    listed, _ = _sections(lines, head)
+    buttons = [_did_you_mean(options[i:i + ACTIONS_LIMIT], reply.query, start=i)
+               for i in range(0, len(options), ACTIONS_LIMIT)]
+    blocks: list[Block] = [*listed, *buttons]
     text = (prompt or "Which did you mean?") + " " + "; ".join(escape(m.entry.title) for m in options)
     return SlackMessage(text=text, blocks=_fit(blocks))
 
 
-def _did_you_mean(matches, query: str) -> ActionsBlock:
-    """One button per suggested entry, each opening that entry's answer."""
+def _did_you_mean(matches, query: str, start: int = 0) -> ActionsBlock:
+    """One button per suggested entry, each opening that entry's answer (at most
+    ACTIONS_LIMIT; `start` numbers them on from an earlier block's)."""
     return ActionsBlock(elements=[
-        ButtonElement(text=m.entry.title[:75], action_id=f"{DID_YOU_MEAN}_{i}",
+        ButtonElement(text=m.entry.title[:75], action_id=f"{DID_YOU_MEAN}_{start + i}",
                       value=button_value(e=m.entry.id, q=query))
         for i, m in enumerate(matches)])
 

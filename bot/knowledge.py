@@ -252,6 +252,17 @@ class Pack:
     def get(self, entry_id: str) -> Entry | None:
         return self._by_id().get(entry_id)
 
+    def derived(self, name: str, build):
+        """What another module reads of this pack once (bot/structure.py's view of the survey),
+        built on first use and kept with the pack: a reloaded pack builds its own."""
+        cache = self.__dict__.get("_derived")
+        if cache is None:
+            cache = {}
+            object.__setattr__(self, "_derived", cache)
+        if name not in cache:
+            cache[name] = build()
+        return cache[name]
+
     def _by_id(self) -> dict[str, Entry]:
         cache = self.__dict__.get("_cache")
         if cache is None:

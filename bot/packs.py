@@ -160,6 +160,8 @@ class Library:
                              and (reason == "chitchat" or p.offtopic)), None)
                 if said:
                     return said
+        if winner.whole_section:   # a section's questions to choose from: that pack's alone
+            return winner, pack
         # The winner's best stays first; every other match (its own and the other packs')
         # follows by score, an open consultation first on a tie.
         rank = {p.name: (not is_open(p, today), order) for _, p, order in results}

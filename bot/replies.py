@@ -636,10 +636,10 @@ def ambiguity_options(reply: Reply) -> list[Match]:
     """The near-tied entries a member is asked to choose between, best first; for a section
     named alone, all its questions in the survey's order."""
     best = reply.entry
-    if reply.whole_section:
+    if reply.whole_section:   # the section's questions (anything else, last)
         order = {e.id: i for i, e in enumerate(reply.pack.entries)} if reply.pack is not None else {}
         options = [Match(best, reply.score, reply.statement), *reply.others]
-        return sorted(options, key=lambda m: order.get(m.entry.id, 0))
+        return sorted(options, key=lambda m: order.get(m.entry.id, len(order)))
     twins = [m for m in reply.others if isinstance(best, SurveyEntry) and isinstance(m.entry, SurveyEntry)
              and m.entry.section != best.section and m.entry.priority == best.priority]
     rest = twins[:1] or close_matches(reply)[:1] or list(reply.others[:1])   # one per section
@@ -647,17 +647,26 @@ def ambiguity_options(reply: Reply) -> list[Match]:
 
 
 def option_place(reply: Reply, entry: SurveyEntry) -> str:
-    """Where an option sits: its priority, and its section unless the member named it."""
-    return entry.priority if reply.whole_section else f"{entry.section} · {entry.priority}"
+    """Where an option sits: its priority, and its section unless the member named just that one."""
+    one_section = reply.whole_section and len(_option_sections(reply)) == 1
+    return entry.priority if one_section else f"{entry.section} · {entry.priority}"
+
+
+def _option_sections(reply: Reply) -> set[str]:
+    return {getattr(m.entry, "section", "") for m in ambiguity_options(reply)}
 
 
 def section_prompt(reply: Reply) -> str:
     """The question for a section named alone: which of its questions? ("" otherwise)"""
     if not reply.whole_section:
         return ""
-    sections = {m.entry.section for m in ambiguity_options(reply)}
+    sections = _option_sections(reply)
+    if "" in sections:
+        return "Which question did you mean?"
     label = reply.pack.section_label if reply.pack is not None else str
-    where = f"the {label(sections.pop())} section" if len(sections) == 1 else "those sections"
+    order = {s: i for i, s in enumerate(reply.pack.sections)} if reply.pack is not None else {}
+    names = [label(s) for s in sorted(sections, key=lambda s: order.get(s, len(order)))]
+    where = f"the {names[0]} section" if len(names) == 1 else f"the {' and '.join(names)} sections"
     return f"Which question in {where} did you mean?"
 
 

@@ -30,28 +30,40 @@ SECTION_WORDS = {
 # "send" followed by these is the verb ("send my P2 answers", "send it back"), not the section
 VERB_OBJECTS = frozenset({"my", "the", "it", "them", "this", "that", "our", "your", "a", "an", "back", "off", "in",
                           "me", "him", "her", "us", "over", "on", "out", "answers", "responses"})
-SECTION_NOUNS = frozenset({"section", "bit", "part", "one", "ones", "question", "questions", "page", "priorities",
-                           "priority"})
-# Words that ask about a section without naming anything in it: "what does the union recommend
-# for the safeguarding questions?" names the section alone, and is asked which question it means.
-ASKING_WORDS = frozenset({"help", "tips", "advice", "advise", "union", "nasuwt", "nasuwts", "recommend", "recommends",
+SECTION_NOUNS = frozenset({"section", "sections", "bit", "bits", "part", "parts", "one", "ones", "question",
+                           "questions", "page", "priorities", "priority"})
+# A section named alone is the whole section, asked which question ("what does the union
+# recommend for the safeguarding questions?"), when every other word is one of these or a
+# stopword, one of them asks what to answer (WHAT_TO_ANSWER), and it isn't a yes/no question
+# about the section itself ("do I have to answer the SEND questions?", "is there a SEND
+# section?") or thanks.
+ASKING_WORDS = frozenset({"tips", "advice", "advise", "union", "nasuwt", "nasuwts", "recommend", "recommends",
                           "recommended", "recommendation", "line", "view", "views", "position", "guidance", "suggest",
-                          "suggested", "fill", "filling", "complete", "completing", "respond", "responding",
-                          "response", "ofsted", "big", "listen", "consultation", "stuff", "sure", "unsure", "stuck"})
-# With one of these, a section word alone names the section ("what should I put for
-# safeguarding?", "what does the union recommend on SEND"), when it opens the message or a
-# preposition or article is before it ("when do I send" is the verb)
+                          "suggested", "respond", "responding", "fill", "filling", "ofsted", "big", "listen",
+                          "consultation", "stuff", "sure", "unsure", "stuck"})
 ANSWERING = frozenset({"put", "write", "answer", "tick", "respond", "fill", "recommend", "recommends", "advise",
                        "suggest"})
+WHAT_TO_ANSWER = ANSWERING | {"say", "recommended", "recommendation", "advice", "tips", "guidance", "suggested",
+                              "line", "position"}
+NOT_WHICH = frozenset({"do", "does", "did", "is", "are", "am", "who", "why", "where", "when", "can", "should", "must",
+                       "have", "has", "will", "would", "could"})   # a message opening so asks yes/no, who, why ...
+NOT_ASKING = frozenset({"not", "skip", "dont", "don", "need", "thanks", "thank", "cheers", "ta", "whether", "if",
+                        "optional", "compulsory", "mandatory"})
+# A section word alone (no "section", "questions" after it) names the section in such a message
+# with an ANSWERING word, when it opens the message or follows one of these ("what should I put
+# for safeguarding?"; "when do I send" is the verb)
 BARE_BEFORE = frozenset({"for", "about", "on", "in", "the", "re", "with", "under"})
 
 
-# A quotation in a message: quote marks at word edges, so "don't" and "school's" open nothing
-QUOTED = re.compile(r"""(?:^|(?<=[\s(\[]))["“‘'`]([^"“”‘’'`\n]{10,300}?)["”’'`](?=[\s.,;:!?)\]]|$)""")
-QUOTE_WORDS = 4       # a quotation this long or longer may be the survey's wording
+# A quotation in a message: a pair of marks at word edges ("don't" and "school's" open nothing);
+# inside, an apostrophe between letters is part of the words ("Ofsted’s openness").
+_IN = r"""(?:[^"“”‘’'`\n]|(?<=\w)['’](?=\w))"""
+QUOTED = re.compile(rf"""(?:^|(?<=[\s(\[]))(?:"({_IN}{{10,300}}?)"|“({_IN}{{10,300}}?)”|‘({_IN}{{10,300}}?)’"""
+                    rf"""|'({_IN}{{10,300}}?)'|`({_IN}{{10,300}}?)`)(?=[\s.,;:!?)\]/-]|$)""")
+QUOTE_WORDS = 3       # words (not stopwords) a quotation needs to be taken for the survey's wording
 QUOTE_MATCH = 90      # rapidfuzz token_set_ratio (0-100) between a quotation and survey wording that names it
+QUOTE_PARTIAL = 80    # ... and partial_ratio: all its words somewhere in the wording is not enough
 QUOTE_MARGIN = 5      # ... ahead of any other entry's wording by this much
-_SURVEYS: dict[int, _Survey] = {}   # id(pack) -> what this module reads of its survey, once
 
 
 class _Survey:
@@ -79,12 +91,7 @@ class _Survey:
 
     @classmethod
     def of(cls, pack: Pack) -> _Survey:
-        cached = _SURVEYS.get(id(pack))
-        if cached is None or cached.pack is not pack:
-            if len(_SURVEYS) > 16:
-                _SURVEYS.clear()
-            cached = _SURVEYS[id(pack)] = cls(pack)
-        return cached
+        return pack.derived("structure", lambda: cls(pack))
 
 
 @dataclass(frozen=True)
@@ -200,12 +207,11 @@ def _quoted(query: str, survey: _Survey) -> tuple[int, int | None] | None:
     """The survey question or statement a message quotes ("what's the union line on 'the
     extent to which the curriculum extends beyond the academic'?"): (entry index, statement
     or None), if its quotation matches the wording of one entry only."""
-    spans = [" ".join(words(m.group(1))) for m in QUOTED.finditer(query)]
-    spans = [s for s in spans if len(s.split()) >= QUOTE_WORDS]
-    if not spans:
-        return None
+    spans = [" ".join(words(next(g for g in m.groups() if g is not None))) for m in QUOTED.finditer(query)]
+    spans = [s for s in spans if sum(w not in STOPWORDS for w in s.split()) >= QUOTE_WORDS]
     for span in spans:
         hits = process.extract(span, survey.wording, scorer=fuzz.token_set_ratio, score_cutoff=QUOTE_MATCH, limit=None)
+        hits = [h for h in hits if fuzz.partial_ratio(span, h[0]) >= QUOTE_PARTIAL]
         if not hits:
             continue
         top = hits[0][1]
@@ -229,7 +235,10 @@ def _structure(folded: list[str], survey: _Survey) -> Target:
         if final:
             return Target(tuple(final), statement=statement, exact=True)
     priority = _priority_number(folded)
-    asking_only = all(w in STOPWORDS or w in SECTION_WORDS or w in SECTION_NOUNS or w in ASKING_WORDS for w in folded)
+    asking_only = (folded[0] not in NOT_WHICH and NOT_ASKING.isdisjoint(folded)
+                   and not WHAT_TO_ANSWER.isdisjoint(folded)
+                   and all(w in STOPWORDS or w in SECTION_WORDS or w in SECTION_NOUNS or w in ASKING_WORDS
+                           for w in folded))
     sections = _sections(folded, survey, priority, alone=asking_only and not ANSWERING.isdisjoint(folded))
     if priority is not None:
         hits = [(i, e) for i, e in survey.entries

@@ -232,6 +232,20 @@ def test_abstain_with_suggestions_has_unique_buttons(guide):
     assert ids == [f"did_you_mean_{i}" for i in range(len(reply.others[:3]))] + ["ask_rep"]
 
 
+def test_a_long_which_question_list_fits_and_numbers_every_button(guide, pack):
+    """A section named alone lists every question of it: in a bigger pack (here made up of
+    all 95 entries) the buttons run over several actions blocks and the list over several
+    sections, within Slack's limits, each button unique."""
+    from bot.results import Match
+    reply = guide.ask("what should I put for the safeguarding question?", via="test")
+    assert reply.ambiguous and reply.whole_section
+    big = dataclasses.replace(reply, others=tuple(Match(e, 0.5) for e in pack.entries if e.id != reply.entry.id))
+    rendered = message(answer_blocks(big))
+    assert_fits(rendered, what="95 options")
+    ids = [e["action_id"] for b in rendered["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert len(ids) == len(pack.entries) and len(set(ids)) == len(ids)
+
+
 def test_lists_and_notices_fit(guide, pack):
     assert_fits(message(sections_blocks(guide.sections())), what="sections")
     all_ids = [e.id for e in pack.entries]

@@ -104,6 +104,17 @@ def test_each_question_is_answered_from_its_own_pack(two):
     assert result.answered and pack.name == "big-listen" and result.best.entry.id == "safeguarding-separate-judgement"
 
 
+def test_a_section_named_alone_lists_only_its_own_packs_questions(two, config):
+    from bot.replies import build_reply, render_text
+    result, pack = two.find_matches("what does the union recommend for the schools section", today=TODAY)
+    assert result.whole_section and pack.name == "big-listen"
+    schools = [e.id for e in pack.entries if getattr(e, "section", "") == "Schools"]
+    assert [m.entry.id for m in result.matches] != [] and {m.entry.id for m in result.matches} == set(schools)
+    lines = render_text(build_reply(result, pack, config.contact)).splitlines()
+    assert lines[0] == "Which question in the Schools section did you mean?"
+    assert [ln.rsplit("[", 1)[1].rstrip("]") for ln in lines[1:]] == schools
+
+
 def test_the_reply_names_its_pack_and_the_pack_names_the_speakers(tmp_path, two):
     guide = Guide(settings(tmp_path, [PACK_DIR, EXAMPLE_DIR]), two, open_store(tmp_path / "b.sqlite3"))
     text = render_text(guide.ask(CHARTER, via="dm", today=TODAY))

@@ -95,7 +95,7 @@ def test_the_schools_section_is_not_safeguarding_in_schools(pack):
 
 @pytest.mark.parametrize("q, section", [
     ("what should I put for the safeguarding question?", "Safeguarding in schools"),
-    ("the SEND questions", "Special educational needs and alternative provision"),
+    ("what does the union say about the SEND questions", "Special educational needs and alternative provision"),
     ("any tips for the schools section of the survey? what does the union recommend", "Schools"),
 ])
 def test_a_section_named_alone_is_the_whole_section(pack, q, section):
@@ -122,6 +122,23 @@ def test_a_section_word_alone_names_nothing_without_a_question_about_what_to_ans
     assert not target.whole_section and not found
 
 
+@pytest.mark.parametrize("q", [
+    "do I have to answer the SEND questions?", "do I need to fill in the SEND section?",
+    "is it ok to not answer the SEND questions", "who should answer the SEND questions?",
+    "why are there SEND questions?", "is there a SEND section?", "where are the safeguarding questions?",
+    "thanks for the help with the safeguarding section", "the SEND questions",
+])
+def test_a_question_about_the_section_itself_is_not_asked_which_question(pack, q):
+    found, target = ids(pack, q)
+    assert found and not target.whole_section   # the section still nudges; the question is answered
+
+
+def test_two_sections_named_alone_are_both_listed(pack):
+    found, target = ids(pack, "what should I put for the schools and SEND sections")
+    assert target.whole_section
+    assert {pack.get(i).section for i in found} == {"Schools", "Special educational needs and alternative provision"}
+
+
 @pytest.mark.parametrize("q", ["the safeguarding question about how often it is inspected",
                                "schools section priority 2", "the SEND section's first statement",
                                "I have a school question: what is off-rolling"])
@@ -143,12 +160,19 @@ def test_quoted_survey_wording_names_its_question_or_statement(pack):
     # inside the priority the member named, the quotation narrows it to its statement
     q = "SEND P3: what about 'Ofsted holds local areas to account for how well they support children with SEND'"
     assert quoted(pack, q) == (["send-impact"], 5, True)
+    # curly quotes and backticks pair up; an apostrophe inside the words doesn't end the quotation
+    assert quoted(pack, "what about “the context of the school’s local area as part of our inspections”?")[0] == [
+        "schools-inspection-practice"]
+    backticks = "`should we inspect it more regularly than other areas`-- yes?"
+    assert quoted(pack, backticks)[0] == ["safeguarding-frequency"]
 
 
 @pytest.mark.parametrize("q", [
     "what's 'ofsted holds schools to account' about",           # several entries' statements: names none
     "the school's 'learning journey' thing, don't ask",          # apostrophes open no quotation
     "our head 'took early retirement' a fortnight after",        # not the survey's wording
+    "our head keeps saying 'we are a good school' so what do i put",   # its words are in a statement, mostly stopwords
+    "she said 'we should inspect it more' and I agree",
     "schools P1: what about 'Ofsted holds local areas to account for how well they support children with SEND'",
 ])
 def test_quotations_that_are_not_one_entrys_wording_name_nothing_new(pack, q):
