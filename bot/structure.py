@@ -28,6 +28,9 @@ SECTION_WORDS = {
     "safeguarding": "safeguarding",
 }
 # "send" followed by these is the verb ("send my P2 answers", "send it back"), not the section
+# ... and after these ("should I send priority 3 back?"), unless the message writes SEND in capitals
+VERB_SUBJECTS = frozenset({"i", "we", "you", "they", "to", "ll", "can", "should", "must", "will", "please", "cant",
+                           "wont", "d"})
 VERB_OBJECTS = frozenset({"my", "the", "it", "them", "this", "that", "our", "your", "a", "an", "back", "off", "in",
                           "me", "him", "her", "us", "over", "on", "out", "answers", "responses"})
 SECTION_NOUNS = frozenset({"section", "sections", "bit", "bits", "part", "parts", "one", "ones", "question",
@@ -146,7 +149,8 @@ def _statement(folded: list[str]) -> int | None:
     return None
 
 
-def _sections(folded: list[str], survey: _Survey, priority: int | None, alone: bool = False) -> set[str]:
+def _sections(folded: list[str], survey: _Survey, priority: int | None, alone: bool = False,
+              verb: bool = True) -> set[str]:
     """Sections the question names: with a priority number any section word counts
     ("SEND P3"), and of several the one nearest the number wins ("SENCo here: the schools P3
     comments mention SEND"); without one, only with a noun or a priority's name after it ("the
@@ -160,8 +164,8 @@ def _sections(folded: list[str], survey: _Survey, priority: int | None, alone: b
         nxt = folded[i + 1] if i + 1 < len(folded) else ""
         if key == "schools" and i > 0 and SECTION_WORDS.get(folded[i - 1]) in ("special", "alternative"):
             continue   # "special schools", "a SEND school": the SEND section
-        if w == "send" and nxt in VERB_OBJECTS:
-            continue   # "when do I send my P2 answers": the verb
+        if w == "send" and (nxt in VERB_OBJECTS or (verb and i > 0 and folded[i - 1] in VERB_SUBJECTS)):
+            continue   # "when do I send my P2 answers", "should I send priority 3 back": the verb
         bare = alone and (i == 0 or folded[i - 1] in BARE_BEFORE)
         if priority is None and nxt not in SECTION_NOUNS and nxt not in survey.titles and not bare:
             continue
@@ -195,7 +199,7 @@ def find_target(folded: list[str], pack: Pack, query: str = "") -> Target:
     """The survey entries a question names by number, position or quoted wording, if any.
     `query`: the message as typed (quote marks are gone from `folded`)."""
     survey = _Survey.of(pack)
-    named = _structure(folded, survey)
+    named = _structure(folded, survey, verb="SEND" not in query)
     quoted = _quoted(query, survey) if query else None
     if quoted is not None and (not named or quoted[0] in named.entries):
         e, statement = quoted   # the survey's own words, quoted: that question (or statement) exactly
@@ -221,7 +225,7 @@ def _quoted(query: str, survey: _Survey) -> tuple[int, int | None] | None:
     return None
 
 
-def _structure(folded: list[str], survey: _Survey) -> Target:
+def _structure(folded: list[str], survey: _Survey, verb: bool = True) -> Target:
     """The survey entries a question names by number or position, if it names any."""
     if not folded or len(folded) > 80:
         return Target()
@@ -239,7 +243,7 @@ def _structure(folded: list[str], survey: _Survey) -> Target:
                    and not WHAT_TO_ANSWER.isdisjoint(folded)
                    and all(w in STOPWORDS or w in SECTION_WORDS or w in SECTION_NOUNS or w in ASKING_WORDS
                            for w in folded))
-    sections = _sections(folded, survey, priority, alone=asking_only and not ANSWERING.isdisjoint(folded))
+    sections = _sections(folded, survey, priority, alone=asking_only and not ANSWERING.isdisjoint(folded), verb=verb)
     if priority is not None:
         hits = [(i, e) for i, e in survey.entries
                 if _number(e.priority) == priority and (not sections or e.section in sections)]

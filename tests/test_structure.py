@@ -64,6 +64,13 @@ def test_the_section_named_beside_the_number_wins(pack, q, expected):
     assert found == expected and target.section_named
 
 
+def test_send_after_a_subject_is_the_verb_unless_written_in_capitals(pack):
+    q = "I teach in a secondary school, should I send priority 3 back by Friday"
+    assert quoted(pack, q)[0] == ["schools-impact", "schools-impact-views"]
+    assert quoted(pack, "should I SEND priority 3")[0] == ["send-impact", "send-impact-views"]
+    assert quoted(pack, "what do I put for send p3")[0] == ["send-impact", "send-impact-views"]
+
+
 def test_two_sections_as_near_the_number_are_both_named_and_asked_about(pack):
     found, target = ids(pack, "SEND priority 2 schools")
     assert found == {"schools-inspection-practice", "schools-inspection-practice-views",
