@@ -43,7 +43,10 @@ SECTION_NOUNS = frozenset({"section", "sections", "bit", "bits", "part", "parts"
 ASKING_WORDS = frozenset({"tips", "advice", "advise", "union", "nasuwt", "nasuwts", "recommend", "recommends",
                           "recommended", "recommendation", "line", "view", "views", "position", "guidance", "suggest",
                           "suggested", "respond", "responding", "fill", "filling", "ofsted", "big", "listen",
-                          "consultation", "stuff", "sure", "unsure", "stuck"})
+                          "consultation", "stuff", "sure", "unsure", "stuck", "help", "idea", "want", "wants",
+                          "meant", "supposed", "actually", "steer", "qs", "shld", "hiya", "right", "ok",
+                          # the rest of the SEND section's name ("the special educational needs section")
+                          "educational", "needs", "alternative", "provision"})
 ANSWERING = frozenset({"put", "write", "answer", "tick", "respond", "fill", "recommend", "recommends", "advise",
                        "suggest"})
 WHAT_TO_ANSWER = ANSWERING | {"say", "recommended", "recommendation", "advice", "tips", "guidance", "suggested",
