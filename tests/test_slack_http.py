@@ -314,6 +314,18 @@ def test_did_you_mean_opens_the_suggested_entry(fake, slack, rurl, channel, pack
     assert opened.params["blocks"][0]["text"]["text"] == pack.get(entry_id).title[:150]
 
 
+def test_a_section_named_alone_is_listed_and_a_button_opens_its_question(fake, slack, rurl, channel, pack):
+    listed = ask_in_channel(fake, slack, channel, "what should I put for the safeguarding question?")
+    assert listed["text"].startswith("Which question in the Safeguarding section did you mean?")
+    safeguarding = [e.id for e in pack.entries if getattr(e, "section", "") == "Safeguarding in schools"]
+    buttons = [e for e in elements(listed["blocks"]) if e["action_id"].startswith("did_you_mean_")]
+    assert [json.loads(b["value"])["e"] for b in buttons] == safeguarding
+    last = buttons[-1]   # the pause policy: not the one the search ranks first
+    name, _ = press(fake, slack, rurl, last["action_id"], last["value"], channel=channel)
+    (opened,) = wait_responses(fake, name)
+    assert opened.params["blocks"][0]["text"]["text"] == pack.get(safeguarding[-1]).title[:150]
+
+
 def test_other_matches_lists_the_runners_up(fake, slack, rurl, channel, pack):
     answer = ask_in_channel(fake, slack, channel, SAFEGUARDING)
     value = button(answer["blocks"], "other_matches")["value"]
