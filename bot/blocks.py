@@ -30,16 +30,14 @@ from bot.replies import (
     Line,
     Reply,
     abstain_lines,
-    ambiguity_options,
+    ambiguity_choice,
     chitchat_lines,
     close_matches,
     full_lines,
-    option_place,
     pinned_line,
     position_line,
     reply_lines,
     reply_title,
-    section_prompt,
     status_line,
 )
 
@@ -284,12 +282,11 @@ def chitchat_blocks(reply: Reply) -> SlackMessage:
 def ambiguity_blocks(reply: Reply) -> SlackMessage:
     """Two entries fit near-equally (the schools and SEND versions of one priority): ask which
     one was meant, with the did-you-mean buttons, rather than answer the wrong one."""
-    options = ambiguity_options(reply)
-    prompt = section_prompt(reply)
+    prompt, places = ambiguity_choice(reply)
+    options = [m for m, _ in places]
     head = (f"*{escape(prompt)}*" if prompt
             else "*Which did you mean?* Your question fits more than one part of the survey:")
-    lines = [f"• {escape(m.entry.title)}" + (f" ({escape(option_place(reply, m.entry))})"
-                                              if isinstance(m.entry, SurveyEntry) else "") for m in options]
+    lines = [f"• {escape(m.entry.title)}" + (f" ({escape(place)})" if place else "") for m, place in places]
     listed, _ = _sections(lines, head)
     buttons = [_did_you_mean(options[i:i + ACTIONS_LIMIT], reply.query, start=i)
                for i in range(0, len(options), ACTIONS_LIMIT)]

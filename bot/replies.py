@@ -646,35 +646,32 @@ def ambiguity_options(reply: Reply) -> list[Match]:
     return [Match(best, reply.score, reply.statement), *rest]
 
 
-def option_place(reply: Reply, entry: SurveyEntry) -> str:
-    """Where an option sits: its priority, and its section unless the member named just that one."""
-    one_section = reply.whole_section and len(_option_sections(reply)) == 1
-    return entry.priority if one_section else f"{entry.section} · {entry.priority}"
-
-
-def _option_sections(reply: Reply) -> set[str]:
-    return {getattr(m.entry, "section", "") for m in ambiguity_options(reply)}
-
-
-def section_prompt(reply: Reply) -> str:
-    """The question for a section named alone: which of its questions? ("" otherwise)"""
+def ambiguity_choice(reply: Reply) -> tuple[str, list[tuple[Match, str]]]:
+    """What to ask ("" for the usual "Which did you mean?") and the options, each with where it
+    sits in the survey ("" for an entry that isn't a survey question): for a section named
+    alone, "Which question in the Safeguarding section ...?" and just the priorities."""
+    options = ambiguity_options(reply)
+    sections = {getattr(m.entry, "section", "") for m in options}
+    one_section = reply.whole_section and len(sections) == 1 and "" not in sections
+    places = [(m, "" if not isinstance(m.entry, SurveyEntry) else m.entry.priority if one_section
+               else f"{m.entry.section} · {m.entry.priority}") for m in options]
     if not reply.whole_section:
-        return ""
-    sections = _option_sections(reply)
+        return "", places
     if "" in sections:
-        return "Which question did you mean?"
+        return "Which question did you mean?", places
     label = reply.pack.section_label if reply.pack is not None else str
     order = {s: i for i, s in enumerate(reply.pack.sections)} if reply.pack is not None else {}
     names = [label(s) for s in sorted(sections, key=lambda s: order.get(s, len(order)))]
     where = f"the {names[0]} section" if len(names) == 1 else f"the {' and '.join(names)} sections"
-    return f"Which question in {where} did you mean?"
+    return f"Which question in {where} did you mean?", places
 
 
 def ambiguity_lines(reply: Reply) -> list[str]:
     """The terminal's "which did you mean?": a numbered list of the near-tied entries."""
-    lines = [section_prompt(reply) or "Which did you mean?"]
-    for i, m in enumerate(ambiguity_options(reply), 1):
-        where = f" ({option_place(reply, m.entry)})" if isinstance(m.entry, SurveyEntry) else ""
+    prompt, places = ambiguity_choice(reply)
+    lines = [prompt or "Which did you mean?"]
+    for i, (m, place) in enumerate(places, 1):
+        where = f" ({place})" if place else ""
         lines.append(f"  {i}. {m.entry.title}{where} [{m.entry.id}]")
     return lines
 
