@@ -250,10 +250,10 @@ class Pack:
         return next((n.short for n in self.short_names if n.section == section), section)
 
     def get(self, entry_id: str) -> Entry | None:
-        return self._by_id().get(entry_id)
+        return self.derived("by_id", lambda: {e.id: e for e in self.entries}).get(entry_id)
 
     def derived(self, name: str, build):
-        """What another module reads of this pack once (bot/structure.py's view of the survey),
+        """What is read of this pack once (entries by id, bot/structure.py's view of the survey),
         built on first use and kept with the pack: a reloaded pack builds its own."""
         cache = self.__dict__.get("_derived")
         if cache is None:
@@ -262,13 +262,6 @@ class Pack:
         if name not in cache:
             cache[name] = build()
         return cache[name]
-
-    def _by_id(self) -> dict[str, Entry]:
-        cache = self.__dict__.get("_cache")
-        if cache is None:
-            cache = {e.id: e for e in self.entries}
-            object.__setattr__(self, "_cache", cache)
-        return cache
 
 
 def load_pack(folder: str | Path, sources_dir: str | Path | None = None) -> Pack:
