@@ -36,21 +36,19 @@ VERB_OBJECTS = frozenset({"my", "the", "it", "them", "this", "that", "our", "you
 SECTION_NOUNS = frozenset({"section", "sections", "bit", "bits", "part", "parts", "one", "ones", "question",
                            "questions", "page", "priorities", "priority"})
 # A section named alone is the whole section, asked which question ("what does the union
-# recommend for the safeguarding questions?"), when every other word is one of these or a
-# stopword, one of them asks what to answer (WHAT_TO_ANSWER), and it isn't a yes/no question
-# about the section itself ("do I have to answer the SEND questions?", "is there a SEND
-# section?") or thanks.
-ASKING_WORDS = frozenset({"tips", "advice", "advise", "union", "nasuwt", "nasuwts", "recommend", "recommends",
-                          "recommended", "recommendation", "line", "view", "views", "position", "guidance", "suggest",
-                          "suggested", "respond", "responding", "fill", "filling", "ofsted", "big", "listen",
-                          "consultation", "stuff", "sure", "unsure", "stuck", "help", "idea", "want", "wants",
-                          "meant", "supposed", "actually", "steer", "qs", "shld", "hiya", "right", "ok",
-                          # the rest of the SEND section's name ("the special educational needs section")
-                          "educational", "needs", "alternative", "provision"})
+# recommend for the safeguarding questions?"), when one word asks what to answer
+# (WHAT_TO_ANSWER), every word is one of those, a section's or filler (FILLER), and it isn't a
+# yes/no question about the section itself ("do I have to answer the SEND questions?", "is
+# there a SEND section?") or thanks.
 ANSWERING = frozenset({"put", "write", "answer", "tick", "respond", "fill", "recommend", "recommends", "advise",
                        "suggest"})
 WHAT_TO_ANSWER = ANSWERING | {"say", "recommended", "recommendation", "advice", "tips", "guidance", "suggested",
                               "line", "position"}
+FILLER = STOPWORDS | WHAT_TO_ANSWER | SECTION_NOUNS | SECTION_WORDS.keys() | {
+    "union", "nasuwt", "nasuwts", "view", "views", "responding", "filling", "ofsted", "big", "listen", "consultation",
+    "stuff", "sure", "unsure", "stuck", "help", "idea", "want", "wants", "meant", "supposed", "actually", "steer",
+    "qs", "shld", "hiya", "right", "ok",
+    "educational", "needs", "alternative", "provision"}   # the rest of "the special educational needs section"
 NOT_WHICH = frozenset({"do", "does", "did", "is", "are", "am", "who", "why", "where", "when", "can", "should", "must",
                        "have", "has", "will", "would", "could"})   # a message opening so asks yes/no, who, why ...
 NOT_ASKING = frozenset({"not", "skip", "dont", "don", "need", "thanks", "thank", "cheers", "ta", "whether", "if",
@@ -85,8 +83,8 @@ class _Survey:
         # each priority number's sections, by the words of their names (safeguarding has none)
         self.numbered: dict[int, set[str]] = {}
         for _, e in self.entries:
-            if _number(e.priority):
-                self.numbered.setdefault(_number(e.priority), set()).update(e.section.lower().split())
+            if number := _number(e.priority):
+                self.numbered.setdefault(number, set()).update(e.section.lower().split())
         # each survey question's and statement's wording, folded, and where it is: (entry, statement)
         self.places: list[tuple[int, int | None]] = []
         self.wording: list[str] = []
@@ -116,29 +114,16 @@ class Target:
         return bool(self.entries)
 
 
-def _priority_number(folded: list[str]) -> int | None:
-    span = _priority_span(folded)
-    if span is None:
-        return None
-    start, end = span
-    w = folded[start]
-    if w[0] == "p" and len(w) == 2:
-        return int(w[1])
-    if w in ("priority", "priorities"):
-        return int(folded[end])
-    return ORDINALS[w] + 1
-
-
-def _priority_span(folded: list[str]) -> tuple[int, int] | None:
-    """Where the question first names a priority by number ("P3", "priority 3", "third
-    priority"): its first and last word."""
+def _priority(folded: list[str]) -> tuple[int, int, int] | None:
+    """The priority the question first names by number ("P3", "priority 3", "third
+    priority"): (its number, its first word, its last word)."""
     for i, w in enumerate(folded):
         if len(w) == 2 and w[0] == "p" and w[1] in "1234":
-            return i, i
+            return int(w[1]), i, i
         if w in ("priority", "priorities") and i + 1 < len(folded) and folded[i + 1] in ("1", "2", "3", "4"):
-            return i, i + 1
+            return int(folded[i + 1]), i, i + 1
         if w in ("priority", "priorities") and i > 0 and folded[i - 1] in ORDINALS and ORDINALS[folded[i - 1]] >= 0:
-            return i - 1, i
+            return ORDINALS[folded[i - 1]] + 1, i - 1, i
     return None
 
 
@@ -152,7 +137,7 @@ def _statement(folded: list[str]) -> int | None:
     return None
 
 
-def _sections(folded: list[str], survey: _Survey, priority: int | None, alone: bool = False,
+def _sections(folded: list[str], survey: _Survey, priority: tuple[int, int, int] | None, alone: bool = False,
               verb: bool = True) -> set[str]:
     """Sections the question names: with a priority number any section word counts
     ("SEND P3"), and of several the one nearest the number wins ("SENCo here: the schools P3
@@ -176,9 +161,9 @@ def _sections(folded: list[str], survey: _Survey, priority: int | None, alone: b
     if priority is not None:
         # only sections that have this priority (safeguarding has no numbered ones), and of
         # several, the one nearest the number
-        found = [(i, k) for i, k in found if k in survey.numbered.get(priority, ())]
+        number, start, end = priority
+        found = [(i, k) for i, k in found if k in survey.numbered.get(number, ())]
         if len({k for _, k in found}) > 1:
-            start, end = _priority_span(folded)
             away = {i: max(start - i, i - end, 0) for i, _ in found}
             found = [(i, k) for i, k in found if away[i] == min(away.values())]
     return {s for _, key in found for s in _named_by(key, survey.pack.sections)}
@@ -241,15 +226,13 @@ def _structure(folded: list[str], survey: _Survey, verb: bool = True) -> Target:
         final = [i for i, e in survey.entries if e.section == sections_in_order[-1]] if sections_in_order else []
         if final:
             return Target(tuple(final), statement=statement, exact=True)
-    priority = _priority_number(folded)
+    priority = _priority(folded)
     asking_only = (folded[0] not in NOT_WHICH and NOT_ASKING.isdisjoint(folded)
-                   and not WHAT_TO_ANSWER.isdisjoint(folded)
-                   and all(w in STOPWORDS or w in SECTION_WORDS or w in SECTION_NOUNS or w in ASKING_WORDS
-                           for w in folded))
+                   and not WHAT_TO_ANSWER.isdisjoint(folded) and FILLER.issuperset(folded))
     sections = _sections(folded, survey, priority, alone=asking_only and not ANSWERING.isdisjoint(folded), verb=verb)
     if priority is not None:
         hits = [(i, e) for i, e in survey.entries
-                if _number(e.priority) == priority and (not sections or e.section in sections)]
+                if _number(e.priority) == priority[0] and (not sections or e.section in sections)]
         if hits:   # two sections named as near the number: both, and asked which
             one = bool(sections) and len({e.section for _, e in hits}) == 1
             return Target(tuple(i for i, _ in hits), whole_priority=statement is None and not _names_box(folded),

@@ -108,6 +108,7 @@ def test_the_schools_section_is_not_safeguarding_in_schools(pack):
     ("what should I put for safeguarding?", "Safeguarding in schools"),
     ("safeguarding - what do I put", "Safeguarding in schools"),
     ("what does the union recommend for SEND", "Special educational needs and alternative provision"),
+    ("what should I tick for SEND", "Special educational needs and alternative provision"),
 ])
 def test_a_section_named_alone_is_the_whole_section(pack, q, section):
     found, target = ids(pack, q)
