@@ -5,7 +5,8 @@ Words are precise when a member echoes the pack; meaning carries paraphrase, and
 chat and near-topic questions (pay, DSL training rules) from real ones, which shared
 words can't. The blend: the word score plus weighted readings of meaning (the whole message,
 its closest sentence, its sentences on average: how far each is above MEANING_ZERO in cosine
-similarity), the structure bonuses and a few small priors (RANK_FEATURES). Whether to answer
+similarity), the pack's two classifiers' chances (over meaning and over words: bot/intent.py),
+the structure bonuses and a few small priors (RANK_FEATURES). Whether to answer
 is a small logistic model of "the first result is right" over a handful of features.
 scripts/fit_blend.py fits both on the dev sets; `python -m bot eval` measures them; wrong
 answers count most.
@@ -37,17 +38,19 @@ RANK_FEATURES = (
     "send_section", "safeguarding_section", "comments_box",
     "words_first", "meaning_first",                   # first on words / on meaning of the whole
     "intent",                # the pack's classifier's chance for this entry (bot/intent.py; 0 without asks)
+    "word_intent",           # ... and by its classifier over words (bot/intent.py's WordIntent)
 )
-RANK_WEIGHTS = (1.000, 0.981, 0.865, 0.899, TARGET_BONUS, 0.062, 0.367, -0.413, -0.138, 0.0, 0.0, 0.0,
-                -0.205, -0.213, 0.132, 0.534, 0.173, 0.966)
+RANK_WEIGHTS = (1.000, 0.986, 0.886, 0.916, TARGET_BONUS, 0.028, 0.561, -0.646, -0.191, 0.0, 0.0, 0.0,
+                -0.091, -0.291, 0.093, 0.618, 0.200, 1.147, 2.828)
 # The answer/decline decision: a logistic model of "the first result is right", fitted on
 # the dev sets by scripts/fit_blend.py (features: see `features`). Answered when the
 # modelled chance reaches ANSWER_CHANCE; wrong answers cost most, so it leans to declining.
 # added to the entries a question names by number or place ("schools P3"), and again to a
 # priority's main question when asked about as a whole or by statement: more than the most
 # meaning and the classifier can add to another entry
-WHOLE_PRIORITY_BONUS = 0.5 + (1.0 - MEANING_ZERO) * sum(RANK_WEIGHTS[1:4]) + RANK_WEIGHTS[RANK_FEATURES.index("intent")]
-CONFIDENCE_WEIGHTS = (-2.99, 0.74, 3.46, -0.14, 0.28, 0.99, -1.64, 0.12, 0.14, 0.55, -13.25, 0.89, -1.83)
+WHOLE_PRIORITY_BONUS = 0.5 + (1.0 - MEANING_ZERO) * sum(RANK_WEIGHTS[1:4]) + sum(
+    max(0.0, RANK_WEIGHTS[RANK_FEATURES.index(name)]) for name in ("intent", "word_intent"))
+CONFIDENCE_WEIGHTS = (-1.83, 0.33, 4.21, -0.22, 0.15, 1.35, -2.22, 0.46, -0.59, 0.19, -11.81, 0.33, -2.44, 1.16)
 ANSWER_CHANCE = 0.6
 OFFTOPIC_BELOW = 0.3     # a declined question this far from every entry in meaning is off-topic
 KINDS = ("survey", "glossary", "background")
@@ -73,7 +76,8 @@ def rank_features(e: int, entry, lex: float, reading, target: Target, cues, lex_
             1.0 if "special" in section else 0.0, 1.0 if "safeguarding" in section else 0.0,
             1.0 if isinstance(entry, SurveyEntry) and not entry.statements else 0.0,
             1.0 if lex > 0 and lex >= lex_top - 1e-9 else 0.0, first,
-            reading.chance(e) if reading is not None else 0.0]
+            reading.chance(e) if reading is not None else 0.0,
+            reading.word_chance(e) if reading is not None else 0.0]
 
 
 def blend_scores(lexical: dict[int, Match], reading, target: Target, entries,
@@ -118,8 +122,9 @@ def features(ranked, lexical: dict[int, Match], reading, off: set[str], entries)
     """What the confidence model reads: the best blend, its word and meaning parts, its lead
     over the runner-up (the other section's twin of an ambiguous pair is skipped: that tie is
     asked about, not guessed), how close the question comes to anything, off-topic words,
-    its closest sentence's meaning, whether words and meaning alone agree it is first, and
-    how much closer it comes to a message the pack doesn't cover (bot/asks.py)."""
+    its closest sentence's meaning, whether words and meaning alone agree it is first, how
+    much closer it comes to a message the pack doesn't cover (bot/asks.py), and the
+    classifiers' chances: over meaning for it and for "none", over words for it."""
     e, best, sim, _ = ranked[0]
     rest = [r for r in ranked[1:] if not _twins(entries[e], entries[r[0]])]
     lex = lexical[e].score if e in lexical else 0.0
@@ -128,7 +133,7 @@ def features(ranked, lexical: dict[int, Match], reading, off: set[str], entries)
     meaning_agree = 1.0 if sim >= max(r[2] for r in ranked) - 1e-9 else 0.0
     return [1.0, best, lex, sim, best - (rest[0][1] if rest else 0.0), reading.closest, 1.0 if off else 0.0,
             reading.sentence_best[e], words_agree, meaning_agree, max(0.0, reading.not_covered - sim),
-            reading.chance(e), reading.intent_none]
+            reading.chance(e), reading.intent_none, reading.word_chance(e)]
 
 
 def confidence(feats: list[float]) -> float:
@@ -203,4 +208,4 @@ def _habit(e: int, entry, reading) -> float:
     i = RANK_FEATURES.index
     return (RANK_WEIGHTS[i("send_section")] * ("special" in section)
             + RANK_WEIGHTS[i("safeguarding_section")] * ("safeguarding" in section)
-            + RANK_WEIGHTS[i("intent")] * reading.chance(e))
+            + RANK_WEIGHTS[i("intent")] * reading.chance(e) + RANK_WEIGHTS[i("word_intent")] * reading.word_chance(e))

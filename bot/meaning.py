@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.intent import LARGEST, Intent
+from bot.intent import LARGEST, WORD_VERSION, Intent, Vocabulary, WordIntent
 from bot.intent import VERSION as INTENT_VERSION
 
 log = logging.getLogger(__name__)
@@ -329,10 +329,12 @@ class Meaning:
     exact texts, so a restart with the same pack reads them back in milliseconds.
     """
 
-    def __init__(self, encoder: Encoder, entries, cache_dir: Path | None = None, asks=None):
+    def __init__(self, encoder: Encoder, entries, cache_dir: Path | None = None, asks=None,
+                 context: frozenset[str] = frozenset()):
         import numpy as np
 
         self.encoder = encoder
+        self.context = context   # words the classifier over words leaves out (bot/search.py's consultation_words)
         self.np = np
         texts: list[str] = []
         starts: list[int] = []   # each entry's texts are contiguous: the first one's row
@@ -351,9 +353,10 @@ class Meaning:
         self.n_texts = len(texts)
         self.vectors = self._cached(texts, cache_dir)
         self.cached = getattr(self, "cached", False)
-        self.intent = None
+        self.intent = self.word_intent = None
         if asks is not None and asks.by_entry and 0 < self.n_entries <= LARGEST:
             self.intent = self._intent(cache_dir)
+            self.word_intent = self._word_intent(texts, cache_dir)
 
     def _intent(self, cache_dir: Path | None) -> Intent:
         """The pack's classifier (bot/intent.py), trained on these vectors or read back."""
@@ -366,13 +369,35 @@ class Meaning:
                         return Intent(np, f["w"], f["b"])
             except (OSError, ValueError, KeyError):
                 pass   # a torn or foreign file: train again
-        rows = np.arange(self.n_texts)
-        labels = np.searchsorted(self.starts, rows, side="right") - 1
-        labels[self.not_covered_from:] = self.n_entries    # "none": what the pack doesn't cover
-        intent = Intent.train(np, self.vectors, labels, self.n_entries + (self.n_texts > self.not_covered_from))
+        intent = Intent.train(np, self.vectors, self._labels(), self.n_entries + (self.n_texts > self.not_covered_from))
         if path:
             _save(path, lambda f: np.savez(f, w=intent.w, b=intent.b), "the pack's classifier")
         return intent
+
+    def _word_intent(self, texts: list[str], cache_dir: Path | None) -> WordIntent:
+        """The pack's classifier over words (bot/intent.py), trained on these texts or read back."""
+        np = self.np
+        vocabulary = Vocabulary(np, texts, self.context)
+        left_out = hashlib.sha256(" ".join(sorted(self.context)).encode()).hexdigest()[:8]
+        path = cache_dir / f"words-{self.key}-{left_out}-{WORD_VERSION}.npz" if cache_dir else None
+        if path and path.is_file():
+            try:
+                with np.load(path, allow_pickle=False) as f:
+                    if f["w"].shape[0] == len(vocabulary):
+                        return WordIntent(vocabulary, f["w"], f["b"])
+            except (OSError, ValueError, KeyError):
+                pass   # a torn or foreign file: train again
+        n_classes = self.n_entries + (self.n_texts > self.not_covered_from)
+        intent = WordIntent.train(vocabulary, texts, self._labels(), n_classes)
+        if path:
+            _save(path, lambda f: np.savez(f, w=intent.w, b=intent.b), "the pack's classifier over words")
+        return intent
+
+    def _labels(self):
+        """Each text's class: its entry, or "none" (n_entries) for what the pack doesn't cover."""
+        labels = self.np.searchsorted(self.starts, self.np.arange(self.n_texts), side="right") - 1
+        labels[self.not_covered_from:] = self.n_entries
+        return labels
 
     def _cached(self, texts: list[str], cache_dir: Path | None):
         np = self.np
@@ -407,20 +432,24 @@ class Meaning:
         sims = np.maximum.reduceat(entry_rows @ whole, self.starts)
         top = _top(np, sims, 1)
         whole_list = sims.tolist()
-        intent, intent_none, asked_for = None, 0.0, []
+        intent, intent_none, asked_for, word_intent = None, 0.0, [], None
         if self.intent is not None:
             p = self.intent.probabilities(whole)
             intent, intent_none = p[:self.n_entries].tolist(), float(p[self.n_entries:].sum())
             asked_for = _top(np, p[:self.n_entries], INTENT_CANDIDATES)
+        if self.word_intent is not None:
+            p = self.word_intent.probabilities(question[:1000])
+            word_intent = p[:self.n_entries].tolist()
+            asked_for += _top(np, p[:self.n_entries], INTENT_CANDIDATES)
         if not len(parts):   # one sentence: one reading (and no lists of 10,000 floats to copy)
             nearest = list(dict.fromkeys(_top(np, sims, k) + asked_for))
             return Reading(whole_list, whole_list, whole_list, nearest, whole_list[top[0]], not_covered,
-                           intent, intent_none)
+                           intent, intent_none, word_intent)
         per = np.maximum.reduceat(entry_rows @ parts.T, self.starts, axis=0)   # (entries, sentences)
         best, mean = per.max(1), per.mean(1)
         nearest = list(dict.fromkeys(_top(np, sims + best + mean, k) + asked_for))
         return Reading(whole_list, best.tolist(), mean.tolist(), nearest, whole_list[top[0]], not_covered,
-                       intent, intent_none)
+                       intent, intent_none, word_intent)
 
     def similarities(self, question: str) -> list[float]:
         """For each entry, the cosine similarity of the question to its closest text."""
@@ -474,6 +503,10 @@ class Reading:
     not_covered: float = -1.0
     intent: list[float] | None = None   # each entry's chance by the pack's classifier (bot/intent.py)
     intent_none: float = 0.0            # ... and the chance it is something the pack doesn't cover
+    word_intent: list[float] | None = None   # each entry's chance by the classifier over words
+
+    def word_chance(self, e: int) -> float:
+        return self.word_intent[e] if self.word_intent is not None else 0.0
 
     def chance(self, e: int) -> float:
         """The pack's classifier's chance for entry e (0 when the pack has no classifier)."""

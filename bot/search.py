@@ -417,4 +417,15 @@ def load_meaning(pack: Pack):
     from bot.meaning import Meaning, cache_dir, load_encoder
 
     encoder = load_encoder()
-    return Meaning(encoder, pack.entries, cache_dir(), pack.asks) if encoder is not None else None
+    return Meaning(encoder, pack.entries, cache_dir(), pack.asks, context=consultation_words(pack)) \
+        if encoder is not None else None
+
+
+def consultation_words(pack: Pack) -> frozenset[str]:
+    """The consultation's own name, less who runs it: "does the big listen cover X" is about X.
+    The classifier over words leaves these out (members name the survey in every kind of
+    question, so they say nothing of which entry is meant); Ofsted stays a topic."""
+    c = pack.consultation
+    if c is None:
+        return frozenset()
+    return frozenset(words(c.title)) - frozenset(words(c.run_by)) - STOPWORDS

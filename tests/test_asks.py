@@ -104,12 +104,20 @@ def test_the_packs_classifier_learns_from_asks_and_is_cached(tmp_path):
     cache = tmp_path / "cache"
     trained = Meaning(encoder, entries, cache, asks)
     assert trained.intent is not None and len(list(cache.glob("intent-*.npz"))) == 1
+    assert trained.word_intent is not None and len(list(cache.glob("words-*.npz"))) == 1
     again = Meaning(encoder, entries, cache, asks)
     assert np.array_equal(again.intent.w, trained.intent.w)
+    assert np.array_equal(again.word_intent.w, trained.word_intent.w)
+    r = again.read("they keep telling families of difficult kids to home educate", 3)
+    assert max(range(3), key=lambda i: r.word_chance(i)) == 0
+    # another consultation's name left out: another classifier, in its own file
+    other = Meaning(encoder, entries, cache, asks, context=frozenset({"families"}))
+    assert len(list(cache.glob("words-*.npz"))) == 2 and "families" not in other.word_intent.vocabulary.columns
     r = again.read("the head keeps pushing parents of difficult kids to home educate", 3)
     assert max(range(3), key=lambda i: r.intent[i]) == 0 and abs(sum(r.intent) + r.intent_none - 1) < 1e-5
     assert again.read("when is the pay award for teachers announced?", 3).intent_none > 0.5
-    assert Meaning(encoder, entries, cache).intent is None   # no asks: no classifier
+    no_asks = Meaning(encoder, entries, cache)
+    assert no_asks.intent is None and no_asks.word_intent is None   # no asks: no classifiers
 
 
 def test_a_question_nearer_what_the_pack_does_not_cover_is_declined_as_offtopic(searcher):

@@ -8,21 +8,21 @@ from bot.evaluate import evaluate, load_questions
 from conftest import ROOT, SHARED
 
 
-# Floors a little below the figures measured after issue 7's round 4 (members' stories, structure
-# fixes, the models refitted; README, "Measuring"). The ranking and answer/decline models are
+# Floors a little below the figures measured after issue 7's round 6 (the classifier over words,
+# the models refitted; README, "Measuring"). The ranking and answer/decline models are
 # fitted on the first four sets (scripts/fit_blend.py), so their floors are in-sample.
 @pytest.mark.parametrize("path, top1, top3, offtopic, false_decline, wrong", [
     (SHARED / "eval" / "dev_questions.yaml", 0.95, 0.96, 0.95, 0.05, 0.03),
-    (SHARED / "eval" / "dev_questions_v2.yaml", 0.78, 0.88, 0.93, 0.21, 0.08),
-    (ROOT / "tests" / "data" / "proxy_questions.yaml", 0.93, 0.95, 0.95, 0.05, 0.05),
-    (ROOT / "tests" / "data" / "blind_questions.yaml", 0.86, 0.96, 0.85, 0.10, 0.09),
+    (SHARED / "eval" / "dev_questions_v2.yaml", 0.84, 0.93, 0.93, 0.14, 0.07),
+    (ROOT / "tests" / "data" / "proxy_questions.yaml", 0.94, 0.96, 0.95, 0.04, 0.05),
+    (ROOT / "tests" / "data" / "blind_questions.yaml", 0.94, 0.96, 0.85, 0.04, 0.07),
     # Written from the sources alone by someone who saw neither the pack nor the dev sets, and
     # never tuned on: only measured, so these are gates against regressions, not targets.
-    (ROOT / "tests" / "data" / "heldout_questions.yaml", 0.83, 0.92, 0.93, 0.10, 0.11),
+    (ROOT / "tests" / "data" / "heldout_questions.yaml", 0.85, 0.93, 0.90, 0.07, 0.11),
     # A second one, written the same way by another engineer at round 4 (120 messages, a third
     # of them stories); its first measurement came after it was committed, so it is the
     # least-looked-at estimate.
-    (ROOT / "tests" / "data" / "heldout2_questions.yaml", 0.82, 0.94, 0.87, 0.12, 0.12),
+    (ROOT / "tests" / "data" / "heldout2_questions.yaml", 0.85, 0.96, 0.90, 0.09, 0.10),
 ])
 def test_search_meets_targets(searcher, path, top1, top3, offtopic, false_decline, wrong):
     if not path.exists():

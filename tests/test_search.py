@@ -119,6 +119,18 @@ def test_supply_staff_and_inspection_prep_are_not_off_topic_words(searcher):
                                  "where do I put that in the survey?").answered
 
 
+@pytest.mark.parametrize("question", [
+    "does the big listen ask about the school toilets",
+    "does the big listen survey cover staff wellbeing days",
+])
+def test_the_surveys_own_name_does_not_make_a_question_about_something_else_its_own(searcher, question):
+    """The consultation's name is context: "does the big listen cover X" is about X, which no
+    entry covers (round 5 answered both with the "What is the Big Listen?" glossary entry)."""
+    assert not searcher.find_matches(question).answered
+    result = searcher.find_matches("what is the big listen")
+    assert result.answered and result.best.entry.id == "big-listen"
+
+
 def test_a_question_with_words_but_no_match_is_low_confidence(searcher):
     result = searcher.find_matches("qwxz blorp frobnicate")
     assert not result.answered and result.reason in ("low_confidence", "offtopic")
