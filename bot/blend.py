@@ -47,7 +47,7 @@ RANK_WEIGHTS = (1.000, 0.986, 0.886, 0.916, TARGET_BONUS, 0.028, 0.561, -0.646, 
 # modelled chance reaches ANSWER_CHANCE; wrong answers cost most, so it leans to declining.
 # added to the entries a question names by number or place ("schools P3"), and again to a
 # priority's main question when asked about as a whole or by statement: more than the most
-# meaning and the classifier can add to another entry
+# meaning and the classifiers can add to another entry
 WHOLE_PRIORITY_BONUS = 0.5 + (1.0 - MEANING_ZERO) * sum(RANK_WEIGHTS[1:4]) + sum(
     max(0.0, RANK_WEIGHTS[RANK_FEATURES.index(name)]) for name in ("intent", "word_intent"))
 CONFIDENCE_WEIGHTS = (-1.83, 0.33, 4.21, -0.22, 0.15, 1.35, -2.22, 0.46, -0.59, 0.19, -11.81, 0.33, -2.44, 1.16)
