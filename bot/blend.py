@@ -40,20 +40,35 @@ RANK_FEATURES = (
     "intent",                # the pack's classifier's chance for this entry (bot/intent.py; 0 without asks)
     "word_intent",           # ... and by its classifier over words (bot/intent.py's WordIntent)
 )
-RANK_WEIGHTS = (1.000, 0.986, 0.886, 0.916, TARGET_BONUS, 0.028, 0.561, -0.646, -0.191, 0.0, 0.0, 0.0,
-                -0.091, -0.291, 0.093, 0.618, 0.200, 1.147, 2.828)
+RANK_WEIGHTS = (1.000, 0.986, 0.883, 0.914, TARGET_BONUS, 0.027, 0.561, -0.643, -0.190, 0.0, 0.0, 0.0,
+                -0.092, -0.291, 0.093, 0.617, 0.200, 1.146, 2.824)
 # The answer/decline decision: a logistic model of "the first result is right", fitted on
 # the dev sets by scripts/fit_blend.py (features: see `features`). Answered when the
 # modelled chance reaches ANSWER_CHANCE; wrong answers cost most, so it leans to declining.
-# added to the entries a question names by number or place ("schools P3"), and again to a
-# priority's main question when asked about as a whole or by statement: more than the most
-# meaning and the classifiers can add to another entry
-WHOLE_PRIORITY_BONUS = 0.5 + (1.0 - MEANING_ZERO) * sum(RANK_WEIGHTS[1:4]) + sum(
-    max(0.0, RANK_WEIGHTS[RANK_FEATURES.index(name)]) for name in ("intent", "word_intent"))
 CONFIDENCE_WEIGHTS = (-1.83, 0.33, 4.21, -0.22, 0.15, 1.35, -2.22, 0.46, -0.59, 0.19, -11.81, 0.33, -2.44, 1.16)
+# Both models again, fitted with the classifiers off (`scripts/fit_blend.py --plain`): for a
+# pack with no asks (bot/intent.py), whose readings have no chances to weigh. The weights above
+# lean on the chances; without them they answered more questions wrongly.
+RANK_WEIGHTS_PLAIN = (1.000, 0.850, 0.702, 0.830, TARGET_BONUS, 0.183, 0.239, -0.195, -0.111, 0.0, 0.0, 0.0,
+                      -0.139, -0.151, 0.089, 0.299, 0.177, 0.0, 0.0)
+CONFIDENCE_WEIGHTS_PLAIN = (-4.39, 0.65, 2.38, 1.42, 2.22, 1.61, -2.14, 1.76, 0.00, -0.38, -14.77, 0.00, 0.00, 0.00)
 ANSWER_CHANCE = 0.6
 OFFTOPIC_BELOW = 0.3     # a declined question this far from every entry in meaning is off-topic
 KINDS = ("survey", "glossary", "background")
+
+
+def weights(reading) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """The ranking and answer/decline weights for a reading: with the pack's classifiers, or
+    fitted without them when the pack has none."""
+    if reading is not None and reading.intent is None:
+        return RANK_WEIGHTS_PLAIN, CONFIDENCE_WEIGHTS_PLAIN
+    return RANK_WEIGHTS, CONFIDENCE_WEIGHTS
+
+
+def most_added(rank: tuple[float, ...]) -> float:
+    """The most that meaning and the classifiers can add to an entry's blend."""
+    chances = sum(max(0.0, rank[RANK_FEATURES.index(name)]) for name in ("intent", "word_intent"))
+    return (1.0 - MEANING_ZERO) * sum(rank[1:4]) + chances
 
 
 def rank_features(e: int, entry, lex: float, reading, target: Target, cues, lex_top: float,
@@ -86,6 +101,11 @@ def blend_scores(lexical: dict[int, Match], reading, target: Target, entries,
     word candidates, the closest in meaning, the structure's), best first. `reading`: the
     question read by bot.meaning (None: words alone, the meaning signal counted as 1)."""
     nearest = reading.nearest if reading is not None else ()
+    rank = weights(reading)[0]
+    # added to the entries a question names by number or place ("schools P3"), and again to a
+    # priority's main question when asked about as a whole or by statement: more than the most
+    # meaning and the classifiers can add to another entry
+    whole_priority_bonus = 0.5 + most_added(rank)
     candidates = set(lexical) | set(target.entries) | set(nearest)
     lex_top = max((m.score for m in lexical.values()), default=0.0)
     meaning_top = max((reading.whole[e] for e in candidates), default=0.0) if reading is not None else 0.0
@@ -97,18 +117,18 @@ def blend_scores(lexical: dict[int, Match], reading, target: Target, entries,
         if reading is None:   # words alone: the word score and structure, as the configured threshold expects
             score = feats[0] + TARGET_BONUS * feats[4] + SECTION_BONUS * feats[5]
         else:
-            score = sum(w * f for w, f in zip(RANK_WEIGHTS, feats))
+            score = sum(w * f for w, f in zip(rank, feats))
         sim = reading.whole[e] if reading is not None else 1.0
         statement = m.statement if m else None
         if e in target.entries:
             survey = isinstance(entry, SurveyEntry)
             grid = survey and bool(entry.statements)   # a priority's rating grid, not its comments box
             if target.exact and reading is not None:   # named by number or place: before anything else
-                score += WHOLE_PRIORITY_BONUS
+                score += whole_priority_bonus
             if grid and (target.whole_priority or target.statement is not None):
-                score += WHOLE_PRIORITY_BONUS
+                score += whole_priority_bonus
             if survey and not grid and target.box:
-                score += WHOLE_PRIORITY_BONUS
+                score += whole_priority_bonus
             if grid and target.statement is not None:
                 n = len(entry.statements)
                 if -n <= target.statement < n:
@@ -136,8 +156,8 @@ def features(ranked, lexical: dict[int, Match], reading, off: set[str], entries)
             reading.chance(e), reading.intent_none, reading.word_chance(e)]
 
 
-def confidence(feats: list[float]) -> float:
-    z = sum(w * f for w, f in zip(CONFIDENCE_WEIGHTS, feats))
+def confidence(feats: list[float], reading=None) -> float:
+    z = sum(w * f for w, f in zip(weights(reading)[1], feats))
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
@@ -155,9 +175,10 @@ def decide(index, query: str, folded: list[str], terms: tuple[str, ...], off: se
     ranked = blend_scores(lexical, reading, target, entries, cues)
     if not ranked:
         return SearchResult(query, False, (), terms, reason="offtopic" if off else "low_confidence")
-    # Scores shown (and compared by replies' near-tie rule) are the blend scaled into 0..1 by
-    # its largest usual value, not clipped: clipping made every strong candidate a tie at 1.0.
-    scale = 1.0 if reading is None else 1.0 + (1.0 - MEANING_ZERO) * sum(RANK_WEIGHTS[1:4])
+    # Scores shown (and compared by replies' near-tie rule, kept answers and pins) are the blend
+    # scaled into 0..1 by its largest usual value, not clipped: clipping made every strong
+    # candidate a tie at 1.0.
+    scale = 1.0 if reading is None else 1.0 + most_added(weights(reading)[0])
     matches = [Match(entries[e], round(min(s / scale, 1.0), 4), st) for e, s, _, st in ranked]
     if target.whole_section and len(target.entries) > 1:   # "what do I put for the safeguarding questions?": which?
         return SearchResult(query, True, tuple(m for m, r in zip(matches, ranked) if r[0] in target.entries),
@@ -168,7 +189,7 @@ def decide(index, query: str, folded: list[str], terms: tuple[str, ...], off: se
     elif meaning is None:  # words alone: the configured threshold, as before the meaning signal
         confident = ranked[0][1] >= index.answer_threshold
     else:
-        confident = confidence(features(ranked, lexical, reading, off, entries)) >= ANSWER_CHANCE
+        confident = confidence(features(ranked, lexical, reading, off, entries), reading) >= ANSWER_CHANCE
     if not confident:
         # far from every entry, or nearer something the pack says it doesn't cover
         far = meaning is not None and (closest < OFFTOPIC_BELOW or reading.not_covered > closest)
@@ -196,7 +217,7 @@ def _ambiguous(ranked, entries, target: Target, reading) -> bool:
     (a, sa, _, _), (b, sb, _, _) = ranked[0], ranked[1]
     if not _twins(entries[a], entries[b]):
         return False
-    # the fitted section priors and the classifier break such ties by habit (which twin has the
+    # the fitted section priors and the classifiers break such ties by habit (which twin has the
     # likelier-sounding examples), not by the question: left out here
     if reading is not None:
         sa, sb = sa - _habit(a, entries[a], reading), sb - _habit(b, entries[b], reading)
@@ -205,7 +226,7 @@ def _ambiguous(ranked, entries, target: Target, reading) -> bool:
 
 def _habit(e: int, entry, reading) -> float:
     section = entry.section.lower()
-    i = RANK_FEATURES.index
-    return (RANK_WEIGHTS[i("send_section")] * ("special" in section)
-            + RANK_WEIGHTS[i("safeguarding_section")] * ("safeguarding" in section)
-            + RANK_WEIGHTS[i("intent")] * reading.chance(e) + RANK_WEIGHTS[i("word_intent")] * reading.word_chance(e))
+    i, rank = RANK_FEATURES.index, weights(reading)[0]
+    return (rank[i("send_section")] * ("special" in section)
+            + rank[i("safeguarding_section")] * ("safeguarding" in section)
+            + rank[i("intent")] * reading.chance(e) + rank[i("word_intent")] * reading.word_chance(e))

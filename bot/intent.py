@@ -20,16 +20,22 @@ than LARGEST.
 """
 from __future__ import annotations
 
+import hashlib
+
 from bot.normalise import STOPWORDS, stem, words
 
 LARGEST = 2000      # entries: above this the weights would be 384 x 2,000+ classes, not worth it
+# terms x classes: above this the classifier over words isn't trained (its weights and Adam's
+# state are ~6 arrays of this many floats; the bundled pack: 14,700 terms x 96 classes = 1.4 M,
+# ~12 s to train on 2 cores)
+WORD_LARGEST = 4_000_000
 STEPS = 300
 RATE = 0.05
 L2 = 1e-3
 SCALE = 20.0        # unit vectors give cosines in -1..1: logits are scaled to be able to be sure
 VERSION = f"{STEPS}-{RATE}-{L2}-{SCALE}"   # part of the cached weights' name
-WORD_STEPS = 100    # the classifier over words: as good at 100 steps as at 300 (dev v2, held-out sets)
-WORD_VERSION = f"{WORD_STEPS}-{RATE}-{L2}-{SCALE}-3"
+WORD_STEPS = 100    # over words: as good at 100 steps as at 300 (alone, dev v2 top-1 0.82 at both), 3x faster
+WORD_VERSION = f"{WORD_STEPS}-{RATE}-{L2}-{SCALE}"
 
 
 class Intent:
@@ -50,9 +56,11 @@ class Intent:
 class Vocabulary:
     """The terms of the texts a classifier over words is taught on (stemmed words, stopwords
     left out, and pairs of neighbouring words) with their IDF: how a text becomes a sparse
-    unit vector. Built from the texts alone, so cached weights need only the texts to be read."""
+    unit vector. `context`: phrases left out wherever they occur (the consultation's own name,
+    bot/search.py). Built from the texts, the context and the tokeniser alone: `fingerprint`
+    names all three, so cached weights are only read back for the same columns."""
 
-    def __init__(self, np, texts: list[str], context: frozenset[str] = frozenset()):
+    def __init__(self, np, texts: list[str], context: tuple[tuple[str, ...], ...] = ()):
         self.np, self.context = np, context
         df: dict[str, int] = {}
         for text in texts:
@@ -62,6 +70,8 @@ class Vocabulary:
         counts = np.asarray([df[t] for t in sorted(df)], dtype=np.float32)
         self.idf = np.log((1.0 + len(texts)) / (1.0 + counts)) + 1.0
         self.unseen = float(np.log(1.0 + len(texts)) + 1.0)   # the IDF of a term no text uses
+        digest = hashlib.sha256("\n".join(self.columns).encode("utf-8"))
+        self.fingerprint = digest.hexdigest()[:16]
 
     def _terms(self, text: str) -> dict[str, int]:
         return _terms(text, self.context)
@@ -76,8 +86,9 @@ class Vocabulary:
         known = [(self.columns[t], n) for t, n in terms.items() if t in self.columns]
         cols = np.asarray([c for c, _ in known], dtype=np.int64)
         vals = np.sqrt(np.asarray([n for _, n in known], dtype=np.float32)) * self.idf[cols]
-        # terms the texts never use count in the length as the rarest do: "does the big listen
-        # cover car parking" is mostly about something no entry mentions, not only "big listen"
+        # terms the texts never use (words, or pairs of known words never seen side by side) count
+        # in the length as the rarest do: "does the survey cover car parking for staff" is mostly
+        # about something no entry mentions, not only "staff"
         unknown = sum(n for t, n in terms.items() if t not in self.columns) * self.unseen ** 2
         norm = float(np.sqrt((vals * vals).sum() + unknown))
         return cols, (vals / norm if norm else vals).astype(np.float32)
@@ -122,9 +133,20 @@ class WordIntent:
         return _softmax(self.vocabulary.np, SCALE * (vals @ self.w[cols]) + self.b)
 
 
-def _terms(text: str, context: frozenset[str] = frozenset()) -> dict[str, int]:
-    """A text's stemmed words (stopwords and `context` left out) and pairs of neighbouring words, counted."""
-    ws = [stem(w) for w in words(text) if w not in STOPWORDS and w not in context]
+def _terms(text: str, context: tuple[tuple[str, ...], ...] = ()) -> dict[str, int]:
+    """A text's stemmed words (stopwords and the `context` phrases left out) and pairs of
+    neighbouring words, counted."""
+    ws = [w for w in words(text) if w not in STOPWORDS]
+    for phrase in context:
+        n, i, kept = len(phrase), 0, []
+        while i < len(ws):
+            if n and tuple(ws[i:i + n]) == phrase:
+                i += n
+            else:
+                kept.append(ws[i])
+                i += 1
+        ws = kept
+    ws = [stem(w) for w in ws]
     out: dict[str, int] = {}
     for t in ws + [f"{a} {b}" for a, b in zip(ws, ws[1:])]:
         out[t] = out.get(t, 0) + 1

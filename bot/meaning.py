@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.intent import LARGEST, WORD_VERSION, Intent, Vocabulary, WordIntent
+from bot.intent import LARGEST, WORD_LARGEST, WORD_VERSION, Intent, Vocabulary, WordIntent
 from bot.intent import VERSION as INTENT_VERSION
 
 log = logging.getLogger(__name__)
@@ -268,7 +268,7 @@ def load_encoder() -> Encoder | None:
     return _ENCODER[key]
 
 
-INTENT_CANDIDATES = 3     # the classifier's likeliest entries join the candidates
+INTENT_CANDIDATES = 3     # each classifier's likeliest entries join the candidates
 CHUNK_WORDS = 40          # long commentary is embedded in pieces of about this many words
 LARGE_PACK = 2000         # above this many entries, each entry is embedded as one short text
 BRIEF_WORDS = 16          # ... its name and question (or term, or first fact), this many words
@@ -330,11 +330,11 @@ class Meaning:
     """
 
     def __init__(self, encoder: Encoder, entries, cache_dir: Path | None = None, asks=None,
-                 context: frozenset[str] = frozenset()):
+                 context: tuple[tuple[str, ...], ...] = ()):
         import numpy as np
 
         self.encoder = encoder
-        self.context = context   # words the classifier over words leaves out (bot/search.py's consultation_words)
+        self.context = context   # phrases the classifier over words leaves out (bot/search.py's consultation_name)
         self.np = np
         texts: list[str] = []
         starts: list[int] = []   # each entry's texts are contiguous: the first one's row
@@ -351,6 +351,7 @@ class Meaning:
         self.not_covered_from = len(texts)
         texts += list(asks.not_covered) if asks is not None else []
         self.n_texts = len(texts)
+        self.n_classes = self.n_entries + (self.n_texts > self.not_covered_from)   # entries, and "none" if any
         self.vectors = self._cached(texts, cache_dir)
         self.cached = getattr(self, "cached", False)
         self.intent = self.word_intent = None
@@ -360,44 +361,42 @@ class Meaning:
 
     def _intent(self, cache_dir: Path | None) -> Intent:
         """The pack's classifier (bot/intent.py), trained on these vectors or read back."""
+        w, b = self._weights(cache_dir, f"intent-{INTENT_VERSION}", (self.encoder.dim, self.n_classes),
+                             lambda labels: Intent.train(self.np, self.vectors, labels, self.n_classes),
+                             "the pack's classifier")
+        return Intent(self.np, w, b)
+
+    def _word_intent(self, texts: list[str], cache_dir: Path | None) -> WordIntent | None:
+        """The pack's classifier over words (bot/intent.py), trained on these texts or read back;
+        None when no text has a word that isn't a stopword, or the weights would be too large."""
+        vocabulary = Vocabulary(self.np, texts, self.context)
+        if not len(vocabulary) or len(vocabulary) * self.n_classes > WORD_LARGEST:
+            return None
+        w, b = self._weights(cache_dir, f"words-{WORD_VERSION}-{vocabulary.fingerprint}",
+                             (len(vocabulary), self.n_classes),
+                             lambda labels: WordIntent.train(vocabulary, texts, labels, self.n_classes),
+                             "the pack's classifier over words")
+        return WordIntent(vocabulary, w, b)
+
+    def _weights(self, cache_dir: Path | None, kind: str, shape: tuple[int, int], train, what: str):
+        """A classifier's weights and biases: read back from the cache (named by the texts, the
+        model, the classes each text teaches and `kind`) or trained and saved."""
         np = self.np
-        path = cache_dir / f"intent-{self.key}-{INTENT_VERSION}.npz" if cache_dir else None
+        labels = np.searchsorted(self.starts, np.arange(self.n_texts), side="right") - 1
+        labels[self.not_covered_from:] = self.n_entries   # "none": what the pack doesn't cover
+        classes = hashlib.sha256(labels.astype("<i8").tobytes()).hexdigest()[:12]
+        path = cache_dir / f"{kind}-{self.key}-{classes}.npz" if cache_dir else None
         if path and path.is_file():
             try:
                 with np.load(path, allow_pickle=False) as f:
-                    if f["w"].shape[0] == self.encoder.dim:
-                        return Intent(np, f["w"], f["b"])
+                    if f["w"].shape == shape and f["b"].shape == shape[1:]:
+                        return f["w"], f["b"]
             except (OSError, ValueError, KeyError):
                 pass   # a torn or foreign file: train again
-        intent = Intent.train(np, self.vectors, self._labels(), self.n_entries + (self.n_texts > self.not_covered_from))
+        model = train(labels)
         if path:
-            _save(path, lambda f: np.savez(f, w=intent.w, b=intent.b), "the pack's classifier")
-        return intent
-
-    def _word_intent(self, texts: list[str], cache_dir: Path | None) -> WordIntent:
-        """The pack's classifier over words (bot/intent.py), trained on these texts or read back."""
-        np = self.np
-        vocabulary = Vocabulary(np, texts, self.context)
-        left_out = hashlib.sha256(" ".join(sorted(self.context)).encode()).hexdigest()[:8]
-        path = cache_dir / f"words-{self.key}-{left_out}-{WORD_VERSION}.npz" if cache_dir else None
-        if path and path.is_file():
-            try:
-                with np.load(path, allow_pickle=False) as f:
-                    if f["w"].shape[0] == len(vocabulary):
-                        return WordIntent(vocabulary, f["w"], f["b"])
-            except (OSError, ValueError, KeyError):
-                pass   # a torn or foreign file: train again
-        n_classes = self.n_entries + (self.n_texts > self.not_covered_from)
-        intent = WordIntent.train(vocabulary, texts, self._labels(), n_classes)
-        if path:
-            _save(path, lambda f: np.savez(f, w=intent.w, b=intent.b), "the pack's classifier over words")
-        return intent
-
-    def _labels(self):
-        """Each text's class: its entry, or "none" (n_entries) for what the pack doesn't cover."""
-        labels = self.np.searchsorted(self.starts, self.np.arange(self.n_texts), side="right") - 1
-        labels[self.not_covered_from:] = self.n_entries
-        return labels
+            _save(path, lambda f: np.savez(f, w=model.w, b=model.b), what)
+        return model.w, model.b
 
     def _cached(self, texts: list[str], cache_dir: Path | None):
         np = self.np

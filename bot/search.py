@@ -417,15 +417,18 @@ def load_meaning(pack: Pack):
     from bot.meaning import Meaning, cache_dir, load_encoder
 
     encoder = load_encoder()
-    return Meaning(encoder, pack.entries, cache_dir(), pack.asks, context=consultation_words(pack)) \
+    return Meaning(encoder, pack.entries, cache_dir(), pack.asks, context=consultation_name(pack)) \
         if encoder is not None else None
 
 
-def consultation_words(pack: Pack) -> frozenset[str]:
-    """The consultation's own name, less who runs it: "does the big listen cover X" is about X.
-    The classifier over words leaves these out (members name the survey in every kind of
-    question, so they say nothing of which entry is meant); Ofsted stays a topic."""
+def consultation_name(pack: Pack) -> tuple[tuple[str, ...], ...]:
+    """The consultation's own name, less who runs it and stopwords ("big listen"), as the
+    phrase the classifier over words leaves out: members name the survey in every kind of
+    question, so "does the big listen cover X" is about X. A phrase, not its words: another
+    pack's "Workload Consultation" keeps "workload" wherever it stands alone."""
     c = pack.consultation
     if c is None:
-        return frozenset()
-    return frozenset(words(c.title)) - frozenset(words(c.run_by)) - STOPWORDS
+        return ()
+    by = set(words(c.run_by))
+    phrase = tuple(w for w in words(c.title) if w not in by and w not in STOPWORDS)
+    return (phrase,) if phrase else ()

@@ -7,6 +7,8 @@
   ranking the new RANK_WEIGHTS give.
 
     .venv/bin/python scripts/fit_blend.py            # prints both, to paste into bot/blend.py
+    .venv/bin/python scripts/fit_blend.py --plain    # the same with the pack's classifiers off:
+                                                     # RANK_WEIGHTS_PLAIN, CONFIDENCE_WEIGHTS_PLAIN
 
 It fits on every question set but one: the two dev sets and tests/data's proxy and blind sets
 (~330 questions; with the dev sets alone, ~200, the confidence model's weights moved with
@@ -70,10 +72,11 @@ def questions(index, paths):
             yield dict(x=x, y=y, lexical=lexical, reading=reading, target=target, cues=cues, off=off)
 
 
-def fit_rank(rows, l2=RANK_L2, steps=1500):
-    """Maximises the log chance of the right entries under a softmax over each question's candidates."""
+def fit_rank(rows, fixed=PINNED, l2=RANK_L2, steps=1500):
+    """Maximises the log chance of the right entries under a softmax over each question's
+    candidates. `fixed`: the weights not fitted, by feature name."""
     w = np.array(blend.RANK_WEIGHTS, dtype=float)
-    pinned = [blend.RANK_FEATURES.index(name) for name in PINNED]
+    pinned = [blend.RANK_FEATURES.index(name) for name in fixed]
     w[pinned] = 0.0
     for _ in range(steps):
         g = np.zeros_like(w)
@@ -86,7 +89,7 @@ def fit_rank(rows, l2=RANK_L2, steps=1500):
         g[pinned] = 0.0
         w -= 0.5 * (g / len(rows) + l2 * w)
     w = w / w[0]
-    for name, value in PINNED.items():
+    for name, value in fixed.items():
         w[blend.RANK_FEATURES.index(name)] = value
     return w
 
@@ -115,7 +118,7 @@ def fit_confidence(index, data):
     sd[sd == 0] = 1.0
     xn = (x - mu) / sd
     w = np.zeros(x.shape[1])
-    for _ in range(5000):   # plain gradient descent with a little L2: 10 weights, ~200 rows
+    for _ in range(5000):   # plain gradient descent with a little L2: a dozen weights, ~330 rows
         p = 1 / (1 + np.exp(-xn @ w))
         w -= 0.5 * (xn.T @ (p - y) / len(y) + 0.01 * w)
     raw = w / sd
@@ -125,27 +128,34 @@ def fit_confidence(index, data):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.parse_args()
+    parser.add_argument("--plain", action="store_true",
+                        help="fit the weights for a pack without classifiers (no asks): both classifiers off")
+    args = parser.parse_args()
+    suffix = "_PLAIN" if args.plain else ""
+    # without classifiers their chances are always 0: their weights too (they set the display scale)
+    fixed = {**PINNED, "intent": 0.0, "word_intent": 0.0} if args.plain else PINNED
     index = load_index(load_config(ROOT / "app.yaml"))
+    if args.plain:
+        index.meaning.intent = index.meaning.word_intent = None
     data = list(questions(index, DEV))
     ranking = [r for r in data if r["y"].any()]
     order = np.random.default_rng(0).permutation(len(ranking))
-    now = np.array(blend.RANK_WEIGHTS)
+    now = np.array(getattr(blend, "RANK_WEIGHTS" + suffix))
     cv, base = np.zeros(2), np.zeros(2)
     for k in range(FOLDS):
         test = [ranking[i] for i in order[k::FOLDS]]
         train = [ranking[i] for i in order if i not in set(order[k::FOLDS])]
-        cv += np.array(top(test, fit_rank(train))) * len(test)
+        cv += np.array(top(test, fit_rank(train, fixed))) * len(test)
         base += np.array(top(test, now)) * len(test)
     print(f"ranking, {len(ranking)} questions, {FOLDS}-fold cross-validated top-1/top-3: "
           f"fitted {cv[0] / len(ranking):.3f}/{cv[1] / len(ranking):.3f}, "
           f"bot/blend.py's {base[0] / len(ranking):.3f}/{base[1] / len(ranking):.3f}")
-    w = fit_rank(ranking)
-    print("RANK_WEIGHTS = (" + ", ".join(f"{v:.3f}" for v in w) + ")")
-    blend.RANK_WEIGHTS = tuple(w)
+    w = fit_rank(ranking, fixed)
+    print(f"RANK_WEIGHTS{suffix} = (" + ", ".join(f"{v:.3f}" for v in w) + ")")
+    setattr(blend, "RANK_WEIGHTS" + suffix, tuple(w))   # the confidence model reads the new ranking
     raw, n, right = fit_confidence(index, data)
     print(f"confidence: {n} rows, {right} right first results")
-    print("CONFIDENCE_WEIGHTS = (" + ", ".join(f"{v:.2f}" for v in raw) + ")")
+    print(f"CONFIDENCE_WEIGHTS{suffix} = (" + ", ".join(f"{v:.2f}" for v in raw) + ")")
 
 
 if __name__ == "__main__":

@@ -111,8 +111,9 @@ def test_the_packs_classifier_learns_from_asks_and_is_cached(tmp_path):
     r = again.read("they keep telling families of difficult kids to home educate", 3)
     assert max(range(3), key=lambda i: r.word_chance(i)) == 0
     # another consultation's name left out: another classifier, in its own file
-    other = Meaning(encoder, entries, cache, asks, context=frozenset({"families"}))
-    assert len(list(cache.glob("words-*.npz"))) == 2 and "families" not in other.word_intent.vocabulary.columns
+    other = Meaning(encoder, entries, cache, asks, context=(("families",),))
+    assert len(list(cache.glob("words-*.npz"))) == 2 and "family" not in other.word_intent.vocabulary.columns
+    assert "family" in again.word_intent.vocabulary.columns
     r = again.read("the head keeps pushing parents of difficult kids to home educate", 3)
     assert max(range(3), key=lambda i: r.intent[i]) == 0 and abs(sum(r.intent) + r.intent_none - 1) < 1e-5
     assert again.read("when is the pay award for teachers announced?", 3).intent_none > 0.5

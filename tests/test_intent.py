@@ -42,9 +42,26 @@ def test_words_no_text_uses_lower_the_chance():
     assert abs(padded.sum() - 1) < 1e-5
 
 
-def test_context_words_are_left_out():
-    texts = ["what is the big listen", "big listen deep dive questions", "big listen off-rolling question"]
-    vocabulary = Vocabulary(np, texts, frozenset({"big", "listen"}))
-    assert not any("big" in t or "listen" in t for t in vocabulary.columns)
+def test_the_consultations_name_is_left_out_as_a_phrase():
+    texts = ["what is the big listen", "big listen deep dive questions", "a big deal for off-rolling"]
+    vocabulary = Vocabulary(np, texts, (("big", "listen"),))
+    assert not any("listen" in t for t in vocabulary.columns)
+    assert "big" in vocabulary.columns and "big deal" in vocabulary.columns   # the phrase, not its words
     assert len(vocabulary.vector("the big listen")[0]) == 0
     assert "big listen" in Vocabulary(np, texts).columns
+    assert Vocabulary(np, texts).fingerprint != vocabulary.fingerprint   # cached weights are told apart
+
+
+def test_the_phrase_is_the_consultations_title_less_who_runs_it(config):
+    from bot.knowledge import load_pack
+    from bot.search import consultation_name
+
+    assert consultation_name(load_pack(config.resolve(config.knowledge_path))) == (("big", "listen"),)
+    workload = consultation_name(load_pack(config.resolve("knowledge/workload-example")))
+    assert workload == (("fictional", "workload", "consultation"),)
+    # a pack's own topic word stays a term wherever the whole name isn't there
+    assert "workload" in Vocabulary(np, ["workload and wellbeing"], workload).columns
+
+
+def test_a_pack_without_words_to_learn_gets_no_classifier_over_words():
+    assert len(Vocabulary(np, ["the and of", "", "big listen"], (("big", "listen"),))) == 0

@@ -125,7 +125,9 @@ def test_supply_staff_and_inspection_prep_are_not_off_topic_words(searcher):
 ])
 def test_the_surveys_own_name_does_not_make_a_question_about_something_else_its_own(searcher, question):
     """The consultation's name is context: "does the big listen cover X" is about X, which no
-    entry covers (round 5 answered both with the "What is the Big Listen?" glossary entry)."""
+    entry covers (round 5 answered both with the "What is the Big Listen?" glossary entry). Two
+    things decline them: the pack's not-covered asks of this kind, and the classifier over words
+    leaving the name out (tests/test_intent.py); these two messages are in neither."""
     assert not searcher.find_matches(question).answered
     result = searcher.find_matches("what is the big listen")
     assert result.answered and result.best.entry.id == "big-listen"
@@ -202,3 +204,19 @@ def test_meaning_results_are_best_first_and_bounded(searcher):
     scores = [m.score for m in result.matches]
     assert scores == sorted(scores, reverse=True) and len(scores) == 5 and all(0 <= s <= 1 for s in scores)
     assert len(searcher.find_matches("safeguarding judgement " + "lorem ipsum " * 2000).terms) <= 60
+
+
+def test_shown_scores_are_scaled_by_the_most_a_blend_usually_reaches(searcher):
+    """Scores shown, and compared by the near-tie rule, kept answers and pins, are the blend over
+    the most words, meaning and both classifiers can give: few answers reach the 1.0 cap (with
+    the classifiers left out of the scale, 86 of dev v2's 107 answers were shown as 1.0)."""
+    from bot.evaluate import load_questions
+    from conftest import SHARED
+
+    path = SHARED / "eval" / "dev_questions.yaml"
+    if not path.exists():
+        pytest.skip(f"{path} is not here (the shared folder sits beside the repository)")
+    tops = [r.matches[0].score for r in map(searcher.find_matches, (q["q"] for q in load_questions(str(path))))
+            if r.answered and r.matches]
+    assert len(tops) > 50 and sum(t >= 1.0 for t in tops) <= len(tops) // 4
+    assert all(0.0 < t <= 1.0 for t in tops)
