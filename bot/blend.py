@@ -59,8 +59,8 @@ KINDS = ("survey", "glossary", "background")
 
 def weights(reading) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """The ranking and answer/decline weights for a reading: with the pack's classifiers, or
-    fitted without them when the pack has none."""
-    if reading is not None and reading.intent is None:
+    fitted without them when it lacks either (no asks; or, over words, too many terms)."""
+    if reading is not None and (reading.intent is None or reading.word_intent is None):
         return RANK_WEIGHTS_PLAIN, CONFIDENCE_WEIGHTS_PLAIN
     return RANK_WEIGHTS, CONFIDENCE_WEIGHTS
 

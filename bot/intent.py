@@ -27,7 +27,7 @@ from bot.normalise import STOPWORDS, stem, words
 LARGEST = 2000      # entries: above this the weights would be 384 x 2,000+ classes, not worth it
 # terms x classes: above this the classifier over words isn't trained (its weights and Adam's
 # state are ~6 arrays of this many floats; the bundled pack: 14,700 terms x 96 classes = 1.4 M,
-# ~12 s to train on 2 cores)
+# ~12 s to train on 2 cores), and bot/blend.py weighs the pack with its plain weights
 WORD_LARGEST = 4_000_000
 STEPS = 300
 RATE = 0.05

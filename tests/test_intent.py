@@ -65,3 +65,15 @@ def test_the_phrase_is_the_consultations_title_less_who_runs_it(config):
 
 def test_a_pack_without_words_to_learn_gets_no_classifier_over_words():
     assert len(Vocabulary(np, ["the and of", "", "big listen"], (("big", "listen"),))) == 0
+
+
+def test_a_reading_without_either_classifier_is_weighed_by_the_plain_weights():
+    from bot import blend
+    from bot.meaning import Reading
+
+    both = Reading([0.5], [0.5], [0.5], [0], 0.5, intent=[0.9], intent_none=0.1, word_intent=[0.8])
+    assert blend.weights(both) == (blend.RANK_WEIGHTS, blend.CONFIDENCE_WEIGHTS)
+    plain = (blend.RANK_WEIGHTS_PLAIN, blend.CONFIDENCE_WEIGHTS_PLAIN)
+    assert blend.weights(Reading([0.5], [0.5], [0.5], [0], 0.5, intent=[0.9], intent_none=0.1)) == plain
+    assert blend.weights(Reading([0.5], [0.5], [0.5], [0], 0.5)) == plain
+    assert blend.RANK_WEIGHTS != blend.RANK_WEIGHTS_PLAIN
