@@ -145,6 +145,9 @@ def cmd_ask(args) -> int:
     return 0
 
 
+LEAVE = frozenset({"quit", "exit", "bye"})   # what ends the terminal chat, as Ctrl-D does
+
+
 def cmd_chat(args) -> int:
     from bot.packs import load_library
     from bot.replies import render_text
@@ -154,7 +157,7 @@ def cmd_chat(args) -> int:
     interactive = sys.stdin.isatty()
     if interactive:
         titles = " and ".join(p.title for p in library.packs)
-        print(f"{config.bot_name}: ask about {titles}. Ctrl-D to leave.")
+        print(f"{config.bot_name}: ask about {titles}. Type quit (or Ctrl-D) to leave.")
     while True:
         if interactive:
             print("> ", end="", flush=True)
@@ -163,6 +166,8 @@ def cmd_chat(args) -> int:
             return 0
         if not line.strip():
             continue
+        if line.strip().lower().strip("/") in LEAVE:   # not a question: "quit" used to get suggestions
+            return 0
         print(render_text(_reply(library, config, line.strip())[1]), end="\n\n", flush=True)
 
 

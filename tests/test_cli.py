@@ -43,6 +43,12 @@ def test_chat_works_piped():
     assert "couldn't find that" in out.stdout
 
 
+def test_quit_leaves_the_terminal_chat():
+    out = run_cli("chat", stdin="whats off-rolling\nquit\nwhat is a deep dive\n")
+    assert out.returncode == 0, out.stderr
+    assert "Off-rolling" in out.stdout and "eep dive" not in out.stdout and "Did you mean" not in out.stdout
+
+
 def test_run_without_tokens_falls_back_to_chat():
     out = run_cli("run", stdin="what does PRU stand for\n")
     assert out.returncode == 0, out.stderr
