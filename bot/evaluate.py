@@ -25,6 +25,7 @@ class EvalReport:
     false_abstentions: int = 0
     wrong_answers: int = 0       # answered, and the first result is not right (off-topic answers included)
     ambiguous: int = 0           # answered by asking which of two near-tied entries was meant
+    offered: int = 0             # false declines whose did-you-mean suggestions hold a right entry
     misses: list[str] = field(default_factory=list)
     by_kind: dict[str, EvalReport] = field(default_factory=dict)   # the same measures per question kind
 
@@ -58,6 +59,9 @@ def report_lines(report: EvalReport) -> list[str]:
              f"top-1: {s['top1']:.3f}  top-3: {s['top3']:.3f}",
              f"off-topic abstention: {s['offtopic_abstention']:.3f}  false abstention: {s['false_abstention']:.3f}",
              f"wrong answers (answered, first result wrong, off-topic included): {s['wrong_answer']:.3f}"]
+    if report.false_abstentions:
+        lines.append(f"false declines still offering a right entry as a did-you-mean suggestion: "
+                     f"{report.offered} of {report.false_abstentions}")
     if report.ambiguous:
         lines.append(f"asked which one was meant (answered, ambiguous): {report.ambiguous}")
     if len(report.by_kind) > 1:
@@ -122,6 +126,7 @@ def evaluate(index: Index, questions: list[dict]) -> EvalReport:
             r.top3 += bool(ranks and ranks[0] < 3)
             if not result.answered:
                 r.false_abstentions += 1
+                r.offered += bool(ranks)   # declined, with a right entry among the suggestions
             elif not ranks or ranks[0] != 0:
                 r.wrong_answers += 1
         if not ranks or ranks[0] != 0 or not result.answered:

@@ -71,3 +71,19 @@ def test_a_pack_without_classifiers_ranks_and_decides_with_its_own_weights(witho
         blend.RANK_WEIGHTS_PLAIN, blend.CONFIDENCE_WEIGHTS_PLAIN)
     s = evaluate(without_classifiers, load_questions(str(path))).summary()
     assert s["top1"] >= top1 and s["wrong_answer"] <= wrong, s
+
+
+def test_false_declines_count_those_still_offering_the_right_entry(searcher):
+    """A declined question's did-you-mean suggestions are what the member can still tap: the
+    report says how many false declines held a right entry there."""
+    from bot.evaluate import report_lines
+    from bot.replies import shown_quotes
+
+    q = "honestly the prep before they come is worse than the visit"
+    result = searcher.find_matches(q, limit=3)
+    assert not result.answered and len(result.matches) >= 2   # declined, with suggestions
+    second = shown_quotes(result.matches[1].entry, searcher.pack)[0]
+    nowhere = "a phrase no entry quotes"
+    report = evaluate(searcher, [{"q": q, "expect": [second]}, {"q": q, "expect": [nowhere]}])
+    assert (report.false_abstentions, report.offered, report.top1, report.top3) == (2, 1, 0, 1)
+    assert "false declines still offering a right entry as a did-you-mean suggestion: 1 of 2" in report_lines(report)
