@@ -17,6 +17,7 @@ import math
 
 from bot.chitchat import is_chitchat
 from bot.knowledge import SurveyEntry
+from bot.late import LATE_ZERO
 from bot.results import Match, SearchResult
 from bot.structure import Target
 
@@ -39,20 +40,21 @@ RANK_FEATURES = (
     "words_first", "meaning_first",                   # first on words / on meaning of the whole
     "intent",                # the pack's classifier's chance for this entry (bot/intent.py; 0 without asks)
     "word_intent",           # ... and by its classifier over words (bot/intent.py's WordIntent)
+    "late",                  # the question's words against the entry's, each in context (bot/late.py), above LATE_ZERO
 )
-RANK_WEIGHTS = (1.000, 0.986, 0.883, 0.914, TARGET_BONUS, 0.027, 0.561, -0.643, -0.190, 0.0, 0.0, 0.0,
-                -0.092, -0.291, 0.093, 0.617, 0.200, 1.146, 2.824)
+RANK_WEIGHTS = (1.000, 1.062, 0.964, 0.967, TARGET_BONUS, 0.012, 0.463, -0.677, -0.169, 0.0, 0.0, 0.0,
+                -0.094, -0.259, 0.102, 0.659, 0.183, 1.162, 3.032, 2.124)
 # The answer/decline decision: a logistic model of "the first result is right", fitted on
 # the dev sets by scripts/fit_blend.py (features: see `features`). Answered when the
 # modelled chance reaches ANSWER_CHANCE; wrong answers cost most, so it leans to declining.
-CONFIDENCE_WEIGHTS = (-1.83, 0.33, 4.21, -0.22, 0.15, 1.35, -2.22, 0.46, -0.59, 0.19, -11.81, 0.33, -2.44, 1.16)
+CONFIDENCE_WEIGHTS = (-1.64, 0.26, 3.98, 0.12, 0.14, 0.33, -2.24, 1.20, -0.28, 0.09, -12.73, 0.02, -2.73, 1.01)
 # Both models again, fitted with the classifiers off (`scripts/fit_blend.py --plain`): for a
 # pack with no asks (bot/intent.py), whose readings have no chances to weigh. The weights above
 # lean on the chances; without them they answered more questions wrongly.
-RANK_WEIGHTS_PLAIN = (1.000, 0.850, 0.702, 0.830, TARGET_BONUS, 0.183, 0.239, -0.195, -0.111, 0.0, 0.0, 0.0,
-                      -0.139, -0.151, 0.089, 0.299, 0.177, 0.0, 0.0)
-CONFIDENCE_WEIGHTS_PLAIN = (-4.39, 0.65, 2.38, 1.42, 2.22, 1.61, -2.14, 1.76, 0.00, -0.38, -14.77, 0.00, 0.00, 0.00)
-ANSWER_CHANCE = 0.6
+RANK_WEIGHTS_PLAIN = (1.000, 1.020, 0.872, 0.978, TARGET_BONUS, 0.192, 0.034, -0.225, -0.083, 0.0, 0.0, 0.0,
+                      -0.219, -0.168, 0.138, 0.395, 0.183, 0.0, 0.0, 2.431)
+CONFIDENCE_WEIGHTS_PLAIN = (-3.12, 0.65, 2.44, 0.54, 1.69, 1.47, -2.34, 1.01, -0.64, -0.89, -16.09, 0.00, 0.00, 0.00)
+ANSWER_CHANCE = 0.65
 OFFTOPIC_BELOW = 0.3     # a declined question this far from every entry in meaning is off-topic
 KINDS = ("survey", "glossary", "background")
 
@@ -68,7 +70,8 @@ def weights(reading) -> tuple[tuple[float, ...], tuple[float, ...]]:
 def most_added(rank: tuple[float, ...]) -> float:
     """The most that meaning and the classifiers can add to an entry's blend."""
     chances = sum(max(0.0, rank[RANK_FEATURES.index(name)]) for name in ("intent", "word_intent"))
-    return (1.0 - MEANING_ZERO) * sum(rank[1:4]) + chances
+    late = (1.0 - LATE_ZERO) * max(0.0, rank[RANK_FEATURES.index("late")])
+    return (1.0 - MEANING_ZERO) * sum(rank[1:4]) + chances + late
 
 
 def rank_features(e: int, entry, lex: float, reading, target: Target, cues, lex_top: float,
@@ -92,7 +95,8 @@ def rank_features(e: int, entry, lex: float, reading, target: Target, cues, lex_
             1.0 if isinstance(entry, SurveyEntry) and not entry.statements else 0.0,
             1.0 if lex > 0 and lex >= lex_top - 1e-9 else 0.0, first,
             reading.chance(e) if reading is not None else 0.0,
-            reading.word_chance(e) if reading is not None else 0.0]
+            reading.word_chance(e) if reading is not None else 0.0,
+            max(0.0, reading.late[e] - LATE_ZERO) if reading is not None and reading.late is not None else 0.0]
 
 
 def blend_scores(lexical: dict[int, Match], reading, target: Target, entries,

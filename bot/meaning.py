@@ -16,12 +16,15 @@ import hashlib
 import logging
 import os
 import re
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.intent import LARGEST, WORD_LARGEST, WORD_VERSION, Intent, Vocabulary, WordIntent
 from bot.intent import VERSION as INTENT_VERSION
+from bot.late import Tokens
+from bot.normalise import STOPWORDS
 
 log = logging.getLogger(__name__)
 # One BLAS thread: the matrices here are small, and on a 2-core machine shared with the
@@ -148,8 +151,10 @@ class Encoder:
 
     def _forward(self, ids, mask):
         """ids, mask: (batch, length) int arrays -> (batch, dim) pooled, normalised vectors."""
+        return self._pool(self._states(ids, mask), mask)
+
+    def _pool(self, x, mask):
         np = self.np
-        x = self._states(ids, mask)
         m = mask[:, :, None].astype(np.float32)
         pooled = (x * m).sum(1) / np.maximum(m.sum(1), 1e-9)
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
@@ -190,14 +195,26 @@ class Encoder:
             x = self._layer_norm(y, ln2)
         return x.reshape(b, n, self.dim)
 
-    def encode_parts(self, text: str):
+    def _content(self, enc, states):
+        """A text's content tokens: (token ids, unit vectors of their states), word pieces of
+        letters that aren't stopwords ("[CLS]", "the", "?" and "2024" left out)."""
+        np = self.np
+        keep = [i for i, t in enumerate(enc.tokens) if t.lstrip("#").isalpha() and t not in STOPWORDS
+                and not t.startswith("[")]
+        v = states[keep]
+        return (np.asarray([enc.ids[i] for i in keep], dtype=np.int64),
+                v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12))
+
+    def encode_parts(self, text: str, tokens: bool = False):
         """One forward pass over a message: its vector (as `encode`), and a vector for each of
         its sentences, pooled from the same token states (a sentence read in its message's
-        context; no extra pass). Sentences: rows of a (k, dim) array, empty below two."""
+        context; no extra pass). Sentences: rows of a (k, dim) array, empty below two. Third:
+        if `tokens`, its content tokens (`_content`), else None."""
         np = self.np
         enc = self.tokenizer.encode(text)
         ids = np.asarray([enc.ids], dtype=np.int64)
         x = self._states(ids, np.ones_like(ids))[0]
+        content = self._content(enc, x) if tokens else None
         whole = x.mean(0)
         whole /= max(float(np.linalg.norm(whole)), 1e-12)
         token_sentence = np.full(len(enc.ids), -1)
@@ -210,17 +227,21 @@ class Encoder:
                         break
         parts = [x[token_sentence == k].mean(0) for k in range(len(spans)) if (token_sentence == k).any()]
         if len(parts) < 2:
-            return whole, np.zeros((0, self.dim), dtype=np.float32)
-        parts = np.asarray(parts, dtype=np.float32)
-        return whole, parts / np.maximum(np.linalg.norm(parts, axis=1, keepdims=True), 1e-12)
+            parts = np.zeros((0, self.dim), dtype=np.float32)
+        else:
+            parts = np.asarray(parts, dtype=np.float32)
+            parts /= np.maximum(np.linalg.norm(parts, axis=1, keepdims=True), 1e-12)
+        return whole, parts, content
 
-    def encode(self, texts: list[str], threads: int = 1):
+    def encode(self, texts: list[str], threads: int = 1, tokens: bool = False):
         """Unit vectors (float32, one row per text), batched by length so little is padding;
-        `threads` batches at once (a build; a question is one small batch)."""
+        `threads` batches at once (a build; a question is one small batch). `tokens`: each
+        text's content tokens too (`_content`), as a second item, from the same pass."""
         np = self.np
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        content: list = [None] * len(texts)
         if not texts:
-            return out
+            return (out, content) if tokens else out
         encodings = self.tokenizer.encode_batch(list(texts))
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
 
@@ -232,7 +253,11 @@ class Encoder:
                 e = encodings[i].ids
                 ids[row, :len(e)] = e
                 mask[row, :len(e)] = 1
-            out[chunk] = self._forward(ids, mask)
+            x = self._states(ids, mask)
+            out[chunk] = self._pool(x, mask)
+            if tokens:
+                for row, i in enumerate(chunk):
+                    content[i] = self._content(encodings[i], x[row, :len(encodings[i].ids)])
 
         chunks: list[list[int]] = [[]]
         for i in order:   # shortest first; a batch holds at most BATCH_TOKENS tokens with its padding
@@ -245,7 +270,7 @@ class Encoder:
         else:
             for chunk in chunks:
                 run(chunk)
-        return out
+        return (out, content) if tokens else out
 
 
 _ENCODER: dict[str, Encoder | None] = {}
@@ -352,7 +377,7 @@ class Meaning:
         texts += list(asks.not_covered) if asks is not None else []
         self.n_texts = len(texts)
         self.n_classes = self.n_entries + (self.n_texts > self.not_covered_from)   # entries, and "none" if any
-        self.vectors = self._cached(texts, cache_dir)
+        self.vectors, self.tokens = self._cached(texts, cache_dir, tokens=0 < self.n_entries <= LARGEST)
         self.cached = getattr(self, "cached", False)
         self.intent = self.word_intent = None
         if asks is not None and asks.by_entry and 0 < self.n_entries <= LARGEST:
@@ -391,41 +416,68 @@ class Meaning:
                 with np.load(path, allow_pickle=False) as f:
                     if f["w"].shape == shape and f["b"].shape == shape[1:]:
                         return f["w"], f["b"]
-            except (OSError, ValueError, KeyError):
+            except (OSError, ValueError, KeyError, zipfile.BadZipFile):
                 pass   # a torn or foreign file: train again
         model = train(labels)
         if path:
             _save(path, lambda f: np.savez(f, w=model.w, b=model.b), what)
         return model.w, model.b
 
-    def _cached(self, texts: list[str], cache_dir: Path | None):
+    def _cached(self, texts: list[str], cache_dir: Path | None, tokens: bool):
+        """The texts' vectors and, if `tokens`, the entries' content tokens (bot/late.py): read
+        back from the cache (named by the model and the exact texts) or computed, in one pass."""
         np = self.np
         digest = hashlib.sha256(self.encoder.fingerprint.encode())
         for t in texts:
             digest.update(t.encode("utf-8") + b"\0")
         self.key = digest.hexdigest()[:24]
         path = cache_dir / f"meaning-{self.key}.npy" if cache_dir else None
+        token_path = cache_dir / f"tokens-{self.key}.npz" if cache_dir else None
+        vectors = pool = None
         if path and path.is_file():
             try:
                 vectors = np.load(path, allow_pickle=False)
-                if vectors.shape == (len(texts), self.encoder.dim):
-                    self.cached = True
-                    return vectors
+                if vectors.shape != (len(texts), self.encoder.dim):
+                    vectors = None
             except (OSError, ValueError):
-                pass   # a torn or foreign file: rebuild it
-        vectors = self.encoder.encode(texts, threads=BUILD_THREADS)
-        if path:
-            _save(path, lambda f: np.save(f, vectors, allow_pickle=False), "meaning vectors")
-        return vectors
+                vectors = None   # a torn or foreign file: rebuild it
+        if tokens and token_path and token_path.is_file():
+            try:
+                with np.load(token_path, allow_pickle=False) as f:
+                    pool = Tokens.from_arrays(np, f)
+                if pool.starts.shape != (self.n_entries,) or pool.matrix.shape[1:] != (self.encoder.dim,):
+                    pool = None
+            except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+                pool = None
+        self.cached = vectors is not None and (pool is not None or not tokens)
+        if self.cached:
+            return vectors, pool
+        entry_rows = texts[:self.not_covered_from]
+        if vectors is None:
+            got = self.encoder.encode(texts, threads=BUILD_THREADS, tokens=tokens)
+            vectors, content = got if tokens else (got, None)
+            if path:
+                _save(path, lambda f: np.save(f, vectors, allow_pickle=False), "meaning vectors")
+        else:   # the vectors were cached, the tokens not: a pass over the entries' texts alone
+            content = self.encoder.encode(entry_rows, threads=BUILD_THREADS, tokens=True)[1]
+        if tokens:
+            owners = np.searchsorted(self.starts, np.arange(len(entry_rows)), side="right") - 1
+            pool = Tokens.build(np, content[:len(entry_rows)], owners, self.n_entries,
+                                self.encoder.tokenizer.get_vocab_size())
+            if token_path:
+                _save(token_path, lambda f: np.savez(f, **pool.arrays()), "the entries' tokens")
+        return vectors, pool
 
     def read(self, question: str, k: int) -> Reading:
         """How close the question comes to each entry, read whole and sentence by sentence
         (members' stories put the topic in one sentence and the ask in another), the k
         entries closest in meaning, and how close it comes to what the pack doesn't cover."""
         np = self.np
-        whole, parts = self.encoder.encode_parts(question[:1000])
+        whole, parts, content = self.encoder.encode_parts(question[:1000], tokens=self.tokens is not None)
         if not self.n_entries:
             return Reading([], [], [], [], -1.0)
+        late = self.tokens.scores(*content) if self.tokens is not None else None
+        late = late.tolist() if late is not None else None
         entry_rows, other_rows = self.vectors[:self.not_covered_from], self.vectors[self.not_covered_from:]
         not_covered = float((other_rows @ whole).max()) if len(other_rows) else -1.0
         sims = np.maximum.reduceat(entry_rows @ whole, self.starts)
@@ -443,12 +495,12 @@ class Meaning:
         if not len(parts):   # one sentence: one reading (and no lists of 10,000 floats to copy)
             nearest = list(dict.fromkeys(_top(np, sims, k) + asked_for))
             return Reading(whole_list, whole_list, whole_list, nearest, whole_list[top[0]], not_covered,
-                           intent, intent_none, word_intent)
+                           intent, intent_none, word_intent, late)
         per = np.maximum.reduceat(entry_rows @ parts.T, self.starts, axis=0)   # (entries, sentences)
         best, mean = per.max(1), per.mean(1)
         nearest = list(dict.fromkeys(_top(np, sims + best + mean, k) + asked_for))
         return Reading(whole_list, best.tolist(), mean.tolist(), nearest, whole_list[top[0]], not_covered,
-                       intent, intent_none, word_intent)
+                       intent, intent_none, word_intent, late)
 
     def similarities(self, question: str) -> list[float]:
         """For each entry, the cosine similarity of the question to its closest text."""
@@ -503,6 +555,7 @@ class Reading:
     intent: list[float] | None = None   # each entry's chance by the pack's classifier (bot/intent.py)
     intent_none: float = 0.0            # ... and the chance it is something the pack doesn't cover
     word_intent: list[float] | None = None   # each entry's chance by the classifier over words
+    late: list[float] | None = None   # each entry's late-interaction score (bot/late.py), None without
 
     def word_chance(self, e: int) -> float:
         return self.word_intent[e] if self.word_intent is not None else 0.0

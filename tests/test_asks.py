@@ -108,6 +108,10 @@ def test_the_packs_classifier_learns_from_asks_and_is_cached(tmp_path):
     again = Meaning(encoder, entries, cache, asks)
     assert np.array_equal(again.intent.w, trained.intent.w)
     assert np.array_equal(again.word_intent.w, trained.word_intent.w)
+    for torn in (*cache.glob("intent-*.npz"), *cache.glob("words-*.npz")):   # a torn file: trained again
+        torn.write_bytes(torn.read_bytes()[:200])
+    retrained = Meaning(encoder, entries, cache, asks)
+    assert np.array_equal(retrained.word_intent.w, trained.word_intent.w)
     r = again.read("they keep telling families of difficult kids to home educate", 3)
     assert max(range(3), key=lambda i: r.word_chance(i)) == 0
     # another consultation's name left out: another classifier, in its own file

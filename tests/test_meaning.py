@@ -95,12 +95,12 @@ def test_large_packs_embed_one_short_text_per_entry():
 
 def test_a_message_is_read_whole_and_by_sentence_in_one_pass(encoder):
     story = "Our head took early retirement after the report. Everyone knows she was pushed!\nWhere do I put that?"
-    whole, parts = encoder.encode_parts(story)
+    whole, parts, _ = encoder.encode_parts(story)
     assert np.abs(whole - encoder.encode([story])[0]).max() < 1e-5   # the whole is the ordinary vector
     assert parts.shape == (3, encoder.dim)
     assert np.allclose(np.linalg.norm(parts, axis=1), 1.0, atol=1e-5)
     assert (parts @ whole).min() < 0.99   # each sentence is pooled from its own tokens
-    one, none = encoder.encode_parts("What is a deep dive?")
+    one, none, _ = encoder.encode_parts("What is a deep dive?")
     assert none.shape == (0, encoder.dim) and np.abs(one - encoder.encode(["What is a deep dive?"])[0]).max() < 1e-5
 
 

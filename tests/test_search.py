@@ -115,8 +115,11 @@ def test_supply_staff_and_inspection_prep_are_not_off_topic_words(searcher):
     # supply teachers can take part; mocksteds and learning walks are inspection's impact beyond the visit
     result = searcher.find_matches("im on supply, can i fill in the big listen?")
     assert result.answered and result.best.entry.id == "who-can-take-part"
-    assert searcher.find_matches("SLT ran three mocksteds this term and everyone is exhausted, "
-                                 "where do I put that in the survey?").answered
+    # (round 7: ranked on the impact comments box, where round 6 answered "anything else", but
+    # at a chance of 0.58 it is offered as the first suggestion rather than answered)
+    result = searcher.find_matches("SLT ran three mocksteds this term and everyone is exhausted, "
+                                   "where do I put that in the survey?")
+    assert result.reason != "offtopic" and result.matches[0].entry.id == "schools-impact-views"
 
 
 @pytest.mark.parametrize("question", [

@@ -1,0 +1,79 @@
+"""Late interaction (bot/late.py): each of a question's content tokens finds its closest token
+in an entry's texts, rare tokens counting more; built in the pack's one forward pass and
+cached beside its vectors."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bot.knowledge import load_pack
+from bot.late import Tokens
+from bot.meaning import Meaning, load_encoder
+from conftest import PACK_DIR
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    enc = load_encoder()
+    assert enc is not None, "the meaning model isn't installed: run `make test` to set up .venv"
+    return enc
+
+
+def unit(*rows):
+    v = np.asarray(rows, dtype=np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def test_an_entry_scores_its_closest_token_for_each_question_token():
+    content = [(np.array([1, 2]), unit([1, 0, 0], [0, 1, 0])),   # entry 0
+               (np.array([3]), unit([0, 0, 1])),                 # entry 1
+               (np.array([], dtype=np.int64), np.zeros((0, 3), dtype=np.float32))]   # entry 2: no content
+    pool = Tokens.build(np, content, [0, 1, 2], 3, vocab=10)
+    assert pool.starts.tolist() == [0, 2, 3] and pool.matrix.shape == (4, 3)
+    s = pool.scores(np.array([1]), unit([1, 0, 0]))
+    assert s[0] == pytest.approx(1.0) and s[1] == pytest.approx(0.0)
+    assert s[2] == 0.0   # an entry without tokens scores nothing, not its neighbour's best
+    assert pool.scores(np.array([], dtype=np.int64), np.zeros((0, 3))) is None
+
+
+def test_a_rare_token_counts_more_than_a_common_one():
+    # token 1 is in every text, token 2 in one: a question holding both leans to token 2's entry
+    content = [(np.array([1, 2]), unit([1, 0, 0], [0, 1, 0])),
+               (np.array([1]), unit([1, 0, 0])),
+               (np.array([1, 3]), unit([1, 0, 0], [0, 0, 1]))]
+    pool = Tokens.build(np, content, [0, 1, 1], 2, vocab=10)
+    s = pool.scores(np.array([1, 2]), unit([1, 0, 0], [0, 1, 0]))
+    assert s[0] == pytest.approx(1.0)
+    assert s[1] < 0.5 * s[0]   # an unweighted mean would give it 0.5
+
+
+def test_a_telling_word_in_context_points_at_its_entry(encoder):
+    entries = load_pack(PACK_DIR).entries
+    ids = [e.id for e in entries]
+    meaning = Meaning(encoder, entries)   # no cache folder: built here
+    assert meaning.tokens is not None and meaning.tokens.starts.shape == (len(entries),)
+    reading = meaning.read("what counts as off-rolling? a lad was pushed off the roll before his GCSEs", 3)
+    assert ids[int(np.argmax(reading.late))] == "off-rolling"
+    assert reading.late[ids.index("off-rolling")] > reading.late[ids.index("safeguarding-frequency")]
+
+
+def test_tokens_are_cached_with_the_vectors_and_read_back_the_same(encoder, tmp_path):
+    entries = load_pack(PACK_DIR).entries[:5]
+    first = Meaning(encoder, entries, tmp_path)
+    (path,) = tmp_path.glob("tokens-*.npz")
+    again = Meaning(encoder, entries, tmp_path)
+    assert again.cached and np.array_equal(first.tokens.matrix, again.tokens.matrix)
+    q = "the head ran mocks all term before the visit"
+    assert first.read(q, 3).late == again.read(q, 3).late   # kept at half precision: cold and cached agree
+    path.write_bytes(path.read_bytes()[:200])   # torn: the tokens are built again, the vectors read back
+    rebuilt = Meaning(encoder, entries, tmp_path)
+    assert not rebuilt.cached and np.array_equal(rebuilt.tokens.matrix, first.tokens.matrix)
+    assert Meaning(encoder, entries, tmp_path).cached
+
+
+def test_a_pack_too_large_for_the_classifiers_has_no_tokens(encoder, monkeypatch):
+    import bot.meaning
+
+    monkeypatch.setattr(bot.meaning, "LARGEST", 2)
+    meaning = Meaning(encoder, load_pack(PACK_DIR).entries[:3])
+    assert meaning.tokens is None and meaning.read("off-rolling", 2).late is None
