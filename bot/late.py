@@ -43,14 +43,13 @@ class Tokens:
         matrix = np.concatenate(blocks).astype(np.float16).astype(np.float32) if blocks else np.zeros((0, dim))
         return cls(np, matrix, starts, df, len(content))
 
-    def scores(self, ids, vectors):
-        """Each entry's score for a question's content tokens (None when it has none)."""
-        np = self.np
+    def scores(self, ids, vectors) -> Scores | None:
+        """The entries' scores for a question's content tokens (None when it has none),
+        each computed when first asked for: a question is ranked over ~20 candidates, and
+        scoring every entry's tokens would cost ~5 ms on the bundled pack."""
         if not len(ids) or not len(self.matrix):
             return None
-        closest = np.maximum.reduceat(vectors @ self.matrix.T, self.starts, axis=1)   # (tokens, entries)
-        weight = self.idf[np.minimum(ids, len(self.idf) - 1)]
-        return (weight @ closest) / max(float(weight.sum()), 1e-12)
+        return Scores(self, ids, vectors)
 
     def arrays(self) -> dict:
         return {"matrix": self.matrix.astype(self.np.float16), "starts": self.starts, "idf": self.idf}
@@ -60,3 +59,29 @@ class Tokens:
         t = cls.__new__(cls)
         t.np, t.matrix, t.starts, t.idf = np, f["matrix"].astype(np.float32), f["starts"], f["idf"]
         return t
+
+
+class Scores:
+    """An entry's late-interaction score, by index (`scores[e]`): the IDF-weighted average,
+    over the question's content tokens, of each one's closest cosine among the entry's tokens."""
+
+    def __init__(self, tokens: Tokens, ids, vectors):
+        np = tokens.np
+        self.tokens, self.vectors = tokens, vectors
+        self.weight = tokens.idf[np.minimum(ids, len(tokens.idf) - 1)]
+        self.weight = self.weight / max(float(self.weight.sum()), 1e-12)
+        self.ends = np.append(tokens.starts[1:], len(tokens.matrix))
+        self.known: dict[int, float] = {}
+
+    def __getitem__(self, e: int) -> float:
+        if e not in self.known:
+            block = self.tokens.matrix[self.tokens.starts[e]:self.ends[e]]
+            self.known[e] = float(self.weight @ (self.vectors @ block.T).max(1))
+        return self.known[e]
+
+    def __len__(self) -> int:
+        return len(self.tokens.starts)
+
+    def all(self) -> list[float]:
+        """Every entry's score (tests and tools; the search asks for its candidates only)."""
+        return [self[e] for e in range(len(self))]

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from bot.intent import LARGEST, WORD_LARGEST, WORD_VERSION, Intent, Vocabulary, WordIntent
 from bot.intent import VERSION as INTENT_VERSION
-from bot.late import Tokens
+from bot.late import Scores, Tokens
 from bot.normalise import STOPWORDS
 
 log = logging.getLogger(__name__)
@@ -477,7 +477,6 @@ class Meaning:
         if not self.n_entries:
             return Reading([], [], [], [], -1.0)
         late = self.tokens.scores(*content) if self.tokens is not None else None
-        late = late.tolist() if late is not None else None
         entry_rows, other_rows = self.vectors[:self.not_covered_from], self.vectors[self.not_covered_from:]
         not_covered = float((other_rows @ whole).max()) if len(other_rows) else -1.0
         sims = np.maximum.reduceat(entry_rows @ whole, self.starts)
@@ -555,7 +554,7 @@ class Reading:
     intent: list[float] | None = None   # each entry's chance by the pack's classifier (bot/intent.py)
     intent_none: float = 0.0            # ... and the chance it is something the pack doesn't cover
     word_intent: list[float] | None = None   # each entry's chance by the classifier over words
-    late: list[float] | None = None   # each entry's late-interaction score (bot/late.py), None without
+    late: Scores | None = None   # each entry's late-interaction score (bot/late.py's Scores), None without
 
     def word_chance(self, e: int) -> float:
         return self.word_intent[e] if self.word_intent is not None else 0.0

@@ -31,7 +31,7 @@ def test_an_entry_scores_its_closest_token_for_each_question_token():
     pool = Tokens.build(np, content, [0, 1, 2], 3, vocab=10)
     assert pool.starts.tolist() == [0, 2, 3] and pool.matrix.shape == (4, 3)
     s = pool.scores(np.array([1]), unit([1, 0, 0]))
-    assert s[0] == pytest.approx(1.0) and s[1] == pytest.approx(0.0)
+    assert len(s) == 3 and s[0] == pytest.approx(1.0) and s[1] == pytest.approx(0.0)
     assert s[2] == 0.0   # an entry without tokens scores nothing, not its neighbour's best
     assert pool.scores(np.array([], dtype=np.int64), np.zeros((0, 3))) is None
 
@@ -53,7 +53,7 @@ def test_a_telling_word_in_context_points_at_its_entry(encoder):
     meaning = Meaning(encoder, entries)   # no cache folder: built here
     assert meaning.tokens is not None and meaning.tokens.starts.shape == (len(entries),)
     reading = meaning.read("what counts as off-rolling? a lad was pushed off the roll before his GCSEs", 3)
-    assert ids[int(np.argmax(reading.late))] == "off-rolling"
+    assert ids[int(np.argmax(reading.late.all()))] == "off-rolling"
     assert reading.late[ids.index("off-rolling")] > reading.late[ids.index("safeguarding-frequency")]
 
 
@@ -64,7 +64,7 @@ def test_tokens_are_cached_with_the_vectors_and_read_back_the_same(encoder, tmp_
     again = Meaning(encoder, entries, tmp_path)
     assert again.cached and np.array_equal(first.tokens.matrix, again.tokens.matrix)
     q = "the head ran mocks all term before the visit"
-    assert first.read(q, 3).late == again.read(q, 3).late   # kept at half precision: cold and cached agree
+    assert first.read(q, 3).late.all() == again.read(q, 3).late.all()   # half precision: cold and cached agree
     path.write_bytes(path.read_bytes()[:200])   # torn: the tokens are built again, the vectors read back
     rebuilt = Meaning(encoder, entries, tmp_path)
     assert not rebuilt.cached and np.array_equal(rebuilt.tokens.matrix, first.tokens.matrix)
