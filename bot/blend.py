@@ -42,18 +42,19 @@ RANK_FEATURES = (
     "word_intent",           # ... and by its classifier over words (bot/intent.py's WordIntent)
     "late",                  # the question's words against the entry's, each in context (bot/late.py), above LATE_ZERO
 )
-RANK_WEIGHTS = (1.000, 1.062, 0.964, 0.967, TARGET_BONUS, 0.012, 0.463, -0.677, -0.169, 0.0, 0.0, 0.0,
-                -0.094, -0.259, 0.102, 0.659, 0.183, 1.162, 3.032, 2.124)
+RANK_WEIGHTS = (1.000, 1.118, 1.021, 1.004, TARGET_BONUS, 0.005, 0.433, -0.695, -0.151, 0.0, 0.0, 0.0,
+                -0.099, -0.257, 0.108, 0.700, 0.191, 1.208, 3.153, 2.732)
 # The answer/decline decision: a logistic model of "the first result is right", fitted on
 # the dev sets by scripts/fit_blend.py (features: see `features`). Answered when the
 # modelled chance reaches ANSWER_CHANCE; wrong answers cost most, so it leans to declining.
-CONFIDENCE_WEIGHTS = (-1.64, 0.26, 3.98, 0.12, 0.14, 0.33, -2.24, 1.20, -0.28, 0.09, -12.73, 0.02, -2.73, 1.01)
+CONFIDENCE_WEIGHTS = (-2.20, 0.18, 3.99, 0.66, -0.01, 0.53, -2.39, 1.56, -0.18, 0.10, -13.13, 0.06, -2.98, 1.09, 5.91)
 # Both models again, fitted with the classifiers off (`scripts/fit_blend.py --plain`): for a
 # pack with no asks (bot/intent.py), whose readings have no chances to weigh. The weights above
 # lean on the chances; without them they answered more questions wrongly.
-RANK_WEIGHTS_PLAIN = (1.000, 1.020, 0.872, 0.978, TARGET_BONUS, 0.192, 0.034, -0.225, -0.083, 0.0, 0.0, 0.0,
-                      -0.219, -0.168, 0.138, 0.395, 0.183, 0.0, 0.0, 2.431)
-CONFIDENCE_WEIGHTS_PLAIN = (-3.12, 0.65, 2.44, 0.54, 1.69, 1.47, -2.34, 1.01, -0.64, -0.89, -16.09, 0.00, 0.00, 0.00)
+RANK_WEIGHTS_PLAIN = (1.000, 1.035, 0.888, 0.989, TARGET_BONUS, 0.194, 0.028, -0.229, -0.078, 0.0, 0.0, 0.0,
+                      -0.224, -0.170, 0.141, 0.404, 0.186, 0.0, 0.0, 2.533)
+CONFIDENCE_WEIGHTS_PLAIN = (-3.35, 0.46, 2.68, 1.01, 1.01, 1.19, -2.40, 1.24, -0.18, -0.49, -16.35, 0.00, 0.00, 0.00,
+                            5.76)
 ANSWER_CHANCE = 0.65
 OFFTOPIC_BELOW = 0.3     # a declined question this far from every entry in meaning is off-topic
 KINDS = ("survey", "glossary", "background")
@@ -147,17 +148,20 @@ def features(ranked, lexical: dict[int, Match], reading, off: set[str], entries)
     over the runner-up (the other section's twin of an ambiguous pair is skipped: that tie is
     asked about, not guessed), how close the question comes to anything, off-topic words,
     its closest sentence's meaning, whether words and meaning alone agree it is first, how
-    much closer it comes to a message the pack doesn't cover (bot/asks.py), and the
-    classifiers' chances: over meaning for it and for "none", over words for it."""
+    much closer it comes to a message the pack doesn't cover (bot/asks.py), the classifiers'
+    chances (over meaning for it and for "none", over words for it), and its late-interaction
+    lead over the runner-up (bot/late.py)."""
     e, best, sim, _ = ranked[0]
     rest = [r for r in ranked[1:] if not _twins(entries[e], entries[r[0]])]
     lex = lexical[e].score if e in lexical else 0.0
     lex_top = max((m.score for m in lexical.values()), default=0.0)
     words_agree = 1.0 if lex > 0 and lex >= lex_top - 1e-9 else 0.0
     meaning_agree = 1.0 if sim >= max(r[2] for r in ranked) - 1e-9 else 0.0
+    late = reading.late
+    late_lead = late[e] - late[rest[0][0]] if late is not None and rest else 0.0
     return [1.0, best, lex, sim, best - (rest[0][1] if rest else 0.0), reading.closest, 1.0 if off else 0.0,
             reading.sentence_best[e], words_agree, meaning_agree, max(0.0, reading.not_covered - sim),
-            reading.chance(e), reading.intent_none, reading.word_chance(e)]
+            reading.chance(e), reading.intent_none, reading.word_chance(e), late_lead]
 
 
 def confidence(feats: list[float], reading=None) -> float:
