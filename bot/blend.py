@@ -6,6 +6,7 @@ chat and near-topic questions (pay, DSL training rules) from real ones, which sh
 words can't. The blend: the word score plus weighted readings of meaning (the whole message,
 its closest sentence, its sentences on average: how far each is above MEANING_ZERO in cosine
 similarity), the pack's two classifiers' chances (over meaning and over words: bot/intent.py),
+the late-interaction score (the question's words against the entry's, in context: bot/late.py),
 the structure bonuses and a few small priors (RANK_FEATURES). Whether to answer
 is a small logistic model of "the first result is right" over a handful of features.
 scripts/fit_blend.py fits both on the dev sets; `python -m bot eval` measures them; wrong
@@ -56,20 +57,31 @@ RANK_WEIGHTS_PLAIN = (1.000, 1.035, 0.888, 0.989, TARGET_BONUS, 0.194, 0.028, -0
 CONFIDENCE_WEIGHTS_PLAIN = (-3.35, 0.46, 2.68, 1.01, 1.01, 1.19, -2.40, 1.24, -0.18, -0.49, -16.35, 0.00, 0.00, 0.00,
                             5.76)
 ANSWER_CHANCE = 0.65
+# And with late interaction off too (`fit_blend.py --bare`): a pack over 2,000 entries, which
+# has neither classifiers nor late interaction (bot/meaning.py's LARGEST). Fitted in round 6,
+# before late interaction existed, and answered at that round's threshold.
+RANK_WEIGHTS_BARE = (1.000, 0.850, 0.702, 0.830, TARGET_BONUS, 0.183, 0.239, -0.195, -0.111, 0.0, 0.0, 0.0,
+                     -0.139, -0.151, 0.089, 0.299, 0.177, 0.0, 0.0, 0.0)
+CONFIDENCE_WEIGHTS_BARE = (-4.39, 0.65, 2.38, 1.42, 2.22, 1.61, -2.14, 1.76, 0.00, -0.38, -14.77, 0.00, 0.00, 0.00,
+                           0.0)
+ANSWER_CHANCE_BARE = 0.6
 OFFTOPIC_BELOW = 0.3     # a declined question this far from every entry in meaning is off-topic
 KINDS = ("survey", "glossary", "background")
 
 
-def weights(reading) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    """The ranking and answer/decline weights for a reading: with the pack's classifiers, or
-    fitted without them when it lacks either (no asks; or, over words, too many terms)."""
+def weights(reading) -> tuple[tuple[float, ...], tuple[float, ...], float]:
+    """The ranking weights, answer/decline weights and answer threshold for a reading: with the
+    pack's classifiers and late interaction; fitted without the classifiers when it lacks either
+    (no asks; or, over words, too many terms); without late interaction too (over 2,000 entries)."""
+    if reading is not None and reading.late is None:
+        return RANK_WEIGHTS_BARE, CONFIDENCE_WEIGHTS_BARE, ANSWER_CHANCE_BARE
     if reading is not None and (reading.intent is None or reading.word_intent is None):
-        return RANK_WEIGHTS_PLAIN, CONFIDENCE_WEIGHTS_PLAIN
-    return RANK_WEIGHTS, CONFIDENCE_WEIGHTS
+        return RANK_WEIGHTS_PLAIN, CONFIDENCE_WEIGHTS_PLAIN, ANSWER_CHANCE
+    return RANK_WEIGHTS, CONFIDENCE_WEIGHTS, ANSWER_CHANCE
 
 
 def most_added(rank: tuple[float, ...]) -> float:
-    """The most that meaning and the classifiers can add to an entry's blend."""
+    """The most that meaning, the classifiers and late interaction can add to an entry's blend."""
     chances = sum(max(0.0, rank[RANK_FEATURES.index(name)]) for name in ("intent", "word_intent"))
     late = (1.0 - LATE_ZERO) * max(0.0, rank[RANK_FEATURES.index("late")])
     return (1.0 - MEANING_ZERO) * sum(rank[1:4]) + chances + late
@@ -109,7 +121,7 @@ def blend_scores(lexical: dict[int, Match], reading, target: Target, entries,
     rank = weights(reading)[0]
     # added to the entries a question names by number or place ("schools P3"), and again to a
     # priority's main question when asked about as a whole or by statement: more than the most
-    # meaning and the classifiers can add to another entry
+    # meaning, the classifiers and late interaction can add to another entry
     whole_priority_bonus = 0.5 + most_added(rank)
     candidates = set(lexical) | set(target.entries) | set(nearest)
     lex_top = max((m.score for m in lexical.values()), default=0.0)
@@ -197,7 +209,7 @@ def decide(index, query: str, folded: list[str], terms: tuple[str, ...], off: se
     elif meaning is None:  # words alone: the configured threshold, as before the meaning signal
         confident = ranked[0][1] >= index.answer_threshold
     else:
-        confident = confidence(features(ranked, lexical, reading, off, entries), reading) >= ANSWER_CHANCE
+        confident = confidence(features(ranked, lexical, reading, off, entries), reading) >= weights(reading)[2]
     if not confident:
         # far from every entry, or nearer something the pack says it doesn't cover
         far = meaning is not None and (closest < OFFTOPIC_BELOW or reading.not_covered > closest)

@@ -39,6 +39,9 @@ GELU_ROWS = 64            # rows of the feed-forward layer's GELU at a time: its
 # machine's 2 cores, only while the pack's vectors are computed.
 BUILD_THREADS = min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 MODEL_NAME = "all-MiniLM-L6-v2"
+# What `Encoder._content` keeps as a content token (part of the cached tokens' name: a change
+# to it, or to the stopwords, builds them again)
+CONTENT_RULES = "alphabetic word pieces, not stopwords: " + " ".join(sorted(STOPWORDS))
 # A sentence of a member's message: up to its full stop, question mark or line break.
 SENTENCE = re.compile(r"[^.?!\n]+[.?!]*")
 
@@ -113,7 +116,7 @@ class Encoder:
         self.tokenizer.enable_truncation(max_length=MAX_TOKENS)
         self.tokenizer.no_padding()
         w = load_file(str(folder / "model.safetensors"))
-        self.dim = w["embeddings.word_embeddings.weight"].shape[1]
+        self.vocab, self.dim = w["embeddings.word_embeddings.weight"].shape
         self.heads = 12
         self.word = w["embeddings.word_embeddings.weight"]
         self.position = w["embeddings.position_embeddings.weight"]
@@ -199,8 +202,7 @@ class Encoder:
         """A text's content tokens: (token ids, unit vectors of their states), word pieces of
         letters that aren't stopwords ("[CLS]", "the", "?" and "2024" left out)."""
         np = self.np
-        keep = [i for i, t in enumerate(enc.tokens) if t.lstrip("#").isalpha() and t not in STOPWORDS
-                and not t.startswith("[")]
+        keep = [i for i, t in enumerate(enc.tokens) if t.lstrip("#").isalpha() and t not in STOPWORDS]
         v = states[keep]
         return (np.asarray([enc.ids[i] for i in keep], dtype=np.int64),
                 v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12))
@@ -403,11 +405,15 @@ class Meaning:
                              "the pack's classifier over words")
         return WordIntent(vocabulary, w, b)
 
+    def _owners(self, n: int):
+        """The entry each of the first n texts belongs to (its class)."""
+        return self.np.searchsorted(self.starts, self.np.arange(n), side="right") - 1
+
     def _weights(self, cache_dir: Path | None, kind: str, shape: tuple[int, int], train, what: str):
         """A classifier's weights and biases: read back from the cache (named by the texts, the
         model, the classes each text teaches and `kind`) or trained and saved."""
         np = self.np
-        labels = np.searchsorted(self.starts, np.arange(self.n_texts), side="right") - 1
+        labels = self._owners(self.n_texts)
         labels[self.not_covered_from:] = self.n_entries   # "none": what the pack doesn't cover
         classes = hashlib.sha256(labels.astype("<i8").tobytes()).hexdigest()[:12]
         path = cache_dir / f"{kind}-{self.key}-{classes}.npz" if cache_dir else None
@@ -425,14 +431,18 @@ class Meaning:
 
     def _cached(self, texts: list[str], cache_dir: Path | None, tokens: bool):
         """The texts' vectors and, if `tokens`, the entries' content tokens (bot/late.py): read
-        back from the cache (named by the model and the exact texts) or computed, in one pass."""
+        back from the cache (named by the model and the exact texts) or computed, in one pass
+        (the tokens alone when only the vectors were cached: batched differently, a few values
+        then differ in the last bit of half precision)."""
         np = self.np
         digest = hashlib.sha256(self.encoder.fingerprint.encode())
         for t in texts:
             digest.update(t.encode("utf-8") + b"\0")
         self.key = digest.hexdigest()[:24]
         path = cache_dir / f"meaning-{self.key}.npy" if cache_dir else None
-        token_path = cache_dir / f"tokens-{self.key}.npz" if cache_dir else None
+        # named by the texts, which entry each belongs to and what counts as a content token
+        bounds = hashlib.sha256(self.starts.astype("<i8").tobytes() + CONTENT_RULES.encode()).hexdigest()[:12]
+        token_path = cache_dir / f"tokens-{self.key}-{bounds}.npz" if cache_dir else None
         vectors = pool = None
         if path and path.is_file():
             try:
@@ -444,9 +454,7 @@ class Meaning:
         if tokens and token_path and token_path.is_file():
             try:
                 with np.load(token_path, allow_pickle=False) as f:
-                    pool = Tokens.from_arrays(np, f)
-                if pool.starts.shape != (self.n_entries,) or pool.matrix.shape[1:] != (self.encoder.dim,):
-                    pool = None
+                    pool = Tokens.from_arrays(np, f, self.n_entries, self.encoder.dim, self.encoder.vocab)
             except (OSError, ValueError, KeyError, zipfile.BadZipFile):
                 pool = None
         self.cached = vectors is not None and (pool is not None or not tokens)
@@ -461,9 +469,8 @@ class Meaning:
         else:   # the vectors were cached, the tokens not: a pass over the entries' texts alone
             content = self.encoder.encode(entry_rows, threads=BUILD_THREADS, tokens=True)[1]
         if tokens:
-            owners = np.searchsorted(self.starts, np.arange(len(entry_rows)), side="right") - 1
-            pool = Tokens.build(np, content[:len(entry_rows)], owners, self.n_entries,
-                                self.encoder.tokenizer.get_vocab_size())
+            pool = Tokens.build(np, content[:len(entry_rows)], self._owners(len(entry_rows)), self.n_entries,
+                                self.encoder.dim, self.encoder.vocab)
             if token_path:
                 _save(token_path, lambda f: np.savez(f, **pool.arrays()), "the entries' tokens")
         return vectors, pool

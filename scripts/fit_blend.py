@@ -9,6 +9,10 @@
     .venv/bin/python scripts/fit_blend.py            # prints both, to paste into bot/blend.py
     .venv/bin/python scripts/fit_blend.py --plain    # the same with the pack's classifiers off:
                                                      # RANK_WEIGHTS_PLAIN, CONFIDENCE_WEIGHTS_PLAIN
+    .venv/bin/python scripts/fit_blend.py --bare     # ... and late interaction off too: *_BARE
+
+Each fit starts from bot/blend.py's current weights and takes a fixed number of steps, so a
+refit moves the weights a little even when nothing else changed (it isn't run to convergence).
 
 It fits on every question set but one: the two dev sets and tests/data's proxy and blind sets
 (~330 questions; with the dev sets alone, ~200, the confidence model's weights moved with
@@ -130,13 +134,18 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--plain", action="store_true",
                         help="fit the weights for a pack without classifiers (no asks): both classifiers off")
+    parser.add_argument("--bare", action="store_true",
+                        help="fit the weights for a pack over 2,000 entries: classifiers and late interaction off")
     args = parser.parse_args()
-    suffix = "_PLAIN" if args.plain else ""
+    suffix = "_BARE" if args.bare else "_PLAIN" if args.plain else ""
     # without classifiers their chances are always 0: their weights too (they set the display scale)
-    fixed = {**PINNED, "intent": 0.0, "word_intent": 0.0} if args.plain else PINNED
+    fixed = {**PINNED, "intent": 0.0, "word_intent": 0.0} if args.plain or args.bare else PINNED
+    fixed = {**fixed, "late": 0.0} if args.bare else fixed
     index = load_index(load_config(ROOT / "app.yaml"))
-    if args.plain:
+    if args.plain or args.bare:
         index.meaning.intent = index.meaning.word_intent = None
+    if args.bare:
+        index.meaning.tokens = None
     data = list(questions(index, DEV))
     ranking = [r for r in data if r["y"].any()]
     order = np.random.default_rng(0).permutation(len(ranking))

@@ -49,7 +49,7 @@ def test_words_alone_still_meet_the_old_floors(index):
 
 @pytest.fixture(scope="module")
 def without_classifiers(config):
-    """The search as it runs a pack with no asks: meaning, but neither classifier."""
+    """The search as it runs a pack with no asks: meaning and late interaction, no classifier."""
     from bot.search import load_index
 
     index = load_index(config)
@@ -59,7 +59,7 @@ def without_classifiers(config):
 
 @pytest.mark.parametrize("path, top1, wrong", [
     (SHARED / "eval" / "dev_questions_v2.yaml", 0.80, 0.05),   # measured 0.825 / 0.040 (round 7; round 6 0.783 / 0.060)
-    (ROOT / "tests" / "data" / "heldout2_questions.yaml", 0.85, 0.10),   # 0.875 / 0.092
+    (ROOT / "tests" / "data" / "heldout2_questions.yaml", 0.85, 0.10),   # 0.875 / 0.092 at round 6
 ])
 def test_a_pack_without_classifiers_ranks_and_decides_with_its_own_weights(without_classifiers, path, top1, wrong):
     """bot/blend.py's weights fitted with the classifiers lean on their chances; a pack without
@@ -67,23 +67,32 @@ def test_a_pack_without_classifiers_ranks_and_decides_with_its_own_weights(witho
     answered dev v2 0.742 top-1 with 0.080 wrong)."""
     from bot import blend
 
-    assert blend.weights(without_classifiers.meaning.read("off-rolling", 3)) == (
+    assert blend.weights(without_classifiers.meaning.read("off-rolling", 3))[:2] == (
         blend.RANK_WEIGHTS_PLAIN, blend.CONFIDENCE_WEIGHTS_PLAIN)
     s = evaluate(without_classifiers, load_questions(str(path))).summary()
     assert s["top1"] >= top1 and s["wrong_answer"] <= wrong, s
 
 
-def test_false_declines_count_those_still_offering_the_right_entry(searcher):
-    """A declined question's did-you-mean suggestions are what the member can still tap: the
-    report says how many false declines held a right entry there."""
-    from bot.evaluate import report_lines
-    from bot.replies import shown_quotes
+@pytest.fixture(scope="module")
+def bare(config):
+    """The search as it runs a pack over 2,000 entries: meaning, but no classifier and no late
+    interaction (bot/meaning.py's LARGEST)."""
+    from bot.search import load_index
 
-    q = "our head is obsessed with what they might look at"
-    result = searcher.find_matches(q, limit=3)
-    assert not result.answered and len(result.matches) >= 2   # declined, with suggestions
-    second = shown_quotes(result.matches[1].entry, searcher.pack)[0]
-    nowhere = "a phrase no entry quotes"
-    report = evaluate(searcher, [{"q": q, "expect": [second]}, {"q": q, "expect": [nowhere]}])
-    assert (report.false_abstentions, report.offered, report.top1, report.top3) == (2, 1, 0, 1)
-    assert "false declines still offering a right entry as a did-you-mean suggestion: 1 of 2" in report_lines(report)
+    index = load_index(config)
+    index.meaning.intent = index.meaning.word_intent = index.meaning.tokens = None
+    return index
+
+
+@pytest.mark.parametrize("path, top1, wrong, false_decline", [
+    # round 6's plain weights and threshold, as measured then (0.783 / 0.060 / 0.242): the weights
+    # fitted with late interaction on read its absence as no evidence, and declined 0.408
+    (SHARED / "eval" / "dev_questions_v2.yaml", 0.76, 0.07, 0.27),
+])
+def test_a_pack_without_late_interaction_keeps_the_weights_fitted_without_it(bare, path, top1, wrong, false_decline):
+    from bot import blend
+
+    assert blend.weights(bare.meaning.read("off-rolling", 3)) == (
+        blend.RANK_WEIGHTS_BARE, blend.CONFIDENCE_WEIGHTS_BARE, blend.ANSWER_CHANCE_BARE)
+    s = evaluate(bare, load_questions(str(path))).summary()
+    assert s["top1"] >= top1 and s["wrong_answer"] <= wrong and s["false_abstention"] <= false_decline, s

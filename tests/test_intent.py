@@ -69,11 +69,19 @@ def test_a_pack_without_words_to_learn_gets_no_classifier_over_words():
 
 def test_a_reading_without_either_classifier_is_weighed_by_the_plain_weights():
     from bot import blend
+    from bot.late import Tokens
     from bot.meaning import Reading
 
-    both = Reading([0.5], [0.5], [0.5], [0], 0.5, intent=[0.9], intent_none=0.1, word_intent=[0.8])
-    assert blend.weights(both) == (blend.RANK_WEIGHTS, blend.CONFIDENCE_WEIGHTS)
-    plain = (blend.RANK_WEIGHTS_PLAIN, blend.CONFIDENCE_WEIGHTS_PLAIN)
-    assert blend.weights(Reading([0.5], [0.5], [0.5], [0], 0.5, intent=[0.9], intent_none=0.1)) == plain
-    assert blend.weights(Reading([0.5], [0.5], [0.5], [0], 0.5)) == plain
+    late = Tokens.build(np, [(np.array([1]), np.ones((1, 2), dtype=np.float32))], [0], 1, 2, 5).scores(
+        np.array([1]), np.ones((1, 2), dtype=np.float32))
+    both = Reading([0.5], [0.5], [0.5], [0], 0.5, intent=[0.9], intent_none=0.1, word_intent=[0.8], late=late)
+    assert blend.weights(both) == (blend.RANK_WEIGHTS, blend.CONFIDENCE_WEIGHTS, blend.ANSWER_CHANCE)
+    plain = (blend.RANK_WEIGHTS_PLAIN, blend.CONFIDENCE_WEIGHTS_PLAIN, blend.ANSWER_CHANCE)
+    assert blend.weights(Reading([0.5], [0.5], [0.5], [0], 0.5, intent=[0.9], intent_none=0.1, late=late)) == plain
+    assert blend.weights(Reading([0.5], [0.5], [0.5], [0], 0.5, late=late)) == plain
+    # no late interaction either (a pack over 2,000 entries): the weights fitted without all three
+    bare = (blend.RANK_WEIGHTS_BARE, blend.CONFIDENCE_WEIGHTS_BARE, blend.ANSWER_CHANCE_BARE)
+    assert blend.weights(Reading([0.5], [0.5], [0.5], [0], 0.5)) == bare
+    assert blend.RANK_WEIGHTS_BARE[blend.RANK_FEATURES.index("late")] == 0.0
+    assert blend.CONFIDENCE_WEIGHTS_BARE[-1] == 0.0
     assert blend.RANK_WEIGHTS != blend.RANK_WEIGHTS_PLAIN

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from bot import blend
 from bot.knowledge import load_pack
 from bot.late import Tokens
 from bot.meaning import Meaning, load_encoder
@@ -25,15 +26,19 @@ def unit(*rows):
 
 
 def test_an_entry_scores_its_closest_token_for_each_question_token():
+    empty = (np.array([], dtype=np.int64), np.zeros((0, 3), dtype=np.float32))
     content = [(np.array([1, 2]), unit([1, 0, 0], [0, 1, 0])),   # entry 0
-               (np.array([3]), unit([0, 0, 1])),                 # entry 1
-               (np.array([], dtype=np.int64), np.zeros((0, 3), dtype=np.float32))]   # entry 2: no content
-    pool = Tokens.build(np, content, [0, 1, 2], 3, vocab=10)
+               empty,                                            # entry 1: no content token
+               (np.array([3]), unit([0, 0, 1]))]                 # entry 2
+    pool = Tokens.build(np, content, [0, 1, 2], 3, dim=3, vocab=10)
     assert pool.starts.tolist() == [0, 2, 3] and pool.matrix.shape == (4, 3)
     s = pool.scores(np.array([1]), unit([1, 0, 0]))
-    assert len(s) == 3 and s[0] == pytest.approx(1.0) and s[1] == pytest.approx(0.0)
-    assert s[2] == 0.0   # an entry without tokens scores nothing, not its neighbour's best
-    assert pool.scores(np.array([], dtype=np.int64), np.zeros((0, 3))) is None
+    assert len(s) == 3 and s[0] == pytest.approx(1.0, abs=1e-3) and s[2] == pytest.approx(0.0, abs=1e-3)
+    assert s[1] == 0.0   # an entry without tokens scores nothing, not its neighbour's best
+    assert pool.scores(np.array([], dtype=np.int64), np.zeros((0, 3))).all() == [0.0, 0.0, 0.0]
+    # no entry with a content token at all ("2024", "the 3 of them"): every score 0, no error
+    none = Tokens.build(np, [empty, empty], [0, 1], 2, dim=3, vocab=10)
+    assert none.matrix.shape == (2, 3) and none.scores(np.array([1]), unit([1, 0, 0])).all() == [0.0, 0.0]
 
 
 def test_a_rare_token_counts_more_than_a_common_one():
@@ -41,9 +46,9 @@ def test_a_rare_token_counts_more_than_a_common_one():
     content = [(np.array([1, 2]), unit([1, 0, 0], [0, 1, 0])),
                (np.array([1]), unit([1, 0, 0])),
                (np.array([1, 3]), unit([1, 0, 0], [0, 0, 1]))]
-    pool = Tokens.build(np, content, [0, 1, 1], 2, vocab=10)
+    pool = Tokens.build(np, content, [0, 1, 1], 2, dim=3, vocab=10)
     s = pool.scores(np.array([1, 2]), unit([1, 0, 0], [0, 1, 0]))
-    assert s[0] == pytest.approx(1.0)
+    assert s[0] == pytest.approx(1.0, abs=1e-3)
     assert s[1] < 0.5 * s[0]   # an unweighted mean would give it 0.5
 
 
@@ -61,13 +66,31 @@ def test_tokens_are_cached_with_the_vectors_and_read_back_the_same(encoder, tmp_
     entries = load_pack(PACK_DIR).entries[:5]
     first = Meaning(encoder, entries, tmp_path)
     (path,) = tmp_path.glob("tokens-*.npz")
+    (vectors,) = tmp_path.glob("meaning-*.npy")
     again = Meaning(encoder, entries, tmp_path)
     assert again.cached and np.array_equal(first.tokens.matrix, again.tokens.matrix)
+    assert first.tokens.matrix.dtype == np.float16   # half precision in memory as on disk
     q = "the head ran mocks all term before the visit"
-    assert first.read(q, 3).late.all() == again.read(q, 3).late.all()   # half precision: cold and cached agree
+    assert first.read(q, 3).late.all() == again.read(q, 3).late.all()   # cold and cached agree
+    written = vectors.stat().st_mtime_ns
     path.write_bytes(path.read_bytes()[:200])   # torn: the tokens are built again, the vectors read back
     rebuilt = Meaning(encoder, entries, tmp_path)
-    assert not rebuilt.cached and np.array_equal(rebuilt.tokens.matrix, first.tokens.matrix)
+    assert not rebuilt.cached and vectors.stat().st_mtime_ns == written
+    assert np.array_equal(rebuilt.vectors, first.vectors)
+    # encoded apart from the vectors, batched differently: equal to half precision's last bit
+    assert np.allclose(rebuilt.tokens.matrix, first.tokens.matrix, atol=1e-3)
+    assert Meaning(encoder, entries, tmp_path).cached
+
+
+def test_a_tokens_file_that_does_not_fit_the_pack_is_built_again(encoder, tmp_path):
+    entries = load_pack(PACK_DIR).entries[:3]
+    first = Meaning(encoder, entries, tmp_path)
+    (path,) = tmp_path.glob("tokens-*.npz")
+    arrays = first.tokens.arrays()
+    np.savez(path, **{**arrays, "matrix": arrays["matrix"][:, :10]})   # another model's width
+    assert not Meaning(encoder, entries, tmp_path).cached
+    np.savez(path, **{**arrays, "starts": arrays["starts"][::-1].copy()})   # not increasing
+    assert not Meaning(encoder, entries, tmp_path).cached
     assert Meaning(encoder, entries, tmp_path).cached
 
 
@@ -77,3 +100,5 @@ def test_a_pack_too_large_for_the_classifiers_has_no_tokens(encoder, monkeypatch
     monkeypatch.setattr(bot.meaning, "LARGEST", 2)
     meaning = Meaning(encoder, load_pack(PACK_DIR).entries[:3])
     assert meaning.tokens is None and meaning.read("off-rolling", 2).late is None
+    # ... and is weighed by the weights fitted without it
+    assert blend.weights(meaning.read("off-rolling", 2))[0] is blend.RANK_WEIGHTS_BARE
