@@ -69,7 +69,7 @@ def test_tokens_are_cached_with_the_vectors_and_read_back_the_same(encoder, tmp_
     (vectors,) = tmp_path.glob("meaning-*.npy")
     again = Meaning(encoder, entries, tmp_path)
     assert again.cached and np.array_equal(first.tokens.matrix, again.tokens.matrix)
-    assert first.tokens.matrix.dtype == np.float16   # half precision in memory as on disk
+    assert first.tokens.arrays()["matrix"].dtype == np.float16   # cached at half precision
     q = "the head ran mocks all term before the visit"
     assert first.read(q, 3).late.all() == again.read(q, 3).late.all()   # cold and cached agree
     written = vectors.stat().st_mtime_ns
