@@ -152,11 +152,8 @@ class Encoder:
         d += wb[1]
         return d
 
-    def _forward(self, ids, mask):
-        """ids, mask: (batch, length) int arrays -> (batch, dim) pooled, normalised vectors."""
-        return self._pool(self._states(ids, mask), mask)
-
     def _pool(self, x, mask):
+        """Token states (batch, length, dim) and their mask -> (batch, dim) mean-pooled unit vectors."""
         np = self.np
         m = mask[:, :, None].astype(np.float32)
         pooled = (x * m).sum(1) / np.maximum(m.sum(1), 1e-9)
@@ -379,6 +376,9 @@ class Meaning:
         texts += list(asks.not_covered) if asks is not None else []
         self.n_texts = len(texts)
         self.n_classes = self.n_entries + (self.n_texts > self.not_covered_from)   # entries, and "none" if any
+        # each text's class: the entry it belongs to, or "none" for what the pack doesn't cover
+        self.labels = np.searchsorted(self.starts, np.arange(self.n_texts), side="right") - 1
+        self.labels[self.not_covered_from:] = self.n_entries
         self.vectors, self.tokens = self._cached(texts, cache_dir, tokens=0 < self.n_entries <= LARGEST)
         self.cached = getattr(self, "cached", False)
         self.intent = self.word_intent = None
@@ -389,7 +389,7 @@ class Meaning:
     def _intent(self, cache_dir: Path | None) -> Intent:
         """The pack's classifier (bot/intent.py), trained on these vectors or read back."""
         w, b = self._weights(cache_dir, f"intent-{INTENT_VERSION}", (self.encoder.dim, self.n_classes),
-                             lambda labels: Intent.train(self.np, self.vectors, labels, self.n_classes),
+                             lambda: Intent.train(self.np, self.vectors, self.labels, self.n_classes),
                              "the pack's classifier")
         return Intent(self.np, w, b)
 
@@ -401,21 +401,15 @@ class Meaning:
             return None
         w, b = self._weights(cache_dir, f"words-{WORD_VERSION}-{vocabulary.fingerprint}",
                              (len(vocabulary), self.n_classes),
-                             lambda labels: WordIntent.train(vocabulary, texts, labels, self.n_classes),
+                             lambda: WordIntent.train(vocabulary, texts, self.labels, self.n_classes),
                              "the pack's classifier over words")
         return WordIntent(vocabulary, w, b)
-
-    def _owners(self, n: int):
-        """The entry each of the first n texts belongs to (its class)."""
-        return self.np.searchsorted(self.starts, self.np.arange(n), side="right") - 1
 
     def _weights(self, cache_dir: Path | None, kind: str, shape: tuple[int, int], train, what: str):
         """A classifier's weights and biases: read back from the cache (named by the texts, the
         model, the classes each text teaches and `kind`) or trained and saved."""
         np = self.np
-        labels = self._owners(self.n_texts)
-        labels[self.not_covered_from:] = self.n_entries   # "none": what the pack doesn't cover
-        classes = hashlib.sha256(labels.astype("<i8").tobytes()).hexdigest()[:12]
+        classes = hashlib.sha256(self.labels.astype("<i8").tobytes()).hexdigest()[:12]
         path = cache_dir / f"{kind}-{self.key}-{classes}.npz" if cache_dir else None
         if path and path.is_file():
             try:
@@ -424,7 +418,7 @@ class Meaning:
                         return f["w"], f["b"]
             except (OSError, ValueError, KeyError, zipfile.BadZipFile):
                 pass   # a torn or foreign file: train again
-        model = train(labels)
+        model = train()
         if path:
             _save(path, lambda f: np.savez(f, w=model.w, b=model.b), what)
         return model.w, model.b
@@ -469,7 +463,7 @@ class Meaning:
         else:   # the vectors were cached, the tokens not: a pass over the entries' texts alone
             content = self.encoder.encode(entry_rows, threads=BUILD_THREADS, tokens=True)[1]
         if tokens:
-            pool = Tokens.build(np, content[:len(entry_rows)], self._owners(len(entry_rows)), self.n_entries,
+            pool = Tokens.build(np, content[:len(entry_rows)], self.labels[:len(entry_rows)], self.n_entries,
                                 self.encoder.dim, self.encoder.vocab)
             if token_path:
                 _save(token_path, lambda f: np.savez(f, **pool.arrays()), "the entries' tokens")

@@ -76,10 +76,11 @@ def questions(index, paths):
             yield dict(x=x, y=y, lexical=lexical, reading=reading, target=target, cues=cues, off=off)
 
 
-def fit_rank(rows, fixed=PINNED, l2=RANK_L2, steps=1500):
+def fit_rank(rows, fixed=PINNED, l2=RANK_L2, steps=1500, start=None):
     """Maximises the log chance of the right entries under a softmax over each question's
-    candidates. `fixed`: the weights not fitted, by feature name."""
-    w = np.array(blend.RANK_WEIGHTS, dtype=float)
+    candidates, from `start` (default bot/blend.py's RANK_WEIGHTS). `fixed`: the weights not
+    fitted, by feature name."""
+    w = np.array(blend.RANK_WEIGHTS if start is None else start, dtype=float)
     pinned = [blend.RANK_FEATURES.index(name) for name in fixed]
     w[pinned] = 0.0
     for _ in range(steps):
@@ -154,12 +155,12 @@ def main():
     for k in range(FOLDS):
         test = [ranking[i] for i in order[k::FOLDS]]
         train = [ranking[i] for i in order if i not in set(order[k::FOLDS])]
-        cv += np.array(top(test, fit_rank(train, fixed))) * len(test)
+        cv += np.array(top(test, fit_rank(train, fixed, start=now))) * len(test)
         base += np.array(top(test, now)) * len(test)
     print(f"ranking, {len(ranking)} questions, {FOLDS}-fold cross-validated top-1/top-3: "
           f"fitted {cv[0] / len(ranking):.3f}/{cv[1] / len(ranking):.3f}, "
           f"bot/blend.py's {base[0] / len(ranking):.3f}/{base[1] / len(ranking):.3f}")
-    w = fit_rank(ranking, fixed)
+    w = fit_rank(ranking, fixed, start=now)
     print(f"RANK_WEIGHTS{suffix} = (" + ", ".join(f"{v:.3f}" for v in w) + ")")
     setattr(blend, "RANK_WEIGHTS" + suffix, tuple(w))   # the confidence model reads the new ranking
     raw, n, right = fit_confidence(index, data)
