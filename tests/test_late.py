@@ -102,3 +102,26 @@ def test_a_pack_too_large_for_the_classifiers_has_no_tokens(encoder, monkeypatch
     assert meaning.tokens is None and meaning.read("off-rolling", 2).late is None
     # ... and is weighed by the weights fitted without it
     assert blend.weights(meaning.read("off-rolling", 2))[0] is blend.RANK_WEIGHTS_BARE
+
+
+def test_the_search_ranks_by_late_interaction_and_decides_by_its_lead(searcher):
+    """A ranking feature (above LATE_ZERO) and the last answer/decline feature (the first
+    result's late score over the runner-up's, the other section's twin skipped)."""
+    from bot.late import LATE_ZERO
+    from bot.normalise import words
+    from bot.search import MEANING_CANDIDATES
+    from bot.structure import find_target
+
+    q = "a lad was pushed off the roll before his GCSEs, is that off-rolling?"
+    folded = words(q)
+    terms, off = searcher._analyse(folded)
+    reading = searcher.meaning.read(q, MEANING_CANDIDATES)
+    target = find_target(folded, searcher.pack, q)
+    lexical = searcher.lexical_scores(terms, off, folded, set(target.entries) | set(reading.nearest))
+    ranked = blend.blend_scores(lexical, reading, target, searcher.entries)
+    first, second = ranked[0][0], ranked[1][0]
+    feats = blend.rank_features(first, searcher.entries[first], 0.0, reading, target, set(), 0.0, 0.0)
+    assert feats[blend.RANK_FEATURES.index("late")] == pytest.approx(max(0.0, reading.late[first] - LATE_ZERO))
+    assert feats[-1] > 0.0
+    lead = blend.features(ranked, lexical, reading, off, searcher.entries)[-1]
+    assert lead == pytest.approx(reading.late[first] - reading.late[second]) and lead != 0
