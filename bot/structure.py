@@ -1,11 +1,13 @@
 """The part of the survey a question names by its structure, not its words: "schools
-priority 3", "P4", "the SEND section's priority 1", "the last question", "the first
-statement", "the safeguarding ones".
+priority 3", "P4", "the SEND section's priority 1", "the culture section", "the last
+question", "the first statement", "the safeguarding ones".
 
 Words can't find these: "priority 2" names no topic, and the schools and SEND sections
 share their priorities' titles. A section named wins over the other section (of several, the
 one beside the number); a priority without a section names both sections' priorities of that
 number. A comments box named with a priority ("the free text for P1") means its box question.
+A priority named by its name and a noun ("the culture section", "the SEND impact bit") is
+named as by its number, but as a place to write: its question or its box, not the whole priority.
 A section named alone ("the safeguarding questions") is the whole section: the member is asked
 which question. A quotation of the survey's own wording names that question or statement.
 """
@@ -80,6 +82,14 @@ class _Survey:
         # statement" names the section too
         self.titles = {w for _, e in self.entries if _number(e.priority)
                        for w in e.priority.lower().split() if w.isalpha() and w != "priority"}
+        # each numbered priority's name, and its name's last word, as folded words: ("inspection",
+        # "practice") and ("practice",) name priority 2, so "the culture section" names priority 4
+        self.named: dict[tuple[str, ...], int] = {}
+        for _, e in self.entries:
+            if number := _number(e.priority):
+                name = tuple(words(e.priority.split(":", 1)[1])) if ":" in e.priority else ()
+                for key in {name, name[-1:]} - {()}:
+                    self.named.setdefault(key, number)
         # each priority number's sections, by the words of their names (safeguarding has none)
         self.numbered: dict[int, set[str]] = {}
         for _, e in self.entries:
@@ -114,16 +124,35 @@ class Target:
         return bool(self.entries)
 
 
-def _priority(folded: list[str]) -> tuple[int, int, int] | None:
+def _priority(folded: list[str], survey: _Survey | None = None) -> tuple[int, int, int] | None:
     """The priority the question first names by number ("P3", "priority 3", "third
-    priority"): (its number, its first word, its last word)."""
+    priority") or by its name and a noun ("the culture section", "the SEND impact bit"):
+    (its number, its first word, its last word)."""
+    by_name = _priority_by_name(folded, survey.named) if survey is not None else None
     for i, w in enumerate(folded):
+        if by_name is not None and by_name[1] <= i:
+            return by_name
         if len(w) == 2 and w[0] == "p" and w[1] in "1234":
             return int(w[1]), i, i
         if w in ("priority", "priorities") and i + 1 < len(folded) and folded[i + 1] in ("1", "2", "3", "4"):
             return int(folded[i + 1]), i, i + 1
         if w in ("priority", "priorities") and i > 0 and folded[i - 1] in ORDINALS and ORDINALS[folded[i - 1]] >= 0:
             return ORDINALS[folded[i - 1]] + 1, i - 1, i
+    return by_name
+
+
+# After a priority's name, the nouns that make it the survey's part ("the impact section"),
+# not a word in a sentence ("what impact one visit had": "one" isn't among them)
+NAME_NOUNS = frozenset({"section", "sections", "bit", "bits", "part", "parts", "question", "questions", "page",
+                        "priority", "box", "statement", "statements"})
+
+
+def _priority_by_name(folded: list[str], named: dict[tuple[str, ...], int]) -> tuple[int, int, int] | None:
+    for i in range(len(folded)):
+        for key, number in named.items():
+            end = i + len(key)
+            if tuple(folded[i:end]) == key and end < len(folded) and folded[end] in NAME_NOUNS:
+                return number, i, end - 1
     return None
 
 
@@ -226,7 +255,7 @@ def _structure(folded: list[str], survey: _Survey, verb: bool = True) -> Target:
         final = [i for i, e in survey.entries if e.section == sections_in_order[-1]] if sections_in_order else []
         if final:
             return Target(tuple(final), statement=statement, exact=True)
-    priority = _priority(folded)
+    priority = _priority(folded, survey)
     asking_only = (folded[0] not in NOT_WHICH and NOT_ASKING.isdisjoint(folded)
                    and not WHAT_TO_ANSWER.isdisjoint(folded) and FILLER.issuperset(folded))
     sections = _sections(folded, survey, priority, alone=asking_only and not ANSWERING.isdisjoint(folded), verb=verb)
@@ -235,7 +264,11 @@ def _structure(folded: list[str], survey: _Survey, verb: bool = True) -> Target:
                 if _number(e.priority) == priority[0] and (not sections or e.section in sections)]
         if hits:   # two sections named as near the number: both, and asked which
             one = bool(sections) and len({e.section for _, e in hits}) == 1
-            return Target(tuple(i for i, _ in hits), whole_priority=statement is None and not _names_box(folded),
+            # named by its name ("is there anywhere in the reporting part for ..."), it is where to
+            # write: the models choose its question or its box; by number, the priority as a whole
+            by_name = priority == _priority_by_name(folded, survey.named)
+            whole = statement is None and not _names_box(folded) and not by_name
+            return Target(tuple(i for i, _ in hits), whole_priority=whole,
                           statement=statement, section_named=one, exact=True, box=_box(folded))
     if sections:
         hits = [i for i, e in survey.entries if e.section in sections]

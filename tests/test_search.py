@@ -24,6 +24,7 @@ def top(index: Index, q: str):
     ("should classroom teachers be inspectors", ("schools-culture-views", "send-culture-views",
                                                  "schools-inspection-practice")),
     ("when did the big listen close", "closing-date"),
+    ("what does Ofsted mean by providers in its report?", "providers-ofsted-term"),
 ])
 def test_ranks_the_entry_that_answers(index, question, entry_id):
     best = top(index, question)
@@ -164,6 +165,16 @@ def test_a_priority_named_as_a_whole_routes_to_its_main_question(searcher):
 def test_survey_structure_routes_the_question(searcher, question, entry_id):
     result = searcher.find_matches(question)
     assert result.answered and result.best.entry.id == entry_id
+
+
+def test_a_priority_named_by_its_name_routes_a_story_to_its_box(searcher):
+    # round 7 answered nothing here: the story's Ruth Perry pulled the safeguarding questions first
+    result = searcher.find_matches("The culture section intro mentions Ruth Perry. I want to write about staff "
+                                   "wellbeing and inspection but not sure its the right place?")
+    assert result.answered and result.ambiguous   # no section named: which one?
+    assert {m.entry.id for m in result.matches[:2]} == {"schools-culture-views", "send-culture-views"}
+    result = searcher.find_matches("schools culture section: where do I write about staff wellbeing?")
+    assert result.answered and not result.ambiguous and result.best.entry.id == "schools-culture-views"
 
 
 def test_a_named_statement_is_marked(searcher):

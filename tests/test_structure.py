@@ -93,6 +93,36 @@ def test_a_section_named_without_a_number_only_nudges(pack):
     assert found and all(pack.get(i).section.startswith("Special") for i in found)
 
 
+@pytest.mark.parametrize("q, expected", [
+    # a priority's name and a noun name it as its number would: in both sections without a section
+    ("the culture section mentions Ruth Perry, is that the place for wellbeing?",
+     {"schools-culture-views", "send-culture-views"}),
+    ("is there anywhere in the reporting part of the survey for this?",
+     {"schools-reporting-aims", "schools-reporting-views", "send-reporting-aims", "send-reporting-views"}),
+    # ... with the section beside it, in that section; the name's last word alone will do
+    ("the SEND impact bit", {"send-impact", "send-impact-views"}),
+    ("in the schools inspection practice questions", {"schools-inspection-practice",
+                                                      "schools-inspection-practice-views"}),
+    ("the SEND practice bit", {"send-inspection-practice", "send-inspection-practice-views"}),
+])
+def test_a_priority_named_by_its_name_is_where_to_write(pack, q, expected):
+    found, target = ids(pack, q)
+    assert found == expected and target.exact
+    assert not target.whole_priority   # a place to write: its question or its box, as the models choose
+
+
+def test_a_priority_named_by_its_name_and_its_box(pack):
+    found, target = ids(pack, "for the SEND culture box, can I copy what I put in the schools culture section?")
+    assert found == {"send-culture-views"} and target.box
+
+
+@pytest.mark.parametrize("q", ["what impact one visit had on our staff", "the culture of fear in our school",
+                               "impact on workload", "reporting to parents"])
+def test_a_priority_name_without_a_noun_after_it_is_an_ordinary_word(pack, q):
+    found, target = ids(pack, q)
+    assert not target.exact
+
+
 def test_the_schools_section_is_not_safeguarding_in_schools(pack):
     found, target = ids(pack, "help with the schools section")
     assert found and all(pack.get(i).section == "Schools" for i in found) and target.section_named
