@@ -94,6 +94,32 @@ def test_a_tokens_file_that_does_not_fit_the_pack_is_built_again(encoder, tmp_pa
     assert Meaning(encoder, entries, tmp_path).cached
 
 
+def test_the_tokens_file_is_named_by_the_entries_bounds_and_the_content_rule(encoder, tmp_path, monkeypatch):
+    import bot.meaning
+
+    entries = load_pack(PACK_DIR).entries[:2]
+    texts = {"a": ["off-rolling pushes a pupil off the roll", "mocks all term"], "b": ["deep dives in history"]}
+    moved = {"a": ["off-rolling pushes a pupil off the roll"], "b": ["mocks all term", "deep dives in history"]}
+    first, second = entries[0].id, entries[1].id
+
+    def build(split):
+        monkeypatch.setattr(bot.meaning, "entry_texts", lambda e, brief=False: split["a" if e.id == first else "b"])
+        return Meaning(encoder, entries, tmp_path)
+
+    one = build(texts)
+    assert build(texts).cached
+    # the same texts in the same order, "mocks all term" now the second entry's: the vectors are
+    # read back, the tokens (whose owner changed) built again under their own name
+    other = build(moved)
+    assert not other.cached and len(list(tmp_path.glob("meaning-*.npy"))) == 1
+    assert len(list(tmp_path.glob("tokens-*.npz"))) == 2
+    q = "mocks all term"
+    assert np.argmax(one.read(q, 2).late.all()) == 0 and np.argmax(other.read(q, 2).late.all()) == 1
+    # what counts as a content token changed: its tokens aren't the cached ones either
+    monkeypatch.setattr(bot.meaning, "CONTENT_RULES", bot.meaning.CONTENT_RULES + " (changed)")
+    assert not build(texts).cached and len(list(tmp_path.glob("tokens-*.npz"))) == 3
+
+
 def test_a_pack_too_large_for_the_classifiers_has_no_tokens(encoder, monkeypatch):
     import bot.meaning
 
