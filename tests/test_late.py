@@ -100,7 +100,7 @@ def test_the_tokens_file_is_named_by_the_entries_bounds_and_the_content_rule(enc
     entries = load_pack(PACK_DIR).entries[:2]
     texts = {"a": ["off-rolling pushes a pupil off the roll", "mocks all term"], "b": ["deep dives in history"]}
     moved = {"a": ["off-rolling pushes a pupil off the roll"], "b": ["mocks all term", "deep dives in history"]}
-    first, second = entries[0].id, entries[1].id
+    first = entries[0].id
 
     def build(split):
         monkeypatch.setattr(bot.meaning, "entry_texts", lambda e, brief=False: split["a" if e.id == first else "b"])
