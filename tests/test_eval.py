@@ -9,12 +9,14 @@ from conftest import ROOT, SHARED
 
 
 # Floors a little below the figures measured after issue 7's round 7 (late interaction, the
-# models refitted; README, "Measuring"); dev v2's first three are the issue's targets, now met.
+# models refitted; README, "Measuring"); dev v2's are the issue's targets where met: top-1,
+# top-3 and off-topic since round 7, wrong answers (6 of 150) since round 8. Its false declines
+# (round 8: 15 of 120) are still over the target's 0.06.
 # The ranking and answer/decline models are fitted on the first four sets
 # (scripts/fit_blend.py), so their floors are in-sample.
 @pytest.mark.parametrize("path, top1, top3, offtopic, false_decline, wrong", [
     (SHARED / "eval" / "dev_questions.yaml", 0.95, 0.96, 0.95, 0.05, 0.03),
-    (SHARED / "eval" / "dev_questions_v2.yaml", 0.88, 0.96, 0.95, 0.15, 0.06),
+    (SHARED / "eval" / "dev_questions_v2.yaml", 0.88, 0.96, 0.95, 0.15, 0.04),
     (ROOT / "tests" / "data" / "proxy_questions.yaml", 0.94, 0.96, 0.95, 0.05, 0.05),
     (ROOT / "tests" / "data" / "blind_questions.yaml", 0.94, 0.96, 0.85, 0.04, 0.07),
     # Written from the sources alone by someone who saw neither the pack nor the dev sets, and
@@ -59,7 +61,7 @@ def without_classifiers(config):
 
 
 @pytest.mark.parametrize("path, top1, wrong", [
-    (SHARED / "eval" / "dev_questions_v2.yaml", 0.80, 0.05),   # measured 0.825 / 0.040 (round 7; round 6 0.783 / 0.060)
+    (SHARED / "eval" / "dev_questions_v2.yaml", 0.80, 0.05),   # round 8 0.842 / 0.040 (6: 0.783 / 0.060)
     (ROOT / "tests" / "data" / "heldout2_questions.yaml", 0.85, 0.10),   # 0.875 / 0.092 at round 6
 ])
 def test_a_pack_without_classifiers_ranks_and_decides_with_its_own_weights(without_classifiers, path, top1, wrong):
