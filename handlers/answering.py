@@ -44,10 +44,12 @@ ANSWER_EVENT = "biglisten_answer"   # metadata event_type on every answer the bo
 MAX_ATTEMPTS = 5         # then the item is given up (and the failure logged with its event id)
 RETRY_DELAY = 3.0        # a transient failure is tried again this soon (by any worker)
 # Answers a process composes at once. The search is CPU-bound and holds the GIL in its Python
-# parts, so more at once answer no sooner but queue the acks behind them: fault bench (4 workers,
-# 2 cores, 1,000 questions answered in 13-14 s either way), ack p50/p99 37-46/256-271 ms with
-# every listener thread composing, 21-26/99-134 ms one at a time. Slack calls stay concurrent.
-COMPOSING = threading.BoundedSemaphore(1)
+# parts, so more at once answer no sooner but queue the acks behind them. Measured on 2 cores
+# (README, "Measuring"), ack p99 with every listener thread composing / 2 at once / 1 at once:
+# fault bench (4 workers) 256-271 / 137-168 / 99-134 ms; HTTP load (2 workers) 74 / 46-53 / 35 ms,
+# that burst all answered after 2.4 / 2.3-2.5 / 3.1 s. Two: the acks gain, the answers don't wait.
+COMPOSING_AT_ONCE = 2
+COMPOSING = threading.BoundedSemaphore(COMPOSING_AT_ONCE)
 # Errors after which a post may still have gone through.
 UNCLEAR = frozenset({"internal_error", "fatal_error", "request_timeout", "service_unavailable", "fake_fault"})
 # Errors that mean the check itself can never work: answer rather than lose the question.
@@ -150,7 +152,7 @@ class Answerer:
         self._settle(attempt, outcome)
 
     def compose(self, payload: dict) -> SlackMessage:
-        """The reply to an event's question, as a Slack message (COMPOSING: one at a time)."""
+        """The reply to an event's question, as a Slack message (at most COMPOSING_AT_ONCE at once)."""
         with COMPOSING:
             reply = self.guide.ask(payload.get("text") or "", via=payload.get("via") or "dm",
                                    channel=payload.get("channel"))

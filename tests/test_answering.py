@@ -9,12 +9,12 @@ from slack_sdk import WebClient
 
 from bot.guide import Guide
 from bot.store import open_store
-from handlers.answering import Answerer
+from handlers.answering import COMPOSING_AT_ONCE, Answerer
 
 
-def test_a_process_composes_one_answer_at_a_time(searcher, config, tmp_path):
+def test_a_process_composes_few_answers_at_once(searcher, config, tmp_path):
     """The search holds the GIL in its Python parts: answers composed side by side queued the
-    acks behind them (README, fault bench), so the listener threads take turns."""
+    acks behind them (handlers/answering.py, README's fault bench), so listener threads take turns."""
     guide = Guide(config, searcher, open_store(tmp_path / "bot.sqlite3"))
     inside, most, lock = [0], [0], threading.Lock()
     ask = guide.ask
@@ -33,19 +33,20 @@ def test_a_process_composes_one_answer_at_a_time(searcher, config, tmp_path):
     guide.ask = slow_ask
     client = WebClient(token="xoxb-unused", base_url="http://127.0.0.1:9/")   # never called: composing only
     answerer = Answerer(guide, client, logging.getLogger("test"), "me")
-    start = threading.Barrier(4)
+    questions = ("what is off-rolling", "whats a deep dive", "P4", "when did the big listen close",
+                 "what is a PRU", "who is HMCI")
+    start = threading.Barrier(len(questions))
     messages = []
 
     def compose(text):
         start.wait()
         messages.append(answerer.compose({"text": text, "via": "mention", "channel": "C1"}))
 
-    threads = [threading.Thread(target=compose, args=(q,)) for q in
-               ("what is off-rolling", "whats a deep dive", "P4", "when did the big listen close")]
+    threads = [threading.Thread(target=compose, args=(q,)) for q in questions]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert most[0] == 1
-    assert len(messages) == 4 and all(m.text for m in messages)
+    assert most[0] <= COMPOSING_AT_ONCE < len(questions)
+    assert len(messages) == len(questions) and all(m.text for m in messages)
 
