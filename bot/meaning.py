@@ -387,8 +387,10 @@ class Meaning:
             self.word_intent = self._word_intent(texts, cache_dir)
 
     def _intent(self, cache_dir: Path | None) -> Intent:
-        """The pack's classifier (bot/intent.py), trained on these vectors or read back."""
-        w, b = self._weights(cache_dir, f"intent-{INTENT_VERSION}", (self.encoder.dim, self.n_classes),
+        """The pack's classifier (bot/intent.py), trained on these vectors or read back (named
+        by them too: weights trained on vectors an older build cached aren't these vectors')."""
+        vectors = hashlib.sha256(self.np.ascontiguousarray(self.vectors).tobytes()).hexdigest()[:12]
+        w, b = self._weights(cache_dir, f"intent-{INTENT_VERSION}-{vectors}", (self.encoder.dim, self.n_classes),
                              lambda: Intent.train(self.np, self.vectors, self.labels, self.n_classes),
                              "the pack's classifier")
         return Intent(self.np, w, b)
@@ -425,9 +427,12 @@ class Meaning:
 
     def _cached(self, texts: list[str], cache_dir: Path | None, tokens: bool):
         """The texts' vectors and, if `tokens`, the entries' content tokens (bot/late.py): read
-        back from the cache (named by the model and the exact texts) or computed, in one pass
-        (the tokens alone when only the vectors were cached: batched differently, a few values
-        then differ in the last bit of half precision)."""
+        back from the cache (named by the model and the exact texts) or computed, always both in
+        one pass over all the texts. Tokens computed apart (the entries' texts alone, when only the
+        vectors were cached) are batched differently, so a few differ in the last bit of half
+        precision: enough to flip a near-tie, and a pack's figures then depended on what its
+        cache held (round 7's, measured on vectors cached in round 6, differed from a fresh
+        build's by a question in three sets)."""
         np = self.np
         digest = hashlib.sha256(self.encoder.fingerprint.encode())
         for t in texts:
@@ -455,13 +460,12 @@ class Meaning:
         if self.cached:
             return vectors, pool
         entry_rows = texts[:self.not_covered_from]
-        if vectors is None:
-            got = self.encoder.encode(texts, threads=BUILD_THREADS, tokens=tokens)
-            vectors, content = got if tokens else (got, None)
+        got = self.encoder.encode(texts, threads=BUILD_THREADS, tokens=tokens)
+        fresh, content = got if tokens else (got, None)
+        if vectors is None or not np.array_equal(vectors, fresh):
+            vectors = fresh
             if path:
                 _save(path, lambda f: np.save(f, vectors, allow_pickle=False), "meaning vectors")
-        else:   # the vectors were cached, the tokens not: a pass over the entries' texts alone
-            content = self.encoder.encode(entry_rows, threads=BUILD_THREADS, tokens=True)[1]
         if tokens:
             pool = Tokens.build(np, content[:len(entry_rows)], self.labels[:len(entry_rows)], self.n_entries,
                                 self.encoder.dim, self.encoder.vocab)

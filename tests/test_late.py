@@ -73,13 +73,34 @@ def test_tokens_are_cached_with_the_vectors_and_read_back_the_same(encoder, tmp_
     q = "the head ran mocks all term before the visit"
     assert first.read(q, 3).late.all() == again.read(q, 3).late.all()   # cold and cached agree
     written = vectors.stat().st_mtime_ns
-    path.write_bytes(path.read_bytes()[:200])   # torn: the tokens are built again, the vectors read back
+    path.write_bytes(path.read_bytes()[:200])   # torn: the tokens are built again, the vectors kept
     rebuilt = Meaning(encoder, entries, tmp_path)
     assert not rebuilt.cached and vectors.stat().st_mtime_ns == written
     assert np.array_equal(rebuilt.vectors, first.vectors)
-    # encoded apart from the vectors, batched differently: equal to half precision's last bit
-    assert np.allclose(rebuilt.tokens.matrix, first.tokens.matrix, atol=1e-3)
+    # in the same pass as the vectors, as in a cold build: equal to the bit, so a pack's answers
+    # don't depend on what its cache held (encoded apart, a few differed in the last bit)
+    assert np.array_equal(rebuilt.tokens.matrix, first.tokens.matrix)
     assert Meaning(encoder, entries, tmp_path).cached
+
+
+def test_tokens_built_again_are_the_cold_builds_to_the_bit(encoder, tmp_path):
+    """With messages the pack doesn't cover after the entries' texts, a pass over the entries'
+    texts alone batches them differently: round 7 built the tokens so when only the vectors were
+    cached, and a few differed in the last bit (enough to flip a near-tie: a pack's figures
+    depended on what its cache held)."""
+    from bot.asks import Asks
+
+    entries = load_pack(PACK_DIR).entries[:5]
+    asks = Asks({}, tuple(f"{q} ({n})" for n in range(3) for q in (
+        "what's the pay award", "pension question", "strike ballot dates?",
+        "can I get PPA time back if I cover a lesson on a wet break duty day",
+        "how many observations a year can SLT do to me under the appraisal policy",
+        "is there a union social this term")))
+    cold = Meaning(encoder, entries, tmp_path, asks=asks)
+    (path,) = tmp_path.glob("tokens-*.npz")
+    path.unlink()
+    warm = Meaning(encoder, entries, tmp_path, asks=asks)
+    assert not warm.cached and np.array_equal(warm.tokens.matrix, cold.tokens.matrix)
 
 
 def test_a_tokens_file_that_does_not_fit_the_pack_is_built_again(encoder, tmp_path):
