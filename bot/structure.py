@@ -7,7 +7,9 @@ share their priorities' titles. A section named wins over the other section (of 
 one beside the number); a priority without a section names both sections' priorities of that
 number. A comments box named with a priority ("the free text for P1") means its box question.
 A priority named by its name and a noun ("the culture section", "the SEND impact bit") is
-named as by its number, but as a place to write: its question or its box, not the whole priority.
+named as by its number (which wins over it), but as a place to write: its question or its box,
+not the whole priority; and the search still decides whether to answer ("the reporting question
+I have is about pay" names no part of the survey).
 A section named alone ("the safeguarding questions") is the whole section: the member is asked
 which question. A quotation of the survey's own wording names that question or statement.
 """
@@ -82,14 +84,20 @@ class _Survey:
         # statement" names the section too
         self.titles = {w for _, e in self.entries if _number(e.priority)
                        for w in e.priority.lower().split() if w.isalpha() and w != "priority"}
-        # each numbered priority's name, and its name's last word, as folded words: ("inspection",
-        # "practice") and ("practice",) name priority 2, so "the culture section" names priority 4
-        self.named: dict[tuple[str, ...], int] = {}
+        # each numbered priority's name, and a longer name's last word, as folded words: "the culture
+        # section" names priority 4, "the SEND practice bit" priority 2 (the last word only after a
+        # section: "a practice question" is English). A key two priorities share, a stopword or a
+        # section's word names none. Values: (number, the last word only).
+        keys: dict[tuple[str, ...], set[tuple[int, bool]]] = {}
         for _, e in self.entries:
             if number := _number(e.priority):
                 name = tuple(words(e.priority.split(":", 1)[1])) if ":" in e.priority else ()
                 for key in {name, name[-1:]} - {()}:
-                    self.named.setdefault(key, number)
+                    keys.setdefault(key, set()).add((number, key != name))
+        common = STOPWORDS | SECTION_WORDS.keys()
+        self.named: dict[tuple[str, ...], tuple[int, bool]] = {
+            key: next(iter(found)) for key, found in keys.items()
+            if len({n for n, _ in found}) == 1 and not (len(key) == 1 and key[0] in common)}
         # each priority number's sections, by the words of their names (safeguarding has none)
         self.numbered: dict[int, set[str]] = {}
         for _, e in self.entries:
@@ -119,26 +127,23 @@ class Target:
     exact: bool = False              # named by number or place ("P3", "the last question"), not just a section
     box: bool = False                # a priority's comments box named ("the free text for P1", "P3 box")
     whole_section: bool = False      # a section named and nothing in it ("the safeguarding questions"): ask which
+    by_name: bool = False            # a priority named by its name ("the culture section"), not its number
 
     def __bool__(self) -> bool:
         return bool(self.entries)
 
 
-def _priority(folded: list[str], survey: _Survey | None = None) -> tuple[int, int, int] | None:
+def _priority(folded: list[str]) -> tuple[int, int, int] | None:
     """The priority the question first names by number ("P3", "priority 3", "third
-    priority") or by its name and a noun ("the culture section", "the SEND impact bit"):
-    (its number, its first word, its last word)."""
-    by_name = _priority_by_name(folded, survey.named) if survey is not None else None
+    priority"): (its number, its first word, its last word)."""
     for i, w in enumerate(folded):
-        if by_name is not None and by_name[1] <= i:
-            return by_name
         if len(w) == 2 and w[0] == "p" and w[1] in "1234":
             return int(w[1]), i, i
         if w in ("priority", "priorities") and i + 1 < len(folded) and folded[i + 1] in ("1", "2", "3", "4"):
             return int(folded[i + 1]), i, i + 1
         if w in ("priority", "priorities") and i > 0 and folded[i - 1] in ORDINALS and ORDINALS[folded[i - 1]] >= 0:
             return ORDINALS[folded[i - 1]] + 1, i - 1, i
-    return by_name
+    return None
 
 
 # After a priority's name, the nouns that make it the survey's part ("the impact section"),
@@ -147,11 +152,14 @@ NAME_NOUNS = frozenset({"section", "sections", "bit", "bits", "part", "parts", "
                         "priority", "box", "statement", "statements"})
 
 
-def _priority_by_name(folded: list[str], named: dict[tuple[str, ...], int]) -> tuple[int, int, int] | None:
+def _priority_by_name(folded: list[str], named: dict[tuple[str, ...], tuple[int, bool]]) -> tuple[int, int, int] | None:
+    """The priority the question first names by its name and a noun ("the culture section"):
+    (its number, its first word, its last word)."""
     for i in range(len(folded)):
-        for key, number in named.items():
+        for key, (number, last_word_only) in named.items():
             end = i + len(key)
-            if tuple(folded[i:end]) == key and end < len(folded) and folded[end] in NAME_NOUNS:
+            if (tuple(folded[i:end]) == key and end < len(folded) and folded[end] in NAME_NOUNS
+                    and (not last_word_only or (i > 0 and folded[i - 1] in SECTION_WORDS))):
                 return number, i, end - 1
     return None
 
@@ -255,7 +263,9 @@ def _structure(folded: list[str], survey: _Survey, verb: bool = True) -> Target:
         final = [i for i, e in survey.entries if e.section == sections_in_order[-1]] if sections_in_order else []
         if final:
             return Target(tuple(final), statement=statement, exact=True)
-    priority = _priority(folded, survey)
+    # a number wins over a name ("I did the culture bit already, what should I put for priority 3?")
+    priority = _priority(folded)
+    by_name = priority is None and (priority := _priority_by_name(folded, survey.named)) is not None
     asking_only = (folded[0] not in NOT_WHICH and NOT_ASKING.isdisjoint(folded)
                    and not WHAT_TO_ANSWER.isdisjoint(folded) and FILLER.issuperset(folded))
     sections = _sections(folded, survey, priority, alone=asking_only and not ANSWERING.isdisjoint(folded), verb=verb)
@@ -266,10 +276,9 @@ def _structure(folded: list[str], survey: _Survey, verb: bool = True) -> Target:
             one = bool(sections) and len({e.section for _, e in hits}) == 1
             # named by its name ("is there anywhere in the reporting part for ..."), it is where to
             # write: the models choose its question or its box; by number, the priority as a whole
-            by_name = priority == _priority_by_name(folded, survey.named)
             whole = statement is None and not _names_box(folded) and not by_name
-            return Target(tuple(i for i, _ in hits), whole_priority=whole,
-                          statement=statement, section_named=one, exact=True, box=_box(folded))
+            return Target(tuple(i for i, _ in hits), whole_priority=whole, statement=statement,
+                          section_named=one, exact=True, box=_box(folded), by_name=by_name)
     if sections:
         hits = [i for i, e in survey.entries if e.section in sections]
         return Target(tuple(hits), statement=statement, section_named=True,

@@ -177,6 +177,19 @@ def test_a_priority_named_by_its_name_routes_a_story_to_its_box(searcher):
     assert result.answered and not result.ambiguous and result.best.entry.id == "schools-culture-views"
 
 
+@pytest.mark.parametrize("question", [
+    "the reporting question I have is about pay",
+    "where do I find the reporting part of the appraisal policy",
+    "the impact part of the new pay policy worries me",
+    "I'm worried about the culture question, our head bullies staff",
+    "how do I write a good practice question for a job interview?",
+])
+def test_a_priority_name_in_a_question_about_something_else_is_not_answered(searcher, question):
+    # named by number, a priority is answered whatever else the message says; named by its
+    # name, the model decides (a reviewer's messages: all answered by the first version)
+    assert not searcher.find_matches(question).answered
+
+
 def test_a_named_statement_is_marked(searcher):
     result = searcher.find_matches("schools priority 3, the first statement")
     assert result.best.entry.id == "schools-impact" and result.best.statement == 0

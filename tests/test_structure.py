@@ -108,7 +108,7 @@ def test_a_section_named_without_a_number_only_nudges(pack):
 def test_a_priority_named_by_its_name_is_where_to_write(pack, q, expected):
     found, target = ids(pack, q)
     assert found == expected and target.exact
-    assert not target.whole_priority   # a place to write: its question or its box, as the models choose
+    assert not target.whole_priority and target.by_name   # a place to write: the models choose question or box
 
 
 def test_a_priority_named_by_its_name_and_its_box(pack):
@@ -117,10 +117,35 @@ def test_a_priority_named_by_its_name_and_its_box(pack):
 
 
 @pytest.mark.parametrize("q", ["what impact one visit had on our staff", "the culture of fear in our school",
-                               "impact on workload", "reporting to parents"])
+                               "impact on workload", "reporting to parents", "what about culture",
+                               # a longer name's last word alone is English unless a section is named
+                               "can I use practice questions from past papers in lessons?"])
 def test_a_priority_name_without_a_noun_after_it_is_an_ordinary_word(pack, q):
     found, target = ids(pack, q)
     assert not target.exact
+
+
+@pytest.mark.parametrize("q, expected", [
+    ("I did the culture bit already. What should I put for priority 3?", {"schools-impact", "schools-impact-views",
+                                                                          "send-impact", "send-impact-views"}),
+    ("I answered the culture section, now what about P1?", {"schools-reporting-aims", "schools-reporting-views",
+                                                            "send-reporting-aims", "send-reporting-views"}),
+])
+def test_a_number_wins_over_a_name(pack, q, expected):
+    found, target = ids(pack, q)
+    assert found == expected and not target.by_name
+
+
+def test_names_are_read_from_the_pack_and_a_shared_or_common_word_names_nothing(pack):
+    from bot.knowledge import load_pack
+    from bot.structure import _Survey
+    from conftest import ROOT
+
+    assert _Survey.of(pack).named[("culture",)] == (4, False)
+    other = load_pack(ROOT / "knowledge" / "workload-example")   # "Priority 2: Meetings and data"
+    assert _Survey.of(other).named[("meetings", "and", "data")] == (2, False)
+    assert not ids(other, "a GDPR data question about my payslip")[1].exact
+    assert ids(other, "the meetings and data section")[1].exact
 
 
 def test_the_schools_section_is_not_safeguarding_in_schools(pack):
