@@ -25,6 +25,14 @@ from bot.store import Store, open_store
 PIN_MARGIN = 0.65   # a pinned entry goes first when it scores at least this share of the best (the
                     # blend with the pack's classifier spreads scores wider: a close runner-up is 0.65-0.8)
 PURGE_EVERY = 3600  # seconds between retention purges while the bot runs
+# Searches a process runs at once. The search is CPU-bound and holds the GIL in its Python parts,
+# so more at once answer no sooner but queue the HTTP acks behind them. On 2 cores (README,
+# "Measuring"), ack p99 with every listener thread searching -> two at a time: fault bench (4
+# workers, 1,000 questions) 256-271 -> 157-166 ms, HTTP load (2 workers, 200) 74 -> 64 ms, every
+# question answered as soon (12-13 s, 2.4-2.6 s). One at a time lowered the fault bench's acks
+# further (99-134 ms) but answered the load's burst later (3.1 s). Only the search is held: the
+# store's reads and writes, which may wait on a slow database, are not.
+SEARCHES_AT_ONCE = 2
 log = logging.getLogger(__name__)
 
 
@@ -37,6 +45,8 @@ class Guide:
     _purged_at: float = field(default=0.0, repr=False)
     _purge_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _kept_terms: dict[int, KeptTerms] = field(default_factory=dict, repr=False)   # per pack index
+    _searching: threading.BoundedSemaphore = field(
+        default_factory=lambda: threading.BoundedSemaphore(SEARCHES_AT_ONCE), repr=False)
 
     def __post_init__(self):
         self.library = self.knowledge if isinstance(self.knowledge, Library) else Library.of(self.knowledge)
@@ -79,7 +89,8 @@ class Guide:
         `log_text=False` logs only the outcome, for words that aren't the asker's own.
         `today` dates the reply (is the consultation still open?); default: the real date.
         `channel` picks the packs that answer there (app.yaml `channels`; default: all)."""
-        result, pack = self.library.find_matches(text, channel=channel, today=today)
+        with self._searching:
+            result, pack = self.library.find_matches(text, channel=channel, today=today)
         kept = self._kept_answer(text, result, pack, channel)
         if kept:   # a rep's kept answer beat the packs' best match (bot/kept.py)
             metrics.record_question(True, None)

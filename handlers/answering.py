@@ -31,7 +31,7 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks import SORRY_TEXT, SlackMessage, text_blocks
+from bot.blocks import SORRY_TEXT, text_blocks
 from bot.errors import warn_once
 from bot.guide import Guide
 from bot.inbox import LEASE_SECONDS
@@ -43,13 +43,6 @@ from bot.store import InboxItem
 ANSWER_EVENT = "biglisten_answer"   # metadata event_type on every answer the bot posts
 MAX_ATTEMPTS = 5         # then the item is given up (and the failure logged with its event id)
 RETRY_DELAY = 3.0        # a transient failure is tried again this soon (by any worker)
-# Answers a process composes at once. The search is CPU-bound and holds the GIL in its Python
-# parts, so more at once answer no sooner but queue the acks behind them. Measured on 2 cores
-# (README, "Measuring"), ack p99 with every listener thread composing / 2 at once / 1 at once:
-# fault bench (4 workers) 256-271 / 137-168 / 99-134 ms; HTTP load (2 workers) 74 / 46-53 / 35 ms,
-# that burst all answered after 2.4 / 2.3-2.5 / 3.1 s. Two: the acks gain, the answers don't wait.
-COMPOSING_AT_ONCE = 2
-COMPOSING = threading.BoundedSemaphore(COMPOSING_AT_ONCE)
 # Errors after which a post may still have gone through.
 UNCLEAR = frozenset({"internal_error", "fatal_error", "request_timeout", "service_unavailable", "fake_fault"})
 # Errors that mean the check itself can never work: answer rather than lose the question.
@@ -151,13 +144,6 @@ class Answerer:
                                          item.received_at), durable=False, maybe_posted=attempt.maybe_posted)
         self._settle(attempt, outcome)
 
-    def compose(self, payload: dict) -> SlackMessage:
-        """The reply to an event's question, as a Slack message (at most COMPOSING_AT_ONCE at once)."""
-        with COMPOSING:
-            reply = self.guide.ask(payload.get("text") or "", via=payload.get("via") or "dm",
-                                   channel=payload.get("channel"))
-            return reply_message(reply, pinnable=not str(payload.get("channel")).startswith("D"))
-
     def take_over(self, item: InboxItem) -> None:
         """For the InboxWorker: an item whose earlier lease expired, now leased to us."""
         self.logger.info("taking over event %s (attempt %d)", _event_id(item), item.attempts)
@@ -174,7 +160,8 @@ class Answerer:
                 return "done"
             attempt.maybe_posted = False
         try:
-            message = self.compose(p)
+            reply = self.guide.ask(p.get("text") or "", via=p.get("via") or "dm", channel=p.get("channel"))
+            message = reply_message(reply, pinnable=not str(p.get("channel")).startswith("D"))
         except Exception:
             self.logger.exception("could not build the answer to event %s", _event_id(item))
             return "failed"

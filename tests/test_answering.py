@@ -1,52 +1,78 @@
-"""The answering side of a serving process (handlers/answering.py), below Slack."""
+"""The answering service's share of a serving process (bot/guide.py), below Slack."""
 from __future__ import annotations
 
-import logging
 import threading
 import time
 
-from slack_sdk import WebClient
+import pytest
 
-from bot.guide import Guide
+from bot.guide import SEARCHES_AT_ONCE, Guide
 from bot.store import open_store
-from handlers.answering import COMPOSING_AT_ONCE, Answerer
 
 
-def test_a_process_composes_few_answers_at_once(searcher, config, tmp_path):
-    """The search holds the GIL in its Python parts: answers composed side by side queued the
-    acks behind them (handlers/answering.py, README's fault bench), so listener threads take turns."""
-    guide = Guide(config, searcher, open_store(tmp_path / "bot.sqlite3"))
-    inside, most, lock = [0], [0], threading.Lock()
-    ask = guide.ask
+@pytest.fixture
+def guide(searcher, config, tmp_path):
+    return Guide(config, searcher, open_store(tmp_path / "bot.sqlite3"))
 
-    def slow_ask(*args, **kwargs):
+
+def watch(guide, fail: int = 0):
+    """Wraps the guide's search: counts how many run at once; the first `fail` calls raise."""
+    inside, most, calls, lock = [0], [0], [0], threading.Lock()
+    find = guide.library.find_matches
+
+    def slow_find(*args, **kwargs):
         with lock:
             inside[0] += 1
             most[0] = max(most[0], inside[0])
-        time.sleep(0.2)   # long enough that unguarded threads certainly overlap
+            calls[0] += 1
+            failing = calls[0] <= fail
         try:
-            return ask(*args, **kwargs)
+            time.sleep(0.2)   # long enough that unguarded threads certainly overlap
+            if failing:
+                raise RuntimeError("search failed")
+            return find(*args, **kwargs)
         finally:
             with lock:
                 inside[0] -= 1
 
-    guide.ask = slow_ask
-    client = WebClient(token="xoxb-unused", base_url="http://127.0.0.1:9/")   # never called: composing only
-    answerer = Answerer(guide, client, logging.getLogger("test"), "me")
-    questions = ("what is off-rolling", "whats a deep dive", "P4", "when did the big listen close",
-                 "what is a PRU", "who is HMCI")
-    start = threading.Barrier(len(questions))
-    messages = []
+    guide.library.find_matches = slow_find
+    return most
 
-    def compose(text):
+
+def in_threads(guide, questions, timeout: float = 30.0):
+    start, replies = threading.Barrier(len(questions)), []
+
+    def ask(text):
         start.wait()
-        messages.append(answerer.compose({"text": text, "via": "mention", "channel": "C1"}))
+        try:
+            replies.append(guide.ask(text, via="mention"))
+        except RuntimeError:
+            replies.append(None)
 
-    threads = [threading.Thread(target=compose, args=(q,)) for q in questions]
+    threads = [threading.Thread(target=ask, args=(q,), daemon=True) for q in questions]
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
-    assert most[0] <= COMPOSING_AT_ONCE < len(questions)
-    assert len(messages) == len(questions) and all(m.text for m in messages)
+        t.join(timeout)
+    return replies
 
+
+QUESTIONS = ("what is off-rolling", "whats a deep dive", "P4", "when did the big listen close", "what is a PRU",
+             "who is HMCI")
+
+
+def test_a_process_runs_few_searches_at_once(guide):
+    """The search holds the GIL in its Python parts: searches side by side queued the acks
+    behind them (README's fault bench), so the listener threads take turns."""
+    most = watch(guide)
+    replies = in_threads(guide, QUESTIONS)
+    assert most[0] <= SEARCHES_AT_ONCE < len(QUESTIONS)
+    assert len(replies) == len(QUESTIONS) and all(r.answered for r in replies)
+
+
+def test_a_failed_search_gives_its_turn_back(guide):
+    most = watch(guide, fail=SEARCHES_AT_ONCE + 1)
+    replies = in_threads(guide, QUESTIONS)
+    assert replies.count(None) == SEARCHES_AT_ONCE + 1 and most[0] <= SEARCHES_AT_ONCE
+    after = in_threads(guide, QUESTIONS[:1])   # no turn was kept by a failure
+    assert after and after[0].answered
