@@ -43,12 +43,12 @@ RANK_FEATURES = (
     "word_intent",           # ... and by its classifier over words (bot/intent.py's WordIntent)
     "late",                  # the question's words against the entry's, each in context (bot/late.py), above LATE_ZERO
 )
-RANK_WEIGHTS = (1.000, 1.118, 1.021, 1.004, TARGET_BONUS, 0.005, 0.433, -0.695, -0.151, 0.0, 0.0, 0.0,
-                -0.099, -0.257, 0.108, 0.700, 0.191, 1.208, 3.153, 2.732)
+RANK_WEIGHTS = (1.000, 1.250, 1.167, 1.107, TARGET_BONUS, -0.037, 0.319, -0.694, -0.150, 0.000, 0.000, 0.000, -0.088,
+                -0.183, 0.118, 0.737, 0.196, 1.112, 3.231, 3.024)
 # The answer/decline decision: a logistic model of "the first result is right", fitted on
 # the dev sets by scripts/fit_blend.py (features: see `features`). Answered when the
 # modelled chance reaches ANSWER_CHANCE; wrong answers cost most, so it leans to declining.
-CONFIDENCE_WEIGHTS = (-2.20, 0.18, 3.99, 0.66, -0.01, 0.53, -2.39, 1.56, -0.18, 0.10, -13.13, 0.06, -2.98, 1.09, 5.91)
+CONFIDENCE_WEIGHTS = (-2.42, 0.12, 4.18, 1.00, 0.03, 1.09, -2.35, 1.32, -0.17, 0.18, -12.78, -0.34, -3.07, 1.20, 5.86)
 # Both models again, fitted with the classifiers off (`scripts/fit_blend.py --plain`): for a
 # pack with no asks (bot/intent.py), whose readings have no chances to weigh. The weights above
 # lean on the chances; without them they answered more questions wrongly.

@@ -33,9 +33,10 @@ STEPS = 300
 RATE = 0.05
 L2 = 1e-3
 SCALE = 20.0        # unit vectors give cosines in -1..1: logits are scaled to be able to be sure
-VERSION = f"{STEPS}-{RATE}-{L2}-{SCALE}"   # part of the cached weights' name
+VERSION = f"{STEPS}-{RATE}-{L2}-{SCALE}-blas1"   # part of the cached weights' name (blas1: trained on one
+                                                # BLAS thread; bot/meaning.py's _one_blas_thread)
 WORD_STEPS = 100    # over words: as good at 100 steps as at 300 (alone, dev v2 top-1 0.82 at both), 3x faster
-WORD_VERSION = f"{WORD_STEPS}-{RATE}-{L2}-{SCALE}"
+WORD_VERSION = f"{WORD_STEPS}-{RATE}-{L2}-{SCALE}-blas1"
 
 
 class Intent:

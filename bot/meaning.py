@@ -29,8 +29,19 @@ from bot.normalise import STOPWORDS
 log = logging.getLogger(__name__)
 # One BLAS thread: the matrices here are small, and on a 2-core machine shared with the
 # Slack listeners, OpenBLAS's thread hand-offs made a query 10x slower (measured: 14 ms -> 1.3 ms
-# for one feed-forward product). Set before numpy is first imported.
+# for one feed-forward product). Set before numpy is first imported; and if something imported
+# numpy first (pytest, scripts/fit_blend.py), set again when the model loads (`_one_blas_thread`).
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
+def _one_blas_thread() -> None:
+    """One BLAS thread, whoever imported numpy first. Not only speed: with two, OpenBLAS sums
+    some products in another order, so the classifiers trained to other weights (up to 0.19
+    apart) and near-ties fell the other way; a pack's figures then depended on which process
+    (the bot, the tests, a script) had filled its cache."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1, user_api="blas")
 
 MAX_TOKENS = 128          # entry chunks are ~40 words; member messages are cut here too
 BATCH_TOKENS = 2048       # tokens per forward pass: bounds the memory of a build (and sets how texts are padded)
@@ -110,6 +121,8 @@ class Encoder:
         import numpy as np
         from safetensors.numpy import load_file
         from tokenizers import Tokenizer
+
+        _one_blas_thread()
 
         self.np = np
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))

@@ -177,3 +177,20 @@ def test_a_cache_write_that_fails_leaves_no_file_and_only_warns(tmp_path, caplog
     _save(target, lambda f: f.write(b"whole"), "meaning vectors")
     assert target.read_bytes() == b"whole" and [p.name for p in target.parent.iterdir()] == ["meaning-x.npy"]
 
+
+
+def test_the_model_runs_on_one_blas_thread_whoever_imported_numpy_first():
+    """With two, the classifiers trained to other weights and near-ties fell the other way:
+    a pack's figures depended on which process (bot, tests, a script) filled its cache."""
+    import os
+    import subprocess
+    import sys
+
+    probe = ("import numpy, threadpoolctl\n"          # numpy first: OpenBLAS starts with its own count
+             "from bot.meaning import load_encoder\n"
+             "assert load_encoder() is not None\n"
+             "print(sorted({i['num_threads'] for i in threadpoolctl.threadpool_info() if i['user_api'] == 'blas'}))")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                         env={k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[1]"
