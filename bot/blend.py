@@ -204,10 +204,11 @@ def decide(index, query: str, folded: list[str], terms: tuple[str, ...], off: se
         return SearchResult(query, True, tuple(m for m, r in zip(matches, ranked) if r[0] in target.entries),
                             terms, ambiguous=True, whole_section=True)
     best_e = ranked[0][0]
-    if best_e in target.entries and target.exact and not target.by_name:
+    if best_e in target.entries and target.exact and (not target.by_name or target.writing):
         confident = True   # the member named this part of the survey by its number or place
-        # (by its name, "the culture section", the model decides: "the reporting question I have
-        # is about pay" names no part of the survey)
+        # (by its name, "the culture section", only with what to write there: "can I put my head's
+        # bullying in the culture section?"; else the model decides, as "the reporting question I
+        # have is about pay" names no part of the survey)
     elif meaning is None:  # words alone: the configured threshold, as before the meaning signal
         confident = ranked[0][1] >= index.answer_threshold
     else:

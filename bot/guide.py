@@ -177,8 +177,9 @@ class Guide:
             statement = None
         others = ()
         if query:
-            others = tuple(m for m in self.library.find_matches(query, limit=4, today=today)[0].matches
-                           if m.entry.id != entry_id)[:3]
+            with self._searching:
+                found_matches = self.library.find_matches(query, limit=4, today=today)[0].matches
+            others = tuple(m for m in found_matches if m.entry.id != entry_id)[:3]
         reply = entry_reply(entry, pack, self.config.contact, query=query, statement=statement, others=others,
                             today=today)
         if len(self.library.shelves) > 1:

@@ -39,8 +39,11 @@ def _one_blas_thread() -> None:
     some products in another order, so the classifiers trained to other weights (up to 0.19
     apart) and near-ties fell the other way; a pack's figures then depended on which process
     (the bot, the tests, a script) had filled its cache."""
-    from threadpoolctl import threadpool_limits
-
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:   # a declared dependency; without it the meaning signal still works
+        log.warning("threadpoolctl is not installed: BLAS keeps the threads it started with")
+        return
     threadpool_limits(1, user_api="blas")
 
 MAX_TOKENS = 128          # entry chunks are ~40 words; member messages are cut here too

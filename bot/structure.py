@@ -46,6 +46,8 @@ SECTION_NOUNS = frozenset({"section", "sections", "bit", "bits", "part", "parts"
 # there a SEND section?") or thanks.
 ANSWERING = frozenset({"put", "write", "answer", "tick", "respond", "fill", "recommend", "recommends", "advise",
                        "suggest"})
+# A priority named by its name is where to write when one of these is in the message too
+WRITING = ANSWERING | {"mention", "raise", "include", "comment", "say"}
 WHAT_TO_ANSWER = ANSWERING | {"say", "recommended", "recommendation", "advice", "tips", "guidance", "suggested",
                               "line", "position"}
 FILLER = STOPWORDS | WHAT_TO_ANSWER | SECTION_NOUNS | SECTION_WORDS.keys() | {
@@ -96,7 +98,7 @@ class _Survey:
                     keys.setdefault(key, set()).add((number, key != name))
         common = STOPWORDS | SECTION_WORDS.keys()
         self.named: dict[tuple[str, ...], tuple[int, bool]] = {
-            key: next(iter(found)) for key, found in keys.items()
+            key: min(found, key=lambda f: f[1]) for key, found in keys.items()   # a whole name first
             if len({n for n, _ in found}) == 1 and not (len(key) == 1 and key[0] in common)}
         # each priority number's sections, by the words of their names (safeguarding has none)
         self.numbered: dict[int, set[str]] = {}
@@ -128,6 +130,7 @@ class Target:
     box: bool = False                # a priority's comments box named ("the free text for P1", "P3 box")
     whole_section: bool = False      # a section named and nothing in it ("the safeguarding questions"): ask which
     by_name: bool = False            # a priority named by its name ("the culture section"), not its number
+    writing: bool = False            # ... in a message about what to write there ("can I put X in the culture bit?")
 
     def __bool__(self) -> bool:
         return bool(self.entries)
@@ -278,7 +281,8 @@ def _structure(folded: list[str], survey: _Survey, verb: bool = True) -> Target:
             # write: the models choose its question or its box; by number, the priority as a whole
             whole = statement is None and not _names_box(folded) and not by_name
             return Target(tuple(i for i, _ in hits), whole_priority=whole, statement=statement,
-                          section_named=one, exact=True, box=_box(folded), by_name=by_name)
+                          section_named=one, exact=True, box=_box(folded), by_name=by_name,
+                          writing=by_name and not WRITING.isdisjoint(folded))
     if sections:
         hits = [i for i, e in survey.entries if e.section in sections]
         return Target(tuple(hits), statement=statement, section_named=True,

@@ -39,21 +39,25 @@ def watch(guide, fail: int = 0):
     return most
 
 
-def in_threads(guide, questions, timeout: float = 30.0):
+def in_threads(guide, questions, timeout: float = 30.0, open_entry: bool = False):
+    """Asks (or, with `open_entry`, opens an entry with) every question at once; the replies
+    that came back within `timeout` in all (None: the search failed)."""
     start, replies = threading.Barrier(len(questions)), []
 
     def ask(text):
         start.wait()
         try:
-            replies.append(guide.ask(text, via="mention"))
+            reply = guide.open_entry("off-rolling", query=text) if open_entry else guide.ask(text, via="mention")
+            replies.append(reply)
         except RuntimeError:
             replies.append(None)
 
     threads = [threading.Thread(target=ask, args=(q,), daemon=True) for q in questions]
     for t in threads:
         t.start()
+    deadline = time.monotonic() + timeout
     for t in threads:
-        t.join(timeout)
+        t.join(max(0.0, deadline - time.monotonic()))
     return replies
 
 
@@ -68,6 +72,13 @@ def test_a_process_runs_few_searches_at_once(guide):
     replies = in_threads(guide, QUESTIONS)
     assert most[0] <= SEARCHES_AT_ONCE < len(QUESTIONS)
     assert len(replies) == len(QUESTIONS) and all(r.answered for r in replies)
+
+
+def test_opening_an_entry_takes_its_turn_too(guide):
+    """The did-you-mean, open and share buttons search for the entry's neighbours."""
+    most = watch(guide)
+    replies = in_threads(guide, QUESTIONS, open_entry=True)
+    assert most[0] <= SEARCHES_AT_ONCE and len(replies) == len(QUESTIONS) and all(replies)
 
 
 def test_a_failed_search_gives_its_turn_back(guide):

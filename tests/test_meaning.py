@@ -179,18 +179,32 @@ def test_a_cache_write_that_fails_leaves_no_file_and_only_warns(tmp_path, caplog
 
 
 
-def test_the_model_runs_on_one_blas_thread_whoever_imported_numpy_first():
-    """With two, the classifiers trained to other weights and near-ties fell the other way:
-    a pack's figures depended on which process (bot, tests, a script) filled its cache."""
+def probe(code: str, **env: str):
     import os
     import subprocess
     import sys
 
-    probe = ("import numpy, threadpoolctl\n"          # numpy first: OpenBLAS starts with its own count
-             "from bot.meaning import load_encoder\n"
-             "assert load_encoder() is not None\n"
-             "print(sorted({i['num_threads'] for i in threadpoolctl.threadpool_info() if i['user_api'] == 'blas'}))")
-    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                         env={k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"})
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **env})
+
+
+BLAS_THREADS = "sorted({i['num_threads'] for i in threadpoolctl.threadpool_info() if i['user_api'] == 'blas'})"
+
+
+def test_the_model_runs_on_one_blas_thread_whoever_imported_numpy_first():
+    """With two, the classifiers trained to other weights and near-ties fell the other way:
+    a pack's figures depended on which process (bot, tests, a script) filled its cache."""
+    out = probe("import numpy, threadpoolctl\n"          # numpy first, told to use two threads
+                f"print({BLAS_THREADS})\n"
+                "from bot.meaning import load_encoder\n"
+                "assert load_encoder() is not None\n"
+                f"print({BLAS_THREADS})", OPENBLAS_NUM_THREADS="2")
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "[1]"
+    assert out.stdout.split() == ["[2]", "[1]"]
+
+
+def test_without_threadpoolctl_the_model_still_loads():
+    out = probe("import sys\nsys.modules['threadpoolctl'] = None\n"
+                "from bot.meaning import load_encoder\nprint(load_encoder() is not None)")
+    assert out.returncode == 0 and out.stdout.strip() == "True", out.stderr
+    assert "threadpoolctl is not installed" in out.stderr

@@ -190,6 +190,17 @@ def test_a_priority_name_in_a_question_about_something_else_is_not_answered(sear
     assert not searcher.find_matches(question).answered
 
 
+@pytest.mark.parametrize("question, priority", [
+    ("culture section - can I write about my head bullying staff?", "Priority 4: Culture"),
+    ("can I put something about teacher pay in the culture section?", "Priority 4: Culture"),
+    ("can I mention workload and pay in the impact section?", "Priority 3: Impact"),
+])
+def test_a_priority_named_by_its_name_with_what_to_write_there_is_answered(searcher, question, priority):
+    # "bullying" and "pay" are words the pack doesn't cover: the model alone declined these
+    result = searcher.find_matches(question)
+    assert result.answered and result.best.entry.priority == priority
+
+
 def test_a_named_statement_is_marked(searcher):
     result = searcher.find_matches("schools priority 3, the first statement")
     assert result.best.entry.id == "schools-impact" and result.best.statement == 0
