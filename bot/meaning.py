@@ -446,9 +446,7 @@ class Meaning:
         back from the cache (named by the model and the exact texts) or computed, always both in
         one pass over all the texts. Tokens computed apart (the entries' texts alone, when only the
         vectors were cached) are batched differently, so a few differ in the last bit of half
-        precision: enough to flip a near-tie, and a pack's figures then depended on what its
-        cache held (round 7's, measured on vectors cached in round 6, differed from a fresh
-        build's by a question in three sets)."""
+        precision: a pack's answers would depend on what its cache held."""
         np = self.np
         digest = hashlib.sha256(self.encoder.fingerprint.encode())
         for t in texts:
@@ -475,7 +473,6 @@ class Meaning:
         self.cached = vectors is not None and (pool is not None or not tokens)
         if self.cached:
             return vectors, pool
-        entry_rows = texts[:self.not_covered_from]
         got = self.encoder.encode(texts, threads=BUILD_THREADS, tokens=tokens)
         fresh, content = got if tokens else (got, None)
         if vectors is None or not np.array_equal(vectors, fresh):
@@ -483,7 +480,8 @@ class Meaning:
             if path:
                 _save(path, lambda f: np.save(f, vectors, allow_pickle=False), "meaning vectors")
         if tokens:
-            pool = Tokens.build(np, content[:len(entry_rows)], self.labels[:len(entry_rows)], self.n_entries,
+            entry_rows = self.not_covered_from
+            pool = Tokens.build(np, content[:entry_rows], self.labels[:entry_rows], self.n_entries,
                                 self.encoder.dim, self.encoder.vocab)
             if token_path:
                 _save(token_path, lambda f: np.savez(f, **pool.arrays()), "the entries' tokens")

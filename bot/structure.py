@@ -151,8 +151,7 @@ def _priority(folded: list[str]) -> tuple[int, int, int] | None:
 
 # After a priority's name, the nouns that make it the survey's part ("the impact section"),
 # not a word in a sentence ("what impact one visit had": "one" isn't among them)
-NAME_NOUNS = frozenset({"section", "sections", "bit", "bits", "part", "parts", "question", "questions", "page",
-                        "priority", "box", "statement", "statements"})
+NAME_NOUNS = SECTION_NOUNS - {"one", "ones", "priorities"} | {"box", "statement", "statements"}
 
 
 def _priority_by_name(folded: list[str], named: dict[tuple[str, ...], tuple[int, bool]]) -> tuple[int, int, int] | None:

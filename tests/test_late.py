@@ -86,8 +86,8 @@ def test_tokens_are_cached_with_the_vectors_and_read_back_the_same(encoder, tmp_
 def test_tokens_built_again_are_the_cold_builds_to_the_bit(encoder, tmp_path):
     """With messages the pack doesn't cover after the entries' texts, a pass over the entries'
     texts alone batches them differently: round 7 built the tokens so when only the vectors were
-    cached, and a few differed in the last bit (enough to flip a near-tie: a pack's figures
-    depended on what its cache held)."""
+    cached, and a few differed in the last bit (a pack's answers would depend on what its cache
+    held)."""
     from bot.asks import Asks
 
     entries = load_pack(PACK_DIR).entries[:5]
