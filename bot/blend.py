@@ -151,7 +151,28 @@ def blend_scores(lexical: dict[int, Match], reading, target: Target, entries,
                 if -n <= target.statement < n:
                     statement = target.statement % n
         out.append((e, score, sim, statement))
+    if target.section_named and not target.exact:
+        out = _named_twin_first(out, entries, set(target.entries))
     out.sort(key=lambda x: (-x[1], x[0]))
+    return out
+
+
+def _named_twin_first(scored, entries, named: set[int]):
+    """A section named without a number ("the SEND reporting aims") wins over the other
+    section's version of the same question: where that twin scores higher, the two swap scores.
+    Only twins: the section named says nothing about other questions."""
+    at = {e: k for k, (e, *_) in enumerate(scored)}
+    out = list(scored)
+    for e, k in at.items():
+        if e not in named:
+            continue
+        mine = entries[e]
+        for o, j in at.items():
+            other = entries[o]
+            if (o not in named and _twins(mine, other) and bool(mine.statements) == bool(other.statements)
+                    and out[j][1] > out[k][1]):
+                (_, s, sim, st), (_, so, simo, sto) = out[k], out[j]
+                out[k], out[j] = (e, so, sim, st), (o, s, simo, sto)
     return out
 
 

@@ -237,6 +237,38 @@ def test_a_section_named_wins_over_the_other_section(searcher):
     assert result.best.entry.section == "Schools"
 
 
+def test_a_section_named_without_a_number_wins_over_its_twin(searcher):
+    """"the SEND reporting aims": when the schools version comes out a hair ahead in meaning,
+    the named section's version is still first. A glossary entry that scores higher stays first
+    (the section says nothing about it); another schools priority gives way to its SEND twin."""
+    from bot.blend import blend_scores
+    from bot.meaning import Reading
+    from bot.normalise import words
+    from bot.structure import Target, find_target
+
+    entries = searcher.pack.entries
+    at = {e.id: i for i, e in enumerate(entries)}
+    q = "are the SEND reporting aims all equally important"
+    target = find_target(words(q), searcher.pack, q)
+    assert target.section_named and not target.exact
+
+    def ranked(close: dict[str, float], target: Target) -> list[str]:
+        sims = [0.1] * len(entries)
+        for entry_id, sim in close.items():
+            sims[at[entry_id]] = sim
+        reading = Reading(sims, sims, sims, [at[e] for e in close], max(sims))   # meaning alone
+        return [entries[e].id for e, *_ in blend_scores({}, reading, target, entries)]
+
+    close = {"schools-reporting-aims": 0.60, "send-reporting-aims": 0.59}
+    assert ranked(close, Target())[:2] == ["schools-reporting-aims", "send-reporting-aims"]
+    assert ranked(close, target)[:2] == ["send-reporting-aims", "schools-reporting-aims"]
+    assert ranked({**close, "off-rolling": 0.9}, target)[:3] == [
+        "off-rolling", "send-reporting-aims", "schools-reporting-aims"]
+    # any priority of the other section gives way to the named section's version of it
+    assert ranked({**close, "schools-impact": 0.9}, target)[:3] == [
+        "send-impact", "send-reporting-aims", "schools-reporting-aims"]
+
+
 def test_meaning_results_are_best_first_and_bounded(searcher):
     result = searcher.find_matches("deep dives in primary schools", limit=5)
     scores = [m.score for m in result.matches]
