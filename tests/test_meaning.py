@@ -7,8 +7,9 @@ import json
 import numpy as np
 import pytest
 
+from bot.cache import cache_dir, save
 from bot.knowledge import load_pack
-from bot.meaning import CHUNK_WORDS, Meaning, _chunks, _save, cache_dir, entry_texts, load_encoder
+from bot.meaning import CHUNK_WORDS, Meaning, _chunks, entry_texts, load_encoder
 from conftest import PACK_DIR, ROOT
 
 
@@ -171,10 +172,10 @@ def test_a_cache_write_that_fails_leaves_no_file_and_only_warns(tmp_path, caplog
 
     target = tmp_path / "cache" / "meaning-x.npy"
     with caplog.at_level("WARNING"):
-        _save(target, torn, "meaning vectors")
+        save(target, torn, "meaning vectors")
     assert not target.exists() and list(target.parent.iterdir()) == []
     assert "could not cache meaning vectors" in caplog.text
-    _save(target, lambda f: f.write(b"whole"), "meaning vectors")
+    save(target, lambda f: f.write(b"whole"), "meaning vectors")
     assert target.read_bytes() == b"whole" and [p.name for p in target.parent.iterdir()] == ["meaning-x.npy"]
 
 
