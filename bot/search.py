@@ -22,7 +22,7 @@ from rapidfuzz import fuzz, process
 
 from bot.blend import decide
 from bot.knowledge import Entry, GlossaryEntry, Pack, SurveyEntry
-from bot.normalise import STOPWORDS, stem, words
+from bot.normalise import STOPWORDS, clean_slack_text, stem, words
 from bot.results import Match, SearchResult
 from bot.structure import find_target
 
@@ -297,10 +297,13 @@ class Index:
         Words and meaning are scored apart and weighed together in bot/blend.py."""
         folded = words(query[:MAX_QUERY_CHARS])   # once: terms and phrasing cues both read it
         terms, off = self._analyse(folded)
+        # what the member wrote, without Slack's markup: "<@U0BOT> should ofsted inspect MATs"
+        # read by the model with the mention in it was declined
+        text = clean_slack_text(query[:MAX_QUERY_CHARS]).strip()
         reading = None
         if self.meaning is not None and terms:
-            reading = self.meaning.read(query, MEANING_CANDIDATES)
-        target = find_target(folded, self.pack, query[:MAX_QUERY_CHARS])
+            reading = self.meaning.read(text, MEANING_CANDIDATES)
+        target = find_target(folded, self.pack, text)
         nearest = set(reading.nearest) if reading is not None else set()
         lexical = self.lexical_scores(terms, off, folded, set(target.entries) | nearest) if terms else {}
         return decide(self, query, folded, tuple(terms), off, lexical, reading, target, limit, set(_kind_boost(folded)))

@@ -55,6 +55,20 @@ def test_slack_markup_and_emoji_do_not_change_the_answer(index):
     assert plain == marked
 
 
+@pytest.mark.parametrize("plain, marked", [
+    ("should ofsted inspect MATs", "<@U0BOT> should ofsted inspect MATs"),   # declined once the model read the mention
+    ("what is off-rolling?", "<@U0BOT|biglisten> what is <https://example.org/off|off-rolling>? <!here>"),
+    ("safeguarding as a separate judgement", "<!channel> <@U0BOT> safeguarding as a separate judgement <@U0REP>"),
+])
+def test_slack_markup_changes_nothing_in_the_full_search(searcher, plain, marked):
+    """A channel mention starts with the bot's own <@U…>: the meaning signal and the classifiers
+    read the message without it, exactly as words do."""
+    a, b = searcher.find_matches(plain), searcher.find_matches(marked)
+    assert a.answered and (a.answered, a.reason, a.ambiguous) == (b.answered, b.reason, b.ambiguous)
+    assert [(m.entry.id, m.score, m.statement) for m in a.matches] == [(m.entry.id, m.score, m.statement)
+                                                                      for m in b.matches]
+
+
 @pytest.mark.parametrize("question", [
     "what's the weather like tomorrow",
     "whats the pay award for teachers this year",
