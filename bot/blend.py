@@ -159,20 +159,22 @@ def blend_scores(lexical: dict[int, Match], reading, target: Target, entries,
 
 def _named_twin_first(scored, entries, named: set[int]):
     """A section named without a number ("the SEND reporting aims") wins over the other
-    section's version of the same question: where that twin scores higher, the two swap scores.
+    sections' versions of the same question: of each named entry and its twins (grid with grid,
+    box with box), the named one takes the highest score and the twins the rest, in their order.
     Only twins: the section named says nothing about other questions."""
-    at = {e: k for k, (e, *_) in enumerate(scored)}
     out = list(scored)
-    for e, k in at.items():
-        if e not in named:
-            continue
+    at = {row[0]: k for k, row in enumerate(out)}
+    for e in sorted(e for e in at if e in named):
         mine = entries[e]
-        for o, j in at.items():
-            other = entries[o]
-            if (o not in named and _twins(mine, other) and bool(mine.statements) == bool(other.statements)
-                    and out[j][1] > out[k][1]):
-                (_, s, sim, st), (_, so, simo, sto) = out[k], out[j]
-                out[k], out[j] = (e, so, sim, st), (o, s, simo, sto)
+        group = [e] + sorted((o for o in at if o not in named and _twins(mine, entries[o])
+                              and bool(mine.statements) == bool(entries[o].statements)),
+                             key=lambda o: (-out[at[o]][1], o))
+        if len(group) < 2:
+            continue
+        scores = sorted((out[at[g]][1] for g in group), reverse=True)
+        for g, score in zip(group, scores):
+            _, _, sim, st = out[at[g]]
+            out[at[g]] = (g, score, sim, st)
     return out
 
 
@@ -201,7 +203,8 @@ def judged_ranking(ranked, lexical: dict[int, Match], reading, target: Target, e
     """The ranking the answer/decline model reads. A priority named by its name alone, with
     nothing said about writing there, is judged as if the message named nothing: the bonus that
     puts the named entry first would make any such message look confident ("I'm worried about the
-    culture question, our head bullies staff" was answered at 0.98)."""
+    culture question, our head bullies staff" was answered at 0.98). When something else then
+    comes first, the message is answered or declined as if it named nothing (`decide`)."""
     if ranked and ranked[0][0] in target.entries and target.exact and target.by_name and not target.writing:
         return blend_scores(lexical, reading, Target(), entries, cues)
     return ranked
@@ -226,6 +229,9 @@ def decide(index, query: str, folded: list[str], terms: tuple[str, ...], off: se
     ranked = blend_scores(lexical, reading, target, entries, cues)
     if not ranked:
         return SearchResult(query, False, (), terms, reason="offtopic" if off else "low_confidence")
+    judged = judged_ranking(ranked, lexical, reading, target, entries, cues) if reading is not None else ranked
+    if judged[0][0] not in target.entries:
+        ranked = judged   # a name beside the point: "what's a deep dive? asking about the impact section"
     # Scores shown (and compared by replies' near-tie rule, kept answers and pins) are the blend
     # scaled into 0..1 by its largest usual value, not clipped: clipping made every strong
     # candidate a tie at 1.0.
@@ -243,7 +249,6 @@ def decide(index, query: str, folded: list[str], terms: tuple[str, ...], off: se
     elif meaning is None:  # words alone: the configured threshold, as before the meaning signal
         confident = ranked[0][1] >= index.answer_threshold
     else:
-        judged = judged_ranking(ranked, lexical, reading, target, entries, cues)
         confident = confidence(features(judged, lexical, reading, off, entries), reading) >= weights(reading)[2]
     if not confident:
         # far from every entry, or nearer something the pack says it doesn't cover

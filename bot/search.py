@@ -297,9 +297,7 @@ class Index:
         Words and meaning are scored apart and weighed together in bot/blend.py."""
         folded = words(query[:MAX_QUERY_CHARS])   # once: terms and phrasing cues both read it
         terms, off = self._analyse(folded)
-        # what the member wrote, without Slack's markup: "<@U0BOT> should ofsted inspect MATs"
-        # read by the model with the mention in it was declined
-        text = clean_slack_text(query[:MAX_QUERY_CHARS]).strip()
+        text = message_text(query)
         reading = None
         if self.meaning is not None and terms:
             reading = self.meaning.read(text, MEANING_CANDIDATES)
@@ -402,6 +400,12 @@ def _named_statement(stmt_scores: dict[int, float], best_unit: float) -> int | N
     if top[0][1] >= 0.6 * best_unit and (len(top) == 1 or top[0][1] >= 1.15 * top[1][1]):
         return top[0][0]
     return None
+
+
+def message_text(query: str) -> str:
+    """What the member wrote, without Slack's markup, as the meaning signal, the classifiers and
+    quotations read it ("<@U0BOT> should ofsted inspect MATs" read with the mention was declined)."""
+    return clean_slack_text(query[:MAX_QUERY_CHARS]).strip()
 
 
 def load_index(config, meaning: bool = True) -> Index:

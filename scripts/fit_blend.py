@@ -38,7 +38,7 @@ from bot.config import load_config  # noqa: E402
 from bot.evaluate import _flat, load_questions  # noqa: E402
 from bot.normalise import words  # noqa: E402
 from bot.replies import shown_quotes  # noqa: E402
-from bot.search import MEANING_CANDIDATES, _kind_boost, load_index  # noqa: E402
+from bot.search import MEANING_CANDIDATES, _kind_boost, load_index, message_text  # noqa: E402
 from bot.structure import find_target  # noqa: E402
 
 DEV = [ROOT.parent / "shared" / "eval" / name for name in ("dev_questions.yaml", "dev_questions_v2.yaml")] + [
@@ -67,10 +67,11 @@ def questions(index, paths):
             terms, off = index._analyse(folded)
             if not terms:
                 continue
-            reading = index.meaning.read(q, MEANING_CANDIDATES)
-            target = find_target(folded, index.pack, q)
+            reading = index.meaning.read(message_text(q), MEANING_CANDIDATES)
+            target = find_target(folded, index.pack, message_text(q))
             if target.exact:
-                continue   # structure decides those, not the models
+                continue   # structure decides those, not the models (a priority named by its name
+                # alone is answered or declined by the model, judged as if it named nothing: as these)
             lexical = index.lexical_scores(terms, off, folded, set(target.entries) | set(reading.nearest))
             cues = set(_kind_boost(folded))
             cands = sorted(set(lexical) | set(target.entries) | set(reading.nearest))
@@ -129,8 +130,7 @@ def fit_confidence(index, data):
         first = ranked[0][0]
         cands = sorted({e for e, *_ in ranked})
         ok = bool(r["y"][cands.index(first)]) if r["y"].any() else False
-        judged = blend.judged_ranking(ranked, r["lexical"], r["reading"], r["target"], index.entries, r["cues"])
-        x.append(blend.features(judged, r["lexical"], r["reading"], r["off"], index.entries))
+        x.append(blend.features(ranked, r["lexical"], r["reading"], r["off"], index.entries))
         y.append(ok)
     x, y = np.array(x), np.array(y, dtype=float)
     mu, sd = x.mean(0), x.std(0)
@@ -147,9 +147,10 @@ def fit_confidence(index, data):
 
 
 def by_set(index, fixed, suffix: str) -> None:
-    """Each fitting set left out in turn: both models fitted on the others (from bot/blend.py's
-    weights), the set measured at the answer threshold; then the totals. The honest figure for
-    a set the models are usually fitted on (dev v2's own is in-sample)."""
+    """Each fitting set left out in turn: both models fitted on the others (the ranking from
+    NEUTRAL weights, not bot/blend.py's, which were fitted on the set left out), the set measured
+    at the answer threshold; then the totals. The honest figure for a set the models are usually
+    fitted on (dev v2's own is in-sample)."""
     from bot.evaluate import evaluate
 
     sets = {path: list(questions(index, [path])) for path in DEV}

@@ -204,6 +204,18 @@ def test_a_priority_name_in_a_question_about_something_else_is_not_answered(sear
     assert not searcher.find_matches(question).answered
 
 
+@pytest.mark.parametrize("question, entry_id", [
+    ("what's a deep dive? asking about the impact section", "deep-dives"),
+    ("the culture section: what does off-rolling mean", "off-rolling"),
+])
+def test_a_priority_name_beside_the_point_gives_way_to_what_is_asked(searcher, question, entry_id):
+    """Named by its name alone, a priority doesn't get the answer another entry's confidence
+    earned: the message is answered as if it named nothing (both were answered with the named
+    priority at the other entry's confidence)."""
+    result = searcher.find_matches(question)
+    assert result.answered and result.best.entry.id == entry_id
+
+
 @pytest.mark.parametrize("question, priority", [
     ("culture section - can I write about my head bullying staff?", "Priority 4: Culture"),
     ("can I put something about teacher pay in the culture section?", "Priority 4: Culture"),
@@ -251,15 +263,19 @@ def test_a_section_named_wins_over_the_other_section(searcher):
     assert result.best.entry.section == "Schools"
 
 
-def test_a_section_named_without_a_number_wins_over_its_twin(searcher):
-    """"the SEND reporting aims": when the schools version comes out a hair ahead in meaning,
-    the named section's version is still first. A glossary entry that scores higher stays first
-    (the section says nothing about it); another schools priority gives way to its SEND twin."""
-    from bot.blend import blend_scores
+@pytest.mark.parametrize("fitted", ["", "_PLAIN", "_BARE"])
+def test_a_section_named_without_a_number_wins_over_its_twin(searcher, monkeypatch, fitted):
+    """"the SEND reporting aims": when the schools version comes out ahead in meaning (by more
+    than the "section" feature's weight: each pack's weights), the named section's version is
+    still first. A glossary entry that scores higher stays first (the section says nothing about
+    it); another schools priority gives way to its SEND twin."""
+    from bot import blend
     from bot.meaning import Reading
     from bot.normalise import words
     from bot.structure import Target, find_target
 
+    chosen = tuple(getattr(blend, name + fitted) for name in ("RANK_WEIGHTS", "CONFIDENCE_WEIGHTS")) + (0.65,)
+    monkeypatch.setattr(blend, "weights", lambda reading: chosen)
     entries = searcher.pack.entries
     at = {e.id: i for i, e in enumerate(entries)}
     q = "are the SEND reporting aims all equally important"
@@ -271,16 +287,37 @@ def test_a_section_named_without_a_number_wins_over_its_twin(searcher):
         for entry_id, sim in close.items():
             sims[at[entry_id]] = sim
         reading = Reading(sims, sims, sims, [at[e] for e in close], max(sims))   # meaning alone
-        return [entries[e].id for e, *_ in blend_scores({}, reading, target, entries)]
+        return [entries[e].id for e, *_ in blend.blend_scores({}, reading, target, entries)]
 
-    close = {"schools-reporting-aims": 0.60, "send-reporting-aims": 0.59}
+    close = {"schools-reporting-aims": 0.75, "send-reporting-aims": 0.59}
     assert ranked(close, Target())[:2] == ["schools-reporting-aims", "send-reporting-aims"]
     assert ranked(close, target)[:2] == ["send-reporting-aims", "schools-reporting-aims"]
-    assert ranked({**close, "off-rolling": 0.9}, target)[:3] == [
+    assert ranked({**close, "off-rolling": 0.95}, target)[:3] == [
         "off-rolling", "send-reporting-aims", "schools-reporting-aims"]
     # any priority of the other section gives way to the named section's version of it
-    assert ranked({**close, "schools-impact": 0.9}, target)[:3] == [
+    assert ranked({**close, "schools-impact": 0.95}, target)[:3] == [
         "send-impact", "send-reporting-aims", "schools-reporting-aims"]
+
+
+def test_twins_of_a_named_entry_keep_their_order_below_it():
+    """Three sections with the same priority, one named: the named version takes the best
+    score, the others keep theirs in order, whatever order the candidates came in."""
+    from types import SimpleNamespace
+
+    from bot.blend import _named_twin_first
+    from bot.knowledge import SurveyEntry
+
+    def entry(section):
+        e = object.__new__(SurveyEntry)   # only what twinship reads
+        for k, v in dict(section=section, priority="Priority 1: Reporting", statements=("a",)).items():
+            object.__setattr__(e, k, v)
+        return e
+
+    entries = [entry("Schools"), entry("Special"), entry("Further education"), SimpleNamespace()]
+    rows = [(0, 0.2, 0.0, None), (1, 0.9, 0.0, None), (2, 0.5, 0.0, None)]
+    for order in (rows, rows[::-1], [rows[1], rows[0], rows[2]]):
+        out = {e: s for e, s, *_ in _named_twin_first(order, entries, {0})}
+        assert out == {0: 0.9, 1: 0.5, 2: 0.2}
 
 
 def test_meaning_results_are_best_first_and_bounded(searcher):
