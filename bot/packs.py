@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
+from bot.cache import cache_dir, prune, used
 from bot.errors import BotError, KnowledgeError
 from bot.knowledge import Entry, Pack, load_pack
 from bot.results import SearchResult
@@ -25,6 +27,7 @@ from bot.search import Index
 
 log = logging.getLogger(__name__)
 TIE = 1e-6   # scores this close are a tie
+MARK_SECONDS = 86400   # how often a running bot marks its meaning cache files in use (bot/cache.py)
 
 
 def folder_stamp(folder: Path) -> tuple:
@@ -171,6 +174,10 @@ class Library:
         merged = winner.matches[:1] + tuple(m for m, _ in rest)
         return replace(winner, matches=merged[:max(limit, len(winner.matches))]), pack
 
+    def cache_files(self) -> list[Path]:
+        """The meaning cache's files the packs' indexes read or wrote (bot/cache.py)."""
+        return [p for s in self.shelves if s.index.meaning is not None for p in s.index.meaning.files]
+
     def statuses(self, today: date | None = None) -> list[tuple[Pack, str]]:
         today = today or date.today()
         return [(s.pack, pack_status(s.pack, today)) for s in self.shelves]
@@ -215,9 +222,14 @@ class Library:
 
         def loop():
             stop = threading.Event()
+            marked = time.monotonic()
             while not stop.wait(interval):
                 try:
                     self.reload_changed()
+                    if time.monotonic() - marked > MARK_SECONDS:   # a bot up for weeks keeps its cache
+                        marked = time.monotonic()
+                        for path in self.cache_files():
+                            used(path)
                 except Exception:   # the watcher must outlive any one bad edit
                     log.exception("checking the knowledge packs for edits failed")
 
@@ -227,7 +239,8 @@ class Library:
 
 
 def load_library(config, meaning: bool = True) -> Library:
-    """Load, validate and index every configured pack (the start-up cost, once per pack)."""
+    """Load, validate and index every configured pack (the start-up cost, once per pack); then
+    remove the meaning cache's files no pack has used for a month (bot/cache.py)."""
     from bot.search import load_meaning
 
     s = config.search
@@ -240,9 +253,6 @@ def load_library(config, meaning: bool = True) -> Library:
     for path in config.pack_paths():
         stamp = folder_stamp(path)
         shelves.append(Shelf(build_index(load_pack(path)), path, stamp))
-    if meaning:   # every pack's cache files are marked in use by now: clear out the rest
-        from bot.cache import cache_dir, prune
-        prune(cache_dir())
     check_unique_ids([sh.pack for sh in shelves])
     names = {sh.name for sh in shelves}
     channels = {}
@@ -253,4 +263,7 @@ def load_library(config, meaning: bool = True) -> Library:
             raise ConfigError(f"channels: channel {c.channel} names pack '{unknown[0]}', which is not loaded "
                               f"(packs: {', '.join(sorted(names))})")
         channels[c.channel] = tuple(c.packs)
-    return Library(shelves, channels, build_index)
+    library = Library(shelves, channels, build_index)
+    if library.cache_files():   # every pack's cache files are marked in use by now: clear out the rest
+        prune(cache_dir(), keep=library.cache_files())
+    return library

@@ -9,7 +9,7 @@ import time
 
 import numpy as np
 
-from bot.cache import KEEP_DAYS, TORN_SECONDS, prune
+from bot.cache import KEEP_DAYS, TAG, TAG_TEXT, TORN_SECONDS, prune
 from bot.knowledge import load_pack
 from bot.meaning import Meaning
 from conftest import PACK_DIR, run_cli
@@ -33,30 +33,36 @@ def test_prune_removes_only_old_cache_files_and_torn_writes(tmp_path):
         "notes.txt": 400,                                          # not ours: kept whatever its age
         "meaning-0a1b2c.txt": 400,                                 # not a cache file's name: kept
     }
+    names["meaning-0a1b2c.npy.k3_x9q.tmp"] = 2 * TORN_SECONDS / DAY   # a torn write's name today: goes
+    names["meaning-5e5e5e.npy"] = KEEP_DAYS + 9                     # in use here, unmarkable (another user's): kept
     for name, days in names.items():
         (tmp_path / name).write_bytes(b"x")
         age(tmp_path / name, days * DAY)
     (tmp_path / "meaning-folder.npy").mkdir()                      # not a file: kept
     age(tmp_path / "meaning-folder.npy", 400 * DAY)
 
-    removed = prune(tmp_path)
+    assert prune(tmp_path) == []   # a folder the bot never wrote to (no tag) isn't its to clear
+    (tmp_path / TAG).write_text(TAG_TEXT, encoding="utf-8")
+    removed = prune(tmp_path, keep=[tmp_path / "meaning-5e5e5e.npy", tmp_path.parent / "meaning-0a1b2c.npy"])
     assert removed == ["intent-300-0.05-blas1-0a1b2c-77ee.npz", "meaning-0a1b2c.4242.tmp", "meaning-0a1b2c.npy",
-                       "tokens-0a1b2c-77ee.npz"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(set(names) - set(removed) | {"meaning-folder.npy"})
-    assert prune(tmp_path) == [] and prune(tmp_path / "missing") == []
+                       "meaning-0a1b2c.npy.k3_x9q.tmp", "tokens-0a1b2c-77ee.npz"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(set(names) - set(removed) | {"meaning-folder.npy", TAG})
+    assert prune(tmp_path) == ["meaning-5e5e5e.npy"] and prune(tmp_path / "missing") == []
 
 
 def test_reading_a_cache_file_marks_it_in_use(searcher, tmp_path):
     encoder = searcher.meaning.encoder
     entries = load_pack(PACK_DIR).entries[:3]
     built = Meaning(encoder, entries, tmp_path)
-    files = sorted(tmp_path.iterdir())
+    assert (tmp_path / TAG).read_text(encoding="utf-8") == TAG_TEXT   # the folder is the bot's now
+    files = sorted(p for p in tmp_path.iterdir() if p.name != TAG)
+    assert files == sorted(built.files)
     assert not built.cached and {p.name.split("-")[0] for p in files} >= {"meaning", "tokens"}
     for p in files:
         age(p, (KEEP_DAYS + 5) * DAY)
     again = Meaning(encoder, entries, tmp_path)
     assert again.cached and np.array_equal(again.vectors, built.vectors)
-    assert sorted(tmp_path.iterdir()) == files   # read back, nothing rebuilt
+    assert sorted(p for p in tmp_path.iterdir() if p.name != TAG) == files   # read back, nothing rebuilt
     assert all(time.time() - p.stat().st_mtime < DAY for p in files)
     assert prune(tmp_path) == []
 
@@ -72,6 +78,7 @@ def test_the_bot_clears_out_unused_cache_files_when_it_starts(searcher, tmp_path
     assert {p.name.split("-")[0] for p in mine} == {"meaning", "tokens", "intent", "words"}
     for p in mine:
         shutil.copy2(p, tmp_path / p.name)
+    (tmp_path / TAG).write_text(TAG_TEXT, encoding="utf-8")   # a folder the bot has written to
     key = searcher.meaning.key
     stale = [tmp_path / f"meaning-{'0' * 24}.npy", tmp_path / f"tokens-{key}-abcdef.npz"]   # another pack; older rules
     for p in stale:
@@ -82,5 +89,27 @@ def test_the_bot_clears_out_unused_cache_files_when_it_starts(searcher, tmp_path
     out = run_cli("ask", "whats off-rolling", env={"BIGLISTEN_CACHE_DIR": str(tmp_path)})
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("== Off-rolling ==")
-    assert sorted(p.name for p in tmp_path.iterdir()) == [p.name for p in mine]   # nothing rebuilt
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != TAG) == [p.name for p in mine]   # nothing rebuilt
     assert all(time.time() - (tmp_path / p.name).stat().st_mtime < DAY for p in mine)
+
+
+def test_a_running_bot_keeps_marking_its_cache_files(searcher, config, tmp_path, monkeypatch):
+    """A bot up for weeks reads its cache files only at start: its pack watcher marks them in
+    use (daily; here at once), so another instance's start doesn't clear them out."""
+    from bot import packs
+
+    for p in searcher.meaning.files:
+        shutil.copy2(p, tmp_path / p.name)
+    monkeypatch.setenv("BIGLISTEN_CACHE_DIR", str(tmp_path))
+    library = packs.load_library(config)
+    files = library.cache_files()
+    assert sorted(p.name for p in files) == sorted(p.name for p in searcher.meaning.files)
+    assert {p.parent for p in files} == {tmp_path}
+    for p in files:
+        age(p, 2 * KEEP_DAYS * DAY)
+    monkeypatch.setattr(packs, "MARK_SECONDS", 0.0)
+    assert library.watch(0.05) is not None
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not all(time.time() - p.stat().st_mtime < DAY for p in files):
+        time.sleep(0.05)
+    assert all(time.time() - p.stat().st_mtime < DAY for p in files)
