@@ -230,7 +230,7 @@ def decide(index, query: str, folded: list[str], terms: tuple[str, ...], off: se
     if not ranked:
         return SearchResult(query, False, (), terms, reason="offtopic" if off else "low_confidence")
     judged = judged_ranking(ranked, lexical, reading, target, entries, cues) if reading is not None else ranked
-    if judged[0][0] not in target.entries:
+    if judged is not ranked and judged[0][0] not in target.entries:
         ranked = judged   # a name beside the point: "what's a deep dive? asking about the impact section"
     # Scores shown (and compared by replies' near-tie rule, kept answers and pins) are the blend
     # scaled into 0..1 by its largest usual value, not clipped: clipping made every strong

@@ -30,6 +30,7 @@ TORN = re.compile(r"^(meaning|tokens|intent|words)-[0-9A-Za-z.\-_]+\.tmp$")
 TAG = "CACHEDIR.TAG"   # the Cache Directory Tagging Specification: backup tools skip the folder too
 TAG_TEXT = ("Signature: 8a477f597d28d172789f06886806bc55\n"
             "# The Big Listen bot's cache (bot/cache.py): files unused for 30 days are removed.\n")
+DEFAULT = Path(__file__).resolve().parent.parent / "var" / "cache"
 
 
 def cache_dir() -> Path:
@@ -38,9 +39,6 @@ def cache_dir() -> Path:
     every pack and config can share one folder."""
     override = os.environ.get("BIGLISTEN_CACHE_DIR")
     return Path(override) if override else DEFAULT
-
-
-DEFAULT = Path(__file__).resolve().parent.parent / "var" / "cache"
 
 
 def save(path: Path, write, what: str) -> None:

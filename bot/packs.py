@@ -224,12 +224,12 @@ class Library:
             stop = threading.Event()
             marked = time.monotonic()
             while not stop.wait(interval):
+                if time.monotonic() - marked > MARK_SECONDS:   # a bot up for weeks keeps its cache
+                    marked = time.monotonic()
+                    for path in self.cache_files():
+                        used(path)
                 try:
                     self.reload_changed()
-                    if time.monotonic() - marked > MARK_SECONDS:   # a bot up for weeks keeps its cache
-                        marked = time.monotonic()
-                        for path in self.cache_files():
-                            used(path)
                 except Exception:   # the watcher must outlive any one bad edit
                     log.exception("checking the knowledge packs for edits failed")
 
@@ -264,6 +264,7 @@ def load_library(config, meaning: bool = True) -> Library:
                               f"(packs: {', '.join(sorted(names))})")
         channels[c.channel] = tuple(c.packs)
     library = Library(shelves, channels, build_index)
-    if library.cache_files():   # every pack's cache files are marked in use by now: clear out the rest
-        prune(cache_dir(), keep=library.cache_files())
+    in_use = library.cache_files()
+    if in_use:   # every pack's cache files are marked in use by now: clear out the rest
+        prune(cache_dir(), keep=in_use)
     return library

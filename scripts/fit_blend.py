@@ -67,8 +67,9 @@ def questions(index, paths):
             terms, off = index._analyse(folded)
             if not terms:
                 continue
-            reading = index.meaning.read(message_text(q), MEANING_CANDIDATES)
-            target = find_target(folded, index.pack, message_text(q))
+            text = message_text(q)
+            reading = index.meaning.read(text, MEANING_CANDIDATES)
+            target = find_target(folded, index.pack, text)
             if target.exact:
                 continue   # structure decides those, not the models (a priority named by its name
                 # alone is answered or declined by the model, judged as if it named nothing: as these)
