@@ -105,11 +105,8 @@ def _load() -> str:
     return f"load {os.getloadavg()[0]:.1f}"
 
 
-def _meaning(pack: Pack, folder):
-    """(Meaning or None, seconds, read from cache?) for a pack."""
-    encoder = load_encoder()
-    if encoder is None:
-        return None, 0.0, False
+def _meaning(encoder, pack: Pack, folder):
+    """(Meaning, seconds, read from cache?) for a pack."""
     t0 = time.perf_counter()
     meaning = Meaning(encoder, pack.entries, folder)
     return meaning, time.perf_counter() - t0, meaning.cached
@@ -122,7 +119,7 @@ def _spread(values: list[float], unit: str = "s", digits: int = 1) -> str:
 
 def run_bench(config, synthetic_entries: int = 10_000, queries: int = 2_000, cold_builds: int = 3) -> None:
     t0 = time.perf_counter()
-    encoder = load_encoder()
+    encoder = load_encoder(config.model_folder())
     if encoder is None:
         print("meaning model not installed: measuring words alone")
     else:
@@ -153,12 +150,12 @@ def run_bench(config, synthetic_entries: int = 10_000, queries: int = 2_000, col
             for _ in range(max(1, cold_builds)):   # each into an empty cache: always computed
                 for old in Path(folder).glob("meaning-*.npy"):
                     old.unlink()
-                meaning, seconds, _ = _meaning(pack, Path(folder))
+                meaning, seconds, _ = _meaning(encoder, pack, Path(folder))
                 colds.append(seconds)
             print(f"synthetic pack meaning vectors, cold: {meaning.n_texts} texts, {_spread(colds)} [{_load()}]")
             print(f"synthetic pack cold build (word index + vectors computed): "
                   f"{statistics.median(builds) + statistics.median(colds):.1f} s")
-            again = [_meaning(pack, Path(folder))[1] for _ in range(3)]
+            again = [_meaning(encoder, pack, Path(folder))[1] for _ in range(3)]
             print(f"synthetic pack cached build (word index + cached vectors): "
                   f"{statistics.median(builds) + statistics.median(again):.2f} s (vectors read in "
                   f"{_spread(again, digits=2)}) [{_load()}]")

@@ -7,9 +7,10 @@ model or the rules leaves the old files behind (a few hundred MB after a month o
 Each file's modification time is refreshed whenever it is read (at every start and reload, and
 daily by a running bot's pack watcher), and a start-up removes the folder's cache files that
 nothing has read or written for KEEP_DAYS, never the files it uses itself. Only a folder this
-module wrote to (it leaves a CACHEDIR.TAG there) or the project's own var/cache is pruned:
-$BIGLISTEN_CACHE_DIR may point anywhere. A file marked in use by another process between the
-age check and the removal is lost; that costs a rebuild at the next start, no more.
+module wrote to (it leaves a CACHEDIR.TAG there) or the project's own var/cache is pruned: the
+configured folder (bot.config's `cache_dir`, or $BIGLISTEN_CACHE_DIR) may be anywhere. A file
+marked in use by another process between the age check and the removal is lost; that costs a
+rebuild at the next start, no more.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 
 KEEP_DAYS = 30          # a cache file unread this long belongs to a pack or version no longer loaded
 TORN_SECONDS = 3600     # a temporary file this old was left by a writer that died
-# what this folder holds (BIGLISTEN_CACHE_DIR may point anywhere: nothing else is touched)
+# what this folder holds (the configured one may be anywhere: nothing else is touched)
 OURS = re.compile(r"^(meaning|tokens|intent|words)-[0-9A-Za-z.\-]+\.(npy|npz)$")
 TORN = re.compile(r"^(meaning|tokens|intent|words)-[0-9A-Za-z.\-_]+\.tmp$")
 TAG = "CACHEDIR.TAG"   # the Cache Directory Tagging Specification: backup tools skip the folder too
@@ -33,12 +34,12 @@ TAG_TEXT = ("Signature: 8a477f597d28d172789f06886806bc55\n"
 DEFAULT = Path(__file__).resolve().parent.parent / "var" / "cache"
 
 
-def cache_dir() -> Path:
-    """Where entry vectors are cached: $BIGLISTEN_CACHE_DIR, else var/cache in the project
-    (git ignores var/). Files are named by a hash of the model and the exact texts, so
-    every pack and config can share one folder."""
-    override = os.environ.get("BIGLISTEN_CACHE_DIR")
-    return Path(override) if override else DEFAULT
+def cache_dir(config=None) -> Path:
+    """Where entry vectors are cached: the configured folder (bot.config's `cache_dir`, or
+    $BIGLISTEN_CACHE_DIR), else var/cache in the project (git ignores var/). Files are named by
+    a hash of the model and the exact texts, so every pack and config can share one folder."""
+    folder = config.cache_folder() if config is not None else None
+    return folder or DEFAULT
 
 
 def save(path: Path, write, what: str) -> None:

@@ -65,11 +65,24 @@ class Config:
     search: SearchSettings = field(default_factory=SearchSettings)
     reps: RepSettings = field(default_factory=RepSettings)
     storage: StorageSettings = field(default_factory=StorageSettings)
+    # The meaning signal's folders (bot/meaning.py): where what it computes once per pack is
+    # kept ($BIGLISTEN_CACHE_DIR, else this key, else var/cache), and the sentence model's own
+    # files ($BIGLISTEN_MODEL_DIR, else this key, else the installed model package's)
+    cache_dir: str = ""
+    model_dir: str = ""
     base_dir: str = ""
 
     def pack_paths(self) -> list[Path]:
         """Every configured pack folder, the default first."""
         return [self.resolve(p) for p in (self.packs or (self.knowledge_path,))]
+
+    def cache_folder(self) -> Path | None:
+        """The meaning signal's cache folder, if one is set (else bot/cache.py's default)."""
+        return self.resolve(self.cache_dir) if self.cache_dir else None
+
+    def model_folder(self) -> Path | None:
+        """The sentence model's folder, if one is set (else the installed package's)."""
+        return self.resolve(self.model_dir) if self.model_dir else None
 
     def resolve(self, path: str) -> Path:
         """Paths in app.yaml are relative to the file itself, not the working directory."""
@@ -77,8 +90,13 @@ class Config:
         return p if p.is_absolute() else Path(self.base_dir) / p
 
 
-def load_config(path: str | os.PathLike | None = None) -> Config:
-    """Read app.yaml; any problem is a ConfigError naming the key."""
+# the environment's settings, over app.yaml's (a deployment moves a folder without editing it)
+ENVIRONMENT = {"cache_dir": "BIGLISTEN_CACHE_DIR", "model_dir": "BIGLISTEN_MODEL_DIR"}
+
+
+def load_config(path: str | os.PathLike | None = None, environ=os.environ) -> Config:
+    """Read app.yaml, then the environment's settings (ENVIRONMENT); any problem is a
+    ConfigError naming the key."""
     path = Path(path or DEFAULT_PATH)
     if not path.exists():
         raise ConfigError(f"{path}: settings file not found")
@@ -107,5 +125,6 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
     if cfg.reload_seconds < 0:
         raise ConfigError(f"{path}: key 'reload_seconds': must be 0 (never) or more")
     packs = cfg.packs or (cfg.knowledge_path,)
-    return Config(**{**cfg.__dict__, "packs": packs, "knowledge_path": packs[0],
+    from_env = {key: environ[name] for key, name in ENVIRONMENT.items() if environ.get(name)}
+    return Config(**{**cfg.__dict__, **from_env, "packs": packs, "knowledge_path": packs[0],
                      "base_dir": str(path.resolve().parent)})

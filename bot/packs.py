@@ -247,7 +247,7 @@ def load_library(config, meaning: bool = True) -> Library:
 
     def build_index(pack: Pack) -> Index:
         return Index(pack, s.answer_threshold, s.suggestion_threshold, s.max_suggestions,
-                     meaning=load_meaning(pack) if meaning else None)
+                     meaning=load_meaning(pack, config) if meaning else None)
 
     shelves = []
     for path in config.pack_paths():
@@ -266,5 +266,5 @@ def load_library(config, meaning: bool = True) -> Library:
     library = Library(shelves, channels, build_index)
     in_use = library.cache_files()
     if in_use:   # every pack's cache files are marked in use by now: clear out the rest
-        prune(cache_dir(), keep=in_use)
+        prune(cache_dir(config), keep=in_use)
     return library

@@ -416,16 +416,17 @@ def load_index(config, meaning: bool = True) -> Index:
     s = config.search
     pack = load_pack(config.resolve(config.knowledge_path))
     return Index(pack, s.answer_threshold, s.suggestion_threshold, s.max_suggestions,
-                 meaning=load_meaning(pack) if meaning else None)
+                 meaning=load_meaning(pack, config) if meaning else None)
 
 
-def load_meaning(pack: Pack):
-    """The pack's meaning vectors, or None when the model isn't installed."""
+def load_meaning(pack: Pack, config):
+    """The pack's meaning vectors, or None when the model isn't installed. `config`: bot.config's
+    Config (its model and cache folders)."""
     from bot.cache import cache_dir
     from bot.meaning import Meaning, load_encoder
 
-    encoder = load_encoder()
-    return Meaning(encoder, pack.entries, cache_dir(), pack.asks, context=consultation_name(pack)) \
+    encoder = load_encoder(config.model_folder())
+    return Meaning(encoder, pack.entries, cache_dir(config), pack.asks, context=consultation_name(pack)) \
         if encoder is not None else None
 
 

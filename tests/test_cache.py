@@ -3,6 +3,7 @@ pack has used for KEEP_DAYS and temporary files of dead writers go at start-up, 
 else in the folder is touched. Real files, and the real CLI as a fresh process."""
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import time
@@ -100,8 +101,7 @@ def test_a_running_bot_keeps_marking_its_cache_files(searcher, config, tmp_path,
 
     for p in searcher.meaning.files:
         shutil.copy2(p, tmp_path / p.name)
-    monkeypatch.setenv("BIGLISTEN_CACHE_DIR", str(tmp_path))
-    library = packs.load_library(config)
+    library = packs.load_library(dataclasses.replace(config, cache_dir=str(tmp_path)))
     files = library.cache_files()
     assert sorted(p.name for p in files) == sorted(p.name for p in searcher.meaning.files)
     assert {p.parent for p in files} == {tmp_path}

@@ -52,3 +52,19 @@ def test_paths_are_relative_to_the_settings_file(tmp_path):
     cfg = load_config(write(tmp_path, BASE))
     assert cfg.resolve("k") == tmp_path / "k"
     assert load_config(ROOT / "app.yaml").resolve("knowledge").is_dir()
+
+
+def test_the_meaning_folders_come_from_app_yaml_or_the_environment(tmp_path):
+    """The cache and model folders: unset by default (bot/cache.py's var/cache; the installed
+    model package), an app.yaml key relative to the file, the environment over both."""
+    plain = load_config(write(tmp_path, BASE), environ={})
+    assert plain.cache_folder() is None and plain.model_folder() is None
+    keyed = load_config(write(tmp_path, BASE + "cache_dir: var/vectors\nmodel_dir: /opt/minilm\n"), environ={})
+    assert keyed.cache_folder() == tmp_path / "var" / "vectors"
+    assert str(keyed.model_folder()) == "/opt/minilm"
+    env = {"BIGLISTEN_CACHE_DIR": str(tmp_path / "elsewhere"), "BIGLISTEN_MODEL_DIR": str(tmp_path / "model"),
+           "BIGLISTEN_UNRELATED": "x"}
+    moved = load_config(write(tmp_path, BASE + "cache_dir: var/vectors\n"), environ=env)
+    assert moved.cache_folder() == tmp_path / "elsewhere"
+    assert moved.model_folder() == tmp_path / "model"
+    assert load_config(write(tmp_path, BASE), environ={"BIGLISTEN_CACHE_DIR": ""}).cache_folder() is None

@@ -10,7 +10,7 @@ import pytest
 from bot.cache import cache_dir, save
 from bot.knowledge import load_pack
 from bot.meaning import CHUNK_WORDS, Meaning, _chunks, entry_texts, load_encoder
-from conftest import PACK_DIR, ROOT
+from conftest import PACK_DIR, ROOT, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -210,3 +210,15 @@ def test_without_threadpoolctl_the_model_still_loads():
                 "from bot.meaning import load_encoder\nprint(load_encoder() is not None)")
     assert out.returncode == 0 and out.stdout.strip() == "True", out.stderr
     assert "threadpoolctl is not installed" in out.stderr
+
+
+def test_a_configured_model_folder_is_the_one_used(tmp_path):
+    """$BIGLISTEN_MODEL_DIR (or app.yaml's model_dir) names the model's folder: one without the
+    model leaves the bot on words alone, said in the log, and still answering."""
+    out = run_cli("ask", "--json", "whats off-rolling", env={"BIGLISTEN_MODEL_DIR": str(tmp_path)})
+    assert out.returncode == 0, out.stderr
+    assert "meaning model not installed" in out.stderr
+    reply = json.loads(out.stdout)
+    assert reply["answered"] and reply["results"][0]["id"] == "off-rolling"
+    with_model = run_cli("ask", "--json", "whats off-rolling")
+    assert with_model.returncode == 0 and "meaning model not installed" not in with_model.stderr
