@@ -9,8 +9,11 @@ import shutil
 import time
 
 import numpy as np
+import pytest
 
-from bot.cache import KEEP_DAYS, TAG, TAG_TEXT, TORN_SECONDS, prune
+from bot.cache import KEEP_DAYS, TAG, TAG_TEXT, TORN_SECONDS, prune, save
+from bot.config import ChannelPacks
+from bot.errors import ConfigError
 from bot.knowledge import load_pack
 from bot.meaning import Meaning
 from conftest import PACK_DIR, run_cli
@@ -113,3 +116,76 @@ def test_a_running_bot_keeps_marking_its_cache_files(searcher, config, tmp_path,
     while time.monotonic() < deadline and not all(time.time() - p.stat().st_mtime < DAY for p in files):
         time.sleep(0.05)
     assert all(time.time() - p.stat().st_mtime < DAY for p in files)
+
+
+def test_two_writers_of_one_cache_file_never_mix(tmp_path):
+    """Two processes (or containers sharing a volume, whose process ids can be equal) writing the
+    same cache file at once: each writes its own temporary file, so the file is one writer's
+    whole, never both halves. Here the second writer runs inside the first one's write."""
+    path = tmp_path / "meaning-0a1b2c.npy"
+
+    def second(f):
+        f.write(b"B" * 1000)
+
+    def first(f):
+        f.write(b"A" * 1000)
+        f.flush()   # on disk, as a real write's megabytes are
+        save(path, second, "vectors")   # the other writer starts, finishes and renames
+        f.write(b"A" * 1000)
+
+    save(path, first, "vectors")
+    assert path.read_bytes() == b"A" * 2000   # the last rename wins, whole
+    assert sorted(p.name for p in tmp_path.iterdir()) == [TAG, path.name]   # no temporary file left
+
+
+def stale_files(folder):
+    (folder / TAG).write_text(TAG_TEXT, encoding="utf-8")
+    stale = [folder / f"meaning-{'0' * 24}.npy", folder / f"tokens-{'1' * 24}-abcdef.npz"]
+    for p in stale:
+        p.write_bytes(b"an older pack's vectors")
+        age(p, 2 * KEEP_DAYS * DAY)
+    return stale
+
+
+def test_nothing_is_pruned_before_the_configuration_validates(searcher, config, tmp_path):
+    """A start refused for a configuration mistake (a channel naming a pack that isn't loaded)
+    removes nothing: the mistake may be the very thing that makes the files look unused. Nor does
+    a start without the meaning signal, which has no files of its own to go by."""
+    from bot.packs import load_library
+
+    for p in searcher.meaning.files:
+        shutil.copy2(p, tmp_path / p.name)
+    stale = stale_files(tmp_path)
+    moved = dataclasses.replace(config, cache_dir=str(tmp_path))
+    with pytest.raises(ConfigError, match="not loaded"):
+        load_library(dataclasses.replace(moved, channels=(ChannelPacks("C0GENERAL", ("no-such-pack",)),)))
+    assert all(p.exists() for p in stale)
+    load_library(moved, meaning=False)
+    assert all(p.exists() for p in stale)
+    load_library(moved)   # the same folder, a start that validates: now they go
+    assert not any(p.exists() for p in stale)
+
+
+def test_the_watcher_marks_the_cache_even_when_checking_for_edits_keeps_failing(searcher, config, tmp_path,
+                                                                                monkeypatch):
+    from bot import packs
+
+    for p in searcher.meaning.files:
+        shutil.copy2(p, tmp_path / p.name)
+    library = packs.load_library(dataclasses.replace(config, cache_dir=str(tmp_path)))
+    files = library.cache_files()
+    for p in files:
+        age(p, 2 * KEEP_DAYS * DAY)
+    calls = []
+
+    def broken():
+        calls.append(1)
+        raise RuntimeError("the packs' folder went away")
+
+    monkeypatch.setattr(library, "reload_changed", broken)
+    monkeypatch.setattr(packs, "MARK_SECONDS", 0.0)
+    assert library.watch(0.05) is not None
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not (calls and all(time.time() - p.stat().st_mtime < DAY for p in files)):
+        time.sleep(0.05)
+    assert calls and all(time.time() - p.stat().st_mtime < DAY for p in files)
