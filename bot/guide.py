@@ -5,6 +5,8 @@ Plain Python with no Slack imports, so listeners stay thin and tests can call it
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -15,6 +17,7 @@ from bot.config import Config
 from bot.errors import warn_once
 from bot.kept import KeptTerms, best_kept
 from bot.knowledge import SurveyEntry
+from bot.logs import ContextExecutor
 from bot.normalise import clean_slack_text
 from bot.packs import Library, load_library
 from bot.replies import Reply, build_reply, entry_reply
@@ -30,9 +33,13 @@ PURGE_EVERY = 3600  # seconds between retention purges while the bot runs
 # "Measuring"), ack p99 with every listener thread searching -> two at a time: fault bench (4
 # workers, 1,000 questions) 256-271 -> 157-166 ms, HTTP load (2 workers, 200) 74 -> 64 ms, every
 # question answered as soon (12-13 s, 2.4-2.6 s). One at a time lowered the fault bench's acks
-# further (99-134 ms) but answered the load's burst later (3.1 s). Only the search is held: the
-# store's reads and writes, which may wait on a slow database, are not.
+# further (99-134 ms) but answered the load's burst later (3.1 s). Only the search waits its
+# turn: the store's reads and writes, which may wait on a slow database, don't.
 SEARCHES_AT_ONCE = 2
+# The searching threads run this far below the rest in the OS's scheduling (Linux's per-thread
+# nice value): a request to acknowledge, in this worker or another, gets a core first. Fault
+# bench, no fault: ack p99 196-201 -> 90-121 ms, every question answered as soon (10.5-12.4 s).
+SEARCH_NICENESS = 10
 log = logging.getLogger(__name__)
 
 
@@ -45,13 +52,18 @@ class Guide:
     _purged_at: float = field(default=0.0, repr=False)
     _purge_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _kept_terms: dict[int, KeptTerms] = field(default_factory=dict, repr=False)   # per pack index
-    _searching: threading.BoundedSemaphore = field(
-        default_factory=lambda: threading.BoundedSemaphore(SEARCHES_AT_ONCE), repr=False)
+    _searching: ContextExecutor = field(
+        default_factory=lambda: ContextExecutor(SEARCHES_AT_ONCE, thread_name_prefix="search",
+                                                initializer=_search_thread), repr=False)
 
     def __post_init__(self):
         self.library = self.knowledge if isinstance(self.knowledge, Library) else Library.of(self.knowledge)
         if self.reps is None:
             self.reps = RepDirectory(self.config.reps)
+
+    def _search(self, text: str, **how):
+        """The packs' search (bot/packs.py's `find_matches`), on one of the searching threads."""
+        return self._searching.submit(self.library.find_matches, text, **how).result()
 
     def purge_if_due(self, now: float | None = None) -> None:
         """Apply the retention period at start-up and then hourly while running."""
@@ -89,8 +101,7 @@ class Guide:
         `log_text=False` logs only the outcome, for words that aren't the asker's own.
         `today` dates the reply (is the consultation still open?); default: the real date.
         `channel` picks the packs that answer there (app.yaml `channels`; default: all)."""
-        with self._searching:
-            result, pack = self.library.find_matches(text, channel=channel, today=today)
+        result, pack = self._search(text, channel=channel, today=today)
         kept = self._kept_answer(text, result, pack, channel)
         if kept:   # a rep's kept answer beat the packs' best match (bot/kept.py)
             metrics.record_question(True, None)
@@ -177,8 +188,7 @@ class Guide:
             statement = None
         others = ()
         if query:
-            with self._searching:
-                found_matches = self.library.find_matches(query, limit=4, today=today)[0].matches
+            found_matches = self._search(query, limit=4, today=today)[0].matches
             others = tuple(m for m in found_matches if m.entry.id != entry_id)[:3]
         reply = entry_reply(entry, pack, self.config.contact, query=query, statement=statement, others=others,
                             today=today)
@@ -202,3 +212,14 @@ class Guide:
                 groups.setdefault(e.section, []).append(e)
         order = list(pack.sections)
         return sorted(groups.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order))
+
+
+def _search_thread() -> None:
+    """Each searching thread, as it starts: below the others in the scheduling (SEARCH_NICENESS).
+    Only on Linux, where the nice value is a thread's own (elsewhere it is the whole process's)."""
+    if sys.platform.startswith("linux"):
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), SEARCH_NICENESS)
+        except OSError as e:
+            warn_once(log, "lower the searching threads' priority", e)
+

@@ -1,12 +1,15 @@
 """The answering service's share of a serving process (bot/guide.py), below Slack."""
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import time
 
 import pytest
 
-from bot.guide import SEARCHES_AT_ONCE, Guide
+from bot.guide import SEARCH_NICENESS, SEARCHES_AT_ONCE, Guide
+from bot.logs import current_event, event_context
 from bot.store import open_store
 
 
@@ -67,7 +70,7 @@ QUESTIONS = ("what is off-rolling", "whats a deep dive", "P4", "when did the big
 
 def test_a_process_runs_few_searches_at_once(guide):
     """The search holds the GIL in its Python parts: searches side by side queued the acks
-    behind them (README's fault bench), so the listener threads take turns."""
+    behind them (README's fault bench), so the searches take turns on SEARCHES_AT_ONCE searching threads."""
     most = watch(guide)
     replies = in_threads(guide, QUESTIONS)
     assert most[0] <= SEARCHES_AT_ONCE < len(QUESTIONS)
@@ -87,3 +90,27 @@ def test_a_failed_search_gives_its_turn_back(guide):
     assert replies.count(None) == SEARCHES_AT_ONCE + 1 and most[0] <= SEARCHES_AT_ONCE
     after = in_threads(guide, QUESTIONS[:1])   # no turn was kept by a failure
     assert after and after[0].answered
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a thread's own nice value is Linux's")
+def test_searches_run_below_the_threads_that_acknowledge(guide):
+    """The search runs on a searching thread whose nice value is SEARCH_NICENESS above the
+    asking thread's, so a request waiting to be acknowledged gets a core first (README's fault
+    bench); the asking thread keeps its own, and the event id still reaches the search's log lines."""
+    seen = {}
+    find = guide.library.find_matches
+
+    def record(*args, **kwargs):
+        seen.update(nice=os.getpriority(os.PRIO_PROCESS, threading.get_native_id()),
+                    thread=threading.get_ident(), event=current_event().event_id)
+        return find(*args, **kwargs)
+
+    guide.library.find_matches = record
+    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    with event_context("Ev0SEARCH"):
+        reply = guide.ask("whats off-rolling", via="mention")
+    assert reply.answered and reply.entry.id == "off-rolling"
+    assert seen["thread"] != threading.get_ident()
+    assert seen["nice"] == min(19, mine + SEARCH_NICENESS)
+    assert seen["event"] == "Ev0SEARCH"
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine
