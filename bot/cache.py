@@ -20,6 +20,10 @@ import re
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +38,7 @@ TAG_TEXT = ("Signature: 8a477f597d28d172789f06886806bc55\n"
 DEFAULT = Path(__file__).resolve().parent.parent / "var" / "cache"
 
 
-def cache_dir(config=None) -> Path:
+def cache_dir(config: Config | None = None) -> Path:
     """Where entry vectors are cached: the configured folder (bot.config's `cache_dir`, or
     $BIGLISTEN_CACHE_DIR), else var/cache in the project (git ignores var/). Files are named by
     a hash of the model and the exact texts, so every pack and config can share one folder."""

@@ -1,6 +1,8 @@
 """The bot's settings: app.yaml, loaded once into a typed Config and passed in.
 
-No other module reads app.yaml or the environment; tests build a Config directly.
+No other module reads app.yaml, nor the environment's settings (ENVIRONMENT below; the
+tokens and the database URL are read where the app starts: bot/app.py, bot/store_location.py);
+tests build a Config directly.
 """
 from __future__ import annotations
 
@@ -125,6 +127,7 @@ def load_config(path: str | os.PathLike | None = None, environ=os.environ) -> Co
     if cfg.reload_seconds < 0:
         raise ConfigError(f"{path}: key 'reload_seconds': must be 0 (never) or more")
     packs = cfg.packs or (cfg.knowledge_path,)
-    from_env = {key: environ[name] for key, name in ENVIRONMENT.items() if environ.get(name)}
+    # a folder in the environment is relative to the working directory, as a shell user means it
+    from_env = {key: os.path.abspath(environ[name]) for key, name in ENVIRONMENT.items() if environ.get(name)}
     return Config(**{**cfg.__dict__, **from_env, "packs": packs, "knowledge_path": packs[0],
                      "base_dir": str(path.resolve().parent)})

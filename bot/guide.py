@@ -36,10 +36,12 @@ PURGE_EVERY = 3600  # seconds between retention purges while the bot runs
 # further (99-134 ms) but answered the load's burst later (3.1 s). Only the search waits its
 # turn: the store's reads and writes, which may wait on a slow database, don't.
 SEARCHES_AT_ONCE = 2
-# The searching threads run this far below the rest in the OS's scheduling (Linux's per-thread
-# nice value): a request to acknowledge, in this worker or another, gets a core first. Fault
-# bench, no fault: ack p99 196-201 -> 90-121 ms, every question answered as soon (10.5-12.4 s).
+# The searching threads' nice value is this far above the thread that starts them (Linux keeps
+# one per thread), so the threads that acknowledge Slack's requests, in this worker or another,
+# are weighted about ten to one ahead of a search (README, "Measuring": the fault bench's acks).
+# A thread a searching thread starts inherits its nice value.
 SEARCH_NICENESS = 10
+_ON_SEARCH_THREAD = threading.local()
 log = logging.getLogger(__name__)
 
 
@@ -62,8 +64,16 @@ class Guide:
             self.reps = RepDirectory(self.config.reps)
 
     def _search(self, text: str, **how):
-        """The packs' search (bot/packs.py's `find_matches`), on one of the searching threads."""
-        return self._searching.submit(self.library.find_matches, text, **how).result()
+        """The packs' search (bot/packs.py's `find_matches`), on one of the searching threads;
+        here instead on a searching thread itself (waiting for another would wait for itself), or
+        once the interpreter is exiting (a worker stopped gracefully still answers what it has)."""
+        if getattr(_ON_SEARCH_THREAD, "yes", False):
+            return self.library.find_matches(text, **how)
+        try:
+            future = self._searching.submit(self.library.find_matches, text, **how)
+        except RuntimeError:   # "cannot schedule new futures after (interpreter) shutdown"
+            return self.library.find_matches(text, **how)
+        return future.result()
 
     def purge_if_due(self, now: float | None = None) -> None:
         """Apply the retention period at start-up and then hourly while running."""
@@ -215,11 +225,14 @@ class Guide:
 
 
 def _search_thread() -> None:
-    """Each searching thread, as it starts: below the others in the scheduling (SEARCH_NICENESS).
-    Only on Linux, where the nice value is a thread's own (elsewhere it is the whole process's)."""
+    """Each searching thread, as it starts: SEARCH_NICENESS below the thread that started it.
+    Only on Linux, where the nice value is a thread's own (elsewhere it is the whole process's).
+    Never raises: a pool whose threads fail to start is broken for good."""
+    _ON_SEARCH_THREAD.yes = True
     if sys.platform.startswith("linux"):
         try:
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), SEARCH_NICENESS)
-        except OSError as e:
+            me = threading.get_native_id()
+            os.setpriority(os.PRIO_PROCESS, me, min(19, os.getpriority(os.PRIO_PROCESS, me) + SEARCH_NICENESS))
+        except Exception as e:
             warn_once(log, "lower the searching threads' priority", e)
 

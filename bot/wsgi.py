@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from http import HTTPStatus
 from urllib.parse import parse_qs
 
@@ -27,7 +28,7 @@ from slack_sdk.signature import SignatureVerifier
 from bot.config import Config
 from bot.errors import BotError
 from bot.logs import gunicorn_logger_class
-from bot.metrics import prepare_multiprocess, worker_exited
+from bot.metrics import prepare_multiprocess, record_ack_latency, worker_exited
 
 MAX_BODY = 1_000_000   # bytes
 PATH = "/slack/events"
@@ -82,7 +83,10 @@ class SlackWsgi:
         self.verifier = SignatureVerifier(signing_secret)
 
     def __call__(self, environ, start_response):
+        started = time.perf_counter()
         status, headers, body = self.handle(environ)
+        if environ.get("PATH_INFO") == self.path:   # Slack's requests, refused ones too
+            record_ack_latency(time.perf_counter() - started)
         headers = headers + [("Content-Length", str(len(body)))]
         start_response(f"{status} {HTTPStatus(status).phrase}", headers)
         return [body]

@@ -535,6 +535,8 @@ def handle_entry_options(ack: Ack, body: dict, context: BoltContext) -> None:
     typed = text_field(body, "value").strip()
     entries = [e for pack in guide.library.packs for e in pack.entries]   # every pack's (bot/packs.py)
     if typed:
+        # searched here, not on the guide's searching threads: a menu's options must be back
+        # within Slack's 3 seconds, and a rep typing shouldn't wait behind a burst of questions
         found = [m.entry for m in guide.library.find_matches(typed, limit=10)[0].matches]
         low = typed.lower()
         found += [e for e in entries if low in e.id.lower() or low in e.title.lower()]

@@ -102,9 +102,11 @@ def load_model(name: str, path: str | None):
             f"{a[3]} + {b[3]}"
     if name == "minilm-numpy":
         sys.path.insert(0, str(ROOT))
+        from bot.config import load_config
         from bot.meaning import load_encoder, model_dir
-        enc = load_encoder()
-        return (lambda t: enc.encode([t])[0]), enc.encode, dir_size(model_dir().parent), "bot/meaning.py, numpy"
+        folder = model_dir(load_config(ROOT / "app.yaml").model_folder())
+        enc = load_encoder(folder)
+        return (lambda t: enc.encode([t])[0]), enc.encode, dir_size(folder.parent), "bot/meaning.py, numpy"
     if name in ("minilm-st", "mpnet-st"):
         import torch
         torch.set_num_threads(1)

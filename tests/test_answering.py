@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from bot import errors
 from bot.guide import SEARCH_NICENESS, SEARCHES_AT_ONCE, Guide
 from bot.logs import current_event, event_context
 from bot.store import open_store
@@ -114,3 +115,51 @@ def test_searches_run_below_the_threads_that_acknowledge(guide):
     assert seen["nice"] == min(19, mine + SEARCH_NICENESS)
     assert seen["event"] == "Ev0SEARCH"
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine
+
+
+def test_a_search_asked_for_on_a_searching_thread_runs_there(guide):
+    """Both searching threads busy, each asking for a search: run where they are, not queued
+    behind themselves for ever."""
+    both = threading.Barrier(SEARCHES_AT_ONCE)
+
+    def nested(text):
+        both.wait(10)
+        return guide._search(text)[0]
+
+    futures = [guide._searching.submit(nested, q) for q in QUESTIONS[:SEARCHES_AT_ONCE]]
+    assert all(f.result(timeout=30).answered for f in futures)
+
+
+def test_a_stopping_worker_still_answers_what_it_has(guide):
+    """At a graceful stop Python shuts thread pools before the answers in flight finish: an
+    answer then searches on its own thread, instead of apologising."""
+    guide._searching.shutdown()
+    reply = guide.ask("whats off-rolling", via="mention")
+    assert reply.answered and reply.entry.id == "off-rolling"
+
+
+@pytest.mark.parametrize("error", [PermissionError("not permitted"), ValueError("an odd platform")])
+def test_when_the_priority_cant_be_lowered_the_search_still_runs(guide, monkeypatch, caplog, error):
+    """A searching thread that fails to start breaks its pool for good: whatever setting the
+    priority raises is logged once, and the searches run."""
+    calls = []
+
+    def refused(*args):
+        calls.append(args)
+        raise error
+
+    monkeypatch.setattr(os, "setpriority", refused)
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setattr(errors, "_warned", set())   # said once per process: this test's process
+    replies = in_threads(guide, QUESTIONS)
+    assert len(replies) == len(QUESTIONS) and all(r.answered for r in replies)
+    assert calls and sum("priority" in r.getMessage() for r in caplog.records) == 1   # said once
+
+
+def test_elsewhere_the_priority_is_left_alone(guide, monkeypatch):
+    """Outside Linux a nice value is the whole process's: the searching threads don't touch it."""
+    calls = []
+    monkeypatch.setattr(os, "setpriority", lambda *args: calls.append(args))
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert guide.ask("whats off-rolling", via="mention").answered
+    assert calls == []

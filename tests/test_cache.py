@@ -71,14 +71,14 @@ def test_reading_a_cache_file_marks_it_in_use(searcher, tmp_path):
     assert prune(tmp_path) == []
 
 
-def test_the_bot_clears_out_unused_cache_files_when_it_starts(searcher, tmp_path):
+def test_the_bot_clears_out_unused_cache_files_when_it_starts(searcher, config, tmp_path):
     """The bundled pack's own cache files (copied, then made to look two months old) are read
     and kept; another pack's files and older rules' files, unused as long, are gone after one
     `ask`."""
     from bot.cache import cache_dir
 
     mine = sorted(searcher.meaning.files)
-    assert {p.parent for p in mine} == {cache_dir()}
+    assert {p.parent for p in mine} == {cache_dir(config)}
     assert {p.name.split("-")[0] for p in mine} == {"meaning", "tokens", "intent", "words"}
     for p in mine:
         shutil.copy2(p, tmp_path / p.name)
@@ -111,11 +111,17 @@ def test_a_running_bot_keeps_marking_its_cache_files(searcher, config, tmp_path,
     for p in files:
         age(p, 2 * KEEP_DAYS * DAY)
     monkeypatch.setattr(packs, "MARK_SECONDS", 0.0)
-    assert library.watch(0.05) is not None
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and not all(time.time() - p.stat().st_mtime < DAY for p in files):
-        time.sleep(0.05)
-    assert all(time.time() - p.stat().st_mtime < DAY for p in files)
+    watcher = library.watch(0.05)
+    assert watcher is not None
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not all(time.time() - p.stat().st_mtime < DAY for p in files):
+            time.sleep(0.05)
+        assert all(time.time() - p.stat().st_mtime < DAY for p in files)
+    finally:
+        library.stop_watching()
+    watcher.join(5)
+    assert not watcher.is_alive()
 
 
 def test_two_writers_of_one_cache_file_never_mix(tmp_path):
@@ -168,6 +174,8 @@ def test_nothing_is_pruned_before_the_configuration_validates(searcher, config, 
 
 def test_the_watcher_marks_the_cache_even_when_checking_for_edits_keeps_failing(searcher, config, tmp_path,
                                                                                 monkeypatch):
+    """The daily marking comes before the check for edits: a check that raises every time (a
+    packs' folder gone) doesn't stop a long-running bot keeping its cache files."""
     from bot import packs
 
     for p in searcher.meaning.files:
@@ -184,8 +192,15 @@ def test_the_watcher_marks_the_cache_even_when_checking_for_edits_keeps_failing(
 
     monkeypatch.setattr(library, "reload_changed", broken)
     monkeypatch.setattr(packs, "MARK_SECONDS", 0.0)
-    assert library.watch(0.05) is not None
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and not (calls and all(time.time() - p.stat().st_mtime < DAY for p in files)):
-        time.sleep(0.05)
-    assert calls and all(time.time() - p.stat().st_mtime < DAY for p in files)
+    watcher = library.watch(0.05)
+    assert watcher is not None
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not (calls and all(time.time() - p.stat().st_mtime < DAY
+                                                                 for p in files)):
+            time.sleep(0.05)
+        assert calls and all(time.time() - p.stat().st_mtime < DAY for p in files)
+    finally:
+        library.stop_watching()
+    watcher.join(5)
+    assert not watcher.is_alive()

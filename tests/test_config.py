@@ -64,7 +64,18 @@ def test_the_meaning_folders_come_from_app_yaml_or_the_environment(tmp_path):
     assert str(keyed.model_folder()) == "/opt/minilm"
     env = {"BIGLISTEN_CACHE_DIR": str(tmp_path / "elsewhere"), "BIGLISTEN_MODEL_DIR": str(tmp_path / "model"),
            "BIGLISTEN_UNRELATED": "x"}
-    moved = load_config(write(tmp_path, BASE + "cache_dir: var/vectors\n"), environ=env)
+    moved = load_config(write(tmp_path, BASE + "cache_dir: var/vectors\nmodel_dir: /opt/minilm\n"), environ=env)
     assert moved.cache_folder() == tmp_path / "elsewhere"
     assert moved.model_folder() == tmp_path / "model"
     assert load_config(write(tmp_path, BASE), environ={"BIGLISTEN_CACHE_DIR": ""}).cache_folder() is None
+
+
+def test_a_folder_in_the_environment_is_relative_to_the_working_directory(tmp_path, monkeypatch):
+    (tmp_path / "here").mkdir()
+    monkeypatch.chdir(tmp_path / "here")
+    settings = tmp_path / "etc" / "app.yaml"
+    settings.parent.mkdir()
+    settings.write_text(BASE, encoding="utf-8")
+    cfg = load_config(settings, environ={"BIGLISTEN_CACHE_DIR": "cache", "BIGLISTEN_MODEL_DIR": "../model"})
+    assert cfg.cache_folder() == tmp_path / "here" / "cache"
+    assert cfg.model_folder() == tmp_path / "model"

@@ -76,9 +76,9 @@ def test_a_torn_cache_file_is_rebuilt(encoder, tmp_path):
     assert Meaning(encoder, entries, tmp_path).cached
 
 
-def test_meaning_finds_a_paraphrase_words_miss(encoder):
+def test_meaning_finds_a_paraphrase_words_miss(encoder, config):
     pack = load_pack(PACK_DIR)
-    meaning = Meaning(encoder, pack.entries, cache_dir())   # the bot's own cache: computed once per pack
+    meaning = Meaning(encoder, pack.entries, cache_dir(config))   # the bot's own cache: computed once per pack
     sims = meaning.similarities("Should the keeping-children-safe part get its own separate grade?")
     ids = [pack.entries[i].id for i in np.argsort(sims)[::-1][:3]]
     assert "safeguarding-separate-judgement" in ids
@@ -105,9 +105,9 @@ def test_a_message_is_read_whole_and_by_sentence_in_one_pass(encoder):
     assert none.shape == (0, encoder.dim) and np.abs(one - encoder.encode(["What is a deep dive?"])[0]).max() < 1e-5
 
 
-def test_a_reading_scores_every_entry_by_whole_and_by_sentence(encoder):
+def test_a_reading_scores_every_entry_by_whole_and_by_sentence(encoder, config):
     pack = load_pack(PACK_DIR)
-    meaning = Meaning(encoder, pack.entries, cache_dir())
+    meaning = Meaning(encoder, pack.entries, cache_dir(config))
     story = ("I went home in tears after our visit and I still can't sleep. "
              "Should keeping children safe be judged on its own, separately from leadership?")
     r = meaning.read(story, 5)

@@ -100,6 +100,23 @@ def test_questions_are_counted_once_across_workers(server, slack, fake):
     assert after[("biglisten_answer_seconds_sum", ())] > before.get(("biglisten_answer_seconds_sum", ()), 0)
 
 
+def test_every_slack_request_is_timed_to_its_ack(server, slack, fake):
+    """biglisten_ack_seconds: how long Slack waited for each request's response (it wants 3 s),
+    signed or refused, from every worker; health checks and scrapes aren't Slack's."""
+    before = scrape(server)
+    channel = f"CACK{uuid.uuid4().hex[:6].upper()}"
+    for _ in range(3):
+        assert slack.event(mention(f"<@UBOT> {ANSWERED}", channel)).status == 200
+    assert slack.send(b'{"type": "event_callback"}', "application/json", secret="not-the-secret").status == 401
+    get(server, "/healthz")
+    wait_until(lambda: len(posts_in(fake, channel)) == 3)
+    after = scrape(server)
+    count, slow = ("biglisten_ack_seconds_count", ()), ("biglisten_ack_seconds_bucket", (("le", "3.0"),))
+    assert after[count] - before.get(count, 0) == 4
+    assert after[slow] - before.get(slow, 0) == 4   # all within Slack's 3 seconds
+    assert after[("biglisten_ack_seconds_sum", ())] > before.get(("biglisten_ack_seconds_sum", ()), 0)
+
+
 def test_slack_api_errors_by_method_and_error(server, slack, fake):
     channel = f"CERR{uuid.uuid4().hex[:6].upper()}"
     key = ("biglisten_slack_api_errors_total", (("error", "channel_not_found"), ("method", "chat.postMessage")))
