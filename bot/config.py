@@ -1,8 +1,9 @@
 """The bot's settings: app.yaml, loaded once into a typed Config and passed in.
 
-No other module reads app.yaml, nor the environment's settings (ENVIRONMENT below; the
-tokens and the database URL are read where the app starts: bot/app.py, bot/store_location.py);
-tests build a Config directly.
+No other module reads app.yaml, nor the folders in the environment (ENVIRONMENT below). What
+only a running server needs is read where it starts, passed in as `environ`: the tokens, port
+and workers (bot/app.py), the database URL (bot/store_location.py), the metrics folder and port
+(bot/metrics.py, bot/ops.py). Tests build a Config directly.
 """
 from __future__ import annotations
 
@@ -128,6 +129,7 @@ def load_config(path: str | os.PathLike | None = None, environ=os.environ) -> Co
         raise ConfigError(f"{path}: key 'reload_seconds': must be 0 (never) or more")
     packs = cfg.packs or (cfg.knowledge_path,)
     # a folder in the environment is relative to the working directory, as a shell user means it
-    from_env = {key: os.path.abspath(environ[name]) for key, name in ENVIRONMENT.items() if environ.get(name)}
+    from_env = {key: os.path.abspath(os.path.expanduser(environ[name].strip()))
+                for key, name in ENVIRONMENT.items() if environ.get(name, "").strip()}
     return Config(**{**cfg.__dict__, **from_env, "packs": packs, "knowledge_path": packs[0],
                      "base_dir": str(path.resolve().parent)})

@@ -20,6 +20,8 @@ import threading
 import time
 from contextlib import contextmanager
 
+from bot.errors import warn_once
+
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 log = logging.getLogger(__name__)
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 30.0, 60.0, 300.0)
@@ -50,7 +52,8 @@ def _create():
         "answer_seconds": Histogram("biglisten_answer_seconds", "Seconds from receiving a Slack event to posting "
                                     "the bot's message for it", buckets=LATENCY_BUCKETS),
         "ack_seconds": Histogram("biglisten_ack_seconds", "Seconds from a Slack request reaching the HTTP app "
-                                 "(its body read, its signature checked) to its response", buckets=ACK_BUCKETS),
+                                 "to its response, reading its body and checking its signature included",
+                                 buckets=ACK_BUCKETS),
         "slack_errors": Counter("biglisten_slack_api_errors", "Failed Slack Web API calls, by method and error",
                                 ["method", "error"]),
     }
@@ -79,11 +82,12 @@ def record_slack_error(method: str, error: str) -> None:
 
 @contextmanager
 def _never_raises():
-    """A metric that can't be recorded (a full disk under multiprocess mode, say) never costs an answer."""
+    """A metric that can't be recorded (a full disk under multiprocess mode, say) never costs an
+    answer, and is logged once per process, not at every request."""
     try:
         yield
-    except Exception:
-        log.exception("could not record a metric")
+    except Exception as e:
+        warn_once(log, "record a metric", e)
 
 
 # --- multiprocess mode (gunicorn) ----------------------------------------------------------------

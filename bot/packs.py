@@ -96,7 +96,8 @@ class Library:
     build_index: object = None          # pack -> Index, for reloads (None: no reloading)
     problems: dict[str, str] = field(default_factory=dict)   # pack folder -> what is wrong with its edit
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _stop: threading.Event = field(default_factory=threading.Event, repr=False)   # set: the watcher stops
+    _stop: threading.Event = field(default_factory=threading.Event, init=False, repr=False,
+                                   compare=False)   # set: the watcher stops
 
     @classmethod
     def of(cls, index: Index) -> Library:
@@ -221,6 +222,7 @@ class Library:
         `stop_watching`."""
         if interval <= 0 or self.build_index is None:
             return None
+        self._stop.clear()
 
         def loop():
             marked = time.monotonic()

@@ -20,7 +20,7 @@ SHARED = ROOT.parent / "shared"
 
 @pytest.fixture(scope="session")
 def config():
-    return load_config(ROOT / "app.yaml")
+    return load_config(ROOT / "app.yaml", environ={})   # not the developer's folders: the project's
 
 
 @pytest.fixture(scope="session")

@@ -174,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         total, within, p99 = acks
         only = "  (the restarted server's only)" if args.fault == "server" else ""
         print(f"acks timed by the server: {total} (/metrics, biglisten_ack_seconds): {within:.1%} within 100 ms, "
-              f"p99 at most {p99 * 1000:.0f} ms{only}")
+              f"p99 {'at most ' + format(p99 * 1000, '.0f') if p99 != float('inf') else 'over 3000'} ms{only}")
     print(f"answered once/twice/never: {once} / {twice} / {never}" + (f"  (more than twice: {more})" if more else ""))
     print(f"apologies:                {apologies}")
     print(f"taken over from the inbox: {taken_over} (found already answered in Slack: {already})")

@@ -163,3 +163,27 @@ def test_elsewhere_the_priority_is_left_alone(guide, monkeypatch):
     monkeypatch.setattr(sys, "platform", "darwin")
     assert guide.ask("whats off-rolling", via="mention").answered
     assert calls == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a thread's own nice value is Linux's")
+def test_the_gap_holds_for_a_bot_started_below_normal_priority(guide):
+    """Started at nice 5 (an admin's `nice -n 5`), the searching threads go to 15, not to 10."""
+    seen = {}
+    find = guide.library.find_matches
+
+    def record(*args, **kwargs):
+        seen["search"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        return find(*args, **kwargs)
+
+    def ask():
+        me = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, me, min(19, os.getpriority(os.PRIO_PROCESS, me) + 5))
+        seen["asker"] = os.getpriority(os.PRIO_PROCESS, me)
+        seen["answered"] = guide.ask("whats off-rolling", via="mention").answered
+
+    guide.library.find_matches = record
+    asker = threading.Thread(target=ask)
+    asker.start()
+    asker.join(30)
+    assert seen["answered"] and seen["asker"] >= 5
+    assert seen["search"] == min(19, seen["asker"] + SEARCH_NICENESS)

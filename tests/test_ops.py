@@ -102,7 +102,7 @@ def test_questions_are_counted_once_across_workers(server, slack, fake):
 
 def test_every_slack_request_is_timed_to_its_ack(server, slack, fake):
     """biglisten_ack_seconds: how long Slack waited for each request's response (it wants 3 s),
-    signed or refused, from every worker; health checks and scrapes aren't Slack's."""
+    signed or refused; health checks and scrapes aren't Slack's."""
     before = scrape(server)
     channel = f"CACK{uuid.uuid4().hex[:6].upper()}"
     for _ in range(3):
@@ -115,6 +115,21 @@ def test_every_slack_request_is_timed_to_its_ack(server, slack, fake):
     assert after[count] - before.get(count, 0) == 4
     assert after[slow] - before.get(slow, 0) == 4   # all within Slack's 3 seconds
     assert after[("biglisten_ack_seconds_sum", ())] > before.get(("biglisten_ack_seconds_sum", ()), 0)
+
+
+def test_a_metric_that_cant_be_recorded_costs_nothing_and_is_said_once(monkeypatch, caplog):
+    from bot import errors, metrics
+
+    monkeypatch.setattr(errors, "_warned", set())
+
+    def broken():
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(metrics, "_metrics", broken)
+    for _ in range(3):
+        metrics.record_ack_latency(0.01)
+        metrics.record_question(True, None)
+    assert sum("record a metric" in r.getMessage() for r in caplog.records) == 1
 
 
 def test_slack_api_errors_by_method_and_error(server, slack, fake):
