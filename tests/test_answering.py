@@ -127,7 +127,10 @@ def test_a_search_asked_for_on_a_searching_thread_runs_there(guide):
         return guide._search(text)[0]
 
     futures = [guide._searching.submit(nested, q) for q in QUESTIONS[:SEARCHES_AT_ONCE]]
-    assert all(f.result(timeout=30).answered for f in futures)
+    try:
+        assert all(f.result(timeout=30).answered for f in futures)
+    finally:   # had they queued, cancelling the queued searches frees them: pytest can still exit
+        guide._searching.shutdown(wait=False, cancel_futures=True)
 
 
 def test_a_stopping_worker_still_answers_what_it_has(guide):
