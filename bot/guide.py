@@ -65,9 +65,10 @@ class Guide:
             self.reps = RepDirectory(self.config.reps)
 
     def _search(self, text: str, **how):
-        """The packs' search (bot/packs.py's `find_matches`), on one of the searching threads;
-        here instead on a searching thread itself (waiting for another would wait for itself), or
-        once the interpreter is exiting (a worker stopped gracefully still answers what it has)."""
+        """The packs' search (bot/packs.py's `find_matches`), on one of the searching threads.
+        Run here instead when this is a searching thread already (queued, it would wait for
+        itself), or once the interpreter is exiting (a worker stopped gracefully still answers
+        the questions it has)."""
         if getattr(_ON_SEARCH_THREAD, "yes", False):
             return self.library.find_matches(text, **how)
         try:
@@ -238,4 +239,3 @@ def _search_thread() -> None:
             os.setpriority(os.PRIO_PROCESS, me, min(19, os.getpriority(os.PRIO_PROCESS, me) + SEARCH_NICENESS))
         except Exception as e:
             warn_once(log, "lower the searching threads' priority", e)
-
