@@ -26,7 +26,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -35,30 +34,18 @@ from load_http import QUESTIONS, percentile
 
 from bot.blocks import SORRY_TEXT
 from fake_slack import FakeSlack
-from slack_helpers import BOT_USER, SlackSender, bot_server, event_body, mention, worker_pids
+from slack_helpers import (
+    BOT_USER,
+    SlackSender,
+    bot_server,
+    describe_acks,
+    event_body,
+    mention,
+    server_acks,
+    worker_pids,
+)
 
 SLACK_RETRIES = 3
-
-
-def server_acks(port: int) -> tuple[int, float, float] | None:
-    """The server's own ack timings, from its /metrics histogram (every worker's, added up):
-    how many, the share within 100 ms, and the bucket bound that 99% are within. The client-side
-    latencies above include this machine's scheduling of the bench's own threads; these don't."""
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
-            text = r.read().decode()
-    except OSError:
-        return None
-    buckets = {}
-    for line in text.splitlines():
-        if line.startswith("biglisten_ack_seconds_bucket{"):
-            le = line.split('le="', 1)[1].split('"', 1)[0]
-            buckets[float(le)] = float(line.rsplit(" ", 1)[1])
-    total = buckets.get(float("inf"), 0.0)
-    if not total:
-        return None
-    p99 = min(le for le, n in buckets.items() if n >= 0.99 * total)
-    return int(total), buckets.get(0.1, 0.0) / total, p99
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -171,10 +158,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ack latency ms:           p50 {statistics.median(latencies):.1f}  "
               f"p99 {percentile(latencies, 99):.1f}  max {max(latencies):.1f}")
     if acks:
-        total, within, p99 = acks
-        only = "  (the restarted server's only)" if args.fault == "server" else ""
-        print(f"acks timed by the server: {total} (/metrics, biglisten_ack_seconds): {within:.1%} within 100 ms, "
-              f"p99 {'at most ' + format(p99 * 1000, '.0f') if p99 != float('inf') else 'over 3000'} ms{only}")
+        print(f"acks timed by the server: {describe_acks(acks)}"
+              + ("  (the restarted server's only)" if args.fault == "server" else ""))
     print(f"answered once/twice/never: {once} / {twice} / {never}" + (f"  (more than twice: {more})" if more else ""))
     print(f"apologies:                {apologies}")
     print(f"taken over from the inbox: {taken_over} (found already answered in Slack: {already})")

@@ -297,3 +297,30 @@ def bot_server(fake: FakeSlack, workdir: Path, *, workers: int = 2, startup_time
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def server_acks(port: int) -> tuple[int, float, float] | None:
+    """The server's own ack timings, from its /metrics histogram (every worker's, added up):
+    how many, the share within 100 ms, and the bucket bound that 99% are within. The client-side
+    latencies above include this machine's scheduling of the bench's own threads; these don't."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
+            text = r.read().decode()
+    except OSError:
+        return None
+    buckets = {}
+    for line in text.splitlines():
+        if line.startswith("biglisten_ack_seconds_bucket{"):
+            le = line.split('le="', 1)[1].split('"', 1)[0]
+            buckets[float(le)] = float(line.rsplit(" ", 1)[1])
+    total = buckets.get(float("inf"), 0.0)
+    if not total:
+        return None
+    p99 = min(le for le, n in buckets.items() if n >= 0.99 * total)
+    return int(total), buckets.get(0.1, 0.0) / total, p99
+
+
+def describe_acks(acks: tuple[int, float, float]) -> str:
+    total, within, p99 = acks
+    bound = f"at most {p99 * 1000:.0f} ms" if p99 != float("inf") else "over 3000 ms"
+    return f"{total} (/metrics, biglisten_ack_seconds): {within:.1%} within 100 ms, p99 {bound}"
