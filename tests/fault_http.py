@@ -38,7 +38,6 @@ from slack_helpers import (
     BOT_USER,
     SlackSender,
     bot_server,
-    describe_acks,
     event_body,
     mention,
     server_acks,
@@ -158,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ack latency ms:           p50 {statistics.median(latencies):.1f}  "
               f"p99 {percentile(latencies, 99):.1f}  max {max(latencies):.1f}")
     if acks:
-        print(f"acks timed by the server: {describe_acks(acks)}"
+        print(f"acks timed by the server: {acks}"
               + ("  (the restarted server's only)" if args.fault == "server" else ""))
     print(f"answered once/twice/never: {once} / {twice} / {never}" + (f"  (more than twice: {more})" if more else ""))
     print(f"apologies:                {apologies}")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 # Run as a script, this file's folder is first on sys.path: fake_slack, slack_helpers and conftest import.
 from fake_slack import FakeSlack
-from slack_helpers import BOT_USER, SlackSender, bot_server, describe_acks, mention, server_acks
+from slack_helpers import BOT_USER, SlackSender, bot_server, mention, server_acks
 
 QUESTIONS = [
     "should safeguarding be a separate judgement?",
@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ack latency ms:           p50 {statistics.median(latencies):.1f}  "
               f"p99 {percentile(latencies, 99):.1f}  max {max(latencies):.1f}")
     if acks:
-        print(f"acks timed by the server: {describe_acks(acks)}")
+        print(f"acks timed by the server: {acks}")
     print(f"answered exactly once:    {once} / {args.events}")
     print(f"duplicates:               {duplicates}")
     print(f"missing:                  {missing}")

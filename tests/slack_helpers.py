@@ -299,10 +299,11 @@ def bot_server(fake: FakeSlack, workdir: Path, *, workers: int = 2, startup_time
             process.wait()
 
 
-def server_acks(port: int) -> tuple[int, float, float] | None:
-    """The server's own ack timings, from its /metrics histogram (every worker's, added up):
-    how many, the share within 100 ms, and the bucket bound that 99% are within. The client-side
-    latencies above include this machine's scheduling of the bench's own threads; these don't."""
+def server_acks(port: int) -> str | None:
+    """The server's own ack timings, from its /metrics histogram (every worker's, added up), as a
+    bench prints them: how many, the share within 100 ms, and the bucket bound that 99% are
+    within. A bench's client-side latencies include this machine's scheduling of its own threads;
+    these don't. None when the server has none to give."""
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
             text = r.read().decode()
@@ -317,10 +318,6 @@ def server_acks(port: int) -> tuple[int, float, float] | None:
     if not total:
         return None
     p99 = min(le for le, n in buckets.items() if n >= 0.99 * total)
-    return int(total), buckets.get(0.1, 0.0) / total, p99
-
-
-def describe_acks(acks: tuple[int, float, float]) -> str:
-    total, within, p99 = acks
     bound = f"at most {p99 * 1000:.0f} ms" if p99 != float("inf") else "over 3000 ms"
-    return f"{total} (/metrics, biglisten_ack_seconds): {within:.1%} within 100 ms, p99 {bound}"
+    return (f"{int(total)} (/metrics, biglisten_ack_seconds): {buckets.get(0.1, 0.0) / total:.1%} within 100 ms, "
+            f"p99 {bound}")
