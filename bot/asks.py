@@ -12,7 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 from bot.errors import BadReference, WrongType
+from bot.normalise import clean_slack_text
 from bot.schema import load_yaml
 
 NOT_COVERED = "not-covered"
@@ -58,3 +61,73 @@ def load_asks(folder: Path, entry_ids: set[str]) -> Asks:
             else:
                 by_entry[key] = tuple(dict.fromkeys(by_entry.get(key, ()) + tuple(texts)))
     return Asks(by_entry, tuple(dict.fromkeys(not_covered)))
+
+
+@dataclass(frozen=True)
+class Learned:
+    """Members' real messages, labelled by reps, as asks for one pack (`learned_from_reps`)."""
+    by_entry: dict[str, list[str]]
+    not_covered: list[str]
+    covered: int = 0     # requests a rep settled with one of this pack's entries
+    pinned: int = 0      # answers from this pack that a rep pinned
+    outside: int = 0     # requests a rep settled as outside the guidance
+    known: int = 0       # of those, messages already among the pack's asks (or twice here)
+    elsewhere: int = 0   # settled or pinned with an entry this pack doesn't have
+
+
+def learned_from_reps(pack, requests, pins) -> Learned:
+    """What reps settled, as asks for `pack`: a request answered with an entry ("covered") or a
+    pinned answer is an ask for that entry; a request settled as outside the guidance is a
+    not-covered message. Requests a rep answered in their own words are left out (the kept
+    answers serve those), as are withdrawn ones. Slack markup is removed (mentions vanish) and
+    messages already among the pack's asks are skipped. `requests`: bot.store's RepRequest
+    rows; `pins`: its Pin rows."""
+    ids = [e.id for e in pack.entries]
+    seen = set(pack.asks.not_covered) | {t for texts in pack.asks.by_entry.values() for t in texts}
+    labelled = [(r.question, r.entry_id, "covered") for r in requests if r.state == "covered"]
+    labelled += [(r.question, None, "outside") for r in requests if r.state == "outside"]
+    labelled += [(p.question, p.entry_id, "pinned") for p in pins]
+    by_entry: dict[str, list[str]] = {}
+    not_covered: list[str] = []
+    counts = {"covered": 0, "pinned": 0, "outside": 0, "known": 0, "elsewhere": 0}
+    for question, entry_id, how in labelled:
+        text = " ".join(clean_slack_text(question or "").split())
+        if not text:
+            continue
+        if entry_id is not None and entry_id not in ids:
+            counts["elsewhere"] += 1
+            continue
+        counts[how] += 1
+        if text in seen:
+            counts["known"] += 1
+            continue
+        seen.add(text)
+        if entry_id is None:
+            not_covered.append(text)
+        else:
+            by_entry.setdefault(entry_id, []).append(text)
+    ordered = {e: by_entry[e] for e in ids if e in by_entry}   # the pack's order, as the other asks files
+    return Learned(ordered, not_covered, **counts)
+
+
+def learned_file(learned: Learned, pack_name: str, day: str) -> str:
+    """`learned` as an asks file, with a header saying where it came from and what a rep must
+    check before it joins the pack."""
+    header = f"""\
+# What members asked, as reps settled it, for pack '{pack_name}': made by
+# `python -m bot asks-from-reps` on {day} from the bot's store.
+#   requests covered by an entry: {learned.covered}; answers pinned by a rep: {learned.pinned} (asks for their entries)
+#   requests outside the guidance: {learned.outside} (not-covered messages)
+#   left out: {learned.known} already among the pack's asks, {learned.elsewhere} for another pack's entries
+#
+# Before this file joins the pack folder (as asks-reps-{day}.yaml, beside the other asks files),
+# a rep reads every message: take out or change the names of people, pupils and schools, and
+# delete any message settled by mistake. Asks are a search aid only: never shown, quoted or
+# attributed to anyone (bot/asks.py).
+"""
+    data: dict[str, list[str]] = dict(learned.by_entry)
+    if learned.not_covered:
+        data[NOT_COVERED] = learned.not_covered
+    if not data:
+        return header + "# Nothing new to add.\n"
+    return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100_000)

@@ -74,6 +74,9 @@ def _parser() -> argparse.ArgumentParser:
     ans.add_argument("--keep", action="store_true", help="keep the answer for members who ask the same later")
     ans.add_argument("--covered", metavar="ENTRY", help="the guidance covers it: send the member this entry")
     ans.add_argument("--outside", action="store_true", help="outside the guidance: send the contact line")
+    learn = sub.add_parser("asks-from-reps", help="print members' messages that reps settled (covered by an entry, "
+                           "pinned, outside the guidance) as an asks file for a pack, to review and add to it")
+    learn.add_argument("--pack", default="", help="the pack's name (default: the first configured pack)")
 
     sub.add_parser("serve", help="serve Slack (Socket Mode with SLACK_APP_TOKEN, else HTTP)")
     mig = sub.add_parser("migrate-store", help="copy the SQLite store (pins, votes, question log, waiting "
@@ -309,6 +312,25 @@ def cmd_queue(args) -> int:
     return 0
 
 
+def cmd_asks_from_reps(args) -> int:
+    import datetime
+
+    from bot.asks import learned_file, learned_from_reps
+    from bot.knowledge import load_pack
+
+    config = _config(args)
+    packs = [load_pack(path) for path in config.pack_paths()]
+    pack = next((p for p in packs if p.name == args.pack), None) if args.pack else packs[0]
+    if pack is None:
+        print(f"error: no pack {args.pack!r} (packs: {', '.join(p.name for p in packs)})", file=sys.stderr)
+        return 2
+    store = _store(config)
+    store.purge(config.storage.retention_days)   # nothing retention should have deleted
+    learned = learned_from_reps(pack, store.requests(("covered", "outside")), store.pins())
+    print(learned_file(learned, pack.name, datetime.date.today().isoformat()), end="")
+    return 0
+
+
 def cmd_answer(args) -> int:
     from bot.knowledge import load_pack
     from bot.rep_blocks import outcome_line
@@ -414,4 +436,5 @@ def cmd_run(args) -> int:
 COMMANDS = {"ask": cmd_ask, "chat": cmd_chat, "walkthrough": cmd_walkthrough, "eval": cmd_eval,
             "validate": cmd_validate, "bench": cmd_bench, "report": cmd_report, "serve": cmd_serve,
             "health": cmd_health, "migrate-store": cmd_migrate_store, "import-pack": cmd_import_pack,
-            "queue": cmd_queue, "answer": cmd_answer, "manifest": cmd_manifest, "run": cmd_run}
+            "queue": cmd_queue, "answer": cmd_answer, "asks-from-reps": cmd_asks_from_reps, "manifest": cmd_manifest,
+            "run": cmd_run}
