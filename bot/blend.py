@@ -43,12 +43,12 @@ RANK_FEATURES = (
     "word_intent",           # ... and by its classifier over words (bot/intent.py's WordIntent)
     "late",                  # the question's words against the entry's, each in context (bot/late.py), above LATE_ZERO
 )
-RANK_WEIGHTS = (1.000, 0.967, 1.010, 0.769, TARGET_BONUS, 0.342, 0.273, -0.185, -0.060, 0.000, 0.000, 0.000, -0.096,
-                -0.125, -0.082, 0.276, 0.121, 0.602, 1.244, 3.065)
+RANK_WEIGHTS = (1.000, 1.442, 1.321, 1.176, TARGET_BONUS, -0.031, 0.417, -0.111, -0.131, 0.000, 0.000, 0.000, -0.113,
+                -0.227, 0.148, 0.738, 0.150, 1.474, 3.891, 3.813)
 # The answer/decline decision: a logistic model of "the first result is right", fitted on
 # the dev and blind sets by scripts/fit_blend.py (features: see `features`). Answered when the
 # modelled chance reaches ANSWER_CHANCE; wrong answers cost most, so it leans to declining.
-CONFIDENCE_WEIGHTS = (-0.83, 0.23, 1.07, -0.50, 0.38, -0.44, -1.71, 1.26, 0.40, 0.14, -10.88, 0.24, -2.95, 0.76, 3.58)
+CONFIDENCE_WEIGHTS = (-2.59, 0.12, 3.28, 1.08, -0.03, 1.44, -2.19, 0.50, -0.30, 0.43, -9.77, 0.30, -3.25, 1.91, 3.79)
 # Both models again, fitted with the classifiers off (`scripts/fit_blend.py --plain`): for a
 # pack with no asks (bot/intent.py), whose readings have no chances to weigh. The weights above
 # lean on the chances; without them they answered more questions wrongly.

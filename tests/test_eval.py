@@ -8,35 +8,32 @@ from bot.evaluate import evaluate, load_questions
 from conftest import ROOT, SHARED
 
 
-# Floors a little below the figures measured after issue 7's round 8 (README, "Measuring");
-# dev v2's are the issue's targets where met: top-1, top-3 and off-topic since round 7, wrong
-# answers (5 of 150) since round 8. Its false declines (round 8: 18 of 120) are still over the
-# target's 0.06.
-# The ranking and answer/decline models are fitted on the first seven sets
-# (scripts/fit_blend.py), so their floors are in-sample. Since round 9 blind2-4 (held-out 1-3
-# until then) are fitted on too: dev v2's in-sample figures fell (0.892 / 0.975 / 0.967 / 0.150 /
-# 0.033 at round 8) while every set measured when left out of the fit made fewer wrong answers.
+# Floors a little below the figures measured after issue 7's round 11 (README, "Measuring");
+# dev v2's are the issue's targets where met: top-1, top-3, off-topic and wrong answers (5 of
+# 150). Its false declines (16 of 120) are still over the target's 0.06.
+# The ranking and answer/decline models are fitted on the first four sets (scripts/fit_blend.py),
+# so their floors are in-sample. blind2-4 (held-out 1-3 until round 9, fitted on in rounds 9-10)
+# are the pack's asks since round 11 (scripts/asks_from_sets.py): they measure nothing now.
 @pytest.mark.parametrize("path, top1, top3, offtopic, false_decline, wrong", [
     (SHARED / "eval" / "dev_questions.yaml", 0.95, 0.96, 0.95, 0.05, 0.03),
-    (SHARED / "eval" / "dev_questions_v2.yaml", 0.86, 0.95, 0.95, 0.15, 0.05),
+    (SHARED / "eval" / "dev_questions_v2.yaml", 0.87, 0.95, 0.95, 0.15, 0.04),
     (ROOT / "tests" / "data" / "proxy_questions.yaml", 0.94, 0.94, 0.95, 0.05, 0.05),
     (ROOT / "tests" / "data" / "blind_questions.yaml", 0.94, 0.96, 0.85, 0.05, 0.05),
-    (ROOT / "tests" / "data" / "blind2_questions.yaml", 0.88, 0.96, 0.85, 0.07, 0.09),
-    (ROOT / "tests" / "data" / "blind3_questions.yaml", 0.90, 0.96, 0.85, 0.09, 0.07),
-    (ROOT / "tests" / "data" / "blind4_questions.yaml", 0.87, 0.93, 0.95, 0.15, 0.06),
     # Written from the sources alone by blind writers who saw neither the pack nor the other sets,
     # and never tuned on: only measured, so these are gates against regressions, not targets.
     # Held-out 4, by a sixth blind writer at round 8 (100 messages), committed before its first
     # measurement: round 7's code 0.939 / 0.988 / 0.889 / 0.000 / 0.070, round 8's 0.927 / 0.988 /
     # 0.889 / 0.000 / 0.080, round 9's 0.951 / 0.976 / 0.889 / 0.012 / 0.060 (one of its misses,
-    # read in round 8, led to round 9's twin rule).
-    (ROOT / "tests" / "data" / "heldout4_questions.yaml", 0.90, 0.96, 0.83, 0.04, 0.09),
+    # read in round 8, led to round 9's twin rule), round 11's 0.976 / 1.000 / 0.889 / 0.000 / 0.040.
+    (ROOT / "tests" / "data" / "heldout4_questions.yaml", 0.93, 0.96, 0.83, 0.03, 0.06),
     # Held-out 5, by a seventh at round 9 (100 messages), committed before its first measurement:
-    # round 8's weights 0.939 / 0.976 / 0.889 / 0.049 / 0.060; round 9's 0.939 / 0.988 / 0.889 / 0.061 / 0.050.
-    (ROOT / "tests" / "data" / "heldout5_questions.yaml", 0.90, 0.95, 0.83, 0.09, 0.08),
+    # round 8's weights 0.939 / 0.976 / 0.889 / 0.049 / 0.060; round 9's 0.939 / 0.988 / 0.889 / 0.061 /
+    # 0.050; round 11's 0.927 / 0.976 / 0.944 / 0.037 / 0.050.
+    (ROOT / "tests" / "data" / "heldout5_questions.yaml", 0.90, 0.95, 0.88, 0.06, 0.07),
     # Held-out 6, by an eighth at round 10 (100 messages), committed before its first measurement:
-    # 0.917 / 0.988 / 1.000 / 0.071 / 0.050 on round 9's models.
-    (ROOT / "tests" / "data" / "heldout6_questions.yaml", 0.89, 0.96, 0.93, 0.10, 0.07),
+    # 0.917 / 0.988 / 1.000 / 0.071 / 0.050 on round 9's models; round 11's 0.940 / 0.988 / 1.000 /
+    # 0.036 / 0.030.
+    (ROOT / "tests" / "data" / "heldout6_questions.yaml", 0.90, 0.96, 0.93, 0.06, 0.05),
 ])
 def test_search_meets_targets(searcher, path, top1, top3, offtopic, false_decline, wrong):
     if not path.exists():
@@ -68,8 +65,10 @@ def without_classifiers(config):
 
 
 @pytest.mark.parametrize("path, top1, wrong", [
-    (SHARED / "eval" / "dev_questions_v2.yaml", 0.80, 0.05),   # round 8 0.842 / 0.040 (6: 0.783 / 0.060)
-    (ROOT / "tests" / "data" / "blind3_questions.yaml", 0.85, 0.10),   # 0.875 / 0.092 at round 6, held out then
+    # round 8 0.842 / 0.040 (6: 0.783 / 0.060); round 11 0.875 / 0.033 (the pack's vectors hold more asks)
+    (SHARED / "eval" / "dev_questions_v2.yaml", 0.80, 0.05),
+    # blind3 until round 11, when its messages became asks; blind at round 11: 0.960 / 0.067
+    (ROOT / "tests" / "data" / "blind_questions.yaml", 0.90, 0.09),
 ])
 def test_a_pack_without_classifiers_ranks_and_decides_with_its_own_weights(without_classifiers, path, top1, wrong):
     """bot/blend.py's weights fitted with the classifiers lean on their chances; a pack without
@@ -106,3 +105,15 @@ def test_a_pack_without_late_interaction_keeps_the_weights_fitted_without_it(bar
         blend.RANK_WEIGHTS_BARE, blend.CONFIDENCE_WEIGHTS_BARE, blend.ANSWER_CHANCE_BARE)
     s = evaluate(bare, load_questions(str(path))).summary()
     assert s["top1"] >= top1 and s["wrong_answer"] <= wrong and s["false_abstention"] <= false_decline, s
+
+
+def test_the_asks_from_retired_sets_are_what_their_script_writes():
+    """knowledge/big-listen/asks-sets.yaml is written by scripts/asks_from_sets.py from
+    tests/data/blind2-4: an edit to either shows here until the script is run again."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("asks_from_sets", ROOT / "scripts" / "asks_from_sets.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    text, _ = script.build()
+    assert script.OUT.read_text(encoding="utf-8") == text, "run scripts/asks_from_sets.py"

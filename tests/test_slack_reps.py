@@ -97,9 +97,11 @@ def clear_pins(server):
 def test_rep_pins_with_the_button_and_members_then_see_it_first(fake, slack, server):
     clear_pins(server)
     before = ask(fake, slack, new_channel(), "should ofsted inspect MATs")
-    assert before["blocks"][0]["text"]["text"].startswith("MATs")          # the glossary entry wins unpinned
+    # unpinned, the schools impact priority (whose statement is about inspecting MATs) wins
+    assert before["blocks"][0]["text"]["text"] == "The impact of inspection: do you agree?"
     channel = new_channel()
-    answer = ask(fake, slack, channel, "the schools impact statement about ofsted inspecting groups like MATs")
+    answer = ask(fake, slack, channel, "what are MATs")
+    assert answer["blocks"][0]["text"]["text"].startswith("MATs")
     pin_button = button(answer["blocks"], "pin_answer")
     message_ts = new_ts()
     (reply,) = press(fake, slack, "pin_answer", pin_button["value"], user=REP, channel=channel,
@@ -107,11 +109,11 @@ def test_rep_pins_with_the_button_and_members_then_see_it_first(fake, slack, ser
     assert reply.params["text"].startswith("Pinned.")
     assert called(fake, "pins.add", channel=channel, timestamp=message_ts)
     ((ch, ts, entry_id, question, rep, rep_name),) = pins_rows(server)
-    assert (ch, ts, entry_id, rep, rep_name) == (channel, message_ts, "schools-impact", REP, "Sam Rep")
+    assert (ch, ts, entry_id, rep, rep_name) == (channel, message_ts, "mats", REP, "Sam Rep")
     assert "MATs" in question
 
     after = ask(fake, slack, new_channel(), "should ofsted inspect MATs")
-    assert after["blocks"][0]["text"]["text"] == "The impact of inspection: do you agree?"
+    assert after["blocks"][0]["text"]["text"].startswith("MATs")   # the glossary entry, pinned, goes first
     assert "Pinned by Sam Rep on" in shown_text(after["blocks"])
 
 
