@@ -1,5 +1,6 @@
-"""The reps' gaps report: what members asked that the bot couldn't answer, and which
-answers they found unhelpful. Counts only: no member is named."""
+"""The reps' gaps report: what members asked that the bot couldn't answer, which answers they
+found unhelpful, and how many messages reps settled are ready to teach the bot. Counts only:
+no member is named."""
 from __future__ import annotations
 
 import time
@@ -8,6 +9,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
+from bot.asks import learned_from_reps
 from bot.knowledge import Pack
 from bot.normalise import words
 from bot.store import Store
@@ -33,6 +35,7 @@ class GapsReport:
     shortcut_unanswered: int = 0   # unanswered via the message shortcut; their words aren't kept
     gaps: list[GapGroup] = field(default_factory=list)
     unhelpful: list[tuple[str, str, int]] = field(default_factory=list)   # (entry id, title, votes)
+    to_teach: int = 0    # messages reps settled or pinned, not yet among the pack's asks (bot/asks.py)
 
 
 def group_questions(texts: list[str]) -> list[GapGroup]:
@@ -65,6 +68,8 @@ def build_report(store: Store, pack: Pack, days: int = 7, now: float | None = No
     bad = Counter(entry_id for entry_id, helpful in votes if not helpful)
     report.not_helpful = sum(bad.values())
     report.unhelpful = [(eid, pack.get(eid).title if pack.get(eid) else eid, n) for eid, n in bad.most_common(top)]
+    learned = learned_from_reps(pack, store.requests(("covered", "outside")), store.pins())
+    report.to_teach = sum(map(len, learned.by_entry.values())) + len(learned.not_covered)
     return report
 
 
@@ -85,4 +90,7 @@ def report_lines(report: GapsReport) -> list[str]:
         lines += [f"  {n}× {title} [{eid}]" for eid, title, n in report.unhelpful]
     else:
         lines.append("  none")
+    if report.to_teach:
+        lines.append(f"Members' messages reps have settled or pinned, ready to teach the bot: {report.to_teach} "
+                     "(an admin adds them to the pack with `python -m bot asks-from-reps`).")
     return lines

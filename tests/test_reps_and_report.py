@@ -169,6 +169,22 @@ def test_gaps_report_for_a_scripted_week(guide):
     assert (report.votes, report.not_helpful) == (3, 2)
     text = "\n".join(report_lines(report))
     assert "U1" not in text and "U2" not in text
+    assert report.to_teach == 0 and "ready to teach" not in text
+
+
+def test_the_gaps_report_counts_what_reps_settled_and_the_pack_has_not_learned(guide):
+    for question, state, entry_id in (("our trust makes us do mocksteds every half term, where does that go", "covered",
+                                       "schools-impact"),
+                                      ("can i claim for my DBS", "outside", None),
+                                      ("is there a union social", "answered", None)):   # a rep's own words: not counted
+        req = guide.store.add_request(question=question, asker="U9", asker_name="Mo", channel="C1", thread_ts="1.1")
+        guide.store.close_request(req.id, state=state, rep="UREP", rep_name="Sam Rep", entry_id=entry_id,
+                                  answer="Yes." if state == "answered" else "")
+    guide.store.add_pin(pin("off-rolling"))
+    report = build_report(guide.store, guide.pack, 7)
+    assert report.to_teach == 3
+    assert ("Members' messages reps have settled or pinned, ready to teach the bot: 3 (an admin adds them to the "
+            "pack with `python -m bot asks-from-reps`).") in report_lines(report)
 
 
 def test_report_command(tmp_path, config):
