@@ -15,7 +15,6 @@ from pathlib import Path
 import yaml
 
 from bot.errors import BadReference, WrongType
-from bot.normalise import clean_slack_text
 from bot.schema import load_yaml
 
 NOT_COVERED = "not-covered"
@@ -71,60 +70,81 @@ class Learned:
     covered: int = 0     # requests a rep settled with one of this pack's entries
     pinned: int = 0      # answers from this pack that a rep pinned
     outside: int = 0     # requests a rep settled as outside the guidance
-    known: int = 0       # of those, messages already among the pack's asks (or twice here)
-    elsewhere: int = 0   # settled or pinned with an entry this pack doesn't have
+    known: int = 0       # of those, messages already among the pack's asks with the same label (or twice here)
+    elsewhere: int = 0   # settled or pinned with an entry this pack doesn't have (another pack's, or removed)
+    # messages the pack's asks already hold under another label (entry id or not-covered): the
+    # text and both labels, for a rep to settle; not in the file's asks
+    conflicts: tuple[tuple[str, str, str], ...] = ()
 
 
-def learned_from_reps(pack, requests, pins) -> Learned:
+def learned_from_reps(pack, requests, pins, since: float = 0.0) -> Learned:
     """What reps settled, as asks for `pack`: a request answered with an entry ("covered") or a
     pinned answer is an ask for that entry; a request settled as outside the guidance is a
     not-covered message. Requests a rep answered in their own words are left out (the kept
-    answers serve those), as are withdrawn ones. Slack markup is removed (mentions vanish) and
-    messages already among the pack's asks are skipped. `requests`: bot.store's RepRequest
-    rows; `pins`: its Pin rows."""
+    answers serve those), as are withdrawn ones, and what was settled or pinned before `since`
+    (Unix seconds: what an earlier file took, which a rep may have edited since). Messages the
+    pack's asks already hold are skipped, or listed as conflicts under another label. The
+    store keeps questions as the bot read them, without Slack markup (bot/blocks.py's
+    button_value); only whitespace is tidied here. `requests`: bot.store's RepRequest rows;
+    `pins`: its Pin rows."""
     ids = [e.id for e in pack.entries]
-    seen = set(pack.asks.not_covered) | {t for texts in pack.asks.by_entry.values() for t in texts}
-    labelled = [(r.question, r.entry_id, "covered") for r in requests if r.state == "covered"]
-    labelled += [(r.question, None, "outside") for r in requests if r.state == "outside"]
-    labelled += [(p.question, p.entry_id, "pinned") for p in pins]
+    known_ids = set(ids)
+    labels = {t: NOT_COVERED for t in pack.asks.not_covered}
+    for entry_id, texts in pack.asks.by_entry.items():
+        labels.update({t: entry_id for t in texts})
+    labelled = [(r.question, r.entry_id, "covered") for r in requests
+                if r.state == "covered" and (r.answered_at or 0.0) >= since]
+    labelled += [(r.question, None, "outside") for r in requests
+                 if r.state == "outside" and (r.answered_at or 0.0) >= since]
+    labelled += [(p.question, p.entry_id, "pinned") for p in pins if p.at >= since]
     by_entry: dict[str, list[str]] = {}
     not_covered: list[str] = []
+    conflicts: list[tuple[str, str, str]] = []
     counts = {"covered": 0, "pinned": 0, "outside": 0, "known": 0, "elsewhere": 0}
     for question, entry_id, how in labelled:
-        text = " ".join(clean_slack_text(question or "").split())
+        text = " ".join((question or "").split())
         if not text:
             continue
-        if entry_id is not None and entry_id not in ids:
+        if entry_id is not None and entry_id not in known_ids:
             counts["elsewhere"] += 1
             continue
         counts[how] += 1
-        if text in seen:
-            counts["known"] += 1
+        label = entry_id or NOT_COVERED
+        if text in labels:
+            if labels[text] == label:
+                counts["known"] += 1
+            else:
+                conflicts.append((text, labels[text], label))
             continue
-        seen.add(text)
+        labels[text] = label
         if entry_id is None:
             not_covered.append(text)
         else:
             by_entry.setdefault(entry_id, []).append(text)
     ordered = {e: by_entry[e] for e in ids if e in by_entry}   # the pack's order, as the other asks files
-    return Learned(ordered, not_covered, **counts)
+    return Learned(ordered, not_covered, **counts, conflicts=tuple(conflicts))
 
 
-def learned_file(learned: Learned, pack_name: str, day: str) -> str:
+def learned_file(learned: Learned, pack_name: str, day: str, since: str = "") -> str:
     """`learned` as an asks file, with a header saying where it came from and what a rep must
-    check before it joins the pack."""
+    check before it joins the pack. `since`: the day it starts from, if not the beginning."""
+    start = f" settled or pinned since {since}" if since else ""
     header = f"""\
 # What members asked, as reps settled it, for pack '{pack_name}': made by
-# `python -m bot asks-from-reps` on {day} from the bot's store.
+# `python -m bot asks-from-reps` on {day} from the bot's store{start}.
 #   requests covered by an entry: {learned.covered}; answers pinned by a rep: {learned.pinned} (asks for their entries)
 #   requests outside the guidance: {learned.outside} (not-covered messages)
-#   left out: {learned.known} already among the pack's asks, {learned.elsewhere} for another pack's entries
+#   left out: {learned.known} already among the pack's asks, {learned.elsewhere} for entries this pack doesn't have
 #
 # Before this file joins the pack folder (as asks-reps-{day}.yaml, beside the other asks files),
 # a rep reads every message: take out or change the names of people, pupils and schools, and
-# delete any message settled by mistake. Asks are a search aid only: never shown, quoted or
+# delete any message settled by mistake. Next time, run it with `--since {day}` so that messages
+# taken now don't come back unedited. Asks are a search aid only: never shown, quoted or
 # attributed to anyone (bot/asks.py).
 """
+    if learned.conflicts:
+        header += "#\n# Already among the pack's asks under another label (left out; a rep decides which is right):\n"
+        header += "".join(f"#   {text!r}: {was} in the pack, {now} by a rep\n" for text, was, now in learned.conflicts)
     data: dict[str, list[str]] = dict(learned.by_entry)
     if learned.not_covered:
         data[NOT_COVERED] = learned.not_covered

@@ -43,12 +43,12 @@ RANK_FEATURES = (
     "word_intent",           # ... and by its classifier over words (bot/intent.py's WordIntent)
     "late",                  # the question's words against the entry's, each in context (bot/late.py), above LATE_ZERO
 )
-RANK_WEIGHTS = (1.000, 1.442, 1.321, 1.176, TARGET_BONUS, -0.031, 0.417, -0.111, -0.131, 0.000, 0.000, 0.000, -0.113,
-                -0.227, 0.148, 0.738, 0.150, 1.474, 3.891, 3.813)
+RANK_WEIGHTS = (1.000, 1.453, 1.327, 1.185, TARGET_BONUS, -0.031, 0.408, -0.108, -0.133, 0.000, 0.000, 0.000, -0.124,
+                -0.232, 0.156, 0.746, 0.164, 1.431, 3.889, 3.819)
 # The answer/decline decision: a logistic model of "the first result is right", fitted on
 # the dev and blind sets by scripts/fit_blend.py (features: see `features`). Answered when the
 # modelled chance reaches ANSWER_CHANCE; wrong answers cost most, so it leans to declining.
-CONFIDENCE_WEIGHTS = (-2.59, 0.12, 3.28, 1.08, -0.03, 1.44, -2.19, 0.50, -0.30, 0.43, -9.77, 0.30, -3.25, 1.91, 3.79)
+CONFIDENCE_WEIGHTS = (-2.56, 0.12, 3.33, 0.88, -0.04, 1.61, -2.17, 0.32, -0.24, 0.62, -10.07, 0.30, -3.30, 1.83, 4.15)
 # Both models again, fitted with the classifiers off (`scripts/fit_blend.py --plain`): for a
 # pack with no asks (bot/intent.py), whose readings have no chances to weigh. The weights above
 # lean on the chances; without them they answered more questions wrongly.

@@ -77,6 +77,8 @@ def _parser() -> argparse.ArgumentParser:
     learn = sub.add_parser("asks-from-reps", help="print members' messages that reps settled (covered by an entry, "
                            "pinned, outside the guidance) as an asks file for a pack, to review and add to it")
     learn.add_argument("--pack", default="", help="the pack's name (default: the first configured pack)")
+    learn.add_argument("--since", metavar="YYYY-MM-DD", default="",
+                       help="only what was settled or pinned on or after this day (the last file's date)")
 
     sub.add_parser("serve", help="serve Slack (Socket Mode with SLACK_APP_TOKEN, else HTTP)")
     mig = sub.add_parser("migrate-store", help="copy the SQLite store (pins, votes, question log, waiting "
@@ -324,10 +326,15 @@ def cmd_asks_from_reps(args) -> int:
     if pack is None:
         print(f"error: no pack {args.pack!r} (packs: {', '.join(p.name for p in packs)})", file=sys.stderr)
         return 2
+    try:
+        since = datetime.datetime.strptime(args.since, "%Y-%m-%d").timestamp() if args.since else 0.0
+    except ValueError:
+        print(f"error: --since {args.since!r} is not a day like 2026-11-27", file=sys.stderr)
+        return 2
     store = _store(config)
     store.purge(config.storage.retention_days)   # nothing retention should have deleted
-    learned = learned_from_reps(pack, store.requests(("covered", "outside")), store.pins())
-    print(learned_file(learned, pack.name, datetime.date.today().isoformat()), end="")
+    learned = learned_from_reps(pack, store.requests(("covered", "outside")), store.pins(), since)
+    print(learned_file(learned, pack.name, datetime.date.today().isoformat(), args.since), end="")
     return 0
 
 

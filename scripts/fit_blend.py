@@ -142,7 +142,7 @@ def fit_confidence(index, data):
     sd[sd == 0] = 1.0
     xn = (x - mu) / sd
     w = np.zeros(x.shape[1])
-    for _ in range(5000):   # plain gradient descent with a little L2: fifteen weights, ~630 rows
+    for _ in range(5000):   # plain gradient descent with a little L2: fifteen weights, ~300 rows
         p = 1 / (1 + np.exp(-xn @ w))
         w -= 0.5 * (xn.T @ (p - y) / len(y) + 0.01 * w)
     raw = w / sd

@@ -129,36 +129,43 @@ def test_queue_and_answer_in_the_terminal(cli_config, tmp_path):
 
 
 def test_what_reps_settled_becomes_an_asks_file_the_pack_loads(cli_config, tmp_path):
+    import datetime
+
     from bot.knowledge import load_pack
     from bot.store import Pin
 
     store = SQLiteStore(tmp_path / "bot.sqlite3")
     pack = load_pack(ROOT / "knowledge" / "big-listen")
     known = pack.asks.of("off-rolling")[0]
+    other_known = pack.asks.of("off-rolling")[1]
 
     def settle(question, state, entry_id=None):
         req = new_request(store, question=question)
         store.close_request(req.id, state=state, rep="UREP", rep_name="Sam Rep", entry_id=entry_id,
                             answer="Our own words." if state == "answered" else "")
 
-    settle("<@U0BOT> a lad in 9X was 'encouraged' to go home-ed\n\nwhere does that go?", "covered", "off-rolling")
+    # stored as the bot read it (no Slack markup: bot/blocks.py's button_value); only whitespace is tidied
+    settle("a lad in 9X was 'encouraged' to go home-ed\n\nwhere does that go? 🙃", "covered", "off-rolling")
     settle(known, "covered", "off-rolling")                              # already an ask: left out
+    settle(other_known, "covered", "deep-dives")                         # an ask under another label: a conflict
     settle("can I claim mileage for a course?", "outside")
     settle("is the 2025 framework out yet", "answered")                  # a rep's own words: kept answers serve it
     settle("gone", "withdrawn")
-    settle("how heavy is the marking policy", "covered", "workload-marking")   # another pack's entry
+    settle("how heavy is the marking policy", "covered", "workload-marking")   # an entry this pack doesn't have
     store.add_pin(Pin("C1", "5.5", "deep-dives", None, "what even is a deep dive &amp; why me", "UREP", "Sam Rep",
                       time.time(), ""))
 
     out = run_cli("--config", str(cli_config), "asks-from-reps")
     assert out.returncode == 0, out.stderr
-    assert "requests covered by an entry: 2; answers pinned by a rep: 1 (asks for their entries)" in out.stdout
+    assert "requests covered by an entry: 3; answers pinned by a rep: 1 (asks for their entries)" in out.stdout
     assert "requests outside the guidance: 1 (not-covered messages)" in out.stdout
-    assert "left out: 1 already among the pack's asks, 1 for another pack's entries" in out.stdout
-    assert "UMEMBER" not in out.stdout and "Mo Member" not in out.stdout and "U0BOT" not in out.stdout
+    assert "left out: 1 already among the pack's asks, 1 for entries this pack doesn't have" in out.stdout
+    assert f"#   {other_known!r}: off-rolling in the pack, deep-dives by a rep" in out.stdout
+    for private in ("UMEMBER", "Mo Member", "UREP", "Sam Rep"):
+        assert private not in out.stdout
     learned = yaml.safe_load(out.stdout)
-    assert learned == {"off-rolling": ["a lad in 9X was 'encouraged' to go home-ed where does that go?"],
-                       "deep-dives": ["what even is a deep dive & why me"],
+    assert learned == {"off-rolling": ["a lad in 9X was 'encouraged' to go home-ed where does that go? 🙃"],
+                       "deep-dives": ["what even is a deep dive &amp; why me"],
                        "not-covered": ["can I claim mileage for a course?"]}
     ids = [e.id for e in pack.entries]
     assert list(learned)[:2] == sorted(("off-rolling", "deep-dives"), key=ids.index)   # the pack's order
@@ -167,11 +174,18 @@ def test_what_reps_settled_becomes_an_asks_file_the_pack_loads(cli_config, tmp_p
     shutil.copytree(ROOT / "knowledge" / "big-listen", folder)
     (folder / "asks-reps-2026-11-27.yaml").write_text(out.stdout, encoding="utf-8")
     taught = load_pack(folder)
-    assert "a lad in 9X was 'encouraged' to go home-ed where does that go?" in taught.asks.of("off-rolling")
-    assert "a lad in 9X was 'encouraged' to go home-ed where does that go?" not in pack.asks.of("off-rolling")
+    new = "a lad in 9X was 'encouraged' to go home-ed where does that go? 🙃"
+    assert new in taught.asks.of("off-rolling") and new not in pack.asks.of("off-rolling")
     assert "can I claim mileage for a course?" in set(taught.asks.not_covered) - set(pack.asks.not_covered)
+    assert other_known not in taught.asks.of("deep-dives")
     assert run_cli("validate", str(folder)).returncode == 0
 
+    tomorrow = (datetime.date.today() + datetime.timedelta(days=1)).isoformat()
+    later = run_cli("--config", str(cli_config), "asks-from-reps", "--since", tomorrow)
+    assert later.returncode == 0 and f"settled or pinned since {tomorrow}" in later.stdout
+    assert yaml.safe_load(later.stdout) is None and "requests covered by an entry: 0;" in later.stdout
+    bad_day = run_cli("--config", str(cli_config), "asks-from-reps", "--since", "27/11/2026")
+    assert bad_day.returncode == 2 and "is not a day like" in bad_day.stderr
     other = run_cli("--config", str(cli_config), "asks-from-reps", "--pack", "no-such-pack")
     assert other.returncode == 2 and "no pack 'no-such-pack' (packs: big-listen)" in other.stderr
 
