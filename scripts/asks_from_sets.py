@@ -35,7 +35,7 @@ PACK = ROOT / "knowledge" / "big-listen"
 OUT = PACK / "asks-sets.yaml"
 MEASURING = ([ROOT.parent / "shared" / "eval" / n for n in ("dev_questions.yaml", "dev_questions_v2.yaml")]
              + [ROOT / "tests" / "data" / f"{n}_questions.yaml" for n in ("proxy", "blind", "heldout4", "heldout5",
-                                                                           "heldout6")])
+                                                                           "heldout6", "heldout7")])
 MOST_RIGHT = 2    # a message right for more entries than this says little about any one of them
 
 HEADER = """\
