@@ -83,6 +83,17 @@ def _flat(text: str) -> str:
     return " ".join(words(text))
 
 
+def expected(item: dict) -> list[str]:
+    """A question's `expect` phrases, as they are looked for in `quoted`."""
+    return [_flat(p) for p in item.get("expect") or []]
+
+
+def quoted(entry, pack) -> str:
+    """What a reply for `entry` quotes, as `expected` phrases are looked for in it: the entry is
+    right for a question when one of them is in here (the scoring rule of every set)."""
+    return _flat(" ".join(shown_quotes(entry, pack)))
+
+
 def load_questions(path: str) -> list[dict]:
     with open(path, encoding="utf-8") as f:
         try:
@@ -99,7 +110,7 @@ def evaluate(index: Index, questions: list[dict]) -> EvalReport:
     by whether they expect an answer."""
     report = EvalReport()
     for item in questions:
-        q, expect = str(item["q"]), [_flat(p) for p in item.get("expect") or []]
+        q, expect = str(item["q"]), expected(item)
         result = index.find_matches(q, limit=3)
         kind = str(item.get("kind") or ("survey" if expect else "offtopic"))
         both = (report, report.kind(kind))
@@ -119,7 +130,7 @@ def evaluate(index: Index, questions: list[dict]) -> EvalReport:
                     r.abstained_offtopic += 1
             continue
         ranks = [i for i, m in enumerate(result.matches)
-                 if any(p in _flat(" ".join(shown_quotes(m.entry, index.pack))) for p in expect)]
+                 if any(p in quoted(m.entry, index.pack) for p in expect)]
         for r in both:
             r.on_topic += 1
             r.top1 += bool(ranks and ranks[0] == 0)

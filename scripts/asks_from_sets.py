@@ -26,9 +26,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.evaluate import _flat, load_questions  # noqa: E402
+from bot.evaluate import expected, load_questions, quoted  # noqa: E402
 from bot.knowledge import load_pack  # noqa: E402
-from bot.replies import shown_quotes  # noqa: E402
 
 SETS = tuple(ROOT / "tests" / "data" / f"blind{k}_questions.yaml" for k in (2, 3, 4))
 PACK = ROOT / "knowledge" / "big-listen"
@@ -57,7 +56,7 @@ def build() -> tuple[str, str]:
         pack = load_pack(Path(tmp) / PACK.name)
     measuring = {" ".join(str(item["q"]).split()) for path in MEASURING if path.exists()
                  for item in load_questions(str(path))}
-    quotes = [(e.id, _flat(" ".join(shown_quotes(e, pack)))) for e in pack.entries]
+    quotes = [(e.id, quoted(e, pack)) for e in pack.entries]
     by_entry: dict[str, list[str]] = {}
     not_covered: list[str] = []
     many = none = measured = 0
@@ -67,7 +66,7 @@ def build() -> tuple[str, str]:
             if text in measuring:
                 measured += 1
                 continue
-            expect = [_flat(p) for p in item.get("expect") or []]
+            expect = expected(item)
             if not expect:
                 not_covered.append(text)
                 continue

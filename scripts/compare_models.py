@@ -47,10 +47,9 @@ MAX_TOKENS = 128             # as bot/meaning.py: entry chunks are ~40 words; me
 def dump(args) -> None:
     sys.path.insert(0, str(ROOT))
     from bot.config import load_config
-    from bot.evaluate import _flat, load_questions
+    from bot.evaluate import expected, load_questions, quoted
     from bot.knowledge import load_pack
     from bot.meaning import LARGE_PACK, entry_texts
-    from bot.replies import shown_quotes
 
     config = load_config(ROOT / "app.yaml")
     pack = load_pack(config.resolve(config.knowledge_path or config.packs[0]))
@@ -60,14 +59,14 @@ def dump(args) -> None:
     for e in entries:                       # as bot.meaning.Meaning.__init__
         starts.append(len(texts))
         texts += entry_texts(e, brief) or [e.id]
-    quoted = [_flat(" ".join(shown_quotes(e, pack))) for e in entries]
+    quotes = [quoted(e, pack) for e in entries]
     eval_dir = Path(args.eval_dir)
     questions = []
     for name, file in SETS.items():
         for item in load_questions(str(eval_dir / file)):
-            expect = [_flat(p) for p in item.get("expect") or []]
+            expect = expected(item)
             kind = str(item.get("kind") or ("survey" if expect else "offtopic"))
-            right = [i for i, q in enumerate(quoted) if any(p in q for p in expect)]
+            right = [i for i, q in enumerate(quotes) if any(p in q for p in expect)]
             questions.append({"set": name, "q": str(item["q"]), "kind": kind, "on_topic": bool(expect),
                               "right": right})
     unreachable = sum(q["on_topic"] and not q["right"] for q in questions)

@@ -34,9 +34,8 @@ sys.path.insert(0, str(ROOT))
 
 from bot import blend  # noqa: E402
 from bot.config import load_config  # noqa: E402
-from bot.evaluate import _flat, load_questions  # noqa: E402
+from bot.evaluate import expected, load_questions, quoted  # noqa: E402
 from bot.normalise import words  # noqa: E402
-from bot.replies import shown_quotes  # noqa: E402
 from bot.search import MEANING_CANDIDATES, _kind_boost, load_index, message_text  # noqa: E402
 from bot.structure import find_target  # noqa: E402
 
@@ -55,7 +54,7 @@ NEUTRAL = ("words", "meaning", "meaning_sentence", "meaning_sentences", "intent"
 def questions(index, paths):
     """Each question as the search sees it: (its candidates' rank features, which are
     right, and what the confidence model needs)."""
-    quotes = [_flat(" ".join(shown_quotes(e, index.pack))) for e in index.entries]
+    quotes = [quoted(e, index.pack) for e in index.entries]
     asks = index.pack.asks
     asked = set(asks.not_covered).union(*asks.by_entry.values())
     for path in paths:
@@ -65,7 +64,7 @@ def questions(index, paths):
         if sum(" ".join(str(item["q"]).split()) in asked for item in items) > len(items) / 2:
             raise SystemExit(f"{path}: most of its messages are the pack's asks (scripts/asks_from_sets.py)")
         for item in items:
-            q, expect = str(item["q"]), [_flat(p) for p in item.get("expect") or []]
+            q, expect = str(item["q"]), expected(item)
             folded = words(q)
             terms, off = index._analyse(folded)
             if not terms:
