@@ -76,6 +76,11 @@ class Learned:
     # text and both labels, for a rep to settle; not in the file's asks
     conflicts: tuple[tuple[str, str, str], ...] = ()
 
+    @property
+    def new(self) -> int:
+        """How many messages the file adds."""
+        return sum(map(len, self.by_entry.values())) + len(self.not_covered)
+
 
 def learned_from_reps(pack, requests, pins, since: float = 0.0) -> Learned:
     """What reps settled, as asks for `pack`: a request answered with an entry ("covered") or a
@@ -87,8 +92,6 @@ def learned_from_reps(pack, requests, pins, since: float = 0.0) -> Learned:
     store keeps questions as the bot read them, without Slack markup (bot/blocks.py's
     button_value); only whitespace is tidied here. `requests`: bot.store's RepRequest rows;
     `pins`: its Pin rows."""
-    ids = [e.id for e in pack.entries]
-    known_ids = set(ids)
     labels = {t: NOT_COVERED for t in pack.asks.not_covered}
     for entry_id, texts in pack.asks.by_entry.items():
         labels.update({t: entry_id for t in texts})
@@ -105,7 +108,7 @@ def learned_from_reps(pack, requests, pins, since: float = 0.0) -> Learned:
         text = " ".join((question or "").split())
         if not text:
             continue
-        if entry_id is not None and entry_id not in known_ids:
+        if entry_id is not None and pack.get(entry_id) is None:
             counts["elsewhere"] += 1
             continue
         counts[how] += 1
@@ -121,7 +124,7 @@ def learned_from_reps(pack, requests, pins, since: float = 0.0) -> Learned:
             not_covered.append(text)
         else:
             by_entry.setdefault(entry_id, []).append(text)
-    ordered = {e: by_entry[e] for e in ids if e in by_entry}   # the pack's order, as the other asks files
+    ordered = {e.id: by_entry[e.id] for e in pack.entries if e.id in by_entry}   # the pack's order, as other asks files
     return Learned(ordered, not_covered, **counts, conflicts=tuple(conflicts))
 
 
@@ -145,9 +148,7 @@ def learned_file(learned: Learned, pack_name: str, day: str, since: str = "") ->
     if learned.conflicts:
         header += "#\n# Already among the pack's asks under another label (left out; a rep decides which is right):\n"
         header += "".join(f"#   {text!r}: {was} in the pack, {now} by a rep\n" for text, was, now in learned.conflicts)
-    data: dict[str, list[str]] = dict(learned.by_entry)
-    if learned.not_covered:
-        data[NOT_COVERED] = learned.not_covered
-    if not data:
+    if not learned.new:
         return header + "# Nothing new to add.\n"
+    data = {**learned.by_entry, **({NOT_COVERED: learned.not_covered} if learned.not_covered else {})}
     return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100_000)

@@ -68,8 +68,7 @@ def build_report(store: Store, pack: Pack, days: int = 7, now: float | None = No
     bad = Counter(entry_id for entry_id, helpful in votes if not helpful)
     report.not_helpful = sum(bad.values())
     report.unhelpful = [(eid, pack.get(eid).title if pack.get(eid) else eid, n) for eid, n in bad.most_common(top)]
-    learned = learned_from_reps(pack, store.requests(("covered", "outside")), store.pins())
-    report.to_teach = sum(map(len, learned.by_entry.values())) + len(learned.not_covered)
+    report.to_teach = learned_from_reps(pack, store.requests(("covered", "outside")), store.pins()).new
     return report
 
 
