@@ -111,14 +111,19 @@ def test_a_pack_without_late_interaction_keeps_the_weights_fitted_without_it(bar
     assert s["top1"] >= top1 and s["wrong_answer"] <= wrong and s["false_abstention"] <= false_decline, s
 
 
+def _script(name: str):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    return script
+
+
 def test_the_asks_from_retired_sets_are_what_their_script_writes():
     """knowledge/big-listen/asks-sets.yaml is written by scripts/asks_from_sets.py from
     tests/data/blind2-4: an edit to either shows here until the script is run again."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("asks_from_sets", ROOT / "scripts" / "asks_from_sets.py")
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
+    script = _script("asks_from_sets")
     text, _ = script.build()
     assert script.OUT.read_text(encoding="utf-8") == text, "run scripts/asks_from_sets.py"
     # and no message a set still measures with is among them
@@ -127,3 +132,13 @@ def test_the_asks_from_retired_sets_are_what_their_script_writes():
     asks = {t for texts in yaml.safe_load(text).values() for t in texts}
     measuring = {" ".join(str(item["q"]).split()) for path in script.MEASURING for item in load_questions(str(path))}
     assert "hiya 👋" in measuring and not asks & measuring
+
+
+def test_the_fitting_refuses_a_set_whose_messages_are_the_packs_asks(searcher):
+    """Fitted on, such a set's rows would read classifiers that were trained on its messages."""
+    fit = _script("fit_blend")
+    with pytest.raises(SystemExit, match="most of its messages are the pack's asks"):
+        list(fit.questions(searcher, [ROOT / "tests" / "data" / "blind3_questions.yaml"]))
+    with pytest.raises(SystemExit, match="never fitted on"):
+        list(fit.questions(searcher, [ROOT / "tests" / "data" / "heldout7_questions.yaml"]))
+    assert len(list(fit.questions(searcher, [ROOT / "tests" / "data" / "blind_questions.yaml"]))) > 40
