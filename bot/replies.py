@@ -94,6 +94,7 @@ class Reply:
     kept: KeptAnswer | None = None     # a rep's kept answer, not the union's guidance (bot/rep_blocks.py)
     pack: Pack | None = field(default=None, repr=False, compare=False)
     chitchat: bool = False             # a greeting or thanks: a friendly word, not an answer
+    unsure: bool = False               # declined for low confidence, not as off-topic: it may be covered
     ambiguous: bool = False            # near-tied entries (schools or SEND?): ask which was meant
     whole_section: bool = False        # a section named alone ("the safeguarding questions"): ask which of them
     pack_title: str = ""               # named when several packs answer (bot/packs.py)
@@ -110,7 +111,7 @@ def build_reply(result: SearchResult, pack: Pack, contact: str, *, today: date |
         return Reply(query=result.query, answered=False, contact=contact, empty_query=True, chitchat=True)
     if not result.answered or not result.best:
         return Reply(query=result.query, answered=False, contact=contact, others=result.matches,
-                     empty_query=not result.terms)
+                     empty_query=not result.terms, unsure=result.reason == "low_confidence")
     best = result.best
     reply = entry_reply(best.entry, pack, contact, query=result.query, statement=best.statement,
                         score=best.score, others=result.matches[1:], today=today)
@@ -681,6 +682,8 @@ def abstain_lines(reply: Reply) -> list[str]:
         return chitchat_lines(reply)
     if reply.empty_query:
         head = f"Ask me about a survey question in the {reply.topic}, a term it uses, or what has happened since."
+    elif reply.unsure:   # something came close, so "couldn't find" would overstate it
+        head = f"I'm not sure the {reply.topic} covers that, so I won't guess."
     else:
         head = f"I couldn't find that in the {reply.topic}, so I won't guess."
     lines = [head, reply.contact]

@@ -50,6 +50,18 @@ def test_abstention_names_the_contact_and_suggestions(index, config):
     assert "couldn't find that" in text and config.contact in text
 
 
+def test_a_low_confidence_decline_does_not_claim_nothing_was_found(searcher, config):
+    """Declined because nothing was sure enough, with suggestions: "couldn't find that" would
+    overstate it (the suggestions may be right); an off-topic decline keeps saying it."""
+    unsure = reply_for(searcher, config, "¿Qué debo contestar en la pregunta sobre la protección infantil?")
+    assert not unsure.answered and unsure.unsure and unsure.others
+    text = render_text(unsure)
+    assert text.startswith("I'm not sure the Big Listen guidance covers that, so I won't guess.")
+    assert "couldn't find" not in text and config.contact in text and "Did you mean:" in text
+    off = reply_for(searcher, config, "whats the weather")
+    assert not off.unsure and render_text(off).startswith("I couldn't find that")
+
+
 def test_empty_question_gets_help(index, config):
     text = render_text(reply_for(index, config, "   "))
     assert "Ask me about" in text and config.contact in text
