@@ -392,7 +392,8 @@ def test_rate_limited_post_is_retried(fake, slack, channel):
     (f"<@{BOT_USER}> " + ("teachers workload and inspection of schools " * 240)[:10240], ""),
     (f"<@{BOT_USER}> :tada: :thinking_face: :+1:", "Ask me about"),
     (f"<@{BOT_USER}> <https://www.gov.uk/government/consultations/ofsted-big-listen>", "Ask me about"),
-    (f"<@{BOT_USER}> ¿Qué debo contestar en la pregunta sobre la protección infantil?", "not sure the Big Listen guidance covers"),
+    (f"<@{BOT_USER}> ¿Qué debo contestar en la pregunta sobre la protección infantil?",
+     "not sure the Big Listen guidance covers"),
 ], ids=["empty", "10KB-paste", "emoji-only", "link-only", "another-language"])
 def test_odd_messages_get_a_reply(fake, slack, channel, text, expect):
     assert slack.event(mention(text, channel)).status == 200
