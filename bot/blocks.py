@@ -317,8 +317,10 @@ def fallback_text(reply: Reply) -> str:
         text += " — the union's advice on what to write"
     elif "view" in kinds:
         text += " — the union's view"
-    elif isinstance(reply.entry, SurveyEntry) and not reply.parts:
-        text += " — the union gives no explicit recommendation"
+    elif isinstance(reply.entry, SurveyEntry) and not reply.parts:   # as the reply's own verdict line
+        advised = any(g.kind in ("answer", "advice") for g in reply.entry.all_guidance())
+        text += (" — the union recommends no particular option" if advised
+                 else " — the union gives no explicit recommendation")
     if reply.consultation and not isinstance(reply.entry, SurveyEntry):   # "can I still respond?"
         text += f" — {status_line(reply.consultation, survey=False)}"
     return escape(text)

@@ -130,14 +130,29 @@ class SurveyEntry:
         return suggested_answer_of(self.guidance)
 
     def statement_guidance(self, statement: int | None) -> tuple[Guidance, ...]:
-        """The guidance for one statement (its own, else the question's): a recommended
-        answer first, then advice and views in the order the pack lists them (a view the
-        advice refers back to, "If you make a similar comment ...", is listed before it)."""
-        own: tuple[Guidance, ...] = ()
-        if statement is not None:
+        """The guidance for one statement: its own (or that of the statement whose comment
+        covers it), then the question's, leaving out what the union said of another statement
+        (a question's view may also be one statement's); for the question as a whole, the
+        question's. A recommended answer first, then advice and views in the order the pack lists them (a
+        view the advice refers back to, "If you make a similar comment ...", is listed before it)."""
+        if statement is None:
+            found = self.guidance
+        else:
             own = self.statements[statement].guidance or next(
                 (s.guidance for s in self.statements if statement in s.commentary_covers and s.guidance), ())
-        return tuple(sorted(own or self.guidance, key=lambda g: g.kind != "answer"))
+            bases = {g.basis for g in own}
+            found = own + tuple(g for g in self.guidance if g.basis not in bases
+                                and statement in (self.guidance_scope(g) or (statement,)))
+        return tuple(sorted(found, key=lambda g: g.kind != "answer"))
+
+    def guidance_scope(self, g: Guidance) -> tuple[int, ...]:
+        """The statements a piece of guidance is about (numbered from 0): those of the statement
+        whose own guidance it is, with the earlier ones its comment covers; () when it is the
+        question's alone."""
+        for i, s in enumerate(self.statements):
+            if any(x.basis == g.basis for x in s.guidance):
+                return tuple(sorted({*s.commentary_covers, i}))
+        return ()
 
     def all_guidance(self) -> tuple[Guidance, ...]:
         """Every piece of guidance on the question and its statements, each once."""

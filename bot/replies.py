@@ -139,6 +139,8 @@ def entry_reply(entry: Entry, pack: Pack, contact: str, *, query: str = "", stat
         lender = commentary_lender(entry, pack)
         if lender:
             commentary, borrowed = commentary_groups(lender), lender.title
+            if not any(g.kind in ("answer", "advice") for g in guidance):   # the comments it shows advise
+                guidance += tuple(g for g in lender.statement_guidance(None) if g.kind == "advice")
     if pack.consultation and (isinstance(entry, SurveyEntry) or getattr(entry, "about_consultation", False)):
         status = ConsultationStatus(pack.consultation, today or date.today())
     return Reply(query=query, answered=True, contact=contact, entry=entry, score=score, statement=statement,
@@ -330,6 +332,19 @@ def guidance_line(g: Guidance, reply: Reply, scope: str = "") -> Line:
     return Line(guidance_label(g, reply, scope), _union(g.basis, reply), part="lead")
 
 
+def scope_for(g: Guidance, reply: Reply) -> str:
+    """Where a piece of guidance shown in the lead belongs, when that isn't what was asked: "on
+    statement 6" (a view the union gave on one statement), or the question whose comments it is
+    (advice lent by the comments box the union commented on for both)."""
+    e = reply.entry
+    if not isinstance(e, SurveyEntry):
+        return ""
+    if reply.commentary_from and all(x.basis != g.basis for x in e.all_guidance()):
+        return f"on “{reply.commentary_from}”"
+    statements = e.guidance_scope(g)
+    return "" if reply.statement in statements else scope_of(statements)
+
+
 def short_guidance(guidance: tuple[Guidance, ...]) -> tuple[Guidance, ...]:
     """What the short view shows: the guidance up to the first recommended answer or piece
     of advice (a view listed before advice is what that advice refers back to), or the
@@ -354,13 +369,13 @@ def guidance_lines(guidance: tuple[Guidance, ...], reply: Reply, *, verdict: boo
     a view. With `verdict`, also say plainly when there is no recommendation, and then give
     the union's single sentence most relevant to the question."""
     lines = []
-    if verdict:
+    if verdict:   # "no explicit recommendation" only when the union gave none anywhere on the question
         kinds = {g.kind for g in guidance}
-        if not kinds & {"answer", "advice"}:
+        if not (kinds | {g.kind for g in reply.entry.all_guidance()}) & {"answer", "advice"}:
             lines.append(Line(NO_POSITION, part="lead"))
         elif "answer" not in kinds and reply.entry.options:
             lines.append(Line(NO_OPTION, part="lead"))
-    lines += [guidance_line(g, reply) for g in guidance]
+    lines += [guidance_line(g, reply, scope_for(g, reply)) for g in guidance]
     if verdict and not guidance:
         lines += most_relevant_sentence(reply)
     return lines
@@ -396,12 +411,9 @@ def lead_lines(reply: Reply, *, everything: bool = True) -> list[Line]:
 
 
 def part_guidance(p: SurveyEntry) -> list[tuple[Guidance, str]]:
-    """Every piece of guidance on a question, the question's own first and then each
-    statement's, with the statements it is about ("" for the question as a whole)."""
-    out = [(g, "") for g in p.guidance]
-    for i, s in enumerate(p.statements):
-        out += [(g, scope_of(tuple(sorted({*s.commentary_covers, i})))) for g in s.guidance]
-    return out
+    """Every piece of guidance on a question, each once, the question's own first and then
+    each statement's, with the statements it is about ("" for the question as a whole)."""
+    return [(g, scope_of(p.guidance_scope(g))) for g in p.all_guidance()]
 
 
 def part_lines(reply: Reply, *, everything: bool = True) -> list[Line]:
@@ -415,7 +427,7 @@ def part_lines(reply: Reply, *, everything: bool = True) -> list[Line]:
 
     def add(items: list[tuple[Guidance, str]], limit: int | None = None) -> int:
         added = 0
-        for g, scope in items:   # a question's view may also be its statement's: once, with the wider scope
+        for g, scope in items:
             if g.basis not in shown and (limit is None or added < limit):
                 shown.add(g.basis)
                 lines.append(guidance_line(g, reply, scope))
@@ -440,6 +452,9 @@ def part_lines(reply: Reply, *, everything: bool = True) -> list[Line]:
             covered = any(g.basis in shown for g, _ in advice)
             lines.append(Line("The union's advice above covers this box too." if covered
                               else "The union gives no explicit advice for this box.", part="lead"))
+    views = [(g, scope) for p in reply.parts for g, scope in part_guidance(p) if g.kind == "view"]
+    if any(g.basis not in shown for g, _ in views):   # under their own heading, not the last box's
+        lines.append(Line("The union's views:", part="lead"))
     for p in reply.parts:
         add([(g, scope) for g, scope in part_guidance(p) if g.kind == "view"], one)
     return lines

@@ -1,7 +1,7 @@
 """The reply says only what the sources say, and says when the union takes no position."""
 from __future__ import annotations
 
-from bot.replies import NO_POSITION, build_reply, entry_reply, render_full_text, render_text
+from bot.replies import NO_OPTION, NO_POSITION, build_reply, entry_reply, render_full_text, render_text
 
 
 def reply_for(index, config, q):
@@ -17,10 +17,49 @@ def test_explicit_recommendation_shows_the_sentence_it_rests_on(index, config):
 
 
 def test_no_recommendation_is_said_plainly(index, config):
-    reply = entry_reply(index.pack.get("send-impact"), index.pack, config.contact)
-    text = render_text(reply)
-    assert NO_POSITION in text
-    assert "Suggested answer:" not in text
+    """A question the union gave no answer or advice on, anywhere (send-impact without its
+    statements' guidance): said plainly, with the union's most relevant sentence."""
+    from dataclasses import replace
+    entry = index.pack.get("send-impact")
+    bare = replace(entry, guidance=(), statements=tuple(replace(s, guidance=()) for s in entry.statements))
+    text = render_text(entry_reply(bare, index.pack, config.contact, statement=9))
+    assert NO_POSITION in text and NO_OPTION not in text
+    assert "Suggested answer:" not in text and "NASUWT says (spring 2024" in text
+
+
+def test_no_recommendation_is_not_said_when_the_union_advised_on_another_statement(index, config):
+    """send-impact's guidance is all on statements (advice on 7 and 8): asked about the question
+    as a whole, or a statement the union didn't comment on, the reply says no option is
+    recommended, not that the union gives no recommendation at all."""
+    from bot.blocks import fallback_text
+    for statement in (None, 9):
+        reply = entry_reply(index.pack.get("send-impact"), index.pack, config.contact, statement=statement)
+        text = render_text(reply)
+        assert NO_POSITION not in text and NO_OPTION in text and "Suggested answer:" not in text
+        assert fallback_text(reply).endswith(" — the union recommends no particular option")
+
+
+def test_a_statement_keeps_the_questions_advice_and_not_another_statements_view(index, config):
+    """schools-impact: the MATs view is the union's on statement 6 (and listed for the question);
+    the question's advice holds for every statement."""
+    entry = index.pack.get("schools-impact")
+    mats = render_text(entry_reply(entry, index.pack, config.contact, statement=5))
+    assert "NASUWT's view (spring 2024): “NASUWT’s view is that the current arrangements" in mats
+    assert "NASUWT advises (spring 2024): “You might draw on examples" in mats and NO_POSITION not in mats
+    off_rolling = render_text(entry_reply(entry, index.pack, config.contact, statement=2))
+    assert "MATs should be inspected" not in off_rolling.split("Ofsted's survey asks")[0]
+    assert "NASUWT advises (spring 2024): “You might draw on examples" in off_rolling
+    whole = render_text(entry_reply(entry, index.pack, config.contact))
+    assert "NASUWT's view (spring 2024, on statement 6): “NASUWT’s view is that the current arrangements" in whole
+
+
+def test_a_question_shows_the_advice_of_the_comments_it_borrows(index, config):
+    """send-reporting-aims has no comments of its own: it shows the comments box's, which the
+    source puts after both questions, so it shows their advice too, saying where it is from."""
+    text = render_text(entry_reply(index.pack.get("send-reporting-aims"), index.pack, config.contact))
+    assert NO_POSITION not in text and NO_OPTION in text
+    assert ("NASUWT advises (spring 2024, on “Your views: priorities for SEND and AP reporting (comments box)”): "
+            "“It will be particularly important to reflect the challenges") in text
 
 
 def test_statement_view_is_quoted_not_turned_into_agree(index, config):
