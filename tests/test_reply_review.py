@@ -13,6 +13,7 @@ from bot.blocks import fallback_text
 from bot.errors import BadReference
 from bot.knowledge import SurveyEntry, entry_quotes, load_pack
 from bot.replies import (
+    NO_OPTION,
     NO_POSITION,
     build_reply,
     entry_reply,
@@ -244,7 +245,7 @@ def test_short_view_keeps_the_reason_for_the_advice(pack, config):
 def test_unmatched_statement_lead_gives_its_scope(pack, config):
     r = asked(pack, config, "does ofsted make mainstream schools push out pupils", "send-impact")
     lead = [ln for ln in reply_lines(r) if ln.part == "lead"]
-    assert lead[0].label == NO_POSITION
+    assert lead[0].label == NO_OPTION   # the union advises on other statements of it
     assert re.match(r"NASUWT says \(spring 2024, on statements? \d+( to \d+)?\):", lead[1].label), lead[1].label
 
 
@@ -310,9 +311,9 @@ def test_suspend_and_return_policy_has_no_unrelated_fact(pack):
 
 
 def test_notification_line_says_view_and_closed(pack, config):
-    view_only = reply(pack, config, "send-reporting-aims")
+    view_only = reply(pack, config, "send-impact", statement=5)
     assert {g.kind for g in view_only.guidance} == {"view"}
-    assert fallback_text(view_only) == f"{pack.get('send-reporting-aims').title} — the union's view"
+    assert fallback_text(view_only) == f"{pack.get('send-impact').title} — the union's view"
     big = fallback_text(reply(pack, config, "big-listen"))
     assert big == "The Big Listen — Ofsted's Big Listen closed on 31 May 2024."
 
@@ -328,3 +329,23 @@ def test_guide_uses_the_real_date_by_default(tmp_path, config):
     guide = Guide.from_config(replace(config, storage=replace(config.storage, path=str(tmp_path / "bot.sqlite3"))))
     text = render_text(guide.ask("should safeguarding be a separate judgement?", via="test"))
     assert "closed on 31 May 2024" in text and date.today() > date(2024, 5, 31)
+
+
+# --- plans stay plans; Ofsted's launch text says the consultation has closed ----------------------------------------
+
+@pytest.mark.parametrize("entry_id, plan, record", [
+    ("inspector-expertise-and-training", "we will introduce secondments", "This was a specific commitment"),
+    ("consistency-reviews", "We are building in similar consistency meetings", "lead a rigorous consistency review"),
+    ("area-send-improvements-2024", "We are working closely with the DfE", None),
+])
+def test_work_under_way_in_december_2024_is_labelled_a_plan(pack, config, entry_id, plan, record):
+    lines = full_lines(reply(pack, config, entry_id))
+    label = {ln.quote.text: ln.label for ln in lines if ln.quote}
+    assert any(plan in text and "plans then, not a record" in lab for text, lab in label.items())
+    if record:
+        assert any(record in text and lab.startswith("Ofsted said") for text, lab in label.items())
+
+
+@pytest.mark.parametrize("entry_id", ["why-ofsted-launched-big-listen", "ofsted-four-areas", "schools-priority-areas"])
+def test_the_consultations_own_description_says_it_has_closed(pack, config, entry_id):
+    assert "closed on 31 May 2024" in render_text(reply(pack, config, entry_id))
