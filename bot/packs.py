@@ -203,10 +203,11 @@ class Library:
                     pack = load_pack(shelf.path)
                     check_unique_ids([pack if j == i else s.pack for j, s in enumerate(self.shelves)])
                     index = self.build_index(pack)
-                except (BotError, OSError) as e:
+                except Exception as e:   # anything in a hand-edited file: refused once, not a traceback a poll
+                    why = str(e) if isinstance(e, (BotError, OSError)) else f"{type(e).__name__}: {e}"
                     self.shelves[i] = replace(shelf, stamp=stamp)   # told once per edit, not every poll
-                    self.problems[key] = str(e)
-                    line = f"pack {shelf.name}: edit refused, still answering from the running pack: {e}"
+                    self.problems[key] = why
+                    line = f"pack {shelf.name}: edit refused, still answering from the running pack: {why}"
                     log.error(line)
                     lines.append(line)
                     continue

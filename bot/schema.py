@@ -44,6 +44,17 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+def _construct_timestamp(loader: _LineLoader, node: yaml.ScalarNode):
+    """A date YAML reads as one but the calendar hasn't got (2024-13-45): say so, with the line."""
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError as e:
+        raise YamlSyntax(f"'{node.value}' is not a real date ({e})", line=node.start_mark.line + 1) from None
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+
+
 def load_yaml(path: str) -> Any:
     """Parse a YAML file, turning syntax errors into YamlSyntax with the line."""
     try:
@@ -57,6 +68,13 @@ def load_yaml(path: str) -> Any:
         raise e.located(file=path) from None
     except UnicodeDecodeError as e:
         raise YamlSyntax(f"not UTF-8 text ({e.reason})", file=path) from None
+    except yaml.reader.ReaderError as e:   # a control character: YAML names its place, not its line
+        with open(path, encoding="utf-8", errors="replace") as f:
+            line = f.read()[: e.position].count("\n") + 1
+        raise YamlSyntax(f"a character YAML doesn't allow (#x{e.character:04x}, {e.reason})", file=path,
+                         line=line) from None
+    except OSError as e:
+        raise YamlSyntax(f"cannot read it ({e.strerror})", file=path) from None
 
 
 def _type_name(tp: Any) -> str:

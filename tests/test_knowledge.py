@@ -112,6 +112,22 @@ def test_broken_yaml_gives_file_and_line(pack_copy):
     assert err.value.file.endswith("extra.yaml") and err.value.line is not None
 
 
+def test_a_control_character_gives_file_line_and_the_character(pack_copy):
+    add_file(pack_copy, "extra.yaml", GLOSSARY.replace("term: Widget", "term: Wid\x07get"))
+    with pytest.raises(YamlSyntax, match=r"extra\.yaml:\d+: a character YAML doesn't allow \(#x0007") as err:
+        load_pack(pack_copy)
+    assert err.value.line == GLOSSARY.splitlines().index("  term: Widget") + 1
+
+
+def test_a_date_not_in_the_calendar_gives_file_and_line(pack_copy):
+    pack_yaml = pack_copy / "pack.yaml"
+    text = pack_yaml.read_text(encoding="utf-8")
+    pack_yaml.write_text(text.replace("closes: 2024-05-31", "closes: 2024-13-45"), encoding="utf-8")
+    line = text.splitlines().index("  closes: 2024-05-31") + 1
+    with pytest.raises(YamlSyntax, match=rf"pack\.yaml:{line}: '2024-13-45' is not a real date"):
+        load_pack(pack_copy)
+
+
 def test_duplicate_key_in_yaml(pack_copy):
     add_file(pack_copy, "extra.yaml", GLOSSARY + "  term: Again\n")
     with pytest.raises(YamlSyntax, match="'term' appears twice"):

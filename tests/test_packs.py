@@ -202,6 +202,30 @@ def test_a_good_edit_is_swapped_in_and_a_broken_one_refused(tmp_path):
     assert library.problems == {} and library.get("wellbeing-workload-charter-1").title == "A charter again"
 
 
+def test_an_edit_with_a_bad_date_or_a_control_character_is_refused_once(tmp_path):
+    """Each used to escape the watcher as a traceback at every poll."""
+    folder = tmp_path / "example"
+    shutil.copytree(EXAMPLE_DIR, folder)
+    library = load_library(settings(tmp_path, [folder]), meaning=False)
+    survey = folder / "survey-wellbeing.yaml"
+    good = survey.read_text(encoding="utf-8")
+    pack_yaml = folder / "pack.yaml"
+    assert re.search(r"closes: \d{4}-\d\d-\d\d", pack_yaml.read_text(encoding="utf-8"))
+    for path, text, why in [
+        (survey, good.replace("title: A workload charter", "title: A workload\x07charter"), "doesn't allow (#x0007"),
+        (pack_yaml, re.sub(r"closes: \d{4}-\d\d-\d\d", "closes: 2024-02-30", pack_yaml.read_text(encoding="utf-8")),
+         "'2024-02-30' is not a real date"),
+    ]:
+        before = path.read_text(encoding="utf-8")
+        touch_later(path, text)
+        lines = library.reload_changed()
+        assert len(lines) == 1 and "edit refused" in lines[0] and why in lines[0], lines
+        assert re.search(rf"{path.name}:\d+: ", lines[0])
+        assert library.reload_changed() == []
+        touch_later(path, before)
+        assert "reloaded" in library.reload_changed()[0]
+
+
 def test_a_library_of_one_index_never_reloads(index):
     assert Library.of(index).reload_changed() == [] and Library.of(index).watch(1) is None
 
