@@ -9,8 +9,22 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
+from pathlib import Path
 
 from bot.errors import BotError
+from bot.normalise import safe_text
+
+
+def _positive(text: str) -> int:
+    """A whole number of at least 1, for counts and periods (argparse says what is wrong)."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
+    return n
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -34,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("file")
     ev.add_argument("--quiet", action="store_true", help="don't list the misses")
 
-    val = sub.add_parser("validate", help="check a knowledge folder; exit 1 on errors")
+    val = sub.add_parser("validate", help="check a knowledge folder; exit 2 on errors")
     val.add_argument("folder", nargs="?", help="knowledge folder (default: every pack in app.yaml)")
 
     from bot.importer import LAYOUT_HELP, Layout
@@ -56,13 +70,13 @@ def _parser() -> argparse.ArgumentParser:
                      "reproduces verbatim and in the same place")
 
     bench = sub.add_parser("bench", help="measure search latency, index build time and memory")
-    bench.add_argument("--entries", type=int, default=10_000, help="size of the synthetic pack")
-    bench.add_argument("--queries", type=int, default=2_000, help="queries per measurement")
-    bench.add_argument("--cold-builds", type=int, default=3, help="cold builds of the synthetic pack's vectors "
+    bench.add_argument("--entries", type=_positive, default=10_000, help="size of the synthetic pack")
+    bench.add_argument("--queries", type=_positive, default=2_000, help="queries per measurement")
+    bench.add_argument("--cold-builds", type=_positive, default=3, help="cold builds of the synthetic pack's vectors "
                        "(the median is reported)")
 
     rep = sub.add_parser("report", help="the reps' gaps report: unanswered questions, unhelpful answers, counts")
-    rep.add_argument("--days", type=int, default=7, help="period to report on (default 7)")
+    rep.add_argument("--days", type=_positive, default=7, help="period to report on (default 7)")
 
     sub.add_parser("queue", help="members' questions waiting for a rep (\"Ask a rep\"), oldest first, with their age")
     ans = sub.add_parser("answer", help="settle a member's request from the terminal: a rep's answer, covered by "
@@ -85,7 +99,8 @@ def _parser() -> argparse.ArgumentParser:
                          "events) into an empty PostgreSQL database, verified by counts")
     mig.add_argument("--to", required=True, metavar="URL",
                      help="postgresql://... or '${DATABASE_URL}' (keeps the password out of your shell history)")
-    sub.add_parser("health", help="readiness checks (store reachable, pack loaded); exit 0 when ready, else 1")
+    sub.add_parser("health", help="readiness checks (store reachable, every pack loaded); exit 0 when ready, "
+                   "1 when not, 2 when app.yaml itself is wrong")
     sub.add_parser("manifest", help="print the Slack app manifest (YAML) built from app.yaml")
     sub.add_parser("run", help="serve Slack when tokens are set, else chat in the terminal")
     return p
@@ -112,8 +127,6 @@ def _config(args):
 
 def _reply(library, config, q: str, limit: int = 3):
     """Search every pack and build the reply (naming its pack when there are several)."""
-    from dataclasses import replace
-
     from bot.replies import build_reply
 
     result, pack = library.find_matches(q, limit=limit)
@@ -134,7 +147,7 @@ def cmd_ask(args) -> int:
     else:
         questions = iter([" ".join(args.question)])
     top = max(1, args.top)
-    for q in questions:
+    for q in map(safe_text, questions):   # bytes that aren't UTF-8 arrive as lone surrogates: dropped
         result, reply = _reply(library, config, q, top)
         if args.json:
             record = {"query": q, "answered": result.answered,
@@ -173,7 +186,7 @@ def cmd_chat(args) -> int:
             continue
         if line.strip().lower().strip("/") in LEAVE:   # not a question: "quit" used to get suggestions
             return 0
-        print(render_text(_reply(library, config, line.strip())[1]), end="\n\n", flush=True)
+        print(render_text(_reply(library, config, safe_text(line).strip())[1]), end="\n\n", flush=True)
 
 
 def cmd_walkthrough(args) -> int:
@@ -188,6 +201,10 @@ def cmd_walkthrough(args) -> int:
     library = load_library(config, meaning=False)   # no searching here: the packs alone
     store = open_store(storage_location(config))
     user = "terminal"
+    names = [p.name for p in library.packs]
+    if args.pack and args.pack not in names:
+        print(f"error: no pack '{args.pack}' (packs: {', '.join(names)})", file=sys.stderr)
+        return 2
     step = walk.start(library, store, user, args.pack)
     if step is None:
         print(f"error: no survey to walk through (packs: {', '.join(p.name for p in library.packs)})",
@@ -383,10 +400,12 @@ def cmd_health(args) -> int:
 
     config = _config(args)
     checks = []
-    try:
-        checks.append(check_pack(load_pack(config.resolve(config.knowledge_path))))
-    except BotError as e:
-        checks.append(Check("pack", False, str(e)))
+    for folder in config.pack_paths():   # every pack serve would load, each by name when there are several
+        name = "pack" if len(config.pack_paths()) == 1 else f"pack {folder.name}"
+        try:
+            checks.append(replace(check_pack(load_pack(folder)), name=name))
+        except BotError as e:
+            checks.append(Check(name, False, str(e)))
     location = storage_location(config)   # a missing variable is a settings error (exit 2), not "not ready"
     try:
         checks.append(check_store(open_store(location)))
@@ -408,7 +427,10 @@ def cmd_migrate_store(args) -> int:
     from bot.store_sqlite import SQLiteStore
 
     config = _config(args)
-    source = open_store(storage_location(config))
+    location = storage_location(config)
+    if isinstance(location, Path) and not location.exists():   # opening it would make an empty one
+        raise ConfigError(f"no store at {location}: app.yaml's storage.path names no SQLite file to copy from")
+    source = open_store(location)
     if not isinstance(source, SQLiteStore):
         raise ConfigError("migrate-store copies from a SQLite store: app.yaml's storage is not a SQLite file")
     url = args.to.strip()

@@ -95,11 +95,13 @@ def quoted(entry, pack) -> str:
 
 
 def load_questions(path: str) -> list[dict]:
-    with open(path, encoding="utf-8") as f:
-        try:
+    try:
+        with open(path, encoding="utf-8") as f:
             data = yaml.safe_load(f)
-        except yaml.YAMLError as e:
-            raise KnowledgeError(f"not valid YAML: {e}", file=path) from None
+    except yaml.YAMLError as e:
+        raise KnowledgeError(f"not valid YAML: {e}", file=path) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise KnowledgeError(f"cannot read it ({getattr(e, 'strerror', None) or e})", file=path) from None
     if not isinstance(data, list) or not all(isinstance(q, dict) and "q" in q for q in data):
         raise KnowledgeError("expected a list of {q, expect, kind} items", file=path)
     return data

@@ -78,3 +78,28 @@ def test_ask_does_not_import_slack():
                            capture_output=True, text=True, cwd=ROOT)
     assert probe.returncode == 0, probe.stderr
     assert probe.stdout.strip().endswith("[]"), probe.stdout
+
+
+def test_bytes_that_are_not_utf8_are_dropped_not_a_crash():
+    """A terminal in another encoding: the rest of the batch is still answered."""
+    out = subprocess.run([sys.executable, "-m", "bot", "ask", "--stdin", "--json"], cwd=ROOT, capture_output=True,
+                         input=b"what is off-rolling\ncaf\xe9 workload\nwhat is a deep dive\n", timeout=60)
+    assert out.returncode == 0, out.stderr.decode()
+    records = [json.loads(line) for line in out.stdout.decode().splitlines()]
+    assert [r["query"] for r in records] == ["what is off-rolling", "caf workload", "what is a deep dive"]
+    assert records[2]["results"][0]["id"] == "deep-dives"
+    chat = subprocess.run([sys.executable, "-m", "bot", "chat"], cwd=ROOT, capture_output=True,
+                          input=b"caf\xe9\nwhat is off-rolling\n", timeout=60)
+    assert chat.returncode == 0 and b"Off-rolling" in chat.stdout and b"Traceback" not in chat.stderr
+
+
+def test_bad_arguments_get_one_line_not_a_traceback(tmp_path):
+    for args, says in [(("eval", str(tmp_path / "none.yaml")), "none.yaml: cannot read it (No such file"),
+                       (("eval", str(tmp_path)), "cannot read it (Is a directory)"),
+                       (("--config", str(tmp_path), "ask", "hi"), "cannot read it (Is a directory)"),
+                       (("walkthrough", "no-such-pack"), "no pack 'no-such-pack' (packs: big-listen)"),
+                       (("report", "--days", "0"), "--days: must be at least 1, got 0"),
+                       (("bench", "--queries", "-5"), "--queries: must be at least 1, got -5")]:
+        out = run_cli(*args)
+        assert out.returncode == 2 and says in out.stderr, (args, out.stderr)
+        assert "Traceback" not in out.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import threading
 import urllib.error
 import urllib.request
@@ -289,3 +290,25 @@ def test_the_test_server_is_ready_only_when_readyz_says_so(tmp_path):
             url = f"http://127.0.0.1:{s.port}/readyz"
             with urllib.request.urlopen(url, timeout=0.5) as r:   # no waiting for a worker to come up
                 assert r.status == 200 and json.loads(r.read())["ready"] is True
+
+
+def test_health_checks_every_pack(tmp_path):
+    """Two packs, the second broken: not ready, naming it (serve and validate refuse it too)."""
+    broken = tmp_path / "workload-example"
+    shutil.copytree(ROOT / "knowledge" / "workload-example", broken)
+    survey = broken / "survey-wellbeing.yaml"
+    survey.write_text(survey.read_text(encoding="utf-8").replace("  priority:", "  priorty:", 1), encoding="utf-8")
+    config = _config_file(tmp_path, packs=[str(ROOT / "knowledge" / "big-listen"), str(broken)])
+    out = run_cli("--config", config, "health")
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "pack big-listen: ok" in out.stdout and "pack workload-example: FAIL" in out.stdout
+    assert "priorty" in out.stdout and "Traceback" not in out.stdout + out.stderr
+
+
+def test_migrate_store_refuses_a_missing_sqlite_file(tmp_path):
+    """Opening it would make an empty store, and 'verified: every count matches' would copy nothing."""
+    missing = tmp_path / "not-here.sqlite3"
+    out = run_cli("--config", _config_file(tmp_path, storage_path=str(missing)), "migrate-store",
+                  "--to", "postgresql://bot@127.0.0.1:9/none")
+    assert out.returncode == 2 and f"error: no store at {missing}" in out.stderr
+    assert not missing.exists() and "verified" not in out.stdout
