@@ -95,6 +95,7 @@ class Reply:
     pack: Pack | None = field(default=None, repr=False, compare=False)
     chitchat: bool = False             # a greeting or thanks: a friendly word, not an answer
     unsure: bool = False               # declined for low confidence, not as off-topic: it may be covered
+    clipped: bool = False              # a long message, read at its start and its end only
     ambiguous: bool = False            # near-tied entries (schools or SEND?): ask which was meant
     whole_section: bool = False        # a section named alone ("the safeguarding questions"): ask which of them
     pack_title: str = ""               # named when several packs answer (bot/packs.py)
@@ -111,7 +112,8 @@ def build_reply(result: SearchResult, pack: Pack, contact: str, *, today: date |
         return Reply(query=result.query, answered=False, contact=contact, empty_query=True, chitchat=True)
     if not result.answered or not result.best:
         return Reply(query=result.query, answered=False, contact=contact, others=result.matches,
-                     empty_query=not result.terms, unsure=result.reason == "low_confidence")
+                     empty_query=not result.terms, unsure=result.reason == "low_confidence",
+                     clipped=result.clipped)
     best = result.best
     reply = entry_reply(best.entry, pack, contact, query=result.query, statement=best.statement,
                         score=best.score, others=result.matches[1:], today=today)
@@ -121,6 +123,8 @@ def build_reply(result: SearchResult, pack: Pack, contact: str, *, today: date |
             reply = replace(reply, parts=parts, statement=None, guidance=best.entry.statement_guidance(None),
                             commentary=commentary_groups(best.entry) if not reply.commentary_from else reply.commentary,
                             others=tuple(m for m in reply.others if m.entry.id not in {p.id for p in parts}))   # shown
+    if result.clipped:
+        reply = replace(reply, clipped=True)
     return replace(reply, ambiguous=True, whole_section=result.whole_section) if result.ambiguous else reply
 
 
@@ -599,6 +603,8 @@ def _lines(reply: Reply, *, everything: bool) -> list[Line]:
         if everything:
             lines += [replace(ln, part="body") for ln in body_lines(reply)[1:]]
         lines += since_lines(reply, everything=True)
+    if reply.clipped:
+        lines.append(Line(CLIPPED, part="status"))
     if reply.pack_title:
         lines.append(Line(f"Guidance pack: {reply.pack_title}", part="source"))
     lines.append(Line(source_line(reply.source, short=not everything), part="source"))
@@ -638,6 +644,8 @@ def close_matches(reply: Reply) -> list[Match]:
     return [m for m in reply.others[:3] if m.score >= NEAR_TIE * reply.score]
 
 
+CLIPPED = ("Your message is long, so I read only its start and its end: if this isn't what you asked, "
+           "send the question on its own.")
 CHITCHAT = ("Hello! I'm the {topic} bot: ask me where something goes in the survey, what the union says "
             "about a survey question, what a term means, or what has happened since.")
 
@@ -701,7 +709,7 @@ def abstain_lines(reply: Reply) -> list[str]:
         head = f"I'm not sure the {reply.topic} covers that, so I won't guess."
     else:
         head = f"I couldn't find that in the {reply.topic}, so I won't guess."
-    lines = [head, reply.contact]
+    lines = [head + (" " + CLIPPED if reply.clipped else ""), reply.contact]
     if reply.others:
         lines.append("Did you mean: " + "; ".join(m.entry.title for m in reply.others) + "?")
     return lines

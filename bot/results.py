@@ -32,6 +32,8 @@ class SearchResult:
     # The question names a survey section and nothing in it ("the safeguarding questions"):
     # the matches are that section's questions, and the member is asked which (ambiguous).
     whole_section: bool = False
+    # A long message, read at its start and its end only (bot/search.py): the reply says so.
+    clipped: bool = False
 
     @property
     def best(self) -> Match | None:

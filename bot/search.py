@@ -16,6 +16,7 @@ import heapq
 import math
 from array import array
 from collections import defaultdict
+from dataclasses import replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -57,8 +58,13 @@ KIND_CUES = {
                  "definition", "difference between", "what counts", "counts as"),
     "background": ("when", "date", "happening", "happened", "scrapped", "is it true", "since", "yet"),
 }
-MAX_QUERY_WORDS = 60     # a 10 KB paste is scored on its first words, not all of them
-MAX_QUERY_CHARS = 2000
+MAX_QUERY_WORDS = 60     # search terms at most
+MAX_QUERY_CHARS = 2000   # a 10 KB paste is read at its first and last 1,000 characters
+# A longer message (a pasted email or story, the question often last) is read at its start and its end:
+# its first and last words, and for the meaning model (~128 tokens) its first and last characters.
+LONG_MESSAGE_WORDS = 80   # the longest message in the question sets has 58
+HEAD_WORDS, TAIL_WORDS = 50, 30
+HEAD_CHARS, TAIL_CHARS = 200, 300
 
 
 @lru_cache(maxsize=65536)
@@ -284,7 +290,7 @@ class Index:
 
     def query_terms(self, query: str) -> tuple[list[str], set[str]]:
         """Search terms for a question, and which of them are off-topic markers."""
-        return self._analyse(words(query[:MAX_QUERY_CHARS]))
+        return self._analyse(read_words(query)[0])
 
     def _analyse(self, folded: list[str]) -> tuple[list[str], set[str]]:
         raw = [self._correct(w) for w in folded]
@@ -299,16 +305,18 @@ class Index:
     def find_matches(self, query: str, limit: int = 3) -> SearchResult:
         """The entries that answer a question, best first, or a decline with its reason.
         Words and meaning are scored apart and weighed together in bot/blend.py."""
-        folded = words(query[:MAX_QUERY_CHARS])   # once: terms and phrasing cues both read it
+        folded, clipped = read_words(query)   # once: terms and phrasing cues both read it
         terms, off = self._analyse(folded)
-        text = message_text(query)
+        text = message_text(query, clipped=clipped)
         reading = None
         if self.meaning is not None and terms:
             reading = self.meaning.read(text, MEANING_CANDIDATES)
         target = find_target(folded, self.pack, text)
         nearest = set(reading.nearest) if reading is not None else set()
         lexical = self.lexical_scores(terms, off, folded, set(target.entries) | nearest) if terms else {}
-        return decide(self, query, folded, tuple(terms), off, lexical, reading, target, limit, set(_kind_boost(folded)))
+        result = decide(self, query, folded, tuple(terms), off, lexical, reading, target, limit,
+                        set(_kind_boost(folded)))
+        return replace(result, clipped=True) if clipped else result
 
     def lexical_scores(self, terms: list[str], off: set[str], folded: list[str],
                        extra: set[int] = frozenset()) -> dict[int, Match]:
@@ -406,10 +414,31 @@ def _named_statement(stmt_scores: dict[int, float], best_unit: float) -> int | N
     return None
 
 
-def message_text(query: str) -> str:
+def read_part(query: str) -> str:
+    """The part of a message search reads at all: all of it, or a huge paste's two ends."""
+    if len(query) <= MAX_QUERY_CHARS:
+        return query
+    half = MAX_QUERY_CHARS // 2
+    return f"{query[:half]}\n…\n{query[-half:]}"
+
+
+def read_words(query: str) -> tuple[list[str], bool]:
+    """The message's words as search reads them, and whether it was long enough to be read at
+    its start and its end only (more than LONG_MESSAGE_WORDS words, or a huge paste)."""
+    folded = words(read_part(query))
+    if len(folded) > LONG_MESSAGE_WORDS:
+        return folded[:HEAD_WORDS] + folded[-TAIL_WORDS:], True
+    return folded, len(query) > MAX_QUERY_CHARS
+
+
+def message_text(query: str, *, clipped: bool = False) -> str:
     """What the member wrote, without Slack's markup, as the meaning signal, the classifiers and
-    quotations read it ("<@U0BOT> should ofsted inspect MATs" read with the mention was declined)."""
-    return clean_slack_text(query[:MAX_QUERY_CHARS]).strip()
+    quotations read it ("<@U0BOT> should ofsted inspect MATs" read with the mention was declined);
+    of a long message (`clipped`), its start and its end."""
+    text = clean_slack_text(read_part(query)).strip()
+    if clipped and len(text) > HEAD_CHARS + TAIL_CHARS:
+        return f"{text[:HEAD_CHARS]} … {text[-TAIL_CHARS:]}"
+    return text
 
 
 def load_index(config, meaning: bool = True) -> Index:

@@ -35,8 +35,7 @@ sys.path.insert(0, str(ROOT))
 from bot import blend  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from bot.evaluate import expected, load_questions, quoted  # noqa: E402
-from bot.normalise import words  # noqa: E402
-from bot.search import MEANING_CANDIDATES, _kind_boost, load_index, message_text  # noqa: E402
+from bot.search import MEANING_CANDIDATES, _kind_boost, load_index, message_text, read_words  # noqa: E402
 from bot.structure import find_target  # noqa: E402
 
 DEV = [ROOT.parent / "shared" / "eval" / name for name in ("dev_questions.yaml", "dev_questions_v2.yaml")] + [
@@ -65,11 +64,11 @@ def questions(index, paths):
             raise SystemExit(f"{path}: most of its messages are the pack's asks (scripts/asks_from_sets.py)")
         for item in items:
             q, expect = str(item["q"]), expected(item)
-            folded = words(q)
+            folded, clipped = read_words(q)   # as Index.find_matches reads it
             terms, off = index._analyse(folded)
             if not terms:
                 continue
-            text = message_text(q)
+            text = message_text(q, clipped=clipped)
             reading = index.meaning.read(text, MEANING_CANDIDATES)
             target = find_target(folded, index.pack, text)
             if target.exact:

@@ -182,3 +182,16 @@ def test_the_position_line_uses_the_sections_short_name(searcher, config):
     result = searcher.find_matches("SEND priority 4 comments")
     text = render_text(build_reply(result, searcher.pack, config.contact))
     assert "\nSEND and AP · Priority 4: Culture\n" in text
+
+
+def test_a_reply_to_a_long_message_says_only_its_ends_were_read(searcher, config):
+    from bot.blocks import answer_blocks
+    from bot.replies import CLIPPED
+    story = "Our school has had a difficult year with staffing and behaviour, and the council was slow to help. " * 8
+    reply = reply_for(searcher, config, story + "What should I put for the safeguarding separate judgement question?")
+    assert reply.answered and reply.clipped and reply.entry.id == "safeguarding-separate-judgement"
+    assert CLIPPED in render_text(reply) and CLIPPED in render_full_text(reply)
+    assert CLIPPED in str(answer_blocks(reply).blocks)
+    declined = reply_for(searcher, config, story + "anyway how's everyone's week going")
+    assert not declined.answered and CLIPPED in render_text(declined)
+    assert not reply_for(searcher, config, "what is off-rolling").clipped

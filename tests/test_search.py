@@ -102,7 +102,21 @@ def test_results_are_best_first(index):
 def test_huge_paste_is_bounded(index):
     text = "safeguarding judgement " + "lorem ipsum dolor " * 1000
     result = index.find_matches(text)
-    assert len(result.terms) <= 60
+    assert len(result.terms) <= 60 and result.clipped
+
+
+PASTED = ("Our school has had a really difficult year with staffing and behaviour, and the local authority "
+          "has been slow to help with any of it. ") * 6
+
+
+@pytest.mark.parametrize("paste", [PASTED, PASTED * 40], ids=["140 words", "10 KB"])
+def test_a_long_message_is_read_at_its_start_and_its_end(searcher, paste):
+    """A pasted email or story with the question last: the question is read (it used to be cut
+    off after the first 60 words), and the result says the message was read in part."""
+    result = searcher.find_matches(paste + "So what does off-rolling actually mean?")
+    assert result.clipped and "off-rolling" in [m.entry.id for m in result.matches]
+    short = searcher.find_matches("So what does off-rolling actually mean?")
+    assert not short.clipped and short.best.entry.id == "off-rolling"
 
 
 # --- the search as the bot runs it: words and meaning (bot/blend.py) ---
