@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass, field
 
 from slack_bolt import App
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 
 from bot.config import Config
@@ -86,6 +87,15 @@ class Bot:
             self.chores.start()
 
 
+class _ClientCarriesTheToken(logging.Filter):
+    """Bolt warns "`token` will be unused" whenever SLACK_BOT_TOKEN is set and a client is
+    given, at every worker's start: the client carries that same token, so there's nothing to
+    act on."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
 def build_bot(guide: Guide, env: SlackEnv, *, socket_mode: bool = False) -> Bot:
     # A call's timeout is at most a sixth of the inbox lease: an answer (half the lease) can
     # make its calls and still finish before another worker may take the event over.
@@ -93,6 +103,8 @@ def build_bot(guide: Guide, env: SlackEnv, *, socket_mode: bool = False) -> Bot:
     client = MeteredWebClient(token=env.bot_token, base_url=env.api_url, timeout=timeout,
                               retry_handlers=retry_handlers())
     logger = logging.getLogger("biglisten")
+    if not any(isinstance(f, _ClientCarriesTheToken) for f in logger.filters):
+        logger.addFilter(_ClientCarriesTheToken())
     app = App(client=client, signing_secret=env.signing_secret, request_verification_enabled=not socket_mode,
               logger=logger, listener_executor=ContextExecutor(max_workers=5))
     app.use(event_id_middleware)

@@ -159,6 +159,7 @@ def test_every_log_line_is_json(server):
     records = [json.loads(line) for line in lines]   # raises on any line that isn't one JSON object
     assert {"time", "level", "logger", "event_id", "message"} <= set(records[0])
     assert any(r["logger"].startswith("gunicorn") for r in records)   # gunicorn's own lines too
+    assert not [r for r in records if "will be unused" in r["message"]]   # Bolt's warning: nothing to act on
 
 
 def test_votes_come_from_the_shared_store(server):
