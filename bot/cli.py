@@ -143,11 +143,12 @@ def cmd_ask(args) -> int:
     config = _config(args)
     library = load_library(config)
     if args.stdin:
+        sys.stdin.reconfigure(errors="surrogateescape")   # bytes that aren't UTF-8: kept, then dropped below
         questions = (line.rstrip("\n") for line in sys.stdin)
     else:
         questions = iter([" ".join(args.question)])
     top = max(1, args.top)
-    for q in map(safe_text, questions):   # bytes that aren't UTF-8 arrive as lone surrogates: dropped
+    for q in map(safe_text, questions):   # bytes that aren't UTF-8 (lone surrogates): dropped
         result, reply = _reply(library, config, q, top)
         if args.json:
             record = {"query": q, "answered": result.answered,
@@ -173,6 +174,7 @@ def cmd_chat(args) -> int:
     config = _config(args)
     library = load_library(config)
     interactive = sys.stdin.isatty()
+    sys.stdin.reconfigure(errors="surrogateescape")   # bytes that aren't UTF-8: kept, then dropped by safe_text
     if interactive:
         titles = " and ".join(p.title for p in library.packs)
         print(f"{config.bot_name}: ask about {titles}. Type quit (or Ctrl-D) to leave.")

@@ -141,8 +141,10 @@ class SurveyEntry:
             own = self.statements[statement].guidance or next(
                 (s.guidance for s in self.statements if statement in s.commentary_covers and s.guidance), ())
             bases = {g.basis for g in own}
+            answered = any(g.kind == "answer" for g in own)   # never two suggested answers
             found = own + tuple(g for g in self.guidance if g.basis not in bases
-                                and statement in (self.guidance_scope(g) or (statement,)))
+                                and statement in (self.guidance_scope(g) or (statement,))
+                                and not (answered and g.kind == "answer"))
         return tuple(sorted(found, key=lambda g: g.kind != "answer"))
 
     def guidance_scope(self, g: Guidance) -> tuple[int, ...]:

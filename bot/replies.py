@@ -112,7 +112,7 @@ def build_reply(result: SearchResult, pack: Pack, contact: str, *, today: date |
         return Reply(query=result.query, answered=False, contact=contact, empty_query=True, chitchat=True)
     if not result.answered or not result.best:
         return Reply(query=result.query, answered=False, contact=contact, others=result.matches,
-                     empty_query=not result.terms, unsure=result.reason == "low_confidence",
+                     empty_query=not result.terms, unsure=result.reason == "low_confidence" and bool(result.matches),
                      clipped=result.clipped)
     best = result.best
     reply = entry_reply(best.entry, pack, contact, query=result.query, statement=best.statement,
@@ -578,12 +578,11 @@ def _lines(reply: Reply, *, everything: bool) -> list[Line]:
     e = reply.entry
     lines = lead_lines(reply, everything=everything)
     if isinstance(e, SurveyEntry):
-        if everything and not reply.parts:
-            shown = {g.basis for g in reply.guidance}
+        if everything and not reply.parts:   # the other statements' guidance, each labelled with its statements
+            shown = {g.basis for g in reply.guidance} | {ln.quote.text for ln in lines if ln.quote}
             for i, s in enumerate(e.statements):
                 extra = [g for g in s.guidance if g.basis not in shown]
                 if extra and i != reply.statement:
-                    lines.append(Line(f"For statement {i + 1}:", part="body"))
                     lines += guidance_lines(tuple(extra), reply, verdict=False)
                     shown |= {g.basis for g in extra}
         if everything and reply.parts:   # each question of the priority in full, one after the other
@@ -709,7 +708,7 @@ def abstain_lines(reply: Reply) -> list[str]:
         head = f"I'm not sure the {reply.topic} covers that, so I won't guess."
     else:
         head = f"I couldn't find that in the {reply.topic}, so I won't guess."
-    lines = [head + (" " + CLIPPED if reply.clipped else ""), reply.contact]
+    lines = [head + (" " + CLIPPED if reply.clipped and not reply.empty_query else ""), reply.contact]
     if reply.others:
         lines.append("Did you mean: " + "; ".join(m.entry.title for m in reply.others) + "?")
     return lines
@@ -809,7 +808,8 @@ def match_record(match: Match, pack: Pack, *, today: date | None = None) -> dict
     elif isinstance(e, BackgroundEntry):
         rec.update(facts=list(e.facts))
     rec["quotes"] = [{"text": q.text, "speaker": q.speaker, "as_of": q.as_of} for q in reply_quotes(reply)]
-    rec["guidance"] = [{"kind": g.kind, "text": g.text, "basis": g.basis} for g in reply.guidance]
+    rec["guidance"] = [{"kind": g.kind, "text": g.text, "basis": g.basis, "scope": scope_for(g, reply)}
+                       for g in reply.guidance]   # scope: "" for what was asked, else "on statement 6", ...
     if reply.consultation:
         c = reply.consultation
         rec["consultation"] = {"title": c.consultation.title, "closed_on": c.consultation.closes.isoformat(),

@@ -74,7 +74,7 @@ def load_yaml(path: str) -> Any:
         raise YamlSyntax(f"a character YAML doesn't allow (#x{e.character:04x}, {e.reason})", file=path,
                          line=line) from None
     except OSError as e:
-        raise YamlSyntax(f"cannot read it ({e.strerror})", file=path) from None
+        raise YamlSyntax(f"cannot read it ({e.strerror or e})", file=path) from None
 
 
 def _type_name(tp: Any) -> str:

@@ -64,6 +64,7 @@ MAX_QUERY_CHARS = 2000   # a 10 KB paste is read at its first and last 1,000 cha
 # its first and last words, and for the meaning model (~128 tokens) its first and last characters.
 LONG_MESSAGE_WORDS = 80   # the longest message in the question sets has 58
 HEAD_WORDS, TAIL_WORDS = 50, 30
+TAIL_TERMS = 20           # of the MAX_QUERY_WORDS search terms, kept from the message's end
 HEAD_CHARS, TAIL_CHARS = 200, 300
 
 
@@ -294,7 +295,9 @@ class Index:
 
     def _analyse(self, folded: list[str]) -> tuple[list[str], set[str]]:
         raw = [self._correct(w) for w in folded]
-        terms = self.analyzer.terms(raw)[:MAX_QUERY_WORDS]
+        terms = self.analyzer.terms(raw)
+        if len(terms) > MAX_QUERY_WORDS:   # dense text: its first terms and its last, as read_words keeps words
+            terms = terms[:MAX_QUERY_WORDS - TAIL_TERMS] + terms[-TAIL_TERMS:]
         off: set[str] = set()
         for i, term in enumerate(terms):
             for phrase in self.offtopic.get(term, ()):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -82,14 +83,15 @@ def test_ask_does_not_import_slack():
 
 def test_bytes_that_are_not_utf8_are_dropped_not_a_crash():
     """A terminal in another encoding: the rest of the batch is still answered."""
+    strict = {**os.environ, "PYTHONIOENCODING": "utf-8:strict"}   # as in a UTF-8 locale, not C.UTF-8
     out = subprocess.run([sys.executable, "-m", "bot", "ask", "--stdin", "--json"], cwd=ROOT, capture_output=True,
-                         input=b"what is off-rolling\ncaf\xe9 workload\nwhat is a deep dive\n", timeout=60)
+                         input=b"what is off-rolling\ncaf\xe9 workload\nwhat is a deep dive\n", timeout=60, env=strict)
     assert out.returncode == 0, out.stderr.decode()
     records = [json.loads(line) for line in out.stdout.decode().splitlines()]
     assert [r["query"] for r in records] == ["what is off-rolling", "caf workload", "what is a deep dive"]
     assert records[2]["results"][0]["id"] == "deep-dives"
     chat = subprocess.run([sys.executable, "-m", "bot", "chat"], cwd=ROOT, capture_output=True,
-                          input=b"caf\xe9\nwhat is off-rolling\n", timeout=60)
+                          input=b"caf\xe9\nwhat is off-rolling\n", timeout=60, env=strict)
     assert chat.returncode == 0 and b"Off-rolling" in chat.stdout and b"Traceback" not in chat.stderr
 
 

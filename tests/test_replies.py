@@ -195,3 +195,37 @@ def test_a_reply_to_a_long_message_says_only_its_ends_were_read(searcher, config
     declined = reply_for(searcher, config, story + "anyway how's everyone's week going")
     assert not declined.answered and CLIPPED in render_text(declined)
     assert not reply_for(searcher, config, "what is off-rolling").clipped
+
+
+def test_not_sure_only_when_something_came_close(index, config):
+    """Declined for low confidence with nothing to suggest: "couldn't find that", not "not sure"."""
+    reply = reply_for(index, config, "my cat is ill")
+    assert not reply.answered and not reply.others and not reply.unsure
+    assert render_text(reply).startswith("I couldn't find that")
+
+
+def test_the_full_view_shows_each_piece_of_guidance_once_labelled_with_its_statements(index, config):
+    from bot.knowledge import SurveyEntry
+    from bot.replies import full_lines
+    for entry in (e for e in index.pack.entries if isinstance(e, SurveyEntry)):
+        for statement in (None, *range(len(entry.statements))):
+            lead = [ln for ln in full_lines(entry_reply(entry, index.pack, config.contact, statement=statement))
+                    if ln.part == "lead" and ln.quote]
+            texts = [ln.quote.text for ln in lead]
+            assert len(texts) == len(set(texts)), (entry.id, statement)
+    text = render_full_text(entry_reply(index.pack.get("send-impact"), index.pack, config.contact))
+    assert "For statement" not in text   # each line says its statements (it used to say both, differently)
+    assert "(spring 2024, on statements 1 to 5): “NASUWT agrees" in text
+    assert "NASUWT advises (spring 2024, on statement 7): “You might want to consider" in text
+
+
+def test_json_guidance_says_which_statements_it_is_about(index):
+    from bot.replies import match_record
+    from bot.results import Match
+    rec = match_record(Match(index.pack.get("schools-impact"), 1.0), index.pack)
+    scopes = {g["basis"].split()[2]: g["scope"] for g in rec["guidance"]}
+    assert scopes["is"] == "on statement 6"        # "NASUWT’s view is that ... MATs should be inspected."
+    assert scopes["draw"] == ""                    # "You might draw on examples ...": the question's
+    aims = match_record(Match(index.pack.get("send-reporting-aims"), 1.0), index.pack)
+    assert [g["scope"] for g in aims["guidance"] if g["kind"] == "advice"] == [
+        "on “Your views: priorities for SEND and AP reporting (comments box)”"]

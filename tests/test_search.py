@@ -115,6 +115,11 @@ def test_a_long_message_is_read_at_its_start_and_its_end(searcher, paste):
     off after the first 60 words), and the result says the message was read in part."""
     result = searcher.find_matches(paste + "So what does off-rolling actually mean?")
     assert result.clipped and "off-rolling" in [m.entry.id for m in result.matches]
+    dense = " ".join(f"minutes item {i}: staffing rota cover budget governors curriculum timetable review"
+                     for i in range(12))   # every word a search term: the term cap must keep the end too
+    result = searcher.find_matches(dense + ". My question: so what does off-rolling actually mean?")
+    assert result.clipped and len(result.terms) == 60 and "offrolling" in result.terms
+    assert "off-rolling" in [m.entry.id for m in result.matches]
     short = searcher.find_matches("So what does off-rolling actually mean?")
     assert not short.clipped and short.best.entry.id == "off-rolling"
 
