@@ -337,6 +337,9 @@ def test_guide_uses_the_real_date_by_default(tmp_path, config):
     ("inspector-expertise-and-training", "we will introduce secondments", "This was a specific commitment"),
     ("consistency-reviews", "We are building in similar consistency meetings", "lead a rigorous consistency review"),
     ("area-send-improvements-2024", "We are working closely with the DfE", None),
+    ("ofsted-academy", "It will increase our transparency", "We have launched the Ofsted Academy"),
+    ("hmci", "They will hold regular challenge sessions", "The Big Listen response provided that"),
+    ("area-insights-provider-intelligence-hub", "It will work to make sure", "It makes sure that we investigate"),
 ])
 def test_work_under_way_in_december_2024_is_labelled_a_plan(pack, config, entry_id, plan, record):
     lines = full_lines(reply(pack, config, entry_id))
