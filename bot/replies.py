@@ -395,7 +395,9 @@ def most_relevant_sentence(reply: Reply) -> list[Line]:
     best = by_relevance([s for _, s in found], reply.query, reply.pack, ignore=f"{union_name(reply.source)} union")[0]
     group, sentence = found[best]
     scope = "" if reply.statement in group.statements else scope_of(group.statements)
-    label = f"{union_name(reply.source)} says ({reply.source.date}{', ' + scope if scope else ''}):"
+    coded = next((g for g in reply.entry.all_guidance() if g.kind != "answer" and g.basis == sentence), None)
+    label = (guidance_label(coded, reply, scope) if coded   # the pack calls it a view or advice: say so
+             else f"{union_name(reply.source)} says ({reply.source.date}{', ' + scope if scope else ''}):")
     return [Line(label, _union(sentence, reply, "commentary"), part="lead")]
 
 

@@ -215,7 +215,7 @@ def test_the_full_view_shows_each_piece_of_guidance_once_labelled_with_its_state
             assert len(texts) == len(set(texts)), (entry.id, statement)
     text = render_full_text(entry_reply(index.pack.get("send-impact"), index.pack, config.contact))
     assert "For statement" not in text   # each line says its statements (it used to say both, differently)
-    assert "(spring 2024, on statements 1 to 5): “NASUWT agrees" in text
+    assert "NASUWT's view (spring 2024, on statements 1 to 5): “NASUWT agrees" in text   # a coded view, so labelled one
     assert "NASUWT advises (spring 2024, on statement 7): “You might want to consider" in text
 
 
