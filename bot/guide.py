@@ -120,7 +120,7 @@ class Guide:
         if kept:   # a rep's kept answer beat the packs' best match (bot/kept.py)
             metrics.record_question(True, None)
             reply = Reply(query=result.query, answered=True, contact=self.config.contact, score=kept.score,
-                          kept=kept.kept)
+                          kept=kept.kept, clipped=result.clipped)
         else:
             result, pin = self._pinned_first(result)
             metrics.record_question(result.answered, result.reason)

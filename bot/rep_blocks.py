@@ -45,7 +45,7 @@ from bot.blocks import (
 from bot.config import RepSettings
 from bot.kept import hidden_from, is_live, needs_review
 from bot.normalise import echo_text
-from bot.replies import Reply
+from bot.replies import CLIPPED, Reply
 from bot.store import KeptAnswer, RepRequest
 
 # action ids and view callback ids, shared with handlers/rep_requests.py (ASK_REP: bot/blocks.py)
@@ -262,6 +262,8 @@ def kept_reply_blocks(reply: Reply) -> SlackMessage:
                                                   echo(echo_text(k.question)) + "_")]),
     ]
     blocks += related_entry(k.entry_id)
+    if reply.clipped:   # a long message: matched on its start and its end (bot/search.py)
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=escape(CLIPPED))]))
     if reply.query.strip():
         blocks.append(ask_rep_button(reply.query))
     return SlackMessage(escape(f"{label}: {k.answer}"[:3000]), _fit(blocks))

@@ -80,3 +80,11 @@ def test_modals_fit():
         assert len(d["blocks"]) <= 100 and len(d["title"]["text"]) <= 24
         for text in texts(d["blocks"]):
             assert len(text) <= SECTION_LIMIT
+
+
+def test_a_kept_answer_to_a_long_message_says_only_its_ends_were_read():
+    from bot.replies import CLIPPED
+    kept = KeptAnswer(3, "what is a deep dive", "It's a close look at one subject.", None, "Sam Rep", NOW, NOW)
+    long = rep_blocks.kept_reply_blocks(Reply(query="q", answered=True, contact="c", kept=kept, clipped=True))
+    short = rep_blocks.kept_reply_blocks(Reply(query="q", answered=True, contact="c", kept=kept))
+    assert CLIPPED in " ".join(texts(long.blocks)) and CLIPPED not in " ".join(texts(short.blocks))
