@@ -26,12 +26,20 @@ NOT_IN_DMS = "Pins aren't possible in direct messages: share the answer in a cha
 INVITE_ME = "I'm not in this channel, so I can't pin here. Invite me with `/invite @{name}` and press Pin again."
 
 
+# Buttons only an answer from the guidance carries: a decline's "Did you mean", a "which did you
+# mean?" and a rep's answer also name entries, but pinning them must not pin those entries.
+ANSWER_ACTIONS = frozenset({blocks.VOTE_HELPFUL, blocks.VOTE_NOT_HELPFUL, blocks.PIN, blocks.SHARE, blocks.SHOW_FULL})
+
+
 def answer_ref(message: dict) -> dict:
-    """Which entry a message of ours answers: read from its buttons' values."""
-    blocks = message.get("blocks") if isinstance(message.get("blocks"), list) else []
-    for block in blocks:
+    """Which entry a message of ours answers, read from its answer buttons' values; {} for any
+    other message of ours."""
+    found = message.get("blocks") if isinstance(message.get("blocks"), list) else []
+    for block in found:
         elements = block.get("elements") if isinstance(block, dict) else None
         for element in elements if isinstance(elements, list) else []:
+            if text_field(element, "action_id") not in ANSWER_ACTIONS:
+                continue
             ref = button_ref(text_field(element, "value"))
             if ref.get("e"):
                 return ref
@@ -137,7 +145,8 @@ def handle_pin_added(event: dict, client: WebClient, context: BoltContext, logge
     if ref.get("e") and guide.entry(str(ref["e"])):
         record_pin(guide, client, logger, channel=channel, ts=ts, ref=ref, rep=rep)
     else:
-        logger.info("a pinned message of ours names no known answer; the pin was not recorded")
+        logger.info("a pinned message of ours is no answer from the guidance (a decline, a question or a rep's "
+                    "answer); the pin was not recorded")
 
 
 def _fetch_message(client: WebClient, channel: str, ts: str, logger: Logger) -> dict | None:

@@ -190,6 +190,23 @@ def test_slacks_own_pin_menu_is_recorded_for_reps_and_unpinning_removes_it(fake,
     wait_until(lambda: pins_rows(server) == [])
 
 
+def test_pinning_a_decline_or_a_which_question_records_no_pin(fake, slack, server):
+    """A decline's "Did you mean" buttons name entries; pinning it must not pin one of them (the
+    off-topic question would then be counted as ready to teach the bot that entry)."""
+    clear_pins(server)
+    channel = new_channel()
+    declined = ask(fake, slack, channel, "will the big listen ask about staff car parking")["blocks"]
+    assert any(e["action_id"].startswith("did_you_mean") for e in elements(declined))   # entries named
+    which = ask(fake, slack, new_channel(), "what should I put for the safeguarding question?")["blocks"]
+    answered = ask(fake, slack, new_channel(), "what is a deep dive")["blocks"]
+    for blocks in (declined, which):
+        slack.event(pin_event("pin_added", user=REP, channel=channel, ts=new_ts(), blocks=blocks))
+    slack.event(pin_event("pin_added", user=REP, channel=channel, ts=new_ts(), blocks=answered))
+    wait_until(lambda: pins_rows(server))
+    time.sleep(SETTLE)
+    assert [r[2] for r in pins_rows(server)] == ["deep-dives"]
+
+
 def test_pins_list_with_unpin_for_reps_only(fake, slack, server):
     clear_pins(server)
     channel = new_channel()
