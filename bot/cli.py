@@ -85,7 +85,10 @@ def _parser() -> argparse.ArgumentParser:
     ans.add_argument("text", nargs="*", help="the answer, as the member will read it")
     ans.add_argument("--rep-name", required=True, help="whose answer it is: the member sees this name")
     ans.add_argument("--entry", help="the guidance entry the answer relates to (optional)")
-    ans.add_argument("--keep", action="store_true", help="keep the answer for members who ask the same later")
+    ans.add_argument("--keep", action="store_true", help="keep the answer for members who ask the same later "
+                     "(needs --kept-question)")
+    ans.add_argument("--kept-question", metavar="TEXT", default="",
+                     help="the question as later members will see it: take out anything personal")
     ans.add_argument("--covered", metavar="ENTRY", help="the guidance covers it: send the member this entry")
     ans.add_argument("--outside", action="store_true", help="outside the guidance: send the contact line")
     learn = sub.add_parser("asks-from-reps", help="print members' messages that reps settled (covered by an entry, "
@@ -359,10 +362,14 @@ def cmd_asks_from_reps(args) -> int:
 
 def cmd_answer(args) -> int:
     from bot.knowledge import load_pack
-    from bot.rep_blocks import outcome_line
+    from bot.rep_blocks import ANSWER_LIMIT, outcome_line
 
     config = _config(args)
     text = " ".join(args.text).strip()
+    if len(text) > ANSWER_LIMIT:   # as Slack's answer box: the store would cut it, unsaid
+        print(f"error: the answer is {len(text):,} characters; at most {ANSWER_LIMIT:,}, as in Slack's answer box",
+              file=sys.stderr)
+        return 2
     chosen = [bool(text), bool(args.covered), args.outside]
     if sum(chosen) != 1:
         print("error: give the answer's text, or --covered ENTRY, or --outside (one of them)", file=sys.stderr)
@@ -378,8 +385,13 @@ def cmd_answer(args) -> int:
         print(f"error: no request #{args.id} (see `python -m bot queue`)", file=sys.stderr)
         return 1
     state = "answered" if text else "covered" if args.covered else "outside"
+    if args.keep and state == "answered" and not args.kept_question.strip():
+        print("error: --keep needs --kept-question: the question as later members will see it (the member's own "
+              "words may name people)", file=sys.stderr)
+        return 2
     closed = store.close_request(args.id, state=state, rep="", rep_name=args.rep_name, answer=text,
-                                 entry_id=entry, keep=args.keep and state == "answered")
+                                 entry_id=entry, keep=args.keep and state == "answered",
+                                 kept_question=args.kept_question.strip() or None)
     if closed is None:
         print(f"error: request #{args.id} is settled already: {outcome_line(store.request(args.id))}", file=sys.stderr)
         return 1

@@ -91,6 +91,33 @@ def quoted(text: str, limit: int = 2900) -> str:
     return out if len(out) <= limit else _cut(out, limit - 2)
 
 
+def quoted_sections(text: str, limit: int = 2900) -> list[Block]:
+    """A rep's whole answer as inert quoted sections, nothing cut: `quoted` lines packed into
+    sections of at most `limit` characters (escaping and the quote marks make the text longer
+    than the rep typed it), a longer line split at a space, never inside an &amp; entity."""
+    body = escape(text.strip()).replace("@", "@\u200b")
+    pieces = []
+    for line in body.splitlines() or [""]:
+        line = ">" + line
+        while len(line) > limit:
+            end = line.rfind(" ", 1, limit)
+            if end <= 1:
+                end = limit
+                amp = line.rfind("&", 0, end)
+                if amp != -1 and ";" not in line[amp:end]:
+                    end = amp
+            pieces.append(line[:end])
+            line = ">" + line[end:].lstrip()
+        pieces.append(line)
+    chunks: list[str] = []
+    for piece in pieces:
+        if chunks and len(chunks[-1]) + 1 + len(piece) <= limit:
+            chunks[-1] += "\n" + piece
+        else:
+            chunks.append(piece)
+    return [SectionBlock(text=MarkdownTextObject(text=chunk)) for chunk in chunks]
+
+
 def reply_message(reply: Reply, **render) -> SlackMessage:
     """What Guide.ask's reply looks like in Slack: a kept rep answer, or the guidance's."""
     return kept_reply_blocks(reply) if reply.kept else answer_blocks(reply, **render)
@@ -120,10 +147,11 @@ def confirm_view(question: str, name: str, *, channel_name: str, by_dm: bool, me
                 private_metadata=json.dumps(metadata, ensure_ascii=False, separators=(",", ":")), blocks=blocks)
 
 
-def sent_message(req: RepRequest) -> SlackMessage:
-    """The member's confirmation, with "Withdraw"."""
-    text = (f"Sent to the reps (request #{req.id}). A rep's answer will come to you here or by direct message. "
-            "You can withdraw your question until a rep answers it.")
+def sent_message(req: RepRequest, text: str = "") -> SlackMessage:
+    """The member's confirmation (or why the reps haven't seen it yet), with "Withdraw": a
+    saved question can be withdrawn whether or not it has reached the reps' channel."""
+    text = text or (f"Sent to the reps (request #{req.id}). A rep's answer will come to you here or by direct "
+                    "message. You can withdraw your question until a rep answers it.")
     return SlackMessage(text, _fit([
         SectionBlock(text=MarkdownTextObject(text=escape(text))),
         ActionsBlock(elements=[ButtonElement(text="Withdraw my question", action_id=WITHDRAW,
@@ -229,7 +257,7 @@ def member_answer_message(req: RepRequest) -> SlackMessage:
         SectionBlock(text=MarkdownTextObject(
             text=f"*A rep answered your question*\nYou asked: _{echo(echo_text(req.question))}_")),
         ContextBlock(elements=[MarkdownTextObject(text=escape(label))]),
-        SectionBlock(text=MarkdownTextObject(text=quoted(req.answer))),
+        *quoted_sections(req.answer),
     ] + related_entry(req.entry_id)
     return SlackMessage(escape(f"{label}: {req.answer}"[:3000]), _fit(blocks))
 
@@ -257,7 +285,7 @@ def kept_reply_blocks(reply: Reply) -> SlackMessage:
     blocks: list[Block] = [
         HeaderBlock(text=PlainTextObject(text="A rep's answer to a question like yours")),
         ContextBlock(elements=[MarkdownTextObject(text=escape(label))]),
-        SectionBlock(text=MarkdownTextObject(text=quoted(k.answer))),
+        *quoted_sections(k.answer),
         ContextBlock(elements=[MarkdownTextObject(text="The question the rep answered: _" +
                                                   echo(echo_text(k.question)) + "_")]),
     ]

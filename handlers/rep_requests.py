@@ -320,6 +320,12 @@ def handle_confirm(ack: Ack, body: dict, view: dict, client: WebClient, context:
     if not question or not user:
         ack(response_action="errors", errors={})
         return
+    twin = next((r for r in guide.store.requests(("open",)) if r.asker == user and r.question == question), None)
+    if twin is not None:   # "Ask a rep" pressed twice on one reply: the reps see it once
+        ack(response_action="update", view=_notice_view(
+            f"You've sent this question to the reps already (request #{twin.id}): a rep will answer you "
+            "there. Nothing new was sent."))
+        return
     try:
         req = guide.store.add_request(question=question, asker=user, asker_name=str(data.get("n") or "a member"),
                                       channel=str(data.get("c") or ""), thread_ts=str(data.get("t") or ""))
@@ -342,16 +348,19 @@ def handle_confirm(ack: Ack, body: dict, view: dict, client: WebClient, context:
     if outcome == "posted":
         tell(client, logger, user, rep_blocks.sent_message(req), **where)
     elif outcome == "later":
-        tell(client, logger, user, f"Slack is busy, so your question (request #{req.id}) isn't in the reps' "
-             "channel yet. It is saved and will be posted within a few minutes; you don't need to do anything.",
-             **where)
+        tell(client, logger, user, rep_blocks.sent_message(req, (
+            f"Slack is busy, so your question (request #{req.id}) isn't in the reps' channel yet. It is saved "
+            "and will be posted within a few minutes; you don't need to do anything. You can withdraw it until "
+            "a rep answers it.")), **where)
     else:
         # not_in_channel, channel_not_found ...: saved, listed in `/biglisten queue`; say what happened
         why = ("I'm not in the reps' channel" if outcome == "not_in_channel"
                else "the reps' channel can't be found" if outcome == "channel_not_found"
                else f"Slack refused the post ({outcome})")
-        tell(client, logger, user, f"Your question is saved (request #{req.id}), but {why}, so the reps haven't "
-             f"been told yet; they will see it in their queue. {guide.config.contact}", **where)
+        tell(client, logger, user, rep_blocks.sent_message(req, (
+            f"Your question is saved (request #{req.id}), but {why}, so the reps haven't been told yet; they "
+            f"will see it in their queue. You can withdraw it until a rep answers it. {guide.config.contact}")),
+             **where)
 
 
 def _notice_view(text: str) -> dict:
@@ -497,9 +506,14 @@ def handle_answer_submit(ack: Ack, body: dict, view: dict, client: WebClient, co
     keep_block = values.get("keep") if isinstance(values.get("keep"), dict) else {}
     chosen = (keep_block.get("keep") or {}).get("selected_options") if isinstance(keep_block.get("keep"), dict) else []
     keep = any(isinstance(o, dict) and o.get("value") == "keep" for o in chosen or [])
+    kept_question = _typed(values, "kept_question")
+    if keep and not kept_question:   # the store would fall back to the member's own words, unedited
+        ack(response_action="errors", errors={"kept_question": "To keep the answer, write the question as later "
+                                                               "members will see it (or untick Keep)."})
+        return
     rep = user_id(body)
     closed = guide.store.close_request(req.id, state="answered", rep=rep, answer=answer, entry_id=entry_id or None,
-                                       keep=keep, kept_question=_typed(values, "kept_question") or None,
+                                       keep=keep, kept_question=kept_question or None,
                                        rep_name=user_name(client, rep, logger, "a rep"))
     if closed is None:
         settled = guide.store.request(req.id)

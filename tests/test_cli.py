@@ -101,7 +101,9 @@ def test_bad_arguments_get_one_line_not_a_traceback(tmp_path):
                        (("--config", str(tmp_path), "ask", "hi"), "cannot read it (Is a directory)"),
                        (("walkthrough", "no-such-pack"), "no pack 'no-such-pack' (packs: big-listen)"),
                        (("report", "--days", "0"), "--days: must be at least 1, got 0"),
-                       (("bench", "--queries", "-5"), "--queries: must be at least 1, got -5")]:
+                       (("bench", "--queries", "-5"), "--queries: must be at least 1, got -5"),
+                       (("answer", "1", "x" * 3000, "--rep-name", "Pat"),
+                        "the answer is 3,000 characters; at most 2,900")]:
         out = run_cli(*args)
         assert out.returncode == 2 and says in out.stderr, (args, out.stderr)
         assert "Traceback" not in out.stderr

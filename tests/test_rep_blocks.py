@@ -88,3 +88,13 @@ def test_a_kept_answer_to_a_long_message_says_only_its_ends_were_read():
     long = rep_blocks.kept_reply_blocks(Reply(query="q", answered=True, contact="c", kept=kept, clipped=True))
     short = rep_blocks.kept_reply_blocks(Reply(query="q", answered=True, contact="c", kept=kept))
     assert CLIPPED in " ".join(texts(long.blocks)) and CLIPPED not in " ".join(texts(short.blocks))
+
+
+def test_a_long_answer_reaches_the_member_whole():
+    """Escaping (& → &amp;) and the quote marks make an answer longer than the rep typed it: a
+    2,880-character answer used to be cut at 2,900 after escaping, with "…", and the rep told Done."""
+    for answer in ("Tom & Jerry " * 240, "\n".join(f"point {i} & more" for i in range(300))):
+        req = request(state="answered", question="what about it", answer=answer, rep_name="Sam Rep", answered_at=NOW)
+        shown = "\n".join(texts(rep_blocks.member_answer_message(req).blocks))
+        assert shown.count("&amp;") == answer.count("&") and "…" not in shown
+        assert_fits_and_inert(rep_blocks.member_answer_message(req).blocks)

@@ -107,6 +107,10 @@ def test_queue_and_answer_in_the_terminal(cli_config, tmp_path):
 
     out = run_cli("--config", str(cli_config), "answer", str(req.id), "No: there is no question on parking.",
                   "--rep-name", "Pat Admin", "--keep")
+    assert out.returncode == 2 and "--keep needs --kept-question" in out.stderr
+    assert store.request(req.id).state == "open"
+    out = run_cli("--config", str(cli_config), "answer", str(req.id), "No: there is no question on parking.",
+                  "--rep-name", "Pat Admin", "--keep", "--kept-question", "Does the Big Listen ask about parking?")
     assert out.returncode == 0, out.stderr
     assert "Answered by Pat Admin" in out.stdout and "kept as answer #1" in out.stdout
     done = store.request(req.id)

@@ -155,6 +155,7 @@ def rep_answers(fake, slack, req, rep, text, **values):
     view = opened_view(fake, trigger)
     prefilled = next(b for b in view["blocks"] if b.get("block_id") == "kept_question")["element"]["initial_value"]
     assert prefilled and f">{prefilled}" in shown_text(req["post"]["blocks"])   # the member's words, to edit
+    values.setdefault("kept_question", prefilled)   # the box as Slack sends it back, unless the rep edits it
     return submit(slack, view, rep, answer_values(text, **values))
 
 
@@ -254,6 +255,33 @@ def test_reps_edit_a_kept_answer_and_members_see_the_new_words(fake, slack, serv
     assert f"Answered by Sam Rep on {time.strftime('%-d %B %Y', time.gmtime())}" in shown_text(reply["blocks"])
 
 
+def test_asking_the_reps_the_same_question_twice_sends_it_once(fake, slack, server):
+    req = ask_a_rep(fake, slack, "does the big listen cover the staff car park rota")
+    before = len(posts_in(fake, REPS))
+    again = submit(slack, req["view"], MEMBER)   # "Ask a rep" pressed again on the same reply, and confirmed
+    assert again.status == 200 and again.json()["response_action"] == "update"
+    assert f"request #{req['id']}" in json.dumps(again.json()["view"]) and "Nothing new was sent" in again.body
+    time.sleep(1.0)   # a post, if there were one, would have arrived by now
+    assert len(posts_in(fake, REPS)) == before
+    assert db(server).execute("SELECT COUNT(*) FROM rep_requests WHERE question LIKE '%car park rota%'"
+                              ).fetchone()[0] == 1
+
+
+def test_keeping_an_answer_needs_the_question_as_later_members_will_see_it(fake, slack, server):
+    """The box starts with the member's own words; emptied with Keep ticked, the store would
+    have kept those words (names included) for every later member: the modal says so instead."""
+    req = ask_a_rep(fake, slack, "car parking for Mrs Patel at Oak Primary")
+    emptied = rep_answers(fake, slack, req, REP, "Parking isn't in the survey.", kept_question="")
+    assert emptied.status == 200 and emptied.json()["response_action"] == "errors"
+    assert "kept_question" in emptied.json()["errors"]
+    assert request_row(server, req["id"])["state"] == "open"
+    assert rep_answers(fake, slack, req, REP, "Parking isn't in the survey.", kept_question="",
+                       keep=False).status == 200   # not kept: nothing later members see
+    wait_until(lambda: request_row(server, req["id"])["state"] == "answered")
+    assert db(server).execute("SELECT COUNT(*) FROM kept_answers WHERE answer = ?",
+                              ("Parking isn't in the survey.",)).fetchone()[0] == 0
+
+
 def test_non_reps_cannot_answer_edit_or_retire_even_with_forged_payloads(fake, slack, server):
     req = ask_a_rep(fake, slack, "who drives the school minibus")
     for action in ("rep_answer", "rep_covered", "rep_outside"):
@@ -297,7 +325,8 @@ def test_two_reps_answering_at_once_produce_one_answer(fake, slack, server):
 
     def go(rep, view):
         barrier.wait()
-        results[rep] = submit(slack, view, rep, answer_values(f"Kettle answer from {rep}"))
+        results[rep] = submit(slack, view, rep, answer_values(f"Kettle answer from {rep}",
+                                                              kept_question="Who buys the staffroom kettle?"))
 
     threads = [threading.Thread(target=go, args=pair) for pair in views]
     for t in threads:
@@ -484,6 +513,8 @@ def test_a_rate_limited_request_is_saved_told_and_posted_later(fake, slack, serv
     told = wait_until(lambda: [c for c in fake.calls_to("chat.postEphemeral") if c.params.get("user") == MEMBER
                                and "Slack is busy" in c.params.get("text", "")], timeout=20)
     assert "It is saved and will be posted" in told[0].params["text"]
+    assert button(json.loads(told[0].params["blocks"]) if isinstance(told[0].params["blocks"], str)
+                  else told[0].params["blocks"], "rep_withdraw")   # not posted yet, and still withdrawable
     command(fake, slack, "queue", user=REP)
     post = wait_until(lambda: [c for c in posts_in(fake, REPS) if c.status == 200 and
                                "windows in the staffroom" in c.params.get("text", "")])
