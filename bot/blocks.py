@@ -115,16 +115,21 @@ def _sections(lines: list[str], heading: str = "") -> tuple[list[SectionBlock], 
     return blocks, cut
 
 
-def _cut(line: str, limit: int) -> str:
-    """Shorten an escaped line to under `limit` characters, at a space if there is one and
-    never inside an &amp;-style entity."""
-    end = line.rfind(" ", 0, limit)
-    if end <= 0:
+def break_at(line: str, limit: int, start: int = 0) -> int:
+    """Where to break an escaped line to keep under `limit` characters: at its last space after
+    `start` if there is one, else at `limit`, never inside an &amp;-style entity."""
+    end = line.rfind(" ", start, limit)
+    if end <= start:
         end = limit
         amp = line.rfind("&", 0, end)
         if amp != -1 and ";" not in line[amp:end]:
             end = amp
-    return line[:end] + " …"
+    return end
+
+
+def _cut(line: str, limit: int) -> str:
+    """Shorten an escaped line to under `limit` characters (see `break_at`), marked with "…"."""
+    return line[:break_at(line, limit)] + " …"
 
 
 def button_ref(value: str | None) -> dict:

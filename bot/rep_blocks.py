@@ -38,6 +38,7 @@ from bot.blocks import (
     _fit,
     answer_blocks,
     ask_rep_button,
+    break_at,
     button_value,
     echo,
     escape,
@@ -100,12 +101,7 @@ def quoted_sections(text: str, limit: int = 2900) -> list[Block]:
     for line in body.splitlines() or [""]:
         line = ">" + line
         while len(line) > limit:
-            end = line.rfind(" ", 1, limit)
-            if end <= 1:
-                end = limit
-                amp = line.rfind("&", 0, end)
-                if amp != -1 and ";" not in line[amp:end]:
-                    end = amp
+            end = break_at(line, limit, start=1)   # after the quote mark
             pieces.append(line[:end])
             line = ">" + line[end:].lstrip()
         pieces.append(line)
