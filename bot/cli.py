@@ -366,13 +366,25 @@ def cmd_answer(args) -> int:
 
     config = _config(args)
     text = " ".join(args.text).strip()
-    if len(text) > ANSWER_LIMIT:   # as Slack's answer box: the store would cut it, unsaid
+    if len(text) > ANSWER_LIMIT:   # the same limit as Slack's answer box
         print(f"error: the answer is {len(text):,} characters; at most {ANSWER_LIMIT:,}, as in Slack's answer box",
               file=sys.stderr)
         return 2
     chosen = [bool(text), bool(args.covered), args.outside]
     if sum(chosen) != 1:
         print("error: give the answer's text, or --covered ENTRY, or --outside (one of them)", file=sys.stderr)
+        return 2
+    state = "answered" if text else "covered" if args.covered else "outside"
+    if (args.keep or args.kept_question) and state != "answered":
+        print("error: --keep and --kept-question are for a rep's own answer, not --covered or --outside",
+              file=sys.stderr)
+        return 2
+    if args.kept_question and not args.keep:
+        print("error: --kept-question is the question a kept answer is shown under: add --keep", file=sys.stderr)
+        return 2
+    if args.keep and not args.kept_question.strip():
+        print("error: --keep needs --kept-question: the question as later members will see it (the member's own "
+              "words may name people)", file=sys.stderr)
         return 2
     packs = [load_pack(path) for path in config.pack_paths()]   # an entry of any pack (bot/packs.py)
     entry = args.covered or args.entry
@@ -384,11 +396,6 @@ def cmd_answer(args) -> int:
     if req is None:
         print(f"error: no request #{args.id} (see `python -m bot queue`)", file=sys.stderr)
         return 1
-    state = "answered" if text else "covered" if args.covered else "outside"
-    if args.keep and state == "answered" and not args.kept_question.strip():
-        print("error: --keep needs --kept-question: the question as later members will see it (the member's own "
-              "words may name people)", file=sys.stderr)
-        return 2
     closed = store.close_request(args.id, state=state, rep="", rep_name=args.rep_name, answer=text,
                                  entry_id=entry, keep=args.keep and state == "answered",
                                  kept_question=args.kept_question.strip() or None)

@@ -96,10 +96,11 @@ def quoted_sections(text: str, limit: int = 2900) -> list[Block]:
     """A rep's whole answer as inert quoted sections, nothing cut: `quoted` lines packed into
     sections of at most `limit` characters (escaping and the quote marks make the text longer
     than the rep typed it), a longer line split at a space, never inside an &amp; entity."""
+    assert limit > 12, "a section must hold a quote mark and an &amp; entity"
     body = escape(text.strip()).replace("@", "@\u200b")
     pieces = []
     for line in body.splitlines() or [""]:
-        line = ">" + line
+        line = ">" + line.rstrip()   # a line of spaces would fill a section with nothing
         while len(line) > limit:
             end = break_at(line, limit, start=1)   # after the quote mark
             pieces.append(line[:end])

@@ -266,7 +266,8 @@ class Store(ABC):
         concurrent callers exactly one gets the closed request back, the others None.
         `keep` (answered only) also keeps the answer for future members, in the same
         transaction (its id in `kept_id`), under `kept_question` (the question as the rep
-        wants later members to see it; default: the member's own words)."""
+        wants later members to see it; the member's own words when None, though Slack's modal and
+        the CLI always give one)."""
 
     @abstractmethod
     def claim_request(self, request_id: int, *, owner: str, lease_seconds: float,

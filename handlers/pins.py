@@ -141,6 +141,9 @@ def handle_pin_added(event: dict, client: WebClient, context: BoltContext, logge
         return
     if not message.get("blocks"):   # Slack often sends the pinned message without its blocks
         message = _fetch_message(client, channel, ts, logger) or message
+    if not message.get("blocks"):
+        logger.info("a pinned message of ours couldn't be read with its buttons; the pin was not recorded")
+        return
     ref = answer_ref(message)
     if ref.get("e") and guide.entry(str(ref["e"])):
         record_pin(guide, client, logger, channel=channel, ts=ts, ref=ref, rep=rep)

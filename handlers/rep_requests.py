@@ -125,6 +125,9 @@ class RepDesk:
             self.logger.warning("posting request #%d to the reps' channel failed: %s", req.id, type(e).__name__)
             return "later"
         self.guide.store.set_request_message(req.id, str(posted.get("channel") or channel), str(posted["ts"]))
+        current = self.guide.store.request(req.id)
+        if current is not None and current.state != "open":   # withdrawn or settled while the post was on its way
+            self.update_request_message(current)                # so it says so, without the member's words
         return "posted"
 
     # --- telling the member -----------------------------------------------------------------
@@ -320,13 +323,13 @@ def handle_confirm(ack: Ack, body: dict, view: dict, client: WebClient, context:
     if not question or not user:
         ack(response_action="errors", errors={})
         return
-    twin = next((r for r in guide.store.requests(("open",)) if r.asker == user and r.question == question), None)
-    if twin is not None:   # "Ask a rep" pressed twice on one reply: the reps see it once
-        ack(response_action="update", view=_notice_view(
-            f"You've sent this question to the reps already (request #{twin.id}): a rep will answer you "
-            "there. Nothing new was sent."))
-        return
     try:
+        twin = next((r for r in guide.store.requests(("open",)) if r.asker == user and r.question == question), None)
+        if twin is not None:   # "Ask a rep" pressed twice on one reply: the reps see it once
+            ack(response_action="update", view=_notice_view(
+                f"You've sent this question to the reps already (request #{twin.id}): a rep's answer will come "
+                "to you where you asked it, or by direct message. Nothing new was sent."))
+            return
         req = guide.store.add_request(question=question, asker=user, asker_name=str(data.get("n") or "a member"),
                                       channel=str(data.get("c") or ""), thread_ts=str(data.get("t") or ""))
     except Exception:

@@ -103,7 +103,9 @@ def test_bad_arguments_get_one_line_not_a_traceback(tmp_path):
                        (("report", "--days", "0"), "--days: must be at least 1, got 0"),
                        (("bench", "--queries", "-5"), "--queries: must be at least 1, got -5"),
                        (("answer", "1", "x" * 3000, "--rep-name", "Pat"),
-                        "the answer is 3,000 characters; at most 2,900")]:
+                        "the answer is 3,000 characters; at most 2,900"),
+                       (("answer", "1", "Yes.", "--rep-name", "Pat", "--kept-question", "Q?"), "add --keep"),
+                       (("answer", "1", "--outside", "--rep-name", "Pat", "--keep"), "not --covered or --outside")]:
         out = run_cli(*args)
         assert out.returncode == 2 and says in out.stderr, (args, out.stderr)
         assert "Traceback" not in out.stderr

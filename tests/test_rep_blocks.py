@@ -98,3 +98,19 @@ def test_a_long_answer_reaches_the_member_whole():
         shown = "\n".join(texts(rep_blocks.member_answer_message(req).blocks))
         assert shown.count("&amp;") == answer.count("&") and "…" not in shown
         assert_fits_and_inert(rep_blocks.member_answer_message(req).blocks)
+
+
+def test_no_section_of_an_answer_is_blank_and_nothing_is_lost():
+    sections = [b.to_dict()["text"]["text"] for b in rep_blocks.quoted_sections("a\n" + " " * 2950 + "\nb")]
+    assert all(s.strip(">\n ") for s in sections)
+    answer = "\n".join(f"point {i}: Tom & Jerry" for i in range(400))
+    shown = "\n".join(b.to_dict()["text"]["text"] for b in rep_blocks.quoted_sections(answer))
+    assert shown == "\n".join(">" + line.replace("&", "&amp;") for line in answer.splitlines())
+
+
+def test_a_reps_answer_names_an_entry_but_is_not_an_answer_to_pin():
+    from handlers.pins import answer_ref
+    req = request(state="answered", answer="Ask your head.", rep_name="Sam Rep", answered_at=NOW,
+                  entry_id="off-rolling")
+    message = rep_blocks.member_answer_message(req)
+    assert "off-rolling" in json.dumps(message.blocks) and answer_ref({"blocks": message.blocks}) == {}

@@ -198,3 +198,34 @@ def test_nothing_settled_makes_an_asks_file_with_nothing_in_it(cli_config, tmp_p
     out = run_cli("--config", str(cli_config), "asks-from-reps")
     assert out.returncode == 0, out.stderr
     assert "Nothing new to add." in out.stdout and yaml.safe_load(out.stdout) is None
+
+
+def test_a_question_withdrawn_while_its_post_was_on_the_way_is_shown_withdrawn(tmp_path):
+    """Withdraw is offered before the question reaches the reps' channel: if the member presses it
+    while the post is in flight, the post lands after the withdrawal had nothing to update, so
+    it must be updated then (the member's words and name off the reps' channel)."""
+    import json
+    import logging
+    from types import SimpleNamespace
+
+    from handlers.rep_requests import RepDesk
+
+    store = SQLiteStore(tmp_path / "bot.sqlite3")
+    req = new_request(store, "will the big listen ask about Mrs Patel's parking")
+    claimed = store.claim_request(req.id, owner="me", lease_seconds=60)
+    updates = []
+
+    class Client:
+        def chat_postMessage(self, **_):
+            store.close_request(req.id, state="withdrawn", rep="", rep_name="")   # meanwhile, the member
+            return {"channel": "CREPS", "ts": "9.9"}
+
+        def chat_update(self, **kw):
+            updates.append(kw)
+
+    guide = SimpleNamespace(store=store, config=SimpleNamespace(reps=SimpleNamespace(channel="CREPS")))
+    assert RepDesk(guide, Client(), logging.getLogger("test"), "me").post_request(claimed) == "posted"
+    (update,) = updates
+    assert (update["channel"], update["ts"]) == ("CREPS", "9.9")
+    shown = json.dumps(update["blocks"]) + update["text"]
+    assert "withdrawn" in shown.lower() and "Patel" not in shown and req.asker_name not in shown
