@@ -375,6 +375,9 @@ def cmd_answer(args) -> int:
         print("error: give the answer's text, or --covered ENTRY, or --outside (one of them)", file=sys.stderr)
         return 2
     state = "answered" if text else "covered" if args.covered else "outside"
+    if args.entry and state != "answered":
+        print("error: --entry is for a rep's own answer (with --covered, the entry is the answer)", file=sys.stderr)
+        return 2
     if (args.keep or args.kept_question) and state != "answered":
         print("error: --keep and --kept-question are for a rep's own answer, not --covered or --outside",
               file=sys.stderr)

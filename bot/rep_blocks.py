@@ -15,6 +15,7 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     CheckboxesElement,
+    ConfirmObject,
     ContextBlock,
     DividerBlock,
     ExternalDataSelectElement,
@@ -164,7 +165,10 @@ def request_message(req: RepRequest, *, reminder: bool = False) -> SlackMessage:
         blocks.append(ActionsBlock(elements=[
             ButtonElement(text="Answer", action_id=ANSWER, value=value, style="primary"),
             ButtonElement(text="Covered by the guidance", action_id=COVERED, value=value),
-            ButtonElement(text="Outside the guidance", action_id=OUTSIDE, value=value)]))
+            ButtonElement(text="Outside the guidance", action_id=OUTSIDE, value=value, confirm=ConfirmObject(
+                title="Outside the guidance?", confirm="Yes, tell the member", deny="Cancel",
+                text="The member is told at once that this is outside the guidance, with the contact line. "
+                     "This settles the request and can't be undone."))]))
     else:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=escape(outcome_line(req)))]))
     text = f"Request #{req.id} from {req.asker_name}: {req.question}"[:300]

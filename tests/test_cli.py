@@ -105,7 +105,9 @@ def test_bad_arguments_get_one_line_not_a_traceback(tmp_path):
                        (("answer", "1", "x" * 3000, "--rep-name", "Pat"),
                         "the answer is 3,000 characters; at most 2,900"),
                        (("answer", "1", "Yes.", "--rep-name", "Pat", "--kept-question", "Q?"), "add --keep"),
-                       (("answer", "1", "--outside", "--rep-name", "Pat", "--keep"), "not --covered or --outside")]:
+                       (("answer", "1", "--outside", "--rep-name", "Pat", "--keep"), "not --covered or --outside"),
+                       (("answer", "1", "--outside", "--rep-name", "Pat", "--entry", "off-rolling"),
+                        "--entry is for a rep's own answer")]:
         out = run_cli(*args)
         assert out.returncode == 2 and says in out.stderr, (args, out.stderr)
         assert "Traceback" not in out.stderr

@@ -114,3 +114,10 @@ def test_a_reps_answer_names_an_entry_but_is_not_an_answer_to_pin():
                   entry_id="off-rolling")
     message = rep_blocks.member_answer_message(req)
     assert "off-rolling" in json.dumps(message.blocks) and answer_ref({"blocks": message.blocks}) == {}
+
+
+def test_outside_the_guidance_asks_the_rep_to_confirm():
+    """It tells the member at once and settles the request: one slip of the mouse shouldn't."""
+    message = rep_blocks.request_message(request())
+    outside = next(e for b in message.blocks for e in b.get("elements", []) if e.get("action_id") == "rep_outside")
+    assert outside["confirm"]["confirm"]["text"] == "Yes, tell the member" and "can't be undone" in json.dumps(outside)
