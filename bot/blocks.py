@@ -24,7 +24,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.knowledge import SurveyEntry
+from bot.knowledge import SurveyEntry, advises
 from bot.normalise import clean_slack_text, echo_text
 from bot.replies import (
     Line,
@@ -323,8 +323,7 @@ def fallback_text(reply: Reply) -> str:
     elif "view" in kinds:
         text += " — the union's view"
     elif isinstance(reply.entry, SurveyEntry) and not reply.parts:   # as the reply's own verdict line
-        advised = any(g.kind in ("answer", "advice") for g in reply.entry.all_guidance())
-        text += (" — the union recommends no particular option" if advised
+        text += (" — the union recommends no particular option" if advises(reply.entry.all_guidance())
                  else " — the union gives no explicit recommendation")
     if reply.consultation and not isinstance(reply.entry, SurveyEntry):   # "can I still respond?"
         text += f" — {status_line(reply.consultation, survey=False)}"

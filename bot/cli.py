@@ -400,7 +400,7 @@ def cmd_answer(args) -> int:
         print(f"error: no request #{args.id} (see `python -m bot queue`)", file=sys.stderr)
         return 1
     closed = store.close_request(args.id, state=state, rep="", rep_name=args.rep_name, answer=text,
-                                 entry_id=entry, keep=args.keep and state == "answered",
+                                 entry_id=entry, keep=args.keep,   # only with a rep's answer (above)
                                  kept_question=args.kept_question.strip() or None)
     if closed is None:
         print(f"error: request #{args.id} is settled already: {outcome_line(store.request(args.id))}", file=sys.stderr)
@@ -424,8 +424,9 @@ def cmd_health(args) -> int:
 
     config = _config(args)
     checks = []
-    for folder in config.pack_paths():   # every pack serve would load, each by name when there are several
-        name = "pack" if len(config.pack_paths()) == 1 else f"pack {folder.name}"
+    folders = config.pack_paths()
+    for folder in folders:   # every pack serve would load, each by name when there are several
+        name = "pack" if len(folders) == 1 else f"pack {folder.name}"
         try:
             checks.append(replace(check_pack(load_pack(folder)), name=name))
         except BotError as e:

@@ -77,6 +77,11 @@ class Guidance:
         return self.answer if self.kind == "answer" else self.basis
 
 
+def advises(guidance) -> bool:
+    """Whether the union says what to do (a recommended answer or advice), not only what it thinks."""
+    return any(g.kind in ("answer", "advice") for g in guidance)
+
+
 def suggested_answer_of(guidance: tuple[Guidance, ...]) -> SuggestedAnswer:
     for g in guidance:
         if g.kind == "answer":

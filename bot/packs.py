@@ -204,9 +204,10 @@ class Library:
                     check_unique_ids([pack if j == i else s.pack for j, s in enumerate(self.shelves)])
                     index = self.build_index(pack)
                 except Exception as e:   # anything in a hand-edited file: refused once, not a traceback a poll
-                    why = str(e) if isinstance(e, (BotError, OSError)) else f"{type(e).__name__}: {e}"
+                    why = str(e)
                     if not isinstance(e, (BotError, OSError)):   # may be the bot's bug, not the edit's
                         log.exception("pack %s: unexpected error while loading an edit", shelf.name)
+                        why = f"{type(e).__name__}: {e}"
                     self.shelves[i] = replace(shelf, stamp=stamp)   # told once per edit, not every poll
                     self.problems[key] = why
                     line = f"pack {shelf.name}: edit refused, still answering from the running pack: {why}"

@@ -85,11 +85,16 @@ def age(seconds: float) -> str:
     return f"{hours} h" if hours < 48 else f"{hours // 24} days"
 
 
-def quoted(text: str, limit: int = 2900) -> str:
-    """Someone's own words as an inert quote (escaped; every line marked as quoted), at most
-    `limit` characters (cut at a space, never inside an &amp; entity)."""
+def _quote_lines(text: str) -> list[str]:
+    """Someone's own words, escaped (nothing pings anyone), each line marked as quoted."""
     body = escape(text.strip()).replace("@", "@\u200b")
-    out = "\n".join(">" + line for line in body.splitlines() or [""])
+    return [">" + line.rstrip() for line in body.splitlines() or [""]]   # a line of spaces quotes nothing
+
+
+def quoted(text: str, limit: int = 2900) -> str:
+    """Someone's own words as an inert quote, at most `limit` characters (cut at a space, never
+    inside an &amp; entity)."""
+    out = "\n".join(_quote_lines(text))
     return out if len(out) <= limit else _cut(out, limit - 2)
 
 
@@ -98,10 +103,8 @@ def quoted_sections(text: str, limit: int = 2900) -> list[Block]:
     sections of at most `limit` characters (escaping and the quote marks make the text longer
     than the rep typed it), a longer line split at a space, never inside an &amp; entity."""
     assert limit > 12, "a section must hold a quote mark and an &amp; entity"
-    body = escape(text.strip()).replace("@", "@\u200b")
     pieces = []
-    for line in body.splitlines() or [""]:
-        line = ">" + line.rstrip()   # a line of spaces would fill a section with nothing
+    for line in _quote_lines(text):
         while len(line) > limit:
             end = break_at(line, limit, start=1)   # after the quote mark
             pieces.append(line[:end])

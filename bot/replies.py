@@ -27,6 +27,7 @@ from bot.knowledge import (
     Source,
     SuggestedAnswer,
     SurveyEntry,
+    advises,
     entry_speaker,
     quote_of,
     suggested_answer_of,
@@ -143,7 +144,7 @@ def entry_reply(entry: Entry, pack: Pack, contact: str, *, query: str = "", stat
         lender = commentary_lender(entry, pack)
         if lender:
             commentary, borrowed = commentary_groups(lender), lender.title
-            if not any(g.kind in ("answer", "advice") for g in guidance):   # the comments it shows advise
+            if not advises(guidance):   # the comments it shows advise
                 guidance += tuple(g for g in lender.statement_guidance(None) if g.kind == "advice")
     if pack.consultation and (isinstance(entry, SurveyEntry) or getattr(entry, "about_consultation", False)):
         status = ConsultationStatus(pack.consultation, today or date.today())
@@ -375,7 +376,7 @@ def guidance_lines(guidance: tuple[Guidance, ...], reply: Reply, *, verdict: boo
     lines = []
     if verdict:   # "no explicit recommendation" only when the union gave none anywhere on the question
         kinds = {g.kind for g in guidance}
-        if not (kinds | {g.kind for g in reply.entry.all_guidance()}) & {"answer", "advice"}:
+        if not (advises(guidance) or advises(reply.entry.all_guidance())):
             lines.append(Line(NO_POSITION, part="lead"))
         elif "answer" not in kinds and reply.entry.options:
             lines.append(Line(NO_OPTION, part="lead"))
