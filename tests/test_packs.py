@@ -226,6 +226,26 @@ def test_an_edit_with_a_bad_date_or_a_control_character_is_refused_once(tmp_path
         assert "reloaded" in library.reload_changed()[0]
 
 
+def test_an_unexpected_error_while_loading_an_edit_is_refused_once_and_logged_in_full(tmp_path, caplog):
+    """Not the edit's fault, perhaps the bot's: still refused once (not a traceback at every
+    poll), with its traceback in the log for whoever maintains the bot."""
+    folder = tmp_path / "example"
+    shutil.copytree(EXAMPLE_DIR, folder)
+    library = load_library(settings(tmp_path, [folder]), meaning=False)
+
+    def broken(pack):
+        raise RuntimeError("an index bug")
+
+    library.build_index = broken
+    survey = folder / "survey-wellbeing.yaml"
+    touch_later(survey, survey.read_text(encoding="utf-8").replace("A workload charter", "A charter", 1))
+    with caplog.at_level("ERROR", logger="bot.packs"):
+        lines = library.reload_changed()
+    assert len(lines) == 1 and "edit refused" in lines[0] and "RuntimeError: an index bug" in lines[0]
+    assert any(r.exc_info for r in caplog.records)   # the traceback, for the bot's maintainer
+    assert library.reload_changed() == []
+
+
 def test_a_library_of_one_index_never_reloads(index):
     assert Library.of(index).reload_changed() == [] and Library.of(index).watch(1) is None
 

@@ -229,3 +229,19 @@ def test_json_guidance_says_which_statements_it_is_about(index):
     aims = match_record(Match(index.pack.get("send-reporting-aims"), 1.0), index.pack)
     assert [g["scope"] for g in aims["guidance"] if g["kind"] == "advice"] == [
         "on “Your views: priorities for SEND and AP reporting (comments box)”"]
+
+
+def test_a_statement_with_its_own_suggested_answer_never_shows_the_questions_too(index):
+    """Never two suggested answers: a statement's own wins over the question's (no pack has
+    both yet, so the entry is made here)."""
+    from dataclasses import replace
+
+    from bot.knowledge import Guidance
+    entry = index.pack.get("schools-impact")
+    mine, theirs = Guidance("answer", "For statement 6, answer Agree.", "Agree"), Guidance(
+        "answer", "For the question, answer Disagree.", "Disagree")
+    statements = tuple(replace(s, guidance=(mine,)) if i == 5 else s for i, s in enumerate(entry.statements))
+    both = replace(entry, statements=statements, guidance=(theirs, *entry.guidance))
+    answers = [g.answer for g in both.statement_guidance(5) if g.kind == "answer"]
+    assert answers == ["Agree"]
+    assert [g.answer for g in both.statement_guidance(0) if g.kind == "answer"] == ["Disagree"]
