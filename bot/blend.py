@@ -248,6 +248,10 @@ def decide(index, query: str, folded: list[str], terms: tuple[str, ...], off: se
         # have is about pay" names no part of the survey)
     elif meaning is None:  # words alone: the configured threshold, as before the meaning signal
         confident = ranked[0][1] >= index.answer_threshold
+    elif not lexical:
+        # no word of the message is the pack's ("whats a caf", "whats DSL"): meaning alone then
+        # matches how a term sounds ("caf" ~ "Cafcass"), not what it is
+        confident = False
     else:
         confident = confidence(features(judged, lexical, reading, off, entries), reading) >= weights(reading)[2]
     if not confident:

@@ -145,6 +145,17 @@ def test_off_topic_is_declined_with_its_reason_and_no_suggestions(searcher, ques
     assert not result.answered and result.reason == "offtopic" and not result.matches
 
 
+@pytest.mark.parametrize("question", ["whats a caf", "whats DSL"])
+def test_a_message_with_no_word_of_the_packs_is_not_answered_on_meaning_alone(searcher, question):
+    """Round 13: no word of either is in the pack, and meaning alone answered them confidently
+    with what sounds alike ("caf" -> Cafcass) or a neighbour (DSL -> the safeguarding-frequency
+    question), neither of which says what a CAF or a DSL is. Such a message now gets "did you mean"."""
+    result = searcher.find_matches(question)
+    assert not result.answered and result.reason == "low_confidence" and result.matches
+    # a known acronym alone still answers
+    assert searcher.find_matches("whats a HMI").best.entry.id == "hmis-and-ois"
+
+
 def test_supply_staff_and_inspection_prep_are_not_off_topic_words(searcher):
     # supply teachers can take part; mocksteds and learning walks are inspection's impact beyond the visit
     result = searcher.find_matches("im on supply, can i fill in the big listen?")
