@@ -476,12 +476,16 @@ def body_lines(reply: Reply) -> list[Line]:
     src = reply.source
     kind = "definition" if isinstance(e, GlossaryEntry) else "fact"
     statements = _survey_statements(reply.pack)
+    coded = _coded_guidance(reply.pack)
     lines = []
     for i in by_relevance(list(e.body), reply.query, reply.pack):
         text = e.body[i]
         role = "statement" if any(text in s for s in statements) else kind
         q = quote_of(text, entry_speaker(e, src), src, role)
-        lines.append(Line(speaker_label(q, reply.pack, plan=e.plan and i not in e.done), q, part="lead"))
+        label = speaker_label(q, reply.pack, plan=e.plan and i not in e.done)
+        if q.speaker == "union" and coded.get(text):   # the pack calls it a view or advice: say so
+            label = f"{KIND_LABELS[coded[text]].format(union=union_name(src))} ({q.as_of}):"
+        lines.append(Line(label, q, part="lead"))
     return lines
 
 
@@ -489,6 +493,22 @@ def _survey_statements(pack: Pack | None) -> list[str]:
     if pack is None:
         return []
     return [s.text for e in pack.entries if isinstance(e, SurveyEntry) for s in e.statements]
+
+
+def _coded_guidance(pack: Pack | None) -> dict[str, str]:
+    """The union sentences the pack's survey guidance calls a view or advice, by sentence
+    (one coded both ways, or an answer, maps to "": left as what the union says)."""
+    if pack is None:
+        return {}
+
+    def build() -> dict[str, str]:
+        kinds: dict[str, set[str]] = {}
+        for e in pack.entries:
+            if isinstance(e, SurveyEntry):
+                for g in e.all_guidance():
+                    kinds.setdefault(g.basis, set()).add(g.kind)
+        return {text: next(iter(k)) if len(k) == 1 and k <= KIND_LABELS.keys() else "" for text, k in kinds.items()}
+    return pack.derived("coded_guidance", build)
 
 
 def since_lines(reply: Reply, *, everything: bool) -> list[Line]:
