@@ -22,8 +22,10 @@ from pathlib import Path
 from bot.cache import cache_dir, prune, used
 from bot.errors import BotError, KnowledgeError
 from bot.knowledge import Entry, Pack, load_pack
+from bot.normalise import STOPWORDS, words
 from bot.results import SearchResult
-from bot.search import Index
+from bot.search import Index, consultation_name, read_words
+from bot.structure import names_own_section
 
 log = logging.getLogger(__name__)
 TIE = 1e-6   # scores this close are a tie
@@ -73,6 +75,38 @@ def _day(d: date) -> str:
 
 def is_open(pack: Pack, today: date) -> bool:
     return pack.consultation is not None and pack.consultation.is_open(today)
+
+
+def pack_names(pack: Pack) -> set[tuple[str, ...]]:
+    """What a message calls a pack by: its union ("nasuwt"), who runs its consultation ("ofsted",
+    "example department") and the consultation's name ("big listen"; a longer name by any two
+    of its words in a row: "workload consultation"), as folded words less stopwords."""
+    def folded(text: str) -> tuple[str, ...]:
+        return tuple(w for w in words(text) if w not in STOPWORDS)
+    names = {folded(s.publisher) for s in pack.sources.values() if s.speaker == "union"}
+    if pack.consultation is not None:
+        names.add(folded(pack.consultation.run_by))
+    for phrase in consultation_name(pack):
+        names.add(phrase)
+        names.update(phrase[i:i + 2] for i in range(len(phrase) - 1))
+    return names - {()}
+
+
+def named_shelves(query: str, shelves: list[Shelf]) -> list[Shelf]:
+    """The packs a message names and the others don't share, by name (`pack_names`) or by a
+    section their survey starts its name with (structure.names_own_section): "what does
+    nasuwt say ...", "the big listen", "schools priority 1" with a pack whose section is
+    "Workload in schools" beside the Big Listen's "Schools". Empty when it names none, or all."""
+    folded = read_words(query)[0]
+    plain = tuple(w for w in folded if w not in STOPWORDS)
+    grams = {plain[i:i + n] for n in (1, 2, 3) for i in range(len(plain) - n + 1)}
+    names = {id(s): pack_names(s.pack) for s in shelves}
+    named = []
+    for s in shelves:
+        others = set().union(*(names[id(o)] for o in shelves if o is not s))
+        if (names[id(s)] - others) & grams or names_own_section(folded, s.pack, query):
+            named.append(s)
+    return named if len(named) < len(shelves) else []
 
 
 def check_unique_ids(packs: list[Pack]) -> None:
@@ -145,6 +179,8 @@ class Library:
         """Ask every pack that applies; the best answer wins (an open consultation first on a
         tie), the other packs' matches follow it by score. Returns the result and its pack."""
         shelves = self.for_channel(channel)
+        if len(shelves) > 1:
+            shelves = named_shelves(query, shelves) or shelves
         if len(shelves) == 1:
             return shelves[0].index.find_matches(query, limit), shelves[0].pack
         today = today or date.today()
@@ -201,6 +237,10 @@ class Library:
                 key = str(shelf.path)
                 try:
                     pack = load_pack(shelf.path)
+                    if pack.name != shelf.name:   # app.yaml's channels and members' walk-throughs name it
+                        raise KnowledgeError(f"the pack's name changed from {shelf.name!r} to {pack.name!r}: "
+                                             "a running bot keeps its packs' names (restart it to rename one)",
+                                             file=str(shelf.path / "pack.yaml"))
                     check_unique_ids([pack if j == i else s.pack for j, s in enumerate(self.shelves)])
                     index = self.build_index(pack)
                 except Exception as e:   # anything in a hand-edited file: refused once, not a traceback a poll

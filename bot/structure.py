@@ -208,6 +208,20 @@ def _sections(folded: list[str], survey: _Survey, priority: tuple[int, int, int]
     return {s for _, key in found for s in _named_by(key, survey.pack.sections)}
 
 
+def names_own_section(folded: list[str], pack: Pack, query: str = "") -> bool:
+    """The message names one of this pack's sections by the word its name starts with ("schools
+    P1" and the Schools section, "SEND P2" and Special educational needs ...), read as `find_target`
+    reads sections. Among several packs, one whose section only has the word inside its name
+    ("Workload in schools") or that lacks the section gives way (bot/packs.py)."""
+    survey = _Survey.of(pack)
+    if not folded or len(folded) > 80 or not survey.entries:
+        return False
+    priority = _priority(folded) or _priority_by_name(folded, survey.named)
+    keys = {SECTION_WORDS[w] for w in folded if w in SECTION_WORDS}
+    named = _sections(folded, survey, priority, verb="SEND" not in query)
+    return any(s.lower().split()[:1] == [key] for s in named for key in keys)
+
+
 def _named_by(key: str, sections) -> list[str]:
     """The sections a section word names: those whose name starts with it ("schools" is the
     Schools section, not "Safeguarding in schools"), else those with it in their name."""

@@ -156,6 +156,38 @@ def test_a_channel_uses_only_its_packs(tmp_path):
         load_library(settings(tmp_path, [EXAMPLE_DIR], channels=(ChannelPacks("C1", ("nope",)),)), meaning=False)
 
 
+@pytest.mark.parametrize("question, names", [
+    ("what does nasuwt say about the workload charter", ["big-listen"]),       # its union
+    ("is the big listen still open", ["big-listen"]),                           # its consultation
+    ("what does ETU recommend for marking", ["workload-example"]),
+    ("workload consultation: what does the union recommend on the charter", ["workload-example"]),
+    ("schools priority 1, what should I put", ["big-listen"]),   # its section "Schools", not "Workload in schools"
+    ("SEND P2 grid: very important for all?", ["big-listen"]),   # the other pack has no such section
+    ("what does the union recommend for the final question", []),   # both have one: the tie rule decides
+    ("nasuwt or ETU on the charter?", []),                       # both named: neither alone
+    ("should every school publish a workload charter", []),
+])
+def test_a_message_that_names_one_pack_is_asked_of_that_pack(two, question, names):
+    from bot.packs import named_shelves
+    assert [s.name for s in named_shelves(question, two.shelves)] == names
+
+
+def test_a_running_bot_refuses_an_edit_that_renames_a_pack(tmp_path):
+    """app.yaml's channels name packs: renamed while running, a channel kept to the pack would
+    have fallen back to every pack (the fictional one's advice where only NASUWT's belongs)."""
+    from bot.config import ChannelPacks
+    folder = tmp_path / "example"
+    shutil.copytree(EXAMPLE_DIR, folder)
+    cfg = settings(tmp_path, [PACK_DIR, folder], channels=(ChannelPacks("CWORK", ("workload-example",)),))
+    library = load_library(cfg, meaning=False)
+    touch_later(folder / "pack.yaml", (folder / "pack.yaml").read_text(encoding="utf-8").replace(
+        "name: workload-example", "name: workload-demo"))
+    lines = library.reload_changed()
+    assert len(lines) == 1 and "edit refused" in lines[0] and "'workload-example' to 'workload-demo'" in lines[0]
+    assert [s.name for s in library.for_channel("CWORK")] == ["workload-example"]
+    assert not library.find_matches(SAFEGUARDING, channel="CWORK", today=TODAY)[0].answered
+
+
 def test_statuses_say_open_or_closed():
     big, example = load_pack(PACK_DIR), load_pack(EXAMPLE_DIR)
     assert pack_status(example, date(2026, 12, 9)) == "open, closes in 9 days"
@@ -269,14 +301,17 @@ def test_off_topic_is_said_by_the_pack_that_knows_its_topic(two):
     assert not result.answered and result.reason == "offtopic" and pack.name == "big-listen"
 
 
-def test_adding_the_example_pack_changes_no_answer_of_the_dev_set(tmp_path):
+def test_adding_the_example_pack_changes_no_answer_of_the_dev_sets(tmp_path):
     """As the bot runs (words and meaning): what is answered, and by which entry. On words
     alone one off-topic question ("lunch duty ... hours of directed time") is answered by the
-    example pack's marking question: a pack without off-topic words is easier to match by accident."""
+    example pack's marking question: a pack without off-topic words is easier to match by accident.
+    Round 13: dev v2 had 12 changed, all to the example pack ("schools priority 1" is also its
+    "Workload in schools" priority 1, "SEND P2" its priority 2): `named_shelves`."""
     import yaml
 
     from conftest import SHARED
-    questions = [q["q"] for q in yaml.safe_load((SHARED / "eval" / "dev_questions.yaml").read_text())]
+    questions = [q["q"] for name in ("dev_questions.yaml", "dev_questions_v2.yaml")
+                 for q in yaml.safe_load((SHARED / "eval" / name).read_text())]
     one = load_library(settings(tmp_path, [PACK_DIR]))
     both = load_library(settings(tmp_path, [PACK_DIR, EXAMPLE_DIR]))
     for q in questions:
