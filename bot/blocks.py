@@ -410,7 +410,8 @@ def packs_blocks(packs) -> SlackMessage:
 
 
 def pins_blocks(pins, pack, *, rep: bool) -> SlackMessage:
-    """`/biglisten pins`: pinned answers with links to the messages; reps get Unpin buttons."""
+    """`/biglisten pins`: pinned answers with links to the messages; reps get Unpin buttons.
+    `pack`: what names the pinned entries (a Pack, or the Library of every pack)."""
     if not pins:
         return text_blocks("No answers are pinned yet. Reps can pin a good answer with its Pin button.")
     blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text="Pinned answers"))]
@@ -446,7 +447,8 @@ def home_view(sections, pins, pack, *, command: str, report_lines: list[str] | N
               packs=None, problems: list[str] | None = None, title: str = "") -> View:
     """The App Home tab: how to ask, the packs and their status, the survey by section,
     pinned answers; reps see the gaps and any pack edit that was refused.
-    `packs`: [(pack, status)]; `problems`: one line per refused edit (reps only)."""
+    `packs`: [(pack, status)]; `problems`: one line per refused edit (reps only); `pack`: what
+    names the pinned entries (a Pack, or the Library of every pack: then give `title`)."""
     from bot.walk_blocks import start_button
     blocks: list[Block] = [
         HeaderBlock(text=PlainTextObject(text=(title or pack.title)[:HEADER_LIMIT])),

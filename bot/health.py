@@ -2,7 +2,7 @@
 `python -m bot health` (the same readiness checks from a fresh process, for Socket Mode)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -28,8 +28,12 @@ def check_pack(pack) -> Check:
     return Check("pack", True, f"{entries} entries")
 
 
-def readiness(store, pack) -> list[Check]:
-    return [check_store(store), check_pack(pack)]
+def readiness(store, packs) -> list[Check]:
+    """The store, and each pack (named "pack NAME" when there are several, as `health` names them)."""
+    packs = list(packs)
+    if len(packs) == 1:
+        return [check_store(store), check_pack(packs[0])]
+    return [check_store(store)] + [replace(check_pack(p), name=f"pack {p.name}") for p in packs]
 
 
 def report(checks: list[Check]) -> dict:

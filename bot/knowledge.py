@@ -77,6 +77,21 @@ class Guidance:
         return self.answer if self.kind == "answer" else self.basis
 
 
+def union_of(pack: Pack) -> str:
+    """The union whose guidance a pack carries: its union document's publisher ("" if none)."""
+    return next((s.publisher for s in pack.sources.values() if s.speaker == "union"), "")
+
+
+def guidance_topic(packs: list[Pack], organisation: str) -> str:
+    """What the bot carries guidance on, each pack with its own union: "Ofsted's Big Listen (2024)
+    and NASUWT's guidance on it"; a pack whose union isn't `organisation` is never put under its
+    name ("... and NASUWT's guidance on it; EXAMPLE ... and ETU's guidance on it")."""
+    unions = {union_of(p) or organisation for p in packs}
+    if unions == {organisation}:
+        return f"{' and '.join(p.title for p in packs)} and {organisation}'s guidance on it"
+    return "; ".join(f"{p.title} and {union_of(p) or organisation}'s guidance on it" for p in packs)
+
+
 def advises(guidance) -> bool:
     """Whether the union says what to do (a recommended answer or advice), not only what it thinks."""
     return any(g.kind in ("answer", "advice") for g in guidance)

@@ -82,7 +82,7 @@ class OpsRoutes:
         if path == "/healthz":
             return "200 OK", b'{"alive": true}\n', "application/json"
         if path == "/readyz":
-            result = report(readiness(self.guide.store, self.guide.pack))
+            result = report(readiness(self.guide.store, self.guide.library.packs))
             if not result["ready"]:
                 log.warning("not ready: %s", json.dumps(result["checks"]))
             status = "200 OK" if result["ready"] else "503 Service Unavailable"

@@ -54,7 +54,10 @@ def group_questions(texts: list[str]) -> list[GapGroup]:
     return sorted(out, key=lambda g: g.count, reverse=True)
 
 
-def build_report(store: Store, pack: Pack, days: int = 7, now: float | None = None, top: int = 10) -> GapsReport:
+def build_report(store: Store, packs: Pack | list[Pack], days: int = 7, now: float | None = None,
+                 top: int = 10) -> GapsReport:
+    """The gaps report over every pack the bot answers from (one Pack, or a list)."""
+    packs = [packs] if isinstance(packs, Pack) else list(packs)
     since = (time.time() if now is None else now) - days * 86400
     rows = store.questions(since)
     report = GapsReport(days=days, questions=len(rows))
@@ -67,8 +70,12 @@ def build_report(store: Store, pack: Pack, days: int = 7, now: float | None = No
     report.votes = len(votes)
     bad = Counter(entry_id for entry_id, helpful in votes if not helpful)
     report.not_helpful = sum(bad.values())
-    report.unhelpful = [(eid, pack.get(eid).title if pack.get(eid) else eid, n) for eid, n in bad.most_common(top)]
-    report.to_teach = learned_from_reps(pack, store.requests(("covered", "outside")), store.pins()).new
+    titles = {e.id: e.title for p in reversed(packs) for e in p.entries}
+    report.unhelpful = [(eid, titles.get(eid, eid), n) for eid, n in bad.most_common(top)]
+    settled, pins = store.requests(("covered", "outside")), store.pins()
+    # each pack counts what was settled as its entries; "outside the guidance" once, by the first
+    report.to_teach = sum(learned_from_reps(p, settled if i == 0 else [r for r in settled if r.state == "covered"],
+                                            pins).new for i, p in enumerate(packs))
     return report
 
 

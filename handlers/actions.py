@@ -86,7 +86,7 @@ def handle_vote(ack: Ack, body: dict, respond: Respond, context: BoltContext, lo
     message_key = f"{container.get('channel_id')}:{container.get('message_ts')}"
     entry_id, user = str(value.get("e") or ""), user_id(body)
     with apologising(respond, logger, "recording a vote"):
-        if not entry_id or not context["guide"].pack.get(entry_id) or not user:
+        if not entry_id or not context["guide"].entry(entry_id) or not user:   # any pack's entry
             logger.info("a vote whose button names no known answer was not recorded")
             respond(text=UNREADABLE_VOTE, replace_original=False, response_type="ephemeral")
             return

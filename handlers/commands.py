@@ -12,6 +12,7 @@ from logging import Logger
 from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.blocks import answer_blocks, pins_blocks, report_blocks, text_blocks
+from bot.knowledge import guidance_topic
 from bot.normalise import safe_text
 from bot.rep_blocks import kept_list_message, queue_message, reply_message
 from bot.report import build_report, report_lines
@@ -29,9 +30,10 @@ def packs_sections_blocks(guide):
     return packs_blocks([(pack, status, guide.sections(pack)) for pack, status in guide.library.statuses(today)])
 
 
-def help_text(command_name: str, topic: str = "the consultation", organisation: str = "the union") -> str:
+def help_text(command_name: str, topic: str = "the consultation and the union's guidance on it") -> str:
+    """`topic`: bot.knowledge.guidance_topic of the packs."""
     return "\n".join([
-        f"*Ask me about {topic} and {organisation}'s guidance on it.*",
+        f"*Ask me about {topic}.*",
         f"• `{command_name} <your question>`: e.g. `{command_name} should safeguarding be a separate judgement?`",
         f"• `{command_name} sections`: browse the survey by section and priority",
         f"• `{command_name} walkthrough`: go through the survey one question at a time, with the union's guidance",
@@ -54,8 +56,7 @@ def handle_command(ack: Ack, command: dict, respond: Respond, context: BoltConte
     word = text.lower()
     with apologising(respond, logger, "slash command"):
         if word in ("", "help", "?"):
-            notice = text_blocks(help_text(name, " and ".join(p.title for p in guide.library.packs),
-                                           guide.config.organisation))
+            notice = text_blocks(help_text(name, guidance_topic(guide.library.packs, guide.config.organisation)))
             respond(text=notice.text, blocks=notice.blocks)
         elif word in ("sections", "browse"):
             message = packs_sections_blocks(guide)
@@ -63,7 +64,7 @@ def handle_command(ack: Ack, command: dict, respond: Respond, context: BoltConte
         elif WALK.fullmatch(word):
             respond(**start_message(guide, command.get("user_id") or "", WALK.fullmatch(word).group(1) or ""))
         elif word == "pins":
-            message = pins_blocks(guide.store.pins(), guide.pack, rep=guide.reps.is_rep(command.get("user_id")))
+            message = pins_blocks(guide.store.pins(), guide.library, rep=guide.reps.is_rep(command.get("user_id")))
             respond(text=message.text, blocks=message.blocks)
         elif word in ("queue", "answers"):
             respond(**rep_lists(guide, context, command.get("user_id"), word, logger))
@@ -87,7 +88,7 @@ def gaps(guide, user: str | None, days_text: str | None) -> dict:
     if not guide.reps.is_rep(user):
         return {"text": "Only reps can see the gaps report."}
     days = int(days_text) if days_text and 0 < int(days_text) <= 3650 else 7
-    message = report_blocks(report_lines(build_report(guide.store, guide.pack, days)))
+    message = report_blocks(report_lines(build_report(guide.store, guide.library.packs, days)))
     return {"text": message.text, "blocks": message.blocks}
 
 

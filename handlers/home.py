@@ -8,8 +8,17 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.blocks import MODAL_BLOCKS, home_view
+from bot.knowledge import union_of
 from bot.rep_blocks import home_kept_blocks
 from bot.report import build_report, report_lines
+
+
+def home_title(packs, organisation: str) -> str:
+    """"NASUWT guidance: Ofsted's Big Listen (2024)"; a pack of another union's guidance is
+    never put under the organisation's name ("Guidance: ... (NASUWT) · ... (ETU)")."""
+    if {union_of(p) or organisation for p in packs} == {organisation}:
+        return f"{organisation} guidance: {' · '.join(p.title for p in packs)}"
+    return "Guidance: " + " · ".join(f"{p.title} ({union_of(p) or organisation})" for p in packs)
 
 
 def handle_home_opened(event: dict, client: WebClient, context: BoltContext, logger: Logger) -> None:
@@ -20,7 +29,7 @@ def handle_home_opened(event: dict, client: WebClient, context: BoltContext, log
         user = event.get("user")
         if not isinstance(user, str) or not user:
             return
-        lines = report_lines(build_report(guide.store, guide.pack, 7)) if guide.reps.is_rep(user) else None
+        lines = report_lines(build_report(guide.store, guide.library.packs, 7)) if guide.reps.is_rep(user) else None
         rep = guide.reps.is_rep(user)
         library = guide.library
         packs = library.statuses()
@@ -29,9 +38,9 @@ def handle_home_opened(event: dict, client: WebClient, context: BoltContext, log
         else:
             sections = guide.sections()
         problems = [f"{folder}: {what}" for folder, what in sorted(library.problems.items())] if rep else None
-        view = home_view(sections, guide.store.pins(), guide.pack, command=guide.config.slash_command,
+        view = home_view(sections, guide.store.pins(), library, command=guide.config.slash_command,
                          report_lines=lines, packs=packs,
-                         title=f"{guide.config.organisation} guidance: {' · '.join(p.title for p, _ in packs)}",
+                         title=home_title([p for p, _ in packs], guide.config.organisation),
                          problems=problems)
         if lines is not None:   # reps: members' questions waiting, and kept answers to look after
             view.blocks = list(view.blocks) + home_kept_blocks(

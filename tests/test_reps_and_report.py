@@ -187,6 +187,27 @@ def test_the_gaps_report_counts_what_reps_settled_and_the_pack_has_not_learned(g
             "pack with `python -m bot asks-from-reps`).") in report_lines(report)
 
 
+def test_the_gaps_report_covers_every_pack(guide):
+    """Round 13: with several packs the report named only the first pack's entries (another's
+    by raw id) and counted only its lessons."""
+    from bot.knowledge import load_pack
+    from conftest import ROOT
+    example = load_pack(ROOT / "knowledge" / "workload-example")
+    guide.store.vote(message="C1:9.1", user="U1", entry_id="wellbeing-workload-charter-1", query="q", helpful=False)
+    req = guide.store.add_request(question="do we have to publish a charter", asker="U9", asker_name="Mo",
+                                  channel="C1", thread_ts="1.1")
+    guide.store.close_request(req.id, state="covered", rep="UREP", rep_name="Sam Rep",
+                              entry_id="wellbeing-workload-charter-1")
+    req = guide.store.add_request(question="can i claim for my DBS", asker="U9", asker_name="Mo",
+                                  channel="C1", thread_ts="1.2")
+    guide.store.close_request(req.id, state="outside", rep="UREP", rep_name="Sam Rep")
+    first = build_report(guide.store, guide.pack, 7)
+    both = build_report(guide.store, [guide.pack, example], 7)
+    assert first.unhelpful == [("wellbeing-workload-charter-1", "wellbeing-workload-charter-1", 1)]
+    assert both.unhelpful == [("wellbeing-workload-charter-1", "A workload charter", 1)]
+    assert (first.to_teach, both.to_teach) == (1, 2)   # "outside the guidance" once, not once a pack
+
+
 def test_report_command(tmp_path, config):
     from conftest import ROOT, run_cli
     cfg = (ROOT / "app.yaml").read_text().replace("path: var/bot.sqlite3", f"path: {tmp_path / 'b.sqlite3'}")

@@ -129,6 +129,40 @@ def test_sections_list_every_pack_with_its_status(fake, slack):
                      r"|opens on 2 November 2026)", shown)
 
 
+def test_help_and_app_home_put_each_pack_under_its_own_union(fake, slack):
+    """Round 13: help said "Ask me about Ofsted's Big Listen (2024) and EXAMPLE ONLY ... and
+    NASUWT's guidance on it", and App Home's header "NASUWT guidance: ... · EXAMPLE ONLY ..."."""
+    shown = shown_text(command(fake, slack, "help", "U1")["blocks"])
+    assert "Ofsted's Big Listen (2024) and NASUWT's guidance on it" in shown
+    assert f"{EXAMPLE_TITLE} and ETU's guidance on it" in shown
+    user = fresh("U")
+    slack.event({"type": "app_home_opened", "user": user, "channel": "D" + user, "tab": "home",
+                 "event_ts": f"{time.time():.6f}"})
+    (call,) = wait_until(lambda: [c for c in fake.calls_to("views.publish") if c.params["user_id"] == user])
+    header = call.params["view"]["blocks"][0]["text"]["text"]
+    assert header == f"Guidance: Ofsted's Big Listen (2024) (NASUWT) · {EXAMPLE_TITLE} (ETU)"
+
+
+def test_a_vote_on_the_second_packs_answer_is_recorded(fake, slack, server):
+    """Round 13: a vote was looked up in the first pack only, so the example pack's answers
+    got "Sorry, I couldn't tell which answer that vote was for"."""
+    user = fresh("U")
+    post = ask_dm(fake, slack, CHARTER)
+    thanks = press(fake, slack, post["blocks"], "vote_helpful", user, channel=post["channel"])
+    assert thanks["text"].startswith("Thanks"), thanks
+    with sqlite3.connect(server.db_path) as db:
+        rows = db.execute("SELECT entry_id, helpful FROM votes WHERE user = ?", (user,)).fetchall()
+    assert rows == [("wellbeing-workload-charter-1", 1)]
+
+
+def test_readyz_checks_every_pack(server):
+    import json
+    import urllib.request
+    with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/readyz", timeout=5) as r:
+        body = json.loads(r.read())
+    assert body["ready"] is True and set(body["checks"]) == {"store", "pack big-listen", "pack workload-example"}
+
+
 # --- the walk-through ---------------------------------------------------------------------------
 
 def test_walkthrough_start_next_back_notes_and_stop(fake, slack, server):
