@@ -192,17 +192,18 @@ class Guide:
         return result, None
 
     def open_entry(self, entry_id: str, *, query: str = "", statement: int | None = None,
-                   today: date | None = None) -> Reply | None:
-        """The reply for one entry by id (buttons, `/biglisten <id>`); None if unknown."""
+                   today: date | None = None, channel: str | None = None) -> Reply | None:
+        """The reply for one entry by id (buttons, `/biglisten <id>`); None if unknown, or if
+        its pack doesn't answer in `channel` (app.yaml's `channels`)."""
         found = self.library.find(entry_id)
-        if found is None:
+        if found is None or found[1].name not in {s.name for s in self.library.for_channel(channel)}:
             return None
         entry, pack = found
         if not (isinstance(entry, SurveyEntry) and statement is not None and 0 <= statement < len(entry.statements)):
             statement = None
         others = ()
         if query:
-            found_matches = self._search(query, limit=4, today=today)[0].matches
+            found_matches = self._search(query, limit=4, today=today, channel=channel)[0].matches
             others = tuple(m for m in found_matches if m.entry.id != entry_id)[:3]
         reply = entry_reply(entry, pack, self.config.contact, query=query, statement=statement, others=others,
                             today=today)

@@ -118,23 +118,29 @@ def notes_text(points: list[str]) -> str:
 
 # --- the member's place ------------------------------------------------------------------
 
-def choose_pack(library: Library, name: str = "", today: date | None = None) -> Pack | None:
-    """The named pack; else the first open consultation; else the first pack."""
+def choose_pack(library: Library, name: str = "", today: date | None = None,
+                channel: str | None = None) -> Pack | None:
+    """The named pack; else the first open consultation with a survey; else the first pack with
+    one; else the first pack. Only the packs that answer in `channel` (app.yaml's `channels`)."""
+    packs = [s.pack for s in library.for_channel(channel)]
     if name:
-        return library.pack_named(name)
+        return next((p for p in packs if p.name == name), None)
     today = today or date.today()
-    return next((p for p in library.packs if is_open(p, today)), library.default.pack)
+    surveyed = [p for p in packs if steps(p)]
+    return next((p for p in surveyed if is_open(p, today)), surveyed[0] if surveyed else packs[0])
 
 
-def start(library: Library, store: Store, user: str, name: str = "", today: date | None = None) -> Step | None:
+def start(library: Library, store: Store, user: str, name: str = "", today: date | None = None,
+          channel: str | None = None) -> Step | None:
     """Start, or resume where the member left off (a named pack starts there afresh unless it
-    is the one they were in)."""
+    is the one they were in), among the packs that answer in `channel`."""
     place = store.walk_place(user)
-    if place is not None and (not name or name == place.pack):
+    here = {s.name for s in library.for_channel(channel)}
+    if place is not None and (not name or name == place.pack) and place.pack in here:
         pack = library.pack_named(place.pack)
         if pack is not None:
             return step_at(pack, place.position, today)
-    pack = choose_pack(library, name, today)
+    pack = choose_pack(library, name, today, channel)
     if pack is None:
         return None
     step = step_at(pack, 0, today)

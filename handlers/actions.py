@@ -24,7 +24,7 @@ from bot.blocks import (
     text_blocks,
 )
 from handlers.answering import apologising
-from handlers.payload import first_action, text_field, user_id
+from handlers.payload import channel_of, first_action, text_field, user_id
 
 UNREADABLE_VOTE = "Sorry, I couldn't tell which answer that vote was for, so it wasn't recorded."
 
@@ -33,14 +33,14 @@ def _value(body: dict) -> dict:
     return button_ref(text_field(first_action(body), "value"))
 
 
-def _entry_reply(context: BoltContext, value: dict):
+def _entry_reply(context: BoltContext, value: dict, channel: str | None = None):
     return context["guide"].open_entry(str(value.get("e", "")), query=str(value.get("q") or ""),
-                                       statement=ref_statement(value))
+                                       statement=ref_statement(value), channel=channel)
 
 
 def _entry_message(body: dict, respond: Respond, context: BoltContext, **render):
     """The answer a button refers to, or None after telling the member it has gone."""
-    reply = _entry_reply(context, _value(body))
+    reply = _entry_reply(context, _value(body), channel_of(body) or None)
     if reply is None:
         respond(text=GONE_TEXT, replace_original=False)
         return None
@@ -107,7 +107,7 @@ def handle_show_full(ack: Ack, body: dict, client: WebClient, respond: Respond, 
                      logger: Logger) -> None:
     ack()
     with apologising(respond, logger, "opening the full guidance"):
-        reply = _entry_reply(context, _value(body))
+        reply = _entry_reply(context, _value(body), channel_of(body) or None)
         if reply is None:
             respond(text=GONE_TEXT, replace_original=False)
             return

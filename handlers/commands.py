@@ -62,7 +62,8 @@ def handle_command(ack: Ack, command: dict, respond: Respond, context: BoltConte
             message = packs_sections_blocks(guide)
             respond(text=message.text, blocks=message.blocks)
         elif WALK.fullmatch(word):
-            respond(**start_message(guide, command.get("user_id") or "", WALK.fullmatch(word).group(1) or ""))
+            respond(**start_message(guide, command.get("user_id") or "", WALK.fullmatch(word).group(1) or "",
+                                    channel=text_field(command, "channel_id")))
         elif word == "pins":
             message = pins_blocks(guide.store.pins(), guide.library, rep=guide.reps.is_rep(command.get("user_id")))
             respond(text=message.text, blocks=message.blocks)
@@ -70,8 +71,8 @@ def handle_command(ack: Ack, command: dict, respond: Respond, context: BoltConte
             respond(**rep_lists(guide, context, command.get("user_id"), word, logger))
         elif GAPS.fullmatch(word):
             respond(**gaps(guide, command.get("user_id"), GAPS.fullmatch(word).group(1)))
-        elif guide.entry(word):
-            message = answer_blocks(guide.open_entry(word), ephemeral=True)
+        elif guide.entry(word) and (reply := guide.open_entry(word, channel=text_field(command, "channel_id"))):
+            message = answer_blocks(reply, ephemeral=True)   # (another pack's id, where it doesn't answer: a question)
             respond(text=message.text, blocks=message.blocks)
         else:
             message = reply_message(guide.ask(text, via="command", channel=text_field(command, "channel_id")),

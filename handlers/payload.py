@@ -21,6 +21,11 @@ def user_id(body) -> str:
     return user if isinstance(user, str) else text_field(body, "user_id")
 
 
+def channel_of(body) -> str:
+    """The channel a button was pressed in: the message's container, else body.channel.id."""
+    return text_field(body, "container", "channel_id") or text_field(body, "channel", "id")
+
+
 def first_action(body) -> dict:
     actions = body.get("actions") if isinstance(body, dict) else None
     return actions[0] if isinstance(actions, list) and actions and isinstance(actions[0], dict) else {}

@@ -33,12 +33,13 @@ from handlers.payload import first_action, text_field, user_id
 NO_PACK = "I don't have a survey to walk through{named}. Packs: {names}."
 
 
-def start_message(guide, user: str, name: str = "") -> dict:
-    """The first (or resumed) step for a member, as respond() arguments."""
+def start_message(guide, user: str, name: str = "", channel: str | None = None) -> dict:
+    """The first (or resumed) step for a member, as respond() arguments; in `channel`, only
+    the packs that answer there."""
     had_place = guide.store.walk_place(user) is not None
-    step = walk.start(guide.library, guide.store, user, name)
+    step = walk.start(guide.library, guide.store, user, name, channel=channel)
     if step is None:
-        names = ", ".join(p.name for p in guide.library.packs)
+        names = ", ".join(s.name for s in guide.library.for_channel(channel))
         return {"text": NO_PACK.format(named=f" called '{name}'" if name else "", names=names)}
     message = step_blocks(step, resumed=had_place and step.position > 0)
     return {"text": message.text, "blocks": message.blocks}

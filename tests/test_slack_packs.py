@@ -41,7 +41,8 @@ EXAMPLE_TITLE = "EXAMPLE ONLY (fictional, not real guidance): Workload Consultat
 
 def server_settings(example: str) -> dict:
     return {"packs": [str(PACK_DIR), example], "reload_seconds": 0.2,
-            "channels": [{"channel": "CWORK", "packs": ["workload-example"]}],
+            "channels": [{"channel": "CWORK", "packs": ["workload-example"]},
+                         {"channel": "CBL", "packs": ["big-listen"]}],
             "reps": {"users": [REP], "usergroups": [], "cache_seconds": 300}}
 
 
@@ -75,9 +76,9 @@ def ask_dm(fake, slack, text: str) -> dict:
     return post.params
 
 
-def command(fake, slack, text: str, user: str) -> dict:
+def command(fake, slack, text: str, user: str, channel: str = "C1") -> dict:
     name = uuid.uuid4().hex[:12]
-    assert slack.command("/biglisten", text, fake.response_url(name), user_id=user).status == 200
+    assert slack.command("/biglisten", text, fake.response_url(name), user_id=user, channel_id=channel).status == 200
     (call,) = wait_until(lambda: responses_to(fake, name))
     return call.params
 
@@ -161,6 +162,27 @@ def test_readyz_checks_every_pack(server):
     with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/readyz", timeout=5) as r:
         body = json.loads(r.read())
     assert body["ready"] is True and set(body["checks"]) == {"store", "pack big-listen", "pack workload-example"}
+
+
+def test_a_channel_kept_to_one_pack_keeps_to_it_for_entries_buttons_and_the_walkthrough(fake, slack):
+    """Round 13: in a channel kept to the Big Listen, `/biglisten <the example pack's entry id>`
+    showed ETU's suggested answer, the walk-through started the (open) example consultation,
+    and an "Open" button listed the example pack's entries among the other matches."""
+    shown = shown_text(command(fake, slack, "wellbeing-workload-charter-1", "U1", channel="CBL")["blocks"])
+    assert "ETU" not in shown and EXAMPLE_TITLE not in shown
+    assert "ETU" in shown_text(command(fake, slack, "wellbeing-workload-charter-1", "U1", channel="C1")["blocks"])
+    user = fresh("U")
+    step = command(fake, slack, "walkthrough", user, channel="CBL")
+    assert progress(step) != "Question 1 of 6" and "Big Listen" in shown_text(step["blocks"])
+    assert "I don't have a survey to walk through called 'workload-example'. Packs: big-listen." == command(
+        fake, slack, "walkthrough workload-example", fresh("U"), channel="CBL")["text"]
+    # an Open button pressed in CBL: its other matches come from the Big Listen only
+    value = '{"e": "safeguarding-separate-judgement", "q": "should every school publish a workload charter"}'
+    name = uuid.uuid4().hex[:12]
+    assert slack.interaction(block_actions("open_entry_0", value, response_url=fake.response_url(name),
+                                           channel="CBL")).status == 200
+    (call,) = wait_until(lambda: responses_to(fake, name))
+    assert "wellbeing-" not in str(call.params["blocks"]) and "ETU" not in shown_text(call.params["blocks"])
 
 
 # --- the walk-through ---------------------------------------------------------------------------
