@@ -78,6 +78,19 @@ def test_without_a_name_the_first_open_consultation_is_chosen(library, store):
     assert walk.start(library, store, "U8", today=date(2027, 3, 1)).pack.name == "big-listen"   # both closed
 
 
+def test_without_a_name_an_open_pack_with_no_survey_is_passed_over(tmp_path, store):
+    """Round 13: an open pack of background only was chosen, and the walk-through stopped with
+    "no survey to walk through" though the Big Listen has one."""
+    from dataclasses import replace
+
+    from bot.packs import Shelf
+    example = load_pack(EXAMPLE_DIR)
+    background_only = replace(example, entries=tuple(e for e in example.entries if e.kind != "survey"))
+    assert walk.steps(example) and not walk.steps(background_only)
+    two = Library([Shelf(Index(load_pack(PACK_DIR))), Shelf(Index(background_only))])
+    assert walk.start(two, store, "U9", today=OPEN_DAY).pack.name == "big-listen"
+
+
 def test_a_closed_consultation_says_so_at_every_step(library):
     pack = library.pack_named("big-listen")
     for i in range(len(walk.steps(pack))):
