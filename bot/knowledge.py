@@ -542,6 +542,9 @@ def _check_answers(entry: Entry, related: list[Entry], where: dict) -> None:
                 raise BadReference("basis must be whole sentences (from a sentence's start to its end), and not "
                                    "open with a word pointing back to a sentence it leaves out (\"Therefore\")",
                                    field=f, **where)
+            if g.answer and not _names_answer(g.answer, entry.options, g.basis):
+                raise BadReference(f"basis must name the recommended answer '{g.answer}' (not another option it "
+                                   "quotes): the suggested answer only restates what the union says", field=f, **where)
 
 
 QUALIFIERS = ("However", "But ", "Although")   # a next sentence that limits the basis belongs in it
@@ -549,6 +552,18 @@ QUALIFIERS = ("However", "But ", "Although")   # a next sentence that limits the
 # we strongly recommend ..." without its reason): start the basis at that sentence.
 CONNECTIVES = ("Therefore", "However", "But ", "So ", "Thus", "Hence", "Consequently", "As a result",
                "For this reason", "This would", "This means", "That is why", "Also,", "In addition")
+
+
+def _names_answer(answer: str, options: tuple[str, ...], basis: str) -> bool:
+    """The basis names the answer ("answer ‘yes’", "give ‘Very important’"), case and quote
+    marks aside; and when it quotes options, the answer is one of them ("Important" is in
+    "give ‘Very important’", but isn't what it recommends)."""
+    def fold(text: str) -> str:
+        return " " + " ".join(re.sub(r"[‘’“”'\"`.,;:!?()]", " ", text.lower()).split()) + " "
+    if fold(answer) not in fold(basis):
+        return False
+    quoted = {fold(q) for q in re.findall(r"[‘“\"'`]([^‘’“”\"'`]{1,60})[’”\"'`]", basis)}
+    return fold(answer) in quoted or not any(fold(o) in quoted for o in options if o != answer)
 
 
 def _whole_sentences(basis: str, paragraphs: list[str]) -> bool:

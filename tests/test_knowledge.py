@@ -161,6 +161,24 @@ def test_invented_suggested_answer_is_refused(pack_copy):
         load_pack(pack_copy)
 
 
+def test_a_suggested_answer_its_basis_does_not_name_is_refused(pack_copy):
+    """Round 13: answer 'No' on the sentence "NASUWT recommends that you answer ‘yes’" loaded,
+    and the bot said "Suggested answer: No. NASUWT says: ... answer ‘yes’ ..."."""
+    path = pack_copy / "survey-safeguarding.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "    answer: 'Yes'" in text
+    path.write_text(text.replace("    answer: 'Yes'", "    answer: 'No'", 1), encoding="utf-8")
+    with pytest.raises(BadReference, match="basis must name the recommended answer 'No'"):
+        load_pack(pack_copy)
+    send = pack_copy / "survey-send.yaml"
+    body = send.read_text(encoding="utf-8")
+    assert "answer: Very important" in body
+    send.write_text(body.replace("answer: Very important", "answer: Important", 1), encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(BadReference, match="basis must name the recommended answer 'Important'"):
+        load_pack(pack_copy)   # "give ‘Very important’" has the word, but recommends the other option
+
+
 def test_answer_without_the_answer_kind_is_refused(pack_copy):
     """Only kind 'answer' may name an option: a view can't be turned into an answer."""
     path = pack_copy / "survey-safeguarding.yaml"
