@@ -234,9 +234,11 @@ def speaker_label(q: Quote, pack: Pack | None, *, plan: bool = False) -> str:
         return {"question": f"{owner}'s survey asks ({when}):",
                 "statement": f"{owner}'s survey statement, put to respondents to rate ({when}):",
                 "framing": f"{owner}'s survey explains ({when}):"}.get(q.role, f"{owner}'s survey text ({when}):")
+    # the body that runs the consultation (speaker "ofsted"): Ofsted, or another pack's run_by
+    owner = survey_owner(pack) if pack is not None and pack.consultation else "Ofsted"
     if plan:
-        return f"Ofsted's plans as of {when} (plans then, not a record of what happened):"
-    return f"Ofsted said ({when}):"
+        return f"{owner}'s plans as of {when} (plans then, not a record of what happened):"
+    return f"{owner} said ({when}):"
 
 
 def status_line(status: ConsultationStatus, survey: bool) -> str:

@@ -257,3 +257,18 @@ def test_a_definition_sentence_the_pack_codes_as_a_view_is_labelled_a_view(index
     text = render_full_text(entry_reply(index.pack.get("mats"), index.pack, config.contact))
     assert "NASUWT's view (spring 2024): “NASUWT’s view is that the current arrangements are inconsistent" in text
     assert "NASUWT says (spring 2024): “MATs fulfil very similar functions to local authorities.”" in text
+
+
+def test_the_body_running_another_packs_consultation_is_named_not_ofsted(index):
+    """Round 13: a pack's own non-union sources (speaker "ofsted": the body running its
+    consultation) were labelled "Ofsted said" whoever ran it."""
+    from dataclasses import replace
+
+    from bot.knowledge import quote_of
+    from bot.replies import speaker_label
+    pack = index.pack
+    other = replace(pack, consultation=replace(pack.consultation, run_by="the Department for Homework"))
+    q = quote_of("We have a new policy.", "ofsted", pack.sources["ofsted-action-report-dec-2024"], "since")
+    assert speaker_label(q, pack) == "Ofsted said (19 December 2024):"
+    assert speaker_label(q, other) == "The Department for Homework said (19 December 2024):"
+    assert speaker_label(q, other, plan=True).startswith("The Department for Homework's plans as of 19 December 2024")
