@@ -16,6 +16,15 @@ from bot.errors import BotError
 from bot.normalise import safe_text
 
 
+def _iso_day(text: str) -> str:
+    """A date as YYYY-MM-DD (argparse says what is wrong)."""
+    from datetime import date
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+
+
 def _positive(text: str) -> int:
     """A whole number of at least 1, for counts and periods (argparse says what is wrong)."""
     try:
@@ -63,6 +72,8 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--date", help="the document's date, as it shows it")
     imp.add_argument("--union", help="whose comments the blocks are (default: from --comment-marker)")
     imp.add_argument("--run-by", help="who runs the consultation (default: from --context-marker)")
+    imp.add_argument("--opens", type=_iso_day, help="the consultation's first day, YYYY-MM-DD")
+    imp.add_argument("--closes", type=_iso_day, help="the consultation's last day, YYYY-MM-DD")
     for flag, default in vars(Layout()).items():
         imp.add_argument("--" + flag.replace("_", "-"), default=default,
                          help=f"{LAYOUT_HELP[flag]} (default: {default!r})")
@@ -258,9 +269,10 @@ def cmd_eval(args) -> int:
 
 def cmd_validate(args) -> int:
     from bot.knowledge import load_pack
-    from bot.packs import check_unique_ids
+    from bot.packs import check_library, check_unique_ids
 
-    folders = [args.folder] if args.folder is not None else _config(args).pack_paths()
+    config = _config(args) if args.folder is None else None
+    folders = [args.folder] if config is None else config.pack_paths()
     packs = []
     for folder in folders:
         pack = load_pack(folder)
@@ -270,7 +282,13 @@ def cmd_validate(args) -> int:
             kinds[e.kind] = kinds.get(e.kind, 0) + 1
         print(f"{folder}: ok, {len(pack.entries)} entries (" +
               ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) + ")")
-    check_unique_ids(packs)
+        if kinds.get("survey") and pack.consultation is None:
+            print(f"{folder}: warning: pack.yaml has no 'consultation' (who runs it, opens, closes), so replies "
+                  "can't say whether the consultation is open or closed")
+    if config is None:
+        check_unique_ids(packs)
+    else:
+        check_library(config, packs)   # as serve checks them: ids across packs, channels' packs
     return 0
 
 
@@ -281,7 +299,7 @@ def cmd_import_pack(args) -> int:
 
     layout = Layout(**{k: getattr(args, k) for k in vars(Layout())})
     meta = default_meta(args.source, args.out, layout, title=args.title, date=args.date, union=args.union,
-                        run_by=args.run_by)
+                        run_by=args.run_by, opens=args.opens, closes=args.closes)
     result = import_pack(args.source, args.out, layout=layout, meta=meta, force=args.force)
     doc = result.document
     print(f"read {args.source}: " + ", ".join(f"{n} {k}" for k, n in doc.counts().items()) +
@@ -417,20 +435,29 @@ def cmd_serve(args) -> int:
 
 
 def cmd_health(args) -> int:
+    from bot.errors import KnowledgeError
     from bot.health import Check, check_pack, check_store
     from bot.knowledge import load_pack
+    from bot.packs import check_library
     from bot.store import open_store
     from bot.store_location import storage_location
 
     config = _config(args)
     checks = []
     folders = config.pack_paths()
+    packs = []
     for folder in folders:   # every pack serve would load, each by name when there are several
         name = "pack" if len(folders) == 1 else f"pack {folder.name}"
         try:
-            checks.append(replace(check_pack(load_pack(folder)), name=name))
+            packs.append(load_pack(folder))
+            checks.append(replace(check_pack(packs[-1]), name=name))
         except BotError as e:
             checks.append(Check(name, False, str(e)))
+    if len(packs) == len(folders):   # as serve checks them (a channel naming no loaded pack: exit 2)
+        try:
+            check_library(config, packs)
+        except KnowledgeError as e:
+            checks.append(Check("packs together", False, str(e)))
     location = storage_location(config)   # a missing variable is a settings error (exit 2), not "not ready"
     try:
         checks.append(check_store(open_store(location)))

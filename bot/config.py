@@ -127,6 +127,13 @@ def load_config(path: str | os.PathLike | None = None, environ=os.environ) -> Co
                           f"e.g. packs: [knowledge/big-listen]")
     if cfg.reload_seconds < 0:
         raise ConfigError(f"{path}: key 'reload_seconds': must be 0 (never) or more")
+    seen: set[str] = set()
+    for i, c in enumerate(cfg.channels):
+        if not c.packs:   # read as "every pack", it would quietly lift the channel's restriction
+            raise ConfigError(f"{path}: key 'channels[{i}].packs': name at least one pack, or leave the channel out")
+        if c.channel in seen:
+            raise ConfigError(f"{path}: key 'channels[{i}].channel': {c.channel} is listed twice")
+        seen.add(c.channel)
     packs = cfg.packs or (cfg.knowledge_path,)
     # a folder in the environment is relative to the working directory, as a shell user means it
     from_env = {key: os.path.abspath(os.path.expanduser(environ[name].strip()))

@@ -77,6 +77,8 @@ class PackMeta:
     date: str
     source_file: str
     source_id: str
+    opens: str = ""     # the consultation's dates, YYYY-MM-DD ("": a TODO in pack.yaml)
+    closes: str = ""
 
 
 @dataclass
@@ -385,6 +387,18 @@ def _entry_ids(doc: ImportedDocument) -> list[str]:
     return ids
 
 
+def _consultation_lines(meta: PackMeta) -> list[str]:
+    """The consultation (who runs it, when it is open): without its dates, a TODO block, so
+    replies can't say "open" or "closed" until a person fills them in (`validate` warns)."""
+    lines = ["consultation:", f"  title: {_scalar(meta.title)}   # TODO: the consultation's own name",
+             f"  run_by: {_scalar(meta.run_by)}",
+             f"  opens: {meta.opens or 'YYYY-MM-DD'}", f"  closes: {meta.closes or 'YYYY-MM-DD'}"]
+    if meta.opens and meta.closes:
+        return ["# The consultation: who runs it and when it is open (replies say open or closed).", *lines]
+    return ["# TODO: the consultation's dates (--opens, --closes), so replies say whether it is open;",
+            "# until then this stays a comment and `validate` warns.", *(f"# {line}" for line in lines)]
+
+
 def render_pack(doc: ImportedDocument, meta: PackMeta) -> dict[str, str]:
     """The pack's files (name -> YAML text) in the current pack format (knowledge/README.md).
 
@@ -401,6 +415,7 @@ def render_pack(doc: ImportedDocument, meta: PackMeta) -> dict[str, str]:
         "# Survey sections in the order the document gives them (for browsing).",
         "sections:",
         *(f"  - {_scalar(s)}" for s in doc.sections),
+        *_consultation_lines(meta),
         "sources:",
         f"  - id: {_scalar(meta.source_id)}",
         f"    file: {_scalar(meta.source_file)}",
@@ -522,6 +537,7 @@ def default_meta(source: str | Path, out: str | Path, layout: Layout, **given: s
         union=union,
         run_by=given.get("run_by") or who(layout.context_marker, "the consultation's authors"),
         date=given.get("date") or "date not given",
+        opens=given.get("opens") or "", closes=given.get("closes") or "",
         source_file=Path(source).name,
         source_id=slug(f"{union} commentary") or "commentary")
 

@@ -339,6 +339,9 @@ def load_pack(folder: str | Path, sources_dir: str | Path | None = None) -> Pack
                                    field="source", **where)
             _check_speakers(entry, sources, where)
             entries.append(entry)
+    if not entries:   # it would load, and decline every question; an edit emptying it would be swapped in
+        raise MissingField("the pack has no entries: its survey, glossary or background files are missing "
+                           "or hold none", file=str(folder))
     by_id = {e.id: e for e in entries}
     for entry in entries:
         for rel in entry.related:
@@ -360,6 +363,9 @@ def load_pack(folder: str | Path, sources_dir: str | Path | None = None) -> Pack
 
 
 def _check_info(info: PackInfo, file: str) -> None:
+    if not ID_PATTERN.match(info.name):   # `/biglisten walkthrough NAME` and app.yaml's channels name it
+        raise WrongType(f"name must be lower-case letters, digits and hyphens (like 'big-listen'), got {info.name!r}",
+                        file=file, field="name")
     for i, src in enumerate(info.sources):
         if src.speaker not in SPEAKERS:
             raise WrongType(f"speaker must be one of {', '.join(SPEAKERS)}, got {src.speaker!r}",

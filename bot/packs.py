@@ -289,6 +289,23 @@ class Library:
         self._stop.set()
 
 
+def check_library(config, packs: list[Pack]) -> dict[str, tuple[str, ...]]:
+    """What makes packs a library, beyond each pack's own validity (serve, `validate` and
+    `health` all check it): entry ids unique across the packs, and every pack a channel names
+    loaded. Returns the channels' packs by channel."""
+    check_unique_ids(packs)
+    names = {p.name for p in packs}
+    channels = {}
+    for c in config.channels:
+        unknown = [n for n in c.packs if n not in names]
+        if unknown:
+            from bot.errors import ConfigError
+            raise ConfigError(f"channels: channel {c.channel} names pack '{unknown[0]}', which is not loaded "
+                              f"(packs: {', '.join(sorted(names))})")
+        channels[c.channel] = tuple(c.packs)
+    return channels
+
+
 def load_library(config, meaning: bool = True) -> Library:
     """Load, validate and index every configured pack (the start-up cost, once per pack); then
     remove the meaning cache's files no pack has used for a month (bot/cache.py)."""
@@ -304,17 +321,7 @@ def load_library(config, meaning: bool = True) -> Library:
     for path in config.pack_paths():
         stamp = folder_stamp(path)
         shelves.append(Shelf(build_index(load_pack(path)), path, stamp))
-    check_unique_ids([sh.pack for sh in shelves])
-    names = {sh.name for sh in shelves}
-    channels = {}
-    for c in config.channels:
-        unknown = [n for n in c.packs if n not in names]
-        if unknown:
-            from bot.errors import ConfigError
-            raise ConfigError(f"channels: channel {c.channel} names pack '{unknown[0]}', which is not loaded "
-                              f"(packs: {', '.join(sorted(names))})")
-        channels[c.channel] = tuple(c.packs)
-    library = Library(shelves, channels, build_index)
+    library = Library(shelves, check_library(config, [sh.pack for sh in shelves]), build_index)
     in_use = library.cache_files()
     if in_use:   # every pack's cache files are marked in use by now: clear out the rest
         prune(cache_dir(config), keep=in_use)

@@ -114,6 +114,24 @@ def test_suggested_answers_are_left_for_a_person_with_the_candidates_beside_them
         assert re.search(r"  #   line \d+: " + re.escape(sentence) + r"\n(  #.*\n)*  guidance: \[\]", text)
 
 
+def test_the_import_writes_the_consultation_or_a_todo_and_validate_warns(tmp_path):
+    """Round 13: an imported pack had no `consultation`, silently: replies then never say
+    whether it is open, and run_by was lost."""
+    out = tmp_path / "undated"
+    result = run_cli("import-pack", str(FIXTURE), "--out", str(out), *FIXTURE_ARGS)
+    assert result.returncode == 0, result.stderr
+    assert "warning: pack.yaml has no 'consultation'" in result.stdout and load_pack(out).consultation is None
+    assert "# TODO: the consultation's dates (--opens, --closes)" in (out / "pack.yaml").read_text(encoding="utf-8")
+    out = tmp_path / "dated"
+    result = run_cli("import-pack", str(FIXTURE), "--out", str(out), *FIXTURE_ARGS,
+                     "--opens", "2026-11-02", "--closes", "2026-12-18")
+    assert result.returncode == 0 and "warning" not in result.stdout, result.stdout + result.stderr
+    c = load_pack(out).consultation
+    assert (c.run_by, str(c.opens), str(c.closes)) == ("the Example Department", "2026-11-02", "2026-12-18")
+    bad = run_cli("import-pack", str(FIXTURE), "--out", str(tmp_path / "bad"), "--closes", "18/12/2026")
+    assert bad.returncode == 2 and "expected a date as YYYY-MM-DD" in bad.stderr
+
+
 def test_fictional_fixture_imports_loads_and_takes_a_filled_in_answer(tmp_path):
     assert FIXTURE.read_text(encoding="utf-8").startswith("FICTIONAL TEST FIXTURE.")
     out = tmp_path / "workload"

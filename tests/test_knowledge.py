@@ -179,6 +179,20 @@ def test_a_suggested_answer_its_basis_does_not_name_is_refused(pack_copy):
         load_pack(pack_copy)   # "give ‘Very important’" has the word, but recommends the other option
 
 
+def test_an_empty_pack_and_a_pack_name_slack_cannot_type_are_refused(tmp_path, pack_copy):
+    """Round 13: a pack.yaml alone validated "ok, 0 entries" and ran, declining everything; a
+    name like "Hand Pack" loaded, though `/biglisten walkthrough NAME` can never name it."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "pack.yaml").write_text((pack_copy / "pack.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="the pack has no entries"):
+        load_pack(empty)
+    info = pack_copy / "pack.yaml"
+    info.write_text(info.read_text(encoding="utf-8").replace("name: big-listen", "name: Big Listen"), encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="name must be lower-case letters, digits and hyphens"):
+        load_pack(pack_copy)
+
+
 def test_answer_without_the_answer_kind_is_refused(pack_copy):
     """Only kind 'answer' may name an option: a view can't be turned into an answer."""
     path = pack_copy / "survey-safeguarding.yaml"

@@ -67,6 +67,30 @@ def test_packs_and_knowledge_path_together_are_refused_with_advice(tmp_path):
         load_config(write(tmp_path, ""))
 
 
+def test_a_channel_with_no_packs_or_listed_twice_is_refused(tmp_path):
+    """Round 13: `packs: []` was read as every pack, and a channel listed twice kept its last list."""
+    with pytest.raises(ConfigError, match=r"channels\[0\]\.packs': name at least one pack"):
+        load_config(write(tmp_path, "packs: [k]\nchannels:\n  - channel: C1\n    packs: []\n"))
+    with pytest.raises(ConfigError, match=r"channels\[1\]\.channel': C1 is listed twice"):
+        load_config(write(tmp_path, "packs: [k]\nchannels:\n  - channel: C1\n    packs: [a]\n"
+                                    "  - channel: C1\n    packs: [b]\n"))
+
+
+def test_health_and_validate_check_the_packs_together_as_serve_does(tmp_path):
+    """Round 13: a channel naming a pack that isn't loaded, or two packs sharing an entry id,
+    passed `health` (and the first, `validate`) while `serve` refused to start."""
+    settings_file = write(tmp_path, f"packs: [{PACK_DIR}]\nchannels:\n  - channel: C1\n    packs: [nope]\n")
+    for command in ("health", "validate"):
+        out = run_cli("--config", str(settings_file), command)
+        assert out.returncode == 2 and "names pack 'nope', which is not loaded" in out.stderr, (command, out.stderr)
+    copy = tmp_path / "copy"
+    shutil.copytree(EXAMPLE_DIR, copy)
+    (copy / "pack.yaml").write_text((copy / "pack.yaml").read_text().replace("name: workload-example", "name: b"))
+    settings_file = write(tmp_path, f"packs: [{EXAMPLE_DIR}, {copy}]\nstorage:\n  path: {tmp_path / 's.db'}\n")
+    out = run_cli("--config", str(settings_file), "health")
+    assert out.returncode == 1 and "packs together: FAIL: " in out.stdout and "used by both packs" in out.stdout
+
+
 def test_the_bundled_settings_enable_only_the_big_listen_pack(config):
     """The fictional example is for demos and tests: members never get it by default."""
     assert config.pack_paths() == [PACK_DIR]
