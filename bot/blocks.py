@@ -360,6 +360,16 @@ def text_blocks(text: str) -> SlackMessage:
     return SlackMessage(text, _fit([SectionBlock(text=MarkdownTextObject(text=text[:SECTION_LIMIT]))]))
 
 
+def _fit_list(blocks: list[Block], command: str = "/biglisten") -> list[dict]:
+    """A list of questions within 50 blocks: what doesn't fit is counted, never cut silently."""
+    if len(blocks) > MESSAGE_BLOCKS:
+        left = sum(1 for b in blocks[MESSAGE_BLOCKS - 1:] if isinstance(b, SectionBlock) and b.accessory)
+        notice = (f"… and {left} more question{'s' if left != 1 else ''} not shown here: ask me about one, or go "
+                  f"through them all with `{escape(command)} walkthrough`.")
+        blocks = blocks[: MESSAGE_BLOCKS - 1] + [ContextBlock(elements=[MarkdownTextObject(text=notice)])]
+    return [b.to_dict() for b in blocks]
+
+
 def _fit(blocks: list[Block]) -> list[dict]:
     """Keep within 50 blocks: the actions (last) always survive, the middle is trimmed."""
     if len(blocks) > MESSAGE_BLOCKS:
@@ -383,7 +393,7 @@ def sections_blocks(sections, title: str = "The survey") -> SlackMessage:
             blocks.append(SectionBlock(
                 text=MarkdownTextObject(text=f"{escape(e.priority)}: {escape(e.title)}"),
                 accessory=ButtonElement(text="Open", action_id=f"{OPEN_ENTRY}_{n}", value=button_value(e=e.id))))
-    return SlackMessage(f"{title}, by section", _fit(blocks))
+    return SlackMessage(f"{title}, by section", _fit_list(blocks))
 
 
 def pack_line(pack, status: str) -> str:
@@ -406,7 +416,7 @@ def packs_blocks(packs) -> SlackMessage:
                     text=MarkdownTextObject(text=f"{escape(e.priority)}: {escape(e.title)}"),
                     accessory=ButtonElement(text="Open", action_id=f"{OPEN_ENTRY}_{n}", value=button_value(e=e.id))))
     text = "The consultations: " + "; ".join(f"{p.title}" + (f" ({st})" if st else "") for p, st, _ in packs)
-    return SlackMessage(text, _fit(blocks))
+    return SlackMessage(text, _fit_list(blocks))
 
 
 def pins_blocks(pins, pack, *, rep: bool) -> SlackMessage:

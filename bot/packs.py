@@ -57,15 +57,16 @@ class Shelf:
 
 
 def pack_status(pack: Pack, today: date) -> str:
-    """"open, closes in 9 days", "closed on 31 May 2024", "opens on 2 June 2025" (or "")."""
+    """"open until 18 December 2026: 10 days left to respond", "closed on 31 May 2024", "opens on
+    2 June 2025" (or "")."""
     c = pack.consultation
     if c is None:
         return ""
     if today < c.opens:
         return f"opens on {_day(c.opens)}"
-    if c.is_open(today):
-        days = (c.closes - today).days
-        return "open, closes today" if days == 0 else f"open, closes in {days} day{'s' if days != 1 else ''}"
+    if c.is_open(today):   # counted as replies count it: today included
+        days = c.days_left(today)
+        return f"open until {_day(c.closes)}: {days} day{'s' if days != 1 else ''} left to respond"
     return f"closed on {_day(c.closes)}"
 
 

@@ -256,6 +256,17 @@ def test_lists_and_notices_fit(guide, pack):
     assert_fits(message(text_blocks("x" * 5000)), what="long notice")
 
 
+def test_a_survey_list_too_long_for_a_message_says_what_it_left_out(guide, pack):
+    """Round 13: 50 blocks cut the middle of the list, silently ("Thing 11" gone, 10 then 12)."""
+    survey = [e for e in pack.entries if isinstance(e, SurveyEntry)]
+    many = [(f"Section {i}", survey) for i in range(4)]   # 4 x (1 + 19) blocks + a header
+    rendered = message(sections_blocks(many))
+    assert_fits(rendered, what="long sections list")
+    shown = shown_text(rendered["blocks"])
+    opened = sum(1 for _ in elements(rendered["blocks"]))
+    assert f"… and {4 * len(survey) - opened} more questions not shown here" in shown
+
+
 def test_a_huge_entry_still_fits(guide, pack, config):
     """Far past anything in the pack: 60 statements and paragraphs of 3,500 characters full of &, < and >."""
     base = next(e for e in pack.entries if isinstance(e, SurveyEntry) and e.statements)

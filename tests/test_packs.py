@@ -214,9 +214,10 @@ def test_a_running_bot_refuses_an_edit_that_renames_a_pack(tmp_path):
 
 def test_statuses_say_open_or_closed():
     big, example = load_pack(PACK_DIR), load_pack(EXAMPLE_DIR)
-    assert pack_status(example, date(2026, 12, 9)) == "open, closes in 9 days"
-    assert pack_status(example, date(2026, 12, 17)) == "open, closes in 1 day"
-    assert pack_status(example, date(2026, 12, 18)) == "open, closes today"
+    # counted as replies count it (Round 13: "closes in 9 days" beside replies' "10 days left to respond")
+    assert pack_status(example, date(2026, 12, 9)) == "open until 18 December 2026: 10 days left to respond"
+    assert pack_status(example, date(2026, 12, 17)) == "open until 18 December 2026: 2 days left to respond"
+    assert pack_status(example, date(2026, 12, 18)) == "open until 18 December 2026: 1 day left to respond"
     assert pack_status(example, date(2026, 11, 1)) == "opens on 2 November 2026"
     assert pack_status(big, TODAY) == "closed on 31 May 2024"
 

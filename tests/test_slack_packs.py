@@ -126,8 +126,8 @@ def test_a_channel_restricted_to_one_pack_answers_only_from_it(fake, slack):
 def test_sections_list_every_pack_with_its_status(fake, slack):
     shown = shown_text(command(fake, slack, "sections", "U1")["blocks"])
     assert "*Ofsted's Big Listen (2024)*: closed on 31 May 2024" in shown
-    assert re.search(rf"\*{re.escape(EXAMPLE_TITLE)}\*: (open, closes (today|in \d+ days?)|closed on 18 December 2026"
-                     r"|opens on 2 November 2026)", shown)
+    assert re.search(rf"\*{re.escape(EXAMPLE_TITLE)}\*: (open until 18 December 2026: \d+ days? left to respond"
+                     r"|closed on 18 December 2026|opens on 2 November 2026)", shown)
 
 
 def test_help_and_app_home_put_each_pack_under_its_own_union(fake, slack):
