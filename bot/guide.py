@@ -18,7 +18,7 @@ from bot.errors import warn_once
 from bot.kept import KeptTerms, best_kept
 from bot.knowledge import SurveyEntry
 from bot.logs import ContextExecutor
-from bot.normalise import clean_slack_text
+from bot.normalise import clean_slack_text, scrub_contact
 from bot.packs import Library, load_library
 from bot.replies import Reply, build_reply, entry_reply
 from bot.reps import RepDirectory
@@ -134,7 +134,7 @@ class Guide:
                 reply = replace(reply, pack_title=pack.title)
         if result.terms and result.reason != "chitchat":   # chat isn't a question, nor a gap in the guidance
             best = result.best if reply.answered and not kept else None
-            logged = " ".join(clean_slack_text(text).split()) if log_text else f"[{via}]"
+            logged = scrub_contact(" ".join(clean_slack_text(text).split())) if log_text else f"[{via}]"
             try:
                 self.purge_if_due()
             except Exception as e:

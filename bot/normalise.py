@@ -79,6 +79,20 @@ def clean_slack_text(text: str) -> str:
     return html.unescape(text) if "&" in text else text
 
 
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE = re.compile(r"(?<![\w])(?:\+?\d[\d ()-]{8,}\d)(?![\w])")
+_NAME = re.compile(r"\b(my name is|my name's|i am called|i'm called)\s+[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?",
+                   re.IGNORECASE)
+
+
+def scrub_contact(text: str) -> str:
+    """What the question log keeps of a member's words: email addresses, phone numbers and a
+    name given as "my name is ..." taken out (reps read the log in the gaps report)."""
+    text = _EMAIL.sub("[email]", text)
+    text = _PHONE.sub(lambda m: "[phone]" if sum(c.isdigit() for c in m.group(0)) >= 10 else m.group(0), text)
+    return _NAME.sub(lambda m: f"{m.group(1)} [name]", text)
+
+
 def fold(text: str) -> str:
     """Lowercase ASCII-ish form: curly quotes, accents and emoji codes removed.
 

@@ -208,6 +208,17 @@ def test_the_gaps_report_covers_every_pack(guide):
     assert (first.to_teach, both.to_teach) == (1, 2)   # "outside the guidance" once, not once a pack
 
 
+def test_the_question_log_keeps_no_contact_details(guide):
+    """Round 13: the gaps report showed reps "my name is Jane Smith at Oakfield, can I claim
+    overtime" word for word; email addresses and phone numbers likewise."""
+    guide.ask("my name is Jane Smith at Oakfield, email jane.smith@oakfield.sch.uk or ring 07700 900123 "
+              "about my overtime claim", via="dm")
+    (row,) = [r for r in guide.store.questions(0) if "overtime" in r.text]
+    assert row.text == "my name is [name] at Oakfield, email [email] or ring [phone] about my overtime claim"
+    lines = "\n".join(report_lines(build_report(guide.store, guide.pack, 7)))
+    assert "Jane" not in lines and "07700" not in lines and "@oakfield" not in lines
+
+
 def test_report_command(tmp_path, config):
     from conftest import ROOT, run_cli
     cfg = (ROOT / "app.yaml").read_text().replace("path: var/bot.sqlite3", f"path: {tmp_path / 'b.sqlite3'}")
