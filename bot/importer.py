@@ -25,7 +25,7 @@ from bot.errors import BotError
 from bot.knowledge import Pack, SurveyEntry
 
 DEFAULT_PRIORITY_PATTERN = r"^(?P<priority>.+?) - .+ \([^()]+\)$"
-BULLET = re.compile(r"^\s*[•●▪◦‣]\s*")
+BULLET = re.compile(r"^\s*(?:[•●▪◦‣]|[-*–](?=\s))\s*")   # "•" and the like, or "- ", "* ", "– "
 CANDIDATE = re.compile(r"\b(recommend|suggest)", re.IGNORECASE)
 SENTENCE_END = re.compile(r"(?<=[.?!])\s+(?=\S)")
 # Files the importer owns in a pack folder: --force replaces these and leaves the rest alone.
@@ -288,6 +288,8 @@ def parse_document(text: str, layout: Layout = Layout(), default_section: str = 
             if current is not None and mode == "question":
                 current.options = [o.strip().rstrip(".").strip() for o in b.text.split(";") if o.strip()]
                 current.options_line = b.line
+                if len(current.options) == 1 and "," in current.options[0]:
+                    notes.append(f"line {b.line}: one option, with commas in it: options are separated by ';'")
             else:
                 notes.append(f"line {b.line}: an options line with no question before it, not imported")
         elif b.kind == "comment":
@@ -321,6 +323,9 @@ def parse_document(text: str, layout: Layout = Layout(), default_section: str = 
                 if asks and next_kind(i) == "comment":
                     start(quote, comments_box=True)
                     mode = "question"
+                    notes.append(f"line {b.line}: a question inside {layout.comment_marker!r} comments, taken as "
+                                 f"the survey's comments box because more comments follow it: check it is the "
+                                 f"survey's words, not the union's")
                 else:
                     comment.append(quote)
             elif mode == "question" and current is not None and current.bullets:
@@ -511,7 +516,7 @@ def read_document(source: str | Path, layout: Layout = Layout(), default_section
     if not path.is_file():
         raise SourceError(f"source document not found: {path}")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")   # a byte-order mark would start the first heading
     except UnicodeDecodeError as e:
         raise SourceError(f"{path}: not UTF-8 text ({e.reason})") from None
     doc = parse_document(text, layout, default_section)

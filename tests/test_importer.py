@@ -132,6 +132,25 @@ def test_the_import_writes_the_consultation_or_a_todo_and_validate_warns(tmp_pat
     assert bad.returncode == 2 and "expected a date as YYYY-MM-DD" in bad.stderr
 
 
+def test_a_byte_order_mark_dash_bullets_and_comma_options(tmp_path):
+    """Round 13, from an audit: a file saved by Windows (BOM, CRLF) with "- " bullets and comma
+    options imported with the section named "\ufeffHomework in schools", its statements taken
+    as the next question's framing, and one option "Agree, Disagree, Don't know", silently."""
+    from bot.importer import Layout, read_document
+    source = tmp_path / "odd.txt"
+    source.write_bytes("\ufeffHomework in schools\r\n\r\nPriority 1: Setting homework - Homework (Schools)\r\n\r\n"
+                       "Question\r\n\r\nHow far do you agree with the following statements?\r\n\r\n"
+                       "Options: Agree, Disagree, Don't know.\r\n\r\n- Homework helps pupils learn.\r\n\r\n"
+                       "* Homework policies take account of teachers' time.\r\n\r\nETU comments\r\n\r\n"
+                       "Homework takes hours to set and mark.\r\n".encode("utf-8"))
+    doc = read_document(source, Layout(comment_marker="ETU comments"))
+    assert doc.sections == ["Homework in schools"]
+    (q,) = doc.questions
+    assert [s.text.text for s in q.statements] == ["Homework helps pupils learn.",
+                                                   "Homework policies take account of teachers' time."]
+    assert any("one option, with commas in it" in n for n in doc.notes + q.notes)
+
+
 def test_fictional_fixture_imports_loads_and_takes_a_filled_in_answer(tmp_path):
     assert FIXTURE.read_text(encoding="utf-8").startswith("FICTIONAL TEST FIXTURE.")
     out = tmp_path / "workload"
