@@ -266,8 +266,9 @@ def member_answer_message(req: RepRequest) -> SlackMessage:
     return SlackMessage(escape(f"{label}: {req.answer}"[:3000]), _fit(blocks))
 
 
-def outside_message(req: RepRequest, contact: str) -> SlackMessage:
-    text = (f"A rep looked at your question and it is outside the Big Listen guidance, so the bot and the reps "
+def outside_message(req: RepRequest, contact: str, topic: str = "Big Listen guidance") -> SlackMessage:
+    """`topic`: what the bot answers from (app.yaml's `bot_name`), as "I don't know" names it."""
+    text = (f"A rep looked at your question and it is outside the {topic}, so the bot and the reps "
             f"can't answer it here. {contact}")
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(
         text=f"You asked: _{echo(echo_text(req.question))}_\n{escape(text)}"))]

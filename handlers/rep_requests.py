@@ -137,11 +137,11 @@ class RepDesk:
         if req.state == "covered":
             reply = self.guide.open_entry(req.entry_id or "", query=req.question)
             if reply is None:
-                return rep_blocks.outside_message(req, self.guide.config.contact)
+                return rep_blocks.outside_message(req, self.guide.config.contact, self.guide.config.bot_name)
             message = answer_blocks(reply)
             blocks = [rep_blocks.covered_intro(req)] + message.blocks[:49]
             return type(message)(message.text, blocks)
-        return rep_blocks.outside_message(req, self.guide.config.contact)
+        return rep_blocks.outside_message(req, self.guide.config.contact, self.guide.config.bot_name)
 
     def deliver(self, request_id: int) -> str:
         """Tell the member the outcome of a closed request, if nobody else is: "sent",
