@@ -59,6 +59,8 @@ def _parser() -> argparse.ArgumentParser:
 
     val = sub.add_parser("validate", help="check a knowledge folder; exit 2 on errors")
     val.add_argument("folder", nargs="?", help="knowledge folder (default: every pack in app.yaml)")
+    val.add_argument("--sources", metavar="DIR", help="also prove whose words every quotation is against the "
+                     "source documents in DIR (e.g. ../shared/sources)")
 
     from bot.importer import LAYOUT_HELP, Layout
 
@@ -275,7 +277,7 @@ def cmd_validate(args) -> int:
     folders = [args.folder] if config is None else config.pack_paths()
     packs = []
     for folder in folders:
-        pack = load_pack(folder)
+        pack = load_pack(folder, sources_dir=getattr(args, "sources", None))
         packs.append(pack)
         kinds = {}
         for e in pack.entries:
@@ -308,7 +310,7 @@ def cmd_import_pack(args) -> int:
         print(f"  {note}")
     print("wrote " + ", ".join(str(p) for p in result.written))
     try:   # exactly what `validate` does, so the import passes whatever validate checks
-        cmd_validate(argparse.Namespace(folder=args.out, config=args.config))
+        cmd_validate(argparse.Namespace(folder=args.out, config=args.config, sources=None))
     except KnowledgeError as e:
         print(f"error: the pack was written but does not validate: {e}", file=sys.stderr)
         return 1

@@ -79,6 +79,8 @@ class PackMeta:
     source_id: str
     opens: str = ""     # the consultation's dates, YYYY-MM-DD ("": a TODO in pack.yaml)
     closes: str = ""
+    union_block: str = "NASUWT comments"   # the layout's markers, for `validate --sources`
+    other_block: str = "Ofsted comments"
 
 
 @dataclass
@@ -432,6 +434,11 @@ def render_pack(doc: ImportedDocument, meta: PackMeta) -> dict[str, str]:
         "    speaker: union",
         "    reproduces: ofsted",
         "    old_news: false",
+        "    # how the document marks its own words: `validate --sources DIR` proves whose words each quotation is",
+        f"    union_block: {_scalar(meta.union_block)}",
+        f"    other_blocks: [{_scalar(meta.other_block)}]",
+        "    # TODO: the text in every survey heading, if not Big Listen's (\"Priority 1: ... - X Survey (Schools)\")",
+        "    # survey_heading: \"Big Listen Survey (\"",
     ]) + "\n"
     files["synonyms.yaml"] = ("# Words members use that mean the same, and topics this pack does not cover.\n"
                               "# TODO: fill in (see knowledge/big-listen/synonyms.yaml).\n"
@@ -543,6 +550,7 @@ def default_meta(source: str | Path, out: str | Path, layout: Layout, **given: s
         run_by=given.get("run_by") or who(layout.context_marker, "the consultation's authors"),
         date=given.get("date") or "date not given",
         opens=given.get("opens") or "", closes=given.get("closes") or "",
+        union_block=layout.comment_marker, other_block=layout.context_marker,
         source_file=Path(source).name,
         source_id=slug(f"{union} commentary") or "commentary")
 

@@ -31,6 +31,11 @@ class Source:
     old_news: bool = False
     reproduces: str = ""         # a union document that reproduces another's text (Ofsted's survey)
     short_title: str = ""        # for the one-line source in short replies (default: the title)
+    # How a union document marks its own words, for the proof of whose words each quotation is
+    # (bot/speakers.py; `validate` with the sources): defaults are NASUWT's Big Listen commentary's
+    union_block: str = ""        # the line before each block of the union's comments ("NASUWT comments")
+    survey_heading: str = ""     # in each heading of the reproduced survey ("Big Listen Survey (")
+    other_blocks: tuple[str, ...] = ()   # lines before others' words the document reproduces ("Ofsted comments")
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,27 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+# The defaults: NASUWT's Big Listen commentary; a source in pack.yaml may give its own markers
 UNION_BLOCK = "NASUWT comments"
+OTHER_BLOCKS = ("Ofsted comments",)
 # Lines that start the reproduced survey text again after a union block.
-SURVEY_MARKERS = ("Question", "Question:", "Your views", "Footnote", "Ofsted comments", UNION_BLOCK)
+SURVEY_MARKERS = ("Question", "Question:", "Your views", "Footnote")
 SURVEY_HEADING = "Big Listen Survey ("     # "Priority 1: Reporting - Ofsted's Big Listen Survey (Schools)"
-BULLET = "•"
+BULLETS = ("•", "●", "▪", "◦", "‣", "- ", "* ", "– ")
+
+
+@dataclass(frozen=True)
+class Markers:
+    """How a union document marks its words and the words it reproduces."""
+
+    union_block: str = UNION_BLOCK
+    survey_heading: str = SURVEY_HEADING
+    other_blocks: tuple[str, ...] = OTHER_BLOCKS
+
+    @classmethod
+    def of(cls, source) -> Markers:
+        return cls(source.union_block or UNION_BLOCK, source.survey_heading or SURVEY_HEADING,
+                   tuple(source.other_blocks) or OTHER_BLOCKS)
 
 
 def norm(text: str) -> str:
@@ -29,40 +45,53 @@ def _is_heading(line: str) -> bool:
     return not line.endswith((".", "?", ":", ";", "!", "’", "'", '"', "”"))
 
 
-def split_paragraphs(text: str) -> tuple[list[str], list[str]]:
+def _bullet(line: str) -> bool:
+    return line.startswith(BULLETS)
+
+
+def _unbullet(line: str) -> str:
+    for b in BULLETS:
+        if line.startswith(b):
+            return line[len(b):].strip()
+    return line
+
+
+def split_paragraphs(text: str, markers: Markers = Markers()) -> tuple[list[str], list[str]]:
     """(the union's paragraphs, the runs of text it reproduces). The union's own paragraphs
     in the commentary: everything before the first survey heading (its introduction), and
     each "NASUWT comments" block up to the next piece of survey text. A bullet belongs to a
     union block only when a union paragraph ending in ":" introduces it; otherwise it is
     the next survey statement."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    lines = [line.strip() for line in text.lstrip("\ufeff").splitlines() if line.strip()]
+    union_block, heading = markers.union_block, markers.survey_heading
+    ends_block = (*SURVEY_MARKERS, *markers.other_blocks, union_block)
     out: list[str] = []
     other: list[str] = []
     i = 0
-    while i < len(lines) and SURVEY_HEADING not in lines[i]:
-        if lines[i].startswith(BULLET) or not _is_heading(lines[i]):   # not the "Schools" title
-            out.append(lines[i].lstrip(BULLET).strip())
+    while i < len(lines) and heading not in lines[i]:
+        if _bullet(lines[i]) or not _is_heading(lines[i]):   # not the "Schools" title
+            out.append(_unbullet(lines[i]))
         i += 1
     in_block, intro, last_other = False, "", -2
     for j in range(i, len(lines)):
         line = lines[j]
         nxt = lines[j + 1] if j + 1 < len(lines) else ""
-        if line == UNION_BLOCK:
+        if line == union_block:
             in_block, intro = True, ""
             continue
-        bullet = line.startswith(BULLET)
-        if in_block and (line in SURVEY_MARKERS or SURVEY_HEADING in line or nxt == UNION_BLOCK
+        bullet = _bullet(line)
+        if in_block and (line in ends_block or heading in line or nxt == union_block
                          or (bullet and not intro.endswith(":")) or (not bullet and _is_heading(line))):
             in_block = False
         if not in_block:   # consecutive reproduced lines form one run: a question may span several
-            text_ = line.lstrip(BULLET).strip()
+            text_ = _unbullet(line)
             if other and last_other == j - 1:
                 other[-1] += " " + text_
             else:
                 other.append(text_)
             last_other = j
             continue
-        out.append(line.lstrip(BULLET).strip())
+        out.append(_unbullet(line))
         if not bullet:
             intro = line
     return out, other
@@ -77,8 +106,8 @@ class UnionText:
     reproduced: tuple[str, ...] = ()
 
     @classmethod
-    def from_file(cls, path: str | Path) -> UnionText:
-        union, other = split_paragraphs(Path(path).read_text(encoding="utf-8"))
+    def from_file(cls, path: str | Path, markers: Markers = Markers()) -> UnionText:
+        union, other = split_paragraphs(Path(path).read_text(encoding="utf-8"), markers)
         return cls(tuple(norm(p) for p in union), tuple(norm(p) for p in other))
 
     def holds(self, quote: str) -> bool:
@@ -98,8 +127,13 @@ def speaker_problems(pack, sources_dir: str | Path) -> list[str]:
     from bot.knowledge import entry_quotes
 
     sources_dir = Path(sources_dir)
-    union_texts = {sid: UnionText.from_file(sources_dir / s.file)
-                   for sid, s in pack.sources.items() if s.speaker == "union"}
+    union_texts = {}
+    for sid, s in pack.sources.items():
+        if s.speaker == "union":
+            try:
+                union_texts[sid] = UnionText.from_file(sources_dir / s.file, Markers.of(s))
+            except (OSError, UnicodeDecodeError) as e:
+                return [f"source '{sid}': cannot read {sources_dir / s.file} ({getattr(e, 'strerror', None) or e})"]
     problems = []
     for entry in pack.entries:
         for q in entry_quotes(entry, pack):

@@ -101,3 +101,29 @@ def test_the_loader_proves_speakers_when_given_the_sources(pack_copy):
     load_pack(pack_copy)                                   # without the sources: structure only
     with pytest.raises(BadReference, match="labelled the union's but not in its own text"):
         load_pack(pack_copy, sources_dir=SOURCES)
+
+
+def test_another_unions_document_is_read_by_its_own_markers(tmp_path):
+    """Round 13: the proof knew only NASUWT's markers ("NASUWT comments", "Big Listen Survey ("),
+    so on the example pack every survey quotation was "the union's own words labelled ofsted"
+    (18 false problems) and no mislabelling could be caught. pack.yaml now gives each union
+    document's markers; `validate --sources DIR` runs the proof."""
+    import shutil
+
+    from bot.knowledge import load_pack
+    from conftest import ROOT, run_cli
+    example, data = ROOT / "knowledge" / "workload-example", ROOT / "tests" / "data"
+    assert speaker_problems(load_pack(example), data) == []
+    assert run_cli("validate", str(example), "--sources", str(data)).returncode == 0
+    copy = tmp_path / "example"
+    shutil.copytree(example, copy)
+    survey = copy / "survey-wellbeing.yaml"
+    text = survey.read_text(encoding="utf-8")
+    # the survey's own question moved into the union's comments: the union would be quoted saying it
+    comment = "  - Should every school publish a workload charter?\n"
+    assert "  commentary:\n" in text
+    survey.write_text(text.replace("  commentary:\n", "  commentary:\n" + comment, 1), encoding="utf-8")
+    problems = speaker_problems(load_pack(copy), data)
+    assert any("labelled the union's but not in its own text: Should every school publish" in p for p in problems)
+    out = run_cli("validate", str(copy), "--sources", str(data))
+    assert out.returncode == 2 and "labelled the union's but not in its own text" in out.stderr
