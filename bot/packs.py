@@ -101,7 +101,7 @@ def named_shelves(query: str, shelves: list[Shelf]) -> list[Shelf]:
     folded = read_words(query)[0]
     plain = tuple(w for w in folded if w not in STOPWORDS)
     grams = {plain[i:i + n] for n in (1, 2, 3) for i in range(len(plain) - n + 1)}
-    names = {id(s): pack_names(s.pack) for s in shelves}
+    names = {id(s): s.pack.derived("names", lambda p=s.pack: pack_names(p)) for s in shelves}
     named = []
     for s in shelves:
         others = set().union(*(names[id(o)] for o in shelves if o is not s))
