@@ -110,20 +110,23 @@ class Guide:
         return self.library.get(entry_id)
 
     def ask(self, text: str, *, via: str, log_text: bool = True, today: date | None = None,
-            channel: str | None = None) -> Reply:
+            channel: str | None = None, record: bool = True) -> Reply:
         """Answer a member's question and log it (mentions stripped: the log names nobody).
-        `log_text=False` logs only the outcome, for words that aren't the asker's own.
+        `log_text=False` logs only the outcome, for words that aren't the asker's own;
+        `record=False` logs and counts nothing (a second attempt at a question already logged).
         `today` dates the reply (is the consultation still open?); default: the real date.
         `channel` picks the packs that answer there (app.yaml `channels`; default: all)."""
         result, pack = self._search(text, channel=channel, today=today)
         kept = self._kept_answer(text, result, pack, channel)
         if kept:   # a rep's kept answer beat the packs' best match (bot/kept.py)
-            metrics.record_question(True, None)
+            if record:
+                metrics.record_question(True, None)
             reply = Reply(query=result.query, answered=True, contact=self.config.contact, score=kept.score,
                           kept=kept.kept, clipped=result.clipped)
         else:
             result, pin = self._pinned_first(result)
-            metrics.record_question(result.answered, result.reason)
+            if record:
+                metrics.record_question(result.answered, result.reason)
             if pin and result.best:   # the pinned entry may be another pack's
                 pack = self.library.pack_of(result.best.entry)
             reply = build_reply(result, pack, self.config.contact, today=today)
@@ -132,7 +135,7 @@ class Guide:
             reply = replace(reply, topic=self.config.bot_name)
             if reply.answered and len(self.library.shelves) > 1:
                 reply = replace(reply, pack_title=pack.title)
-        if result.terms and result.reason != "chitchat":   # chat isn't a question, nor a gap in the guidance
+        if record and result.terms and result.reason != "chitchat":   # chat isn't a question, nor a gap
             best = result.best if reply.answered and not kept else None
             logged = scrub_contact(" ".join(clean_slack_text(text).split())) if log_text else f"[{via}]"
             try:
@@ -180,7 +183,11 @@ class Guide:
         Only ever among answered results: a pin never makes an off-topic question answered."""
         if not result.answered or not result.matches:
             return result, None
-        pins = self.store.pins_by_entry()
+        try:
+            pins = self.store.pins_by_entry()
+        except Exception as e:   # the pack still answers if the store can't be read
+            warn_once(log, "read the pinned answers", e)
+            return result, None
         if not pins:
             return result, None
         floor = max(result.matches[0].score * PIN_MARGIN, self.index.answer_threshold)

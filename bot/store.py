@@ -167,14 +167,16 @@ class Store(ABC):
         work a killed or stopped worker left. Read-only; take each with `lease`."""
 
     @abstractmethod
-    def mark_posting(self, key: str, owner: str) -> bool:
+    def mark_posting(self, key: str, owner: str, *, lease_seconds: float = 0.0, now: float | None = None) -> bool:
         """Say a post is about to be sent under `owner`'s lease, so whoever takes the item
-        over later first asks Slack whether it went through. False if `owner` lost the lease."""
+        over later first asks Slack whether it went through; the lease is renewed to at least
+        `lease_seconds` from now. False if `owner`'s lease is lost or has run out: don't post."""
 
     @abstractmethod
-    def complete(self, key: str, *, failed: bool = False, now: float | None = None) -> None:
-        """Mark a pending item answered (or given up: `failed`), whoever holds the lease: it
-        is never leased again, and its payload (the member's words) is dropped at once."""
+    def complete(self, key: str, *, failed: bool = False, now: float | None = None, owner: str | None = None) -> bool:
+        """Mark a pending item answered (or given up: `failed`): it is never leased again, and
+        its payload (the member's words) is dropped at once. With `owner`, only while that
+        owner holds it. True if this call settled it."""
 
     @abstractmethod
     def retry_later(self, key: str, owner: str, delay: float, now: float | None = None) -> None:

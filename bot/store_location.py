@@ -38,6 +38,11 @@ def check_url(url: str, *, where: str) -> None:
         has_password = parts.password is not None or "password=" in (parts.query or "")
     except ValueError as e:
         raise ConfigError(f"{where}: not a valid URL ({e})") from None
+    try:   # as libpq reads it: "?%70assword=..." is a password too
+        from psycopg.conninfo import conninfo_to_dict
+        has_password = has_password or "password" in conninfo_to_dict(url)
+    except Exception:
+        raise ConfigError(f"{where}: not a valid PostgreSQL URL") from None
     if has_password:
         raise ConfigError(f"{where}: a password must not be written in app.yaml: set PGPASSWORD, or put the "
                           "whole URL in an environment variable and write url: ${DATABASE_URL}")

@@ -20,10 +20,11 @@ from __future__ import annotations
 import json
 import threading
 import time
+from contextlib import contextmanager
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from bot.errors import StoreError
 from bot.store import EVENT_TTL, InboxItem, Pin, QuestionRow, Store, WalkPlace, storable_params
@@ -34,6 +35,8 @@ from bot.store_postgres_reps import RepStorePostgres
 MIGRATION_LOCK = 0x62_6C_62_6F_74   # pg_advisory_xact_lock key: "blbot"
 POOL_MAX = 10          # connections per process (gunicorn worker); 2 instances x 2 workers = 40
 POOL_TIMEOUT = 5.0     # seconds to wait for a connection before the call fails
+ENQUEUE_TIMEOUT = 1.0  # ... on the acknowledgement path, which has 3 s in all (Slack retries after that)
+DOWN_SECONDS = 5.0     # after a call found the database unreachable, calls fail at once for this long
 STATEMENT_TIMEOUT_MS = 10_000
 
 MIGRATIONS: list[str] = [
@@ -93,6 +96,7 @@ class PostgresStore(RepStorePostgres, Store):
         self._max_size, self._timeout = max_size, timeout
         self._pool: ConnectionPool | None = None
         self._pool_lock = threading.Lock()
+        self._down_until = 0.0   # monotonic: until then the database is taken to be unreachable
         self._migrate()
 
     def __repr__(self) -> str:
@@ -111,8 +115,11 @@ class PostgresStore(RepStorePostgres, Store):
                     # check: a connection the server dropped (a restart, a failover) is replaced
                     # before use, not handed to a caller; statement_timeout: a stuck database fails a
                     # call in seconds instead of holding a Slack ack
-                    conninfo = make_conninfo(self._url, connect_timeout=5,
-                                             options=f"-c statement_timeout={STATEMENT_TIMEOUT_MS}")
+                    try:
+                        conninfo = make_conninfo(self._url, connect_timeout=5,
+                                                 options=f"-c statement_timeout={STATEMENT_TIMEOUT_MS}")
+                    except psycopg.Error:   # its message quotes the URL, password and all
+                        raise StoreUnreachable(f"{self.location}: not a valid PostgreSQL URL") from None
                     self._pool = ConnectionPool(conninfo, min_size=1, max_size=self._max_size,
                                                 timeout=self._timeout, kwargs={"autocommit": True},
                                                 check=ConnectionPool.check_connection, open=True,
@@ -126,21 +133,40 @@ class PostgresStore(RepStorePostgres, Store):
 
     # Every statement goes through _rows or _count: its texts made storable (bot.store.storable),
     # as the SQLite backend does, so both store the same text.
-    def _rows(self, sql: str, params: tuple | dict = ()) -> list[tuple]:
-        with self.pool.connection() as conn:
+    def _rows(self, sql: str, params: tuple | dict = (), *, timeout: float | None = None) -> list[tuple]:
+        with self._connection(timeout) as conn:
             cur = conn.execute(sql, storable_params(params))
             return cur.fetchall() if cur.description else []
 
     def _count(self, sql: str, params: tuple | dict = ()) -> int:
-        with self.pool.connection() as conn:
+        with self._connection() as conn:
             return conn.execute(sql, storable_params(params)).rowcount
+
+    @contextmanager
+    def _connection(self, timeout: float | None = None):
+        """A pooled connection. Once a call has found the database unreachable, calls fail at
+        once for DOWN_SECONDS instead of each waiting out the pool's timeout (a question's
+        pins, kept answers and log, a readiness probe every few seconds)."""
+        if time.monotonic() < self._down_until:
+            raise StoreUnreachable(f"{self.location}: the database was unreachable moments ago")
+        try:
+            with self.pool.connection(timeout=timeout) as conn:
+                yield conn
+        except (PoolTimeout, psycopg.OperationalError):
+            self._down_until = time.monotonic() + DOWN_SECONDS
+            raise
 
     # --- schema -----------------------------------------------------------------------------
     def _migrate(self) -> None:
         """On a connection of its own (not the pool), so a failure says why: wrong password,
         no such database, server down."""
         try:
-            conn = psycopg.connect(make_conninfo(self._url, connect_timeout=10), autocommit=True)
+            conninfo = make_conninfo(self._url, connect_timeout=10)
+        except psycopg.Error:   # its message quotes the URL, password and all
+            raise StoreUnreachable(f"{self.location}: not a valid PostgreSQL URL; check storage.url or its "
+                                   "environment variable (not shown here: it may hold a password)") from None
+        try:
+            conn = psycopg.connect(conninfo, autocommit=True)
         except psycopg.OperationalError as e:
             reason = " ".join(str(e).split())[:300]
             raise StoreUnreachable(f"{self.location}: cannot connect to PostgreSQL ({reason}); check the server, "
@@ -153,7 +179,7 @@ class PostgresStore(RepStorePostgres, Store):
                 conn.execute("INSERT INTO schema_version(version) VALUES (0)")
             version = row[0] if row else 0
             if version > len(MIGRATIONS):
-                raise RuntimeError(f"{self.location}: schema version {version} is newer than this bot knows "
+                raise StoreError(f"{self.location}: schema version {version} is newer than this bot knows "
                                    f"({len(MIGRATIONS)}): upgrade the bot")
             for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
                 for statement in filter(str.strip, script.split(";")):
@@ -174,7 +200,7 @@ class PostgresStore(RepStorePostgres, Store):
             "ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until, "
             "attempts = inbox.attempts + 1 "
             f"WHERE inbox.state = 'pending' AND inbox.lease_until < excluded.received_at RETURNING {_ITEM}",
-            (key, json.dumps(payload, ensure_ascii=False), owner, now + lease_seconds, now)))
+            (key, json.dumps(payload, ensure_ascii=False), owner, now + lease_seconds, now), timeout=ENQUEUE_TIMEOUT))
 
     def lease(self, key: str, *, owner: str, lease_seconds: float, now: float | None = None) -> InboxItem | None:
         now = time.time() if now is None else now
@@ -202,14 +228,18 @@ class PostgresStore(RepStorePostgres, Store):
                           "ORDER BY received_at LIMIT %s", (now, limit))
         return [key for (key,) in rows]
 
-    def mark_posting(self, key: str, owner: str) -> bool:
-        return self._count("UPDATE inbox SET posting = true WHERE key = %s AND owner = %s AND state = 'pending'",
-                           (key, owner)) == 1
+    def mark_posting(self, key: str, owner: str, *, lease_seconds: float = 0.0, now: float | None = None) -> bool:
+        now = time.time() if now is None else now
+        return self._count(
+            "UPDATE inbox SET posting = true, lease_until = GREATEST(lease_until, %s) "
+            "WHERE key = %s AND owner = %s AND state = 'pending' AND lease_until > %s",
+            (now + lease_seconds, key, owner, now)) == 1
 
-    def complete(self, key: str, *, failed: bool = False, now: float | None = None) -> None:
-        self._count("UPDATE inbox SET state = %s, payload = '{}', owner = NULL, done_at = %s "
-                    "WHERE key = %s AND state = 'pending'",
-                    ("failed" if failed else "done", time.time() if now is None else now, key))
+    def complete(self, key: str, *, failed: bool = False, now: float | None = None, owner: str | None = None) -> bool:
+        return self._count(
+            "UPDATE inbox SET state = %s, payload = '{}', owner = NULL, done_at = %s "
+            "WHERE key = %s AND state = 'pending' AND (%s::text IS NULL OR owner = %s)",
+            ("failed" if failed else "done", time.time() if now is None else now, key, owner, owner)) == 1
 
     def retry_later(self, key: str, owner: str, delay: float, now: float | None = None) -> None:
         now = time.time() if now is None else now

@@ -276,16 +276,20 @@ class SQLiteStore(Store):
             (now, limit))
         return [key for (key,) in rows]
 
-    def mark_posting(self, key: str, owner: str) -> bool:
+    def mark_posting(self, key: str, owner: str, *, lease_seconds: float = 0.0, now: float | None = None) -> bool:
+        now = time.time() if now is None else now
         cur = self.connection().execute(
-            "UPDATE inbox SET posting = 1 WHERE key = ? AND owner = ? AND state = 'pending'", (key, owner))
+            "UPDATE inbox SET posting = 1, lease_until = MAX(lease_until, ?) "
+            "WHERE key = ? AND owner = ? AND state = 'pending' AND lease_until > ?",
+            (now + lease_seconds, key, owner, now))
         return cur.rowcount == 1
 
-    def complete(self, key: str, *, failed: bool = False, now: float | None = None) -> None:
-        self.connection().execute(
+    def complete(self, key: str, *, failed: bool = False, now: float | None = None, owner: str | None = None) -> bool:
+        cur = self.connection().execute(
             "UPDATE inbox SET state = ?, payload = '{}', owner = NULL, done_at = ? "
-            "WHERE key = ? AND state = 'pending'",
-            ("failed" if failed else "done", time.time() if now is None else now, key))
+            "WHERE key = ? AND state = 'pending' AND (? IS NULL OR owner = ?)",
+            ("failed" if failed else "done", time.time() if now is None else now, key, owner, owner))
+        return cur.rowcount == 1
 
     def retry_later(self, key: str, owner: str, delay: float, now: float | None = None) -> None:
         now = time.time() if now is None else now

@@ -12,10 +12,14 @@
    between posting and marking done never answers twice.
 
 Slack faults: a post that timed out or got a 5xx may have gone through, so it is never
-repeated or apologised for without that check; a rate limit or a failing check leaves the
-item for a later attempt (at most MAX_ATTEMPTS, each within half the lease). The member gets
-an apology only when nothing can have been posted. Every failed send is logged with the
-event id. If the store can't be written the question is still answered (from memory).
+repeated or apologised for without that check, and the check waits UNCLEAR_RECHECK seconds
+for a slow post to land; a rate limit, a failing check or an unreachable store leaves the item
+for a later attempt, backing off (RETRY_DELAY doubling up to RETRY_CAP, at least Retry-After),
+at most MAX_ATTEMPTS (about a quarter of an hour in all), each within half the lease. The
+member gets an apology only when nothing can have been posted, and only from the worker that
+settled the item as failed. Every failed send is logged with the event id. If the store can't
+be written the question is still answered (from memory): then a delivery Slack repeats to
+another worker or instance may be answered twice, since no shared record says it was taken.
 """
 from __future__ import annotations
 
@@ -37,12 +41,15 @@ from bot.guide import Guide
 from bot.inbox import LEASE_SECONDS
 from bot.normalise import safe_text
 from bot.rep_blocks import reply_message
-from bot.retry import deadline
+from bot.retry import MAX_RETRY_AFTER, deadline
 from bot.store import InboxItem
 
 ANSWER_EVENT = "biglisten_answer"   # metadata event_type on every answer the bot posts
-MAX_ATTEMPTS = 5         # then the item is given up (and the failure logged with its event id)
-RETRY_DELAY = 3.0        # a transient failure is tried again this soon (by any worker)
+MAX_ATTEMPTS = 12        # then the item is given up (and the failure logged with its event id)
+MAX_MEMORY_ATTEMPTS = 5  # ... one answered from memory (its thread waits RETRY_DELAY between tries)
+RETRY_DELAY = 3.0        # a transient failure is tried again this soon (by any worker), then
+RETRY_CAP = 120.0        # ... twice as long each time, up to this
+UNCLEAR_RECHECK = 20.0   # a post that timed out or got a 5xx may land late: look for it after this
 # Errors after which a post may still have gone through.
 UNCLEAR = frozenset({"internal_error", "fatal_error", "request_timeout", "service_unavailable", "fake_fault"})
 # Errors that mean the check itself can never work: answer rather than lose the question.
@@ -86,6 +93,7 @@ class _Attempt:
     item: InboxItem
     durable: bool              # False: the store couldn't take it; answered from memory
     maybe_posted: bool = False
+    retry_after: float = 0.0   # Slack's Retry-After on a rate-limited post
     leased_at: float = field(default_factory=time.monotonic)
 
 
@@ -107,7 +115,8 @@ class Answerer:
         """Write the event to the inbox, leased to us; None for a duplicate delivery."""
         try:
             item = self.guide.store.enqueue(key, payload, owner=self.owner, lease_seconds=self.lease_seconds)
-            return _Attempt(item, durable=True) if item else None
+            # a redelivery after the lease ran out: a post may have gone out under it, so ask Slack first
+            return _Attempt(item, durable=True, maybe_posted=item.posting) if item else None
         except Exception as e:
             warn_once(self.logger, "write events to the inbox (they are answered from memory)", e)
         with self._lock:   # the store is broken: at least don't answer one process's duplicates twice
@@ -135,7 +144,7 @@ class Answerer:
                 except Exception:
                     self.logger.exception("answering event %s failed", _event_id(attempt.item))
                     outcome = "retry"
-            if outcome != "retry" or attempt.durable or attempt.item.attempts >= MAX_ATTEMPTS:
+            if outcome != "retry" or attempt.durable or attempt.item.attempts >= MAX_MEMORY_ATTEMPTS:
                 break
             # from memory only: no other worker will retry it, so this thread does
             time.sleep(RETRY_DELAY)
@@ -159,19 +168,21 @@ class Answerer:
                 self.logger.info("event %s had been answered already; not answering again", _event_id(item))
                 return "done"
             attempt.maybe_posted = False
-        try:
-            reply = self.guide.ask(p.get("text") or "", via=p.get("via") or "dm", channel=p.get("channel"))
+        try:   # logged once, not once an attempt
+            reply = self.guide.ask(p.get("text") or "", via=p.get("via") or "dm", channel=p.get("channel"),
+                                   record=item.attempts == 1)
             message = reply_message(reply, pinnable=not str(p.get("channel")).startswith("D"))
-        except Exception:
-            self.logger.exception("could not build the answer to event %s", _event_id(item))
-            return "failed"
+        except Exception:   # the store's reads are guarded in ask: this may pass (a reloading pack ...)
+            self.logger.exception("could not build the answer to event %s; will try again", _event_id(item))
+            return "retry"
         if attempt.durable:
-            try:
-                if not self.guide.store.mark_posting(item.key, self.owner):
+            try:   # the lease renewed for the post: it can't run out under it
+                if not self.guide.store.mark_posting(item.key, self.owner, lease_seconds=self.lease_seconds):
                     self.logger.info("lost the lease on event %s; leaving it to its new owner", _event_id(item))
                     return "lost"
-            except Exception as e:
-                warn_once(self.logger, "update the inbox", e)
+            except Exception as e:   # unrecorded, a post would be repeated by whoever takes the item next
+                warn_once(self.logger, "update the inbox (the answer waits until it can be recorded)", e)
+                return "retry"
         attempt.maybe_posted = True
         return self._post(attempt, message)
 
@@ -187,6 +198,7 @@ class Answerer:
             if status == 429 or error == "ratelimited":
                 self.logger.warning("posting the answer to event %s: rate limited; will try again", _event_id(item))
                 attempt.maybe_posted = False   # a 429 posted nothing
+                attempt.retry_after = min(_retry_after(e), MAX_RETRY_AFTER)   # an hour's is treated as 30 s
                 return "retry"
             if status < 500 and error not in UNCLEAR:
                 self.logger.error("posting the answer to event %s failed: %s", _event_id(item), error)
@@ -229,20 +241,25 @@ class Answerer:
 
     def _settle(self, attempt: _Attempt, outcome: str) -> None:
         item = attempt.item
-        if outcome == "retry" and item.attempts >= MAX_ATTEMPTS:
+        if outcome == "retry" and item.attempts >= (MAX_ATTEMPTS if attempt.durable else MAX_MEMORY_ATTEMPTS):
             self.logger.error("giving up on event %s after %d attempts", _event_id(item), item.attempts)
             outcome = "failed"
-        if outcome == "failed" and not attempt.maybe_posted:
-            self._apologise(item)
-        if not attempt.durable or outcome == "lost":
+        if outcome == "lost":
             return
-        try:
-            if outcome == "retry":
-                self.guide.store.retry_later(item.key, self.owner, RETRY_DELAY)
-            else:
-                self.guide.store.complete(item.key, failed=outcome == "failed")
-        except Exception as e:
-            warn_once(self.logger, "update the inbox", e)
+        settled = True
+        if attempt.durable:
+            try:
+                if outcome == "retry":
+                    self.guide.store.retry_later(item.key, self.owner, retry_delay(attempt, self.lease_seconds))
+                    return
+                # settled first, and only while still ours: a worker that took the item over
+                # meanwhile answers it, and this one must not apologise as well
+                settled = self.guide.store.complete(item.key, failed=outcome == "failed", owner=self.owner)
+            except Exception as e:
+                warn_once(self.logger, "update the inbox", e)
+        if outcome == "failed" and not attempt.maybe_posted and settled is not False:
+            with deadline(self.deadline):   # never waiting out a long Retry-After
+                self._apologise(item)
 
     def _apologise(self, item: InboxItem) -> None:
         """Only when nothing was posted: the member hears something went wrong."""
@@ -254,6 +271,25 @@ class Answerer:
         except Exception as e:
             self.logger.error("telling the member that answering event %s failed also failed: %s",
                               _event_id(item), _error(e) if isinstance(e, SlackApiError) else type(e).__name__)
+
+
+def retry_delay(attempt: _Attempt, lease_seconds: float = LEASE_SECONDS) -> float:
+    """How long until the next attempt: RETRY_DELAY doubling each attempt up to RETRY_CAP, at
+    least Slack's Retry-After, and (when a post may still land) UNCLEAR_RECHECK or half the
+    lease, whichever is shorter."""
+    delay = min(RETRY_CAP, RETRY_DELAY * 2 ** max(0, attempt.item.attempts - 1))
+    if attempt.maybe_posted:
+        delay = max(delay, min(UNCLEAR_RECHECK, lease_seconds / 2))
+    return max(delay, attempt.retry_after)
+
+
+def _retry_after(e: SlackApiError) -> float:
+    try:
+        headers = {k.lower(): v for k, v in (e.response.headers or {}).items()}
+        value = headers.get("retry-after")
+        return float(value[0] if isinstance(value, list) else value)
+    except (AttributeError, TypeError, ValueError):
+        return 0.0
 
 
 def _event_id(item: InboxItem) -> str:

@@ -49,7 +49,8 @@ def test_storage_url_forms(tmp_path):
         storage_location(from_env, {})
 
 
-@pytest.mark.parametrize("url", ["postgresql://bot:s3cret@db/biglisten", "postgresql://bot@db/biglisten?password=s3cret"])
+@pytest.mark.parametrize("url", ["postgresql://bot:s3cret@db/biglisten", "postgresql://bot@db/biglisten?password=s3cret",
+                                 "postgresql://bot@db/biglisten?%70assword=s3cret"])   # as libpq decodes it
 def test_a_password_in_app_yaml_is_refused(tmp_path, url):
     with pytest.raises(ConfigError, match="storage.url.*password must not be written") as refused:
         load_config(settings(tmp_path, f"  url: '{url}'\n"))
@@ -82,6 +83,19 @@ def test_health_command_on_postgres(tmp_path, pg_url):
     assert "nope" not in wrong.stdout + wrong.stderr and "Traceback" not in wrong.stderr
     unset = run_cli("--config", config, "health")
     assert unset.returncode == 2 and "DATABASE_URL is not set" in unset.stderr
+
+
+@pytest.mark.parametrize("url", ["postgresql://bot:s3crEt@[::1/db", "postgresql://bot:s3cr%zzEt@localhost/db"])
+def test_a_malformed_database_url_is_refused_without_showing_its_password(tmp_path, url):
+    """Round 13, from an audit: libpq's message quotes the URL, and `health` printed it, password
+    and all; `serve` exited with a traceback holding the same text."""
+    config = config_file(tmp_path, {"url": "${DATABASE_URL}"})
+    for command in ("health", "serve"):
+        out = run_cli("--config", config, command, env={"DATABASE_URL": url, "SLACK_BOT_TOKEN": "xoxb-test",
+                                                        "SLACK_SIGNING_SECRET": "s"})
+        said = out.stdout + out.stderr
+        assert out.returncode in (1, 2) and "s3cr" not in said and "Traceback" not in said, (command, said)
+        assert "not a valid PostgreSQL URL" in said, said
 
 
 def test_password_from_pgpassword(tmp_path, pg_url):

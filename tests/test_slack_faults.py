@@ -14,6 +14,7 @@ import pytest
 from slack_sdk import WebClient
 
 from bot.blocks import SORRY_TEXT
+from bot.retry import MAX_RETRY_AFTER
 from bot.store_sqlite import SQLiteStore
 from slack_helpers import (
     BOT_USER,
@@ -96,9 +97,31 @@ def test_retry_after_an_hour_is_capped_and_other_questions_still_get_answers(fak
     other = "C" + uuid.uuid4().hex[:10].upper()
     assert slack.event(mention(f"<@{BOT_USER}> {QUESTION}", other)).status == 200
     wait_until(lambda: answers(fake, other), timeout=5)                  # nobody is asleep for an hour
-    wait_until(lambda: answers(fake, channel), timeout=20)               # and the limited one is answered
+    # and the limited one is answered, after Retry-After (capped at bot.retry.MAX_RETRY_AFTER, 30 s),
+    # not every 3 s while the limit lasts
+    wait_until(lambda: answers(fake, channel), timeout=MAX_RETRY_AFTER + 15)
     time.sleep(SETTLE)
     assert [c.status for c in posts_in(fake, channel)] == [429, 200]
+
+
+def test_slacks_retry_after_a_dead_workers_lease_checks_slack_before_answering(fake, slack, server):
+    """Round 13, from an audit: a worker died after posting; Slack's retry of the event arrived
+    just after its lease ran out and was answered again without asking Slack (the delivery path
+    dropped the row's "a post was started" flag; the takeover path kept it)."""
+    ch, ts = "C" + uuid.uuid4().hex[:10].upper(), new_ts()
+    key = f"message:{ch}:{ts}"
+    store = SQLiteStore(server.db_path)
+    payload = {"channel": ch, "ts": ts, "thread_ts": ts, "text": QUESTION, "via": "mention", "event_id": "EvDead"}
+    started = time.time() - LEASE - 0.05            # its lease ran out a moment ago
+    store.enqueue(key, payload, owner="dead-worker", lease_seconds=LEASE, now=started)
+    assert store.mark_posting(key, "dead-worker", now=started + 1)
+    WebClient(token="xoxb-test", base_url=fake.base_url).chat_postMessage(
+        channel=ch, thread_ts=ts, text="the answer, posted before the crash",
+        metadata={"event_type": "biglisten_answer", "event_payload": {"key": key}})
+    assert slack.event(mention(f"<@{BOT_USER}> {QUESTION}", ch, ts=ts)).status == 200   # Slack's retry
+    wait_until(lambda: store.inbox_counts()["pending"] == 0, timeout=15)
+    time.sleep(SETTLE)
+    assert len(posts_in(fake, ch)) == 1
 
 
 def test_a_lease_left_by_a_dead_worker_is_taken_over_and_checked_first(fake, slack, server):
@@ -112,7 +135,7 @@ def test_a_lease_left_by_a_dead_worker_is_taken_over_and_checked_first(fake, sla
         payload = {"channel": ch, "ts": ts, "thread_ts": ts, "text": QUESTION, "via": "mention", "event_id": f"Ev{ch}"}
         store.enqueue(f"message:{ch}:{ts}", payload, owner="dead-worker", lease_seconds=LEASE, now=past)
         if ch == posted:
-            store.mark_posting(f"message:{ch}:{ts}", "dead-worker")
+            store.mark_posting(f"message:{ch}:{ts}", "dead-worker", now=past)
             WebClient(token="xoxb-test", base_url=fake.base_url).chat_postMessage(
                 channel=ch, thread_ts=ts, text="the answer, posted before the crash",
                 metadata={"event_type": "biglisten_answer", "event_payload": {"key": f"message:{ch}:{ts}"}})

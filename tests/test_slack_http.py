@@ -207,7 +207,9 @@ def test_retried_event_is_answered_once(fake, slack, channel):
 def test_an_unclear_post_failure_is_checked_then_answered_once_without_apology(fake, slack, channel, server,
                                                                               safeguarding_question):
     """internal_error: the post may or may not have landed. The bot asks Slack (the thread's
-    replies), finds no answer, and the inbox tries again: one answer, no apology."""
+    replies), finds no answer, and the inbox tries again once a late post would have landed
+    (UNCLEAR_RECHECK): one answer, no apology."""
+    from handlers.answering import UNCLEAR_RECHECK
     body = event_body(mention(f"<@{BOT_USER}> {SAFEGUARDING}", channel))
     fake.set_response("chat.postMessage", {"ok": False, "error": "internal_error"})
     try:
@@ -216,7 +218,7 @@ def test_an_unclear_post_failure_is_checked_then_answered_once_without_apology(f
         wait_until(lambda: [c for c in fake.calls_to("conversations.replies") if c.params["channel"] == channel])
     finally:
         fake.set_response("chat.postMessage", None)
-    posts = wait_posts(fake, channel, 2)
+    posts = wait_posts(fake, channel, 2, timeout=UNCLEAR_RECHECK + 15)
     time.sleep(SETTLE)
     posts = posts_in(fake, channel)
     assert len(posts) == 2 and all(safeguarding_question in shown_text(p.params["blocks"]) for p in posts)

@@ -139,10 +139,10 @@ def test_inbox_enqueue_leases_once_and_a_duplicate_gets_nothing(tmp_path):
 def test_inbox_redelivery_after_expiry_takes_over_and_done_is_final(tmp_path):
     store = Store(tmp_path / "bot.sqlite3")
     store.enqueue("k", {"text": "q"}, owner="w1", lease_seconds=30, now=100.0)
-    assert store.mark_posting("k", "w1")
+    assert store.mark_posting("k", "w1", now=101.0)
     again = store.enqueue("k", {"text": "q"}, owner="w2", lease_seconds=30, now=200.0)    # Slack's retry
     assert again and again.attempts == 2 and again.posting       # w1 may have posted: check first
-    assert not store.mark_posting("k", "w1")                      # w1 lost the lease
+    assert not store.mark_posting("k", "w1", now=201.0)           # w1 lost the lease
     store.complete("k", now=201.0)
     assert store.enqueue("k", {"text": "q"}, owner="w3", lease_seconds=30, now=10_000.0) is None
     assert store.lease("k", owner="w3", lease_seconds=30, now=10_000.0) is None

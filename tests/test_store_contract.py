@@ -15,6 +15,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from bot.errors import StoreError
 from bot.store import EVENT_TTL, Pin
 from conftest import ROOT
 
@@ -267,7 +268,7 @@ def test_postgres_schema_is_versioned_and_locked_migrations(pg_url, opener):
         conn.execute("UPDATE schema_version SET version = version + 1")
     assert tables == {"questions", "votes", "pins", "inbox", "schema_version", "rep_requests", "kept_answers",
                       "walkthrough"}
-    with pytest.raises(RuntimeError, match="newer than this bot knows"):
+    with pytest.raises(StoreError, match="newer than this bot knows"):
         opener(pg_url)
 
 
@@ -305,6 +306,6 @@ def test_every_text_written_is_made_storable(store):
                          now=1.0)
     assert item.payload == {"text": "half an emoji \ufffd", "event_id": "Ev1"}
     assert store.enqueue(key, {"text": "again"}, owner="w2", lease_seconds=1, now=1.5) is None   # the same key
-    assert store.mark_posting(key, "w")
+    assert store.mark_posting(key, "w", now=1.5)
     store.complete(key)
     assert store.inbox_counts()["done"] == 1

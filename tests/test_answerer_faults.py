@@ -1,0 +1,135 @@
+"""The answerer's rules when the store or Slack fails mid-answer (round 13, from an audit that
+drove two instances, a PostgreSQL server and the fake Slack into these faults): the real
+Answerer, Guide and SQLite store, and a Slack client stub that records what it was asked."""
+from __future__ import annotations
+
+import logging
+import time
+
+import pytest
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web import SlackResponse
+
+from bot.blocks import SORRY_TEXT
+from bot.guide import Guide
+from bot.store import open_store
+from handlers.answering import MAX_ATTEMPTS, RETRY_DELAY, Answerer, _Attempt, retry_delay
+
+QUESTION = "what is off-rolling"
+LEASE = 60.0
+
+
+class Client:
+    """chat.postMessage and conversations.replies, recorded; `post_error` raised by posts."""
+
+    def __init__(self, post_error: Exception | None = None):
+        self.posts: list[dict] = []
+        self.post_error = post_error
+
+    def chat_postMessage(self, **kw):
+        self.posts.append(kw)
+        if self.post_error is not None and kw.get("text") != SORRY_TEXT:
+            raise self.post_error
+        return {"ok": True}
+
+    def conversations_replies(self, **kw):
+        return {"messages": []}
+
+    conversations_history = conversations_replies
+
+
+def slack_error(status: int, error: str, headers: dict | None = None) -> SlackApiError:
+    response = SlackResponse(client=None, http_verb="POST", api_url="https://slack.com/api/chat.postMessage",
+                             req_args={}, data={"ok": False, "error": error}, headers=headers or {},
+                             status_code=status)
+    return SlackApiError(error, response)
+
+
+@pytest.fixture
+def guide(config, index, tmp_path):
+    return Guide(config, index, open_store(tmp_path / "bot.sqlite3"))
+
+
+def enqueue(guide, key="message:C1:1.1", now=None):
+    payload = {"channel": "C1", "ts": "1.1", "thread_ts": "1.1", "text": QUESTION, "via": "mention",
+               "event_id": "Ev1"}
+    return guide.store.enqueue(key, payload, owner="me", lease_seconds=LEASE, now=now)
+
+
+def answerer(guide, client) -> Answerer:
+    return Answerer(guide, client, logging.getLogger("test"), "me", lease_seconds=LEASE)
+
+
+def test_an_unrecordable_post_is_not_sent(guide, monkeypatch):
+    """If "about to post" can't be written, whoever takes the item next would post again
+    without asking Slack: so nothing is posted, and the item is tried again."""
+    item = enqueue(guide)
+    client = Client()
+
+    def broken(*a, **kw):
+        raise OSError("disk I/O error")
+    monkeypatch.setattr(guide.store, "mark_posting", broken)
+    answerer(guide, client).answer(_Attempt(item, durable=True))
+    assert client.posts == []
+    assert guide.store.inbox_counts()["pending"] == 1
+
+
+def test_a_lease_that_ran_out_before_the_post_is_not_posted_under(guide):
+    """A worker slow inside the search (store timeouts, a purge) must not post once its lease
+    has run out: another worker may have taken the item over."""
+    item = enqueue(guide, now=time.time() - LEASE - 1)
+    client = Client()
+    answerer(guide, client)._attempt(_Attempt(item, durable=True))
+    assert client.posts == []
+
+
+def test_the_lease_is_renewed_for_the_post(guide):
+    item = enqueue(guide, now=time.time() - LEASE + 2)   # 2 s of the lease left
+    assert guide.store.mark_posting(item.key, "me", lease_seconds=LEASE)
+    assert not guide.store.lease(item.key, owner="other", lease_seconds=LEASE, now=time.time() + 10)
+
+
+def test_a_rate_limit_waits_its_retry_after_and_backs_off(guide):
+    item = enqueue(guide)
+    client = Client(post_error=slack_error(429, "ratelimited", {"Retry-After": "25"}))
+    attempt = _Attempt(item, durable=True)
+    assert answerer(guide, client)._attempt(attempt) == "retry"
+    assert attempt.retry_after == 25 and retry_delay(attempt) == 25
+    assert retry_delay(_Attempt(item, durable=True)) == RETRY_DELAY
+    later = _Attempt(type(item)(item.key, item.payload, 6, False, item.received_at), durable=True)
+    assert retry_delay(later) == RETRY_DELAY * 2 ** 5
+    unclear = _Attempt(item, durable=True, maybe_posted=True)
+    assert retry_delay(unclear, lease_seconds=LEASE) >= 20   # a slow post may still land
+
+
+def test_given_up_the_member_is_told_once_and_only_by_the_owner(guide, monkeypatch):
+    """Settled as failed first, then the apology: and none if another worker took the item
+    over meanwhile (it answers)."""
+    item = enqueue(guide)
+    last = _Attempt(type(item)(item.key, item.payload, MAX_ATTEMPTS, False, item.received_at), durable=True)
+    client = Client(post_error=slack_error(400, "invalid_blocks"))
+    answerer(guide, client).answer(last)
+    assert [p["text"] for p in client.posts][-1] == SORRY_TEXT
+    assert guide.store.inbox_counts()["failed"] == 1
+
+    other = enqueue(guide, key="message:C1:2.2")
+    guide.store.lease(other.key, owner="someone-else", lease_seconds=LEASE, now=time.time() + LEASE + 1)
+    client = Client(post_error=slack_error(400, "invalid_blocks"))
+    answerer(guide, client)._settle(_Attempt(other, durable=True), "failed")
+    assert client.posts == []
+
+
+def test_a_store_that_cant_be_read_still_answers_and_a_retry_is_logged_once(guide, monkeypatch):
+    """While the database is down the pins can't be read either: the pack still answers (the
+    member got "Sorry" three times). A second attempt isn't logged again."""
+    def down(*a, **kw):
+        raise OSError("the database is down")
+    monkeypatch.setattr(guide.store, "pins_by_entry", down)
+    item = enqueue(guide)
+    client = Client()
+    assert answerer(guide, client)._attempt(_Attempt(item, durable=True)) == "done"
+    assert "off-rolling" in str(client.posts[0]["blocks"])
+    again = type(item)(item.key, item.payload, 2, False, item.received_at)
+    guide.store.lease(item.key, owner="me", lease_seconds=LEASE, now=time.time() + LEASE + 1)
+    answerer(guide, Client())._attempt(_Attempt(again, durable=True))
+    assert [r.text for r in guide.store.questions(0)] == [QUESTION]
