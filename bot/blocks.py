@@ -382,7 +382,7 @@ SORRY_TEXT = ("Sorry, something went wrong while I was looking that up. Please t
               "if it keeps happening, tell a rep.")
 
 
-def sections_blocks(sections, title: str = "The survey") -> SlackMessage:
+def sections_blocks(sections, title: str = "The survey", command: str = "/biglisten") -> SlackMessage:
     """Browse the survey: each section with its questions, each openable by button."""
     blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text=f"{title}, by section"[:HEADER_LIMIT]))]
     n = 0
@@ -393,7 +393,7 @@ def sections_blocks(sections, title: str = "The survey") -> SlackMessage:
             blocks.append(SectionBlock(
                 text=MarkdownTextObject(text=f"{escape(e.priority)}: {escape(e.title)}"),
                 accessory=ButtonElement(text="Open", action_id=f"{OPEN_ENTRY}_{n}", value=button_value(e=e.id))))
-    return SlackMessage(f"{title}, by section", _fit_list(blocks))
+    return SlackMessage(f"{title}, by section", _fit_list(blocks, command))
 
 
 def pack_line(pack, status: str) -> str:
@@ -401,7 +401,7 @@ def pack_line(pack, status: str) -> str:
     return f"*{escape(pack.title)}*" + (f": {escape(status)}" if status else "")
 
 
-def packs_blocks(packs) -> SlackMessage:
+def packs_blocks(packs, command: str = "/biglisten") -> SlackMessage:
     """`sections` with several packs: each pack (title and status), then its survey by
     section, each question openable by button. `packs`: [(pack, status, sections)]."""
     blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text="The consultations, by section"))]
@@ -416,7 +416,7 @@ def packs_blocks(packs) -> SlackMessage:
                     text=MarkdownTextObject(text=f"{escape(e.priority)}: {escape(e.title)}"),
                     accessory=ButtonElement(text="Open", action_id=f"{OPEN_ENTRY}_{n}", value=button_value(e=e.id))))
     text = "The consultations: " + "; ".join(f"{p.title}" + (f" ({st})" if st else "") for p, st, _ in packs)
-    return SlackMessage(text, _fit_list(blocks))
+    return SlackMessage(text, _fit_list(blocks, command))
 
 
 def pins_blocks(pins, pack, *, rep: bool) -> SlackMessage:

@@ -436,7 +436,8 @@ def render_pack(doc: ImportedDocument, meta: PackMeta) -> dict[str, str]:
         "    old_news: false",
         "    # how the document marks its own words: `validate --sources DIR` proves whose words each quotation is",
         f"    union_block: {_scalar(meta.union_block)}",
-        f"    other_blocks: [{_scalar(meta.other_block)}]",
+        "    other_blocks:",
+        f"      - {_scalar(meta.other_block)}",
         "    # TODO: the text in every survey heading, if not Big Listen's (\"Priority 1: ... - X Survey (Schools)\")",
         "    # survey_heading: \"Big Listen Survey (\"",
     ]) + "\n"

@@ -36,6 +36,9 @@ class Source:
     union_block: str = ""        # the line before each block of the union's comments ("NASUWT comments")
     survey_heading: str = ""     # in each heading of the reproduced survey ("Big Listen Survey (")
     other_blocks: tuple[str, ...] = ()   # lines before others' words the document reproduces ("Ofsted comments")
+    # who a non-union, non-press document's words are, as replies name them ("Ofsted said"):
+    # speaker `ofsted` means the inspectorate or a department; say which (default "Ofsted")
+    speaker_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -566,15 +569,20 @@ CONNECTIVES = ("Therefore", "However", "But ", "So ", "Thus", "Hence", "Conseque
 
 
 def _names_answer(answer: str, options: tuple[str, ...], basis: str) -> bool:
-    """The basis names the answer ("answer ‘yes’", "give ‘Very important’"), case and quote
-    marks aside; and when it quotes options, the answer is one of them ("Important" is in
-    "give ‘Very important’", but isn't what it recommends)."""
+    """The basis names the answer as the one to give: quoted ("answer ‘yes’", "give ‘Very
+    important’"), or, when it quotes no option, right after a verb of answering ("answer yes");
+    case and quote marks aside. "as no school should" doesn't recommend 'No', and "Important"
+    is in "give ‘Very important’" but isn't what it recommends."""
     def fold(text: str) -> str:
         return " " + " ".join(re.sub(r"[‘’“”'\"`.,;:!?()]", " ", text.lower()).split()) + " "
-    if fold(answer) not in fold(basis):
+    # a quote mark opens a quotation at the start or after a space or bracket ("NASUWT's" doesn't)
+    quoted = {fold(q) for q in re.findall(r"(?:^|(?<=[\s(\[]))[‘“\"'`]([^‘’“”\"'`]{1,60})[’”\"'`](?!\w)", basis)}
+    if fold(answer) in quoted:
+        return True
+    if any(fold(o) in quoted for o in options):
         return False
-    quoted = {fold(q) for q in re.findall(r"[‘“\"'`]([^‘’“”\"'`]{1,60})[’”\"'`]", basis)}
-    return fold(answer) in quoted or not any(fold(o) in quoted for o in options if o != answer)
+    verb = r" (?:answer|answering|give|giving|respond|responding|select|selecting|tick|ticking|choose|choosing) "
+    return re.search(verb + r"(?:\w+ )?" + re.escape(fold(answer).strip()) + " ", fold(basis)) is not None
 
 
 def _whole_sentences(basis: str, paragraphs: list[str]) -> bool:

@@ -80,9 +80,8 @@ def clean_slack_text(text: str) -> str:
 
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_PHONE = re.compile(r"(?<![\w])(?:\+?\d[\d ()-]{8,}\d)(?![\w])")
-_NAME = re.compile(r"\b(my name is|my name's|i am called|i'm called)\s+[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?",
-                   re.IGNORECASE)
+_PHONE = re.compile(r"(?<![\w])(?:\+|0)\d[\d ()-]{8,}\d(?![\w])")   # "07700 900123", "+44 (0)20 ..."
+_NAME = re.compile(r"\b((?i:my name is|my name's))\s+[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?")   # a Capitalised name
 
 
 def scrub_contact(text: str) -> str:

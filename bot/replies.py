@@ -234,8 +234,9 @@ def speaker_label(q: Quote, pack: Pack | None, *, plan: bool = False) -> str:
         return {"question": f"{owner}'s survey asks ({when}):",
                 "statement": f"{owner}'s survey statement, put to respondents to rate ({when}):",
                 "framing": f"{owner}'s survey explains ({when}):"}.get(q.role, f"{owner}'s survey text ({when}):")
-    # the body that runs the consultation (speaker "ofsted"): Ofsted, or another pack's run_by
-    owner = survey_owner(pack) if pack is not None and pack.consultation else "Ofsted"
+    # speaker "ofsted": Ofsted, or the body the source names (its `speaker_name`: "the Department")
+    owner = src.speaker_name if src is not None and src.speaker_name else "Ofsted"
+    owner = owner[:1].upper() + owner[1:]
     if plan:
         return f"{owner}'s plans as of {when} (plans then, not a record of what happened):"
     return f"{owner} said ({when}):"

@@ -167,20 +167,26 @@ class Store(ABC):
         work a killed or stopped worker left. Read-only; take each with `lease`."""
 
     @abstractmethod
-    def mark_posting(self, key: str, owner: str, *, lease_seconds: float = 0.0, now: float | None = None) -> bool:
+    def mark_posting(self, key: str, owner: str, *, lease_seconds: float = 0.0, now: float | None = None,
+                     attempt: int | None = None) -> bool:
         """Say a post is about to be sent under `owner`'s lease, so whoever takes the item
         over later first asks Slack whether it went through; the lease is renewed to at least
-        `lease_seconds` from now. False if `owner`'s lease is lost or has run out: don't post."""
+        `lease_seconds` from now. False if `owner`'s lease is lost or has run out: don't post.
+        `attempt`: the lease's number (InboxItem.attempts); one process leases an item again
+        under the same owner (its inbox worker, Slack's redelivery), so only that lease counts."""
 
     @abstractmethod
-    def complete(self, key: str, *, failed: bool = False, now: float | None = None, owner: str | None = None) -> bool:
+    def complete(self, key: str, *, failed: bool = False, now: float | None = None, owner: str | None = None,
+                 attempt: int | None = None) -> bool:
         """Mark a pending item answered (or given up: `failed`): it is never leased again, and
-        its payload (the member's words) is dropped at once. With `owner`, only while that
-        owner holds it. True if this call settled it."""
+        its payload (the member's words) is dropped at once. With `owner` (and `attempt`), only
+        while that owner holds it (under that lease). True if this call settled it."""
 
     @abstractmethod
-    def retry_later(self, key: str, owner: str, delay: float, now: float | None = None) -> None:
-        """Give up `owner`'s lease early: the item may be taken again after `delay` seconds."""
+    def retry_later(self, key: str, owner: str, delay: float, now: float | None = None,
+                    attempt: int | None = None) -> None:
+        """Give up `owner`'s lease (`attempt`: that lease only) early: the item may be taken
+        again after `delay` seconds."""
 
     @abstractmethod
     def inbox_counts(self) -> dict[str, int]:

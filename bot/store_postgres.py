@@ -146,15 +146,30 @@ class PostgresStore(RepStorePostgres, Store):
     def _connection(self, timeout: float | None = None):
         """A pooled connection. Once a call has found the database unreachable, calls fail at
         once for DOWN_SECONDS instead of each waiting out the pool's timeout (a question's
-        pins, kept answers and log, a readiness probe every few seconds)."""
+        pins, kept answers and log, a readiness probe every few seconds). A busy pool or a
+        slow statement is not that (`_unreachable`)."""
         if time.monotonic() < self._down_until:
             raise StoreUnreachable(f"{self.location}: the database was unreachable moments ago")
         try:
             with self.pool.connection(timeout=timeout) as conn:
                 yield conn
-        except (PoolTimeout, psycopg.OperationalError):
-            self._down_until = time.monotonic() + DOWN_SECONDS
+        except (PoolTimeout, psycopg.OperationalError) as e:
+            if self._unreachable(e):
+                self._down_until = time.monotonic() + DOWN_SECONDS
             raise
+
+    def _unreachable(self, error: Exception) -> bool:
+        """The server can't be reached: no connection can be made (tried once, on a pool
+        timeout), or one broke (no SQLSTATE: the server reported nothing; class 08, or 57P01-57P03 as it
+        shuts down). Not a statement timeout, a deadlock or a pool busy with other callers."""
+        if isinstance(error, PoolTimeout):   # busy with other callers, or no server: try one connection
+            try:
+                psycopg.connect(make_conninfo(self._url, connect_timeout=2)).close()
+                return False
+            except psycopg.Error:
+                return True
+        state = getattr(error, "sqlstate", None)
+        return state is None or state.startswith("08") or state in ("57P01", "57P02", "57P03")
 
     # --- schema -----------------------------------------------------------------------------
     def _migrate(self) -> None:
@@ -228,23 +243,30 @@ class PostgresStore(RepStorePostgres, Store):
                           "ORDER BY received_at LIMIT %s", (now, limit))
         return [key for (key,) in rows]
 
-    def mark_posting(self, key: str, owner: str, *, lease_seconds: float = 0.0, now: float | None = None) -> bool:
+    def mark_posting(self, key: str, owner: str, *, lease_seconds: float = 0.0, now: float | None = None,
+                     attempt: int | None = None) -> bool:
         now = time.time() if now is None else now
         return self._count(
             "UPDATE inbox SET posting = true, lease_until = GREATEST(lease_until, %s) "
-            "WHERE key = %s AND owner = %s AND state = 'pending' AND lease_until > %s",
-            (now + lease_seconds, key, owner, now)) == 1
+            "WHERE key = %s AND owner = %s AND state = 'pending' AND lease_until > %s "
+            "AND (%s::integer IS NULL OR attempts = %s)",
+            (now + lease_seconds, key, owner, now, attempt, attempt)) == 1
 
-    def complete(self, key: str, *, failed: bool = False, now: float | None = None, owner: str | None = None) -> bool:
+    def complete(self, key: str, *, failed: bool = False, now: float | None = None, owner: str | None = None,
+                 attempt: int | None = None) -> bool:
         return self._count(
             "UPDATE inbox SET state = %s, payload = '{}', owner = NULL, done_at = %s "
-            "WHERE key = %s AND state = 'pending' AND (%s::text IS NULL OR owner = %s)",
-            ("failed" if failed else "done", time.time() if now is None else now, key, owner, owner)) == 1
+            "WHERE key = %s AND state = 'pending' AND (%s::text IS NULL OR owner = %s) "
+            "AND (%s::integer IS NULL OR attempts = %s)",
+            ("failed" if failed else "done", time.time() if now is None else now, key, owner, owner,
+             attempt, attempt)) == 1
 
-    def retry_later(self, key: str, owner: str, delay: float, now: float | None = None) -> None:
+    def retry_later(self, key: str, owner: str, delay: float, now: float | None = None,
+                    attempt: int | None = None) -> None:
         now = time.time() if now is None else now
-        self._count("UPDATE inbox SET lease_until = %s WHERE key = %s AND owner = %s AND state = 'pending'",
-                    (now + delay, key, owner))
+        self._count("UPDATE inbox SET lease_until = %s WHERE key = %s AND owner = %s AND state = 'pending' "
+                    "AND (%s::integer IS NULL OR attempts = %s)",
+                    (now + delay, key, owner, attempt, attempt))
 
     def inbox_counts(self) -> dict[str, int]:
         counts = {"pending": 0, "done": 0, "failed": 0}

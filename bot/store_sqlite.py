@@ -276,26 +276,30 @@ class SQLiteStore(Store):
             (now, limit))
         return [key for (key,) in rows]
 
-    def mark_posting(self, key: str, owner: str, *, lease_seconds: float = 0.0, now: float | None = None) -> bool:
+    def mark_posting(self, key: str, owner: str, *, lease_seconds: float = 0.0, now: float | None = None,
+                     attempt: int | None = None) -> bool:
         now = time.time() if now is None else now
         cur = self.connection().execute(
             "UPDATE inbox SET posting = 1, lease_until = MAX(lease_until, ?) "
-            "WHERE key = ? AND owner = ? AND state = 'pending' AND lease_until > ?",
-            (now + lease_seconds, key, owner, now))
+            "WHERE key = ? AND owner = ? AND state = 'pending' AND lease_until > ? AND (? IS NULL OR attempts = ?)",
+            (now + lease_seconds, key, owner, now, attempt, attempt))
         return cur.rowcount == 1
 
-    def complete(self, key: str, *, failed: bool = False, now: float | None = None, owner: str | None = None) -> bool:
+    def complete(self, key: str, *, failed: bool = False, now: float | None = None, owner: str | None = None,
+                 attempt: int | None = None) -> bool:
         cur = self.connection().execute(
             "UPDATE inbox SET state = ?, payload = '{}', owner = NULL, done_at = ? "
-            "WHERE key = ? AND state = 'pending' AND (? IS NULL OR owner = ?)",
-            ("failed" if failed else "done", time.time() if now is None else now, key, owner, owner))
+            "WHERE key = ? AND state = 'pending' AND (? IS NULL OR owner = ?) AND (? IS NULL OR attempts = ?)",
+            ("failed" if failed else "done", time.time() if now is None else now, key, owner, owner, attempt, attempt))
         return cur.rowcount == 1
 
-    def retry_later(self, key: str, owner: str, delay: float, now: float | None = None) -> None:
+    def retry_later(self, key: str, owner: str, delay: float, now: float | None = None,
+                    attempt: int | None = None) -> None:
         now = time.time() if now is None else now
         self.connection().execute(
-            "UPDATE inbox SET lease_until = ? WHERE key = ? AND owner = ? AND state = 'pending'",
-            (now + delay, key, owner))
+            "UPDATE inbox SET lease_until = ? WHERE key = ? AND owner = ? AND state = 'pending' "
+            "AND (? IS NULL OR attempts = ?)",
+            (now + delay, key, owner, attempt, attempt))
 
     def inbox_counts(self) -> dict[str, int]:
         counts = {"pending": 0, "done": 0, "failed": 0}

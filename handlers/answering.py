@@ -146,8 +146,8 @@ class Answerer:
                     outcome = "retry"
             if outcome != "retry" or attempt.durable or attempt.item.attempts >= MAX_MEMORY_ATTEMPTS:
                 break
-            # from memory only: no other worker will retry it, so this thread does
-            time.sleep(RETRY_DELAY)
+            # from memory only: no other worker will retry it, so this thread does (Retry-After is capped)
+            time.sleep(max(RETRY_DELAY, attempt.retry_after))
             item = attempt.item
             attempt = _Attempt(InboxItem(item.key, item.payload, item.attempts + 1, attempt.maybe_posted,
                                          item.received_at), durable=False, maybe_posted=attempt.maybe_posted)
@@ -177,7 +177,8 @@ class Answerer:
             return "retry"
         if attempt.durable:
             try:   # the lease renewed for the post: it can't run out under it
-                if not self.guide.store.mark_posting(item.key, self.owner, lease_seconds=self.lease_seconds):
+                if not self.guide.store.mark_posting(item.key, self.owner, lease_seconds=self.lease_seconds,
+                                                     attempt=item.attempts):
                     self.logger.info("lost the lease on event %s; leaving it to its new owner", _event_id(item))
                     return "lost"
             except Exception as e:   # unrecorded, a post would be repeated by whoever takes the item next
@@ -250,11 +251,13 @@ class Answerer:
         if attempt.durable:
             try:
                 if outcome == "retry":
-                    self.guide.store.retry_later(item.key, self.owner, retry_delay(attempt, self.lease_seconds))
+                    self.guide.store.retry_later(item.key, self.owner, retry_delay(attempt, self.lease_seconds),
+                                                 attempt=item.attempts)
                     return
                 # settled first, and only while still ours: a worker that took the item over
                 # meanwhile answers it, and this one must not apologise as well
-                settled = self.guide.store.complete(item.key, failed=outcome == "failed", owner=self.owner)
+                settled = self.guide.store.complete(item.key, failed=outcome == "failed", owner=self.owner,
+                                                    attempt=item.attempts)
             except Exception as e:
                 warn_once(self.logger, "update the inbox", e)
         if outcome == "failed" and not attempt.maybe_posted and settled is not False:

@@ -21,13 +21,15 @@ from handlers.payload import text_field
 from handlers.walkthrough import start_message
 
 
-def packs_sections_blocks(guide):
-    """`sections`: every pack with its status, then each pack's survey by section."""
+def packs_sections_blocks(guide, channel: str | None = None):
+    """`sections`: every pack that answers in `channel` with its status, then its survey by section."""
     from datetime import date
 
     from bot.blocks import packs_blocks
+    from bot.packs import pack_status
     today = date.today()
-    return packs_blocks([(pack, status, guide.sections(pack)) for pack, status in guide.library.statuses(today)])
+    return packs_blocks([(s.pack, pack_status(s.pack, today), guide.sections(s.pack))
+                         for s in guide.library.for_channel(channel)], command=guide.config.slash_command)
 
 
 def help_text(command_name: str, topic: str = "the consultation and the union's guidance on it") -> str:
@@ -56,10 +58,11 @@ def handle_command(ack: Ack, command: dict, respond: Respond, context: BoltConte
     word = text.lower()
     with apologising(respond, logger, "slash command"):
         if word in ("", "help", "?"):
-            notice = text_blocks(help_text(name, guidance_topic(guide.library.packs, guide.config.organisation)))
+            here = [s.pack for s in guide.library.for_channel(text_field(command, "channel_id") or None)]
+            notice = text_blocks(help_text(name, guidance_topic(here, guide.config.organisation)))
             respond(text=notice.text, blocks=notice.blocks)
         elif word in ("sections", "browse"):
-            message = packs_sections_blocks(guide)
+            message = packs_sections_blocks(guide, text_field(command, "channel_id") or None)
             respond(text=message.text, blocks=message.blocks)
         elif WALK.fullmatch(word):
             respond(**start_message(guide, command.get("user_id") or "", WALK.fullmatch(word).group(1) or "",

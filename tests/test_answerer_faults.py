@@ -106,7 +106,10 @@ def test_given_up_the_member_is_told_once_and_only_by_the_owner(guide, monkeypat
     """Settled as failed first, then the apology: and none if another worker took the item
     over meanwhile (it answers)."""
     item = enqueue(guide)
-    last = _Attempt(type(item)(item.key, item.payload, MAX_ATTEMPTS, False, item.received_at), durable=True)
+    for n in range(1, MAX_ATTEMPTS):   # leased again and again, up to the last attempt
+        item = guide.store.lease(item.key, owner="me", lease_seconds=LEASE, now=time.time() + n * (LEASE + 1))
+    assert item.attempts == MAX_ATTEMPTS
+    last = _Attempt(item, durable=True)
     client = Client(post_error=slack_error(400, "invalid_blocks"))
     answerer(guide, client).answer(last)
     assert [p["text"] for p in client.posts][-1] == SORRY_TEXT
@@ -133,3 +136,26 @@ def test_a_store_that_cant_be_read_still_answers_and_a_retry_is_logged_once(guid
     guide.store.lease(item.key, owner="me", lease_seconds=LEASE, now=time.time() + LEASE + 1)
     answerer(guide, Client())._attempt(_Attempt(again, durable=True))
     assert [r.text for r in guide.store.questions(0)] == [QUESTION]
+
+
+def test_one_process_leasing_an_item_twice_posts_it_once(guide):
+    """Review of round 13: the lease was fenced by process, not by lease. A listener slow in the
+    search let its lease run out; the same process's inbox worker leased the item again under
+    the same owner, and both threads passed "about to post": two answers."""
+    first = enqueue(guide, now=time.time() - LEASE - 1)          # its lease has run out
+    second = guide.store.lease(first.key, owner="me", lease_seconds=LEASE)
+    assert second is not None and second.attempts == 2
+    client = Client()
+    assert answerer(guide, client)._attempt(_Attempt(second, durable=True)) == "done"
+    assert answerer(guide, client)._attempt(_Attempt(first, durable=True)) == "lost"
+    assert len(client.posts) == 1
+    assert not guide.store.complete(first.key, owner="me", attempt=first.attempts)   # nor settled by the old lease
+    assert guide.store.complete(second.key, owner="me", attempt=second.attempts)
+
+
+def test_a_redelivery_after_a_lease_ran_out_under_a_post_asks_slack_first(guide):
+    """accept() keeps the row's "a post was started" flag, as the takeover path does."""
+    item = enqueue(guide, now=time.time() - LEASE - 1)
+    assert guide.store.mark_posting(item.key, "me", now=time.time() - LEASE - 0.5)
+    attempt = answerer(guide, Client()).accept(item.key, item.payload)
+    assert attempt is not None and attempt.maybe_posted

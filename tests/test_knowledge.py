@@ -177,6 +177,12 @@ def test_a_suggested_answer_its_basis_does_not_name_is_refused(pack_copy):
     path.write_text(text, encoding="utf-8")
     with pytest.raises(BadReference, match="basis must name the recommended answer 'Important'"):
         load_pack(pack_copy)   # "give ‘Very important’" has the word, but recommends the other option
+    # from the review: an apostrophe opens no quotation, and a word elsewhere in the sentence isn't the answer
+    from bot.knowledge import _names_answer
+    yes_no = ("Yes", "No", "Don’t know")
+    assert not _names_answer("Important", ("Very important", "Important"), "NASUWT's view: give 'Very important'.")
+    assert not _names_answer("No", yes_no, "We recommend you answer yes, as no school should have to.")
+    assert _names_answer("Yes", yes_no, "We recommend you answer yes, as no school should have to.")
 
 
 def test_an_empty_pack_and_a_pack_name_slack_cannot_type_are_refused(tmp_path, pack_copy):

@@ -4,6 +4,7 @@ gets it)."""
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -135,6 +136,54 @@ def test_the_store_carries_on_after_a_database_restart(postgres_server):
         store.log_question(via="dm", text="after", answered=False)
         assert [q.text for q in store.questions()][-1] == "after"
         assert check_store(store).ok
+        store.close()
+    finally:
+        server.stop()
+
+
+def test_a_database_found_unreachable_fails_calls_at_once_for_a_moment_and_a_busy_one_does_not(pg_url):
+    """Round 13: once the database was found unreachable, calls fail at once for DOWN_SECONDS
+    (each waited out the pool's 5 s: a question's pins, kept answers and log, every readiness
+    probe). A review found it also tripped on a busy pool and on a statement timeout: a healthy
+    database then looked down for 5 s. Neither trips it now; a stopped server does."""
+    import threading
+
+    import psycopg
+    from psycopg_pool import PoolTimeout
+
+    from bot.store_postgres import DOWN_SECONDS, PostgresStore, StoreUnreachable
+    store = PostgresStore(pg_url, max_size=1, timeout=0.5)
+    held, release = threading.Event(), threading.Event()
+
+    def hold():
+        with store._connection():
+            held.set()
+            release.wait(10)
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait(10)
+    with pytest.raises(PoolTimeout):     # the one connection is busy
+        store.inbox_counts()
+    release.set()
+    holder.join()
+    assert store.inbox_counts()["pending"] == 0    # not taken for down
+    with pytest.raises(psycopg.errors.QueryCanceled), store._connection() as conn, conn.transaction():
+        conn.execute("SET LOCAL statement_timeout = 50")
+        conn.execute("SELECT pg_sleep(1)")
+    assert store.inbox_counts()["pending"] == 0    # a slow statement isn't a dead database
+    store.close()
+
+    server = PostgresServer().start()
+    try:
+        store = PostgresStore(server.url, timeout=1)
+        assert store.inbox_counts()["pending"] == 0
+        server.stop()
+        with pytest.raises((PoolTimeout, psycopg.OperationalError)):   # found unreachable
+            store.inbox_counts()
+        started = time.monotonic()
+        with pytest.raises(StoreUnreachable, match="unreachable moments ago"):
+            store.inbox_counts()
+        assert time.monotonic() - started < DOWN_SECONDS
         store.close()
     finally:
         server.stop()

@@ -259,16 +259,22 @@ def test_a_definition_sentence_the_pack_codes_as_a_view_is_labelled_a_view(index
     assert "NASUWT says (spring 2024): “MATs fulfil very similar functions to local authorities.”" in text
 
 
-def test_the_body_running_another_packs_consultation_is_named_not_ofsted(index):
-    """Round 13: a pack's own non-union sources (speaker "ofsted": the body running its
-    consultation) were labelled "Ofsted said" whoever ran it."""
+def test_a_source_of_another_body_is_named_by_its_speaker_name_not_ofsted(index):
+    """Round 13: every `speaker: ofsted` quotation was "Ofsted said", whoever's document it was
+    (a pack for a department's consultation). A source's `speaker_name` names the body; a
+    review found that taking the consultation's run_by instead would relabel Ofsted's own
+    documents quoted in such a pack."""
     from dataclasses import replace
 
     from bot.knowledge import quote_of
     from bot.replies import speaker_label
     pack = index.pack
-    other = replace(pack, consultation=replace(pack.consultation, run_by="the Department for Homework"))
-    q = quote_of("We have a new policy.", "ofsted", pack.sources["ofsted-action-report-dec-2024"], "since")
-    assert speaker_label(q, pack) == "Ofsted said (19 December 2024):"
-    assert speaker_label(q, other) == "The Department for Homework said (19 December 2024):"
-    assert speaker_label(q, other, plan=True).startswith("The Department for Homework's plans as of 19 December 2024")
+    report = pack.sources["ofsted-action-report-dec-2024"]
+    q = quote_of("We have a new policy.", "ofsted", report, "since")
+    other_run = replace(pack, consultation=replace(pack.consultation, run_by="the Department for Homework"))
+    assert speaker_label(q, pack) == speaker_label(q, other_run) == "Ofsted said (19 December 2024):"
+    dept = replace(report, speaker_name="the Department for Homework")
+    named = replace(pack, sources={**pack.sources, report.id: dept})
+    q = quote_of("We have a new policy.", "ofsted", dept, "since")
+    assert speaker_label(q, named) == "The Department for Homework said (19 December 2024):"
+    assert speaker_label(q, named, plan=True).startswith("The Department for Homework's plans as of 19 December 2024")

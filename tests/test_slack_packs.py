@@ -170,6 +170,10 @@ def test_a_channel_kept_to_one_pack_keeps_to_it_for_entries_buttons_and_the_walk
     and an "Open" button listed the example pack's entries among the other matches."""
     shown = shown_text(command(fake, slack, "wellbeing-workload-charter-1", "U1", channel="CBL")["blocks"])
     assert "ETU" not in shown and EXAMPLE_TITLE not in shown
+    # nor does it list the other pack's questions or name it in help (a review found both)
+    for word in ("sections", "help"):
+        shown = shown_text(command(fake, slack, word, "U1", channel="CBL")["blocks"])
+        assert EXAMPLE_TITLE not in shown and "Big Listen" in shown, (word, shown)
     assert "ETU" in shown_text(command(fake, slack, "wellbeing-workload-charter-1", "U1", channel="C1")["blocks"])
     user = fresh("U")
     step = command(fake, slack, "walkthrough", user, channel="CBL")
