@@ -9,6 +9,7 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -110,23 +111,26 @@ class Guide:
         return self.library.get(entry_id)
 
     def ask(self, text: str, *, via: str, log_text: bool = True, today: date | None = None,
-            channel: str | None = None, record: bool = True) -> Reply:
+            channel: str | None = None) -> Reply:
         """Answer a member's question and log it (mentions stripped: the log names nobody).
-        `log_text=False` logs only the outcome, for words that aren't the asker's own;
-        `record=False` logs and counts nothing (a second attempt at a question already logged).
+        `log_text=False` logs only the outcome, for words that aren't the asker's own.
         `today` dates the reply (is the consultation still open?); default: the real date.
         `channel` picks the packs that answer there (app.yaml `channels`; default: all)."""
+        reply, record = self.ask_unrecorded(text, via=via, log_text=log_text, today=today, channel=channel)
+        record()
+        return reply
+
+    def ask_unrecorded(self, text: str, *, via: str, log_text: bool = True, today: date | None = None,
+                       channel: str | None = None) -> tuple[Reply, Callable[[], None]]:
+        """The reply, and a call that logs and counts the question: for the answerer, which
+        may ask again for one question (Slack faults) and records it once, when it is settled."""
         result, pack = self._search(text, channel=channel, today=today)
         kept = self._kept_answer(text, result, pack, channel)
         if kept:   # a rep's kept answer beat the packs' best match (bot/kept.py)
-            if record:
-                metrics.record_question(True, None)
             reply = Reply(query=result.query, answered=True, contact=self.config.contact, score=kept.score,
                           kept=kept.kept, clipped=result.clipped)
         else:
             result, pin = self._pinned_first(result)
-            if record:
-                metrics.record_question(result.answered, result.reason)
             if pin and result.best:   # the pinned entry may be another pack's
                 pack = self.library.pack_of(result.best.entry)
             reply = build_reply(result, pack, self.config.contact, today=today)
@@ -135,20 +139,28 @@ class Guide:
             reply = replace(reply, topic=self.config.bot_name)
             if reply.answered and len(self.library.shelves) > 1:
                 reply = replace(reply, pack_title=pack.title)
-        if record and result.terms and result.reason != "chitchat":   # chat isn't a question, nor a gap
-            best = result.best if reply.answered and not kept else None
-            logged = scrub_contact(" ".join(clean_slack_text(text).split())) if log_text else f"[{via}]"
-            try:
-                self.purge_if_due()
-            except Exception as e:
-                warn_once(log, "apply the retention period", e)
-            try:
-                self.store.log_question(via=via, text=logged, answered=reply.answered,
-                                        entry_id=best.entry.id if best else None,
-                                        score=best.score if best else None)
-            except Exception as e:   # the member still gets the answer if the log can't be written
-                warn_once(log, "write to the question log", e)
-        return reply
+
+        def record() -> None:
+            if kept:
+                metrics.record_question(True, None)
+            else:
+                metrics.record_question(result.answered, result.reason)
+            if result.terms and result.reason != "chitchat":   # chat isn't a question, nor a gap in the guidance
+                self._log(text, via, reply, result.best if reply.answered and not kept else None, log_text)
+        return reply, record
+
+    def _log(self, text: str, via: str, reply: Reply, best, log_text: bool) -> None:
+        logged = scrub_contact(" ".join(clean_slack_text(text).split())) if log_text else f"[{via}]"
+        try:
+            self.purge_if_due()
+        except Exception as e:
+            warn_once(log, "apply the retention period", e)
+        try:
+            self.store.log_question(via=via, text=logged, answered=reply.answered,
+                                    entry_id=best.entry.id if best else None,
+                                    score=best.score if best else None)
+        except Exception as e:   # the member still gets the answer if the log can't be written
+            warn_once(log, "write to the question log", e)
 
     def _kept_answer(self, text: str, result: SearchResult, pack=None, channel: str | None = None):
         """A live kept rep answer that beats the Library's best match (`result`, from `pack`'s

@@ -26,7 +26,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from logging import Logger
@@ -94,6 +94,7 @@ class _Attempt:
     durable: bool              # False: the store couldn't take it; answered from memory
     maybe_posted: bool = False
     retry_after: float = 0.0   # Slack's Retry-After on a rate-limited post
+    record: Callable[[], None] | None = None   # logs and counts the question (Guide.ask_unrecorded)
     leased_at: float = field(default_factory=time.monotonic)
 
 
@@ -168,9 +169,9 @@ class Answerer:
                 self.logger.info("event %s had been answered already; not answering again", _event_id(item))
                 return "done"
             attempt.maybe_posted = False
-        try:   # logged once, not once an attempt
-            reply = self.guide.ask(p.get("text") or "", via=p.get("via") or "dm", channel=p.get("channel"),
-                                   record=item.attempts == 1)
+        try:   # logged once, when the question is settled (_settle), not once an attempt
+            reply, attempt.record = self.guide.ask_unrecorded(p.get("text") or "", via=p.get("via") or "dm",
+                                                              channel=p.get("channel"))
             message = reply_message(reply, pinnable=not str(p.get("channel")).startswith("D"))
         except Exception:   # the store's reads are guarded in ask: this may pass (a reloading pack ...)
             self.logger.exception("could not build the answer to event %s; will try again", _event_id(item))
@@ -260,6 +261,8 @@ class Answerer:
                                                     attempt=item.attempts)
             except Exception as e:
                 warn_once(self.logger, "update the inbox", e)
+        if attempt.record is not None and (outcome == "done" or settled is not False):
+            attempt.record()   # the question, once: by the worker that answered it, or gave it up
         if outcome == "failed" and not attempt.maybe_posted and settled is not False:
             with deadline(self.deadline):   # never waiting out a long Retry-After
                 self._apologise(item)
