@@ -259,8 +259,9 @@ class Answerer:
                 # meanwhile answers it, and this one must not apologise as well
                 settled = self.guide.store.complete(item.key, failed=outcome == "failed", owner=self.owner,
                                                     attempt=item.attempts)
-            except Exception as e:
+            except Exception as e:   # unsettled: whoever settles it later apologises (once), not this worker too
                 warn_once(self.logger, "update the inbox", e)
+                settled = False
         if attempt.record is not None and (outcome == "done" or settled is not False):
             attempt.record()   # the question, once: by the worker that answered it, or gave it up
         if outcome == "failed" and not attempt.maybe_posted and settled is not False:

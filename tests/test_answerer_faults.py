@@ -165,3 +165,16 @@ def test_a_redelivery_after_a_lease_ran_out_under_a_post_asks_slack_first(guide)
     assert guide.store.mark_posting(item.key, "me", now=time.time() - LEASE - 0.5)
     attempt = answerer(guide, Client()).accept(item.key, item.payload)
     assert attempt is not None and attempt.maybe_posted
+
+
+def test_a_give_up_that_cant_be_recorded_leaves_the_apology_to_whoever_settles_it(guide, monkeypatch):
+    """From the review: if settling a given-up item fails, the next worker to take it over gives
+    up too and apologises: this one mustn't as well (two "Sorry"s)."""
+    item = enqueue(guide)
+
+    def broken(*a, **kw):
+        raise OSError("disk I/O error")
+    monkeypatch.setattr(guide.store, "complete", broken)
+    client = Client()
+    answerer(guide, client)._settle(_Attempt(item, durable=True), "failed")
+    assert client.posts == []
