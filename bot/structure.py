@@ -277,8 +277,8 @@ def _structure(folded: list[str], survey: _Survey, verb: bool = True) -> Target:
     sections_in_order = survey.pack.sections
     if any(f" {o} question " in text for o in ("last", "final")) and " last question in " not in text:
         final = [i for i, e in survey.entries if e.section == sections_in_order[-1]] if sections_in_order else []
-        if final:
-            return Target(tuple(final), statement=statement, exact=True)
+        if final:   # the last section's last question (the Big Listen's last section is that one question)
+            return Target(tuple(final[-1:]), statement=statement, exact=True)
     # a number wins over a name ("I did the culture bit already, what should I put for priority 3?")
     priority = _priority(folded)
     by_name = priority is None and (priority := _priority_by_name(folded, survey.named)) is not None

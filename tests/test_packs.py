@@ -196,6 +196,17 @@ def test_a_message_that_names_one_pack_is_asked_of_that_pack(two, question, name
     assert [s.name for s in named_shelves(question, two.shelves)] == names
 
 
+def test_the_last_question_is_the_last_sections_last_question(two):
+    """Round 13: "the last question" named every question of the last section; the Big Listen's
+    last section is its one final question, but the example pack's Wellbeing section has three,
+    and the workload charter (its first) was answered."""
+    result, pack = two.find_matches("what should I put for the last question of the workload consultation",
+                                    today=TODAY)
+    assert pack.name == "workload-example" and result.best.entry.id == "wellbeing-staff-wellbeing-survey-2"
+    result, pack = two.find_matches("what does nasuwt say about the final question", today=TODAY)
+    assert pack.name == "big-listen" and result.best.entry.id == "final-anything-else"
+
+
 def test_a_running_bot_refuses_an_edit_that_renames_a_pack(tmp_path):
     """app.yaml's channels name packs: renamed while running, a channel kept to the pack would
     have fallen back to every pack (the fictional one's advice where only NASUWT's belongs)."""
