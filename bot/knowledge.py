@@ -581,7 +581,8 @@ def _names_answer(answer: str, options: tuple[str, ...], basis: str) -> bool:
         return True
     if any(fold(o) in quoted for o in options):
         return False
-    verb = r" (?:answer|answering|give|giving|respond|responding|select|selecting|tick|ticking|choose|choosing) "
+    verb = (r" (?:answer|answering|give|giving|respond|responding|select|selecting|tick|ticking|choose|choosing"
+            r"|recommend|recommends|suggest|suggests|urge|urges|say|says|put|vote|be) ")
     return re.search(verb + r"(?:\w+ )?" + re.escape(fold(answer).strip()) + " ", fold(basis)) is not None
 
 

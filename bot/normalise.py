@@ -80,16 +80,29 @@ def clean_slack_text(text: str) -> str:
 
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_PHONE = re.compile(r"(?<![\w])(?:\+|0)\d[\d ()-]{8,}\d(?![\w])")   # "07700 900123", "+44 (0)20 ..."
-_NAME = re.compile(r"\b((?i:my name is|my name's))\s+[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?")   # a Capitalised name
+# "07700 900123", "+44 (0)20 7946 0958", "447700900123"; not "2023 2024 2025" or "priority 1 2 3"
+_PHONE = re.compile(r"(?<![\w])(?:(?:\+|0)\d[\d ()-]{8,}\d|44\d{9,11})(?![\w])")
+# a name after "my name is" (whatever its case, up to two words that aren't stopwords: "my name is
+# on the rota" keeps its words), or a Capitalised one after "I'm called" ("I am called to meetings" isn't)
+_MY_NAME = re.compile(r"\b((?i:my name is|my name's|my names))\s+([\w'-]+)(\s+[\w'-]+)?")
+_CALLED = re.compile(r"\b((?i:i'm called|i am called|im called))\s+[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?")
+
+
+def _my_name(m: re.Match) -> str:
+    first, second = m.group(2), m.group(3) or ""
+    if first.lower() in STOPWORDS:
+        return m.group(0)
+    kept = second if second and second.strip().lower() in STOPWORDS else ""
+    return f"{m.group(1)} [name]{kept}"
 
 
 def scrub_contact(text: str) -> str:
     """What the question log keeps of a member's words: email addresses, phone numbers and a
-    name given as "my name is ..." taken out (reps read the log in the gaps report)."""
+    name given as "my name is ..." or "I'm called ..." taken out (reps read the log in the
+    gaps report)."""
     text = _EMAIL.sub("[email]", text)
     text = _PHONE.sub(lambda m: "[phone]" if sum(c.isdigit() for c in m.group(0)) >= 10 else m.group(0), text)
-    return _NAME.sub(lambda m: f"{m.group(1)} [name]", text)
+    return _CALLED.sub(lambda m: f"{m.group(1)} [name]", _MY_NAME.sub(_my_name, text))
 
 
 def fold(text: str) -> str:

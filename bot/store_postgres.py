@@ -37,6 +37,9 @@ POOL_MAX = 10          # connections per process (gunicorn worker); 2 instances 
 POOL_TIMEOUT = 5.0     # seconds to wait for a connection before the call fails
 ENQUEUE_TIMEOUT = 1.0  # ... on the acknowledgement path, which has 3 s in all (Slack retries after that)
 DOWN_SECONDS = 5.0     # after a call found the database unreachable, calls fail at once for this long
+# libpq's words when no server answered a connection (connection-time errors carry no SQLSTATE)
+NO_SERVER = ("Connection refused", "timeout expired", "No route to host", "Network is unreachable",
+             "could not translate host name", "server closed the connection unexpectedly", "No such file or directory")
 STATEMENT_TIMEOUT_MS = 10_000
 
 MIGRATIONS: list[str] = [
@@ -97,6 +100,7 @@ class PostgresStore(RepStorePostgres, Store):
         self._pool: ConnectionPool | None = None
         self._pool_lock = threading.Lock()
         self._down_until = 0.0   # monotonic: until then the database is taken to be unreachable
+        self._probing = threading.Lock()   # held while a background probe runs (one at a time)
         self._migrate()
 
     def __repr__(self) -> str:
@@ -159,17 +163,28 @@ class PostgresStore(RepStorePostgres, Store):
             raise
 
     def _unreachable(self, error: Exception) -> bool:
-        """The server can't be reached: no connection can be made (tried once, on a pool
-        timeout), or one broke (no SQLSTATE: the server reported nothing; class 08, or 57P01-57P03 as it
-        shuts down). Not a statement timeout, a deadlock or a pool busy with other callers."""
-        if isinstance(error, PoolTimeout):   # busy with other callers, or no server: try one connection
-            try:
-                psycopg.connect(make_conninfo(self._url, connect_timeout=2)).close()
-                return False
-            except psycopg.Error:
-                return True
+        """A connection broke with no word from the server (no SQLSTATE) or a connection-class
+        one (08): the server can't be reached. A pool timeout may only mean a busy pool: one
+        background probe at a time looks (`_probe`); the caller doesn't wait for it. Not a
+        statement timeout, a deadlock, a terminated backend or too many connections."""
+        if isinstance(error, PoolTimeout):
+            if self._probing.acquire(blocking=False):
+                threading.Thread(target=self._probe, name="store-probe", daemon=True).start()
+            return False
         state = getattr(error, "sqlstate", None)
-        return state is None or state.startswith("08") or state in ("57P01", "57P02", "57P03")
+        return state is None or state.startswith("08")
+
+    def _probe(self) -> None:
+        """One direct connection: refused or unanswered (libpq's own words: the network, not
+        the server, said no) marks the database down; any answer from the server (even "too
+        many connections", or a wrong password) does not."""
+        try:
+            psycopg.connect(make_conninfo(self._url, connect_timeout=2)).close()
+        except psycopg.Error as e:
+            if any(words in str(e) for words in NO_SERVER):
+                self._down_until = time.monotonic() + DOWN_SECONDS
+        finally:
+            self._probing.release()
 
     # --- schema -----------------------------------------------------------------------------
     def _migrate(self) -> None:

@@ -28,7 +28,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from logging import Logger
 
 from slack_bolt import BoltContext
@@ -46,7 +46,8 @@ from bot.store import InboxItem
 
 ANSWER_EVENT = "biglisten_answer"   # metadata event_type on every answer the bot posts
 MAX_ATTEMPTS = 12        # then the item is given up (and the failure logged with its event id)
-MAX_MEMORY_ATTEMPTS = 5  # ... one answered from memory (its thread waits RETRY_DELAY between tries)
+MAX_MEMORY_ATTEMPTS = 5  # ... one answered from memory (its thread waits RETRY_DELAY between tries,
+MEMORY_RETRY_SECONDS = 60.0   # ... and no longer than this in all: it is one of Bolt's listener threads)
 RETRY_DELAY = 3.0        # a transient failure is tried again this soon (by any worker), then
 RETRY_CAP = 120.0        # ... twice as long each time, up to this
 UNCLEAR_RECHECK = 20.0   # a post that timed out or got a 5xx may land late: look for it after this
@@ -138,6 +139,7 @@ class Answerer:
                 self.logger.warning("event %s waited too long to be answered here; leaving it to the next lease",
                                     _event_id(attempt.item))
                 return
+        started = time.monotonic()
         while True:
             with deadline(min(self.deadline, left) if attempt.durable else self.deadline):
                 try:
@@ -148,10 +150,15 @@ class Answerer:
             if outcome != "retry" or attempt.durable or attempt.item.attempts >= MAX_MEMORY_ATTEMPTS:
                 break
             # from memory only: no other worker will retry it, so this thread does (Retry-After is capped)
-            time.sleep(max(RETRY_DELAY, attempt.retry_after))
+            pause = max(RETRY_DELAY, attempt.retry_after)
+            if time.monotonic() - started + pause > MEMORY_RETRY_SECONDS:
+                attempt.item = replace(attempt.item, attempts=MAX_MEMORY_ATTEMPTS)   # given up: _settle says so
+                break
+            time.sleep(pause)
             item = attempt.item
             attempt = _Attempt(InboxItem(item.key, item.payload, item.attempts + 1, attempt.maybe_posted,
-                                         item.received_at), durable=False, maybe_posted=attempt.maybe_posted)
+                                         item.received_at), durable=False, maybe_posted=attempt.maybe_posted,
+                               record=attempt.record)
         self._settle(attempt, outcome)
 
     def take_over(self, item: InboxItem) -> None:
@@ -262,11 +269,23 @@ class Answerer:
             except Exception as e:   # unsettled: whoever settles it later apologises (once), not this worker too
                 warn_once(self.logger, "update the inbox", e)
                 settled = False
-        if attempt.record is not None and (outcome == "done" or settled is not False):
-            attempt.record()   # the question, once: by the worker that answered it, or gave it up
+        if settled is True and outcome in ("done", "failed"):
+            self._record(attempt)   # the question, once: by the worker that settled it
         if outcome == "failed" and not attempt.maybe_posted and settled is not False:
             with deadline(self.deadline):   # never waiting out a long Retry-After
                 self._apologise(item)
+
+    def _record(self, attempt: _Attempt) -> None:
+        """Log and count the question. An attempt that settled it without searching (its answer
+        found in Slack, or given up on a failing check) searches now, only to record it."""
+        try:
+            if attempt.record is None:
+                p = attempt.item.payload
+                attempt.record = self.guide.ask_unrecorded(p.get("text") or "", via=p.get("via") or "dm",
+                                                           channel=p.get("channel"))[1]
+            attempt.record()
+        except Exception as e:   # the member's answer doesn't depend on it
+            warn_once(self.logger, "record a question in the log", e)
 
     def _apologise(self, item: InboxItem) -> None:
         """Only when nothing was posted: the member hears something went wrong."""

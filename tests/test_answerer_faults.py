@@ -178,3 +178,35 @@ def test_a_give_up_that_cant_be_recorded_leaves_the_apology_to_whoever_settles_i
     client = Client()
     answerer(guide, client)._settle(_Attempt(item, durable=True), "failed")
     assert client.posts == []
+
+
+class SlowLanding(Client):
+    """A post that times out but lands: the next look at the thread finds it."""
+
+    def chat_postMessage(self, **kw):
+        self.posts.append(kw)
+        if kw.get("text") != SORRY_TEXT:
+            raise TimeoutError("timed out")
+        return {"ok": True}
+
+    def conversations_replies(self, **kw):
+        landed = [p for p in self.posts if p.get("metadata")]
+        return {"messages": [{"metadata": p["metadata"]} for p in landed[:1]]} if self.looked else {"messages": []}
+
+    looked = False
+
+
+def test_a_question_settled_without_a_search_is_still_logged_once(guide):
+    """From a second review: a question whose post timed out, found in Slack by the next
+    attempt (which doesn't search again), was never logged or counted."""
+    item = enqueue(guide)
+    client = SlowLanding()
+    first = _Attempt(item, durable=True)
+    assert answerer(guide, client)._attempt(first) == "retry"       # not seen in the thread yet
+    answerer(guide, client)._settle(first, "retry")
+    client.looked = True
+    again = guide.store.lease(item.key, owner="me", lease_seconds=LEASE, now=time.time() + LEASE + 1)
+    answerer(guide, client).answer(_Attempt(again, durable=True, maybe_posted=again.posting))
+    assert len([p for p in client.posts if p.get("metadata")]) == 1      # found, not posted again
+    assert [r.text for r in guide.store.questions(0)] == [QUESTION]
+    assert guide.store.inbox_counts()["done"] == 1

@@ -183,6 +183,7 @@ def test_a_suggested_answer_its_basis_does_not_name_is_refused(pack_copy):
     assert not _names_answer("Important", ("Very important", "Important"), "NASUWT's view: give 'Very important'.")
     assert not _names_answer("No", yes_no, "We recommend you answer yes, as no school should have to.")
     assert _names_answer("Yes", yes_no, "We recommend you answer yes, as no school should have to.")
+    assert _names_answer("Yes", yes_no, "NASUWT recommends Yes.") and _names_answer("Yes", yes_no, "It should be yes.")
 
 
 def test_an_empty_pack_and_a_pack_name_slack_cannot_type_are_refused(tmp_path, pack_copy):

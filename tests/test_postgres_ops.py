@@ -178,8 +178,11 @@ def test_a_database_found_unreachable_fails_calls_at_once_for_a_moment_and_a_bus
         store = PostgresStore(server.url, timeout=1)
         assert store.inbox_counts()["pending"] == 0
         server.stop()
-        with pytest.raises((PoolTimeout, psycopg.OperationalError)):   # found unreachable
-            store.inbox_counts()
+        with pytest.raises((PoolTimeout, psycopg.OperationalError)):   # found unreachable (a
+            store.inbox_counts()                                         # pool timeout: by a probe)
+        deadline = time.monotonic() + 10
+        while store._down_until < time.monotonic() and time.monotonic() < deadline:
+            time.sleep(0.1)
         started = time.monotonic()
         with pytest.raises(StoreUnreachable, match="unreachable moments ago"):
             store.inbox_counts()
@@ -187,6 +190,47 @@ def test_a_database_found_unreachable_fails_calls_at_once_for_a_moment_and_a_bus
         store.close()
     finally:
         server.stop()
+
+
+def test_a_database_at_its_connection_limit_is_not_taken_for_down(pg_url):
+    """From a second review: the probe counted "too many connections" as unreachable."""
+    import threading
+
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+    from psycopg_pool import PoolTimeout
+
+    from bot.store_postgres import PostgresStore
+    parts = conninfo_to_dict(pg_url)
+    with psycopg.connect(pg_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
+        admin.execute("CREATE ROLE lim LOGIN PASSWORD 'lim' CONNECTION LIMIT 1")
+        admin.execute(f'ALTER DATABASE "{parts["dbname"]}" OWNER TO lim')
+    try:
+        url = make_conninfo(pg_url, user="lim", password="lim")
+        store = PostgresStore(url, max_size=1, timeout=0.5)
+        held, release = threading.Event(), threading.Event()
+
+        def hold():
+            with store._connection():
+                held.set()
+                release.wait(10)
+        holder = threading.Thread(target=hold)
+        holder.start()
+        held.wait(10)
+        with pytest.raises(PoolTimeout):
+            store.inbox_counts()
+        with store._probing:   # the probe ran (refused: too many connections for role "lim")
+            pass
+        release.set()
+        holder.join()
+        assert store.inbox_counts()["pending"] == 0
+        store.close()
+    finally:
+        with psycopg.connect(pg_url, autocommit=True) as admin:   # the test database's tables are lim's
+            admin.execute("REASSIGN OWNED BY lim TO postgres")
+        with psycopg.connect(pg_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
+            admin.execute(f'ALTER DATABASE "{parts["dbname"]}" OWNER TO postgres')
+            admin.execute("DROP ROLE lim")
 
 
 # ---- two instances, one database ---------------------------------------------------------------------------

@@ -217,6 +217,13 @@ def test_the_question_log_keeps_no_contact_details(guide):
     assert row.text == "my name is [name] at Oakfield, email [email] or ring [phone] about my overtime claim"
     lines = "\n".join(report_lines(build_report(guide.store, guide.pack, 7)))
     assert "Jane" not in lines and "07700" not in lines and "@oakfield" not in lines
+    from bot.normalise import scrub_contact  # and, from two reviews, neither too little nor too much
+    assert scrub_contact("my name is jane smith and my head is off-rolling") == \
+        "my name is [name] and my head is off-rolling"
+    assert scrub_contact("I'm called Jane Smith at Oakfield") == "I'm called [name] at Oakfield"
+    for kept in ("I am called to meetings every day", "my name is on the rota", "the 2023 2024 2025 inspections",
+                 "priority 1 2 3 4 5 6 7 8 9 10"):
+        assert scrub_contact(kept) == kept
 
 
 def test_report_command(tmp_path, config):
