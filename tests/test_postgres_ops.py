@@ -4,10 +4,12 @@ gets it)."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 import urllib.error
 import urllib.request
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -141,18 +143,9 @@ def test_the_store_carries_on_after_a_database_restart(postgres_server):
         server.stop()
 
 
-def test_a_database_found_unreachable_fails_calls_at_once_for_a_moment_and_a_busy_one_does_not(pg_url):
-    """Round 13: once the database was found unreachable, calls fail at once for DOWN_SECONDS
-    (each waited out the pool's 5 s: a question's pins, kept answers and log, every readiness
-    probe). A review found it also tripped on a busy pool and on a statement timeout: a healthy
-    database then looked down for 5 s. Neither trips it now; a stopped server does."""
-    import threading
-
-    import psycopg
-    from psycopg_pool import PoolTimeout
-
-    from bot.store_postgres import DOWN_SECONDS, PostgresStore, StoreUnreachable
-    store = PostgresStore(pg_url, max_size=1, timeout=0.5)
+@contextmanager
+def busy(store):
+    """Another thread holds one of the store's pooled connections meanwhile."""
     held, release = threading.Event(), threading.Event()
 
     def hold():
@@ -162,10 +155,25 @@ def test_a_database_found_unreachable_fails_calls_at_once_for_a_moment_and_a_bus
     holder = threading.Thread(target=hold)
     holder.start()
     held.wait(10)
-    with pytest.raises(PoolTimeout):     # the one connection is busy
+    try:
+        yield
+    finally:
+        release.set()
+        holder.join()
+
+
+def test_a_database_found_unreachable_fails_calls_at_once_for_a_moment_and_a_busy_one_does_not(pg_url):
+    """Round 13: once the database was found unreachable, calls fail at once for DOWN_SECONDS
+    (each waited out the pool's 5 s: a question's pins, kept answers and log, every readiness
+    probe). A review found it also tripped on a busy pool and on a statement timeout: a healthy
+    database then looked down for 5 s. Neither trips it now; a stopped server does."""
+    import psycopg
+    from psycopg_pool import PoolTimeout
+
+    from bot.store_postgres import DOWN_SECONDS, PostgresStore, StoreUnreachable
+    store = PostgresStore(pg_url, max_size=1, timeout=0.5)
+    with pytest.raises(PoolTimeout), busy(store):     # the one connection is busy
         store.inbox_counts()
-    release.set()
-    holder.join()
     assert store.inbox_counts()["pending"] == 0    # not taken for down
     with pytest.raises(psycopg.errors.QueryCanceled), store._connection() as conn, conn.transaction():
         conn.execute("SET LOCAL statement_timeout = 50")
@@ -194,8 +202,6 @@ def test_a_database_found_unreachable_fails_calls_at_once_for_a_moment_and_a_bus
 
 def test_a_database_at_its_connection_limit_is_not_taken_for_down(pg_url):
     """From a second review: the probe counted "too many connections" as unreachable."""
-    import threading
-
     import psycopg
     from psycopg.conninfo import conninfo_to_dict, make_conninfo
     from psycopg_pool import PoolTimeout
@@ -208,21 +214,11 @@ def test_a_database_at_its_connection_limit_is_not_taken_for_down(pg_url):
     try:
         url = make_conninfo(pg_url, user="lim", password="lim")
         store = PostgresStore(url, max_size=1, timeout=0.5)
-        held, release = threading.Event(), threading.Event()
-
-        def hold():
-            with store._connection():
-                held.set()
-                release.wait(10)
-        holder = threading.Thread(target=hold)
-        holder.start()
-        held.wait(10)
-        with pytest.raises(PoolTimeout):
-            store.inbox_counts()
-        with store._probing:   # the probe ran (refused: too many connections for role "lim")
-            pass
-        release.set()
-        holder.join()
+        with busy(store):
+            with pytest.raises(PoolTimeout):
+                store.inbox_counts()
+            with store._probing:   # the probe ran (refused: too many connections for role "lim")
+                pass
         assert store.inbox_counts()["pending"] == 0
         store.close()
     finally:
