@@ -23,9 +23,9 @@ import yaml
 
 from bot.errors import BotError
 from bot.knowledge import Pack, SurveyEntry
+from bot.speakers import BULLET  # how a union's document marks a bullet, read alike by both
 
 DEFAULT_PRIORITY_PATTERN = r"^(?P<priority>.+?) - .+ \([^()]+\)$"
-BULLET = re.compile(r"^\s*(?:[•●▪◦‣]|[-*–](?=\s))\s*")   # "•" and the like, or "- ", "* ", "– "
 CANDIDATE = re.compile(r"\b(recommend|suggest)", re.IGNORECASE)
 SENTENCE_END = re.compile(r"(?<=[.?!])\s+(?=\S)")
 # Files the importer owns in a pack folder: --force replaces these and leaves the rest alone.

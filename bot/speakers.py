@@ -17,7 +17,7 @@ OTHER_BLOCKS = ("Ofsted comments",)
 # Lines that start the reproduced survey text again after a union block.
 SURVEY_MARKERS = ("Question", "Question:", "Your views", "Footnote")
 SURVEY_HEADING = "Big Listen Survey ("     # "Priority 1: Reporting - Ofsted's Big Listen Survey (Schools)"
-BULLETS = ("•", "●", "▪", "◦", "‣", "- ", "* ", "– ")
+BULLET = re.compile(r"^\s*(?:[•●▪◦‣]|[-*–](?=\s))\s*")   # "•" and the like, or "- ", "* ", "– " (import-pack too)
 
 
 @dataclass(frozen=True)
@@ -46,14 +46,11 @@ def _is_heading(line: str) -> bool:
 
 
 def _bullet(line: str) -> bool:
-    return line.startswith(BULLETS)
+    return BULLET.match(line) is not None
 
 
 def _unbullet(line: str) -> str:
-    for b in BULLETS:
-        if line.startswith(b):
-            return line[len(b):].strip()
-    return line
+    return BULLET.sub("", line, count=1).strip()
 
 
 def split_paragraphs(text: str, markers: Markers = Markers()) -> tuple[list[str], list[str]]:
