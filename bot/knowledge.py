@@ -90,14 +90,29 @@ def union_of(pack: Pack) -> str:
     return next((s.publisher for s in pack.sources.values() if s.speaker == "union"), "")
 
 
+def _unions(packs: list[Pack], organisation: str) -> list[str] | None:
+    """Each pack's union, or None when every one is `organisation` (app.yaml's)."""
+    unions = [union_of(p) or organisation for p in packs]
+    return None if set(unions) == {organisation} else unions
+
+
 def guidance_topic(packs: list[Pack], organisation: str) -> str:
     """What the bot carries guidance on, each pack with its own union: "Ofsted's Big Listen (2024)
     and NASUWT's guidance on it"; a pack whose union isn't `organisation` is never put under its
     name ("... and NASUWT's guidance on it; EXAMPLE ... and ETU's guidance on it")."""
-    unions = {union_of(p) or organisation for p in packs}
-    if unions == {organisation}:
+    unions = _unions(packs, organisation)
+    if unions is None:
         return f"{' and '.join(p.title for p in packs)} and {organisation}'s guidance on it"
-    return "; ".join(f"{p.title} and {union_of(p) or organisation}'s guidance on it" for p in packs)
+    return "; ".join(f"{p.title} and {u}'s guidance on it" for p, u in zip(packs, unions))
+
+
+def guidance_heading(packs: list[Pack], organisation: str) -> str:
+    """App Home's title, by the same rule: "NASUWT guidance: Ofsted's Big Listen (2024)", or
+    "Guidance: ... (NASUWT) · ... (ETU)"."""
+    unions = _unions(packs, organisation)
+    if unions is None:
+        return f"{organisation} guidance: {' · '.join(p.title for p in packs)}"
+    return "Guidance: " + " · ".join(f"{p.title} ({u})" for p, u in zip(packs, unions))
 
 
 def advises(guidance) -> bool:

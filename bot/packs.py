@@ -217,9 +217,10 @@ class Library:
         """The meaning cache's files the packs' indexes read or wrote (bot/cache.py)."""
         return [p for s in self.shelves if s.index.meaning is not None for p in s.index.meaning.files]
 
-    def statuses(self, today: date | None = None) -> list[tuple[Pack, str]]:
+    def statuses(self, today: date | None = None, channel: str | None = None) -> list[tuple[Pack, str]]:
+        """Each pack that answers in `channel` (default: every pack), with its status."""
         today = today or date.today()
-        return [(s.pack, pack_status(s.pack, today)) for s in self.shelves]
+        return [(s.pack, pack_status(s.pack, today)) for s in self.for_channel(channel)]
 
     # --- reloading ---------------------------------------------------------------------
     def reload_changed(self) -> list[str]:

@@ -487,7 +487,7 @@ def body_lines(reply: Reply) -> list[Line]:
         q = quote_of(text, entry_speaker(e, src), src, role)
         label = speaker_label(q, reply.pack, plan=e.plan and i not in e.done)
         if q.speaker == "union" and coded.get(text):   # the pack calls it a view or advice: say so
-            label = f"{KIND_LABELS[coded[text]].format(union=union_name(src))} ({q.as_of}):"
+            label = guidance_label(coded[text], reply)
         lines.append(Line(label, q, part="lead"))
     return lines
 
@@ -498,19 +498,20 @@ def _survey_statements(pack: Pack | None) -> list[str]:
     return [s.text for e in pack.entries if isinstance(e, SurveyEntry) for s in e.statements]
 
 
-def _coded_guidance(pack: Pack | None) -> dict[str, str]:
+def _coded_guidance(pack: Pack | None) -> dict[str, Guidance | None]:
     """The union sentences the pack's survey guidance calls a view or advice, by sentence
-    (one coded both ways, or an answer, maps to "": left as what the union says)."""
+    (one coded both ways, or an answer, maps to None: left as what the union says)."""
     if pack is None:
         return {}
 
-    def build() -> dict[str, str]:
-        kinds: dict[str, set[str]] = {}
+    def build() -> dict[str, Guidance | None]:
+        coded: dict[str, list[Guidance]] = {}
         for e in pack.entries:
             if isinstance(e, SurveyEntry):
                 for g in e.all_guidance():
-                    kinds.setdefault(g.basis, set()).add(g.kind)
-        return {text: next(iter(k)) if len(k) == 1 and k <= KIND_LABELS.keys() else "" for text, k in kinds.items()}
+                    coded.setdefault(g.basis, []).append(g)
+        return {text: gs[0] if len({g.kind for g in gs}) == 1 and gs[0].kind in KIND_LABELS else None
+                for text, gs in coded.items()}
     return pack.derived("coded_guidance", build)
 
 

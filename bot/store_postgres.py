@@ -119,11 +119,7 @@ class PostgresStore(RepStorePostgres, Store):
                     # check: a connection the server dropped (a restart, a failover) is replaced
                     # before use, not handed to a caller; statement_timeout: a stuck database fails a
                     # call in seconds instead of holding a Slack ack
-                    try:
-                        conninfo = make_conninfo(self._url, connect_timeout=5,
-                                                 options=f"-c statement_timeout={STATEMENT_TIMEOUT_MS}")
-                    except psycopg.Error:   # its message quotes the URL, password and all
-                        raise StoreUnreachable(f"{self.location}: not a valid PostgreSQL URL") from None
+                    conninfo = self._conninfo(connect_timeout=5, options=f"-c statement_timeout={STATEMENT_TIMEOUT_MS}")
                     self._pool = ConnectionPool(conninfo, min_size=1, max_size=self._max_size,
                                                 timeout=self._timeout, kwargs={"autocommit": True},
                                                 check=ConnectionPool.check_connection, open=True,
@@ -179,22 +175,25 @@ class PostgresStore(RepStorePostgres, Store):
         the server, said no) marks the database down; any answer from the server (even "too
         many connections", or a wrong password) does not."""
         try:
-            psycopg.connect(make_conninfo(self._url, connect_timeout=2)).close()
+            psycopg.connect(self._conninfo(connect_timeout=2)).close()
         except psycopg.Error as e:
             if any(words in str(e) for words in NO_SERVER):
                 self._down_until = time.monotonic() + DOWN_SECONDS
         finally:
             self._probing.release()
 
+    def _conninfo(self, **extra) -> str:
+        try:
+            return make_conninfo(self._url, **extra)
+        except psycopg.Error:   # its message quotes the URL, password and all
+            raise StoreUnreachable(f"{self.location}: not a valid PostgreSQL URL; check storage.url or its "
+                                   "environment variable (not shown here: it may hold a password)") from None
+
     # --- schema -----------------------------------------------------------------------------
     def _migrate(self) -> None:
         """On a connection of its own (not the pool), so a failure says why: wrong password,
         no such database, server down."""
-        try:
-            conninfo = make_conninfo(self._url, connect_timeout=10)
-        except psycopg.Error:   # its message quotes the URL, password and all
-            raise StoreUnreachable(f"{self.location}: not a valid PostgreSQL URL; check storage.url or its "
-                                   "environment variable (not shown here: it may hold a password)") from None
+        conninfo = self._conninfo(connect_timeout=10)
         try:
             conn = psycopg.connect(conninfo, autocommit=True)
         except psycopg.OperationalError as e:
@@ -210,7 +209,7 @@ class PostgresStore(RepStorePostgres, Store):
             version = row[0] if row else 0
             if version > len(MIGRATIONS):
                 raise StoreError(f"{self.location}: schema version {version} is newer than this bot knows "
-                                   f"({len(MIGRATIONS)}): upgrade the bot")
+                                 f"({len(MIGRATIONS)}): upgrade the bot")
             for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
                 for statement in filter(str.strip, script.split(";")):
                     conn.execute(statement)

@@ -26,10 +26,8 @@ def packs_sections_blocks(guide, channel: str | None = None):
     from datetime import date
 
     from bot.blocks import packs_blocks
-    from bot.packs import pack_status
-    today = date.today()
-    return packs_blocks([(s.pack, pack_status(s.pack, today), guide.sections(s.pack))
-                         for s in guide.library.for_channel(channel)], command=guide.config.slash_command)
+    return packs_blocks([(pack, status, guide.sections(pack)) for pack, status in guide.library.statuses(
+        date.today(), channel)], command=guide.config.slash_command)
 
 
 def help_text(command_name: str, topic: str = "the consultation and the union's guidance on it") -> str:

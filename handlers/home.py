@@ -8,17 +8,9 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.blocks import MODAL_BLOCKS, home_view
-from bot.knowledge import union_of
+from bot.knowledge import guidance_heading
 from bot.rep_blocks import home_kept_blocks
 from bot.report import build_report, report_lines
-
-
-def home_title(packs, organisation: str) -> str:
-    """"NASUWT guidance: Ofsted's Big Listen (2024)"; a pack of another union's guidance is
-    never put under the organisation's name ("Guidance: ... (NASUWT) · ... (ETU)")."""
-    if {union_of(p) or organisation for p in packs} == {organisation}:
-        return f"{organisation} guidance: {' · '.join(p.title for p in packs)}"
-    return "Guidance: " + " · ".join(f"{p.title} ({union_of(p) or organisation})" for p in packs)
 
 
 def handle_home_opened(event: dict, client: WebClient, context: BoltContext, logger: Logger) -> None:
@@ -40,7 +32,7 @@ def handle_home_opened(event: dict, client: WebClient, context: BoltContext, log
         problems = [f"{folder}: {what}" for folder, what in sorted(library.problems.items())] if rep else None
         view = home_view(sections, guide.store.pins(), library, command=guide.config.slash_command,
                          report_lines=lines, packs=packs,
-                         title=home_title([p for p, _ in packs], guide.config.organisation),
+                         title=guidance_heading([p for p, _ in packs], guide.config.organisation),
                          problems=problems)
         if lines is not None:   # reps: members' questions waiting, and kept answers to look after
             view.blocks = list(view.blocks) + home_kept_blocks(
