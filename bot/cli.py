@@ -338,7 +338,7 @@ def cmd_report(args) -> int:
     from bot.store_location import storage_location
     store = open_store(storage_location(config))
     store.purge(config.storage.retention_days)   # the report never shows what retention deleted
-    report = build_report(store, [load_pack(folder) for folder in config.pack_paths()], max(1, args.days))
+    report = build_report(store, [load_pack(folder) for folder in config.pack_paths()], args.days)   # >= 1
     print("\n".join(report_lines(report)))
     return 0
 

@@ -269,9 +269,9 @@ class Answerer:
             except Exception as e:   # unsettled: whoever settles it later apologises (once), not this worker too
                 warn_once(self.logger, "update the inbox", e)
                 settled = False
-        if settled is True and outcome in ("done", "failed"):
+        if settled and outcome in ("done", "failed"):
             self._record(attempt)   # the question, once: by the worker that settled it
-        if outcome == "failed" and not attempt.maybe_posted and settled is not False:
+        if settled and outcome == "failed" and not attempt.maybe_posted:
             with deadline(self.deadline):   # never waiting out a long Retry-After
                 self._apologise(item)
 
