@@ -210,3 +210,26 @@ def test_a_question_settled_without_a_search_is_still_logged_once(guide):
     assert len([p for p in client.posts if p.get("metadata")]) == 1      # found, not posted again
     assert [r.text for r in guide.store.questions(0)] == [QUESTION]
     assert guide.store.inbox_counts()["done"] == 1
+
+
+def test_a_question_answered_from_memory_gives_up_within_its_time(guide, monkeypatch):
+    """With the store unwritable a listener thread retries a question itself: within
+    MEMORY_RETRY_SECONDS in all (a second review: five waits of a capped Retry-After held one of
+    Bolt's threads for about 4½ minutes), then the member is told, once."""
+    import handlers.answering as answering
+    monkeypatch.setattr(answering, "MEMORY_RETRY_SECONDS", 0.5)
+    key = "message:C1:9.9"
+    payload = {"channel": "C1", "ts": "9.9", "thread_ts": "9.9", "text": QUESTION, "via": "mention",
+               "event_id": "Ev9"}
+
+    def unwritable(*a, **kw):
+        raise OSError("disk full")
+    monkeypatch.setattr(guide.store, "enqueue", unwritable)
+    client = Client(post_error=slack_error(429, "ratelimited", {"Retry-After": "1"}))
+    worker = answerer(guide, client)
+    attempt = worker.accept(key, payload)
+    assert attempt is not None and not attempt.durable
+    started = time.monotonic()
+    worker.answer(attempt)
+    assert time.monotonic() - started < 5
+    assert [p["text"] for p in client.posts].count(SORRY_TEXT) == 1 and len(client.posts) == 2
