@@ -34,6 +34,7 @@ from bot.replies import (
     chitchat_lines,
     close_matches,
     full_lines,
+    guidance_label,
     pinned_line,
     position_line,
     reply_lines,
@@ -87,13 +88,31 @@ def echo(member_text: str) -> str:
     return escape(text).replace("@", "@\u200b").replace("*", "").replace("_", " ").replace("`", "'")
 
 
+QUESTION_LIMIT = 1200   # characters of a member's question a button carries (its start and its end)
+
+
 def button_value(**data) -> str:
     """Compact JSON for a button's value, kept under Slack's 2,000 characters. The question
-    rides along without Slack markup: no user ids or <!channel> end up in votes or pins."""
-    if data.get("q"):
-        data["q"] = " ".join(clean_slack_text(data["q"]).split())[:500]
-    value = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return value[:BUTTON_VALUE_LIMIT]
+    rides along without Slack markup: no user ids or <!channel> end up in votes or pins. A long
+    one keeps its start and its end ("Ask a rep" sent reps only its first 500 characters, and a
+    story's question comes last), shorter still if escaping it would pass the limit."""
+    question = " ".join(clean_slack_text(data["q"]).split()) if data.get("q") else ""
+    limit = QUESTION_LIMIT
+    while True:
+        if question:
+            data["q"] = clip_middle(question, limit)
+        value = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        if len(value) <= BUTTON_VALUE_LIMIT or not question or limit <= 100:
+            return value[:BUTTON_VALUE_LIMIT]
+        limit //= 2
+
+
+def clip_middle(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters: its start and its end around " … "."""
+    if len(text) <= limit:
+        return text
+    half = (limit - 3) // 2
+    return f"{text[:half].rstrip()} … {text[len(text) - half:].lstrip()}"
 
 
 def _sections(lines: list[str], heading: str = "") -> tuple[list[SectionBlock], bool]:
@@ -315,9 +334,9 @@ def fallback_text(reply: Reply) -> str:
         return escape(abstain_lines(reply)[0])
     text = reply_title(reply)
     kinds = {g.kind for g in reply.guidance}
-    answers = [g.answer for g in reply.guidance if g.kind == "answer"]
-    if answers:
-        text += f" — suggested answer: {answers[0]}"
+    answers = [g for g in reply.guidance if g.kind == "answer"]
+    if answers:   # a suggested answer is never shown without whose it is, when, and its whole basis
+        text += f" — {guidance_label(answers[0], reply)} “{answers[0].basis}”"
     elif "advice" in kinds:
         text += " — the union's advice on what to write"
     elif "view" in kinds:
@@ -325,8 +344,8 @@ def fallback_text(reply: Reply) -> str:
     elif isinstance(reply.entry, SurveyEntry) and not reply.parts:   # as the reply's own verdict line
         text += (" — the union recommends no particular option" if advises(reply.entry.all_guidance())
                  else " — the union gives no explicit recommendation")
-    if reply.consultation and not isinstance(reply.entry, SurveyEntry):   # "can I still respond?"
-        text += f" — {status_line(reply.consultation, survey=False)}"
+    if reply.consultation:   # "can I still respond?"; a survey answer says the advice was for then
+        text += f" — {status_line(reply.consultation, survey=isinstance(reply.entry, SurveyEntry))}"
     return escape(text)
 
 

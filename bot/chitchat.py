@@ -23,14 +23,25 @@ SOCIAL_WORDS = frozenset("social socials pub drinks drink party quiz curry meal 
 NOT_SOCIAL = frozenset("care work worker workers services service media emotional mobility".split())  # "social care"
 
 
+def _content(folded: list[str]) -> list[str]:
+    return [w for w in folded if w not in STOPWORDS and not w.isdigit()]
+
+
+def is_social(folded: list[str]) -> bool:
+    """A short message about a get-together ("is the rep social still on thursday?"); not
+    "social care" or "social media"."""
+    content = _content(folded)
+    after = dict(zip(folded, folded[1:]))
+    return len(content) <= 12 and any(w in SOCIAL_WORDS and after.get(w) not in NOT_SOCIAL for w in content)
+
+
 def is_chitchat(folded: list[str]) -> bool:
     """True for "thanks all, really helpful", "morning all, happy friday", "is the rep social
     still on thursday?": every word is chat or a stopword, or it's about a social."""
     if not folded:
         return False
-    content = [w for w in folded if w not in STOPWORDS and not w.isdigit()]
-    after = dict(zip(folded, folded[1:]))
-    if len(content) <= 12 and any(w in SOCIAL_WORDS and after.get(w) not in NOT_SOCIAL for w in content):
+    content = _content(folded)
+    if is_social(folded):
         return True
     if not any(w in CHAT_WORDS or w in ("hi", "hello", "hey", "thanks", "thank") for w in folded):
         return False

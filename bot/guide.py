@@ -120,6 +120,14 @@ class Guide:
         record()
         return reply
 
+    def topic(self, channel: str | None = None) -> str:
+        """What the bot answers from, for "I couldn't find that in the …": app.yaml's `bot_name`,
+        or in a channel kept to some packs (app.yaml `channels`), those packs' titles."""
+        shelves = self.library.for_channel(channel)
+        if len(shelves) == len(self.library.shelves):
+            return self.config.bot_name
+        return f"{' and '.join(s.pack.title for s in shelves)} guidance"
+
     def ask_unrecorded(self, text: str, *, via: str, log_text: bool = True, today: date | None = None,
                        channel: str | None = None) -> tuple[Reply, Callable[[], None]]:
         """The reply, and a call that logs and counts the question: for the answerer, which
@@ -136,7 +144,7 @@ class Guide:
             reply = build_reply(result, pack, self.config.contact, today=today)
             if pin:
                 reply = replace(reply, pinned=pin)
-            reply = replace(reply, topic=self.config.bot_name)
+            reply = replace(reply, topic=self.topic(channel))
             if reply.answered and len(self.library.shelves) > 1:
                 reply = replace(reply, pack_title=pack.title)
 
@@ -224,8 +232,8 @@ class Guide:
         if query:
             found_matches = self._search(query, limit=4, today=today, channel=channel)[0].matches
             others = tuple(m for m in found_matches if m.entry.id != entry_id)[:3]
-        reply = entry_reply(entry, pack, self.config.contact, query=query, statement=statement, others=others,
-                            today=today)
+        reply = replace(entry_reply(entry, pack, self.config.contact, query=query, statement=statement, others=others,
+                                    today=today), chosen=True)
         if len(self.library.shelves) > 1:
             reply = replace(reply, pack_title=pack.title)
         pin = self.store.pins_by_entry().get(entry_id)

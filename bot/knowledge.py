@@ -39,6 +39,7 @@ class Source:
     # who a non-union, non-press document's words are, as replies name them ("Ofsted said"):
     # speaker `ofsted` means the inspectorate or a department; say which (default "Ofsted")
     speaker_name: str = ""
+    applies_to: str = ""         # where it holds, when the document says ("England": not Wales or Scotland)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from bot.chitchat import is_social
 from bot.knowledge import (
     CONNECTIVES,
     BackgroundEntry,
@@ -33,6 +34,7 @@ from bot.knowledge import (
     suggested_answer_of,
     survey_speaker,
     union_commentary,
+    union_of,
 )
 from bot.normalise import STOPWORDS, stem, words
 from bot.search import Match, SearchResult
@@ -89,6 +91,7 @@ class Reply:
     others: tuple[Match, ...] = ()     # other matches, or "did you mean" when not answered
     empty_query: bool = False
     pinned: Pin | None = None          # a rep pinned this answer for questions like this one
+    chosen: bool = False               # the member picked this entry (a button, an id): no "did you mean?" first
     guidance: tuple[Guidance, ...] = ()           # for the named statement, else the question
     consultation: ConsultationStatus | None = None
     parts: tuple[SurveyEntry, ...] = ()           # a priority asked about as a whole: its questions
@@ -177,15 +180,17 @@ def commentary_groups(entry: SurveyEntry, statement: int | None = None) -> tuple
     return tuple(groups)
 
 
-def group_label(group: Commentary, groups) -> str:
+def group_label(group: Commentary, groups, owner: str = "the consultation") -> str:
     """A group's heading, or "" when there is nothing to tell apart. Once any group belongs
     to a statement, the question's own comments are labelled too, so no one reads them as
-    comments on that statement."""
+    comments on that statement. The statement quoted is `owner`'s survey text, said so under
+    the union's heading."""
     if group.about and len(group.statements) > 1:
         first, last = group.statements[0] + 1, group.statements[-1] + 1
-        return f"On statements {first} to {last} (this comment follows all of them), ending “{group.about}”:"
+        return (f"On statements {first} to {last} (this comment follows all of them), ending with {owner}'s "
+                f"survey statement “{group.about}”:")
     if group.about:
-        return f"On the statement “{group.about}”:"
+        return f"On {owner}'s survey statement “{group.about}”:"
     return QUESTION_AS_A_WHOLE if any(g.about for g in groups) else ""
 
 
@@ -235,11 +240,12 @@ def speaker_label(q: Quote, pack: Pack | None, *, plan: bool = False) -> str:
                 "statement": f"{owner}'s survey statement, put to respondents to rate ({when}):",
                 "framing": f"{owner}'s survey explains ({when}):"}.get(q.role, f"{owner}'s survey text ({when}):")
     # speaker "ofsted": Ofsted, or the body the source names (its `speaker_name`: "the Department")
-    owner = src.speaker_name if src is not None and src.speaker_name else "Ofsted"
-    owner = owner[:1].upper() + owner[1:]
+    owner = speaker_name(q, pack)
+    where = src.applies_to if src is not None else ""   # "England": a member in Wales reads it as not theirs
     if plan:
-        return f"{owner}'s plans as of {when} (plans then, not a record of what happened):"
-    return f"{owner} said ({when}):"
+        owner += f"'s plans for {where}" if where else "'s plans"
+        return f"{owner} as of {when} (plans then, not a record of what happened):"
+    return f"{owner} said ({when}{', ' + where if where else ''}):"
 
 
 def status_line(status: ConsultationStatus, survey: bool) -> str:
@@ -267,7 +273,8 @@ def source_line(source: Source, *, short: bool = False) -> str:
     title = source.short_title if short and source.short_title else source.title
     # the short line leaves out a publisher its short title already names ("NASUWT commentary")
     named = short and source.publisher.split()[0] in title.split()[0]
-    line = f"Source: {title} ({source.date if named else f'{source.publisher}, {source.date}'})"
+    where = f"; applies to {source.applies_to}" if source.applies_to else ""
+    line = f"Source: {title} ({source.date if named else f'{source.publisher}, {source.date}'}{where})"
     if source.old_news:
         line += f". This is from {source.date}: it describes what was true then, not necessarily now."
     return line
@@ -417,7 +424,43 @@ def lead_lines(reply: Reply, *, everything: bool = True) -> list[Line]:
     lines = []
     if reply.consultation:
         lines.append(Line(status_line(reply.consultation, survey=False), part="lead"))
-    return lines + body_lines(reply)[:1]
+    body = body_lines(reply)
+    return lines + not_the_union_lines(reply, body + since_lines(reply, everything=True)) + body[:first_passage(body)]
+
+
+VIEW_WORDS = frozenset("think thinks thought view views position stance say says said opinion support supports "
+                       "want wants recommend recommends agree agrees feel feels oppose opposes line".split())
+
+
+def asks_union_view(query: str, union: str) -> bool:
+    """"what does NASUWT think about report cards", "does the union support suspend and return":
+    the message names the union (or "union") and asks what it thinks or says."""
+    asked = words(query)
+    return (any(w in ("union", "unions", *words(union)) for w in asked) and
+            any(w in VIEW_WORDS for w in asked))
+
+
+def not_the_union_lines(reply: Reply, lines: list[Line]) -> list[Line]:
+    """Asked for the union's view, an entry quoting only others says so first: labels alone
+    ("Ofsted said") are easy to read past when the union's view was what was asked."""
+    union = union_of(reply.pack) if reply.pack is not None else ""
+    quotes = [ln.quote for ln in lines if ln.quote]
+    if not union or not quotes or any(q.speaker == "union" for q in quotes) or not asks_union_view(reply.query, union):
+        return []
+    names = list(dict.fromkeys(speaker_name(q, reply.pack) for q in quotes))
+    return [Line(f"You asked what {union} thinks: what follows are {' and '.join(names)}'s words, not "
+                 f"{union}'s.", part="lead")]
+
+
+def speaker_name(q: Quote, pack: Pack | None) -> str:
+    """Who a quotation that isn't the union's belongs to, by name: "Ofsted", "Schools Week"."""
+    src = pack.sources.get(q.source) if pack else None
+    if q.speaker == "press":
+        return src.publisher if src else "the press"
+    if src is not None and src.speaker == "union":   # the survey's text, reproduced by the union
+        return survey_owner(pack)
+    owner = src.speaker_name if src is not None and src.speaker_name else "Ofsted"
+    return owner[:1].upper() + owner[1:]
 
 
 def part_guidance(p: SurveyEntry) -> list[tuple[Guidance, str]]:
@@ -470,26 +513,63 @@ def part_lines(reply: Reply, *, everything: bool = True) -> list[Line]:
     return lines
 
 
+REFERS_BACK = ("This ", "These ", "That ", "It ", "They ", "In this ", "Such ")
+LIST_GOES_ON = (":", ";", "; and", "; or", ", and")
+
+
+def passages(texts: list[str]) -> list[list[int]]:
+    """The quotations cut into passages that read on their own, each in stored order: a lead-in
+    ending ":" with the list after it ("... four priority areas:", "reporting;", ... "culture."),
+    and a sentence that refers back ("This includes where ...") with the one before it."""
+    groups: list[list[int]] = []
+    for i, text in enumerate(texts):
+        prev = texts[i - 1].rstrip() if i else ""
+        in_list = (bool(groups) and texts[groups[-1][0]].rstrip().endswith(":") and
+                   (prev.endswith(LIST_GOES_ON) or text[:1].islower()))
+        if i and (in_list or text.startswith(REFERS_BACK)):
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    return groups
+
+
 def body_lines(reply: Reply) -> list[Line]:
-    """A glossary or background entry's quotations, each labelled, the one sharing most
-    words with the question first and the rest in their stored order. Ofsted's survey
-    statements (put to respondents to rate) are labelled as such, not as facts; in a plan
-    entry, quotations recording something already done are not labelled plans."""
+    """A glossary or background entry's quotations, each labelled, the passage sharing most
+    words with the question first and the rest in their stored order; a passage's later lines
+    carry no label of their own when it would repeat the first's. Ofsted's survey statements
+    (put to respondents to rate) are labelled as such, not as facts; in a plan entry,
+    quotations recording something already done are not labelled plans."""
     e = reply.entry
     src = reply.source
     kind = "definition" if isinstance(e, GlossaryEntry) else "fact"
     statements = _survey_statements(reply.pack)
     coded = _coded_guidance(reply.pack)
+    groups = passages(list(e.body))
     lines = []
-    for i in by_relevance(list(e.body), reply.query, reply.pack):
-        text = e.body[i]
-        role = "statement" if any(text in s for s in statements) else kind
-        q = quote_of(text, entry_speaker(e, src), src, role)
-        label = speaker_label(q, reply.pack, plan=e.plan and i not in e.done)
-        if q.speaker == "union" and coded.get(text):   # the pack calls it a view or advice: say so
-            label = guidance_label(coded[text], reply)
-        lines.append(Line(label, q, part="lead"))
+    for g in by_relevance([" ".join(e.body[i] for i in group) for group in groups], reply.query, reply.pack):
+        above = ""   # the label in force: a line under the same one needs none of its own
+        for i in groups[g]:
+            text = e.body[i]
+            role = "statement" if any(text in s for s in statements) else kind
+            q = quote_of(text, entry_speaker(e, src), src, role)
+            label = speaker_label(q, reply.pack, plan=e.plan and i not in e.done)
+            if q.speaker == "union" and coded.get(text):   # the pack calls it a view or advice: say so
+                label = guidance_label(coded[text], reply)
+            lines.append(Line("" if label == above else label, q, part="lead"))
+            above = label
     return lines
+
+
+PASSAGE_LIMIT = 5   # lines of the first passage in the short view (the full view has them all)
+
+
+def first_passage(lines: list[Line]) -> int:
+    """How many of `body_lines` the short view leads with: the first line and the lines of its
+    passage after it, up to PASSAGE_LIMIT."""
+    n = 1
+    while n < min(len(lines), PASSAGE_LIMIT) and not lines[n].label:
+        n += 1
+    return min(n, len(lines))
 
 
 def _survey_statements(pack: Pack | None) -> list[str]:
@@ -581,7 +661,7 @@ def commentary_lines_of(reply: Reply, *, everything: bool) -> list[Line]:
         heading += f" (its comments on “{reply.commentary_from}”)"
     lines = [Line(f"{heading}, {reply.source.date}:", part="body")]
     for group in groups:
-        label = group_label(group, reply.commentary)
+        label = group_label(group, reply.commentary, survey_owner(reply.pack))
         if not everything:   # only the asked statement's comments: no need to repeat its text
             label = (f"On statements {group.statements[0] + 1} to {group.statements[-1] + 1} together:"
                      if len(group.statements) > 1 else "")
@@ -627,7 +707,8 @@ def _lines(reply: Reply, *, everything: bool) -> list[Line]:
             lines.append(Line(status_line(reply.consultation, survey=True), part="status"))
     else:
         if everything:
-            lines += [replace(ln, part="body") for ln in body_lines(reply)[1:]]
+            body = body_lines(reply)
+            lines += [replace(ln, part="body") for ln in body[first_passage(body):]]
         lines += since_lines(reply, everything=True)
     if reply.clipped:
         lines.append(Line(CLIPPED, part="status"))
@@ -665,7 +746,7 @@ def line_text(line: Line) -> str:
 
 def close_matches(reply: Reply) -> list[Match]:
     """Other matches nearly as good as the answer: the question may have meant them."""
-    if not reply.answered or reply.pinned:
+    if not reply.answered or reply.pinned or reply.chosen:
         return []
     return [m for m in reply.others[:3] if m.score >= NEAR_TIE * reply.score]
 
@@ -674,12 +755,19 @@ CLIPPED = ("Your message is long, so I read only its start and its end: if this 
            "send the question on its own.")
 CHITCHAT = ("Hello! I'm the {topic} bot: ask me where something goes in the survey, what the union says "
             "about a survey question, what a term means, or what has happened since.")
+THANKS = frozenset("thanks thank thx ty cheers ta appreciated appreciate grateful".split())
+SOCIAL = " I don't know about socials or events: ask your rep."
 
 
 def chitchat_lines(reply: Reply) -> list[str]:
     """A greeting, thanks or chat: a friendly line on what the bot can help with. Not a survey
-    answer, and not "I couldn't find that" (nothing was missing from the guidance)."""
-    return [CHITCHAT.format(topic=reply.topic)]
+    answer, and not "I couldn't find that" (nothing was missing from the guidance). A question
+    about a social is told who would know."""
+    said = words(reply.query)
+    line = CHITCHAT.format(topic=reply.topic)
+    if THANKS.intersection(said):
+        line = line.replace("Hello!", "You're welcome!", 1)
+    return [line + (SOCIAL if is_social(said) else "")]
 
 
 def ambiguity_options(reply: Reply) -> list[Match]:
@@ -737,7 +825,8 @@ def abstain_lines(reply: Reply) -> list[str]:
         head = f"I couldn't find that in the {reply.topic}, so I won't guess."
     lines = [head + (" " + CLIPPED if reply.clipped and not reply.empty_query else ""), reply.contact]
     if reply.others:
-        lines.append("Did you mean: " + "; ".join(m.entry.title for m in reply.others) + "?")
+        titles = "; ".join(m.entry.title for m in reply.others)
+        lines.append(f"Did you mean: {titles}{'' if titles.endswith('?') else '?'}")
     return lines
 
 

@@ -31,7 +31,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import rep_blocks
-from bot.blocks import answer_blocks, button_ref, text_blocks
+from bot.blocks import answer_blocks, button_ref, clip_middle, text_blocks
 from bot.guide import Guide
 from bot.kept import needs_review
 from bot.retry import deadline
@@ -299,7 +299,7 @@ def handle_ask_rep(ack: Ack, body: dict, client: WebClient, respond: Respond, co
         name = user_name(client, user, logger, fallback)
         # private_metadata holds at most 3,000 characters: 1,000 of question and 200 of name
         # stay under it even if every character needs escaping in JSON
-        metadata = {"q": question[:1000], "n": name[:200], "c": "" if ephemeral else where,
+        metadata = {"q": clip_middle(question, 1000), "n": name[:200], "c": "" if ephemeral else where,
                     "t": "" if ephemeral else thread_ts}
         view = rep_blocks.confirm_view(question, name, channel_name=f"#{info.get('name') or channel}",
                                        by_dm=ephemeral, metadata=metadata)

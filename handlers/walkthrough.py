@@ -28,7 +28,7 @@ from bot.walk_blocks import (
     step_blocks,
 )
 from handlers.answering import apologising
-from handlers.payload import first_action, text_field, user_id
+from handlers.payload import channel_of, first_action, text_field, user_id
 
 NO_PACK = "I don't have a survey to walk through{named}. Packs: {names}."
 
@@ -48,12 +48,14 @@ def start_message(guide, user: str, name: str = "", channel: str | None = None) 
 def handle_start_button(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext,
                         logger: Logger) -> None:
     """App Home, or the button under a greeting (in a DM or a channel): the walk-through
-    always starts in the member's DM with the bot, never where others can see it."""
+    always starts in the member's DM with the bot, never where others can see it; pressed in a
+    channel kept to some packs (app.yaml `channels`), with one of those."""
     ack()
     with apologising(respond, logger, "starting the walk-through", response_type="ephemeral"):
         user = user_id(body)
         if user:
-            client.chat_postMessage(channel=user, **start_message(context["guide"], user))
+            channel = channel_of(body) or None
+            client.chat_postMessage(channel=user, **start_message(context["guide"], user, channel=channel))
 
 
 def _ref(body: dict) -> tuple[str, int] | None:

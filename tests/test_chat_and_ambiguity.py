@@ -15,12 +15,26 @@ from conftest import run_cli
 def test_chit_chat_reply_says_what_the_bot_does(searcher, config):
     reply = build_reply(searcher.find_matches("thanks all, really helpful"), searcher.pack, config.contact)
     assert not reply.answered and reply.chitchat
-    assert render_text(reply) == CHITCHAT.format(topic="Big Listen guidance")
+    assert render_text(reply) == CHITCHAT.format(topic="Big Listen guidance").replace("Hello!", "You're welcome!")
     assert "couldn't find" not in render_text(reply)
     message = answer_blocks(reply)
-    assert CHITCHAT.format(topic="Big Listen guidance").split(":")[0] in message.text
+    assert "You're welcome! I'm the Big Listen guidance bot" in message.text
+    hello = build_reply(searcher.find_matches("morning all"), searcher.pack, config.contact)
+    assert render_text(hello) == CHITCHAT.format(topic="Big Listen guidance")
     # no answer buttons (votes, share): only the walk-through's start
     assert [e["action_id"] for b in message.blocks if b["type"] == "actions" for e in b["elements"]] == ["walk_start"]
+
+
+def test_a_question_about_a_social_is_told_who_would_know(searcher, config):
+    """"is the rep social still on thursday?" is a real question the guidance can't answer: the
+    friendly line says to ask a rep (it only said what the bot does), in Slack too."""
+    from bot.replies import SOCIAL
+    reply = build_reply(searcher.find_matches("is the rep social still on thurs at the Red Lion?"), searcher.pack,
+                        config.contact)
+    assert reply.chitchat and render_text(reply).endswith(SOCIAL.strip())
+    assert SOCIAL.strip() in answer_blocks(reply).text
+    greeting = build_reply(searcher.find_matches("morning all"), searcher.pack, config.contact)
+    assert SOCIAL.strip() not in render_text(greeting)
 
 
 def test_chit_chat_is_not_logged_or_reported_as_a_gap(searcher, config, tmp_path):
@@ -92,3 +106,18 @@ def test_eval_reports_every_measure_by_kind(tmp_path):
     assert set(table) == {"glossary", "offtopic", "survey"}   # a question without a kind counts by its expect
     assert table["offtopic"][:2] == ["-", "-"] and table["offtopic"][2] == "1.000"
     assert table["glossary"][0] == "1.000"
+
+
+def test_an_entry_the_member_picked_is_not_second_guessed(searcher, config, tmp_path):
+    """After "Which did you mean?" and a press on SEND, the answer opened with "Several questions
+    match yours ... did you mean another?" and offered Schools again: the member had chosen."""
+    guide = Guide(config, searcher, open_store(tmp_path / "bot.sqlite3"))
+    asked = guide.ask("what should I put for priority 2", via="dm")
+    assert asked.ambiguous
+    picked = guide.open_entry(asked.others[0].entry.id, query="what should I put for priority 2")
+    assert picked.others and "Several questions match" not in json_of(answer_blocks(picked))
+    assert "Several questions match" not in render_text(picked)
+
+
+def json_of(message) -> str:
+    return json.dumps(message.blocks) + message.text

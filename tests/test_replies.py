@@ -36,7 +36,8 @@ def test_no_recommendation_is_not_said_when_the_union_advised_on_another_stateme
         reply = entry_reply(index.pack.get("send-impact"), index.pack, config.contact, statement=statement)
         text = render_text(reply)
         assert NO_POSITION not in text and NO_OPTION in text and "Suggested answer:" not in text
-        assert fallback_text(reply).endswith(" — the union recommends no particular option")
+        assert fallback_text(reply).endswith(" — the union recommends no particular option — Ofsted's Big Listen "
+                                             "closed on 31 May 2024; advice given while it was open.")
 
 
 def test_a_statement_keeps_the_questions_advice_and_not_another_statements_view(index, config):
@@ -124,7 +125,7 @@ def test_statement_commentary_is_shown_under_its_statement(index, config):
     reply = entry_reply(index.pack.get("send-impact"), index.pack, config.contact)
     text = render_full_text(reply)
     assert "NASUWT has a number of concerns. One is that funding is driving decisions." in text
-    assert "On the statement “Ofsted holds local areas to account" in text
+    assert "On Ofsted's survey statement “Ofsted holds local areas to account" in text
     assert "On statements 1 to 5 (this comment follows all of them)" in text
     views = render_full_text(entry_reply(index.pack.get("send-impact-views"), index.pack, config.contact))
     assert "NASUWT has a number of concerns." in views and "its comments on" in views
@@ -156,7 +157,7 @@ def test_question_level_comments_are_labelled_once_a_statement_has_its_own(index
     mixed = replace(base, statements=(Statement(base.statements[0].text, commentary=(base.commentary[0],)),)
                     + base.statements[1:], commentary=base.commentary[1:])
     text = render_full_text(entry_reply(mixed, index.pack, config.contact, statement=0))
-    assert text.index("On the statement “Ofsted holds schools to account for the quality") < text.index(
+    assert text.index("On Ofsted's survey statement “Ofsted holds schools to account for the quality") < text.index(
         "On the question as a whole:")
 
 
@@ -272,9 +273,10 @@ def test_a_source_of_another_body_is_named_by_its_speaker_name_not_ofsted(index)
     report = pack.sources["ofsted-action-report-dec-2024"]
     q = quote_of("We have a new policy.", "ofsted", report, "since")
     other_run = replace(pack, consultation=replace(pack.consultation, run_by="the Department for Homework"))
-    assert speaker_label(q, pack) == speaker_label(q, other_run) == "Ofsted said (19 December 2024):"
+    assert speaker_label(q, pack) == speaker_label(q, other_run) == "Ofsted said (19 December 2024, England):"
     dept = replace(report, speaker_name="the Department for Homework")
     named = replace(pack, sources={**pack.sources, report.id: dept})
     q = quote_of("We have a new policy.", "ofsted", dept, "since")
-    assert speaker_label(q, named) == "The Department for Homework said (19 December 2024):"
-    assert speaker_label(q, named, plan=True).startswith("The Department for Homework's plans as of 19 December 2024")
+    assert speaker_label(q, named) == "The Department for Homework said (19 December 2024, England):"
+    assert speaker_label(q, named, plan=True).startswith(
+        "The Department for Homework's plans for England as of 19 December 2024")

@@ -111,7 +111,7 @@ def test_suspend_and_return_is_not_a_change_to_the_separate_judgement(pack, conf
     for entry_id in ("safeguarding-separate-judgement", "safeguarding-judgement"):
         assert "suspend and return" not in render_full_text(reply(pack, config, entry_id)), entry_id
     for entry_id in ("safeguarding-reinspection", "rapid-safeguarding-reinspection"):
-        assert "Since then, Ofsted said (19 December 2024): “We have a new ‘suspend and return’ policy" in \
+        assert "Since then, Ofsted said (19 December 2024, England): “We have a new ‘suspend and return’ policy" in \
             render_full_text(reply(pack, config, entry_id))
 
 
@@ -119,20 +119,22 @@ def test_suspend_and_return_is_not_a_change_to_the_separate_judgement(pack, conf
                                                 ("schools-inspection-practice", 3)])
 def test_monday_notification_is_a_related_change_not_a_new_notice_period(pack, config, entry_id, statement):
     text = render_text(reply(pack, config, entry_id, statement))
-    assert "A related change since then (not to the text above), Ofsted said (19 December 2024): “Our notific" in text
-    assert "Since then, Ofsted said (19 December 2024): “Our notifications" not in text
+    assert ("A related change since then (not to the text above), Ofsted said (19 December 2024, England): “Our "
+            "notific") in text
+    assert "Since then, Ofsted said (19 December 2024, England): “Our notifications" not in text
 
 
 # --- 3. plans are plans, in since lines too --------------------------------------------------------------------
 
-PLAN_SINCE = ("Since then, Ofsted's plans as of 19 December 2024 (plans then, not a record of what happened): "
+PLAN_SINCE = ("Since then, Ofsted's plans for England as of 19 December 2024 (plans then, not a record of what "
+              "happened): "
               "“This includes removing the single-word judgement")
 
 
 @pytest.mark.parametrize("entry_id", ["schools-reporting-views", "single-word-judgements"])
 def test_a_planned_change_since_is_labelled_a_plan(pack, config, entry_id):
     text = render_full_text(reply(pack, config, entry_id))
-    assert PLAN_SINCE in text and "Ofsted said (19 December 2024): “This includes removing" not in text
+    assert PLAN_SINCE in text and "Ofsted said (19 December 2024, England): “This includes removing" not in text
 
 
 def test_every_since_line_with_a_future_date_is_a_plan(pack):
@@ -160,7 +162,7 @@ def test_no_quotation_from_the_gilbert_recommendation_is_labelled_ofsted(pack):
 
 def test_hmci_quotes_ofsteds_own_sentence(pack, config):
     text = render_text(reply(pack, config, "hmci", query="who is hmci"))
-    assert "Ofsted said (19 December 2024): “The Big Listen response provided that single overarching" in text
+    assert "Ofsted said (19 December 2024, England): “The Big Listen response provided that single overarching" in text
 
 
 # --- 5. the union's advice is advice -------------------------------------------------------------------------------
@@ -313,9 +315,19 @@ def test_suspend_and_return_policy_has_no_unrelated_fact(pack):
 def test_notification_line_says_view_and_closed(pack, config):
     view_only = reply(pack, config, "send-impact", statement=5)
     assert {g.kind for g in view_only.guidance} == {"view"}
-    assert fallback_text(view_only) == f"{pack.get('send-impact').title} — the union's view"
+    assert fallback_text(view_only).startswith(f"{pack.get('send-impact').title} — the union's view")
     big = fallback_text(reply(pack, config, "big-listen"))
     assert big == "The Big Listen — Ofsted's Big Listen closed on 31 May 2024."
+
+
+def test_notification_line_gives_a_suggested_answer_with_whose_it_is_when_and_its_basis(pack, config):
+    """The notification (the message's `text`) is read on its own, on a lock screen: a suggested
+    answer there carries the union's name, the date and its whole basis sentence, and a survey
+    answer says the consultation has closed (it said "— suggested answer: Yes" and no more)."""
+    answer = next(g for g in pack.get("safeguarding-separate-judgement").guidance if g.kind == "answer")
+    line = fallback_text(reply(pack, config, "safeguarding-separate-judgement"))
+    assert f"Suggested answer: {answer.answer}. NASUWT says (spring 2024): “{answer.basis}”" in line
+    assert line.endswith("Ofsted's Big Listen closed on 31 May 2024; advice given while it was open.")
 
 
 # --- 13. the handlers date replies by the real clock -----------------------------------------------------------------
@@ -343,7 +355,11 @@ def test_guide_uses_the_real_date_by_default(tmp_path, config):
 ])
 def test_work_under_way_in_december_2024_is_labelled_a_plan(pack, config, entry_id, plan, record):
     lines = full_lines(reply(pack, config, entry_id))
-    label = {ln.quote.text: ln.label for ln in lines if ln.quote}
+    label, above = {}, ""
+    for ln in lines:   # a line of a passage with no label of its own reads under the one above
+        above = ln.label or above
+        if ln.quote:
+            label[ln.quote.text] = above
     assert any(plan in text and "plans then, not a record" in lab for text, lab in label.items())
     if record:
         assert any(record in text and lab.startswith("Ofsted said") for text, lab in label.items())
@@ -352,3 +368,51 @@ def test_work_under_way_in_december_2024_is_labelled_a_plan(pack, config, entry_
 @pytest.mark.parametrize("entry_id", ["why-ofsted-launched-big-listen", "ofsted-four-areas", "schools-priority-areas"])
 def test_the_consultations_own_description_says_it_has_closed(pack, config, entry_id):
     assert "closed on 31 May 2024" in render_text(reply(pack, config, entry_id))
+
+
+# --- round 14: the content audit --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("query", ["what does NASUWT say about report cards", "does the union support report cards?"])
+def test_asked_for_the_unions_view_an_answer_quoting_only_ofsted_says_so_first(pack, config, query):
+    """The labels were right ("Ofsted's plans ...") but easy to read past when the union's view
+    was what was asked; the first line now says whose words follow."""
+    text = render_text(asked(pack, config, query, "report-cards"))
+    notice = "You asked what NASUWT thinks: what follows are Ofsted's words, not NASUWT's."
+    assert text.splitlines()[1] == notice
+    assert notice in [ln.label for ln in full_lines(asked(pack, config, query, "report-cards"))]
+    assert notice not in render_text(asked(pack, config, "what are report cards", "report-cards"))
+    # an entry with the union's own words needs no such line
+    assert "You asked what" not in render_text(asked(pack, config, "what does nasuwt think of single word judgements",
+                                                    "single-word-judgements"))
+
+
+def test_ofsteds_report_is_said_to_apply_to_england(pack, config):
+    """"does estyn still use single word judgements in wales?" was answered with Ofsted's plan and
+    nothing said where it applies; the report says "Applies to England" under its title."""
+    text = render_text(reply(pack, config, "single-word-judgements"))
+    assert "Ofsted's plans for England as of 19 December 2024" in text
+    assert "Source: Ofsted's Big Listen action report (19 December 2024; applies to England)" in render_text(
+        reply(pack, config, "report-cards"))
+    assert pack.sources["ofsted-announcement"].applies_to == ""   # only where a source says so
+
+
+def test_did_you_mean_ends_with_one_question_mark(pack, config):
+    from bot.replies import abstain_lines
+    result = SearchResult(query="x", answered=False, matches=(Match(pack.get("send-impact"), 0.3),),
+                          terms=("x",), reason="low_confidence")
+    line = abstain_lines(build_reply(result, pack, config.contact, today=AFTER))[-1]
+    assert line.startswith("Did you mean: ") and line.endswith("agree?") and not line.endswith("??")
+
+
+def test_a_list_keeps_its_lead_in_and_a_sentence_that_refers_back_keeps_the_one_before(pack, config):
+    """Short replies quoted "This includes where they have concerns about the well-being ..."
+    without the policy it refers to, and "culture." or "... four priority areas:" without the
+    rest of the list; the full view scattered the list among the other facts."""
+    text = render_text(reply(pack, config, "inspection-wellbeing-support", query="headteacher wellbeing concerns"))
+    assert "“We have introduced a new policy and clear process to allow inspectors to pause an inspection.”\n" \
+           "  “This includes where they have concerns" in text
+    full = render_full_text(reply(pack, config, "schools-priority-areas", query="culture"))
+    assert ("split into four priority areas:”\n  “reporting;”\n  “inspection practice;”\n  “impact; and”\n"
+            "  “culture.”") in full
+    short = render_text(reply(pack, config, "ofsted-four-areas"))
+    assert short.count("“") == 5   # the lead-in and its four areas

@@ -60,21 +60,26 @@ def test_notice_period_is_ofsteds_survey_text_not_the_unions(pack, config):
 
 def test_every_shown_quotation_is_labelled_with_its_speaker(pack, config):
     """A labelled line names the speaker of its quotation; an unlabelled one sits under
-    the "What NASUWT says" heading (the union's commentary)."""
+    the "What NASUWT says" heading (the union's commentary), or goes on a passage begun by a
+    labelled quotation of the same speaker (a list after its lead-in)."""
     names = {"union": "NASUWT", "ofsted": "Ofsted", "press": "Schools Week"}
     for r in all_replies(pack, config):
         under_union_heading = False
+        passage = None
         for ln in full_lines(r):
             if ln.quote is None:
+                passage = None
                 if ln.label.startswith("What NASUWT says"):
                     under_union_heading = True
                 elif not ln.label.startswith("On "):      # "On the statement ...": a sub-heading
                     under_union_heading = False
                 continue
             if not ln.label:
-                assert under_union_heading and ln.quote.speaker == "union", (r.entry.id, ln.quote.text[:50])
+                assert ((under_union_heading and ln.quote.speaker == "union") or passage == ln.quote.speaker), (
+                    r.entry.id, ln.quote.text[:50])
                 continue
             under_union_heading = False
+            passage = ln.quote.speaker
             assert names[ln.quote.speaker] in ln.label, (r.entry.id, ln.label, ln.quote.text[:50])
             if ln.quote.speaker != "union":
                 assert "NASUWT says" not in ln.label
@@ -112,16 +117,17 @@ def test_spring_2024_practice_carries_its_date_and_what_changed(pack, config):
     notice = render_text(reply(pack, config, "schools-inspection-practice", statement=3))
     assert ">> Ofsted's survey statement 4 of 5 (spring 2024): “The time between notifying a school" in notice
     # the day of the call changed, not the half-day notice: a related change, not "since then" (review, 2)
-    assert ("A related change since then (not to the text above), Ofsted said (19 December 2024): "
+    assert ("A related change since then (not to the text above), Ofsted said (19 December 2024, England): "
             "“Our notifications for all routine") in notice
     other = render_text(reply(pack, config, "schools-inspection-practice", statement=0))
     assert "Since then" not in other                       # the change is about the notice statement only
     assert "A related change since then" in render_full_text(reply(pack, config, "schools-inspection-practice"))
     for entry_id in ("rapid-safeguarding-reinspection", "safeguarding-reinspection"):
-        assert "Since then, Ofsted said (19 December 2024)" in render_text(reply(pack, config, entry_id)), entry_id
+        text = render_text(reply(pack, config, entry_id))
+        assert "Since then, Ofsted said (19 December 2024, England)" in text, entry_id
 
 
-PLAN = "Ofsted's plans as of 19 December 2024 (plans then, not a record of what happened):"
+PLAN = "Ofsted's plans for England as of 19 December 2024 (plans then, not a record of what happened):"
 
 
 @pytest.mark.parametrize("entry_id", ["report-cards", "education-inspection-framework", "ilacs", "cafcass",
@@ -134,7 +140,7 @@ def test_plans_stay_plans(pack, config, entry_id):
 def test_a_plan_entry_labels_what_was_done_as_done(pack, config):
     """Review, 3: fe-and-skills' September 2024 handbook update happened; the rest are plans."""
     text = render_full_text(reply(pack, config, "fe-and-skills"))
-    assert "Ofsted said (19 December 2024): “We have clarified how we will apply" in text
+    assert "Ofsted said (19 December 2024, England): “We have clarified how we will apply" in text
     assert f"{PLAN} “We are working on how we will reduce the burden" in text
     assert f"{PLAN} “We have clarified" not in text
 

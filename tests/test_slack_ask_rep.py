@@ -523,3 +523,14 @@ def test_a_rate_limited_request_is_saved_told_and_posted_later(fake, slack, serv
     assert rep_answers(fake, slack, req, REP, "Ask your head.", keep=False, entry="off-rolling").status == 200
     got = wait_until(lambda: [c for c in posts_in(fake, channel) if LABEL in c.params.get("text", "")])
     assert json.loads(button(got[0].params["blocks"], "open_entry_0")["value"]) == {"e": "off-rolling"}
+
+
+def test_a_long_question_reaches_the_reps_with_its_end(fake, slack, server):
+    """A story of 1,500 characters ending with the question: reps got only its first 500
+    characters, so the question itself reached no one. Now its start and its end do."""
+    story = " ".join(f"Background sentence number {i} about my week at school and the timetable." for i in range(20))
+    ending = "Anyway my real question: can my rep come with me to a meeting with the head about my car parking?"
+    req = ask_a_rep(fake, slack, f"{story} {ending}")
+    stored = request_row(server, req["id"])["question"]
+    assert stored.startswith("Background sentence number 0") and stored.endswith(ending), stored
+    assert " … " in stored and ending in shown_text(req["post"]["blocks"])

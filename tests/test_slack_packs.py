@@ -119,8 +119,9 @@ def test_a_channel_restricted_to_one_pack_answers_only_from_it(fake, slack):
         post = wait_until(lambda: posts_in(fake, channel)[before:])[0]  # noqa: B023 - waited on at once
         shown = shown_text(post.params["blocks"])
         assert (SAFEGUARDING_WORDING in shown) is big_listen, shown
-        if not big_listen:
-            assert "Big Listen (2024)" not in shown and "NASUWT says" not in shown
+        if not big_listen:   # nor is the decline "not in the Big Listen guidance" (app.yaml's bot_name)
+            assert "Big Listen (2024)" not in shown and "NASUWT says" not in shown, shown
+            assert f"the {EXAMPLE_TITLE} guidance" in shown.splitlines()[0], shown   # app.yaml's contact is per bot
 
 
 def test_sections_list_every_pack_with_its_status(fake, slack):
@@ -262,6 +263,18 @@ def test_app_home_lists_the_packs_and_starts_the_walkthrough_by_dm(fake, slack):
     assert slack.interaction(payload).status == 200
     (dm,) = wait_until(lambda: posts_in(fake, user))
     assert progress(dm.params) == "Question 1 of 6"     # the open (example) consultation first
+
+
+def test_the_walkthrough_button_under_a_greeting_keeps_to_the_channels_pack(fake, slack):
+    """A greeting in a channel kept to the Big Listen: its "Walk me through" button started the
+    (open) example consultation in the member's DM; `/biglisten walkthrough` there didn't."""
+    user = fresh("U")
+    greeting = command(fake, slack, "hello", user, channel="CBL")
+    payload = block_actions("walk_start", button(greeting["blocks"], "walk_start")["value"],
+                            response_url=fake.response_url(uuid.uuid4().hex[:12]), channel="CBL", user=user)
+    assert slack.interaction(payload).status == 200
+    (dm,) = wait_until(lambda: posts_in(fake, user))
+    assert progress(dm.params) != "Question 1 of 6" and "Big Listen" in shown_text(dm.params["blocks"])
 
 
 def test_a_greeting_in_a_dm_offers_the_walkthrough(fake, slack):
