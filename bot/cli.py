@@ -181,30 +181,58 @@ def cmd_ask(args) -> int:
 
 
 LEAVE = frozenset({"quit", "exit", "bye"})   # what ends the terminal chat, as Ctrl-D does
+MORE = "more"   # in the chat: the last answer's full guidance (`ask --full` is no use there)
+
+
+def _chat_text(reply) -> str:
+    """The short reply as the chat prints it: its "(ask --full: N more)" says how to see it here."""
+    from bot.replies import render_text
+
+    lines = render_text(reply).split("\n")
+    return "\n".join(f"(type {MORE} for the full guidance: {ln.split()[2]} more)" if ln.startswith("(ask --full: ")
+                     else ln for ln in lines)
 
 
 def cmd_chat(args) -> int:
+    from bot.guide import Guide
     from bot.packs import load_library
-    from bot.replies import render_text
+    from bot.replies import ambiguity_choice, render_full_text
 
     config = _config(args)
     library = load_library(config)
+    guide = None   # opens an entry picked from a numbered list, as Slack's buttons do (opened when first needed)
+    last = None    # the last reply: `more` and a number refer to it
     interactive = sys.stdin.isatty()
     sys.stdin.reconfigure(errors="surrogateescape")   # bytes that aren't UTF-8: kept, then dropped by safe_text
     if interactive:
         titles = " and ".join(p.title for p in library.packs)
-        print(f"{config.bot_name}: ask about {titles}. Type quit (or Ctrl-D) to leave.")
+        print(f"{config.bot_name}: ask about {titles}. Type a number to pick from a list, {MORE} for an "
+              "answer's full guidance, quit (or Ctrl-D) to leave.")
     while True:
         if interactive:
             print("> ", end="", flush=True)
         line = sys.stdin.readline()
         if not line:
             return 0
-        if not line.strip():
+        text = safe_text(line).strip()
+        if not text:
             continue
-        if line.strip().lower().strip("/") in LEAVE:   # not a question: "quit" used to get suggestions
+        if text.lower().strip("/") in LEAVE:   # not a question: "quit" used to get suggestions
             return 0
-        print(render_text(_reply(library, config, safe_text(line).strip())[1]), end="\n\n", flush=True)
+        if text.lower() == MORE and last is not None and last.answered:
+            print(render_full_text(last), end="\n\n", flush=True)
+            continue
+        if text.isdecimal() and last is not None and last.answered and last.ambiguous:   # "which did you mean?"
+            places = ambiguity_choice(last)[1]
+            if not 1 <= int(text) <= len(places):
+                print(f"Type a number from 1 to {len(places)} to pick from the list, or ask a question.",
+                      end="\n\n", flush=True)
+                continue
+            guide = guide or Guide(config, library, _store(config))
+            last = guide.open_entry(places[int(text) - 1][0].entry.id, query=last.query) or last
+        else:
+            last = _reply(library, config, text)[1]
+        print(_chat_text(last), end="\n\n", flush=True)
 
 
 def cmd_walkthrough(args) -> int:
