@@ -235,6 +235,11 @@ def cmd_chat(args) -> int:
         print(_chat_text(last), end="\n\n", flush=True)
 
 
+WALK_MOVES = {"": "next", "n": "next", "next": "next", "b": "back", "back": "back", "s": "skip", "skip": "skip",
+              **dict.fromkeys(("q", "quit", "stop", "exit"), "stop")}
+WALK_HELP = "Type n (or Enter) for next, b back, s skip section, q stop (your place is kept)."
+
+
 def cmd_walkthrough(args) -> int:
     """The walk-through in the terminal; the place is kept in the store (user "terminal")."""
     from bot import walkthrough as walk
@@ -265,14 +270,17 @@ def cmd_walkthrough(args) -> int:
         print("\n".join(line_text(ln) for ln in walk.step_lines(step) if ln.part != "status"))
         if step.is_comments_box and walk.notes_points(step):
             print("Notes to start from (the union's points):\n" + walk.notes_text(walk.notes_points(step)))
-        if interactive:
-            print("[n]ext, [b]ack, [s]kip section, [q]uit (your place is kept) > ", end="", flush=True)
-        line = sys.stdin.readline()
-        choice = line.strip().lower()[:1] if line else "q"
-        if choice == "q":
+        how = None
+        while how is None:   # anything else moves nowhere: "stop" used to skip a section, "exit" go on
+            if interactive:
+                print("[n]ext, [b]ack, [s]kip section, [q]uit (your place is kept) > ", end="", flush=True)
+            line = sys.stdin.readline()
+            how = WALK_MOVES.get(line.strip().lower()) if line else "stop"
+            if how is None:
+                print(WALK_HELP, flush=True)
+        if how == "stop":
             print("Stopped; `walkthrough` resumes here.")
             return 0
-        how = {"b": "back", "s": "skip"}.get(choice, "next")
         pack = step.pack
         step = walk.move(library, store, user, pack.name, step.position, how)
         print()
