@@ -36,6 +36,17 @@ def _positive(text: str) -> int:
     return n
 
 
+REPORT_DAYS = range(1, 3651)   # the gaps report's periods: `report --days` and Slack's `gaps [days]` alike
+
+
+def _report_days(text: str) -> int:
+    """A period for the gaps report, in REPORT_DAYS (argparse says what is wrong)."""
+    n = _positive(text)
+    if n not in REPORT_DAYS:
+        raise argparse.ArgumentTypeError(f"must be at most {REPORT_DAYS[-1]}, got {n}")
+    return n
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bot", description="the consultation guidance bot (settings: app.yaml)")
     p.add_argument("--config", help="path to app.yaml (default: the project's app.yaml)")
@@ -89,7 +100,8 @@ def _parser() -> argparse.ArgumentParser:
                        "(the median is reported)")
 
     rep = sub.add_parser("report", help="the reps' gaps report: unanswered questions, unhelpful answers, counts")
-    rep.add_argument("--days", type=_positive, default=7, help="period to report on (default 7)")
+    rep.add_argument("--days", type=_report_days, default=7,
+                     help=f"period to report on, {REPORT_DAYS[0]} to {REPORT_DAYS[-1]} (default 7)")
 
     sub.add_parser("queue", help="members' questions waiting for a rep (\"Ask a rep\"), oldest first, with their age")
     ans = sub.add_parser("answer", help="settle a member's request from the terminal: a rep's answer, covered by "
@@ -374,7 +386,7 @@ def cmd_report(args) -> int:
     from bot.store_location import storage_location
     store = open_store(storage_location(config))
     store.purge(config.storage.retention_days)   # the report never shows what retention deleted
-    report = build_report(store, [load_pack(folder) for folder in config.pack_paths()], args.days)   # >= 1
+    report = build_report(store, [load_pack(folder) for folder in config.pack_paths()], args.days)   # in REPORT_DAYS
     print("\n".join(report_lines(report)))
     return 0
 

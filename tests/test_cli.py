@@ -115,6 +115,7 @@ def test_bad_arguments_get_one_line_not_a_traceback(tmp_path):
                        (("--config", str(tmp_path), "ask", "hi"), "cannot read it (Is a directory)"),
                        (("walkthrough", "no-such-pack"), "no pack 'no-such-pack' (packs: big-listen)"),
                        (("report", "--days", "0"), "--days: must be at least 1, got 0"),
+                       (("report", "--days", "3651"), "--days: must be at most 3650, got 3651"),
                        (("bench", "--queries", "-5"), "--queries: must be at least 1, got -5"),
                        (("answer", "1", "x" * 3000, "--rep-name", "Pat"),
                         "the answer is 3,000 characters; at most 2,900"),
