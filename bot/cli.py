@@ -36,6 +36,17 @@ def _positive(text: str) -> int:
     return n
 
 
+REPORT_DAYS = range(1, 3651)   # the gaps report's periods: `report --days` and Slack's `gaps [days]` alike
+
+
+def _report_days(text: str) -> int:
+    """A period for the gaps report, in REPORT_DAYS (argparse says what is wrong)."""
+    n = _positive(text)
+    if n not in REPORT_DAYS:
+        raise argparse.ArgumentTypeError(f"must be at most {REPORT_DAYS[-1]}, got {n}")
+    return n
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bot", description="the consultation guidance bot (settings: app.yaml)")
     p.add_argument("--config", help="path to app.yaml (default: the project's app.yaml)")
@@ -89,7 +100,8 @@ def _parser() -> argparse.ArgumentParser:
                        "(the median is reported)")
 
     rep = sub.add_parser("report", help="the reps' gaps report: unanswered questions, unhelpful answers, counts")
-    rep.add_argument("--days", type=_positive, default=7, help="period to report on (default 7)")
+    rep.add_argument("--days", type=_report_days, default=7,
+                     help=f"period to report on, {REPORT_DAYS[0]} to {REPORT_DAYS[-1]} (default 7)")
 
     sub.add_parser("queue", help="members' questions waiting for a rep (\"Ask a rep\"), oldest first, with their age")
     ans = sub.add_parser("answer", help="settle a member's request from the terminal: a rep's answer, covered by "
@@ -181,30 +193,63 @@ def cmd_ask(args) -> int:
 
 
 LEAVE = frozenset({"quit", "exit", "bye"})   # what ends the terminal chat, as Ctrl-D does
+MORE = "more"   # in the chat: the last answer's full guidance (`ask --full` is no use there)
+
+
+def _chat_text(reply) -> str:
+    """The short reply as the chat prints it: its "(ask --full: N more)" says how to see it here."""
+    from bot.replies import render_text
+
+    lines = render_text(reply).split("\n")
+    return "\n".join(f"(type {MORE} for the full guidance: {ln.split()[2]} more)" if ln.startswith("(ask --full: ")
+                     else ln for ln in lines)
 
 
 def cmd_chat(args) -> int:
+    from bot.guide import Guide
     from bot.packs import load_library
-    from bot.replies import render_text
+    from bot.replies import ambiguity_choice, render_full_text
 
     config = _config(args)
     library = load_library(config)
+    guide = None   # opens an entry picked from a numbered list, as Slack's buttons do (opened when first needed)
+    last = None    # the last reply: `more` and a number refer to it
     interactive = sys.stdin.isatty()
     sys.stdin.reconfigure(errors="surrogateescape")   # bytes that aren't UTF-8: kept, then dropped by safe_text
     if interactive:
         titles = " and ".join(p.title for p in library.packs)
-        print(f"{config.bot_name}: ask about {titles}. Type quit (or Ctrl-D) to leave.")
+        print(f"{config.bot_name}: ask about {titles}. Type a number to pick from a list, {MORE} for an "
+              "answer's full guidance, quit (or Ctrl-D) to leave.")
     while True:
         if interactive:
             print("> ", end="", flush=True)
         line = sys.stdin.readline()
         if not line:
             return 0
-        if not line.strip():
+        text = safe_text(line).strip()
+        if not text:
             continue
-        if line.strip().lower().strip("/") in LEAVE:   # not a question: "quit" used to get suggestions
+        if text.lower().strip("/") in LEAVE:   # not a question: "quit" used to get suggestions
             return 0
-        print(render_text(_reply(library, config, safe_text(line).strip())[1]), end="\n\n", flush=True)
+        if text.lower() == MORE and last is not None and last.answered:
+            print(render_full_text(last), end="\n\n", flush=True)
+            continue
+        if text.isdecimal() and last is not None and last.answered and last.ambiguous:   # "which did you mean?"
+            places = ambiguity_choice(last)[1]
+            if not 1 <= int(text) <= len(places):
+                print(f"Type a number from 1 to {len(places)} to pick from the list, or ask a question.",
+                      end="\n\n", flush=True)
+                continue
+            guide = guide or Guide(config, library, _store(config))
+            last = guide.open_entry(places[int(text) - 1][0].entry.id, query=last.query) or last
+        else:
+            last = _reply(library, config, text)[1]
+        print(_chat_text(last), end="\n\n", flush=True)
+
+
+WALK_MOVES = {"": "next", "n": "next", "next": "next", "b": "back", "back": "back", "s": "skip", "skip": "skip",
+              **dict.fromkeys(("q", "quit", "stop", "exit"), "stop")}
+WALK_HELP = "Type n (or Enter) for next, b back, s skip section, q stop (your place is kept)."
 
 
 def cmd_walkthrough(args) -> int:
@@ -237,14 +282,17 @@ def cmd_walkthrough(args) -> int:
         print("\n".join(line_text(ln) for ln in walk.step_lines(step) if ln.part != "status"))
         if step.is_comments_box and walk.notes_points(step):
             print("Notes to start from (the union's points):\n" + walk.notes_text(walk.notes_points(step)))
-        if interactive:
-            print("[n]ext, [b]ack, [s]kip section, [q]uit (your place is kept) > ", end="", flush=True)
-        line = sys.stdin.readline()
-        choice = line.strip().lower()[:1] if line else "q"
-        if choice == "q":
+        how = None
+        while how is None:   # anything else moves nowhere: "stop" used to skip a section, "exit" go on
+            if interactive:
+                print("[n]ext, [b]ack, [s]kip section, [q]uit (your place is kept) > ", end="", flush=True)
+            line = sys.stdin.readline()
+            how = WALK_MOVES.get(line.strip().lower()) if line else "stop"
+            if how is None:
+                print(WALK_HELP, flush=True)
+        if how == "stop":
             print("Stopped; `walkthrough` resumes here.")
             return 0
-        how = {"b": "back", "s": "skip"}.get(choice, "next")
         pack = step.pack
         step = walk.move(library, store, user, pack.name, step.position, how)
         print()
@@ -338,7 +386,7 @@ def cmd_report(args) -> int:
     from bot.store_location import storage_location
     store = open_store(storage_location(config))
     store.purge(config.storage.retention_days)   # the report never shows what retention deleted
-    report = build_report(store, [load_pack(folder) for folder in config.pack_paths()], args.days)   # >= 1
+    report = build_report(store, [load_pack(folder) for folder in config.pack_paths()], args.days)   # in REPORT_DAYS
     print("\n".join(report_lines(report)))
     return 0
 

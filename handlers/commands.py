@@ -12,6 +12,7 @@ from logging import Logger
 from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.blocks import answer_blocks, pins_blocks, report_blocks, text_blocks
+from bot.cli import REPORT_DAYS
 from bot.knowledge import guidance_topic
 from bot.normalise import safe_text
 from bot.rep_blocks import kept_list_message, queue_message, reply_message
@@ -82,14 +83,19 @@ def handle_command(ack: Ack, command: dict, respond: Respond, context: BoltConte
 
 
 WALK = re.compile(r"(?:walkthrough|walk-through|walk through)(?:\s+([a-z0-9][a-z0-9-]*))?")
-GAPS = re.compile(r"gaps(?:\s+([0-9]{1,4}))?")   # "gaps in SEND support" is a question, not this
+# "gaps in SEND support" is a question, not this; "gaps 0", "gaps -1" or "gaps 1.5" is, to be told the range
+GAPS = re.compile(r"gaps(?:\s+([-+]?[0-9][0-9.,]*)(?:\s+days?)?)?")
 
 
 def gaps(guide, user: str | None, days_text: str | None) -> dict:
-    """`/biglisten gaps [days]`, for reps only."""
+    """`/biglisten gaps [days]`, for reps only; the days as `report --days` takes them."""
     if not guide.reps.is_rep(user):
         return {"text": "Only reps can see the gaps report."}
-    days = int(days_text) if days_text and 0 < int(days_text) <= 3650 else 7
+    days = 7 if days_text is None else int(days_text) if days_text.isdigit() and len(days_text) < 9 else None
+    if days not in REPORT_DAYS:
+        return {"text": f"The gaps report covers a whole number of days from {REPORT_DAYS[0]} to {REPORT_DAYS[-1]}, "
+                        f"not “{days_text}”: e.g. `{guide.config.slash_command} gaps 30` (`gaps` alone: the last 7 "
+                        "days)."}
     message = report_blocks(report_lines(build_report(guide.store, guide.library.packs, days)))
     return {"text": message.text, "blocks": message.blocks}
 

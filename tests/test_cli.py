@@ -50,6 +50,20 @@ def test_quit_leaves_the_terminal_chat():
     assert "Off-rolling" in out.stdout and "eep dive" not in out.stdout and "Did you mean" not in out.stdout
 
 
+def test_chat_picks_from_the_numbered_list_and_shows_more():
+    """A number answers "which did you mean?" (as Slack's buttons do); `more` is the chat's `--full`."""
+    out = run_cli("chat", stdin="what should I put for the safeguarding question?\n9\n2\nmore\n")
+    assert out.returncode == 0, out.stderr
+    listed, wrong, picked, more = out.stdout.rstrip().split("\n\n")
+    assert "  2. Should safeguarding be inspected more often?" in listed
+    assert picked.startswith("== Should safeguarding be inspected more often? ==") and "not sure" not in picked
+    assert "ask --full" not in picked and picked.splitlines()[-1].startswith("(type more for the full guidance: ")
+    assert wrong == "Type a number from 1 to 4 to pick from the list, or ask a question."
+    assert more.startswith(picked.splitlines()[0]) and "Options: Yes; No; Don’t know" in more
+    asked = run_cli("ask", "should safeguarding be inspected more often?").stdout   # `ask` still names its flag
+    assert asked.startswith(picked.splitlines()[0]) and "(ask --full: " in asked
+
+
 def test_run_without_tokens_falls_back_to_chat():
     out = run_cli("run", stdin="what does PRU stand for\n")
     assert out.returncode == 0, out.stderr
@@ -101,6 +115,7 @@ def test_bad_arguments_get_one_line_not_a_traceback(tmp_path):
                        (("--config", str(tmp_path), "ask", "hi"), "cannot read it (Is a directory)"),
                        (("walkthrough", "no-such-pack"), "no pack 'no-such-pack' (packs: big-listen)"),
                        (("report", "--days", "0"), "--days: must be at least 1, got 0"),
+                       (("report", "--days", "3651"), "--days: must be at most 3650, got 3651"),
                        (("bench", "--queries", "-5"), "--queries: must be at least 1, got -5"),
                        (("answer", "1", "x" * 3000, "--rep-name", "Pat"),
                         "the answer is 3,000 characters; at most 2,900"),

@@ -254,6 +254,21 @@ def test_votes_and_the_gaps_report_for_reps(fake, slack, server):
     assert "Only reps" not in question["text"] and question.get("blocks")
 
 
+def test_gaps_with_days_out_of_range_says_the_range_and_is_no_question(fake, slack, server):
+    """`gaps 0` used to give 7 days quietly, `gaps 99999` to be declined and logged as a member's question."""
+    with db(server) as conn:
+        conn.execute("DELETE FROM questions")
+    for days in ("0", "99999", "-3", "1.5"):
+        said = command(fake, slack, f"gaps {days}", user=REP)
+        assert said["text"] == (f"The gaps report covers a whole number of days from 1 to 3650, not “{days}”: "
+                                "e.g. `/biglisten gaps 30` (`gaps` alone: the last 7 days).")
+        assert not said.get("blocks")
+    assert command(fake, slack, "gaps 99999", user=MEMBER)["text"] == "Only reps can see the gaps report."
+    assert "The bot, last 30 days:" in shown_text(command(fake, slack, "gaps 30 days", user=REP)["blocks"])
+    assert "The bot, last 3650 days:" in shown_text(command(fake, slack, "gaps 3650", user=REP)["blocks"])
+    assert db(server).execute("SELECT text FROM questions").fetchall() == []
+
+
 def test_app_home_for_a_rep_and_for_a_member(fake, slack, server):
     for user in (MEMBER, REP):
         slack.event({"type": "app_home_opened", "user": user, "channel": "D" + user, "tab": "home",

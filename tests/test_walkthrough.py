@@ -121,13 +121,19 @@ def test_notes_are_the_unions_points_verbatim(library):
 
 # --- the terminal -------------------------------------------------------------------------------
 
-def test_the_terminal_walkthrough_resumes_after_a_restart(tmp_path):
+def _two_packs(tmp_path):
+    """app.yaml for the bundled pack and a copy of the example, with a store of its own."""
     data = yaml.safe_load((ROOT / "examples" / "two-packs.yaml").read_text(encoding="utf-8"))
     data["packs"] = [str(PACK_DIR), str(tmp_path / "example")]
     data["storage"]["path"] = str(tmp_path / "bot.sqlite3")
     shutil.copytree(EXAMPLE_DIR, tmp_path / "example")
     cfg = tmp_path / "app.yaml"
     cfg.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return cfg
+
+
+def test_the_terminal_walkthrough_resumes_after_a_restart(tmp_path):
+    cfg = _two_packs(tmp_path)
     first = run_cli("--config", str(cfg), "walkthrough", "workload-example", stdin="n\nn\nb\nq\n")
     assert first.returncode == 0, first.stderr
     assert [line for line in first.stdout.splitlines() if line.startswith("Question ")] == [
@@ -141,3 +147,19 @@ def test_the_terminal_walkthrough_resumes_after_a_restart(tmp_path):
     assert again.stdout.splitlines()[1].startswith("Question 2 of 6")    # where it was left
     assert "Question 4 of 6 · Wellbeing" in again.stdout
     assert again.stdout.rstrip().endswith("The walk-through is finished.")
+
+
+def test_the_terminal_walkthrough_reads_whole_words_and_moves_on_no_others(tmp_path):
+    """"stop" used to skip a section (its s), "exit" and "help" to go to the next question."""
+    cfg = _two_packs(tmp_path)
+    first = run_cli("--config", str(cfg), "walkthrough", "workload-example", stdin="help\nexit\n")
+    assert first.returncode == 0, first.stderr
+    assert [line for line in first.stdout.splitlines() if line.startswith("Question ")] == [
+        "Question 1 of 6 · Workload in schools · Priority 1: Marking and feedback"]
+    assert "Type n (or Enter) for next, b back, s skip section, q stop" in first.stdout
+    assert first.stdout.rstrip().endswith("Stopped; `walkthrough` resumes here.")
+    again = run_cli("--config", str(cfg), "walkthrough", stdin="NEXT\n\nback\nskip\nstop\nn\n")
+    assert again.returncode == 0, again.stderr
+    assert [line.split(" · ")[0] for line in again.stdout.splitlines() if line.startswith("Question ")] == [
+        "Question 1 of 6", "Question 2 of 6", "Question 3 of 6", "Question 2 of 6", "Question 4 of 6"]
+    assert again.stdout.rstrip().endswith("Stopped; `walkthrough` resumes here.")
