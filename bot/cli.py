@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bot.errors import BotError
 from bot.normalise import safe_text
+from bot.report import REPORT_DAYS
 
 
 def _iso_day(text: str) -> str:
@@ -34,9 +35,6 @@ def _positive(text: str) -> int:
     if n < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
     return n
-
-
-REPORT_DAYS = range(1, 3651)   # the gaps report's periods: `report --days` and Slack's `gaps [days]` alike
 
 
 def _report_days(text: str) -> int:

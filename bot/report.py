@@ -14,6 +14,7 @@ from bot.knowledge import Pack
 from bot.normalise import words
 from bot.store import Store
 
+REPORT_DAYS = range(1, 3651)   # the gaps report's periods: `report --days` and Slack's `gaps [days]` alike
 SAME_QUESTION = 80   # token_set_ratio at which two asked questions count as one
 
 

@@ -12,11 +12,10 @@ from logging import Logger
 from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.blocks import answer_blocks, pins_blocks, report_blocks, text_blocks
-from bot.cli import REPORT_DAYS
 from bot.knowledge import guidance_topic
 from bot.normalise import safe_text
 from bot.rep_blocks import kept_list_message, queue_message, reply_message
-from bot.report import build_report, report_lines
+from bot.report import REPORT_DAYS, build_report, report_lines
 from handlers.answering import apologising
 from handlers.payload import text_field
 from handlers.walkthrough import start_message
