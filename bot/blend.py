@@ -253,7 +253,8 @@ def decide(index, query: str, folded: list[str], terms: tuple[str, ...], off: se
         # matches how a term sounds ("caf" ~ "Cafcass"), not what it is
         confident = False
     else:
-        confident = confidence(features(judged, lexical, reading, off, entries), reading) >= weights(reading)[2]
+        confident = confidence(features(judged, lexical, reading, off, entries), reading) >= (
+            index.answer_chance or weights(reading)[2])
     if not confident:
         # far from every entry, or nearer something the pack says it doesn't cover
         far = meaning is not None and (closest < OFFTOPIC_BELOW or reading.not_covered > closest)

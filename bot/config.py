@@ -19,7 +19,8 @@ DEFAULT_PATH = Path(__file__).resolve().parent.parent / "app.yaml"
 
 @dataclass(frozen=True)
 class SearchSettings:
-    answer_threshold: float = 0.13
+    answer_threshold: float = 0.13      # words alone: the score to answer at (no meaning model installed)
+    answer_chance: float = 0.0          # with it: the modelled chance to answer at (0: the fitted 0.65)
     suggestion_threshold: float = 0.05
     max_suggestions: int = 3
 
@@ -73,7 +74,7 @@ class Config:
     # files ($BIGLISTEN_MODEL_DIR, else this key, else the installed model package's)
     cache_dir: str = ""
     model_dir: str = ""
-    base_dir: str = ""
+    base_dir: str = field(default="", metadata={"from_yaml": False})   # the settings file's folder, set on loading
 
     def pack_paths(self) -> list[Path]:
         """Every configured pack folder, the default first."""
@@ -105,8 +106,6 @@ def load_config(path: str | os.PathLike | None = None, environ=os.environ) -> Co
         raise ConfigError(f"{path}: settings file not found")
     try:
         data = load_yaml(str(path))
-        if isinstance(data, dict) and "base_dir" in data:
-            raise ConfigError(f"{path}: unknown key 'base_dir'")
         cfg = build(Config, data)
     except KnowledgeError as e:
         key = f"key '{e.field}': " if e.field else ""
@@ -119,6 +118,20 @@ def load_config(path: str | os.PathLike | None = None, environ=os.environ) -> Co
         check_url(cfg.storage.url, where=f"{path}: key 'storage.url'")
     if not 0 < cfg.search.answer_threshold <= 1:
         raise ConfigError(f"{path}: key 'search.answer_threshold': must be between 0 and 1")
+    if not 0 <= cfg.search.answer_chance < 1:
+        raise ConfigError(f"{path}: key 'search.answer_chance': must be 0 (the fitted value) or a chance below 1")
+    if not 0 <= cfg.search.suggestion_threshold <= 1:
+        raise ConfigError(f"{path}: key 'search.suggestion_threshold': must be between 0 and 1")
+    for key, value in (("search.max_suggestions", cfg.search.max_suggestions),
+                       ("reps.cache_seconds", cfg.reps.cache_seconds)):
+        if value < 0:
+            raise ConfigError(f"{path}: key '{key}': must be 0 or more, got {value}")
+    for key, value in (("storage.retention_days", cfg.storage.retention_days),
+                       ("reps.review_days", cfg.reps.review_days),
+                       ("reps.review_grace_days", cfg.reps.review_grace_days),
+                       ("reps.escalate_hours", cfg.reps.escalate_hours)):
+        if value < 1:   # retention_days 0 kept nothing: every question and vote was purged
+            raise ConfigError(f"{path}: key '{key}': must be at least 1, got {value}")
     if cfg.packs and cfg.knowledge_path:
         raise ConfigError(f"{path}: keys 'packs' and 'knowledge_path' are both set: list every pack under "
                           f"'packs' and remove 'knowledge_path' (the older one-pack form)")

@@ -106,6 +106,12 @@ def configure_logging(environ=os.environ, stream=None, level: int = logging.INFO
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # slack_sdk's webhook client logs each retry with the response_url: a bearer URL (anyone
+    # holding it can post to the channel for 30 minutes), taken from a request body
+    logging.getLogger("slack_sdk.webhook").setLevel(max(level, logging.WARNING))
+    # psycopg_pool warns at each failed reconnect (about 50 lines a minute while the database is
+    # down); the bot says once that the store can't be reached, and /readyz and metrics tell
+    logging.getLogger("psycopg.pool").setLevel(max(level, logging.ERROR))
 
 
 def gunicorn_logger_class():

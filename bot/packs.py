@@ -311,13 +311,10 @@ def check_library(config, packs: list[Pack]) -> dict[str, tuple[str, ...]]:
 def load_library(config, meaning: bool = True) -> Library:
     """Load, validate and index every configured pack (the start-up cost, once per pack); then
     remove the meaning cache's files no pack has used for a month (bot/cache.py)."""
-    from bot.search import load_meaning
-
-    s = config.search
+    from bot.search import index_pack
 
     def build_index(pack: Pack) -> Index:
-        return Index(pack, s.answer_threshold, s.suggestion_threshold, s.max_suggestions,
-                     meaning=load_meaning(pack, config) if meaning else None)
+        return index_pack(pack, config, meaning)
 
     shelves = []
     for path in config.pack_paths():

@@ -93,7 +93,7 @@ def build(cls: type, data: Any, path: str = "") -> Any:
     if not isinstance(data, dict):
         raise WrongType(f"expected a mapping, got {type(data).__name__}", field=path,
                         line=getattr(data, "line", None))
-    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init and f.metadata.get("from_yaml", True)}
     line_of = getattr(data, "key_lines", {})
     for key in data:
         if key not in fields:

@@ -193,13 +193,15 @@ class Index:
     """
 
     def __init__(self, pack: Pack, answer_threshold: float = 0.13,
-                 suggestion_threshold: float = 0.05, max_suggestions: int = 3, meaning=None):
+                 suggestion_threshold: float = 0.05, max_suggestions: int = 3, meaning=None,
+                 answer_chance: float = 0.0):
         self.pack = pack
         # The meaning signal (bot/meaning.py's Meaning, or None for words alone): anything
         # with `closest(question, k) -> ([cosine per entry], [the k closest entries])`.
         self.meaning = meaning
         self.entries = pack.entries
-        self.answer_threshold = answer_threshold
+        self.answer_threshold = answer_threshold   # words alone (no meaning model)
+        self.answer_chance = answer_chance         # with it: app.yaml's, or 0 for the fitted one (bot/blend.py)
         self.suggestion_threshold = suggestion_threshold
         self.max_suggestions = max_suggestions
         self.analyzer = Analyzer(pack.synonyms)
@@ -449,10 +451,14 @@ def load_index(config, meaning: bool = True) -> Index:
     meaning vectors (read back from var/cache when the pack hasn't changed)."""
     from bot.knowledge import load_pack
 
+    return index_pack(load_pack(config.resolve(config.knowledge_path)), config, meaning)
+
+
+def index_pack(pack: Pack, config, meaning: bool = True) -> Index:
+    """A loaded pack indexed with app.yaml's search settings."""
     s = config.search
-    pack = load_pack(config.resolve(config.knowledge_path))
     return Index(pack, s.answer_threshold, s.suggestion_threshold, s.max_suggestions,
-                 meaning=load_meaning(pack, config) if meaning else None)
+                 meaning=load_meaning(pack, config) if meaning else None, answer_chance=s.answer_chance)
 
 
 def load_meaning(pack: Pack, config: Config):

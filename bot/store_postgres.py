@@ -80,13 +80,34 @@ _ITEM = "key, payload, attempts, posting, received_at"
 
 
 def redact(url: str) -> str:
-    """The URL without its password, for messages and logs."""
-    try:
+    """The URL without its password, for messages and logs. A URL is cut as written, not as
+    libpq reads it: a password holding "/" or "@" is misread as host, port and database, and
+    rebuilding the URL from those pieces put the password back. Everything before the last "@"
+    but the user goes, and so does the query (it may hold password=)."""
+    scheme, sep, rest = url.partition("://")
+    if sep:
+        userinfo, at, place = rest.rpartition("@")
+        user = userinfo.split(":", 1)[0] if at else ""
+        place = (place if at else rest).split("?", 1)[0].split("#", 1)[0]
+        return f"{scheme}://{user + '@' if user else ''}{place}"
+    try:   # key=value form
         params = conninfo_to_dict(url)
     except psycopg.ProgrammingError:
         return "postgresql://(unreadable URL)"
     host, port, db, user = (params.get(k) for k in ("host", "port", "dbname", "user"))
     return f"postgresql://{user + '@' if user else ''}{host or ''}{':' + port if port else ''}/{db or ''}"
+
+
+def misread_userinfo(url: str) -> bool:
+    """A URL whose user or password holds a character that ends that part ("/", "?", "#", or a
+    second "@") unencoded: libpq reads part of the password as the host, port or database and
+    its errors would show it."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return False
+    ends = [i for i in (rest.find(c) for c in "/?#") if i >= 0]
+    authority = rest[:min(ends)] if ends else rest
+    return rest.rfind("@") >= len(authority) or authority.count("@") > 1
 
 
 class StoreUnreachable(StoreError):
@@ -101,6 +122,9 @@ class PostgresStore(RepStorePostgres, Store):
         self._pool_lock = threading.Lock()
         self._down_until = 0.0   # monotonic: until then the database is taken to be unreachable
         self._probing = threading.Lock()   # held while a background probe runs (one at a time)
+        if misread_userinfo(url):
+            raise StoreUnreachable(f"{self.location}: the URL's user or password has a character that must be "
+                                   "percent-encoded (/ as %2F, @ as %40, ? as %3F, # as %23); not shown here")
         self._migrate()
 
     def __repr__(self) -> str:

@@ -32,6 +32,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import rep_blocks
 from bot.blocks import answer_blocks, button_ref, clip_middle, text_blocks
+from bot.errors import StoreError
 from bot.guide import Guide
 from bot.kept import needs_review
 from bot.retry import deadline
@@ -247,11 +248,30 @@ class RepChores:
         self._stop.set()
 
     def _run(self) -> None:
+        """Chores every `every` seconds. A failure is logged when it starts (a store outage in one
+        line: every 30 s, each worker logged a 25-line traceback for as long as PostgreSQL was
+        down), and the recovery once."""
+        failing = False
         while not self._stop.wait(self.every):
             try:
                 self.desk.chores()
-            except Exception:
-                self.desk.logger.exception("the reps' chores failed; trying again later")
+            except Exception as e:
+                if not failing and store_outage(e):
+                    self.desk.logger.warning("the reps' chores can't reach the store (%s); trying again every %g s "
+                                             "without saying so each time", type(e).__name__, self.every)
+                elif not failing:
+                    self.desk.logger.exception("the reps' chores failed; trying again later, quietly")
+                failing = True
+                continue
+            if failing:
+                self.desk.logger.warning("the reps' chores are running again")
+                failing = False
+
+
+def store_outage(error: BaseException) -> bool:
+    """The store could not be reached or written (the database down, a full disk), not a bug."""
+    import sqlite3
+    return isinstance(error, (StoreError, sqlite3.Error)) or type(error).__module__.startswith("psycopg")
 
 
 def _desk(context: BoltContext) -> RepDesk:

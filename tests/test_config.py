@@ -79,3 +79,44 @@ def test_a_folder_in_the_environment_is_relative_to_the_working_directory(tmp_pa
     cfg = load_config(settings, environ={"BIGLISTEN_CACHE_DIR": "cache", "BIGLISTEN_MODEL_DIR": "../model"})
     assert cfg.cache_folder() == tmp_path / "here" / "cache"
     assert cfg.model_folder() == tmp_path / "model"
+
+
+@pytest.mark.parametrize("section, key, value, says", [
+    ("storage", "retention_days", 0, "at least 1"),      # 0 kept nothing: every question and vote was purged
+    ("storage", "retention_days", -5, "at least 1"),
+    ("reps", "escalate_hours", -3, "at least 1"),
+    ("reps", "review_days", 0, "at least 1"),
+    ("reps", "cache_seconds", -1, "0 or more"),
+    ("search", "max_suggestions", -2, "0 or more"),
+    ("search", "suggestion_threshold", 5, "between 0 and 1"),
+    ("search", "answer_chance", 1.5, "below 1"),
+])
+def test_numbers_out_of_range_are_refused_with_the_key(tmp_path, section, key, value, says):
+    """From the round 14 audit: these loaded, and `health` said all was well."""
+    with pytest.raises(ConfigError, match=rf"{section}\.{key}'.*{says}"):
+        load_config(write(tmp_path, BASE + f"{section}:\n  {key}: {value}\n"))
+
+
+def test_answer_chance_sets_where_the_model_answers(tmp_path):
+    """search.answer_threshold only ever applied to words alone: with the model installed, as
+    `make` installs it, no key moved the answer/decline line (an audit set 1.0: nothing changed)."""
+    from dataclasses import replace
+
+    from bot.config import SearchSettings
+    from bot.search import load_index
+    config = load_config(ROOT / "app.yaml")
+    index = load_index(config)
+    question = "what should I put for the safeguarding separate judgement question"
+    assert index.find_matches(question).answered
+    strict = load_index(replace(config, search=replace(config.search, answer_chance=0.999)))
+    assert isinstance(config.search, SearchSettings) and not strict.find_matches(question).answered
+
+
+def test_base_dir_is_neither_settable_nor_listed_as_known(tmp_path):
+    """It is the settings file's folder, set on loading: the unknown-field message listed it
+    among the keys one may write, then refused it when written."""
+    with pytest.raises(ConfigError) as e:
+        load_config(write(tmp_path, BASE + "bogus: 1\n"))
+    assert "known fields: " in str(e.value) and "base_dir" not in str(e.value).split("known fields: ")[1]
+    with pytest.raises(ConfigError, match=r":5: key 'base_dir': unknown field"):
+        load_config(write(tmp_path, BASE + "base_dir: /etc\n"))

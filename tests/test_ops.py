@@ -313,3 +313,33 @@ def test_migrate_store_refuses_a_missing_sqlite_file(tmp_path):
                   "--to", "postgresql://bot@127.0.0.1:9/none")
     assert out.returncode == 2 and f"error: no store at {missing}" in out.stderr
     assert not missing.exists() and "verified" not in out.stdout
+
+
+def test_a_response_url_is_never_logged_when_a_post_to_it_is_retried():
+    """From the round 14 audit: slack_sdk's webhook client logged "Going to retry the same
+    request: POST <response_url>" at INFO, and a response_url (from a request body) lets whoever
+    holds it post to the channel for 30 minutes."""
+    import io
+    import logging
+    import socket
+
+    from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
+    from slack_sdk.webhook import WebhookClient
+
+    from bot.logs import configure_logging
+    with socket.socket() as s:   # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/commands/T1/SECRET-RESPONSE-URL"
+    stream = io.StringIO()
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level, logging.getLogger("slack_sdk.webhook").level
+    try:
+        configure_logging({}, stream=stream)
+        client = WebhookClient(url, retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)], timeout=2)
+        with pytest.raises(Exception):   # noqa: B017 - the post fails; what matters is what was logged
+            client.send(text="hi")
+    finally:
+        root.handlers[:], root.level = saved[0], saved[1]
+        logging.getLogger("slack_sdk.webhook").setLevel(saved[2])
+    assert "SECRET-RESPONSE-URL" not in stream.getvalue(), stream.getvalue()

@@ -101,6 +101,31 @@ def test_a_malformed_database_url_is_refused_without_showing_its_password(tmp_pa
         assert "not a valid PostgreSQL URL" in said, said
 
 
+@pytest.mark.parametrize("url", ["postgresql://bot:Xy7/Qz9s3cr@db.invalid:5432/biglisten",
+                                 "postgresql://postgres:PW@A@BCs3cr@127.0.0.1:1/postgres",
+                                 "postgresql://bot:ab?cds3cr@db.invalid/biglisten"])
+def test_a_password_with_an_unencoded_slash_or_at_is_never_shown(tmp_path, url):
+    """From the round 14 audit: libpq reads "bot:Xy7/Qz9SECRET@db..." as host "bot", port "Xy7",
+    database "Qz9SECRET@db...", and the redacted URL, rebuilt from those, printed the password
+    (generated passwords often hold "/"). Refused, saying what to encode, with the user and host."""
+    config = config_file(tmp_path, {"url": "${DATABASE_URL}"})
+    for command in ("health", "serve", "migrate-store"):
+        args = ("--to", "${DATABASE_URL}") if command == "migrate-store" else ()
+        out = run_cli("--config", config, command, *args, env={
+            "DATABASE_URL": url, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "s"})
+        said = out.stdout + out.stderr
+        assert out.returncode in (1, 2) and "s3cr" not in said and "Traceback" not in said, (command, said)
+        assert "must be percent-encoded" in said and ("@127.0.0.1" in said or "@db.invalid" in said), said
+
+
+def test_redact_cuts_the_url_as_written():
+    from bot.store_postgres import redact
+    assert redact("postgresql://bot:Xy7/Qz9s3cr@db:5432/bl?password=x") == "postgresql://bot@db:5432/bl"
+    assert redact("postgresql://bot@db/bl") == "postgresql://bot@db/bl"
+    assert redact("postgresql:///bl?host=/run/postgresql") == "postgresql:///bl"
+    assert "s3cr" not in redact("host=db password=s3cr dbname=bl")
+
+
 def test_password_from_pgpassword(tmp_path, pg_url):
     """storage.url without a password in app.yaml: libpq takes it from PGPASSWORD."""
     without = pg_url.replace(f":{PASSWORD}@", "@")

@@ -265,3 +265,41 @@ def test_shortcut_questions_are_counted_not_quoted_in_the_report(guide):
     report = build_report(guide.store, guide.pack, 7)
     assert [g.question for g in report.gaps] == ["whats the pay award"] and report.shortcut_unanswered == 1
     assert "1 from the message shortcut" in "\n".join(report_lines(report))
+
+
+def test_the_reps_chores_say_once_that_the_store_is_down_and_once_that_it_is_back():
+    """From the round 14 audit: while PostgreSQL was down, each worker logged a 25-line
+    traceback every 30 s."""
+    import logging
+    import threading
+
+    from bot.errors import StoreError
+    from handlers.rep_requests import RepChores
+
+    records: list[logging.LogRecord] = []
+    logger = logging.getLogger("test-rep-chores")
+    handler = logging.Handler()
+    handler.emit = records.append
+    logger.addHandler(handler)
+    calls, done = [], threading.Event()
+
+    class Desk:
+        def __init__(self):
+            self.logger = logger
+
+        def chores(self):
+            calls.append(1)
+            if len(calls) == 8:
+                done.set()
+            if len(calls) <= 5:
+                raise StoreError("the database was unreachable moments ago")
+
+    chores = RepChores(Desk(), every=0.01).start()
+    try:
+        assert done.wait(10)
+    finally:
+        chores.stop()
+        logger.removeHandler(handler)
+    said = [r.getMessage() for r in records]
+    assert len(said) == 2 and "can't reach the store (StoreError)" in said[0] and "running again" in said[1], said
+    assert all(r.exc_info is None for r in records)
