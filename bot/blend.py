@@ -25,6 +25,7 @@ from bot.structure import Target
 TARGET_BONUS = 0.25      # added for the entries a question names by structure ("SEND priority 2")
 SECTION_BONUS = 0.1      # added for the entries of a section named without a number ("the SEND impact one")
 AMBIGUOUS_RATIO = 0.9    # schools and SEND versions of one priority this close: ask which was meant
+ANSWER_AT_STAKE_RATIO = 0.8   # ... and any other question this close to one with a suggested answer
 MEANING_ZERO = 0.2       # cosine similarity that counts as no evidence at all
 # How a candidate entry is ranked: a weighted sum of what `rank_features` reads, the word
 # score's weight fixed at 1. Fitted on the dev and blind sets by scripts/fit_blend.py (a listwise
@@ -264,8 +265,8 @@ def decide(index, query: str, folded: list[str], terms: tuple[str, ...], off: se
             m for m, r in zip(matches[:index.max_suggestions], ranked) if r[1] >= index.suggestion_threshold)
         return SearchResult(query, False, shown, terms, reason=reason)
     whole = bool(target.whole_priority and best_e in target.entries)
-    return SearchResult(query, True, tuple(matches[:limit]), terms,
-                        ambiguous=_ambiguous(ranked, entries, target, reading), whole_priority=whole)
+    ambiguous = _ambiguous(ranked, entries, target, reading) or _answer_at_stake(ranked, entries, target)
+    return SearchResult(query, True, tuple(matches[:limit]), terms, ambiguous=ambiguous, whole_priority=whole)
 
 
 def _twins(a, b) -> bool:
@@ -287,6 +288,23 @@ def _ambiguous(ranked, entries, target: Target, reading) -> bool:
     if reading is not None:
         sa, sb = sa - _habit(a, entries[a], reading), sb - _habit(b, entries[b], reading)
     return min(sa, sb) >= AMBIGUOUS_RATIO * max(sa, sb)
+
+
+def _answer_at_stake(ranked, entries, target: Target) -> bool:
+    """The first result is a question the union recommends an answer to, and another question
+    (not its own comments box) comes close: ask which was meant rather than lead with a
+    suggested answer that may belong to the other ("safeguarding frequency q - should i put
+    yes or no?" was given the separate-judgement question's "answer 'yes'"). Not when the
+    member named the question."""
+    if len(ranked) < 2 or target.exact:
+        return False
+    (a, sa, _, _), (b, sb, _, _) = ranked[0], ranked[1]
+    first, second = entries[a], entries[b]
+    if not (isinstance(first, SurveyEntry) and isinstance(second, SurveyEntry)):
+        return False
+    if (first.section, first.priority) == (second.section, second.priority):
+        return False
+    return any(g.kind == "answer" for g in first.all_guidance()) and sb >= ANSWER_AT_STAKE_RATIO * sa
 
 
 def _habit(e: int, entry, reading) -> float:

@@ -121,3 +121,17 @@ def test_an_entry_the_member_picked_is_not_second_guessed(searcher, config, tmp_
 
 def json_of(message) -> str:
     return json.dumps(message.blocks) + message.text
+
+
+def test_a_suggested_answer_is_not_led_with_when_another_question_comes_close(searcher, config):
+    """Held-out 8 (round 14): "safeguarding frequency q - should i put yes or no?" was answered
+    with the separate-judgement question's "Suggested answer: Yes": the frequency question, a
+    close second, has none. The bot now asks which was meant; a question named plainly is
+    still answered with its recommendation."""
+    result = searcher.find_matches("the safeguarding frequency one, yes or no? what does the union recommend")
+    assert result.answered and result.ambiguous
+    assert {m.entry.id for m in result.matches[:2]} == {"safeguarding-separate-judgement", "safeguarding-frequency"}
+    text = render_text(build_reply(result, searcher.pack, config.contact))
+    assert text.startswith("Which did you mean?") and "Suggested answer" not in text
+    plain = searcher.find_matches("should safeguarding be a separate judgement")
+    assert plain.answered and not plain.ambiguous
