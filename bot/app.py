@@ -51,17 +51,22 @@ class SlackEnv:
                    inbox_lease=_whole_number(environ, "INBOX_LEASE_SECONDS", int(LEASE_SECONDS), least=6))
 
     def mode(self, config: Config) -> str:
-        """"socket" or "http"; a missing token is one clear line naming the variable."""
+        """"socket" or "http", as app.yaml's socket_mode says; a missing token is one clear line naming
+        the variable."""
         if not self.bot_token:
             raise MissingToken("SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-...) "
                                "from your Slack app's OAuth & Permissions page")
-        if self.app_token and config.socket_mode:
-            return "socket"
+        if config.socket_mode:   # app.yaml decides, as the manifest does: Slack calls no URL in Socket Mode
+            if self.app_token:
+                return "socket"
+            if self.signing_secret:
+                raise ConfigError("socket_mode is true in app.yaml: set SLACK_APP_TOKEN, or set socket_mode: false "
+                                  "to serve over HTTP")
+            raise MissingToken("SLACK_APP_TOKEN is not set: Socket Mode needs an app-level token (xapp-...) "
+                               "with connections:write; or set socket_mode: false in app.yaml and "
+                               "SLACK_SIGNING_SECRET to serve over HTTP")
         if self.signing_secret:
             return "http"
-        if config.socket_mode:
-            raise MissingToken("SLACK_APP_TOKEN is not set: Socket Mode needs an app-level token (xapp-...) "
-                               "with connections:write; or set SLACK_SIGNING_SECRET to serve HTTP")
         raise MissingToken("SLACK_SIGNING_SECRET is not set: HTTP mode needs the Signing Secret from your "
                            "Slack app's Basic Information page")
 
