@@ -194,5 +194,9 @@ def serve(config: Config, environ=os.environ) -> int:
         SocketModeHandler(bot.app, app_token=env.app_token).start()
         return 0
     _check_port_free(env.port)
+    from bot.metrics import remove_made_folder
     from bot.wsgi import run_gunicorn
-    return run_gunicorn(config, env)
+    try:
+        return run_gunicorn(config, env)
+    finally:
+        remove_made_folder()   # the metrics folder run_gunicorn made (unless PROMETHEUS_MULTIPROC_DIR was set)
