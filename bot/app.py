@@ -47,31 +47,52 @@ class SlackEnv:
         return cls(bot_token=environ.get("SLACK_BOT_TOKEN", ""), app_token=environ.get("SLACK_APP_TOKEN", ""),
                    signing_secret=environ.get("SLACK_SIGNING_SECRET", ""),
                    api_url=environ.get("SLACK_API_URL") or DEFAULT_API_URL,
-                   port=_whole_number(environ, "PORT", 3000), workers=_whole_number(environ, "WEB_CONCURRENCY", 2),
+                   port=_whole_number(environ, "PORT", 3000, most=65535),
+                   workers=_whole_number(environ, "WEB_CONCURRENCY", 2),
                    inbox_lease=_whole_number(environ, "INBOX_LEASE_SECONDS", int(LEASE_SECONDS), least=6))
 
     def mode(self, config: Config) -> str:
-        """"socket" or "http"; a missing token is one clear line naming the variable."""
+        """"socket" or "http", as app.yaml's socket_mode says; a missing token is one clear line naming
+        the variable."""
         if not self.bot_token:
             raise MissingToken("SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-...) "
                                "from your Slack app's OAuth & Permissions page")
-        if self.app_token and config.socket_mode:
-            return "socket"
+        if config.socket_mode:   # app.yaml decides, as the manifest does: Slack calls no URL in Socket Mode
+            if self.app_token:
+                return "socket"
+            if self.signing_secret:
+                raise ConfigError("socket_mode is true in app.yaml: set SLACK_APP_TOKEN, or set socket_mode: false "
+                                  "to serve over HTTP")
+            raise MissingToken("SLACK_APP_TOKEN is not set: Socket Mode needs an app-level token (xapp-...) "
+                               "with connections:write; or set socket_mode: false in app.yaml and "
+                               "SLACK_SIGNING_SECRET to serve over HTTP")
         if self.signing_secret:
             return "http"
-        if config.socket_mode:
-            raise MissingToken("SLACK_APP_TOKEN is not set: Socket Mode needs an app-level token (xapp-...) "
-                               "with connections:write; or set SLACK_SIGNING_SECRET to serve HTTP")
         raise MissingToken("SLACK_SIGNING_SECRET is not set: HTTP mode needs the Signing Secret from your "
                            "Slack app's Basic Information page")
 
 
-def _whole_number(environ, name: str, default: int, least: int = 1) -> int:
+def _whole_number(environ, name: str, default: int, least: int = 1, most: int | None = None) -> int:
     value = environ.get(name) or str(default)
-    if not value.isdecimal() or int(value) < least:
-        what = "a whole number" if least == 1 else f"a whole number of at least {least}"
+    if not value.isdecimal() or int(value) < least or (most is not None and int(value) > most):
+        what = (f"a whole number from {least} to {most}" if most is not None else
+                "a whole number" if least == 1 else f"a whole number of at least {least}")
         raise ConfigError(f"{name} must be {what}, got {value!r}")
     return int(value)
+
+
+def _check_port_free(port: int) -> None:
+    """Bind the port once, as gunicorn will (SO_REUSEADDR), before starting it: gunicorn retries a
+    port in use five times, then exits 1 with a line per try."""
+    import socket
+
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("0.0.0.0", port))
+        except OSError as e:
+            raise ConfigError(f"PORT {port}: can't listen there ({e.strerror}): is another server using it? "
+                              "Set PORT to a free port") from None
 
 
 @dataclass
@@ -166,11 +187,16 @@ def serve(config: Config, environ=os.environ) -> int:
 
         guide = Guide.from_config(config)
         guide.purge_if_due()
+        from bot.ops import serve_metrics_port
+        serve_metrics_port(environ, guide.store)   # a port in use stops start-up before any event is taken
         bot = build_bot(guide, env, socket_mode=True)
         bot.start()
-        from bot.ops import serve_metrics_port
-        serve_metrics_port(environ, guide.store)
         SocketModeHandler(bot.app, app_token=env.app_token).start()
         return 0
+    _check_port_free(env.port)
+    from bot.metrics import remove_made_folder
     from bot.wsgi import run_gunicorn
-    return run_gunicorn(config, env)
+    try:
+        return run_gunicorn(config, env)
+    finally:
+        remove_made_folder()   # the metrics folder run_gunicorn made (unless PROMETHEUS_MULTIPROC_DIR was set)

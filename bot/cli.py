@@ -345,6 +345,20 @@ def cmd_import_pack(args) -> int:
     from bot.importer import Layout, default_meta, import_pack, reproduction
     from bot.knowledge import load_pack
 
+    # What would fail after writing the pack is checked first: a re-run would need --force.
+    if Path(args.source).is_dir():
+        print(f"error: {args.source} is a folder: give the commentary document itself (a text file)",
+              file=sys.stderr)
+        return 2
+    if args.opens and args.closes and args.closes < args.opens:
+        print(f"error: --closes {args.closes} is before --opens {args.opens}: the consultation closes before "
+              "it opens", file=sys.stderr)
+        return 2
+    try:
+        reference = load_pack(args.compare) if args.compare else None
+    except KnowledgeError as e:
+        print(f"error: --compare: {e}", file=sys.stderr)
+        return 2
     layout = Layout(**{k: getattr(args, k) for k in vars(Layout())})
     meta = default_meta(args.source, args.out, layout, title=args.title, date=args.date, union=args.union,
                         run_by=args.run_by, opens=args.opens, closes=args.closes)
@@ -361,9 +375,9 @@ def cmd_import_pack(args) -> int:
         print(f"error: the pack was written but does not validate: {e}", file=sys.stderr)
         return 1
     print("next: give each entry a title and keywords, and fill in suggested answers the union states")
-    if args.compare:
+    if reference is not None:
         print(f"compared with {args.compare}:")
-        for line in reproduction(load_pack(args.out), load_pack(args.compare)).lines():
+        for line in reproduction(load_pack(args.out), reference).lines():
             print("  " + line)
     return 0
 

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import yaml
-
 from bot.errors import KnowledgeError
 from bot.replies import shown_quotes
+from bot.schema import load_yaml
 from bot.search import Index
 
 
@@ -95,13 +94,7 @@ def quoted(entry, pack) -> str:
 
 
 def load_questions(path: str) -> list[dict]:
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = yaml.safe_load(f)
-    except yaml.YAMLError as e:
-        raise KnowledgeError(f"not valid YAML: {e}", file=path) from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise KnowledgeError(f"cannot read it ({getattr(e, 'strerror', None) or e})", file=path) from None
+    data = load_yaml(path)   # a syntax error is one line (file:line: what is wrong), as for app.yaml and packs
     if not isinstance(data, list) or not all(isinstance(q, dict) and "q" in q for q in data):
         raise KnowledgeError("expected a list of {q, expect, kind} items", file=path)
     return data

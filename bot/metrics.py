@@ -15,6 +15,7 @@ from __future__ import annotations
 import glob
 import logging
 import os
+import shutil
 import tempfile
 import threading
 import time
@@ -91,9 +92,13 @@ def _never_raises():
 
 
 # --- multiprocess mode (gunicorn) ----------------------------------------------------------------
+_made_folders: dict[int, str] = {}   # process id -> the folder prepare_multiprocess made there
+
+
 def prepare_multiprocess(environ=os.environ) -> str:
     """In the gunicorn master, before workers fork: the folder the workers' metric files go in
-    (PROMETHEUS_MULTIPROC_DIR if set, else a new temporary one), emptied of an earlier run's files."""
+    (PROMETHEUS_MULTIPROC_DIR if set, emptied of an earlier run's files; else a new temporary one,
+    which remove_made_folder takes away when serve exits)."""
     folder = environ.get(MULTIPROC_ENV)
     if folder:
         os.makedirs(folder, exist_ok=True)
@@ -102,7 +107,16 @@ def prepare_multiprocess(environ=os.environ) -> str:
     else:
         folder = tempfile.mkdtemp(prefix="biglisten-metrics-")
         environ[MULTIPROC_ENV] = folder
+        _made_folders[os.getpid()] = folder
     return folder
+
+
+def remove_made_folder() -> None:
+    """When serve exits: remove the folder prepare_multiprocess made, never one the admin set, and
+    only in the process that made it (a forked gunicorn worker leaving must not take it from the rest)."""
+    folder = _made_folders.pop(os.getpid(), None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def worker_exited(pid: int) -> None:

@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import metrics
+from bot.errors import ConfigError
 from bot.health import readiness, report
 from bot.logs import current_event, set_event
 
@@ -98,7 +99,6 @@ def serve_metrics_port(environ, store) -> int | None:
     if not value:
         return None
     if not value.isdecimal() or not 0 < int(value) < 65536:
-        from bot.errors import ConfigError
         raise ConfigError(f"METRICS_PORT must be a port number, got {value!r}")
     from wsgiref.simple_server import WSGIRequestHandler, make_server
 
@@ -118,7 +118,12 @@ def serve_metrics_port(environ, store) -> int | None:
 
     import threading
 
-    server = make_server(environ.get("METRICS_HOST", "0.0.0.0"), int(value), metrics_app, handler_class=Quiet)
+    host = environ.get("METRICS_HOST", "0.0.0.0")
+    try:
+        server = make_server(host, int(value), metrics_app, handler_class=Quiet)
+    except OSError as e:   # a port in use: one line, not a traceback
+        raise ConfigError(f"METRICS_PORT {value}: can't listen on {host}:{value} ({e.strerror}): is another "
+                          "server using it? Set METRICS_PORT to a free port") from None
     threading.Thread(target=server.serve_forever, name="metrics", daemon=True).start()
     log.info("metrics on port %s", server.server_port)
     return server.server_port

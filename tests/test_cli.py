@@ -109,6 +109,15 @@ def test_bytes_that_are_not_utf8_are_dropped_not_a_crash():
     assert chat.returncode == 0 and b"Off-rolling" in chat.stdout and b"Traceback" not in chat.stderr
 
 
+def test_a_yaml_error_in_a_question_set_is_one_line_with_its_line(tmp_path):
+    """Audit: eval printed PyYAML's four-line message; app.yaml's and packs' are file:line: what."""
+    questions = tmp_path / "questions.yaml"
+    questions.write_text("- q: what is off-rolling\n  expect: off-rolling: the practice\n", encoding="utf-8")
+    out = run_cli("eval", str(questions))
+    assert out.returncode == 2 and out.stderr.splitlines() == [
+        f"error: {questions}:2: not valid YAML: mapping values are not allowed here"], out.stderr
+
+
 def test_bad_arguments_get_one_line_not_a_traceback(tmp_path):
     for args, says in [(("eval", str(tmp_path / "none.yaml")), "none.yaml: cannot read it (No such file"),
                        (("eval", str(tmp_path)), "cannot read it (Is a directory)"),

@@ -27,3 +27,16 @@ def test_ci_runs_the_readme_test_command():
 def test_help_runs():
     out = run_cli("--help")
     assert out.returncode == 0 and "ask" in out.stdout
+
+
+def test_the_readme_names_every_key_of_ask_json():
+    """Audit: the contract listed query, answered, results and reply_text, not reason or ambiguous."""
+    import json
+
+    row = next(line for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+               if line.startswith("| `ask --json"))
+    out = run_cli("ask", "--json", "--stdin", stdin="what is off-rolling\nwhats the pay award this year\n"
+                  "priority 2\nwhat should I put for the safeguarding question?\n")
+    keys = {key for line in out.stdout.splitlines() for key in json.loads(line)}
+    assert {"reason", "ambiguous"} <= keys
+    assert all(f'"{key}"' in row for key in keys), [k for k in keys if f'"{k}"' not in row]

@@ -132,6 +132,24 @@ def test_the_import_writes_the_consultation_or_a_todo_and_validate_warns(tmp_pat
     assert bad.returncode == 2 and "expected a date as YYYY-MM-DD" in bad.stderr
 
 
+def test_arguments_are_checked_before_anything_is_written(tmp_path):
+    """Audit: dates the wrong way round and a missing --compare folder were found after the pack
+    was written (so a re-run needed --force), and a folder as SOURCE was "not found"."""
+    def refused(out: str, *args: str) -> str:
+        result = run_cli("import-pack", *args, "--out", str(tmp_path / out))
+        lines = result.stderr.strip().splitlines()
+        assert result.returncode == 2 and len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+        assert not (tmp_path / out).exists() and result.stdout == ""
+        return lines[0]
+
+    assert refused("a", str(FIXTURE), *FIXTURE_ARGS, "--opens", "2024-05-01", "--closes", "2024-01-01") == (
+        "error: --closes 2024-01-01 is before --opens 2024-05-01: the consultation closes before it opens")
+    line = refused("b", str(FIXTURE), *FIXTURE_ARGS, "--compare", str(tmp_path / "missing"))
+    assert line.startswith("error: --compare: ") and "missing: knowledge folder not found" in line
+    assert refused("c", str(tmp_path)) == (f"error: {tmp_path} is a folder: give the commentary document itself "
+                                           "(a text file)")
+
+
 def test_a_byte_order_mark_dash_bullets_and_comma_options(tmp_path):
     """Round 13, from an audit: a file saved by Windows (BOM, CRLF) with "- " bullets and comma
     options imported with the section named "\ufeffHomework in schools", its statements taken

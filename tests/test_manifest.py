@@ -43,3 +43,18 @@ def test_serve_names_the_missing_token():
     out = run_cli("serve", env={"SLACK_BOT_TOKEN": "xoxb-test"})
     assert out.returncode == 2 and "SLACK_APP_TOKEN" in out.stderr
     assert "xoxb-test" not in out.stderr + out.stdout   # never echo a secret
+
+
+def test_serve_and_the_manifest_agree_on_the_mode(config):
+    """Audit: with socket_mode true (the manifest: Socket Mode, no request URLs) and only the
+    signing secret set, serve started HTTP, which Slack would never call. It refuses in one line."""
+    from bot.app import SlackEnv
+
+    out = run_cli("serve", env={"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "s",
+                                "SLACK_API_URL": "http://127.0.0.1:9/api/"})   # nothing reaches Slack
+    lines = [line for line in out.stderr.splitlines() if line.strip()]
+    assert out.returncode == 2 and len(lines) == 1 and "Traceback" not in out.stderr, out.stderr[-2000:]
+    assert lines[0] == ("error: socket_mode is true in app.yaml: set SLACK_APP_TOKEN, or set socket_mode: false "
+                        "to serve over HTTP")
+    both = SlackEnv(bot_token="xoxb-test", app_token="xapp-test", signing_secret="s")
+    assert both.mode(config) == "socket" and both.mode(replace(config, socket_mode=False)) == "http"

@@ -174,6 +174,21 @@ def test_votes_come_from_the_shared_store(server):
     assert scrape(server)[("biglisten_store_up", ())] == 1
 
 
+def test_serve_removes_the_metrics_folder_it_made_and_no_other(fake, tmp_path, monkeypatch):
+    """Audit: every HTTP start left a biglisten-metrics-XXXX folder in /tmp. The one serve made goes
+    when serve exits; a PROMETHEUS_MULTIPROC_DIR the admin set stays."""
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    with bot_server(fake, tmp_path / "made", workers=1, env={"TMPDIR": str(temp)}):
+        assert len(list(temp.glob("biglisten-metrics-*"))) == 1
+    assert list(temp.glob("biglisten-metrics-*")) == []
+    theirs = tmp_path / "theirs"
+    with bot_server(fake, tmp_path / "set", workers=1, env={"PROMETHEUS_MULTIPROC_DIR": str(theirs)}):
+        pass
+    assert theirs.is_dir()
+
+
 # ---- in-process pieces ---------------------------------------------------------------------------------
 def test_event_id_follows_work_into_listener_threads():
     records: list[str] = []

@@ -71,6 +71,7 @@ def config_file(tmp_path, storage: dict) -> str:
     data = yaml.safe_load((ROOT / "app.yaml").read_text(encoding="utf-8"))
     data["packs"] = [str(ROOT / pack) for pack in data["packs"]]
     data["storage"] = storage
+    data["socket_mode"] = False   # `serve` with SLACK_SIGNING_SECRET is HTTP mode (as slack_helpers.http_config)
     path = tmp_path / "app.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     return str(path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import resource
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -17,11 +18,12 @@ from conftest import ROOT
 from slack_helpers import SIGNING_SECRET, free_port, http_config
 
 
-def serve(fake, tmp_path: Path, db: Path, token: str = "xoxb-test", preexec=None) -> subprocess.CompletedProcess:
-    config = http_config(tmp_path / "app.yaml", db)
+def serve(fake, tmp_path: Path, db: Path, token: str = "xoxb-test", preexec=None, extra: dict | None = None,
+          config: Path | None = None) -> subprocess.CompletedProcess:
+    config = config or http_config(tmp_path / "app.yaml", db)
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
     env |= dict(SLACK_BOT_TOKEN=token, SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=fake.base_url,
-                PORT=str(free_port()), WEB_CONCURRENCY="1")
+                PORT=str(free_port()), WEB_CONCURRENCY="1") | (extra or {})
     return subprocess.run([sys.executable, "-m", "bot", "--config", str(config), "serve"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=60, preexec_fn=preexec)
 
@@ -124,3 +126,34 @@ def test_the_store_still_opens_after_those_checks(tmp_path):
     SQLiteStore(db).log_question(via="dm", text="q", answered=False)
     assert [q.text for q in SQLiteStore(db).questions()] == ["q"]
     assert sqlite3.connect(db).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_port_out_of_range_is_one_line(fake, tmp_path):
+    """Audit: PORT=99999 reached gunicorn's bind and exited 1 with an OverflowError traceback."""
+    line = one_line(serve(fake, tmp_path, tmp_path / "bot.sqlite3", extra={"PORT": "99999"}))
+    assert line == "error: PORT must be a whole number from 1 to 65535, got '99999'"
+
+
+def test_a_port_in_use_is_one_line(fake, tmp_path):
+    """Audit: gunicorn tried a port in use five times, a line each, then exited 1."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        line = one_line(serve(fake, tmp_path, tmp_path / "bot.sqlite3", extra={"PORT": str(port)}))
+    assert line.startswith(f"error: PORT {port}: can't listen there") and "free port" in line
+
+
+def test_a_metrics_port_in_use_in_socket_mode_is_one_line(fake, tmp_path):
+    """Audit: Socket Mode with METRICS_PORT on a port in use ended in an OSError traceback."""
+    config = http_config(tmp_path / "app.yaml", tmp_path / "bot.sqlite3")
+    config.write_text(config.read_text(encoding="utf-8").replace("socket_mode: false", "socket_mode: true"),
+                      encoding="utf-8")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        line = one_line(serve(fake, tmp_path, tmp_path / "bot.sqlite3", config=config,
+                              extra={"SLACK_APP_TOKEN": "xapp-test", "METRICS_PORT": str(port),
+                                     "METRICS_HOST": "127.0.0.1"}))
+    assert line.startswith(f"error: METRICS_PORT {port}: can't listen on 127.0.0.1:{port}"), line
