@@ -120,7 +120,7 @@ def _parser() -> argparse.ArgumentParser:
     learn.add_argument("--since", metavar="YYYY-MM-DD", default="",
                        help="only what was settled or pinned on or after this day (the last file's date)")
 
-    sub.add_parser("serve", help="serve Slack (Socket Mode with SLACK_APP_TOKEN, else HTTP)")
+    sub.add_parser("serve", help="serve Slack (Socket Mode or HTTP, as app.yaml's socket_mode says)")
     mig = sub.add_parser("migrate-store", help="copy the SQLite store (pins, votes, question log, waiting "
                          "events) into an empty PostgreSQL database, verified by counts")
     mig.add_argument("--to", required=True, metavar="URL",
