@@ -204,13 +204,12 @@ def _chat_text(reply) -> str:
 
 
 def cmd_chat(args) -> int:
-    from bot.guide import Guide
+    from bot.guide import picked_entry
     from bot.packs import load_library
     from bot.replies import ambiguity_choice, render_full_text
 
     config = _config(args)
     library = load_library(config)
-    guide = None   # opens an entry picked from a numbered list, as Slack's buttons do (opened when first needed)
     last = None    # the last reply: `more` and a number refer to it
     interactive = sys.stdin.isatty()
     sys.stdin.reconfigure(errors="surrogateescape")   # bytes that aren't UTF-8: kept, then dropped by safe_text
@@ -238,8 +237,7 @@ def cmd_chat(args) -> int:
                 print(f"Type a number from 1 to {len(places)} to pick from the list, or ask a question.",
                       end="\n\n", flush=True)
                 continue
-            guide = guide or Guide(config, library, _store(config))
-            last = guide.open_entry(places[int(text) - 1][0].entry.id, query=last.query) or last
+            last = picked_entry(library, config, places[int(text) - 1][0].entry.id, query=last.query) or last
         else:
             last = _reply(library, config, text)[1]
         print(_chat_text(last), end="\n\n", flush=True)

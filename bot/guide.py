@@ -222,21 +222,9 @@ class Guide:
                    today: date | None = None, channel: str | None = None) -> Reply | None:
         """The reply for one entry by id (buttons, `/biglisten <id>`); None if unknown, or if
         its pack doesn't answer in `channel` (app.yaml's `channels`)."""
-        found = self.library.find(entry_id)
-        if found is None or found[1].name not in {s.name for s in self.library.for_channel(channel)}:
-            return None
-        entry, pack = found
-        if not (isinstance(entry, SurveyEntry) and statement is not None and 0 <= statement < len(entry.statements)):
-            statement = None
-        others = ()
-        if query:
-            found_matches = self._search(query, limit=4, today=today, channel=channel)[0].matches
-            others = tuple(m for m in found_matches if m.entry.id != entry_id)[:3]
-        reply = replace(entry_reply(entry, pack, self.config.contact, query=query, statement=statement, others=others,
-                                    today=today), chosen=True)
-        if len(self.library.shelves) > 1:
-            reply = replace(reply, pack_title=pack.title)
-        pin = self.store.pins_by_entry().get(entry_id)
+        reply = picked_entry(self.library, self.config, entry_id, query=query, statement=statement, today=today,
+                             channel=channel, search=self._search)
+        pin = self.store.pins_by_entry().get(entry_id) if reply is not None else None
         return replace(reply, pinned=pin) if pin else reply
 
     def matches_for(self, entry_ids: list[str], query: str = "") -> Reply:
@@ -254,6 +242,26 @@ class Guide:
                 groups.setdefault(e.section, []).append(e)
         order = list(pack.sections)
         return sorted(groups.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order))
+
+
+def picked_entry(library, config, entry_id: str, *, query: str = "", statement: int | None = None,
+                 today: date | None = None, channel: str | None = None, search=None) -> Reply | None:
+    """An entry the member picked (a button, an id, a number in the terminal's list), with the
+    question's other matches; None if unknown, or if its pack doesn't answer in `channel`.
+    Reads no store (the Guide adds a rep's pin)."""
+    found = library.find(entry_id)
+    if found is None or found[1].name not in {s.name for s in library.for_channel(channel)}:
+        return None
+    entry, pack = found
+    if not (isinstance(entry, SurveyEntry) and statement is not None and 0 <= statement < len(entry.statements)):
+        statement = None
+    others = ()
+    if query:
+        found_matches = (search or library.find_matches)(query, limit=4, today=today, channel=channel)[0].matches
+        others = tuple(m for m in found_matches if m.entry.id != entry_id)[:3]
+    reply = replace(entry_reply(entry, pack, config.contact, query=query, statement=statement, others=others,
+                                today=today), chosen=True, topic=config.bot_name)
+    return replace(reply, pack_title=pack.title) if len(library.shelves) > 1 else reply
 
 
 def _search_thread() -> None:

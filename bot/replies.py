@@ -36,7 +36,7 @@ from bot.knowledge import (
     union_commentary,
     union_of,
 )
-from bot.normalise import STOPWORDS, stem, words
+from bot.normalise import STOPWORDS, fold, stem, words
 from bot.search import Match, SearchResult
 from bot.store import KeptAnswer, Pin
 
@@ -428,16 +428,21 @@ def lead_lines(reply: Reply, *, everything: bool = True) -> list[Line]:
     return lines + not_the_union_lines(reply, body + since_lines(reply, everything=True)) + body[:first_passage(body)]
 
 
-VIEW_WORDS = frozenset("think thinks thought view views position stance say says said opinion support supports "
-                       "want wants recommend recommends agree agrees feel feels oppose opposes line".split())
+VIEW_WORDS = ("think", "thinks", "thought", "view", "views", "position", "stance", "say", "says", "said", "opinion",
+              "support", "supports", "backing", "back", "backs", "want", "wants", "recommend", "recommends",
+              "agree", "agrees", "feel", "feels", "oppose", "opposes", "line", "prefer", "prefers")
+
+
+NOT_THE_UNION = ("rep", "reps", "member", "members", "official", "officials", "officer", "meeting", "branch", "social")
 
 
 def asks_union_view(query: str, union: str) -> bool:
-    """"what does NASUWT think about report cards", "does the union support suspend and return":
-    the message names the union (or "union") and asks what it thinks or says."""
-    asked = words(query)
-    return (any(w in ("union", "unions", *words(union)) for w in asked) and
-            any(w in VIEW_WORDS for w in asked))
+    """"what does NASUWT think about report cards", "does the union support suspend and return",
+    "nasuwt is backing report cards isn't it", "the union's view on ...": the union is who thinks
+    (a view word at most two words after its name), not "what did ofsted say to the unions"."""
+    names = "|".join(re.escape(n) for n in {"union", *words(union)} if n)
+    return re.search(rf"\b(?:{names})(?:'s|s')?(?!\s+(?:{'|'.join(NOT_THE_UNION)})\b)(?:\s+\w+){{0,2}}?"
+                     rf"\s+(?:{'|'.join(VIEW_WORDS)})\b", fold(query)) is not None
 
 
 def not_the_union_lines(reply: Reply, lines: list[Line]) -> list[Line]:

@@ -79,35 +79,45 @@ MIGRATIONS: list[str] = [
 _ITEM = "key, payload, attempts, posting, received_at"
 
 
-def redact(url: str) -> str:
-    """The URL without its password, for messages and logs. A URL is cut as written, not as
-    libpq reads it: a password holding "/" or "@" is misread as host, port and database, and
-    rebuilding the URL from those pieces put the password back. Everything before the last "@"
-    but the user goes, and so does the query (it may hold password=)."""
+def _as_libpq_reads(url: str) -> tuple[str, str, str, str] | None:
+    """A URL cut as libpq cuts it: (scheme, user part, host part, database), or None for the
+    key=value form. The user part ends at the first "@" met before any "/": a "?" or "#" in a
+    password is fine, a "/" or a second "@" is not (`misread_userinfo`)."""
     scheme, sep, rest = url.partition("://")
-    if sep:
-        userinfo, at, place = rest.rpartition("@")
-        user = userinfo.split(":", 1)[0] if at else ""
-        place = (place if at else rest).split("?", 1)[0].split("#", 1)[0]
-        return f"{scheme}://{user + '@' if user else ''}{place}"
+    if not sep:
+        return None
+    stop = next((i for i, c in enumerate(rest) if c in "@/"), len(rest))
+    userinfo, after = (rest[:stop], rest[stop + 1:]) if rest[stop:stop + 1] == "@" else ("", rest)
+    end = next((i for i, c in enumerate(after) if c in "/?"), len(after))
+    host, tail = after[:end], after[end:]
+    database = tail[1:].split("?", 1)[0] if tail.startswith("/") else ""
+    return scheme, userinfo, host, database
+
+
+def misread_userinfo(url: str) -> bool:
+    """A password holding "/" or a second "@", unencoded: libpq reads part of it as the host or
+    the database, and its errors (and a URL rebuilt from its reading) would show it."""
+    parts = _as_libpq_reads(url)
+    return parts is not None and ("@" in parts[2] or "@" in parts[3])
+
+
+def redact(url: str) -> str:
+    """The URL without its password or query (which may hold password=), for messages and logs.
+    Cut as libpq cuts it; a URL it would misread shows nothing of itself, not even the host
+    (rebuilt from libpq's misreading of "bot:Xy7/Qz9SECRET@db", the URL printed the password)."""
+    parts = _as_libpq_reads(url)
+    if parts is not None:
+        scheme, userinfo, host, database = parts
+        if misread_userinfo(url):
+            return f"{scheme}://(URL not shown)"
+        user = userinfo.split(":", 1)[0]
+        return f"{scheme}://{user + '@' if user else ''}{host}/{database}"
     try:   # key=value form
         params = conninfo_to_dict(url)
     except psycopg.ProgrammingError:
         return "postgresql://(unreadable URL)"
     host, port, db, user = (params.get(k) for k in ("host", "port", "dbname", "user"))
     return f"postgresql://{user + '@' if user else ''}{host or ''}{':' + port if port else ''}/{db or ''}"
-
-
-def misread_userinfo(url: str) -> bool:
-    """A URL whose user or password holds a character that ends that part ("/", "?", "#", or a
-    second "@") unencoded: libpq reads part of the password as the host, port or database and
-    its errors would show it."""
-    scheme, sep, rest = url.partition("://")
-    if not sep or "@" not in rest:
-        return False
-    ends = [i for i in (rest.find(c) for c in "/?#") if i >= 0]
-    authority = rest[:min(ends)] if ends else rest
-    return rest.rfind("@") >= len(authority) or authority.count("@") > 1
 
 
 class StoreUnreachable(StoreError):
@@ -123,8 +133,9 @@ class PostgresStore(RepStorePostgres, Store):
         self._down_until = 0.0   # monotonic: until then the database is taken to be unreachable
         self._probing = threading.Lock()   # held while a background probe runs (one at a time)
         if misread_userinfo(url):
-            raise StoreUnreachable(f"{self.location}: the URL's user or password has a character that must be "
-                                   "percent-encoded (/ as %2F, @ as %40, ? as %3F, # as %23); not shown here")
+            raise StoreUnreachable(f"{self.location}: the URL's password (or user) holds a / or a second @, which "
+                                   "must be percent-encoded (/ as %2F, @ as %40): libpq would read part of it as the "
+                                   "host or database")
         self._migrate()
 
     def __repr__(self) -> str:

@@ -48,6 +48,8 @@ NOT_IN_CHANNEL = ("I'm not in the reps' channel, so I can't send questions there
 LEASE = 60.0          # seconds one process may spend on a request's Slack work
 CHORES_SECONDS = 30.0
 MISSING = ("not_in_channel", "channel_not_found", "is_archived", "channel_is_archived")
+SHARED_QUESTION = 1000   # characters of a member's question sent to reps (and shown first): its start and its end
+OUTAGE_WORDS = ("locked", "unable to open", "disk", "readonly", "read-only")   # SQLite's, not "no such column"
 
 
 def _ref(body: dict) -> dict:
@@ -269,9 +271,17 @@ class RepChores:
 
 
 def store_outage(error: BaseException) -> bool:
-    """The store could not be reached or written (the database down, a full disk), not a bug."""
+    """The store could not be reached or written (the database down, a locked or full disk),
+    not a bug: a wrong column or bad SQL gets its traceback."""
     import sqlite3
-    return isinstance(error, (StoreError, sqlite3.Error)) or type(error).__module__.startswith("psycopg")
+
+    import psycopg
+    from psycopg_pool import PoolTimeout
+    if isinstance(error, (StoreError, PoolTimeout)):
+        return True
+    if isinstance(error, psycopg.OperationalError):
+        return (getattr(error, "sqlstate", None) or "08").startswith("08")
+    return isinstance(error, sqlite3.OperationalError) and any(w in str(error).lower() for w in OUTAGE_WORDS)
 
 
 def _desk(context: BoltContext) -> RepDesk:
@@ -284,7 +294,8 @@ def handle_ask_rep(ack: Ack, body: dict, client: WebClient, respond: Respond, co
     """Open the confirm modal: nothing is shared until the member presses "Send to reps"."""
     ack()
     guide: Guide = context["guide"]
-    question = str(_ref(body).get("q") or "").strip()
+    # what the modal shows is what is sent: private_metadata holds 1,000 characters of it
+    question = clip_middle(str(_ref(body).get("q") or "").strip(), SHARED_QUESTION)
     user = user_id(body)
     with apologising(respond, logger, "asking a rep", response_type="ephemeral"):
         if not question or not user:
@@ -317,9 +328,9 @@ def handle_ask_rep(ack: Ack, body: dict, client: WebClient, respond: Respond, co
             text_field(container, "message_ts")
         fallback = text_field(body, "user", "username") or text_field(body, "user", "name") or "a member"
         name = user_name(client, user, logger, fallback)
-        # private_metadata holds at most 3,000 characters: 1,000 of question and 200 of name
-        # stay under it even if every character needs escaping in JSON
-        metadata = {"q": clip_middle(question, 1000), "n": name[:200], "c": "" if ephemeral else where,
+        # private_metadata holds at most 3,000 characters: SHARED_QUESTION of question and 200 of
+        # name stay under it even if every character needs escaping in JSON
+        metadata = {"q": question, "n": name[:200], "c": "" if ephemeral else where,
                     "t": "" if ephemeral else thread_ts}
         view = rep_blocks.confirm_view(question, name, channel_name=f"#{info.get('name') or channel}",
                                        by_dm=ephemeral, metadata=metadata)

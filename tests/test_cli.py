@@ -135,3 +135,18 @@ def test_bad_arguments_get_one_line_not_a_traceback(tmp_path):
         out = run_cli(*args)
         assert out.returncode == 2 and says in out.stderr, (args, out.stderr)
         assert "Traceback" not in out.stderr
+
+
+def test_picking_in_the_chat_needs_no_store(tmp_path):
+    """The review of round 14: a picked number opened the store (only to look up pins), so with
+    the database unreachable the chat ended there; the chat reads no store."""
+    import yaml
+    data = yaml.safe_load((ROOT / "app.yaml").read_text(encoding="utf-8"))
+    data["packs"] = [str(ROOT / pack) for pack in data["packs"]]
+    data["storage"] = {"url": "postgresql://bot@127.0.0.1:9/none"}
+    config = tmp_path / "app.yaml"
+    config.write_text(yaml.safe_dump(data), encoding="utf-8")
+    out = run_cli("--config", str(config), "chat",
+                  stdin="what should I put for the safeguarding question?\n2\nwhat is off-rolling\n")
+    assert out.returncode == 0, out.stderr
+    assert "== Should safeguarding be inspected more often? ==" in out.stdout and "Off-rolling" in out.stdout

@@ -416,3 +416,17 @@ def test_a_list_keeps_its_lead_in_and_a_sentence_that_refers_back_keeps_the_one_
             "  “culture.”") in full
     short = render_text(reply(pack, config, "ofsted-four-areas"))
     assert short.count("“") == 5   # the lead-in and its four areas
+
+
+@pytest.mark.parametrize("query, asks", [
+    ("what does NASUWT say about report cards", True), ("nasuwt is backing the new report cards isn't it?", True),
+    ("what's the union's view on deep dives", True), ("does the union prefer HMIs to OIs?", True),
+    ("what did ofsted say about trade unions on complaints panels", False),
+    ("does ofsted want to hear from unions", False), ("what did ofsted say to the unions", False),
+    ("union rep said report cards are coming, what are they", False),
+])
+def test_asking_the_unions_view_is_the_union_thinking(query, asks):
+    """The review of round 14: any "union" and any "say" anywhere made the bot open with "You
+    asked what NASUWT thinks" for "what did ofsted say about trade unions on complaints panels"."""
+    from bot.replies import asks_union_view
+    assert asks_union_view(query, "NASUWT") is asks

@@ -303,3 +303,21 @@ def test_the_reps_chores_say_once_that_the_store_is_down_and_once_that_it_is_bac
     said = [r.getMessage() for r in records]
     assert len(said) == 2 and "can't reach the store (StoreError)" in said[0] and "running again" in said[1], said
     assert all(r.exc_info is None for r in records)
+
+
+def test_a_bug_in_the_chores_is_not_taken_for_a_store_outage():
+    """The review of round 14: every sqlite3 and psycopg error counted as an outage, so a wrong
+    column was logged once with no traceback and then never again."""
+    import sqlite3
+
+    import psycopg
+    from psycopg_pool import PoolTimeout
+
+    from bot.errors import StoreError
+    from handlers.rep_requests import store_outage
+    assert store_outage(StoreError("down")) and store_outage(PoolTimeout("no connection"))
+    assert store_outage(sqlite3.OperationalError("database is locked"))
+    assert store_outage(psycopg.OperationalError("connection refused"))   # no SQLSTATE: no word from the server
+    assert not store_outage(sqlite3.OperationalError("no such column: reps_ts"))
+    assert not store_outage(psycopg.errors.UndefinedColumn("column reps_ts does not exist"))
+    assert not store_outage(ValueError("a bug"))

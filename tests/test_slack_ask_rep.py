@@ -534,3 +534,6 @@ def test_a_long_question_reaches_the_reps_with_its_end(fake, slack, server):
     stored = request_row(server, req["id"])["question"]
     assert stored.startswith("Background sentence number 0") and stored.endswith(ending), stored
     assert " … " in stored and ending in shown_text(req["post"]["blocks"])
+    # the modal showed exactly what was sent (it showed 1,200 characters and sent 1,000)
+    modal = shown_text(req["view"]["blocks"])
+    assert stored in modal and "number 7 " not in modal and "number 7 " not in stored
