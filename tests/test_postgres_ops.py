@@ -184,16 +184,19 @@ def test_the_store_carries_on_after_a_database_restart(postgres_server):
 
 @contextmanager
 def busy(store):
-    """Another thread holds one of the store's pooled connections meanwhile."""
+    """Another thread holds one of the store's pooled connections meanwhile. It waits up to 20 s
+    for it (under load, a role limited to one connection may still count the migration's for a
+    moment, and the pool's first connection is retried): the test then runs on a busy pool, or
+    fails here saying so (it passed a held-nothing pool on as busy, and flaked)."""
     held, release = threading.Event(), threading.Event()
 
     def hold():
-        with store._connection():
+        with store._connection(timeout=20):
             held.set()
             release.wait(10)
     holder = threading.Thread(target=hold)
     holder.start()
-    held.wait(10)
+    assert held.wait(25), "the holder never got a pooled connection"
     try:
         yield
     finally:
