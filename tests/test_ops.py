@@ -281,9 +281,20 @@ def _config_file(tmp_path, **changes) -> str:
 
 
 def test_health_command_ready(tmp_path):
+    from bot.store import open_store
+    open_store(tmp_path / "bot.sqlite3")   # as serve leaves it
     out = run_cli("--config", _config_file(tmp_path), "health")
     assert out.returncode == 0, out.stderr
     assert "store: ok" in out.stdout and "pack: ok" in out.stdout
+
+
+def test_health_creates_no_store(tmp_path):
+    """From the round 14 audit: a mistyped storage.path passed, `health` having made the folders
+    and an empty database there."""
+    missing = tmp_path / "newdir" / "sub" / "x.db"
+    out = run_cli("--config", _config_file(tmp_path, storage_path=str(missing)), "health")
+    assert out.returncode == 1 and f"store: FAIL: cannot open: no database at {missing}" in out.stdout, out.stdout
+    assert not (tmp_path / "newdir").exists()
 
 
 def test_health_command_not_ready(tmp_path):
