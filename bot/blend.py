@@ -20,7 +20,7 @@ from bot.chitchat import is_chitchat
 from bot.knowledge import SurveyEntry
 from bot.late import LATE_ZERO
 from bot.results import Match, SearchResult
-from bot.structure import Target
+from bot.structure import Target, asks_where
 
 TARGET_BONUS = 0.25      # added for the entries a question names by structure ("SEND priority 2")
 SECTION_BONUS = 0.1      # added for the entries of a section named without a number ("the SEND impact one")
@@ -233,6 +233,7 @@ def decide(index, query: str, folded: list[str], terms: tuple[str, ...], off: se
     judged = judged_ranking(ranked, lexical, reading, target, entries, cues) if reading is not None else ranked
     if judged is not ranked and judged[0][0] not in target.entries:
         ranked = judged   # a name beside the point: "what's a deep dive? asking about the impact section"
+    ranked = _survey_first(ranked, entries, folded)
     # Scores shown (and compared by replies' near-tie rule, kept answers and pins) are the blend
     # scaled into 0..1 by its largest usual value, not clipped: clipping made every strong
     # candidate a tie at 1.0.
@@ -288,6 +289,16 @@ def _ambiguous(ranked, entries, target: Target, reading) -> bool:
     if reading is not None:
         sa, sb = sa - _habit(a, entries[a], reading), sb - _habit(b, entries[b], reading)
     return min(sa, sb) >= AMBIGUOUS_RATIO * max(sa, sb)
+
+
+def _survey_first(ranked, entries, folded: list[str]):
+    """Asked where in the survey something goes, the best survey question among the first five
+    comes first: a definition came first for "ofsted named my dept in the report as the weak one
+    ... which bit of the survey is that" (the answer/decline model then judges the ranking)."""
+    if not ranked or isinstance(entries[ranked[0][0]], SurveyEntry) or not asks_where(folded):
+        return ranked
+    i = next((i for i, r in enumerate(ranked[:5]) if isinstance(entries[r[0]], SurveyEntry)), None)
+    return ranked if i is None else [ranked[i], *ranked[:i], *ranked[i + 1:]]
 
 
 def _answer_at_stake(ranked, entries, target: Target) -> bool:

@@ -236,6 +236,20 @@ def _number(priority_title: str) -> int | None:
     return None
 
 
+# How a message asks where in the survey something goes (its answer is a survey question)
+WHERE = ("where do i put", "where do i say", "where do i mention", "where do i write", "where do i raise",
+         "where would i put", "where should i put", "where can i put", "where does this go", "where does that go",
+         "where does it go", "which bit of the survey", "which part of the survey", "anywhere in the survey",
+         "where in the survey", "is there a place in the survey", "which bit is that", "which part is that")
+
+
+def asks_where(folded: list[str]) -> bool:
+    """"which bit of the survey is that", "where do I put this": the member wants a place in the
+    survey, so a definition or a background fact doesn't answer them."""
+    text = " " + " ".join(folded) + " "
+    return any(f" {w} " in text for w in WHERE)
+
+
 def find_target(folded: list[str], pack: Pack, query: str = "") -> Target:
     """The survey entries a question names by number, position or quoted wording, if any.
     `query`: the message as typed (quote marks are gone from `folded`)."""

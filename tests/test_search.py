@@ -371,3 +371,13 @@ def test_shown_scores_are_scaled_by_the_most_a_blend_usually_reaches(searcher):
             if r.answered and r.matches]
     assert len(tops) > 50 and sum(t >= 1.0 for t in tops) <= len(tops) // 4
     assert all(0.0 < t <= 1.0 for t in tops)
+
+
+def test_asked_where_in_the_survey_a_survey_question_comes_first(searcher):
+    """Round 14, from held-out 8: "ofsted named my dept in the report as the weak one ... which bit
+    of the survey is that" was answered with the definition of subject inspections. Asked what
+    they are, the definition still comes first."""
+    where = searcher.find_matches("our report singled out my subject as the weak one though they don't do subject "
+                                  "inspections, which bit of the survey is that")
+    assert where.answered and where.matches[0].entry.id == "schools-reporting-views"
+    assert searcher.find_matches("what are subject inspections").matches[0].entry.id == "subject-inspections"
