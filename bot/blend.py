@@ -25,7 +25,7 @@ from bot.structure import Target, asks_where
 TARGET_BONUS = 0.25      # added for the entries a question names by structure ("SEND priority 2")
 SECTION_BONUS = 0.1      # added for the entries of a section named without a number ("the SEND impact one")
 AMBIGUOUS_RATIO = 0.9    # schools and SEND versions of one priority this close: ask which was meant
-ANSWER_AT_STAKE_RATIO = 0.8   # ... and any other question this close to one with a suggested answer
+ANSWER_AT_STAKE_RATIO = 0.75  # ... and any other question this close to one with a suggested answer
 MEANING_ZERO = 0.2       # cosine similarity that counts as no evidence at all
 # How a candidate entry is ranked: a weighted sum of what `rank_features` reads, the word
 # score's weight fixed at 1. Fitted on the dev and blind sets by scripts/fit_blend.py (a listwise

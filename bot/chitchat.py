@@ -20,7 +20,10 @@ bot robot help meeting meetings catch
 """.split())
 # A message about a get-together is chit-chat too, whatever else it says.
 SOCIAL_WORDS = frozenset("social socials pub drinks drink party quiz curry meal raffle".split())
-NOT_SOCIAL = frozenset("care work worker workers services service media emotional mobility".split())  # "social care"
+# not a get-together: "social care", "social and emotional development", "social skills" ...
+NOT_SOCIAL = frozenset("care work worker workers services service media emotional mobility and skills development "
+                       "justice".split())
+NOT_SOCIAL_BEFORE = frozenset("third school political free".split())   # "a third party", "free school meals"
 
 
 def _content(folded: list[str]) -> list[str]:
@@ -30,9 +33,10 @@ def _content(folded: list[str]) -> list[str]:
 def is_social(folded: list[str]) -> bool:
     """A short message about a get-together ("is the rep social still on thursday?"); not
     "social care" or "social media"."""
-    content = _content(folded)
-    after = dict(zip(folded, folded[1:]))
-    return len(content) <= 12 and any(w in SOCIAL_WORDS and after.get(w) not in NOT_SOCIAL for w in content)
+    after, before = dict(zip(folded, folded[1:])), dict(zip(folded[1:], folded))
+    return len(_content(folded)) <= 12 and any(
+        w in SOCIAL_WORDS and after.get(w) not in NOT_SOCIAL and before.get(w) not in NOT_SOCIAL_BEFORE
+        for w in folded)
 
 
 def is_chitchat(folded: list[str]) -> bool:

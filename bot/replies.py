@@ -13,6 +13,7 @@ import statistics
 import time
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import lru_cache
 
 from bot.chitchat import is_social
 from bot.knowledge import (
@@ -370,6 +371,20 @@ def short_guidance(guidance: tuple[Guidance, ...]) -> tuple[Guidance, ...]:
     return guidance[:1]
 
 
+def lead_guidance(reply: Reply) -> tuple[Guidance, ...]:
+    """The guidance the short view leads with (`short_guidance`); asked what the union thinks,
+    its view most relevant to the question first: "does nasuwt even think ofsted should inspect
+    safeguarding at all?" was led with the separate-judgement question's "Suggested answer: Yes",
+    read as yes, and the union's position (it shouldn't) was in the full view only."""
+    short = short_guidance(reply.guidance)
+    views = [g for g in reply.guidance if g.kind == "view"]
+    union = union_of(reply.pack) if reply.pack is not None else ""
+    if not views or not union or not asks_union_view(reply.query, union):
+        return short
+    view = views[by_relevance([g.basis for g in views], reply.query, reply.pack, ignore=f"{union} union")[0]]
+    return (view, *(g for g in short if g is not view))
+
+
 def scope_of(statements: tuple[int, ...]) -> str:
     """"on statement 3" or "on statements 1 to 5" (numbered from 1, as the survey shows them)."""
     if not statements:
@@ -420,7 +435,7 @@ def lead_lines(reply: Reply, *, everything: bool = True) -> list[Line]:
     if isinstance(e, SurveyEntry):
         if reply.parts:
             return part_lines(reply, everything=everything)
-        return guidance_lines(reply.guidance if everything else short_guidance(reply.guidance), reply)
+        return guidance_lines(reply.guidance if everything else lead_guidance(reply), reply)
     lines = []
     if reply.consultation:
         lines.append(Line(status_line(reply.consultation, survey=False), part="lead"))
@@ -428,21 +443,39 @@ def lead_lines(reply: Reply, *, everything: bool = True) -> list[Line]:
     return lines + not_the_union_lines(reply, body + since_lines(reply, everything=True)) + body[:first_passage(body)]
 
 
-VIEW_WORDS = ("think", "thinks", "thought", "view", "views", "position", "stance", "say", "says", "said", "opinion",
-              "support", "supports", "backing", "back", "backs", "want", "wants", "recommend", "recommends",
-              "agree", "agrees", "feel", "feels", "oppose", "opposes", "line", "prefer", "prefers")
+# How a message asks what the union thinks (`asks_union_view`): the union is who thinks
+VIEW_VERBS = ("think", "thinks", "reckon", "reckons", "feel", "feels", "stand", "stands", "recommend", "recommends",
+              "support", "supports", "supporting", "back", "backs", "backing", "oppose", "opposes", "agree",
+              "agrees", "prefer", "prefers", "favour", "favor", "commented")
+SAYING = ("say", "says", "said", "want", "wants")   # only in a question about it: "what does NASUWT say"
+VIEW_NOUNS = ("view", "views", "position", "stance", "line", "opinion", "take", "verdict")
+BETWEEN = ("is", "are", "does", "do", "did", "has", "have", "really", "actually", "officially", "still", "even",
+           "now", "also", "generally", "currently", "not")
+NOT_A_VIEW = ("officer", "officers", "staff", "team", "office", "manager", "managers", "network", "group", "rep",
+              "reps", "member", "members", "meeting", "branch")
 
 
-NOT_THE_UNION = ("rep", "reps", "member", "members", "official", "officials", "officer", "meeting", "branch", "social")
+@lru_cache(maxsize=16)
+def _union_view_pattern(union: str) -> re.Pattern:
+    name = "|".join(re.escape(n) for n in sorted({"union", *words(union)} - {""}))
+    name = rf"\b(?:{name})(?:'s|s'|s)?"
+    between = rf"(?:\s+(?:{'|'.join(BETWEEN)})){{0,2}}"
+    after = rf"(?!\s+(?:{'|'.join(NOT_A_VIEW)})\b)"
+    return re.compile("|".join((
+        rf"{name}\s+(?:{'|'.join(VIEW_NOUNS)})\b{after}",            # "the union's view", "nasuwts line"
+        rf"{name}{between}\s+(?:{'|'.join(VIEW_VERBS)})\b{after}",   # "does the union support", "does nasuwt stand"
+        rf"{name}{between}\s+(?:in\s+favou?r|against)\b",            # "is nasuwt in favour of"
+        rf"\b(?:what|how|anything)\b[^.?!]{{0,40}}?{name}{between}\s+(?:{'|'.join(SAYING)})\b",   # "what does it say"
+        rf"{name}\W+what\s+(?:do|does)\s+(?:they|it)\s+(?:think|say)\b",   # "nasuwt - what do they think"
+    )))
 
 
 def asks_union_view(query: str, union: str) -> bool:
     """"what does NASUWT think about report cards", "does the union support suspend and return",
-    "nasuwt is backing report cards isn't it", "the union's view on ...": the union is who thinks
-    (a view word at most two words after its name), not "what did ofsted say to the unions"."""
-    names = "|".join(re.escape(n) for n in {"union", *words(union)} if n)
-    return re.search(rf"\b(?:{names})(?:'s|s')?(?!\s+(?:{'|'.join(NOT_THE_UNION)})\b)(?:\s+\w+){{0,2}}?"
-                     rf"\s+(?:{'|'.join(VIEW_WORDS)})\b", fold(query)) is not None
+    "nasuwt is backing report cards isn't it", "whats nasuwts view on ...": the union is who thinks,
+    not "what did ofsted say to the unions", "I joined the union and want to know ..." or "our
+    union support officer said ..."."""
+    return _union_view_pattern(union).search(fold(query)) is not None
 
 
 def not_the_union_lines(reply: Reply, lines: list[Line]) -> list[Line]:
@@ -909,7 +942,8 @@ def match_record(match: Match, pack: Pack, *, today: date | None = None) -> dict
     src = pack.sources[e.source]
     rec: dict = {"id": e.id, "kind": e.kind, "title": e.title, "score": match.score,
                  "source": {"id": src.id, "file": src.file, "title": src.title, "publisher": src.publisher,
-                            "date": src.date, "old_news": src.old_news}}
+                            "date": src.date, "old_news": src.old_news,
+                            **({"applies_to": src.applies_to} if src.applies_to else {})}}
     reply = entry_reply(e, pack, "", statement=match.statement, today=today)
     if isinstance(e, SurveyEntry):
         lender = commentary_lender(e, pack)

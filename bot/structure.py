@@ -48,8 +48,9 @@ ANSWERING = frozenset({"put", "write", "answer", "tick", "respond", "fill", "rec
                        "suggest"})
 # A priority named by its name is where to write when one of these is in the message too
 WRITING = ANSWERING | {"mention", "raise", "include", "comment", "say"}
-WHAT_TO_ANSWER = ANSWERING | {"say", "recommended", "recommendation", "advice", "tips", "guidance", "suggested",
-                              "line", "position"}
+YES_NO = frozenset({"yes", "no"})   # "safeguarding yes or no": which answer, for a section of yes/no questions
+WHAT_TO_ANSWER = ANSWERING | YES_NO | {"say", "recommended", "recommendation", "advice", "tips", "guidance",
+                                       "suggested", "line", "position"}
 FILLER = STOPWORDS | WHAT_TO_ANSWER | SECTION_NOUNS | SECTION_WORDS.keys() | {
     "union", "nasuwt", "nasuwts", "view", "views", "responding", "filling", "ofsted", "big", "listen", "consultation",
     "stuff", "sure", "unsure", "stuck", "help", "idea", "want", "wants", "meant", "supposed", "actually", "steer",
@@ -298,7 +299,8 @@ def _structure(folded: list[str], survey: _Survey, verb: bool = True) -> Target:
     by_name = priority is None and (priority := _priority_by_name(folded, survey.named)) is not None
     asking_only = (folded[0] not in NOT_WHICH and NOT_ASKING.isdisjoint(folded)
                    and not WHAT_TO_ANSWER.isdisjoint(folded) and FILLER.issuperset(folded))
-    sections = _sections(folded, survey, priority, alone=asking_only and not ANSWERING.isdisjoint(folded), verb=verb)
+    answering = not ANSWERING.isdisjoint(folded) or YES_NO <= set(folded)
+    sections = _sections(folded, survey, priority, alone=asking_only and answering, verb=verb)
     if priority is not None:
         hits = [(i, e) for i, e in survey.entries
                 if _number(e.priority) == priority[0] and (not sections or e.section in sections)]

@@ -135,3 +135,30 @@ def test_a_suggested_answer_is_not_led_with_when_another_question_comes_close(se
     assert text.startswith("Which did you mean?") and "Suggested answer" not in text
     plain = searcher.find_matches("should safeguarding be a separate judgement")
     assert plain.answered and not plain.ambiguous
+
+
+def test_a_social_word_in_a_real_question_is_not_a_social():
+    """The second content audit of round 14: "a third party", "free school meals", "social and
+    emotional development", "social skills" were taken for socials and got a greeting."""
+    from bot.chitchat import is_chitchat
+    from bot.normalise import words
+    for question in ("can a third party complain about an ofsted inspection?",
+                     "pupils social and emotional development - where does that go in the survey",
+                     "free school meal pupils - does the survey ask about disadvantaged",
+                     "personal development and social skills in reports"):
+        assert not is_chitchat(words(question)), question
+    for social in ("is the rep social still on thurs at the Red Lion?", "xmas party this year?",
+                   "anyone coming to the pub after the meeting"):
+        assert is_chitchat(words(social)), social
+
+
+def test_yes_or_no_for_a_section_of_yes_no_questions_asks_which(searcher):
+    """The second content audit of round 14: "safeguarding yes or no" led with the separate-judgement
+    question's "Suggested answer: Yes" (the frequency question scored half as much, under the 0.75
+    rule); the union recommends no option on frequency. A section and "yes or no" name no question;
+    so does "inspection practice very important?" (SEND's "Very important", Schools' none)."""
+    for question in ("safeguarding yes or no", "the safeguarding yes/no question",
+                     "inspection practice very important?"):
+        result = searcher.find_matches(question)
+        assert result.answered and result.ambiguous, question
+    assert not searcher.find_matches("should safeguarding be inspected more often? yes or no").ambiguous

@@ -424,9 +424,32 @@ def test_a_list_keeps_its_lead_in_and_a_sentence_that_refers_back_keeps_the_one_
     ("what did ofsted say about trade unions on complaints panels", False),
     ("does ofsted want to hear from unions", False), ("what did ofsted say to the unions", False),
     ("union rep said report cards are coming, what are they", False),
+    # the second content audit of round 14
+    ("is nasuwt in favour of the suspend and return policy", True), ("whats nasuwts view on report cards", True),
+    ("where does the union stand on report cards", True), ("has nasuwt commented on report cards", True),
+    ("nasuwt what do they think about report cards", True),
+    ("I joined the union and want to know what report cards are", False),
+    ("The union said to ask here: what is the suspend and return policy?", False),
+    ("our union support officer said ofsted has a provider contact helpline, what is it?", False),
+    ("my nasuwt line manager asked me what the ofsted academy is", False),
 ])
 def test_asking_the_unions_view_is_the_union_thinking(query, asks):
     """The review of round 14: any "union" and any "say" anywhere made the bot open with "You
     asked what NASUWT thinks" for "what did ofsted say about trade unions on complaints panels"."""
     from bot.replies import asks_union_view
     assert asks_union_view(query, "NASUWT") is asks
+
+
+def test_asked_the_unions_view_a_survey_reply_leads_with_it_not_a_suggested_answer(pack, config):
+    """The second content audit of round 14: "does nasuwt even think ofsted should be inspecting
+    safeguarding at all?" led with the separate-judgement question's "Suggested answer: Yes" (read
+    as yes); the union's position, that it shouldn't, was in the full view only."""
+    query = "does nasuwt even think ofsted should be inspecting safeguarding at all?"
+    r = asked(pack, config, query, "safeguarding-separate-judgement")
+    lines = render_text(r).splitlines()
+    view = next(i for i, ln in enumerate(lines) if ln.startswith("NASUWT's view (spring 2024): “NASUWT’s position"))
+    assert view < next(i for i, ln in enumerate(lines) if ln.startswith("Suggested answer: Yes"))
+    assert " — the union's view" in fallback_text(r) and "Suggested answer" not in fallback_text(r)
+    plain = render_text(asked(pack, config, "should safeguarding be a separate judgement",
+                              "safeguarding-separate-judgement"))
+    assert plain.splitlines()[2].startswith("Suggested answer: Yes")
