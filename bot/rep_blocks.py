@@ -210,10 +210,19 @@ def entry_options(entries) -> list[dict]:
     return [_entry_option(e).to_dict() for e in entries]
 
 
+PRIVATELY = ("Asked privately (a direct message or a private `/biglisten`): a kept answer shows the question to "
+             "other members, so “Keep” isn't ticked for you.")
+
+
 def answer_view(req: RepRequest) -> View:
-    """The rep's answer: their words, optionally the entry it relates to, keep or not."""
+    """The rep's answer: their words, optionally the entry it relates to, keep or not. A question
+    asked privately isn't kept unless the rep ticks it (it was kept by default and shown, names and
+    all, to members asking in public channels)."""
+    private = not req.channel
+    keep = Option(value="keep", text="Keep this answer for members who ask the same")
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=f"*Request #{req.id}*\n{quoted(req.question, 2000)}")),
+        *([ContextBlock(elements=[MarkdownTextObject(text=PRIVATELY)])] if private else []),
         InputBlock(block_id="answer", label="Your answer",
                    element=PlainTextInputElement(action_id="text", multiline=True, max_length=ANSWER_LIMIT)),
         InputBlock(block_id="entry", label="Related guidance entry", optional=True,
@@ -224,8 +233,7 @@ def answer_view(req: RepRequest) -> View:
                    element=PlainTextInputElement(action_id="text", multiline=True, max_length=ANSWER_LIMIT,
                                                  initial_value=req.question[:ANSWER_LIMIT])),
         InputBlock(block_id="keep", label="Future members", optional=True, element=CheckboxesElement(
-            action_id="keep", options=[Option(value="keep", text="Keep this answer for members who ask the same")],
-            initial_options=[Option(value="keep", text="Keep this answer for members who ask the same")])),
+            action_id="keep", options=[keep], **({} if private else {"initial_options": [keep]}))),
         ContextBlock(elements=[MarkdownTextObject(text=f"The member sees: {rep_label('<your name>', time.time())}.")]),
     ]
     return View(type="modal", callback_id=ANSWER_VIEW, title=PlainTextObject(text="Answer a member"),
@@ -270,6 +278,17 @@ def outside_message(req: RepRequest, contact: str, topic: str = "Big Listen guid
     """`topic`: what the bot answers from (app.yaml's `bot_name`), as "I don't know" names it."""
     text = (f"A rep looked at your question and it is outside the {topic}, so the bot and the reps "
             f"can't answer it here. {contact}")
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(
+        text=f"You asked: _{echo(echo_text(req.question))}_\n{escape(text)}"))]
+    return SlackMessage(escape(text), _fit(blocks))
+
+
+def covered_gone_message(req: RepRequest, contact: str) -> SlackMessage:
+    """A rep said the guidance covers the question, and the entry they chose has gone since (a
+    pack edit): say so, not "outside the guidance", the opposite of what the rep decided."""
+    who = req.rep_name or "a rep"
+    text = (f"{who} (a rep) says the union's guidance covers your question, but that part of the guidance has "
+            f"changed since: please ask me again. {contact}")
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(
         text=f"You asked: _{echo(echo_text(req.question))}_\n{escape(text)}"))]
     return SlackMessage(escape(text), _fit(blocks))
@@ -325,11 +344,20 @@ def kept_summary(k: KeptAnswer, settings: RepSettings, now: float) -> str:
 
 def kept_list_blocks(kept: list[KeptAnswer], settings: RepSettings, now: float | None = None,
                      limit: int = 15) -> list[Block]:
+    """Those waiting for review (or hidden for want of it) first, then the newest; when not all
+    fit, a line says how many more there are (the oldest were left out silently, and they are
+    the ones due for review)."""
     now = time.time() if now is None else now
+    kept = sorted(kept, key=lambda k: (not needs_review(k, settings, now), -k.confirmed_at))
     blocks: list[Block] = []
-    for i, k in enumerate(kept[:limit]):
+    shown = kept[:max(0, limit - 1)] if len(kept) > limit else kept   # room for the "more" line
+    for i, k in enumerate(shown):
         blocks += [SectionBlock(text=MarkdownTextObject(text=kept_summary(k, settings, now)[:SECTION_LIMIT])),
                    _kept_buttons(k, i)]
+    if len(shown) < len(kept):
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=(
+            f"{len(kept) - len(shown)} more kept answers aren't listed here (the newest of those that need no "
+            "review are shown first): retire some you no longer need to see them all."))]))
     return blocks
 
 
@@ -343,9 +371,13 @@ def kept_list_message(kept: list[KeptAnswer], settings: RepSettings, now: float 
     return SlackMessage(f"{len(kept)} kept rep answers", _fit(blocks))
 
 
-def review_message(k: KeptAnswer, settings: RepSettings) -> SlackMessage:
+def review_message(k: KeptAnswer, settings: RepSettings, now: float | None = None) -> SlackMessage:
+    now = time.time() if now is None else now
+    hidden = hidden_from(k, settings)
+    when = (f"it stops being shown on {day(hidden)}" if now < hidden
+            else f"members haven't been shown it since {day(hidden)}")   # a date already past read as to come
     text = (f"Kept answer #{k.id} was last confirmed on {day(k.confirmed_at)}, over {settings.review_days} days ago. "
-            f"Please re-confirm, edit or retire it: it stops being shown on {day(hidden_from(k, settings))}.")
+            f"Please re-confirm, edit or retire it: {when}.")
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=escape(text))),
                            SectionBlock(text=MarkdownTextObject(text=kept_summary(k, settings, time.time()))),
                            _kept_buttons(k, 0)]

@@ -139,6 +139,9 @@ def handle_pin_added(event: dict, client: WebClient, context: BoltContext, logge
     if not (channel and ts):
         logger.info("a pin_added event without a channel or message ts was not recorded")
         return
+    if channel.startswith("D"):   # as the button refuses: `pins` would link every member into a private DM
+        logger.info("a pin in a direct message was not recorded")
+        return
     if not message.get("blocks"):   # Slack often sends the pinned message without its blocks
         message = _fetch_message(client, channel, ts, logger) or message
     if not message.get("blocks"):

@@ -45,6 +45,8 @@ NO_CHANNEL = ("Asking a rep isn't set up yet: no reps' channel is set (`reps.cha
               "so nothing was sent. {contact}")
 NOT_IN_CHANNEL = ("I'm not in the reps' channel, so I can't send questions there: nothing was sent. "
                   "Please tell a rep to invite me with `/invite @{name}`. {contact}")
+ARCHIVED = ("The reps' channel is archived, so I can't send questions there: nothing was sent. Please tell a rep "
+            "(app.yaml's reps.channel names it). {contact}")
 LEASE = 60.0          # seconds one process may spend on a request's Slack work
 CHORES_SECONDS = 30.0
 MISSING = ("not_in_channel", "channel_not_found", "is_archived", "channel_is_archived")
@@ -140,7 +142,7 @@ class RepDesk:
         if req.state == "covered":
             reply = self.guide.open_entry(req.entry_id or "", query=req.question)
             if reply is None:
-                return rep_blocks.outside_message(req, self.guide.config.contact, self.guide.config.bot_name)
+                return rep_blocks.covered_gone_message(req, self.guide.config.contact)
             message = answer_blocks(reply)
             blocks = [rep_blocks.covered_intro(req)] + message.blocks[:49]
             return type(message)(message.text, blocks)
@@ -316,6 +318,9 @@ def handle_ask_rep(ack: Ack, body: dict, client: WebClient, respond: Respond, co
                         "minute.", replace_original=False, response_type="ephemeral")
                 return
             info = {"is_member": False}
+        if info.get("is_archived"):   # it refuses every post: the member was told so only after sending
+            respond(text=ARCHIVED.format(contact=contact), replace_original=False, response_type="ephemeral")
+            return
         if not info.get("is_member"):
             respond(text=NOT_IN_CHANNEL.format(name=guide.config.bot_name, contact=contact),
                     replace_original=False, response_type="ephemeral")
@@ -627,7 +632,8 @@ def handle_kept_edit_submit(ack: Ack, body: dict, view: dict, client: WebClient,
     tell(client, logger, rep, f"Saved: kept answer #{kept_id} is updated and re-confirmed.")
 
 
-def handle_kept_retire(ack: Ack, body: dict, respond: Respond, context: BoltContext, logger: Logger) -> None:
+def handle_kept_retire(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext,
+                       logger: Logger) -> None:
     ack()
     with apologising(respond, logger, "retiring a kept answer", response_type="ephemeral"):
         kept = _rep_kept(body, respond, context)
@@ -635,9 +641,11 @@ def handle_kept_retire(ack: Ack, body: dict, respond: Respond, context: BoltCont
             context["guide"].store.retire_kept(kept.id)
             respond(text=f"Retired: kept answer #{kept.id} is no longer shown to members.",
                     replace_original=False, response_type="ephemeral")
+            _refresh_home(body, client, context, logger)
 
 
-def handle_kept_confirm(ack: Ack, body: dict, respond: Respond, context: BoltContext, logger: Logger) -> None:
+def handle_kept_confirm(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext,
+                        logger: Logger) -> None:
     ack()
     with apologising(respond, logger, "re-confirming a kept answer", response_type="ephemeral"):
         kept = _rep_kept(body, respond, context)
@@ -646,6 +654,16 @@ def handle_kept_confirm(ack: Ack, body: dict, respond: Respond, context: BoltCon
             respond(text=f"Re-confirmed: kept answer #{kept.id} stays in use for another "
                     f"{context['guide'].config.reps.review_days} days.", replace_original=False,
                     response_type="ephemeral")
+            _refresh_home(body, client, context, logger)
+
+
+def _refresh_home(body: dict, client: WebClient, context: BoltContext, logger: Logger) -> None:
+    """Pressed in App Home, the tab is published again (the retired answer stayed listed, with
+    its buttons, until the tab was reopened)."""
+    view = body.get("view") if isinstance(body.get("view"), dict) else {}
+    if view.get("type") == "home":
+        from handlers.home import handle_home_opened
+        handle_home_opened({"tab": "home", "user": user_id(body)}, client, context, logger)
 
 
 def register(app: App) -> None:

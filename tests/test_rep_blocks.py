@@ -3,6 +3,7 @@ what they typed can never ping anyone or pass for the union's guidance."""
 from __future__ import annotations
 
 import json
+import re
 import time
 
 from bot import rep_blocks
@@ -121,3 +122,44 @@ def test_outside_the_guidance_asks_the_rep_to_confirm():
     message = rep_blocks.request_message(request())
     outside = next(e for b in message.blocks for e in b.get("elements", []) if e.get("action_id") == "rep_outside")
     assert outside["confirm"]["confirm"]["text"] == "Yes, tell the member" and "can't be undone" in json.dumps(outside)
+
+
+def kept(i: int, *, days_old: float) -> KeptAnswer:
+    at = NOW - days_old * 86400
+    return KeptAnswer(id=i, question=f"question {i}", answer=f"answer {i}", entry_id=None, rep_name="Sam",
+                      answered_at=at, confirmed_at=at)
+
+
+def test_the_kept_list_puts_answers_due_for_review_first_and_says_how_many_more():
+    """The reps' audit of round 14: 32 kept answers, 24 listed newest first, the oldest (the ones
+    due for review) left out with no word of it."""
+    settings = RepSettings()
+    answers = [kept(i, days_old=i) for i in range(1, 31)] + [kept(99, days_old=95)]
+    message = rep_blocks.kept_list_message(answers, settings, NOW)
+    listed = [int(n) for n in re.findall(r"answer (\d+)\b", " ".join(texts(message.blocks)))]
+    assert listed[0] == 99 and listed[1:4] == [1, 2, 3]   # due for review first, then the newest
+    assert 30 not in listed and len(message.blocks) <= MESSAGE_BLOCKS
+    more = f"{31 - len(set(listed))} more kept answers aren't listed here"
+    assert more in " ".join(texts(message.blocks))
+
+
+def test_a_review_notice_for_an_answer_already_hidden_says_so():
+    settings = RepSettings()
+    late = rep_blocks.review_message(kept(1, days_old=200), settings, NOW).text
+    assert "members haven't been shown it since" in late and "stops being shown on" not in late
+    due = rep_blocks.review_message(kept(2, days_old=91), settings, NOW).text
+    assert "it stops being shown on" in due
+
+
+def test_a_privately_asked_question_is_not_kept_by_default():
+    """The reps' audit of round 14: a DM question (names and all) was kept by default and shown to
+    members asking in public channels."""
+    public = json.dumps(rep_blocks.answer_view(request()).to_dict())
+    private = json.dumps(rep_blocks.answer_view(request(channel="", thread_ts="")).to_dict())
+    assert '"initial_options"' in public and "Asked privately" not in public
+    assert '"initial_options"' not in private and "Asked privately" in private
+
+
+def test_a_covered_answer_whose_entry_has_gone_is_not_called_outside_the_guidance():
+    message = rep_blocks.covered_gone_message(request(state="covered", rep_name="Sam", entry_id="gone"), "Contact us.")
+    assert "covers your question" in message.text and "outside" not in message.text

@@ -16,6 +16,7 @@ import uuid
 
 import pytest
 
+from bot.store import open_store
 from conftest import run_cli
 from fake_slack import FakeSlack
 from slack_helpers import (
@@ -386,6 +387,39 @@ def test_bot_not_in_the_reps_channel_is_told_and_nothing_is_sent(fake, slack, se
     text = said(fake, name)
     assert "I'm not in the reps' channel" in text and "nothing was sent" in text and "/invite" in text
     assert not [c for c in fake.calls_to("views.open") if c.params.get("trigger_id") == trigger]
+
+
+def test_an_archived_reps_channel_is_told_before_anything_is_sent(fake, slack, server):
+    """The reps' audit of round 14: an archived channel passed the check, the modal opened, and the
+    member was told afterwards that Slack refused the post (is_archived)."""
+    channel = new_channel()
+    decline = ask(fake, slack, channel, "where is the staff bike shed")
+    fake.set_response("conversations.info", {"ok": True, "channel": {"id": REPS, "name": "reps", "is_member": True,
+                                                                     "is_archived": True}})
+    try:
+        name, trigger = press(fake, slack, "ask_rep", button(decline["blocks"], "ask_rep")["value"], user=MEMBER,
+                              channel=channel)
+        text = said(fake, name)
+    finally:
+        fake.set_response("conversations.info", None)
+    assert "reps' channel is archived" in text and "nothing was sent" in text
+    assert not [c for c in fake.calls_to("views.open") if c.params.get("trigger_id") == trigger]
+
+
+def test_retiring_a_kept_answer_in_app_home_refreshes_the_tab(fake, slack, server):
+    """The reps' audit of round 14: the action worked but the tab kept listing the retired answer
+    with its buttons until it was reopened."""
+    req = ask_a_rep(fake, slack, "who feeds the school hamster in the holidays")
+    rep_answers(fake, slack, req, REP, "Not a Big Listen matter: ask your head.")
+    kept_id = max(k.id for k in open_store(server.db_path).kept_answers())
+    before = len(fake.calls_to("views.publish"))
+    payload = block_actions("kept_retire_0", json.dumps({"k": kept_id}), response_url="", user=REP, channel=REPS)
+    del payload["response_url"]
+    payload["container"] = {"type": "view", "view_id": "V1"}
+    payload["view"] = {"id": "V1", "type": "home", "blocks": []}
+    assert slack.interaction(payload).status == 200
+    home = wait_until(lambda: [c for c in fake.calls_to("views.publish")[before:] if c.params["user_id"] == REP])
+    assert "ask your head" not in json.dumps(home[-1].params["view"])   # the retired answer is gone from the list
 
 
 def test_a_post_refused_by_slack_is_told_and_posted_later(fake, slack, server):

@@ -190,6 +190,20 @@ def test_slacks_own_pin_menu_is_recorded_for_reps_and_unpinning_removes_it(fake,
     wait_until(lambda: pins_rows(server) == [])
 
 
+def test_a_pin_in_a_direct_message_is_not_recorded(fake, slack, server):
+    """The reps' audit of round 14: a rep pinning the bot's answer in their DM with Slack's menu
+    was recorded, and `/biglisten pins` then linked every member into that private DM (the Pin
+    button already refused DMs)."""
+    clear_pins(server)
+    blocks = ask(fake, slack, new_channel(), "what is a deep dive")["blocks"]
+    dm = "D" + REP
+    slack.event(pin_event("pin_added", user=REP, channel=dm, ts=new_ts(), blocks=blocks))
+    slack.event(pin_event("pin_added", user=REP, channel=new_channel(), ts=new_ts(), blocks=blocks))
+    wait_until(lambda: pins_rows(server))
+    time.sleep(SETTLE)
+    assert [r[0].startswith("D") for r in pins_rows(server)] == [False]
+
+
 def test_pinning_a_decline_or_a_which_question_records_no_pin(fake, slack, server):
     """A decline's "Did you mean" buttons name entries; pinning it must not pin one of them (the
     off-topic question would then be counted as ready to teach the bot that entry)."""
