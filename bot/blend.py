@@ -19,6 +19,7 @@ import math
 from bot.chitchat import is_chitchat
 from bot.knowledge import SurveyEntry
 from bot.late import LATE_ZERO
+from bot.normalise import STOPWORDS, words
 from bot.results import Match, SearchResult
 from bot.structure import Target, asks_where
 
@@ -266,7 +267,7 @@ def decide(index, query: str, folded: list[str], terms: tuple[str, ...], off: se
             m for m, r in zip(matches[:index.max_suggestions], ranked) if r[1] >= index.suggestion_threshold)
         return SearchResult(query, False, shown, terms, reason=reason)
     whole = bool(target.whole_priority and best_e in target.entries)
-    ambiguous = _ambiguous(ranked, entries, target, reading) or _answer_at_stake(ranked, entries, target)
+    ambiguous = _ambiguous(ranked, entries, target, reading) or _answer_at_stake(ranked, entries, target, folded)
     return SearchResult(query, True, tuple(matches[:limit]), terms, ambiguous=ambiguous, whole_priority=whole)
 
 
@@ -301,7 +302,7 @@ def _survey_first(ranked, entries, folded: list[str]):
     return ranked if i is None else [ranked[i], *ranked[:i], *ranked[i + 1:]]
 
 
-def _answer_at_stake(ranked, entries, target: Target) -> bool:
+def _answer_at_stake(ranked, entries, target: Target, folded: list[str] = ()) -> bool:
     """The first result is a question the union recommends an answer to, and another question
     (not its own comments box) comes close: ask which was meant rather than lead with a
     suggested answer that may belong to the other ("safeguarding frequency q - should i put
@@ -315,7 +316,18 @@ def _answer_at_stake(ranked, entries, target: Target) -> bool:
         return False
     if (first.section, first.priority) == (second.section, second.priority):
         return False
+    if _names(folded, first) and not _names(folded, second):   # "... the safeguarding separate judgement question?"
+        return False
     return any(g.kind == "answer" for g in first.all_guidance()) and sb >= ANSWER_AT_STAKE_RATIO * sa
+
+
+def _names(folded: list[str], entry) -> bool:
+    """The message holds every telling word of the question's priority ("separate judgement" of
+    "Separate judgement for safeguarding"; "inspection practice" of both sections' Priority 2)."""
+    name = entry.priority.split(":", 1)[-1]
+    telling = {w for w in words(name) if w not in STOPWORDS and not w.isdigit()} - {"priority"}
+    telling -= set(words(entry.section))
+    return bool(telling) and telling <= set(folded)
 
 
 def _habit(e: int, entry, reading) -> float:

@@ -27,6 +27,7 @@ from slack_sdk.models.views import View
 from bot.knowledge import SurveyEntry, advises
 from bot.normalise import clean_slack_text, echo_text
 from bot.replies import (
+    CLIPPED,
     Line,
     Reply,
     abstain_lines,
@@ -316,6 +317,8 @@ def ambiguity_blocks(reply: Reply) -> SlackMessage:
     buttons = [_did_you_mean(options[i:i + ACTIONS_LIMIT], reply.query, start=i)
                for i in range(0, len(options), ACTIONS_LIMIT)]
     blocks: list[Block] = [*listed, *buttons]
+    if reply.clipped:   # a long message: read at its start and its end, as every other reply says
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=escape(CLIPPED))]))
     text = (prompt or "Which did you mean?") + " " + "; ".join(escape(m.entry.title) for m in options)
     return SlackMessage(text=text, blocks=_fit(blocks))
 

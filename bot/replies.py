@@ -849,7 +849,7 @@ def ambiguity_lines(reply: Reply) -> list[str]:
     for i, (m, place) in enumerate(places, 1):
         where = f" ({place})" if place else ""
         lines.append(f"  {i}. {m.entry.title}{where} [{m.entry.id}]")
-    return lines
+    return lines + ([CLIPPED] if reply.clipped else [])   # as every other reply to a long message says
 
 
 def abstain_lines(reply: Reply) -> list[str]:

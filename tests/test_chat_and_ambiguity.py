@@ -162,3 +162,14 @@ def test_yes_or_no_for_a_section_of_yes_no_questions_asks_which(searcher):
         result = searcher.find_matches(question)
         assert result.answered and result.ambiguous, question
     assert not searcher.find_matches("should safeguarding be inspected more often? yes or no").ambiguous
+
+
+def test_which_did_you_mean_to_a_long_message_says_only_its_ends_were_read(searcher, config):
+    """Round 14: "Which did you mean?" to a long story dropped the notice every other reply to a
+    long message gives."""
+    from bot.replies import CLIPPED
+    story = "We have had a difficult year with staffing and behaviour, and the council was slow to help. " * 8
+    reply = build_reply(searcher.find_matches(story + " what should I put for priority 2?"), searcher.pack,
+                        config.contact)
+    assert reply.ambiguous and reply.clipped
+    assert render_text(reply).endswith(CLIPPED) and CLIPPED in json_of(answer_blocks(reply))
