@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 EVENT_TTL = 3600          # Slack retries for minutes; finished inbox items are kept an hour
+REWRITE_GRACE = 60.0      # a settled request's reps' message: its closer rewrites it, the chores after this
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -275,7 +276,9 @@ class Store(ABC):
         `keep` (answered only) also keeps the answer for future members, in the same
         transaction (its id in `kept_id`), under `kept_question` (the question as the rep
         wants later members to see it; the member's own words when None, though Slack's modal and
-        the CLI always give one)."""
+        the CLI always give one). In the same write the request's message in the reps' channel
+        becomes due to be rewritten (see `rewrites_due`) REWRITE_GRACE seconds from `now`: the
+        closer rewrites it at once, the chores pick up what a crash left."""
 
     @abstractmethod
     def claim_request(self, request_id: int, *, owner: str, lease_seconds: float,
@@ -295,6 +298,21 @@ class Store(ABC):
     @abstractmethod
     def mark_delivered(self, request_id: int, now: float | None = None) -> None:
         """The member has been told: forget who and where they asked (privacy)."""
+
+    @abstractmethod
+    def rewrites_due(self, limit: int = 20, now: float | None = None) -> list[RepRequest]:
+        """Closed requests posted to the reps' channel whose message there must still be
+        rewritten to show them settled, due at or before `now`, longest due first (at most
+        `limit`). Read-only: the rewrite is idempotent, so two workers may both do it."""
+
+    @abstractmethod
+    def retry_rewrite(self, request_id: int, now: float | None = None) -> None:
+        """Rewriting a closed request's reps' message failed: due again from `now` (behind
+        those due longer). Nothing for an open request or one never posted."""
+
+    @abstractmethod
+    def message_rewritten(self, request_id: int) -> None:
+        """The request's reps' message shows it settled (or is gone): no rewrite is due."""
 
     @abstractmethod
     def mark_escalated(self, request_id: int, now: float | None = None) -> bool:

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import time
 
-from bot.store import KeptAnswer, RepRequest, closing_state
+from bot.store import REWRITE_GRACE, KeptAnswer, RepRequest, closing_state
 from bot.store import storable as _text  # one rule for every backend (bot.store.storable)
 from bot.store_sqlite import FORGET_ASKER, KEPT_COLUMNS, REQUEST_COLUMNS
 from bot.store_sqlite import PENDING as REQUEST_PENDING
+from bot.store_sqlite import REWRITE as REQUEST_REWRITE
 from bot.store_sqlite import TEXT_LIMIT as REP_TEXT_LIMIT
 
 MIGRATION = """
@@ -32,6 +33,11 @@ MIGRATION = """
         id BIGSERIAL PRIMARY KEY, question TEXT NOT NULL, answer TEXT NOT NULL, entry_id TEXT,
         rep_name TEXT NOT NULL, answered_at DOUBLE PRECISION NOT NULL, confirmed_at DOUBLE PRECISION NOT NULL,
         retired_at DOUBLE PRECISION, flagged_at DOUBLE PRECISION);
+"""
+# MIGRATIONS 4 (bot/store_sqlite.py's 8)
+REWRITE_MIGRATION = """
+    ALTER TABLE rep_requests ADD COLUMN rewrite_due DOUBLE PRECISION;
+    CREATE INDEX rep_requests_rewrite ON rep_requests(rewrite_due) WHERE rewrite_due IS NOT NULL;
 """
 PURGE = "DELETE FROM rep_requests WHERE delivered_at < %s"   # in purge(), with the retention cutoff
 
@@ -71,14 +77,15 @@ class RepStorePostgres:
             if state == "withdrawn":
                 row = conn.execute(
                     f"UPDATE rep_requests SET state = 'withdrawn', question = '', {FORGET_ASKER}, answered_at = %s, "
-                    "delivered_at = %s WHERE id = %s AND state = 'open' RETURNING question",
-                    (now, now, request_id)).fetchone()
+                    "delivered_at = %s, rewrite_due = %s WHERE id = %s AND state = 'open' RETURNING question",
+                    (now, now, now + REWRITE_GRACE, request_id)).fetchone()
             else:
                 row = conn.execute(
                     "UPDATE rep_requests SET state = %s, rep = %s, rep_name = %s, answer = %s, entry_id = %s, "
-                    "answered_at = %s, deliver_until = 0 WHERE id = %s AND state = 'open' RETURNING question",
+                    "answered_at = %s, deliver_until = 0, rewrite_due = %s WHERE id = %s AND state = 'open' "
+                    "RETURNING question",
                     (state, _text(rep), _text(rep_name), _text(answer[:REP_TEXT_LIMIT]), _text(entry_id), now,
-                     request_id)).fetchone()
+                     now + REWRITE_GRACE, request_id)).fetchone()
             if row is None:
                 return None
             if keep and state == "answered":
@@ -110,6 +117,18 @@ class RepStorePostgres:
     def mark_delivered(self, request_id: int, now: float | None = None) -> None:
         self._count(f"UPDATE rep_requests SET delivered_at = %s, deliver_owner = NULL, {FORGET_ASKER} "
                     "WHERE id = %s AND delivered_at IS NULL", (time.time() if now is None else now, request_id))
+
+    def rewrites_due(self, limit: int = 20, now: float | None = None) -> list[RepRequest]:
+        rows = self._rows(f"SELECT {REQUEST_COLUMNS} FROM rep_requests WHERE {REQUEST_REWRITE} AND rewrite_due <= %s "
+                          "ORDER BY rewrite_due, id LIMIT %s", (time.time() if now is None else now, limit))
+        return [RepRequest(*row) for row in rows]
+
+    def retry_rewrite(self, request_id: int, now: float | None = None) -> None:
+        self._count("UPDATE rep_requests SET rewrite_due = %s WHERE id = %s AND state != 'open' AND reps_ts != ''",
+                    (time.time() if now is None else now, request_id))
+
+    def message_rewritten(self, request_id: int) -> None:
+        self._count("UPDATE rep_requests SET rewrite_due = NULL WHERE id = %s", (request_id,))
 
     def mark_escalated(self, request_id: int, now: float | None = None) -> bool:
         return self._count("UPDATE rep_requests SET escalated_at = %s WHERE id = %s AND state = 'open' "

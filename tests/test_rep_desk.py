@@ -1,0 +1,115 @@
+"""RepDesk's Slack work when Slack refuses it, on both backends: what fails is retried by the
+chores (`RepDesk.chores`, every CHORES_SECONDS in each worker) until it goes through, and
+nothing one failure leaves behind blocks the rest. A fake WebClient raises SlackApiError."""
+from __future__ import annotations
+
+import json
+import logging
+from types import SimpleNamespace
+
+import pytest
+from slack_sdk.errors import SlackApiError
+
+from bot.config import RepSettings
+from handlers.rep_requests import RepDesk
+
+REPS = "CREPS"
+
+
+def slack_error(error: str, status: int = 200) -> SlackApiError:
+    return SlackApiError(f"The request to the Slack API failed: {error}",
+                         SimpleNamespace(status_code=status, data={"ok": False, "error": error}))
+
+
+class Client:
+    """Records every call; `fail[method]` is an error name, or a function of the call's
+    arguments giving one (or None: it goes through)."""
+
+    def __init__(self):
+        self.calls: list[tuple[str, dict]] = []
+        self.fail: dict = {}
+
+    def _call(self, method: str, **kw) -> dict:
+        self.calls.append((method, kw))
+        error = self.fail.get(method)
+        error = error(kw) if callable(error) else error
+        if error:
+            raise slack_error(error)
+        return {"ok": True, "channel": kw.get("channel"), "ts": f"9.{len(self.calls)}"}
+
+    def chat_update(self, **kw):
+        return self._call("chat_update", **kw)
+
+    def chat_postMessage(self, **kw):
+        return self._call("chat_postMessage", **kw)
+
+    def made(self, method: str) -> list[dict]:
+        return [kw for m, kw in self.calls if m == method]
+
+
+@pytest.fixture
+def desk(store):
+    settings = RepSettings(channel=REPS, escalate_hours=24, review_days=90, review_grace_days=14)
+    guide = SimpleNamespace(store=store, config=SimpleNamespace(reps=settings, contact="Ask the office.",
+                                                                bot_name="biglisten"),
+                            open_entry=lambda *a, **kw: None)
+    return RepDesk(guide, Client(), logging.getLogger("test-rep-desk"), "worker-1")
+
+
+def posted_request(store, question="will the big listen ask about Mrs Patel's parking"):
+    req = store.add_request(question=question, asker="UMEMBER", asker_name="Mo Member", channel="C1",
+                            thread_ts="1.1")
+    store.set_request_message(req.id, REPS, f"5.{req.id}")
+    return store.request(req.id)
+
+
+def failures(caplog) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name == "test-rep-desk" and r.levelno >= logging.WARNING]
+
+
+def test_a_withdrawal_slack_failed_to_show_is_shown_by_the_chores(desk, caplog):
+    store, client = desk.guide.store, desk.client
+    req = posted_request(store)
+    closed = store.close_request(req.id, state="withdrawn", rep="", rep_name="")
+    client.fail["chat_update"] = "internal_error"
+    with caplog.at_level(logging.INFO):
+        desk.update_request_message(closed)          # as the member presses "Withdraw my question"
+        desk.chores()                                 # Slack still failing: no second line for it
+    assert len(client.made("chat_update")) == 2
+    (line,) = failures(caplog)
+    assert "internal_error" in line.getMessage() and line.exc_info is None
+    client.fail.clear()
+    desk.chores()
+    update = client.made("chat_update")[-1]
+    assert (update["channel"], update["ts"]) == (REPS, req.reps_ts)
+    shown = json.dumps(update["blocks"]) + update["text"]
+    assert "withdrawn" in shown.lower() and "Patel" not in shown and "Mo Member" not in shown
+    desk.chores()
+    assert len(client.made("chat_update")) == 3      # done: not rewritten again
+
+
+def test_a_settled_requests_buttons_go_once_slack_takes_the_update(desk):
+    store, client = desk.guide.store, desk.client
+    req = posted_request(store)
+    store.close_request(req.id, state="answered", rep="UREP", rep_name="Sam Rep", answer="No, it won't.")
+    client.fail["chat_update"] = "ratelimited"
+    desk.chores()                                     # tells the member; the update is refused
+    assert len(client.made("chat_postMessage")) == 1 and store.request(req.id).delivered_at is not None
+    client.fail.clear()
+    desk.chores()
+    update = client.made("chat_update")[-1]
+    assert "actions" not in [b["type"] for b in update["blocks"]] and "Sam Rep" in json.dumps(update["blocks"])
+    desk.chores()
+    assert len(client.made("chat_update")) == 2
+
+
+def test_a_reps_message_that_is_gone_is_not_rewritten_again(desk, caplog):
+    store, client = desk.guide.store, desk.client
+    closed = store.close_request(posted_request(store).id, state="withdrawn", rep="", rep_name="")
+    client.fail["chat_update"] = "message_not_found"
+    with caplog.at_level(logging.INFO):
+        desk.update_request_message(closed)
+        desk.chores(now=closed.answered_at + 3600)
+    assert len(client.made("chat_update")) == 1
+    (line,) = failures(caplog)
+    assert "message_not_found" in line.getMessage() and line.exc_info is None
