@@ -316,7 +316,14 @@ class Store(ABC):
 
     @abstractmethod
     def mark_escalated(self, request_id: int, now: float | None = None) -> bool:
-        """Flag an open request as re-raised; True only for the first caller (re-flag once)."""
+        """Flag an open request as re-raised; True only for the first caller (re-flag once).
+        The flag is the claim between workers: the winner posts the reminder, and gives the
+        claim back (`release_escalation`) if the post fails."""
+
+    @abstractmethod
+    def release_escalation(self, request_id: int, at: float) -> None:
+        """Undo `mark_escalated(request_id, at)` (the reminder's post failed), so the next
+        caller of mark_escalated wins again; nothing if the flag is another claim's."""
 
     @abstractmethod
     def kept_answers(self, *, include_retired: bool = False) -> list[KeptAnswer]:
@@ -341,7 +348,12 @@ class Store(ABC):
     @abstractmethod
     def flag_kept(self, kept_id: int, now: float | None = None) -> bool:
         """Mark a kept answer as sent to reps for review; True only for the first caller
-        since its last confirmation."""
+        since its last confirmation. The claim between workers, as with `mark_escalated`."""
+
+    @abstractmethod
+    def release_kept_flag(self, kept_id: int, at: float) -> None:
+        """Undo `flag_kept(kept_id, at)` (the review notice's post failed), so the next
+        caller of flag_kept wins again; nothing if the flag is another claim's."""
 
     # --- the guided walk-through -------------------------------------------------------
     @abstractmethod

@@ -134,6 +134,10 @@ class RepStorePostgres:
         return self._count("UPDATE rep_requests SET escalated_at = %s WHERE id = %s AND state = 'open' "
                            "AND escalated_at IS NULL", (time.time() if now is None else now, request_id)) == 1
 
+    def release_escalation(self, request_id: int, at: float) -> None:
+        self._count("UPDATE rep_requests SET escalated_at = NULL WHERE id = %s AND escalated_at = %s",
+                    (request_id, at))
+
     def kept_answers(self, *, include_retired: bool = False) -> list[KeptAnswer]:
         where = "" if include_retired else "WHERE retired_at IS NULL"
         return [KeptAnswer(*row) for row in
@@ -160,3 +164,6 @@ class RepStorePostgres:
     def flag_kept(self, kept_id: int, now: float | None = None) -> bool:
         return self._count("UPDATE kept_answers SET flagged_at = %s WHERE id = %s AND retired_at IS NULL "
                            "AND flagged_at IS NULL", (time.time() if now is None else now, kept_id)) == 1
+
+    def release_kept_flag(self, kept_id: int, at: float) -> None:
+        self._count("UPDATE kept_answers SET flagged_at = NULL WHERE id = %s AND flagged_at = %s", (kept_id, at))

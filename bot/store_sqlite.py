@@ -468,6 +468,10 @@ class SQLiteStore(Store):
             (time.time() if now is None else now, request_id))
         return cur.rowcount == 1
 
+    def release_escalation(self, request_id: int, at: float) -> None:
+        self.connection().execute("UPDATE rep_requests SET escalated_at = NULL WHERE id = ? AND escalated_at = ?",
+                                  (request_id, at))
+
     def kept_answers(self, *, include_retired: bool = False) -> list[KeptAnswer]:
         where = "" if include_retired else "WHERE retired_at IS NULL"
         rows = self.connection().execute(f"SELECT {KEPT_COLUMNS} FROM kept_answers {where} ORDER BY answered_at DESC")
@@ -500,6 +504,11 @@ class SQLiteStore(Store):
             "UPDATE kept_answers SET flagged_at = ? WHERE id = ? AND retired_at IS NULL AND flagged_at IS NULL",
             (time.time() if now is None else now, kept_id))
         return cur.rowcount == 1
+
+    def release_kept_flag(self, kept_id: int, at: float) -> None:
+        self.connection().execute("UPDATE kept_answers SET flagged_at = NULL WHERE id = ? AND flagged_at = ?",
+                                  (kept_id, at))
+
     # --- the guided walk-through -------------------------------------------------------
     def walk_place(self, user: str) -> WalkPlace | None:
         row = self.connection().execute("SELECT pack, position, at FROM walkthrough WHERE user = ?", (user,)).fetchone()

@@ -253,26 +253,38 @@ class RepDesk:
             self.update_request_message(req)
         if not self.settings.channel:
             return
+        # mark_escalated / flag_kept are the claim between workers (at most one reminder, one
+        # notice); a post that fails gives its claim back and the next round tries again
         for req in store.requests(("open",)):
             if req.reps_ts and now - req.created_at >= self.settings.escalate_hours * 3600 and \
                     store.mark_escalated(req.id, now):
-                self._remind(req)
+                self._remind(req, now)
         for kept in store.kept_answers():
             if kept.flagged_at is None and needs_review(kept, self.settings, now) and store.flag_kept(kept.id, now):
                 message = rep_blocks.review_message(kept, self.settings)
-                try:
-                    self.client.chat_postMessage(channel=self.settings.channel, text=message.text,
-                                                 blocks=message.blocks)
-                except Exception as e:
-                    self.logger.warning("sending kept answer #%d for review failed: %s", kept.id, type(e).__name__)
+                if not self._post_to_reps(f"sending kept answer #{kept.id} for review", channel=self.settings.channel,
+                                          text=message.text, blocks=message.blocks):
+                    store.release_kept_flag(kept.id, now)
 
-    def _remind(self, req: RepRequest) -> None:
+    def _remind(self, req: RepRequest, claimed_at: float) -> None:
+        """Raise a request again in the reps' channel, under the claim `mark_escalated(req.id,
+        claimed_at)` won; given back if Slack refuses the post."""
         text = rep_blocks.escalation_text(req, self.settings.escalate_hours)
+        if not self._post_to_reps(f"re-raising request #{req.id}", channel=req.reps_channel, thread_ts=req.reps_ts,
+                                  text=text, reply_broadcast=True):
+            self.guide.store.release_escalation(req.id, claimed_at)
+
+    def _post_to_reps(self, doing: str, **message) -> bool:
+        """A chores post to the reps' channel; False if it failed (one log line per kind of
+        failure). A post that timed out may have landed: retried, it may show twice, not never."""
         try:
-            self.client.chat_postMessage(channel=req.reps_channel, thread_ts=req.reps_ts, text=text,
-                                         reply_broadcast=True)
+            with deadline(10):
+                self.client.chat_postMessage(**message)
         except Exception as e:
-            self.logger.warning("re-raising request #%d failed: %s", req.id, type(e).__name__)
+            self._failed(doing, _error(e) if isinstance(e, SlackApiError) else type(e).__name__)
+            return False
+        self._succeeded(doing)
+        return True
 
 
 class RepChores:

@@ -113,3 +113,42 @@ def test_a_reps_message_that_is_gone_is_not_rewritten_again(desk, caplog):
     assert len(client.made("chat_update")) == 1
     (line,) = failures(caplog)
     assert "message_not_found" in line.getMessage() and line.exc_info is None
+
+
+def test_a_reminder_slack_refused_is_sent_by_a_later_round_and_once(desk, caplog):
+    store, client = desk.guide.store, desk.client
+    req = posted_request(store)
+    later = req.created_at + 25 * 3600                      # past reps.escalate_hours
+    client.fail["chat_postMessage"] = "internal_error"
+    with caplog.at_level(logging.INFO):
+        desk.chores(now=later)
+        desk.chores(now=later + 30)
+    assert len(client.made("chat_postMessage")) == 2 and store.request(req.id).escalated_at is None
+    (line,) = failures(caplog)
+    assert "internal_error" in line.getMessage() and line.exc_info is None
+    client.fail.clear()
+    desk.chores(now=later + 60)
+    desk.chores(now=later + 90)                              # raised once, not again
+    (reminder,) = client.made("chat_postMessage")[2:]
+    assert (reminder["channel"], reminder["thread_ts"]) == (REPS, req.reps_ts)
+    assert store.request(req.id).escalated_at == later + 60
+
+
+def test_a_review_notice_slack_refused_is_sent_by_a_later_round_and_once(desk):
+    store, client = desk.guide.store, desk.client
+    req = posted_request(store)
+    store.close_request(req.id, state="answered", rep="UREP", rep_name="Sam Rep", answer="No.", keep=True,
+                        kept_question="Parking?", now=req.created_at)
+    store.mark_delivered(req.id)
+    store.message_rewritten(req.id)
+    (kept,) = store.kept_answers()
+    due = kept.confirmed_at + 91 * 86400                     # past reps.review_days
+    client.fail["chat_postMessage"] = "ratelimited"
+    desk.chores(now=due)
+    assert len(client.made("chat_postMessage")) == 1 and store.kept_answer(kept.id).flagged_at is None
+    client.fail.clear()
+    desk.chores(now=due + 30)
+    desk.chores(now=due + 60)
+    (notice,) = client.made("chat_postMessage")[1:]
+    assert notice["channel"] == REPS and f"Kept answer #{kept.id}" in notice["text"]
+    assert store.kept_answer(kept.id).flagged_at == due + 30

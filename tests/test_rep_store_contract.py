@@ -152,3 +152,24 @@ def test_rewrites_failing_again_go_behind_the_others(store):
     store.retry_rewrite(first.id, now=2000.0)
     assert [r.id for r in store.rewrites_due(now=10**6)] == [second.id, first.id]
     assert [r.id for r in store.rewrites_due(limit=1, now=10**6)] == [second.id]
+
+
+def test_a_reminder_or_review_claim_is_given_back_by_its_claimer_only(store):
+    """mark_escalated / flag_kept are the claim between workers (one reminder, one review
+    notice); a post that failed gives its claim back, so a later chores round tries again."""
+    waiting = new_request(store)
+    assert store.mark_escalated(waiting.id, now=1000.0)
+    store.release_escalation(waiting.id, 999.0)                 # not that claim: nothing changes
+    assert not store.mark_escalated(waiting.id, now=1001.0)
+    store.release_escalation(waiting.id, 1000.0)
+    assert store.request(waiting.id).escalated_at is None
+    assert store.mark_escalated(waiting.id, now=1002.0) and not store.mark_escalated(waiting.id, now=1003.0)
+    store.close_request(waiting.id, state="answered", rep="U", rep_name="Sam", answer="Yes.", keep=True,
+                        kept_question="Another")
+    (kept,) = store.kept_answers()
+    assert store.flag_kept(kept.id, now=1000.0)
+    store.release_kept_flag(kept.id, 999.0)
+    assert not store.flag_kept(kept.id, now=1001.0)
+    store.release_kept_flag(kept.id, 1000.0)
+    assert store.kept_answer(kept.id).flagged_at is None
+    assert store.flag_kept(kept.id, now=1002.0) and not store.flag_kept(kept.id, now=1003.0)
