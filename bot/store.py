@@ -285,7 +285,8 @@ class Store(ABC):
                       now: float | None = None) -> RepRequest | None:
         """Lease a request's Slack work to `owner` (atomic: at most one holder at a time): an
         open request not yet in the reps' channel (post it), or a closed one whose member
-        hasn't been told (tell them). None if there is no such work or it is leased."""
+        hasn't been told (tell them). None if there is no such work or it is leased. The claim's
+        time is kept (see pending_requests)."""
 
     @abstractmethod
     def release_request(self, request_id: int, owner: str) -> None:
@@ -293,7 +294,9 @@ class Store(ABC):
 
     @abstractmethod
     def pending_requests(self, now: float | None = None) -> list[int]:
-        """Ids of requests with Slack work left (see claim_request) and no live lease, oldest first."""
+        """Ids of requests with Slack work left (see claim_request) and no live lease, least
+        recently claimed first (never claimed first, then by id): work that keeps failing goes
+        behind the rest, so a caller taking the first few still reaches every request in turn."""
 
     @abstractmethod
     def mark_delivered(self, request_id: int, now: float | None = None) -> None:

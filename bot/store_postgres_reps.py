@@ -39,6 +39,10 @@ REWRITE_MIGRATION = """
     ALTER TABLE rep_requests ADD COLUMN rewrite_due DOUBLE PRECISION;
     CREATE INDEX rep_requests_rewrite ON rep_requests(rewrite_due) WHERE rewrite_due IS NOT NULL;
 """
+# MIGRATIONS 5 (bot/store_sqlite.py's 9)
+TRIED_MIGRATION = """
+    ALTER TABLE rep_requests ADD COLUMN tried_at DOUBLE PRECISION NOT NULL DEFAULT 0;
+"""
 PURGE = "DELETE FROM rep_requests WHERE delivered_at < %s"   # in purge(), with the retention cutoff
 
 
@@ -101,8 +105,9 @@ class RepStorePostgres:
                       now: float | None = None) -> RepRequest | None:
         now = time.time() if now is None else now
         rows = self._rows(
-            f"UPDATE rep_requests SET deliver_owner = %s, deliver_until = %s WHERE id = %s AND deliver_until < %s "
-            f"AND {REQUEST_PENDING} RETURNING {REQUEST_COLUMNS}", (owner, now + lease_seconds, request_id, now))
+            f"UPDATE rep_requests SET deliver_owner = %s, deliver_until = %s, tried_at = %s WHERE id = %s "
+            f"AND deliver_until < %s AND {REQUEST_PENDING} RETURNING {REQUEST_COLUMNS}",
+            (owner, now + lease_seconds, now, request_id, now))
         return RepRequest(*rows[0]) if rows else None
 
     def release_request(self, request_id: int, owner: str) -> None:
@@ -112,7 +117,8 @@ class RepStorePostgres:
     def pending_requests(self, now: float | None = None) -> list[int]:
         now = time.time() if now is None else now
         return [r for (r,) in self._rows(
-            f"SELECT id FROM rep_requests WHERE deliver_until < %s AND {REQUEST_PENDING} ORDER BY id", (now,))]
+            f"SELECT id FROM rep_requests WHERE deliver_until < %s AND {REQUEST_PENDING} ORDER BY tried_at, id",
+            (now,))]
 
     def mark_delivered(self, request_id: int, now: float | None = None) -> None:
         self._count(f"UPDATE rep_requests SET delivered_at = %s, deliver_owner = NULL, {FORGET_ASKER} "

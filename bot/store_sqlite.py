@@ -93,6 +93,10 @@ MIGRATIONS: list[str] = [
     ALTER TABLE rep_requests ADD COLUMN rewrite_due REAL;
     CREATE INDEX rep_requests_rewrite ON rep_requests(rewrite_due) WHERE rewrite_due IS NOT NULL;
     """,
+    # 9: pending Slack work is taken least recently tried first
+    """
+    ALTER TABLE rep_requests ADD COLUMN tried_at REAL NOT NULL DEFAULT 0;
+    """,
 ]
 
 REQUEST_COLUMNS = ("id, question, asker, asker_name, channel, thread_ts, state, created_at, reps_channel, reps_ts, "
@@ -429,8 +433,8 @@ class SQLiteStore(Store):
                       now: float | None = None) -> RepRequest | None:
         now = time.time() if now is None else now
         cur = self.connection().execute(
-            f"UPDATE rep_requests SET deliver_owner = ?, deliver_until = ? WHERE id = ? AND deliver_until < ? "
-            f"AND {PENDING}", (owner, now + lease_seconds, request_id, now))
+            f"UPDATE rep_requests SET deliver_owner = ?, deliver_until = ?, tried_at = ? WHERE id = ? "
+            f"AND deliver_until < ? AND {PENDING}", (owner, now + lease_seconds, now, request_id, now))
         return self.request(request_id) if cur.rowcount == 1 else None
 
     def release_request(self, request_id: int, owner: str) -> None:
@@ -440,7 +444,7 @@ class SQLiteStore(Store):
     def pending_requests(self, now: float | None = None) -> list[int]:
         now = time.time() if now is None else now
         rows = self.connection().execute(
-            f"SELECT id FROM rep_requests WHERE deliver_until < ? AND {PENDING} ORDER BY id", (now,))
+            f"SELECT id FROM rep_requests WHERE deliver_until < ? AND {PENDING} ORDER BY tried_at, id", (now,))
         return [request_id for (request_id,) in rows]
 
     def mark_delivered(self, request_id: int, now: float | None = None) -> None:

@@ -152,3 +152,19 @@ def test_a_review_notice_slack_refused_is_sent_by_a_later_round_and_once(desk):
     (notice,) = client.made("chat_postMessage")[1:]
     assert notice["channel"] == REPS and f"Kept answer #{kept.id}" in notice["text"]
     assert store.kept_answer(kept.id).flagged_at == due + 30
+
+
+def test_requests_stuck_unposted_dont_starve_an_answer_waiting_to_be_delivered(desk):
+    """More requests than a chores round takes (20) can't reach the reps' channel (the bot was
+    removed from it); one asked after them, settled in the terminal, still reaches its member."""
+    store, client = desk.guide.store, desk.client
+    for i in range(25):
+        store.add_request(question=f"stuck {i}", asker="UOTHER", asker_name="Other", channel="C2", thread_ts="2.2")
+    settled = store.add_request(question="answered in the terminal", asker="UMEMBER", asker_name="Mo Member",
+                                channel="C1", thread_ts="1.1")
+    store.close_request(settled.id, state="answered", rep="", rep_name="Sam Rep", answer="Yes, it will.")
+    client.fail["chat_postMessage"] = lambda kw: "not_in_channel" if kw["channel"] == REPS else None
+    for _ in range(3):
+        desk.chores()
+    assert [kw for kw in client.made("chat_postMessage") if kw["channel"] == "C1"]
+    assert store.request(settled.id).delivered_at is not None

@@ -173,3 +173,16 @@ def test_a_reminder_or_review_claim_is_given_back_by_its_claimer_only(store):
     store.release_kept_flag(kept.id, 1000.0)
     assert store.kept_answer(kept.id).flagged_at is None
     assert store.flag_kept(kept.id, now=1002.0) and not store.flag_kept(kept.id, now=1003.0)
+
+
+def test_pending_work_that_failed_goes_behind_the_rest(store):
+    """pending_requests is least recently tried first: requests whose post keeps failing
+    (the bot not in the reps' channel) can't hold every chores round's batch."""
+    first, second = new_request(store, "one"), new_request(store, "two")
+    assert store.pending_requests(now=1000.0) == [first.id, second.id]
+    assert store.claim_request(first.id, owner="a", lease_seconds=60, now=1000.0) is not None
+    store.release_request(first.id, "a")                      # Slack refused the post
+    assert store.pending_requests(now=1001.0) == [second.id, first.id]
+    assert store.claim_request(second.id, owner="a", lease_seconds=60, now=1002.0) is not None
+    store.release_request(second.id, "a")
+    assert store.pending_requests(now=1003.0) == [first.id, second.id]
