@@ -29,8 +29,8 @@ TABLES: dict[str, tuple[str, str, str]] = {
     # Ask a rep (issue 9): requests keep their numbers (reps and the terminal use them) and
     # kept answers their ids (requests point at them)
     "kept_answers": (KEPT_COLUMNS, KEPT_COLUMNS, ""),
-    "rep_requests": (f"{REQUEST_COLUMNS}, deliver_owner, deliver_until",
-                     f"{REQUEST_COLUMNS}, deliver_owner, deliver_until", ""),
+    "rep_requests": (f"{REQUEST_COLUMNS}, deliver_owner, deliver_until, rewrite_due, tried_at",
+                     f"{REQUEST_COLUMNS}, deliver_owner, deliver_until, rewrite_due, tried_at", ""),
     "walkthrough": ("user, pack, position, at", "member, pack, position, at", ""),
 }
 SERIAL = ("kept_answers", "rep_requests")   # ids copied as they are: move their sequences past them

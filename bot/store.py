@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 EVENT_TTL = 3600          # Slack retries for minutes; finished inbox items are kept an hour
+REWRITE_GRACE = 60.0      # a settled request's reps' message: its closer rewrites it, the chores after this
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -275,14 +276,17 @@ class Store(ABC):
         `keep` (answered only) also keeps the answer for future members, in the same
         transaction (its id in `kept_id`), under `kept_question` (the question as the rep
         wants later members to see it; the member's own words when None, though Slack's modal and
-        the CLI always give one)."""
+        the CLI always give one). In the same write the request's message in the reps' channel
+        becomes due to be rewritten (see `rewrites_due`) REWRITE_GRACE seconds from `now`: the
+        closer rewrites it at once, the chores pick up what a crash left."""
 
     @abstractmethod
     def claim_request(self, request_id: int, *, owner: str, lease_seconds: float,
                       now: float | None = None) -> RepRequest | None:
         """Lease a request's Slack work to `owner` (atomic: at most one holder at a time): an
         open request not yet in the reps' channel (post it), or a closed one whose member
-        hasn't been told (tell them). None if there is no such work or it is leased."""
+        hasn't been told (tell them). None if there is no such work or it is leased. The claim's
+        time is kept (see pending_requests)."""
 
     @abstractmethod
     def release_request(self, request_id: int, owner: str) -> None:
@@ -290,15 +294,39 @@ class Store(ABC):
 
     @abstractmethod
     def pending_requests(self, now: float | None = None) -> list[int]:
-        """Ids of requests with Slack work left (see claim_request) and no live lease, oldest first."""
+        """Ids of requests with Slack work left (see claim_request) and no live lease, least
+        recently claimed first (never claimed first, then by id): work that keeps failing goes
+        behind the rest, so a caller taking the first few still reaches every request in turn."""
 
     @abstractmethod
     def mark_delivered(self, request_id: int, now: float | None = None) -> None:
         """The member has been told: forget who and where they asked (privacy)."""
 
     @abstractmethod
+    def rewrites_due(self, limit: int = 20, now: float | None = None) -> list[RepRequest]:
+        """Closed requests posted to the reps' channel whose message there must still be
+        rewritten to show them settled, due at or before `now`, longest due first (at most
+        `limit`). Read-only: the rewrite is idempotent, so two workers may both do it."""
+
+    @abstractmethod
+    def retry_rewrite(self, request_id: int, now: float | None = None) -> None:
+        """Rewriting a closed request's reps' message failed: due again from `now` (behind
+        those due longer). Nothing for an open request or one never posted."""
+
+    @abstractmethod
+    def message_rewritten(self, request_id: int) -> None:
+        """The request's reps' message shows it settled (or is gone): no rewrite is due."""
+
+    @abstractmethod
     def mark_escalated(self, request_id: int, now: float | None = None) -> bool:
-        """Flag an open request as re-raised; True only for the first caller (re-flag once)."""
+        """Flag an open request as re-raised; True only for the first caller (re-flag once).
+        The flag is the claim between workers: the winner posts the reminder, and gives the
+        claim back (`release_escalation`) if the post fails."""
+
+    @abstractmethod
+    def release_escalation(self, request_id: int, at: float) -> None:
+        """Undo `mark_escalated(request_id, at)` (the reminder's post failed), so the next
+        caller of mark_escalated wins again; nothing if the flag is another claim's."""
 
     @abstractmethod
     def kept_answers(self, *, include_retired: bool = False) -> list[KeptAnswer]:
@@ -323,7 +351,12 @@ class Store(ABC):
     @abstractmethod
     def flag_kept(self, kept_id: int, now: float | None = None) -> bool:
         """Mark a kept answer as sent to reps for review; True only for the first caller
-        since its last confirmation."""
+        since its last confirmation. The claim between workers, as with `mark_escalated`."""
+
+    @abstractmethod
+    def release_kept_flag(self, kept_id: int, at: float) -> None:
+        """Undo `flag_kept(kept_id, at)` (the review notice's post failed), so the next
+        caller of flag_kept wins again; nothing if the flag is another claim's."""
 
     # --- the guided walk-through -------------------------------------------------------
     @abstractmethod

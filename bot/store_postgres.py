@@ -30,6 +30,8 @@ from bot.errors import StoreError
 from bot.store import EVENT_TTL, InboxItem, Pin, QuestionRow, Store, WalkPlace, storable_params
 from bot.store_postgres_reps import MIGRATION as REPS_MIGRATION
 from bot.store_postgres_reps import PURGE as REPS_PURGE
+from bot.store_postgres_reps import REWRITE_MIGRATION as REPS_REWRITE_MIGRATION
+from bot.store_postgres_reps import TRIED_MIGRATION as REPS_TRIED_MIGRATION
 from bot.store_postgres_reps import RepStorePostgres
 
 MIGRATION_LOCK = 0x62_6C_62_6F_74   # pg_advisory_xact_lock key: "blbot"
@@ -74,6 +76,10 @@ MIGRATIONS: list[str] = [
         member TEXT PRIMARY KEY, pack TEXT NOT NULL, position INTEGER NOT NULL, at DOUBLE PRECISION NOT NULL);
     CREATE INDEX walkthrough_at ON walkthrough(at);
     """,
+    # 4: a settled request's message in the reps' channel is rewritten until Slack takes it
+    REPS_REWRITE_MIGRATION,
+    # 5: pending Slack work is taken least recently tried first
+    REPS_TRIED_MIGRATION,
 ]
 
 _ITEM = "key, payload, attempts, posting, received_at"

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import time
 
-from bot.store import KeptAnswer, RepRequest, closing_state
+from bot.store import REWRITE_GRACE, KeptAnswer, RepRequest, closing_state
 from bot.store import storable as _text  # one rule for every backend (bot.store.storable)
 from bot.store_sqlite import FORGET_ASKER, KEPT_COLUMNS, REQUEST_COLUMNS
 from bot.store_sqlite import PENDING as REQUEST_PENDING
+from bot.store_sqlite import REWRITE as REQUEST_REWRITE
 from bot.store_sqlite import TEXT_LIMIT as REP_TEXT_LIMIT
 
 MIGRATION = """
@@ -32,6 +33,15 @@ MIGRATION = """
         id BIGSERIAL PRIMARY KEY, question TEXT NOT NULL, answer TEXT NOT NULL, entry_id TEXT,
         rep_name TEXT NOT NULL, answered_at DOUBLE PRECISION NOT NULL, confirmed_at DOUBLE PRECISION NOT NULL,
         retired_at DOUBLE PRECISION, flagged_at DOUBLE PRECISION);
+"""
+# MIGRATIONS 4 (bot/store_sqlite.py's 8)
+REWRITE_MIGRATION = """
+    ALTER TABLE rep_requests ADD COLUMN rewrite_due DOUBLE PRECISION;
+    CREATE INDEX rep_requests_rewrite ON rep_requests(rewrite_due) WHERE rewrite_due IS NOT NULL;
+"""
+# MIGRATIONS 5 (bot/store_sqlite.py's 9)
+TRIED_MIGRATION = """
+    ALTER TABLE rep_requests ADD COLUMN tried_at DOUBLE PRECISION NOT NULL DEFAULT 0;
 """
 PURGE = "DELETE FROM rep_requests WHERE delivered_at < %s"   # in purge(), with the retention cutoff
 
@@ -71,14 +81,15 @@ class RepStorePostgres:
             if state == "withdrawn":
                 row = conn.execute(
                     f"UPDATE rep_requests SET state = 'withdrawn', question = '', {FORGET_ASKER}, answered_at = %s, "
-                    "delivered_at = %s WHERE id = %s AND state = 'open' RETURNING question",
-                    (now, now, request_id)).fetchone()
+                    "delivered_at = %s, rewrite_due = %s WHERE id = %s AND state = 'open' RETURNING question",
+                    (now, now, now + REWRITE_GRACE, request_id)).fetchone()
             else:
                 row = conn.execute(
                     "UPDATE rep_requests SET state = %s, rep = %s, rep_name = %s, answer = %s, entry_id = %s, "
-                    "answered_at = %s, deliver_until = 0 WHERE id = %s AND state = 'open' RETURNING question",
+                    "answered_at = %s, deliver_until = 0, rewrite_due = %s WHERE id = %s AND state = 'open' "
+                    "RETURNING question",
                     (state, _text(rep), _text(rep_name), _text(answer[:REP_TEXT_LIMIT]), _text(entry_id), now,
-                     request_id)).fetchone()
+                     now + REWRITE_GRACE, request_id)).fetchone()
             if row is None:
                 return None
             if keep and state == "answered":
@@ -94,8 +105,9 @@ class RepStorePostgres:
                       now: float | None = None) -> RepRequest | None:
         now = time.time() if now is None else now
         rows = self._rows(
-            f"UPDATE rep_requests SET deliver_owner = %s, deliver_until = %s WHERE id = %s AND deliver_until < %s "
-            f"AND {REQUEST_PENDING} RETURNING {REQUEST_COLUMNS}", (owner, now + lease_seconds, request_id, now))
+            f"UPDATE rep_requests SET deliver_owner = %s, deliver_until = %s, tried_at = %s WHERE id = %s "
+            f"AND deliver_until < %s AND {REQUEST_PENDING} RETURNING {REQUEST_COLUMNS}",
+            (owner, now + lease_seconds, now, request_id, now))
         return RepRequest(*rows[0]) if rows else None
 
     def release_request(self, request_id: int, owner: str) -> None:
@@ -105,15 +117,32 @@ class RepStorePostgres:
     def pending_requests(self, now: float | None = None) -> list[int]:
         now = time.time() if now is None else now
         return [r for (r,) in self._rows(
-            f"SELECT id FROM rep_requests WHERE deliver_until < %s AND {REQUEST_PENDING} ORDER BY id", (now,))]
+            f"SELECT id FROM rep_requests WHERE deliver_until < %s AND {REQUEST_PENDING} ORDER BY tried_at, id",
+            (now,))]
 
     def mark_delivered(self, request_id: int, now: float | None = None) -> None:
         self._count(f"UPDATE rep_requests SET delivered_at = %s, deliver_owner = NULL, {FORGET_ASKER} "
                     "WHERE id = %s AND delivered_at IS NULL", (time.time() if now is None else now, request_id))
 
+    def rewrites_due(self, limit: int = 20, now: float | None = None) -> list[RepRequest]:
+        rows = self._rows(f"SELECT {REQUEST_COLUMNS} FROM rep_requests WHERE {REQUEST_REWRITE} AND rewrite_due <= %s "
+                          "ORDER BY rewrite_due, id LIMIT %s", (time.time() if now is None else now, limit))
+        return [RepRequest(*row) for row in rows]
+
+    def retry_rewrite(self, request_id: int, now: float | None = None) -> None:
+        self._count("UPDATE rep_requests SET rewrite_due = %s WHERE id = %s AND state != 'open' AND reps_ts != ''",
+                    (time.time() if now is None else now, request_id))
+
+    def message_rewritten(self, request_id: int) -> None:
+        self._count("UPDATE rep_requests SET rewrite_due = NULL WHERE id = %s", (request_id,))
+
     def mark_escalated(self, request_id: int, now: float | None = None) -> bool:
         return self._count("UPDATE rep_requests SET escalated_at = %s WHERE id = %s AND state = 'open' "
                            "AND escalated_at IS NULL", (time.time() if now is None else now, request_id)) == 1
+
+    def release_escalation(self, request_id: int, at: float) -> None:
+        self._count("UPDATE rep_requests SET escalated_at = NULL WHERE id = %s AND escalated_at = %s",
+                    (request_id, at))
 
     def kept_answers(self, *, include_retired: bool = False) -> list[KeptAnswer]:
         where = "" if include_retired else "WHERE retired_at IS NULL"
@@ -141,3 +170,6 @@ class RepStorePostgres:
     def flag_kept(self, kept_id: int, now: float | None = None) -> bool:
         return self._count("UPDATE kept_answers SET flagged_at = %s WHERE id = %s AND retired_at IS NULL "
                            "AND flagged_at IS NULL", (time.time() if now is None else now, kept_id)) == 1
+
+    def release_kept_flag(self, kept_id: int, at: float) -> None:
+        self._count("UPDATE kept_answers SET flagged_at = NULL WHERE id = %s AND flagged_at = %s", (kept_id, at))

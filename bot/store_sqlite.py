@@ -20,6 +20,7 @@ from pathlib import Path
 from bot.errors import StoreError
 from bot.store import (
     EVENT_TTL,
+    REWRITE_GRACE,
     InboxItem,
     KeptAnswer,
     Pin,
@@ -87,6 +88,15 @@ MIGRATIONS: list[str] = [
     CREATE TABLE walkthrough (
         user TEXT PRIMARY KEY, pack TEXT NOT NULL, position INTEGER NOT NULL, at REAL NOT NULL);
     """,
+    # 8: a settled request's message in the reps' channel is rewritten until Slack takes it
+    """
+    ALTER TABLE rep_requests ADD COLUMN rewrite_due REAL;
+    CREATE INDEX rep_requests_rewrite ON rep_requests(rewrite_due) WHERE rewrite_due IS NOT NULL;
+    """,
+    # 9: pending Slack work is taken least recently tried first
+    """
+    ALTER TABLE rep_requests ADD COLUMN tried_at REAL NOT NULL DEFAULT 0;
+    """,
 ]
 
 REQUEST_COLUMNS = ("id, question, asker, asker_name, channel, thread_ts, state, created_at, reps_channel, reps_ts, "
@@ -96,6 +106,8 @@ FORGET_ASKER = "asker = '', asker_name = '', channel = '', thread_ts = ''"
 # Slack work left: an open request not yet posted to the reps, or a closed one not yet told
 PENDING = "((state = 'open' AND reps_ts = '') OR (state != 'open' AND delivered_at IS NULL))"
 TEXT_LIMIT = 4000   # characters of a question or an answer kept
+# a closed request whose message in the reps' channel still has to show it settled
+REWRITE = "state != 'open' AND reps_ts != '' AND rewrite_due IS NOT NULL"
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -394,12 +406,13 @@ class SQLiteStore(Store):
             if state == "withdrawn":   # nobody is told anything: forget the member at once
                 cur = conn.execute(
                     f"UPDATE rep_requests SET state = 'withdrawn', question = '', {FORGET_ASKER}, "
-                    "answered_at = ?, delivered_at = ? WHERE id = ? AND state = 'open'", (now, now, request_id))
+                    "answered_at = ?, delivered_at = ?, rewrite_due = ? WHERE id = ? AND state = 'open'",
+                    (now, now, now + REWRITE_GRACE, request_id))
             else:
                 cur = conn.execute(
                     "UPDATE rep_requests SET state = ?, rep = ?, rep_name = ?, answer = ?, entry_id = ?, "
-                    "answered_at = ?, deliver_until = 0 WHERE id = ? AND state = 'open'",
-                    (state, rep, rep_name, answer[:TEXT_LIMIT], entry_id, now, request_id))
+                    "answered_at = ?, deliver_until = 0, rewrite_due = ? WHERE id = ? AND state = 'open'",
+                    (state, rep, rep_name, answer[:TEXT_LIMIT], entry_id, now, now + REWRITE_GRACE, request_id))
             if cur.rowcount != 1:
                 conn.execute("ROLLBACK")
                 return None
@@ -420,8 +433,8 @@ class SQLiteStore(Store):
                       now: float | None = None) -> RepRequest | None:
         now = time.time() if now is None else now
         cur = self.connection().execute(
-            f"UPDATE rep_requests SET deliver_owner = ?, deliver_until = ? WHERE id = ? AND deliver_until < ? "
-            f"AND {PENDING}", (owner, now + lease_seconds, request_id, now))
+            f"UPDATE rep_requests SET deliver_owner = ?, deliver_until = ?, tried_at = ? WHERE id = ? "
+            f"AND deliver_until < ? AND {PENDING}", (owner, now + lease_seconds, now, request_id, now))
         return self.request(request_id) if cur.rowcount == 1 else None
 
     def release_request(self, request_id: int, owner: str) -> None:
@@ -431,7 +444,7 @@ class SQLiteStore(Store):
     def pending_requests(self, now: float | None = None) -> list[int]:
         now = time.time() if now is None else now
         rows = self.connection().execute(
-            f"SELECT id FROM rep_requests WHERE deliver_until < ? AND {PENDING} ORDER BY id", (now,))
+            f"SELECT id FROM rep_requests WHERE deliver_until < ? AND {PENDING} ORDER BY tried_at, id", (now,))
         return [request_id for (request_id,) in rows]
 
     def mark_delivered(self, request_id: int, now: float | None = None) -> None:
@@ -439,11 +452,29 @@ class SQLiteStore(Store):
             f"UPDATE rep_requests SET delivered_at = ?, deliver_owner = NULL, {FORGET_ASKER} "
             "WHERE id = ? AND delivered_at IS NULL", (time.time() if now is None else now, request_id))
 
+    def rewrites_due(self, limit: int = 20, now: float | None = None) -> list[RepRequest]:
+        rows = self.connection().execute(
+            f"SELECT {REQUEST_COLUMNS} FROM rep_requests WHERE {REWRITE} AND rewrite_due <= ? "
+            "ORDER BY rewrite_due, id LIMIT ?", (time.time() if now is None else now, limit))
+        return [RepRequest(*row) for row in rows]
+
+    def retry_rewrite(self, request_id: int, now: float | None = None) -> None:
+        self.connection().execute(
+            "UPDATE rep_requests SET rewrite_due = ? WHERE id = ? AND state != 'open' AND reps_ts != ''",
+            (time.time() if now is None else now, request_id))
+
+    def message_rewritten(self, request_id: int) -> None:
+        self.connection().execute("UPDATE rep_requests SET rewrite_due = NULL WHERE id = ?", (request_id,))
+
     def mark_escalated(self, request_id: int, now: float | None = None) -> bool:
         cur = self.connection().execute(
             "UPDATE rep_requests SET escalated_at = ? WHERE id = ? AND state = 'open' AND escalated_at IS NULL",
             (time.time() if now is None else now, request_id))
         return cur.rowcount == 1
+
+    def release_escalation(self, request_id: int, at: float) -> None:
+        self.connection().execute("UPDATE rep_requests SET escalated_at = NULL WHERE id = ? AND escalated_at = ?",
+                                  (request_id, at))
 
     def kept_answers(self, *, include_retired: bool = False) -> list[KeptAnswer]:
         where = "" if include_retired else "WHERE retired_at IS NULL"
@@ -477,6 +508,11 @@ class SQLiteStore(Store):
             "UPDATE kept_answers SET flagged_at = ? WHERE id = ? AND retired_at IS NULL AND flagged_at IS NULL",
             (time.time() if now is None else now, kept_id))
         return cur.rowcount == 1
+
+    def release_kept_flag(self, kept_id: int, at: float) -> None:
+        self.connection().execute("UPDATE kept_answers SET flagged_at = NULL WHERE id = ? AND flagged_at = ?",
+                                  (kept_id, at))
+
     # --- the guided walk-through -------------------------------------------------------
     def walk_place(self, user: str) -> WalkPlace | None:
         row = self.connection().execute("SELECT pack, position, at FROM walkthrough WHERE user = ?", (user,)).fetchone()

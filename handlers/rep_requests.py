@@ -50,6 +50,7 @@ ARCHIVED = ("The reps' channel is archived, so I can't send questions there: not
 LEASE = 60.0          # seconds one process may spend on a request's Slack work
 CHORES_SECONDS = 30.0
 MISSING = ("not_in_channel", "channel_not_found", "is_archived", "channel_is_archived")
+GONE = MISSING + ("message_not_found", "cant_update_message", "edit_window_closed")   # chat.update can never work
 SHARED_QUESTION = 1000   # characters of a member's question sent to reps (and shown first): its start and its end
 OUTAGE_WORDS = ("locked", "unable to open", "disk", "readonly", "read-only")   # SQLite's, not "no such column"
 
@@ -106,6 +107,19 @@ class RepDesk:
 
     def __init__(self, guide: Guide, client: WebClient, logger: Logger, owner: str):
         self.guide, self.client, self.logger, self.owner = guide, client, logger, owner
+        self._failing: dict[str, set[str]] = {}   # work the chores retry -> kinds of failure logged
+
+    def _failed(self, doing: str, error: str) -> None:
+        """One log line per kind of failure of one piece of work, not a traceback: the chores
+        retry it every CHORES_SECONDS in every worker, for as long as Slack refuses it."""
+        kinds = self._failing.setdefault(doing, set())
+        if error not in kinds:
+            kinds.add(error)
+            self.logger.warning("%s failed: %s; trying again every %g s", doing, error, CHORES_SECONDS)
+
+    def _succeeded(self, doing: str) -> None:
+        if self._failing.pop(doing, None):
+            self.logger.info("%s went through after all", doing)
 
     @property
     def settings(self):
@@ -189,15 +203,39 @@ class RepDesk:
         return "failed"
 
     def update_request_message(self, req: RepRequest) -> None:
-        """Show who settled the request, and when, in the reps' channel."""
-        if not (req.reps_channel and req.reps_ts):
+        """Show who settled the request, and when, in the reps' channel (withdrawn: without the
+        member's name and words), in place of its buttons. Recorded once Slack has it, or the
+        message is gone; what Slack refuses stays due and the chores try again."""
+        if not (req.reps_channel and req.reps_ts) or req.state == "open":
             return
-        message = rep_blocks.closed_request_message(req, req.asker_name)
+        # delivered already: the store has forgotten the member's name
+        message = rep_blocks.closed_request_message(req, req.asker_name or "a member")
+        doing = f"updating request #{req.id} in the reps' channel"
         try:
-            self.client.chat_update(channel=req.reps_channel, ts=req.reps_ts, text=message.text, blocks=message.blocks)
+            with deadline(10):
+                self.client.chat_update(channel=req.reps_channel, ts=req.reps_ts, text=message.text,
+                                        blocks=message.blocks)
         except Exception as e:
-            self.logger.warning("updating request #%d in the reps' channel failed: %s", req.id,
-                                _error(e) if isinstance(e, SlackApiError) else type(e).__name__)
+            error = _error(e) if isinstance(e, SlackApiError) else type(e).__name__
+            if error not in GONE:
+                self._failed(doing, error)
+                self._record(self.guide.store.retry_rewrite, req.id)
+                return
+            self.logger.warning("%s failed: %s; the message can't be changed, so it is left as it is", doing, error)
+        self._succeeded(doing)
+        self._record(self.guide.store.message_rewritten, req.id)
+
+    def _record(self, write, *args) -> None:
+        """A note of how a rewrite went. Closing the request made it due already, so if the store
+        can't take the note now the chores simply rewrite the message again: it must not turn a
+        withdrawal or an answer that worked into an apology."""
+        try:
+            write(*args)
+        except Exception as e:
+            if not store_outage(e):
+                raise
+            self.logger.warning("noting a rewrite in the reps' channel failed: the store is unreachable (%s)",
+                                type(e).__name__)
 
     def _post_leased(self, req: RepRequest) -> str:
         outcome = self.post_request(req)
@@ -213,28 +251,42 @@ class RepDesk:
         store = self.guide.store
         for request_id in store.pending_requests(now)[:20]:
             self.deliver(request_id)
+        for req in store.rewrites_due(limit=20, now=now):
+            self.update_request_message(req)
         if not self.settings.channel:
             return
+        # mark_escalated / flag_kept are the claim between workers (at most one reminder, one
+        # notice); a post that fails gives its claim back and the next round tries again
         for req in store.requests(("open",)):
             if req.reps_ts and now - req.created_at >= self.settings.escalate_hours * 3600 and \
                     store.mark_escalated(req.id, now):
-                self._remind(req)
+                self._remind(req, now)
         for kept in store.kept_answers():
             if kept.flagged_at is None and needs_review(kept, self.settings, now) and store.flag_kept(kept.id, now):
                 message = rep_blocks.review_message(kept, self.settings)
-                try:
-                    self.client.chat_postMessage(channel=self.settings.channel, text=message.text,
-                                                 blocks=message.blocks)
-                except Exception as e:
-                    self.logger.warning("sending kept answer #%d for review failed: %s", kept.id, type(e).__name__)
+                if not self._post_to_reps(f"sending kept answer #{kept.id} for review", channel=self.settings.channel,
+                                          text=message.text, blocks=message.blocks):
+                    store.release_kept_flag(kept.id, now)
 
-    def _remind(self, req: RepRequest) -> None:
+    def _remind(self, req: RepRequest, claimed_at: float) -> None:
+        """Raise a request again in the reps' channel, under the claim `mark_escalated(req.id,
+        claimed_at)` won; given back if Slack refuses the post."""
         text = rep_blocks.escalation_text(req, self.settings.escalate_hours)
+        if not self._post_to_reps(f"re-raising request #{req.id}", channel=req.reps_channel, thread_ts=req.reps_ts,
+                                  text=text, reply_broadcast=True):
+            self.guide.store.release_escalation(req.id, claimed_at)
+
+    def _post_to_reps(self, doing: str, **message) -> bool:
+        """A chores post to the reps' channel; False if it failed (one log line per kind of
+        failure). A post that timed out may have landed: retried, it may show twice, not never."""
         try:
-            self.client.chat_postMessage(channel=req.reps_channel, thread_ts=req.reps_ts, text=text,
-                                         reply_broadcast=True)
+            with deadline(10):
+                self.client.chat_postMessage(**message)
         except Exception as e:
-            self.logger.warning("re-raising request #%d failed: %s", req.id, type(e).__name__)
+            self._failed(doing, _error(e) if isinstance(e, SlackApiError) else type(e).__name__)
+            return False
+        self._succeeded(doing)
+        return True
 
 
 class RepChores:

@@ -30,7 +30,7 @@ def test_todays_schema_migrates_in_place_keeping_its_rows(tmp_path):
     shutil.copy(V5_FILE, path)
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 5
     store = SQLiteStore(path)
-    assert store.schema_version == len(MIGRATIONS) == 7   # 6: Ask a rep, 7: the walk-through
+    assert store.schema_version == len(MIGRATIONS) == 9   # 6: Ask a rep, 7: the walk-through, 8-9: its retries
     assert [q.text for q in store.questions()] == ["written by main"]
     assert store.votes() == [("off-rolling", False)]
     assert [p.entry_id for p in store.pins()] == ["off-rolling"]

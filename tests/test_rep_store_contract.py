@@ -102,6 +102,7 @@ def test_migrate_store_copies_requests_and_kept_answers_with_their_numbers(tmp_p
     old = SQLiteStore(tmp_path / "bot.sqlite3")
     answered = new_request(old)
     old.close_request(answered.id, state="answered", rep="UREP", rep_name="Sam", answer="No.", keep=True)
+    old.set_request_message(answered.id, "CREPS", "9.8")     # its message not yet rewritten
     waiting = new_request(old, "still waiting")
     old.set_request_message(waiting.id, "CREPS", "9.9")
     target = PostgresStore(pg_url)
@@ -111,7 +112,77 @@ def test_migrate_store_copies_requests_and_kept_answers_with_their_numbers(tmp_p
         assert target.request(waiting.id) == old.request(waiting.id)
         assert target.kept_answers() == old.kept_answers()
         assert target.request(answered.id).kept_id == old.kept_answers()[0].id
+        assert [r.id for r in target.rewrites_due(now=10**12)] == [answered.id]
         later = new_request(target, "asked after the move")           # numbering carries on
         assert later.id == waiting.id + 1
     finally:
         target.close()
+
+
+def test_a_settled_requests_message_stays_due_until_it_is_rewritten(store):
+    """The reps' message of a settled or withdrawn request must lose its buttons (and, withdrawn,
+    the member's name and words): due from the close, so a crash or a failed chat.update leaves
+    it for the chores, until the rewrite is recorded."""
+    from bot.store import REWRITE_GRACE
+
+    posted = new_request(store)
+    store.set_request_message(posted.id, "CREPS", "9.9")
+    unposted = new_request(store, "withdrawn before it reached the reps")
+    store.close_request(posted.id, state="withdrawn", rep="", rep_name="", now=1000.0)
+    store.close_request(unposted.id, state="withdrawn", rep="", rep_name="", now=1000.0)
+    assert store.rewrites_due(now=1000.0) == []                    # the closer rewrites it at once ...
+    (due,) = store.rewrites_due(now=1000.0 + REWRITE_GRACE)        # ... or the chores, after a crash
+    assert (due.id, due.reps_ts, due.state, due.question) == (posted.id, "9.9", "withdrawn", "")
+    store.retry_rewrite(posted.id, now=1001.0)                      # chat.update failed: due at once
+    assert [r.id for r in store.rewrites_due(now=1001.0)] == [posted.id]
+    store.message_rewritten(posted.id)
+    assert store.rewrites_due(now=10**12) == []
+    waiting = new_request(store, "still open")
+    store.set_request_message(waiting.id, "CREPS", "9.8")
+    store.retry_rewrite(waiting.id, now=1002.0)                     # an open request's message stays as it is
+    assert store.rewrites_due(now=10**12) == []
+
+
+def test_rewrites_failing_again_go_behind_the_others(store):
+    first, second = new_request(store, "one"), new_request(store, "two")
+    for req in (first, second):
+        store.set_request_message(req.id, "CREPS", f"9.{req.id}")
+        store.close_request(req.id, state="outside", rep="U", rep_name="Sam", now=1000.0)
+    assert [r.id for r in store.rewrites_due(now=10**6)] == [first.id, second.id]
+    store.retry_rewrite(first.id, now=2000.0)
+    assert [r.id for r in store.rewrites_due(now=10**6)] == [second.id, first.id]
+    assert [r.id for r in store.rewrites_due(limit=1, now=10**6)] == [second.id]
+
+
+def test_a_reminder_or_review_claim_is_given_back_by_its_claimer_only(store):
+    """mark_escalated / flag_kept are the claim between workers (one reminder, one review
+    notice); a post that failed gives its claim back, so a later chores round tries again."""
+    waiting = new_request(store)
+    assert store.mark_escalated(waiting.id, now=1000.0)
+    store.release_escalation(waiting.id, 999.0)                 # not that claim: nothing changes
+    assert not store.mark_escalated(waiting.id, now=1001.0)
+    store.release_escalation(waiting.id, 1000.0)
+    assert store.request(waiting.id).escalated_at is None
+    assert store.mark_escalated(waiting.id, now=1002.0) and not store.mark_escalated(waiting.id, now=1003.0)
+    store.close_request(waiting.id, state="answered", rep="U", rep_name="Sam", answer="Yes.", keep=True,
+                        kept_question="Another")
+    (kept,) = store.kept_answers()
+    assert store.flag_kept(kept.id, now=1000.0)
+    store.release_kept_flag(kept.id, 999.0)
+    assert not store.flag_kept(kept.id, now=1001.0)
+    store.release_kept_flag(kept.id, 1000.0)
+    assert store.kept_answer(kept.id).flagged_at is None
+    assert store.flag_kept(kept.id, now=1002.0) and not store.flag_kept(kept.id, now=1003.0)
+
+
+def test_pending_work_that_failed_goes_behind_the_rest(store):
+    """pending_requests is least recently tried first: requests whose post keeps failing
+    (the bot not in the reps' channel) can't hold every chores round's batch."""
+    first, second = new_request(store, "one"), new_request(store, "two")
+    assert store.pending_requests(now=1000.0) == [first.id, second.id]
+    assert store.claim_request(first.id, owner="a", lease_seconds=60, now=1000.0) is not None
+    store.release_request(first.id, "a")                      # Slack refused the post
+    assert store.pending_requests(now=1001.0) == [second.id, first.id]
+    assert store.claim_request(second.id, owner="a", lease_seconds=60, now=1002.0) is not None
+    store.release_request(second.id, "a")
+    assert store.pending_requests(now=1003.0) == [first.id, second.id]

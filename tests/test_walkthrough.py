@@ -44,7 +44,7 @@ def test_a_version_6_database_gains_the_table(tmp_path):
     conn.commit()
     conn.close()
     store = SQLiteStore(path)
-    assert store.schema_version == len(MIGRATIONS) == 7
+    assert store.schema_version == len(MIGRATIONS) == 9
     store.save_walk_place("U1", "big-listen", 0)
     assert store.walk_place("U1").position == 0
 

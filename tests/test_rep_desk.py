@@ -1,0 +1,170 @@
+"""RepDesk's Slack work when Slack refuses it, on both backends: what fails is retried by the
+chores (`RepDesk.chores`, every CHORES_SECONDS in each worker) until it goes through, and
+nothing one failure leaves behind blocks the rest. A fake WebClient raises SlackApiError."""
+from __future__ import annotations
+
+import json
+import logging
+from types import SimpleNamespace
+
+import pytest
+from slack_sdk.errors import SlackApiError
+
+from bot.config import RepSettings
+from handlers.rep_requests import RepDesk
+
+REPS = "CREPS"
+
+
+def slack_error(error: str, status: int = 200) -> SlackApiError:
+    return SlackApiError(f"The request to the Slack API failed: {error}",
+                         SimpleNamespace(status_code=status, data={"ok": False, "error": error}))
+
+
+class Client:
+    """Records every call; `fail[method]` is an error name, or a function of the call's
+    arguments giving one (or None: it goes through)."""
+
+    def __init__(self):
+        self.calls: list[tuple[str, dict]] = []
+        self.fail: dict = {}
+
+    def _call(self, method: str, **kw) -> dict:
+        self.calls.append((method, kw))
+        error = self.fail.get(method)
+        error = error(kw) if callable(error) else error
+        if error:
+            raise slack_error(error)
+        return {"ok": True, "channel": kw.get("channel"), "ts": f"9.{len(self.calls)}"}
+
+    def chat_update(self, **kw):
+        return self._call("chat_update", **kw)
+
+    def chat_postMessage(self, **kw):
+        return self._call("chat_postMessage", **kw)
+
+    def made(self, method: str) -> list[dict]:
+        return [kw for m, kw in self.calls if m == method]
+
+
+@pytest.fixture
+def desk(store):
+    settings = RepSettings(channel=REPS, escalate_hours=24, review_days=90, review_grace_days=14)
+    guide = SimpleNamespace(store=store, config=SimpleNamespace(reps=settings, contact="Ask the office.",
+                                                                bot_name="biglisten"),
+                            open_entry=lambda *a, **kw: None)
+    return RepDesk(guide, Client(), logging.getLogger("test-rep-desk"), "worker-1")
+
+
+def posted_request(store, question="will the big listen ask about Mrs Patel's parking"):
+    req = store.add_request(question=question, asker="UMEMBER", asker_name="Mo Member", channel="C1",
+                            thread_ts="1.1")
+    store.set_request_message(req.id, REPS, f"5.{req.id}")
+    return store.request(req.id)
+
+
+def failures(caplog) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name == "test-rep-desk" and r.levelno >= logging.WARNING]
+
+
+def test_a_withdrawal_slack_failed_to_show_is_shown_by_the_chores(desk, caplog):
+    store, client = desk.guide.store, desk.client
+    req = posted_request(store)
+    closed = store.close_request(req.id, state="withdrawn", rep="", rep_name="")
+    client.fail["chat_update"] = "internal_error"
+    with caplog.at_level(logging.INFO):
+        desk.update_request_message(closed)          # as the member presses "Withdraw my question"
+        desk.chores()                                 # Slack still failing: no second line for it
+    assert len(client.made("chat_update")) == 2
+    (line,) = failures(caplog)
+    assert "internal_error" in line.getMessage() and line.exc_info is None
+    client.fail.clear()
+    desk.chores()
+    update = client.made("chat_update")[-1]
+    assert (update["channel"], update["ts"]) == (REPS, req.reps_ts)
+    shown = json.dumps(update["blocks"]) + update["text"]
+    assert "withdrawn" in shown.lower() and "Patel" not in shown and "Mo Member" not in shown
+    desk.chores()
+    assert len(client.made("chat_update")) == 3      # done: not rewritten again
+
+
+def test_a_settled_requests_buttons_go_once_slack_takes_the_update(desk):
+    store, client = desk.guide.store, desk.client
+    req = posted_request(store)
+    store.close_request(req.id, state="answered", rep="UREP", rep_name="Sam Rep", answer="No, it won't.")
+    client.fail["chat_update"] = "ratelimited"
+    desk.chores()                                     # tells the member; the update is refused
+    assert len(client.made("chat_postMessage")) == 1 and store.request(req.id).delivered_at is not None
+    client.fail.clear()
+    desk.chores()
+    update = client.made("chat_update")[-1]
+    assert "actions" not in [b["type"] for b in update["blocks"]] and "Sam Rep" in json.dumps(update["blocks"])
+    desk.chores()
+    assert len(client.made("chat_update")) == 2
+
+
+def test_a_reps_message_that_is_gone_is_not_rewritten_again(desk, caplog):
+    store, client = desk.guide.store, desk.client
+    closed = store.close_request(posted_request(store).id, state="withdrawn", rep="", rep_name="")
+    client.fail["chat_update"] = "message_not_found"
+    with caplog.at_level(logging.INFO):
+        desk.update_request_message(closed)
+        desk.chores(now=closed.answered_at + 3600)
+    assert len(client.made("chat_update")) == 1
+    (line,) = failures(caplog)
+    assert "message_not_found" in line.getMessage() and line.exc_info is None
+
+
+def test_a_reminder_slack_refused_is_sent_by_a_later_round_and_once(desk, caplog):
+    store, client = desk.guide.store, desk.client
+    req = posted_request(store)
+    later = req.created_at + 25 * 3600                      # past reps.escalate_hours
+    client.fail["chat_postMessage"] = "internal_error"
+    with caplog.at_level(logging.INFO):
+        desk.chores(now=later)
+        desk.chores(now=later + 30)
+    assert len(client.made("chat_postMessage")) == 2 and store.request(req.id).escalated_at is None
+    (line,) = failures(caplog)
+    assert "internal_error" in line.getMessage() and line.exc_info is None
+    client.fail.clear()
+    desk.chores(now=later + 60)
+    desk.chores(now=later + 90)                              # raised once, not again
+    (reminder,) = client.made("chat_postMessage")[2:]
+    assert (reminder["channel"], reminder["thread_ts"]) == (REPS, req.reps_ts)
+    assert store.request(req.id).escalated_at == later + 60
+
+
+def test_a_review_notice_slack_refused_is_sent_by_a_later_round_and_once(desk):
+    store, client = desk.guide.store, desk.client
+    req = posted_request(store)
+    store.close_request(req.id, state="answered", rep="UREP", rep_name="Sam Rep", answer="No.", keep=True,
+                        kept_question="Parking?", now=req.created_at)
+    store.mark_delivered(req.id)
+    store.message_rewritten(req.id)
+    (kept,) = store.kept_answers()
+    due = kept.confirmed_at + 91 * 86400                     # past reps.review_days
+    client.fail["chat_postMessage"] = "ratelimited"
+    desk.chores(now=due)
+    assert len(client.made("chat_postMessage")) == 1 and store.kept_answer(kept.id).flagged_at is None
+    client.fail.clear()
+    desk.chores(now=due + 30)
+    desk.chores(now=due + 60)
+    (notice,) = client.made("chat_postMessage")[1:]
+    assert notice["channel"] == REPS and f"Kept answer #{kept.id}" in notice["text"]
+    assert store.kept_answer(kept.id).flagged_at == due + 30
+
+
+def test_requests_stuck_unposted_dont_starve_an_answer_waiting_to_be_delivered(desk):
+    """More requests than a chores round takes (20) can't reach the reps' channel (the bot was
+    removed from it); one asked after them, settled in the terminal, still reaches its member."""
+    store, client = desk.guide.store, desk.client
+    for i in range(25):
+        store.add_request(question=f"stuck {i}", asker="UOTHER", asker_name="Other", channel="C2", thread_ts="2.2")
+    settled = store.add_request(question="answered in the terminal", asker="UMEMBER", asker_name="Mo Member",
+                                channel="C1", thread_ts="1.1")
+    store.close_request(settled.id, state="answered", rep="", rep_name="Sam Rep", answer="Yes, it will.")
+    client.fail["chat_postMessage"] = lambda kw: "not_in_channel" if kw["channel"] == REPS else None
+    for _ in range(3):
+        desk.chores()
+    assert [kw for kw in client.made("chat_postMessage") if kw["channel"] == "C1"]
+    assert store.request(settled.id).delivered_at is not None
