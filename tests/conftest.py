@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -26,6 +27,19 @@ def config():
 @pytest.fixture(scope="session")
 def pack():
     return load_pack(PACK_DIR)
+
+
+def normalised(text: str) -> str:
+    """Text as quotations are compared with their sources: curly quotes and whitespace evened out."""
+    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@pytest.fixture(scope="session")
+def sources(pack):
+    """Each of the bundled pack's source documents, `normalised`, by source id."""
+    folder = SHARED / "sources"
+    return {sid: normalised((folder / s.file).read_text(encoding="utf-8")) for sid, s in pack.sources.items()}
 
 
 @pytest.fixture(scope="session")

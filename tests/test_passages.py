@@ -8,13 +8,9 @@ as in tests/test_quotes.py; nothing else.
 """
 from __future__ import annotations
 
-import re
-
-import pytest
-
 from bot.knowledge import BackgroundEntry, GlossaryEntry
 from bot.replies import LIST_GOES_ON, REFERS_BACK, passages
-from conftest import SHARED
+from conftest import normalised
 
 # Entries whose first quotation refers back, with why the sentence it refers to is not quoted.
 FIRST_REFERS_BACK: dict[str, str] = {
@@ -28,15 +24,6 @@ FIRST_REFERS_BACK: dict[str, str] = {
 }
 
 
-def _norm(text: str) -> str:
-    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
-    return re.sub(r"\s+", " ", text).strip()
-
-
-@pytest.fixture(scope="module")
-def sources(pack):
-    folder = SHARED / "sources"
-    return {sid: _norm((folder / s.file).read_text(encoding="utf-8")) for sid, s in pack.sources.items()}
 
 
 def _bodied(pack):
@@ -58,7 +45,7 @@ def _joined_by_reference(texts: list[str]) -> list[tuple[int, int]]:
 
 def _adjacent(first: str, second: str, source: str) -> bool:
     """`second` starts right after `first` ends in the source, with only whitespace between."""
-    a, b = _norm(first), _norm(second)
+    a, b = normalised(first), normalised(second)
     return f"{a} {b}" in source or f"{a}{b}" in source
 
 

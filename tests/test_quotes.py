@@ -4,23 +4,8 @@ Only curly quotes and whitespace are normalised; a changed word fails the test.
 """
 from __future__ import annotations
 
-import re
-
-import pytest
-
 from bot.knowledge import SurveyEntry, entry_quotes
-from conftest import SHARED
-
-
-def _norm(text: str) -> str:
-    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
-    return re.sub(r"\s+", " ", text).strip()
-
-
-@pytest.fixture(scope="module")
-def sources(pack):
-    folder = SHARED / "sources"
-    return {sid: _norm((folder / s.file).read_text(encoding="utf-8")) for sid, s in pack.sources.items()}
+from conftest import SHARED, normalised
 
 
 def test_source_files_exist(pack):
@@ -34,7 +19,7 @@ def test_every_quote_is_verbatim_in_its_source(pack, sources):
         quotes = entry_quotes(e, pack)
         assert {q.text for q in quotes} == set(e.quotes()), e.id   # the check sees every quotation
         for q in quotes:
-            if _norm(q.text) not in sources[q.source]:
+            if normalised(q.text) not in sources[q.source]:
                 drifted.append(f"{e.id}: {q.text[:80]}")
     assert not drifted, "quotes not found verbatim in their source:\n" + "\n".join(drifted)
 
@@ -44,11 +29,11 @@ def test_options_are_the_surveys(pack, sources):
     for e in pack.entries:
         if isinstance(e, SurveyEntry):
             for option in e.options:
-                assert _norm(option) in text, (e.id, option)
+                assert normalised(option) in text, (e.id, option)
 
 
 def test_the_drift_check_can_fail(pack, sources):
     """Guard the guard: a one-word change is caught."""
     q = pack.get("safeguarding-separate-judgement").suggested_answer.rests_on
-    assert _norm(q) in sources["nasuwt-commentary"]
-    assert _norm(q.replace("answer", "tick")) not in sources["nasuwt-commentary"]
+    assert normalised(q) in sources["nasuwt-commentary"]
+    assert normalised(q.replace("answer", "tick")) not in sources["nasuwt-commentary"]
