@@ -235,6 +235,7 @@ def decide(index, query: str, folded: list[str], terms: tuple[str, ...], off: se
     if judged is not ranked and judged[0][0] not in target.entries:
         ranked = judged   # a name beside the point: "what's a deep dive? asking about the impact section"
     ranked = _survey_first(ranked, entries, folded)
+    judged = _survey_first(judged, entries, folded)   # and the answer/decline model judges that first
     # Scores shown (and compared by replies' near-tie rule, kept answers and pins) are the blend
     # scaled into 0..1 by its largest usual value, not clipped: clipping made every strong
     # candidate a tie at 1.0.
@@ -294,12 +295,15 @@ def _ambiguous(ranked, entries, target: Target, reading) -> bool:
 
 def _survey_first(ranked, entries, folded: list[str]):
     """Asked where in the survey something goes, the best survey question among the first five
-    comes first: a definition came first for "ofsted named my dept in the report as the weak one
-    ... which bit of the survey is that" (the answer/decline model then judges the ranking)."""
+    comes first when it comes close (ANSWER_AT_STAKE_RATIO): a definition came first for "ofsted
+    named my dept in the report as the weak one ... which bit of the survey is that"; "whats ILACS
+    - where do i put this" keeps its definition (no survey question comes close)."""
     if not ranked or isinstance(entries[ranked[0][0]], SurveyEntry) or not asks_where(folded):
         return ranked
     i = next((i for i, r in enumerate(ranked[:5]) if isinstance(entries[r[0]], SurveyEntry)), None)
-    return ranked if i is None else [ranked[i], *ranked[:i], *ranked[i + 1:]]
+    if i is None or ranked[i][1] < ANSWER_AT_STAKE_RATIO * ranked[0][1]:
+        return ranked
+    return [ranked[i], *ranked[:i], *ranked[i + 1:]]
 
 
 def _answer_at_stake(ranked, entries, target: Target, folded: list[str] = ()) -> bool:

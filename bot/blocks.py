@@ -341,7 +341,7 @@ def fallback_text(reply: Reply) -> str:
     lead = lead_guidance(reply)[:1] if isinstance(reply.entry, SurveyEntry) and not reply.parts else ()
     answers = [g for g in reply.guidance if g.kind == "answer"]
     if lead and lead[0].kind == "view" and answers:   # asked what the union thinks: its view leads
-        text += " — the union's view"
+        text += " — the union's view, and its suggested answer to the survey question"
     elif answers:   # a suggested answer is never shown without whose it is, when, and its whole basis
         text += f" — {guidance_label(answers[0], reply)} “{answers[0].basis}”"
     elif "advice" in kinds:

@@ -379,7 +379,7 @@ def lead_guidance(reply: Reply) -> tuple[Guidance, ...]:
     short = short_guidance(reply.guidance)
     views = [g for g in reply.guidance if g.kind == "view"]
     union = union_of(reply.pack) if reply.pack is not None else ""
-    if not views or not union or not asks_union_view(reply.query, union):
+    if not views or not union or not asks_union_view(reply.query, union) or asks_what_to_answer(reply.query):
         return short
     view = views[by_relevance([g.basis for g in views], reply.query, reply.pack, ignore=f"{union} union")[0]]
     return (view, *(g for g in short if g is not view))
@@ -468,6 +468,16 @@ def _union_view_pattern(union: str) -> re.Pattern:
         rf"\b(?:what|how|anything)\b[^.?!]{{0,40}}?{name}{between}\s+(?:{'|'.join(SAYING)})\b",   # "what does it say"
         rf"{name}\W+what\s+(?:do|does)\s+(?:they|it)\s+(?:think|say)\b",   # "nasuwt - what do they think"
     )))
+
+
+ANSWERING = ("put", "write", "answer", "tick", "respond", "fill", "recommend", "recommends", "recommended",
+             "recommendation", "advise", "suggest", "suggested")
+
+
+def asks_what_to_answer(query: str) -> bool:
+    """"what does the union recommend for ...", "what does nasuwt say i should put": what to put in
+    the survey, so its suggested answer leads even when the union's view is asked about too."""
+    return any(w in ANSWERING for w in words(query))
 
 
 def asks_union_view(query: str, union: str) -> bool:

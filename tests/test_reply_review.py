@@ -449,7 +449,17 @@ def test_asked_the_unions_view_a_survey_reply_leads_with_it_not_a_suggested_answ
     lines = render_text(r).splitlines()
     view = next(i for i, ln in enumerate(lines) if ln.startswith("NASUWT's view (spring 2024): “NASUWT’s position"))
     assert view < next(i for i, ln in enumerate(lines) if ln.startswith("Suggested answer: Yes"))
-    assert " — the union's view" in fallback_text(r) and "Suggested answer" not in fallback_text(r)
+    assert " — the union's view, and its suggested answer" in fallback_text(r)
     plain = render_text(asked(pack, config, "should safeguarding be a separate judgement",
                               "safeguarding-separate-judgement"))
     assert plain.splitlines()[2].startswith("Suggested answer: Yes")
+
+
+@pytest.mark.parametrize("query", ["what does the union recommend for the separate judgement question",
+                                   "what does nasuwt say i should put for separate judgement for safeguarding"])
+def test_asked_what_to_put_the_suggested_answer_leads(pack, config, query):
+    """The review of round 14: "recommend" and "say i should put" counted as asking the union's
+    view, and the reply led with its position on inspecting safeguarding, not "answer 'yes'"."""
+    r = asked(pack, config, query, "safeguarding-separate-judgement")
+    assert render_text(r).splitlines()[2].startswith("Suggested answer: Yes")
+    assert "Suggested answer: Yes" in fallback_text(r)

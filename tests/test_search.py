@@ -381,3 +381,12 @@ def test_asked_where_in_the_survey_a_survey_question_comes_first(searcher):
                                   "inspections, which bit of the survey is that")
     assert where.answered and where.matches[0].entry.id == "schools-reporting-views"
     assert searcher.find_matches("what are subject inspections").matches[0].entry.id == "subject-inspections"
+
+
+def test_a_definition_far_ahead_of_every_survey_question_keeps_first_place(searcher):
+    """The review of round 14: moving the best survey question of the first five up, however weak,
+    answered "whats ILACS - where do i put this" with a schools comments box (0.14 against 0.95)."""
+    for question, entry_id in (("whats ILACS - where do i put this", "ilacs"),
+                               ("what is cafcass? which bit of the survey is that", "cafcass")):
+        result = searcher.find_matches(question)
+        assert result.answered and result.matches[0].entry.id == entry_id, question
