@@ -389,6 +389,10 @@ def edit_view(k: KeptAnswer) -> View:
         SectionBlock(text=MarkdownTextObject(text=f"*Kept answer #{k.id}*\n_{echo(echo_text(k.question))}_")),
         InputBlock(block_id="answer", label="The answer", element=PlainTextInputElement(
             action_id="text", multiline=True, max_length=ANSWER_LIMIT, initial_value=k.answer[:ANSWER_LIMIT])),
+        InputBlock(block_id="kept_question", label="The question, as members see it", optional=True,
+                   hint="Take out anything personal: names, schools, places.",
+                   element=PlainTextInputElement(action_id="text", multiline=True, max_length=ANSWER_LIMIT,
+                                                 initial_value=k.question[:ANSWER_LIMIT])),
         ContextBlock(elements=[MarkdownTextObject(text="Saving re-confirms it under your name and today's date.")]),
     ]
     return View(type="modal", callback_id=KEPT_EDIT_VIEW, title=PlainTextObject(text="Edit a kept answer"),

@@ -337,8 +337,10 @@ class Store(ABC):
         """One kept answer by id."""
 
     @abstractmethod
-    def edit_kept(self, kept_id: int, answer: str, *, rep_name: str, now: float | None = None) -> bool:
-        """Replace a kept answer's words (re-confirming it); False if unknown or retired."""
+    def edit_kept(self, kept_id: int, answer: str, *, rep_name: str, question: str | None = None,
+                  now: float | None = None) -> bool:
+        """Replace a kept answer's words, and its question as members see it when given
+        (re-confirming it); False if unknown or retired."""
 
     @abstractmethod
     def confirm_kept(self, kept_id: int, now: float | None = None) -> bool:

@@ -153,11 +153,13 @@ class RepStorePostgres:
         rows = self._rows(f"SELECT {KEPT_COLUMNS} FROM kept_answers WHERE id = %s", (kept_id,))
         return KeptAnswer(*rows[0]) if rows else None
 
-    def edit_kept(self, kept_id: int, answer: str, *, rep_name: str, now: float | None = None) -> bool:
+    def edit_kept(self, kept_id: int, answer: str, *, rep_name: str, question: str | None = None,
+                  now: float | None = None) -> bool:
         return self._count(
-            "UPDATE kept_answers SET answer = %s, rep_name = %s, confirmed_at = %s, flagged_at = NULL "
-            "WHERE id = %s AND retired_at IS NULL",
-            (_text(answer[:REP_TEXT_LIMIT]), _text(rep_name), time.time() if now is None else now, kept_id)) == 1
+            "UPDATE kept_answers SET answer = %s, question = COALESCE(%s, question), rep_name = %s, confirmed_at = %s, "
+            "flagged_at = NULL WHERE id = %s AND retired_at IS NULL",
+            (_text(answer[:REP_TEXT_LIMIT]), _text(question[:REP_TEXT_LIMIT]) if question else None, _text(rep_name),
+             time.time() if now is None else now, kept_id)) == 1
 
     def confirm_kept(self, kept_id: int, now: float | None = None) -> bool:
         return self._count("UPDATE kept_answers SET confirmed_at = %s, flagged_at = NULL WHERE id = %s "

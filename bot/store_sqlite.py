@@ -485,11 +485,13 @@ class SQLiteStore(Store):
         row = self.connection().execute(f"SELECT {KEPT_COLUMNS} FROM kept_answers WHERE id = ?", (kept_id,)).fetchone()
         return KeptAnswer(*row) if row else None
 
-    def edit_kept(self, kept_id: int, answer: str, *, rep_name: str, now: float | None = None) -> bool:
+    def edit_kept(self, kept_id: int, answer: str, *, rep_name: str, question: str | None = None,
+                  now: float | None = None) -> bool:
         cur = self.connection().execute(
-            "UPDATE kept_answers SET answer = ?, rep_name = ?, confirmed_at = ?, flagged_at = NULL "
-            "WHERE id = ? AND retired_at IS NULL", (answer[:TEXT_LIMIT], rep_name, time.time() if now is None else now,
-                                                    kept_id))
+            "UPDATE kept_answers SET answer = ?, question = COALESCE(?, question), rep_name = ?, confirmed_at = ?, "
+            "flagged_at = NULL WHERE id = ? AND retired_at IS NULL",
+            (answer[:TEXT_LIMIT], question[:TEXT_LIMIT] if question else None, rep_name,
+             time.time() if now is None else now, kept_id))
         return cur.rowcount == 1
 
     def confirm_kept(self, kept_id: int, now: float | None = None) -> bool:

@@ -674,10 +674,12 @@ def handle_kept_edit_submit(ack: Ack, body: dict, view: dict, client: WebClient,
         ack(response_action="errors", errors={"answer": ONLY_REPS})
         return
     kept_id, answer = _request_id(_metadata(view)), _typed(_values(view))
+    question = _typed(_values(view), "kept_question") or None   # emptied: the question stays as it was
     if not answer:
         ack(response_action="errors", errors={"answer": "The answer can't be empty: retire it instead."})
         return
-    if kept_id is None or not guide.store.edit_kept(kept_id, answer, rep_name=user_name(client, rep, logger, "a rep")):
+    if kept_id is None or not guide.store.edit_kept(kept_id, answer, question=question,
+                                                    rep_name=user_name(client, rep, logger, "a rep")):
         ack(response_action="errors", errors={"answer": "Not saved: that kept answer has been retired."})
         return
     ack()

@@ -88,6 +88,11 @@ def test_withdrawn_escalated_and_kept_answer_lifecycle(store):
     assert store.edit_kept(kept.id, "Yes, still.", rep_name="Gail", now=kept.confirmed_at + 10)
     edited = store.kept_answer(kept.id)
     assert (edited.answer, edited.rep_name, edited.flagged_at) == ("Yes, still.", "Gail", None)
+    assert edited.question == "Another, as the rep put it"   # no question given: it stays
+    assert store.edit_kept(kept.id, "Yes, still.", rep_name="Gail", question="Another, without the name",
+                           now=edited.confirmed_at)
+    edited = store.kept_answer(kept.id)   # round 14: a name spotted later can be taken out, not only retired
+    assert edited.question == "Another, without the name"
     assert store.confirm_kept(kept.id, now=edited.confirmed_at + 10)
     assert store.retire_kept(kept.id) and not store.retire_kept(kept.id)
     assert store.kept_answers() == [] and len(store.kept_answers(include_retired=True)) == 1
