@@ -14,9 +14,34 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.errors import StoreError
+
 EVENT_TTL = 3600          # Slack retries for minutes; finished inbox items are kept an hour
 REWRITE_GRACE = 60.0      # a settled request's reps' message: its closer rewrites it, the chores after this
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+OUTAGE_WORDS = ("locked", "unable to open", "disk", "readonly", "read-only")   # SQLite's, not "no such column"
+
+
+def connection_lost(error) -> bool:
+    """A PostgreSQL error with no word from the server (no SQLSTATE) or a connection-class one
+    (08): the server can't be reached, as opposed to a statement the server refused."""
+    state = getattr(error, "sqlstate", None)
+    return state is None or state.startswith("08")
+
+
+def store_outage(error: BaseException) -> bool:
+    """The store could not be reached or written (the database down, a locked or full disk),
+    not a bug: a wrong column or bad SQL is one, and its caller keeps the traceback."""
+    import sqlite3
+
+    if isinstance(error, StoreError):
+        return True
+    if type(error).__module__.startswith("psycopg"):   # psycopg's and psycopg_pool's
+        import psycopg
+        from psycopg_pool import PoolTimeout
+        return isinstance(error, PoolTimeout) or (isinstance(error, psycopg.OperationalError)
+                                                  and connection_lost(error))
+    return isinstance(error, sqlite3.OperationalError) and any(w in str(error).lower() for w in OUTAGE_WORDS)
 
 
 def storable(value):

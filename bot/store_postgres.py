@@ -27,7 +27,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from bot.errors import StoreError
-from bot.store import EVENT_TTL, InboxItem, Pin, QuestionRow, Store, WalkPlace, storable_params
+from bot.store import EVENT_TTL, InboxItem, Pin, QuestionRow, Store, WalkPlace, connection_lost, storable_params
 from bot.store_postgres_reps import MIGRATION as REPS_MIGRATION
 from bot.store_postgres_reps import PURGE as REPS_PURGE
 from bot.store_postgres_reps import REWRITE_MIGRATION as REPS_REWRITE_MIGRATION
@@ -208,8 +208,7 @@ class PostgresStore(RepStorePostgres, Store):
             if self._probing.acquire(blocking=False):
                 threading.Thread(target=self._probe, name="store-probe", daemon=True).start()
             return False
-        state = getattr(error, "sqlstate", None)
-        return state is None or state.startswith("08")
+        return connection_lost(error)
 
     def _probe(self) -> None:
         """One direct connection: refused or unanswered (libpq's own words: the network, not

@@ -32,11 +32,10 @@ from slack_sdk.errors import SlackApiError
 
 from bot import rep_blocks
 from bot.blocks import answer_blocks, button_ref, clip_middle, text_blocks
-from bot.errors import StoreError
 from bot.guide import Guide
 from bot.kept import needs_review
 from bot.retry import deadline
-from bot.store import RepRequest
+from bot.store import RepRequest, store_outage
 from handlers.answering import apologising
 from handlers.payload import first_action, text_field, user_id
 
@@ -52,7 +51,6 @@ CHORES_SECONDS = 30.0
 MISSING = ("not_in_channel", "channel_not_found", "is_archived", "channel_is_archived")
 GONE = MISSING + ("message_not_found", "cant_update_message", "edit_window_closed")   # chat.update can never work
 SHARED_QUESTION = 1000   # characters of a member's question sent to reps (and shown first): its start and its end
-OUTAGE_WORDS = ("locked", "unable to open", "disk", "readonly", "read-only")   # SQLite's, not "no such column"
 
 
 def _ref(body: dict) -> dict:
@@ -322,20 +320,6 @@ class RepChores:
             if failing:
                 self.desk.logger.warning("the reps' chores are running again")
                 failing = False
-
-
-def store_outage(error: BaseException) -> bool:
-    """The store could not be reached or written (the database down, a locked or full disk),
-    not a bug: a wrong column or bad SQL gets its traceback."""
-    import sqlite3
-
-    import psycopg
-    from psycopg_pool import PoolTimeout
-    if isinstance(error, (StoreError, PoolTimeout)):
-        return True
-    if isinstance(error, psycopg.OperationalError):
-        return (getattr(error, "sqlstate", None) or "08").startswith("08")
-    return isinstance(error, sqlite3.OperationalError) and any(w in str(error).lower() for w in OUTAGE_WORDS)
 
 
 def _desk(context: BoltContext) -> RepDesk:

@@ -314,7 +314,7 @@ def test_a_bug_in_the_chores_is_not_taken_for_a_store_outage():
     from psycopg_pool import PoolTimeout
 
     from bot.errors import StoreError
-    from handlers.rep_requests import store_outage
+    from bot.store import store_outage
     assert store_outage(StoreError("down")) and store_outage(PoolTimeout("no connection"))
     assert store_outage(sqlite3.OperationalError("database is locked"))
     assert store_outage(psycopg.OperationalError("connection refused"))   # no SQLSTATE: no word from the server
