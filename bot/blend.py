@@ -234,8 +234,9 @@ def decide(index, query: str, folded: list[str], terms: tuple[str, ...], off: se
     judged = judged_ranking(ranked, lexical, reading, target, entries, cues) if reading is not None else ranked
     if judged is not ranked and judged[0][0] not in target.entries:
         ranked = judged   # a name beside the point: "what's a deep dive? asking about the impact section"
-    ranked = _survey_first(ranked, entries, folded)
-    judged = _survey_first(judged, entries, folded)   # and the answer/decline model judges that first
+    moved = _survey_first(ranked, entries, folded)
+    judged = moved if judged is ranked else _survey_first(judged, entries, folded)   # the model judges that order
+    ranked = moved
     # Scores shown (and compared by replies' near-tie rule, kept answers and pins) are the blend
     # scaled into 0..1 by its largest usual value, not clipped: clipping made every strong
     # candidate a tie at 1.0.

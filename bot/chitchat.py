@@ -30,6 +30,14 @@ def _content(folded: list[str]) -> list[str]:
     return [w for w in folded if w not in STOPWORDS and not w.isdigit()]
 
 
+THANKS = frozenset("thanks thank thx ty cheers ta appreciated appreciate grateful".split())
+
+
+def is_thanks(folded: list[str]) -> bool:
+    """"thanks all", "cheers!": answered "You're welcome!", not "Hello!"."""
+    return not THANKS.isdisjoint(folded)
+
+
 def is_social(folded: list[str]) -> bool:
     """A short message about a get-together ("is the rep social still on thursday?"); not
     "social care" or "social media"."""

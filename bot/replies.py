@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 
-from bot.chitchat import is_social
+from bot.chitchat import is_social, is_thanks
 from bot.knowledge import (
     CONNECTIVES,
     BackgroundEntry,
@@ -40,6 +40,7 @@ from bot.knowledge import (
 from bot.normalise import STOPWORDS, fold, stem, words
 from bot.search import Match, SearchResult
 from bot.store import KeptAnswer, Pin
+from bot.structure import ANSWERING
 
 NEAR_TIE = 0.9    # other matches scoring this share of the best are offered up front
 NO_POSITION = "The union gives no explicit recommendation for this question."
@@ -440,7 +441,7 @@ def lead_lines(reply: Reply, *, everything: bool = True) -> list[Line]:
     if reply.consultation:
         lines.append(Line(status_line(reply.consultation, survey=False), part="lead"))
     body = body_lines(reply)
-    return lines + not_the_union_lines(reply, body + since_lines(reply, everything=True)) + body[:first_passage(body)]
+    return lines + not_the_union_lines(reply, body) + body[:first_passage(body)]
 
 
 # How a message asks what the union thinks (`asks_union_view`): the union is who thinks
@@ -470,14 +471,14 @@ def _union_view_pattern(union: str) -> re.Pattern:
     )))
 
 
-ANSWERING = ("put", "write", "answer", "tick", "respond", "fill", "recommend", "recommends", "recommended",
-             "recommendation", "advise", "suggest", "suggested")
+TO_ANSWER = ANSWERING | {"recommended", "recommendation", "suggested"}
 
 
 def asks_what_to_answer(query: str) -> bool:
     """"what does the union recommend for ...", "what does nasuwt say i should put": what to put in
-    the survey, so its suggested answer leads even when the union's view is asked about too."""
-    return any(w in ANSWERING for w in words(query))
+    the survey (bot/structure.py's answering words), so its suggested answer leads even when the
+    union's view is asked about too."""
+    return not TO_ANSWER.isdisjoint(words(query))
 
 
 def asks_union_view(query: str, union: str) -> bool:
@@ -488,12 +489,15 @@ def asks_union_view(query: str, union: str) -> bool:
     return _union_view_pattern(union).search(fold(query)) is not None
 
 
-def not_the_union_lines(reply: Reply, lines: list[Line]) -> list[Line]:
-    """Asked for the union's view, an entry quoting only others says so first: labels alone
-    ("Ofsted said") are easy to read past when the union's view was what was asked."""
+def not_the_union_lines(reply: Reply, body: list[Line]) -> list[Line]:
+    """Asked for the union's view, an entry quoting only others (in `body` and its "since" lines)
+    says so first: labels alone ("Ofsted said") are easy to read past when the union's view was
+    what was asked."""
     union = union_of(reply.pack) if reply.pack is not None else ""
-    quotes = [ln.quote for ln in lines if ln.quote]
-    if not union or not quotes or any(q.speaker == "union" for q in quotes) or not asks_union_view(reply.query, union):
+    if not union or not asks_union_view(reply.query, union):
+        return []
+    quotes = [ln.quote for ln in body + since_lines(reply, everything=True) if ln.quote]
+    if not quotes or any(q.speaker == "union" for q in quotes):
         return []
     names = list(dict.fromkeys(speaker_name(q, reply.pack) for q in quotes))
     return [Line(f"You asked what {union} thinks: what follows are {' and '.join(names)}'s words, not "
@@ -803,7 +807,6 @@ CLIPPED = ("Your message is long, so I read only its start and its end: if this 
            "send the question on its own.")
 CHITCHAT = ("Hello! I'm the {topic} bot: ask me where something goes in the survey, what the union says "
             "about a survey question, what a term means, or what has happened since.")
-THANKS = frozenset("thanks thank thx ty cheers ta appreciated appreciate grateful".split())
 SOCIAL = " I don't know about socials or events: ask your rep."
 
 
@@ -813,7 +816,7 @@ def chitchat_lines(reply: Reply) -> list[str]:
     about a social is told who would know."""
     said = words(reply.query)
     line = CHITCHAT.format(topic=reply.topic)
-    if THANKS.intersection(said):
+    if is_thanks(said):
         line = line.replace("Hello!", "You're welcome!", 1)
     return [line + (SOCIAL if is_social(said) else "")]
 
