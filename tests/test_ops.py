@@ -369,3 +369,23 @@ def test_a_response_url_is_never_logged_when_a_post_to_it_is_retried():
         root.handlers[:], root.level = saved[0], saved[1]
         logging.getLogger("slack_sdk.webhook").setLevel(saved[2])
     assert "SECRET-RESPONSE-URL" not in stream.getvalue(), stream.getvalue()
+
+
+def test_the_pools_reconnect_warnings_are_not_logged_during_an_outage():
+    """From the round 14 audit: psycopg_pool warned at each failed reconnect, about 50 lines a
+    minute while the database was down; the bot says so once itself."""
+    import io
+    import logging
+
+    from bot.logs import configure_logging
+    stream = io.StringIO()
+    root, pool = logging.getLogger(), logging.getLogger("psycopg.pool")
+    saved = root.handlers[:], root.level, pool.level
+    try:
+        configure_logging({}, stream=stream)
+        pool.warning("error connecting in 'biglisten-store': connection refused")
+        pool.error("the pool is broken")
+    finally:
+        root.handlers[:], root.level = saved[0], saved[1]
+        pool.setLevel(saved[2])
+    assert "error connecting" not in stream.getvalue() and "the pool is broken" in stream.getvalue()

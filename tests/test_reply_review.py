@@ -394,6 +394,11 @@ def test_ofsteds_report_is_said_to_apply_to_england(pack, config):
     assert "Source: Ofsted's Big Listen action report (19 December 2024; applies to England)" in render_text(
         reply(pack, config, "report-cards"))
     assert pack.sources["ofsted-announcement"].applies_to == ""   # only where a source says so
+    from bot.replies import match_record
+    from bot.search import Match
+    record = match_record(Match(pack.get("report-cards"), 1.0), pack, today=AFTER)
+    assert record["source"]["applies_to"] == "England"   # `ask --json` says so too
+    assert "applies_to" not in match_record(Match(pack.get("off-rolling"), 1.0), pack, today=AFTER)["source"]
 
 
 def test_did_you_mean_ends_with_one_question_mark(pack, config):
