@@ -286,6 +286,9 @@ def abstain_blocks(reply: Reply) -> SlackMessage:
     if reply.others:
         blocks.append(SectionBlock(text=MarkdownTextObject(text="*Did you mean…*")))
         blocks.append(_did_you_mean(reply.others[:3], reply.query))
+    if reply.consultation:   # survey questions suggested: whether the survey is still open
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=escape(status_line(reply.consultation,
+                                                                                        survey=False)))]))
     if reply.query.strip() and not reply.empty_query:
         blocks.append(ask_rep_button(reply.query))
     return SlackMessage(text=escape(lines[0] + " " + reply.contact), blocks=_fit(blocks))

@@ -40,7 +40,7 @@ from bot.knowledge import (
 from bot.normalise import STOPWORDS, fold, stem, words
 from bot.search import Match, SearchResult
 from bot.store import KeptAnswer, Pin
-from bot.structure import ANSWERING
+from bot.structure import ANSWERING, asks_where
 
 NEAR_TIE = 0.9    # other matches scoring this share of the best are offered up front
 NO_POSITION = "The union gives no explicit recommendation for this question."
@@ -117,9 +117,13 @@ def build_reply(result: SearchResult, pack: Pack, contact: str, *, today: date |
     if result.reason == "chitchat":
         return Reply(query=result.query, answered=False, contact=contact, empty_query=True, chitchat=True)
     if not result.answered or not result.best:
+        # suggesting survey questions today: whether the survey can still be answered is said too
+        # ("where do I put this?" in November 2026 is told the Big Listen closed in May 2024)
+        survey = any(isinstance(m.entry, SurveyEntry) for m in result.matches)
+        status = ConsultationStatus(pack.consultation, today or date.today()) if survey and pack.consultation else None
         return Reply(query=result.query, answered=False, contact=contact, others=result.matches,
                      empty_query=not result.terms, unsure=result.reason == "low_confidence" and bool(result.matches),
-                     clipped=result.clipped)
+                     clipped=result.clipped, consultation=status)
     best = result.best
     reply = entry_reply(best.entry, pack, contact, query=result.query, statement=best.statement,
                         score=best.score, others=result.matches[1:], today=today)
@@ -870,6 +874,9 @@ def abstain_lines(reply: Reply) -> list[str]:
         return chitchat_lines(reply)
     if reply.empty_query:
         head = f"Ask me about a survey question in the {reply.topic}, a term it uses, or what has happened since."
+    elif reply.unsure and reply.consultation and asks_where(words(reply.query)):
+        # asked where in the survey it goes, and survey questions came close: that is what it can't tell
+        head = "I can't tell which question of the survey that fits best, so I won't guess."
     elif reply.unsure:   # something came close, so "couldn't find" would overstate it
         head = f"I'm not sure the {reply.topic} covers that, so I won't guess."
     else:
@@ -878,6 +885,8 @@ def abstain_lines(reply: Reply) -> list[str]:
     if reply.others:
         titles = "; ".join(m.entry.title for m in reply.others)
         lines.append(f"Did you mean: {titles}{'' if titles.endswith('?') else '?'}")
+    if reply.consultation:
+        lines.append(status_line(reply.consultation, survey=False))
     return lines
 
 

@@ -405,8 +405,33 @@ def test_did_you_mean_ends_with_one_question_mark(pack, config):
     from bot.replies import abstain_lines
     result = SearchResult(query="x", answered=False, matches=(Match(pack.get("send-impact"), 0.3),),
                           terms=("x",), reason="low_confidence")
-    line = abstain_lines(build_reply(result, pack, config.contact, today=AFTER))[-1]
-    assert line.startswith("Did you mean: ") and line.endswith("agree?") and not line.endswith("??")
+    line = next(x for x in abstain_lines(build_reply(result, pack, config.contact, today=AFTER))
+                if x.startswith("Did you mean: "))
+    assert line.endswith("agree?") and not line.endswith("??")
+
+
+def test_a_decline_suggesting_survey_questions_says_the_survey_has_closed(pack, config):
+    """"where do I put this?" asked today, declined with survey questions suggested: the member is
+    told which it couldn't tell (where it goes) and that the Big Listen closed, as every answer
+    about the survey says; a decline suggesting only a glossary term says nothing of the survey."""
+    from bot.blocks import abstain_blocks
+    from bot.replies import abstain_lines
+    story = "two days of inspection after eighteen months of mocks and book looks. where do I put this?"
+    result = SearchResult(query=story, answered=False, matches=(Match(pack.get("schools-impact-views"), 0.4),
+                                                                Match(pack.get("off-rolling"), 0.3)),
+                          terms=("mocks",), reason="low_confidence")
+    reply = build_reply(result, pack, config.contact, today=AFTER)
+    lines = abstain_lines(reply)
+    assert lines[0] == "I can't tell which question of the survey that fits best, so I won't guess."
+    assert lines[-1] == "Ofsted's Big Listen closed on 31 May 2024."
+    during = abstain_lines(build_reply(result, pack, config.contact, today=date(2024, 5, 1)))
+    assert during[-1].startswith("Ofsted's Big Listen is open until 31 May 2024")
+    blocks = str(abstain_blocks(reply).blocks)
+    assert "closed on 31 May 2024" in blocks and "I can't tell which question" in blocks
+    plain = SearchResult(query="whats the word for taking kids off roll?", answered=False,
+                         matches=(Match(pack.get("off-rolling"), 0.3),), terms=("roll",), reason="low_confidence")
+    lines = abstain_lines(build_reply(plain, pack, config.contact, today=AFTER))
+    assert lines[0].startswith("I'm not sure the") and not any("closed" in x for x in lines)
 
 
 def test_a_list_keeps_its_lead_in_and_a_sentence_that_refers_back_keeps_the_one_before(pack, config):
