@@ -237,18 +237,28 @@ def _number(priority_title: str) -> int | None:
     return None
 
 
-# How a message asks where in the survey something goes (its answer is a survey question)
-WHERE = ("where do i put", "where do i say", "where do i mention", "where do i write", "where do i raise",
-         "where would i put", "where should i put", "where can i put", "where does this go", "where does that go",
-         "where does it go", "which bit of the survey", "which part of the survey", "anywhere in the survey",
-         "where in the survey", "is there a place in the survey", "which bit is that", "which part is that")
+# How a message asks where in the survey something goes (its answer is a survey question): a
+# small grammar, not a list of phrases. "where" near a verb of writing or placing ("where do I
+# say that", "where would that fit", "and if so where"), a place asked after ("is there a bit
+# for that", "anywhere I can say", "which part do I use"), or the survey named as the place.
+_PLACE = r"(?:place|bit|part|question|section|box|space|spot|slot|priority)"
+_PUT = r"(?:put|say|mention|write|raise|go|goes|fit|fits|belong|belongs|add|include|comment|talk|bring|flag|use)"
+WHERE_RE = re.compile(
+    r"\bwhere\s+(?:\w+\s+)?(?:i|we|you|this|that|it|these|those|all this|all that)\s+(?:\w+\s+)?" + _PUT
+    + r"\b"                                                                         # where do i put / where does it go
+    r"|\b(?:if so|and) where\s*$|\bif so where\b"                             # can i write about it, and if so where
+    r"|\b(?:is|are) there\s+(?:a|an|any|some)?\s*(?:other\s+)?" + _PLACE + r"s?\b"   # is there a bit for that
+    r"|\b(?:is|are) there\s+(?:anywhere|somewhere)\b|\b(?:anywhere|somewhere)\s+(?:i|we|to|in|for)\b"
+    r"|\bwhich\s+(?:\w+\s+)?" + _PLACE + r"\s+(?:do|does|did|should|would|could|can|is|wants|covers|takes|"
+    r"for|fits|would|that|this)\b"                                               # which bit wants that
+    r"|\b(?:where|which bit|which part) (?:in|of) the survey\b")
 
 
 def asks_where(folded: list[str]) -> bool:
-    """"which bit of the survey is that", "where do I put this": the member wants a place in the
-    survey, so a definition or a background fact doesn't answer them."""
-    text = " " + " ".join(folded) + " "
-    return any(f" {w} " in text for w in WHERE)
+    """"which bit of the survey is that", "where do I put this", "is there anywhere I can say
+    that": the member wants a place in the survey, so a definition or a background fact
+    doesn't answer them."""
+    return bool(WHERE_RE.search(" ".join(folded)))
 
 
 def find_target(folded: list[str], pack: Pack, query: str = "") -> Target:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from bot.normalise import words
-from bot.structure import find_target
+from bot.structure import asks_where, find_target
 
 
 def ids(pack, q):
@@ -240,3 +240,21 @@ def test_quotations_that_are_not_one_entrys_wording_name_nothing_new(pack, q):
 def test_ordinary_questions_name_no_structure(pack, q):
     found, target = ids(pack, q)
     assert not found and not target
+
+
+@pytest.mark.parametrize("message, where", [
+    ("where do I put this?", True), ("Where do I say that?", True), ("where would that fit", True),
+    ("where can we mention it", True), ("which bit of the survey is that", True),
+    ("Is there anywhere I can say I'd like reports to help staff?", True),
+    ("is there a bit that asks whether they look at the right things?", True),
+    ("can I write about all that prep, and if so where?", True), ("which part do I use for that?", True),
+    ("Which bit wants that?", True), ("anywhere in the survey for that?", True),
+    # asking where someone said something, or where a thing is, is not asking where to write
+    ("where did ofsted say that", False), ("where does nasuwt say that", False), ("where is the survey", False),
+    ("where are the results", False), ("what is off-rolling", False), ("is there a deadline", False),
+])
+def test_asking_where_in_the_survey_something_goes_is_read_by_a_grammar(message, where):
+    """Members ask where a story goes in many ways; a fixed list of phrases missed "is there a
+    bit for that" and "if so where" (bot/blend.py puts a survey question first for them, and a
+    decline says which it couldn't tell)."""
+    assert asks_where(words(message)) is where
