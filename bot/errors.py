@@ -84,3 +84,11 @@ def warn_once(logger, what: str, error: BaseException) -> None:
     _warned.add(what)
     logger.error("could not %s (%s: %s); carrying on without it, and not logging this again",
                  what, type(error).__name__, error)
+
+
+def warn_again(logger, what: str) -> None:
+    """`what` works again: say so, once, and let `warn_once` log its next failure (a second
+    outage of the store went unlogged)."""
+    if what in _warned:
+        _warned.discard(what)
+        logger.warning("could %s again (its next failure will be logged)", what.split(" (")[0])

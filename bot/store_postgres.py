@@ -43,6 +43,7 @@ DOWN_SECONDS = 5.0     # after a call found the database unreachable, calls fail
 NO_SERVER = ("Connection refused", "timeout expired", "No route to host", "Network is unreachable",
              "could not translate host name", "server closed the connection unexpectedly", "No such file or directory")
 STATEMENT_TIMEOUT_MS = 10_000
+TCP_USER_TIMEOUT_MS = 15_000   # data unacknowledged this long: the connection is dead
 
 MIGRATIONS: list[str] = [
     # 1: everything the SQLite store has at its version 5: the question log (words and outcome
@@ -159,8 +160,13 @@ class PostgresStore(RepStorePostgres, Store):
                     # autocommit: each statement is its own transaction unless a method opens one
                     # check: a connection the server dropped (a restart, a failover) is replaced
                     # before use, not handed to a caller; statement_timeout: a stuck database fails a
-                    # call in seconds instead of holding a Slack ack
-                    conninfo = self._conninfo(connect_timeout=5, options=f"-c statement_timeout={STATEMENT_TIMEOUT_MS}")
+                    # call in seconds; keepalives and tcp_user_timeout: a server gone from the network
+                    # (no reset, no answer) is found in seconds, not in the kernel's ~15 minutes. A
+                    # hung server whose kernel still acknowledges is handlers/answering.py's to bound:
+                    # the ack path never waits on the inbox write for more than ACCEPT_SECONDS.
+                    conninfo = self._conninfo(connect_timeout=5, options=f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",
+                                              keepalives=1, keepalives_idle=10, keepalives_interval=5,
+                                              keepalives_count=3, tcp_user_timeout=TCP_USER_TIMEOUT_MS)
                     self._pool = ConnectionPool(conninfo, min_size=1, max_size=self._max_size,
                                                 timeout=self._timeout, kwargs={"autocommit": True},
                                                 check=ConnectionPool.check_connection, open=True,

@@ -20,6 +20,11 @@ member gets an apology only when nothing can have been posted, and only from the
 settled the item as failed. Every failed send is logged with the event id. If the store can't
 be written the question is still answered (from memory): then a delivery Slack repeats to
 another worker or instance may be answered twice, since no shared record says it was taken.
+So the inbox write has ACCEPT_SECONDS in all, whatever the store does (a hung database
+server answers nothing, and no client-side timeout of the driver covers that); a write that
+lands after its caller gave up is settled at once, as answered from memory. Questions
+answered from memory are recorded as answered when the store takes writes again, so Slack's
+later retries of them (a minute and five minutes on) are known anywhere.
 """
 from __future__ import annotations
 
@@ -36,7 +41,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks import SORRY_TEXT, text_blocks
-from bot.errors import warn_once
+from bot.errors import warn_again, warn_once
 from bot.guide import Guide
 from bot.inbox import LEASE_SECONDS
 from bot.normalise import safe_text
@@ -55,6 +60,9 @@ UNCLEAR_RECHECK = 20.0   # a post that timed out or got a 5xx may land late: loo
 UNCLEAR = frozenset({"internal_error", "fatal_error", "request_timeout", "service_unavailable", "fake_fault"})
 # Errors that mean the check itself can never work: answer rather than lose the question.
 CANT_CHECK = frozenset({"missing_scope", "not_in_channel", "channel_not_found", "thread_not_found", "not_allowed"})
+ACCEPT_SECONDS = 1.5     # the inbox write, on the ack path (Slack wants its 200 within 3 s)
+RECORD_RETRY = (2.0, 30.0)   # answered from memory: record them when the store is back, trying this often
+WRITE_FAILED = "write events to the inbox (they are answered from memory)"
 
 
 def question_from(body, bot_user_id: str | None) -> tuple[str, dict] | None:
@@ -109,25 +117,92 @@ class Answerer:
         # One attempt, its retries included, ends well inside its lease (the client's
         # timeout is at most a sixth of the lease: see bot/app.py).
         self.deadline = lease_seconds / 2
-        self._seen: OrderedDict[str, None] = OrderedDict()   # dedupe while the store is unwritable
+        self._seen: OrderedDict[str, None] = OrderedDict()   # answered from memory by this process
+        self._unrecorded: OrderedDict[str, None] = OrderedDict()   # ... and not yet recorded in the store
+        self._recording = False
         self._lock = threading.Lock()
 
     # --- 1. before the ack ------------------------------------------------------------------
     def accept(self, key: str, payload: dict) -> _Attempt | None:
         """Write the event to the inbox, leased to us; None for a duplicate delivery."""
+        with self._lock:
+            if key in self._seen:   # answered from memory here: Slack's retry, the store back or not
+                return None
         try:
-            item = self.guide.store.enqueue(key, payload, owner=self.owner, lease_seconds=self.lease_seconds)
+            item = self._write(key, payload)
+            warn_again(self.logger, WRITE_FAILED)   # the store takes writes (again): a later outage is logged
             # a redelivery after the lease ran out: a post may have gone out under it, so ask Slack first
             return _Attempt(item, durable=True, maybe_posted=item.posting) if item else None
         except Exception as e:
-            warn_once(self.logger, "write events to the inbox (they are answered from memory)", e)
+            warn_once(self.logger, WRITE_FAILED, e)
         with self._lock:   # the store is broken: at least don't answer one process's duplicates twice
             if key in self._seen:
                 return None
             self._seen[key] = None
             if len(self._seen) > 5000:
                 self._seen.popitem(last=False)
+            self._unrecorded[key] = None
+            if len(self._unrecorded) > 5000:
+                self._unrecorded.popitem(last=False)
+            start = not self._recording
+            self._recording = True
+        if start:
+            threading.Thread(target=self._record_from_memory, name="inbox-record", daemon=True).start()
         return _Attempt(InboxItem(key, payload, 1, False, time.time()), durable=False)
+
+    def _write(self, key: str, payload: dict) -> InboxItem | None:
+        """`Store.enqueue` within ACCEPT_SECONDS, or TimeoutError. It runs on a daemon thread
+        of its own (one stuck on a hung server never holds up the process's exit); a write that
+        lands after its caller gave up is settled as done, since its question is being answered
+        from memory, so no worker takes it over and answers it again."""
+        gate = threading.Lock()
+        state: dict = {"gave_up": False, "landed": False, "item": None, "error": None}
+
+        def write() -> None:
+            try:
+                item = self.guide.store.enqueue(key, payload, owner=self.owner, lease_seconds=self.lease_seconds)
+            except Exception as e:
+                state["error"] = e
+                return
+            with gate:
+                state["landed"], state["item"] = True, item
+                late = state["gave_up"]
+            if late and item is not None:
+                with suppress_logged(self.logger, f"settling a late inbox write ({key.split(':')[0]})"):
+                    self.guide.store.complete(key, owner=self.owner, attempt=item.attempts)
+
+        writer = threading.Thread(target=write, name="inbox-write", daemon=True)
+        writer.start()
+        writer.join(ACCEPT_SECONDS)
+        with gate:
+            if writer.is_alive() and not state["landed"]:
+                state["gave_up"] = True
+                raise TimeoutError(f"the inbox write took over {ACCEPT_SECONDS:g} s")
+        if state["error"] is not None:
+            raise state["error"]
+        return state["item"]
+
+    def _record_from_memory(self) -> None:
+        """Record the questions answered from memory as answered, once the store takes writes:
+        Slack's retries of them, to any worker or instance, are then duplicates."""
+        pause = RECORD_RETRY[0]
+        while True:
+            time.sleep(pause)
+            with self._lock:
+                keys = list(self._unrecorded)
+                if not keys:
+                    self._recording = False
+                    return
+            try:
+                for key in keys:
+                    item = self._write(key, {"answered": "from memory"})
+                    if item is not None:
+                        self.guide.store.complete(key, owner=self.owner, attempt=item.attempts)
+                    with self._lock:
+                        self._unrecorded.pop(key, None)
+                pause = RECORD_RETRY[0]
+            except Exception:   # still down (its first failure is logged): try again later
+                pause = min(pause * 2, RECORD_RETRY[1])
 
     # --- 2./3. answering ---------------------------------------------------------------------
     def answer(self, attempt: _Attempt) -> None:

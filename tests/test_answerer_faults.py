@@ -233,3 +233,74 @@ def test_a_question_answered_from_memory_gives_up_within_its_time(guide, monkeyp
     worker.answer(attempt)
     assert time.monotonic() - started < 5
     assert [p["text"] for p in client.posts].count(SORRY_TEXT) == 1 and len(client.posts) == 2
+
+
+def payload_for(ts: str) -> tuple[str, dict]:
+    return f"message:C1:{ts}", {"channel": "C1", "ts": ts, "thread_ts": ts, "text": QUESTION, "via": "mention",
+                                "event_id": f"Ev{ts}"}
+
+
+def test_a_hung_store_doesnt_hold_the_ack_and_its_late_write_is_settled(guide, monkeypatch):
+    """From a fault audit: with the database server hung (SIGSTOP), the inbox write waited until
+    it came back (39 s), Slack retried, and the question was answered twice. The write now has
+    ACCEPT_SECONDS; past that the question is answered from memory, and the write, when it lands,
+    is settled as done, so no worker takes it over and answers it again."""
+    import threading
+
+    import handlers.answering as answering
+    monkeypatch.setattr(answering, "ACCEPT_SECONDS", 0.3)
+    hung, enqueue_really = threading.Event(), guide.store.enqueue
+
+    def hanging(*a, **kw):
+        hung.wait(10)
+        return enqueue_really(*a, **kw)
+    monkeypatch.setattr(guide.store, "enqueue", hanging)
+    monkeypatch.setattr(answering, "RECORD_RETRY", (60.0, 60.0))   # this test is about the late write alone
+    worker = answerer(guide, Client())
+    key, payload = payload_for("5.5")
+    started = time.monotonic()
+    attempt = worker.accept(key, payload)
+    assert time.monotonic() - started < 2 and attempt is not None and not attempt.durable
+    hung.set()                                  # the server wakes up: the write lands, late
+    for _ in range(100):
+        if guide.store.inbox_counts().get("done"):
+            break
+        time.sleep(0.05)
+    assert guide.store.inbox_counts() == {"pending": 0, "done": 1, "failed": 0}
+    assert guide.store.lease(key, owner="other", lease_seconds=LEASE, now=time.time() + LEASE + 1) is None
+    assert worker.accept(key, payload) is None   # Slack's retry, here: a duplicate
+
+
+def test_questions_answered_from_memory_are_recorded_when_the_store_is_back(guide, monkeypatch, caplog):
+    """From a fault audit: after an outage, Slack's retries of questions answered from memory
+    (a minute and five minutes on) were answered again, by this process or another instance.
+    They are recorded as answered once the store takes writes; and a second outage is logged
+    too (the warning had been once per process, ever)."""
+    import handlers.answering as answering
+    from bot import errors
+    monkeypatch.setattr(errors, "_warned", set())   # other tests' warnings: once per process
+    monkeypatch.setattr(answering, "RECORD_RETRY", (0.05, 0.1))
+    down, enqueue_really = [True], guide.store.enqueue
+
+    def flaky(*a, **kw):
+        if down[0]:
+            raise OSError("connection refused")
+        return enqueue_really(*a, **kw)
+    monkeypatch.setattr(guide.store, "enqueue", flaky)
+    caplog.set_level(logging.INFO)
+    worker, elsewhere = answerer(guide, Client()), answerer(guide, Client())
+    first = worker.accept(*payload_for("6.1"))
+    assert first is not None and not first.durable
+    down[0] = False
+    for _ in range(100):
+        if guide.store.inbox_counts().get("done"):
+            break
+        time.sleep(0.05)
+    assert guide.store.inbox_counts()["done"] == 1
+    assert elsewhere.accept(*payload_for("6.1")) is None          # Slack's retry, at another instance
+    assert worker.accept(*payload_for("6.2")).durable             # a new question: the inbox again
+    down[0] = True
+    assert not worker.accept(*payload_for("6.3")).durable
+    outages = [r for r in caplog.records if "could not write events to the inbox" in r.getMessage()]
+    assert len(outages) == 2 and any("could write events to the inbox again" in r.getMessage()
+                                     for r in caplog.records)
