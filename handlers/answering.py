@@ -61,7 +61,8 @@ UNCLEAR = frozenset({"internal_error", "fatal_error", "request_timeout", "servic
 # Errors that mean the check itself can never work: answer rather than lose the question.
 CANT_CHECK = frozenset({"missing_scope", "not_in_channel", "channel_not_found", "thread_not_found", "not_allowed"})
 ACCEPT_SECONDS = 1.5     # the inbox write, on the ack path (Slack wants its 200 within 3 s)
-RECORD_RETRY = (2.0, 30.0)   # answered from memory: record them when the store is back, trying this often
+RECORD_RETRY = (1.0, 10.0)   # answered from memory: record them when the store is back, trying this often
+# (well inside a lease: a write that landed late is settled before a worker can take it over)
 WRITE_FAILED = "write events to the inbox (they are answered from memory)"
 
 
@@ -168,8 +169,7 @@ class Answerer:
                 state["landed"], state["item"] = True, item
                 late = state["gave_up"]
             if late and item is not None:
-                with suppress_logged(self.logger, f"settling a late inbox write ({key.split(':')[0]})"):
-                    self.guide.store.complete(key, owner=self.owner, attempt=item.attempts)
+                self._settle_late(item)
 
         writer = threading.Thread(target=write, name="inbox-write", daemon=True)
         writer.start()
@@ -181,6 +181,18 @@ class Answerer:
         if state["error"] is not None:
             raise state["error"]
         return state["item"]
+
+    def _settle_late(self, item: InboxItem) -> None:
+        """A write that landed after its question was answered from memory: settled before its
+        lease can run out (the store may fail fast for a few seconds after an outage), or a
+        worker would take it over and answer it again. `_record_from_memory` tries too."""
+        until = time.monotonic() + self.lease_seconds / 2
+        while time.monotonic() < until:
+            try:
+                self.guide.store.complete(item.key, owner=self.owner, attempt=item.attempts)
+                return
+            except Exception:
+                time.sleep(RECORD_RETRY[0])
 
     def _record_from_memory(self) -> None:
         """Record the questions answered from memory as answered, once the store takes writes:
@@ -196,8 +208,9 @@ class Answerer:
             try:
                 for key in keys:
                     item = self._write(key, {"answered": "from memory"})
-                    if item is not None:
-                        self.guide.store.complete(key, owner=self.owner, attempt=item.attempts)
+                    # None: it is there already, answered, another's, or ours by a write that
+                    # landed late (settled here if `_settle_late` hasn't yet)
+                    self.guide.store.complete(key, owner=self.owner, attempt=item.attempts if item else None)
                     with self._lock:
                         self._unrecorded.pop(key, None)
                 pause = RECORD_RETRY[0]
