@@ -419,18 +419,34 @@ def guidance_lines(guidance: tuple[Guidance, ...], reply: Reply, *, verdict: boo
 
 def most_relevant_sentence(reply: Reply) -> list[Line]:
     """The union's sentence sharing most words with the question (the first, if none do),
-    labelled with the statements its comment is about unless that is the one asked."""
-    found = [(g, s) for g in reply.commentary for p in g.paragraphs for s in sentences(p)
-             if not s.startswith(CONNECTIVES)]   # "However, ..." alone leaves out what it answers
+    labelled with the statements its comment is about unless that is the one asked. A sentence
+    that refers back comes with the sentences of its paragraph it leans on, as in `passages`
+    ("These are important because ..." with "This question addresses the role of SEND area
+    inspections."); one that would then pass LEAD_LIMIT is passed over, as is one opening with
+    a connective ("However, ..." alone leaves out what it answers)."""
+    found = []   # (comment group, sentence, the sentence with those it leans on)
+    for g in reply.commentary:
+        for p in g.paragraphs:
+            said, spans, at = sentences(p), [], 0
+            for sentence in said:
+                at = p.index(sentence, at)
+                spans.append((at, at + len(sentence)))
+                at += len(sentence)
+            for run in passages(said):
+                for i in run:
+                    quote = p[spans[run[0]][0]:spans[i][1]]
+                    if not said[i].startswith(CONNECTIVES) and (i == run[0] or len(quote) <= LEAD_LIMIT):
+                        found.append((g, said[i], quote))
     if not found:
         return []
-    best = by_relevance([s for _, s in found], reply.query, reply.pack, ignore=f"{union_name(reply.source)} union")[0]
-    group, sentence = found[best]
+    best = by_relevance([s for _, s, _ in found], reply.query, reply.pack,
+                        ignore=f"{union_name(reply.source)} union")[0]
+    group, _, quote = found[best]
     scope = "" if reply.statement in group.statements else scope_of(group.statements)
-    coded = next((g for g in reply.entry.all_guidance() if g.kind != "answer" and g.basis == sentence), None)
+    coded = next((g for g in reply.entry.all_guidance() if g.kind != "answer" and g.basis == quote), None)
     label = (guidance_label(coded, reply, scope) if coded   # the pack calls it a view or advice: say so
              else f"{union_name(reply.source)} says ({reply.source.date}{', ' + scope if scope else ''}):")
-    return [Line(label, _union(sentence, reply, "commentary"), part="lead")]
+    return [Line(label, _union(quote, reply, "commentary"), part="lead")]
 
 
 def lead_lines(reply: Reply, *, everything: bool = True) -> list[Line]:
