@@ -597,13 +597,15 @@ _ELLIPTICAL = re.compile(r"(?:the\s+)?(?:first|second|third|fourth|fifth|last|la
 # for them to point at ("Providers can use this to ...", "We reinspect some schools sooner than this,
 # ..."); after it, they usually point within ("Where we identify a mistake, we put this right").
 # "this year" points at the date the label gives, "this report" at the source the reply names.
-_TIME = r"(?:year|month|week|term|spring|summer|autumn|winter|morning|afternoon|evening|time)"
+_TIME = r"(?:year|month|week|term|spring|summer|autumn|winter|morning|afternoon|evening|time|country)"
 _DOCUMENT = r"(?:report|document|page|survey|consultation|question|questions|section|commentary|guidance|website)"
 _POINTS_BACK_EARLY = re.compile("|".join((
     rf"\b(?:this|these)\b(?!\s+(?:{_TIME}|{_DOCUMENT})\b)",
-    r"\bthose\b(?!\s+(?:who|whom|whose|which|that|with|in|of|on|at|for|from|we|you|they)\b)",   # not "those who"
+    # not "those who ...", "those responsible for ...": what follows says who
+    r"\bthose\b(?!\s+(?:\w+\s+)?(?:who|whom|whose|which|that|with|in|of|on|at|for|from|by|we|you|they)\b)",
     r"\b(?:do|does|did|done|doing)\s+(?:so|that|this|likewise|the\s+same)\b",                  # "We have done that."
-    r"^(?:we|you|i)\b(?:\s+\w+){1,3}?\s+(?:it|them)\b",    # "We will also use it to ...": nothing named before it
+    # "We will also use it to ...": nothing named before it ("We want it to be easy ..." points ahead)
+    r"^(?:we|you|i)\b(?:\s+\w+){1,3}?\s+(?:it(?!\s+to\s+be\b)|them)\b",
 )), re.I)
 _POINTS_BACK = re.compile("|".join((
     r"\bthat\s*(?:[.,;:!?)]|$)",                    # "that" closing a clause stands for a thing, not a clause

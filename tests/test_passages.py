@@ -143,6 +143,9 @@ def test_what_refers_back(sentence):
     "We are also working with the DfE to develop new annual reviews of safeguarding.",   # "also": not counted
     "However, inspection reports may name subjects.",                                 # a connective: not counted
     "The first recommendation was for Ofsted to track progress more systematically and transparently.",
+    "We want it to be easy to ask for a pause to inspection or to raise concerns.",      # "it" points ahead
+    "We hold to account those responsible for educating children, keeping them safe and improving their lives.",
+    "We start from the position that Ofsted aims always to be a force for good in this country.",
     "Whatever your focus, we have structured the Big Listen so you only need to comment on the things that matter.",
 ])
 def test_what_stands_alone(sentence):
