@@ -229,6 +229,9 @@ class GlossaryEntry:
     speaker: str = ""              # whose words, when the source is a union document reproducing another's
     plan: bool = False             # the quotations are plans at the source's date, not a record
     done: tuple[int, ...] = ()     # in a plan entry, the quotations that record something already done
+    # quotations referring back to a sentence the entry doesn't quote: not joined to the one before
+    # them into a passage (bot.replies.passages), which isn't what they refer to
+    refers_elsewhere: tuple[int, ...] = ()
     since: tuple[Since, ...] = ()
     about_consultation: bool = False   # replies add whether the consultation is still open
 
@@ -256,6 +259,7 @@ class BackgroundEntry:
     speaker: str = ""
     plan: bool = False
     done: tuple[int, ...] = ()
+    refers_elsewhere: tuple[int, ...] = ()
     since: tuple[Since, ...] = ()
     about_consultation: bool = False
 
@@ -429,6 +433,10 @@ def _check_speakers(entry: Entry, sources: dict[str, Source], where: dict) -> No
             if not entry.plan or not 0 <= i < len(entry.body):
                 raise BadReference(f"done: {i} must index a quotation of a plan entry (plan: true)",
                                    field="done", **where)
+        for i in entry.refers_elsewhere:
+            if not 0 < i < len(entry.body):
+                raise BadReference(f"refers_elsewhere: {i} must index a quotation after the first",
+                                   field="refers_elsewhere", **where)
     if isinstance(entry, SurveyEntry):
         for i in entry.refers_to_context:
             if not 0 <= i < len(entry.context):

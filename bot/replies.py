@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import statistics
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
@@ -418,18 +419,34 @@ def guidance_lines(guidance: tuple[Guidance, ...], reply: Reply, *, verdict: boo
 
 def most_relevant_sentence(reply: Reply) -> list[Line]:
     """The union's sentence sharing most words with the question (the first, if none do),
-    labelled with the statements its comment is about unless that is the one asked."""
-    found = [(g, s) for g in reply.commentary for p in g.paragraphs for s in sentences(p)
-             if not s.startswith(CONNECTIVES)]   # "However, ..." alone leaves out what it answers
+    labelled with the statements its comment is about unless that is the one asked. A sentence
+    that refers back comes with the sentences of its paragraph it leans on, as in `passages`
+    ("These are important because ..." with "This question addresses the role of SEND area
+    inspections."); one that would then pass LEAD_LIMIT is passed over, as is one opening with
+    a connective ("However, ..." alone leaves out what it answers)."""
+    found = []   # (comment group, sentence, the sentence with those it leans on)
+    for g in reply.commentary:
+        for p in g.paragraphs:
+            said, spans, at = sentences(p), [], 0
+            for sentence in said:
+                at = p.index(sentence, at)
+                spans.append((at, at + len(sentence)))
+                at += len(sentence)
+            for run in passages(said):
+                for i in run:
+                    quote = p[spans[run[0]][0]:spans[i][1]]
+                    if not said[i].startswith(CONNECTIVES) and (i == run[0] or len(quote) <= LEAD_LIMIT):
+                        found.append((g, said[i], quote))
     if not found:
         return []
-    best = by_relevance([s for _, s in found], reply.query, reply.pack, ignore=f"{union_name(reply.source)} union")[0]
-    group, sentence = found[best]
+    best = by_relevance([s for _, s, _ in found], reply.query, reply.pack,
+                        ignore=f"{union_name(reply.source)} union")[0]
+    group, _, quote = found[best]
     scope = "" if reply.statement in group.statements else scope_of(group.statements)
-    coded = next((g for g in reply.entry.all_guidance() if g.kind != "answer" and g.basis == sentence), None)
+    coded = next((g for g in reply.entry.all_guidance() if g.kind != "answer" and g.basis == quote), None)
     label = (guidance_label(coded, reply, scope) if coded   # the pack calls it a view or advice: say so
              else f"{union_name(reply.source)} says ({reply.source.date}{', ' + scope if scope else ''}):")
-    return [Line(label, _union(sentence, reply, "commentary"), part="lead")]
+    return [Line(label, _union(quote, reply, "commentary"), part="lead")]
 
 
 def lead_lines(reply: Reply, *, everything: bool = True) -> list[Line]:
@@ -569,20 +586,71 @@ def part_lines(reply: Reply, *, everything: bool = True) -> list[Line]:
     return lines
 
 
-REFERS_BACK = ("This ", "These ", "That ", "It ", "They ", "In this ", "Such ")
+# Openings that stand for something said before ("This includes ...", "The same applies ...").
+REFERS_BACK = ("This ", "These ", "That ", "It ", "They ", "In this ", "Such ", "Those ", "The same ", "Its ",
+               "Their ", "In doing so", "In so doing", "Doing so")
 LIST_GOES_ON = (":", ";", "; and", "; or", ", and")
+# A head left out ("One is that funding ...", "The second will be for ..."): one of what, said before.
+_ELLIPTICAL = re.compile(r"(?:the\s+)?(?:first|second|third|fourth|fifth|last|latter|former|other|one|another)\s+"
+                         r"(?:is|are|was|were|will|would|has|have|had|can|could|may|might|should|must)\b", re.I)
+# Pointing words inside a sentence. Before its first comma there is nothing earlier in the sentence
+# for them to point at ("Providers can use this to ...", "We reinspect some schools sooner than this,
+# ..."); after it, they usually point within ("Where we identify a mistake, we put this right").
+# "this year" points at the date the label gives, "this report" at the source the reply names.
+_TIME = r"(?:year|month|week|term|spring|summer|autumn|winter|morning|afternoon|evening|time|country)"
+_DOCUMENT = r"(?:report|document|page|survey|consultation|question|questions|section|commentary|guidance|website)"
+_POINTS_BACK_EARLY = re.compile("|".join((
+    rf"\b(?:this|these)\b(?!\s+(?:{_TIME}|{_DOCUMENT})\b)",
+    # not "those who ...", "those responsible for ...": what follows says who
+    r"\bthose\b(?!\s+(?:\w+\s+)?(?:who|whom|whose|which|that|with|in|of|on|at|for|from|by|we|you|they)\b)",
+    r"\b(?:do|does|did|done|doing)\s+(?:so|that|this|likewise|the\s+same)\b",                  # "We have done that."
+    # "We will also use it to ...": nothing named before it ("We want it to be easy ..." points ahead)
+    r"^(?:we|you|i)\b(?:\s+\w+){1,3}?\s+(?:it(?!\s+to\s+be\b)|them)\b",
+)), re.I)
+_POINTS_BACK = re.compile("|".join((
+    r"\bthat\s*(?:[.,;:!?)]|$)",                    # "that" closing a clause stands for a thing, not a clause
+    r"\bsuch\s+(?!as\b|that\b)[a-z]",                # "such practices", not "such as"
+    r"\b(?:above|aforementioned)\b",
+    r"\b(?:as\s+well|too)\s*(?:[.,;:!?)]|$)",
+    r"\bsimilar\b(?![^,.;]*\bto\b)",                # similar to nothing the sentence names
+)), re.I)
+# "that" as a determiner after a verb ("identify that work", "giving that training ..."), not a
+# conjunction: what follows has no verb of its own ("... indicated that previous frameworks did ...").
+_THAT_THING = re.compile(r"\b\w+(?:ing|ify|ed)\s+that\s+(?!(?:we|you|they|it|he|she|i|there|the|a|an|this|these|"
+                         r"those|our|your|their|its|his|her|some|all|any|each|every|no)\b)([^,;.]*)", re.I)
+_VERB = re.compile(r"\b(?:is|are|was|were|be|been|will|would|can|could|may|might|shall|should|must|has|have|had|do|"
+                   r"does|did)\b", re.I)
 
 
-def passages(texts: list[str]) -> list[list[int]]:
+def refers_back(text: str) -> bool:
+    """Whether a quotation's first sentence leans on the one before it: it opens with a word
+    standing for what was said ("This ...", "Such ..."), leaves out its head ("Another is that
+    ..."), or points back from inside ("Providers can use this ...", "We have done that.", "...
+    these changes"). Alone, its referent is missing: "We have done that." says nothing.
+    Connectives ("However, ...") and "also" are not counted: what they add to is missing, but
+    the sentence still says what it says."""
+    s = (sentences(text.lstrip("“‘\"'")) or [""])[0]
+    if s.startswith(REFERS_BACK) or _ELLIPTICAL.match(s) or _POINTS_BACK.search(s):
+        return True
+    first_clause = s.split(",", 1)[0]
+    if _POINTS_BACK_EARLY.search(first_clause):
+        return True
+    thing = _THAT_THING.search(first_clause)
+    return thing is not None and not _VERB.search(thing.group(1))
+
+
+def passages(texts: list[str], apart: Collection[int] = ()) -> list[list[int]]:
     """The quotations cut into passages that read on their own, each in stored order: a lead-in
     ending ":" with the list after it ("... four priority areas:", "reporting;", ... "culture."),
-    and a sentence that refers back ("This includes where ...") with the one before it."""
+    and a sentence that refers back ("This includes where ...", "We have done that.") with the
+    one before it. The quotations in `apart` refer back to a sentence not quoted before them
+    (an entry's `refers_elsewhere`): joined, they would point at the wrong one."""
     groups: list[list[int]] = []
     for i, text in enumerate(texts):
         prev = texts[i - 1].rstrip() if i else ""
         in_list = (bool(groups) and texts[groups[-1][0]].rstrip().endswith(":") and
                    (prev.endswith(LIST_GOES_ON) or text[:1].islower()))
-        if i and (in_list or text.startswith(REFERS_BACK)):
+        if i and (in_list or (i not in apart and refers_back(text))):
             groups[-1].append(i)
         else:
             groups.append([i])
@@ -600,7 +668,7 @@ def body_lines(reply: Reply) -> list[Line]:
     kind = "definition" if isinstance(e, GlossaryEntry) else "fact"
     statements = _survey_statements(reply.pack)
     coded = _coded_guidance(reply.pack)
-    groups = passages(list(e.body))
+    groups = passages(list(e.body), e.refers_elsewhere)
     lines = []
     for g in by_relevance([" ".join(e.body[i] for i in group) for group in groups], reply.query, reply.pack):
         above = ""   # the label in force: a line under the same one needs none of its own

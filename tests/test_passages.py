@@ -1,15 +1,17 @@
 """A passage joins only sentences that belong together in the source.
 
-`bot.replies.passages` joins a sentence that refers back ("This means ...", "It comes after
-...") to the quotation stored just before it, and the reply shows the two as one passage. That
-is right only when the two are adjacent in the source: when the pack skips or reorders
-sentences, "This" would point at the wrong thing. Whitespace and curly quotes are normalised,
-as in tests/test_quotes.py; nothing else.
+`bot.replies.passages` joins a sentence that refers back ("This means ...", "Providers can use
+this ...", "We have done that.") to the quotation stored just before it, and the reply shows the
+two as one passage. That is right only when the two are adjacent in the source: when the pack
+skips or reorders sentences, "this" would point at the wrong thing. Whitespace and curly quotes
+are normalised, as in tests/test_quotes.py; nothing else.
 """
 from __future__ import annotations
 
+import pytest
+
 from bot.knowledge import BackgroundEntry, GlossaryEntry
-from bot.replies import LIST_GOES_ON, REFERS_BACK, passages
+from bot.replies import LIST_GOES_ON, passages, refers_back
 from conftest import normalised
 
 # Entries whose first quotation refers back, with why the sentence it refers to is not quoted.
@@ -21,6 +23,8 @@ FIRST_REFERS_BACK: dict[str, str] = {
                                       "in order; in a third entry their timetable would be right for too many "
                                       "entries to stay an ask (scripts/asks_from_sets.py)",
     "send": "'It will be important to think about ...' is an anticipatory it: it refers back to nothing",
+    "hmci": "'that single overarching improvement and development plan' is the one Dame Christine Gilbert's review "
+            "recommended: her words, which the report quotes; the entry quotes Ofsted only",
 }
 
 
@@ -30,15 +34,15 @@ def _bodied(pack):
     return [e for e in pack.entries if isinstance(e, GlossaryEntry | BackgroundEntry)]
 
 
-def _joined_by_reference(texts: list[str]) -> list[tuple[int, int]]:
+def _joined_by_reference(texts: list[str], apart: tuple[int, ...] = ()) -> list[tuple[int, int]]:
     """The (before, after) pairs `passages` joins because `after` refers back, not as list items."""
     pairs = []
-    for group in passages(texts):
+    for group in passages(texts, apart):
         lead = texts[group[0]].rstrip()
         for before, after in zip(group, group[1:]):
             prev = texts[before].rstrip()
             in_list = lead.endswith(":") and (prev.endswith(LIST_GOES_ON) or texts[after][:1].islower())
-            if not in_list and texts[after].startswith(REFERS_BACK):
+            if not in_list and refers_back(texts[after]):
                 pairs.append((before, after))
     return pairs
 
@@ -53,14 +57,14 @@ def test_a_referring_sentence_follows_what_it_refers_to(pack, sources):
     wrong = []
     for e in _bodied(pack):
         text = sources[e.source]
-        for before, after in _joined_by_reference(list(e.body)):
+        for before, after in _joined_by_reference(list(e.body), e.refers_elsewhere):
             if not _adjacent(e.body[before], e.body[after], text):
                 wrong.append(f"{e.id}: [{before}] {e.body[before][:60]!r} + [{after}] {e.body[after][:60]!r}")
     assert not wrong, "passages join sentences not adjacent in the source:\n" + "\n".join(wrong)
 
 
 def test_no_entry_starts_by_referring_back(pack):
-    starts = sorted(e.id for e in _bodied(pack) if e.body and e.body[0].startswith(REFERS_BACK))
+    starts = sorted(e.id for e in _bodied(pack) if e.body and refers_back(e.body[0]))
     assert starts == sorted(FIRST_REFERS_BACK), (
         "entries whose first quotation refers back to nothing (add what it refers to, or list "
         f"the entry in FIRST_REFERS_BACK with the reason): {sorted(set(starts) - set(FIRST_REFERS_BACK))}; "
@@ -74,3 +78,100 @@ def test_the_pair_check_can_fail(sources):
     assert _adjacent(words[10] + ".", words[11] + ".", text)
     assert not _adjacent(words[10] + ".", words[12] + ".", text)
     assert _joined_by_reference(["A lead-in:", "This item;", "It goes on.", "Unrelated.", "This refers."]) == [(3, 4)]
+
+
+# Sentences of the pack that lean on the one before them, and the pack sentence each needs.
+KEEPS_THE_ONE_BEFORE = [
+    ("mental-health-training", "We have done that.", "We committed to giving that training"),
+    ("mental-health-training", "We committed to giving that training", "This was so that we could run"),
+    ("inspection-wellbeing-support", "Providers can use this to speak", "We have introduced a provider contact"),
+    ("provider-contact-helpline", "Providers can use this to speak", "We have introduced a provider contact"),
+    ("complaints-about-ofsted-hub", "We believe this will lead", "Inspectors assessing complaints are now"),
+    ("single-central-record", "We made this update", "We have made clearer what inspectors"),
+    ("sccif", "Timing relies on legislative timescales; we intend to make these changes", "We are also discussing"),
+    ("inspection-basics", "We reinspect some schools sooner than this", "Most school inspections happen"),
+    ("ofsted-academy", "We will also use it to share", "It will increase our transparency."),
+    ("why-ofsted-launched-big-listen", "The Big Listen will help us identify that work.", "But we know there is"),
+    ("deep-dives", "Inspectors also use these activities", "Inspectors use deep dives of curriculum"),
+    ("area-send-2022-framework-outcomes", "The second will be for", "The first will be for"),
+]
+
+
+@pytest.mark.parametrize("entry_id, sentence, before", KEEPS_THE_ONE_BEFORE)
+def test_a_sentence_pointing_back_keeps_the_one_before(pack, entry_id, sentence, before):
+    """Not only "This ..." at the start: "Providers can use this ...", "We have done that.",
+    "... these changes", "The second will be ..." alone leave out what they are about."""
+    e = pack.get(entry_id)
+    body = list(e.body)
+    at = next(i for i, t in enumerate(body) if t.startswith(sentence))
+    assert body[at - 1].startswith(before)
+    assert any(at in g and at - 1 in g for g in passages(body, e.refers_elsewhere)), passages(body, e.refers_elsewhere)
+
+
+@pytest.mark.parametrize("sentence", [
+    "We have done that.",
+    "Providers can use this to speak to a senior person in Ofsted during or immediately after an inspection.",
+    "Timing relies on legislative timescales; we intend to make these changes in spring 2026.",
+    "We are on track to consult on both elements of this work in January 2025.",
+    "We committed to giving that training to our entire inspection workforce by the end of March 2024.",
+    "Another is that insufficient attention is being paid to building capacity.",
+    "The third will highlight “widespread and/or systemic failings leading to significant concerns”.",
+    "We will also use it to share the excellent practice we see in the sectors we inspect.",
+    "Ofsted introduced changes to the inspection framework to try and prevent such practices.",
+    "If you make a similar comment, you might also want to comment on the proposal.",
+    "“In response to this feedback, we have revised the outcome criteria.”",
+    "The same applies to early years providers.",
+    "In doing so, we will listen to the sector.",
+    "Those reviews will be published.",
+    "We will report on progress as set out above.",
+    "We will consult on the reforms as well.",
+])
+def test_what_refers_back(sentence):
+    assert refers_back(sentence)
+
+
+@pytest.mark.parametrize("sentence", [
+    "Where we identify a mistake, we put this right.",               # "this" is the mistake
+    "Through our quality assurance processes this year, we changed the overall judgement on 120 occasions.",
+    "We have used the term ‘providers’ (of education and care) throughout this report, for ease of reading.",
+    "Ofsted has a limited inspection budget and the current inspection arrangements, including the size of the "
+    "inspection team and the frequency of inspections, reflect these constraints.",
+    "NASUWT believes that it is important for Ofsted to make links between evidence gathered.",
+    "Feedback indicated that previous inspection frameworks which focused on data did result in some problems.",
+    "Think about the impacts on pupils who experience disadvantage, such as those who have SEND.",   # says who
+    "MATs fulfil very similar functions to local authorities.",
+    "We are also working with the DfE to develop new annual reviews of safeguarding.",   # "also": not counted
+    "However, inspection reports may name subjects.",                                 # a connective: not counted
+    "The first recommendation was for Ofsted to track progress more systematically and transparently.",
+    "We want it to be easy to ask for a pause to inspection or to raise concerns.",      # "it" points ahead
+    "We hold to account those responsible for educating children, keeping them safe and improving their lives.",
+    "We start from the position that Ofsted aims always to be a force for good in this country.",
+    "Whatever your focus, we have structured the Big Listen so you only need to comment on the things that matter.",
+])
+def test_what_stands_alone(sentence):
+    assert not refers_back(sentence)
+
+
+def test_refers_elsewhere_only_where_the_sentence_before_is_not_its_referent(pack, sources):
+    """An entry's `refers_elsewhere` keeps a referring sentence out of the passage before it;
+    listed, it must refer back, and the quotation before it must not be the sentence before it
+    in the source (else it belongs with it)."""
+    wrong = []
+    for e in _bodied(pack):
+        for i in e.refers_elsewhere:
+            if not refers_back(e.body[i]) or _adjacent(e.body[i - 1], e.body[i], sources[e.source]):
+                wrong.append(f"{e.id}: [{i}] {e.body[i][:60]!r}")
+    assert not wrong, "refers_elsewhere lists a quotation that could join the one before it:\n" + "\n".join(wrong)
+
+
+def test_the_short_reply_leads_with_what_done_that_refers_to(pack, config):
+    """Asked whether the mental health training was done, the reply's "We have done that." comes
+    after the training it means, under one label: alone it was a passage of its own."""
+    from bot.replies import entry_reply, reply_lines
+
+    reply = entry_reply(pack.get("mental-health-training"), pack, config.contact,
+                        query="was the mental health training done for all inspectors")
+    quoted = [ln.quote.text for ln in reply_lines(reply) if ln.quote and ln.part == "lead"]
+    done = quoted.index("We have done that.")
+    assert quoted[done - 1].startswith("We committed to giving that training")
+    assert quoted[0].startswith("We delayed schools and FE and skills inspections")

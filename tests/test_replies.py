@@ -27,6 +27,22 @@ def test_no_recommendation_is_said_plainly(index, config):
     assert "Suggested answer:" not in text and "NASUWT says (spring 2024" in text
 
 
+def test_the_most_relevant_sentence_keeps_what_it_refers_to(index, config):
+    """With no guidance to lead with, the union's sentence nearest the question leads; "These are
+    important ..." and "One is that funding ..." alone say nothing of what they are about, so
+    they come with the sentences before them that say it (send-impact, statement 9: no guidance)."""
+    from bot.replies import reply_lines
+    entry = index.pack.get("send-impact")
+    for query, lead in (
+        ("how do different services work together for SEND", "This question addresses the role of SEND area "
+                                                                "inspections. These are important because"),
+        ("is funding driving decisions", "NASUWT has a number of concerns. One is that funding is driving decisions."),
+    ):
+        quoted = [ln.quote.text for ln in reply_lines(entry_reply(entry, index.pack, config.contact, query=query,
+                                                                  statement=9)) if ln.quote]
+        assert quoted[0].startswith(lead), (query, quoted[0])
+
+
 def test_no_recommendation_is_not_said_when_the_union_advised_on_another_statement(index, config):
     """send-impact's guidance is all on statements (advice on 7 and 8): asked about the question
     as a whole, or a statement the union didn't comment on, the reply says no option is
