@@ -15,8 +15,10 @@ CALLBACK_ID = "ask_guidance_bot"   # the message shortcut; handlers/shortcuts.py
 # channels:history and groups:history: after a crash the bot reads the thread it may have
 # answered in (conversations.replies) before answering again; and a pinned message's buttons.
 # channels:read and groups:read: "Ask a rep" checks the bot is in the reps' channel (conversations.info).
+# im:write: the DM telling a member a rep's answer is looked for before it is sent again
+# (conversations.open gives the DM's id; the bot only reads its own posts there).
 BOT_SCOPES = ["app_mentions:read", "channels:history", "channels:read", "chat:write", "commands", "groups:history",
-              "groups:read", "im:history", "pins:read", "pins:write", "usergroups:read", "users:read"]
+              "groups:read", "im:history", "im:write", "pins:read", "pins:write", "usergroups:read", "users:read"]
 BOT_EVENTS = ["app_mention", "message.im", "app_home_opened", "pin_added", "pin_removed"]
 EVENTS_URL = "https://YOUR-HOST/slack/events"
 

@@ -36,7 +36,7 @@ from bot.guide import Guide
 from bot.kept import needs_review
 from bot.retry import deadline
 from bot.store import RepRequest, store_outage
-from handlers.answering import apologising
+from handlers.answering import CANT_CHECK, apologising
 from handlers.payload import first_action, text_field, user_id
 
 ONLY_REPS = "Only reps can answer members' questions or change kept answers."
@@ -50,6 +50,9 @@ LEASE = 60.0          # seconds one process may spend on a request's Slack work
 CHORES_SECONDS = 30.0
 MISSING = ("not_in_channel", "channel_not_found", "is_archived", "channel_is_archived")
 GONE = MISSING + ("message_not_found", "cant_update_message", "edit_window_closed")   # chat.update can never work
+# Metadata on a request's post in the reps' channel, and on the outcome told to the member: a post
+# that timed out or got a 5xx may have landed, so before posting again the bot looks for it.
+REQUEST_POST, OUTCOME_POST = "biglisten_request", "biglisten_request_outcome"
 SHARED_QUESTION = 1000   # characters of a member's question sent to reps (and shown first): its start and its end
 
 
@@ -130,10 +133,14 @@ class RepDesk:
         if not channel:
             return "no_channel"
         message = rep_blocks.request_message(req)
+        found = self._find_post(channel, "", REQUEST_POST, req.id)   # an earlier try's post may have landed
+        if found is None:
+            return "later"
         try:
             with deadline(10):
-                posted = self.client.chat_postMessage(channel=channel, text=message.text, blocks=message.blocks,
-                                                      unfurl_links=False, unfurl_media=False)
+                posted = {"channel": channel, "ts": found} if found else self.client.chat_postMessage(
+                    channel=channel, text=message.text, blocks=message.blocks, unfurl_links=False,
+                    unfurl_media=False, metadata={"event_type": REQUEST_POST, "event_payload": {"request": req.id}})
         except SlackApiError as e:
             error = _error(e)
             self.logger.warning("posting request #%d to the reps' channel failed: %s", req.id, error)
@@ -182,10 +189,18 @@ class RepDesk:
         targets = [(req.channel, req.thread_ts)] if req.channel else []
         targets.append((req.asker, ""))   # a direct message: ephemeral questions, or the thread is gone
         for channel, thread_ts in targets:
+            found = self._find_post(channel, thread_ts, OUTCOME_POST, req.id)   # an earlier try's may have landed
+            if found is None:
+                return "later"
+            if found:
+                self.logger.info("the member of request #%d had been told already; not telling them again", req.id)
+                return "sent"
             try:
                 with deadline(10):
                     self.client.chat_postMessage(channel=channel, thread_ts=thread_ts or None, text=message.text,
-                                                 blocks=message.blocks, unfurl_links=False, unfurl_media=False)
+                                                 blocks=message.blocks, unfurl_links=False, unfurl_media=False,
+                                                 metadata={"event_type": OUTCOME_POST,
+                                                           "event_payload": {"request": req.id}})
                 return "sent"
             except SlackApiError as e:
                 error = _error(e)
@@ -199,6 +214,38 @@ class RepDesk:
                 return "later"
         self.logger.error("the member of request #%d could not be reached; the outcome is kept in the store", req.id)
         return "failed"
+
+    def _find_post(self, channel: str, thread_ts: str, kind: str, request_id: int) -> str | None:
+        """The ts of the bot's post of `kind` for a request in a conversation (a thread, or the
+        top level; a user id: their DM), "" if there is none, None if Slack can't say now. Run
+        before every post of a request or its outcome (rare, so one more call each): a post that
+        timed out may have landed, and posting again put the request in the reps' channel twice
+        (a withdrawal then cleared only one copy) and told the member twice."""
+        try:
+            with deadline(10):
+                if thread_ts:
+                    response = self.client.conversations_replies(channel=channel, ts=thread_ts, limit=200,
+                                                                 include_all_metadata=True)
+                else:
+                    if channel.startswith(("U", "W")):   # a DM is read by its conversation id
+                        opened = self.client.conversations_open(users=channel)
+                        channel = str((opened.get("channel") or {}).get("id") or channel)
+                    response = self.client.conversations_history(channel=channel, limit=100,
+                                                                 include_all_metadata=True)
+        except SlackApiError as e:
+            if _error(e) in CANT_CHECK or _error(e) in MISSING:   # can never look: post rather than lose it
+                return ""
+            self.logger.warning("looking for request #%d's earlier post failed: %s", request_id, _error(e))
+            return None
+        except Exception as e:
+            self.logger.warning("looking for request #%d's earlier post failed: %s", request_id, type(e).__name__)
+            return None
+        for m in response.get("messages") or []:
+            meta = m.get("metadata") if isinstance(m, dict) else None
+            if isinstance(meta, dict) and meta.get("event_type") == kind and \
+                    (meta.get("event_payload") or {}).get("request") == request_id:
+                return str(m.get("ts") or "")
+        return ""
 
     def update_request_message(self, req: RepRequest) -> None:
         """Show who settled the request, and when, in the reps' channel (withdrawn: without the
@@ -424,9 +471,9 @@ def handle_confirm(ack: Ack, body: dict, view: dict, client: WebClient, context:
         tell(client, logger, user, rep_blocks.sent_message(req), **where)
     elif outcome == "later":
         tell(client, logger, user, rep_blocks.sent_message(req, (
-            f"Slack is busy, so your question (request #{req.id}) isn't in the reps' channel yet. It is saved "
-            "and will be posted within a few minutes; you don't need to do anything. You can withdraw it until "
-            "a rep answers it.")), **where)
+            f"Slack is busy, so your question (request #{req.id}) may not be in the reps' channel yet (a slow "
+            "post can still land). It is saved and will be there within a few minutes, once; you don't need to "
+            "do anything. You can withdraw it until a rep answers it.")), **where)
     else:
         # not_in_channel, channel_not_found ...: saved, listed in `/biglisten queue`; say what happened
         why = ("I'm not in the reps' channel" if outcome == "not_in_channel"

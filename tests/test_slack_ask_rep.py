@@ -550,7 +550,7 @@ def test_a_rate_limited_request_is_saved_told_and_posted_later(fake, slack, serv
     assert submit(slack, view, MEMBER).status == 200
     told = wait_until(lambda: [c for c in fake.calls_to("chat.postEphemeral") if c.params.get("user") == MEMBER
                                and "Slack is busy" in c.params.get("text", "")], timeout=20)
-    assert "It is saved and will be posted" in told[0].params["text"]
+    assert "It is saved and will be there within a few minutes, once" in told[0].params["text"]
     assert button(json.loads(told[0].params["blocks"]) if isinstance(told[0].params["blocks"], str)
                   else told[0].params["blocks"], "rep_withdraw")   # not posted yet, and still withdrawable
     command(fake, slack, "queue", user=REP)
@@ -575,3 +575,47 @@ def test_a_long_question_reaches_the_reps_with_its_end(fake, slack, server):
     # the modal showed exactly what was sent (it showed 1,200 characters and sent 1,000)
     modal = shown_text(req["view"]["blocks"])
     assert stored in modal and "number 7 " not in modal and "number 7 " not in stored
+
+
+SLOW = 12   # seconds: longer than the bot's Slack timeout (10 s with the default 60 s lease)
+
+
+def test_a_slow_post_of_a_request_that_landed_is_not_posted_again(fake, slack, server):
+    """From a fault audit: Slack took the request's post but answered after the bot's timeout; the
+    chores posted it again, and a withdrawal then cleared only the second copy, leaving the
+    member's name and words in the first. The chores now look for the earlier post first."""
+    channel = new_channel()
+    decline = ask(fake, slack, channel, "where do I park my bicycle at the depot")
+    message = {"type": "message", "ts": "1700000003.000100", "thread_ts": decline["thread_ts"]}
+    _, trigger = press(fake, slack, "ask_rep", button(decline["blocks"], "ask_rep")["value"], user=MEMBER,
+                       channel=channel, message=message)
+    view = opened_view(fake, trigger)
+    before = len(posts_in(fake, REPS))
+    fake.fault("chat.postMessage", times=1, status=200, delay=SLOW)   # lands, answers after the timeout
+    assert submit(slack, view, MEMBER).status == 200
+    told = wait_until(lambda: [c for c in fake.calls_to("chat.postEphemeral") if c.params.get("user") == MEMBER
+                               and "may not be in the reps' channel yet" in c.params.get("text", "")], timeout=30)
+    request_id = int(told[0].params["text"].split("request #")[1].split(")")[0])
+    time.sleep(2)                               # past the slow post's landing
+    command(fake, slack, "queue", user=REP)     # the chores (as every 30 s anyway)
+    wait_until(lambda: request_row(server, request_id)["reps_ts"], timeout=20)
+    posts = [c for c in posts_in(fake, REPS)[before:] if "bicycle" in c.params.get("text", "")]
+    assert len(posts) == 1
+    name, _ = press(fake, slack, "rep_withdraw", json.dumps({"r": request_id}), user=MEMBER, channel=channel)
+    wait_until(lambda: [c for c in fake.calls_to("chat.update") if c.params.get("ts") == request_row(
+        server, request_id)["reps_ts"]], timeout=20)
+    shown = [m for m in fake.messages[REPS] if "bicycle" in m.get("text", "")]
+    assert len(shown) == 1   # the one copy there is, rewritten without the member's words
+
+
+def test_a_slow_delivery_of_a_reps_answer_that_landed_is_not_sent_again(fake, slack, server):
+    """From the same audit: the rep's answer reached the member twice when its post was slow."""
+    req = ask_a_rep(fake, slack, "can I bring my dog to the inspection feedback meeting")
+    fake.fault("chat.postMessage", times=1, status=200, delay=SLOW)
+    assert rep_answers(fake, slack, req, REP, "Dogs answer.", keep=False).status == 200
+    time.sleep(SLOW + 2)
+    command(fake, slack, "queue", user=REP)
+    wait_until(lambda: db(server).execute("SELECT delivered_at FROM rep_requests WHERE id = ?",
+                                          (req["id"],)).fetchone()[0], timeout=20)
+    got = [c for c in posts_in(fake, req["channel"]) if LABEL in c.params.get("text", "")]
+    assert len(got) == 1
