@@ -4,6 +4,12 @@ without a response_url (a button inside a modal) is answered by direct message i
 Bolt's own respond() returns the webhook's response unchecked (a 404 or 500 goes unnoticed)
 and does nothing at all without a response_url. `provide_respond`, a global middleware, puts
 this one in the context, so every listener's `respond` argument is it.
+
+A response_url post that gets 429 is sent again after Retry-After (nothing was posted), and
+one that gets a 5xx once more, within RESPOND_SECONDS (slack_sdk.http_retry, bot/retry.py's
+handlers): a slash command's reply was lost on a single 500 (round 15's audit). Unlike a
+message, an ephemeral reply can't be looked for first, so a 5xx after Slack did post it would
+show the member the reply twice: only they see it, which is the lesser harm than no reply.
 """
 from __future__ import annotations
 
@@ -13,7 +19,10 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
+from bot.retry import CappedRateLimitRetry, ServerErrorRetry, deadline
+
 ONLY_FOR_MESSAGES = ("delete_original", "replace_original", "response_type")
+RESPOND_SECONDS = 20.0   # a reply's retries end within this (Bolt's listener thread waits for them)
 
 
 class CheckedRespond:
@@ -24,8 +33,11 @@ class CheckedRespond:
         if self.response_url:
             message = {"text": text} | ({"blocks": blocks} if blocks is not None else {})
             message |= {k: v for k, v in options.items() if v is not None}
+            webhook = WebhookClient(self.response_url, timeout=10,
+                                    retry_handlers=[CappedRateLimitRetry(), ServerErrorRetry(max_retry_count=1)])
             try:
-                response = WebhookClient(self.response_url, timeout=10).send_dict(message)
+                with deadline(RESPOND_SECONDS):
+                    response = webhook.send_dict(message)
             except Exception as e:
                 self.logger.error("replying to %s through its response_url failed: %s", self.what, type(e).__name__)
                 return None

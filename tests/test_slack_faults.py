@@ -157,11 +157,26 @@ def test_a_post_refused_for_good_is_logged_with_its_event_id_and_apologised_for(
 
 
 def test_a_failing_response_url_is_logged(fake, slack, server):
-    fake.fault("response_url", times=1, status=500)
+    fake.fault("response_url", times=2, status=500)   # its one retry fails too
     name = uuid.uuid4().hex[:12]
     assert slack.command("/biglisten", "help", fake.response_url(name)).status == 200
-    wait_until(lambda: responses_to(fake, name))
+    wait_until(lambda: len(responses_to(fake, name)) == 2)
     wait_until(lambda: "command /biglisten through its response_url failed: HTTP 500" in server.log_tail(300))
+
+
+@pytest.mark.parametrize("fault", ["500", "429"])
+def test_a_command_reply_refused_once_reaches_the_member(fake, slack, server, fault):
+    """From a fault audit: a slash command was acknowledged and its reply lost on one 500 or 429
+    from its response_url. A 429 is sent again after Retry-After, a 5xx once more."""
+    if fault == "429":
+        fake.rate_limit("response_url", times=1, retry_after=1)
+    else:
+        fake.fault("response_url", times=1, status=500)
+    name = uuid.uuid4().hex[:12]
+    assert slack.command("/biglisten", "what is off-rolling", fake.response_url(name)).status == 200
+    calls = wait_until(lambda: [c for c in responses_to(fake, name) if c.status == 200], timeout=20)
+    assert len(calls) == 1 and "off-rolling" in calls[0].params.get("text", "").lower()
+    assert len(responses_to(fake, name)) == 2
 
 
 def test_with_the_disk_full_questions_are_still_answered_and_it_is_logged_once(fake, slack, server, tmp_path):
