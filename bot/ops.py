@@ -66,6 +66,7 @@ class OpsRoutes:
     def __init__(self, app, guide):
         self.app, self.guide = app, guide
         self.store_collector = metrics.StoreCollector(guide.store)
+        self._unready = ""   # the failing checks last logged: a probe every second logs a change, not each probe
 
     def __call__(self, environ, start_response):
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
@@ -84,8 +85,12 @@ class OpsRoutes:
             return "200 OK", b'{"alive": true}\n', "application/json"
         if path == "/readyz":
             result = report(readiness(self.guide.store, self.guide.library.packs))
-            if not result["ready"]:
-                log.warning("not ready: %s", json.dumps(result["checks"]))
+            failing = sorted(name for name, check in result["checks"].items() if not check["ok"])
+            if failing and ",".join(failing) != self._unready:
+                log.warning("not ready: %s (logged again when that changes)", json.dumps(result["checks"]))
+            elif not failing and self._unready:
+                log.warning("ready again")
+            self._unready = ",".join(failing)
             status = "200 OK" if result["ready"] else "503 Service Unavailable"
             return status, (json.dumps(result) + "\n").encode(), "application/json"
         body, content_type = metrics.exposition(self.store_collector)

@@ -350,6 +350,10 @@ def test_readyz_is_503_when_a_request_cannot_reach_the_store(tmp_path):
                     assert json.loads(e.read())["checks"]["store"]["ok"] is False
                 with urllib.request.urlopen(f"http://127.0.0.1:{bot.port}/healthz", timeout=10) as r:
                     assert r.status == 200      # alive all the same: restarting it would not help
+                for _ in range(3):              # a load balancer probes every few seconds: logged once
+                    with pytest.raises(urllib.error.HTTPError):
+                        urllib.request.urlopen(f"http://127.0.0.1:{bot.port}/readyz", timeout=30)
+                assert bot.log_tail(300).count("not ready:") == 1
     finally:
         server.stop()
 
