@@ -43,6 +43,15 @@ class Client:
     def chat_postMessage(self, **kw):
         return self._call("chat_postMessage", **kw)
 
+    def conversations_history(self, **kw):   # looking for an earlier post first: there is none
+        return self._call("conversations_history", **kw) | {"messages": []}
+
+    def conversations_replies(self, **kw):
+        return self._call("conversations_replies", **kw) | {"messages": []}
+
+    def conversations_open(self, **kw):
+        return self._call("conversations_open", **kw) | {"channel": {"id": "D" + kw.get("users", "")}}
+
     def made(self, method: str) -> list[dict]:
         return [kw for m, kw in self.calls if m == method]
 
@@ -168,3 +177,19 @@ def test_requests_stuck_unposted_dont_starve_an_answer_waiting_to_be_delivered(d
         desk.chores()
     assert [kw for kw in client.made("chat_postMessage") if kw["channel"] == "C1"]
     assert store.request(settled.id).delivered_at is not None
+
+
+def test_a_request_is_not_posted_while_slack_cant_say_whether_an_earlier_post_landed(desk):
+    """Before posting a request (again) the desk looks for its earlier post: when that look
+    fails for now, nothing is posted (a later round tries); when it can never work (the bot
+    can't read the channel), the request is posted rather than lost."""
+    store, client = desk.guide.store, desk.client
+    req = store.add_request(question="is the staff car park part of the survey", asker="UMEMBER",
+                            asker_name="Mo Member", channel="C1", thread_ts="1.1")
+    claimed = store.claim_request(req.id, owner="worker-1", lease_seconds=60)
+    client.fail["conversations_history"] = "internal_error"
+    assert desk.post_request(claimed) == "later" and client.made("chat_postMessage") == []
+    client.fail["conversations_history"] = "not_in_channel"
+    assert desk.post_request(claimed) == "posted"
+    (post,) = client.made("chat_postMessage")
+    assert post["metadata"] == {"event_type": "biglisten_request", "event_payload": {"request": req.id}}

@@ -131,17 +131,22 @@ def request_row(server, request_id):
     return dict(zip(("state", "asker", "question", "reps_ts"), row))
 
 
-def ask_a_rep(fake, slack, question, *, user=MEMBER) -> dict:
-    """Mention → decline → Ask a rep → confirm. Returns the request, the thread and the reps' post."""
+def ask_rep_modal(fake, slack, question, *, user=MEMBER) -> tuple[str, dict, dict]:
+    """Mention → decline → Ask a rep: (channel, the decline, the modal), nothing sent yet."""
     channel = new_channel()
     decline = ask(fake, slack, channel, question, user=user)
     assert "Ask a rep" in shown_text(decline["blocks"])
-    before = len(posts_in(fake, REPS))
     message = {"type": "message", "ts": "1700000001.000100", "thread_ts": decline["thread_ts"],
                "bot_id": "BBOT", "blocks": decline["blocks"]}
     _, trigger = press(fake, slack, "ask_rep", button(decline["blocks"], "ask_rep")["value"], user=user,
                        channel=channel, message=message)
-    view = opened_view(fake, trigger)
+    return channel, decline, opened_view(fake, trigger)
+
+
+def ask_a_rep(fake, slack, question, *, user=MEMBER) -> dict:
+    """Mention → decline → Ask a rep → confirm. Returns the request, the thread and the reps' post."""
+    before = len(posts_in(fake, REPS))
+    channel, decline, view = ask_rep_modal(fake, slack, question, user=user)
     assert submit(slack, view, user).status == 200
     post = wait_until(lambda: posts_in(fake, REPS)[before:])[0].params
     request_id = int(button(post["blocks"], "rep_answer")["value"].split(":")[1].strip("}"))
@@ -540,12 +545,7 @@ def test_an_unanswered_request_is_raised_again_once_and_reps_see_the_queue(fake,
 
 
 def test_a_rate_limited_request_is_saved_told_and_posted_later(fake, slack, server):
-    channel = new_channel()
-    decline = ask(fake, slack, channel, "who cleans the windows in the staffroom")
-    message = {"type": "message", "ts": "1700000003.000100", "thread_ts": decline["thread_ts"]}
-    _, trigger = press(fake, slack, "ask_rep", button(decline["blocks"], "ask_rep")["value"], user=MEMBER,
-                       channel=channel, message=message)
-    view = opened_view(fake, trigger)
+    channel, _, view = ask_rep_modal(fake, slack, "who cleans the windows in the staffroom")
     fake.rate_limit("chat.postMessage", times=3, retry_after=1)
     assert submit(slack, view, MEMBER).status == 200
     told = wait_until(lambda: [c for c in fake.calls_to("chat.postEphemeral") if c.params.get("user") == MEMBER
@@ -584,12 +584,7 @@ def test_a_slow_post_of_a_request_that_landed_is_not_posted_again(fake, slack, s
     """From a fault audit: Slack took the request's post but answered after the bot's timeout; the
     chores posted it again, and a withdrawal then cleared only the second copy, leaving the
     member's name and words in the first. The chores now look for the earlier post first."""
-    channel = new_channel()
-    decline = ask(fake, slack, channel, "where do I park my bicycle at the depot")
-    message = {"type": "message", "ts": "1700000003.000100", "thread_ts": decline["thread_ts"]}
-    _, trigger = press(fake, slack, "ask_rep", button(decline["blocks"], "ask_rep")["value"], user=MEMBER,
-                       channel=channel, message=message)
-    view = opened_view(fake, trigger)
+    channel, _, view = ask_rep_modal(fake, slack, "where do I park my bicycle at the depot")
     before = len(posts_in(fake, REPS))
     fake.fault("chat.postMessage", times=1, status=200, delay=SLOW)   # lands, answers after the timeout
     assert submit(slack, view, MEMBER).status == 200
