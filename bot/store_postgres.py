@@ -204,6 +204,9 @@ class PostgresStore(RepStorePostgres, Store):
             if self._unreachable(e):
                 self._down_until = time.monotonic() + DOWN_SECONDS
             raise
+        # a call that went through (one in flight when the server stalled, say) shows it is back:
+        # the calls after it try again at once (a late inbox write's settle was refused for 5 s)
+        self._down_until = 0.0
 
     def _unreachable(self, error: Exception) -> bool:
         """A connection broke with no word from the server (no SQLSTATE) or a connection-class

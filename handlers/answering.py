@@ -186,7 +186,7 @@ class Answerer:
         """A write that landed after its question was answered from memory: settled before its
         lease can run out (the store may fail fast for a few seconds after an outage), or a
         worker would take it over and answer it again. `_record_from_memory` tries too."""
-        until = time.monotonic() + self.lease_seconds / 2
+        until = time.monotonic() + self.lease_seconds
         while time.monotonic() < until:
             try:
                 self.guide.store.complete(item.key, owner=self.owner, attempt=item.attempts)
@@ -250,7 +250,13 @@ class Answerer:
         self._settle(attempt, outcome)
 
     def take_over(self, item: InboxItem) -> None:
-        """For the InboxWorker: an item whose earlier lease expired, now leased to us."""
+        """For the InboxWorker: an item whose earlier lease expired, now leased to us. One this
+        process answered from memory (its write landed late, and expired) is only settled."""
+        with self._lock:
+            ours = item.key in self._seen
+        if ours:
+            self.guide.store.complete(item.key, owner=self.owner, attempt=item.attempts)
+            return
         self.logger.info("taking over event %s (attempt %d)", _event_id(item), item.attempts)
         self.answer(_Attempt(item, durable=True, maybe_posted=item.posting))
 

@@ -304,3 +304,27 @@ def test_questions_answered_from_memory_are_recorded_when_the_store_is_back(guid
     outages = [r for r in caplog.records if "could not write events to the inbox" in r.getMessage()]
     assert len(outages) == 2 and any("could write events to the inbox again" in r.getMessage()
                                      for r in caplog.records)
+
+
+def test_a_late_write_taken_over_by_the_process_that_answered_from_memory_is_only_settled(guide, monkeypatch):
+    """A write that landed after its lease had already run out (the server stalled longer than a
+    lease) is taken over by this process's inbox worker: it answered it from memory, so it only
+    settles it (the audit's re-run found such a question answered twice)."""
+    import handlers.answering as answering
+    monkeypatch.setattr(answering, "RECORD_RETRY", (60.0, 60.0))   # the recorder stays out of it
+    enqueue_really, down = guide.store.enqueue, [True]
+
+    def flaky(*a, **kw):
+        if down[0]:
+            raise OSError("connection refused")
+        return enqueue_really(*a, **kw)
+    monkeypatch.setattr(guide.store, "enqueue", flaky)
+    client = Client()
+    worker = answerer(guide, client)
+    key, payload = payload_for("7.7")
+    assert not worker.accept(key, payload).durable
+    down[0] = False
+    enqueue_really(key, payload, owner="me", lease_seconds=LEASE, now=time.time() - LEASE - 1)   # landed, expired
+    (item,) = guide.store.lease_expired(owner="me", lease_seconds=LEASE)
+    worker.take_over(item)
+    assert client.posts == [] and guide.store.inbox_counts()["done"] == 1
