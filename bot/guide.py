@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from bot import metrics
+from bot.bounded import within
 from bot.config import Config
 from bot.errors import warn_once
 from bot.kept import KeptTerms, best_kept
@@ -29,6 +30,11 @@ from bot.store import Store, open_store
 PIN_MARGIN = 0.65   # a pinned entry goes first when it scores at least this share of the best (the
                     # blend with the pack's classifier spreads scores wider: a close runner-up is 0.65-0.8)
 PURGE_EVERY = 3600  # seconds between retention purges while the bot runs
+# The store calls made while a question is answered (the pins and kept answers read, the question
+# logged) wait no longer than this: a stalled database answers nothing (bot/bounded.py), and a
+# listener thread held by it held up the others' acks (a slash command got Bolt's "unhandled
+# request" when none of the 5 listener threads was free within 3 s).
+STORE_SECONDS = 1.0
 # Searches a process runs at once. The search is CPU-bound and holds the GIL in its Python parts,
 # so more at once answer no sooner but queue the HTTP acks behind them. On 2 cores (README,
 # "Measuring"), ack p99 with every listener thread searching -> two at a time: fault bench (4
@@ -160,13 +166,15 @@ class Guide:
     def _log(self, text: str, via: str, reply: Reply, best, log_text: bool) -> None:
         logged = scrub_contact(" ".join(clean_slack_text(text).split())) if log_text else f"[{via}]"
         try:
-            self.purge_if_due()
+            within(STORE_SECONDS, self.purge_if_due)
+        except TimeoutError:
+            pass   # still going on its own thread (a large table, or a stalled server): not a failure yet
         except Exception as e:
             warn_once(log, "apply the retention period", e)
         try:
-            self.store.log_question(via=via, text=logged, answered=reply.answered,
-                                    entry_id=best.entry.id if best else None,
-                                    score=best.score if best else None)
+            within(STORE_SECONDS, lambda: self.store.log_question(
+                via=via, text=logged, answered=reply.answered, entry_id=best.entry.id if best else None,
+                score=best.score if best else None))
         except Exception as e:   # the member still gets the answer if the log can't be written
             warn_once(log, "write to the question log", e)
 
@@ -177,7 +185,7 @@ class Guide:
         if not result.terms or result.reason == "chitchat":
             return None
         try:
-            kept = self.store.kept_answers()
+            kept = within(STORE_SECONDS, self.store.kept_answers)
         except Exception as e:   # the pack still answers if the store can't be read
             warn_once(log, "read kept rep answers", e)
             return None
@@ -204,7 +212,7 @@ class Guide:
         if not result.answered or not result.matches:
             return result, None
         try:
-            pins = self.store.pins_by_entry()
+            pins = within(STORE_SECONDS, self.store.pins_by_entry)
         except Exception as e:   # the pack still answers if the store can't be read
             warn_once(log, "read the pinned answers", e)
             return result, None
@@ -224,7 +232,13 @@ class Guide:
         its pack doesn't answer in `channel` (app.yaml's `channels`)."""
         reply = picked_entry(self.library, self.config, entry_id, query=query, statement=statement, today=today,
                              channel=channel, search=self._search)
-        pin = self.store.pins_by_entry().get(entry_id) if reply is not None else None
+        if reply is None:
+            return None
+        try:
+            pin = within(STORE_SECONDS, self.store.pins_by_entry).get(entry_id)
+        except Exception as e:   # the entry still opens if the store can't be read
+            warn_once(log, "read the pinned answers", e)
+            pin = None
         return replace(reply, pinned=pin) if pin else reply
 
     def matches_for(self, entry_ids: list[str], query: str = "") -> Reply:

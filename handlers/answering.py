@@ -41,6 +41,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks import SORRY_TEXT, text_blocks
+from bot.bounded import within
 from bot.errors import warn_again, warn_once
 from bot.guide import Guide
 from bot.inbox import LEASE_SECONDS
@@ -152,35 +153,15 @@ class Answerer:
         return _Attempt(InboxItem(key, payload, 1, False, time.time()), durable=False)
 
     def _write(self, key: str, payload: dict) -> InboxItem | None:
-        """`Store.enqueue` within ACCEPT_SECONDS, or TimeoutError. It runs on a daemon thread
-        of its own (one stuck on a hung server never holds up the process's exit); a write that
-        lands after its caller gave up is settled as done, since its question is being answered
-        from memory, so no worker takes it over and answers it again."""
-        gate = threading.Lock()
-        state: dict = {"gave_up": False, "landed": False, "item": None, "error": None}
-
-        def write() -> None:
-            try:
-                item = self.guide.store.enqueue(key, payload, owner=self.owner, lease_seconds=self.lease_seconds)
-            except Exception as e:
-                state["error"] = e
-                return
-            with gate:
-                state["landed"], state["item"] = True, item
-                late = state["gave_up"]
-            if late and item is not None:
+        """`Store.enqueue` within ACCEPT_SECONDS, or TimeoutError (bot/bounded.py: a stalled
+        database answers nothing). A write that lands after that is settled as done, since its
+        question is being answered from memory, so no worker takes it over and answers it again."""
+        def late(item: InboxItem | None) -> None:
+            if item is not None:
                 self._settle_late(item)
 
-        writer = threading.Thread(target=write, name="inbox-write", daemon=True)
-        writer.start()
-        writer.join(ACCEPT_SECONDS)
-        with gate:
-            if writer.is_alive() and not state["landed"]:
-                state["gave_up"] = True
-                raise TimeoutError(f"the inbox write took over {ACCEPT_SECONDS:g} s")
-        if state["error"] is not None:
-            raise state["error"]
-        return state["item"]
+        return within(ACCEPT_SECONDS, lambda: self.guide.store.enqueue(key, payload, owner=self.owner,
+                                                                        lease_seconds=self.lease_seconds), late=late)
 
     def _settle_late(self, item: InboxItem) -> None:
         """A write that landed after its question was answered from memory: settled before its

@@ -190,3 +190,28 @@ def test_the_gap_holds_for_a_bot_started_below_normal_priority(guide):
     asker.join(30)
     assert seen["answered"] and seen["asker"] >= 5
     assert seen["search"] == min(19, seen["asker"] + SEARCH_NICENESS)
+
+
+def test_a_stalled_store_holds_an_answer_for_a_bounded_time(guide, monkeypatch):
+    """From a fault audit's re-run: a stalled database answers nothing and no driver timeout fires,
+    so a listener thread reading pins or kept answers, or logging the question, waited for it;
+    with the 5 listener threads held, a slash command wasn't acked in time. Each call on the
+    answer path now waits STORE_SECONDS at most, and the member still gets the pack's answer."""
+    import bot.guide as guide_module
+    monkeypatch.setattr(guide_module, "STORE_SECONDS", 0.2)
+    stalled, entered, returned = threading.Event(), [], []
+
+    def hang(*a, **kw):
+        entered.append(1)
+        stalled.wait(60)
+        returned.append(1)
+        return {}
+    for name in ("pins_by_entry", "kept_answers", "log_question", "purge"):
+        monkeypatch.setattr(guide.store, name, hang)
+    monkeypatch.setattr(errors, "_warned", set())
+    reply = guide.ask("what is off-rolling", via="mention")
+    opened = guide.open_entry("off-rolling")
+    answered_while_stalled = not returned   # every store call still hanging, the answers given
+    stalled.set()
+    assert reply.answered and reply.entry.id == "off-rolling" and opened is not None
+    assert len(entered) >= 4 and answered_while_stalled
