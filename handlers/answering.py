@@ -62,6 +62,10 @@ UNCLEAR = frozenset({"internal_error", "fatal_error", "request_timeout", "servic
 # Errors that mean the check itself can never work: answer rather than lose the question.
 CANT_CHECK = frozenset({"missing_scope", "not_in_channel", "channel_not_found", "thread_not_found", "not_allowed"})
 ACCEPT_SECONDS = 1.5     # the inbox write, on the ack path (Slack wants its 200 within 3 s)
+STORE_CALL_SECONDS = 5.0  # the inbox's other calls while answering (bot/bounded.py): a stalled database
+# must not hold a listener thread, which other requests' acks wait for; the inbox's leases and
+# "about to post" flag keep a call that lands late harmless (a late "about to post" makes whoever
+# takes the item over ask Slack first)
 RECORD_RETRY = (1.0, 10.0)   # answered from memory: record them when the store is back, trying this often
 # (well inside a lease: a write that landed late is settled before a worker can take it over)
 WRITE_FAILED = "write events to the inbox (they are answered from memory)"
@@ -260,8 +264,8 @@ class Answerer:
             return "retry"
         if attempt.durable:
             try:   # the lease renewed for the post: it can't run out under it
-                if not self.guide.store.mark_posting(item.key, self.owner, lease_seconds=self.lease_seconds,
-                                                     attempt=item.attempts):
+                if not within(STORE_CALL_SECONDS, lambda: self.guide.store.mark_posting(
+                        item.key, self.owner, lease_seconds=self.lease_seconds, attempt=item.attempts)):
                     self.logger.info("lost the lease on event %s; leaving it to its new owner", _event_id(item))
                     return "lost"
             except Exception as e:   # unrecorded, a post would be repeated by whoever takes the item next
@@ -334,13 +338,15 @@ class Answerer:
         if attempt.durable:
             try:
                 if outcome == "retry":
-                    self.guide.store.retry_later(item.key, self.owner, retry_delay(attempt, self.lease_seconds),
-                                                 attempt=item.attempts)
+                    delay = retry_delay(attempt, self.lease_seconds)
+                    within(STORE_CALL_SECONDS, lambda: self.guide.store.retry_later(
+                        item.key, self.owner, delay, attempt=item.attempts))
                     return
                 # settled first, and only while still ours: a worker that took the item over
-                # meanwhile answers it, and this one must not apologise as well
-                settled = self.guide.store.complete(item.key, failed=outcome == "failed", owner=self.owner,
-                                                    attempt=item.attempts)
+                # meanwhile answers it, and this one must not apologise as well (one that lands
+                # after STORE_CALL_SECONDS settles it all the same; only the apology is skipped)
+                settled = within(STORE_CALL_SECONDS, lambda: self.guide.store.complete(
+                    item.key, failed=outcome == "failed", owner=self.owner, attempt=item.attempts))
             except Exception as e:   # unsettled: whoever settles it later apologises (once), not this worker too
                 warn_once(self.logger, "update the inbox", e)
                 settled = False
