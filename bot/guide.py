@@ -16,7 +16,7 @@ from datetime import date
 from bot import metrics
 from bot.bounded import within
 from bot.config import Config
-from bot.errors import warn_once
+from bot.errors import warn_again, warn_once
 from bot.kept import KeptTerms, best_kept
 from bot.knowledge import SurveyEntry
 from bot.logs import ContextExecutor
@@ -175,6 +175,7 @@ class Guide:
             within(STORE_SECONDS, lambda: self.store.log_question(
                 via=via, text=logged, answered=reply.answered, entry_id=best.entry.id if best else None,
                 score=best.score if best else None))
+            warn_again(log, "write to the question log")   # a failure (or a stall) ended: the next is logged
         except Exception as e:   # the member still gets the answer if the log can't be written
             warn_once(log, "write to the question log", e)
 
@@ -186,6 +187,7 @@ class Guide:
             return None
         try:
             kept = within(STORE_SECONDS, self.store.kept_answers)
+            warn_again(log, "read kept rep answers")
         except Exception as e:   # the pack still answers if the store can't be read
             warn_once(log, "read kept rep answers", e)
             return None
@@ -213,6 +215,7 @@ class Guide:
             return result, None
         try:
             pins = within(STORE_SECONDS, self.store.pins_by_entry)
+            warn_again(log, "read the pinned answers")
         except Exception as e:   # the pack still answers if the store can't be read
             warn_once(log, "read the pinned answers", e)
             return result, None
@@ -236,6 +239,7 @@ class Guide:
             return None
         try:
             pin = within(STORE_SECONDS, self.store.pins_by_entry).get(entry_id)
+            warn_again(log, "read the pinned answers")
         except Exception as e:   # the entry still opens if the store can't be read
             warn_once(log, "read the pinned answers", e)
             pin = None

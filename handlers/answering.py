@@ -124,7 +124,7 @@ class Answerer:
         # timeout is at most a sixth of the lease: see bot/app.py).
         self.deadline = lease_seconds / 2
         self._seen: OrderedDict[str, None] = OrderedDict()   # answered from memory by this process
-        self._unrecorded: OrderedDict[str, None] = OrderedDict()   # ... and not yet recorded in the store
+        self._unrecorded: OrderedDict[str, dict] = OrderedDict()   # ... not yet recorded in the store: payloads
         self._recording = False
         self._lock = threading.Lock()
 
@@ -147,7 +147,7 @@ class Answerer:
             self._seen[key] = None
             if len(self._seen) > 5000:
                 self._seen.popitem(last=False)
-            self._unrecorded[key] = None
+            self._unrecorded[key] = payload
             if len(self._unrecorded) > 5000:
                 self._unrecorded.popitem(last=False)
             start = not self._recording
@@ -186,13 +186,16 @@ class Answerer:
         while True:
             time.sleep(pause)
             with self._lock:
-                keys = list(self._unrecorded)
+                keys = list(self._unrecorded.items())
                 if not keys:
                     self._recording = False
                     return
             try:
-                for key in keys:
-                    item = self._write(key, {"answered": "from memory"})
+                for key, payload in keys:
+                    # the question itself: should this process die before the next line, the
+                    # worker that takes it over asks Slack, finds no answer... and answers it
+                    # (a placeholder there was retried for a quarter of an hour, then logged empty)
+                    item = self._write(key, payload)
                     # None: it is there already, answered, another's, or ours by a write that
                     # landed late (settled here if `_settle_late` hasn't yet)
                     self.guide.store.complete(key, owner=self.owner, attempt=item.attempts if item else None)
@@ -343,18 +346,25 @@ class Answerer:
                         item.key, self.owner, delay, attempt=item.attempts))
                     return
                 # settled first, and only while still ours: a worker that took the item over
-                # meanwhile answers it, and this one must not apologise as well (one that lands
-                # after STORE_CALL_SECONDS settles it all the same; only the apology is skipped)
+                # meanwhile answers it, and this one must not apologise as well. One that lands
+                # after STORE_CALL_SECONDS did settle it: what settling owes is done then, there.
                 settled = within(STORE_CALL_SECONDS, lambda: self.guide.store.complete(
-                    item.key, failed=outcome == "failed", owner=self.owner, attempt=item.attempts))
+                    item.key, failed=outcome == "failed", owner=self.owner, attempt=item.attempts),
+                    late=lambda landed: self._settled(attempt, outcome) if landed else None)
             except Exception as e:   # unsettled: whoever settles it later apologises (once), not this worker too
                 warn_once(self.logger, "update the inbox", e)
                 settled = False
-        if settled and outcome in ("done", "failed"):
+        if settled:
+            self._settled(attempt, outcome)
+
+    def _settled(self, attempt: _Attempt, outcome: str) -> None:
+        """What the worker that settled a question owes: it is recorded once, and a member who
+        got nothing is told so."""
+        if outcome in ("done", "failed"):
             self._record(attempt)   # the question, once: by the worker that settled it
-        if settled and outcome == "failed" and not attempt.maybe_posted:
+        if outcome == "failed" and not attempt.maybe_posted:
             with deadline(self.deadline):   # never waiting out a long Retry-After
-                self._apologise(item)
+                self._apologise(attempt.item)
 
     def _record(self, attempt: _Attempt) -> None:
         """Log and count the question. An attempt that settled it without searching (its answer

@@ -36,7 +36,7 @@ from bot.guide import Guide
 from bot.kept import needs_review
 from bot.retry import deadline
 from bot.store import RepRequest, store_outage
-from handlers.answering import CANT_CHECK, apologising
+from handlers.answering import apologising
 from handlers.payload import first_action, text_field, user_id
 
 ONLY_REPS = "Only reps can answer members' questions or change kept answers."
@@ -233,10 +233,12 @@ class RepDesk:
                     response = self.client.conversations_history(channel=channel, limit=100,
                                                                  include_all_metadata=True)
         except SlackApiError as e:
-            if _error(e) in CANT_CHECK or _error(e) in MISSING:   # can never look: post rather than lose it
-                return ""
-            self.logger.warning("looking for request #%d's earlier post failed: %s", request_id, _error(e))
-            return None
+            if _error(e) == "ratelimited" or e.response.status_code >= 500:   # Slack can't say now
+                self.logger.warning("looking for request #%d's earlier post failed: %s", request_id, _error(e))
+                return None
+            # any other refusal can't change by waiting (a missing scope, a deactivated member):
+            # post, and let the post succeed or fail for good as it would have
+            return ""
         except Exception as e:
             self.logger.warning("looking for request #%d's earlier post failed: %s", request_id, type(e).__name__)
             return None

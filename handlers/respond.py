@@ -22,7 +22,8 @@ from slack_sdk.webhook import WebhookClient
 from bot.retry import CappedRateLimitRetry, ServerErrorRetry, deadline
 
 ONLY_FOR_MESSAGES = ("delete_original", "replace_original", "response_type")
-RESPOND_SECONDS = 20.0   # a reply's retries end within this (Bolt's listener thread waits for them)
+RESPOND_SECONDS = 6.0    # a retry's wait must fit in this (Bolt's listener thread waits for it: 5 of them
+RESPOND_TIMEOUT = 5      # ... serve every request's ack), each attempt this long at most
 
 
 class CheckedRespond:
@@ -33,7 +34,7 @@ class CheckedRespond:
         if self.response_url:
             message = {"text": text} | ({"blocks": blocks} if blocks is not None else {})
             message |= {k: v for k, v in options.items() if v is not None}
-            webhook = WebhookClient(self.response_url, timeout=10,
+            webhook = WebhookClient(self.response_url, timeout=RESPOND_TIMEOUT,
                                     retry_handlers=[CappedRateLimitRetry(), ServerErrorRetry(max_retry_count=1)])
             try:
                 with deadline(RESPOND_SECONDS):

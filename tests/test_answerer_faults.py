@@ -328,3 +328,26 @@ def test_a_late_write_taken_over_by_the_process_that_answered_from_memory_is_onl
     (item,) = guide.store.lease_expired(owner="me", lease_seconds=LEASE)
     worker.take_over(item)
     assert client.posts == [] and guide.store.inbox_counts()["done"] == 1
+
+
+def test_a_give_up_settled_late_still_apologises(guide, monkeypatch):
+    """From a review: settling a given-up question as failed took longer than its bound, so the
+    worker skipped the apology; the write landed all the same and marked it failed, and nobody
+    ever told the member. What settling owes is now done by the write that landed."""
+    import handlers.answering as answering
+    monkeypatch.setattr(answering, "STORE_CALL_SECONDS", 0.2)
+    item = enqueue(guide)
+    complete_really = guide.store.complete
+
+    def slow(*a, **kw):
+        time.sleep(0.6)
+        return complete_really(*a, **kw)
+    monkeypatch.setattr(guide.store, "complete", slow)
+    client = Client()
+    answerer(guide, client)._settle(_Attempt(item, durable=True), "failed")
+    for _ in range(100):
+        if client.posts:
+            break
+        time.sleep(0.05)
+    assert [p["text"] for p in client.posts] == [SORRY_TEXT]
+    assert guide.store.inbox_counts()["failed"] == 1
