@@ -36,6 +36,7 @@ from bot.guide import Guide
 from bot.kept import needs_review
 from bot.retry import deadline
 from bot.store import RepRequest, store_outage
+from handlers.answering import UNCLEAR as SLACK_UNSURE
 from handlers.answering import apologising
 from handlers.payload import first_action, text_field, user_id
 
@@ -53,6 +54,9 @@ GONE = MISSING + ("message_not_found", "cant_update_message", "edit_window_close
 # Metadata on a request's post in the reps' channel, and on the outcome told to the member: a post
 # that timed out or got a 5xx may have landed, so before posting again the bot looks for it.
 REQUEST_POST, OUTCOME_POST = "biglisten_request", "biglisten_request_outcome"
+# A post that timed out or got a 5xx may still land: its claim is kept, not given back, so no
+# worker looks for it (and, not finding it yet, posts again) before the claim's LEASE has passed.
+UNCLEAR = "unclear"
 SHARED_QUESTION = 1000   # characters of a member's question sent to reps (and shown first): its start and its end
 
 
@@ -144,10 +148,12 @@ class RepDesk:
         except SlackApiError as e:
             error = _error(e)
             self.logger.warning("posting request #%d to the reps' channel failed: %s", req.id, error)
-            return "later" if error == "ratelimited" or e.response.status_code >= 500 else error
-        except Exception as e:
+            if error == "ratelimited":
+                return "later"
+            return UNCLEAR if e.response.status_code >= 500 else error
+        except Exception as e:   # a timeout: the post may still land
             self.logger.warning("posting request #%d to the reps' channel failed: %s", req.id, type(e).__name__)
-            return "later"
+            return UNCLEAR
         self.guide.store.set_request_message(req.id, str(posted.get("channel") or channel), str(posted["ts"]))
         current = self.guide.store.request(req.id)
         if current is not None and current.state != "open":   # withdrawn or settled while the post was on its way
@@ -178,9 +184,10 @@ class RepDesk:
             return self._post_leased(req)
         message = self.member_message(req)
         outcome = self._send_to_member(req, message)
-        if outcome == "later":
-            self.guide.store.release_request(req.id, self.owner)
-            return outcome
+        if outcome in ("later", UNCLEAR):
+            if outcome == "later":   # nothing went out: any worker may try again at once
+                self.guide.store.release_request(req.id, self.owner)
+            return "later"
         self.update_request_message(req)
         self.guide.store.mark_delivered(req.id)
         return outcome
@@ -206,12 +213,12 @@ class RepDesk:
                 error = _error(e)
                 if error == "ratelimited" or e.response.status_code >= 500:
                     self.logger.warning("telling the member of request #%d: %s; will try again", req.id, error)
-                    return "later"
+                    return "later" if error == "ratelimited" else UNCLEAR
                 self.logger.warning("telling the member of request #%d in %s failed: %s", req.id,
                                     "their DM" if channel == req.asker else "the conversation", error)
-            except Exception as e:
+            except Exception as e:   # a timeout: the post may still land
                 self.logger.warning("telling the member of request #%d failed: %s", req.id, type(e).__name__)
-                return "later"
+                return UNCLEAR
         self.logger.error("the member of request #%d could not be reached; the outcome is kept in the store", req.id)
         return "failed"
 
@@ -233,7 +240,7 @@ class RepDesk:
                     response = self.client.conversations_history(channel=channel, limit=100,
                                                                  include_all_metadata=True)
         except SlackApiError as e:
-            if _error(e) == "ratelimited" or e.response.status_code >= 500:   # Slack can't say now
+            if _error(e) == "ratelimited" or e.response.status_code >= 500 or _error(e) in SLACK_UNSURE:   # not now
                 self.logger.warning("looking for request #%d's earlier post failed: %s", request_id, _error(e))
                 return None
             # any other refusal can't change by waiting (a missing scope, a deactivated member):
@@ -288,7 +295,8 @@ class RepDesk:
         outcome = self.post_request(req)
         if outcome == "posted":
             return "sent"
-        self.guide.store.release_request(req.id, self.owner)
+        if outcome != UNCLEAR:
+            self.guide.store.release_request(req.id, self.owner)
         return "later"
 
     # --- chores ---------------------------------------------------------------------------------
@@ -463,8 +471,9 @@ def handle_confirm(ack: Ack, body: dict, view: dict, client: WebClient, context:
     try:
         claimed = guide.store.claim_request(req.id, owner=desk.owner, lease_seconds=LEASE)
         outcome = desk.post_request(claimed) if claimed else "later"
-        if outcome != "posted" and claimed:
+        if outcome not in ("posted", UNCLEAR) and claimed:
             guide.store.release_request(req.id, desk.owner)   # RepChores posts it when Slack lets us
+        outcome = "later" if outcome == UNCLEAR else outcome
     except Exception:   # saved already: RepChores posts it once the lease lapses
         logger.exception("posting request #%d to the reps failed", req.id)
         outcome = "later"

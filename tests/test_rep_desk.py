@@ -193,3 +193,23 @@ def test_a_request_is_not_posted_while_slack_cant_say_whether_an_earlier_post_la
     assert desk.post_request(claimed) == "posted"
     (post,) = client.made("chat_postMessage")
     assert post["metadata"] == {"event_type": "biglisten_request", "event_payload": {"request": req.id}}
+
+
+def test_a_post_that_may_have_landed_keeps_its_claim_until_it_can_have(desk):
+    """From a review: after a post that timed out, the claim was given back at once, so another
+    worker's chores could look for the post before it landed, find nothing and post again. The
+    claim is now kept for its lease; a rate-limited post (nothing went out) still gives it back."""
+    store, client = desk.guide.store, desk.client
+    req = store.add_request(question="is the staff car park part of the survey", asker="UMEMBER",
+                            asker_name="Mo Member", channel="C1", thread_ts="1.1")
+    store.claim_request(req.id, owner="worker-1", lease_seconds=60)
+    client.fail["chat_postMessage"] = lambda kw: (_ for _ in ()).throw(TimeoutError("read timed out"))
+    assert desk.deliver(req.id) == "busy"                 # claimed by the submit handler already
+    store.release_request(req.id, "worker-1")
+    assert desk.deliver(req.id) == "later"                # timed out: the post may still land
+    assert req.id not in store.pending_requests()         # ... so nobody looks again within the lease
+    client.fail["chat_postMessage"] = "ratelimited"
+    assert desk.deliver(req.id) == "busy"
+    store.release_request(req.id, "worker-1")
+    assert desk.deliver(req.id) == "later"                # a 429 posted nothing: given back at once
+    assert req.id in store.pending_requests()
