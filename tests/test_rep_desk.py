@@ -213,3 +213,18 @@ def test_a_post_that_may_have_landed_keeps_its_claim_until_it_can_have(desk):
     store.release_request(req.id, "worker-1")
     assert desk.deliver(req.id) == "later"                # a 429 posted nothing: given back at once
     assert req.id in store.pending_requests()
+
+
+def test_a_member_who_cant_be_reached_is_given_up_not_retried_forever(desk):
+    """From a review: looking for an earlier post in a deactivated member's DM (conversations.open:
+    user_disabled) counted as "Slack can't say now", so the outcome was retried every round for
+    ever and the member's name stayed in the store. Only a rate limit or a 5xx mean "later"."""
+    store, client = desk.guide.store, desk.client
+    req = store.add_request(question="is the staff car park part of the survey", asker="UGONE",
+                            asker_name="Gone Member", channel="", thread_ts="")
+    store.set_request_message(req.id, REPS, f"5.{req.id}")
+    store.close_request(req.id, state="outside", rep="UREP", rep_name="Rep")
+    client.fail["conversations_open"] = "user_disabled"
+    client.fail["chat_postMessage"] = "user_disabled"
+    assert desk.deliver(req.id) == "failed"
+    assert req.id not in store.pending_requests() and store.request(req.id).delivered_at
