@@ -171,13 +171,21 @@ class Guide:
             pass   # still going on its own thread (a large table, or a stalled server): not a failure yet
         except Exception as e:
             warn_once(log, "apply the retention period", e)
+        # the member still gets the answer if the log can't be written
+        self._store_call("write to the question log", lambda: self.store.log_question(
+            via=via, text=logged, answered=reply.answered, entry_id=best.entry.id if best else None,
+            score=best.score if best else None))
+
+    def _store_call(self, what: str, call, default=None):
+        """A store call on the answer path: its result within STORE_SECONDS, else `default`,
+        the failure logged once while it lasts (`what` is "could not <what>")."""
         try:
-            within(STORE_SECONDS, lambda: self.store.log_question(
-                via=via, text=logged, answered=reply.answered, entry_id=best.entry.id if best else None,
-                score=best.score if best else None))
-            warn_again(log, "write to the question log")   # a failure (or a stall) ended: the next is logged
-        except Exception as e:   # the member still gets the answer if the log can't be written
-            warn_once(log, "write to the question log", e)
+            result = within(STORE_SECONDS, call)
+        except Exception as e:
+            warn_once(log, what, e)
+            return default
+        warn_again(log, what)   # a failure (or a stall) has ended: the next one is logged
+        return result
 
     def _kept_answer(self, text: str, result: SearchResult, pack=None, channel: str | None = None):
         """A live kept rep answer that beats the Library's best match (`result`, from `pack`'s
@@ -185,11 +193,8 @@ class Guide:
         about an entry of a pack that doesn't answer in this channel is left out."""
         if not result.terms or result.reason == "chitchat":
             return None
-        try:
-            kept = within(STORE_SECONDS, self.store.kept_answers)
-            warn_again(log, "read kept rep answers")
-        except Exception as e:   # the pack still answers if the store can't be read
-            warn_once(log, "read kept rep answers", e)
+        kept = self._store_call("read kept rep answers", self.store.kept_answers)   # None: the pack answers
+        if kept is None:
             return None
         shelves = self.library.for_channel(channel)
         if len(shelves) < len(self.library.shelves):
@@ -213,12 +218,7 @@ class Guide:
         Only ever among answered results: a pin never makes an off-topic question answered."""
         if not result.answered or not result.matches:
             return result, None
-        try:
-            pins = within(STORE_SECONDS, self.store.pins_by_entry)
-            warn_again(log, "read the pinned answers")
-        except Exception as e:   # the pack still answers if the store can't be read
-            warn_once(log, "read the pinned answers", e)
-            return result, None
+        pins = self._store_call("read the pinned answers", self.store.pins_by_entry)   # None: the pack answers
         if not pins:
             return result, None
         floor = max(result.matches[0].score * PIN_MARGIN, self.index.answer_threshold)
@@ -237,13 +237,8 @@ class Guide:
                              channel=channel, search=self._search)
         if reply is None:
             return None
-        try:
-            pin = within(STORE_SECONDS, self.store.pins_by_entry).get(entry_id)
-            warn_again(log, "read the pinned answers")
-        except Exception as e:   # the entry still opens if the store can't be read
-            warn_once(log, "read the pinned answers", e)
-            pin = None
-        return replace(reply, pinned=pin) if pin else reply
+        pin = (self._store_call("read the pinned answers", self.store.pins_by_entry) or {}).get(entry_id)
+        return replace(reply, pinned=pin) if pin else reply   # the entry opens if the pins can't be read
 
     def matches_for(self, entry_ids: list[str], query: str = "") -> Reply:
         """A Reply whose `others` are the given entries, for the "Other matches" list."""
