@@ -36,8 +36,7 @@ from bot.guide import Guide
 from bot.kept import needs_review
 from bot.retry import deadline
 from bot.store import RepRequest, store_outage
-from handlers.answering import UNCLEAR as SLACK_UNSURE
-from handlers.answering import apologising
+from handlers.answering import UNCLEAR, apologising
 from handlers.payload import first_action, text_field, user_id
 
 ONLY_REPS = "Only reps can answer members' questions or change kept answers."
@@ -56,7 +55,7 @@ GONE = MISSING + ("message_not_found", "cant_update_message", "edit_window_close
 REQUEST_POST, OUTCOME_POST = "biglisten_request", "biglisten_request_outcome"
 # A post that timed out or got a 5xx may still land: its claim is kept, not given back, so no
 # worker looks for it (and, not finding it yet, posts again) before the claim's LEASE has passed.
-UNCLEAR = "unclear"
+MAY_HAVE_LANDED = "may_have_landed"
 SHARED_QUESTION = 1000   # characters of a member's question sent to reps (and shown first): its start and its end
 
 
@@ -150,10 +149,10 @@ class RepDesk:
             self.logger.warning("posting request #%d to the reps' channel failed: %s", req.id, error)
             if error == "ratelimited":
                 return "later"
-            return UNCLEAR if e.response.status_code >= 500 else error
+            return MAY_HAVE_LANDED if e.response.status_code >= 500 else error
         except Exception as e:   # a timeout: the post may still land
             self.logger.warning("posting request #%d to the reps' channel failed: %s", req.id, type(e).__name__)
-            return UNCLEAR
+            return MAY_HAVE_LANDED
         self.guide.store.set_request_message(req.id, str(posted.get("channel") or channel), str(posted["ts"]))
         current = self.guide.store.request(req.id)
         if current is not None and current.state != "open":   # withdrawn or settled while the post was on its way
@@ -184,10 +183,8 @@ class RepDesk:
             return self._post_leased(req)
         message = self.member_message(req)
         outcome = self._send_to_member(req, message)
-        if outcome in ("later", UNCLEAR):
-            if outcome == "later":   # nothing went out: any worker may try again at once
-                self.guide.store.release_request(req.id, self.owner)
-            return "later"
+        if outcome in ("later", MAY_HAVE_LANDED):
+            return self.not_yet(req.id, outcome)
         self.update_request_message(req)
         self.guide.store.mark_delivered(req.id)
         return outcome
@@ -213,12 +210,12 @@ class RepDesk:
                 error = _error(e)
                 if error == "ratelimited" or e.response.status_code >= 500:
                     self.logger.warning("telling the member of request #%d: %s; will try again", req.id, error)
-                    return "later" if error == "ratelimited" else UNCLEAR
+                    return "later" if error == "ratelimited" else MAY_HAVE_LANDED
                 self.logger.warning("telling the member of request #%d in %s failed: %s", req.id,
                                     "their DM" if channel == req.asker else "the conversation", error)
             except Exception as e:   # a timeout: the post may still land
                 self.logger.warning("telling the member of request #%d failed: %s", req.id, type(e).__name__)
-                return UNCLEAR
+                return MAY_HAVE_LANDED
         self.logger.error("the member of request #%d could not be reached; the outcome is kept in the store", req.id)
         return "failed"
 
@@ -240,7 +237,7 @@ class RepDesk:
                     response = self.client.conversations_history(channel=channel, limit=100,
                                                                  include_all_metadata=True)
         except SlackApiError as e:
-            if _error(e) == "ratelimited" or e.response.status_code >= 500 or _error(e) in SLACK_UNSURE:   # not now
+            if _error(e) == "ratelimited" or e.response.status_code >= 500 or _error(e) in UNCLEAR:   # not now
                 self.logger.warning("looking for request #%d's earlier post failed: %s", request_id, _error(e))
                 return None
             # any other refusal can't change by waiting (a missing scope, a deactivated member):
@@ -293,10 +290,13 @@ class RepDesk:
 
     def _post_leased(self, req: RepRequest) -> str:
         outcome = self.post_request(req)
-        if outcome == "posted":
-            return "sent"
-        if outcome != UNCLEAR:
-            self.guide.store.release_request(req.id, self.owner)
+        return "sent" if outcome == "posted" else self.not_yet(req.id, outcome)
+
+    def not_yet(self, request_id: int, outcome: str) -> str:
+        """A claimed request's post didn't go through: the claim goes back for any worker to try
+        again, unless the post may still land (MAY_HAVE_LANDED: kept for its lease). "later"."""
+        if outcome != MAY_HAVE_LANDED:
+            self.guide.store.release_request(request_id, self.owner)
         return "later"
 
     # --- chores ---------------------------------------------------------------------------------
@@ -471,9 +471,10 @@ def handle_confirm(ack: Ack, body: dict, view: dict, client: WebClient, context:
     try:
         claimed = guide.store.claim_request(req.id, owner=desk.owner, lease_seconds=LEASE)
         outcome = desk.post_request(claimed) if claimed else "later"
-        if outcome not in ("posted", UNCLEAR) and claimed:
-            guide.store.release_request(req.id, desk.owner)   # RepChores posts it when Slack lets us
-        outcome = "later" if outcome == UNCLEAR else outcome
+        if claimed and outcome in ("later", MAY_HAVE_LANDED):
+            outcome = desk.not_yet(req.id, outcome)   # RepChores posts it when Slack lets us
+        elif claimed and outcome != "posted":
+            guide.store.release_request(req.id, desk.owner)   # listed in the queue; said below
     except Exception:   # saved already: RepChores posts it once the lease lapses
         logger.exception("posting request #%d to the reps failed", req.id)
         outcome = "later"
