@@ -215,3 +215,24 @@ def test_a_stalled_store_holds_an_answer_for_a_bounded_time(guide, monkeypatch):
     stalled.set()
     assert reply.answered and reply.entry.id == "off-rolling" and opened is not None
     assert len(entered) >= 4 and answered_while_stalled
+
+
+def test_a_store_read_failing_again_after_it_worked_is_logged_again(guide, monkeypatch, caplog):
+    """From a review: the answer path's store warnings were once per process, so a second outage
+    (or a read that was only slow once) went unlogged. Each failure episode is logged once."""
+    import logging
+    monkeypatch.setattr(errors, "_warned", set())
+    works, pins = [False], guide.store.pins_by_entry
+
+    def flaky():
+        if not works[0]:
+            raise OSError("connection refused")
+        return pins()
+    monkeypatch.setattr(guide.store, "pins_by_entry", flaky)
+    caplog.set_level(logging.WARNING)
+    for up in (False, False, True, False):
+        works[0] = up
+        assert guide.open_entry("off-rolling") is not None   # the entry opens whatever the store does
+    failures = [r for r in caplog.records if "could not read the pinned answers" in r.getMessage()]
+    assert len(failures) == 2 and any("could read the pinned answers again" in r.getMessage()
+                                      for r in caplog.records)
