@@ -157,7 +157,8 @@ class StoreCollector:
             up.add_metric([], 0)
             return families
         up.add_metric([], 1)
-        families.append(GaugeMetricFamily("biglisten_inbox_depth", "Events received and not yet answered",
+        families.append(GaugeMetricFamily("biglisten_inbox_depth",
+                                          "Events and slash commands received and not yet answered",
                                           value=stats["inbox_depth"]))
         families.append(GaugeMetricFamily("biglisten_inbox_oldest_age_seconds",
                                           "Age of the oldest unanswered event (0 when none)",

@@ -1,4 +1,5 @@
-"""Answering a member's message (mentions and DMs) so that nothing acknowledged is lost.
+"""Answering a member's message (mentions and DMs) so that nothing acknowledged is lost; a
+slash command goes through the same inbox (`command_from`, `Answerer.answer_command`).
 
 1. `accept_question`, a global middleware, runs after Bolt has checked the signature and
    before Slack gets its 200: an event that needs an answer is written to the store's durable
@@ -103,6 +104,28 @@ def question_from(body, bot_user_id: str | None) -> tuple[str, dict] | None:
     return f"message:{channel}:{ts}", payload
 
 
+COMMAND_FIELDS = ("command", "text", "user_id", "channel_id", "response_url", "trigger_id")
+
+
+def command_from(body) -> tuple[str, dict] | None:
+    """(inbox key, payload) for a slash command, else None: what answering it takes again,
+    the response_url included (valid for 30 minutes), never the request's token. A command
+    without a trigger id (none is sent without one) is answered, but not kept."""
+    if not isinstance(body, dict) or not isinstance(body.get("command"), str) or \
+            not isinstance(body.get("response_url"), str) or not body.get("response_url"):
+        return None
+    trigger = body.get("trigger_id")
+    if not isinstance(trigger, str) or not trigger:
+        return None
+    payload = {name: safe_text(body.get(name)) for name in COMMAND_FIELDS if isinstance(body.get(name), str)}
+    payload["event_id"] = f"command {safe_text(body['command'])} {trigger}"
+    return f"command:{trigger}", payload
+
+
+def is_command(item: InboxItem) -> bool:
+    return item.key.startswith("command:")
+
+
 @dataclass
 class _Attempt:
     item: InboxItem
@@ -117,8 +140,11 @@ class Answerer:
     """Takes questions into the inbox and answers them; one per process."""
 
     def __init__(self, guide: Guide, client: WebClient, logger: Logger, owner: str, *,
-                 lease_seconds: float = LEASE_SECONDS):
+                 lease_seconds: float = LEASE_SECONDS, command: Callable[[dict], bool] | None = None):
         self.guide, self.client, self.logger, self.owner = guide, client, logger, owner
+        # answers a slash command taken over from the inbox (its payload): True when its reply
+        # reached Slack (handlers/commands.py's `answer_from_inbox`)
+        self.command = command
         self.lease_seconds = lease_seconds
         # One attempt, its retries included, ends well inside its lease (the client's
         # timeout is at most a sixth of the lease: see bot/app.py).
@@ -246,7 +272,46 @@ class Answerer:
             self.guide.store.complete(item.key, owner=self.owner, attempt=item.attempts)
             return
         self.logger.info("taking over event %s (attempt %d)", _event_id(item), item.attempts)
+        if is_command(item):
+            command = self.command
+            if command is None:   # no way to answer one here: left for a process that can
+                self.logger.warning("can't answer command %s here; leaving it", _event_id(item))
+                return
+            self.answer_command(_Attempt(item, durable=True, maybe_posted=item.posting),
+                                lambda: command(item.payload))
+            return
         self.answer(_Attempt(item, durable=True, maybe_posted=item.posting))
+
+    def answer_command(self, attempt: _Attempt, reply: Callable[[], bool]) -> None:
+        """A slash command taken into the inbox: `reply` answers it through its response_url
+        (True when Slack took the reply). A reply Slack refused is tried again later by any
+        worker, as an event's answer is, while the response_url lasts (30 minutes; MAX_ATTEMPTS
+        take about a quarter of an hour). A private reply can't be looked for, so a command whose
+        worker was stopped after replying and before settling it is answered again: the member
+        may see the reply twice (only they see it), which is the lesser harm than none."""
+        item = attempt.item
+        if attempt.maybe_posted:
+            self.logger.warning("command %s may have been answered before its worker stopped; answering it again "
+                                "(a private reply can't be looked for)", _event_id(item))
+            attempt.maybe_posted = False
+        attempt.record = _logged_already   # `guide.ask` logged the question as it answered
+        if attempt.durable:
+            try:   # the lease renewed for the reply, flagged "about to reply"
+                if not within(STORE_CALL_SECONDS, lambda: self.guide.store.mark_posting(
+                        item.key, self.owner, lease_seconds=self.lease_seconds, attempt=item.attempts)):
+                    self.logger.info("lost the lease on command %s; leaving it to its new owner", _event_id(item))
+                    return
+            except Exception as e:
+                warn_once(self.logger, "update the inbox (the answer waits until it can be recorded)", e)
+                self._settle(attempt, "retry")
+                return
+        try:
+            with deadline(self.deadline):
+                outcome = "done" if reply() else "retry"
+        except Exception:
+            self.logger.exception("answering command %s failed", _event_id(item))
+            outcome = "retry"
+        self._settle(attempt, outcome)
 
     def _attempt(self, attempt: _Attempt) -> str:
         item, p = attempt.item, attempt.item.payload
@@ -379,15 +444,20 @@ class Answerer:
             warn_once(self.logger, "record a question in the log", e)
 
     def _apologise(self, item: InboxItem) -> None:
-        """Only when nothing was posted: the member hears something went wrong."""
+        """Only when nothing was posted: the member hears something went wrong (about a slash
+        command, whose response_url failed: by direct message)."""
         p = item.payload
         notice = text_blocks(SORRY_TEXT)
         try:
-            self.client.chat_postMessage(channel=p["channel"], thread_ts=p.get("thread_ts"), text=notice.text,
-                                         blocks=notice.blocks)
+            self.client.chat_postMessage(channel=p["user_id"] if is_command(item) else p["channel"],
+                                         thread_ts=p.get("thread_ts"), text=notice.text, blocks=notice.blocks)
         except Exception as e:
             self.logger.error("telling the member that answering event %s failed also failed: %s",
                               _event_id(item), _error(e) if isinstance(e, SlackApiError) else type(e).__name__)
+
+
+def _logged_already() -> None:
+    return None
 
 
 def retry_delay(attempt: _Attempt, lease_seconds: float = LEASE_SECONDS) -> float:
@@ -419,8 +489,9 @@ def _error(e: SlackApiError) -> str:
 
 
 def accept_question(body: dict, context: BoltContext, next) -> None:  # noqa: A002 - Bolt injects by this name
-    """Global middleware: a question is in the inbox before Slack gets its 200."""
-    found = question_from(body, context.bot_user_id)
+    """Global middleware: a question (a message, or a slash command) is in the inbox before
+    Slack gets its 200."""
+    found = question_from(body, context.bot_user_id) or command_from(body)
     if found and context.get("answerer") is not None:
         context["inbox_attempt"] = context["answerer"].accept(*found)
     next()

@@ -2,7 +2,10 @@
 
 `/biglisten <question>` answers ephemerally with a "Share in channel" button; `help`,
 `sections` and `<entry id>` browse. Slack drops a command not acknowledged within 3 s,
-so ack() comes first and the search after.
+so ack() comes first and the search after. Slack never sends a command again, so it is
+in the durable inbox before the ack (handlers/answering.py's `command_from`), as a message
+is: a worker killed between the ack and the reply leaves it to another, which replies
+through the same response_url (`answer_from_inbox`).
 """
 from __future__ import annotations
 
@@ -16,8 +19,9 @@ from bot.knowledge import guidance_topic
 from bot.normalise import safe_text
 from bot.rep_blocks import kept_list_message, queue_message, reply_message
 from bot.report import REPORT_DAYS, build_report, report_lines
-from handlers.answering import apologising
+from handlers.answering import apologising, command_from
 from handlers.payload import text_field
+from handlers.respond import CheckedRespond
 from handlers.walkthrough import start_message
 
 
@@ -50,7 +54,43 @@ def help_text(command_name: str, topic: str = "the consultation and the union's 
 
 def handle_command(ack: Ack, command: dict, respond: Respond, context: BoltContext, logger: Logger) -> None:
     ack()
-    guide = context["guide"]
+    answerer, attempt = context.get("answerer"), context.get("inbox_attempt")
+    reply = _Replied(respond)
+
+    def answer() -> bool:
+        run_command(context["guide"], context.get("rep_desk"), command, reply, logger)
+        return reply.reached
+
+    if attempt is not None:
+        answerer.answer_command(attempt, answer)
+    elif answerer is None or command_from(command) is None:   # no inbox here, or nothing to keep it by
+        answer()
+    # else: taken in already (a duplicate delivery): answered there
+
+
+def answer_from_inbox(payload: dict, guide, desk, client, logger: Logger) -> bool:
+    """A command taken over from the inbox (its worker stopped before replying): answered as
+    it would have been, through its response_url. True when Slack took the reply."""
+    reply = _Replied(CheckedRespond(payload.get("response_url"), client, payload.get("user_id"), logger,
+                                    f"command {payload.get('command')}"))
+    run_command(guide, desk, payload, reply, logger)
+    return reply.reached
+
+
+class _Replied:
+    """`respond`, noting whether Slack took the last reply (a 200 from the response_url)."""
+
+    def __init__(self, respond):
+        self.respond, self.reached = respond, False
+
+    def __call__(self, *args, **kwargs):
+        response = self.respond(*args, **kwargs)
+        self.reached = getattr(response, "status_code", None) == 200
+        return response
+
+
+def run_command(guide, desk, command: dict, respond, logger: Logger) -> None:
+    """What a command says, answered through `respond`."""
     name = text_field(command, "command") or guide.config.slash_command
     text = safe_text(command.get("text")).strip()
     word = text.lower()
@@ -69,7 +109,7 @@ def handle_command(ack: Ack, command: dict, respond: Respond, context: BoltConte
             message = pins_blocks(guide.store.pins(), guide.library, rep=guide.reps.is_rep(command.get("user_id")))
             respond(text=message.text, blocks=message.blocks)
         elif word in ("queue", "answers"):
-            respond(**rep_lists(guide, context, command.get("user_id"), word, logger))
+            respond(**rep_lists(guide, desk, command.get("user_id"), word, logger))
         elif GAPS.fullmatch(word):
             respond(**gaps(guide, command.get("user_id"), GAPS.fullmatch(word).group(1)))
         elif guide.entry(word) and (reply := guide.open_entry(word, channel=text_field(command, "channel_id"))):
@@ -99,11 +139,10 @@ def gaps(guide, user: str | None, days_text: str | None) -> dict:
     return {"text": message.text, "blocks": message.blocks}
 
 
-def rep_lists(guide, context: BoltContext, user: str | None, word: str, logger: Logger) -> dict:
+def rep_lists(guide, desk, user: str | None, word: str, logger: Logger) -> dict:
     """`/biglisten queue` and `/biglisten answers`, for reps only (they run the reps' chores first)."""
     if not guide.reps.is_rep(user):
         return {"text": "Only reps can see the reps' queue and kept answers."}
-    desk = context.get("rep_desk")
     if desk is not None:
         try:
             desk.chores()

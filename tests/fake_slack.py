@@ -97,6 +97,9 @@ class FakeSlack:
         self._responses: dict[str, Any] = {}
         self._rate_limits: dict[str, list[int]] = {}  # method -> [times left, retry_after]
         self._faults: dict[str, list] = {}  # method -> [times left, status, delay, payload]
+        self._holds: dict[str, int] = {}  # method -> calls left to hold
+        self.held = 0   # calls being held now
+        self._released = threading.Event()
         self.messages: dict[str, list[dict]] = {}  # channel -> messages posted by chat.postMessage
         self._cond = threading.Condition()
         self._ts = itertools.count(1)
@@ -154,6 +157,18 @@ class FakeSlack:
         with self._cond:
             self._faults[method] = [times, status, delay, payload]
 
+    def hold(self, method: str, times: int = 1) -> None:
+        """Hold the next ``times`` calls to ``method`` unanswered and unrecorded (Slack hasn't got
+        them yet) until `release()`, which answers them 503: a caller killed meanwhile posted nothing."""
+        with self._cond:
+            self._holds[method] = times
+            self._released.clear()
+
+    def release(self) -> None:
+        with self._cond:
+            self._holds.clear()
+        self._released.set()
+
     def response_url(self, name: str = "r1") -> str:
         """A URL Bolt's ``respond()`` / WebhookClient can post to; recorded as "response_url"."""
         return f"{self._root}/response/{name}"
@@ -179,6 +194,17 @@ class FakeSlack:
 
     # ---- HTTP ------------------------------------------------------------------------------------
     def _handle(self, method: str, params: dict, headers: dict, path: str) -> tuple[int, dict, dict]:
+        with self._cond:
+            hold = self._holds.get(method, 0) > 0
+            if hold:
+                self._holds[method] -= 1
+                self.held += 1
+                self._cond.notify_all()
+        if hold:
+            self._released.wait(60)
+            with self._cond:
+                self.held -= 1
+            return 503, {"ok": False, "error": "fake_held"}, {}
         with self._cond:
             limit = self._rate_limits.get(method)
             if limit and limit[0] > 0:
@@ -324,6 +350,7 @@ class FakeSlack:
         """A ``slash_commands`` envelope; its response_url points back at this fake."""
         body = dict(token="t", team_id="T1", team_domain="fake", channel_id="C1", channel_name="general")
         body |= dict(user_id="U1", user_name="u1", command=command, text=text, api_app_id="A1")
-        body |= dict(is_enterprise_install="false", response_url=self.response_url(), trigger_id="1.2.3")
+        body |= dict(is_enterprise_install="false", response_url=self.response_url(),
+                     trigger_id=f"trig-{uuid.uuid4().hex[:8]}")   # unique, as Slack's are
         env = dict(envelope_id=str(uuid.uuid4()), type="slash_commands", accepts_response_payload=True)
         return env | {"payload": body | payload}

@@ -124,7 +124,8 @@ class SlackSender:
     def command(self, command: str, text: str, response_url: str, **fields) -> Response:
         form = dict(token="t", team_id="T1", team_domain="fake", channel_id="C1", channel_name="general",
                     user_id="U1", user_name="u1", command=command, text=text, api_app_id="A1",
-                    is_enterprise_install="false", response_url=response_url, trigger_id="1.2.3") | fields
+                    is_enterprise_install="false", response_url=response_url,
+                    trigger_id=f"trig-{uuid.uuid4().hex[:8]}") | fields   # unique, as Slack's are
         return self.send(urlencode(form).encode(), "application/x-www-form-urlencoded")
 
     def interaction(self, payload: dict) -> Response:

@@ -5,7 +5,9 @@ attempt ends within 6 s, and a lease left by a dead worker expires after 12 s.
 """
 from __future__ import annotations
 
+import os
 import resource
+import signal
 import sqlite3
 import time
 import uuid
@@ -57,6 +59,7 @@ def no_faults_left(fake):
     for method in ("chat.postMessage", "conversations.replies", "conversations.history", "response_url"):
         fake.fault(method, times=0)
         fake.rate_limit(method, times=0)
+    fake.release()
 
 
 def answers(fake, channel) -> list:
@@ -177,6 +180,49 @@ def test_a_command_reply_refused_once_reaches_the_member(fake, slack, server, fa
     calls = wait_until(lambda: [c for c in responses_to(fake, name) if c.status == 200], timeout=20)
     assert len(calls) == 1 and "off-rolling" in calls[0].params.get("text", "").lower()
     assert len(responses_to(fake, name)) == 2
+
+
+def replies_reaching(fake, name: str) -> list:
+    return [c for c in responses_to(fake, name) if c.status == 200]
+
+
+def test_a_command_is_kept_in_the_inbox_until_its_reply_reaches_slack(fake, slack, server):
+    name, trigger = uuid.uuid4().hex[:12], f"trig-{uuid.uuid4().hex[:8]}"
+    assert slack.command("/biglisten", QUESTION, fake.response_url(name), trigger_id=trigger).status == 200
+    wait_until(lambda: inbox_state(server, f"command:{trigger}") == "done", timeout=15)
+    assert len(replies_reaching(fake, name)) == 1
+    with sqlite3.connect(server.db_path) as db:   # settled: the response_url is not kept
+        (payload,) = db.execute("SELECT payload FROM inbox WHERE key = ?", (f"command:{trigger}",)).fetchone()
+    assert payload == "{}"
+
+
+def test_a_command_whose_workers_are_killed_before_it_is_answered_is_answered_once(fake, slack, server):
+    """Slack never sends a command again: one acknowledged and then lost with its worker was
+    lost for good (round 15's note). The workers are killed while the reply is on its way
+    (Slack hasn't taken it); a new worker takes the command over from the inbox."""
+    fake.hold("response_url")
+    name, trigger = uuid.uuid4().hex[:12], f"trig-{uuid.uuid4().hex[:8]}"
+    assert slack.command("/biglisten", QUESTION, fake.response_url(name), trigger_id=trigger).status == 200
+    wait_until(lambda: fake.held == 1)
+    for pid in worker_pids(server):
+        os.kill(pid, signal.SIGKILL)
+    fake.release()
+    (reply,) = wait_until(lambda: replies_reaching(fake, name), timeout=LEASE + 30)
+    assert "off-rolling" in reply.params["text"].lower()
+    wait_until(lambda: inbox_state(server, f"command:{trigger}") == "done")
+    time.sleep(SETTLE)
+    assert len(responses_to(fake, name)) == 1   # the held reply never reached Slack
+    wait_until(lambda: server.readyz() == 200, timeout=30)
+
+
+def test_a_command_reply_slack_refuses_is_sent_again_later(fake, slack, server):
+    fake.fault("response_url", times=2, status=503)   # the reply and its one retry
+    name, trigger = uuid.uuid4().hex[:12], f"trig-{uuid.uuid4().hex[:8]}"
+    assert slack.command("/biglisten", QUESTION, fake.response_url(name), trigger_id=trigger).status == 200
+    wait_until(lambda: replies_reaching(fake, name), timeout=30)
+    wait_until(lambda: inbox_state(server, f"command:{trigger}") == "done")
+    time.sleep(SETTLE)
+    assert [c.status for c in responses_to(fake, name)] == [503, 503, 200]
 
 
 def test_with_the_disk_full_questions_are_still_answered_and_it_is_logged_once(fake, slack, server, tmp_path):
