@@ -180,6 +180,9 @@ class Store(ABC):
         callers, at most one holds a key's lease at any time. Committed (durable against the
         process being killed) when it returns; raises if the store can't be written. It runs
         on the ack path (Slack wants its 200 within 3 s): one short write, nothing else.
+        The lease runs from when the write lands, by the store's own clock, if that is later
+        than the call (without `now`): a write that lands after its caller stopped waiting is
+        still its caller's to settle, not expired already for another instance to take over.
         """
 
     @abstractmethod

@@ -271,14 +271,18 @@ class PostgresStore(RepStorePostgres, Store):
     # --- the durable inbox ------------------------------------------------------------------
     def enqueue(self, key: str, payload: dict, *, owner: str, lease_seconds: float,
                 now: float | None = None) -> InboxItem | None:
+        # the lease runs from when the row lands, by the server's clock, if that is later
+        lease_until = "%s" if now is not None else "GREATEST(%s, extract(epoch FROM clock_timestamp()) + %s)"
+        landed = () if now is not None else (lease_seconds,)
         now = time.time() if now is None else now
         return _item(self._rows(
             "INSERT INTO inbox(key, payload, state, owner, lease_until, attempts, posting, received_at) "
-            "VALUES (%s, %s, 'pending', %s, %s, 1, false, %s) "
+            f"VALUES (%s, %s, 'pending', %s, {lease_until}, 1, false, %s) "
             "ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until, "
             "attempts = inbox.attempts + 1 "
             f"WHERE inbox.state = 'pending' AND inbox.lease_until < excluded.received_at RETURNING {_ITEM}",
-            (key, json.dumps(payload, ensure_ascii=False), owner, now + lease_seconds, now), timeout=ENQUEUE_TIMEOUT))
+            (key, json.dumps(payload, ensure_ascii=False), owner, now + lease_seconds, *landed, now),
+            timeout=ENQUEUE_TIMEOUT))
 
     def lease(self, key: str, *, owner: str, lease_seconds: float, now: float | None = None) -> InboxItem | None:
         now = time.time() if now is None else now

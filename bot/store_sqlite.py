@@ -234,14 +234,17 @@ class SQLiteStore(Store):
                 now: float | None = None) -> InboxItem | None:
         # One statement, one step: no RETURNING, whose rows would keep the write lock held
         # while this thread waits for the GIL between steps (slow acks under load).
+        # the lease runs from when the row lands (after waiting for the write lock), if that is later
+        lease_until = "?" if now is not None else "MAX(?, (julianday('now') - 2440587.5) * 86400.0 + ?)"
+        landed = () if now is not None else (lease_seconds,)
         now = time.time() if now is None else now
         cur = self._write_now(
             "INSERT INTO inbox(key, payload, state, owner, lease_until, attempts, posting, received_at) "
-            "VALUES (?, ?, 'pending', ?, ?, 1, 0, ?) "
+            f"VALUES (?, ?, 'pending', ?, {lease_until}, 1, 0, ?) "
             "ON CONFLICT(key) DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until, "
             "attempts = inbox.attempts + 1 "
             "WHERE inbox.state = 'pending' AND inbox.lease_until < excluded.received_at",
-            (key, json.dumps(payload, ensure_ascii=False), owner, now + lease_seconds, now))
+            (key, json.dumps(payload, ensure_ascii=False), owner, now + lease_seconds, *landed, now))
         if cur.rowcount != 1:
             return None
         return self._leased(key, owner)

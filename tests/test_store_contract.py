@@ -7,8 +7,12 @@ stays in tests/test_store.py; PostgreSQL-only behaviour is at the end of this fi
 from __future__ import annotations
 
 import json
+import os
+import signal
+import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -107,6 +111,63 @@ def test_a_redelivery_takes_over_an_expired_lease(store):
     store.enqueue("event:E3", {"n": 3}, owner="w1", lease_seconds=10, now=now)
     again = store.enqueue("event:E3", {"n": 3}, owner="w2", lease_seconds=10, now=now + 11)
     assert again and again.attempts == 2
+
+
+def test_a_write_that_lands_late_is_leased_from_when_it_landed(store, location, request):
+    """The ack path stops waiting for the inbox write after 1.5 s and answers from memory; a
+    write that lands later is settled by its caller. If its lease had already run out when it
+    landed (counted from when the call was made), another instance could take it over first and
+    answer it again (round 15's review: PostgreSQL hung with SIGSTOP). Here PostgreSQL is hung
+    the same way, and SQLite's write lock is held by another connection."""
+    lease, held = 0.5, 0.9
+    if location.startswith("postgresql"):
+        server = request.getfixturevalue("postgres_server")
+        pids = server_pids(server)
+        hold, release = (lambda: [os.kill(p, signal.SIGSTOP) for p in pids],
+                         lambda: [os.kill(p, signal.SIGCONT) for p in pids])
+    else:
+        blocker = sqlite3.connect(location, isolation_level=None)
+        hold, release = (lambda: blocker.execute("BEGIN IMMEDIATE"),
+                         lambda: (blocker.execute("ROLLBACK"), blocker.close()))
+    landed: list = []
+    writer = threading.Thread(target=lambda: landed.append(
+        store.enqueue("event:LATE", {"n": 1}, owner="w1", lease_seconds=lease)))
+    hold()
+    try:
+        started = time.time()
+        writer.start()
+        time.sleep(held)
+        released = time.time()
+    finally:
+        release()
+    writer.join(10)
+    assert landed and landed[0] is not None and landed[0].attempts == 1   # ours, leased to us
+    assert released - started >= held
+    (lease_until,) = lease_until_of(location, "event:LATE")
+    assert lease_until >= released + lease - 0.01   # not started + lease: expired as it landed
+
+
+def server_pids(server) -> list[int]:
+    """The PostgreSQL server's processes: its postmaster and every child."""
+    postmaster = int((server.data / "postmaster.pid").read_text().split()[0])
+    children = [int(stat.parent.name) for stat in Path("/proc").glob("[0-9]*/stat")
+                if _parent(stat) == postmaster]
+    return [postmaster, *children]
+
+
+def _parent(stat: Path) -> int | None:
+    try:
+        return int(stat.read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def lease_until_of(location: str, key: str) -> tuple:
+    if location.startswith("postgresql"):
+        with psycopg.connect(location) as conn:
+            return conn.execute("SELECT lease_until FROM inbox WHERE key = %s", (key,)).fetchone()
+    with sqlite3.connect(location) as conn:
+        return conn.execute("SELECT lease_until FROM inbox WHERE key = ?", (key,)).fetchone()
 
 
 def test_lease_expired_takes_oldest_first(store):
