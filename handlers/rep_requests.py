@@ -50,9 +50,11 @@ LEASE = 60.0          # seconds one process may spend on a request's Slack work
 CHORES_SECONDS = 30.0
 MISSING = ("not_in_channel", "channel_not_found", "is_archived", "channel_is_archived")
 GONE = MISSING + ("message_not_found", "cant_update_message", "edit_window_closed")   # chat.update can never work
-# Metadata on a request's post in the reps' channel, and on the outcome told to the member: a post
-# that timed out or got a 5xx may have landed, so before posting again the bot looks for it.
+# Metadata on a request's post in the reps' channel, on the outcome told to the member, on the
+# reminder of a request nobody settled and on a kept answer's review notice: a post that timed out
+# or got a 5xx may have landed, so before posting again the bot looks for it.
 REQUEST_POST, OUTCOME_POST = "biglisten_request", "biglisten_request_outcome"
+REMINDER_POST, REVIEW_POST = "biglisten_request_reminder", "biglisten_kept_review"
 # A post that timed out or got a 5xx may still land: its claim is kept, not given back, so no
 # worker looks for it (and, not finding it yet, posts again) before the claim's LEASE has passed.
 MAY_HAVE_LANDED = "may_have_landed"
@@ -219,12 +221,14 @@ class RepDesk:
         self.logger.error("the member of request #%d could not be reached; the outcome is kept in the store", req.id)
         return "failed"
 
-    def _find_post(self, channel: str, thread_ts: str, kind: str, request_id: int) -> str | None:
-        """The ts of the bot's post of `kind` for a request in a conversation (a thread, or the
-        top level; a user id: their DM), "" if there is none, None if Slack can't say now. Run
-        before every post of a request or its outcome (rare, so one more call each): a post that
-        timed out may have landed, and posting again put the request in the reps' channel twice
-        (a withdrawal then cleared only one copy) and told the member twice."""
+    def _find_post(self, channel: str, thread_ts: str, kind: str, request_id: int,
+                   field: str = "request") -> str | None:
+        """The ts of the bot's post of `kind` for a request (a kept answer: `field` "kept") in a
+        conversation (a thread, or the top level; a user id: their DM), "" if there is none, None
+        if Slack can't say now. Run before every post of a request, its outcome, its reminder and
+        a review notice (rare, so one more call each): a post that timed out may have landed, and
+        posting again put the request in the reps' channel twice (a withdrawal then cleared only
+        one copy) and told the member twice."""
         try:
             with deadline(10):
                 if thread_ts:
@@ -249,7 +253,7 @@ class RepDesk:
         for m in response.get("messages") or []:
             meta = m.get("metadata") if isinstance(m, dict) else None
             if isinstance(meta, dict) and meta.get("event_type") == kind and \
-                    (meta.get("event_payload") or {}).get("request") == request_id:
+                    (meta.get("event_payload") or {}).get(field) == request_id:
                 return str(m.get("ts") or "")
         return ""
 
@@ -320,7 +324,8 @@ class RepDesk:
             if kept.flagged_at is None and needs_review(kept, self.settings, now) and store.flag_kept(kept.id, now):
                 message = rep_blocks.review_message(kept, self.settings)
                 if not self._post_to_reps(f"sending kept answer #{kept.id} for review", channel=self.settings.channel,
-                                          text=message.text, blocks=message.blocks):
+                                          text=message.text, blocks=message.blocks,
+                                          metadata={"event_type": REVIEW_POST, "event_payload": {"kept": kept.id}}):
                     store.release_kept_flag(kept.id, now)
 
     def _remind(self, req: RepRequest, claimed_at: float) -> None:
@@ -328,12 +333,23 @@ class RepDesk:
         claimed_at)` won; given back if Slack refuses the post."""
         text = rep_blocks.escalation_text(req, self.settings.escalate_hours)
         if not self._post_to_reps(f"re-raising request #{req.id}", channel=req.reps_channel, thread_ts=req.reps_ts,
-                                  text=text, reply_broadcast=True):
+                                  text=text, reply_broadcast=True,
+                                  metadata={"event_type": REMINDER_POST, "event_payload": {"request": req.id}}):
             self.guide.store.release_escalation(req.id, claimed_at)
 
     def _post_to_reps(self, doing: str, **message) -> bool:
-        """A chores post to the reps' channel; False if it failed (one log line per kind of
-        failure). A post that timed out may have landed: retried, it may show twice, not never."""
+        """A chores post to the reps' channel (a reminder or a review notice, with its metadata);
+        False if it failed (one log line per kind of failure), or Slack can't say whether an
+        earlier try landed. That is looked for first: a post that timed out may have landed, and
+        the next round posted it again (round 15's note). True when it is there."""
+        meta = message["metadata"]
+        field, ident = next(iter(meta["event_payload"].items()))
+        found = self._find_post(message["channel"], message.get("thread_ts") or "", meta["event_type"], ident, field)
+        if found is None:
+            return False
+        if found:
+            self.logger.info("%s: it is there already (an earlier try landed); not posting it again", doing)
+            return True
         try:
             with deadline(10):
                 self.client.chat_postMessage(**message)

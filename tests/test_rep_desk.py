@@ -163,6 +163,32 @@ def test_a_review_notice_slack_refused_is_sent_by_a_later_round_and_once(desk):
     assert store.kept_answer(kept.id).flagged_at == due + 30
 
 
+def test_a_review_notice_that_timed_out_but_landed_is_not_posted_again(desk):
+    """Round 15's note: a chores post that timed out may have landed, and the next round posted
+    it again. The notice carries metadata, and the next round looks for it first."""
+    store, client = desk.guide.store, desk.client
+    req = posted_request(store)
+    store.close_request(req.id, state="answered", rep="UREP", rep_name="Sam Rep", answer="No.", keep=True,
+                        kept_question="Parking?", now=req.created_at)
+    store.mark_delivered(req.id)
+    store.message_rewritten(req.id)
+    (kept,) = store.kept_answers()
+    due = kept.confirmed_at + 91 * 86400
+    landed = []
+
+    def post_times_out(**kw):   # Slack took it, the answer never came
+        client.calls.append(("chat_postMessage", kw))
+        landed.append({"ts": "7.7", "text": kw["text"], "metadata": kw.get("metadata")})
+        raise TimeoutError("read timed out")
+    client.chat_postMessage = post_times_out
+    client.conversations_history = lambda **kw: {"ok": True, "messages": list(landed)}
+    desk.chores(now=due)
+    assert store.kept_answer(kept.id).flagged_at is None      # given back: it may not have landed
+    desk.chores(now=due + 30)
+    assert len(client.made("chat_postMessage")) == 1          # found there: not posted again
+    assert store.kept_answer(kept.id).flagged_at == due + 30
+
+
 def test_requests_stuck_unposted_dont_starve_an_answer_waiting_to_be_delivered(desk):
     """More requests than a chores round takes (20) can't reach the reps' channel (the bot was
     removed from it); one asked after them, settled in the terminal, still reaches its member."""

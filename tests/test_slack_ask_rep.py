@@ -616,3 +616,22 @@ def test_a_slow_delivery_of_a_reps_answer_that_landed_is_not_sent_again(fake, sl
                                           (req["id"],)).fetchone()[0], timeout=20)
     got = [c for c in posts_in(fake, req["channel"]) if LABEL in c.params.get("text", "")]
     assert len(got) == 1
+
+
+def test_a_slow_reminder_that_landed_is_not_posted_again(fake, slack, server):
+    """Round 15's note: a reminder (a request nobody settled) whose post timed out but landed was
+    posted again by the next round of chores. The chores now look for it first."""
+    req = ask_a_rep(fake, slack, "can the union rep sit in on my appraisal meeting next month")
+    with db(server) as conn:   # past reps.escalate_hours
+        conn.execute("UPDATE rep_requests SET created_at = created_at - 25 * 3600 WHERE id = ?", (req["id"],))
+    reminder = f"Request #{req['id']} has waited more than 24 hours"
+    fake.fault("chat.postMessage", times=1, status=200, delay=SLOW)   # lands, answers after the timeout
+    # the chores (as every 30 s anyway); the reply waits for them, so for the slow post
+    assert slack.command("/biglisten", "queue", fake.response_url(uuid.uuid4().hex[:12]), user_id=REP).status == 200
+    wait_until(lambda: [m for m in fake.messages[REPS] if reminder in m.get("text", "")], timeout=20)
+    time.sleep(SLOW + 2)                        # the slow post has answered; its claim was given back
+    command(fake, slack, "queue", user=REP)
+    wait_until(lambda: db(server).execute("SELECT escalated_at FROM rep_requests WHERE id = ?",
+                                          (req["id"],)).fetchone()[0], timeout=20)
+    time.sleep(1)
+    assert len([m for m in fake.messages[REPS] if reminder in m.get("text", "")]) == 1
