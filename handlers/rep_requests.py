@@ -49,7 +49,8 @@ ARCHIVED = ("The reps' channel is archived, so I can't send questions there: not
 LEASE = 60.0          # seconds one process may spend on a request's Slack work
 CHORES_SECONDS = 30.0
 MISSING = ("not_in_channel", "channel_not_found", "is_archived", "channel_is_archived")
-GONE = MISSING + ("message_not_found", "cant_update_message", "edit_window_closed")   # chat.update can never work
+GONE = ("message_not_found", "cant_update_message", "edit_window_closed")   # chat.update can never work
+MISSING_RETRY = 3600.0   # a rewrite refused because the bot can't see the reps' channel: tried again this often
 # Metadata on a request's post in the reps' channel, on the outcome told to the member, on the
 # reminder of a request nobody settled and on a kept answer's review notice: a post that timed out
 # or got a 5xx may have landed, so before posting again the bot looks for it.
@@ -272,6 +273,15 @@ class RepDesk:
                                         blocks=message.blocks)
         except Exception as e:
             error = _error(e) if isinstance(e, SlackApiError) else type(e).__name__
+            if error in MISSING:   # the bot was removed from the channel, or it was archived: that can be undone,
+                # and a withdrawn request's message still shows the member's name and words
+                if error not in self._failing.setdefault(doing, set()):
+                    self._failing[doing].add(error)
+                    self.logger.error("%s failed: %s; it still shows what it showed%s. Invite the bot back to the "
+                                      "reps' channel (or unarchive it); trying again every hour", doing, error,
+                                      ", the member's name and words included" if req.state == "withdrawn" else "")
+                self._record(self.guide.store.retry_rewrite, req.id, time.time() + MISSING_RETRY)
+                return
             if error not in GONE:
                 self._failed(doing, error)
                 self._record(self.guide.store.retry_rewrite, req.id)

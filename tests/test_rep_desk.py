@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -122,6 +123,31 @@ def test_a_reps_message_that_is_gone_is_not_rewritten_again(desk, caplog):
     assert len(client.made("chat_update")) == 1
     (line,) = failures(caplog)
     assert "message_not_found" in line.getMessage() and line.exc_info is None
+
+
+@pytest.mark.parametrize("error", ["not_in_channel", "is_archived"])
+def test_a_withdrawal_is_shown_once_the_bot_is_back_in_the_reps_channel(desk, caplog, error):
+    """Round 15's note: a rewrite refused because the bot had been taken out of the reps' channel
+    (or it was archived) was given up as if the message were gone, so a withdrawn request kept
+    the member's name and words there for good. Now it is said, and tried again every hour."""
+    store, client = desk.guide.store, desk.client
+    req = posted_request(store)
+    closed = store.close_request(req.id, state="withdrawn", rep="", rep_name="")
+    client.fail["chat_update"] = error
+    with caplog.at_level(logging.INFO):
+        desk.update_request_message(closed)
+        desk.chores(now=time.time() + 30)
+        desk.chores(now=time.time() + 1800)
+    assert len(client.made("chat_update")) == 1        # not every 30 s
+    (line,) = failures(caplog)
+    assert error in line.getMessage() and "Invite the bot back" in line.getMessage()
+    assert "the member's name and words" in line.getMessage()
+    client.fail.clear()                                # invited back
+    desk.chores(now=time.time() + 3700)
+    shown = json.dumps(client.made("chat_update")[-1]["blocks"])
+    assert len(client.made("chat_update")) == 2 and "Mo Member" not in shown and "Patel" not in shown
+    desk.chores(now=time.time() + 7400)
+    assert len(client.made("chat_update")) == 2
 
 
 def test_a_reminder_slack_refused_is_sent_by_a_later_round_and_once(desk, caplog):
