@@ -354,6 +354,13 @@ def guidance_line(g: Guidance, reply: Reply, scope: str = "") -> Line:
     return Line(guidance_label(g, reply, scope), _union(g.basis, reply), part="lead")
 
 
+def entry_label(title: str) -> str:
+    """An entry's title inside a sentence: the pack's own label, not anyone's words, so in
+    square brackets; curly quotes are for quotations, each of which says whose words it is
+    (a title in them, under "NASUWT advises", read as the union's words)."""
+    return f"[{title}]"
+
+
 def scope_for(g: Guidance, reply: Reply) -> str:
     """Where a piece of guidance shown in the lead belongs, when that isn't what was asked: "on
     statement 6" (a view the union gave on one statement), or the question whose comments it is
@@ -362,7 +369,7 @@ def scope_for(g: Guidance, reply: Reply) -> str:
     if not isinstance(e, SurveyEntry):
         return ""
     if reply.commentary_from and all(x.basis != g.basis for x in e.all_guidance()):
-        return f"on “{reply.commentary_from}”"
+        return f"on {entry_label(reply.commentary_from)}"
     statements = e.guidance_scope(g)
     return "" if reply.statement in statements else scope_of(statements)
 
@@ -567,12 +574,12 @@ def part_lines(reply: Reply, *, everything: bool = True) -> list[Line]:
             lender = commentary_lender(p, reply.pack)
             found += part_guidance(lender) if lender else []
         if p.options:
-            lines.append(Line(f"The rating question, “{p.title}”:", part="lead"))
+            lines.append(Line(f"The rating question, {entry_label(p.title)}:", part="lead"))
             answers = [(g, scope) for g, scope in found if g.kind == "answer"]
             if not add(answers):
                 lines.append(Line(NO_OPTION, part="lead"))
         else:
-            lines.append(Line(f"The comments box, “{p.title}”:", part="lead"))
+            lines.append(Line(f"The comments box, {entry_label(p.title)}:", part="lead"))
         advice = [(g, scope) for g, scope in found if g.kind == "advice"]
         if not add(advice, one) and not p.options:
             covered = any(g.basis in shown for g, _ in advice)
@@ -782,7 +789,7 @@ def commentary_lines_of(reply: Reply, *, everything: bool) -> list[Line]:
         return []
     heading = f"What {union_name(reply.source)} says"
     if reply.commentary_from:
-        heading += f" (its comments on “{reply.commentary_from}”)"
+        heading += f" (its comments on {entry_label(reply.commentary_from)})"
     lines = [Line(f"{heading}, {reply.source.date}:", part="body")]
     for group in groups:
         label = group_label(group, reply.commentary, survey_owner(reply.pack))
@@ -820,7 +827,7 @@ def _lines(reply: Reply, *, everything: bool) -> list[Line]:
             for p in reply.parts:
                 sub = entry_reply(p, reply.pack, reply.contact, today=reply.consultation.today if reply.consultation
                                   else None)
-                lines.append(Line(f"In full: “{p.title}”", part="heading"))
+                lines.append(Line(f"In full: {entry_label(p.title)}", part="heading"))
                 lines += [ln for ln in _lines(sub, everything=True) if ln.part not in ("status", "source", "note")]
         else:
             lines += question_lines(reply, everything=everything)

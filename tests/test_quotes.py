@@ -4,6 +4,8 @@ Only curly quotes and whitespace are normalised; a changed word fails the test.
 """
 from __future__ import annotations
 
+import re
+
 from bot.knowledge import SurveyEntry, entry_quotes
 from conftest import SHARED, normalised
 
@@ -37,3 +39,31 @@ def test_the_drift_check_can_fail(pack, sources):
     q = pack.get("safeguarding-separate-judgement").suggested_answer.rests_on
     assert normalised(q) in sources["nasuwt-commentary"]
     assert normalised(q.replace("answer", "tick")) not in sources["nasuwt-commentary"]
+
+
+def test_every_span_in_curly_quotes_in_a_reply_is_a_quotation(pack, sources, config):
+    """Curly quotes in a reply mean someone's words, verbatim (each says whose). The pack's own
+    titles had been shown in them, e.g. "NASUWT advises (spring 2024, on “Your views: ...”)":
+    the bot's label under the union's name. Every entry, each statement, each whole priority,
+    short and full: every “...” (pieces either side of an ellipsis) is in a source."""
+    from dataclasses import replace
+
+    from bot.replies import entry_reply, priority_parts, render_full_text, render_text
+
+    everything = " ".join(sources.values())
+    replies = []
+    for e in pack.entries:
+        replies.append(entry_reply(e, pack, config.contact))
+        if isinstance(e, SurveyEntry):
+            replies += [entry_reply(e, pack, config.contact, statement=i) for i in range(len(e.statements))]
+            if len(parts := priority_parts(e, pack)) > 1:
+                replies.append(replace(replies[-1], parts=parts, statement=None,
+                                       guidance=e.statement_guidance(None)))
+    not_quotations = set()
+    for reply in replies:
+        for text in (render_text(reply), render_full_text(reply)):
+            for quoted in re.findall(r"“([^”]*)”", text):
+                pieces = [p.strip(" .") for p in normalised(quoted).split("…") if p.strip(" .")]
+                if not all(p in everything for p in pieces):
+                    not_quotations.add(quoted[:80])
+    assert len(replies) > 100 and not not_quotations, sorted(not_quotations)

@@ -75,7 +75,7 @@ def test_a_question_shows_the_advice_of_the_comments_it_borrows(index, config):
     source puts after both questions, so it shows their advice too, saying where it is from."""
     text = render_text(entry_reply(index.pack.get("send-reporting-aims"), index.pack, config.contact))
     assert NO_POSITION not in text and NO_OPTION in text
-    assert ("NASUWT advises (spring 2024, on “Your views: priorities for SEND and AP reporting (comments box)”): "
+    assert ("NASUWT advises (spring 2024, on [Your views: priorities for SEND and AP reporting (comments box)]): "
             "“It will be particularly important to reflect the challenges") in text
 
 
@@ -245,7 +245,7 @@ def test_json_guidance_says_which_statements_it_is_about(index):
     assert scopes["draw"] == ""                    # "You might draw on examples ...": the question's
     aims = match_record(Match(index.pack.get("send-reporting-aims"), 1.0), index.pack)
     assert [g["scope"] for g in aims["guidance"] if g["kind"] == "advice"] == [
-        "on “Your views: priorities for SEND and AP reporting (comments box)”"]
+        "on [Your views: priorities for SEND and AP reporting (comments box)]"]
 
 
 def test_a_statement_with_its_own_suggested_answer_never_shows_the_questions_too(index):
