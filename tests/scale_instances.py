@@ -33,24 +33,7 @@ from load_http import QUESTIONS, percentile
 
 from fake_slack import FakeSlack
 from pg_server import PostgresServer
-from slack_helpers import BOT_USER, SlackSender, bot_server, mention
-
-
-def process_tree(pid: int) -> list[int]:
-    """pid and all its descendants (from /proc)."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            with contextlib.suppress(OSError):
-                stat = Path(f"/proc/{entry}/stat").read_text()
-                ppid = int(stat.rsplit(")", 1)[1].split()[1])
-                children.setdefault(ppid, []).append(int(entry))
-    tree, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        tree.append(p)
-        todo.extend(children.get(p, []))
-    return tree
+from slack_helpers import BOT_USER, SlackSender, bot_server, mention, process_tree
 
 
 def main(argv: list[str] | None = None) -> int:
