@@ -221,10 +221,10 @@ class BotServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/slack/events"
 
-    def readyz(self) -> int | None:
-        """The status GET /readyz answers with, or None if nothing answers yet."""
+    def readyz(self, timeout: float = 2) -> int | None:
+        """The status GET /readyz answers with, or None if nothing answers (within `timeout`)."""
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/readyz", timeout=2) as r:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/readyz", timeout=timeout) as r:
                 return r.status
         except urllib.error.HTTPError as e:
             return e.code
