@@ -27,7 +27,7 @@ repeats the outage. Each instance's /readyz is asked every second. Reports: even
 twice / never, the twice split into events delivered again to another process (the other instance;
 with one instance, perhaps its other worker) while the database was down (the known limit: while the
 store can't be written, no shared record says the event was taken), the same after it was back but
-before every instance's /readyz had answered 200, and any other; acks over 2.5 s and deliveries with
+before every instance's /readyz answered 200 for good, and any other; acks over 2.5 s and deliveries with
 no 200 within 3 s, during the outage and outside it; commands answered once / twice / never; each
 instance's /readyz timeline; log lines with a traceback or a secret. Exit status 1 if any event was
 answered twice otherwise or never, an ack took over 2.5 s, a command was not answered exactly once,
@@ -91,7 +91,7 @@ class Delivery:
 class Outage:
     start: float
     back: float              # the database is back (accepting connections, or running again)
-    ready: float = float("inf")   # every instance's /readyz has answered 200 again
+    ready: float = float("inf")   # every instance's /readyz answers 200 again, and only 200
 
     def phase(self, t: float) -> str | None:
         if self.start <= t <= self.back:
@@ -295,6 +295,16 @@ def timeline(probes: list[tuple[float, int | None, float]]) -> str:
                      for status, first, last, slow, seconds in runs)
 
 
+def ready_again(answers: list[tuple[float, int | None, float]], since: float, until: float) -> float:
+    """When an instance's /readyz answered 200 after `since` and only 200 after that, before `until`
+    (a worker whose pool is still down can answer 503 after another's 200)."""
+    ready = float("inf")
+    for t, status, took in answers:
+        if since < t + took and t < until:
+            ready = (min(ready, t + took) if status == 200 else float("inf"))
+    return ready
+
+
 def ack_line(name: str, deliveries: list[Delivery]) -> str:
     acks = [d.seconds for d in deliveries if d.status == 200]
     no_ack = Counter(d.failure for d in deliveries if d.failure)
@@ -384,10 +394,8 @@ def paced(bench: Bench) -> int:
     logs, clean_logs = bench.logs(args.logs)
 
     for outage, after in zip(outages, outages[1:] + [None]):   # /readyz 200 everywhere again (or down again)
-        outage.ready = max(next((t + took for t, status, took in answers if t + took > outage.back and status == 200),
-                                float("inf")) for answers in probes)
-        if after:
-            outage.ready = min(outage.ready, after.start)
+        until = after.start if after else float("inf")
+        outage.ready = min(until, max(ready_again(answers, outage.back, until) for answers in probes))
 
     def phase(d: Delivery) -> str | None:
         return next((o.phase(d.sent) for o in outages if o.phase(d.sent)), None)
@@ -413,7 +421,7 @@ def paced(bench: Bench) -> int:
           f"at {args.rate:g}/s, {args.dup:.0%} delivered again 1 s later"
           + (" to the other instance" if args.instances == 2 else "") + f"; {len(commands)} commands")
     for o in outages:
-        print(f"outage:                   {o.start:.1f}-{o.back:.1f} s, /readyz answered 200 everywhere again by "
+        print(f"outage:                   {o.start:.1f}-{o.back:.1f} s, /readyz 200 everywhere (and only 200) from "
               + (f"{o.ready:.1f} s" if o.ready != float("inf") else "never")
               + (" (or down again)" if any(o.ready == later.start for later in outages) else ""))
     print(f"acknowledged:             {len(bench.acked)} / {args.events}   (sent in {sent_in:.1f} s)")
@@ -421,7 +429,7 @@ def paced(bench: Bench) -> int:
           f"  apologies: {sum(bench.apologies.values())}")
     where = "to the other instance" if args.instances == 2 else "(perhaps to the other worker)"
     for name, group in ((f"delivered again {where} while the database was down", known["down"]),
-                        (f"delivered again {where} after it was back, before /readyz answered 200",
+                        (f"delivered again {where} after it was back, before /readyz was 200 for good",
                          known["recovering"]), ("otherwise", known["other"])):
         print(f"  twice, {name}: {len(group)}" + (f"  ({', '.join(ch.removeprefix('CSCALE') for ch in group)})"
                                                    if group else ""))
@@ -432,7 +440,7 @@ def paced(bench: Bench) -> int:
                                         f"{d.seconds:.2f} s" for d in per_event.get(ch, [])))
     print("event deliveries (sent):")
     deliveries = bench.all_deliveries()
-    for name, when in (("while the database was down", "down"), ("after, before /readyz was 200", "recovering"),
+    for name, when in (("while the database was down", "down"), ("after, before /readyz 200 for good", "recovering"),
                        ("otherwise", None)):
         print(ack_line(name, [d for d in deliveries if phase(d) == when]))
     cmd_slow = sum(d.status == 200 and d.seconds > SLOW_ACK for d in commands.values())
