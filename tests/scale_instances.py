@@ -436,7 +436,7 @@ def paced(bench: Bench) -> int:
     if never:
         print(f"  never: {never[:10]}")
     for ch in (known["other"] + never)[:5]:
-        print(f"    {ch}: " + ", ".join(f"{d.sent:.1f} s to {d.instance} retry {d.retry}: {d.status} "
+        print(f"    {ch}: " + ", ".join(f"{d.sent:.1f} s to instance {d.instance + 1} retry {d.retry}: {d.status} "
                                         f"{d.seconds:.2f} s" for d in per_event.get(ch, [])))
     print("event deliveries (sent):")
     deliveries = bench.all_deliveries()
