@@ -427,7 +427,8 @@ def paced(bench: Bench) -> int:
     print(f"acknowledged:             {len(bench.acked)} / {args.events}   (sent in {sent_in:.1f} s)")
     print(f"answered once/twice/never: {len(once)} / {len(twice)} / {len(never)}   (of the acknowledged)"
           f"  apologies: {sum(bench.apologies.values())}")
-    where = "to the other instance" if args.instances == 2 else "(perhaps to the other worker)"
+    where = ("to the other instance" if args.instances == 2 else "(perhaps to the other worker)" if args.workers > 1
+             else "(to the same process)")
     for name, group in ((f"delivered again {where} while the database was down", known["down"]),
                         (f"delivered again {where} after it was back, before /readyz was 200 for good",
                          known["recovering"]), ("otherwise", known["other"])):
