@@ -309,8 +309,8 @@ def ack_line(name: str, deliveries: list[Delivery]) -> str:
     acks = [d.seconds for d in deliveries if d.status == 200]
     no_ack = Counter(d.failure for d in deliveries if d.failure)
     if not deliveries:
-        return f"  {name:<34} none"
-    line = f"  {name:<34} {len(deliveries):4d}"
+        return f"  {name:<36} none"
+    line = f"  {name:<36} {len(deliveries):4d}"
     if acks:
         line += (f"  ack p50 {statistics.median(acks):.2f} s  max {max(acks):.2f} s"
                  f"  over {SLOW_ACK} s: {sum(s > SLOW_ACK for s in acks)}")
