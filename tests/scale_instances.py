@@ -448,6 +448,9 @@ def paced(bench: Bench) -> int:
     print(f"commands:                 {len(cmd_acked)} / {len(commands)} acknowledged ({cmd_slow} over {SLOW_ACK} s); "
           f"answered once/twice/never: {sum(answered[n] == 1 for n in cmd_acked)} / "
           f"{sum(answered[n] > 1 for n in cmd_acked)} / {sum(answered[n] == 0 for n in cmd_acked)}")
+    for name in [n for n in cmd_acked if answered[n] != 1][:5]:
+        print(f"    {name}: sent at {commands[name].sent:.1f} s to instance {commands[name].instance + 1}, "
+              f"answered {answered[name]} times")
     if len(texts) > 1:
         print(f"  replies: {texts.most_common(4)}")
     print(f"/readyz, asked each second (no answer: none within {PROBE_TIMEOUT:.0f} s):")
