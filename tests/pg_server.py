@@ -74,14 +74,29 @@ class PostgresServer:
         self.port = free_port()
         self._options = (f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder} -c fsync=off "
                          "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.folder / "server.log"), "-o", self._options, "-w",
-                  "-t", "60", "start")
+        self.start_again()
         return self
+
+    def _ctl(self, action: str, *args: str) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.folder / "server.log"), "-o", self._options,
+                  *args, "-w", "-t", "60", action)
 
     def restart(self) -> None:
         """Stop (dropping every connection) and start again on the same port and data."""
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.folder / "server.log"), "-o", self._options,
-                  "-m", "fast", "-w", "-t", "60", "restart")
+        self._ctl("restart", "-m", "fast")
+
+    def shut_down(self) -> None:
+        """Stop the server (fast: every connection dropped), keeping its data; `start_again()` brings it back."""
+        self._ctl("stop", "-m", "fast")
+
+    def start_again(self) -> None:
+        """Start the server on its data and port; returns once it accepts connections."""
+        self._ctl("start")
+
+    @property
+    def postmaster_pid(self) -> int:
+        """The server's main process (its children are the backends, checkpointer, ...)."""
+        return int((self.data / "postmaster.pid").read_text().split()[0])
 
     @property
     def url(self) -> str:

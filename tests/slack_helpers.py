@@ -108,9 +108,9 @@ class SlackSender:
         self.url, self.secret = url, secret
 
     def send(self, body: bytes, content_type: str, *, secret: str | None = None, timestamp: int | None = None,
-             headers: dict | None = None) -> Response:
+             headers: dict | None = None, timeout: float = 10) -> Response:
         signed = signed_headers(body, content_type, secret=secret or self.secret, timestamp=timestamp)
-        return post(self.url, body, signed | (headers or {}))
+        return post(self.url, body, signed | (headers or {}), timeout=timeout)
 
     def event(self, event: dict, event_id: str | None = None, *, retry: int | None = None, **kw) -> Response:
         return self.event_callback(event_body(event, event_id), retry=retry, **kw)
@@ -121,12 +121,12 @@ class SlackSender:
             headers |= {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
         return self.send(json.dumps(body).encode(), "application/json", headers=headers, **kw)
 
-    def command(self, command: str, text: str, response_url: str, **fields) -> Response:
+    def command(self, command: str, text: str, response_url: str, *, timeout: float = 10, **fields) -> Response:
         form = dict(token="t", team_id="T1", team_domain="fake", channel_id="C1", channel_name="general",
                     user_id="U1", user_name="u1", command=command, text=text, api_app_id="A1",
                     is_enterprise_install="false", response_url=response_url,
                     trigger_id=f"trig-{uuid.uuid4().hex[:8]}") | fields   # unique, as Slack's are
-        return self.send(urlencode(form).encode(), "application/x-www-form-urlencoded")
+        return self.send(urlencode(form).encode(), "application/x-www-form-urlencoded", timeout=timeout)
 
     def interaction(self, payload: dict) -> Response:
         body = urlencode({"payload": json.dumps(payload)}).encode()
@@ -221,10 +221,10 @@ class BotServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/slack/events"
 
-    def readyz(self) -> int | None:
-        """The status GET /readyz answers with, or None if nothing answers yet."""
+    def readyz(self, timeout: float = 2) -> int | None:
+        """The status GET /readyz answers with, or None if nothing answers (within `timeout`)."""
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/readyz", timeout=2) as r:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/readyz", timeout=timeout) as r:
                 return r.status
         except urllib.error.HTTPError as e:
             return e.code
@@ -244,14 +244,28 @@ def _copy(stream, path: Path) -> None:
             log.flush()
 
 
-def worker_pids(server: BotServer) -> list[int]:
-    """The gunicorn workers (children of the master process)."""
-    pids = []
+def _children() -> dict[int, list[int]]:
+    """Every process's children, from /proc."""
+    children: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         with contextlib.suppress(OSError, IndexError, ValueError):
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == server.process.pid:
-                pids.append(int(stat.parent.name))
-    return pids
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append(int(stat.parent.name))
+    return children
+
+
+def worker_pids(server: BotServer) -> list[int]:
+    """The gunicorn workers (children of the master process)."""
+    return _children().get(server.process.pid, [])
+
+
+def process_tree(pid: int) -> list[int]:
+    """pid and all its descendants."""
+    children, tree, todo = _children(), [], [pid]
+    while todo:
+        tree.append(todo.pop())
+        todo.extend(children.get(tree[-1], []))
+    return tree
 
 
 @contextlib.contextmanager

@@ -32,3 +32,26 @@ def test_stop_removes_the_cluster(postgres_server):   # (the fixture: skipped wh
     assert not folder.exists()
     with pytest.raises(psycopg.OperationalError):
         psycopg.connect(server.url, connect_timeout=3).close()
+
+
+def test_shut_down_and_start_again_keep_the_data_and_the_port(postgres_server):
+    """What tests/scale_instances.py's `--db-outage stop` does; `freeze` stops the postmaster's tree."""
+    from slack_helpers import process_tree
+
+    server = PostgresServer().start()
+    try:
+        with psycopg.connect(server.url) as conn:
+            conn.execute("CREATE TABLE kept (n int)")
+            conn.execute("INSERT INTO kept VALUES (7)")
+            backend = conn.info.backend_pid
+            assert backend in process_tree(server.postmaster_pid)   # the backend serving this connection
+        port = server.port
+        server.shut_down()
+        with pytest.raises(psycopg.OperationalError):
+            psycopg.connect(server.url, connect_timeout=3).close()
+        server.start_again()
+        assert server.port == port
+        with psycopg.connect(server.url) as conn:
+            assert conn.execute("SELECT n FROM kept").fetchone() == (7,)
+    finally:
+        server.stop()
