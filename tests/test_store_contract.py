@@ -6,6 +6,7 @@ stays in tests/test_store.py; PostgreSQL-only behaviour is at the end of this fi
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -123,8 +124,7 @@ def test_a_write_that_lands_late_is_leased_from_when_it_landed(store, location, 
     if location.startswith("postgresql"):
         server = request.getfixturevalue("postgres_server")
         pids = server_pids(server)
-        hold, release = (lambda: [os.kill(p, signal.SIGSTOP) for p in pids],
-                         lambda: [os.kill(p, signal.SIGCONT) for p in pids])
+        hold, release = (lambda: signal_all(pids, signal.SIGSTOP), lambda: signal_all(pids, signal.SIGCONT))
     else:
         blocker = sqlite3.connect(location, isolation_level=None)
         hold, release = (lambda: blocker.execute("BEGIN IMMEDIATE"),
@@ -132,8 +132,8 @@ def test_a_write_that_lands_late_is_leased_from_when_it_landed(store, location, 
     landed: list = []
     writer = threading.Thread(target=lambda: landed.append(
         store.enqueue("event:LATE", {"n": 1}, owner="w1", lease_seconds=lease)))
-    hold()
     try:
+        hold()
         started = time.time()
         writer.start()
         time.sleep(held)
@@ -148,18 +148,25 @@ def test_a_write_that_lands_late_is_leased_from_when_it_landed(store, location, 
 
 
 def server_pids(server) -> list[int]:
-    """The PostgreSQL server's processes: its postmaster and every child."""
+    """The PostgreSQL server's live processes: its postmaster and every child but the zombies
+    (a backend that has exited, reaped when the postmaster runs again)."""
     postmaster = int((server.data / "postmaster.pid").read_text().split()[0])
-    children = [int(stat.parent.name) for stat in Path("/proc").glob("[0-9]*/stat")
-                if _parent(stat) == postmaster]
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            state, parent = stat.read_text().rsplit(")", 1)[1].split()[:2]
+        except (OSError, ValueError):
+            continue
+        if int(parent) == postmaster and state != "Z":
+            children.append(int(stat.parent.name))
     return [postmaster, *children]
 
 
-def _parent(stat: Path) -> int | None:
-    try:
-        return int(stat.read_text().rsplit(")", 1)[1].split()[1])
-    except (OSError, IndexError, ValueError):
-        return None
+def signal_all(pids: list[int], signum: int) -> None:
+    """Every one of them, even when one has exited meanwhile (SIGCONT must reach them all)."""
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signum)
 
 
 def lease_until_of(location: str, key: str) -> tuple:
