@@ -24,7 +24,7 @@ from bot.reps import RepDirectory
 from bot.retry import retry_handlers
 from handlers import register_listeners
 from handlers.answering import Answerer
-from handlers.commands import answer_from_inbox
+from handlers.commands import command_reply
 from handlers.rep_requests import RepChores, RepDesk
 
 DEFAULT_API_URL = "https://slack.com/api/"
@@ -135,7 +135,7 @@ def build_bot(guide: Guide, env: SlackEnv, *, socket_mode: bool = False) -> Bot:
     owner = new_owner()
     desk = RepDesk(guide, client, logger, owner)
     answerer = Answerer(guide, client, logger, owner, lease_seconds=env.inbox_lease,
-                        command=lambda payload: answer_from_inbox(payload, guide, desk, client, logger))
+                        command=lambda payload: command_reply(guide, desk, payload, logger))
 
     @app.middleware
     def provide_guide(context, next):  # noqa: A002 - Bolt injects by this name

@@ -161,7 +161,7 @@ class StoreCollector:
                                           "Events and slash commands received and not yet answered",
                                           value=stats["inbox_depth"]))
         families.append(GaugeMetricFamily("biglisten_inbox_oldest_age_seconds",
-                                          "Age of the oldest unanswered event (0 when none)",
+                                          "Age of the oldest unanswered event or slash command (0 when none)",
                                           value=stats["inbox_oldest_age"]))
         votes = GaugeMetricFamily("biglisten_votes", "Votes on answers kept in the store (within the retention "
                                   "period), by helpful or not", labels=["helpful"])

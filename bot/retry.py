@@ -37,9 +37,11 @@ _local = threading.local()
 
 @contextmanager
 def deadline(seconds: float) -> Iterator[None]:
-    """Slack calls in this block (this thread) never wait past `seconds` from now for a retry."""
+    """Slack calls in this block (this thread) never wait past `seconds` from now for a retry,
+    nor past an enclosing block's deadline (an inner block can only shorten it)."""
     previous = getattr(_local, "at", None)
-    _local.at = time.monotonic() + seconds
+    at = time.monotonic() + seconds
+    _local.at = at if previous is None else min(at, previous)
     try:
         yield
     finally:

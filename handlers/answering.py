@@ -50,6 +50,7 @@ from bot.normalise import safe_text
 from bot.rep_blocks import reply_message
 from bot.retry import MAX_RETRY_AFTER, deadline
 from bot.store import InboxItem
+from handlers.respond import RESPOND_SECONDS, CheckedRespond
 
 ANSWER_EVENT = "biglisten_answer"   # metadata event_type on every answer the bot posts
 MAX_ATTEMPTS = 12        # then the item is given up (and the failure logged with its event id)
@@ -140,16 +141,20 @@ class Answerer:
     """Takes questions into the inbox and answers them; one per process."""
 
     def __init__(self, guide: Guide, client: WebClient, logger: Logger, owner: str, *,
-                 lease_seconds: float = LEASE_SECONDS, command: Callable[[dict], bool] | None = None):
+                 lease_seconds: float = LEASE_SECONDS,
+                 command: Callable[[dict], tuple[dict, Callable[[], None] | None]] | None = None):
         self.guide, self.client, self.logger, self.owner = guide, client, logger, owner
-        # answers a slash command taken over from the inbox (its payload): True when its reply
-        # reached Slack (handlers/commands.py's `answer_from_inbox`)
+        # a slash command's reply (its fields for respond()) and, for a question, the call that
+        # logs it, from its inbox payload (handlers/commands.py's `command_reply`)
         self.command = command
         self.lease_seconds = lease_seconds
         # One attempt, its retries included, ends well inside its lease (the client's
         # timeout is at most a sixth of the lease: see bot/app.py).
         self.deadline = lease_seconds / 2
         self._seen: OrderedDict[str, None] = OrderedDict()   # answered from memory by this process
+        self._taken: OrderedDict[str, None] = OrderedDict()  # ... taken into the inbox by it: a redelivery
+        # here is a duplicate whatever the store does (the inbox has it; round 16's outage bench: one
+        # redelivered as the database froze was answered from memory as well)
         self._unrecorded: OrderedDict[str, dict] = OrderedDict()   # ... not yet recorded in the store: payloads
         self._recording = False
         self._lock = threading.Lock()
@@ -158,21 +163,32 @@ class Answerer:
     def accept(self, key: str, payload: dict) -> _Attempt | None:
         """Write the event to the inbox, leased to us; None for a duplicate delivery."""
         with self._lock:
-            if key in self._seen:   # answered from memory here: Slack's retry, the store back or not
+            if key in self._seen or key in self._taken:   # Slack's retry, here: the store back or not
                 return None
         try:
             item = self._write(key, payload)
             warn_again(self.logger, WRITE_FAILED)   # the store takes writes (again): a later outage is logged
+            if item is None:
+                return None
+            with self._lock:
+                _note(self._taken, key)
             # a redelivery after the lease ran out: a post may have gone out under it, so ask Slack first
-            return _Attempt(item, durable=True, maybe_posted=item.posting) if item else None
+            return _Attempt(item, durable=True, maybe_posted=item.posting)
         except Exception as e:
             warn_once(self.logger, WRITE_FAILED, e)
-        with self._lock:   # the store is broken: at least don't answer one process's duplicates twice
+        # the store is broken: at least don't answer one process's duplicates twice
+        if not self._remember(key, payload):
+            return None
+        return _Attempt(InboxItem(key, payload, 1, False, time.time()), durable=False)
+
+    def _remember(self, key: str, payload: dict) -> bool:
+        """A question answered here that the store doesn't know is answered (answered from
+        memory, or settling it failed): never answered again by this process, and recorded as
+        answered once the store takes writes. False if it was remembered already."""
+        with self._lock:
             if key in self._seen:
-                return None
-            self._seen[key] = None
-            if len(self._seen) > 5000:
-                self._seen.popitem(last=False)
+                return False
+            _note(self._seen, key)
             self._unrecorded[key] = payload
             if len(self._unrecorded) > 5000:
                 self._unrecorded.popitem(last=False)
@@ -180,7 +196,7 @@ class Answerer:
             self._recording = True
         if start:
             threading.Thread(target=self._record_from_memory, name="inbox-record", daemon=True).start()
-        return _Attempt(InboxItem(key, payload, 1, False, time.time()), durable=False)
+        return True
 
     def _write(self, key: str, payload: dict) -> InboxItem | None:
         """`Store.enqueue` within ACCEPT_SECONDS, or TimeoutError (bot/bounded.py: a stalled
@@ -232,7 +248,9 @@ class Answerer:
                 pause = min(pause * 2, RECORD_RETRY[1])
 
     # --- 2./3. answering ---------------------------------------------------------------------
-    def answer(self, attempt: _Attempt) -> None:
+    def answer(self, attempt: _Attempt, run: Callable[[_Attempt], str] | None = None) -> None:
+        """Answer a message (`run`: a slash command's attempt instead), retrying and settling it."""
+        run = run or self._attempt
         if attempt.durable:
             # Finish well before the lease ends, or another worker may take over mid-post. A
             # question that queued here too long is left for whoever takes the expired lease.
@@ -245,7 +263,7 @@ class Answerer:
         while True:
             with deadline(min(self.deadline, left) if attempt.durable else self.deadline):
                 try:
-                    outcome = self._attempt(attempt)
+                    outcome = run(attempt)
                 except Exception:
                     self.logger.exception("answering event %s failed", _event_id(attempt.item))
                     outcome = "retry"
@@ -269,49 +287,63 @@ class Answerer:
         with self._lock:
             ours = item.key in self._seen
         if ours:
-            self.guide.store.complete(item.key, owner=self.owner, attempt=item.attempts)
+            try:
+                self.guide.store.complete(item.key, owner=self.owner, attempt=item.attempts)
+            except Exception:   # still unreachable: `_record_from_memory` settles it when it can
+                pass
             return
         self.logger.info("taking over event %s (attempt %d)", _event_id(item), item.attempts)
+        if is_command(item) and self.command is None:   # no way to answer one here: left for a process that can
+            self.logger.warning("can't answer command %s here; leaving it", _event_id(item))
+            return
         if is_command(item):
-            command = self.command
-            if command is None:   # no way to answer one here: left for a process that can
-                self.logger.warning("can't answer command %s here; leaving it", _event_id(item))
-                return
-            self.answer_command(_Attempt(item, durable=True, maybe_posted=item.posting),
-                                lambda: command(item.payload))
+            self.answer_command(_Attempt(item, durable=True, maybe_posted=item.posting))
             return
         self.answer(_Attempt(item, durable=True, maybe_posted=item.posting))
 
-    def answer_command(self, attempt: _Attempt, reply: Callable[[], bool]) -> None:
-        """A slash command taken into the inbox: `reply` answers it through its response_url
-        (True when Slack took the reply). A reply Slack refused is tried again later by any
-        worker, as an event's answer is, while the response_url lasts (30 minutes; MAX_ATTEMPTS
-        take about a quarter of an hour). A private reply can't be looked for, so a command whose
+    def answer_command(self, attempt: _Attempt) -> None:
+        """A slash command taken into the inbox, answered through its response_url as a message
+        is answered: retried (by any worker; from memory, by this thread) and settled once, its
+        question logged once, by whoever settles it. The reply is built first (the search, the
+        reps' chores), then the lease is renewed for sending it, in less than a third of the lease.
+        Slack's 429s, 5xx and timeouts are tried again while the response_url lasts (30 minutes;
+        MAX_ATTEMPTS take about a quarter of an hour); any other refusal fails at once, and the
+        member is told by direct message. A private reply can't be looked for, so a command whose
         worker was stopped after replying and before settling it is answered again: the member
         may see the reply twice (only they see it), which is the lesser harm than none."""
-        item = attempt.item
+        self.answer(attempt, run=self._command_attempt)
+
+    def _command_attempt(self, attempt: _Attempt) -> str:
+        item, p = attempt.item, attempt.item.payload
+        attempt.record = _logged_already   # (a command's own text is never searched to be logged)
         if attempt.maybe_posted:
             self.logger.warning("command %s may have been answered before its worker stopped; answering it again "
                                 "(a private reply can't be looked for)", _event_id(item))
             attempt.maybe_posted = False
-        attempt.record = _logged_already   # `guide.ask` logged the question as it answered
+        try:
+            message, record = self.command(p)
+        except Exception:   # as a listener that fails: the member is told something went wrong
+            self.logger.exception("answering command %s failed", _event_id(item))
+            message, record = {"text": SORRY_TEXT}, None
+        attempt.record = record or _logged_already   # only a question is logged
         if attempt.durable:
-            try:   # the lease renewed for the reply, flagged "about to reply"
+            try:   # the lease renewed for the reply: it can't run out under it
                 if not within(STORE_CALL_SECONDS, lambda: self.guide.store.mark_posting(
                         item.key, self.owner, lease_seconds=self.lease_seconds, attempt=item.attempts)):
                     self.logger.info("lost the lease on command %s; leaving it to its new owner", _event_id(item))
-                    return
+                    return "lost"
             except Exception as e:
                 warn_once(self.logger, "update the inbox (the answer waits until it can be recorded)", e)
-                self._settle(attempt, "retry")
-                return
-        try:
-            with deadline(self.deadline):
-                outcome = "done" if reply() else "retry"
-        except Exception:
-            self.logger.exception("answering command %s failed", _event_id(item))
-            outcome = "retry"
-        self._settle(attempt, outcome)
+                return "retry"
+        respond = CheckedRespond(p.get("response_url"), self.client, p.get("user_id"), self.logger,
+                                 f"command {p.get('command')}", seconds=min(RESPOND_SECONDS, self.lease_seconds / 3))
+        response = respond(**message)
+        status = getattr(response, "status_code", None)
+        if status == 200:
+            return "done"
+        if status is None or status == 429 or status >= 500:   # not taken, or may have been: try again
+            return "retry"
+        return "failed"   # expired, used up or refused: it never will be
 
     def _attempt(self, attempt: _Attempt) -> str:
         item, p = attempt.item, attempt.item.payload
@@ -419,6 +451,9 @@ class Answerer:
             except Exception as e:   # unsettled: whoever settles it later apologises (once), not this worker too
                 warn_once(self.logger, "update the inbox", e)
                 settled = False
+                if outcome == "done":   # answered: this process doesn't answer it again, and records it when it can
+                    self._remember(item.key, item.payload)   # (round 16's outage bench: a command was, once
+                    # its lease ran out; another worker asks Slack first, or, for a command, answers again)
         if settled:
             self._settled(attempt, outcome)
 
@@ -458,6 +493,12 @@ class Answerer:
 
 def _logged_already() -> None:
     return None
+
+
+def _note(keys: OrderedDict, key: str, most: int = 5000) -> None:
+    keys[key] = None
+    if len(keys) > most:
+        keys.popitem(last=False)
 
 
 def retry_delay(attempt: _Attempt, lease_seconds: float = LEASE_SECONDS) -> float:

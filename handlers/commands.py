@@ -5,11 +5,12 @@
 so ack() comes first and the search after. Slack never sends a command again, so it is
 in the durable inbox before the ack (handlers/answering.py's `command_from`), as a message
 is: a worker killed between the ack and the reply leaves it to another, which replies
-through the same response_url (`answer_from_inbox`).
+through the same response_url (`command_reply` builds the reply either way).
 """
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from logging import Logger
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -21,7 +22,6 @@ from bot.rep_blocks import kept_list_message, queue_message, reply_message
 from bot.report import REPORT_DAYS, build_report, report_lines
 from handlers.answering import apologising, command_from
 from handlers.payload import text_field
-from handlers.respond import CheckedRespond
 from handlers.walkthrough import start_message
 
 
@@ -55,70 +55,45 @@ def help_text(command_name: str, topic: str = "the consultation and the union's 
 def handle_command(ack: Ack, command: dict, respond: Respond, context: BoltContext, logger: Logger) -> None:
     ack()
     answerer, attempt = context.get("answerer"), context.get("inbox_attempt")
-    reply = _Replied(respond)
-
-    def answer() -> bool:
-        run_command(context["guide"], context.get("rep_desk"), command, reply, logger)
-        return reply.reached
-
     if attempt is not None:
-        answerer.answer_command(attempt, answer)
+        answerer.answer_command(attempt)   # built by `command_reply`, sent through the response_url
     elif answerer is None or command_from(command) is None:   # no inbox here, or nothing to keep it by
-        answer()
+        with apologising(respond, logger, "slash command"):
+            message, record = command_reply(context["guide"], context.get("rep_desk"), command, logger)
+            respond(**message)
+            if record:
+                record()
     # else: taken in already (a duplicate delivery): answered there
 
 
-def answer_from_inbox(payload: dict, guide, desk, client, logger: Logger) -> bool:
-    """A command taken over from the inbox (its worker stopped before replying): answered as
-    it would have been, through its response_url. True when Slack took the reply."""
-    reply = _Replied(CheckedRespond(payload.get("response_url"), client, payload.get("user_id"), logger,
-                                    f"command {payload.get('command')}"))
-    run_command(guide, desk, payload, reply, logger)
-    return reply.reached
-
-
-class _Replied:
-    """`respond`, noting whether Slack took the last reply (a 200 from the response_url)."""
-
-    def __init__(self, respond):
-        self.respond, self.reached = respond, False
-
-    def __call__(self, *args, **kwargs):
-        response = self.respond(*args, **kwargs)
-        self.reached = getattr(response, "status_code", None) == 200
-        return response
-
-
-def run_command(guide, desk, command: dict, respond, logger: Logger) -> None:
-    """What a command says, answered through `respond`."""
+def command_reply(guide, desk, command: dict, logger: Logger) -> tuple[dict, Callable[[], None] | None]:
+    """What a command says (the reply's fields, for `respond`), and for a question the call that
+    logs and counts it: made once, by whoever settles the command (handlers/answering.py)."""
     name = text_field(command, "command") or guide.config.slash_command
     text = safe_text(command.get("text")).strip()
     word = text.lower()
-    with apologising(respond, logger, "slash command"):
-        if word in ("", "help", "?"):
-            here = [s.pack for s in guide.library.for_channel(text_field(command, "channel_id") or None)]
-            notice = text_blocks(help_text(name, guidance_topic(here, guide.config.organisation)))
-            respond(text=notice.text, blocks=notice.blocks)
-        elif word in ("sections", "browse"):
-            message = packs_sections_blocks(guide, text_field(command, "channel_id") or None)
-            respond(text=message.text, blocks=message.blocks)
-        elif WALK.fullmatch(word):
-            respond(**start_message(guide, command.get("user_id") or "", WALK.fullmatch(word).group(1) or "",
-                                    channel=text_field(command, "channel_id")))
-        elif word == "pins":
-            message = pins_blocks(guide.store.pins(), guide.library, rep=guide.reps.is_rep(command.get("user_id")))
-            respond(text=message.text, blocks=message.blocks)
-        elif word in ("queue", "answers"):
-            respond(**rep_lists(guide, desk, command.get("user_id"), word, logger))
-        elif GAPS.fullmatch(word):
-            respond(**gaps(guide, command.get("user_id"), GAPS.fullmatch(word).group(1)))
-        elif guide.entry(word) and (reply := guide.open_entry(word, channel=text_field(command, "channel_id"))):
-            message = answer_blocks(reply, ephemeral=True)   # (another pack's id, where it doesn't answer: a question)
-            respond(text=message.text, blocks=message.blocks)
-        else:
-            message = reply_message(guide.ask(text, via="command", channel=text_field(command, "channel_id")),
-                                    ephemeral=True)
-            respond(text=message.text, blocks=message.blocks)
+    channel = text_field(command, "channel_id") or None
+    if word in ("", "help", "?"):
+        here = [s.pack for s in guide.library.for_channel(channel)]
+        message = text_blocks(help_text(name, guidance_topic(here, guide.config.organisation)))
+    elif word in ("sections", "browse"):
+        message = packs_sections_blocks(guide, channel)
+    elif WALK.fullmatch(word):
+        return start_message(guide, command.get("user_id") or "", WALK.fullmatch(word).group(1) or "",
+                             channel=channel or ""), None
+    elif word == "pins":
+        message = pins_blocks(guide.store.pins(), guide.library, rep=guide.reps.is_rep(command.get("user_id")))
+    elif word in ("queue", "answers"):
+        return rep_lists(guide, desk, command.get("user_id"), word, logger), None
+    elif GAPS.fullmatch(word):
+        return gaps(guide, command.get("user_id"), GAPS.fullmatch(word).group(1)), None
+    elif guide.entry(word) and (reply := guide.open_entry(word, channel=channel or "")):
+        message = answer_blocks(reply, ephemeral=True)   # (another pack's id, where it doesn't answer: a question)
+    else:
+        reply, record = guide.ask_unrecorded(text, via="command", channel=channel)
+        message = reply_message(reply, ephemeral=True)
+        return {"text": message.text, "blocks": message.blocks}, record
+    return {"text": message.text, "blocks": message.blocks}, None
 
 
 WALK = re.compile(r"(?:walkthrough|walk-through|walk through)(?:\s+([a-z0-9][a-z0-9-]*))?")

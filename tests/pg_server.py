@@ -7,10 +7,12 @@ to run as root), a server on a free loopback port with password authentication, 
 """
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -97,6 +99,25 @@ class PostgresServer:
     def postmaster_pid(self) -> int:
         """The server's main process (its children are the backends, checkpointer, ...)."""
         return int((self.data / "postmaster.pid").read_text().split()[0])
+
+    def freeze(self) -> None:
+        """SIGSTOP to the postmaster and its children: a hung server (or a partition), where
+        nothing answers and nothing is refused, so no client-side timeout of the driver fires."""
+        self._signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        self._signal(signal.SIGCONT)
+
+    def _signal(self, sig: signal.Signals) -> None:
+        postmaster = self.postmaster_pid
+        pids = [postmaster]
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == postmaster:
+                    pids.append(int(stat.parent.name))
+        for pid in pids:   # one that has exited meanwhile (a reaped backend) is no matter
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, sig)
 
     @property
     def url(self) -> str:

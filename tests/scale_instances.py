@@ -266,18 +266,12 @@ def flood(bench: Bench) -> int:
 
 
 # ---- paced, with a database outage ---------------------------------------------------------------------
-def signal_all(pg: PostgresServer, sig: signal.Signals) -> None:
-    for pid in process_tree(pg.postmaster_pid):
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, sig)
-
-
 def take_down(pg: PostgresServer, how: str) -> None:
-    pg.shut_down() if how == "stop" else signal_all(pg, signal.SIGSTOP)
+    pg.shut_down() if how == "stop" else pg.freeze()
 
 
 def bring_back(pg: PostgresServer, how: str) -> None:
-    pg.start_again() if how == "stop" else signal_all(pg, signal.SIGCONT)
+    pg.start_again() if how == "stop" else pg.thaw()
 
 
 def timeline(probes: list[tuple[float, int | None, float]]) -> str:

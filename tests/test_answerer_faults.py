@@ -351,3 +351,79 @@ def test_a_give_up_settled_late_still_apologises(guide, monkeypatch):
         time.sleep(0.05)
     assert [p["text"] for p in client.posts] == [SORRY_TEXT]
     assert guide.store.inbox_counts()["failed"] == 1
+
+
+def test_a_redelivery_to_the_process_that_took_the_question_in_is_a_duplicate_whatever_the_store_does(
+        guide, monkeypatch):
+    """Round 16's outage bench (one worker): a question written to the inbox was delivered again
+    as the database froze; the retry's write failed, so it was answered from memory as well."""
+    worker = answerer(guide, Client())
+    key, payload = payload_for("7.1")
+    first = worker.accept(key, payload)
+    assert first is not None and first.durable
+
+    def frozen(*a, **kw):
+        raise TimeoutError("no answer within 1.5 s")
+    monkeypatch.setattr(guide.store, "enqueue", frozen)
+    assert worker.accept(key, payload) is None   # the inbox has it: whoever holds it answers it
+
+
+def test_a_question_answered_whose_settling_failed_is_not_answered_again_by_its_process(guide, monkeypatch):
+    """Round 16's outage bench: a command was replied to, marking it done failed (the database
+    had just stopped), and once its lease ran out the same process took it over and replied
+    again. A question answered here and left unsettled is remembered, and recorded when it can."""
+    import handlers.answering as answering
+    monkeypatch.setattr(answering, "RECORD_RETRY", (0.05, 0.1))
+    client = Client()
+    worker = answerer(guide, client)
+    key, payload = payload_for("7.2")
+    attempt = worker.accept(key, payload)
+    complete_really = guide.store.complete
+    down = [True]
+
+    def complete(*a, **kw):
+        if down[0]:
+            raise OSError("connection refused")
+        return complete_really(*a, **kw)
+    monkeypatch.setattr(guide.store, "complete", complete)
+    worker.answer(attempt)
+    assert len(client.posts) == 1 and guide.store.inbox_counts()["pending"] == 1
+    taken = guide.store.lease(key, owner="me", lease_seconds=LEASE, now=time.time() + LEASE + 1)
+    worker.take_over(taken)                     # the lease ran out while the store was down
+    assert len(client.posts) == 1
+    down[0] = False
+    for _ in range(100):
+        if guide.store.inbox_counts()["done"]:
+            break
+        time.sleep(0.05)
+    assert guide.store.inbox_counts() == {"pending": 0, "done": 1, "failed": 0}
+    assert len(client.posts) == 1
+
+
+def test_a_command_answered_from_memory_is_retried_then_the_member_is_told(guide, monkeypatch, fake):
+    """Review of round 16: with the store down, a command whose reply Slack refused was tried
+    once and dropped silently. It is retried as a message is, then the member gets a DM."""
+    import handlers.answering as answering
+    from handlers.commands import command_reply
+    monkeypatch.setattr(answering, "RETRY_DELAY", 0.05)
+    monkeypatch.setattr(answering, "RECORD_RETRY", (60.0, 60.0))
+
+    def unwritable(*a, **kw):
+        raise OSError("disk full")
+    monkeypatch.setattr(guide.store, "enqueue", unwritable)
+    client = Client()
+    worker = Answerer(guide, client, logging.getLogger("test"), "me", lease_seconds=LEASE,
+                      command=lambda p: command_reply(guide, None, p, logging.getLogger("test")))
+    fake.fault("response_url", times=100, status=503)
+    try:
+        key, payload = answering.command_from({"command": "/biglisten", "text": QUESTION, "user_id": "UMEM",
+                                               "channel_id": "C1", "trigger_id": "trig-mem",
+                                               "response_url": fake.response_url("mem")})
+        attempt = worker.accept(key, payload)
+        assert attempt is not None and not attempt.durable
+        worker.answer_command(attempt)
+    finally:
+        fake.fault("response_url", times=0)
+    tries = [c for c in fake.calls_to("response_url") if c.path.endswith("/mem")]
+    assert len(tries) == 2 * answering.MAX_MEMORY_ATTEMPTS   # each with its one retry on a 5xx
+    assert [(p["channel"], p["text"]) for p in client.posts] == [("UMEM", SORRY_TEXT)]

@@ -165,6 +165,25 @@ def test_a_stopped_server_is_not_ready(postgres_server):
         server.stop()
 
 
+def test_a_hung_server_is_not_ready_and_the_check_says_so_in_time(pg_url, postgres_server):
+    """Round 16's outage bench: with the server frozen (SIGSTOP), /readyz's first check gave no
+    answer for 10 s and more. It gives up after STORE_CHECK_SECONDS, saying why."""
+    from bot.health import STORE_CHECK_SECONDS
+    from bot.store import open_store
+    store = open_store(pg_url)
+    assert check_store(store).ok
+    postgres_server.freeze()
+    safety = threading.Timer(15, postgres_server.thaw)   # a check that hangs fails the test, not the session
+    safety.start()
+    try:
+        result = check_store(store)
+    finally:
+        postgres_server.thaw()
+        safety.cancel()
+    assert not result.ok and result.detail == f"unreachable: no answer within {STORE_CHECK_SECONDS:g} s"
+    store.close()
+
+
 def test_the_store_carries_on_after_a_database_restart(postgres_server):
     """Pooled connections the server dropped are replaced before use: no call fails after a restart."""
     from bot.store import open_store

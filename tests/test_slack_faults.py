@@ -218,11 +218,28 @@ def test_a_command_whose_workers_are_killed_before_it_is_answered_is_answered_on
 def test_a_command_reply_slack_refuses_is_sent_again_later(fake, slack, server):
     fake.fault("response_url", times=2, status=503)   # the reply and its one retry
     name, trigger = uuid.uuid4().hex[:12], f"trig-{uuid.uuid4().hex[:8]}"
-    assert slack.command("/biglisten", QUESTION, fake.response_url(name), trigger_id=trigger).status == 200
+    text = f"{QUESTION} {name}"
+    assert slack.command("/biglisten", text, fake.response_url(name), trigger_id=trigger).status == 200
     wait_until(lambda: replies_reaching(fake, name), timeout=30)
     wait_until(lambda: inbox_state(server, f"command:{trigger}") == "done")
     time.sleep(SETTLE)
     assert [c.status for c in responses_to(fake, name)] == [503, 503, 200]
+    with sqlite3.connect(server.db_path) as db:   # logged once, by the attempt that settled it (review)
+        assert db.execute("SELECT count(*) FROM questions WHERE via = 'command' AND text = ?",
+                          (text,)).fetchone()[0] == 1
+
+
+def test_a_command_reply_slack_will_never_take_fails_at_once_and_the_member_is_told(fake, slack, server):
+    """Review of round 16: a 404 from the response_url (expired, or used five times) was tried
+    again for a quarter of an hour, the command searched and logged each time."""
+    fake.fault("response_url", times=1, status=404, payload={"ok": False, "error": "expired_url"})
+    name, trigger, user = uuid.uuid4().hex[:12], f"trig-{uuid.uuid4().hex[:8]}", "U" + uuid.uuid4().hex[:8].upper()
+    assert slack.command("/biglisten", QUESTION, fake.response_url(name), trigger_id=trigger,
+                         user_id=user).status == 200
+    wait_until(lambda: inbox_state(server, f"command:{trigger}") == "failed", timeout=15)
+    told = wait_until(lambda: [c for c in posts_in(fake, user) if c.params.get("text") == SORRY_TEXT])
+    time.sleep(SETTLE)
+    assert len(told) == 1 and [c.status for c in responses_to(fake, name)] == [404]
 
 
 def test_with_the_disk_full_questions_are_still_answered_and_it_is_logged_once(fake, slack, server, tmp_path):

@@ -6,10 +6,7 @@ stays in tests/test_store.py; PostgreSQL-only behaviour is at the end of this fi
 """
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -123,8 +120,7 @@ def test_a_write_that_lands_late_is_leased_from_when_it_landed(store, location, 
     lease, held = 0.5, 0.9
     if location.startswith("postgresql"):
         server = request.getfixturevalue("postgres_server")
-        pids = server_pids(server)
-        hold, release = (lambda: signal_all(pids, signal.SIGSTOP), lambda: signal_all(pids, signal.SIGCONT))
+        hold, release = server.freeze, server.thaw
     else:
         blocker = sqlite3.connect(location, isolation_level=None)
         hold, release = (lambda: blocker.execute("BEGIN IMMEDIATE"),
@@ -145,28 +141,6 @@ def test_a_write_that_lands_late_is_leased_from_when_it_landed(store, location, 
     assert released - started >= held
     (lease_until,) = lease_until_of(location, "event:LATE")
     assert lease_until >= released + lease - 0.01   # not started + lease: expired as it landed
-
-
-def server_pids(server) -> list[int]:
-    """The PostgreSQL server's live processes: its postmaster and every child but the zombies
-    (a backend that has exited, reaped when the postmaster runs again)."""
-    postmaster = int((server.data / "postmaster.pid").read_text().split()[0])
-    children = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            state, parent = stat.read_text().rsplit(")", 1)[1].split()[:2]
-        except (OSError, ValueError):
-            continue
-        if int(parent) == postmaster and state != "Z":
-            children.append(int(stat.parent.name))
-    return [postmaster, *children]
-
-
-def signal_all(pids: list[int], signum: int) -> None:
-    """Every one of them, even when one has exited meanwhile (SIGCONT must reach them all)."""
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signum)
 
 
 def lease_until_of(location: str, key: str) -> tuple:
