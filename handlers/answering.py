@@ -326,15 +326,8 @@ class Answerer:
             self.logger.exception("answering command %s failed", _event_id(item))
             message, record = {"text": SORRY_TEXT}, None
         attempt.record = record or _logged_already   # only a question is logged
-        if attempt.durable:
-            try:   # the lease renewed for the reply: it can't run out under it
-                if not within(STORE_CALL_SECONDS, lambda: self.guide.store.mark_posting(
-                        item.key, self.owner, lease_seconds=self.lease_seconds, attempt=item.attempts)):
-                    self.logger.info("lost the lease on command %s; leaving it to its new owner", _event_id(item))
-                    return "lost"
-            except Exception as e:
-                warn_once(self.logger, "update the inbox (the answer waits until it can be recorded)", e)
-                return "retry"
+        if attempt.durable and (not_now := self._renew_for_post(attempt, "command")):
+            return not_now
         respond = CheckedRespond(p.get("response_url"), self.client, p.get("user_id"), self.logger,
                                  f"command {p.get('command')}", seconds=min(RESPOND_SECONDS, self.lease_seconds / 3))
         response = respond(**message)
@@ -362,17 +355,25 @@ class Answerer:
         except Exception:   # the store's reads are guarded in ask: this may pass (a reloading pack ...)
             self.logger.exception("could not build the answer to event %s; will try again", _event_id(item))
             return "retry"
-        if attempt.durable:
-            try:   # the lease renewed for the post: it can't run out under it
-                if not within(STORE_CALL_SECONDS, lambda: self.guide.store.mark_posting(
-                        item.key, self.owner, lease_seconds=self.lease_seconds, attempt=item.attempts)):
-                    self.logger.info("lost the lease on event %s; leaving it to its new owner", _event_id(item))
-                    return "lost"
-            except Exception as e:   # unrecorded, a post would be repeated by whoever takes the item next
-                warn_once(self.logger, "update the inbox (the answer waits until it can be recorded)", e)
-                return "retry"
+        if attempt.durable and (not_now := self._renew_for_post(attempt, "event")):
+            return not_now
         attempt.maybe_posted = True
         return self._post(attempt, message)
+
+    def _renew_for_post(self, attempt: _Attempt, what: str) -> str | None:
+        """Flag "about to post" and renew the lease for the post, so it can't run out under it:
+        None when done, else the attempt's outcome ("lost": another worker holds it now;
+        "retry": unrecorded, a post would be repeated by whoever takes the item next)."""
+        item = attempt.item
+        try:
+            if within(STORE_CALL_SECONDS, lambda: self.guide.store.mark_posting(
+                    item.key, self.owner, lease_seconds=self.lease_seconds, attempt=item.attempts)):
+                return None
+            self.logger.info("lost the lease on %s %s; leaving it to its new owner", what, _event_id(item))
+            return "lost"
+        except Exception as e:
+            warn_once(self.logger, "update the inbox (the answer waits until it can be recorded)", e)
+            return "retry"
 
     def _post(self, attempt: _Attempt, message) -> str:
         item, p = attempt.item, attempt.item.payload

@@ -169,15 +169,20 @@ def test_a_reminder_slack_refused_is_sent_by_a_later_round_and_once(desk, caplog
     assert store.request(req.id).escalated_at == later + 60
 
 
-def test_a_review_notice_slack_refused_is_sent_by_a_later_round_and_once(desk):
-    store, client = desk.guide.store, desk.client
+def kept_answer_due(store):
+    """A rep's answer kept from a settled request, and a time past its reps.review_days."""
     req = posted_request(store)
     store.close_request(req.id, state="answered", rep="UREP", rep_name="Sam Rep", answer="No.", keep=True,
                         kept_question="Parking?", now=req.created_at)
     store.mark_delivered(req.id)
     store.message_rewritten(req.id)
     (kept,) = store.kept_answers()
-    due = kept.confirmed_at + 91 * 86400                     # past reps.review_days
+    return kept, kept.confirmed_at + 91 * 86400
+
+
+def test_a_review_notice_slack_refused_is_sent_by_a_later_round_and_once(desk):
+    store, client = desk.guide.store, desk.client
+    kept, due = kept_answer_due(store)
     client.fail["chat_postMessage"] = "ratelimited"
     desk.chores(now=due)
     assert len(client.made("chat_postMessage")) == 1 and store.kept_answer(kept.id).flagged_at is None
@@ -193,13 +198,7 @@ def test_a_review_notice_that_timed_out_but_landed_is_not_posted_again(desk):
     """Round 15's note: a chores post that timed out may have landed, and the next round posted
     it again. The notice carries metadata, and the next round looks for it first."""
     store, client = desk.guide.store, desk.client
-    req = posted_request(store)
-    store.close_request(req.id, state="answered", rep="UREP", rep_name="Sam Rep", answer="No.", keep=True,
-                        kept_question="Parking?", now=req.created_at)
-    store.mark_delivered(req.id)
-    store.message_rewritten(req.id)
-    (kept,) = store.kept_answers()
-    due = kept.confirmed_at + 91 * 86400
+    kept, due = kept_answer_due(store)
     landed = []
 
     def post_times_out(**kw):   # Slack took it, the answer never came
