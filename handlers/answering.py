@@ -1,5 +1,5 @@
 """Answering a member's message (mentions and DMs) so that nothing acknowledged is lost; a
-slash command goes through the same inbox (`command_from`, `Answerer.answer_command`).
+slash command goes through the same inbox (`command_from`, `Answerer._command_attempt`).
 
 1. `accept_question`, a global middleware, runs after Bolt has checked the signature and
    before Slack gets its 200: an event that needs an answer is written to the store's durable
@@ -189,9 +189,7 @@ class Answerer:
             if key in self._seen:
                 return False
             _note(self._seen, key)
-            self._unrecorded[key] = payload
-            if len(self._unrecorded) > 5000:
-                self._unrecorded.popitem(last=False)
+            _note(self._unrecorded, key, payload)
             start = not self._recording
             self._recording = True
         if start:
@@ -248,9 +246,9 @@ class Answerer:
                 pause = min(pause * 2, RECORD_RETRY[1])
 
     # --- 2./3. answering ---------------------------------------------------------------------
-    def answer(self, attempt: _Attempt, run: Callable[[_Attempt], str] | None = None) -> None:
-        """Answer a message (`run`: a slash command's attempt instead), retrying and settling it."""
-        run = run or self._attempt
+    def answer(self, attempt: _Attempt) -> None:
+        """Answer a message or a slash command, retrying and settling it."""
+        run = self._command_attempt if is_command(attempt.item) else self._attempt
         if attempt.durable:
             # Finish well before the lease ends, or another worker may take over mid-post. A
             # question that queued here too long is left for whoever takes the expired lease.
@@ -296,26 +294,19 @@ class Answerer:
         if is_command(item) and self.command is None:   # no way to answer one here: left for a process that can
             self.logger.warning("can't answer command %s here; leaving it", _event_id(item))
             return
-        if is_command(item):
-            self.answer_command(_Attempt(item, durable=True, maybe_posted=item.posting))
-            return
         self.answer(_Attempt(item, durable=True, maybe_posted=item.posting))
 
-    def answer_command(self, attempt: _Attempt) -> None:
-        """A slash command taken into the inbox, answered through its response_url as a message
-        is answered: retried (by any worker; from memory, by this thread) and settled once, its
-        question logged once, by whoever settles it. The reply is built first (the search, the
-        reps' chores), then the lease is renewed for sending it, in less than a third of the lease.
-        Slack's 429s, 5xx and timeouts are tried again while the response_url lasts (30 minutes;
-        MAX_ATTEMPTS take about a quarter of an hour); any other refusal fails at once, and the
-        member is told by direct message. A private reply can't be looked for, so a command whose
-        worker was stopped after replying and before settling it is answered again: the member
-        may see the reply twice (only they see it), which is the lesser harm than none."""
-        self.answer(attempt, run=self._command_attempt)
-
     def _command_attempt(self, attempt: _Attempt) -> str:
+        """A slash command taken into the inbox, answered through its response_url as a message
+        is answered (`answer`: retried by any worker, or from memory by this thread, and settled
+        once, its question logged once, by whoever settles it). The reply is built first (the
+        search, the reps' chores), then the lease is renewed for sending it, in less than a third
+        of the lease. Slack's 429s, 5xx and timeouts are tried again while the response_url lasts
+        (30 minutes; MAX_ATTEMPTS take about a quarter of an hour); any other refusal fails at
+        once, and the member is told by direct message. A private reply can't be looked for, so a
+        command whose worker was stopped after replying and before settling it is answered again:
+        the member may see the reply twice (only they see it), which is the lesser harm than none."""
         item, p = attempt.item, attempt.item.payload
-        attempt.record = _logged_already   # (a command's own text is never searched to be logged)
         if attempt.maybe_posted:
             self.logger.warning("command %s may have been answered before its worker stopped; answering it again "
                                 "(a private reply can't be looked for)", _event_id(item))
@@ -496,8 +487,9 @@ def _logged_already() -> None:
     return None
 
 
-def _note(keys: OrderedDict, key: str, most: int = 5000) -> None:
-    keys[key] = None
+def _note(keys: OrderedDict, key: str, value=None, most: int = 5000) -> None:
+    """keys[key] = value, forgetting the oldest beyond `most`."""
+    keys[key] = value
     if len(keys) > most:
         keys.popitem(last=False)
 

@@ -56,7 +56,7 @@ def handle_command(ack: Ack, command: dict, respond: Respond, context: BoltConte
     ack()
     answerer, attempt = context.get("answerer"), context.get("inbox_attempt")
     if attempt is not None:
-        answerer.answer_command(attempt)   # built by `command_reply`, sent through the response_url
+        answerer.answer(attempt)   # built by `command_reply`, sent through the response_url
     elif answerer is None or command_from(command) is None:   # no inbox here, or nothing to keep it by
         with apologising(respond, logger, "slash command"):
             message, record = command_reply(context["guide"], context.get("rep_desk"), command, logger)

@@ -21,6 +21,7 @@ The person who acted is always told what happened.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 import time
@@ -116,13 +117,14 @@ class RepDesk:
         self.guide, self.client, self.logger, self.owner = guide, client, logger, owner
         self._failing: dict[str, set[str]] = {}   # work the chores retry -> kinds of failure logged
 
-    def _failed(self, doing: str, error: str) -> None:
+    def _failed(self, doing: str, error: str, then: str = f"trying again every {CHORES_SECONDS:g} s",
+                level: int = logging.WARNING) -> None:
         """One log line per kind of failure of one piece of work, not a traceback: the chores
-        retry it every CHORES_SECONDS in every worker, for as long as Slack refuses it."""
+        retry it (`then` says how) in every worker, for as long as Slack refuses it."""
         kinds = self._failing.setdefault(doing, set())
         if error not in kinds:
             kinds.add(error)
-            self.logger.warning("%s failed: %s; trying again every %g s", doing, error, CHORES_SECONDS)
+            self.logger.log(level, "%s failed: %s; %s", doing, error, then)
 
     def _succeeded(self, doing: str) -> None:
         if self._failing.pop(doing, None):
@@ -275,11 +277,9 @@ class RepDesk:
             error = _error(e) if isinstance(e, SlackApiError) else type(e).__name__
             if error in MISSING:   # the bot was removed from the channel, or it was archived: that can be undone,
                 # and a withdrawn request's message still shows the member's name and words
-                if error not in self._failing.setdefault(doing, set()):
-                    self._failing[doing].add(error)
-                    self.logger.error("%s failed: %s; it still shows what it showed%s. Invite the bot back to the "
-                                      "reps' channel (or unarchive it); trying again every hour", doing, error,
-                                      ", the member's name and words included" if req.state == "withdrawn" else "")
+                shows = ", the member's name and words included" if req.state == "withdrawn" else ""
+                self._failed(doing, error, f"it still shows what it showed{shows}. Invite the bot back to the "
+                             "reps' channel (or unarchive it); trying again every hour", logging.ERROR)
                 self._record(self.guide.store.retry_rewrite, req.id, time.time() + MISSING_RETRY)
                 return
             if error not in GONE:

@@ -421,7 +421,7 @@ def test_a_command_answered_from_memory_is_retried_then_the_member_is_told(guide
                                                "response_url": fake.response_url("mem")})
         attempt = worker.accept(key, payload)
         assert attempt is not None and not attempt.durable
-        worker.answer_command(attempt)
+        worker.answer(attempt)
     finally:
         fake.fault("response_url", times=0)
     tries = [c for c in fake.calls_to("response_url") if c.path.endswith("/mem")]
