@@ -271,7 +271,7 @@ class PostgresStore(RepStorePostgres, Store):
     # --- the durable inbox ------------------------------------------------------------------
     def enqueue(self, key: str, payload: dict, *, owner: str, lease_seconds: float,
                 now: float | None = None) -> InboxItem | None:
-        # the lease runs from when the row lands, by the server's clock, if that is later
+        # the lease runs from when the server runs the statement (late, on a server that hung), if later
         lease_until = "%s" if now is not None else "GREATEST(%s, extract(epoch FROM clock_timestamp()) + %s)"
         landed = () if now is not None else (lease_seconds,)
         now = time.time() if now is None else now

@@ -224,7 +224,7 @@ class RepDesk:
         self.logger.error("the member of request #%d could not be reached; the outcome is kept in the store", req.id)
         return "failed"
 
-    def _find_post(self, channel: str, thread_ts: str, kind: str, request_id: int,
+    def _find_post(self, channel: str, thread_ts: str, kind: str, ident: int,
                    field: str = "request") -> str | None:
         """The ts of the bot's post of `kind` for a request (a kept answer: `field` "kept") in a
         conversation (a thread, or the top level; a user id: their DM), "" if there is none, None
@@ -245,18 +245,18 @@ class RepDesk:
                                                                  include_all_metadata=True)
         except SlackApiError as e:
             if _error(e) == "ratelimited" or e.response.status_code >= 500 or _error(e) in UNCLEAR:   # not now
-                self.logger.warning("looking for request #%d's earlier post failed: %s", request_id, _error(e))
+                self.logger.warning("looking for %s #%d's earlier post failed: %s", field, ident, _error(e))
                 return None
             # any other refusal can't change by waiting (a missing scope, a deactivated member):
             # post, and let the post succeed or fail for good as it would have
             return ""
         except Exception as e:
-            self.logger.warning("looking for request #%d's earlier post failed: %s", request_id, type(e).__name__)
+            self.logger.warning("looking for %s #%d's earlier post failed: %s", field, ident, type(e).__name__)
             return None
         for m in response.get("messages") or []:
             meta = m.get("metadata") if isinstance(m, dict) else None
             if isinstance(meta, dict) and meta.get("event_type") == kind and \
-                    (meta.get("event_payload") or {}).get(field) == request_id:
+                    (meta.get("event_payload") or {}).get(field) == ident:
                 return str(m.get("ts") or "")
         return ""
 
