@@ -18,6 +18,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from procs import process_tree
+
 SUPERUSER = "postgres"
 PASSWORD = "throwaway-test-password"
 
@@ -109,13 +111,7 @@ class PostgresServer:
         self._signal(signal.SIGCONT)
 
     def _signal(self, sig: signal.Signals) -> None:
-        postmaster = self.postmaster_pid
-        pids = [postmaster]
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            with contextlib.suppress(OSError, IndexError, ValueError):
-                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == postmaster:
-                    pids.append(int(stat.parent.name))
-        for pid in pids:   # one that has exited meanwhile (a reaped backend) is no matter
+        for pid in process_tree(self.postmaster_pid):   # one that has exited meanwhile (a reaped backend): no matter
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, sig)
 

@@ -52,6 +52,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from load_http import QUESTIONS, percentile
+from procs import process_tree
 
 from bot.blocks import SORRY_TEXT
 from fake_slack import FakeSlack
@@ -63,7 +64,6 @@ from slack_helpers import (
     bot_server,
     event_body,
     mention,
-    process_tree,
 )
 
 SLACK_TIMEOUT = 3.0   # Slack waits this long for a 200, then retries

@@ -23,6 +23,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import yaml
+from procs import children
 from slack_sdk.signature import SignatureVerifier
 
 from conftest import ROOT
@@ -244,28 +245,9 @@ def _copy(stream, path: Path) -> None:
             log.flush()
 
 
-def _children() -> dict[int, list[int]]:
-    """Every process's children, from /proc."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError, IndexError, ValueError):
-            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-            children.setdefault(ppid, []).append(int(stat.parent.name))
-    return children
-
-
 def worker_pids(server: BotServer) -> list[int]:
     """The gunicorn workers (children of the master process)."""
-    return _children().get(server.process.pid, [])
-
-
-def process_tree(pid: int) -> list[int]:
-    """pid and all its descendants."""
-    children, tree, todo = _children(), [], [pid]
-    while todo:
-        tree.append(todo.pop())
-        todo.extend(children.get(tree[-1], []))
-    return tree
+    return children().get(server.process.pid, [])
 
 
 @contextlib.contextmanager

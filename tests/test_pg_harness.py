@@ -36,7 +36,7 @@ def test_stop_removes_the_cluster(postgres_server):   # (the fixture: skipped wh
 
 def test_shut_down_and_start_again_keep_the_data_and_the_port(postgres_server):
     """What tests/scale_instances.py's `--db-outage stop` does; `freeze` stops the postmaster's tree."""
-    from slack_helpers import process_tree
+    from procs import process_tree
 
     server = PostgresServer().start()
     try:
