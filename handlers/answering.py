@@ -155,7 +155,7 @@ class Answerer:
         self._taken: OrderedDict[str, None] = OrderedDict()  # ... taken into the inbox by it: a redelivery
         # here is a duplicate whatever the store does (the inbox has it; round 16's outage bench: one
         # redelivered as the database froze was answered from memory as well)
-        self._unrecorded: OrderedDict[str, dict] = OrderedDict()   # ... not yet recorded in the store: payloads
+        self._unrecorded: OrderedDict[str, None] = OrderedDict()   # ... not yet recorded in the store
         self._recording = False
         self._lock = threading.Lock()
 
@@ -177,11 +177,11 @@ class Answerer:
         except Exception as e:
             warn_once(self.logger, WRITE_FAILED, e)
         # the store is broken: at least don't answer one process's duplicates twice
-        if not self._remember(key, payload):
+        if not self._remember(key):
             return None
         return _Attempt(InboxItem(key, payload, 1, False, time.time()), durable=False)
 
-    def _remember(self, key: str, payload: dict) -> bool:
+    def _remember(self, key: str) -> bool:
         """A question answered here that the store doesn't know is answered (answered from
         memory, or settling it failed): never answered again by this process, and recorded as
         answered once the store takes writes. False if it was remembered already."""
@@ -189,7 +189,7 @@ class Answerer:
             if key in self._seen:
                 return False
             _note(self._seen, key)
-            _note(self._unrecorded, key, payload)
+            _note(self._unrecorded, key)
             start = not self._recording
             self._recording = True
         if start:
@@ -226,19 +226,16 @@ class Answerer:
         while True:
             time.sleep(pause)
             with self._lock:
-                keys = list(self._unrecorded.items())
+                keys = list(self._unrecorded)
                 if not keys:
                     self._recording = False
                     return
             try:
-                for key, payload in keys:
-                    # the question itself: should this process die before the next line, the
-                    # worker that takes it over asks Slack, finds no answer... and answers it
-                    # (a placeholder there was retried for a quarter of an hour, then logged empty)
-                    item = self._write(key, payload)
-                    # None: it is there already, answered, another's, or ours by a write that
-                    # landed late (settled here if `_settle_late` hasn't yet)
-                    self.guide.store.complete(key, owner=self.owner, attempt=item.attempts if item else None)
+                for key in keys:
+                    # one statement: written answered, or settled if a late write of ours (or an
+                    # expired lease) left it pending; a process dying between a write and its
+                    # settling had left a lease another worker took over and answered again
+                    self.guide.store.record_answered(key, owner=self.owner)
                     with self._lock:
                         self._unrecorded.pop(key, None)
                 pause = RECORD_RETRY[0]
@@ -444,7 +441,7 @@ class Answerer:
                 warn_once(self.logger, "update the inbox", e)
                 settled = False
                 if outcome == "done":   # answered: this process doesn't answer it again, and records it when it can
-                    self._remember(item.key, item.payload)   # (round 16's outage bench: a command was, once
+                    self._remember(item.key)   # (round 16's outage bench: a command was, once
                     # its lease ran out; another worker asks Slack first, or, for a command, answers again)
         if settled:
             self._settled(attempt, outcome)

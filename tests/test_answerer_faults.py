@@ -271,6 +271,37 @@ def test_a_hung_store_doesnt_hold_the_ack_and_its_late_write_is_settled(guide, m
     assert worker.accept(key, payload) is None   # Slack's retry, here: a duplicate
 
 
+def test_recording_a_question_answered_from_memory_leaves_no_lease_behind(guide, monkeypatch):
+    """Round 16's review: the recorder wrote a question answered from memory into the inbox,
+    leased to this process, and then settled it. Dying between the two (here: settling fails
+    for good) left a lease that another worker took over once it ran out, and answered again;
+    a slash command can't be checked first. Now it is written answered in one statement."""
+    import handlers.answering as answering
+    monkeypatch.setattr(answering, "RECORD_RETRY", (0.05, 0.1))
+    down, enqueue_really = [True], guide.store.enqueue
+
+    def flaky(*a, **kw):
+        if down[0]:
+            raise OSError("connection refused")
+        return enqueue_really(*a, **kw)
+
+    def dead(*a, **kw):
+        raise OSError("the process died here")
+    monkeypatch.setattr(guide.store, "enqueue", flaky)
+    monkeypatch.setattr(guide.store, "complete", dead)
+    worker = answerer(guide, Client())
+    key, payload = payload_for("6.0")
+    assert not worker.accept(key, payload).durable
+    down[0] = False
+    for _ in range(60):
+        if guide.store.inbox_counts() != {"pending": 0, "done": 0, "failed": 0}:
+            break
+        time.sleep(0.05)
+    time.sleep(0.2)
+    assert guide.store.inbox_counts() == {"pending": 0, "done": 1, "failed": 0}
+    assert guide.store.lease(key, owner="other", lease_seconds=LEASE, now=time.time() + LEASE + 1) is None
+
+
 def test_questions_answered_from_memory_are_recorded_when_the_store_is_back(guide, monkeypatch, caplog):
     """From a fault audit: after an outage, Slack's retries of questions answered from memory
     (a minute and five minutes on) were answered again, by this process or another instance.
@@ -378,14 +409,16 @@ def test_a_question_answered_whose_settling_failed_is_not_answered_again_by_its_
     worker = answerer(guide, client)
     key, payload = payload_for("7.2")
     attempt = worker.accept(key, payload)
-    complete_really = guide.store.complete
     down = [True]
 
-    def complete(*a, **kw):
-        if down[0]:
-            raise OSError("connection refused")
-        return complete_really(*a, **kw)
-    monkeypatch.setattr(guide.store, "complete", complete)
+    def failing(really):
+        def call(*a, **kw):
+            if down[0]:
+                raise OSError("connection refused")
+            return really(*a, **kw)
+        return call
+    for name in ("complete", "record_answered"):
+        monkeypatch.setattr(guide.store, name, failing(getattr(guide.store, name)))
     worker.answer(attempt)
     assert len(client.posts) == 1 and guide.store.inbox_counts()["pending"] == 1
     taken = guide.store.lease(key, owner="me", lease_seconds=LEASE, now=time.time() + LEASE + 1)

@@ -104,6 +104,25 @@ def test_inbox_retry_later_and_failure(store):
     assert store.inbox_counts()["failed"] == 1 and store.expired(now=now + 999) == []
 
 
+def test_an_event_answered_from_memory_is_recorded_answered_in_one_statement(store):
+    """Round 16's review: the recorder wrote an event answered from memory into the inbox, leased
+    to itself, then settled it; a process dying between the two left a lease that another worker
+    took over and answered again (a slash command can't be checked first). Now one statement."""
+    now = time.time()
+    assert store.record_answered("event:M1", owner="w1", now=now)                  # not there: written answered
+    assert store.inbox_counts() == {"pending": 0, "done": 1, "failed": 0}
+    assert store.enqueue("event:M1", {"q": 1}, owner="w2", lease_seconds=30, now=now + 1) is None   # Slack's retry
+    assert not store.record_answered("event:M1", owner="w1", now=now + 2)          # recorded already
+    store.enqueue("event:M2", {"q": 2}, owner="w1", lease_seconds=30, now=now)     # a late write of w1's own
+    assert store.record_answered("event:M2", owner="w1", now=now + 1)
+    store.enqueue("event:M3", {"q": 3}, owner="w2", lease_seconds=30, now=now)     # w2 answers it right now
+    assert not store.record_answered("event:M3", owner="w1", now=now + 1)
+    assert store.record_answered("event:M3", owner="w1", now=now + 31)             # ... w2 died: not again
+    assert store.inbox_counts() == {"pending": 0, "done": 3, "failed": 0}
+    assert store.expired(now=now + 999) == [] and store.lease("event:M3", owner="w3", lease_seconds=30,
+                                                               now=now + 999) is None
+
+
 def test_a_redelivery_takes_over_an_expired_lease(store):
     now = time.time()
     store.enqueue("event:E3", {"n": 3}, owner="w1", lease_seconds=10, now=now)
