@@ -46,8 +46,16 @@ from conftest import ROOT, SHARED
     # and measured after most of the round's changes and again at its end: 0.913 / 0.957 / 0.971 / 0.043 / 0.053.
     (ROOT / "tests" / "data" / "heldout9_questions.yaml", 0.89, 0.94, 0.95, 0.06, 0.07),
     # Held-out 10, by a twelfth at round 15 (150 messages), committed before its first measurement
-    # (round 15's models, unchanged from round 14's): 0.930 / 0.965 / 1.000 / 0.070 / 0.033.
+    # (round 15's models, unchanged from round 14's): 0.930 / 0.965 / 1.000 / 0.070 / 0.033; round 17,
+    # one of its messages found word for word among the pack's asks and taken out of them: 0.922 /
+    # 0.965 / 1.000 / 0.061 / 0.040.
     (ROOT / "tests" / "data" / "heldout10_questions.yaml", 0.91, 0.94, 0.97, 0.09, 0.05),
+    # Held-out 11 and 12, by a thirteenth and a fourteenth at round 17 (150 messages each),
+    # committed before their first measurement (round 16's models): 0.887 / 0.957 / 0.914 / 0.096 /
+    # 0.073 and 0.887 / 0.939 / 0.943 / 0.096 / 0.047; after the asks fix above, 0.887 / 0.948 /
+    # 0.914 / 0.096 / 0.073 and unchanged.
+    (ROOT / "tests" / "data" / "heldout11_questions.yaml", 0.86, 0.93, 0.88, 0.12, 0.09),
+    (ROOT / "tests" / "data" / "heldout12_questions.yaml", 0.86, 0.92, 0.91, 0.12, 0.07),
 ])
 def test_search_meets_targets(searcher, path, top1, top3, offtopic, false_decline, wrong):
     if not path.exists():
