@@ -206,9 +206,13 @@ def judged_ranking(ranked, lexical: dict[int, Match], reading, target: Target, e
     nothing said about writing there, is judged as if the message named nothing: the bonus that
     puts the named entry first would make any such message look confident ("I'm worried about the
     culture question, our head bullies staff" was answered at 0.98). When something else then
-    comes first, the message is answered or declined as if it named nothing (`decide`)."""
+    comes first, the message is answered or declined as if it named nothing (`decide`). A section
+    named with the name still holds: "the actual question in the schools culture bit" was judged,
+    and then answered, as the SEND section's culture question, which meaning put first (round 17;
+    not "SEND kids ... the impact section", a topic beside a name)."""
     if ranked and ranked[0][0] in target.entries and target.exact and target.by_name and not target.writing:
-        return blend_scores(lexical, reading, Target(), entries, cues)
+        section = Target(target.entries, section_named=True) if target.section_beside else Target()
+        return blend_scores(lexical, reading, section, entries, cues)
     return ranked
 
 

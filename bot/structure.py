@@ -132,6 +132,7 @@ class Target:
     whole_section: bool = False      # a section named and nothing in it ("the safeguarding questions"): ask which
     by_name: bool = False            # a priority named by its name ("the culture section"), not its number
     writing: bool = False            # ... in a message about what to write there ("can I put X in the culture bit?")
+    section_beside: bool = False     # ... its section named right before the name ("the schools culture bit")
 
     def __bool__(self) -> bool:
         return bool(self.entries)
@@ -321,7 +322,8 @@ def _structure(folded: list[str], survey: _Survey, verb: bool = True) -> Target:
             whole = statement is None and not _names_box(folded) and not by_name
             return Target(tuple(i for i, _ in hits), whole_priority=whole, statement=statement,
                           section_named=one, exact=True, box=_box(folded), by_name=by_name,
-                          writing=by_name and not WRITING.isdisjoint(folded))
+                          writing=by_name and not WRITING.isdisjoint(folded),
+                          section_beside=by_name and one and folded[max(priority[1] - 1, 0)] in SECTION_WORDS)
     if sections:
         hits = [i for i, e in survey.entries if e.section in sections]
         return Target(tuple(hits), statement=statement, section_named=True,
