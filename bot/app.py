@@ -23,6 +23,7 @@ from bot.ops import MeteredWebClient, event_id_middleware
 from bot.reps import RepDirectory
 from bot.retry import retry_handlers
 from handlers import register_listeners
+from handlers.actions import press_reply
 from handlers.answering import Answerer
 from handlers.commands import command_reply
 from handlers.rep_requests import RepChores, RepDesk
@@ -135,7 +136,8 @@ def build_bot(guide: Guide, env: SlackEnv, *, socket_mode: bool = False) -> Bot:
     owner = new_owner()
     desk = RepDesk(guide, client, logger, owner)
     answerer = Answerer(guide, client, logger, owner, lease_seconds=env.inbox_lease,
-                        command=lambda payload: command_reply(guide, desk, payload, logger))
+                        command=lambda payload: command_reply(guide, desk, payload, logger),
+                        press=lambda payload: press_reply(guide, payload, logger))
 
     @app.middleware
     def provide_guide(context, next):  # noqa: A002 - Bolt injects by this name

@@ -1,11 +1,14 @@
 """Buttons on answers: share, other matches, did-you-mean, votes, full guidance.
 
 Every action is acked first (Slack shows an error after 3 s), then answered through the
-response_url (`respond`), which works in channels, threads, DMs and ephemeral messages.
+response_url, which works in channels, threads, DMs and ephemeral messages. All but "Show full
+guidance" are taken into the durable inbox before the ack (handlers/answering.py's
+`action_from`) and answered from there as slash commands are (`press_reply` builds the reply),
+so a worker killed after the ack loses nothing; "Show full guidance" opens a modal with the
+press's trigger_id, valid for 3 s, which no other worker could use later.
 """
 from __future__ import annotations
 
-import re
 from logging import Logger
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -23,91 +26,81 @@ from bot.blocks import (
     ref_statement,
     text_blocks,
 )
-from handlers.answering import apologising
-from handlers.payload import channel_of, first_action, text_field, user_id
+from handlers.answering import KEPT_PRESSES, THEN, action_from, apologising
+from handlers.payload import channel_of, first_action, press_of, text_field
 
 UNREADABLE_VOTE = "Sorry, I couldn't tell which answer that vote was for, so it wasn't recorded."
 
 
-def _value(body: dict) -> dict:
-    return button_ref(text_field(first_action(body), "value"))
-
-
-def _entry_reply(context: BoltContext, value: dict, channel: str | None = None):
-    return context["guide"].open_entry(str(value.get("e", "")), query=str(value.get("q") or ""),
-                                       statement=ref_statement(value), channel=channel)
-
-
-def _entry_message(body: dict, respond: Respond, context: BoltContext, **render):
-    """The answer a button refers to, or None after telling the member it has gone."""
-    reply = _entry_reply(context, _value(body), channel_of(body) or None)
+def press_reply(guide, press: dict, logger: Logger) -> tuple[dict, None]:
+    """What a press on an answer's button says (the reply's fields, for `respond`; a shared
+    answer's private copy is deleted after it, `THEN`), and no question to log. A vote is
+    recorded here: one per member per answer, so a press answered again records it once."""
+    action_id, value = press.get("action_id") or "", button_ref(press.get("value"))
+    if action_id == blocks.OTHER_MATCHES:
+        ids = value.get("ids")
+        ids = [i for i in ids if isinstance(i, str)] if isinstance(ids, list) else []
+        message = matches_blocks(guide.matches_for(ids, str(value.get("q") or "")))
+        return _fields(message, replace_original=False, response_type="ephemeral"), None
+    if action_id in (blocks.VOTE_HELPFUL, blocks.VOTE_NOT_HELPFUL):
+        return _vote(guide, press, value, helpful=action_id == blocks.VOTE_HELPFUL, logger=logger), None
+    share = action_id == blocks.SHARE
+    reply = guide.open_entry(str(value.get("e", "")), query=str(value.get("q") or ""),
+                             statement=ref_statement(value), channel=press.get("channel_id") or None)
     if reply is None:
-        respond(text=GONE_TEXT, replace_original=False)
-        return None
-    return answer_blocks(reply, **render)
+        return {"text": GONE_TEXT, "replace_original": False}, None
+    if share:   # for everyone in the conversation, then the private copy goes
+        message = answer_blocks(reply, pinnable=not (press.get("conversation") or "").startswith("D"))
+        return _fields(message, response_type="in_channel", replace_original=False,
+                       **{THEN: [{"delete_original": True}]}), None
+    message = answer_blocks(reply, ephemeral=True)   # "Did you mean", "Other matches → Open", the section browser
+    return _fields(message, replace_original=False, response_type="ephemeral"), None
 
 
-def handle_open_entry(ack: Ack, body: dict, respond: Respond, context: BoltContext, logger: Logger) -> None:
-    """"Did you mean", "Other matches → Open" and the section browser: show that entry."""
+def _vote(guide, press: dict, value: dict, *, helpful: bool, logger: Logger) -> dict:
+    entry_id, user = str(value.get("e") or ""), press.get("user_id") or ""
+    if not entry_id or not guide.entry(entry_id) or not user:   # any pack's entry
+        logger.info("a vote whose button names no known answer was not recorded")
+        return {"text": UNREADABLE_VOTE, "replace_original": False, "response_type": "ephemeral"}
+    guide.store.vote(message=press.get("message") or "", user=user, entry_id=entry_id,
+                     query=str(value.get("q") or ""), helpful=helpful)
+    if helpful:
+        return {"text": "Thanks: noted as helpful.", "replace_original": False, "response_type": "ephemeral"}
+    notice = text_blocks("Thanks: noted as not helpful. Reps review these; you can also ask a rep your question.")
+    question = str(value.get("q") or "")
+    if question.strip():   # "Ask a rep" opens a confirm modal: nothing is sent without it
+        notice = SlackMessage(notice.text, notice.blocks + [ask_rep_button(question).to_dict()])
+    return _fields(notice, replace_original=False, response_type="ephemeral")
+
+
+def _fields(message: SlackMessage, **options) -> dict:
+    return {"text": message.text, "blocks": message.blocks, **options}
+
+
+def handle_press(ack: Ack, body: dict, respond: Respond, context: BoltContext, logger: Logger) -> None:
+    """An answer's buttons: taken into the inbox before the ack (`accept_question`) and
+    answered from there, as a slash command is; here and now without an inbox."""
     ack()
-    with apologising(respond, logger, "opening an entry"):
-        message = _entry_message(body, respond, context, ephemeral=True)
-        if message:
-            respond(text=message.text, blocks=message.blocks, replace_original=False, response_type="ephemeral")
-
-
-def handle_share(ack: Ack, body: dict, respond: Respond, context: BoltContext, logger: Logger) -> None:
-    """Post an ephemeral answer for everyone in the conversation, then drop the private copy."""
-    ack()
-    with apologising(respond, logger, "sharing an answer"):
-        channel = text_field(body, "channel", "id")
-        message = _entry_message(body, respond, context, pinnable=not channel.startswith("D"))
-        if message:
-            respond(text=message.text, blocks=message.blocks, response_type="in_channel", replace_original=False)
-            respond(delete_original=True)
-
-
-def handle_other_matches(ack: Ack, body: dict, respond: Respond, context: BoltContext, logger: Logger) -> None:
-    ack()
-    value = _value(body)
-    ids = value.get("ids")
-    ids = [i for i in ids if isinstance(i, str)] if isinstance(ids, list) else []
-    with apologising(respond, logger, "listing other matches"):
-        message = matches_blocks(context["guide"].matches_for(ids, str(value.get("q") or "")))
-        respond(text=message.text, blocks=message.blocks, replace_original=False, response_type="ephemeral")
-
-
-def handle_vote(ack: Ack, body: dict, respond: Respond, context: BoltContext, logger: Logger) -> None:
-    """One vote per member per answer; a second press changes it."""
-    ack()
-    value = _value(body)
-    helpful = first_action(body).get("action_id") == blocks.VOTE_HELPFUL
-    container = body.get("container") or {}
-    message_key = f"{container.get('channel_id')}:{container.get('message_ts')}"
-    entry_id, user = str(value.get("e") or ""), user_id(body)
-    with apologising(respond, logger, "recording a vote"):
-        if not entry_id or not context["guide"].entry(entry_id) or not user:   # any pack's entry
-            logger.info("a vote whose button names no known answer was not recorded")
-            respond(text=UNREADABLE_VOTE, replace_original=False, response_type="ephemeral")
-            return
-        context["guide"].store.vote(message=message_key, user=user, entry_id=entry_id,
-                                    query=str(value.get("q") or ""), helpful=helpful)
-        if helpful:
-            respond(text="Thanks: noted as helpful.", replace_original=False, response_type="ephemeral")
-            return
-        thanks = "Thanks: noted as not helpful. Reps review these; you can also ask a rep your question."
-        notice = text_blocks(thanks)
-        question = str(value.get("q") or "")
-        if question.strip():   # "Ask a rep" opens a confirm modal: nothing is sent without it
-            notice = SlackMessage(notice.text, notice.blocks + [ask_rep_button(question).to_dict()])
-        respond(text=notice.text, blocks=notice.blocks, replace_original=False, response_type="ephemeral")
+    answerer, attempt = context.get("answerer"), context.get("inbox_attempt")
+    if attempt is not None:
+        answerer.answer(attempt)
+    elif answerer is None or action_from(body) is None:   # no inbox here, or nothing to keep it by
+        with apologising(respond, logger, f"answering {text_field(first_action(body), 'action_id') or 'a button'}"):
+            message, _ = press_reply(context["guide"], press_of(body), logger)
+            then = message.pop(THEN, ())
+            respond(**message)
+            for more in then:
+                respond(**more)
+    # else: taken in already (a duplicate delivery): answered there
 
 
 def handle_show_full(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext,
                      logger: Logger) -> None:
     ack()
     with apologising(respond, logger, "opening the full guidance"):
-        reply = _entry_reply(context, _value(body), channel_of(body) or None)
+        value = button_ref(text_field(first_action(body), "value"))
+        reply = context["guide"].open_entry(str(value.get("e", "")), query=str(value.get("q") or ""),
+                                            statement=ref_statement(value), channel=channel_of(body) or None)
         if reply is None:
             respond(text=GONE_TEXT, replace_original=False)
             return
@@ -115,10 +108,7 @@ def handle_show_full(ack: Ack, body: dict, client: WebClient, respond: Respond, 
 
 
 def register(app: App) -> None:
-    app.action(re.compile(rf"^({blocks.DID_YOU_MEAN}|{blocks.OPEN_ENTRY})_\d+$"))(handle_open_entry)
-    app.action(blocks.SHARE)(handle_share)
-    app.action(blocks.OTHER_MATCHES)(handle_other_matches)
-    app.action(re.compile(rf"^({blocks.VOTE_HELPFUL}|{blocks.VOTE_NOT_HELPFUL})$"))(handle_vote)
+    app.action(KEPT_PRESSES)(handle_press)   # the buttons the inbox keeps
     app.action(blocks.SHOW_FULL)(handle_show_full)
 
 

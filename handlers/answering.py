@@ -1,5 +1,6 @@
 """Answering a member's message (mentions and DMs) so that nothing acknowledged is lost; a
-slash command goes through the same inbox (`command_from`, `Answerer._command_attempt`).
+slash command and a press of an answer's buttons go through the same inbox (`command_from`,
+`action_from`, `Answerer._reply_attempt`).
 
 1. `accept_question`, a global middleware, runs after Bolt has checked the signature and
    before Slack gets its 200: an event that needs an answer is written to the store's durable
@@ -29,6 +30,7 @@ later retries of them (a minute and five minutes on) are known anywhere.
 """
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -41,6 +43,7 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import blocks
 from bot.blocks import SORRY_TEXT, text_blocks
 from bot.bounded import within
 from bot.errors import warn_again, warn_once
@@ -50,6 +53,7 @@ from bot.normalise import safe_text
 from bot.rep_blocks import reply_message
 from bot.retry import MAX_RETRY_AFTER, deadline
 from bot.store import InboxItem
+from handlers.payload import press_of
 from handlers.respond import RESPOND_SECONDS, CheckedRespond
 
 ANSWER_EVENT = "biglisten_answer"   # metadata event_type on every answer the bot posts
@@ -71,6 +75,12 @@ STORE_CALL_SECONDS = 5.0  # the inbox's other calls while answering (bot/bounded
 RECORD_RETRY = (1.0, 10.0)   # answered from memory: record them when the store is back, trying this often
 # (well inside a lease: a write that landed late is settled before a worker can take it over)
 WRITE_FAILED = "write events to the inbox (they are answered from memory)"
+# An answer's buttons, answered through the inbox (round 17: a worker killed between a press's ack
+# and its reply lost the reply, and a vote with it). Not "Show full guidance": it opens a modal
+# with the press's trigger_id, valid for 3 s, so it can't wait for another worker.
+KEPT_PRESSES = re.compile(rf"^(({blocks.DID_YOU_MEAN}|{blocks.OPEN_ENTRY})_\d+|{blocks.SHARE}|{blocks.OTHER_MATCHES}"
+                          rf"|{blocks.VOTE_HELPFUL}|{blocks.VOTE_NOT_HELPFUL})$")
+THEN = "then"   # in a reply's fields: more to send through the response_url once Slack took it
 
 
 def question_from(body, bot_user_id: str | None) -> tuple[str, dict] | None:
@@ -123,8 +133,25 @@ def command_from(body) -> tuple[str, dict] | None:
     return f"command:{trigger}", payload
 
 
+def action_from(body) -> tuple[str, dict] | None:
+    """(inbox key, payload) for a press of an answer's buttons (KEPT_PRESSES), else None: the
+    payload is `press_of` (the response_url included, never the request's token),
+    kept under the press's trigger id (a press without one is answered, but not kept)."""
+    if not isinstance(body, dict) or body.get("type") != "block_actions":
+        return None
+    press = press_of(body)
+    if not KEPT_PRESSES.match(press["action_id"]) or not press["response_url"] or not press["trigger_id"]:
+        return None
+    return f"action:{press['trigger_id']}", press | {"event_id": f"button {press['action_id']} {press['trigger_id']}"}
+
+
 def is_command(item: InboxItem) -> bool:
     return item.key.startswith("command:")
+
+
+def by_response_url(item: InboxItem) -> bool:
+    """A slash command or a button press: replied to through its response_url, not posted."""
+    return item.key.startswith(("command:", "action:"))
 
 
 @dataclass
@@ -142,11 +169,13 @@ class Answerer:
 
     def __init__(self, guide: Guide, client: WebClient, logger: Logger, owner: str, *,
                  lease_seconds: float = LEASE_SECONDS,
-                 command: Callable[[dict], tuple[dict, Callable[[], None] | None]] | None = None):
+                 command: Callable[[dict], tuple[dict, Callable[[], None] | None]] | None = None,
+                 press: Callable[[dict], tuple[dict, None]] | None = None):
         self.guide, self.client, self.logger, self.owner = guide, client, logger, owner
         # a slash command's reply (its fields for respond()) and, for a question, the call that
-        # logs it, from its inbox payload (handlers/commands.py's `command_reply`)
-        self.command = command
+        # logs it, from its inbox payload (handlers/commands.py's `command_reply`); a button
+        # press's likewise (handlers/actions.py's `press_reply`)
+        self.command, self.press = command, press
         self.lease_seconds = lease_seconds
         # One attempt, its retries included, ends well inside its lease (the client's
         # timeout is at most a sixth of the lease: see bot/app.py).
@@ -245,7 +274,7 @@ class Answerer:
     # --- 2./3. answering ---------------------------------------------------------------------
     def answer(self, attempt: _Attempt) -> None:
         """Answer a message or a slash command, retrying and settling it."""
-        run = self._command_attempt if is_command(attempt.item) else self._attempt
+        run = self._reply_attempt if by_response_url(attempt.item) else self._attempt
         if attempt.durable:
             # Finish well before the lease ends, or another worker may take over mid-post. A
             # question that queued here too long is left for whoever takes the expired lease.
@@ -288,39 +317,52 @@ class Answerer:
                 pass
             return
         self.logger.info("taking over event %s (attempt %d)", _event_id(item), item.attempts)
-        if is_command(item) and self.command is None:   # no way to answer one here: left for a process that can
-            self.logger.warning("can't answer command %s here; leaving it", _event_id(item))
+        if by_response_url(item) and self._replier(item) is None:   # left for a process that can answer it
+            self.logger.warning("can't answer %s here; leaving it", _event_id(item))
             return
         self.answer(_Attempt(item, durable=True, maybe_posted=item.posting))
 
-    def _command_attempt(self, attempt: _Attempt) -> str:
-        """A slash command taken into the inbox, answered through its response_url as a message
-        is answered (`answer`: retried by any worker, or from memory by this thread, and settled
-        once, its question logged once, by whoever settles it). The reply is built first (the
-        search, the reps' chores), then the lease is renewed for sending it, in less than a third
-        of the lease. Slack's 429s, 5xx and timeouts are tried again while the response_url lasts
-        (30 minutes; MAX_ATTEMPTS take about a quarter of an hour); any other refusal fails at
-        once, and the member is told by direct message. A private reply can't be looked for, so a
-        command whose worker was stopped after replying and before settling it is answered again:
-        the member may see the reply twice (only they see it), which is the lesser harm than none."""
+    def _replier(self, item: InboxItem):
+        return self.command if is_command(item) else self.press
+
+    def _reply_attempt(self, attempt: _Attempt) -> str:
+        """A slash command or a button press taken into the inbox, answered through its
+        response_url as a message is answered (`answer`: retried by any worker, or from memory
+        by this thread, and settled once, its question logged once, by whoever settles it). The
+        reply is built first (the search, the reps' chores, a vote recorded), then the lease is
+        renewed for sending it, in less than a third of the lease. Slack's 429s, 5xx and timeouts
+        are tried again while the response_url lasts (30 minutes; MAX_ATTEMPTS take about a
+        quarter of an hour); any other refusal fails at once, and the member is told by direct
+        message. A private reply can't be looked for, so one whose worker was stopped after
+        replying and before settling it is sent again: the member may see it twice (only they
+        see it), the lesser harm than none. Not an answer shared in the channel, which everyone
+        would see twice: the member can press Share again."""
         item, p = attempt.item, attempt.item.payload
+        what = f"command {p.get('command')}" if is_command(item) else f"button {p.get('action_id')}"
+        try:
+            message, record = self._replier(item)(p)
+        except Exception:   # as a listener that fails: the member is told something went wrong
+            self.logger.exception("answering %s failed", _event_id(item))
+            message, record = {"text": SORRY_TEXT} | ({} if is_command(item) else {"replace_original": False}), None
+        attempt.record = record or _logged_already   # only a question is logged
+        then = message.pop(THEN, ())
         if attempt.maybe_posted:
-            self.logger.warning("command %s may have been answered before its worker stopped; answering it again "
+            if message.get("response_type") == "in_channel" and not is_command(item):
+                self.logger.warning("%s may have been answered in the channel before its worker stopped; not "
+                                    "sending it again", _event_id(item))
+                return "done"
+            self.logger.warning("%s may have been answered before its worker stopped; answering it again "
                                 "(a private reply can't be looked for)", _event_id(item))
             attempt.maybe_posted = False
-        try:
-            message, record = self.command(p)
-        except Exception:   # as a listener that fails: the member is told something went wrong
-            self.logger.exception("answering command %s failed", _event_id(item))
-            message, record = {"text": SORRY_TEXT}, None
-        attempt.record = record or _logged_already   # only a question is logged
-        if attempt.durable and (not_now := self._renew_for_post(attempt, "command")):
+        if attempt.durable and (not_now := self._renew_for_post(attempt, what.split()[0])):
             return not_now
-        respond = CheckedRespond(p.get("response_url"), self.client, p.get("user_id"), self.logger,
-                                 f"command {p.get('command')}", seconds=min(RESPOND_SECONDS, self.lease_seconds / 3))
+        respond = CheckedRespond(p.get("response_url"), self.client, p.get("user_id"), self.logger, what,
+                                 seconds=min(RESPOND_SECONDS, self.lease_seconds / 3))
         response = respond(**message)
         status = getattr(response, "status_code", None)
         if status == 200:
+            for more in then:   # a shared answer's private copy: deleted, or left if that fails (logged)
+                respond(**more)
             return "done"
         if status is None or status == 429 or status >= 500:   # not taken, or may have been: try again
             return "retry"
@@ -473,7 +515,7 @@ class Answerer:
         p = item.payload
         notice = text_blocks(SORRY_TEXT)
         try:
-            self.client.chat_postMessage(channel=p["user_id"] if is_command(item) else p["channel"],
+            self.client.chat_postMessage(channel=p["user_id"] if by_response_url(item) else p["channel"],
                                          thread_ts=p.get("thread_ts"), text=notice.text, blocks=notice.blocks)
         except Exception as e:
             self.logger.error("telling the member that answering event %s failed also failed: %s",
@@ -520,9 +562,9 @@ def _error(e: SlackApiError) -> str:
 
 
 def accept_question(body: dict, context: BoltContext, next) -> None:  # noqa: A002 - Bolt injects by this name
-    """Global middleware: a question (a message, or a slash command) is in the inbox before
-    Slack gets its 200."""
-    found = question_from(body, context.bot_user_id) or command_from(body)
+    """Global middleware: a question (a message, or a slash command) or a press of an answer's
+    buttons is in the inbox before Slack gets its 200."""
+    found = question_from(body, context.bot_user_id) or command_from(body) or action_from(body)
     if found and context.get("answerer") is not None:
         context["inbox_attempt"] = context["answerer"].accept(*found)
     next()

@@ -3,6 +3,8 @@ for a missing or wrongly typed field, so a listener answers, skips or tells the 
 never raises on an odd payload."""
 from __future__ import annotations
 
+from bot.normalise import safe_text
+
 
 def text_field(data, *keys: str) -> str:
     """data[k1][k2]... when it is text, else ""."""
@@ -61,3 +63,15 @@ def _block_texts(node) -> list[str]:
             if isinstance(node.get(key), (list, dict)):
                 out += _block_texts(node[key])
     return out
+
+
+def press_of(body) -> dict:
+    """What answering a press takes (and, kept in the inbox, takes again): the button, who
+    pressed it where, and its response_url (valid for 30 minutes); never the request's token."""
+    action = first_action(body)
+    press = {"action_id": text_field(action, "action_id"), "value": text_field(action, "value"),
+             "user_id": user_id(body), "channel_id": channel_of(body),
+             "conversation": text_field(body, "channel", "id"),   # where a shared answer goes
+             "message": f"{text_field(body, 'container', 'channel_id')}:{text_field(body, 'container', 'message_ts')}",
+             "response_url": text_field(body, "response_url"), "trigger_id": text_field(body, "trigger_id")}
+    return {k: safe_text(v) for k, v in press.items()}

@@ -5,6 +5,7 @@ attempt ends within 6 s, and a lease left by a dead worker expires after 12 s.
 """
 from __future__ import annotations
 
+import json
 import os
 import resource
 import signal
@@ -21,6 +22,7 @@ from bot.store_sqlite import SQLiteStore
 from slack_helpers import (
     BOT_USER,
     SlackSender,
+    block_actions,
     bot_server,
     event_body,
     mention,
@@ -212,6 +214,33 @@ def test_a_command_whose_workers_are_killed_before_it_is_answered_is_answered_on
     wait_until(lambda: inbox_state(server, f"command:{trigger}") == "done")
     time.sleep(SETTLE)
     assert len(responses_to(fake, name)) == 1   # the held reply never reached Slack
+    wait_until(lambda: server.readyz() == 200, timeout=30)
+
+
+def test_a_button_press_whose_workers_are_killed_before_it_is_answered_is_answered_once(fake, slack, server):
+    """Round 16's note: buttons weren't in the inbox, so a worker killed between a press's ack
+    and its reply lost the reply (and a vote with it). A vote's reply is held unanswered by
+    Slack while the workers are killed; a new worker takes the press over, records the vote
+    once and replies once."""
+    fake.hold("response_url")
+    name, trigger, user = uuid.uuid4().hex[:12], f"trig-{uuid.uuid4().hex[:8]}", "U" + uuid.uuid4().hex[:8].upper()
+    press = block_actions("vote_helpful", json.dumps({"e": "off-rolling", "q": QUESTION}),
+                          response_url=fake.response_url(name), user=user, trigger_id=trigger)
+    assert slack.interaction(press).status == 200
+    wait_until(lambda: fake.held == 1)
+    for pid in worker_pids(server):
+        os.kill(pid, signal.SIGKILL)
+    fake.release()
+    (reply,) = wait_until(lambda: replies_reaching(fake, name), timeout=LEASE + 30)
+    assert reply.params["text"] == "Thanks: noted as helpful."
+    wait_until(lambda: inbox_state(server, f"action:{trigger}") == "done")
+    time.sleep(SETTLE)
+    assert len(responses_to(fake, name)) == 1   # the held reply never reached Slack
+    with sqlite3.connect(server.db_path) as db:
+        assert db.execute("SELECT entry_id, helpful FROM votes WHERE user = ?", (user,)).fetchall() == \
+            [("off-rolling", 1)]
+        (payload,) = db.execute("SELECT payload FROM inbox WHERE key = ?", (f"action:{trigger}",)).fetchone()
+    assert payload == "{}"   # settled: the response_url is not kept
     wait_until(lambda: server.readyz() == 200, timeout=30)
 
 
