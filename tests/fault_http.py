@@ -1,10 +1,12 @@
 """Fault benchmark for HTTP mode (not a test): is every acknowledged question answered exactly once?
 
-    .venv/bin/python tests/fault_http.py --fault none|worker|server [--events 1000 --clients 20 --workers 4]
+    .venv/bin/python tests/fault_http.py --fault none|worker|server [--events 1000 --clients 20 --workers 4
+                                                                     --presses 200]
 
 Starts a fake Slack and `python -m bot serve` under gunicorn, sends signed app_mention events
-(each in its own channel, `--dup` of them delivered twice as Slack's retries) from concurrent
-client threads, and at `--at` of the way through:
+(each in its own channel, `--dup` of them delivered twice as Slack's retries) and, mixed in,
+`--presses` presses of an answer's buttons (Other matches, Helpful, Did you mean; each with its
+own response_url) from concurrent client threads, and at `--at` of the way through:
 
 - `worker`: kill -9 one gunicorn worker (the master starts another);
 - `server`: kill -9 the master and every worker, then start the server again on the same
@@ -12,12 +14,15 @@ client threads, and at `--at` of the way through:
 
 A request that fails (connection refused or reset) is re-sent up to 3 times, a second apart,
 as Slack retries an event it got no 200 for. Then it waits for the answers and reports, for
-the events that got a 200: answered once / twice / never, and the ack latency.
+the events that got a 200: answered once / twice / never, and the ack latency; and for the
+presses that got a 200 (Slack doesn't send a press again: a member who got an error presses
+again, a new press), replied to once / twice / never.
 """
 from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import os
 import random
 import signal
@@ -37,6 +42,7 @@ from fake_slack import FakeSlack
 from slack_helpers import (
     BOT_USER,
     SlackSender,
+    block_actions,
     bot_server,
     event_body,
     mention,
@@ -57,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--at", type=float, default=0.4, help="when to strike, as a share of the events sent")
     parser.add_argument("--lease", type=int, default=20, help="INBOX_LEASE_SECONDS for the server")
     parser.add_argument("--timeout", type=float, default=180, help="seconds to wait for all answers")
+    parser.add_argument("--presses", type=int, default=200, help="button presses mixed in")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
@@ -71,7 +78,13 @@ def main(argv: list[str] | None = None) -> int:
             bodies = [event_body(mention(f"<@{BOT_USER}> {next(questions)}", f"CFLT{i:05d}"))
                       for i in range(args.events)]
             deliveries = [(b, 0) for b in bodies] + [(b, 1) for b in rng.sample(bodies, int(args.dup * len(bodies)))]
+            buttons = ("other_matches", "vote_helpful", "did_you_mean_0")
+            value = json.dumps({"e": "off-rolling", "q": "what is off-rolling", "ids": ["deep-dives", "mats"]})
+            presses = [block_actions(buttons[i % 3], value, response_url=fake.response_url(f"press{i:05d}"),
+                                     channel=f"CPRS{i:05d}", user=f"UPRS{i:05d}") for i in range(args.presses)]
+            deliveries += [(press, None) for press in presses]
             rng.shuffle(deliveries)
+            pressed: set[str] = set()
             acked: set[str] = set()
             latencies: list[float] = []
             lock = threading.Lock()
@@ -107,6 +120,17 @@ def main(argv: list[str] | None = None) -> int:
                 if next(sent) == strike_at and not struck.is_set():
                     struck.set()
                     threading.Thread(target=strike, daemon=True).start()
+                if retry is None:   # a press: sent once
+                    up.wait(120)
+                    try:
+                        r = slack.interaction(body)
+                    except Exception:
+                        return
+                    if r.status == 200:
+                        with lock:
+                            pressed.add(body["response_url"].rsplit("/", 1)[-1])
+                            latencies.append(r.seconds * 1000)
+                    return
                 for attempt in range(SLACK_RETRIES + 1):
                     up.wait(120)
                     try:
@@ -130,16 +154,25 @@ def main(argv: list[str] | None = None) -> int:
                 return Counter(c.params.get("channel") for c in fake.calls_to("chat.postMessage")
                                if c.status == 200 and c.params.get("text") != SORRY_TEXT)
 
+            def replied() -> Counter:
+                return Counter(c.path.rsplit("/", 1)[-1] for c in fake.calls_to("response_url")
+                               if c.status == 200 and c.params.get("text") != SORRY_TEXT)
+
             deadline = time.monotonic() + args.timeout
-            while time.monotonic() < deadline and not acked <= set(answered()):
+            while time.monotonic() < deadline and not (acked <= set(answered()) and pressed <= set(replied())):
                 time.sleep(0.25)
             all_answered_in = time.monotonic() - started
             time.sleep(2.0)   # let any duplicate arrive before counting
-            per_channel = answered()
+            per_channel, per_press = answered(), replied()
             apologies = sum(1 for c in fake.calls_to("chat.postMessage") if c.params.get("text") == SORRY_TEXT)
             alive = server.process.poll() is None
             acks = server_acks(server.port) if alive else None
             logged = server.log_path.read_text(errors="replace")
+            twice_in = [ch for ch in acked if per_channel[ch] > 1]
+            if twice_in or any(per_press[name] != 1 for name in pressed):   # kept for reading: what happened
+                kept = Path(tempfile.gettempdir()) / f"fault_http-{os.getpid()}.log"
+                kept.write_text(logged)
+                print(f"server log kept in {kept}; answered more than once in: {sorted(twice_in)}", flush=True)
             taken_over = logged.count("taking over event")
             already = logged.count("had been answered already")
         finally:
@@ -150,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     more = sum(1 for ch in acked if per_channel[ch] > 2)
     never = sum(1 for ch in acked if per_channel[ch] == 0)
     print(f"fault:                    {args.fault} (at {args.at:.0%} of {len(deliveries)} deliveries, "
-          f"{len(deliveries) - len(bodies)} of them duplicates)")
+          f"{sum(retry == 1 for _, retry in deliveries)} of them duplicates, {len(presses)} presses)")
     print(f"events sent:              {len(bodies)} from {args.clients} client threads in {sent_in:.1f} s")
     print(f"acknowledged (HTTP 200):  {len(acked)} / {len(bodies)}")
     if latencies:
@@ -160,11 +193,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"acks timed by the server: {acks}"
               + ("  (the restarted server's only)" if args.fault == "server" else ""))
     print(f"answered once/twice/never: {once} / {twice} / {never}" + (f"  (more than twice: {more})" if more else ""))
+    if args.presses:
+        counts = [per_press[name] for name in pressed]
+        print(f"presses acknowledged:     {len(pressed)} / {len(presses)}; replied to once/twice/never: "
+              f"{counts.count(1)} / {counts.count(2)} / {counts.count(0)}")
     print(f"apologies:                {apologies}")
     print(f"taken over from the inbox: {taken_over} (found already answered in Slack: {already})")
     print(f"all answered after:       {all_answered_in:.1f} s")
     print(f"server alive at the end:  {alive}")
-    return 0 if once == len(acked) and alive else 1
+    presses_once = sum(1 for name in pressed if per_press[name] == 1)
+    return 0 if once == len(acked) and presses_once == len(pressed) and alive else 1
 
 
 if __name__ == "__main__":
