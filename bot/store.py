@@ -222,9 +222,11 @@ class Store(ABC):
 
     @abstractmethod
     def retry_later(self, key: str, owner: str, delay: float, now: float | None = None,
-                    attempt: int | None = None) -> None:
+                    attempt: int | None = None, unposted: bool = False) -> None:
         """Give up `owner`'s lease (`attempt`: that lease only) early: the item may be taken
-        again after `delay` seconds."""
+        again after `delay` seconds. `unposted`: Slack said it took nothing (a 429), so the
+        "about to post" flag is cleared (a reply that can't be looked for, an answer shared in
+        the channel, isn't sent again under that flag)."""
 
     @abstractmethod
     def inbox_counts(self) -> dict[str, int]:
@@ -259,7 +261,9 @@ class Store(ABC):
     @abstractmethod
     def vote(self, *, message: str, user: str, entry_id: str, query: str, helpful: bool,
              now: float | None = None) -> None:
-        """One vote per member per answer (`message`, `user`); voting again replaces it."""
+        """One vote per member per answer (`message`, `user`); voting again replaces it, unless
+        this one was cast earlier (`now`: when the member pressed; a press answered again after a
+        failure mustn't undo the member's later change of mind)."""
 
     @abstractmethod
     def votes(self, since: float = 0.0) -> list[tuple[str, bool]]:

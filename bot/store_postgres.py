@@ -338,11 +338,11 @@ class PostgresStore(RepStorePostgres, Store):
             (key, now, now, owner)) == 1
 
     def retry_later(self, key: str, owner: str, delay: float, now: float | None = None,
-                    attempt: int | None = None) -> None:
+                    attempt: int | None = None, unposted: bool = False) -> None:
         now = time.time() if now is None else now
-        self._count("UPDATE inbox SET lease_until = %s WHERE key = %s AND owner = %s AND state = 'pending' "
-                    "AND (%s::integer IS NULL OR attempts = %s)",
-                    (now + delay, key, owner, attempt, attempt))
+        self._count("UPDATE inbox SET lease_until = %s, posting = CASE WHEN %s THEN false ELSE posting END "
+                    "WHERE key = %s AND owner = %s AND state = 'pending' AND (%s::integer IS NULL OR attempts = %s)",
+                    (now + delay, unposted, key, owner, attempt, attempt))
 
     def inbox_counts(self) -> dict[str, int]:
         counts = {"pending": 0, "done": 0, "failed": 0}
@@ -369,7 +369,8 @@ class PostgresStore(RepStorePostgres, Store):
              now: float | None = None) -> None:
         self._count(
             "INSERT INTO votes(message, voter, entry_id, query, helpful, at) VALUES (%s,%s,%s,%s,%s,%s) "
-            "ON CONFLICT (message, voter) DO UPDATE SET helpful = excluded.helpful, at = excluded.at",
+            "ON CONFLICT (message, voter) DO UPDATE SET helpful = excluded.helpful, at = excluded.at "
+            "WHERE excluded.at >= votes.at",
             (message, user, entry_id, query[:2000], bool(helpful),
              time.time() if now is None else now))
 

@@ -323,12 +323,12 @@ class SQLiteStore(Store):
         return cur.rowcount == 1
 
     def retry_later(self, key: str, owner: str, delay: float, now: float | None = None,
-                    attempt: int | None = None) -> None:
+                    attempt: int | None = None, unposted: bool = False) -> None:
         now = time.time() if now is None else now
         self.connection().execute(
-            "UPDATE inbox SET lease_until = ? WHERE key = ? AND owner = ? AND state = 'pending' "
-            "AND (? IS NULL OR attempts = ?)",
-            (now + delay, key, owner, attempt, attempt))
+            "UPDATE inbox SET lease_until = ?, posting = CASE WHEN ? THEN 0 ELSE posting END "
+            "WHERE key = ? AND owner = ? AND state = 'pending' AND (? IS NULL OR attempts = ?)",
+            (now + delay, int(unposted), key, owner, attempt, attempt))
 
     def inbox_counts(self) -> dict[str, int]:
         counts = {"pending": 0, "done": 0, "failed": 0}
@@ -358,7 +358,8 @@ class SQLiteStore(Store):
         """One vote per member per answer; pressing the other button changes it."""
         self.connection().execute(
             "INSERT INTO votes(message, user, entry_id, query, helpful, at) VALUES (?,?,?,?,?,?) "
-            "ON CONFLICT(message, user) DO UPDATE SET helpful = excluded.helpful, at = excluded.at",
+            "ON CONFLICT(message, user) DO UPDATE SET helpful = excluded.helpful, at = excluded.at "
+            "WHERE excluded.at >= votes.at",
             (message, user, entry_id, query[:2000], int(helpful), time.time() if now is None else now))
 
     def votes(self, since: float = 0.0) -> list[tuple[str, bool]]:

@@ -62,8 +62,10 @@ def _vote(guide, press: dict, value: dict, *, helpful: bool, logger: Logger) -> 
     if not entry_id or not guide.entry(entry_id) or not user:   # any pack's entry
         logger.info("a vote whose button names no known answer was not recorded")
         return {"text": UNREADABLE_VOTE, "replace_original": False, "response_type": "ephemeral"}
+    pressed = press.get("pressed_at")
     guide.store.vote(message=press.get("message") or "", user=user, entry_id=entry_id,
-                     query=str(value.get("q") or ""), helpful=helpful)
+                     query=str(value.get("q") or ""), helpful=helpful,
+                     now=float(pressed) if isinstance(pressed, (int, float)) else None)
     if helpful:
         return {"text": "Thanks: noted as helpful.", "replace_original": False, "response_type": "ephemeral"}
     notice = text_blocks("Thanks: noted as not helpful. Reps review these; you can also ask a rep your question.")

@@ -79,7 +79,7 @@ WRITE_FAILED = "write events to the inbox (they are answered from memory)"
 # and its reply lost the reply, and a vote with it). Not "Show full guidance": it opens a modal
 # with the press's trigger_id, valid for 3 s, so it can't wait for another worker.
 KEPT_PRESSES = re.compile(rf"^(({blocks.DID_YOU_MEAN}|{blocks.OPEN_ENTRY})_\d+|{blocks.SHARE}|{blocks.OTHER_MATCHES}"
-                          rf"|{blocks.VOTE_HELPFUL}|{blocks.VOTE_NOT_HELPFUL})$")
+                          rf"|{blocks.VOTE_HELPFUL}|{blocks.VOTE_NOT_HELPFUL})$")   # Bolt searches: anchored
 THEN = "then"   # in a reply's fields: more to send through the response_url once Slack took it
 
 
@@ -140,7 +140,7 @@ def action_from(body) -> tuple[str, dict] | None:
     if not isinstance(body, dict) or body.get("type") != "block_actions":
         return None
     press = press_of(body)
-    if not KEPT_PRESSES.match(press["action_id"]) or not press["response_url"] or not press["trigger_id"]:
+    if not KEPT_PRESSES.fullmatch(press["action_id"]) or not press["response_url"] or not press["trigger_id"]:
         return None
     return f"action:{press['trigger_id']}", press | {"event_id": f"button {press['action_id']} {press['trigger_id']}"}
 
@@ -161,6 +161,7 @@ class _Attempt:
     maybe_posted: bool = False
     retry_after: float = 0.0   # Slack's Retry-After on a rate-limited post
     record: Callable[[], None] | None = None   # logs and counts the question (Guide.ask_unrecorded)
+    unposted: bool = False     # a reply Slack refused with a 429: it took nothing (the store's flag is cleared)
     leased_at: float = field(default_factory=time.monotonic)
 
 
@@ -356,16 +357,27 @@ class Answerer:
             attempt.maybe_posted = False
         if attempt.durable and (not_now := self._renew_for_post(attempt, what.split()[0])):
             return not_now
+        shared = message.get("response_type") == "in_channel" and not is_command(item)
+        attempt.maybe_posted = shared   # from memory, the next try reads this: a share isn't sent again
+        # a 5xx may have been posted: a private reply is sent once more at once, a shared one never
         respond = CheckedRespond(p.get("response_url"), self.client, p.get("user_id"), self.logger, what,
-                                 seconds=min(RESPOND_SECONDS, self.lease_seconds / 3))
+                                 seconds=min(RESPOND_SECONDS, self.lease_seconds / 3), again_on_5xx=not shared)
         response = respond(**message)
         status = getattr(response, "status_code", None)
         if status == 200:
             for more in then:   # a shared answer's private copy: deleted, or left if that fails (logged)
                 respond(**more)
             return "done"
-        if status is None or status == 429 or status >= 500:   # not taken, or may have been: try again
+        if status == 429:   # Slack took nothing: try again later, sharing too
+            attempt.maybe_posted, attempt.unposted = False, True
             return "retry"
+        if status is None or status >= 500:   # not taken, or may have been
+            if shared:
+                self.logger.warning("%s may not have been shared (%s); not sharing it again: the member can press "
+                                    "Share again", _event_id(item), f"HTTP {status}" if status else "no answer")
+                return "done"
+            return "retry"
+        attempt.maybe_posted = False   # refused: nothing was posted, so the member is told
         return "failed"   # expired, used up or refused: it never will be
 
     def _attempt(self, attempt: _Attempt) -> str:
@@ -471,7 +483,7 @@ class Answerer:
                 if outcome == "retry":
                     delay = retry_delay(attempt, self.lease_seconds)
                     within(STORE_CALL_SECONDS, lambda: self.guide.store.retry_later(
-                        item.key, self.owner, delay, attempt=item.attempts))
+                        item.key, self.owner, delay, attempt=item.attempts, unposted=attempt.unposted))
                     return
                 # settled first, and only while still ours: a worker that took the item over
                 # meanwhile answers it, and this one must not apologise as well. One that lands

@@ -3,6 +3,9 @@ for a missing or wrongly typed field, so a listener answers, skips or tells the 
 never raises on an odd payload."""
 from __future__ import annotations
 
+import math
+import time
+
 from bot.normalise import safe_text
 
 
@@ -69,9 +72,17 @@ def press_of(body) -> dict:
     """What answering a press takes (and, kept in the inbox, takes again): the button, who
     pressed it where, and its response_url (valid for 30 minutes); never the request's token."""
     action = first_action(body)
+    container = body.get("container") if isinstance(body, dict) else None
+    container = container if isinstance(container, dict) else {}
     press = {"action_id": text_field(action, "action_id"), "value": text_field(action, "value"),
              "user_id": user_id(body), "channel_id": channel_of(body),
              "conversation": text_field(body, "channel", "id"),   # where a shared answer goes
-             "message": f"{text_field(body, 'container', 'channel_id')}:{text_field(body, 'container', 'message_ts')}",
+             # the answer voted on, keyed as votes always were (an odd payload's "None:None" too)
+             "message": f"{container.get('channel_id')}:{container.get('message_ts')}",
              "response_url": text_field(body, "response_url"), "trigger_id": text_field(body, "trigger_id")}
-    return {k: safe_text(v) for k, v in press.items()}
+    press = {k: safe_text(v) for k, v in press.items()}
+    try:   # when the member pressed (Slack's action_ts), else now: a vote replaces only an earlier one
+        pressed = float(text_field(action, "action_ts"))
+    except ValueError:
+        pressed = time.time()
+    return press | {"pressed_at": pressed if math.isfinite(pressed) else time.time()}

@@ -28,16 +28,18 @@ RESPOND_TIMEOUT = 5      # ... serve every request's ack), each attempt this lon
 
 class CheckedRespond:
     def __init__(self, response_url: str | None, client: WebClient, user: str | None, logger: Logger, what: str,
-                 *, seconds: float = RESPOND_SECONDS):
+                 *, seconds: float = RESPOND_SECONDS, again_on_5xx: bool = True):
         self.response_url, self.client, self.user, self.logger, self.what = response_url, client, user, logger, what
         self.seconds = seconds   # retries' waits fit in this; each attempt takes RESPOND_TIMEOUT at most, or this
+        self.again_on_5xx = again_on_5xx   # not for a message everyone in the channel would see twice
 
     def __call__(self, text: str = "", blocks=None, **options):
         if self.response_url:
             message = {"text": text} | ({"blocks": blocks} if blocks is not None else {})
             message |= {k: v for k, v in options.items() if v is not None}
             webhook = WebhookClient(self.response_url, timeout=max(1, int(min(RESPOND_TIMEOUT, self.seconds))),
-                                    retry_handlers=[CappedRateLimitRetry(), ServerErrorRetry(max_retry_count=1)])
+                                    retry_handlers=[CappedRateLimitRetry()]
+                                    + ([ServerErrorRetry(max_retry_count=1)] if self.again_on_5xx else []))
             try:
                 with deadline(self.seconds):
                     response = webhook.send_dict(message)

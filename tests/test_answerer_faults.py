@@ -3,7 +3,6 @@ drove two instances, a PostgreSQL server and the fake Slack into these faults): 
 Answerer, Guide and SQLite store, and a Slack client stub that records what it was asked."""
 from __future__ import annotations
 
-import json
 import logging
 import time
 
@@ -462,46 +461,3 @@ def test_a_command_answered_from_memory_is_retried_then_the_member_is_told(guide
     assert len(tries) == 2 * answering.MAX_MEMORY_ATTEMPTS   # each with its one retry on a 5xx
     assert [(p["channel"], p["text"]) for p in client.posts] == [("UMEM", SORRY_TEXT)]
 
-
-def _press(fake, action_id: str, name: str, trigger: str) -> tuple[str, dict]:
-    import handlers.answering as answering
-    from slack_helpers import block_actions
-    return answering.action_from(block_actions(action_id, json.dumps({"e": "off-rolling", "q": QUESTION}),
-                                               response_url=fake.response_url(name), channel="C1",
-                                               trigger_id=trigger))
-
-
-def _presser(guide, client) -> Answerer:
-    from handlers.actions import press_reply
-    return Answerer(guide, client, logging.getLogger("test"), "me", lease_seconds=LEASE,
-                    press=lambda p: press_reply(guide, p, logging.getLogger("test")))
-
-
-def test_a_shared_answer_goes_to_the_channel_then_its_private_copy_is_deleted(guide, fake):
-    worker = _presser(guide, Client())
-    key, payload = _press(fake, "share_answer", "share1", "trig-share1")
-    assert key == "action:trig-share1" and "token" not in payload
-    worker.answer(worker.accept(key, payload))
-    sent = [c.params for c in fake.calls_to("response_url") if c.path.endswith("/share1")]
-    assert [m.get("response_type") for m in sent] == ["in_channel", None] and sent[1]["delete_original"]
-    assert guide.store.inbox_counts() == {"pending": 0, "done": 1, "failed": 0}
-
-
-def test_a_shared_answer_that_may_have_gone_out_is_not_shared_again(guide, fake, caplog):
-    """A private reply whose worker died after sending it is sent again (only the member sees
-    it twice); an answer shared in the channel would be seen twice by everyone there."""
-    worker = _presser(guide, Client())
-    key, payload = _press(fake, "share_answer", "share2", "trig-share2")
-    guide.store.enqueue(key, payload, owner="dead", lease_seconds=LEASE, now=time.time() - 2 * LEASE)
-    assert guide.store.mark_posting(key, "dead", lease_seconds=0, now=time.time() - 2 * LEASE + 1)
-    taken = guide.store.lease(key, owner="me", lease_seconds=LEASE)
-    assert taken is not None and taken.posting
-    worker.take_over(taken)
-    assert [c for c in fake.calls_to("response_url") if c.path.endswith("/share2")] == []
-    assert guide.store.inbox_counts() == {"pending": 0, "done": 1, "failed": 0}
-    assert "not sending it again" in caplog.text
-    key, payload = _press(fake, "other_matches", "others", "trig-others")   # a private one: sent again
-    guide.store.enqueue(key, payload, owner="dead", lease_seconds=LEASE, now=time.time() - 2 * LEASE)
-    guide.store.mark_posting(key, "dead", lease_seconds=0, now=time.time() - 2 * LEASE + 1)
-    worker.take_over(guide.store.lease(key, owner="me", lease_seconds=LEASE))
-    assert len([c for c in fake.calls_to("response_url") if c.path.endswith("/others")]) == 1

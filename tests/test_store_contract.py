@@ -102,6 +102,13 @@ def test_inbox_retry_later_and_failure(store):
     assert store.expired(now=now + 4) == [] and store.expired(now=now + 6) == ["event:E2"]
     store.complete("event:E2", failed=True, now=now + 7)
     assert store.inbox_counts()["failed"] == 1 and store.expired(now=now + 999) == []
+    # a reply Slack refused with a 429 took nothing: its "about to post" flag goes (round 17)
+    store.enqueue("event:E2b", {"n": 2}, owner="w1", lease_seconds=30, now=now)
+    assert store.mark_posting("event:E2b", "w1", now=now)
+    store.retry_later("event:E2b", "w1", delay=0, now=now, unposted=False)
+    assert store.lease("event:E2b", owner="w2", lease_seconds=30, now=now + 1).posting
+    store.retry_later("event:E2b", "w2", delay=0, now=now + 1, unposted=True)
+    assert not store.lease("event:E2b", owner="w3", lease_seconds=30, now=now + 2).posting
 
 
 def test_an_event_answered_from_memory_is_recorded_answered_in_one_statement(store):
@@ -241,6 +248,10 @@ def test_votes_one_per_member_per_answer(store):
     store.vote(message="C1:1.1", user="U2", entry_id="off-rolling", query="q", helpful=False)
     assert sorted(store.votes()) == [("off-rolling", False), ("off-rolling", False)]
     assert store.votes(since=time.time() + 60) == []
+    # a press answered again after a failure (round 17's review) doesn't undo a later change of mind
+    store.vote(message="C1:2.2", user="U1", entry_id="mats", query="q", helpful=False, now=200.0)
+    store.vote(message="C1:2.2", user="U1", entry_id="mats", query="q", helpful=True, now=100.0)
+    assert ("mats", False) in store.votes() and ("mats", True) not in store.votes()
 
 
 def test_pins_add_update_remove(store):

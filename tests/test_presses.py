@@ -1,0 +1,184 @@
+"""Presses of an answer's buttons answered through the durable inbox (round 17): answered once,
+votes in the member's order, an answer shared in the channel never twice. The first four (and
+the 5xx one) are a review's findings on the first version, each failing on it."""
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+import pytest
+
+from bot.blocks import SORRY_TEXT
+from bot.guide import Guide
+from bot.store import open_store
+from handlers.actions import press_reply
+from handlers.answering import Answerer, action_from
+from handlers.payload import press_of
+from slack_helpers import block_actions
+
+QUESTION = "what is off-rolling"
+LEASE = 60.0
+VALUE = json.dumps({"e": "off-rolling", "q": QUESTION})
+
+
+class Client:
+    def __init__(self):
+        self.posts: list[dict] = []
+
+    def chat_postMessage(self, **kw):
+        self.posts.append(kw)
+        return {"ok": True}
+
+
+@pytest.fixture
+def guide(config, index, tmp_path):
+    return Guide(config, index, open_store(tmp_path / "bot.sqlite3"))
+
+
+def presser(guide, client=None) -> Answerer:
+    log = logging.getLogger("test")
+    return Answerer(guide, client or Client(), log, "me", lease_seconds=LEASE,
+                    press=lambda p: press_reply(guide, p, log))
+
+
+def to(fake, name: str):
+    return [c for c in fake.calls_to("response_url") if c.path.endswith(f"/{name}")]
+
+
+def test_a_share_answered_from_memory_whose_reply_timed_out_is_not_shared_again(guide, fake, monkeypatch):
+    """The store is down, so the press is answered from memory. Slack takes the shared answer
+    but answers after the client's timeout (status None: "may have gone out"). The durable path
+    would not share it again (the store's posting flag); the memory path has no such flag and
+    shares it again on its next try: everyone in the channel sees it twice."""
+    import handlers.answering as answering
+    monkeypatch.setattr(answering, "RETRY_DELAY", 0.1)
+
+    def down(*a, **kw):
+        raise OSError("connection refused")
+    for name in ("enqueue", "record_answered", "complete"):
+        monkeypatch.setattr(guide.store, name, down)
+    worker = presser(guide)
+    fake.fault("response_url", times=1, status=200, delay=7)   # taken by Slack, answered after the 5 s timeout
+    key, payload = action_from(block_actions("share_answer", VALUE, response_url=fake.response_url("memshare"),
+                                             trigger_id="trig-memshare"))
+    attempt = worker.accept(key, payload)
+    assert attempt is not None and not attempt.durable
+    worker.answer(attempt)
+    shared = [c for c in to(fake, "memshare") if c.status == 200 and c.params.get("response_type") == "in_channel"]
+    assert len(shared) == 1, f"shared {len(shared)} times in the channel"
+
+
+def test_a_retried_earlier_vote_does_not_overwrite_the_members_later_vote(guide, fake):
+    """Helpful, then (its reply hit a 503) Not helpful a second later. The first press is
+    retried from the inbox and its reply rebuilt, which records its vote again: the member's
+    last choice (Not helpful) is overwritten. Before 64020d2 each press recorded once, in order."""
+    worker = presser(guide)
+    fake.fault("response_url", times=2, status=503)   # the first reply and its one retry
+    first = block_actions("vote_helpful", VALUE, response_url=fake.response_url("v1"), message_ts="1.000100",
+                          user="UVOTER", trigger_id="trig-v1")
+    second = block_actions("vote_not_helpful", VALUE, response_url=fake.response_url("v2"),
+                           message_ts="1.000100", user="UVOTER", trigger_id="trig-v2")
+    worker.answer(worker.accept(*action_from(first)))
+    assert guide.store.inbox_counts()["pending"] == 1   # to be tried again
+    worker.answer(worker.accept(*action_from(second)))
+    assert guide.store.votes() == [("off-rolling", False)]   # the member's last press
+    taken = guide.store.lease("action:trig-v1", owner="other", lease_seconds=LEASE, now=time.time() + 10)
+    assert taken is not None
+    other = Answerer(guide, Client(), logging.getLogger("test"), "other", lease_seconds=LEASE,
+                     press=lambda p: press_reply(guide, p, logging.getLogger("test")))
+    other.take_over(taken)
+    assert [c.status for c in to(fake, "v1")][-1] == 200
+    assert guide.store.votes() == [("off-rolling", False)], "the earlier press's retry overwrote the later vote"
+
+
+def test_a_rate_limited_share_is_shared_when_tried_again(guide, fake):
+    """A 429 means Slack posted nothing. The posting flag set before the send stays, so the
+    next attempt treats the share as "may have gone out" and drops it: nothing is shared, the
+    member is not told, the acknowledged press is lost."""
+    worker = presser(guide)
+    fake.rate_limit("response_url", times=1, retry_after=30)   # beyond the retry budget: no retry inside
+    key, payload = action_from(block_actions("share_answer", VALUE, response_url=fake.response_url("share429"),
+                                             trigger_id="trig-share429"))
+    worker.answer(worker.accept(key, payload))
+    assert [c.status for c in to(fake, "share429")] == [429]
+    assert guide.store.inbox_counts()["pending"] == 1
+    taken = guide.store.lease(key, owner="me", lease_seconds=LEASE, now=time.time() + 10)
+    worker.take_over(taken)
+    shared = [c for c in to(fake, "share429") if c.status == 200 and c.params.get("response_type") == "in_channel"]
+    assert len(shared) == 1, "a share Slack rate-limited (nothing posted) was never shared"
+
+
+@pytest.mark.parametrize("container", [None, {"type": "view", "view_id": "V1"}, {"type": "message"}])
+def test_a_vote_is_keyed_as_before(container):
+    """0792240's handle_vote keyed a vote f"{container.get('channel_id')}:{container.get('message_ts')}"
+    (container = body.get("container") or {}): "None:None" without one."""
+    body = block_actions("vote_helpful", VALUE, response_url="https://hooks.example/x")
+    if container is None:
+        del body["container"]
+    else:
+        body["container"] = container
+    old = body.get("container") or {}
+    assert press_of(body)["message"] == f"{old.get('channel_id')}:{old.get('message_ts')}"
+
+
+def test_a_press_whose_reply_slack_refuses_is_settled_and_the_member_told(guide, fake):
+    """A refused response_url (a 4xx) is given up at once and the member hears by direct message,
+    as for a slash command (the handlers before round 17 only logged it)."""
+    client = Client()
+    worker = presser(guide, client)
+    fake.fault("response_url", times=1, status=404, payload={"ok": False, "error": "expired_url"})
+    key, payload = action_from(block_actions("other_matches", VALUE, response_url=fake.response_url("gone404"),
+                                             trigger_id="trig-gone404", user="UGONE"))
+    worker.answer(worker.accept(key, payload))
+    assert guide.store.inbox_counts()["failed"] == 1
+    assert [(p["channel"], p["text"]) for p in client.posts] == [("UGONE", SORRY_TEXT)]
+
+
+def test_a_shared_answer_is_not_sent_again_after_a_5xx_within_one_reply(guide, fake):
+    """Older than the inbox (the handlers used the same CheckedRespond): a 5xx on the shared
+    reply, which may have been posted, was sent again at once by CheckedRespond's retry, so the
+    channel could see the answer twice. Now it is settled, with a warning: the member can press
+    Share again."""
+    worker = presser(guide)
+    fake.fault("response_url", times=1, status=503)
+    key, payload = action_from(block_actions("share_answer", VALUE, response_url=fake.response_url("share503"),
+                                             trigger_id="trig-share503"))
+    worker.answer(worker.accept(key, payload))
+    shared = [c for c in to(fake, "share503") if c.params.get("response_type") == "in_channel"]
+    assert len(shared) == 1, f"the in_channel reply was sent {len(shared)} times ({[c.status for c in shared]})"
+
+
+def _press(fake, action_id: str, name: str, trigger: str) -> tuple[str, dict]:
+    return action_from(block_actions(action_id, VALUE, response_url=fake.response_url(name), channel="C1",
+                                     trigger_id=trigger))
+
+
+def test_a_shared_answer_goes_to_the_channel_then_its_private_copy_is_deleted(guide, fake):
+    worker = presser(guide)
+    key, payload = _press(fake, "share_answer", "share1", "trig-share1")
+    assert key == "action:trig-share1" and "token" not in payload
+    worker.answer(worker.accept(key, payload))
+    sent = [c.params for c in fake.calls_to("response_url") if c.path.endswith("/share1")]
+    assert [m.get("response_type") for m in sent] == ["in_channel", None] and sent[1]["delete_original"]
+    assert guide.store.inbox_counts() == {"pending": 0, "done": 1, "failed": 0}
+
+
+def test_a_shared_answer_that_may_have_gone_out_is_not_shared_again(guide, fake, caplog):
+    """A private reply whose worker died after sending it is sent again (only the member sees
+    it twice); an answer shared in the channel would be seen twice by everyone there."""
+    worker = presser(guide)
+    key, payload = _press(fake, "share_answer", "share2", "trig-share2")
+    guide.store.enqueue(key, payload, owner="dead", lease_seconds=LEASE, now=time.time() - 2 * LEASE)
+    assert guide.store.mark_posting(key, "dead", lease_seconds=0, now=time.time() - 2 * LEASE + 1)
+    taken = guide.store.lease(key, owner="me", lease_seconds=LEASE)
+    assert taken is not None and taken.posting
+    worker.take_over(taken)
+    assert [c for c in fake.calls_to("response_url") if c.path.endswith("/share2")] == []
+    assert guide.store.inbox_counts() == {"pending": 0, "done": 1, "failed": 0}
+    assert "not sending it again" in caplog.text
+    key, payload = _press(fake, "other_matches", "others", "trig-others")   # a private one: sent again
+    guide.store.enqueue(key, payload, owner="dead", lease_seconds=LEASE, now=time.time() - 2 * LEASE)
+    guide.store.mark_posting(key, "dead", lease_seconds=0, now=time.time() - 2 * LEASE + 1)
+    worker.take_over(guide.store.lease(key, owner="me", lease_seconds=LEASE))
+    assert len([c for c in fake.calls_to("response_url") if c.path.endswith("/others")]) == 1
