@@ -85,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
             deliveries += [(press, None) for press in presses]
             rng.shuffle(deliveries)
             pressed: set[str] = set()
+            press_latencies: list[float] = []
             acked: set[str] = set()
             latencies: list[float] = []
             lock = threading.Lock()
@@ -130,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
                         with lock:
                             pressed.add(body["response_url"].rsplit("/", 1)[-1])
                             latencies.append(r.seconds * 1000)
+                            press_latencies.append(r.seconds * 1000)
                     return
                 for attempt in range(SLACK_RETRIES + 1):
                     up.wait(120)
@@ -193,6 +195,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"acks timed by the server: {acks}"
               + ("  (the restarted server's only)" if args.fault == "server" else ""))
     print(f"answered once/twice/never: {once} / {twice} / {never}" + (f"  (more than twice: {more})" if more else ""))
+    if press_latencies:
+        print(f"press ack latency ms:     p50 {statistics.median(press_latencies):.1f}  "
+              f"p99 {percentile(press_latencies, 99):.1f}  max {max(press_latencies):.1f}")
     if args.presses:
         counts = [per_press[name] for name in pressed]
         print(f"presses acknowledged:     {len(pressed)} / {len(presses)}; replied to once/twice/never: "
