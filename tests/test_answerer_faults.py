@@ -56,6 +56,22 @@ def enqueue(guide, key="message:C1:1.1", now=None):
     return guide.store.enqueue(key, payload, owner="me", lease_seconds=LEASE, now=now)
 
 
+def store_down(monkeypatch, store, *methods: str) -> list[bool]:
+    """Make the store's `methods` fail as an unreachable database does while the flag returned
+    holds True (set its [0] to False: the store is back)."""
+    down = [True]
+
+    def failing(really):
+        def call(*a, **kw):
+            if down[0]:
+                raise OSError("connection refused")
+            return really(*a, **kw)
+        return call
+    for name in methods:
+        monkeypatch.setattr(store, name, failing(getattr(store, name)))
+    return down
+
+
 def answerer(guide, client) -> Answerer:
     return Answerer(guide, client, logging.getLogger("test"), "me", lease_seconds=LEASE)
 
@@ -278,16 +294,10 @@ def test_recording_a_question_answered_from_memory_leaves_no_lease_behind(guide,
     a slash command can't be checked first. Now it is written answered in one statement."""
     import handlers.answering as answering
     monkeypatch.setattr(answering, "RECORD_RETRY", (0.05, 0.1))
-    down, enqueue_really = [True], guide.store.enqueue
-
-    def flaky(*a, **kw):
-        if down[0]:
-            raise OSError("connection refused")
-        return enqueue_really(*a, **kw)
+    down = store_down(monkeypatch, guide.store, "enqueue")
 
     def dead(*a, **kw):
         raise OSError("the process died here")
-    monkeypatch.setattr(guide.store, "enqueue", flaky)
     monkeypatch.setattr(guide.store, "complete", dead)
     worker = answerer(guide, Client())
     key, payload = payload_for("6.0")
@@ -311,13 +321,7 @@ def test_questions_answered_from_memory_are_recorded_when_the_store_is_back(guid
     from bot import errors
     monkeypatch.setattr(errors, "_warned", set())   # other tests' warnings: once per process
     monkeypatch.setattr(answering, "RECORD_RETRY", (0.05, 0.1))
-    down, enqueue_really = [True], guide.store.enqueue
-
-    def flaky(*a, **kw):
-        if down[0]:
-            raise OSError("connection refused")
-        return enqueue_really(*a, **kw)
-    monkeypatch.setattr(guide.store, "enqueue", flaky)
+    down = store_down(monkeypatch, guide.store, "enqueue")
     caplog.set_level(logging.INFO)
     worker, elsewhere = answerer(guide, Client()), answerer(guide, Client())
     first = worker.accept(*payload_for("6.1"))
@@ -343,19 +347,13 @@ def test_a_late_write_taken_over_by_the_process_that_answered_from_memory_is_onl
     settles it (the audit's re-run found such a question answered twice)."""
     import handlers.answering as answering
     monkeypatch.setattr(answering, "RECORD_RETRY", (60.0, 60.0))   # the recorder stays out of it
-    enqueue_really, down = guide.store.enqueue, [True]
-
-    def flaky(*a, **kw):
-        if down[0]:
-            raise OSError("connection refused")
-        return enqueue_really(*a, **kw)
-    monkeypatch.setattr(guide.store, "enqueue", flaky)
+    down = store_down(monkeypatch, guide.store, "enqueue")
     client = Client()
     worker = answerer(guide, client)
     key, payload = payload_for("7.7")
     assert not worker.accept(key, payload).durable
     down[0] = False
-    enqueue_really(key, payload, owner="me", lease_seconds=LEASE, now=time.time() - LEASE - 1)   # landed, expired
+    guide.store.enqueue(key, payload, owner="me", lease_seconds=LEASE, now=time.time() - LEASE - 1)   # landed, expired
     (item,) = guide.store.lease_expired(owner="me", lease_seconds=LEASE)
     worker.take_over(item)
     assert client.posts == [] and guide.store.inbox_counts()["done"] == 1
@@ -409,16 +407,7 @@ def test_a_question_answered_whose_settling_failed_is_not_answered_again_by_its_
     worker = answerer(guide, client)
     key, payload = payload_for("7.2")
     attempt = worker.accept(key, payload)
-    down = [True]
-
-    def failing(really):
-        def call(*a, **kw):
-            if down[0]:
-                raise OSError("connection refused")
-            return really(*a, **kw)
-        return call
-    for name in ("complete", "record_answered"):
-        monkeypatch.setattr(guide.store, name, failing(getattr(guide.store, name)))
+    down = store_down(monkeypatch, guide.store, "complete", "record_answered")
     worker.answer(attempt)
     assert len(client.posts) == 1 and guide.store.inbox_counts()["pending"] == 1
     taken = guide.store.lease(key, owner="me", lease_seconds=LEASE, now=time.time() + LEASE + 1)
