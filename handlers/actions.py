@@ -26,7 +26,7 @@ from bot.blocks import (
     ref_statement,
     text_blocks,
 )
-from handlers.answering import KEPT_PRESSES, THEN, action_from, apologising
+from handlers.answering import KEPT_PRESSES, THEN, action_from, apologising, reply_taken_in, send_reply
 from handlers.payload import channel_of, first_action, press_of, text_field
 
 UNREADABLE_VOTE = "Sorry, I couldn't tell which answer that vote was for, so it wasn't recorded."
@@ -83,17 +83,11 @@ def handle_press(ack: Ack, body: dict, respond: Respond, context: BoltContext, l
     """An answer's buttons: taken into the inbox before the ack (`accept_question`) and
     answered from there, as a slash command is; here and now without an inbox."""
     ack()
-    answerer, attempt = context.get("answerer"), context.get("inbox_attempt")
-    if attempt is not None:
-        answerer.answer(attempt)
-    elif answerer is None or action_from(body) is None:   # no inbox here, or nothing to keep it by
+
+    def now() -> None:
         with apologising(respond, logger, f"answering {text_field(first_action(body), 'action_id') or 'a button'}"):
-            message, _ = press_reply(context["guide"], press_of(body), logger)
-            then = message.pop(THEN, ())
-            respond(**message)
-            for more in then:
-                respond(**more)
-    # else: taken in already (a duplicate delivery): answered there
+            send_reply(respond, press_reply(context["guide"], press_of(body), logger)[0])
+    reply_taken_in(context, action_from(body) is not None, now)
 
 
 def handle_show_full(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext,

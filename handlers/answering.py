@@ -346,9 +346,9 @@ class Answerer:
             self.logger.exception("answering %s failed", _event_id(item))
             message, record = {"text": SORRY_TEXT} | ({} if is_command(item) else {"replace_original": False}), None
         attempt.record = record or _logged_already   # only a question is logged
-        then = message.pop(THEN, ())
+        shared = message.get("response_type") == "in_channel" and not is_command(item)
         if attempt.maybe_posted:
-            if message.get("response_type") == "in_channel" and not is_command(item):
+            if shared:
                 self.logger.warning("%s may have been answered in the channel before its worker stopped; not "
                                     "sending it again", _event_id(item))
                 return "done"
@@ -357,16 +357,12 @@ class Answerer:
             attempt.maybe_posted = False
         if attempt.durable and (not_now := self._renew_for_post(attempt, what.split()[0])):
             return not_now
-        shared = message.get("response_type") == "in_channel" and not is_command(item)
         attempt.maybe_posted = shared   # from memory, the next try reads this: a share isn't sent again
         # a 5xx may have been posted: a private reply is sent once more at once, a shared one never
         respond = CheckedRespond(p.get("response_url"), self.client, p.get("user_id"), self.logger, what,
                                  seconds=min(RESPOND_SECONDS, self.lease_seconds / 3), again_on_5xx=not shared)
-        response = respond(**message)
-        status = getattr(response, "status_code", None)
+        status = getattr(send_reply(respond, message), "status_code", None)
         if status == 200:
-            for more in then:   # a shared answer's private copy: deleted, or left if that fails (logged)
-                respond(**more)
             return "done"
         if status == 429:   # Slack took nothing: try again later, sharing too
             attempt.maybe_posted, attempt.unposted = False, True
@@ -534,13 +530,34 @@ class Answerer:
                               _event_id(item), _error(e) if isinstance(e, SlackApiError) else type(e).__name__)
 
 
+def send_reply(respond, message: dict):
+    """Send a reply's fields through `respond`, then what is to follow it (`THEN`: a shared
+    answer's private copy deleted) once Slack took it; the reply's response."""
+    response = respond(**{k: v for k, v in message.items() if k != THEN})
+    if getattr(response, "status_code", None) == 200:
+        for more in message.get(THEN, ()):   # deleted, or left if that fails (logged)
+            respond(**more)
+    return response
+
+
+def reply_taken_in(context: BoltContext, kept: bool, reply_now: Callable[[], None]) -> None:
+    """A slash command's or a button press's listener: answered by the answerer when it was taken
+    into the inbox (`accept_question`); here and now, by `reply_now`, without an inbox or with
+    nothing to keep it by (`kept` False); not at all when it was a duplicate delivery."""
+    answerer, attempt = context.get("answerer"), context.get("inbox_attempt")
+    if attempt is not None:
+        answerer.answer(attempt)
+    elif answerer is None or not kept:
+        reply_now()
+
+
 def _logged_already() -> None:
     return None
 
 
-def _note(keys: OrderedDict, key: str, value=None, most: int = 5000) -> None:
-    """keys[key] = value, forgetting the oldest beyond `most`."""
-    keys[key] = value
+def _note(keys: OrderedDict, key: str, most: int = 5000) -> None:
+    """Remember `key`, forgetting the oldest beyond `most`."""
+    keys[key] = None
     if len(keys) > most:
         keys.popitem(last=False)
 

@@ -20,7 +20,7 @@ from bot.knowledge import guidance_topic
 from bot.normalise import safe_text
 from bot.rep_blocks import kept_list_message, queue_message, reply_message
 from bot.report import REPORT_DAYS, build_report, report_lines
-from handlers.answering import apologising, command_from
+from handlers.answering import apologising, command_from, reply_taken_in
 from handlers.payload import text_field
 from handlers.walkthrough import start_message
 
@@ -54,16 +54,14 @@ def help_text(command_name: str, topic: str = "the consultation and the union's 
 
 def handle_command(ack: Ack, command: dict, respond: Respond, context: BoltContext, logger: Logger) -> None:
     ack()
-    answerer, attempt = context.get("answerer"), context.get("inbox_attempt")
-    if attempt is not None:
-        answerer.answer(attempt)   # built by `command_reply`, sent through the response_url
-    elif answerer is None or command_from(command) is None:   # no inbox here, or nothing to keep it by
+
+    def now() -> None:
         with apologising(respond, logger, "slash command"):
             message, record = command_reply(context["guide"], context.get("rep_desk"), command, logger)
             respond(**message)
             if record:
                 record()
-    # else: taken in already (a duplicate delivery): answered there
+    reply_taken_in(context, command_from(command) is not None, now)   # from the inbox: built by `command_reply`
 
 
 def command_reply(guide, desk, command: dict, logger: Logger) -> tuple[dict, Callable[[], None] | None]:
