@@ -130,9 +130,11 @@ def test_a_lone_surrogate_in_a_question_is_answered_and_logged(fake, slack, serv
     assert slack.send(raw, "application/json").status == 200
     (post,) = wait_until(lambda: posts_in(fake, channel))
     assert "off-rolling" in shown_text(post.params["blocks"]).lower()
-    with sqlite3.connect(server.db_path) as db:
-        logged = [t for (t,) in db.execute("SELECT text FROM questions") if "off-rolling" in t]
-    assert any(t.endswith("what is off-rolling") for t in logged)
+
+    def logged():   # just after the reply
+        with sqlite3.connect(server.db_path) as db:
+            return [t for (t,) in db.execute("SELECT text FROM questions") if t.endswith("what is off-rolling")]
+    wait_until(logged)
 
 
 @pytest.mark.parametrize("payload", [
