@@ -262,6 +262,8 @@ def test_votes_and_the_gaps_report_for_reps(fake, slack, server):
     press(fake, slack, "vote_helpful", value, user="UV2", channel=channel, message_ts=message_ts)
     press(fake, slack, "vote_helpful", value, user="UV2", channel=channel, message_ts=message_ts)  # one vote
     press(fake, slack, "vote_not_helpful", value, user="UV2", channel=channel, message_ts=message_ts)  # changed
+    # the five questions are logged just after their replies: the report below counts them
+    wait_until(lambda: db(server).execute("SELECT COUNT(*) FROM questions").fetchone()[0] >= 5)
     votes = db(server).execute("SELECT user, entry_id, helpful FROM votes ORDER BY user").fetchall()
     assert votes == [("UV1", "off-rolling", 0), ("UV2", "off-rolling", 0)]
 
