@@ -328,14 +328,14 @@ class PostgresStore(RepStorePostgres, Store):
             ("failed" if failed else "done", time.time() if now is None else now, key, owner, owner,
              attempt, attempt)) == 1
 
-    def record_answered(self, key: str, *, owner: str, now: float | None = None) -> bool:
+    def record_answered(self, key: str, *, now: float | None = None) -> bool:
         now = time.time() if now is None else now
         return self._count(
             "INSERT INTO inbox(key, payload, state, owner, lease_until, attempts, posting, received_at, done_at) "
             "VALUES (%s, '{}', 'done', NULL, 0, 1, false, %s, %s) "
             "ON CONFLICT (key) DO UPDATE SET state = 'done', payload = '{}', owner = NULL, done_at = excluded.done_at "
-            "WHERE inbox.state = 'pending' AND (inbox.owner = %s OR inbox.lease_until < excluded.done_at)",
-            (key, now, now, owner)) == 1
+            "WHERE inbox.state = 'pending'",
+            (key, now, now)) == 1
 
     def retry_later(self, key: str, owner: str, delay: float, now: float | None = None,
                     attempt: int | None = None, unposted: bool = False) -> None:

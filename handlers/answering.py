@@ -265,7 +265,7 @@ class Answerer:
                     # one statement: written answered, or settled if a late write of ours (or an
                     # expired lease) left it pending; a process dying between a write and its
                     # settling had left a lease another worker took over and answered again
-                    self.guide.store.record_answered(key, owner=self.owner)
+                    self.guide.store.record_answered(key)
                     with self._lock:
                         self._unrecorded.pop(key, None)
                 pause = RECORD_RETRY[0]
