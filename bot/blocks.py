@@ -409,6 +409,8 @@ def _fit(blocks: list[Block]) -> list[dict]:
 GONE_TEXT = "That entry is no longer in the guidance."
 SORRY_TEXT = ("Sorry, something went wrong while I was looking that up. Please try again in a minute; "
               "if it keeps happening, tell a rep.")
+UNSURE_SHARE_TEXT = ("I couldn't tell whether the answer you shared reached the channel. If it isn't there, "
+                     "press Share on your copy again.")
 
 
 def sections_blocks(sections, title: str = "The survey", command: str = "/biglisten") -> SlackMessage:

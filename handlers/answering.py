@@ -44,7 +44,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import blocks
-from bot.blocks import SORRY_TEXT, text_blocks
+from bot.blocks import SORRY_TEXT, UNSURE_SHARE_TEXT, text_blocks
 from bot.bounded import within
 from bot.errors import warn_again, warn_once
 from bot.guide import Guide
@@ -162,6 +162,7 @@ class _Attempt:
     retry_after: float = 0.0   # Slack's Retry-After on a rate-limited post
     record: Callable[[], None] | None = None   # logs and counts the question (Guide.ask_unrecorded)
     unposted: bool = False     # a reply Slack refused with a 429: it took nothing (the store's flag is cleared)
+    unsure_share: bool = False   # an answer shared in the channel that may not have gone out: the member is told
     leased_at: float = field(default_factory=time.monotonic)
 
 
@@ -337,7 +338,7 @@ class Answerer:
         message. A private reply can't be looked for, so one whose worker was stopped after
         replying and before settling it is sent again: the member may see it twice (only they
         see it), the lesser harm than none. Not an answer shared in the channel, which everyone
-        would see twice: the member can press Share again."""
+        would see twice: the member is told to look, and press Share again if it isn't there."""
         item, p = attempt.item, attempt.item.payload
         what = f"command {p.get('command')}" if is_command(item) else f"button {p.get('action_id')}"
         try:
@@ -351,6 +352,7 @@ class Answerer:
             if shared:
                 self.logger.warning("%s may have been answered in the channel before its worker stopped; not "
                                     "sending it again", _event_id(item))
+                attempt.unsure_share = True
                 return "done"
             self.logger.warning("%s may have been answered before its worker stopped; answering it again "
                                 "(a private reply can't be looked for)", _event_id(item))
@@ -371,6 +373,7 @@ class Answerer:
             if shared:
                 self.logger.warning("%s may not have been shared (%s); not sharing it again: the member can press "
                                     "Share again", _event_id(item), f"HTTP {status}" if status else "no answer")
+                attempt.unsure_share = True
                 return "done"
             return "retry"
         attempt.maybe_posted = False   # refused: nothing was posted, so the member is told
@@ -503,7 +506,10 @@ class Answerer:
             self._record(attempt)   # the question, once: by the worker that settled it
         if outcome == "failed" and not attempt.maybe_posted:
             with deadline(self.deadline):   # never waiting out a long Retry-After
-                self._apologise(attempt.item)
+                self._tell(attempt.item, SORRY_TEXT, "that answering it failed")
+        elif outcome == "done" and attempt.unsure_share:
+            with deadline(self.deadline):
+                self._tell(attempt.item, UNSURE_SHARE_TEXT, "that its share may not have gone out")
 
     def _record(self, attempt: _Attempt) -> None:
         """Log and count the question. An attempt that settled it without searching (its answer
@@ -517,17 +523,18 @@ class Answerer:
         except Exception as e:   # the member's answer doesn't depend on it
             warn_once(self.logger, "record a question in the log", e)
 
-    def _apologise(self, item: InboxItem) -> None:
-        """Only when nothing was posted: the member hears something went wrong (about a slash
-        command, whose response_url failed: by direct message)."""
+    def _tell(self, item: InboxItem, text: str, what: str) -> None:
+        """Tell the member `text` where they asked (about a slash command or a button press,
+        whose response_url failed or can't be trusted: by direct message): that something went
+        wrong, when nothing was posted; that a share may not have gone out."""
         p = item.payload
-        notice = text_blocks(SORRY_TEXT)
+        notice = text_blocks(text)
         try:
             self.client.chat_postMessage(channel=p["user_id"] if by_response_url(item) else p["channel"],
                                          thread_ts=p.get("thread_ts"), text=notice.text, blocks=notice.blocks)
         except Exception as e:
-            self.logger.error("telling the member that answering event %s failed also failed: %s",
-                              _event_id(item), _error(e) if isinstance(e, SlackApiError) else type(e).__name__)
+            self.logger.error("telling the member %s (event %s) failed: %s", what, _event_id(item),
+                              _error(e) if isinstance(e, SlackApiError) else type(e).__name__)
 
 
 def send_reply(respond, message: dict):

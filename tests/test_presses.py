@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from bot.blocks import SORRY_TEXT
+from bot.blocks import SORRY_TEXT, UNSURE_SHARE_TEXT
 from bot.guide import Guide
 from bot.store import open_store
 from handlers.actions import press_reply
@@ -58,15 +58,18 @@ def test_a_share_answered_from_memory_whose_reply_timed_out_is_not_shared_again(
         raise OSError("connection refused")
     for name in ("enqueue", "record_answered", "complete"):
         monkeypatch.setattr(guide.store, name, down)
-    worker = presser(guide)
+    client = Client()
+    worker = presser(guide, client)
     fake.fault("response_url", times=1, status=200, delay=7)   # taken by Slack, answered after the 5 s timeout
     key, payload = action_from(block_actions("share_answer", VALUE, response_url=fake.response_url("memshare"),
-                                             trigger_id="trig-memshare"))
+                                             trigger_id="trig-memshare", user="UMEM"))
     attempt = worker.accept(key, payload)
     assert attempt is not None and not attempt.durable
     worker.answer(attempt)
     shared = [c for c in to(fake, "memshare") if c.status == 200 and c.params.get("response_type") == "in_channel"]
     assert len(shared) == 1, f"shared {len(shared)} times in the channel"
+    # and the member, who saw no answer come back, is told to look and press again if need be
+    assert [(p["channel"], p["text"]) for p in client.posts] == [("UMEM", UNSURE_SHARE_TEXT)]
 
 
 def test_a_retried_earlier_vote_does_not_overwrite_the_members_later_vote(guide, fake):
@@ -140,13 +143,15 @@ def test_a_shared_answer_is_not_sent_again_after_a_5xx_within_one_reply(guide, f
     reply, which may have been posted, was sent again at once by CheckedRespond's retry, so the
     channel could see the answer twice. Now it is settled, with a warning: the member can press
     Share again."""
-    worker = presser(guide)
+    client = Client()
+    worker = presser(guide, client)
     fake.fault("response_url", times=1, status=503)
     key, payload = action_from(block_actions("share_answer", VALUE, response_url=fake.response_url("share503"),
-                                             trigger_id="trig-share503"))
+                                             trigger_id="trig-share503", user="U503"))
     worker.answer(worker.accept(key, payload))
     shared = [c for c in to(fake, "share503") if c.params.get("response_type") == "in_channel"]
     assert len(shared) == 1, f"the in_channel reply was sent {len(shared)} times ({[c.status for c in shared]})"
+    assert [(p["channel"], p["text"]) for p in client.posts] == [("U503", UNSURE_SHARE_TEXT)]   # told, once
 
 
 def _press(fake, action_id: str, name: str, trigger: str) -> tuple[str, dict]:
@@ -155,19 +160,22 @@ def _press(fake, action_id: str, name: str, trigger: str) -> tuple[str, dict]:
 
 
 def test_a_shared_answer_goes_to_the_channel_then_its_private_copy_is_deleted(guide, fake):
-    worker = presser(guide)
+    client = Client()
+    worker = presser(guide, client)
     key, payload = _press(fake, "share_answer", "share1", "trig-share1")
     assert key == "action:trig-share1" and "token" not in payload
     worker.answer(worker.accept(key, payload))
     sent = [c.params for c in fake.calls_to("response_url") if c.path.endswith("/share1")]
     assert [m.get("response_type") for m in sent] == ["in_channel", None] and sent[1]["delete_original"]
     assert guide.store.inbox_counts() == {"pending": 0, "done": 1, "failed": 0}
+    assert client.posts == []   # nothing to tell
 
 
 def test_a_shared_answer_that_may_have_gone_out_is_not_shared_again(guide, fake, caplog):
     """A private reply whose worker died after sending it is sent again (only the member sees
     it twice); an answer shared in the channel would be seen twice by everyone there."""
-    worker = presser(guide)
+    client = Client()
+    worker = presser(guide, client)
     key, payload = _press(fake, "share_answer", "share2", "trig-share2")
     guide.store.enqueue(key, payload, owner="dead", lease_seconds=LEASE, now=time.time() - 2 * LEASE)
     assert guide.store.mark_posting(key, "dead", lease_seconds=0, now=time.time() - 2 * LEASE + 1)
@@ -177,8 +185,10 @@ def test_a_shared_answer_that_may_have_gone_out_is_not_shared_again(guide, fake,
     assert [c for c in fake.calls_to("response_url") if c.path.endswith("/share2")] == []
     assert guide.store.inbox_counts() == {"pending": 0, "done": 1, "failed": 0}
     assert "not sending it again" in caplog.text
+    assert [p["text"] for p in client.posts] == [UNSURE_SHARE_TEXT]   # the member is told to look, and press again
     key, payload = _press(fake, "other_matches", "others", "trig-others")   # a private one: sent again
     guide.store.enqueue(key, payload, owner="dead", lease_seconds=LEASE, now=time.time() - 2 * LEASE)
     guide.store.mark_posting(key, "dead", lease_seconds=0, now=time.time() - 2 * LEASE + 1)
     worker.take_over(guide.store.lease(key, owner="me", lease_seconds=LEASE))
     assert len([c for c in fake.calls_to("response_url") if c.path.endswith("/others")]) == 1
+    assert len(client.posts) == 1
