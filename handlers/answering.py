@@ -21,7 +21,10 @@ at most MAX_ATTEMPTS (about a quarter of an hour in all), each within half the l
 member gets an apology only when nothing can have been posted, and only from the worker that
 settled the item as failed. Every failed send is logged with the event id. If the store can't
 be written the question is still answered (from memory): then a delivery Slack repeats to
-another worker or instance may be answered twice, since no shared record says it was taken.
+another worker or instance may be answered twice, since no shared record says it was taken;
+so a message Slack delivers again (X-Slack-Retry-Num) that the store doesn't know asks Slack
+first whether it was answered already, as a takeover does (one Web API call, only for Slack's
+retries: the answer to the first delivery has most often landed by then).
 So the inbox write has ACCEPT_SECONDS in all, whatever the store does (a hung database
 server answers nothing, and no client-side timeout of the driver covers that); a write that
 lands after its caller gave up is settled at once, as answered from memory. Questions
@@ -39,7 +42,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from logging import Logger
 
-from slack_bolt import Ack, BoltContext
+from slack_bolt import Ack, BoltContext, BoltRequest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -191,8 +194,13 @@ class Answerer:
         self._lock = threading.Lock()
 
     # --- 1. before the ack ------------------------------------------------------------------
-    def accept(self, key: str, payload: dict) -> _Attempt | None:
-        """Write the event to the inbox, leased to us; None for a duplicate delivery."""
+    def accept(self, key: str, payload: dict, redelivered: bool = False) -> _Attempt | None:
+        """Write the event to the inbox, leased to us; None for a duplicate delivery.
+        `redelivered`: Slack's retry of it. A message's first delivery may have been answered
+        from memory (here or elsewhere, the store down), so one new to the store, or answered
+        from memory here, looks in Slack for an answer first (commands and presses aren't
+        retried by Slack)."""
+        check = redelivered and not key.startswith(("command:", "action:"))
         with self._lock:
             if key in self._seen or key in self._taken:   # Slack's retry, here: the store back or not
                 return None
@@ -204,13 +212,13 @@ class Answerer:
             with self._lock:
                 _note(self._taken, key)
             # a redelivery after the lease ran out: a post may have gone out under it, so ask Slack first
-            return _Attempt(item, durable=True, maybe_posted=item.posting)
+            return _Attempt(item, durable=True, maybe_posted=item.posting or (check and item.attempts == 1))
         except Exception as e:
             warn_once(self.logger, WRITE_FAILED, e)
         # the store is broken: at least don't answer one process's duplicates twice
         if not self._remember(key):
             return None
-        return _Attempt(InboxItem(key, payload, 1, False, time.time()), durable=False)
+        return _Attempt(InboxItem(key, payload, 1, False, time.time()), durable=False, maybe_posted=check)
 
     def _remember(self, key: str) -> bool:
         """A question answered here that the store doesn't know is answered (answered from
@@ -597,7 +605,8 @@ def _error(e: SlackApiError) -> str:
     return str(data.get("error")) if isinstance(data, dict) else "no error code"
 
 
-def accept_question(body: dict, context: BoltContext, ack: Ack, next) -> None:  # noqa: A002 - Bolt injects by this name
+def accept_question(body: dict, request: BoltRequest, context: BoltContext, ack: Ack,
+                    next) -> None:  # noqa: A002 - Bolt injects by this name
     """Global middleware: a question (a message, or a slash command) or a press of an answer's
     buttons is in the inbox before Slack gets its 200. A command taken in, and any button press
     (every button's listener acks first thing, with nothing to say), is acknowledged here, as
@@ -606,12 +615,23 @@ def accept_question(body: dict, context: BoltContext, ack: Ack, next) -> None:  
     acked in 1.4 s at the median under load, 2.4 s at p99; past Slack's 3 s with every thread busy)."""
     found = question_from(body, context.bot_user_id) or command_from(body) or action_from(body)
     if found and context.get("answerer") is not None:
-        context["inbox_attempt"] = context["answerer"].accept(*found)
+        context["inbox_attempt"] = context["answerer"].accept(*found, redelivered=redelivered(request))
         if found[0].startswith("command:"):
             ack()
     if isinstance(body, dict) and body.get("type") == "block_actions":
         ack()
     next()
+
+
+def redelivered(request: BoltRequest) -> bool:
+    """Whether Slack sends this again (X-Slack-Retry-Num 1 to 3; Bolt's Socket Mode adapter
+    sets the same header from the envelope's retry_attempt)."""
+    value = (request.headers or {}).get("x-slack-retry-num")
+    value = value[0] if isinstance(value, (list, tuple)) and value else value
+    try:
+        return int(str(value)) > 0
+    except ValueError:
+        return False
 
 
 def answer_accepted(context: BoltContext) -> None:

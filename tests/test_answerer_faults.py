@@ -183,6 +183,44 @@ def test_a_redelivery_after_a_lease_ran_out_under_a_post_asks_slack_first(guide)
     assert attempt is not None and attempt.maybe_posted
 
 
+class AnsweredElsewhere(Client):
+    """Slack's thread already holds our answer to `key` (another instance answered the first
+    delivery from memory, while the store was down)."""
+
+    def __init__(self, key: str):
+        super().__init__()
+        self.key, self.checks = key, 0
+
+    def conversations_replies(self, **kw):
+        self.checks += 1
+        return {"messages": [{"text": "the answer", "metadata": {"event_type": "biglisten_answer",
+                                                                 "event_payload": {"key": self.key}}}]}
+
+
+@pytest.mark.parametrize("store_up", [True, False])
+def test_slacks_retry_of_a_message_the_store_doesnt_know_asks_slack_first(guide, monkeypatch, store_up):
+    """Round 17's outage bench: every duplicate was a retry delivered to the other instance
+    while the store couldn't be written (16 of 300): the first delivery had been answered from
+    memory, and so was the retry. A retry new to the store, or answered from memory, now looks
+    for an answer in Slack first; a first delivery doesn't (no extra call), nor a command."""
+    key, payload = payload_for("7.7")
+    if not store_up:
+        store_down(monkeypatch, guide.store, "enqueue", "record_answered", "complete")
+    client = AnsweredElsewhere(key)
+    worker = answerer(guide, client)
+    attempt = worker.accept(key, payload, redelivered=True)
+    assert attempt is not None and attempt.durable == store_up and attempt.maybe_posted
+    worker.answer(attempt)
+    assert client.checks == 1 and client.posts == []   # answered already: not again, no apology
+    other_key, other = payload_for("8.8")
+    first = answerer(guide, client)
+    attempt = first.accept(other_key, other)   # a first delivery: answered without asking
+    assert not attempt.maybe_posted
+    first.answer(attempt)
+    assert client.checks == 1 and len(client.posts) == 1
+    assert not worker.accept("command:trig-9", {"user_id": "U1"}, redelivered=True).maybe_posted
+
+
 def test_a_give_up_that_cant_be_recorded_leaves_the_apology_to_whoever_settles_it(guide, monkeypatch):
     """From the review: if settling a given-up item fails, the next worker to take it over gives
     up too and apologises: this one mustn't as well (two "Sorry"s)."""

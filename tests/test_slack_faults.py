@@ -149,6 +149,21 @@ def test_slacks_retry_after_a_dead_workers_lease_checks_slack_before_answering(f
     assert len(posts_in(fake, ch)) == 1
 
 
+def test_slacks_retry_of_a_message_answered_from_memory_elsewhere_is_not_answered_again(fake, slack, server):
+    """Round 17's outage bench: another instance answered the first delivery from memory (the
+    store down, so nothing here knows of it); Slack's retry (X-Slack-Retry-Num) reaches this
+    one once the store is back. It asks Slack first, finds the answer and doesn't post."""
+    ch, ts = "C" + uuid.uuid4().hex[:10].upper(), new_ts()
+    WebClient(token="xoxb-test", base_url=fake.base_url).chat_postMessage(
+        channel=ch, thread_ts=ts, text="the answer, from memory on the other instance",
+        metadata={"event_type": "biglisten_answer", "event_payload": {"key": f"message:{ch}:{ts}"}})
+    assert slack.event(mention(f"<@{BOT_USER}> {QUESTION}", ch, ts=ts), retry=1).status == 200
+    wait_until(lambda: inbox_state(server, f"message:{ch}:{ts}") == "done")
+    time.sleep(SETTLE)
+    assert len(posts_in(fake, ch)) == 1
+    assert [c for c in fake.calls_to("conversations.replies") if c.params.get("channel") == ch]
+
+
 def test_a_lease_left_by_a_dead_worker_is_taken_over_and_checked_first(fake, slack, server):
     """Rows as a killed worker leaves them: one whose answer had been posted (don't post again),
     one killed before posting (answer it)."""
