@@ -389,14 +389,6 @@ class Answerer:
 
     def _attempt(self, attempt: _Attempt) -> str:
         item, p = attempt.item, attempt.item.payload
-        if attempt.maybe_posted:
-            posted = self.already_posted(item)
-            if posted is None:
-                return "retry"
-            if posted:
-                self.logger.info("event %s had been answered already; not answering again", _event_id(item))
-                return "done"
-            attempt.maybe_posted = False
         try:   # logged once, when the question is settled (_settle), not once an attempt
             reply, attempt.record = self.guide.ask_unrecorded(p.get("text") or "", via=p.get("via") or "dm",
                                                               channel=p.get("channel"))
@@ -404,6 +396,14 @@ class Answerer:
         except Exception:   # the store's reads are guarded in ask: this may pass (a reloading pack ...)
             self.logger.exception("could not build the answer to event %s; will try again", _event_id(item))
             return "retry"
+        if attempt.maybe_posted:   # asked as late as can be: an answer to the first delivery may be on its way
+            posted = self.already_posted(item)
+            if posted is None:
+                return "retry"
+            if posted:
+                self.logger.info("event %s had been answered already; not answering again", _event_id(item))
+                return "done"
+            attempt.maybe_posted = False
         if attempt.durable and (not_now := self._renew_for_post(attempt, "event")):
             return not_now
         attempt.maybe_posted = True
