@@ -166,6 +166,7 @@ class _Attempt:
     record: Callable[[], None] | None = None   # logs and counts the question (Guide.ask_unrecorded)
     unposted: bool = False     # a reply Slack refused with a 429: it took nothing (the store's flag is cleared)
     unsure_share: bool = False   # an answer shared in the channel that may not have gone out: the member is told
+    guess: bool = False        # maybe_posted only because Slack redelivered it: nothing of ours was posted
     leased_at: float = field(default_factory=time.monotonic)
 
 
@@ -218,7 +219,7 @@ class Answerer:
         # the store is broken: at least don't answer one process's duplicates twice
         if not self._remember(key):
             return None
-        return _Attempt(InboxItem(key, payload, 1, False, time.time()), durable=False, maybe_posted=check)
+        return _Attempt(InboxItem(key, payload, 1, False, time.time()), durable=False, maybe_posted=check, guess=check)
 
     def _remember(self, key: str) -> bool:
         """A question answered here that the store doesn't know is answered (answered from
@@ -399,6 +400,8 @@ class Answerer:
         if attempt.maybe_posted:   # asked as late as can be: an answer to the first delivery may be on its way
             posted = self.already_posted(item)
             if posted is None:
+                if attempt.guess and not attempt.durable:   # only a guess, and this thread is all there is:
+                    attempt.maybe_posted = False   # the next try answers (a duplicate is the lesser harm than none)
                 return "retry"
             if posted:
                 self.logger.info("event %s had been answered already; not answering again", _event_id(item))
@@ -484,6 +487,11 @@ class Answerer:
             outcome = "failed"
         if outcome == "lost":
             return
+        if not attempt.durable and outcome == "failed" and attempt.maybe_posted:
+            # from memory, posted or not, no one can tell: not recorded as answered, so Slack's
+            # retries of it (which ask Slack first) may still answer it (review of round 18)
+            with self._lock:
+                self._unrecorded.pop(item.key, None)
         settled = True
         if attempt.durable:
             try:
