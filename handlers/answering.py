@@ -213,7 +213,8 @@ class Answerer:
             with self._lock:
                 _note(self._taken, key)
             # a redelivery after the lease ran out: a post may have gone out under it, so ask Slack first
-            return _Attempt(item, durable=True, maybe_posted=item.posting or (check and item.attempts == 1))
+            guess = check and item.attempts == 1 and not item.posting
+            return _Attempt(item, durable=True, maybe_posted=item.posting or guess, guess=guess)
         except Exception as e:
             warn_once(self.logger, WRITE_FAILED, e)
         # the store is broken: at least don't answer one process's duplicates twice
@@ -390,6 +391,12 @@ class Answerer:
 
     def _attempt(self, attempt: _Attempt) -> str:
         item, p = attempt.item, attempt.item.payload
+        # a post of ours may have gone out: asked first. Slack's retry only may have been
+        # answered elsewhere (a guess): asked as late as can be, once the answer is built, as
+        # the first delivery's answer may be on its way (at an outage's start it waits out the
+        # store's bounds)
+        if attempt.maybe_posted and not attempt.guess and (not_now := self._answered_already(attempt)):
+            return not_now
         try:   # logged once, when the question is settled (_settle), not once an attempt
             reply, attempt.record = self.guide.ask_unrecorded(p.get("text") or "", via=p.get("via") or "dm",
                                                               channel=p.get("channel"))
@@ -397,20 +404,26 @@ class Answerer:
         except Exception:   # the store's reads are guarded in ask: this may pass (a reloading pack ...)
             self.logger.exception("could not build the answer to event %s; will try again", _event_id(item))
             return "retry"
-        if attempt.maybe_posted:   # asked as late as can be: an answer to the first delivery may be on its way
-            posted = self.already_posted(item)
-            if posted is None:
-                if attempt.guess and not attempt.durable:   # only a guess, and this thread is all there is:
-                    attempt.maybe_posted = False   # the next try answers (a duplicate is the lesser harm than none)
-                return "retry"
-            if posted:
-                self.logger.info("event %s had been answered already; not answering again", _event_id(item))
-                return "done"
-            attempt.maybe_posted = False
+        if attempt.maybe_posted and (not_now := self._answered_already(attempt)):
+            return not_now
         if attempt.durable and (not_now := self._renew_for_post(attempt, "event")):
             return not_now
         attempt.maybe_posted = True
         return self._post(attempt, message)
+
+    def _answered_already(self, attempt: _Attempt) -> str | None:
+        """For an attempt that may have been answered: the outcome if it was ("done") or Slack
+        can't say now ("retry"), else None (and it isn't asked again)."""
+        posted = self.already_posted(attempt.item)
+        if posted is None:
+            if attempt.guess and not attempt.durable:   # only a guess, and this thread is all there is:
+                attempt.maybe_posted = False   # the next try answers (a duplicate is the lesser harm than none)
+            return "retry"
+        if posted:
+            self.logger.info("event %s had been answered already; not answering again", _event_id(attempt.item))
+            return "done"
+        attempt.maybe_posted = False
+        return None
 
     def _renew_for_post(self, attempt: _Attempt, what: str) -> str | None:
         """Flag "about to post" and renew the lease for the post, so it can't run out under it:

@@ -556,3 +556,21 @@ def test_a_question_from_memory_whose_post_no_one_can_confirm_is_left_to_slacks_
     assert guide.store.inbox_counts()["done"] == 0
     retry = answerer(guide, Client()).accept(key, payload, redelivered=True)   # another worker
     assert retry is not None and retry.durable and retry.maybe_posted
+
+
+def test_a_takeover_whose_post_is_in_slack_settles_without_building_the_answer(guide, monkeypatch):
+    """Review of round 18: the check for a retry moved after the answer is built; a takeover
+    whose post had started is still asked first, so an answer already in Slack settles it even
+    while answers can't be built (a reloading pack), rather than trying again until it fails."""
+    key, payload = payload_for("5.5")
+    guide.store.enqueue(key, payload, owner="dead", lease_seconds=LEASE, now=time.time() - 2 * LEASE)
+    assert guide.store.mark_posting(key, "dead", now=time.time() - 2 * LEASE + 1)
+    taken = guide.store.lease(key, owner="me", lease_seconds=LEASE)
+
+    def broken(*a, **kw):
+        raise RuntimeError("the pack is reloading")
+    monkeypatch.setattr(guide, "ask_unrecorded", broken)
+    client = AnsweredElsewhere(key)
+    answerer(guide, client).take_over(taken)
+    assert client.checks == 1 and client.posts == []
+    assert guide.store.inbox_counts() == {"pending": 0, "done": 1, "failed": 0}
