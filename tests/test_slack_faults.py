@@ -233,6 +233,22 @@ def test_a_command_is_kept_in_the_inbox_until_its_reply_reaches_slack(fake, slac
     assert payload == "{}"
 
 
+def killed_then_taken_over(fake, server, key: str, name: str):
+    """Once its reply is held by Slack: every worker killed, then the one reply that reaches
+    response_url `name` from the worker that takes `key` over (the held one never does)."""
+    wait_until(lambda: fake.held == 1)
+    for pid in worker_pids(server):
+        os.kill(pid, signal.SIGKILL)
+    fake.release()
+    lapse_lease(server, key)
+    (reply,) = wait_until(lambda: replies_reaching(fake, name), timeout=30)
+    wait_until(lambda: inbox_state(server, key) == "done")
+    time.sleep(SETTLE)
+    assert len(responses_to(fake, name)) == 1   # the held reply never reached Slack
+    wait_until(lambda: server.readyz() == 200, timeout=30)
+    return reply
+
+
 def test_a_command_whose_workers_are_killed_before_it_is_answered_is_answered_once(fake, slack, server):
     """Slack never sends a command again: one acknowledged and then lost with its worker was
     lost for good (round 15's note). The workers are killed while the reply is on its way
@@ -240,17 +256,8 @@ def test_a_command_whose_workers_are_killed_before_it_is_answered_is_answered_on
     fake.hold("response_url")
     name, trigger = uuid.uuid4().hex[:12], f"trig-{uuid.uuid4().hex[:8]}"
     assert slack.command("/biglisten", QUESTION, fake.response_url(name), trigger_id=trigger).status == 200
-    wait_until(lambda: fake.held == 1)
-    for pid in worker_pids(server):
-        os.kill(pid, signal.SIGKILL)
-    fake.release()
-    lapse_lease(server, f"command:{trigger}")
-    (reply,) = wait_until(lambda: replies_reaching(fake, name), timeout=30)
+    reply = killed_then_taken_over(fake, server, f"command:{trigger}", name)
     assert "off-rolling" in reply.params["text"].lower()
-    wait_until(lambda: inbox_state(server, f"command:{trigger}") == "done")
-    time.sleep(SETTLE)
-    assert len(responses_to(fake, name)) == 1   # the held reply never reached Slack
-    wait_until(lambda: server.readyz() == 200, timeout=30)
 
 
 def test_a_button_press_whose_workers_are_killed_before_it_is_answered_is_answered_once(fake, slack, server):
@@ -263,22 +270,13 @@ def test_a_button_press_whose_workers_are_killed_before_it_is_answered_is_answer
     press = block_actions("vote_helpful", json.dumps({"e": "off-rolling", "q": QUESTION}),
                           response_url=fake.response_url(name), user=user, trigger_id=trigger)
     assert slack.interaction(press).status == 200
-    wait_until(lambda: fake.held == 1)
-    for pid in worker_pids(server):
-        os.kill(pid, signal.SIGKILL)
-    fake.release()
-    lapse_lease(server, f"action:{trigger}")
-    (reply,) = wait_until(lambda: replies_reaching(fake, name), timeout=30)
+    reply = killed_then_taken_over(fake, server, f"action:{trigger}", name)
     assert reply.params["text"] == "Thanks: noted as helpful."
-    wait_until(lambda: inbox_state(server, f"action:{trigger}") == "done")
-    time.sleep(SETTLE)
-    assert len(responses_to(fake, name)) == 1   # the held reply never reached Slack
     with sqlite3.connect(server.db_path) as db:
         assert db.execute("SELECT entry_id, helpful FROM votes WHERE user = ?", (user,)).fetchall() == \
             [("off-rolling", 1)]
         (payload,) = db.execute("SELECT payload FROM inbox WHERE key = ?", (f"action:{trigger}",)).fetchone()
     assert payload == "{}"   # settled: the response_url is not kept
-    wait_until(lambda: server.readyz() == 200, timeout=30)
 
 
 def test_a_press_is_acknowledged_while_every_listener_thread_is_busy_answering(fake, slack, server):
