@@ -213,14 +213,13 @@ class Store(ABC):
 
     @abstractmethod
     def record_answered(self, key: str, *, now: float | None = None) -> bool:
-        """Record as answered an event `owner` answered without the inbox (from memory, while
-        the store couldn't be written), in one statement: written answered if it isn't here,
-        settled if it is pending, whoever holds it (a late write of `owner`'s own; or Slack's
-        retry, taken in by another worker, which is a duplicate: its post is then refused, as
-        `mark_posting` needs the item pending), left alone if it is settled. One statement, so
-        no process can die between writing it and settling it, leaving a lease that another
-        worker would take over and answer again. True if this call recorded it. (`owner` is
-        the recording process, for the record's sake.)"""
+        """Record as answered an event this process answered without the inbox (from memory,
+        while the store couldn't be written), in one statement: written answered if it isn't
+        here, settled if it is pending, whoever holds it (a late write of this process's own; or
+        Slack's retry, taken in by another worker, which is a duplicate: its post is then
+        refused, as `mark_posting` needs the item pending), left alone if it is settled. One
+        statement, so no process can die between writing it and settling it, leaving a lease
+        that another worker would take over and answer again. True if this call recorded it."""
 
     @abstractmethod
     def retry_later(self, key: str, owner: str, delay: float, now: float | None = None,

@@ -22,9 +22,9 @@ member gets an apology only when nothing can have been posted, and only from the
 settled the item as failed. Every failed send is logged with the event id. If the store can't
 be written the question is still answered (from memory): then a delivery Slack repeats to
 another worker or instance may be answered twice, since no shared record says it was taken;
-so a message Slack delivers again (X-Slack-Retry-Num) that the store doesn't know asks Slack
-first whether it was answered already, as a takeover does (one Web API call, only for Slack's
-retries: the answer to the first delivery has most often landed by then).
+so a message Slack delivers again (X-Slack-Retry-Num) that the store doesn't know asks Slack,
+just before posting, whether it was answered already, as a takeover does (one Web API call,
+only for Slack's retries: the answer to the first delivery has most often landed by then).
 So the inbox write has ACCEPT_SECONDS in all, whatever the store does (a hung database
 server answers nothing, and no client-side timeout of the driver covers that); a write that
 lands after its caller gave up is settled at once, as answered from memory. Questions
@@ -152,9 +152,10 @@ def is_command(item: InboxItem) -> bool:
     return item.key.startswith("command:")
 
 
-def by_response_url(item: InboxItem) -> bool:
-    """A slash command or a button press: replied to through its response_url, not posted."""
-    return item.key.startswith(("command:", "action:"))
+def by_response_url(key: str) -> bool:
+    """A slash command or a button press (by its inbox key): replied to through its response_url,
+    not posted."""
+    return key.startswith(("command:", "action:"))
 
 
 @dataclass
@@ -201,7 +202,7 @@ class Answerer:
         from memory (here or elsewhere, the store down), so one new to the store, or answered
         from memory here, looks in Slack for an answer first (commands and presses aren't
         retried by Slack)."""
-        check = redelivered and not key.startswith(("command:", "action:"))
+        check = redelivered and not by_response_url(key)
         with self._lock:
             if key in self._seen or key in self._taken:   # Slack's retry, here: the store back or not
                 return None
@@ -286,7 +287,7 @@ class Answerer:
     # --- 2./3. answering ---------------------------------------------------------------------
     def answer(self, attempt: _Attempt) -> None:
         """Answer a message or a slash command, retrying and settling it."""
-        run = self._reply_attempt if by_response_url(attempt.item) else self._attempt
+        run = self._reply_attempt if by_response_url(attempt.item.key) else self._attempt
         if attempt.durable:
             # Finish well before the lease ends, or another worker may take over mid-post. A
             # question that queued here too long is left for whoever takes the expired lease.
@@ -329,7 +330,7 @@ class Answerer:
                 pass
             return
         self.logger.info("taking over event %s (attempt %d)", _event_id(item), item.attempts)
-        if by_response_url(item) and self._replier(item) is None:   # left for a process that can answer it
+        if by_response_url(item.key) and self._replier(item) is None:   # left for a process that can answer it
             self.logger.warning("can't answer %s here; leaving it", _event_id(item))
             return
         self.answer(_Attempt(item, durable=True, maybe_posted=item.posting))
@@ -381,8 +382,9 @@ class Answerer:
             return "retry"
         if status is None or status >= 500:   # not taken, or may have been
             if shared:
-                self.logger.warning("%s may not have been shared (%s); not sharing it again: the member can press "
-                                    "Share again", _event_id(item), f"HTTP {status}" if status else "no answer")
+                self.logger.warning("%s may not have been shared (%s); not sharing it again: the member is told "
+                                    "to look and press Share again", _event_id(item),
+                                    f"HTTP {status}" if status else "no answer")
                 attempt.unsure_share = True
                 return "done"
             return "retry"
@@ -559,7 +561,7 @@ class Answerer:
         p = item.payload
         notice = text_blocks(text)
         try:
-            self.client.chat_postMessage(channel=p["user_id"] if by_response_url(item) else p["channel"],
+            self.client.chat_postMessage(channel=p["user_id"] if by_response_url(item.key) else p["channel"],
                                          thread_ts=p.get("thread_ts"), text=notice.text, blocks=notice.blocks)
         except Exception as e:
             self.logger.error("telling the member %s (event %s) failed: %s", what, _event_id(item),
