@@ -12,7 +12,8 @@ thanks thank thx ty cheers ta appreciated appreciate grateful legend legends sta
 great brilliant fab fabulous lovely amazing awesome cool nice good excellent perfect super helpful useful
 love loved really very so much many lots again indeed
 happy merry friday monday weekend week half term holiday holidays hols christmas xmas easter summer break
-nearly almost finally last day days today tonight tomorrow
+nearly almost finally last day days today tonight tomorrow new year next
+enjoy rest restful relax relaxing deserved luck wish wishes
 bye goodbye later soon see take care x xx xxx haha lol lmao
 ok okay yes no yep nope sure right fine alright noted got it gotcha brill
 how are doing hope well you everyone
@@ -47,11 +48,21 @@ def is_social(folded: list[str]) -> bool:
         for w in folded)
 
 
+SEASONS = frozenset("term week year day half holiday holidays".split())
+
+
+def _end_of_season(folded: list[str]) -> list[str]:
+    """"end of term", "end of the week": a greeting's "end" dropped; "when does it end" keeps it."""
+    return [w for i, w in enumerate(folded)
+            if not (w == "end" and any(v in SEASONS for v in folded[i + 1:i + 4]) and "of" in folded[i + 1:i + 3])]
+
+
 def is_chitchat(folded: list[str]) -> bool:
     """True for "thanks all, really helpful", "morning all, happy friday", "is the rep social
     still on thursday?": every word is chat or a stopword, or it's about a social."""
     if not folded:
         return False
+    folded = _end_of_season(folded)
     content = _content(folded)
     if is_social(folded):
         return True

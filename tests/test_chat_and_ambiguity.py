@@ -25,6 +25,20 @@ def test_chit_chat_reply_says_what_the_bot_does(searcher, config):
     assert [e["action_id"] for b in message.blocks if b["type"] == "actions" for e in b["elements"]] == ["walk_start"]
 
 
+def test_seasons_greetings_are_chit_chat_and_an_ending_asked_about_is_not(searcher):
+    """Round 19: "happy end of term everyone 🎉" (the issue's end-of-term greeting), "enjoy the
+    break" and "well deserved rest" were declined as off-topic or unsure, logged as gaps; "end"
+    of a term is a greeting, "when does it end" is a question about the survey."""
+    from bot.chitchat import is_chitchat
+    from bot.normalise import words
+    for greeting in ("happy end of term everyone 🎉", "end of the week at last!", "enjoy the break everyone!",
+                     "well deserved rest all", "merry christmas and happy new year", "good luck all"):
+        assert is_chitchat(words(greeting)), greeting
+        assert searcher.find_matches(greeting).reason == "chitchat", greeting
+    for question in ("when does it end", "the end of the survey", "new framework next year?"):
+        assert not is_chitchat(words(question)), question
+
+
 def test_a_question_about_a_social_is_told_who_would_know(searcher, config):
     """"is the rep social still on thursday?" is a real question the guidance can't answer: the
     friendly line says to ask a rep (it only said what the bot does), in Slack too."""
