@@ -57,6 +57,7 @@ from bot.rep_blocks import reply_message
 from bot.retry import MAX_RETRY_AFTER, deadline
 from bot.store import InboxItem
 from handlers.payload import press_of
+from handlers.posted import find_post
 from handlers.respond import RESPOND_SECONDS, CheckedRespond
 
 ANSWER_EVENT = "biglisten_answer"   # metadata event_type on every answer the bot posts
@@ -471,12 +472,8 @@ class Answerer:
         """Whether our answer to this item is in Slack: True, False, or None (can't tell now)."""
         p = item.payload
         try:
-            if p.get("thread_ts"):
-                response = self.client.conversations_replies(channel=p["channel"], ts=p["thread_ts"], limit=200,
-                                                             include_all_metadata=True)
-            else:
-                response = self.client.conversations_history(channel=p["channel"], limit=100,
-                                                             include_all_metadata=True)
+            found = find_post(self.client, p["channel"], thread_ts=p.get("thread_ts") or "", since=p.get("ts") or "",
+                              event_type=ANSWER_EVENT, field="key", value=item.key)
         except SlackApiError as e:
             if _error(e) in CANT_CHECK:
                 self.logger.warning("can't check whether event %s was answered (%s); answering it",
@@ -488,12 +485,7 @@ class Answerer:
             self.logger.warning("checking whether event %s was answered failed: %s", _event_id(item),
                                 type(e).__name__)
             return None
-        for message in response.get("messages") or []:
-            metadata = message.get("metadata") if isinstance(message, dict) else None
-            if isinstance(metadata, dict) and metadata.get("event_type") == ANSWER_EVENT and \
-                    (metadata.get("event_payload") or {}).get("key") == item.key:
-                return True
-        return False
+        return found is not None
 
     def _settle(self, attempt: _Attempt, outcome: str) -> None:
         item = attempt.item

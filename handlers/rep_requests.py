@@ -39,6 +39,7 @@ from bot.retry import deadline
 from bot.store import RepRequest, store_outage
 from handlers.answering import UNCLEAR, apologising
 from handlers.payload import first_action, text_field, user_id
+from handlers.posted import find_post
 
 ONLY_REPS = "Only reps can answer members' questions or change kept answers."
 NO_CHANNEL = ("Asking a rep isn't set up yet: no reps' channel is set (`reps.channel` in app.yaml), "
@@ -60,6 +61,7 @@ REMINDER_POST, REVIEW_POST = "biglisten_request_reminder", "biglisten_kept_revie
 # A post that timed out or got a 5xx may still land: its claim is kept, not given back, so no
 # worker looks for it (and, not finding it yet, posts again) before the claim's LEASE has passed.
 MAY_HAVE_LANDED = "may_have_landed"
+CLOCK_MARGIN = 60.0   # seconds our clock may run ahead of Slack's when looking for a post made after a time
 SHARED_QUESTION = 1000   # characters of a member's question sent to reps (and shown first): its start and its end
 
 
@@ -141,7 +143,8 @@ class RepDesk:
         if not channel:
             return "no_channel"
         message = rep_blocks.request_message(req)
-        found = self._find_post(channel, "", REQUEST_POST, req.id)   # an earlier try's post may have landed
+        # an earlier try's post may have landed
+        found = self._find_post(channel, "", REQUEST_POST, req.id, since=req.created_at)
         if found is None:
             return "later"
         try:
@@ -198,7 +201,8 @@ class RepDesk:
         targets = [(req.channel, req.thread_ts)] if req.channel else []
         targets.append((req.asker, ""))   # a direct message: ephemeral questions, or the thread is gone
         for channel, thread_ts in targets:
-            found = self._find_post(channel, thread_ts, OUTCOME_POST, req.id)   # an earlier try's may have landed
+            # an earlier try's may have landed
+            found = self._find_post(channel, thread_ts, OUTCOME_POST, req.id, since=req.created_at)
             if found is None:
                 return "later"
             if found:
@@ -225,24 +229,21 @@ class RepDesk:
         return "failed"
 
     def _find_post(self, channel: str, thread_ts: str, kind: str, ident: int,
-                   field: str = "request") -> str | None:
+                   field: str = "request", *, since: float) -> str | None:
         """The ts of the bot's post of `kind` for a request (a kept answer: `field` "kept") in a
-        conversation (a thread, or the top level; a user id: their DM), "" if there is none, None
+        conversation (a thread, or the top level; a user id: their DM) made after `since` (our
+        clock, less CLOCK_MARGIN: Slack stamps the post by its own), "" if there is none, None
         if Slack can't say now. Run before every post of a request, its outcome, its reminder and
         a review notice (rare, so one more call each): a post that timed out may have landed, and
         posting again put the request in the reps' channel twice (a withdrawal then cleared only
         one copy) and told the member twice."""
         try:
             with deadline(10):
-                if thread_ts:
-                    response = self.client.conversations_replies(channel=channel, ts=thread_ts, limit=200,
-                                                                 include_all_metadata=True)
-                else:
-                    if channel.startswith(("U", "W")):   # a DM is read by its conversation id
-                        opened = self.client.conversations_open(users=channel)
-                        channel = str((opened.get("channel") or {}).get("id") or channel)
-                    response = self.client.conversations_history(channel=channel, limit=100,
-                                                                 include_all_metadata=True)
+                if not thread_ts and channel.startswith(("U", "W")):   # a DM is read by its conversation id
+                    opened = self.client.conversations_open(users=channel)
+                    channel = str((opened.get("channel") or {}).get("id") or channel)
+                found = find_post(self.client, channel, thread_ts=thread_ts, since=f"{since - CLOCK_MARGIN:.6f}",
+                                  event_type=kind, field=field, value=ident)
         except SlackApiError as e:
             if _error(e) == "ratelimited" or e.response.status_code >= 500 or _error(e) in UNCLEAR:   # not now
                 self.logger.warning("looking for %s #%d's earlier post failed: %s", field, ident, _error(e))
@@ -253,12 +254,7 @@ class RepDesk:
         except Exception as e:
             self.logger.warning("looking for %s #%d's earlier post failed: %s", field, ident, type(e).__name__)
             return None
-        for m in response.get("messages") or []:
-            meta = m.get("metadata") if isinstance(m, dict) else None
-            if isinstance(meta, dict) and meta.get("event_type") == kind and \
-                    (meta.get("event_payload") or {}).get(field) == ident:
-                return str(m.get("ts") or "")
-        return ""
+        return str(found.get("ts") or "") if found else ""
 
     def update_request_message(self, req: RepRequest) -> None:
         """Show who settled the request, and when, in the reps' channel (withdrawn: without the
@@ -333,7 +329,8 @@ class RepDesk:
         for kept in store.kept_answers():
             if kept.flagged_at is None and needs_review(kept, self.settings, now) and store.flag_kept(kept.id, now):
                 message = rep_blocks.review_message(kept, self.settings)
-                if not self._post_to_reps(f"sending kept answer #{kept.id} for review", channel=self.settings.channel,
+                if not self._post_to_reps(f"sending kept answer #{kept.id} for review", kept.confirmed_at,
+                                          channel=self.settings.channel,
                                           text=message.text, blocks=message.blocks,
                                           metadata={"event_type": REVIEW_POST, "event_payload": {"kept": kept.id}}):
                     store.release_kept_flag(kept.id, now)
@@ -342,19 +339,21 @@ class RepDesk:
         """Raise a request again in the reps' channel, under the claim `mark_escalated(req.id,
         claimed_at)` won; given back if Slack refuses the post."""
         text = rep_blocks.escalation_text(req, self.settings.escalate_hours)
-        if not self._post_to_reps(f"re-raising request #{req.id}", channel=req.reps_channel, thread_ts=req.reps_ts,
+        if not self._post_to_reps(f"re-raising request #{req.id}", req.created_at, channel=req.reps_channel,
+                                  thread_ts=req.reps_ts,
                                   text=text, reply_broadcast=True,
                                   metadata={"event_type": REMINDER_POST, "event_payload": {"request": req.id}}):
             self.guide.store.release_escalation(req.id, claimed_at)
 
-    def _post_to_reps(self, doing: str, **message) -> bool:
+    def _post_to_reps(self, doing: str, since: float, **message) -> bool:
         """A chores post to the reps' channel (a reminder or a review notice, with its metadata);
         False if it failed (one log line per kind of failure), or Slack can't say whether an
         earlier try landed. That is looked for first: a post that timed out may have landed, and
         the next round posted it again (round 15's note). True when it is there."""
         meta = message["metadata"]
         field, ident = next(iter(meta["event_payload"].items()))
-        found = self._find_post(message["channel"], message.get("thread_ts") or "", meta["event_type"], ident, field)
+        found = self._find_post(message["channel"], message.get("thread_ts") or "", meta["event_type"], ident, field,
+                                since=since)
         if found is None:
             return False
         if found:

@@ -15,7 +15,6 @@ reconnects when the server closes: close the SocketModeHandler *before* stopping
 from __future__ import annotations
 
 import contextlib
-import itertools
 import json
 import threading
 import time
@@ -102,7 +101,7 @@ class FakeSlack:
         self._released = threading.Event()
         self.messages: dict[str, list[dict]] = {}  # channel -> messages posted by chat.postMessage
         self._cond = threading.Condition()
-        self._ts = itertools.count(1)
+        self._last_ts = 0.0   # a post's ts: Slack's clock (ours), each later than the one before
         self._ws_clients: list = []
         self._send_lock = threading.Lock()
 
@@ -192,6 +191,16 @@ class FakeSlack:
             self.calls.clear()
             self.socket_acks.clear()
 
+    def chatter(self, channel: str, n: int, thread_ts: str | None = None) -> list[str]:
+        """`n` messages from members (no metadata) in a channel or thread, as if posted now: their ts."""
+        stamps = [self._next_ts() for _ in range(n)]
+        with self._cond:
+            self.messages.setdefault(channel, []).extend(
+                {"type": "message", "user": "U1", "text": f"chat {i}", "ts": ts} | ({"thread_ts": thread_ts}
+                                                                                  if thread_ts else {})
+                for i, ts in enumerate(stamps))
+        return stamps
+
     # ---- HTTP ------------------------------------------------------------------------------------
     def _handle(self, method: str, params: dict, headers: dict, path: str) -> tuple[int, dict, dict]:
         with self._cond:
@@ -234,7 +243,9 @@ class FakeSlack:
         return 200, answer, {}
 
     def _next_ts(self) -> str:
-        return f"1700000000.{next(self._ts) * 100:06d}"
+        with self._cond:
+            self._last_ts = max(time.time(), self._last_ts + 0.000001)
+            return f"{self._last_ts:.6f}"
 
     def _canned(self, method: str, p: dict) -> dict:
         """Plausible minimal answers: just the fields our code and Bolt read."""
@@ -274,7 +285,11 @@ class FakeSlack:
         if method == "conversations.info":
             return ok | {"channel": {"id": ch, "name": "general", "is_channel": True, "is_member": True}}
         if method in ("conversations.history", "conversations.replies"):
-            return ok | {"messages": self._history(method, p), "has_more": False}
+            found = self._history(method, p)
+            start, limit = int(p.get("cursor") or 0), int(p.get("limit") or 100)
+            more = start + limit < len(found)
+            return ok | {"messages": found[start:start + limit], "has_more": more,
+                         "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
         if method == "apps.connections.open":
             return ok | {"url": self.ws_url}
         return ok  # pins.add/remove, reactions.add, response_url, anything else
@@ -290,6 +305,8 @@ class FakeSlack:
             found = [m for m in posted if root in (m.get("thread_ts"), m["ts"])]
         else:
             found = [m for m in reversed(posted) if "thread_ts" not in m]
+        if p.get("oldest"):   # only what came after it (the thread's root always, as Slack does)
+            found = [m for m in found if float(m["ts"]) > float(p["oldest"]) or m["ts"] == p.get("ts")]
         if str(p.get("include_all_metadata")).lower() not in ("1", "true"):
             found = [{k: v for k, v in m.items() if k != "metadata"} for m in found]
         return found

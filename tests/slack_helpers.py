@@ -86,12 +86,16 @@ def event_body(event: dict, event_id: str | None = None) -> dict:
                 authorizations=[dict(team_id="T1", user_id=BOT_USER, is_bot=True)])
 
 
-_ts_counter = iter(range(1, 10**9))
+_last_ts = [0.0]
+_ts_lock = threading.Lock()
 
 
 def new_ts() -> str:
-    """A unique message ts, so tests sharing one server never collide in its dedupe memory."""
-    return f"{int(time.time())}.{next(_ts_counter):06d}"
+    """A unique message ts on Slack's clock (ours), so tests sharing one server never collide in
+    its dedupe memory, and the bot's answer (the fake Slack's clock too) comes after it."""
+    with _ts_lock:
+        _last_ts[0] = max(time.time(), _last_ts[0] + 0.000001)
+        return f"{_last_ts[0]:.6f}"
 
 
 def mention(text: str, channel: str, ts: str | None = None, **extra) -> dict:

@@ -186,6 +186,27 @@ def test_a_lease_left_by_a_dead_worker_is_taken_over_and_checked_first(fake, sla
     assert "had been answered already" in server.log_tail(300)
 
 
+def test_a_takeover_in_a_busy_thread_finds_the_answer_after_its_200th_reply(fake, slack, server):
+    """Round 18's limit: a thread was read from its start, 200 replies a call, so an answer to a
+    question asked after 250 replies wasn't found and a takeover answered again. It is read from
+    the question on."""
+    ch, root = "C" + uuid.uuid4().hex[:10].upper(), new_ts()
+    fake.chatter(ch, 250, thread_ts=root)
+    ts = new_ts()
+    key, store = f"message:{ch}:{ts}", SQLiteStore(server.db_path)
+    payload = {"channel": ch, "ts": ts, "thread_ts": root, "text": QUESTION, "via": "mention", "event_id": "EvBusy"}
+    store.enqueue(key, payload, owner="dead-worker", lease_seconds=LEASE, now=time.time() - 10 * LEASE)
+    store.mark_posting(key, "dead-worker", now=time.time() - 10 * LEASE)
+    WebClient(token="xoxb-test", base_url=fake.base_url).chat_postMessage(
+        channel=ch, thread_ts=root, text="the answer, posted before the crash",
+        metadata={"event_type": "biglisten_answer", "event_payload": {"key": key}})
+    wait_until(lambda: inbox_state(server, key) == "done", timeout=15)
+    time.sleep(SETTLE)
+    assert len(posts_in(fake, ch)) == 1
+    (check,) = [c for c in fake.calls_to("conversations.replies") if c.params.get("channel") == ch]
+    assert (check.params["ts"], check.params["oldest"]) == (root, ts)
+
+
 def test_a_post_refused_for_good_is_logged_with_its_event_id_and_apologised_for(fake, slack, server, channel):
     fake.fault("chat.postMessage", times=1, status=200, payload={"ok": False, "error": "invalid_blocks"})
     body = event_body(mention(f"<@{BOT_USER}> {QUESTION}", channel))
