@@ -390,12 +390,26 @@ def lead_guidance(reply: Reply) -> tuple[Guidance, ...]:
     safeguarding at all?" was led with the separate-judgement question's "Suggested answer: Yes",
     read as yes, and the union's position (it shouldn't) was in the full view only."""
     short = short_guidance(reply.guidance)
-    views = [g for g in reply.guidance if g.kind == "view"]
+    views = [i for i, g in enumerate(reply.guidance) if g.kind == "view"]
     union = union_of(reply.pack) if reply.pack is not None else ""
     if not views or not union or not asks_union_view(reply.query, union) or asks_what_to_answer(reply.query):
         return short
-    view = views[by_relevance([g.basis for g in views], reply.query, reply.pack, ignore=f"{union} union")[0]]
-    return (view, *(g for g in short if g is not view))
+    # a view that leans on the guidance before it ("this would be a sensible option") is read,
+    # and shown, with it: the round-19 audit's "is the union for or against holding back the
+    # report?" was led with the union's view on who should inspect safeguarding instead
+    texts = [" ".join(g.basis for g in leaning_on(reply.guidance, i)) for i in views]
+    chosen = views[by_relevance(texts, reply.query, reply.pack, ignore=f"{union} union")[0]]
+    lead = leaning_on(reply.guidance, chosen)
+    return (*lead, *(g for g in short if g not in lead))
+
+
+def leaning_on(guidance: tuple[Guidance, ...], i: int) -> tuple[Guidance, ...]:
+    """Guidance `i` with what it refers back to: the ones before it, in order, back to the
+    first that reads on its own."""
+    start = i
+    while start > 0 and refers_back(guidance[start].basis):
+        start -= 1
+    return guidance[start:i + 1]
 
 
 def scope_of(statements: tuple[int, ...]) -> str:
@@ -475,7 +489,10 @@ def lead_lines(reply: Reply, *, everything: bool = True) -> list[Line]:
 # How a message asks what the union thinks (`asks_union_view`): the union is who thinks
 VIEW_VERBS = ("think", "thinks", "reckon", "reckons", "feel", "feels", "stand", "stands", "recommend", "recommends",
               "support", "supports", "supporting", "back", "backs", "backing", "oppose", "opposes", "agree",
-              "agrees", "prefer", "prefers", "favour", "favor", "commented")
+              "agrees", "prefer", "prefers", "favour", "favor", "commented",
+              # a member telling the bot what the union thinks (round 19's audit: traps)
+              "opposed", "supported", "backed", "agreed", "preferred", "favoured", "recommended", "want", "wants",
+              "wanted", "argues", "argued")
 SAYING = ("say", "says", "said", "want", "wants")   # only in a question about it: "what does NASUWT say"
 VIEW_NOUNS = ("view", "views", "position", "stance", "line", "opinion", "take", "verdict")
 BETWEEN = ("is", "are", "does", "do", "did", "has", "have", "really", "actually", "officially", "still", "even",
@@ -493,7 +510,7 @@ def _union_view_pattern(union: str) -> re.Pattern:
     return re.compile("|".join((
         rf"{name}\s+(?:{'|'.join(VIEW_NOUNS)})\b{after}",            # "the union's view", "nasuwts line"
         rf"{name}{between}\s+(?:{'|'.join(VIEW_VERBS)})\b{after}",   # "does the union support", "does nasuwt stand"
-        rf"{name}{between}\s+(?:in\s+favou?r|against)\b",            # "is nasuwt in favour of"
+        rf"{name}{between}\s+(?:in\s+favou?r|against|for\s+or\s+against)\b",   # "is nasuwt in favour of"
         rf"\b(?:what|how|anything)\b[^.?!]{{0,40}}?{name}{between}\s+(?:{'|'.join(SAYING)})\b",   # "what does it say"
         rf"{name}\W+what\s+(?:do|does)\s+(?:they|it)\s+(?:think|say)\b",   # "nasuwt - what do they think"
     )))

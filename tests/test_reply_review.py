@@ -462,6 +462,11 @@ def test_a_list_keeps_its_lead_in_and_a_sentence_that_refers_back_keeps_the_one_
     ("The union said to ask here: what is the suspend and return policy?", False),
     ("our union support officer said ofsted has a provider contact helpline, what is it?", False),
     ("my nasuwt line manager asked me what the ofsted academy is", False),
+    # round 19's audit: a member telling the bot what the union thinks, and "for or against"
+    ("holding back the report for 3 months - is the union for or against that?", True),
+    ("nasuwt opposed the 3 month report delay didn't they", True),
+    ("nasuwt wants to keep the one-word grades but add more detail, is that right?", True),
+    ("I joined the union for the legal cover: what is the ofsted academy?", False),
 ])
 def test_asking_the_unions_view_is_the_union_thinking(query, asks):
     """The review of round 14: any "union" and any "say" anywhere made the bot open with "You
@@ -483,6 +488,24 @@ def test_asked_the_unions_view_a_survey_reply_leads_with_it_not_a_suggested_answ
     plain = render_text(asked(pack, config, "should safeguarding be a separate judgement",
                               "safeguarding-separate-judgement"))
     assert plain.splitlines()[2].startswith("Suggested answer: Yes")
+
+
+@pytest.mark.parametrize("query", [
+    "the idea of ofsted holding back the report for 3 months while a school sorts its safeguarding - is the union "
+    "for or against that?",
+    "nasuwt opposed the thing where ofsted holds the report back for 3 months over safeguarding didn't they",
+    "Great so nasuwt backs ofsted's plan to withhold reports for 3 months while safeguarding gets fixed."])
+def test_asked_the_unions_view_of_a_proposal_the_short_reply_has_it_with_what_it_refers_to(pack, config, query):
+    """Round 19's audit: asked for (or told) the union's view on holding back the report, the
+    short reply showed only its view on who should inspect safeguarding and the advice after it;
+    the view on the proposal ("this would be a sensible option") was in the full view only, so
+    "nasuwt opposed ..." stood. It is shown, after the advice it refers back to."""
+    lines = render_text(asked(pack, config, query, "safeguarding-reinspection")).splitlines()
+    order = [next(i for i, ln in enumerate(lines) if ln.startswith(start)) for start in (
+        "NASUWT's view (spring 2024): “NASUWT questions whether Ofsted should inspect safeguarding",
+        "NASUWT advises (spring 2024): “If you make a similar comment, you might also want to comment on the proposal",
+        "NASUWT's view (spring 2024): “NASUWT’s view that this would be a sensible option")]
+    assert order == sorted(order) and order[0] == 2
 
 
 @pytest.mark.parametrize("query", ["what does the union recommend for the separate judgement question",
