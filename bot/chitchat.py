@@ -57,15 +57,30 @@ def _end_of_season(folded: list[str]) -> list[str]:
             if not (w == "end" and any(v in SEASONS for v in folded[i + 1:i + 4]) and "of" in folded[i + 1:i + 3])]
 
 
-def is_chitchat(folded: list[str]) -> bool:
+GREETINGS = frozenset("hi hiya hello hey heya morning afternoon evening gm thanks thank thx ty cheers ta happy merry "
+                      "bye goodbye".split())
+# a question of these words alone is chat too: "how are you?", "ok?", "all good?"
+BARE_CHAT = frozenset("how are you u ya doing hope well all everyone bot today ok okay yes no yep nope sure right fine "
+                      "alright noted got it gotcha cool great good".split())
+QUESTION_WORDS = frozenset("what whats when where which who why how is are do does did can could will would should "
+                           "shall".split())
+
+
+def is_chitchat(folded: list[str], *, question: bool = False) -> bool:
     """True for "thanks all, really helpful", "morning all, happy friday", "is the rep social
-    still on thursday?": every word is chat or a stopword, or it's about a social."""
+    still on thursday?": every word is chat or a stopword, or it's about a social. A question
+    (`question`: it has a "?"; or it opens with a question word) is chat only with a greeting
+    or of BARE_CHAT alone ("how are you?", "ok?"): round 19's review, "what's new?", "what's next?", "do we get a rest
+    day?" and "by the end of the year?" got the greeting."""
     if not folded:
+        return False
+    if is_social(folded):
+        return True
+    if (question or folded[0] in QUESTION_WORDS) and GREETINGS.isdisjoint(folded) and \
+            not set(folded) <= BARE_CHAT:
         return False
     folded = _end_of_season(folded)
     content = _content(folded)
-    if is_social(folded):
-        return True
     if not any(w in CHAT_WORDS or w in ("hi", "hello", "hey", "thanks", "thank") for w in folded):
         return False
     return sum(w not in CHAT_WORDS for w in content) == 0

@@ -37,6 +37,13 @@ def test_seasons_greetings_are_chit_chat_and_an_ending_asked_about_is_not(search
         assert searcher.find_matches(greeting).reason == "chitchat", greeting
     for question in ("when does it end", "the end of the survey", "new framework next year?"):
         assert not is_chitchat(words(question)), question
+    # the review of round 19: a question made of those words is still a question
+    for question in ("what's new?", "what's next?", "is it next year?", "when is the end of term?",
+                     "by the end of the year?", "do we get a rest day?", "what about the rest?"):
+        assert not is_chitchat(words(question), question="?" in question), question
+        assert searcher.find_matches(question).reason != "chitchat", question
+    for chat in ("how are you?", "hi, how are you?", "thanks?", "ok?", "xmas party this year?"):
+        assert searcher.find_matches(chat).reason == "chitchat", chat
 
 
 def test_a_question_about_a_social_is_told_who_would_know(searcher, config):
