@@ -32,11 +32,11 @@ from bot.replies import (
     Reply,
     abstain_lines,
     ambiguity_choice,
+    asked_view,
     chitchat_lines,
     close_matches,
     full_lines,
     guidance_label,
-    lead_guidance,
     pinned_line,
     position_line,
     reply_lines,
@@ -341,9 +341,9 @@ def fallback_text(reply: Reply) -> str:
         return escape(abstain_lines(reply)[0])
     text = reply_title(reply)
     kinds = {g.kind for g in reply.guidance}
-    lead = lead_guidance(reply)[:1] if isinstance(reply.entry, SurveyEntry) and not reply.parts else ()
+    view = asked_view(reply) if isinstance(reply.entry, SurveyEntry) and not reply.parts else ()
     answers = [g for g in reply.guidance if g.kind == "answer"]
-    if lead and lead[0].kind == "view" and answers:   # asked what the union thinks: its view leads
+    if view and answers:   # asked what the union thinks: its view leads
         text += " — the union's view, and its suggested answer to the survey question"
     elif answers:   # a suggested answer is never shown without whose it is, when, and its whole basis
         text += f" — {guidance_label(answers[0], reply)} “{answers[0].basis}”"

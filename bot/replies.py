@@ -386,30 +386,52 @@ def short_guidance(guidance: tuple[Guidance, ...]) -> tuple[Guidance, ...]:
 
 def lead_guidance(reply: Reply) -> tuple[Guidance, ...]:
     """The guidance the short view leads with (`short_guidance`); asked what the union thinks,
-    its view most relevant to the question first: "does nasuwt even think ofsted should inspect
-    safeguarding at all?" was led with the separate-judgement question's "Suggested answer: Yes",
-    read as yes, and the union's position (it shouldn't) was in the full view only."""
+    its view most relevant to the question first (`asked_view`): "does nasuwt even think ofsted
+    should inspect safeguarding at all?" was led with the separate-judgement question's
+    "Suggested answer: Yes", read as yes, and the union's position (it shouldn't) was in the
+    full view only."""
     short = short_guidance(reply.guidance)
+    lead = asked_view(reply)
+    return (*lead, *(g for g in short if g not in lead)) if lead else short
+
+
+def asked_view(reply: Reply) -> tuple[Guidance, ...]:
+    """Asked (or told) what the union thinks, not what to put: its view most relevant to the
+    question, with the guidance it refers back to before it (`leaning_on`); else (). Round 19's
+    audit: "is the union for or against holding back the report?" was shown the union's view on
+    who should inspect safeguarding, not "this would be a sensible option"."""
     views = [i for i, g in enumerate(reply.guidance) if g.kind == "view"]
     union = union_of(reply.pack) if reply.pack is not None else ""
     if not views or not union or not asks_union_view(reply.query, union) or asks_what_to_answer(reply.query):
-        return short
-    # a view that leans on the guidance before it ("this would be a sensible option") is read,
-    # and shown, with it: the round-19 audit's "is the union for or against holding back the
-    # report?" was led with the union's view on who should inspect safeguarding instead
-    texts = [" ".join(g.basis for g in leaning_on(reply.guidance, i)) for i in views]
+        return ()
+    said = _commentary_text(reply.entry)
+    texts = [" ".join(g.basis for g in leaning_on(reply.guidance, i, said)) for i in views]
     chosen = views[by_relevance(texts, reply.query, reply.pack, ignore=f"{union} union")[0]]
-    lead = leaning_on(reply.guidance, chosen)
-    return (*lead, *(g for g in short if g not in lead))
+    return leaning_on(reply.guidance, chosen, said)
 
 
-def leaning_on(guidance: tuple[Guidance, ...], i: int) -> tuple[Guidance, ...]:
-    """Guidance `i` with what it refers back to: the ones before it, in order, back to the
-    first that reads on its own."""
+def leaning_on(guidance: tuple[Guidance, ...], i: int, said: str) -> tuple[Guidance, ...]:
+    """Guidance `i` with what it refers back to: the guidance before it that comes just before
+    it in the union's commentary (`said`), back to the first that reads on its own, never a
+    suggested answer. "All of these things are important" refers to a list the guidance
+    doesn't hold, not to the advice stored before it (round 19's review)."""
     start = i
-    while start > 0 and refers_back(guidance[start].basis):
+    while start > 0 and refers_back(guidance[start].basis) and guidance[start - 1].kind != "answer" and \
+            _just_before(said, guidance[start - 1].basis, guidance[start].basis):
         start -= 1
     return guidance[start:i + 1]
+
+
+def _commentary_text(entry) -> str:
+    """All the union's commentary on a survey question, in order, one paragraph a line."""
+    if not isinstance(entry, SurveyEntry):
+        return ""
+    return "\n".join([*entry.commentary, *(p for s in entry.statements for p in s.commentary)])
+
+
+def _just_before(said: str, first: str, then: str) -> bool:
+    at = said.find(first)
+    return at >= 0 and said.find(then, at + len(first)) - (at + len(first)) in range(3)
 
 
 def scope_of(statements: tuple[int, ...]) -> str:
@@ -492,13 +514,15 @@ VIEW_VERBS = ("think", "thinks", "reckon", "reckons", "feel", "feels", "stand", 
               "agrees", "prefer", "prefers", "favour", "favor", "commented",
               # a member telling the bot what the union thinks (round 19's audit: traps)
               "opposed", "supported", "backed", "agreed", "preferred", "favoured", "recommended", "want", "wants",
-              "wanted", "argues", "argued")
+              "wanted")
 SAYING = ("say", "says", "said", "want", "wants")   # only in a question about it: "what does NASUWT say"
 VIEW_NOUNS = ("view", "views", "position", "stance", "line", "opinion", "take", "verdict")
 BETWEEN = ("is", "are", "does", "do", "did", "has", "have", "really", "actually", "officially", "still", "even",
            "now", "also", "generally", "currently", "not")
 NOT_A_VIEW = ("officer", "officers", "staff", "team", "office", "manager", "managers", "network", "group", "rep",
-              "reps", "member", "members", "meeting", "branch")
+              "reps", "member", "members", "meeting", "branch",
+              # not what it thinks: "the union backed off", "wants to know", "wanted us to respond"
+              "off", "down", "us", "you", "me", "them", "everyone", "to know", "to hear")
 
 
 @lru_cache(maxsize=16)

@@ -467,6 +467,10 @@ def test_a_list_keeps_its_lead_in_and_a_sentence_that_refers_back_keeps_the_one_
     ("nasuwt opposed the 3 month report delay didn't they", True),
     ("nasuwt wants to keep the one-word grades but add more detail, is that right?", True),
     ("I joined the union for the legal cover: what is the ofsted academy?", False),
+    # ... and the review of round 19
+    ("our union argued this before - what's the report card question", False),
+    ("has the union backed off from report cards?", False), ("the union wants to know what you think", False),
+    ("the union wanted us to respond to the big listen", False),
 ])
 def test_asking_the_unions_view_is_the_union_thinking(query, asks):
     """The review of round 14: any "union" and any "say" anywhere made the bot open with "You
@@ -506,6 +510,16 @@ def test_asked_the_unions_view_of_a_proposal_the_short_reply_has_it_with_what_it
         "NASUWT advises (spring 2024): “If you make a similar comment, you might also want to comment on the proposal",
         "NASUWT's view (spring 2024): “NASUWT’s view that this would be a sensible option")]
     assert order == sorted(order) and order[0] == 2
+
+
+def test_a_view_leans_only_on_what_comes_just_before_it_in_the_commentary(pack, config):
+    """The review of round 19: "All of these things are important" (SEND reporting's comments
+    box) refers to the aims list, not to the advice stored before it in the pack: it still leads,
+    not after that advice, as if "these things" were the challenges the advice names."""
+    query = "what does nasuwt think ofsted's priorities should be when reporting on SEND provision?"
+    lines = render_text(asked(pack, config, query, "send-reporting-views")).splitlines()
+    assert lines[2].startswith("NASUWT's view (spring 2024): “All of these things are important.")
+    assert lines[3].startswith("NASUWT advises (spring 2024): “It will be particularly important")
 
 
 @pytest.mark.parametrize("query", ["what does the union recommend for the separate judgement question",
