@@ -473,7 +473,7 @@ class Answerer:
         p = item.payload
         try:
             found = find_post(self.client, p["channel"], thread_ts=p.get("thread_ts") or "", since=p.get("ts") or "",
-                              event_type=ANSWER_EVENT, field="key", value=item.key)
+                              event_type=ANSWER_EVENT, fields={"key": item.key})
         except SlackApiError as e:
             if _error(e) in CANT_CHECK:
                 self.logger.warning("can't check whether event %s was answered (%s); answering it",

@@ -16,10 +16,10 @@ MAX_PAGES = 5     # 1,000 messages after `since`, then it counts as not there
 
 
 def find_post(client: WebClient, channel: str, *, thread_ts: str = "", since: str = "", event_type: str,
-              field: str, value) -> dict | None:
+              fields: dict) -> dict | None:
     """The bot's message in `channel` (a thread if `thread_ts`, else the top level) whose
-    metadata is `event_type` with `field` == `value`, posted after `since` (a ts; "" for
-    anywhere), or None. Raises what the Web API call raises."""
+    metadata is `event_type` with every one of `fields` in its payload, posted after `since` (a
+    ts; "" for anywhere), or None. Raises what the Web API call raises."""
     params = dict(channel=channel, limit=PAGE, include_all_metadata=True) | ({"oldest": since} if since else {})
     read = (lambda **more: client.conversations_replies(ts=thread_ts, **params, **more)) if thread_ts else \
         (lambda **more: client.conversations_history(**params, **more))
@@ -28,8 +28,10 @@ def find_post(client: WebClient, channel: str, *, thread_ts: str = "", since: st
         page = read(**({"cursor": cursor} if cursor else {}))
         for message in page.get("messages") or []:
             metadata = message.get("metadata") if isinstance(message, dict) else None
-            if isinstance(metadata, dict) and metadata.get("event_type") == event_type and \
-                    (metadata.get("event_payload") or {}).get(field) == value:
+            if not isinstance(metadata, dict) or metadata.get("event_type") != event_type:
+                continue
+            payload = metadata.get("event_payload")
+            if isinstance(payload, dict) and all(payload.get(k) == v for k, v in fields.items()):
                 return message
         cursor = (page.get("response_metadata") or {}).get("next_cursor") or ""
         if not cursor:

@@ -74,6 +74,12 @@ def _request_id(ref: dict) -> int | None:
     return r if isinstance(r, int) and not isinstance(r, bool) else None
 
 
+def _ident(fields: dict) -> str:
+    """"request #3", "kept #2": what a post is for, in a log line."""
+    name, ident = next(iter(fields.items()))
+    return f"{name} #{ident}"
+
+
 def _error(e: SlackApiError) -> str:
     data = getattr(e.response, "data", None)
     error = data.get("error") if isinstance(data, dict) else None
@@ -144,7 +150,7 @@ class RepDesk:
             return "no_channel"
         message = rep_blocks.request_message(req)
         # an earlier try's post may have landed
-        found = self._find_post(channel, "", REQUEST_POST, req.id, since=req.created_at)
+        found = self._find_post(channel, "", REQUEST_POST, {"request": req.id}, since=req.created_at)
         if found is None:
             return "later"
         try:
@@ -202,7 +208,7 @@ class RepDesk:
         targets.append((req.asker, ""))   # a direct message: ephemeral questions, or the thread is gone
         for channel, thread_ts in targets:
             # an earlier try's may have landed
-            found = self._find_post(channel, thread_ts, OUTCOME_POST, req.id, since=req.created_at)
+            found = self._find_post(channel, thread_ts, OUTCOME_POST, {"request": req.id}, since=req.created_at)
             if found is None:
                 return "later"
             if found:
@@ -228,9 +234,9 @@ class RepDesk:
         self.logger.error("the member of request #%d could not be reached; the outcome is kept in the store", req.id)
         return "failed"
 
-    def _find_post(self, channel: str, thread_ts: str, kind: str, ident: int,
-                   field: str = "request", *, since: float) -> str | None:
-        """The ts of the bot's post of `kind` for a request (a kept answer: `field` "kept") in a
+    def _find_post(self, channel: str, thread_ts: str, kind: str, fields: dict, *, since: float) -> str | None:
+        """The ts of the bot's post of `kind` for a request (`fields` {"request": id}; a kept
+        answer's review: {"kept": id, "confirmed": its confirmation}) in a
         conversation (a thread, or the top level; a user id: their DM) made after `since` (our
         clock, less CLOCK_MARGIN: Slack stamps the post by its own), "" if there is none, None
         if Slack can't say now. Run before every post of a request, its outcome, its reminder and
@@ -243,16 +249,17 @@ class RepDesk:
                     opened = self.client.conversations_open(users=channel)
                     channel = str((opened.get("channel") or {}).get("id") or channel)
                 found = find_post(self.client, channel, thread_ts=thread_ts, since=f"{since - CLOCK_MARGIN:.6f}",
-                                  event_type=kind, field=field, value=ident)
+                                  event_type=kind, fields=fields)
         except SlackApiError as e:
             if _error(e) == "ratelimited" or e.response.status_code >= 500 or _error(e) in UNCLEAR:   # not now
-                self.logger.warning("looking for %s #%d's earlier post failed: %s", field, ident, _error(e))
+                self.logger.warning("looking for %s %s's earlier post failed: %s", kind, _ident(fields), _error(e))
                 return None
             # any other refusal can't change by waiting (a missing scope, a deactivated member):
             # post, and let the post succeed or fail for good as it would have
             return ""
         except Exception as e:
-            self.logger.warning("looking for %s #%d's earlier post failed: %s", field, ident, type(e).__name__)
+            self.logger.warning("looking for %s %s's earlier post failed: %s", kind, _ident(fields),
+                                type(e).__name__)
             return None
         return str(found.get("ts") or "") if found else ""
 
@@ -332,7 +339,8 @@ class RepDesk:
                 if not self._post_to_reps(f"sending kept answer #{kept.id} for review", kept.confirmed_at,
                                           channel=self.settings.channel,
                                           text=message.text, blocks=message.blocks,
-                                          metadata={"event_type": REVIEW_POST, "event_payload": {"kept": kept.id}}):
+                                          metadata={"event_type": REVIEW_POST, "event_payload": {
+                                              "kept": kept.id, "confirmed": f"{kept.confirmed_at:.6f}"}}):
                     store.release_kept_flag(kept.id, now)
 
     def _remind(self, req: RepRequest, claimed_at: float) -> None:
@@ -351,8 +359,8 @@ class RepDesk:
         earlier try landed. That is looked for first: a post that timed out may have landed, and
         the next round posted it again (round 15's note). True when it is there."""
         meta = message["metadata"]
-        field, ident = next(iter(meta["event_payload"].items()))
-        found = self._find_post(message["channel"], message.get("thread_ts") or "", meta["event_type"], ident, field,
+        found = self._find_post(message["channel"], message.get("thread_ts") or "", meta["event_type"],
+                                meta["event_payload"],
                                 since=since)
         if found is None:
             return False

@@ -16,7 +16,7 @@ def client(fake) -> WebClient:
 
 
 def find(client: WebClient, **where) -> dict | None:
-    return find_post(client, "C1", event_type="biglisten_answer", field="key", value="message:C1:1.5", **where)
+    return find_post(client, "C1", event_type="biglisten_answer", fields={"key": "message:C1:1.5"}, **where)
 
 
 def test_a_late_answer_in_a_busy_thread_is_found_by_reading_from_the_question(client, fake):

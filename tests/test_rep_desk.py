@@ -279,3 +279,38 @@ def test_a_member_who_cant_be_reached_is_given_up_not_retried_forever(desk):
     client.fail["chat_postMessage"] = "user_disabled"
     assert desk.deliver(req.id) == "failed"
     assert req.id not in store.pending_requests() and store.request(req.id).delivered_at
+
+
+def test_a_review_notice_of_an_earlier_confirmation_is_not_taken_for_the_next_one(store, fake):
+    """The review of round 19: a notice re-confirmed within a minute of its posting fell inside
+    the next review's look-back (its confirmation less a minute for clock skew), so 90 days on
+    the desk found it, took it for the new notice and never asked the reps again. A notice
+    says which confirmation it reviews. Against the fake Slack Web API."""
+    from slack_sdk import WebClient
+    reps = f"{REPS}{store.__class__.__name__.upper()}"   # the fake Slack serves both backends' runs
+    settings = RepSettings(channel=reps, escalate_hours=24, review_days=90, review_grace_days=14)
+    guide = SimpleNamespace(store=store, config=SimpleNamespace(reps=settings, contact="Ask the office.",
+                                                                bot_name="biglisten"),
+                            open_entry=lambda *a, **kw: None)
+    desk = RepDesk(guide, WebClient(token="xoxb-test", base_url=fake.base_url), logging.getLogger("t"), "w1")
+    long_ago = time.time() - 91 * 86400
+    req = store.add_request(question="parking?", asker="UM", asker_name="M", channel="C1", thread_ts="1.1",
+                            now=long_ago)
+    store.set_request_message(req.id, reps, "5.1")
+    store.close_request(req.id, state="answered", rep="UREP", rep_name="Sam", answer="No.", keep=True,
+                        kept_question="Parking?", now=long_ago)
+    store.mark_delivered(req.id)
+    store.message_rewritten(req.id)
+    (kept,) = store.kept_answers()
+
+    def notices() -> list[dict]:
+        return [m["metadata"]["event_payload"] for m in fake.messages.get(reps, [])
+                if (m.get("metadata") or {}).get("event_type") == "biglisten_kept_review"]
+    desk.chores()
+    assert notices() == [{"kept": kept.id, "confirmed": f"{kept.confirmed_at:.6f}"}]
+    time.sleep(0.2)
+    assert store.confirm_kept(kept.id)            # a rep presses Re-confirm on it at once
+    kept = store.kept_answer(kept.id)
+    desk.chores(now=kept.confirmed_at + 91 * 86400)   # the next review is due
+    assert notices()[1:] == [{"kept": kept.id, "confirmed": f"{kept.confirmed_at:.6f}"}]
+    assert store.kept_answer(kept.id).flagged_at == kept.confirmed_at + 91 * 86400
