@@ -886,7 +886,13 @@ def _lines(reply: Reply, *, everything: bool) -> list[Line]:
         lines.append(Line(CLIPPED, part="status"))
     if reply.pack_title:
         lines.append(Line(f"Guidance pack: {reply.pack_title}", part="source"))
-    lines.append(Line(source_line(reply.source, short=not everything), part="source"))
+    source = source_line(reply.source, short=not everything)
+    quotes = [ln.quote for ln in lines if ln.quote]
+    if quotes and reply.source.speaker == "union" and all(q.speaker != "union" for q in quotes):
+        # the union's page, but none of its own words: "Source: NASUWT commentary" under
+        # Ofsted's definition of off-rolling read as the union's (round 19's audit)
+        source += f"; the words quoted are {survey_owner(reply.pack)}'s, not {union_name(reply.source)}'s"
+    lines.append(Line(source, part="source"))
     if not everything:
         hidden = len(reply_quotes_of(full_lines(reply))) - len(reply_quotes_of(lines))
         if hidden > 0:

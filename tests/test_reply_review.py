@@ -530,3 +530,13 @@ def test_asked_what_to_put_the_suggested_answer_leads(pack, config, query):
     r = asked(pack, config, query, "safeguarding-separate-judgement")
     assert render_text(r).splitlines()[2].startswith("Suggested answer: Yes")
     assert "Suggested answer: Yes" in fallback_text(r)
+
+
+def test_a_reply_quoting_only_ofsted_from_the_unions_page_says_whose_words_they_are(pack, config):
+    """Round 19's audit: Ofsted's definition of off-rolling, quoted from the union's commentary,
+    ended "Source: NASUWT commentary (spring 2024)" alone, which reads as the union's words."""
+    only_ofsted = render_text(reply(pack, config, "off-rolling", query="whats off-rolling")).splitlines()
+    assert only_ofsted[-1] == ("Source: NASUWT commentary (spring 2024); the words quoted are Ofsted's, "
+                               "not NASUWT's")
+    with_union = render_text(reply(pack, config, "safeguarding-separate-judgement"))
+    assert "Source: NASUWT commentary (spring 2024)\n" in with_union + "\n" and "not NASUWT's" not in with_union
