@@ -70,8 +70,8 @@ def is_chitchat(folded: list[str], *, question: bool = False) -> bool:
     """True for "thanks all, really helpful", "morning all, happy friday", "is the rep social
     still on thursday?": every word is chat or a stopword, or it's about a social. A question
     (`question`: it has a "?"; or it opens with a question word) is chat only with a greeting
-    or of BARE_CHAT alone ("how are you?", "ok?"): round 19's review, "what's new?", "what's next?", "do we get a rest
-    day?" and "by the end of the year?" got the greeting."""
+    or of BARE_CHAT alone ("how are you?", "ok?"): in round 19's review, "what's new?", "what's
+    next?", "do we get a rest day?" and "by the end of the year?" got the greeting."""
     if not folded:
         return False
     if is_social(folded):

@@ -252,14 +252,13 @@ class RepDesk:
                                   event_type=kind, fields=fields)
         except SlackApiError as e:
             if _error(e) == "ratelimited" or e.response.status_code >= 500 or _error(e) in UNCLEAR:   # not now
-                self.logger.warning("looking for %s %s's earlier post failed: %s", kind, _ident(fields), _error(e))
+                self.logger.warning("looking for %s's earlier post failed: %s", _ident(fields), _error(e))
                 return None
             # any other refusal can't change by waiting (a missing scope, a deactivated member):
             # post, and let the post succeed or fail for good as it would have
             return ""
         except Exception as e:
-            self.logger.warning("looking for %s %s's earlier post failed: %s", kind, _ident(fields),
-                                type(e).__name__)
+            self.logger.warning("looking for %s's earlier post failed: %s", _ident(fields), type(e).__name__)
             return None
         return str(found.get("ts") or "") if found else ""
 
