@@ -56,6 +56,10 @@ from conftest import ROOT, SHARED
     # 0.914 / 0.096 / 0.073 and unchanged.
     (ROOT / "tests" / "data" / "heldout11_questions.yaml", 0.86, 0.93, 0.88, 0.12, 0.09),
     (ROOT / "tests" / "data" / "heldout12_questions.yaml", 0.86, 0.92, 0.91, 0.12, 0.07),
+    # Held-out 13, by a fifteenth at round 19 (150 messages), committed before its first measurement
+    # (round 17's models, one chit-chat ask it held word for word taken out): 0.917 / 0.992 / 0.900 /
+    # 0.058 / 0.060.
+    (ROOT / "tests" / "data" / "heldout13_questions.yaml", 0.89, 0.97, 0.86, 0.08, 0.08),
 ])
 def test_search_meets_targets(searcher, path, top1, top3, offtopic, false_decline, wrong):
     if not path.exists():
