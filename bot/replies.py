@@ -513,16 +513,17 @@ VIEW_VERBS = ("think", "thinks", "reckon", "reckons", "feel", "feels", "stand", 
               "support", "supports", "supporting", "back", "backs", "backing", "oppose", "opposes", "agree",
               "agrees", "prefer", "prefers", "favour", "favor", "commented",
               # a member telling the bot what the union thinks (round 19's audit: traps)
-              "opposed", "supported", "backed", "agreed", "preferred", "favoured", "recommended", "want", "wants",
-              "wanted")
+              "opposed", "supported", "backed", "agreed", "preferred", "favoured", "recommended")
+WANTING = ("want", "wants", "wanted")   # "nasuwt wants ...", not "the union wanted us to respond"
 SAYING = ("say", "says", "said", "want", "wants")   # only in a question about it: "what does NASUWT say"
 VIEW_NOUNS = ("view", "views", "position", "stance", "line", "opinion", "take", "verdict")
 BETWEEN = ("is", "are", "does", "do", "did", "has", "have", "really", "actually", "officially", "still", "even",
            "now", "also", "generally", "currently", "not")
 NOT_A_VIEW = ("officer", "officers", "staff", "team", "office", "manager", "managers", "network", "group", "rep",
               "reps", "member", "members", "meeting", "branch",
-              # not what it thinks: "the union backed off", "wants to know", "wanted us to respond"
-              "off", "down", "us", "you", "me", "them", "everyone", "to know", "to hear")
+              # not what it thinks: "the union backed off" (not "off-rolling"), "wants to know"
+              "off(?!-)", "down(?!-)", "to know", "to hear")
+WANTS_SOMEONE = ("us", "you", "me", "them", "everyone", "members", "staff", "people", "teachers")
 
 
 @lru_cache(maxsize=16)
@@ -534,6 +535,7 @@ def _union_view_pattern(union: str) -> re.Pattern:
     return re.compile("|".join((
         rf"{name}\s+(?:{'|'.join(VIEW_NOUNS)})\b{after}",            # "the union's view", "nasuwts line"
         rf"{name}{between}\s+(?:{'|'.join(VIEW_VERBS)})\b{after}",   # "does the union support", "does nasuwt stand"
+        rf"{name}{between}\s+(?:{'|'.join(WANTING)})\b(?!\s+(?:{'|'.join(WANTS_SOMEONE)})\b){after}",
         rf"{name}{between}\s+(?:in\s+favou?r|against|for\s+or\s+against)\b",   # "is nasuwt in favour of"
         rf"\b(?:what|how|anything)\b[^.?!]{{0,40}}?{name}{between}\s+(?:{'|'.join(SAYING)})\b",   # "what does it say"
         rf"{name}\W+what\s+(?:do|does)\s+(?:they|it)\s+(?:think|say)\b",   # "nasuwt - what do they think"

@@ -471,6 +471,10 @@ def test_a_list_keeps_its_lead_in_and_a_sentence_that_refers_back_keeps_the_one_
     ("our union argued this before - what's the report card question", False),
     ("has the union backed off from report cards?", False), ("the union wants to know what you think", False),
     ("the union wanted us to respond to the big listen", False),
+    # ... and its second review: the exclusions had taken "support them" and "off-rolling" too
+    ("holding back the report for 3 months, does nasuwt support them doing that?", True),
+    ("report cards - does nasuwt support them?", True), ("does nasuwt think off-rolling is a problem?", True),
+    ("does the union want off-rolling to count?", True),
 ])
 def test_asking_the_unions_view_is_the_union_thinking(query, asks):
     """The review of round 14: any "union" and any "say" anywhere made the bot open with "You
