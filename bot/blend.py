@@ -227,7 +227,7 @@ def decide(index, query: str, folded: list[str], terms: tuple[str, ...], off: se
     `reading`: the question read by bot.meaning (a Reading), or None."""
     meaning = reading.whole if reading is not None else None
     closest = reading.closest if reading is not None else -1.0
-    if is_chitchat(folded, question="?" in query) and not target:
+    if is_chitchat(folded) and not target:
         return SearchResult(query, False, (), terms, reason="chitchat")
     if not terms and not target:
         return SearchResult(query, False, (), terms, reason="low_confidence" if folded else None)

@@ -12,8 +12,7 @@ thanks thank thx ty cheers ta appreciated appreciate grateful legend legends sta
 great brilliant fab fabulous lovely amazing awesome cool nice good excellent perfect super helpful useful
 love loved really very so much many lots again indeed
 happy merry friday monday weekend week half term holiday holidays hols christmas xmas easter summer break
-nearly almost finally last day days today tonight tomorrow new year next
-enjoy rest restful relax relaxing deserved luck wish wishes
+nearly almost finally last day days today tonight tomorrow
 bye goodbye later soon see take care x xx xxx haha lol lmao
 ok okay yes no yep nope sure right fine alright noted got it gotcha brill
 how are doing hope well you everyone
@@ -48,39 +47,34 @@ def is_social(folded: list[str]) -> bool:
         for w in folded)
 
 
+# Words of a wish ("happy new year", "enjoy the break", "well deserved rest", "see you next
+# week", "happy end of term"): chat beside a word of wishing only. Alone they ask something:
+# "what's new?", "what's next?", "do we get a rest day?", "by the end of the year?" (round 19's
+# reviews: a question rule in their place made "how was your weekend?" a question).
+WISHED = frozenset("new year next enjoy rest restful relax relaxing deserved luck wish wishes end".split())
+WISHING = frozenset("happy merry enjoy good have lovely well best great nice see safe wish wishes".split())
 SEASONS = frozenset("term week year day half holiday holidays".split())
 
 
-def _end_of_season(folded: list[str]) -> list[str]:
-    """"end of term", "end of the week": a greeting's "end" dropped; "when does it end" keeps it."""
-    return [w for i, w in enumerate(folded)
-            if not (w == "end" and any(v in SEASONS for v in folded[i + 1:i + 4]) and "of" in folded[i + 1:i + 3])]
+def _wished(folded: list[str]) -> set[str]:
+    """The words of a wish that are chat here: with a word of wishing in the message, and
+    "end" only as "end of (the) term/week/year"."""
+    if WISHING.isdisjoint(folded):
+        return set()
+    return {w for i, w in enumerate(folded) if w in WISHED and (
+        w != "end" or ("of" in folded[i + 1:i + 3] and any(v in SEASONS for v in folded[i + 1:i + 4])))}
 
 
-GREETINGS = frozenset("hi hiya hello hey heya morning afternoon evening gm thanks thank thx ty cheers ta happy merry "
-                      "bye goodbye".split())
-# a question of these words alone is chat too: "how are you?", "ok?", "all good?"
-BARE_CHAT = frozenset("how are you u ya doing hope well all everyone bot today ok okay yes no yep nope sure right fine "
-                      "alright noted got it gotcha cool great good".split())
-QUESTION_WORDS = frozenset("what whats when where which who why how is are do does did can could will would should "
-                           "shall".split())
-
-
-def is_chitchat(folded: list[str], *, question: bool = False) -> bool:
+def is_chitchat(folded: list[str]) -> bool:
     """True for "thanks all, really helpful", "morning all, happy friday", "is the rep social
-    still on thursday?": every word is chat or a stopword, or it's about a social. A question
-    (`question`: it has a "?"; or it opens with a question word) is chat only with a greeting
-    or of BARE_CHAT alone ("how are you?", "ok?"): in round 19's review, "what's new?", "what's
-    next?", "do we get a rest day?" and "by the end of the year?" got the greeting."""
+    still on thursday?", "happy end of term everyone": every word is chat (or a wish's, beside a
+    word of wishing) or a stopword, or it's about a social."""
     if not folded:
         return False
     if is_social(folded):
         return True
-    if (question or folded[0] in QUESTION_WORDS) and GREETINGS.isdisjoint(folded) and \
-            not set(folded) <= BARE_CHAT:
-        return False
-    folded = _end_of_season(folded)
+    chat = CHAT_WORDS | _wished(folded)
     content = _content(folded)
-    if not any(w in CHAT_WORDS or w in ("hi", "hello", "hey", "thanks", "thank") for w in folded):
+    if not any(w in chat or w in ("hi", "hello", "hey", "thanks", "thank") for w in folded):
         return False
-    return sum(w not in CHAT_WORDS for w in content) == 0
+    return sum(w not in chat for w in content) == 0

@@ -27,23 +27,24 @@ def test_chit_chat_reply_says_what_the_bot_does(searcher, config):
 
 def test_seasons_greetings_are_chit_chat_and_an_ending_asked_about_is_not(searcher):
     """Round 19: "happy end of term everyone 🎉" (the issue's end-of-term greeting), "enjoy the
-    break" and "well deserved rest" were declined as off-topic or unsure, logged as gaps; "end"
-    of a term is a greeting, "when does it end" is a question about the survey."""
+    break" and "well deserved rest" were declined as off-topic or unsure, logged as gaps. The
+    words of a wish are chat beside a word of wishing only: the round's reviews found "what's
+    next?", "do we get a rest day?" and "by the end of the year?" given the greeting, and then (a
+    rule for questions in their place) "how was your weekend?" searched."""
     from bot.chitchat import is_chitchat
     from bot.normalise import words
-    for greeting in ("happy end of term everyone 🎉", "end of the week at last!", "enjoy the break everyone!",
-                     "well deserved rest all", "merry christmas and happy new year", "good luck all"):
+    for greeting in ("happy end of term everyone 🎉", "enjoy the break everyone!", "well deserved rest all",
+                     "merry christmas and happy new year", "good luck all", "see you all next week",
+                     "how was your weekend?", "did everyone have a good half term?", "how are you?", "ok?",
+                     "xmas party this year?"):
         assert is_chitchat(words(greeting)), greeting
         assert searcher.find_matches(greeting).reason == "chitchat", greeting
-    for question in ("when does it end", "the end of the survey", "new framework next year?"):
+    for question in ("when does it end", "the end of the survey", "new framework next year?", "what's new?",
+                     "what's next?", "is it next year?", "when is the end of term?", "by the end of the year?",
+                     "do we get a rest day?", "what about the rest?", "thanks, what's next?", "hi, what's new?",
+                     "hey, do we get a rest day?"):
         assert not is_chitchat(words(question)), question
-    # the review of round 19: a question made of those words is still a question
-    for question in ("what's new?", "what's next?", "is it next year?", "when is the end of term?",
-                     "by the end of the year?", "do we get a rest day?", "what about the rest?"):
-        assert not is_chitchat(words(question), question="?" in question), question
         assert searcher.find_matches(question).reason != "chitchat", question
-    for chat in ("how are you?", "hi, how are you?", "thanks?", "ok?", "xmas party this year?"):
-        assert searcher.find_matches(chat).reason == "chitchat", chat
 
 
 def test_a_question_about_a_social_is_told_who_would_know(searcher, config):
