@@ -893,7 +893,8 @@ def _lines(reply: Reply, *, everything: bool) -> list[Line]:
     if quotes and reply.source.speaker == "union" and all(q.speaker != "union" for q in quotes):
         # the union's page, but none of its own words: "Source: NASUWT commentary" under
         # Ofsted's definition of off-rolling read as the union's (round 19's audit)
-        source += f"; the words quoted are {survey_owner(reply.pack)}'s, not {union_name(reply.source)}'s"
+        names = " and ".join(dict.fromkeys(speaker_name(q, reply.pack) for q in quotes))
+        source += f"; the words quoted are {names}'s, not {union_name(reply.source)}'s"
     lines.append(Line(source, part="source"))
     if not everything:
         hidden = len(reply_quotes_of(full_lines(reply))) - len(reply_quotes_of(lines))
