@@ -23,7 +23,8 @@ SOCIAL_WORDS = frozenset("social socials pub drinks drink party quiz curry meal 
 # not a get-together: "social care", "social and emotional development", "social skills" ...
 NOT_SOCIAL = frozenset("care work worker workers services service media emotional mobility and skills development "
                        "justice".split())
-NOT_SOCIAL_BEFORE = frozenset("third school political free".split())   # "a third party", "free school meals"
+NOT_SOCIAL_BEFORE = frozenset("third school political free inspector inspectors ofsted hmi they".split())
+# ("a third party", "free school meals", "an inspector quiz year 2")
 
 
 def _content(folded: list[str]) -> list[str]:

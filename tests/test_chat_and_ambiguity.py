@@ -167,7 +167,9 @@ def test_a_social_word_in_a_real_question_is_not_a_social():
     for question in ("can a third party complain about an ofsted inspection?",
                      "pupils social and emotional development - where does that go in the survey",
                      "free school meal pupils - does the survey ask about disadvantaged",
-                     "personal development and social skills in reports"):
+                     "personal development and social skills in reports",
+                     # round 19's second review: a verb, in one of the pack's own asks
+                     "we had an inspector quiz year 2 children. where do i comment on how they gather evidence"):
         assert not is_chitchat(words(question)), question
     for social in ("is the rep social still on thurs at the Red Lion?", "xmas party this year?",
                    "anyone coming to the pub after the meeting"):
