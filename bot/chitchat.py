@@ -74,8 +74,8 @@ def is_chitchat(folded: list[str]) -> bool:
         return False
     if is_social(folded):
         return True
-    chat = CHAT_WORDS | _wished(folded)
+    wished = _wished(folded)
     content = _content(folded)
-    if not any(w in chat or w in ("hi", "hello", "hey", "thanks", "thank") for w in folded):
+    if not any(w in CHAT_WORDS or w in wished for w in folded):
         return False
-    return sum(w not in chat for w in content) == 0
+    return all(w in CHAT_WORDS or w in wished for w in content)

@@ -405,9 +405,9 @@ def asked_view(reply: Reply) -> tuple[Guidance, ...]:
     if not views or not union or not asks_union_view(reply.query, union) or asks_what_to_answer(reply.query):
         return ()
     said = _commentary_text(reply.entry)
-    texts = [" ".join(g.basis for g in leaning_on(reply.guidance, i, said)) for i in views]
-    chosen = views[by_relevance(texts, reply.query, reply.pack, ignore=f"{union} union")[0]]
-    return leaning_on(reply.guidance, chosen, said)
+    chains = [leaning_on(reply.guidance, i, said) for i in views]
+    texts = [" ".join(g.basis for g in chain) for chain in chains]
+    return chains[by_relevance(texts, reply.query, reply.pack, ignore=f"{union} union")[0]]
 
 
 def leaning_on(guidance: tuple[Guidance, ...], i: int, said: str) -> tuple[Guidance, ...]:
@@ -430,6 +430,7 @@ def _commentary_text(entry) -> str:
 
 
 def _just_before(said: str, first: str, then: str) -> bool:
+    """Whether `then` follows `first` in `said` with at most a space or a line between."""
     at = said.find(first)
     return at >= 0 and said.find(then, at + len(first)) - (at + len(first)) in range(3)
 

@@ -236,9 +236,9 @@ class RepDesk:
 
     def _find_post(self, channel: str, thread_ts: str, kind: str, fields: dict, *, since: float) -> str | None:
         """The ts of the bot's post of `kind` for a request (`fields` {"request": id}; a kept
-        answer's review: {"kept": id, "confirmed": its confirmation}) in a
-        conversation (a thread, or the top level; a user id: their DM) made after `since` (our
-        clock, less CLOCK_MARGIN: Slack stamps the post by its own), "" if there is none, None
+        answer's review: {"kept": id, "confirmed": its confirmation}) in a conversation (a
+        thread, or the top level; a user id: their DM) made after `since` (our clock, less
+        CLOCK_MARGIN: Slack stamps the post by its own), "" if there is none, None
         if Slack can't say now. Run before every post of a request, its outcome, its reminder and
         a review notice (rare, so one more call each): a post that timed out may have landed, and
         posting again put the request in the reps' channel twice (a withdrawal then cleared only
@@ -359,8 +359,7 @@ class RepDesk:
         the next round posted it again (round 15's note). True when it is there."""
         meta = message["metadata"]
         found = self._find_post(message["channel"], message.get("thread_ts") or "", meta["event_type"],
-                                meta["event_payload"],
-                                since=since)
+                                meta["event_payload"], since=since)
         if found is None:
             return False
         if found:

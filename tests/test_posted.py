@@ -46,7 +46,7 @@ def test_an_earlier_post_under_later_history_is_found_and_one_before_since_is_no
     assert find(client, since=since)["ts"] == post
     assert len(fake.calls_to("conversations.history")) == 2
     assert find(client, since=post) is None
-    assert find(client)["ts"] in (post, old)
+    assert find(client)["ts"] == post and old < post          # newest first: the later one
 
 
 def test_it_reads_at_most_max_pages_then_counts_it_as_not_there(client, fake):
