@@ -60,6 +60,9 @@ from conftest import ROOT, SHARED
     # (round 17's models, one chit-chat ask it held word for word taken out): 0.917 / 0.992 / 0.900 /
     # 0.058 / 0.060.
     (ROOT / "tests" / "data" / "heldout13_questions.yaml", 0.89, 0.97, 0.86, 0.08, 0.08),
+    # Held-out 14, by a sixteenth at round 20 (150 messages), committed before its first measurement
+    # (round 19's code): 0.917 / 0.958 / 1.000 / 0.025 / 0.067.
+    (ROOT / "tests" / "data" / "heldout14_questions.yaml", 0.89, 0.93, 0.95, 0.05, 0.09),
 ])
 def test_search_meets_targets(searcher, path, top1, top3, offtopic, false_decline, wrong):
     if not path.exists():
