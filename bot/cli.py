@@ -156,7 +156,8 @@ def _reply(library, config, q: str, limit: int = 3):
     from bot.replies import build_reply
 
     result, pack = library.find_matches(q, limit=limit)
-    reply = replace(build_reply(result, pack, config.contact), topic=config.bot_name)
+    contact = library.contact(q, pack, result.answered, config.contact)
+    reply = replace(build_reply(result, pack, contact), topic=config.bot_name)
     if reply.answered and len(library.shelves) > 1:
         reply = replace(reply, pack_title=pack.title)
     return result, reply

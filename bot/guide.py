@@ -147,7 +147,8 @@ class Guide:
             result, pin = self._pinned_first(result)
             if pin and result.best:   # the pinned entry may be another pack's
                 pack = self.library.pack_of(result.best.entry)
-            reply = build_reply(result, pack, self.config.contact, today=today)
+            contact = self.library.contact(text, pack, result.answered, self.config.contact, channel)
+            reply = build_reply(result, pack, contact, today=today)
             if pin:
                 reply = replace(reply, pinned=pin)
             reply = replace(reply, topic=self.topic(channel))
@@ -272,8 +273,8 @@ def picked_entry(library, config, entry_id: str, *, query: str = "", statement: 
     if query:
         found_matches = (search or library.find_matches)(query, limit=4, today=today, channel=channel)[0].matches
         others = tuple(m for m in found_matches if m.entry.id != entry_id)[:3]
-    reply = replace(entry_reply(entry, pack, config.contact, query=query, statement=statement, others=others,
-                                today=today), chosen=True, topic=config.bot_name)
+    reply = replace(entry_reply(entry, pack, pack.contact or config.contact, query=query, statement=statement,
+                                others=others, today=today), chosen=True, topic=config.bot_name)
     return replace(reply, pack_title=pack.title) if len(library.shelves) > 1 else reply
 
 

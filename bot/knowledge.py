@@ -289,6 +289,7 @@ class PackInfo:
     sections: tuple[str, ...] = ()   # survey sections in the survey's own order
     consultation: Consultation | None = None
     short_names: tuple[ShortName, ...] = ()
+    contact: str = ""   # this pack's contact line (who members ask about its consultation); "": app.yaml's
 
 
 @dataclass(frozen=True)
@@ -309,6 +310,7 @@ class Pack:
     consultation: Consultation | None = None
     asks: Asks = Asks()   # members' phrasings, a search aid only (bot/asks.py)
     short_names: tuple[ShortName, ...] = ()
+    contact: str = ""   # pack.yaml's `contact:`; "": app.yaml's serves
 
     def section_label(self, section: str) -> str:
         """A section's name as a reply's position line shows it (its short name, if any)."""
@@ -380,7 +382,7 @@ def load_pack(folder: str | Path, sources_dir: str | Path | None = None) -> Pack
     pack = Pack(name=info.name, title=info.title, sources=sources, entries=tuple(entries),
                 synonyms=vocab.synonyms, offtopic=vocab.offtopic, sections=info.sections,
                 consultation=info.consultation, asks=load_asks(folder, set(by_id)),
-                short_names=info.short_names)
+                short_names=info.short_names, contact=" ".join(info.contact.split()))
     if sources_dir is not None:
         from bot.speakers import speaker_problems  # reads the sources; not needed at run time
         problems = speaker_problems(pack, sources_dir)

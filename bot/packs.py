@@ -175,13 +175,27 @@ class Library:
         return [s for s in self.shelves if s.name in names] or list(self.shelves)
 
     # --- searching ---------------------------------------------------------------------
+    def asked(self, query: str, channel: str | None = None) -> list[Shelf]:
+        """The packs a question is asked of: the channel's (app.yaml `channels`), and of those
+        the ones it names, if it names some and not all (`named_shelves`)."""
+        shelves = self.for_channel(channel)
+        return (named_shelves(query, shelves) or shelves) if len(shelves) > 1 else shelves
+
+    def contact(self, query: str, reply_pack: Pack, answered: bool, default: str,
+                channel: str | None = None) -> str:
+        """A reply's contact line: its pack's own (pack.yaml `contact:`) when it answers, or when
+        it declines a question asked of that pack alone ("is the workload consultation still
+        open?"); else app.yaml's, which speaks for every pack."""
+        if not answered:
+            shelves = self.asked(query, channel)
+            reply_pack = shelves[0].pack if len(shelves) == 1 else None
+        return (reply_pack.contact if reply_pack is not None else "") or default
+
     def find_matches(self, query: str, limit: int = 3, *, channel: str | None = None,
                      today: date | None = None) -> tuple[SearchResult, Pack]:
-        """Ask every pack that applies; the best answer wins (an open consultation first on a
-        tie), the other packs' matches follow it by score. Returns the result and its pack."""
-        shelves = self.for_channel(channel)
-        if len(shelves) > 1:
-            shelves = named_shelves(query, shelves) or shelves
+        """Ask every pack that applies (`asked`); the best answer wins (an open consultation
+        first on a tie), the other packs' matches follow it by score. Returns the result and its pack."""
+        shelves = self.asked(query, channel)
         if len(shelves) == 1:
             return shelves[0].index.find_matches(query, limit), shelves[0].pack
         today = today or date.today()

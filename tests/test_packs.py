@@ -376,3 +376,45 @@ def test_kept_rep_answers_work_with_several_packs(tmp_path):
     assert charter.kept is None and charter.answered and charter.pack_title.startswith("EXAMPLE ONLY")
     assert guide.ask(asked, via="dm", today=TODAY, channel="CWORK").kept is None   # big-listen doesn't answer there
     assert guide.ask(asked, via="dm", today=TODAY, channel="CELSE").kept is not None
+
+
+def test_a_decline_names_the_contact_of_the_pack_it_was_asked_of(tmp_path):
+    """A question asked of one pack alone (the channel's only pack, or the one it names) that the
+    bot can't answer gets that pack's own contact line (pack.yaml `contact:`), not app.yaml's,
+    which spoke of the Big Listen to a member asking about another consultation."""
+    from bot.config import ChannelPacks
+    cfg = settings(tmp_path, [PACK_DIR, EXAMPLE_DIR], channels=(ChannelPacks("CWORK", ("workload-example",)),))
+    guide = Guide(cfg, load_library(cfg, meaning=False), open_store(tmp_path / "c.sqlite3"))
+    example, big_listen = (load_pack(d).contact for d in (EXAMPLE_DIR, PACK_DIR))
+    assert example.startswith("EXAMPLE ONLY") and "Big Listen" in big_listen
+    stray = "the photocopier is jammed again"
+    named = guide.ask("the photocopier is jammed again: workload consultation", via="dm", today=TODAY)
+    assert not named.answered and named.contact == example
+    assert not guide.ask(stray, via="dm", today=TODAY, channel="CWORK").answered
+    assert guide.ask(stray, via="dm", today=TODAY, channel="CWORK").contact == example
+    anywhere = guide.ask(stray, via="dm", today=TODAY)   # asked of both packs: app.yaml's line speaks for both
+    assert not anywhere.answered and anywhere.contact == cfg.contact
+    assert cfg.contact in render_text(anywhere) and example not in render_text(anywhere)
+    assert guide.ask(CHARTER, via="dm", today=TODAY).contact == example   # an answer: its pack's
+
+
+def test_a_pack_without_a_contact_line_uses_app_yamls(tmp_path):
+    bare = tmp_path / "bare"
+    shutil.copytree(EXAMPLE_DIR, bare)
+    info = bare / "pack.yaml"
+    info.write_text(re.sub(r"(?m)^contact: .*\n", "", info.read_text(encoding="utf-8")), encoding="utf-8")
+    assert load_pack(bare).contact == ""
+    cfg = settings(tmp_path, [PACK_DIR, bare])
+    guide = Guide(cfg, load_library(cfg, meaning=False), open_store(tmp_path / "c.sqlite3"))
+    reply = guide.ask("the photocopier is jammed again: workload consultation", via="dm", today=TODAY)
+    assert not reply.answered and reply.contact == cfg.contact
+
+
+def test_the_terminal_shows_the_contact_of_the_pack_asked():
+    demo = str(ROOT / "examples" / "two-packs.yaml")
+    out = run_cli("--config", demo, "ask", "is the workload consultation still open?")
+    assert out.returncode == 0, out.stderr
+    assert "fictional ETU's officers" in out.stdout and "Big Listen consultation" not in out.stdout
+    out = run_cli("--config", demo, "ask", "what does the big listen say about pay for supply staff")
+    assert out.returncode == 0, out.stderr
+    assert "questions about the Big Listen consultation" in out.stdout and "ETU" not in out.stdout
