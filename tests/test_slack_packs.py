@@ -121,7 +121,9 @@ def test_a_channel_restricted_to_one_pack_answers_only_from_it(fake, slack):
         assert (SAFEGUARDING_WORDING in shown) is big_listen, shown
         if not big_listen:   # nor is the decline "not in the Big Listen guidance" (app.yaml's bot_name)
             assert "Big Listen (2024)" not in shown and "NASUWT says" not in shown, shown
-            assert f"the {EXAMPLE_TITLE} guidance" in shown.splitlines()[0], shown   # app.yaml's contact is per bot
+            assert f"the {EXAMPLE_TITLE} guidance" in shown.splitlines()[0], shown
+            # and its contact line is the pack's own (pack.yaml), not app.yaml's about the Big Listen
+            assert "the fictional ETU's officers" in shown and "Big Listen consultation" not in shown, shown
 
 
 def test_sections_list_every_pack_with_its_status(fake, slack):
