@@ -111,6 +111,13 @@ def test_ask_json_gives_reason_and_ambiguous():
     assert pay["answered"] is False and pay["reason"] == "offtopic"
     assert twins["answered"] is True and twins["ambiguous"] is True and len(twins["results"]) >= 2
     assert plain["answered"] is True and "reason" not in plain and "ambiguous" not in plain
+    # nothing to search (only emoji, only a mention): not a decline, so no reason; the reply says what to ask
+    for nothing in ("👍👍👍", "<@U0BOT>"):
+        out = run_cli("ask", "--json", nothing)
+        assert out.returncode == 0, out.stderr
+        empty = json.loads(out.stdout)
+        assert empty["answered"] is False and "reason" not in empty and empty["results"] == []
+        assert empty["reply_text"].startswith("Ask me about a survey question"), empty
 
 
 def test_eval_reports_every_measure_by_kind(tmp_path):
