@@ -157,7 +157,7 @@ def _reply(library, config, q: str, limit: int = 3):
 
     result, pack = library.find_matches(q, limit=limit)
     contact = library.contact(q, pack, result.answered, config.contact)
-    reply = replace(build_reply(result, pack, contact), topic=config.bot_name)
+    reply = replace(build_reply(result, pack, contact), topic=library.topic(q, config.bot_name))
     if reply.answered and len(library.shelves) > 1:
         reply = replace(reply, pack_title=pack.title)
     return result, reply

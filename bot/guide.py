@@ -126,14 +126,6 @@ class Guide:
         record()
         return reply
 
-    def topic(self, channel: str | None = None) -> str:
-        """What the bot answers from, for "I couldn't find that in the …": app.yaml's `bot_name`,
-        or in a channel kept to some packs (app.yaml `channels`), those packs' titles."""
-        shelves = self.library.for_channel(channel)
-        if len(shelves) == len(self.library.shelves):
-            return self.config.bot_name
-        return f"{' and '.join(s.pack.title for s in shelves)} guidance"
-
     def ask_unrecorded(self, text: str, *, via: str, log_text: bool = True, today: date | None = None,
                        channel: str | None = None) -> tuple[Reply, Callable[[], None]]:
         """The reply, and a call that logs and counts the question: for the answerer, which
@@ -151,7 +143,7 @@ class Guide:
             reply = build_reply(result, pack, contact, today=today)
             if pin:
                 reply = replace(reply, pinned=pin)
-            reply = replace(reply, topic=self.topic(channel))
+            reply = replace(reply, topic=self.library.topic(text, self.config.bot_name, channel))
             if reply.answered and len(self.library.shelves) > 1:
                 reply = replace(reply, pack_title=pack.title)
 

@@ -191,6 +191,15 @@ class Library:
             reply_pack = shelves[0].pack if len(shelves) == 1 else None
         return (reply_pack.contact if reply_pack is not None else "") or default
 
+    def topic(self, query: str, default: str, channel: str | None = None) -> str:
+        """What a reply was searched in, for "I couldn't find that in the …": `default` (app.yaml's
+        `bot_name`), or the titles of the packs asked when not all were (a channel kept to some
+        packs, app.yaml `channels`; a message naming one: "is the workload consultation still open?")."""
+        shelves = self.asked(query, channel)
+        if len(shelves) == len(self.shelves):
+            return default
+        return f"{' and '.join(s.pack.title for s in shelves)} guidance"
+
     def find_matches(self, query: str, limit: int = 3, *, channel: str | None = None,
                      today: date | None = None) -> tuple[SearchResult, Pack]:
         """Ask every pack that applies (`asked`); the best answer wins (an open consultation

@@ -390,10 +390,11 @@ def test_a_decline_names_the_contact_of_the_pack_it_was_asked_of(tmp_path):
     stray = "the photocopier is jammed again"
     named = guide.ask("the photocopier is jammed again: workload consultation", via="dm", today=TODAY)
     assert not named.answered and named.contact == example
+    assert f"the {load_pack(EXAMPLE_DIR).title} guidance" in render_text(named).splitlines()[0]
     assert not guide.ask(stray, via="dm", today=TODAY, channel="CWORK").answered
     assert guide.ask(stray, via="dm", today=TODAY, channel="CWORK").contact == example
     anywhere = guide.ask(stray, via="dm", today=TODAY)   # asked of both packs: app.yaml's line speaks for both
-    assert not anywhere.answered and anywhere.contact == cfg.contact
+    assert not anywhere.answered and anywhere.contact == cfg.contact and anywhere.topic == cfg.bot_name
     assert cfg.contact in render_text(anywhere) and example not in render_text(anywhere)
     assert guide.ask(CHARTER, via="dm", today=TODAY).contact == example   # an answer: its pack's
 
@@ -415,6 +416,8 @@ def test_the_terminal_shows_the_contact_of_the_pack_asked():
     out = run_cli("--config", demo, "ask", "is the workload consultation still open?")
     assert out.returncode == 0, out.stderr
     assert "fictional ETU's officers" in out.stdout and "Big Listen consultation" not in out.stdout
+    assert out.stdout.startswith("I'm not sure the EXAMPLE ONLY (fictional, not real guidance): Workload Consultation "
+                                 "guidance covers that"), out.stdout   # as in Slack: the pack asked, by its title
     out = run_cli("--config", demo, "ask", "what does the big listen say about pay for supply staff")
     assert out.returncode == 0, out.stderr
     assert "questions about the Big Listen consultation" in out.stdout and "ETU" not in out.stdout
