@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.errors import ConfigError, KnowledgeError
-from bot.schema import build, load_yaml
+from bot.schema import build, contact_problem, load_yaml
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "app.yaml"
 
@@ -111,6 +111,8 @@ def load_config(path: str | os.PathLike | None = None, environ=os.environ) -> Co
         key = f"key '{e.field}': " if e.field else ""
         line = f":{e.line}" if e.line else ""
         raise ConfigError(f"{path}{line}: {key}{e.what}") from None
+    if contact_problem(cfg.contact):
+        raise ConfigError(f"{path}: key 'contact': {contact_problem(cfg.contact)}")
     if not cfg.slash_command.startswith("/"):
         raise ConfigError(f"{path}: key 'slash_command': must start with '/', got {cfg.slash_command!r}")
     if cfg.storage.url:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bot.asks import Asks, ask_files, load_asks
 from bot.errors import BadReference, DuplicateId, KnowledgeError, MissingField, WrongType
-from bot.schema import build, load_yaml
+from bot.schema import build, contact_problem, load_yaml
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SPEAKERS = ("union", "ofsted", "press")
@@ -407,6 +407,8 @@ def _check_info(info: PackInfo, file: str) -> None:
         if n.section not in info.sections:
             raise BadReference(f"'{n.section}' is not one of the pack's sections", file=file,
                                field=f"short_names[{i}].section")
+    if contact_problem(info.contact):
+        raise WrongType(contact_problem(info.contact), file=file, field="contact")
     c = info.consultation
     if c is not None:
         if c.opens > c.closes:

@@ -111,6 +111,19 @@ def build(cls: type, data: Any, path: str = "") -> Any:
     return cls(**values)
 
 
+# A contact line (app.yaml's `contact`, a pack's): shown under every decline in a Slack context
+# block, whose text Slack refuses over 3,000 characters (the whole reply then fails), and quoted
+# in longer messages to the member. Who to ask fits in far less.
+CONTACT_MAX = 500
+
+
+def contact_problem(text: str) -> str | None:
+    """What is wrong with a contact line, or None."""
+    if len(text) > CONTACT_MAX:
+        return f"the contact line is {len(text):,} characters: keep it to {CONTACT_MAX} (who to ask, how)"
+    return None
+
+
 def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
 

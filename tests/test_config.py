@@ -43,6 +43,15 @@ def test_slash_command_must_start_with_slash(tmp_path):
         load_config(write(tmp_path, BASE.replace("/x", "x")))
 
 
+def test_a_contact_line_too_long_for_a_slack_reply_is_refused(tmp_path):
+    """Every decline shows it in a context block, whose text Slack refuses over 3,000 characters:
+    every decline would then fail to post."""
+    longest = "x" * 500
+    assert load_config(write(tmp_path, BASE.replace("ask us", longest))).contact == longest
+    with pytest.raises(ConfigError, match=r"key 'contact': the contact line is 501 characters: keep it to 500"):
+        load_config(write(tmp_path, BASE.replace("ask us", longest + "x")))
+
+
 def test_missing_file(tmp_path):
     with pytest.raises(ConfigError, match="not found"):
         load_config(tmp_path / "nope.yaml")

@@ -411,6 +411,16 @@ def test_a_pack_without_a_contact_line_uses_app_yamls(tmp_path):
     assert not reply.answered and reply.contact == cfg.contact
 
 
+def test_a_packs_contact_line_too_long_for_a_slack_reply_is_refused(tmp_path):
+    wordy = tmp_path / "wordy"
+    shutil.copytree(EXAMPLE_DIR, wordy)
+    info = wordy / "pack.yaml"
+    info.write_text(re.sub(r"(?m)^contact: .*$", "contact: " + "x" * 501, info.read_text(encoding="utf-8")),
+                    encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="contact.*501 characters: keep it to 500"):
+        load_pack(wordy)
+
+
 def test_the_terminal_shows_the_contact_of_the_pack_asked():
     demo = str(ROOT / "examples" / "two-packs.yaml")
     out = run_cli("--config", demo, "ask", "is the workload consultation still open?")
