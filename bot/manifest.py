@@ -8,7 +8,10 @@ from __future__ import annotations
 import yaml
 
 from bot.config import Config
+from bot.errors import ConfigError
 
+NAME_MAX = 35          # Slack's longest app name (display_information.name); a longer one is refused
+DESCRIPTION_MAX = 140  # ... and short description
 CALLBACK_ID = "ask_guidance_bot"   # the message shortcut; handlers/shortcuts.py listens for it
 
 # Only what the listeners use: a leaked token should be able to read as little as possible.
@@ -24,6 +27,10 @@ EVENTS_URL = "https://YOUR-HOST/slack/events"
 
 
 def build_manifest(config: Config) -> dict:
+    """The manifest; a ConfigError when Slack would refuse it (a `bot_name` too long for an app's name)."""
+    if len(config.bot_name) > NAME_MAX:
+        raise ConfigError(f"app.yaml: key 'bot_name': {config.bot_name!r} is {len(config.bot_name)} characters; "
+                          f"Slack refuses an app name over {NAME_MAX}: shorten it")
     socket = config.socket_mode
     command = {"command": config.slash_command, "description": f"Ask the {config.bot_name}"[:100],
                "usage_hint": "[question] | sections | walkthrough | pins | queue | answers | help",
@@ -37,7 +44,7 @@ def build_manifest(config: Config) -> dict:
         events["request_url"] = EVENTS_URL
     return {
         "display_information": {"name": config.bot_name,
-                                "description": f"{config.organisation}: {config.bot_name}"},
+                                "description": f"{config.organisation}: {config.bot_name}"[:DESCRIPTION_MAX]},
         "features": {
             "app_home": {"home_tab_enabled": True, "messages_tab_enabled": True,
                          "messages_tab_read_only_enabled": False},

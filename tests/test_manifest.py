@@ -6,7 +6,7 @@ from dataclasses import replace
 import yaml
 
 from bot.manifest import build_manifest
-from conftest import run_cli
+from conftest import PACK_DIR, ROOT, run_cli
 
 
 def test_manifest_command_prints_yaml_from_app_yaml(config):
@@ -25,6 +25,20 @@ def test_manifest_command_prints_yaml_from_app_yaml(config):
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["socket_mode_enabled"] is config.socket_mode is True
     assert "request_url" not in settings["event_subscriptions"]
+
+
+def test_a_name_slack_would_refuse_is_said_with_the_key(config, tmp_path):
+    """Slack refuses a manifest whose app name is over 35 characters (display_information.name)
+    or whose description is over 140: the admin learns which key to shorten, not Slack's error."""
+    fits = build_manifest(replace(config, bot_name="x" * 35, organisation="y" * 200))["display_information"]
+    assert fits["name"] == "x" * 35 and len(fits["description"]) == 140
+    app = tmp_path / "app.yaml"
+    text = (ROOT / "app.yaml").read_text(encoding="utf-8").replace("knowledge/big-listen", str(PACK_DIR))
+    app.write_text(text.replace("bot_name: Big Listen guidance", "bot_name: The NASUWT Big Listen consultation helper"),
+                   encoding="utf-8")
+    out = run_cli("--config", str(app), "manifest")
+    assert out.returncode == 2 and out.stdout == ""
+    assert "key 'bot_name'" in out.stderr and "is 41 characters" in out.stderr and "over 35" in out.stderr, out.stderr
 
 
 def test_http_manifest_has_request_urls(config):
