@@ -414,13 +414,23 @@ def queue_lines(requests: list[RepRequest], now: float | None = None) -> list[st
 
 
 def queue_message(requests: list[RepRequest], now: float | None = None) -> SlackMessage:
+    """The open requests, oldest first, each with its Answer button; as many as one message holds,
+    then how many more there are (they had been left out without a word)."""
     lines = queue_lines(requests, now)
+    shown = requests if len(requests) <= MESSAGE_BLOCKS - 1 else requests[:MESSAGE_BLOCKS - 2]
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=escape(lines[0])))]
-    for r, line in zip(requests, lines[1:]):
+    for r, line in zip(shown, lines[1:]):
         blocks.append(SectionBlock(text=MarkdownTextObject(text=escape(echo_text(line)).replace("@", "@\u200b")),
                                    accessory=ButtonElement(text="Answer", action_id=f"{ANSWER}_{r.id}",
                                                            value=button_value(r=r.id))))
-    return SlackMessage(escape(lines[0]), _fit(blocks[:MESSAGE_BLOCKS]))
+    if len(shown) < len(requests):
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=more_requests(len(requests) - len(shown)))]))
+    return SlackMessage(escape(lines[0]), _fit(blocks))
+
+
+def more_requests(n: int) -> str:
+    return (f"{n} more open request{'s' if n != 1 else ''} not listed here (the oldest are listed first): "
+            "answer some to see the rest (`python -m bot queue` lists them all).")
 
 
 def home_kept_blocks(kept: list[KeptAnswer], requests: list[RepRequest], settings: RepSettings,
@@ -430,7 +440,9 @@ def home_kept_blocks(kept: list[KeptAnswer], requests: list[RepRequest], setting
         return []
     blocks: list[Block] = [DividerBlock(),
                            HeaderBlock(text=PlainTextObject(text="For reps: questions and kept answers"))]
-    blocks.append(SectionBlock(text=MarkdownTextObject(
-        text=escape("\n".join(queue_lines(requests)[:10]))[:SECTION_LIMIT])))
+    listed = queue_lines(requests)[:10]
+    if len(requests) > len(listed) - 1 and requests:
+        listed.append(more_requests(len(requests) - (len(listed) - 1)))
+    blocks.append(SectionBlock(text=MarkdownTextObject(text=escape("\n".join(listed))[:SECTION_LIMIT])))
     blocks += kept_list_blocks(kept, settings, limit=max(0, (room - len(blocks)) // 2))
     return blocks[:room]

@@ -163,3 +163,27 @@ def test_a_privately_asked_question_is_not_kept_by_default():
 def test_a_covered_answer_whose_entry_has_gone_is_not_called_outside_the_guidance():
     message = rep_blocks.covered_gone_message(request(state="covered", rep_name="Sam", entry_id="gone"), "Contact us.")
     assert "covers your question" in message.text and "outside" not in message.text
+
+
+def test_a_long_queue_says_how_many_it_leaves_out():
+    """One message holds 50 blocks: beyond that the queue had listed 49 requests under a heading
+    counting all of them and said nothing of the rest; the App Home listed 9 likewise."""
+    def answer_buttons(blocks):
+        return [b["accessory"]["action_id"] for b in blocks if b.get("accessory")]
+
+    fits = rep_blocks.queue_message([request(id=i, question="q") for i in range(1, 50)]).blocks
+    assert len(answer_buttons(fits)) == 49 and "more open request" not in "\n".join(texts(fits))
+    long = rep_blocks.queue_message([request(id=i, question="q") for i in range(1, 61)]).blocks
+    assert_fits_and_inert(long)
+    assert answer_buttons(long) == [f"{rep_blocks.ANSWER}_{i}" for i in range(1, 49)]   # the oldest 48
+    assert texts(long)[0] == "60 open request(s), oldest first:"
+    assert texts(long)[-1].startswith("12 more open requests not listed here (the oldest are listed first)")
+    def home(n):
+        blocks = rep_blocks.home_kept_blocks([], [request(id=i, question="q") for i in range(1, n + 1)],
+                                             RepSettings(channel="CREPS"), room=20)
+        return "\n".join(texts([b.to_dict() for b in blocks]))
+
+    many = home(12)
+    assert "#9 ·" in many and "#10 ·" not in many and "3 more open requests not listed here" in many
+    few = home(9)
+    assert "#9 ·" in few and "more open request" not in few
