@@ -8,6 +8,7 @@ and workers (bot/app.py), the database URL (bot/store_location.py), the metrics 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -98,6 +99,26 @@ class Config:
 ENVIRONMENT = {"cache_dir": "BIGLISTEN_CACHE_DIR", "model_dir": "BIGLISTEN_MODEL_DIR"}
 
 
+# Slack ids, as the settings must give them: a name ("@sam", "#reps") where an id belongs was
+# accepted, and then read as "not a rep" or "I'm not in the reps' channel" (wrong advice).
+SLACK_IDS = {"user": (re.compile(r"[UW][A-Z0-9]{2,}"), "U0123ABCD: a member's profile → ⋮ → Copy member ID"),
+             "user group": (re.compile(r"S[A-Z0-9]{2,}"), "S0123ABCD: the group's page → ⋮ → Copy group ID"),
+             "channel": (re.compile(r"[CGD][A-Z0-9]{2,}"), "C0123ABCD: the channel's details → About, at the "
+                                                            "bottom")}
+
+
+def _check_ids(cfg: Config, path: Path) -> None:
+    """Every Slack id in the settings has an id's shape, or start-up says which key and where to find one."""
+    keys = [(f"reps.users[{i}]", "user", v) for i, v in enumerate(cfg.reps.users)]
+    keys += [(f"reps.usergroups[{i}]", "user group", v) for i, v in enumerate(cfg.reps.usergroups)]
+    keys += [("reps.channel", "channel", cfg.reps.channel)] if cfg.reps.channel else []
+    keys += [(f"channels[{i}].channel", "channel", c.channel) for i, c in enumerate(cfg.channels)]
+    for key, kind, value in keys:
+        shape, where = SLACK_IDS[kind]
+        if not shape.fullmatch(value):
+            raise ConfigError(f"{path}: key '{key}': {value!r} is not a Slack {kind} id (like {where})")
+
+
 def load_config(path: str | os.PathLike | None = None, environ=os.environ) -> Config:
     """Read app.yaml, then the environment's settings (ENVIRONMENT); any problem is a
     ConfigError naming the key."""
@@ -142,6 +163,7 @@ def load_config(path: str | os.PathLike | None = None, environ=os.environ) -> Co
                           f"e.g. packs: [knowledge/big-listen]")
     if cfg.reload_seconds < 0:
         raise ConfigError(f"{path}: key 'reload_seconds': must be 0 (never) or more")
+    _check_ids(cfg, path)
     seen: set[str] = set()
     for i, c in enumerate(cfg.channels):
         if not c.packs:   # read as "every pack", it would quietly lift the channel's restriction

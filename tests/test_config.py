@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot.config import load_config
@@ -50,6 +52,27 @@ def test_a_contact_line_too_long_for_a_slack_reply_is_refused(tmp_path):
     assert load_config(write(tmp_path, BASE.replace("ask us", longest))).contact == longest
     with pytest.raises(ConfigError, match=r"key 'contact': the contact line is 501 characters: keep it to 500"):
         load_config(write(tmp_path, BASE.replace("ask us", longest + "x")))
+
+
+@pytest.mark.parametrize("setting, key, says", [
+    ("reps:\n  users: [UREP, '@sam.rep']\n", "reps.users[1]", "'@sam.rep' is not a Slack user id (like U0123ABCD"),
+    ("reps:\n  usergroups: ['@reps']\n", "reps.usergroups[0]", "is not a Slack user group id (like S0123ABCD"),
+    ("reps:\n  channel: '#reps'\n", "reps.channel", "'#reps' is not a Slack channel id (like C0123ABCD"),
+    ("channels:\n  - channel: general\n    packs: [big-listen]\n", "channels[0].channel", "not a Slack channel id"),
+])
+def test_a_name_where_a_slack_id_belongs_is_refused_with_the_key(tmp_path, setting, key, says):
+    """"@sam.rep" or "#reps" was accepted, then read as "not a rep", or told members "I'm not in the
+    reps' channel: ask a rep to invite me" (wrong advice)."""
+    with pytest.raises(ConfigError, match=re.escape(f"key '{key}': ") + ".*" + re.escape(says)):
+        load_config(write(tmp_path, BASE + setting))
+
+
+def test_slack_ids_are_accepted(tmp_path):
+    ok = "reps:\n  users: [U0123ABCD, W0123ABCD]\n  usergroups: [S0123ABCD]\n  channel: C0123ABCD\n" \
+         "channels:\n  - channel: G0123ABCD\n    packs: [big-listen]\n"
+    cfg = load_config(write(tmp_path, BASE + ok))
+    assert cfg.reps.users == ("U0123ABCD", "W0123ABCD") and cfg.reps.usergroups == ("S0123ABCD",)
+    assert cfg.reps.channel == "C0123ABCD" and cfg.channels[0].channel == "G0123ABCD"
 
 
 def test_missing_file(tmp_path):
