@@ -61,6 +61,10 @@ REMINDER_POST, REVIEW_POST = "biglisten_request_reminder", "biglisten_kept_revie
 # A post that timed out or got a 5xx may still land: its claim is kept, not given back, so no
 # worker looks for it (and, not finding it yet, posts again) before the claim's LEASE has passed.
 MAY_HAVE_LANDED = "may_have_landed"
+# A lookup made before an ack or a views.open (whose trigger Slack honours for 3 s): one call
+# gives up after this, where the app's client waits its full timeout (round 20: a users.info
+# answering in 4 s opened "Ask a rep" too late for Slack, and failed a rep's submitted answer)
+QUICK_SECONDS = 1.0
 CLOCK_MARGIN = 60.0   # seconds our clock may run ahead of Slack's when looking for a post made after a time
 SHARED_QUESTION = 1000   # characters of a member's question sent to reps (and shown first): its start and its end
 
@@ -86,11 +90,17 @@ def _error(e: SlackApiError) -> str:
     return "ratelimited" if e.response.status_code == 429 else str(error or f"HTTP {e.response.status_code}")
 
 
+def quick(client: WebClient) -> WebClient:
+    """The same client, each call giving up after QUICK_SECONDS (retries within `deadline`)."""
+    return WebClient(token=client.token, base_url=client.base_url, timeout=QUICK_SECONDS, ssl=client.ssl,
+                     proxy=client.proxy, headers=dict(client.headers or {}))
+
+
 def user_name(client: WebClient, user: str, logger: Logger, fallback: str = "") -> str:
     """Someone's display name; short deadline: it may run before a modal submission's ack."""
     try:
         with deadline(1.5):
-            profile = client.users_info(user=user)["user"]
+            profile = quick(client).users_info(user=user)["user"]
         return ((profile.get("profile") or {}).get("display_name") or profile.get("real_name")
                 or profile.get("name") or fallback)
     except Exception as e:
@@ -434,7 +444,8 @@ def handle_ask_rep(ack: Ack, body: dict, client: WebClient, respond: Respond, co
             respond(text=NO_CHANNEL.format(contact=contact), replace_original=False, response_type="ephemeral")
             return
         try:
-            info = client.conversations_info(channel=channel)["channel"]
+            with deadline(1.5):   # before views.open, whose trigger lasts 3 s
+                info = quick(client).conversations_info(channel=channel)["channel"]
         except SlackApiError as e:
             logger.warning("the reps' channel can't be read: %s", _error(e))
             if _error(e) == "ratelimited":
@@ -442,6 +453,11 @@ def handle_ask_rep(ack: Ack, body: dict, client: WebClient, respond: Respond, co
                         "minute.", replace_original=False, response_type="ephemeral")
                 return
             info = {"is_member": False}
+        except Exception as e:   # Slack too slow to answer: nothing was sent, and the member can try again
+            logger.warning("the reps' channel can't be read (%s)", type(e).__name__)
+            respond(text="Slack is slow right now, so nothing was sent. Please press “Ask a rep” again in a "
+                    "minute.", replace_original=False, response_type="ephemeral")
+            return
         if info.get("is_archived"):   # it refuses every post: the member was told so only after sending
             respond(text=ARCHIVED.format(contact=contact), replace_original=False, response_type="ephemeral")
             return
