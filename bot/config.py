@@ -101,9 +101,9 @@ ENVIRONMENT = {"cache_dir": "BIGLISTEN_CACHE_DIR", "model_dir": "BIGLISTEN_MODEL
 
 # Slack ids, as the settings must give them: a name ("@sam", "#reps") where an id belongs was
 # accepted, and then read as "not a rep" or "I'm not in the reps' channel" (wrong advice).
-SLACK_IDS = {"user": (re.compile(r"[UW][A-Z0-9]{2,}"), "U0123ABCD: a member's profile → ⋮ → Copy member ID"),
-             "user group": (re.compile(r"S[A-Z0-9]{2,}"), "S0123ABCD: the group's page → ⋮ → Copy group ID"),
-             "channel": (re.compile(r"[CGD][A-Z0-9]{2,}"), "C0123ABCD: the channel's details → About, at the "
+SLACK_IDS = {"user": (re.compile(r"[UW][A-Z0-9]+"), "U0123ABCD: a member's profile → ⋮ → Copy member ID"),
+             "user group": (re.compile(r"S[A-Z0-9]+"), "S0123ABCD: the group's page → ⋮ → Copy group ID"),
+             "channel": (re.compile(r"[CGD][A-Z0-9]+"), "C0123ABCD: the channel's details → About, at the "
                                                             "bottom")}
 
 
