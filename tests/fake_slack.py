@@ -152,7 +152,9 @@ class FakeSlack:
               payload: dict | None = None) -> None:
         """Make the next ``times`` calls to ``method`` misbehave: ``status`` other than 200 answers that
         error without doing the call; ``delay`` answers late, *after* doing the call (a slow post that
-        went through), with ``payload`` (default: the normal answer). ``times=0`` clears it."""
+        went through), with ``payload`` (default: the normal answer). ``times=0`` clears it.
+        ``method`` may be one response URL's path ("/response/NAME"): only replies to it misbehave,
+        not another test's late reply."""
         with self._cond:
             self._faults[method] = [times, status, delay, payload]
 
@@ -221,7 +223,7 @@ class FakeSlack:
                 self.calls.append(Call(method, params, headers, 429, path))
                 self._cond.notify_all()
                 return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(limit[1])}
-            fault = self._faults.get(method)
+            fault = self._faults.get(path) if (self._faults.get(path) or [0])[0] > 0 else self._faults.get(method)
             if fault and fault[0] > 0:
                 fault[0] -= 1
             else:
