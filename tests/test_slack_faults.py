@@ -327,8 +327,10 @@ def test_a_press_is_acknowledged_while_every_listener_thread_is_busy_answering(f
 
 
 def test_a_command_reply_slack_refuses_is_sent_again_later(fake, slack, server):
-    fake.fault("response_url", times=2, status=503)   # the reply and its one retry
     name, trigger = uuid.uuid4().hex[:12], f"trig-{uuid.uuid4().hex[:8]}"
+    # the reply and its one retry (this reply's URL only: an earlier test's late reply took one of
+    # two faults set on every response URL, once in a fresh-clone run)
+    fake.fault(f"/response/{name}", times=2, status=503)
     text = f"{QUESTION} {name}"
     assert slack.command("/biglisten", text, fake.response_url(name), trigger_id=trigger).status == 200
     wait_until(lambda: replies_reaching(fake, name), timeout=30)
