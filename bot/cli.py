@@ -155,9 +155,10 @@ def _reply(library, config, q: str, limit: int = 3):
     """Search every pack and build the reply (naming its pack when there are several)."""
     from bot.replies import build_reply
 
-    result, pack = library.find_matches(q, limit=limit)
-    contact = library.contact(q, pack, result.answered, config.contact)
-    reply = replace(build_reply(result, pack, contact), topic=library.topic(q, config.bot_name))
+    asked = library.asked(q)
+    result, pack = library.find_matches(q, limit=limit, asked=asked)
+    contact, topic = library.labels(asked, result, pack, config.contact, config.bot_name)
+    reply = replace(build_reply(result, pack, contact), topic=topic)
     if reply.answered and len(library.shelves) > 1:
         reply = replace(reply, pack_title=pack.title)
     return result, reply

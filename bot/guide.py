@@ -21,7 +21,7 @@ from bot.kept import KeptTerms, best_kept
 from bot.knowledge import SurveyEntry
 from bot.logs import ContextExecutor
 from bot.normalise import clean_slack_text, scrub_contact
-from bot.packs import Library, load_library
+from bot.packs import Library, contact_line, load_library
 from bot.replies import Reply, build_reply, entry_reply
 from bot.reps import RepDirectory
 from bot.search import Index, Match, SearchResult
@@ -130,7 +130,8 @@ class Guide:
                        channel: str | None = None) -> tuple[Reply, Callable[[], None]]:
         """The reply, and a call that logs and counts the question: for the answerer, which
         may ask again for one question (Slack faults) and records it once, when it is settled."""
-        result, pack = self._search(text, channel=channel, today=today)
+        asked = self.library.asked(text, channel)   # read once: the search, the contact line and the topic
+        result, pack = self._search(text, channel=channel, today=today, asked=asked)
         kept = self._kept_answer(text, result, pack, channel)
         if kept:   # a rep's kept answer beat the packs' best match (bot/kept.py)
             reply = Reply(query=result.query, answered=True, contact=self.config.contact, score=kept.score,
@@ -139,11 +140,10 @@ class Guide:
             result, pin = self._pinned_first(result)
             if pin and result.best:   # the pinned entry may be another pack's
                 pack = self.library.pack_of(result.best.entry)
-            contact = self.library.contact(text, pack, result.answered, self.config.contact, channel)
-            reply = build_reply(result, pack, contact, today=today)
+            contact, topic = self.library.labels(asked, result, pack, self.config.contact, self.config.bot_name)
+            reply = replace(build_reply(result, pack, contact, today=today), topic=topic)
             if pin:
                 reply = replace(reply, pinned=pin)
-            reply = replace(reply, topic=self.library.topic(text, self.config.bot_name, channel))
             if reply.answered and len(self.library.shelves) > 1:
                 reply = replace(reply, pack_title=pack.title)
 
@@ -265,7 +265,7 @@ def picked_entry(library, config, entry_id: str, *, query: str = "", statement: 
     if query:
         found_matches = (search or library.find_matches)(query, limit=4, today=today, channel=channel)[0].matches
         others = tuple(m for m in found_matches if m.entry.id != entry_id)[:3]
-    reply = replace(entry_reply(entry, pack, pack.contact or config.contact, query=query, statement=statement,
+    reply = replace(entry_reply(entry, pack, contact_line(pack, config.contact), query=query, statement=statement,
                                 others=others, today=today), chosen=True, topic=config.bot_name)
     return replace(reply, pack_title=pack.title) if len(library.shelves) > 1 else reply
 

@@ -29,7 +29,7 @@ EVENTS_URL = "https://YOUR-HOST/slack/events"
 def build_manifest(config: Config) -> dict:
     """The manifest; a ConfigError when Slack would refuse it (a `bot_name` too long for an app's name)."""
     if len(config.bot_name) > NAME_MAX:
-        raise ConfigError(f"app.yaml: key 'bot_name': {config.bot_name!r} is {len(config.bot_name)} characters; "
+        raise ConfigError(f"key 'bot_name': {config.bot_name!r} is {len(config.bot_name)} characters; "
                           f"Slack refuses an app name over {NAME_MAX}: shorten it")
     socket = config.socket_mode
     command = {"command": config.slash_command, "description": f"Ask the {config.bot_name}"[:100],

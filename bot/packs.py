@@ -93,6 +93,11 @@ def pack_names(pack: Pack) -> set[tuple[str, ...]]:
     return names - {()}
 
 
+def contact_line(pack: Pack | None, default: str) -> str:
+    """Who to ask: a pack's own contact line (pack.yaml `contact:`), else app.yaml's."""
+    return (pack.contact if pack is not None else "") or default
+
+
 def named_shelves(query: str, shelves: list[Shelf]) -> list[Shelf]:
     """The packs a message names and the others don't share, by name (`pack_names`) or by a
     section their survey starts its name with (structure.names_own_section): "what does
@@ -181,30 +186,24 @@ class Library:
         shelves = self.for_channel(channel)
         return (named_shelves(query, shelves) or shelves) if len(shelves) > 1 else shelves
 
-    def contact(self, query: str, reply_pack: Pack, answered: bool, default: str,
-                channel: str | None = None) -> str:
-        """A reply's contact line: its pack's own (pack.yaml `contact:`) when it answers, or when
-        it declines a question asked of that pack alone ("is the workload consultation still
-        open?"); else app.yaml's, which speaks for every pack."""
-        if not answered:
-            shelves = self.asked(query, channel)
-            reply_pack = shelves[0].pack if len(shelves) == 1 else None
-        return (reply_pack.contact if reply_pack is not None else "") or default
-
-    def topic(self, query: str, default: str, channel: str | None = None) -> str:
-        """What a reply was searched in, for "I couldn't find that in the …": `default` (app.yaml's
-        `bot_name`), or the titles of the packs asked when not all were (a channel kept to some
-        packs, app.yaml `channels`; a message naming one: "is the workload consultation still open?")."""
-        shelves = self.asked(query, channel)
-        if len(shelves) == len(self.shelves):
-            return default
-        return f"{' and '.join(s.pack.title for s in shelves)} guidance"
+    def labels(self, asked: list[Shelf], result: SearchResult, pack: Pack, contact: str,
+               bot_name: str) -> tuple[str, str]:
+        """A reply's contact line and what it says it searched ("I couldn't find that in the …"),
+        for a question asked of the packs `asked`. The contact line: the pack's own (pack.yaml
+        `contact:`) when it answers, or when it declines a question asked of that pack alone ("is
+        the workload consultation still open?"); else app.yaml's, which speaks for every pack. The
+        topic: app.yaml's `bot_name`, or the titles of the packs asked when not all were."""
+        speaking = pack if result.answered else asked[0].pack if len(asked) == 1 else None
+        topic = bot_name if len(asked) == len(self.shelves) else \
+            f"{' and '.join(s.pack.title for s in asked)} guidance"
+        return contact_line(speaking, contact), topic
 
     def find_matches(self, query: str, limit: int = 3, *, channel: str | None = None,
-                     today: date | None = None) -> tuple[SearchResult, Pack]:
-        """Ask every pack that applies (`asked`); the best answer wins (an open consultation
-        first on a tie), the other packs' matches follow it by score. Returns the result and its pack."""
-        shelves = self.asked(query, channel)
+                     today: date | None = None, asked: list[Shelf] | None = None) -> tuple[SearchResult, Pack]:
+        """Ask every pack that applies (`asked`, unless the caller read it already); the best answer
+        wins (an open consultation first on a tie), the other packs' matches follow it by score.
+        Returns the result and its pack."""
+        shelves = self.asked(query, channel) if asked is None else asked
         if len(shelves) == 1:
             return shelves[0].index.find_matches(query, limit), shelves[0].pack
         today = today or date.today()

@@ -440,9 +440,10 @@ def home_kept_blocks(kept: list[KeptAnswer], requests: list[RepRequest], setting
         return []
     blocks: list[Block] = [DividerBlock(),
                            HeaderBlock(text=PlainTextObject(text="For reps: questions and kept answers"))]
-    listed = queue_lines(requests)[:10]
-    if len(requests) > len(listed) - 1 and requests:
-        listed.append(more_requests(len(requests) - (len(listed) - 1)))
+    listed = queue_lines(requests)[:10]   # a heading, then requests
+    hidden = len(requests) - (len(listed) - 1)
+    if hidden > 0:
+        listed.append(more_requests(hidden))
     blocks.append(SectionBlock(text=MarkdownTextObject(text=escape("\n".join(listed))[:SECTION_LIMIT])))
     blocks += kept_list_blocks(kept, settings, limit=max(0, (room - len(blocks)) // 2))
     return blocks[:room]

@@ -223,7 +223,9 @@ class FakeSlack:
                 self.calls.append(Call(method, params, headers, 429, path))
                 self._cond.notify_all()
                 return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(limit[1])}
-            fault = self._faults.get(path) if (self._faults.get(path) or [0])[0] > 0 else self._faults.get(method)
+            fault = self._faults.get(path)   # set on one response URL, else on the method
+            if not (fault and fault[0] > 0):
+                fault = self._faults.get(method)
             if fault and fault[0] > 0:
                 fault[0] -= 1
             else:
