@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from bot.asks import Asks, ask_files, load_asks
-from bot.errors import BadReference, DuplicateId, KnowledgeError, MissingField, WrongType
+from bot.errors import BadReference, DuplicateId, EmptyText, KnowledgeError, MissingField, WrongType
 from bot.schema import build, contact_problem, load_yaml
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -344,8 +344,9 @@ def load_pack(folder: str | Path, sources_dir: str | Path | None = None) -> Pack
     info_path = folder / "pack.yaml"
     if not info_path.exists():
         raise KnowledgeError("pack.yaml is missing", file=str(info_path))
-    info = _build_located(PackInfo, load_yaml(str(info_path)), str(info_path))
-    _check_info(info, str(info_path))
+    raw_info = load_yaml(str(info_path))
+    info = _build_located(PackInfo, raw_info, str(info_path))
+    _check_info(info, str(info_path), raw_info)
     sources = {s.id: s for s in info.sources}
 
     vocab = Vocabulary()
@@ -392,11 +393,17 @@ def load_pack(folder: str | Path, sources_dir: str | Path | None = None) -> Pack
     return pack
 
 
-def _check_info(info: PackInfo, file: str) -> None:
+def _check_info(info: PackInfo, file: str, raw: dict) -> None:
     if not ID_PATTERN.match(info.name):   # `/biglisten walkthrough NAME` and app.yaml's channels name it
         raise WrongType(f"name must be lower-case letters, digits and hyphens (like 'big-listen'), got {info.name!r}",
                         file=file, field="name")
+    first: dict[str, int] = {}
     for i, src in enumerate(info.sources):
+        if src.id in first:   # entries name a source by id: a second would silently replace the first
+            raise DuplicateId(f"source id '{src.id}' is already sources[{first[src.id]}]'s: give each "
+                              f"source its own id", file=file, field=f"sources[{i}].id",
+                              line=getattr(raw["sources"][i], "line", None))
+        first[src.id] = i
         if src.speaker not in SPEAKERS:
             raise WrongType(f"speaker must be one of {', '.join(SPEAKERS)}, got {src.speaker!r}",
                             file=file, field=f"sources[{i}].speaker")
@@ -482,11 +489,15 @@ def _load_entries(path: Path):
         entry_id = str(raw.get("id", f"#{i + 1}")) if isinstance(raw, dict) else f"#{i + 1}"
         try:
             kind = raw.get("kind") if isinstance(raw, dict) else None
-            if kind not in ENTRY_CLASSES:
+            if not isinstance(kind, str) or kind not in ENTRY_CLASSES:
                 raise WrongType(f"kind must be one of {', '.join(ENTRY_CLASSES)}, got {kind!r}", field="kind")
             entry = build(ENTRY_CLASSES[kind], raw)
             if not ID_PATTERN.match(entry.id):
                 raise WrongType("id must be lowercase letters, digits and single hyphens", field="id")
+            if kind != "survey" and not entry.body:   # it would be answered with a title, a source line and no words
+                body = "definition" if kind == "glossary" else "facts"
+                raise EmptyText(f"'{body}' is empty: quote at least one passage", field=body,
+                                line=raw.key_lines.get(body))
         except KnowledgeError as e:
             raise e.located(file=str(path), entry=entry_id, line=line) from None
         yield entry, line

@@ -379,3 +379,38 @@ def test_short_names_must_name_a_section(pack_copy, pack):
     with pytest.raises(BadReference) as e:
         load_pack(pack_copy)
     assert "'Safeguarding' is not one of the pack's sections" in str(e.value) and e.value.file == str(info)
+
+
+def test_a_source_id_listed_twice_is_refused_with_its_line(pack_copy):
+    """Entries name a source by id: a second source with the same id silently replaced the
+    first, so NASUWT's words were dated and credited as another document's."""
+    info = pack_copy / "pack.yaml"
+    text = info.read_text(encoding="utf-8")
+    second = text.index("  - id: ", text.index("  - id: nasuwt-commentary") + 1)
+    end = text.index("\n", second)
+    info.write_text(text[:second] + "  - id: nasuwt-commentary" + text[end:], encoding="utf-8")
+    line = text[:second].count("\n") + 1
+    with pytest.raises(DuplicateId, match=rf"pack\.yaml:{line}: field 'sources\[1\]\.id': source id "
+                                          r"'nasuwt-commentary' is already sources\[0\]'s"):
+        load_pack(pack_copy)
+
+
+@pytest.mark.parametrize("kind, body", [("glossary", "definition"), ("background", "facts")])
+def test_an_entry_with_nothing_to_quote_is_refused(pack_copy, kind, body):
+    """An empty definition or facts list loaded, and the bot answered with a title and no words."""
+    text = GLOSSARY.replace('definition: ["Off-rolling is the practice of removing a pupil from the school roll"]',
+                            f"{body}: []")
+    if kind == "background":
+        text = text.replace("kind: glossary", "kind: background").replace("term: Widget", "title: Widget")
+    add_file(pack_copy, "extra.yaml", text)
+    line = text.splitlines().index(f"  {body}: []") + 1
+    with pytest.raises(EmptyText, match=rf"extra\.yaml:{line}: entry 'widget': field '{body}': "
+                                        rf"'{body}' is empty"):
+        load_pack(pack_copy)
+
+
+@pytest.mark.parametrize("kind", ["[glossary]", "{a: b}"])
+def test_a_kind_that_is_not_text_is_refused_not_a_traceback(pack_copy, kind):
+    add_file(pack_copy, "extra.yaml", GLOSSARY.replace("kind: glossary", f"kind: {kind}"))
+    with pytest.raises(WrongType, match=r"extra\.yaml:2: entry 'widget': field 'kind': kind must be one of"):
+        load_pack(pack_copy)
