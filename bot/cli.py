@@ -151,20 +151,8 @@ def _config(args):
     return load_config(args.config)
 
 
-def _reply(library, config, q: str, limit: int = 3):
-    """Search every pack and build the reply (naming its pack when there are several)."""
-    from bot.replies import build_reply
-
-    asked = library.asked(q)
-    result, pack = library.find_matches(q, limit=limit, asked=asked)
-    contact, topic = library.labels(asked, result, pack, config.contact, config.bot_name)
-    reply = replace(build_reply(result, pack, contact), topic=topic)
-    if reply.answered and len(library.shelves) > 1:
-        reply = replace(reply, pack_title=pack.title)
-    return result, reply
-
-
 def cmd_ask(args) -> int:
+    from bot.guide import reply_to
     from bot.packs import load_library
     from bot.replies import match_record, render_full_text, render_text
 
@@ -177,7 +165,7 @@ def cmd_ask(args) -> int:
         questions = iter([" ".join(args.question)])
     top = max(1, args.top)
     for q in map(safe_text, questions):   # bytes that aren't UTF-8 (lone surrogates): dropped
-        result, reply = _reply(library, config, q, top)
+        result, reply = reply_to(library, config, q, top)
         if args.json:
             record = {"query": q, "answered": result.answered,
                       "results": [match_record(m, library.pack_of(m.entry)) for m in result.matches],
@@ -206,7 +194,7 @@ def _chat_text(reply) -> str:
 
 
 def cmd_chat(args) -> int:
-    from bot.guide import picked_entry
+    from bot.guide import picked_entry, reply_to
     from bot.packs import load_library
     from bot.replies import ambiguity_choice, render_full_text
 
@@ -241,7 +229,7 @@ def cmd_chat(args) -> int:
                 continue
             last = picked_entry(library, config, places[int(text) - 1][0].entry.id, query=last.query) or last
         else:
-            last = _reply(library, config, text)[1]
+            last = reply_to(library, config, text)[1]
         print(_chat_text(last), end="\n\n", flush=True)
 
 
@@ -299,18 +287,19 @@ def cmd_walkthrough(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from bot.evaluate import evaluate, load_questions, report_lines
-    from bot.search import load_index
+    from bot.evaluate import evaluate, load_questions, reply_lengths, report_lines
+    from bot.packs import load_library
 
-    index = load_index(_config(args))
-    report = evaluate(index, load_questions(args.file))
+    config = _config(args)
+    library = load_library(config)   # every pack, searched as `ask` and Slack search them
+    questions = load_questions(args.file)
+    report = evaluate(library, questions)
     if not args.quiet and report.misses:
         print(f"misses ({len(report.misses)}):")
         for m in report.misses:
             print("  " + m)
     print("\n".join(report_lines(report)))
-    from bot.replies import reply_lengths
-    n = reply_lengths(index, load_questions(args.file), _config(args).contact)
+    n = reply_lengths(library, questions, config)
     print(f"reply length (chars, answered questions: {n['n']}): median {n['median']}  p90 {n['p90']}  max {n['max']}")
     return 0
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.errors import KnowledgeError
-from bot.replies import shown_quotes
+from bot.packs import Library
+from bot.replies import length_summary, render_text, shown_quotes
 from bot.schema import load_yaml
 from bot.search import Index
 
@@ -94,19 +95,40 @@ def quoted(entry, pack) -> str:
 
 
 def load_questions(path: str) -> list[dict]:
+    """A question set, each item checked: a text `q`, and `expect` a list of text phrases (a
+    phrase given as text was scored character by character, and a number crashed)."""
     data = load_yaml(path)   # a syntax error is one line (file:line: what is wrong), as for app.yaml and packs
-    if not isinstance(data, list) or not all(isinstance(q, dict) and "q" in q for q in data):
-        raise KnowledgeError("expected a list of {q, expect, kind} items", file=path)
+    if not isinstance(data, list):
+        raise KnowledgeError("expected a list of {q, expect, kind} items", file=path,
+                             line=getattr(data, "line", None))
+    for i, item in enumerate(data):
+        line = getattr(item, "line", None)
+        if not isinstance(item, dict) or not isinstance(item.get("q"), str) or not item["q"].strip():
+            raise KnowledgeError(f"item {i + 1}: expected a mapping with the question as text under 'q'",
+                                 file=path, line=line)
+        expect = item.get("expect")
+        if expect is not None and not (isinstance(expect, list) and all(isinstance(p, str) for p in expect)):
+            raise KnowledgeError(f"item {i + 1}: 'expect' must be a list of text phrases (or empty for an "
+                                 f"off-topic question)", file=path, line=item.key_lines.get("expect", line))
+        if not isinstance(item.get("kind", ""), str):
+            raise KnowledgeError(f"item {i + 1}: 'kind' must be text", file=path,
+                                 line=item.key_lines.get("kind", line))
     return data
 
 
-def evaluate(index: Index, questions: list[dict]) -> EvalReport:
-    """Score every question; old sets without `kind` are all counted under "survey"/"offtopic"
-    by whether they expect an answer."""
+def _library(searcher: Library | Index) -> Library:
+    return searcher if isinstance(searcher, Library) else Library.of(searcher)
+
+
+def evaluate(searcher: Library | Index, questions: list[dict]) -> EvalReport:
+    """Score every question as the bot searches it: every pack of a Library (as `ask` and Slack
+    search them, one result list across the packs), or one pack's Index. Old sets without `kind`
+    are all counted under "survey"/"offtopic" by whether they expect an answer."""
+    library = _library(searcher)
     report = EvalReport()
     for item in questions:
         q, expect = str(item["q"]), expected(item)
-        result = index.find_matches(q, limit=3)
+        result, _ = library.find_matches(q, limit=3)
         kind = str(item.get("kind") or ("survey" if expect else "offtopic"))
         both = (report, report.kind(kind))
         for r in both:
@@ -125,7 +147,7 @@ def evaluate(index: Index, questions: list[dict]) -> EvalReport:
                     r.abstained_offtopic += 1
             continue
         ranks = [i for i, m in enumerate(result.matches)
-                 if any(p in quoted(m.entry, index.pack) for p in expect)]
+                 if any(p in quoted(m.entry, library.pack_of(m.entry)) for p in expect)]
         for r in both:
             r.on_topic += 1
             r.top1 += bool(ranks and ranks[0] == 0)
@@ -140,3 +162,16 @@ def evaluate(index: Index, questions: list[dict]) -> EvalReport:
             flag = f"ABSTAINED ({result.reason}) " if not result.answered else ""
             report.misses.append(f"{flag}{q!r} -> {got}")
     return report
+
+
+def reply_lengths(searcher: Library | Index, questions: list[dict], config) -> dict[str, int]:
+    """Length of the short reply (as `ask` prints it) for every answered question of a set."""
+    from bot.guide import reply_to
+
+    library = _library(searcher)
+    lengths = []
+    for item in questions:
+        result, reply = reply_to(library, config, str(item["q"]))
+        if result.answered:
+            lengths.append(len(render_text(reply)))
+    return length_summary(lengths)

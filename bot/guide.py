@@ -250,6 +250,18 @@ class Guide:
         return sorted(groups.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order))
 
 
+def reply_to(library: Library, config: Config, text: str, limit: int = 3) -> tuple[SearchResult, Reply]:
+    """A question's search result and reply as the terminal gives them (`ask`, `chat`, `eval`):
+    every pack asked, as in Slack, without a rep's pins or kept answers and logging nothing."""
+    asked = library.asked(text)
+    result, pack = library.find_matches(text, limit=limit, asked=asked)
+    contact, topic = library.labels(asked, result, pack, config.contact, config.bot_name)
+    reply = replace(build_reply(result, pack, contact), topic=topic)
+    if reply.answered and len(library.shelves) > 1:
+        reply = replace(reply, pack_title=pack.title)
+    return result, reply
+
+
 def picked_entry(library, config, entry_id: str, *, query: str = "", statement: int | None = None,
                  today: date | None = None, channel: str | None = None, search=None) -> Reply | None:
     """An entry the member picked (a button, an id, a number in the terminal's list), with the

@@ -1074,16 +1074,6 @@ def length_summary(lengths: list[int]) -> dict[str, int]:
     return {"n": len(ordered), "median": round(statistics.median(ordered)), "p90": p90, "max": ordered[-1]}
 
 
-def reply_lengths(index, questions: list[dict], contact: str) -> dict[str, int]:
-    """Length of the short reply (as `ask` prints it) for every answered question of a set."""
-    lengths = []
-    for item in questions:
-        result = index.find_matches(str(item["q"]))
-        if result.answered:
-            lengths.append(len(render_text(build_reply(result, index.pack, contact))))
-    return length_summary(lengths)
-
-
 def match_record(match: Match, pack: Pack, *, today: date | None = None) -> dict:
     """One result of `ask --json`: a stable contract other tools read. Add keys; never rename."""
     e = match.entry

@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from conftest import ROOT, SHARED, run_cli
 
 REQUIRED_KEYS = {"id", "kind", "title", "score", "source"}
@@ -150,3 +152,19 @@ def test_picking_in_the_chat_needs_no_store(tmp_path):
                   stdin="what should I put for the safeguarding question?\n2\nwhat is off-rolling\n")
     assert out.returncode == 0, out.stderr
     assert "== Should safeguarding be inspected more often? ==" in out.stdout and "Off-rolling" in out.stdout
+
+
+@pytest.mark.parametrize("item, line, says", [
+    ("- q: what is off-rolling\n  expect: removing a pupil\n", 2, "item 1: 'expect' must be a list of text phrases"),
+    ("- q: what is off-rolling\n  expect: [7]\n", 2, "item 1: 'expect' must be a list of text phrases"),
+    ("- q: what is off-rolling\n  expect: []\n- expect: [x]\n", 3, "item 2: expected a mapping with the question"),
+    ("- q: what is off-rolling\n  kind: [survey]\n  expect: []\n", 2, "item 1: 'kind' must be text"),
+])
+def test_a_question_set_item_of_the_wrong_shape_is_named(tmp_path, item, line, says):
+    """A text `expect` was scored phrase by character (top-1 1.000 for anything); a number crashed."""
+    questions = tmp_path / "questions.yaml"
+    questions.write_text(item, encoding="utf-8")
+    out = run_cli("eval", str(questions))
+    assert out.returncode == 2, out.stdout
+    assert len(out.stderr.splitlines()) == 1 and out.stderr.startswith(f"error: {questions}:{line}: {says}"), \
+        out.stderr

@@ -431,3 +431,17 @@ def test_the_terminal_shows_the_contact_of_the_pack_asked():
     out = run_cli("--config", demo, "ask", "what does the big listen say about pay for supply staff")
     assert out.returncode == 0, out.stderr
     assert "questions about the Big Listen consultation" in out.stdout and "ETU" not in out.stdout
+
+
+def test_eval_scores_every_pack_as_ask_searches_them(tmp_path):
+    """`eval` searched the first pack only: with two packs, a question the second pack answers
+    (as `ask` and Slack answer it) was scored a false decline."""
+    questions = tmp_path / "two.yaml"
+    questions.write_text(f"- q: {CHARTER}\n  kind: survey\n  expect: [ETU recommends that you answer]\n"
+                         "- q: what is off-rolling\n  kind: glossary\n"
+                         "  expect: [removing a pupil from the school roll]\n"
+                         "- q: what's the best pizza topping\n  kind: offtopic\n  expect: []\n", encoding="utf-8")
+    out = run_cli("--config", str(ROOT / "examples" / "two-packs.yaml"), "eval", str(questions))
+    assert out.returncode == 0, out.stderr
+    assert "top-1: 1.000  top-3: 1.000" in out.stdout and "misses" not in out.stdout, out.stdout
+    assert "wrong answers (answered, first result wrong, off-topic included): 0.000" in out.stdout, out.stdout

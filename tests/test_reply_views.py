@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 
 from bot.blocks import answer_blocks, full_guidance_view
-from bot.evaluate import load_questions
+from bot.evaluate import load_questions, reply_lengths
 from bot.knowledge import SurveyEntry
 from bot.replies import (
     LEAD_LIMIT,
@@ -24,7 +24,6 @@ from bot.replies import (
     length_summary,
     render_full_text,
     render_text,
-    reply_lengths,
     reply_lines,
     shown_quotes,
 )
@@ -325,7 +324,7 @@ def test_short_and_full_views_say_the_same_for_the_answer(pack, config):
 
 @pytest.mark.parametrize("name", ["dev_questions.yaml", "dev_questions_v2.yaml"])
 def test_reply_length_targets(searcher, config, name):
-    lengths = reply_lengths(searcher, load_questions(str(SHARED / "eval" / name)), config.contact)
+    lengths = reply_lengths(searcher, load_questions(str(SHARED / "eval" / name)), config)
     assert lengths["n"] > 50
     assert lengths["median"] <= 700 and lengths["p90"] <= 1400 and lengths["max"] <= 2500, lengths
 
