@@ -22,7 +22,7 @@ from pathlib import Path
 import yaml
 
 from bot.errors import BotError
-from bot.knowledge import Pack, SurveyEntry
+from bot.knowledge import ID_PATTERN, Pack, SurveyEntry
 from bot.speakers import BULLET  # how a union's document marks a bullet, read alike by both
 
 DEFAULT_PRIORITY_PATTERN = r"^(?P<priority>.+?) - .+ \([^()]+\)$"
@@ -36,7 +36,11 @@ class SourceError(BotError):
     """The commentary document is missing, unreadable, or holds no question the layout matches."""
 
 
-class OutputExists(BotError):
+class BadOutput(BotError):
+    """The output folder can't take the pack: its name isn't a pack name, or it holds files."""
+
+
+class OutputExists(BadOutput):
     """The output folder already holds files and --force was not given."""
 
 
@@ -533,6 +537,11 @@ def read_document(source: str | Path, layout: Layout = Layout(), default_section
             f"{path}: no survey questions found. The importer looks for '{layout.question_marker}' and "
             f"'{layout.views_marker}' lines and for questions followed by '{layout.comment_marker}'; "
             "if the document uses other words, set them with --question-marker, --views-marker, --comment-marker")
+    if not doc.counts()["comment paragraphs"]:   # every comment would be read as the survey's words
+        raise SourceError(
+            f"{path}: {len(doc.questions)} survey questions found but no '{layout.comment_marker}' line, so no "
+            f"comment of the union's: if its comment blocks start with another line (e.g. 'ETU comments'), "
+            f"give it with --comment-marker (and the consultation's own with --context-marker)")
     return doc
 
 
@@ -564,12 +573,16 @@ def import_pack(source: str | Path, out: str | Path, *, layout: Layout = Layout(
                 force: bool = False) -> ImportResult:
     """Read the document and write the pack skeleton. Validation is the caller's (load_pack)."""
     out = Path(out)
+    meta = meta or default_meta(source, out, layout)
+    if not ID_PATTERN.match(meta.name):   # load_pack refuses it, after the pack was written
+        raise BadOutput(f"--out {out}: the folder's name is the pack's name, which app.yaml's channels and "
+                        f"`/biglisten walkthrough NAME` use: lower-case letters, digits and hyphens "
+                        f"(like 'workload-2026'), got {meta.name!r}")
     if out.exists() and not out.is_dir():
         raise OutputExists(f"{out} exists and is not a folder")
     if out.is_dir() and any(out.iterdir()) and not force:
         raise OutputExists(f"{out} already exists and is not empty; --force replaces its "
                            f"{', '.join(OWNED)} and leaves other files alone")
-    meta = meta or default_meta(source, out, layout)
     doc = read_document(source, layout, default_section=meta.title)
     files = render_pack(doc, meta)
     out.mkdir(parents=True, exist_ok=True)

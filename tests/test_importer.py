@@ -148,6 +148,14 @@ def test_arguments_are_checked_before_anything_is_written(tmp_path):
     assert line.startswith("error: --compare: ") and "missing: knowledge folder not found" in line
     assert refused("c", str(tmp_path)) == (f"error: {tmp_path} is a folder: give the commentary document itself "
                                            "(a text file)")
+    # Round 21, from a bug hunt: a folder name that isn't a pack name was written, then failed
+    # validation; a document without the default comment marker was imported as NASUWT's with
+    # the other union's comments labelled as the consultation's words, and exit 0.
+    assert refused("My_Pack", str(FIXTURE), *FIXTURE_ARGS).startswith(
+        f"error: --out {tmp_path / 'My_Pack'}: the folder's name is the pack's name")
+    line = refused("d", str(FIXTURE), "--context-marker", "Example Department comments")
+    assert line.startswith(f"error: {FIXTURE}: 7 survey questions found but no 'NASUWT comments' line"), line
+    assert "give it with --comment-marker" in line
 
 
 def test_a_byte_order_mark_dash_bullets_and_comma_options(tmp_path):
