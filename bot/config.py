@@ -149,20 +149,22 @@ def load_config(path: str | os.PathLike | None = None, environ=os.environ) -> Co
                        ("reps.cache_seconds", cfg.reps.cache_seconds)):
         if value < 0:
             raise ConfigError(f"{path}: key '{key}': must be 0 or more, got {value}")
-    for key, value in (("storage.retention_days", cfg.storage.retention_days),
-                       ("reps.review_days", cfg.reps.review_days),
-                       ("reps.review_grace_days", cfg.reps.review_grace_days),
-                       ("reps.escalate_hours", cfg.reps.escalate_hours)):
-        if value < 1:   # retention_days 0 kept nothing: every question and vote was purged
-            raise ConfigError(f"{path}: key '{key}': must be at least 1, got {value}")
+    # Upper bounds too: a watcher waiting .inf seconds never looked again (.nan: it spun), and no
+    # one means a review due in the year 2,739,933 (review_days: 1000000000 showed that date).
+    for key, value, least, most in (("reload_seconds", cfg.reload_seconds, 0, 86_400),
+                                    # retention_days 0 kept nothing: every question and vote was purged
+                                    ("storage.retention_days", cfg.storage.retention_days, 1, 36_500),
+                                    ("reps.review_days", cfg.reps.review_days, 1, 36_500),
+                                    ("reps.review_grace_days", cfg.reps.review_grace_days, 1, 36_500),
+                                    ("reps.escalate_hours", cfg.reps.escalate_hours, 1, 87_600)):
+        if not least <= value <= most:   # False for .nan too
+            raise ConfigError(f"{path}: key '{key}': must be from {least} to {most:,}, got {value}")
     if cfg.packs and cfg.knowledge_path:
         raise ConfigError(f"{path}: keys 'packs' and 'knowledge_path' are both set: list every pack under "
                           f"'packs' and remove 'knowledge_path' (the older one-pack form)")
     if not cfg.packs and not cfg.knowledge_path:
         raise ConfigError(f"{path}: key 'packs' is missing: list the knowledge pack folders, "
                           f"e.g. packs: [knowledge/big-listen]")
-    if cfg.reload_seconds < 0:
-        raise ConfigError(f"{path}: key 'reload_seconds': must be 0 (never) or more")
     _check_ids(cfg, path)
     seen: set[str] = set()
     for i, c in enumerate(cfg.channels):

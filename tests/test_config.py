@@ -114,10 +114,13 @@ def test_a_folder_in_the_environment_is_relative_to_the_working_directory(tmp_pa
 
 
 @pytest.mark.parametrize("section, key, value, says", [
-    ("storage", "retention_days", 0, "at least 1"),      # 0 kept nothing: every question and vote was purged
-    ("storage", "retention_days", -5, "at least 1"),
-    ("reps", "escalate_hours", -3, "at least 1"),
-    ("reps", "review_days", 0, "at least 1"),
+    ("storage", "retention_days", 0, "from 1 to 36,500"),      # 0 kept nothing: every question and vote was purged
+    ("storage", "retention_days", -5, "from 1 to 36,500"),
+    ("reps", "escalate_hours", -3, "from 1 to 87,600"),
+    ("reps", "review_days", 0, "from 1 to 36,500"),
+    # Round 21: review_days 1000000000 was accepted and showed reps a review due in the year 2,739,933
+    ("reps", "review_days", 10**9, "from 1 to 36,500, got 1000000000"),
+    ("reps", "review_grace_days", 10**9, "from 1 to 36,500"),
     ("reps", "cache_seconds", -1, "0 or more"),
     ("search", "max_suggestions", -2, "0 or more"),
     ("search", "suggestion_threshold", 5, "between 0 and 1"),
@@ -152,3 +155,11 @@ def test_base_dir_is_neither_settable_nor_listed_as_known(tmp_path):
     assert "known fields: " in str(e.value) and "base_dir" not in str(e.value).split("known fields: ")[1]
     with pytest.raises(ConfigError, match=r":5: key 'base_dir': unknown field"):
         load_config(write(tmp_path, BASE + "base_dir: /etc\n"))
+
+
+@pytest.mark.parametrize("value", [".inf", ".nan", "-1", "100000"])
+def test_reload_seconds_must_be_a_real_wait(tmp_path, value):
+    """Round 21, from a bug hunt: .inf was accepted and the pack watcher never looked again (edits
+    were never picked up); .nan was accepted and it died or spun."""
+    with pytest.raises(ConfigError, match=r"key 'reload_seconds': must be from 0 to 86,400, got"):
+        load_config(write(tmp_path, BASE + f"reload_seconds: {value}\n"))
