@@ -212,6 +212,12 @@ class Store(ABC):
         while that owner holds it (under that lease). True if this call settled it."""
 
     @abstractmethod
+    def reopen(self, key: str) -> bool:
+        """Forget a settled item, so its key is taken in again: a press the member was told to
+        make again (a share that may not have gone out, or failed) under a key its first press
+        used (one per answer and member). Pending items are left alone. True if it was settled."""
+
+    @abstractmethod
     def record_answered(self, key: str, *, now: float | None = None) -> bool:
         """Record as answered an event this process answered without the inbox (from memory,
         while the store couldn't be written), in one statement: written answered if it isn't

@@ -328,6 +328,9 @@ class PostgresStore(RepStorePostgres, Store):
             ("failed" if failed else "done", time.time() if now is None else now, key, owner, owner,
              attempt, attempt)) == 1
 
+    def reopen(self, key: str) -> bool:
+        return self._count("DELETE FROM inbox WHERE key = %s AND state <> 'pending'", (key,)) == 1
+
     def record_answered(self, key: str, *, now: float | None = None) -> bool:
         now = time.time() if now is None else now
         return self._count(

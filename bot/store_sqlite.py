@@ -312,6 +312,10 @@ class SQLiteStore(Store):
             ("failed" if failed else "done", time.time() if now is None else now, key, owner, owner, attempt, attempt))
         return cur.rowcount == 1
 
+    def reopen(self, key: str) -> bool:
+        return self.connection().execute("DELETE FROM inbox WHERE key = ? AND state <> 'pending'",
+                                         (key,)).rowcount == 1
+
     def record_answered(self, key: str, *, now: float | None = None) -> bool:
         now = time.time() if now is None else now
         cur = self.connection().execute(

@@ -84,6 +84,7 @@ WRITE_FAILED = "write events to the inbox (they are answered from memory)"
 # with the press's trigger_id, valid for 3 s, so it can't wait for another worker.
 KEPT_PRESSES = re.compile(rf"^(({blocks.DID_YOU_MEAN}|{blocks.OPEN_ENTRY})_\d+|{blocks.SHARE}|{blocks.OTHER_MATCHES}"
                           rf"|{blocks.VOTE_HELPFUL}|{blocks.VOTE_NOT_HELPFUL})$")   # Bolt searches: anchored
+SHARE_KEY = "share:"   # after "action:", a press of Share: one per answer and member
 THEN = "then"   # in a reply's fields: more to send through the response_url once Slack took it
 
 
@@ -140,13 +141,20 @@ def command_from(body) -> tuple[str, dict] | None:
 def action_from(body) -> tuple[str, dict] | None:
     """(inbox key, payload) for a press of an answer's buttons (KEPT_PRESSES), else None: the
     payload is `press_of` (the response_url included, never the request's token),
-    kept under the press's trigger id (a press without one is answered, but not kept)."""
+    kept under the press's trigger id (a press without one is answered, but not kept). A press
+    of Share is kept under its answer and member instead: pressed twice, it is shared once
+    (each press has its own trigger id). A share the member is told to press again (it failed,
+    or may not have gone out) is reopened (`Answerer._settled`)."""
     if not isinstance(body, dict) or body.get("type") != "block_actions":
         return None
     press = press_of(body)
     if not KEPT_PRESSES.fullmatch(press["action_id"]) or not press["response_url"] or not press["trigger_id"]:
         return None
-    return f"action:{press['trigger_id']}", press | {"event_id": f"button {press['action_id']} {press['trigger_id']}"}
+    key = press["trigger_id"]
+    channel, _, ts = press["message"].partition(":")
+    if press["action_id"] == blocks.SHARE and press["user_id"] and "None" not in (channel, ts):
+        key = f"{SHARE_KEY}{press['message']}:{press['user_id']}"
+    return f"action:{key}", press | {"event_id": f"button {press['action_id']} {press['trigger_id']}"}
 
 
 def is_command(item: InboxItem) -> bool:
@@ -527,12 +535,25 @@ class Answerer:
         got nothing is told so."""
         if outcome in ("done", "failed"):
             self._record(attempt)   # the question, once: by the worker that settled it
+        told_again = (outcome == "failed" and not attempt.maybe_posted) or (outcome == "done" and attempt.unsure_share)
+        if told_again and attempt.item.key.startswith("action:" + SHARE_KEY):
+            self._reopen(attempt.item.key)   # before the member reads that they may press Share again
         if outcome == "failed" and not attempt.maybe_posted:
             with deadline(self.deadline):   # never waiting out a long Retry-After
                 self._tell(attempt.item, SORRY_TEXT, "that answering it failed")
         elif outcome == "done" and attempt.unsure_share:
             with deadline(self.deadline):
                 self._tell(attempt.item, UNSURE_SHARE_TEXT, "that its share may not have gone out")
+
+    def _reopen(self, key: str) -> None:
+        """Take a settled share's next press in again (it is kept under the answer and member)."""
+        with self._lock:
+            for keys in (self._taken, self._seen, self._unrecorded):
+                keys.pop(key, None)
+        try:
+            within(STORE_CALL_SECONDS, lambda: self.guide.store.reopen(key))
+        except Exception as e:   # the member's next press of Share is then taken for a duplicate
+            warn_once(self.logger, "reopen a share for the member to press again", e)
 
     def _record(self, attempt: _Attempt) -> None:
         """Log and count the question. An attempt that settled it without searching (its answer

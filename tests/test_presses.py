@@ -163,7 +163,7 @@ def test_a_shared_answer_goes_to_the_channel_then_its_private_copy_is_deleted(gu
     client = Client()
     worker = presser(guide, client)
     key, payload = _press(fake, "share_answer", "share1", "trig-share1")
-    assert key == "action:trig-share1" and "token" not in payload
+    assert key.startswith("action:share:C1:") and key.endswith(":U1") and "token" not in payload
     worker.answer(worker.accept(key, payload))
     sent = [c.params for c in fake.calls_to("response_url") if c.path.endswith("/share1")]
     assert [m.get("response_type") for m in sent] == ["in_channel", None] and sent[1]["delete_original"]
@@ -183,7 +183,8 @@ def test_a_shared_answer_that_may_have_gone_out_is_not_shared_again(guide, fake,
     assert taken is not None and taken.posting
     worker.take_over(taken)
     assert [c for c in fake.calls_to("response_url") if c.path.endswith("/share2")] == []
-    assert guide.store.inbox_counts() == {"pending": 0, "done": 1, "failed": 0}
+    # settled, then reopened: the member's next press of Share is taken in (round 21)
+    assert guide.store.inbox_counts() == {"pending": 0, "done": 0, "failed": 0}
     assert "not sending it again" in caplog.text
     assert [p["text"] for p in client.posts] == [UNSURE_SHARE_TEXT]   # the member is told to look, and press again
     key, payload = _press(fake, "other_matches", "others", "trig-others")   # a private one: sent again
@@ -192,3 +193,52 @@ def test_a_shared_answer_that_may_have_gone_out_is_not_shared_again(guide, fake,
     worker.take_over(guide.store.lease(key, owner="me", lease_seconds=LEASE))
     assert len([c for c in fake.calls_to("response_url") if c.path.endswith("/others")]) == 1
     assert len(client.posts) == 1
+
+
+def _share(fake, name: str, trigger: str, message_ts: str) -> tuple[str, dict]:
+    """A press of Share on one private answer (`message_ts`), each press its own trigger id."""
+    return action_from(block_actions("share_answer", VALUE, response_url=fake.response_url(name), channel="C1",
+                                     message_ts=message_ts, trigger_id=trigger))
+
+
+def _shared(fake, name: str) -> list:
+    return [c for c in to(fake, name) if c.status == 200 and c.params.get("response_type") == "in_channel"]
+
+
+def test_share_pressed_twice_is_shared_once(guide, fake):
+    """Round 20's bug hunt: each press has its own trigger id, which was the inbox key, so a
+    double click on Share posted the answer in the channel twice for everyone there."""
+    worker = presser(guide)
+    first = _share(fake, "twice", "trig-twice-1", "1700000001.000100")
+    second = _share(fake, "twice", "trig-twice-2", "1700000001.000100")
+    assert first[0] == second[0]
+    taken = worker.accept(*first)
+    assert worker.accept(*second) is None          # while the first is being answered
+    worker.answer(taken)
+    assert worker.accept(*_share(fake, "twice", "trig-twice-3", "1700000001.000100")) is None   # and after
+    other = presser(guide)   # another worker or instance on the same store: a duplicate there too
+    assert other.accept(*_share(fake, "twice", "trig-twice-4", "1700000001.000100")) is None
+    assert len(_shared(fake, "twice")) == 1
+    # another answer's Share, or another member's, is its own
+    assert worker.accept(*_share(fake, "twice-b", "trig-twice-5", "1700000001.000200")) is not None
+
+
+def test_a_share_the_member_is_told_to_press_again_can_be_pressed_again(guide, fake):
+    """A share that may not have gone out tells the member to look and press Share again; one
+    that failed tells them to try again. Kept under the answer and member, that press would be
+    taken for a duplicate: the settled share is reopened first."""
+    client = Client()
+    worker = presser(guide, client)
+    fake.fault("/response/unsure", times=1, status=503)   # may have been posted: never sent again
+    worker.answer(worker.accept(*_share(fake, "unsure", "trig-unsure-1", "1700000002.000100")))
+    assert [p["text"] for p in client.posts] == [UNSURE_SHARE_TEXT] and _shared(fake, "unsure") == []
+    again = worker.accept(*_share(fake, "unsure", "trig-unsure-2", "1700000002.000100"))
+    assert again is not None
+    worker.answer(again)
+    assert len(_shared(fake, "unsure")) == 1
+    fake.fault("/response/refused", times=1, status=404, payload={"ok": False, "error": "expired_url"})
+    worker.answer(worker.accept(*_share(fake, "refused", "trig-refused-1", "1700000002.000200")))
+    assert client.posts[-1]["text"] == SORRY_TEXT
+    worker.answer(worker.accept(*_share(fake, "refused", "trig-refused-2", "1700000002.000200")))
+    assert len(_shared(fake, "refused")) == 1
+    assert guide.store.inbox_counts() == {"pending": 0, "done": 2, "failed": 0}

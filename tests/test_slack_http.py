@@ -317,6 +317,21 @@ def test_share_posts_in_channel_and_deletes_the_private_copy(fake, slack, rurl, 
     assert delete.params.get("delete_original") is True
 
 
+def test_share_pressed_twice_is_shared_once_over_http(fake, slack, rurl, safeguarding_question):
+    """Round 20's bug hunt: a double click on Share (two presses, two trigger ids) posted the
+    answer in the channel twice."""
+    private = ask_by_command(fake, slack, rurl, SAFEGUARDING)
+    value = button(private["blocks"], "share_answer")["value"]
+    ts = new_ts()
+    first, _ = press(fake, slack, rurl, "share_answer", value, message_ts=ts, user="U_TWICE")
+    second, _ = press(fake, slack, rurl, "share_answer", value, message_ts=ts, user="U_TWICE")
+    shared, delete = wait_responses(fake, first, 2)
+    assert shared.params["response_type"] == "in_channel" and delete.params.get("delete_original") is True
+    other, _ = press(fake, slack, rurl, "vote_helpful", value, message_ts=ts, user="U_TWICE")
+    wait_responses(fake, other)   # a later press is answered: the second Share's turn has passed
+    assert responses_to(fake, second) == []
+
+
 def test_did_you_mean_opens_the_suggested_entry(fake, slack, rurl, channel, pack):
     abstained = ask_in_channel(fake, slack, channel, VAGUE)
     assert "won't guess" in abstained["text"]

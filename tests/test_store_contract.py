@@ -134,6 +134,22 @@ def test_an_event_answered_from_memory_is_recorded_answered_in_one_statement(sto
                                                                now=now + 999) is None
 
 
+def test_a_settled_item_reopened_is_taken_in_again_and_a_pending_one_is_not(store):
+    """Round 21: a share is kept under one key per answer and member (a second press of Share is
+    a duplicate); one the member is told to press again (it may not have gone out) is reopened."""
+    now = time.time()
+    key = "action:share:C1:1700000000.000100:U1"
+    store.enqueue(key, {"n": 1}, owner="w1", lease_seconds=30, now=now)
+    assert not store.reopen(key)                                        # pending: left alone
+    assert store.enqueue(key, {"n": 2}, owner="w2", lease_seconds=30, now=now + 1) is None   # the second press
+    store.complete(key, owner="w1", attempt=1, now=now + 2)
+    assert store.enqueue(key, {"n": 3}, owner="w2", lease_seconds=30, now=now + 3) is None   # a later press
+    assert store.reopen(key) and not store.reopen(key)
+    again = store.enqueue(key, {"n": 4}, owner="w2", lease_seconds=30, now=now + 4)
+    assert again is not None and again.payload == {"n": 4} and again.attempts == 1 and not again.posting
+    assert store.inbox_counts() == {"pending": 1, "done": 0, "failed": 0}
+
+
 def test_a_redelivery_takes_over_an_expired_lease(store):
     now = time.time()
     store.enqueue("event:E3", {"n": 3}, owner="w1", lease_seconds=10, now=now)
