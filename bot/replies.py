@@ -228,9 +228,14 @@ def union_name(source: Source | None) -> str:
 
 
 def survey_owner(pack: Pack | None) -> str:
-    """Who runs the consultation (pack.yaml's `consultation.run_by`), for "X's survey asks"."""
-    owner = pack.consultation.run_by if pack is not None and pack.consultation else "the consultation"
-    return owner[:1].upper() + owner[1:]
+    """Who runs the consultation (pack.yaml's `consultation.run_by`), as written there ("Ofsted",
+    "the Example Department"): `capitalised` where it starts a sentence."""
+    return pack.consultation.run_by if pack is not None and pack.consultation else "the consultation"
+
+
+def capitalised(name: str) -> str:
+    """A name starting a sentence ("The Example Department said"); mid-sentence it is as written."""
+    return name[:1].upper() + name[1:]
 
 
 def speaker_label(q: Quote, pack: Pack | None, *, plan: bool = False) -> str:
@@ -242,12 +247,12 @@ def speaker_label(q: Quote, pack: Pack | None, *, plan: bool = False) -> str:
     if q.speaker == "press":
         return f"{src.publisher if src else 'The press'} reported ({when}):"
     if src is not None and src.speaker == "union":        # Ofsted's words, reproduced by the union
-        owner = survey_owner(pack)
+        owner = capitalised(survey_owner(pack))
         return {"question": f"{owner}'s survey asks ({when}):",
                 "statement": f"{owner}'s survey statement, put to respondents to rate ({when}):",
                 "framing": f"{owner}'s survey explains ({when}):"}.get(q.role, f"{owner}'s survey text ({when}):")
     # speaker "ofsted": Ofsted, or the body the source names (its `speaker_name`: "the Department")
-    owner = speaker_name(q, pack)
+    owner = capitalised(speaker_name(q, pack))
     where = src.applies_to if src is not None else ""   # "England": a member in Wales reads it as not theirs
     if plan:
         owner += f"'s plans for {where}" if where else "'s plans"
@@ -577,14 +582,14 @@ def not_the_union_lines(reply: Reply, body: list[Line]) -> list[Line]:
 
 
 def speaker_name(q: Quote, pack: Pack | None) -> str:
-    """Who a quotation that isn't the union's belongs to, by name: "Ofsted", "Schools Week"."""
+    """Who a quotation that isn't the union's belongs to, by name as written: "Ofsted", "Schools
+    Week", "the Department" (`capitalised` where it starts a sentence)."""
     src = pack.sources.get(q.source) if pack else None
     if q.speaker == "press":
         return src.publisher if src else "the press"
     if src is not None and src.speaker == "union":   # the survey's text, reproduced by the union
         return survey_owner(pack)
-    owner = src.speaker_name if src is not None and src.speaker_name else "Ofsted"
-    return owner[:1].upper() + owner[1:]
+    return src.speaker_name if src is not None and src.speaker_name else "Ofsted"
 
 
 def part_guidance(p: SurveyEntry) -> list[tuple[Guidance, str]]:
@@ -808,15 +813,14 @@ def question_lines(reply: Reply, *, everything: bool) -> list[Line]:
     if e.options and (everything or any(g.kind == "answer" for g in reply.guidance)):
         # briefly: the short view lists the options only when the union recommends one of them
         lines.append(Line("Options: " + "; ".join(e.options), part="question"))
+    owner = capitalised(survey_owner(reply.pack))
     if everything:
         for i, s in enumerate(e.statements):
             mark = ">>" if i == reply.statement else " -"
             quote = quote_of(s.text, ofsted, src, "statement")
-            lines.append(Line(f"{mark} {survey_owner(reply.pack)}'s survey statement {i + 1} ({src.date}):", quote,
-                              part="question"))
+            lines.append(Line(f"{mark} {owner}'s survey statement {i + 1} ({src.date}):", quote, part="question"))
     elif reply.statement is not None:
         s = e.statements[reply.statement]
-        owner = survey_owner(reply.pack)
         lines.append(Line(f">> {owner}'s survey statement {reply.statement + 1} of {len(e.statements)} ({src.date}):",
                           quote_of(s.text, ofsted, src, "statement"), part="question"))
     return lines

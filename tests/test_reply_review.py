@@ -536,6 +536,22 @@ def test_asked_what_to_put_the_suggested_answer_leads(pack, config, query):
     assert "Suggested answer: Yes" in fallback_text(r)
 
 
+def test_a_consultation_run_by_the_somebody_is_capitalised_only_where_a_sentence_starts(pack_copy, config):
+    """Round 20's note: a pack whose `run_by` is "the Example Department" read "the words quoted
+    are The Example Department's" and "On The Example Department's survey statement"."""
+    info = pack_copy / "pack.yaml"
+    info.write_text(info.read_text(encoding="utf-8").replace("run_by: Ofsted", "run_by: the Department"),
+                    encoding="utf-8")
+    pack = load_pack(pack_copy)
+    only_theirs = render_text(reply(pack, config, "off-rolling")).splitlines()
+    assert only_theirs[-1] == ("Source: NASUWT commentary (spring 2024); the words quoted are the Department's, "
+                               "not NASUWT's")
+    full = render_full_text(reply(pack, config, "send-impact"))
+    assert "On the Department's survey statement “Ofsted holds local areas to account" in full
+    assert "\nThe Department's survey asks (spring 2024):" in full              # a line starts with it
+    assert re.search(r"[a-z,;:] The Department's", full) is None, full      # never capitalised mid-sentence
+
+
 def test_a_reply_quoting_only_ofsted_from_the_unions_page_says_whose_words_they_are(pack, config):
     """Round 19's audit: Ofsted's definition of off-rolling, quoted from the union's commentary,
     ended "Source: NASUWT commentary (spring 2024)" alone, which reads as the union's words."""
