@@ -73,6 +73,14 @@ class BadReference(KnowledgeError):
     """A source or related id that does not exist, or an answer not among the options."""
 
 
+def slack_error(e: BaseException) -> str | None:
+    """Slack's error code on a failed Web API call ("missing_scope", "no_such_subteam"), read
+    without importing slack_sdk (a SlackApiError's response data); None for anything else."""
+    data = getattr(getattr(e, "response", None), "data", None)
+    error = data.get("error") if isinstance(data, dict) else None
+    return str(error) if error else None
+
+
 _warned: set[str] = set()
 
 

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 
 from bot.config import RepSettings
+from bot.errors import slack_error
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_FAILURE = 30.0
@@ -48,7 +49,8 @@ class RepDirectory:
         except Exception as e:
             # Slack unreachable: keep the last known list rather than locking every rep out,
             # and don't ask again for a while (each call may spend seconds retrying).
-            log.warning("could not read user group %s (%s); using the last list read", group, type(e).__name__)
+            log.warning("could not read user group %s (%s); using the last list read", group,
+                        slack_error(e) or type(e).__name__)   # Slack's code: missing_scope, no_such_subteam
             last = cached[1] if cached else frozenset()
             with self._lock:
                 retry_at = now - self.settings.cache_seconds + min(RETRY_AFTER_FAILURE, self.settings.cache_seconds)

@@ -49,7 +49,7 @@ from slack_sdk.errors import SlackApiError
 from bot import blocks
 from bot.blocks import SORRY_TEXT, UNSURE_SHARE_TEXT, text_blocks
 from bot.bounded import within
-from bot.errors import warn_again, warn_once
+from bot.errors import slack_error, warn_again, warn_once
 from bot.guide import Guide
 from bot.inbox import LEASE_SECONDS
 from bot.normalise import safe_text
@@ -637,8 +637,7 @@ def _event_id(item: InboxItem) -> str:
 
 
 def _error(e: SlackApiError) -> str:
-    data = getattr(e.response, "data", None)
-    return str(data.get("error")) if isinstance(data, dict) else "no error code"
+    return slack_error(e) or "no error code"
 
 
 def accept_question(body: dict, request: BoltRequest, context: BoltContext, ack: Ack,

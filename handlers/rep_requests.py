@@ -33,6 +33,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import rep_blocks
 from bot.blocks import answer_blocks, button_ref, clip_middle, text_blocks
+from bot.errors import slack_error
 from bot.guide import Guide
 from bot.kept import needs_review
 from bot.retry import deadline
@@ -85,9 +86,7 @@ def _ident(fields: dict) -> str:
 
 
 def _error(e: SlackApiError) -> str:
-    data = getattr(e.response, "data", None)
-    error = data.get("error") if isinstance(data, dict) else None
-    return "ratelimited" if e.response.status_code == 429 else str(error or f"HTTP {e.response.status_code}")
+    return "ratelimited" if e.response.status_code == 429 else slack_error(e) or f"HTTP {e.response.status_code}"
 
 
 def quick(client: WebClient) -> WebClient:

@@ -321,3 +321,17 @@ def test_a_bug_in_the_chores_is_not_taken_for_a_store_outage():
     assert not store_outage(sqlite3.OperationalError("no such column: reps_ts"))
     assert not store_outage(psycopg.errors.UndefinedColumn("column reps_ts does not exist"))
     assert not store_outage(ValueError("a bug"))
+
+
+def test_a_failed_group_lookup_logs_slacks_error_code(fake, caplog):
+    """Round 20's bug hunt: the log said only "SlackApiError", not why (a missing scope, a group
+    id that isn't one), so an admin couldn't tell what to fix."""
+    from slack_sdk import WebClient
+
+    client = WebClient(token="xoxb-test", base_url=fake.base_url)
+    fake.fault("usergroups.users.list", times=1, status=400, payload={"ok": False, "error": "no_such_subteam"})
+    reps = RepDirectory(RepSettings(usergroups=("S0NOPE",), cache_seconds=300),
+                        lambda group: client.usergroups_users_list(usergroup=group)["users"], FakeClock())
+    with caplog.at_level("WARNING", logger="bot.reps"):
+        assert not reps.is_rep("U1")
+    assert "could not read user group S0NOPE (no_such_subteam)" in caplog.text
