@@ -34,7 +34,7 @@ PACK = ROOT / "knowledge" / "big-listen"
 OUT = PACK / "asks-sets.yaml"
 MEASURING = ([ROOT.parent / "shared" / "eval" / n for n in ("dev_questions.yaml", "dev_questions_v2.yaml")]
              + [ROOT / "tests" / "data" / f"{n}_questions.yaml"
-                for n in ("proxy", "blind", *(f"heldout{k}" for k in range(4, 15)))])
+                for n in ("proxy", "blind", *(f"heldout{k}" for k in range(4, 16)))])
 MOST_RIGHT = 2    # a message right for more entries than this says little about any one of them
 
 HEADER = """\
