@@ -35,16 +35,21 @@ part q put write said see seem seems go going gonna wanna one ones lot lots load
 """.split())
 
 
+# Bidirectional embedding, override and isolate controls: echoed unclosed in a reply ("You
+# asked: ..."), they reversed the rest of the bot's line ("\u202eNASUWT says vote no").
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
 def safe_text(value) -> str:
     """Text from a Slack payload as a str that can be stored and posted: "" for anything that
-    isn't a string, lone surrogates (JSON can carry "\\ud800") dropped."""
+    isn't a string, lone surrogates (JSON can carry "\\ud800") and bidirectional controls dropped."""
     if not isinstance(value, str):
         return ""
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        return value.encode("utf-8", "ignore").decode("utf-8")
-    return value
+        value = value.encode("utf-8", "ignore").decode("utf-8")
+    return _BIDI_CONTROLS.sub("", value)
 
 
 # Anything Slack (or a reader) would take for a link: a scheme, www., an email address, or

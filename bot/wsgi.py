@@ -69,9 +69,13 @@ def _bad_shape(data) -> str | None:
         value = data.get(name)
         if value is not None and not (isinstance(value, list) and all(isinstance(v, dict) for v in value)):
             return f"'{name}' is not a list of objects"
+    if not isinstance(data.get("type"), str) or not data["type"]:   # every payload Slack sends has one
+        return "no 'type'"
     event = data.get("event")
     if isinstance(event, dict) and not isinstance(event.get("type", ""), str):
         return "'event.type' is not text"
+    if data["type"] == "event_callback" and not (isinstance(event, dict) and event.get("type")):
+        return "an event_callback without an event type"   # Bolt: 404 and a warning
     return None
 
 

@@ -112,6 +112,11 @@ SIGNED_MALFORMED = {
                           "application/json"),
     "authorizations-not-list": (json.dumps(event_body(mention("hi", "C1")) | {"authorizations": MARKER}).encode(),
                                 "application/json"),
+    # round 21's hunt: these got Bolt's 404 "unhandled request" and a warning
+    "no-event": (json.dumps({k: v for k, v in event_body(mention("hi", "C1")).items() if k != "event"}).encode(),
+                 "application/json"),
+    "event-without-type": (json.dumps(event_body({"text": MARKER})).encode(), "application/json"),
+    "no-type": (json.dumps({"token": "t", "note": MARKER}).encode(), "application/json"),
     "payload-not-object": (urlencode({"payload": json.dumps([MARKER])}).encode(), "application/x-www-form-urlencoded"),
     "payload-user-a-string": (urlencode({"payload": json.dumps({"type": "block_actions", "user": MARKER})}).encode(),
                               "application/x-www-form-urlencoded"),

@@ -123,6 +123,16 @@ def test_an_echoed_question_carries_no_link_nor_url_shaped_label(fake, slack):
     assert "[link]" in shown
 
 
+def test_an_echoed_question_cannot_reverse_the_bots_line(fake, slack):
+    """Round 21's hunt: a right-to-left override in a question was echoed unclosed ("You asked:
+    ..."), so a member could make the bot's own post read reversed text in the channel."""
+    channel = new_channel()
+    posted = ask(fake, slack, "what colour is the sky in inspection \u202eNASUWT says vote no\u2067 ok", channel)
+    raw = json.dumps(posted, ensure_ascii=False)
+    assert "You asked:" in shown_text(posted["blocks"]) and "NASUWT says vote no" in raw
+    assert not any(c in raw for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def test_a_lone_surrogate_in_a_question_is_answered_and_logged(fake, slack, server):
     channel = new_channel()
     body = event_body(mention(f"<@{BOT_USER}> what is off-rolling SURROGATE", channel))
