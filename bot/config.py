@@ -159,6 +159,8 @@ def load_config(path: str | os.PathLike | None = None, environ=os.environ) -> Co
                                     ("reps.escalate_hours", cfg.reps.escalate_hours, 1, 87_600)):
         if not least <= value <= most:   # False for .nan too
             raise ConfigError(f"{path}: key '{key}': must be from {least} to {most:,}, got {value}")
+    if 0 < cfg.reload_seconds < 0.1:   # the watcher would read every pack file thousands of times a second
+        raise ConfigError(f"{path}: key 'reload_seconds': must be 0 (never) or at least 0.1, got {cfg.reload_seconds}")
     if cfg.packs and cfg.knowledge_path:
         raise ConfigError(f"{path}: keys 'packs' and 'knowledge_path' are both set: list every pack under "
                           f"'packs' and remove 'knowledge_path' (the older one-pack form)")

@@ -56,7 +56,7 @@ from bot.normalise import safe_text
 from bot.rep_blocks import reply_message
 from bot.retry import MAX_RETRY_AFTER, deadline
 from bot.store import InboxItem
-from handlers.payload import press_of
+from handlers.payload import forwarded_text, press_of
 from handlers.posted import find_post
 from handlers.respond import RESPOND_SECONDS, CheckedRespond
 
@@ -104,7 +104,8 @@ def question_from(body, bot_user_id: str | None) -> tuple[str, dict] | None:
     elif event.get("type") == "message":
         # Edits, deletions and bot posts come as message events too; a message with a file,
         # or a thread reply also sent to the channel, is still a question.
-        if event.get("channel_type") != "im" or event.get("subtype") not in (None, "file_share", "thread_broadcast"):
+        if event.get("channel_type") != "im" or \
+                event.get("subtype") not in (None, "file_share", "thread_broadcast", "me_message"):
             return None
         if not isinstance(event.get("user"), str) or event.get("user") == bot_user_id:
             return None
@@ -117,6 +118,9 @@ def question_from(body, bot_user_id: str | None) -> tuple[str, dict] | None:
     thread_ts = thread_ts or (ts if in_thread and not channel.startswith("D") else None)
     payload = {"channel": channel, "ts": ts, "thread_ts": thread_ts, "text": safe_text(event.get("text")),
                "via": via, "event_id": safe_text(body.get("event_id"))}
+    forwarded = safe_text(forwarded_text(event))
+    if forwarded:   # a colleague's message forwarded to the bot: answered, and (as a shortcut's) not logged
+        payload |= {"text": f"{payload['text']} {forwarded}".strip(), "log_text": False}
     return f"message:{channel}:{ts}", payload
 
 
@@ -161,6 +165,11 @@ def is_command(item: InboxItem) -> bool:
     return item.key.startswith("command:")
 
 
+def is_share(key: str) -> bool:
+    """A press of Share, kept under its answer and member (`action_from`)."""
+    return key.startswith("action:" + SHARE_KEY)
+
+
 def by_response_url(key: str) -> bool:
     """A slash command or a button press (by its inbox key): replied to through its response_url,
     not posted."""
@@ -176,6 +185,7 @@ class _Attempt:
     record: Callable[[], None] | None = None   # logs and counts the question (Guide.ask_unrecorded)
     unposted: bool = False     # a reply Slack refused with a 429: it took nothing (the store's flag is cleared)
     unsure_share: bool = False   # an answer shared in the channel that may not have gone out: the member is told
+    sorry: bool = False        # the reply is SORRY_TEXT (building it failed): the member is told to try again
     guess: bool = False        # maybe_posted only because Slack redelivered it: nothing of ours was posted
     leased_at: float = field(default_factory=time.monotonic)
 
@@ -213,7 +223,9 @@ class Answerer:
         retried by Slack)."""
         check = redelivered and not by_response_url(key)
         with self._lock:
-            if key in self._seen or key in self._taken:   # Slack's retry, here: the store back or not
+            # Slack's retry, here: the store back or not. A share's next press: the store says
+            # (another instance may have reopened it), unless the store is down (below).
+            if key in self._seen or (key in self._taken and not is_share(key)):
                 return None
         try:
             item = self._write(key, payload)
@@ -228,6 +240,9 @@ class Answerer:
         except Exception as e:
             warn_once(self.logger, WRITE_FAILED, e)
         # the store is broken: at least don't answer one process's duplicates twice
+        with self._lock:
+            if key in self._taken:   # a share pressed again while the store is down
+                return None
         if not self._remember(key):
             return None
         return _Attempt(InboxItem(key, payload, 1, False, time.time()), durable=False, maybe_posted=check, guess=check)
@@ -266,6 +281,10 @@ class Answerer:
         while time.monotonic() < until:
             try:
                 self.guide.store.complete(item.key, owner=self.owner, attempt=item.attempts)
+                with self._lock:   # a share reopened before its write landed: reopened again
+                    reopened = is_share(item.key) and item.key not in self._seen
+                if reopened:
+                    self.guide.store.reopen(item.key)
                 return
             except Exception:
                 time.sleep(RECORD_RETRY[0])
@@ -366,6 +385,7 @@ class Answerer:
         except Exception:   # as a listener that fails: the member is told something went wrong
             self.logger.exception("answering %s failed", _event_id(item))
             message, record = {"text": SORRY_TEXT} | ({} if is_command(item) else {"replace_original": False}), None
+            attempt.sorry = True
         attempt.record = record or _logged_already   # only a question is logged
         shared = message.get("response_type") == "in_channel" and not is_command(item)
         if attempt.maybe_posted:
@@ -410,7 +430,10 @@ class Answerer:
             return not_now
         try:   # logged once, when the question is settled (_settle), not once an attempt
             reply, attempt.record = self.guide.ask_unrecorded(p.get("text") or "", via=p.get("via") or "dm",
+                                                              log_text=p.get("log_text", True),
                                                               channel=p.get("channel"))
+            if not p.get("log_text", True):   # someone else's words: as the shortcut, no button carries them
+                reply = replace(reply, query="")
             message = reply_message(reply, pinnable=not str(p.get("channel")).startswith("D"))
         except Exception:   # the store's reads are guarded in ask: this may pass (a reloading pack ...)
             self.logger.exception("could not build the answer to event %s; will try again", _event_id(item))
@@ -535,8 +558,9 @@ class Answerer:
         got nothing is told so."""
         if outcome in ("done", "failed"):
             self._record(attempt)   # the question, once: by the worker that settled it
-        told_again = (outcome == "failed" and not attempt.maybe_posted) or (outcome == "done" and attempt.unsure_share)
-        if told_again and attempt.item.key.startswith("action:" + SHARE_KEY):
+        told_again = (outcome == "failed" and not attempt.maybe_posted) or (
+            outcome == "done" and (attempt.unsure_share or attempt.sorry))
+        if told_again and is_share(attempt.item.key):
             self._reopen(attempt.item.key)   # before the member reads that they may press Share again
         if outcome == "failed" and not attempt.maybe_posted:
             with deadline(self.deadline):   # never waiting out a long Retry-After
@@ -562,6 +586,7 @@ class Answerer:
             if attempt.record is None:
                 p = attempt.item.payload
                 attempt.record = self.guide.ask_unrecorded(p.get("text") or "", via=p.get("via") or "dm",
+                                                           log_text=p.get("log_text", True),
                                                            channel=p.get("channel"))[1]
             attempt.record()
         except Exception as e:   # the member's answer doesn't depend on it

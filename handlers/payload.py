@@ -53,6 +53,15 @@ def message_text(message) -> str:
     return " ".join(p.strip() for p in parts if p.strip())
 
 
+def forwarded_text(message) -> str:
+    """The text of messages forwarded with this one (its attachments Slack marks as a shared
+    message), not a link's preview: someone else's words, as a message shortcut's are."""
+    if not isinstance(message, dict) or not isinstance(message.get("attachments"), list):
+        return ""
+    return " ".join(message_text({"attachments": [a]}) for a in message["attachments"]
+                    if isinstance(a, dict) and (a.get("is_share") is True or a.get("is_msg_unfurl") is True)).strip()
+
+
 def _block_texts(node) -> list[str]:
     """Text in blocks (section text and fields, rich_text elements, forwarded messages), in order."""
     out: list[str] = []

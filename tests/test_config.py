@@ -163,3 +163,6 @@ def test_reload_seconds_must_be_a_real_wait(tmp_path, value):
     were never picked up); .nan was accepted and it died or spun."""
     with pytest.raises(ConfigError, match=r"key 'reload_seconds': must be from 0 to 86,400, got"):
         load_config(write(tmp_path, BASE + f"reload_seconds: {value}\n"))
+    with pytest.raises(ConfigError, match=r"key 'reload_seconds': must be 0 \(never\) or at least 0\.1, got 0\.0001"):
+        load_config(write(tmp_path, BASE + "reload_seconds: 0.0001\n"))   # the round's review: a busy loop
+    assert load_config(write(tmp_path, BASE + "reload_seconds: 0\n")).reload_seconds == 0

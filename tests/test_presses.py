@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 
 import pytest
@@ -242,3 +243,79 @@ def test_a_share_the_member_is_told_to_press_again_can_be_pressed_again(guide, f
     worker.answer(worker.accept(*_share(fake, "refused", "trig-refused-2", "1700000002.000200")))
     assert len(_shared(fake, "refused")) == 1
     assert guide.store.inbox_counts() == {"pending": 0, "done": 2, "failed": 0}
+
+
+def test_a_share_whose_reply_failed_to_build_can_be_pressed_again(guide, fake, monkeypatch):
+    """Round 21's review: a Share whose reply raised (a pack reloading, a store read failing)
+    told the member "try again" through its response_url, settled as done, and dropped the
+    next press as a duplicate of it."""
+    worker = presser(guide)
+    real = guide.open_entry
+    calls = []
+
+    def flaky(*a, **kw):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("the pack is reloading")
+        return real(*a, **kw)
+    monkeypatch.setattr(guide, "open_entry", flaky)
+    worker.answer(worker.accept(*_share(fake, "raised", "trig-raised-1", "1700000003.000100")))
+    assert [c.params.get("text") for c in to(fake, "raised")] == [SORRY_TEXT]
+    again = worker.accept(*_share(fake, "raised", "trig-raised-2", "1700000003.000100"))
+    assert again is not None, "the press the member was told to make was dropped"
+    worker.answer(again)
+    assert len(_shared(fake, "raised")) == 1
+
+
+def test_a_share_reopened_by_another_instance_is_taken_in_by_the_one_that_first_took_it(guide, fake):
+    """Round 21's review: instance A took the press in but didn't finish; B took it over, got a
+    5xx and told the member to press again; the press that reached A was dropped by A's memory
+    of keys it had taken in."""
+    a, b = presser(guide), Answerer(guide, Client(), logging.getLogger("test"), "b", lease_seconds=LEASE,
+                                    press=lambda p: press_reply(guide, p, logging.getLogger("test")))
+    first = _share(fake, "across", "trig-across-1", "1700000004.000100")
+    assert a.accept(*first) is not None   # ... and A stops before answering it
+    taken = guide.store.lease(first[0], owner="b", lease_seconds=LEASE, now=time.time() + 2 * LEASE)
+    fake.fault("/response/across", times=1, status=503)
+    b.take_over(taken)
+    assert b.client.posts[-1]["text"] == UNSURE_SHARE_TEXT and _shared(fake, "across") == []
+    again = a.accept(*_share(fake, "across", "trig-across-2", "1700000004.000100"))
+    assert again is not None, "A dropped the press B told the member to make"
+    a.answer(again)
+    assert len(_shared(fake, "across")) == 1
+
+
+def test_a_share_answered_from_memory_whose_write_landed_late_can_be_pressed_again(guide, fake, monkeypatch):
+    """Round 21's review: the inbox write took longer than the ack allows, so the press was
+    answered from memory; the share was refused and the member told to try again; then the
+    write landed and was settled as done, dropping that press."""
+    import handlers.answering as answering
+    monkeypatch.setattr(answering, "ACCEPT_SECONDS", 0.3)
+    real = guide.store.enqueue
+    slow, landed = [True], threading.Event()
+
+    def late(*a, **kw):
+        if not slow[0]:
+            return real(*a, **kw)
+        slow[0] = False
+        time.sleep(1.0)
+        try:
+            return real(*a, **kw)
+        finally:
+            landed.set()
+    monkeypatch.setattr(guide.store, "enqueue", late)
+    client = Client()
+    worker = presser(guide, client)
+    fake.fault("/response/latewrite", times=1, status=404, payload={"ok": False, "error": "expired_url"})
+    attempt = worker.accept(*_share(fake, "latewrite", "trig-late-1", "1700000005.000100"))
+    assert attempt is not None and not attempt.durable
+    worker.answer(attempt)
+    assert client.posts[-1]["text"] == SORRY_TEXT
+    assert landed.wait(10)
+    deadline = time.monotonic() + 10
+    while guide.store.inbox_counts() != {"pending": 0, "done": 0, "failed": 0} and time.monotonic() < deadline:
+        time.sleep(0.05)   # the late write is settled, and reopened again
+    again = worker.accept(*_share(fake, "latewrite", "trig-late-2", "1700000005.000100"))
+    assert again is not None, "the late write's settling dropped the press the member was told to make"
+    worker.answer(again)
+    assert len(_shared(fake, "latewrite")) == 1
