@@ -110,7 +110,7 @@ def load_questions(path: str) -> list[dict]:
         if expect is not None and not (isinstance(expect, list) and all(isinstance(p, str) for p in expect)):
             raise KnowledgeError(f"item {i + 1}: 'expect' must be a list of text phrases (or empty for an "
                                  f"off-topic question)", file=path, line=item.key_lines.get("expect", line))
-        if not isinstance(item.get("kind", ""), str):
+        if not isinstance(item.get("kind") or "", str):   # none: counted by whether it expects an answer
             raise KnowledgeError(f"item {i + 1}: 'kind' must be text", file=path,
                                  line=item.key_lines.get("kind", line))
     return data

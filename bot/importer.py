@@ -539,9 +539,9 @@ def read_document(source: str | Path, layout: Layout = Layout(), default_section
             "if the document uses other words, set them with --question-marker, --views-marker, --comment-marker")
     if not doc.counts()["comment paragraphs"]:   # every comment would be read as the survey's words
         raise SourceError(
-            f"{path}: {len(doc.questions)} survey questions found but no '{layout.comment_marker}' line, so no "
-            f"comment of the union's: if its comment blocks start with another line (e.g. 'ETU comments'), "
-            f"give it with --comment-marker (and the consultation's own with --context-marker)")
+            f"{path}: {len(doc.questions)} survey questions found but no comment paragraph under a "
+            f"'{layout.comment_marker}' line: if the union's comment blocks start with another line "
+            f"(e.g. 'ETU comments'), give it with --comment-marker (and the consultation's own with --context-marker)")
     return doc
 
 

@@ -154,7 +154,8 @@ def test_arguments_are_checked_before_anything_is_written(tmp_path):
     assert refused("My_Pack", str(FIXTURE), *FIXTURE_ARGS).startswith(
         f"error: --out {tmp_path / 'My_Pack'}: the folder's name is the pack's name")
     line = refused("d", str(FIXTURE), "--context-marker", "Example Department comments")
-    assert line.startswith(f"error: {FIXTURE}: 7 survey questions found but no 'NASUWT comments' line"), line
+    assert line.startswith(f"error: {FIXTURE}: 7 survey questions found but no comment paragraph under a "
+                           "'NASUWT comments' line"), line
     assert "give it with --comment-marker" in line
 
 
