@@ -41,6 +41,7 @@ from bot.store import RepRequest, store_outage
 from handlers.answering import UNCLEAR, apologising
 from handlers.payload import first_action, text_field, user_id
 from handlers.posted import find_post
+from handlers.respond import quick
 
 ONLY_REPS = "Only reps can answer members' questions or change kept answers."
 NO_CHANNEL = ("Asking a rep isn't set up yet: no reps' channel is set (`reps.channel` in app.yaml), "
@@ -62,10 +63,6 @@ REMINDER_POST, REVIEW_POST = "biglisten_request_reminder", "biglisten_kept_revie
 # A post that timed out or got a 5xx may still land: its claim is kept, not given back, so no
 # worker looks for it (and, not finding it yet, posts again) before the claim's LEASE has passed.
 MAY_HAVE_LANDED = "may_have_landed"
-# A lookup made before an ack or a views.open (whose trigger Slack honours for 3 s): one call
-# gives up after this, where the app's client waits its full timeout (round 20: a users.info
-# answering in 4 s opened "Ask a rep" too late for Slack, and failed a rep's submitted answer)
-QUICK_SECONDS = 1.0
 CLOCK_MARGIN = 60.0   # seconds our clock may run ahead of Slack's when looking for a post made after a time
 SHARED_QUESTION = 1000   # characters of a member's question sent to reps (and shown first): its start and its end
 
@@ -87,12 +84,6 @@ def _ident(fields: dict) -> str:
 
 def _error(e: SlackApiError) -> str:
     return "ratelimited" if e.response.status_code == 429 else slack_error(e) or f"HTTP {e.response.status_code}"
-
-
-def quick(client: WebClient) -> WebClient:
-    """The same client, each call giving up after QUICK_SECONDS (retries within `deadline`)."""
-    return WebClient(token=client.token, base_url=client.base_url, timeout=QUICK_SECONDS, ssl=client.ssl,
-                     proxy=client.proxy, headers=dict(client.headers or {}))
 
 
 def user_name(client: WebClient, user: str, logger: Logger, fallback: str = "") -> str:

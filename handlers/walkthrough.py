@@ -13,7 +13,9 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import walkthrough as walk
-from bot.blocks import button_ref, text_blocks
+from bot.blocks import button_ref, escape, text_blocks
+from bot.errors import slack_error
+from bot.retry import deadline
 from bot.walk_blocks import (
     NOTES_BLOCK,
     NOTES_CALLBACK,
@@ -29,6 +31,7 @@ from bot.walk_blocks import (
 )
 from handlers.answering import apologising
 from handlers.payload import channel_of, first_action, text_field, user_id
+from handlers.respond import quick
 
 NO_PACK = "I don't have a survey to walk through{named}. Packs: {names}."
 
@@ -116,12 +119,19 @@ def handle_notes_submitted(ack: Ack, body: dict, view: dict, client: WebClient, 
     if not notes:
         ack(response_action="errors", errors={NOTES_BLOCK: "There is nothing to send."})
         return
-    ack()
-    user = user_id(body)
+    # Sent before the ack, within Slack's 3 s: a DM that fails keeps the modal open with the
+    # member's text and says so (acked first, the modal closed and the notes were lost unseen).
     try:
-        client.chat_postMessage(channel=user, text=notes)
-    except Exception as e:   # the member still has the modal's text on screen until it closes
-        logger.error("sending walk-through notes by DM failed: %s", type(e).__name__)
+        with deadline(1.5):
+            quick(client).chat_postMessage(channel=user_id(body), text=escape(notes))
+    except Exception as e:
+        why = slack_error(e) or type(e).__name__
+        logger.error("sending walk-through notes by DM failed: %s", why)
+        ack(response_action="errors", errors={NOTES_BLOCK: f"I couldn't send this to you by direct message "
+                                                           f"(Slack said: {why}). Copy your text before closing, "
+                                                           f"or press Send to me again."})
+        return
+    ack()
 
 
 def register(app: App) -> None:

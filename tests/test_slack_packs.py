@@ -242,6 +242,30 @@ def test_walkthrough_start_next_back_notes_and_stop(fake, slack, server):
     assert "Walk-through stopped" in stopped["text"] and place(server, user) is None
 
 
+def test_notes_that_cannot_be_sent_keep_the_modal_open_and_say_why(fake, slack):
+    """Round 21's hunt: "Send to me" acked first, so a DM Slack refused closed the modal and lost
+    the member's edited notes without a word. And the notes went out unescaped: "<2 hours" could
+    be read by Slack as the start of a link."""
+    user = fresh("U")
+
+    def submit(text: str):
+        return slack.interaction({"type": "view_submission", "api_app_id": "A1", "token": "t", "team": {"id": "T1"},
+                                  "user": {"id": user, "team_id": "T1"},
+                                  "view": {"id": "V1", "type": "modal", "callback_id": NOTES_CALLBACK,
+                                           "private_metadata": "{}", "state": {"values": {NOTES_BLOCK: {
+                                               NOTES_INPUT: {"type": "plain_text_input", "value": text}}}}}})
+    fake.fault("chat.postMessage", times=1, status=200, payload={"ok": False, "error": "messages_tab_disabled"})
+    refused = submit("☐ marking: <2 hours & >5 pages")
+    assert refused.status == 200 and refused.json()["response_action"] == "errors", refused.body
+    said = refused.json()["errors"][NOTES_BLOCK]
+    assert "couldn't send this to you by direct message (Slack said: messages_tab_disabled)" in said
+    assert len(posts_in(fake, user)) == 1   # the one Slack refused
+    again = submit("☐ marking: <2 hours & >5 pages")   # pressed again: sent, and the modal closes
+    assert again.status == 200 and not again.body, again.body
+    refused_dm, dm = wait_until(lambda: len(posts_in(fake, user)) == 2 and posts_in(fake, user))
+    assert dm.params["text"] == "☐ marking: &lt;2 hours &amp; &gt;5 pages"   # shown as typed, no link
+
+
 def test_a_closed_consultation_says_so_at_every_step(fake, slack):
     user = fresh("U")
     step = command(fake, slack, "walkthrough big-listen", user)
