@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -134,6 +135,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if sys.stdin is None:   # started with stdin closed (`<&-`): read as an empty one, not a traceback
+        sys.stdin = open(os.devnull, encoding="utf-8")   # noqa: SIM115 - stdin for the process's life
     try:
         return COMMANDS[args.command](args)
     except BotError as e:

@@ -168,3 +168,19 @@ def test_a_question_set_item_of_the_wrong_shape_is_named(tmp_path, item, line, s
     assert out.returncode == 2, out.stdout
     assert len(out.stderr.splitlines()) == 1 and out.stderr.startswith(f"error: {questions}:{line}: {says}"), \
         out.stderr
+
+
+@pytest.mark.parametrize("command", ["chat", "walkthrough", "ask --stdin"])
+def test_a_closed_stdin_reads_as_empty_not_a_traceback(command, tmp_path):
+    """Round 21's hunt: started with stdin closed (`<&-`, as some service managers do), `chat` and
+    `walkthrough` died with AttributeError: 'NoneType' object has no attribute 'isatty'."""
+    import yaml
+    data = yaml.safe_load((ROOT / "app.yaml").read_text(encoding="utf-8"))
+    data["packs"] = [str(ROOT / pack) for pack in data["packs"]]
+    data["storage"] = {"path": str(tmp_path / "bot.sqlite3")}   # the walk-through keeps the member's place
+    config = tmp_path / "app.yaml"
+    config.write_text(yaml.safe_dump(data), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    out = subprocess.run(["sh", "-c", f'exec "{sys.executable}" -m bot --config "{config}" {command} <&-'],
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and "Traceback" not in out.stderr, out.stderr
