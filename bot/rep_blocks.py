@@ -433,6 +433,20 @@ def more_requests(n: int) -> str:
             "answer some to see the rest (`python -m bot queue` lists them all).")
 
 
+def _home_queue(requests: list[RepRequest], most: int = 9) -> str:
+    """The oldest open requests as one section's text: echoed as the reps' channel echoes them (no
+    links, no pings), as many whole lines as fit, then how many more (a cut had dropped that line)."""
+    head, *rows = queue_lines(requests)
+    text, shown = escape(head), 0
+    for row in rows[:most]:
+        line = "\n" + escape(echo_text(row)).replace("@", "@\u200b")
+        left = len(requests) - shown - 1
+        if len(text) + len(line) + (len(more_requests(left)) + 1 if left else 0) > SECTION_LIMIT:
+            break
+        text, shown = text + line, shown + 1
+    return text + (f"\n{more_requests(len(requests) - shown)}" if shown < len(requests) else "")
+
+
 def home_kept_blocks(kept: list[KeptAnswer], requests: list[RepRequest], settings: RepSettings,
                      room: int) -> list[Block]:
     """For reps on the App Home: open requests and kept answers (within `room` blocks)."""
@@ -440,10 +454,6 @@ def home_kept_blocks(kept: list[KeptAnswer], requests: list[RepRequest], setting
         return []
     blocks: list[Block] = [DividerBlock(),
                            HeaderBlock(text=PlainTextObject(text="For reps: questions and kept answers"))]
-    listed = queue_lines(requests)[:10]   # a heading, then requests
-    hidden = len(requests) - (len(listed) - 1)
-    if hidden > 0:
-        listed.append(more_requests(hidden))
-    blocks.append(SectionBlock(text=MarkdownTextObject(text=escape("\n".join(listed))[:SECTION_LIMIT])))
+    blocks.append(SectionBlock(text=MarkdownTextObject(text=_home_queue(requests))))
     blocks += kept_list_blocks(kept, settings, limit=max(0, (room - len(blocks)) // 2))
     return blocks[:room]

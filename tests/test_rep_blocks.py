@@ -187,3 +187,13 @@ def test_a_long_queue_says_how_many_it_leaves_out():
     assert "#9 ·" in many and "#10 ·" not in many and "3 more open requests not listed here" in many
     few = home(9)
     assert "#9 ·" in few and "more open request" not in few
+    # Round 21's hunt: long questions cut the section at 3,000 characters mid-line, dropping the
+    # "more" line, and the App Home showed members' links as links
+    long = rep_blocks.home_kept_blocks([], [request(id=i, question="see https://evil.example/login " + "x " * 200)
+                                            for i in range(1, 151)], RepSettings(channel="CREPS"), room=20)
+    shown = texts([b.to_dict() for b in long])
+    section = next(t for t in shown if t.startswith("150 open request(s)"))
+    assert len(section) <= 3000 and section.splitlines()[-1].startswith("14") and "more open requests" in section
+    assert "evil" not in section and "https" not in section and "<!here>" not in section
+    listed = [ln for ln in section.splitlines() if ln.startswith("#")]
+    assert 150 - len(listed) == int(section.splitlines()[-1].split()[0])   # every request counted once
