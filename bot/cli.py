@@ -285,7 +285,7 @@ def cmd_walkthrough(args) -> int:
         pack = step.pack
         step = walk.move(library, store, user, pack.name, step.position, how)
         print()
-    print(walk.finished_text(pack))
+    print(walk.finished_text(pack, how))
     return 0
 
 

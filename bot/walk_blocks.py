@@ -48,7 +48,7 @@ def step_blocks(step: Step, *, resumed: bool = False) -> SlackMessage:
     room = MESSAGE_BLOCKS - len(head) - 2
     if len(body) > room:
         body = body[:room]
-    ref = {"p": step.pack.name, "i": step.position}
+    ref = {"p": step.pack.name, "i": step.position, "e": step.entry.id}   # "e": the question, if the pack moves it
     buttons = []
     if not step.first:
         buttons.append(ButtonElement(text="Back", action_id=WALK_BACK, value=button_value(**ref)))

@@ -66,6 +66,15 @@ def step_at(pack: Pack, position: int, today: date | None = None) -> Step | None
     return Step(pack, position, len(entries), entries[position], today or date.today())
 
 
+def position_of(pack: Pack, entry_id: str, position: int) -> int:
+    """Where the question a button was pressed on is now: its place in the survey (a pack edited
+    since may have moved it; the button's number alone sent Next and Make my notes to another
+    question), else the number the button recorded, kept within the survey."""
+    entries = steps(pack)
+    found = next((i for i, e in enumerate(entries) if e.id == entry_id), None)
+    return found if found is not None else max(0, min(position, len(entries) - 1))
+
+
 def skip_section(pack: Pack, position: int) -> int | None:
     """The first question of the next section, or None when this is the last section."""
     entries = steps(pack)
@@ -138,8 +147,9 @@ def start(library: Library, store: Store, user: str, name: str = "", today: date
     here = {s.name for s in library.for_channel(channel)}
     if place is not None and (not name or name == place.pack) and place.pack in here:
         pack = library.pack_named(place.pack)
-        if pack is not None:
-            return step_at(pack, place.position, today)
+        step = step_at(pack, place.position, today) if pack is not None else None
+        if step is not None:   # (a pack edited to hold no survey questions: chosen afresh below)
+            return step
     pack = choose_pack(library, name, today, channel)
     if pack is None:
         return None
@@ -157,6 +167,7 @@ def move(library: Library, store: Store, user: str, pack_name: str, position: in
     if pack is None:
         return None
     total = len(steps(pack))
+    position = max(0, min(position, total - 1))   # a pack edited shorter since the button was sent
     if how == "next":
         target = position + 1 if position + 1 < total else None
     elif how == "back":
@@ -165,15 +176,16 @@ def move(library: Library, store: Store, user: str, pack_name: str, position: in
         target = skip_section(pack, position)
     else:
         raise ValueError(how)
-    if target is None:
+    if target is None or not total:
         store.end_walk(user)
         return None
     store.save_walk_place(user, pack.name, target)
     return step_at(pack, target, today)
 
 
-def finished_text(pack: Pack) -> str:
-    return f"That was the last question of {pack.title}. The walk-through is finished."
+def finished_text(pack: Pack, how: str = "next") -> str:
+    last = "section" if how == "skip" else "question"   # a skip may leave questions of it unseen
+    return f"That was the last {last} of {pack.title}. The walk-through is finished."
 
 
 def stopped_text(command: str) -> str:

@@ -61,11 +61,13 @@ def handle_start_button(ack: Ack, body: dict, client: WebClient, respond: Respon
             client.chat_postMessage(channel=user, **start_message(context["guide"], user, channel=channel))
 
 
-def _ref(body: dict) -> tuple[str, int] | None:
+def _ref(body: dict) -> tuple[str, int, str] | None:
+    """The pack, the question's number and its entry id a walk-through button was sent with (a
+    button from before round 21 has no id: its number is used)."""
     ref = button_ref(text_field(first_action(body), "value"))
-    pack, position = ref.get("p"), ref.get("i")
+    pack, position, entry = ref.get("p"), ref.get("i"), ref.get("e")
     if isinstance(pack, str) and isinstance(position, int) and not isinstance(position, bool) and position >= 0:
-        return pack, position
+        return pack, position, entry if isinstance(entry, str) else ""
     return None
 
 
@@ -80,9 +82,10 @@ def _mover(how: str):
             if pack is None:
                 respond(text="That survey is no longer in the guidance.", replace_original=True)
                 return
-            step = walk.move(guide.library, guide.store, user, ref[0], ref[1], how)
+            position = walk.position_of(pack, ref[2], ref[1])   # the question pressed on, wherever it is now
+            step = walk.move(guide.library, guide.store, user, ref[0], position, how)
             if step is None:
-                notice = text_blocks(walk.finished_text(pack))
+                notice = text_blocks(walk.finished_text(pack, how))
                 respond(text=notice.text, blocks=notice.blocks, replace_original=True)
                 return
             message = step_blocks(step)
@@ -106,8 +109,11 @@ def handle_notes(ack: Ack, body: dict, client: WebClient, respond: Respond, cont
     with apologising(respond, logger, "opening the notes"):
         ref = _ref(body)
         pack = context["guide"].library.pack_named(ref[0]) if ref else None
-        step = walk.step_at(pack, ref[1]) if pack and ref else None
+        step = walk.step_at(pack, walk.position_of(pack, ref[2], ref[1])) if pack and ref else None
         trigger = text_field(body, "trigger_id")
+        if ref and step is None:   # said, as the other buttons say it (it did nothing)
+            respond(text="That survey is no longer in the guidance.", replace_original=False)
+            return
         if step is None or not trigger:
             return
         client.views_open(trigger_id=trigger, view=notes_view(step))

@@ -6,6 +6,7 @@ The server runs the bundled Big Listen pack and a writable copy of the fictional
 """
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import sqlite3
@@ -240,6 +241,23 @@ def test_walkthrough_start_next_back_notes_and_stop(fake, slack, server):
 
     stopped = press(fake, slack, step["blocks"], "walk_stop", user)
     assert "Walk-through stopped" in stopped["text"] and place(server, user) is None
+
+
+def test_walkthrough_buttons_move_from_the_question_they_were_pressed_on(fake, slack, server):
+    """Round 21's hunt: a button named its question by number only, so after a pack edit moved
+    the question, Next went on from whatever question now had that number. A button names its
+    question too (here: question 2's, sent when it was number 1, as before an edit)."""
+    user = fresh("U")
+    first = command(fake, slack, "walkthrough workload-example", user)
+    second = press(fake, slack, first["blocks"], "walk_next", user)
+    ref = json.loads(button(second["blocks"], "walk_next")["value"])
+    assert ref["i"] == 1 and ref["e"]
+    stale = json.dumps(ref | {"i": 0})
+    name = uuid.uuid4().hex[:12]
+    assert slack.interaction(block_actions("walk_next", stale, response_url=fake.response_url(name),
+                                           user=user)).status == 200
+    (call,) = wait_until(lambda: responses_to(fake, name))
+    assert progress(call.params) == "Question 3 of 6" and place(server, user) == ("workload-example", 2)
 
 
 def test_notes_that_cannot_be_sent_keep_the_modal_open_and_say_why(fake, slack):

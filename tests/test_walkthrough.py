@@ -91,6 +91,44 @@ def test_without_a_name_an_open_pack_with_no_survey_is_passed_over(tmp_path, sto
     assert walk.start(two, store, "U9", today=OPEN_DAY).pack.name == "big-listen"
 
 
+def test_a_pack_edited_mid_walk_moves_from_the_question_pressed_on(library, store):
+    """Round 21's hunt: buttons named a question by its number only. With the pack's sections
+    swapped by an edit, Next from "Marking and feedback" (2 of 6) went to a Wellbeing question,
+    and Make my notes opened another question's notes; with the pack cut to 3 questions, Back
+    from the old 5 saved position 3, which no longer existed."""
+    from dataclasses import replace
+
+    from bot.packs import Shelf
+    example = library.pack_named("workload-example")
+    marking = walk.steps(example)[1]
+    swapped = replace(example, sections=tuple(reversed(example.sections)))
+    assert [e.section for e in walk.steps(swapped)][:3] == ["Wellbeing"] * 3
+    moved = Library([Shelf(Index(load_pack(PACK_DIR))), Shelf(Index(swapped))])
+    assert walk.position_of(swapped, marking.id, 1) == 4                     # where that question is now
+    step = walk.move(moved, store, "U5", "workload-example", walk.position_of(swapped, marking.id, 1), "next",
+                     today=OPEN_DAY)
+    assert step.entry.id == walk.steps(example)[2].id and store.walk_place("U5").position == 5
+    assert walk.position_of(swapped, "gone-from-the-pack", 1) == 1          # a question removed: its number
+    shorter = replace(example, entries=tuple(e for e in example.entries if getattr(e, "section", "") != "Wellbeing"))
+    cut = Library([Shelf(Index(load_pack(PACK_DIR))), Shelf(Index(shorter))])
+    step = walk.move(cut, store, "U5", "workload-example", 4, "back", today=OPEN_DAY)
+    assert step.position == 1 and store.walk_place("U5").position == 1     # within the 3 left
+    assert walk.finished_text(example, "skip").startswith("That was the last section of")
+
+
+def test_a_place_in_a_pack_left_with_no_survey_starts_afresh(library, store):
+    """Round 21's hunt: the member's saved place was in a pack since edited to hold no survey
+    questions, and `/biglisten walkthrough` said there was no survey to walk through."""
+    from dataclasses import replace
+
+    from bot.packs import Shelf
+    walk.start(library, store, "U6", "workload-example", today=OPEN_DAY)
+    example = library.pack_named("workload-example")
+    background_only = replace(example, entries=tuple(e for e in example.entries if e.kind != "survey"))
+    two = Library([Shelf(Index(load_pack(PACK_DIR))), Shelf(Index(background_only))])
+    assert walk.start(two, store, "U6", today=OPEN_DAY).pack.name == "big-listen"
+
+
 def test_a_closed_consultation_says_so_at_every_step(library):
     pack = library.pack_named("big-listen")
     for i in range(len(walk.steps(pack))):
