@@ -21,6 +21,7 @@ import threading
 import time
 from contextlib import contextmanager
 
+from bot.bounded import within
 from bot.errors import warn_once
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -132,11 +133,17 @@ class StoreCollector:
     store without an inbox, say) is left out; a store that fails is reported as up=0."""
 
     CACHE_SECONDS = 5.0   # several scrapers, or a scrape per worker, don't each query the store
+    # A stalled database answers nothing, and no driver timeout fires (bot/bounded.py): a scrape
+    # waits no longer than /readyz does, and while one read is still stuck no other starts (round
+    # 21's hunt: each scrape of a frozen database held one of the worker's threads, and after
+    # eight of them no Slack event was acknowledged).
+    READ_SECONDS = 2.0
 
     def __init__(self, store):
         self.store = store
         self._lock = threading.Lock()
         self._cached: tuple[float, list] = (0.0, [])
+        self._stuck = threading.Event()   # a read that gave up is still waiting on the store
 
     def collect(self):
         with self._lock:
@@ -151,8 +158,17 @@ class StoreCollector:
 
         up = GaugeMetricFamily("biglisten_store_up", "1 when the store answered the last scrape")
         families = [up]
+
+        def read() -> dict[str, float]:
+            try:
+                return store_figures(self.store)
+            finally:
+                self._stuck.clear()
         try:
-            stats = store_figures(self.store)
+            if self._stuck.is_set():   # the last read is still waiting: the store is down for this scrape
+                raise TimeoutError("the store's last read hasn't come back")
+            self._stuck.set()
+            stats = within(self.READ_SECONDS, read)
         except Exception:
             up.add_metric([], 0)
             return families

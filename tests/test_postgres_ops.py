@@ -432,3 +432,47 @@ def test_migrate_store_copies_everything_and_verifies(tmp_path, pg_url):
         assert len(check.questions()) == 40           # the refused run wrote nothing
     finally:
         check.close()
+
+
+def test_scrapes_of_a_frozen_database_give_up_and_leave_slack_answered(fake, pg_url, postgres_server, tmp_path):
+    """Round 21's hunt: /metrics read the store with no time limit, so while the database was
+    frozen each scrape held one of the worker's threads; after eight, /healthz and Slack's events
+    got no answer. A scrape now gives up as /readyz does (store_up 0), and starts no second read
+    while one is stuck."""
+    def get(url: str) -> tuple[object, float, str]:
+        start = time.monotonic()
+        try:
+            with urllib.request.urlopen(url, timeout=15) as r:
+                return r.status, time.monotonic() - start, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, time.monotonic() - start, ""
+        except OSError as e:
+            return type(e).__name__, time.monotonic() - start, ""
+
+    settings = {"storage": {"url": "${DATABASE_URL}"}}
+    with bot_server(fake, tmp_path / "bot", workers=1, settings=settings, env={"DATABASE_URL": pg_url}) as bot:
+        base = f"http://127.0.0.1:{bot.port}"
+        assert "biglisten_store_up 1.0" in get(base + "/metrics")[2]
+        time.sleep(5.5)   # past the collector's cache
+        postgres_server.freeze()
+        safety = threading.Timer(60, postgres_server.thaw)   # a hang fails the test, not the session
+        safety.start()
+        try:
+            scrapes: dict[int, tuple] = {}
+            threads = [threading.Thread(target=lambda i=i: scrapes.__setitem__(i, get(base + "/metrics")))
+                       for i in range(10)]
+            for t in threads:
+                t.start()
+                time.sleep(0.2)
+            for t in threads:
+                t.join(20)
+            assert len(scrapes) == 10 and all(status == 200 for status, _, _ in scrapes.values()), scrapes
+            assert all("biglisten_store_up 0.0" in body for _, _, body in scrapes.values())
+            status, seconds, _ = get(base + "/healthz")
+            assert status == 200 and seconds < 5, (status, seconds)
+            acked = SlackSender(bot.url).event(mention("<@UBOT> what is off-rolling", "CFRZ"))
+            assert acked.status == 200 and acked.seconds < 3.5, acked
+        finally:
+            postgres_server.thaw()
+            safety.cancel()
+        assert wait_until(lambda: "biglisten_store_up 1.0" in get(base + "/metrics")[2], timeout=30)
