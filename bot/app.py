@@ -46,8 +46,11 @@ class SlackEnv:
 
     @classmethod
     def from_environ(cls, environ=os.environ) -> SlackEnv:
-        return cls(bot_token=environ.get("SLACK_BOT_TOKEN", ""), app_token=environ.get("SLACK_APP_TOKEN", ""),
-                   signing_secret=environ.get("SLACK_SIGNING_SECRET", ""),
+        # Stripped: a secret from an env file may end in a newline (every request then failed its
+        # signature check), and one of spaces passed as set (every worker then failed to start).
+        return cls(bot_token=environ.get("SLACK_BOT_TOKEN", "").strip(),
+                   app_token=environ.get("SLACK_APP_TOKEN", "").strip(),
+                   signing_secret=environ.get("SLACK_SIGNING_SECRET", "").strip(),
                    api_url=environ.get("SLACK_API_URL") or DEFAULT_API_URL,
                    port=_whole_number(environ, "PORT", 3000, most=65535),
                    workers=_whole_number(environ, "WEB_CONCURRENCY", 2),
@@ -161,8 +164,6 @@ def preflight(config: Config, env: SlackEnv) -> None:
     """What would otherwise fail in every gunicorn worker at once (a traceback each, and
     gunicorn's own exit code): the store, the knowledge pack and the bot token, checked once
     before serving. Each problem is a BotError: one line naming the file or variable."""
-    from slack_sdk.errors import SlackApiError
-
     from bot.knowledge import load_pack
     from bot.packs import check_unique_ids
     from bot.store import open_store
@@ -170,12 +171,25 @@ def preflight(config: Config, env: SlackEnv) -> None:
 
     open_store(storage_location(config))
     check_unique_ids([load_pack(path) for path in config.pack_paths()])
+    _check_token(env, "SLACK_BOT_TOKEN", "the Bot User OAuth Token (xoxb-...) again from your Slack app's "
+                 "OAuth & Permissions page", lambda client: client.auth_test(), env.bot_token)
+    if config.socket_mode and env.app_token:   # refused, it was a traceback (and, malformed, the token itself)
+        _check_token(env, "SLACK_APP_TOKEN", "the App-Level Token (xapp-..., with connections:write) again from "
+                     "your Slack app's Basic Information page",
+                     lambda client: client.apps_connections_open(app_token=env.app_token), env.app_token)
+
+
+def _check_token(env: SlackEnv, name: str, copy: str, call, token: str) -> None:
+    """One call to Slack with the token in `name`: refused or malformed, one line naming it."""
+    from slack_sdk.errors import SlackApiError
+
+    if not token.isascii() or not token.isprintable() or " " in token:   # said before slack_sdk logs it
+        raise MissingToken(f"{name} holds a character no Slack token has: copy {copy}")
     try:
-        WebClient(token=env.bot_token, base_url=env.api_url, timeout=SLACK_TIMEOUT).auth_test()
+        call(WebClient(token=token, base_url=env.api_url, timeout=SLACK_TIMEOUT))
     except SlackApiError as e:
         error = e.response.get("error") if isinstance(e.response.data, dict) else e.response.status_code
-        raise MissingToken(f"SLACK_BOT_TOKEN was refused by Slack ({error}): copy the Bot User OAuth Token "
-                           "(xoxb-...) again from your Slack app's OAuth & Permissions page") from None
+        raise MissingToken(f"{name} was refused by Slack ({error}): copy {copy}") from None
     except Exception as e:
         raise ConfigError(f"can't reach Slack at {env.api_url} ({type(e).__name__}): check the network "
                           "(or SLACK_API_URL)") from None

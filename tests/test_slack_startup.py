@@ -157,3 +157,37 @@ def test_a_metrics_port_in_use_in_socket_mode_is_one_line(fake, tmp_path):
                               extra={"SLACK_APP_TOKEN": "xapp-test", "METRICS_PORT": str(port),
                                      "METRICS_HOST": "127.0.0.1"}))
     assert line.startswith(f"error: METRICS_PORT {port}: can't listen on 127.0.0.1:{port}"), line
+
+
+def socket_config(tmp_path: Path) -> Path:
+    config = http_config(tmp_path / "app.yaml", tmp_path / "bot.sqlite3")
+    config.write_text(config.read_text(encoding="utf-8").replace("socket_mode: false", "socket_mode: true"),
+                      encoding="utf-8")
+    return config
+
+
+@pytest.mark.parametrize("token, refusal, says", [
+    ("xapp-revoked", {"ok": False, "error": "invalid_auth"}, "SLACK_APP_TOKEN was refused by Slack (invalid_auth)"),
+    ("xoxb-not-an-app-token", {"ok": False, "error": "not_allowed_token_type"},
+     "SLACK_APP_TOKEN was refused by Slack (not_allowed_token_type)"),
+    ("xapp-1\nsecret", None, "SLACK_APP_TOKEN holds a character no Slack token has"),   # pasted across lines
+])
+def test_a_refused_or_malformed_app_token_is_one_line_naming_it(fake, tmp_path, token, refusal, says):
+    """Round 21's hunt: the app token was never checked, so Socket Mode exited 1 with a traceback
+    (a malformed one printed the whole token into the log)."""
+    fake.set_response("apps.connections.open", refusal)
+    try:
+        out = serve(fake, tmp_path, tmp_path / "bot.sqlite3", config=socket_config(tmp_path),
+                    extra={"SLACK_APP_TOKEN": token})
+    finally:
+        fake.set_response("apps.connections.open", None)
+    line = one_line(out)
+    assert line.startswith(f"error: {says}: copy the App-Level Token"), line
+    assert "secret" not in out.stderr and "revoked" not in out.stderr and "not-an-app" not in out.stderr
+
+
+def test_a_signing_secret_of_spaces_is_not_set(fake, tmp_path):
+    """Round 21's hunt: SLACK_SIGNING_SECRET=" " passed the start-up checks, then every gunicorn
+    worker failed with a traceback, restarted about once a second, forever."""
+    line = one_line(serve(fake, tmp_path, tmp_path / "bot.sqlite3", extra={"SLACK_SIGNING_SECRET": "  "}))
+    assert line.startswith("error: SLACK_SIGNING_SECRET is not set"), line
