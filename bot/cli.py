@@ -515,9 +515,10 @@ def cmd_health(args) -> int:
     location = storage_location(config)   # a missing variable is a settings error (exit 2), not "not ready"
     try:
         if isinstance(location, Path) and not location.exists():   # a check creates nothing: a mistyped path passed
+            where = "storage.url" if config.storage.url else "storage.path"
             raise FileNotFoundError(f"no database at {location} (serve creates it on its first start; check "
-                                    "storage.path)")
-        checks.append(check_store(open_store(location)))
+                                    f"{where})")
+        checks.append(check_store(open_store(location, migrate=False)))
     except Exception as e:   # can't even open it: one line, no traceback
         checks.append(Check("store", False, f"cannot open: {' '.join(str(e).split())[:300]}"))
     for c in checks:

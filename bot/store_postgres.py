@@ -132,7 +132,7 @@ class StoreUnreachable(StoreError):
 
 
 class PostgresStore(RepStorePostgres, Store):
-    def __init__(self, url: str, *, max_size: int = POOL_MAX, timeout: float = POOL_TIMEOUT):
+    def __init__(self, url: str, *, max_size: int = POOL_MAX, timeout: float = POOL_TIMEOUT, migrate: bool = True):
         self._url = url
         self._max_size, self._timeout = max_size, timeout
         self._pool: ConnectionPool | None = None
@@ -143,7 +143,10 @@ class PostgresStore(RepStorePostgres, Store):
             raise StoreUnreachable(f"{self.location}: the URL's password (or user) holds a / or a second @, which "
                                    "must be percent-encoded (/ as %2F, @ as %40): libpq would read part of it as the "
                                    "host or database")
-        self._migrate()
+        if migrate:
+            self._migrate()
+        else:   # `health`: a check writes nothing (it had made the tables in a database it was pointed at)
+            self._check_schema()
 
     def __repr__(self) -> str:
         return f"PostgresStore({redact(self._url)!r})"
@@ -239,16 +242,31 @@ class PostgresStore(RepStorePostgres, Store):
                                    "environment variable (not shown here: it may hold a password)") from None
 
     # --- schema -----------------------------------------------------------------------------
-    def _migrate(self) -> None:
-        """On a connection of its own (not the pool), so a failure says why: wrong password,
-        no such database, server down."""
-        conninfo = self._conninfo(connect_timeout=10)
+    def _connect(self) -> psycopg.Connection:
+        """A connection of its own (not the pool), so a failure says why: wrong password, no such
+        database, server down."""
         try:
-            conn = psycopg.connect(conninfo, autocommit=True)
+            return psycopg.connect(self._conninfo(connect_timeout=10), autocommit=True)
         except psycopg.OperationalError as e:
             reason = " ".join(str(e).split())[:300]
             raise StoreUnreachable(f"{self.location}: cannot connect to PostgreSQL ({reason}); check the server, "
                                    "storage.url and the password (PGPASSWORD or the URL's variable)") from None
+
+    def _check_schema(self) -> None:
+        """The schema as `serve` leaves it, read only: no tables, or older ones, are not ready."""
+        with self._connect() as conn:
+            if conn.execute("SELECT to_regclass('schema_version')").fetchone()[0] is None:
+                raise StoreError(f"{self.location}: no bot tables in this database (serve creates them on its "
+                                 "first start); check storage.url")
+            version = conn.execute("SELECT version FROM schema_version").fetchone()
+        version = version[0] if version else 0
+        if version != len(MIGRATIONS):
+            raise StoreError(f"{self.location}: schema version {version}, where this bot's is {len(MIGRATIONS)}: "
+                             + ("serve migrates it on its next start" if version < len(MIGRATIONS)
+                                else "upgrade the bot"))
+
+    def _migrate(self) -> None:
+        conn = self._connect()
         with conn, conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))   # held until commit
             conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")

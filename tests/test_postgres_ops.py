@@ -78,7 +78,18 @@ def config_file(tmp_path, storage: dict) -> str:
 
 
 def test_health_command_on_postgres(tmp_path, pg_url):
+    import psycopg
+
+    from bot.store import open_store
     config = config_file(tmp_path, {"url": "${DATABASE_URL}"})
+    # Round 21's hunt: `health` migrated the database it was pointed at (8 tables in a wrong one,
+    # or a shared schema upgraded under older instances). It writes nothing, and says so.
+    fresh = run_cli("--config", config, "health", env={"DATABASE_URL": pg_url})
+    assert fresh.returncode == 1 and "store: FAIL: cannot open:" in fresh.stdout, fresh.stdout + fresh.stderr
+    assert "no bot tables in this database (serve creates them on its first start); check storage.url" in fresh.stdout
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()[0] == 0
+    open_store(pg_url).close()   # as serve leaves it
     out = run_cli("--config", config, "health", env={"DATABASE_URL": pg_url})
     assert out.returncode == 0, out.stdout + out.stderr
     assert f"store: ok: schema version {len(PG_MIGRATIONS)}" in out.stdout
