@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from http import HTTPStatus
 from urllib.parse import parse_qs
@@ -26,7 +27,7 @@ from slack_bolt.request import BoltRequest
 from slack_sdk.signature import SignatureVerifier
 
 from bot.config import Config
-from bot.errors import BotError
+from bot.errors import BotError, StoreError
 from bot.logs import gunicorn_logger_class
 from bot.metrics import prepare_multiprocess, record_ack_latency, worker_exited
 
@@ -180,15 +181,30 @@ class _Gunicorn(BaseApplication):
 
     def load(self):
         # Runs in each worker after the fork: its own app, index and SQLite connection.
-        return create_wsgi_app(self.bot_config, self.env)
+        try:
+            return create_wsgi_app(self.bot_config, self.env)
+        except StoreError as e:
+            # The database went away after start-up (a worker killed in an outage is replaced):
+            # one line, a pause, and gunicorn starts it again until the database is back. It had
+            # been a traceback and a new worker about once a second (round 21's hunt).
+            log.error("worker can't start: %s; trying again in %g s", e, BOOT_RETRY_SECONDS)
+            time.sleep(BOOT_RETRY_SECONDS)
+            raise SystemExit(1) from None
+
+
+BOOT_RETRY_SECONDS = 5.0   # well inside gunicorn's 30 s worker timeout
 
 
 def run_gunicorn(config: Config, env) -> int:
     prepare_multiprocess()   # before any worker imports prometheus_client
+    master = os.getpid()
     try:
         _Gunicorn(config, env).run()
     except SystemExit as e:
-        if e.code == 3:   # gunicorn: a worker failed to boot (its traceback is above)
+        # gunicorn: a worker failed to boot (its traceback is above). In the worker itself the
+        # code stays 3, which tells the master to stop: turned into 2 there, it was restarted
+        # forever, once a second.
+        if e.code == 3 and os.getpid() == master:
             raise BotError("a gunicorn worker could not start: see the lines above") from None
         raise
     return 0

@@ -487,3 +487,31 @@ def test_scrapes_of_a_frozen_database_give_up_and_leave_slack_answered(fake, pg_
             postgres_server.thaw()
             safety.cancel()
         assert wait_until(lambda: "biglisten_store_up 1.0" in get(base + "/metrics")[2], timeout=30)
+
+
+def test_a_worker_replaced_while_the_database_is_down_waits_quietly_and_comes_back(fake, tmp_path):
+    """Round 21's hunt: a worker killed during an outage was replaced about once a second, each
+    with a traceback (the worker's boot error was turned into exit code 2, so gunicorn never
+    stopped trying). Now: one line every few seconds, and answering again once the database is."""
+    import os
+    import signal
+
+    from slack_helpers import worker_pids
+    server = PostgresServer().start()
+    try:
+        settings = {"storage": {"url": "${DATABASE_URL}"}}
+        with bot_server(fake, tmp_path / "bot", workers=1, settings=settings, env={"DATABASE_URL": server.url}) as bot:
+            mark = len(bot.log_path.read_text().splitlines())
+            server.shut_down()
+            os.kill(worker_pids(bot)[0], signal.SIGKILL)
+            time.sleep(12)
+            during = "\n".join(bot.log_path.read_text().splitlines()[mark:])
+            assert "Traceback" not in during and PASSWORD not in during, during
+            assert 1 <= during.count("worker can't start") <= 4, during
+            assert bot.process.poll() is None   # the server keeps trying
+            server.start_again()
+            assert wait_until(lambda: bot.readyz(5) == 200, timeout=60)
+            assert SlackSender(bot.url).event(mention("<@UBOT> what is off-rolling", "CBACK")).status == 200
+            assert wait_until(lambda: posts_in(fake, "CBACK"), timeout=30)
+    finally:
+        server.stop()

@@ -191,3 +191,20 @@ def test_a_signing_secret_of_spaces_is_not_set(fake, tmp_path):
     worker failed with a traceback, restarted about once a second, forever."""
     line = one_line(serve(fake, tmp_path, tmp_path / "bot.sqlite3", extra={"SLACK_SIGNING_SECRET": "  "}))
     assert line.startswith("error: SLACK_SIGNING_SECRET is not set"), line
+
+
+def test_a_worker_that_cannot_boot_stops_the_server_with_one_line(fake, tmp_path):
+    """Round 21's hunt: a worker's boot error (gunicorn's exit code 3, which tells the master to
+    stop) was turned into exit code 2 inside the worker, so the master started it again about
+    once a second, forever. The master stops, and says so in one line (the traceback above it)."""
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(
+        "import bot.wsgi\n"
+        "def boom(*a, **kw):\n"
+        "    raise RuntimeError('a worker-only failure')\n"
+        "bot.wsgi.create_wsgi_app = boom\n", encoding="utf-8")
+    out = serve(fake, tmp_path, tmp_path / "bot.sqlite3", extra={"PYTHONPATH": str(hook)})
+    assert out.returncode == 2, (out.returncode, out.stderr[-3000:])
+    assert out.stderr.count("Booting worker") == 1, out.stderr[-3000:]
+    assert out.stderr.rstrip().splitlines()[-1] == "error: a gunicorn worker could not start: see the lines above"
