@@ -153,6 +153,8 @@ def test_redact_cuts_the_url_as_libpq_does_and_refuses_only_what_it_misreads():
 
 def test_password_from_pgpassword(tmp_path, pg_url):
     """storage.url without a password in app.yaml: libpq takes it from PGPASSWORD."""
+    from bot.store import open_store
+    open_store(pg_url).close()   # as serve leaves it (`health` creates nothing)
     without = pg_url.replace(f":{PASSWORD}@", "@")
     config = config_file(tmp_path, {"url": without})
     assert run_cli("--config", config, "health", env={"PGPASSWORD": PASSWORD}).returncode == 0
