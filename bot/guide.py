@@ -119,7 +119,9 @@ class Guide:
     def ask(self, text: str, *, via: str, log_text: bool = True, today: date | None = None,
             channel: str | None = None) -> Reply:
         """Answer a member's question and log it (mentions stripped: the log names nobody).
-        `log_text=False` logs only the outcome, for words that aren't the asker's own.
+        `log_text=False`, for words that aren't the asker's own (a message shortcut, a forwarded
+        message): the log keeps only the outcome, and the reply doesn't carry them (no echo, and no
+        button that would pass them on).
         `today` dates the reply (is the consultation still open?); default: the real date.
         `channel` picks the packs that answer there (app.yaml `channels`; default: all)."""
         reply, record = self.ask_unrecorded(text, via=via, log_text=log_text, today=today, channel=channel)
@@ -140,12 +142,11 @@ class Guide:
             result, pin = self._pinned_first(result)
             if pin and result.best:   # the pinned entry may be another pack's
                 pack = self.library.pack_of(result.best.entry)
-            contact, topic = self.library.labels(asked, result, pack, self.config.contact, self.config.bot_name)
-            reply = replace(build_reply(result, pack, contact, today=today), topic=topic)
+            reply = labelled_reply(self.library, self.config, asked, result, pack, today)
             if pin:
                 reply = replace(reply, pinned=pin)
-            if reply.answered and len(self.library.shelves) > 1:
-                reply = replace(reply, pack_title=pack.title)
+        if not log_text:   # someone else's words: nor does any button carry them into votes, pins or reps
+            reply = replace(reply, query="")
 
         def record() -> None:
             if kept:
@@ -250,16 +251,21 @@ class Guide:
         return sorted(groups.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order))
 
 
+def labelled_reply(library: Library, config: Config, asked, result: SearchResult, pack,
+                   today: date | None = None) -> Reply:
+    """The reply to a search of the packs `asked`: with its contact line and topic
+    (`Library.labels`), and naming its pack when there are several."""
+    contact, topic = library.labels(asked, result, pack, config.contact, config.bot_name)
+    reply = replace(build_reply(result, pack, contact, today=today), topic=topic)
+    return replace(reply, pack_title=pack.title) if reply.answered and len(library.shelves) > 1 else reply
+
+
 def reply_to(library: Library, config: Config, text: str, limit: int = 3) -> tuple[SearchResult, Reply]:
     """A question's search result and reply as the terminal gives them (`ask`, `chat`, `eval`):
     every pack asked, as in Slack, without a rep's pins or kept answers and logging nothing."""
     asked = library.asked(text)
     result, pack = library.find_matches(text, limit=limit, asked=asked)
-    contact, topic = library.labels(asked, result, pack, config.contact, config.bot_name)
-    reply = replace(build_reply(result, pack, contact), topic=topic)
-    if reply.answered and len(library.shelves) > 1:
-        reply = replace(reply, pack_title=pack.title)
-    return result, reply
+    return result, labelled_reply(library, config, asked, result, pack)
 
 
 def picked_entry(library, config, entry_id: str, *, query: str = "", statement: int | None = None,

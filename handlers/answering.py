@@ -432,8 +432,6 @@ class Answerer:
             reply, attempt.record = self.guide.ask_unrecorded(p.get("text") or "", via=p.get("via") or "dm",
                                                               log_text=p.get("log_text", True),
                                                               channel=p.get("channel"))
-            if not p.get("log_text", True):   # someone else's words: as the shortcut, no button carries them
-                reply = replace(reply, query="")
             message = reply_message(reply, pinnable=not str(p.get("channel")).startswith("D"))
         except Exception:   # the store's reads are guarded in ask: this may pass (a reloading pack ...)
             self.logger.exception("could not build the answer to event %s; will try again", _event_id(item))

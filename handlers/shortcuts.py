@@ -1,7 +1,6 @@
 """The message shortcut "Ask the guidance bot": answer that message's text, privately."""
 from __future__ import annotations
 
-from dataclasses import replace
 from logging import Logger
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -17,9 +16,8 @@ def handle_ask_shortcut(ack: Ack, shortcut: dict, respond: Respond, context: Bol
     ack()
     text = safe_text(message_text(shortcut.get("message")))   # forwarded or attachment-only messages too
     with apologising(respond, logger, "message shortcut", response_type="ephemeral"):
-        # Someone else's words: the log keeps the outcome, not the text.
+        # Someone else's words: the log keeps the outcome, and no button carries them
         reply = context["guide"].ask(text, via="shortcut", log_text=False)
-        reply = replace(reply, query="")   # nor do the buttons carry it into votes or pins
         message = reply_message(reply, ephemeral=True)
         respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
 
