@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.errors import KnowledgeError
+from bot.guide import reply_to
 from bot.packs import Library
 from bot.replies import length_summary, render_text, shown_quotes
 from bot.schema import load_yaml
@@ -166,8 +167,6 @@ def evaluate(searcher: Library | Index, questions: list[dict]) -> EvalReport:
 
 def reply_lengths(searcher: Library | Index, questions: list[dict], config) -> dict[str, int]:
     """Length of the short reply (as `ask` prints it) for every answered question of a set."""
-    from bot.guide import reply_to
-
     library = _library(searcher)
     lengths = []
     for item in questions:

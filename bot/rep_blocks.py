@@ -420,12 +420,17 @@ def queue_message(requests: list[RepRequest], now: float | None = None) -> Slack
     shown = requests if len(requests) <= MESSAGE_BLOCKS - 1 else requests[:MESSAGE_BLOCKS - 2]
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=escape(lines[0])))]
     for r, line in zip(shown, lines[1:]):
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=escape(echo_text(line)).replace("@", "@\u200b")),
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=_queue_row(line)),
                                    accessory=ButtonElement(text="Answer", action_id=f"{ANSWER}_{r.id}",
                                                            value=button_value(r=r.id))))
     if len(shown) < len(requests):
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=more_requests(len(requests) - len(shown)))]))
     return SlackMessage(escape(lines[0]), _fit(blocks))
+
+
+def _queue_row(line: str) -> str:
+    """A request's line as reps see it in Slack: the member's words with no link and no ping."""
+    return escape(echo_text(line)).replace("@", "@\u200b")
 
 
 def more_requests(n: int) -> str:
@@ -439,7 +444,7 @@ def _home_queue(requests: list[RepRequest], most: int = 9) -> str:
     head, *rows = queue_lines(requests)
     text, shown = escape(head), 0
     for row in rows[:most]:
-        line = "\n" + escape(echo_text(row)).replace("@", "@\u200b")
+        line = "\n" + _queue_row(row)
         left = len(requests) - shown - 1
         if len(text) + len(line) + (len(more_requests(left)) + 1 if left else 0) > SECTION_LIMIT:
             break

@@ -69,10 +69,9 @@ def step_at(pack: Pack, position: int, today: date | None = None) -> Step | None
 def position_of(pack: Pack, entry_id: str, position: int) -> int:
     """Where the question a button was pressed on is now: its place in the survey (a pack edited
     since may have moved it; the button's number alone sent Next and Make my notes to another
-    question), else the number the button recorded, kept within the survey."""
-    entries = steps(pack)
-    found = next((i for i, e in enumerate(entries) if e.id == entry_id), None)
-    return found if found is not None else max(0, min(position, len(entries) - 1))
+    question), else the number the button recorded (`move` and `step_at` keep it within the survey)."""
+    found = next((i for i, e in enumerate(steps(pack)) if e.id == entry_id), None)
+    return position if found is None else found
 
 
 def skip_section(pack: Pack, position: int) -> int | None:

@@ -34,6 +34,7 @@ from handlers.payload import channel_of, first_action, text_field, user_id
 from handlers.respond import quick
 
 NO_PACK = "I don't have a survey to walk through{named}. Packs: {names}."
+GONE_SURVEY = "That survey is no longer in the guidance."
 
 
 def start_message(guide, user: str, name: str = "", channel: str | None = None) -> dict:
@@ -80,7 +81,7 @@ def _mover(how: str):
                 return
             pack = guide.library.pack_named(ref[0])
             if pack is None:
-                respond(text="That survey is no longer in the guidance.", replace_original=True)
+                respond(text=GONE_SURVEY, replace_original=True)
                 return
             position = walk.position_of(pack, ref[2], ref[1])   # the question pressed on, wherever it is now
             step = walk.move(guide.library, guide.store, user, ref[0], position, how)
@@ -112,7 +113,7 @@ def handle_notes(ack: Ack, body: dict, client: WebClient, respond: Respond, cont
         step = walk.step_at(pack, walk.position_of(pack, ref[2], ref[1])) if pack and ref else None
         trigger = text_field(body, "trigger_id")
         if ref and step is None:   # said, as the other buttons say it (it did nothing)
-            respond(text="That survey is no longer in the guidance.", replace_original=False)
+            respond(text=GONE_SURVEY, replace_original=False)
             return
         if step is None or not trigger:
             return
