@@ -123,6 +123,23 @@ class RepRequest:
 REQUEST_STATES = ("open", "answered", "covered", "outside", "withdrawn")
 
 
+def refuse_newer(location: str, version: int, known: int) -> None:
+    """A store migrated by a newer bot is refused when it opens: this one can't read it safely."""
+    if version > known:
+        raise StoreError(f"{location}: schema version {version} is newer than this bot knows ({known}): "
+                         "upgrade the bot")
+
+
+def check_schema_version(location: str, version: int, known: int) -> None:
+    """A store is ready only as `serve` leaves it: migrated to exactly this bot's version."""
+    if version == 0:
+        raise StoreError(f"{location}: no bot tables in this database (serve creates them on its first start); "
+                         "check storage.url or storage.path")
+    if version != known:
+        raise StoreError(f"{location}: schema version {version}, where this bot's is {known}: "
+                         + ("serve migrates it on its next start" if version < known else "upgrade the bot"))
+
+
 def closing_state(state: str) -> str:
     """`state` if a request can be closed with it (any state but "open"), else ValueError."""
     if state not in REQUEST_STATES[1:]:
@@ -437,11 +454,11 @@ def open_store(location: str | Path, *, migrate: bool = True) -> Store:
     the SQLite one (bot.store_location turns app.yaml's storage settings into a location).
     Opening migrates the schema; a location that can't be used (unreadable, unwritable, not a
     bot database, a database server that can't be reached) raises bot.errors.StoreError with
-    one line naming it and what to do (start-up prints it, exit 2). `migrate=False` (`health`):
-    a PostgreSQL store not migrated as this bot needs it is refused instead, with nothing written
-    (a SQLite file `health` checks exists already, and `serve` made it)."""
+    one line naming it and what to do (start-up prints it, exit 2), as does a store a newer bot
+    migrated. `migrate=False` (`health`): a store not migrated as this bot needs it is refused
+    instead, with nothing written (a SQLite file `health` checks exists already)."""
     if str(location).startswith(("postgresql://", "postgres://")):
         from bot.store_postgres import PostgresStore
         return PostgresStore(str(location), migrate=migrate)
     from bot.store_sqlite import SQLiteStore
-    return SQLiteStore(location)
+    return SQLiteStore(location, migrate=migrate)

@@ -27,7 +27,18 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from bot.errors import StoreError
-from bot.store import EVENT_TTL, InboxItem, Pin, QuestionRow, Store, WalkPlace, connection_lost, storable_params
+from bot.store import (
+    EVENT_TTL,
+    InboxItem,
+    Pin,
+    QuestionRow,
+    Store,
+    WalkPlace,
+    check_schema_version,
+    connection_lost,
+    refuse_newer,
+    storable_params,
+)
 from bot.store_postgres_reps import MIGRATION as REPS_MIGRATION
 from bot.store_postgres_reps import PURGE as REPS_PURGE
 from bot.store_postgres_reps import REWRITE_MIGRATION as REPS_REWRITE_MIGRATION
@@ -259,11 +270,7 @@ class PostgresStore(RepStorePostgres, Store):
                 raise StoreError(f"{self.location}: no bot tables in this database (serve creates them on its "
                                  "first start); check storage.url")
             version = conn.execute("SELECT version FROM schema_version").fetchone()
-        version = version[0] if version else 0
-        if version != len(MIGRATIONS):
-            raise StoreError(f"{self.location}: schema version {version}, where this bot's is {len(MIGRATIONS)}: "
-                             + ("serve migrates it on its next start" if version < len(MIGRATIONS)
-                                else "upgrade the bot"))
+        check_schema_version(self.location, version[0] if version else 0, len(MIGRATIONS))
 
     def _migrate(self) -> None:
         conn = self._connect()
@@ -274,9 +281,7 @@ class PostgresStore(RepStorePostgres, Store):
             if row is None:
                 conn.execute("INSERT INTO schema_version(version) VALUES (0)")
             version = row[0] if row else 0
-            if version > len(MIGRATIONS):
-                raise StoreError(f"{self.location}: schema version {version} is newer than this bot knows "
-                                 f"({len(MIGRATIONS)}): upgrade the bot")
+            refuse_newer(self.location, version, len(MIGRATIONS))
             for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
                 for statement in filter(str.strip, script.split(";")):
                     conn.execute(statement)

@@ -28,7 +28,9 @@ from bot.store import (
     RepRequest,
     Store,
     WalkPlace,
+    check_schema_version,
     closing_state,
+    refuse_newer,
     storable_params,
 )
 
@@ -133,7 +135,7 @@ class _Connection(sqlite3.Connection):
 
 
 class SQLiteStore(Store):
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, *, migrate: bool = True):
         self.path = str(path)
         if self.path == ":memory:" or self.path.startswith("file:"):
             # each thread's connection would open its own empty database
@@ -141,7 +143,10 @@ class SQLiteStore(Store):
         self._local = threading.local()
         self._check_file()
         try:
-            self._migrate()
+            if migrate:
+                self._migrate()
+            else:
+                self._check_schema()
             problem = self.connection().execute("PRAGMA quick_check(1)").fetchone()[0]
         except sqlite3.DatabaseError as e:
             raise StoreError(f"{self.path}: {_advice(e)}") from None
@@ -215,11 +220,16 @@ class SQLiteStore(Store):
             conn = self._local.conn = self._connect()
         return conn
 
+    def _check_schema(self) -> None:
+        """The schema as `serve` leaves it, read only (`health`): an older one is not ready."""
+        check_schema_version(self.path, self.schema_version, len(MIGRATIONS))
+
     def _migrate(self) -> None:
         conn = self.connection()
         conn.execute("BEGIN IMMEDIATE")  # two workers starting together migrate once
         try:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
+            refuse_newer(self.path, version, len(MIGRATIONS))
             for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
                 for statement in filter(str.strip, script.split(";")):
                     conn.execute(statement)

@@ -304,6 +304,28 @@ def test_health_creates_no_store(tmp_path):
     assert not (tmp_path / "newdir").exists()
 
 
+def test_health_migrates_no_older_sqlite_store(tmp_path):
+    """Round 21 left: `health` opened, and so migrated, a SQLite store an older bot had left.
+    It writes nothing now: the older schema is "not ready", and stays as it was."""
+    import sqlite3
+
+    from bot.store_sqlite import MIGRATIONS
+    path = tmp_path / "bot.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode=WAL")   # as every bot leaves it
+    for statement in filter(str.strip, MIGRATIONS[0].split(";")):
+        conn.execute(statement)
+    conn.execute("PRAGMA user_version = 1")
+    conn.close()
+    before = path.read_bytes()
+    out = run_cli("--config", _config_file(tmp_path), "health")
+    assert out.returncode == 1, out.stdout
+    assert (f"store: FAIL: cannot open: {path}: schema version 1, where this bot's is {len(MIGRATIONS)}: "
+            "serve migrates it on its next start") in out.stdout
+    assert path.read_bytes() == before
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 1
+
+
 def test_health_command_not_ready(tmp_path):
     (tmp_path / "empty").mkdir()
     (tmp_path / "a-folder").mkdir()

@@ -350,6 +350,20 @@ def test_two_writers_at_once_lose_nothing(location, opener):
     assert sum(t.startswith("a ") for t in texts) == 300
 
 
+def test_sqlite_store_from_a_newer_bot_is_refused(tmp_path):
+    """As PostgreSQL's is: a store a newer bot migrated isn't opened (it used to be, silently)."""
+    from bot.store_sqlite import MIGRATIONS, SQLiteStore
+    path = tmp_path / "bot.sqlite3"
+    SQLiteStore(path)
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    conn.close()
+    with pytest.raises(StoreError, match="newer than this bot knows"):
+        SQLiteStore(path)
+    with pytest.raises(StoreError, match="upgrade the bot"):
+        SQLiteStore(path, migrate=False)
+
+
 # ---- PostgreSQL only ----------------------------------------------------------------------------------
 def test_postgres_schema_is_versioned_and_locked_migrations(pg_url, opener):
     from bot.store_postgres import MIGRATIONS
