@@ -29,3 +29,37 @@ def test_huge_and_empty_input(index, config):
     for text in ("", " " * 10_000, "safeguarding " * 2_000, "😀" * 10_000, "x" * 10_240):
         reply = build_reply(index.find_matches(text), index.pack, config.contact)
         assert render_text(reply).strip()
+
+
+
+LINKISH = st.sampled_from(["https://", "http://x.y/", "www.", ".", "..", ":", "@", "mailto:", "gov.uk",
+                           "evil.example/login", "a@b.com", "e.g.", "1.5", "-", "+", "(", ")", ",", "<", ">", "|",
+                           "&amp;", "é", " ", "\n", "ofsted", "x", "<https://a.b|", "<@U1>"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(LINKISH, max_size=30).map("".join))
+def test_echoes_and_the_log_take_out_what_they_did_reading_word_by_word(text):
+    """Round 22: echoes and the question log read a member's words one at a time (one long word
+    took 27 s: test_slack_hostile); what they take out is what the whole-text patterns took."""
+    import html
+    import re
+
+    from bot import normalise
+    if any(len(w) > normalise.LONGEST_READ_WORD for w in text.split()):
+        return
+    before = normalise.safe_text(text)   # echo_text as it was, reading the whole text at once
+    if "<" in before:
+        before = normalise._SLACK_LINK.sub(lambda m: " " if m.group(1).startswith(("@", "!", "#"))
+                                           else f" {normalise.LINK_PLACEHOLDER} ", before)
+    before = html.unescape(before) if "&" in before else before
+    assert normalise.echo_text(text) == normalise._URL_SHAPED.sub(normalise.LINK_PLACEHOLDER, before)
+    email_before = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+    assert normalise._EMAIL.sub("[email]", text) == email_before.sub("[email]", text)
+
+
+def test_a_long_word_with_an_address_character_is_a_link_in_an_echo():
+    from bot.normalise import LINK_PLACEHOLDER, LONGEST_READ_WORD, echo_text
+    long_link = "https://docs.example/d/" + "x" * LONGEST_READ_WORD
+    assert echo_text(f"see {long_link} please") == f"see {LINK_PLACEHOLDER} please"
+    assert echo_text("a" * 5000) == "a" * 5000   # no address character: nothing Slack would link

@@ -123,6 +123,19 @@ def test_an_echoed_question_carries_no_link_nor_url_shaped_label(fake, slack):
     assert "[link]" in shown
 
 
+@pytest.mark.parametrize("word", ["a." * 19_990, "1" * 39_980, "<a|" * 13_320],
+                         ids=["dotted", "digits", "link-starts"])
+def test_a_message_of_one_40000_character_word_is_answered_at_once(fake, slack, server, word):
+    """Round 22: Slack's longest message as one word took the echo's link patterns and the question
+    log's email pattern up to 30 s of one core (they read it again from each of its characters),
+    and the member waited as long. Answered now, its echo cut short and holding no link."""
+    channel = new_channel()
+    posted = ask(fake, slack, f"what colour is the sky {word}", channel)
+    shown = shown_text(posted["blocks"])
+    assert "You asked:" in shown and len(shown) < 3_000
+    assert ("[link]" in shown) == ("." in word) and "<a" not in shown
+
+
 def test_an_echoed_question_cannot_reverse_the_bots_line(fake, slack):
     """Round 21's hunt: a right-to-left override in a question was echoed unclosed ("You asked:
     ..."), so a member could make the bot's own post read reversed text in the channel."""
