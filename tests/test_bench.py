@@ -25,3 +25,4 @@ def test_bench_reports_cold_and_cached_builds_with_the_load_beside_them():
     assert re.search(r"cached build \(word index \+ cached vectors\): [\d.]+ s .*3 runs\)\) \[load", text), text
     assert re.search(rf"synthetic pack \({LARGE_PACK + 1}\) \[load [\d.]+\]: p50 [\d.]+ ms  p95", text), text
     assert re.search(r"peak RSS: \d+ MB", text) and "fresh process: median" in text
+    assert re.search(r"40,000-character messages \(7 shapes\): slowest whole reply \d+ ms \[load", text), text
