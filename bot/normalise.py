@@ -86,6 +86,29 @@ def echo_text(text) -> str:
     return _WORD.sub(_unlinked, text)
 
 
+# An address as search reads one: a scheme, www., mailto: or tel:, an email address, or a dotted
+# name ending as sites' names do ("ofsted.gov.uk"; not "inspection.The", typed without a space).
+_ADDRESS = re.compile(r"(?i)(?:\b[a-z][a-z0-9+.-]*://\S*|\bwww\.\S+|\b(?:mailto|tel):\S+|\S+@\S+\.\S+|"
+                      r"\b(?:[a-z0-9-]+\.)+(?:uk|com|org|net|gov|edu|io|info|co)\b(?:[/:?#]\S*)?)")
+
+
+def _address_free(m: re.Match) -> str:
+    word = m.group(0)
+    if len(word) > LONGEST_READ_WORD:
+        return " " if not _ADDRESS_CHARACTERS.isdisjoint(word) else word
+    return _ADDRESS.sub(" ", word)
+
+
+def without_addresses(text: str) -> str:
+    """A member's words as search reads them: a link's label stays when it is words ("<https://…|
+    the survey>"), but nothing of an address is read, for an address's letters aren't a question
+    ("gov.uk" alone was answered as who can take part). Mentions are left for clean_slack_text."""
+    if "<" in text:
+        text = _SLACK_LINK.sub(lambda m: m.group(0) if m.group(1).startswith(("@", "!", "#"))
+                               else f" {m.group(2) or ''} ", text)
+    return _WORD.sub(_address_free, text)
+
+
 def clean_slack_text(text: str) -> str:
     """Slack markup to plain words: mentions and pings vanish, link labels stay."""
     def link(m: re.Match) -> str:

@@ -24,7 +24,7 @@ from rapidfuzz import fuzz, process
 
 from bot.blend import decide
 from bot.knowledge import Entry, GlossaryEntry, Pack, SurveyEntry
-from bot.normalise import STOPWORDS, clean_slack_text, stem, words
+from bot.normalise import STOPWORDS, clean_slack_text, stem, without_addresses, words
 from bot.results import Match, SearchResult
 from bot.structure import find_target
 
@@ -420,11 +420,12 @@ def _named_statement(stmt_scores: dict[int, float], best_unit: float) -> int | N
 
 
 def read_part(query: str) -> str:
-    """The part of a message search reads at all: all of it, or a huge paste's two ends."""
-    if len(query) <= MAX_QUERY_CHARS:
-        return query
-    half = MAX_QUERY_CHARS // 2
-    return f"{query[:half]}\n…\n{query[-half:]}"
+    """The part of a message search reads at all: all of it, or a huge paste's two ends, with
+    no address in it (normalise.without_addresses)."""
+    if len(query) > MAX_QUERY_CHARS:
+        half = MAX_QUERY_CHARS // 2
+        query = f"{query[:half]}\n…\n{query[-half:]}"
+    return without_addresses(query)
 
 
 def read_words(query: str) -> tuple[list[str], bool]:

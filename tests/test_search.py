@@ -87,6 +87,24 @@ def test_empty_and_stopword_only_questions_abstain(index):
         assert not result.answered and not result.matches
 
 
+@pytest.mark.parametrize("message", ["gov.uk", "<http://ofsted.gov.uk|ofsted.gov.uk>", "www.example.com/big-listen",
+                                     "https://www.gov.uk/government/consultations", "<mailto:x@y.org|x@y.org> ?"])
+def test_a_message_of_addresses_alone_has_nothing_to_search(searcher, message):
+    """Round 21's hunt: "ofsted.gov.uk" alone was answered as who can take part (its letters
+    read as words). An address is not read: the member is asked what they want to know."""
+    result = searcher.find_matches(message)
+    assert not result.answered and not result.terms and not result.matches
+
+
+@pytest.mark.parametrize("message, entry_id", [
+    ("<https://x.example/y|what is off-rolling>", "off-rolling"),   # a link's label in words is read
+    ("what is off-rolling? see https://www.gov.uk/x", "off-rolling"),
+    ("inspection.The safeguarding question, how often", "safeguarding-frequency"),   # no space: still words
+])
+def test_words_beside_an_address_are_read(searcher, message, entry_id):
+    assert searcher.find_matches(message).best.entry.id == entry_id
+
+
 def test_abstention_offers_at_most_three_suggestions(index):
     result = index.find_matches("tell me about inspectors and the weather and my pay")
     assert not result.answered
