@@ -308,7 +308,7 @@ def cmd_eval(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from bot.knowledge import load_pack
+    from bot.knowledge import load_pack, unadvised
     from bot.packs import check_library, check_unique_ids
 
     config = _config(args) if args.folder is None else None
@@ -325,6 +325,10 @@ def cmd_validate(args) -> int:
         if kinds.get("survey") and pack.consultation is None:
             print(f"{folder}: warning: pack.yaml has no 'consultation' (who runs it, opens, closes), so replies "
                   "can't say whether the consultation is open or closed")
+        for entry_id, statement, sentence in unadvised(pack):
+            where = f"{entry_id}, statement {statement + 1}" if statement is not None else entry_id
+            print(f"{folder}: warning: {where}: the union's comments advise (“{sentence}”) but its guidance has no "
+                  "`kind: advice` or `answer`, so replies don't lead with that advice (knowledge/README.md)")
     if config is None:
         check_unique_ids(packs)
     else:

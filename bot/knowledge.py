@@ -116,6 +116,47 @@ def guidance_heading(packs: list[Pack], organisation: str) -> str:
     return "Guidance: " + " · ".join(f"{p.title} ({u})" for p, u in zip(packs, unions))
 
 
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+(?=[A-Z‘“\"'(])")
+_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "cf.", "Mr.", "Mrs.", "Ms.", "Dr.", "St.", "No.")
+
+
+def sentences(paragraph: str) -> list[str]:
+    """A paragraph's whole sentences, verbatim: a sentence ends at . ? or ! followed by a
+    capital, never after "e.g." or "i.e."."""
+    out: list[str] = []
+    start = 0
+    for m in _SENTENCE_END.finditer(paragraph):
+        if paragraph[start:m.start()].endswith(_ABBREVIATIONS):
+            continue
+        out.append(paragraph[start:m.start()])
+        start = m.end()
+    out.append(paragraph[start:])
+    return [x for x in out if x]
+
+
+# How the union words advice: "You might want to ...", "We suggest ...", "Consider ...".
+ADVICE_SHAPE = re.compile(r"\b(you might|you should|we suggest|we recommend|you may want|consider)\b", re.I)
+
+
+def advice_shaped(paragraphs) -> list[str]:
+    """The sentences of the union's comments worded as advice."""
+    return [x for p in paragraphs for x in sentences(p) if ADVICE_SHAPE.search(x)]
+
+
+def unadvised(pack: Pack) -> list[tuple[str, int | None, str]]:
+    """Survey questions (and statements) whose union comments are worded as advice but whose
+    guidance has no advice nor answer: (entry id, statement or None, the first such sentence).
+    Replies to them would say "no explicit recommendation"; `validate` warns."""
+    found = []
+    for e in pack.entries:
+        if isinstance(e, SurveyEntry):
+            for i, paragraphs in [(None, e.commentary), *enumerate(s.commentary for s in e.statements)]:
+                shaped = advice_shaped(paragraphs)
+                if shaped and not advises(e.statement_guidance(i)):
+                    found.append((e.id, i, shaped[0]))
+    return found
+
+
 def advises(guidance) -> bool:
     """Whether the union says what to do (a recommended answer or advice), not only what it thinks."""
     return any(g.kind in ("answer", "advice") for g in guidance)

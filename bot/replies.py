@@ -30,9 +30,11 @@ from bot.knowledge import (
     Source,
     SuggestedAnswer,
     SurveyEntry,
+    advice_shaped,
     advises,
     entry_speaker,
     quote_of,
+    sentences,
     suggested_answer_of,
     survey_speaker,
     union_commentary,
@@ -46,6 +48,8 @@ from bot.structure import ANSWERING, asks_where
 NEAR_TIE = 0.9    # other matches scoring this share of the best are offered up front
 NO_POSITION = "The union gives no explicit recommendation for this question."
 NO_OPTION = "The union recommends no particular option here."
+NO_STATEMENT_COMMENT = ("The union's commentary says nothing on this statement (what it says on the question's "
+                        "other statements is in the full guidance).")
 LEAD_LIMIT = 300  # characters: the answer a member reads first
 QUESTION_AS_A_WHOLE = "On the question as a whole:"
 KIND_LABELS = {"advice": "{union} advises", "view": "{union}'s view"}   # an answer has answer_label
@@ -296,24 +300,6 @@ def _union(text: str, reply: Reply, role: str = "guidance") -> Quote:
     return quote_of(text, "union", reply.source, role)
 
 
-_SENTENCE_END = re.compile(r"(?<=[.?!])\s+(?=[A-Z‘“\"'(])")
-_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "cf.", "Mr.", "Mrs.", "Ms.", "Dr.", "St.", "No.")
-
-
-def sentences(paragraph: str) -> list[str]:
-    """A paragraph's whole sentences, verbatim: a sentence ends at . ? or ! followed by a
-    capital, never after "e.g." or "i.e."."""
-    out: list[str] = []
-    start = 0
-    for m in _SENTENCE_END.finditer(paragraph):
-        if paragraph[start:m.start()].endswith(_ABBREVIATIONS):
-            continue
-        out.append(paragraph[start:m.start()])
-        start = m.end()
-    out.append(paragraph[start:])
-    return [x for x in out if x]
-
-
 def _synonym_map(pack: Pack | None) -> dict[str, str]:
     """Single words the pack's synonyms treat as one ("the union" = "NASUWT"), stem to group."""
     if pack is None:
@@ -456,26 +442,35 @@ def guidance_lines(guidance: tuple[Guidance, ...], reply: Reply, *, verdict: boo
     lines = []
     if verdict:   # "no explicit recommendation" only when the union gave none anywhere on the question
         kinds = {g.kind for g in guidance}
-        if not (advises(guidance) or advises(reply.entry.all_guidance())):
+        if not (advises(guidance) or advises(reply.entry.all_guidance())
+                or advice_shaped(_commentary_text(reply.entry).splitlines())):   # advice a pack left uncoded
             lines.append(Line(NO_POSITION, part="lead"))
         elif "answer" not in kinds and reply.entry.options:
             lines.append(Line(NO_OPTION, part="lead"))
     lines += [guidance_line(g, reply, scope_for(g, reply)) for g in guidance]
     if verdict and not guidance:
-        lines += most_relevant_sentence(reply)
+        lines += most_relevant_sentence(reply) or \
+            ([Line(NO_STATEMENT_COMMENT, part="lead")] if reply.statement is not None and reply.commentary else [])
     return lines
 
 
 def most_relevant_sentence(reply: Reply) -> list[Line]:
-    """The union's sentence sharing most words with the question (the first, if none do),
-    labelled with the statements its comment is about unless that is the one asked. A sentence
+    """The union's sentence sharing most words with the question (the first, if none do), of
+    the comments on the statement asked (or on the question as a whole), else of any, labelled
+    with the statements its comment is about. A sentence
     that refers back comes with the sentences of its paragraph it leans on, as in `passages`
     ("These are important because ..." with "This question addresses the role of SEND area
     inspections."); one that would then pass LEAD_LIMIT is passed over, as is one opening with
     a connective ("However, ..." alone leaves out what it answers)."""
     found = []   # (comment group, sentence, the sentence with those it leans on)
     for g in reply.commentary:
+        if reply.statement is not None and g.statements and reply.statement not in g.statements:
+            continue   # said of another statement: led with, it read as the answer to this one
+        listed = False   # in a list after a lead-in ("... include:"): items are no sentences of their own
         for p in g.paragraphs:
+            item, listed = listed, p.rstrip().endswith(":") or (listed and not p.rstrip().endswith("."))
+            if item:
+                continue
             said, spans, at = sentences(p), [], 0
             for sentence in said:
                 at = p.index(sentence, at)
@@ -484,7 +479,8 @@ def most_relevant_sentence(reply: Reply) -> list[Line]:
             for run in passages(said):
                 for i in run:
                     quote = p[spans[run[0]][0]:spans[i][1]]
-                    if not said[i].startswith(CONNECTIVES) and (i == run[0] or len(quote) <= LEAD_LIMIT):
+                    if not said[i].startswith(CONNECTIVES) and not said[i].rstrip().endswith(":") and \
+                            (i == run[0] or len(quote) <= LEAD_LIMIT):
                         found.append((g, said[i], quote))
     if not found:
         return []
@@ -1105,8 +1101,13 @@ def match_record(match: Match, pack: Pack, *, today: date | None = None) -> dict
     elif isinstance(e, BackgroundEntry):
         rec.update(facts=list(e.facts))
     rec["quotes"] = [{"text": q.text, "speaker": q.speaker, "as_of": q.as_of} for q in reply_quotes(reply)]
+    # every piece of guidance the full reply shows: for what was asked first (scope ""), then the
+    # question's other statements' ("on statement 6", ...); with only the first, a question asked
+    # as a whole whose guidance is all on its statements read as one the union gave none on
+    shown = reply.guidance + tuple(g for g in (e.all_guidance() if isinstance(e, SurveyEntry) else ())
+                                   if g.basis not in {x.basis for x in reply.guidance})
     rec["guidance"] = [{"kind": g.kind, "text": g.text, "basis": g.basis, "scope": scope_for(g, reply)}
-                       for g in reply.guidance]   # scope: "" for what was asked, else "on statement 6", ...
+                       for g in shown]
     if reply.consultation:
         c = reply.consultation
         rec["consultation"] = {"title": c.consultation.title, "closed_on": c.consultation.closes.isoformat(),

@@ -15,7 +15,7 @@ from bot.errors import ConfigError, KnowledgeError
 from bot.guide import Guide
 from bot.knowledge import load_pack
 from bot.packs import Library, check_unique_ids, load_library, pack_status
-from bot.replies import render_text
+from bot.replies import NO_POSITION, entry_reply, render_full_text, render_text
 from bot.store import open_store
 from conftest import PACK_DIR, ROOT, run_cli
 
@@ -102,6 +102,24 @@ def test_the_example_pack_says_it_is_fictional():
     pack = load_pack(EXAMPLE_DIR)
     assert pack.title.startswith("EXAMPLE ONLY (fictional")
     assert all("fictional" in s.title.lower() for s in pack.sources.values())
+
+
+def test_advice_a_pack_leaves_uncoded_is_warned_of_and_never_denied(config):
+    """Round 22's audit: the example pack's "Things you might want to mention include:" (a list
+    follows) has no coded advice, and its reply said "The union gives no explicit recommendation"
+    with a list item cut from its lead-in ("the time marking takes each week;"). `validate` names
+    it; the reply says neither."""
+    out = run_cli("validate", str(EXAMPLE_DIR))
+    assert out.returncode == 0
+    warned = [line for line in out.stdout.splitlines() if "the union's comments advise" in line]
+    assert len(warned) == 1 and "workload-schools-p1-marking-feedback-2:" in warned[0], out.stdout
+    assert "the union's comments advise" not in run_cli("validate", str(PACK_DIR)).stdout
+    pack = load_pack(EXAMPLE_DIR)
+    reply = entry_reply(pack.get("workload-schools-p1-marking-feedback-2"), pack, config.contact,
+                        query="what should I put for marking comments")
+    short = render_text(reply)
+    assert NO_POSITION not in short and "marking takes each week" not in short
+    assert "“the time marking takes each week;”" in render_full_text(reply)
 
 
 def test_ids_must_be_unique_across_packs(tmp_path):

@@ -18,11 +18,16 @@ def test_explicit_recommendation_shows_the_sentence_it_rests_on(index, config):
 
 def test_no_recommendation_is_said_plainly(index, config):
     """A question the union gave no answer or advice on, anywhere (send-impact without its
-    statements' guidance): said plainly, with the union's most relevant sentence."""
+    statements' guidance, nor their comments worded as advice): said plainly, with the union's most
+    relevant sentence."""
     from dataclasses import replace
+
+    from bot.knowledge import advice_shaped
     entry = index.pack.get("send-impact")
-    bare = replace(entry, guidance=(), statements=tuple(replace(s, guidance=()) for s in entry.statements))
-    text = render_text(entry_reply(bare, index.pack, config.contact, statement=9))
+    bare = replace(entry, guidance=(), statements=tuple(
+        replace(s, guidance=(), commentary=() if advice_shaped(s.commentary) else s.commentary)
+        for s in entry.statements))
+    text = render_text(entry_reply(bare, index.pack, config.contact))
     assert NO_POSITION in text and NO_OPTION not in text
     assert "Suggested answer:" not in text and "NASUWT says (spring 2024" in text
 
@@ -30,7 +35,8 @@ def test_no_recommendation_is_said_plainly(index, config):
 def test_the_most_relevant_sentence_keeps_what_it_refers_to(index, config):
     """With no guidance to lead with, the union's sentence nearest the question leads; "These are
     important ..." and "One is that funding ..." alone say nothing of what they are about, so
-    they come with the sentences before them that say it (send-impact, statement 9: no guidance)."""
+    they come with the sentences before them that say it (send-impact asked as a whole: no guidance
+    of its own)."""
     from bot.replies import reply_lines
     entry = index.pack.get("send-impact")
     for query, lead in (
@@ -38,8 +44,8 @@ def test_the_most_relevant_sentence_keeps_what_it_refers_to(index, config):
                                                                 "inspections. These are important because"),
         ("is funding driving decisions", "NASUWT has a number of concerns. One is that funding is driving decisions."),
     ):
-        quoted = [ln.quote.text for ln in reply_lines(entry_reply(entry, index.pack, config.contact, query=query,
-                                                                  statement=9)) if ln.quote]
+        quoted = [ln.quote.text for ln in reply_lines(entry_reply(entry, index.pack, config.contact, query=query))
+                  if ln.quote]
         assert quoted[0].startswith(lead), (query, quoted[0])
 
 

@@ -11,10 +11,11 @@ import pytest
 
 from bot.blocks import fallback_text
 from bot.errors import BadReference
-from bot.knowledge import SurveyEntry, entry_quotes, load_pack
+from bot.knowledge import SurveyEntry, entry_quotes, load_pack, unadvised
 from bot.replies import (
     NO_OPTION,
     NO_POSITION,
+    NO_STATEMENT_COMMENT,
     build_reply,
     entry_reply,
     full_lines,
@@ -167,31 +168,19 @@ def test_hmci_quotes_ofsteds_own_sentence(pack, config):
 
 # --- 5. the union's advice is advice -------------------------------------------------------------------------------
 
-ADVICE_SHAPE = re.compile(r"\b(you might|you should|we suggest|we recommend|you may want|consider)\b", re.I)
-# Union sentences of advice shape that are not advice on answering, and why.
-NOT_ADVICE: dict[str, str] = {}
-
-
 def test_advice_shaped_union_sentences_have_advice_guidance(pack):
     """A comment the union writes as advice ("You might ...") means the question (or the
-    statement it follows) has advice or a recommended answer, never "no recommendation"."""
-    missing = []
-    for e in pack.entries:
-        if not isinstance(e, SurveyEntry):
-            continue
-        groups = [(None, e.commentary)] + [(i, s.commentary) for i, s in enumerate(e.statements)]
-        for i, paragraphs in groups:
-            shaped = [x for p in paragraphs for x in sentences(p) if ADVICE_SHAPE.search(x) and x not in NOT_ADVICE]
-            kinds = {g.kind for g in e.statement_guidance(i)}
-            if shaped and not kinds & {"answer", "advice"}:
-                missing.append((e.id, i, shaped[0][:60]))
-    assert missing == []
+    statement it follows) has advice or a recommended answer, never "no recommendation"
+    (knowledge.unadvised; `validate` warns of any in a pack)."""
+    assert unadvised(pack) == []
 
 
 def test_the_advice_check_would_catch_a_missing_advice(pack):
+    from dataclasses import replace
     e = pack.get("final-anything-else")
     assert [g.kind for g in e.guidance] == ["advice"]
-    assert any(ADVICE_SHAPE.search(x) for p in e.commentary for x in sentences(p))
+    stripped = replace(pack, entries=tuple(replace(x, guidance=()) if x is e else x for x in pack.entries))
+    assert [(i, s) for i, s, _ in unadvised(stripped)] == [("final-anything-else", None)]
 
 
 @pytest.mark.parametrize("entry_id,statement,advice", [
@@ -256,6 +245,24 @@ def test_unmatched_statement_lead_follows_the_questions_words(pack, config):
     lead = [ln for ln in reply_lines(r) if ln.part == "lead"]
     assert lead[1].label == "NASUWT says (spring 2024, on statement 6):"
     assert lead[1].quote.text == "This question addresses the role of SEND area inspections."
+
+
+@pytest.mark.parametrize("statement", [8, 9, 10])
+def test_a_statement_the_union_said_nothing_on_says_so_not_another_statements_view(pack, config, statement):
+    """Round 22's audit: "should I agree with the statement The number of good and outstanding SEND
+    ..." (statement 9, which the union didn't comment on) was led by "NASUWT's view (on statements
+    1 to 5): NASUWT agrees ...": under "should I agree?", it read as "answer Agree"."""
+    r = asked(pack, config, "should I agree with this statement", "send-impact", statement=statement)
+    lead = [ln for ln in reply_lines(r) if ln.part == "lead"]
+    assert [ln.label for ln in lead] == [NO_OPTION, NO_STATEMENT_COMMENT]
+    full = render_full_text(r)
+    assert "NASUWT agrees that Ofsted should hold all settings" in full   # the other statements' stay in full
+
+
+def test_a_statement_covered_by_a_later_comment_still_leads_with_it(pack, config):
+    r = asked(pack, config, "should I agree ofsted holds special schools to account", "send-impact", statement=3)
+    lead = [ln for ln in reply_lines(r) if ln.part == "lead"]
+    assert lead[1].quote.text.startswith("NASUWT agrees that Ofsted should hold all settings")
 
 
 def test_sentences_do_not_break_at_eg():

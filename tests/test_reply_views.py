@@ -344,6 +344,20 @@ def test_ask_full_prints_everything():
     assert len(full.stdout) > len(short.stdout) and "ask --full:" in short.stdout
 
 
+def test_ask_json_lists_the_guidance_on_a_questions_statements_with_their_scope(pack):
+    """Round 22's audit: asked about as a whole, the SEND impact question's JSON said
+    `"guidance": []` while its reply showed five pieces of the union's guidance (all on its
+    statements), so a tool reading it concluded the union said nothing."""
+    from bot.replies import match_record
+    from bot.search import Match
+    rec = match_record(Match(pack.get("send-impact"), 0.9, None), pack)
+    assert [(g["kind"], g["scope"]) for g in rec["guidance"]] == [
+        ("view", "on statements 1 to 5"), ("view", "on statement 6"), ("advice", "on statement 7"),
+        ("view", "on statement 8"), ("advice", "on statement 8")]
+    named = match_record(Match(pack.get("send-impact"), 0.9, 7), pack)["guidance"]   # statement 8 asked
+    assert [g["scope"] for g in named][:2] == ["", ""] and len(named) == 5
+
+
 def test_ask_json_gains_reply_text_quotes_guidance_consultation():
     q = "should safeguarding be a separate judgement?"
     out = run_cli("ask", "--json", q)
