@@ -8,6 +8,7 @@ Everything typed by a member or a rep is escaped and can never ping anyone.
 from __future__ import annotations
 
 import json
+import re
 import time
 
 from slack_sdk.models.blocks import (
@@ -85,9 +86,14 @@ def age(seconds: float) -> str:
     return f"{hours} h" if hours < 48 else f"{hours // 24} days"
 
 
+# "@channel", "@here", "@everyone" typed bare: kept from looking like a ping (escaping already
+# stops "<!channel>"); any other "@" stays, so an email address in a rep's answer still works
+_BARE_PING = re.compile(r"@(?=(?:channel|here|everyone)\b)", re.I)
+
+
 def _quote_lines(text: str) -> list[str]:
     """Someone's own words, escaped (nothing pings anyone), each line marked as quoted."""
-    body = escape(text.strip()).replace("@", "@\u200b")
+    body = _BARE_PING.sub("@\u200b", escape(text.strip()))
     return [">" + line.rstrip() for line in body.splitlines() or [""]]   # a line of spaces quotes nothing
 
 
@@ -162,7 +168,8 @@ def sent_message(req: RepRequest, text: str = "") -> SlackMessage:
 def request_message(req: RepRequest, *, reminder: bool = False) -> SlackMessage:
     """A member's question in the reps' channel, with Answer / Covered / Outside."""
     head = f"*Question from {escape(req.asker_name[:200])}* (request #{req.id}, asked {day(req.created_at)})"
-    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=f"{head}\n{quoted(req.question, 2000)}"))]
+    asked = quoted(echo_text(req.question), 2000)   # as reps see it everywhere: no member's link is live
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=f"{head}\n{asked}"))]
     if req.state == "open":
         value = button_value(r=req.id)
         blocks.append(ActionsBlock(elements=[
@@ -221,7 +228,7 @@ def answer_view(req: RepRequest) -> View:
     private = not req.channel
     keep = Option(value="keep", text="Keep this answer for members who ask the same")
     blocks: list[Block] = [
-        SectionBlock(text=MarkdownTextObject(text=f"*Request #{req.id}*\n{quoted(req.question, 2000)}")),
+        SectionBlock(text=MarkdownTextObject(text=f"*Request #{req.id}*\n{quoted(echo_text(req.question), 2000)}")),
         *([ContextBlock(elements=[MarkdownTextObject(text=PRIVATELY)])] if private else []),
         InputBlock(block_id="answer", label="Your answer",
                    element=PlainTextInputElement(action_id="text", multiline=True, max_length=ANSWER_LIMIT)),
@@ -243,7 +250,7 @@ def answer_view(req: RepRequest) -> View:
 
 def covered_view(req: RepRequest) -> View:
     blocks: list[Block] = [
-        SectionBlock(text=MarkdownTextObject(text=f"*Request #{req.id}*\n{quoted(req.question, 2000)}")),
+        SectionBlock(text=MarkdownTextObject(text=f"*Request #{req.id}*\n{quoted(echo_text(req.question), 2000)}")),
         InputBlock(block_id="entry", label="The entry that answers it",
                    element=ExternalDataSelectElement(action_id=ENTRY_SELECT, min_query_length=0,
                                                      placeholder="Search the guidance")),

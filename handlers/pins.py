@@ -113,8 +113,9 @@ def handle_unpin_button(ack: Ack, body: dict, client: WebClient, respond: Respon
         try:
             client.pins_remove(channel=channel, timestamp=ts)
         except SlackApiError as e:
-            # already unpinned in Slack, or the channel is gone: forget our record all the same
-            if e.response.get("error") not in ("no_pin", "not_pinned", "channel_not_found", "not_in_channel"):
+            # already unpinned in Slack, or the message or channel is gone: forget our record all the same
+            if e.response.get("error") not in ("no_pin", "not_pinned", "channel_not_found", "not_in_channel",
+                                               "message_not_found", "is_archived"):
                 raise
         if guide.store.remove_pin(channel, ts):
             text = "Unpinned: the answer is no longer shown first."

@@ -197,3 +197,23 @@ def test_a_long_queue_says_how_many_it_leaves_out():
     assert "evil" not in section and "https" not in section and "<!here>" not in section
     listed = [ln for ln in section.splitlines() if ln.startswith("#")]
     assert 150 - len(listed) == int(section.splitlines()[-1].split()[0])   # every request counted once
+
+
+def test_a_members_link_is_no_link_wherever_reps_read_the_question():
+    """Round 22's hunt: the queue and the App Home showed [link] for a member's address, but the
+    request's own post in the reps' channel and the Answer and Covered modals kept it live."""
+    req = request(id=7, question="is this real? https://evil.example/login")
+    for blocks in (rep_blocks.request_message(req).blocks, rep_blocks.answer_view(req).to_dict()["blocks"],
+                   rep_blocks.covered_view(req).to_dict()["blocks"]):
+        shown = "\n".join(texts(blocks))
+        assert "is this real? [link]" in shown and "evil.example" not in shown, shown
+
+
+def test_an_email_address_in_a_reps_answer_reaches_the_member_intact():
+    """Round 22's hunt: every "@" of a rep's answer got a zero-width space after it, so a copied
+    advice@ address failed; only a bare @channel, @here or @everyone is broken up now."""
+    req = request(id=7, question="q", state="answered", rep_name="Sam", answered_at=time.time(),
+                  answer="Email advice@nasuwt.org.uk, not @channel or @Here.")
+    shown = "\n".join(texts(rep_blocks.member_answer_message(req).blocks))
+    assert "advice@nasuwt.org.uk" in shown
+    assert "@\u200bchannel" in shown and "@\u200bHere" in shown

@@ -241,6 +241,23 @@ def test_pins_list_with_unpin_for_reps_only(fake, slack, server):
     assert pins_rows(server) == []
 
 
+def test_a_pin_whose_message_was_deleted_can_be_unpinned(fake, slack, server):
+    """Round 22's hunt: Slack refuses pins.remove with message_not_found once the message is
+    deleted; the rep was told "Sorry, something went wrong" and the pin stayed first for good."""
+    clear_pins(server)
+    channel = new_channel()
+    value = button(ask(fake, slack, channel, "what is off-rolling")["blocks"], "pin_answer")["value"]
+    press(fake, slack, "pin_answer", value, user=REP, channel=channel, message_ts=new_ts())
+    unpin = button(command(fake, slack, "pins", user=REP)["blocks"], "unpin_answer_0")
+    fake.set_response("pins.remove", {"ok": False, "error": "message_not_found"})
+    try:
+        (reply,) = press(fake, slack, "unpin_answer_0", unpin["value"], user=REP, channel="C1")
+    finally:
+        fake.set_response("pins.remove", None)
+    assert reply.params["text"].startswith("Unpinned") and pins_rows(server) == []
+    assert "Pinned by" not in shown_text(ask(fake, slack, new_channel(), "whats off-rolling")["blocks"])
+
+
 def clear_questions(server):
     """A question is logged just after its reply: let the last test's land first."""
     time.sleep(SETTLE)
