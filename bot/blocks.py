@@ -259,7 +259,8 @@ def answer_blocks(reply: Reply, *, ephemeral: bool = False, pinnable: bool = Fal
 
 
 def _answer_actions(reply: Reply, *, ephemeral: bool, truncated: bool, pinnable: bool) -> ActionsBlock:
-    ref = button_value(e=reply.entry.id, s=reply.statement, q=reply.query)
+    asker = {"u": reply.asker} if reply.asker else {}   # "Not helpful" offers "Ask a rep" to the asker alone
+    ref = button_value(e=reply.entry.id, s=reply.statement, q=reply.query, **asker)
     buttons = []
     if ephemeral:
         buttons.append(ButtonElement(text="Share in channel", action_id=SHARE, value=ref, style="primary"))
@@ -290,13 +291,15 @@ def abstain_blocks(reply: Reply) -> SlackMessage:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=escape(status_line(reply.consultation,
                                                                                         survey=False)))]))
     if reply.query.strip() and not reply.empty_query:
-        blocks.append(ask_rep_button(reply.query))
+        blocks.append(ask_rep_button(reply.query, reply.asker))
     return SlackMessage(text=escape(lines[0] + " " + reply.contact), blocks=_fit(blocks))
 
 
-def ask_rep_button(question: str) -> ActionsBlock:
-    """"Ask a rep": nothing is sent until the member confirms in the modal it opens."""
-    return ActionsBlock(elements=[ButtonElement(text="Ask a rep", action_id=ASK_REP, value=button_value(q=question))])
+def ask_rep_button(question: str, asker: str = "") -> ActionsBlock:
+    """"Ask a rep": nothing is sent until the member confirms in the modal it opens; it carries
+    who asked (`u`), for no one else may send their words to the reps as their own."""
+    value = button_value(q=question, **({"u": asker} if asker else {}))
+    return ActionsBlock(elements=[ButtonElement(text="Ask a rep", action_id=ASK_REP, value=value)])
 
 
 def chitchat_blocks(reply: Reply) -> SlackMessage:

@@ -130,14 +130,6 @@ def reply_message(reply: Reply, **render) -> SlackMessage:
     return kept_reply_blocks(reply) if reply.kept else answer_blocks(reply, **render)
 
 
-def with_ask_rep(message: SlackMessage, question: str) -> SlackMessage:
-    """A decline or notice with the "Ask a rep" button added (kept within 50 blocks)."""
-    if not question.strip():
-        return message
-    blocks = message.blocks[: MESSAGE_BLOCKS - 1] + [ask_rep_button(question).to_dict()]
-    return SlackMessage(message.text, blocks)
-
-
 def confirm_view(question: str, name: str, *, channel_name: str, by_dm: bool, metadata: dict) -> View:
     """Exactly what will be shared, before anything is."""
     where = "by direct message" if by_dm else "in the thread where you asked"
@@ -324,7 +316,7 @@ def kept_reply_blocks(reply: Reply) -> SlackMessage:
     if reply.clipped:   # a long message: matched on its start and its end (bot/search.py)
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=escape(CLIPPED))]))
     if reply.query.strip():
-        blocks.append(ask_rep_button(reply.query))
+        blocks.append(ask_rep_button(reply.query, reply.asker))
     return SlackMessage(escape(f"{label}: {k.answer}"[:3000]), _fit(blocks))
 
 

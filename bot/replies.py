@@ -111,6 +111,7 @@ class Reply:
     whole_section: bool = False        # a section named alone ("the safeguarding questions"): ask which of them
     pack_title: str = ""               # named when several packs answer (bot/packs.py)
     topic: str = "Big Listen guidance"  # what the bot answers from (app.yaml `bot_name`), for "I don't know"
+    asker: str = ""                    # who asked (a Slack user id): "Ask a rep" is theirs alone
 
     @property
     def paragraphs(self) -> list[str]:

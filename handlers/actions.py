@@ -68,10 +68,13 @@ def _vote(guide, press: dict, value: dict, *, helpful: bool, logger: Logger) -> 
                      now=float(pressed) if isinstance(pressed, (int, float)) else None)
     if helpful:
         return {"text": "Thanks: noted as helpful.", "replace_original": False, "response_type": "ephemeral"}
+    # "Ask a rep" opens a confirm modal (nothing is sent without it), for the member who asked only
+    question, asker = str(value.get("q") or ""), str(value.get("u") or "")
+    if not question.strip() or asker not in ("", user):
+        return _fields(text_blocks("Thanks: noted as not helpful. Reps review these."), replace_original=False,
+                       response_type="ephemeral")
     notice = text_blocks("Thanks: noted as not helpful. Reps review these; you can also ask a rep your question.")
-    question = str(value.get("q") or "")
-    if question.strip():   # "Ask a rep" opens a confirm modal: nothing is sent without it
-        notice = SlackMessage(notice.text, notice.blocks + [ask_rep_button(question).to_dict()])
+    notice = SlackMessage(notice.text, notice.blocks + [ask_rep_button(question, asker).to_dict()])
     return _fields(notice, replace_original=False, response_type="ephemeral")
 
 

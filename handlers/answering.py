@@ -117,7 +117,7 @@ def question_from(body, bot_user_id: str | None) -> tuple[str, dict] | None:
     thread_ts = event.get("thread_ts") if isinstance(event.get("thread_ts"), str) else None
     thread_ts = thread_ts or (ts if in_thread and not channel.startswith("D") else None)
     payload = {"channel": channel, "ts": ts, "thread_ts": thread_ts, "text": safe_text(event.get("text")),
-               "via": via, "event_id": safe_text(body.get("event_id"))}
+               "via": via, "event_id": safe_text(body.get("event_id")), "user": safe_text(event.get("user"))}
     forwarded = safe_text(forwarded_text(event))
     if forwarded:   # a colleague's message forwarded to the bot: answered, and (as a shortcut's) not logged
         payload |= {"text": f"{payload['text']} {forwarded}".strip(), "log_text": False}
@@ -432,6 +432,7 @@ class Answerer:
             reply, attempt.record = self.guide.ask_unrecorded(p.get("text") or "", via=p.get("via") or "dm",
                                                               log_text=p.get("log_text", True),
                                                               channel=p.get("channel"))
+            reply = replace(reply, asker=str(p.get("user") or p.get("user_id") or ""))   # theirs to ask a rep
             message = reply_message(reply, pinnable=not str(p.get("channel")).startswith("D"))
         except Exception:   # the store's reads are guarded in ask: this may pass (a reloading pack ...)
             self.logger.exception("could not build the answer to event %s; will try again", _event_id(item))

@@ -44,6 +44,8 @@ from handlers.posted import find_post
 from handlers.respond import quick
 
 ONLY_REPS = "Only reps can answer members' questions or change kept answers."
+SOMEONE_ELSES = ("That is another member's question: only they can send it to the reps, so nothing was sent. "
+                 "To ask a rep yourself, ask me your own question, then press “Ask a rep” under my reply.")
 NO_CHANNEL = ("Asking a rep isn't set up yet: no reps' channel is set (`reps.channel` in app.yaml), "
               "so nothing was sent. {contact}")
 NOT_IN_CHANNEL = ("I'm not in the reps' channel, so I can't send questions there: nothing was sent. "
@@ -421,12 +423,17 @@ def handle_ask_rep(ack: Ack, body: dict, client: WebClient, respond: Respond, co
     ack()
     guide: Guide = context["guide"]
     # what the modal shows is what is sent: private_metadata holds 1,000 characters of it
-    question = clip_middle(str(_ref(body).get("q") or "").strip(), SHARED_QUESTION)
+    ref = _ref(body)
+    question = clip_middle(str(ref.get("q") or "").strip(), SHARED_QUESTION)
     user = user_id(body)
     with apologising(respond, logger, "asking a rep", response_type="ephemeral"):
         if not question or not user:
             respond(text="Sorry, I couldn't tell which question to send, so nothing was sent.",
                     replace_original=False, response_type="ephemeral")
+            return
+        asker = ref.get("u")
+        if isinstance(asker, str) and asker and asker != user:   # (a button from before round 22 names no one)
+            respond(text=SOMEONE_ELSES, replace_original=False, response_type="ephemeral")
             return
         channel = guide.config.reps.channel
         contact = guide.config.contact
