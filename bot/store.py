@@ -369,14 +369,15 @@ class Store(ABC):
 
     @abstractmethod
     def rewrites_due(self, limit: int = 20, now: float | None = None) -> list[RepRequest]:
-        """Closed requests posted to the reps' channel whose message there must still be
-        rewritten to show them settled, due at or before `now`, longest due first (at most
-        `limit`). Read-only: the rewrite is idempotent, so two workers may both do it."""
+        """Closed requests posted to the reps' channel (or whose post was tried: it may have landed
+        unseen) whose message there must still be rewritten to show them settled, due at or
+        before `now`, longest due first (at most `limit`). Read-only: the rewrite is idempotent,
+        so two workers may both do it."""
 
     @abstractmethod
     def retry_rewrite(self, request_id: int, now: float | None = None) -> None:
         """Rewriting a closed request's reps' message failed: due again from `now` (behind
-        those due longer). Nothing for an open request or one never posted."""
+        those due longer). Nothing for an open request or one whose post was never tried."""
 
     @abstractmethod
     def message_rewritten(self, request_id: int) -> None:

@@ -15,7 +15,7 @@ import time
 
 from bot.store import REWRITE_GRACE, KeptAnswer, RepRequest, closing_state
 from bot.store import storable as _text  # one rule for every backend (bot.store.storable)
-from bot.store_sqlite import FORGET_ASKER, KEPT_COLUMNS, REQUEST_COLUMNS
+from bot.store_sqlite import FORGET_ASKER, KEPT_COLUMNS, MAY_BE_POSTED, REQUEST_COLUMNS
 from bot.store_sqlite import PENDING as REQUEST_PENDING
 from bot.store_sqlite import REWRITE as REQUEST_REWRITE
 from bot.store_sqlite import TEXT_LIMIT as REP_TEXT_LIMIT
@@ -130,7 +130,7 @@ class RepStorePostgres:
         return [RepRequest(*row) for row in rows]
 
     def retry_rewrite(self, request_id: int, now: float | None = None) -> None:
-        self._count("UPDATE rep_requests SET rewrite_due = %s WHERE id = %s AND state != 'open' AND reps_ts != ''",
+        self._count(f"UPDATE rep_requests SET rewrite_due = %s WHERE id = %s AND state != 'open' AND {MAY_BE_POSTED}",
                     (time.time() if now is None else now, request_id))
 
     def message_rewritten(self, request_id: int) -> None:

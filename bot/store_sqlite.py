@@ -108,8 +108,10 @@ FORGET_ASKER = "asker = '', asker_name = '', channel = '', thread_ts = ''"
 # Slack work left: an open request not yet posted to the reps, or a closed one not yet told
 PENDING = "((state = 'open' AND reps_ts = '') OR (state != 'open' AND delivered_at IS NULL))"
 TEXT_LIMIT = 4000   # characters of a question or an answer kept
+# a request posted to the reps' channel, or whose post was tried (it may have landed unseen: timed out)
+MAY_BE_POSTED = "(reps_ts != '' OR tried_at > 0)"
 # a closed request whose message in the reps' channel still has to show it settled
-REWRITE = "state != 'open' AND reps_ts != '' AND rewrite_due IS NOT NULL"
+REWRITE = f"state != 'open' AND {MAY_BE_POSTED} AND rewrite_due IS NOT NULL"
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -492,7 +494,7 @@ class SQLiteStore(Store):
 
     def retry_rewrite(self, request_id: int, now: float | None = None) -> None:
         self.connection().execute(
-            "UPDATE rep_requests SET rewrite_due = ? WHERE id = ? AND state != 'open' AND reps_ts != ''",
+            f"UPDATE rep_requests SET rewrite_due = ? WHERE id = ? AND state != 'open' AND {MAY_BE_POSTED}",
             (time.time() if now is None else now, request_id))
 
     def message_rewritten(self, request_id: int) -> None:

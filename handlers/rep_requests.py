@@ -25,6 +25,7 @@ import logging
 import re
 import threading
 import time
+from dataclasses import replace
 from logging import Logger
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -264,12 +265,25 @@ class RepDesk:
             return None
         return str(found.get("ts") or "") if found else ""
 
-    def update_request_message(self, req: RepRequest) -> None:
+    def update_request_message(self, req: RepRequest, *, look: bool = False) -> None:
         """Show who settled the request, and when, in the reps' channel (withdrawn: without the
         member's name and words), in place of its buttons. Recorded once Slack has it, or the
-        message is gone; what Slack refuses stays due and the chores try again."""
-        if not (req.reps_channel and req.reps_ts) or req.state == "open":
+        message is gone; what Slack refuses stays due and the chores try again.
+        A request whose post timed out has no message on record, yet it may have landed: the
+        chores (`look`, once the closing's grace has passed, and a slow post with it) look for
+        it in the reps' channel (round 22: a withdrawn question stayed there, name and all)."""
+        if req.state == "open":
             return
+        if not (req.reps_channel and req.reps_ts):
+            channel = self.settings.channel or ""
+            if not look or not channel:
+                return
+            found = self._find_post(channel, "", REQUEST_POST, {"request": req.id}, since=req.created_at)
+            if not found:   # none landed (""), or Slack can't say now (None): looked for again next round
+                self._record(self.guide.store.message_rewritten if found == "" else self.guide.store.retry_rewrite,
+                             req.id)
+                return
+            req = replace(req, reps_channel=channel, reps_ts=found)
         # delivered already: the store has forgotten the member's name
         message = rep_blocks.closed_request_message(req, req.asker_name or "a member")
         doing = f"updating request #{req.id} in the reps' channel"
@@ -325,7 +339,7 @@ class RepDesk:
         for request_id in store.pending_requests(now)[:20]:
             self.deliver(request_id)
         for req in store.rewrites_due(limit=20, now=now):
-            self.update_request_message(req)
+            self.update_request_message(req, look=True)
         if not self.settings.channel:
             return
         # mark_escalated / flag_kept are the claim between workers (at most one reminder, one

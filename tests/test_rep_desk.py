@@ -314,3 +314,51 @@ def test_a_review_notice_of_an_earlier_confirmation_is_not_taken_for_the_next_on
     desk.chores(now=kept.confirmed_at + 91 * 86400)   # the next review is due
     assert notices()[1:] == [{"kept": kept.id, "confirmed": f"{kept.confirmed_at:.6f}"}]
     assert store.kept_answer(kept.id).flagged_at == kept.confirmed_at + 91 * 86400
+
+
+@pytest.mark.parametrize("state", ["withdrawn", "answered"])
+def test_a_request_closed_while_its_post_timed_out_but_landed_is_rewritten_there(desk, state):
+    """Round 22's hunt: the request's post to the reps timed out but landed; the member, told it
+    may not be there yet, withdrew, and was told their name and words were taken off. Nothing
+    knew of the post, so it kept them, with live buttons, for good. The chores now look for it."""
+    store, client = desk.guide.store, desk.client
+    landed = []
+
+    def post_times_out(**kw):   # Slack took it, the answer never came
+        client.calls.append(("chat_postMessage", kw))
+        landed.append({"ts": "7.7", "text": kw["text"], "blocks": kw["blocks"], "metadata": kw.get("metadata")})
+        raise TimeoutError("read timed out")
+    client.chat_postMessage = post_times_out
+    client.conversations_history = lambda **kw: {"ok": True, "messages": list(landed)}
+    req = store.add_request(question="is Mrs Patel at Oak Primary being off-rolled", asker="UMEMBER",
+                            asker_name="Mo Member", channel="C1", thread_ts="1.1")
+    claimed = store.claim_request(req.id, owner=desk.owner, lease_seconds=60)
+    assert desk.not_yet(req.id, desk.post_request(claimed)) == "later" and landed
+    closed = store.close_request(req.id, state=state, rep="UREP", rep_name="Sam Rep", answer="No.")
+    desk.update_request_message(closed)   # as the closer does: there is no message on record
+    assert not client.made("chat_update")
+    client.chat_postMessage = lambda **kw: client._call("chat_postMessage", **kw)   # telling the member works
+    for later in (61, 120):   # past the closing's grace
+        desk.chores(now=time.time() + later)
+    (rewritten,) = [kw for kw in client.made("chat_update") if kw.get("ts") == "7.7"]
+    shown = json.dumps(rewritten)
+    assert rewritten["channel"] == REPS
+    if state == "withdrawn":
+        assert "Patel" not in shown and "Mo Member" not in shown
+    else:
+        assert "Sam Rep" in shown
+    assert store.rewrites_due(now=time.time() + 3600) == []
+
+
+def test_a_closed_request_whose_post_never_landed_is_looked_for_once(desk):
+    store, client = desk.guide.store, desk.client
+    req = store.add_request(question="q", asker="UMEMBER", asker_name="Mo", channel="C1", thread_ts="1.1")
+    store.claim_request(req.id, owner=desk.owner, lease_seconds=60)
+    store.close_request(req.id, state="withdrawn", rep="", rep_name="")
+    client.fail["conversations_history"] = "internal_error"   # Slack can't say now: looked for again
+    desk.chores(now=time.time() + 61)
+    assert store.rewrites_due(now=time.time() + 61)
+    client.fail.pop("conversations_history")
+    desk.chores(now=time.time() + 62)
+    assert store.rewrites_due(now=time.time() + 3600) == [] and not client.made("chat_update")
+    assert len(client.made("conversations_history")) == 2
