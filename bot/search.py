@@ -59,6 +59,7 @@ KIND_CUES = {
     "background": ("when", "date", "happening", "happened", "scrapped", "is it true", "since", "yet"),
 }
 MAX_QUERY_WORDS = 60     # search terms at most
+NEAR_STATEMENT = 0.75   # a statement scoring this share of the best one may be the one named, by its own words
 MAX_QUERY_CHARS = 2000   # a 10 KB paste is read at its first and last 1,000 characters
 # A longer message (a pasted email or story, the question often last) is read at its start and its end:
 # its first and last words, and for the meaning model (~128 tokens) its first and last characters.
@@ -366,7 +367,7 @@ class Index:
         unit_terms, unit_weight, unit_own = self.unit_terms, self.unit_weight, self.unit_own
         unit_is_name, unit_statement = self.unit_is_name, self.unit_statement
         for e_idx in candidates:
-            best_unit, stmt_scores, named = 0.0, {}, False
+            best_unit, stmt_scores, stmt_words, named = 0.0, {}, {}, False
             for u in self.entry_units[e_idx]:
                 unit = unit_terms[u]
                 common = qkeys & unit  # set intersection runs in C
@@ -386,6 +387,7 @@ class Index:
                     named = True
                 if unit_statement[u] >= 0:
                     stmt_scores[unit_statement[u]] = s
+                    stmt_words[unit_statement[u]] = common
             entry = self.entries[e_idx]
             score = (COVER_MIX * cover[e_idx] / total + (1 - COVER_MIX) * best_unit) * boost.get(entry.kind, 1.0)
             if self.entry_priority[e_idx] and self.entry_priority[e_idx] <= qterms:
@@ -397,7 +399,8 @@ class Index:
             # a glossary term the question names escapes the off-topic penalty:
             # "supply teacher here: what's a PRU?" still gets PRU
             # Scaled into 0..1 by the largest possible boost, so scores stay comparable.
-            scored[e_idx] = Match(entry, min(score / MAX_BOOST, 1.0), _named_statement(stmt_scores, best_unit))
+            scored[e_idx] = Match(entry, min(score / MAX_BOOST, 1.0),
+                                  _named_statement(stmt_scores, best_unit, stmt_words, weight))
         return scored
 
 
@@ -409,14 +412,28 @@ def _kind_boost(folded: list[str]) -> dict[str, float]:
             if any(f" {cue} " in text for cue in cues)}
 
 
-def _named_statement(stmt_scores: dict[int, float], best_unit: float) -> int | None:
-    """The statement a question names: the entry's best field, clearly ahead of the rest."""
+def _named_statement(stmt_scores: dict[int, float], best_unit: float, stmt_words: dict[int, set] | None = None,
+                     weight: dict[int, float] | None = None) -> int | None:
+    """The statement a question names: the entry's best field, clearly ahead of the rest; and
+    then, among statements near it, the one alone holding the question's words that tell them
+    apart ("Ofsted holds special schools to account ..." is statement 4, not the shorter "Ofsted
+    holds mainstream schools to account ..." that shares every other word of it). Words that tell
+    near statements apart only correct a statement named, never name one: alone they are weak
+    evidence ("a process to get through" named "... Ofsted's inspection process ...")."""
     if not stmt_scores:
         return None
     top = sorted(stmt_scores.items(), key=lambda kv: kv[1], reverse=True)
-    if top[0][1] >= 0.6 * best_unit and (len(top) == 1 or top[0][1] >= 1.15 * top[1][1]):
-        return top[0][0]
-    return None
+    if top[0][1] < 0.6 * best_unit or (len(top) > 1 and top[0][1] < 1.15 * top[1][1]):
+        return None
+    if stmt_words and weight:
+        near = [i for i, s in top if s >= NEAR_STATEMENT * top[0][1]]
+        shared = set.intersection(*(set(stmt_words[i]) for i in near))
+        telling = {i: sum(weight[t] for t in stmt_words[i] if t not in shared) for i in near}
+        best = max(telling.values())
+        if best > 0 and sum(v == best for v in telling.values()) == 1 and \
+                not any(v for i, v in telling.items() if i != max(telling, key=telling.get) and v >= best / 2):
+            return max(telling, key=telling.get)
+    return top[0][0]
 
 
 def read_part(query: str) -> str:

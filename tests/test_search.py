@@ -296,6 +296,20 @@ def test_a_named_statement_is_marked(searcher):
     assert last.best.entry.id == "send-impact" and last.best.statement == len(last.best.entry.statements) - 1
 
 
+@pytest.mark.parametrize("question, statement", [
+    ("should I agree with the statement Ofsted holds special schools to account for the quality of their SEND "
+     "provision", 3),
+    ("should I agree with the statement Ofsted holds mainstream schools to account for the quality of their SEND "
+     "provision", 1),
+])
+def test_of_near_twin_statements_the_one_with_the_words_that_tell_them_apart_is_marked(searcher, question,
+                                                                                       statement):
+    """Round 22's audit: "Ofsted holds special schools to account ..." marked statement 2, the shorter
+    "Ofsted holds mainstream schools to account ...", which lacks only "special"."""
+    best = searcher.find_matches(question).best
+    assert (best.entry.id, best.statement) == ("send-impact", statement)
+
+
 def test_quoted_survey_wording_beats_the_other_words(searcher):
     # the words are about the separate judgement; the quotation is the frequency question's
     q = ("NASUWT said yes to a separate safeguarding judgement from leadership and management, "
