@@ -121,9 +121,16 @@ def clean_slack_text(text: str) -> str:
     return html.unescape(text) if "&" in text else text
 
 
-# (starting only where a run of its characters starts: from anywhere, a long word without "@"
-# was read again from each of its characters, 12 s for 40,000 digits; the matches are the same)
-_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# (read a word at a time, as echoes are: a 40,000-digit word took it 12 s; a word longer than any
+# address with an "@" in it is taken out whole)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def _email_free(m: re.Match) -> str:
+    word = m.group(0)
+    if len(word) > LONGEST_READ_WORD:
+        return "[email]" if "@" in word else word
+    return _EMAIL.sub("[email]", word)
 # "07700 900123", "+44 (0)20 7946 0958", "447700900123"; not "2023 2024 2025" or "priority 1 2 3"
 _PHONE = re.compile(r"(?<![\w])(?:(?:\+|0)\d[\d ()-]{8,}\d|44\d{9,11})(?![\w])")
 # a name after "my name is" (whatever its case, up to two words that aren't stopwords: "my name is
@@ -144,7 +151,7 @@ def scrub_contact(text: str) -> str:
     """What the question log keeps of a member's words: email addresses, phone numbers and a
     name given as "my name is ..." or "I'm called ..." taken out (reps read the log in the
     gaps report)."""
-    text = _EMAIL.sub("[email]", text)
+    text = _WORD.sub(_email_free, text)
     text = _PHONE.sub(lambda m: "[phone]" if sum(c.isdigit() for c in m.group(0)) >= 10 else m.group(0), text)
     return _CALLED.sub(lambda m: f"{m.group(1)} [name]", _MY_NAME.sub(_my_name, text))
 
