@@ -396,7 +396,7 @@ def asked_view(reply: Reply) -> tuple[Guidance, ...]:
     union = union_of(reply.pack) if reply.pack is not None else ""
     if not views or not union or not asks_union_view(reply.query, union) or asks_what_to_answer(reply.query):
         return ()
-    said = _commentary_text(reply.entry)
+    said = commentary_text(reply.entry)
     chains = [leaning_on(reply.guidance, i, said) for i in views]
     texts = [" ".join(g.basis for g in chain) for chain in chains]
     return chains[by_relevance(texts, reply.query, reply.pack, ignore=f"{union} union")[0]]
@@ -414,7 +414,7 @@ def leaning_on(guidance: tuple[Guidance, ...], i: int, said: str) -> tuple[Guida
     return guidance[start:i + 1]
 
 
-def _commentary_text(entry) -> str:
+def commentary_text(entry) -> str:
     """All the union's commentary on a survey question, in order, one paragraph a line."""
     if not isinstance(entry, SurveyEntry):
         return ""
@@ -444,7 +444,7 @@ def guidance_lines(guidance: tuple[Guidance, ...], reply: Reply, *, verdict: boo
     if verdict:   # "no explicit recommendation" only when the union gave none anywhere on the question
         kinds = {g.kind for g in guidance}
         if not (advises(guidance) or advises(reply.entry.all_guidance())
-                or advice_shaped(_commentary_text(reply.entry).splitlines())):   # advice a pack left uncoded
+                or advice_shaped(commentary_text(reply.entry).splitlines())):   # advice a pack left uncoded
             lines.append(Line(NO_POSITION, part="lead"))
         elif "answer" not in kinds and reply.entry.options:
             lines.append(Line(NO_OPTION, part="lead"))

@@ -13,7 +13,7 @@ from datetime import date
 
 from bot.knowledge import Pack, SurveyEntry
 from bot.packs import Library, is_open
-from bot.replies import Line, entry_reply, full_lines, status_line
+from bot.replies import Line, commentary_text, entry_reply, full_lines, leaning_on, status_line
 from bot.store import Store
 
 NOTES_LIMIT = 3000   # a Slack plain-text input holds at most 3,000 characters
@@ -104,9 +104,12 @@ def step_lines(step: Step) -> list[Line]:
 
 def notes_points(step: Step) -> list[str]:
     """The union's advice points for the step's question, verbatim: its advice (question and
-    statements), else its comment paragraphs. Whole points only, within Slack's limit."""
+    statements), each with the view it refers back to ("If you make a similar comment, ..."
+    came without the comment it meant), else its comment paragraphs. Whole points only, within
+    Slack's limit."""
     e = step.entry
-    advice = [g.basis for g in e.all_guidance() if g.kind == "advice"]
+    guidance, said = e.all_guidance(), commentary_text(e)
+    advice = [x.basis for i, g in enumerate(guidance) if g.kind == "advice" for x in leaning_on(guidance, i, said)]
     points = list(dict.fromkeys(advice)) or [p for p in e.commentary]
     if not points:
         points = [c for s in e.statements for c in s.commentary]

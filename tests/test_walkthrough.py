@@ -157,6 +157,16 @@ def test_notes_are_the_unions_points_verbatim(library):
     assert walk.notes_points(survey_box) == ["You might want to say who should see the results."]
 
 
+def test_a_note_that_refers_back_comes_with_what_it_refers_to(pack):
+    """Round 22's audit: question 10's notes held "If you make a similar comment, you might also
+    want to comment on ..." without the union's comment it refers to."""
+    steps = walk.steps(pack)
+    step = walk.step_at(pack, next(i for i, e in enumerate(steps) if e.id == "safeguarding-reinspection"))
+    points = walk.notes_points(step)
+    similar = next(i for i, p in enumerate(points) if p.startswith("If you make a similar comment"))
+    assert similar > 0 and points[similar - 1].startswith("NASUWT questions whether Ofsted should inspect")
+
+
 # --- the terminal -------------------------------------------------------------------------------
 
 def _two_packs(tmp_path):
