@@ -234,7 +234,7 @@ def answer_blocks(reply: Reply, *, ephemeral: bool = False, pinnable: bool = Fal
         # the answer, so nobody takes one question's suggested answer for another's.
         head.append(SectionBlock(text=MarkdownTextObject(
             text="*Several questions match yours.* This answer is for the one below; did you mean another?")))
-        head.append(_did_you_mean(close, reply.query))
+        head.append(_did_you_mean(close, reply.query, asker=reply.asker))
     lines = reply_lines(reply)
     hidden = any(ln.part == "note" for ln in lines)
     lead = [ln for ln in lines if ln.part == "lead"]
@@ -259,8 +259,7 @@ def answer_blocks(reply: Reply, *, ephemeral: bool = False, pinnable: bool = Fal
 
 
 def _answer_actions(reply: Reply, *, ephemeral: bool, truncated: bool, pinnable: bool) -> ActionsBlock:
-    asker = {"u": reply.asker} if reply.asker else {}   # "Not helpful" offers "Ask a rep" to the asker alone
-    ref = button_value(e=reply.entry.id, s=reply.statement, q=reply.query, **asker)
+    ref = button_value(e=reply.entry.id, s=reply.statement, q=reply.query, **asked_by(reply.asker))
     buttons = []
     if ephemeral:
         buttons.append(ButtonElement(text="Share in channel", action_id=SHARE, value=ref, style="primary"))
@@ -268,7 +267,8 @@ def _answer_actions(reply: Reply, *, ephemeral: bool, truncated: bool, pinnable:
         buttons.append(ButtonElement(text="Show full guidance", action_id=SHOW_FULL, value=ref))
     if reply.others:
         buttons.append(ButtonElement(text="Other matches", action_id=OTHER_MATCHES,
-                                     value=button_value(ids=[m.entry.id for m in reply.others[:5]], q=reply.query)))
+                                     value=button_value(ids=[m.entry.id for m in reply.others[:5]], q=reply.query,
+                                                        **asked_by(reply.asker))))
     buttons.append(ButtonElement(text="Helpful", action_id=VOTE_HELPFUL, value=ref))
     buttons.append(ButtonElement(text="Not helpful", action_id=VOTE_NOT_HELPFUL, value=ref))
     if pinnable and not ephemeral:
@@ -286,7 +286,7 @@ def abstain_blocks(reply: Reply) -> SlackMessage:
                            ContextBlock(elements=[MarkdownTextObject(text=escape(reply.contact))])]
     if reply.others:
         blocks.append(SectionBlock(text=MarkdownTextObject(text="*Did you mean…*")))
-        blocks.append(_did_you_mean(reply.others[:3], reply.query))
+        blocks.append(_did_you_mean(reply.others[:3], reply.query, asker=reply.asker))
     if reply.consultation:   # survey questions suggested: whether the survey is still open
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=escape(status_line(reply.consultation,
                                                                                         survey=False)))]))
@@ -298,7 +298,7 @@ def abstain_blocks(reply: Reply) -> SlackMessage:
 def ask_rep_button(question: str, asker: str = "") -> ActionsBlock:
     """"Ask a rep": nothing is sent until the member confirms in the modal it opens; it carries
     who asked (`u`), for no one else may send their words to the reps as their own."""
-    value = button_value(q=question, **({"u": asker} if asker else {}))
+    value = button_value(q=question, **asked_by(asker))
     return ActionsBlock(elements=[ButtonElement(text="Ask a rep", action_id=ASK_REP, value=value)])
 
 
@@ -320,7 +320,7 @@ def ambiguity_blocks(reply: Reply) -> SlackMessage:
             else "*Which did you mean?* Your question fits more than one part of the survey:")
     lines = [f"• {escape(m.entry.title)}" + (f" ({escape(place)})" if place else "") for m, place in places]
     listed, _ = _sections(lines, head)
-    buttons = [_did_you_mean(options[i:i + ACTIONS_LIMIT], reply.query, start=i)
+    buttons = [_did_you_mean(options[i:i + ACTIONS_LIMIT], reply.query, start=i, asker=reply.asker)
                for i in range(0, len(options), ACTIONS_LIMIT)]
     blocks: list[Block] = [*listed, *buttons]
     if reply.clipped:   # a long message: read at its start and its end, as every other reply says
@@ -329,12 +329,18 @@ def ambiguity_blocks(reply: Reply) -> SlackMessage:
     return SlackMessage(text=text, blocks=_fit(blocks))
 
 
-def _did_you_mean(matches, query: str, start: int = 0) -> ActionsBlock:
+def asked_by(asker: str) -> dict:
+    """A button value's record of who asked the question it carries (`u`), so the answer it
+    opens keeps it: "Ask a rep" under any copy of a member's answer is theirs alone."""
+    return {"u": asker} if asker else {}
+
+
+def _did_you_mean(matches, query: str, start: int = 0, *, asker: str = "") -> ActionsBlock:
     """One button per suggested entry, each opening that entry's answer (at most
     ACTIONS_LIMIT; `start` numbers them on from an earlier block's)."""
     return ActionsBlock(elements=[
         ButtonElement(text=m.entry.title[:75], action_id=f"{DID_YOU_MEAN}_{start + i}",
-                      value=button_value(e=m.entry.id, q=query))
+                      value=button_value(e=m.entry.id, q=query, **asked_by(asker)))
         for i, m in enumerate(matches)])
 
 
@@ -371,7 +377,7 @@ def matches_blocks(reply: Reply) -> SlackMessage:
         blocks.append(SectionBlock(
             text=MarkdownTextObject(text=f"*{escape(m.entry.title)}*\n{escape(m.entry.kind)} · `{m.entry.id}`"),
             accessory=ButtonElement(text="Open", action_id=f"{OPEN_ENTRY}_{i}",
-                                    value=button_value(e=m.entry.id, q=reply.query))))
+                                    value=button_value(e=m.entry.id, q=reply.query, **asked_by(reply.asker)))))
     return SlackMessage("Other matches: " + "; ".join(escape(m.entry.title) for m in reply.others[:5]), _fit(blocks))
 
 

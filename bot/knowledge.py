@@ -135,7 +135,9 @@ def sentences(paragraph: str) -> list[str]:
 
 
 # How the union words advice: "You might want to ...", "We suggest ...", "Consider ...".
-ADVICE_SHAPE = re.compile(r"\b(you might|you should|we suggest|we recommend|you may want|consider)\b", re.I)
+ADVICE_SHAPE = re.compile(r"\b(you might|you should|you may want|consider"
+                          r"|we (?:would )?(?:suggest|recommend|advise|urge)|(?:recommends|advises|urges) that you)\b",
+                          re.I)
 
 
 def advice_shaped(paragraphs) -> list[str]:

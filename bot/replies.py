@@ -443,15 +443,18 @@ def guidance_lines(guidance: tuple[Guidance, ...], reply: Reply, *, verdict: boo
     lines = []
     if verdict:   # "no explicit recommendation" only when the union gave none anywhere on the question
         kinds = {g.kind for g in guidance}
-        if not (advises(guidance) or advises(reply.entry.all_guidance())
-                or advice_shaped(commentary_text(reply.entry).splitlines())):   # advice a pack left uncoded
+        if not (advises(guidance) or advises(reply.entry.all_guidance())   # nor advice a pack left uncoded,
+                or advice_shaped(p for g in reply.commentary for p in g.paragraphs)):   # its own or lent
             lines.append(Line(NO_POSITION, part="lead"))
         elif "answer" not in kinds and reply.entry.options:
             lines.append(Line(NO_OPTION, part="lead"))
     lines += [guidance_line(g, reply, scope_for(g, reply)) for g in guidance]
     if verdict and not guidance:
-        lines += most_relevant_sentence(reply) or \
-            ([Line(NO_STATEMENT_COMMENT, part="lead")] if reply.statement is not None and reply.commentary else [])
+        # "says nothing on this statement" only when no comment of the union's is on it (one
+        # whose every sentence was passed over, a list or a "However, ...", still says something)
+        silent = reply.statement is not None and reply.commentary and \
+            not any(reply.statement in g.statements or not g.statements for g in reply.commentary)
+        lines += most_relevant_sentence(reply) or ([Line(NO_STATEMENT_COMMENT, part="lead")] if silent else [])
     return lines
 
 

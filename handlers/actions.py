@@ -9,6 +9,7 @@ press's trigger_id, valid for 3 s, which no other worker could use later.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from logging import Logger
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -37,10 +38,11 @@ def press_reply(guide, press: dict, logger: Logger) -> tuple[dict, None]:
     answer's private copy is deleted after it, `THEN`), and no question to log. A vote is
     recorded here: one per member per answer, so a press answered again records it once."""
     action_id, value = press.get("action_id") or "", button_ref(press.get("value"))
+    asker = str(value.get("u") or "")   # who asked: the answer a press opens or shares stays theirs
     if action_id == blocks.OTHER_MATCHES:
         ids = value.get("ids")
         ids = [i for i in ids if isinstance(i, str)] if isinstance(ids, list) else []
-        message = matches_blocks(guide.matches_for(ids, str(value.get("q") or "")))
+        message = matches_blocks(replace(guide.matches_for(ids, str(value.get("q") or "")), asker=asker))
         return _fields(message, replace_original=False, response_type="ephemeral"), None
     if action_id in (blocks.VOTE_HELPFUL, blocks.VOTE_NOT_HELPFUL):
         return _vote(guide, press, value, helpful=action_id == blocks.VOTE_HELPFUL, logger=logger), None
@@ -49,6 +51,7 @@ def press_reply(guide, press: dict, logger: Logger) -> tuple[dict, None]:
                              statement=ref_statement(value), channel=press.get("channel_id") or None)
     if reply is None:
         return {"text": GONE_TEXT, "replace_original": False}, None
+    reply = replace(reply, asker=asker)
     if share:   # for everyone in the conversation, then the private copy goes
         message = answer_blocks(reply, pinnable=not (press.get("conversation") or "").startswith("D"))
         return _fields(message, response_type="in_channel", replace_original=False,

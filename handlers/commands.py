@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from logging import Logger
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -89,7 +90,7 @@ def command_reply(guide, desk, command: dict, logger: Logger) -> tuple[dict, Cal
         message = answer_blocks(reply, ephemeral=True)   # (another pack's id, where it doesn't answer: a question)
     else:
         reply, record = guide.ask_unrecorded(text, via="command", channel=channel)
-        message = reply_message(reply, ephemeral=True)
+        message = reply_message(replace(reply, asker=str(command.get("user_id") or "")), ephemeral=True)
         return {"text": message.text, "blocks": message.blocks}, record
     return {"text": message.text, "blocks": message.blocks}, None
 

@@ -184,7 +184,7 @@ class RepDesk:
             reply = self.guide.open_entry(req.entry_id or "", query=req.question)
             if reply is None:
                 return rep_blocks.covered_gone_message(req, self.guide.config.contact)
-            message = answer_blocks(reply)
+            message = answer_blocks(replace(reply, asker=req.asker))   # in the member's thread: theirs
             blocks = [rep_blocks.covered_intro(req)] + message.blocks[:49]
             return type(message)(message.text, blocks)
         return rep_blocks.outside_message(req, self.guide.config.contact, self.guide.config.bot_name)
@@ -276,7 +276,10 @@ class RepDesk:
             return
         if not (req.reps_channel and req.reps_ts):
             channel = self.settings.channel or ""
-            if not look or not channel:
+            if not look:
+                return
+            if not channel:   # nowhere to look: done with, or it stays first in the chores' queue for good
+                self._record(self.guide.store.message_rewritten, req.id)
                 return
             found = self._find_post(channel, "", REQUEST_POST, {"request": req.id}, since=req.created_at)
             if not found:   # none landed (""), or Slack can't say now (None): looked for again next round

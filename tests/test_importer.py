@@ -127,7 +127,7 @@ def test_the_import_writes_the_consultation_or_a_todo_and_validate_warns(tmp_pat
                      "--opens", "2026-11-02", "--closes", "2026-12-18")
     assert result.returncode == 0 and "no 'consultation'" not in result.stdout, result.stdout + result.stderr
     # what a person fills in next: each question whose comments advise, named (guidance is left empty)
-    assert result.stdout.count("the union's comments advise") == 6, result.stdout
+    assert result.stdout.count("the union's comments advise") == 7, result.stdout   # one recommends an answer
     c = load_pack(out).consultation
     assert (c.run_by, str(c.opens), str(c.closes)) == ("the Example Department", "2026-11-02", "2026-12-18")
     bad = run_cli("import-pack", str(FIXTURE), "--out", str(tmp_path / "bad"), "--closes", "18/12/2026")

@@ -319,3 +319,33 @@ def test_a_share_answered_from_memory_whose_write_landed_late_can_be_pressed_aga
     assert again is not None, "the late write's settling dropped the press the member was told to make"
     worker.answer(again)
     assert len(_shared(fake, "latewrite")) == 1
+
+
+@pytest.mark.parametrize("action_id", ["did_you_mean_0", "open_entry_0", "share_answer"])
+def test_a_copy_of_a_members_answer_opened_by_someone_else_offers_them_no_ask_a_rep(guide, action_id):
+    """Round 22's review: "Ask a rep" was the asker's only under the answer itself. Another member
+    opening a copy of it (did you mean, other matches, or a shared one) got an answer whose "Not
+    helpful" offered "Ask a rep" with the first member's words and no one named: they could send
+    them to the reps as their own. Every copy keeps who asked."""
+    value = json.dumps({"e": "off-rolling", "q": QUESTION, "u": "UASKER"})
+    press = {"action_id": action_id, "value": value, "user_id": "UOTHER", "channel_id": "C1",
+             "conversation": "C1", "message": "C1:1.1"}
+    opened, _ = press_reply(guide, press, logging.getLogger("test"))
+    votes = [e["value"] for b in opened["blocks"] if b.get("type") == "actions" for e in b["elements"]
+             if e["action_id"] == "vote_not_helpful"]
+    assert votes and all(json.loads(v)["u"] == "UASKER" for v in votes)
+    thanks, _ = press_reply(guide, press | {"action_id": "vote_not_helpful", "value": votes[0]},
+                            logging.getLogger("test"))
+    assert "ask_rep" not in json.dumps(thanks)
+    mine, _ = press_reply(guide, press | {"action_id": "vote_not_helpful", "value": votes[0], "user_id": "UASKER"},
+                          logging.getLogger("test"))
+    assert json.loads(next(e["value"] for b in mine["blocks"] if b.get("type") == "actions"
+                           for e in b["elements"] if e["action_id"] == "ask_rep"))["u"] == "UASKER"
+
+
+def test_other_matches_keep_who_asked(guide):
+    press = {"action_id": "other_matches", "value": json.dumps({"ids": ["off-rolling"], "q": QUESTION, "u": "UASKER"}),
+             "user_id": "UOTHER", "channel_id": "C1", "conversation": "C1", "message": "C1:1.1"}
+    listed, _ = press_reply(guide, press, logging.getLogger("test"))
+    opens = [b["accessory"]["value"] for b in listed["blocks"] if b.get("accessory")]
+    assert opens and all(json.loads(v)["u"] == "UASKER" for v in opens)

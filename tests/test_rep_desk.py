@@ -362,3 +362,15 @@ def test_a_closed_request_whose_post_never_landed_is_looked_for_once(desk):
     desk.chores(now=time.time() + 62)
     assert store.rewrites_due(now=time.time() + 3600) == [] and not client.made("chat_update")
     assert len(client.made("conversations_history")) == 2
+
+
+def test_with_no_reps_channel_a_closed_request_whose_post_was_tried_is_not_due_for_ever(desk):
+    """Round 22's review: with `reps.channel` unset there is nowhere to look for a post that may
+    have landed; left due, such requests stayed first in the chores' 20 for good."""
+    store = desk.guide.store
+    req = store.add_request(question="q", asker="UMEMBER", asker_name="Mo", channel="C1", thread_ts="1.1")
+    store.claim_request(req.id, owner=desk.owner, lease_seconds=60)
+    store.close_request(req.id, state="withdrawn", rep="", rep_name="")
+    desk.guide.config.reps = RepSettings(channel="", escalate_hours=24, review_days=90, review_grace_days=14)
+    desk.chores(now=time.time() + 61)
+    assert store.rewrites_due(now=time.time() + 3600) == [] and not desk.client.made("conversations_history")

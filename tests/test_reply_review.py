@@ -259,6 +259,19 @@ def test_a_statement_the_union_said_nothing_on_says_so_not_another_statements_vi
     assert "NASUWT agrees that Ofsted should hold all settings" in full   # the other statements' stay in full
 
 
+def test_a_statement_whose_comment_cannot_lead_is_not_said_to_have_none(pack, config):
+    """Round 22's review: a statement with a comment of its own whose every sentence is passed over
+    for the lead (a list after "... include:", a "However, ...") was said to have none."""
+    from dataclasses import replace
+    e = pack.get("send-impact")
+    listed = ("Things you might want to mention include:", "the time it takes;", "who checks it.")
+    statements = tuple(replace(st, commentary=listed, guidance=()) if i == 8 else st
+                       for i, st in enumerate(e.statements))
+    edited = replace(pack, entries=tuple(replace(x, statements=statements) if x is e else x for x in pack.entries))
+    r = asked(edited, config, "should I agree with this statement", "send-impact", statement=8)
+    assert NO_STATEMENT_COMMENT not in render_text(r)
+
+
 def test_a_statement_covered_by_a_later_comment_still_leads_with_it(pack, config):
     r = asked(pack, config, "should I agree ofsted holds special schools to account", "send-impact", statement=3)
     lead = [ln for ln in reply_lines(r) if ln.part == "lead"]
