@@ -109,6 +109,37 @@ def without_addresses(text: str) -> str:
     return _WORD.sub(_address_free, text)
 
 
+_BREAK = "\u200b"   # a zero-width space: after a dot, an "@" or a ":" no reader takes an address for a link
+
+
+def _inert_word(m: re.Match) -> str:
+    word = m.group(0)
+    if len(word) > LONGEST_READ_WORD:
+        return _inert(word) if not _ADDRESS_CHARACTERS.isdisjoint(word) else word
+    return _URL_SHAPED.sub(lambda a: _inert(a.group(0)), word)
+
+
+def _inert(address: str) -> str:
+    return address.replace(".", "." + _BREAK).replace("@", "@" + _BREAK).replace(":", ":" + _BREAK)
+
+
+def inert_text(text) -> str:
+    """A member's words as reps read them: every address kept, to read and answer about ("is
+    this email from x@ofsted.gov.uk genuine?"), but none a link (a zero-width space after each
+    dot, "@" and ":" in it); a Slack link shows its label and, when it differs, where it goes
+    ("ofsted.gov.uk (https://evil.example/login)"); mentions and pings vanish."""
+    text = safe_text(text)
+    if "<" in text:
+        def link(m: re.Match) -> str:
+            target, label = m.group(1), m.group(2)
+            if target.startswith(("@", "!", "#")):
+                return " "
+            return f" {label} ({target}) " if label and label != target else f" {target} "
+        text = _SLACK_LINK.sub(link, text)
+    text = html.unescape(text) if "&" in text else text
+    return _WORD.sub(_inert_word, text)
+
+
 def clean_slack_text(text: str) -> str:
     """Slack markup to plain words: mentions and pings vanish, link labels stay."""
     def link(m: re.Match) -> str:

@@ -47,7 +47,7 @@ from bot.blocks import (
 )
 from bot.config import RepSettings
 from bot.kept import hidden_from, is_live, needs_review
-from bot.normalise import echo_text
+from bot.normalise import echo_text, inert_text
 from bot.replies import CLIPPED, Reply
 from bot.store import KeptAnswer, RepRequest
 
@@ -157,11 +157,16 @@ def sent_message(req: RepRequest, text: str = "") -> SlackMessage:
                                              value=button_value(r=req.id), style="danger")])]))
 
 
+def _asked(req: RepRequest) -> str:
+    """The member's question as reps read it wherever they settle it: every address readable, none
+    a link (normalise.inert_text)."""
+    return quoted(inert_text(req.question), 2000)
+
+
 def request_message(req: RepRequest, *, reminder: bool = False) -> SlackMessage:
     """A member's question in the reps' channel, with Answer / Covered / Outside."""
     head = f"*Question from {escape(req.asker_name[:200])}* (request #{req.id}, asked {day(req.created_at)})"
-    asked = quoted(echo_text(req.question), 2000)   # as reps see it everywhere: no member's link is live
-    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=f"{head}\n{asked}"))]
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=f"{head}\n{_asked(req)}"))]
     if req.state == "open":
         value = button_value(r=req.id)
         blocks.append(ActionsBlock(elements=[
@@ -220,7 +225,7 @@ def answer_view(req: RepRequest) -> View:
     private = not req.channel
     keep = Option(value="keep", text="Keep this answer for members who ask the same")
     blocks: list[Block] = [
-        SectionBlock(text=MarkdownTextObject(text=f"*Request #{req.id}*\n{quoted(echo_text(req.question), 2000)}")),
+        SectionBlock(text=MarkdownTextObject(text=f"*Request #{req.id}*\n{_asked(req)}")),
         *([ContextBlock(elements=[MarkdownTextObject(text=PRIVATELY)])] if private else []),
         InputBlock(block_id="answer", label="Your answer",
                    element=PlainTextInputElement(action_id="text", multiline=True, max_length=ANSWER_LIMIT)),
@@ -242,7 +247,7 @@ def answer_view(req: RepRequest) -> View:
 
 def covered_view(req: RepRequest) -> View:
     blocks: list[Block] = [
-        SectionBlock(text=MarkdownTextObject(text=f"*Request #{req.id}*\n{quoted(echo_text(req.question), 2000)}")),
+        SectionBlock(text=MarkdownTextObject(text=f"*Request #{req.id}*\n{_asked(req)}")),
         InputBlock(block_id="entry", label="The entry that answers it",
                    element=ExternalDataSelectElement(action_id=ENTRY_SELECT, min_query_length=0,
                                                      placeholder="Search the guidance")),
@@ -429,7 +434,7 @@ def queue_message(requests: list[RepRequest], now: float | None = None) -> Slack
 
 def _queue_row(line: str) -> str:
     """A request's line as reps see it in Slack: the member's words with no link and no ping."""
-    return escape(echo_text(line)).replace("@", "@\u200b")
+    return _BARE_PING.sub("@\u200b", escape(inert_text(line)))
 
 
 def more_requests(n: int) -> str:

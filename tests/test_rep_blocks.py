@@ -194,19 +194,24 @@ def test_a_long_queue_says_how_many_it_leaves_out():
     shown = texts([b.to_dict() for b in long])
     section = next(t for t in shown if t.startswith("150 open request(s)"))
     assert len(section) <= 3000 and section.splitlines()[-1].startswith("14") and "more open requests" in section
-    assert "evil" not in section and "https" not in section and "<!here>" not in section
+    assert "evil.example" not in section and "https://" not in section and "<!here>" not in section
     listed = [ln for ln in section.splitlines() if ln.startswith("#")]
     assert 150 - len(listed) == int(section.splitlines()[-1].split()[0])   # every request counted once
 
 
 def test_a_members_link_is_no_link_wherever_reps_read_the_question():
     """Round 22's hunt: the queue and the App Home showed [link] for a member's address, but the
-    request's own post in the reps' channel and the Answer and Covered modals kept it live."""
-    req = request(id=7, question="is this real? https://evil.example/login")
+    request's own post in the reps' channel and the Answer and Covered modals kept it live. Its
+    review: reps must still read it ("is this email from x@ofsted.gov.uk genuine?"), so every view
+    shows it whole, broken up so that no reader takes it for a link."""
+    req = request(id=7, question="is this real? https://evil.example/login, from x@ofsted.gov.uk, "
+                                 "<https://evil.example/reset|ofsted.gov.uk>")
     for blocks in (rep_blocks.request_message(req).blocks, rep_blocks.answer_view(req).to_dict()["blocks"],
-                   rep_blocks.covered_view(req).to_dict()["blocks"]):
+                   rep_blocks.covered_view(req).to_dict()["blocks"], rep_blocks.queue_message([req]).blocks):
         shown = "\n".join(texts(blocks))
-        assert "is this real? [link]" in shown and "evil.example" not in shown, shown
+        assert "evil.example" not in shown and "https://" not in shown and "x@ofsted" not in shown, shown
+        assert "evil.example/login" in shown.replace("\u200b", "") and "x@ofsted.gov.uk" in shown.replace("\u200b", "")
+        assert "ofsted.gov.uk (https://evil.example/reset)" in shown.replace("\u200b", "")
 
 
 def test_an_email_address_in_a_reps_answer_reaches_the_member_intact():
