@@ -58,20 +58,24 @@ _URL_SHAPED = re.compile(r"(?i)(?:\b[a-z][a-z0-9+.-]*://\S+|\b(?:mailto|javascri
                          r"\bwww\.\S+|\S+@\S+|"
                          r"\b(?:[a-z0-9-]+\.)+[a-z]{2,}\b(?:[/:?#]\S*)?)")
 LINK_PLACEHOLDER = "[link]"
-# A link never holds a space, so each word is read alone, and a word longer than any address
-# anyone types is not read character by character: the patterns above backtrack, and one
-# 40,000-character word ("a.a.a.…", Slack's longest message) took them 27 s. Such a word is
-# [link] if it has a character an address needs, else left as it is.
 _WORD = re.compile(r"\S+")
 LONGEST_READ_WORD = 100
-_ADDRESS_CHARACTERS = frozenset(".:@")
 
 
-def _unlinked(m: re.Match) -> str:
-    word = m.group(0)
-    if len(word) > LONGEST_READ_WORD:
-        return LINK_PLACEHOLDER if not _ADDRESS_CHARACTERS.isdisjoint(word) else word
-    return _URL_SHAPED.sub(LINK_PLACEHOLDER, word)
+def by_word(text: str, pattern: re.Pattern, replacement, needs: str = ".:@") -> str:
+    """`pattern.sub(replacement, text)` for a pattern that never spans a space (an address, an
+    email), read a word at a time, and a word longer than any address anyone types is not read
+    character by character: these patterns backtrack, and one 40,000-character word ("a.a.a.…",
+    Slack's longest message) took them 27 s. Such a word is replaced whole if it holds a
+    character of `needs` (what a match needs), else left as it is."""
+    def word(m: re.Match) -> str:
+        w = m.group(0)
+        if len(w) <= LONGEST_READ_WORD:
+            return pattern.sub(replacement, w)
+        if any(c in w for c in needs):
+            return replacement if isinstance(replacement, str) else replacement(m)
+        return w
+    return _WORD.sub(word, text)
 
 
 def echo_text(text) -> str:
@@ -83,20 +87,13 @@ def echo_text(text) -> str:
         text = _SLACK_LINK.sub(lambda m: " " if m.group(1).startswith(("@", "!", "#")) else f" {LINK_PLACEHOLDER} ",
                                text)
     text = html.unescape(text) if "&" in text else text
-    return _WORD.sub(_unlinked, text)
+    return by_word(text, _URL_SHAPED, LINK_PLACEHOLDER)
 
 
 # An address as search reads one: a scheme, www., mailto: or tel:, an email address, or a dotted
 # name ending as sites' names do ("ofsted.gov.uk"; not "inspection.The", typed without a space).
 _ADDRESS = re.compile(r"(?i)(?:\b[a-z][a-z0-9+.-]*://\S*|\bwww\.\S+|\b(?:mailto|tel):\S+|\S+@\S+\.\S+|"
                       r"\b(?:[a-z0-9-]+\.)+(?:uk|com|org|net|gov|edu|io|info|co)\b(?:[/:?#]\S*)?)")
-
-
-def _address_free(m: re.Match) -> str:
-    word = m.group(0)
-    if len(word) > LONGEST_READ_WORD:
-        return " " if not _ADDRESS_CHARACTERS.isdisjoint(word) else word
-    return _ADDRESS.sub(" ", word)
 
 
 def without_addresses(text: str) -> str:
@@ -106,21 +103,14 @@ def without_addresses(text: str) -> str:
     if "<" in text:
         text = _SLACK_LINK.sub(lambda m: m.group(0) if m.group(1).startswith(("@", "!", "#"))
                                else f" {m.group(2) or ''} ", text)
-    return _WORD.sub(_address_free, text)
+    return by_word(text, _ADDRESS, " ")
 
 
 _BREAK = "\u200b"   # a zero-width space: after a dot, an "@" or a ":" no reader takes an address for a link
 
 
-def _inert_word(m: re.Match) -> str:
-    word = m.group(0)
-    if len(word) > LONGEST_READ_WORD:
-        return _inert(word) if not _ADDRESS_CHARACTERS.isdisjoint(word) else word
-    return _URL_SHAPED.sub(lambda a: _inert(a.group(0)), word)
-
-
-def _inert(address: str) -> str:
-    return address.replace(".", "." + _BREAK).replace("@", "@" + _BREAK).replace(":", ":" + _BREAK)
+def _inert(m: re.Match) -> str:
+    return m.group(0).replace(".", "." + _BREAK).replace("@", "@" + _BREAK).replace(":", ":" + _BREAK)
 
 
 def inert_text(text) -> str:
@@ -137,7 +127,7 @@ def inert_text(text) -> str:
             return f" {label} ({target}) " if label and label != target else f" {target} "
         text = _SLACK_LINK.sub(link, text)
     text = html.unescape(text) if "&" in text else text
-    return _WORD.sub(_inert_word, text)
+    return by_word(text, _URL_SHAPED, _inert)
 
 
 def clean_slack_text(text: str) -> str:
@@ -152,16 +142,8 @@ def clean_slack_text(text: str) -> str:
     return html.unescape(text) if "&" in text else text
 
 
-# (read a word at a time, as echoes are: a 40,000-digit word took it 12 s; a word longer than any
-# address with an "@" in it is taken out whole)
+# (read a word at a time, `by_word`: a 40,000-digit word took it 12 s)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-
-
-def _email_free(m: re.Match) -> str:
-    word = m.group(0)
-    if len(word) > LONGEST_READ_WORD:
-        return "[email]" if "@" in word else word
-    return _EMAIL.sub("[email]", word)
 # "07700 900123", "+44 (0)20 7946 0958", "447700900123"; not "2023 2024 2025" or "priority 1 2 3"
 _PHONE = re.compile(r"(?<![\w])(?:(?:\+|0)\d[\d ()-]{8,}\d|44\d{9,11})(?![\w])")
 # a name after "my name is" (whatever its case, up to two words that aren't stopwords: "my name is
@@ -182,7 +164,7 @@ def scrub_contact(text: str) -> str:
     """What the question log keeps of a member's words: email addresses, phone numbers and a
     name given as "my name is ..." or "I'm called ..." taken out (reps read the log in the
     gaps report)."""
-    text = _WORD.sub(_email_free, text)
+    text = by_word(text, _EMAIL, "[email]", needs="@")
     text = _PHONE.sub(lambda m: "[phone]" if sum(c.isdigit() for c in m.group(0)) >= 10 else m.group(0), text)
     return _CALLED.sub(lambda m: f"{m.group(1)} [name]", _MY_NAME.sub(_my_name, text))
 
