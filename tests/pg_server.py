@@ -11,6 +11,7 @@ import contextlib
 import glob
 import os
 import pwd
+import random
 import shutil
 import signal
 import socket
@@ -38,7 +39,22 @@ def find_bindir() -> Path | None:
 
 
 def free_port() -> int:
-    with socket.socket() as s:
+    """A port free now, below the ones the kernel hands out for outgoing connections: the test
+    servers bind it a moment later, and with the tests in two processes (pytest-xdist) the other
+    one's connections could take a port from that range in between."""
+    try:
+        outgoing = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        outgoing = 32768
+    for _ in range(200):
+        port = random.randrange(20000, max(outgoing, 20001))
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    with socket.socket() as s:   # every try taken: any free port
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -28,15 +27,10 @@ from slack_sdk.signature import SignatureVerifier
 
 from conftest import ROOT
 from fake_slack import Call, FakeSlack
+from pg_server import free_port
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_USER = "UBOT"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def http_config(dest: Path, storage: Path, settings: dict | None = None) -> Path:
