@@ -48,6 +48,9 @@ from bot.structure import ANSWERING, asks_where
 NEAR_TIE = 0.9    # other matches scoring this share of the best are offered up front
 NO_POSITION = "The union gives no explicit recommendation for this question."
 NO_OPTION = "The union recommends no particular option here."
+# A sentence of the union's that opens by advising ("You might want to comment on ...");
+# "... to help you think about how you might respond" says what the commentary is for
+ADVISING = re.compile(r"(?:You (?:might|should|may want)|Consider|We (?:would )?(?:suggest|recommend|advise|urge))\b")
 NO_STATEMENT_COMMENT = ("The union's commentary says nothing on this statement (what it says on the question's "
                         "other statements is in the full guidance).")
 LEAD_LIMIT = 300  # characters: the answer a member reads first
@@ -735,6 +738,8 @@ def body_lines(reply: Reply) -> list[Line]:
             label = speaker_label(q, reply.pack, plan=e.plan and i not in e.done)
             if q.speaker == "union" and coded.get(text):   # the pack calls it a view or advice: say so
                 label = guidance_label(coded[text], reply)
+            elif q.speaker == "union" and ADVISING.match(text):   # worded as advice: shown as advice
+                label = guidance_label(Guidance(kind="advice", basis=text), reply)
             lines.append(Line("" if label == above else label, q, part="lead"))
             above = label
     return lines

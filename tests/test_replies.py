@@ -273,10 +273,11 @@ def test_a_statement_with_its_own_suggested_answer_never_shows_the_questions_too
 def test_a_definition_sentence_the_pack_codes_as_a_view_is_labelled_a_view(index, config):
     """Round 13: the glossary's single-word judgements and MATs entries quote union sentences
     that the survey entries' guidance calls the union's view; they were labelled "NASUWT says".
-    Sentences the pack codes as nothing stay "says"."""
+    Sentences the pack codes as nothing stay "says", unless they open by advising (round 22's
+    audit: "You might want to comment on ..." is advice, as survey replies call it)."""
     text = render_full_text(entry_reply(index.pack.get("single-word-judgements"), index.pack, config.contact))
     assert "NASUWT's view (spring 2024): “NASUWT’s view is that single-word judgements are not helpful" in text
-    assert "NASUWT says (spring 2024): “You might want to comment on the use of single word judgements.”" in text
+    assert "NASUWT advises (spring 2024): “You might want to comment on the use of single word judgements.”" in text
     text = render_full_text(entry_reply(index.pack.get("mats"), index.pack, config.contact))
     assert "NASUWT's view (spring 2024): “NASUWT’s view is that the current arrangements are inconsistent" in text
     assert "NASUWT says (spring 2024): “MATs fulfil very similar functions to local authorities.”" in text

@@ -580,3 +580,13 @@ def test_a_reply_quoting_only_ofsted_from_the_unions_page_says_whose_words_they_
                                "not NASUWT's")
     with_union = render_text(reply(pack, config, "safeguarding-separate-judgement"))
     assert "Source: NASUWT commentary (spring 2024)\n" in with_union + "\n" and "not NASUWT's" not in with_union
+
+
+def test_the_unions_advice_quoted_in_a_glossary_entry_is_labelled_advice(pack, config):
+    """Round 22's audit: "You might want to comment on the use of single word judgements." was
+    "NASUWT says" in the glossary entry, where survey replies call such a sentence advice."""
+    text = render_full_text(reply(pack, config, "single-word-judgements", query="single word judgements"))
+    assert "NASUWT advises (spring 2024): “You might want to comment on the use of single word judgements.”" in text
+    assert "NASUWT's view (spring 2024): “NASUWT’s view is that single-word judgements" in text
+    said = render_full_text(reply(pack, config, "contact-education-team"))   # "... how you might respond"
+    assert "NASUWT advises" not in said and "NASUWT says" in said
