@@ -372,6 +372,9 @@ def test_guide_uses_the_real_date_by_default(tmp_path, config):
     ("ofsted-academy", "It will increase our transparency", "We have launched the Ofsted Academy"),
     ("hmci", "They will hold regular challenge sessions", "The Big Listen response provided that"),
     ("area-insights-provider-intelligence-hub", "It will work to make sure", "It makes sure that we investigate"),
+    # round 22's audit: a plan stated among records, and a pause under way
+    ("action-report-dec-2024", "We will publish regular monitoring reports", "Total Big Listen actions completed"),
+    ("ite-inspection-pause", "We are pausing inspection of initial teacher education", None),
 ])
 def test_work_under_way_in_december_2024_is_labelled_a_plan(pack, config, entry_id, plan, record):
     lines = full_lines(reply(pack, config, entry_id))
