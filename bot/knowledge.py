@@ -134,10 +134,12 @@ def sentences(paragraph: str) -> list[str]:
     return [x for x in out if x]
 
 
-# How the union words advice: "You might want to ...", "We suggest ...", "Consider ...".
-ADVICE_SHAPE = re.compile(r"\b(you might|you should|you may want|consider"
-                          r"|we (?:would )?(?:suggest|recommend|advise|urge)|(?:recommends|advises|urges) that you)\b",
-                          re.I)
+# How the union words advice: "You might want to ...", "We suggest ...", "Consider ...";
+# ADVICE_SHAPE finds it anywhere in a sentence ("NASUWT recommends that you ..."), ADVICE_OPENING
+# only where a sentence opens with it ("... to help you think how you might respond" isn't advice)
+_ADVICE_OPENERS = r"you might|you should|you may want|consider|we (?:would )?(?:suggest|recommend|advise|urge)"
+ADVICE_SHAPE = re.compile(rf"\b(?:{_ADVICE_OPENERS}|(?:recommends|advises|urges) that you)\b", re.I)
+ADVICE_OPENING = re.compile(rf"(?:{_ADVICE_OPENERS})\b", re.I)
 
 
 def advice_shaped(paragraphs) -> list[str]:

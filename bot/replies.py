@@ -18,6 +18,7 @@ from functools import lru_cache
 
 from bot.chitchat import is_social, is_thanks
 from bot.knowledge import (
+    ADVICE_OPENING,
     CONNECTIVES,
     BackgroundEntry,
     Consultation,
@@ -48,9 +49,6 @@ from bot.structure import ANSWERING, asks_where
 NEAR_TIE = 0.9    # other matches scoring this share of the best are offered up front
 NO_POSITION = "The union gives no explicit recommendation for this question."
 NO_OPTION = "The union recommends no particular option here."
-# A sentence of the union's that opens by advising ("You might want to comment on ...");
-# "... to help you think about how you might respond" says what the commentary is for
-ADVISING = re.compile(r"(?:You (?:might|should|may want)|Consider|We (?:would )?(?:suggest|recommend|advise|urge))\b")
 NO_STATEMENT_COMMENT = ("The union's commentary says nothing on this statement (what it says on the question's "
                         "other statements is in the full guidance).")
 LEAD_LIMIT = 300  # characters: the answer a member reads first
@@ -462,13 +460,13 @@ def guidance_lines(guidance: tuple[Guidance, ...], reply: Reply, *, verdict: boo
 
 
 def most_relevant_sentence(reply: Reply) -> list[Line]:
-    """The union's sentence sharing most words with the question (the first, if none do), of
-    the comments on the statement asked (or on the question as a whole), else of any, labelled
-    with the statements its comment is about. A sentence
-    that refers back comes with the sentences of its paragraph it leans on, as in `passages`
-    ("These are important because ..." with "This question addresses the role of SEND area
-    inspections."); one that would then pass LEAD_LIMIT is passed over, as is one opening with
-    a connective ("However, ..." alone leaves out what it answers)."""
+    """The union's sentence sharing most words with the question (the first, if none do): of its
+    comments on the statement asked and on the question as a whole, or, with no statement asked,
+    of any, labelled with the statements its comment is about. A sentence that refers back
+    comes with the sentences of its paragraph it leans on, as in `passages` ("These are important
+    because ..." with "This question addresses the role of SEND area inspections."); one that
+    would then pass LEAD_LIMIT is passed over, as is one opening with a connective ("However, ..."
+    alone leaves out what it answers)."""
     found = []   # (comment group, sentence, the sentence with those it leans on)
     for g in reply.commentary:
         if reply.statement is not None and g.statements and reply.statement not in g.statements:
@@ -738,7 +736,7 @@ def body_lines(reply: Reply) -> list[Line]:
             label = speaker_label(q, reply.pack, plan=e.plan and i not in e.done)
             if q.speaker == "union" and coded.get(text):   # the pack calls it a view or advice: say so
                 label = guidance_label(coded[text], reply)
-            elif q.speaker == "union" and ADVISING.match(text):   # worded as advice: shown as advice
+            elif q.speaker == "union" and ADVICE_OPENING.match(text):   # worded as advice: shown as advice
                 label = guidance_label(Guidance(kind="advice", basis=text), reply)
             lines.append(Line("" if label == above else label, q, part="lead"))
             above = label

@@ -429,10 +429,9 @@ def _named_statement(stmt_scores: dict[int, float], best_unit: float, stmt_words
         near = [i for i, s in top if s >= NEAR_STATEMENT * top[0][1]]
         shared = set.intersection(*(set(stmt_words[i]) for i in near))
         telling = {i: sum(weight[t] for t in stmt_words[i] if t not in shared) for i in near}
-        best = max(telling.values())
-        if best > 0 and sum(v == best for v in telling.values()) == 1 and \
-                not any(v for i, v in telling.items() if i != max(telling, key=telling.get) and v >= best / 2):
-            return max(telling, key=telling.get)
+        winner = max(telling, key=telling.get)
+        if telling[winner] > 0 and all(v < telling[winner] / 2 for i, v in telling.items() if i != winner):
+            return winner
     return top[0][0]
 
 
