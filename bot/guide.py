@@ -234,9 +234,12 @@ class Guide:
         pin = (self._store_call("read the pinned answers", self.store.pins_by_entry) or {}).get(entry_id)
         return replace(reply, pinned=pin) if pin else reply   # the entry opens if the pins can't be read
 
-    def matches_for(self, entry_ids: list[str], query: str = "") -> Reply:
-        """A Reply whose `others` are the given entries, for the "Other matches" list."""
-        found = tuple(Match(e, 0.0) for e in (self.library.get(i) for i in entry_ids) if e is not None)
+    def matches_for(self, entry_ids: list[str], query: str = "", channel: str | None = None) -> Reply:
+        """A Reply whose `others` are the given entries, for the "Other matches" list: those
+        whose packs answer in `channel` (app.yaml's `channels`)."""
+        here = {s.name for s in self.library.for_channel(channel)}
+        found = tuple(Match(entry, 0.0) for entry, pack in filter(None, map(self.library.find, entry_ids))
+                      if pack.name in here)
         return Reply(query=query, answered=False, contact=self.config.contact, others=found)
 
     def sections(self, pack=None) -> list[tuple[str, list[SurveyEntry]]]:

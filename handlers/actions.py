@@ -42,7 +42,8 @@ def press_reply(guide, press: dict, logger: Logger) -> tuple[dict, None]:
     if action_id == blocks.OTHER_MATCHES:
         ids = value.get("ids")
         ids = [i for i in ids if isinstance(i, str)] if isinstance(ids, list) else []
-        message = matches_blocks(replace(guide.matches_for(ids, str(value.get("q") or "")), asker=asker))
+        message = matches_blocks(replace(guide.matches_for(ids, str(value.get("q") or ""),
+                                                           channel=press.get("channel_id") or None), asker=asker))
         return _fields(message, replace_original=False, response_type="ephemeral"), None
     if action_id in (blocks.VOTE_HELPFUL, blocks.VOTE_NOT_HELPFUL):
         return _vote(guide, press, value, helpful=action_id == blocks.VOTE_HELPFUL, logger=logger), None
@@ -62,9 +63,13 @@ def press_reply(guide, press: dict, logger: Logger) -> tuple[dict, None]:
 
 def _vote(guide, press: dict, value: dict, *, helpful: bool, logger: Logger) -> dict:
     entry_id, user = str(value.get("e") or ""), press.get("user_id") or ""
-    if not entry_id or not guide.entry(entry_id) or not user:   # any pack's entry
-        logger.info("a vote whose button names no known answer was not recorded")
+    if not entry_id or not user:
+        logger.info("a vote whose button names no answer was not recorded")
         return {"text": UNREADABLE_VOTE, "replace_original": False, "response_type": "ephemeral"}
+    if not guide.entry(entry_id):   # any pack's entry: one a reload removed, or a forged one
+        logger.info("a vote on an entry no longer in the guidance was not recorded")
+        return {"text": f"{GONE_TEXT} Your vote wasn't recorded.", "replace_original": False,
+                "response_type": "ephemeral"}
     pressed = press.get("pressed_at")
     guide.store.vote(message=press.get("message") or "", user=user, entry_id=entry_id,
                      query=str(value.get("q") or ""), helpful=helpful,

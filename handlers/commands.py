@@ -70,9 +70,9 @@ def command_reply(guide, desk, command: dict, logger: Logger) -> tuple[dict, Cal
     logs and counts it: made once, by whoever settles the command (handlers/answering.py)."""
     name = text_field(command, "command") or guide.config.slash_command
     text = safe_text(command.get("text")).strip()
-    word = text.lower()
+    word = command_word(text, name)
     channel = text_field(command, "channel_id") or None
-    if word in ("", "help", "?"):
+    if word in ("", "help"):
         here = [s.pack for s in guide.library.for_channel(channel)]
         message = text_blocks(help_text(name, guidance_topic(here, guide.config.organisation)))
     elif word in ("sections", "browse"):
@@ -93,6 +93,26 @@ def command_reply(guide, desk, command: dict, logger: Logger) -> tuple[dict, Cal
         message = reply_message(replace(reply, asker=str(command.get("user_id") or "")), ephemeral=True)
         return {"text": message.text, "blocks": message.blocks}, record
     return {"text": message.text, "blocks": message.blocks}, None
+
+
+# what a subcommand may come with: the command's name again, punctuation, a please or thanks
+_REPEATED_NAME = re.compile(r"/?(?P<name>[a-z0-9_-]+)\s+")
+_PUNCTUATION = re.compile(r"^[\s?!.,;:]+|[\s?!.,;:]+$")
+_POLITE = re.compile(r"^(?:please|pls|plz)\s+|\s+(?:please|pls|plz|thanks|thank you|ta)$")
+
+
+def command_word(text: str, name: str) -> str:
+    """`text` lower-cased as a subcommand would read: "/biglisten help", "help?", "sections
+    please" and "pins." read as help, sections and pins. Anything else is left for search,
+    which gets the member's whole text."""
+    word = text.lower().strip()
+    repeated = _REPEATED_NAME.match(word)
+    if repeated and repeated.group("name") == name.lower().lstrip("/"):
+        word = word[repeated.end():]
+    before = None
+    while before != word:
+        before, word = word, _POLITE.sub("", _PUNCTUATION.sub("", word))
+    return word
 
 
 WALK = re.compile(r"(?:walkthrough|walk-through|walk through)(?:\s+([a-z0-9][a-z0-9-]*))?")

@@ -303,6 +303,27 @@ def test_slash_command_help_sections_and_entry_id(fake, slack, rurl, pack):
     assert entry.get("response_type", "ephemeral") == "ephemeral"
 
 
+def test_subcommands_are_read_through_punctuation_a_repeated_command_and_please(fake, slack, rurl, pack, server):
+    """Round 23: "help?", "/biglisten help", "sections please" and "pins please" were searched as
+    questions, declined with "Ask a rep" and logged as gaps; a question that starts with "help"
+    is still a question."""
+    help_ = ask_by_command(fake, slack, rurl, "help")["text"]
+    for text in ("help?", "Help!", "/biglisten help", "biglisten help", "help please", "please help", "?"):
+        assert ask_by_command(fake, slack, rurl, text)["text"] == help_, text
+    for text in ("sections please", "Sections?", "/biglisten sections."):
+        shown = ask_by_command(fake, slack, rurl, text)
+        assert shown["blocks"][0]["type"] == "header" and "open_entry_" in str(shown["blocks"]), text
+    assert ask_by_command(fake, slack, rurl, "pins please")["text"] == ask_by_command(fake, slack, rurl, "pins")["text"]
+    entry = ask_by_command(fake, slack, rurl, "off-rolling?")
+    assert entry["blocks"][0]["text"]["text"] == pack.get("off-rolling").title
+    asked = ask_by_command(fake, slack, rurl, "help with the safeguarding question")
+    assert asked["text"] != help_ and "safeguarding" in shown_text(asked["blocks"]).lower()
+    with sqlite3.connect(server.db_path) as db:
+        logged = {t for (t,) in db.execute("SELECT text FROM questions WHERE via = 'command'")}
+    assert "help with the safeguarding question" in logged
+    assert not logged & {"help?", "/biglisten help", "sections please", "pins please", "off-rolling?"}, logged
+
+
 # ---- buttons and the shortcut ------------------------------------------------------------------------------
 def test_vote_is_thanked_and_stored(fake, slack, rurl, channel, server):
     answer = ask_in_channel(fake, slack, channel, SAFEGUARDING)
@@ -315,6 +336,18 @@ def test_vote_is_thanked_and_stored(fake, slack, rurl, channel, server):
     with sqlite3.connect(server.db_path) as db:
         rows = db.execute("SELECT message, user, entry_id, helpful FROM votes WHERE user = 'U77'").fetchall()
     assert rows == [(f"{channel}:{message_ts}", "U77", SAFEGUARDING_ID, 1)]
+
+
+def test_a_vote_on_an_entry_no_longer_in_the_guidance_says_so(fake, slack, rurl, channel, server):
+    """Round 23: a vote on an answer whose entry a pack reload removed said "Sorry, I couldn't
+    tell which answer that vote was for"; a vote whose button can't be read still says that."""
+    for value, said in ((json.dumps({"e": "an-entry-since-removed", "q": "x"}), "no longer in the guidance"),
+                        ("{not json", "couldn't tell which answer")):
+        name, _ = press(fake, slack, rurl, "vote_helpful", value, channel=channel, user="U79")
+        (reply,) = wait_responses(fake, name)
+        assert said in reply.params["text"] and "wasn't recorded" in reply.params["text"], reply.params
+    with sqlite3.connect(server.db_path) as db:
+        assert db.execute("SELECT count(*) FROM votes WHERE user = 'U79'").fetchone() == (0,)
 
 
 def test_lone_surrogates_are_answered_thanked_and_stored(fake, slack, rurl, channel, server):

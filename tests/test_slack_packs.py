@@ -191,6 +191,14 @@ def test_a_channel_kept_to_one_pack_keeps_to_it_for_entries_buttons_and_the_walk
                                            channel="CBL")).status == 200
     (call,) = wait_until(lambda: responses_to(fake, name))
     assert "wellbeing-" not in str(call.params["blocks"]) and "ETU" not in shown_text(call.params["blocks"])
+    # nor does an "Other matches" button list the other pack's entries there (round 23: a forged one did)
+    value = json.dumps({"ids": ["wellbeing-workload-charter-1", "safeguarding-separate-judgement"], "q": "x"})
+    name = uuid.uuid4().hex[:12]
+    assert slack.interaction(block_actions("other_matches", value, response_url=fake.response_url(name),
+                                           channel="CBL")).status == 200
+    (call,) = wait_until(lambda: responses_to(fake, name))
+    listed = str(call.params["blocks"])
+    assert "wellbeing-" not in listed and "safeguarding-separate-judgement" in listed
 
 
 # --- the walk-through ---------------------------------------------------------------------------
