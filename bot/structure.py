@@ -40,10 +40,10 @@ VERB_OBJECTS = frozenset({"my", "the", "it", "them", "this", "that", "our", "you
 SECTION_NOUNS = frozenset({"section", "sections", "bit", "bits", "part", "parts", "one", "ones", "question",
                            "questions", "page", "priorities", "priority"})
 # A section named alone is the whole section, asked which question ("what does the union
-# recommend for the safeguarding questions?"), when one word asks what to answer
-# (WHAT_TO_ANSWER), every word is one of those, a section's or filler (FILLER), and it isn't a
-# yes/no question about the section itself ("do I have to answer the SEND questions?", "is
-# there a SEND section?") or thanks.
+# recommend for the safeguarding questions?", "the safeguarding question"), when one word asks
+# what to answer (WHAT_TO_ANSWER) or is a section noun (SECTION_NOUNS), every word is one of
+# those, a section's or filler (FILLER), and it isn't a yes/no question about the section itself
+# ("do I have to answer the SEND questions?", "is there a SEND section?") or thanks.
 ANSWERING = frozenset({"put", "write", "answer", "tick", "respond", "fill", "recommend", "recommends", "advise",
                        "suggest"})
 # A priority named by its name is where to write when one of these is in the message too
@@ -308,8 +308,8 @@ def _structure(folded: list[str], survey: _Survey, verb: bool = True) -> Target:
     # a number wins over a name ("I did the culture bit already, what should I put for priority 3?")
     priority = _priority(folded)
     by_name = priority is None and (priority := _priority_by_name(folded, survey.named)) is not None
-    asking_only = (folded[0] not in NOT_WHICH and NOT_ASKING.isdisjoint(folded)
-                   and not WHAT_TO_ANSWER.isdisjoint(folded) and FILLER.issuperset(folded))
+    asking_only = (folded[0] not in NOT_WHICH and NOT_ASKING.isdisjoint(folded) and FILLER.issuperset(folded)
+                   and not (WHAT_TO_ANSWER | SECTION_NOUNS).isdisjoint(folded))
     answering = not ANSWERING.isdisjoint(folded) or YES_NO <= set(folded)
     sections = _sections(folded, survey, priority, alone=asking_only and answering, verb=verb)
     if priority is not None:

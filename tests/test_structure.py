@@ -164,6 +164,13 @@ def test_the_schools_section_is_not_safeguarding_in_schools(pack):
     ("safeguarding - what do I put", "Safeguarding in schools"),
     ("what does the union recommend for SEND", "Special educational needs and alternative provision"),
     ("what should I tick for SEND", "Special educational needs and alternative provision"),
+    # a section and nothing more (round 23: one of its questions was answered, and a member asking
+    # "help with the safeguarding question" could miss the union's 'Yes' on the separate judgement)
+    ("the safeguarding question", "Safeguarding in schools"),
+    ("help with the safeguarding question", "Safeguarding in schools"),
+    ("the safeguarding ones", "Safeguarding in schools"),
+    ("the SEND questions", "Special educational needs and alternative provision"),
+    ("SEND section?", "Special educational needs and alternative provision"),
 ])
 def test_a_section_named_alone_is_the_whole_section(pack, q, section):
     found, target = ids(pack, q)
@@ -182,7 +189,7 @@ def test_a_section_word_alone_names_nothing_without_a_question_about_what_to_ans
     "do I have to answer the SEND questions?", "do I need to fill in the SEND section?",
     "is it ok to not answer the SEND questions", "who should answer the SEND questions?",
     "why are there SEND questions?", "is there a SEND section?", "where are the safeguarding questions?",
-    "thanks for the help with the safeguarding section", "the SEND questions",
+    "thanks for the help with the safeguarding section", "I don't need help with the safeguarding questions",
 ])
 def test_a_question_about_the_section_itself_is_not_asked_which_question(pack, q):
     found, target = ids(pack, q)
