@@ -13,7 +13,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from bot.errors import BotError
+from bot.errors import BotError, ConfigError
 from bot.normalise import safe_text
 from bot.report import REPORT_DAYS
 
@@ -55,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="*", help="the question, as a member would type it")
     ask.add_argument("--json", action="store_true", help="print one JSON object per question")
     ask.add_argument("--stdin", action="store_true", help="read one question per line from stdin")
-    ask.add_argument("--top", type=int, default=3, help="how many results to return (default 3)")
+    ask.add_argument("--top", type=_positive, default=3, help="how many results to return (default 3)")
     ask.add_argument("--full", action="store_true", help="print the full guidance, not just the answer-first reply")
 
     sub.add_parser("chat", help="talk to the bot in the terminal (also works piped)")
@@ -134,10 +134,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
     if sys.stdin is None:   # started with stdin closed (`<&-`): read as an empty one, not a traceback
         sys.stdin = open(os.devnull, encoding="utf-8")   # noqa: SIM115 - stdin for the process's life
     try:
+        args = _parser().parse_args(argv)
         return COMMANDS[args.command](args)
     except BotError as e:
         print(f"error: {e}", file=sys.stderr)
@@ -161,14 +161,15 @@ def cmd_ask(args) -> int:
 
     config = _config(args)
     library = load_library(config)
+    if args.stdin and args.question:   # one would be silently dropped
+        raise ConfigError("give the question or --stdin, not both")
     if args.stdin:
         sys.stdin.reconfigure(errors="surrogateescape")   # bytes that aren't UTF-8: kept, then dropped below
         questions = (line.rstrip("\n") for line in sys.stdin)
     else:
         questions = iter([" ".join(args.question)])
-    top = max(1, args.top)
     for q in map(safe_text, questions):   # bytes that aren't UTF-8 (lone surrogates): dropped
-        result, reply = reply_to(library, config, q, top)
+        result, reply = reply_to(library, config, q, args.top)
         if args.json:
             record = {"query": q, "answered": result.answered,
                       "results": [match_record(m, library.pack_of(m.entry)) for m in result.matches],
@@ -226,7 +227,7 @@ def cmd_chat(args) -> int:
             continue
         if text.isdecimal() and last is not None and last.answered and last.ambiguous:   # "which did you mean?"
             places = ambiguity_choice(last)[1]
-            if not 1 <= int(text) <= len(places):
+            if not (len(text) <= 4 and 1 <= int(text) <= len(places)):   # int() refuses 4,300 digits
                 print(f"Type a number from 1 to {len(places)} to pick from the list, or ask a question.",
                       end="\n\n", flush=True)
                 continue
@@ -533,7 +534,6 @@ def cmd_health(args) -> int:
 def cmd_migrate_store(args) -> int:
     import os
 
-    from bot.errors import ConfigError
     from bot.migrate_store import migrate
     from bot.store import open_store
     from bot.store_location import ENV_REFERENCE, storage_location

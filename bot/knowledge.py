@@ -405,7 +405,7 @@ def load_pack(folder: str | Path, sources_dir: str | Path | None = None) -> Pack
     for path in sorted(folder.glob("*.yaml")):
         if path in special:
             continue
-        for entry, line in _load_entries(path):
+        for entry, line in _load_entries(path, info.sections):
             where = dict(file=str(path), entry=entry.id, line=line)
             if entry.id in seen:
                 raise DuplicateId(f"id already used in {seen[entry.id]}", field="id", **where)
@@ -517,7 +517,9 @@ def _build_located(cls: type, data: object, file: str):
         raise e.located(file=file) from None
 
 
-def _load_entries(path: Path):
+def _load_entries(path: Path, sections: tuple[str, ...] = ()):
+    """The entries of one file, with their lines; a survey entry's section must be one of
+    pack.yaml's `sections` when it lists some (else browsing and the walk-through lose it)."""
     data = load_yaml(str(path))
     if not isinstance(data, dict) or "entries" not in data:
         raise WrongType("expected a mapping with a list under 'entries:'", file=str(path),
@@ -543,6 +545,9 @@ def _load_entries(path: Path):
                 body = "definition" if kind == "glossary" else "facts"
                 raise EmptyText(f"'{body}' is empty: quote at least one passage", field=body,
                                 line=raw.key_lines.get(body))
+            if sections and isinstance(entry, SurveyEntry) and entry.section not in sections:
+                raise BadReference(f"'{entry.section}' is not one of pack.yaml's sections ("
+                                   + "; ".join(sections) + ")", field="section", line=raw.key_lines.get("section"))
         except KnowledgeError as e:
             raise e.located(file=str(path), entry=entry_id, line=line) from None
         yield entry, line

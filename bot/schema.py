@@ -33,6 +33,8 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
     mapping.line = node.start_mark.line + 1
     mapping.key_lines = {}
     for key_node, value_node in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):   # `[a]: 1` or `{a: 1}: 1`: no field is named so
+            raise YamlSyntax("a key must be a plain word, not a list or a mapping", line=key_node.start_mark.line + 1)
         key = loader.construct_object(key_node, deep=True)
         if key in mapping:
             raise YamlSyntax(f"key '{key}' appears twice", line=key_node.start_mark.line + 1)

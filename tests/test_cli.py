@@ -61,6 +61,10 @@ def test_chat_picks_from_the_numbered_list_and_shows_more():
     assert picked.startswith("== Should safeguarding be inspected more often? ==") and "not sure" not in picked
     assert "ask --full" not in picked and picked.splitlines()[-1].startswith("(type more for the full guidance: ")
     assert wrong == "Type a number from 1 to 4 to pick from the list, or ask a question."
+    # a number too long for int() (round 23's hunt: ValueError, a traceback that ended the chat)
+    out = run_cli("chat", stdin="what should I put for the safeguarding question?\n" + "1" * 5000 + "\n2\n")
+    assert out.returncode == 0 and "Traceback" not in out.stderr, out.stderr
+    assert out.stdout.rstrip().split("\n\n")[1:] == [wrong, picked]
     assert more.startswith(picked.splitlines()[0]) and "Options: Yes; No; Don’t know" in more
     asked = run_cli("ask", "should safeguarding be inspected more often?").stdout   # `ask` still names its flag
     assert asked.startswith(picked.splitlines()[0]) and "(ask --full: " in asked
@@ -86,6 +90,16 @@ def test_bad_config_is_one_clear_line(tmp_path):
     out = run_cli("--config", str(bad), "ask", "hello")
     assert out.returncode == 2
     assert "surch" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_a_key_that_is_a_list_in_app_yaml_is_one_line_with_its_line(tmp_path):
+    """Round 23's hunt: `[a]: 1` in app.yaml was a TypeError traceback (exit 1) from `health`."""
+    bad = tmp_path / "app.yaml"
+    text = (ROOT / "app.yaml").read_text(encoding="utf-8")
+    bad.write_text(text + "[a]: 1\n", encoding="utf-8")
+    out = run_cli("--config", str(bad), "health")
+    assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
+    assert f"{bad}:{len(text.splitlines()) + 1}: a key must be a plain word" in out.stderr, out.stderr
 
 
 def test_ask_does_not_import_slack():
@@ -126,6 +140,9 @@ def test_bad_arguments_get_one_line_not_a_traceback(tmp_path):
                        (("--config", str(tmp_path), "ask", "hi"), "cannot read it (Is a directory)"),
                        (("walkthrough", "no-such-pack"), "no pack 'no-such-pack' (packs: big-listen)"),
                        (("report", "--days", "0"), "--days: must be at least 1, got 0"),
+                       (("ask", "--top", "0", "hi"), "--top: must be at least 1, got 0"),   # was 1 result
+                       (("ask", "--top", "-1", "hi"), "--top: must be at least 1, got -1"),
+                       (("ask", "--stdin", "hi"), "give the question or --stdin, not both"),   # one was dropped
                        (("report", "--days", "3651"), "--days: must be at most 3650, got 3651"),
                        (("bench", "--queries", "-5"), "--queries: must be at least 1, got -5"),
                        (("answer", "1", "x" * 3000, "--rep-name", "Pat"),

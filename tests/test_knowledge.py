@@ -134,6 +134,15 @@ def test_duplicate_key_in_yaml(pack_copy):
         load_pack(pack_copy)
 
 
+@pytest.mark.parametrize("key", ["[a, b]", "{a: 1}", "? [a]"])
+def test_a_key_that_is_a_list_or_mapping_gives_file_and_line(pack_copy, key):
+    """Round 23's hunt: TypeError: unhashable type: 'list', a traceback."""
+    add_file(pack_copy, "extra.yaml", GLOSSARY + f"  {key}: x\n")
+    line = len(GLOSSARY.splitlines()) + 1
+    with pytest.raises(YamlSyntax, match=rf"extra\.yaml:{line}: a key must be a plain word"):
+        load_pack(pack_copy)
+
+
 def test_unknown_kind(pack_copy):
     add_file(pack_copy, "extra.yaml", GLOSSARY.replace("kind: glossary", "kind: faq"))
     with pytest.raises(WrongType, match="kind must be one of"):
@@ -146,6 +155,19 @@ def test_unknown_source_and_related(pack_copy):
         load_pack(pack_copy)
     add_file(pack_copy, "extra.yaml", GLOSSARY + "  related: [nowhere]\n")
     with pytest.raises(BadReference, match="related id 'nowhere'"):
+        load_pack(pack_copy)
+
+
+def test_a_survey_entry_in_a_section_pack_yaml_does_not_list_is_refused(pack_copy):
+    """Round 23's hunt: a mistyped section loaded, and the question dropped out of its section's
+    list and moved to the end of the walk-through."""
+    path = pack_copy / "survey-safeguarding.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("  section: Safeguarding in schools", "  section: Safeguarding at school", 1),
+                    encoding="utf-8")
+    line = text.splitlines().index("  section: Safeguarding in schools") + 1
+    with pytest.raises(BadReference, match=rf"survey-safeguarding\.yaml:{line}: .*'Safeguarding at school' is "
+                                           r"not one of pack\.yaml's sections \(Schools; "):
         load_pack(pack_copy)
 
 
