@@ -95,6 +95,9 @@ def quoted(entry, pack) -> str:
     return _flat(" ".join(shown_quotes(entry, pack)))
 
 
+ITEM_KEYS = ("q", "expect", "kind", "note")
+
+
 def load_questions(path: str) -> list[dict]:
     """A question set, each item checked: a text `q`, and `expect` a list of text phrases (a
     phrase given as text was scored character by character, and a number crashed)."""
@@ -102,15 +105,24 @@ def load_questions(path: str) -> list[dict]:
     if not isinstance(data, list):
         raise KnowledgeError("expected a list of {q, expect, kind} items", file=path,
                              line=getattr(data, "line", None))
+    if not data:   # every score 0, as if measured
+        raise KnowledgeError("the set has no questions", file=path)
     for i, item in enumerate(data):
         line = getattr(item, "line", None)
         if not isinstance(item, dict) or not isinstance(item.get("q"), str) or not item["q"].strip():
             raise KnowledgeError(f"item {i + 1}: expected a mapping with the question as text under 'q'",
                                  file=path, line=line)
+        unknown = [k for k in item if k not in ITEM_KEYS]
+        if unknown:   # a mistyped `expects:` made an on-topic question an off-topic one
+            raise KnowledgeError(f"item {i + 1}: unknown key '{unknown[0]}' (an item has {', '.join(ITEM_KEYS)})",
+                                 file=path, line=item.key_lines.get(str(unknown[0]), line))
         expect = item.get("expect")
         if expect is not None and not (isinstance(expect, list) and all(isinstance(p, str) for p in expect)):
             raise KnowledgeError(f"item {i + 1}: 'expect' must be a list of text phrases (or empty for an "
                                  f"off-topic question)", file=path, line=item.key_lines.get("expect", line))
+        if expect and not all(map(_flat, expect)):   # "" is in every reply: any answer scored right
+            raise KnowledgeError(f"item {i + 1}: an 'expect' phrase has no words", file=path,
+                                 line=item.key_lines.get("expect", line))
         if not isinstance(item.get("kind") or "", str):   # none: counted by whether it expects an answer
             raise KnowledgeError(f"item {i + 1}: 'kind' must be text", file=path,
                                  line=item.key_lines.get("kind", line))

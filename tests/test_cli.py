@@ -176,6 +176,11 @@ def test_picking_in_the_chat_needs_no_store(tmp_path):
     ("- q: what is off-rolling\n  expect: [7]\n", 2, "item 1: 'expect' must be a list of text phrases"),
     ("- q: what is off-rolling\n  expect: []\n- expect: [x]\n", 3, "item 2: expected a mapping with the question"),
     ("- q: what is off-rolling\n  kind: [survey]\n  expect: []\n", 2, "item 1: 'kind' must be text"),
+    # round 23's hunt: a mistyped key made it off-topic; a phrase of no words matched every answer; none scored 0
+    ("- q: what is off-rolling\n  expect: []\n- q: x\n  expects: [removing]\n", 4, "item 2: unknown key 'expects'"),
+    ("- q: what is off-rolling\n  expect: ['...']\n", 2, "item 1: an 'expect' phrase has no words"),
+    ("- q: what is off-rolling\n  expect: [removing, '  ']\n", 2, "item 1: an 'expect' phrase has no words"),
+    ("[]\n", None, "the set has no questions"),
 ])
 def test_a_question_set_item_of_the_wrong_shape_is_named(tmp_path, item, line, says):
     """A text `expect` was scored phrase by character (top-1 1.000 for anything); a number crashed."""
@@ -183,7 +188,8 @@ def test_a_question_set_item_of_the_wrong_shape_is_named(tmp_path, item, line, s
     questions.write_text(item, encoding="utf-8")
     out = run_cli("eval", str(questions))
     assert out.returncode == 2, out.stdout
-    assert len(out.stderr.splitlines()) == 1 and out.stderr.startswith(f"error: {questions}:{line}: {says}"), \
+    where = f"{questions}:{line}" if line else str(questions)
+    assert len(out.stderr.splitlines()) == 1 and out.stderr.startswith(f"error: {where}: {says}"), \
         out.stderr
 
 
