@@ -389,11 +389,9 @@ def cmd_bench(args) -> int:
 def cmd_report(args) -> int:
     from bot.knowledge import load_pack
     from bot.report import build_report, report_lines
-    from bot.store import open_store
 
     config = _config(args)
-    from bot.store_location import storage_location
-    store = open_store(storage_location(config))
+    store = _store(config)
     store.purge(config.storage.retention_days)   # the report never shows what retention deleted
     report = build_report(store, [load_pack(folder) for folder in config.pack_paths()], args.days)   # in REPORT_DAYS
     print("\n".join(report_lines(report)))
@@ -401,9 +399,19 @@ def cmd_report(args) -> int:
 
 
 def _store(config):
+    """The store the reps' commands and `report` read: one that exists (`_existing`)."""
     from bot.store import open_store
     from bot.store_location import storage_location
-    return open_store(storage_location(config))
+    return open_store(_existing(storage_location(config), config))
+
+
+def _existing(location, config):
+    """`location`, refused if it names a SQLite file that isn't there: opening it would make an
+    empty store, so a mistyped storage.path reported nothing and answered no request."""
+    if isinstance(location, Path) and not location.exists():
+        where = "storage.url" if config.storage.url else "storage.path"
+        raise ConfigError(f"no database at {location} (serve creates it on its first start; check {where})")
+    return location
 
 
 def cmd_queue(args) -> int:
@@ -519,11 +527,8 @@ def cmd_health(args) -> int:
             checks.append(Check("packs together", False, str(e)))
     location = storage_location(config)   # a missing variable is a settings error (exit 2), not "not ready"
     try:
-        if isinstance(location, Path) and not location.exists():   # a check creates nothing: a mistyped path passed
-            where = "storage.url" if config.storage.url else "storage.path"
-            raise FileNotFoundError(f"no database at {location} (serve creates it on its first start; check "
-                                    f"{where})")
-        checks.append(check_store(open_store(location, migrate=False)))
+        # a check creates nothing: a mistyped path passed
+        checks.append(check_store(open_store(_existing(location, config), migrate=False)))
     except Exception as e:   # can't even open it: one line, no traceback
         checks.append(Check("store", False, f"cannot open: {' '.join(str(e).split())[:300]}"))
     for c in checks:

@@ -304,6 +304,18 @@ def test_health_creates_no_store(tmp_path):
     assert not (tmp_path / "newdir").exists()
 
 
+@pytest.mark.parametrize("command", [("report",), ("queue",), ("asks-from-reps",),
+                                     ("answer", "1", "Yes.", "--rep-name", "Pat")])
+def test_the_reps_commands_and_report_refuse_a_store_that_is_not_there(tmp_path, command):
+    """Round 23's hunt: `report` at a mistyped storage.path made the folders and an empty
+    database there and reported "0 questions" (exit 0), as `queue` did."""
+    missing = tmp_path / "newdir" / "sub" / "x.db"
+    out = run_cli("--config", _config_file(tmp_path, storage_path=str(missing)), *command)
+    assert out.returncode == 2 and out.stderr.strip() == (
+        f"error: no database at {missing} (serve creates it on its first start; check storage.path)"), out.stderr
+    assert not (tmp_path / "newdir").exists()
+
+
 def test_health_migrates_no_older_sqlite_store(tmp_path):
     """Round 21 left: `health` opened, and so migrated, a SQLite store an older bot had left.
     It writes nothing now: the older schema is "not ready", and stays as it was."""
