@@ -585,13 +585,16 @@ def import_pack(source: str | Path, out: str | Path, *, layout: Layout = Layout(
                            f"{', '.join(OWNED)} and leaves other files alone")
     doc = read_document(source, layout, default_section=meta.title)
     files = render_pack(doc, meta)
-    out.mkdir(parents=True, exist_ok=True)
-    for old in _owned_files(out):
-        old.unlink()
     written = []
-    for name, text in files.items():
-        (out / name).write_text(text, encoding="utf-8")
-        written.append(out / name)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for old in _owned_files(out):
+            old.unlink()
+        for name, text in files.items():
+            (out / name).write_text(text, encoding="utf-8")
+            written.append(out / name)
+    except OSError as e:   # a file where a folder should be, no permission, a full disk
+        raise BadOutput(f"--out {out}: can't write the pack there ({e.strerror or e}: {e.filename or out})") from None
     return ImportResult(doc, written)
 
 

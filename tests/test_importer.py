@@ -254,6 +254,9 @@ def test_bad_input_is_one_clear_message(tmp_path):
     assert "not UTF-8" in fails(str(latin1), "--out", str(tmp_path / "c"))
     assert "priority" in fails(str(FIXTURE), "--out", str(tmp_path / "d"), "--priority-pattern", "(unclosed")
     assert not any((tmp_path / d).exists() for d in "abcd")
+    (tmp_path / "a-file").write_text("", encoding="utf-8")   # round 23's hunt: NotADirectoryError, a traceback
+    assert f"--out {tmp_path / 'a-file' / 'pack'}: can't write the pack there (Not a directory" in fails(
+        str(FIXTURE), "--out", str(tmp_path / "a-file" / "pack"), *FIXTURE_ARGS)
 
     existing = tmp_path / "existing"
     existing.mkdir()
