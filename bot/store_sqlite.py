@@ -181,6 +181,9 @@ class SQLiteStore(Store):
             raise StoreError(f"{self.path}: the file is empty (0 bytes), not a bot database: {RESTORE}")
         if header != SQLITE_HEADER:
             raise StoreError(f"{self.path}: is not an SQLite database (overwritten or truncated?): {RESTORE}")
+        if not os.access(path, os.W_OK):   # SQLite would open it, and the first write would raise
+            raise StoreError(f"{self.path}: can't write it (read-only for this user): the bot and its commands write "
+                             "to the store: run them as its owner, or check the file's permissions")
 
     @staticmethod
     def _create(path: Path) -> None:

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
+import subprocess
+import sys
 import threading
 import urllib.error
 import urllib.request
@@ -302,6 +305,24 @@ def test_health_creates_no_store(tmp_path):
     out = run_cli("--config", _config_file(tmp_path, storage_path=str(missing)), "health")
     assert out.returncode == 1 and f"store: FAIL: cannot open: no database at {missing}" in out.stdout, out.stdout
     assert not (tmp_path / "newdir").exists()
+
+
+def test_a_store_this_user_cannot_write_is_one_line(tmp_path):
+    """Round 23's hunt: `report` run as another user than the bot's (the file read-only to it)
+    died with "sqlite3.OperationalError: attempt to write a readonly database", and `health`
+    said "store: ok". As root, the process runs without the capability that overrides file modes."""
+    from bot.store import open_store
+    store = tmp_path / "bot.sqlite3"
+    open_store(store)
+    store.chmod(0o444)
+    config = _config_file(tmp_path, storage_path=str(store))
+    as_other = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search,-fowner"] if os.geteuid() == 0 else []
+    says = f"{store}: can't write it (read-only for this user)"
+    for command, code in ((["report"], 2), (["queue"], 2), (["health"], 1)):
+        out = subprocess.run([*as_other, sys.executable, "-m", "bot", "--config", config, *command], cwd=ROOT,
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode == code and says in out.stdout + out.stderr, (command, out.stdout, out.stderr)
+        assert "Traceback" not in out.stderr
 
 
 @pytest.mark.parametrize("command", [("report",), ("queue",), ("asks-from-reps",),

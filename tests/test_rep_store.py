@@ -195,6 +195,7 @@ def test_what_reps_settled_becomes_an_asks_file_the_pack_loads(cli_config, tmp_p
 
 
 def test_nothing_settled_makes_an_asks_file_with_nothing_in_it(cli_config, tmp_path):
+    SQLiteStore(tmp_path / "bot.sqlite3")   # as serve leaves it (no store at all is refused: test_ops)
     out = run_cli("--config", str(cli_config), "asks-from-reps")
     assert out.returncode == 0, out.stderr
     assert "Nothing new to add." in out.stdout and yaml.safe_load(out.stdout) is None
