@@ -93,7 +93,8 @@ def build(cls: type, data: Any, path: str = "") -> Any:
     """Build dataclass `cls` from `data`; `path` is the dotted field name for messages."""
     hints = typing.get_type_hints(cls)
     if not isinstance(data, dict):
-        raise WrongType(f"expected a mapping, got {type(data).__name__}", field=path,
+        empty = " (is the file empty?)" if data is None and not path else ""
+        raise WrongType(f"expected a mapping, got {_describe(data)}{empty}", field=path,
                         line=getattr(data, "line", None))
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init and f.metadata.get("from_yaml", True)}
     line_of = getattr(data, "key_lines", {})
@@ -160,5 +161,6 @@ def _describe(value: Any) -> str:
         return "nothing"
     if isinstance(value, bool):
         return "true/false"
-    names = {dict: "a mapping", LineDict: "a mapping", list: "a list", str: "text"}
+    names = {dict: "a mapping", LineDict: "a mapping", list: "a list", str: "text", int: "a whole number",
+             float: "a number", datetime.date: "a date", datetime.datetime: "a date and time"}
     return names.get(type(value), type(value).__name__)

@@ -128,6 +128,19 @@ def test_a_date_not_in_the_calendar_gives_file_and_line(pack_copy):
         load_pack(pack_copy)
 
 
+def test_wrong_types_are_named_in_words_not_pythons(pack_copy):
+    """Round 23's hunt: "expected a mapping, got NoneType" for an empty file, "got int" for a
+    date written without hyphens."""
+    pack_yaml = pack_copy / "pack.yaml"
+    text = pack_yaml.read_text(encoding="utf-8")
+    pack_yaml.write_text(text.replace("closes: 2024-05-31", "closes: 20240531"), encoding="utf-8")
+    with pytest.raises(WrongType, match=r"expected a date \(YYYY-MM-DD\), got a whole number"):
+        load_pack(pack_copy)
+    pack_yaml.write_text("", encoding="utf-8")
+    with pytest.raises(WrongType, match=r"pack\.yaml: expected a mapping, got nothing \(is the file empty\?\)"):
+        load_pack(pack_copy)
+
+
 def test_duplicate_key_in_yaml(pack_copy):
     add_file(pack_copy, "extra.yaml", GLOSSARY + "  term: Again\n")
     with pytest.raises(YamlSyntax, match="'term' appears twice"):
