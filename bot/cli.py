@@ -204,7 +204,8 @@ def cmd_chat(args) -> int:
 
     config = _config(args)
     library = load_library(config)
-    last = None    # the last reply: `more` and a number refer to it
+    last = None    # the last reply: `more` refers to it
+    listed = None  # the last "which did you mean?" reply: a number picks from it, until the next question
     interactive = sys.stdin.isatty()
     sys.stdin.reconfigure(errors="surrogateescape")   # bytes that aren't UTF-8: kept, then dropped by safe_text
     if interactive:
@@ -225,15 +226,16 @@ def cmd_chat(args) -> int:
         if text.lower() == MORE and last is not None and last.answered:
             print(render_full_text(last), end="\n\n", flush=True)
             continue
-        if text.isdecimal() and last is not None and last.answered and last.ambiguous:   # "which did you mean?"
-            places = ambiguity_choice(last)[1]
+        if text.isdecimal() and listed is not None:   # "which did you mean?", or another of its list
+            places = ambiguity_choice(listed)[1]
             if not (len(text) <= 4 and 1 <= int(text) <= len(places)):   # int() refuses 4,300 digits
                 print(f"Type a number from 1 to {len(places)} to pick from the list, or ask a question.",
                       end="\n\n", flush=True)
                 continue
-            last = picked_entry(library, config, places[int(text) - 1][0].entry.id, query=last.query) or last
+            last = picked_entry(library, config, places[int(text) - 1][0].entry.id, query=listed.query) or last
         else:
             last = reply_to(library, config, text)[1]
+            listed = last if last.answered and last.ambiguous else None
         print(_chat_text(last), end="\n\n", flush=True)
 
 

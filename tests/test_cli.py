@@ -65,6 +65,11 @@ def test_chat_picks_from_the_numbered_list_and_shows_more():
     out = run_cli("chat", stdin="what should I put for the safeguarding question?\n" + "1" * 5000 + "\n2\n")
     assert out.returncode == 0 and "Traceback" not in out.stderr, out.stderr
     assert out.stdout.rstrip().split("\n\n")[1:] == [wrong, picked]
+    # another number picks another of the same list (round 23's hunt: "1" was searched as a question)
+    out = run_cli("chat", stdin="what should I put for the safeguarding question?\n2\n1\nwhat is off-rolling\n1\n")
+    replies = out.stdout.rstrip().split("\n\n")
+    assert replies[1] == picked and replies[2].startswith("== Should safeguarding be a separate judgement? ==")
+    assert replies[3].startswith("== Off-rolling") and "Type a number" not in replies[4] and len(replies) == 5
     assert more.startswith(picked.splitlines()[0]) and "Options: Yes; No; Don’t know" in more
     asked = run_cli("ask", "should safeguarding be inspected more often?").stdout   # `ask` still names its flag
     assert asked.startswith(picked.splitlines()[0]) and "(ask --full: " in asked
