@@ -384,6 +384,8 @@ def load_pack(folder: str | Path, sources_dir: str | Path | None = None) -> Pack
     the sources' text (bot/speakers.py); the bot itself runs without them.
     """
     folder = Path(folder)
+    if folder.is_file():
+        raise KnowledgeError("is a file: give the pack's folder (the one holding pack.yaml)", file=str(folder))
     if not folder.is_dir():
         raise KnowledgeError("knowledge folder not found", file=str(folder))
     info_path = folder / "pack.yaml"

@@ -126,7 +126,8 @@ def check_unique_ids(packs: list[Pack]) -> None:
     names = [p.name for p in packs]
     for n in names:
         if names.count(n) > 1:
-            raise KnowledgeError(f"two packs are both named '{n}' (the `name` in pack.yaml)", field="name")
+            raise KnowledgeError(f"two packs are both named '{n}' (the `name` in pack.yaml): is one folder listed "
+                                 "twice in app.yaml's packs?", field="name")
 
 
 @dataclass

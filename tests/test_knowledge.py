@@ -269,6 +269,9 @@ def test_validate_command(pack_copy):
     bad = run_cli("validate", str(pack_copy))
     assert bad.returncode != 0
     assert "extra.yaml:" in bad.stderr and "Traceback" not in bad.stderr
+    file = run_cli("validate", str(pack_copy / "pack.yaml"))   # round 23's hunt: "knowledge folder not found"
+    assert file.returncode == 2 and file.stderr.strip() == (
+        f"error: {pack_copy / 'pack.yaml'}: is a file: give the pack's folder (the one holding pack.yaml)"), file.stderr
 
 
 def test_basis_must_sit_inside_one_paragraph(pack_copy):
