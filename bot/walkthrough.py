@@ -70,8 +70,15 @@ def position_of(pack: Pack, entry_id: str, position: int) -> int:
     """Where the question a button was pressed on is now: its place in the survey (a pack edited
     since may have moved it; the button's number alone sent Next and Make my notes to another
     question), else the number the button recorded (`move` and `step_at` keep it within the survey)."""
+    return pressed_on(pack, entry_id, position)[0]
+
+
+def pressed_on(pack: Pack, entry_id: str, position: int) -> tuple[int, bool]:
+    """`position_of`, and whether the question was taken out of the pack since (the button names
+    an entry the survey no longer has): then `position` is where it was, and the question now
+    there is the one after it (`move`'s `removed`)."""
     found = next((i for i, e in enumerate(steps(pack)) if e.id == entry_id), None)
-    return position if found is None else found
+    return (position, bool(entry_id)) if found is None else (found, False)
 
 
 def skip_section(pack: Pack, position: int) -> int | None:
@@ -147,37 +154,38 @@ def start(library: Library, store: Store, user: str, name: str = "", today: date
     is the one they were in), among the packs that answer in `channel`."""
     place = store.walk_place(user)
     here = {s.name for s in library.for_channel(channel)}
-    if place is not None and (not name or name == place.pack) and place.pack in here:
-        pack = library.pack_named(place.pack)
-        step = step_at(pack, place.position, today) if pack is not None else None
-        if step is not None:   # (a pack edited to hold no survey questions: chosen afresh below)
-            return step
+    held = library.pack_named(place.pack) if place is not None else None
+    held = held if held is not None and steps(held) else None   # (a pack edited to hold none: chosen afresh)
+    if held is not None and (not name or name == held.name) and held.name in here:
+        return step_at(held, place.position, today)
     pack = choose_pack(library, name, today, channel)
     if pack is None:
         return None
     step = step_at(pack, 0, today)
-    if step is not None:
+    if step is not None and held is None:   # a place in another pack is kept until they move on in this one
         store.save_walk_place(user, pack.name, 0)
     return step
 
 
 def move(library: Library, store: Store, user: str, pack_name: str, position: int, how: str,
-         today: date | None = None) -> Step | None:
+         today: date | None = None, removed: bool = False) -> Step | None:
     """Next / Back / Skip section from `position` (the step the member pressed on). Returns
-    the new step (saved), or None when the walk-through is finished (the place is forgotten)."""
+    the new step (saved), or None when the walk-through is finished (the place is forgotten).
+    `removed`: the question pressed on was taken out of the pack since (`pressed_on`), so
+    Next and Skip go to the question now in its place, Back to the one before that."""
     pack = library.pack_named(pack_name)
     if pack is None:
         return None
-    total = len(steps(pack))
-    position = max(0, min(position, total - 1))   # a pack edited shorter since the button was sent
-    if how == "next":
-        target = position + 1 if position + 1 < total else None
-    elif how == "back":
-        target = max(0, position - 1)
-    elif how == "skip":
-        target = skip_section(pack, position)
-    else:
+    if how not in ("next", "back", "skip"):
         raise ValueError(how)
+    total = len(steps(pack))
+    if removed:   # its section is unknown now: Skip goes on as Next does
+        position = max(0, min(position, total))
+        target = max(0, position - 1) if how == "back" else position if position < total else None
+    else:
+        position = max(0, min(position, total - 1))   # a pack edited shorter since the button was sent
+        target = (position + 1 if position + 1 < total else None) if how == "next" else (
+            max(0, position - 1) if how == "back" else skip_section(pack, position))
     if target is None or not total:
         store.end_walk(user)
         return None

@@ -35,6 +35,14 @@ from handlers.respond import quick
 
 NO_PACK = "I don't have a survey to walk through{named}. Packs: {names}."
 GONE_SURVEY = "That survey is no longer in the guidance."
+GONE_QUESTION = "That question is no longer in the survey's guidance."
+
+
+def _pack_pressed(guide, body: dict, ref: tuple[str, int, str]):
+    """The pack a walk-through button names, if it is loaded and answers in the channel pressed in
+    (app.yaml's `channels`: a button naming another pack shows nothing of it there)."""
+    here = {s.name for s in guide.library.for_channel(channel_of(body) or None)}
+    return guide.library.pack_named(ref[0]) if ref[0] in here else None
 
 
 def start_message(guide, user: str, name: str = "", channel: str | None = None) -> dict:
@@ -79,12 +87,12 @@ def _mover(how: str):
             guide, user, ref = context["guide"], user_id(body), _ref(body)
             if not user or ref is None:
                 return
-            pack = guide.library.pack_named(ref[0])
+            pack = _pack_pressed(guide, body, ref)
             if pack is None:
                 respond(text=GONE_SURVEY, replace_original=True)
                 return
-            position = walk.position_of(pack, ref[2], ref[1])   # the question pressed on, wherever it is now
-            step = walk.move(guide.library, guide.store, user, ref[0], position, how)
+            position, removed = walk.pressed_on(pack, ref[2], ref[1])   # the question pressed on, wherever it is now
+            step = walk.move(guide.library, guide.store, user, ref[0], position, how, removed=removed)
             if step is None:
                 notice = text_blocks(walk.finished_text(pack, how))
                 respond(text=notice.text, blocks=notice.blocks, replace_original=True)
@@ -109,8 +117,12 @@ def handle_notes(ack: Ack, body: dict, client: WebClient, respond: Respond, cont
     ack()
     with apologising(respond, logger, "opening the notes"):
         ref = _ref(body)
-        pack = context["guide"].library.pack_named(ref[0]) if ref else None
-        step = walk.step_at(pack, walk.position_of(pack, ref[2], ref[1])) if pack and ref else None
+        pack = _pack_pressed(context["guide"], body, ref) if ref else None
+        position, removed = walk.pressed_on(pack, ref[2], ref[1]) if pack and ref else (0, False)
+        if pack and removed:   # another question's notes would open
+            respond(text=GONE_QUESTION, replace_original=False)
+            return
+        step = walk.step_at(pack, position) if pack and ref else None
         trigger = text_field(body, "trigger_id")
         if ref and step is None:   # said, as the other buttons say it (it did nothing)
             respond(text=GONE_SURVEY, replace_original=False)

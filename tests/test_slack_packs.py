@@ -199,6 +199,25 @@ def test_a_channel_kept_to_one_pack_keeps_to_it_for_entries_buttons_and_the_walk
     (call,) = wait_until(lambda: responses_to(fake, name))
     listed = str(call.params["blocks"])
     assert "wellbeing-" not in listed and "safeguarding-separate-judgement" in listed
+    # nor do walk-through buttons naming the other pack show its steps or notes there (round 23's hunt)
+    value = json.dumps({"p": "workload-example", "i": 0, "e": "workload-schools-p1-marking-feedback-1"})
+    for action in ("walk_next", "walk_notes"):
+        name = uuid.uuid4().hex[:12]
+        assert slack.interaction(block_actions(action, value, response_url=fake.response_url(name), channel="CBL",
+                                               user=fresh("U"))).status == 200
+        (call,) = wait_until(lambda name=name: responses_to(fake, name))
+        assert call.params["text"] == "That survey is no longer in the guidance.", (action, call.params)
+    # a button on a question a reload took out: Next shows the one now in its place; notes say it has gone
+    value = json.dumps({"p": "big-listen", "i": 2, "e": "a-question-since-removed"})
+    said = {}
+    for action in ("walk_next", "walk_notes"):
+        name = uuid.uuid4().hex[:12]
+        assert slack.interaction(block_actions(action, value, response_url=fake.response_url(name), channel="C1",
+                                               user=fresh("U"))).status == 200
+        (call,) = wait_until(lambda name=name: responses_to(fake, name))
+        said[action] = call.params
+    assert progress(said["walk_next"]).startswith("Question 3 of ")
+    assert said["walk_notes"]["text"] == "That question is no longer in the survey's guidance."
 
 
 # --- the walk-through ---------------------------------------------------------------------------

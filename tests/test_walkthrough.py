@@ -116,6 +116,43 @@ def test_a_pack_edited_mid_walk_moves_from_the_question_pressed_on(library, stor
     assert walk.finished_text(example, "skip").startswith("That was the last section of")
 
 
+def test_a_question_removed_mid_walk_moves_on_to_the_one_now_in_its_place(library, store):
+    """Round 23's hunt: with the question the member was on taken out of the pack, Next went to
+    the one after the question now in its place (skipping it), Skip section finished the
+    walk-through from the first section, and Back from a removed last question skipped one."""
+    from dataclasses import replace
+
+    from bot.packs import Shelf
+    example = library.pack_named("workload-example")
+    before = walk.steps(example)
+    gone = before[2]   # the last of the first section
+    cut = replace(example, entries=tuple(e for e in example.entries if e.id != gone.id))
+    edited = Library([Shelf(Index(load_pack(PACK_DIR))), Shelf(Index(cut))])
+    assert walk.pressed_on(cut, gone.id, 2) == (2, True) and walk.pressed_on(cut, "", 2) == (2, False)
+    assert walk.pressed_on(cut, before[3].id, 3) == (2, False)
+    for how, shown in (("next", before[3]), ("skip", before[3]), ("back", before[1])):
+        step = walk.move(edited, store, "U7", "workload-example", 2, how, today=OPEN_DAY, removed=True)
+        assert step.entry.id == shown.id and store.walk_place("U7").position == step.position, how
+    last = replace(example, entries=tuple(e for e in example.entries if e.id != before[-1].id))
+    edited = Library([Shelf(Index(load_pack(PACK_DIR))), Shelf(Index(last))])
+    step = walk.move(edited, store, "U7", "workload-example", 5, "back", today=OPEN_DAY, removed=True)
+    assert step.entry.id == before[4].id
+    assert walk.move(edited, store, "U7", "workload-example", 5, "next", today=OPEN_DAY, removed=True) is None
+
+
+def test_starting_another_pack_keeps_the_place_in_the_first_until_they_move_on(library, store):
+    """Round 23's hunt: `/biglisten walkthrough` in a channel kept to the Big Listen saved its
+    first question over the member's place in the workload pack, which was lost."""
+    walk.start(library, store, "U8", "workload-example", today=OPEN_DAY)
+    walk.move(library, store, "U8", "workload-example", 1, "next", today=OPEN_DAY)
+    step = walk.start(library, store, "U8", "big-listen", today=OPEN_DAY)
+    assert step.pack.name == "big-listen" and step.position == 0
+    assert (store.walk_place("U8").pack, store.walk_place("U8").position) == ("workload-example", 2)
+    assert walk.start(library, store, "U8", today=OPEN_DAY).position == 2   # resumed
+    walk.move(library, store, "U8", "big-listen", 0, "next", today=OPEN_DAY)   # moving on in the other
+    assert (store.walk_place("U8").pack, store.walk_place("U8").position) == ("big-listen", 1)
+
+
 def test_a_place_in_a_pack_left_with_no_survey_starts_afresh(library, store):
     """Round 21's hunt: the member's saved place was in a pack since edited to hold no survey
     questions, and `/biglisten walkthrough` said there was no survey to walk through."""
