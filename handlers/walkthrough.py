@@ -105,9 +105,10 @@ def _mover(how: str):
 def handle_stop(ack: Ack, body: dict, respond: Respond, context: BoltContext, logger: Logger) -> None:
     ack()
     with apologising(respond, logger, "stopping the walk-through"):
-        guide, user = context["guide"], user_id(body)
-        if user:
-            guide.store.end_walk(user)
+        guide, user, ref = context["guide"], user_id(body), _ref(body)
+        place = guide.store.walk_place(user) if user else None
+        if place is not None and (ref is None or ref[0] == place.pack):   # Stop on an old step of another pack
+            guide.store.end_walk(user)                                     # leaves the walk-through they are in
         notice = text_blocks(walk.stopped_text(guide.config.slash_command))
         respond(text=notice.text, blocks=notice.blocks, replace_original=True)
 

@@ -266,6 +266,11 @@ def test_walkthrough_start_next_back_notes_and_stop(fake, slack, server):
     step = press(fake, slack, step["blocks"], "walk_skip", user)
     assert progress(step) == "Question 4 of 6" and "Wellbeing" in shown_text(step["blocks"])
 
+    # Stop on an old step of another pack leaves this walk-through alone (round 23's hunt: it ended it)
+    old = command(fake, slack, "walkthrough big-listen", user)
+    assert place(server, user) == ("workload-example", 3)   # starting another pack keeps the place
+    press(fake, slack, old["blocks"], "walk_stop", user)
+    assert place(server, user) == ("workload-example", 3)
     stopped = press(fake, slack, step["blocks"], "walk_stop", user)
     assert "Walk-through stopped" in stopped["text"] and place(server, user) is None
 
