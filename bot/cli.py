@@ -551,7 +551,7 @@ def cmd_migrate_store(args) -> int:
     location = storage_location(config)
     if isinstance(location, Path) and not location.exists():   # opening it would make an empty one
         raise ConfigError(f"no store at {location}: app.yaml's storage.path names no SQLite file to copy from")
-    source = open_store(location)
+    source = open_store(location, writable=False)   # only read: an admin's copy of a file the bot owns
     if not isinstance(source, SQLiteStore):
         raise ConfigError("migrate-store copies from a SQLite store: app.yaml's storage is not a SQLite file")
     url = args.to.strip()

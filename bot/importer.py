@@ -578,11 +578,14 @@ def import_pack(source: str | Path, out: str | Path, *, layout: Layout = Layout(
         raise BadOutput(f"--out {out}: the folder's name is the pack's name, which app.yaml's channels and "
                         f"`/biglisten walkthrough NAME` use: lower-case letters, digits and hyphens "
                         f"(like 'workload-2026'), got {meta.name!r}")
-    if out.exists() and not out.is_dir():
-        raise OutputExists(f"{out} exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise OutputExists(f"{out} already exists and is not empty; --force replaces its "
-                           f"{', '.join(OWNED)} and leaves other files alone")
+    try:
+        if out.exists() and not out.is_dir():
+            raise OutputExists(f"{out} exists and is not a folder")
+        if out.is_dir() and any(out.iterdir()) and not force:
+            raise OutputExists(f"{out} already exists and is not empty; --force replaces its "
+                               f"{', '.join(OWNED)} and leaves other files alone")
+    except OSError as e:   # a folder on the way this user can't read
+        raise BadOutput(f"--out {out}: can't look there ({e.strerror or e}: {e.filename or out})") from None
     doc = read_document(source, layout, default_section=meta.title)
     files = render_pack(doc, meta)
     written = []

@@ -450,16 +450,17 @@ class Store(ABC):
         questions and votes deleted."""
 
 
-def open_store(location: str | Path, *, migrate: bool = True) -> Store:
+def open_store(location: str | Path, *, migrate: bool = True, writable: bool = True) -> Store:
     """The store at `location`: a postgresql:// URL opens the PostgreSQL backend, a file path
     the SQLite one (bot.store_location turns app.yaml's storage settings into a location).
     Opening migrates the schema; a location that can't be used (unreadable, unwritable, not a
     bot database, a database server that can't be reached) raises bot.errors.StoreError with
     one line naming it and what to do (start-up prints it, exit 2), as does a store a newer bot
     migrated. `migrate=False` (`health`): a store not migrated as this bot needs it is refused
-    instead, with nothing written (a SQLite file `health` checks exists already)."""
+    instead, with nothing written (a SQLite file `health` checks exists already). A SQLite file
+    this user can't write is refused unless `writable=False` (migrate-store's source)."""
     if str(location).startswith(("postgresql://", "postgres://")):
         from bot.store_postgres import PostgresStore
         return PostgresStore(str(location), migrate=migrate)
     from bot.store_sqlite import SQLiteStore
-    return SQLiteStore(location, migrate=migrate)
+    return SQLiteStore(location, migrate=migrate, writable=writable)

@@ -137,8 +137,9 @@ class _Connection(sqlite3.Connection):
 
 
 class SQLiteStore(Store):
-    def __init__(self, path: str | Path, *, migrate: bool = True):
+    def __init__(self, path: str | Path, *, migrate: bool = True, writable: bool = True):
         self.path = str(path)
+        self._writable = writable   # False: a copy's source (migrate-store), read only
         if self.path == ":memory:" or self.path.startswith("file:"):
             # each thread's connection would open its own empty database
             raise ValueError("SQLiteStore needs a file path: in-memory SQLite is not shared between threads")
@@ -181,7 +182,7 @@ class SQLiteStore(Store):
             raise StoreError(f"{self.path}: the file is empty (0 bytes), not a bot database: {RESTORE}")
         if header != SQLITE_HEADER:
             raise StoreError(f"{self.path}: is not an SQLite database (overwritten or truncated?): {RESTORE}")
-        if not os.access(path, os.W_OK):   # SQLite would open it, and the first write would raise
+        if self._writable and not os.access(path, os.W_OK):   # SQLite would open it; the first write would raise
             raise StoreError(f"{self.path}: can't write it (read-only for this user): the bot and its commands write "
                              "to the store: run them as its owner, or check the file's permissions")
 

@@ -56,6 +56,12 @@ FILLER = STOPWORDS | WHAT_TO_ANSWER | SECTION_NOUNS | SECTION_WORDS.keys() | {
     "stuff", "sure", "unsure", "stuck", "help", "idea", "want", "wants", "meant", "supposed", "actually", "steer",
     "qs", "shld", "hiya", "right", "ok",
     "educational", "needs", "alternative", "provision"}   # the rest of "the special educational needs section"
+# ... or, with no such word, a section noun and only these ("the safeguarding question", "help
+# with the SEND bit"): not "I only did the SEND questions", "the SEND questions lol"
+NAMING_ONLY = SECTION_NOUNS | SECTION_WORDS.keys() | {
+    "the", "a", "that", "this", "those", "these", "help", "with", "about", "on", "for", "re", "and", "any", "please",
+    "pls", "ok", "hi", "hiya", "hello", "hey", "union", "nasuwt", "nasuwts", "ofsted", "big", "listen", "survey",
+    "consultation", "of", "in", "educational", "needs", "alternative", "provision"}
 NOT_WHICH = frozenset({"do", "does", "did", "is", "are", "am", "who", "why", "where", "when", "can", "should", "must",
                        "have", "has", "will", "would", "could"})   # a message opening so asks yes/no, who, why ...
 NOT_ASKING = frozenset({"not", "skip", "dont", "don", "need", "thanks", "thank", "cheers", "ta", "whether", "if",
@@ -309,7 +315,8 @@ def _structure(folded: list[str], survey: _Survey, verb: bool = True) -> Target:
     priority = _priority(folded)
     by_name = priority is None and (priority := _priority_by_name(folded, survey.named)) is not None
     asking_only = (folded[0] not in NOT_WHICH and NOT_ASKING.isdisjoint(folded) and FILLER.issuperset(folded)
-                   and not (WHAT_TO_ANSWER | SECTION_NOUNS).isdisjoint(folded))
+                   and (not WHAT_TO_ANSWER.isdisjoint(folded)
+                        or (not SECTION_NOUNS.isdisjoint(folded) and NAMING_ONLY.issuperset(folded))))
     answering = not ANSWERING.isdisjoint(folded) or YES_NO <= set(folded)
     sections = _sections(folded, survey, priority, alone=asking_only and answering, verb=verb)
     if priority is not None:

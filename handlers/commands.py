@@ -96,7 +96,7 @@ def command_reply(guide, desk, command: dict, logger: Logger) -> tuple[dict, Cal
 
 
 # what a subcommand may come with: the command's name again, punctuation, a please or thanks
-_REPEATED_NAME = re.compile(r"/?(?P<name>[a-z0-9_-]+)\s+")
+_REPEATED_NAME = re.compile(r"/?(?P<name>[a-z0-9_-]+)(?:\s+|[?!.]*$)")
 _PUNCTUATION = re.compile(r"^[\s?!.,;:]+|[\s?!.,;:]+$")
 _POLITE = re.compile(r"^(?:please|pls|plz)\s+|\s+(?:please|pls|plz|thanks|thank you|ta)$")
 

@@ -270,6 +270,32 @@ def test_bad_input_is_one_clear_message(tmp_path):
     assert not (existing / "survey-old.yaml").exists() and (existing / "survey-wellbeing.yaml").exists()
 
 
+def test_an_out_folder_this_user_cannot_look_in_is_one_line(tmp_path):
+    """The review of round 23: a folder on the way to --out that this user can't read was still a
+    PermissionError traceback. As root, the process runs without the capability that overrides
+    file modes."""
+    import os
+    import subprocess
+    import sys
+
+    closed = tmp_path / "closed"
+    closed.mkdir()
+    closed.chmod(0)
+    as_other = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search,-fowner"] if os.geteuid() == 0 else []
+    try:
+        probe = subprocess.run([*as_other, sys.executable, "-c", f"import os; os.listdir({str(closed)!r})"],
+                               capture_output=True, text=True, timeout=60)
+        if probe.returncode == 0:   # setpriv without CAP_SETPCAP drops nothing
+            pytest.skip("this process can't run one that file modes bind")
+        out = subprocess.run([*as_other, sys.executable, "-m", "bot", "import-pack", str(FIXTURE), "--out",
+                              str(closed / "pack"), *FIXTURE_ARGS], cwd=ROOT, capture_output=True, text=True,
+                             timeout=60)
+    finally:
+        closed.chmod(0o755)
+    assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
+    assert out.stderr.startswith(f"error: --out {closed / 'pack'}: can't look there (Permission denied"), out.stderr
+
+
 @given(st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1))
 def test_any_paragraph_survives_the_yaml_writer(text):
     text = text.strip()

@@ -308,7 +308,8 @@ def test_subcommands_are_read_through_punctuation_a_repeated_command_and_please(
     questions, declined with "Ask a rep" and logged as gaps; a question that starts with "help"
     is still a question."""
     help_ = ask_by_command(fake, slack, rurl, "help")["text"]
-    for text in ("help?", "Help!", "/biglisten help", "biglisten help", "help please", "please help", "?"):
+    for text in ("help?", "Help!", "/biglisten help", "biglisten help", "help please", "please help", "?",
+                 "/biglisten", "biglisten?"):
         assert ask_by_command(fake, slack, rurl, text)["text"] == help_, text
     for text in ("sections please", "Sections?", "/biglisten sections."):
         shown = ask_by_command(fake, slack, rurl, text)

@@ -190,6 +190,10 @@ def test_a_section_word_alone_names_nothing_without_a_question_about_what_to_ans
     "is it ok to not answer the SEND questions", "who should answer the SEND questions?",
     "why are there SEND questions?", "is there a SEND section?", "where are the safeguarding questions?",
     "thanks for the help with the safeguarding section", "I don't need help with the safeguarding questions",
+    # a section noun and other words (the review of round 23)
+    "I'm against the safeguarding questions", "I got through the safeguarding questions",
+    "I only did the SEND questions", "the SEND questions are too few", "the SEND questions lol",
+    "which section is after the SEND section?",
 ])
 def test_a_question_about_the_section_itself_is_not_asked_which_question(pack, q):
     found, target = ids(pack, q)
