@@ -159,10 +159,10 @@ def cmd_ask(args) -> int:
     from bot.packs import load_library
     from bot.replies import match_record, render_full_text, render_text
 
-    config = _config(args)
-    library = load_library(config)
     if args.stdin and args.question:   # one would be silently dropped
         raise ConfigError("give the question or --stdin, not both")
+    config = _config(args)
+    library = load_library(config)
     if args.stdin:
         sys.stdin.reconfigure(errors="surrogateescape")   # bytes that aren't UTF-8: kept, then dropped below
         questions = (line.rstrip("\n") for line in sys.stdin)

@@ -66,17 +66,13 @@ def step_at(pack: Pack, position: int, today: date | None = None) -> Step | None
     return Step(pack, position, len(entries), entries[position], today or date.today())
 
 
-def position_of(pack: Pack, entry_id: str, position: int) -> int:
+def pressed_on(pack: Pack, entry_id: str, position: int) -> tuple[int, bool]:
     """Where the question a button was pressed on is now: its place in the survey (a pack edited
     since may have moved it; the button's number alone sent Next and Make my notes to another
-    question), else the number the button recorded (`move` and `step_at` keep it within the survey)."""
-    return pressed_on(pack, entry_id, position)[0]
-
-
-def pressed_on(pack: Pack, entry_id: str, position: int) -> tuple[int, bool]:
-    """`position_of`, and whether the question was taken out of the pack since (the button names
-    an entry the survey no longer has): then `position` is where it was, and the question now
-    there is the one after it (`move`'s `removed`)."""
+    question), else the number the button recorded (`move` and `step_at` keep it within the
+    survey); and whether the question was taken out of the pack since (the button names an entry
+    the survey no longer has), when the question now at that number is the one after it (`move`'s
+    `removed`)."""
     found = next((i for i, e in enumerate(steps(pack)) if e.id == entry_id), None)
     return (position, bool(entry_id)) if found is None else (found, False)
 

@@ -104,11 +104,11 @@ def test_a_pack_edited_mid_walk_moves_from_the_question_pressed_on(library, stor
     swapped = replace(example, sections=tuple(reversed(example.sections)))
     assert [e.section for e in walk.steps(swapped)][:3] == ["Wellbeing"] * 3
     moved = Library([Shelf(Index(load_pack(PACK_DIR))), Shelf(Index(swapped))])
-    assert walk.position_of(swapped, marking.id, 1) == 4                     # where that question is now
-    step = walk.move(moved, store, "U5", "workload-example", walk.position_of(swapped, marking.id, 1), "next",
+    assert walk.pressed_on(swapped, marking.id, 1) == (4, False)                     # where that question is now
+    step = walk.move(moved, store, "U5", "workload-example", walk.pressed_on(swapped, marking.id, 1)[0], "next",
                      today=OPEN_DAY)
     assert step.entry.id == walk.steps(example)[2].id and store.walk_place("U5").position == 5
-    assert walk.position_of(swapped, "gone-from-the-pack", 1) == 1          # a question removed: its number
+    assert walk.pressed_on(swapped, "gone-from-the-pack", 1) == (1, True)          # a question removed: its number
     shorter = replace(example, entries=tuple(e for e in example.entries if getattr(e, "section", "") != "Wellbeing"))
     cut = Library([Shelf(Index(load_pack(PACK_DIR))), Shelf(Index(shorter))])
     step = walk.move(cut, store, "U5", "workload-example", 4, "back", today=OPEN_DAY)
