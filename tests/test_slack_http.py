@@ -319,10 +319,13 @@ def test_subcommands_are_read_through_punctuation_a_repeated_command_and_please(
     assert entry["blocks"][0]["text"]["text"] == pack.get("off-rolling").title
     asked = ask_by_command(fake, slack, rurl, "help with the safeguarding question")
     assert asked["text"] != help_ and "safeguarding" in shown_text(asked["blocks"]).lower()
-    with sqlite3.connect(server.db_path) as db:
-        logged = {t for (t,) in db.execute("SELECT text FROM questions WHERE via = 'command'")}
-    assert "help with the safeguarding question" in logged
-    assert not logged & {"help?", "/biglisten help", "sections please", "pins please", "off-rolling?"}, logged
+
+    def logged() -> set[str]:   # a question is logged just after its reply: the one asked last, once
+        with sqlite3.connect(server.db_path) as db:   # there, shows the ones before had their chance
+            return {t for (t,) in db.execute("SELECT text FROM questions WHERE via = 'command'")}
+    wait_until(lambda: "help with the safeguarding question" in logged())
+    seen = logged()
+    assert not seen & {"help?", "/biglisten help", "sections please", "pins please", "off-rolling?"}, seen
 
 
 # ---- buttons and the shortcut ------------------------------------------------------------------------------
