@@ -31,7 +31,7 @@ TABLES: dict[str, tuple[str, str, str]] = {
     "kept_answers": (KEPT_COLUMNS, KEPT_COLUMNS, ""),
     "rep_requests": (f"{REQUEST_COLUMNS}, deliver_owner, deliver_until, rewrite_due, tried_at",
                      f"{REQUEST_COLUMNS}, deliver_owner, deliver_until, rewrite_due, tried_at", ""),
-    "walkthrough": ("user, pack, position, at", "member, pack, position, at", ""),
+    "walkthrough": ("user, pack, position, at, entry_id", "member, pack, position, at, entry_id", ""),
 }
 SERIAL = ("kept_answers", "rep_requests")   # ids copied as they are: move their sequences past them
 BOOLEAN = {("votes", 4), ("questions", 3), ("inbox", 6)}   # SQLite keeps 0/1

@@ -163,11 +163,14 @@ class KeptAnswer:
 
 @dataclass(frozen=True)
 class WalkPlace:
-    """Where a member is in the guided walk-through: a pack and a position in its survey."""
+    """Where a member is in the guided walk-through: a pack, a position in its survey, and the
+    question that was there (the position alone moves when a reload takes out a question before
+    it); "" in a place saved before the store kept it."""
     user: str
     pack: str
     position: int
     at: float
+    entry_id: str = ""
 
 
 class Store(ABC):
@@ -432,7 +435,8 @@ class Store(ABC):
         """Where this member is in the walk-through, or None if they aren't in one."""
 
     @abstractmethod
-    def save_walk_place(self, user: str, pack: str, position: int, now: float | None = None) -> None:
+    def save_walk_place(self, user: str, pack: str, position: int, entry_id: str = "",
+                        now: float | None = None) -> None:
         """Record where the member is (one place per member: the last write wins). Atomic."""
 
     @abstractmethod

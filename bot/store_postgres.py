@@ -92,6 +92,10 @@ MIGRATIONS: list[str] = [
     REPS_REWRITE_MIGRATION,
     # 5: pending Slack work is taken least recently tried first
     REPS_TRIED_MIGRATION,
+    # 6: a walk-through place names its question (a reload may take out one before it)
+    """
+    ALTER TABLE walkthrough ADD COLUMN entry_id TEXT NOT NULL DEFAULT '';
+    """,
 ]
 
 _ITEM = "key, payload, attempts, posting, received_at"
@@ -425,14 +429,16 @@ class PostgresStore(RepStorePostgres, Store):
 
     # --- the guided walk-through -------------------------------------------------------------
     def walk_place(self, user: str) -> WalkPlace | None:
-        rows = self._rows("SELECT pack, position, at FROM walkthrough WHERE member = %s", (user,))
-        return WalkPlace(user, rows[0][0], rows[0][1], rows[0][2]) if rows else None
+        rows = self._rows("SELECT pack, position, at, entry_id FROM walkthrough WHERE member = %s", (user,))
+        return WalkPlace(user, *rows[0]) if rows else None
 
-    def save_walk_place(self, user: str, pack: str, position: int, now: float | None = None) -> None:
+    def save_walk_place(self, user: str, pack: str, position: int, entry_id: str = "",
+                        now: float | None = None) -> None:
         self._count(
-            "INSERT INTO walkthrough(member, pack, position, at) VALUES (%s,%s,%s,%s) ON CONFLICT (member) "
-            "DO UPDATE SET pack = excluded.pack, position = excluded.position, at = excluded.at",
-            (user, pack, position, time.time() if now is None else now))
+            "INSERT INTO walkthrough(member, pack, position, at, entry_id) VALUES (%s,%s,%s,%s,%s) "
+            "ON CONFLICT (member) DO UPDATE SET pack = excluded.pack, position = excluded.position, at = excluded.at, "
+            "entry_id = excluded.entry_id",
+            (user, pack, position, time.time() if now is None else now, entry_id))
 
     def end_walk(self, user: str) -> bool:
         return self._count("DELETE FROM walkthrough WHERE member = %s", (user,)) > 0

@@ -99,6 +99,10 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE rep_requests ADD COLUMN tried_at REAL NOT NULL DEFAULT 0;
     """,
+    # 10: a walk-through place names its question (a reload may take out one before it)
+    """
+    ALTER TABLE walkthrough ADD COLUMN entry_id TEXT NOT NULL DEFAULT '';
+    """,
 ]
 
 REQUEST_COLUMNS = ("id, question, asker, asker_name, channel, thread_ts, state, created_at, reps_channel, reps_ts, "
@@ -555,14 +559,17 @@ class SQLiteStore(Store):
 
     # --- the guided walk-through -------------------------------------------------------
     def walk_place(self, user: str) -> WalkPlace | None:
-        row = self.connection().execute("SELECT pack, position, at FROM walkthrough WHERE user = ?", (user,)).fetchone()
-        return WalkPlace(user, row[0], row[1], row[2]) if row else None
+        row = self.connection().execute("SELECT pack, position, at, entry_id FROM walkthrough WHERE user = ?",
+                                        (user,)).fetchone()
+        return WalkPlace(user, *row) if row else None
 
-    def save_walk_place(self, user: str, pack: str, position: int, now: float | None = None) -> None:
+    def save_walk_place(self, user: str, pack: str, position: int, entry_id: str = "",
+                        now: float | None = None) -> None:
         self.connection().execute(
-            "INSERT INTO walkthrough(user, pack, position, at) VALUES (?,?,?,?) ON CONFLICT(user) DO UPDATE SET "
-            "pack = excluded.pack, position = excluded.position, at = excluded.at",
-            (user, pack, position, time.time() if now is None else now))
+            "INSERT INTO walkthrough(user, pack, position, at, entry_id) VALUES (?,?,?,?,?) ON CONFLICT(user) "
+            "DO UPDATE SET pack = excluded.pack, position = excluded.position, at = excluded.at, "
+            "entry_id = excluded.entry_id",
+            (user, pack, position, time.time() if now is None else now, entry_id))
 
     def end_walk(self, user: str) -> bool:
         return self.connection().execute("DELETE FROM walkthrough WHERE user = ?", (user,)).rowcount > 0

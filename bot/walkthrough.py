@@ -153,13 +153,13 @@ def start(library: Library, store: Store, user: str, name: str = "", today: date
     held = library.pack_named(place.pack) if place is not None else None
     held = held if held is not None and steps(held) else None   # (a pack edited to hold none: chosen afresh)
     if held is not None and (not name or name == held.name) and held.name in here:
-        return step_at(held, place.position, today)
+        return step_at(held, pressed_on(held, place.entry_id, place.position)[0], today)
     pack = choose_pack(library, name, today, channel)
     if pack is None:
         return None
     step = step_at(pack, 0, today)
     if step is not None and held is None:   # a place in another pack is kept until they move on in this one
-        store.save_walk_place(user, pack.name, 0)
+        store.save_walk_place(user, pack.name, 0, step.entry.id)
     return step
 
 
@@ -185,8 +185,9 @@ def move(library: Library, store: Store, user: str, pack_name: str, position: in
     if target is None or not total:
         store.end_walk(user)
         return None
-    store.save_walk_place(user, pack.name, target)
-    return step_at(pack, target, today)
+    step = step_at(pack, target, today)
+    store.save_walk_place(user, pack.name, target, step.entry.id)
+    return step
 
 
 def finished_text(pack: Pack, how: str = "next") -> str:

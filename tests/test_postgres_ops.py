@@ -408,7 +408,7 @@ def test_migrate_store_copies_everything_and_verifies(tmp_path, pg_url):
     old.enqueue("event:waiting", {"text": "still to answer"}, owner="gone", lease_seconds=30, now=now)
     old.enqueue("event:done", {}, owner="w", lease_seconds=30, now=now)
     old.complete("event:done")
-    old.save_walk_place("U1", "big-listen", 4, now=now)
+    old.save_walk_place("U1", "big-listen", 4, "safeguarding-judgement", now=now)
     req = old.add_request(question="staff car parking?", asker="U2", asker_name="Mo", channel="C1", thread_ts="1.1",
                           now=now)
     old.close_request(req.id, state="answered", rep="UREP", rep_name="Sam Rep", answer="No.", keep=True, now=now)

@@ -30,7 +30,8 @@ def test_todays_schema_migrates_in_place_keeping_its_rows(tmp_path):
     shutil.copy(V5_FILE, path)
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 5
     store = SQLiteStore(path)
-    assert store.schema_version == len(MIGRATIONS) == 9   # 6: Ask a rep, 7: the walk-through, 8-9: its retries
+    assert store.schema_version == len(MIGRATIONS) == 10   # 6: Ask a rep, 7: the walk-through, 8-9: its retries,
+    # 10: the walk-through place names its question
     assert [q.text for q in store.questions()] == ["written by main"]
     assert store.votes() == [("off-rolling", False)]
     assert [p.entry_id for p in store.pins()] == ["off-rolling"]
@@ -38,8 +39,8 @@ def test_todays_schema_migrates_in_place_keeping_its_rows(tmp_path):
     req = new_request(store)
     assert store.request(req.id).question.startswith("will the big listen")
     assert store.kept_answers() == []
-    store.save_walk_place("U1", "big-listen", 2)
-    assert store.walk_place("U1").position == 2
+    store.save_walk_place("U1", "big-listen", 2, "safeguarding-judgement")
+    assert (store.walk_place("U1").position, store.walk_place("U1").entry_id) == (2, "safeguarding-judgement")
 
 
 def test_the_member_is_forgotten_once_told_and_kept_answers_hold_no_user_ids(tmp_path):

@@ -311,10 +311,12 @@ def test_walk_place_per_member_last_write_wins_and_stop_forgets(store, location,
     assert store.walk_place("U1") is None
     store.save_walk_place("U1", "workload-example", 2, now=100.0)
     store.save_walk_place("U2", "big-listen", 0, now=100.0)
-    store.save_walk_place("U1", "workload-example", 3, now=101.0)
+    store.save_walk_place("U1", "workload-example", 3, "wellbeing-q1", now=101.0)
     reopened = opener(location)                       # a restart
     place = reopened.walk_place("U1")
-    assert (place.user, place.pack, place.position, place.at) == ("U1", "workload-example", 3, 101.0)
+    assert (place.user, place.pack, place.position, place.at, place.entry_id) == \
+        ("U1", "workload-example", 3, 101.0, "wellbeing-q1")
+    assert reopened.walk_place("U2").entry_id == ""   # saved without its question (as before migration 10/6)
     assert reopened.end_walk("U1") and not reopened.end_walk("U1")
     assert reopened.walk_place("U1") is None and reopened.walk_place("U2").pack == "big-listen"
 

@@ -44,7 +44,7 @@ def test_a_version_6_database_gains_the_table(tmp_path):
     conn.commit()
     conn.close()
     store = SQLiteStore(path)
-    assert store.schema_version == len(MIGRATIONS) == 9
+    assert store.schema_version == len(MIGRATIONS) == 10
     store.save_walk_place("U1", "big-listen", 0)
     assert store.walk_place("U1").position == 0
 
@@ -138,6 +138,28 @@ def test_a_question_removed_mid_walk_moves_on_to_the_one_now_in_its_place(librar
     step = walk.move(edited, store, "U7", "workload-example", 5, "back", today=OPEN_DAY, removed=True)
     assert step.entry.id == before[4].id
     assert walk.move(edited, store, "U7", "workload-example", 5, "next", today=OPEN_DAY, removed=True) is None
+
+
+def test_resuming_after_an_earlier_question_was_removed_resumes_at_the_same_question(library, store):
+    """Round 23's left item: the place was kept as a number only, so with a question before it
+    taken out of the pack, `walkthrough` resumed one question late (the member never saw the
+    question they had stopped at). The place names its question, as the buttons do."""
+    from dataclasses import replace
+
+    from bot.packs import Shelf
+    example = library.pack_named("workload-example")
+    before = walk.steps(example)
+    walk.start(library, store, "U9", "workload-example", today=OPEN_DAY)
+    walk.move(library, store, "U9", "workload-example", 2, "next", today=OPEN_DAY)   # now at question 4 of 6
+    assert store.walk_place("U9").entry_id == before[3].id
+    cut = replace(example, entries=tuple(e for e in example.entries if e.id != before[0].id))
+    edited = Library([Shelf(Index(load_pack(PACK_DIR))), Shelf(Index(cut))])
+    assert walk.start(edited, store, "U9", today=OPEN_DAY).entry.id == before[3].id   # not before[4]
+    gone = replace(example, entries=tuple(e for e in example.entries if e.id != before[3].id))
+    edited = Library([Shelf(Index(load_pack(PACK_DIR))), Shelf(Index(gone))])
+    assert walk.start(edited, store, "U9", today=OPEN_DAY).entry.id == before[4].id   # the one now in its place
+    store.save_walk_place("U9", "workload-example", 3)   # a place saved before it named its question
+    assert walk.start(library, store, "U9", today=OPEN_DAY).entry.id == before[3].id
 
 
 def test_starting_another_pack_keeps_the_place_in_the_first_until_they_move_on(library, store):
