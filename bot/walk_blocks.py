@@ -13,6 +13,7 @@ from slack_sdk.models.blocks import (
     MarkdownTextObject,
     PlainTextInputElement,
     PlainTextObject,
+    SectionBlock,
 )
 from slack_sdk.models.views import View
 
@@ -76,14 +77,46 @@ def _question_line(step: Step) -> str:
 
 def notes_view(step: Step) -> View:
     """The notes modal: the union's advice points as a checklist the member edits; "Send to
-    me" DMs it to them. Nothing is kept: closing the modal discards it."""
+    me" DMs it to them. Nothing is kept: closing the modal discards it. The consultation's
+    status is said here too, as at every step."""
+    status = status_text(step)
+    said = [ContextBlock(elements=[MarkdownTextObject(text=escape(status)[:SECTION_LIMIT])])] if status else []
     return View(
         type="modal", callback_id=NOTES_CALLBACK, title=PlainTextObject(text="My notes"),
         submit=PlainTextObject(text="Send to me"), close=PlainTextObject(text="Close"),
         private_metadata=button_value(p=step.pack.name, i=step.position),
         blocks=[
             ContextBlock(elements=[MarkdownTextObject(text=escape(_question_line(step))[:SECTION_LIMIT])]),
+            *said,
             InputBlock(block_id=NOTES_BLOCK, label=PlainTextObject(text="Your notes"),
                        element=PlainTextInputElement(action_id=NOTES_INPUT, multiline=True, max_length=3000,
                                                      initial_value=notes_text(notes_points(step)))),
         ])
+
+
+# a piece of the member's notes short enough to stay within a section escaped (&amp; is 5 characters)
+NOTES_PIECE = SECTION_LIMIT // 5
+
+
+def notes_message(notes: str, status: str) -> SlackMessage:
+    """The notes DM: the member's words (escaped: shown as typed) and, for a pack with a
+    consultation, its status as the steps say it, beside them, never in them. The text (the
+    notification) is their words alone."""
+    text = escape(notes)
+    if not status:
+        return SlackMessage(text, None)
+    # (a line longer than a piece goes on in the next piece: no line break is added)
+    pieces = [("\n" if i == 0 else "", line[i:i + NOTES_PIECE])
+              for line in notes.split("\n") for i in range(0, max(len(line), 1), NOTES_PIECE)]
+    chunks: list[str] = []
+    for joint, piece in pieces:
+        joined = f"{chunks[-1]}{joint}{piece}" if chunks else piece
+        if chunks and len(escape(joined)) <= SECTION_LIMIT:
+            chunks[-1] = joined
+        else:
+            chunks.append(piece)
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=escape(c))) for c in chunks if c.strip()]
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=escape(status)[:SECTION_LIMIT])]))
+    if len(blocks) > MESSAGE_BLOCKS:   # only past the modal's 3,000 characters (a forged submission): words alone
+        return SlackMessage(text, None)
+    return SlackMessage(text, [b.to_dict() for b in blocks])

@@ -91,10 +91,15 @@ def skip_section(pack: Pack, position: int) -> int | None:
 
 def status_text(step: Step) -> str:
     """The consultation's status, said at every step ("... closed on 31 May 2024; ...")."""
-    if step.pack.consultation is None:
+    return pack_status(step.pack, step.today)
+
+
+def pack_status(pack: Pack, today: date | None = None) -> str:
+    """A pack's consultation status as the steps say it, or "" for a pack that has none."""
+    if pack.consultation is None:
         return ""
     from bot.replies import ConsultationStatus
-    return status_line(ConsultationStatus(step.pack.consultation, step.today), survey=True)
+    return status_line(ConsultationStatus(pack.consultation, today or date.today()), survey=True)
 
 
 def step_lines(step: Step) -> list[Line]:

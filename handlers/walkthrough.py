@@ -13,7 +13,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import walkthrough as walk
-from bot.blocks import button_ref, escape, text_blocks
+from bot.blocks import button_ref, text_blocks
 from bot.errors import slack_error
 from bot.retry import deadline
 from bot.walk_blocks import (
@@ -26,6 +26,7 @@ from bot.walk_blocks import (
     WALK_SKIP,
     WALK_START,
     WALK_STOP,
+    notes_message,
     notes_view,
     step_blocks,
 )
@@ -133,8 +134,10 @@ def handle_notes(ack: Ack, body: dict, client: WebClient, respond: Respond, cont
         client.views_open(trigger_id=trigger, view=notes_view(step))
 
 
-def handle_notes_submitted(ack: Ack, body: dict, view: dict, client: WebClient, logger: Logger) -> None:
-    """"Send to me": the member's own text, by DM, and nothing kept."""
+def handle_notes_submitted(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext,
+                           logger: Logger) -> None:
+    """"Send to me": the member's own text, by DM, with the consultation's status beside it
+    (the pack's, as the modal said it), and nothing kept."""
     notes = text_field(view, "state", "values", NOTES_BLOCK, NOTES_INPUT, "value").strip()
     if not notes:
         ack(response_action="errors", errors={NOTES_BLOCK: "There is nothing to send."})
@@ -143,7 +146,8 @@ def handle_notes_submitted(ack: Ack, body: dict, view: dict, client: WebClient, 
     # member's text and says so (acked first, the modal closed and the notes were lost unseen).
     try:
         with deadline(1.5):
-            quick(client).chat_postMessage(channel=user_id(body), text=escape(notes))
+            message = notes_message(notes, _notes_status(context["guide"], view))
+            quick(client).chat_postMessage(channel=user_id(body), text=message.text, blocks=message.blocks)
     except Exception as e:
         why = slack_error(e) or type(e).__name__
         logger.error("sending walk-through notes by DM failed: %s", why)
@@ -152,6 +156,13 @@ def handle_notes_submitted(ack: Ack, body: dict, view: dict, client: WebClient, 
                                                            f"or press Send to me again."})
         return
     ack()
+
+
+def _notes_status(guide, view: dict) -> str:
+    """The status of the consultation the notes modal was opened for ("" if none, or unknown)."""
+    name = button_ref(text_field(view, "private_metadata")).get("p")
+    pack = guide.library.pack_named(name) if isinstance(name, str) else None
+    return walk.pack_status(pack) if pack is not None else ""
 
 
 def register(app: App) -> None:

@@ -241,7 +241,7 @@ def test_walkthrough_start_next_back_notes_and_stop(fake, slack, server):
                                            user=user, trigger_id=trigger)).status == 200
     opened = wait_until(lambda: [c for c in fake.calls_to("views.open") if c.params.get("trigger_id") == trigger])
     view = opened[0].params["view"]
-    initial = view["blocks"][1]["element"]["initial_value"]
+    initial = next(b for b in view["blocks"] if b["type"] == "input")["element"]["initial_value"]
     assert shown_text(view["blocks"][:1]) == ("The Example Department's survey asks (fictional example): "
                                               "“Do you have any comments on marking and feedback?”")
     assert initial == ("☐ Things you might want to mention include:\n☐ the time marking takes each week;\n"
@@ -322,6 +322,35 @@ def test_a_closed_consultation_says_so_at_every_step(fake, slack):
     for _ in range(3):
         assert "Ofsted's Big Listen closed on 31 May 2024" in shown_text(step["blocks"])
         step = press(fake, slack, step["blocks"], "walk_next", user)
+
+
+def test_notes_on_a_closed_consultation_say_it_is_closed_in_the_modal_and_the_dm(fake, slack):
+    """Round 23's left item: every step says the Big Listen closed, but the notes modal and the
+    notes sent by DM did not, so a member could keep notes to "put in" a survey long closed. The
+    DM's text (its notification) is still the member's words alone."""
+    user = fresh("U")
+    step = command(fake, slack, "walkthrough big-listen", user)
+    while "walk_notes" not in [e["action_id"] for e in elements(step["blocks"])]:
+        step = press(fake, slack, step["blocks"], "walk_next", user)
+    trigger = "trig-" + uuid.uuid4().hex[:8]
+    assert slack.interaction(block_actions("walk_notes", button(step["blocks"], "walk_notes")["value"],
+                                           response_url=fake.response_url("unused"), user=user,
+                                           trigger_id=trigger)).status == 200
+    opened = wait_until(lambda: [c for c in fake.calls_to("views.open") if c.params.get("trigger_id") == trigger])
+    view = opened[0].params["view"]
+    assert "Ofsted's Big Listen closed on 31 May 2024" in shown_text(view["blocks"])
+    submitted = {"type": "view_submission", "api_app_id": "A1", "token": "t", "team": {"id": "T1"},
+                 "user": {"id": user, "team_id": "T1"},
+                 "view": {"id": "V1", "type": "modal", "callback_id": NOTES_CALLBACK,
+                          "private_metadata": view["private_metadata"],
+                          "state": {"values": {NOTES_BLOCK: {NOTES_INPUT: {
+                              "type": "plain_text_input", "value": "☐ inspectors: <1 day & too short"}}}}}}
+    assert slack.interaction(submitted).status == 200
+    (dm,) = wait_until(lambda: posts_in(fake, user))
+    assert dm.params["text"] == "☐ inspectors: &lt;1 day &amp; too short"   # their words, for the notification
+    shown = shown_text(dm.params["blocks"])
+    assert shown.startswith("☐ inspectors: &lt;1 day &amp; too short") and \
+        "Ofsted's Big Listen closed on 31 May 2024" in shown
 
 
 def test_app_home_lists_the_packs_and_starts_the_walkthrough_by_dm(fake, slack):

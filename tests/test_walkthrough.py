@@ -270,3 +270,20 @@ def test_the_terminal_walkthrough_reads_whole_words_and_moves_on_no_others(tmp_p
     assert [line.split(" · ")[0] for line in again.stdout.splitlines() if line.startswith("Question ")] == [
         "Question 1 of 6", "Question 2 of 6", "Question 3 of 6", "Question 2 of 6", "Question 4 of 6"]
     assert again.stdout.rstrip().endswith("Stopped; `walkthrough` resumes here.")
+
+
+def test_the_notes_dm_keeps_every_word_within_slacks_section_limit():
+    """The notes DM carries the consultation's status beside the member's words: their words,
+    escaped, are split into sections of at most 3,000 characters, none lost, the status last."""
+    from bot.blocks import SECTION_LIMIT
+    from bot.walk_blocks import notes_message
+    notes = "☐ " + "&" * 1400 + "\n☐ <2 hours\n\n" + "x" * 2990
+    message = notes_message(notes, "The survey closed on 31 May 2024.")
+    assert message.text == notes.replace("&", "&amp;").replace("<", "&lt;")
+    *sections, status = message.blocks
+    texts = [b["text"]["text"] for b in sections]
+    assert all(len(t) <= SECTION_LIMIT for t in texts) and len(texts) > 1
+    shown = "".join(texts).replace("&lt;", "<").replace("&amp;", "&")
+    assert shown.replace("\n", "") == notes.replace("\n", "") and "☐ <2 hours\n\nxx" in shown
+    assert status["type"] == "context" and status["elements"][0]["text"] == "The survey closed on 31 May 2024."
+    assert notes_message(notes, "").blocks is None   # no consultation: the words alone, as before
