@@ -6,8 +6,9 @@ from logging import Logger
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
+from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 
-from bot.blocks import MODAL_BLOCKS, home_view
+from bot.blocks import MODAL_BLOCKS, escape, home_view
 from bot.knowledge import guidance_heading
 from bot.rep_blocks import home_kept_blocks
 from bot.report import build_report, report_lines
@@ -16,11 +17,16 @@ from bot.report import build_report, report_lines
 def handle_home_opened(event: dict, client: WebClient, context: BoltContext, logger: Logger) -> None:
     if event.get("tab") != "home":
         return
+    publish_home(context, client, event.get("user"), logger)
+
+
+def publish_home(context: BoltContext, client: WebClient, user, logger: Logger, notice: str = "") -> bool:
+    """Publish the tab for `user`; `notice` (plain words, escaped here) is shown at its top: what
+    became of a button pressed in it, when the member can't be told any other way. False if it failed."""
     guide = context["guide"]
     try:
-        user = event.get("user")
         if not isinstance(user, str) or not user:
-            return
+            return False
         lines = report_lines(build_report(guide.store, guide.library.packs, 7)) if guide.reps.is_rep(user) else None
         rep = guide.reps.is_rep(user)
         library = guide.library
@@ -38,9 +44,14 @@ def handle_home_opened(event: dict, client: WebClient, context: BoltContext, log
             view.blocks = list(view.blocks) + home_kept_blocks(
                 guide.store.kept_answers(), guide.store.requests(("open",)), guide.config.reps,
                 room=MODAL_BLOCKS - len(view.blocks))
+        if notice:   # under the title, where the member is looking
+            said = SectionBlock(text=MarkdownTextObject(text=f":warning: {escape(notice)}"))
+            view.blocks = (list(view.blocks[:1]) + [said] + list(view.blocks[1:]))[:MODAL_BLOCKS]
         client.views_publish(user_id=user, view=view)
+        return True
     except Exception:   # the tab just stays as it was; nothing to tell the member in Slack
         logger.exception("publishing the home tab failed")
+        return False
 
 
 def register(app: App) -> None:

@@ -64,8 +64,23 @@ def handle_start_button(ack: Ack, body: dict, client: WebClient, respond: Respon
     always starts in the member's DM with the bot, never where others can see it; pressed in a
     channel kept to some packs (app.yaml `channels`), with one of those."""
     ack()
+    user = user_id(body)
+    if user and text_field(body, "view", "type") == "home":   # no response_url: the tab is the way back
+        try:
+            client.chat_postMessage(channel=user, **start_message(context["guide"], user))
+        except Exception as e:
+            from handlers.home import publish_home
+            why, command = slack_error(e), context["guide"].config.slash_command
+            logger.error("starting the walk-through by DM from App Home failed: %s", why or type(e).__name__,
+                         exc_info=not why)
+            what = (f"I couldn't send you a direct message (Slack said: {why}), so the walk-through didn't start."
+                    if why else "Sorry, something went wrong: the walk-through may not have started (if it isn't "
+                    "in your messages with me, it didn't).")
+            publish_home(context, client, user, logger, notice=(
+                f"{what} Type `{command} walkthrough` in any channel to go through the survey there (only you will "
+                "see it), or press the button again later. If it keeps happening, tell a rep."))
+        return
     with apologising(respond, logger, "starting the walk-through", response_type="ephemeral"):
-        user = user_id(body)
         if user:
             channel = channel_of(body) or None
             client.chat_postMessage(channel=user, **start_message(context["guide"], user, channel=channel))

@@ -1,0 +1,68 @@
+"""App Home end to end over signed HTTP: the tab a member or a rep opens, and its buttons (which
+come with no response_url: the only way back to the member is the tab itself or a DM)."""
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+
+from slack_helpers import SlackSender, block_actions, bot_server, button, shown_text, wait_until
+
+REP = "UREPHOME1"
+
+
+@pytest.fixture(scope="module")
+def server(fake, tmp_path_factory):
+    reps = {"reps": {"users": [REP], "usergroups": [], "cache_seconds": 300}}
+    with bot_server(fake, tmp_path_factory.mktemp("home-bot"), workers=1, settings=reps) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def slack(server) -> SlackSender:
+    return SlackSender(server.url)
+
+
+def fresh(prefix: str = "U") -> str:
+    return prefix + uuid.uuid4().hex[:8].upper()
+
+
+def open_home(fake, slack, user: str) -> dict:
+    before = len(fake.calls_to("views.publish"))
+    assert slack.event({"type": "app_home_opened", "user": user, "channel": "D" + user, "tab": "home",
+                        "event_ts": f"{time.time():.6f}"}).status == 200
+    calls = wait_until(lambda: [c for c in fake.calls_to("views.publish")[before:] if c.params["user_id"] == user])
+    return calls[-1].params["view"]
+
+
+def home_press(action_id: str, value: str, user: str) -> dict:
+    """A button pressed in App Home, as Slack sends it: no response_url, no channel."""
+    payload = block_actions(action_id, value, response_url="", user=user)
+    for key in ("response_url", "channel"):
+        payload.pop(key)
+    payload["container"] = {"type": "view", "view_id": "VHOME"}
+    payload["view"] = {"id": "VHOME", "type": "home", "blocks": []}
+    return payload
+
+
+def test_walk_me_through_for_a_member_who_cant_be_sent_a_dm_says_so_in_the_tab(fake, slack):
+    """The walk-through starts in the member's DM; when Slack refused that post (and so the
+    apology sent the same way), the member pressing "Walk me through the survey" saw nothing."""
+    user = fresh()
+    home = open_home(fake, slack, user)
+    refused = {"ok": False, "error": "restricted_action"}
+    fake.set_response("chat.postMessage",
+                      lambda p: refused if p.get("channel") == user else fake._canned("chat.postMessage", p))
+    try:
+        before = len(fake.calls_to("views.publish"))
+        assert slack.interaction(home_press("walk_start", button(home["blocks"], "walk_start")["value"],
+                                            user)).status == 200
+        published = wait_until(lambda: [c for c in fake.calls_to("views.publish")[before:]
+                                        if c.params["user_id"] == user])
+    finally:
+        fake.set_response("chat.postMessage", None)
+    shown = shown_text(published[-1].params["view"]["blocks"])
+    assert "couldn't send you a direct message" in shown and "restricted_action" in shown
+    assert "/biglisten walkthrough" in shown   # what the member can do instead
+    assert published[-1].params["view"]["type"] == "home" and len(published[-1].params["view"]["blocks"]) <= 100
