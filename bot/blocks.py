@@ -465,7 +465,8 @@ def pins_blocks(pins, pack, *, rep: bool) -> SlackMessage:
     if not pins:
         return text_blocks("No answers are pinned yet. Reps can pin a good answer with its Pin button.")
     blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text="Pinned answers"))]
-    for i, pin in enumerate(pins[: MESSAGE_BLOCKS - 2]):
+    shown = pins[: MESSAGE_BLOCKS - 2]   # the newest; a line says how many more (they were left out unsaid)
+    for i, pin in enumerate(shown):
         text = f"{_pin_link(pin, pack)}\n{escape(pinned_line(pin))}"
         if pin.question and rep:   # the asker's words may come from a private answer: reps only
             text += f" · asked: _{echo(echo_text(pin.question))}_"
@@ -474,7 +475,17 @@ def pins_blocks(pins, pack, *, rep: bool) -> SlackMessage:
             accessory = ButtonElement(text="Unpin", action_id=f"{UNPIN}_{i}", style="danger",
                                       value=button_value(c=pin.channel, t=pin.message_ts))
         blocks.append(SectionBlock(text=MarkdownTextObject(text=text), accessory=accessory))
+    if len(pins) > len(shown):
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=more_pins(len(pins) - len(shown), rep=rep))]))
     return SlackMessage(f"{len(pins)} pinned answers", _fit(blocks))
+
+
+def more_pins(left: int, *, rep: bool, command: str = "") -> str:
+    """The line under a list of pins that doesn't hold them all."""
+    line = f"… and {left} older pinned answer{'s' if left != 1 else ''} not listed here"
+    if command:
+        return f"{line}: `{escape(command)} pins` lists more."
+    return line + (": unpin some you no longer need (here or in Slack) to see them." if rep else ".")
 
 
 def _pin_link(pin, pack) -> str:
@@ -526,6 +537,8 @@ def home_view(sections, pins, pack, *, command: str, report_lines: list[str] | N
         pin_lines = []
         for pin in pins[:20]:
             pin_lines.append(f"• {_pin_link(pin, pack)} ({escape(pinned_line(pin))})")
+        if len(pins) > 20:
+            pin_lines.append(more_pins(len(pins) - 20, rep=False, command=command))
         blocks += _section_list(pin_lines)
     else:
         blocks.append(SectionBlock(text=MarkdownTextObject(text="None yet.")))

@@ -2,12 +2,13 @@
 come with no response_url: the only way back to the member is the tab itself or a DM)."""
 from __future__ import annotations
 
+import sqlite3
 import time
 import uuid
 
 import pytest
 
-from slack_helpers import SlackSender, block_actions, bot_server, button, shown_text, wait_until
+from slack_helpers import SlackSender, block_actions, bot_server, button, responses_to, shown_text, wait_until
 
 REP = "UREPHOME1"
 
@@ -66,3 +67,46 @@ def test_walk_me_through_for_a_member_who_cant_be_sent_a_dm_says_so_in_the_tab(f
     assert "couldn't send you a direct message" in shown and "restricted_action" in shown
     assert "/biglisten walkthrough" in shown   # what the member can do instead
     assert published[-1].params["view"]["type"] == "home" and len(published[-1].params["view"]["blocks"]) <= 100
+
+
+
+
+def command(fake, slack, text: str, user: str, channel: str = "C1") -> dict:
+    name = uuid.uuid4().hex[:12]
+    assert slack.command("/biglisten", text, fake.response_url(name), user_id=user, channel_id=channel).status == 200
+    (call,) = wait_until(lambda: responses_to(fake, name))
+    return call.params
+
+
+def add_pins(server, n: int, entry: str = "off-rolling") -> list[tuple[str, str]]:
+    """`n` pins as reps' presses record them, the newest last."""
+    rows = [(fresh("C"), f"{1700000000 + i}.000100", entry, None, "what is off-rolling", REP, "Rep One",
+             1700000000.0 + i, "") for i in range(n)]
+    with sqlite3.connect(server.db_path) as db:
+        db.executemany("INSERT INTO pins(channel, message_ts, entry_id, statement, question, rep, rep_name, at, "
+                       "permalink) VALUES (?,?,?,?,?,?,?,?,?)", rows)
+    return [(r[0], r[1]) for r in rows]
+
+
+def clear_pins(server) -> None:
+    with sqlite3.connect(server.db_path) as db:
+        db.execute("DELETE FROM pins")
+
+
+def test_pins_over_what_one_message_holds_are_counted(fake, slack, server):
+    """60 pins: `/biglisten pins` listed the 48 newest and the App Home the 20 newest, with no
+    word of the others (a rep could neither see nor unpin the oldest from the bot)."""
+    clear_pins(server)
+    add_pins(server, 60)
+    try:
+        for user in (REP, fresh()):
+            listed = command(fake, slack, "pins", user)
+            assert len(listed["blocks"]) <= 50
+            shown = [b for b in listed["blocks"] if "Pinned by" in shown_text([b])]
+            assert f"… and {60 - len(shown)} older pinned answers not listed here" in shown_text(listed["blocks"])
+        assert "unpin some you no longer need" in shown_text(command(fake, slack, "pins", REP)["blocks"])
+        home = shown_text(open_home(fake, slack, fresh())["blocks"])
+        assert home.count("Pinned by") == 20
+        assert "… and 40 older pinned answers not listed here: `/biglisten pins` lists more." in home
+    finally:
+        clear_pins(server)
