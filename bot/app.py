@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from dataclasses import dataclass, field
 
 from slack_bolt import App
@@ -174,9 +175,44 @@ def preflight(config: Config, env: SlackEnv) -> None:
     _check_token(env, "SLACK_BOT_TOKEN", "the Bot User OAuth Token (xoxb-...) again from your Slack app's "
                  "OAuth & Permissions page", lambda client: client.auth_test(), env.bot_token)
     if config.socket_mode and env.app_token:   # refused, it was a traceback (and, malformed, the token itself)
-        _check_token(env, "SLACK_APP_TOKEN", "the App-Level Token (xapp-..., with connections:write) again from "
-                     "your Slack app's Basic Information page",
+        _check_token(env, "SLACK_APP_TOKEN", APP_TOKEN_COPY,
                      lambda client: client.apps_connections_open(app_token=env.app_token), env.app_token)
+
+
+APP_TOKEN_COPY = ("the App-Level Token (xapp-..., with connections:write) again from your Slack app's Basic "
+                  "Information page")
+# apps.connections.open's refusals that no retry can mend: the token is read once, at start
+APP_TOKEN_REFUSED = frozenset({"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive",
+                               "not_allowed_token_type", "invalid_token", "missing_scope"})
+
+
+class _Refused(threading.Event):
+    error = ""
+
+
+def _watch_app_token(handler) -> _Refused:
+    """An Event set when Slack refuses the app token for good as the SDK reconnects (the token
+    revoked or regenerated while serving): the SDK would otherwise retry every 10 s forever, deaf
+    to every member, logging errors that never name SLACK_APP_TOKEN."""
+    from slack_sdk.errors import SlackApiError
+
+    refused = _Refused()
+    client = handler.client
+    issue = client.issue_new_wss_url
+
+    def issue_new_wss_url() -> str:
+        try:
+            return issue()
+        except SlackApiError as e:
+            error = e.response.get("error") if isinstance(e.response.data, dict) else None
+            if error in APP_TOKEN_REFUSED:
+                client.auto_reconnect_enabled = False
+                refused.error = str(error)
+                refused.set()
+            raise
+
+    client.issue_new_wss_url = issue_new_wss_url
+    return refused
 
 
 def _check_token(env: SlackEnv, name: str, copy: str, call, token: str) -> None:
@@ -209,8 +245,13 @@ def serve(config: Config, environ=os.environ) -> int:
         serve_metrics_port(environ, guide.store)   # a port in use stops start-up before any event is taken
         bot = build_bot(guide, env, socket_mode=True)
         bot.start()
-        SocketModeHandler(bot.app, app_token=env.app_token).start()
-        return 0
+        handler = SocketModeHandler(bot.app, app_token=env.app_token)
+        refused = _watch_app_token(handler)
+        handler.connect()
+        refused.wait()   # until the app token is refused for good (Ctrl-C: KeyboardInterrupt, exit 130)
+        handler.close()
+        raise MissingToken(f"SLACK_APP_TOKEN was refused by Slack ({refused.error}) while reconnecting, so no "
+                           f"events could reach the bot: copy {APP_TOKEN_COPY}, then start the bot again")
     _check_port_free(env.port)
     from bot.metrics import remove_made_folder
     from bot.wsgi import run_gunicorn

@@ -1,0 +1,99 @@
+"""`python -m bot serve` in Socket Mode, as a process: the real SocketModeHandler connected to the
+fake Slack's WebSocket, envelopes pushed through it, the process killed and restarted."""
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from conftest import ROOT
+from slack_helpers import BOT_USER, _copy, http_config, mention, posts_in, wait_until
+
+AUTH = {"authorizations": [{"team_id": "T1", "user_id": BOT_USER, "is_bot": True}]}
+
+
+@dataclass
+class SocketBot:
+    process: subprocess.Popen
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@contextlib.contextmanager
+def socket_bot(fake, workdir: Path, *, db: Path | None = None, settings: dict | None = None,
+               env: dict | None = None) -> Iterator[SocketBot]:
+    """`serve` with socket_mode: true, connected (its WebSocket open on the fake) when yielded."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    config = http_config(workdir / "app.yaml", db or workdir / "bot.sqlite3", settings)
+    config.write_text(config.read_text(encoding="utf-8").replace("socket_mode: false", "socket_mode: true"),
+                      encoding="utf-8")
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    environ |= dict(SLACK_BOT_TOKEN="xoxb-test", SLACK_APP_TOKEN="xapp-test-secret", SLACK_API_URL=fake.base_url,
+                    PYTHONUNBUFFERED="1", INBOX_LEASE_SECONDS="6") | (env or {})
+    opened = len(fake.calls_to("apps.connections.open"))
+    process = subprocess.Popen([sys.executable, "-m", "bot", "--config", str(config), "serve"], cwd=ROOT,
+                               env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    bot = SocketBot(process, workdir / "server.log")
+    threading.Thread(target=_copy, args=(process.stdout, bot.log_path), daemon=True).start()
+    try:
+        # connected: the start-up check and the handler both opened a connection, and a client is on the socket
+        wait_until(lambda: len(fake.calls_to("apps.connections.open")) - opened >= 2 and fake._ws_clients
+                   or process.poll() is not None, timeout=60)
+        assert process.poll() is None, bot.log()
+        yield bot
+    finally:
+        if process.poll() is None:
+            process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def close_sockets(fake) -> None:
+    """Slack closes the connection (as it does for a refresh, or a revoked token)."""
+    with fake._cond:
+        clients = list(fake._ws_clients)
+    for conn in clients:
+        conn.close()
+
+
+def new_channel() -> str:
+    return "C" + uuid.uuid4().hex[:10].upper()
+
+
+def ask(fake, text: str, channel: str) -> dict:
+    envelope = fake.event_envelope(mention(f"<@{BOT_USER}> {text}", channel), **AUTH)
+    fake.wait_for_ack(fake.send_envelope(envelope, timeout=30), timeout=10)
+    return envelope
+
+
+def test_an_app_token_revoked_while_serving_stops_the_bot_with_one_line_naming_it(fake, tmp_path):
+    """The app token revoked (or regenerated) while the bot runs: Slack closes the socket and
+    refuses a new one. The bot stayed up and deaf, every member's question unanswered, logging
+    two multi-line SDK errors every 10 s that never named SLACK_APP_TOKEN; a supervisor saw it
+    running. It now stops (exit 2, as at start-up) with one line naming the variable."""
+    with socket_bot(fake, tmp_path) as bot:
+        channel = new_channel()
+        ask(fake, "what is off-rolling", channel)
+        wait_until(lambda: posts_in(fake, channel), timeout=20)
+        fake.set_response("apps.connections.open", {"ok": False, "error": "token_revoked"})
+        try:
+            close_sockets(fake)
+            bot.process.wait(timeout=40)
+        finally:
+            fake.set_response("apps.connections.open", None)
+        log = bot.log()
+        assert bot.process.returncode == 2, log[-3000:]
+        last = log.rstrip().splitlines()[-1]
+        assert last.startswith("error: SLACK_APP_TOKEN was refused by Slack (token_revoked)"), log[-3000:]
+        assert "xapp-test-secret" not in log and "Traceback" not in log
