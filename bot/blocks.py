@@ -533,7 +533,10 @@ def home_view(sections, pins, pack, *, command: str, report_lines: list[str] | N
         lines = [f"• {escape(e.priority)}: {escape(e.title)} (`{e.id}`)" for e in entries]
         blocks += _section_list(lines, f"*{escape(section)}*")
     blocks += [DividerBlock(), HeaderBlock(text=PlainTextObject(text="Pinned answers"))]
-    if pins:
+    if pins is None:   # the store couldn't be read
+        blocks.append(SectionBlock(text=MarkdownTextObject(
+            text="The pinned answers can't be read just now: open this tab again in a minute.")))
+    elif pins:
         pin_lines = []
         for pin in pins[:20]:
             pin_lines.append(f"• {_pin_link(pin, pack)} ({escape(pinned_line(pin))})")

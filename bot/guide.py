@@ -170,6 +170,11 @@ class Guide:
             via=via, text=logged, answered=reply.answered, entry_id=best.entry.id if best else None,
             score=best.score if best else None))
 
+    def read_within(self, what: str, call, default=None):
+        """A store read that mustn't wait on a stalled database (the App Home's): `call()`'s
+        result within STORE_SECONDS, else `default`, the failure logged once while it lasts."""
+        return self._store_call(what, call, default)
+
     def _store_call(self, what: str, call, default=None):
         """A store call on the answer path: its result within STORE_SECONDS, else `default`,
         the failure logged once while it lasts (`what` is "could not <what>")."""

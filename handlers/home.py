@@ -13,6 +13,8 @@ from bot.knowledge import guidance_heading
 from bot.rep_blocks import home_kept_blocks
 from bot.report import build_report, report_lines
 
+UNREADABLE = "{what} can't be read just now (the bot's store isn't answering): open this tab again in a minute."
+
 
 def handle_home_opened(event: dict, client: WebClient, context: BoltContext, logger: Logger) -> None:
     if event.get("tab") != "home":
@@ -27,8 +29,14 @@ def publish_home(context: BoltContext, client: WebClient, user, logger: Logger, 
     try:
         if not isinstance(user, str) or not user:
             return False
-        lines = report_lines(build_report(guide.store, guide.library.packs, 7)) if guide.reps.is_rep(user) else None
         rep = guide.reps.is_rep(user)
+        # Each store read within a second (a stalled database answers nothing: the tab had waited
+        # on it, and nobody's was published); what can't be read is said to be unreadable.
+        lines = None
+        if rep:
+            lines = guide.read_within("read the gaps report", lambda: report_lines(
+                build_report(guide.store, guide.library.packs, 7))) or [UNREADABLE.format(what="The gaps report")]
+        pins = guide.read_within("read the pinned answers", guide.store.pins)
         library = guide.library
         packs = library.statuses()
         if len(packs) > 1:   # every pack's survey, each section named with its pack
@@ -36,14 +44,19 @@ def publish_home(context: BoltContext, client: WebClient, user, logger: Logger, 
         else:
             sections = guide.sections()
         problems = [f"{folder}: {what}" for folder, what in sorted(library.problems.items())] if rep else None
-        view = home_view(sections, guide.store.pins(), library, command=guide.config.slash_command,
+        view = home_view(sections, pins, library, command=guide.config.slash_command,
                          report_lines=lines, packs=packs,
                          title=guidance_heading([p for p, _ in packs], guide.config.organisation),
                          problems=problems)
-        if lines is not None:   # reps: members' questions waiting, and kept answers to look after
-            view.blocks = list(view.blocks) + home_kept_blocks(
-                guide.store.kept_answers(), guide.store.requests(("open",)), guide.config.reps,
-                room=MODAL_BLOCKS - len(view.blocks))
+        if rep:   # reps: members' questions waiting, and kept answers to look after
+            waiting = guide.read_within("read the reps' requests and kept answers",
+                                        lambda: (guide.store.kept_answers(), guide.store.requests(("open",))))
+            room = MODAL_BLOCKS - len(view.blocks)
+            if waiting is not None:
+                view.blocks = list(view.blocks) + home_kept_blocks(*waiting, guide.config.reps, room=room)
+            elif room > 0:
+                view.blocks = list(view.blocks) + [SectionBlock(text=MarkdownTextObject(text=UNREADABLE.format(
+                    what="The members' questions waiting for a rep, and the kept answers,")))]
         if notice:   # under the title, where the member is looking
             said = SectionBlock(text=MarkdownTextObject(text=f":warning: {escape(notice)}"))
             view.blocks = (list(view.blocks[:1]) + [said] + list(view.blocks[1:]))[:MODAL_BLOCKS]

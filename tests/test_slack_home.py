@@ -3,6 +3,7 @@ come with no response_url: the only way back to the member is the tab itself or 
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 import uuid
 
@@ -110,3 +111,27 @@ def test_pins_over_what_one_message_holds_are_counted(fake, slack, server):
         assert "… and 40 older pinned answers not listed here: `/biglisten pins` lists more." in home
     finally:
         clear_pins(server)
+
+
+def test_the_tab_is_published_while_the_database_is_frozen(fake, pg_url, postgres_server, tmp_path):
+    """A hung database (as in a PostgreSQL outage): answers still come, from memory, but the
+    App Home read the pins (and, for reps, the gaps, requests and kept answers) with no time
+    limit, so nobody's tab was published; a member opening it saw a blank or stale tab."""
+    settings = {"storage": {"url": "${DATABASE_URL}"}, "reps": {"users": [REP], "usergroups": [],
+                                                                "cache_seconds": 300}}
+    with bot_server(fake, tmp_path / "bot", workers=1, settings=settings, env={"DATABASE_URL": pg_url}) as bot:
+        sender = SlackSender(bot.url)
+        postgres_server.freeze()
+        safety = threading.Timer(60, postgres_server.thaw)   # a hang fails the test, not the session
+        safety.start()
+        try:
+            for user in (fresh(), REP):
+                start = time.monotonic()
+                view = open_home(fake, sender, user)
+                assert time.monotonic() - start < 5
+                shown = shown_text(view["blocks"])
+                assert "How to ask" in shown and "The survey, by section" in shown
+                assert "can't be read just now" in shown
+        finally:
+            postgres_server.thaw()
+            safety.cancel()
