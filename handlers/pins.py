@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import replace
 from logging import Logger
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -62,11 +63,16 @@ def _permalink(client: WebClient, channel: str, ts: str) -> str:
         return ""
 
 
+def pin_record(client: WebClient, logger: Logger, *, channel: str, ts: str, ref: dict, rep: str) -> Pin:
+    """What a pin is recorded with, the rep's name and the permalink looked up in Slack."""
+    return Pin(channel=channel, message_ts=ts, entry_id=str(ref["e"]), statement=ref_statement(ref),
+               question=str(ref.get("q") or ""), rep=rep, rep_name=_rep_name(client, rep, logger),
+               at=time.time(), permalink=_permalink(client, channel, ts))
+
+
 def record_pin(guide: Guide, client: WebClient, logger: Logger, *, channel: str, ts: str, ref: dict,
                rep: str) -> None:
-    guide.store.add_pin(Pin(channel=channel, message_ts=ts, entry_id=str(ref["e"]), statement=ref_statement(ref),
-                            question=str(ref.get("q") or ""), rep=rep, rep_name=_rep_name(client, rep, logger),
-                            at=time.time(), permalink=_permalink(client, channel, ts)))
+    guide.store.add_pin(pin_record(client, logger, channel=channel, ts=ts, ref=ref, rep=rep))
 
 
 def handle_pin_button(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext,
@@ -86,6 +92,9 @@ def handle_pin_button(ack: Ack, body: dict, client: WebClient, respond: Respond,
         respond(text="I can't tell which answer this is, so I haven't pinned it.", replace_original=False)
         return
     with apologising(respond, logger, "pinning"):
+        # Looked up before the pin, not between it and its record: an unpin in Slack meanwhile (its
+        # pin_removed event) had been undone by the record, slow Slack answers leaving seconds for it.
+        pin = pin_record(client, logger, channel=channel, ts=ts, ref=ref, rep=user)
         try:
             client.pins_add(channel=channel, timestamp=ts)
         except SlackApiError as e:
@@ -95,7 +104,7 @@ def handle_pin_button(ack: Ack, body: dict, client: WebClient, respond: Respond,
                 return
             if error != "already_pinned":   # pinned by hand already: record it all the same
                 raise
-        record_pin(guide, client, logger, channel=channel, ts=ts, ref=ref, rep=user)
+        guide.store.add_pin(replace(pin, at=time.time()))
         respond(text="Pinned. Members who ask something similar will see this answer first.",
                 replace_original=False, response_type="ephemeral")
 

@@ -328,3 +328,28 @@ def test_app_home_for_a_rep_and_for_a_member(fake, slack, server):
         assert "Should safeguarding be a separate judgement?" in text
     assert "For reps" not in member and "For reps: gaps this week" in rep
     assert views[REP]["type"] == "home" and len(views[REP]["blocks"]) <= 100
+
+
+def test_a_pin_removed_in_slack_while_the_button_is_recording_it_stays_removed(fake, slack, server):
+    """A rep presses Pin and someone unpins the message in Slack at once (Slack slow to answer
+    users.info): the pin_removed event landed while the press was still looking up the rep's
+    name, and the press then recorded the pin, so members were shown "Pinned by ..." first for an
+    answer Slack no longer had pinned."""
+    clear_pins(server)
+    channel = new_channel()
+    blocks = ask(fake, slack, channel, "what is a deep dive")["blocks"]
+    ts = new_ts()
+    value = button(blocks, "pin_answer")["value"]
+    fake.fault("users.info", status=200, delay=2.0)   # answers late, as a slow Slack does
+    try:
+        name = uuid.uuid4().hex[:12]
+        payload = block_actions("pin_answer", value, response_url=fake.response_url(name), channel=channel,
+                                message_ts=ts, user=REP)
+        assert slack.interaction(payload).status == 200
+        wait_until(lambda: [c for c in fake.calls_to("pins.add") if c.params.get("timestamp") == ts])
+        slack.event(pin_event("pin_removed", user=MEMBER, channel=channel, ts=ts, blocks=blocks))
+        wait_until(lambda: responses_to(fake, name), timeout=15)
+    finally:
+        fake.fault("users.info", times=0)
+    time.sleep(SETTLE)
+    assert pins_rows(server) == []
