@@ -88,8 +88,12 @@ def handle_pin_button(ack: Ack, body: dict, client: WebClient, respond: Respond,
         respond(text=NOT_IN_DMS, replace_original=False, response_type="ephemeral")
         return
     ref = button_ref(text_field(first_action(body), "value"))
-    if not ref.get("e") or not guide.entry(str(ref["e"])):
+    if not ref.get("e"):
         respond(text="I can't tell which answer this is, so I haven't pinned it.", replace_original=False)
+        return
+    if not guide.entry(str(ref["e"])):   # taken out of the pack since the answer was posted
+        respond(text="That answer's entry is no longer in the guidance (the pack was edited since), so I haven't "
+                "pinned it.", replace_original=False, response_type="ephemeral")
         return
     with apologising(respond, logger, "pinning"):
         # Looked up before the pin, not between it and its record: an unpin in Slack meanwhile (its

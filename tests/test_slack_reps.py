@@ -353,3 +353,13 @@ def test_a_pin_removed_in_slack_while_the_button_is_recording_it_stays_removed(f
         fake.fault("users.info", times=0)
     time.sleep(SETTLE)
     assert pins_rows(server) == []
+
+
+def test_pinning_an_answer_whose_entry_a_pack_edit_removed_says_so(fake, slack, server):
+    """The entry behind the answer was taken out of the pack since it was posted: the rep was
+    told "I can't tell which answer this is", as for a button that can't be read."""
+    clear_pins(server)
+    (reply,) = press(fake, slack, "pin_answer", json.dumps({"e": "an-entry-since-removed"}), user=REP,
+                     channel=new_channel())
+    assert reply.params["text"].startswith("That answer's entry is no longer in the guidance")
+    assert pins_rows(server) == []
