@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import threading
 from dataclasses import dataclass, field
 
@@ -113,6 +114,12 @@ class Bot:
         if self.chores:
             self.chores.start()
 
+    def stop(self) -> None:
+        """Take no more work (the inbox's takeovers, the reps' chores); what is under way goes on."""
+        self.worker.stop()
+        if self.chores:
+            self.chores.stop()
+
 
 class _ClientCarriesTheToken(logging.Filter):
     """Bolt warns "`token` will be unused" whenever SLACK_BOT_TOKEN is set and a client is
@@ -186,17 +193,18 @@ APP_TOKEN_REFUSED = frozenset({"invalid_auth", "not_authed", "token_revoked", "t
                                "not_allowed_token_type", "invalid_token", "missing_scope"})
 
 
-class _Refused(threading.Event):
+class _Stopping(threading.Event):
+    """Set when Socket Mode serving should stop: on SIGTERM, or the app token refused for good
+    (`error`, Slack's word for it)."""
     error = ""
 
 
-def _watch_app_token(handler) -> _Refused:
+def _watch_app_token(handler, refused: _Stopping) -> None:
     """An Event set when Slack refuses the app token for good as the SDK reconnects (the token
     revoked or regenerated while serving): the SDK would otherwise retry every 10 s forever, deaf
     to every member, logging errors that never name SLACK_APP_TOKEN."""
     from slack_sdk.errors import SlackApiError
 
-    refused = _Refused()
     client = handler.client
     issue = client.issue_new_wss_url
 
@@ -212,7 +220,6 @@ def _watch_app_token(handler) -> _Refused:
             raise
 
     client.issue_new_wss_url = issue_new_wss_url
-    return refused
 
 
 def _check_token(env: SlackEnv, name: str, copy: str, call, token: str) -> None:
@@ -246,12 +253,20 @@ def serve(config: Config, environ=os.environ) -> int:
         bot = build_bot(guide, env, socket_mode=True)
         bot.start()
         handler = SocketModeHandler(bot.app, app_token=env.app_token)
-        refused = _watch_app_token(handler)
+        stopping = _Stopping()
+        _watch_app_token(handler, stopping)
+        signal.signal(signal.SIGTERM, lambda _signum, _frame: stopping.set())
         handler.connect()
-        refused.wait()   # until the app token is refused for good (Ctrl-C: KeyboardInterrupt, exit 130)
+        stopping.wait()   # SIGTERM, or the app token refused for good (Ctrl-C: KeyboardInterrupt, exit 130)
+        if not stopping.error:
+            logging.getLogger("biglisten").info("SIGTERM: closing the Socket Mode connection (Slack sends new "
+                                                "events to the others) and finishing the answers under way")
         handler.close()
-        raise MissingToken(f"SLACK_APP_TOKEN was refused by Slack ({refused.error}) while reconnecting, so no "
-                           f"events could reach the bot: copy {APP_TOKEN_COPY}, then start the bot again")
+        bot.stop()   # the answers under way finish before the process exits (their threads are joined)
+        if stopping.error:
+            raise MissingToken(f"SLACK_APP_TOKEN was refused by Slack ({stopping.error}) while reconnecting, so "
+                               f"no events could reach the bot: copy {APP_TOKEN_COPY}, then start the bot again")
+        return 0
     _check_port_free(env.port)
     from bot.metrics import remove_made_folder
     from bot.wsgi import run_gunicorn

@@ -377,3 +377,22 @@ def test_with_the_disk_full_questions_are_still_answered_and_it_is_logged_once(f
     # once per worker process (two workers), whichever got the questions
     assert 1 <= logged.count("could not write events to the inbox") <= 2
     assert "OperationalError" in logged   # SQLite says "disk I/O error" for EFBIG
+
+
+def test_sigterm_lets_gunicorn_finish_the_answers_under_way_and_exit_0(fake, tmp_path):
+    """A deploy's SIGTERM to the HTTP server (its gunicorn master): the answer a worker was
+    posting when it came is finished and its inbox item marked done before the process exits 0,
+    not left leased for another instance to take over when the lease runs out (as Socket Mode's
+    stop now does too: tests/test_slack_socket_serve.py)."""
+    with bot_server(fake, tmp_path, workers=1, env={"INBOX_LEASE_SECONDS": "60"}) as own:
+        channel = "C" + uuid.uuid4().hex[:10].upper()
+        fake.fault("chat.postMessage", delay=3.0, status=200)   # the post lands, and is answered late
+        body = json.dumps(event_body(mention(f"<@{BOT_USER}> {QUESTION}", channel))).encode()
+        assert SlackSender(own.url).send(body, "application/json").status == 200
+        wait_until(lambda: posts_in(fake, channel), timeout=20)
+        own.process.send_signal(signal.SIGTERM)
+        own.process.wait(timeout=30)
+        assert own.process.returncode == 0, own.log_tail()
+        with sqlite3.connect(own.db_path) as conn:
+            assert conn.execute("SELECT state FROM inbox").fetchall() == [("done",)]
+        assert len(posts_in(fake, channel)) == 1

@@ -97,3 +97,32 @@ def test_an_app_token_revoked_while_serving_stops_the_bot_with_one_line_naming_i
         last = log.rstrip().splitlines()[-1]
         assert last.startswith("error: SLACK_APP_TOKEN was refused by Slack (token_revoked)"), log[-3000:]
         assert "xapp-test-secret" not in log and "Traceback" not in log
+
+
+def test_sigterm_stops_taking_events_and_finishes_the_answers_under_way(fake, tmp_path):
+    """A supervisor's SIGTERM (a deploy, `systemctl stop`, Kubernetes) killed the Socket Mode bot
+    at once: an answer it was posting was cut off, and its inbox item stayed leased, so the
+    member's question waited for the lease to run out and another instance to check Slack. It
+    now closes the socket (Slack sends new events to the other connections), finishes the answers
+    under way, marks them done and exits 0."""
+    import signal
+    import sqlite3
+    import time
+    db = tmp_path / "bot.sqlite3"
+    with socket_bot(fake, tmp_path, db=db, env={"INBOX_LEASE_SECONDS": "60"}) as bot:
+        channel = new_channel()
+        fake.fault("chat.postMessage", delay=3.0, status=200)   # the post lands, and is answered late
+        ask(fake, "what is off-rolling", channel)
+        wait_until(lambda: posts_in(fake, channel), timeout=20)
+        bot.process.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        bot.process.wait(timeout=30)
+        log = bot.log()
+        assert bot.process.returncode == 0, log[-3000:]
+        assert time.monotonic() - started < 15, log[-3000:]
+        assert "SIGTERM" in log and "Traceback" not in log, log[-3000:]
+        with sqlite3.connect(db) as conn:
+            states = conn.execute("SELECT state FROM inbox").fetchall()
+        assert states == [("done",)], states   # settled by this process, not left for a takeover
+        assert len(posts_in(fake, channel)) == 1
+        assert not fake._ws_clients   # the socket was closed, so Slack sends new events elsewhere
