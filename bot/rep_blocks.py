@@ -388,7 +388,9 @@ def review_message(k: KeptAnswer, settings: RepSettings, now: float | None = Non
     return SlackMessage(escape(text), _fit(blocks))
 
 
-def edit_view(k: KeptAnswer) -> View:
+def edit_view(k: KeptAnswer, from_home: bool = False) -> View:
+    """The kept answer's edit modal; `from_home`: opened in App Home, which is published again on
+    Save."""
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=f"*Kept answer #{k.id}*\n_{echo(echo_text(k.question))}_")),
         InputBlock(block_id="answer", label="The answer", element=PlainTextInputElement(
@@ -401,7 +403,7 @@ def edit_view(k: KeptAnswer) -> View:
     ]
     return View(type="modal", callback_id=KEPT_EDIT_VIEW, title=PlainTextObject(text="Edit a kept answer"),
                 submit=PlainTextObject(text="Save"), close=PlainTextObject(text="Cancel"),
-                private_metadata=json.dumps({"k": k.id}), blocks=blocks)
+                private_metadata=json.dumps({"k": k.id} | ({"home": 1} if from_home else {})), blocks=blocks)
 
 
 def queue_lines(requests: list[RepRequest], now: float | None = None) -> list[str]:

@@ -605,7 +605,7 @@ def _rep_request(body: dict, respond: Respond, context: BoltContext) -> RepReque
 
 
 def _opens_modal(doing: str, find, build):
-    """A button listener that opens the modal `build(item)` for the request or kept answer
+    """A button listener that opens the modal `build(item, body)` for the request or kept answer
     `find` reads from the button; `find` does the rep and state checks and tells the presser."""
     def listener(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext,
                  logger: Logger) -> None:
@@ -613,12 +613,14 @@ def _opens_modal(doing: str, find, build):
         with apologising(respond, logger, doing, response_type="ephemeral"):
             item = find(body, respond, context)
             if item:
-                client.views_open(trigger_id=text_field(body, "trigger_id"), view=build(item))
+                client.views_open(trigger_id=text_field(body, "trigger_id"), view=build(item, body))
     return listener
 
 
-handle_answer_button = _opens_modal("opening the answer form", _rep_request, rep_blocks.answer_view)
-handle_covered_button = _opens_modal("opening the covered form", _rep_request, rep_blocks.covered_view)
+handle_answer_button = _opens_modal("opening the answer form", _rep_request,
+                                    lambda req, _body: rep_blocks.answer_view(req))
+handle_covered_button = _opens_modal("opening the covered form", _rep_request,
+                                     lambda req, _body: rep_blocks.covered_view(req))
 
 
 def handle_outside_button(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext,
@@ -767,7 +769,8 @@ def _rep_kept(body: dict, respond: Respond, context: BoltContext):
     return kept
 
 
-handle_kept_edit = _opens_modal("editing a kept answer", _rep_kept, rep_blocks.edit_view)
+handle_kept_edit = _opens_modal("editing a kept answer", _rep_kept,
+                                lambda kept, body: rep_blocks.edit_view(kept, from_home=_in_home(body)))
 
 
 def handle_kept_edit_submit(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext,
@@ -787,6 +790,8 @@ def handle_kept_edit_submit(ack: Ack, body: dict, view: dict, client: WebClient,
         ack(response_action="errors", errors={"answer": "Not saved: that kept answer has been retired."})
         return
     ack()
+    if _metadata(view).get("home"):   # opened from App Home: the tab showed the old words (and the
+        _publish_home(rep, client, context, logger)   # name the rep may have just taken out)
     tell(client, logger, rep, f"Saved: kept answer #{kept_id} is updated and re-confirmed.")
 
 
@@ -818,10 +823,19 @@ def handle_kept_confirm(ack: Ack, body: dict, client: WebClient, respond: Respon
 def _refresh_home(body: dict, client: WebClient, context: BoltContext, logger: Logger) -> None:
     """Pressed in App Home, the tab is published again (the retired answer stayed listed, with
     its buttons, until the tab was reopened)."""
+    if _in_home(body):
+        _publish_home(user_id(body), client, context, logger)
+
+
+def _in_home(body: dict) -> bool:
+    """Whether a button was pressed in App Home."""
     view = body.get("view") if isinstance(body.get("view"), dict) else {}
-    if view.get("type") == "home":
-        from handlers.home import handle_home_opened
-        handle_home_opened({"tab": "home", "user": user_id(body)}, client, context, logger)
+    return view.get("type") == "home"
+
+
+def _publish_home(user: str, client: WebClient, context: BoltContext, logger: Logger) -> None:
+    from handlers.home import handle_home_opened
+    handle_home_opened({"tab": "home", "user": user}, client, context, logger)
 
 
 def register(app: App) -> None:

@@ -437,6 +437,41 @@ def test_retiring_a_kept_answer_in_app_home_refreshes_the_tab(fake, slack, serve
     assert "ask your head" not in json.dumps(home[-1].params["view"])   # the retired answer is gone from the list
 
 
+def test_editing_a_kept_answer_from_app_home_refreshes_the_tab(fake, slack, server):
+    """Round 24's hunt: retire and re-confirm refreshed the rep's Home, but an edit saved from it
+    left the tab showing the old words (perhaps with the member's name the rep had just taken
+    out) until it was reopened. An edit opened from a channel doesn't publish a Home."""
+    req = ask_a_rep(fake, slack, "who waters the science block plants in August")
+    rep_answers(fake, slack, req, REP, "Old words about Mrs Quorndon's plants.")
+    kept_id = max(k.id for k in open_store(server.db_path).kept_answers())
+    trigger = f"trig-{uuid.uuid4().hex[:8]}"
+    payload = block_actions("kept_edit_0", json.dumps({"k": kept_id}), response_url="", user=REP, channel=REPS,
+                            trigger_id=trigger)
+    del payload["response_url"]
+    payload["container"] = {"type": "view", "view_id": "V1"}
+    payload["view"] = {"id": "V1", "type": "home", "blocks": []}
+    assert slack.interaction(payload).status == 200
+    view = opened_view(fake, trigger)
+    before = len(fake.calls_to("views.publish"))
+    assert submit(slack, view, REP, {"answer": {"text": {"value": "New words about the plants."}},
+                                     "kept_question": {"text": {"value": "Who waters the plants?"}}}).status == 200
+    home = wait_until(lambda: [c for c in fake.calls_to("views.publish")[before:] if c.params["user_id"] == REP])
+    shown = json.dumps(home[-1].params["view"])
+    assert "New words about the plants." in shown and "Quorndon" not in shown
+
+    _, trigger = press(fake, slack, "kept_edit_0", json.dumps({"k": kept_id}), user=REP, channel=REPS)
+    view = opened_view(fake, trigger)
+    before = len(fake.calls_to("views.publish"))
+
+    def saved() -> int:   # the rep's "Saved: kept answer #N is updated" notices (by DM: after any Home)
+        return sum(1 for c in fake.calls_to("chat.postMessage")
+                   if c.params.get("channel") == REP and f"kept answer #{kept_id} is updated" in str(c.params))
+    told = saved()
+    assert submit(slack, view, REP, {"answer": {"text": {"value": "Newer words about the plants."}}}).status == 200
+    wait_until(lambda: saved() > told)
+    assert not fake.calls_to("views.publish")[before:]   # from a channel: no Home published
+
+
 def test_a_post_refused_by_slack_is_told_and_posted_later(fake, slack, server):
     def refuse_reps(params):
         if params.get("channel") == REPS:
