@@ -18,6 +18,7 @@ refuses one in app.yaml); `repr()` and every log line show the URL without it.
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from contextlib import contextmanager
@@ -250,7 +251,14 @@ class PostgresStore(RepStorePostgres, Store):
             self._probing.release()
 
     def _conninfo(self, **extra) -> str:
+        """The URL with `extra` settings. An `options` of ours is added to the user's own (the
+        URL's `options`, else PGOPTIONS), not put in their place: a `-c search_path=...` there had
+        been dropped from the pool's connections only, so the tables were made in one schema at
+        start-up and looked for in another by every statement after it."""
         try:
+            if "options" in extra:
+                own = conninfo_to_dict(self._url).get("options") or os.environ.get("PGOPTIONS", "")
+                extra["options"] = f"{extra['options']} {own}".strip()   # theirs last: a setting of theirs wins
             return make_conninfo(self._url, **extra)
         except psycopg.Error:   # its message quotes the URL, password and all
             raise StoreUnreachable(f"{self.location}: not a valid PostgreSQL URL; check storage.url or its "

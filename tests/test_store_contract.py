@@ -417,3 +417,25 @@ def test_every_text_written_is_made_storable(store):
     assert store.mark_posting(key, "w", now=1.5)
     store.complete(key)
     assert store.inbox_counts()["done"] == 1
+
+
+@pytest.mark.parametrize("via", ["url", "PGOPTIONS"])
+def test_postgres_options_of_the_users_reach_every_connection(pg_url, opener, monkeypatch, via):
+    """A `-c search_path=bot` in the URL's `options` (or in PGOPTIONS), for a database shared
+    with other applications: the tables were made in schema bot at start-up, but the pool's
+    connections replaced the user's options with the bot's statement_timeout, so every statement
+    after start-up looked in public ("relation inbox does not exist") while `health` said ready."""
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("CREATE SCHEMA bot")
+    if via == "url":
+        url = pg_url + "?options=-c%20search_path%3Dbot"
+    else:
+        url = pg_url
+        monkeypatch.setenv("PGOPTIONS", "-c search_path=bot")
+    store = opener(url)
+    assert store.enqueue("message:C1:1.1", {"text": "hi"}, owner="w", lease_seconds=60) is not None
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM bot.inbox").fetchone()[0] == 1
+        assert conn.execute("SELECT to_regclass('public.inbox')").fetchone()[0] is None
+    with store._connection() as conn:   # the bot's own bound is kept beside the user's options
+        assert conn.execute("SHOW statement_timeout").fetchone()[0] == "10s"
