@@ -285,6 +285,18 @@ class PostgresStore(RepStorePostgres, Store):
         check_schema_version(self.location, version[0] if version else 0, len(MIGRATIONS))
 
     def _migrate(self) -> None:
+        try:
+            self._run_migrations()
+        except psycopg.Error as e:   # a database user who may not create (or alter) the tables: one line
+            if isinstance(e, psycopg.OperationalError) and connection_lost(e):
+                raise StoreUnreachable(f"{self.location}: the connection was lost while migrating the bot's "
+                                       "tables; nothing was changed: start the bot again") from None
+            reason = " ".join((e.diag.message_primary or str(e)).split())[:300]   # without LINE 1: ...
+            raise StoreError(f"{self.location}: cannot create or migrate the bot's tables ({reason}): the database "
+                             "user needs to create tables in its database (make it the database's owner, or "
+                             "GRANT CREATE ON SCHEMA public to it) and to own the tables it made") from None
+
+    def _run_migrations(self) -> None:
         conn = self._connect()
         with conn, conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))   # held until commit

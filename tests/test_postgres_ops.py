@@ -100,6 +100,28 @@ def test_health_command_on_postgres(tmp_path, pg_url):
     assert unset.returncode == 2 and "DATABASE_URL is not set" in unset.stderr
 
 
+def test_a_database_user_who_may_not_create_the_tables_gets_one_line(tmp_path, pg_url):
+    """PostgreSQL 15 no longer lets every user create tables in schema public: a bot user who
+    isn't the database's owner (or, on an older schema, doesn't own its tables) failed start-up,
+    `report` and the reps' commands with psycopg's traceback, naming neither the store nor what to do."""
+    import psycopg
+
+    role, secret = f"bot_{uuid.uuid4().hex[:8]}", "Role-Secret-4x9"
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{secret}'")
+    try:
+        url = pg_url.replace(f"postgres:{PASSWORD}@", f"{role}:{secret}@")
+        out = run_cli("--config", config_file(tmp_path, {"url": "${DATABASE_URL}"}), "report",
+                      env={"DATABASE_URL": url})
+        assert out.returncode == 2, out.stdout + out.stderr
+        assert "Traceback" not in out.stderr and secret not in out.stdout + out.stderr
+        assert out.stderr.startswith(f"error: postgresql://{role}@127.0.0.1:") and len(out.stderr.splitlines()) == 1
+        assert "cannot create or migrate the bot's tables (permission denied for schema public)" in out.stderr
+    finally:
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute(f"DROP ROLE {role}")
+
+
 @pytest.mark.parametrize("url", ["postgresql://bot:s3crEt@[::1/db", "postgresql://bot:s3cr%zzEt@localhost/db"])
 def test_a_malformed_database_url_is_refused_without_showing_its_password(tmp_path, url):
     """Round 13, from an audit: libpq's message quotes the URL, and `health` printed it, password
