@@ -520,7 +520,8 @@ class SQLiteStore(Store):
 
     def kept_answers(self, *, include_retired: bool = False) -> list[KeptAnswer]:
         where = "" if include_retired else "WHERE retired_at IS NULL"
-        rows = self.connection().execute(f"SELECT {KEPT_COLUMNS} FROM kept_answers {where} ORDER BY answered_at DESC")
+        rows = self.connection().execute(
+            f"SELECT {KEPT_COLUMNS} FROM kept_answers {where} ORDER BY answered_at DESC, id DESC")
         return [KeptAnswer(*row) for row in rows]
 
     def kept_answer(self, kept_id: int) -> KeptAnswer | None:

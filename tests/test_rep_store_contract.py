@@ -191,3 +191,14 @@ def test_pending_work_that_failed_goes_behind_the_rest(store):
     assert store.claim_request(second.id, owner="a", lease_seconds=60, now=1002.0) is not None
     store.release_request(second.id, "a")
     assert store.pending_requests(now=1003.0) == [first.id, second.id]
+
+
+def test_kept_answers_kept_at_the_same_moment_are_newest_first_on_both_backends(store):
+    """Kept answers are newest first; two kept at the same moment (one `now`, or a coarse clock)
+    came oldest first from SQLite and newest first from PostgreSQL (which broke ties by id)."""
+    for i in range(3):
+        request = store.add_request(question=f"q{i}", asker="U1", asker_name="Ann", channel="C1", thread_ts="1.1",
+                                    now=5.0)
+        store.close_request(request.id, state="answered", rep="UR", rep_name="Rep", answer=f"a{i}", keep=True,
+                            now=10.0)
+    assert [k.answer for k in store.kept_answers()] == ["a2", "a1", "a0"]
