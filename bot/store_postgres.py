@@ -55,6 +55,11 @@ DOWN_SECONDS = 5.0     # after a call found the database unreachable, calls fail
 NO_SERVER = ("Connection refused", "timeout expired", "No route to host", "Network is unreachable",
              "could not translate host name", "server closed the connection unexpectedly", "No such file or directory")
 STATEMENT_TIMEOUT_MS = 10_000
+# Every lease and claim is one statement (or transaction) that relies on READ COMMITTED's re-check of
+# a row another transaction just changed. A database or role whose default is SERIALIZABLE or
+# REPEATABLE READ made it fail ("could not serialize access due to concurrent update") instead: two
+# instances given the same event at once both answered it (the failed write answered from memory).
+READ_COMMITTED = r"-c default_transaction_isolation=read\ committed"
 TCP_USER_TIMEOUT_MS = 15_000   # data unacknowledged this long: the connection is dead
 
 MIGRATIONS: list[str] = [
@@ -258,7 +263,8 @@ class PostgresStore(RepStorePostgres, Store):
         try:
             if "options" in extra:
                 own = conninfo_to_dict(self._url).get("options") or os.environ.get("PGOPTIONS", "")
-                extra["options"] = f"{extra['options']} {own}".strip()   # theirs last: a setting of theirs wins
+                # theirs after ours (a setting of theirs wins), but READ COMMITTED after theirs: see READ_COMMITTED
+                extra["options"] = f"{extra['options']} {own} {READ_COMMITTED}"
             return make_conninfo(self._url, **extra)
         except psycopg.Error:   # its message quotes the URL, password and all
             raise StoreUnreachable(f"{self.location}: not a valid PostgreSQL URL; check storage.url or its "
