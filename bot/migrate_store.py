@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import psycopg
+
 from bot.errors import BotError
 from bot.store import storable
 from bot.store_postgres import PostgresStore
@@ -49,9 +51,21 @@ class Copied:
 
 
 def migrate(source: SQLiteStore, target: PostgresStore) -> list[Copied]:
+    """Copy every table in one transaction; anything PostgreSQL refuses is MigrationFailed (one
+    line, nothing written). No statement time limit: a table's COPY lasts as long as its rows
+    take to send (the bot's 10 s had cancelled a large question log sent over a slow link)."""
+    try:
+        return _copy(source, target)
+    except psycopg.Error as e:
+        reason = " ".join((getattr(e.diag, "message_primary", None) or str(e)).split())[:300]
+        raise MigrationFailed(f"{target.location}: the copy failed ({reason}); nothing was written") from None
+
+
+def _copy(source: SQLiteStore, target: PostgresStore) -> list[Copied]:
     src = source.connection()
     copied: list[Copied] = []
     with target.pool.connection() as conn, conn.transaction():
+        conn.execute("SET LOCAL statement_timeout = 0")
         for table, (src_cols, dst_cols, where) in TABLES.items():
             present = conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
             if present:

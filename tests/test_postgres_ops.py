@@ -469,6 +469,36 @@ def test_migrate_store_copies_everything_and_verifies(tmp_path, pg_url):
         check.close()
 
 
+def test_migrate_store_of_a_large_log_has_no_statement_time_limit_and_a_refusal_is_one_line(tmp_path, pg_url):
+    """Each table is one COPY, lasting as long as its rows take to send: the pool's statement
+    time limit (10 s; here the URL's 10 ms) cancelled a large question log sent over a slow link,
+    with psycopg's traceback, so such a store could never be moved. Anything PostgreSQL refuses is
+    one line saying nothing was written."""
+    import psycopg
+
+    from bot.store import open_store
+    old = open_store(tmp_path / "bot.sqlite3")
+    conn = old.connection()
+    conn.execute("BEGIN")
+    conn.executemany("INSERT INTO questions(at, via, text, answered) VALUES (?, 'dm', ?, 0)",
+                     [(1e9 + i, f"question {i} about workload and pay") for i in range(30000)])
+    conn.execute("COMMIT")
+    config = config_file(tmp_path, {"path": str(tmp_path / "bot.sqlite3")})
+    slow = pg_url + "?options=-c%20statement_timeout%3D10"
+    out = run_cli("--config", config, "migrate-store", "--to", "${DATABASE_URL}", env={"DATABASE_URL": slow})
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "questions: 30000 rows in SQLite, 30000 in PostgreSQL" in out.stdout
+
+    with psycopg.connect(pg_url, autocommit=True) as target:   # emptied, and refusing every question
+        for table in ("questions", "pins", "inbox", "rep_requests", "kept_answers", "walkthrough", "votes"):
+            target.execute(f"DELETE FROM {table}")
+        target.execute("ALTER TABLE questions ADD CONSTRAINT no_questions CHECK (false)")
+    refused = run_cli("--config", config, "migrate-store", "--to", "${DATABASE_URL}", env={"DATABASE_URL": pg_url})
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr, refused.stderr
+    assert "the copy failed (new row for relation \"questions\" violates check constraint" in refused.stderr
+    assert "nothing was written" in refused.stderr and PASSWORD not in refused.stdout + refused.stderr
+
+
 def test_scrapes_of_a_frozen_database_give_up_and_leave_slack_answered(fake, pg_url, postgres_server, tmp_path):
     """Round 21's hunt: /metrics read the store with no time limit, so while the database was
     frozen each scrape held one of the worker's threads; after eight, /healthz and Slack's events
