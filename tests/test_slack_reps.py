@@ -60,8 +60,12 @@ def new_channel() -> str:
     return "C" + uuid.uuid4().hex[:10].upper()
 
 
+ASKED = [0]   # questions asked by mention since the question log was last cleared
+
+
 def ask(fake, slack, channel, text) -> dict:
     slack.event(mention(f"<@{BOT_USER}> {text}", channel))
+    ASKED[0] += 1   # each is logged just after its answer is posted (clear_questions waits for them)
     posts = wait_until(lambda: posts_in(fake, channel))
     return posts[-1].params
 
@@ -259,10 +263,13 @@ def test_a_pin_whose_message_was_deleted_can_be_unpinned(fake, slack, server):
 
 
 def clear_questions(server):
-    """A question is logged just after its reply: let the last test's land first."""
-    time.sleep(SETTLE)
+    """A question is logged just after its reply: every one asked so far (by the tests before) lands
+    first, or it would land in this test's table (a fixed wait lost one under load)."""
+    mentions = "SELECT COUNT(*) FROM questions WHERE via = 'mention'"
+    wait_until(lambda: db(server).execute(mentions).fetchone()[0] >= ASKED[0])
     with db(server) as conn:
         conn.execute("DELETE FROM questions")
+    ASKED[0] = 0
 
 
 def test_votes_and_the_gaps_report_for_reps(fake, slack, server):
