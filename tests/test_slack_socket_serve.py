@@ -22,8 +22,13 @@ AUTH = {"authorizations": [{"team_id": "T1", "user_id": BOT_USER, "is_bot": True
 class SocketBot:
     process: subprocess.Popen
     log_path: Path
+    copier: threading.Thread
 
     def log(self) -> str:
+        """What the bot has logged; once it has exited, all of it: a thread copies its output from
+        the pipe, and may still be writing the last lines when `process.wait()` returns."""
+        if self.process.poll() is not None:
+            self.copier.join(10)
         return self.log_path.read_text(errors="replace")
 
 
@@ -41,8 +46,10 @@ def socket_bot(fake, workdir: Path, *, db: Path | None = None, settings: dict | 
     opened = len(fake.calls_to("apps.connections.open"))
     process = subprocess.Popen([sys.executable, "-m", "bot", "--config", str(config), "serve"], cwd=ROOT,
                                env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    bot = SocketBot(process, workdir / "server.log")
-    threading.Thread(target=_copy, args=(process.stdout, bot.log_path), daemon=True).start()
+    log_path = workdir / "server.log"
+    copier = threading.Thread(target=_copy, args=(process.stdout, log_path), daemon=True)
+    copier.start()
+    bot = SocketBot(process, log_path, copier)
     try:
         # connected: the start-up check and the handler both opened a connection, and a client is on the socket
         wait_until(lambda: len(fake.calls_to("apps.connections.open")) - opened >= 2 and fake._ws_clients
