@@ -152,7 +152,8 @@ def ask_a_rep(fake, slack, question, *, user=MEMBER) -> dict:
     assert submit(slack, view, user).status == 200
     post = wait_until(lambda: posts_in(fake, REPS)[before:])[0].params
     request_id = int(button(post["blocks"], "rep_answer")["value"].split(":")[1].strip("}"))
-    (ts,) = [m["ts"] for m in fake.messages[REPS] if m.get("blocks") == post["blocks"]]
+    (ts,) = wait_until(lambda: [m["ts"] for m in fake.messages.get(REPS, [])   # kept by the fake just after
+                                if m.get("blocks") == post["blocks"]])        # it recorded the call
     return {"id": request_id, "channel": channel, "thread_ts": decline["thread_ts"], "post": post, "view": view,
             "ts": ts}
 

@@ -68,7 +68,7 @@ def test_a_button_in_app_home_without_a_response_url_answers_by_dm(fake, slack):
 def test_a_pin_added_without_blocks_is_recorded_from_the_message_itself(fake, slack, server):
     channel = new_channel()
     answer = ask(fake, slack, "what is off-rolling", channel)
-    posted = fake.messages[channel][-1]
+    posted = wait_until(lambda: fake.messages.get(channel))[-1]   # kept by the fake just after the call
     event = {"type": "pin_added", "user": REP, "channel_id": channel, "event_ts": f"{time.time():.6f}",
              "item": {"type": "message", "channel": channel, "created_by": REP,
                       "message": {"type": "message", "user": BOT_USER, "bot_id": "BBOT", "ts": posted["ts"],
