@@ -681,7 +681,8 @@ def test_a_slow_delivery_of_a_reps_answer_that_landed_is_not_sent_again(fake, sl
     req = ask_a_rep(fake, slack, "can I bring my dog to the inspection feedback meeting")
     fake.fault("chat.postMessage", times=1, status=200, delay=SLOW)
     assert rep_answers(fake, slack, req, REP, "Dogs answer.", keep=False).status == 200
-    time.sleep(SLOW + 2)
+    # the slow post's attempt is over (it timed out, keeping its claim); not a fixed wait
+    wait_until(lambda: f"telling the member of request #{req['id']} failed" in server.log_tail(300), timeout=20)
     with db(server) as conn:   # its claim is kept for a lease after an unclear post: as if that had passed
         conn.execute("UPDATE rep_requests SET deliver_until = 0 WHERE id = ?", (req["id"],))
     command(fake, slack, "queue", user=REP)
@@ -702,7 +703,11 @@ def test_a_slow_reminder_that_landed_is_not_posted_again(fake, slack, server):
     # the chores (as every 30 s anyway); the reply waits for them, so for the slow post
     assert slack.command("/biglisten", "queue", fake.response_url(uuid.uuid4().hex[:12]), user_id=REP).status == 200
     wait_until(lambda: [m for m in fake.messages[REPS] if reminder in m.get("text", "")], timeout=20)
-    time.sleep(SLOW + 2)                        # the slow post has answered; its claim was given back
+    escalated = "SELECT escalated_at FROM rep_requests WHERE id = ?"
+    claimed = db(server).execute(escalated, (req["id"],)).fetchone()[0]   # by the round posting it
+    # the slow post times out and its claim is given back (or a later round has claimed it since)
+    wait_until(lambda: (now := db(server).execute(escalated, (req["id"],)).fetchone()[0]) is None or now != claimed,
+               timeout=20)
     command(fake, slack, "queue", user=REP)
     wait_until(lambda: db(server).execute("SELECT escalated_at FROM rep_requests WHERE id = ?",
                                           (req["id"],)).fetchone()[0], timeout=20)
