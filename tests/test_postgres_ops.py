@@ -407,6 +407,8 @@ def test_readyz_is_503_when_a_request_cannot_reach_the_store(tmp_path):
                 for _ in range(3):              # a load balancer probes every few seconds: logged once
                     with pytest.raises(urllib.error.HTTPError):
                         urllib.request.urlopen(f"http://127.0.0.1:{bot.port}/readyz", timeout=30)
+                # logged before the first 503 went out; the log file is copied from the server's output
+                wait_until(lambda: "not ready:" in bot.log_tail(300))   # by a thread of this process
                 assert bot.log_tail(300).count("not ready:") == 1
     finally:
         server.stop()
