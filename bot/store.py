@@ -165,12 +165,27 @@ class KeptAnswer:
 class WalkPlace:
     """Where a member is in the guided walk-through: a pack, a position in its survey, and the
     question that was there (the position alone moves when a reload takes out a question before
-    it); "" in a place saved before the store kept it."""
+    it); "" in a place saved before the store kept it, or moved since by a bot that doesn't."""
     user: str
     pack: str
     position: int
     at: float
     entry_id: str = ""
+
+
+def stored_place_entry(position: int, entry_id: str) -> str:
+    """The walk-through place's question as stored: with the position it was saved at. An older
+    bot still running in a rolling upgrade (before SQLite migration 10, PostgreSQL 6) saves the
+    position alone and leaves the column as it was: that question is not the place any more."""
+    return f"{position}:{entry_id}" if entry_id else ""
+
+
+def place_entry(position: int, stored: str) -> str:
+    """The question of a place read back ("" when an older bot has moved the place since)."""
+    saved_at, colon, entry_id = stored.partition(":")   # (entry ids hold no colon: bot/knowledge.py)
+    if not colon:   # stored bare, as the first bot with migration 10 did
+        return stored
+    return entry_id if saved_at == str(position) else ""
 
 
 class Store(ABC):

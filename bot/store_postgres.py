@@ -37,8 +37,10 @@ from bot.store import (
     WalkPlace,
     check_schema_version,
     connection_lost,
+    place_entry,
     refuse_newer,
     storable_params,
+    stored_place_entry,
 )
 from bot.store_postgres_reps import MIGRATION as REPS_MIGRATION
 from bot.store_postgres_reps import PURGE as REPS_PURGE
@@ -456,7 +458,10 @@ class PostgresStore(RepStorePostgres, Store):
     # --- the guided walk-through -------------------------------------------------------------
     def walk_place(self, user: str) -> WalkPlace | None:
         rows = self._rows("SELECT pack, position, at, entry_id FROM walkthrough WHERE member = %s", (user,))
-        return WalkPlace(user, *rows[0]) if rows else None
+        if not rows:
+            return None
+        pack, position, at, entry_id = rows[0]
+        return WalkPlace(user, pack, position, at, place_entry(position, entry_id))
 
     def save_walk_place(self, user: str, pack: str, position: int, entry_id: str = "",
                         now: float | None = None) -> None:
@@ -464,7 +469,8 @@ class PostgresStore(RepStorePostgres, Store):
             "INSERT INTO walkthrough(member, pack, position, at, entry_id) VALUES (%s,%s,%s,%s,%s) "
             "ON CONFLICT (member) DO UPDATE SET pack = excluded.pack, position = excluded.position, at = excluded.at, "
             "entry_id = excluded.entry_id",
-            (user, pack, position, time.time() if now is None else now, entry_id))
+            (user, pack, position, time.time() if now is None else now,
+             stored_place_entry(position, entry_id)))
 
     def end_walk(self, user: str) -> bool:
         return self._count("DELETE FROM walkthrough WHERE member = %s", (user,)) > 0

@@ -30,8 +30,10 @@ from bot.store import (
     WalkPlace,
     check_schema_version,
     closing_state,
+    place_entry,
     refuse_newer,
     storable_params,
+    stored_place_entry,
 )
 
 MIGRATIONS: list[str] = [
@@ -562,7 +564,7 @@ class SQLiteStore(Store):
     def walk_place(self, user: str) -> WalkPlace | None:
         row = self.connection().execute("SELECT pack, position, at, entry_id FROM walkthrough WHERE user = ?",
                                         (user,)).fetchone()
-        return WalkPlace(user, *row) if row else None
+        return WalkPlace(user, row[0], row[1], row[2], place_entry(row[1], row[3])) if row else None
 
     def save_walk_place(self, user: str, pack: str, position: int, entry_id: str = "",
                         now: float | None = None) -> None:
@@ -570,7 +572,8 @@ class SQLiteStore(Store):
             "INSERT INTO walkthrough(user, pack, position, at, entry_id) VALUES (?,?,?,?,?) ON CONFLICT(user) "
             "DO UPDATE SET pack = excluded.pack, position = excluded.position, at = excluded.at, "
             "entry_id = excluded.entry_id",
-            (user, pack, position, time.time() if now is None else now, entry_id))
+            (user, pack, position, time.time() if now is None else now,
+             stored_place_entry(position, entry_id)))
 
     def end_walk(self, user: str) -> bool:
         return self.connection().execute("DELETE FROM walkthrough WHERE user = ?", (user,)).rowcount > 0

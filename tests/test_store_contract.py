@@ -321,6 +321,25 @@ def test_walk_place_per_member_last_write_wins_and_stop_forgets(store, location,
     assert reopened.walk_place("U1") is None and reopened.walk_place("U2").pack == "big-listen"
 
 
+
+def test_a_walk_place_moved_by_an_older_bot_no_longer_names_its_question(store, location):
+    """A rolling upgrade: a bot from before SQLite migration 10 / PostgreSQL 6 saves a place by its
+    number alone (its upsert, verbatim), leaving the question a newer bot saved: that question is
+    not the place any more, so it isn't read back (the walk-through resumes by number)."""
+    store.save_walk_place("U1", "workload-example", 1, "wellbeing-q1", now=100.0)
+    if location.startswith("postgres"):
+        store._count("INSERT INTO walkthrough(member, pack, position, at) VALUES (%s,%s,%s,%s) ON CONFLICT (member) "
+                     "DO UPDATE SET pack = excluded.pack, position = excluded.position, at = excluded.at",
+                     ("U1", "workload-example", 4, 101.0))
+    else:
+        store.connection().execute(
+            "INSERT INTO walkthrough(user, pack, position, at) VALUES (?,?,?,?) ON CONFLICT(user) DO UPDATE SET "
+            "pack = excluded.pack, position = excluded.position, at = excluded.at",
+            ("U1", "workload-example", 4, 101.0))
+    assert (store.walk_place("U1").position, store.walk_place("U1").entry_id) == (4, "")
+    store.save_walk_place("U1", "workload-example", 4, "wellbeing-q4", now=102.0)   # a newer bot moves it again
+    assert store.walk_place("U1").entry_id == "wellbeing-q4"
+
 def test_retention_purges_walk_places_left_untouched(store):
     store.save_walk_place("U1", "big-listen", 1, now=0.0)
     store.save_walk_place("U2", "big-listen", 1, now=200 * 86400.0)

@@ -287,3 +287,18 @@ def test_the_notes_dm_keeps_every_word_within_slacks_section_limit():
     assert shown.replace("\n", "") == notes.replace("\n", "") and "☐ <2 hours\n\nxx" in shown
     assert status["type"] == "context" and status["elements"][0]["text"] == "The survey closed on 31 May 2024."
     assert notes_message(notes, "").blocks is None   # no consultation: the words alone, as before
+
+
+def test_a_place_moved_on_by_an_older_instance_resumes_where_it_moved_to(library, store):
+    """A rolling upgrade: an instance still running the code before migration 10 (PostgreSQL 6)
+    saves the member's place by number alone, leaving the question a newer one saved beside it.
+    That question is not the place any more: resuming must go by the number it saved."""
+    example = library.pack_named("workload-example")
+    before = walk.steps(example)
+    walk.start(library, store, "U8", "workload-example", today=OPEN_DAY)
+    walk.move(library, store, "U8", "workload-example", 0, "next", today=OPEN_DAY)   # new instance: question 2
+    # the older instance takes the next three presses of Next (its upsert, verbatim from before migration 10)
+    store.connection().execute(
+        "INSERT INTO walkthrough(user, pack, position, at) VALUES (?,?,?,?) ON CONFLICT(user) DO UPDATE SET "
+        "pack = excluded.pack, position = excluded.position, at = excluded.at", ("U8", "workload-example", 4, 1.0))
+    assert walk.start(library, store, "U8", today=OPEN_DAY).entry.id == before[4].id   # not back at question 2
