@@ -55,25 +55,47 @@ def group_questions(texts: list[str]) -> list[GapGroup]:
     return sorted(out, key=lambda g: g.count, reverse=True)
 
 
+@dataclass(frozen=True)
+class ReportReads:
+    """What the gaps report reads from the store: the period's questions and votes, the requests
+    reps settled and the pins. Read apart from the working out, so that a caller can bound the
+    reads alone (App Home: grouping a busy week's questions is seconds of work, not a stall)."""
+    days: int
+    questions: list
+    votes: list
+    settled: list
+    pins: list
+
+
+def read_report(store: Store, days: int = 7, now: float | None = None) -> ReportReads:
+    since = (time.time() if now is None else now) - days * 86400
+    return ReportReads(days, store.questions(since), store.votes(since), store.requests(("covered", "outside")),
+                       store.pins())
+
+
 def build_report(store: Store, packs: Pack | list[Pack], days: int = 7, now: float | None = None,
                  top: int = 10) -> GapsReport:
     """The gaps report over every pack the bot answers from (one Pack, or a list)."""
+    return report_from(read_report(store, days, now), packs, top)
+
+
+def report_from(reads: ReportReads, packs: Pack | list[Pack], top: int = 10) -> GapsReport:
+    """The gaps report worked out from what `read_report` read."""
     packs = [packs] if isinstance(packs, Pack) else list(packs)
-    since = (time.time() if now is None else now) - days * 86400
-    rows = store.questions(since)
-    report = GapsReport(days=days, questions=len(rows))
+    rows = reads.questions
+    report = GapsReport(days=reads.days, questions=len(rows))
     report.answered = sum(r.answered for r in rows)
     report.abstained = report.questions - report.answered
     # message-shortcut rows keep no words (they were someone else's): counted, not grouped
     report.gaps = group_questions([r.text for r in rows if not r.answered and r.via != "shortcut"])[:top]
     report.shortcut_unanswered = sum(1 for r in rows if not r.answered and r.via == "shortcut")
-    votes = store.votes(since)
+    votes = reads.votes
     report.votes = len(votes)
     bad = Counter(entry_id for entry_id, helpful in votes if not helpful)
     report.not_helpful = sum(bad.values())
     titles = {e.id: e.title for p in reversed(packs) for e in p.entries}
     report.unhelpful = [(eid, titles.get(eid, eid), n) for eid, n in bad.most_common(top)]
-    settled, pins = store.requests(("covered", "outside")), store.pins()
+    settled, pins = reads.settled, reads.pins
     # each pack counts what was settled as its entries; "outside the guidance" once, by the first
     report.to_teach = sum(learned_from_reps(p, settled if i == 0 else [r for r in settled if r.state == "covered"],
                                             pins).new for i, p in enumerate(packs))

@@ -11,7 +11,7 @@ from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 from bot.blocks import MODAL_BLOCKS, escape, home_view
 from bot.knowledge import guidance_heading
 from bot.rep_blocks import home_kept_blocks
-from bot.report import build_report, report_lines
+from bot.report import read_report, report_from, report_lines
 
 UNREADABLE = "{what} can't be read just now (the bot's store isn't answering): open this tab again in a minute."
 
@@ -34,8 +34,9 @@ def publish_home(context: BoltContext, client: WebClient, user, logger: Logger, 
         # on it, and nobody's was published); what can't be read is said to be unreadable.
         lines = None
         if rep:
-            lines = guide.read_within("read the gaps report", lambda: report_lines(
-                build_report(guide.store, guide.library.packs, 7))) or [UNREADABLE.format(what="The gaps report")]
+            reads = guide.read_within("read the gaps report", lambda: read_report(guide.store, 7))   # the reads
+            lines = report_lines(report_from(reads, guide.library.packs)) if reads is not None else [   # bounded,
+                UNREADABLE.format(what="The gaps report")]   # not the grouping (seconds in a busy week: no stall)
         pins = guide.read_within("read the pinned answers", guide.store.pins)
         library = guide.library
         packs = library.statuses()

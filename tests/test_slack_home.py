@@ -135,3 +135,29 @@ def test_the_tab_is_published_while_the_database_is_frozen(fake, pg_url, postgre
         finally:
             postgres_server.thaw()
             safety.cancel()
+
+
+def test_a_busy_weeks_gaps_report_is_shown_to_a_rep_not_called_unreadable(fake, slack, server):
+    """Round 24's review: the second the Home gives a stalled store bounded the whole gaps report,
+    grouping included, so a week of 2,500 unanswered questions (seconds of grouping, the store's
+    reads milliseconds) showed the rep "The gaps report can't be read just now (the bot's store
+    isn't answering)". The reads alone are bounded now."""
+    import random
+    import string
+    rng = random.Random(5)
+    now = time.time()   # 2,500 different questions: none groups with another
+    rows = [(now - i, "dm", "gapcheck " + " ".join("".join(rng.choices(string.ascii_lowercase, k=7)) for _ in range(6)),
+             0, None, None) for i in range(2500)]
+    with sqlite3.connect(server.db_path) as db:
+        db.executemany("INSERT INTO questions(at, via, text, answered, entry_id, score) VALUES (?,?,?,?,?,?)", rows)
+    try:
+        before = len(fake.calls_to("views.publish"))
+        assert slack.event({"type": "app_home_opened", "user": REP, "channel": "D" + REP, "tab": "home",
+                            "event_ts": f"{time.time():.6f}"}).status == 200
+        calls = wait_until(lambda: [c for c in fake.calls_to("views.publish")[before:] if c.params["user_id"] == REP],
+                           timeout=60)
+        shown = shown_text(calls[-1].params["view"]["blocks"])
+        assert "gaps report can't be read" not in shown and "Most asked questions the bot could not answer" in shown
+    finally:
+        with sqlite3.connect(server.db_path) as db:
+            db.execute("DELETE FROM questions WHERE text LIKE 'gapcheck %'")
