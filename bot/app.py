@@ -255,7 +255,8 @@ def serve(config: Config, environ=os.environ) -> int:
         handler = SocketModeHandler(bot.app, app_token=env.app_token)
         stopping = _Stopping()
         _watch_app_token(handler, stopping)
-        signal.signal(signal.SIGTERM, lambda _signum, _frame: stopping.set())
+        # (a second SIGTERM sets nothing: Event.set takes a lock the main thread may hold in wait())
+        signal.signal(signal.SIGTERM, lambda _signum, _frame: stopping.is_set() or stopping.set())
         handler.connect()
         stopping.wait()   # SIGTERM, or the app token refused for good (Ctrl-C: KeyboardInterrupt, exit 130)
         if not stopping.error:
