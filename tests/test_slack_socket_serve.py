@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from conftest import ROOT
-from slack_helpers import BOT_USER, _copy, http_config, mention, posts_in, wait_until
+from slack_helpers import BOT_USER, _copy, http_config, mention, posts_in, stop_process, wait_until
 
 AUTH = {"authorizations": [{"team_id": "T1", "user_id": BOT_USER, "is_bot": True}]}
 
@@ -57,13 +57,7 @@ def socket_bot(fake, workdir: Path, *, db: Path | None = None, settings: dict | 
         assert process.poll() is None, bot.log()
         yield bot
     finally:
-        if process.poll() is None:
-            process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 def close_sockets(fake) -> None:
