@@ -93,6 +93,15 @@ def press(fake, slack, blocks: list[dict], action_id: str, user: str, **kw) -> d
     return call.params
 
 
+def notes_sent(user: str, view: dict, text: str) -> dict:
+    """"Send to me" pressed on the notes modal `view` with `text` in the box."""
+    return {"type": "view_submission", "api_app_id": "A1", "token": "t", "team": {"id": "T1"},
+            "user": {"id": user, "team_id": "T1"},
+            "view": {"id": "V1", "type": "modal", "callback_id": NOTES_CALLBACK,
+                     "private_metadata": view["private_metadata"],
+                     "state": {"values": {NOTES_BLOCK: {NOTES_INPUT: {"type": "plain_text_input", "value": text}}}}}}
+
+
 def progress(params: dict) -> str:
     return re.search(r"Question \d+ of \d+", shown_text(params["blocks"])).group(0)
 
@@ -246,13 +255,7 @@ def test_walkthrough_start_next_back_notes_and_stop(fake, slack, server):
                                               "“Do you have any comments on marking and feedback?”")
     assert initial == ("☐ Things you might want to mention include:\n☐ the time marking takes each week;\n"
                        "☐ whether marking is checked by leaders; and\n☐ what happens when marking falls behind.")
-    submitted = {"type": "view_submission", "api_app_id": "A1", "token": "t", "team": {"id": "T1"},
-                 "user": {"id": user, "team_id": "T1"},
-                 "view": {"id": "V1", "type": "modal", "callback_id": NOTES_CALLBACK,
-                          "private_metadata": view["private_metadata"],
-                          "state": {"values": {NOTES_BLOCK: {NOTES_INPUT: {
-                              "type": "plain_text_input", "value": "☐ the time marking takes: 6 hours"}}}}}}
-    assert slack.interaction(submitted).status == 200
+    assert slack.interaction(notes_sent(user, view, "☐ the time marking takes: 6 hours")).status == 200
     (dm,) = wait_until(lambda: posts_in(fake, user))
     assert dm.params["text"] == "☐ the time marking takes: 6 hours"     # their words, nothing added
     with sqlite3.connect(server.db_path) as conn:   # and nothing of the notes kept
@@ -339,13 +342,7 @@ def test_notes_on_a_closed_consultation_say_it_is_closed_in_the_modal_and_the_dm
     opened = wait_until(lambda: [c for c in fake.calls_to("views.open") if c.params.get("trigger_id") == trigger])
     view = opened[0].params["view"]
     assert "Ofsted's Big Listen closed on 31 May 2024" in shown_text(view["blocks"])
-    submitted = {"type": "view_submission", "api_app_id": "A1", "token": "t", "team": {"id": "T1"},
-                 "user": {"id": user, "team_id": "T1"},
-                 "view": {"id": "V1", "type": "modal", "callback_id": NOTES_CALLBACK,
-                          "private_metadata": view["private_metadata"],
-                          "state": {"values": {NOTES_BLOCK: {NOTES_INPUT: {
-                              "type": "plain_text_input", "value": "☐ inspectors: <1 day & too short"}}}}}}
-    assert slack.interaction(submitted).status == 200
+    assert slack.interaction(notes_sent(user, view, "☐ inspectors: <1 day & too short")).status == 200
     (dm,) = wait_until(lambda: posts_in(fake, user))
     assert dm.params["text"] == "☐ inspectors: &lt;1 day &amp; too short"   # their words, for the notification
     shown = shown_text(dm.params["blocks"])
