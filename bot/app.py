@@ -200,9 +200,9 @@ class _Stopping(threading.Event):
 
 
 def _watch_app_token(handler, refused: _Stopping) -> None:
-    """An Event set when Slack refuses the app token for good as the SDK reconnects (the token
-    revoked or regenerated while serving): the SDK would otherwise retry every 10 s forever, deaf
-    to every member, logging errors that never name SLACK_APP_TOKEN."""
+    """Set `refused` (with Slack's error) when Slack refuses the app token for good as the SDK
+    reconnects (the token revoked or regenerated while serving): the SDK would otherwise retry
+    every 10 s forever, deaf to every member, logging errors that never name SLACK_APP_TOKEN."""
     from slack_sdk.errors import SlackApiError
 
     client = handler.client

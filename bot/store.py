@@ -182,9 +182,7 @@ def stored_place_entry(position: int, entry_id: str) -> str:
 
 def place_entry(position: int, stored: str) -> str:
     """The question of a place read back ("" when an older bot has moved the place since)."""
-    saved_at, colon, entry_id = stored.partition(":")   # (entry ids hold no colon: bot/knowledge.py)
-    if not colon:   # stored bare, as the first bot with migration 10 did
-        return stored
+    saved_at, _, entry_id = stored.partition(":")   # (entry ids hold no colon: bot/knowledge.py)
     return entry_id if saved_at == str(position) else ""
 
 

@@ -40,6 +40,7 @@ from bot.kept import needs_review
 from bot.retry import deadline
 from bot.store import RepRequest, store_outage
 from handlers.answering import UNCLEAR, apologising
+from handlers.home import publish_home
 from handlers.payload import first_action, text_field, user_id
 from handlers.posted import find_post
 from handlers.respond import quick
@@ -791,7 +792,7 @@ def handle_kept_edit_submit(ack: Ack, body: dict, view: dict, client: WebClient,
         return
     ack()
     if _metadata(view).get("home"):   # opened from App Home: the tab showed the old words (and the
-        _publish_home(rep, client, context, logger)   # name the rep may have just taken out)
+        publish_home(context, client, rep, logger)   # name the rep may have just taken out)
     tell(client, logger, rep, f"Saved: kept answer #{kept_id} is updated and re-confirmed.")
 
 
@@ -824,18 +825,13 @@ def _refresh_home(body: dict, client: WebClient, context: BoltContext, logger: L
     """Pressed in App Home, the tab is published again (the retired answer stayed listed, with
     its buttons, until the tab was reopened)."""
     if _in_home(body):
-        _publish_home(user_id(body), client, context, logger)
+        publish_home(context, client, user_id(body), logger)
 
 
 def _in_home(body: dict) -> bool:
     """Whether a button was pressed in App Home."""
     view = body.get("view") if isinstance(body.get("view"), dict) else {}
     return view.get("type") == "home"
-
-
-def _publish_home(user: str, client: WebClient, context: BoltContext, logger: Logger) -> None:
-    from handlers.home import handle_home_opened
-    handle_home_opened({"tab": "home", "user": user}, client, context, logger)
 
 
 def register(app: App) -> None:

@@ -31,6 +31,7 @@ from bot.walk_blocks import (
     step_blocks,
 )
 from handlers.answering import apologising
+from handlers.home import publish_home
 from handlers.payload import channel_of, first_action, text_field, user_id
 from handlers.respond import quick
 
@@ -69,7 +70,6 @@ def handle_start_button(ack: Ack, body: dict, client: WebClient, respond: Respon
         try:
             client.chat_postMessage(channel=user, **start_message(context["guide"], user))
         except Exception as e:
-            from handlers.home import publish_home
             why, command = slack_error(e), context["guide"].config.slash_command
             logger.error("starting the walk-through by DM from App Home failed: %s", why or type(e).__name__,
                          exc_info=not why)
