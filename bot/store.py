@@ -198,8 +198,9 @@ class Store(ABC):
     # --- the durable inbox ------------------------------------------------------------
     # An event that needs an answer is written here before Slack gets its 200, and leased to
     # the worker answering it. A worker that dies leaves a lease that expires; any worker (or
-    # the server restarted on the same store) then takes it over. Leases use wall-clock time
-    # (`now`), so processes sharing a store need clocks in step to well under a lease.
+    # the server restarted on the same store) then takes it over. Leases (here and the reps'
+    # requests') are timed by the store's clock, PostgreSQL's or SQLite's host's, so instances
+    # whose clocks disagree still agree on them; `now`, where a test passes it, stands in for it.
 
     @abstractmethod
     def enqueue(self, key: str, payload: dict, *, owner: str, lease_seconds: float,

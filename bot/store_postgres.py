@@ -43,9 +43,11 @@ from bot.store import (
     stored_place_entry,
 )
 from bot.store_postgres_reps import MIGRATION as REPS_MIGRATION
+from bot.store_postgres_reps import NOW as _NOW
 from bot.store_postgres_reps import PURGE as REPS_PURGE
 from bot.store_postgres_reps import REWRITE_MIGRATION as REPS_REWRITE_MIGRATION
 from bot.store_postgres_reps import TRIED_MIGRATION as REPS_TRIED_MIGRATION
+from bot.store_postgres_reps import WRITTEN as _WRITTEN
 from bot.store_postgres_reps import RepStorePostgres
 
 MIGRATION_LOCK = 0x62_6C_62_6F_74   # pg_advisory_xact_lock key: "blbot"
@@ -326,53 +328,47 @@ class PostgresStore(RepStorePostgres, Store):
     # --- the durable inbox ------------------------------------------------------------------
     def enqueue(self, key: str, payload: dict, *, owner: str, lease_seconds: float,
                 now: float | None = None) -> InboxItem | None:
-        # the lease runs from when the server runs the statement (late, on a server that hung), if later
-        lease_until = "%s" if now is not None else "GREATEST(%s, extract(epoch FROM clock_timestamp()) + %s)"
-        landed = () if now is not None else (lease_seconds,)
-        now = time.time() if now is None else now
+        # the lease runs from when the server writes the row (late, on a server that hung)
         return _item(self._rows(
             "INSERT INTO inbox(key, payload, state, owner, lease_until, attempts, posting, received_at) "
-            f"VALUES (%s, %s, 'pending', %s, {lease_until}, 1, false, %s) "
+            f"VALUES (%s, %s, 'pending', %s, {_WRITTEN} + %s, 1, false, %s) "
             "ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until, "
             "attempts = inbox.attempts + 1 "
-            f"WHERE inbox.state = 'pending' AND inbox.lease_until < excluded.received_at RETURNING {_ITEM}",
-            (key, json.dumps(payload, ensure_ascii=False), owner, now + lease_seconds, *landed, now),
+            f"WHERE inbox.state = 'pending' AND inbox.lease_until < {_NOW} RETURNING {_ITEM}",
+            (key, json.dumps(payload, ensure_ascii=False), owner, now, lease_seconds,
+             time.time() if now is None else now, now),
             timeout=ENQUEUE_TIMEOUT))
 
     def lease(self, key: str, *, owner: str, lease_seconds: float, now: float | None = None) -> InboxItem | None:
-        now = time.time() if now is None else now
         return _item(self._rows(
-            "UPDATE inbox SET owner = %s, lease_until = %s, attempts = attempts + 1 "
-            f"WHERE key = %s AND state = 'pending' AND lease_until < %s RETURNING {_ITEM}",
-            (owner, now + lease_seconds, key, now)))
+            f"UPDATE inbox SET owner = %s, lease_until = {_WRITTEN} + %s, attempts = attempts + 1 "
+            f"WHERE key = %s AND state = 'pending' AND lease_until < {_NOW} RETURNING {_ITEM}",
+            (owner, now, lease_seconds, key, now)))
 
     def lease_expired(self, *, owner: str, lease_seconds: float, limit: int = 20,
                       now: float | None = None) -> list[InboxItem]:
         """Lease up to `limit` expired items in one statement, oldest first; rows another
         instance is leasing at this moment are skipped (FOR UPDATE SKIP LOCKED), not waited for."""
-        now = time.time() if now is None else now
         rows = self._rows(
-            "UPDATE inbox SET owner = %s, lease_until = %s, attempts = attempts + 1 WHERE key IN ("
-            "  SELECT key FROM inbox WHERE state = 'pending' AND lease_until < %s "
+            f"UPDATE inbox SET owner = %s, lease_until = {_WRITTEN} + %s, attempts = attempts + 1 WHERE key IN ("
+            f"  SELECT key FROM inbox WHERE state = 'pending' AND lease_until < {_NOW} "
             "  ORDER BY received_at LIMIT %s FOR UPDATE SKIP LOCKED) "
             f"RETURNING {_ITEM}",
-            (owner, now + lease_seconds, now, limit))
+            (owner, now, lease_seconds, now, limit))
         return sorted((_item([row]) for row in rows), key=lambda item: item.received_at)
 
     def expired(self, limit: int = 20, now: float | None = None) -> list[str]:
-        now = time.time() if now is None else now
-        rows = self._rows("SELECT key FROM inbox WHERE state = 'pending' AND lease_until < %s "
+        rows = self._rows(f"SELECT key FROM inbox WHERE state = 'pending' AND lease_until < {_NOW} "
                           "ORDER BY received_at LIMIT %s", (now, limit))
         return [key for (key,) in rows]
 
     def mark_posting(self, key: str, owner: str, *, lease_seconds: float = 0.0, now: float | None = None,
                      attempt: int | None = None) -> bool:
-        now = time.time() if now is None else now
         return self._count(
-            "UPDATE inbox SET posting = true, lease_until = GREATEST(lease_until, %s) "
-            "WHERE key = %s AND owner = %s AND state = 'pending' AND lease_until > %s "
+            f"UPDATE inbox SET posting = true, lease_until = GREATEST(lease_until, {_WRITTEN} + %s) "
+            f"WHERE key = %s AND owner = %s AND state = 'pending' AND lease_until > {_NOW} "
             "AND (%s::integer IS NULL OR attempts = %s)",
-            (now + lease_seconds, key, owner, now, attempt, attempt)) == 1
+            (now, lease_seconds, key, owner, now, attempt, attempt)) == 1
 
     def complete(self, key: str, *, failed: bool = False, now: float | None = None, owner: str | None = None,
                  attempt: int | None = None) -> bool:
@@ -397,10 +393,10 @@ class PostgresStore(RepStorePostgres, Store):
 
     def retry_later(self, key: str, owner: str, delay: float, now: float | None = None,
                     attempt: int | None = None, unposted: bool = False) -> None:
-        now = time.time() if now is None else now
-        self._count("UPDATE inbox SET lease_until = %s, posting = CASE WHEN %s THEN false ELSE posting END "
+        self._count(f"UPDATE inbox SET lease_until = {_WRITTEN} + %s, "
+                    "posting = CASE WHEN %s THEN false ELSE posting END "
                     "WHERE key = %s AND owner = %s AND state = 'pending' AND (%s::integer IS NULL OR attempts = %s)",
-                    (now + delay, unposted, key, owner, attempt, attempt))
+                    (now, delay, unposted, key, owner, attempt, attempt))
 
     def inbox_counts(self) -> dict[str, int]:
         counts = {"pending": 0, "done": 0, "failed": 0}

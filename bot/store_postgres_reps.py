@@ -43,6 +43,12 @@ REWRITE_MIGRATION = """
 TRIED_MIGRATION = """
     ALTER TABLE rep_requests ADD COLUMN tried_at DOUBLE PRECISION NOT NULL DEFAULT 0;
 """
+# Leases are timed by the server's clock, so instances whose clocks disagree still agree on them
+# (a `now` passed in, in tests, stands in for it): compared with the statement's start (stable
+# within a statement, so an index can serve the comparison); set from the moment the row is
+# written (later, on a server that hung).
+NOW = "COALESCE(%s::float8, extract(epoch FROM statement_timestamp()))"
+WRITTEN = "COALESCE(%s::float8, extract(epoch FROM clock_timestamp()))"
 PURGE = "DELETE FROM rep_requests WHERE delivered_at < %s"   # in purge(), with the retention cutoff
 
 
@@ -103,11 +109,10 @@ class RepStorePostgres:
 
     def claim_request(self, request_id: int, *, owner: str, lease_seconds: float,
                       now: float | None = None) -> RepRequest | None:
-        now = time.time() if now is None else now
         rows = self._rows(
-            f"UPDATE rep_requests SET deliver_owner = %s, deliver_until = %s, tried_at = %s WHERE id = %s "
-            f"AND deliver_until < %s AND {REQUEST_PENDING} RETURNING {REQUEST_COLUMNS}",
-            (owner, now + lease_seconds, now, request_id, now))
+            f"UPDATE rep_requests SET deliver_owner = %s, deliver_until = {WRITTEN} + %s, tried_at = %s "
+            f"WHERE id = %s AND deliver_until < {NOW} AND {REQUEST_PENDING} RETURNING {REQUEST_COLUMNS}",
+            (owner, now, lease_seconds, time.time() if now is None else now, request_id, now))
         return RepRequest(*rows[0]) if rows else None
 
     def release_request(self, request_id: int, owner: str) -> None:
@@ -115,9 +120,8 @@ class RepStorePostgres:
                     (request_id, owner))
 
     def pending_requests(self, now: float | None = None) -> list[int]:
-        now = time.time() if now is None else now
         return [r for (r,) in self._rows(
-            f"SELECT id FROM rep_requests WHERE deliver_until < %s AND {REQUEST_PENDING} ORDER BY tried_at, id",
+            f"SELECT id FROM rep_requests WHERE deliver_until < {NOW} AND {REQUEST_PENDING} ORDER BY tried_at, id",
             (now,))]
 
     def mark_delivered(self, request_id: int, now: float | None = None) -> None:

@@ -115,6 +115,10 @@ FORGET_ASKER = "asker = '', asker_name = '', channel = '', thread_ts = ''"
 PENDING = "((state = 'open' AND reps_ts = '') OR (state != 'open' AND delivered_at IS NULL))"
 TEXT_LIMIT = 4000   # characters of a question or an answer kept
 # a request posted to the reps' channel, or whose post was tried (it may have landed unseen: timed out)
+# Leases are timed by the store's clock (SQLite's, the host's: every process sharing the file
+# shares it), as on PostgreSQL (the server's); a `now` passed in, in tests, stands in for it.
+# SQLite's 'now' holds for one statement, from when it runs (after waiting for the write lock).
+NOW = "COALESCE(?, (julianday('now') - 2440587.5) * 86400.0)"
 MAY_BE_POSTED = "(reps_ts != '' OR tried_at > 0)"
 # a closed request whose message in the reps' channel still has to show it settled
 REWRITE = f"state != 'open' AND {MAY_BE_POSTED} AND rewrite_due IS NOT NULL"
@@ -260,17 +264,15 @@ class SQLiteStore(Store):
                 now: float | None = None) -> InboxItem | None:
         # One statement, one step: no RETURNING, whose rows would keep the write lock held
         # while this thread waits for the GIL between steps (slow acks under load).
-        # the lease runs from when the row lands (after waiting for the write lock), if that is later
-        lease_until = "?" if now is not None else "MAX(?, (julianday('now') - 2440587.5) * 86400.0 + ?)"
-        landed = () if now is not None else (lease_seconds,)
-        now = time.time() if now is None else now
+        # the lease runs from when the row lands (after waiting for the write lock)
         cur = self._write_now(
             "INSERT INTO inbox(key, payload, state, owner, lease_until, attempts, posting, received_at) "
-            f"VALUES (?, ?, 'pending', ?, {lease_until}, 1, 0, ?) "
+            f"VALUES (?, ?, 'pending', ?, {NOW} + ?, 1, 0, ?) "
             "ON CONFLICT(key) DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until, "
             "attempts = inbox.attempts + 1 "
-            "WHERE inbox.state = 'pending' AND inbox.lease_until < excluded.received_at",
-            (key, json.dumps(payload, ensure_ascii=False), owner, now + lease_seconds, *landed, now))
+            f"WHERE inbox.state = 'pending' AND inbox.lease_until < {NOW}",
+            (key, json.dumps(payload, ensure_ascii=False), owner, now, lease_seconds,
+             time.time() if now is None else now, now))
         if cur.rowcount != 1:
             return None
         return self._leased(key, owner)
@@ -293,11 +295,10 @@ class SQLiteStore(Store):
                 time.sleep(random.uniform(0.0002, 0.001))
 
     def lease(self, key: str, *, owner: str, lease_seconds: float, now: float | None = None) -> InboxItem | None:
-        now = time.time() if now is None else now
         cur = self.connection().execute(
-            "UPDATE inbox SET owner = ?, lease_until = ?, attempts = attempts + 1 "
-            "WHERE key = ? AND state = 'pending' AND lease_until < ?",
-            (owner, now + lease_seconds, key, now))
+            f"UPDATE inbox SET owner = ?, lease_until = {NOW} + ?, attempts = attempts + 1 "
+            f"WHERE key = ? AND state = 'pending' AND lease_until < {NOW}",
+            (owner, now, lease_seconds, key, now))
         return self._leased(key, owner) if cur.rowcount == 1 else None
 
     def _leased(self, key: str, owner: str) -> InboxItem | None:
@@ -311,19 +312,17 @@ class SQLiteStore(Store):
         return InboxItem(key, json.loads(stored), attempts, bool(posting), received_at)
 
     def expired(self, limit: int = 20, now: float | None = None) -> list[str]:
-        now = time.time() if now is None else now
         rows = self.connection().execute(
-            "SELECT key FROM inbox WHERE state = 'pending' AND lease_until < ? ORDER BY received_at LIMIT ?",
+            f"SELECT key FROM inbox WHERE state = 'pending' AND lease_until < {NOW} ORDER BY received_at LIMIT ?",
             (now, limit))
         return [key for (key,) in rows]
 
     def mark_posting(self, key: str, owner: str, *, lease_seconds: float = 0.0, now: float | None = None,
                      attempt: int | None = None) -> bool:
-        now = time.time() if now is None else now
         cur = self.connection().execute(
-            "UPDATE inbox SET posting = 1, lease_until = MAX(lease_until, ?) "
-            "WHERE key = ? AND owner = ? AND state = 'pending' AND lease_until > ? AND (? IS NULL OR attempts = ?)",
-            (now + lease_seconds, key, owner, now, attempt, attempt))
+            f"UPDATE inbox SET posting = 1, lease_until = MAX(lease_until, {NOW} + ?) WHERE key = ? AND owner = ? "
+            f"AND state = 'pending' AND lease_until > {NOW} AND (? IS NULL OR attempts = ?)",
+            (now, lease_seconds, key, owner, now, attempt, attempt))
         return cur.rowcount == 1
 
     def complete(self, key: str, *, failed: bool = False, now: float | None = None, owner: str | None = None,
@@ -350,11 +349,10 @@ class SQLiteStore(Store):
 
     def retry_later(self, key: str, owner: str, delay: float, now: float | None = None,
                     attempt: int | None = None, unposted: bool = False) -> None:
-        now = time.time() if now is None else now
         self.connection().execute(
-            "UPDATE inbox SET lease_until = ?, posting = CASE WHEN ? THEN 0 ELSE posting END "
+            f"UPDATE inbox SET lease_until = {NOW} + ?, posting = CASE WHEN ? THEN 0 ELSE posting END "
             "WHERE key = ? AND owner = ? AND state = 'pending' AND (? IS NULL OR attempts = ?)",
-            (now + delay, int(unposted), key, owner, attempt, attempt))
+            (now, delay, int(unposted), key, owner, attempt, attempt))
 
     def inbox_counts(self) -> dict[str, int]:
         counts = {"pending": 0, "done": 0, "failed": 0}
@@ -475,10 +473,10 @@ class SQLiteStore(Store):
 
     def claim_request(self, request_id: int, *, owner: str, lease_seconds: float,
                       now: float | None = None) -> RepRequest | None:
-        now = time.time() if now is None else now
         cur = self.connection().execute(
-            f"UPDATE rep_requests SET deliver_owner = ?, deliver_until = ?, tried_at = ? WHERE id = ? "
-            f"AND deliver_until < ? AND {PENDING}", (owner, now + lease_seconds, now, request_id, now))
+            f"UPDATE rep_requests SET deliver_owner = ?, deliver_until = {NOW} + ?, tried_at = ? WHERE id = ? "
+            f"AND deliver_until < {NOW} AND {PENDING}",
+            (owner, now, lease_seconds, time.time() if now is None else now, request_id, now))
         return self.request(request_id) if cur.rowcount == 1 else None
 
     def release_request(self, request_id: int, owner: str) -> None:
@@ -486,9 +484,8 @@ class SQLiteStore(Store):
                                   (request_id, owner))
 
     def pending_requests(self, now: float | None = None) -> list[int]:
-        now = time.time() if now is None else now
         rows = self.connection().execute(
-            f"SELECT id FROM rep_requests WHERE deliver_until < ? AND {PENDING} ORDER BY tried_at, id", (now,))
+            f"SELECT id FROM rep_requests WHERE deliver_until < {NOW} AND {PENDING} ORDER BY tried_at, id", (now,))
         return [request_id for (request_id,) in rows]
 
     def mark_delivered(self, request_id: int, now: float | None = None) -> None:

@@ -252,6 +252,48 @@ def test_duplicate_deliveries_to_several_instances_lease_once(location, opener):
     assert sorted(int(n) for out in outputs for n in out.split()) == list(range(100))
 
 
+
+SKEWED = """
+import json, sys, time
+real = time.time
+time.time = lambda: real() + float(sys.argv[2])   # this instance's clock is out by argv[2] seconds
+from bot.store import open_store
+store = open_store(sys.argv[1])
+if sys.argv[3] == "take":
+    print(json.dumps([store.lease("event:HELD", owner="skewed", lease_seconds=30) is not None,
+                      [item.key for item in store.lease_expired(owner="skewed", lease_seconds=30)],
+                      store.expired(),
+                      store.enqueue("event:HELD", {}, owner="skewed", lease_seconds=30) is not None,
+                      store.claim_request(int(sys.argv[4]), owner="skewed", lease_seconds=30) is not None,
+                      store.pending_requests()]))
+else:
+    item = store.enqueue("event:BEHIND", {}, owner="skewed", lease_seconds=30)
+    claimed = store.claim_request(int(sys.argv[4]), owner="skewed", lease_seconds=30)
+    print(json.dumps([item is not None, claimed is not None,
+                      store.mark_posting("event:BEHIND", "skewed", lease_seconds=30, attempt=1)]))
+"""
+
+
+def test_leases_are_timed_by_the_stores_clock_not_each_instances(location, opener):
+    """Two instances whose clocks disagree by two minutes (NTP down on one host): leases are
+    timed by the store's clock, so the fast instance can't take over a fresh lease (and answer
+    again an event still being answered), and the slow one's leases aren't expired at birth."""
+    store = opener(location)
+    request = dict(question="q", asker="U1", asker_name="Ann", channel="C1", thread_ts="1.1")
+    assert store.enqueue("event:HELD", {}, owner="here", lease_seconds=30)
+    held = store.add_request(**request)
+    assert store.claim_request(held.id, owner="here", lease_seconds=30)
+    out, = finish_all([run_python(SKEWED, location, "120", "take", str(held.id))])
+    assert json.loads(out) == [False, [], [], False, False, []]
+
+    slow = store.add_request(**request)
+    out, = finish_all([run_python(SKEWED, location, "-120", "hold", str(slow.id))])
+    assert json.loads(out) == [True, True, True]
+    assert store.lease("event:BEHIND", owner="here", lease_seconds=30) is None
+    assert store.lease_expired(owner="here", lease_seconds=30) == []
+    assert store.claim_request(slow.id, owner="here", lease_seconds=30) is None
+    assert store.pending_requests() == []
+
 # ---- question log, votes, pins -------------------------------------------------------------------------
 def test_question_log_keeps_words_and_outcome_in_order(store, location, opener):
     store.log_question(via="dm", text="first", answered=False, now=100.0)
