@@ -17,15 +17,18 @@ class Check:
 
 
 def check_store(store) -> Check:
-    """Reachable and migrated: reads the schema version (one small query), within
-    STORE_CHECK_SECONDS: a hung database server answers nothing, and a probe that hangs with it
-    tells the load balancer nothing (round 16's outage bench: no answer for 10 s and more)."""
+    """Reachable, migrated and writable: reads the schema version and whether the store can be
+    written (small queries), within STORE_CHECK_SECONDS: a hung database server answers nothing,
+    and a probe that hangs with it tells the load balancer nothing (round 16's outage bench: no
+    answer for 10 s and more)."""
     try:
-        version = within(STORE_CHECK_SECONDS, lambda: store.schema_version)
+        version, read_only = within(STORE_CHECK_SECONDS, lambda: (store.schema_version, store.read_only()))
     except TimeoutError:
         return Check("store", False, f"unreachable: no answer within {STORE_CHECK_SECONDS:g} s")
     except Exception as e:   # the message, never a traceback: a readiness probe runs every few seconds
         return Check("store", False, f"unreachable: {type(e).__name__}: {_one_line(e)}")
+    if read_only:   # every write fails: answers go out from memory, nothing is kept
+        return Check("store", False, f"read-only: {read_only}")
     return Check("store", True, f"schema version {version}")
 
 

@@ -19,6 +19,7 @@ from bot.errors import StoreError
 EVENT_TTL = 3600          # Slack retries for minutes; finished inbox items are kept an hour
 REWRITE_GRACE = 60.0      # a settled request's reps' message: its closer rewrites it, the chores after this
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+READ_ONLY_SQLSTATE = "25006"   # PostgreSQL's read_only_sql_transaction
 OUTAGE_WORDS = ("locked", "unable to open", "disk", "readonly", "read-only")   # SQLite's, not "no such column"
 
 
@@ -40,7 +41,8 @@ def store_outage(error: BaseException) -> bool:
         import psycopg
         from psycopg_pool import PoolTimeout
         return isinstance(error, PoolTimeout) or (isinstance(error, psycopg.OperationalError)
-                                                  and connection_lost(error))
+                                                  and connection_lost(error)) or (
+            getattr(error, "sqlstate", None) == READ_ONLY_SQLSTATE)   # a standby after a failover
     return isinstance(error, sqlite3.OperationalError) and any(w in str(error).lower() for w in OUTAGE_WORDS)
 
 
@@ -272,6 +274,13 @@ class Store(ABC):
     @abstractmethod
     def inbox_counts(self) -> dict[str, int]:
         """How many items are in each state ('pending', 'done', 'failed')."""
+
+    def read_only(self) -> str:
+        """Why the store can't be written now ('' when it can): a PostgreSQL server in recovery
+        (a standby, as a URL may lead to after a failover) or set read-only. Readiness says so:
+        every write would fail, and answers go out from memory only. (A SQLite file this user
+        can't write is refused when it opens.)"""
+        return ""
 
     def inbox_oldest(self) -> float | None:
         """`received_at` of the oldest pending item (for the inbox-age metric); None when the

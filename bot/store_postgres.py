@@ -30,6 +30,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from bot.errors import StoreError
 from bot.store import (
     EVENT_TTL,
+    READ_ONLY_SQLSTATE,
     InboxItem,
     Pin,
     QuestionRow,
@@ -301,10 +302,19 @@ class PostgresStore(RepStorePostgres, Store):
             if isinstance(e, psycopg.OperationalError) and connection_lost(e):
                 raise StoreUnreachable(f"{self.location}: the connection was lost while migrating the bot's "
                                        "tables; nothing was changed: start the bot again") from None
+            if e.sqlstate == READ_ONLY_SQLSTATE:
+                with self._connect() as conn:
+                    why = _read_only_reason(conn) or "it refused a write"
+                raise StoreError(f"{self.location}: the database server is read-only ({why}): point storage.url "
+                                 "at the primary") from None
             reason = " ".join((e.diag.message_primary or str(e)).split())[:300]   # without LINE 1: ...
             raise StoreError(f"{self.location}: cannot create or migrate the bot's tables ({reason}): the database "
                              "user needs to create tables in its database (make it the database's owner, or "
                              "GRANT CREATE ON SCHEMA public to it) and to own the tables it made") from None
+
+    def read_only(self) -> str:
+        with self._connection() as conn:
+            return _read_only_reason(conn)
 
     def _run_migrations(self) -> None:
         conn = self._connect()
@@ -481,6 +491,17 @@ class PostgresStore(RepStorePostgres, Store):
             deleted = conn.execute("DELETE FROM questions WHERE at < %s", (cutoff,)).rowcount
             conn.execute("DELETE FROM walkthrough WHERE at < %s", (cutoff,))
             return deleted + conn.execute("DELETE FROM votes WHERE at < %s", (cutoff,)).rowcount
+
+
+def _read_only_reason(conn: psycopg.Connection) -> str:
+    """Why the server refuses writes ('' if it doesn't)."""
+    recovery, read_only = conn.execute(
+        "SELECT pg_is_in_recovery(), current_setting('transaction_read_only')").fetchone()
+    if recovery:
+        return "a standby in recovery"
+    if read_only == "on":
+        return "default_transaction_read_only is on for the database, the role or the server"
+    return ""
 
 
 def _item(rows: list) -> InboxItem | None:

@@ -75,8 +75,10 @@ class PostgresServer:
             user = pwd.getpwnam("postgres")
             os.chown(self.folder, user.pw_uid, user.pw_gid)
 
-    def _run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    def _run(self, *args: str, timeout: float = 120, password: bool = False) -> subprocess.CompletedProcess:
         cmd = [str(self.bindir / args[0]), *args[1:]]
+        if password:   # a client tool (pg_basebackup) connecting to the server
+            cmd = ["env", f"PGPASSWORD={PASSWORD}", *cmd]
         if self._as_postgres:
             cmd = ["runuser", "-u", "postgres", "--", *cmd]
         return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=True,
@@ -96,6 +98,19 @@ class PostgresServer:
                          "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
         self.start_again()
         return self
+
+    def standby(self) -> PostgresServer:
+        """A hot standby of this server (pg_basebackup -R), started on a port of its own: a
+        server in recovery, as a URL may lead to after a failover. It answers reads and refuses
+        every write. `stop()` it like any other."""
+        replica = PostgresServer(self.bindir)
+        self._run("pg_basebackup", "-D", str(replica.data), "-R", "-h", "127.0.0.1", "-p", str(self.port),
+                  "-U", SUPERUSER, "-c", "fast", "-X", "stream", password=True)
+        replica.port = free_port()
+        replica._options = self._options.replace(f"-p {self.port} ", f"-p {replica.port} ").replace(
+            f"-k {self.folder} ", f"-k {replica.folder} ")
+        replica.start_again()
+        return replica
 
     def _ctl(self, action: str, *args: str) -> None:
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.folder / "server.log"), "-o", self._options,

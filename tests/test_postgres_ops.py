@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from bot.config import load_config
-from bot.errors import ConfigError
+from bot.errors import ConfigError, StoreError
 from bot.health import check_store
 from bot.store_location import storage_location
 from bot.store_postgres import MIGRATIONS as PG_MIGRATIONS
@@ -413,6 +413,55 @@ def test_readyz_is_503_when_a_request_cannot_reach_the_store(tmp_path):
     finally:
         server.stop()
 
+
+
+def test_a_server_turned_read_only_is_not_ready_and_members_are_still_answered(tmp_path):
+    """After a failover the URL may lead to a server that can't be written (a standby; or
+    default_transaction_read_only set for maintenance). /readyz said ready while every write
+    failed; and the reps' chores took the failed writes for a bug in the bot (a traceback)."""
+    import psycopg
+    server = PostgresServer().start()
+    try:
+        with FakeSlack() as fake, pytest.MonkeyPatch.context() as mp:
+            mp.setenv("DATABASE_URL", server.url)
+            settings_ = {"storage": {"url": "${DATABASE_URL}", "retention_days": 180}}
+            with bot_server(fake, tmp_path / "bot", workers=1, settings=settings_) as bot:
+                wait_until(lambda: ready(bot.port), timeout=30)
+                with psycopg.connect(server.url, autocommit=True) as admin:
+                    admin.execute("ALTER SYSTEM SET default_transaction_read_only = on")
+                    admin.execute("SELECT pg_reload_conf()")
+                wait_until(lambda: not ready(bot.port), timeout=30)
+                with pytest.raises(urllib.error.HTTPError) as refused:
+                    urllib.request.urlopen(f"http://127.0.0.1:{bot.port}/readyz", timeout=30)
+                store_check = json.loads(refused.value.read())["checks"]["store"]
+                assert store_check["ok"] is False and "read-only" in store_check["detail"]
+                channel = f"C{uuid.uuid4().hex[:8].upper()}"
+                assert SlackSender(bot.url).event(mention(f"<@UBOT> {ANSWERED}", channel)).status == 200
+                wait_until(lambda: posts_in(fake, channel))   # answered from memory
+                wait_until(lambda: "could not" in bot.log_tail(300) or "can't" in bot.log_tail(300))
+                assert "Traceback" not in bot.log_tail(300)
+        from bot.store import open_store, store_outage
+        store = open_store(server.url, migrate=False)
+        with pytest.raises(psycopg.Error) as write:
+            store.log_question(via="dm", text="q", answered=True)
+        assert store_outage(write.value)   # a store that can't be written, as SQLite's read-only file: no bug
+        store.close()
+    finally:
+        server.stop()
+
+
+def test_a_bot_started_on_a_standby_says_so(tmp_path, postgres_server):
+    """A standby refuses the tables' creation: the start-up line blamed the user's grants."""
+    from bot.store import open_store
+    open_store(postgres_server.url).close()
+    standby = postgres_server.standby()
+    try:
+        with pytest.raises(StoreError) as refused:
+            open_store(standby.url)
+        assert "read-only" in str(refused.value) and "primary" in str(refused.value)
+        assert "GRANT" not in str(refused.value) and PASSWORD not in str(refused.value)
+    finally:
+        standby.stop()
 
 # ---- migrate-store ----------------------------------------------------------------------------------------
 def test_migrate_store_copies_everything_and_verifies(tmp_path, pg_url):
