@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from bot.errors import BotError, ConfigError
-from bot.normalise import safe_text
+from bot.normalise import safe_text, terminal_text
 from bot.report import REPORT_DAYS
 
 
@@ -396,7 +396,7 @@ def cmd_report(args) -> int:
     store = _store(config)
     store.purge(config.storage.retention_days)   # the report never shows what retention deleted
     report = build_report(store, [load_pack(folder) for folder in config.pack_paths()], args.days)   # in REPORT_DAYS
-    print("\n".join(report_lines(report)))
+    print(terminal_text("\n".join(report_lines(report))))   # members' words: no escape sequences
     return 0
 
 
@@ -419,7 +419,8 @@ def _existing(location, config):
 def cmd_queue(args) -> int:
     from bot.rep_blocks import queue_lines
 
-    print("\n".join(queue_lines(_store(_config(args)).requests(("open",)))))
+    # members' words and names: shown, never obeyed (an ESC sequence recoloured or cleared the terminal)
+    print(terminal_text("\n".join(queue_lines(_store(_config(args)).requests(("open",))))))
     return 0
 
 
@@ -490,7 +491,8 @@ def cmd_answer(args) -> int:
                                  entry_id=entry, keep=args.keep,   # only with a rep's answer (above)
                                  kept_question=args.kept_question.strip() or None)
     if closed is None:
-        print(f"error: request #{args.id} is settled already: {outcome_line(store.request(args.id))}", file=sys.stderr)
+        settled = terminal_text(outcome_line(store.request(args.id)))   # a rep's name from Slack
+        print(f"error: request #{args.id} is settled already: {settled}", file=sys.stderr)
         return 1
     kept = f"; kept as answer #{closed.kept_id}" if closed.kept_id else ""
     print(f"request #{args.id}: {outcome_line(closed)}{kept}. The serving bot tells the member "

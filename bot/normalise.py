@@ -52,6 +52,18 @@ def safe_text(value) -> str:
     return _BIDI_CONTROLS.sub("", value)
 
 
+# What a terminal obeys rather than shows: C0 controls but tab and newline, DEL and C1 controls
+# (U+009B starts an escape sequence on its own in some terminals). A member's words printed raw
+# by `queue` or `report` could recolour, clear or retitle a rep's terminal, or set its clipboard.
+_TERMINAL_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def terminal_text(text: str) -> str:
+    """Text to print in a terminal that may hold a member's words: each control character shown
+    as U+FFFD, "�" (so a rep sees something was there), bidirectional controls dropped (`safe_text`)."""
+    return _TERMINAL_CONTROLS.sub("\ufffd", safe_text(text))
+
+
 # Anything Slack (or a reader) would take for a link: a scheme, www., an email address, or
 # a dotted name ending in letters ("evil.example/login"). Not "e.g." or "1.5".
 _URL_SHAPED = re.compile(r"(?i)(?:\b[a-z][a-z0-9+.-]*://\S+|\b(?:mailto|javascript|data|tel|slack|file):\S+|"

@@ -234,3 +234,22 @@ def test_a_question_withdrawn_while_its_post_was_on_the_way_is_shown_withdrawn(t
     assert (update["channel"], update["ts"]) == ("CREPS", "9.9")
     shown = json.dumps(update["blocks"]) + update["text"]
     assert "withdrawn" in shown.lower() and "Patel" not in shown and req.asker_name not in shown
+
+
+def test_the_terminal_never_gets_a_members_escape_sequences(cli_config, tmp_path):
+    """Hunt (the command line): a member's message holding ESC sequences (sent through Slack's API,
+    which passes them on) was printed raw by `queue` and `report` in the rep's terminal: colours,
+    a cleared screen, a retitled window, an OSC 52 write to the clipboard. They are shown as �."""
+    store = SQLiteStore(tmp_path / "bot.sqlite3")
+    sneaky = "is \x1b[31mpay\x1b[0m covered\x1b]52;c;cm0gLXJmIH4=\x07\x9b2J"
+    new_request(store, question=sneaky)
+    store.connection().execute("UPDATE rep_requests SET asker_name = ?", ("Mo\x1b[2J Member",))
+    for _ in range(2):
+        store.log_question(via="dm", text=sneaky, answered=False)
+    for command in ("queue", "report"):
+        out = run_cli("--config", str(cli_config), command)
+        assert out.returncode == 0, out.stderr
+        assert not any(c in out.stdout for c in "\x1b\x07\x9b"), (command, out.stdout)
+        assert "is �[31mpay�[0m covered�]52;c;cm0gLXJmIH4=��2J" in out.stdout, (command, out.stdout)
+    assert "Mo�[2J Member" in run_cli("--config", str(cli_config), "queue").stdout
+
