@@ -38,6 +38,21 @@ def _positive(text: str) -> int:
     return n
 
 
+STORE_ID_MAX = 2**63 - 1   # the largest id SQLite and PostgreSQL (BIGSERIAL) store
+
+
+def _request_number(text: str) -> int:
+    """A request's number as `queue` lists it (a number too large for the store was an
+    OverflowError traceback; argparse says what is wrong)."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if not 1 <= n <= STORE_ID_MAX:
+        raise argparse.ArgumentTypeError(f"not a request number (as `queue` lists them): {text!r}")
+    return n
+
+
 def _report_days(text: str) -> int:
     """A period for the gaps report, in REPORT_DAYS (argparse says what is wrong)."""
     n = _positive(text)
@@ -105,7 +120,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("queue", help="members' questions waiting for a rep (\"Ask a rep\"), oldest first, with their age")
     ans = sub.add_parser("answer", help="settle a member's request from the terminal: a rep's answer, covered by "
                          "an entry, or outside the guidance (the serving bot tells the member)")
-    ans.add_argument("id", type=int, help="the request number, as `queue` lists it")
+    ans.add_argument("id", type=_request_number, help="the request number, as `queue` lists it")
     ans.add_argument("text", nargs="*", help="the answer, as the member will read it")
     ans.add_argument("--rep-name", required=True, help="whose answer it is: the member sees this name")
     ans.add_argument("--entry", help="the guidance entry the answer relates to (optional)")
@@ -454,6 +469,10 @@ def cmd_answer(args) -> int:
 
     config = _config(args)
     text = " ".join(args.text).strip()
+    rep_name = args.rep_name.strip()
+    if not rep_name:   # `--rep-name "$REP"` with REP unset: the member read "Answered by     on ..."
+        print("error: --rep-name is blank: give the name the member will see", file=sys.stderr)
+        return 2
     if len(text) > ANSWER_LIMIT:   # the same limit as Slack's answer box
         print(f"error: the answer is {len(text):,} characters; at most {ANSWER_LIMIT:,}, as in Slack's answer box",
               file=sys.stderr)
@@ -487,7 +506,7 @@ def cmd_answer(args) -> int:
     if req is None:
         print(f"error: no request #{args.id} (see `python -m bot queue`)", file=sys.stderr)
         return 1
-    closed = store.close_request(args.id, state=state, rep="", rep_name=args.rep_name, answer=text,
+    closed = store.close_request(args.id, state=state, rep="", rep_name=rep_name, answer=text,
                                  entry_id=entry, keep=args.keep,   # only with a rep's answer (above)
                                  kept_question=args.kept_question.strip() or None)
     if closed is None:

@@ -253,3 +253,21 @@ def test_the_terminal_never_gets_a_members_escape_sequences(cli_config, tmp_path
         assert "is �[31mpay�[0m covered�]52;c;cm0gLXJmIH4=��2J" in out.stdout, (command, out.stdout)
     assert "Mo�[2J Member" in run_cli("--config", str(cli_config), "queue").stdout
 
+
+
+def test_answer_refuses_a_blank_rep_name_and_a_request_number_out_of_range(cli_config, tmp_path):
+    """Hunt (the command line): `--rep-name "$REP"` with REP unset or blank settled the request, and
+    the member read "Answered by     on ..."; a request number too large for the store was an
+    OverflowError traceback."""
+    store = SQLiteStore(tmp_path / "bot.sqlite3")
+    req = new_request(store)
+    for name in ("   ", ""):
+        out = run_cli("--config", str(cli_config), "answer", str(req.id), "No.", "--rep-name", name)
+        assert out.returncode == 2 and "--rep-name is blank" in out.stderr, out.stderr
+    assert store.request(req.id).state == "open"
+    for number in ("99999999999999999999999", "0", "-1"):
+        out = run_cli("--config", str(cli_config), "answer", "--rep-name", "Pat", "--", number, "No.")
+        assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
+        assert f"argument id: not a request number (as `queue` lists them): {number!r}" in out.stderr, out.stderr
+    out = run_cli("--config", str(cli_config), "answer", str(req.id), "No.", "--rep-name", "  Pat Admin ")
+    assert out.returncode == 0 and store.request(req.id).rep_name == "Pat Admin", out.stderr
