@@ -281,6 +281,7 @@ def cmd_walkthrough(args) -> int:
               file=sys.stderr)
         return 2
     interactive = sys.stdin.isatty()
+    sys.stdin.reconfigure(errors="surrogateescape")   # bytes that aren't UTF-8: a move it doesn't know, not a crash
     while step is not None:
         print(f"== {step.pack.title} ==\n{step.progress}")
         status = walk.status_text(step)

@@ -212,3 +212,20 @@ def test_a_closed_stdin_reads_as_empty_not_a_traceback(command, tmp_path):
     out = subprocess.run(["sh", "-c", f'exec "{sys.executable}" -m bot --config "{config}" {command} <&-'],
                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and "Traceback" not in out.stderr, out.stderr
+
+
+def test_bytes_that_are_not_utf8_dont_end_the_walkthrough(tmp_path):
+    """Hunt (the command line): in a strict UTF-8 locale a Latin-1 "é" typed in the walk-through
+    was a UnicodeDecodeError traceback (exit 1), as it had been in `chat` and `ask --stdin`."""
+    import yaml
+    data = yaml.safe_load((ROOT / "app.yaml").read_text(encoding="utf-8"))
+    data["packs"] = [str(ROOT / pack) for pack in data["packs"]]
+    data["storage"] = {"path": str(tmp_path / "bot.sqlite3")}
+    config = tmp_path / "app.yaml"
+    config.write_text(yaml.safe_dump(data), encoding="utf-8")
+    strict = {**os.environ, "PYTHONIOENCODING": "utf-8:strict"}
+    out = subprocess.run([sys.executable, "-m", "bot", "--config", str(config), "walkthrough"], cwd=ROOT,
+                         capture_output=True, input=b"caf\xe9\nn\nq\n", timeout=60, env=strict)
+    assert out.returncode == 0 and b"Traceback" not in out.stderr, out.stderr.decode()
+    text = out.stdout.decode()
+    assert "Type n (or Enter) for next" in text and "Question 2 of" in text and "Stopped;" in text, text
