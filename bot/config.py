@@ -136,6 +136,10 @@ def load_config(path: str | os.PathLike | None = None, environ=os.environ) -> Co
         raise ConfigError(f"{path}: key 'contact': {contact_problem(cfg.contact)}")
     if not cfg.slash_command.startswith("/"):
         raise ConfigError(f"{path}: key 'slash_command': must start with '/', got {cfg.slash_command!r}")
+    if len(cfg.slash_command) < 2 or any(c.isspace() for c in cfg.slash_command):
+        # Slack reads everything after the first space as the command's text: it can't have this one
+        raise ConfigError(f"{path}: key 'slash_command': must be '/' and one word, no spaces (e.g. /biglisten), "
+                          f"got {cfg.slash_command!r}")
     if cfg.storage.url:
         from bot.store_location import check_url
         check_url(cfg.storage.url, where=f"{path}: key 'storage.url'")

@@ -229,3 +229,20 @@ def test_bytes_that_are_not_utf8_dont_end_the_walkthrough(tmp_path):
     assert out.returncode == 0 and b"Traceback" not in out.stderr, out.stderr.decode()
     text = out.stdout.decode()
     assert "Type n (or Enter) for next" in text and "Question 2 of" in text and "Stopped;" in text, text
+
+
+@pytest.mark.parametrize("command", ["/big listen", "/", "/biglisten\t"])
+def test_a_slash_command_slack_cant_have_is_refused_naming_the_key(tmp_path, command):
+    """Hunt (the command line): `slash_command: /big listen` passed; `manifest` printed it for Slack,
+    which can't have a command with a space in it (everything after the first space is the
+    command's text), and Help and App Home told members to type it."""
+    import yaml
+    data = yaml.safe_load((ROOT / "app.yaml").read_text(encoding="utf-8"))
+    data["packs"] = [str(ROOT / pack) for pack in data["packs"]]
+    data["slash_command"] = command
+    config = tmp_path / "app.yaml"
+    config.write_text(yaml.safe_dump(data), encoding="utf-8")
+    out = run_cli("--config", str(config), "manifest")
+    assert out.returncode == 2 and out.stdout == "", out.stdout
+    assert out.stderr == (f"error: {config}: key 'slash_command': must be '/' and one word, no spaces "
+                          f"(e.g. /biglisten), got {command!r}\n"), out.stderr
