@@ -212,6 +212,23 @@ def _chat_text(reply) -> str:
                      else ln for ln in lines)
 
 
+def _terminal_reader():
+    """Read a line at the chat's prompt ("" at Ctrl-D) with line editing and history: with no
+    readline, the arrow keys (Up to ask again, Left to fix a typo) sent "^[[A", asked as a question."""
+    try:
+        import readline  # noqa: F401 - importing it gives input() line editing and history
+    except ImportError:   # a Python built without it: the plain prompt
+        pass
+
+    def read() -> str:
+        try:
+            return input("> ") + "\n"
+        except EOFError:
+            print()   # the shell's prompt on a line of its own
+            return ""
+    return read
+
+
 def cmd_chat(args) -> int:
     from bot.guide import picked_entry, reply_to
     from bot.packs import load_library
@@ -227,10 +244,9 @@ def cmd_chat(args) -> int:
         titles = " and ".join(p.title for p in library.packs)
         print(f"{config.bot_name}: ask about {titles}. Type a number to pick from a list, {MORE} for an "
               "answer's full guidance, quit (or Ctrl-D) to leave.")
+    read = _terminal_reader() if interactive else sys.stdin.readline
     while True:
-        if interactive:
-            print("> ", end="", flush=True)
-        line = sys.stdin.readline()
+        line = read()
         if not line:
             return 0
         text = safe_text(line).strip()

@@ -246,3 +246,51 @@ def test_a_slash_command_slack_cant_have_is_refused_naming_the_key(tmp_path, com
     assert out.returncode == 2 and out.stdout == "", out.stdout
     assert out.stderr == (f"error: {config}: key 'slash_command': must be '/' and one word, no spaces "
                           f"(e.g. /biglisten), got {command!r}\n"), out.stderr
+
+
+def _in_a_terminal(args: list[str], keys: list[bytes], timeout: float = 60) -> tuple[bytes, int]:
+    """Run `python -m bot ARGS` in a pseudo-terminal, as a member at a keyboard: each of `keys` is
+    typed once the bot shows its prompt ("> ") again; everything it wrote, and its exit code."""
+    import pty
+    import select
+    import time
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env["TERM"] = "xterm"
+    pid, fd = pty.fork()
+    if pid == 0:   # the child: the CLI, with the terminal as its stdin and stdout
+        os.chdir(ROOT)
+        os.execve(sys.executable, [sys.executable, "-m", "bot", *args], env)
+    seen, prompts, deadline = b"", 0, time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            if seen.count(b"> ") > prompts and keys:
+                prompts = seen.count(b"> ")
+                os.write(fd, keys.pop(0))
+            ready, _, _ = select.select([fd], [], [], 0.5)
+            if ready:
+                try:
+                    chunk = os.read(fd, 65536)
+                except OSError:   # the child closed the terminal
+                    break
+                if not chunk:
+                    break
+                seen += chunk
+    finally:
+        if keys or time.monotonic() >= deadline:
+            os.kill(pid, 9)
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return seen, os.waitstatus_to_exitcode(status)
+
+
+def test_the_terminal_chat_edits_lines_and_recalls_questions():
+    """Hunt (the command line): the chat read its terminal with no line editing, so the Up arrow
+    (to ask again) or Left (to fix a typo) sent "^[[A" and was answered as a question."""
+    seen, code = _in_a_terminal(["chat"], [b"what is off-rolling\r", b"\x1b[A\r",
+                                           b"what is a deep ive\x1b[D\x1b[D\x1b[Dd\r", b"\x04"])
+    assert code == 0, seen
+    replies = seen.decode(errors="replace").split("> ")
+    assert replies[1].count("== Off-rolling ==") == 1 and replies[2].count("== Off-rolling ==") == 1, replies
+    assert "Deep dives" in replies[3] or "deep dives" in replies[3], replies[3]
+    assert b"^[[" not in seen and "Ask me about a survey question" not in seen.decode(errors="replace")
