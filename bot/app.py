@@ -82,8 +82,7 @@ class SlackEnv:
 def _whole_number(environ, name: str, default: int, least: int = 1, most: int | None = None) -> int:
     value = environ.get(name) or str(default)
     if not value.isdecimal() or int(value) < least or (most is not None and int(value) > most):
-        what = (f"a whole number from {least} to {most}" if most is not None else
-                "a whole number" if least == 1 else f"a whole number of at least {least}")
+        what = f"a whole number from {least} to {most}" if most is not None else f"a whole number of at least {least}"
         raise ConfigError(f"{name} must be {what}, got {value!r}")
     return int(value)
 

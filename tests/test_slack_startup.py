@@ -134,6 +134,14 @@ def test_a_port_out_of_range_is_one_line(fake, tmp_path):
     assert line == "error: PORT must be a whole number from 1 to 65535, got '99999'"
 
 
+@pytest.mark.parametrize("value", ["0", "-2", "two"])
+def test_no_workers_is_one_line_saying_how_many_it_takes(fake, tmp_path, value):
+    """Hunt (the command line): WEB_CONCURRENCY=0 said "must be a whole number, got '0'", which
+    0 is: the admin was not told that at least one worker is needed."""
+    line = one_line(serve(fake, tmp_path, tmp_path / "bot.sqlite3", extra={"WEB_CONCURRENCY": value}))
+    assert line == f"error: WEB_CONCURRENCY must be a whole number of at least 1, got {value!r}"
+
+
 def test_a_port_in_use_is_one_line(fake, tmp_path):
     """Audit: gunicorn tried a port in use five times, a line each, then exited 1."""
     with socket.socket() as taken:
