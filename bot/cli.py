@@ -169,6 +169,16 @@ def _config(args):
     return load_config(args.config)
 
 
+# Line breaks to readers that split lines as Python's str.splitlines() does, which json.dumps
+# leaves raw with ensure_ascii=False: escaped, so each record stays on one line.
+_LINE_BREAKS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"})
+
+
+def _one_line_json(record: dict) -> str:
+    """A record as one line of JSON (they can only be inside its strings, where the escape is valid)."""
+    return json.dumps(record, ensure_ascii=False).translate(_LINE_BREAKS)
+
+
 def cmd_ask(args) -> int:
     from bot.guide import reply_to
     from bot.packs import load_library
@@ -193,7 +203,7 @@ def cmd_ask(args) -> int:
                 record["reason"] = result.reason
             if result.ambiguous:
                 record["ambiguous"] = True
-            print(json.dumps(record, ensure_ascii=False), flush=True)
+            print(_one_line_json(record), flush=True)
         else:
             print((render_full_text if args.full else render_text)(reply), end="\n\n", flush=True)
     return 0

@@ -294,3 +294,14 @@ def test_the_terminal_chat_edits_lines_and_recalls_questions():
     assert replies[1].count("== Off-rolling ==") == 1 and replies[2].count("== Off-rolling ==") == 1, replies
     assert "Deep dives" in replies[3] or "deep dives" in replies[3], replies[3]
     assert b"^[[" not in seen and "Ask me about a survey question" not in seen.decode(errors="replace")
+
+
+def test_ask_json_is_one_line_per_question_however_lines_are_split():
+    """Hunt (the command line): a question pasted with a Unicode line separator (U+2028, U+2029
+    or NEL, as some editors and PDFs copy line breaks) was printed raw inside its JSON, so a
+    reader splitting lines as Python's splitlines() does got two halves, neither valid JSON."""
+    questions = "what is\u2028off-rolling\nwhat is a\u2029deep dive\nwhat is\x85a PRU\n"
+    out = run_cli("ask", "--json", "--stdin", stdin=questions)
+    assert out.returncode == 0, out.stderr
+    records = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [r["query"] for r in records] == questions.split("\n")[:3]
