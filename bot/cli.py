@@ -7,6 +7,7 @@ fast as a fresh process.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import sys
@@ -148,6 +149,9 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+OUTPUT_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)   # `ask ... > file` on a full disk
+
+
 def main(argv: list[str] | None = None) -> int:
     if sys.stdin is None:   # started with stdin closed (`<&-`): read as an empty one, not a traceback
         sys.stdin = open(os.devnull, encoding="utf-8")   # noqa: SIM115 - stdin for the process's life
@@ -162,6 +166,13 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:   # `ask --json ... | head`: the reader has gone, that's fine
         sys.stderr.close()
         return 0
+    except OSError as e:
+        if e.errno not in OUTPUT_FULL or e.filename:   # an error of a file the command names: its own message
+            raise
+        print(f"error: couldn't write the output: {e.strerror}", file=sys.stderr)
+        # what is still buffered would fail again as Python flushes stdout at exit (a second traceback)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 def _config(args):

@@ -305,3 +305,13 @@ def test_ask_json_is_one_line_per_question_however_lines_are_split():
     assert out.returncode == 0, out.stderr
     records = [json.loads(line) for line in out.stdout.splitlines()]
     assert [r["query"] for r in records] == questions.split("\n")[:3]
+
+
+def test_a_full_disk_under_the_output_is_one_line_not_a_traceback():
+    """`ask ... > file` on a full disk (here /dev/full): an OSError traceback, and another
+    "Exception ignored" one as Python flushed stdout at exit."""
+    with open("/dev/full", "w") as full:
+        out = subprocess.run([sys.executable, "-m", "bot", "ask", "what is off-rolling"], stdout=full,
+                             stderr=subprocess.PIPE, text=True, cwd=ROOT, timeout=60)
+    assert out.returncode == 1
+    assert out.stderr == "error: couldn't write the output: No space left on device\n"
