@@ -386,8 +386,10 @@ def ready(port: int) -> bool:
         return False
 
 
-def test_readyz_is_503_when_a_request_cannot_reach_the_store(tmp_path):
-    """/readyz itself on a server whose database is gone (a dedicated throwaway server, stopped)."""
+@contextmanager
+def bot_on_its_own_database(tmp_path):
+    """A bot server (one worker) on a dedicated throwaway PostgreSQL server, which a test may
+    stop or change; yields (database server, fake Slack, bot) once the bot is ready."""
     server = PostgresServer().start()
     try:
         with FakeSlack() as fake, pytest.MonkeyPatch.context() as mp:
@@ -395,59 +397,58 @@ def test_readyz_is_503_when_a_request_cannot_reach_the_store(tmp_path):
             settings_ = {"storage": {"url": "${DATABASE_URL}", "retention_days": 180}}
             with bot_server(fake, tmp_path / "bot", workers=1, settings=settings_) as bot:
                 wait_until(lambda: ready(bot.port), timeout=30)   # the worker is up (and was ready)
-                server.stop()
-                try:
-                    urllib.request.urlopen(f"http://127.0.0.1:{bot.port}/readyz", timeout=30)
-                    raise AssertionError("/readyz answered 200 with the database stopped")
-                except urllib.error.HTTPError as e:
-                    assert e.code == 503
-                    assert json.loads(e.read())["checks"]["store"]["ok"] is False
-                with urllib.request.urlopen(f"http://127.0.0.1:{bot.port}/healthz", timeout=10) as r:
-                    assert r.status == 200      # alive all the same: restarting it would not help
-                for _ in range(3):              # a load balancer probes every few seconds: logged once
-                    with pytest.raises(urllib.error.HTTPError):
-                        urllib.request.urlopen(f"http://127.0.0.1:{bot.port}/readyz", timeout=30)
-                # logged before the first 503 went out; the log file is copied from the server's output
-                wait_until(lambda: "not ready:" in bot.log_tail(300))   # by a thread of this process
-                assert bot.log_tail(300).count("not ready:") == 1
+                yield server, fake, bot
     finally:
         server.stop()
 
+
+def test_readyz_is_503_when_a_request_cannot_reach_the_store(tmp_path):
+    """/readyz itself on a server whose database is gone (a dedicated throwaway server, stopped)."""
+    with bot_on_its_own_database(tmp_path) as (server, _fake, bot):
+        server.stop()
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{bot.port}/readyz", timeout=30)
+            raise AssertionError("/readyz answered 200 with the database stopped")
+        except urllib.error.HTTPError as e:
+            assert e.code == 503
+            assert json.loads(e.read())["checks"]["store"]["ok"] is False
+        with urllib.request.urlopen(f"http://127.0.0.1:{bot.port}/healthz", timeout=10) as r:
+            assert r.status == 200      # alive all the same: restarting it would not help
+        for _ in range(3):              # a load balancer probes every few seconds: logged once
+            with pytest.raises(urllib.error.HTTPError):
+                urllib.request.urlopen(f"http://127.0.0.1:{bot.port}/readyz", timeout=30)
+        # logged before the first 503 went out; the log file is copied from the server's output
+        wait_until(lambda: "not ready:" in bot.log_tail(300))   # by a thread of this process
+        assert bot.log_tail(300).count("not ready:") == 1
 
 
 def test_a_server_turned_read_only_is_not_ready_and_members_are_still_answered(tmp_path):
     """After a failover the URL may lead to a server that can't be written (a standby; or
     default_transaction_read_only set for maintenance). /readyz said ready while every write
-    failed; and the reps' chores took the failed writes for a bug in the bot (a traceback)."""
+    failed; and a refused write counted as a bug in the bot, not an outage (the reps' chores
+    log a bug's traceback)."""
     import psycopg
-    server = PostgresServer().start()
-    try:
-        with FakeSlack() as fake, pytest.MonkeyPatch.context() as mp:
-            mp.setenv("DATABASE_URL", server.url)
-            settings_ = {"storage": {"url": "${DATABASE_URL}", "retention_days": 180}}
-            with bot_server(fake, tmp_path / "bot", workers=1, settings=settings_) as bot:
-                wait_until(lambda: ready(bot.port), timeout=30)
-                with psycopg.connect(server.url, autocommit=True) as admin:
-                    admin.execute("ALTER SYSTEM SET default_transaction_read_only = on")
-                    admin.execute("SELECT pg_reload_conf()")
-                wait_until(lambda: not ready(bot.port), timeout=30)
-                with pytest.raises(urllib.error.HTTPError) as refused:
-                    urllib.request.urlopen(f"http://127.0.0.1:{bot.port}/readyz", timeout=30)
-                store_check = json.loads(refused.value.read())["checks"]["store"]
-                assert store_check["ok"] is False and "read-only" in store_check["detail"]
-                channel = f"C{uuid.uuid4().hex[:8].upper()}"
-                assert SlackSender(bot.url).event(mention(f"<@UBOT> {ANSWERED}", channel)).status == 200
-                wait_until(lambda: posts_in(fake, channel))   # answered from memory
-                wait_until(lambda: "could not" in bot.log_tail(300) or "can't" in bot.log_tail(300))
-                assert "Traceback" not in bot.log_tail(300)
-        from bot.store import open_store, store_outage
+
+    from bot.store import open_store, store_outage
+    with bot_on_its_own_database(tmp_path) as (server, fake, bot):
+        with psycopg.connect(server.url, autocommit=True) as admin:
+            admin.execute("ALTER SYSTEM SET default_transaction_read_only = on")
+            admin.execute("SELECT pg_reload_conf()")
+        wait_until(lambda: not ready(bot.port), timeout=30)
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"http://127.0.0.1:{bot.port}/readyz", timeout=30)
+        store_check = json.loads(refused.value.read())["checks"]["store"]
+        assert store_check["ok"] is False and "read-only" in store_check["detail"]
+        channel = f"C{uuid.uuid4().hex[:8].upper()}"
+        assert SlackSender(bot.url).event(mention(f"<@UBOT> {ANSWERED}", channel)).status == 200
+        wait_until(lambda: posts_in(fake, channel))   # answered from memory
+        wait_until(lambda: "could not" in bot.log_tail(300) or "can't" in bot.log_tail(300))
+        assert "Traceback" not in bot.log_tail(300)
         store = open_store(server.url, migrate=False)
         with pytest.raises(psycopg.Error) as write:
             store.log_question(via="dm", text="q", answered=True)
         assert store_outage(write.value)   # a store that can't be written, as SQLite's read-only file: no bug
         store.close()
-    finally:
-        server.stop()
 
 
 def test_a_bot_started_on_a_standby_says_so(tmp_path, postgres_server):
