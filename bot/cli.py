@@ -193,7 +193,7 @@ def _one_line_json(record: dict) -> str:
 def cmd_ask(args) -> int:
     from bot.guide import reply_to
     from bot.packs import load_library
-    from bot.replies import match_record, render_full_text, render_text
+    from bot.replies import ambiguity_options, match_record, render_full_text, render_text
 
     if args.stdin and args.question:   # one would be silently dropped
         raise ConfigError("give the question or --stdin, not both")
@@ -207,8 +207,10 @@ def cmd_ask(args) -> int:
     for q in map(safe_text, questions):   # bytes that aren't UTF-8 (lone surrogates): dropped
         result, reply = reply_to(library, config, q, args.top)
         if args.json:
+            # a section named alone: its questions as the reply numbers them (the member's "1" is the first)
+            matches = ambiguity_options(reply) if reply.whole_section else result.matches
             record = {"query": q, "answered": result.answered,
-                      "results": [match_record(m, library.pack_of(m.entry)) for m in result.matches],
+                      "results": [match_record(m, library.pack_of(m.entry)) for m in matches],
                       "reply_text": render_text(reply)}   # what the member reads, as printed without --full
             if result.reason:
                 record["reason"] = result.reason

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -315,3 +316,15 @@ def test_a_full_disk_under_the_output_is_one_line_not_a_traceback():
                              stderr=subprocess.PIPE, text=True, cwd=ROOT, timeout=60)
     assert out.returncode == 1
     assert out.stderr == "error: couldn't write the output: No space left on device\n"
+
+
+def test_ask_json_lists_a_named_sections_questions_in_the_order_the_reply_numbers_them():
+    """A section named alone: the reply asks "Which question in the Safeguarding section?" with a
+    numbered list in the survey's order, and `results` is that list (as the README says); it
+    was in score order, so a tool taking the member's "1" as results[0] sent the wrong entry."""
+    out = run_cli("ask", "--json", "what should I put for the safeguarding question?")
+    record = json.loads(out.stdout)
+    assert record["ambiguous"] and record["reply_text"].startswith("Which question in the Safeguarding section")
+    numbered = re.findall(r"^  \d+\. .* \[([a-z0-9-]+)\]$", record["reply_text"], re.M)
+    assert len(numbered) == 4
+    assert [r["id"] for r in record["results"]] == numbered
