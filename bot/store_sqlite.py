@@ -14,6 +14,7 @@ import random
 import sqlite3
 import threading
 import time
+import urllib.parse
 import uuid
 from pathlib import Path
 
@@ -156,9 +157,9 @@ class SQLiteStore(Store):
         self._local = threading.local()
         self._check_file()
         try:
-            if migrate:
+            if migrate and writable:
                 self._migrate()
-            else:
+            else:   # `health`, or a copy's source: read as it is
                 self._check_schema()
             problem = self.connection().execute("PRAGMA quick_check(1)").fetchone()[0]
         except sqlite3.DatabaseError as e:
@@ -224,11 +225,33 @@ class SQLiteStore(Store):
         # no wait at all (the ack path's connection) it failed as "database is locked" while another
         # process held one, and the question was answered from memory; 2 in 1,000 in round 17's
         # fault bench, answered twice when Slack's retry reached another worker. Then `busy_ms`.
+        if not self._writable:
+            return self._connect_read_only()
         conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None, factory=_Connection)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
         return conn
+
+    def _connect_read_only(self) -> sqlite3.Connection:
+        """A copy's source (migrate-store), read by an admin who may write neither the bot's
+        store nor its folder (or a backup on a read-only disk). SQLite reads a WAL store through
+        a -shm file beside it, which such a user can't make: then, with no -wal file (the bot
+        stopped cleanly), the file is the whole store and is read as unchanging. With one, its
+        last writes are in it: refused, never copied without them."""
+        uri = f"file:{urllib.parse.quote(self.path)}"
+        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=10.0, isolation_level=None, factory=_Connection)
+        try:
+            conn.execute("PRAGMA user_version").fetchone()
+            return conn
+        except sqlite3.OperationalError:
+            conn.close()
+        wal = Path(f"{self.path}-wal")
+        if wal.exists() and wal.stat().st_size:
+            raise StoreError(f"{self.path}: its last writes are still in {wal.name} beside it (the bot didn't stop "
+                             "cleanly), and this user can't write in its folder to read them: run this as the "
+                             "store's owner, or start and stop the bot once")
+        return sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None, factory=_Connection)
 
     def connection(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)

@@ -4,6 +4,9 @@ gets it)."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -619,3 +622,62 @@ def test_a_worker_replaced_while_the_database_is_down_waits_quietly_and_comes_ba
             assert wait_until(lambda: posts_in(fake, "CBACK"), timeout=30)
     finally:
         server.stop()
+
+
+WRITE_STORE = """
+import os, sys, time
+from bot.store import open_store
+store = open_store(sys.argv[1])
+for i in range(5):
+    store.log_question(via="dm", text=f"question {i}", answered=True, now=time.time() - i)
+if sys.argv[2] != "cleanly":   # the bot killed: its last writes are still in the -wal file beside the store
+    if sys.argv[2] == "killed, -shm not copied":
+        os.remove(sys.argv[1] + "-shm")
+    os._exit(0)
+"""
+
+
+def run_read_only(folder: Path, *args: str, env: dict) -> subprocess.CompletedProcess:
+    """`python -m bot ARGS` by a user who can read `folder` but not write in it: as root, on a
+    read-only bind mount of it (a backup on a read-only disk) in a mount namespace of its own;
+    otherwise with its permissions taken away (another user's store)."""
+    cmd = [sys.executable, "-m", "bot", *args]
+    if os.geteuid() == 0:
+        cmd = ["unshare", "--mount", "sh", "-c", 'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" "$0" '
+               '&& exec "$@"', str(folder), *cmd]
+    else:
+        for path in folder.iterdir():
+            path.chmod(0o444)
+        folder.chmod(0o555)
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")} | env
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=full_env, timeout=120)
+
+
+@pytest.mark.parametrize("stopped", ["cleanly", "killed", "killed, -shm not copied"])
+def test_migrate_store_copies_a_store_this_user_cannot_write(tmp_path, pg_url, stopped):
+    """"Stop the bot, then migrate-store", run by an admin who can read the bot's store but not
+    write it or its folder: the copy failed ("attempt to write a readonly database"), as it
+    migrated its source first and SQLite writes a -shm file beside the store to read it.
+    A store whose last writes are still in its -wal file (the bot was killed) is copied whole
+    or refused with the reason, never copied without them."""
+    import psycopg
+    folder = tmp_path / "store"
+    folder.mkdir()
+    made = subprocess.run([sys.executable, "-c", WRITE_STORE, str(folder / "bot.sqlite3"), stopped], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert made.returncode == 0, made.stderr
+    assert (folder / "bot.sqlite3-wal").exists() == (stopped != "cleanly")
+    config = config_file(tmp_path, {"path": str(folder / "bot.sqlite3")})
+    out = run_read_only(folder, "--config", config, "migrate-store", "--to", "${DATABASE_URL}",
+                        env={"DATABASE_URL": pg_url})
+    with psycopg.connect(pg_url) as conn:
+        made_tables = conn.execute("SELECT to_regclass('questions')").fetchone()[0] is not None
+        copied = made_tables and conn.execute("SELECT count(*) FROM questions").fetchone()[0]
+    if out.returncode == 0:
+        assert "questions: 5 rows in SQLite, 5 in PostgreSQL" in out.stdout and copied == 5
+    else:
+        assert stopped == "killed, -shm not copied" and out.returncode == 2 and "Traceback" not in out.stderr
+        assert "bot.sqlite3-wal" in out.stderr and "owner" in out.stderr and not copied
+    files = {"cleanly": ["bot.sqlite3"], "killed": ["bot.sqlite3", "bot.sqlite3-shm", "bot.sqlite3-wal"],
+             "killed, -shm not copied": ["bot.sqlite3", "bot.sqlite3-wal"]}
+    assert sorted(p.name for p in folder.iterdir()) == files[stopped]   # nothing written beside it
