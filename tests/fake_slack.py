@@ -96,7 +96,8 @@ class FakeSlack:
         self._responses: dict[str, Any] = {}
         self._rate_limits: dict[str, list[int]] = {}  # method -> [times left, retry_after]
         self._faults: dict[str, list] = {}  # method -> [times left, status, delay, payload]
-        self._holds: dict[str, int] = {}  # method -> calls left to hold
+        self._holds: dict[str, int] = {}  # method (or one response URL's path) -> calls left to hold
+        self._hold_through: set[str] = set()   # ... whose held calls go through when released
         self.held = 0   # calls being held now
         self._released = threading.Event()
         self.messages: dict[str, list[dict]] = {}  # channel -> messages posted by chat.postMessage
@@ -158,11 +159,14 @@ class FakeSlack:
         with self._cond:
             self._faults[method] = [times, status, delay, payload]
 
-    def hold(self, method: str, times: int = 1) -> None:
+    def hold(self, method: str, times: int = 1, *, through: bool = False) -> None:
         """Hold the next ``times`` calls to ``method`` unanswered and unrecorded (Slack hasn't got
-        them yet) until `release()`, which answers them 503: a caller killed meanwhile posted nothing."""
+        them yet) until `release()`, which answers them 503: a caller killed meanwhile posted nothing.
+        ``through``: released, they are done and answered as usual (a slow network: the call lands
+        after others made since). ``method`` may be one response URL's path ("/response/NAME")."""
         with self._cond:
             self._holds[method] = times
+            (self._hold_through.add if through else self._hold_through.discard)(method)
             self._released.clear()
 
     def release(self) -> None:
@@ -206,16 +210,18 @@ class FakeSlack:
     # ---- HTTP ------------------------------------------------------------------------------------
     def _handle(self, method: str, params: dict, headers: dict, path: str) -> tuple[int, dict, dict]:
         with self._cond:
-            hold = self._holds.get(method, 0) > 0
-            if hold:
-                self._holds[method] -= 1
+            held = path if self._holds.get(path, 0) > 0 else method if self._holds.get(method, 0) > 0 else None
+            if held is not None:
+                self._holds[held] -= 1
                 self.held += 1
                 self._cond.notify_all()
-        if hold:
+        if held is not None:
             self._released.wait(60)
             with self._cond:
                 self.held -= 1
-            return 503, {"ok": False, "error": "fake_held"}, {}
+                through = held in self._hold_through
+            if not through:
+                return 503, {"ok": False, "error": "fake_held"}, {}
         with self._cond:
             limit = self._rate_limits.get(method)
             if limit and limit[0] > 0:
