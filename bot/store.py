@@ -463,8 +463,16 @@ class Store(ABC):
         """Record where the member is (one place per member: the last write wins). Atomic."""
 
     @abstractmethod
-    def end_walk(self, user: str) -> bool:
-        """Forget the member's place (Stop). True if there was one."""
+    def move_walk_place(self, user: str, was: WalkPlace, pack: str, position: int, entry_id: str = "",
+                        now: float | None = None) -> bool:
+        """Move the member's place from `was` (as `walk_place` read it) to this one, only if it is
+        still `was`: False (nothing written) when another press moved it, or Stop forgot it,
+        since. Atomic: of two presses moving from one place, one wins."""
+
+    @abstractmethod
+    def end_walk(self, user: str, *, was: WalkPlace | None = None, pack: str | None = None) -> bool:
+        """Forget the member's place (Stop, or the last question passed): only if it is still `was`,
+        or in `pack`, when given. True if one was forgotten."""
 
     # --- retention --------------------------------------------------------------------
     @abstractmethod

@@ -478,8 +478,21 @@ class PostgresStore(RepStorePostgres, Store):
             (user, pack, position, time.time() if now is None else now,
              stored_place_entry(position, entry_id)))
 
-    def end_walk(self, user: str) -> bool:
-        return self._count("DELETE FROM walkthrough WHERE member = %s", (user,)) > 0
+    def move_walk_place(self, user: str, was: WalkPlace, pack: str, position: int, entry_id: str = "",
+                        now: float | None = None) -> bool:
+        # READ COMMITTED: a row another press is moving is waited for, then looked at again
+        return self._count(
+            "UPDATE walkthrough SET pack = %s, position = %s, at = %s, entry_id = %s "
+            "WHERE member = %s AND pack = %s AND position = %s AND at = %s",
+            (pack, position, time.time() if now is None else now, stored_place_entry(position, entry_id),
+             user, was.pack, was.position, was.at)) == 1
+
+    def end_walk(self, user: str, *, was: WalkPlace | None = None, pack: str | None = None) -> bool:
+        if was is not None:
+            return self._count("DELETE FROM walkthrough WHERE member = %s AND pack = %s AND position = %s "
+                               "AND at = %s", (user, was.pack, was.position, was.at)) > 0
+        return self._count("DELETE FROM walkthrough WHERE member = %s AND (%s::text IS NULL OR pack = %s)",
+                           (user, pack, pack)) > 0
 
     # --- retention --------------------------------------------------------------------------
     def purge(self, retention_days: int, now: float | None = None) -> int:

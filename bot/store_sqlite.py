@@ -595,8 +595,21 @@ class SQLiteStore(Store):
             (user, pack, position, time.time() if now is None else now,
              stored_place_entry(position, entry_id)))
 
-    def end_walk(self, user: str) -> bool:
-        return self.connection().execute("DELETE FROM walkthrough WHERE user = ?", (user,)).rowcount > 0
+    def move_walk_place(self, user: str, was: WalkPlace, pack: str, position: int, entry_id: str = "",
+                        now: float | None = None) -> bool:
+        return self.connection().execute(
+            "UPDATE walkthrough SET pack = ?, position = ?, at = ?, entry_id = ? "
+            "WHERE user = ? AND pack = ? AND position = ? AND at = ?",
+            (pack, position, time.time() if now is None else now, stored_place_entry(position, entry_id),
+             user, was.pack, was.position, was.at)).rowcount == 1
+
+    def end_walk(self, user: str, *, was: WalkPlace | None = None, pack: str | None = None) -> bool:
+        if was is not None:
+            return self.connection().execute(
+                "DELETE FROM walkthrough WHERE user = ? AND pack = ? AND position = ? AND at = ?",
+                (user, was.pack, was.position, was.at)).rowcount > 0
+        return self.connection().execute("DELETE FROM walkthrough WHERE user = ? AND (? IS NULL OR pack = ?)",
+                                         (user, pack, pack)).rowcount > 0
 
     # --- retention --------------------------------------------------------------------
     def purge(self, retention_days: int, now: float | None = None) -> int:

@@ -14,7 +14,7 @@ from datetime import date
 from bot.knowledge import Pack, SurveyEntry
 from bot.packs import Library, is_open
 from bot.replies import Line, commentary_text, entry_reply, full_lines, leaning_on, status_line
-from bot.store import Store
+from bot.store import Store, WalkPlace
 
 NOTES_LIMIT = 3000   # a Slack plain-text input holds at most 3,000 characters
 
@@ -173,26 +173,89 @@ def move(library: Library, store: Store, user: str, pack_name: str, position: in
     """Next / Back / Skip section from `position` (the step the member pressed on). Returns
     the new step (saved), or None when the walk-through is finished (the place is forgotten).
     `removed`: the question pressed on was taken out of the pack since (`pressed_on`), so
-    Next and Skip go to the question now in its place, Back to the one before that."""
+    Next and Skip go to the question now in its place, Back to the one before that. The terminal's
+    (one press at a time); Slack's buttons, which may be pressed together or on an old step, `press`."""
     pack = library.pack_named(pack_name)
     if pack is None:
         return None
-    if how not in ("next", "back", "skip"):
-        raise ValueError(how)
-    total = len(steps(pack))
-    if removed:   # its section is unknown now: Skip goes on as Next does
-        position = max(0, min(position, total))
-        target = max(0, position - 1) if how == "back" else position if position < total else None
-    else:
-        position = max(0, min(position, total - 1))   # a pack edited shorter since the button was sent
-        target = (position + 1 if position + 1 < total else None) if how == "next" else (
-            max(0, position - 1) if how == "back" else skip_section(pack, position))
-    if target is None or not total:
+    target = _target(pack, position, how, removed)
+    if target is None:
         store.end_walk(user)
         return None
     step = step_at(pack, target, today)
     store.save_walk_place(user, pack.name, target, step.entry.id)
     return step
+
+
+def _target(pack: Pack, position: int, how: str, removed: bool) -> int | None:
+    """Where Next / Back / Skip section from `position` goes (as `move`), None past the last."""
+    if how not in ("next", "back", "skip"):
+        raise ValueError(how)
+    total = len(steps(pack))
+    if not total:
+        return None
+    if removed:   # its section is unknown now: Skip goes on as Next does
+        position = max(0, min(position, total))
+        return max(0, position - 1) if how == "back" else position if position < total else None
+    position = max(0, min(position, total - 1))   # a pack edited shorter since the button was sent
+    return (position + 1 if position + 1 < total else None) if how == "next" else (
+        max(0, position - 1) if how == "back" else skip_section(pack, position))
+
+
+def _is_at(place: WalkPlace, entry_id: str, number: int) -> bool:
+    """Whether the place is the question a button names (by its question, else its number)."""
+    return place.entry_id == entry_id if place.entry_id and entry_id else place.position == number
+
+
+@dataclass(frozen=True)
+class Pressed:
+    """What a press of Next / Back / Skip section did: "moved" (to `step`), "finished" (past the
+    last question: the place is forgotten), "ended" (the walk-through was stopped or finished
+    before this press: nothing is saved), or "elsewhere" (the member has moved on from the step
+    pressed on: `step` is where they are; nothing is saved)."""
+    outcome: str
+    step: Step | None = None
+
+
+def press(library: Library, store: Store, user: str, pack: Pack, entry_id: str, number: int, how: str,
+          today: date | None = None) -> Pressed:
+    """Next / Back / Skip section pressed on the step a button names (its question `entry_id`,
+    sent as question `number`), applied only if the member is still there: a walk-through Stop
+    has ended stays ended, a press on an old step moves nothing, and a press already applied (a
+    double click, or the same step in two messages) shows where it went, without moving again.
+    The place moves from where it was read, or not at all (`Store.move_walk_place`), so of two
+    presses in flight together, on any instances, one moves it. A place in another pack is the one
+    "starting another pack keeps": the member moves on in this one (`start`)."""
+    position, removed = pressed_on(pack, entry_id, number)
+    target = _target(pack, position, how, removed)
+    entries = steps(pack)
+    for _ in range(5):   # each lap: another press moved the place between the read and the write
+        place = store.walk_place(user)
+        if place is None:
+            return Pressed("finished" if target is None else "ended")
+        if place.pack == pack.name and not _is_at(place, entry_id, number):
+            if target is not None and _is_at(place, entries[target].id, target):
+                return Pressed("moved", step_at(pack, target, today))   # this press's move, made already
+            at = pressed_on(pack, place.entry_id, place.position)[0]
+            return Pressed("elsewhere", step_at(pack, at, today))
+        if target is None:
+            if store.end_walk(user, was=place):
+                return Pressed("finished")
+            continue
+        step = step_at(pack, target, today)
+        if store.move_walk_place(user, place, pack.name, target, step.entry.id):
+            return Pressed("moved", step)
+    raise RuntimeError("the walk-through place kept changing under this press")
+
+
+def elsewhere_text(step: Step, command: str) -> str:
+    return (f"That step is out of date: you're on question {step.position + 1} of {step.total} of "
+            f"{step.pack.title}. Carry on from the message showing it, or `{command} walkthrough` shows it again.")
+
+
+def ended_text(command: str) -> str:
+    return (f"This walk-through was stopped (or finished), so that button does nothing now. `{command} walkthrough` "
+            "starts it again from the first question.")
 
 
 def finished_text(pack: Pack, how: str = "next") -> str:

@@ -107,14 +107,21 @@ def _mover(how: str):
             if pack is None:
                 respond(text=GONE_SURVEY, replace_original=True)
                 return
-            position, removed = walk.pressed_on(pack, ref[2], ref[1])   # the question pressed on, wherever it is now
-            step = walk.move(guide.library, guide.store, user, ref[0], position, how, removed=removed)
-            if step is None:
-                notice = text_blocks(walk.finished_text(pack, how))
+            command = guide.config.slash_command
+            pressed = walk.press(guide.library, guide.store, user, pack, ref[2], ref[1], how)
+            if pressed.outcome != "moved":
+                said = {"finished": walk.finished_text(pack, how), "ended": walk.ended_text(command)}.get(
+                    pressed.outcome) or walk.elsewhere_text(pressed.step, command)
+                notice = text_blocks(said)
                 respond(text=notice.text, blocks=notice.blocks, replace_original=True)
                 return
-            message = step_blocks(step)
+            message = step_blocks(pressed.step)
             respond(text=message.text, blocks=message.blocks, replace_original=True)
+            # Stop pressed meanwhile (another instance) may have said "stopped" before this step
+            # landed: the message must not end showing a step of a walk-through that has ended
+            if guide.store.walk_place(user) is None:
+                notice = text_blocks(walk.stopped_text(command))
+                respond(text=notice.text, blocks=notice.blocks, replace_original=True)
     return handle
 
 
@@ -122,9 +129,8 @@ def handle_stop(ack: Ack, body: dict, respond: Respond, context: BoltContext, lo
     ack()
     with apologising(respond, logger, "stopping the walk-through"):
         guide, user, ref = context["guide"], user_id(body), _ref(body)
-        place = guide.store.walk_place(user) if user else None
-        if place is not None and (ref is None or ref[0] == place.pack):   # Stop on an old step of another pack
-            guide.store.end_walk(user)                                     # leaves the walk-through they are in
+        if user:   # Stop on an old step of another pack leaves the walk-through they are in
+            guide.store.end_walk(user, pack=ref[0] if ref else None)
         notice = text_blocks(walk.stopped_text(guide.config.slash_command))
         respond(text=notice.text, blocks=notice.blocks, replace_original=True)
 

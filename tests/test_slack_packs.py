@@ -177,7 +177,7 @@ def test_readyz_checks_every_pack(server):
     assert body["ready"] is True and set(body["checks"]) == {"store", "pack big-listen", "pack workload-example"}
 
 
-def test_a_channel_kept_to_one_pack_keeps_to_it_for_entries_buttons_and_the_walkthrough(fake, slack):
+def test_a_channel_kept_to_one_pack_keeps_to_it_for_entries_buttons_and_the_walkthrough(fake, slack, server):
     """Round 13: in a channel kept to the Big Listen, `/biglisten <the example pack's entry id>`
     showed ETU's suggested answer, the walk-through started the (open) example consultation,
     and an "Open" button listed the example pack's entries among the other matches."""
@@ -216,13 +216,17 @@ def test_a_channel_kept_to_one_pack_keeps_to_it_for_entries_buttons_and_the_walk
                                                user=fresh("U"))).status == 200
         (call,) = wait_until(lambda name=name: responses_to(fake, name))
         assert call.params["text"] == "That survey is no longer in the guidance.", (action, call.params)
-    # a button on a question a reload took out: Next shows the one now in its place; notes say it has gone
+    # a button on a question a reload took out (the member's place): Next shows the one now in its
+    # place; notes say it has gone
     value = json.dumps({"p": "big-listen", "i": 2, "e": "a-question-since-removed"})
     said = {}
     for action in ("walk_next", "walk_notes"):
-        name = uuid.uuid4().hex[:12]
+        name, user = uuid.uuid4().hex[:12], fresh("U")
+        with sqlite3.connect(server.db_path) as conn:
+            conn.execute("INSERT INTO walkthrough(user, pack, position, at, entry_id) VALUES (?,?,?,?,?)",
+                         (user, "big-listen", 2, time.time(), "2:a-question-since-removed"))
         assert slack.interaction(block_actions(action, value, response_url=fake.response_url(name), channel="C1",
-                                               user=fresh("U"))).status == 200
+                                               user=user)).status == 200
         (call,) = wait_until(lambda name=name: responses_to(fake, name))
         said[action] = call.params
     assert progress(said["walk_next"]).startswith("Question 3 of ")

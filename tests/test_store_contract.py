@@ -363,6 +363,25 @@ def test_walk_place_per_member_last_write_wins_and_stop_forgets(store, location,
     assert reopened.walk_place("U1") is None and reopened.walk_place("U2").pack == "big-listen"
 
 
+def test_a_walk_place_moves_only_from_where_it_was_read(store):
+    """Next and Stop (or Next twice) pressed together, perhaps on two instances: a press moves the
+    place from where it read it, or not at all, so Stop's forgetting it stands and of two presses
+    from one place one moves it."""
+    store.save_walk_place("U1", "workload-example", 1, "q2", now=100.0)
+    read = store.walk_place("U1")
+    assert store.move_walk_place("U1", read, "workload-example", 2, "q3", now=101.0)
+    assert not store.move_walk_place("U1", read, "workload-example", 2, "q3", now=102.0)   # moved already
+    assert (store.walk_place("U1").position, store.walk_place("U1").at) == (2, 101.0)
+    moved = store.walk_place("U1")
+    assert not store.end_walk("U1", was=read) and store.walk_place("U1") is not None
+    assert store.end_walk("U1", pack="workload-example")                     # Stop
+    assert not store.move_walk_place("U1", moved, "workload-example", 3, "q4", now=103.0)
+    assert store.walk_place("U1") is None                                    # stays stopped
+    store.save_walk_place("U1", "big-listen", 0, now=104.0)
+    assert not store.end_walk("U1", pack="workload-example")                 # Stop on another pack's step
+    assert store.end_walk("U1", was=store.walk_place("U1")) and store.walk_place("U1") is None
+
+
 
 def test_a_walk_place_moved_by_an_older_bot_no_longer_names_its_question(store, location):
     """A rolling upgrade: a bot from before SQLite migration 10 / PostgreSQL 6 saves a place by its

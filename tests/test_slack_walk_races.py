@@ -1,0 +1,232 @@
+"""The walk-through's buttons pressed together, late or on an old step, end to end: `python -m bot
+serve` under gunicorn, signed HTTP in, the fake Slack out, a real SQLite file (and, for two
+instances sharing a store, a real PostgreSQL).
+
+The product rules: a walk-through the member stopped stays stopped, a press is never applied
+twice, and a press that can't be applied says why (where the member is instead)."""
+from __future__ import annotations
+
+import contextlib
+import re
+import sqlite3
+import uuid
+
+import pytest
+
+from conftest import PACK_DIR, ROOT
+from slack_helpers import (
+    SlackSender,
+    block_actions,
+    bot_server,
+    button,
+    elements,
+    responses_to,
+    shown_text,
+    wait_until,
+)
+
+EXAMPLE_DIR = ROOT / "knowledge" / "workload-example"
+PACKS = {"packs": [str(PACK_DIR), str(EXAMPLE_DIR)]}
+
+
+@pytest.fixture(scope="module")
+def server(fake, tmp_path_factory):
+    with bot_server(fake, tmp_path_factory.mktemp("walk-races"), settings=PACKS) as s:
+        yield s
+        assert s.process.poll() is None, f"the bot server died during the tests:\n{s.log_tail()}"
+
+
+@pytest.fixture(scope="module")
+def slack(server) -> SlackSender:
+    return SlackSender(server.url)
+
+
+def fresh(prefix: str) -> str:
+    return prefix + uuid.uuid4().hex[:10].upper()
+
+
+def command(fake, slack, text: str, user: str) -> dict:
+    name = uuid.uuid4().hex[:12]
+    assert slack.command("/biglisten", text, fake.response_url(name), user_id=user).status == 200
+    (call,) = wait_until(lambda: responses_to(fake, name))
+    return call.params
+
+
+def send_press(fake, slack, blocks: list[dict], action_id: str, user: str, name: str | None = None) -> str:
+    """Press a button of `blocks`; the name of the response URL its answer goes to."""
+    name = name or uuid.uuid4().hex[:12]
+    value = button(blocks, action_id)["value"]
+    assert slack.interaction(block_actions(action_id, value, response_url=fake.response_url(name),
+                                           user=user)).status == 200
+    return name
+
+
+def press(fake, slack, blocks: list[dict], action_id: str, user: str) -> dict:
+    name = send_press(fake, slack, blocks, action_id, user)
+    (call,) = wait_until(lambda: responses_to(fake, name))
+    return call.params
+
+
+def actions(params: dict) -> list[str]:
+    return [e["action_id"] for e in elements(params.get("blocks") or [])]
+
+
+def progress(params: dict) -> str:
+    return re.search(r"Question \d+ of \d+", shown_text(params["blocks"])).group(0)
+
+
+def place(server, user: str):
+    with sqlite3.connect(server.db_path) as conn:
+        return conn.execute("SELECT pack, position FROM walkthrough WHERE user = ?", (user,)).fetchone()
+
+
+# --- Next and Stop pressed together ---------------------------------------------------------------
+
+def test_a_next_answered_after_stop_leaves_the_walkthrough_stopped(fake, slack, server):
+    """Next and Stop pressed on the same step, both in flight: Slack sends both, and the bot may
+    answer Stop's first. Next then saved the member's place again after Stop had forgotten it (a
+    walk-through that resumes though they stopped it) and put question 3 in place of "stopped"."""
+    user = fresh("U")
+    step = command(fake, slack, "walkthrough workload-example", user)
+    step = press(fake, slack, step["blocks"], "walk_next", user)
+    assert progress(step) == "Question 2 of 6"
+    stopped = press(fake, slack, step["blocks"], "walk_stop", user)
+    assert "Walk-through stopped" in stopped["text"] and place(server, user) is None
+    late = press(fake, slack, step["blocks"], "walk_next", user)   # the Next pressed with Stop
+    assert place(server, user) is None
+    assert not actions(late) and "stopped" in late["text"], late
+
+
+def test_a_step_whose_reply_lands_after_stopped_is_followed_by_stopped(fake, slack, server):
+    """Next moved the place, then Stop forgot it and said "stopped"; Next's reply (a slow
+    network, or another instance) landed last, so the message showed question 3 of a walk-through
+    that had stopped. The mover looks again once its reply is in."""
+    user = fresh("U")
+    step = command(fake, slack, "walkthrough workload-example", user)
+    step = press(fake, slack, step["blocks"], "walk_next", user)
+    slow = uuid.uuid4().hex[:12]
+    fake.hold(f"/response/{slow}", through=True)
+    try:
+        send_press(fake, slack, step["blocks"], "walk_next", user, name=slow)
+        wait_until(lambda: fake.held == 1 and place(server, user) == ("workload-example", 2))
+        stopped = press(fake, slack, step["blocks"], "walk_stop", user)
+        assert "Walk-through stopped" in stopped["text"] and place(server, user) is None
+    finally:
+        fake.release()
+    replies = wait_until(lambda: len(responses_to(fake, slow)) >= 2 and responses_to(fake, slow), timeout=5)
+    assert progress(replies[0].params) == "Question 3 of 6"          # Next's step, landed after "stopped" ...
+    last = replies[-1].params
+    assert last["replace_original"] is True and not actions(last) and "stopped" in last["text"]   # ... then this
+    assert place(server, user) is None
+
+
+# --- old steps ------------------------------------------------------------------------------------
+
+def test_next_on_an_old_step_says_where_the_member_is_and_moves_nothing(fake, slack, server):
+    """A step left in an older message (the walk-through resumed elsewhere and went on there):
+    its Next took the member back from question 4 to question 3, silently."""
+    user = fresh("U")
+    first = command(fake, slack, "walkthrough workload-example", user)
+    old = press(fake, slack, first["blocks"], "walk_next", user)           # the old message: question 2
+    resumed = command(fake, slack, "walkthrough", user)                      # a new message, at question 2
+    step = press(fake, slack, resumed["blocks"], "walk_next", user)
+    step = press(fake, slack, step["blocks"], "walk_next", user)
+    assert progress(step) == "Question 4 of 6" and place(server, user) == ("workload-example", 3)
+    said = press(fake, slack, old["blocks"], "walk_next", user)
+    assert place(server, user) == ("workload-example", 3)
+    assert "out of date" in said["text"] and "question 4 of 6" in said["text"], said
+    assert not actions(said)
+
+
+def test_next_pressed_twice_on_one_step_moves_once(fake, slack, server):
+    """A double click: both presses carry the same step, so the place moves one question, and
+    both replies show the same next step (no question skipped, no second message)."""
+    user = fresh("U")
+    step = command(fake, slack, "walkthrough workload-example", user)
+    one = send_press(fake, slack, step["blocks"], "walk_next", user)
+    two = send_press(fake, slack, step["blocks"], "walk_next", user)
+    replies = [wait_until(lambda n=n: responses_to(fake, n))[0].params for n in (one, two)]
+    assert [progress(r) for r in replies] == ["Question 2 of 6"] * 2
+    assert all(r["replace_original"] is True for r in replies)
+    assert place(server, user) == ("workload-example", 1)
+
+
+# --- two instances sharing a PostgreSQL store -------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def pg_database(postgres_server):
+    import psycopg
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_server.url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield postgres_server.database_url(name)
+    with psycopg.connect(postgres_server.url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def instances(fake, pg_database, tmp_path_factory):
+    settings = PACKS | {"storage": {"url": "${DATABASE_URL}", "retention_days": 180}}
+    tmp = tmp_path_factory.mktemp("walk-instances")
+    with bot_server(fake, tmp / "a", workers=1, settings=settings, env={"DATABASE_URL": pg_database}) as a, \
+            bot_server(fake, tmp / "b", workers=1, settings=settings, env={"DATABASE_URL": pg_database}) as b:
+        yield SlackSender(a.url), SlackSender(b.url)
+
+
+def pg_place(url: str, user: str):
+    import psycopg
+    with psycopg.connect(url, autocommit=True) as conn:
+        return conn.execute("SELECT pack, position FROM walkthrough WHERE member = %s", (user,)).fetchone()
+
+
+def waiting_on_walk_rows(url: str) -> int:
+    """Statements of the bot's waiting for a walk-through row the test holds locked."""
+    import psycopg
+    with psycopg.connect(url, autocommit=True) as conn:
+        return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                            "AND query LIKE %s AND datname = current_database()", ("%walkthrough%",)).fetchone()[0]
+
+
+@contextlib.contextmanager
+def walk_row_held(url: str, user: str):
+    """The member's walk-through row locked (as a press's write holds it) until the block ends:
+    the presses sent meanwhile queue behind it in the order they reach it."""
+    import psycopg
+    with psycopg.connect(url) as conn:
+        conn.execute("SELECT 1 FROM walkthrough WHERE member = %s FOR UPDATE", (user,))
+        yield
+        conn.commit()
+
+
+def test_next_and_stop_in_flight_together_on_two_instances(fake, instances, pg_database):
+    """Stop on one instance, Next on the other, both waiting for the row: Stop forgot the place
+    first, then Next's upsert wrote it afresh (a walk-through that resumes though they stopped it),
+    and its step replaced "stopped"."""
+    a, b = instances
+    user = fresh("U")
+    step = command(fake, a, "walkthrough workload-example", user)
+    step = press(fake, a, step["blocks"], "walk_next", user)
+    with walk_row_held(pg_database, user):
+        stop = send_press(fake, b, step["blocks"], "walk_stop", user)
+        wait_until(lambda: waiting_on_walk_rows(pg_database) == 1)
+        nxt = send_press(fake, a, step["blocks"], "walk_next", user)
+        wait_until(lambda: waiting_on_walk_rows(pg_database) == 2)
+    stopped = wait_until(lambda: responses_to(fake, stop))[-1].params
+    said = wait_until(lambda: responses_to(fake, nxt))[-1].params
+    assert "Walk-through stopped" in stopped["text"]
+    assert pg_place(pg_database, user) is None
+    assert not actions(said) and "stopped" in said["text"], said
+
+
+def test_next_pressed_twice_at_once_on_two_instances_moves_once(fake, instances, pg_database):
+    user = fresh("U")
+    a, b = instances
+    step = command(fake, a, "walkthrough workload-example", user)
+    step = press(fake, a, step["blocks"], "walk_next", user)
+    with walk_row_held(pg_database, user):
+        one = send_press(fake, a, step["blocks"], "walk_next", user)
+        two = send_press(fake, b, step["blocks"], "walk_next", user)
+        wait_until(lambda: waiting_on_walk_rows(pg_database) == 2)
+    replies = [wait_until(lambda n=n: responses_to(fake, n))[-1].params for n in (one, two)]
+    assert [progress(r) for r in replies] == ["Question 3 of 6"] * 2
+    assert pg_place(pg_database, user) == ("workload-example", 2)
