@@ -275,6 +275,13 @@ class Store(ABC):
     def inbox_counts(self) -> dict[str, int]:
         """How many items are in each state ('pending', 'done', 'failed')."""
 
+    @abstractmethod
+    def claim_for(self, key: str, seconds: float, now: float | None = None) -> bool:
+        """True for the first caller with `key` in any `seconds` (the store's clock), on any
+        instance: one of two presses of a button made together (a double click, each with its own
+        trigger id) is taken. Kept in the inbox's table, never leased (state 'claimed'); `reopen`
+        frees it at once; purged as finished items are."""
+
     def read_only(self) -> str:
         """Why the store can't be written now ('' when it can): a PostgreSQL server in recovery
         (a standby, as a URL may lead to after a failover) or set read-only. Readiness says so:

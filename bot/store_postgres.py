@@ -410,8 +410,16 @@ class PostgresStore(RepStorePostgres, Store):
 
     def inbox_counts(self) -> dict[str, int]:
         counts = {"pending": 0, "done": 0, "failed": 0}
-        counts.update(self._rows("SELECT state, COUNT(*) FROM inbox GROUP BY state"))
+        counts.update(self._rows("SELECT state, COUNT(*) FROM inbox WHERE state <> 'claimed' GROUP BY state"))
         return counts
+
+    def claim_for(self, key: str, seconds: float, now: float | None = None) -> bool:
+        return self._count(
+            "INSERT INTO inbox(key, payload, state, owner, lease_until, attempts, posting, received_at, done_at) "
+            f"VALUES (%s, '{{}}', 'claimed', NULL, 0, 1, false, {_NOW}, {_NOW}) "
+            "ON CONFLICT (key) DO UPDATE SET received_at = excluded.received_at, done_at = excluded.done_at "
+            "WHERE inbox.state = 'claimed' AND inbox.done_at <= excluded.done_at - %s",
+            (key, now, now, seconds)) == 1
 
     def inbox_oldest(self) -> float | None:
         return self._rows("SELECT MIN(received_at) FROM inbox WHERE state = 'pending'")[0][0]

@@ -379,8 +379,17 @@ class SQLiteStore(Store):
 
     def inbox_counts(self) -> dict[str, int]:
         counts = {"pending": 0, "done": 0, "failed": 0}
-        counts.update(self.connection().execute("SELECT state, COUNT(*) FROM inbox GROUP BY state"))
+        counts.update(self.connection().execute(
+            "SELECT state, COUNT(*) FROM inbox WHERE state != 'claimed' GROUP BY state"))
         return counts
+
+    def claim_for(self, key: str, seconds: float, now: float | None = None) -> bool:
+        return self.connection().execute(
+            "INSERT INTO inbox(key, payload, state, owner, lease_until, attempts, posting, received_at, done_at) "
+            f"VALUES (?, '{{}}', 'claimed', NULL, 0, 1, 0, {NOW}, {NOW}) "
+            "ON CONFLICT(key) DO UPDATE SET received_at = excluded.received_at, done_at = excluded.done_at "
+            "WHERE inbox.state = 'claimed' AND inbox.done_at <= excluded.done_at - ?",
+            (key, now, now, seconds)).rowcount == 1
 
     def inbox_oldest(self) -> float | None:
         return self.connection().execute("SELECT MIN(received_at) FROM inbox WHERE state = 'pending'").fetchone()[0]

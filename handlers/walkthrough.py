@@ -36,6 +36,8 @@ from handlers.payload import channel_of, first_action, text_field, user_id
 from handlers.respond import quick
 
 NO_PACK = "I don't have a survey to walk through{named}. Packs: {names}."
+START_AGAIN_SECONDS = 3.0   # "Walk me through" pressed again within this: a double click, one walk-through sent
+PRESSED_AGAIN = "walk-through start pressed again"
 GONE_SURVEY = "That survey is no longer in the guidance."
 GONE_QUESTION = "That question is no longer in the survey's guidance."
 
@@ -66,10 +68,13 @@ def handle_start_button(ack: Ack, body: dict, client: WebClient, respond: Respon
     channel kept to some packs (app.yaml `channels`), with one of those."""
     ack()
     user = user_id(body)
+    if user and not _first_press(context["guide"], user, logger):
+        return
     if user and text_field(body, "view", "type") == "home":   # no response_url: the tab is the way back
         try:
             client.chat_postMessage(channel=user, **start_message(context["guide"], user))
         except Exception as e:
+            _press_again(context["guide"], user, logger)   # the member is told to press again: it mustn't be taken
             why, command = slack_error(e), context["guide"].config.slash_command
             logger.error("starting the walk-through by DM from App Home failed: %s", why or type(e).__name__,
                          exc_info=not why)
@@ -83,7 +88,39 @@ def handle_start_button(ack: Ack, body: dict, client: WebClient, respond: Respon
     with apologising(respond, logger, "starting the walk-through", response_type="ephemeral"):
         if user:
             channel = channel_of(body) or None
-            client.chat_postMessage(channel=user, **start_message(context["guide"], user, channel=channel))
+            try:
+                client.chat_postMessage(channel=user, **start_message(context["guide"], user, channel=channel))
+            except Exception:
+                _press_again(context["guide"], user, logger)
+                raise
+
+
+def _start_key(user: str) -> str:
+    return f"walkstart:{user}"
+
+
+def _first_press(guide, user: str, logger: Logger) -> bool:
+    """Whether this press of "Walk me through" is the member's first within START_AGAIN_SECONDS
+    (on any instance): a double click (each press its own trigger id) sent two DMs, each the first
+    question with its buttons. A store that can't say lets it through (two DMs rather than none)."""
+    try:
+        if guide.store.claim_for(_start_key(user), START_AGAIN_SECONDS):
+            return True
+    except Exception as e:
+        logger.warning("can't tell whether the walk-through start was pressed twice (%s); starting it",
+                       type(e).__name__)
+        return True
+    logger.info("%s within %g s: the first press's walk-through is the one sent", PRESSED_AGAIN,
+                START_AGAIN_SECONDS)
+    return False
+
+
+def _press_again(guide, user: str, logger: Logger) -> None:
+    """The DM failed: the member's next press is taken at once, not as a double click."""
+    try:
+        guide.store.reopen(_start_key(user))
+    except Exception as e:
+        logger.warning("can't free the walk-through start for another press (%s)", type(e).__name__)
 
 
 def _ref(body: dict) -> tuple[str, int, str] | None:

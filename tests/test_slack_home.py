@@ -68,6 +68,11 @@ def test_walk_me_through_for_a_member_who_cant_be_sent_a_dm_says_so_in_the_tab(f
     assert "couldn't send you a direct message" in shown and "restricted_action" in shown
     assert "/biglisten walkthrough" in shown   # what the member can do instead
     assert published[-1].params["view"]["type"] == "home" and len(published[-1].params["view"]["blocks"]) <= 100
+    # pressed again at once, as the tab says: taken (not as the second press of a double click)
+    assert slack.interaction(home_press("walk_start", button(home["blocks"], "walk_start")["value"],
+                                        user)).status == 200
+    wait_until(lambda: [c for c in fake.calls_to("chat.postMessage") if c.params.get("channel") == user
+                        and c.status == 200 and "walk_next" in str(c.params.get("blocks"))][1:])
 
 
 

@@ -13,6 +13,7 @@ import uuid
 
 import pytest
 
+from bot.blocks import button_value
 from conftest import PACK_DIR, ROOT
 from slack_helpers import (
     SlackSender,
@@ -27,6 +28,7 @@ from slack_helpers import (
 
 EXAMPLE_DIR = ROOT / "knowledge" / "workload-example"
 PACKS = {"packs": [str(PACK_DIR), str(EXAMPLE_DIR)]}
+PRESSED_AGAIN = "walk-through start pressed again"   # the bot's log line for a press it took for a double click
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +75,10 @@ def actions(params: dict) -> list[str]:
 
 def progress(params: dict) -> str:
     return re.search(r"Question \d+ of \d+", shown_text(params["blocks"])).group(0)
+
+
+def dms_to(fake, user: str):
+    return [c for c in fake.calls_to("chat.postMessage") if c.params.get("channel") == user]
 
 
 def place(server, user: str):
@@ -149,6 +155,30 @@ def test_next_pressed_twice_on_one_step_moves_once(fake, slack, server):
     assert [progress(r) for r in replies] == ["Question 2 of 6"] * 2
     assert all(r["replace_original"] is True for r in replies)
     assert place(server, user) == ("workload-example", 1)
+
+
+# --- "Walk me through" pressed twice ----------------------------------------------------------------
+
+def home_press(user: str) -> dict:
+    """"Walk me through the survey" pressed in App Home, as Slack sends it: no response_url."""
+    payload = block_actions("walk_start", button_value(p=""), response_url="", user=user)
+    for key in ("response_url", "channel"):
+        payload.pop(key)
+    payload["container"] = {"type": "view", "view_id": "VHOME"}
+    payload["view"] = {"id": "VHOME", "type": "home", "blocks": []}
+    return payload
+
+
+def test_walk_me_through_pressed_twice_sends_one_walkthrough(fake, slack, server):
+    """A double click on App Home's button (each press its own trigger id): two DMs, each the
+    first question with its buttons, two walk-throughs to the member's eye."""
+    user = fresh("U")
+    for _ in range(2):
+        assert slack.interaction(home_press(user)).status == 200
+    wait_until(lambda: len(dms_to(fake, user)) == 2 or server.log_tail(300).count(PRESSED_AGAIN) == 1)
+    dm = wait_until(lambda: dms_to(fake, user))[0]
+    assert progress(dm.params) == "Question 1 of 6"
+    assert len(dms_to(fake, user)) == 1, [progress(c.params) for c in dms_to(fake, user)]
 
 
 # --- two instances sharing a PostgreSQL store -------------------------------------------------------

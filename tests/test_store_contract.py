@@ -363,6 +363,19 @@ def test_walk_place_per_member_last_write_wins_and_stop_forgets(store, location,
     assert reopened.walk_place("U1") is None and reopened.walk_place("U2").pack == "big-listen"
 
 
+def test_a_claim_is_the_first_callers_for_its_seconds_and_never_leased(store):
+    """"Walk me through" double-clicked: one press of the two (on any instance) is taken."""
+    assert store.claim_for("walkstart:U1", 3, now=100.0)
+    assert not store.claim_for("walkstart:U1", 3, now=102.0)          # the second press of a double click
+    assert store.claim_for("walkstart:U2", 3, now=102.0)
+    assert store.claim_for("walkstart:U1", 3, now=103.5)              # a press seconds later is a press
+    assert store.reopen("walkstart:U1") and store.claim_for("walkstart:U1", 3, now=104.0)   # freed (a DM failed)
+    assert store.lease_expired(owner="w", lease_seconds=60, now=1e9) == []   # no worker answers a claim
+    assert store.inbox_counts() == {"pending": 0, "done": 0, "failed": 0}
+    store.purge(180, now=104.0 + EVENT_TTL + 1)
+    assert store.claim_for("walkstart:U1", 3600, now=104.0 + EVENT_TTL + 2)   # purged as finished items are
+
+
 def test_a_walk_place_moves_only_from_where_it_was_read(store):
     """Next and Stop (or Next twice) pressed together, perhaps on two instances: a press moves the
     place from where it read it, or not at all, so Stop's forgetting it stands and of two presses
