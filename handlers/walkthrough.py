@@ -74,25 +74,30 @@ def handle_start_button(ack: Ack, body: dict, client: WebClient, respond: Respon
         try:
             client.chat_postMessage(channel=user, **start_message(context["guide"], user))
         except Exception as e:
-            _press_again(context["guide"], user, logger)   # the member is told to press again: it mustn't be taken
-            why, command = slack_error(e), context["guide"].config.slash_command
-            logger.error("starting the walk-through by DM from App Home failed: %s", why or type(e).__name__,
-                         exc_info=not why)
-            what = (f"I couldn't send you a direct message (Slack said: {why}), so the walk-through didn't start."
-                    if why else "Sorry, something went wrong: the walk-through may not have started (if it isn't "
-                    "in your messages with me, it didn't).")
-            publish_home(context, client, user, logger, notice=(
-                f"{what} Type `{command} walkthrough` in any channel to go through the survey there (only you will "
-                "see it), or press the button again later. If it keeps happening, tell a rep."))
+            publish_home(context, client, user, logger, notice=_not_sent(context["guide"], user, e, logger, "App Home"))
         return
     with apologising(respond, logger, "starting the walk-through", response_type="ephemeral"):
         if user:
             channel = channel_of(body) or None
             try:
                 client.chat_postMessage(channel=user, **start_message(context["guide"], user, channel=channel))
-            except Exception:
-                _press_again(context["guide"], user, logger)
-                raise
+            except Exception as e:
+                respond(text=_not_sent(context["guide"], user, e, logger, "a greeting"), replace_original=False,
+                        response_type="ephemeral")
+
+
+def _not_sent(guide, user: str, error: Exception, logger: Logger, where: str) -> str:
+    """The walk-through's first DM failed: logged, and what to tell the member (why, when Slack
+    said, and what to do instead). Their next press is taken at once (not as a double click)."""
+    _press_again(guide, user, logger)
+    why, command = slack_error(error), guide.config.slash_command
+    logger.error("starting the walk-through by DM from %s failed: %s", where, why or type(error).__name__,
+                 exc_info=not why)
+    what = (f"I couldn't send you a direct message (Slack said: {why}), so the walk-through didn't start."
+            if why else "Sorry, something went wrong: the walk-through may not have started (if it isn't "
+            "in your messages with me, it didn't).")
+    return (f"{what} Type `{command} walkthrough` in any channel to go through the survey there (only you will "
+            "see it), or press the button again later. If it keeps happening, tell a rep.")
 
 
 def _start_key(user: str) -> str:

@@ -260,3 +260,21 @@ def test_next_pressed_twice_at_once_on_two_instances_moves_once(fake, instances,
     replies = [wait_until(lambda n=n: responses_to(fake, n))[-1].params for n in (one, two)]
     assert [progress(r) for r in replies] == ["Question 3 of 6"] * 2
     assert pg_place(pg_database, user) == ("workload-example", 2)
+
+
+def test_the_greeting_button_for_a_member_who_cant_be_sent_a_dm_says_why(fake, slack, server):
+    """The button under a greeting in a channel: when Slack refused the DM the walk-through starts
+    in, the member was told "Sorry, something went wrong while I was looking that up" (App Home's
+    button says why, and what to do instead)."""
+    user = fresh("U")
+    greeting = command(fake, slack, "hello", user)
+    refused = {"ok": False, "error": "messages_tab_disabled"}
+    fake.set_response("chat.postMessage",
+                      lambda p: refused if p.get("channel") == user else fake._canned("chat.postMessage", p))
+    try:
+        name = send_press(fake, slack, greeting["blocks"], "walk_start", user)
+        said = wait_until(lambda: responses_to(fake, name))[-1].params
+    finally:
+        fake.set_response("chat.postMessage", None)
+    assert "couldn't send you a direct message (Slack said: messages_tab_disabled)" in said["text"], said
+    assert "/biglisten walkthrough" in said["text"] and said.get("response_type", "ephemeral") == "ephemeral"
