@@ -164,9 +164,27 @@ def handle_pin_added(event: dict, client: WebClient, context: BoltContext, logge
     ref = answer_ref(message)
     if ref.get("e") and guide.entry(str(ref["e"])):
         record_pin(guide, client, logger, channel=channel, ts=ts, ref=ref, rep=rep)
+        # Recorded after slow look-ups: an unpin meanwhile (its pin_removed found nothing to remove),
+        # or this event delivered late, after the unpin, would leave a pin Slack doesn't have. Asked
+        # after the record, so an unpin from now on finds it and removes it.
+        if not _still_pinned(client, channel, ts, logger):
+            guide.store.remove_pin(channel, ts)
+            logger.info("a pin recorded from Slack's menu was unpinned meanwhile; the record was removed")
     else:
         logger.info("a pinned message of ours is no answer from the guidance (a decline, a question or a rep's "
                     "answer); the pin was not recorded")
+
+
+def _still_pinned(client: WebClient, channel: str, ts: str, logger: Logger) -> bool:
+    """Whether Slack has the message pinned in the channel now (pins.list: at most 100 pins a
+    channel, so one page). True when Slack can't say: the event said it was pinned."""
+    try:
+        items = client.pins_list(channel=channel).get("items") or []
+    except Exception as e:
+        logger.warning("could not check a recorded pin against Slack's pins (%s); it is kept", type(e).__name__)
+        return True
+    return any(isinstance(item, dict) and isinstance(item.get("message"), dict) and item["message"].get("ts") == ts
+               for item in items)
 
 
 def _fetch_message(client: WebClient, channel: str, ts: str, logger: Logger) -> dict | None:

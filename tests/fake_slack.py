@@ -101,6 +101,7 @@ class FakeSlack:
         self.held = 0   # calls being held now
         self._released = threading.Event()
         self.messages: dict[str, list[dict]] = {}  # channel -> messages posted by chat.postMessage
+        self.pinned: dict[str, list[str]] = {}   # channel -> ts of its pinned messages (pins.add, `pin`)
         self._cond = threading.Condition()
         self._last_ts = 0.0   # a post's ts: Slack's clock (ours), each later than the one before
         self._ws_clients: list = []
@@ -173,6 +174,16 @@ class FakeSlack:
         with self._cond:
             self._holds.clear()
         self._released.set()
+
+    def pin(self, channel: str, ts: str, pinned: bool = True) -> None:
+        """A message pinned (or unpinned) in Slack by a person, with Slack's own menu: pins.list
+        says so from now on."""
+        with self._cond:
+            stamps = self.pinned.setdefault(channel, [])
+            if pinned and ts not in stamps:
+                stamps.append(ts)
+            elif not pinned and ts in stamps:
+                stamps.remove(ts)
 
     def response_url(self, name: str = "r1") -> str:
         """A URL Bolt's ``respond()`` / WebhookClient can post to; recorded as "response_url"."""
@@ -284,8 +295,14 @@ class FakeSlack:
         if method in ("views.open", "views.publish", "views.update", "views.push"):
             view = p.get("view") if isinstance(p.get("view"), dict) else {}
             return ok | {"view": {"id": p.get("view_id", "V1"), "hash": "h1"} | view}
+        if method in ("pins.add", "pins.remove"):
+            self.pin(ch, str(p.get("timestamp", "")), pinned=method == "pins.add")
+            return ok
         if method == "pins.list":
-            return ok | {"items": []}
+            with self._cond:
+                stamps = list(self.pinned.get(ch, []))
+            return ok | {"items": [{"type": "message", "channel": ch, "message": {"type": "message", "ts": ts}}
+                                   for ts in stamps]}
         if method == "usergroups.users.list":
             return ok | {"users": list(self.usergroups.get(p.get("usergroup", ""), []))}
         if method == "users.info":
@@ -302,7 +319,7 @@ class FakeSlack:
                          "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
         if method == "apps.connections.open":
             return ok | {"url": self.ws_url}
-        return ok  # pins.add/remove, reactions.add, response_url, anything else
+        return ok  # reactions.add, response_url, anything else
 
     def _history(self, method: str, p: dict) -> list[dict]:
         """What the bot posted in a channel (history: top level, newest first) or thread (replies).

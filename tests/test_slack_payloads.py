@@ -69,6 +69,7 @@ def test_a_pin_added_without_blocks_is_recorded_from_the_message_itself(fake, sl
     channel = new_channel()
     answer = ask(fake, slack, "what is off-rolling", channel)
     posted = wait_until(lambda: fake.messages.get(channel))[-1]   # kept by the fake just after the call
+    fake.pin(channel, posted["ts"])   # pinned with Slack's own menu
     event = {"type": "pin_added", "user": REP, "channel_id": channel, "event_ts": f"{time.time():.6f}",
              "item": {"type": "message", "channel": channel, "created_by": REP,
                       "message": {"type": "message", "user": BOT_USER, "bot_id": "BBOT", "ts": posted["ts"],

@@ -178,19 +178,27 @@ def pin_event(kind: str, *, user: str, channel: str, ts: str, blocks: list, bot_
                                  "text": "answer", "blocks": blocks}}}
 
 
+def pin_in_slack(fake, slack, kind: str, *, channel: str, ts: str, event: bool = True, **fields):
+    """Someone pins (`kind` "pin_added") or unpins ("pin_removed") a message with Slack's own
+    menu: Slack has it so (pins.list says so), then sends the event (unless `event` is False:
+    one Slack delivers later)."""
+    fake.pin(channel, ts, pinned=kind == "pin_added")
+    return slack.event(pin_event(kind, channel=channel, ts=ts, **fields)) if event else None
+
+
 def test_slacks_own_pin_menu_is_recorded_for_reps_and_unpinning_removes_it(fake, slack, server):
     clear_pins(server)
     channel = new_channel()
     blocks = ask(fake, slack, channel, "what is a deep dive")["blocks"]
     ts = new_ts()
-    slack.event(pin_event("pin_added", user=MEMBER, channel=channel, ts=ts, blocks=blocks))
-    slack.event(pin_event("pin_added", user=REP, channel=channel, ts=new_ts(), blocks=blocks, bot_id="BOTHER"))
-    slack.event(pin_event("pin_added", user=REP, channel=channel, ts=ts, blocks=blocks))
+    pin_in_slack(fake, slack, "pin_added", user=MEMBER, channel=channel, ts=ts, blocks=blocks)
+    pin_in_slack(fake, slack, "pin_added", user=REP, channel=channel, ts=new_ts(), blocks=blocks, bot_id="BOTHER")
+    pin_in_slack(fake, slack, "pin_added", user=REP, channel=channel, ts=ts, blocks=blocks)
     wait_until(lambda: pins_rows(server))
     time.sleep(SETTLE)
     rows = pins_rows(server)
     assert [(r[0], r[1], r[2], r[4]) for r in rows] == [(channel, ts, "deep-dives", REP)]
-    slack.event(pin_event("pin_removed", user=REP, channel=channel, ts=ts, blocks=blocks))
+    pin_in_slack(fake, slack, "pin_removed", user=REP, channel=channel, ts=ts, blocks=blocks)
     wait_until(lambda: pins_rows(server) == [])
 
 
@@ -201,8 +209,8 @@ def test_a_pin_in_a_direct_message_is_not_recorded(fake, slack, server):
     clear_pins(server)
     blocks = ask(fake, slack, new_channel(), "what is a deep dive")["blocks"]
     dm = "D" + REP
-    slack.event(pin_event("pin_added", user=REP, channel=dm, ts=new_ts(), blocks=blocks))
-    slack.event(pin_event("pin_added", user=REP, channel=new_channel(), ts=new_ts(), blocks=blocks))
+    pin_in_slack(fake, slack, "pin_added", user=REP, channel=dm, ts=new_ts(), blocks=blocks)
+    pin_in_slack(fake, slack, "pin_added", user=REP, channel=new_channel(), ts=new_ts(), blocks=blocks)
     wait_until(lambda: pins_rows(server))
     time.sleep(SETTLE)
     assert [r[0].startswith("D") for r in pins_rows(server)] == [False]
@@ -218,8 +226,8 @@ def test_pinning_a_decline_or_a_which_question_records_no_pin(fake, slack, serve
     which = ask(fake, slack, new_channel(), "what should I put for the safeguarding question?")["blocks"]
     answered = ask(fake, slack, new_channel(), "what is a deep dive")["blocks"]
     for blocks in (declined, which):
-        slack.event(pin_event("pin_added", user=REP, channel=channel, ts=new_ts(), blocks=blocks))
-    slack.event(pin_event("pin_added", user=REP, channel=channel, ts=new_ts(), blocks=answered))
+        pin_in_slack(fake, slack, "pin_added", user=REP, channel=channel, ts=new_ts(), blocks=blocks)
+    pin_in_slack(fake, slack, "pin_added", user=REP, channel=channel, ts=new_ts(), blocks=answered)
     wait_until(lambda: pins_rows(server))
     time.sleep(SETTLE)
     assert [r[2] for r in pins_rows(server)] == ["deep-dives"]
@@ -359,13 +367,57 @@ def test_a_pin_removed_in_slack_while_the_button_is_recording_it_stays_removed(f
         # the unpin below then reaches a recorded pin, whatever the load (sent at pins.add alone, it
         # could be handled before the record, which then restored the pin)
         wait_until(lambda: pins_rows(server), timeout=slow - 0.5)
-        slack.event(pin_event("pin_removed", user=MEMBER, channel=channel, ts=ts, blocks=blocks))
+        pin_in_slack(fake, slack, "pin_removed", user=MEMBER, channel=channel, ts=ts, blocks=blocks)
         wait_until(lambda: responses_to(fake, name), timeout=15)
     finally:
         fake.fault("users.info", times=0)
     wait_until(lambda: pins_rows(server) == [])   # by the pin_removed listener, which runs after its ack
     time.sleep(SETTLE)
     assert pins_rows(server) == []   # and the press records nothing after it
+
+
+def pins_listed(fake, channel: str) -> bool:
+    return any(c.params.get("channel") == channel for c in fake.calls_to("pins.list"))
+
+
+def test_an_unpin_in_slack_while_a_menu_pin_is_being_recorded_leaves_no_pin(fake, slack, server):
+    """A rep pins an answer with Slack's own menu and it is unpinned at once (by them or anyone):
+    the pin_added handler was still looking up the rep's name (Slack slow to answer) when the
+    pin_removed event came, which found nothing to remove; the pin was then recorded, and
+    members were shown "Pinned by ..." first for an answer Slack no longer had pinned."""
+    clear_pins(server)
+    channel = new_channel()
+    blocks = ask(fake, slack, channel, "what is a deep dive")["blocks"]
+    ts = new_ts()
+    slow = 2.0
+    fake.fault("users.info", status=200, delay=slow)   # answers late, as a slow Slack does
+    try:
+        pin_in_slack(fake, slack, "pin_added", user=REP, channel=channel, ts=ts, blocks=blocks)
+        wait_until(lambda: fake.calls_to("users.info"))   # the pin's handler is looking the rep up
+        pin_in_slack(fake, slack, "pin_removed", user=MEMBER, channel=channel, ts=ts, blocks=blocks)
+        wait_until(lambda: pins_rows(server) or pins_listed(fake, channel), timeout=15)   # looked up: recorded
+    finally:
+        fake.fault("users.info", times=0)
+    wait_until(lambda: pins_rows(server) == [])
+    time.sleep(SETTLE)   # and not recorded again after
+    assert pins_rows(server) == []
+
+
+def test_a_menu_pin_delivered_after_its_unpin_records_nothing(fake, slack, server):
+    """Slack delivers pin_added late (a retry after a slow acknowledgement) after the message
+    was unpinned and its pin_removed handled: the late event recorded a pin Slack didn't have."""
+    clear_pins(server)
+    channel = new_channel()
+    blocks = ask(fake, slack, channel, "what is a deep dive")["blocks"]
+    ts = new_ts()
+    pin_in_slack(fake, slack, "pin_added", user=REP, channel=channel, ts=ts, blocks=blocks, event=False)
+    pin_in_slack(fake, slack, "pin_removed", user=REP, channel=channel, ts=ts, blocks=blocks)
+    assert slack.event(pin_event("pin_added", user=REP, channel=channel, ts=ts, blocks=blocks),
+                       retry=1).status == 200
+    wait_until(lambda: pins_rows(server) or pins_listed(fake, channel), timeout=15)   # handled
+    wait_until(lambda: pins_rows(server) == [])
+    time.sleep(SETTLE)
+    assert pins_rows(server) == []
 
 
 def test_pinning_an_answer_whose_entry_a_pack_edit_removed_says_so(fake, slack, server):
