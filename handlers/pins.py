@@ -95,6 +95,7 @@ def handle_pin_button(ack: Ack, body: dict, client: WebClient, respond: Respond,
         respond(text="That answer's entry is no longer in the guidance (the pack was edited since), so I haven't "
                 "pinned it.", replace_original=False, response_type="ephemeral")
         return
+    recorded = False
     with apologising(respond, logger, "pinning"):
         # Looked up before the pin, not between it and its record: an unpin in Slack meanwhile (its
         # pin_removed event) had been undone by the record, slow Slack answers leaving seconds for it.
@@ -109,8 +110,14 @@ def handle_pin_button(ack: Ack, body: dict, client: WebClient, respond: Respond,
             if error != "already_pinned":   # pinned by hand already: record it all the same
                 raise
         guide.store.add_pin(replace(pin, at=time.time()))
+        recorded = True
         respond(text="Pinned. Members who ask something similar will see this answer first.",
                 replace_original=False, response_type="ephemeral")
+    if recorded:
+        # Slack pins before it answers pins.add: an unpin while that answer was on its way (slow
+        # Slack) had its pin_removed find nothing to remove. Checked after the reply, so the rep
+        # doesn't wait on it.
+        forget_if_unpinned(guide, client, logger, channel=channel, ts=ts)
 
 
 def handle_unpin_button(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext,
@@ -165,19 +172,24 @@ def handle_pin_added(event: dict, client: WebClient, context: BoltContext, logge
     if ref.get("e") and guide.entry(str(ref["e"])):
         record_pin(guide, client, logger, channel=channel, ts=ts, ref=ref, rep=rep)
         # Recorded after slow look-ups: an unpin meanwhile (its pin_removed found nothing to remove),
-        # or this event delivered late, after the unpin, would leave a pin Slack doesn't have. Asked
-        # after the record, so an unpin from now on finds it and removes it.
-        if not _still_pinned(client, channel, ts, logger):
-            guide.store.remove_pin(channel, ts)
-            logger.info("a pin recorded from Slack's menu was unpinned meanwhile; the record was removed")
+        # or this event delivered late, after the unpin, would leave a pin Slack doesn't have.
+        forget_if_unpinned(guide, client, logger, channel=channel, ts=ts)
     else:
         logger.info("a pinned message of ours is no answer from the guidance (a decline, a question or a rep's "
                     "answer); the pin was not recorded")
 
 
+def forget_if_unpinned(guide: Guide, client: WebClient, logger: Logger, *, channel: str, ts: str) -> None:
+    """Remove a pin just recorded if Slack no longer has it. Asked after the record: an unpin
+    from then on has its pin_removed find the record, and one before it is seen here."""
+    if not _still_pinned(client, channel, ts, logger):
+        guide.store.remove_pin(channel, ts)
+        logger.info("a pin was unpinned in Slack while it was being recorded; the record was removed")
+
+
 def _still_pinned(client: WebClient, channel: str, ts: str, logger: Logger) -> bool:
     """Whether Slack has the message pinned in the channel now (pins.list: at most 100 pins a
-    channel, so one page). True when Slack can't say: the event said it was pinned."""
+    channel, so one page). True when Slack can't say: it last said the message was pinned."""
     try:
         items = client.pins_list(channel=channel).get("items") or []
     except Exception as e:

@@ -164,7 +164,9 @@ def test_pin_errors_are_explained_or_tolerated(fake, slack, server):
         (reply,) = press(fake, slack, "pin_answer", value, user=REP, channel=channel)
         assert "/invite" in reply.params["text"] and pins_rows(server) == []
         fake.set_response("pins.add", {"ok": False, "error": "already_pinned"})
-        (reply,) = press(fake, slack, "pin_answer", value, user=REP, channel=channel)
+        ts = new_ts()
+        fake.pin(channel, ts)   # pinned by hand already, with Slack's menu
+        (reply,) = press(fake, slack, "pin_answer", value, user=REP, channel=channel, message_ts=ts)
         assert reply.params["text"].startswith("Pinned.") and len(pins_rows(server)) == 1
     finally:
         fake.set_response("pins.add", None)
@@ -378,6 +380,32 @@ def test_a_pin_removed_in_slack_while_the_button_is_recording_it_stays_removed(f
 
 def pins_listed(fake, channel: str) -> bool:
     return any(c.params.get("channel") == channel for c in fake.calls_to("pins.list"))
+
+
+def test_an_unpin_in_slack_while_pins_add_answers_late_leaves_no_pin(fake, slack, server):
+    """A rep presses Pin; Slack pins the message but its answer to pins.add is slow, and the
+    message is unpinned with Slack's menu meanwhile: the pin_removed event found nothing to
+    remove, then the press recorded the pin, and members were shown "Pinned by ..." first for
+    an answer Slack no longer had pinned."""
+    clear_pins(server)
+    channel = new_channel()
+    blocks = ask(fake, slack, channel, "what is a deep dive")["blocks"]
+    ts = new_ts()
+    value = button(blocks, "pin_answer")["value"]
+    fake.fault("pins.add", status=200, delay=2.0)   # done at once, answered late
+    try:
+        name = uuid.uuid4().hex[:12]
+        payload = block_actions("pin_answer", value, response_url=fake.response_url(name), channel=channel,
+                                message_ts=ts, user=REP)
+        assert slack.interaction(payload).status == 200
+        wait_until(lambda: ts in fake.pinned.get(channel, []))   # Slack has the pin; its answer is on the way
+        pin_in_slack(fake, slack, "pin_removed", user=MEMBER, channel=channel, ts=ts, blocks=blocks)
+        (reply,) = wait_until(lambda: responses_to(fake, name), timeout=15)
+    finally:
+        fake.fault("pins.add", times=0)
+    assert reply.params["text"].startswith("Pinned.")   # as Slack said when it answered
+    # checked against Slack's pins after the reply (the rep doesn't wait on it): the record goes
+    wait_until(lambda: pins_listed(fake, channel) and pins_rows(server) == [])
 
 
 def test_an_unpin_in_slack_while_a_menu_pin_is_being_recorded_leaves_no_pin(fake, slack, server):
