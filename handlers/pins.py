@@ -192,8 +192,10 @@ def _still_pinned(client: WebClient, channel: str, ts: str, logger: Logger) -> b
     channel, so one page). True when Slack can't say: it last said the message was pinned."""
     try:
         items = client.pins_list(channel=channel).get("items") or []
-    except Exception as e:
-        logger.warning("could not check a recorded pin against Slack's pins (%s); it is kept", type(e).__name__)
+    except Exception as e:   # one line, no traceback: Slack's error code or the exception's kind
+        why = e.response.get("error") if isinstance(e, SlackApiError) else None
+        logger.warning("could not check a recorded pin against Slack's pins (%s); it is kept",
+                       why or type(e).__name__)
         return True
     return any(isinstance(item, dict) and isinstance(item.get("message"), dict) and item["message"].get("ts") == ts
                for item in items)

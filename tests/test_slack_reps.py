@@ -408,6 +408,26 @@ def test_an_unpin_in_slack_while_pins_add_answers_late_leaves_no_pin(fake, slack
     wait_until(lambda: pins_listed(fake, channel) and pins_rows(server) == [])
 
 
+def test_a_menu_pin_is_kept_when_slack_cant_say_whether_it_is_still_pinned(fake, slack, server):
+    """The check after recording a pin from Slack's menu fails (Slack errs): the pin_added event
+    is what Slack told us last, so the pin is kept, with one line in the log and no traceback."""
+    clear_pins(server)
+    channel = new_channel()
+    blocks = ask(fake, slack, channel, "what is a deep dive")["blocks"]
+    ts = new_ts()
+    mark = len(server.log_path.read_text(errors="replace"))
+    kept = "could not check a recorded pin against Slack's pins (internal_error); it is kept"
+    fake.set_response("pins.list", {"ok": False, "error": "internal_error"})
+    try:
+        pin_in_slack(fake, slack, "pin_added", user=REP, channel=channel, ts=ts, blocks=blocks)
+        wait_until(lambda: kept in server.log_path.read_text(errors="replace")[mark:], timeout=15)
+    finally:
+        fake.set_response("pins.list", None)
+    assert [(r[0], r[1], r[2]) for r in pins_rows(server)] == [(channel, ts, "deep-dives")]
+    logged = server.log_path.read_text(errors="replace")[mark:]
+    assert logged.count(kept) == 1 and "Traceback" not in logged
+
+
 def test_an_unpin_in_slack_while_a_menu_pin_is_being_recorded_leaves_no_pin(fake, slack, server):
     """A rep pins an answer with Slack's own menu and it is unpinned at once (by them or anyone):
     the pin_added handler was still looking up the rep's name (Slack slow to answer) when the
