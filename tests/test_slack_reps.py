@@ -438,10 +438,11 @@ def test_an_unpin_in_slack_while_a_menu_pin_is_being_recorded_leaves_no_pin(fake
     blocks = ask(fake, slack, channel, "what is a deep dive")["blocks"]
     ts = new_ts()
     slow = 2.0
+    looked_up = len(fake.calls_to("users.info"))   # by the tests before
     fake.fault("users.info", status=200, delay=slow)   # answers late, as a slow Slack does
     try:
         pin_in_slack(fake, slack, "pin_added", user=REP, channel=channel, ts=ts, blocks=blocks)
-        wait_until(lambda: fake.calls_to("users.info"))   # the pin's handler is looking the rep up
+        wait_until(lambda: len(fake.calls_to("users.info")) > looked_up)   # the pin's handler is looking the rep up
         pin_in_slack(fake, slack, "pin_removed", user=MEMBER, channel=channel, ts=ts, blocks=blocks)
         wait_until(lambda: pins_rows(server) or pins_listed(fake, channel), timeout=15)   # looked up: recorded
     finally:
