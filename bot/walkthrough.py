@@ -211,8 +211,9 @@ def _is_at(place: WalkPlace, entry_id: str, number: int) -> bool:
 class Pressed:
     """What a press of Next / Back / Skip section did: "moved" (to `step`), "finished" (past the
     last question: the place is forgotten), "ended" (the walk-through was stopped or finished
-    before this press: nothing is saved), or "elsewhere" (the member has moved on from the step
-    pressed on: `step` is where they are; nothing is saved)."""
+    before this press: nothing is saved), "elsewhere" (the member has moved on from the step
+    pressed on: `step` is where they are; nothing is saved), or "gone" (the pack holds no survey
+    questions now, a reload took them out: nothing is moved or forgotten)."""
     outcome: str
     step: Step | None = None
 
@@ -226,9 +227,11 @@ def press(library: Library, store: Store, user: str, pack: Pack, entry_id: str, 
     The place moves from where it was read, or not at all (`Store.move_walk_place`), so of two
     presses in flight together, on any instances, one moves it. A place in another pack is the one
     "starting another pack keeps": the member moves on in this one (`start`)."""
+    entries = steps(pack)
+    if not entries:   # no step to move to, nor to say the member is at
+        return Pressed("gone")
     position, removed = pressed_on(pack, entry_id, number)
     target = _target(pack, position, how, removed)
-    entries = steps(pack)
     for _ in range(5):   # each lap: another press moved the place between the read and the write
         place = store.walk_place(user)
         if place is None:

@@ -151,6 +151,9 @@ def _mover(how: str):
                 return
             command = guide.config.slash_command
             pressed = walk.press(guide.library, guide.store, user, pack, ref[2], ref[1], how)
+            if pressed.outcome == "gone":   # a reload left the pack no survey questions
+                respond(text=GONE_SURVEY, replace_original=True)
+                return
             if pressed.outcome != "moved":
                 said = {"finished": walk.finished_text(pack, how), "ended": walk.ended_text(command)}.get(
                     pressed.outcome) or walk.elsewhere_text(pressed.step, command)

@@ -278,3 +278,51 @@ def test_the_greeting_button_for_a_member_who_cant_be_sent_a_dm_says_why(fake, s
         fake.set_response("chat.postMessage", None)
     assert "couldn't send you a direct message (Slack said: messages_tab_disabled)" in said["text"], said
     assert "/biglisten walkthrough" in said["text"] and said.get("response_type", "ephemeral") == "ephemeral"
+
+
+# --- a pack reloaded without its survey ------------------------------------------------------------
+
+NO_SURVEY = """entries:
+- id: workload-charter
+  kind: glossary
+  term: Workload charter
+  source: etu-commentary
+  speaker: union
+  keywords: [workload charter]
+  definition:
+    - "A charter gives staff something to point to when new tasks are added."
+"""
+
+
+@pytest.fixture(scope="module")
+def editable(fake, tmp_path_factory):
+    """A server whose example pack is a copy the test may edit (re-read every 0.2 s), one worker."""
+    import shutil
+    tmp = tmp_path_factory.mktemp("walk-edited")
+    folder = tmp / "packs" / "workload-example"
+    shutil.copytree(EXAMPLE_DIR, folder)
+    settings = {"packs": [str(PACK_DIR), str(folder)], "reload_seconds": 0.2}
+    with bot_server(fake, tmp / "bot", workers=1, settings=settings) as s:
+        yield s, folder
+        assert s.process.poll() is None, f"the bot server died during the tests:\n{s.log_tail()}"
+
+
+def test_buttons_of_a_pack_reloaded_without_its_survey_say_it_has_gone(fake, editable):
+    """The pack was edited to hold no survey questions (a glossary entry left) while a member was
+    on question 3: Next on an older step message got "Sorry, something went wrong" (the place was
+    elsewhere, and there was no step to say it was at), and Next on question 3 said it was the last
+    question of the pack, the walk-through finished."""
+    server, folder = editable
+    slack = SlackSender(server.url)
+    user = fresh("U")
+    old = command(fake, slack, "walkthrough workload-example", user)
+    step = press(fake, slack, old["blocks"], "walk_next", user)
+    step = press(fake, slack, step["blocks"], "walk_next", user)
+    assert progress(step) == "Question 3 of 6"
+    (folder / "survey-wellbeing.yaml").write_text("entries: []\n", encoding="utf-8")
+    (folder / "survey-workload-schools.yaml").write_text(NO_SURVEY, encoding="utf-8")
+    wait_until(lambda: "pack workload-example: reloaded from" in server.log_tail(200))
+    for blocks in (old["blocks"], step["blocks"]):
+        said = press(fake, slack, blocks, "walk_next", user)
+        assert said["text"] == "That survey is no longer in the guidance.", said
+        assert said["replace_original"] is True and not actions(said)
