@@ -174,10 +174,19 @@ def handle_stop(ack: Ack, body: dict, respond: Respond, context: BoltContext, lo
     ack()
     with apologising(respond, logger, "stopping the walk-through"):
         guide, user, ref = context["guide"], user_id(body), _ref(body)
+        pack = ref[0] if ref else None
+        kept = guide.store.walk_place(user) if user and pack else None
         if user:   # Stop on an old step of another pack leaves the walk-through they are in
-            guide.store.end_walk(user, pack=ref[0] if ref else None)
+            guide.store.end_walk(user, pack=pack)
         notice = text_blocks(walk.stopped_text(guide.config.slash_command))
         respond(text=notice.text, blocks=notice.blocks, replace_original=True)
+        # The place was kept in another pack while this pack's first step was shown (`walk.start`):
+        # Stop found nothing here to forget, and a Next pressed with it may have moved the place into
+        # this pack since (its step replied before "stopped" landed). Forgotten, and said again last.
+        if kept is not None and kept.pack != pack:
+            now = guide.store.walk_place(user)
+            if now is not None and now.pack == pack and guide.store.end_walk(user, was=now):
+                respond(text=notice.text, blocks=notice.blocks, replace_original=True)
 
 
 def handle_notes(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext,

@@ -126,6 +126,35 @@ def test_a_step_whose_reply_lands_after_stopped_is_followed_by_stopped(fake, sla
     assert place(server, user) is None
 
 
+
+def test_stop_on_another_packs_first_step_with_next_in_flight_leaves_the_walkthrough_stopped(fake, slack, server):
+    """`walkthrough big-listen` while in the workload walk-through shows the Big Listen's first step
+    and keeps the member's place in the workload pack until they move on. Stop and Next pressed
+    together on that step: Stop found no Big Listen place to forget, Next then moved the place into
+    the Big Listen, and "stopped" (landing last) was what the member saw, though the walk-through
+    would resume at question 2 "where you left off"."""
+    user = fresh("U")
+    step = command(fake, slack, "walkthrough workload-example", user)
+    press(fake, slack, step["blocks"], "walk_next", user)
+    other = command(fake, slack, "walkthrough big-listen", user)
+    assert progress(other) == "Question 1 of 19" and place(server, user) == ("workload-example", 1)
+    stop = uuid.uuid4().hex[:12]
+    fake.hold(f"/response/{stop}", through=True)   # Stop's reply is slow: Next is answered meanwhile
+    try:
+        send_press(fake, slack, other["blocks"], "walk_stop", user, name=stop)
+        wait_until(lambda: fake.held == 1)
+        nxt = send_press(fake, slack, other["blocks"], "walk_next", user)
+        wait_until(lambda: responses_to(fake, nxt) and place(server, user) == ("big-listen", 1))
+    finally:
+        fake.release()
+    wait_until(lambda: responses_to(fake, stop))
+    wait_until(lambda: place(server, user) is None, timeout=5)   # it stayed at ("big-listen", 1)
+
+    def replies():   # to the step message, in the order Slack took them
+        return [c.params for c in fake.calls_to("response_url") if c.path in (f"/response/{stop}", f"/response/{nxt}")]
+    wait_until(lambda: "stopped" in replies()[-1]["text"], timeout=5)
+    assert progress(replies()[0]) == "Question 2 of 19" and not actions(replies()[-1])   # Next's step, then this
+
 # --- old steps ------------------------------------------------------------------------------------
 
 def test_next_on_an_old_step_says_where_the_member_is_and_moves_nothing(fake, slack, server):
