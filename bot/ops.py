@@ -97,6 +97,9 @@ class OpsRoutes:
         return "200 OK", body, content_type
 
 
+METRICS_CONNECTION_SECONDS = 10   # METRICS_PORT: how long a connection may take to send its request
+
+
 def serve_metrics_port(environ, store) -> int | None:
     """Socket Mode has no HTTP server of its own: METRICS_PORT serves /metrics (and /healthz,
     /readyz are `python -m bot health`). Returns the port, or None when METRICS_PORT is unset."""
@@ -105,27 +108,40 @@ def serve_metrics_port(environ, store) -> int | None:
         return None
     if not value.isdecimal() or not 0 < int(value) < 65536:
         raise ConfigError(f"METRICS_PORT must be a port number, got {value!r}")
-    from wsgiref.simple_server import WSGIRequestHandler, make_server
+    from socketserver import ThreadingMixIn
+    from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
     collector = metrics.StoreCollector(store)
 
     def metrics_app(environ, start_response):
+        method = environ.get("REQUEST_METHOD", "GET")
         if environ.get("PATH_INFO") != "/metrics":
             start_response("404 Not Found", [("Content-Type", "text/plain")])
-            return [b"not found\n"]
+            return [b"" if method == "HEAD" else b"not found\n"]
+        if method not in ("GET", "HEAD"):
+            start_response("405 Method Not Allowed", [("Content-Type", "text/plain"), ("Allow", "GET, HEAD")])
+            return [b"method not allowed\n"]
         body, content_type = metrics.exposition(collector)
-        start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))])
-        return [body]
+        start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body))),
+                                  ("Cache-Control", "no-store")])
+        return [b"" if method == "HEAD" else body]   # wsgiref sends what it is given, even for HEAD
 
     class Quiet(WSGIRequestHandler):
+        # A connection that sends nothing (a TCP health check, a port scan, a scraper that hung)
+        # is dropped after this long; before, it held the only thread and every scrape waited.
+        timeout = METRICS_CONNECTION_SECONDS
+
         def log_message(self, *args):   # a scrape every few seconds is not news
             pass
+
+    class Threaded(ThreadingMixIn, WSGIServer):
+        daemon_threads = True   # a connection still open never holds up the process's exit
 
     import threading
 
     host = environ.get("METRICS_HOST", "0.0.0.0")
     try:
-        server = make_server(host, int(value), metrics_app, handler_class=Quiet)
+        server = make_server(host, int(value), metrics_app, server_class=Threaded, handler_class=Quiet)
     except OSError as e:   # a port in use: one line, not a traceback
         raise ConfigError(f"METRICS_PORT {value}: can't listen on {host}:{value} ({e.strerror}): is another "
                           "server using it? Set METRICS_PORT to a free port") from None

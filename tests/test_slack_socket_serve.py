@@ -127,3 +127,39 @@ def test_sigterm_stops_taking_events_and_finishes_the_answers_under_way(fake, tm
         assert states == [("done",)], states   # settled by this process, not left for a takeover
         assert len(posts_in(fake, channel)) == 1
         assert not fake._ws_clients   # the socket was closed, so Slack sends new events elsewhere
+
+
+def _http(port: int, request: bytes, timeout: float = 10) -> bytes:
+    """One raw HTTP exchange with the bot's metrics port: all it sends until it closes."""
+    import socket
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(request)
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    return data
+
+
+def test_the_metrics_port_serves_scrapes_while_a_connection_sits_idle(fake, tmp_path):
+    """METRICS_PORT was one thread with no timeout: a connection that sent nothing (a load
+    balancer's TCP check, a port scan, a scraper that hung) held it, and every scrape after it
+    timed out until that connection closed. HEAD got the whole body, and POST /metrics was scraped."""
+    import socket
+    import time
+
+    from slack_helpers import free_port
+    port = free_port()
+    with socket_bot(fake, tmp_path, env={"METRICS_PORT": str(port), "METRICS_HOST": "127.0.0.1"}):
+        idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(3)]
+        try:
+            started = time.monotonic()
+            answer = _http(port, b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert answer.startswith(b"HTTP/1.0 200") and b"biglisten_store_up 1.0" in answer
+            assert time.monotonic() - started < 5
+            head, _, body = _http(port, b"HEAD /metrics HTTP/1.1\r\nHost: x\r\n\r\n").partition(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.0 200") and b"Content-Length" in head and body == b""
+            assert _http(port, b"POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n").startswith(
+                b"HTTP/1.0 405")
+        finally:
+            for s in idle:
+                s.close()
