@@ -22,7 +22,7 @@ import time
 from contextlib import contextmanager
 
 from bot.bounded import within
-from bot.errors import warn_once
+from bot.errors import ConfigError, warn_once
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 log = logging.getLogger(__name__)
@@ -102,11 +102,20 @@ def prepare_multiprocess(environ=os.environ) -> str:
     which remove_made_folder takes away when serve exits)."""
     folder = environ.get(MULTIPROC_ENV)
     if folder:
-        os.makedirs(folder, exist_ok=True)
-        for stale in glob.glob(os.path.join(folder, "*.db")):
-            os.remove(stale)
+        try:
+            os.makedirs(folder, exist_ok=True)
+            for stale in glob.glob(os.path.join(folder, "*.db")):
+                os.remove(stale)
+            tempfile.TemporaryFile(dir=folder).close()   # the workers can write there
+        except OSError as e:   # was a traceback from the gunicorn master
+            raise ConfigError(f"{MULTIPROC_ENV} {folder}: can't keep the workers' metrics there ({e.strerror}): "
+                              f"set it to a folder the bot can write, or unset it (a temporary one is made)") from None
     else:
-        folder = tempfile.mkdtemp(prefix="biglisten-metrics-")
+        try:
+            folder = tempfile.mkdtemp(prefix="biglisten-metrics-")
+        except OSError as e:
+            raise ConfigError(f"can't make a folder for the workers' metrics in {tempfile.gettempdir()} "
+                              f"({e.strerror}): set {MULTIPROC_ENV} to a folder the bot can write") from None
         environ[MULTIPROC_ENV] = folder
         _made_folders[os.getpid()] = folder
     return folder

@@ -216,3 +216,12 @@ def test_a_worker_that_cannot_boot_stops_the_server_with_one_line(fake, tmp_path
     assert out.returncode == 2, (out.returncode, out.stderr[-3000:])
     assert out.stderr.count("Booting worker") == 1, out.stderr[-3000:]
     assert out.stderr.rstrip().splitlines()[-1] == "error: a gunicorn worker could not start: see the lines above"
+
+
+def test_a_metrics_folder_that_cant_be_made_is_one_line(fake, tmp_path):
+    """A PROMETHEUS_MULTIPROC_DIR serve can't make or write (here: under a file) ended in a
+    FileNotFoundError traceback from the gunicorn master."""
+    (tmp_path / "a-file").write_text("")
+    folder = tmp_path / "a-file" / "metrics"
+    line = one_line(serve(fake, tmp_path, tmp_path / "bot.sqlite3", extra={"PROMETHEUS_MULTIPROC_DIR": str(folder)}))
+    assert line.startswith(f"error: PROMETHEUS_MULTIPROC_DIR {folder}: can't keep the workers' metrics there"), line
