@@ -245,6 +245,8 @@ def serve(config: Config, environ=os.environ) -> int:
     if mode == "socket":
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+        from bot.metrics import single_process
+        single_process(environ)   # before any metric is made: they stay in this process's memory
         guide = Guide.from_config(config)
         guide.purge_if_due()
         from bot.ops import serve_metrics_port

@@ -121,6 +121,18 @@ def prepare_multiprocess(environ=os.environ) -> str:
     return folder
 
 
+def single_process(environ=os.environ) -> None:
+    """Socket Mode: one process, its metrics in memory. PROMETHEUS_MULTIPROC_DIR is gunicorn's
+    (an env file both modes share): obeyed, a folder that wasn't there made every scrape a 500,
+    and one that was added an earlier run's figures, or another instance's, to this one's.
+    Called before prometheus_client is imported (it reads the variable once, then)."""
+    folder = environ.pop(MULTIPROC_ENV, None)
+    folder = os.environ.pop(MULTIPROC_ENV, None) or folder
+    if folder:
+        log.info("%s is for HTTP mode (gunicorn's workers); Socket Mode keeps its metrics in memory and "
+                 "ignores it", MULTIPROC_ENV)
+
+
 def remove_made_folder() -> None:
     """When serve exits: remove the folder prepare_multiprocess made, never one the admin set, and
     only in the process that made it (a forked gunicorn worker leaving must not take it from the rest)."""

@@ -163,3 +163,27 @@ def test_the_metrics_port_serves_scrapes_while_a_connection_sits_idle(fake, tmp_
         finally:
             for s in idle:
                 s.close()
+
+
+def test_socket_mode_keeps_its_metrics_in_memory_whatever_prometheus_multiproc_dir_says(fake, tmp_path):
+    """PROMETHEUS_MULTIPROC_DIR (gunicorn's, from an env file both modes share) put Socket Mode in
+    multiprocess mode: a folder that wasn't there made every scrape a 500 with a traceback and no
+    question was counted; one that was there was never emptied, so an earlier run's figures, and
+    those of any other instance on the host using it, were added to this one's."""
+    from slack_helpers import free_port
+    port = free_port()
+    folder = tmp_path / "not-there"
+    env = {"METRICS_PORT": str(port), "METRICS_HOST": "127.0.0.1", "PROMETHEUS_MULTIPROC_DIR": str(folder)}
+    with socket_bot(fake, tmp_path / "bot", env=env) as bot:
+        channel = new_channel()
+        ask(fake, "what is off-rolling", channel)
+        wait_until(lambda: posts_in(fake, channel), timeout=20)
+
+        def questions() -> float:
+            answer = _http(port, b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert answer.startswith(b"HTTP/1.0 200"), answer[:300]
+            return sum(float(line.rsplit(b" ", 1)[1]) for line in answer.splitlines()
+                       if line.startswith(b"biglisten_questions_total{"))
+        wait_until(lambda: questions() == 1)
+        assert not folder.exists()
+        assert "PROMETHEUS_MULTIPROC_DIR" in bot.log() and "Traceback" not in bot.log()
