@@ -141,11 +141,55 @@ def remove_made_folder() -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+ARCHIVE = "archive"   # counter_archive.db, histogram_archive.db: the figures of workers that have exited
+SUMMED_KINDS = ("counter", "histogram")   # added up across workers (we have no gauges of our own in the folder)
+
+
 def worker_exited(pid: int) -> None:
-    """gunicorn's child_exit hook: drop the dead worker's live gauges."""
-    if os.environ.get(MULTIPROC_ENV):
-        from prometheus_client import multiprocess
-        multiprocess.mark_process_dead(pid)
+    """gunicorn's child_exit hook, in the master: drop the dead worker's live gauges, and fold its
+    counters and histograms into one archive file per kind. Left alone, every worker ever replaced
+    (SIGKILL, the OOM killer, gunicorn's timeout) kept two files in the folder for good, each read
+    at every scrape. Done under the folder's lock, so no scrape counts a figure twice or not at all."""
+    folder = os.environ.get(MULTIPROC_ENV)
+    if not folder:
+        return
+    from prometheus_client import multiprocess
+    multiprocess.mark_process_dead(pid, folder)
+    try:
+        with _folder_lock(folder, exclusive=True):
+            for kind in SUMMED_KINDS:
+                _fold(folder, kind, pid)
+    except Exception as e:   # the figures stay where they were: counted, in a file of their own
+        warn_once(log, "fold an exited worker's metrics into the archive", e)
+
+
+def _fold(folder: str, kind: str, pid: int) -> None:
+    from prometheus_client.mmap_dict import MmapedDict
+
+    dead = os.path.join(folder, f"{kind}_{pid}.db")
+    if not os.path.exists(dead):
+        return
+    values = list(MmapedDict.read_all_values_from_file(dead))
+    archive = MmapedDict(os.path.join(folder, f"{kind}_{ARCHIVE}.db"))
+    try:
+        for key, value, timestamp, _ in values:
+            archive.write_value(key, archive.read_value(key)[0] + value, timestamp)
+    finally:
+        archive.close()
+    os.remove(dead)
+
+
+@contextmanager
+def _folder_lock(folder: str, *, exclusive: bool):
+    """Scrapes read the folder under a shared lock; folding a dead worker's files in takes it alone."""
+    import fcntl
+
+    with open(os.path.join(folder, ".lock"), "a") as lock:   # not *.db: never read as metrics
+        fcntl.flock(lock, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 # --- what the store knows, read at scrape time ---------------------------------------------------
@@ -229,16 +273,28 @@ def store_figures(store, now: float | None = None) -> dict[str, float]:
 def exposition(*collectors) -> tuple[bytes, str]:
     """The /metrics body and content type: this process's metrics (every gunicorn worker's in
     multiprocess mode) followed by those of `collectors` (e.g. a StoreCollector)."""
-    from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+    from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
     _metrics()   # the families exist (at zero) before the first question
     own = REGISTRY
-    if os.environ.get(MULTIPROC_ENV):
+    folder = os.environ.get(MULTIPROC_ENV)
+    if folder:
         from prometheus_client import multiprocess
 
-        own = CollectorRegistry()
-        multiprocess.MultiProcessCollector(own)
+        with _folder_lock(folder, exclusive=False):   # read whole, never while a dead worker's files are folded
+            families = list(multiprocess.MultiProcessCollector(None, path=folder).collect())
+        own = _Read(families)
     return generate_latest(_Together(own, *collectors)), CONTENT_TYPE_LATEST
+
+
+class _Read:
+    """Families already read, as a collector."""
+
+    def __init__(self, families):
+        self.families = families
+
+    def collect(self):
+        return self.families
 
 
 class _Together:

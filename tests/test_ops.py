@@ -3,6 +3,7 @@ multiprocess metrics), JSON log lines with the event id, `python -m bot health`,
 Socket Mode metrics port."""
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -459,3 +460,47 @@ def test_the_pools_reconnect_warnings_are_not_logged_during_an_outage():
         root.handlers[:], root.level = saved[0], saved[1]
         pool.setLevel(saved[2])
     assert "error connecting" not in stream.getvalue() and "the pool is broken" in stream.getvalue()
+
+
+def test_a_replaced_worker_leaves_its_figures_and_no_files_behind(fake, tmp_path):
+    """A worker killed (SIGKILL, the OOM killer, gunicorn's timeout) and replaced left its counter
+    and histogram files in the metrics folder for good: two more files for every replacement, each
+    read at every scrape, so the folder and a scrape's work grew without bound. Its figures are now
+    folded into one file per kind; the totals still count what it did."""
+    import signal
+
+    from slack_helpers import worker_pids
+    folder = tmp_path / "metrics"
+    answered = ("biglisten_questions_total", (("outcome", "answered"), ("reason", "")))
+    timed = ("biglisten_answer_seconds_count", ())
+    with bot_server(fake, tmp_path / "bot", workers=1, env={"PROMETHEUS_MULTIPROC_DIR": str(folder)},
+                    startup_timeout=120) as s:
+        slack, channel, dead = SlackSender(s.url), f"CRE{uuid.uuid4().hex[:6].upper()}", []
+        seen, stop = [], threading.Event()
+
+        def scrapes() -> None:   # all along: no scrape fails, and no count ever goes down
+            while not stop.is_set():
+                with contextlib.suppress(OSError):   # no worker to answer, for a moment
+                    status, _, body = get(s, "/metrics")
+                    seen.append((status, samples(body).get(answered, 0) if status == 200 else body[:200]))
+        scraper = threading.Thread(target=scrapes, daemon=True)
+        scraper.start()
+        for n in range(1, 4):
+            assert slack.event(mention(f"<@UBOT> {ANSWERED}", channel)).status == 200
+            wait_until(lambda n=n: (lambda found: found.get(answered) == n and found.get(timed) == n)(scrape(s)),
+                       timeout=30)
+            if n < 3:
+                dead += worker_pids(s)
+                os.kill(dead[-1], signal.SIGKILL)
+                wait_until(lambda gone=set(dead): set(worker_pids(s)) - gone and s.readyz() == 200, timeout=120)
+        stop.set()
+        scraper.join(15)
+        assert seen and all(status == 200 for status, _ in seen), [x for x in seen if x[0] != 200][:3]
+        counts = [count for _, count in seen]
+        assert counts == sorted(counts), counts
+        live = {str(pid) for pid in worker_pids(s)}
+        kept = sorted(p.name for p in folder.glob("*.db"))
+        assert all(name.split("_", 1)[1][:-3] in live | {"archive"} for name in kept), (kept, dead)
+        found = scrape(s)
+        assert found[answered] == 3 and found[timed] == 3
+        assert found[("biglisten_ack_seconds_count", ())] == 3
