@@ -338,9 +338,10 @@ class RepDesk:
     # --- chores ---------------------------------------------------------------------------------
     def chores(self, now: float | None = None) -> None:
         """Pending Slack work, escalations and reviews; safe to run in every process at once."""
-        now = time.time() if now is None else now
         store = self.guide.store
-        for request_id in store.pending_requests(now)[:20]:
+        due = store.pending_requests(now)   # by the store's clock, which times their leases (None: its own)
+        now = time.time() if now is None else now
+        for request_id in due[:20]:
             self.deliver(request_id)
         for req in store.rewrites_due(limit=20, now=now):
             self.update_request_message(req, look=True)

@@ -374,3 +374,18 @@ def test_with_no_reps_channel_a_closed_request_whose_post_was_tried_is_not_due_f
     desk.guide.config.reps = RepSettings(channel="", escalate_hours=24, review_days=90, review_grace_days=14)
     desk.chores(now=time.time() + 61)
     assert store.rewrites_due(now=time.time() + 3600) == [] and not desk.client.made("conversations_history")
+
+
+def test_the_chores_take_requests_due_by_the_stores_clock_whatever_this_hosts_says(desk, monkeypatch):
+    """A host whose clock runs ten minutes behind: a delivery lease another worker left (it died)
+    has run out by the store's clock, which set it; the chores asked the store for requests due
+    by this host's clock, so the member heard nothing for ten minutes more (review of round 25)."""
+    store, client = desk.guide.store, desk.client
+    req = posted_request(store)
+    store.close_request(req.id, state="answered", rep="UREP", rep_name="Sam Rep", answer="No, it won't.")
+    assert store.claim_request(req.id, owner="worker-that-died", lease_seconds=0.3)
+    time.sleep(0.5)   # its lease runs out
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() - 600)
+    desk.chores()
+    assert len(client.made("chat_postMessage")) == 1 and store.request(req.id).delivered_at is not None
