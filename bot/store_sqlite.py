@@ -235,23 +235,24 @@ class SQLiteStore(Store):
 
     def _connect_read_only(self) -> sqlite3.Connection:
         """A copy's source (migrate-store), read by an admin who may write neither the bot's
-        store nor its folder (or a backup on a read-only disk). SQLite reads a WAL store through
-        a -shm file beside it, which such a user can't make: then, with no -wal file (the bot
-        stopped cleanly), the file is the whole store and is read as unchanging. With one, its
-        last writes are in it: refused, never copied without them."""
+        store nor its folder (or a backup on a read-only disk), and never written: with no -wal
+        file (the bot stopped cleanly) the file is the whole store, read as unchanging, so
+        SQLite makes nothing beside it (read-only, its -shm and -wal, left behind and the
+        admin's, would stop the bot's user opening its store). With one, its last writes are
+        in it and SQLite reads them through a -shm file: refused if that can't be done."""
         uri = f"file:{urllib.parse.quote(self.path)}"
+        wal = Path(f"{self.path}-wal")
+        if not (wal.exists() and wal.stat().st_size):
+            return sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None, factory=_Connection)
         conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=10.0, isolation_level=None, factory=_Connection)
         try:
             conn.execute("PRAGMA user_version").fetchone()
             return conn
         except sqlite3.OperationalError:
             conn.close()
-        wal = Path(f"{self.path}-wal")
-        if wal.exists() and wal.stat().st_size:
-            raise StoreError(f"{self.path}: its last writes are still in {wal.name} beside it (the bot didn't stop "
-                             "cleanly), and this user can't write in its folder to read them: run this as the "
-                             "store's owner, or start and stop the bot once")
-        return sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None, factory=_Connection)
+        raise StoreError(f"{self.path}: its last writes are still in {wal.name} beside it (the bot didn't stop "
+                         "cleanly), and this user can't write in its folder to read them: run this as the "
+                         "store's owner, or start and stop the bot once")
 
     def connection(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)

@@ -630,7 +630,7 @@ from bot.store import open_store
 store = open_store(sys.argv[1])
 for i in range(5):
     store.log_question(via="dm", text=f"question {i}", answered=True, now=time.time() - i)
-if sys.argv[2] != "cleanly":   # the bot killed: its last writes are still in the -wal file beside the store
+if sys.argv[2].startswith("killed"):   # the bot killed: its last writes are still in the -wal file beside the store
     if sys.argv[2] == "killed, -shm not copied":
         os.remove(sys.argv[1] + "-shm")
     os._exit(0)
@@ -653,7 +653,7 @@ def run_read_only(folder: Path, *args: str, env: dict) -> subprocess.CompletedPr
     return subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=full_env, timeout=120)
 
 
-@pytest.mark.parametrize("stopped", ["cleanly", "killed", "killed, -shm not copied"])
+@pytest.mark.parametrize("stopped", ["cleanly", "killed", "killed, -shm not copied", "cleanly, folder writable"])
 def test_migrate_store_copies_a_store_this_user_cannot_write(tmp_path, pg_url, stopped):
     """"Stop the bot, then migrate-store", run by an admin who can read the bot's store but not
     write it or its folder: the copy failed ("attempt to write a readonly database"), as it
@@ -666,10 +666,13 @@ def test_migrate_store_copies_a_store_this_user_cannot_write(tmp_path, pg_url, s
     made = subprocess.run([sys.executable, "-c", WRITE_STORE, str(folder / "bot.sqlite3"), stopped], cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
     assert made.returncode == 0, made.stderr
-    assert (folder / "bot.sqlite3-wal").exists() == (stopped != "cleanly")
+    assert (folder / "bot.sqlite3-wal").exists() == stopped.startswith("killed")
     config = config_file(tmp_path, {"path": str(folder / "bot.sqlite3")})
-    out = run_read_only(folder, "--config", config, "migrate-store", "--to", "${DATABASE_URL}",
-                        env={"DATABASE_URL": pg_url})
+    if stopped == "cleanly, folder writable":   # the admin may write the folder (not the file): nothing is left in it
+        out = run_cli("--config", config, "migrate-store", "--to", "${DATABASE_URL}", env={"DATABASE_URL": pg_url})
+    else:
+        out = run_read_only(folder, "--config", config, "migrate-store", "--to", "${DATABASE_URL}",
+                            env={"DATABASE_URL": pg_url})
     with psycopg.connect(pg_url) as conn:
         made_tables = conn.execute("SELECT to_regclass('questions')").fetchone()[0] is not None
         copied = made_tables and conn.execute("SELECT count(*) FROM questions").fetchone()[0]
@@ -678,6 +681,7 @@ def test_migrate_store_copies_a_store_this_user_cannot_write(tmp_path, pg_url, s
     else:
         assert stopped == "killed, -shm not copied" and out.returncode == 2 and "Traceback" not in out.stderr
         assert "bot.sqlite3-wal" in out.stderr and "owner" in out.stderr and not copied
-    files = {"cleanly": ["bot.sqlite3"], "killed": ["bot.sqlite3", "bot.sqlite3-shm", "bot.sqlite3-wal"],
+    files = {"cleanly": ["bot.sqlite3"], "cleanly, folder writable": ["bot.sqlite3"],
+             "killed": ["bot.sqlite3", "bot.sqlite3-shm", "bot.sqlite3-wal"],
              "killed, -shm not copied": ["bot.sqlite3", "bot.sqlite3-wal"]}
     assert sorted(p.name for p in folder.iterdir()) == files[stopped]   # nothing written beside it
