@@ -242,6 +242,8 @@ def press(library: Library, store: Store, user: str, pack: Pack, entry_id: str, 
             at = pressed_on(pack, place.entry_id, place.position)[0]
             return Pressed("elsewhere", step_at(pack, at, today))
         if target is None:
+            if place.pack != pack.name:   # past the last of another pack: the walk-through they are in goes on
+                return Pressed("finished")
             if store.end_walk(user, was=place):
                 return Pressed("finished")
             continue

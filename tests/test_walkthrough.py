@@ -302,3 +302,16 @@ def test_a_place_moved_on_by_an_older_instance_resumes_where_it_moved_to(library
         "INSERT INTO walkthrough(user, pack, position, at) VALUES (?,?,?,?) ON CONFLICT(user) DO UPDATE SET "
         "pack = excluded.pack, position = excluded.position, at = excluded.at", ("U8", "workload-example", 4, 1.0))
     assert walk.start(library, store, "U8", today=OPEN_DAY).entry.id == before[4].id   # not back at question 2
+
+
+def test_finish_on_a_step_of_another_pack_leaves_the_walkthrough_the_member_is_in(library, store):
+    """Review of round 25: Stop on a step of another pack leaves the member's place alone, but
+    Next past the other pack's last question (an old message) forgot the place in the pack they
+    were walking through."""
+    walk.start(library, store, "U7", "workload-example", today=OPEN_DAY)
+    walk.move(library, store, "U7", "workload-example", 0, "next", today=OPEN_DAY)
+    big = library.pack_named("big-listen")
+    last = walk.steps(big)[-1]
+    pressed = walk.press(library, store, "U7", big, last.id, len(walk.steps(big)) - 1, "next", today=OPEN_DAY)
+    assert pressed.outcome == "finished"
+    assert (store.walk_place("U7").pack, store.walk_place("U7").position) == ("workload-example", 1)
