@@ -1,6 +1,7 @@
 """Shared fixtures: the bundled pack and index, a temporary knowledge folder, the CLI."""
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -142,11 +143,18 @@ def postgres_server():
 @pytest.fixture
 def pg_url(postgres_server):
     """A fresh, empty database on the throwaway server (with its password in the URL), dropped afterwards."""
+    with throwaway_database(postgres_server) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def throwaway_database(postgres_server, prefix: str = "t"):
+    """A new database on the throwaway server: its URL (with the password), dropped afterwards."""
     import uuid
 
     import psycopg
 
-    name = f"t_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(postgres_server.url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     yield postgres_server.database_url(name)

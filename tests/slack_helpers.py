@@ -248,6 +248,11 @@ def worker_pids(server: BotServer) -> list[int]:
     return children().get(server.process.pid, [])
 
 
+def fresh(prefix: str = "U") -> str:
+    """A new id (a user, a channel) no other test uses."""
+    return prefix + uuid.uuid4().hex[:10].upper()
+
+
 @contextlib.contextmanager
 def bot_server(fake: FakeSlack, workdir: Path, *, workers: int = 2, startup_timeout: float = 60,
                settings: dict | None = None, env: dict | None = None, port: int | None = None,

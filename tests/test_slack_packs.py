@@ -25,6 +25,7 @@ from slack_helpers import (
     button,
     direct_message,
     elements,
+    fresh,
     mention,
     posts_in,
     responses_to,
@@ -64,10 +65,6 @@ def server(fake, example, tmp_path_factory):
 @pytest.fixture(scope="module")
 def slack(server) -> SlackSender:
     return SlackSender(server.url)
-
-
-def fresh(prefix: str) -> str:
-    return prefix + uuid.uuid4().hex[:10].upper()
 
 
 def ask_dm(fake, slack, text: str) -> dict:

@@ -14,13 +14,14 @@ import uuid
 import pytest
 
 from bot.blocks import button_value
-from conftest import PACK_DIR, ROOT
+from conftest import PACK_DIR, ROOT, throwaway_database
 from slack_helpers import (
     SlackSender,
     block_actions,
     bot_server,
     button,
     elements,
+    fresh,
     responses_to,
     shown_text,
     wait_until,
@@ -41,10 +42,6 @@ def server(fake, tmp_path_factory):
 @pytest.fixture(scope="module")
 def slack(server) -> SlackSender:
     return SlackSender(server.url)
-
-
-def fresh(prefix: str) -> str:
-    return prefix + uuid.uuid4().hex[:10].upper()
 
 
 def command(fake, slack, text: str, user: str) -> dict:
@@ -214,13 +211,8 @@ def test_walk_me_through_pressed_twice_sends_one_walkthrough(fake, slack, server
 
 @pytest.fixture(scope="module")
 def pg_database(postgres_server):
-    import psycopg
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres_server.url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield postgres_server.database_url(name)
-    with psycopg.connect(postgres_server.url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with throwaway_database(postgres_server) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
