@@ -182,8 +182,7 @@ def handle_pin_added(event: dict, client: WebClient, context: BoltContext, logge
 def forget_if_unpinned(guide: Guide, client: WebClient, logger: Logger, *, channel: str, ts: str) -> None:
     """Remove a pin just recorded if Slack no longer has it. Asked after the record: an unpin
     from then on has its pin_removed find the record, and one before it is seen here."""
-    if not _still_pinned(client, channel, ts, logger):
-        guide.store.remove_pin(channel, ts)
+    if not _still_pinned(client, channel, ts, logger) and guide.store.remove_pin(channel, ts):
         logger.info("a pin was unpinned in Slack while it was being recorded; the record was removed")
 
 
