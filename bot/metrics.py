@@ -169,7 +169,7 @@ def _fold(folder: str, kind: str, pid: int) -> None:
     dead = os.path.join(folder, f"{kind}_{pid}.db")
     if not os.path.exists(dead):
         return
-    values = list(MmapedDict.read_all_values_from_file(dead))
+    values = list(MmapedDict.read_all_values_from_file(dead)) if _sized(dead) else []
     archive = MmapedDict(os.path.join(folder, f"{kind}_{ARCHIVE}.db"))
     try:
         for key, value, timestamp, _ in values:
@@ -177,6 +177,15 @@ def _fold(folder: str, kind: str, pid: int) -> None:
     finally:
         archive.close()
     os.remove(dead)
+
+
+def _sized(path: str) -> bool:
+    """Whether a metrics file holds its header: prometheus_client makes one empty, then sizes it,
+    so a worker killed in between leaves 0 bytes (read, every scrape was a 500 from then on)."""
+    try:
+        return os.path.getsize(path) >= 8
+    except OSError:   # gone meanwhile
+        return False
 
 
 @contextmanager
@@ -282,7 +291,8 @@ def exposition(*collectors) -> tuple[bytes, str]:
         from prometheus_client import multiprocess
 
         with _folder_lock(folder, exclusive=False):   # read whole, never while a dead worker's files are folded
-            families = list(multiprocess.MultiProcessCollector(None, path=folder).collect())
+            files = [f for f in glob.glob(os.path.join(folder, "*.db")) if _sized(f)]
+            families = list(multiprocess.MultiProcessCollector.merge(files, accumulate=True))
         own = _Read(families)
     return generate_latest(_Together(own, *collectors)), CONTENT_TYPE_LATEST
 

@@ -504,3 +504,25 @@ def test_a_replaced_worker_leaves_its_figures_and_no_files_behind(fake, tmp_path
         found = scrape(s)
         assert found[answered] == 3 and found[timed] == 3
         assert found[("biglisten_ack_seconds_count", ())] == 3
+
+
+def test_a_metrics_file_a_killed_worker_left_empty_is_passed_over(fake, tmp_path):
+    """A worker killed while it made its metrics file (prometheus_client creates it empty, then
+    sizes it) left a 0-byte file: every scrape was a 500 from then on (struct.error reading it),
+    and folding the dead worker's files in failed on it too, so it stayed for good."""
+    from bot.metrics import worker_exited
+    folder = tmp_path / "metrics"
+    with bot_server(fake, tmp_path / "bot", workers=1, env={"PROMETHEUS_MULTIPROC_DIR": str(folder)}) as s:
+        channel = f"C{uuid.uuid4().hex[:8].upper()}"
+        assert SlackSender(s.url).event(mention(f"<@UBOT> {ANSWERED}", channel)).status == 200
+        answered = ("biglisten_questions_total", (("outcome", "answered"), ("reason", "")))
+        wait_until(lambda: scrape(s).get(answered) == 1, timeout=30)
+        (folder / "counter_999999.db").write_bytes(b"")   # the killed worker's, never sized
+        status, _, body = get(s, "/metrics")
+        assert status == 200 and samples(body).get(answered) == 1
+    folder.mkdir(exist_ok=True)
+    (folder / "counter_999998.db").write_bytes(b"")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PROMETHEUS_MULTIPROC_DIR", str(folder))
+        worker_exited(999998)   # gunicorn's child_exit hook, in the master
+    assert not (folder / "counter_999998.db").exists()
