@@ -13,12 +13,15 @@ show the member the reply twice: only they see it, which is the lesser harm than
 """
 from __future__ import annotations
 
+import time
 from logging import Logger
 
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
+from bot.logs import current_event
+from bot.metrics import record_answer_latency
 from bot.retry import CappedRateLimitRetry, ServerErrorRetry, deadline
 
 ONLY_FOR_MESSAGES = ("delete_original", "replace_original", "response_type")
@@ -61,6 +64,10 @@ class CheckedRespond:
             if response.status_code != 200:
                 self.logger.error("replying to %s through its response_url failed: HTTP %s", self.what,
                                   response.status_code)
+            else:   # posted: timed as the Web API's posts are (a slash command's answer comes this way)
+                received = current_event().received_at
+                if received is not None:
+                    record_answer_latency(time.time() - received)
             return response
         if options.get("delete_original") or not (text or blocks) or not self.user:
             return None   # nothing to delete or say, or nobody to say it to

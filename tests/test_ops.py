@@ -24,7 +24,7 @@ from bot.health import check_store
 from bot.logs import ContextExecutor, EventIdFilter, JsonFormatter, event_context, log_format
 from conftest import ROOT, run_cli
 from fake_slack import FakeSlack
-from slack_helpers import SlackSender, bot_server, free_port, mention, posts_in, wait_until
+from slack_helpers import SlackSender, bot_server, free_port, mention, posts_in, responses_to, wait_until
 
 ANSWERED = "should safeguarding be a separate judgement?"
 OFF_TOPIC = "what is the teachers pension scheme employer contribution rate"
@@ -110,6 +110,19 @@ def test_questions_are_counted_once_across_workers(server, slack, fake):
     assert all(dict(k[1])["reason"] for k in declined)   # a decline always says why
     assert after[latency] - before.get(latency, 0) == 5
     assert after[("biglisten_answer_seconds_sum", ())] > before.get(("biglisten_answer_seconds_sum", ()), 0)
+
+
+def test_a_slash_commands_answer_is_timed_too(server, slack, fake):
+    """biglisten_answer_seconds timed only messages posted through the Web API: `/biglisten MATs`
+    is answered through its response_url, so a slash command's answer, however slow, was never
+    in the histogram (its count fell behind the questions answered, and nothing said so)."""
+    before = scrape(server)
+    latency = ("biglisten_answer_seconds_count", ())
+    name = f"cmd{uuid.uuid4().hex[:8]}"
+    assert slack.command("/biglisten", ANSWERED, fake.response_url(name)).status == 200
+    wait_until(lambda: responses_to(fake, name))
+    wait_until(lambda: scrape(server).get(latency, 0) - before.get(latency, 0) >= 1)
+    assert scrape(server)[latency] - before.get(latency, 0) == 1
 
 
 def test_every_slack_request_is_timed_to_its_ack(server, slack, fake):
