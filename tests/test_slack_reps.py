@@ -469,6 +469,40 @@ def test_a_menu_pin_delivered_after_its_unpin_records_nothing(fake, slack, serve
     assert pins_rows(server) == []
 
 
+def test_an_unpin_handled_while_a_redelivered_menu_pin_waits_on_slack_leaves_no_pin(fake, slack, server):
+    """The unpin-while-recording race, made certain rather than timed (a 2 s slow users.info
+    leaves it to the load whether pin_removed lands inside it): Slack delivers a menu pin twice
+    (a retry), and while the second delivery's handler is held on Slack (users.info), the
+    message is unpinned and that pin_removed is seen removing the record. The held handler then
+    recorded the pin again: members were shown "Pinned by ..." first for an unpinned answer."""
+    clear_pins(server)
+    channel = new_channel()
+    blocks = ask(fake, slack, channel, "what is a deep dive")["blocks"]
+    ts = new_ts()
+
+    def checks() -> int:   # checks of this channel's pins against Slack's
+        return sum(c.params.get("channel") == channel for c in fake.calls_to("pins.list"))
+
+    event = pin_event("pin_added", user=REP, channel=channel, ts=ts, blocks=blocks)
+    pin_in_slack(fake, slack, "pin_added", user=REP, channel=channel, ts=ts, blocks=blocks, event=False)
+    assert slack.event(event, "EvPinOnce" + ts.replace(".", "")).status == 200
+    wait_until(lambda: pins_rows(server))   # the first delivery is recorded (its look-ups are done)
+    fake.hold("users.info", through=True)   # the next look-up waits, then goes through
+    try:
+        assert slack.event(event, "EvPinOnce" + ts.replace(".", ""), retry=1).status == 200
+        wait_until(lambda: fake.held == 1)   # the retry's handler is waiting on Slack
+        pin_in_slack(fake, slack, "pin_removed", user=REP, channel=channel, ts=ts, blocks=blocks)
+        wait_until(lambda: pins_rows(server) == [])   # the unpin is handled while the retry waits
+    finally:
+        fake.release()
+    # the retry goes on: it records the pin (seen, or its check against Slack's pins, the second
+    # of this channel, is done), then finds Slack no longer has it
+    wait_until(lambda: pins_rows(server) or checks() >= 2, timeout=15)
+    wait_until(lambda: pins_rows(server) == [])
+    time.sleep(SETTLE)   # and nothing records it again after
+    assert pins_rows(server) == []
+
+
 def test_pinning_an_answer_whose_entry_a_pack_edit_removed_says_so(fake, slack, server):
     """The entry behind the answer was taken out of the pack since it was posted: the rep was
     told "I can't tell which answer this is", as for a button that can't be read."""
