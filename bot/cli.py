@@ -77,7 +77,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("chat", help="talk to the bot in the terminal (also works piped)")
 
     walk = sub.add_parser("walkthrough", help="go through a pack's survey one question at a time (n/b/s/q)")
-    walk.add_argument("pack", nargs="?", default="", help="the pack's name (default: the first open consultation)")
+    walk.add_argument("pack", nargs="?", default="", help="the pack's name (default: the first open consultation), "
+                      "or a section's (e.g. send, safeguarding: from its first question)")
 
     ev = sub.add_parser("eval", help="score the bot on a question set (dev_questions.yaml format)")
     ev.add_argument("file")
@@ -311,8 +312,10 @@ def cmd_walkthrough(args) -> int:
     store = open_store(storage_location(config))
     user = "terminal"
     names = [p.name for p in library.packs]
-    if args.pack and args.pack not in names:
-        print(f"error: no pack '{args.pack}' (packs: {', '.join(names)})", file=sys.stderr)
+    if args.pack and args.pack not in names and walk.section_start(library, args.pack) is None:
+        word = walk.section_word(library)
+        print(f"error: no pack or section '{args.pack}' (packs: {', '.join(names)}"
+              + (f"; or a section, e.g. `walkthrough {word}`)" if word else ")"), file=sys.stderr)
         return 2
     step = walk.start(library, store, user, args.pack)
     if step is None:

@@ -230,6 +230,16 @@ def names_own_section(folded: list[str], pack: Pack, query: str = "") -> bool:
     return any(s.lower().split()[:1] == [key] for s in named for key in keys)
 
 
+def section_named(word: str, sections) -> str | None:
+    """The one section a single word names, as a message names it ("send", "SEN" and "ap" the
+    special educational needs section, "safeguarding", "schools"), or a word a section's name
+    starts with ("wellbeing"); None for none or several."""
+    word = word.lower()
+    key = SECTION_WORDS.get(word)
+    named = _named_by(key, sections) if key else [s for s in sections if s.lower().split()[:1] == [word]]
+    return named[0] if len(named) == 1 else None
+
+
 def _named_by(key: str, sections) -> list[str]:
     """The sections a section word names: those whose name starts with it ("schools" is the
     Schools section, not "Safeguarding in schools"), else those with it in their name."""

@@ -8,13 +8,14 @@ terminal in bot/cli.py (`python -m bot walkthrough`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from bot.knowledge import Pack, SurveyEntry
 from bot.packs import Library, is_open
 from bot.replies import Line, commentary_text, entry_reply, full_lines, leaning_on, status_line
 from bot.store import Store, WalkPlace
+from bot.structure import SECTION_WORDS, section_named
 
 NOTES_LIMIT = 3000   # a Slack plain-text input holds at most 3,000 characters
 
@@ -33,6 +34,7 @@ class Step:
     total: int
     entry: SurveyEntry
     today: date
+    resumed: bool = False   # `start` went back to where the member left off (past the first question)
 
     @property
     def closed(self) -> bool:
@@ -149,22 +151,54 @@ def choose_pack(library: Library, name: str = "", today: date | None = None,
     return next((p for p in surveyed if is_open(p, today)), surveyed[0] if surveyed else packs[0])
 
 
+def section_start(library: Library, name: str, today: date | None = None,
+                  channel: str | None = None) -> Step | None:
+    """The first question of the section `name` names ("send", "safeguarding": `structure.section_named`)
+    in the first pack that answers in `channel` and has it (open consultations first, as
+    `choose_pack`), or None."""
+    today = today or date.today()
+    found = []
+    for pack in (s.pack for s in library.for_channel(channel) if steps(s.pack)):
+        section = section_named(name, pack.sections)
+        at = next((i for i, e in enumerate(steps(pack)) if e.section == section), None) if section else None
+        if at is not None:   # a section whose name starts with the word first ("schools": Schools, not
+            # "Workload in schools"), then open consultations, then the packs' order (a stable sort)
+            found.append((section.lower().split()[0] not in (name.lower(), SECTION_WORDS.get(name.lower())),
+                          not is_open(pack, today), pack, at))
+    found.sort(key=lambda f: f[:2])
+    return step_at(found[0][2], found[0][3], today) if found else None
+
+
+def section_word(library: Library, channel: str | None = None) -> str:
+    """A word that names a section for `section_start` (the first word of the first section of the
+    first pack here with a survey), to show members how; "" if there is none."""
+    for pack in (s.pack for s in library.for_channel(channel) if steps(s.pack)):
+        section = steps(pack)[0].section
+        word = section.lower().split()[0] if section.strip() else ""
+        if word and section_named(word, pack.sections) == section:
+            return word
+    return ""
+
+
 def start(library: Library, store: Store, user: str, name: str = "", today: date | None = None,
           channel: str | None = None) -> Step | None:
     """Start, or resume where the member left off (a named pack starts there afresh unless it
-    is the one they were in), among the packs that answer in `channel`."""
+    is the one they were in), among the packs that answer in `channel`. A section named instead
+    of a pack ("walkthrough send") starts at its first question."""
     place = store.walk_place(user)
     here = {s.name for s in library.for_channel(channel)}
     held = library.pack_named(place.pack) if place is not None else None
     held = held if held is not None and steps(held) else None   # (a pack edited to hold none: chosen afresh)
     if held is not None and (not name or name == held.name) and held.name in here:
-        return step_at(held, pressed_on(held, place.entry_id, place.position)[0], today)
-    pack = choose_pack(library, name, today, channel)
-    if pack is None:
-        return None
-    step = step_at(pack, 0, today)
-    if step is not None and held is None:   # a place in another pack is kept until they move on in this one
-        store.save_walk_place(user, pack.name, 0, step.entry.id)
+        step = step_at(held, pressed_on(held, place.entry_id, place.position)[0], today)
+        return replace(step, resumed=step.position > 0) if step is not None else None
+    step = section_start(library, name, today, channel) if name and name not in here else None
+    if step is None:
+        pack = choose_pack(library, name, today, channel)
+        step = step_at(pack, 0, today) if pack is not None else None
+    if step is not None and (held is None or held.name == step.pack.name):
+        # a place in another pack is kept until they move on in this one
+        store.save_walk_place(user, step.pack.name, step.position, step.entry.id)
     return step
 
 

@@ -115,7 +115,9 @@ def command_word(text: str, name: str) -> str:
     return word
 
 
-WALK = re.compile(r"(?:walkthrough|walk-through|walk through)(?:\s+([a-z0-9][a-z0-9-]*))?")
+# "walkthrough", "walk through big-listen", "walk through SEND", "walkthrough the safeguarding section"
+WALK = re.compile(r"(?:walkthrough|walk-through|walk through)(?:\s+(?:the\s+)?([a-z0-9][a-z0-9-]*)"
+                  r"(?:\s+(?:section|questions|ones|bit|part))?)?")
 # "gaps in SEND support" is a question, not this; "gaps 0", "gaps -1" or "gaps 1.5" is, to be told the range
 GAPS = re.compile(r"gaps(?:\s+([-+]?[0-9][0-9.,]*)(?:\s+days?)?)?")
 

@@ -36,6 +36,7 @@ from handlers.payload import channel_of, first_action, text_field, user_id
 from handlers.respond import quick
 
 NO_PACK = "I don't have a survey to walk through{named}. Packs: {names}."
+NAME_A_SECTION = "Or name a section of the survey, e.g. `{command} walkthrough {word}`."
 START_AGAIN_SECONDS = 3.0   # "Walk me through" pressed again within this: a double click, one walk-through sent
 PRESSED_AGAIN = "walk-through start pressed again"
 GONE_SURVEY = "That survey is no longer in the guidance."
@@ -52,12 +53,14 @@ def _pack_pressed(guide, body: dict, ref: tuple[str, int, str]):
 def start_message(guide, user: str, name: str = "", channel: str | None = None) -> dict:
     """The first (or resumed) step for a member, as respond() arguments; in `channel`, only
     the packs that answer there."""
-    had_place = guide.store.walk_place(user) is not None
     step = walk.start(guide.library, guide.store, user, name, channel=channel)
     if step is None:
         names = ", ".join(s.name for s in guide.library.for_channel(channel))
-        return {"text": NO_PACK.format(named=f" called '{name}'" if name else "", names=names)}
-    message = step_blocks(step, resumed=had_place and step.position > 0)
+        said = NO_PACK.format(named=f" called '{name}'" if name else "", names=names)
+        word = walk.section_word(guide.library, channel)
+        return {"text": f"{said} {NAME_A_SECTION.format(command=guide.config.slash_command, word=word)}" if word
+                else said}
+    message = step_blocks(step, resumed=step.resumed)
     return {"text": message.text, "blocks": message.blocks}
 
 

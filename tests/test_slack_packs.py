@@ -188,7 +188,8 @@ def test_a_channel_kept_to_one_pack_keeps_to_it_for_entries_buttons_and_the_walk
     user = fresh("U")
     step = command(fake, slack, "walkthrough", user, channel="CBL")
     assert progress(step) != "Question 1 of 6" and "Big Listen" in shown_text(step["blocks"])
-    assert "I don't have a survey to walk through called 'workload-example'. Packs: big-listen." == command(
+    assert ("I don't have a survey to walk through called 'workload-example'. Packs: big-listen. Or name a "
+            "section of the survey, e.g. `/biglisten walkthrough schools`.") == command(
         fake, slack, "walkthrough workload-example", fresh("U"), channel="CBL")["text"]
     # an Open button pressed in CBL: its other matches come from the Big Listen only
     value = '{"e": "safeguarding-separate-judgement", "q": "should every school publish a workload charter"}'
@@ -277,6 +278,19 @@ def test_walkthrough_start_next_back_notes_and_stop(fake, slack, server):
     assert place(server, user) == ("workload-example", 3)
     stopped = press(fake, slack, step["blocks"], "walk_stop", user)
     assert "Walk-through stopped" in stopped["text"] and place(server, user) is None
+
+
+def test_walkthrough_of_a_section_named_starts_at_its_first_question(fake, slack, server):
+    """Round 26: "/biglisten walk through SEND?" said there was no survey called 'send'. Now the
+    section's first question, not shown as resumed, with the place kept there; "the schools
+    section" where the open example pack answers too is the Big Listen's Schools section."""
+    user = fresh("U")
+    step = command(fake, slack, "walk through SEND?", user, channel="CBL")
+    shown = shown_text(step["blocks"])
+    assert "· Special educational needs and alternative provision ·" in shown and "where you left off" not in shown
+    assert place(server, user) == ("big-listen", int(progress(step).split()[1]) - 1)
+    step = command(fake, slack, "walkthrough the schools section", fresh("U"))
+    assert progress(step) == "Question 1 of 19" and "· Schools ·" in shown_text(step["blocks"])
 
 
 def test_walkthrough_buttons_move_from_the_question_they_were_pressed_on(fake, slack, server):

@@ -175,6 +175,27 @@ def test_starting_another_pack_keeps_the_place_in_the_first_until_they_move_on(l
     assert (store.walk_place("U8").pack, store.walk_place("U8").position) == ("big-listen", 1)
 
 
+def test_a_section_named_starts_at_its_first_question(library, store):
+    """Round 26: `/biglisten walkthrough send` said there was no survey called 'send'. A section
+    named instead of a pack starts at its first question, and keeps the place there; a section
+    whose name starts with the word wins over one with it inside ("schools": the Big Listen's
+    Schools, not the open example consultation's "Workload in schools")."""
+    step = walk.start(library, store, "U5", "send", today=OPEN_DAY)
+    first_send = next(i for i, e in enumerate(walk.steps(step.pack)) if e.section.startswith("Special"))
+    assert (step.pack.name, step.position, step.resumed) == ("big-listen", first_send, False)
+    assert store.walk_place("U5").position == first_send and store.walk_place("U5").entry_id == step.entry.id
+    assert walk.start(library, store, "U5", today=OPEN_DAY).resumed   # then resumed there
+    step = walk.start(library, store, "U5", "Safeguarding", today=OPEN_DAY)   # moved there: asked for
+    assert step.entry.section == "Safeguarding in schools" and store.walk_place("U5").position == step.position
+    assert walk.start(library, store, "U4", "schools", today=OPEN_DAY).entry.section == "Schools"
+    assert walk.start(library, store, "U4", "wellbeing", today=OPEN_DAY).entry.section == "Wellbeing"
+    # a place in another pack is kept until they move on in this one, as a pack started afresh
+    assert (store.walk_place("U4").pack, store.walk_place("U4").position) == ("big-listen", 0)
+    assert walk.start(library, store, "U3", "pay", today=OPEN_DAY) is None
+    assert walk.start(library, store, "U3", "in", today=OPEN_DAY) is None   # no section's first word
+    assert walk.section_word(library) == "schools"
+
+
 def test_a_place_in_a_pack_left_with_no_survey_starts_afresh(library, store):
     """Round 21's hunt: the member's saved place was in a pack since edited to hold no survey
     questions, and `/biglisten walkthrough` said there was no survey to walk through."""
@@ -254,6 +275,17 @@ def test_the_terminal_walkthrough_resumes_after_a_restart(tmp_path):
     assert again.stdout.splitlines()[1].startswith("Question 2 of 6")    # where it was left
     assert "Question 4 of 6 · Wellbeing" in again.stdout
     assert again.stdout.rstrip().endswith("The walk-through is finished.")
+
+
+def test_the_terminal_walkthrough_starts_at_a_section_named(tmp_path):
+    cfg = _two_packs(tmp_path)
+    walked = run_cli("--config", str(cfg), "walkthrough", "wellbeing", stdin="q\n")
+    assert walked.returncode == 0, walked.stderr
+    assert walked.stdout.splitlines()[1] == "Question 4 of 6 · Wellbeing · A workload charter"
+    wrong = run_cli("--config", str(cfg), "walkthrough", "pay")
+    assert wrong.returncode == 2 and wrong.stdout == ""
+    assert wrong.stderr.strip() == ("error: no pack or section 'pay' (packs: big-listen, workload-example; or a "
+                                    "section, e.g. `walkthrough schools`)")
 
 
 def test_the_terminal_walkthrough_reads_whole_words_and_moves_on_no_others(tmp_path):
