@@ -144,7 +144,8 @@ def test_bad_arguments_get_one_line_not_a_traceback(tmp_path):
     for args, says in [(("eval", str(tmp_path / "none.yaml")), "none.yaml: cannot read it (No such file"),
                        (("eval", str(tmp_path)), "cannot read it (Is a directory)"),
                        (("--config", str(tmp_path), "ask", "hi"), "cannot read it (Is a directory)"),
-                       (("walkthrough", "no-such-pack"), "no pack or section 'no-such-pack' (packs: big-listen; or a section"),
+                       (("walkthrough", "no-such-pack"),
+                        "no pack or section 'no-such-pack' (packs: big-listen; or a section"),
                        (("report", "--days", "0"), "--days: must be at least 1, got 0"),
                        (("ask", "--top", "0", "hi"), "--top: must be at least 1, got 0"),   # was 1 result
                        (("ask", "--top", "-1", "hi"), "--top: must be at least 1, got -1"),
