@@ -22,6 +22,7 @@ from bot.late import LATE_ZERO
 from bot.normalise import STOPWORDS, words
 from bot.results import Match, SearchResult
 from bot.structure import Target, asks_where
+from bot.walk_request import walk_request
 
 TARGET_BONUS = 0.25      # added for the entries a question names by structure ("SEND priority 2")
 SECTION_BONUS = 0.1      # added for the entries of a section named without a number ("the SEND impact one")
@@ -227,7 +228,7 @@ def decide(index, query: str, folded: list[str], terms: tuple[str, ...], off: se
     `reading`: the question read by bot.meaning (a Reading), or None."""
     meaning = reading.whole if reading is not None else None
     closest = reading.closest if reading is not None else -1.0
-    if is_chitchat(folded) and not target:
+    if (is_chitchat(folded) and not target) or walk_request(folded) is not None:   # a friendly word, no answer
         return SearchResult(query, False, (), terms, reason="chitchat")
     if not terms and not target:
         return SearchResult(query, False, (), terms, reason="low_confidence" if folded else None)

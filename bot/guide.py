@@ -264,7 +264,7 @@ def labelled_reply(library: Library, config: Config, asked, result: SearchResult
     """The reply to a search of the packs `asked`: with its contact line and topic
     (`Library.labels`), and naming its pack when there are several."""
     contact, topic = library.labels(asked, result, pack, config.contact, config.bot_name)
-    reply = replace(build_reply(result, pack, contact, today=today), topic=topic)
+    reply = replace(build_reply(result, pack, contact, today=today), topic=topic, command=config.slash_command)
     return replace(reply, pack_title=pack.title) if reply.answered and len(library.shelves) > 1 else reply
 
 

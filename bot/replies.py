@@ -45,6 +45,7 @@ from bot.normalise import STOPWORDS, fold, stem, words
 from bot.search import Match, SearchResult
 from bot.store import KeptAnswer, Pin
 from bot.structure import ANSWERING, asks_where
+from bot.walk_request import walk_request
 
 NEAR_TIE = 0.9    # other matches scoring this share of the best are offered up front
 NO_POSITION = "The union gives no explicit recommendation for this question."
@@ -112,6 +113,7 @@ class Reply:
     whole_section: bool = False        # a section named alone ("the safeguarding questions"): ask which of them
     pack_title: str = ""               # named when several packs answer (bot/packs.py)
     topic: str = "Big Listen guidance"  # what the bot answers from (app.yaml `bot_name`), for "I don't know"
+    command: str = "/biglisten"        # the slash command (app.yaml `slash_command`), for "type ..."
     asker: str = ""                    # who asked (a Slack user id): "Ask a rep" is theirs alone
 
     @property
@@ -945,13 +947,19 @@ CLIPPED = ("Your message is long, so I read only its start and its end: if this 
 CHITCHAT = ("Hello! I'm the {topic} bot: ask me where something goes in the survey, what the union says "
             "about a survey question, what a term means, or what has happened since.")
 SOCIAL = " I don't know about socials or events: ask your rep."
+WALK = ("I can take you through the survey one question at a time, with the guidance on each: type "
+        "`{command} walkthrough{section}`{or_button}.")
 
 
-def chitchat_lines(reply: Reply) -> list[str]:
+def chitchat_lines(reply: Reply, or_button: str = "") -> list[str]:
     """A greeting, thanks or chat: a friendly line on what the bot can help with. Not a survey
     answer, and not "I couldn't find that" (nothing was missing from the guidance). A question
-    about a social is told who would know."""
+    about a social is told who would know; one asking to be taken through the survey, how
+    (`or_button`: how else, where there is a button)."""
     said = words(reply.query)
+    section = walk_request(said)
+    if section is not None:   # "can you walk me through the survey?"
+        return [WALK.format(command=reply.command, section=f" {section}" if section else "", or_button=or_button)]
     line = CHITCHAT.format(topic=reply.topic)
     if is_thanks(said):
         line = line.replace("Hello!", "You're welcome!", 1)

@@ -82,8 +82,11 @@ def handle_start_button(ack: Ack, body: dict, client: WebClient, respond: Respon
     with apologising(respond, logger, "starting the walk-through", response_type="ephemeral"):
         if user:
             channel = channel_of(body) or None
+            section = button_ref(text_field(first_action(body), "value")).get("s")   # "... the SEND ones"
+            section = section if isinstance(section, str) else ""
             try:
-                client.chat_postMessage(channel=user, **start_message(context["guide"], user, channel=channel))
+                client.chat_postMessage(channel=user, **start_message(context["guide"], user, section,
+                                                                      channel=channel))
             except Exception as e:
                 respond(text=_not_sent(context["guide"], user, e, logger, "a greeting"), replace_original=False,
                         response_type="ephemeral")

@@ -47,6 +47,36 @@ def test_seasons_greetings_are_chit_chat_and_an_ending_asked_about_is_not(search
         assert searcher.find_matches(question).reason != "chitchat", question
 
 
+def test_asking_to_be_walked_through_the_survey_is_told_how(searcher, config):
+    """Round 26: "can you walk me through the survey?" and "walkthrough" in a DM were declined
+    ("I'm not sure the guidance covers that"), logged as gaps; "walk me through the SEND questions"
+    got the SEND glossary entry. A request to be taken through is told how (with the section it
+    named), in Slack with a button that starts there; a question about something it names is not
+    one ("talk me through what off-rolling means" is about off-rolling)."""
+    from bot.normalise import words
+    from bot.walk_request import walk_request
+    for asked, section in (("can you walk me through the survey?", ""), ("walkthrough", ""),
+                           ("Walk through SEND?", "send"),
+                           ("walk me through the SEND questions one by one please", "send"),
+                           ("hi! could you take us through the safeguarding section step by step", "safeguarding"),
+                           ("talk me through it", ""), ("guide me through the whole consultation pls", "")):
+        assert walk_request(words(asked)) == section, asked
+        reply = build_reply(searcher.find_matches(asked), searcher.pack, config.contact)
+        assert reply.chitchat and not reply.answered, asked
+        said = f"type `/biglisten walkthrough{' ' + section if section else ''}`."
+        assert render_text(reply).endswith(said), (asked, render_text(reply))
+        message = answer_blocks(reply)
+        (start,) = [e for b in message.blocks if b["type"] == "actions" for e in b["elements"]]
+        assert start["action_id"] == "walk_start" and message.text.endswith("or press the button below.")
+        assert json.loads(start["value"]).get("s", "") == section
+    for question in ("talk me through what off-rolling means", "walk me through how a deep dive works",
+                     "the inspector walked us through the report, where do I say it was rushed?",
+                     "I spent an hour walking the inspector through our provision map, which bit is that?",
+                     "go through the SEND section with me", "can you run through the pay scales"):
+        assert walk_request(words(question)) is None, question
+        assert not build_reply(searcher.find_matches(question), searcher.pack, config.contact).chitchat, question
+
+
 def test_a_question_about_a_social_is_told_who_would_know(searcher, config):
     """"is the rep social still on thursday?" is a real question the guidance can't answer: the
     friendly line says to ask a rep (it only said what the bot does), in Slack too."""

@@ -394,6 +394,21 @@ def test_the_walkthrough_button_under_a_greeting_keeps_to_the_channels_pack(fake
     assert progress(dm.params) != "Question 1 of 6" and "Big Listen" in shown_text(dm.params["blocks"])
 
 
+def test_asked_in_a_dm_to_walk_through_a_section_the_button_starts_there(fake, slack, server):
+    """Round 26: "can you walk me through the SEND questions?" in a DM got the SEND glossary entry.
+    It is told how, and its button starts the walk-through at that section's first question."""
+    user = fresh("U")
+    asked = ask_dm(fake, slack, "can you walk me through the SEND questions please?")
+    assert asked["text"].endswith("type `/biglisten walkthrough send`, or press the button below.")
+    name = uuid.uuid4().hex[:12]
+    payload = block_actions("walk_start", button(asked["blocks"], "walk_start")["value"],
+                            response_url=fake.response_url(name), channel="D" + user, user=user)
+    assert slack.interaction(payload).status == 200
+    (dm,) = wait_until(lambda: posts_in(fake, user))
+    assert "· Special educational needs and alternative provision ·" in shown_text(dm.params["blocks"])
+    assert place(server, user)[1] == int(progress(dm.params).split()[1]) - 1
+
+
 def test_a_greeting_in_a_dm_offers_the_walkthrough(fake, slack):
     user = fresh("U")
     greeting = ask_dm(fake, slack, "hello")

@@ -1,0 +1,39 @@
+"""A message asking to be taken through the survey ("can you walk me through the survey?",
+"walkthrough", "take me through the SEND questions one by one"): it wants the guided
+walk-through, not one question's answer, and not "I'm not sure the guidance covers that".
+
+A small grammar, not a list of phrases: a verb of guiding with "through" after it (or the word
+"walkthrough"), and nothing else in the message but the survey, a section, how to go ("one by
+one", "step by step") and chat. Anything else makes it a question about that ("talk me through
+what off-rolling means" is about off-rolling), left to the search.
+"""
+from __future__ import annotations
+
+from bot.chitchat import CHAT_WORDS
+from bot.normalise import STOPWORDS
+from bot.structure import SECTION_WORDS
+
+GUIDING = frozenset({"walk", "take", "talk", "guide", "run", "step"})   # ... followed by "through"
+THROUGH_WITHIN = 3   # "walk me through", "take us all through", "talk me and my TA through"
+ONE_WORD = frozenset({"walkthrough", "walkthru"})
+# what else a request to be walked through may say
+ABOUT = frozenset("""
+survey surveys questionnaire consultation big listen biglisten whole thing lot everything each every
+step time one ones by bit bits part parts section sections question questions start beginning first
+guided guide tour slowly properly together quickly
+""".split())
+
+
+def walk_request(folded: list[str]) -> str | None:
+    """None unless the message asks to be taken through the survey; then the section word it
+    names ("send", "safeguarding": `walkthrough.section_start` reads it), or "" for none."""
+    if not folded or len(folded) > 30:
+        return None
+    asked = any(w in ONE_WORD for w in folded) or any(
+        w in GUIDING and "through" in folded[i + 1:i + 1 + THROUGH_WITHIN] for i, w in enumerate(folded))
+    if not asked:
+        return None
+    rest = [w for w in folded if w not in STOPWORDS and not w.isdigit() and w not in GUIDING and w not in ONE_WORD]
+    if not all(w in ABOUT or w in SECTION_WORDS or w in CHAT_WORDS for w in rest):
+        return None
+    return next((w for w in folded if w in SECTION_WORDS), "")
