@@ -228,8 +228,9 @@ def decide(index, query: str, folded: list[str], terms: tuple[str, ...], off: se
     `reading`: the question read by bot.meaning (a Reading), or None."""
     meaning = reading.whole if reading is not None else None
     closest = reading.closest if reading is not None else -1.0
-    if (is_chitchat(folded) and not target) or walk_request(folded) is not None:   # a friendly word, no answer
-        return SearchResult(query, False, (), terms, reason="chitchat")
+    walk = walk_request(folded, index.pack.sections)
+    if (is_chitchat(folded) and not target) or walk is not None:   # a friendly word, no answer
+        return SearchResult(query, False, (), terms, reason="chitchat", walk=walk)
     if not terms and not target:
         return SearchResult(query, False, (), terms, reason="low_confidence" if folded else None)
     entries = index.entries

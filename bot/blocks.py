@@ -25,7 +25,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.knowledge import SurveyEntry, advises
-from bot.normalise import clean_slack_text, echo_text, words
+from bot.normalise import clean_slack_text, echo_text
 from bot.replies import (
     CLIPPED,
     Line,
@@ -43,7 +43,6 @@ from bot.replies import (
     reply_title,
     status_line,
 )
-from bot.walk_request import walk_request
 
 SECTION_LIMIT = 3000     # Slack: characters in one section's text
 MESSAGE_BLOCKS = 50      # Slack: blocks in one message
@@ -307,9 +306,8 @@ def chitchat_blocks(reply: Reply) -> SlackMessage:
     """A greeting or thanks: one friendly line on what the bot can help with, and the
     walk-through's button (it starts in the member's DM with the bot)."""
     from bot.walk_blocks import start_button
-    section = walk_request(words(reply.query))
-    line = chitchat_lines(reply, or_button=", or press the button below" if section is not None else "")[0]
-    button = start_button(section=section) if section else start_button()
+    line = chitchat_lines(reply, or_button=", or press the button below" if reply.walk is not None else "")[0]
+    button = start_button(section=reply.walk) if reply.walk else start_button()
     return SlackMessage(text=escape(line), blocks=_fit([SectionBlock(text=MarkdownTextObject(text=escape(line))),
                                                         ActionsBlock(elements=[button])]))
 

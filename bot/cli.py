@@ -253,13 +253,26 @@ def _terminal_reader():
     return read
 
 
+def _walk_asked(text: str, command: str) -> str | None:
+    """The pack or section a chat line asks to walk through ("walkthrough", "/biglisten walkthrough
+    send": "" or "send", as the slash command reads it), else None."""
+    if "walk" not in text.lower():
+        return None
+    from handlers.commands import WALK, command_word
+    asked = WALK.fullmatch(command_word(text, command))
+    return (asked.group(1) or "") if asked else None
+
+
 def cmd_chat(args) -> int:
     from bot.guide import picked_entry, reply_to
     from bot.packs import load_library
     from bot.replies import ambiguity_choice, render_full_text
+    from bot.store import open_store
+    from bot.store_location import storage_location
 
     config = _config(args)
     library = load_library(config)
+    store = None   # opened for a walk-through only
     last = None    # the last reply: `more` refers to it
     listed = None  # the last "which did you mean?" reply: a number picks from it, until the next question
     interactive = sys.stdin.isatty()
@@ -278,6 +291,12 @@ def cmd_chat(args) -> int:
             continue
         if text.lower().strip("/") in LEAVE:   # not a question: "quit" used to get suggestions
             return 0
+        walk_name = _walk_asked(text, config.slash_command)
+        if walk_name is not None:   # "/biglisten walkthrough send", as in Slack (a reply may say to type it)
+            store = store or open_store(storage_location(config))
+            problem = _walk_through(library, store, walk_name, read, prompt=WALK_PROMPT + "\n" if interactive else "")
+            print(f"{problem}\n" if problem else "(back to questions)\n", flush=True)
+            continue
         if text.lower() == MORE and last is not None and last.answered:
             print(render_full_text(last), end="\n\n", flush=True)
             continue
@@ -297,33 +316,43 @@ def cmd_chat(args) -> int:
 WALK_MOVES = {"": "next", "n": "next", "next": "next", "b": "back", "back": "back", "s": "skip", "skip": "skip",
               **dict.fromkeys(("q", "quit", "stop", "exit"), "stop")}
 WALK_HELP = "Type n (or Enter) for next, b back, s skip section, q stop (your place is kept)."
+WALK_PROMPT = "[n]ext, [b]ack, [s]kip section, [q]uit (your place is kept)"
 
 
 def cmd_walkthrough(args) -> int:
     """The walk-through in the terminal; the place is kept in the store (user "terminal")."""
-    from bot import walkthrough as walk
     from bot.packs import load_library
-    from bot.replies import line_text
     from bot.store import open_store
     from bot.store_location import storage_location
 
     config = _config(args)
     library = load_library(config, meaning=False)   # no searching here: the packs alone
     store = open_store(storage_location(config))
+    sys.stdin.reconfigure(errors="surrogateescape")   # bytes that aren't UTF-8: a move it doesn't know, not a crash
+    problem = _walk_through(library, store, args.pack, sys.stdin.readline, prompt=WALK_PROMPT + " > " if
+                            sys.stdin.isatty() else "")
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _walk_through(library, store, name: str, read, *, prompt: str) -> str:
+    """The terminal's walk-through of the pack or section `name` ("" resumes, or starts the first
+    open consultation) until it is finished or stopped, reading moves with `read` (after `prompt`);
+    "" then, else why it couldn't start. The place is kept in the store (user "terminal")."""
+    from bot import walkthrough as walk
+    from bot.replies import line_text
+
     user = "terminal"
     names = [p.name for p in library.packs]
-    if args.pack and args.pack not in names and walk.section_start(library, args.pack) is None:
+    if name and name not in names and walk.section_start(library, name) is None:
         word = walk.section_word(library)
-        print(f"error: no pack or section '{args.pack}' (packs: {', '.join(names)}"
-              + (f"; or a section, e.g. `walkthrough {word}`)" if word else ")"), file=sys.stderr)
-        return 2
-    step = walk.start(library, store, user, args.pack)
+        return (f"no pack or section '{name}' (packs: {', '.join(names)}"
+                + (f"; or a section, e.g. `walkthrough {word}`)" if word else ")"))
+    step = walk.start(library, store, user, name)
     if step is None:
-        print(f"error: no survey to walk through (packs: {', '.join(p.name for p in library.packs)})",
-              file=sys.stderr)
-        return 2
-    interactive = sys.stdin.isatty()
-    sys.stdin.reconfigure(errors="surrogateescape")   # bytes that aren't UTF-8: a move it doesn't know, not a crash
+        return f"no survey to walk through (packs: {', '.join(names)})"
     while step is not None:
         print(f"== {step.pack.title} ==\n{step.progress}")
         status = walk.status_text(step)
@@ -334,20 +363,20 @@ def cmd_walkthrough(args) -> int:
             print("Notes to start from (the union's points):\n" + walk.notes_text(walk.notes_points(step)))
         how = None
         while how is None:   # anything else moves nowhere: "stop" used to skip a section, "exit" go on
-            if interactive:
-                print("[n]ext, [b]ack, [s]kip section, [q]uit (your place is kept) > ", end="", flush=True)
-            line = sys.stdin.readline()
+            if prompt:
+                print(prompt, end="", flush=True)
+            line = read()
             how = WALK_MOVES.get(line.strip().lower()) if line else "stop"
             if how is None:
                 print(WALK_HELP, flush=True)
         if how == "stop":
-            print("Stopped; `walkthrough` resumes here.")
-            return 0
+            print("Stopped; `walkthrough` resumes here.", flush=True)
+            return ""
         pack = step.pack
         step = walk.move(library, store, user, pack.name, step.position, how)
         print()
-    print(walk.finished_text(pack, how))
-    return 0
+    print(walk.finished_text(pack, how), flush=True)
+    return ""
 
 
 def cmd_eval(args) -> int:

@@ -45,7 +45,6 @@ from bot.normalise import STOPWORDS, fold, stem, words
 from bot.search import Match, SearchResult
 from bot.store import KeptAnswer, Pin
 from bot.structure import ANSWERING, asks_where
-from bot.walk_request import walk_request
 
 NEAR_TIE = 0.9    # other matches scoring this share of the best are offered up front
 NO_POSITION = "The union gives no explicit recommendation for this question."
@@ -107,6 +106,7 @@ class Reply:
     kept: KeptAnswer | None = None     # a rep's kept answer, not the union's guidance (bot/rep_blocks.py)
     pack: Pack | None = field(default=None, repr=False, compare=False)
     chitchat: bool = False             # a greeting or thanks: a friendly word, not an answer
+    walk: str | None = None            # ... asking to be taken through the survey: the section named, or ""
     unsure: bool = False               # declined for low confidence, not as off-topic: it may be covered
     clipped: bool = False              # a long message, read at its start and its end only
     ambiguous: bool = False            # near-tied entries (schools or SEND?): ask which was meant
@@ -124,7 +124,8 @@ class Reply:
 def build_reply(result: SearchResult, pack: Pack, contact: str, *, today: date | None = None) -> Reply:
     """Choose what to show for a search result (and nothing the sources don't say)."""
     if result.reason == "chitchat":
-        return Reply(query=result.query, answered=False, contact=contact, empty_query=True, chitchat=True)
+        return Reply(query=result.query, answered=False, contact=contact, empty_query=True, chitchat=True,
+                     walk=result.walk)
     if not result.answered or not result.best:
         # suggesting survey questions today: whether the survey can still be answered is said too
         # ("where do I put this?" in November 2026 is told the Big Listen closed in May 2024)
@@ -957,9 +958,9 @@ def chitchat_lines(reply: Reply, or_button: str = "") -> list[str]:
     about a social is told who would know; one asking to be taken through the survey, how
     (`or_button`: how else, where there is a button)."""
     said = words(reply.query)
-    section = walk_request(said)
-    if section is not None:   # "can you walk me through the survey?"
-        return [WALK.format(command=reply.command, section=f" {section}" if section else "", or_button=or_button)]
+    if reply.walk is not None:   # "can you walk me through the survey?"
+        section = f" {reply.walk}" if reply.walk else ""
+        return [WALK.format(command=reply.command, section=section, or_button=or_button)]
     line = CHITCHAT.format(topic=reply.topic)
     if is_thanks(said):
         line = line.replace("Hello!", "You're welcome!", 1)

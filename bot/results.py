@@ -34,6 +34,9 @@ class SearchResult:
     whole_section: bool = False
     # A long message, read at its start and its end only (bot/search.py): the reply says so.
     clipped: bool = False
+    # A request to be taken through the survey (bot/walk_request.py, declined as "chitchat"): the
+    # section word it names, "" for none; None for any other message.
+    walk: str | None = None
 
     @property
     def best(self) -> Match | None:

@@ -24,16 +24,18 @@ guided guide tour slowly properly together quickly
 """.split())
 
 
-def walk_request(folded: list[str]) -> str | None:
+def walk_request(folded: list[str], sections=()) -> str | None:
     """None unless the message asks to be taken through the survey; then the section word it
-    names ("send", "safeguarding": `walkthrough.section_start` reads it), or "" for none."""
+    names ("send", "safeguarding", or the first word of one of `sections`' names, "wellbeing":
+    `walkthrough.section_start` reads it), or "" for none."""
     if not folded or len(folded) > 30:
         return None
+    named = SECTION_WORDS.keys() | {s.lower().split()[0] for s in sections if s.strip()}
     asked = any(w in ONE_WORD for w in folded) or any(
         w in GUIDING and "through" in folded[i + 1:i + 1 + THROUGH_WITHIN] for i, w in enumerate(folded))
     if not asked:
         return None
     rest = [w for w in folded if w not in STOPWORDS and not w.isdigit() and w not in GUIDING and w not in ONE_WORD]
-    if not all(w in ABOUT or w in SECTION_WORDS or w in CHAT_WORDS for w in rest):
+    if not all(w in ABOUT or w in named or w in CHAT_WORDS for w in rest):
         return None
-    return next((w for w in folded if w in SECTION_WORDS), "")
+    return next((w for w in folded if w in named and w not in STOPWORDS), "")

@@ -288,6 +288,24 @@ def test_the_terminal_walkthrough_starts_at_a_section_named(tmp_path):
                                     "section, e.g. `walkthrough schools`)")
 
 
+def test_the_terminal_chat_walks_through_as_the_slash_command_does(tmp_path):
+    """Round 26: the chat told a member asking to be walked through to type `/biglisten walkthrough`,
+    and typed in the chat, that was searched ("I'm not sure ..."). The chat takes it (and
+    `walkthrough` alone) as Slack does, walks through in place, then goes back to questions."""
+    cfg = _two_packs(tmp_path)
+    chat = run_cli("--config", str(cfg), "chat", stdin="can you walk me through the wellbeing questions?\n"
+                   "/biglisten walkthrough wellbeing\nn\nq\nwalkthrough\nq\nwalkthrough pay\nthanks\n")
+    assert chat.returncode == 0, chat.stderr
+    replies = chat.stdout.split("\n\n")
+    assert replies[0].endswith("type `/biglisten walkthrough wellbeing`.")
+    assert [line for line in chat.stdout.splitlines() if line.startswith("Question ")] == [
+        "Question 4 of 6 · Wellbeing · A workload charter", "Question 5 of 6 · Wellbeing · Staff wellbeing survey",
+        "Question 5 of 6 · Wellbeing · Staff wellbeing survey"]   # resumed by `walkthrough`
+    assert chat.stdout.count("Stopped; `walkthrough` resumes here.\n(back to questions)") == 2
+    assert "no pack or section 'pay' (packs: big-listen, workload-example; or a section" in chat.stdout
+    assert chat.stdout.rstrip().splitlines()[-1].startswith("You're welcome!")
+
+
 def test_the_terminal_walkthrough_reads_whole_words_and_moves_on_no_others(tmp_path):
     """"stop" used to skip a section (its s), "exit" and "help" to go to the next question."""
     cfg = _two_packs(tmp_path)
