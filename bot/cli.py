@@ -223,100 +223,12 @@ def cmd_ask(args) -> int:
     return 0
 
 
-LEAVE = frozenset({"quit", "exit", "bye"})   # what ends the terminal chat, as Ctrl-D does
-MORE = "more"   # in the chat: the last answer's full guidance (`ask --full` is no use there)
-
-
-def _chat_text(reply) -> str:
-    """The short reply as the chat prints it: its "(ask --full: N more)" says how to see it here."""
-    from bot.replies import render_text
-
-    lines = render_text(reply).split("\n")
-    return "\n".join(f"(type {MORE} for the full guidance: {ln.split()[2]} more)" if ln.startswith("(ask --full: ")
-                     else ln for ln in lines)
-
-
-def _terminal_reader():
-    """Read a line at the chat's prompt ("" at Ctrl-D) with line editing and history: with no
-    readline, the arrow keys (Up to ask again, Left to fix a typo) sent "^[[A", asked as a question."""
-    try:
-        import readline  # noqa: F401 - importing it gives input() line editing and history
-    except ImportError:   # a Python built without it: the plain prompt
-        pass
-
-    def read() -> str:
-        try:
-            return input("> ") + "\n"
-        except EOFError:
-            print()   # the shell's prompt on a line of its own
-            return ""
-    return read
-
-
-def _walk_asked(text: str, command: str) -> str | None:
-    """The pack or section a chat line asks to walk through ("walkthrough", "/biglisten walkthrough
-    send": "" or "send", as the slash command reads it), else None."""
-    if "walk" not in text.lower():
-        return None
-    from handlers.commands import WALK, command_word
-    asked = WALK.fullmatch(command_word(text, command))
-    return (asked.group(1) or "") if asked else None
-
-
 def cmd_chat(args) -> int:
-    from bot.guide import picked_entry, reply_to
     from bot.packs import load_library
-    from bot.replies import ambiguity_choice, render_full_text
-    from bot.store import open_store
-    from bot.store_location import storage_location
+    from bot.terminal import chat
 
     config = _config(args)
-    library = load_library(config)
-    store = None   # opened for a walk-through only
-    last = None    # the last reply: `more` refers to it
-    listed = None  # the last "which did you mean?" reply: a number picks from it, until the next question
-    interactive = sys.stdin.isatty()
-    sys.stdin.reconfigure(errors="surrogateescape")   # bytes that aren't UTF-8: kept, then dropped by safe_text
-    if interactive:
-        titles = " and ".join(p.title for p in library.packs)
-        print(f"{config.bot_name}: ask about {titles}. Type a number to pick from a list, {MORE} for an "
-              "answer's full guidance, quit (or Ctrl-D) to leave.")
-    read = _terminal_reader() if interactive else sys.stdin.readline
-    while True:
-        line = read()
-        if not line:
-            return 0
-        text = safe_text(line).strip()
-        if not text:
-            continue
-        if text.lower().strip("/") in LEAVE:   # not a question: "quit" used to get suggestions
-            return 0
-        walk_name = _walk_asked(text, config.slash_command)
-        if walk_name is not None:   # "/biglisten walkthrough send", as in Slack (a reply may say to type it)
-            store = store or open_store(storage_location(config))
-            problem = _walk_through(library, store, walk_name, read, prompt=WALK_PROMPT + "\n" if interactive else "")
-            print(f"{problem}\n" if problem else "(back to questions)\n", flush=True)
-            continue
-        if text.lower() == MORE and last is not None and last.answered:
-            print(render_full_text(last), end="\n\n", flush=True)
-            continue
-        if text.isdecimal() and listed is not None:   # "which did you mean?", or another of its list
-            places = ambiguity_choice(listed)[1]
-            if not (len(text) <= 4 and 1 <= int(text) <= len(places)):   # int() refuses 4,300 digits
-                print(f"Type a number from 1 to {len(places)} to pick from the list, or ask a question.",
-                      end="\n\n", flush=True)
-                continue
-            last = picked_entry(library, config, places[int(text) - 1][0].entry.id, query=listed.query) or last
-        else:
-            last = reply_to(library, config, text)[1]
-            listed = last if last.answered and last.ambiguous else None
-        print(_chat_text(last), end="\n\n", flush=True)
-
-
-WALK_MOVES = {"": "next", "n": "next", "next": "next", "b": "back", "back": "back", "s": "skip", "skip": "skip",
-              **dict.fromkeys(("q", "quit", "stop", "exit"), "stop")}
-WALK_HELP = "Type n (or Enter) for next, b back, s skip section, q stop (your place is kept)."
-WALK_PROMPT = "[n]ext, [b]ack, [s]kip section, [q]uit (your place is kept)"
+    return chat(config, load_library(config), interactive=sys.stdin.isatty())
 
 
 def cmd_walkthrough(args) -> int:
@@ -324,59 +236,18 @@ def cmd_walkthrough(args) -> int:
     from bot.packs import load_library
     from bot.store import open_store
     from bot.store_location import storage_location
+    from bot.terminal import WALK_PROMPT, walk_through
 
     config = _config(args)
     library = load_library(config, meaning=False)   # no searching here: the packs alone
     store = open_store(storage_location(config))
     sys.stdin.reconfigure(errors="surrogateescape")   # bytes that aren't UTF-8: a move it doesn't know, not a crash
-    problem = _walk_through(library, store, args.pack, sys.stdin.readline, prompt=WALK_PROMPT + " > " if
-                            sys.stdin.isatty() else "")
+    problem = walk_through(library, store, args.pack, sys.stdin.readline,
+                           prompt=WALK_PROMPT + " > " if sys.stdin.isatty() else "")
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
     return 0
-
-
-def _walk_through(library, store, name: str, read, *, prompt: str) -> str:
-    """The terminal's walk-through of the pack or section `name` ("" resumes, or starts the first
-    open consultation) until it is finished or stopped, reading moves with `read` (after `prompt`);
-    "" then, else why it couldn't start. The place is kept in the store (user "terminal")."""
-    from bot import walkthrough as walk
-    from bot.replies import line_text
-
-    user = "terminal"
-    names = [p.name for p in library.packs]
-    if name and name not in names and walk.section_start(library, name) is None:
-        word = walk.section_word(library)
-        return (f"no pack or section '{name}' (packs: {', '.join(names)}"
-                + (f"; or a section, e.g. `walkthrough {word}`)" if word else ")"))
-    step = walk.start(library, store, user, name)
-    if step is None:
-        return f"no survey to walk through (packs: {', '.join(names)})"
-    while step is not None:
-        print(f"== {step.pack.title} ==\n{step.progress}")
-        status = walk.status_text(step)
-        if status:
-            print(status)
-        print("\n".join(line_text(ln) for ln in walk.step_lines(step) if ln.part != "status"))
-        if step.is_comments_box and walk.notes_points(step):
-            print("Notes to start from (the union's points):\n" + walk.notes_text(walk.notes_points(step)))
-        how = None
-        while how is None:   # anything else moves nowhere: "stop" used to skip a section, "exit" go on
-            if prompt:
-                print(prompt, end="", flush=True)
-            line = read()
-            how = WALK_MOVES.get(line.strip().lower()) if line else "stop"
-            if how is None:
-                print(WALK_HELP, flush=True)
-        if how == "stop":
-            print("Stopped; `walkthrough` resumes here.", flush=True)
-            return ""
-        pack = step.pack
-        step = walk.move(library, store, user, pack.name, step.position, how)
-        print()
-    print(walk.finished_text(pack, how), flush=True)
-    return ""
 
 
 def cmd_eval(args) -> int:

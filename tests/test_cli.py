@@ -76,6 +76,42 @@ def test_chat_picks_from_the_numbered_list_and_shows_more():
     assert asked.startswith(picked.splitlines()[0]) and "(ask --full: " in asked
 
 
+def test_the_chat_reads_a_slash_command_as_slack_does():
+    """Round 26: "/biglisten MATs" (the product's own example) typed in the terminal chat was
+    searched with "/biglisten" in it and declined, though "MATs" is answered; "/biglisten help"
+    was declined too. A line starting with the slash command reads as the command does."""
+    out = run_cli("chat", stdin="/biglisten MATs\n/BIGLISTEN help\n/biglisten sections\n/biglisten off-rolling\n"
+                  "/biglisten queue\n/biglisten gaps 30\n/biglisten what is a deep dive\nmore\n")
+    assert out.returncode == 0, out.stderr
+    mats, helped, sections, entry, queue, gaps, question, more = out.stdout.rstrip().split("\n\n")
+    assert mats.startswith("== MATs (multi-academy trusts) ==") and mats == run_cli(
+        "chat", stdin="MATs\n").stdout.rstrip()
+    assert helped.startswith("Ask me about Ofsted's Big Listen (2024) and NASUWT's guidance on it.\n")
+    assert "• `/biglisten walkthrough`: go through the survey" in helped and "*" not in helped
+    assert sections.splitlines()[:3] == [
+        "== Ofsted's Big Listen (2024) == (closed on 31 May 2024)", "Schools",
+        "  - What every school inspection report should achieve [schools-reporting-aims]"]
+    assert "  - Ofsted’s pause policy [safeguarding-pause-policy]" in sections.splitlines()
+    assert entry.startswith("== Off-rolling ==")
+    assert queue == "`/biglisten queue` is for reps in Slack; in the terminal: `python -m bot queue`."
+    assert gaps == "`/biglisten gaps 30` is for reps in Slack; in the terminal: `python -m bot report`."
+    assert question.startswith("== Deep dives") and more.startswith("== Deep dives")
+
+
+def test_a_walkthrough_asked_in_the_chat_with_no_store_says_so_and_chats_on(tmp_path):
+    import yaml
+    data = yaml.safe_load((ROOT / "app.yaml").read_text(encoding="utf-8"))
+    data["packs"] = [str(ROOT / pack) for pack in data["packs"]]
+    data["storage"] = {"url": "postgresql://bot@127.0.0.1:9/none"}
+    config = tmp_path / "app.yaml"
+    config.write_text(yaml.safe_dump(data), encoding="utf-8")
+    out = run_cli("--config", str(config), "chat", stdin="/biglisten walkthrough\nwhat is off-rolling\n")
+    assert out.returncode == 0 and "Traceback" not in out.stderr, out.stderr
+    said, answer = out.stdout.rstrip().split("\n\n")
+    assert said.startswith("The walk-through keeps your place in the store, which can't be opened: ")
+    assert answer.startswith("== Off-rolling")
+
+
 def test_run_without_tokens_falls_back_to_chat():
     out = run_cli("run", stdin="what does PRU stand for\n")
     assert out.returncode == 0, out.stderr

@@ -1,0 +1,206 @@
+"""The conversation in the terminal (`python -m bot chat`, what `make run` starts without Slack
+tokens) and the terminal's walk-through (`python -m bot walkthrough`).
+
+The chat is Slack's conversation without Slack: a question gets the reply a DM gets; a number
+picks from the last "which did you mean?" list, as Slack's buttons do; `more` prints the last
+answer's full guidance; and a line starting with the slash command reads as the slash command
+does (`/biglisten MATs`, `/biglisten help`, `/biglisten walkthrough send`, `/biglisten sections`,
+`/biglisten <entry id>`). Slack's libraries are imported only for such a line (bot/cli.py: a
+fresh process starts fast).
+"""
+from __future__ import annotations
+
+import sys
+
+from bot.errors import BotError
+from bot.normalise import safe_text
+
+LEAVE = frozenset({"quit", "exit", "bye"})   # what ends the terminal chat, as Ctrl-D does
+MORE = "more"   # in the chat: the last answer's full guidance (`ask --full` is no use there)
+WALK_MOVES = {"": "next", "n": "next", "next": "next", "b": "back", "back": "back", "s": "skip", "skip": "skip",
+              **dict.fromkeys(("q", "quit", "stop", "exit"), "stop")}
+WALK_HELP = "Type n (or Enter) for next, b back, s skip section, q stop (your place is kept)."
+WALK_PROMPT = "[n]ext, [b]ack, [s]kip section, [q]uit (your place is kept)"
+TERMINAL_USER = "terminal"   # whose walk-through place the store keeps
+# The slash command's reps' lists, and what gives them in the terminal
+FOR_REPS = {"pins": "`/biglisten pins` is Slack's (the pins are kept in the store Slack's bot uses)",
+            "queue": "in the terminal: `python -m bot queue`", "answers": "in the terminal: `python -m bot queue`",
+            "gaps": "in the terminal: `python -m bot report`"}
+
+
+def chat(config, library, *, interactive: bool) -> int:
+    """The conversation, line by line from stdin until quit or its end."""
+    from bot.guide import picked_entry, reply_to
+    from bot.replies import ambiguity_choice, render_full_text
+
+    store = None   # opened for a walk-through only
+    last = None    # the last reply: `more` refers to it
+    listed = None  # the last "which did you mean?" reply: a number picks from it, until the next question
+    sys.stdin.reconfigure(errors="surrogateescape")   # bytes that aren't UTF-8: kept, then dropped by safe_text
+    if interactive:
+        titles = " and ".join(p.title for p in library.packs)
+        print(f"{config.bot_name}: ask about {titles}. Type a number to pick from a list, {MORE} for an "
+              f"answer's full guidance, `{config.slash_command} help` for the commands, quit (or Ctrl-D) to leave.")
+    read = _terminal_reader() if interactive else sys.stdin.readline
+    while True:
+        line = read()
+        if not line:
+            return 0
+        text = safe_text(line).strip()
+        if not text:
+            continue
+        if text.lower().strip("/") in LEAVE:   # not a question: "quit" used to get suggestions
+            return 0
+        command = _command(text, config, library)
+        if command is not None:
+            kind, said = command
+            if kind == "walk":   # as in Slack ("walkthrough send"; a reply may say to type it)
+                try:   # (only now: the chat needs no store, and goes on without one)
+                    store = store or _open_store(config)
+                except BotError as e:
+                    print(f"The walk-through keeps your place in the store, which can't be opened: {e}\n", flush=True)
+                    continue
+                problem = walk_through(library, store, said, read, prompt=WALK_PROMPT + "\n" if interactive else "")
+                print(f"{problem}\n" if problem else "(back to questions)\n", flush=True)
+                continue
+            if kind == "said":
+                print(said, end="\n\n", flush=True)
+                continue
+            if kind == "entry" and (opened := picked_entry(library, config, said)) is not None:
+                last, listed = opened, None
+                print(_chat_text(last), end="\n\n", flush=True)
+                continue
+            text = said   # a question, as the slash command asks it
+        if text.lower() == MORE and last is not None and last.answered:
+            print(render_full_text(last), end="\n\n", flush=True)
+            continue
+        if text.isdecimal() and listed is not None:   # "which did you mean?", or another of its list
+            places = ambiguity_choice(listed)[1]
+            if not (len(text) <= 4 and 1 <= int(text) <= len(places)):   # int() refuses 4,300 digits
+                print(f"Type a number from 1 to {len(places)} to pick from the list, or ask a question.",
+                      end="\n\n", flush=True)
+                continue
+            last = picked_entry(library, config, places[int(text) - 1][0].entry.id, query=listed.query) or last
+        else:
+            last = reply_to(library, config, text)[1]
+            listed = last if last.answered and last.ambiguous else None
+        print(_chat_text(last), end="\n\n", flush=True)
+
+
+def _command(text: str, config, library) -> tuple[str, str] | None:
+    """What a chat line asks as the slash command would: ("walk", pack or section), ("said", the
+    reply), ("entry", an entry id) or ("question", the rest); None for a plain question.
+    `walkthrough ...` alone is the walk-through too (the terminal's own command)."""
+    name = config.slash_command
+    first, _, rest = text.partition(" ")
+    slashed = first.lower() == name.lower()
+    if not slashed and "walk" not in text.lower():
+        return None
+    from handlers.commands import GAPS, WALK, command_word, help_text
+    word = command_word(rest if slashed else text, name)
+    if (walk := WALK.fullmatch(word)) is not None:
+        return "walk", walk.group(1) or ""
+    if not slashed:
+        return None
+    if word in ("", "help"):
+        from bot.knowledge import guidance_topic
+        said = help_text(name, guidance_topic(library.packs, config.organisation))
+        return "said", "\n".join(line.strip("*") for line in said.split("\n"))   # (Slack's bold)
+    if word in ("sections", "browse"):
+        return "said", sections_text(library)
+    if word in FOR_REPS or GAPS.fullmatch(word):
+        key = "gaps" if GAPS.fullmatch(word) else word
+        return "said", f"`{name} {word}` is for reps in Slack; {FOR_REPS[key]}."
+    return ("entry", word) if " " not in word else ("question", rest.strip())
+
+
+def sections_text(library) -> str:
+    """`sections` in the terminal: each pack's survey questions by section, with their ids."""
+    from datetime import date
+
+    from bot.packs import pack_status
+    from bot.walkthrough import steps
+    lines = []
+    for pack in library.packs:
+        status = pack_status(pack, date.today())
+        lines.append(f"== {pack.title} ==" + (f" ({status})" if status else ""))
+        section = None
+        for e in steps(pack):
+            if e.section != section:
+                section = e.section
+                lines.append(section)
+            lines.append(f"  - {e.title} [{e.id}]")
+    return "\n".join(lines)
+
+
+def _open_store(config):
+    from bot.store import open_store
+    from bot.store_location import storage_location
+    return open_store(storage_location(config))
+
+
+def _chat_text(reply) -> str:
+    """The short reply as the chat prints it: its "(ask --full: N more)" says how to see it here."""
+    from bot.replies import render_text
+
+    lines = render_text(reply).split("\n")
+    return "\n".join(f"(type {MORE} for the full guidance: {ln.split()[2]} more)" if ln.startswith("(ask --full: ")
+                     else ln for ln in lines)
+
+
+def _terminal_reader():
+    """Read a line at the chat's prompt ("" at Ctrl-D) with line editing and history: with no
+    readline, the arrow keys (Up to ask again, Left to fix a typo) sent "^[[A", asked as a question."""
+    try:
+        import readline  # noqa: F401 - importing it gives input() line editing and history
+    except ImportError:   # a Python built without it: the plain prompt
+        pass
+
+    def read() -> str:
+        try:
+            return input("> ") + "\n"
+        except EOFError:
+            print()   # the shell's prompt on a line of its own
+            return ""
+    return read
+
+
+def walk_through(library, store, name: str, read, *, prompt: str) -> str:
+    """The terminal's walk-through of the pack or section `name` ("" resumes, or starts the first
+    open consultation) until it is finished or stopped, reading moves with `read` (after `prompt`);
+    "" then, else why it couldn't start. The place is kept in the store (user "terminal")."""
+    from bot import walkthrough as walk
+    from bot.replies import line_text
+
+    names = [p.name for p in library.packs]
+    if name and name not in names and walk.section_start(library, name) is None:
+        word = walk.section_word(library)
+        return (f"no pack or section '{name}' (packs: {', '.join(names)}"
+                + (f"; or a section, e.g. `walkthrough {word}`)" if word else ")"))
+    step = walk.start(library, store, TERMINAL_USER, name)
+    if step is None:
+        return f"no survey to walk through (packs: {', '.join(names)})"
+    while step is not None:
+        print(f"== {step.pack.title} ==\n{step.progress}")
+        status = walk.status_text(step)
+        if status:
+            print(status)
+        print("\n".join(line_text(ln) for ln in walk.step_lines(step) if ln.part != "status"))
+        if step.is_comments_box and walk.notes_points(step):
+            print("Notes to start from (the union's points):\n" + walk.notes_text(walk.notes_points(step)))
+        how = None
+        while how is None:   # anything else moves nowhere: "stop" used to skip a section, "exit" go on
+            if prompt:
+                print(prompt, end="", flush=True)
+            line = read()
+            how = WALK_MOVES.get(line.strip().lower()) if line else "stop"
+            if how is None:
+                print(WALK_HELP, flush=True)
+        if how == "stop":
+            print("Stopped; `walkthrough` resumes here.", flush=True)
+            return ""
+        pack = step.pack
+        step = walk.move(library, store, TERMINAL_USER, pack.name, step.position, how)
+        print()
+    print(walk.finished_text(pack, how), flush=True)
+    return ""
