@@ -143,6 +143,9 @@ def _parser() -> argparse.ArgumentParser:
                          "events) into an empty PostgreSQL database, verified by counts")
     mig.add_argument("--to", required=True, metavar="URL",
                      help="postgresql://... or '${DATABASE_URL}' (keeps the password out of your shell history)")
+    back = sub.add_parser("backup", help="a consistent copy of the SQLite store (pins, kept answers, requests, "
+                          "votes, the question log), taken while the bot runs")
+    back.add_argument("file", type=Path, help="the copy to make (never an existing file)")
     sub.add_parser("health", help="readiness checks (store reachable, every pack loaded); exit 0 when ready, "
                    "1 when not, 2 when app.yaml itself is wrong")
     sub.add_parser("manifest", help="print the Slack app manifest (YAML) built from app.yaml")
@@ -533,6 +536,28 @@ def cmd_migrate_store(args) -> int:
     return 0
 
 
+def cmd_backup(args) -> int:
+    from bot.backup_store import backup
+    from bot.store import open_store
+    from bot.store_location import storage_location
+    from bot.store_sqlite import SQLiteStore
+
+    config = _config(args)
+    location = storage_location(config)
+    if not isinstance(location, Path):
+        raise ConfigError("the store is PostgreSQL: back it up with its own tools, e.g. `pg_dump --format=custom "
+                          "--file=biglisten.dump DBNAME` (`pg_restore` restores it)")
+    if not location.exists():   # opening it would make an empty one
+        raise ConfigError(f"no store at {location}: app.yaml's storage.path names no SQLite file to back up")
+    source = open_store(location, writable=False)   # only read, as migrate-store reads its source
+    assert isinstance(source, SQLiteStore)
+    counts = backup(source, args.file)
+    print(f"backed up {source.path} to {args.file} (readable by you only: it holds members' questions)")
+    for table, rows in counts:
+        print(f"{table}: {rows}")
+    return 0
+
+
 def cmd_manifest(args) -> int:
     from bot.manifest import manifest_yaml
     print(manifest_yaml(_config(args)), end="")
@@ -551,4 +576,4 @@ COMMANDS = {"ask": cmd_ask, "chat": cmd_chat, "walkthrough": cmd_walkthrough, "e
             "validate": cmd_validate, "bench": cmd_bench, "report": cmd_report, "serve": cmd_serve,
             "health": cmd_health, "migrate-store": cmd_migrate_store, "import-pack": cmd_import_pack,
             "queue": cmd_queue, "answer": cmd_answer, "asks-from-reps": cmd_asks_from_reps, "manifest": cmd_manifest,
-            "run": cmd_run}
+            "run": cmd_run, "backup": cmd_backup}

@@ -1,0 +1,96 @@
+"""`python -m bot backup FILE`: a consistent copy of the SQLite store while a writer writes, one
+file readable by its owner only, which the bot opens as its store; never an existing file
+replaced; PostgreSQL and a missing store said in one line. Real CLI, real SQLite files."""
+from __future__ import annotations
+
+import sqlite3
+import stat
+import subprocess
+import sys
+import textwrap
+
+import yaml
+
+from bot.store import Pin
+from bot.store_sqlite import SQLiteStore
+from conftest import ROOT, run_cli
+
+
+def _config(tmp_path, storage: dict) -> str:
+    data = yaml.safe_load((ROOT / "app.yaml").read_text(encoding="utf-8"))
+    data["packs"] = [str(ROOT / pack) for pack in data["packs"]]
+    data["storage"] = storage
+    path = tmp_path / "app.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return str(path)
+
+
+WRITER = textwrap.dedent("""
+    import sys, time
+    from bot.store_sqlite import SQLiteStore
+    store = SQLiteStore(sys.argv[1])
+    print("ready", flush=True)
+    for i in range(100000):
+        store.log_question(via="dm", text=f"question {i}", answered=True, entry_id="off-rolling", score=0.9)
+""")
+
+
+def test_a_backup_taken_while_the_bot_writes_is_whole_and_opens_as_a_store(tmp_path):
+    """The bot told an admin with a damaged store to "restore it from a backup" and had no way to
+    make one: `cp` of a store being written copies half a write and leaves out its -wal."""
+    db = tmp_path / "bot.sqlite3"
+    store = SQLiteStore(db)
+    store.add_pin(Pin(channel="C1", message_ts="1.1", entry_id="off-rolling", statement=None, question="q",
+                      rep="U1", rep_name="Rep", at=1.0, permalink=""))
+    store.add_request(question="who do I ask?", asker="U2", asker_name="Member", channel="D2", thread_ts="2.2")
+    config = _config(tmp_path, {"path": str(db)})
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(db)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout.readline().strip() == "ready"
+        while not store.questions():   # the writer is writing
+            pass
+        out = run_cli("--config", config, "backup", str(tmp_path / "copy.sqlite3"))
+    finally:
+        writer.kill()
+        writer.wait()
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    copy = tmp_path / "copy.sqlite3"
+    assert lines[0] == f"backed up {db} to {copy} (readable by you only: it holds members' questions)"
+    counts = dict(line.split(": ") for line in lines[1:])
+    assert counts["pins"] == "1" and counts["rep_requests"] == "1"
+    copied = int(counts["questions"])
+    assert 0 < copied <= len(store.questions())   # a moment of the writing, whole
+    assert stat.S_IMODE(copy.stat().st_mode) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(("copy", ".copy"))) == ["copy.sqlite3"]
+    with sqlite3.connect(copy) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"   # one file
+        assert [r[0] for r in conn.execute("SELECT text FROM questions ORDER BY rowid")] == [
+            f"question {i}" for i in range(copied)]   # every row up to a moment, none missing
+    restored = SQLiteStore(copy)   # restoring: the copy in the store's place, opened as the bot opens it
+    assert [p.entry_id for p in restored.pins()] == ["off-rolling"]
+    assert [r.question for r in restored.requests(("open",))] == ["who do I ask?"]
+    assert len(restored.questions()) == copied
+
+
+def test_a_backup_never_replaces_a_file_and_says_what_it_cant_do(tmp_path):
+    db = tmp_path / "bot.sqlite3"
+    SQLiteStore(db).log_question(via="dm", text="hello", answered=False)
+    config = _config(tmp_path, {"path": str(db)})
+    existing = tmp_path / "old-backup.sqlite3"
+    existing.write_bytes(b"yesterday's backup")
+    out = run_cli("--config", config, "backup", str(existing))
+    assert out.returncode == 2 and out.stdout == "", out.stderr
+    assert out.stderr.strip() == f"error: {existing}: already exists; a backup never replaces a file: give a new name"
+    assert existing.read_bytes() == b"yesterday's backup"
+    out = run_cli("--config", config, "backup", str(tmp_path / "no-such-folder" / "b.sqlite3"))
+    assert out.returncode == 2 and out.stderr.strip() == f"error: {tmp_path / 'no-such-folder'}: no such folder"
+    out = run_cli("--config", _config(tmp_path, {"path": str(tmp_path / "none.sqlite3")}), "backup",
+                  str(tmp_path / "b.sqlite3"))
+    assert out.returncode == 2 and "no store at" in out.stderr and not (tmp_path / "none.sqlite3").exists()
+    out = run_cli("--config", _config(tmp_path, {"url": "postgresql://bot@127.0.0.1:9/biglisten"}), "backup",
+                  str(tmp_path / "b.sqlite3"))
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert out.stderr.startswith("error: the store is PostgreSQL: back it up with its own tools, e.g. `pg_dump")
+    assert not (tmp_path / "b.sqlite3").exists()
