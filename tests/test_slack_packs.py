@@ -291,6 +291,9 @@ def test_walkthrough_of_a_section_named_starts_at_its_first_question(fake, slack
     assert place(server, user) == ("big-listen", int(progress(step).split()[1]) - 1)
     step = command(fake, slack, "walkthrough the schools section", fresh("U"))
     assert progress(step) == "Question 1 of 19" and "· Schools ·" in shown_text(step["blocks"])
+    # asked in words, the command starts it too (a message is told how, with a button)
+    step = command(fake, slack, "can you walk me through the safeguarding questions?", fresh("U"), channel="CBL")
+    assert "· Safeguarding in schools ·" in shown_text(step["blocks"]) and button(step["blocks"], "walk_next")
 
 
 def test_walkthrough_buttons_move_from_the_question_they_were_pressed_on(fake, slack, server):
