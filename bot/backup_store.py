@@ -11,7 +11,7 @@ The copy is one file (no `-wal` beside it), checked with `PRAGMA integrity_check
 under a temporary name and linked into place, so FILE is never half written and never an
 existing file replaced. It is made readable by its owner only: the question log holds
 members' words. Restoring is stopping the bot and putting the copy in the store's place
-(README, "Storage").
+(README, "Backing up a SQLite store").
 
 PostgreSQL has its own tools (`pg_dump`); this is for the SQLite file.
 """

@@ -36,8 +36,8 @@ PURGE_EVERY = 3600  # seconds between retention purges while the bot runs
 # request" when none of the 5 listener threads was free within 3 s).
 STORE_SECONDS = 1.0
 # Searches a process runs at once. The search is CPU-bound and holds the GIL in its Python parts,
-# so more at once answer no sooner but queue the HTTP acks behind them. On 2 cores (README,
-# "Measuring"), ack p99 with every listener thread searching -> two at a time: fault bench (4
+# so more at once answer no sooner but queue the HTTP acks behind them. On 2 cores (HISTORY.md,
+# the fault bench), ack p99 with every listener thread searching -> two at a time: fault bench (4
 # workers, 1,000 questions) 256-271 -> 157-166 ms, HTTP load (2 workers, 200) 74 -> 64 ms, every
 # question answered as soon (12-13 s, 2.4-2.6 s). One at a time lowered the fault bench's acks
 # further (99-134 ms) but answered the load's burst later (3.1 s). Only the search waits its
@@ -45,7 +45,7 @@ STORE_SECONDS = 1.0
 SEARCHES_AT_ONCE = 2
 # The searching threads' nice value is this far above the thread that starts them (Linux keeps
 # one per thread), so the threads that acknowledge Slack's requests, in this worker or another,
-# are weighted about ten to one ahead of a search (README, "Measuring": the fault bench's acks).
+# are weighted about ten to one ahead of a search (HISTORY.md: the fault bench's acks).
 # A thread a searching thread starts inherits its nice value. Capped at 19, the lowest: a bot
 # started at nice 10 or more has less of a gap (at 19, none).
 SEARCH_NICENESS = 10

@@ -8,7 +8,7 @@ from bot.evaluate import evaluate, load_questions
 from conftest import ROOT, SHARED
 
 
-# Floors a little below the figures measured after issue 7's round 11 (README, "Measuring");
+# Floors a little below the figures measured after issue 7's round 11 (HISTORY.md);
 # dev v2's are the issue's targets where met: top-1, top-3, off-topic and wrong answers (5 of
 # 150). Its false declines (14 of 120) are still over the target's 0.06.
 # The ranking and answer/decline models are fitted on the first four sets (scripts/fit_blend.py),
