@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 
-from bot.chitchat import is_chitchat
+from bot.chitchat import is_about_bot, is_chitchat
 from bot.knowledge import SurveyEntry
 from bot.late import LATE_ZERO
 from bot.normalise import STOPWORDS, words
@@ -229,7 +229,7 @@ def decide(index, query: str, folded: list[str], terms: tuple[str, ...], off: se
     meaning = reading.whole if reading is not None else None
     closest = reading.closest if reading is not None else -1.0
     walk = walk_request(folded, index.pack.sections)
-    if (is_chitchat(folded) and not target) or walk is not None:   # a friendly word, no answer
+    if ((is_chitchat(folded) or is_about_bot(folded)) and not target) or walk is not None:   # a friendly word
         return SearchResult(query, False, (), terms, reason="chitchat", walk=walk)
     if not terms and not target:
         return SearchResult(query, False, (), terms, reason="low_confidence" if folded else None)

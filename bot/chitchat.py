@@ -79,3 +79,32 @@ def is_chitchat(folded: list[str]) -> bool:
     if not any(w in CHAT_WORDS or w in wished for w in folded):
         return False
     return all(w in CHAT_WORDS or w in wished for w in content)
+
+
+# A question about the bot itself ("are you a real person?", "can I trust your answers?", "who
+# made you?", "where does your info come from?", "is this official NASUWT advice?"): the bot says
+# what it is and where its answers come from. Not "I couldn't find that", nor (as "trust" read
+# as multi-academy trusts did) a survey answer.
+ABOUT_BOT = frozenset("""
+trust trusted trustworthy rely reliable accurate accuracy right correct official officially approved endorsed
+made make built build wrote written program programmed run runs own owns
+ai artificial intelligence chatgpt gpt llm robot bot human person real actual people
+info information sources source data come comes learn learnt learned know knows trained
+use using work works
+""".split())
+ABOUT_WORDS = ABOUT_BOT | frozenset("""
+you your yours yourself bot this thing it answers answer advice guidance nasuwt union proper legit how thinks
+""".split())
+BOT_WORDS = frozenset("you your yours yourself bot this".split())
+
+
+def is_about_bot(folded: list[str]) -> bool:
+    """True for a short question about the bot itself: it names the bot ("you", "your", "bot") and
+    asks what it is, whether to trust it or where its answers come from, and says nothing else
+    ("can I trust Ofsted's judgements?" is about Ofsted; "where does the report's info come from?"
+    about the report)."""
+    if not folded or len(folded) > 16 or BOT_WORDS.isdisjoint(folded):   # ("this": "is this official?")
+        return False
+    content = [w for w in _content(folded) if w not in CHAT_WORDS]
+    return any(w in ABOUT_BOT and w not in BOT_WORDS for w in folded) and \
+        all(w in ABOUT_WORDS for w in content)

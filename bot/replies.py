@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 
-from bot.chitchat import is_social, is_thanks
+from bot.chitchat import is_about_bot, is_social, is_thanks
 from bot.knowledge import (
     ADVICE_OPENING,
     CONNECTIVES,
@@ -948,6 +948,10 @@ CLIPPED = ("Your message is long, so I read only its start and its end: if this 
 CHITCHAT = ("Hello! I'm the {topic} bot: ask me where something goes in the survey, what the union says "
             "about a survey question, what a term means, or what has happened since.")
 SOCIAL = " I don't know about socials or events: ask your rep."
+ABOUT = ("I'm the {topic} bot: a program, not a person. My answers quote their sources word for word (the "
+         "union's published commentary, and Ofsted's and the press's texts), say whose words they are and when "
+         "they were said, and name the source. I add no advice of my own, and when I'm not sure I say so rather "
+         "than guess.")
 WALK = ("I can take you through the survey one question at a time, with the guidance on each: type "
         "`{command} walkthrough{section}`{or_button}.")
 
@@ -961,6 +965,8 @@ def chitchat_lines(reply: Reply, or_button: str = "") -> list[str]:
     if reply.walk is not None:   # "can you walk me through the survey?"
         section = f" {reply.walk}" if reply.walk else ""
         return [WALK.format(command=reply.command, section=section, or_button=or_button)]
+    if is_about_bot(said):   # "can I trust your answers?", "are you a real person?"
+        return [ABOUT.format(topic=reply.topic) + (f" {reply.contact}" if reply.contact else "")]
     line = CHITCHAT.format(topic=reply.topic)
     if is_thanks(said):
         line = line.replace("Hello!", "You're welcome!", 1)

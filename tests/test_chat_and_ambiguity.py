@@ -77,6 +77,28 @@ def test_asking_to_be_walked_through_the_survey_is_told_how(searcher, config):
         assert not build_reply(searcher.find_matches(question), searcher.pack, config.contact).chitchat, question
 
 
+def test_a_question_about_the_bot_itself_is_told_what_it_is(searcher, config):
+    """Round 26: "can I trust your answers" got the MATs entry ("trusts"), as a confident answer in
+    the union's name; "are you a real person?", "who made you?" and "where does your info come
+    from?" were "I couldn't find that", logged as gaps in the guidance. They are told what the bot
+    is and where its answers come from; questions that name something else are still searched."""
+    from bot.chitchat import is_about_bot
+    from bot.normalise import words
+    from bot.replies import ABOUT
+    for asked in ("can I trust your answers", "is this official nasuwt advice?", "are you AI?", "who made you",
+                  "where does your info come from", "how do I use this bot", "lol is this a bot or a real person"):
+        assert is_about_bot(words(asked)), asked
+        reply = build_reply(searcher.find_matches(asked), searcher.pack, config.contact)
+        assert reply.chitchat and not reply.answered, asked
+        assert render_text(reply) == f"{ABOUT.format(topic='Big Listen guidance')} {config.contact}", asked
+    for question in ("can I trust Ofsted's judgements?", "where does the info in the report come from?",
+                     "how do you think I should answer safeguarding", "do you know what off-rolling is",
+                     "what does this mean for MATs", "is this in the survey", "how are you", "thanks bot"):
+        assert not is_about_bot(words(question)), question
+        assert render_text(build_reply(searcher.find_matches(question), searcher.pack, config.contact)) != \
+            f"{ABOUT.format(topic='Big Listen guidance')} {config.contact}", question
+
+
 def test_a_question_about_a_social_is_told_who_would_know(searcher, config):
     """"is the rep social still on thursday?" is a real question the guidance can't answer: the
     friendly line says to ask a rep (it only said what the bot does), in Slack too."""
