@@ -5,7 +5,9 @@ response_url, which works in channels, threads, DMs and ephemeral messages. All 
 guidance" are taken into the durable inbox before the ack (handlers/answering.py's
 `action_from`) and answered from there as slash commands are (`press_reply` builds the reply),
 so a worker killed after the ack loses nothing; "Show full guidance" opens a modal with the
-press's trigger_id, valid for 3 s, which no other worker could use later.
+press's trigger_id, valid for 3 s, which no other worker could use later. The walk-through's
+Next / Back / Skip section / Stop go through the inbox too: `press_reply` hands them to
+handlers/walkthrough.py's `walk_reply`.
 """
 from __future__ import annotations
 
@@ -27,8 +29,9 @@ from bot.blocks import (
     ref_statement,
     text_blocks,
 )
-from handlers.answering import KEPT_PRESSES, THEN, action_from, apologising, reply_taken_in, send_reply
+from handlers.answering import KEPT_PRESSES, THEN, WALK_PRESSES, action_from, apologising, reply_taken_in, send_reply
 from handlers.payload import channel_of, first_action, press_of, text_field
+from handlers.walkthrough import walk_reply
 
 UNREADABLE_VOTE = "Sorry, I couldn't tell which answer that vote was for, so it wasn't recorded."
 
@@ -36,8 +39,11 @@ UNREADABLE_VOTE = "Sorry, I couldn't tell which answer that vote was for, so it 
 def press_reply(guide, press: dict, logger: Logger) -> tuple[dict, None]:
     """What a press on an answer's button says (the reply's fields, for `respond`; a shared
     answer's private copy is deleted after it, `THEN`), and no question to log. A vote is
-    recorded here: one per member per answer, so a press answered again records it once."""
+    recorded here: one per member per answer, so a press answered again records it once. A press
+    of the walk-through's buttons says what `walk_reply` says."""
     action_id, value = press.get("action_id") or "", button_ref(press.get("value"))
+    if action_id in WALK_PRESSES:
+        return walk_reply(guide, press, logger)
     asker = str(value.get("u") or "")   # who asked: the answer a press opens or shares stays theirs
     if action_id == blocks.OTHER_MATCHES:
         ids = value.get("ids")

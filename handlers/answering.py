@@ -1,6 +1,6 @@
 """Answering a member's message (mentions and DMs) so that nothing acknowledged is lost; a
-slash command and a press of an answer's buttons go through the same inbox (`command_from`,
-`action_from`, `Answerer._reply_attempt`).
+slash command and a press of an answer's buttons or of the walk-through's go through the same
+inbox (`command_from`, `action_from`, `Answerer._reply_attempt`).
 
 1. `accept_question`, a global middleware, runs after Bolt has checked the signature and
    before Slack gets its 200: an event that needs an answer is written to the store's durable
@@ -56,6 +56,7 @@ from bot.normalise import safe_text
 from bot.rep_blocks import reply_message
 from bot.retry import MAX_RETRY_AFTER, deadline
 from bot.store import InboxItem
+from bot.walk_blocks import WALK_BACK, WALK_NEXT, WALK_SKIP, WALK_STOP
 from handlers.payload import forwarded_text, press_of
 from handlers.posted import find_post
 from handlers.respond import RESPOND_SECONDS, CheckedRespond
@@ -84,6 +85,10 @@ WRITE_FAILED = "write events to the inbox (they are answered from memory)"
 # with the press's trigger_id, valid for 3 s, so it can't wait for another worker.
 KEPT_PRESSES = re.compile(rf"^(({blocks.DID_YOU_MEAN}|{blocks.OPEN_ENTRY})_\d+|{blocks.SHARE}|{blocks.OTHER_MATCHES}"
                           rf"|{blocks.VOTE_HELPFUL}|{blocks.VOTE_NOT_HELPFUL})$")   # Bolt searches: anchored
+# The walk-through's Next / Back / Skip section / Stop, likewise (round 26: a worker killed after the
+# ack lost the step, and the member's Next did nothing). Not "Walk me through" (its answer is a DM
+# posted, not a reply: App Home has no response_url) nor "Make my notes" (a modal, as above).
+WALK_PRESSES = frozenset({WALK_NEXT, WALK_BACK, WALK_SKIP, WALK_STOP})
 SHARE_KEY = "share:"   # after "action:", a press of Share: one per answer and member
 THEN = "then"   # in a reply's fields: more to send through the response_url once Slack took it
 
@@ -143,7 +148,8 @@ def command_from(body) -> tuple[str, dict] | None:
 
 
 def action_from(body) -> tuple[str, dict] | None:
-    """(inbox key, payload) for a press of an answer's buttons (KEPT_PRESSES), else None: the
+    """(inbox key, payload) for a press of an answer's buttons (KEPT_PRESSES) or of the
+    walk-through's (WALK_PRESSES), else None: the
     payload is `press_of` (the response_url included, never the request's token),
     kept under the press's trigger id (a press without one is answered, but not kept). A press
     of Share is kept under its answer and member instead: pressed twice, it is shared once
@@ -152,7 +158,8 @@ def action_from(body) -> tuple[str, dict] | None:
     if not isinstance(body, dict) or body.get("type") != "block_actions":
         return None
     press = press_of(body)
-    if not KEPT_PRESSES.fullmatch(press["action_id"]) or not press["response_url"] or not press["trigger_id"]:
+    kept = KEPT_PRESSES.fullmatch(press["action_id"]) or press["action_id"] in WALK_PRESSES
+    if not kept or not press["response_url"] or not press["trigger_id"]:
         return None
     key = press["trigger_id"]
     channel, _, ts = press["message"].partition(":")
@@ -387,6 +394,8 @@ class Answerer:
             message, record = {"text": SORRY_TEXT} | ({} if is_command(item) else {"replace_original": False}), None
             attempt.sorry = True
         attempt.record = record or _logged_already   # only a question is logged
+        if not message:   # nothing to say (a walk-through button that names no step, as before the inbox)
+            return "done"
         shared = message.get("response_type") == "in_channel" and not is_command(item)
         if attempt.maybe_posted:
             if shared:
@@ -606,12 +615,18 @@ class Answerer:
 
 
 def send_reply(respond, message: dict):
-    """Send a reply's fields through `respond`, then what is to follow it (`THEN`: a shared
-    answer's private copy deleted) once Slack took it; the reply's response."""
+    """Send a reply's fields through `respond`, then what is to follow it once Slack took it
+    (`THEN`: a shared answer's private copy deleted; or a callable, called then, giving fields or
+    None: a walk-through step followed by "stopped" if Stop was pressed meanwhile); the reply's
+    response. An empty reply sends nothing."""
+    if not message:
+        return None
     response = respond(**{k: v for k, v in message.items() if k != THEN})
     if getattr(response, "status_code", None) == 200:
         for more in message.get(THEN, ()):   # deleted, or left if that fails (logged)
-            respond(**more)
+            more = more() if callable(more) else more
+            if more:
+                respond(**more)
     return response
 
 
@@ -667,7 +682,7 @@ def _error(e: SlackApiError) -> str:
 def accept_question(body: dict, request: BoltRequest, context: BoltContext, ack: Ack,
                     next) -> None:  # noqa: A002 - Bolt injects by this name
     """Global middleware: a question (a message, or a slash command) or a press of an answer's
-    buttons is in the inbox before Slack gets its 200. A command taken in, and any button press
+    buttons or the walk-through's is in the inbox before Slack gets its 200. A command taken in, and any button press
     (every button's listener acks first thing, with nothing to say), is acknowledged here, as
     Bolt acknowledges an event before its listener: a listener's ack() waits for one of Bolt's
     listener threads, which the answers being sent keep busy (round 17's fault bench: presses

@@ -1,9 +1,14 @@
 """The guided walk-through in Slack: `/biglisten walkthrough [pack]`, the App Home and DM
 button, Next / Back / Skip section / Stop, and the "Make my notes" modal.
 
-Each press acks first, then answers through `respond` (replacing the step message it was
-pressed on). The member's place is in the store (bot/walkthrough.py), so a restart resumes it.
-The notes modal keeps nothing: "Send to me" DMs the member their own text, Close discards it.
+Next / Back / Skip section / Stop are taken into the durable inbox before the ack
+(handlers/answering.py's `action_from`, WALK_PRESSES) and answered from there (`walk_reply`,
+through the response_url, replacing the step message pressed on), so a worker killed after the
+ack loses nothing: another worker, or the restarted server, answers the press once.
+"Walk me through" and "Make my notes" ack, then answer here: the first posts a DM (App Home has
+no response_url), the second opens a modal with the press's trigger_id, valid for 3 s.
+The member's place is in the store (bot/walkthrough.py), so a restart resumes it. The notes
+modal keeps nothing: "Send to me" DMs the member their own text, Close discards it.
 """
 from __future__ import annotations
 
@@ -30,9 +35,9 @@ from bot.walk_blocks import (
     notes_view,
     step_blocks,
 )
-from handlers.answering import apologising
+from handlers.answering import THEN, action_from, apologising, reply_taken_in, send_reply
 from handlers.home import publish_home
-from handlers.payload import channel_of, first_action, text_field, user_id
+from handlers.payload import channel_of, first_action, press_of, text_field, user_id
 from handlers.respond import quick
 
 NO_PACK = "I don't have a survey to walk through{named}. Packs: {names}."
@@ -43,10 +48,13 @@ GONE_SURVEY = "That survey is no longer in the guidance."
 GONE_QUESTION = "That question is no longer in the survey's guidance."
 
 
-def _pack_pressed(guide, body: dict, ref: tuple[str, int, str]):
+MOVES = {WALK_NEXT: "next", WALK_BACK: "back", WALK_SKIP: "skip"}
+
+
+def _pack_pressed(guide, channel: str, ref: tuple[str, int, str]):
     """The pack a walk-through button names, if it is loaded and answers in the channel pressed in
     (app.yaml's `channels`: a button naming another pack shows nothing of it there)."""
-    here = {s.name for s in guide.library.for_channel(channel_of(body) or None)}
+    here = {s.name for s in guide.library.for_channel(channel or None)}
     return guide.library.pack_named(ref[0]) if ref[0] in here else None
 
 
@@ -134,73 +142,96 @@ def _press_again(guide, user: str, logger: Logger) -> None:
         logger.warning("can't free the walk-through start for another press (%s)", type(e).__name__)
 
 
-def _ref(body: dict) -> tuple[str, int, str] | None:
+def _ref(value: str) -> tuple[str, int, str] | None:
     """The pack, the question's number and its entry id a walk-through button was sent with (a
     button from before round 21 has no id: its number is used)."""
-    ref = button_ref(text_field(first_action(body), "value"))
+    ref = button_ref(value)
     pack, position, entry = ref.get("p"), ref.get("i"), ref.get("e")
     if isinstance(pack, str) and isinstance(position, int) and not isinstance(position, bool) and position >= 0:
         return pack, position, entry if isinstance(entry, str) else ""
     return None
 
 
-def _mover(how: str):
-    def handle(ack: Ack, body: dict, respond: Respond, context: BoltContext, logger: Logger) -> None:
-        ack()
-        with apologising(respond, logger, f"walk-through {how}"):
-            guide, user, ref = context["guide"], user_id(body), _ref(body)
-            if not user or ref is None:
-                return
-            pack = _pack_pressed(guide, body, ref)
-            if pack is None:
-                respond(text=GONE_SURVEY, replace_original=True)
-                return
-            command = guide.config.slash_command
-            pressed = walk.press(guide.library, guide.store, user, pack, ref[2], ref[1], how)
-            if pressed.outcome == "gone":   # a reload left the pack no survey questions
-                respond(text=GONE_SURVEY, replace_original=True)
-                return
-            if pressed.outcome != "moved":
-                said = {"finished": walk.finished_text(pack, how), "ended": walk.ended_text(command)}.get(
-                    pressed.outcome) or walk.elsewhere_text(pressed.step, command)
-                notice = text_blocks(said)
-                respond(text=notice.text, blocks=notice.blocks, replace_original=True)
-                return
-            message = step_blocks(pressed.step)
-            respond(text=message.text, blocks=message.blocks, replace_original=True)
-            # Stop pressed meanwhile (another instance) may have said "stopped" before this step
-            # landed: the message must not end showing a step of a walk-through that has ended
-            if guide.store.walk_place(user) is None:
-                notice = text_blocks(walk.stopped_text(command))
-                respond(text=notice.text, blocks=notice.blocks, replace_original=True)
-    return handle
+def walk_reply(guide, press: dict, logger: Logger) -> tuple[dict, None]:
+    """What a press of Next / Back / Skip section / Stop says (the reply's fields, for `respond`,
+    and what follows once Slack took it, `THEN`), and no question to log; {} (nothing said) for a
+    button that names no step. Built from the press's inbox payload (`press_of`), on whichever
+    worker answers it."""
+    if press.get("action_id") == WALK_STOP:
+        return _stop_reply(guide, press), None
+    return _move_reply(guide, press, MOVES[press.get("action_id")]), None
 
 
-def handle_stop(ack: Ack, body: dict, respond: Respond, context: BoltContext, logger: Logger) -> None:
-    ack()
-    with apologising(respond, logger, "stopping the walk-through"):
-        guide, user, ref = context["guide"], user_id(body), _ref(body)
-        pack = ref[0] if ref else None
-        kept = guide.store.walk_place(user) if user and pack else None
-        if user:   # Stop on an old step of another pack leaves the walk-through they are in
-            guide.store.end_walk(user, pack=pack)
-        notice = text_blocks(walk.stopped_text(guide.config.slash_command))
-        respond(text=notice.text, blocks=notice.blocks, replace_original=True)
+def _fields(message, **options) -> dict:
+    return {"text": message.text, "blocks": message.blocks, "replace_original": True, **options}
+
+
+def _move_reply(guide, press: dict, how: str) -> dict:
+    user, ref = press.get("user_id") or "", _ref(press.get("value") or "")
+    if not user or ref is None:
+        return {}
+    pack = _pack_pressed(guide, press.get("channel_id") or "", ref)
+    if pack is None:
+        return {"text": GONE_SURVEY, "replace_original": True}
+    command = guide.config.slash_command
+    pressed = walk.press(guide.library, guide.store, user, pack, ref[2], ref[1], how)
+    if pressed.outcome == "gone":   # a reload left the pack no survey questions
+        return {"text": GONE_SURVEY, "replace_original": True}
+    if pressed.outcome == "moved":
+        return _step_reply(guide, user, pressed.step)
+    said = {"finished": walk.finished_text(pack, how), "ended": walk.ended_text(command)}.get(
+        pressed.outcome) or walk.elsewhere_text(pressed.step, command)
+    return _fields(text_blocks(said))
+
+
+def _step_reply(guide, user: str, step: walk.Step) -> dict:
+    """A step, then (once it is in) "stopped" if the walk-through has ended meanwhile: Stop pressed
+    meanwhile (another instance) may have said "stopped" before this step landed, and the message
+    must not end showing a step of a walk-through that has ended."""
+    def stopped_meanwhile() -> dict | None:
+        if guide.store.walk_place(user) is None:
+            return _fields(text_blocks(walk.stopped_text(guide.config.slash_command)))
+        return None
+    return _fields(step_blocks(step), **{THEN: [stopped_meanwhile]})
+
+
+def _stop_reply(guide, press: dict) -> dict:
+    user, ref = press.get("user_id") or "", _ref(press.get("value") or "")
+    pack = ref[0] if ref else None
+    kept = guide.store.walk_place(user) if user and pack else None
+    if user:   # Stop on an old step of another pack leaves the walk-through they are in
+        guide.store.end_walk(user, pack=pack)
+    notice = _fields(text_blocks(walk.stopped_text(guide.config.slash_command)))
+
+    def stopped_again() -> dict | None:
         # The place was kept in another pack while this pack's first step was shown (`walk.start`):
         # Stop found nothing here to forget, and a Next pressed with it may have moved the place into
         # this pack since (its step replied before "stopped" landed). Forgotten, and said again last.
         if kept is not None and kept.pack != pack:
             now = guide.store.walk_place(user)
             if now is not None and now.pack == pack and guide.store.end_walk(user, was=now):
-                respond(text=notice.text, blocks=notice.blocks, replace_original=True)
+                return notice
+        return None
+    return notice | {THEN: [stopped_again]}
+
+
+def handle_walk_press(ack: Ack, body: dict, respond: Respond, context: BoltContext, logger: Logger) -> None:
+    """Next / Back / Skip section / Stop: taken into the inbox before the ack (`accept_question`)
+    and answered from there; here and now without an inbox, or a press it can't keep."""
+    ack()
+
+    def now() -> None:
+        with apologising(respond, logger, f"walk-through {text_field(first_action(body), 'action_id')}"):
+            send_reply(respond, walk_reply(context["guide"], press_of(body), logger)[0])
+    reply_taken_in(context, action_from(body) is not None, now)
 
 
 def handle_notes(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext,
                  logger: Logger) -> None:
     ack()
     with apologising(respond, logger, "opening the notes"):
-        ref = _ref(body)
-        pack = _pack_pressed(context["guide"], body, ref) if ref else None
+        ref = _ref(text_field(first_action(body), "value"))
+        pack = _pack_pressed(context["guide"], channel_of(body), ref) if ref else None
         position, removed = walk.pressed_on(pack, ref[2], ref[1]) if pack and ref else (0, False)
         if pack and removed:   # another question's notes would open
             respond(text=GONE_QUESTION, replace_original=False)
@@ -248,9 +279,7 @@ def _notes_status(guide, view: dict) -> str:
 
 def register(app: App) -> None:
     app.action(WALK_START)(handle_start_button)
-    app.action(WALK_NEXT)(_mover("next"))
-    app.action(WALK_BACK)(_mover("back"))
-    app.action(WALK_SKIP)(_mover("skip"))
-    app.action(WALK_STOP)(handle_stop)
+    for action_id in (WALK_NEXT, WALK_BACK, WALK_SKIP, WALK_STOP):   # answering.WALK_PRESSES
+        app.action(action_id)(handle_walk_press)
     app.action(WALK_NOTES)(handle_notes)
     app.view(NOTES_CALLBACK)(handle_notes_submitted)

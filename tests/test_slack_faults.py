@@ -24,11 +24,13 @@ from slack_helpers import (
     SlackSender,
     block_actions,
     bot_server,
+    button,
     event_body,
     mention,
     new_ts,
     posts_in,
     responses_to,
+    shown_text,
     wait_until,
     worker_pids,
 )
@@ -300,6 +302,28 @@ def test_a_button_press_whose_workers_are_killed_before_it_is_answered_is_answer
             [("off-rolling", 1)]
         (payload,) = db.execute("SELECT payload FROM inbox WHERE key = ?", (f"action:{trigger}",)).fetchone()
     assert payload == "{}"   # settled: the response_url is not kept
+
+
+def test_a_walkthrough_next_whose_workers_are_killed_before_it_is_answered_moves_once_and_is_answered(
+        fake, slack, server):
+    """Round 26: the walk-through's buttons were acked, then answered in the listener alone: a
+    worker killed between the ack and the reply lost it (the member pressed Next and nothing
+    happened). Next's reply is held by Slack while the workers are killed, after it moved the
+    place; a new worker takes the press over, shows question 2 and leaves the place there."""
+    user = "U" + uuid.uuid4().hex[:8].upper()
+    first = uuid.uuid4().hex[:12]
+    assert slack.command("/biglisten", "walkthrough", fake.response_url(first), user_id=user).status == 200
+    (step,) = wait_until(lambda: replies_reaching(fake, first), timeout=15)
+    assert "Question 1 of " in shown_text(step.params["blocks"])
+    fake.hold("response_url")
+    name, trigger = uuid.uuid4().hex[:12], f"trig-{uuid.uuid4().hex[:8]}"
+    press = block_actions("walk_next", button(step.params["blocks"], "walk_next")["value"],
+                          response_url=fake.response_url(name), user=user, trigger_id=trigger)
+    assert slack.interaction(press).status == 200
+    reply = killed_then_taken_over(fake, server, f"action:{trigger}", name)
+    assert "Question 2 of " in shown_text(reply.params["blocks"]) and reply.params["replace_original"] is True
+    with sqlite3.connect(server.db_path) as db:
+        assert db.execute("SELECT position FROM walkthrough WHERE user = ?", (user,)).fetchall() == [(1,)]
 
 
 def test_a_press_is_acknowledged_while_every_listener_thread_is_busy_answering(fake, slack, server):
