@@ -246,21 +246,40 @@ class Pressed:
     """What a press of Next / Back / Skip section did: "moved" (to `step`), "finished" (past the
     last question: the place is forgotten), "ended" (the walk-through was stopped or finished
     before this press: nothing is saved), "elsewhere" (the member has moved on from the step
-    pressed on: `step` is where they are; nothing is saved), or "gone" (the pack holds no survey
-    questions now, a reload took them out: nothing is moved or forgotten)."""
+    pressed on: `step` is where they are; nothing is saved), "gone" (the pack holds no survey
+    questions now, a reload took them out: nothing is moved or forgotten); and, for a press
+    answered again (`since`), "current" (the place moved in this pack since it was pressed:
+    `step` is where the member is; nothing is saved) or "left" (it moved in another pack since)."""
     outcome: str
     step: Step | None = None
 
 
+def place_step(pack: Pack, place: WalkPlace, today: date | None = None) -> Step | None:
+    """The step of `pack` a place in it is at (its question, wherever a reload moved it)."""
+    return step_at(pack, pressed_on(pack, place.entry_id, place.position)[0], today)
+
+
+def moved_since(place: WalkPlace | None, since: float | None) -> bool:
+    """Whether a press answered again (`since`: when it was taken in) finds the member's place
+    saved or moved after it was pressed: by its own earlier attempt (whose worker stopped before
+    replying), or by a press or a start since. Either way the press is not to move it again, nor
+    a Stop to forget it: the member may have gone on, or back, since. A place as it was when the
+    press came in has been moved by nothing since, this press's earlier attempts included. (The
+    place's time and the inbox's are both the bot's hosts' clocks.)"""
+    return since is not None and place is not None and place.at >= since
+
+
 def press(library: Library, store: Store, user: str, pack: Pack, entry_id: str, number: int, how: str,
-          today: date | None = None) -> Pressed:
+          today: date | None = None, since: float | None = None) -> Pressed:
     """Next / Back / Skip section pressed on the step a button names (its question `entry_id`,
     sent as question `number`), applied only if the member is still there: a walk-through Stop
     has ended stays ended, a press on an old step moves nothing, and a press already applied (a
     double click, or the same step in two messages) shows where it went, without moving again.
     The place moves from where it was read, or not at all (`Store.move_walk_place`), so of two
     presses in flight together, on any instances, one moves it. A place in another pack is the one
-    "starting another pack keeps": the member moves on in this one (`start`)."""
+    "starting another pack keeps": the member moves on in this one (`start`). `since`: the press
+    is answered again, after an attempt that may have moved the place (`moved_since`): a place
+    moved since is shown as it is, and never moved again (the member may have gone back since)."""
     entries = steps(pack)
     if not entries:   # no step to move to, nor to say the member is at
         return Pressed("gone")
@@ -270,11 +289,12 @@ def press(library: Library, store: Store, user: str, pack: Pack, entry_id: str, 
         place = store.walk_place(user)
         if place is None:
             return Pressed("finished" if target is None else "ended")
+        if moved_since(place, since):
+            return Pressed("current", place_step(pack, place, today)) if place.pack == pack.name else Pressed("left")
         if place.pack == pack.name and not _is_at(place, entry_id, number):
             if target is not None and _is_at(place, entries[target].id, target):
                 return Pressed("moved", step_at(pack, target, today))   # this press's move, made already
-            at = pressed_on(pack, place.entry_id, place.position)[0]
-            return Pressed("elsewhere", step_at(pack, at, today))
+            return Pressed("elsewhere", place_step(pack, place, today))
         if target is None:
             if place.pack != pack.name:   # past the last of another pack: the walk-through they are in goes on
                 return Pressed("finished")
@@ -300,6 +320,11 @@ def ended_text(command: str) -> str:
 def finished_text(pack: Pack, how: str = "next") -> str:
     last = "section" if how == "skip" else "question"   # a skip may leave questions of it unseen
     return f"That was the last {last} of {pack.title}. The walk-through is finished."
+
+
+def left_text(command: str) -> str:
+    return (f"That step is out of date: you've gone on in another survey's walk-through since. `{command} walkthrough` "
+            "shows where you are.")
 
 
 def stopped_text(command: str) -> str:

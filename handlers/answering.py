@@ -91,6 +91,10 @@ KEPT_PRESSES = re.compile(rf"^(({blocks.DID_YOU_MEAN}|{blocks.OPEN_ENTRY})_\d+|{
 WALK_PRESSES = frozenset({WALK_NEXT, WALK_BACK, WALK_SKIP, WALK_STOP})
 SHARE_KEY = "share:"   # after "action:", a press of Share: one per answer and member
 THEN = "then"   # in a reply's fields: more to send through the response_url once Slack took it
+# In a press's payload as its replier gets it on any attempt after the first: when the press was
+# taken in (its item's received_at), so a replier can tell its own earlier attempt's doing (which
+# may have been done before that attempt's worker stopped) from what was there when it was pressed
+REPLAYED = "replayed_since"
 
 
 def question_from(body, bot_user_id: str | None) -> tuple[str, dict] | None:
@@ -388,7 +392,8 @@ class Answerer:
         item, p = attempt.item, attempt.item.payload
         what = f"command {p.get('command')}" if is_command(item) else f"button {p.get('action_id')}"
         try:
-            message, record = self._replier(item)(p)
+            message, record = self._replier(item)(p if is_command(item) or item.attempts == 1
+                                                  else p | {REPLAYED: item.received_at})
         except Exception:   # as a listener that fails: the member is told something went wrong
             self.logger.exception("answering %s failed", _event_id(item))
             message, record = {"text": SORRY_TEXT} | ({} if is_command(item) else {"replace_original": False}), None

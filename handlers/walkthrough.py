@@ -4,7 +4,9 @@ button, Next / Back / Skip section / Stop, and the "Make my notes" modal.
 Next / Back / Skip section / Stop are taken into the durable inbox before the ack
 (handlers/answering.py's `action_from`, WALK_PRESSES) and answered from there (`walk_reply`,
 through the response_url, replacing the step message pressed on), so a worker killed after the
-ack loses nothing: another worker, or the restarted server, answers the press once.
+ack loses nothing: another worker, or the restarted server, answers the press once. A press
+answered again may find its own earlier attempt's move made (the place moved since it was
+pressed, `walk.moved_since`): it moves nothing more and shows the step the member is on.
 "Walk me through" and "Make my notes" ack, then answer here: the first posts a DM (App Home has
 no response_url), the second opens a modal with the press's trigger_id, valid for 3 s.
 The member's place is in the store (bot/walkthrough.py), so a restart resumes it. The notes
@@ -35,7 +37,7 @@ from bot.walk_blocks import (
     notes_view,
     step_blocks,
 )
-from handlers.answering import THEN, action_from, apologising, reply_taken_in, send_reply
+from handlers.answering import REPLAYED, THEN, action_from, apologising, reply_taken_in, send_reply
 from handlers.home import publish_home
 from handlers.payload import channel_of, first_action, press_of, text_field, user_id
 from handlers.respond import quick
@@ -156,7 +158,8 @@ def walk_reply(guide, press: dict, logger: Logger) -> tuple[dict, None]:
     """What a press of Next / Back / Skip section / Stop says (the reply's fields, for `respond`,
     and what follows once Slack took it, `THEN`), and no question to log; {} (nothing said) for a
     button that names no step. Built from the press's inbox payload (`press_of`), on whichever
-    worker answers it."""
+    worker answers it: `REPLAYED` in it, the press is answered again, and what its earlier attempt
+    did may already be done."""
     if press.get("action_id") == WALK_STOP:
         return _stop_reply(guide, press), None
     return _move_reply(guide, press, MOVES[press.get("action_id")]), None
@@ -174,13 +177,13 @@ def _move_reply(guide, press: dict, how: str) -> dict:
     if pack is None:
         return {"text": GONE_SURVEY, "replace_original": True}
     command = guide.config.slash_command
-    pressed = walk.press(guide.library, guide.store, user, pack, ref[2], ref[1], how)
+    pressed = walk.press(guide.library, guide.store, user, pack, ref[2], ref[1], how, since=_since(press))
     if pressed.outcome == "gone":   # a reload left the pack no survey questions
         return {"text": GONE_SURVEY, "replace_original": True}
-    if pressed.outcome == "moved":
+    if pressed.outcome in ("moved", "current"):
         return _step_reply(guide, user, pressed.step)
-    said = {"finished": walk.finished_text(pack, how), "ended": walk.ended_text(command)}.get(
-        pressed.outcome) or walk.elsewhere_text(pressed.step, command)
+    said = {"finished": walk.finished_text(pack, how), "ended": walk.ended_text(command),
+            "left": walk.left_text(command)}.get(pressed.outcome) or walk.elsewhere_text(pressed.step, command)
     return _fields(text_blocks(said))
 
 
@@ -199,6 +202,13 @@ def _stop_reply(guide, press: dict) -> dict:
     user, ref = press.get("user_id") or "", _ref(press.get("value") or "")
     pack = ref[0] if ref else None
     kept = guide.store.walk_place(user) if user and pack else None
+    if kept is not None and kept.pack == pack and walk.moved_since(kept, _since(press)):
+        # answered again, and the place moved in this pack since Stop was pressed: by a press or a
+        # start after it (its earlier attempt would have forgotten the place, not moved it), so a
+        # walk-through the member went on with (or started again) is not stopped by a Stop before it
+        shown = _pack_pressed(guide, press.get("channel_id") or "", ref)
+        step = walk.place_step(shown, kept) if shown is not None else None
+        return _step_reply(guide, user, step) if step is not None else {"text": GONE_SURVEY, "replace_original": True}
     if user:   # Stop on an old step of another pack leaves the walk-through they are in
         guide.store.end_walk(user, pack=pack)
     notice = _fields(text_blocks(walk.stopped_text(guide.config.slash_command)))
@@ -213,6 +223,12 @@ def _stop_reply(guide, press: dict) -> dict:
                 return notice
         return None
     return notice | {THEN: [stopped_again]}
+
+
+def _since(press: dict) -> float | None:
+    """When a press answered again was taken in (`REPLAYED`), else None (its first attempt)."""
+    since = press.get(REPLAYED)
+    return float(since) if isinstance(since, (int, float)) and not isinstance(since, bool) else None
 
 
 def handle_walk_press(ack: Ack, body: dict, respond: Respond, context: BoltContext, logger: Logger) -> None:

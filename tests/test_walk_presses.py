@@ -1,7 +1,8 @@
 """The walk-through's Next / Back / Skip section / Stop answered through the durable inbox (round
-26): a press whose worker stopped after the ack is answered by another worker, once. The
-Answerer and the real SQLite store, the fake Slack's response_url; tests/test_slack_faults.py
-kills the server's workers for real."""
+26): a press whose worker stopped after the ack is answered by another worker, once, and a press
+answered again after its first attempt moved the member's place neither moves them twice nor
+tells them something false. The Answerer and the real SQLite store, the fake Slack's
+response_url; tests/test_slack_faults.py kills the server's workers for real."""
 from __future__ import annotations
 
 import logging
@@ -21,7 +22,7 @@ from bot.walk_blocks import step_blocks
 from conftest import PACK_DIR, ROOT
 from handlers.actions import press_reply
 from handlers.answering import Answerer, action_from
-from slack_helpers import block_actions, button, shown_text
+from slack_helpers import block_actions, button, elements, shown_text
 
 EXAMPLE = "workload-example"
 LEASE = 60.0
@@ -128,6 +129,82 @@ def test_a_next_replayed_after_it_moved_the_place_moves_it_once(guide, fake):
     taken_over(guide, key)
     assert [progress(r) for r in replies(fake, "w2")] == ["Question 2 of 6"]
     assert position(guide, user) == 1
+
+
+def test_a_next_replayed_after_the_member_went_back_does_not_move_them_again(guide, fake):
+    """The first attempt moved the place to question 2, and its worker stopped. The member, shown
+    nothing, pressed Next again (question 2), then Back: they are on question 1, where the first
+    press was pressed. Answered again, it moved them to question 2 once more, undoing their Back."""
+    user = "UWALK3"
+    first = started(guide, user)
+    key = died_after_the_ack(guide, fake, first, "walk_next", user, "w3", built=True)
+    again = answered(guide, fake, first, "walk_next", user, "w3-again")
+    assert progress(again) == "Question 2 of 6"
+    back = answered(guide, fake, again["blocks"], "walk_back", user, "w3-back")
+    assert progress(back) == "Question 1 of 6" and position(guide, user) == 0
+    taken_over(guide, key)
+    assert position(guide, user) == 0, "the first press moved the member a second time"
+    assert [progress(r) for r in replies(fake, "w3")] == ["Question 1 of 6"]   # where they are
+
+
+def test_a_next_replayed_after_the_member_went_on_shows_where_they_are(guide, fake):
+    """The member went on to question 3 (pressing again) before the press was taken over: its
+    reply, replacing the step message they are using, said "That step is out of date ... carry on
+    from the message showing it", the message it had just replaced."""
+    user = "UWALK4"
+    first = started(guide, user)
+    key = died_after_the_ack(guide, fake, first, "walk_next", user, "w4", built=True)
+    again = answered(guide, fake, first, "walk_next", user, "w4-again")
+    on = answered(guide, fake, again["blocks"], "walk_next", user, "w4-on")
+    assert progress(on) == "Question 3 of 6"
+    taken_over(guide, key)
+    (reply,) = replies(fake, "w4")
+    assert progress(reply) == "Question 3 of 6" and "out of date" not in reply["text"], reply["text"]
+    assert "walk_next" in [e["action_id"] for e in elements(reply["blocks"])]
+    assert position(guide, user) == 2
+
+
+def test_a_next_replayed_after_the_member_went_on_in_another_pack_leaves_them_there(guide, fake):
+    """Next on the Big Listen's first step moved the place into the Big Listen and its worker
+    stopped; the member went back to the workload walk-through and moved on there. Answered again,
+    the press moved them into the Big Listen once more, away from where they are."""
+    user = "UWALK12"
+    other = walk.start(guide.library, guide.store, user, "big-listen")
+    key = died_after_the_ack(guide, fake, step_blocks(other).blocks, "walk_next", user, "w12", built=True)
+    assert guide.store.walk_place(user).pack == "big-listen"
+    back = walk.start(guide.library, guide.store, user, EXAMPLE)   # shown, the place kept in the Big Listen
+    answered(guide, fake, step_blocks(back).blocks, "walk_next", user, "w12-on")
+    assert (guide.store.walk_place(user).pack, position(guide, user)) == (EXAMPLE, 1)
+    taken_over(guide, key)
+    assert (guide.store.walk_place(user).pack, position(guide, user)) == (EXAMPLE, 1)
+    (reply,) = replies(fake, "w12")
+    assert reply["text"] == walk.left_text("/biglisten") and reply["replace_original"] is True
+
+
+def test_a_next_on_an_old_step_replayed_unchanged_still_says_it_is_out_of_date(guide, fake):
+    """A press on an old step whose worker stopped before doing anything: nothing has moved since
+    it was pressed, so it is answered as it would have been."""
+    user = "UWALK5"
+    old = started(guide, user)
+    answered(guide, fake, answered(guide, fake, old, "walk_next", user, "w5-1")["blocks"], "walk_next", user, "w5-2")
+    key = died_after_the_ack(guide, fake, old, "walk_next", user, "w5", built=False)
+    taken_over(guide, key)
+    (reply,) = replies(fake, "w5")
+    assert "out of date" in reply["text"] and "question 3 of 6" in reply["text"]
+    assert position(guide, user) == 2
+
+
+def test_a_stop_replayed_after_the_member_started_again_leaves_the_new_walkthrough(guide, fake):
+    """Stop forgot the place and its worker stopped before replying; the member started the
+    walk-through again and moved on. Answered again, Stop forgot the new walk-through's place."""
+    user = "UWALK6"
+    key = died_after_the_ack(guide, fake, started(guide, user), "walk_stop", user, "w6", built=True)
+    assert guide.store.walk_place(user) is None
+    again = walk.start(guide.library, guide.store, user, EXAMPLE)
+    answered(guide, fake, step_blocks(again).blocks, "walk_next", user, "w6-next")
+    taken_over(guide, key)
+    assert position(guide, user) == 1, "the old Stop stopped the walk-through started after it"
+    assert [progress(r) for r in replies(fake, "w6")] == ["Question 2 of 6"]
 
 
 @pytest.mark.parametrize("built", [False, True])
