@@ -332,8 +332,14 @@ class Store(ABC):
         """Record a pinned answer; pinning the same (channel, message_ts) again updates it."""
 
     @abstractmethod
-    def remove_pin(self, channel: str, message_ts: str) -> bool:
-        """Forget a pin; True if there was one."""
+    def remove_pin(self, channel: str, message_ts: str, at: float | None = None) -> bool:
+        """Forget a pin; True if there was one. With `at`, only the record made then (the one the
+        caller wrote or read: `at` tells one record of a message from the next), so a record
+        made since, by a pin again after an unpin, stays."""
+
+    @abstractmethod
+    def pin(self, channel: str, message_ts: str) -> Pin | None:
+        """The record of one pinned message, or None."""
 
     @abstractmethod
     def pins(self) -> list[Pin]:

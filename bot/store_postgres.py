@@ -460,13 +460,22 @@ class PostgresStore(RepStorePostgres, Store):
             (pin.channel, pin.message_ts, pin.entry_id, pin.statement,
              pin.question[:2000], pin.rep, pin.rep_name, pin.at, pin.permalink))
 
-    def remove_pin(self, channel: str, message_ts: str) -> bool:
-        return self._count("DELETE FROM pins WHERE channel = %s AND message_ts = %s",
-                           (channel, message_ts)) > 0
+    def remove_pin(self, channel: str, message_ts: str, at: float | None = None) -> bool:
+        sql, params = "DELETE FROM pins WHERE channel = %s AND message_ts = %s", (channel, message_ts)
+        if at is not None:
+            sql, params = sql + " AND at = %s", (*params, at)
+        return self._count(sql, params) > 0
+
+    def pin(self, channel: str, message_ts: str) -> Pin | None:
+        found = self._pins("WHERE channel = %s AND message_ts = %s", (channel, message_ts))
+        return found[0] if found else None
 
     def pins(self) -> list[Pin]:
+        return self._pins("ORDER BY at DESC")
+
+    def _pins(self, where: str, params: tuple = ()) -> list[Pin]:
         rows = self._rows("SELECT channel, message_ts, entry_id, statement, question, rep, rep_name, at, permalink "
-                          "FROM pins ORDER BY at DESC")
+                          f"FROM pins {where}", params)
         return [Pin(c, ts, e, st, q or "", rep, rn or "", at, pl or "") for c, ts, e, st, q, rep, rn, at, pl in rows]
 
     # --- the guided walk-through -------------------------------------------------------------

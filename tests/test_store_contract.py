@@ -329,6 +329,23 @@ def test_pins_add_update_remove(store):
     assert store.pins_by_entry()["off-rolling"].message_ts == "2.2"
 
 
+def test_a_pin_is_removed_only_as_the_remover_saw_it(store, location, opener):
+    """A pin, an unpin and a pin again within a second: the first pin's check against Slack, or
+    the unpin's handling, removed the record the second pin had made since. Given the time the
+    record was made (`at`, as written or read), only that record goes."""
+    first = time.time()
+    store.add_pin(Pin("C1", "1.1", "off-rolling", None, "q", "UREP", "Rep", first, ""))
+    assert store.pin("C1", "1.1") == Pin("C1", "1.1", "off-rolling", None, "q", "UREP", "Rep", first, "")
+    assert store.pin("C1", "9.9") is None and store.pin("C9", "1.1") is None
+    again = first + 0.000001   # a microsecond later, by another rep (another instance's connection)
+    opener(location).add_pin(Pin("C1", "1.1", "off-rolling", None, "q", "UREP2", "Rep Two", again, ""))
+    assert not store.remove_pin("C1", "1.1", at=first)   # the first pin's: made again since, so it stays
+    assert store.pin("C1", "1.1").rep == "UREP2"
+    seen = opener(location).pin("C1", "1.1")
+    assert store.remove_pin("C1", "1.1", at=seen.at) and store.pin("C1", "1.1") is None
+    assert not store.remove_pin("C1", "1.1", at=seen.at)
+
+
 # ---- retention ------------------------------------------------------------------------------------------
 def test_retention_deletes_old_rows_but_keeps_pins_and_pending_events(store):
     now = time.time()
