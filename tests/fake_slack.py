@@ -98,6 +98,7 @@ class FakeSlack:
         self._faults: dict[str, list] = {}  # method -> [times left, status, delay, payload]
         self._holds: dict[str, int] = {}  # method (or one response URL's path) -> calls left to hold
         self._hold_through: set[str] = set()   # ... whose held calls go through when released
+        self._hold_answered: set[str] = set()   # ... done as they arrive, only their answers held
         self.held = 0   # calls being held now
         self._released = threading.Event()
         self.messages: dict[str, list[dict]] = {}  # channel -> messages posted by chat.postMessage
@@ -160,14 +161,17 @@ class FakeSlack:
         with self._cond:
             self._faults[method] = [times, status, delay, payload]
 
-    def hold(self, method: str, times: int = 1, *, through: bool = False) -> None:
+    def hold(self, method: str, times: int = 1, *, through: bool = False, answered: bool = False) -> None:
         """Hold the next ``times`` calls to ``method`` unanswered and unrecorded (Slack hasn't got
         them yet) until `release()`, which answers them 503: a caller killed meanwhile posted nothing.
         ``through``: released, they are done and answered as usual (a slow network: the call lands
-        after others made since). ``method`` may be one response URL's path ("/response/NAME")."""
+        after others made since). ``answered``: they are done (and recorded) as they arrive, and
+        only their answers wait for `release()` (Slack's answer slow on its way back: it says how
+        things were when the call landed). ``method`` may be one response URL's path ("/response/NAME")."""
         with self._cond:
             self._holds[method] = times
             (self._hold_through.add if through else self._hold_through.discard)(method)
+            (self._hold_answered.add if answered else self._hold_answered.discard)(method)
             self._released.clear()
 
     def release(self) -> None:
@@ -225,7 +229,14 @@ class FakeSlack:
             if held is not None:
                 self._holds[held] -= 1
                 self.held += 1
+                answered = held in self._hold_answered
                 self._cond.notify_all()
+        if held is not None and answered:
+            done = self._do(method, params, headers, path)
+            self._released.wait(60)
+            with self._cond:
+                self.held -= 1
+            return done
         if held is not None:
             self._released.wait(60)
             with self._cond:
@@ -233,6 +244,9 @@ class FakeSlack:
                 through = held in self._hold_through
             if not through:
                 return 503, {"ok": False, "error": "fake_held"}, {}
+        return self._do(method, params, headers, path)
+
+    def _do(self, method: str, params: dict, headers: dict, path: str) -> tuple[int, dict, dict]:
         with self._cond:
             limit = self._rate_limits.get(method)
             if limit and limit[0] > 0:

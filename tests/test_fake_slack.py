@@ -1,5 +1,6 @@
 """Prove tests/fake_slack.py works with the real slack_sdk / slack_bolt clients over real sockets."""
 
+import threading
 import time
 
 import pytest
@@ -67,6 +68,26 @@ def test_rate_limited_call_is_retried_after_retry_after(fake):
     assert client.chat_postMessage(channel="C1", text="hi")["ok"]
     assert time.monotonic() - start >= 1  # the SDK honoured Retry-After
     assert [c.status for c in fake.calls_to("chat.postMessage")] == [429, 200]
+
+
+def test_a_call_held_answered_is_done_at_once_and_answered_on_release(fake):
+    """`hold(..., answered=True)`: Slack acted on the call when it landed (later calls see it), and
+    its answer, saying how things were then, waits for `release()`."""
+    client = WebClient(token="xoxb-test", base_url=fake.base_url)
+    fake.pin("C1", "1.1")
+    fake.hold("pins.list", answered=True)
+    listed: list = []
+    caller = threading.Thread(target=lambda: listed.append(client.pins_list(channel="C1")["items"]))
+    caller.start()
+    deadline = time.time() + 5
+    while fake.held != 1 and time.time() < deadline:
+        time.sleep(0.01)
+    assert fake.held == 1 and len(fake.calls_to("pins.list")) == 1 and not listed
+    fake.pin("C1", "1.1", pinned=False)   # unpinned after the call landed, before its answer
+    fake.release()
+    caller.join(5)
+    assert [item["message"]["ts"] for item in listed[0]] == ["1.1"] and fake.held == 0
+    assert client.pins_list(channel="C1")["items"] == []
 
 
 def test_response_url_post_is_recorded(fake):
