@@ -24,6 +24,7 @@ from handlers.payload import first_action, text_field, user_id
 
 ONLY_REPS = "Only reps can pin or unpin answers. If you think this answer should be pinned, tell a rep."
 NOT_IN_DMS = "Pins aren't possible in direct messages: share the answer in a channel first, then pin it there."
+PINNED_AGAIN = "Unpinned, but it has been pinned again since, so it is still shown first."
 INVITE_ME = "I'm not in this channel, so I can't pin here. Invite me with `/invite @{name}` and press Pin again."
 
 
@@ -71,8 +72,10 @@ def pin_record(client: WebClient, logger: Logger, *, channel: str, ts: str, ref:
 
 
 def record_pin(guide: Guide, client: WebClient, logger: Logger, *, channel: str, ts: str, ref: dict,
-               rep: str) -> None:
-    guide.store.add_pin(pin_record(client, logger, channel=channel, ts=ts, ref=ref, rep=rep))
+               rep: str) -> Pin:
+    pin = pin_record(client, logger, channel=channel, ts=ts, ref=ref, rep=rep)
+    guide.store.add_pin(pin)
+    return pin
 
 
 def handle_pin_button(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext,
@@ -95,7 +98,7 @@ def handle_pin_button(ack: Ack, body: dict, client: WebClient, respond: Respond,
         respond(text="That answer's entry is no longer in the guidance (the pack was edited since), so I haven't "
                 "pinned it.", replace_original=False, response_type="ephemeral")
         return
-    recorded = False
+    recorded: Pin | None = None
     with apologising(respond, logger, "pinning"):
         # Looked up before the pin, not between it and its record: an unpin in Slack meanwhile (its
         # pin_removed event) had been undone by the record, slow Slack answers leaving seconds for it.
@@ -109,15 +112,15 @@ def handle_pin_button(ack: Ack, body: dict, client: WebClient, respond: Respond,
                 return
             if error != "already_pinned":   # pinned by hand already: record it all the same
                 raise
-        guide.store.add_pin(replace(pin, at=time.time()))
-        recorded = True
+        recorded = replace(pin, at=time.time())
+        guide.store.add_pin(recorded)
         respond(text="Pinned. Members who ask something similar will see this answer first.",
                 replace_original=False, response_type="ephemeral")
     if recorded:
         # Slack pins before it answers pins.add: an unpin while that answer was on its way (slow
         # Slack) had its pin_removed find nothing to remove. Checked after the reply, so the rep
         # doesn't wait on it.
-        forget_if_unpinned(guide, client, logger, channel=channel, ts=ts)
+        forget_if_unpinned(guide, client, logger, recorded)
 
 
 def handle_unpin_button(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext,
@@ -130,6 +133,9 @@ def handle_unpin_button(ack: Ack, body: dict, client: WebClient, respond: Respon
     ref = button_ref(text_field(first_action(body), "value"))
     channel, ts = str(ref.get("c") or ""), str(ref.get("t") or "")
     with apologising(respond, logger, "unpinning"):
+        # Read before the unpin: a rep may pin it again in Slack as soon as it is unpinned, and the
+        # record that pin makes is not this press's to remove.
+        seen = guide.store.pin(channel, ts)
         try:
             client.pins_remove(channel=channel, timestamp=ts)
         except SlackApiError as e:
@@ -137,7 +143,11 @@ def handle_unpin_button(ack: Ack, body: dict, client: WebClient, respond: Respon
             if e.response.get("error") not in ("no_pin", "not_pinned", "channel_not_found", "not_in_channel",
                                                "message_not_found", "is_archived"):
                 raise
-        if guide.store.remove_pin(channel, ts):
+        if seen is not None:
+            guide.store.remove_pin(channel, ts, at=seen.at)
+        if guide.store.pin(channel, ts) is not None:
+            text = PINNED_AGAIN
+        elif seen is not None:
             text = "Unpinned: the answer is no longer shown first."
         else:
             text = "That answer wasn't pinned any more."
@@ -170,34 +180,44 @@ def handle_pin_added(event: dict, client: WebClient, context: BoltContext, logge
         return
     ref = answer_ref(message)
     if ref.get("e") and guide.entry(str(ref["e"])):
-        record_pin(guide, client, logger, channel=channel, ts=ts, ref=ref, rep=rep)
+        pin = record_pin(guide, client, logger, channel=channel, ts=ts, ref=ref, rep=rep)
         # Recorded after slow look-ups: an unpin meanwhile (its pin_removed found nothing to remove),
         # or this event delivered late, after the unpin, would leave a pin Slack doesn't have.
-        forget_if_unpinned(guide, client, logger, channel=channel, ts=ts)
+        forget_if_unpinned(guide, client, logger, pin)
     else:
         logger.info("a pinned message of ours is no answer from the guidance (a decline, a question or a rep's "
                     "answer); the pin was not recorded")
 
 
-def forget_if_unpinned(guide: Guide, client: WebClient, logger: Logger, *, channel: str, ts: str) -> None:
+def forget_if_unpinned(guide: Guide, client: WebClient, logger: Logger, pin: Pin) -> None:
     """Remove a pin just recorded if Slack no longer has it. Asked after the record: an unpin
-    from then on has its pin_removed find the record, and one before it is seen here."""
-    if not _still_pinned(client, channel, ts, logger) and guide.store.remove_pin(channel, ts):
-        logger.info("a pin was unpinned in Slack while it was being recorded; the record was removed")
-
-
-def _still_pinned(client: WebClient, channel: str, ts: str, logger: Logger) -> bool:
-    """Whether Slack has the message pinned in the channel now (pins.list: at most 100 pins a
-    channel, so one page). True when Slack can't say: it last said the message was pinned."""
+    from then on has its pin_removed find the record, and one before it is seen here. Only this
+    record goes: Slack's answer may be older than a pin again, whose record is then kept."""
     try:
-        items = client.pins_list(channel=channel).get("items") or []
-    except Exception as e:   # one line, no traceback: Slack's error code or the exception's kind
-        why = e.response.get("error") if isinstance(e, SlackApiError) else None
-        logger.warning("could not check a recorded pin against Slack's pins (%s); it is kept",
-                       why or type(e).__name__)
-        return True
+        pinned = _pinned_in_slack(client, pin.channel, pin.message_ts)
+    except Exception as e:   # Slack last said the message was pinned
+        logger.warning("could not check a recorded pin against Slack's pins (%s); it is kept", _why(e))
+        return
+    if pinned:
+        return
+    if guide.store.remove_pin(pin.channel, pin.message_ts, at=pin.at):
+        logger.info("a pin was unpinned in Slack while it was being recorded; the record was removed")
+    else:
+        logger.info("a pin was unpinned in Slack while it was being recorded; its record was gone or made "
+                    "again since, and is left as it is")
+
+
+def _pinned_in_slack(client: WebClient, channel: str, ts: str) -> bool:
+    """Whether Slack has the message pinned in the channel now. pins.list takes no cursor and
+    answers every pin of the channel at once (Slack allows 100 a channel): one call, no pages."""
+    items = client.pins_list(channel=channel).get("items") or []
     return any(isinstance(item, dict) and isinstance(item.get("message"), dict) and item["message"].get("ts") == ts
                for item in items)
+
+
+def _why(error: Exception) -> str:
+    """One line for the log, no traceback: Slack's error code or the exception's kind."""
+    return (error.response.get("error") if isinstance(error, SlackApiError) else None) or type(error).__name__
 
 
 def _fetch_message(client: WebClient, channel: str, ts: str, logger: Logger) -> dict | None:

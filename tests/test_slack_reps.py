@@ -511,3 +511,62 @@ def test_pinning_an_answer_whose_entry_a_pack_edit_removed_says_so(fake, slack, 
                      channel=new_channel())
     assert reply.params["text"].startswith("That answer's entry is no longer in the guidance")
     assert pins_rows(server) == []
+
+
+def reps_of_pins(server) -> list[str]:
+    return [row[4] for row in pins_rows(server)]
+
+
+def test_a_pin_again_keeps_its_record_when_the_first_pins_check_answers_after_it(fake, slack, server):
+    """A pin, an unpin and a pin again (another rep, Slack's menu) within a second: the first
+    pin's handling was behind (its event delivered late, or Slack slow to answer), so its check
+    against Slack's pins landed between the unpin and the pin again and said "not pinned", and
+    came back after the pin again was recorded. It then removed that record: members were no
+    longer shown "Pinned by ..." for an answer Slack had pinned."""
+    clear_pins(server)
+    channel = new_channel()
+    blocks = ask(fake, slack, channel, "what is a deep dive")["blocks"]
+    ts = new_ts()
+    mark = len(server.log_path.read_text(errors="replace"))
+    pin_in_slack(fake, slack, "pin_added", user=REP, channel=channel, ts=ts, blocks=blocks, event=False)
+    pin_in_slack(fake, slack, "pin_removed", user=REP, channel=channel, ts=ts, blocks=blocks, event=False)
+    fake.hold("pins.list", answered=True)   # the first check lands at once; its answer waits
+    try:
+        assert slack.event(pin_event("pin_added", user=REP, channel=channel, ts=ts, blocks=blocks)).status == 200
+        wait_until(lambda: fake.held == 1, timeout=15)   # recorded, and Slack has said "not pinned"
+        assert reps_of_pins(server) == [REP]
+        pin_in_slack(fake, slack, "pin_added", user=GROUP_REP, channel=channel, ts=ts, blocks=blocks)
+        wait_until(lambda: reps_of_pins(server) == [GROUP_REP], timeout=15)
+    finally:
+        fake.release()
+    # the first pin's check is answered; it removes its own record only, which is gone already
+    wait_until(lambda: "while it was being recorded" in server.log_path.read_text(errors="replace")[mark:],
+               timeout=15)
+    assert reps_of_pins(server) == [GROUP_REP]
+
+
+def test_a_pin_again_while_the_unpin_button_waits_on_slack_keeps_its_record(fake, slack, server):
+    """A rep presses Unpin and another rep pins the answer again at once with Slack's menu:
+    Slack unpinned it at once but answered pins.remove slowly, and the press then removed the
+    record the pin again had made meanwhile, telling the rep it was unpinned."""
+    clear_pins(server)
+    channel = new_channel()
+    blocks = ask(fake, slack, channel, "what is a deep dive")["blocks"]
+    ts = new_ts()
+    press(fake, slack, "pin_answer", button(blocks, "pin_answer")["value"], user=REP, channel=channel, message_ts=ts)
+    unpin = button(command(fake, slack, "pins", user=REP)["blocks"], "unpin_answer_0")
+    fake.hold("pins.remove", answered=True)   # Slack unpins at once; its answer waits
+    name = uuid.uuid4().hex[:12]
+    try:
+        payload = block_actions("unpin_answer_0", unpin["value"], response_url=fake.response_url(name),
+                                channel="C1", message_ts=new_ts(), user=REP)
+        assert slack.interaction(payload).status == 200
+        wait_until(lambda: fake.held == 1, timeout=15)
+        assert ts not in fake.pinned[channel]
+        pin_in_slack(fake, slack, "pin_added", user=GROUP_REP, channel=channel, ts=ts, blocks=blocks)
+        wait_until(lambda: reps_of_pins(server) == [GROUP_REP], timeout=15)
+    finally:
+        fake.release()
+    (reply,) = wait_until(lambda: responses_to(fake, name), timeout=15)
+    assert reps_of_pins(server) == [GROUP_REP]
+    assert reply.params["text"] == "Unpinned, but it has been pinned again since, so it is still shown first."
