@@ -230,14 +230,31 @@ def _fetch_message(client: WebClient, channel: str, ts: str, logger: Logger) -> 
     return next((m for m in found if isinstance(m, dict) and m.get("ts") == ts), None)
 
 
-def handle_pin_removed(event: dict, context: BoltContext) -> None:
-    """Whoever unpins the message in Slack, it is no longer pinned, so the record goes too:
-    Slack's pin state is the truth (a rep can pin it again)."""
+def handle_pin_removed(event: dict, client: WebClient, context: BoltContext, logger: Logger) -> None:
+    """Whoever unpins the message in Slack, it is no longer pinned, so the record goes too,
+    unless Slack has it pinned again by now: Slack's pins are the truth, not the event. Slack
+    sends events again after a failed or slow delivery (at once, a minute later, five minutes
+    later), so a pin_removed can come after the pin again; the events' times can't order them
+    (the button's pin has no Slack time at all, and a pin's `created` is in whole seconds),
+    while pins.list says how things are now."""
+    guide: Guide = context["guide"]
     item = event.get("item") if isinstance(event.get("item"), dict) else {}
     channel = text_field(item, "channel") or text_field(event, "channel_id")
     ts = text_field(item, "message", "ts")
-    if channel and ts:
-        context["guide"].store.remove_pin(channel, ts)
+    # Read before asking Slack: a pin again recorded after this read is not this unpin's to remove,
+    # and one recorded before it was pinned in Slack before pins.list is asked.
+    seen = guide.store.pin(channel, ts) if channel and ts else None
+    if seen is None:   # not an answer of ours, or its record has gone already: nothing to ask Slack
+        return
+    try:
+        pinned = _pinned_in_slack(client, channel, ts)
+    except Exception as e:   # Slack last said the message was unpinned
+        logger.warning("could not check an unpin against Slack's pins (%s); the record is removed", _why(e))
+        pinned = False
+    if pinned:
+        logger.info("an unpin in Slack came after the message was pinned again; its record is kept")
+    else:
+        guide.store.remove_pin(channel, ts, at=seen.at)
 
 
 def _is_ours(message: dict, context: BoltContext) -> bool:

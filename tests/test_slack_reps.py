@@ -495,9 +495,9 @@ def test_an_unpin_handled_while_a_redelivered_menu_pin_waits_on_slack_leaves_no_
         wait_until(lambda: pins_rows(server) == [])   # the unpin is handled while the retry waits
     finally:
         fake.release()
-    # the retry goes on: it records the pin (seen, or its check against Slack's pins, the second
-    # of this channel, is done), then finds Slack no longer has it
-    wait_until(lambda: pins_rows(server) or checks() >= 2, timeout=15)
+    # the retry goes on: it records the pin (seen, or its check against Slack's pins, the third of
+    # this channel after the first delivery's and the unpin's, is done), then finds Slack no longer has it
+    wait_until(lambda: pins_rows(server) or checks() >= 3, timeout=15)
     wait_until(lambda: pins_rows(server) == [])
     time.sleep(SETTLE)   # and nothing records it again after
     assert pins_rows(server) == []
@@ -570,3 +570,47 @@ def test_a_pin_again_while_the_unpin_button_waits_on_slack_keeps_its_record(fake
     (reply,) = wait_until(lambda: responses_to(fake, name), timeout=15)
     assert reps_of_pins(server) == [GROUP_REP]
     assert reply.params["text"] == "Unpinned, but it has been pinned again since, so it is still shown first."
+
+
+def test_an_unpin_delivered_after_a_pin_again_leaves_the_pin_recorded(fake, slack, server):
+    """An answer pinned, unpinned and pinned again (Slack's menu, another rep), and Slack
+    delivers the unpin's pin_removed last (its retry, after a delivery that failed or was slow to
+    be acknowledged): it removed the record of the pin Slack has, and members were no longer
+    shown "Pinned by ..." for it."""
+    clear_pins(server)
+    channel = new_channel()
+    blocks = ask(fake, slack, channel, "what is a deep dive")["blocks"]
+    ts = new_ts()
+    mark = len(server.log_path.read_text(errors="replace"))
+    pin_in_slack(fake, slack, "pin_added", user=REP, channel=channel, ts=ts, blocks=blocks)
+    wait_until(lambda: reps_of_pins(server) == [REP], timeout=15)
+    pin_in_slack(fake, slack, "pin_removed", user=REP, channel=channel, ts=ts, blocks=blocks, event=False)
+    pin_in_slack(fake, slack, "pin_added", user=GROUP_REP, channel=channel, ts=ts, blocks=blocks)
+    wait_until(lambda: reps_of_pins(server) == [GROUP_REP], timeout=15)
+    unpin = pin_event("pin_removed", user=REP, channel=channel, ts=ts, blocks=blocks)
+    assert slack.event(unpin, retry=1).status == 200
+    kept = "an unpin in Slack came after the message was pinned again; its record is kept"
+    wait_until(lambda: kept in server.log_path.read_text(errors="replace")[mark:] or not pins_rows(server),
+               timeout=15)
+    assert reps_of_pins(server) == [GROUP_REP]
+
+
+def test_an_unpin_is_followed_when_slack_cant_say_whether_it_was_pinned_again(fake, slack, server):
+    """Slack errs when the unpin's pin_removed is checked against its pins: the event is what
+    Slack said last, so the record goes, with one line in the log and no traceback."""
+    clear_pins(server)
+    channel = new_channel()
+    blocks = ask(fake, slack, channel, "what is a deep dive")["blocks"]
+    ts = new_ts()
+    pin_in_slack(fake, slack, "pin_added", user=REP, channel=channel, ts=ts, blocks=blocks)
+    wait_until(lambda: pins_rows(server) and pins_listed(fake, channel), timeout=15)   # recorded and checked
+    mark = len(server.log_path.read_text(errors="replace"))
+    fake.set_response("pins.list", {"ok": False, "error": "internal_error"})
+    try:
+        pin_in_slack(fake, slack, "pin_removed", user=REP, channel=channel, ts=ts, blocks=blocks)
+        wait_until(lambda: pins_rows(server) == [], timeout=15)
+    finally:
+        fake.set_response("pins.list", None)
+    line = "could not check an unpin against Slack's pins (internal_error); the record is removed"
+    logged = wait_until(lambda: line in (text := server.log_path.read_text(errors="replace")[mark:]) and text)
+    assert logged.count(line) == 1 and "Traceback" not in logged
