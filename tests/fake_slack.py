@@ -309,8 +309,12 @@ class FakeSlack:
         if method in ("views.open", "views.publish", "views.update", "views.push"):
             view = p.get("view") if isinstance(p.get("view"), dict) else {}
             return ok | {"view": {"id": p.get("view_id", "V1"), "hash": "h1"} | view}
-        if method in ("pins.add", "pins.remove"):
-            self.pin(ch, str(p.get("timestamp", "")), pinned=method == "pins.add")
+        if method in ("pins.add", "pins.remove"):   # as Slack: pinning twice or unpinning nothing is refused
+            ts, adding = str(p.get("timestamp", "")), method == "pins.add"
+            with self._cond:
+                if (ts in self.pinned.get(ch, [])) == adding:
+                    return {"ok": False, "error": "already_pinned" if adding else "no_pin"}
+                self.pin(ch, ts, pinned=adding)
             return ok
         if method == "pins.list":
             with self._cond:

@@ -7,6 +7,7 @@ import pytest
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
@@ -68,6 +69,21 @@ def test_rate_limited_call_is_retried_after_retry_after(fake):
     assert client.chat_postMessage(channel="C1", text="hi")["ok"]
     assert time.monotonic() - start >= 1  # the SDK honoured Retry-After
     assert [c.status for c in fake.calls_to("chat.postMessage")] == [429, 200]
+
+
+def test_pins_are_kept_and_refused_as_slack_does(fake):
+    """pins.add / pins.remove change what pins.list says; pinning twice is already_pinned and
+    unpinning what isn't pinned is no_pin (docs.slack.dev, pins.add and pins.remove)."""
+    client = WebClient(token="xoxb-test", base_url=fake.base_url)
+    assert client.pins_add(channel="C1", timestamp="1.1")["ok"]
+    with pytest.raises(SlackApiError) as twice:
+        client.pins_add(channel="C1", timestamp="1.1")
+    assert twice.value.response["error"] == "already_pinned"
+    assert [item["message"]["ts"] for item in client.pins_list(channel="C1")["items"]] == ["1.1"]
+    assert client.pins_remove(channel="C1", timestamp="1.1")["ok"]
+    with pytest.raises(SlackApiError) as nothing:
+        client.pins_remove(channel="C1", timestamp="1.1")
+    assert nothing.value.response["error"] == "no_pin" and client.pins_list(channel="C1")["items"] == []
 
 
 def test_a_call_held_answered_is_done_at_once_and_answered_on_release(fake):
