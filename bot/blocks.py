@@ -532,7 +532,10 @@ def home_view(sections, pins, pack, *, command: str, report_lines: list[str] | N
                DividerBlock(), HeaderBlock(text=PlainTextObject(text="The survey, by section"))]
     for section, entries in sections:
         lines = [f"• {escape(e.priority)}: {escape(e.title)} (`{e.id}`)" for e in entries]
-        blocks += _section_list(lines, f"*{escape(section)}*")
+        listed = _section_list(lines, f"*{escape(section)}*")
+        if listed and entries:   # the walk-through from this section's first question
+            listed[0].accessory = start_button("Walk through", section=entries[0].section)
+        blocks += listed
     blocks += [DividerBlock(), HeaderBlock(text=PlainTextObject(text="Pinned answers"))]
     if pins is None:   # the store couldn't be read
         blocks.append(SectionBlock(text=MarkdownTextObject(

@@ -233,8 +233,11 @@ def names_own_section(folded: list[str], pack: Pack, query: str = "") -> bool:
 def section_named(word: str, sections) -> str | None:
     """The one section a single word names, as a message names it ("send", "SEN" and "ap" the
     special educational needs section, "safeguarding", "schools"), or a word a section's name
-    starts with ("wellbeing"); None for none or several."""
+    starts with ("wellbeing"), or its whole name (App Home's buttons); None for none or several."""
     word = word.lower()
+    whole = [s for s in sections if s.lower() == word]
+    if whole:
+        return whole[0]
     key = SECTION_WORDS.get(word)
     named = _named_by(key, sections) if key else [s for s in sections if s.lower().split()[:1] == [word]]
     return named[0] if len(named) == 1 else None

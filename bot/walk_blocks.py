@@ -32,10 +32,11 @@ NOTES_INPUT = "notes_text"
 
 
 def start_button(text: str = "Walk me through the survey", section: str = "") -> ButtonElement:
-    """Start or resume the walk-through; with `section` (a word that names one, "send"), start there."""
+    """Start or resume the walk-through; with `section` (a word that names one, "send", or its
+    name), start there."""
     if section:
-        return ButtonElement(text="Walk me through that section", action_id=WALK_START,
-                             value=button_value(p="", s=section))
+        return ButtonElement(text=text if text != "Walk me through the survey" else "Walk me through that section",
+                             action_id=WALK_START, value=button_value(p="", s=section))
     return ButtonElement(text=text, action_id=WALK_START, value=button_value(p=""))
 
 

@@ -83,17 +83,17 @@ def handle_start_button(ack: Ack, body: dict, client: WebClient, respond: Respon
     user = user_id(body)
     if user and not _first_press(context["guide"], user, logger):
         return
+    section = button_ref(text_field(first_action(body), "value")).get("s")   # "... the SEND ones", a section's button
+    section = section if isinstance(section, str) else ""
     if user and text_field(body, "view", "type") == "home":   # no response_url: the tab is the way back
         try:
-            client.chat_postMessage(channel=user, **start_message(context["guide"], user))
+            client.chat_postMessage(channel=user, **start_message(context["guide"], user, section))
         except Exception as e:
             publish_home(context, client, user, logger, notice=_not_sent(context["guide"], user, e, logger, "App Home"))
         return
     with apologising(respond, logger, "starting the walk-through", response_type="ephemeral"):
         if user:
             channel = channel_of(body) or None
-            section = button_ref(text_field(first_action(body), "value")).get("s")   # "... the SEND ones"
-            section = section if isinstance(section, str) else ""
             try:
                 client.chat_postMessage(channel=user, **start_message(context["guide"], user, section,
                                                                       channel=channel))

@@ -385,6 +385,31 @@ def test_app_home_lists_the_packs_and_starts_the_walkthrough_by_dm(fake, slack):
     assert progress(dm.params) == "Question 1 of 6"     # the open (example) consultation first
 
 
+def test_app_home_starts_the_walkthrough_at_a_section(fake, slack, server):
+    """Round 26: App Home listed the survey by section with one button for the whole walk-through;
+    each section now has its own, which starts the walk-through at its first question."""
+    user = fresh("U")
+    slack.event({"type": "app_home_opened", "user": user, "channel": "D" + user, "tab": "home",
+                 "event_ts": f"{time.time():.6f}"})
+    (call,) = wait_until(lambda: [c for c in fake.calls_to("views.publish") if c.params["user_id"] == user])
+    blocks = call.params["view"]["blocks"]
+    by_section = {b["text"]["text"].split("\n")[0]: b["accessory"] for b in blocks
+                  if b.get("accessory", {}).get("action_id") == "walk_start"}
+    assert list(by_section) == [
+        "*Ofsted's Big Listen (2024) · Schools*", "*Ofsted's Big Listen (2024) · Safeguarding in schools*",
+        "*Ofsted's Big Listen (2024) · Special educational needs and alternative provision*",
+        "*Ofsted's Big Listen (2024) · Final question*",
+        f"*{EXAMPLE_TITLE} · Workload in schools*", f"*{EXAMPLE_TITLE} · Wellbeing*"], list(by_section)
+    (send,) = [b for label, b in by_section.items() if "Special educational needs" in label]
+    payload = block_actions("walk_start", send["value"], response_url="", user=user)
+    del payload["response_url"]
+    payload["container"] = {"type": "view", "view_id": "V1"}
+    assert slack.interaction(payload).status == 200
+    (dm,) = wait_until(lambda: posts_in(fake, user))
+    assert "· Special educational needs and alternative provision ·" in shown_text(dm.params["blocks"])
+    assert place(server, user) == ("big-listen", int(progress(dm.params).split()[1]) - 1)
+
+
 def test_the_walkthrough_button_under_a_greeting_keeps_to_the_channels_pack(fake, slack):
     """A greeting in a channel kept to the Big Listen: its "Walk me through" button started the
     (open) example consultation in the member's DM; `/biglisten walkthrough` there didn't."""
