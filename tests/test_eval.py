@@ -66,6 +66,9 @@ from conftest import ROOT, SHARED
     # Held-out 15, by a seventeenth at round 21 (150 messages), committed before its first measurement
     # (round 21's code, search unchanged since round 19): 0.867 / 0.958 / 1.000 / 0.050 / 0.080.
     (ROOT / "tests" / "data" / "heldout15_questions.yaml", 0.84, 0.93, 0.95, 0.07, 0.10),
+    # Held-out 16, by an eighteenth at round 26 (150 messages: 110 on-topic, 40 off-topic), committed
+    # before its first measurement (round 26's code): 0.945 / 0.973 / 0.925 / 0.036 / 0.047.
+    (ROOT / "tests" / "data" / "heldout16_questions.yaml", 0.92, 0.95, 0.90, 0.06, 0.07),
 ])
 def test_search_meets_targets(searcher, path, top1, top3, offtopic, false_decline, wrong):
     if not path.exists():
