@@ -326,3 +326,15 @@ def server_acks(port: int) -> str | None:
     bound = f"at most {p99 * 1000:.0f} ms" if p99 != float("inf") else "over 3000 ms"
     return (f"{int(total)} (/metrics, biglisten_ack_seconds): {buckets.get(0.1, 0.0) / total:.1%} within 100 ms, "
             f"p99 {bound}")
+
+
+class PostingClient:
+    """A Web API client that only records its chat.postMessage calls (the DMs an Answerer sends),
+    for tests of the inbox's replies without Slack."""
+
+    def __init__(self):
+        self.posts: list[dict] = []
+
+    def chat_postMessage(self, **kw):
+        self.posts.append(kw)
+        return {"ok": True}

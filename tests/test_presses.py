@@ -16,20 +16,11 @@ from bot.store import open_store
 from handlers.actions import press_reply
 from handlers.answering import Answerer, action_from
 from handlers.payload import press_of
-from slack_helpers import block_actions
+from slack_helpers import PostingClient, block_actions
 
 QUESTION = "what is off-rolling"
 LEASE = 60.0
 VALUE = json.dumps({"e": "off-rolling", "q": QUESTION})
-
-
-class Client:
-    def __init__(self):
-        self.posts: list[dict] = []
-
-    def chat_postMessage(self, **kw):
-        self.posts.append(kw)
-        return {"ok": True}
 
 
 @pytest.fixture
@@ -39,7 +30,7 @@ def guide(config, index, tmp_path):
 
 def presser(guide, client=None) -> Answerer:
     log = logging.getLogger("test")
-    return Answerer(guide, client or Client(), log, "me", lease_seconds=LEASE,
+    return Answerer(guide, client or PostingClient(), log, "me", lease_seconds=LEASE,
                     press=lambda p: press_reply(guide, p, log))
 
 
@@ -59,7 +50,7 @@ def test_a_share_answered_from_memory_whose_reply_timed_out_is_not_shared_again(
         raise OSError("connection refused")
     for name in ("enqueue", "record_answered", "complete"):
         monkeypatch.setattr(guide.store, name, down)
-    client = Client()
+    client = PostingClient()
     worker = presser(guide, client)
     fake.fault("response_url", times=1, status=200, delay=7)   # taken by Slack, answered after the 5 s timeout
     key, payload = action_from(block_actions("share_answer", VALUE, response_url=fake.response_url("memshare"),
@@ -89,7 +80,7 @@ def test_a_retried_earlier_vote_does_not_overwrite_the_members_later_vote(guide,
     assert guide.store.votes() == [("off-rolling", False)]   # the member's last press
     taken = guide.store.lease("action:trig-v1", owner="other", lease_seconds=LEASE, now=time.time() + 10)
     assert taken is not None
-    other = Answerer(guide, Client(), logging.getLogger("test"), "other", lease_seconds=LEASE,
+    other = Answerer(guide, PostingClient(), logging.getLogger("test"), "other", lease_seconds=LEASE,
                      press=lambda p: press_reply(guide, p, logging.getLogger("test")))
     other.take_over(taken)
     assert [c.status for c in to(fake, "v1")][-1] == 200
@@ -129,7 +120,7 @@ def test_a_vote_is_keyed_as_before(container):
 def test_a_press_whose_reply_slack_refuses_is_settled_and_the_member_told(guide, fake):
     """A refused response_url (a 4xx) is given up at once and the member hears by direct message,
     as for a slash command (the handlers before round 17 only logged it)."""
-    client = Client()
+    client = PostingClient()
     worker = presser(guide, client)
     fake.fault("response_url", times=1, status=404, payload={"ok": False, "error": "expired_url"})
     key, payload = action_from(block_actions("other_matches", VALUE, response_url=fake.response_url("gone404"),
@@ -144,7 +135,7 @@ def test_a_shared_answer_is_not_sent_again_after_a_5xx_within_one_reply(guide, f
     reply, which may have been posted, was sent again at once by CheckedRespond's retry, so the
     channel could see the answer twice. Now it is settled, with a warning: the member can press
     Share again."""
-    client = Client()
+    client = PostingClient()
     worker = presser(guide, client)
     fake.fault("response_url", times=1, status=503)
     key, payload = action_from(block_actions("share_answer", VALUE, response_url=fake.response_url("share503"),
@@ -161,7 +152,7 @@ def _press(fake, action_id: str, name: str, trigger: str) -> tuple[str, dict]:
 
 
 def test_a_shared_answer_goes_to_the_channel_then_its_private_copy_is_deleted(guide, fake):
-    client = Client()
+    client = PostingClient()
     worker = presser(guide, client)
     key, payload = _press(fake, "share_answer", "share1", "trig-share1")
     assert key.startswith("action:share:C1:") and key.endswith(":U1") and "token" not in payload
@@ -175,7 +166,7 @@ def test_a_shared_answer_goes_to_the_channel_then_its_private_copy_is_deleted(gu
 def test_a_shared_answer_that_may_have_gone_out_is_not_shared_again(guide, fake, caplog):
     """A private reply whose worker died after sending it is sent again (only the member sees
     it twice); an answer shared in the channel would be seen twice by everyone there."""
-    client = Client()
+    client = PostingClient()
     worker = presser(guide, client)
     key, payload = _press(fake, "share_answer", "share2", "trig-share2")
     guide.store.enqueue(key, payload, owner="dead", lease_seconds=LEASE, now=time.time() - 2 * LEASE)
@@ -228,7 +219,7 @@ def test_a_share_the_member_is_told_to_press_again_can_be_pressed_again(guide, f
     """A share that may not have gone out tells the member to look and press Share again; one
     that failed tells them to try again. Kept under the answer and member, that press would be
     taken for a duplicate: the settled share is reopened first."""
-    client = Client()
+    client = PostingClient()
     worker = presser(guide, client)
     fake.fault("/response/unsure", times=1, status=503)   # may have been posted: never sent again
     worker.answer(worker.accept(*_share(fake, "unsure", "trig-unsure-1", "1700000002.000100")))
@@ -271,7 +262,7 @@ def test_a_share_reopened_by_another_instance_is_taken_in_by_the_one_that_first_
     """Round 21's review: instance A took the press in but didn't finish; B took it over, got a
     5xx and told the member to press again; the press that reached A was dropped by A's memory
     of keys it had taken in."""
-    a, b = presser(guide), Answerer(guide, Client(), logging.getLogger("test"), "b", lease_seconds=LEASE,
+    a, b = presser(guide), Answerer(guide, PostingClient(), logging.getLogger("test"), "b", lease_seconds=LEASE,
                                     press=lambda p: press_reply(guide, p, logging.getLogger("test")))
     first = _share(fake, "across", "trig-across-1", "1700000004.000100")
     assert a.accept(*first) is not None   # ... and A stops before answering it
@@ -304,7 +295,7 @@ def test_a_share_answered_from_memory_whose_write_landed_late_can_be_pressed_aga
         finally:
             landed.set()
     monkeypatch.setattr(guide.store, "enqueue", late)
-    client = Client()
+    client = PostingClient()
     worker = presser(guide, client)
     fake.fault("/response/latewrite", times=1, status=404, payload={"ok": False, "error": "expired_url"})
     attempt = worker.accept(*_share(fake, "latewrite", "trig-late-1", "1700000005.000100"))

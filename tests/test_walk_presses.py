@@ -22,20 +22,11 @@ from bot.walk_blocks import step_blocks
 from conftest import PACK_DIR, ROOT
 from handlers.actions import press_reply
 from handlers.answering import Answerer, action_from
-from slack_helpers import block_actions, button, elements, shown_text
+from slack_helpers import PostingClient, block_actions, button, elements, shown_text
 
 EXAMPLE = "workload-example"
 LEASE = 60.0
 LOG = logging.getLogger("test")
-
-
-class Client:
-    def __init__(self):
-        self.posts: list[dict] = []
-
-    def chat_postMessage(self, **kw):
-        self.posts.append(kw)
-        return {"ok": True}
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +40,7 @@ def guide(config, library, tmp_path):
 
 
 def worker(guide, owner: str) -> Answerer:
-    return Answerer(guide, Client(), LOG, owner, lease_seconds=LEASE, press=lambda p: press_reply(guide, p, LOG))
+    return Answerer(guide, PostingClient(), LOG, owner, lease_seconds=LEASE, press=lambda p: press_reply(guide, p, LOG))
 
 
 def step_on(guide, user: str, position: int) -> list[dict]:
