@@ -4,8 +4,7 @@ The store holds what reps and members made and nobody can make again: pins, kept
 requests waiting for a rep, votes, the question log, walk-through places. Copying the file
 with `cp` while the bot writes can copy half a write (and leaves out what is still in its
 `-wal`); SQLite's online backup reads one snapshot, in one read transaction, so the copy is
-the store as it was at one moment, whatever the bot does meanwhile. Only read: the store is
-opened as migrate-store opens its source (bot/store_sqlite.py `_connect_read_only`).
+the store as it was at one moment, whatever the bot does meanwhile. Only read (`_reader`).
 
 The copy is one file (no `-wal` beside it), checked with `PRAGMA integrity_check`, made
 under a temporary name and linked into place, so FILE is never half written and never an
@@ -20,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import urllib.parse
 import uuid
 from pathlib import Path
 
@@ -42,7 +42,11 @@ def backup(source: SQLiteStore, target: Path) -> list[tuple[str, int]]:
     try:
         copy = sqlite3.connect(partial, isolation_level=None)
         try:
-            source.connection().backup(copy)   # every page in one step: one snapshot
+            reader = _reader(source)
+            try:
+                reader.backup(copy)   # every page in one step, in one read transaction: one snapshot
+            finally:
+                reader.close()
             copy.execute("PRAGMA journal_mode=DELETE")   # one file: nothing left in a -wal beside it
             problems = [row[0] for row in copy.execute("PRAGMA integrity_check")]
             if problems != ["ok"]:
@@ -68,3 +72,23 @@ def backup(source: SQLiteStore, target: Path) -> list[tuple[str, int]]:
         for leftover in (partial, Path(f"{partial}-journal")):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(leftover)
+
+
+def _reader(source: SQLiteStore) -> sqlite3.Connection:
+    """The store, read-only. A bot may be running (its -wal or -shm is there, even an empty -wal
+    just after it started): then as a reader beside it, through its -shm, so its checkpoints
+    wait for the copy and its latest writes are in it (migrate-store's reading of a stopped
+    bot's file as unchanging, `immutable`, would let a checkpoint rewrite pages mid-copy).
+    Neither there (stopped cleanly): as unchanging, so nothing is made beside the bot's store
+    (a -shm and -wal this user made could stop the bot's user opening it)."""
+    uri = f"file:{urllib.parse.quote(str(source.path))}"
+    if not any(Path(f"{source.path}{side}").exists() for side in ("-wal", "-shm")):
+        return sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
+    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=10.0, isolation_level=None)
+    try:
+        conn.execute("PRAGMA user_version").fetchone()
+        return conn
+    except sqlite3.OperationalError as e:
+        conn.close()
+        raise StoreError(f"{source.path}: the bot is running (or didn't stop cleanly) and this user can't read "
+                         f"its -wal and -shm files beside it ({e}): run the backup as the store's owner") from None

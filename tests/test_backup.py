@@ -3,6 +3,7 @@ file readable by its owner only, which the bot opens as its store; never an exis
 replaced; PostgreSQL and a missing store said in one line. Real CLI, real SQLite files."""
 from __future__ import annotations
 
+import gc
 import sqlite3
 import stat
 import subprocess
@@ -72,6 +73,28 @@ def test_a_backup_taken_while_the_bot_writes_is_whole_and_opens_as_a_store(tmp_p
     assert [p.entry_id for p in restored.pins()] == ["off-rolling"]
     assert [r.question for r in restored.requests(("open",))] == ["who do I ask?"]
     assert len(restored.questions()) == copied
+
+
+def test_a_backup_of_a_stopped_store_makes_nothing_beside_it(tmp_path):
+    """A store whose bot has stopped is read as unchanging: a -shm and -wal made beside it by the
+    admin (root, say) would stop the bot's user opening its store. A store whose bot is running
+    (its -wal there, even empty) is read beside the bot, through its -shm."""
+    db = tmp_path / "bot.sqlite3"
+    store = SQLiteStore(db)
+    store.log_question(via="dm", text="hello", answered=False)
+    del store   # its connection closed: the bot stopped
+    gc.collect()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bot.sqlite3"]   # stopped cleanly
+    config = _config(tmp_path, {"path": str(db)})
+    out = run_cli("--config", config, "backup", str(tmp_path / "stopped.sqlite3"))
+    assert out.returncode == 0, out.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app.yaml", "bot.sqlite3", "stopped.sqlite3"]
+    running = SQLiteStore(db)   # a bot just started: its -wal is there, nothing written in it yet
+    assert (tmp_path / "bot.sqlite3-wal").exists()
+    out = run_cli("--config", config, "backup", str(tmp_path / "running.sqlite3"))
+    assert out.returncode == 0, out.stderr
+    running.log_question(via="dm", text="after", answered=False)
+    assert [q.text for q in SQLiteStore(tmp_path / "running.sqlite3").questions()] == ["hello"]
 
 
 def test_a_backup_never_replaces_a_file_and_says_what_it_cant_do(tmp_path):
