@@ -106,5 +106,7 @@ def is_about_bot(folded: list[str]) -> bool:
     if not folded or len(folded) > 16 or BOT_WORDS.isdisjoint(folded):   # ("this": "is this official?")
         return False
     content = [w for w in _content(folded) if w not in CHAT_WORDS]
-    return any(w in ABOUT_BOT and w not in BOT_WORDS for w in folded) and \
-        all(w in ABOUT_WORDS for w in content)
+    pairs = set(zip(folded, folded[1:]))
+    asked = any(w in ABOUT_BOT and w not in BOT_WORDS for w in folded) or (   # "are you a bot?", "is this a bot"
+        not {"bot", "robot"}.isdisjoint(folded) and not {("are", "you"), ("is", "this")}.isdisjoint(pairs))
+    return asked and all(w in ABOUT_WORDS for w in content)

@@ -86,7 +86,8 @@ def test_a_question_about_the_bot_itself_is_told_what_it_is(searcher, config):
     from bot.normalise import words
     from bot.replies import ABOUT
     for asked in ("can I trust your answers", "is this official nasuwt advice?", "are you AI?", "who made you",
-                  "where does your info come from", "how do I use this bot", "lol is this a bot or a real person"):
+                  "where does your info come from", "how do I use this bot", "lol is this a bot or a real person",
+                  "<@U0BOT> are you a bot? :robot_face:"):
         assert is_about_bot(words(asked)), asked
         reply = build_reply(searcher.find_matches(asked), searcher.pack, config.contact)
         assert reply.chitchat and not reply.answered, asked
