@@ -56,8 +56,8 @@ def _create():
         "ack_seconds": Histogram("biglisten_ack_seconds", "Seconds from a Slack request reaching the HTTP app "
                                  "to its response, reading its body and checking its signature included",
                                  buckets=ACK_BUCKETS),
-        "slack_errors": Counter("biglisten_slack_api_errors", "Failed Slack Web API calls, by method and error",
-                                ["method", "error"]),
+        "slack_errors": Counter("biglisten_slack_api_errors", "Failed Slack Web API calls and replies through a "
+                                "response_url (method response_url), by method and error", ["method", "error"]),
     }
 
 

@@ -10,9 +10,13 @@ one that gets a 5xx once more, within RESPOND_SECONDS (slack_sdk.http_retry, bot
 handlers): a slash command's reply was lost on a single 500 (round 15's audit). Unlike a
 message, an ephemeral reply can't be looked for first, so a 5xx after Slack did post it would
 show the member the reply twice: only they see it, which is the lesser harm than no reply.
+A reply that fails in the end is counted where failed Web API calls are
+(biglisten_slack_api_errors_total, method "response_url").
 """
 from __future__ import annotations
 
+import json
+import re
 import time
 from logging import Logger
 
@@ -21,7 +25,7 @@ from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
 from bot.logs import current_event
-from bot.metrics import record_answer_latency
+from bot.metrics import record_answer_latency, record_slack_error
 from bot.retry import CappedRateLimitRetry, ServerErrorRetry, deadline
 
 ONLY_FOR_MESSAGES = ("delete_original", "replace_original", "response_type")
@@ -60,10 +64,12 @@ class CheckedRespond:
                     response = webhook.send_dict(message)
             except Exception as e:
                 self.logger.error("replying to %s through its response_url failed: %s", self.what, type(e).__name__)
+                record_slack_error(RESPONSE_URL, type(e).__name__)
                 return None
             if response.status_code != 200:
                 self.logger.error("replying to %s through its response_url failed: HTTP %s", self.what,
                                   response.status_code)
+                record_slack_error(RESPONSE_URL, _slack_word(response.body) or f"http_{response.status_code}")
             else:   # posted: timed as the Web API's posts are (a slash command's answer comes this way)
                 received = current_event().received_at
                 if received is not None:
@@ -76,6 +82,23 @@ class CheckedRespond:
         except Exception as e:
             self.logger.error("replying to %s by direct message failed: %s", self.what, type(e).__name__)
             return None
+
+
+RESPONSE_URL = "response_url"   # the metric's method for these replies, beside the Web API's methods
+_WORD = re.compile(r"[a-z_]{1,60}")
+
+
+def _slack_word(body: str | None) -> str | None:
+    """Slack's error word in a refused reply's body ("expired_url", "used_url", ...: plain text,
+    or JSON's "error"), else None: nothing else of a body becomes a metric's label."""
+    text = (body or "").strip()
+    if _WORD.fullmatch(text):
+        return text
+    try:
+        error = json.loads(text).get("error")
+    except (ValueError, AttributeError):
+        return None
+    return error if isinstance(error, str) and _WORD.fullmatch(error) else None
 
 
 def _what(body: dict) -> str:

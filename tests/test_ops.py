@@ -177,6 +177,32 @@ def test_slack_api_errors_by_method_and_error(server, slack, fake):
                for line in lines)
 
 
+def test_a_reply_refused_at_its_response_url_is_counted_as_a_slack_error(server, slack, fake):
+    """A slash command's (or a button's) reply goes through its response_url, not the Web API: a
+    refused one was logged and never counted, so biglisten_slack_api_errors_total showed nothing
+    while members' commands went unanswered."""
+    name = f"expired{uuid.uuid4().hex[:8]}"
+    key = ("biglisten_slack_api_errors_total", (("error", "expired_url"), ("method", "response_url")))
+    before = scrape(server).get(key, 0)
+    fake.fault(f"/response/{name}", status=404, payload={"ok": False, "error": "expired_url"})
+    assert slack.command("/biglisten", ANSWERED, fake.response_url(name)).status == 200
+    wait_until(lambda: scrape(server).get(key, 0) > before)
+    assert scrape(server)[key] - before == 1   # refused once, for good: not tried again
+
+
+def test_a_response_url_that_cant_be_reached_is_counted_by_its_exception():
+    import logging
+
+    from bot.metrics import exposition
+    from handlers.respond import CheckedRespond
+
+    key = ("biglisten_slack_api_errors_total", (("error", "URLError"), ("method", "response_url")))
+    before = samples(exposition()[0].decode()).get(key, 0)
+    nowhere = f"http://127.0.0.1:{free_port()}/response/gone"   # nothing listens: the connection is refused
+    assert CheckedRespond(nowhere, None, "U1", logging.getLogger("test"), "command /biglisten")("hi") is None
+    assert samples(exposition()[0].decode()).get(key, 0) - before == 1
+
+
 def test_every_log_line_is_json(server):
     lines = [line for line in server.log_path.read_text().splitlines() if line.strip()]
     assert lines, "the server logged nothing"
