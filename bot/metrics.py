@@ -62,9 +62,11 @@ def _create():
 
 
 def record_question(answered: bool, reason: str | None) -> None:
+    """`reason` as `ask --json` gives it: none (the label "") for an answer, and for a message with
+    no words (only emoji, only a mention), which the reply asks for a question."""
     outcome = "answered" if answered else "declined"
     with _never_raises():
-        _metrics()["questions"].labels(outcome, "" if answered else (reason or "unknown")).inc()
+        _metrics()["questions"].labels(outcome, "" if answered else (reason or "")).inc()
 
 
 def record_ack_latency(seconds: float) -> None:
