@@ -21,7 +21,7 @@ from bot.errors import ConfigError, MissingToken
 from bot.guide import Guide
 from bot.inbox import LEASE_SECONDS, InboxWorker, new_owner
 from bot.logs import ContextExecutor, configure_logging
-from bot.ops import MeteredWebClient, event_id_middleware
+from bot.ops import MeteredWebClient, event_id_middleware, metrics_port
 from bot.reps import RepDirectory
 from bot.retry import retry_handlers
 from handlers import register_listeners
@@ -45,18 +45,33 @@ class SlackEnv:
     port: int = 3000
     workers: int = 2
     inbox_lease: int = int(LEASE_SECONDS)
+    metrics_port: int | None = None   # Socket Mode's /metrics (HTTP mode serves it on `port`)
 
     @classmethod
     def from_environ(cls, environ=os.environ) -> SlackEnv:
+        """The numbers are checked together, before any token (a bad METRICS_PORT had been said
+        only once the tokens were right, as Socket Mode was about to serve): every one that is
+        wrong is in the one line."""
+        problems: list[str] = []
+
+        def checked(read, *args, **limits):
+            try:
+                return read(environ, *args, **limits)
+            except ConfigError as e:
+                problems.append(str(e))
+                return None
+        numbers = dict(port=checked(_whole_number, "PORT", 3000, most=65535),
+                       workers=checked(_whole_number, "WEB_CONCURRENCY", 2),
+                       inbox_lease=checked(_whole_number, "INBOX_LEASE_SECONDS", int(LEASE_SECONDS), least=6),
+                       metrics_port=checked(metrics_port))
+        if problems:
+            raise ConfigError("; ".join(problems))
         # Stripped: a secret from an env file may end in a newline (every request then failed its
         # signature check), and one of spaces passed as set (every worker then failed to start).
         return cls(bot_token=environ.get("SLACK_BOT_TOKEN", "").strip(),
                    app_token=environ.get("SLACK_APP_TOKEN", "").strip(),
                    signing_secret=environ.get("SLACK_SIGNING_SECRET", "").strip(),
-                   api_url=environ.get("SLACK_API_URL") or DEFAULT_API_URL,
-                   port=_whole_number(environ, "PORT", 3000, most=65535),
-                   workers=_whole_number(environ, "WEB_CONCURRENCY", 2),
-                   inbox_lease=_whole_number(environ, "INBOX_LEASE_SECONDS", int(LEASE_SECONDS), least=6))
+                   api_url=environ.get("SLACK_API_URL") or DEFAULT_API_URL, **numbers)
 
     def mode(self, config: Config) -> str:
         """"socket" or "http", as app.yaml's socket_mode says; a missing token is one clear line naming
@@ -270,6 +285,9 @@ def serve(config: Config, environ=os.environ) -> int:
                                f"no events could reach the bot: copy {APP_TOKEN_COPY}, then start the bot again")
         return 0
     _check_port_free(env.port)
+    if env.metrics_port is not None:   # set for a reason: an admin told nothing scrapes a port nobody serves
+        logging.getLogger("biglisten").warning("METRICS_PORT %s is ignored: over HTTP /metrics is served on PORT "
+                                               "%s (METRICS_PORT is for Socket Mode)", env.metrics_port, env.port)
     from bot.metrics import remove_made_folder
     from bot.wsgi import run_gunicorn
     try:

@@ -100,14 +100,22 @@ class OpsRoutes:
 METRICS_CONNECTION_SECONDS = 10   # METRICS_PORT: how long a connection may take to send its request
 
 
-def serve_metrics_port(environ, store) -> int | None:
-    """Socket Mode has no HTTP server of its own: METRICS_PORT serves /metrics (and /healthz,
-    /readyz are `python -m bot health`). Returns the port, or None when METRICS_PORT is unset."""
+def metrics_port(environ) -> int | None:
+    """METRICS_PORT, or None when it is unset; not a port number, ConfigError (as PORT says it)."""
     value = environ.get("METRICS_PORT")
     if not value:
         return None
     if not value.isdecimal() or not 0 < int(value) < 65536:
-        raise ConfigError(f"METRICS_PORT must be a port number, got {value!r}")
+        raise ConfigError(f"METRICS_PORT must be a whole number from 1 to 65535, got {value!r}")
+    return int(value)
+
+
+def serve_metrics_port(environ, store) -> int | None:
+    """Socket Mode has no HTTP server of its own: METRICS_PORT serves /metrics (and /healthz,
+    /readyz are `python -m bot health`). Returns the port, or None when METRICS_PORT is unset."""
+    port = metrics_port(environ)
+    if port is None:
+        return None
     from socketserver import ThreadingMixIn
     from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
@@ -141,9 +149,9 @@ def serve_metrics_port(environ, store) -> int | None:
 
     host = environ.get("METRICS_HOST", "0.0.0.0")
     try:
-        server = make_server(host, int(value), metrics_app, server_class=Threaded, handler_class=Quiet)
+        server = make_server(host, port, metrics_app, server_class=Threaded, handler_class=Quiet)
     except OSError as e:   # a port in use: one line, not a traceback
-        raise ConfigError(f"METRICS_PORT {value}: can't listen on {host}:{value} ({e.strerror}): is another "
+        raise ConfigError(f"METRICS_PORT {port}: can't listen on {host}:{port} ({e.strerror}): is another "
                           "server using it? Set METRICS_PORT to a free port") from None
     threading.Thread(target=server.serve_forever, name="metrics", daemon=True).start()
     log.info("metrics on port %s", server.server_port)

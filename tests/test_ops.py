@@ -219,6 +219,23 @@ def test_a_response_url_that_cant_be_reached_is_counted_by_its_exception():
     assert samples(exposition()[0].decode()).get(key, 0) - before == 1
 
 
+def test_metrics_port_over_http_is_said_to_be_ignored(fake, tmp_path):
+    """METRICS_PORT set while serving over HTTP (where /metrics is on PORT) was silently ignored:
+    an admin who set it scraped a port nobody served. One line at start-up says so."""
+    import socket
+
+    metrics_port = free_port()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+        with bot_server(fake, tmp_path / "bot", workers=1, env={"METRICS_PORT": str(metrics_port)}) as s:
+            lines = [line for line in s.log_path.read_text().splitlines() if "METRICS_PORT" in line]
+            assert len(lines) == 1 and (f"METRICS_PORT {metrics_port} is ignored: over HTTP /metrics is served on "
+                                        f"PORT {s.port}") in lines[0], lines
+            assert get(s, "/metrics")[0] == 200
+            with pytest.raises(ConnectionRefusedError), socket.create_connection(("127.0.0.1", metrics_port), 2):
+                pass
+
+
 def test_every_log_line_is_json(server):
     lines = [line for line in server.log_path.read_text().splitlines() if line.strip()]
     assert lines, "the server logged nothing"

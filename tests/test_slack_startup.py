@@ -167,6 +167,22 @@ def test_a_metrics_port_in_use_in_socket_mode_is_one_line(fake, tmp_path):
     assert line.startswith(f"error: METRICS_PORT {port}: can't listen on 127.0.0.1:{port}"), line
 
 
+def test_a_bad_metrics_port_is_said_with_the_other_numbers_before_any_token(fake, tmp_path):
+    """METRICS_PORT's value was checked only as Socket Mode was about to serve: an admin whose app
+    token was refused fixed it, started again, and only then heard of METRICS_PORT; over HTTP it
+    wasn't checked at all. Now it is checked with PORT and the others, all said in one line."""
+    fake.set_response("apps.connections.open", {"ok": False, "error": "invalid_auth"})
+    try:
+        line = one_line(serve(fake, tmp_path, tmp_path / "bot.sqlite3", config=socket_config(tmp_path),
+                              extra={"SLACK_APP_TOKEN": "xapp-refused", "METRICS_PORT": "http"}))
+    finally:
+        fake.set_response("apps.connections.open", None)
+    assert line == "error: METRICS_PORT must be a whole number from 1 to 65535, got 'http'"
+    line = one_line(serve(fake, tmp_path, tmp_path / "bot.sqlite3", extra={"PORT": "99999", "METRICS_PORT": "0"}))
+    assert line == ("error: PORT must be a whole number from 1 to 65535, got '99999'; "
+                    "METRICS_PORT must be a whole number from 1 to 65535, got '0'")
+
+
 def socket_config(tmp_path: Path) -> Path:
     config = http_config(tmp_path / "app.yaml", tmp_path / "bot.sqlite3")
     config.write_text(config.read_text(encoding="utf-8").replace("socket_mode: false", "socket_mode: true"),
