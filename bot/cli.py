@@ -530,7 +530,7 @@ def cmd_migrate_store(args) -> int:
     if not url.startswith(("postgresql://", "postgres://")):
         raise ConfigError("--to must be a postgresql:// URL")
     print(f"copying {source.path} into {redact(url)}")
-    for c in migrate(source, PostgresStore(url)):
+    for c in migrate(source, PostgresStore(url, setting="--to")):   # its refusals name what the admin gave
         print(f"{c.table}: {c.source} rows in SQLite, {c.target} in PostgreSQL")
     print("verified: every count matches. Now set storage.url in app.yaml and restart the bot.")
     return 0

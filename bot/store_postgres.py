@@ -158,8 +158,10 @@ class StoreUnreachable(StoreError):
 
 
 class PostgresStore(RepStorePostgres, Store):
-    def __init__(self, url: str, *, max_size: int = POOL_MAX, timeout: float = POOL_TIMEOUT, migrate: bool = True):
+    def __init__(self, url: str, *, max_size: int = POOL_MAX, timeout: float = POOL_TIMEOUT, migrate: bool = True,
+                 setting: str = "storage.url"):
         self._url = url
+        self._setting = setting   # where the URL came from, as its messages name it (migrate-store: --to)
         self._max_size, self._timeout = max_size, timeout
         self._pool: ConnectionPool | None = None
         self._pool_lock = threading.Lock()
@@ -272,7 +274,7 @@ class PostgresStore(RepStorePostgres, Store):
                 extra["options"] = f"{extra['options']} {own} {READ_COMMITTED}"
             return make_conninfo(self._url, **extra)
         except psycopg.Error:   # its message quotes the URL, password and all
-            raise StoreUnreachable(f"{self.location}: not a valid PostgreSQL URL; check storage.url or its "
+            raise StoreUnreachable(f"{self.location}: not a valid PostgreSQL URL; check {self._setting} or its "
                                    "environment variable (not shown here: it may hold a password)") from None
 
     # --- schema -----------------------------------------------------------------------------
@@ -284,14 +286,14 @@ class PostgresStore(RepStorePostgres, Store):
         except psycopg.OperationalError as e:
             reason = " ".join(str(e).split())[:300]
             raise StoreUnreachable(f"{self.location}: cannot connect to PostgreSQL ({reason}); check the server, "
-                                   "storage.url and the password (PGPASSWORD or the URL's variable)") from None
+                                   f"{self._setting} and the password (PGPASSWORD or the URL's variable)") from None
 
     def _check_schema(self) -> None:
         """The schema as `serve` leaves it, read only: no tables, or older ones, are not ready."""
         with self._connect() as conn:
             if conn.execute("SELECT to_regclass('schema_version')").fetchone()[0] is None:
                 raise StoreError(f"{self.location}: no bot tables in this database (serve creates them on its "
-                                 "first start); check storage.url")
+                                 f"first start); check {self._setting}")
             version = conn.execute("SELECT version FROM schema_version").fetchone()
         check_schema_version(self.location, version[0] if version else 0, len(MIGRATIONS))
 
@@ -305,8 +307,8 @@ class PostgresStore(RepStorePostgres, Store):
             if e.sqlstate == READ_ONLY_SQLSTATE:
                 with self._connect() as conn:
                     why = _read_only_reason(conn) or "it refused a write"
-                raise StoreError(f"{self.location}: the database server is read-only ({why}): point storage.url "
-                                 "at the primary") from None
+                raise StoreError(f"{self.location}: the database server is read-only ({why}): point "
+                                 f"{self._setting} at the primary") from None
             reason = " ".join((e.diag.message_primary or str(e)).split())[:300]   # without LINE 1: ...
             raise StoreError(f"{self.location}: cannot create or migrate the bot's tables ({reason}): the database "
                              "user needs to create tables in its database (make it the database's owner, or "

@@ -455,15 +455,23 @@ def test_a_server_turned_read_only_is_not_ready_and_members_are_still_answered(t
 
 
 def test_a_bot_started_on_a_standby_says_so(tmp_path, postgres_server):
-    """A standby refuses the tables' creation: the start-up line blamed the user's grants."""
+    """A standby refuses the tables' creation: the start-up line blamed the user's grants.
+    migrate-store pointed at one said to point storage.url at the primary, where the admin had
+    given --to (and storage.url named the SQLite store being copied)."""
     from bot.store import open_store
     open_store(postgres_server.url).close()
     standby = postgres_server.standby()
     try:
         with pytest.raises(StoreError) as refused:
             open_store(standby.url)
-        assert "read-only" in str(refused.value) and "primary" in str(refused.value)
+        assert "read-only" in str(refused.value) and "point storage.url at the primary" in str(refused.value)
         assert "GRANT" not in str(refused.value) and PASSWORD not in str(refused.value)
+        open_store(tmp_path / "bot.sqlite3").log_question(via="dm", text="q", answered=True)
+        config = config_file(tmp_path, {"path": str(tmp_path / "bot.sqlite3")})
+        out = run_cli("--config", config, "migrate-store", "--to", "${DATABASE_URL}", env={"DATABASE_URL": standby.url})
+        assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
+        assert "read-only (a standby in recovery): point --to at the primary" in out.stderr, out.stderr
+        assert "storage.url" not in out.stderr and PASSWORD not in out.stdout + out.stderr
     finally:
         standby.stop()
 
