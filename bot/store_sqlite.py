@@ -239,11 +239,21 @@ class SQLiteStore(Store):
         file (the bot stopped cleanly) the file is the whole store, read as unchanging, so
         SQLite makes nothing beside it (read-only, its -shm and -wal, left behind and the
         admin's, would stop the bot's user opening its store). With one, its last writes are
-        in it and SQLite reads them through a -shm file: refused if that can't be done."""
+        in it and SQLite reads them through a -shm file: refused if that can't be done. With no
+        -shm beside it (copied without one), SQLite makes one, made by this user and left there
+        (a read-only connection never removes it): refused unless this user is the store's owner
+        (or root, whose files SQLite gives the store's owner); the bot's user had then been
+        unable to write its own store ("attempt to write a readonly database")."""
         uri = f"file:{urllib.parse.quote(self.path)}"
         wal = Path(f"{self.path}-wal")
         if not (wal.exists() and wal.stat().st_size):
             return sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None, factory=_Connection)
+        shm = Path(f"{self.path}-shm")
+        if not shm.exists() and os.geteuid() not in (0, os.stat(self.path).st_uid):
+            raise StoreError(f"{self.path}: its last writes are still in {wal.name} beside it (the bot didn't stop "
+                             f"cleanly), with no {shm.name}: reading them would leave one there that is this "
+                             "user's, not the store's owner's, and could stop the bot's user opening its store: "
+                             "run this as the store's owner, or start and stop the bot once")
         conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=10.0, isolation_level=None, factory=_Connection)
         try:
             conn.execute("PRAGMA user_version").fetchone()

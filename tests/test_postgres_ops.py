@@ -661,6 +661,58 @@ def run_read_only(folder: Path, *args: str, env: dict) -> subprocess.CompletedPr
     return subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=full_env, timeout=120)
 
 
+def as_another_user(*cmd: str) -> list[str]:
+    """`cmd` run as uid 65534, who can read every file (an admin who can read the bot's store) and
+    write only what others may. Only root can start it."""
+    return ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=+dac_read_search",
+            "--ambient-caps=+dac_read_search", *cmd]
+
+
+def test_migrate_store_by_another_user_leaves_no_shm_beside_the_store(tmp_path, pg_url):
+    """An admin who may write the store's folder, copying a store whose last writes are in its
+    -wal with no -shm beside it: SQLite made a -shm there to read them, the admin's, left behind
+    (a read-only connection never removes it); the bot's user, unable to write it, then got
+    "attempt to write a readonly database" from its own store. Now refused with the reason, and
+    nothing is made beside the store. (SQLite gives what root makes the store owner's.) Another
+    user is started as root only: a test run by anyone else checks the owner's copy alone."""
+    import shutil
+    import tempfile
+
+    import psycopg
+    # not in tmp_path: the admin reaches the store's folder as any user does (SQLite asks access(),
+    # which no capability passes, and pytest's folders are root's alone)
+    top = Path(tempfile.mkdtemp(prefix="biglisten-store-"))
+    top.chmod(0o755)
+    try:
+        _another_user_copies(tmp_path, top / "store", pg_url, psycopg)
+    finally:
+        shutil.rmtree(top)
+
+
+def _another_user_copies(tmp_path: Path, folder: Path, pg_url: str, psycopg) -> None:
+    folder.mkdir()
+    made = subprocess.run([sys.executable, "-c", WRITE_STORE, str(folder / "bot.sqlite3"), "killed, -shm not copied"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert made.returncode == 0, made.stderr
+    folder.chmod(0o777)   # the admin may write in it
+    config = config_file(tmp_path, {"path": str(folder / "bot.sqlite3")})
+    if os.geteuid() == 0:
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")} | {"DATABASE_URL": pg_url}
+        out = subprocess.run(as_another_user(sys.executable, "-m", "bot", "--config", config, "migrate-store", "--to",
+                                             "${DATABASE_URL}"), capture_output=True, text=True, cwd=ROOT,
+                             env=full_env, timeout=120)
+        assert out.returncode == 2 and "Traceback" not in out.stderr, out.stdout + out.stderr
+        assert "bot.sqlite3-wal" in out.stderr and "bot.sqlite3-shm" in out.stderr and "owner" in out.stderr, out.stderr
+        assert sorted(p.name for p in folder.iterdir()) == ["bot.sqlite3", "bot.sqlite3-wal"]   # nothing beside it
+        with psycopg.connect(pg_url) as conn:
+            assert conn.execute("SELECT to_regclass('questions')").fetchone()[0] is None   # nor written there
+    # the store's owner reads it (what SQLite makes beside it is the owner's, as the bot's own are)
+    out = run_cli("--config", config, "migrate-store", "--to", "${DATABASE_URL}", env={"DATABASE_URL": pg_url})
+    assert out.returncode == 0 and "questions: 5 rows in SQLite, 5 in PostgreSQL" in out.stdout, out.stderr
+    owner = (folder / "bot.sqlite3").stat().st_uid
+    assert all(p.stat().st_uid == owner for p in folder.iterdir())
+
+
 @pytest.mark.parametrize("stopped", ["cleanly", "killed", "killed, -shm not copied", "cleanly, folder writable"])
 def test_migrate_store_copies_a_store_this_user_cannot_write(tmp_path, pg_url, stopped):
     """"Stop the bot, then migrate-store", run by an admin who can read the bot's store but not
