@@ -75,14 +75,17 @@ def backup(source: SQLiteStore, target: Path) -> list[tuple[str, int]]:
 
 
 def _reader(source: SQLiteStore) -> sqlite3.Connection:
-    """The store, read-only. A bot may be running (its -wal or -shm is there, even an empty -wal
-    just after it started): then as a reader beside it, through its -shm, so its checkpoints
-    wait for the copy and its latest writes are in it (migrate-store's reading of a stopped
-    bot's file as unchanging, `immutable`, would let a checkpoint rewrite pages mid-copy).
-    Neither there (stopped cleanly): as unchanging, so nothing is made beside the bot's store
-    (a -shm and -wal this user made could stop the bot's user opening it)."""
+    """The store, read-only. A bot running has its -shm beside it (and a -wal, empty just after it
+    started): then read as a reader beside it, through that -shm, so its checkpoints wait for the
+    copy and its latest writes are in it (migrate-store's reading of a file with an empty -wal as
+    unchanging, `immutable`, would let a checkpoint rewrite pages mid-copy). Last writes left in a
+    -wal with no -shm (a bot that didn't stop cleanly; `open_store` has refused this for a user who
+    isn't the store's owner or root) are read through a -shm made for them. Neither (stopped
+    cleanly): as unchanging, so nothing is made beside the bot's store (a -shm and -wal this user
+    made could stop the bot's user opening it)."""
     uri = f"file:{urllib.parse.quote(str(source.path))}"
-    if not any(Path(f"{source.path}{side}").exists() for side in ("-wal", "-shm")):
+    wal, shm = Path(f"{source.path}-wal"), Path(f"{source.path}-shm")
+    if not shm.exists() and not (wal.exists() and wal.stat().st_size):
         return sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
     conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=10.0, isolation_level=None)
     try:
