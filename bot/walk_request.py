@@ -11,16 +11,20 @@ from __future__ import annotations
 
 from bot.chitchat import CHAT_WORDS
 from bot.normalise import STOPWORDS
-from bot.structure import SECTION_WORDS
+from bot.structure import SECTION_WORDS, VERB_OBJECTS, VERB_SUBJECTS
 
 GUIDING = frozenset({"walk", "take", "talk", "guide", "run", "step"})   # ... followed by "through"
 THROUGH_WITHIN = 3   # "walk me through", "take us all through", "talk me and my TA through"
+THROUGH = frozenset({"through", "thru"})
 ONE_WORD = frozenset({"walkthrough", "walkthru"})
+# a message with one of these asks something (the search answers it) or turns the walk-through down
+ASKS = frozenset({"what", "whats", "why", "who", "whos", "whom", "whose", "when", "whens", "where", "wheres", "which"})
+DECLINES = frozenset({"dont", "don", "not", "never", "without", "instead", "rather", "nope"})
 # what else a request to be walked through may say
 ABOUT = frozenset("""
 survey surveys questionnaire consultation big listen biglisten whole thing lot everything each every
 step time one ones by bit bits part parts section sections question questions start beginning first
-guided guide tour slowly properly together quickly
+guided guide tour slowly properly together quickly u
 """.split())
 
 
@@ -28,14 +32,28 @@ def walk_request(folded: list[str], sections=()) -> str | None:
     """None unless the message asks to be taken through the survey; then the section word it
     names ("send", "safeguarding", or the first word of one of `sections`' names, "wellbeing":
     `walkthrough.section_start` reads it), or "" for none."""
-    if not folded or len(folded) > 30:
+    if not folded or len(folded) > 30 or not (ASKS | DECLINES).isdisjoint(folded):
         return None
     named = SECTION_WORDS.keys() | {s.lower().split()[0] for s in sections if s.strip()}
-    asked = any(w in ONE_WORD for w in folded) or any(
-        w in GUIDING and "through" in folded[i + 1:i + 1 + THROUGH_WITHIN] for i, w in enumerate(folded))
-    if not asked:
+    asked = any(w in ONE_WORD for w in folded) or any(w in GUIDING and _through(folded[i + 1:i + 1 + THROUGH_WITHIN])
+                                                      for i, w in enumerate(folded))
+    if not asked or any(_sends(folded, i) for i, w in enumerate(folded) if w == "send"):
         return None
-    rest = [w for w in folded if w not in STOPWORDS and not w.isdigit() and w not in GUIDING and w not in ONE_WORD]
+    rest = [w for w in folded if w not in STOPWORDS and not w.isdigit() and w not in GUIDING and w not in ONE_WORD
+            and w not in THROUGH]
     if not all(w in ABOUT or w in named or w in CHAT_WORDS for w in rest):
         return None
     return next((w for w in folded if w in named and w not in STOPWORDS), "")
+
+
+def _through(after: list[str]) -> bool:
+    """ "through" within the words after a verb of guiding, with no "to" before it: "take me
+    through", not "does it take to get through" (how long it takes)."""
+    at = next((i for i, w in enumerate(after) if w in THROUGH), None)
+    return at is not None and "to" not in after[:at]
+
+
+def _sends(folded: list[str], i: int) -> bool:
+    """The "send" at `i` is the verb ("how to send my answers", "I send it"), as bot/structure.py reads it."""
+    nxt = folded[i + 1] if i + 1 < len(folded) else ""
+    return nxt in VERB_OBJECTS or (i > 0 and folded[i - 1] in VERB_SUBJECTS)

@@ -72,9 +72,18 @@ def test_asking_to_be_walked_through_the_survey_is_told_how(searcher, config):
     for question in ("talk me through what off-rolling means", "walk me through how a deep dive works",
                      "the inspector walked us through the report, where do I say it was rushed?",
                      "I spent an hour walking the inspector through our provision map, which bit is that?",
-                     "go through the SEND section with me", "can you run through the pay scales"):
+                     "go through the SEND section with me", "can you run through the pay scales",
+                     # a question about the survey, or the walk-through turned down, or "send" the verb
+                     "talk me through what the Big Listen was about", "what's the big listen? walk me through it",
+                     "can you talk me through why there is a big listen?", "talk me through who the survey is for",
+                     "can you talk me through what the consultation is?",
+                     "I don't want a walkthrough, just tell me what to put in the SEND section",
+                     "how much time does it take to get through the survey?",
+                     "talk me through how to send my answers", "walk me through how to send it"):
         assert walk_request(words(question)) is None, question
         assert not build_reply(searcher.find_matches(question), searcher.pack, config.contact).chitchat, question
+    assert searcher.find_matches("talk me through what the Big Listen was about").best.entry.id == "big-listen"
+    assert walk_request(words("could u walk me thru the survey")) == ""   # (as members type it)
 
 
 def test_a_question_about_the_bot_itself_is_told_what_it_is(searcher, config):
