@@ -229,6 +229,7 @@ def decide(index, query: str, folded: list[str], terms: tuple[str, ...], off: se
     meaning = reading.whole if reading is not None else None
     closest = reading.closest if reading is not None else -1.0
     walk = walk_request(folded, index.pack.sections)
+    walk = walk if not target.exact else None   # "talk me through the last question": that question's answer
     if ((is_chitchat(folded) or is_about_bot(folded)) and not target) or walk is not None:   # a friendly word
         return SearchResult(query, False, (), terms, reason="chitchat", walk=walk)
     if not terms and not target:

@@ -39,8 +39,7 @@ def walk_request(folded: list[str], sections=()) -> str | None:
                                                       for i, w in enumerate(folded))
     if not asked or any(_sends(folded, i) for i, w in enumerate(folded) if w == "send"):
         return None
-    rest = [w for w in folded if w not in STOPWORDS and not w.isdigit() and w not in GUIDING and w not in ONE_WORD
-            and w not in THROUGH]
+    rest = [w for w in folded if w not in STOPWORDS and w not in GUIDING and w not in ONE_WORD and w not in THROUGH]
     if not all(w in ABOUT or w in named or w in CHAT_WORDS for w in rest):
         return None
     return next((w for w in folded if w in named and w not in STOPWORDS), "")

@@ -79,10 +79,13 @@ def test_asking_to_be_walked_through_the_survey_is_told_how(searcher, config):
                      "can you talk me through what the consultation is?",
                      "I don't want a walkthrough, just tell me what to put in the SEND section",
                      "how much time does it take to get through the survey?",
-                     "talk me through how to send my answers", "walk me through how to send it"):
+                     "talk me through how to send my answers", "walk me through how to send it",
+                     "take me through question 3 of the SEND section"):
         assert walk_request(words(question)) is None, question
         assert not build_reply(searcher.find_matches(question), searcher.pack, config.contact).chitchat, question
     assert searcher.find_matches("talk me through what the Big Listen was about").best.entry.id == "big-listen"
+    last = searcher.find_matches("talk me through the last question")   # named by place: its answer
+    assert last.walk is None and last.answered and last.best.entry.id == "final-anything-else"
     assert walk_request(words("could u walk me thru the survey")) == ""   # (as members type it)
 
 
