@@ -96,10 +96,10 @@ def _command(text: str, config, library) -> tuple[str, str] | None:
     slashed = first.lower() == name.lower()
     if not slashed and "walk" not in text.lower():
         return None
-    from handlers.commands import GAPS, WALK, command_word, help_text
+    from handlers.commands import GAPS, WALK, command_word, help_text, walk_named
     word = command_word(rest if slashed else text, name)
-    if (walk := WALK.fullmatch(word)) is not None:
-        return "walk", walk.group(1) or ""
+    if WALK.fullmatch(word) is not None:
+        return "walk", walk_named(word)
     if not slashed:
         return None
     if word in ("", "help"):

@@ -78,8 +78,7 @@ def command_reply(guide, desk, command: dict, logger: Logger) -> tuple[dict, Cal
     elif word in ("sections", "browse"):
         message = packs_sections_blocks(guide, channel)
     elif WALK.fullmatch(word):
-        return start_message(guide, command.get("user_id") or "", WALK.fullmatch(word).group(1) or "",
-                             channel=channel or ""), None
+        return start_message(guide, command.get("user_id") or "", walk_named(word), channel=channel or ""), None
     elif word == "pins":
         message = pins_blocks(guide.store.pins(), guide.library, rep=guide.reps.is_rep(command.get("user_id")))
     elif word in ("queue", "answers"):
@@ -120,6 +119,17 @@ def command_word(text: str, name: str) -> str:
 # "walkthrough", "walk through big-listen", "walk through SEND", "walkthrough the safeguarding section"
 WALK = re.compile(r"(?:walkthrough|walk-through|walk through)(?:\s+(?:the\s+)?([a-z0-9][a-z0-9-]*)"
                   r"(?:\s+(?:section|questions|ones|bit|part))?)?")
+WALK_ANY = frozenset({"survey", "questionnaire", "consultation", "questions", "question", "sections", "all", "it",
+                      "everything"})   # what names the survey itself, not a pack or a section
+
+
+def walk_named(word: str) -> str:
+    """The pack or section a `WALK` subcommand names; "" for none, or for the survey itself
+    ("walkthrough the survey", "walk through the questions": not a pack called 'survey')."""
+    name = WALK.fullmatch(word).group(1) or ""
+    return "" if name in WALK_ANY else name
+
+
 # "gaps in SEND support" is a question, not this; "gaps 0", "gaps -1" or "gaps 1.5" is, to be told the range
 GAPS = re.compile(r"gaps(?:\s+([-+]?[0-9][0-9.,]*)(?:\s+days?)?)?")
 

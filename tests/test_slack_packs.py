@@ -294,6 +294,11 @@ def test_walkthrough_of_a_section_named_starts_at_its_first_question(fake, slack
     # asked in words, the command starts it too (a message is told how, with a button)
     step = command(fake, slack, "can you walk me through the safeguarding questions?", fresh("U"), channel="CBL")
     assert "· Safeguarding in schools ·" in shown_text(step["blocks"]) and button(step["blocks"], "walk_next")
+    # the survey itself named, not a pack called 'survey' ("I don't have a survey to walk through called ...")
+    for asked in ("walkthrough the survey", "walk through the questions"):
+        step = command(fake, slack, asked, fresh("U"), channel="CBL")
+        assert "blocks" in step, (asked, step["text"])
+        assert progress(step) == "Question 1 of 19" and button(step["blocks"], "walk_next"), asked
 
 
 def test_walkthrough_buttons_move_from_the_question_they_were_pressed_on(fake, slack, server):
