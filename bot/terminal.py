@@ -23,9 +23,9 @@ WALK_HELP = "Type n (or Enter) for next, b back, s skip section, q stop (your pl
 WALK_PROMPT = "[n]ext, [b]ack, [s]kip section, [q]uit (your place is kept)"
 TERMINAL_USER = "terminal"   # whose walk-through place the store keeps
 # The slash command's reps' lists, and what gives them in the terminal
-FOR_REPS = {"pins": "`/biglisten pins` is Slack's (the pins are kept in the store Slack's bot uses)",
-            "queue": "in the terminal: `python -m bot queue`", "answers": "in the terminal: `python -m bot queue`",
+FOR_REPS = {"queue": "in the terminal: `python -m bot queue`", "answers": "in the terminal: `python -m bot queue`",
             "gaps": "in the terminal: `python -m bot report`"}
+PINS = "`{command}` is Slack's: the answers reps pinned there, for everyone (the terminal shows no pins)."
 
 
 def chat(config, library, *, interactive: bool) -> int:
@@ -42,6 +42,16 @@ def chat(config, library, *, interactive: bool) -> int:
         print(f"{config.bot_name}: ask about {titles}. Type a number to pick from a list, {MORE} for an "
               f"answer's full guidance, `{config.slash_command} help` for the commands, quit (or Ctrl-D) to leave.")
     read = _terminal_reader() if interactive else sys.stdin.readline
+
+    def walk(name: str) -> None:   # as in Slack ("walkthrough send"; a reply may say to type it)
+        nonlocal store
+        try:   # (only now: the chat needs no store, and goes on without one)
+            store = store or _open_store(config)
+        except BotError as e:
+            print(f"The walk-through keeps your place in the store, which can't be opened: {e}\n", flush=True)
+            return
+        problem = walk_through(library, store, name, read, prompt=WALK_PROMPT + "\n" if interactive else "")
+        print(f"{problem}\n" if problem else "(back to questions)\n", flush=True)
     while True:
         line = read()
         if not line:
@@ -54,14 +64,8 @@ def chat(config, library, *, interactive: bool) -> int:
         command = _command(text, config, library)
         if command is not None:
             kind, said = command
-            if kind == "walk":   # as in Slack ("walkthrough send"; a reply may say to type it)
-                try:   # (only now: the chat needs no store, and goes on without one)
-                    store = store or _open_store(config)
-                except BotError as e:
-                    print(f"The walk-through keeps your place in the store, which can't be opened: {e}\n", flush=True)
-                    continue
-                problem = walk_through(library, store, said, read, prompt=WALK_PROMPT + "\n" if interactive else "")
-                print(f"{problem}\n" if problem else "(back to questions)\n", flush=True)
+            if kind == "walk":
+                walk(said)
                 continue
             if kind == "said":
                 print(said, end="\n\n", flush=True)
@@ -82,7 +86,11 @@ def chat(config, library, *, interactive: bool) -> int:
                 continue
             last = picked_entry(library, config, places[int(text) - 1][0].entry.id, query=listed.query) or last
         else:
-            last = reply_to(library, config, text)[1]
+            asked = reply_to(library, config, text)[1]
+            if command is not None and asked.walk is not None:   # "/biglisten walk me through SEND": as in Slack
+                walk(asked.walk)
+                continue
+            last = asked
             listed = last if last.answered and last.ambiguous else None
         print(_chat_text(last), end="\n\n", flush=True)
 
@@ -108,6 +116,8 @@ def _command(text: str, config, library) -> tuple[str, str] | None:
         return "said", "\n".join(line.strip("*") for line in said.split("\n"))   # (Slack's bold)
     if word in ("sections", "browse"):
         return "said", sections_text(library)
+    if word == "pins":   # (not a reps' list: anyone may see them)
+        return "said", PINS.format(command=f"{name} pins")
     if word in FOR_REPS or GAPS.fullmatch(word):
         key = "gaps" if GAPS.fullmatch(word) else word
         return "said", f"`{name} {word}` is for reps in Slack; {FOR_REPS[key]}."

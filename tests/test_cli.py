@@ -81,9 +81,9 @@ def test_the_chat_reads_a_slash_command_as_slack_does():
     searched with "/biglisten" in it and declined, though "MATs" is answered; "/biglisten help"
     was declined too. A line starting with the slash command reads as the command does."""
     out = run_cli("chat", stdin="/biglisten MATs\n/BIGLISTEN help\n/biglisten sections\n/biglisten off-rolling\n"
-                  "/biglisten queue\n/biglisten gaps 30\n/biglisten what is a deep dive\nmore\n")
+                  "/biglisten queue\n/biglisten gaps 30\n/biglisten what is a deep dive\nmore\n/biglisten pins\n")
     assert out.returncode == 0, out.stderr
-    mats, helped, sections, entry, queue, gaps, question, more = out.stdout.rstrip().split("\n\n")
+    mats, helped, sections, entry, queue, gaps, question, more, pins = out.stdout.rstrip().split("\n\n")
     assert mats.startswith("== MATs (multi-academy trusts) ==") and mats == run_cli(
         "chat", stdin="MATs\n").stdout.rstrip()
     assert helped.startswith("Ask me about Ofsted's Big Listen (2024) and NASUWT's guidance on it.\n")
@@ -96,6 +96,9 @@ def test_the_chat_reads_a_slash_command_as_slack_does():
     assert queue == "`/biglisten queue` is for reps in Slack; in the terminal: `python -m bot queue`."
     assert gaps == "`/biglisten gaps 30` is for reps in Slack; in the terminal: `python -m bot report`."
     assert question.startswith("== Deep dives") and more.startswith("== Deep dives")
+    # pins are everyone's in Slack, not a reps' list (it said "is for reps in Slack; `/biglisten pins` is Slack's")
+    assert pins == ("`/biglisten pins` is Slack's: the answers reps pinned there, for everyone "
+                    "(the terminal shows no pins).")
 
 
 def test_a_walkthrough_asked_in_the_chat_with_no_store_says_so_and_chats_on(tmp_path):

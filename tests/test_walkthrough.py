@@ -294,14 +294,16 @@ def test_the_terminal_chat_walks_through_as_the_slash_command_does(tmp_path):
     `walkthrough` alone) as Slack does, walks through in place, then goes back to questions."""
     cfg = _two_packs(tmp_path)
     chat = run_cli("--config", str(cfg), "chat", stdin="can you walk me through the wellbeing questions?\n"
-                   "/biglisten walkthrough wellbeing\nn\nq\nwalkthrough\nq\nwalkthrough pay\nthanks\n")
+                   "/biglisten walkthrough wellbeing\nn\nq\nwalkthrough\nq\nwalkthrough pay\n"
+                   "/biglisten can you take me through the wellbeing questions?\nq\nthanks\n")
     assert chat.returncode == 0, chat.stderr
     replies = chat.stdout.split("\n\n")
     assert replies[0].endswith("type `/biglisten walkthrough wellbeing`.")
     assert [line for line in chat.stdout.splitlines() if line.startswith("Question ")] == [
         "Question 4 of 6 · Wellbeing · A workload charter", "Question 5 of 6 · Wellbeing · Staff wellbeing survey",
-        "Question 5 of 6 · Wellbeing · Staff wellbeing survey"]   # resumed by `walkthrough`
-    assert chat.stdout.count("Stopped; `walkthrough` resumes here.\n(back to questions)") == 2
+        "Question 5 of 6 · Wellbeing · Staff wellbeing survey",   # resumed by `walkthrough`
+        "Question 4 of 6 · Wellbeing · A workload charter"]   # asked in words after the command, as Slack's starts it
+    assert chat.stdout.count("Stopped; `walkthrough` resumes here.\n(back to questions)") == 3
     assert "no pack or section 'pay' (packs: big-listen, workload-example; or a section" in chat.stdout
     assert chat.stdout.rstrip().splitlines()[-1].startswith("You're welcome!")
 
