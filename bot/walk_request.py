@@ -35,11 +35,15 @@ def walk_request(folded: list[str], sections=()) -> str | None:
     if not folded or len(folded) > 30 or not (ASKS | DECLINES).isdisjoint(folded):
         return None
     named = SECTION_WORDS.keys() | {s.lower().split()[0] for s in sections if s.strip()}
-    asked = any(w in ONE_WORD for w in folded) or any(w in GUIDING and _through(folded[i + 1:i + 1 + THROUGH_WITHIN])
-                                                      for i, w in enumerate(folded))
-    if not asked or any(_sends(folded, i) for i, w in enumerate(folded) if w == "send"):
+    guiding = {i for i, w in enumerate(folded) if w in GUIDING and _through(folded[i + 1:i + 1 + THROUGH_WITHIN])}
+    if not (guiding or any(w in ONE_WORD for w in folded)):
         return None
-    rest = [w for w in folded if w not in STOPWORDS and w not in GUIDING and w not in ONE_WORD and w not in THROUGH]
+    if any(_sends(folded, i) for i, w in enumerate(folded) if w == "send"):
+        return None
+    if ("take", "part") in zip(folded, folded[1:]):   # "how do I take part? walk me through it": who may answer
+        return None
+    rest = [w for i, w in enumerate(folded) if w not in STOPWORDS and i not in guiding and w not in ONE_WORD
+            and w not in THROUGH]
     if not all(w in ABOUT or w in named or w in CHAT_WORDS for w in rest):
         return None
     return next((w for w in folded if w in named and w not in STOPWORDS), "")

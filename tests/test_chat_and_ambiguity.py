@@ -80,7 +80,7 @@ def test_asking_to_be_walked_through_the_survey_is_told_how(searcher, config):
                      "I don't want a walkthrough, just tell me what to put in the SEND section",
                      "how much time does it take to get through the survey?",
                      "talk me through how to send my answers", "walk me through how to send it",
-                     "take me through question 3 of the SEND section"):
+                     "take me through question 3 of the SEND section", "how do I take part? walk me through it"):
         assert walk_request(words(question)) is None, question
         assert not build_reply(searcher.find_matches(question), searcher.pack, config.contact).chitchat, question
     assert searcher.find_matches("talk me through what the Big Listen was about").best.entry.id == "big-listen"
