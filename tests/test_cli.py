@@ -368,3 +368,17 @@ def test_ask_json_lists_a_named_sections_questions_in_the_order_the_reply_number
     numbered = re.findall(r"^  \d+\. .* \[([a-z0-9-]+)\]$", record["reply_text"], re.M)
     assert len(numbered) == 4
     assert [r["id"] for r in record["results"]] == numbered
+
+
+def test_a_pasted_text_with_long_runs_of_spaces_is_read_at_once():
+    """The command word (the slash command's and the chat's: a chat line with "walk" in it) took
+    off spaces and punctuation at its end with a regex tried from every place in a run of them:
+    40,000 spaces, a pasted text, took half a minute of a worker (or of the chat) before any reply."""
+    import time
+
+    from handlers.commands import command_word
+    started = time.monotonic()
+    for text in ("walk " + " " * 40000 + "x", "walk " + ". " * 20000 + "x", "/biglisten " + "\u3000" * 40000 + "help"):
+        command_word(text, "/biglisten")
+    assert time.monotonic() - started < 2
+    assert command_word("/biglisten  walkthrough send, thank you! ", "/biglisten") == "walkthrough send"
