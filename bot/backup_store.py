@@ -12,6 +12,9 @@ existing file replaced. It is made readable by its owner only: the question log 
 members' words. Restoring is stopping the bot and putting the copy in the store's place
 (README, "Backing up a SQLite store").
 
+Any bot store is copied as it is, whatever its schema version: the copy to keep before a new
+bot migrates it is of the older one (`SQLiteStore(..., any_version=True)`).
+
 PostgreSQL has its own tools (`pg_dump`); this is for the SQLite file.
 """
 from __future__ import annotations

@@ -538,7 +538,6 @@ def cmd_migrate_store(args) -> int:
 
 def cmd_backup(args) -> int:
     from bot.backup_store import backup
-    from bot.store import open_store
     from bot.store_location import storage_location
     from bot.store_sqlite import SQLiteStore
 
@@ -549,8 +548,8 @@ def cmd_backup(args) -> int:
                           "--file=biglisten.dump DBNAME` (`pg_restore` restores it)")
     if not location.exists():   # opening it would make an empty one
         raise ConfigError(f"no store at {location}: app.yaml's storage.path names no SQLite file to back up")
-    source = open_store(location, writable=False)   # only read, as migrate-store reads its source
-    assert isinstance(source, SQLiteStore)
+    # only read, as migrate-store reads its source; a store an older bot left is copied as it is
+    source = SQLiteStore(location, migrate=False, writable=False, any_version=True)
     counts = backup(source, args.file)
     print(f"backed up {source.path} to {args.file} (readable by you only: it holds members' questions)")
     for table, rows in counts:

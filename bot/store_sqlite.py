@@ -148,7 +148,9 @@ class _Connection(sqlite3.Connection):
 
 
 class SQLiteStore(Store):
-    def __init__(self, path: str | Path, *, migrate: bool = True, writable: bool = True):
+    def __init__(self, path: str | Path, *, migrate: bool = True, writable: bool = True, any_version: bool = False):
+        """`any_version`: a backup's source (read only), whatever its schema version: the copy to
+        keep before a new bot's first start migrates it is of the older one."""
         self.path = str(path)
         self._writable = writable   # False: a copy's source (migrate-store), read only
         if self.path == ":memory:" or self.path.startswith("file:"):
@@ -159,7 +161,7 @@ class SQLiteStore(Store):
         try:
             if migrate and writable:
                 self._migrate()
-            else:   # `health`, or a copy's source: read as it is
+            elif not (any_version and not writable):   # `health`, or a copy's source: read as it is
                 self._check_schema()
             problem = self.connection().execute("PRAGMA quick_check(1)").fetchone()[0]
         except sqlite3.DatabaseError as e:

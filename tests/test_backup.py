@@ -117,3 +117,25 @@ def test_a_backup_never_replaces_a_file_and_says_what_it_cant_do(tmp_path):
     assert out.returncode == 2 and "Traceback" not in out.stderr
     assert out.stderr.startswith("error: the store is PostgreSQL: back it up with its own tools, e.g. `pg_dump")
     assert not (tmp_path / "b.sqlite3").exists()
+
+
+def test_a_store_an_older_bot_left_is_backed_up_as_it_is(tmp_path):
+    """Backing up before a new bot's first start (which migrates the store) was refused: the
+    backup opened the store as `health` does ("schema version 5, where this bot's is 10: serve
+    migrates it on its next start"), and once serve had migrated it the older store was gone."""
+    import shutil
+    old = tmp_path / "old.sqlite3"
+    shutil.copy(ROOT / "tests" / "data" / "store-v5-main.sqlite3", old)
+    out = run_cli("--config", _config(tmp_path, {"path": str(old)}), "backup", str(tmp_path / "before.sqlite3"))
+    assert out.returncode == 0, out.stderr
+    with sqlite3.connect(tmp_path / "before.sqlite3") as copy, sqlite3.connect(old) as original:
+        assert copy.execute("PRAGMA user_version").fetchone()[0] == 5 == original.execute(
+            "PRAGMA user_version").fetchone()[0]   # (nor was the store migrated)
+        for (table,) in original.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+            assert copy.execute(f'SELECT * FROM "{table}"').fetchall() == original.execute(
+                f'SELECT * FROM "{table}"').fetchall(), table
+    empty = tmp_path / "empty.sqlite3"   # still refused: not a bot database
+    empty.write_bytes(b"")
+    out = run_cli("--config", _config(tmp_path, {"path": str(empty)}), "backup", str(tmp_path / "e.sqlite3"))
+    assert out.returncode == 2 and "the file is empty (0 bytes), not a bot database" in out.stderr, out.stderr
+    assert not (tmp_path / "e.sqlite3").exists()
