@@ -533,8 +533,10 @@ def home_view(sections, pins, pack, *, command: str, report_lines: list[str] | N
     for section, entries in sections:
         lines = [f"• {escape(e.priority)}: {escape(e.title)} (`{e.id}`)" for e in entries]
         listed = _section_list(lines, f"*{escape(section)}*")
-        if listed and entries:   # the walk-through from this section's first question
-            listed[0].accessory = start_button("Walk through", section=entries[0].section)
+        if listed and entries:   # the walk-through from this section's first question, in its own pack
+            found = pack.find(entries[0].id) if hasattr(pack, "find") else None   # (the Library: which pack's)
+            listed[0].accessory = start_button("Walk through", section=entries[0].section,
+                                               pack=found[1].name if found else pack.name)
         blocks += listed
     blocks += [DividerBlock(), HeaderBlock(text=PlainTextObject(text="Pinned answers"))]
     if pins is None:   # the store couldn't be read

@@ -152,13 +152,20 @@ def choose_pack(library: Library, name: str = "", today: date | None = None,
 
 
 def section_start(library: Library, name: str, today: date | None = None,
-                  channel: str | None = None) -> Step | None:
+                  channel: str | None = None, within: str = "") -> Step | None:
     """The first question of the section `name` names ("send", "safeguarding": `structure.section_named`)
     in the first pack that answers in `channel` and has it (open consultations first, as
-    `choose_pack`), or None."""
+    `choose_pack`), or None. `within`: that pack's (App Home's button under one pack's section of
+    a name another pack's section has too), if it answers here and has it."""
     today = today or date.today()
+    packs = [s.pack for s in library.for_channel(channel) if steps(s.pack)]
+    own = [p for p in packs if p.name == within] if within else []
+    return (_section_start(own, name, today) if own else None) or _section_start(packs, name, today)
+
+
+def _section_start(packs: list[Pack], name: str, today: date) -> Step | None:
     found = []
-    for pack in (s.pack for s in library.for_channel(channel) if steps(s.pack)):
+    for pack in packs:
         section = section_named(name, pack.sections)
         at = next((i for i, e in enumerate(steps(pack)) if e.section == section), None) if section else None
         if at is not None:   # a section whose name starts with the word first ("schools": Schools, not
@@ -181,7 +188,7 @@ def section_word(library: Library, channel: str | None = None) -> str:
 
 
 def start(library: Library, store: Store, user: str, name: str = "", today: date | None = None,
-          channel: str | None = None) -> Step | None:
+          channel: str | None = None, within: str = "") -> Step | None:
     """Start, or resume where the member left off (a named pack starts there afresh unless it
     is the one they were in), among the packs that answer in `channel`. A section named instead
     of a pack ("walkthrough send") starts at its first question."""
@@ -192,7 +199,7 @@ def start(library: Library, store: Store, user: str, name: str = "", today: date
     if held is not None and (not name or name == held.name) and held.name in here:
         step = step_at(held, pressed_on(held, place.entry_id, place.position)[0], today)
         return replace(step, resumed=step.position > 0) if step is not None else None
-    step = section_start(library, name, today, channel) if name and name not in here else None
+    step = section_start(library, name, today, channel, within) if name and name not in here else None
     if step is None:
         pack = choose_pack(library, name, today, channel)
         step = step_at(pack, 0, today) if pack is not None else None

@@ -60,10 +60,10 @@ def _pack_pressed(guide, channel: str, ref: tuple[str, int, str]):
     return guide.library.pack_named(ref[0]) if ref[0] in here else None
 
 
-def start_message(guide, user: str, name: str = "", channel: str | None = None) -> dict:
+def start_message(guide, user: str, name: str = "", channel: str | None = None, within: str = "") -> dict:
     """The first (or resumed) step for a member, as respond() arguments; in `channel`, only
-    the packs that answer there."""
-    step = walk.start(guide.library, guide.store, user, name, channel=channel)
+    the packs that answer there (a section named: in the pack `within`, if given)."""
+    step = walk.start(guide.library, guide.store, user, name, channel=channel, within=within)
     if step is None:
         names = ", ".join(s.name for s in guide.library.for_channel(channel))
         said = NO_PACK.format(named=f" called '{name}'" if name else "", names=names)
@@ -83,11 +83,12 @@ def handle_start_button(ack: Ack, body: dict, client: WebClient, respond: Respon
     user = user_id(body)
     if user and not _first_press(context["guide"], user, logger):
         return
-    section = button_ref(text_field(first_action(body), "value")).get("s")   # "... the SEND ones", a section's button
-    section = section if isinstance(section, str) else ""
+    ref = button_ref(text_field(first_action(body), "value"))
+    section = ref.get("s") if isinstance(ref.get("s"), str) else ""   # "... the SEND ones", a section's button
+    within = ref.get("p") if isinstance(ref.get("p"), str) and section else ""   # App Home's: that section's pack
     if user and text_field(body, "view", "type") == "home":   # no response_url: the tab is the way back
         try:
-            client.chat_postMessage(channel=user, **start_message(context["guide"], user, section))
+            client.chat_postMessage(channel=user, **start_message(context["guide"], user, section, within=within))
         except Exception as e:
             publish_home(context, client, user, logger, notice=_not_sent(context["guide"], user, e, logger, "App Home"))
         return
@@ -96,7 +97,7 @@ def handle_start_button(ack: Ack, body: dict, client: WebClient, respond: Respon
             channel = channel_of(body) or None
             try:
                 client.chat_postMessage(channel=user, **start_message(context["guide"], user, section,
-                                                                      channel=channel))
+                                                                      channel=channel, within=within))
             except Exception as e:
                 respond(text=_not_sent(context["guide"], user, e, logger, "a greeting"), replace_original=False,
                         response_type="ephemeral")

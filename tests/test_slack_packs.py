@@ -406,6 +406,7 @@ def test_app_home_starts_the_walkthrough_at_a_section(fake, slack, server):
         "*Ofsted's Big Listen (2024) · Final question*",
         f"*{EXAMPLE_TITLE} · Workload in schools*", f"*{EXAMPLE_TITLE} · Wellbeing*"], list(by_section)
     (send,) = [b for label, b in by_section.items() if "Special educational needs" in label]
+    assert json.loads(send["value"])["p"] == "big-listen"   # its own pack's (another may have a section so named)
     payload = block_actions("walk_start", send["value"], response_url="", user=user)
     del payload["response_url"]
     payload["container"] = {"type": "view", "view_id": "V1"}

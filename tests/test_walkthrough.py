@@ -367,3 +367,35 @@ def test_finish_on_a_step_of_another_pack_leaves_the_walkthrough_the_member_is_i
     pressed = walk.press(library, store, "U7", big, last.id, len(walk.steps(big)) - 1, "next", today=OPEN_DAY)
     assert pressed.outcome == "finished"
     assert (store.walk_place("U7").pack, store.walk_place("U7").position) == ("workload-example", 1)
+
+
+def test_app_homes_button_under_a_packs_section_starts_in_that_pack(tmp_path, store):
+    """Round 26's App Home button under each section named the section only: where two packs have
+    a section of one name ("Schools"), the button under the Big Listen's started the other pack's
+    (the open consultation first). It names its pack too, and starts there."""
+    from bot.blocks import button_ref, home_view
+    from bot.packs import Shelf
+    shutil.copytree(EXAMPLE_DIR, tmp_path / "example")
+    for name in ("survey-wellbeing.yaml", "pack.yaml"):   # the example's Wellbeing section is called Schools
+        path = tmp_path / "example" / name
+        path.write_text(path.read_text(encoding="utf-8").replace("section: Wellbeing", "section: Schools")
+                        .replace("  - Wellbeing\n", "  - Schools\n"), encoding="utf-8")
+    library = Library([Shelf(Index(load_pack(PACK_DIR))), Shelf(Index(load_pack(tmp_path / "example")))])
+    assert [p.sections.count("Schools") for p in library.packs] == [1, 1]
+    sections = [(f"{p.title} · {section}", entries) for p in library.packs
+                for section, entries in _sections(p)]
+    view = home_view(sections, [], library, command="/biglisten", packs=[(p, "") for p in library.packs], title="T")
+    buttons = {b.text.text.split("\n")[0]: b.accessory.value for b in view.blocks
+               if getattr(b, "accessory", None) is not None and b.accessory.action_id == "walk_start"}
+    big_listen = next(v for label, v in buttons.items() if label == "*Ofsted's Big Listen (2024) · Schools*")
+    ref = button_ref(big_listen)
+    step = walk.start(library, store, "U9", ref["s"], today=OPEN_DAY, within=ref["p"])
+    assert (step.pack.name, step.entry.section, step.position) == ("big-listen", "Schools", 0)
+    assert walk.start(library, store, "U8", "Schools", today=OPEN_DAY).pack.name == "workload-example"   # (no pack)
+
+
+def _sections(pack):
+    groups: dict = {}
+    for e in walk.steps(pack):
+        groups.setdefault(e.section, []).append(e)
+    return list(groups.items())
