@@ -68,6 +68,11 @@ def backup(source: SQLiteStore, target: Path) -> list[tuple[str, int]]:
             raise StoreError(f"{target}: already exists; a backup never replaces a file: give a new name") from None
         except OSError as e:
             raise StoreError(f"{target}: can't write the backup there ({e.strerror})") from None
+        folder = os.open(target.parent, os.O_RDONLY)
+        try:   # its name on the disk too: after a power cut the backup is there, not only its pages
+            os.fsync(folder)
+        finally:
+            os.close(folder)
         return counts
     except sqlite3.Error as e:
         raise StoreError(f"{source.path}: the backup failed: {e}; nothing was written") from None
