@@ -122,6 +122,8 @@ def handle_show_full(ack: Ack, body: dict, client: WebClient, respond: Respond, 
 
 def register(app: App) -> None:
     app.action(KEPT_PRESSES)(handle_press)   # the buttons the inbox keeps
+    for action_id in WALK_PRESSES:   # ... and the walk-through's (`press_reply` hands them to `walk_reply`)
+        app.action(action_id)(handle_press)
     app.action(blocks.SHOW_FULL)(handle_show_full)
 
 

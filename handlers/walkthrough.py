@@ -37,9 +37,9 @@ from bot.walk_blocks import (
     notes_view,
     step_blocks,
 )
-from handlers.answering import REPLAYED, THEN, action_from, apologising, reply_taken_in, send_reply
+from handlers.answering import REPLAYED, THEN, apologising
 from handlers.home import publish_home
-from handlers.payload import channel_of, first_action, press_of, text_field, user_id
+from handlers.payload import channel_of, first_action, text_field, user_id
 from handlers.respond import quick
 
 NO_PACK = "I don't have a survey to walk through{named}. Packs: {names}."
@@ -232,17 +232,6 @@ def _since(press: dict) -> float | None:
     return float(since) if isinstance(since, (int, float)) and not isinstance(since, bool) else None
 
 
-def handle_walk_press(ack: Ack, body: dict, respond: Respond, context: BoltContext, logger: Logger) -> None:
-    """Next / Back / Skip section / Stop: taken into the inbox before the ack (`accept_question`)
-    and answered from there; here and now without an inbox, or a press it can't keep."""
-    ack()
-
-    def now() -> None:
-        with apologising(respond, logger, f"walk-through {text_field(first_action(body), 'action_id')}"):
-            send_reply(respond, walk_reply(context["guide"], press_of(body), logger)[0])
-    reply_taken_in(context, action_from(body) is not None, now)
-
-
 def handle_notes(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext,
                  logger: Logger) -> None:
     ack()
@@ -295,8 +284,6 @@ def _notes_status(guide, view: dict) -> str:
 
 
 def register(app: App) -> None:
-    app.action(WALK_START)(handle_start_button)
-    for action_id in (WALK_NEXT, WALK_BACK, WALK_SKIP, WALK_STOP):   # answering.WALK_PRESSES
-        app.action(action_id)(handle_walk_press)
+    app.action(WALK_START)(handle_start_button)   # (Next / Back / Skip / Stop: handlers/actions.py's handle_press)
     app.action(WALK_NOTES)(handle_notes)
     app.view(NOTES_CALLBACK)(handle_notes_submitted)

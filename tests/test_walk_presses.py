@@ -251,11 +251,11 @@ class Respond:
 
 def test_without_an_inbox_a_press_is_answered_at_once(guide, fake):
     """No answerer (no store writer to keep it): the listener answers the press itself."""
-    from handlers.walkthrough import handle_walk_press
+    from handlers.actions import handle_press
     user = "UWALK11"
     body = block_actions("walk_next", button(started(guide, user), "walk_next")["value"], user=user,
                          response_url=fake.response_url("w11"), trigger_id="trig-w11")
     respond = Respond()
-    handle_walk_press(lambda *a, **kw: None, body, respond, {"guide": guide}, LOG)
+    handle_press(lambda *a, **kw: None, body, respond, {"guide": guide}, LOG)
     assert [progress(r) for r in respond.sent] == ["Question 2 of 6"] and position(guide, user) == 1
     assert guide.store.inbox_counts() == {"pending": 0, "done": 0, "failed": 0}
