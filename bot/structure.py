@@ -199,7 +199,7 @@ def _sections(folded: list[str], survey: _Survey, priority: tuple[int, int, int]
         nxt = folded[i + 1] if i + 1 < len(folded) else ""
         if key == "schools" and i > 0 and SECTION_WORDS.get(folded[i - 1]) in ("special", "alternative"):
             continue   # "special schools", "a SEND school": the SEND section
-        if w == "send" and (nxt in VERB_OBJECTS or (verb and i > 0 and folded[i - 1] in VERB_SUBJECTS)):
+        if w == "send" and sends(folded, i, subject=verb):
             continue   # "when do I send my P2 answers", "should I send priority 3 back": the verb
         bare = alone and (i == 0 or folded[i - 1] in BARE_BEFORE)
         if priority is None and nxt not in SECTION_NOUNS and nxt not in survey.titles and not bare:
@@ -228,6 +228,13 @@ def names_own_section(folded: list[str], pack: Pack, query: str = "") -> bool:
     keys = {SECTION_WORDS[w] for w in folded if w in SECTION_WORDS}
     named = _sections(folded, survey, priority, verb="SEND" not in query)
     return any(s.lower().split()[:1] == [key] for s in named for key in keys)
+
+
+def sends(folded: list[str], i: int, subject: bool = True) -> bool:
+    """The "send" at `i` is the verb: an object after it ("send my answers", "send it back"), or
+    (`subject`) a subject or modal before it ("I send", "should I send")."""
+    nxt = folded[i + 1] if i + 1 < len(folded) else ""
+    return nxt in VERB_OBJECTS or (subject and i > 0 and folded[i - 1] in VERB_SUBJECTS)
 
 
 def section_named(word: str, sections) -> str | None:

@@ -31,14 +31,13 @@ NOTES_BLOCK = "notes"
 NOTES_INPUT = "notes_text"
 
 
-def start_button(text: str = "Walk me through the survey", section: str = "", pack: str = "") -> ButtonElement:
+def start_button(text: str = "", section: str = "", pack: str = "") -> ButtonElement:
     """Start or resume the walk-through; with `section` (a word that names one, "send", or its
     name), start there: in `pack` if given (App Home's buttons: two packs may have a section of
     that name)."""
-    if section:
-        return ButtonElement(text=text if text != "Walk me through the survey" else "Walk me through that section",
-                             action_id=WALK_START, value=button_value(p=pack, s=section))
-    return ButtonElement(text=text, action_id=WALK_START, value=button_value(p=""))
+    text = text or ("Walk me through that section" if section else "Walk me through the survey")
+    value = button_value(p=pack, s=section) if section else button_value(p="")
+    return ButtonElement(text=text, action_id=WALK_START, value=value)
 
 
 def step_blocks(step: Step, *, resumed: bool = False) -> SlackMessage:

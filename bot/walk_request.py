@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from bot.chitchat import CHAT_WORDS
 from bot.normalise import STOPWORDS
-from bot.structure import SECTION_WORDS, VERB_OBJECTS, VERB_SUBJECTS
+from bot.structure import SECTION_WORDS, sends
 
 GUIDING = frozenset({"walk", "take", "talk", "guide", "run", "step"})   # ... followed by "through"
 THROUGH_WITHIN = 3   # "walk me through", "take us all through", "talk me and my TA through"
@@ -38,7 +38,7 @@ def walk_request(folded: list[str], sections=()) -> str | None:
     guiding = {i for i, w in enumerate(folded) if w in GUIDING and _through(folded[i + 1:i + 1 + THROUGH_WITHIN])}
     if not (guiding or any(w in ONE_WORD for w in folded)):
         return None
-    if any(_sends(folded, i) for i, w in enumerate(folded) if w == "send"):
+    if any(sends(folded, i) for i, w in enumerate(folded) if w == "send"):   # "walk me through how to send it"
         return None
     if ("take", "part") in zip(folded, folded[1:]):   # "how do I take part? walk me through it": who may answer
         return None
@@ -54,9 +54,3 @@ def _through(after: list[str]) -> bool:
     through", not "does it take to get through" (how long it takes)."""
     at = next((i for i, w in enumerate(after) if w in THROUGH), None)
     return at is not None and "to" not in after[:at]
-
-
-def _sends(folded: list[str], i: int) -> bool:
-    """The "send" at `i` is the verb ("how to send my answers", "I send it"), as bot/structure.py reads it."""
-    nxt = folded[i + 1] if i + 1 < len(folded) else ""
-    return nxt in VERB_OBJECTS or (i > 0 and folded[i - 1] in VERB_SUBJECTS)

@@ -99,6 +99,7 @@ def command_reply(guide, desk, command: dict, logger: Logger) -> tuple[dict, Cal
 # what a subcommand may come with: the command's name again, punctuation, a please or thanks
 _REPEATED_NAME = re.compile(r"/?(?P<name>[a-z0-9_-]+)(?:\s+|[?!.]*$)")
 _PUNCTUATION = "?!.,;:"
+_ENDS = _PUNCTUATION + "".join(c for c in map(chr, range(0x3001)) if c.isspace())   # (every space is below U+3001)
 _POLITE_FIRST = ("please", "pls", "plz")
 _POLITE_LAST = ("please", "pls", "plz", "thanks", "thank you", "ta")
 
@@ -118,14 +119,10 @@ def command_word(text: str, name: str) -> str:
 
 
 def _trimmed(word: str) -> str:
-    """`word` without spaces and punctuation at either end. (Not a regex: one anchored at the end is tried
-    from every place in a run of them, and 40,000 spaces, a pasted text, took half a minute.)"""
-    start, end = 0, len(word)
-    while start < end and (word[start].isspace() or word[start] in _PUNCTUATION):
-        start += 1
-    while end > start and (word[end - 1].isspace() or word[end - 1] in _PUNCTUATION):
-        end -= 1
-    return word[start:end]
+    """`word` without spaces and punctuation at its ends, in one pass. Not a regex: one anchored at
+    the end is tried from every place in a run of them, and 40,000 spaces, a pasted text, took half
+    a minute."""
+    return word.strip(_ENDS)
 
 
 def _polite_off(word: str) -> str:
