@@ -66,14 +66,30 @@ def _wished(folded: list[str]) -> set[str]:
         w != "end" or ("of" in folded[i + 1:i + 3] and any(v in SEASONS for v in folded[i + 1:i + 4])))}
 
 
+# A question word asking for a time, a choice or a count: "when is the last day", "which day", "how
+# many questions are there" are questions though every other word is chat's ("last day of term!",
+# "many thanks"). Not "what a star" nor "how are you?" / "how was your weekend?".
+ASKING = frozenset("when which what whats".split())
+COUNTING = frozenset("many much long often".split())
+
+
+def _asks(folded: list[str]) -> bool:
+    following = folded[1:] + [""]
+    return any((w in ASKING and not (w == "what" and after == "a")) or (w == "how" and after in COUNTING)
+               for w, after in zip(folded, following))
+
+
 def is_chitchat(folded: list[str]) -> bool:
     """True for "thanks all, really helpful", "morning all, happy friday", "is the rep social
     still on thursday?", "happy end of term everyone": every word is chat (or a wish's, beside a
-    word of wishing) or a stopword, or it's about a social."""
+    word of wishing) or a stopword, or it's about a social; and it asks for no time, choice or
+    count ("when is the last day" is a question)."""
     if not folded:
         return False
     if is_social(folded):
         return True
+    if _asks(folded):
+        return False
     wished = _wished(folded)
     content = _content(folded)
     if not any(w in CHAT_WORDS or w in wished for w in folded):

@@ -269,3 +269,22 @@ def test_which_did_you_mean_to_a_long_message_says_only_its_ends_were_read(searc
                         config.contact)
     assert reply.ambiguous and reply.clipped
     assert render_text(reply).endswith(CLIPPED) and CLIPPED in json_of(answer_blocks(reply))
+
+
+def test_a_question_in_chat_words_is_a_question(searcher):
+    """Round 27: "when is the last day", "how many questions are there" and "which day" were read as
+    chat ("last day", "many", "day" are a greeting's words: "last day of term!", "many thanks") and
+    answered "Hello! I'm the Big Listen guidance bot": a member who asked when the survey closed got
+    a greeting. A question word that asks for a time, a choice or a count ("when", "which", "what"
+    but not "what a ...", "how many/much/long/often") makes a message a question; "how are you?",
+    "how was your weekend?" and "what a star, thank you" stay chat."""
+    from bot.chitchat import is_chitchat
+    from bot.normalise import words
+    for question in ("when is the last day", "what was the last day", "which day", "how many questions are there",
+                     "how many sections", "how much is there to do", "thanks, when is the last day?"):
+        assert not is_chitchat(words(question)), question
+        assert searcher.find_matches(question).reason != "chitchat", question
+    assert searcher.find_matches("when is the last day").best.entry.id == "closing-date"
+    for chat in ("how are you?", "how was your weekend?", "What a star, thank you!", "many thanks all",
+                 "thanks so much", "last day tomorrow!", "happy last day everyone"):
+        assert is_chitchat(words(chat)), chat
