@@ -89,8 +89,9 @@ def command_reply(guide, desk, command: dict, logger: Logger) -> tuple[dict, Cal
         message = answer_blocks(reply, ephemeral=True)   # (another pack's id, where it doesn't answer: a question)
     else:
         reply, record = guide.ask_unrecorded(text, via="command", channel=channel)
-        if reply.walk is not None:   # "/biglisten walk me through the SEND questions": as `walkthrough send`
-            return start_message(guide, command.get("user_id") or "", reply.walk, channel=channel or ""), None
+        if reply.walk is not None:   # "/biglisten walk me through the SEND questions": as `walkthrough send`,
+            # counted as the same words in a message are (chat, declined)
+            return start_message(guide, command.get("user_id") or "", reply.walk, channel=channel or ""), record
         message = reply_message(replace(reply, asker=str(command.get("user_id") or "")), ephemeral=True)
         return {"text": message.text, "blocks": message.blocks}, record
     return {"text": message.text, "blocks": message.blocks}, None

@@ -141,6 +141,28 @@ def test_a_slash_commands_answer_is_timed_too(server, slack, fake):
     assert scrape(server)[latency] - before.get(latency, 0) == 1
 
 
+def test_a_walk_request_is_counted_the_same_by_the_command_and_by_a_message(server, slack, fake):
+    """Round 26 left it: "can you walk me through the safeguarding questions?" in a message is
+    counted as a chat message (declined, reason "chitchat", as `ask --json` says); sent through
+    `/biglisten`, which starts the walk-through, it wasn't counted at all."""
+    text = "can you walk me through the safeguarding questions?"
+    said = json.loads(run_cli("ask", "--json", text).stdout)
+    key = ("biglisten_questions_total", (("outcome", "declined"), ("reason", said["reason"])))
+    assert said["reason"] == "chitchat"
+    before = scrape(server)
+    channel = f"C{uuid.uuid4().hex[:8].upper()}"
+    assert slack.event(mention(f"<@UBOT> {text}", channel)).status == 200
+    wait_until(lambda: scrape(server).get(key, 0) - before.get(key, 0) >= 1)
+    name = f"cmd{uuid.uuid4().hex[:8]}"
+    assert slack.command("/biglisten", text, fake.response_url(name)).status == 200
+    wait_until(lambda: responses_to(fake, name))
+    assert "Safeguarding in schools" in str(responses_to(fake, name)[-1])   # the walk-through started
+    wait_until(lambda: scrape(server).get(key, 0) - before.get(key, 0) >= 2)
+    after = scrape(server)
+    assert [k for k in after if k[0] == "biglisten_questions_total" and after[k] != before.get(k, 0)] == [key]
+    assert after[key] - before.get(key, 0) == 2
+
+
 def test_every_slack_request_is_timed_to_its_ack(server, slack, fake):
     """biglisten_ack_seconds: how long Slack waited for each request's response (it wants 3 s),
     signed or refused; health checks and scrapes aren't Slack's."""
