@@ -73,6 +73,16 @@ ASKING = frozenset("when which what whats".split())
 COUNTING = frozenset("many much long often".split())
 
 
+# The survey, its questions or answers, named beside chat's plainest words only ("again", "all",
+# "today"): asked about ("can I do the survey again"), not a greeting ("good question!", "thanks
+# for the answers" and "ok got it, survey done" say something warmer).
+TOPIC = frozenset("survey surveys questionnaire question questions answer answers".split())
+PLAIN = frozenset("""
+love loved really very so much many lots again indeed nearly almost finally last day days today tonight tomorrow
+all everyone everybody folks team guys people help meeting meetings catch it
+""".split())
+
+
 def _asks(folded: list[str]) -> bool:
     following = folded[1:] + [""]
     return any((w in ASKING and not (w == "what" and after == "a")) or (w == "how" and after in COUNTING)
@@ -83,12 +93,13 @@ def is_chitchat(folded: list[str]) -> bool:
     """True for "thanks all, really helpful", "morning all, happy friday", "is the rep social
     still on thursday?", "happy end of term everyone": every word is chat (or a wish's, beside a
     word of wishing) or a stopword, or it's about a social; and it asks for no time, choice or
-    count ("when is the last day" is a question)."""
+    count ("when is the last day" is a question), nor names the survey with only chat's plainest
+    words ("can I do the survey again")."""
     if not folded:
         return False
     if is_social(folded):
         return True
-    if _asks(folded):
+    if _asks(folded) or (not TOPIC.isdisjoint(folded) and all(w in PLAIN for w in folded if w in CHAT_WORDS)):
         return False
     wished = _wished(folded)
     content = _content(folded)

@@ -285,6 +285,12 @@ def test_a_question_in_chat_words_is_a_question(searcher):
         assert not is_chitchat(words(question)), question
         assert searcher.find_matches(question).reason != "chitchat", question
     assert searcher.find_matches("when is the last day").best.entry.id == "closing-date"
+    # the survey, its questions or answers named with chat's plainest words only ("again", "all",
+    # "today") is asked about: "can I do the survey again" got the greeting
+    for question in ("can I do the survey again", "can I change my answers again", "survey today?",
+                     "is it all the questions"):
+        assert not is_chitchat(words(question)), question
     for chat in ("how are you?", "how was your weekend?", "What a star, thank you!", "many thanks all",
-                 "thanks so much", "last day tomorrow!", "happy last day everyone"):
+                 "thanks so much", "last day tomorrow!", "happy last day everyone", "good question!",
+                 "thanks for the answers", "great survey, thanks all", "ok got it, the survey"):
         assert is_chitchat(words(chat)), chat
