@@ -4,7 +4,8 @@ The store holds what reps and members made and nobody can make again: pins, kept
 requests waiting for a rep, votes, the question log, walk-through places. Copying the file
 with `cp` while the bot writes can copy half a write (and leaves out what is still in its
 `-wal`); SQLite's online backup reads one snapshot, in one read transaction, so the copy is
-the store as it was at one moment, whatever the bot does meanwhile. Only read (`_reader`).
+the store as it was at one moment, whatever the bot does meanwhile. Only read
+(`SQLiteStore.read_only_connection`, beside a running bot through its -shm).
 
 The copy is one file (no `-wal` beside it), checked with `PRAGMA integrity_check`, made
 under a temporary name and linked into place, so FILE is never half written and never an
@@ -22,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-import urllib.parse
 import uuid
 from pathlib import Path
 
@@ -45,7 +45,7 @@ def backup(source: SQLiteStore, target: Path) -> list[tuple[str, int]]:
     try:
         copy = sqlite3.connect(partial, isolation_level=None)
         try:
-            reader = _reader(source)
+            reader = source.read_only_connection()
             try:
                 reader.backup(copy)   # every page in one step, in one read transaction: one snapshot
             finally:
@@ -80,26 +80,3 @@ def backup(source: SQLiteStore, target: Path) -> list[tuple[str, int]]:
         for leftover in (partial, Path(f"{partial}-journal")):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(leftover)
-
-
-def _reader(source: SQLiteStore) -> sqlite3.Connection:
-    """The store, read-only. A bot running has its -shm beside it (and a -wal, empty just after it
-    started): then read as a reader beside it, through that -shm, so its checkpoints wait for the
-    copy and its latest writes are in it (migrate-store's reading of a file with an empty -wal as
-    unchanging, `immutable`, would let a checkpoint rewrite pages mid-copy). Last writes left in a
-    -wal with no -shm (a bot that didn't stop cleanly; `open_store` has refused this for a user who
-    isn't the store's owner or root) are read through a -shm made for them. Neither (stopped
-    cleanly): as unchanging, so nothing is made beside the bot's store (a -shm and -wal this user
-    made could stop the bot's user opening it)."""
-    uri = f"file:{urllib.parse.quote(str(source.path))}"
-    wal, shm = Path(f"{source.path}-wal"), Path(f"{source.path}-shm")
-    if not shm.exists() and not (wal.exists() and wal.stat().st_size):
-        return sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
-    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=10.0, isolation_level=None)
-    try:
-        conn.execute("PRAGMA user_version").fetchone()
-        return conn
-    except sqlite3.OperationalError as e:
-        conn.close()
-        raise StoreError(f"{source.path}: the bot is running (or didn't stop cleanly) and this user can't read "
-                         f"its -wal and -shm files beside it ({e}): run the backup as the store's owner") from None

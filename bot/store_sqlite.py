@@ -228,29 +228,32 @@ class SQLiteStore(Store):
         # process held one, and the question was answered from memory; 2 in 1,000 in round 17's
         # fault bench, answered twice when Slack's retry reached another worker. Then `busy_ms`.
         if not self._writable:
-            return self._connect_read_only()
+            return self.read_only_connection()
         conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None, factory=_Connection)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
         return conn
 
-    def _connect_read_only(self) -> sqlite3.Connection:
-        """A copy's source (migrate-store), read by an admin who may write neither the bot's
-        store nor its folder (or a backup on a read-only disk), and never written: with no -wal
-        file (the bot stopped cleanly) the file is the whole store, read as unchanging, so
-        SQLite makes nothing beside it (read-only, its -shm and -wal, left behind and the
-        admin's, would stop the bot's user opening its store). With one, its last writes are
-        in it and SQLite reads them through a -shm file: refused if that can't be done. With no
-        -shm beside it (copied without one), SQLite makes one, made by this user and left there
-        (a read-only connection never removes it): refused unless this user is the store's owner
-        (or root, whose files SQLite gives the store's owner); the bot's user had then been
-        unable to write its own store ("attempt to write a readonly database")."""
+    def read_only_connection(self) -> sqlite3.Connection:
+        """A new connection that only reads: a copy's source (migrate-store, backup), read by an
+        admin who may write neither the bot's store nor its folder (or a backup on a read-only
+        disk), and never written. A bot running has its -shm beside it (and a -wal, empty just
+        after a checkpoint): then read as a reader beside it, through that -shm, so its
+        checkpoints wait for the copy and its latest writes are in it (read as unchanging,
+        `immutable`, a checkpoint could rewrite pages mid-copy). Neither file (the bot stopped
+        cleanly): the file is the whole store, read as unchanging, so SQLite makes nothing beside
+        it (read-only, its -shm and -wal, left behind and the admin's, would stop the bot's user
+        opening its store). Last writes in a -wal with no -shm beside it (copied without one):
+        SQLite makes one, made by this user and left there (a read-only connection never removes
+        it): refused unless this user is the store's owner (or root, whose files SQLite gives the
+        store's owner); the bot's user had then been unable to write its own store ("attempt to
+        write a readonly database")."""
         uri = f"file:{urllib.parse.quote(self.path)}"
-        wal = Path(f"{self.path}-wal")
-        if not (wal.exists() and wal.stat().st_size):
+        wal, shm = Path(f"{self.path}-wal"), Path(f"{self.path}-shm")
+        written = wal.exists() and wal.stat().st_size > 0
+        if not shm.exists() and not written:
             return sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None, factory=_Connection)
-        shm = Path(f"{self.path}-shm")
         if not shm.exists() and os.geteuid() not in (0, os.stat(self.path).st_uid):
             raise StoreError(f"{self.path}: its last writes are still in {wal.name} beside it (the bot didn't stop "
                              f"cleanly), with no {shm.name}: reading them would leave one there that is this "
@@ -260,11 +263,11 @@ class SQLiteStore(Store):
         try:
             conn.execute("PRAGMA user_version").fetchone()
             return conn
-        except sqlite3.OperationalError:
+        except sqlite3.OperationalError as e:
             conn.close()
-        raise StoreError(f"{self.path}: its last writes are still in {wal.name} beside it (the bot didn't stop "
-                         "cleanly), and this user can't write in its folder to read them: run this as the "
-                         "store's owner, or start and stop the bot once")
+            raise StoreError(f"{self.path}: the bot is running (or didn't stop cleanly) and this user can't read "
+                             f"the {wal.name} and {shm.name} files beside it ({e}): run this as the store's "
+                             "owner") from None
 
     def connection(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
