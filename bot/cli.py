@@ -565,7 +565,10 @@ def cmd_manifest(args) -> int:
 
 def cmd_run(args) -> int:
     from bot.app import SlackEnv
-    if SlackEnv.from_environ().bot_token:
+    slack = SlackEnv.from_environ()
+    # Slack's other secrets set: the bot token is missing or misspelt, not wanted absent. `serve`
+    # says which (exit 2); the chat read an empty stdin under a service and exited 0, bot down.
+    if slack.bot_token or slack.app_token or slack.signing_secret:
         return cmd_serve(args)
     print("No SLACK_BOT_TOKEN set: running the terminal chat instead of Slack.", file=sys.stderr)
     return cmd_chat(args)

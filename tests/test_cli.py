@@ -122,6 +122,15 @@ def test_run_without_tokens_falls_back_to_chat():
     assert "pupil referral unit" in out.stdout.lower()
 
 
+def test_run_with_an_app_token_and_no_bot_token_says_which_is_missing():
+    """A misspelt SLACK_BOT_TOKEN beside Slack's other tokens is a mistake, not a wish to chat:
+    `run` under a service (stdin empty) had started the chat, read nothing and exited 0."""
+    for env in ({"SLACK_APP_TOKEN": "xapp-1", "SLACK_BOT_TOKN": "xoxb-1"}, {"SLACK_SIGNING_SECRET": "s"}):
+        out = run_cli("run", stdin="", env=env)
+        assert out.returncode == 2, (env, out.stderr)
+        assert out.stderr.startswith("error: SLACK_BOT_TOKEN is not set"), out.stderr
+
+
 def test_eval_prints_the_four_scores():
     out = run_cli("eval", str(SHARED / "eval" / "dev_questions.yaml"), "--quiet")
     assert out.returncode == 0, out.stderr
