@@ -236,12 +236,23 @@ def _watch_app_token(handler, refused: _Stopping) -> None:
     client.issue_new_wss_url = issue_new_wss_url
 
 
+# Slack's token kinds by prefix, and the one each variable takes. A user token (xoxp-) in
+# SLACK_BOT_TOKEN passes auth.test, so Slack alone never refused it: the bot would post as that person.
+TOKEN_KINDS = {"xoxb-": "a bot token", "xapp-": "an app-level token", "xoxp-": "a user token"}
+TOKEN_HOMES = {"xoxb-": "SLACK_BOT_TOKEN", "xapp-": "SLACK_APP_TOKEN"}
+
+
 def _check_token(env: SlackEnv, name: str, copy: str, call, token: str) -> None:
     """One call to Slack with the token in `name`: refused or malformed, one line naming it."""
     from slack_sdk.errors import SlackApiError
 
     if not token.isascii() or not token.isprintable() or " " in token:   # said before slack_sdk logs it
         raise MissingToken(f"{name} holds a character no Slack token has: copy {copy}")
+    prefix = next((p for p in TOKEN_KINDS if token.startswith(p)), None)
+    if prefix and TOKEN_HOMES.get(prefix) != name:   # the kind shown by its prefix alone, never the token
+        home = TOKEN_HOMES.get(prefix)
+        belongs = f", which belongs in {home}" if home else ""
+        raise MissingToken(f"{name} holds {TOKEN_KINDS[prefix]} ({prefix}...){belongs}: copy {copy}")
     try:
         call(WebClient(token=token, base_url=env.api_url, timeout=SLACK_TIMEOUT))
     except SlackApiError as e:

@@ -192,8 +192,9 @@ def socket_config(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("token, refusal, says", [
     ("xapp-revoked", {"ok": False, "error": "invalid_auth"}, "SLACK_APP_TOKEN was refused by Slack (invalid_auth)"),
-    ("xoxb-not-an-app-token", {"ok": False, "error": "not_allowed_token_type"},
+    ("xapp-of-another-kind", {"ok": False, "error": "not_allowed_token_type"},
      "SLACK_APP_TOKEN was refused by Slack (not_allowed_token_type)"),
+    ("xoxb-not-an-app-token", None, "SLACK_APP_TOKEN holds a bot token (xoxb-...), which belongs in SLACK_BOT_TOKEN"),
     ("xapp-1\nsecret", None, "SLACK_APP_TOKEN holds a character no Slack token has"),   # pasted across lines
 ])
 def test_a_refused_or_malformed_app_token_is_one_line_naming_it(fake, tmp_path, token, refusal, says):
@@ -208,6 +209,21 @@ def test_a_refused_or_malformed_app_token_is_one_line_naming_it(fake, tmp_path, 
     line = one_line(out)
     assert line.startswith(f"error: {says}: copy the App-Level Token"), line
     assert "secret" not in out.stderr and "revoked" not in out.stderr and "not-an-app" not in out.stderr
+    assert "another-kind" not in out.stderr
+
+
+@pytest.mark.parametrize("token, says", [
+    ("xoxp-a-person", "SLACK_BOT_TOKEN holds a user token (xoxp-...): copy the Bot User OAuth Token"),
+    ("xapp-the-app", "SLACK_BOT_TOKEN holds an app-level token (xapp-...), which belongs in SLACK_APP_TOKEN: "
+                     "copy the Bot User OAuth Token"),
+])
+def test_a_bot_token_of_the_wrong_kind_is_one_line_naming_its_kind(fake, tmp_path, token, says):
+    """A user token (OAuth & Permissions shows it above the bot's when the app has user scopes)
+    passes auth.test: the bot started and would have posted as that person. An app-level token
+    was refused by Slack's code alone (not_allowed_token_type), not said to be the other variable's."""
+    line = one_line(serve(fake, tmp_path, tmp_path / "bot.sqlite3", token=token))
+    assert line.startswith(f"error: {says}"), line
+    assert "a-person" not in line and "the-app" not in line
 
 
 def test_a_signing_secret_of_spaces_is_not_set(fake, tmp_path):
