@@ -1,4 +1,11 @@
-from bot.cli import main
+import sys
+
+try:
+    from bot.cli import main
+except ModuleNotFoundError as e:   # `python -m bot` with a Python that isn't .venv's: a traceback, before
+    print(f"error: {e.name} is not installed for {sys.executable}: run .venv/bin/python -m bot "
+          "(`make run` builds .venv), or activate .venv first (. .venv/bin/activate)", file=sys.stderr)
+    raise SystemExit(2) from None
 
 if __name__ == "__main__":
     raise SystemExit(main())

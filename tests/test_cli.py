@@ -131,6 +131,16 @@ def test_run_with_an_app_token_and_no_bot_token_says_which_is_missing():
         assert out.stderr.startswith("error: SLACK_BOT_TOKEN is not set"), out.stderr
 
 
+def test_a_python_without_the_bot_s_packages_is_one_line_saying_which_to_use():
+    """The README's `python -m bot ...` typed with the system Python (no .venv activated) was a
+    traceback ending "No module named 'rapidfuzz'". -S leaves out site-packages, as such a Python has none."""
+    out = subprocess.run([sys.executable, "-S", "-m", "bot", "--help"], capture_output=True, text=True, cwd=ROOT,
+                         timeout=60)
+    assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
+    assert out.stderr.startswith("error: ") and ".venv/bin/python -m bot" in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
+
+
 def test_eval_prints_the_four_scores():
     out = run_cli("eval", str(SHARED / "eval" / "dev_questions.yaml"), "--quiet")
     assert out.returncode == 0, out.stderr
