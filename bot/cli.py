@@ -150,6 +150,10 @@ def _parser() -> argparse.ArgumentParser:
                    "1 when not, 2 when app.yaml itself is wrong")
     sub.add_parser("manifest", help="print the Slack app manifest (YAML) built from app.yaml")
     sub.add_parser("run", help="serve Slack when tokens are set, else chat in the terminal")
+    # after the command too: `python -m bot serve --config /etc/biglisten/app.yaml` (a unit file's
+    # natural order) was "unrecognized arguments"; SUPPRESS keeps one given before the command
+    for command in sub.choices.values():
+        command.add_argument("--config", default=argparse.SUPPRESS, help="path to app.yaml (as before the command)")
     return p
 
 

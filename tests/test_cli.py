@@ -141,6 +141,17 @@ def test_a_python_without_the_bot_s_packages_is_one_line_saying_which_to_use():
     assert len(out.stderr.strip().splitlines()) == 1
 
 
+def test_config_is_read_after_the_command_too():
+    """`--config` after the command (as a unit file's ExecStart often has it) was "unrecognized
+    arguments"; before it, it still works, and the command's own one wins."""
+    two = "examples/two-packs.yaml"
+    after = run_cli("validate", "--config", two)
+    before = run_cli("--config", two, "validate")
+    assert after.returncode == before.returncode == 0 and after.stdout == before.stdout, after.stderr
+    assert "workload-example: ok" in after.stdout
+    assert "workload-example: ok" in run_cli("--config", "app.yaml", "validate", "--config", two).stdout
+
+
 def test_eval_prints_the_four_scores():
     out = run_cli("eval", str(SHARED / "eval" / "dev_questions.yaml"), "--quiet")
     assert out.returncode == 0, out.stderr
