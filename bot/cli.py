@@ -531,8 +531,14 @@ def cmd_migrate_store(args) -> int:
         url = os.environ.get(reference.group(1), "")
         if not url:
             raise ConfigError(f"{reference.group(1)} is not set")
-    if not url.startswith(("postgresql://", "postgres://")):
-        raise ConfigError("--to must be a postgresql:// URL")
+    if not url and not reference:   # "${DATABASE_URL}" in double quotes: the shell put in what it holds, nothing
+        raise ConfigError("--to is empty: in double quotes the shell replaces ${DATABASE_URL} itself (with "
+                          "nothing if it isn't set in this shell); write it in single quotes: --to '${DATABASE_URL}'")
+    if url.startswith("$"):   # '$DATABASE_URL': only ${NAME} is read from the environment
+        raise ConfigError(f"--to {url.split()[0]!r}: write the variable as '${{NAME}}', in single quotes, "
+                          "e.g. --to '${DATABASE_URL}'")
+    if not url.startswith(("postgresql://", "postgres://")):   # the URL itself may hold a password: not echoed
+        raise ConfigError("--to must be a postgresql:// URL, or '${DATABASE_URL}' to read it from that variable")
     print(f"copying {source.path} into {redact(url)}")
     for c in migrate(source, PostgresStore(url, setting="--to")):   # its refusals name what the admin gave
         print(f"{c.table}: {c.source} rows in SQLite, {c.target} in PostgreSQL")

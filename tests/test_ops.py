@@ -506,6 +506,20 @@ def test_migrate_store_refuses_a_missing_sqlite_file(tmp_path):
     assert not missing.exists() and "verified" not in out.stdout
 
 
+def test_migrate_store_says_how_to_write_the_variable_in_to(tmp_path):
+    """`--to "${DATABASE_URL}"` (double quotes: the shell's own expansion, empty where the variable
+    is set only in another shell) and `--to '$DATABASE_URL'` were both "--to must be a postgresql:// URL"."""
+    from bot.store_sqlite import SQLiteStore
+    SQLiteStore(tmp_path / "bot.sqlite3")
+    config = _config_file(tmp_path)
+    empty = run_cli("--config", config, "migrate-store", "--to", "")
+    assert empty.returncode == 2 and "--to '${DATABASE_URL}'" in empty.stderr and "single quotes" in empty.stderr
+    dollar = run_cli("--config", config, "migrate-store", "--to", "$DATABASE_URL", env={"DATABASE_URL": "x"})
+    assert dollar.returncode == 2 and "'$DATABASE_URL'" in dollar.stderr and "${DATABASE_URL}" in dollar.stderr
+    other = run_cli("--config", config, "migrate-store", "--to", "mysql://bot:s3cret@db/x")
+    assert other.returncode == 2 and "s3cret" not in other.stderr and "postgresql://" in other.stderr
+
+
 def test_a_response_url_is_never_logged_when_a_post_to_it_is_retried():
     """From the round 14 audit: slack_sdk's webhook client logged "Going to retry the same
     request: POST <response_url>" at INFO, and a response_url (from a request body) lets whoever
