@@ -260,14 +260,13 @@ class StoreCollector:
         votes.add_metric(["yes"], stats["votes_helpful"])
         votes.add_metric(["no"], stats["votes_unhelpful"])
         families.append(votes)
-        if "rep_requests_open" in stats:
-            families.append(GaugeMetricFamily("biglisten_rep_requests_open", "Questions waiting for a rep's answer",
-                                              value=stats["rep_requests_open"]))
+        families.append(GaugeMetricFamily("biglisten_rep_requests_open", "Questions waiting for a rep's answer",
+                                          value=stats["rep_requests_open"]))
         return families
 
 
 def store_figures(store, now: float | None = None) -> dict[str, float]:
-    """The store's operational figures (rep requests only where the store has them)."""
+    """The store's operational figures."""
     now = time.time() if now is None else now
     votes = store.votes()
     figures: dict[str, float] = {"votes_helpful": sum(1 for _, helpful in votes if helpful),
@@ -275,9 +274,7 @@ def store_figures(store, now: float | None = None) -> dict[str, float]:
     figures["inbox_depth"] = store.inbox_counts().get("pending", 0)
     oldest = store.inbox_oldest()
     figures["inbox_oldest_age"] = max(0.0, now - oldest) if oldest else 0.0
-    open_requests = getattr(store, "open_rep_requests_count", None)
-    if callable(open_requests):
-        figures["rep_requests_open"] = open_requests()
+    figures["rep_requests_open"] = len(store.requests(("open",)))   # members' questions waiting for a rep
     return figures
 
 

@@ -279,6 +279,21 @@ def test_votes_come_from_the_shared_store(server):
     assert scrape(server)[("biglisten_store_up", ())] == 1
 
 
+def test_questions_waiting_for_a_rep_are_a_gauge(server):
+    """Round 27's admin hunt: biglisten_rep_requests_open was exported only by a store with an
+    `open_rep_requests_count`, and no store had one: nothing to alert on when members' questions
+    wait for a rep. Open requests are counted; one a rep closes is no longer."""
+    from bot.store import open_store as Store
+    store = Store(server.db_path)
+    gauge = ("biglisten_rep_requests_open", ())
+    base = store.requests(("open",))
+    made = [store.add_request(question=f"q{i}", asker="U1", asker_name="Sam", channel="D1", thread_ts=f"{i}.1")
+            for i in range(3)]
+    wait_until(lambda: scrape(server).get(gauge) == len(base) + 3, timeout=15)
+    store.close_request(made[0].id, state="outside", rep="UREP", rep_name="Rep")
+    wait_until(lambda: scrape(server).get(gauge) == len(base) + 2, timeout=15)
+
+
 def test_serve_removes_the_metrics_folder_it_made_and_no_other(fake, tmp_path, monkeypatch):
     """Audit: every HTTP start left a biglisten-metrics-XXXX folder in /tmp. The one serve made goes
     when serve exits; a PROMETHEUS_MULTIPROC_DIR the admin set stays."""
