@@ -61,7 +61,7 @@ class SlackEnv:
                 problems.append(str(e))
                 return None
         numbers = dict(port=checked(_whole_number, "PORT", 3000, most=65535),
-                       workers=checked(_whole_number, "WEB_CONCURRENCY", 2),
+                       workers=checked(_workers),
                        inbox_lease=checked(_whole_number, "INBOX_LEASE_SECONDS", int(LEASE_SECONDS), least=6),
                        metrics_port=checked(metrics_port))
         if problems:
@@ -100,6 +100,20 @@ def _whole_number(environ, name: str, default: int, least: int = 1, most: int | 
         what = f"a whole number from {least} to {most}" if most is not None else f"a whole number of at least {least}"
         raise ConfigError(f"{name} must be {what}, got {value!r}")
     return int(value)
+
+
+def _workers(environ) -> int:
+    """WEB_CONCURRENCY, at most four workers a core: each loads the search model (about 500 MB) and
+    answers on a core; 500 (a typo, or a value meant for another app) started 500 workers, which
+    took the machine down (load 200) and outlived the stopped server by a minute."""
+    cores = os.cpu_count() or 1
+    try:
+        return _whole_number(environ, "WEB_CONCURRENCY", 2, most=max(4, 4 * cores))
+    except ConfigError as e:
+        if (environ.get("WEB_CONCURRENCY") or "").isdecimal() and int(environ["WEB_CONCURRENCY"]) > 0:
+            raise ConfigError(f"{e} (this machine has {cores} core{'s' if cores != 1 else ''}, and each "
+                              "worker loads the search model, about 500 MB)") from None
+        raise
 
 
 def _check_port_free(port: int) -> None:

@@ -138,8 +138,22 @@ def test_a_port_out_of_range_is_one_line(fake, tmp_path):
 def test_no_workers_is_one_line_saying_how_many_it_takes(fake, tmp_path, value):
     """Hunt (the command line): WEB_CONCURRENCY=0 said "must be a whole number, got '0'", which
     0 is: the admin was not told that at least one worker is needed."""
+    import os
+    most = max(4, 4 * (os.cpu_count() or 1))   # (round 27: and at most four a core)
     line = one_line(serve(fake, tmp_path, tmp_path / "bot.sqlite3", extra={"WEB_CONCURRENCY": value}))
-    assert line == f"error: WEB_CONCURRENCY must be a whole number of at least 1, got {value!r}"
+    assert line == f"error: WEB_CONCURRENCY must be a whole number from 1 to {most}, got {value!r}"
+
+
+def test_too_many_workers_is_one_line_before_any_starts(fake, tmp_path):
+    """Round 27's admin hunt: WEB_CONCURRENCY=500 started 500 workers, each loading the search
+    model; the load reached 200 and the workers outlived the stopped server by a minute. At most
+    four a core (at least 4), said with why."""
+    import os
+    most = max(4, 4 * (os.cpu_count() or 1))
+    line = one_line(serve(fake, tmp_path, tmp_path / "bot.sqlite3", extra={"WEB_CONCURRENCY": "500"}))
+    assert line.startswith(f"error: WEB_CONCURRENCY must be a whole number from 1 to {most}, got '500' (this "
+                           "machine has "), line
+    assert "search model" in line
 
 
 def test_a_port_in_use_is_one_line(fake, tmp_path):
