@@ -69,6 +69,10 @@ from conftest import ROOT, SHARED
     # Held-out 16, by an eighteenth at round 26 (150 messages: 110 on-topic, 40 off-topic), committed
     # before its first measurement (round 26's code): 0.945 / 0.973 / 0.925 / 0.036 / 0.047.
     (ROOT / "tests" / "data" / "heldout16_questions.yaml", 0.92, 0.95, 0.90, 0.06, 0.07),
+    # Held-out 17, by a nineteenth at round 27 (150 messages: 110 on-topic, 40 off-topic, a third of
+    # those close to the sources' topics), committed before its first measurement: 0.900 / 0.945 /
+    # 0.800 / 0.027 / 0.113. The floors hold today's figures, not the targets.
+    (ROOT / "tests" / "data" / "heldout17_questions.yaml", 0.87, 0.92, 0.77, 0.05, 0.14),
 ])
 def test_search_meets_targets(searcher, path, top1, top3, offtopic, false_decline, wrong):
     if not path.exists():
