@@ -191,7 +191,7 @@ def walk_through(library, store, name: str, read, *, prompt: str) -> str:
     if step is None:
         return f"no survey to walk through (packs: {', '.join(names)})"
     while step is not None:
-        print(f"== {step.pack.title} ==\n{step.progress}")
+        print(f"== {step.pack.title} ==\n{step.progress}" + (" (where you left off)" if step.resumed else ""))
         status = walk.status_text(step)
         if status:
             print(status)

@@ -272,7 +272,9 @@ def test_the_terminal_walkthrough_resumes_after_a_restart(tmp_path):
     assert "☐ the time marking takes each week;" in first.stdout
     again = run_cli("--config", str(cfg), "walkthrough", stdin="s\nn\nn\nn\n")
     assert again.returncode == 0, again.stderr
-    assert again.stdout.splitlines()[1].startswith("Question 2 of 6")    # where it was left
+    # where it was left, and it says so, as Slack's step does (the terminal's didn't)
+    assert again.stdout.splitlines()[1] == ("Question 2 of 6 · Workload in schools · Priority 1: Marking and "
+                                            "feedback (where you left off)")
     assert "Question 4 of 6 · Wellbeing" in again.stdout
     assert again.stdout.rstrip().endswith("The walk-through is finished.")
 
@@ -301,7 +303,7 @@ def test_the_terminal_chat_walks_through_as_the_slash_command_does(tmp_path):
     assert replies[0].endswith("type `/biglisten walkthrough wellbeing`.")
     assert [line for line in chat.stdout.splitlines() if line.startswith("Question ")] == [
         "Question 4 of 6 · Wellbeing · A workload charter", "Question 5 of 6 · Wellbeing · Staff wellbeing survey",
-        "Question 5 of 6 · Wellbeing · Staff wellbeing survey",   # resumed by `walkthrough`
+        "Question 5 of 6 · Wellbeing · Staff wellbeing survey (where you left off)",   # resumed by `walkthrough`
         "Question 4 of 6 · Wellbeing · A workload charter"]   # asked in words after the command, as Slack's starts it
     assert chat.stdout.count("Stopped; `walkthrough` resumes here.\n(back to questions)") == 3
     assert "no pack or section 'pay' (packs: big-listen, workload-example; or a section" in chat.stdout
