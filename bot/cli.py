@@ -243,12 +243,13 @@ def cmd_walkthrough(args) -> int:
     from bot.packs import load_library
     from bot.store import open_store
     from bot.store_location import storage_location
-    from bot.terminal import WALK_PROMPT, walk_through
+    from bot.terminal import WALK_PROMPT, shown_plainly, walk_through
 
     config = _config(args)
     library = load_library(config, meaning=False)   # no searching here: the packs alone
     store = open_store(storage_location(config))
     sys.stdin.reconfigure(errors="surrogateescape")   # bytes that aren't UTF-8: a move it doesn't know, not a crash
+    shown_plainly()
     problem = walk_through(library, store, args.pack, sys.stdin.readline,
                            prompt=WALK_PROMPT + " > " if sys.stdin.isatty() else "")
     if problem:

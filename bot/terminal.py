@@ -37,6 +37,7 @@ def chat(config, library, *, interactive: bool) -> int:
     last = None    # the last reply: `more` refers to it
     listed = None  # the last "which did you mean?" reply: a number picks from it, until the next question
     sys.stdin.reconfigure(errors="surrogateescape")   # bytes that aren't UTF-8: kept, then dropped by safe_text
+    shown_plainly()
     if interactive:
         titles = " and ".join(p.title for p in library.packs)
         print(f"{config.bot_name}: ask about {titles}. Type a number to pick from a list, {MORE} for an "
@@ -93,6 +94,25 @@ def chat(config, library, *, interactive: bool) -> int:
             last = asked
             listed = last if last.answered and last.ambiguous else None
         print(_chat_text(last), end="\n\n", flush=True)
+
+
+# What the bot's own typography becomes where the terminal's encoding lacks it
+_PLAIN_MARKS = {"“": '"', "”": '"', "‘": "'", "’": "'", "–": "-", "—": "-", "…": "...", "·": "-", "•": "*",
+                "☐": "[ ]"}
+
+
+def _plain_marks(error: UnicodeEncodeError) -> tuple[str, int]:
+    return "".join(_PLAIN_MARKS.get(c, "?") for c in error.object[error.start:error.end]), error.end
+
+
+def shown_plainly() -> None:
+    """Characters the terminal's encoding lacks (a Latin-1 or ASCII locale has no curly quotes)
+    printed plainly (straight quotes; "?" for others): every reply quotes with curly ones, and the
+    first ended the chat with a traceback."""
+    import codecs
+    codecs.register_error("bot-plain", _plain_marks)
+    if sys.stdout is not None:   # (None when started with stdout closed: print writes nothing)
+        sys.stdout.reconfigure(errors="bot-plain")
 
 
 def _command(text: str, config, library) -> tuple[str, str] | None:

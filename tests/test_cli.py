@@ -232,6 +232,31 @@ def test_bad_arguments_get_one_line_not_a_traceback(tmp_path):
         assert "Traceback" not in out.stderr
 
 
+@pytest.mark.parametrize("encoding", ["latin-1", "ascii"])
+def test_a_terminal_without_curly_quotes_gets_straight_ones_not_a_traceback(encoding, tmp_path):
+    """A terminal in a Latin-1 or ASCII locale: the first reply quoting the union (every answer:
+    curly quotes) was a UnicodeEncodeError traceback that ended the chat, and the walk-through."""
+    import yaml
+    data = yaml.safe_load((ROOT / "app.yaml").read_text(encoding="utf-8"))
+    data["packs"] = [str(ROOT / pack) for pack in data["packs"]]
+    data["storage"] = {"path": str(tmp_path / "bot.sqlite3")}
+    config = tmp_path / "app.yaml"
+    config.write_text(yaml.safe_dump(data), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")} | {"PYTHONIOENCODING": encoding}
+    for command, stdin in (["chat"], b"whats off-rolling\nwalkthrough safeguarding\nq\nMATs\n"), \
+                          (["walkthrough", "safeguarding"], b"n\nq\n"):
+        out = subprocess.run([sys.executable, "-m", "bot", "--config", str(config), *command], cwd=ROOT,
+                             capture_output=True, input=stdin, timeout=60, env=env)
+        assert out.returncode == 0 and b"Traceback" not in out.stderr, out.stderr.decode(errors="replace")
+        text = out.stdout.decode(encoding)
+        assert "Stopped; `walkthrough` resumes here." in text
+        assert 'NASUWT says (spring 2024): "Given the high stakes nature of the safeguarding judgement' in text
+    assert text.count("Question 9 of 19") == 1
+    assert '"This includes pressuring a parent to remove their child from the school roll."' in (
+        run_cli("--config", str(config), "chat", stdin="whats off-rolling\n",
+                env={"PYTHONIOENCODING": encoding}).stdout)
+
+
 def test_picking_in_the_chat_needs_no_store(tmp_path):
     """The review of round 14: a picked number opened the store (only to look up pins), so with
     the database unreachable the chat ended there; the chat reads no store."""
