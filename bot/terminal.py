@@ -16,6 +16,7 @@ from bot.errors import BotError
 from bot.normalise import safe_text
 
 LEAVE = frozenset({"quit", "exit", "bye"})   # what ends the terminal chat, as Ctrl-D does
+SUGGESTED = 3   # a decline's "did you mean" entries the chat numbers: as many as Slack shows buttons for
 MORE = "more"   # in the chat: the last answer's full guidance (`ask --full` is no use there)
 WALK_MOVES = {"": "next", "n": "next", "next": "next", "b": "back", "back": "back", "s": "skip", "skip": "skip",
               **dict.fromkeys(("q", "quit", "stop", "exit"), "stop")}
@@ -31,11 +32,12 @@ PINS = "`{command}` is Slack's: the answers reps pinned there, for everyone (the
 def chat(config, library, *, interactive: bool) -> int:
     """The conversation, line by line from stdin until quit or its end."""
     from bot.guide import picked_entry, reply_to
-    from bot.replies import ambiguity_choice, render_full_text
+    from bot.replies import render_full_text
 
     store = None   # opened for a walk-through only
     last = None    # the last reply: `more` refers to it
-    listed = None  # the last "which did you mean?" reply: a number picks from it, until the next question
+    listed = None  # the last reply's numbered list ("which did you mean?", or a decline's "did you mean"):
+    #                a number picks from it, until the next question
     sys.stdin.reconfigure(errors="surrogateescape")   # bytes that aren't UTF-8: kept, then dropped by safe_text
     shown_plainly()
     if interactive:
@@ -80,19 +82,19 @@ def chat(config, library, *, interactive: bool) -> int:
             print(render_full_text(last), end="\n\n", flush=True)
             continue
         if text.isdecimal() and listed is not None:   # "which did you mean?", or another of its list
-            places = ambiguity_choice(listed)[1]
-            if not (len(text) <= 4 and 1 <= int(text) <= len(places)):   # int() refuses 4,300 digits
-                print(f"Type a number from 1 to {len(places)} to pick from the list, or ask a question.",
+            choices = _choices(listed)
+            if not (len(text) <= 4 and 1 <= int(text) <= len(choices)):   # int() refuses 4,300 digits
+                print(f"Type a number from 1 to {len(choices)} to pick from the list, or ask a question.",
                       end="\n\n", flush=True)
                 continue
-            last = picked_entry(library, config, places[int(text) - 1][0].entry.id, query=listed.query) or last
+            last = picked_entry(library, config, choices[int(text) - 1], query=listed.query) or last
         else:
             asked = reply_to(library, config, text)[1]
             if command is not None and asked.walk is not None:   # "/biglisten walk me through SEND": as in Slack
                 walk(asked.walk)
                 continue
             last = asked
-            listed = last if last.answered and last.ambiguous else None
+            listed = last if _choices(last) else None
         print(_chat_text(last), end="\n\n", flush=True)
 
 
@@ -169,13 +171,28 @@ def _open_store(config):
     return open_store(storage_location(config))
 
 
+def _choices(reply) -> list[str]:
+    """The entry ids a number picks from after `reply`, in the order its list shows them: its
+    "which did you mean?", or a decline's "did you mean" (Slack's buttons under it)."""
+    from bot.replies import ambiguity_choice
+
+    if reply.answered:
+        return [m.entry.id for m, _ in ambiguity_choice(reply)[1]] if reply.ambiguous else []
+    return [] if reply.chitchat else [m.entry.id for m in reply.others[:SUGGESTED]]
+
+
 def _chat_text(reply) -> str:
-    """The short reply as the chat prints it: its "(ask --full: N more)" says how to see it here."""
+    """The short reply as the chat prints it: its "(ask --full: N more)" says how to see it here,
+    and a decline's "Did you mean: A; B?" is a numbered list, for a number picks from it here."""
     from bot.replies import render_text
 
     lines = render_text(reply).split("\n")
+    suggested = [] if reply.answered or reply.chitchat else reply.others[:SUGGESTED]
+    numbered = ["Did you mean (type its number)?"] + [f"  {i}. {m.entry.title} [{m.entry.id}]"
+                                                     for i, m in enumerate(suggested, 1)]
     return "\n".join(f"(type {MORE} for the full guidance: {ln.split()[2]} more)" if ln.startswith("(ask --full: ")
-                     else ln for ln in lines)
+                     else "\n".join(numbered) if suggested and ln.startswith("Did you mean: ") else ln
+                     for ln in lines)
 
 
 def _terminal_reader():

@@ -76,6 +76,24 @@ def test_chat_picks_from_the_numbered_list_and_shows_more():
     assert asked.startswith(picked.splitlines()[0]) and "(ask --full: " in asked
 
 
+def test_a_number_picks_from_a_declines_did_you_mean_in_the_chat():
+    """A decline's "Did you mean: A; B; C?" (Slack's buttons) could not be picked in the chat: "1"
+    was searched as a question and got other suggestions. They are numbered, and a number opens one."""
+    question = "wat is a deep dvie"
+    asked = json.loads(run_cli("ask", "--json", "--stdin", "--top", "3", stdin=question + "\n").stdout)
+    assert not asked["answered"] and len(asked["results"]) == 3, asked   # (the search's; else pick another)
+    ids = [r["id"] for r in asked["results"]]
+    out = run_cli("chat", stdin=f"{question}\n2\n4\n1\nwhats the weather\n1\n")
+    assert out.returncode == 0, out.stderr
+    declined, second, wrong, first, weather, one = out.stdout.rstrip().split("\n\n")
+    assert "Did you mean (type its number)?\n" in declined and "Did you mean: " not in declined
+    assert f"  2. {asked['results'][1]['title']} [{ids[1]}]" in declined.splitlines()
+    assert second.startswith(f"== {asked['results'][1]['title']}") and "not sure" not in second
+    assert wrong == "Type a number from 1 to 3 to pick from the list, or ask a question."
+    assert first.startswith(f"== {asked['results'][0]['title']}")
+    assert "Did you mean" not in weather and not one.startswith("Type a number")   # no list: a question
+
+
 def test_the_chat_reads_a_slash_command_as_slack_does():
     """Round 26: "/biglisten MATs" (the product's own example) typed in the terminal chat was
     searched with "/biglisten" in it and declined, though "MATs" is answered; "/biglisten help"
