@@ -134,8 +134,10 @@ def _command(text: str, config, library) -> tuple[str, str] | None:
         return None
     if word in ("", "help"):
         from bot.knowledge import guidance_topic
-        said = help_text(name, guidance_topic(library.packs, config.organisation))
-        return "said", "\n".join(line.strip("*") for line in said.split("\n"))   # (Slack's bold)
+        said = help_text(name, guidance_topic(library.packs, config.organisation), slack=False).split("\n")
+        said[-1:-1] = [f"• a number: pick from the list I last gave; `{MORE}`: the last answer's full guidance",
+                       "• quit (or Ctrl-D): leave"]
+        return "said", "\n".join(line.strip("*") for line in said)   # (Slack's bold)
     if word in ("sections", "browse"):
         return "said", sections_text(library)
     if word == "pins":   # (not a reps' list: anyone may see them)

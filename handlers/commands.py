@@ -35,9 +35,11 @@ def packs_sections_blocks(guide, channel: str | None = None):
         date.today(), channel)], command=guide.config.slash_command)
 
 
-def help_text(command_name: str, topic: str = "the consultation and the union's guidance on it") -> str:
-    """`topic`: bot.knowledge.guidance_topic of the packs."""
-    return "\n".join([
+def help_text(command_name: str, topic: str = "the consultation and the union's guidance on it", *,
+              slack: bool = True) -> str:
+    """`topic`: bot.knowledge.guidance_topic of the packs. `slack=False`: without the lines on
+    Slack's button and on asking in Slack (the terminal chat has neither)."""
+    lines = [
         f"*Ask me about {topic}.*",
         f"• `{command_name} <your question>`: e.g. `{command_name} should safeguarding be a separate judgement?`",
         f"• `{command_name} sections`: browse the survey by section and priority",
@@ -50,7 +52,8 @@ def help_text(command_name: str, topic: str = "the consultation and the union's 
         "• When I can't answer, press “Ask a rep” to send your question to the reps.",
         "• Mention me in a channel or send me a direct message to ask there.",
         "Answers quote the union's own commentary and name their source.",
-    ])
+    ]
+    return "\n".join(lines if slack else lines[:-3] + lines[-1:])
 
 
 def handle_command(ack: Ack, command: dict, respond: Respond, context: BoltContext, logger: Logger) -> None:

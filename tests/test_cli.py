@@ -106,6 +106,10 @@ def test_the_chat_reads_a_slash_command_as_slack_does():
         "chat", stdin="MATs\n").stdout.rstrip()
     assert helped.startswith("Ask me about Ofsted's Big Listen (2024) and NASUWT's guidance on it.\n")
     assert "• `/biglisten walkthrough`: go through the survey" in helped and "*" not in helped
+    # the terminal's own moves, not Slack's button and mentions, which it hasn't got (it offered them)
+    assert "Ask a rep" not in helped and "Mention me" not in helped and "direct message" not in helped
+    assert "• a number: pick from the list I last gave; `more`: the last answer's full guidance" in helped
+    assert helped.endswith("• quit (or Ctrl-D): leave\nAnswers quote the union's own commentary and name their source.")
     assert sections.splitlines()[:3] == [
         "== Ofsted's Big Listen (2024) == (closed on 31 May 2024)", "Schools",
         "  - What every school inspection report should achieve [schools-reporting-aims]"]
