@@ -170,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        if sys.stdout is not None and sys.stdout.isatty():   # Ctrl-C at the chat's "> ": the shell's prompt
+            print(flush=True)                                 # on a line of its own, as after Ctrl-D
         return 130
     except BrokenPipeError:   # `ask --json ... | head`: the reader has gone, that's fine
         sys.stderr.close()

@@ -414,6 +414,21 @@ def test_the_terminal_chat_edits_lines_and_recalls_questions():
     assert b"^[[" not in seen and "Ask me about a survey question" not in seen.decode(errors="replace")
 
 
+def test_ctrl_c_at_the_chats_prompt_leaves_the_shells_prompt_a_line_of_its_own(tmp_path):
+    """Ctrl-C at "> " ended the chat with the cursor after it, so the shell's prompt followed on
+    that line (Ctrl-D printed a newline first); the same in the walk-through, whose place is kept."""
+    import yaml
+    data = yaml.safe_load((ROOT / "app.yaml").read_text(encoding="utf-8"))
+    data["packs"] = [str(ROOT / pack) for pack in data["packs"]]
+    data["storage"] = {"path": str(tmp_path / "bot.sqlite3")}
+    config = tmp_path / "app.yaml"
+    config.write_text(yaml.safe_dump(data), encoding="utf-8")
+    for keys in ([b"MATs\r", b"\x03"], [b"walkthrough\r", b"\x03"]):
+        seen, code = _in_a_terminal(["--config", str(config), "chat"], keys)
+        assert code == 130 and b"Traceback" not in seen, seen
+        assert seen.endswith(b"> \r\n"), seen[-200:]
+
+
 def test_ask_json_is_one_line_per_question_however_lines_are_split():
     """Hunt (the command line): a question pasted with a Unicode line separator (U+2028, U+2029
     or NEL, as some editors and PDFs copy line breaks) was printed raw inside its JSON, so a
