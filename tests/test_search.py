@@ -31,6 +31,15 @@ def test_ranks_the_entry_that_answers(index, question, entry_id):
     assert best.entry.id in (entry_id if isinstance(entry_id, tuple) else (entry_id,))
 
 
+def test_what_ofsted_did_after_the_big_listen_is_its_action_report(searcher):
+    """Round 27's terminal hunt: "what did ofsted do after the big listen", now the likeliest
+    question about it, got why Ofsted launched it ("what did ofsted do after ruth perry died" is one
+    of that entry's asks); the round's probes give it to the December 2024 action report."""
+    for question in ("what did ofsted do after the big listen", "what did ofsted do next"):
+        result = searcher.find_matches(question)
+        assert result.answered and result.best.entry.id == "action-report-dec-2024", (question, result.matches)
+
+
 def test_statement_is_marked(index):
     best = top(index, "the statement that Ofsted holds schools to account for keeping children safe")
     assert best.entry.id == "schools-impact"
