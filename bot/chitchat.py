@@ -66,40 +66,49 @@ def _wished(folded: list[str]) -> set[str]:
         w != "end" or ("of" in folded[i + 1:i + 3] and any(v in SEASONS for v in folded[i + 1:i + 4])))}
 
 
-# A question word asking for a time, a choice or a count: "when is the last day", "which day", "how
-# many questions are there" are questions though every other word is chat's ("last day of term!",
-# "many thanks"). Not "what a star" nor "how are you?" / "how was your weekend?".
+# A question word asking for a time or a count: "when is the last day", "which day", "how many
+# questions are there" are questions though every other word is chat's ("last day of term!", "many
+# thanks"). "when", "which" and "what" ask for a time only beside a word of one: "what great help,
+# thanks", "which was really helpful" and "what can you help with?" (the greeting says) stay chat,
+# as do "what a star" and "how are you?" / "how was your weekend?" (round 27's review).
 ASKING = frozenset("when which what whats".split())
 COUNTING = frozenset("many much long often".split())
-
-
-# The survey, its questions or answers, named beside chat's plainest words only ("again", "all",
-# "today"): asked about ("can I do the survey again"), not a greeting ("good question!", "thanks
-# for the answers" and "ok got it, survey done" say something warmer).
-TOPIC = frozenset("survey surveys questionnaire question questions answer answers".split())
-PLAIN = frozenset("""
-love loved really very so much many lots again indeed nearly almost finally last day days today tonight tomorrow
-all everyone everybody folks team guys people help meeting meetings catch it
-""".split())
+TIMES = frozenset("last day days date today tonight tomorrow week weekend term".split())
 
 
 def _asks(folded: list[str]) -> bool:
     following = folded[1:] + [""]
-    return any((w in ASKING and not (w == "what" and after == "a")) or (w == "how" and after in COUNTING)
+    timed = not TIMES.isdisjoint(folded)
+    return any((w in ASKING and timed and after not in ("a", "an")) or (w == "how" and after in COUNTING)
                for w, after in zip(folded, following))
+
+
+# The survey, its questions or answers asked about ("can I do the survey again", "is it all the
+# questions?"): a message that starts as a question does, with no chat word but the plainest. Not
+# "good question!", "thanks for the answers", "love this survey!", "help me with the survey" nor
+# "did everyone do the survey?" (round 27's review: each was searched, some logged as gaps).
+TOPIC = frozenset("survey surveys questionnaire question questions answer answers".split())
+PLAIN = frozenset("again all it last day days today tonight tomorrow nearly almost finally".split())
+# (not "did": "did the survey today" says so)
+ASKED_FIRST = frozenset("can could do does is are should will would may must shall have has".split())
+
+
+def _asks_about_the_survey(folded: list[str]) -> bool:
+    return (folded[0] in ASKED_FIRST and not TOPIC.isdisjoint(folded)
+            and all(w in PLAIN for w in folded if w in CHAT_WORDS))
 
 
 def is_chitchat(folded: list[str]) -> bool:
     """True for "thanks all, really helpful", "morning all, happy friday", "is the rep social
     still on thursday?", "happy end of term everyone": every word is chat (or a wish's, beside a
     word of wishing) or a stopword, or it's about a social; and it asks for no time, choice or
-    count ("when is the last day" is a question), nor names the survey with only chat's plainest
-    words ("can I do the survey again")."""
+    count ("when is the last day" is a question), nor asks about the survey with only chat's
+    plainest words ("can I do the survey again")."""
     if not folded:
         return False
     if is_social(folded):
         return True
-    if _asks(folded) or (not TOPIC.isdisjoint(folded) and all(w in PLAIN for w in folded if w in CHAT_WORDS)):
+    if _asks(folded) or _asks_about_the_survey(folded):
         return False
     wished = _wished(folded)
     content = _content(folded)

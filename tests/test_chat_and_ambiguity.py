@@ -287,9 +287,20 @@ def test_a_question_in_chat_words_is_a_question(searcher):
     assert searcher.find_matches("when is the last day").best.entry.id == "closing-date"
     # the survey, its questions or answers named with chat's plainest words only ("again", "all",
     # "today") is asked about: "can I do the survey again" got the greeting
-    for question in ("can I do the survey again", "can I change my answers again", "survey today?",
-                     "is it all the questions"):
+    for question in ("can I do the survey again", "can I change my answers again", "is it all the questions"):
         assert not is_chitchat(words(question)), question
+    # the round's review: thanks, praise and "what can you do?" were searched (some logged as gaps),
+    # and "what can you help with?" answered with an entry
+    for chat in ("what great help, thank you", "what an amazing bot, thanks", "thanks, which was really helpful",
+                 "which is brilliant thanks", "what lovely help", "which questions can you help with?",
+                 "what can you help with?", "what can you help me with?", "what can you do?", "thanks for what you do",
+                 "help with the survey", "please do the survey everyone", "everyone do the survey!",
+                 "the survey again?",
+                 "catch up on the survey", "did everyone do the survey?", "love the answers", "love this survey!",
+                 "so many questions!", "team meeting tomorrow about the survey", "help me with the survey",
+                 "last day for the survey today!", "happy last day, what a week!", "did the survey today"):
+        assert is_chitchat(words(chat)), chat
+        assert searcher.find_matches(chat).reason == "chitchat", chat
     for chat in ("how are you?", "how was your weekend?", "What a star, thank you!", "many thanks all",
                  "thanks so much", "last day tomorrow!", "happy last day everyone", "good question!",
                  "thanks for the answers", "great survey, thanks all", "ok got it, the survey"):
