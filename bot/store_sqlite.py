@@ -238,21 +238,21 @@ class SQLiteStore(Store):
     def read_only_connection(self) -> sqlite3.Connection:
         """A new connection that only reads: a copy's source (migrate-store, backup), read by an
         admin who may write neither the bot's store nor its folder (or a backup on a read-only
-        disk), and never written. A bot running has its -shm beside it (and a -wal, empty just
-        after a checkpoint): then read as a reader beside it, through that -shm, so its
-        checkpoints wait for the copy and its latest writes are in it (read as unchanging,
-        `immutable`, a checkpoint could rewrite pages mid-copy). Neither file (the bot stopped
-        cleanly): the file is the whole store, read as unchanging, so SQLite makes nothing beside
-        it (read-only, its -shm and -wal, left behind and the admin's, would stop the bot's user
-        opening its store). Last writes in a -wal with no -shm beside it (copied without one):
-        SQLite makes one, made by this user and left there (a read-only connection never removes
-        it): refused unless this user is the store's owner (or root, whose files SQLite gives the
-        store's owner); the bot's user had then been unable to write its own store ("attempt to
-        write a readonly database")."""
+        disk), and never written. A bot running has its -shm and its -wal beside it (the -wal
+        empty just after a checkpoint): then read as a reader beside it, through that -shm, so
+        its checkpoints wait for the copy and its latest writes are in it (read as unchanging,
+        `immutable`, a checkpoint could rewrite pages mid-copy). No -wal, or an empty one with no
+        -shm (the bot stopped cleanly, or a -shm left over): the file is the whole store, read as
+        unchanging, so SQLite makes nothing beside it (read-only, its -shm and -wal, left behind
+        and the admin's, would stop the bot's user opening its store). Last writes in a -wal with
+        no -shm beside it (copied without one): SQLite makes one, made by this user and left there
+        (a read-only connection never removes it): refused unless this user is the store's owner
+        (or root, whose files SQLite gives the store's owner); the bot's user had then been unable
+        to write its own store ("attempt to write a readonly database")."""
         uri = f"file:{urllib.parse.quote(self.path)}"
         wal, shm = Path(f"{self.path}-wal"), Path(f"{self.path}-shm")
         written = wal.exists() and wal.stat().st_size > 0
-        if not shm.exists() and not written:
+        if not written and not (wal.exists() and shm.exists()):   # (a -shm alone: left over, no bot there)
             return sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None, factory=_Connection)
         if not shm.exists() and os.geteuid() not in (0, os.stat(self.path).st_uid):
             raise StoreError(f"{self.path}: its last writes are still in {wal.name} beside it (the bot didn't stop "

@@ -168,3 +168,25 @@ def test_a_running_bots_checkpoint_waits_for_the_copy(tmp_path, copy):
     finally:
         reader.close()
         bot.execute("PRAGMA busy_timeout=10000")
+
+
+def test_a_shm_left_over_with_no_wal_is_read_as_the_whole_store(tmp_path):
+    """Round 27's review: a -shm left over beside a stopped store (no -wal: no bot there) was read as
+    beside a running bot: a -wal was made beside it (the owner's) or, for another user than the
+    store's owner, the copy was refused ("the bot is running ..."). The file is the whole store:
+    read as unchanging, nothing made beside it."""
+    path = tmp_path / "bot.sqlite3"
+    store = SQLiteStore(path)
+    store.log_question(via="dm", text="hello", answered=False)
+    store.connection().close()
+    del store
+    gc.collect()
+    assert not (tmp_path / "bot.sqlite3-wal").exists()
+    (tmp_path / "bot.sqlite3-shm").write_bytes(b"")   # left over
+    source = SQLiteStore(path, migrate=False, writable=False, any_version=True)
+    reader = source.read_only_connection()
+    try:
+        assert reader.execute("SELECT COUNT(*) FROM questions").fetchone()[0] == 1
+    finally:
+        reader.close()
+    assert not (tmp_path / "bot.sqlite3-wal").exists()   # nothing made beside it
