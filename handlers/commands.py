@@ -37,23 +37,25 @@ def packs_sections_blocks(guide, channel: str | None = None):
 
 def help_text(command_name: str, topic: str = "the consultation and the union's guidance on it", *,
               slack: bool = True) -> str:
-    """`topic`: bot.knowledge.guidance_topic of the packs. `slack=False`: without the lines on
-    Slack's button and on asking in Slack (the terminal chat has neither)."""
-    lines = [
-        f"*Ask me about {topic}.*",
-        f"• `{command_name} <your question>`: e.g. `{command_name} should safeguarding be a separate judgement?`",
-        f"• `{command_name} sections`: browse the survey by section and priority",
-        f"• `{command_name} walkthrough`: go through the survey one question at a time, with the union's guidance",
-        f"• `{command_name} <entry id>`: open one entry, e.g. `{command_name} off-rolling`",
-        f"• `{command_name} pins`: answers reps have pinned",
-        f"• `{command_name} gaps [days]`: (reps) what members asked that I couldn't answer",
-        f"• `{command_name} queue`: (reps) members' questions waiting for a rep, with their age",
-        f"• `{command_name} answers`: (reps) kept rep answers: edit, re-confirm or retire them",
-        "• When I can't answer, press “Ask a rep” to send your question to the reps.",
-        "• Mention me in a channel or send me a direct message to ask there.",
-        "Answers quote the union's own commentary and name their source.",
+    """`topic`: bot.knowledge.guidance_topic of the packs. `slack=False`: the terminal chat's, without
+    what only Slack has (pins, the reps' lists, the "Ask a rep" button, asking by mention or DM)."""
+    lines = [   # (text, Slack's only)
+        (f"*Ask me about {topic}.*", False),
+        (f"• `{command_name} <your question>`: e.g. `{command_name} should safeguarding be a separate "
+         "judgement?`", False),
+        (f"• `{command_name} sections`: browse the survey by section and priority", False),
+        (f"• `{command_name} walkthrough`: go through the survey one question at a time, with the union's "
+         "guidance", False),
+        (f"• `{command_name} <entry id>`: open one entry, e.g. `{command_name} off-rolling`", False),
+        (f"• `{command_name} pins`: answers reps have pinned", True),
+        (f"• `{command_name} gaps [days]`: (reps) what members asked that I couldn't answer", True),
+        (f"• `{command_name} queue`: (reps) members' questions waiting for a rep, with their age", True),
+        (f"• `{command_name} answers`: (reps) kept rep answers: edit, re-confirm or retire them", True),
+        ("• When I can't answer, press “Ask a rep” to send your question to the reps.", True),
+        ("• Mention me in a channel or send me a direct message to ask there.", True),
+        ("Answers quote the union's own commentary and name their source.", False),
     ]
-    return "\n".join(lines if slack else lines[:-3] + lines[-1:])
+    return "\n".join(text for text, slacks in lines if slack or not slacks)
 
 
 def handle_command(ack: Ack, command: dict, respond: Respond, context: BoltContext, logger: Logger) -> None:

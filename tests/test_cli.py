@@ -108,6 +108,8 @@ def test_the_chat_reads_a_slash_command_as_slack_does():
     assert "• `/biglisten walkthrough`: go through the survey" in helped and "*" not in helped
     # the terminal's own moves, not Slack's button and mentions, which it hasn't got (it offered them)
     assert "Ask a rep" not in helped and "Mention me" not in helped and "direct message" not in helped
+    # nor the pins and reps' lists, which the chat only points elsewhere for (round 27's review)
+    assert "/biglisten pins" not in helped and "(reps)" not in helped
     assert "• a number: pick from the list I last gave; `more`: the last answer's full guidance" in helped
     assert helped.endswith("• quit (or Ctrl-D): leave\nAnswers quote the union's own commentary and name their source.")
     assert sections.splitlines()[:3] == [
@@ -172,6 +174,16 @@ def test_config_is_read_after_the_command_too():
     assert after.returncode == before.returncode == 0 and after.stdout == before.stdout, after.stderr
     assert "workload-example: ok" in after.stdout
     assert "workload-example: ok" in run_cli("--config", "app.yaml", "validate", "--config", two).stdout
+
+
+def test_a_module_of_the_bot_s_own_missing_is_not_blamed_on_the_python():
+    """Round 27's review: any ModuleNotFoundError while starting was said as "X is not installed
+    for this Python: run .venv/bin/python", a module of the project's own too: that one is the
+    project's fault, and its traceback says where."""
+    code = "import runpy, sys; sys.modules['bot.cli'] = None; runpy.run_module('bot', run_name='__main__')"
+    out = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert out.returncode == 1 and "Traceback" in out.stderr and "bot.cli" in out.stderr, out.stderr
+    assert "is not installed for" not in out.stderr
 
 
 def test_eval_prints_the_four_scores():
