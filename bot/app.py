@@ -106,7 +106,7 @@ def _workers(environ) -> int:
     """WEB_CONCURRENCY, at most four workers a core: each loads the search model (about 500 MB) and
     answers on a core; 500 (a typo, or a value meant for another app) started 500 workers, which
     took the machine down (load 200) and outlived the stopped server by a minute."""
-    cores = os.cpu_count() or 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     try:
         return _whole_number(environ, "WEB_CONCURRENCY", 2, most=max(4, 4 * cores))
     except ConfigError as e:

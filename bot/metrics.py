@@ -274,7 +274,7 @@ def store_figures(store, now: float | None = None) -> dict[str, float]:
     figures["inbox_depth"] = store.inbox_counts().get("pending", 0)
     oldest = store.inbox_oldest()
     figures["inbox_oldest_age"] = max(0.0, now - oldest) if oldest else 0.0
-    figures["rep_requests_open"] = len(store.requests(("open",)))   # members' questions waiting for a rep
+    figures["rep_requests_open"] = store.open_request_count()   # members' questions waiting for a rep
     return figures
 
 

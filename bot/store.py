@@ -371,6 +371,11 @@ class Store(ABC):
         """Requests in these states, oldest first."""
 
     @abstractmethod
+    def open_request_count(self) -> int:
+        """How many members' questions wait for a rep (state 'open'): the metrics' gauge, counted
+        in the store, not read row by row."""
+
+    @abstractmethod
     def close_request(self, request_id: int, *, state: str, rep: str, rep_name: str, answer: str = "",
                       entry_id: str | None = None, keep: bool = False, kept_question: str | None = None,
                       now: float | None = None) -> RepRequest | None:

@@ -77,6 +77,9 @@ class RepStorePostgres:
                           (list(states),))
         return [RepRequest(*row) for row in rows]
 
+    def open_request_count(self) -> int:
+        return self._rows("SELECT COUNT(*) FROM rep_requests WHERE state = 'open'")[0][0]
+
     def close_request(self, request_id: int, *, state: str, rep: str, rep_name: str, answer: str = "",
                       entry_id: str | None = None, keep: bool = False, kept_question: str | None = None,
                       now: float | None = None) -> RepRequest | None:

@@ -494,6 +494,9 @@ class SQLiteStore(Store):
             tuple(states))
         return [RepRequest(*row) for row in rows]
 
+    def open_request_count(self) -> int:
+        return self.connection().execute("SELECT COUNT(*) FROM rep_requests WHERE state = 'open'").fetchone()[0]
+
     def close_request(self, request_id: int, *, state: str, rep: str, rep_name: str, answer: str = "",
                       entry_id: str | None = None, keep: bool = False, kept_question: str | None = None,
                       now: float | None = None) -> RepRequest | None:

@@ -379,6 +379,7 @@ def test_metrics_on_postgres_report_the_shared_store(instances):
             families = {f.name: f for f in text_string_to_metric_families(r.read().decode())}
         assert families["biglisten_store_up"].samples[0].value == 1
         assert "biglisten_inbox_depth" in families and "biglisten_votes" in families
+        assert "biglisten_rep_requests_open" in families   # counted in PostgreSQL (round 27)
 
 
 def ready(port: int) -> bool:

@@ -13,8 +13,9 @@ def new_request(store, question="will the big listen ask about staff car parking
 
 
 def test_requests_open_and_close_once(store):
+    assert store.open_request_count() == 0
     req = new_request(store)
-    assert [r.id for r in store.requests()] == [req.id]
+    assert [r.id for r in store.requests()] == [req.id] and store.open_request_count() == 1
     won, barrier = [], threading.Barrier(6)
 
     def answer(i):
@@ -33,6 +34,7 @@ def test_requests_open_and_close_once(store):
     (kept,) = store.kept_answers()
     assert (kept.answer, kept.rep_name, kept.question) == (won[0].answer, won[0].rep_name, req.question)
     assert store.requests() == [] and store.close_request(req.id, state="outside", rep="U", rep_name="R") is None
+    assert store.open_request_count() == 0   # (the metrics' gauge)
 
 
 CLOSER = """

@@ -139,7 +139,7 @@ def test_no_workers_is_one_line_saying_how_many_it_takes(fake, tmp_path, value):
     """Hunt (the command line): WEB_CONCURRENCY=0 said "must be a whole number, got '0'", which
     0 is: the admin was not told that at least one worker is needed."""
     import os
-    most = max(4, 4 * (os.cpu_count() or 1))   # (round 27: and at most four a core)
+    most = max(4, 4 * len(os.sched_getaffinity(0)))   # (round 27: and at most four a core)
     line = one_line(serve(fake, tmp_path, tmp_path / "bot.sqlite3", extra={"WEB_CONCURRENCY": value}))
     assert line == f"error: WEB_CONCURRENCY must be a whole number from 1 to {most}, got {value!r}"
 
@@ -149,7 +149,7 @@ def test_too_many_workers_is_one_line_before_any_starts(fake, tmp_path):
     model; the load reached 200 and the workers outlived the stopped server by a minute. At most
     four a core (at least 4), said with why."""
     import os
-    most = max(4, 4 * (os.cpu_count() or 1))
+    most = max(4, 4 * len(os.sched_getaffinity(0)))
     line = one_line(serve(fake, tmp_path, tmp_path / "bot.sqlite3", extra={"WEB_CONCURRENCY": "500"}))
     assert line.startswith(f"error: WEB_CONCURRENCY must be a whole number from 1 to {most}, got '500' (this "
                            "machine has "), line
