@@ -391,13 +391,16 @@ def _in_a_terminal(args: list[str], keys: list[bytes], timeout: float = 60) -> t
     if pid == 0:   # the child: the CLI, with the terminal as its stdin and stdout
         os.chdir(ROOT)
         os.execve(sys.executable, [sys.executable, "-m", "bot", *args], env)
-    seen, prompts, deadline = b"", 0, time.monotonic() + timeout
+    seen, prompts, deadline, heard = b"", 0, time.monotonic() + timeout, time.monotonic()
     try:
         while time.monotonic() < deadline:
-            if seen.count(b"> ") > prompts and keys:
+            # typed once the prompt is shown and the terminal has been quiet a moment, as a person
+            # types: a Ctrl-C sent as readline was still setting the terminal up could be lost
+            # (the chat then waited for a key until killed, once in a CI run under load)
+            if seen.count(b"> ") > prompts and keys and time.monotonic() - heard >= 0.3:
                 prompts = seen.count(b"> ")
                 os.write(fd, keys.pop(0))
-            ready, _, _ = select.select([fd], [], [], 0.5)
+            ready, _, _ = select.select([fd], [], [], 0.1)
             if ready:
                 try:
                     chunk = os.read(fd, 65536)
@@ -405,7 +408,7 @@ def _in_a_terminal(args: list[str], keys: list[bytes], timeout: float = 60) -> t
                     break
                 if not chunk:
                     break
-                seen += chunk
+                seen, heard = seen + chunk, time.monotonic()
     finally:
         if keys or time.monotonic() >= deadline:
             os.kill(pid, 9)
