@@ -378,9 +378,11 @@ def test_a_slash_command_slack_cant_have_is_refused_naming_the_key(tmp_path, com
                           f"(e.g. /biglisten), got {command!r}\n"), out.stderr
 
 
-def _in_a_terminal(args: list[str], keys: list[bytes], timeout: float = 60) -> tuple[bytes, int]:
+def _in_a_terminal(args: list[str], keys: list[bytes], timeout: float = 300) -> tuple[bytes, int]:
     """Run `python -m bot ARGS` in a pseudo-terminal, as a member at a keyboard: each of `keys` is
-    typed once the bot shows its prompt ("> ") again; everything it wrote, and its exit code."""
+    typed once the bot shows its prompt ("> ") again; everything it wrote, and its exit code.
+    `timeout` is generous: a fresh clone's full run killed the chat at 60 s just after its first
+    answer (start-up under load), twice."""
     import pty
     import select
     import time
