@@ -180,7 +180,12 @@ def _choices(reply) -> list[str]:
 
     if reply.answered:
         return [m.entry.id for m, _ in ambiguity_choice(reply)[1]] if reply.ambiguous else []
-    return [] if reply.chitchat else [m.entry.id for m in reply.others[:SUGGESTED]]
+    return [m.entry.id for m in _suggested(reply)]
+
+
+def _suggested(reply) -> list:
+    """A decline's "did you mean" matches the chat numbers (none for an answer or a greeting)."""
+    return [] if reply.answered or reply.chitchat else list(reply.others[:SUGGESTED])
 
 
 def _chat_text(reply) -> str:
@@ -189,7 +194,7 @@ def _chat_text(reply) -> str:
     from bot.replies import render_text
 
     lines = render_text(reply).split("\n")
-    suggested = [] if reply.answered or reply.chitchat else reply.others[:SUGGESTED]
+    suggested = _suggested(reply)
     numbered = ["Did you mean (type its number)?"] + [f"  {i}. {m.entry.title} [{m.entry.id}]"
                                                      for i, m in enumerate(suggested, 1)]
     return "\n".join(f"(type {MORE} for the full guidance: {ln.split()[2]} more)" if ln.startswith("(ask --full: ")
