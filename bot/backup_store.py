@@ -9,7 +9,8 @@ the store as it was at one moment, whatever the bot does meanwhile. Only read
 
 The copy is one file (no `-wal` beside it), checked with `PRAGMA integrity_check`, made
 under a temporary name and linked into place, so FILE is never half written and never an
-existing file replaced. It is made readable by its owner only: the question log holds
+existing file replaced (where the filesystem has no hard links, FILE is claimed and the copy
+moved onto it: for a moment an empty file). It is made readable by its owner only: the question log holds
 members' words. Restoring is stopping the bot and putting the copy in the store's place
 (README, "Backing up a SQLite store").
 
@@ -21,6 +22,7 @@ PostgreSQL has its own tools (`pg_dump`); this is for the SQLite file.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sqlite3
 import uuid
@@ -28,6 +30,28 @@ from pathlib import Path
 
 from bot.errors import StoreError
 from bot.store_sqlite import SQLiteStore
+
+# What a filesystem with no hard links answers os.link: vfat (a USB stick) EPERM, some network
+# shares EOPNOTSUPP or ENOSYS. Not EACCES: no right to write there fails any other way too.
+NO_HARD_LINKS = frozenset({errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS})
+
+
+def _into_place(partial: Path, target: Path) -> None:
+    """The finished copy given its name, never replacing a file (one made meanwhile is kept):
+    linked; where the filesystem has no hard links, the name claimed (created only if it doesn't
+    exist) and the copy moved onto it, so for a moment the name is an empty file."""
+    try:
+        try:
+            os.link(partial, target)
+        except OSError as e:
+            if e.errno not in NO_HARD_LINKS:
+                raise
+            os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            os.replace(partial, target)
+    except FileExistsError:
+        raise StoreError(f"{target}: already exists; a backup never replaces a file: give a new name") from None
+    except OSError as e:
+        raise StoreError(f"{target}: can't write the backup there ({e.strerror})") from None
 
 
 def backup(source: SQLiteStore, target: Path) -> list[tuple[str, int]]:
@@ -62,12 +86,7 @@ def backup(source: SQLiteStore, target: Path) -> list[tuple[str, int]]:
             copy.close()
         with open(partial, "rb") as f:   # on the disk before it has its name
             os.fsync(f.fileno())
-        try:
-            os.link(partial, target)   # never replaces a file (one made meanwhile is kept)
-        except FileExistsError:
-            raise StoreError(f"{target}: already exists; a backup never replaces a file: give a new name") from None
-        except OSError as e:
-            raise StoreError(f"{target}: can't write the backup there ({e.strerror})") from None
+        _into_place(partial, target)
         folder = os.open(target.parent, os.O_RDONLY)
         try:   # its name on the disk too: after a power cut the backup is there, not only its pages
             os.fsync(folder)

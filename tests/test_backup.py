@@ -190,3 +190,33 @@ def test_a_shm_left_over_with_no_wal_is_read_as_the_whole_store(tmp_path):
     finally:
         reader.close()
     assert not (tmp_path / "bot.sqlite3-wal").exists()   # nothing made beside it
+
+
+NO_HARD_LINKS = textwrap.dedent("""
+    import errno, os
+    def link(src, dst, *args, **kwargs):   # as vfat (a USB stick) or an SMB share answers
+        raise OSError(errno.{code}, os.strerror(errno.{code}), src, None, dst)
+    os.link = link
+""")
+
+
+@pytest.mark.parametrize("code", ["EPERM", "EOPNOTSUPP"])
+def test_a_backup_is_made_where_the_filesystem_has_no_hard_links(tmp_path, code):
+    """`backup` linked its finished copy into place, and a folder on a filesystem with no hard
+    links (vfat on a USB stick answers EPERM, some network shares EOPNOTSUPP) refused every
+    backup. There the name is claimed (never an existing file replaced) and the copy moved onto it."""
+    db = tmp_path / "bot.sqlite3"
+    SQLiteStore(db).log_question(via="dm", text="hello", answered=False)
+    config = _config(tmp_path, {"path": str(db)})
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(NO_HARD_LINKS.replace("{code}", code), encoding="utf-8")
+    out = run_cli("--config", config, "backup", str(tmp_path / "usb.sqlite3"), env={"PYTHONPATH": str(site)})
+    assert out.returncode == 0, out.stderr
+    assert [q.text for q in SQLiteStore(tmp_path / "usb.sqlite3").questions()] == ["hello"]
+    assert stat.S_IMODE((tmp_path / "usb.sqlite3").stat().st_mode) == 0o600
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]   # no partial copy left
+    existing = tmp_path / "old.sqlite3"
+    existing.write_bytes(b"yesterday's backup")
+    out = run_cli("--config", config, "backup", str(existing), env={"PYTHONPATH": str(site)})
+    assert out.returncode == 2 and "already exists" in out.stderr and existing.read_bytes() == b"yesterday's backup"
