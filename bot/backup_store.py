@@ -22,32 +22,19 @@ PostgreSQL has its own tools (`pg_dump`); this is for the SQLite file.
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import sqlite3
 import uuid
 from pathlib import Path
 
 from bot.errors import StoreError
-from bot.store_sqlite import SQLiteStore
-
-# What a filesystem with no hard links answers os.link: vfat (a USB stick) EPERM, some network
-# shares EOPNOTSUPP or ENOSYS. Not EACCES: no right to write there fails any other way too.
-NO_HARD_LINKS = frozenset({errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS})
+from bot.store_sqlite import SQLiteStore, name_new_file
 
 
 def _into_place(partial: Path, target: Path) -> None:
-    """The finished copy given its name, never replacing a file (one made meanwhile is kept):
-    linked; where the filesystem has no hard links, the name claimed (created only if it doesn't
-    exist) and the copy moved onto it, so for a moment the name is an empty file."""
+    """The finished copy given its name, never replacing a file (one made meanwhile is kept)."""
     try:
-        try:
-            os.link(partial, target)
-        except OSError as e:
-            if e.errno not in NO_HARD_LINKS:
-                raise
-            os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-            os.replace(partial, target)
+        name_new_file(partial, target)
     except FileExistsError:
         raise StoreError(f"{target}: already exists; a backup never replaces a file: give a new name") from None
     except OSError as e:

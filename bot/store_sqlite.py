@@ -8,6 +8,7 @@ state, never half a row.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import random
@@ -128,6 +129,24 @@ REWRITE = f"state != 'open' AND {MAY_BE_POSTED} AND rewrite_due IS NOT NULL"
 SQLITE_HEADER = b"SQLite format 3\x00"
 RESTORE = "restore it from a backup, or move it aside to start with an empty store"
 
+# What a filesystem with no hard links answers os.link: vfat (a USB stick) EPERM, some network
+# shares EOPNOTSUPP or ENOSYS. Not EACCES: no right to write there fails any other way too.
+NO_HARD_LINKS = frozenset({errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS})
+
+
+def name_new_file(finished: str | Path, name: str | Path) -> None:
+    """Give the finished file `finished` the name `name` only if no file has it (FileExistsError
+    if one has), so `name` is never a file half made: a hard link (`finished` is left for the
+    caller to remove). Where the filesystem has no hard links, `name` is claimed (created only if
+    no file has it) and `finished` moved onto it, so for a moment `name` is an empty file."""
+    try:
+        os.link(finished, name)
+    except OSError as e:
+        if e.errno not in NO_HARD_LINKS:
+            raise
+        os.close(os.open(name, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        os.replace(finished, name)
+
 
 def _advice(error: sqlite3.DatabaseError) -> str:
     """SQLite's message, with what to do about it."""
@@ -202,8 +221,8 @@ class SQLiteStore(Store):
     @staticmethod
     def _create(path: Path) -> None:
         """A new store appears whole or not at all: it is made under a temporary name in the
-        same folder and hard-linked into place only if `path` still doesn't exist (os.link
-        never replaces a file). Several processes starting on a new path at once each make
+        same folder and given its name only if `path` still doesn't exist (`name_new_file`:
+        a hard link, which never replaces a file). Several processes starting on a new path at once each make
         one; the first link wins and the others use it. So the path is never a file another
         process is still creating, and an empty or foreign file there is refused, not taken
         for a new store."""
@@ -216,7 +235,7 @@ class SQLiteStore(Store):
             finally:
                 conn.close()
             with contextlib.suppress(FileExistsError):   # another process created it first: use theirs
-                os.link(temporary, path)
+                name_new_file(temporary, path)
         finally:
             for leftover in (temporary, temporary + "-wal", temporary + "-shm"):
                 with contextlib.suppress(FileNotFoundError):

@@ -200,6 +200,14 @@ NO_HARD_LINKS = textwrap.dedent("""
 """)
 
 
+def _no_hard_links(tmp_path, code: str):
+    """A folder whose sitecustomize makes every os.link of a CLI run there fail with `code`."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(NO_HARD_LINKS.replace("{code}", code), encoding="utf-8")
+    return site
+
+
 @pytest.mark.parametrize("code", ["EPERM", "EOPNOTSUPP"])
 def test_a_backup_is_made_where_the_filesystem_has_no_hard_links(tmp_path, code):
     """`backup` linked its finished copy into place, and a folder on a filesystem with no hard
@@ -208,9 +216,7 @@ def test_a_backup_is_made_where_the_filesystem_has_no_hard_links(tmp_path, code)
     db = tmp_path / "bot.sqlite3"
     SQLiteStore(db).log_question(via="dm", text="hello", answered=False)
     config = _config(tmp_path, {"path": str(db)})
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "sitecustomize.py").write_text(NO_HARD_LINKS.replace("{code}", code), encoding="utf-8")
+    site = _no_hard_links(tmp_path, code)
     out = run_cli("--config", config, "backup", str(tmp_path / "usb.sqlite3"), env={"PYTHONPATH": str(site)})
     assert out.returncode == 0, out.stderr
     assert [q.text for q in SQLiteStore(tmp_path / "usb.sqlite3").questions()] == ["hello"]
@@ -220,3 +226,13 @@ def test_a_backup_is_made_where_the_filesystem_has_no_hard_links(tmp_path, code)
     existing.write_bytes(b"yesterday's backup")
     out = run_cli("--config", config, "backup", str(existing), env={"PYTHONPATH": str(site)})
     assert out.returncode == 2 and "already exists" in out.stderr and existing.read_bytes() == b"yesterday's backup"
+
+
+def test_a_new_store_is_made_where_the_filesystem_has_no_hard_links(tmp_path):
+    """A new store was linked into place too: on such a filesystem the chat's walk-through said
+    "can't use it (Operation not permitted)" and kept no place."""
+    db = tmp_path / "new.sqlite3"
+    out = run_cli("--config", _config(tmp_path, {"path": str(db)}), "walkthrough", stdin="n\nq\n",
+                  env={"PYTHONPATH": str(_no_hard_links(tmp_path, "EPERM"))})
+    assert out.returncode == 0 and "can't use it" not in out.stdout + out.stderr, out.stdout + out.stderr
+    assert SQLiteStore(db).walk_place("terminal") is not None
