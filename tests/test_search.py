@@ -40,6 +40,27 @@ def test_what_ofsted_did_after_the_big_listen_is_its_action_report(searcher):
         assert result.answered and result.best.entry.id == "action-report-dec-2024", (question, result.matches)
 
 
+@pytest.mark.parametrize("question, entry_id", [
+    ("when did the big listen end", "closing-date"),
+    ("has the big listen finished", "closing-date"),
+    ("is the big listen still open", "closing-date"),
+    ("how many questions does the big listen have", "schools-priority-areas"),
+    ("how long does the survey take", None),
+    ("how long is the survey", None),
+])
+def test_questions_about_the_survey_itself(searcher, question, entry_id):
+    """Round 28's content audit: "when did the big listen end" got the survey's last question (its
+    "anything else" box), "how many questions does the big listen have" the progress report's "42
+    of 132 actions", and "how long does the survey take" (the sources don't say) the inspection-
+    practice question. The round's probes give them the closing date and the survey's sections,
+    and the pack's not-covered messages the last."""
+    result = searcher.find_matches(question)
+    if entry_id is None:
+        assert not result.answered, result.matches
+    else:
+        assert result.answered and result.best.entry.id == entry_id, result.matches
+
+
 def test_statement_is_marked(index):
     best = top(index, "the statement that Ofsted holds schools to account for keeping children safe")
     assert best.entry.id == "schools-impact"
