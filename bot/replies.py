@@ -287,7 +287,8 @@ def _day(d: date) -> str:
 
 def pinned_line(pin: Pin) -> str:
     when = time.strftime("%-d %B %Y", time.gmtime(pin.at))
-    return f"Pinned by {pin.rep_name or 'a rep'} on {when}"
+    return (f"Pinned by {pin.rep_name} on {when}: a rep chose this answer for questions like this" if pin.rep_name
+            else f"Pinned by a rep on {when}")
 
 
 def source_line(source: Source, *, short: bool = False) -> str:
@@ -937,8 +938,10 @@ def line_text(line: Line) -> str:
 
 
 def close_matches(reply: Reply) -> list[Match]:
-    """Other matches nearly as good as the answer: the question may have meant them."""
-    if not reply.answered or reply.pinned or reply.chosen:
+    """Other matches nearly as good as the answer: the question may have meant them. A pinned
+    answer too: a pin vouches for the answer, not for what this member meant (the SEND impact
+    question pinned, a schools teacher's "the impact question" got it with no word of the other)."""
+    if not reply.answered or reply.chosen:
         return []
     return [m for m in reply.others[:3] if m.score >= NEAR_TIE * reply.score]
 

@@ -7,7 +7,7 @@ import pytest
 
 from bot.config import RepSettings
 from bot.guide import PIN_MARGIN, Guide
-from bot.replies import render_text
+from bot.replies import close_matches, pinned_line, render_text
 from bot.report import build_report, group_questions, report_lines
 from bot.reps import RepDirectory
 from bot.store import Pin, open_store
@@ -95,6 +95,25 @@ def test_a_pinned_entry_goes_first_when_nearly_as_good(guide):
     assert reply.entry.id == runner_up.entry.id
     assert reply.pinned and reply.pinned.rep_name == "Sam Rep"
     assert "Pinned by Sam Rep on" in render_text(reply)
+
+
+def test_a_pin_never_hides_the_question_the_member_may_have_meant(config, searcher, tmp_path):
+    """Round 28's content audit: "what should I put for the impact question" fits the schools
+    and the SEND impact questions; with the SEND one pinned, its answer came with no "Several
+    questions match" line, so a schools teacher got the SEND question's guidance untold. A pin
+    vouches for an answer, not for what this member meant."""
+    guide = Guide(config, searcher, open_store(tmp_path / "bot.sqlite3"))   # the search as the bot runs it
+    question = "what should I put for the impact question"
+    before = guide.ask(question, via="dm")
+    assert not before.ambiguous
+    assert before.entry.id == "schools-impact" and "send-impact" in [m.entry.id for m in close_matches(before)]
+    guide.store.add_pin(pin("send-impact"))
+    reply = guide.ask(question, via="dm")
+    assert reply.entry.id == "send-impact" and reply.pinned
+    assert "schools-impact" in [m.entry.id for m in close_matches(reply)]
+    text = render_text(reply)
+    assert "Several questions match yours" in text and "[schools-impact]" in text
+    assert "Pinned by Sam Rep on" in text and "a rep" in pinned_line(reply.pinned)
 
 
 def test_a_pin_never_answers_an_off_topic_question(guide):
