@@ -22,7 +22,7 @@ from bot.knowledge import SurveyEntry
 from bot.logs import ContextExecutor
 from bot.normalise import clean_slack_text, scrub_contact
 from bot.packs import Library, contact_line, load_library
-from bot.replies import Reply, build_reply, entry_reply
+from bot.replies import ConsultationStatus, Reply, build_reply, entry_reply
 from bot.reps import RepDirectory
 from bot.search import Index, Match, SearchResult
 from bot.store import Store, open_store
@@ -137,7 +137,7 @@ class Guide:
         kept = self._kept_answer(text, result, pack, channel)
         if kept:   # a rep's kept answer beat the packs' best match (bot/kept.py)
             reply = Reply(query=result.query, answered=True, contact=self.config.contact, score=kept.score,
-                          kept=kept.kept, clipped=result.clipped)
+                          kept=kept.kept, clipped=result.clipped, consultation=self._kept_status(kept.kept, today))
         else:
             result, pin = self._pinned_first(result)
             if pin and result.best:   # the pinned entry may be another pack's
@@ -211,6 +211,17 @@ class Guide:
             terms = self._kept_terms[id(index)] = KeptTerms(index)
         return best_kept(index, text, kept, self.config.reps, threshold=index.answer_threshold,
                          rival=rival, terms=terms)
+
+    def _kept_status(self, kept, today: date | None) -> ConsultationStatus | None:
+        """Whether the consultation a kept rep answer is about is still open (its words may be about
+        doing the survey: "you can resubmit it any time before the deadline"): the consultation of
+        the entry it relates to, else the only pack's."""
+        found = self.library.find(kept.entry_id) if kept.entry_id else None
+        packs = self.library.packs
+        pack = found[1] if found else packs[0] if len(packs) == 1 else None
+        if pack is None or pack.consultation is None:
+            return None
+        return ConsultationStatus(pack.consultation, today or date.today())
 
     def _pinned_first(self, result: SearchResult):
         """Put a rep-pinned entry first when it matches nearly as well as the best one.

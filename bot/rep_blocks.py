@@ -48,7 +48,7 @@ from bot.blocks import (
 from bot.config import RepSettings
 from bot.kept import hidden_from, is_live, needs_review
 from bot.normalise import echo_text, inert_text
-from bot.replies import CLIPPED, Reply
+from bot.replies import CLIPPED, Reply, status_line
 from bot.store import KeptAnswer, RepRequest
 
 # action ids and view callback ids, shared with handlers/rep_requests.py (ASK_REP: bot/blocks.py)
@@ -77,6 +77,15 @@ def day(at: float) -> str:
 def rep_label(rep_name: str, at: float) -> str:
     """Whose words and when: on every rep answer a member sees."""
     return f"Answered by {rep_name or 'a rep'} on {day(at)}, {NOT_GUIDANCE}"
+
+
+def kept_label(k: KeptAnswer) -> str:
+    """A kept answer's label. Re-confirming records no rep and moves `confirmed_at` (an edit moves
+    it too, with the editor's name): from a later day than it was answered, the label says when a
+    rep last confirmed it, not "answered" on a day its rep never answered."""
+    if day(k.confirmed_at) == day(k.answered_at):
+        return rep_label(k.rep_name, k.answered_at)
+    return f"Answered by {k.rep_name or 'a rep'}, {NOT_GUIDANCE}; last confirmed by a rep on {day(k.confirmed_at)}"
 
 
 def age(seconds: float) -> str:
@@ -309,11 +318,13 @@ def covered_intro(req: RepRequest) -> dict:
 def kept_reply_blocks(reply: Reply) -> SlackMessage:
     """A later member's question answered by a kept rep answer: labelled with its rep and date."""
     k = reply.kept
-    label = rep_label(k.rep_name, k.confirmed_at)
+    label = kept_label(k)
     blocks: list[Block] = [
         HeaderBlock(text=PlainTextObject(text="A rep's answer to a question like yours")),
         ContextBlock(elements=[MarkdownTextObject(text=escape(label))]),
         *quoted_sections(k.answer),
+        *([ContextBlock(elements=[MarkdownTextObject(text=escape(status_line(reply.consultation, survey=False)))])]
+          if reply.consultation else []),
         ContextBlock(elements=[MarkdownTextObject(text="The question the rep answered: _" +
                                                   echo(echo_text(k.question)) + "_")]),
     ]
@@ -343,7 +354,7 @@ def kept_status(k: KeptAnswer, settings: RepSettings, now: float) -> str:
 
 def kept_summary(k: KeptAnswer, settings: RepSettings, now: float) -> str:
     return (f"*#{k.id}* _{echo(echo_text(k.question))}_\n{quoted(k.answer, 600)}\n"
-            f"{escape(rep_label(k.rep_name, k.confirmed_at))} · {escape(kept_status(k, settings, now))}")
+            f"{escape(kept_label(k))} · {escape(kept_status(k, settings, now))}")
 
 
 def kept_list_blocks(kept: list[KeptAnswer], settings: RepSettings, now: float | None = None,

@@ -65,6 +65,25 @@ def test_a_rep_answer_always_carries_its_label():
     assert label in "\n".join(texts(message.blocks)) and message.text.startswith(label)
 
 
+def test_a_kept_answer_re_confirmed_later_is_not_dated_as_answered_then():
+    """Round 28's content audit: a kept answer re-confirmed 100 days on was shown as "Answered by
+    Jo Bloggs on" the day of the re-confirming, a day Jo never answered (and whoever re-confirmed
+    isn't recorded). It says when it was last confirmed, as such."""
+    answered, confirmed = NOW - 100 * 86400, NOW
+    kept = KeptAnswer(3, "q", "No.", None, "Jo Bloggs", answered, confirmed)
+    reply = Reply(query="q", answered=True, contact="c", kept=kept)
+    for message in (rep_blocks.reply_message(reply, ephemeral=True),
+                    rep_blocks.kept_list_message([kept], RepSettings(channel="CREPS"))):
+        shown = "\n".join(texts(message.blocks))
+        assert f"on {rep_blocks.day(confirmed)}," not in shown, shown
+        assert "Answered by Jo Bloggs" in shown and "a rep's answer, not the union's published guidance" in shown
+        assert f"last confirmed by a rep on {rep_blocks.day(confirmed)}" in shown, shown
+    fresh = KeptAnswer(4, "q", "No.", None, "Jo Bloggs", NOW, NOW)   # answered (or edited) and not re-confirmed since
+    shown = "\n".join(texts(rep_blocks.reply_message(Reply(query="q", answered=True, contact="c", kept=fresh),
+                                                      ephemeral=True).blocks))
+    assert f"Answered by Jo Bloggs on {rep_blocks.day(NOW)}, a rep's answer" in shown
+
+
 def test_the_confirm_modal_shows_exactly_what_is_shared_and_its_metadata_is_valid_json():
     metadata = {"q": HOSTILE[:1000], "n": "Mo Member", "c": "C1", "t": "1.1"}
     view = rep_blocks.confirm_view(HOSTILE, "Mo Member", channel_name="#reps", by_dm=False, metadata=metadata).to_dict()

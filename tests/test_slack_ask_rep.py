@@ -270,6 +270,9 @@ def test_reps_edit_a_kept_answer_and_members_see_the_new_words(fake, slack, serv
     assert "New words about photocopiers." in shown_text(reply["blocks"])
     assert "Who mends the photocopier?" in shown_text(reply["blocks"])
     assert f"Answered by Sam Rep on {time.strftime('%-d %B %Y', time.gmtime())}" in shown_text(reply["blocks"])
+    # round 28's content audit: a kept answer never said the Big Listen had closed (its words may
+    # be about doing the survey: "you can resubmit it any time before the deadline")
+    assert "Ofsted's Big Listen closed on 31 May 2024." in shown_text(reply["blocks"])
 
 
 def test_asking_the_reps_the_same_question_twice_sends_it_once(fake, slack, server):
