@@ -241,7 +241,7 @@ def walk_through(library, store, name: str, read, *, prompt: str) -> str:
             print(status)
         print("\n".join(line_text(ln) for ln in walk.step_lines(step) if ln.part != "status"))
         if step.is_comments_box and walk.notes_points(step):
-            print("Notes to start from (the union's points):\n" + walk.notes_text(walk.notes_points(step)))
+            print(walk.notes_intro(step) + "\n" + walk.notes_text(walk.notes_points(step)))
         how = None
         while how is None:   # anything else moves nowhere: "stop" used to skip a section, "exit" go on
             if prompt:

@@ -18,7 +18,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks import HEADER_LIMIT, MESSAGE_BLOCKS, SECTION_LIMIT, SlackMessage, _line_blocks, button_value, escape
-from bot.walkthrough import Step, notes_points, notes_text, status_text, step_lines
+from bot.walkthrough import Step, notes_intro, notes_points, notes_text, status_text, step_lines
 
 WALK_START = "walk_start"       # App Home / DM button: start or resume
 WALK_NEXT = "walk_next"
@@ -93,6 +93,7 @@ def notes_view(step: Step) -> View:
         blocks=[
             ContextBlock(elements=[MarkdownTextObject(text=escape(_question_line(step))[:SECTION_LIMIT])]),
             *said,
+            ContextBlock(elements=[MarkdownTextObject(text=escape(notes_intro(step))[:SECTION_LIMIT])]),
             InputBlock(block_id=NOTES_BLOCK, label=PlainTextObject(text="Your notes"),
                        element=PlainTextInputElement(action_id=NOTES_INPUT, multiline=True, max_length=3000,
                                                      initial_value=notes_text(notes_points(step)))),

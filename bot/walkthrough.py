@@ -13,7 +13,7 @@ from datetime import date
 
 from bot.knowledge import Pack, SurveyEntry
 from bot.packs import Library, is_open
-from bot.replies import Line, commentary_text, entry_reply, full_lines, leaning_on, status_line
+from bot.replies import Line, commentary_text, entry_reply, full_lines, leaning_on, status_line, union_name
 from bot.store import Store, WalkPlace
 from bot.structure import SECTION_WORDS, section_named
 
@@ -130,6 +130,14 @@ def notes_points(step: Step) -> list[str]:
             break
         kept.append(p)
     return kept
+
+
+def notes_intro(step: Step) -> str:
+    """Whose words the notes start from, and when: the union's points are quoted, not the member's."""
+    src = step.pack.sources.get(step.entry.source)
+    when = f" ({src.date})" if src is not None and src.date else ""
+    return (f"Notes to start from: {union_name(src)}'s points{when}, word for word. Tick, change or delete "
+            "them: what you keep is your own notes.")
 
 
 def notes_text(points: list[str]) -> str:

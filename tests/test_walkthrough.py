@@ -2,6 +2,7 @@
 SQLite file), the closed-consultation line at every step, the notes, and the terminal."""
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 from datetime import date
@@ -235,6 +236,20 @@ def test_notes_are_the_unions_points_verbatim(library):
     assert walk.notes_text(walk.notes_points(box)).splitlines()[1] == "☐ the time marking takes each week;"
     survey_box = walk.step_at(pack, 4, OPEN_DAY)
     assert walk.notes_points(survey_box) == ["You might want to say who should see the results."]
+
+
+def test_the_notes_say_whose_points_they_start_from_and_when(pack, tmp_path):
+    """Round 28's content audit: the notes (the terminal's, and the Slack modal's box) held the
+    union's views and advice as the member's own checklist, with no name or date: "NASUWT
+    questions whether Ofsted should inspect safeguarding ..." read as a point to make."""
+    from bot.walk_blocks import notes_view
+
+    box = next(walk.step_at(pack, i) for i in range(len(walk.steps(pack)))
+               if walk.step_at(pack, i).is_comments_box and walk.notes_points(walk.step_at(pack, i)))
+    intro = walk.notes_intro(box)
+    assert "NASUWT's points (spring 2024), word for word" in intro
+    modal = json.dumps(notes_view(box).to_dict())
+    assert json.dumps(intro)[1:-1] in modal and modal.index(json.dumps(intro)[1:-1]) < modal.index("Your notes")
 
 
 def test_a_note_that_refers_back_comes_with_what_it_refers_to(pack):
