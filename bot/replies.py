@@ -636,15 +636,28 @@ def part_lines(reply: Reply, *, everything: bool = True) -> list[Line]:
             lines.append(Line(f"The comments box, {entry_label(p.title)}:", part="lead"))
         advice = [(g, scope) for g, scope in found if g.kind == "advice"]
         if not add(advice, one) and not p.options:
-            covered = any(g.basis in shown for g, _ in advice)
-            lines.append(Line("The union's advice above covers this box too." if covered
-                              else "The union gives no explicit advice for this box.", part="lead"))
+            if any(g.basis in shown for g, _ in advice):
+                lines.append(Line("The union's advice above covers this box too.", part="lead"))
+            else:   # advice the pack left uncoded is never denied ("Things you might want to mention include:")
+                lines += uncoded_advice(p, reply) or [Line("The union gives no explicit advice for this box.",
+                                                           part="lead")]
     views = [(g, scope) for p in reply.parts for g, scope in part_guidance(p) if g.kind == "view"]
     if any(g.basis not in shown for g, _ in views):   # under their own heading, not the last box's
         lines.append(Line("The union's views:", part="lead"))
     for p in reply.parts:
         add([(g, scope) for g, scope in part_guidance(p) if g.kind == "view"], one)
     return lines
+
+
+def uncoded_advice(p: SurveyEntry, reply: Reply) -> list[Line]:
+    """The passage of a question's own comments worded as advice that its pack left uncoded (a
+    lead-in and its list), labelled as advice; [] when none is."""
+    texts = list(p.commentary)
+    for group in passages(texts):
+        if advice_shaped(texts[i] for i in group):
+            label = guidance_label(Guidance(kind="advice", basis=texts[group[0]]), reply)
+            return [Line(label if n == 0 else "", _union(texts[i], reply), part="lead") for n, i in enumerate(group)]
+    return []
 
 
 # Openings that stand for something said before ("This includes ...", "The same applies ...").

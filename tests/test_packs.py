@@ -125,6 +125,18 @@ def test_advice_a_pack_leaves_uncoded_is_warned_of_and_never_denied(config):
     assert "“the time marking takes each week;”" in render_full_text(reply)
 
 
+def test_a_whole_priority_never_denies_advice_a_pack_left_uncoded():
+    """Round 28's content audit: asked about the example pack's priority 1 as a whole, the reply
+    said of its comments box "The union gives no explicit advice for this box.", whose comments
+    say "Things you might want to mention include:" and a list. It quotes them as the advice."""
+    out = run_cli("--config", str(ROOT / "examples" / "two-packs.yaml"), "ask",
+                  "what should I put for priority 1 of the workload consultation")
+    assert out.returncode == 0, out.stderr
+    assert "no explicit advice" not in out.stdout, out.stdout
+    assert "ETU advises (fictional example): “Things you might want to mention include:”" in out.stdout, out.stdout
+    assert "“the time marking takes each week;”" in out.stdout
+
+
 def test_ids_must_be_unique_across_packs(tmp_path):
     copy = tmp_path / "copy"
     shutil.copytree(EXAMPLE_DIR, copy)
