@@ -109,6 +109,11 @@ def button_value(**data) -> str:
         limit //= 2
 
 
+# Slack: characters of a button's (or an option's) text. A longer title keeps its end ("(NASUWT)",
+# "not current practice": whose words, when they held), its middle cut ("…").
+BUTTON_TEXT_LIMIT = 75
+
+
 def clip_middle(text: str, limit: int) -> str:
     """`text` in at most `limit` characters: its start and its end around " … "."""
     if len(text) <= limit:
@@ -340,7 +345,7 @@ def _did_you_mean(matches, query: str, start: int = 0, *, asker: str = "") -> Ac
     """One button per suggested entry, each opening that entry's answer (at most
     ACTIONS_LIMIT; `start` numbers them on from an earlier block's)."""
     return ActionsBlock(elements=[
-        ButtonElement(text=m.entry.title[:75], action_id=f"{DID_YOU_MEAN}_{start + i}",
+        ButtonElement(text=clip_middle(m.entry.title, BUTTON_TEXT_LIMIT), action_id=f"{DID_YOU_MEAN}_{start + i}",
                       value=button_value(e=m.entry.id, q=query, **asked_by(asker)))
         for i, m in enumerate(matches)])
 

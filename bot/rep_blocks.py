@@ -42,6 +42,7 @@ from bot.blocks import (
     ask_rep_button,
     break_at,
     button_value,
+    clip_middle,
     echo,
     escape,
 )
@@ -216,7 +217,7 @@ def escalation_text(req: RepRequest, hours: int) -> str:
 
 
 def _entry_option(entry) -> Option:
-    return Option(value=entry.id, text=f"{entry.title}"[:OPTION_LIMIT])
+    return Option(value=entry.id, text=clip_middle(entry.title, OPTION_LIMIT))
 
 
 def entry_options(entries) -> list[dict]:

@@ -232,6 +232,25 @@ def test_abstain_with_suggestions_has_unique_buttons(guide):
     assert ids == [f"did_you_mean_{i}" for i in range(len(reply.others[:3]))] + ["ask_rep"]
 
 
+def test_a_long_title_on_a_button_keeps_its_end(pack, config):
+    """Round 28's content audit: "Did you mean" buttons cut a title at Slack's 75 characters with
+    no mark, dropping its end: "(NASUWT)" (whose words), "not current practice" (when it held)."""
+    from bot.rep_blocks import entry_options
+    from bot.replies import Reply
+    from bot.search import Match
+
+    long = [e for e in pack.entries if len(e.title) > 75]
+    assert long, "the pack has no title longer than a button"
+    reply = Reply(query="q", answered=False, contact=config.contact, others=tuple(Match(e, 0.2) for e in long[:3]))
+    buttons = [e["text"]["text"] for b in abstain_blocks(reply).blocks if b["type"] == "actions"
+               for e in b["elements"] if e["action_id"].startswith("did_you_mean")]
+    options = [o["text"]["text"] for o in entry_options(long[:3])]
+    for shown in (buttons, options):
+        assert len(shown) == len(long[:3])
+        for text, e in zip(shown, long, strict=False):
+            assert len(text) <= 75 and " … " in text and text.endswith(e.title[-8:]), (text, e.title)
+
+
 def test_a_long_which_question_list_fits_and_numbers_every_button(guide, pack):
     """A section named alone lists every question of it: in a bigger pack (here made up of
     all 95 entries) the buttons run over several actions blocks and the list over several
