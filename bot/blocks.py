@@ -524,7 +524,8 @@ def home_view(sections, pins, pack, *, command: str, report_lines: list[str] | N
             f"• Send me a direct message.\n• Use `{escape(command)} <question>` anywhere, "
             f"`{escape(command)} sections` to browse, `{escape(command)} pins` for pinned answers, "
             f"`{escape(command)} walkthrough` to go through the survey question by question.\n"
-            "Answers quote the union's own commentary and name their source."))),
+            "Answers quote their sources word for word (the union's commentary, Ofsted's and the press's texts), "
+            "say whose words each is and when, and name the source; a rep's answer says it is a rep's."))),
     ]
     if packs:
         blocks += [DividerBlock(), HeaderBlock(text=PlainTextObject(text="Consultations"))]

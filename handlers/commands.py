@@ -53,7 +53,8 @@ def help_text(command_name: str, topic: str = "the consultation and the union's 
         (f"• `{command_name} answers`: (reps) kept rep answers: edit, re-confirm or retire them", True),
         ("• When I can't answer, press “Ask a rep” to send your question to the reps.", True),
         ("• Mention me in a channel or send me a direct message to ask there.", True),
-        ("Answers quote the union's own commentary and name their source.", False),
+        ("Answers quote their sources word for word (the union's commentary, Ofsted's and the press's texts), "
+         "say whose words each is and when, and name the source; a rep's answer says it is a rep's.", False),
     ]
     return "\n".join(text for text, slacks in lines if slack or not slacks)
 

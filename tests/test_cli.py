@@ -111,7 +111,9 @@ def test_the_chat_reads_a_slash_command_as_slack_does():
     # nor the pins and reps' lists, which the chat only points elsewhere for (round 27's review)
     assert "/biglisten pins" not in helped and "(reps)" not in helped
     assert "• a number: pick from the list I last gave; `more`: the last answer's full guidance" in helped
-    assert helped.endswith("• quit (or Ctrl-D): leave\nAnswers quote the union's own commentary and name their source.")
+    assert helped.endswith("• quit (or Ctrl-D): leave\nAnswers quote their sources word for word (the union's "
+                             "commentary, Ofsted's and the press's texts), say whose words each is and when, and "
+                             "name the source; a rep's answer says it is a rep's.")
     assert sections.splitlines()[:3] == [
         "== Ofsted's Big Listen (2024) == (closed on 31 May 2024)", "Schools",
         "  - What every school inspection report should achieve [schools-reporting-aims]"]
