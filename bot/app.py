@@ -203,9 +203,9 @@ def preflight(config: Config, env: SlackEnv) -> None:
     from bot.knowledge import load_pack
     from bot.packs import check_unique_ids
     from bot.store import open_store
-    from bot.store_location import storage_location
+    from bot.store_location import storage_location, store_setting
 
-    open_store(storage_location(config))
+    open_store(storage_location(config), setting=store_setting(config))
     check_unique_ids([load_pack(path) for path in config.pack_paths()])
     _check_token(env, "SLACK_BOT_TOKEN", "the Bot User OAuth Token (xoxb-...) again from your Slack app's "
                  "OAuth & Permissions page", lambda client: client.auth_test(), env.bot_token)

@@ -244,12 +244,12 @@ def cmd_walkthrough(args) -> int:
     """The walk-through in the terminal; the place is kept in the store (user "terminal")."""
     from bot.packs import load_library
     from bot.store import open_store
-    from bot.store_location import storage_location
+    from bot.store_location import storage_location, store_setting
     from bot.terminal import WALK_PROMPT, shown_plainly, walk_through
 
     config = _config(args)
     library = load_library(config, meaning=False)   # no searching here: the packs alone
-    store = open_store(storage_location(config))
+    store = open_store(storage_location(config), setting=store_setting(config))
     sys.stdin.reconfigure(errors="surrogateescape")   # bytes that aren't UTF-8: a move it doesn't know, not a crash
     shown_plainly()
     problem = walk_through(library, store, args.pack, sys.stdin.readline,
@@ -371,16 +371,18 @@ def cmd_report(args) -> int:
 def _store(config):
     """The store the reps' commands and `report` read: one that exists (`_existing`)."""
     from bot.store import open_store
-    from bot.store_location import storage_location
-    return open_store(_existing(storage_location(config), config))
+    from bot.store_location import storage_location, store_setting
+    return open_store(_existing(storage_location(config), config), setting=store_setting(config))
 
 
 def _existing(location, config):
     """`location`, refused if it names a SQLite file that isn't there: opening it would make an
     empty store, so a mistyped storage.path reported nothing and answered no request."""
+    from bot.store_location import store_setting
+
     if isinstance(location, Path) and not location.exists():
-        where = "storage.url" if config.storage.url else "storage.path"
-        raise ConfigError(f"no database at {location} (serve creates it on its first start; check {where})")
+        raise ConfigError(f"no database at {location} (serve creates it on its first start; "
+                          f"check {store_setting(config)})")
     return location
 
 
@@ -483,7 +485,7 @@ def cmd_health(args) -> int:
     from bot.knowledge import load_pack
     from bot.packs import check_library
     from bot.store import open_store
-    from bot.store_location import storage_location
+    from bot.store_location import storage_location, store_setting
 
     config = _config(args)
     checks = []
@@ -504,7 +506,8 @@ def cmd_health(args) -> int:
     location = storage_location(config)   # a missing variable is a settings error (exit 2), not "not ready"
     try:
         # a check creates nothing: a mistyped path passed
-        checks.append(check_store(open_store(_existing(location, config), migrate=False)))
+        checks.append(check_store(open_store(_existing(location, config), migrate=False,
+                                             setting=store_setting(config))))
     except Exception as e:   # can't even open it: one line, no traceback
         checks.append(Check("store", False, f"cannot open: {' '.join(str(e).split())[:300]}"))
     for c in checks:
@@ -517,17 +520,18 @@ def cmd_migrate_store(args) -> int:
 
     from bot.migrate_store import migrate
     from bot.store import open_store
-    from bot.store_location import ENV_REFERENCE, storage_location
+    from bot.store_location import ENV_REFERENCE, storage_location, store_setting
     from bot.store_postgres import PostgresStore, redact
     from bot.store_sqlite import SQLiteStore
 
     config = _config(args)
     location = storage_location(config)
     if isinstance(location, Path) and not location.exists():   # opening it would make an empty one
-        raise ConfigError(f"no store at {location}: app.yaml's storage.path names no SQLite file to copy from")
-    source = open_store(location, writable=False)   # only read: an admin's copy of a file the bot owns
+        raise ConfigError(f"no store at {location}: {store_setting(config)} names no SQLite file to copy from")
+    # only read: an admin's copy of a file the bot owns
+    source = open_store(location, writable=False, setting=store_setting(config))
     if not isinstance(source, SQLiteStore):
-        raise ConfigError("migrate-store copies from a SQLite store: app.yaml's storage is not a SQLite file")
+        raise ConfigError(f"migrate-store copies from a SQLite store: {store_setting(config)} is not a SQLite file")
     url = args.to.strip()
     reference = ENV_REFERENCE.match(url)
     if reference:
@@ -545,13 +549,13 @@ def cmd_migrate_store(args) -> int:
     print(f"copying {source.path} into {redact(url)}")
     for c in migrate(source, PostgresStore(url, setting="--to")):   # its refusals name what the admin gave
         print(f"{c.table}: {c.source} rows in SQLite, {c.target} in PostgreSQL")
-    print("verified: every count matches. Now set storage.url in app.yaml and restart the bot.")
+    print(f"verified: every count matches. Now set {config.setting('storage.url')} and restart the bot.")
     return 0
 
 
 def cmd_backup(args) -> int:
     from bot.backup_store import backup
-    from bot.store_location import storage_location
+    from bot.store_location import storage_location, store_setting
     from bot.store_sqlite import SQLiteStore
 
     config = _config(args)
@@ -560,9 +564,9 @@ def cmd_backup(args) -> int:
         raise ConfigError("the store is PostgreSQL: back it up with its own tools, e.g. `pg_dump --format=custom "
                           "--file=biglisten.dump DBNAME` (`pg_restore` restores it)")
     if not location.exists():   # opening it would make an empty one
-        raise ConfigError(f"no store at {location}: app.yaml's storage.path names no SQLite file to back up")
+        raise ConfigError(f"no store at {location}: {store_setting(config)} names no SQLite file to back up")
     # only read, as migrate-store reads its source; a store an older bot left is copied as it is
-    source = SQLiteStore(location, migrate=False, writable=False, any_version=True)
+    source = SQLiteStore(location, migrate=False, writable=False, any_version=True, setting=store_setting(config))
     counts = backup(source, args.file)
     print(f"backed up {source.path} to {args.file} (readable by you only: it holds members' questions)")
     for table, rows in counts:

@@ -76,10 +76,16 @@ class Config:
     cache_dir: str = ""
     model_dir: str = ""
     base_dir: str = field(default="", metadata={"from_yaml": False})   # the settings file's folder, set on loading
+    # the settings file read (--config), as messages name it: "app.yaml" was named for any file
+    settings_file: str = field(default="", metadata={"from_yaml": False})
 
     def pack_paths(self) -> list[Path]:
         """Every configured pack folder, the default first."""
         return [self.resolve(p) for p in (self.packs or (self.knowledge_path,))]
+
+    def setting(self, key: str) -> str:
+        """`key` as a message names it, with the file it is set in: "storage.path in /etc/bot/app.yaml"."""
+        return f"{key} in {self.settings_file or 'app.yaml'}"
 
     def cache_folder(self) -> Path | None:
         """The meaning signal's cache folder, if one is set (else bot/cache.py's default)."""
@@ -184,4 +190,4 @@ def load_config(path: str | os.PathLike | None = None, environ=os.environ) -> Co
     from_env = {key: os.path.abspath(os.path.expanduser(environ[name].strip()))
                 for key, name in ENVIRONMENT.items() if environ.get(name, "").strip()}
     return Config(**{**cfg.__dict__, **from_env, "packs": packs, "knowledge_path": packs[0],
-                     "base_dir": str(path.resolve().parent)})
+                     "base_dir": str(path.resolve().parent), "settings_file": str(path)})

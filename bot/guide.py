@@ -99,8 +99,8 @@ class Guide:
 
     @classmethod
     def from_config(cls, config: Config) -> Guide:
-        from bot.store_location import storage_location
-        return cls(config, load_library(config), open_store(storage_location(config)))
+        from bot.store_location import storage_location, store_setting
+        return cls(config, load_library(config), open_store(storage_location(config), setting=store_setting(config)))
 
     @property
     def index(self) -> Index:

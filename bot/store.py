@@ -503,7 +503,7 @@ class Store(ABC):
         questions and votes deleted."""
 
 
-def open_store(location: str | Path, *, migrate: bool = True, writable: bool = True) -> Store:
+def open_store(location: str | Path, *, migrate: bool = True, writable: bool = True, setting: str = "") -> Store:
     """The store at `location`: a postgresql:// URL opens the PostgreSQL backend, a file path
     the SQLite one (bot.store_location turns app.yaml's storage settings into a location).
     Opening migrates the schema; a location that can't be used (unreadable, unwritable, not a
@@ -511,9 +511,10 @@ def open_store(location: str | Path, *, migrate: bool = True, writable: bool = T
     one line naming it and what to do (start-up prints it, exit 2), as does a store a newer bot
     migrated. `migrate=False` (`health`): a store not migrated as this bot needs it is refused
     instead, with nothing written (a SQLite file `health` checks exists already). A SQLite file
-    this user can't write is refused unless `writable=False` (migrate-store's source)."""
+    this user can't write is refused unless `writable=False` (migrate-store's source). `setting`:
+    what named the location, as the messages say what to check (bot.store_location.store_setting)."""
     if str(location).startswith(("postgresql://", "postgres://")):
         from bot.store_postgres import PostgresStore
-        return PostgresStore(str(location), migrate=migrate)
+        return PostgresStore(str(location), migrate=migrate, setting=setting or "storage.url")
     from bot.store_sqlite import SQLiteStore
-    return SQLiteStore(location, migrate=migrate, writable=writable)
+    return SQLiteStore(location, migrate=migrate, writable=writable, setting=setting or "storage.path")

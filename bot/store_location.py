@@ -44,7 +44,7 @@ def check_url(url: str, *, where: str) -> None:
     except Exception:
         raise ConfigError(f"{where}: not a valid PostgreSQL URL") from None
     if has_password:
-        raise ConfigError(f"{where}: a password must not be written in app.yaml: set PGPASSWORD, or put the "
+        raise ConfigError(f"{where}: a password must not be written in the settings file: set PGPASSWORD, or put the "
                           "whole URL in an environment variable and write url: ${DATABASE_URL}")
 
 
@@ -58,7 +58,7 @@ def storage_location(config: Config, environ=os.environ) -> str | Path:
         name = reference.group(1)
         url = (environ.get(name) or "").strip()
         if not url:
-            raise ConfigError(f"{name} is not set: app.yaml's storage.url reads the store's URL from it "
+            raise ConfigError(f"{name} is not set: {store_setting(config)} reads the store's URL from it "
                               "(e.g. postgresql://bot:PASSWORD@db-host:5432/biglisten)")
         if not url.startswith(("postgresql://", "postgres://", "sqlite:///")):
             raise ConfigError(f"{name} must hold a postgresql:// or sqlite:/// URL")
@@ -66,3 +66,8 @@ def storage_location(config: Config, environ=os.environ) -> str | Path:
         rest = url[len("sqlite:///"):]
         return Path(rest) if rest.startswith("/") else config.resolve(rest)
     return url
+
+
+def store_setting(config: Config) -> str:
+    """The setting that names the store, and the file it is in, as messages about the store name it."""
+    return config.setting("storage.url" if config.storage.url.strip() else "storage.path")

@@ -167,10 +167,13 @@ class _Connection(sqlite3.Connection):
 
 
 class SQLiteStore(Store):
-    def __init__(self, path: str | Path, *, migrate: bool = True, writable: bool = True, any_version: bool = False):
+    def __init__(self, path: str | Path, *, migrate: bool = True, writable: bool = True, any_version: bool = False,
+                 setting: str = "storage.path"):
         """`any_version`: a backup's source (read only), whatever its schema version: the copy to
-        keep before a new bot's first start migrates it is of the older one."""
+        keep before a new bot's first start migrates it is of the older one. `setting`: what named
+        the file, as its messages say what to change ("storage.path in /etc/bot/app.yaml")."""
         self.path = str(path)
+        self._setting = setting
         self._writable = writable   # False: a copy's source (migrate-store), read only
         if self.path == ":memory:" or self.path.startswith("file:"):
             # each thread's connection would open its own empty database
@@ -195,10 +198,10 @@ class SQLiteStore(Store):
         path = Path(self.path)
         for parent in reversed(path.parents):
             if parent.exists() and not parent.is_dir():
-                raise StoreError(f"{self.path}: {parent} is a file, not a folder: set storage.path in app.yaml "
-                                 "to a file in a folder")
+                raise StoreError(f"{self.path}: {parent} is a file, not a folder: set {self._setting} to a "
+                                 "file in a folder")
         if path.is_dir():
-            raise StoreError(f"{self.path}: is a folder, not a file: set storage.path in app.yaml to a file name")
+            raise StoreError(f"{self.path}: is a folder, not a file: set {self._setting} to a file name")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             if not path.exists():

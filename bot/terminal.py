@@ -169,8 +169,8 @@ def sections_text(library) -> str:
 
 def _open_store(config):
     from bot.store import open_store
-    from bot.store_location import storage_location
-    return open_store(storage_location(config))
+    from bot.store_location import storage_location, store_setting
+    return open_store(storage_location(config), setting=store_setting(config))
 
 
 def _choices(reply) -> list[str]:

@@ -14,6 +14,7 @@ import threading
 import urllib.error
 import urllib.request
 import uuid
+from pathlib import Path
 
 import pytest
 import yaml
@@ -449,10 +450,32 @@ def test_the_reps_commands_and_report_refuse_a_store_that_is_not_there(tmp_path,
     """Round 23's hunt: `report` at a mistyped storage.path made the folders and an empty
     database there and reported "0 questions" (exit 0), as `queue` did."""
     missing = tmp_path / "newdir" / "sub" / "x.db"
-    out = run_cli("--config", _config_file(tmp_path, storage_path=str(missing)), *command)
+    config = _config_file(tmp_path, storage_path=str(missing))
+    out = run_cli("--config", config, *command)
     assert out.returncode == 2 and out.stderr.strip() == (
-        f"error: no database at {missing} (serve creates it on its first start; check storage.path)"), out.stderr
+        f"error: no database at {missing} (serve creates it on its first start; check storage.path in {config})"
+    ), out.stderr
     assert not (tmp_path / "newdir").exists()
+
+
+@pytest.mark.parametrize("command, stored, says", [
+    (["queue"], "missing.db", "error: no database at {store} (serve creates it on its first start; "
+                              "check storage.path in {config})"),
+    (["health"], "missing.db", "store: FAIL: cannot open: no database at {store} (serve creates it on its "
+                               "first start; check storage.path in {config})"),
+    (["report"], "", "error: {store}: is a folder, not a file: set storage.path in {config} to a file name"),
+    (["backup", "copy.db"], "missing.db", "error: no store at {store}: storage.path in {config} names no SQLite "
+                                          "file to back up"),
+    (["migrate-store", "--to", "postgresql://bot@127.0.0.1:9/none"], "missing.db",
+     "error: no store at {store}: storage.path in {config} names no SQLite file to copy from")])
+def test_a_store_path_error_names_the_settings_file_given(tmp_path, command, stored, says):
+    """The admin hunt: with `--config other.yaml`, a mistyped storage.path was said to be app.yaml's."""
+    store = tmp_path / stored
+    config = tmp_path / "other.yaml"
+    Path(_config_file(tmp_path, storage_path=str(store))).rename(config)
+    out = run_cli("--config", str(config), *command)
+    assert says.format(store=store, config=config) in out.stdout + out.stderr, out.stdout + out.stderr
+    assert "app.yaml" not in out.stdout + out.stderr and "Traceback" not in out.stderr
 
 
 def test_health_migrates_no_older_sqlite_store(tmp_path):
