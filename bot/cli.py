@@ -488,6 +488,7 @@ def cmd_health(args) -> int:
     from bot.store_location import storage_location, store_setting
 
     config = _config(args)
+    config.check_pack_folders()   # a misspelt folder is a settings mistake (exit 2), not "not ready"
     checks = []
     folders = config.pack_paths()
     packs = []

@@ -78,6 +78,7 @@ class Config:
     base_dir: str = field(default="", metadata={"from_yaml": False})   # the settings file's folder, set on loading
     # the settings file read (--config), as messages name it: "app.yaml" was named for any file
     settings_file: str = field(default="", metadata={"from_yaml": False})
+    packs_key: str = field(default="packs", metadata={"from_yaml": False})   # or the older "knowledge_path"
 
     def pack_paths(self) -> list[Path]:
         """Every configured pack folder, the default first."""
@@ -86,6 +87,15 @@ class Config:
     def setting(self, key: str) -> str:
         """`key` as a message names it, with the file it is set in: "storage.path in /etc/bot/app.yaml"."""
         return f"{key} in {self.settings_file or 'app.yaml'}"
+
+    def check_pack_folders(self) -> None:
+        """Every pack folder the settings name is a folder; if not, a ConfigError naming it and its key
+        (`health` had said "not ready", exit 1, as for a pack being edited: a misspelt folder never is)."""
+        for i, folder in enumerate(self.pack_paths()):
+            if not folder.is_dir():
+                key = f"packs[{i}]" if self.packs_key == "packs" else self.packs_key
+                what = "not a folder" if folder.exists() else "no such folder"
+                raise ConfigError(f"{folder}: {what} (check {self.setting(key)})")
 
     def cache_folder(self) -> Path | None:
         """The meaning signal's cache folder, if one is set (else bot/cache.py's default)."""
@@ -190,4 +200,5 @@ def load_config(path: str | os.PathLike | None = None, environ=os.environ) -> Co
     from_env = {key: os.path.abspath(os.path.expanduser(environ[name].strip()))
                 for key, name in ENVIRONMENT.items() if environ.get(name, "").strip()}
     return Config(**{**cfg.__dict__, **from_env, "packs": packs, "knowledge_path": packs[0],
-                     "base_dir": str(path.resolve().parent), "settings_file": str(path)})
+                     "base_dir": str(path.resolve().parent), "settings_file": str(path),
+                     "packs_key": "packs" if cfg.packs else "knowledge_path"})

@@ -535,6 +535,24 @@ def test_health_checks_every_pack(tmp_path):
     assert "priorty" in out.stdout and "Traceback" not in out.stdout + out.stderr
 
 
+@pytest.mark.parametrize("key", ["packs[1]", "knowledge_path"])
+def test_health_calls_a_misspelt_pack_folder_a_settings_mistake(tmp_path, key):
+    """The admin hunt: a pack folder the settings misspell was "pack: FAIL" and exit 1, "not ready",
+    as a pack being edited is, so a supervisor waits for it: exit 2, naming the folder and its key."""
+    misspelt = ROOT / "knowledge" / "big-lsiten"
+    data = yaml.safe_load(Path(_config_file(tmp_path)).read_text(encoding="utf-8"))
+    if key == "knowledge_path":   # the older one-pack form
+        del data["packs"]
+        data["knowledge_path"] = str(misspelt)
+    else:
+        data["packs"].append(str(misspelt))
+    config = tmp_path / "other.yaml"
+    config.write_text(yaml.safe_dump(data), encoding="utf-8")
+    out = run_cli("--config", str(config), "health")
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert out.stderr == f"error: {misspelt}: no such folder (check {key} in {config})\n", out.stderr
+
+
 def test_migrate_store_refuses_a_missing_sqlite_file(tmp_path):
     """Opening it would make an empty store, and 'verified: every count matches' would copy nothing."""
     missing = tmp_path / "not-here.sqlite3"
