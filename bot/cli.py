@@ -243,13 +243,11 @@ def cmd_chat(args) -> int:
 def cmd_walkthrough(args) -> int:
     """The walk-through in the terminal; the place is kept in the store (user "terminal")."""
     from bot.packs import load_library
-    from bot.store import open_store
-    from bot.store_location import storage_location, store_setting
-    from bot.terminal import WALK_PROMPT, shown_plainly, walk_through
+    from bot.terminal import WALK_PROMPT, shown_plainly, walk_store, walk_through
 
     config = _config(args)
     library = load_library(config, meaning=False)   # no searching here: the packs alone
-    store = open_store(storage_location(config), setting=store_setting(config))
+    store = walk_store(config)   # as the chat's walk-through opens it
     sys.stdin.reconfigure(errors="surrogateescape")   # bytes that aren't UTF-8: a move it doesn't know, not a crash
     shown_plainly()
     problem = walk_through(library, store, args.pack, sys.stdin.readline,

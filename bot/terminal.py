@@ -49,7 +49,7 @@ def chat(config, library, *, interactive: bool) -> int:
     def walk(name: str) -> None:   # as in Slack ("walkthrough send"; a reply may say to type it)
         nonlocal store
         try:   # (only now: the chat needs no store, and goes on without one)
-            store = store or _open_store(config)
+            store = store or walk_store(config)
         except BotError as e:
             print(f"The walk-through keeps your place in the store, which can't be opened: {e}\n", flush=True)
             return
@@ -167,10 +167,22 @@ def sections_text(library) -> str:
     return "\n".join(lines)
 
 
-def _open_store(config):
+def walk_store(config):
+    """The store that keeps the terminal's walk-through places (the chat's and `walkthrough`'s). On a
+    fresh install it isn't there yet: made then, as serve makes it, and said on stderr (a file name
+    mistyped in storage.path shows there). Made in a folder that exists only, but for the default
+    var/ (a fresh clone has none): a mistyped folder was made, and the place kept where serve never looks."""
+    from bot.config import StorageSettings
+    from bot.errors import ConfigError
     from bot.store import open_store
     from bot.store_location import storage_location, store_setting
-    return open_store(storage_location(config), setting=store_setting(config))
+
+    location, setting = storage_location(config), store_setting(config)
+    if not isinstance(location, str) and not location.exists():   # a SQLite file not made yet
+        if not location.parent.exists() and location != config.resolve(StorageSettings.path):
+            raise ConfigError(f"no folder {location.parent} for the store {location} (check {setting})")
+        print(f"(a new store for walk-through places: {location}, from {setting})", file=sys.stderr, flush=True)
+    return open_store(location, setting=setting)
 
 
 def _choices(reply) -> list[str]:

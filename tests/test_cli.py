@@ -363,6 +363,33 @@ def test_bytes_that_are_not_utf8_dont_end_the_walkthrough(tmp_path):
     assert "Type n (or Enter) for next" in text and "Question 2 of" in text and "Stopped;" in text, text
 
 
+def test_a_walkthrough_makes_no_folder_a_mistyped_storage_path_names(tmp_path):
+    """The admin hunt: `walkthrough` (and the chat's) at a storage.path whose folder isn't there
+    made the folders and a store, and kept the member's place where serve never looks. A store not
+    made yet is made, as serve and a fresh install need, in a folder that exists or the default var/."""
+    import yaml
+    data = yaml.safe_load((ROOT / "app.yaml").read_text(encoding="utf-8"))
+    data["packs"] = [str(ROOT / pack) for pack in data["packs"]]
+    del data["storage"]   # the default: var/bot.sqlite3 beside the settings file
+    config = tmp_path / "other.yaml"
+    config.write_text(yaml.safe_dump(data), encoding="utf-8")
+    first = run_cli("--config", str(config), "walkthrough", stdin="n\nq\n")
+    store = tmp_path / "var" / "bot.sqlite3"
+    assert first.returncode == 0 and store.exists(), first.stderr
+    assert first.stderr == f"(a new store for walk-through places: {store}, from storage.path in {config})\n"
+    again = run_cli("--config", str(config), "walkthrough", stdin="q\n")
+    assert "Question 2 of 19" in again.stdout and "(where you left off)" in again.stdout and not again.stderr
+    mistyped = tmp_path / "vra" / "bot.sqlite3"
+    config.write_text(yaml.safe_dump({**data, "storage": {"path": str(mistyped)}}), encoding="utf-8")
+    says = f"no folder {mistyped.parent} for the store {mistyped} (check storage.path in {config})"
+    out = run_cli("--config", str(config), "walkthrough", stdin="q\n")
+    assert out.returncode == 2 and out.stderr == f"error: {says}\n" and not out.stdout, out.stderr
+    out = run_cli("--config", str(config), "chat", stdin="walkthrough\nwhat is off-rolling\n")
+    said, answer = out.stdout.rstrip().split("\n\n")
+    assert said == f"The walk-through keeps your place in the store, which can't be opened: {says}"
+    assert out.returncode == 0 and answer.startswith("== Off-rolling") and not mistyped.parent.exists()
+
+
 @pytest.mark.parametrize("command", ["/big listen", "/", "/biglisten\t"])
 def test_a_slash_command_slack_cant_have_is_refused_naming_the_key(tmp_path, command):
     """Hunt (the command line): `slash_command: /big listen` passed; `manifest` printed it for Slack,
