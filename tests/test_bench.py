@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 from bot.meaning import LARGE_PACK
-from conftest import ROOT
+from conftest import ROOT, run_cli
 
 
 def test_bench_reports_cold_and_cached_builds_with_the_load_beside_them():
@@ -26,3 +26,9 @@ def test_bench_reports_cold_and_cached_builds_with_the_load_beside_them():
     assert re.search(rf"synthetic pack \({LARGE_PACK + 1}\) \[load [\d.]+\]: p50 [\d.]+ ms  p95", text), text
     assert re.search(r"peak RSS: \d+ MB", text) and "fresh process: median" in text
     assert re.search(r"40,000-character messages \(7 shapes\): slowest whole reply \d+ ms \[load", text), text
+
+
+def test_bench_help_says_it_runs_for_minutes():
+    """The admin hunt: `bench --help` didn't say that it runs for minutes (about 3, measured)."""
+    out = run_cli("bench", "--help")
+    assert out.returncode == 0 and "It runs for minutes: about 3 on a 2-core machine" in " ".join(out.stdout.split())
