@@ -162,11 +162,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 OUTPUT_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)   # `ask ... > file` on a full disk
+# A member reads these commands' replies as they go: with the reader gone (`chat | head -c 10`) they
+# answered into nothing and exited 0. `ask ... | head` wants its first lines only: that's fine.
+CONVERSATIONS = ("chat", "walkthrough", "run")
 
 
 def main(argv: list[str] | None = None) -> int:
     if sys.stdin is None:   # started with stdin closed (`<&-`): read as an empty one, not a traceback
         sys.stdin = open(os.devnull, encoding="utf-8")   # noqa: SIM115 - stdin for the process's life
+    args = None
     try:
         args = _parser().parse_args(argv)
         return COMMANDS[args.command](args)
@@ -177,16 +181,23 @@ def main(argv: list[str] | None = None) -> int:
         if sys.stdout is not None and sys.stdout.isatty():   # Ctrl-C at the chat's "> ": the shell's prompt
             print(flush=True)                                 # on a line of its own, as after Ctrl-D
         return 130
-    except BrokenPipeError:   # `ask --json ... | head`: the reader has gone, that's fine
-        sys.stderr.close()
+    except BrokenPipeError as e:
+        if getattr(args, "command", "") in CONVERSATIONS:
+            return _unwritten(e.strerror)
+        sys.stderr.close()   # `ask --json ... | head`: the reader has gone, that's fine
         return 0
     except OSError as e:
         if e.errno not in OUTPUT_FULL or e.filename:   # an error of a file the command names: its own message
             raise
-        print(f"error: couldn't write the output: {e.strerror}", file=sys.stderr)
-        # what is still buffered would fail again as Python flushes stdout at exit (a second traceback)
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
+        return _unwritten(e.strerror)
+
+
+def _unwritten(why: str) -> int:
+    """The output couldn't be written: one line on stderr saying why, exit 1."""
+    print(f"error: couldn't write the output: {why}", file=sys.stderr)
+    if sys.stdout is not None:   # what is still buffered would fail again as Python flushes it at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())   # (a second traceback)
+    return 1
 
 
 def _config(args):
@@ -240,6 +251,8 @@ def cmd_chat(args) -> int:
     from bot.packs import load_library
     from bot.terminal import chat
 
+    if sys.stdout is None:   # started with stdout closed (`>&-`): the replies would go nowhere
+        return _unwritten("stdout is closed")
     config = _config(args)
     return chat(config, load_library(config), interactive=sys.stdin.isatty())
 
@@ -249,6 +262,8 @@ def cmd_walkthrough(args) -> int:
     from bot.packs import load_library
     from bot.terminal import WALK_PROMPT, shown_plainly, walk_store, walk_through
 
+    if sys.stdout is None:   # as in the chat
+        return _unwritten("stdout is closed")
     config = _config(args)
     library = load_library(config, meaning=False)   # no searching here: the packs alone
     store = walk_store(config)   # as the chat's walk-through opens it

@@ -499,6 +499,38 @@ def test_a_full_disk_under_the_output_is_one_line_not_a_traceback():
     assert out.stderr == "error: couldn't write the output: No space left on device\n"
 
 
+@pytest.mark.parametrize("command, stdin", [("chat", "what is off-rolling\n"), ("run", "what is off-rolling\n"),
+                                            ("walkthrough", "n\nq\n"), ("ask --stdin", "what is off-rolling\n")])
+def test_a_conversation_whose_reader_has_gone_says_so_and_fails(tmp_path, command, stdin):
+    """The admin hunt: `chat < questions | head -c 10` (the reader gone) or `chat >&-` exited 0 and
+    said nothing, the member's replies written nowhere. As `cat` does with SIGPIPE ignored (Python
+    ignores it): one line, exit 1. `ask ... | head` wants its first lines only: done, exit 0."""
+    import yaml
+    data = yaml.safe_load((ROOT / "app.yaml").read_text(encoding="utf-8"))
+    data["packs"] = [str(ROOT / pack) for pack in data["packs"]]
+    data["storage"] = {"path": str(tmp_path / "bot.sqlite3")}   # the walk-through keeps the member's place
+    config = tmp_path / "app.yaml"
+    config.write_text(yaml.safe_dump(data), encoding="utf-8")
+    args = [sys.executable, "-m", "bot", "--config", str(config), *command.split()]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    read, write = os.pipe()
+    os.close(read)   # gone before the first reply
+    try:
+        out = subprocess.run(args, input=stdin, stdout=write, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                             env=env, timeout=60)
+    finally:
+        os.close(write)
+    if command.startswith("ask"):
+        assert out.returncode == 0 and out.stderr == "", out.stderr
+        return
+    assert out.returncode == 1 and out.stderr.endswith("error: couldn't write the output: Broken pipe\n"), out.stderr
+    assert "Traceback" not in out.stderr and "Exception ignored" not in out.stderr
+    closed = subprocess.run(["sh", "-c", 'exec "$@" >&-', "sh", *args], input=stdin, capture_output=True,
+                            text=True, cwd=ROOT, env=env, timeout=60)
+    assert closed.returncode == 1, closed.stderr
+    assert closed.stderr.endswith("error: couldn't write the output: stdout is closed\n"), closed.stderr
+
+
 def test_ask_json_lists_a_named_sections_questions_in_the_order_the_reply_numbers_them():
     """A section named alone: the reply asks "Which question in the Safeguarding section?" with a
     numbered list in the survey's order, and `results` is that list (as the README says); it
