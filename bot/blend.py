@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 
 from bot.chitchat import is_about_bot, is_chitchat
+from bot.figures import figure_missing
 from bot.knowledge import SurveyEntry
 from bot.late import LATE_ZERO
 from bot.normalise import STOPWORDS, words
@@ -267,6 +268,8 @@ def decide(index, query: str, folded: list[str], terms: tuple[str, ...], off: se
     else:
         confident = confidence(features(judged, lexical, reading, off, entries), reading) >= (
             index.answer_chance or weights(reading)[2])
+    if confident and figure_missing(query, entries[best_e]):   # "what % of ..." of an entry with no percentage
+        confident = False
     if not confident:
         # far from every entry, or nearer something the pack says it doesn't cover
         far = meaning is not None and (closest < OFFTOPIC_BELOW or reading.not_covered > closest)
