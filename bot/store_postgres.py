@@ -190,7 +190,7 @@ class PostgresStore(RepStorePostgres, Store):
                 if self._pool is None:
                     # autocommit: each statement is its own transaction unless a method opens one
                     # check: a connection the server dropped (a restart, a failover) is replaced
-                    # before use, not handed to a caller; statement_timeout: a stuck database fails a
+                    # before use, not handed to a caller (`_check`); statement_timeout: a stuck database fails a
                     # call in seconds; keepalives and tcp_user_timeout: a server gone from the network
                     # (no reset, no answer) is found in seconds, not in the kernel's ~15 minutes. A
                     # hung server whose kernel still acknowledges is handlers/answering.py's to bound:
@@ -200,9 +200,21 @@ class PostgresStore(RepStorePostgres, Store):
                                               keepalives_count=3, tcp_user_timeout=TCP_USER_TIMEOUT_MS)
                     self._pool = ConnectionPool(conninfo, min_size=1, max_size=self._max_size,
                                                 timeout=self._timeout, kwargs={"autocommit": True},
-                                                check=ConnectionPool.check_connection, open=True,
+                                                check=self._check, open=True,
                                                 name="biglisten-store")
         return self._pool
+
+    def _check(self, conn: psycopg.Connection) -> None:
+        """The pool's check of a connection before it is handed out. One the server ended (an admin's
+        pg_terminate_backend, a restart, a failover) is likely not alone: the rest of the pool is
+        checked at once (`ConnectionPool.check`). Left to the pool, they were found one per attempt
+        with its back-off between (1 s, 2 s, 4 s), so with four or more ended the call gave up
+        after the pool's 5 s, and so did the next."""
+        try:
+            ConnectionPool.check_connection(conn)
+        except psycopg.Error:
+            self.pool.check()
+            raise
 
     def close(self) -> None:
         if self._pool is not None:
