@@ -30,6 +30,13 @@ def connection_lost(error) -> bool:
     return state is None or state.startswith("08")
 
 
+def connection_ended(error) -> bool:
+    """The server ended the connection (SQLSTATE class 57P: an admin's pg_terminate_backend, a
+    shutdown or restart, another backend's crash) or it broke with no word (`connection_lost`):
+    whatever was not committed on it was rolled back."""
+    return connection_lost(error) or error.sqlstate.startswith("57P")
+
+
 def store_outage(error: BaseException) -> bool:
     """The store could not be reached or written (the database down, a locked or full disk),
     not a bug: a wrong column or bad SQL is one, and its caller keeps the traceback."""
@@ -41,7 +48,7 @@ def store_outage(error: BaseException) -> bool:
         import psycopg
         from psycopg_pool import PoolTimeout
         return isinstance(error, PoolTimeout) or (isinstance(error, psycopg.OperationalError)
-                                                  and connection_lost(error)) or (
+                                                  and connection_ended(error)) or (
             getattr(error, "sqlstate", None) == READ_ONLY_SQLSTATE)   # a standby after a failover
     return isinstance(error, sqlite3.OperationalError) and any(w in str(error).lower() for w in OUTAGE_WORDS)
 

@@ -18,10 +18,13 @@ refuses one in app.yaml); `repr()` and every log line show the URL without it.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
+from typing import NamedTuple, TypeVar
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
@@ -37,6 +40,7 @@ from bot.store import (
     Store,
     WalkPlace,
     check_schema_version,
+    connection_ended,
     connection_lost,
     place_entry,
     refuse_newer,
@@ -51,6 +55,8 @@ from bot.store_postgres_reps import TRIED_MIGRATION as REPS_TRIED_MIGRATION
 from bot.store_postgres_reps import WRITTEN as _WRITTEN
 from bot.store_postgres_reps import RepStorePostgres
 
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 MIGRATION_LOCK = 0x62_6C_62_6F_74   # pg_advisory_xact_lock key: "blbot"
 POOL_MAX = 10          # connections per process (gunicorn worker); 2 instances x 2 workers = 40
 POOL_TIMEOUT = 5.0     # seconds to wait for a connection before the call fails
@@ -157,6 +163,16 @@ class StoreUnreachable(StoreError):
     """The PostgreSQL server could not be reached or refused us at start-up (one line, no password)."""
 
 
+class StoreUnsure(StoreError):
+    """The server ended the connection once COMMIT was sent: the write may or may not have been made."""
+
+
+class Written(NamedTuple):
+    """What one writing statement returned (`PostgresStore._write`): its rows and its row count."""
+    rows: list[tuple]
+    count: int
+
+
 class PostgresStore(RepStorePostgres, Store):
     def __init__(self, url: str, *, max_size: int = POOL_MAX, timeout: float = POOL_TIMEOUT, migrate: bool = True,
                  setting: str = "storage.url"):
@@ -221,8 +237,9 @@ class PostgresStore(RepStorePostgres, Store):
             self._pool.close()
             self._pool = None
 
-    # Every statement goes through _rows or _count: its texts made storable (bot.store.storable),
-    # as the SQLite backend does, so both store the same text.
+    # Every statement goes through _rows or _count (one try), or _read or _write (the reps' loop and
+    # pins: tried again if the server ends the connection, `_again`): its texts made storable
+    # (bot.store.storable), as the SQLite backend does, so both store the same text.
     def _rows(self, sql: str, params: tuple | dict = (), *, timeout: float | None = None) -> list[tuple]:
         with self._connection(timeout) as conn:
             cur = conn.execute(sql, storable_params(params))
@@ -231,6 +248,51 @@ class PostgresStore(RepStorePostgres, Store):
     def _count(self, sql: str, params: tuple | dict = ()) -> int:
         with self._connection() as conn:
             return conn.execute(sql, storable_params(params)).rowcount
+
+    def _read(self, sql: str, params: tuple | dict = ()) -> list[tuple]:
+        """A SELECT, run once more on a fresh connection if the server ended this one under it (`_again`)."""
+        return self._again(lambda conn: conn.execute(sql, storable_params(params)).fetchall(), writes=False)
+
+    def _write(self, sql: str, params: tuple | dict = ()) -> Written:
+        """One statement that writes, in a transaction of its own: if the server ends the
+        connection under it, whether it was written is known (`_again`)."""
+        def run(conn: psycopg.Connection) -> Written:
+            cur = conn.execute(sql, storable_params(params))
+            return Written(cur.fetchall() if cur.description else [], cur.rowcount)
+        return self._again(run)
+
+    def _again(self, work: Callable[[psycopg.Connection], T], *, writes: bool = True) -> T:
+        """`work(conn)`, in one transaction when it `writes`, run once more on a fresh connection
+        if the server ended the connection under it (`connection_ended`: an admin's
+        pg_terminate_backend, a restart, a failover) before COMMIT was sent: the server rolled it
+        back then, so nothing is done twice. A connection that passed the pool's check can still
+        be ended before the first statement on it, and a statement under way is ended with it."""
+        try:
+            return self._attempt(work, writes)
+        except psycopg.OperationalError as e:
+            if not connection_ended(e):
+                raise
+            log.warning("the database ended a connection under a statement (%s); running it again on a fresh "
+                        "one", e.sqlstate or type(e).__name__)
+        return self._attempt(work, writes)
+
+    def _attempt(self, work: Callable[[psycopg.Connection], T], writes: bool) -> T:
+        """One try of `_again`'s. Ended once COMMIT was sent, the write may have been made:
+        running it again could make it twice, so `StoreUnsure` says so instead."""
+        committing = False
+        try:
+            with self._connection() as conn:
+                if not writes:
+                    return work(conn)
+                with conn.transaction():
+                    result = work(conn)
+                    committing = True
+                return result
+        except psycopg.OperationalError as e:
+            if committing and connection_ended(e):
+                raise StoreUnsure(f"{self.location}: the database ended the connection as a write was committed: "
+                                  "it may or may not have been made") from e
+            raise
 
     @contextmanager
     def _connection(self, timeout: float | None = None):
@@ -446,7 +508,7 @@ class PostgresStore(RepStorePostgres, Store):
                      entry_id, score))
 
     def questions(self, since: float = 0.0) -> list[QuestionRow]:
-        rows = self._rows("SELECT at, via, text, answered, entry_id, score FROM questions WHERE at >= %s "
+        rows = self._read("SELECT at, via, text, answered, entry_id, score FROM questions WHERE at >= %s "
                           "ORDER BY at, id", (since,))
         return [QuestionRow(*row) for row in rows]
 
@@ -462,11 +524,11 @@ class PostgresStore(RepStorePostgres, Store):
 
     def votes(self, since: float = 0.0) -> list[tuple[str, bool]]:
         return [(entry_id, helpful) for entry_id, helpful in
-                self._rows("SELECT entry_id, helpful FROM votes WHERE at >= %s", (since,))]
+                self._read("SELECT entry_id, helpful FROM votes WHERE at >= %s", (since,))]
 
     # --- pins -------------------------------------------------------------------------------
     def add_pin(self, pin: Pin) -> None:
-        self._count(
+        self._write(
             "INSERT INTO pins(channel, message_ts, entry_id, statement, question, rep, rep_name, at, permalink) "
             "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (channel, message_ts) DO UPDATE SET "
             "entry_id = excluded.entry_id, statement = excluded.statement, question = excluded.question, "
@@ -478,7 +540,7 @@ class PostgresStore(RepStorePostgres, Store):
         sql, params = "DELETE FROM pins WHERE channel = %s AND message_ts = %s", (channel, message_ts)
         if at is not None:
             sql, params = sql + " AND at = %s", (*params, at)
-        return self._count(sql, params) > 0
+        return self._write(sql, params).count > 0
 
     def pin(self, channel: str, message_ts: str) -> Pin | None:
         found = self._pins("WHERE channel = %s AND message_ts = %s", (channel, message_ts))
@@ -488,7 +550,7 @@ class PostgresStore(RepStorePostgres, Store):
         return self._pins("ORDER BY at DESC")
 
     def _pins(self, where: str, params: tuple = ()) -> list[Pin]:
-        rows = self._rows("SELECT channel, message_ts, entry_id, statement, question, rep, rep_name, at, permalink "
+        rows = self._read("SELECT channel, message_ts, entry_id, statement, question, rep, rep_name, at, permalink "
                           f"FROM pins {where}", params)
         return [Pin(c, ts, e, st, q or "", rep, rn or "", at, pl or "") for c, ts, e, st, q, rep, rn, at, pl in rows]
 

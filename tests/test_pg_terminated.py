@@ -3,7 +3,9 @@ admin_shutdown: an admin's `pg_terminate_backend`, a server restart, a failover)
 
 Before: the pool's check found one ended connection at a time and waited 1 s, then 2 s, 4 s
 between them, so each flow below took 1 s with two connections ended, 3 s with three, and with
-five the call gave up with PoolTimeout after the pool's 5 s (each flow here failed so).
+four or more the call gave up with PoolTimeout after the pool's 5 s (each flow here failed so).
+A connection ended after it passed the check reached the caller as AdminShutdown, which the
+handlers took for a bug (a traceback; the rep's modal was never answered).
 """
 from __future__ import annotations
 
@@ -12,8 +14,10 @@ import time
 
 import psycopg
 import pytest
+from psycopg_pool import ConnectionPool
 
-from bot.store import Pin
+from bot.errors import StoreError
+from bot.store import Pin, store_outage
 from bot.store_postgres import PostgresStore
 
 SECONDS = 3.0   # one flow on a fresh connection takes well under this; the pool's timeout is 5 s
@@ -127,3 +131,56 @@ def test_every_reps_flow_carries_on_after_the_server_ends_every_connection(pg, p
                      for n in (1, 2)] + [("withdrawn", "")] * 2   # a withdrawn question is forgotten
     assert len(pg.kept_answers()) == 2 and len(pg.questions()) == 2
     assert [p.message_ts for p in pg.pins()] == []   # each pinned once, then unpinned
+
+
+@pytest.fixture
+def ended_after_check(monkeypatch, pg_url):
+    """`arm()`: the next pooled connection passes the pool's check, then the server ends it
+    before the caller's first statement (the race a check can't close)."""
+    armed = []
+    check = ConnectionPool.check_connection
+
+    def check_then_end(conn):
+        check(conn)
+        if armed:
+            armed.clear()
+            with psycopg.connect(pg_url, autocommit=True) as admin:
+                admin.execute("SELECT pg_terminate_backend(%s, 5000)", (conn.info.backend_pid,))
+    monkeypatch.setattr(ConnectionPool, "check_connection", staticmethod(check_then_end))
+    return lambda: armed.append(True)
+
+
+def test_a_flow_whose_connection_ends_before_its_statement_runs_once_more(pg, ended_after_check):
+    """Nothing of it reached the server: run once more on a fresh connection, it is done once."""
+    req = ask_a_rep(pg, "first")
+    flows = [lambda: pg.request(req.id),
+             lambda: pg.add_request(question="second", asker="U2", asker_name="Al", channel="C1", thread_ts="2.2"),
+             lambda: pg.close_request(req.id, state="answered", rep="UREP", rep_name="Sam", answer="No.", keep=True),
+             lambda: pg.claim_request(req.id, owner="w1", lease_seconds=60),
+             lambda: pg.add_pin(Pin("C1", "7.7", "off-rolling", None, "q", "UREP", "Sam", time.time(), "")) or True]
+    for flow in flows:
+        ended_after_check()
+        assert flow()
+    assert sorted(r.question for r in pg.requests(("open", "answered"))) == ["first", "second"]
+    assert pg.request(req.id).state == "answered" and len(pg.kept_answers()) == 1 and len(pg.pins()) == 1
+
+
+def test_a_write_whose_connection_ends_at_its_commit_is_not_run_again(pg, pg_url):
+    """Ended once COMMIT was sent, it may have been written: running it again could do it twice.
+    The caller is told the store failed (an outage, not a bug), and it ran once."""
+    ran = []
+
+    def write_then_end(conn):
+        ran.append(conn.execute("INSERT INTO questions(at, via, text, answered) VALUES (0, 'dm', 'x', false)"))
+        with psycopg.connect(pg_url, autocommit=True) as admin:   # before COMMIT: then COMMIT fails
+            admin.execute("SELECT pg_terminate_backend(%s, 5000)", (conn.info.backend_pid,))
+    with pytest.raises(StoreError) as failed:
+        pg._again(write_then_end)
+    assert store_outage(failed.value) and "may or may not" in str(failed.value)
+    assert len(ran) == 1 and pg.questions() == []   # (rolled back: the server had no COMMIT)
+
+
+def test_the_server_ending_a_connection_is_an_outage_not_a_bug():
+    assert store_outage(psycopg.errors.AdminShutdown("terminating connection due to administrator command"))
+    assert store_outage(psycopg.errors.CrashShutdown("terminating connection because of crash of another"))
+    assert not store_outage(psycopg.errors.QueryCanceled("canceling statement due to statement timeout"))
