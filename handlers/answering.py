@@ -55,7 +55,7 @@ from bot.inbox import LEASE_SECONDS
 from bot.normalise import safe_text
 from bot.rep_blocks import reply_message
 from bot.retry import MAX_RETRY_AFTER, deadline
-from bot.store import InboxItem
+from bot.store import InboxItem, store_outage
 from bot.walk_blocks import WALK_BACK, WALK_NEXT, WALK_SKIP, WALK_STOP
 from handlers.payload import forwarded_text, press_of
 from handlers.posted import find_post
@@ -729,12 +729,21 @@ def suppress_logged(logger: Logger, doing: str) -> Iterator[None]:
         logger.exception("%s failed", doing)
 
 
+def log_failure(logger: Logger, doing: str, error: BaseException) -> None:
+    """In an except block: a store outage (the database down, or it ended the connection) in one
+    line, as it is no bug; anything else with its traceback."""
+    if store_outage(error):
+        logger.warning("%s failed: the store is unreachable (%s)", doing, type(error).__name__)
+    else:
+        logger.exception("%s failed", doing)
+
+
 @contextmanager
 def apologising(respond, logger: Logger, doing: str, **reply) -> Iterator[None]:
-    """Run a listener's work; if it fails, log the traceback and tell the member (through
+    """Run a listener's work; if it fails, log it (`log_failure`) and tell the member (through
     `respond`) that something went wrong, rather than leaving a button that does nothing."""
     try:
         yield
-    except Exception:
-        logger.exception("%s failed", doing)
+    except Exception as e:
+        log_failure(logger, doing, e)
         respond(text=SORRY_TEXT, replace_original=False, **reply)

@@ -25,6 +25,8 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from logging import Logger
 
@@ -39,7 +41,7 @@ from bot.guide import Guide
 from bot.kept import needs_review
 from bot.retry import deadline
 from bot.store import RepRequest, store_outage
-from handlers.answering import UNCLEAR, apologising
+from handlers.answering import UNCLEAR, apologising, log_failure
 from handlers.home import publish_home
 from handlers.payload import first_action, text_field, user_id
 from handlers.posted import find_post
@@ -69,6 +71,10 @@ REMINDER_POST, REVIEW_POST = "biglisten_request_reminder", "biglisten_kept_revie
 MAY_HAVE_LANDED = "may_have_landed"
 CLOCK_MARGIN = 60.0   # seconds our clock may run ahead of Slack's when looking for a post made after a time
 SHARED_QUESTION = 1000   # characters of a member's question sent to reps (and shown first): its start and its end
+# what a rep's form says when saving it failed (Slack shows at most 150 characters under a field)
+NOT_SAVED_STORE = ("The bot's database didn't answer, so this may not have been saved. Please try again in a minute "
+                   "(if it was saved, you'll be told).")
+NOT_SAVED = "Not saved: something went wrong on the bot's side. Please try again in a minute."
 
 
 def _ref(body: dict) -> dict:
@@ -524,8 +530,8 @@ def handle_confirm(ack: Ack, body: dict, view: dict, client: WebClient, context:
             return
         req = guide.store.add_request(question=question, asker=user, asker_name=str(data.get("n") or "a member"),
                                       channel=str(data.get("c") or ""), thread_ts=str(data.get("t") or ""))
-    except Exception:
-        logger.exception("recording a request for the reps failed")
+    except Exception as e:
+        log_failure(logger, "recording a request for the reps", e)
         ack(response_action="update", view=_notice_view("Sorry, your question couldn't be saved, so nothing was "
                                                         "sent. Please try again in a minute."))
         return
@@ -688,8 +694,25 @@ def _submitted_request(ack: Ack, body: dict, view: dict, context: BoltContext, b
     return req
 
 
+@contextmanager
+def _refusing(ack: Ack, logger: Logger, doing: str, block: str) -> Iterator[None]:
+    """A rep's form submitted: if saving it fails, the form stays open saying so under `block`,
+    the rep's words still in it. Unanswered, Slack showed only its own "trouble connecting"."""
+    try:
+        yield
+    except Exception as e:
+        log_failure(logger, doing, e)
+        ack(response_action="errors", errors={block: NOT_SAVED_STORE if store_outage(e) else NOT_SAVED})
+
+
 def handle_answer_submit(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext,
                          logger: Logger) -> None:
+    with _refusing(ack, logger, "answering a request", "answer"):
+        _answer_submitted(ack, body, view, client, context, logger)
+
+
+def _answer_submitted(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext,
+                      logger: Logger) -> None:
     guide: Guide = context["guide"]
     req = _submitted_request(ack, body, view, context, "answer")
     if req is None:
@@ -724,6 +747,12 @@ def handle_answer_submit(ack: Ack, body: dict, view: dict, client: WebClient, co
 
 def handle_covered_submit(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext,
                           logger: Logger) -> None:
+    with _refusing(ack, logger, "settling a request as covered", "entry"):
+        _covered_submitted(ack, body, view, client, context, logger)
+
+
+def _covered_submitted(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext,
+                       logger: Logger) -> None:
     guide: Guide = context["guide"]
     req = _submitted_request(ack, body, view, context, "entry")
     if req is None:
@@ -777,6 +806,12 @@ handle_kept_edit = _opens_modal("editing a kept answer", _rep_kept,
 
 def handle_kept_edit_submit(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext,
                             logger: Logger) -> None:
+    with _refusing(ack, logger, "editing a kept answer", "answer"):
+        _kept_edit_submitted(ack, body, view, client, context, logger)
+
+
+def _kept_edit_submitted(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext,
+                         logger: Logger) -> None:
     guide: Guide = context["guide"]
     rep = user_id(body)
     if not guide.reps.is_rep(rep):

@@ -9,15 +9,18 @@ handlers took for a bug (a traceback; the rep's modal was never answered).
 """
 from __future__ import annotations
 
+import json
+import logging
 import threading
 import time
+from types import SimpleNamespace
 
 import psycopg
 import pytest
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from bot.errors import StoreError
-from bot.store import Pin, store_outage
+from bot.store import Pin, RepRequest, store_outage
 from bot.store_postgres import PostgresStore
 
 SECONDS = 3.0   # one flow on a fresh connection takes well under this; the pool's timeout is 5 s
@@ -184,3 +187,81 @@ def test_the_server_ending_a_connection_is_an_outage_not_a_bug():
     assert store_outage(psycopg.errors.AdminShutdown("terminating connection due to administrator command"))
     assert store_outage(psycopg.errors.CrashShutdown("terminating connection because of crash of another"))
     assert not store_outage(psycopg.errors.QueryCanceled("canceling statement due to statement timeout"))
+
+
+# --- what still fails reaches the rep as a message -------------------------------------------------------
+class FailingStore:
+    """An open request to read; every write fails with `error` (the server ended the connection
+    twice running, it was ended at COMMIT, or the database is down)."""
+
+    def __init__(self, error: Exception):
+        self.error = error
+
+    def request(self, request_id):
+        return RepRequest(request_id, "will the big listen ask about parking", "UMEMBER", "Mo", "C1", "1.1", "open",
+                          0.0)
+
+    def close_request(self, *args, **kwargs):
+        raise self.error
+
+    def kept_answer(self, kept_id):
+        raise self.error
+
+
+@pytest.fixture
+def rep_form(monkeypatch):
+    """A rep's form submitted to a listener, on a FailingStore: what it acked and logged."""
+    from handlers import rep_requests
+    monkeypatch.setattr(rep_requests, "user_name", lambda *args: "Sam Rep")
+    logger = logging.getLogger("test-rep-form")
+
+    def submit(listener, error, values):
+        acks = []
+        guide = SimpleNamespace(store=FailingStore(error), reps=SimpleNamespace(is_rep=lambda user: True),
+                                entry=lambda entry_id: object())
+        view = {"private_metadata": json.dumps({"r": 7}), "state": {"values": values}}
+        listener(ack=lambda **kw: acks.append(kw), body={"user": {"id": "UREP"}}, view=view, client=None,
+                 context={"guide": guide}, logger=logger)
+        return acks
+    return submit
+
+
+ANSWERED = {"answer": {"text": {"value": "No: parking isn't in it."}}}
+COVERED = {"entry": {"rep_entry": {"selected_option": {"value": "off-rolling"}}}}
+
+
+@pytest.mark.parametrize("error", [psycopg.errors.AdminShutdown("terminating connection due to administrator command"),
+                                   PoolTimeout("couldn't get a connection after 5.00 sec"),
+                                   StoreError("the write may or may not have been made")])
+def test_a_reps_answer_the_store_cant_take_says_so_in_the_form(rep_form, caplog, error):
+    """Before: the listener raised, Slack got no answer and showed its own "trouble connecting",
+    and the log had a traceback for what is no bug."""
+    from handlers.rep_requests import NOT_SAVED_STORE, handle_answer_submit, handle_covered_submit
+    assert rep_form(handle_answer_submit, error, ANSWERED) == [
+        {"response_action": "errors", "errors": {"answer": NOT_SAVED_STORE}}]
+    assert rep_form(handle_covered_submit, error, COVERED) == [
+        {"response_action": "errors", "errors": {"entry": NOT_SAVED_STORE}}]
+    logged = [r for r in caplog.records if r.name == "test-rep-form"]
+    assert len(logged) == 2 and not any(r.exc_info for r in logged)
+    assert all("store is unreachable" in r.getMessage() for r in logged)
+
+
+def test_a_bug_in_saving_a_reps_answer_keeps_its_traceback(rep_form, caplog):
+    from handlers.rep_requests import NOT_SAVED, handle_answer_submit
+    assert rep_form(handle_answer_submit, ValueError("a bug"), ANSWERED) == [
+        {"response_action": "errors", "errors": {"answer": NOT_SAVED}}]
+    assert [bool(r.exc_info) for r in caplog.records if r.name == "test-rep-form"] == [True]
+
+
+def test_a_reps_button_the_store_cant_take_is_apologised_for_in_one_log_line(caplog):
+    from bot.blocks import SORRY_TEXT
+    from handlers.rep_requests import handle_kept_retire
+    said = []
+    guide = SimpleNamespace(store=FailingStore(psycopg.errors.AdminShutdown("terminating connection")),
+                            reps=SimpleNamespace(is_rep=lambda user: True))
+    handle_kept_retire(ack=lambda **kw: None, body={"user": {"id": "UREP"}, "actions": [{"value": '{"k": 3}'}]},
+                       client=None, respond=lambda **kw: said.append(kw["text"]), context={"guide": guide},
+                       logger=logging.getLogger("test-rep-form"))
+    assert said == [SORRY_TEXT]
+    logged = [r for r in caplog.records if r.name == "test-rep-form"]
+    assert len(logged) == 1 and not logged[0].exc_info
