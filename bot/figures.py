@@ -5,7 +5,8 @@ whose quotations hold a figure of that kind. Otherwise the entry is about the ri
 but can't answer it ("what % of big listen responses said scrap the one word grades?" got
 the single-word judgements entry, which gives no percentage; "how much does the chief
 inspector get paid" got who the chief inspector is): the search declines, offering the
-entry as a suggestion (bot/blend.py).
+entry as a suggestion (bot/blend.py). Narrow on purpose: a number beside what was asked about
+("132 actions" is no count of who took part), and "how many can take part" asks who may.
 """
 from __future__ import annotations
 
@@ -16,20 +17,24 @@ from bot.normalise import fold
 # what is asked for (read in the member's folded words, punctuation kept), and what in an
 # entry's quotations would answer it
 _ASKS = {
-    "percent": re.compile(r"\bwhat ?(?:%|per ?cent|percentage|proportion)|\bhow many per ?cent\b|"
-                          r"\b(?:percentage|proportion) of (?:teachers|people|staff|responses|respondents|schools)\b"),
+    "percent": re.compile(r"\bwhat ?(?:%|per ?cent\b|percentage\b)|\bhow many per ?cent\b|\b(?:percentage|proportion) "
+                          r"of (?:teachers|people|staff|parents|responses|respondents|schools)\b"),
     "money": re.compile(r"\bhow much (?:\w+ ){0,6}(?:paid|pay|earn|earns|cost|costs|charge|charges)\b|"
                         r"\b(?:salary|salaries|wage|wages)\b|\bhow much (?:money|funding)\b"),
     "phone": re.compile(r"\b(?:phone|telephone|contact) number\b|\bnumber (?:to ring|to call)\b|"
                         r"\bwhat number (?:do|should|can) (?:i|we) (?:ring|call)\b"),
-    "count": re.compile(r"\bhow many (?:people|teachers|staff|parents|responses|respondents|replies)\b"
-                        r"(?:.*\b(?:respond|responded|took part|replied|filled|completed|answered|did it)\b)?"),
+    # how many took part (done: "responded", "took part"), not who may ("how many can take part")
+    "count": re.compile(r"\bhow many (?:responses|respondents|replies)\b|"
+                        r"\bhow many (?:people|teachers|staff|parents|members)\b(?: \w+){0,6}? "
+                        r"(?:responded|replied|took part|filled it in|completed it|did it|answered)\b"),
 }
 _HOLDS = {
-    "percent": re.compile(r"\d\s*%|\bper ?cent\b|\b(?:half|third|quarter|majority)\b"),
+    "percent": re.compile(r"\d\s*%|\d ?per ?cent\b"),
     "money": re.compile(r"£\s*\d|\d[\d,.]* ?(?:pounds|million|billion)\b"),
     "phone": re.compile(r"\b0\d{2,4}[ -]?\d{3,4}[ -]?\d{3,4}\b|\+44"),
-    "count": re.compile(r"\b(?!(?:19|20)\d\d\b)\d[\d,]*\b"),   # a number, not a year
+    # a number of the people who took part, not any number ("132 actions")
+    "count": re.compile(r"\d[\d,]*\+? (?:\w+ ){0,3}(?:responses|respondents|replies|people|participants|teachers|"
+                        r"parents|children|learners|professionals)\b"),
 }
 
 
