@@ -81,12 +81,13 @@ def rep_label(rep_name: str, at: float) -> str:
 
 
 def kept_label(k: KeptAnswer) -> str:
-    """A kept answer's label. Re-confirming records no rep and moves `confirmed_at` (an edit moves
-    it too, with the editor's name): from a later day than it was answered, the label says when a
-    rep last confirmed it, not "answered" on a day its rep never answered."""
+    """A kept answer's label: when its words were written (answered, or edited: the editor's
+    words), and, re-confirmed on a later day, when a rep last confirmed it (re-confirming records
+    no rep, and moves only `confirmed_at`)."""
+    label = rep_label(k.rep_name, k.answered_at)
     if day(k.confirmed_at) == day(k.answered_at):
-        return rep_label(k.rep_name, k.answered_at)
-    return f"Answered by {k.rep_name or 'a rep'}, {NOT_GUIDANCE}; last confirmed by a rep on {day(k.confirmed_at)}"
+        return label
+    return f"{label}; last confirmed by a rep on {day(k.confirmed_at)}"
 
 
 def age(seconds: float) -> str:

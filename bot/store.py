@@ -164,7 +164,7 @@ class KeptAnswer:
     answer: str
     entry_id: str | None
     rep_name: str
-    answered_at: float
+    answered_at: float     # when its words were written: answered, or edited (the editor's words)
     confirmed_at: float    # answered, edited or re-confirmed: the review clock starts here
     retired_at: float | None = None
     flagged_at: float | None = None   # when reps were asked to review it (once per confirmation)

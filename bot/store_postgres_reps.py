@@ -164,11 +164,12 @@ class RepStorePostgres:
 
     def edit_kept(self, kept_id: int, answer: str, *, rep_name: str, question: str | None = None,
                   now: float | None = None) -> bool:
+        now = time.time() if now is None else now   # another rep's words now: answered (and confirmed) now
         return self._write(
-            "UPDATE kept_answers SET answer = %s, question = COALESCE(%s, question), rep_name = %s, confirmed_at = %s, "
-            "flagged_at = NULL WHERE id = %s AND retired_at IS NULL",
+            "UPDATE kept_answers SET answer = %s, question = COALESCE(%s, question), rep_name = %s, answered_at = %s, "
+            "confirmed_at = %s, flagged_at = NULL WHERE id = %s AND retired_at IS NULL",
             (_text(answer[:REP_TEXT_LIMIT]), _text(question[:REP_TEXT_LIMIT]) if question else None, _text(rep_name),
-             time.time() if now is None else now, kept_id)).count == 1
+             now, now, kept_id)).count == 1
 
     def confirm_kept(self, kept_id: int, now: float | None = None) -> bool:
         return self._write("UPDATE kept_answers SET confirmed_at = %s, flagged_at = NULL WHERE id = %s "

@@ -611,11 +611,11 @@ class SQLiteStore(Store):
 
     def edit_kept(self, kept_id: int, answer: str, *, rep_name: str, question: str | None = None,
                   now: float | None = None) -> bool:
+        now = time.time() if now is None else now   # another rep's words now: answered (and confirmed) now
         cur = self.connection().execute(
-            "UPDATE kept_answers SET answer = ?, question = COALESCE(?, question), rep_name = ?, confirmed_at = ?, "
-            "flagged_at = NULL WHERE id = ? AND retired_at IS NULL",
-            (answer[:TEXT_LIMIT], question[:TEXT_LIMIT] if question else None, rep_name,
-             time.time() if now is None else now, kept_id))
+            "UPDATE kept_answers SET answer = ?, question = COALESCE(?, question), rep_name = ?, answered_at = ?, "
+            "confirmed_at = ?, flagged_at = NULL WHERE id = ? AND retired_at IS NULL",
+            (answer[:TEXT_LIMIT], question[:TEXT_LIMIT] if question else None, rep_name, now, now, kept_id))
         return cur.rowcount == 1
 
     def confirm_kept(self, kept_id: int, now: float | None = None) -> bool:

@@ -68,7 +68,7 @@ def test_a_rep_answer_always_carries_its_label():
 def test_a_kept_answer_re_confirmed_later_is_not_dated_as_answered_then():
     """Round 28's content audit: a kept answer re-confirmed 100 days on was shown as "Answered by
     Jo Bloggs on" the day of the re-confirming, a day Jo never answered (and whoever re-confirmed
-    isn't recorded). It says when it was last confirmed, as such."""
+    isn't recorded). It says when Jo answered, and when a rep last confirmed it."""
     answered, confirmed = NOW - 100 * 86400, NOW
     kept = KeptAnswer(3, "q", "No.", None, "Jo Bloggs", answered, confirmed)
     reply = Reply(query="q", answered=True, contact="c", kept=kept)
@@ -78,6 +78,7 @@ def test_a_kept_answer_re_confirmed_later_is_not_dated_as_answered_then():
         assert f"on {rep_blocks.day(confirmed)}," not in shown, shown
         assert "Answered by Jo Bloggs" in shown and "a rep's answer, not the union's published guidance" in shown
         assert f"last confirmed by a rep on {rep_blocks.day(confirmed)}" in shown, shown
+        assert f"Answered by Jo Bloggs on {rep_blocks.day(answered)}, a rep's answer" in shown, shown   # (review)
     fresh = KeptAnswer(4, "q", "No.", None, "Jo Bloggs", NOW, NOW)   # answered (or edited) and not re-confirmed since
     shown = "\n".join(texts(rep_blocks.reply_message(Reply(query="q", answered=True, contact="c", kept=fresh),
                                                       ephemeral=True).blocks))

@@ -95,7 +95,11 @@ def test_withdrawn_escalated_and_kept_answer_lifecycle(store):
                            now=edited.confirmed_at)
     edited = store.kept_answer(kept.id)   # round 14: a name spotted later can be taken out, not only retired
     assert edited.question == "Another, without the name"
+    # the words' date moves with an edit (another rep's words now) and stays with a re-confirming (round 28)
+    assert edited.answered_at == edited.confirmed_at == kept.confirmed_at + 10
     assert store.confirm_kept(kept.id, now=edited.confirmed_at + 10)
+    confirmed = store.kept_answer(kept.id)
+    assert (confirmed.answered_at, confirmed.confirmed_at) == (edited.answered_at, edited.confirmed_at + 10)
     assert store.retire_kept(kept.id) and not store.retire_kept(kept.id)
     assert store.kept_answers() == [] and len(store.kept_answers(include_retired=True)) == 1
     assert not store.edit_kept(kept.id, "x", rep_name="R") and not store.confirm_kept(kept.id)
