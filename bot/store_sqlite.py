@@ -145,7 +145,12 @@ def name_new_file(finished: str | Path, name: str | Path) -> None:
         if e.errno not in NO_HARD_LINKS:
             raise
         os.close(os.open(name, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-        os.replace(finished, name)
+        try:
+            os.replace(finished, name)
+        except OSError:   # the claim is let go: an empty file left there would be refused as a store or a backup
+            with contextlib.suppress(OSError):
+                os.unlink(name)
+            raise
 
 
 def _advice(error: sqlite3.DatabaseError) -> str:

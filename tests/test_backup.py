@@ -197,6 +197,10 @@ NO_HARD_LINKS = textwrap.dedent("""
     def link(src, dst, *args, **kwargs):   # as vfat (a USB stick) or an SMB share answers
         raise OSError(errno.{code}, os.strerror(errno.{code}), src, None, dst)
     os.link = link
+    if os.environ.get("NO_RENAME"):   # and the move refused too
+        def replace(src, dst, *args, **kwargs):
+            raise OSError(errno.EACCES, os.strerror(errno.EACCES), src, None, dst)
+        os.replace = replace
 """)
 
 
@@ -222,6 +226,10 @@ def test_a_backup_is_made_where_the_filesystem_has_no_hard_links(tmp_path, code)
     assert [q.text for q in SQLiteStore(tmp_path / "usb.sqlite3").questions()] == ["hello"]
     assert stat.S_IMODE((tmp_path / "usb.sqlite3").stat().st_mode) == 0o600
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]   # no partial copy left
+    out = run_cli("--config", config, "backup", str(tmp_path / "usb2.sqlite3"),
+                  env={"PYTHONPATH": str(site), "NO_RENAME": "1"})   # review: the claimed name was left empty
+    assert out.returncode == 2 and "can't write the backup there" in out.stderr, out.stderr
+    assert not (tmp_path / "usb2.sqlite3").exists()
     existing = tmp_path / "old.sqlite3"
     existing.write_bytes(b"yesterday's backup")
     out = run_cli("--config", config, "backup", str(existing), env={"PYTHONPATH": str(site)})
