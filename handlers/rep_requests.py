@@ -75,6 +75,9 @@ SHARED_QUESTION = 1000   # characters of a member's question sent to reps (and s
 NOT_SAVED_STORE = ("The bot's database didn't answer, so this may not have been saved. Please try again in a minute "
                    "(if it was saved, you'll be told).")
 NOT_SAVED = "Not saved: something went wrong on the bot's side. Please try again in a minute."
+ASK_NOT_SAVED = "Sorry, your question couldn't be saved, so nothing was sent. Please try again in a minute."
+ASK_NOT_SAVED_STORE = ("Sorry, the bot's database didn't answer, so your question may not have been saved. Please "
+                       "send it again in a minute: if it was saved, the reps still get it only once.")
 
 
 def _ref(body: dict) -> dict:
@@ -532,8 +535,9 @@ def handle_confirm(ack: Ack, body: dict, view: dict, client: WebClient, context:
                                       channel=str(data.get("c") or ""), thread_ts=str(data.get("t") or ""))
     except Exception as e:
         log_failure(logger, "recording a request for the reps", e)
-        ack(response_action="update", view=_notice_view("Sorry, your question couldn't be saved, so nothing was "
-                                                        "sent. Please try again in a minute."))
+        # the database not answering may have saved it even so (ended as it committed): sent again,
+        # the twin check above finds it, so the reps still see it once
+        ack(response_action="update", view=_notice_view(ASK_NOT_SAVED_STORE if store_outage(e) else ASK_NOT_SAVED))
         return
     ack()
     desk = _desk(context)

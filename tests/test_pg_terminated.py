@@ -265,3 +265,34 @@ def test_a_reps_button_the_store_cant_take_is_apologised_for_in_one_log_line(cap
     assert said == [SORRY_TEXT]
     logged = [r for r in caplog.records if r.name == "test-rep-form"]
     assert len(logged) == 1 and not logged[0].exc_info
+
+
+class FailingAsks:
+    """No request waiting; recording one fails with `error`."""
+
+    def __init__(self, error: Exception):
+        self.error = error
+
+    def requests(self, states):
+        return []
+
+    def add_request(self, **kwargs):
+        raise self.error
+
+
+@pytest.mark.parametrize("error, said", [
+    (StoreError("the database ended the connection as a write was committed"), "may not have been saved"),
+    (psycopg.errors.AdminShutdown("terminating connection due to administrator command"), "may not have been saved"),
+    (ValueError("a bug"), "couldn't be saved, so nothing was sent"),
+])
+def test_a_members_question_the_store_may_have_saved_is_not_said_unsent(error, said):
+    """Review: "Send to reps" told the member "couldn't be saved, so nothing was sent" when the
+    write ended as it was committed (it may be saved, and will reach the reps); sent again, the
+    twin check finds it, so the reps still get it once."""
+    from handlers.rep_requests import handle_confirm
+    acks = []
+    guide = SimpleNamespace(store=FailingAsks(error))
+    view = {"private_metadata": json.dumps({"q": "will the big listen ask about parking", "n": "Mo"})}
+    handle_confirm(ack=lambda **kw: acks.append(kw), body={"user": {"id": "UMEMBER"}}, view=view, client=None,
+                   context={"guide": guide}, logger=logging.getLogger("test-confirm"))
+    assert len(acks) == 1 and said in json.dumps(acks[0]["view"]), acks
