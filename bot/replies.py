@@ -287,8 +287,7 @@ def _day(d: date) -> str:
 
 def pinned_line(pin: Pin) -> str:
     when = time.strftime("%-d %B %Y", time.gmtime(pin.at))
-    return (f"Pinned by {pin.rep_name} on {when}: a rep chose this answer for questions like this" if pin.rep_name
-            else f"Pinned by a rep on {when}")
+    return f"Pinned by {pin.rep_name or 'a rep'} on {when}: a rep chose this answer for questions like this"
 
 
 def source_line(source: Source, *, short: bool = False) -> str:

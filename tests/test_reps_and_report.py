@@ -1,6 +1,7 @@
 """Reps, pins in ranking, and the gaps report, at the Guide level on a real SQLite file."""
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import pytest
@@ -113,7 +114,9 @@ def test_a_pin_never_hides_the_question_the_member_may_have_meant(config, search
     assert "schools-impact" in [m.entry.id for m in close_matches(reply)]
     text = render_text(reply)
     assert "Several questions match yours" in text and "[schools-impact]" in text
-    assert "Pinned by Sam Rep on" in text and "a rep" in pinned_line(reply.pinned)
+    assert "Pinned by Sam Rep on" in text and "a rep chose this answer" in pinned_line(reply.pinned)
+    assert pinned_line(dataclasses.replace(reply.pinned, rep_name="")).endswith(": a rep chose this answer for "
+                                                                               "questions like this")   # (review)
 
 
 def test_a_pin_never_answers_an_off_topic_question(guide):
