@@ -37,6 +37,14 @@ def connection_ended(error) -> bool:
     return connection_lost(error) or error.sqlstate.startswith("57P")
 
 
+def server_ended(error) -> bool:
+    """The server said it ended the connection (SQLSTATE class 57P: an admin's pg_terminate_backend,
+    a shutdown or restart, another backend's crash): it rolled back what was not committed, so a
+    statement not yet committed can run again on a fresh connection. Not a connection broken with
+    no word (a network cut): the server may still hold its transaction, and its locks."""
+    return (getattr(error, "sqlstate", None) or "").startswith("57P")
+
+
 def store_outage(error: BaseException) -> bool:
     """The store could not be reached or written (the database down, a locked or full disk),
     not a bug: a wrong column or bad SQL is one, and its caller keeps the traceback."""

@@ -44,6 +44,7 @@ from bot.store import (
     connection_lost,
     place_entry,
     refuse_newer,
+    server_ended,
     storable_params,
     stored_place_entry,
 )
@@ -263,14 +264,16 @@ class PostgresStore(RepStorePostgres, Store):
 
     def _again(self, work: Callable[[psycopg.Connection], T], *, writes: bool = True) -> T:
         """`work(conn)`, in one transaction when it `writes`, run once more on a fresh connection
-        if the server ended the connection under it (`connection_ended`: an admin's
+        if the server ended the connection under it (`server_ended`: an admin's
         pg_terminate_backend, a restart, a failover) before COMMIT was sent: the server rolled it
         back then, so nothing is done twice. A connection that passed the pool's check can still
-        be ended before the first statement on it, and a statement under way is ended with it."""
+        be ended before the first statement on it, and a statement under way is ended with it. A
+        connection broken with no word from the server (a network cut) is not run again: the
+        store is marked down (`_connection`), and the server may still hold the transaction."""
         try:
             return self._attempt(work, writes)
         except psycopg.OperationalError as e:
-            if not connection_ended(e):
+            if not server_ended(e):
                 raise
             log.warning("the database ended a connection under a statement (%s); running it again on a fresh "
                         "one", e.sqlstate or type(e).__name__)

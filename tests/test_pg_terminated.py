@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 from types import SimpleNamespace
@@ -166,6 +167,28 @@ def test_a_flow_whose_connection_ends_before_its_statement_runs_once_more(pg, en
         assert flow()
     assert sorted(r.question for r in pg.requests(("open", "answered"))) == ["first", "second"]
     assert pg.request(req.id).state == "answered" and len(pg.kept_answers()) == 1 and len(pg.pins()) == 1
+
+
+def test_a_connection_cut_with_no_word_from_the_server_is_not_run_again(pg, monkeypatch, caplog):
+    """Review: a connection broken with no SQLSTATE (a network cut) was said to be "running it
+    again on a fresh one", but the first try had marked the store down, so the second failed at
+    once; and the server may still hold the cut transaction and its locks. Not run again: the
+    caller gets the outage, and the log says nothing of a second run."""
+    import socket
+    req = ask_a_rep(pg, "first")
+    check = ConnectionPool.check_connection
+    armed = [True]
+
+    def check_then_cut(conn):
+        check(conn)
+        if armed:
+            armed.clear()
+            socket.socket(fileno=os.dup(conn.fileno())).shutdown(socket.SHUT_RDWR)
+    monkeypatch.setattr(ConnectionPool, "check_connection", staticmethod(check_then_cut))
+    with caplog.at_level(logging.WARNING), pytest.raises(psycopg.OperationalError) as failed:
+        pg.request(req.id)
+    assert failed.value.sqlstate is None and store_outage(failed.value)
+    assert not any("running it again" in r.getMessage() for r in caplog.records)
 
 
 def test_a_write_whose_connection_ends_at_its_commit_is_not_run_again(pg, pg_url):
