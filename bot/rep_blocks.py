@@ -32,6 +32,7 @@ from slack_sdk.models.views import View
 
 from bot.blocks import (
     ASK_REP,
+    BUTTON_TEXT_LIMIT,
     MESSAGE_BLOCKS,
     OPEN_ENTRY,
     SECTION_LIMIT,
@@ -67,7 +68,7 @@ KEPT_RETIRE = "kept_retire"
 KEPT_CONFIRM = "kept_confirm"
 KEPT_EDIT_VIEW = "kept_edit_view"
 ANSWER_LIMIT = 2900                  # characters of a rep's answer (a section holds 3,000)
-OPTION_LIMIT = 75                    # Slack: characters of an option's text
+OPTION_LIMIT = BUTTON_TEXT_LIMIT      # Slack: characters of an option's text, as of a button's
 NOT_GUIDANCE = "a rep's answer, not the union's published guidance"
 
 

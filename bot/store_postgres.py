@@ -184,6 +184,7 @@ class PostgresStore(RepStorePostgres, Store):
         self._pool_lock = threading.Lock()
         self._down_until = 0.0   # monotonic: until then the database is taken to be unreachable
         self._probing = threading.Lock()   # held while a background probe runs (one at a time)
+        self._checking = threading.Lock()  # held while the background check of the whole pool runs (`_check`)
         if misread_userinfo(url):
             raise StoreUnreachable(f"{self.location}: the URL's password (or user) holds a / or a second @, which "
                                    "must be percent-encoded (/ as %2F, @ as %40): libpq would read part of it as the "
@@ -224,14 +225,25 @@ class PostgresStore(RepStorePostgres, Store):
     def _check(self, conn: psycopg.Connection) -> None:
         """The pool's check of a connection before it is handed out. One the server ended (an admin's
         pg_terminate_backend, a restart, a failover) is likely not alone: the rest of the pool is
-        checked at once (`ConnectionPool.check`). Left to the pool, they were found one per attempt
-        with its back-off between (1 s, 2 s, 4 s), so with four or more ended the call gave up
-        after the pool's 5 s, and so did the next."""
+        checked at once (`ConnectionPool.check`), on a thread of its own (one at a time): in a
+        network partition each connection's check can wait out TCP_USER_TIMEOUT_MS, and the caller
+        isn't held up by the others'. Left to the pool, they were found one per attempt with its
+        back-off between (1 s, 2 s, 4 s), so with four or more ended the call gave up after the
+        pool's 5 s, and so did the next."""
         try:
             ConnectionPool.check_connection(conn)
         except psycopg.Error:
-            self.pool.check()
+            if self._checking.acquire(blocking=False):
+                threading.Thread(target=self._check_pool, name="store-pool-check", daemon=True).start()
             raise
+
+    def _check_pool(self) -> None:
+        try:
+            self.pool.check()
+        except Exception as e:   # a pool closed meanwhile (shutdown): nothing left to check
+            log.debug("checking the store's pool: %s", type(e).__name__)
+        finally:
+            self._checking.release()
 
     def close(self) -> None:
         if self._pool is not None:
