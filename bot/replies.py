@@ -638,8 +638,9 @@ def part_lines(reply: Reply, *, everything: bool = True) -> list[Line]:
             if any(g.basis in shown for g, _ in advice):
                 lines.append(Line("The union's advice above covers this box too.", part="lead"))
             else:   # advice the pack left uncoded is never denied ("Things you might want to mention include:")
-                lines += uncoded_advice(p, reply) or [Line("The union gives no explicit advice for this box.",
-                                                           part="lead")]
+                lender = commentary_lender(p, reply.pack)
+                lines += uncoded_advice(p, reply) or (uncoded_advice(lender, reply) if lender else []) or [
+                    Line("The union gives no explicit advice for this box.", part="lead")]
     views = [(g, scope) for p in reply.parts for g, scope in part_guidance(p) if g.kind == "view"]
     if any(g.basis not in shown for g, _ in views):   # under their own heading, not the last box's
         lines.append(Line("The union's views:", part="lead"))
@@ -650,10 +651,13 @@ def part_lines(reply: Reply, *, everything: bool = True) -> list[Line]:
 
 def uncoded_advice(p: SurveyEntry, reply: Reply) -> list[Line]:
     """The passage of a question's own comments worded as advice that its pack left uncoded (a
-    lead-in and its list), labelled as advice; [] when none is."""
+    lead-in and its list), labelled as advice; a passage led by something else (a view) gives its
+    advice sentence alone; [] when none is."""
     texts = list(p.commentary)
     for group in passages(texts):
-        if advice_shaped(texts[i] for i in group):
+        if not advice_shaped([texts[group[0]]]):
+            group = [i for i in group if advice_shaped([texts[i]]) and not refers_back(texts[i])][:1]
+        if group:
             label = guidance_label(Guidance(kind="advice", basis=texts[group[0]]), reply)
             return [Line(label if n == 0 else "", _union(texts[i], reply), part="lead") for n, i in enumerate(group)]
     return []

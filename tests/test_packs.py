@@ -125,6 +125,44 @@ def test_advice_a_pack_leaves_uncoded_is_warned_of_and_never_denied(config):
     assert "“the time marking takes each week;”" in render_full_text(reply)
 
 
+def _whole_priority_reply(pack, config, query: str):
+    from bot.replies import build_reply
+    from bot.results import Match, SearchResult
+    box = pack.get("workload-schools-p1-marking-feedback-2")
+    result = SearchResult(query, True, (Match(box, 0.9),), ("mark",), whole_priority=True)
+    return render_full_text(build_reply(result, pack, config.contact))
+
+
+def test_uncoded_advice_led_by_a_view_or_lent_by_the_rated_question(tmp_path, config):
+    """Review: a passage led by a view ("ETU thinks three things matter here:" and a list with
+    one "you might" item) was labelled as advice whole; and a box whose comments the rated
+    question lends (the source's one comments block between them) was still told "no explicit
+    advice" when that advice was uncoded."""
+    copy = tmp_path / "workload"
+    shutil.copytree(EXAMPLE_DIR, copy)
+    survey = copy / "survey-workload-schools.yaml"
+    text = survey.read_text(encoding="utf-8")
+    led = text.replace("- 'Things you might want to mention include:'", "- 'ETU thinks three things matter here:'")
+    led = led.replace("  - what happens when marking falls behind.", "  - you might also mention data drops.")
+    survey.write_text(led, encoding="utf-8")
+    shown = _whole_priority_reply(load_pack(copy), config, "priority 1 of the workload consultation")
+    assert "ETU advises (fictional example): “you might also mention data drops.”" in shown, shown
+    assert "advises (fictional example): “ETU thinks three things matter here:”" not in shown, shown
+    # the box's comments moved to the rated question (which then lends them), its coded advice taken out
+    box_comments = ("  commentary:\n  - 'Things you might want to mention include:'\n"
+                    "  - the time marking takes each week;\n"
+                    "  - whether marking is checked by leaders; and\n  - what happens when marking falls behind.\n")
+    assert box_comments in text
+    lent = text.replace(box_comments, "  commentary: []\n").replace(
+        "  - You might want to say how many hours a week you spend on marking.\n",
+        "  - 'Things you might want to mention include:'\n  - the time marking takes each week;\n").replace(
+        "    - kind: advice\n      basis: \"You might want to say how many hours a week you spend on marking.\"\n", "")
+    survey.write_text(lent, encoding="utf-8")
+    shown = _whole_priority_reply(load_pack(copy), config, "priority 1 of the workload consultation")
+    assert "no explicit advice for this box" not in shown, shown
+    assert "“Things you might want to mention include:”" in shown, shown
+
+
 def test_a_whole_priority_never_denies_advice_a_pack_left_uncoded():
     """Round 28's content audit: asked about the example pack's priority 1 as a whole, the reply
     said of its comments box "The union gives no explicit advice for this box.", whose comments
