@@ -72,7 +72,13 @@ from conftest import ROOT, SHARED
     # Held-out 17, by a nineteenth at round 27 (150 messages: 110 on-topic, 40 off-topic, a third of
     # those close to the sources' topics), committed before its first measurement: 0.900 / 0.945 /
     # 0.800 / 0.027 / 0.113. The floors hold today's figures, not the targets.
+    # Round 28: its misses were read, so it is a fitting set now: three figure questions it answered
+    # are declined (bot/figures.py), 0.900 / 0.945 / 0.900 / 0.027 / 0.087.
     (ROOT / "tests" / "data" / "heldout17_questions.yaml", 0.87, 0.92, 0.77, 0.05, 0.14),
+    # Held-out 18, by a twentieth at round 28 (150 messages: 110 on-topic, 40 off-topic, 17 of those
+    # close to the sources' topics), committed before its first measurement: 0.918 / 1.000 / 0.675 /
+    # 0.018 / 0.133; again at the round's end, misses never read: 0.918 / 1.000 / 0.725 / 0.018 / 0.120.
+    (ROOT / "tests" / "data" / "heldout18_questions.yaml", 0.89, 0.97, 0.70, 0.04, 0.14),
 ])
 def test_search_meets_targets(searcher, path, top1, top3, offtopic, false_decline, wrong):
     if not path.exists():
