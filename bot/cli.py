@@ -190,6 +190,15 @@ def main(argv: list[str] | None = None) -> int:
         if e.errno not in OUTPUT_FULL or e.filename:   # an error of a file the command names: its own message
             raise
         return _unwritten(e.strerror)
+    except Exception as e:   # the database down or ending connections under a reps' command: no traceback
+        from bot.store import store_outage
+
+        if not store_outage(e):
+            raise
+        why = " ".join(str(e).split())[:300]   # the server's or libpq's words: no password in them
+        print(f"error: the store's database failed ({type(e).__name__}): {why}; try again in a minute, "
+              "or see `python -m bot health`", file=sys.stderr)
+        return 1
 
 
 def _unwritten(why: str) -> int:

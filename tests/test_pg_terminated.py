@@ -319,3 +319,32 @@ def test_a_members_question_the_store_may_have_saved_is_not_said_unsent(error, s
     handle_confirm(ack=lambda **kw: acks.append(kw), body={"user": {"id": "UMEMBER"}}, view=view, client=None,
                    context={"guide": guide}, logger=logging.getLogger("test-confirm"))
     assert len(acks) == 1 and said in json.dumps(acks[0]["view"]), acks
+
+
+ENDED_IN_THE_CLI = """
+import psycopg
+from bot.store_postgres_reps import RepStorePostgres
+def requests(self, states=("open",)):   # the server ends the connection twice running
+    raise psycopg.errors.AdminShutdown("terminating connection due to administrator command")
+RepStorePostgres.requests = requests
+"""
+
+
+def test_a_reps_terminal_command_the_database_fails_says_so_in_one_line(tmp_path, pg, pg_url):
+    """The round's PostgreSQL hunt: `queue` (or `answer`) with the database ending its connections
+    printed psycopg's traceback to the rep's terminal; a store outage is one line, exit 1."""
+    import yaml
+
+    from conftest import ROOT, run_cli
+    data = yaml.safe_load((ROOT / "app.yaml").read_text(encoding="utf-8"))
+    data["packs"] = [str(ROOT / pack) for pack in data["packs"]]
+    data["storage"] = {"url": "${DATABASE_URL}"}
+    config = tmp_path / "app.yaml"
+    config.write_text(yaml.safe_dump(data), encoding="utf-8")
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(ENDED_IN_THE_CLI, encoding="utf-8")
+    out = run_cli("--config", str(config), "queue", env={"DATABASE_URL": pg_url, "PYTHONPATH": str(site)})
+    assert out.returncode == 1 and "Traceback" not in out.stderr, out.stderr
+    assert out.stderr.startswith("error: the store's database failed (AdminShutdown)"), out.stderr
+    assert "administrator command" in out.stderr and pg_url not in out.stderr
