@@ -276,6 +276,11 @@ def labelled_reply(library: Library, config: Config, asked, result: SearchResult
     (`Library.labels`), and naming its pack when there are several."""
     contact, topic = library.labels(asked, result, pack, config.contact, config.bot_name)
     reply = replace(build_reply(result, pack, contact, today=today), topic=topic, command=config.slash_command)
+    if reply.consultation and reply.answered and not isinstance(reply.entry, SurveyEntry):
+        # "is the consultation still open?" answered from one pack: the others answering here say theirs
+        day = reply.consultation.today
+        reply = replace(reply, elsewhere=tuple(ConsultationStatus(s.pack.consultation, day) for s in asked
+                                               if s.pack is not pack and s.pack.consultation))
     return replace(reply, pack_title=pack.title) if reply.answered and len(library.shelves) > 1 else reply
 
 

@@ -102,6 +102,7 @@ class Reply:
     chosen: bool = False               # the member picked this entry (a button, an id): no "did you mean?" first
     guidance: tuple[Guidance, ...] = ()           # for the named statement, else the question
     consultation: ConsultationStatus | None = None
+    elsewhere: tuple[ConsultationStatus, ...] = ()   # asked about one's dates: the other consultations answering here
     parts: tuple[SurveyEntry, ...] = ()           # a priority asked about as a whole: its questions
     kept: KeptAnswer | None = None     # a rep's kept answer, not the union's guidance (bot/rep_blocks.py)
     pack: Pack | None = field(default=None, repr=False, compare=False)
@@ -513,7 +514,7 @@ def lead_lines(reply: Reply, *, everything: bool = True) -> list[Line]:
         return guidance_lines(reply.guidance if everything else lead_guidance(reply), reply)
     lines = []
     if reply.consultation:
-        lines.append(Line(status_line(reply.consultation, survey=False), part="lead"))
+        lines += [Line(status_line(c, survey=False), part="lead") for c in (reply.consultation, *reply.elsewhere)]
     body = body_lines(reply)
     return lines + not_the_union_lines(reply, body) + body[:first_passage(body)]
 

@@ -125,6 +125,19 @@ def test_advice_a_pack_leaves_uncoded_is_warned_of_and_never_denied(config):
     assert "“the time marking takes each week;”" in render_full_text(reply)
 
 
+def test_asked_whether_the_consultation_is_open_every_consultation_answering_here_says():
+    """Round 28's content audit: with the Big Listen and the example pack both answering, "is the
+    consultation still open" said only that the Big Listen closed, while the other was open. An
+    answer about one consultation's dates says the others' status too."""
+    out = run_cli("--config", str(ROOT / "examples" / "two-packs.yaml"), "ask", "is the consultation still open")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert "Ofsted's Big Listen closed on 31 May 2024." in lines, out.stdout
+    assert any(ln.startswith("The fictional Workload Consultation (an example) ") for ln in lines), out.stdout
+    alone = run_cli("ask", "is the big listen still open")   # one pack answering: its own status alone
+    assert "Workload" not in alone.stdout and "Ofsted's Big Listen closed on 31 May 2024." in alone.stdout
+
+
 def _whole_priority_reply(pack, config, query: str):
     from bot.replies import build_reply
     from bot.results import Match, SearchResult
