@@ -30,19 +30,18 @@ def connection_lost(error) -> bool:
     return state is None or state.startswith("08")
 
 
-def connection_ended(error) -> bool:
-    """The server ended the connection (SQLSTATE class 57P: an admin's pg_terminate_backend, a
-    shutdown or restart, another backend's crash) or it broke with no word (`connection_lost`):
-    whatever was not committed on it was rolled back."""
-    return connection_lost(error) or error.sqlstate.startswith("57P")
-
-
 def server_ended(error) -> bool:
     """The server said it ended the connection (SQLSTATE class 57P: an admin's pg_terminate_backend,
     a shutdown or restart, another backend's crash): it rolled back what was not committed, so a
     statement not yet committed can run again on a fresh connection. Not a connection broken with
     no word (a network cut): the server may still hold its transaction, and its locks."""
     return (getattr(error, "sqlstate", None) or "").startswith("57P")
+
+
+def connection_ended(error) -> bool:
+    """The connection is gone: the server ended it (`server_ended`) or it broke with no word
+    (`connection_lost`)."""
+    return connection_lost(error) or server_ended(error)
 
 
 def store_outage(error: BaseException) -> bool:
