@@ -19,8 +19,9 @@ from bot.normalise import fold
 _ASKS = {
     "percent": re.compile(r"\bwhat ?(?:%|per ?cent\b|percentage\b)|\bhow many per ?cent\b|\b(?:percentage|proportion) "
                           r"of (?:teachers|people|staff|parents|responses|respondents|schools)\b"),
+    # a sum asked for, not pay mentioned ("where can I mention salaries?")
     "money": re.compile(r"\bhow much (?:\w+ ){0,6}(?:paid|pay|earn|earns|cost|costs|charge|charges)\b|"
-                        r"\b(?:salary|salaries|wage|wages)\b|\bhow much (?:money|funding)\b"),
+                        r"\bwhat (?:\w+ )?(?:salary|salaries|wage|wages)\b|\bhow much (?:money|funding)\b"),
     "phone": re.compile(r"\b(?:phone|telephone|contact) number\b|\bnumber (?:to ring|to call)\b|"
                         r"\bwhat number (?:do|should|can) (?:i|we) (?:ring|call)\b"),
     # how many took part (done: "responded", "took part"), not who may ("how many can take part")

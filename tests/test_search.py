@@ -95,12 +95,14 @@ def test_what_a_figure_question_asks_for():
 
     assert asked_for("what % of teachers said yes?") == "percent"
     assert asked_for("How much does the chief inspector get paid") == "money"
+    assert asked_for("what salary does an HMI get?") == "money"
     assert asked_for("what's the phone number for the helpline") == "phone"
     assert asked_for("how many people responded in the end?") == "count"
     for question in ("what notice period does the union want? need the exact number for the comment box",
                      "how many of the actions are done", "how much notice do we get",
                      "how many teachers from one school can fill in the big listen",
-                     "what proportion of my answer should be about workload"):
+                     "what proportion of my answer should be about workload",
+                     "where in the survey can I mention salaries and workload?"):
         assert asked_for(question) is None, question
 
 
