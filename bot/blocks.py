@@ -109,6 +109,9 @@ def button_value(**data) -> str:
         limit //= 2
 
 
+# What answers quote, as App Home and `/biglisten help` say it
+ANSWERS_QUOTE = ("Answers quote their sources word for word (the union's commentary, Ofsted's and the press's "
+                 "texts), say whose words each is and when, and name the source; a rep's answer says it is a rep's.")
 # Slack: characters of a button's (or an option's) text. A longer title keeps its end ("(NASUWT)",
 # "not current practice": whose words, when they held), its middle cut ("…").
 BUTTON_TEXT_LIMIT = 75
@@ -524,8 +527,7 @@ def home_view(sections, pins, pack, *, command: str, report_lines: list[str] | N
             f"• Send me a direct message.\n• Use `{escape(command)} <question>` anywhere, "
             f"`{escape(command)} sections` to browse, `{escape(command)} pins` for pinned answers, "
             f"`{escape(command)} walkthrough` to go through the survey question by question.\n"
-            "Answers quote their sources word for word (the union's commentary, Ofsted's and the press's texts), "
-            "say whose words each is and when, and name the source; a rep's answer says it is a rep's."))),
+            + ANSWERS_QUOTE))),
     ]
     if packs:
         blocks += [DividerBlock(), HeaderBlock(text=PlainTextObject(text="Consultations"))]

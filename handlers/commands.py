@@ -16,7 +16,7 @@ from logging import Logger
 
 from slack_bolt import Ack, App, BoltContext, Respond
 
-from bot.blocks import answer_blocks, pins_blocks, report_blocks, text_blocks
+from bot.blocks import ANSWERS_QUOTE, answer_blocks, pins_blocks, report_blocks, text_blocks
 from bot.knowledge import guidance_topic
 from bot.normalise import safe_text
 from bot.rep_blocks import kept_list_message, queue_message, reply_message
@@ -53,8 +53,7 @@ def help_text(command_name: str, topic: str = "the consultation and the union's 
         (f"• `{command_name} answers`: (reps) kept rep answers: edit, re-confirm or retire them", True),
         ("• When I can't answer, press “Ask a rep” to send your question to the reps.", True),
         ("• Mention me in a channel or send me a direct message to ask there.", True),
-        ("Answers quote their sources word for word (the union's commentary, Ofsted's and the press's texts), "
-         "say whose words each is and when, and name the source; a rep's answer says it is a rep's.", False),
+        (ANSWERS_QUOTE, False),
     ]
     return "\n".join(text for text, slacks in lines if slack or not slacks)
 
