@@ -24,7 +24,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.knowledge import SurveyEntry, advises
+from bot.knowledge import SurveyEntry
 from bot.normalise import clean_slack_text, echo_text
 from bot.replies import (
     CLIPPED,
@@ -42,6 +42,8 @@ from bot.replies import (
     reply_lines,
     reply_title,
     status_line,
+    union_name,
+    verdict_of,
 )
 
 SECTION_LIMIT = 3000     # Slack: characters in one section's text
@@ -361,17 +363,17 @@ def fallback_text(reply: Reply) -> str:
     kinds = {g.kind for g in reply.guidance}
     view = asked_view(reply) if isinstance(reply.entry, SurveyEntry) and not reply.parts else ()
     answers = [g for g in reply.guidance if g.kind == "answer"]
+    union = union_name(reply.source)
     if view and answers:   # asked what the union thinks: its view leads
-        text += " — the union's view, and its suggested answer to the survey question"
+        text += f" — {union}'s view, and its suggested answer to the survey question"
     elif answers:   # a suggested answer is never shown without whose it is, when, and its whole basis
         text += f" — {guidance_label(answers[0], reply)} “{answers[0].basis}”"
     elif "advice" in kinds:
-        text += " — the union's advice on what to write"
+        text += f" — {union}'s advice on what to write"
     elif "view" in kinds:
-        text += " — the union's view"
-    elif isinstance(reply.entry, SurveyEntry) and not reply.parts:   # as the reply's own verdict line
-        text += (" — the union recommends no particular option" if advises(reply.entry.all_guidance())
-                 else " — the union gives no explicit recommendation")
+        text += f" — {union}'s view"
+    elif isinstance(reply.entry, SurveyEntry) and not reply.parts and verdict_of(reply.guidance, reply):
+        text += f" — {verdict_of(reply.guidance, reply).removesuffix('.')}"   # the reply's own verdict line
     if reply.consultation:   # "can I still respond?"; a survey answer says the advice was for then
         text += f" — {status_line(reply.consultation, survey=isinstance(reply.entry, SurveyEntry))}"
     return escape(text)

@@ -47,9 +47,11 @@ from bot.store import KeptAnswer, Pin
 from bot.structure import ANSWERING, asks_where
 
 NEAR_TIE = 0.9    # other matches scoring this share of the best are offered up front
-NO_POSITION = "The union gives no explicit recommendation for this question."
-NO_OPTION = "The union recommends no particular option here."
-NO_STATEMENT_COMMENT = ("The union's commentary says nothing on this statement (what it says on the question's "
+# The bot's own words about a union's guidance name that union (pack.yaml's `publisher`): in one
+# union's workspace "the union" reads as that union, whichever pack's guidance it is.
+NO_POSITION = "{union} gives no explicit recommendation for this question."
+NO_OPTION = "{union} recommends no particular option here."
+NO_STATEMENT_COMMENT = ("{union}'s commentary says nothing on this statement (what it says on the question's "
                         "other statements is in the full guidance).")
 LEAD_LIMIT = 300  # characters: the answer a member reads first
 QUESTION_AS_A_WHOLE = "On the question as a whole:"
@@ -445,22 +447,30 @@ def guidance_lines(guidance: tuple[Guidance, ...], reply: Reply, *, verdict: boo
     """The union's guidance for what was asked, kind first: a recommended answer, advice,
     a view. With `verdict`, also say plainly when there is no recommendation, and then give
     the union's single sentence most relevant to the question."""
-    lines = []
-    if verdict:   # "no explicit recommendation" only when the union gave none anywhere on the question
-        kinds = {g.kind for g in guidance}
-        if not (advises(guidance) or advises(reply.entry.all_guidance())   # nor advice a pack left uncoded,
-                or advice_shaped(p for g in reply.commentary for p in g.paragraphs)):   # its own or lent
-            lines.append(Line(NO_POSITION, part="lead"))
-        elif "answer" not in kinds and reply.entry.options:
-            lines.append(Line(NO_OPTION, part="lead"))
+    said = verdict_of(guidance, reply) if verdict else ""
+    lines = [Line(said, part="lead")] if said else []
     lines += [guidance_line(g, reply, scope_for(g, reply)) for g in guidance]
     if verdict and not guidance:
         # "says nothing on this statement" only when no comment of the union's is on it (one
         # whose every sentence was passed over, a list or a "However, ...", still says something)
         silent = reply.statement is not None and reply.commentary and \
             not any(reply.statement in g.statements or not g.statements for g in reply.commentary)
-        lines += most_relevant_sentence(reply) or ([Line(NO_STATEMENT_COMMENT, part="lead")] if silent else [])
+        lines += most_relevant_sentence(reply) or (
+            [Line(NO_STATEMENT_COMMENT.format(union=union_name(reply.source)), part="lead")] if silent else [])
     return lines
+
+
+def verdict_of(guidance: tuple[Guidance, ...], reply: Reply) -> str:
+    """What to say plainly when the union recommends nothing ("" when it advises): "no explicit
+    recommendation" only when it gave none anywhere on the question, nor advice a pack left
+    uncoded (its own comments' or lent); "no particular option" when it advises but names none."""
+    union = union_name(reply.source)
+    if not (advises(guidance) or advises(reply.entry.all_guidance())
+            or advice_shaped(p for g in reply.commentary for p in g.paragraphs)):
+        return NO_POSITION.format(union=union)
+    if not any(g.kind == "answer" for g in guidance) and reply.entry.options:
+        return NO_OPTION.format(union=union)
+    return ""
 
 
 def most_relevant_sentence(reply: Reply) -> list[Line]:
@@ -611,6 +621,7 @@ def part_lines(reply: Reply, *, everything: bool = True) -> list[Line]:
     question; the full view keeps every piece of guidance, each once."""
     lines: list[Line] = []
     shown: set[str] = set()
+    union = union_name(reply.source)
 
     def add(items: list[tuple[Guidance, str]], limit: int | None = None) -> int:
         added = 0
@@ -631,20 +642,20 @@ def part_lines(reply: Reply, *, everything: bool = True) -> list[Line]:
             lines.append(Line(f"The rating question, {entry_label(p.title)}:", part="lead"))
             answers = [(g, scope) for g, scope in found if g.kind == "answer"]
             if not add(answers):
-                lines.append(Line(NO_OPTION, part="lead"))
+                lines.append(Line(NO_OPTION.format(union=union), part="lead"))
         else:
             lines.append(Line(f"The comments box, {entry_label(p.title)}:", part="lead"))
         advice = [(g, scope) for g, scope in found if g.kind == "advice"]
         if not add(advice, one) and not p.options:
             if any(g.basis in shown for g, _ in advice):
-                lines.append(Line("The union's advice above covers this box too.", part="lead"))
+                lines.append(Line(f"{union}'s advice above covers this box too.", part="lead"))
             else:   # advice the pack left uncoded is never denied ("Things you might want to mention include:")
                 lender = commentary_lender(p, reply.pack)
                 lines += uncoded_advice(p, reply) or (uncoded_advice(lender, reply) if lender else []) or [
-                    Line("The union gives no explicit advice for this box.", part="lead")]
+                    Line(f"{union} gives no explicit advice for this box.", part="lead")]
     views = [(g, scope) for p in reply.parts for g, scope in part_guidance(p) if g.kind == "view"]
     if any(g.basis not in shown for g, _ in views):   # under their own heading, not the last box's
-        lines.append(Line("The union's views:", part="lead"))
+        lines.append(Line(f"{union}'s views:", part="lead"))
     for p in reply.parts:
         add([(g, scope) for g, scope in part_guidance(p) if g.kind == "view"], one)
     return lines

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.blocks import fallback_text
 from bot.config import Config, load_config
 from bot.errors import ConfigError, KnowledgeError
 from bot.guide import Guide
@@ -121,8 +122,34 @@ def test_advice_a_pack_leaves_uncoded_is_warned_of_and_never_denied(config):
     reply = entry_reply(pack.get("workload-schools-p1-marking-feedback-2"), pack, config.contact,
                         query="what should I put for marking comments")
     short = render_text(reply)
-    assert NO_POSITION not in short and "marking takes each week" not in short
+    assert NO_POSITION.format(union="ETU") not in short and "marking takes each week" not in short
     assert "“the time marking takes each week;”" in render_full_text(reply)
+
+
+def test_the_bots_own_words_about_another_unions_guidance_name_that_union(tmp_path, two):
+    """Round 28's audit: the example pack's replies said "The union recommends no particular
+    option here", "The union's views:" and "— the union's advice on what to write". In
+    NASUWT's workspace "the union" reads as NASUWT, but the guidance is the ETU's. And the
+    notification text said "the union gives no explicit recommendation" of a comments box whose
+    comments advise (left uncoded), which the reply itself rightly never says."""
+    pack = load_pack(EXAMPLE_DIR)
+    for entry in pack.entries:
+        reply = entry_reply(entry, pack, "contact", query="what should I put")
+        for text in (render_full_text(reply), fallback_text(reply)):
+            assert not re.search(r"\bthe union\b", text, re.I), (entry.id, text)
+    meetings = entry_reply(pack.get("workload-schools-p2-meetings-data-1"), pack, "contact", query="what to put")
+    assert "ETU recommends no particular option here." in render_text(meetings)
+    assert " — ETU recommends no particular option here — " in fallback_text(meetings)
+    survey = entry_reply(pack.get("wellbeing-staff-wellbeing-survey-1"), pack, "contact", query="what to put")
+    assert " — ETU's advice on what to write — " in fallback_text(survey)
+    marking = entry_reply(pack.get("workload-schools-p1-marking-feedback-2"), pack, "contact", query="what to put")
+    assert "recommendation" not in fallback_text(marking) and "recommendation" not in render_text(marking)
+    guide = Guide(settings(tmp_path, [PACK_DIR, EXAMPLE_DIR]), two, open_store(tmp_path / "b.sqlite3"))
+    whole = guide.ask("workload consultation priority 1", via="dm", today=TODAY)
+    assert whole.parts and "ETU's views:" in render_text(whole), render_text(whole)
+    assert not re.search(r"\bthe union\b", render_full_text(whole), re.I)
+    nasuwt = guide.ask("what should I put for the safeguarding concerns comments", via="dm", today=TODAY)
+    assert "The union" not in render_full_text(nasuwt)
 
 
 def test_asked_whether_the_consultation_is_open_every_consultation_answering_here_says():

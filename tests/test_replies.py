@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from bot.replies import NO_OPTION, NO_POSITION, build_reply, entry_reply, render_full_text, render_text
 
+# as said of NASUWT's guidance
+NO_POSITION, NO_OPTION = (said.format(union="NASUWT") for said in (NO_POSITION, NO_OPTION))
 
 def reply_for(index, config, q):
     return build_reply(index.find_matches(q), index.pack, config.contact)
@@ -58,7 +60,7 @@ def test_no_recommendation_is_not_said_when_the_union_advised_on_another_stateme
         reply = entry_reply(index.pack.get("send-impact"), index.pack, config.contact, statement=statement)
         text = render_text(reply)
         assert NO_POSITION not in text and NO_OPTION in text and "Suggested answer:" not in text
-        assert fallback_text(reply).endswith(" — the union recommends no particular option — Ofsted's Big Listen "
+        assert fallback_text(reply).endswith(" — NASUWT recommends no particular option here — Ofsted's Big Listen "
                                              "closed on 31 May 2024; advice given while it was open.")
 
 

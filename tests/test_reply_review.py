@@ -27,6 +27,10 @@ from bot.replies import (
 from bot.search import Match, SearchResult
 from conftest import SHARED
 
+# as said of NASUWT's guidance
+NO_POSITION, NO_OPTION, NO_STATEMENT_COMMENT = (
+    said.format(union="NASUWT") for said in (NO_POSITION, NO_OPTION, NO_STATEMENT_COMMENT))
+
 AFTER = date(2026, 11, 26)
 SOURCES = SHARED / "sources"
 
@@ -335,7 +339,7 @@ def test_suspend_and_return_policy_has_no_unrelated_fact(pack):
 def test_notification_line_says_view_and_closed(pack, config):
     view_only = reply(pack, config, "send-impact", statement=5)
     assert {g.kind for g in view_only.guidance} == {"view"}
-    assert fallback_text(view_only).startswith(f"{pack.get('send-impact').title} — the union's view")
+    assert fallback_text(view_only).startswith(f"{pack.get('send-impact').title} — NASUWT's view")
     big = fallback_text(reply(pack, config, "big-listen"))
     assert big == "The Big Listen — Ofsted's Big Listen closed on 31 May 2024."
 
@@ -515,7 +519,7 @@ def test_asked_the_unions_view_a_survey_reply_leads_with_it_not_a_suggested_answ
     lines = render_text(r).splitlines()
     view = next(i for i, ln in enumerate(lines) if ln.startswith("NASUWT's view (spring 2024): “NASUWT’s position"))
     assert view < next(i for i, ln in enumerate(lines) if ln.startswith("Suggested answer: Yes"))
-    assert " — the union's view, and its suggested answer" in fallback_text(r)
+    assert " — NASUWT's view, and its suggested answer" in fallback_text(r)
     plain = render_text(asked(pack, config, "should safeguarding be a separate judgement",
                               "safeguarding-separate-judgement"))
     assert plain.splitlines()[2].startswith("Suggested answer: Yes")

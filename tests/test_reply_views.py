@@ -30,6 +30,9 @@ from bot.replies import (
 from bot.search import Match, SearchResult
 from conftest import SHARED, run_cli
 
+# as said of NASUWT's guidance
+NO_POSITION, NO_OPTION = (said.format(union="NASUWT") for said in (NO_POSITION, NO_OPTION))
+
 BEFORE = date(2024, 5, 1)      # the Big Listen was open
 LAST_DAY = date(2024, 5, 31)
 AFTER = date(2026, 11, 26)
