@@ -47,13 +47,17 @@ def test_what_ofsted_did_after_the_big_listen_is_its_action_report(searcher):
     ("how many questions does the big listen have", "schools-priority-areas"),
     ("how long does the survey take", None),
     ("how long is the survey", None),
+    ("do I have to answer every question", "who-can-take-part-ofsted"),
+    ("do i need to answer all the questions?", "who-can-take-part-ofsted"),
+    ("can I skip questions", "who-can-take-part-ofsted"),
 ])
 def test_questions_about_the_survey_itself(searcher, question, entry_id):
     """Round 28's content audit: "when did the big listen end" got the survey's last question (its
     "anything else" box), "how many questions does the big listen have" the progress report's "42
     of 132 actions", and "how long does the survey take" (the sources don't say) the inspection-
     practice question. The round's probes give them the closing date and the survey's sections,
-    and the pack's not-covered messages the last."""
+    and the pack's not-covered messages the last. "do I have to answer every question" (round 29)
+    had no search term left, every word of it common, and got the greeting."""
     result = searcher.find_matches(question)
     if entry_id is None:
         assert not result.answered, result.matches
