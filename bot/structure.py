@@ -70,6 +70,11 @@ NOT_ASKING = frozenset({"not", "skip", "dont", "don", "need", "thanks", "thank",
 # with an ANSWERING word, when it opens the message or follows one of these ("what should I put
 # for safeguarding?"; "when do I send" is the verb)
 BARE_BEFORE = frozenset({"for", "about", "on", "in", "the", "re", "with", "under"})
+# After a SEND or AP word these make it a group of pupils, not the section ("EAL, SEND etc? where
+# would I say that in P2", "do I talk about SEND kids in the schools part"): schools questions ask
+# about them too
+PUPIL_NOUNS = frozenset({"kids", "kid", "pupils", "pupil", "children", "child", "students", "student", "learners",
+                         "learner", "etc", "youngsters"})
 
 
 # A quotation in a message: a pair of marks at word edges ("don't" and "school's" open nothing);
@@ -201,6 +206,8 @@ def _sections(folded: list[str], survey: _Survey, priority: tuple[int, int, int]
             continue   # "special schools", "a SEND school": the SEND section
         if w == "send" and sends(folded, i, subject=verb):
             continue   # "when do I send my P2 answers", "should I send priority 3 back": the verb
+        if key in ("special", "alternative") and nxt in PUPIL_NOUNS:
+            continue   # "SEND pupils": who, not where
         bare = alone and (i == 0 or folded[i - 1] in BARE_BEFORE)
         if priority is None and nxt not in SECTION_NOUNS and nxt not in survey.titles and not bare:
             continue
