@@ -44,6 +44,12 @@ def connection_ended(error) -> bool:
     return connection_lost(error) or server_ended(error)
 
 
+class StoreUnsure(StoreError):
+    """The connection ended once COMMIT was sent: the write may or may not have been made
+    (PostgreSQL's; bot/store_postgres.py). Not run again by the store, which could make it
+    twice: the caller decides what "maybe" means for it."""
+
+
 def store_outage(error: BaseException) -> bool:
     """The store could not be reached or written (the database down, a locked or full disk),
     not a bug: a wrong column or bad SQL is one, and its caller keeps the traceback."""

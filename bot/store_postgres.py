@@ -38,6 +38,7 @@ from bot.store import (
     Pin,
     QuestionRow,
     Store,
+    StoreUnsure,
     WalkPlace,
     check_schema_version,
     connection_ended,
@@ -164,10 +165,6 @@ class StoreUnreachable(StoreError):
     """The PostgreSQL server could not be reached or refused us at start-up (one line, no password)."""
 
 
-class StoreUnsure(StoreError):
-    """The server ended the connection once COMMIT was sent: the write may or may not have been made."""
-
-
 class Written(NamedTuple):
     """What one writing statement returned (`PostgresStore._write`): its rows and its row count."""
     rows: list[tuple]
@@ -250,11 +247,11 @@ class PostgresStore(RepStorePostgres, Store):
             self._pool.close()
             self._pool = None
 
-    # Every statement goes through _rows or _count (one try), or _read or _write (the reps' loop and
-    # pins: tried again if the server ends the connection, `_again`): its texts made storable
+    # Every statement goes through _rows or _count (one try), or _read or _write (the reps' loop, pins
+    # and the inbox: tried again if the server ends the connection, `_again`): its texts made storable
     # (bot.store.storable), as the SQLite backend does, so both store the same text.
-    def _rows(self, sql: str, params: tuple | dict = (), *, timeout: float | None = None) -> list[tuple]:
-        with self._connection(timeout) as conn:
+    def _rows(self, sql: str, params: tuple | dict = ()) -> list[tuple]:
+        with self._connection() as conn:
             cur = conn.execute(sql, storable_params(params))
             return cur.fetchall() if cur.description else []
 
@@ -266,15 +263,17 @@ class PostgresStore(RepStorePostgres, Store):
         """A SELECT, run once more on a fresh connection if the server ended this one under it (`_again`)."""
         return self._again(lambda conn: conn.execute(sql, storable_params(params)).fetchall(), writes=False)
 
-    def _write(self, sql: str, params: tuple | dict = ()) -> Written:
+    def _write(self, sql: str, params: tuple | dict = (), *, timeout: float | None = None) -> Written:
         """One statement that writes, in a transaction of its own: if the server ends the
-        connection under it, whether it was written is known (`_again`)."""
+        connection under it, whether it was written is known (`_again`). `timeout`: for a
+        pooled connection (the pool's own when None)."""
         def run(conn: psycopg.Connection) -> Written:
             cur = conn.execute(sql, storable_params(params))
             return Written(cur.fetchall() if cur.description else [], cur.rowcount)
-        return self._again(run)
+        return self._again(run, timeout=timeout)
 
-    def _again(self, work: Callable[[psycopg.Connection], T], *, writes: bool = True) -> T:
+    def _again(self, work: Callable[[psycopg.Connection], T], *, writes: bool = True,
+               timeout: float | None = None) -> T:
         """`work(conn)`, in one transaction when it `writes`, run once more on a fresh connection
         if the server ended the connection under it (`server_ended`: an admin's
         pg_terminate_backend, a restart, a failover) before COMMIT was sent: the server rolled it
@@ -283,20 +282,20 @@ class PostgresStore(RepStorePostgres, Store):
         connection broken with no word from the server (a network cut) is not run again: the
         store is marked down (`_connection`), and the server may still hold the transaction."""
         try:
-            return self._attempt(work, writes)
+            return self._attempt(work, writes, timeout)
         except psycopg.OperationalError as e:
             if not server_ended(e):
                 raise
             log.warning("the database ended a connection under a statement (%s); running it again on a fresh "
                         "one", e.sqlstate or type(e).__name__)
-        return self._attempt(work, writes)
+        return self._attempt(work, writes, timeout)
 
-    def _attempt(self, work: Callable[[psycopg.Connection], T], writes: bool) -> T:
+    def _attempt(self, work: Callable[[psycopg.Connection], T], writes: bool, timeout: float | None) -> T:
         """One try of `_again`'s. Ended once COMMIT was sent, the write may have been made:
         running it again could make it twice, so `StoreUnsure` says so instead."""
         committing = False
         try:
-            with self._connection() as conn:
+            with self._connection(timeout) as conn:
                 if not writes:
                     return work(conn)
                 with conn.transaction():
@@ -430,7 +429,7 @@ class PostgresStore(RepStorePostgres, Store):
     def enqueue(self, key: str, payload: dict, *, owner: str, lease_seconds: float,
                 now: float | None = None) -> InboxItem | None:
         # the lease runs from when the server writes the row (late, on a server that hung)
-        return _item(self._rows(
+        return _item(self._write(
             "INSERT INTO inbox(key, payload, state, owner, lease_until, attempts, posting, received_at) "
             f"VALUES (%s, %s, 'pending', %s, {_WRITTEN} + %s, 1, false, %s) "
             "ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until, "
@@ -438,24 +437,24 @@ class PostgresStore(RepStorePostgres, Store):
             f"WHERE inbox.state = 'pending' AND inbox.lease_until < {_NOW} RETURNING {_ITEM}",
             (key, json.dumps(payload, ensure_ascii=False), owner, now, lease_seconds,
              time.time() if now is None else now, now),
-            timeout=ENQUEUE_TIMEOUT))
+            timeout=ENQUEUE_TIMEOUT).rows)
 
     def lease(self, key: str, *, owner: str, lease_seconds: float, now: float | None = None) -> InboxItem | None:
-        return _item(self._rows(
+        return _item(self._write(
             f"UPDATE inbox SET owner = %s, lease_until = {_WRITTEN} + %s, attempts = attempts + 1 "
             f"WHERE key = %s AND state = 'pending' AND lease_until < {_NOW} RETURNING {_ITEM}",
-            (owner, now, lease_seconds, key, now)))
+            (owner, now, lease_seconds, key, now)).rows)
 
     def lease_expired(self, *, owner: str, lease_seconds: float, limit: int = 20,
                       now: float | None = None) -> list[InboxItem]:
         """Lease up to `limit` expired items in one statement, oldest first; rows another
         instance is leasing at this moment are skipped (FOR UPDATE SKIP LOCKED), not waited for."""
-        rows = self._rows(
+        rows = self._write(
             f"UPDATE inbox SET owner = %s, lease_until = {_WRITTEN} + %s, attempts = attempts + 1 WHERE key IN ("
             f"  SELECT key FROM inbox WHERE state = 'pending' AND lease_until < {_NOW} "
             "  ORDER BY received_at LIMIT %s FOR UPDATE SKIP LOCKED) "
             f"RETURNING {_ITEM}",
-            (owner, now, lease_seconds, now, limit))
+            (owner, now, lease_seconds, now, limit)).rows
         return sorted((_item([row]) for row in rows), key=lambda item: item.received_at)
 
     def expired(self, limit: int = 20, now: float | None = None) -> list[str]:
@@ -465,36 +464,36 @@ class PostgresStore(RepStorePostgres, Store):
 
     def mark_posting(self, key: str, owner: str, *, lease_seconds: float = 0.0, now: float | None = None,
                      attempt: int | None = None) -> bool:
-        return self._count(
+        return self._write(
             f"UPDATE inbox SET posting = true, lease_until = GREATEST(lease_until, {_WRITTEN} + %s) "
             f"WHERE key = %s AND owner = %s AND state = 'pending' AND lease_until > {_NOW} "
             "AND (%s::integer IS NULL OR attempts = %s)",
-            (now, lease_seconds, key, owner, now, attempt, attempt)) == 1
+            (now, lease_seconds, key, owner, now, attempt, attempt)).count == 1
 
     def complete(self, key: str, *, failed: bool = False, now: float | None = None, owner: str | None = None,
                  attempt: int | None = None) -> bool:
-        return self._count(
+        return self._write(
             "UPDATE inbox SET state = %s, payload = '{}', owner = NULL, done_at = %s "
             "WHERE key = %s AND state = 'pending' AND (%s::text IS NULL OR owner = %s) "
             "AND (%s::integer IS NULL OR attempts = %s)",
             ("failed" if failed else "done", time.time() if now is None else now, key, owner, owner,
-             attempt, attempt)) == 1
+             attempt, attempt)).count == 1
 
     def reopen(self, key: str) -> bool:
-        return self._count("DELETE FROM inbox WHERE key = %s AND state <> 'pending'", (key,)) == 1
+        return self._write("DELETE FROM inbox WHERE key = %s AND state <> 'pending'", (key,)).count == 1
 
     def record_answered(self, key: str, *, now: float | None = None) -> bool:
         now = time.time() if now is None else now
-        return self._count(
+        return self._write(
             "INSERT INTO inbox(key, payload, state, owner, lease_until, attempts, posting, received_at, done_at) "
             "VALUES (%s, '{}', 'done', NULL, 0, 1, false, %s, %s) "
             "ON CONFLICT (key) DO UPDATE SET state = 'done', payload = '{}', owner = NULL, done_at = excluded.done_at "
             "WHERE inbox.state = 'pending'",
-            (key, now, now)) == 1
+            (key, now, now)).count == 1
 
     def retry_later(self, key: str, owner: str, delay: float, now: float | None = None,
                     attempt: int | None = None, unposted: bool = False) -> None:
-        self._count(f"UPDATE inbox SET lease_until = {_WRITTEN} + %s, "
+        self._write(f"UPDATE inbox SET lease_until = {_WRITTEN} + %s, "
                     "posting = CASE WHEN %s THEN false ELSE posting END "
                     "WHERE key = %s AND owner = %s AND state = 'pending' AND (%s::integer IS NULL OR attempts = %s)",
                     (now, delay, unposted, key, owner, attempt, attempt))
@@ -505,12 +504,12 @@ class PostgresStore(RepStorePostgres, Store):
         return counts
 
     def claim_for(self, key: str, seconds: float, now: float | None = None) -> bool:
-        return self._count(
+        return self._write(
             "INSERT INTO inbox(key, payload, state, owner, lease_until, attempts, posting, received_at, done_at) "
             f"VALUES (%s, '{{}}', 'claimed', NULL, 0, 1, false, {_NOW}, {_NOW}) "
             "ON CONFLICT (key) DO UPDATE SET received_at = excluded.received_at, done_at = excluded.done_at "
             "WHERE inbox.state = 'claimed' AND inbox.done_at <= excluded.done_at - %s",
-            (key, now, now, seconds)) == 1
+            (key, now, now, seconds)).count == 1
 
     def inbox_oldest(self) -> float | None:
         return self._rows("SELECT MIN(received_at) FROM inbox WHERE state = 'pending'")[0][0]

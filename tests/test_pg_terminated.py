@@ -22,7 +22,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from bot.errors import StoreError
 from bot.store import Pin, RepRequest, store_outage
-from bot.store_postgres import PostgresStore
+from bot.store_postgres import PostgresStore, StoreUnsure
 
 SECONDS = 3.0   # one flow on a fresh connection takes well under this; the pool's timeout is 5 s
 
@@ -167,6 +167,135 @@ def test_a_flow_whose_connection_ends_before_its_statement_runs_once_more(pg, en
         assert flow()
     assert sorted(r.question for r in pg.requests(("open", "answered"))) == ["first", "second"]
     assert pg.request(req.id).state == "answered" and len(pg.kept_answers()) == 1 and len(pg.pins()) == 1
+
+
+# --- a member's writes: the inbox ------------------------------------------------------------------------
+LATER = 1000.0   # seconds on: every lease taken so far has run out
+
+
+def pending(pg, key="message:C1:1.1"):
+    """A member's message taken in, leased to w1 (its first lease)."""
+    return pg.enqueue(key, {"channel": "C1", "ts": key.rsplit(":", 1)[1], "text": "what is off-rolling"},
+                      owner="w1", lease_seconds=60)
+
+
+def enqueued(pg, item, end):
+    end()
+    again = pending(pg, "message:C1:2.2")
+    assert again.attempts == 1 and again.payload["text"] == "what is off-rolling"
+    assert pg.inbox_counts()["pending"] == 2
+
+
+def leased(pg, item, end):
+    end()
+    assert pg.lease(item.key, owner="w2", lease_seconds=60, now=time.time() + LATER).attempts == 2
+
+
+def leased_expired(pg, item, end):
+    end()
+    assert [i.attempts for i in pg.lease_expired(owner="w2", lease_seconds=60, now=time.time() + LATER)] == [2]
+
+
+def marked_posting(pg, item, end):
+    end()
+    assert pg.mark_posting(item.key, "w1", lease_seconds=60, attempt=1)
+    assert pg.lease(item.key, owner="w2", lease_seconds=60, now=time.time() + LATER).posting
+
+
+def retried_later(pg, item, end):
+    end()
+    pg.retry_later(item.key, "w1", 0.0, attempt=1)
+    assert pg.lease(item.key, owner="w2", lease_seconds=60).attempts == 2   # its lease was given up
+
+
+def completed(pg, item, end):
+    end()
+    assert pg.complete(item.key, failed=True, owner="w1", attempt=1)
+    assert pg.inbox_counts() == {"pending": 0, "done": 0, "failed": 1}
+
+
+def reopened(pg, item, end):
+    assert pg.complete(item.key, owner="w1", attempt=1)
+    end()
+    assert pg.reopen(item.key)
+    assert pg.inbox_counts() == {"pending": 0, "done": 0, "failed": 0} and pending(pg, item.key) is not None
+
+
+def recorded_answered(pg, item, end):
+    end()
+    assert pg.record_answered(item.key)
+    assert pg.inbox_counts() == {"pending": 0, "done": 1, "failed": 0}
+
+
+def claimed(pg, item, end):
+    end()
+    assert pg.claim_for("walkstart:UMEMBER", 3.0)
+    assert not pg.claim_for("walkstart:UMEMBER", 3.0)   # claimed once
+
+
+INBOX_WRITES = [enqueued, leased, leased_expired, marked_posting, retried_later, completed, reopened,
+                recorded_answered, claimed]
+
+
+@pytest.mark.parametrize("write", INBOX_WRITES, ids=lambda write: write.__name__)
+def test_an_inbox_write_whose_connection_ends_before_its_statement_runs_once_more(pg, ended_after_check, write):
+    """Before: the inbox's writes were tried once, so a connection the server ended after the
+    pool's check failed them where the reps' were run again: a member's message was answered
+    from memory (no shared record of it), a settled one left to be taken over. Nothing of it
+    reached the server: run once more on a fresh connection, it is done once."""
+    write(pg, pending(pg), ended_after_check)
+
+
+def test_an_inbox_write_ended_under_its_statement_runs_once_more(pg, pg_url):
+    """The server ends the connection while the statement waits (here on a row lock another
+    transaction holds): it was rolled back, so it runs again, and lands once."""
+    item = pending(pg)
+    done = []
+    with psycopg.connect(pg_url) as holder:
+        holder.execute("SELECT 1 FROM inbox WHERE key = %s FOR UPDATE", (item.key,))
+        settling = threading.Thread(target=lambda: done.append(pg.complete(item.key, owner="w1", attempt=1)))
+        settling.start()
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            for _ in range(100):
+                waiting = admin.execute("SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                        "AND datname = current_database()").fetchall()
+                if waiting:
+                    break
+                time.sleep(0.05)
+            assert len(waiting) == 1
+            admin.execute("SELECT pg_terminate_backend(%s, 5000)", waiting[0])
+        time.sleep(0.2)   # the second try waits on the lock in its turn
+        holder.commit()
+        settling.join(10)
+    assert done == [True] and pg.inbox_counts() == {"pending": 0, "done": 1, "failed": 0}
+
+
+ENDS_AT_COMMIT = [   # each run of a write to the inbox counted (a sequence isn't rolled back), then ended
+    "CREATE SEQUENCE commits",
+    "CREATE FUNCTION end_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM nextval('commits'); "
+    "PERFORM pg_terminate_backend(pg_backend_pid()); PERFORM pg_sleep(5); RETURN NULL; END $$",
+    "CREATE CONSTRAINT TRIGGER end_at_commit AFTER INSERT OR UPDATE OR DELETE ON inbox "
+    "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION end_at_commit()"]
+
+
+def test_an_inbox_write_whose_connection_ends_at_its_commit_says_so_and_is_not_run_again(pg, pg_url):
+    """The server ends the connection as the write commits (a deferred trigger ends its own
+    backend): it may have been made, so it is not run again, which could take a lease twice or
+    settle a question as well as answer it. The caller is told the store is unsure (it was a
+    psycopg AdminShutdown, as any outage), and decides (handlers/answering.py)."""
+    item = pending(pg)
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        for statement in ENDS_AT_COMMIT:
+            admin.execute(statement)
+    writes = [lambda: pending(pg, "message:C1:2.2"), lambda: pg.complete(item.key, owner="w1", attempt=1),
+              lambda: pg.record_answered("message:C1:3.3")]
+    for write in writes:
+        with pytest.raises(StoreUnsure) as unsure:
+            write()
+        assert store_outage(unsure.value) and "may or may not" in str(unsure.value)
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        assert admin.execute("SELECT last_value FROM commits").fetchone()[0] == len(writes)   # each ran once
+        assert admin.execute("SELECT key, state FROM inbox").fetchall() == [(item.key, "pending")]   # rolled back
 
 
 def test_a_connection_cut_with_no_word_from_the_server_is_not_run_again(pg, monkeypatch, caplog):
