@@ -55,7 +55,7 @@ from bot.inbox import LEASE_SECONDS
 from bot.normalise import safe_text
 from bot.rep_blocks import reply_message
 from bot.retry import MAX_RETRY_AFTER, deadline
-from bot.store import InboxItem, store_outage
+from bot.store import InboxItem, StoreUnsure, store_outage
 from bot.walk_blocks import WALK_BACK, WALK_NEXT, WALK_SKIP, WALK_STOP
 from handlers.payload import forwarded_text, press_of
 from handlers.posted import find_post
@@ -559,8 +559,11 @@ class Answerer:
                     late=lambda landed: self._settled(attempt, outcome) if landed else None)
             except Exception as e:   # unsettled: whoever settles it later apologises (once), not this worker too
                 warn_once(self.logger, "update the inbox", e)
-                settled = False
-                if outcome == "done":   # answered: this process doesn't answer it again, and records it when it can
+                # ... unless the write ended as it was committed: it may have settled it, and then no one
+                # else would tell the member. This worker does, as the settler, and records it settled
+                # (below) whichever it was, so no worker takes it over to apologise or answer again.
+                settled = isinstance(e, StoreUnsure) and outcome != "retry"
+                if outcome == "done" or settled:   # this process doesn't answer it again, and records it when it can
                     self._remember(item.key)   # (round 16's outage bench: a command was, once
                     # its lease ran out; another worker asks Slack first, or, for a command, answers again)
         if settled:

@@ -12,7 +12,7 @@ from slack_sdk.web import SlackResponse
 
 from bot.blocks import SORRY_TEXT
 from bot.guide import Guide
-from bot.store import open_store
+from bot.store import StoreUnsure, open_store
 from handlers.answering import MAX_ATTEMPTS, RETRY_DELAY, Answerer, _Attempt, retry_delay
 
 QUESTION = "what is off-rolling"
@@ -232,6 +232,83 @@ def test_a_give_up_that_cant_be_recorded_leaves_the_apology_to_whoever_settles_i
     client = Client()
     answerer(guide, client)._settle(_Attempt(item, durable=True), "failed")
     assert client.posts == []
+
+
+def unsure(monkeypatch, store, method: str, landed: bool) -> None:
+    """`store.method` ends as a write ended at its COMMIT does (StoreUnsure), made (`landed`) or not."""
+    really = getattr(store, method)
+
+    def ended(*a, **kw):
+        if landed:
+            really(*a, **kw)
+        raise StoreUnsure("the database ended the connection as a write was committed: it may or may not have "
+                          "been made")
+    monkeypatch.setattr(store, method, ended)
+
+
+def wait_settled(guide) -> None:
+    for _ in range(100):
+        if not guide.store.inbox_counts()["pending"]:
+            return
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("landed", [True, False], ids=["made", "not made"])
+def test_a_give_up_whose_settling_may_have_been_made_tells_the_member_once(guide, monkeypatch, landed):
+    """Settling a given-up question ended at its COMMIT (StoreUnsure). Before: taken for a write
+    not made, it left the apology to whoever settles it later; made, no one would, and the member,
+    whose message was acknowledged, heard nothing. Now this worker tells them, and records it
+    settled whichever it was, so no worker takes it over to tell them (or answer) again."""
+    import handlers.answering as answering
+    monkeypatch.setattr(answering, "RECORD_RETRY", (0.05, 0.1))
+    item = enqueue(guide)
+    unsure(monkeypatch, guide.store, "complete", landed)
+    client = Client()
+    answerer(guide, client)._settle(_Attempt(item, durable=True), "failed")
+    assert [p["text"] for p in client.posts] == [SORRY_TEXT]
+    wait_settled(guide)
+    assert guide.store.inbox_counts()["pending"] == 0
+    assert guide.store.lease(item.key, owner="other", lease_seconds=LEASE, now=time.time() + LEASE + 1) is None
+
+
+@pytest.mark.parametrize("landed", [True, False], ids=["made", "not made"])
+def test_an_answer_whose_settling_may_have_been_made_is_logged_once_and_recorded(guide, monkeypatch, landed):
+    """Likewise for a question answered: before, its worker left it unlogged (only a worker
+    that settles it logs it, and none would); now it logs it once, and records it answered."""
+    import handlers.answering as answering
+    monkeypatch.setattr(answering, "RECORD_RETRY", (0.05, 0.1))
+    item = enqueue(guide)
+    unsure(monkeypatch, guide.store, "complete", landed)
+    client = Client()
+    answerer(guide, client)._settle(_Attempt(item, durable=True), "done")
+    assert client.posts == [] and [r.text for r in guide.store.questions(0)] == [QUESTION]
+    wait_settled(guide)
+    assert guide.store.inbox_counts() == {"pending": 0, "done": 1, "failed": 0}
+
+
+@pytest.mark.parametrize("landed", [True, False], ids=["made", "not made"])
+def test_an_acknowledged_message_whose_inbox_write_may_have_been_made_is_answered_once(guide, monkeypatch, landed):
+    """The inbox write before the ack ended at its COMMIT: answered from memory, as when the
+    store fails, and recorded answered (settling the write if it was made), so neither a worker
+    taking over its lease nor Slack's retry answers it again. (Held before this round too.)"""
+    import handlers.answering as answering
+    monkeypatch.setattr(answering, "RECORD_RETRY", (0.05, 0.1))
+    unsure(monkeypatch, guide.store, "enqueue", landed)
+    client = Client()
+    worker = answerer(guide, client)
+    key, payload = payload_for("8.8")
+    attempt = worker.accept(key, payload)
+    assert attempt is not None and not attempt.durable
+    worker.answer(attempt)
+    assert len(client.posts) == 1 and client.posts[0]["text"] != SORRY_TEXT
+    for _ in range(100):
+        if guide.store.inbox_counts()["done"]:
+            break
+        time.sleep(0.05)
+    assert guide.store.inbox_counts() == {"pending": 0, "done": 1, "failed": 0}
+    assert guide.store.lease(key, owner="other", lease_seconds=LEASE, now=time.time() + LEASE + 1) is None
+    assert worker.accept(key, payload, redelivered=True) is None   # Slack's retry, here: a duplicate
+    assert len(client.posts) == 1
 
 
 class SlowLanding(Client):
