@@ -517,7 +517,7 @@ class PostgresStore(RepStorePostgres, Store):
     # --- the question log -------------------------------------------------------------------
     def log_question(self, *, via: str, text: str, answered: bool, entry_id: str | None = None,
                      score: float | None = None, now: float | None = None) -> None:
-        self._count("INSERT INTO questions(at, via, text, answered, entry_id, score) VALUES (%s,%s,%s,%s,%s,%s)",
+        self._write("INSERT INTO questions(at, via, text, answered, entry_id, score) VALUES (%s,%s,%s,%s,%s,%s)",
                     (time.time() if now is None else now, via, text[:2000], bool(answered),
                      entry_id, score))
 
@@ -529,7 +529,7 @@ class PostgresStore(RepStorePostgres, Store):
     # --- votes ------------------------------------------------------------------------------
     def vote(self, *, message: str, user: str, entry_id: str, query: str, helpful: bool,
              now: float | None = None) -> None:
-        self._count(
+        self._write(
             "INSERT INTO votes(message, voter, entry_id, query, helpful, at) VALUES (%s,%s,%s,%s,%s,%s) "
             "ON CONFLICT (message, voter) DO UPDATE SET helpful = excluded.helpful, at = excluded.at "
             "WHERE excluded.at >= votes.at",

@@ -298,6 +298,27 @@ def test_an_inbox_write_whose_connection_ends_at_its_commit_says_so_and_is_not_r
         assert admin.execute("SELECT key, state FROM inbox").fetchall() == [(item.key, "pending")]   # rolled back
 
 
+# --- ... the question log and votes ---------------------------------------------------------------------
+def logged(pg, end):
+    end()
+    pg.log_question(via="dm", text="what is off-rolling", answered=True, entry_id="off-rolling", score=0.9)
+    assert [(q.text, q.answered) for q in pg.questions()] == [("what is off-rolling", True)]
+
+
+def voted(pg, end):
+    end()
+    pg.vote(message="C1:1.1", user="UMEMBER", entry_id="off-rolling", query="what is off-rolling", helpful=True)
+    assert pg.votes() == [("off-rolling", True)]
+
+
+@pytest.mark.parametrize("write", [logged, voted], ids=lambda write: write.__name__)
+def test_a_question_logged_or_a_vote_whose_connection_ends_before_its_statement_runs_once_more(
+        pg, ended_after_check, write):
+    """Before: tried once, the question log's line was lost and a member's vote failed (the press
+    was answered "Sorry, something went wrong"). Now each runs once more, and lands once."""
+    write(pg, ended_after_check)
+
+
 def test_a_connection_cut_with_no_word_from_the_server_is_not_run_again(pg, monkeypatch, caplog):
     """Review: a connection broken with no SQLSTATE (a network cut) was said to be "running it
     again on a fresh one", but the first try had marked the store down, so the second failed at
