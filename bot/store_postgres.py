@@ -570,7 +570,7 @@ class PostgresStore(RepStorePostgres, Store):
 
     # --- the guided walk-through -------------------------------------------------------------
     def walk_place(self, user: str) -> WalkPlace | None:
-        rows = self._rows("SELECT pack, position, at, entry_id FROM walkthrough WHERE member = %s", (user,))
+        rows = self._read("SELECT pack, position, at, entry_id FROM walkthrough WHERE member = %s", (user,))
         if not rows:
             return None
         pack, position, at, entry_id = rows[0]
@@ -578,7 +578,7 @@ class PostgresStore(RepStorePostgres, Store):
 
     def save_walk_place(self, user: str, pack: str, position: int, entry_id: str = "",
                         now: float | None = None) -> None:
-        self._count(
+        self._write(
             "INSERT INTO walkthrough(member, pack, position, at, entry_id) VALUES (%s,%s,%s,%s,%s) "
             "ON CONFLICT (member) DO UPDATE SET pack = excluded.pack, position = excluded.position, at = excluded.at, "
             "entry_id = excluded.entry_id",
@@ -588,18 +588,18 @@ class PostgresStore(RepStorePostgres, Store):
     def move_walk_place(self, user: str, was: WalkPlace, pack: str, position: int, entry_id: str = "",
                         now: float | None = None) -> bool:
         # READ COMMITTED: a row another press is moving is waited for, then looked at again
-        return self._count(
+        return self._write(
             "UPDATE walkthrough SET pack = %s, position = %s, at = %s, entry_id = %s "
             "WHERE member = %s AND pack = %s AND position = %s AND at = %s",
             (pack, position, time.time() if now is None else now, stored_place_entry(position, entry_id),
-             user, was.pack, was.position, was.at)) == 1
+             user, was.pack, was.position, was.at)).count == 1
 
     def end_walk(self, user: str, *, was: WalkPlace | None = None, pack: str | None = None) -> bool:
         if was is not None:
-            return self._count("DELETE FROM walkthrough WHERE member = %s AND pack = %s AND position = %s "
-                               "AND at = %s", (user, was.pack, was.position, was.at)) > 0
-        return self._count("DELETE FROM walkthrough WHERE member = %s AND (%s::text IS NULL OR pack = %s)",
-                           (user, pack, pack)) > 0
+            return self._write("DELETE FROM walkthrough WHERE member = %s AND pack = %s AND position = %s "
+                               "AND at = %s", (user, was.pack, was.position, was.at)).count > 0
+        return self._write("DELETE FROM walkthrough WHERE member = %s AND (%s::text IS NULL OR pack = %s)",
+                           (user, pack, pack)).count > 0
 
     # --- retention --------------------------------------------------------------------------
     def purge(self, retention_days: int, now: float | None = None) -> int:

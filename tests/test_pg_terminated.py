@@ -21,7 +21,7 @@ import pytest
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from bot.errors import StoreError
-from bot.store import Pin, RepRequest, store_outage
+from bot.store import Pin, RepRequest, WalkPlace, store_outage
 from bot.store_postgres import PostgresStore, StoreUnsure
 
 SECONDS = 3.0   # one flow on a fresh connection takes well under this; the pool's timeout is 5 s
@@ -317,6 +317,45 @@ def test_a_question_logged_or_a_vote_whose_connection_ends_before_its_statement_
     """Before: tried once, the question log's line was lost and a member's vote failed (the press
     was answered "Sorry, something went wrong"). Now each runs once more, and lands once."""
     write(pg, ended_after_check)
+
+
+# --- ... walk-through places ------------------------------------------------------------------------------
+def saved(pg, place, end):
+    end()
+    pg.save_walk_place("UMEMBER", "survey", 3, "workload")
+    place = pg.walk_place("UMEMBER")
+    assert (place.pack, place.position, place.entry_id) == ("survey", 3, "workload")
+
+
+def read(pg, place, end):
+    end()
+    assert pg.walk_place("UMEMBER") == place
+
+
+def moved(pg, place, end):
+    end()
+    assert pg.move_walk_place("UMEMBER", place, "survey", 2, "pay", now=place.at + 1)
+    assert pg.walk_place("UMEMBER") == WalkPlace("UMEMBER", "survey", 2, place.at + 1, "pay")
+
+
+def ended(pg, place, end):
+    end()
+    assert pg.end_walk("UMEMBER", was=place) and pg.walk_place("UMEMBER") is None
+
+
+def stopped(pg, place, end):
+    end()
+    assert pg.end_walk("UMEMBER", pack="survey") and pg.walk_place("UMEMBER") is None
+
+
+@pytest.mark.parametrize("step", [saved, read, moved, ended, stopped], ids=lambda step: step.__name__)
+def test_a_walk_through_place_whose_connection_ends_before_its_statement_runs_once_more(
+        pg, ended_after_check, step):
+    """Before: tried once, a member's Next, Back, Skip or Stop (or the start) failed, answered
+    "Sorry, something went wrong". Now each write (and the read before it) runs once more, and
+    a move lands once: run twice, the second would find the place moved and return False."""
+    pg.save_walk_place("UMEMBER", "survey", 1, "off-rolling", now=time.time())
+    step(pg, pg.walk_place("UMEMBER"), ended_after_check)
 
 
 def test_a_connection_cut_with_no_word_from_the_server_is_not_run_again(pg, monkeypatch, caplog):
