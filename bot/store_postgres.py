@@ -1,8 +1,8 @@
 """The PostgreSQL backend of `bot.store.Store`: one database shared by any number of instances.
 
 psycopg 3 with a `psycopg_pool.ConnectionPool` per process (opened lazily, so a gunicorn
-worker opens its own after the fork). Every method is one autocommitted statement, or one
-transaction, so the atomicity each docstring in bot.store promises holds across instances:
+worker opens its own after the fork). Every method is one read, or one transaction, so the
+atomicity each docstring in bot.store promises holds across instances:
 row locks and `INSERT ... ON CONFLICT ... WHERE` re-check a row another transaction just
 changed (READ COMMITTED's re-evaluation), so at most one caller wins a lease.
 Expired inbox items are taken with `FOR UPDATE SKIP LOCKED`, so instances share the backlog
@@ -247,17 +247,13 @@ class PostgresStore(RepStorePostgres, Store):
             self._pool.close()
             self._pool = None
 
-    # Every statement goes through _rows or _count (one try), or _read or _write (the reps' loop, pins
-    # and the inbox: tried again if the server ends the connection, `_again`): its texts made storable
+    # Every statement goes through _rows (one try: a read), or _read or _write (every write: tried
+    # again if the server ends the connection before COMMIT, `_again`): its texts made storable
     # (bot.store.storable), as the SQLite backend does, so both store the same text.
     def _rows(self, sql: str, params: tuple | dict = ()) -> list[tuple]:
         with self._connection() as conn:
             cur = conn.execute(sql, storable_params(params))
             return cur.fetchall() if cur.description else []
-
-    def _count(self, sql: str, params: tuple | dict = ()) -> int:
-        with self._connection() as conn:
-            return conn.execute(sql, storable_params(params)).rowcount
 
     def _read(self, sql: str, params: tuple | dict = ()) -> list[tuple]:
         """A SELECT, run once more on a fresh connection if the server ended this one under it (`_again`)."""
@@ -605,12 +601,14 @@ class PostgresStore(RepStorePostgres, Store):
     def purge(self, retention_days: int, now: float | None = None) -> int:
         now = time.time() if now is None else now
         cutoff = now - retention_days * 86400
-        with self.pool.connection() as conn, conn.transaction():
+
+        def run(conn: psycopg.Connection) -> int:
             conn.execute("DELETE FROM inbox WHERE state <> 'pending' AND done_at < %s", (now - EVENT_TTL,))
             conn.execute(REPS_PURGE, (cutoff,))
             deleted = conn.execute("DELETE FROM questions WHERE at < %s", (cutoff,)).rowcount
             conn.execute("DELETE FROM walkthrough WHERE at < %s", (cutoff,))
             return deleted + conn.execute("DELETE FROM votes WHERE at < %s", (cutoff,)).rowcount
+        return self._again(run)   # one transaction, run once more if the server ends it before COMMIT
 
 
 def _read_only_reason(conn: psycopg.Connection) -> str:

@@ -1,4 +1,5 @@
-"""The reps' loop on PostgreSQL when the server ends the store's connections (SQLSTATE 57P01,
+"""The reps' loop, and a member's writes (the inbox, the question log, votes, walk-through places)
+and retention, on PostgreSQL when the server ends the store's connections (SQLSTATE 57P01,
 admin_shutdown: an admin's `pg_terminate_backend`, a server restart, a failover).
 
 Before: the pool's check found one ended connection at a time and waited 1 s, then 2 s, 4 s
@@ -356,6 +357,21 @@ def test_a_walk_through_place_whose_connection_ends_before_its_statement_runs_on
     a move lands once: run twice, the second would find the place moved and return False."""
     pg.save_walk_place("UMEMBER", "survey", 1, "off-rolling", now=time.time())
     step(pg, pg.walk_place("UMEMBER"), ended_after_check)
+
+
+# --- ... retention -----------------------------------------------------------------------------------------
+def test_a_purge_whose_connection_ends_before_it_commits_runs_once_more(pg, ended_after_check):
+    """Before: tried once, the hourly purge failed (and, in `report`, the command), leaving past
+    their time the members' words and votes it is there to delete. Now it runs once more."""
+    old = time.time() - 10 * 86400
+    pg.log_question(via="dm", text="what is off-rolling", answered=False, now=old)
+    pg.vote(message="C1:1.1", user="UMEMBER", entry_id="off-rolling", query="q", helpful=False, now=old)
+    pg.save_walk_place("UMEMBER", "survey", 1, "off-rolling", now=old)
+    pg.record_answered("message:C1:1.1", now=old)
+    ended_after_check()
+    assert pg.purge(retention_days=1) == 2
+    assert (pg.questions(), pg.votes(), pg.walk_place("UMEMBER")) == ([], [], None)
+    assert pg.inbox_counts() == {"pending": 0, "done": 0, "failed": 0}
 
 
 def test_a_connection_cut_with_no_word_from_the_server_is_not_run_again(pg, monkeypatch, caplog):

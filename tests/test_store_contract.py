@@ -419,7 +419,7 @@ def test_a_walk_place_moved_by_an_older_bot_no_longer_names_its_question(store, 
     not the place any more, so it isn't read back (the walk-through resumes by number)."""
     store.save_walk_place("U1", "workload-example", 1, "wellbeing-q1", now=100.0)
     if location.startswith("postgres"):
-        store._count("INSERT INTO walkthrough(member, pack, position, at) VALUES (%s,%s,%s,%s) ON CONFLICT (member) "
+        store._write("INSERT INTO walkthrough(member, pack, position, at) VALUES (%s,%s,%s,%s) ON CONFLICT (member) "
                      "DO UPDATE SET pack = excluded.pack, position = excluded.position, at = excluded.at",
                      ("U1", "workload-example", 4, 101.0))
     else:
