@@ -203,9 +203,11 @@ def preflight(config: Config, env: SlackEnv) -> None:
     from bot.knowledge import load_pack
     from bot.packs import check_unique_ids
     from bot.store import open_store
-    from bot.store_location import storage_location, store_setting
+    from bot.store_location import check_store_folder, storage_location, store_setting
 
-    open_store(storage_location(config), setting=store_setting(config))
+    location = storage_location(config)
+    check_store_folder(config, location)   # a mistyped folder was made, and served from an empty store
+    open_store(location, setting=store_setting(config))
     check_unique_ids([load_pack(path) for path in config.pack_paths()])
     _check_token(env, "SLACK_BOT_TOKEN", "the Bot User OAuth Token (xoxb-...) again from your Slack app's "
                  "OAuth & Permissions page", lambda client: client.auth_test(), env.bot_token)

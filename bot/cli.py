@@ -403,9 +403,11 @@ def _store(config):
 
 def _existing(location, config):
     """`location`, refused if it names a SQLite file that isn't there: opening it would make an
-    empty store, so a mistyped storage.path reported nothing and answered no request."""
-    from bot.store_location import store_setting
+    empty store, so a mistyped storage.path reported nothing and answered no request. A folder that
+    isn't there is said as serve says it (serve would not make it either)."""
+    from bot.store_location import check_store_folder, store_setting
 
+    check_store_folder(config, location)
     if isinstance(location, Path) and not location.exists():
         raise ConfigError(f"no database at {location} (serve creates it on its first start; "
                           f"check {store_setting(config)})")
@@ -511,7 +513,7 @@ def cmd_health(args) -> int:
     from bot.knowledge import load_pack
     from bot.packs import check_library
     from bot.store import open_store
-    from bot.store_location import storage_location, store_setting
+    from bot.store_location import check_store_folder, storage_location, store_setting
 
     config = _config(args)
     config.check_pack_folders()   # a misspelt folder is a settings mistake (exit 2), not "not ready"
@@ -531,6 +533,7 @@ def cmd_health(args) -> int:
         except KnowledgeError as e:
             checks.append(Check("packs together", False, str(e)))
     location = storage_location(config)   # a missing variable is a settings error (exit 2), not "not ready"
+    check_store_folder(config, location)    # as is the store's folder (serve refuses it)
     try:
         # a check creates nothing: a mistyped path passed
         checks.append(check_store(open_store(_existing(location, config), migrate=False,
@@ -547,12 +550,13 @@ def cmd_migrate_store(args) -> int:
 
     from bot.migrate_store import migrate
     from bot.store import open_store
-    from bot.store_location import ENV_REFERENCE, storage_location, store_setting
+    from bot.store_location import ENV_REFERENCE, check_store_folder, storage_location, store_setting
     from bot.store_postgres import PostgresStore, redact
     from bot.store_sqlite import SQLiteStore
 
     config = _config(args)
     location = storage_location(config)
+    check_store_folder(config, location)
     if isinstance(location, Path) and not location.exists():   # opening it would make an empty one
         raise ConfigError(f"no store at {location}: {store_setting(config)} names no SQLite file to copy from")
     # only read: an admin's copy of a file the bot owns
@@ -582,7 +586,7 @@ def cmd_migrate_store(args) -> int:
 
 def cmd_backup(args) -> int:
     from bot.backup_store import backup
-    from bot.store_location import storage_location, store_setting
+    from bot.store_location import check_store_folder, storage_location, store_setting
     from bot.store_sqlite import SQLiteStore
 
     config = _config(args)
@@ -590,6 +594,7 @@ def cmd_backup(args) -> int:
     if not isinstance(location, Path):
         raise ConfigError("the store is PostgreSQL: back it up with its own tools, e.g. `pg_dump --format=custom "
                           "--file=biglisten.dump DBNAME` (`pg_restore` restores it)")
+    check_store_folder(config, location)
     if not location.exists():   # opening it would make an empty one
         raise ConfigError(f"no store at {location}: {store_setting(config)} names no SQLite file to back up")
     # only read, as migrate-store reads its source; a store an older bot left is copied as it is

@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bot.config import Config
+from bot.config import Config, StorageSettings
 from bot.errors import ConfigError
 
 ENV_REFERENCE = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
@@ -71,3 +71,13 @@ def storage_location(config: Config, environ=os.environ) -> str | Path:
 def store_setting(config: Config) -> str:
     """The setting that names the store, and the file it is in, as messages about the store name it."""
     return config.setting("storage.url" if config.storage.url.strip() else "storage.path")
+
+
+def check_store_folder(config: Config, location: str | Path) -> None:
+    """A SQLite store's folder is there, or a ConfigError naming it, the setting and the settings
+    file. Opening a store makes it, folders and all: serve at a mistyped folder
+    (/var/lib/bigilsten/bot.sqlite3) ran on a new, empty store, members' history and pins
+    seemingly gone. The default var/ alone may be made: a fresh clone has none (`make run`)."""
+    if isinstance(location, Path) and not location.parent.exists() \
+            and location != config.resolve(StorageSettings.path):
+        raise ConfigError(f"no folder {location.parent} for the store {location} (check {store_setting(config)})")

@@ -170,17 +170,14 @@ def sections_text(library) -> str:
 def walk_store(config):
     """The store that keeps the terminal's walk-through places (the chat's and `walkthrough`'s). On a
     fresh install it isn't there yet: made then, as serve makes it, and said on stderr (a file name
-    mistyped in storage.path shows there). Made in a folder that exists only, but for the default
-    var/ (a fresh clone has none): a mistyped folder was made, and the place kept where serve never looks."""
-    from bot.config import StorageSettings
-    from bot.errors import ConfigError
+    mistyped in storage.path shows there). Made in a folder that exists only, or the default var/, as
+    serve checks (`check_store_folder`): a mistyped folder was made, and the place kept where serve never looks."""
     from bot.store import open_store
-    from bot.store_location import storage_location, store_setting
+    from bot.store_location import check_store_folder, storage_location, store_setting
 
     location, setting = storage_location(config), store_setting(config)
     if not isinstance(location, str) and not location.exists():   # a SQLite file not made yet
-        if not location.parent.exists() and location != config.resolve(StorageSettings.path):
-            raise ConfigError(f"no folder {location.parent} for the store {location} (check {setting})")
+        check_store_folder(config, location)
         print(f"(a new store for walk-through places: {location}, from {setting})", file=sys.stderr, flush=True)
     return open_store(location, setting=setting)
 

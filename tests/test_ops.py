@@ -412,11 +412,11 @@ def test_health_command_ready(tmp_path):
 
 def test_health_creates_no_store(tmp_path):
     """From the round 14 audit: a mistyped storage.path passed, `health` having made the folders
-    and an empty database there."""
-    missing = tmp_path / "newdir" / "sub" / "x.db"
+    and an empty database there. (A folder that isn't there: `test_..._refuse_a_store_folder_...`.)"""
+    missing = tmp_path / "x.db"
     out = run_cli("--config", _config_file(tmp_path, storage_path=str(missing)), "health")
     assert out.returncode == 1 and f"store: FAIL: cannot open: no database at {missing}" in out.stdout, out.stdout
-    assert not (tmp_path / "newdir").exists()
+    assert not missing.exists()
 
 
 def test_a_store_this_user_cannot_write_is_one_line(tmp_path):
@@ -450,13 +450,30 @@ def test_a_store_this_user_cannot_write_is_one_line(tmp_path):
 def test_the_reps_commands_and_report_refuse_a_store_that_is_not_there(tmp_path, command):
     """Round 23's hunt: `report` at a mistyped storage.path made the folders and an empty
     database there and reported "0 questions" (exit 0), as `queue` did."""
-    missing = tmp_path / "newdir" / "sub" / "x.db"
+    missing = tmp_path / "x.db"
     config = _config_file(tmp_path, storage_path=str(missing))
     out = run_cli("--config", config, *command)
     assert out.returncode == 2 and out.stderr.strip() == (
         f"error: no database at {missing} (serve creates it on its first start; check storage.path in {config})"
     ), out.stderr
-    assert not (tmp_path / "newdir").exists()
+    assert not missing.exists()
+
+
+@pytest.mark.parametrize("command", [("health",), ("report",), ("queue",), ("asks-from-reps",),
+                                     ("answer", "1", "Yes.", "--rep-name", "Pat"), ("backup", "copy.db"),
+                                     ("migrate-store", "--to", "postgresql://bot@127.0.0.1:9/none")])
+def test_every_command_that_opens_the_store_refuses_a_store_folder_that_is_not_there(tmp_path, command):
+    """The admin hunt: serve made a mistyped storage.path's folder and ran on an empty store; it
+    refuses it now, and the commands that read the store say it as serve does, exit 2 (`health`
+    too: a settings mistake, not "not ready"), naming the folder and the settings file read."""
+    missing = tmp_path / "bigilsten" / "bot.sqlite3"
+    config = tmp_path / "other.yaml"
+    Path(_config_file(tmp_path, storage_path=str(missing))).rename(config)
+    out = run_cli("--config", str(config), *command)
+    assert out.returncode == 2 and out.stderr == (
+        f"error: no folder {missing.parent} for the store {missing} (check storage.path in {config})\n"
+    ) and not out.stdout, (out.stdout, out.stderr)
+    assert not missing.parent.exists()
 
 
 @pytest.mark.parametrize("command, stored, says", [

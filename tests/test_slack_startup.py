@@ -78,6 +78,37 @@ def test_a_file_where_the_store_folder_should_be_is_refused(fake, tmp_path):
     assert str(tmp_path / "var") in line and "is a file, not a folder" in line
 
 
+@pytest.mark.parametrize("key", ["path", "url"])
+def test_a_store_folder_that_is_not_there_is_refused_not_made(fake, tmp_path, key):
+    """The admin hunt: serve at a mistyped folder (storage.path: /var/lib/bigilsten/bot.sqlite3)
+    made it and ran on a new, empty store: members' history and pins "gone". It is refused first,
+    naming the folder, the setting and the settings file read (nothing is asked of Slack: no URL)."""
+    db = tmp_path / "bigilsten" / "bot.sqlite3"
+    config = http_config(tmp_path / "other.yaml", db)
+    if key == "url":
+        config.write_text(config.read_text(encoding="utf-8").replace(f"path: {db}", f"url: sqlite:///{db}"),
+                          encoding="utf-8")
+    line = one_line(serve(fake, tmp_path, db, config=config, extra={"SLACK_API_URL": "http://127.0.0.1:9/api/"}))
+    assert line == f"error: no folder {db.parent} for the store {db} (check storage.{key} in {config})"
+    assert not db.parent.exists()
+
+
+def test_the_default_store_folder_is_made_on_a_fresh_clone(fake, tmp_path):
+    """A fresh clone has no var/ (.gitignored): `make run` with a token serves, making
+    var/bot.sqlite3 beside the settings file, as the project's app.yaml names it."""
+    import yaml
+
+    from bot.app import SlackEnv, preflight
+    from bot.config import load_config
+
+    data = yaml.safe_load((ROOT / "app.yaml").read_text(encoding="utf-8"))
+    data["packs"] = [str(ROOT / pack) for pack in data["packs"]]
+    assert data["storage"]["path"] == "var/bot.sqlite3"
+    (tmp_path / "app.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    preflight(load_config(tmp_path / "app.yaml", environ={}), SlackEnv(bot_token="xoxb-test", api_url=fake.base_url))
+    assert (tmp_path / "var" / "bot.sqlite3").is_file()
+
+
 def test_a_read_only_store_is_refused(fake, tmp_path):
     folder = tmp_path / "ro"
     folder.mkdir()
