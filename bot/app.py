@@ -82,12 +82,13 @@ class SlackEnv:
         if config.socket_mode:   # app.yaml decides, as the manifest does: Slack calls no URL in Socket Mode
             if self.app_token:
                 return "socket"
+            # the settings file read, which `--config` may name (these said "app.yaml" for any)
             if self.signing_secret:
-                raise ConfigError("socket_mode is true in app.yaml: set SLACK_APP_TOKEN, or set socket_mode: false "
-                                  "to serve over HTTP")
+                raise ConfigError(f"{config.setting('socket_mode')} is true: set SLACK_APP_TOKEN, or set "
+                                  "socket_mode: false to serve over HTTP")
             raise MissingToken("SLACK_APP_TOKEN is not set: Socket Mode needs an app-level token (xapp-...) "
-                               "with connections:write; or set socket_mode: false in app.yaml and "
-                               "SLACK_SIGNING_SECRET to serve over HTTP")
+                               f"with connections:write; or, to serve over HTTP, set {config.setting('socket_mode')} "
+                               "to false and set SLACK_SIGNING_SECRET")
         if self.signing_secret:
             return "http"
         raise MissingToken("SLACK_SIGNING_SECRET is not set: HTTP mode needs the Signing Secret from your "
@@ -208,7 +209,7 @@ def preflight(config: Config, env: SlackEnv) -> None:
     location = storage_location(config)
     check_store_folder(config, location)   # a mistyped folder was made, and served from an empty store
     open_store(location, setting=store_setting(config))
-    check_unique_ids([load_pack(path) for path in config.pack_paths()])
+    check_unique_ids([load_pack(path) for path in config.pack_paths()], config)
     _check_token(env, "SLACK_BOT_TOKEN", "the Bot User OAuth Token (xoxb-...) again from your Slack app's "
                  "OAuth & Permissions page", lambda client: client.auth_test(), env.bot_token)
     if config.socket_mode and env.app_token:   # refused, it was a traceback (and, malformed, the token itself)

@@ -115,7 +115,9 @@ def named_shelves(query: str, shelves: list[Shelf]) -> list[Shelf]:
     return named if len(named) < len(shelves) else []
 
 
-def check_unique_ids(packs: list[Pack]) -> None:
+def check_unique_ids(packs: list[Pack], config=None) -> None:
+    """Entry ids unique across the packs, and their names. `config`: the settings read, whose file
+    a pack listed twice is said to be in (it said "app.yaml" for any)."""
     seen: dict[str, str] = {}
     for pack in packs:
         for e in pack.entries:
@@ -126,8 +128,9 @@ def check_unique_ids(packs: list[Pack]) -> None:
     names = [p.name for p in packs]
     for n in names:
         if names.count(n) > 1:
+            where = f"({config.setting(config.packs_key)})" if config is not None else "in the settings' packs"
             raise KnowledgeError(f"two packs are both named '{n}' (the `name` in pack.yaml): is one folder listed "
-                                 "twice in app.yaml's packs?", field="name")
+                                 f"twice {where}?", field="name")
 
 
 @dataclass
@@ -321,7 +324,7 @@ def check_library(config, packs: list[Pack]) -> dict[str, tuple[str, ...]]:
     """What makes packs a library, beyond each pack's own validity (serve, `validate` and
     `health` all check it): entry ids unique across the packs, and every pack a channel names
     loaded. Returns the channels' packs by channel."""
-    check_unique_ids(packs)
+    check_unique_ids(packs, config)
     names = {p.name for p in packs}
     channels = {}
     for c in config.channels:

@@ -68,7 +68,24 @@ def test_serve_and_the_manifest_agree_on_the_mode(config):
                                 "SLACK_API_URL": "http://127.0.0.1:9/api/"})   # nothing reaches Slack
     lines = [line for line in out.stderr.splitlines() if line.strip()]
     assert out.returncode == 2 and len(lines) == 1 and "Traceback" not in out.stderr, out.stderr[-2000:]
-    assert lines[0] == ("error: socket_mode is true in app.yaml: set SLACK_APP_TOKEN, or set socket_mode: false "
-                        "to serve over HTTP")
+    assert lines[0] == (f"error: socket_mode in {ROOT / 'app.yaml'} is true: set SLACK_APP_TOKEN, or set "
+                        "socket_mode: false to serve over HTTP")
     both = SlackEnv(bot_token="xoxb-test", app_token="xapp-test", signing_secret="s")
     assert both.mode(config) == "socket" and both.mode(replace(config, socket_mode=False)) == "http"
+
+
+def test_serve_names_the_settings_file_read_for_socket_mode(tmp_path):
+    """The admin hunt: with `--config other.yaml`, serve said to set socket_mode "in app.yaml", a
+    file it hadn't read (and which may not be there)."""
+    data = yaml.safe_load((ROOT / "app.yaml").read_text(encoding="utf-8"))
+    data["packs"] = [str(ROOT / pack) for pack in data["packs"]]
+    other = tmp_path / "other.yaml"
+    other.write_text(yaml.safe_dump(data), encoding="utf-8")
+    nowhere = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": "http://127.0.0.1:9/api/"}   # nothing reaches Slack
+    out = run_cli("--config", str(other), "serve", env=nowhere | {"SLACK_SIGNING_SECRET": "s"})
+    assert out.returncode == 2 and out.stderr == (f"error: socket_mode in {other} is true: set SLACK_APP_TOKEN, or "
+                                                  "set socket_mode: false to serve over HTTP\n"), out.stderr
+    out = run_cli("--config", str(other), "serve", env=nowhere)
+    assert out.returncode == 2 and out.stderr.endswith(f"; or, to serve over HTTP, set socket_mode in {other} to "
+                                                       "false and set SLACK_SIGNING_SECRET\n"), out.stderr
+    assert "app.yaml" not in out.stderr

@@ -92,7 +92,8 @@ def test_health_and_validate_check_the_packs_together_as_serve_does(tmp_path):
     assert out.returncode == 1 and "packs together: FAIL: " in out.stdout and "used by both packs" in out.stdout
     twice = write(tmp_path, f"packs: [{EXAMPLE_DIR}, {EXAMPLE_DIR}]\n")   # round 23's hunt: no hint why
     out = run_cli("--config", str(twice), "validate")
-    assert out.returncode == 2 and "is one folder listed twice in app.yaml's packs?" in out.stderr, out.stderr
+    # the settings file read (it said "app.yaml's packs" for any)
+    assert out.returncode == 2 and f"is one folder listed twice (packs in {twice})?" in out.stderr, out.stderr
 
 
 def test_the_bundled_settings_enable_only_the_big_listen_pack(config):

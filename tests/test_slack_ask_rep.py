@@ -422,6 +422,7 @@ def test_an_archived_reps_channel_is_told_before_anything_is_sent(fake, slack, s
     finally:
         fake.set_response("conversations.info", None)
     assert "reps' channel is archived" in text and "nothing was sent" in text
+    assert f"(`reps.channel` in {server.db_path.parent / 'app.yaml'} names it)" in text   # the file read
     assert not [c for c in fake.calls_to("views.open") if c.params.get("trigger_id") == trigger]
 
 
@@ -550,7 +551,9 @@ def test_no_reps_channel_set_says_so(fake, unset_server):
     name, trigger = press(fake, slack, "ask_rep", button(decline["blocks"], "ask_rep")["value"], user=MEMBER,
                           channel=channel)
     text = said(fake, name)
-    assert "no reps' channel is set (`reps.channel` in app.yaml)" in text and "nothing was sent" in text
+    # the settings file read, not "app.yaml" whichever it was
+    assert f"no reps' channel is set (`reps.channel` in {unset_server.db_path.parent / 'app.yaml'})" in text
+    assert "nothing was sent" in text
     assert not [c for c in fake.calls_to("views.open") if c.params.get("trigger_id") == trigger]
 
 
