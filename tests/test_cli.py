@@ -246,10 +246,17 @@ def test_a_yaml_error_in_a_question_set_is_one_line_with_its_line(tmp_path):
 
 
 def test_bad_arguments_get_one_line_not_a_traceback(tmp_path):
+    import yaml
+    data = yaml.safe_load((ROOT / "app.yaml").read_text(encoding="utf-8"))
+    data["packs"] = [str(ROOT / pack) for pack in data["packs"]]
+    # `walkthrough` opens its store before it looks for the pack: here, not in the checkout's var/
+    data["storage"] = {"path": str(tmp_path / "bot.sqlite3")}
+    config = tmp_path / "app.yaml"
+    config.write_text(yaml.safe_dump(data), encoding="utf-8")
     for args, says in [(("eval", str(tmp_path / "none.yaml")), "none.yaml: cannot read it (No such file"),
                        (("eval", str(tmp_path)), "cannot read it (Is a directory)"),
                        (("--config", str(tmp_path), "ask", "hi"), "cannot read it (Is a directory)"),
-                       (("walkthrough", "no-such-pack"),
+                       (("--config", str(config), "walkthrough", "no-such-pack"),
                         "no pack or section 'no-such-pack' (packs: big-listen; or a section"),
                        (("report", "--days", "0"), "--days: must be at least 1, got 0"),
                        (("ask", "--top", "0", "hi"), "--top: must be at least 1, got 0"),   # was 1 result
