@@ -50,13 +50,14 @@ from handlers.respond import quick
 ONLY_REPS = "Only reps can answer members' questions or change kept answers."
 SOMEONE_ELSES = ("That is another member's question: only they can send it to the reps, so nothing was sent. "
                  "To ask a rep yourself, ask me your own question, then press “Ask a rep” under my reply.")
-# {setting}: `reps.channel` in the settings file read (these said "app.yaml" for any)
-NO_CHANNEL = ("Asking a rep isn't set up yet: no reps' channel is set ({setting}), "
+# Members see these: they name the setting, and the log names the settings file (a server's path
+# is the admin's business, not a member's)
+NO_CHANNEL = ("Asking a rep isn't set up yet: no reps' channel is set (`reps.channel` in the bot's settings), "
               "so nothing was sent. {contact}")
 NOT_IN_CHANNEL = ("I'm not in the reps' channel, so I can't send questions there: nothing was sent. "
                   "Please tell a rep to invite me with `/invite @{name}`. {contact}")
 ARCHIVED = ("The reps' channel is archived, so I can't send questions there: nothing was sent. Please tell a rep "
-            "({setting} names it). {contact}")
+            "(`reps.channel` in the bot's settings names it). {contact}")
 LEASE = 60.0          # seconds one process may spend on a request's Slack work
 CHORES_SECONDS = 30.0
 MISSING = ("not_in_channel", "channel_not_found", "is_archived", "channel_is_archived")
@@ -466,10 +467,10 @@ def handle_ask_rep(ack: Ack, body: dict, client: WebClient, respond: Respond, co
             return
         channel = guide.config.reps.channel
         contact = guide.config.contact
-        setting = guide.config.setting("`reps.channel`")
         if not channel:
-            respond(text=NO_CHANNEL.format(setting=setting, contact=contact), replace_original=False,
-                    response_type="ephemeral")
+            logger.warning("Ask a rep was pressed, but no reps' channel is set (%s)",
+                           guide.config.setting("reps.channel"))
+            respond(text=NO_CHANNEL.format(contact=contact), replace_original=False, response_type="ephemeral")
             return
         try:
             with deadline(1.5):   # before views.open, whose trigger lasts 3 s
@@ -487,8 +488,8 @@ def handle_ask_rep(ack: Ack, body: dict, client: WebClient, respond: Respond, co
                     "minute.", replace_original=False, response_type="ephemeral")
             return
         if info.get("is_archived"):   # it refuses every post: the member was told so only after sending
-            respond(text=ARCHIVED.format(setting=setting, contact=contact), replace_original=False,
-                    response_type="ephemeral")
+            logger.warning("the reps' channel is archived (%s)", guide.config.setting("reps.channel"))
+            respond(text=ARCHIVED.format(contact=contact), replace_original=False, response_type="ephemeral")
             return
         if not info.get("is_member"):
             respond(text=NOT_IN_CHANNEL.format(name=guide.config.bot_name, contact=contact),

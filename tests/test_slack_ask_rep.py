@@ -422,7 +422,10 @@ def test_an_archived_reps_channel_is_told_before_anything_is_sent(fake, slack, s
     finally:
         fake.set_response("conversations.info", None)
     assert "reps' channel is archived" in text and "nothing was sent" in text
-    assert f"(`reps.channel` in {server.db_path.parent / 'app.yaml'} names it)" in text   # the file read
+    # the member is told the setting; the server's path to its settings is in the log, for the admin
+    settings = server.db_path.parent / "app.yaml"
+    assert "(`reps.channel` in the bot's settings names it)" in text and str(settings) not in text
+    assert f"the reps' channel is archived (reps.channel in {settings})" in server.log_tail(400)
     assert not [c for c in fake.calls_to("views.open") if c.params.get("trigger_id") == trigger]
 
 
@@ -551,8 +554,10 @@ def test_no_reps_channel_set_says_so(fake, unset_server):
     name, trigger = press(fake, slack, "ask_rep", button(decline["blocks"], "ask_rep")["value"], user=MEMBER,
                           channel=channel)
     text = said(fake, name)
-    # the settings file read, not "app.yaml" whichever it was
-    assert f"no reps' channel is set (`reps.channel` in {unset_server.db_path.parent / 'app.yaml'})" in text
+    # the setting to the member; the settings file read, not "app.yaml" whichever it was, to the admin's log
+    settings = unset_server.db_path.parent / "app.yaml"
+    assert "no reps' channel is set (`reps.channel` in the bot's settings)" in text and str(settings) not in text
+    assert f"no reps' channel is set (reps.channel in {settings})" in unset_server.log_tail(400)
     assert "nothing was sent" in text
     assert not [c for c in fake.calls_to("views.open") if c.params.get("trigger_id") == trigger]
 
