@@ -340,8 +340,8 @@ class Answerer:
             with deadline(min(self.deadline, left) if attempt.durable else self.deadline):
                 try:
                     outcome = run(attempt)
-                except Exception:
-                    self.logger.exception("answering event %s failed", _event_id(attempt.item))
+                except Exception as e:
+                    _log_failure(self.logger, f"answering event {_event_id(attempt.item)} failed", e)
                     outcome = "retry"
             if outcome != "retry" or attempt.durable or attempt.item.attempts >= MAX_MEMORY_ATTEMPTS:
                 break
@@ -394,8 +394,8 @@ class Answerer:
         try:
             message, record = self._replier(item)(p if is_command(item) or item.attempts == 1
                                                   else p | {REPLAYED: item.received_at})
-        except Exception:   # as a listener that fails: the member is told something went wrong
-            self.logger.exception("answering %s failed", _event_id(item))
+        except Exception as e:   # as a listener that fails: the member is told something went wrong
+            _log_failure(self.logger, f"answering {_event_id(item)} failed", e)
             message, record = {"text": SORRY_TEXT} | ({} if is_command(item) else {"replace_original": False}), None
             attempt.sorry = True
         attempt.record = record or _logged_already   # only a question is logged
@@ -677,6 +677,15 @@ def _retry_after(e: SlackApiError) -> float:
         return float(value[0] if isinstance(value, list) else value)
     except (AttributeError, TypeError, ValueError):
         return 0.0
+
+
+def _log_failure(logger, what: str, error: Exception) -> None:
+    """A failure, with its traceback unless the store was down (a database outage, a locked
+    disk): then one line, as the reps' flows log it, not a traceback per press."""
+    if store_outage(error):
+        logger.error("%s: the store could not be used (%s: %s)", what, type(error).__name__, error)
+    else:
+        logger.exception(what)
 
 
 def _event_id(item: InboxItem) -> str:

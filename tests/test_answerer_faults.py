@@ -4,6 +4,7 @@ Answerer, Guide and SQLite store, and a Slack client stub that records what it w
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 
 import pytest
@@ -654,3 +655,28 @@ def test_a_takeover_whose_post_is_in_slack_settles_without_building_the_answer(g
     answerer(guide, client).take_over(taken)
     assert client.checks == 1 and client.posts == []
     assert guide.store.inbox_counts() == {"pending": 0, "done": 1, "failed": 0}
+
+
+@pytest.mark.parametrize("error, traceback", [
+    (sqlite3.OperationalError("database is locked"), False),   # the store down: one line
+    (ValueError("a bug"), True),                                # a bug keeps its traceback
+])
+def test_a_reply_the_store_cant_make_is_logged_in_one_line(guide, monkeypatch, fake, caplog, error, traceback):
+    """Round 28's PostgreSQL hunt: with the database down, every button press and command whose
+    reply needs the store (a walk-through step) logged a full traceback, where the reps' flows log
+    one line. The member is still told something went wrong."""
+    import handlers.answering as answering
+
+    def failing(payload):
+        raise error
+    worker = Answerer(guide, Client(), logging.getLogger("test"), "me", lease_seconds=LEASE, command=failing)
+    key, payload = answering.command_from({"command": "/biglisten", "text": "walkthrough", "user_id": "UMEM",
+                                           "channel_id": "C1", "trigger_id": "trig-walk",
+                                           "response_url": fake.response_url("walk")})
+    with caplog.at_level(logging.ERROR, logger="test"):
+        worker.answer(worker.accept(key, payload))
+    failed = [r for r in caplog.records if "failed" in r.getMessage() and r.name == "test"]
+    assert failed and all(bool(r.exc_info) == traceback for r in failed), [r.getMessage() for r in failed]
+    assert traceback or "the store could not be used (OperationalError: database is locked)" in failed[0].getMessage()
+    said = [c for c in fake.calls_to("response_url") if c.path.endswith("/walk")]
+    assert said and said[-1].params["text"] == SORRY_TEXT
