@@ -73,6 +73,7 @@ UNCLEAR = frozenset({"internal_error", "fatal_error", "request_timeout", "servic
 # Errors that mean the check itself can never work: answer rather than lose the question.
 CANT_CHECK = frozenset({"missing_scope", "not_in_channel", "channel_not_found", "thread_not_found", "not_allowed"})
 ACCEPT_SECONDS = 1.5     # the inbox write, on the ack path (Slack wants its 200 within 3 s)
+UNSURE = "unsure"          # a settling write ended at its COMMIT: made or not, no one can tell
 STORE_CALL_SECONDS = 5.0  # the inbox's other calls while answering (bot/bounded.py): a stalled database
 # must not hold a listener thread, which other requests' acks wait for; the inbox's leases and
 # "about to post" flag keep a call that lands late harmless (a late "about to post" makes whoever
@@ -554,46 +555,73 @@ class Answerer:
                 # settled first, and only while still ours: a worker that took the item over
                 # meanwhile answers it, and this one must not apologise as well. One that lands
                 # after STORE_CALL_SECONDS did settle it: what settling owes is done then, there.
-                settled = within(STORE_CALL_SECONDS, lambda: self.guide.store.complete(
-                    item.key, failed=outcome == "failed", owner=self.owner, attempt=item.attempts),
-                    late=lambda landed: self._settled(attempt, outcome) if landed else None)
+                def settle():
+                    try:
+                        return self.guide.store.complete(item.key, failed=outcome == "failed", owner=self.owner,
+                                                         attempt=item.attempts)
+                    except StoreUnsure as e:   # ended at its COMMIT, perhaps late (a cut network's 15 s)
+                        warn_once(self.logger, "update the inbox", e)
+                        return UNSURE
+
+                def landed_late(landed):
+                    if landed == UNSURE:
+                        self._unsure(attempt, outcome)
+                    elif landed:
+                        self._settled(attempt, outcome)
+                settled = within(STORE_CALL_SECONDS, settle, late=landed_late)
+                if settled == UNSURE:
+                    self._unsure(attempt, outcome)
+                    return
             except Exception as e:   # unsettled: whoever settles it later apologises (once), not this worker too
                 warn_once(self.logger, "update the inbox", e)
-                # ... unless the write ended as it was committed: it may have settled it, and then no one
-                # else would tell the member. This worker does, as the settler, and records it settled
-                # (below) whichever it was, so no worker takes it over to apologise or answer again.
-                settled = isinstance(e, StoreUnsure) and outcome != "retry"
-                if outcome == "done" or settled:   # this process doesn't answer it again, and records it when it can
+                settled = False
+                if outcome == "done":   # answered: this process doesn't answer it again, and records it when it can
                     self._remember(item.key)   # (round 16's outage bench: a command was, once
                     # its lease ran out; another worker asks Slack first, or, for a command, answers again)
         if settled:
             self._settled(attempt, outcome)
 
-    def _settled(self, attempt: _Attempt, outcome: str) -> None:
+    def _unsure(self, attempt: _Attempt, outcome: str) -> None:
+        """Settling ended as it was committed (StoreUnsure): made or not, no one can tell, and if
+        it was made no other worker would tell the member or log the question. This worker does,
+        as the settler, and records it answered (`_remember`: retried until the store takes it)
+        so no worker takes it over to apologise or answer again; a share to press again is
+        settled before it is reopened (not made, another worker would have shared it late)."""
+        if not self._settled(attempt, outcome, unsure=True):   # a share reopened is settled there
+            self._remember(attempt.item.key)
+
+    def _settled(self, attempt: _Attempt, outcome: str, *, unsure: bool = False) -> bool:
         """What the worker that settled a question owes: it is recorded once, and a member who
-        got nothing is told so."""
+        got nothing is told so. True if it reopened a share for the member to press again."""
         if outcome in ("done", "failed"):
             self._record(attempt)   # the question, once: by the worker that settled it
         told_again = (outcome == "failed" and not attempt.maybe_posted) or (
             outcome == "done" and (attempt.unsure_share or attempt.sorry))
-        if told_again and is_share(attempt.item.key):
-            self._reopen(attempt.item.key)   # before the member reads that they may press Share again
+        reopened = told_again and is_share(attempt.item.key)
+        if reopened:
+            self._reopen(attempt.item.key, settle=unsure)   # before the member reads they may press Share again
         if outcome == "failed" and not attempt.maybe_posted:
             with deadline(self.deadline):   # never waiting out a long Retry-After
                 self._tell(attempt.item, SORRY_TEXT, "that answering it failed")
         elif outcome == "done" and attempt.unsure_share:
             with deadline(self.deadline):
                 self._tell(attempt.item, UNSURE_SHARE_TEXT, "that its share may not have gone out")
+        return reopened
 
-    def _reopen(self, key: str) -> None:
-        """Take a settled share's next press in again (it is kept under the answer and member)."""
+    def _reopen(self, key: str, *, settle: bool = False) -> None:
+        """Take a settled share's next press in again (it is kept under the answer and member).
+        `settle`: its settling may not have been made, so it is recorded answered first (reopen
+        takes only settled items): left pending, another worker would take it over and share it."""
         with self._lock:
             for keys in (self._taken, self._seen, self._unrecorded):
                 keys.pop(key, None)
         try:
-            within(STORE_CALL_SECONDS, lambda: self.guide.store.reopen(key))
+            within(STORE_CALL_SECONDS, lambda: (settle and self.guide.store.record_answered(key),
+                                                self.guide.store.reopen(key)))
         except Exception as e:   # the member's next press of Share is then taken for a duplicate
             warn_once(self.logger, "reopen a share for the member to press again", e)
+            if settle:
+                self._remember(key)   # recorded answered when the store takes it, never taken over
 
     def _record(self, attempt: _Attempt) -> None:
         """Log and count the question. An attempt that settled it without searching (its answer

@@ -680,3 +680,49 @@ def test_a_reply_the_store_cant_make_is_logged_in_one_line(guide, monkeypatch, f
     assert traceback or "the store could not be used (OperationalError: database is locked)" in failed[0].getMessage()
     said = [c for c in fake.calls_to("response_url") if c.path.endswith("/walk")]
     assert said and said[-1].params["text"] == SORRY_TEXT
+
+
+@pytest.mark.parametrize("landed", [True, False], ids=["made", "not made"])
+def test_a_give_up_whose_settling_ends_late_at_its_commit_tells_the_member_once(guide, monkeypatch, landed):
+    """Review of round 29: settling ended at its COMMIT only after the worker stopped waiting (a
+    cut network ends it after 15 s): taken for a write not made, the member was left to whoever
+    settled it later, and made, no one would. The late StoreUnsure is handled as a prompt one."""
+    import handlers.answering as answering
+    monkeypatch.setattr(answering, "RECORD_RETRY", (0.05, 0.1))
+    monkeypatch.setattr(answering, "STORE_CALL_SECONDS", 0.1)
+    item = enqueue(guide)
+    really = guide.store.complete
+
+    def ended_late(*a, **kw):
+        time.sleep(0.4)
+        if landed:
+            really(*a, **kw)
+        raise StoreUnsure("the database ended the connection as a write was committed")
+    monkeypatch.setattr(guide.store, "complete", ended_late)
+    client = Client()
+    answerer(guide, client)._settle(_Attempt(item, durable=True), "failed")
+    for _ in range(100):
+        if client.posts and not guide.store.inbox_counts()["pending"]:
+            break
+        time.sleep(0.05)
+    assert [p["text"] for p in client.posts] == [SORRY_TEXT]
+    assert guide.store.lease(item.key, owner="other", lease_seconds=LEASE, now=time.time() + LEASE + 1) is None
+
+
+@pytest.mark.parametrize("landed", [True, False], ids=["made", "not made"])
+def test_a_share_given_up_whose_settling_may_have_been_made_is_not_shared_later(guide, monkeypatch, fake, landed):
+    """Review of round 29: a Share press given up, its settling ended at its COMMIT and not made,
+    was reopened (for the member to press again) while still pending: reopening takes only
+    settled items, so after its lease another worker took it over and shared it, and the member's
+    second press was a duplicate. It is settled first now, and the next press is taken in."""
+    import handlers.answering as answering
+    monkeypatch.setattr(answering, "RECORD_RETRY", (0.05, 0.1))
+    key = f"action:{answering.SHARE_KEY}C1:1.1:UMEM"
+    payload = {"channel": "C1", "user_id": "UMEM", "action_id": "share_answer", "trigger_id": "trig-share",
+               "response_url": fake.response_url("share"), "event_id": "button share_answer trig-share"}
+    item = guide.store.enqueue(key, payload, owner="me", lease_seconds=LEASE)
+    unsure(monkeypatch, guide.store, "complete", landed)
+    answerer(guide, Client())._settle(_Attempt(item, durable=True), "failed")
+    assert guide.store.lease_expired(owner="other", lease_seconds=LEASE, now=time.time() + LEASE + 1) == []
+    again = guide.store.enqueue(key, payload, owner="me", lease_seconds=LEASE)
+    assert again is not None and again.attempts == 1   # the member's next press, taken in
