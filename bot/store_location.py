@@ -77,7 +77,8 @@ def check_store_folder(config: Config, location: str | Path) -> None:
     """A SQLite store's folder is there, or a ConfigError naming it, the setting and the settings
     file. Opening a store makes it, folders and all: serve at a mistyped folder
     (/var/lib/bigilsten/bot.sqlite3) ran on a new, empty store, members' history and pins
-    seemingly gone. The default var/ alone may be made: a fresh clone has none (`make run`)."""
+    seemingly gone. The default folder alone (var/ beside the settings file) may be made, for any
+    store in it: a fresh clone has none (`make run`, the demo's examples/var/demo.sqlite3)."""
     if isinstance(location, Path) and not location.parent.exists() \
-            and location != config.resolve(StorageSettings.path):
+            and location.parent != config.resolve(StorageSettings.path).parent:
         raise ConfigError(f"no folder {location.parent} for the store {location} (check {store_setting(config)})")

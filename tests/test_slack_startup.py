@@ -109,6 +109,24 @@ def test_the_default_store_folder_is_made_on_a_fresh_clone(fake, tmp_path):
     assert (tmp_path / "var" / "bot.sqlite3").is_file()
 
 
+def test_the_demo_settings_serve_on_a_fresh_clone(fake, tmp_path):
+    """Review of round 29: the store-folder check refused examples/two-packs.yaml on a fresh
+    clone (its ../var/demo.sqlite3 wasn't the default file). Any store in the default folder,
+    var/ beside the settings file, may have that folder made."""
+    import yaml
+
+    from bot.app import SlackEnv, preflight
+    from bot.config import load_config
+
+    data = yaml.safe_load((ROOT / "examples" / "two-packs.yaml").read_text(encoding="utf-8"))
+    data["packs"] = [str((ROOT / "examples" / pack).resolve()) for pack in data["packs"]]
+    (tmp_path / "examples").mkdir()
+    (tmp_path / "examples" / "two-packs.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    preflight(load_config(tmp_path / "examples" / "two-packs.yaml", environ={}),
+              SlackEnv(bot_token="xoxb-test", api_url=fake.base_url))
+    assert (tmp_path / "examples" / "var" / "demo.sqlite3").is_file()
+
+
 def test_a_read_only_store_is_refused(fake, tmp_path):
     folder = tmp_path / "ro"
     folder.mkdir()
