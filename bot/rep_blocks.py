@@ -303,7 +303,7 @@ def covered_gone_message(req: RepRequest, contact: str) -> SlackMessage:
     """A rep said the guidance covers the question, and the entry they chose has gone since (a
     pack edit): say so, not "outside the guidance", the opposite of what the rep decided."""
     who = req.rep_name or "a rep"
-    text = (f"{who} (a rep) says the union's guidance covers your question, but that part of the guidance has "
+    text = (f"{who} (a rep) says the guidance covers your question, but that part of the guidance has "
             f"changed since: please ask me again. {contact}")
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(
         text=f"You asked: _{echo(echo_text(req.question))}_\n{escape(text)}"))]
@@ -314,7 +314,7 @@ def covered_intro(req: RepRequest) -> dict:
     """Put before the entry's answer when a rep says the guidance covers the question."""
     who = req.rep_name or "a rep"
     return SectionBlock(text=MarkdownTextObject(text=(
-        f"{escape(who)} (a rep) says the union's guidance covers your question "
+        f"{escape(who)} (a rep) says the guidance covers your question "
         f"(_{echo(echo_text(req.question))}_). Here it is:"))).to_dict()
 
 

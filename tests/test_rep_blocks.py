@@ -242,3 +242,14 @@ def test_an_email_address_in_a_reps_answer_reaches_the_member_intact():
     shown = "\n".join(texts(rep_blocks.member_answer_message(req).blocks))
     assert "advice@nasuwt.org.uk" in shown
     assert "@\u200bchannel" in shown and "@\u200bHere" in shown
+
+
+def test_a_rep_saying_the_guidance_covers_a_question_names_no_union():
+    """Review of round 29: "Pat (a rep) says the union's guidance covers your question" came
+    before another union's guidance (the example pack's ETU), which in NASUWT's workspace reads
+    as NASUWT's. The guidance that follows says whose it is; the rep's line names no union."""
+    req = request(rep_name="Pat")
+    gone = rep_blocks.covered_gone_message(req, "Ask the Education Team.")
+    intro = json.dumps(rep_blocks.covered_intro(req))
+    for text in (gone.text, json.dumps(gone.blocks), intro):
+        assert "union" not in text and "Pat (a rep) says the guidance covers your question" in text, text
