@@ -49,7 +49,7 @@ def test_what_ofsted_did_after_the_big_listen_is_its_action_report(searcher):
     ("how long is the survey", None),
     ("do I have to answer every question", "who-can-take-part-ofsted"),
     ("do i need to answer all the questions?", "who-can-take-part-ofsted"),
-    ("can I skip questions", "who-can-take-part-ofsted"),
+    ("do I have to answer every section", "who-can-take-part-ofsted"),
 ])
 def test_questions_about_the_survey_itself(searcher, question, entry_id):
     """Round 28's content audit: "when did the big listen end" got the survey's last question (its
