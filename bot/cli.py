@@ -269,12 +269,15 @@ def cmd_chat(args) -> int:
 def cmd_walkthrough(args) -> int:
     """The walk-through in the terminal; the place is kept in the store (user "terminal")."""
     from bot.packs import load_library
-    from bot.terminal import WALK_PROMPT, shown_plainly, walk_store, walk_through
+    from bot.terminal import WALK_PROMPT, shown_plainly, unknown_walk, walk_store, walk_through
 
     if sys.stdout is None:   # as in the chat
         return _unwritten("stdout is closed")
     config = _config(args)
     library = load_library(config, meaning=False)   # no searching here: the packs alone
+    if unknown_walk(library, args.pack):   # before the store is opened (or made)
+        print(f"error: {unknown_walk(library, args.pack)}", file=sys.stderr)
+        return 2
     store = walk_store(config)   # as the chat's walk-through opens it
     sys.stdin.reconfigure(errors="surrogateescape")   # bytes that aren't UTF-8: a move it doesn't know, not a crash
     shown_plainly()

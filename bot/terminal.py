@@ -228,6 +228,19 @@ def _terminal_reader():
     return read
 
 
+def unknown_walk(library, name: str) -> str:
+    """Why `walkthrough NAME` can't start ("" if it names a pack or section, or nothing): said
+    before the store is opened (a mistyped name made the store, a first run's included)."""
+    from bot import walkthrough as walk
+
+    names = [p.name for p in library.packs]
+    if not name or name in names or walk.section_start(library, name) is not None:
+        return ""
+    word = walk.section_word(library)
+    return (f"no pack or section '{name}' (packs: {', '.join(names)}"
+            + (f"; or a section, e.g. `walkthrough {word}`)" if word else ")"))
+
+
 def walk_through(library, store, name: str, read, *, prompt: str) -> str:
     """The terminal's walk-through of the pack or section `name` ("" resumes, or starts the first
     open consultation) until it is finished or stopped, reading moves with `read` (after `prompt`);
@@ -236,10 +249,9 @@ def walk_through(library, store, name: str, read, *, prompt: str) -> str:
     from bot.replies import line_text
 
     names = [p.name for p in library.packs]
-    if name and name not in names and walk.section_start(library, name) is None:
-        word = walk.section_word(library)
-        return (f"no pack or section '{name}' (packs: {', '.join(names)}"
-                + (f"; or a section, e.g. `walkthrough {word}`)" if word else ")"))
+    unknown = unknown_walk(library, name)
+    if unknown:
+        return unknown
     step = walk.start(library, store, TERMINAL_USER, name)
     if step is None:
         return f"no survey to walk through (packs: {', '.join(names)})"

@@ -249,7 +249,7 @@ def test_bad_arguments_get_one_line_not_a_traceback(tmp_path):
     import yaml
     data = yaml.safe_load((ROOT / "app.yaml").read_text(encoding="utf-8"))
     data["packs"] = [str(ROOT / pack) for pack in data["packs"]]
-    # `walkthrough` opens its store before it looks for the pack: here, not in the checkout's var/
+    # a store here, not in the checkout's var/ (`walkthrough` had opened it before looking for the pack)
     data["storage"] = {"path": str(tmp_path / "bot.sqlite3")}
     config = tmp_path / "app.yaml"
     config.write_text(yaml.safe_dump(data), encoding="utf-8")
@@ -273,6 +273,7 @@ def test_bad_arguments_get_one_line_not_a_traceback(tmp_path):
         out = run_cli(*args)
         assert out.returncode == 2 and says in out.stderr, (args, out.stderr)
         assert "Traceback" not in out.stderr
+    assert not (tmp_path / "bot.sqlite3").exists()   # a mistyped walk-through name makes no store
 
 
 @pytest.mark.parametrize("encoding", ["latin-1", "ascii"])
