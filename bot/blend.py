@@ -23,7 +23,7 @@ from bot.late import LATE_ZERO
 from bot.normalise import STOPWORDS, words
 from bot.results import Match, SearchResult
 from bot.structure import Target, asks_where
-from bot.walk_request import walk_request
+from bot.walk_request import asks_how_to_walk, walk_request
 
 TARGET_BONUS = 0.25      # added for the entries a question names by structure ("SEND priority 2")
 SECTION_BONUS = 0.1      # added for the entries of a section named without a number ("the SEND impact one")
@@ -231,7 +231,8 @@ def decide(index, query: str, folded: list[str], terms: tuple[str, ...], off: se
     closest = reading.closest if reading is not None else -1.0
     walk = walk_request(folded, index.pack.sections)
     walk = walk if not target.exact else None   # "talk me through the last question": that question's answer
-    if ((is_chitchat(folded) or is_about_bot(folded)) and not target) or walk is not None:   # a friendly word
+    if ((is_chitchat(folded) or is_about_bot(folded) or asks_how_to_walk(folded)) and not target) \
+            or walk is not None:   # a friendly word, or how to use the bot
         return SearchResult(query, False, (), terms, reason="chitchat", walk=walk)
     if not terms and not target:
         return SearchResult(query, False, (), terms, reason="low_confidence" if folded else None)

@@ -316,7 +316,8 @@ def chitchat_blocks(reply: Reply) -> SlackMessage:
     """A greeting or thanks: one friendly line on what the bot can help with, and the
     walk-through's button (it starts in the member's DM with the bot)."""
     from bot.walk_blocks import start_button
-    line = chitchat_lines(reply, or_button=", or press the button below" if reply.walk is not None else "")[0]
+    line = chitchat_lines(reply, or_button=", or press the button below" if reply.walk is not None else "",
+                          slack=True)[0]
     button = start_button(section=reply.walk) if reply.walk else start_button()
     return SlackMessage(text=escape(line), blocks=_fit([SectionBlock(text=MarkdownTextObject(text=escape(line))),
                                                         ActionsBlock(elements=[button])]))

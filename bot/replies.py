@@ -45,6 +45,7 @@ from bot.normalise import STOPWORDS, fold, stem, words
 from bot.search import Match, SearchResult
 from bot.store import KeptAnswer, Pin
 from bot.structure import ANSWERING, asks_where
+from bot.walk_request import asks_how_to_walk
 
 NEAR_TIE = 0.9    # other matches scoring this share of the best are offered up front
 # The bot's own words about a union's guidance name that union (pack.yaml's `publisher`): in one
@@ -985,14 +986,24 @@ ABOUT = ("I'm the {topic} bot: a program, not a person. My answers quote their s
          "than guess.")
 WALK = ("I can take you through the survey one question at a time, with the guidance on each: type "
         "`{command} walkthrough{section}`{or_button}.")
+# how to move in it, in Slack (bot/walk_blocks.py's buttons; Stop ends it) and in the terminal (bot/terminal.py)
+WALK_MOVES_SLACK = ("In the walk-through (`{command} walkthrough`), each question has buttons: Back, Next, Skip "
+                    "section and Stop. Leave it part-way and `{command} walkthrough` picks up where you left off; "
+                    "after Stop it starts again from the first question.")
+WALK_MOVES_TERMINAL = ("In the walk-through (`{command} walkthrough`), type n (or Enter) for the next question, b to "
+                       "go back, s to skip a section and q to stop; `{command} walkthrough` again picks up where "
+                       "you left off.")
 
 
-def chitchat_lines(reply: Reply, or_button: str = "") -> list[str]:
+def chitchat_lines(reply: Reply, or_button: str = "", *, slack: bool = False) -> list[str]:
     """A greeting, thanks or chat: a friendly line on what the bot can help with. Not a survey
     answer, and not "I couldn't find that" (nothing was missing from the guidance). A question
     about a social is told who would know; one asking to be taken through the survey, how
-    (`or_button`: how else, where there is a button)."""
+    (`or_button`: how else, where there is a button); one asking how to move in the walk-through,
+    its moves (`slack`: its buttons, else the terminal's keys)."""
     said = words(reply.query)
+    if reply.walk is None and asks_how_to_walk(said):
+        return [(WALK_MOVES_SLACK if slack else WALK_MOVES_TERMINAL).format(command=reply.command)]
     if reply.walk is not None:   # "can you walk me through the survey?"
         section = f" {reply.walk}" if reply.walk else ""
         return [WALK.format(command=reply.command, section=section, or_button=or_button)]

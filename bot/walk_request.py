@@ -54,3 +54,25 @@ def _through(after: list[str]) -> bool:
     through", not "does it take to get through" (how long it takes)."""
     at = next((i for i, w in enumerate(after) if w in THROUGH), None)
     return at is not None and "to" not in after[:at]
+
+
+# How a message asks how to use the walk-through: it names the walk-through (the word, or "the walk
+# through") and a move of it. "how do I skip a section in the walkthrough" and "can I go back a
+# question in the walk through" got "I'm not sure the guidance covers that" with survey questions
+# as suggestions (the pause policy, for "how do i stop the walkthrough").
+MOVES = frozenset("""
+skip skipping back previous next stop stopping pause quit exit leave end finish restart resume continue carry
+save notes work works working use using
+""".split())
+NOUN_BEFORE = frozenset({"the", "this", "your", "a", "that", "ur"})
+
+
+def asks_how_to_walk(folded: list[str]) -> bool:
+    """A question about moving in the walk-through, not a request to start it (`walk_request`)."""
+    if not folded or len(folded) > 30 or MOVES.isdisjoint(folded):
+        return False
+    named = any(w in ONE_WORD for w in folded) or any(
+        a == "walk" and b in THROUGH and i > 0 and folded[i - 1] in NOUN_BEFORE
+        for i, (a, b) in enumerate(zip(folded, folded[1:])))
+    return named and walk_request(folded) is None
+

@@ -89,6 +89,29 @@ def test_asking_to_be_walked_through_the_survey_is_told_how(searcher, config):
     assert walk_request(words("could u walk me thru the survey")) == ""   # (as members type it)
 
 
+def test_asking_how_to_move_in_the_walk_through_is_told_its_moves(searcher, config, tmp_path):
+    """Round 29: "how do I skip a section in the walkthrough" got "I'm not sure the guidance covers
+    that" with survey questions as suggestions (the pause policy, for "how do i stop the
+    walkthrough"), logged as a gap. A question about moving in the walk-through is told its moves:
+    in Slack its buttons (Stop ends it), in the terminal its keys (q keeps the place)."""
+    for asked in ("how do I skip a section in the walkthrough", "how do i stop the walkthrough",
+                  "can I go back a question in the walk through?", "how does the walkthrough work",
+                  "if I leave the walkthrough halfway can I carry on later"):
+        reply = build_reply(searcher.find_matches(asked), searcher.pack, config.contact)
+        assert reply.chitchat and not reply.answered, asked
+        assert render_text(reply).startswith("In the walk-through (`/biglisten walkthrough`), type n (or Enter)"), asked
+        slack = answer_blocks(reply).text
+        assert "buttons: Back, Next, Skip section and Stop" in slack and "after Stop it starts again" in slack, slack
+    guide = Guide(config, searcher, open_store(tmp_path / "b.sqlite3"))
+    guide.ask("how do I skip a section in the walkthrough", via="dm")
+    assert guide.store.questions(0) == []   # not a gap in the guidance
+    for other in ("how do I start the walkthrough", "walkthrough"):   # asking for it: how to start it
+        assert build_reply(searcher.find_matches(other), searcher.pack, config.contact).walk == "", other
+    for question in ("the inspectors did a walkthrough of every class, where does that go",
+                     "walk me through how a deep dive works", "can I skip the SEND section of the survey?"):
+        assert not build_reply(searcher.find_matches(question), searcher.pack, config.contact).chitchat, question
+
+
 def test_a_question_about_the_bot_itself_is_told_what_it_is(searcher, config):
     """Round 26: "can I trust your answers" got the MATs entry ("trusts"), as a confident answer in
     the union's name; "are you a real person?", "who made you?" and "where does your info come
