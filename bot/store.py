@@ -274,9 +274,10 @@ class Store(ABC):
         used (one per answer and member). Pending items are left alone. True if it was settled."""
 
     @abstractmethod
-    def record_answered(self, key: str, *, now: float | None = None) -> bool:
+    def record_answered(self, key: str, *, now: float | None = None, failed: bool = False) -> bool:
         """Record as answered an event this process answered without the inbox (from memory,
-        while the store couldn't be written), in one statement: written answered if it isn't
+        while the store couldn't be written; `failed`: given up, its settling perhaps unmade,
+        StoreUnsure), in one statement: written answered if it isn't
         here, settled if it is pending, whoever holds it (a late write of this process's own; or
         Slack's retry, taken in by another worker, which is a duplicate: its post is then
         refused, as `mark_posting` needs the item pending), left alone if it is settled. One

@@ -478,14 +478,14 @@ class PostgresStore(RepStorePostgres, Store):
     def reopen(self, key: str) -> bool:
         return self._write("DELETE FROM inbox WHERE key = %s AND state <> 'pending'", (key,)).count == 1
 
-    def record_answered(self, key: str, *, now: float | None = None) -> bool:
+    def record_answered(self, key: str, *, now: float | None = None, failed: bool = False) -> bool:
         now = time.time() if now is None else now
         return self._write(
             "INSERT INTO inbox(key, payload, state, owner, lease_until, attempts, posting, received_at, done_at) "
-            "VALUES (%s, '{}', 'done', NULL, 0, 1, false, %s, %s) "
-            "ON CONFLICT (key) DO UPDATE SET state = 'done', payload = '{}', owner = NULL, done_at = excluded.done_at "
-            "WHERE inbox.state = 'pending'",
-            (key, now, now)).count == 1
+            "VALUES (%s, '{}', %s, NULL, 0, 1, false, %s, %s) "
+            "ON CONFLICT (key) DO UPDATE SET state = excluded.state, payload = '{}', owner = NULL, "
+            "done_at = excluded.done_at WHERE inbox.state = 'pending'",
+            (key, "failed" if failed else "done", now, now)).count == 1
 
     def retry_later(self, key: str, owner: str, delay: float, now: float | None = None,
                     attempt: int | None = None, unposted: bool = False) -> None:

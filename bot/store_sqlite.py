@@ -403,14 +403,14 @@ class SQLiteStore(Store):
         return self.connection().execute("DELETE FROM inbox WHERE key = ? AND state <> 'pending'",
                                          (key,)).rowcount == 1
 
-    def record_answered(self, key: str, *, now: float | None = None) -> bool:
+    def record_answered(self, key: str, *, now: float | None = None, failed: bool = False) -> bool:
         now = time.time() if now is None else now
         cur = self.connection().execute(
             "INSERT INTO inbox(key, payload, state, owner, lease_until, attempts, posting, received_at, done_at) "
-            "VALUES (?, '{}', 'done', NULL, 0, 1, 0, ?, ?) "
-            "ON CONFLICT(key) DO UPDATE SET state = 'done', payload = '{}', owner = NULL, done_at = excluded.done_at "
-            "WHERE inbox.state = 'pending'",
-            (key, now, now))
+            "VALUES (?, '{}', ?, NULL, 0, 1, 0, ?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET state = excluded.state, payload = '{}', owner = NULL, "
+            "done_at = excluded.done_at WHERE inbox.state = 'pending'",
+            (key, "failed" if failed else "done", now, now))
         return cur.rowcount == 1
 
     def retry_later(self, key: str, owner: str, delay: float, now: float | None = None,

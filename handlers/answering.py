@@ -222,7 +222,7 @@ class Answerer:
         self._taken: OrderedDict[str, None] = OrderedDict()  # ... taken into the inbox by it: a redelivery
         # here is a duplicate whatever the store does (the inbox has it; round 16's outage bench: one
         # redelivered as the database froze was answered from memory as well)
-        self._unrecorded: OrderedDict[str, None] = OrderedDict()   # ... not yet recorded in the store
+        self._unrecorded: OrderedDict[str, bool | None] = OrderedDict()   # ... not yet recorded (True: failed)
         self._recording = False
         self._lock = threading.Lock()
 
@@ -259,7 +259,7 @@ class Answerer:
             return None
         return _Attempt(InboxItem(key, payload, 1, False, time.time()), durable=False, maybe_posted=check, guess=check)
 
-    def _remember(self, key: str) -> bool:
+    def _remember(self, key: str, *, failed: bool = False) -> bool:
         """A question answered here that the store doesn't know is answered (answered from
         memory, or settling it failed): never answered again by this process, and recorded as
         answered once the store takes writes. False if it was remembered already."""
@@ -267,7 +267,7 @@ class Answerer:
             if key in self._seen:
                 return False
             _note(self._seen, key)
-            _note(self._unrecorded, key)
+            _note(self._unrecorded, key, value=failed)   # recorded failed (given up), or answered
             start = not self._recording
             self._recording = True
         if start:
@@ -308,16 +308,16 @@ class Answerer:
         while True:
             time.sleep(pause)
             with self._lock:
-                keys = list(self._unrecorded)
+                keys = list(self._unrecorded.items())
                 if not keys:
                     self._recording = False
                     return
             try:
-                for key in keys:
+                for key, failed in keys:
                     # one statement: written answered, or settled if a late write of ours (or an
                     # expired lease) left it pending; a process dying between a write and its
                     # settling had left a lease another worker took over and answered again
-                    self.guide.store.record_answered(key)
+                    self.guide.store.record_answered(key, failed=bool(failed))
                     with self._lock:
                         self._unrecorded.pop(key, None)
                 pause = RECORD_RETRY[0]
@@ -588,7 +588,7 @@ class Answerer:
         so no worker takes it over to apologise or answer again; a share to press again is
         settled before it is reopened (not made, another worker would have shared it late)."""
         if not self._settled(attempt, outcome, unsure=True):   # a share reopened is settled there
-            self._remember(attempt.item.key)
+            self._remember(attempt.item.key, failed=outcome == "failed")
 
     def _settled(self, attempt: _Attempt, outcome: str, *, unsure: bool = False) -> bool:
         """What the worker that settled a question owes: it is recorded once, and a member who
@@ -681,9 +681,9 @@ def _logged_already() -> None:
     return None
 
 
-def _note(keys: OrderedDict, key: str, most: int = 5000) -> None:
-    """Remember `key`, forgetting the oldest beyond `most`."""
-    keys[key] = None
+def _note(keys: OrderedDict, key: str, most: int = 5000, value=None) -> None:
+    """Remember `key` (with `value`), forgetting the oldest beyond `most`."""
+    keys[key] = value
     if len(keys) > most:
         keys.popitem(last=False)
 

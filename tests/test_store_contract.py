@@ -132,6 +132,11 @@ def test_an_event_answered_from_memory_is_recorded_answered_in_one_statement(sto
     assert store.inbox_counts() == {"pending": 0, "done": 3, "failed": 0}
     assert store.expired(now=now + 999) == [] and store.lease("event:M3", owner="w3", lease_seconds=30,
                                                                now=now + 999) is None
+    # given up, its settling perhaps unmade (round 29's review: it was counted answered)
+    store.enqueue("event:M4", {"q": 4}, owner="w1", lease_seconds=30, now=now)
+    assert store.record_answered("event:M4", now=now + 1, failed=True)
+    assert store.record_answered("event:M5", now=now + 1, failed=True)
+    assert store.inbox_counts() == {"pending": 0, "done": 3, "failed": 2}
 
 
 def test_a_settled_item_reopened_is_taken_in_again_and_a_pending_one_is_not(store):
