@@ -189,8 +189,23 @@ def _statement(folded: list[str]) -> int | None:
     return None
 
 
+def _position(folded: list[str]) -> int | None:
+    """Which question a message names by its place in a section ("safeguarding q1", "question 3",
+    "the second safeguarding question"): 0-based, -1 the last; None if none."""
+    for i, w in enumerate(folded):
+        nxt = folded[i + 1] if i + 1 < len(folded) else ""
+        if re.fullmatch(r"q[1-9]", w):
+            return int(w[1]) - 1
+        if w in ("question", "q") and re.fullmatch(r"[1-9]", nxt):
+            return int(nxt) - 1
+        if w in ORDINALS and nxt in ("question", "q") or (
+                w in ORDINALS and nxt in SECTION_WORDS and folded[i + 2:i + 3] == ["question"]):
+            return ORDINALS[w]
+    return None
+
+
 def _sections(folded: list[str], survey: _Survey, priority: tuple[int, int, int] | None, alone: bool = False,
-              verb: bool = True) -> set[str]:
+              verb: bool = True, placed: bool = False) -> set[str]:
     """Sections the question names: with a priority number any section word counts
     ("SEND P3"), and of several the one nearest the number wins ("SENCo here: the schools P3
     comments mention SEND"); without one, only with a noun or a priority's name after it ("the
@@ -209,7 +224,7 @@ def _sections(folded: list[str], survey: _Survey, priority: tuple[int, int, int]
         if key in ("special", "alternative") and nxt in PUPIL_NOUNS:
             continue   # "SEND pupils": who, not where
         bare = alone and (i == 0 or folded[i - 1] in BARE_BEFORE)
-        if priority is None and nxt not in SECTION_NOUNS and nxt not in survey.titles and not bare:
+        if priority is None and not placed and nxt not in SECTION_NOUNS and nxt not in survey.titles and not bare:
             continue
         found.append((i, key))
     if priority is not None:
@@ -345,7 +360,16 @@ def _structure(folded: list[str], survey: _Survey, verb: bool = True) -> Target:
                    and (not WHAT_TO_ANSWER.isdisjoint(folded)
                         or (not SECTION_NOUNS.isdisjoint(folded) and NAMING_ONLY.issuperset(folded))))
     answering = not ANSWERING.isdisjoint(folded) or YES_NO <= set(folded)
-    sections = _sections(folded, survey, priority, alone=asking_only and answering, verb=verb)
+    position = _position(folded) if priority is None else None
+    sections = _sections(folded, survey, priority, alone=asking_only and answering, verb=verb,
+                         placed=position is not None)
+    unnumbered = {s for s in sections if not any(_number(e.priority) for _, e in survey.entries if e.section == s)}
+    if position is not None and len(sections) == 1 and sections == unnumbered:
+        # a section of unnumbered questions, and one named by its place: "safeguarding q1" (the
+        # numbers ignored, it got the section's likeliest question, and its "no particular option")
+        in_section = [i for i, e in survey.entries if e.section in sections]
+        if -len(in_section) <= position < len(in_section):
+            return Target((in_section[position],), statement=statement, section_named=True, exact=True)
     if priority is not None:
         hits = [(i, e) for i, e in survey.entries
                 if _number(e.priority) == priority[0] and (not sections or e.section in sections)]

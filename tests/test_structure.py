@@ -79,6 +79,28 @@ def test_send_pupils_are_who_not_where(pack, q):
     assert target.exact and not target.section_named
 
 
+@pytest.mark.parametrize("q, expected", [
+    ("safeguarding q1 what do i answer", "safeguarding-separate-judgement"),
+    ("Q1 safeguarding what should i tick", "safeguarding-separate-judgement"),
+    ("safeguarding question 1", "safeguarding-separate-judgement"),
+    ("the second safeguarding question", "safeguarding-frequency"),
+    ("safeguarding question 3", "safeguarding-reinspection"),
+    ("what about the last safeguarding question", "safeguarding-pause-policy"),
+])
+def test_a_question_named_by_its_place_in_an_unnumbered_section(pack, q, expected):
+    """Round 29's content audit: "safeguarding q1 what do i answer" got the frequency question
+    (the number ignored) and its "NASUWT recommends no particular option here", where the first
+    question carries the union's "answer 'yes'". A section of unnumbered questions names its
+    questions by place; one that isn't there names none, nor does a number in a numbered one."""
+    found, target = ids(pack, q)
+    assert found == {expected} and target.exact and target.section_named
+
+
+def test_a_place_past_the_section_or_in_a_numbered_section_names_no_one_question(pack):
+    assert len(ids(pack, "safeguarding question 5")[0]) > 1
+    assert not ids(pack, "SEND question 2 what do i put")[1].exact
+
+
 def test_send_after_a_subject_is_the_verb_unless_written_in_capitals(pack):
     q = "I teach in a secondary school, should I send priority 3 back by Friday"
     assert quoted(pack, q)[0] == ["schools-impact", "schools-impact-views"]
