@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.knowledge import SurveyEntry
 from bot.search import Index
 
 
@@ -38,6 +39,25 @@ def test_what_ofsted_did_after_the_big_listen_is_its_action_report(searcher):
     for question in ("what did ofsted do after the big listen", "what did ofsted do next"):
         result = searcher.find_matches(question)
         assert result.answered and result.best.entry.id == "action-report-dec-2024", (question, result.matches)
+
+
+@pytest.mark.parametrize("question, entry_id", [
+    ("what should I put for the separate safeguarding judgement question?", "safeguarding-separate-judgement"),
+    ("pause policy question - what do i write", "safeguarding-pause-policy"),
+    ("what does off-rolling mean", "off-rolling"),            # a definition asked for keeps it
+    ("can parents fill it in too or is it only staff?", None),   # "fill it in": taking part, not what to put
+])
+def test_asked_what_to_put_the_survey_question_comes_first(searcher, question, entry_id):
+    """Round 29's content audit: "what should I put for the separate safeguarding judgement
+    question?" got the safeguarding judgement's definition, with no suggested answer; the survey
+    question came within 0.75 of it. Asked what to put, as asked where it goes, the survey question
+    comes first when it comes that close."""
+    result = searcher.find_matches(question)
+    first = result.best.entry
+    if entry_id is None:
+        assert not isinstance(first, SurveyEntry), result.matches
+    else:
+        assert result.answered and first.id == entry_id, result.matches
 
 
 @pytest.mark.parametrize("question, entry_id", [
