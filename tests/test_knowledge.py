@@ -452,3 +452,18 @@ def test_a_kind_that_is_not_text_is_refused_not_a_traceback(pack_copy, kind):
     add_file(pack_copy, "extra.yaml", GLOSSARY.replace("kind: glossary", f"kind: {kind}"))
     with pytest.raises(WrongType, match=r"extra\.yaml:2: entry 'widget': field 'kind': kind must be one of"):
         load_pack(pack_copy)
+
+
+def test_a_sentence_quoted_in_two_entries_is_a_plan_in_both_or_neither(pack):
+    """Round 29's content audit: Ofsted's "We are pausing inspection of initial teacher education
+    (ITE) providers ..." was "plans then, not a record of what happened" under "ITE inspections
+    paused?" and a plain "Ofsted said" under "what's ITE". Plans stay plans, whichever entry quotes them."""
+    told: dict[tuple[str, str], set[tuple[str, bool]]] = {}
+    for entry in pack.entries:
+        if isinstance(entry, SurveyEntry):   # (the survey's own text: no plans)
+            continue
+        for i, text in enumerate(entry.body):
+            told.setdefault((entry.source, text), set()).add((entry.id, entry.plan and i not in entry.done))
+    mixed = {text: sorted(ids) for (_, text), ids in told.items() if len({plan for _, plan in ids}) > 1}
+    assert not mixed, mixed
+    assert sum(len(ids) > 1 for ids in told.values()) >= 5   # sentences quoted twice are there to compare
