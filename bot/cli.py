@@ -244,7 +244,7 @@ def cmd_ask(args) -> int:
             # a section named alone: its questions as the reply numbers them (the member's "1" is the first)
             matches = ambiguity_options(reply) if reply.whole_section else result.matches
             record = {"query": q, "answered": result.answered,
-                      "results": [match_record(m, library.pack_of(m.entry)) for m in matches],
+                      "results": [match_record(m, library.pack_of(m.entry), query=q, shown=reply) for m in matches],
                       "reply_text": render_text(reply)}   # what the member reads, as printed without --full
             if result.reason:
                 record["reason"] = result.reason

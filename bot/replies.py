@@ -1138,15 +1138,19 @@ def length_summary(lengths: list[int]) -> dict[str, int]:
     return {"n": len(ordered), "median": round(statistics.median(ordered)), "p90": p90, "max": ordered[-1]}
 
 
-def match_record(match: Match, pack: Pack, *, today: date | None = None) -> dict:
-    """One result of `ask --json`: a stable contract other tools read. Add keys; never rename."""
+def match_record(match: Match, pack: Pack, *, today: date | None = None, query: str = "",
+                 shown: Reply | None = None) -> dict:
+    """One result of `ask --json`: a stable contract other tools read. Add keys; never rename.
+    `shown`: the reply printed, whose quotations the record of its entry gives (built again
+    without the question, its lead could differ: the content audit of round 29 found about 20)."""
     e = match.entry
     src = pack.sources[e.source]
     rec: dict = {"id": e.id, "kind": e.kind, "title": e.title, "score": match.score,
                  "source": {"id": src.id, "file": src.file, "title": src.title, "publisher": src.publisher,
                             "date": src.date, "old_news": src.old_news,
                             **({"applies_to": src.applies_to} if src.applies_to else {})}}
-    reply = entry_reply(e, pack, "", statement=match.statement, today=today)
+    reply = shown if shown is not None and shown.answered and shown.entry is e else entry_reply(
+        e, pack, "", query=query, statement=match.statement, today=today)
     if isinstance(e, SurveyEntry):
         lender = commentary_lender(e, pack)
         sa = reply.suggestion

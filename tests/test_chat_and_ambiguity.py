@@ -208,6 +208,26 @@ def test_ask_json_gives_reason_and_ambiguous():
         assert empty["reply_text"].startswith("Ask me about a survey question"), empty
 
 
+def test_ask_json_quotes_are_every_quotation_the_reply_shows():
+    """Round 29's content audit: for about 20 of its answered messages `quotes` (the contract:
+    "every quotation the reply for that result shows") lacked what the reply led with: the record
+    was built again without the question, so its lead (the sentence most relevant to the question)
+    was another ("does nasuwt support holding back the report for 3 months" showed the union's
+    "sensible option" view, which `quotes` didn't have)."""
+    import re
+    asked = ["are the complaints panels with union reps running",
+             "does nasuwt support holding back the report for 3 months",
+             "has ofsted removed single word judgements for childrens homes",
+             "did ofsted accept all the gilbert recommendations", "what is off-rolling", "schools priority 3"]
+    out = run_cli("ask", "--json", "--stdin", stdin="\n".join(asked))
+    records = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [r["query"] for r in records] == asked and all(r["answered"] for r in records), out.stderr
+    for r in records:
+        shown = re.findall(r"“(.+?)”", r["reply_text"])
+        quotes = {q["text"] for q in r["results"][0]["quotes"]}
+        assert shown and not [t for t in shown if t not in quotes], (r["query"], shown, quotes)
+
+
 def test_eval_reports_every_measure_by_kind(tmp_path):
     questions = tmp_path / "q.yaml"
     questions.write_text(
