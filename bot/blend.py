@@ -22,16 +22,12 @@ from bot.knowledge import SurveyEntry
 from bot.late import LATE_ZERO
 from bot.normalise import STOPWORDS, words
 from bot.results import Match, SearchResult
-from bot.structure import Target, asks_where
+from bot.structure import Target, asks_what_to_put, asks_where
 from bot.walk_request import asks_how_to_walk, walk_request
 
 TARGET_BONUS = 0.25      # added for the entries a question names by structure ("SEND priority 2")
 SECTION_BONUS = 0.1      # added for the entries of a section named without a number ("the SEND impact one")
 AMBIGUOUS_RATIO = 0.9    # schools and SEND versions of one priority this close: ask which was meant
-# asked what to put (not "fill it in", taking part, nor "recommend", a union's view): the survey
-# question is what answers it, when it comes close ("what should I put for the separate safeguarding
-# judgement question?" got the safeguarding judgement's definition)
-PUTTING = frozenset({"put", "write", "answer", "tick"})
 ANSWER_AT_STAKE_RATIO = 0.75  # ... and any other question this close to one with a suggested answer
 MEANING_ZERO = 0.2       # cosine similarity that counts as no evidence at all
 # How a candidate entry is ranked: a weighted sum of what `rank_features` reads, the word
@@ -310,13 +306,13 @@ def _ambiguous(ranked, entries, target: Target, reading) -> bool:
 
 
 def _survey_first(ranked, entries, folded: list[str]):
-    """Asked where in the survey something goes, or what to put (PUTTING), the best survey question
+    """Asked where in the survey something goes, or what to put (`asks_what_to_put`), the best survey question
     among the first five comes first when it comes close (ANSWER_AT_STAKE_RATIO): a definition came
     first for "ofsted named my dept in the report as the weak one ... which bit of the survey is
     that" and "what should I put for the separate safeguarding judgement question?"; "whats ILACS
     - where do i put this" keeps its definition (no survey question comes close)."""
     if not ranked or isinstance(entries[ranked[0][0]], SurveyEntry) or not (
-            asks_where(folded) or not PUTTING.isdisjoint(folded)):
+            asks_where(folded) or asks_what_to_put(folded)):
         return ranked
     i = next((i for i, r in enumerate(ranked[:5]) if isinstance(entries[r[0]], SurveyEntry)), None)
     if i is None or ranked[i][1] < ANSWER_AT_STAKE_RATIO * ranked[0][1]:

@@ -189,23 +189,38 @@ def _statement(folded: list[str]) -> int | None:
     return None
 
 
-def _position(folded: list[str]) -> int | None:
-    """Which question a message names by its place in a section ("safeguarding q1", "question 3",
-    "the second safeguarding question"): 0-based, -1 the last; None if none."""
+def _position(folded: list[str]) -> tuple[int, str] | None:
+    """A question named by its place in a section, with the section word tied to it: "safeguarding
+    q1", "Q1 safeguarding", "safeguarding question 1", "the second safeguarding question", "the
+    first question of the safeguarding section": (0-based place, -1 the last; the section word).
+    Not "the first question I had was about safeguarding", "my q1 is about safeguarding" (review)."""
     for i, w in enumerate(folded):
         nxt = folded[i + 1] if i + 1 < len(folded) else ""
         if re.fullmatch(r"q[1-9]", w):
-            return int(w[1]) - 1
-        if w in ("question", "q") and re.fullmatch(r"[1-9]", nxt):
-            return int(nxt) - 1
-        if w in ORDINALS and nxt in ("question", "q") or (
-                w in ORDINALS and nxt in SECTION_WORDS and folded[i + 2:i + 3] == ["question"]):
-            return ORDINALS[w]
+            place, end = int(w[1]) - 1, i
+        elif w in ("question", "q") and re.fullmatch(r"[1-9]", nxt):
+            place, end = int(nxt) - 1, i + 1
+        elif w in ORDINALS and nxt in SECTION_WORDS and folded[i + 2:i + 3] == ["question"]:
+            return ORDINALS[w], nxt   # "the second safeguarding question"
+        elif w in ORDINALS and nxt in ("question", "q"):
+            place, end = ORDINALS[w], i + 1
+        else:
+            continue
+        before = folded[i - 1] if i > 0 else ""
+        after = folded[end + 1:end + 5]
+        if before in SECTION_WORDS:   # "safeguarding q1", "safeguarding question 1"
+            return place, before
+        if after[:1] and after[0] in SECTION_WORDS:   # "Q1 safeguarding"
+            return place, after[0]
+        if after[:1] and after[0] in ("of", "in", "on"):   # "the first question of the safeguarding section"
+            word = next((a for a in after[1:3] if a in SECTION_WORDS), None)
+            if word is not None and after[after.index(word) + 1:][:1] in (["section"], ["bit"], ["part"], ["page"]):
+                return place, word
     return None
 
 
 def _sections(folded: list[str], survey: _Survey, priority: tuple[int, int, int] | None, alone: bool = False,
-              verb: bool = True, placed: bool = False) -> set[str]:
+              verb: bool = True) -> set[str]:
     """Sections the question names: with a priority number any section word counts
     ("SEND P3"), and of several the one nearest the number wins ("SENCo here: the schools P3
     comments mention SEND"); without one, only with a noun or a priority's name after it ("the
@@ -224,7 +239,7 @@ def _sections(folded: list[str], survey: _Survey, priority: tuple[int, int, int]
         if key in ("special", "alternative") and nxt in PUPIL_NOUNS:
             continue   # "SEND pupils": who, not where
         bare = alone and (i == 0 or folded[i - 1] in BARE_BEFORE)
-        if priority is None and not placed and nxt not in SECTION_NOUNS and nxt not in survey.titles and not bare:
+        if priority is None and nxt not in SECTION_NOUNS and nxt not in survey.titles and not bare:
             continue
         found.append((i, key))
     if priority is not None:
@@ -303,6 +318,21 @@ WHERE_RE = re.compile(
     r"|\b(?:where|which bit|which part) (?:in|of) the survey\b")
 
 
+# How a message asks what to put for a survey question: "what should I put for ...", "what do we
+# write", "what am I meant to tick", "how do I answer ...", "what to put"; not "Ofsted's answer",
+# "I want to write about it", "fill it in" (taking part), nor what to put in another document
+PUT_RE = re.compile(
+    r"\b(?:what|how) (?:should|do|shall|would|can|could|must|am|are|r) (?:i|we|you|u)(?: \w+){0,2}? "
+    r"(?:put|write|tick|answer|select|pick|choose)\b|\bwhat to (?:put|write|tick|answer)\b")
+OTHER_DOCUMENTS = frozenset({"form", "forms", "newsletter", "letter", "email", "sef", "appraisal", "application"})
+
+
+def asks_what_to_put(folded: list[str]) -> bool:
+    """"what should I put for the separate safeguarding judgement question?": the survey question
+    answers it, not a definition of its words (`bot.blend._survey_first`)."""
+    return bool(PUT_RE.search(" ".join(folded))) and OTHER_DOCUMENTS.isdisjoint(folded)
+
+
 def asks_where(folded: list[str]) -> bool:
     """"which bit of the survey is that", "where do I put this", "is there anywhere I can say
     that": the member wants a place in the survey, so a definition or a background fact
@@ -360,16 +390,15 @@ def _structure(folded: list[str], survey: _Survey, verb: bool = True) -> Target:
                    and (not WHAT_TO_ANSWER.isdisjoint(folded)
                         or (not SECTION_NOUNS.isdisjoint(folded) and NAMING_ONLY.issuperset(folded))))
     answering = not ANSWERING.isdisjoint(folded) or YES_NO <= set(folded)
+    sections = _sections(folded, survey, priority, alone=asking_only and answering, verb=verb)
     position = _position(folded) if priority is None else None
-    sections = _sections(folded, survey, priority, alone=asking_only and answering, verb=verb,
-                         placed=position is not None)
-    unnumbered = {s for s in sections if not any(_number(e.priority) for _, e in survey.entries if e.section == s)}
-    if position is not None and len(sections) == 1 and sections == unnumbered:
-        # a section of unnumbered questions, and one named by its place: "safeguarding q1" (the
-        # numbers ignored, it got the section's likeliest question, and its "no particular option")
-        in_section = [i for i, e in survey.entries if e.section in sections]
-        if -len(in_section) <= position < len(in_section):
-            return Target((in_section[position],), statement=statement, section_named=True, exact=True)
+    placed = set(_named_by(SECTION_WORDS[position[1]], survey.pack.sections)) if position else set()
+    if len(placed) == 1 and not any(_number(e.priority) for _, e in survey.entries if e.section in placed):
+        # one question of a section of unnumbered questions, named by its place: "safeguarding q1"
+        # (the number ignored, it got the section's likeliest question and its "no particular option")
+        in_section = [i for i, e in survey.entries if e.section in placed]
+        if -len(in_section) <= position[0] < len(in_section):
+            return Target((in_section[position[0]],), statement=statement, section_named=True, exact=True)
     if priority is not None:
         hits = [(i, e) for i, e in survey.entries
                 if _number(e.priority) == priority[0] and (not sections or e.section in sections)]

@@ -46,6 +46,10 @@ def test_what_ofsted_did_after_the_big_listen_is_its_action_report(searcher):
     ("pause policy question - what do i write", "safeguarding-pause-policy"),
     ("what does off-rolling mean", "off-rolling"),            # a definition asked for keeps it
     ("can parents fill it in too or is it only staff?", None),   # "fill it in": taking part, not what to put
+    # not asking what to put in the survey (review)
+    ("what was Ofsted's answer on the separate safeguarding judgement after the Big Listen?", None),
+    ("what's the separate safeguarding judgement, I want to write about it for my rep report", None),
+    ("what is the pause policy? just need to put it in a newsletter", None),
 ])
 def test_asked_what_to_put_the_survey_question_comes_first(searcher, question, entry_id):
     """Round 29's content audit: "what should I put for the separate safeguarding judgement

@@ -99,6 +99,12 @@ def test_a_question_named_by_its_place_in_an_unnumbered_section(pack, q, expecte
 def test_a_place_past_the_section_or_in_a_numbered_section_names_no_one_question(pack):
     assert len(ids(pack, "safeguarding question 5")[0]) > 1
     assert not ids(pack, "SEND question 2 what do i put")[1].exact
+    assert ids(pack, "the first question of the safeguarding section")[0] == {"safeguarding-separate-judgement"}
+    # the member's own first question, not the section's (review: these got "answer 'yes'")
+    for q in ("the first question I had was about safeguarding training for support staff",
+              "my q1 is about safeguarding training", "my first question is whether safeguarding is in the survey",
+              "quick question 1: what does safeguarding mean in the survey?"):
+        assert not ids(pack, q)[1].exact, q
 
 
 def test_send_after_a_subject_is_the_verb_unless_written_in_capitals(pack):
