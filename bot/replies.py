@@ -987,9 +987,9 @@ ABOUT = ("I'm the {topic} bot: a program, not a person. My answers quote their s
 WALK = ("I can take you through the survey one question at a time, with the guidance on each: type "
         "`{command} walkthrough{section}`{or_button}.")
 # how to move in it, in Slack (bot/walk_blocks.py's buttons; Stop ends it) and in the terminal (bot/terminal.py)
-WALK_MOVES_SLACK = ("In the walk-through (`{command} walkthrough`), each question has buttons: Back, Next, Skip "
-                    "section and Stop. Leave it part-way and `{command} walkthrough` picks up where you left off; "
-                    "after Stop it starts again from the first question.")
+WALK_MOVES_SLACK = ("In the walk-through (`{command} walkthrough`), each question has buttons: Next (Finish on the "
+                    "last), Back, Skip section and Stop. Leave it part-way and `{command} walkthrough` picks up "
+                    "where you left off; after Stop it starts again from the first question.")
 WALK_MOVES_TERMINAL = ("In the walk-through (`{command} walkthrough`), type n (or Enter) for the next question, b to "
                        "go back, s to skip a section and q to stop; `{command} walkthrough` again picks up where "
                        "you left off.")
@@ -1149,7 +1149,8 @@ def match_record(match: Match, pack: Pack, *, today: date | None = None, query: 
                  "source": {"id": src.id, "file": src.file, "title": src.title, "publisher": src.publisher,
                             "date": src.date, "old_news": src.old_news,
                             **({"applies_to": src.applies_to} if src.applies_to else {})}}
-    reply = shown if shown is not None and shown.answered and shown.entry is e else entry_reply(
+    printed = shown is not None and shown.answered and not (shown.ambiguous or shown.whole_section)
+    reply = shown if printed and shown.entry is e else entry_reply(   # ("which did you mean?" quotes none)
         e, pack, "", query=query, statement=match.statement, today=today)
     if isinstance(e, SurveyEntry):
         lender = commentary_lender(e, pack)

@@ -9,7 +9,7 @@ what off-rolling means" is about off-rolling), left to the search.
 """
 from __future__ import annotations
 
-from bot.chitchat import CHAT_WORDS
+from bot.chitchat import CHAT_WORDS, THANKS
 from bot.normalise import STOPWORDS
 from bot.structure import SECTION_WORDS, sends
 
@@ -67,12 +67,25 @@ save notes work works working use using
 NOUN_BEFORE = frozenset({"the", "this", "your", "a", "that", "ur"})
 
 
+# ... and nothing else but these, its own words, chat and common words: "Does Ofsted use a walkthrough
+# of the school?" or "the inspector did a walkthrough, can they stop lessons?" are about inspection
+# (review), "thanks, the walkthrough works really well" is thanks
+WALK_WORDS = frozenset("""
+walkthrough walkthru walk through thru question questions section sections bit part button buttons key keys
+halfway half way later again go get got press pressed type typed one bot it how
+""".split())
+ASKING_HOW = frozenset({"how", "can", "could", "do", "does", "is", "will", "if", "way"})
+
+
 def asks_how_to_walk(folded: list[str]) -> bool:
     """A question about moving in the walk-through, not a request to start it (`walk_request`)."""
-    if not folded or len(folded) > 30 or MOVES.isdisjoint(folded):
+    if not folded or len(folded) > 20 or MOVES.isdisjoint(folded) or ASKING_HOW.isdisjoint(folded) \
+            or not (ASKS | THANKS).isdisjoint(folded):
         return False
     named = any(w in ONE_WORD for w in folded) or any(
         a == "walk" and b in THROUGH and i > 0 and folded[i - 1] in NOUN_BEFORE
         for i, (a, b) in enumerate(zip(folded, folded[1:])))
-    return named and walk_request(folded) is None
+    rest = [w for w in folded if w not in STOPWORDS]
+    return named and all(w in MOVES or w in WALK_WORDS or w in CHAT_WORDS for w in rest) \
+        and walk_request(folded) is None
 

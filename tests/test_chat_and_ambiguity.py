@@ -101,14 +101,21 @@ def test_asking_how_to_move_in_the_walk_through_is_told_its_moves(searcher, conf
         assert reply.chitchat and not reply.answered, asked
         assert render_text(reply).startswith("In the walk-through (`/biglisten walkthrough`), type n (or Enter)"), asked
         slack = answer_blocks(reply).text
-        assert "buttons: Back, Next, Skip section and Stop" in slack and "after Stop it starts again" in slack, slack
+        assert "buttons: Next (Finish on the last), Back, Skip section and Stop" in slack, slack
+        assert "after Stop it starts again" in slack
     guide = Guide(config, searcher, open_store(tmp_path / "b.sqlite3"))
     guide.ask("how do I skip a section in the walkthrough", via="dm")
     assert guide.store.questions(0) == []   # not a gap in the guidance
     for other in ("how do I start the walkthrough", "walkthrough"):   # asking for it: how to start it
         assert build_reply(searcher.find_matches(other), searcher.pack, config.contact).walk == "", other
     for question in ("the inspectors did a walkthrough of every class, where does that go",
-                     "walk me through how a deep dive works", "can I skip the SEND section of the survey?"):
+                     "walk me through how a deep dive works", "can I skip the SEND section of the survey?",
+                     # about inspection, or the survey, or thanks (review)
+                     "Does Ofsted use a walkthrough of the school during inspection, and will that continue?",
+                     "the inspector did a walkthrough of the school, can they stop lessons?",
+                     "what happens to the pause policy if a walkthrough upsets staff and they need to stop",
+                     "I'm using the walkthrough - on the notice period question, what does NASUWT recommend?",
+                     "thanks, the walkthrough works really well"):
         assert not build_reply(searcher.find_matches(question), searcher.pack, config.contact).chitchat, question
 
 
@@ -226,6 +233,14 @@ def test_ask_json_quotes_are_every_quotation_the_reply_shows():
         shown = re.findall(r"“(.+?)”", r["reply_text"])
         quotes = {q["text"] for q in r["results"][0]["quotes"]}
         assert shown and not [t for t in shown if t not in quotes], (r["query"], shown, quotes)
+    # a "which did you mean?" shows no quotation: each choice's record is its own (review: the
+    # first had its comments box's quotations too)
+    (which,) = [json.loads(run_cli("ask", "--json", "priority 1 reporting").stdout)]
+    assert which["ambiguous"]
+    for r in which["results"][:1]:   # (a comments box's record shows the comments it borrows)
+        own = " ".join([r["question"], *r["options"], *r["context"], *r["commentary"],
+                        *(t for st in r["statements"] for t in (st["text"], *st["commentary"]))])
+        assert all(q["text"] in own for q in r["quotes"]), r["id"]
 
 
 def test_eval_reports_every_measure_by_kind(tmp_path):
