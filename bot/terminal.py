@@ -48,6 +48,9 @@ def chat(config, library, *, interactive: bool) -> int:
 
     def walk(name: str) -> None:   # as in Slack ("walkthrough send"; a reply may say to type it)
         nonlocal store
+        if unknown_walk(library, name):   # before the store is opened (or made: review)
+            print(f"{unknown_walk(library, name)}\n", flush=True)
+            return
         try:   # (only now: the chat needs no store, and goes on without one)
             store = store or walk_store(config)
         except BotError as e:

@@ -325,6 +325,16 @@ def test_the_terminal_chat_walks_through_as_the_slash_command_does(tmp_path):
     assert chat.stdout.rstrip().splitlines()[-1].startswith("You're welcome!")
 
 
+def test_a_mistyped_walk_through_name_makes_no_store(tmp_path):
+    """Review of round 29: `walkthrough NAME` checked the name only after opening its store, so a
+    typo made one (the command since this round's first fix, the chat's too)."""
+    cfg = _two_packs(tmp_path)
+    for args, stdin in ((("chat",), "walkthrough sned\nquit\n"), (("walkthrough", "sned"), "")):
+        out = run_cli("--config", str(cfg), *args, stdin=stdin)
+        assert "no pack or section 'sned'" in out.stdout + out.stderr, (args, out.stdout, out.stderr)
+        assert not (tmp_path / "bot.sqlite3").exists(), args
+
+
 def test_the_terminal_walkthrough_reads_whole_words_and_moves_on_no_others(tmp_path):
     """"stop" used to skip a section (its s), "exit" and "help" to go to the next question."""
     cfg = _two_packs(tmp_path)
