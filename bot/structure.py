@@ -379,7 +379,9 @@ def _structure(folded: list[str], survey: _Survey, verb: bool = True) -> Target:
         return Target()
     statement = _statement(folded)
     sections_in_order = survey.pack.sections
-    if any(f" {o} question " in text for o in ("last", "final")) and " last question in " not in text:
+    # "the last question", not an opener ("last question: is safeguarding ...", "one last question")
+    if any(f" {d} {o} question " in text for o in ("last", "final") for d in ("the", "that", "this")) \
+            and " last question in " not in text:
         final = [i for i, e in survey.entries if e.section == sections_in_order[-1]] if sections_in_order else []
         if final:   # the last section's last question (the Big Listen's last section is that one question)
             return Target(tuple(final[-1:]), statement=statement, exact=True)

@@ -312,3 +312,15 @@ def test_asking_where_in_the_survey_something_goes_is_read_by_a_grammar(message,
     bit for that" and "if so where" (bot/blend.py puts a survey question first for them, and a
     decline says which it couldn't tell)."""
     assert asks_where(words(message)) is where
+
+
+@pytest.mark.parametrize("q", ["last question: is safeguarding inspected separately?",
+                               "one last question about safeguarding: does NASUWT want it inspected at all?",
+                               "final question from me, what does SEND mean"])
+def test_last_question_as_an_opener_names_no_question(pack, q):
+    """Review of round 29: "last question" anywhere was the survey's catch-all question, answered
+    confidently ("last question, what does SEND mean" got "anything else?"). Only "the last question"
+    (that, this) names it."""
+    found, target = ids(pack, q)
+    assert "final-anything-else" not in found or not target.exact, q
+    assert ids(pack, "what should I put for the final question")[0] == {"final-anything-else"}
