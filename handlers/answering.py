@@ -539,11 +539,14 @@ class Answerer:
             outcome = "failed"
         if outcome == "lost":
             return
-        if not attempt.durable and outcome == "failed" and attempt.maybe_posted:
-            # from memory, posted or not, no one can tell: not recorded as answered, so Slack's
-            # retries of it (which ask Slack first) may still answer it (review of round 18)
+        if not attempt.durable and outcome == "failed":
             with self._lock:
-                self._unrecorded.pop(item.key, None)
+                if attempt.maybe_posted:
+                    # from memory, posted or not, no one can tell: not recorded as answered, so Slack's
+                    # retries of it (which ask Slack first) may still answer it (review of round 18)
+                    self._unrecorded.pop(item.key, None)
+                elif item.key in self._unrecorded:   # given up: recorded failed, not answered (review)
+                    self._unrecorded[item.key] = True
         settled = True
         if attempt.durable:
             try:
@@ -599,7 +602,8 @@ class Answerer:
             outcome == "done" and (attempt.unsure_share or attempt.sorry))
         reopened = told_again and is_share(attempt.item.key)
         if reopened:
-            self._reopen(attempt.item.key, settle=unsure)   # before the member reads they may press Share again
+            # before the member reads they may press Share again
+            self._reopen(attempt.item.key, settle=unsure, failed=outcome == "failed")
         if outcome == "failed" and not attempt.maybe_posted:
             with deadline(self.deadline):   # never waiting out a long Retry-After
                 self._tell(attempt.item, SORRY_TEXT, "that answering it failed")
@@ -608,7 +612,7 @@ class Answerer:
                 self._tell(attempt.item, UNSURE_SHARE_TEXT, "that its share may not have gone out")
         return reopened
 
-    def _reopen(self, key: str, *, settle: bool = False) -> None:
+    def _reopen(self, key: str, *, settle: bool = False, failed: bool = False) -> None:
         """Take a settled share's next press in again (it is kept under the answer and member).
         `settle`: its settling may not have been made, so it is recorded answered first (reopen
         takes only settled items): left pending, another worker would take it over and share it."""
@@ -616,12 +620,12 @@ class Answerer:
             for keys in (self._taken, self._seen, self._unrecorded):
                 keys.pop(key, None)
         try:
-            within(STORE_CALL_SECONDS, lambda: (settle and self.guide.store.record_answered(key),
+            within(STORE_CALL_SECONDS, lambda: (settle and self.guide.store.record_answered(key, failed=failed),
                                                 self.guide.store.reopen(key)))
         except Exception as e:   # the member's next press of Share is then taken for a duplicate
             warn_once(self.logger, "reopen a share for the member to press again", e)
             if settle:
-                self._remember(key)   # recorded answered when the store takes it, never taken over
+                self._remember(key, failed=failed)   # recorded when the store takes it, never taken over
 
     def _record(self, attempt: _Attempt) -> None:
         """Log and count the question. An attempt that settled it without searching (its answer

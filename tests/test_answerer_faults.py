@@ -726,3 +726,25 @@ def test_a_share_given_up_whose_settling_may_have_been_made_is_not_shared_later(
     assert guide.store.lease_expired(owner="other", lease_seconds=LEASE, now=time.time() + LEASE + 1) == []
     again = guide.store.enqueue(key, payload, owner="me", lease_seconds=LEASE)
     assert again is not None and again.attempts == 1   # the member's next press, taken in
+
+
+def test_a_question_from_memory_given_up_is_recorded_failed_when_the_store_is_back(guide, monkeypatch):
+    """Review of round 29: a question answered from memory (the store down) whose post Slack
+    refused, given up with the member told, was recorded answered once the store was back; the
+    inbox's failed count missed it."""
+    import handlers.answering as answering
+    monkeypatch.setattr(answering, "RECORD_RETRY", (0.05, 0.1))
+    monkeypatch.setattr(answering, "RETRY_DELAY", 0.01)
+    down = store_down(monkeypatch, guide.store, "enqueue")
+    client = Client(post_error=slack_error(404, "channel_not_found"))
+    worker = answerer(guide, client)
+    attempt = worker.accept(*payload_for("9.9"))
+    assert attempt is not None and not attempt.durable
+    worker.answer(attempt)
+    assert [p["text"] for p in client.posts if p["text"] == SORRY_TEXT] == [SORRY_TEXT]
+    down[0] = False
+    for _ in range(100):
+        if sum(guide.store.inbox_counts().values()):
+            break
+        time.sleep(0.05)
+    assert guide.store.inbox_counts() == {"pending": 0, "done": 0, "failed": 1}
