@@ -533,7 +533,7 @@ def lead_lines(reply: Reply, *, everything: bool = True) -> list[Line]:
 # How a message asks what the union thinks (`asks_union_view`): the union is who thinks
 VIEW_VERBS = ("think", "thinks", "reckon", "reckons", "feel", "feels", "stand", "stands", "recommend", "recommends",
               "support", "supports", "supporting", "back", "backs", "backing", "oppose", "opposes", "agree",
-              "agrees", "prefer", "prefers", "favour", "favor", "commented",
+              "agrees", "prefer", "prefers", "favour", "favor", "commented", "welcome", "welcomes", "welcomed",
               # a member telling the bot what the union thinks (round 19's audit: traps)
               "opposed", "supported", "backed", "agreed", "preferred", "favoured", "recommended")
 WANTING = ("want", "wants", "wanted")   # "nasuwt wants ...", not "the union wanted us to respond"

@@ -502,6 +502,9 @@ def test_a_list_keeps_its_lead_in_and_a_sentence_that_refers_back_keeps_the_one_
     ("holding back the report for 3 months, does nasuwt support them doing that?", True),
     ("report cards - does nasuwt support them?", True), ("does nasuwt think off-rolling is a problem?", True),
     ("does the union want off-rolling to count?", True),
+    # round 29's content audit: "did NASUWT welcome the suspend and return policy?" had no note that
+    # Ofsted's words followed
+    ("did NASUWT welcome the suspend and return policy?", True), ("does the union welcome report cards", True),
 ])
 def test_asking_the_unions_view_is_the_union_thinking(query, asks):
     """The review of round 14: any "union" and any "say" anywhere made the bot open with "You
