@@ -342,7 +342,7 @@ class Answerer:
                 try:
                     outcome = run(attempt)
                 except Exception as e:
-                    _log_failure(self.logger, f"answering event {_event_id(attempt.item)} failed", e)
+                    log_failure(self.logger, f"answering event {_event_id(attempt.item)}", e)
                     outcome = "retry"
             if outcome != "retry" or attempt.durable or attempt.item.attempts >= MAX_MEMORY_ATTEMPTS:
                 break
@@ -396,7 +396,7 @@ class Answerer:
             message, record = self._replier(item)(p if is_command(item) or item.attempts == 1
                                                   else p | {REPLAYED: item.received_at})
         except Exception as e:   # as a listener that fails: the member is told something went wrong
-            _log_failure(self.logger, f"answering {_event_id(item)} failed", e)
+            log_failure(self.logger, f"answering {_event_id(item)}", e)
             message, record = {"text": SORRY_TEXT} | ({} if is_command(item) else {"replace_original": False}), None
             attempt.sorry = True
         attempt.record = record or _logged_already   # only a question is logged
@@ -711,15 +711,6 @@ def _retry_after(e: SlackApiError) -> float:
         return 0.0
 
 
-def _log_failure(logger, what: str, error: Exception) -> None:
-    """A failure, with its traceback unless the store was down (a database outage, a locked
-    disk): then one line, as the reps' flows log it, not a traceback per press."""
-    if store_outage(error):
-        logger.error("%s: the store could not be used (%s: %s)", what, type(error).__name__, error)
-    else:
-        logger.exception(what)
-
-
 def _event_id(item: InboxItem) -> str:
     return str(item.payload.get("event_id") or item.key)
 
@@ -774,10 +765,12 @@ def suppress_logged(logger: Logger, doing: str) -> Iterator[None]:
 
 
 def log_failure(logger: Logger, doing: str, error: BaseException) -> None:
-    """In an except block: a store outage (the database down, or it ended the connection) in one
-    line, as it is no bug; anything else with its traceback."""
-    if store_outage(error):
-        logger.warning("%s failed: the store is unreachable (%s)", doing, type(error).__name__)
+    """In an except block: a store outage (the database down, or it ended the connection, a
+    locked disk) in one line, as it is no bug (the reps' flows, a reply to a press or a message);
+    anything else with its traceback."""
+    if store_outage(error):   # (the server's or SQLite's words: no password in them)
+        logger.warning("%s failed: the store is unreachable (%s: %s)", doing, type(error).__name__,
+                       " ".join(str(error).split())[:300])
     else:
         logger.exception("%s failed", doing)
 

@@ -673,11 +673,11 @@ def test_a_reply_the_store_cant_make_is_logged_in_one_line(guide, monkeypatch, f
     key, payload = answering.command_from({"command": "/biglisten", "text": "walkthrough", "user_id": "UMEM",
                                            "channel_id": "C1", "trigger_id": "trig-walk",
                                            "response_url": fake.response_url("walk")})
-    with caplog.at_level(logging.ERROR, logger="test"):
+    with caplog.at_level(logging.WARNING, logger="test"):
         worker.answer(worker.accept(key, payload))
     failed = [r for r in caplog.records if "failed" in r.getMessage() and r.name == "test"]
     assert failed and all(bool(r.exc_info) == traceback for r in failed), [r.getMessage() for r in failed]
-    assert traceback or "the store could not be used (OperationalError: database is locked)" in failed[0].getMessage()
+    assert traceback or "the store is unreachable (OperationalError: database is locked)" in failed[0].getMessage()
     said = [c for c in fake.calls_to("response_url") if c.path.endswith("/walk")]
     assert said and said[-1].params["text"] == SORRY_TEXT
 
