@@ -275,14 +275,13 @@ def cmd_walkthrough(args) -> int:
         return _unwritten("stdout is closed")
     config = _config(args)
     library = load_library(config, meaning=False)   # no searching here: the packs alone
-    if unknown_walk(library, args.pack):   # before the store is opened (or made)
-        print(f"error: {unknown_walk(library, args.pack)}", file=sys.stderr)
-        return 2
-    store = walk_store(config)   # as the chat's walk-through opens it
-    sys.stdin.reconfigure(errors="surrogateescape")   # bytes that aren't UTF-8: a move it doesn't know, not a crash
-    shown_plainly()
-    problem = walk_through(library, store, args.pack, sys.stdin.readline,
-                           prompt=WALK_PROMPT + " > " if sys.stdin.isatty() else "")
+    problem = unknown_walk(library, args.pack)   # before the store is opened (or made)
+    if not problem:
+        store = walk_store(config)   # as the chat's walk-through opens it
+        sys.stdin.reconfigure(errors="surrogateescape")   # bytes not UTF-8: a move it doesn't know, not a crash
+        shown_plainly()
+        problem = walk_through(library, store, args.pack, sys.stdin.readline,
+                               prompt=WALK_PROMPT + " > " if sys.stdin.isatty() else "")
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2

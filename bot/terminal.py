@@ -48,15 +48,14 @@ def chat(config, library, *, interactive: bool) -> int:
 
     def walk(name: str) -> None:   # as in Slack ("walkthrough send"; a reply may say to type it)
         nonlocal store
-        if unknown_walk(library, name):   # before the store is opened (or made: review)
-            print(f"{unknown_walk(library, name)}\n", flush=True)
-            return
-        try:   # (only now: the chat needs no store, and goes on without one)
-            store = store or walk_store(config)
-        except BotError as e:
-            print(f"The walk-through keeps your place in the store, which can't be opened: {e}\n", flush=True)
-            return
-        problem = walk_through(library, store, name, read, prompt=WALK_PROMPT + "\n" if interactive else "")
+        problem = unknown_walk(library, name)   # before the store is opened (or made: review)
+        if not problem:
+            try:   # (only now: the chat needs no store, and goes on without one)
+                store = store or walk_store(config)
+            except BotError as e:
+                print(f"The walk-through keeps your place in the store, which can't be opened: {e}\n", flush=True)
+                return
+            problem = walk_through(library, store, name, read, prompt=WALK_PROMPT + "\n" if interactive else "")
         print(f"{problem}\n" if problem else "(back to questions)\n", flush=True)
     while True:
         line = read()
@@ -247,14 +246,12 @@ def unknown_walk(library, name: str) -> str:
 def walk_through(library, store, name: str, read, *, prompt: str) -> str:
     """The terminal's walk-through of the pack or section `name` ("" resumes, or starts the first
     open consultation) until it is finished or stopped, reading moves with `read` (after `prompt`);
-    "" then, else why it couldn't start. The place is kept in the store (user "terminal")."""
+    "" then, else why it couldn't start. The place is kept in the store (user "terminal"). Its
+    callers check `name` first (`unknown_walk`), before they open the store."""
     from bot import walkthrough as walk
     from bot.replies import line_text
 
     names = [p.name for p in library.packs]
-    unknown = unknown_walk(library, name)
-    if unknown:
-        return unknown
     step = walk.start(library, store, TERMINAL_USER, name)
     if step is None:
         return f"no survey to walk through (packs: {', '.join(names)})"
