@@ -373,8 +373,8 @@ def fallback_text(reply: Reply) -> str:
         text += f" — {union}'s advice on what to write"
     elif "view" in kinds:
         text += f" — {union}'s view"
-    elif isinstance(reply.entry, SurveyEntry) and not reply.parts and verdict_of(reply.guidance, reply):
-        text += f" — {verdict_of(reply.guidance, reply).removesuffix('.')}"   # the reply's own verdict line
+    elif isinstance(reply.entry, SurveyEntry) and not reply.parts and (said := verdict_of(reply.guidance, reply)):
+        text += f" — {said.removesuffix('.')}"   # the reply's own verdict line
     if reply.consultation:   # "can I still respond?"; a survey answer says the advice was for then
         text += f" — {status_line(reply.consultation, survey=isinstance(reply.entry, SurveyEntry))}"
     return escape(text)

@@ -636,9 +636,9 @@ def part_lines(reply: Reply, *, everything: bool = True) -> list[Line]:
     one = None if everything else 1
     for p in reply.parts:
         found = part_guidance(p)
-        if not any(g.kind == "advice" for g, _ in found) and not p.options:
-            lender = commentary_lender(p, reply.pack)
-            found += part_guidance(lender) if lender else []
+        lender = commentary_lender(p, reply.pack) if not p.options else None   # a comments box's
+        if not any(g.kind == "advice" for g, _ in found) and lender:
+            found += part_guidance(lender)
         if p.options:
             lines.append(Line(f"The rating question, {entry_label(p.title)}:", part="lead"))
             answers = [(g, scope) for g, scope in found if g.kind == "answer"]
@@ -651,7 +651,6 @@ def part_lines(reply: Reply, *, everything: bool = True) -> list[Line]:
             if any(g.basis in shown for g, _ in advice):
                 lines.append(Line(f"{union}'s advice above covers this box too.", part="lead"))
             else:   # advice the pack left uncoded is never denied ("Things you might want to mention include:")
-                lender = commentary_lender(p, reply.pack)
                 lines += uncoded_advice(p, reply) or (uncoded_advice(lender, reply) if lender else []) or [
                     Line(f"{union} gives no explicit advice for this box.", part="lead")]
     views = [(g, scope) for p in reply.parts for g, scope in part_guidance(p) if g.kind == "view"]
