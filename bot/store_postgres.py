@@ -247,14 +247,9 @@ class PostgresStore(RepStorePostgres, Store):
             self._pool.close()
             self._pool = None
 
-    # Every statement goes through _rows (one try: a read), or _read or _write (every write: tried
-    # again if the server ends the connection before COMMIT, `_again`): its texts made storable
-    # (bot.store.storable), as the SQLite backend does, so both store the same text.
-    def _rows(self, sql: str, params: tuple | dict = ()) -> list[tuple]:
-        with self._connection() as conn:
-            cur = conn.execute(sql, storable_params(params))
-            return cur.fetchall() if cur.description else []
-
+    # Every statement goes through _read or _write (each tried again if the server ends the
+    # connection before COMMIT, `_again`): its texts made storable (bot.store.storable), as the
+    # SQLite backend does, so both store the same text.
     def _read(self, sql: str, params: tuple | dict = ()) -> list[tuple]:
         """A SELECT, run once more on a fresh connection if the server ended this one under it (`_again`)."""
         return self._again(lambda conn: conn.execute(sql, storable_params(params)).fetchall(), writes=False)
@@ -419,7 +414,7 @@ class PostgresStore(RepStorePostgres, Store):
 
     @property
     def schema_version(self) -> int:
-        return self._rows("SELECT version FROM schema_version")[0][0]
+        return self._read("SELECT version FROM schema_version")[0][0]
 
     # --- the durable inbox ------------------------------------------------------------------
     def enqueue(self, key: str, payload: dict, *, owner: str, lease_seconds: float,
@@ -454,7 +449,7 @@ class PostgresStore(RepStorePostgres, Store):
         return sorted((_item([row]) for row in rows), key=lambda item: item.received_at)
 
     def expired(self, limit: int = 20, now: float | None = None) -> list[str]:
-        rows = self._rows(f"SELECT key FROM inbox WHERE state = 'pending' AND lease_until < {_NOW} "
+        rows = self._read(f"SELECT key FROM inbox WHERE state = 'pending' AND lease_until < {_NOW} "
                           "ORDER BY received_at LIMIT %s", (now, limit))
         return [key for (key,) in rows]
 
@@ -496,7 +491,7 @@ class PostgresStore(RepStorePostgres, Store):
 
     def inbox_counts(self) -> dict[str, int]:
         counts = {"pending": 0, "done": 0, "failed": 0}
-        counts.update(self._rows("SELECT state, COUNT(*) FROM inbox WHERE state <> 'claimed' GROUP BY state"))
+        counts.update(self._read("SELECT state, COUNT(*) FROM inbox WHERE state <> 'claimed' GROUP BY state"))
         return counts
 
     def claim_for(self, key: str, seconds: float, now: float | None = None) -> bool:
@@ -508,7 +503,7 @@ class PostgresStore(RepStorePostgres, Store):
             (key, now, now, seconds)).count == 1
 
     def inbox_oldest(self) -> float | None:
-        return self._rows("SELECT MIN(received_at) FROM inbox WHERE state = 'pending'")[0][0]
+        return self._read("SELECT MIN(received_at) FROM inbox WHERE state = 'pending'")[0][0]
 
     # --- the question log -------------------------------------------------------------------
     def log_question(self, *, via: str, text: str, answered: bool, entry_id: str | None = None,
