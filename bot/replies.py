@@ -8,9 +8,11 @@ and when they held. A reply has two views: the short one leads with what was ask
 """
 from __future__ import annotations
 
+import math
 import re
 import statistics
 import time
+from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -330,14 +332,18 @@ def _terms(text: str, synonyms: dict[str, str]) -> set[str]:
     return {synonyms.get(t, t)[:5] for t in (stem(w) for w in words(text) if w not in STOPWORDS and not w.isdigit())}
 
 
-def by_relevance(texts: list[str], query: str, pack: Pack | None, *, ignore: str = "") -> list[int]:
-    """Indices of `texts`, the one sharing most words with the question first (ties, and
-    a question sharing no words, keep the stored order). A word-overlap count, not a search.
-    Words of `ignore` don't count (in the union's own commentary, "the union" tells no
-    sentence apart)."""
+def shared_words(texts: list[str], query: str, pack: Pack | None, *, ignore: str = "") -> list[int]:
+    """How many content words each of `texts` shares with the question (words of `ignore` don't
+    count: in the union's own commentary, "the union" tells no sentence apart)."""
     synonyms = _synonym_map(pack)
     asked = (_terms(query, synonyms) - _terms(ignore, synonyms)) if query else set()
-    scores = [len(asked & _terms(t, synonyms)) for t in texts]
+    return [len(asked & _terms(t, synonyms)) for t in texts]
+
+
+def by_relevance(texts: list[str], query: str, pack: Pack | None, *, ignore: str = "") -> list[int]:
+    """Indices of `texts`, the one sharing most words with the question first (ties, and
+    a question sharing no words, keep the stored order). A word-overlap count, not a search."""
+    scores = shared_words(texts, query, pack, ignore=ignore)
     return sorted(range(len(texts)), key=lambda i: -scores[i])
 
 
@@ -474,15 +480,15 @@ def verdict_of(guidance: tuple[Guidance, ...], reply: Reply) -> str:
     return ""
 
 
-def most_relevant_sentence(reply: Reply) -> list[Line]:
-    """The union's sentence sharing most words with the question (the first, if none do): of its
-    comments on the statement asked and on the question as a whole, or, with no statement asked,
-    of any, labelled with the statements its comment is about. A sentence that refers back
-    comes with the sentences of its paragraph it leans on, as in `passages` ("These are important
-    because ..." with "This question addresses the role of SEND area inspections."); one that
-    would then pass LEAD_LIMIT is passed over, as is one opening with a connective ("However, ..."
-    alone leaves out what it answers)."""
-    found = []   # (comment group, sentence, the sentence with those it leans on)
+def union_sentences(reply: Reply) -> list[tuple[Commentary, str, str]]:
+    """The union's sentences a reply may lead with: of its comments on the statement asked and on
+    the question as a whole, or, with no statement asked, of any; each as (its comment group, the
+    sentence, the sentence with those it leans on). A sentence that refers back comes with the
+    sentences of its paragraph it leans on, as in `passages` ("These are important because ..."
+    with "This question addresses the role of SEND area inspections."); one that would then pass
+    LEAD_LIMIT is passed over, as is one opening with a connective ("However, ..." alone leaves
+    out what it answers)."""
+    found = []
     for g in reply.commentary:
         if reply.statement is not None and g.statements and reply.statement not in g.statements:
             continue   # said of another statement: led with, it read as the answer to this one
@@ -502,16 +508,92 @@ def most_relevant_sentence(reply: Reply) -> list[Line]:
                     if not said[i].startswith(CONNECTIVES) and not said[i].rstrip().endswith(":") and \
                             (i == run[0] or len(quote) <= LEAD_LIMIT):
                         found.append((g, said[i], quote))
+    return found
+
+
+def sentence_line(reply: Reply, group: Commentary, quote: str) -> Line:
+    """One of the union's sentences as a lead line: labelled as the pack codes it (a view,
+    advice) or as what the union says, with the statements its comment is about."""
+    scope = "" if reply.statement in group.statements else scope_of(group.statements)
+    coded = next((g for g in reply.entry.all_guidance() if g.kind != "answer" and g.basis == quote), None)
+    label = (guidance_label(coded, reply, scope) if coded   # the pack calls it a view or advice: say so
+             else f"{union_name(reply.source)} says ({reply.source.date}{', ' + scope if scope else ''}):")
+    return Line(label, _union(quote, reply, "commentary"), part="lead")
+
+
+def most_relevant_sentence(reply: Reply) -> list[Line]:
+    """The union's sentence sharing most words with the question (the first, if none do), of
+    `union_sentences`, labelled with the statements its comment is about."""
+    found = union_sentences(reply)
     if not found:
         return []
     best = by_relevance([s for _, s, _ in found], reply.query, reply.pack,
                         ignore=f"{union_name(reply.source)} union")[0]
     group, _, quote = found[best]
-    scope = "" if reply.statement in group.statements else scope_of(group.statements)
-    coded = next((g for g in reply.entry.all_guidance() if g.kind != "answer" and g.basis == quote), None)
-    label = (guidance_label(coded, reply, scope) if coded   # the pack calls it a view or advice: say so
-             else f"{union_name(reply.source)} says ({reply.source.date}{', ' + scope if scope else ''}):")
-    return [Line(label, _union(quote, reply, "commentary"), part="lead")]
+    return [sentence_line(reply, group, quote)]
+
+
+# How much more telling (`telling_words`) a sentence of the union's must be of the question than
+# anything the short reply leads with before it is shown too (`nearer_sentence`), as a share of
+# how telling a word only one of the union's sentences has is; and the share of the union's
+# sentences a word may be in and still tell them apart
+NEARER_BY = 0.9
+RARE_SHARE = 0.1
+
+
+def _word_weights(pack: Pack) -> dict[str, float]:
+    """How telling each word of the union's sentences on the pack's survey questions is: the log
+    of how many sentences there are over how many have it. Words in more than RARE_SHARE of them
+    ("school", "inspection", "pupils") and the names of the union, the pack and its consultation
+    ("can I say that in the big listen?") tell none apart and are left out."""
+    def build() -> dict[str, float]:
+        synonyms = _synonym_map(pack)
+        said = {s for e in pack.entries if isinstance(e, SurveyEntry) for p in commentary_text(e).split("\n")
+                for s in sentences(p)}
+        counts = Counter(t for s in said for t in _terms(s, synonyms))
+        c = pack.consultation
+        names = _terms(" ".join((union_of(pack), "union", pack.title, c.title if c else "", c.run_by if c else "")),
+                       synonyms)
+        return {t: math.log(len(said) / n) for t, n in counts.items() if n <= RARE_SHARE * len(said) and t not in names}
+    return pack.derived("reply_word_weights", build)
+
+
+def telling_words(texts: list[str], query: str, pack: Pack, topic: str = "") -> list[float]:
+    """How telling of the question each of `texts` is: the weights (`_word_weights`) of the
+    question's words it shares. One word alone counts only when it is one of `topic`'s (an
+    entry's keywords): "same", "long" or "year" shared alone is chance, "workload" is not."""
+    synonyms, weights = _synonym_map(pack), _word_weights(pack)
+    asked = _terms(query, synonyms) & weights.keys()
+    topical = _terms(topic, synonyms)
+
+    def weight(text: str) -> float:
+        shared = asked & _terms(text, synonyms)
+        return 0.0 if len(shared) == 1 and not shared <= topical else sum(weights[t] for t in shared)
+    return [weight(t) for t in texts]
+
+
+def nearer_sentence(reply: Reply, lead: list[Line]) -> list[Line]:
+    """The union's sentence that answers the question, when the short reply's lead doesn't: the
+    one of `union_sentences` most telling of the question (`telling_words`), when it is more so
+    than any quotation in the lead by NEARER_BY of the rarest word's weight. Round 29's audit:
+    "are classroom teachers employed as inspectors?" was led with the culture box's advice on the
+    workforce's diversity, and the union's view that classroom teachers should be employed as
+    inspectors was one click away."""
+    found = union_sentences(reply)
+    if not found or not reply.query or reply.pack is None:
+        return []
+    shown = [ln.quote.text for ln in lead if ln.quote]
+    topic = " ".join(reply.entry.keywords)
+    scores = telling_words([s for _, s, _ in found], reply.query, reply.pack, topic)
+    best = max(range(len(found)), key=lambda i: scores[i])
+    group, _, quote = found[best]
+    if any(quote in t for t in shown):
+        return []
+    # with the sentences after it that lean on it ("... last two days." "Is this effective?")
+    quote = max((q for g, _, q in found if g is group and q.startswith(quote)), key=len)
+    most = max(_word_weights(reply.pack).values(), default=0)
+    bar = max(telling_words(shown, reply.query, reply.pack, topic), default=0) + NEARER_BY * most
+    return [sentence_line(reply, group, quote)] if scores[best] >= bar else []
 
 
 def lead_lines(reply: Reply, *, everything: bool = True) -> list[Line]:
@@ -522,7 +604,10 @@ def lead_lines(reply: Reply, *, everything: bool = True) -> list[Line]:
     if isinstance(e, SurveyEntry):
         if reply.parts:
             return part_lines(reply, everything=everything)
-        return guidance_lines(reply.guidance if everything else lead_guidance(reply), reply)
+        if everything:
+            return guidance_lines(reply.guidance, reply)
+        lines = guidance_lines(lead_guidance(reply), reply)
+        return lines + nearer_sentence(reply, lines)
     lines = []
     if reply.consultation:
         lines += [Line(status_line(c, survey=False), part="lead") for c in (reply.consultation, *reply.elsewhere)]

@@ -1,7 +1,19 @@
 """The reply says only what the sources say, and says when the union takes no position."""
 from __future__ import annotations
 
-from bot.replies import NO_OPTION, NO_POSITION, build_reply, entry_reply, render_full_text, render_text
+import pytest
+
+from bot.guide import reply_to
+from bot.packs import Library
+from bot.replies import (
+    NO_OPTION,
+    NO_POSITION,
+    build_reply,
+    entry_reply,
+    render_full_text,
+    render_text,
+    reply_lines,
+)
 
 # as said of NASUWT's guidance
 NO_POSITION, NO_OPTION = (said.format(union="NASUWT") for said in (NO_POSITION, NO_OPTION))
@@ -305,3 +317,46 @@ def test_a_source_of_another_body_is_named_by_its_speaker_name_not_ofsted(index)
     assert speaker_label(q, named) == "The Department for Homework said (19 December 2024, England):"
     assert speaker_label(q, named, plan=True).startswith(
         "The Department for Homework's plans for England as of 19 December 2024")
+
+
+@pytest.mark.parametrize("q, entry_id, sentence", [
+    # round 29's and 30's content audits: each was led by the entry's first advice alone
+    ("are classroom teachers employed as inspectors?", "schools-culture-views",
+     "NASUWT believes that it would be appropriate for classroom teachers to be employed as inspectors."),
+    ("will my school be academised if we get inadequate", "schools-culture-views",
+     "The Government also uses inspection outcomes to decide to academise a maintained school"),
+    ("what should I write about workload", "schools-impact-views",
+     "This could cover issues such as workload and management practices"),
+    ("what does NASUWT say about the two day inspection for send", "send-inspection-practice-views",
+     "You might question how much meaningful evidence can be collected during a two-day school inspection."),
+    ("what does the tail wagging the dog bit mean in the union comments", "schools-reporting-aims",
+     "Starting with the inspection report could be seen as a case of ‘the tail wagging the dog’."),
+])
+def test_the_short_reply_shows_the_unions_sentence_that_answers(searcher, config, q, entry_id, sentence):
+    """The short reply leads with an entry's guidance; when another sentence of the union's on the
+    question shares clearly more of the member's telling words, it is shown too, labelled as the
+    union's, after the guidance (which still leads)."""
+    _, r = reply_to(Library.of(searcher), config, q)
+    assert r.entry.id == entry_id
+    lines = [ln for ln in reply_lines(r) if ln.part == "lead"]
+    assert sentence in lines[-1].quote.text and lines[-1].quote.speaker == "union"
+    assert lines[-1].label.startswith(("NASUWT says (spring 2024", "NASUWT's view (spring 2024"))
+    assert lines[0].quote is None or sentence not in lines[0].quote.text   # the guidance still leads
+
+
+def test_the_sentence_comes_with_what_leans_on_it(searcher, config):
+    """"Is this effective?" is the union's point about two-day inspections: shown with it."""
+    _, r = reply_to(Library.of(searcher), config, "is 2 days long enough for an inspection? which q is that")
+    text = render_text(r)
+    assert "“Inspections are usually carried out by a small number of inspectors and last two days. " \
+           "Is this effective?”" in text
+
+
+def test_a_word_shared_alone_by_chance_adds_nothing(searcher, config):
+    """"same" is in one sentence of the union's ("... so that schools treat all pupils the same"),
+    but shared alone it is chance, not the question's topic: not shown."""
+    _, r = reply_to(Library.of(searcher), config,
+                    "NASUWT thinks Ofsted shouldn't be inspecting SEND provision at all, same as with safeguarding?")
+    assert r.entry.id == "send-impact"
+    assert "treat all pupils the same" not in render_text(r)
+    assert "treat all pupils the same" in render_full_text(r)
