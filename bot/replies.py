@@ -19,6 +19,7 @@ from datetime import date
 from functools import lru_cache
 
 from bot.chitchat import is_about_bot, is_social, is_thanks
+from bot.happened import asks_what_happened
 from bot.knowledge import (
     ADVICE_OPENING,
     CONNECTIVES,
@@ -54,6 +55,10 @@ NEAR_TIE = 0.9    # other matches scoring this share of the best are offered up 
 # union's workspace "the union" reads as that union, whichever pack's guidance it is.
 NO_POSITION = "{union} gives no explicit recommendation for this question."
 NO_OPTION = "{union} recommends no particular option here."
+# Asked what has happened since (`bot.happened`), of a survey question: it was asked, not decided
+HAPPENED = ("You asked what has happened since: below is a question {consultation} asked ({when}), with {union}'s "
+            "guidance on it. It was a question, not a decision.")
+NOTHING_SINCE = "This guidance records nothing later on this question."
 NO_STATEMENT_COMMENT = ("{union}'s commentary says nothing on this statement (what it says on the question's "
                         "other statements is in the full guidance).")
 LEAD_LIMIT = 300  # characters: the answer a member reads first
@@ -980,9 +985,24 @@ def full_lines(reply: Reply) -> list[Line]:
     return _lines(reply, everything=True)
 
 
+def happened_lines(reply: Reply, since: list[Line]) -> list[Line]:
+    """Asked what has happened since, of a survey question ("Ofsted decided safeguarding will be a
+    separate judgement right?", content audit 30: "Suggested answer: Yes." led, read as yes): that
+    it was asked, not decided, then what later sources record of it, or that this guidance records
+    nothing later, with the contact."""
+    c = reply.consultation.consultation if reply.consultation else None
+    said = HAPPENED.format(consultation=c.title if c else "the survey", when=reply.source.date,
+                           union=union_name(reply.source))
+    later = since or [Line(NOTHING_SINCE + (f" {reply.contact}" if reply.contact else ""), part="lead")]
+    return [Line(said, part="lead"), *later]
+
+
 def _lines(reply: Reply, *, everything: bool) -> list[Line]:
     e = reply.entry
     lines = lead_lines(reply, everything=everything)
+    happened = isinstance(e, SurveyEntry) and not everything and asks_what_happened(reply.query)
+    if happened:   # what later sources record leads, not after the survey's wording
+        lines = happened_lines(reply, since_lines(reply, everything=False)) + lines
     if isinstance(e, SurveyEntry):
         if everything and not reply.parts:   # the other statements' guidance, each labelled with its statements
             shown = {g.basis for g in reply.guidance} | {ln.quote.text for ln in lines if ln.quote}
@@ -1001,7 +1021,7 @@ def _lines(reply: Reply, *, everything: bool) -> list[Line]:
             lines += question_lines(reply, everything=everything)
         if not (everything and reply.parts):
             lines += commentary_lines_of(reply, everything=everything)
-            lines += since_lines(reply, everything=everything)
+            lines += [] if happened else since_lines(reply, everything=everything)
         if reply.consultation:
             lines.append(Line(status_line(reply.consultation, survey=True), part="status"))
     else:

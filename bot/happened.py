@@ -1,0 +1,79 @@
+"""A message asking what has happened since the consultation ("Ofsted decided safeguarding will
+be a separate judgement right?", "is safeguarding a separate judgement now?", "did Ofsted start
+inspecting MATs after the Big Listen?", "how often will ofsted inspect safeguarding from now on"):
+it asks about a decision, not what to answer. A survey question answers it only in part: what was
+asked in 2024 and what the union advised, so the reply says first that the question was asked,
+not decided (`bot/replies.py`'s `happened_lines`).
+
+A small grammar over folded words: an actor (Ofsted, the government) with a verb of
+deciding or changing, "now" closing a question, or "since"/"after" the consultation. A message
+asking what to put or where something goes ("what do I put now?") is about answering, not news.
+"""
+from __future__ import annotations
+
+import re
+
+from bot.normalise import words
+from bot.structure import asks_what_to_put, asks_where
+
+ACTORS = frozenset({"ofsted", "government", "govt", "dfe", "inspectorate"})   # not "they": stories say it
+DONE = frozenset({   # "Ofsted decided ...", "has ofsted now agreed ..."
+    "decided", "agreed", "confirmed", "announced", "changed", "scrapped", "dropped", "introduced", "started",
+    "stopped", "ended", "abolished", "removed", "brought", "promised", "implemented", "adopted"})
+DO = frozenset({   # only asked: "did ofsted scrap ...", "will ofsted change ..." ("does ofsted change" is how it works)
+    "decide", "agree", "confirm", "announce", "change", "scrap", "drop", "introduce", "start", "stop", "end",
+    "abolish", "remove", "bring", "implement", "adopt", "go"})
+ASKED = frozenset({"did", "will", "has", "have"})
+WANTING = frozenset({"want", "wants", "wanted", "see", "get", "got"})
+BETWEEN = 2   # words between the actor and its verb: "ofsted has now decided", "did ofsted actually scrap"
+NOW = frozenset({"now", "nowadays", "anymore", "yet"})
+STATUS_ASKING = frozenset({"is", "are", "was", "were", "has", "have", "do", "does", "did", "can", "could", "will",
+                           "would", "ofsted", "so", "and"})
+AFTER = frozenset({"since", "after", "following"})
+CONSULTATION = frozenset({"listen", "consultation", "survey"})   # "after the big listen"
+
+
+def asks_what_happened(query: str) -> bool:
+    """Whether a message asks about a decision or a change since the consultation."""
+    folded = words(query)
+    if not folded or asks_what_to_put(folded) or asks_where(folded):
+        return False
+    return _decided(folded) or _now(query, folded) or _since(folded)
+
+
+def _decided(folded: list[str]) -> bool:
+    """An actor then a verb of deciding: "Ofsted decided ...", "has ofsted agreed ...", or, asked,
+    "did ofsted scrap ...", "will the government change ..."."""
+    for i, w in enumerate(folded):
+        if w not in ACTORS:
+            continue
+        after = folded[i + 1:i + 2 + BETWEEN]
+        if i > 0 and folded[i - 1] in WANTING:   # "the union wants ofsted scrapped": Ofsted is no actor
+            continue
+        asked = i > 0 and folded[i - 1] in ASKED or i > 1 and folded[i - 2] in ASKED   # "did the government"
+        if not DONE.isdisjoint(after) or asked and not DO.isdisjoint(after):
+            return True
+    return False
+
+
+def _now(query: str, folded: list[str]) -> bool:
+    """A question closed by "now" (or "any more", "yet") that asks how things stand: "is
+    safeguarding separate now?", "can ofsted even do that now?"; not "doesn't ticking that make it
+    look like we're happy with how things are now?". "from now on" anywhere."""
+    if ("from", "now", "on") in zip(folded, folded[1:], folded[2:]):
+        return True
+    asked = [c for c in re.split(r"[.!?\n]+(?=\s|$)", query.rstrip()) if c.strip()]
+    if "?" not in query or not asked:
+        return False
+    last = words(asked[-1])
+    return bool(last) and last[-1] in NOW and last[0] in STATUS_ASKING
+
+
+def _since(folded: list[str]) -> bool:
+    """"since"/"after"/"following" the consultation ("after the big listen"), or "since then"."""
+    for i, w in enumerate(folded[:-1]):
+        if w in AFTER:
+            rest = [x for x in folded[i + 1:i + 4] if x not in ("the", "ofsted", "s", "big")]
+            if rest and (rest[0] in CONSULTATION or w == "since" and rest[0] == "then"):
+                return True
+    return False

@@ -1,0 +1,71 @@
+"""Asked what has happened since the consultation, of a survey question: the reply says first that
+it was asked, not decided, then what later sources record (bot/happened.py, bot/replies.py)."""
+from __future__ import annotations
+
+import pytest
+
+from bot.guide import reply_to
+from bot.happened import asks_what_happened
+from bot.packs import Library
+from bot.replies import HAPPENED, NOTHING_SINCE, render_full_text, render_text, reply_lines
+
+
+@pytest.mark.parametrize("q", [
+    "Ofsted decided safeguarding will be a separate judgement right?",
+    "is safeguarding a separate judgement now?",
+    "how often will ofsted inspect safeguarding from now on",
+    "did Ofsted start inspecting MATs after the Big Listen?",
+    "has ofsted agreed classroom teachers can be inspectors now",
+    "did the government scrap SATs",
+    "wait the reporting list has one about the trust?? can ofsted even do that now?",
+    "has anything changed since then?",
+])
+def test_asks_what_happened(q):
+    assert asks_what_happened(q)
+
+
+@pytest.mark.parametrize("q", [
+    "what should I put now?",                                      # answering, not news
+    "does ofsted change the grade after a complaint?",             # how it works, not a decision
+    "they changed our grade after the visit",                      # a story ("they" is no actor)
+    "since then our head left, where do i put that",               # where it goes
+    "so the union basically wants ofsted scrapped completely yeah?",   # Ofsted is the object
+    "doesn't ticking that make it look like we're happy with how things are now?",
+    "after that our head left",
+    "",
+])
+def test_does_not_ask_what_happened(q):
+    assert not asks_what_happened(q)
+
+
+def _reply(searcher, config, q):
+    return reply_to(Library.of(searcher), config, q)[1]
+
+
+def test_a_claimed_decision_is_told_it_was_a_question_before_the_suggested_answer(searcher, config):
+    """Content audit 30: "Suggested answer: Yes." led, read as confirming a decision no source records."""
+    r = _reply(searcher, config, "Ofsted decided safeguarding will be a separate judgement right?")
+    assert r.entry.id == "safeguarding-separate-judgement"
+    lead = [ln.label for ln in reply_lines(r)]
+    said = HAPPENED.format(consultation="Ofsted's Big Listen", when="spring 2024", union="NASUWT")
+    assert lead[0] == said
+    assert lead[1].startswith(NOTHING_SINCE) and "NASUWT’s Education Team" in lead[1]
+    assert lead.index(said) < next(i for i, label in enumerate(lead) if label.startswith("Suggested answer: Yes"))
+    assert said not in render_full_text(r)   # the full view is everything, not an answer to this
+
+
+def test_what_later_sources_record_leads_when_there_is_some(searcher, config):
+    r = _reply(searcher, config, "so Ofsted agreed with the union and stopped inspecting safeguarding after the "
+                                 "Big Listen? that's what someone said at the meeting")
+    lines = reply_lines(r)
+    assert lines[0].label.startswith("You asked what has happened since")
+    assert lines[1].label.startswith("Since then, Ofsted said (19 December 2024")
+    assert "suspend and return" in lines[1].quote.text
+    assert NOTHING_SINCE not in render_text(r)
+    assert render_text(r).count("suspend and return") == 1   # moved up, not shown twice
+
+
+def test_asking_what_to_answer_is_unchanged(searcher, config):
+    text = render_text(_reply(searcher, config, "should safeguarding be a separate judgement?"))
+    assert "You asked what has happened since" not in text
+    assert text.index("Suggested answer: Yes") < text.index("Ofsted's survey asks")
