@@ -48,6 +48,7 @@ from bot.normalise import STOPWORDS, fold, stem, words
 from bot.search import Match, SearchResult
 from bot.store import KeptAnswer, Pin
 from bot.structure import ANSWERING, asks_where
+from bot.unsaid import unsaid
 from bot.walk_request import asks_how_to_walk
 
 NEAR_TIE = 0.9    # other matches scoring this share of the best are offered up front
@@ -59,6 +60,8 @@ NO_OPTION = "{union} recommends no particular option here."
 HAPPENED = ("You asked what has happened since: below is a question {consultation} asked ({when}), with {union}'s "
             "guidance on it. It was a question, not a decision.")
 NOTHING_SINCE = "This guidance records nothing later on this question."
+# Asked what the union says about something only others' words on the question name (`bot.unsaid`)
+UNSAID = "You asked what {union} says about this: {union}'s guidance doesn't mention it. {speaker}'s words here do:"
 NO_STATEMENT_COMMENT = ("{union}'s commentary says nothing on this statement (what it says on the question's "
                         "other statements is in the full guidance).")
 LEAD_LIMIT = 300  # characters: the answer a member reads first
@@ -997,9 +1000,27 @@ def happened_lines(reply: Reply, since: list[Line]) -> list[Line]:
     return [Line(said, part="lead"), *later]
 
 
+def unsaid_lines(reply: Reply) -> list[Line]:
+    """Asked what the union says about something its guidance never names, that only others' words
+    on this question do ("what did nasuwt say about ruth perry": led with the union's view on who
+    should inspect safeguarding, it read as the union's word on her death; content audit 30): say
+    so, with the quotation that names it, before the guidance on the question."""
+    union = union_of(reply.pack) if reply.pack is not None else ""
+    if not union or not asks_union_view(reply.query, union):
+        return []
+    found = unsaid(reply.query, reply.entry, reply.pack, union)
+    if not found:
+        return []
+    q = found[0]
+    return [Line(UNSAID.format(union=union, speaker=capitalised(speaker_name(q, reply.pack))), part="lead"),
+            Line(speaker_label(q, reply.pack), q, part="lead")]
+
+
 def _lines(reply: Reply, *, everything: bool) -> list[Line]:
     e = reply.entry
     lines = lead_lines(reply, everything=everything)
+    if isinstance(e, SurveyEntry) and not everything:
+        lines = unsaid_lines(reply) + lines
     happened = isinstance(e, SurveyEntry) and not everything and asks_what_happened(reply.query)
     if happened:   # what later sources record leads, not after the survey's wording
         lines = happened_lines(reply, since_lines(reply, everything=False)) + lines

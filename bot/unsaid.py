@@ -1,0 +1,62 @@
+"""What the union never said: asked what it thinks about something ("what did nasuwt say about
+Ruth Perry", "does nasuwt want no-notice inspections"), a survey question's reply can hold that
+thing only in Ofsted's words. Led with the union's view on the question, it read as the union's
+word on it (content audit 30: NASUWT's view that another body should inspect safeguarding, shown
+as if it were the union's comment on Ruth Perry's death, which only Ofsted's text names).
+
+A word of the question counts as unsaid when a quotation of the entry not the union's has it and
+none of the union's quotations in the whole pack does (so the union didn't put it another way
+under another question either, in the same word).
+"""
+from __future__ import annotations
+
+import re
+
+from bot.knowledge import Entry, Pack, Quote, entry_quotes
+from bot.normalise import STOPWORDS, stem, words
+
+# the words of asking for a view, not what it is about ("what does nasuwt *really think* about")
+ASKING = frozenset("""
+think thinks thought reckon reckons feel feels stand stands recommend recommends recommended support supports
+supported supporting back backs backed backing oppose opposes opposed agree agrees agreed prefer prefers preferred
+favour favor favoured commented comment comments welcome welcomes welcomed want wants wanted say says said saying
+view views position stance line opinion take verdict really actually officially still even now also generally
+currently union unions anything something much whats
+""".split())
+
+
+def _stems(text: str) -> set[str]:
+    return {stem(w) for w in words(text) if w not in STOPWORDS and w not in ASKING and not w.isdigit()}
+
+
+def _union_words(pack: Pack) -> frozenset[str]:
+    """Every word stem in a quotation of the union's, across the pack."""
+    return pack.derived("unsaid_union_words", lambda: frozenset(
+        s for e in pack.entries for q in entry_quotes(e, pack) if q.speaker == "union" for s in _stems(q.text)))
+
+
+_NAME = re.compile(r"(?<=[a-z,;:]\s)[A-Z][a-z]+")   # capitalised inside a sentence: "headteacher Ruth Perry"
+
+
+def _names(text: str) -> set[str]:
+    return {stem(w) for m in _NAME.finditer(text) for w in words(m.group())}
+
+
+def unsaid(query: str, entry: Entry, pack: Pack, union: str) -> list[Quote]:
+    """The entry's quotations not the union's that hold what the question asks the union about
+    when the union's words never do, most of those words first; [] unless the question names
+    someone or something (a capitalised name: "Ruth Perry") the union never does, or every word
+    of the question the entry holds is one the union never uses ("what notice period does NASUWT
+    want?": the survey's statement has it, no comment of the union's does)."""
+    asked = _stems(query) - _stems(union)
+    quotes = entry_quotes(entry, pack)
+    others = [q for q in quotes if q.speaker != "union" and q.role != "since"]
+    held = asked & set().union(*(_stems(q.text) for q in quotes))
+    never = held - _union_words(pack)
+    if not never:
+        return []
+    named = never & set().union(*(_names(q.text) for q in others))
+    if not named and (never != held or len(never) < 2):
+        return []
+    found = [(len(never & _stems(q.text)), i) for i, q in enumerate(others)]
+    return [others[i] for n, i in sorted(found, key=lambda f: (-f[0], f[1])) if n]
