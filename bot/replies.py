@@ -549,6 +549,28 @@ NEARER_BY = 0.9
 RARE_SHARE = 0.1
 
 
+def pack_names(pack: Pack | None) -> str:
+    """The names of the union, the pack and its consultation: words that tell none of its
+    quotations apart ("when did ofsted publish its response to the big listen": "Big Listen"
+    is in the launch dates too)."""
+    if pack is None:
+        return ""
+    c = pack.consultation
+    return " ".join((union_of(pack), "union", pack.title, c.title if c else "", c.run_by if c else ""))
+
+
+def consultation_name(pack: Pack | None) -> str:
+    """The words of the pack's and its consultation's titles that aren't who runs it ("Big
+    Listen", not "Ofsted"): asked "when did ofsted publish its response to the big listen", the
+    launch dates' "the Big Listen" told nothing apart. Who runs it and the union stay: "Ofsted
+    said" and "NASUWT believes" can be what was asked about."""
+    if pack is None:
+        return ""
+    c = pack.consultation
+    kept = set(words(" ".join((union_of(pack), c.run_by if c else ""))))
+    return " ".join(w for w in words(" ".join((pack.title, c.title if c else ""))) if w not in kept)
+
+
 def _word_weights(pack: Pack) -> dict[str, float]:
     """How telling each word of the union's sentences on the pack's survey questions is: the log
     of how many sentences there are over how many have it. Words in more than RARE_SHARE of them
@@ -559,9 +581,7 @@ def _word_weights(pack: Pack) -> dict[str, float]:
         said = {s for e in pack.entries if isinstance(e, SurveyEntry) for p in commentary_text(e).split("\n")
                 for s in sentences(p)}
         counts = Counter(t for s in said for t in _terms(s, synonyms))
-        c = pack.consultation
-        names = _terms(" ".join((union_of(pack), "union", pack.title, c.title if c else "", c.run_by if c else "")),
-                       synonyms)
+        names = _terms(pack_names(pack), synonyms)
         return {t: math.log(len(said) / n) for t, n in counts.items() if n <= RARE_SHARE * len(said) and t not in names}
     return pack.derived("reply_word_weights", build)
 
@@ -852,7 +872,8 @@ def body_lines(reply: Reply) -> list[Line]:
     coded = _coded_guidance(reply.pack)
     groups = passages(list(e.body), e.refers_elsewhere)
     lines = []
-    for g in by_relevance([" ".join(e.body[i] for i in group) for group in groups], reply.query, reply.pack):
+    for g in by_relevance([" ".join(e.body[i] for i in group) for group in groups], reply.query, reply.pack,
+                          ignore=consultation_name(reply.pack)):
         above = ""   # the label in force: a line under the same one needs none of its own
         for i in groups[g]:
             text = e.body[i]

@@ -360,3 +360,12 @@ def test_a_word_shared_alone_by_chance_adds_nothing(searcher, config):
     assert r.entry.id == "send-impact"
     assert "treat all pupils the same" not in render_text(r)
     assert "treat all pupils the same" in render_full_text(r)
+
+
+def test_the_consultations_name_tells_no_passage_apart(searcher, config):
+    """Content audit 30: "when did ofsted publish its response to the big listen" was led with the
+    launch dates, which share "Big Listen" with it as much as the answer shares "publish" and
+    "response"; the consultation's name is in every passage, so it doesn't count."""
+    _, r = reply_to(Library.of(searcher), config, "when did ofsted publish its response to the big listen")
+    lead = next(ln for ln in reply_lines(r) if ln.quote)
+    assert lead.quote.text == "We published our response in early September."
