@@ -421,7 +421,16 @@ def asked_view(reply: Reply) -> tuple[Guidance, ...]:
     said = commentary_text(reply.entry)
     chains = [leaning_on(reply.guidance, i, said) for i in views]
     texts = [" ".join(g.basis for g in chain) for chain in chains]
-    return chains[by_relevance(texts, reply.query, reply.pack, ignore=f"{union} union")[0]]
+    scores = shared_words(texts, reply.query, reply.pack, ignore=f"{union} union")
+    telling = telling_words(texts, reply.query, reply.pack, " ".join(reply.entry.keywords))
+    best = max(range(len(chains)), key=lambda i: (telling[i], scores[i]))
+    # a view sharing no word with the question, when another sentence of the union's answers it, is no
+    # answer to it ("does the union say anything about ofsted's budget" was led with its view that
+    # classroom teachers should be inspectors, not its sentences on Ofsted's budget)
+    if telling[best]:
+        return chains[best]
+    said = [s for _, s, _ in union_sentences(reply)]
+    return () if any(telling_words(said, reply.query, reply.pack, " ".join(reply.entry.keywords))) else chains[best]
 
 
 def leaning_on(guidance: tuple[Guidance, ...], i: int, said: str) -> tuple[Guidance, ...]:
@@ -674,6 +683,12 @@ def _union_view_pattern(union: str) -> re.Pattern:
         rf"{name}{between}\s+(?:in\s+favou?r|against|for\s+or\s+against)\b",   # "is nasuwt in favour of"
         rf"\b(?:what|how|anything)\b[^.?!]{{0,40}}?{name}{between}\s+(?:{'|'.join(SAYING)})\b",   # "what does it say"
         rf"{name}\W+what\s+(?:do|does)\s+(?:they|it)\s+(?:think|say)\b",   # "nasuwt - what do they think"
+        # "does the union have a view on", "has nasuwt got a position", "what did nasuwt make of" (audit 30)
+        rf"{name}{between}\s+(?:have|has|got|hold|holds)\s+(?:got\s+)?(?:a|an|any)\s+(?:{'|'.join(VIEW_NOUNS)})\b",
+        rf"{name}{between}\s+make\s+of\b",
+        # "did nasuwt say the inspectorate should not inspect safeguarding?": asked, not told
+        rf"\b(?:did|does|has|have)\s+(?:the\s+)?{name}(?:\s+(?:ever|actually|really|officially))?\s+"
+        rf"(?:say|said|mention|mentioned|comment|commented)\b",
     )))
 
 
@@ -706,8 +721,27 @@ def not_the_union_lines(reply: Reply, body: list[Line]) -> list[Line]:
     if not quotes or any(q.speaker == "union" for q in quotes):
         return []
     names = list(dict.fromkeys(speaker_name(q, reply.pack) for q in quotes))
-    return [Line(f"You asked what {union} thinks: what follows are {' and '.join(names)}'s words, not "
-                 f"{union}'s.", part="lead")]
+    said = f"You asked what {union} thinks: what follows are {' and '.join(names)}'s words, not {union}'s."
+    related = commented_on(reply.entry, reply.pack)
+    if related:
+        said += f" {union} commented on the related survey question {entry_label(related[0].title)}."
+    else:   # content audit 30: said whose words they were, but not that there is no view to give
+        said += f" I have no {union} view on this to quote." + (f" {reply.contact}" if reply.contact else "")
+    return [Line(said, part="lead")]
+
+
+def commented_on(entry: Entry, pack: Pack | None) -> list[SurveyEntry]:
+    """The survey questions the union commented on that an entry of others' words relates to:
+    those its pack links it to (`related`), and those that quote its words as what happened
+    since (the December 2024 report's "suspend and return" sentences are the reinspection
+    question's "Since then"; a related change, the Monday call beside the notice period, is not)."""
+    if pack is None:
+        return []
+    said = set(entry.quotes())
+    linked = [pack.get(r) for r in entry.related] + [
+        e for e in pack.entries if isinstance(e, SurveyEntry) and e is not entry
+        and said & {s.text for s in e.since if not s.related}]   # a related change ("Monday") is no comment on it
+    return [e for e in dict.fromkeys(linked) if isinstance(e, SurveyEntry) and union_commentary(e)]
 
 
 def speaker_name(q: Quote, pack: Pack | None) -> str:

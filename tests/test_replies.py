@@ -369,3 +369,30 @@ def test_the_consultations_name_tells_no_passage_apart(searcher, config):
     _, r = reply_to(Library.of(searcher), config, "when did ofsted publish its response to the big listen")
     lead = next(ln for ln in reply_lines(r) if ln.quote)
     assert lead.quote.text == "We published our response in early September."
+
+
+@pytest.mark.parametrize("q, then", [
+    # the December 2024 sentences are the reinspection question's "Since then": the union's view is there
+    ("did nasuwt welcome suspend and return",
+     "NASUWT commented on the related survey question [Reinspecting safeguarding and holding back the report for "
+     "three months]."),
+    # a related change beside the notice period is no comment of the union's on Monday calls
+    ("does NASUWT back the monday phone call", "I have no NASUWT view on this to quote. If you have any questions"),
+])
+def test_asked_the_unions_view_of_others_words_says_where_its_view_is_or_that_there_is_none(searcher, config, q,
+                                                                                             then):
+    """Content audit 30: said whose words followed, but not that there was no union view to give,
+    nor where the union's view on the related survey question is."""
+    _, r = reply_to(Library.of(searcher), config, q)
+    first = reply_lines(r)[0].label
+    assert first.startswith("You asked what NASUWT thinks: what follows are Ofsted's words, not NASUWT's.")
+    assert then in first
+
+
+def test_a_view_the_question_shares_nothing_telling_with_does_not_lead(searcher, config):
+    """Round 30: "does the union say anything about ofsted's budget" (now read as asking the union's
+    view) was led with its view that classroom teachers should be inspectors; the union's sentences
+    on Ofsted's budget answer it, so no view leads."""
+    _, r = reply_to(Library.of(searcher), config, "does the union say anything about ofsted's money / budget?")
+    assert r.entry.id == "schools-culture-views"
+    assert "classroom teachers" not in render_text(r)

@@ -405,8 +405,8 @@ def test_asked_for_the_unions_view_an_answer_quoting_only_ofsted_says_so_first(p
     was what was asked; the first line now says whose words follow."""
     text = render_text(asked(pack, config, query, "report-cards"))
     notice = "You asked what NASUWT thinks: what follows are Ofsted's words, not NASUWT's."
-    assert text.splitlines()[1] == notice
-    assert notice in [ln.label for ln in full_lines(asked(pack, config, query, "report-cards"))]
+    assert text.splitlines()[1].startswith(notice)
+    assert any(ln.label.startswith(notice) for ln in full_lines(asked(pack, config, query, "report-cards")))
     assert notice not in render_text(asked(pack, config, "what are report cards", "report-cards"))
     # an entry with the union's own words needs no such line
     assert "You asked what" not in render_text(asked(pack, config, "what does nasuwt think of single word judgements",
@@ -505,6 +505,12 @@ def test_a_list_keeps_its_lead_in_and_a_sentence_that_refers_back_keeps_the_one_
     # round 29's content audit: "did NASUWT welcome the suspend and return policy?" had no note that
     # Ofsted's words followed
     ("did NASUWT welcome the suspend and return policy?", True), ("does the union welcome report cards", True),
+    # round 30's content audit: having, making of and saying, asked
+    ("does the union have a view on the new ungraded inspection changes", True),
+    ("has nasuwt got a view on report cards", True), ("does nasuwt have a position on MATs", True),
+    ("what did nasuwt make of the big listen response", True),
+    ("did nasuwt say 'the inspectorate should not inspect safeguarding'?", True),
+    ("does the union have a rep in every school", False), ("did the union get my email", False),
 ])
 def test_asking_the_unions_view_is_the_union_thinking(query, asks):
     """The review of round 14: any "union" and any "say" anywhere made the bot open with "You
