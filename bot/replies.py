@@ -19,6 +19,7 @@ from datetime import date
 from functools import lru_cache
 
 from bot.chitchat import is_about_bot, is_social, is_thanks
+from bot.claims import claimed_option
 from bot.happened import asks_what_happened
 from bot.knowledge import (
     ADVICE_OPENING,
@@ -609,6 +610,33 @@ def telling_words(texts: list[str], query: str, pack: Pack, topic: str = "") -> 
     return [weight(t) for t in texts]
 
 
+def claim_lines(reply: Reply, lead: list[Line]) -> list[Line]:
+    """A member telling the bot which option the union recommends (`bot.claims`) is told plainly
+    when it doesn't: "NASUWT recommends ‘Yes’ here, not ‘No’." first; or, where it recommends no
+    option, its verdict line goes on "It doesn't recommend ‘Disagree’." (content audit 30: the
+    guidance contradicted such claims only by showing something else)."""
+    union = union_name(reply.source)
+    rated = reply.entry
+    if not rated.options and reply.pack is not None and rated.priority:   # a comments box: its rated question's
+        rated = next((p for p in priority_parts(rated, reply.pack) if p.options), rated)
+    claim = claimed_option(reply.query, rated.options, union)
+    answers = [g.answer for g in (reply.guidance if rated is reply.entry else rated.all_guidance())
+               if g.kind == "answer"]
+    if not claim or claim in answers:
+        return lead
+    if rated is not reply.entry:
+        said = (f"On the rating question {entry_label(rated.title)}, {union} recommends "
+                + (f"‘{answers[0]}’, not ‘{claim}’." if answers else f"no particular option, not ‘{claim}’."))
+        return [Line(said, part="lead"), *lead]
+    if answers:
+        said = f"{union} recommends ‘{answers[0]}’ here, not ‘{claim}’."
+        return [Line(said, part="lead"), *lead]
+    verdicts = {NO_OPTION.format(union=union), NO_POSITION.format(union=union)}
+    if lead and lead[0].label in verdicts:
+        return [replace(lead[0], label=f"{lead[0].label} It doesn't recommend ‘{claim}’."), *lead[1:]]
+    return [Line(f"{union} doesn't recommend ‘{claim}’ here.", part="lead"), *lead]
+
+
 def nearer_sentence(reply: Reply, lead: list[Line]) -> list[Line]:
     """The union's sentence that answers the question, when the short reply's lead doesn't: the
     one of `union_sentences` most telling of the question (`telling_words`), when it is more so
@@ -643,7 +671,7 @@ def lead_lines(reply: Reply, *, everything: bool = True) -> list[Line]:
             return part_lines(reply, everything=everything)
         if everything:
             return guidance_lines(reply.guidance, reply)
-        lines = guidance_lines(lead_guidance(reply), reply)
+        lines = claim_lines(reply, guidance_lines(lead_guidance(reply), reply))
         return lines + nearer_sentence(reply, lines)
     lines = []
     if reply.consultation:

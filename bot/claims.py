@@ -1,0 +1,40 @@
+"""A member telling the bot which option the union recommends ("NASUWT said answer No to the
+safeguarding judgement question didnt they?", "NASUWT recommends Very important for all the
+schools inspection practice statements right?"): the reply's guidance contradicted the claim only
+by showing something else, and a member reading fast took it as agreement (content audit 30). The
+claim is read here; `bot/replies.py` says plainly whether it holds.
+
+A claim is one of the question's own options named after the union's name and a verb of saying or
+recommending, within a few words: "nasuwt said answer No", "the union wants us to put Disagree".
+"""
+from __future__ import annotations
+
+import re
+
+from bot.normalise import fold
+
+SAYING = ("said", "says", "say", "recommend", "recommends", "recommended", "told", "tells", "want", "wants",
+          "wanted", "advised", "advises", "advise", "suggested", "suggests", "suggest", "reckons", "thinks")
+WITHIN = 60   # characters between the union's name and the option it is said to recommend
+
+
+def claimed_option(query: str, options: tuple[str, ...] | list[str], union: str) -> str | None:
+    """The option of `options` the message says the union recommends, or None (the longest
+    option named wins: "Not very important" over "Very important")."""
+    if not options or not union:
+        return None
+    text = fold(query)
+    names = "|".join(re.escape(n) for n in sorted({"union", *fold(union).split()} - {""}))
+    said = re.compile(rf"\b(?:{names})(?:'s|s)?\b[^.?!]{{0,20}}?\b(?:{'|'.join(SAYING)})\b")
+    for m in said.finditer(text):
+        after = text[m.end():m.end() + WITHIN]
+        spans = {o: m2.span() for o in options
+                 if (m2 := re.search(rf"(?<!\w){re.escape(fold(o))}(?!\w)", after))}
+        # an option inside a longer one named is no option of its own ("Important" in "Very important")
+        named = [o for o, (a, b) in spans.items()
+                 if not any(o != p and a >= c and b <= d for p, (c, d) in spans.items())]
+        if len(named) == 1:   # "does the union say yes or no": a question, not a claim
+            return named[0]
+        if named:
+            return None
+    return None

@@ -1,0 +1,60 @@
+"""A member telling the bot which option the union recommends is told plainly whether it does
+(bot/claims.py; bot/replies.py's `claim_lines`). Content audit 30: the guidance contradicted such
+claims only by showing something else."""
+from __future__ import annotations
+
+import pytest
+
+from bot.claims import claimed_option
+from bot.guide import reply_to
+from bot.packs import Library
+from bot.replies import render_text, reply_lines
+
+YES_NO = ("Yes", "No", "Don’t know")
+RATINGS = ("Very important", "Important", "Neutral", "Not very important", "Not at all important")
+
+
+@pytest.mark.parametrize("q, options, claim", [
+    ("NASUWT said answer No to the safeguarding judgement question didnt they?", YES_NO, "No"),
+    ("the union wants us to put Disagree for that one", ("Agree", "Neither agree nor disagree", "Disagree"),
+     "Disagree"),
+    ("nasuwt says tick very important for all of them", RATINGS, "Very important"),   # not "Important"
+    ("nasuwt said go 'not very important' didn't they", RATINGS, "Not very important"),
+    ("does the union say tick yes or no?", YES_NO, None),                     # asked, not claimed
+    ("should I tick very important for these?", RATINGS, None),               # nobody said it
+    ("very important, says my head, but what does the union say?", RATINGS, None),   # the option is before
+])
+def test_claimed_option(q, options, claim):
+    assert claimed_option(q, options, "NASUWT") == claim
+
+
+def _reply(searcher, config, q):
+    return reply_to(Library.of(searcher), config, q)[1]
+
+
+def test_a_claimed_option_against_the_unions_recommendation_is_corrected_first(searcher, config):
+    r = _reply(searcher, config, "NASUWT said answer No to the safeguarding judgement question didnt they?")
+    lines = [ln.label for ln in reply_lines(r)]
+    assert lines[0] == "NASUWT recommends ‘Yes’ here, not ‘No’."
+    assert lines[1].startswith("Suggested answer: Yes.")
+
+
+def test_a_claimed_option_where_the_union_recommends_none_is_denied(searcher, config):
+    r = _reply(searcher, config, "the union said answer Disagree to the good and outstanding schools statement")
+    assert reply_lines(r)[0].label == "NASUWT recommends no particular option here. It doesn't recommend ‘Disagree’."
+
+
+def test_a_claim_about_a_comments_box_is_checked_against_its_rated_question(searcher, config):
+    """Round 29's audit leftover: the comments box was chosen, so the claim about ratings stood."""
+    r = _reply(searcher, config, "NASUWT recommends Very important for all the schools inspection practice "
+                                 "statements right?")
+    assert not r.entry.options
+    assert reply_lines(r)[0].label == ("On the rating question [How inspections should be carried out], NASUWT "
+                                       "recommends no particular option, not ‘Very important’.")
+
+
+def test_a_true_claim_gets_no_correction(searcher, config):
+    text = render_text(_reply(searcher, config, "nasuwt recommends 'very important' for the SEND inspection "
+                                                "practice question yeah?"))
+    assert "not ‘" not in text and "doesn't recommend" not in text
+    assert "Suggested answer: Very important" in text
