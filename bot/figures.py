@@ -22,12 +22,14 @@ _ASKS = {
     # a sum asked for, not pay mentioned ("where can I mention salaries?")
     "money": re.compile(r"\bhow much (?:\w+ ){0,6}(?:paid|pay|earn|earns|cost|costs|charge|charges)\b|"
                         r"\bwhat (?:\w+ )?(?:salary|salaries|wage|wages)\b|\bhow much (?:money|funding)\b"),
-    "phone": re.compile(r"\b(?:phone|telephone|contact) number\b|\bnumber (?:to ring|to call)\b|"
+    "phone": re.compile(r"\b(?:phone|telephone|contact|helpline|hotline) (?:phone )?number\b|"
+                        r"\bnumber (?:to ring|to call|for the (?:helpline|hotline))\b|"
                         r"\bwhat number (?:do|should|can) (?:i|we) (?:ring|call)\b"),
     # how many took part (done: "responded", "took part"), not who may ("how many can take part")
     "count": re.compile(r"\bhow many (?:responses|respondents|replies)\b|"
                         r"\bhow many (?:people|teachers|staff|parents|members)\b(?: \w+){0,6}? "
-                        r"(?:responded|replied|took part|filled it in|completed it|did it|answered)\b"),
+                        r"(?:responded|replied|took part|filled it in|completed it|did it|answered|said|agreed|"
+                        r"disagreed|voted|wanted|thought)\b"),
 }
 _HOLDS = {
     "percent": re.compile(r"\d\s*%|\d ?per ?cent\b"),

@@ -126,6 +126,9 @@ def test_what_a_figure_question_asks_for():
     assert asked_for("what salary does an HMI get?") == "money"
     assert asked_for("what's the phone number for the helpline") == "phone"
     assert asked_for("how many people responded in the end?") == "count"
+    # round 30's content audit: both had a confident answer from an entry without the figure
+    assert asked_for("what's the provider contact helpline number") == "phone"
+    assert asked_for("what did the big listen find - how many teachers said ofsted was bad") == "count"
     for question in ("what notice period does the union want? need the exact number for the comment box",
                      "how many of the actions are done", "how much notice do we get",
                      "how many teachers from one school can fill in the big listen",
