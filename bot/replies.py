@@ -946,7 +946,8 @@ def body_lines(reply: Reply) -> list[Line]:
                 label = guidance_label(coded[text], reply)
             elif q.speaker == "union" and ADVICE_OPENING.match(text):   # worded as advice: shown as advice
                 label = guidance_label(Guidance(kind="advice", basis=text), reply)
-            lines.append(Line("" if label == above else label, q, part="lead"))
+            shown = written_under(text, label, reply) if q.speaker == "union" else label
+            lines.append(Line("" if label == above else shown, q, part="lead"))
             above = label
     return lines
 
@@ -984,6 +985,40 @@ def _coded_guidance(pack: Pack | None) -> dict[str, Guidance | None]:
         return {text: gs[0] if len({g.kind for g in gs}) == 1 and gs[0].kind in KIND_LABELS else None
                 for text, gs in coded.items()}
     return pack.derived("coded_guidance", build)
+
+
+# A union sentence about the survey question it was written under ("This question addresses ...")
+_OF_THE_QUESTION = re.compile(r"\bth(?:is|ese) (?:question|statement)s?\b", re.I)
+
+
+def _commented_where(pack: Pack) -> dict[str, tuple[SurveyEntry, tuple[int, ...]]]:
+    """Each paragraph of the union's commentary on the pack's survey questions, and each of its
+    sentences: the question it was written under and the statements it follows."""
+    def build() -> dict[str, tuple[SurveyEntry, tuple[int, ...]]]:
+        where: dict[str, tuple[SurveyEntry, tuple[int, ...]]] = {}
+        for e in pack.entries:
+            if isinstance(e, SurveyEntry):
+                for group in commentary_groups(e):
+                    for p in group.paragraphs:
+                        for text in (p, *sentences(p)):
+                            where.setdefault(text, (e, group.statements))
+        return where
+    return pack.derived("commented_where", build)
+
+
+def written_under(text: str, label: str, reply: Reply) -> str:
+    """A union quotation in a glossary or background entry that speaks of "this question" says
+    which question, in its label: "NASUWT says (spring 2024, on [The impact of inspection on SEND
+    and AP: do you agree?], statement 6):" (round 29's audit: "what is area SEND" opened with
+    "This question addresses the role of SEND area inspections." and no question in sight)."""
+    if reply.pack is None or not _OF_THE_QUESTION.search(text) or not label.endswith("):"):
+        return label
+    found = _commented_where(reply.pack).get(text)
+    if found is None:
+        return label
+    entry, statements = found
+    scope = scope_of(statements).removeprefix("on ")
+    return f"{label[:-2]}, on {entry_label(entry.title)}{', ' + scope if scope else ''}):"
 
 
 def since_lines(reply: Reply, *, everything: bool) -> list[Line]:

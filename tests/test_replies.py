@@ -396,3 +396,14 @@ def test_a_view_the_question_shares_nothing_telling_with_does_not_lead(searcher,
     _, r = reply_to(Library.of(searcher), config, "does the union say anything about ofsted's money / budget?")
     assert r.entry.id == "schools-culture-views"
     assert "classroom teachers" not in render_text(r)
+
+
+def test_a_union_sentence_about_this_question_says_which_question(searcher, config):
+    """Round 29's audit: "what is area SEND" opened with the union's "This question addresses the
+    role of SEND area inspections." and no question in sight: its label says which one."""
+    _, r = reply_to(Library.of(searcher), config, "what is an area send inspection")
+    lines = reply_lines(r)
+    assert lines[0].quote.text == "This question addresses the role of SEND area inspections."
+    assert lines[0].label == ("NASUWT says (spring 2024, on [The impact of inspection on SEND and AP: do you agree?], "
+                              "statement 6):")
+    assert lines[1].label == "" and lines[1].quote.text.startswith("These are important because")
