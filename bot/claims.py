@@ -18,6 +18,22 @@ SAYING = ("said", "says", "say", "recommend", "recommends", "recommended", "told
 WITHIN = 60   # characters between the union's name and the option it is said to recommend
 
 
+# what an option's words mean when these follow them: English, not the option ("no such thing",
+# "don't know what to put")
+NOT_THE_OPTION = re.compile(r"\s*(?:such|one|idea|way|matter|longer|more|doubt|problem|what|how|which|where|if|"
+                            r"whether|why|when)\b")
+
+
+def _named(option: str, text: str) -> re.Match | None:
+    """Where `text` names the option: as words of their own, not "not important" for "Important"
+    (unless "not" is the option's own), nor ordinary English ("no such thing")."""
+    for m in re.finditer(rf"(?<!\w){re.escape(option)}(?!\w)", text):
+        if re.search(r"\bnot\s+$", text[:m.start()]) or NOT_THE_OPTION.match(text, m.end()):
+            continue
+        return m
+    return None
+
+
 def claimed_option(query: str, options: tuple[str, ...] | list[str], union: str) -> str | None:
     """The option of `options` the message says the union recommends, or None (the longest
     option named wins: "Not very important" over "Very important")."""
@@ -27,9 +43,8 @@ def claimed_option(query: str, options: tuple[str, ...] | list[str], union: str)
     names = "|".join(re.escape(n) for n in sorted({"union", *fold(union).split()} - {""}))
     said = re.compile(rf"\b(?:{names})(?:'s|s)?\b[^.?!]{{0,20}}?\b(?:{'|'.join(SAYING)})\b")
     for m in said.finditer(text):
-        after = text[m.end():m.end() + WITHIN]
-        spans = {o: m2.span() for o in options
-                 if (m2 := re.search(rf"(?<!\w){re.escape(fold(o))}(?!\w)", after))}
+        after = re.split(r"[.?!\n]", text[m.end():m.end() + WITHIN])[0]   # the same sentence only
+        spans = {o: m2.span() for o in options if (m2 := _named(fold(o), after))}
         # an option inside a longer one named is no option of its own ("Important" in "Very important")
         named = [o for o, (a, b) in spans.items()
                  if not any(o != p and a >= c and b <= d for p, (c, d) in spans.items())]

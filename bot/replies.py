@@ -612,29 +612,35 @@ def telling_words(texts: list[str], query: str, pack: Pack, topic: str = "") -> 
 
 def claim_lines(reply: Reply, lead: list[Line]) -> list[Line]:
     """A member telling the bot which option the union recommends (`bot.claims`) is told plainly
-    when it doesn't: "NASUWT recommends ‘Yes’ here, not ‘No’." first; or, where it recommends no
-    option, its verdict line goes on "It doesn't recommend ‘Disagree’." (content audit 30: the
-    guidance contradicted such claims only by showing something else)."""
+    when it doesn't: "NASUWT recommends ‘Yes’ here, not ‘No’." first; or, where it names no
+    option, its verdict line goes on "It doesn't name ‘Disagree’ or any other option." (content
+    audit 30: the guidance contradicted such claims only by showing something else). Only what
+    an answer the union gave on the whole question shows is asserted: an option it recommends on
+    some statement is left to the guidance (review: "no particular option" was said of a question
+    whose statement carried one)."""
     union = union_name(reply.source)
     rated = reply.entry
     if not rated.options and reply.pack is not None and rated.priority:   # a comments box: its rated question's
         rated = next((p for p in priority_parts(rated, reply.pack) if p.options), rated)
     claim = claimed_option(reply.query, rated.options, union)
-    answers = [g.answer for g in (reply.guidance if rated is reply.entry else rated.all_guidance())
-               if g.kind == "answer"]
-    if not claim or claim in answers:
+    answers = [(g.answer, rated.guidance_scope(g)) for g in rated.all_guidance() if g.kind == "answer"]
+    if not claim or any(a == claim for a, _ in answers):
         return lead
-    if rated is not reply.entry:
-        said = (f"On the rating question {entry_label(rated.title)}, {union} recommends "
-                + (f"‘{answers[0]}’, not ‘{claim}’." if answers else f"no particular option, not ‘{claim}’."))
-        return [Line(said, part="lead"), *lead]
-    if answers:
-        said = f"{union} recommends ‘{answers[0]}’ here, not ‘{claim}’."
+    whole = [a for a, scope in answers if not scope]
+    if answers and not whole:
+        return lead
+    where = "" if rated is reply.entry else f"On the rating question {entry_label(rated.title)}, "
+    if whole:
+        said = f"{where or ''}{union} recommends ‘{whole[0]}’{' here' if not where else ''}, not ‘{claim}’."
+        return [Line(said[0].upper() + said[1:], part="lead"), *lead]
+    if where:
+        said = f"{where}{union} recommends no particular option: it doesn't name ‘{claim}’ or any other."
         return [Line(said, part="lead"), *lead]
     verdicts = {NO_OPTION.format(union=union), NO_POSITION.format(union=union)}
+    denied = f"It doesn't name ‘{claim}’ or any other option."
     if lead and lead[0].label in verdicts:
-        return [replace(lead[0], label=f"{lead[0].label} It doesn't recommend ‘{claim}’."), *lead[1:]]
-    return [Line(f"{union} doesn't recommend ‘{claim}’ here.", part="lead"), *lead]
+        return [replace(lead[0], label=f"{lead[0].label} {denied}"), *lead[1:]]
+    return [Line(f"{union} recommends no particular option here. {denied}", part="lead"), *lead]
 
 
 def nearer_sentence(reply: Reply, lead: list[Line]) -> list[Line]:

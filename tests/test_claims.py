@@ -23,6 +23,10 @@ RATINGS = ("Very important", "Important", "Neutral", "Not very important", "Not 
     ("does the union say tick yes or no?", YES_NO, None),                     # asked, not claimed
     ("should I tick very important for these?", RATINGS, None),               # nobody said it
     ("very important, says my head, but what does the union say?", RATINGS, None),   # the option is before
+    # the review and re-check of round 30: English, not an option
+    ("the union said rate them all as not important cos context matters", RATINGS, None),
+    ("what does the union say? I don't know what to put for the safeguarding one", YES_NO, None),
+    ("the union said no such thing about safeguarding being separate, did they?", YES_NO, None),
 ])
 def test_claimed_option(q, options, claim):
     assert claimed_option(q, options, "NASUWT") == claim
@@ -41,7 +45,8 @@ def test_a_claimed_option_against_the_unions_recommendation_is_corrected_first(s
 
 def test_a_claimed_option_where_the_union_recommends_none_is_denied(searcher, config):
     r = _reply(searcher, config, "the union said answer Disagree to the good and outstanding schools statement")
-    assert reply_lines(r)[0].label == "NASUWT recommends no particular option here. It doesn't recommend ‘Disagree’."
+    assert reply_lines(r)[0].label == ("NASUWT recommends no particular option here. It doesn't name ‘Disagree’ or any "
+                                       "other option.")
 
 
 def test_a_claim_about_a_comments_box_is_checked_against_its_rated_question(searcher, config):
@@ -49,8 +54,9 @@ def test_a_claim_about_a_comments_box_is_checked_against_its_rated_question(sear
     r = _reply(searcher, config, "NASUWT recommends Very important for all the schools inspection practice "
                                  "statements right?")
     assert not r.entry.options
-    assert reply_lines(r)[0].label == ("On the rating question [How inspections should be carried out], NASUWT "
-                                       "recommends no particular option, not ‘Very important’.")
+    assert reply_lines(r)[0].label == (
+        "On the rating question [How inspections should be carried out], NASUWT recommends no particular option: "
+        "it doesn't name ‘Very important’ or any other.")
 
 
 def test_a_true_claim_gets_no_correction(searcher, config):
@@ -58,3 +64,21 @@ def test_a_true_claim_gets_no_correction(searcher, config):
                                                 "practice question yeah?"))
     assert "not ‘" not in text and "doesn't recommend" not in text
     assert "Suggested answer: Very important" in text
+
+
+def test_an_option_recommended_on_one_statement_is_neither_denied_nor_said_of_the_question(pack, config):
+    """The review of round 30: with an answer only on a statement, "no particular option ... not
+    ‘X’" was said of the question, and on a comments box that answer was stated for the whole
+    question. Only an answer on the whole question is asserted."""
+    from dataclasses import replace
+
+    from bot.knowledge import Guidance
+    from bot.replies import entry_reply
+    entry = pack.get("schools-impact")
+    basis = entry.statements[4].commentary[0] if entry.statements[4].commentary else "x"
+    statements = list(entry.statements)
+    statements[4] = replace(statements[4], guidance=(Guidance(kind="answer", basis=basis, answer="Disagree"),))
+    marked = replace(entry, statements=tuple(statements))
+    for claim in ("Agree", "Disagree"):
+        r = entry_reply(marked, pack, config.contact, query=f"the union said answer {claim} to these, right?")
+        assert not any(f"‘{claim}’" in ln.label for ln in reply_lines(r)), claim
