@@ -37,6 +37,7 @@ from bot.knowledge import (
     SurveyEntry,
     advice_shaped,
     advises,
+    entry_quotes,
     entry_speaker,
     quote_of,
     sentences,
@@ -758,24 +759,44 @@ def not_the_union_lines(reply: Reply, body: list[Line]) -> list[Line]:
     said = f"You asked what {union} thinks: what follows are {' and '.join(names)}'s words, not {union}'s."
     related = commented_on(reply.entry, reply.pack)
     if related:
-        said += f" {union} commented on the related survey question {entry_label(related[0].title)}."
+        what = "survey question" if isinstance(related[0], SurveyEntry) else "topic"
+        said += f" {union}'s own words on a related {what} are under {entry_label(related[0].title)}."
     else:   # content audit 30: said whose words they were, but not that there is no view to give
         said += f" I have no {union} view on this to quote." + (f" {reply.contact}" if reply.contact else "")
     return [Line(said, part="lead")]
 
 
-def commented_on(entry: Entry, pack: Pack | None) -> list[SurveyEntry]:
-    """The survey questions the union commented on that an entry of others' words relates to:
-    those its pack links it to (`related`), and those that quote its words as what happened
+def commented_on(entry: Entry, pack: Pack | None) -> list[Entry]:
+    """The entries holding the union's own words that an entry of others' words is linked to:
+    by `related`, either way round, and the survey questions quoting its words as what happened
     since (the December 2024 report's "suspend and return" sentences are the reinspection
-    question's "Since then"; a related change, the Monday call beside the notice period, is not)."""
+    question's "Since then"; a related change, the Monday call beside the notice period, is not).
+    Read once per pack (`_union_links`)."""
     if pack is None:
         return []
-    said = set(entry.quotes())
-    linked = [pack.get(r) for r in entry.related] + [
-        e for e in pack.entries if isinstance(e, SurveyEntry) and e is not entry
-        and said & {s.text for s in e.since if not s.related}]   # a related change ("Monday") is no comment on it
-    return [e for e in dict.fromkeys(linked) if isinstance(e, SurveyEntry) and union_commentary(e)]
+    return [e for e in (pack.get(i) for i in _union_links(pack).get(entry.id, ())) if e is not None]
+
+
+def _union_links(pack: Pack) -> dict[str, tuple[str, ...]]:
+    def build() -> dict[str, tuple[str, ...]]:
+        voiced = {e.id for e in pack.entries if any(q.speaker == "union" for q in entry_quotes(e, pack))}
+        said_by = {}   # each quotation, to the entries holding it
+        for e in pack.entries:
+            for q in e.quotes():
+                said_by.setdefault(q, []).append(e.id)
+        links: dict[str, list[str]] = {}
+        for e in pack.entries:
+            for r in e.related:
+                links.setdefault(e.id, []).append(r)
+                links.setdefault(r, []).append(e.id)
+            if isinstance(e, SurveyEntry):
+                for since in e.since:
+                    if not since.related:
+                        for other in said_by.get(since.text, ()):
+                            if other != e.id:
+                                links.setdefault(other, []).append(e.id)
+        return {k: tuple(i for i in dict.fromkeys(v) if i in voiced and i != k) for k, v in links.items()}
+    return pack.derived("union_links", build)
 
 
 def speaker_name(q: Quote, pack: Pack | None) -> str:

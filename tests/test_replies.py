@@ -374,8 +374,11 @@ def test_the_consultations_name_tells_no_passage_apart(searcher, config):
 @pytest.mark.parametrize("q, then", [
     # the December 2024 sentences are the reinspection question's "Since then": the union's view is there
     ("did nasuwt welcome suspend and return",
-     "NASUWT commented on the related survey question [Reinspecting safeguarding and holding back the report for "
-     "three months]."),
+     "NASUWT's own words on a related survey question are under [Reinspecting safeguarding and holding back the "
+     "report for three months]."),
+    # linked the other way round: the survey question lists the Ofsted glossary entry (the review of round 30)
+    ("Ofsted introduced a new pause policy in January, what does NASUWT think of it?",
+     "NASUWT's own words on a related survey question are under [Ofsted’s pause policy]."),
     # a related change beside the notice period is no comment of the union's on Monday calls
     ("does NASUWT back the monday phone call", "I have no NASUWT view on this to quote. If you have any questions"),
 ])

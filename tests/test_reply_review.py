@@ -406,6 +406,8 @@ def test_asked_for_the_unions_view_an_answer_quoting_only_ofsted_says_so_first(p
     text = render_text(asked(pack, config, query, "report-cards"))
     notice = "You asked what NASUWT thinks: what follows are Ofsted's words, not NASUWT's."
     assert text.splitlines()[1].startswith(notice)
+    # the union's words on single-word judgements are linked to report cards: no "no view" (round 30's review)
+    assert "NASUWT's own words on a related topic are under [Single-word judgements]." in text.splitlines()[1]
     assert any(ln.label.startswith(notice) for ln in full_lines(asked(pack, config, query, "report-cards")))
     assert notice not in render_text(asked(pack, config, "what are report cards", "report-cards"))
     # an entry with the union's own words needs no such line
