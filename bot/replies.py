@@ -47,7 +47,7 @@ from bot.knowledge import (
     union_of,
 )
 from bot.normalise import STOPWORDS, fold, stem, words
-from bot.search import Match, SearchResult
+from bot.search import Match, SearchResult, consultation_name
 from bot.store import KeptAnswer, Pin
 from bot.structure import ANSWERING, asks_where
 from bot.unsaid import unsaid
@@ -560,26 +560,24 @@ NEARER_BY = 0.9
 RARE_SHARE = 0.1
 
 
-def pack_names(pack: Pack | None) -> str:
-    """The names of the union, the pack and its consultation: words that tell none of its
-    quotations apart ("when did ofsted publish its response to the big listen": "Big Listen"
-    is in the launch dates too)."""
+def _names(pack: Pack | None) -> str:
+    """The union's name, who runs the consultation and the consultation's own name ("NASUWT union
+    Ofsted big listen"): words that tell none of the pack's quotations apart."""
     if pack is None:
         return ""
     c = pack.consultation
-    return " ".join((union_of(pack), "union", pack.title, c.title if c else "", c.run_by if c else ""))
+    return " ".join((union_of(pack), "union", c.run_by if c else "", *(" ".join(p) for p in consultation_name(pack))))
 
 
-def consultation_name(pack: Pack | None) -> str:
-    """The words of the pack's and its consultation's titles that aren't who runs it ("Big
-    Listen", not "Ofsted"): asked "when did ofsted publish its response to the big listen", the
-    launch dates' "the Big Listen" told nothing apart. Who runs it and the union stay: "Ofsted
-    said" and "NASUWT believes" can be what was asked about."""
+def _named_consultation(query: str, pack: Pack | None) -> str:
+    """The consultation's own name when the question uses it, as a phrase (`bot.search`'s
+    `consultation_name`: "big listen", not "Ofsted"): asked "when did ofsted publish its response to
+    the big listen", the launch dates' "the Big Listen" told nothing apart. Another pack's "Workload
+    Consultation" keeps "workload" in "workload of marking"."""
     if pack is None:
         return ""
-    c = pack.consultation
-    kept = set(words(" ".join((union_of(pack), c.run_by if c else ""))))
-    return " ".join(w for w in words(" ".join((pack.title, c.title if c else ""))) if w not in kept)
+    asked = " ".join(words(query))
+    return " ".join(" ".join(p) for p in consultation_name(pack) if f" {' '.join(p)} " in f" {asked} ")
 
 
 def _word_weights(pack: Pack) -> dict[str, float]:
@@ -592,7 +590,7 @@ def _word_weights(pack: Pack) -> dict[str, float]:
         said = {s for e in pack.entries if isinstance(e, SurveyEntry) for p in commentary_text(e).split("\n")
                 for s in sentences(p)}
         counts = Counter(t for s in said for t in _terms(s, synonyms))
-        names = _terms(pack_names(pack), synonyms)
+        names = _terms(_names(pack), synonyms)
         return {t: math.log(len(said) / n) for t, n in counts.items() if n <= RARE_SHARE * len(said) and t not in names}
     return pack.derived("reply_word_weights", build)
 
@@ -961,8 +959,12 @@ def body_lines(reply: Reply) -> list[Line]:
     coded = _coded_guidance(reply.pack)
     groups = passages(list(e.body), e.refers_elsewhere)
     lines = []
-    for g in by_relevance([" ".join(e.body[i] for i in group) for group in groups], reply.query, reply.pack,
-                          ignore=consultation_name(reply.pack)):
+    texts = [" ".join(e.body[i] for i in group) for group in groups]
+    order = by_relevance(texts, reply.query, reply.pack, ignore=_named_consultation(reply.query, reply.pack))
+    if not max(shared_words(texts, reply.query, reply.pack, ignore=_named_consultation(reply.query, reply.pack)),
+               default=0):
+        order = by_relevance(texts, reply.query, reply.pack)   # nothing else shared: the name breaks the tie
+    for g in order:
         above = ""   # the label in force: a line under the same one needs none of its own
         for i in groups[g]:
             text = e.body[i]
