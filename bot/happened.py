@@ -5,9 +5,10 @@ it asks about a decision, not what to answer. A survey question answers it only 
 asked in 2024 and what the union advised, so the reply says first that the question was asked,
 not decided (`bot/replies.py`'s `happened_lines`).
 
-A small grammar over folded words: an actor (Ofsted, the government) with a verb of
-deciding or changing, "now" closing a question, or "since"/"after" the consultation. A message
-asking what to put or where something goes ("what do I put now?") is about answering, not news.
+A small grammar over folded words: an actor (who runs the consultation, the government) with a
+verb of deciding or changing, "now" closing a question about how things stand, or "since"/"after"
+the consultation with a word of change. A message asking what to put or where something goes
+("what do I put now?"), or whether it is too late to, is about answering, not news.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import re
 from bot.normalise import words
 from bot.structure import asks_what_to_put, asks_where
 
-ACTORS = frozenset({"ofsted", "government", "govt", "dfe", "inspectorate"})   # not "they": stories say it
+ACTORS = frozenset({"government", "govt", "dfe", "inspectorate"})   # and who runs it; not "they": stories say it
 DONE = frozenset({   # "Ofsted decided ...", "has ofsted now agreed ..."
     "decided", "agreed", "confirmed", "announced", "changed", "scrapped", "dropped", "introduced", "started",
     "stopped", "ended", "abolished", "removed", "brought", "promised", "implemented", "adopted"})
@@ -28,24 +29,30 @@ WANTING = frozenset({"want", "wants", "wanted", "see", "get", "got"})
 BETWEEN = 2   # words between the actor and its verb: "ofsted has now decided", "did ofsted actually scrap"
 NOW = frozenset({"now", "nowadays", "anymore", "yet"})
 STATUS_ASKING = frozenset({"is", "are", "was", "were", "has", "have", "do", "does", "did", "can", "could", "will",
-                           "would", "ofsted", "so", "and"})
+                           "would", "so", "and"})
 AFTER = frozenset({"since", "after", "following"})
-CONSULTATION = frozenset({"listen", "consultation", "survey"})   # "after the big listen"
+CONSULTATION = frozenset({"consultation", "survey"})   # and the consultation's own name: "after the big listen"
+# with "since"/"after": a change asked about ("has anything changed since then?"), not the member's own
+# time ("I've been off since then") nor what happens to the answers ("after the survey closes")
+CHANGE = DONE | DO | frozenset({"happened", "new", "different", "anything", "differently"})
+TOO_LATE = frozenset({"late", "deadline", "still", "open", "closed", "closes", "submit", "respond", "fill"})
 
 
-def asks_what_happened(query: str) -> bool:
-    """Whether a message asks about a decision or a change since the consultation."""
+def asks_what_happened(query: str, actors=(), names=()) -> bool:
+    """Whether a message asks about a decision or a change since the consultation. `actors`: who
+    runs it ("ofsted"); `names`: its own name's words ("big", "listen")."""
     folded = words(query)
-    if not folded or asks_what_to_put(folded) or asks_where(folded):
+    if not folded or asks_what_to_put(folded) or asks_where(folded) or not TOO_LATE.isdisjoint(folded):
         return False
-    return _decided(folded) or _now(query, folded) or _since(folded)
+    actors = ACTORS | set(actors)
+    return _decided(folded, actors) or _now(query, actors) or _since(folded, CONSULTATION | set(names), actors)
 
 
-def _decided(folded: list[str]) -> bool:
+def _decided(folded: list[str], actors) -> bool:
     """An actor then a verb of deciding: "Ofsted decided ...", "has ofsted agreed ...", or, asked,
     "did ofsted scrap ...", "will the government change ..."."""
     for i, w in enumerate(folded):
-        if w not in ACTORS:
+        if w not in actors:
             continue
         after = folded[i + 1:i + 2 + BETWEEN]
         if i > 0 and folded[i - 1] in WANTING:   # "the union wants ofsted scrapped": Ofsted is no actor
@@ -56,24 +63,28 @@ def _decided(folded: list[str]) -> bool:
     return False
 
 
-def _now(query: str, folded: list[str]) -> bool:
+def _now(query: str, actors) -> bool:
     """A question closed by "now" (or "any more", "yet") that asks how things stand: "is
     safeguarding separate now?", "can ofsted even do that now?"; not "doesn't ticking that make it
     look like we're happy with how things are now?". "from now on" anywhere."""
+    folded = words(query)
     if ("from", "now", "on") in zip(folded, folded[1:], folded[2:]):
         return True
     asked = [c for c in re.split(r"[.!?\n]+(?=\s|$)", query.rstrip()) if c.strip()]
     if "?" not in query or not asked:
         return False
     last = words(asked[-1])
-    return bool(last) and last[-1] in NOW and last[0] in STATUS_ASKING
+    return bool(last) and last[-1] in NOW and (last[0] in STATUS_ASKING or last[0] in actors)
 
 
-def _since(folded: list[str]) -> bool:
-    """"since"/"after"/"following" the consultation ("after the big listen"), or "since then"."""
+def _since(folded: list[str], consultation, actors) -> bool:
+    """"since"/"after"/"following" the consultation ("after the big listen"), or "since then",
+    in a message asking about a change."""
+    if CHANGE.isdisjoint(folded):
+        return False
     for i, w in enumerate(folded[:-1]):
         if w in AFTER:
-            rest = [x for x in folded[i + 1:i + 4] if x not in ("the", "ofsted", "s", "big")]
-            if rest and (rest[0] in CONSULTATION or w == "since" and rest[0] == "then"):
+            rest = [x for x in folded[i + 1:i + 4] if x not in ("the", "s", "its", "their") and x not in actors]
+            if rest and (rest[0] in consultation or w == "since" and rest[0] == "then"):
                 return True
     return False

@@ -59,9 +59,9 @@ NEAR_TIE = 0.9    # other matches scoring this share of the best are offered up 
 NO_POSITION = "{union} gives no explicit recommendation for this question."
 NO_OPTION = "{union} recommends no particular option here."
 # Asked what has happened since (`bot.happened`), of a survey question: it was asked, not decided
-HAPPENED = ("You asked what has happened since: below is a question {consultation} asked ({when}), with {union}'s "
-            "guidance on it. It was a question, not a decision.")
-NOTHING_SINCE = "This guidance records nothing later on this question."
+HAPPENED = ("You asked what has happened since: below is what {consultation} asked ({when}) and {union}'s guidance "
+            "on it, not a record of what was decided.")
+NOTHING_SINCE = "No later change to it is shown here."
 # Asked what the union says about something only others' words on the question name (`bot.unsaid`)
 UNSAID = "You asked what {union} says about this: {union}'s guidance doesn't mention it. {speaker}'s words here do:"
 NO_STATEMENT_COMMENT = ("{union}'s commentary says nothing on this statement (what it says on the question's "
@@ -772,12 +772,20 @@ def commented_on(entry: Entry, pack: Pack | None) -> list[Entry]:
     Read once per pack (`_union_links`)."""
     if pack is None:
         return []
-    return [e for e in (pack.get(i) for i in _union_links(pack).get(entry.id, ())) if e is not None]
+    voiced = pack.derived("union_voiced", lambda: frozenset(
+        e.id for e in pack.entries if any(q.speaker == "union" for q in entry_quotes(e, pack))))
+    return [e for e in linked(entry, pack) if e.id in voiced]
 
 
-def _union_links(pack: Pack) -> dict[str, tuple[str, ...]]:
+def linked(entry: Entry, pack: Pack) -> list[Entry]:
+    """The entries an entry is linked to: by `related`, either way round, and, between a survey
+    question and an entry of later words, by the question quoting them as "Since then" (not as a
+    related change). Read once per pack."""
+    return [e for e in (pack.get(i) for i in _links(pack).get(entry.id, ())) if e is not None]
+
+
+def _links(pack: Pack) -> dict[str, tuple[str, ...]]:
     def build() -> dict[str, tuple[str, ...]]:
-        voiced = {e.id for e in pack.entries if any(q.speaker == "union" for q in entry_quotes(e, pack))}
         said_by = {}   # each quotation, to the entries holding it
         for e in pack.entries:
             for q in e.quotes():
@@ -793,8 +801,9 @@ def _union_links(pack: Pack) -> dict[str, tuple[str, ...]]:
                         for other in said_by.get(since.text, ()):
                             if other != e.id:
                                 links.setdefault(other, []).append(e.id)
-        return {k: tuple(i for i in dict.fromkeys(v) if i in voiced and i != k) for k, v in links.items()}
-    return pack.derived("union_links", build)
+                                links.setdefault(e.id, []).append(other)
+        return {k: tuple(i for i in dict.fromkeys(v) if i != k) for k, v in links.items()}
+    return pack.derived("entry_links", build)
 
 
 def speaker_name(q: Quote, pack: Pack | None) -> str:
@@ -1135,15 +1144,31 @@ def full_lines(reply: Reply) -> list[Line]:
     return _lines(reply, everything=True)
 
 
+def asks_about_since(reply: Reply) -> bool:
+    """`bot.happened`'s reading, with the pack's own names (who runs the consultation, its name),
+    and not when the union's view is asked ("ofsted brought in the pause policy last year - what
+    does the union think?" states what happened: the review of round 30)."""
+    pack = reply.pack
+    c = pack.consultation if pack is not None else None
+    union = union_of(pack) if pack is not None else ""
+    if union and asks_union_view(reply.query, union):
+        return False
+    return asks_what_happened(reply.query, words(c.run_by) if c else (),
+                              [w for p in consultation_name(pack) for w in p] if pack is not None else ())
+
+
 def happened_lines(reply: Reply, since: list[Line]) -> list[Line]:
     """Asked what has happened since, of a survey question ("Ofsted decided safeguarding will be a
     separate judgement right?", content audit 30: "Suggested answer: Yes." led, read as yes): that
-    it was asked, not decided, then what later sources record of it, or that this guidance records
-    nothing later, with the contact."""
+    it was asked, not decided, then what later sources record of it, or that none is shown here
+    (with an entry linked to it, and the contact)."""
     c = reply.consultation.consultation if reply.consultation else None
-    said = HAPPENED.format(consultation=c.title if c else "the survey", when=reply.source.date,
-                           union=union_name(reply.source))
-    later = since or [Line(NOTHING_SINCE + (f" {reply.contact}" if reply.contact else ""), part="lead")]
+    title = c.title if c else "the survey"
+    title = title[0].lower() + title[1:] if title.startswith(("The ", "A ")) else title   # mid-sentence
+    said = HAPPENED.format(consultation=title, when=reply.source.date, union=union_name(reply.source))
+    others = [x for x in linked(reply.entry, reply.pack) if not isinstance(x, SurveyEntry)] if reply.pack else []
+    none = NOTHING_SINCE + (f" See also {entry_label(others[0].title)}." if others else "")
+    later = since or [Line(none + (f" {reply.contact}" if reply.contact else ""), part="lead")]
     return [Line(said, part="lead"), *later]
 
 
@@ -1168,7 +1193,7 @@ def _lines(reply: Reply, *, everything: bool) -> list[Line]:
     lines = lead_lines(reply, everything=everything)
     if isinstance(e, SurveyEntry) and not everything:
         lines = unsaid_lines(reply) + lines
-    happened = isinstance(e, SurveyEntry) and not everything and asks_what_happened(reply.query)
+    happened = isinstance(e, SurveyEntry) and not everything and asks_about_since(reply)
     if happened:   # what later sources record leads, not after the survey's wording
         lines = happened_lines(reply, since_lines(reply, everything=False)) + lines
     if isinstance(e, SurveyEntry):

@@ -19,9 +19,11 @@ from bot.replies import HAPPENED, NOTHING_SINCE, render_full_text, render_text, 
     "did the government scrap SATs",
     "wait the reporting list has one about the trust?? can ofsted even do that now?",
     "has anything changed since then?",
+    "did the Example Department decide to cut data drops?",        # another pack's actor, passed in
+    "after the workload consultation what changed on marking?",     # ... and its name
 ])
 def test_asks_what_happened(q):
-    assert asks_what_happened(q)
+    assert asks_what_happened(q, ("ofsted", "example", "department"), ("big", "listen", "workload"))
 
 
 @pytest.mark.parametrize("q", [
@@ -33,9 +35,13 @@ def test_asks_what_happened(q):
     "doesn't ticking that make it look like we're happy with how things are now?",
     "after that our head left",
     "",
+    # the review of round 30
+    "is it too late to comment on the pause policy now?",
+    "I've been off since then, what does nasuwt say about the separate safeguarding judgement?",
+    "after the survey closes what happens to my answers about safeguarding?",
 ])
 def test_does_not_ask_what_happened(q):
-    assert not asks_what_happened(q)
+    assert not asks_what_happened(q, ("ofsted",), ("big", "listen"))
 
 
 def _reply(searcher, config, q):
@@ -48,6 +54,7 @@ def test_a_claimed_decision_is_told_it_was_a_question_before_the_suggested_answe
     assert r.entry.id == "safeguarding-separate-judgement"
     lead = [ln.label for ln in reply_lines(r)]
     said = HAPPENED.format(consultation="Ofsted's Big Listen", when="spring 2024", union="NASUWT")
+    assert said.endswith("not a record of what was decided.")
     assert lead[0] == said
     assert lead[1].startswith(NOTHING_SINCE) and "NASUWT’s Education Team" in lead[1]
     assert lead.index(said) < next(i for i, label in enumerate(lead) if label.startswith("Suggested answer: Yes"))
@@ -69,3 +76,20 @@ def test_asking_what_to_answer_is_unchanged(searcher, config):
     text = render_text(_reply(searcher, config, "should safeguarding be a separate judgement?"))
     assert "You asked what has happened since" not in text
     assert text.index("Suggested answer: Yes") < text.index("Ofsted's survey asks")
+
+
+def test_a_stated_fact_with_the_unions_view_asked_is_not_told_it_was_a_question(searcher, config):
+    """The review of round 30: the pack itself quotes Ofsted's "In January 2024, we introduced a
+    new 'pause policy'"; the member states it and asks the union's view."""
+    text = render_text(_reply(searcher, config, "ofsted brought in the pause policy last year - what does the "
+                                                "union think?"))
+    assert "You asked what has happened since" not in text
+
+
+def test_with_nothing_later_shown_an_entry_linked_to_it_is_named(searcher, config):
+    """The review of round 30: "records nothing later" was said of the pause policy question, which
+    is linked to Ofsted's later words on it."""
+    r = _reply(searcher, config, "ofsted agreed to make the pause policy work better for schools right?")
+    lead = [ln.label for ln in reply_lines(r)]
+    assert lead[0].startswith("You asked what has happened since")
+    assert lead[1].startswith(NOTHING_SINCE + " See also [")
