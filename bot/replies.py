@@ -424,15 +424,18 @@ def asked_view(reply: Reply) -> tuple[Guidance, ...]:
     chains = [leaning_on(reply.guidance, i, said) for i in views]
     texts = [" ".join(g.basis for g in chain) for chain in chains]
     scores = shared_words(texts, reply.query, reply.pack, ignore=f"{union} union")
-    telling = telling_words(texts, reply.query, reply.pack, " ".join(reply.entry.keywords))
+    telling = telling_words(texts, reply.query, reply.pack, reply.entry.keywords)
     best = max(range(len(chains)), key=lambda i: (telling[i], scores[i]))
     # a view sharing no word with the question, when another sentence of the union's answers it, is no
     # answer to it ("does the union say anything about ofsted's budget" was led with its view that
     # classroom teachers should be inspectors, not its sentences on Ofsted's budget)
     if telling[best]:
         return chains[best]
+    # ... words of the entry's own title ("what does nasuwt think about ofsted's culture") ask about
+    # the whole question, which its view answers (the re-check of round 30)
     said = [s for _, s, _ in union_sentences(reply)]
-    return () if any(telling_words(said, reply.query, reply.pack, " ".join(reply.entry.keywords))) else chains[best]
+    other = telling_words(said, reply.query, reply.pack, reply.entry.keywords, ignore=reply.entry.title)
+    return () if any(other) else chains[best]
 
 
 def leaning_on(guidance: tuple[Guidance, ...], i: int, said: str) -> tuple[Guidance, ...]:
@@ -556,7 +559,7 @@ def most_relevant_sentence(reply: Reply) -> list[Line]:
 # anything the short reply leads with before it is shown too (`nearer_sentence`), as a share of
 # how telling a word only one of the union's sentences has is; and the share of the union's
 # sentences a word may be in and still tell them apart
-NEARER_BY = 0.9
+NEARER_BY = 0.85
 RARE_SHARE = 0.1
 
 
@@ -595,13 +598,15 @@ def _word_weights(pack: Pack) -> dict[str, float]:
     return pack.derived("reply_word_weights", build)
 
 
-def telling_words(texts: list[str], query: str, pack: Pack, topic: str = "") -> list[float]:
+def telling_words(texts: list[str], query: str, pack: Pack, topic: tuple[str, ...] = (),
+                  ignore: str = "") -> list[float]:
     """How telling of the question each of `texts` is: the weights (`_word_weights`) of the
     question's words it shares. One word alone counts only when it is one of `topic`'s (an
-    entry's keywords): "same", "long" or "year" shared alone is chance, "workload" is not."""
+    entry's keywords): "same", "long" or "year" shared alone is chance, "workload" is not.
+    `ignore`: words that don't count (an entry's own title, asked about as a whole)."""
     synonyms, weights = _synonym_map(pack), _word_weights(pack)
-    asked = _terms(query, synonyms) & weights.keys()
-    topical = _terms(topic, synonyms)
+    asked = (_terms(query, synonyms) - _terms(ignore, synonyms)) & weights.keys()
+    topical = _terms(" ".join(topic), synonyms)
 
     def weight(text: str) -> float:
         shared = asked & _terms(text, synonyms)
@@ -653,11 +658,11 @@ def nearer_sentence(reply: Reply, lead: list[Line]) -> list[Line]:
     if not found or not reply.query or reply.pack is None:
         return []
     shown = [ln.quote.text for ln in lead if ln.quote]
-    topic = " ".join(reply.entry.keywords)
+    topic = reply.entry.keywords
     scores = telling_words([s for _, s, _ in found], reply.query, reply.pack, topic)
     best = max(range(len(found)), key=lambda i: scores[i])
     group, _, quote = found[best]
-    if any(quote in t for t in shown):
+    if scores[best] <= 0 or any(quote in t for t in shown):   # nothing telling (a pack too small to weigh)
         return []
     # with the sentences after it that lean on it ("... last two days." "Is this effective?")
     quote = max((q for g, _, q in found if g is group and q.startswith(quote)), key=len)
@@ -717,7 +722,8 @@ def _union_view_pattern(union: str) -> re.Pattern:
         rf"\b(?:what|how|anything)\b[^.?!]{{0,40}}?{name}{between}\s+(?:{'|'.join(SAYING)})\b",   # "what does it say"
         rf"{name}\W+what\s+(?:do|does)\s+(?:they|it)\s+(?:think|say)\b",   # "nasuwt - what do they think"
         # "does the union have a view on", "has nasuwt got a position", "what did nasuwt make of" (audit 30)
-        rf"{name}{between}\s+(?:have|has|got|hold|holds)\s+(?:got\s+)?(?:a|an|any)\s+(?:{'|'.join(VIEW_NOUNS)})\b",
+        rf"{name}{between}\s+(?:have|has|got|hold|holds)\s+(?:got\s+)?(?:a|an|any)\s+(?:{'|'.join(VIEW_NOUNS)})\b"
+        rf"(?!\s+(?:manager|managers|to|for)\b){after}",   # not "a line manager"
         rf"{name}{between}\s+make\s+of\b",
         # "did nasuwt say the inspectorate should not inspect safeguarding?": asked, not told
         rf"\b(?:did|does|has|have)\s+(?:the\s+)?{name}(?:\s+(?:ever|actually|really|officially))?\s+"

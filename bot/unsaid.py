@@ -50,9 +50,12 @@ def unsaid(query: str, entry: Entry, pack: Pack, union: str) -> list[Quote]:
     want?": the survey's statement has it, no comment of the union's does)."""
     asked = _stems(query) - _stems(union)
     quotes = entry_quotes(entry, pack)
-    others = [q for q in quotes if q.speaker != "union" and q.role != "since"]
+    # Ofsted's framing the union's comment is about (`refers_to_context`) is what the union speaks
+    # to, in its own words ("withholding the grade" is "delay issuing an inspection report")
+    framing = {entry.context[i] for i in getattr(entry, "refers_to_context", ())}
+    others = [q for q in quotes if q.speaker != "union" and q.role != "since" and q.text not in framing]
     held = asked & set().union(*(_stems(q.text) for q in quotes))
-    never = held - _union_words(pack)
+    never = held - _union_words(pack) - set().union(*(_stems(t) for t in framing))
     if not never:
         return []
     named = never & set().union(*(_names(q.text) for q in others))

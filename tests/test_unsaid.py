@@ -48,3 +48,10 @@ def test_a_word_the_union_uses_elsewhere_is_not_unsaid(pack):
     entry = pack.get("schools-inspection-practice")
     assert unsaid("does nasuwt want ofsted to get more funding", entry, pack, "NASUWT") == []
     assert unsaid("what notice period does nasuwt want", entry, pack, "NASUWT")
+
+
+def test_the_framing_the_unions_comment_is_about_is_not_unsaid(searcher, config):
+    """The review of round 30: "withholding the grade" is in Ofsted's framing that the union's
+    comment speaks to (`refers_to_context`), in its own words: not "doesn't mention it"."""
+    text = render_text(_reply(searcher, config, "what does nasuwt think about withholding the grade?"))
+    assert UNSAID.format(union="NASUWT", speaker="Ofsted") not in text
