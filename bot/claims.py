@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import re
 
+from bot.asking import SAYING, VIEW_VERBS
 from bot.normalise import fold
 
-SAYING = ("said", "says", "say", "recommend", "recommends", "recommended", "told", "tells", "want", "wants",
-          "wanted", "advised", "advises", "advise", "suggested", "suggests", "suggest", "reckons", "thinks")
+# a union said to recommend: the words of a view asked, and of telling or advising
+CLAIMING = (*VIEW_VERBS, *SAYING, "told", "tells", "advised", "advises", "advise", "suggested", "suggests",
+            "suggest")
 WITHIN = 60   # characters between the union's name and the option it is said to recommend
 
 
@@ -28,7 +30,8 @@ def _named(option: str, text: str) -> re.Match | None:
     """Where `text` names the option: as words of their own, not "not important" for "Important"
     (unless "not" is the option's own), nor ordinary English ("no such thing")."""
     for m in re.finditer(rf"(?<!\w){re.escape(option)}(?!\w)", text):
-        if re.search(r"\bnot\s+$", text[:m.start()]) or NOT_THE_OPTION.match(text, m.end()):
+        if re.search(r"\b(?:not|is|are|be|was|were|seem|seems|so|too|very)\s+$", text[:m.start()]) \
+                or NOT_THE_OPTION.match(text, m.end()):   # "not important", "they are important": English
             continue
         return m
     return None
@@ -41,7 +44,10 @@ def claimed_option(query: str, options: tuple[str, ...] | list[str], union: str)
         return None
     text = fold(query)
     names = "|".join(re.escape(n) for n in sorted({"union", *fold(union).split()} - {""}))
-    said = re.compile(rf"\b(?:{names})(?:'s|s)?\b[^.?!]{{0,20}}?\b(?:{'|'.join(SAYING)})\b")
+    # a verb that is itself an option ("agree") says nothing of which: "is the union's answer agree or disagree?"
+    option_words = {fold(o) for o in options}
+    verbs = [v for v in CLAIMING if v not in option_words]
+    said = re.compile(rf"\b(?:{names})(?:'s|s)?\b[^.?!]{{0,20}}?\b(?:{'|'.join(verbs)})\b")
     for m in said.finditer(text):
         after = re.split(r"[.?!\n]", text[m.end():m.end() + WITHIN])[0]   # the same sentence only
         spans = {o: m2.span() for o in options if (m2 := _named(fold(o), after))}

@@ -25,7 +25,7 @@ DO = frozenset({   # only asked: "did ofsted scrap ...", "will ofsted change ...
     "decide", "agree", "confirm", "announce", "change", "scrap", "drop", "introduce", "start", "stop", "end",
     "abolish", "remove", "bring", "implement", "adopt", "go"})
 ASKED = frozenset({"did", "will", "has", "have"})
-WANTING = frozenset({"want", "wants", "wanted", "see", "get", "got"})
+OBJECT_AFTER = frozenset({"want", "wants", "wanted", "see", "get", "got"})   # "wants ofsted scrapped"
 BETWEEN = 2   # words between the actor and its verb: "ofsted has now decided", "did ofsted actually scrap"
 NOW = frozenset({"now", "nowadays", "anymore", "yet"})
 STATUS_ASKING = frozenset({"is", "are", "was", "were", "has", "have", "do", "does", "did", "can", "could", "will",
@@ -55,7 +55,7 @@ def _decided(folded: list[str], actors) -> bool:
         if w not in actors:
             continue
         after = folded[i + 1:i + 2 + BETWEEN]
-        if i > 0 and folded[i - 1] in WANTING:   # "the union wants ofsted scrapped": Ofsted is no actor
+        if i > 0 and folded[i - 1] in OBJECT_AFTER:   # "the union wants ofsted scrapped": Ofsted is no actor
             continue
         asked = i > 0 and folded[i - 1] in ASKED or i > 1 and folded[i - 2] in ASKED   # "did the government"
         if not DONE.isdisjoint(after) or asked and not DO.isdisjoint(after):

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 
+from bot.asking import BETWEEN, SAYING, VIEW_NOUNS, VIEW_VERBS, WANTING
 from bot.chitchat import is_about_bot, is_social, is_thanks
 from bot.claims import claimed_option
 from bot.happened import asks_what_happened
@@ -690,17 +691,7 @@ def lead_lines(reply: Reply, *, everything: bool = True) -> list[Line]:
     return lines + not_the_union_lines(reply, body) + body[:first_passage(body)]
 
 
-# How a message asks what the union thinks (`asks_union_view`): the union is who thinks
-VIEW_VERBS = ("think", "thinks", "reckon", "reckons", "feel", "feels", "stand", "stands", "recommend", "recommends",
-              "support", "supports", "supporting", "back", "backs", "backing", "oppose", "opposes", "agree",
-              "agrees", "prefer", "prefers", "favour", "favor", "commented", "welcome", "welcomes", "welcomed",
-              # a member telling the bot what the union thinks (round 19's audit: traps)
-              "opposed", "supported", "backed", "agreed", "preferred", "favoured", "recommended")
-WANTING = ("want", "wants", "wanted")   # "nasuwt wants ...", not "the union wanted us to respond"
-SAYING = ("say", "says", "said", "want", "wants")   # only in a question about it: "what does NASUWT say"
-VIEW_NOUNS = ("view", "views", "position", "stance", "line", "opinion", "take", "verdict")
-BETWEEN = ("is", "are", "does", "do", "did", "has", "have", "really", "actually", "officially", "still", "even",
-           "now", "also", "generally", "currently", "not")
+# How a message asks what the union thinks (`asks_union_view`): bot/asking.py
 NOT_A_VIEW = ("officer", "officers", "staff", "team", "office", "manager", "managers", "network", "group", "rep",
               "reps", "member", "members", "meeting", "branch",
               # not what it thinks: "the union backed off" (not "off-rolling"), "wants to know"

@@ -12,16 +12,13 @@ from __future__ import annotations
 
 import re
 
+from bot.asking import ASKING as WORDS_OF_ASKING
 from bot.knowledge import Entry, Pack, Quote, entry_quotes
 from bot.normalise import STOPWORDS, stem, words
 
 # the words of asking for a view, not what it is about ("what does nasuwt *really think* about")
-ASKING = frozenset("""
-think thinks thought reckon reckons feel feels stand stands recommend recommends recommended support supports
-supported supporting back backs backed backing oppose opposes opposed agree agrees agreed prefer prefers preferred
-favour favor favoured commented comment comments welcome welcomes welcomed want wants wanted say says said saying
-view views position stance line opinion take verdict really actually officially still even now also generally
-currently union unions anything something much whats
+ASKING = WORDS_OF_ASKING | frozenset("""
+thought supports backs comment comments saying opinion union unions anything something much whats
 """.split())
 
 

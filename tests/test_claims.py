@@ -27,6 +27,10 @@ RATINGS = ("Very important", "Important", "Neutral", "Not very important", "Not 
     ("the union said rate them all as not important cos context matters", RATINGS, None),
     ("what does the union say? I don't know what to put for the safeguarding one", YES_NO, None),
     ("the union said no such thing about safeguarding being separate, did they?", YES_NO, None),
+    ("is the union's answer agree or disagree?", ("Agree", "Neither agree nor disagree", "Disagree"), None),
+    ("does the union think all the bullets are important or should i mark some down?", RATINGS, None),
+    ("nasuwt agrees ofsted should hold them to account so I tick Agree, right?",
+     ("Agree", "Neither agree nor disagree", "Disagree"), "Agree"),
 ])
 def test_claimed_option(q, options, claim):
     assert claimed_option(q, options, "NASUWT") == claim
