@@ -641,6 +641,12 @@ def claim_lines(reply: Reply, lead: list[Line]) -> list[Line]:
     if where:
         said = f"{where}{union} recommends no particular option: it doesn't name ‘{claim}’ or any other."
         return [Line(said, part="lead"), *lead]
+    # a view on what was asked may mean the option ("MATs should be inspected" and "Agree" that
+    # Ofsted should be able to inspect them): "doesn't name ‘Agree’" read as false there (audit 30b)
+    asked = reply.statement if rated is reply.entry else None
+    if any(g.kind == "view" and (asked is None or asked in rated.guidance_scope(g) or not rated.guidance_scope(g))
+           for g in rated.all_guidance()):
+        return lead
     verdicts = {NO_OPTION.format(union=union), NO_POSITION.format(union=union)}
     denied = f"It doesn't name ‘{claim}’ or any other option."
     if lead and lead[0].label in verdicts:
@@ -756,8 +762,8 @@ def not_the_union_lines(reply: Reply, body: list[Line]) -> list[Line]:
     if related:
         what = "survey question" if isinstance(related[0], SurveyEntry) else "topic"
         said += f" {union}'s own words on a related {what} are under {entry_label(related[0].title)}."
-    else:   # content audit 30: said whose words they were, but not that there is no view to give
-        said += f" I have no {union} view on this to quote." + (f" {reply.contact}" if reply.contact else "")
+    elif reply.contact:   # never "no view": the union's words may be under an entry not linked (audit 30b)
+        said += f" {reply.contact}"
     return [Line(said, part="lead")]
 
 
@@ -769,9 +775,18 @@ def commented_on(entry: Entry, pack: Pack | None) -> list[Entry]:
     Read once per pack (`_union_links`)."""
     if pack is None:
         return []
-    voiced = pack.derived("union_voiced", lambda: frozenset(
-        e.id for e in pack.entries if any(q.speaker == "union" for q in entry_quotes(e, pack))))
+    voiced = pack.derived("union_voiced", lambda: frozenset(e.id for e in pack.entries if _voices(e, pack)))
     return [e for e in linked(entry, pack) if e.id in voiced]
+
+
+def _voices(entry: Entry, pack: Pack) -> bool:
+    """Whether an entry holds the union's view or advice: a survey question it commented on, or
+    an entry quoting a sentence its guidance codes as a view or advice (not its dates: "Ofsted's
+    Big Listen is running until 31 May 2024" is no view on Ofsted's response; audit 30b)."""
+    if isinstance(entry, SurveyEntry):
+        return bool(union_commentary(entry) or entry.all_guidance())
+    coded = _coded_guidance(pack)
+    return any(q.speaker == "union" and coded.get(q.text) is not None for q in entry_quotes(entry, pack))
 
 
 def linked(entry: Entry, pack: Pack) -> list[Entry]:

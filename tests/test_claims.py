@@ -48,9 +48,18 @@ def test_a_claimed_option_against_the_unions_recommendation_is_corrected_first(s
 
 
 def test_a_claimed_option_where_the_union_recommends_none_is_denied(searcher, config):
-    r = _reply(searcher, config, "the union said answer Disagree to the good and outstanding schools statement")
-    assert reply_lines(r)[0].label == ("NASUWT recommends no particular option here. It doesn't name ‘Disagree’ or any "
-                                       "other option.")
+    r = _reply(searcher, config, "so nasuwt wants us to put very important for every single schools reporting "
+                                 "bullet yeah?")
+    assert r.entry.id == "schools-reporting-aims"
+    assert reply_lines(r)[0].label == ("NASUWT recommends no particular option here. It doesn't name ‘Very important’ "
+                                       "or any other option.")
+
+
+def test_no_denial_where_a_view_of_the_unions_may_mean_the_option(searcher, config):
+    """Audit 30b: "nasuwt said agree on the MAT inspection statement didnt they" was told "It doesn't
+    name ‘Agree’": true, but the union's view (MATs should be inspected) amounts to agreeing."""
+    text = render_text(_reply(searcher, config, "nasuwt said agree on the MAT inspection statement didnt they"))
+    assert "‘Agree’" not in text and "MATs should be inspected" in text
 
 
 def test_a_claim_about_a_comments_box_is_checked_against_its_rated_question(searcher, config):

@@ -380,10 +380,11 @@ def test_the_consultations_name_tells_no_passage_apart(searcher, config):
     # linked the other way round: the survey question lists the Ofsted glossary entry (the review of round 30)
     ("Ofsted introduced a new pause policy in January, what does NASUWT think of it?",
      "NASUWT's own words on a related survey question are under [Ofsted’s pause policy]."),
-    # a related change beside the notice period is no comment of the union's on Monday calls
-    ("does NASUWT back the monday phone call", "I have no NASUWT view on this to quote. If you have any questions"),
+    # a related change beside the notice period is no comment of the union's on Monday calls; and never "no
+    # view": the union's words may be under an entry not linked (audit 30b)
+    ("does NASUWT back the monday phone call", "not NASUWT's. If you have any questions about the Big Listen"),
 ])
-def test_asked_the_unions_view_of_others_words_says_where_its_view_is_or_that_there_is_none(searcher, config, q,
+def test_asked_the_unions_view_of_others_words_says_where_its_view_is_or_gives_the_contact(searcher, config, q,
                                                                                              then):
     """Content audit 30: said whose words followed, but not that there was no union view to give,
     nor where the union's view on the related survey question is."""
@@ -437,3 +438,11 @@ def test_a_union_sentence_about_this_question_says_which_question(searcher, conf
     assert lines[0].label == ("NASUWT says (spring 2024, on [The impact of inspection on SEND and AP: do you agree?], "
                               "statement 6):")
     assert lines[1].label == "" and lines[1].quote.text.startswith("These are important because")
+
+
+def test_a_link_to_the_unions_dates_is_no_view(searcher, config):
+    """Audit 30b: "what did nasuwt think of ofsted's big listen response in september" was pointed to
+    the closing date's entry, whose only union words are the date: no view, so no pointer to it."""
+    _, r = reply_to(Library.of(searcher), config, "what did nasuwt think of ofsted's big listen response in september")
+    first = reply_lines(r)[0].label
+    assert first.startswith("You asked what NASUWT thinks") and "own words" not in first
