@@ -419,7 +419,8 @@ def asked_view(reply: Reply) -> tuple[Guidance, ...]:
     who should inspect safeguarding, not "this would be a sensible option"."""
     views = [i for i, g in enumerate(reply.guidance) if g.kind == "view"]
     union = union_of(reply.pack) if reply.pack is not None else ""
-    if not views or not union or not asks_union_view(reply.query, union) or asks_what_to_answer(reply.query):
+    if not views or not union or not asks_union_view(reply.query, union) or asks_what_to_answer(reply.query) \
+            or _false_claim(reply):   # told an option the union doesn't give: `claim_lines` answers
         return ()
     said = commentary_text(reply.entry)
     chains = [leaning_on(reply.guidance, i, said) for i in views]
@@ -615,6 +616,22 @@ def telling_words(texts: list[str], query: str, pack: Pack, topic: tuple[str, ..
     return [weight(t) for t in texts]
 
 
+def _claim(reply: Reply) -> tuple[SurveyEntry, str | None, list[tuple[str, tuple[int, ...]]]]:
+    """The rated question a claim is about (a comments box's: its priority's), the option the
+    message says the union recommends (`bot.claims`), and every answer the union gives on that
+    question with the statements it is about."""
+    rated = reply.entry
+    if not rated.options and reply.pack is not None and rated.priority:
+        rated = next((p for p in priority_parts(rated, reply.pack) if p.options), rated)
+    claim = claimed_option(reply.query, rated.options, union_name(reply.source))
+    return rated, claim, [(g.answer, rated.guidance_scope(g)) for g in rated.all_guidance() if g.kind == "answer"]
+
+
+def _false_claim(reply: Reply) -> bool:
+    _, claim, answers = _claim(reply)
+    return bool(claim) and all(a != claim for a, _ in answers)
+
+
 def claim_lines(reply: Reply, lead: list[Line]) -> list[Line]:
     """A member telling the bot which option the union recommends (`bot.claims`) is told plainly
     when it doesn't: "NASUWT recommends ‘Yes’ here, not ‘No’." first; or, where it names no
@@ -624,11 +641,7 @@ def claim_lines(reply: Reply, lead: list[Line]) -> list[Line]:
     some statement is left to the guidance (review: "no particular option" was said of a question
     whose statement carried one)."""
     union = union_name(reply.source)
-    rated = reply.entry
-    if not rated.options and reply.pack is not None and rated.priority:   # a comments box: its rated question's
-        rated = next((p for p in priority_parts(rated, reply.pack) if p.options), rated)
-    claim = claimed_option(reply.query, rated.options, union)
-    answers = [(g.answer, rated.guidance_scope(g)) for g in rated.all_guidance() if g.kind == "answer"]
+    rated, claim, answers = _claim(reply)
     if not claim or any(a == claim for a, _ in answers):
         return lead
     whole = [a for a, scope in answers if not scope]
@@ -722,6 +735,9 @@ def _union_view_pattern(union: str) -> re.Pattern:
         rf"{name}{between}\s+(?:have|has|got|hold|holds)\s+(?:got\s+)?(?:a|an|any)\s+(?:{'|'.join(VIEW_NOUNS)})\b"
         rf"(?!\s+(?:manager|managers|to|for)\b){after}",   # not "a line manager"
         rf"{name}{between}\s+make\s+of\b",
+        # "nasuwt said the 3 month delay is a bad idea": told what the union thinks (audit 30b), not
+        # "the union said to ask here", "the union said we should put ..."
+        rf"{name}{between}\s+said\b(?!\s+(?:to|i|we|you|u|that\s+(?:i|we|you))\b){after}",
         # "did nasuwt say the inspectorate should not inspect safeguarding?": asked, not told
         rf"\b(?:did|does|has|have)\s+(?:the\s+)?{name}(?:\s+(?:ever|actually|really|officially))?\s+"
         rf"(?:say|said|mention|mentioned|comment|commented)\b",

@@ -446,3 +446,11 @@ def test_a_link_to_the_unions_dates_is_no_view(searcher, config):
     _, r = reply_to(Library.of(searcher), config, "what did nasuwt think of ofsted's big listen response in september")
     first = reply_lines(r)[0].label
     assert first.startswith("You asked what NASUWT thinks") and "own words" not in first
+
+
+def test_told_what_the_union_said_the_view_on_it_is_shown(searcher, config):
+    """Audit 30b (high): "nasuwt said the 3 month delay to the report is a bad idea" was led with the
+    union's view on who should inspect safeguarding, read as agreeing; its view on the delay is that
+    it "would be a sensible option", which was only in the full reply."""
+    _, r = reply_to(Library.of(searcher), config, "nasuwt said the 3 month delay to the report is a bad idea")
+    assert "this would be a sensible option" in render_text(r)

@@ -514,6 +514,9 @@ def test_a_list_keeps_its_lead_in_and_a_sentence_that_refers_back_keeps_the_one_
     ("did nasuwt say 'the inspectorate should not inspect safeguarding'?", True),
     ("does the union have a rep in every school", False), ("did the union get my email", False),
     ("does the union have a line manager I can talk to?", False),
+    # audit 30b: told what the union said, not the union passing a message on
+    ("nasuwt said the 3 month delay to the report is a bad idea", True),
+    ("the union said we should put yes for that one", False),
 ])
 def test_asking_the_unions_view_is_the_union_thinking(query, asks):
     """The review of round 14: any "union" and any "say" anywhere made the bot open with "You
