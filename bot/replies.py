@@ -15,7 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 
 from bot.asking import BETWEEN, SAYING, VIEW_NOUNS, VIEW_VERBS, WANTING
@@ -1185,6 +1185,32 @@ def asks_about_since(reply: Reply) -> bool:
                               [w for p in consultation_name(pack) for w in p] if pack is not None else ())
 
 
+def _later_linked(reply: Reply) -> Entry | None:
+    """An entry within two links of the reply's whose source is dated after the consultation
+    closed (audit 30b: "Ofsted dropped the pause policy after the big listen didnt they" was told
+    no later change was shown, while the December 2024 report's record was two links away)."""
+    c = reply.consultation.consultation if reply.consultation else None
+    if reply.pack is None or c is None:
+        return None
+    def named(title: str) -> set[str]:
+        return {w for w in words(title) if w not in STOPWORDS}
+
+    near = linked(reply.entry, reply.pack)
+    # a second link only to an entry of the same name ("Pause policy" to "Pause policy (Ofsted's
+    # December 2024 update)"), not on to whatever that entry links ("MATs" to annual reviews)
+    for e in dict.fromkeys([*near, *(x for n in near for x in linked(n, reply.pack)
+                                     if named(x.title) & named(n.title))]):
+        if e is reply.entry or isinstance(e, SurveyEntry):
+            continue
+        try:
+            dated = datetime.strptime(reply.pack.sources[e.source].date, "%d %B %Y").date()
+        except (KeyError, ValueError):   # "spring 2024", "late 2022": no day to compare
+            continue
+        if dated > c.closes:
+            return e
+    return None
+
+
 def happened_lines(reply: Reply, since: list[Line]) -> list[Line]:
     """Asked what has happened since, of a survey question ("Ofsted decided safeguarding will be a
     separate judgement right?", content audit 30: "Suggested answer: Yes." led, read as yes): that
@@ -1194,8 +1220,13 @@ def happened_lines(reply: Reply, since: list[Line]) -> list[Line]:
     title = c.title if c else "the survey"
     title = title[0].lower() + title[1:] if title.startswith(("The ", "A ")) else title   # mid-sentence
     said = HAPPENED.format(consultation=title, when=reply.source.date, union=union_name(reply.source))
-    others = [x for x in linked(reply.entry, reply.pack) if not isinstance(x, SurveyEntry)] if reply.pack else []
-    none = NOTHING_SINCE + (f" See also {entry_label(others[0].title)}." if others else "")
+    after = _later_linked(reply)
+    if after:   # Ofsted's December 2024 pause policy update, two links from the 2024 survey's question
+        none = f"{speaker_name(entry_quotes(after, reply.pack)[0], reply.pack)}'s later words on a related " \
+               f"topic are under {entry_label(after.title)}."
+    else:
+        others = [x for x in linked(reply.entry, reply.pack) if not isinstance(x, SurveyEntry)] if reply.pack else []
+        none = NOTHING_SINCE + (f" See also {entry_label(others[0].title)}." if others else "")
     later = since or [Line(none + (f" {reply.contact}" if reply.contact else ""), part="lead")]
     return [Line(said, part="lead"), *later]
 

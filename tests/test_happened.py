@@ -92,4 +92,14 @@ def test_with_nothing_later_shown_an_entry_linked_to_it_is_named(searcher, confi
     r = _reply(searcher, config, "ofsted agreed to make the pause policy work better for schools right?")
     lead = [ln.label for ln in reply_lines(r)]
     assert lead[0].startswith("You asked what has happened since")
-    assert lead[1].startswith(NOTHING_SINCE + " See also [")
+    assert lead[1].startswith("Ofsted's later words on a related topic are under [")
+
+
+def test_a_later_record_linked_to_the_question_is_named(searcher, config):
+    """Audit 30b (high): "Ofsted dropped the pause policy after the big listen didnt they" was told
+    no later change was shown, while Ofsted's December 2024 record of the pause policy was two
+    links away (the question's glossary entry, and the update of the same name)."""
+    r = _reply(searcher, config, "Ofsted dropped the pause policy after the big listen didnt they")
+    lead = [ln.label for ln in reply_lines(r)]
+    assert lead[1].startswith("Ofsted's later words on a related topic are under [")
+    assert NOTHING_SINCE not in render_text(r)
