@@ -654,14 +654,10 @@ def claim_lines(reply: Reply, lead: list[Line]) -> list[Line]:
     if where:
         said = f"{where}{union} recommends no particular option: it doesn't name ‘{claim}’ or any other."
         return [Line(said, part="lead"), *lead]
-    # a view on what was asked may mean the option ("MATs should be inspected" and "Agree" that
-    # Ofsted should be able to inspect them): "doesn't name ‘Agree’" read as false there (audit 30b)
-    asked = reply.statement if rated is reply.entry else None
-    if any(g.kind == "view" and (asked is None or asked in rated.guidance_scope(g) or not rated.guidance_scope(g))
-           for g in rated.all_guidance()):
-        return lead
     verdicts = {NO_OPTION.format(union=union), NO_POSITION.format(union=union)}
     denied = f"It doesn't name ‘{claim}’ or any other option."
+    if any(g.kind == "view" for g in reply.guidance):   # a view may mean the option ("MATs should be
+        denied = denied[:-1] + "; its view follows."     # inspected" and Agree): say it is there (audit 30b)
     if lead and lead[0].label in verdicts:
         return [replace(lead[0], label=f"{lead[0].label} {denied}"), *lead[1:]]
     return [Line(f"{union} recommends no particular option here. {denied}", part="lead"), *lead]
@@ -737,7 +733,8 @@ def _union_view_pattern(union: str) -> re.Pattern:
         rf"{name}{between}\s+make\s+of\b",
         # "nasuwt said the 3 month delay is a bad idea": told what the union thinks (audit 30b), not
         # "the union said to ask here", "the union said we should put ..."
-        rf"{name}{between}\s+said\b(?!\s+(?:to|i|we|you|u|that\s+(?:i|we|you))\b){after}",
+        rf"{name}{between}\s+said\b(?!\s+(?:to|i|we|you|u|they|it|he|she|us|everyone|members|teachers|staff|sorry|"
+        rf"thanks|on|in|at|that\s+(?:i|we|you|they|it))\b){after}",
         # "did nasuwt say the inspectorate should not inspect safeguarding?": asked, not told
         rf"\b(?:did|does|has|have)\s+(?:the\s+)?{name}(?:\s+(?:ever|actually|really|officially))?\s+"
         rf"(?:say|said|mention|mentioned|comment|commented)\b",
@@ -1198,16 +1195,29 @@ def _later_linked(reply: Reply) -> Entry | None:
     near = linked(reply.entry, reply.pack)
     # a second link only to an entry of the same name ("Pause policy" to "Pause policy (Ofsted's
     # December 2024 update)"), not on to whatever that entry links ("MATs" to annual reviews)
+    later = []
     for e in dict.fromkeys([*near, *(x for n in near for x in linked(n, reply.pack)
                                      if named(x.title) & named(n.title))]):
         if e is reply.entry or isinstance(e, SurveyEntry):
             continue
+        dated = _dated(reply.pack.sources[e.source].date) if e.source in reply.pack.sources else None
+        if dated is not None and dated > c.closes:
+            later.append(e)
+    # and only about what was asked: "did Ofsted start inspecting MATs ..." is not answered by the
+    # annual reviews of off-rolling linked to the same survey question (the second review)
+    scores = shared_words([" ".join((e.title, *e.quotes())) for e in later], reply.query, reply.pack,
+                          ignore=_names(reply.pack))
+    best = max(range(len(later)), key=lambda i: scores[i], default=None)
+    return later[best] if best is not None and scores[best] else None
+
+
+def _dated(text: str) -> date | None:
+    """A source's date as a day ("19 December 2024", "2024-12-19"), or None ("spring 2024")."""
+    for form in ("%d %B %Y", "%Y-%m-%d"):
         try:
-            dated = datetime.strptime(reply.pack.sources[e.source].date, "%d %B %Y").date()
-        except (KeyError, ValueError):   # "spring 2024", "late 2022": no day to compare
+            return datetime.strptime(text, form).date()
+        except ValueError:
             continue
-        if dated > c.closes:
-            return e
     return None
 
 
@@ -1222,8 +1232,10 @@ def happened_lines(reply: Reply, since: list[Line]) -> list[Line]:
     said = HAPPENED.format(consultation=title, when=reply.source.date, union=union_name(reply.source))
     after = _later_linked(reply)
     if after:   # Ofsted's December 2024 pause policy update, two links from the 2024 survey's question
-        none = f"{speaker_name(entry_quotes(after, reply.pack)[0], reply.pack)}'s later words on a related " \
-               f"topic are under {entry_label(after.title)}."
+        src = reply.pack.sources[after.source]
+        who = union_name(src) if src.speaker == "union" else \
+            speaker_name(entry_quotes(after, reply.pack)[0], reply.pack)
+        none = f"{who}'s later words on a related topic are under {entry_label(after.title)}."
     else:
         others = [x for x in linked(reply.entry, reply.pack) if not isinstance(x, SurveyEntry)] if reply.pack else []
         none = NOTHING_SINCE + (f" See also {entry_label(others[0].title)}." if others else "")

@@ -55,11 +55,16 @@ def test_a_claimed_option_where_the_union_recommends_none_is_denied(searcher, co
                                        "or any other option.")
 
 
-def test_no_denial_where_a_view_of_the_unions_may_mean_the_option(searcher, config):
+def test_a_denial_beside_a_view_that_may_mean_the_option_says_the_view_follows(searcher, config):
     """Audit 30b: "nasuwt said agree on the MAT inspection statement didnt they" was told "It doesn't
-    name ‘Agree’": true, but the union's view (MATs should be inspected) amounts to agreeing."""
+    name ‘Agree’", true but read as false beside the union's view that MATs should be inspected;
+    leaving the denial out let false claims stand (the second review): it says the view follows."""
     text = render_text(_reply(searcher, config, "nasuwt said agree on the MAT inspection statement didnt they"))
-    assert "‘Agree’" not in text and "MATs should be inspected" in text
+    assert "It doesn't name ‘Agree’ or any other option; its view follows." in text
+    assert text.index("its view follows") < text.index("MATs should be inspected")
+    r = _reply(searcher, config, "the union said answer Disagree to the good and outstanding schools statement")
+    assert reply_lines(r)[0].label == ("NASUWT recommends no particular option here. It doesn't name ‘Disagree’ or "
+                                       "any other option; its view follows.")
 
 
 def test_a_claim_about_a_comments_box_is_checked_against_its_rated_question(searcher, config):

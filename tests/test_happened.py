@@ -103,3 +103,11 @@ def test_a_later_record_linked_to_the_question_is_named(searcher, config):
     lead = [ln.label for ln in reply_lines(r)]
     assert lead[1].startswith("Ofsted's later words on a related topic are under [")
     assert NOTHING_SINCE not in render_text(r)
+
+
+def test_a_later_record_about_something_else_is_not_named(searcher, config):
+    """The second review of round 30: "did Ofsted start inspecting MATs after the Big Listen?" was
+    pointed to Ofsted's planned annual reviews of off-rolling, linked to the same survey question but
+    not about MATs: read as something later having happened on MATs."""
+    text = render_text(_reply(searcher, config, "did Ofsted start inspecting MATs after the Big Listen?"))
+    assert "annual reviews" not in text and NOTHING_SINCE in text

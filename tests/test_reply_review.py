@@ -517,6 +517,8 @@ def test_a_list_keeps_its_lead_in_and_a_sentence_that_refers_back_keeps_the_one_
     # audit 30b: told what the union said, not the union passing a message on
     ("nasuwt said the 3 month delay to the report is a bad idea", True),
     ("the union said we should put yes for that one", False),
+    ("nasuwt said it would email members about the monday notification", False),
+    ("nasuwt said sorry about the complaints hub delay", False),
 ])
 def test_asking_the_unions_view_is_the_union_thinking(query, asks):
     """The review of round 14: any "union" and any "say" anywhere made the bot open with "You
