@@ -407,9 +407,27 @@ def lead_guidance(reply: Reply) -> tuple[Guidance, ...]:
     should inspect safeguarding at all?" was led with the separate-judgement question's
     "Suggested answer: Yes", read as yes, and the union's position (it shouldn't) was in the
     full view only."""
-    short = short_guidance(reply.guidance)
+    short = elsewhere_views_left(reply, short_guidance(reply.guidance))
     lead = asked_view(reply)
     return (*lead, *(g for g in short if g not in lead)) if lead else short
+
+
+def elsewhere_views_left(reply: Reply, short: tuple[Guidance, ...]) -> tuple[Guidance, ...]:
+    """The short view's guidance without a view the union gave on another statement than the one
+    asked (or on one statement, none asked) that shares no telling word with the question, when
+    something else is left to lead with: audit 30b, "our school keeps a kid who assaulted staff in
+    class" and a dozen more were led with "NASUWT's view (on statement 6): ... MATs should be
+    inspected"."""
+    e = reply.entry
+    if not isinstance(e, SurveyEntry) or reply.pack is None or not reply.query.strip():
+        return short   # an entry shown as itself (the walk-through, a button) shows all it leads with
+
+    def elsewhere(g: Guidance) -> bool:
+        scope = e.guidance_scope(g)
+        return g.kind == "view" and bool(scope) and reply.statement not in scope and \
+            not telling_words([g.basis], reply.query, reply.pack, e.keywords)[0]
+    kept = tuple(g for g in short if not elsewhere(g))
+    return kept if kept else short
 
 
 def asked_view(reply: Reply) -> tuple[Guidance, ...]:
@@ -656,7 +674,7 @@ def claim_lines(reply: Reply, lead: list[Line]) -> list[Line]:
         return [Line(said, part="lead"), *lead]
     verdicts = {NO_OPTION.format(union=union), NO_POSITION.format(union=union)}
     denied = f"It doesn't name ‘{claim}’ or any other option."
-    if any(g.kind == "view" for g in reply.guidance):   # a view may mean the option ("MATs should be
+    if any(g.kind == "view" for g in lead_guidance(reply)):   # a view may mean the option ("MATs should be
         denied = denied[:-1] + "; its view follows."     # inspected" and Agree): say it is there (audit 30b)
     if lead and lead[0].label in verdicts:
         return [replace(lead[0], label=f"{lead[0].label} {denied}"), *lead[1:]]

@@ -63,8 +63,9 @@ def test_a_denial_beside_a_view_that_may_mean_the_option_says_the_view_follows(s
     assert "It doesn't name ‘Agree’ or any other option; its view follows." in text
     assert text.index("its view follows") < text.index("MATs should be inspected")
     r = _reply(searcher, config, "the union said answer Disagree to the good and outstanding schools statement")
+    # the view on statement 6 (MATs) doesn't lead a question about statement 5: no view follows
     assert reply_lines(r)[0].label == ("NASUWT recommends no particular option here. It doesn't name ‘Disagree’ or "
-                                       "any other option; its view follows.")
+                                       "any other option.")
 
 
 def test_a_claim_about_a_comments_box_is_checked_against_its_rated_question(searcher, config):

@@ -454,3 +454,18 @@ def test_told_what_the_union_said_the_view_on_it_is_shown(searcher, config):
     it "would be a sensible option", which was only in the full reply."""
     _, r = reply_to(Library.of(searcher), config, "nasuwt said the 3 month delay to the report is a bad idea")
     assert "this would be a sensible option" in render_text(r)
+
+
+@pytest.mark.parametrize("q", [
+    "we've got a yr9 who's genuinely dangerous and SLT wont exclude bc of how it'll look to ofsted. where?",
+    "is 'most schools are good or outstanding' actually a meaningful stat? is there a question on that",
+])
+def test_a_view_on_another_statement_does_not_lead_an_unrelated_question(searcher, config, q):
+    """Audit 30b: a dozen questions about the impact statements were led with "NASUWT's view (on
+    statement 6): ... MATs should be inspected"; it stays in the full view, and leads when MATs
+    are asked about."""
+    _, r = reply_to(Library.of(searcher), config, q)
+    assert r.entry.id == "schools-impact"
+    assert "MATs should be inspected" not in render_text(r) and "MATs should be inspected" in render_full_text(r)
+    _, mats = reply_to(Library.of(searcher), config, "whats the union's view on ofsted inspecting MATs")
+    assert "MATs should be inspected" in render_text(mats)
