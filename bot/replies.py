@@ -1204,9 +1204,10 @@ def _later_linked(reply: Reply) -> Entry | None:
     """An entry within two links of the reply's whose source is dated after the consultation
     closed (audit 30b: "Ofsted dropped the pause policy after the big listen didnt they" was told
     no later change was shown, while the December 2024 report's record was two links away)."""
-    c = reply.consultation.consultation if reply.consultation else None
+    c = reply.pack.consultation if reply.pack is not None else None
     if reply.pack is None or c is None:
         return None
+
     def named(title: str) -> set[str]:
         return {w for w in words(title) if w not in STOPWORDS}
 
@@ -1225,7 +1226,8 @@ def _later_linked(reply: Reply) -> Entry | None:
     # annual reviews of off-rolling linked to the same survey question (the second review)
     scores = shared_words([" ".join((e.title, *e.quotes())) for e in later], reply.query, reply.pack,
                           ignore=_names(reply.pack))
-    best = max(range(len(later)), key=lambda i: scores[i], default=None)
+    mine = named(reply.entry.title)   # a tie goes to the entry of the same name ("Pause policy (... update)")
+    best = max(range(len(later)), key=lambda i: (scores[i], len(named(later[i].title) & mine)), default=None)
     return later[best] if best is not None and scores[best] else None
 
 
@@ -1261,6 +1263,24 @@ def happened_lines(reply: Reply, since: list[Line]) -> list[Line]:
     return [Line(said, part="lead"), *later]
 
 
+def earlier_lines(reply: Reply) -> list[Line]:
+    """Asked what has happened since, of a glossary or background entry from before the
+    consultation closed, with a later record linked to it that the question names: say where
+    that is ("Ofsted scrapped the pause policy didnt they" got the spring 2024 survey's text alone,
+    and Ofsted's December 2024 record of the pause policy was one link away; audit 30b's re-check)."""
+    c = reply.pack.consultation
+    dated = _dated(reply.source.date)
+    if c is None or (dated is not None and dated > c.closes):
+        return []   # the entry is the later record itself
+    after = _later_linked(reply)
+    if after is None:
+        return []
+    src = reply.pack.sources[after.source]
+    who = union_name(src) if src.speaker == "union" else speaker_name(entry_quotes(after, reply.pack)[0], reply.pack)
+    return [Line(f"What follows is from {reply.source.date}; {who}'s later words on a related topic are under "
+                 f"{entry_label(after.title)}.", part="lead")]
+
+
 def unsaid_lines(reply: Reply) -> list[Line]:
     """Asked what the union says about something its guidance never names, that only others' words
     on this question do ("what did nasuwt say about ruth perry": led with the union's view on who
@@ -1285,6 +1305,8 @@ def _lines(reply: Reply, *, everything: bool) -> list[Line]:
     happened = isinstance(e, SurveyEntry) and not everything and asks_about_since(reply)
     if happened:   # what later sources record leads, not after the survey's wording
         lines = happened_lines(reply, since_lines(reply, everything=False)) + lines
+    elif not isinstance(e, SurveyEntry) and not everything and reply.pack is not None and asks_about_since(reply):
+        lines = earlier_lines(reply) + lines
     if isinstance(e, SurveyEntry):
         if everything and not reply.parts:   # the other statements' guidance, each labelled with its statements
             shown = {g.basis for g in reply.guidance} | {ln.quote.text for ln in lines if ln.quote}

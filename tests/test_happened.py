@@ -111,3 +111,17 @@ def test_a_later_record_about_something_else_is_not_named(searcher, config):
     not about MATs: read as something later having happened on MATs."""
     text = render_text(_reply(searcher, config, "did Ofsted start inspecting MATs after the Big Listen?"))
     assert "annual reviews" not in text and NOTHING_SINCE in text
+
+
+def test_an_earlier_entry_asked_what_happened_since_names_the_later_record(searcher, config):
+    """Audit 30b's re-check: "Ofsted scrapped the pause policy didnt they" got the spring 2024
+    survey's text alone (a glossary entry, not a survey question); Ofsted's December 2024 record of
+    the pause policy, of the same name, was one link away."""
+    r = _reply(searcher, config, "Ofsted scrapped the pause policy didnt they")
+    assert r.entry.id == "pause-policy"
+    assert reply_lines(r)[0].label == ("What follows is from spring 2024; Ofsted's later words on a related topic "
+                                       "are under [Pause policy (Ofsted’s December 2024 update)].")
+    # the later record itself is not sent on to itself
+    later = _reply(searcher, config, "has ofsted changed the pause policy since the big listen?")
+    assert not any(ln.label.startswith("What follows is from") for ln in reply_lines(later)
+                   if later.entry.id == "pause-policy-action-report")
