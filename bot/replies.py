@@ -650,14 +650,14 @@ def _false_claim(reply: Reply) -> bool:
     return bool(claim) and all(a != claim for a, _ in answers)
 
 
-def claim_lines(reply: Reply, lead: list[Line]) -> list[Line]:
+def claim_lines(reply: Reply, guidance: tuple[Guidance, ...], lead: list[Line]) -> list[Line]:
     """A member telling the bot which option the union recommends (`bot.claims`) is told plainly
     when it doesn't: "NASUWT recommends ‘Yes’ here, not ‘No’." first; or, where it names no
     option, its verdict line goes on "It doesn't name ‘Disagree’ or any other option." (content
     audit 30: the guidance contradicted such claims only by showing something else). Only what
     an answer the union gave on the whole question shows is asserted: an option it recommends on
     some statement is left to the guidance (review: "no particular option" was said of a question
-    whose statement carried one)."""
+    whose statement carried one). `guidance`: what `lead` was made of."""
     union = union_name(reply.source)
     rated, claim, answers = _claim(reply)
     if not claim or any(a == claim for a, _ in answers):
@@ -674,7 +674,7 @@ def claim_lines(reply: Reply, lead: list[Line]) -> list[Line]:
         return [Line(said, part="lead"), *lead]
     verdicts = {NO_OPTION.format(union=union), NO_POSITION.format(union=union)}
     denied = f"It doesn't name ‘{claim}’ or any other option."
-    if any(g.kind == "view" for g in lead_guidance(reply)):   # a view may mean the option ("MATs should be
+    if any(g.kind == "view" for g in guidance):   # a view may mean the option ("MATs should be
         denied = denied[:-1] + "; its view follows."     # inspected" and Agree): say it is there (audit 30b)
     if lead and lead[0].label in verdicts:
         return [replace(lead[0], label=f"{lead[0].label} {denied}"), *lead[1:]]
@@ -715,7 +715,8 @@ def lead_lines(reply: Reply, *, everything: bool = True) -> list[Line]:
             return part_lines(reply, everything=everything)
         if everything:
             return guidance_lines(reply.guidance, reply)
-        lines = claim_lines(reply, guidance_lines(lead_guidance(reply), reply))
+        guidance = lead_guidance(reply)
+        lines = claim_lines(reply, guidance, guidance_lines(guidance, reply))
         return lines + nearer_sentence(reply, lines)
     lines = []
     if reply.consultation:
@@ -803,7 +804,7 @@ def commented_on(entry: Entry, pack: Pack | None) -> list[Entry]:
     by `related`, either way round, and the survey questions quoting its words as what happened
     since (the December 2024 report's "suspend and return" sentences are the reinspection
     question's "Since then"; a related change, the Monday call beside the notice period, is not).
-    Read once per pack (`_union_links`)."""
+    Read once per pack (`linked`)."""
     if pack is None:
         return []
     voiced = pack.derived("union_voiced", lambda: frozenset(e.id for e in pack.entries if _voices(e, pack)))
@@ -1012,11 +1013,10 @@ def body_lines(reply: Reply) -> list[Line]:
     groups = passages(list(e.body), e.refers_elsewhere)
     lines = []
     texts = [" ".join(e.body[i] for i in group) for group in groups]
-    order = by_relevance(texts, reply.query, reply.pack, ignore=_named_consultation(reply.query, reply.pack))
-    if not max(shared_words(texts, reply.query, reply.pack, ignore=_named_consultation(reply.query, reply.pack)),
-               default=0):
-        order = by_relevance(texts, reply.query, reply.pack)   # nothing else shared: the name breaks the tie
-    for g in order:
+    scores = shared_words(texts, reply.query, reply.pack, ignore=_named_consultation(reply.query, reply.pack))
+    if not max(scores, default=0):   # nothing else shared: the consultation's name breaks the tie
+        scores = shared_words(texts, reply.query, reply.pack)
+    for g in sorted(range(len(texts)), key=lambda i: -scores[i]):
         above = ""   # the label in force: a line under the same one needs none of its own
         for i in groups[g]:
             text = e.body[i]
@@ -1252,10 +1252,7 @@ def happened_lines(reply: Reply, since: list[Line]) -> list[Line]:
     said = HAPPENED.format(consultation=title, when=reply.source.date, union=union_name(reply.source))
     after = _later_linked(reply)
     if after:   # Ofsted's December 2024 pause policy update, two links from the 2024 survey's question
-        src = reply.pack.sources[after.source]
-        who = union_name(src) if src.speaker == "union" else \
-            speaker_name(entry_quotes(after, reply.pack)[0], reply.pack)
-        none = f"{who}'s later words on a related topic are under {entry_label(after.title)}."
+        none = later_words(reply, after) + "."
     else:
         others = [x for x in linked(reply.entry, reply.pack) if not isinstance(x, SurveyEntry)] if reply.pack else []
         none = NOTHING_SINCE + (f" See also {entry_label(others[0].title)}." if others else "")
@@ -1275,10 +1272,15 @@ def earlier_lines(reply: Reply) -> list[Line]:
     after = _later_linked(reply)
     if after is None:
         return []
+    return [Line(f"What follows is from {reply.source.date}; {later_words(reply, after)}.", part="lead")]
+
+
+def later_words(reply: Reply, after: Entry) -> str:
+    """ "Ofsted's later words on a related topic are under [title]": named as its source speaks
+    (the union by its name, Ofsted, the press by their names)."""
     src = reply.pack.sources[after.source]
     who = union_name(src) if src.speaker == "union" else speaker_name(entry_quotes(after, reply.pack)[0], reply.pack)
-    return [Line(f"What follows is from {reply.source.date}; {who}'s later words on a related topic are under "
-                 f"{entry_label(after.title)}.", part="lead")]
+    return f"{who}'s later words on a related topic are under {entry_label(after.title)}"
 
 
 def unsaid_lines(reply: Reply) -> list[Line]:
