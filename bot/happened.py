@@ -45,7 +45,8 @@ def asks_what_happened(query: str, actors=(), names=()) -> bool:
     if not folded or asks_what_to_put(folded) or asks_where(folded) or not TOO_LATE.isdisjoint(folded):
         return False
     actors = ACTORS | set(actors)
-    return _decided(folded, actors) or _now(query, actors) or _since(folded, CONSULTATION | set(names), actors)
+    return _decided(folded, actors) or _now(query, folded, actors) or \
+        _since(folded, CONSULTATION | set(names), actors)
 
 
 def _decided(folded: list[str], actors) -> bool:
@@ -63,11 +64,10 @@ def _decided(folded: list[str], actors) -> bool:
     return False
 
 
-def _now(query: str, actors) -> bool:
+def _now(query: str, folded: list[str], actors) -> bool:
     """A question closed by "now" (or "any more", "yet") that asks how things stand: "is
     safeguarding separate now?", "can ofsted even do that now?"; not "doesn't ticking that make it
     look like we're happy with how things are now?". "from now on" anywhere."""
-    folded = words(query)
     if ("from", "now", "on") in zip(folded, folded[1:], folded[2:]):
         return True
     asked = [c for c in re.split(r"[.!?\n]+(?=\s|$)", query.rstrip()) if c.strip()]

@@ -51,12 +51,13 @@ def unsaid(query: str, entry: Entry, pack: Pack, union: str) -> list[Quote]:
     # to, in its own words ("withholding the grade" is "delay issuing an inspection report")
     framing = {entry.context[i] for i in getattr(entry, "refers_to_context", ())}
     others = [q for q in quotes if q.speaker != "union" and q.role != "since" and q.text not in framing]
-    held = asked & set().union(*(_stems(q.text) for q in quotes))
+    stems = {q.text: _stems(q.text) for q in quotes}   # each quotation's words, read once
+    held = asked & set().union(*stems.values())
     never = held - _union_words(pack) - set().union(*(_stems(t) for t in framing))
     if not never:
         return []
     named = never & set().union(*(_names(q.text) for q in others))
     if not named and (never != held or len(never) < 2):
         return []
-    found = [(len(never & _stems(q.text)), i) for i, q in enumerate(others)]
+    found = [(len(never & stems[q.text]), i) for i, q in enumerate(others)]
     return [others[i] for n, i in sorted(found, key=lambda f: (-f[0], f[1])) if n]
