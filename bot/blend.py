@@ -141,6 +141,8 @@ def blend_scores(lexical: dict[int, Match], reading, target: Target, entries,
             score = sum(w * f for w, f in zip(rank, feats))
         sim = reading.whole[e] if reading is not None else 1.0
         statement = m.statement if m else None
+        if not target.entries and target.statement is not None and isinstance(entry, SurveyEntry):
+            statement = _nth(entry, target.statement, statement)   # "the 4th statement", no part named
         if e in target.entries:
             survey = isinstance(entry, SurveyEntry)
             grid = survey and bool(entry.statements)   # a priority's rating grid, not its comments box
@@ -151,14 +153,18 @@ def blend_scores(lexical: dict[int, Match], reading, target: Target, entries,
             if survey and not grid and target.box:
                 score += whole_priority_bonus
             if grid and target.statement is not None:
-                n = len(entry.statements)
-                if -n <= target.statement < n:
-                    statement = target.statement % n
+                statement = _nth(entry, target.statement, statement)
         out.append((e, score, sim, statement))
     if target.section_named and not target.exact:
         out = _named_twin_first(out, entries, set(target.entries))
     out.sort(key=lambda x: (-x[1], x[0]))
     return out
+
+
+def _nth(entry: SurveyEntry, place: int, otherwise: int | None) -> int | None:
+    """The statement at a place the member named (-1: the last), if the question has one there."""
+    n = len(entry.statements)
+    return place % n if -n <= place < n else otherwise
 
 
 def _named_twin_first(scored, entries, named: set[int]):

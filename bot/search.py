@@ -26,7 +26,7 @@ from bot.blend import decide
 from bot.knowledge import Entry, GlossaryEntry, Pack, SurveyEntry
 from bot.normalise import STOPWORDS, clean_slack_text, stem, without_addresses, words
 from bot.results import Match, SearchResult
-from bot.structure import find_target
+from bot.structure import find_target, names_a_statement
 
 if TYPE_CHECKING:
     from bot.config import Config
@@ -363,6 +363,7 @@ class Index:
         # answered only on overwhelming evidence: a wrong confident answer is the worst case.
         penalty = OFFTOPIC_PENALTY if off else 1.0
         scored: dict[int, Match] = {}
+        said = names_a_statement(folded)
         # locals: this loop runs for every field of every candidate
         unit_terms, unit_weight, unit_own = self.unit_terms, self.unit_weight, self.unit_own
         unit_is_name, unit_statement = self.unit_is_name, self.unit_statement
@@ -400,7 +401,7 @@ class Index:
             # "supply teacher here: what's a PRU?" still gets PRU
             # Scaled into 0..1 by the largest possible boost, so scores stay comparable.
             scored[e_idx] = Match(entry, min(score / MAX_BOOST, 1.0),
-                                  _named_statement(stmt_scores, best_unit, stmt_words, weight))
+                                  _named_statement(stmt_scores, best_unit, stmt_words, weight, said))
         return scored
 
 
@@ -413,17 +414,19 @@ def _kind_boost(folded: list[str]) -> dict[str, float]:
 
 
 def _named_statement(stmt_scores: dict[int, float], best_unit: float, stmt_words: dict[int, set] | None = None,
-                     weight: dict[int, float] | None = None) -> int | None:
+                     weight: dict[int, float] | None = None, said: bool = False) -> int | None:
     """The statement a question names: the entry's best field, clearly ahead of the rest; and
     then, among statements near it, the one alone holding the question's words that tell them
     apart ("Ofsted holds special schools to account ..." is statement 4, not the shorter "Ofsted
     holds mainstream schools to account ..." that shares every other word of it). Words that tell
     near statements apart only correct a statement named, never name one: alone they are weak
-    evidence ("a process to get through" named "... Ofsted's inspection process ...")."""
+    evidence ("a process to get through" named "... Ofsted's inspection process ...").
+    `said`: the question says it names a statement ("the half a day notice statement"), so a
+    statement clearly ahead of the others names it though a keyword holds its words better."""
     if not stmt_scores:
         return None
     top = sorted(stmt_scores.items(), key=lambda kv: kv[1], reverse=True)
-    if top[0][1] < 0.6 * best_unit or (len(top) > 1 and top[0][1] < 1.15 * top[1][1]):
+    if (top[0][1] < 0.6 * best_unit and not said) or (len(top) > 1 and top[0][1] < 1.15 * top[1][1]):
         return None
     if stmt_words and weight:
         near = [i for i, s in top if s >= NEAR_STATEMENT * top[0][1]]

@@ -179,11 +179,36 @@ def _priority_by_name(folded: list[str], named: dict[tuple[str, ...], tuple[int,
     return None
 
 
+STATEMENT_WORDS = frozenset({"statement", "statements", "bullet"})
+EVERY = frozenset({"every", "each", "all"})   # "very important for every bullet": the list
+BACK = frozenset({"it", "that", "this", "these", "those"})   # "a statement for that", "is that"
+
+
+def names_a_statement(folded: list[str]) -> bool:
+    """The message names one statement by its words, as such: "the half a day notice statement",
+    "there's a statement about off-rolling"; not the list ("the impact statements", "each
+    bullet"), nor a member asking which one fits their story ("is there a statement for that",
+    "which SEND statement is this", "there's a statement on it"): there the words are the
+    story's, not the statement's."""
+    if not EVERY.isdisjoint(folded):
+        return False
+    for k, w in enumerate(folded):
+        if w not in ("statement", "bullet"):
+            continue
+        before, after = folded[:k], folded[k + 1:k + 3]
+        asks = ("which" in before[-3:] or "what" in before[-3:] or "any" in before
+                or any(a in ("is", "are") and b == "there" for a, b in zip(before, before[1:])))
+        if not asks and not (after[:1] and after[0] in BACK) and not (after[1:] and after[0] in (
+                "for", "on", "about", "is", "fits") and after[1] in BACK):
+            return True
+    return False
+
+
 def _statement(folded: list[str]) -> int | None:
     for i, w in enumerate(folded):
-        if w in ("statement", "statements", "bullet", "one") and i > 0 and folded[i - 1] in ORDINALS:
+        if (w in STATEMENT_WORDS or w == "one") and i > 0 and folded[i - 1] in ORDINALS:
             return ORDINALS[folded[i - 1]]
-        if w in ("statement", "bullet") and i + 1 < len(folded) and folded[i + 1].isdigit():
+        if w in STATEMENT_WORDS and i + 1 < len(folded) and folded[i + 1].isdigit():
             n = int(folded[i + 1])
             return n - 1 if 1 <= n <= 20 else None
     return None
@@ -417,7 +442,9 @@ def _structure(folded: list[str], survey: _Survey, verb: bool = True) -> Target:
         hits = [i for i, e in survey.entries if e.section in sections]
         return Target(tuple(hits), statement=statement, section_named=True,
                       whole_section=statement is None and asking_only)
-    return Target(statement=statement)
+    # a statement with no part named ("the 4th statement"): of the question found by its words,
+    # when named as a statement (not "the last one", which is English)
+    return Target(statement=statement if not STATEMENT_WORDS.isdisjoint(folded) else None)
 
 
 def _names_box(folded: list[str]) -> bool:

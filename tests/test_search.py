@@ -402,6 +402,29 @@ def test_a_named_statement_is_marked(searcher):
     assert last.best.entry.id == "send-impact" and last.best.statement == len(last.best.entry.statements) - 1
 
 
+@pytest.mark.parametrize("question, entry, statement", [
+    # round 31's audit: named as a statement by its words, which a keyword holds better
+    ("what do I put for the half a day notice statement", "schools-inspection-practice", 3),
+    ("does the union have a view on the good and outstanding schools statement", "schools-impact", 4),
+    # a statement's place with its part named in words the structure doesn't read as a part
+    ("the 4th statement in inspection practice, half a day notice - what should i put",
+     "schools-inspection-practice", 3),
+])
+def test_a_statement_named_by_its_words_or_place_is_marked(searcher, question, entry, statement):
+    best = searcher.find_matches(question).best
+    assert (best.entry.id, best.statement) == (entry, statement)
+
+
+@pytest.mark.parametrize("question", [
+    "should I put very important for each bullet in the schools reporting list?",   # the list
+    # a story, asking which statement fits: its words are the story's, not a statement's
+    "our head is scared of exclusion figures so a violent boy stays in my class, which statement is that",
+])
+def test_the_list_or_a_story_asking_which_statement_marks_none(searcher, question):
+    best = searcher.find_matches(question).best
+    assert best.entry.statements and best.statement is None
+
+
 @pytest.mark.parametrize("question, statement", [
     ("should I agree with the statement Ofsted holds special schools to account for the quality of their SEND "
      "provision", 3),

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from bot.normalise import words
-from bot.structure import asks_where, find_target
+from bot.structure import asks_where, find_target, names_a_statement
 
 
 def ids(pack, q):
@@ -324,3 +324,18 @@ def test_last_question_as_an_opener_names_no_question(pack, q):
     found, target = ids(pack, q)
     assert "final-anything-else" not in found or not target.exact, q
     assert ids(pack, "what should I put for the final question")[0] == {"final-anything-else"}
+
+
+@pytest.mark.parametrize("message, named", [
+    ("what do I put for the half a day notice statement", True),
+    ("there's a statement about ofsted making schools off-roll", True),
+    ("the 'less inclusive' statement confused me", True),
+    ("very important for every bullet?", False),                     # the list
+    ("the schools impact statements, any guidance overall?", False),
+    ("is there a statement for that", False),                        # asking which fits a story
+    ("which SEND statement is this", False),
+    ("there's a statement on it in the SEND impact bit", False),
+    ("Is there a statement that fits this?", False),
+])
+def test_a_statement_named_by_its_words_not_the_list_nor_a_story(message, named):
+    assert names_a_statement(words(message)) is named
