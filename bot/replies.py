@@ -8,11 +8,9 @@ and when they held. A reply has two views: the short one leads with what was ask
 """
 from __future__ import annotations
 
-import math
 import re
 import statistics
 import time
-from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -47,10 +45,20 @@ from bot.knowledge import (
     union_commentary,
     union_of,
 )
-from bot.normalise import STOPWORDS, fold, stem, words
+from bot.normalise import STOPWORDS, fold, words
 from bot.search import Match, SearchResult, consultation_name
 from bot.store import KeptAnswer, Pin
 from bot.structure import ANSWERING, asks_where
+from bot.telling import (
+    by_relevance,
+    commentary_text,
+    named_consultation,
+    names_text,
+    passage_order,
+    shared_words,
+    telling_words,
+    word_weights,
+)
 from bot.unsaid import unsaid
 from bot.walk_request import asks_how_to_walk
 
@@ -322,42 +330,6 @@ def _union(text: str, reply: Reply, role: str = "guidance") -> Quote:
     return quote_of(text, "union", reply.source, role)
 
 
-def _synonym_map(pack: Pack | None) -> dict[str, str]:
-    """Single words the pack's synonyms treat as one ("the union" = "NASUWT"), stem to group."""
-    if pack is None:
-        return {}
-    cached = pack.__dict__.get("_reply_synonyms")
-    if cached is None:
-        cached = {}
-        for i, group in enumerate(pack.synonyms):
-            for phrase in group:
-                content = [stem(w) for w in words(phrase) if w not in STOPWORDS]
-                if len(content) == 1:
-                    cached.setdefault(content[0], f"#{i}")
-        object.__setattr__(pack, "_reply_synonyms", cached)
-    return cached
-
-
-def _terms(text: str, synonyms: dict[str, str]) -> set[str]:
-    """Content words, stemmed and cut to 5 letters so "exclusions" meets "exclude"."""
-    return {synonyms.get(t, t)[:5] for t in (stem(w) for w in words(text) if w not in STOPWORDS and not w.isdigit())}
-
-
-def shared_words(texts: list[str], query: str, pack: Pack | None, *, ignore: str = "") -> list[int]:
-    """How many content words each of `texts` shares with the question (words of `ignore` don't
-    count: in the union's own commentary, "the union" tells no sentence apart)."""
-    synonyms = _synonym_map(pack)
-    asked = (_terms(query, synonyms) - _terms(ignore, synonyms)) if query else set()
-    return [len(asked & _terms(t, synonyms)) for t in texts]
-
-
-def by_relevance(texts: list[str], query: str, pack: Pack | None, *, ignore: str = "") -> list[int]:
-    """Indices of `texts`, the one sharing most words with the question first (ties, and
-    a question sharing no words, keep the stored order). A word-overlap count, not a search."""
-    scores = shared_words(texts, query, pack, ignore=ignore)
-    return sorted(range(len(texts)), key=lambda i: -scores[i])
-
-
 def guidance_label(g: Guidance, reply: Reply, scope: str = "") -> str:
     """"Suggested answer: X. NASUWT says (date):", "NASUWT advises (date):" or "NASUWT's view
     (date):", with the statements it is about when that isn't plain from the reply."""
@@ -470,13 +442,6 @@ def leaning_on(guidance: tuple[Guidance, ...], i: int, said: str) -> tuple[Guida
     return guidance[start:i + 1]
 
 
-def commentary_text(entry) -> str:
-    """All the union's commentary on a survey question, in order, one paragraph a line."""
-    if not isinstance(entry, SurveyEntry):
-        return ""
-    return "\n".join([*entry.commentary, *(p for s in entry.statements for p in s.commentary)])
-
-
 def _just_before(said: str, first: str, then: str) -> bool:
     """Whether `then` follows `first` in `said` with at most a space or a line between."""
     at = said.find(first)
@@ -577,61 +542,8 @@ def most_relevant_sentence(reply: Reply) -> list[Line]:
 
 # How much more telling (`telling_words`) a sentence of the union's must be of the question than
 # anything the short reply leads with before it is shown too (`nearer_sentence`), as a share of
-# how telling a word only one of the union's sentences has is; and the share of the union's
-# sentences a word may be in and still tell them apart
+# how telling a word only one of the union's sentences has is
 NEARER_BY = 0.85
-RARE_SHARE = 0.1
-
-
-def _names(pack: Pack | None) -> str:
-    """The union's name, who runs the consultation and the consultation's own name ("NASUWT union
-    Ofsted big listen"): words that tell none of the pack's quotations apart."""
-    if pack is None:
-        return ""
-    c = pack.consultation
-    return " ".join((union_of(pack), "union", c.run_by if c else "", *(" ".join(p) for p in consultation_name(pack))))
-
-
-def _named_consultation(query: str, pack: Pack | None) -> str:
-    """The consultation's own name when the question uses it, as a phrase (`bot.search`'s
-    `consultation_name`: "big listen", not "Ofsted"): asked "when did ofsted publish its response to
-    the big listen", the launch dates' "the Big Listen" told nothing apart. Another pack's "Workload
-    Consultation" keeps "workload" in "workload of marking"."""
-    if pack is None:
-        return ""
-    asked = " ".join(words(query))
-    return " ".join(" ".join(p) for p in consultation_name(pack) if f" {' '.join(p)} " in f" {asked} ")
-
-
-def _word_weights(pack: Pack) -> dict[str, float]:
-    """How telling each word of the union's sentences on the pack's survey questions is: the log
-    of how many sentences there are over how many have it. Words in more than RARE_SHARE of them
-    ("school", "inspection", "pupils") and the names of the union, the pack and its consultation
-    ("can I say that in the big listen?") tell none apart and are left out."""
-    def build() -> dict[str, float]:
-        synonyms = _synonym_map(pack)
-        said = {s for e in pack.entries if isinstance(e, SurveyEntry) for p in commentary_text(e).split("\n")
-                for s in sentences(p)}
-        counts = Counter(t for s in said for t in _terms(s, synonyms))
-        names = _terms(_names(pack), synonyms)
-        return {t: math.log(len(said) / n) for t, n in counts.items() if n <= RARE_SHARE * len(said) and t not in names}
-    return pack.derived("reply_word_weights", build)
-
-
-def telling_words(texts: list[str], query: str, pack: Pack, topic: tuple[str, ...] = (),
-                  ignore: str = "") -> list[float]:
-    """How telling of the question each of `texts` is: the weights (`_word_weights`) of the
-    question's words it shares. One word alone counts only when it is one of `topic`'s (an
-    entry's keywords): "same", "long" or "year" shared alone is chance, "workload" is not.
-    `ignore`: words that don't count (an entry's own title, asked about as a whole)."""
-    synonyms, weights = _synonym_map(pack), _word_weights(pack)
-    asked = (_terms(query, synonyms) - _terms(ignore, synonyms)) & weights.keys()
-    topical = _terms(" ".join(topic), synonyms)
-
-    def weight(text: str) -> float:
-        shared = asked & _terms(text, synonyms)
-        return 0.0 if len(shared) == 1 and not shared <= topical else sum(weights[t] for t in shared)
-    return [weight(t) for t in texts]
 
 
 def _claim(reply: Reply) -> tuple[SurveyEntry, str | None, list[tuple[str, tuple[int, ...]]]]:
@@ -700,7 +612,7 @@ def nearer_sentence(reply: Reply, lead: list[Line]) -> list[Line]:
         return []
     # with the sentences after it that lean on it ("... last two days." "Is this effective?")
     quote = max((q for g, _, q in found if g is group and q.startswith(quote)), key=len)
-    most = max(_word_weights(reply.pack).values(), default=0)
+    most = max(word_weights(reply.pack).values(), default=0)
     bar = max(telling_words(shown, reply.query, reply.pack, topic), default=0) + NEARER_BY * most
     return [sentence_line(reply, group, quote)] if scores[best] >= bar else []
 
@@ -1013,10 +925,9 @@ def body_lines(reply: Reply) -> list[Line]:
     groups = passages(list(e.body), e.refers_elsewhere)
     lines = []
     texts = [" ".join(e.body[i] for i in group) for group in groups]
-    scores = shared_words(texts, reply.query, reply.pack, ignore=_named_consultation(reply.query, reply.pack))
-    if not max(scores, default=0):   # nothing else shared: the consultation's name breaks the tie
-        scores = shared_words(texts, reply.query, reply.pack)
-    for g in sorted(range(len(texts)), key=lambda i: -scores[i]):
+    named = named_consultation(reply.query, reply.pack)   # it tells the passages apart only when
+    ignore = named if max(shared_words(texts, reply.query, reply.pack, ignore=named), default=0) else ""   # alone
+    for g in passage_order(texts, reply.query, reply.pack, ignore=ignore):
         above = ""   # the label in force: a line under the same one needs none of its own
         for i in groups[g]:
             text = e.body[i]
@@ -1225,7 +1136,7 @@ def _later_linked(reply: Reply) -> Entry | None:
     # and only about what was asked: "did Ofsted start inspecting MATs ..." is not answered by the
     # annual reviews of off-rolling linked to the same survey question (the second review)
     scores = shared_words([" ".join((e.title, *e.quotes())) for e in later], reply.query, reply.pack,
-                          ignore=_names(reply.pack))
+                          ignore=names_text(reply.pack))
     mine = named(reply.entry.title)   # a tie goes to the entry of the same name ("Pause policy (... update)")
     best = max(range(len(later)), key=lambda i: (scores[i], len(named(later[i].title) & mine)), default=None)
     return later[best] if best is not None and scores[best] else None

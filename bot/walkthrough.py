@@ -13,9 +13,10 @@ from datetime import date
 
 from bot.knowledge import Pack, SurveyEntry
 from bot.packs import Library, is_open
-from bot.replies import Line, commentary_text, entry_reply, full_lines, leaning_on, status_line, union_name
+from bot.replies import Line, entry_reply, full_lines, leaning_on, status_line, union_name
 from bot.store import Store, WalkPlace
 from bot.structure import SECTION_WORDS, section_named
+from bot.telling import commentary_text
 
 NOTES_LIMIT = 3000   # a Slack plain-text input holds at most 3,000 characters
 

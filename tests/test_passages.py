@@ -175,3 +175,45 @@ def test_the_short_reply_leads_with_what_done_that_refers_to(pack, config):
     done = quoted.index("We have done that.")
     assert quoted[done - 1].startswith("We committed to giving that training")
     assert quoted[0].startswith("We delayed schools and FE and skills inspections")
+
+
+@pytest.mark.parametrize("entry_id, question, leads_with", [
+    # round 31's audit: asked when, the reply led with the plan's first sentence; its dates were
+    # only in the title
+    ("report-cards-eif-timeline", "so when will report cards come in", "January 2025"),
+    ("area-send-2022-framework-changes", "when did the area SEND framework change", "From January"),
+])
+def test_asked_when_the_passage_with_a_date_leads(pack, config, entry_id, question, leads_with):
+    from bot.replies import entry_reply, reply_lines
+
+    reply = entry_reply(pack.get(entry_id), pack, config.contact, query=question)
+    lead = " ".join(ln.quote.text for ln in reply_lines(reply) if ln.quote and ln.part == "lead")
+    assert leads_with in lead
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("when do report cards start", "date"),
+    ("ok so when is it", "date"),
+    ("what year did the visits happen", "date"),
+    ("how many of the actions are done", "number"),
+    ("how much notice do we get", "number"),
+    ("what happens when a school is paused", None),   # "when" inside a sentence asks no time
+    ("what did the union say", None),
+])
+def test_what_a_question_asks_for(question, kind):
+    from bot.telling import _A_DATE, _A_NUMBER, asked_type
+
+    assert asked_type(question) is {"date": _A_DATE, "number": _A_NUMBER, None: None}[kind]
+
+
+@pytest.mark.parametrize("text, date, number", [
+    ("Published 19 December 2024", True, False),   # a dateline holds no count
+    ("Total Big Listen actions completed: 42/132", False, True),
+    ("we may inspect", False, False),               # the verb, not the month
+    ("running until 31 May 2024", True, False),
+    ("exclude, suspend, ‘off-roll’ [1]", False, False),   # a footnote mark
+])
+def test_what_a_passage_holds(text, date, number):
+    from bot.telling import _A_DATE, _A_NUMBER
+
+    assert (bool(_A_DATE.search(text)), bool(_A_NUMBER.search(text))) == (date, number)

@@ -1,0 +1,148 @@
+"""Which quotations tell a question apart: the words they share with it, weighed by how rare each
+is among the pack's quotations. What the replies lead with reads these (`bot.replies`); nothing
+here knows of replies or Slack."""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+
+from bot.knowledge import Pack, SurveyEntry, sentences, union_of
+from bot.normalise import STOPWORDS, stem, words
+from bot.search import consultation_name
+
+
+def synonym_map(pack: Pack | None) -> dict[str, str]:
+    """Single words the pack's synonyms treat as one ("the union" = "NASUWT"), stem to group."""
+    if pack is None:
+        return {}
+    cached = pack.__dict__.get("_reply_synonyms")
+    if cached is None:
+        cached = {}
+        for i, group in enumerate(pack.synonyms):
+            for phrase in group:
+                content = [stem(w) for w in words(phrase) if w not in STOPWORDS]
+                if len(content) == 1:
+                    cached.setdefault(content[0], f"#{i}")
+        object.__setattr__(pack, "_reply_synonyms", cached)
+    return cached
+
+
+def terms(text: str, synonyms: dict[str, str]) -> set[str]:
+    """Content words, stemmed and cut to 5 letters so "exclusions" meets "exclude"."""
+    return {synonyms.get(t, t)[:5] for t in (stem(w) for w in words(text) if w not in STOPWORDS and not w.isdigit())}
+
+
+def shared_words(texts: list[str], query: str, pack: Pack | None, *, ignore: str = "") -> list[int]:
+    """How many content words each of `texts` shares with the question (words of `ignore` don't
+    count: in the union's own commentary, "the union" tells no sentence apart)."""
+    synonyms = synonym_map(pack)
+    asked = (terms(query, synonyms) - terms(ignore, synonyms)) if query else set()
+    return [len(asked & terms(t, synonyms)) for t in texts]
+
+
+def by_relevance(texts: list[str], query: str, pack: Pack | None, *, ignore: str = "") -> list[int]:
+    """Indices of `texts`, the one sharing most words with the question first (ties, and
+    a question sharing no words, keep the stored order). A word-overlap count, not a search."""
+    scores = shared_words(texts, query, pack, ignore=ignore)
+    return sorted(range(len(texts)), key=lambda i: -scores[i])
+
+
+def commentary_text(entry) -> str:
+    """All the union's commentary on a survey question, in order, one paragraph a line."""
+    if not isinstance(entry, SurveyEntry):
+        return ""
+    return "\n".join([*entry.commentary, *(p for s in entry.statements for p in s.commentary)])
+
+
+RARE_SHARE = 0.1   # the share of the union's sentences a word may be in and still tell them apart
+
+
+def names_text(pack: Pack | None) -> str:
+    """The union's name, who runs the consultation and the consultation's own name ("NASUWT union
+    Ofsted big listen"): words that tell none of the pack's quotations apart."""
+    if pack is None:
+        return ""
+    c = pack.consultation
+    return " ".join((union_of(pack), "union", c.run_by if c else "", *(" ".join(p) for p in consultation_name(pack))))
+
+
+def named_consultation(query: str, pack: Pack | None) -> str:
+    """The consultation's own name when the question uses it, as a phrase (`bot.search`'s
+    `consultation_name`: "big listen", not "Ofsted"): asked "when did ofsted publish its response to
+    the big listen", the launch dates' "the Big Listen" told nothing apart. Another pack's "Workload
+    Consultation" keeps "workload" in "workload of marking"."""
+    if pack is None:
+        return ""
+    asked = " ".join(words(query))
+    return " ".join(" ".join(p) for p in consultation_name(pack) if f" {' '.join(p)} " in f" {asked} ")
+
+
+def word_weights(pack: Pack) -> dict[str, float]:
+    """How telling each word of the union's sentences on the pack's survey questions is: the log
+    of how many sentences there are over how many have it. Words in more than RARE_SHARE of them
+    ("school", "inspection", "pupils") and the names of the union, the pack and its consultation
+    ("can I say that in the big listen?") tell none apart and are left out."""
+    def build() -> dict[str, float]:
+        synonyms = synonym_map(pack)
+        said = {s for e in pack.entries if isinstance(e, SurveyEntry) for p in commentary_text(e).split("\n")
+                for s in sentences(p)}
+        counts = Counter(t for s in said for t in terms(s, synonyms))
+        names = terms(names_text(pack), synonyms)
+        return {t: math.log(len(said) / n) for t, n in counts.items() if n <= RARE_SHARE * len(said) and t not in names}
+    return pack.derived("reply_word_weights", build)
+
+
+def telling_words(texts: list[str], query: str, pack: Pack, topic: tuple[str, ...] = (),
+                  ignore: str = "") -> list[float]:
+    """How telling of the question each of `texts` is: the weights (`word_weights`) of the
+    question's words it shares. One word alone counts only when it is one of `topic`'s (an
+    entry's keywords): "same", "long" or "year" shared alone is chance, "workload" is not.
+    `ignore`: words that don't count (an entry's own title, asked about as a whole)."""
+    synonyms, weights = synonym_map(pack), word_weights(pack)
+    asked = (terms(query, synonyms) - terms(ignore, synonyms)) & weights.keys()
+    topical = terms(" ".join(topic), synonyms)
+
+    def weight(text: str) -> float:
+        shared = asked & terms(text, synonyms)
+        return 0.0 if len(shared) == 1 and not shared <= topical else sum(weights[t] for t in shared)
+    return [weight(t) for t in texts]
+
+
+_MONTHS = ("january|february|march|april|june|july|august|september|october|november|december|"
+           "spring|summer|autumn|winter")   # and May, with a day or a year: "we may" is no date
+_A_DATE = re.compile(rf"\b(?:(?:19|20)\d\d|(?:{_MONTHS})\b|\d\d? may\b|may (?:19|20)\d\d)", re.I)
+# a count: not a footnote mark ("[1]"), a year or a day of a month ("Published 19 December 2024")
+_A_NUMBER = re.compile(rf"(?<!\[)\b(?!(?:19|20)\d\d\b)\d+(?:[.,/]\d+)*\b(?!\]|\s+(?:{_MONTHS}|may)\b)", re.I)
+# how a message asks for a time or a number: "when do report cards start", "how many ... done"
+_ASKS_WHEN = re.compile(r"(?:^|\b(?:so|but|and|then|ok)\s)when\b|\bwhat (?:date|year|month|day)\b|"
+                        r"\bhow soon\b|\bby when\b|\buntil when\b")
+_ASKS_HOW_MANY = re.compile(r"\bhow (?:many|much)\b|\bwhat (?:percentage|proportion|share|number)\b")
+
+
+def asked_type(query: str) -> re.Pattern | None:
+    """What a question's answer must hold to answer it: a date ("when ..."), a number ("how many"),
+    or None."""
+    said = " ".join(words(query))
+    if _ASKS_WHEN.search(said):
+        return _A_DATE
+    if _ASKS_HOW_MANY.search(said):
+        return _A_NUMBER
+    return None
+
+
+def passage_order(texts: list[str], query: str, pack: Pack | None, *, ignore: str = "") -> list[int]:
+    """Indices of an entry's passages, the one that answers the question first: of those holding
+    what it asks for (a date for "when", a number for "how many"), if any do, the one sharing
+    most of its words; ties, and a question sharing no words, keep the stored order. A count,
+    not weights by rarity (tried, round 31): one rare word a long message happens to share ("the
+    whole day") outweighed the words it was about. `ignore`: words that don't count (the
+    consultation's name)."""
+    if not query or pack is None:
+        return list(range(len(texts)))
+    synonyms = synonym_map(pack)
+    asked = terms(query, synonyms) - terms(ignore, synonyms)
+    shared = [asked & terms(t, synonyms) for t in texts]
+    kind = asked_type(query)
+    typed = [bool(kind and kind.search(t)) for t in texts]
+    return sorted(range(len(texts)), key=lambda i: (not typed[i], -len(shared[i])))
