@@ -702,6 +702,8 @@ def not_the_union_lines(reply: Reply, body: list[Line]) -> list[Line]:
         return []
     names = list(dict.fromkeys(speaker_name(q, reply.pack) for q in quotes))
     said = f"You asked what {union} thinks: what follows are {' and '.join(names)}'s words, not {union}'s."
+    if unsaid(reply.query, reply.entry, reply.pack, union):   # no quotation of the union's in the pack
+        said += f" {union}'s guidance doesn't mention it."    # has the word ("the new monday call policy")
     related = commented_on(reply.entry, reply.pack)
     if related:
         what = "survey question" if isinstance(related[0], SurveyEntry) else "topic"

@@ -55,3 +55,14 @@ def test_the_framing_the_unions_comment_is_about_is_not_unsaid(searcher, config)
     comment speaks to (`refers_to_context`), in its own words: not "doesn't mention it"."""
     text = render_text(_reply(searcher, config, "what does nasuwt think about withholding the grade?"))
     assert UNSAID.format(union="NASUWT", speaker="Ofsted") not in text
+
+
+def test_an_entry_of_others_words_says_when_the_union_never_mentions_it(searcher, config):
+    """Re-check of content audit 30b: "I have no NASUWT view" went (the union's words may be under
+    an entry not linked), and with it the answer to a claim about a topic the union never names.
+    Said only when no quotation of the union's in the pack has the word."""
+    said = "NASUWT's guidance doesn't mention it."
+    lead = reply_lines(_reply(searcher, config, "nasuwt welcomed the new monday call policy right?"))[0].label
+    assert lead.startswith("You asked what NASUWT thinks") and said in lead
+    other = reply_lines(_reply(searcher, config, "does nasuwt support the suspend and return policy"))[0].label
+    assert other.startswith("You asked what NASUWT thinks") and said not in other
