@@ -565,7 +565,7 @@ def _false_claim(reply: Reply) -> bool:
 def claim_lines(reply: Reply, guidance: tuple[Guidance, ...], lead: list[Line]) -> list[Line]:
     """A member telling the bot which option the union recommends (`bot.claims`) is told plainly
     when it doesn't: "NASUWT recommends ‘Yes’ here, not ‘No’." first; or, where it names no
-    option, its verdict line goes on "It doesn't name ‘Disagree’ or any other option." (content
+    option, its verdict line goes on ": not ‘Disagree’, nor any other option." (content
     audit 30: the guidance contradicted such claims only by showing something else). Only what
     an answer the union gave on the whole question shows is asserted: an option it recommends on
     some statement is left to the guidance (review: "no particular option" was said of a question
@@ -581,16 +581,17 @@ def claim_lines(reply: Reply, guidance: tuple[Guidance, ...], lead: list[Line]) 
     if whole:
         said = f"{where or ''}{union} recommends ‘{whole[0]}’{' here' if not where else ''}, not ‘{claim}’."
         return [Line(said[0].upper() + said[1:], part="lead"), *lead]
+    # "not ‘X’", never "it doesn't name ‘X’": the union's words may name it ("could be judged to be
+    # important or very important", audit 30b) while recommending nothing
+    denied = f": not ‘{claim}’, nor any other option."
     if where:
-        said = f"{where}{union} recommends no particular option: it doesn't name ‘{claim}’ or any other."
-        return [Line(said, part="lead"), *lead]
-    verdicts = {NO_OPTION.format(union=union), NO_POSITION.format(union=union)}
-    denied = f"It doesn't name ‘{claim}’ or any other option."
+        return [Line(f"{where}{union} recommends no particular option{denied}", part="lead"), *lead]
     if any(g.kind == "view" for g in guidance):   # a view may mean the option ("MATs should be
         denied = denied[:-1] + "; its view follows."     # inspected" and Agree): say it is there (audit 30b)
+    verdicts = {NO_OPTION.format(union=union), NO_POSITION.format(union=union)}
     if lead and lead[0].label in verdicts:
-        return [replace(lead[0], label=f"{lead[0].label} {denied}"), *lead[1:]]
-    return [Line(f"{union} recommends no particular option here. {denied}", part="lead"), *lead]
+        return [replace(lead[0], label=lead[0].label.rstrip(".") + denied), *lead[1:]]
+    return [Line(NO_OPTION.format(union=union).rstrip(".") + denied, part="lead"), *lead]
 
 
 def nearer_sentence(reply: Reply, lead: list[Line]) -> list[Line]:

@@ -51,8 +51,9 @@ def test_a_claimed_option_where_the_union_recommends_none_is_denied(searcher, co
     r = _reply(searcher, config, "so nasuwt wants us to put very important for every single schools reporting "
                                  "bullet yeah?")
     assert r.entry.id == "schools-reporting-aims"
-    assert reply_lines(r)[0].label == ("NASUWT recommends no particular option here. It doesn't name ‘Very important’ "
-                                       "or any other option.")
+    # "it doesn't name ‘Very important’" was false beside the union's "important or very important"
+    assert reply_lines(r)[0].label == ("NASUWT recommends no particular option here: not ‘Very important’, nor any "
+                                       "other option.")
 
 
 def test_a_denial_beside_a_view_that_may_mean_the_option_says_the_view_follows(searcher, config):
@@ -60,12 +61,12 @@ def test_a_denial_beside_a_view_that_may_mean_the_option_says_the_view_follows(s
     name ‘Agree’", true but read as false beside the union's view that MATs should be inspected;
     leaving the denial out let false claims stand (the second review): it says the view follows."""
     text = render_text(_reply(searcher, config, "nasuwt said agree on the MAT inspection statement didnt they"))
-    assert "It doesn't name ‘Agree’ or any other option; its view follows." in text
+    assert "NASUWT recommends no particular option here: not ‘Agree’, nor any other option; its view follows." in text
     assert text.index("its view follows") < text.index("MATs should be inspected")
     r = _reply(searcher, config, "the union said answer Disagree to the good and outstanding schools statement")
     # the view on statement 6 (MATs) doesn't lead a question about statement 5: no view follows
-    assert reply_lines(r)[0].label == ("NASUWT recommends no particular option here. It doesn't name ‘Disagree’ or "
-                                       "any other option.")
+    assert reply_lines(r)[0].label == ("NASUWT recommends no particular option here: not ‘Disagree’, nor any other "
+                                       "option.")
 
 
 def test_a_claim_about_a_comments_box_is_checked_against_its_rated_question(searcher, config):
@@ -75,13 +76,13 @@ def test_a_claim_about_a_comments_box_is_checked_against_its_rated_question(sear
     assert not r.entry.options
     assert reply_lines(r)[0].label == (
         "On the rating question [How inspections should be carried out], NASUWT recommends no particular option: "
-        "it doesn't name ‘Very important’ or any other.")
+        "not ‘Very important’, nor any other option.")
 
 
 def test_a_true_claim_gets_no_correction(searcher, config):
     text = render_text(_reply(searcher, config, "nasuwt recommends 'very important' for the SEND inspection "
                                                 "practice question yeah?"))
-    assert "not ‘" not in text and "doesn't recommend" not in text
+    assert "not ‘" not in text and "nor any other" not in text
     assert "Suggested answer: Very important" in text
 
 

@@ -381,8 +381,10 @@ def test_the_consultations_name_tells_no_passage_apart(searcher, config):
     ("Ofsted introduced a new pause policy in January, what does NASUWT think of it?",
      "NASUWT's own words on a related survey question are under [Ofsted’s pause policy]."),
     # a related change beside the notice period is no comment of the union's on Monday calls; and never "no
-    # view": the union's words may be under an entry not linked (audit 30b)
-    ("does NASUWT back the monday phone call", "not NASUWT's. If you have any questions about the Big Listen"),
+    # view": the union's words may be under an entry not linked (audit 30b); no quotation of the union's has
+    # "Monday" (round 31)
+    ("does NASUWT back the monday phone call",
+     "not NASUWT's. NASUWT's guidance doesn't mention it. If you have any questions about the Big Listen"),
 ])
 def test_asked_the_unions_view_of_others_words_says_where_its_view_is_or_gives_the_contact(searcher, config, q,
                                                                                              then):
