@@ -227,12 +227,12 @@ def _one_line_json(record: dict) -> str:
 def cmd_ask(args) -> int:
     from bot.guide import reply_to
     from bot.packs import load_library
-    from bot.replies import ambiguity_options, match_record, render_full_text, render_text
+    from bot.replies import ambiguity_options, match_record, prepare_pack, render_full_text, render_text
 
     if args.stdin and args.question:   # one would be silently dropped
         raise ConfigError("give the question or --stdin, not both")
     config = _config(args)
-    library = load_library(config)
+    library = load_library(config, prepare=prepare_pack)
     if args.stdin:
         sys.stdin.reconfigure(errors="surrogateescape")   # bytes that aren't UTF-8: kept, then dropped below
         questions = (line.rstrip("\n") for line in sys.stdin)
@@ -258,12 +258,13 @@ def cmd_ask(args) -> int:
 
 def cmd_chat(args) -> int:
     from bot.packs import load_library
+    from bot.replies import prepare_pack
     from bot.terminal import chat
 
     if sys.stdout is None:   # started with stdout closed (`>&-`): the replies would go nowhere
         return _unwritten("stdout is closed")
     config = _config(args)
-    return chat(config, load_library(config), interactive=sys.stdin.isatty())
+    return chat(config, load_library(config, prepare=prepare_pack), interactive=sys.stdin.isatty())
 
 
 def cmd_walkthrough(args) -> int:
@@ -291,9 +292,10 @@ def cmd_walkthrough(args) -> int:
 def cmd_eval(args) -> int:
     from bot.evaluate import evaluate, load_questions, reply_lengths, report_lines
     from bot.packs import load_library
+    from bot.replies import prepare_pack
 
     config = _config(args)
-    library = load_library(config)   # every pack, searched as `ask` and Slack search them
+    library = load_library(config, prepare=prepare_pack)   # every pack, searched as `ask` and Slack search them
     questions = load_questions(args.file)
     report = evaluate(library, questions)
     if not args.quiet and report.misses:

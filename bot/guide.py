@@ -22,7 +22,7 @@ from bot.knowledge import SurveyEntry
 from bot.logs import ContextExecutor
 from bot.normalise import clean_slack_text, scrub_contact
 from bot.packs import Library, contact_line, load_library
-from bot.replies import ConsultationStatus, Reply, build_reply, entry_reply
+from bot.replies import ConsultationStatus, Reply, build_reply, entry_reply, prepare_pack
 from bot.reps import RepDirectory
 from bot.search import Index, Match, SearchResult
 from bot.store import Store, open_store
@@ -100,7 +100,8 @@ class Guide:
     @classmethod
     def from_config(cls, config: Config) -> Guide:
         from bot.store_location import storage_location, store_setting
-        return cls(config, load_library(config), open_store(storage_location(config), setting=store_setting(config)))
+        return cls(config, load_library(config, prepare=prepare_pack),
+                   open_store(storage_location(config), setting=store_setting(config)))
 
     @property
     def index(self) -> Index:

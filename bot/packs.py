@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -337,13 +338,18 @@ def check_library(config, packs: list[Pack]) -> dict[str, tuple[str, ...]]:
     return channels
 
 
-def load_library(config, meaning: bool = True) -> Library:
+def load_library(config, meaning: bool = True, prepare: Callable[[Pack], None] | None = None) -> Library:
     """Load, validate and index every configured pack (the start-up cost, once per pack); then
-    remove the meaning cache's files no pack has used for a month (bot/cache.py)."""
+    remove the meaning cache's files no pack has used for a month (bot/cache.py). `prepare`: what
+    else to build of each pack as it is indexed, at start and on a reload (the replies' tables,
+    `bot.replies.prepare_pack`, from the callers that reply)."""
     from bot.search import index_pack
 
     def build_index(pack: Pack) -> Index:
-        return index_pack(pack, config, meaning)
+        index = index_pack(pack, config, meaning)
+        if prepare is not None:
+            prepare(pack)
+        return index
 
     shelves = []
     for path in config.pack_paths():

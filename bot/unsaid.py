@@ -26,10 +26,12 @@ def _stems(text: str) -> set[str]:
     return {stem(w) for w in words(text) if w not in STOPWORDS and w not in ASKING and not w.isdigit()}
 
 
-def _union_words(pack: Pack) -> frozenset[str]:
+def union_words(pack: Pack) -> frozenset[str]:
     """Every word stem in a quotation of the union's, across the pack."""
-    return pack.derived("unsaid_union_words", lambda: frozenset(
-        s for e in pack.entries for q in entry_quotes(e, pack) if q.speaker == "union" for s in _stems(q.text)))
+    def build() -> frozenset[str]:
+        said = {q.text for e in pack.entries for q in entry_quotes(e, pack) if q.speaker == "union"}
+        return frozenset(s for text in said for s in _stems(text))   # each text read once, however often quoted
+    return pack.derived("unsaid_union_words", build)
 
 
 _NAME = re.compile(r"(?<=[a-z,;:]\s)[A-Z][a-z]+")   # capitalised inside a sentence: "headteacher Ruth Perry"
@@ -53,7 +55,7 @@ def unsaid(query: str, entry: Entry, pack: Pack, union: str) -> list[Quote]:
     others = [q for q in quotes if q.speaker != "union" and q.role != "since" and q.text not in framing]
     stems = {q.text: _stems(q.text) for q in quotes}   # each quotation's words, read once
     held = asked & set().union(*stems.values())
-    never = held - _union_words(pack) - set().union(*(_stems(t) for t in framing))
+    never = held - union_words(pack) - set().union(*(_stems(t) for t in framing))
     if not never:
         return []
     named = never & set().union(*(_names(q.text) for q in others))

@@ -557,3 +557,22 @@ def test_eval_scores_every_pack_as_ask_searches_them(tmp_path):
     assert out.returncode == 0, out.stderr
     assert "top-1: 1.000  top-3: 1.000" in out.stdout and "misses" not in out.stdout, out.stdout
     assert "wrong answers (answered, first result wrong, off-topic included): 0.000" in out.stdout, out.stdout
+
+
+def test_the_replies_tables_are_built_with_the_index_and_again_on_a_reload(tmp_path):
+    """The review of round 30: on a 10,000-entry pack the replies' tables (links, the union's words
+    and their weights) were built on the first reply after a load, 0.7 s; now as the pack is indexed."""
+    from bot.replies import prepare_pack
+    folder = tmp_path / "example"
+    shutil.copytree(EXAMPLE_DIR, folder)
+    built = {"entry_links", "union_voiced", "coded_guidance", "commented_where", "reply_word_weights",
+             "unsaid_union_words"}
+    library = load_library(settings(tmp_path, [folder]), meaning=False, prepare=prepare_pack)
+    assert built <= library.default.pack.__dict__.get("_derived", {}).keys()
+    survey = folder / "survey-wellbeing.yaml"
+    touch_later(survey, survey.read_text(encoding="utf-8").replace("title: A workload charter",
+                                                                   "title: A published charter"))
+    assert len(library.reload_changed()) == 1
+    assert built <= library.default.pack.__dict__.get("_derived", {}).keys()
+    unprepared = load_library(settings(tmp_path, [folder]), meaning=False).default.pack
+    assert not built & unprepared.__dict__.get("_derived", {}).keys()
