@@ -562,14 +562,17 @@ def _false_claim(reply: Reply) -> bool:
     return bool(claim) and all(a != claim for a, _ in answers)
 
 
-def claim_lines(reply: Reply, guidance: tuple[Guidance, ...], lead: list[Line]) -> list[Line]:
+def claim_lines(reply: Reply, guidance: tuple[Guidance, ...], lead: list[Line], *,
+                whole_priority: bool = False) -> list[Line]:
     """A member telling the bot which option the union recommends (`bot.claims`) is told plainly
     when it doesn't: "NASUWT recommends ‘Yes’ here, not ‘No’." first; or, where it names no
-    option, its verdict line goes on ": not ‘Disagree’, nor any other option." (content
+    option, its verdict line goes on ": not ‘Disagree’, nor any other option." or, before a view,
+    ". It doesn't name ‘Agree’ or any other option; its view follows." (content
     audit 30: the guidance contradicted such claims only by showing something else). Only what
     an answer the union gave on the whole question shows is asserted: an option it recommends on
     some statement is left to the guidance (review: "no particular option" was said of a question
-    whose statement carried one). `guidance`: what `lead` was made of."""
+    whose statement carried one). `guidance`: what `lead` was made of; `whole_priority`: `lead` is
+    a priority's two questions (`part_lines`), so the rated one is named."""
     union = union_name(reply.source)
     rated, claim, answers = _claim(reply)
     if not claim or any(a == claim for a, _ in answers):
@@ -577,17 +580,22 @@ def claim_lines(reply: Reply, guidance: tuple[Guidance, ...], lead: list[Line]) 
     whole = [a for a, scope in answers if not scope]
     if answers and not whole:
         return lead
-    where = "" if rated is reply.entry else f"On the rating question {entry_label(rated.title)}, "
+    where = "" if rated is reply.entry and not whole_priority else \
+        f"On the rating question {entry_label(rated.title)}, "
     if whole:
         said = f"{where or ''}{union} recommends ‘{whole[0]}’{' here' if not where else ''}, not ‘{claim}’."
         return [Line(said[0].upper() + said[1:], part="lead"), *lead]
-    # "not ‘X’", never "it doesn't name ‘X’": the union's words may name it ("could be judged to be
-    # important or very important", audit 30b) while recommending nothing
-    denied = f": not ‘{claim}’, nor any other option."
+    if any(g.kind == "view" for g in guidance):
+        # a view may amount to the option ("MATs should be inspected" and Agree): "not ‘Agree’" read
+        # as the union opposing it (audit 30b's second re-check); say the view is there instead, and
+        # that no option is named only where none of the union's words shown names it
+        said = " ".join(ln.quote.text for ln in lead if ln.quote and ln.quote.speaker == "union")
+        denied = "; its view follows." if fold(claim) in fold(said) else \
+            f". It doesn't name ‘{claim}’ or any other option; its view follows."
+    else:   # "not ‘X’", never "it doesn't name ‘X’": the union's advice may name it ("could be judged
+        denied = f": not ‘{claim}’, nor any other option."   # important or very important", audit 30b)
     if where:
         return [Line(f"{where}{union} recommends no particular option{denied}", part="lead"), *lead]
-    if any(g.kind == "view" for g in guidance):   # a view may mean the option ("MATs should be
-        denied = denied[:-1] + "; its view follows."     # inspected" and Agree): say it is there (audit 30b)
     verdicts = {NO_OPTION.format(union=union), NO_POSITION.format(union=union)}
     if lead and lead[0].label in verdicts:
         return [replace(lead[0], label=lead[0].label.rstrip(".") + denied), *lead[1:]]
@@ -624,8 +632,10 @@ def lead_lines(reply: Reply, *, everything: bool = True) -> list[Line]:
     guidance (the strongest kind); the full view has all of it."""
     e = reply.entry
     if isinstance(e, SurveyEntry):
-        if reply.parts:
-            return part_lines(reply, everything=everything)
+        if reply.parts:   # a claim about the priority is checked against its rated question (the review of round 30)
+            lines = part_lines(reply, everything=everything)
+            shown = tuple(g for p in reply.parts for g in p.all_guidance())
+            return lines if everything else claim_lines(reply, shown, lines, whole_priority=True)
         if everything:
             return guidance_lines(reply.guidance, reply)
         guidance = lead_guidance(reply)
@@ -1043,7 +1053,8 @@ def since_lines(reply: Reply, *, everything: bool) -> list[Line]:
         q = quote_of(since.text, later.speaker, later, "since")
         label = speaker_label(q, reply.pack, plan=since.plan)[:-1]
         if since.related:   # e.g. the day of the call changed, not the notice period quoted
-            out.append(Line(f"A related change since then (not to the text above), {label}:", q, part="since"))
+            what = "plan" if since.plan else "change"   # a plan is no change (audit 30b's second re-check)
+            out.append(Line(f"A related {what} since then (not to the text above), {label}:", q, part="since"))
         else:
             out.append(Line(f"Since then, {label}:", q, part="since"))
     return out

@@ -61,7 +61,10 @@ def test_a_denial_beside_a_view_that_may_mean_the_option_says_the_view_follows(s
     name ‘Agree’", true but read as false beside the union's view that MATs should be inspected;
     leaving the denial out let false claims stand (the second review): it says the view follows."""
     text = render_text(_reply(searcher, config, "nasuwt said agree on the MAT inspection statement didnt they"))
-    assert "NASUWT recommends no particular option here: not ‘Agree’, nor any other option; its view follows." in text
+    # not "not ‘Agree’": beside a view that may amount to agreeing it read as the union opposing Agree
+    # (audit 30b's second re-check, round 31)
+    assert "NASUWT recommends no particular option here. It doesn't name ‘Agree’ or any other option; its view " \
+           "follows." in text and "not ‘Agree’" not in text
     assert text.index("its view follows") < text.index("MATs should be inspected")
     r = _reply(searcher, config, "the union said answer Disagree to the good and outstanding schools statement")
     # the view on statement 6 (MATs) doesn't lead a question about statement 5: no view follows
@@ -102,3 +105,18 @@ def test_an_option_recommended_on_one_statement_is_neither_denied_nor_said_of_th
     for claim in ("Agree", "Disagree"):
         r = entry_reply(marked, pack, config.contact, query=f"the union said answer {claim} to these, right?")
         assert not any(f"‘{claim}’" in ln.label for ln in reply_lines(r)), claim
+
+
+def test_a_claim_about_a_priority_asked_about_as_a_whole_is_checked_against_its_rated_question(searcher,
+                                                                                                config):
+    """The review of round 30: a priority asked about as a whole (both its questions) skipped the
+    claim check, so "nasuwt said put Important for SEND priority 2" stood beside 'Very important'."""
+    r = _reply(searcher, config, "nasuwt said put Important for SEND priority 2 didnt they")
+    assert r.parts
+    assert reply_lines(r)[0].label == ("On the rating question [How SEND and AP inspections should be carried out], "
+                                       "NASUWT recommends ‘Very important’, not ‘Important’.")
+    r = _reply(searcher, config, "the union says agree with everything in schools priority 3 right?")
+    assert r.parts and reply_lines(r)[0].label.endswith("It doesn't name ‘Agree’ or any other option; its view "
+                                                        "follows.")
+    r = _reply(searcher, config, "nasuwt says very important for SEND P2 yeah")   # true: no correction
+    assert r.parts and "not ‘" not in render_text(r)

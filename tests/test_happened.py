@@ -56,9 +56,7 @@ def test_a_claimed_decision_is_told_it_was_a_question_before_the_suggested_answe
     said = HAPPENED.format(consultation="Ofsted's Big Listen", when="spring 2024", union="NASUWT")
     assert said.endswith("not a record of what was decided.")
     assert lead[0] == said
-    # round 31 (audit 30b): the December 2024 record that safeguarding still sat in leadership and
-    # management is the question's related "since" line, so it follows first
-    assert lead[1].startswith("A related change since then") and "suspend and return" in reply_lines(r)[1].quote.text
+    assert lead[1].startswith(NOTHING_SINCE) and "NASUWT’s Education Team" in lead[1]
     assert lead.index(said) < next(i for i, label in enumerate(lead) if label.startswith("Suggested answer: Yes"))
     assert said not in render_full_text(r)   # the full view is everything, not an answer to this
 
@@ -77,6 +75,7 @@ def test_asked_what_has_happened_since_of_safeguarding_frequency_the_planned_rev
     lines = reply_lines(r)
     assert lines[0].label.startswith("You asked what has happened since")
     assert "annual reviews of safeguarding" in lines[1].quote.text and "plans then" in lines[1].label
+    assert lines[1].label.startswith("A related plan since then")   # a plan is no change
 
 
 def test_what_later_sources_record_leads_when_there_is_some(searcher, config):
