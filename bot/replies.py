@@ -675,7 +675,8 @@ def _union_view_pattern(union: str) -> re.Pattern:
         rf"{name}{between}\s+make\s+of\b",
         # "nasuwt said the 3 month delay is a bad idea": told what the union thinks (audit 30b), not
         # "the union said to ask here", "the union said we should put ..."
-        rf"{name}{between}\s+said\b(?!\s+(?:to|i|we|you|u|they|it|he|she|us|everyone|members|teachers|staff|sorry|"
+        # (and "the union says funding has nothing to do with SEND problems", round 31's audit)
+        rf"{name}{between}\s+(?:said|says)\b(?!\s+(?:to|i|we|you|u|they|it|he|she|us|everyone|members|teachers|staff|sorry|"
         rf"thanks|on|in|at|that\s+(?:i|we|you|they|it))\b){after}",
         # "did nasuwt say the inspectorate should not inspect safeguarding?": asked, not told
         rf"\b(?:did|does|has|have)\s+(?:the\s+)?{name}(?:\s+(?:ever|actually|really|officially))?\s+"

@@ -120,3 +120,11 @@ def test_a_claim_about_a_priority_asked_about_as_a_whole_is_checked_against_its_
                                                         "follows.")
     r = _reply(searcher, config, "nasuwt says very important for SEND P2 yeah")   # true: no correction
     assert r.parts and "not ‘" not in render_text(r)
+
+
+def test_a_claim_that_the_union_likes_what_it_calls_unhelpful_gets_its_view(searcher, config):
+    """Round 31's audit: "i heard nasuwt actually likes single word judgements" got the advice to
+    comment on them; the union's view that they are not helpful was one click away."""
+    r = _reply(searcher, config, "i heard nasuwt actually likes single word judgements because parents understand them")
+    views = [ln.quote.text for ln in reply_lines(r) if ln.quote and ln.label.startswith("NASUWT's view")]
+    assert views and "single-word judgements are not helpful" in views[0]
