@@ -126,8 +126,8 @@ def asked_type(query: str) -> re.Pattern | None:
     said = " ".join(words(query))
     if _ASKS_WHEN.search(said):
         return _A_DATE
-    if _ASKS_HOW_MANY.search(said):
-        return _A_NUMBER
+    if _ASKS_HOW_MANY.search(said) or re.search(r"\bwhat\s*%|\bwhat (?:per ?cent|percent)\b", query, re.I):
+        return _A_NUMBER   # "what % agreed with the new outcomes"
     return None
 
 

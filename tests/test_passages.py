@@ -197,6 +197,7 @@ def test_asked_when_the_passage_with_a_date_leads(pack, config, entry_id, questi
     ("what year did the visits happen", "date"),
     ("how many of the actions are done", "number"),
     ("how much notice do we get", "number"),
+    ("what % agreed with the 3 new send outcomes", "number"),   # round 31's audit: "%" is no word
     ("what happens when a school is paused", None),   # "when" inside a sentence asks no time
     ("what did the union say", None),
 ])
