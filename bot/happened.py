@@ -61,6 +61,10 @@ def _decided(folded: list[str], actors) -> bool:
         asked = i > 0 and folded[i - 1] in ASKED or i > 1 and folded[i - 2] in ASKED   # "did the government"
         if not DONE.isdisjoint(after) or asked and not DO.isdisjoint(after):
             return True
+        # "did ofsted do anything about the safeguarding thing" (round 31's audit); not "did ofsted do
+        # deep dives", which asks how inspections worked
+        if asked and any(a == "do" and b in ("anything", "something") for a, b in zip(after, folded[i + 2:])):
+            return True
     return False
 
 

@@ -21,6 +21,7 @@ from bot.replies import HAPPENED, NOTHING_SINCE, render_full_text, render_text, 
     "has anything changed since then?",
     "did the Example Department decide to cut data drops?",        # another pack's actor, passed in
     "after the workload consultation what changed on marking?",     # ... and its name
+    "did ofsted do anything about the safeguarding thing",          # round 31's audit
 ])
 def test_asks_what_happened(q):
     assert asks_what_happened(q, ("ofsted", "example", "department"), ("big", "listen", "workload"))
@@ -39,6 +40,7 @@ def test_asks_what_happened(q):
     "is it too late to comment on the pause policy now?",
     "I've been off since then, what does nasuwt say about the separate safeguarding judgement?",
     "after the survey closes what happens to my answers about safeguarding?",
+    "did ofsted do deep dives on behaviour in your school?",      # how inspections worked (round 31)
 ])
 def test_does_not_ask_what_happened(q):
     assert not asks_what_happened(q, ("ofsted",), ("big", "listen"))
