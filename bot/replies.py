@@ -1219,10 +1219,17 @@ def earlier_lines(reply: Reply) -> list[Line]:
 
 def later_words(reply: Reply, after: Entry) -> str:
     """ "Ofsted's later words on a related topic are under [title]": named as its source speaks
-    (the union by its name, Ofsted, the press by their names)."""
+    (the union by its name, Ofsted, the press by their names); "on the same topic" when its title
+    names what this entry's does ("Ofsted's pause policy" and "Pause policy (Ofsted's December 2024
+    update)": "related topic" understated a record of the same policy, audit 30b's second re-check)."""
     src = reply.pack.sources[after.source]
     who = union_name(src) if src.speaker == "union" else speaker_name(entry_quotes(after, reply.pack)[0], reply.pack)
-    return f"{who}'s later words on a related topic are under {entry_label(after.title)}"
+    names = set(words(names_text(reply.pack))) | STOPWORDS
+
+    def named(title: str) -> set[str]:
+        return {w for w in words(title) if w not in names and not w.isdigit()}
+    same = named(reply.entry.title) and named(reply.entry.title) <= named(after.title)
+    return f"{who}'s later words on {'the same' if same else 'a related'} topic are under {entry_label(after.title)}"
 
 
 def unsaid_lines(reply: Reply) -> list[Line]:

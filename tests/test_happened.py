@@ -111,7 +111,8 @@ def test_with_nothing_later_shown_an_entry_linked_to_it_is_named(searcher, confi
     r = _reply(searcher, config, "ofsted agreed to make the pause policy work better for schools right?")
     lead = [ln.label for ln in reply_lines(r)]
     assert lead[0].startswith("You asked what has happened since")
-    assert lead[1].startswith("Ofsted's later words on a related topic are under [")
+    # the same policy: "related topic" understated it (audit 30b's second re-check, round 31)
+    assert lead[1].startswith("Ofsted's later words on the same topic are under [Pause policy (")
 
 
 def test_a_later_record_linked_to_the_question_is_named(searcher, config):
@@ -120,7 +121,7 @@ def test_a_later_record_linked_to_the_question_is_named(searcher, config):
     links away (the question's glossary entry, and the update of the same name)."""
     r = _reply(searcher, config, "Ofsted dropped the pause policy after the big listen didnt they")
     lead = [ln.label for ln in reply_lines(r)]
-    assert lead[1].startswith("Ofsted's later words on a related topic are under [")
+    assert lead[1].startswith("Ofsted's later words on the same topic are under [")
     assert NOTHING_SINCE not in render_text(r)
 
 
@@ -138,8 +139,12 @@ def test_an_earlier_entry_asked_what_happened_since_names_the_later_record(searc
     the pause policy, of the same name, was one link away."""
     r = _reply(searcher, config, "Ofsted scrapped the pause policy didnt they")
     assert r.entry.id == "pause-policy"
-    assert reply_lines(r)[0].label == ("What follows is from spring 2024; Ofsted's later words on a related topic "
+    assert reply_lines(r)[0].label == ("What follows is from spring 2024; Ofsted's later words on the same topic "
                                        "are under [Pause policy (Ofsted’s December 2024 update)].")
+    # another topic's record stays "related": the Monday call is no notice period
+    other = _reply(searcher, config, "did ofsted change the notice period after the big listen")
+    assert reply_lines(other)[0].label.startswith("What follows is from spring 2024; Ofsted's later words on a "
+                                                  "related topic are under [Routine inspections notified on a Monday")
     # the later record itself is not sent on to itself
     later = _reply(searcher, config, "has ofsted changed the pause policy since the big listen?")
     assert not any(ln.label.startswith("What follows is from") for ln in reply_lines(later)
