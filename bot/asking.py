@@ -10,8 +10,9 @@ VIEW_VERBS = ("think", "thinks", "reckon", "reckons", "feel", "feels", "stand", 
               "agrees", "prefer", "prefers", "favour", "favor", "commented", "welcome", "welcomes", "welcomed",
               # a member telling the bot what the union thinks (round 19's audit: traps)
               "opposed", "supported", "backed", "agreed", "preferred", "favoured", "recommended",
-              # round 31's audit: "i heard nasuwt actually likes single word judgements"
-              "like", "likes", "liked", "dislike", "dislikes", "disliked", "hate", "hates", "love", "loves")
+              # round 31's audit: "i heard nasuwt actually likes single word judgements"; not "like"
+              # ("would nasuwt like us to mention ...", "unions like nasuwt": the review)
+              "likes", "liked", "dislikes", "disliked", "hates", "loves")
 WANTING = ("want", "wants", "wanted")   # "nasuwt wants ...", not "the union wanted us to respond"
 SAYING = ("say", "says", "said", "want", "wants")   # only in a question about it: "what does NASUWT say"
 VIEW_NOUNS = ("view", "views", "position", "stance", "line", "opinion", "take", "verdict")

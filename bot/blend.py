@@ -141,8 +141,9 @@ def blend_scores(lexical: dict[int, Match], reading, target: Target, entries,
             score = sum(w * f for w, f in zip(rank, feats))
         sim = reading.whole[e] if reading is not None else 1.0
         statement = m.statement if m else None
-        if not target.entries and target.statement is not None and isinstance(entry, SurveyEntry):
-            statement = _nth(entry, target.statement, statement)   # "the 4th statement", no part named
+        if not target.entries and target.statement is not None and isinstance(entry, SurveyEntry) \
+                and statement is None:   # "the 4th statement", no part named; "the 2nd statement about
+            statement = _nth(entry, target.statement, statement)   # MATs" is the one its words name
         if e in target.entries:
             survey = isinstance(entry, SurveyEntry)
             grid = survey and bool(entry.statements)   # a priority's rating grid, not its comments box

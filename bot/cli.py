@@ -270,12 +270,13 @@ def cmd_chat(args) -> int:
 def cmd_walkthrough(args) -> int:
     """The walk-through in the terminal; the place is kept in the store (user "terminal")."""
     from bot.packs import load_library
+    from bot.replies import prepare_pack
     from bot.terminal import WALK_PROMPT, shown_plainly, unknown_walk, walk_store, walk_through
 
     if sys.stdout is None:   # as in the chat
         return _unwritten("stdout is closed")
     config = _config(args)
-    library = load_library(config, meaning=False)   # no searching here: the packs alone
+    library = load_library(config, meaning=False, prepare=prepare_pack)   # no searching here: the packs alone
     problem = unknown_walk(library, args.pack)   # before the store is opened (or made)
     if not problem:
         store = walk_store(config)   # as the chat's walk-through opens it

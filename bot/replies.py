@@ -45,7 +45,7 @@ from bot.knowledge import (
     union_commentary,
     union_of,
 )
-from bot.normalise import STOPWORDS, fold, words
+from bot.normalise import STOPWORDS, fold, stem, words
 from bot.search import Match, SearchResult, consultation_name
 from bot.store import KeptAnswer, Pin
 from bot.structure import ANSWERING, asks_where
@@ -381,6 +381,8 @@ def lead_guidance(reply: Reply) -> tuple[Guidance, ...]:
     full view only."""
     short = elsewhere_views_left(reply, short_guidance(reply.guidance))
     lead = asked_view(reply)
+    if lead and _claim(reply)[1]:   # told an option the union does give ("nasuwt says yes for ... right"):
+        return (*short, *(g for g in lead if g not in short))   # its answer first, then the view (the review)
     return (*lead, *(g for g in short if g not in lead)) if lead else short
 
 
@@ -566,8 +568,9 @@ def claim_lines(reply: Reply, guidance: tuple[Guidance, ...], lead: list[Line], 
                 whole_priority: bool = False) -> list[Line]:
     """A member telling the bot which option the union recommends (`bot.claims`) is told plainly
     when it doesn't: "NASUWT recommends ‘Yes’ here, not ‘No’." first; or, where it names no
-    option, its verdict line goes on ": not ‘Disagree’, nor any other option." or, before a view,
-    ". It doesn't name ‘Agree’ or any other option; its view follows." (content
+    option, its verdict line goes on ": not ‘Disagree’, nor any other option." or, before a view
+    (which may amount to the option), ". It doesn't name ‘Agree’ or any other option; its view
+    follows." or ". Its words mention ‘Agree’ but recommend no option; its view follows." (content
     audit 30: the guidance contradicted such claims only by showing something else). Only what
     an answer the union gave on the whole question shows is asserted: an option it recommends on
     some statement is left to the guidance (review: "no particular option" was said of a question
@@ -585,13 +588,18 @@ def claim_lines(reply: Reply, guidance: tuple[Guidance, ...], lead: list[Line], 
     if whole:
         said = f"{where or ''}{union} recommends ‘{whole[0]}’{' here' if not where else ''}, not ‘{claim}’."
         return [Line(said[0].upper() + said[1:], part="lead"), *lead]
-    if any(g.kind == "view" for g in guidance):
-        # a view may amount to the option ("MATs should be inspected" and Agree): "not ‘Agree’" read
-        # as the union opposing it (audit 30b's second re-check); say the view is there instead, and
-        # that no option is named only where none of the union's words shown names it
-        said = " ".join(ln.quote.text for ln in lead if ln.quote and ln.quote.speaker == "union")
-        denied = "; its view follows." if fold(claim) in fold(said) else \
-            f". It doesn't name ‘{claim}’ or any other option; its view follows."
+    view_label = KIND_LABELS["view"].format(union=union)
+    if any(g.kind == "view" for g in guidance) or any(ln.label.startswith(view_label) for ln in lead):
+        # a view may amount to the option ("MATs should be inspected" and Agree; "NASUWT agrees that
+        # Ofsted should hold all settings to account"): "not ‘Agree’" read as the union opposing it
+        # (audit 30b's second re-check); say the view is there instead, and that no option is named
+        # only where none of the union's words shown has the option's words (as words: "agree" is
+        # not in "disagree"; the review of round 31)
+        said = [stem(w) for ln in lead if ln.quote and ln.quote.speaker == "union" for w in words(ln.quote.text)]
+        option = [stem(w) for w in words(claim)]   # as words, stemmed: "agrees" has it, "disagree" not
+        named = bool(option) and any(said[i:i + len(option)] == option for i in range(len(said)))
+        denied = (f". Its words mention ‘{claim}’ but recommend no option; its view follows." if named else
+                  f". It doesn't name ‘{claim}’ or any other option; its view follows.")
     else:   # "not ‘X’", never "it doesn't name ‘X’": the union's advice may name it ("could be judged
         denied = f": not ‘{claim}’, nor any other option."   # important or very important", audit 30b)
     if where:

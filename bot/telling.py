@@ -111,11 +111,12 @@ def telling_words(texts: list[str], query: str, pack: Pack, topic: tuple[str, ..
 
 _MONTHS = ("january|february|march|april|june|july|august|september|october|november|december|"
            "spring|summer|autumn|winter")   # and May, with a day or a year: "we may" is no date
-_A_DATE = re.compile(rf"\b(?:(?:19|20)\d\d|(?:{_MONTHS})\b|\d\d? may\b|may (?:19|20)\d\d)", re.I)
+_A_DATE = re.compile(rf"\b(?:(?:19|20)\d\d|(?:{_MONTHS})|\d\d? may|may (?:19|20)\d\d)\b", re.I)
 # a count: not a footnote mark ("[1]"), a year or a day of a month ("Published 19 December 2024")
 _A_NUMBER = re.compile(rf"(?<!\[)\b(?!(?:19|20)\d\d\b)\d+(?:[.,/]\d+)*\b(?!\]|\s+(?:{_MONTHS}|may)\b)", re.I)
 # how a message asks for a time or a number: "when do report cards start", "how many ... done"
-_ASKS_WHEN = re.compile(r"(?:^|\b(?:so|but|and|then|ok)\s)when\b|\bwhat (?:date|year|month|day)\b|"
+_ASKS_WHEN = re.compile(r"(?:^|\b(?:so|but|and|then|ok)\s)when\s(?:do|does|did|is|are|was|were|will|would|can|could|"
+                        r"should|has|have|had|s)\b|\bwhat (?:date|year|month|day)\b|"
                         r"\bhow soon\b|\bby when\b|\buntil when\b")
 _ASKS_HOW_MANY = re.compile(r"\bhow (?:many|much)\b|\bwhat (?:percentage|proportion|share|number)\b")
 
@@ -133,8 +134,8 @@ def asked_type(query: str) -> re.Pattern | None:
 
 def passage_order(texts: list[str], query: str, pack: Pack | None, *, ignore: str = "") -> list[int]:
     """Indices of an entry's passages, the one that answers the question first: of those holding
-    what it asks for (a date for "when", a number for "how many"), if any do, the one sharing
-    most of its words; ties, and a question sharing no words, keep the stored order. A count,
+    what it asks for (a date for "when", a number for "how many") and share a word with it, if
+    any do, the one sharing most of its words; ties, and a question sharing no words, keep the stored order. A count,
     not weights by rarity (tried, round 31): one rare word a long message happens to share ("the
     whole day") outweighed the words it was about. `ignore`: words that don't count (the
     consultation's name)."""
@@ -145,4 +146,6 @@ def passage_order(texts: list[str], query: str, pack: Pack | None, *, ignore: st
     shared = [asked & terms(t, synonyms) for t in texts]
     kind = asked_type(query)
     typed = [bool(kind and kind.search(t)) for t in texts]
-    return sorted(range(len(texts)), key=lambda i: (not typed[i], -len(shared[i])))
+    # a date or a count counts only in a passage about what was asked: "how many councils had significant
+    # weaknesses" led with "73 per cent of respondents ..." over "two thirds of councils" (the review)
+    return sorted(range(len(texts)), key=lambda i: (not (typed[i] and shared[i]), -len(shared[i])))

@@ -128,3 +128,23 @@ def test_a_claim_that_the_union_likes_what_it_calls_unhelpful_gets_its_view(sear
     r = _reply(searcher, config, "i heard nasuwt actually likes single word judgements because parents understand them")
     views = [ln.quote.text for ln in reply_lines(r) if ln.quote and ln.label.startswith("NASUWT's view")]
     assert views and "single-word judgements are not helpful" in views[0]
+
+
+def test_a_view_shown_on_the_statements_counts_and_an_option_is_named_only_as_words(searcher, config):
+    """The review of round 31: the SEND impact question's views are on its statements, so the check
+    for a view missed them and "not ‘Agree’" stood above "NASUWT agrees that ..."; and "agree" was
+    found in "disagree", "no" in "not"."""
+    text = render_text(_reply(searcher, config, "the union said strongly agree for the send impact question"))
+    assert "not ‘Agree’" not in text and "its view follows" in text
+    r = _reply(searcher, config, "nasuwt said put very important for schools priority 1 didnt they")
+    assert reply_lines(r)[0].label.endswith("Its words mention ‘Very important’ but recommend no option; its view "
+                                            "follows.")
+
+
+def test_a_true_claimed_option_keeps_its_answer_first_though_the_view_is_asked(searcher, config):
+    """The review of round 31: "nasuwt says ..." read as the union's view asked put the view above
+    "Suggested answer: Yes"."""
+    labels = [ln.label for ln in reply_lines(_reply(
+        searcher, config, "nasuwt says yes for the separate safeguarding judgement question right"))]
+    answer = next(i for i, label in enumerate(labels) if label.startswith("Suggested answer: Yes"))
+    assert not any(label.startswith("NASUWT's view") for label in labels[:answer])

@@ -199,6 +199,7 @@ def test_asked_when_the_passage_with_a_date_leads(pack, config, entry_id, questi
     ("how much notice do we get", "number"),
     ("what % agreed with the 3 new send outcomes", "number"),   # round 31's audit: "%" is no word
     ("what happens when a school is paused", None),   # "when" inside a sentence asks no time
+    ("when answering about the area send outcomes what should i say", None),   # nor before a gerund (review)
     ("what did the union say", None),
 ])
 def test_what_a_question_asks_for(question, kind):
@@ -213,8 +214,20 @@ def test_what_a_question_asks_for(question, kind):
     ("we may inspect", False, False),               # the verb, not the month
     ("running until 31 May 2024", True, False),
     ("exclude, suspend, ‘off-roll’ [1]", False, False),   # a footnote mark
+    ("20000 responses", False, True),               # no year (the review)
 ])
 def test_what_a_passage_holds(text, date, number):
     from bot.telling import _A_DATE, _A_NUMBER
 
     assert (bool(_A_DATE.search(text)), bool(_A_NUMBER.search(text))) == (date, number)
+
+
+def test_a_count_leads_only_in_a_passage_about_what_was_asked(pack, config):
+    """The review of round 31: "how many councils had significant weaknesses" led with "73 per cent
+    of respondents ..." (a count, about something else) over "two thirds of councils"."""
+    from bot.replies import entry_reply, reply_lines
+
+    reply = entry_reply(pack.get("area-send-2022-framework-outcomes"), pack, config.contact,
+                        query="how many councils had significant weaknesses in area send")
+    lead = " ".join(ln.quote.text for ln in reply_lines(reply) if ln.quote and ln.part == "lead")
+    assert "two thirds of councils" in lead and "73 per cent" not in lead

@@ -523,6 +523,7 @@ def test_a_list_keeps_its_lead_in_and_a_sentence_that_refers_back_keeps_the_one_
     ("i heard nasuwt actually likes single word judgements because parents understand them", True),
     ("the union says funding has nothing to do with SEND problems", True),
     ("the union says to ask my rep", False), ("nasuwt says we should put agree", False),
+    ("would nasuwt like us to mention workload", False), ("do unions like nasuwt get a say", False),
 ])
 def test_asking_the_unions_view_is_the_union_thinking(query, asks):
     """The review of round 14: any "union" and any "say" anywhere made the bot open with "You

@@ -409,6 +409,8 @@ def test_a_named_statement_is_marked(searcher):
     # a statement's place with its part named in words the structure doesn't read as a part
     ("the 4th statement in inspection practice, half a day notice - what should i put",
      "schools-inspection-practice", 3),
+    # a place and words that name another statement: the words (the review of round 31)
+    ("the 2nd statement about MATs, what should i put", "schools-impact", 5),
 ])
 def test_a_statement_named_by_its_words_or_place_is_marked(searcher, question, entry, statement):
     best = searcher.find_matches(question).best
