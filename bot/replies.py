@@ -56,6 +56,7 @@ from bot.telling import (
     names_text,
     passage_order,
     shared_words,
+    synonym_map,
     telling_words,
     word_weights,
 )
@@ -792,6 +793,7 @@ def prepare_pack(pack: Pack) -> None:
     their weights) when the pack is indexed, not on its first reply after a load: on a
     10,000-entry pack that first reply took 0.7 s (the review of round 30). Passed to
     `bot.packs.load_library` by the callers that reply; the packs floor knows nothing of replies."""
+    synonym_map(pack)
     _links(pack)
     _coded_guidance(pack)
     _voiced(pack)

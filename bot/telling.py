@@ -16,16 +16,16 @@ def synonym_map(pack: Pack | None) -> dict[str, str]:
     """Single words the pack's synonyms treat as one ("the union" = "NASUWT"), stem to group."""
     if pack is None:
         return {}
-    cached = pack.__dict__.get("_reply_synonyms")
-    if cached is None:
-        cached = {}
+
+    def build() -> dict[str, str]:
+        found: dict[str, str] = {}
         for i, group in enumerate(pack.synonyms):
             for phrase in group:
                 content = [stem(w) for w in words(phrase) if w not in STOPWORDS]
                 if len(content) == 1:
-                    cached.setdefault(content[0], f"#{i}")
-        object.__setattr__(pack, "_reply_synonyms", cached)
-    return cached
+                    found.setdefault(content[0], f"#{i}")
+        return found
+    return pack.derived("reply_synonyms", build)
 
 
 def terms(text: str, synonyms: dict[str, str]) -> set[str]:

@@ -565,8 +565,8 @@ def test_the_replies_tables_are_built_with_the_index_and_again_on_a_reload(tmp_p
     from bot.replies import prepare_pack
     folder = tmp_path / "example"
     shutil.copytree(EXAMPLE_DIR, folder)
-    built = {"entry_links", "union_voiced", "coded_guidance", "commented_where", "reply_word_weights",
-             "unsaid_union_words"}
+    built = {"reply_synonyms", "entry_links", "union_voiced", "coded_guidance", "commented_where",
+             "reply_word_weights", "unsaid_union_words"}
     library = load_library(settings(tmp_path, [folder]), meaning=False, prepare=prepare_pack)
     assert built <= library.default.pack.__dict__.get("_derived", {}).keys()
     survey = folder / "survey-wellbeing.yaml"
