@@ -69,6 +69,21 @@ class EventIdFilter(logging.Filter):
         return True
 
 
+class MalformedFrameFilter(logging.Filter):
+    """A Socket Mode frame that isn't JSON (a broken proxy, a cut connection) made slack_sdk log
+    "Failed to process a message" with its traceback, a dozen lines for one dropped frame (left
+    since round 22). Said in one line; the frame's text is never logged: it holds members' messages."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, json.JSONDecodeError) and str(record.msg).startswith("Failed to process a message"):
+            record.msg, record.args = ("Socket Mode: a frame from Slack that isn't JSON was dropped (%s)",
+                                       (error.msg,))
+            record.exc_info = record.exc_text = None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, event_id, message (and the traceback)."""
 
@@ -103,6 +118,7 @@ def configure_logging(environ=os.environ, stream=None, level: int = logging.INFO
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(formatter(environ))
     handler.addFilter(EventIdFilter())
+    handler.addFilter(MalformedFrameFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

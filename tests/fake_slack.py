@@ -391,6 +391,16 @@ class FakeSlack:
                 conn.send(json.dumps(envelope))
         return envelope.get("envelope_id")
 
+    def send_raw(self, text: str, timeout: float = 5.0) -> None:
+        """Push one frame as it is, not JSON-encoded: a malformed one, as a broken proxy might."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: self._ws_clients, timeout):
+                raise AssertionError(f"no Socket Mode client connected within {timeout}s")
+            clients = list(self._ws_clients)
+        with self._send_lock:
+            for conn in clients:
+                conn.send(text)
+
     def wait_for_ack(self, envelope_id: str, timeout: float = 5.0) -> dict:
         def find() -> dict | None:
             return next((a for a in self.socket_acks if a.get("envelope_id") == envelope_id), None)

@@ -187,3 +187,18 @@ def test_socket_mode_keeps_its_metrics_in_memory_whatever_prometheus_multiproc_d
         wait_until(lambda: questions() == 1)
         assert not folder.exists()
         assert "PROMETHEUS_MULTIPROC_DIR" in bot.log() and "Traceback" not in bot.log()
+
+
+def test_malformed_frames_are_one_line_each_and_the_next_question_is_answered(fake, tmp_path):
+    """Left since round 22: a frame that isn't JSON, or JSON that isn't an envelope, logged the SDK's
+    traceback (and a frame's text must never be logged: it holds members' messages)."""
+    with socket_bot(fake, tmp_path) as bot:
+        for frame in ('{"type": "events_api", "envelope_id": "e1", "payload": ', '{"type": "events_api"}',
+                      '{"type": "events_api", "envelope_id": "e2", "payload": "members text"}', "[1, 2]"):
+            fake.send_raw(frame)
+        channel = new_channel()
+        ask(fake, "what is off-rolling", channel)
+        wait_until(lambda: posts_in(fake, channel), timeout=20)
+        log = bot.log()
+    assert "Traceback" not in log and "members text" not in log, log[-3000:]
+    assert "Socket Mode" in log and "dropped" in log, log[-3000:]
