@@ -23,7 +23,8 @@ DONE = frozenset({   # "Ofsted decided ...", "has ofsted now agreed ..."
     "stopped", "ended", "abolished", "removed", "brought", "promised", "implemented", "adopted"})
 DO = frozenset({   # only asked: "did ofsted scrap ...", "will ofsted change ..." ("does ofsted change" is how it works)
     "decide", "agree", "confirm", "announce", "change", "scrap", "drop", "introduce", "start", "stop", "end",
-    "abolish", "remove", "bring", "implement", "adopt", "go"})
+    "abolish", "remove", "bring", "implement", "adopt", "go",
+    "make", "made"})   # "did ofsted make safeguarding a separate judgement in the end" (audit 31's re-check)
 ASKED = frozenset({"did", "will", "has", "have"})
 OBJECT_AFTER = frozenset({"want", "wants", "wanted", "see", "get", "got"})   # "wants ofsted scrapped"
 BETWEEN = 2   # words between the actor and its verb: "ofsted has now decided", "did ofsted actually scrap"

@@ -71,6 +71,10 @@ NO_OPTION = "{union} recommends no particular option here."
 # Asked what has happened since (`bot.happened`), of a survey question: it was asked, not decided
 HAPPENED = ("You asked what has happened since: below is what {consultation} asked ({when}) and {union}'s guidance "
             "on it, not a record of what was decided.")
+# ... and when later sources record something of it, that comes first ("below is ... not a record of
+# what was decided" sat above Ofsted's December 2024 record of a decision: audit 31's re-check)
+HAPPENED_RECORDED = ("You asked what has happened since: first what later sources record, then what {consultation} "
+                     "asked ({when}) and {union}'s guidance on it, which record no decision.")
 NOTHING_SINCE = "No later change to it is shown here."
 # Asked what the union says about something only others' words on the question name (`bot.unsaid`)
 UNSAID = "You asked what {union} says about this: {union}'s guidance doesn't mention it. {speaker}'s words here do:"
@@ -570,8 +574,8 @@ def claim_lines(reply: Reply, guidance: tuple[Guidance, ...], lead: list[Line], 
     """A member telling the bot which option the union recommends (`bot.claims`) is told plainly
     when it doesn't: "NASUWT recommends ‘Yes’ here, not ‘No’." first; or, where it names no
     option, its verdict line goes on ": not ‘Disagree’, nor any other option." or, before a view
-    (which may amount to the option), ". It doesn't name ‘Agree’ or any other option; its view
-    follows." or ". Its words mention ‘Agree’ but recommend no option; its view follows." (content
+    (which may amount to the option), ". It doesn't name ‘Agree’; its view follows." or ". Its
+    words mention ‘Agree’ but recommend no option; its view follows." (content
     audit 30: the guidance contradicted such claims only by showing something else). Only what
     an answer the union gave on the whole question shows is asserted: an option it recommends on
     some statement is left to the guidance (review: "no particular option" was said of a question
@@ -600,7 +604,8 @@ def claim_lines(reply: Reply, guidance: tuple[Guidance, ...], lead: list[Line], 
         option = [stem(w) for w in words(claim)]   # as words, stemmed: "agrees" has it, "disagree" not
         named = bool(option) and any(said[i:i + len(option)] == option for i in range(len(said)))
         denied = (f". Its words mention ‘{claim}’ but recommend no option; its view follows." if named else
-                  f". It doesn't name ‘{claim}’ or any other option; its view follows.")
+                  f". It doesn't name ‘{claim}’; its view follows.")   # not "or any other option": "All of
+        # these things are important" names 'Important' (audit 31's re-check)
     else:   # "not ‘X’", never "it doesn't name ‘X’": the union's advice may name it ("could be judged
         denied = f": not ‘{claim}’, nor any other option."   # important or very important", audit 30b)
     if where:
@@ -1201,7 +1206,8 @@ def happened_lines(reply: Reply, since: list[Line]) -> list[Line]:
     c = reply.consultation.consultation if reply.consultation else None
     title = c.title if c else "the survey"
     title = title[0].lower() + title[1:] if title.startswith(("The ", "A ")) else title   # mid-sentence
-    said = HAPPENED.format(consultation=title, when=reply.source.date, union=union_name(reply.source))
+    said = (HAPPENED_RECORDED if since else HAPPENED).format(consultation=title, when=reply.source.date,
+                                                           union=union_name(reply.source))
     after = _later_linked(reply)
     if after:   # Ofsted's December 2024 pause policy update, two links from the 2024 survey's question
         none = later_words(reply, after) + "."

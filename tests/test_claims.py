@@ -63,8 +63,8 @@ def test_a_denial_beside_a_view_that_may_mean_the_option_says_the_view_follows(s
     text = render_text(_reply(searcher, config, "nasuwt said agree on the MAT inspection statement didnt they"))
     # not "not ‘Agree’": beside a view that may amount to agreeing it read as the union opposing Agree
     # (audit 30b's second re-check, round 31)
-    assert "NASUWT recommends no particular option here. It doesn't name ‘Agree’ or any other option; its view " \
-           "follows." in text and "not ‘Agree’" not in text
+    assert "NASUWT recommends no particular option here. It doesn't name ‘Agree’; its view follows." in text \
+        and "not ‘Agree’" not in text
     assert text.index("its view follows") < text.index("MATs should be inspected")
     r = _reply(searcher, config, "the union said answer Disagree to the good and outstanding schools statement")
     # the view on statement 6 (MATs) doesn't lead a question about statement 5: no view follows
@@ -116,8 +116,7 @@ def test_a_claim_about_a_priority_asked_about_as_a_whole_is_checked_against_its_
     assert reply_lines(r)[0].label == ("On the rating question [How SEND and AP inspections should be carried out], "
                                        "NASUWT recommends ‘Very important’, not ‘Important’.")
     r = _reply(searcher, config, "the union says agree with everything in schools priority 3 right?")
-    assert r.parts and reply_lines(r)[0].label.endswith("It doesn't name ‘Agree’ or any other option; its view "
-                                                        "follows.")
+    assert r.parts and reply_lines(r)[0].label.endswith("It doesn't name ‘Agree’; its view follows.")
     r = _reply(searcher, config, "nasuwt says very important for SEND P2 yeah")   # true: no correction
     assert r.parts and "not ‘" not in render_text(r)
 

@@ -7,7 +7,7 @@ import pytest
 from bot.guide import reply_to
 from bot.happened import asks_what_happened
 from bot.packs import Library
-from bot.replies import HAPPENED, NOTHING_SINCE, render_full_text, render_text, reply_lines
+from bot.replies import HAPPENED, HAPPENED_RECORDED, NOTHING_SINCE, render_full_text, render_text, reply_lines
 
 
 @pytest.mark.parametrize("q", [
@@ -22,6 +22,7 @@ from bot.replies import HAPPENED, NOTHING_SINCE, render_full_text, render_text, 
     "did the Example Department decide to cut data drops?",        # another pack's actor, passed in
     "after the workload consultation what changed on marking?",     # ... and its name
     "did ofsted do anything about the safeguarding thing",          # round 31's audit
+    "did ofsted make safeguarding a separate judgement in the end",  # ... and its re-check
 ])
 def test_asks_what_happened(q):
     assert asks_what_happened(q, ("ofsted", "example", "department"), ("big", "listen", "workload"))
@@ -84,7 +85,9 @@ def test_what_later_sources_record_leads_when_there_is_some(searcher, config):
     r = _reply(searcher, config, "so Ofsted agreed with the union and stopped inspecting safeguarding after the "
                                  "Big Listen? that's what someone said at the meeting")
     lines = reply_lines(r)
-    assert lines[0].label.startswith("You asked what has happened since")
+    # not "below is ... not a record of what was decided" above Ofsted's record of one (audit 31's re-check)
+    assert lines[0].label == HAPPENED_RECORDED.format(consultation="Ofsted's Big Listen", when="spring 2024",
+                                                      union="NASUWT")
     assert lines[1].label.startswith("Since then, Ofsted said (19 December 2024")
     assert "suspend and return" in lines[1].quote.text
     assert NOTHING_SINCE not in render_text(r)
@@ -149,3 +152,11 @@ def test_an_earlier_entry_asked_what_happened_since_names_the_later_record(searc
     later = _reply(searcher, config, "has ofsted changed the pause policy since the big listen?")
     assert not any(ln.label.startswith("What follows is from") for ln in reply_lines(later)
                    if later.entry.id == "pause-policy-action-report")
+
+
+def test_did_ofsted_make_it_so_is_told_it_was_a_question_before_the_suggested_answer(searcher, config):
+    """Audit 31's re-check: "did ofsted make safeguarding a separate judgement in the end" was led
+    with "Suggested answer: Yes", readable as yes, Ofsted did."""
+    lead = [ln.label for ln in reply_lines(_reply(searcher, config,
+                                                  "did ofsted make safeguarding a separate judgement in the end"))]
+    assert lead[0].startswith("You asked what has happened since") and lead[1].startswith(NOTHING_SINCE)
