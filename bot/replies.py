@@ -970,8 +970,9 @@ def body_lines(reply: Reply) -> list[Line]:
     groups = passages(list(e.body), e.refers_elsewhere)
     lines = []
     texts = [" ".join(e.body[i] for i in group) for group in groups]
-    named = named_consultation(reply.query, reply.pack)   # it tells the passages apart only when
-    ignore = named if max(shared_words(texts, reply.query, reply.pack, ignore=named), default=0) else ""   # alone
+    # the consultation's name tells the passages apart only when nothing else is shared
+    named = named_consultation(reply.query, reply.pack)
+    ignore = named if max(shared_words(texts, reply.query, reply.pack, ignore=named), default=0) else ""
     for g in passage_order(texts, reply.query, reply.pack, ignore=ignore):
         above = ""   # the label in force: a line under the same one needs none of its own
         for i in groups[g]:

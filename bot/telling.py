@@ -133,13 +133,13 @@ def asked_type(query: str) -> re.Pattern | None:
 
 
 def passage_order(texts: list[str], query: str, pack: Pack | None, *, ignore: str = "") -> list[int]:
-    """Indices of an entry's passages, the one that answers the question first: of those holding
-    what it asks for (a date for "when", a number for "how many") and share a word with it, if
-    any do, the one sharing most of its words; ties, and a question sharing no words, keep the stored order. A count,
-    not weights by rarity (tried, round 31): one rare word a long message happens to share ("the
-    whole day") outweighed the words it was about. `ignore`: words that don't count (the
-    consultation's name)."""
-    if not query or pack is None:
+    """Indices of an entry's passages, the one that answers the question first: those sharing a
+    word with it and holding what it asks for (a date for "when", a count for "how many"), if any
+    do, then the one sharing most of its words; ties, and a question sharing no words, keep the
+    stored order. A count, not weights by rarity (tried, round 31): one rare word a long message
+    happens to share ("the whole day") outweighed the words it was about. `ignore`: words that
+    don't count (the consultation's name)."""
+    if not query:
         return list(range(len(texts)))
     synonyms = synonym_map(pack)
     asked = terms(query, synonyms) - terms(ignore, synonyms)
