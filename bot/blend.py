@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import math
 
-from bot.asking import VIEW_NOUNS, VIEW_VERBS, WANTING
 from bot.chitchat import is_about_bot, is_chitchat
 from bot.figures import figure_missing
-from bot.knowledge import SurveyEntry, union_of
+from bot.knowledge import SurveyEntry
 from bot.late import LATE_ZERO
 from bot.normalise import STOPWORDS, words
 from bot.results import Match, SearchResult
-from bot.structure import ANSWERING, YES_NO, Target, asks_what_to_put, asks_where
+from bot.structure import Target, asks_what_to_put, asks_where
 from bot.walk_request import asks_how_to_walk, walk_request
 
 TARGET_BONUS = 0.25      # added for the entries a question names by structure ("SEND priority 2")
@@ -288,8 +287,7 @@ def decide(index, query: str, folded: list[str], terms: tuple[str, ...], off: se
             m for m, r in zip(matches[:index.max_suggestions], ranked) if r[1] >= index.suggestion_threshold)
         return SearchResult(query, False, shown, terms, reason=reason)
     whole = bool(target.whole_priority and best_e in target.entries)
-    ambiguous = _ambiguous(ranked, entries, target, reading) or (
-        _answer_at_stake(ranked, entries, target, folded) and not _view_told(folded, union_of(index.pack)))
+    ambiguous = _ambiguous(ranked, entries, target, reading) or _answer_at_stake(ranked, entries, target, folded)
     return SearchResult(query, True, tuple(matches[:limit]), terms, ambiguous=ambiguous, whole_priority=whole)
 
 
@@ -346,18 +344,6 @@ def _answer_at_stake(ranked, entries, target: Target, folded: list[str] = ()) ->
     if _names(folded, first) and not _names(folded, second):   # "... the safeguarding separate judgement question?"
         return False
     return any(g.kind == "answer" for g in first.all_guidance()) and sb >= ANSWER_AT_STAKE_RATIO * sa
-
-
-VIEWING = frozenset((*VIEW_VERBS, *WANTING, *VIEW_NOUNS, "says", "said"))
-
-
-def _view_told(folded: list[str], union: str) -> bool:
-    """The union's view told or asked, not what to put ("the union wants ofsted to inspect
-    safeguarding every year right?"): no suggested answer is at stake, and its view answers on
-    either question (audit 31: a "Which did you mean?" menu left such false claims standing)."""
-    names = {"union", "unions", *words(union)} - {""}
-    return ANSWERING.isdisjoint(folded) and YES_NO.isdisjoint(folded) and any(
-        w in names and not VIEWING.isdisjoint(folded[i + 1:i + 4]) for i, w in enumerate(folded))
 
 
 def _names(folded: list[str], entry) -> bool:

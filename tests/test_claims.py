@@ -147,18 +147,3 @@ def test_a_true_claimed_option_keeps_its_answer_first_though_the_view_is_asked(s
         searcher, config, "nasuwt says yes for the separate safeguarding judgement question right"))]
     answer = next(i for i, label in enumerate(labels) if label.startswith("Suggested answer: Yes"))
     assert not any(label.startswith("NASUWT's view") for label in labels[:answer])
-
-
-def test_a_claim_about_the_unions_view_is_answered_not_asked_which_question(searcher, config):
-    """Audit 31 (#93) and its re-check: "the union wants ofsted to inspect safeguarding every year
-    right?" got "Which did you mean?" between two safeguarding questions, so the union's position
-    (that Ofsted should not inspect safeguarding) never reached the member. No suggested answer is
-    at stake when the union's view is told or asked, and its view answers on either question."""
-    for q in ("the union wants ofsted to inspect safeguarding every year right?",
-              "the union says ofsted should keep inspecting safeguarding"):
-        result, reply = reply_to(Library.of(searcher), config, q)
-        assert result.answered and not result.ambiguous, q
-        views = [ln.quote.text for ln in reply_lines(reply) if ln.label.startswith("NASUWT's view")]
-        assert views and "should not inspect safeguarding" in views[0], q
-    # asked what to put, the suggested answer is at stake: still asked which question
-    assert reply_to(Library.of(searcher), config, "what do i tick for the safeguarding question")[0].ambiguous
