@@ -23,9 +23,10 @@ DONE = frozenset({   # "Ofsted decided ...", "has ofsted now agreed ..."
     "stopped", "ended", "abolished", "removed", "brought", "promised", "implemented", "adopted"})
 DO = frozenset({   # only asked: "did ofsted scrap ...", "will ofsted change ..." ("does ofsted change" is how it works)
     "decide", "agree", "confirm", "announce", "change", "scrap", "drop", "introduce", "start", "stop", "end",
-    "abolish", "remove", "bring", "implement", "adopt", "go",
-    "make", "made"})   # "did ofsted make safeguarding a separate judgement in the end" (audit 31's re-check)
+    "abolish", "remove", "bring", "implement", "adopt", "go"})
 ASKED = frozenset({"did", "will", "has", "have"})
+NOT_MADE = frozenset({"of", "me", "us", "you", "them", "him", "her", "it", "a", "an", "the", "my", "our", "your",
+                      "their", "his", "sure", "up"})
 OBJECT_AFTER = frozenset({"want", "wants", "wanted", "see", "get", "got"})   # "wants ofsted scrapped"
 BETWEEN = 2   # words between the actor and its verb: "ofsted has now decided", "did ofsted actually scrap"
 NOW = frozenset({"now", "nowadays", "anymore", "yet"})
@@ -65,6 +66,11 @@ def _decided(folded: list[str], actors) -> bool:
         # "did ofsted do anything about the safeguarding thing" (round 31's audit); not "did ofsted do
         # deep dives", which asks how inspections worked
         if asked and any(a == "do" and b in ("anything", "something") for a, b in zip(after, folded[i + 2:])):
+            return True
+        # "did ofsted make safeguarding a separate judgement in the end" (audit 31's re-check): right
+        # after the actor, and not "make of", "make us", "made a mistake", "make the judgement affect"
+        if asked and folded[i + 1:i + 2] in (["make"], ["made"]) and folded[i + 2:i + 3] and \
+                folded[i + 2] not in NOT_MADE:
             return True
     return False
 

@@ -77,8 +77,8 @@ class MalformedFrameFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
         if isinstance(error, json.JSONDecodeError) and str(record.msg).startswith("Failed to process a message"):
-            record.msg, record.args = ("Socket Mode: a frame from Slack that isn't JSON was dropped (%s)",
-                                       (error.msg,))
+            record.msg, record.args = ("Socket Mode: a frame from Slack that isn't JSON was dropped (%s at "
+                                       "character %d)", (error.msg, error.pos))
             record.exc_info = record.exc_text = None
             record.levelno, record.levelname = logging.WARNING, "WARNING"
         return True

@@ -73,8 +73,9 @@ HAPPENED = ("You asked what has happened since: below is what {consultation} ask
             "on it, not a record of what was decided.")
 # ... and when later sources record something of it, that comes first ("below is ... not a record of
 # what was decided" sat above Ofsted's December 2024 record of a decision: audit 31's re-check)
-HAPPENED_RECORDED = ("You asked what has happened since: first what later sources record, then what {consultation} "
-                     "asked ({when}) and {union}'s guidance on it, which record no decision.")
+HAPPENED_RECORDED = ("You asked what has happened since: first what later sources say (a plan is labelled so), "
+                     "then what {consultation} asked ({when}) and {union}'s guidance on it, which record no "
+                     "decision.")
 NOTHING_SINCE = "No later change to it is shown here."
 # Asked what the union says about something only others' words on the question name (`bot.unsaid`)
 UNSAID = "You asked what {union} says about this: {union}'s guidance doesn't mention it. {speaker}'s words here do:"

@@ -42,6 +42,10 @@ def test_asks_what_happened(q):
     "I've been off since then, what does nasuwt say about the separate safeguarding judgement?",
     "after the survey closes what happens to my answers about safeguarding?",
     "did ofsted do deep dives on behaviour in your school?",      # how inspections worked (round 31)
+    # ... and the review of round 31's last commits: "make" only as a decision
+    "what did ofsted make of our safeguarding", "did ofsted make you do a deep dive",
+    "has ofsted made a mistake in our report", "did ofsted make the safeguarding judgement affect our grade",
+    "after the big listen my head made a big deal of workload",
 ])
 def test_does_not_ask_what_happened(q):
     assert not asks_what_happened(q, ("ofsted",), ("big", "listen"))

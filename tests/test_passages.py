@@ -231,3 +231,12 @@ def test_a_count_leads_only_in_a_passage_about_what_was_asked(pack, config):
                         query="how many councils had significant weaknesses in area send")
     lead = " ".join(ln.quote.text for ln in reply_lines(reply) if ln.quote and ln.part == "lead")
     assert "two thirds of councils" in lead and "73 per cent" not in lead
+
+
+def test_passage_order_reads_the_question_without_a_pack_too():
+    """A reply built without its pack (no synonyms) still orders passages by the question's words."""
+    from bot.telling import passage_order
+
+    texts = ["We launched it in March.", "Reports will say what a school does well.", "Nothing else."]
+    assert passage_order(texts, "what will reports say", None)[0] == 1
+    assert passage_order(texts, "when was it launched", None)[0] == 0   # a date, and a word shared
