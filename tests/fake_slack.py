@@ -382,17 +382,12 @@ class FakeSlack:
 
     def send_envelope(self, envelope: dict, timeout: float = 5.0) -> str | None:
         """Push one message to every connected client (waiting for one); returns its envelope_id."""
-        with self._cond:
-            if not self._cond.wait_for(lambda: self._ws_clients, timeout):
-                raise AssertionError(f"no Socket Mode client connected within {timeout}s")
-            clients = list(self._ws_clients)
-        with self._send_lock:
-            for conn in clients:
-                conn.send(json.dumps(envelope))
+        self.send_raw(json.dumps(envelope), timeout)
         return envelope.get("envelope_id")
 
     def send_raw(self, text: str, timeout: float = 5.0) -> None:
-        """Push one frame as it is, not JSON-encoded: a malformed one, as a broken proxy might."""
+        """Push one frame as it is to every connected client (waiting for one): a malformed one too,
+        as a broken proxy might send."""
         with self._cond:
             if not self._cond.wait_for(lambda: self._ws_clients, timeout):
                 raise AssertionError(f"no Socket Mode client connected within {timeout}s")
