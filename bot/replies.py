@@ -1168,7 +1168,7 @@ def _later_linked(reply: Reply) -> Entry | None:
         return None
 
     def named(title: str) -> set[str]:
-        return {w for w in words(title) if w not in STOPWORDS}
+        return _title_words(title, reply.pack)
 
     near = linked(reply.entry, reply.pack)
     # a second link only to an entry of the same name ("Pause policy" to "Pause policy (Ofsted's
@@ -1210,14 +1210,15 @@ def happened_lines(reply: Reply, since: list[Line]) -> list[Line]:
     title = title[0].lower() + title[1:] if title.startswith(("The ", "A ")) else title   # mid-sentence
     said = (HAPPENED_RECORDED if since else HAPPENED).format(consultation=title, when=reply.source.date,
                                                            union=union_name(reply.source))
+    if since:
+        return [Line(said, part="lead"), *since]
     after = _later_linked(reply)
     if after:   # Ofsted's December 2024 pause policy update, two links from the 2024 survey's question
         none = later_words(reply, after) + "."
     else:
         others = [x for x in linked(reply.entry, reply.pack) if not isinstance(x, SurveyEntry)] if reply.pack else []
         none = NOTHING_SINCE + (f" See also {entry_label(others[0].title)}." if others else "")
-    later = since or [Line(none + (f" {reply.contact}" if reply.contact else ""), part="lead")]
-    return [Line(said, part="lead"), *later]
+    return [Line(said, part="lead"), Line(none + (f" {reply.contact}" if reply.contact else ""), part="lead")]
 
 
 def earlier_lines(reply: Reply) -> list[Line]:
@@ -1242,12 +1243,17 @@ def later_words(reply: Reply, after: Entry) -> str:
     update)": "related topic" understated a record of the same policy, audit 30b's second re-check)."""
     src = reply.pack.sources[after.source]
     who = union_name(src) if src.speaker == "union" else speaker_name(entry_quotes(after, reply.pack)[0], reply.pack)
-    names = set(words(names_text(reply.pack))) | STOPWORDS
-
-    def named(title: str) -> set[str]:
-        return {w for w in words(title) if w not in names and not w.isdigit()}
-    same = named(reply.entry.title) and named(reply.entry.title) <= named(after.title)
+    mine = _title_words(reply.entry.title, reply.pack)
+    same = bool(mine) and mine <= _title_words(after.title, reply.pack)
     return f"{who}'s later words on {'the same' if same else 'a related'} topic are under {entry_label(after.title)}"
+
+
+def _title_words(title: str, pack: Pack) -> set[str]:
+    """What a title names: its words but stopwords, numbers and the union's, the consultation's
+    and its runner's names ("Pause policy (Ofsted's December 2024 update)": pause, policy, december,
+    update)."""
+    names = set(words(names_text(pack)))
+    return {w for w in words(title) if w not in STOPWORDS and w not in names and not w.isdigit()}
 
 
 def unsaid_lines(reply: Reply) -> list[Line]:
