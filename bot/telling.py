@@ -1,6 +1,7 @@
-"""Which quotations tell a question apart: the words they share with it, weighed by how rare each
-is among the pack's quotations. What the replies lead with reads these (`bot.replies`); nothing
-here knows of replies or Slack."""
+"""Which quotations tell a question apart: the words they share with it (counted, or weighed by
+how rare each is among the union's sentences), and which of an entry's passages answers it (a
+date for "when", a count for "how many"). What the replies lead with reads these (`bot.replies`);
+nothing here knows of replies or Slack."""
 from __future__ import annotations
 
 import math
