@@ -1,14 +1,14 @@
 """Which quotations tell a question apart: the words they share with it (counted, or weighed by
 how rare each is among the union's sentences), and which of an entry's passages answers it (a
-date for "when", a count for "how many"). What the replies lead with reads these (`bot.replies`);
-nothing here knows of replies or Slack."""
+date for "when", a count for "how many", what someone named said). What the replies lead with
+reads these (`bot.replies`); nothing here knows of replies or Slack."""
 from __future__ import annotations
 
 import math
 import re
 from collections import Counter
 
-from bot.knowledge import Pack, SurveyEntry, sentences, union_of
+from bot.knowledge import Pack, SurveyEntry, entry_quotes, sentences, union_of
 from bot.normalise import STOPWORDS, stem, words
 from bot.search import consultation_name
 
@@ -56,6 +56,9 @@ def commentary_text(entry) -> str:
     return "\n".join([*entry.commentary, *(p for s in entry.statements for p in s.commentary)])
 
 
+# the nouns of asking for a view that are no topic of one ("nasuwt's take", "their line" may be:
+# "take any of that into account")
+ASKED_VIEW = "view views opinion opinions stance verdict position"
 RARE_SHARE = 0.1   # the share of the union's sentences a word may be in and still tell them apart
 
 
@@ -101,7 +104,8 @@ def telling_words(texts: list[str], query: str, pack: Pack, topic: tuple[str, ..
     entry's keywords): "same", "long" or "year" shared alone is chance, "workload" is not.
     `ignore`: words that don't count (an entry's own title, asked about as a whole)."""
     synonyms, weights = synonym_map(pack), word_weights(pack)
-    asked = (terms(query, synonyms) - terms(ignore, synonyms)) & weights.keys()
+    # "whats nasuwt view on ..." asks for a view: "NASUWT's view is that ..." is not the more telling for it
+    asked = (terms(query, synonyms) - terms(f"{ignore} {ASKED_VIEW}", synonyms)) & weights.keys()
     topical = terms(" ".join(topic), synonyms)
 
     def weight(text: str) -> float:
@@ -133,13 +137,35 @@ def asked_type(query: str) -> re.Pattern | None:
     return None
 
 
+_CAPITALISED = re.compile(r"(?<![\w’'])[A-Z][a-z]+")
+_LOWER = re.compile(r"(?<![\w’'])[a-z]+")
+
+
+def _capitalised(text: str) -> set[str]:
+    return {stem(w) for w in words(" ".join(_CAPITALISED.findall(text)))}
+
+
+def only_named(pack: Pack | None) -> frozenset[str]:
+    """Words the pack's quotations only ever write capitalised: names ("Spielman", "Perry"), not
+    "Mental Health First Aid England"'s "health" nor a sentence's first word."""
+    if pack is None:
+        return frozenset()
+
+    def build() -> frozenset[str]:
+        said = {q.text for e in pack.entries for q in entry_quotes(e, pack)}
+        plain = {stem(w) for t in said for w in _LOWER.findall(t)}
+        months = {stem(m) for m in (*_MONTHS.split("|"), "may")}   # a date is no one: `asked_type` reads dates
+        return frozenset(set().union(*(_capitalised(t) for t in said)) - plain - months)
+    return pack.derived("reply_only_named", build)
+
+
 def passage_order(texts: list[str], query: str, pack: Pack | None, *, ignore: str = "") -> list[int]:
     """Indices of an entry's passages, the one that answers the question first: those sharing a
     word with it and holding what it asks for (a date for "when", a count for "how many"), if any
-    do, then the one sharing most of its words; ties, and a question sharing no words, keep the
-    stored order. A count, not weights by rarity (tried, round 31): one rare word a long message
-    happens to share ("the whole day") outweighed the words it was about. `ignore`: words that
-    don't count (the consultation's name)."""
+    do, then one naming someone the question names (`only_named`), then the one sharing most of
+    its words; ties, and a question sharing no words, keep the stored order. A count, not weights
+    by rarity (tried, round 31): one rare word a long message happens to share ("the whole day")
+    outweighed the words it was about. `ignore`: words that don't count (the consultation's name)."""
     if not query:
         return list(range(len(texts)))
     synonyms = synonym_map(pack)
@@ -147,6 +173,12 @@ def passage_order(texts: list[str], query: str, pack: Pack | None, *, ignore: st
     shared = [asked & terms(t, synonyms) for t in texts]
     kind = asked_type(query)
     typed = [bool(kind and kind.search(t)) for t in texts]
+    # someone named ("what did spielman say about area send inspections") is answered by what they said, not
+    # by the passage sharing most words ("annual ... area SEND inspection arrangements"); the union and
+    # the consultation's runner are named too often to tell passages apart
+    who = {stem(w) for w in words(query) if w not in STOPWORDS} & only_named(pack)
+    who -= {stem(w) for w in words(names_text(pack))}
+    named = [bool(who & _capitalised(t)) for t in texts]
     # a date or a count counts only in a passage about what was asked: "how many councils had significant
     # weaknesses" led with "73 per cent of respondents ..." over "two thirds of councils" (the review)
-    return sorted(range(len(texts)), key=lambda i: (not (typed[i] and shared[i]), -len(shared[i])))
+    return sorted(range(len(texts)), key=lambda i: (not (typed[i] and shared[i]), not named[i], -len(shared[i])))

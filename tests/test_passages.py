@@ -240,3 +240,30 @@ def test_passage_order_reads_the_question_without_a_pack_too():
     texts = ["We launched it in March.", "Reports will say what a school does well.", "Nothing else."]
     assert passage_order(texts, "what will reports say", None)[0] == 1
     assert passage_order(texts, "when was it launched", None)[0] == 0   # a date, and a word shared
+
+
+@pytest.mark.parametrize("entry_id, question, leads_with, not_with", [
+    # audit 32: asked what someone said, the reply led with the passage sharing most other words
+    ("area-send-2022-framework-changes", "what did spielman say about area send inspections", "Spielman said",
+     "annual series of thematic reviews"),
+    # a month is no name: "December update" still leads with the count asked about (heldout 12's #113)
+    ("action-report-dec-2024", "so in december ofsted finished everything it promised?", "42/132",
+     "Published 19 December"),
+])
+def test_someone_named_leads_with_what_they_said(pack, config, entry_id, question, leads_with, not_with):
+    from bot.replies import entry_reply, reply_lines
+
+    reply = entry_reply(pack.get(entry_id), pack, config.contact, query=question)
+    lead = [ln.quote.text for ln in reply_lines(reply) if ln.quote and ln.part == "lead"]
+    assert leads_with in lead[0] and not any(not_with in t for t in lead)
+
+
+def test_only_names_count_as_names(pack):
+    """Words the pack only ever writes capitalised: a person, not "Mental Health First Aid England"'s
+    "health" nor a month."""
+    from bot.normalise import stem
+    from bot.telling import only_named
+
+    named = only_named(pack)
+    assert {stem("spielman"), stem("perry"), stem("gilbert")} <= named
+    assert not {stem("health"), stem("mental"), stem("complaints"), stem("december"), stem("may")} & named

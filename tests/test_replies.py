@@ -332,6 +332,10 @@ def test_a_source_of_another_body_is_named_by_its_speaker_name_not_ofsted(index)
      "You might question how much meaningful evidence can be collected during a two-day school inspection."),
     ("what does the tail wagging the dog bit mean in the union comments", "schools-reporting-aims",
      "Starting with the inspection report could be seen as a case of ‘the tail wagging the dog’."),
+    # audit 32: "view" asked for counted as shared with "NASUWT's view is that ...", which then needed
+    # no sentence after it
+    ("whats nasuwt view on safeguarding being done by the local authority instead", "safeguarding-frequency",
+     "organisations such as local authorities and that they must be adequately funded"),
 ])
 def test_the_short_reply_shows_the_unions_sentence_that_answers(searcher, config, q, entry_id, sentence):
     """The short reply leads with an entry's guidance; when another sentence of the union's on the
