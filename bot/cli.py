@@ -248,7 +248,7 @@ def cmd_ask(args) -> int:
                       "reply_text": render_text(reply)}   # what the member reads, as printed without --full
             if result.reason:
                 record["reason"] = result.reason
-            if result.ambiguous:
+            if reply.ambiguous:   # the reply asks which was meant (not when both say the same: bot/replies.py)
                 record["ambiguous"] = True
             print(_one_line_json(record), flush=True)
         else:

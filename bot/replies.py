@@ -142,6 +142,8 @@ class Reply:
     clipped: bool = False              # a long message, read at its start and its end only
     ambiguous: bool = False            # near-tied entries (schools or SEND?): ask which was meant
     whole_section: bool = False        # a section named alone ("the safeguarding questions"): ask which of them
+    # ... but the union's sentence asked about is under this one too, word for word: (it, the sentence)
+    alike: tuple[Entry, str] | None = None
     pack_title: str = ""               # named when several packs answer (bot/packs.py)
     topic: str = "Big Listen guidance"  # what the bot answers from (app.yaml `bot_name`), for "I don't know"
     command: str = "/biglisten"        # the slash command (app.yaml `slash_command`), for "type ..."
@@ -176,7 +178,33 @@ def build_reply(result: SearchResult, pack: Pack, contact: str, *, today: date |
                             others=tuple(m for m in reply.others if m.entry.id not in {p.id for p in parts}))   # shown
     if result.clipped:
         reply = replace(reply, clipped=True)
+    said = _said_alike(result, pack) if result.ambiguous and not result.whole_section else None
+    if said:
+        return replace(reply, alike=(result.matches[1].entry, said))
     return replace(reply, ambiguous=True, whole_section=result.whole_section) if result.ambiguous else reply
+
+
+def _said_alike(result: SearchResult, pack: Pack) -> str | None:
+    """Asked what the union thinks of something it says in the same words under both near-tied
+    questions (the schools and SEND culture questions' "NASUWT believes that it would be appropriate
+    for classroom teachers to be employed as inspectors"): the first is answered, not "Which did you
+    mean?", which left "the union said classroom teachers shouldnt be inspectors" standing (audit
+    32). Not for where to put it or what, nor an option claimed: the twins' answers may differ."""
+    first, second = (m.entry for m in result.matches[:2])
+    union = union_of(pack)
+    query = result.query
+    if not (isinstance(first, SurveyEntry) and isinstance(second, SurveyEntry)) or not union \
+            or not asks_union_view(query, union) or asks_what_to_answer(query) or asks_where(words(query)) \
+            or any(claimed_option(query, e.options, union) for e in (first, second)):
+        return None
+
+    def most_telling(entry: SurveyEntry) -> str | None:
+        said = [s for p in commentary_text(entry).split("\n") for s in sentences(p)]
+        scores = telling_words(said, result.query, pack, entry.keywords)
+        best = max(range(len(said)), key=lambda i: scores[i], default=None)
+        return said[best] if best is not None and scores[best] > 0 else None
+    said = most_telling(first)
+    return said if said is not None and said == most_telling(second) else None
 
 
 def entry_reply(entry: Entry, pack: Pack, contact: str, *, query: str = "", statement: int | None = None,
@@ -617,6 +645,20 @@ def claim_lines(reply: Reply, guidance: tuple[Guidance, ...], lead: list[Line], 
     return [Line(NO_OPTION.format(union=union).rstrip(".") + denied, part="lead"), *lead]
 
 
+def alike_lines(reply: Reply, lead: list[Line]) -> list[Line]:
+    """The other question, near-tied, under which the union's sentence asked about is too, word
+    for word (`_said_alike`), after the lead quoting it (else the sentence itself, first)."""
+    if reply.alike is None or reply.pack is None:
+        return []
+    other, said = reply.alike
+    where = f"{reply.pack.section_label(other.section)} · {other.priority}"
+    line = Line(f"{union_of(reply.pack)} used the same words under {where}: {entry_label(other.title)}.", part="lead")
+    if any(ln.quote and said in ln.quote.text for ln in lead):
+        return [line]
+    group = next((g for g in reply.commentary if any(said in p for p in g.paragraphs)), None)
+    return [sentence_line(reply, group, said), line] if group else []
+
+
 def nearer_sentence(reply: Reply, lead: list[Line]) -> list[Line]:
     """The union's sentence that answers the question, when the short reply's lead doesn't: the
     one of `union_sentences` most telling of the question (`telling_words`), when it is more so
@@ -655,7 +697,8 @@ def lead_lines(reply: Reply, *, everything: bool = True) -> list[Line]:
             return guidance_lines(reply.guidance, reply)
         guidance = lead_guidance(reply)
         lines = claim_lines(reply, guidance, guidance_lines(guidance, reply))
-        return lines + nearer_sentence(reply, lines)
+        lines += nearer_sentence(reply, lines)
+        return lines + alike_lines(reply, lines)
     lines = []
     if reply.consultation:
         lines += [Line(status_line(c, survey=False), part="lead") for c in (reply.consultation, *reply.elsewhere)]

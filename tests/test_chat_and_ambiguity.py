@@ -363,3 +363,25 @@ def test_a_question_in_chat_words_is_a_question(searcher):
                  "thanks so much", "last day tomorrow!", "happy last day everyone", "good question!",
                  "thanks for the answers", "great survey, thanks all", "ok got it, the survey"):
         assert is_chitchat(words(chat)), chat
+
+
+def test_twins_saying_the_same_about_what_was_asked_are_answered_not_asked(searcher, config):
+    """Audit 32: "the union said classroom teachers shouldnt be inspectors didnt it" got "Which did you
+    mean?" (schools or SEND culture), leaving the false claim standing, when both questions hold the
+    union's sentence that answers it word for word. Asked where to put it, the twins still differ."""
+    q = "the union said classroom teachers shouldnt be inspectors didnt it"
+    result = searcher.find_matches(q)
+    assert result.ambiguous   # the search still finds the twins near-tied
+    reply = build_reply(result, searcher.pack, config.contact)
+    assert reply.answered and not reply.ambiguous
+    text = render_text(reply)
+    assert "NASUWT believes that it would be appropriate for classroom teachers to be employed as inspectors" in text
+    other = {"schools-culture-views": "SEND and AP", "send-culture-views": "Schools"}[reply.entry.id]
+    assert f"NASUWT used the same words under {other} · Priority 4: Culture" in text
+    assert "NASUWT used the same words" in json.dumps(answer_blocks(reply).blocks)   # in Slack too
+    where = build_reply(searcher.find_matches("where do i say classroom teachers should be inspectors, does the "
+                                              "union agree"), searcher.pack, config.contact)
+    assert where.ambiguous and render_text(where).startswith("Which did you mean?")
+    out = run_cli("ask", "--json", q)
+    assert out.returncode == 0, out.stderr
+    assert "ambiguous" not in json.loads(out.stdout)
