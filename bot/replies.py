@@ -498,8 +498,18 @@ def guidance_lines(guidance: tuple[Guidance, ...], reply: Reply, *, verdict: boo
     a view. With `verdict`, also say plainly when there is no recommendation, and then give
     the union's single sentence most relevant to the question."""
     said = verdict_of(guidance, reply) if verdict else ""
-    lines = [Line(said, part="lead")] if said else []
-    lines += [guidance_line(g, reply, scope_for(g, reply)) for g in guidance]
+    lines = [guidance_line(g, reply, scope_for(g, reply)) for g in guidance]
+    if said:   # asked what the union thinks, the view it leads with answers first (audit 32: "does the
+        # union think MATs should be inspected" was led with "NASUWT recommends no particular option here"),
+        # when the view is about what was asked, unless an option's words are in it or the question: "All
+        # of these things are important" read as a rating
+        asked = asked_view(reply)
+        rated = {stem(w) for o in reply.entry.options for w in words(o) if w not in STOPWORDS}
+        worded = {stem(w) for w in words(" ".join([reply.query, *(g.basis for g in asked)]))}
+        telling = asked and reply.pack is not None and \
+            telling_words([asked[-1].basis], reply.query, reply.pack, reply.entry.keywords)[0] > 0
+        at = len(asked) if telling and guidance[:len(asked)] == asked and not rated & worded else 0
+        lines.insert(at, Line(said, part="lead"))
     if verdict and not guidance:
         # "says nothing on this statement" only when no comment of the union's is on it (one
         # whose every sentence was passed over, a list or a "However, ...", still says something)

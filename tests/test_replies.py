@@ -10,6 +10,7 @@ from bot.replies import (
     NO_POSITION,
     build_reply,
     entry_reply,
+    line_text,
     render_full_text,
     render_text,
     reply_lines,
@@ -475,3 +476,27 @@ def test_a_view_on_another_statement_does_not_lead_an_unrelated_question(searche
     assert "MATs should be inspected" not in render_text(r) and "MATs should be inspected" in render_full_text(r)
     _, mats = reply_to(Library.of(searcher), config, "whats the union's view on ofsted inspecting MATs")
     assert "MATs should be inspected" in render_text(mats)
+
+
+@pytest.mark.parametrize("q, first", [
+    # audit 32: asked what the union thinks, "NASUWT recommends no particular option here" came first
+    ("does the union think MATs should be inspected", "NASUWT's view (spring 2024, on statement 6)"),
+    # ... and a view about something else than was asked doesn't lead at all
+    ("a school near us tells SEND parents it can't meet need and sends them to us. does the union want that raised?",
+     "NASUWT recommends no particular option here."),
+])
+def test_asked_the_unions_view_the_view_about_it_comes_before_no_option(searcher, config, q, first):
+    _, r = reply_to(Library.of(searcher), config, q)
+    assert r.entry.id in ("schools-impact", "send-reporting-aims")
+    assert line_text(reply_lines(r)[0]).startswith(first)
+    assert any(line_text(ln) == "NASUWT recommends no particular option here." for ln in reply_lines(r))
+
+
+def test_a_view_in_an_options_words_stays_after_no_option(searcher, config):
+    """The view asked about leads (above), but not "All of these things are important ...", which
+    comes first would read as the rating 'Important' (audit 30b)."""
+    r = entry_reply(searcher.pack.get("send-reporting-aims"), searcher.pack, config.contact,
+                    query="union view on taking account of context for SEND reports?")
+    lines = [line_text(ln) for ln in reply_lines(r)]
+    assert lines[0] == "NASUWT recommends no particular option here."
+    assert lines[1].startswith("NASUWT's view (spring 2024): “All of these things are important.")
