@@ -1027,7 +1027,12 @@ def body_lines(reply: Reply) -> list[Line]:
     # the consultation's name tells the passages apart only when nothing else is shared
     named = named_consultation(reply.query, reply.pack)
     ignore = named if max(shared_words(texts, reply.query, reply.pack, ignore=named), default=0) else ""
-    for g in passage_order(texts, reply.query, reply.pack, ignore=ignore):
+    # asked the union's view, its view comes before its other sentences sharing as many words ("did nasuwt
+    # say ofsted should inspect academy trusts" was led with "Currently, Ofsted ... does not inspect MATs.")
+    union = union_of(reply.pack) if reply.pack is not None else ""
+    views = [any(coded.get(e.body[i]) is not None and coded[e.body[i]].kind == "view" for i in group)
+             for group in groups] if union and asks_union_view(reply.query, union) else None
+    for g in passage_order(texts, reply.query, reply.pack, ignore=ignore, ahead=views):
         above = ""   # the label in force: a line under the same one needs none of its own
         for i in groups[g]:
             text = e.body[i]

@@ -159,13 +159,15 @@ def only_named(pack: Pack | None) -> frozenset[str]:
     return pack.derived("reply_only_named", build)
 
 
-def passage_order(texts: list[str], query: str, pack: Pack | None, *, ignore: str = "") -> list[int]:
+def passage_order(texts: list[str], query: str, pack: Pack | None, *, ignore: str = "",
+                  ahead: list[bool] | None = None) -> list[int]:
     """Indices of an entry's passages, the one that answers the question first: those sharing a
     word with it and holding what it asks for (a date for "when", a count for "how many"), if any
     do, then one naming someone the question names (`only_named`), then the one sharing most of
     its words; ties, and a question sharing no words, keep the stored order. A count, not weights
     by rarity (tried, round 31): one rare word a long message happens to share ("the whole day")
-    outweighed the words it was about. `ignore`: words that don't count (the consultation's name)."""
+    outweighed the words it was about. `ignore`: words that don't count (the consultation's name);
+    `ahead`: passages that come first among those sharing as many words (the union's view, asked it)."""
     if not query:
         return list(range(len(texts)))
     synonyms = synonym_map(pack)
@@ -181,4 +183,6 @@ def passage_order(texts: list[str], query: str, pack: Pack | None, *, ignore: st
     named = [bool(who & _capitalised(t)) for t in texts]
     # a date or a count counts only in a passage about what was asked: "how many councils had significant
     # weaknesses" led with "73 per cent of respondents ..." over "two thirds of councils" (the review)
-    return sorted(range(len(texts)), key=lambda i: (not (typed[i] and shared[i]), not named[i], -len(shared[i])))
+    first = ahead or [False] * len(texts)
+    return sorted(range(len(texts)),
+                  key=lambda i: (not (typed[i] and shared[i]), not named[i], -len(shared[i]), not first[i]))

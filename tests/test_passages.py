@@ -267,3 +267,17 @@ def test_only_names_count_as_names(pack):
     named = only_named(pack)
     assert {stem("spielman"), stem("perry"), stem("gilbert")} <= named
     assert not {stem("health"), stem("mental"), stem("complaints"), stem("december"), stem("may")} & named
+
+
+def test_asked_the_unions_view_its_view_leads_a_glossary_entry(pack, config):
+    """Audit 32: "did nasuwt say ofsted should inspect academy trusts" was led with "Currently, Ofsted
+    inspects local authorities but does not inspect MATs."; the union's view, sharing as many of the
+    question's words, was in the full reply only. Not asked the view, the stored order holds."""
+    from bot.replies import entry_reply, reply_lines
+
+    def lead(question):
+        reply = entry_reply(pack.get("mats"), pack, config.contact, query=question)
+        return [ln.quote.text for ln in reply_lines(reply) if ln.quote and ln.part == "lead"][0]
+    assert lead("did nasuwt say ofsted should inspect academy trusts").endswith("MATs should be inspected.")
+    assert lead("does ofsted inspect academy trusts") == "Currently, Ofsted inspects local authorities but does " \
+                                                       "not inspect MATs."
