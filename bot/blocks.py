@@ -32,6 +32,7 @@ from bot.replies import (
     Reply,
     abstain_lines,
     ambiguity_choice,
+    ambiguity_claim,
     asked_view,
     chitchat_lines,
     close_matches,
@@ -331,13 +332,17 @@ def ambiguity_blocks(reply: Reply) -> SlackMessage:
     head = (f"*{escape(prompt)}*" if prompt
             else "*Which did you mean?* Your question fits more than one part of the survey:")
     lines = [f"• {escape(m.entry.title)}" + (f" ({escape(place)})" if place else "") for m, place in places]
+    claim = ambiguity_claim(reply)   # a claimed option the union recommends on none of them: said first
+    if claim:
+        head = f"{escape(claim)}\n{head}"
     listed, _ = _sections(lines, head)
     buttons = [_did_you_mean(options[i:i + ACTIONS_LIMIT], reply.query, start=i, asker=reply.asker)
                for i in range(0, len(options), ACTIONS_LIMIT)]
     blocks: list[Block] = [*listed, *buttons]
     if reply.clipped:   # a long message: read at its start and its end, as every other reply says
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=escape(CLIPPED))]))
-    text = (prompt or "Which did you mean?") + " " + "; ".join(escape(m.entry.title) for m in options)
+    text = (f"{escape(claim)} " if claim else "") + (prompt or "Which did you mean?") + " " + \
+        "; ".join(escape(m.entry.title) for m in options)
     return SlackMessage(text=text, blocks=_fit(blocks))
 
 

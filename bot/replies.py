@@ -1490,10 +1490,38 @@ def ambiguity_choice(reply: Reply) -> tuple[str, list[tuple[Match, str]]]:
     return f"Which question in {where} did you mean?", places
 
 
+def ambiguity_claim(reply: Reply) -> str:
+    """Told which option the union recommends and asked "Which did you mean?", the claim is
+    answered when the union recommends no option on any of the questions offered ("union said to put
+    very important for everything in the reporting section right?" stood uncorrected until an option
+    was picked, audit 32): that, and whether its words there mention the option (`claim_lines`'s
+    test). "" when any of them recommends an option: which was meant then matters."""
+    union = union_of(reply.pack) if reply.pack is not None else ""
+    if not union:
+        return ""
+    parts: list[SurveyEntry] = []
+    for m in ambiguity_options(reply):
+        if not isinstance(m.entry, SurveyEntry):
+            return ""
+        parts += [p for p in (priority_parts(m.entry, reply.pack) if m.entry.priority else [m.entry])
+                  if p not in parts]
+    claims = {claimed_option(reply.query, p.options, union) for p in parts if p.options}
+    if len(claims) != 1 or None in claims or any(g.kind == "answer" for p in parts for g in p.all_guidance()):
+        return ""
+    claim = claims.pop()
+    said = [stem(w) for p in parts for w in words(commentary_text(p))]
+    option = [stem(w) for w in words(claim)]
+    if any(said[i:i + len(option)] == option for i in range(len(said))):
+        return f"{union}'s words on these questions mention ‘{claim}’ but recommend no option."
+    return f"{union}'s guidance on these questions recommends no option; it doesn't name ‘{claim}’."
+
+
 def ambiguity_lines(reply: Reply) -> list[str]:
-    """The terminal's "which did you mean?": a numbered list of the near-tied entries."""
+    """The terminal's "which did you mean?": a numbered list of the near-tied entries (after a
+    claimed option that holds for none of them, `ambiguity_claim`)."""
     prompt, places = ambiguity_choice(reply)
-    lines = [prompt or "Which did you mean?"]
+    claim = ambiguity_claim(reply)
+    lines = [*([claim] if claim else []), prompt or "Which did you mean?"]
     for i, (m, place) in enumerate(places, 1):
         where = f" ({place})" if place else ""
         lines.append(f"  {i}. {m.entry.title}{where} [{m.entry.id}]")

@@ -147,3 +147,26 @@ def test_a_true_claimed_option_keeps_its_answer_first_though_the_view_is_asked(s
         searcher, config, "nasuwt says yes for the separate safeguarding judgement question right"))]
     answer = next(i for i, label in enumerate(labels) if label.startswith("Suggested answer: Yes"))
     assert not any(label.startswith("NASUWT's view") for label in labels[:answer])
+
+
+@pytest.mark.parametrize("q, said", [
+    # audit 32: the claim stood behind "Which did you mean?" until an option was picked
+    ("union said to put very important for everything in the reporting section right?",
+     "NASUWT's words on these questions mention ‘Very important’ but recommend no option."),
+    ("the union said neutral for the priority 1 statements",
+     "NASUWT's guidance on these questions recommends no option; it doesn't name ‘Neutral’."),
+    # ... but not where one of them recommends an option: which was meant matters then
+    ("nasuwt says dont know for safeguarding", None),
+])
+def test_a_claim_asked_which_question_is_answered_when_no_question_offered_has_an_option(searcher, config, q, said):
+    from bot.blocks import answer_blocks
+
+    _, r = reply_to(Library.of(searcher), config, q)
+    assert r.ambiguous
+    text = render_text(r).splitlines()
+    message = answer_blocks(r)
+    if said:
+        assert text[0] == said and text[1].startswith("Which")
+        assert message.text.startswith(said) and said in message.blocks[0]["text"]["text"]
+    else:
+        assert text[0].startswith("Which") and "recommend" not in render_text(r)
