@@ -44,11 +44,23 @@ def asks_what_happened(query: str, actors=(), names=()) -> bool:
     """Whether a message asks about a decision or a change since the consultation. `actors`: who
     runs it ("ofsted"); `names`: its own name's words ("big", "listen")."""
     folded = words(query)
-    if not folded or asks_what_to_put(folded) or asks_where(folded) or not TOO_LATE.isdisjoint(folded):
-        return False
     actors = ACTORS | set(actors)
+    if not folded or asks_what_to_put(folded) or asks_where(folded):
+        return False
+    if _still(folded, actors):   # "are ofsted still doing deep dives?": how things stand, not a deadline
+        return TOO_LATE.isdisjoint(set(folded) - {"still"})
+    if not TOO_LATE.isdisjoint(folded):
+        return False
     return _decided(folded, actors) or _now(query, folded, actors) or \
         _since(folded, CONSULTATION | set(names), actors)
+
+
+def _still(folded: list[str], actors) -> bool:
+    """"still" just after who runs the consultation ("are ofsted still doing subject deep dives",
+    "do ofsted still grade schools"): how things stand now (audit 32); "can I still fill it in"
+    asks whether it is too late."""
+    return any(w == "still" and not actors.isdisjoint(folded[max(0, i - 2):i]) and folded[i + 1:]
+               for i, w in enumerate(folded))
 
 
 def _decided(folded: list[str], actors) -> bool:

@@ -1281,16 +1281,18 @@ def happened_lines(reply: Reply, since: list[Line]) -> list[Line]:
 
 def earlier_lines(reply: Reply) -> list[Line]:
     """Asked what has happened since, of a glossary or background entry from before the
-    consultation closed, with a later record linked to it that the question names: say where
-    that is ("Ofsted scrapped the pause policy didnt they" got the spring 2024 survey's text alone,
-    and Ofsted's December 2024 record of the pause policy was one link away; audit 30b's re-check)."""
+    consultation closed: that it is from then, and where a later record linked to it is, else that
+    none is shown ("Ofsted scrapped the pause policy didnt they" got the spring 2024 survey's text
+    alone, and Ofsted's December 2024 record of the pause policy was one link away; audit 30b's
+    re-check)."""
     c = reply.pack.consultation
     dated = _dated(reply.source.date)
     if c is None or (dated is not None and dated > c.closes):
         return []   # the entry is the later record itself
     after = _later_linked(reply)
-    if after is None:
-        return []
+    if after is None:   # "are ofsted still doing subject deep dives?" got spring 2024's account alone (audit 32)
+        return [Line(f"You asked how things stand now: what follows is from {reply.source.date}. {NOTHING_SINCE}",
+                     part="lead")]
     return [Line(f"What follows is from {reply.source.date}; {later_words(reply, after)}.", part="lead")]
 
 

@@ -23,6 +23,8 @@ from bot.replies import HAPPENED, HAPPENED_RECORDED, NOTHING_SINCE, render_full_
     "after the workload consultation what changed on marking?",     # ... and its name
     "did ofsted do anything about the safeguarding thing",          # round 31's audit
     "did ofsted make safeguarding a separate judgement in the end",  # ... and its re-check
+    "ofsted are still doing subject deep dives on ungraded inspections?",   # audit 32
+    "do ofsted still grade schools",
 ])
 def test_asks_what_happened(q):
     assert asks_what_happened(q, ("ofsted", "example", "department"), ("big", "listen", "workload"))
@@ -30,6 +32,8 @@ def test_asks_what_happened(q):
 
 @pytest.mark.parametrize("q", [
     "what should I put now?",                                      # answering, not news
+    "can I still fill in the survey?",                             # too late, not news
+    "is the ofsted survey still open",
     "does ofsted change the grade after a complaint?",             # how it works, not a decision
     "they changed our grade after the visit",                      # a story ("they" is no actor)
     "since then our head left, where do i put that",               # where it goes
@@ -164,3 +168,12 @@ def test_did_ofsted_make_it_so_is_told_it_was_a_question_before_the_suggested_an
     lead = [ln.label for ln in reply_lines(_reply(searcher, config,
                                                   "did ofsted make safeguarding a separate judgement in the end"))]
     assert lead[0].startswith("You asked what has happened since") and lead[1].startswith(NOTHING_SINCE)
+
+
+def test_an_earlier_entry_asked_how_things_stand_with_no_later_record_says_it_is_from_then(searcher, config):
+    """Audit 32: "ofsted are still doing subject deep dives on ungraded inspections?" got the union's
+    spring 2024 account of deep dives with nothing to say it was no record of now."""
+    _, r = reply_to(Library.of(searcher), config, "ofsted are still doing subject deep dives on ungraded inspections?")
+    assert r.entry.id == "deep-dives"
+    lead = [ln.label for ln in reply_lines(r) if ln.part == "lead" and not ln.quote]
+    assert lead == [f"You asked how things stand now: what follows is from spring 2024. {NOTHING_SINCE}"]
