@@ -182,6 +182,9 @@ def _priority_by_name(folded: list[str], named: dict[tuple[str, ...], tuple[int,
 STATEMENT_WORDS = frozenset({"statement", "statements", "bullet"})
 EVERY = frozenset({"every", "each", "all"})   # "very important for every bullet": the list
 BACK = frozenset({"it", "that", "this", "these", "those"})   # "a statement for that", "is that"
+# a statement of everyday life, not the survey's: "a witness statement", "a statement of SEN"
+EVERYDAY = frozenset({"witness", "bank", "press", "personal", "mission", "written", "police", "public", "vision",
+                      "financial", "sworn", "closing", "opening"})
 
 
 def names_a_statement(folded: list[str]) -> bool:
@@ -189,13 +192,17 @@ def names_a_statement(folded: list[str]) -> bool:
     "there's a statement about off-rolling"; not the list ("the impact statements", "each
     bullet"), nor a member asking which one fits their story ("is there a statement for that",
     "which SEND statement is this", "there's a statement on it"): there the words are the
-    story's, not the statement's."""
+    story's, not the statement's; nor a statement of everyday life ("my witness statement", "his
+    statement of SEN", the review of round 31)."""
     if not EVERY.isdisjoint(folded):
         return False
     for k, w in enumerate(folded):
         if w not in ("statement", "bullet"):
             continue
         before, after = folded[:k], folded[k + 1:k + 3]
+        if before[-1:] and before[-1] in EVERYDAY or after[:1] == ["of"] and after[1:] and \
+                after[1] in ("sen", "send", "special", "educational"):
+            continue
         asks = ("which" in before[-3:] or "what" in before[-3:] or "any" in before
                 or any(a in ("is", "are") and b == "there" for a, b in zip(before, before[1:])))
         if not asks and not (after[:1] and after[0] in BACK) and not (after[1:] and after[0] in (

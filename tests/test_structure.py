@@ -336,6 +336,10 @@ def test_last_question_as_an_opener_names_no_question(pack, q):
     ("which SEND statement is this", False),
     ("there's a statement on it in the SEND impact bit", False),
     ("Is there a statement that fits this?", False),
+    # the review of round 31: a statement of everyday life
+    ("I had to give a witness statement about the inspection", False),
+    ("my son had a statement of SEN before EHCPs came in", False),
+    ("the press statement ofsted put out about the pause policy", False),
 ])
 def test_a_statement_named_by_its_words_not_the_list_nor_a_story(message, named):
     assert names_a_statement(words(message)) is named
