@@ -22,7 +22,7 @@ from bot.knowledge import SurveyEntry
 from bot.late import LATE_ZERO
 from bot.normalise import STOPWORDS, words
 from bot.results import Match, SearchResult
-from bot.structure import Target, asks_what_to_put, asks_where
+from bot.structure import Target, asks_what_to_put, asks_where, names_a_statement
 from bot.walk_request import asks_how_to_walk, walk_request
 
 TARGET_BONUS = 0.25      # added for the entries a question names by structure ("SEND priority 2")
@@ -286,7 +286,11 @@ def decide(index, query: str, folded: list[str], terms: tuple[str, ...], off: se
         shown = () if reason == "offtopic" else tuple(
             m for m, r in zip(matches[:index.max_suggestions], ranked) if r[1] >= index.suggestion_threshold)
         return SearchResult(query, False, shown, terms, reason=reason)
-    whole = bool(target.whole_priority and best_e in target.entries)
+    # a statement of it named as such ("schools priority 3 - the statement about schools excluding or off
+    # rolling") is what was asked, not the priority as a whole (audit 32); not the list ("kids safe and
+    # happy, QoE, behaviour ... very important for all of them") nor a statement found by words alone
+    whole = bool(target.whole_priority and best_e in target.entries
+                 and (matches[0].statement is None or not names_a_statement(folded)))
     ambiguous = _ambiguous(ranked, entries, target, reading) or _answer_at_stake(ranked, entries, target, folded)
     return SearchResult(query, True, tuple(matches[:limit]), terms, ambiguous=ambiguous, whole_priority=whole)
 

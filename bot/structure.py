@@ -203,6 +203,8 @@ def names_a_statement(folded: list[str]) -> bool:
         if before[-1:] and before[-1] in EVERYDAY or after[:1] == ["of"] and after[1:] and \
                 after[1] in ("sen", "send", "special", "educational"):
             continue
+        if before[-1:] and before[-1] in BACK and not after:   # "... so agree with that statement?": the
+            continue                                            # member's own words before it, not the survey's
         asks = ("which" in before[-3:] or "what" in before[-3:] or "any" in before
                 or any(a in ("is", "are") and b == "there" for a, b in zip(before, before[1:])))
         if not asks and not (after[:1] and after[0] in BACK) and not (after[1:] and after[0] in (

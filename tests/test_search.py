@@ -322,6 +322,21 @@ def test_a_priority_named_as_a_whole_routes_to_its_main_question(searcher):
     assert result.best.entry.suggested_answer.answer == "Very important"
 
 
+@pytest.mark.parametrize("question, statement", [
+    # audit 32: a statement named as such in a priority named by number got the priority as a whole
+    ("schools priority 2, the statement about local context - how important", 4),
+    ("P3 schools, the statement about ofsted making schools off-roll", 2),
+    # ... but not the list, nor a statement found by the story's words alone, nor "that statement"
+    ("Schools P1, the list: kids safe and happy, behaviour, leadership. very important for all?", None),
+    ("send p2 q is confusing - is it about my school's inspection or the area ones?", None),
+])
+def test_a_statement_named_in_a_priority_is_what_was_asked(searcher, question, statement):
+    result = searcher.find_matches(question)
+    assert result.answered and result.whole_priority is (statement is None)
+    if statement is not None:
+        assert result.best.statement == statement
+
+
 @pytest.mark.parametrize("question, entry_id", [
     ("schools priority 3", "schools-impact"),
     ("the SEND section's priority 1", "send-reporting-aims"),

@@ -340,6 +340,8 @@ def test_last_question_as_an_opener_names_no_question(pack, q):
     ("I had to give a witness statement about the inspection", False),
     ("my son had a statement of SEN before EHCPs came in", False),
     ("the press statement ofsted put out about the pause policy", False),
+    # the member's own words, referred back to
+    ("union reckons inspection makes schools push SEND kids out, so agree with that statement?", False),
 ])
 def test_a_statement_named_by_its_words_not_the_list_nor_a_story(message, named):
     assert names_a_statement(words(message)) is named
