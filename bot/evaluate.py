@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from bot.errors import KnowledgeError
 from bot.guide import reply_to
 from bot.packs import Library
-from bot.replies import length_summary, render_text, shown_quotes
+from bot.replies import build_reply, length_summary, render_text, shown_quotes
 from bot.schema import load_yaml
 from bot.search import Index
 
@@ -141,12 +141,14 @@ def evaluate(searcher: Library | Index, questions: list[dict]) -> EvalReport:
     report = EvalReport()
     for item in questions:
         q, expect = str(item["q"]), expected(item)
-        result, _ = library.find_matches(q, limit=3)
+        result, pack = library.find_matches(q, limit=3)
         kind = str(item.get("kind") or ("survey" if expect else "offtopic"))
         both = (report, report.kind(kind))
+        # the reply asks, not the search alone: twins saying the same about what was asked are answered
+        asks = result.answered and result.ambiguous and build_reply(result, pack, "").ambiguous
         for r in both:
             r.total += 1
-            r.ambiguous += result.answered and result.ambiguous
+            r.ambiguous += asks
         if not expect:
             for r in both:
                 r.offtopic += 1

@@ -86,8 +86,10 @@ class Guidance:
         return self.answer if self.kind == "answer" else self.basis
 
 
-def union_of(pack: Pack) -> str:
-    """The union whose guidance a pack carries: its union document's publisher ("" if none)."""
+def union_of(pack: Pack | None) -> str:
+    """The union whose guidance a pack carries: its union document's publisher ("" if none, or no pack)."""
+    if pack is None:
+        return ""
     return next((s.publisher for s in pack.sources.values() if s.speaker == "union"), "")
 
 

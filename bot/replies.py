@@ -47,8 +47,9 @@ from bot.knowledge import (
 )
 from bot.normalise import STOPWORDS, fold, stem, words
 from bot.search import Match, SearchResult, consultation_name
+from bot.speakers import norm
 from bot.store import KeptAnswer, Pin
-from bot.structure import ANSWERING, asks_where
+from bot.structure import ANSWERING, SECTION_WORDS, asks_where, sections_named_by
 from bot.telling import (
     by_relevance,
     commentary_text,
@@ -178,33 +179,47 @@ def build_reply(result: SearchResult, pack: Pack, contact: str, *, today: date |
                             others=tuple(m for m in reply.others if m.entry.id not in {p.id for p in parts}))   # shown
     if result.clipped:
         reply = replace(reply, clipped=True)
-    said = _said_alike(result, pack) if result.ambiguous and not result.whole_section else None
-    if said:
-        return replace(reply, alike=(result.matches[1].entry, said))
+    alike = _said_alike(reply, pack) if result.ambiguous and not result.whole_section else None
+    if alike:
+        return replace(reply, alike=alike)
     return replace(reply, ambiguous=True, whole_section=result.whole_section) if result.ambiguous else reply
 
 
-def _said_alike(result: SearchResult, pack: Pack) -> str | None:
+def _said_alike(reply: Reply, pack: Pack) -> tuple[SurveyEntry, str] | None:
     """Asked what the union thinks of something it says in the same words under both near-tied
     questions (the schools and SEND culture questions' "NASUWT believes that it would be appropriate
-    for classroom teachers to be employed as inspectors"): the first is answered, not "Which did you
-    mean?", which left "the union said classroom teachers shouldnt be inspectors" standing (audit
-    32). Not for where to put it or what, nor an option claimed: the twins' answers may differ."""
-    first, second = (m.entry for m in result.matches[:2])
+    for classroom teachers to be employed as inspectors"): the other question and that sentence,
+    and the first is answered, not "Which did you mean?", which left "the union said classroom
+    teachers shouldnt be inspectors" standing (audit 32). Only when that sentence alone tells most
+    of the question in both, and every piece of guidance holding it is word for word under the
+    other too (the SEND view adds "In the case of SEND, this might include SENCOs ...": the review).
+    Not for where to put it or what, nor an option claimed: the twins' answers may differ."""
+    first, query = reply.entry, reply.query
+    options = ambiguity_options(reply)
+    second = options[1].entry if len(options) > 1 else None
     union = union_of(pack)
-    query = result.query
     if not (isinstance(first, SurveyEntry) and isinstance(second, SurveyEntry)) or not union \
-            or not asks_union_view(query, union) or asks_what_to_answer(query) or asks_where(words(query)) \
-            or any(claimed_option(query, e.options, union) for e in (first, second)):
+            or pack.get(second.id) is not second or not asks_union_view(query, union) or asks_what_to_answer(query) \
+            or asks_where(words(query)) or any(claimed_option(query, e.options, union) for e in (first, second)):
         return None
 
     def most_telling(entry: SurveyEntry) -> str | None:
+        """The union's one sentence on `entry` most telling of the question (None for a tie)."""
         said = [s for p in commentary_text(entry).split("\n") for s in sentences(p)]
-        scores = telling_words(said, result.query, pack, entry.keywords)
-        best = max(range(len(said)), key=lambda i: scores[i], default=None)
-        return said[best] if best is not None and scores[best] > 0 else None
-    said = most_telling(first)
-    return said if said is not None and said == most_telling(second) else None
+        scores = sorted(zip(telling_words(said, query, pack, entry.keywords), said), reverse=True)
+        if not scores or scores[0][0] <= 0 or len(scores) > 1 and scores[1][0] == scores[0][0]:
+            return None
+        return scores[0][1]
+    # "... inspectors in SEND": the other's section named, that one was meant (the re-check of audit 32)
+    named = {s for w in words(query) if w in SECTION_WORDS for s in sections_named_by(SECTION_WORDS[w], pack.sections)}
+    if second.section in named:
+        return None
+    sentence = most_telling(first)
+    there = norm(commentary_text(second))
+    held = [g.basis for g in first.all_guidance() if sentence and sentence in g.basis]
+    if sentence is None or sentence != most_telling(second) or not all(norm(h) in there for h in held):
+        return None
+    return second, sentence
 
 
 def entry_reply(entry: Entry, pack: Pack, contact: str, *, query: str = "", statement: int | None = None,
@@ -444,7 +459,7 @@ def asked_view(reply: Reply) -> tuple[Guidance, ...]:
     audit: "is the union for or against holding back the report?" was shown the union's view on
     who should inspect safeguarding, not "this would be a sensible option"."""
     views = [i for i, g in enumerate(reply.guidance) if g.kind == "view"]
-    union = union_of(reply.pack) if reply.pack is not None else ""
+    union = union_of(reply.pack)
     if not views or not union or not asks_union_view(reply.query, union) or asks_what_to_answer(reply.query) \
             or _false_claim(reply):   # told an option the union doesn't give: `claim_lines` answers
         return ()
@@ -608,6 +623,13 @@ def _false_claim(reply: Reply) -> bool:
     return bool(claim) and all(a != claim for a, _ in answers)
 
 
+def names_option(text: str, option: str) -> bool:
+    """Whether `text` has the option's words, in order, stemmed: "agrees" has ‘Agree’, "disagree"
+    hasn't."""
+    said, wanted = [stem(w) for w in words(text)], [stem(w) for w in words(option)]
+    return bool(wanted) and any(said[i:i + len(wanted)] == wanted for i in range(len(said)))
+
+
 def claim_lines(reply: Reply, guidance: tuple[Guidance, ...], lead: list[Line], *,
                 whole_priority: bool = False) -> list[Line]:
     """A member telling the bot which option the union recommends (`bot.claims`) is told plainly
@@ -639,9 +661,8 @@ def claim_lines(reply: Reply, guidance: tuple[Guidance, ...], lead: list[Line], 
         # (audit 30b's second re-check); say the view is there instead, and that no option is named
         # only where none of the union's words shown has the option's words (as words: "agree" is
         # not in "disagree"; the review of round 31)
-        said = [stem(w) for ln in lead if ln.quote and ln.quote.speaker == "union" for w in words(ln.quote.text)]
-        option = [stem(w) for w in words(claim)]   # as words, stemmed: "agrees" has it, "disagree" not
-        named = bool(option) and any(said[i:i + len(option)] == option for i in range(len(said)))
+        named = names_option(" ".join(ln.quote.text for ln in lead if ln.quote and ln.quote.speaker == "union"),
+                             claim)
         denied = (f". Its words mention ‘{claim}’ but recommend no option; its view follows." if named else
                   f". It doesn't name ‘{claim}’; its view follows.")   # not "or any other option": "All of
         # these things are important" names 'Important' (audit 31's re-check)
@@ -656,17 +677,20 @@ def claim_lines(reply: Reply, guidance: tuple[Guidance, ...], lead: list[Line], 
 
 
 def alike_lines(reply: Reply, lead: list[Line]) -> list[Line]:
-    """The other question, near-tied, under which the union's sentence asked about is too, word
-    for word (`_said_alike`), after the lead quoting it (else the sentence itself, first)."""
+    """`lead` with the other near-tied question, under which the union's sentence asked about is
+    too (`_said_alike`), named right after the line quoting it (else that sentence and the line
+    come first)."""
     if reply.alike is None or reply.pack is None:
-        return []
+        return lead
     other, said = reply.alike
     where = f"{reply.pack.section_label(other.section)} · {other.priority}"
-    line = Line(f"{union_of(reply.pack)} used the same words under {where}: {entry_label(other.title)}.", part="lead")
-    if any(ln.quote and said in ln.quote.text for ln in lead):
-        return [line]
+    line = Line(f"{union_of(reply.pack)} used these same words under {where}: {entry_label(other.title)}.",
+                part="lead")
+    at = next((i for i, ln in enumerate(lead) if ln.quote and said in ln.quote.text), None)
+    if at is not None:
+        return [*lead[:at + 1], line, *lead[at + 1:]]
     group = next((g for g in reply.commentary if any(said in p for p in g.paragraphs)), None)
-    return [sentence_line(reply, group, said), line] if group else []
+    return [sentence_line(reply, group, said), line, *lead] if group else [line, *lead]
 
 
 def nearer_sentence(reply: Reply, lead: list[Line]) -> list[Line]:
@@ -704,11 +728,10 @@ def lead_lines(reply: Reply, *, everything: bool = True) -> list[Line]:
             shown = tuple(g for p in reply.parts for g in p.all_guidance())
             return lines if everything else claim_lines(reply, shown, lines, whole_priority=True)
         if everything:
-            return guidance_lines(reply.guidance, reply)
+            return alike_lines(reply, guidance_lines(reply.guidance, reply))
         guidance = lead_guidance(reply)
         lines = claim_lines(reply, guidance, guidance_lines(guidance, reply))
-        lines += nearer_sentence(reply, lines)
-        return lines + alike_lines(reply, lines)
+        return alike_lines(reply, lines + nearer_sentence(reply, lines))
     lines = []
     if reply.consultation:
         lines += [Line(status_line(c, survey=False), part="lead") for c in (reply.consultation, *reply.elsewhere)]
@@ -774,7 +797,7 @@ def not_the_union_lines(reply: Reply, body: list[Line]) -> list[Line]:
     """Asked for the union's view, an entry quoting only others (in `body` and its "since" lines)
     says so first: labels alone ("Ofsted said") are easy to read past when the union's view was
     what was asked."""
-    union = union_of(reply.pack) if reply.pack is not None else ""
+    union = union_of(reply.pack)
     if not union or not asks_union_view(reply.query, union):
         return []
     quotes = [ln.quote for ln in body + since_lines(reply, everything=True) if ln.quote]
@@ -1029,8 +1052,8 @@ def body_lines(reply: Reply) -> list[Line]:
     ignore = named if max(shared_words(texts, reply.query, reply.pack, ignore=named), default=0) else ""
     # asked the union's view, its view comes before its other sentences sharing as many words ("did nasuwt
     # say ofsted should inspect academy trusts" was led with "Currently, Ofsted ... does not inspect MATs.")
-    union = union_of(reply.pack) if reply.pack is not None else ""
-    views = [any(coded.get(e.body[i]) is not None and coded[e.body[i]].kind == "view" for i in group)
+    union = union_of(reply.pack)
+    views = [any(getattr(coded.get(e.body[i]), "kind", None) == "view" for i in group)
              for group in groups] if union and asks_union_view(reply.query, union) else None
     for g in passage_order(texts, reply.query, reply.pack, ignore=ignore, ahead=views):
         above = ""   # the label in force: a line under the same one needs none of its own
@@ -1210,7 +1233,7 @@ def asks_about_since(reply: Reply) -> bool:
     does the union think?" states what happened: the review of round 30)."""
     pack = reply.pack
     c = pack.consultation if pack is not None else None
-    union = union_of(pack) if pack is not None else ""
+    union = union_of(pack)
     if union and asks_union_view(reply.query, union):
         return False
     return asks_what_happened(reply.query, words(c.run_by) if c else (),
@@ -1321,7 +1344,7 @@ def unsaid_lines(reply: Reply) -> list[Line]:
     on this question do ("what did nasuwt say about ruth perry": led with the union's view on who
     should inspect safeguarding, it read as the union's word on her death; content audit 30): say
     so, with the quotation that names it, before the guidance on the question."""
-    union = union_of(reply.pack) if reply.pack is not None else ""
+    union = union_of(reply.pack)
     if not union or not asks_union_view(reply.query, union):
         return []
     found = unsaid(reply.query, reply.entry, reply.pack, union)
@@ -1415,7 +1438,8 @@ def close_matches(reply: Reply) -> list[Match]:
     question pinned, a schools teacher's "the impact question" got it with no word of the other)."""
     if not reply.answered or reply.chosen:
         return []
-    return [m for m in reply.others[:3] if m.score >= NEAR_TIE * reply.score]
+    other = reply.alike[0] if reply.alike else None   # named already, with what it shares with this one
+    return [m for m in reply.others[:3] if m.score >= NEAR_TIE * reply.score and m.entry is not other]
 
 
 CLIPPED = ("Your message is long, so I read only its start and its end: if this isn't what you asked, "
@@ -1494,28 +1518,29 @@ def ambiguity_choice(reply: Reply) -> tuple[str, list[tuple[Match, str]]]:
 
 def ambiguity_claim(reply: Reply) -> str:
     """Told which option the union recommends and asked "Which did you mean?", the claim is
-    answered when the union recommends no option on any of the questions offered ("union said to put
-    very important for everything in the reporting section right?" stood uncorrected until an option
-    was picked, audit 32): that, and whether its words there mention the option (`claim_lines`'s
-    test). "" when any of them recommends an option: which was meant then matters."""
-    union = union_of(reply.pack) if reply.pack is not None else ""
-    if not union:
-        return ""
+    answered when the union recommends no option on any of the questions offered nor their comments
+    boxes ("union said to put very important for everything in the reporting section right?" stood
+    uncorrected until an option was picked, audit 32): whether its words there have the option's
+    (`names_option`), and, where it gives views (which may amount to the option: "MATs should be
+    inspected" and Agree), that they are under the questions, as `claim_lines` says "its view
+    follows". "" when any of them recommends an option (which was meant matters then), or one is
+    another pack's."""
+    pack = reply.pack
+    union = union_of(pack)
     parts: list[SurveyEntry] = []
     for m in ambiguity_options(reply):
-        if not isinstance(m.entry, SurveyEntry):
+        if not isinstance(m.entry, SurveyEntry) or pack.get(m.entry.id) is not m.entry:
             return ""
-        parts += [p for p in (priority_parts(m.entry, reply.pack) if m.entry.priority else [m.entry])
-                  if p not in parts]
-    claims = {claimed_option(reply.query, p.options, union) for p in parts if p.options}
-    if len(claims) != 1 or None in claims or any(g.kind == "answer" for p in parts for g in p.all_guidance()):
+        parts += [p for p in (priority_parts(m.entry, pack) if m.entry.priority else [m.entry]) if p not in parts]
+    claims = {claimed_option(reply.query, p.options, union) for p in parts if p.options} if union else set()
+    guidance = [g for p in parts for g in p.all_guidance()]
+    if len(claims) != 1 or None in claims or any(g.kind == "answer" for g in guidance):
         return ""
     claim = claims.pop()
-    said = [stem(w) for p in parts for w in words(commentary_text(p))]
-    option = [stem(w) for w in words(claim)]
-    if any(said[i:i + len(option)] == option for i in range(len(said))):
-        return f"{union}'s words on these questions mention ‘{claim}’ but recommend no option."
-    return f"{union}'s guidance on these questions recommends no option; it doesn't name ‘{claim}’."
+    said = (f"{union}'s words on these questions mention ‘{claim}’ but recommend no particular option"
+            if names_option(" ".join(commentary_text(p) for p in parts), claim)
+            else f"{union} recommends no particular option on these questions and doesn't name ‘{claim}’")
+    return said + ("; its views are under the questions below." if any(g.kind == "view" for g in guidance) else ".")
 
 
 def ambiguity_lines(reply: Reply) -> list[str]:

@@ -58,7 +58,7 @@ def commentary_text(entry) -> str:
 
 # the nouns of asking for a view that are no topic of one ("nasuwt's take", "their line" may be:
 # "take any of that into account")
-ASKED_VIEW = "view views opinion opinions stance verdict position"
+ASKED_VIEW = "view views opinion opinions stance verdict"   # not "position": cut to 5 letters, it is "positive"
 RARE_SHARE = 0.1   # the share of the union's sentences a word may be in and still tell them apart
 
 
@@ -147,7 +147,8 @@ def _capitalised(text: str) -> set[str]:
 
 def only_named(pack: Pack | None) -> frozenset[str]:
     """Words the pack's quotations only ever write capitalised: names ("Spielman", "Perry"), not
-    "Mental Health First Aid England"'s "health" nor a sentence's first word."""
+    "Mental Health First Aid England"'s "health" nor a month; also some that start a sentence
+    ("Instead") or an institution's name ("Family"), hence `asked_who`."""
     if pack is None:
         return frozenset()
 
@@ -159,15 +160,32 @@ def only_named(pack: Pack | None) -> frozenset[str]:
     return pack.derived("reply_only_named", build)
 
 
+# how a message asks what someone said or who they are: "what did spielman say", "brook said", "who is ..."
+SAYING = frozenset("say says said saying think thinks thought reckon reckons claim claimed according who "
+                   "told tell warned".split())
+
+
+def asked_who(query: str, pack: Pack | None) -> set[str]:
+    """The names (`only_named`) a message asks what someone said about, or who they are: within three
+    words of a word of saying ("what did spielman say", "who is chris jones"); not "my family keeps
+    asking" (the review of round 32). The union and the consultation's runner are named too often to
+    tell passages apart."""
+    folded = words(query)
+    near = {i for i, w in enumerate(folded) if w in SAYING}
+    names = only_named(pack) - {stem(w) for w in words(names_text(pack))}
+    return {stem(w) for i, w in enumerate(folded)
+            if w not in STOPWORDS and stem(w) in names and any(abs(i - j) <= 3 for j in near)}
+
+
 def passage_order(texts: list[str], query: str, pack: Pack | None, *, ignore: str = "",
                   ahead: list[bool] | None = None) -> list[int]:
     """Indices of an entry's passages, the one that answers the question first: those sharing a
     word with it and holding what it asks for (a date for "when", a count for "how many"), if any
-    do, then one naming someone the question names (`only_named`), then the one sharing most of
-    its words; ties, and a question sharing no words, keep the stored order. A count, not weights
-    by rarity (tried, round 31): one rare word a long message happens to share ("the whole day")
-    outweighed the words it was about. `ignore`: words that don't count (the consultation's name);
-    `ahead`: passages that come first among those sharing as many words (the union's view, asked it)."""
+    do, then one naming someone it asks about (`asked_who`), then the one sharing most of its words,
+    then those of `ahead` (the union's view, when asked it); the rest keep the stored order, as all
+    do for a question sharing nothing with them and no `ahead`. A count, not weights by rarity
+    (tried, round 31): one rare word a long message happens to share ("the whole day") outweighed
+    the words it was about. `ignore`: words that don't count (the consultation's name)."""
     if not query:
         return list(range(len(texts)))
     synonyms = synonym_map(pack)
@@ -176,10 +194,8 @@ def passage_order(texts: list[str], query: str, pack: Pack | None, *, ignore: st
     kind = asked_type(query)
     typed = [bool(kind and kind.search(t)) for t in texts]
     # someone named ("what did spielman say about area send inspections") is answered by what they said, not
-    # by the passage sharing most words ("annual ... area SEND inspection arrangements"); the union and
-    # the consultation's runner are named too often to tell passages apart
-    who = {stem(w) for w in words(query) if w not in STOPWORDS} & only_named(pack)
-    who -= {stem(w) for w in words(names_text(pack))}
+    # by the passage sharing most words ("annual ... area SEND inspection arrangements")
+    who = asked_who(query, pack)
     named = [bool(who & _capitalised(t)) for t in texts]
     # a date or a count counts only in a passage about what was asked: "how many councils had significant
     # weaknesses" led with "73 per cent of respondents ..." over "two thirds of councils" (the review)

@@ -150,11 +150,17 @@ def test_a_true_claimed_option_keeps_its_answer_first_though_the_view_is_asked(s
 
 
 @pytest.mark.parametrize("q, said", [
-    # audit 32: the claim stood behind "Which did you mean?" until an option was picked
+    # audit 32: the claim stood behind "Which did you mean?" until an option was picked; the union's
+    # views there may amount to an option, so they are pointed to ("its view follows" in one reply)
     ("union said to put very important for everything in the reporting section right?",
-     "NASUWT's words on these questions mention ‘Very important’ but recommend no option."),
+     "NASUWT's words on these questions mention ‘Very important’ but recommend no particular option; its views "
+     "are under the questions below."),
     ("the union said neutral for the priority 1 statements",
-     "NASUWT's guidance on these questions recommends no option; it doesn't name ‘Neutral’."),
+     "NASUWT recommends no particular option on these questions and doesn't name ‘Neutral’; its views are under "
+     "the questions below."),
+    ("the union told us to put agree for the MATs statement",   # "NASUWT agrees that ..." (the review)
+     "NASUWT's words on these questions mention ‘Agree’ but recommend no particular option; its views are under "
+     "the questions below."),
     # ... but not where one of them recommends an option: which was meant matters then
     ("nasuwt says dont know for safeguarding", None),
 ])
@@ -170,3 +176,20 @@ def test_a_claim_asked_which_question_is_answered_when_no_question_offered_has_a
         assert message.text.startswith(said) and said in message.blocks[0]["text"]["text"]
     else:
         assert text[0].startswith("Which") and "recommend" not in render_text(r)
+
+
+def test_a_claim_with_only_a_view_behind_the_menu_says_no_view_follows(searcher, config):
+    """With no view under any question offered, the line ends without pointing to one."""
+    from dataclasses import replace
+
+    from bot.replies import ambiguity_claim
+    _, r = reply_to(Library.of(searcher), config, "the union said neutral for the priority 1 statements")
+    pack = searcher.pack
+    stripped = replace(pack, entries=tuple(
+        replace(e, guidance=tuple(g for g in getattr(e, "guidance", ()) if g.kind != "view"),
+                statements=tuple(replace(st, guidance=tuple(g for g in st.guidance if g.kind != "view"))
+                                 for st in getattr(e, "statements", ())))
+        if hasattr(e, "statements") else e for e in pack.entries))
+    said = ambiguity_claim(replace(r, pack=stripped, entry=stripped.get(r.entry.id),
+                                   others=tuple(replace(m, entry=stripped.get(m.entry.id)) for m in r.others)))
+    assert said == "NASUWT recommends no particular option on these questions and doesn't name ‘Neutral’."

@@ -269,6 +269,20 @@ def test_only_names_count_as_names(pack):
     assert not {stem("health"), stem("mental"), stem("complaints"), stem("december"), stem("may")} & named
 
 
+@pytest.mark.parametrize("question, who", [
+    ("what did spielman say about area send inspections", {"spielman"}),
+    ("who is ruth perry", {"ruth", "perry"}),
+    # the review of round 32: "Family" (of "Children and Family Court ...") is written capitalised only
+    ("when is the single word judgement removed across education? my family keeps asking", set()),
+    ("what did ofsted say in december", set()),   # the consultation's runner names no one apart; nor a month
+])
+def test_a_name_counts_only_asked_what_someone_said_or_who_they_are(pack, question, who):
+    from bot.normalise import stem
+    from bot.telling import asked_who
+
+    assert asked_who(question, pack) == {stem(w) for w in who}
+
+
 def test_asked_the_unions_view_its_view_leads_a_glossary_entry(pack, config):
     """Audit 32: "did nasuwt say ofsted should inspect academy trusts" was led with "Currently, Ofsted
     inspects local authorities but does not inspect MATs."; the union's view, sharing as many of the

@@ -478,18 +478,19 @@ def test_a_view_on_another_statement_does_not_lead_an_unrelated_question(searche
     assert "MATs should be inspected" in render_text(mats)
 
 
-@pytest.mark.parametrize("q, first", [
+@pytest.mark.parametrize("q, entry_id, first", [
     # audit 32: asked what the union thinks, "NASUWT recommends no particular option here" came first
-    ("does the union think MATs should be inspected", "NASUWT's view (spring 2024, on statement 6)"),
-    # ... and a view about something else than was asked doesn't lead at all
-    ("a school near us tells SEND parents it can't meet need and sends them to us. does the union want that raised?",
-     "NASUWT recommends no particular option here."),
+    ("does the union think MATs should be inspected", "schools-impact", "NASUWT's view (spring 2024, on statement 6)"),
+    # ... but a view about something else than was asked ("MATs should be inspected") doesn't lead
+    ("does the union think the academy down the road should be turning away SEND kids, schools impact",
+     "schools-impact", "NASUWT recommends no particular option here."),
 ])
-def test_asked_the_unions_view_the_view_about_it_comes_before_no_option(searcher, config, q, first):
+def test_asked_the_unions_view_the_view_about_it_comes_before_no_option(searcher, config, q, entry_id, first):
     _, r = reply_to(Library.of(searcher), config, q)
-    assert r.entry.id in ("schools-impact", "send-reporting-aims")
-    assert line_text(reply_lines(r)[0]).startswith(first)
-    assert any(line_text(ln) == "NASUWT recommends no particular option here." for ln in reply_lines(r))
+    assert r.entry.id == entry_id and not r.ambiguous
+    lines = [line_text(ln) for ln in reply_lines(r)]
+    assert lines[0].startswith(first)
+    assert "NASUWT recommends no particular option here." in lines
 
 
 def test_a_view_in_an_options_words_stays_after_no_option(searcher, config):
