@@ -642,6 +642,32 @@ def claim_lines(reply: Reply, guidance: tuple[Guidance, ...], lead: list[Line], 
     some statement is left to the guidance (review: "no particular option" was said of a question
     whose statement carried one). `guidance`: what `lead` was made of; `whole_priority`: `lead` is
     a priority's two questions (`part_lines`), so the rated one is named."""
+    lines = _claim_lines(reply, guidance, lead, whole_priority=whole_priority)
+    twin = _twin_recommending(reply) if lines is not lead else None
+    return [lines[0], twin, *lines[1:]] if twin else lines
+
+
+def _twin_recommending(reply: Reply) -> Line | None:
+    """The other section's version of the question that does recommend the option claimed, when
+    the message names neither section (the re-check of audit 32: "nasuwt said very important for
+    the inspection practice questions right?" got only the schools question's "not ‘Very important’",
+    and the union recommends it for the SEND one)."""
+    rated, claim, _ = _claim(reply)
+    pack = reply.pack
+    if pack is None or not claim or not SECTION_WORDS.keys().isdisjoint(words(reply.query)):
+        return None
+    twin = next((e for e in pack.entries if isinstance(e, SurveyEntry) and e.priority == rated.priority
+                 and e.section != rated.section and e.options
+                 and any(g.kind == "answer" and g.answer == claim and not e.guidance_scope(g)
+                         for g in e.all_guidance())), None)
+    if twin is None:
+        return None
+    return Line(f"{union_of(pack)} does recommend ‘{claim}’ on {pack.section_label(twin.section)} · {twin.priority}: "
+                f"{entry_label(twin.title)}.", part="lead")
+
+
+def _claim_lines(reply: Reply, guidance: tuple[Guidance, ...], lead: list[Line], *,
+                 whole_priority: bool = False) -> list[Line]:
     union = union_name(reply.source)
     rated, claim, answers = _claim(reply)
     if not claim or any(a == claim for a, _ in answers):

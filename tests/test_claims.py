@@ -193,3 +193,18 @@ def test_a_claim_with_only_a_view_behind_the_menu_says_no_view_follows(searcher,
     said = ambiguity_claim(replace(r, pack=stripped, entry=stripped.get(r.entry.id),
                                    others=tuple(replace(m, entry=stripped.get(m.entry.id)) for m in r.others)))
     assert said == "NASUWT recommends no particular option on these questions and doesn't name ‘Neutral’."
+
+
+def test_a_claim_denied_here_but_true_of_the_other_sections_version_says_so(searcher, config):
+    """The re-check of audit 32: "nasuwt said very important for the inspection practice questions right?"
+    got the schools question's "not ‘Very important’" alone; the union recommends it for the SEND
+    one. Named the section, the member meant that one."""
+    said = ("NASUWT does recommend ‘Very important’ on SEND and AP · Priority 2: Inspection practice: "
+            "[How SEND and AP inspections should be carried out].")
+    q = "nasuwt said very important for the inspection practice questions right?"
+    _, r = reply_to(Library.of(searcher), config, q)
+    lines = [ln.label for ln in reply_lines(r) if ln.part == "lead"]
+    assert r.entry.section == "Schools" and "not ‘Very important’" in lines[0] and lines[1] == said
+    _, named = reply_to(Library.of(searcher), config,
+                        "nasuwt said very important for the schools inspection practice question right?")
+    assert said not in render_text(named)
