@@ -990,7 +990,7 @@ def uncoded_advice(p: SurveyEntry, reply: Reply) -> list[Line]:
 
 # Openings that stand for something said before ("This includes ...", "The same applies ...").
 REFERS_BACK = ("This ", "These ", "That ", "It ", "They ", "In this ", "Such ", "Those ", "The same ", "Its ",
-               "Their ", "In doing so", "In so doing", "Doing so")
+               "Their ", "In doing so", "In so doing", "Doing so", "For instance, ", "For example, ")
 LIST_GOES_ON = (":", ";", "; and", "; or", ", and")
 # A head left out ("One is that funding ...", "The second will be for ..."): one of what, said before.
 _ELLIPTICAL = re.compile(r"(?:the\s+)?(?:first|second|third|fourth|fifth|last|latter|former|other|one|another)\s+"
@@ -1030,7 +1030,8 @@ def refers_back(text: str) -> bool:
     ..."), or points back from inside ("Providers can use this ...", "We have done that.", "...
     these changes"). Alone, its referent is missing: "We have done that." says nothing.
     Connectives ("However, ...") and "also" are not counted: what they add to is missing, but
-    the sentence still says what it says."""
+    the sentence still says what it says; an example is ("For instance, some primary school
+    teachers ..." lost the question it illustrates, audit 32)."""
     s = (sentences(text.lstrip("“‘\"'")) or [""])[0]
     if s.startswith(REFERS_BACK) or _ELLIPTICAL.match(s) or _POINTS_BACK.search(s):
         return True

@@ -337,6 +337,10 @@ def test_a_source_of_another_body_is_named_by_its_speaker_name_not_ofsted(index)
     # no sentence after it
     ("whats nasuwt view on safeguarding being done by the local authority instead", "safeguarding-frequency",
      "organisations such as local authorities and that they must be adequately funded"),
+    # audit 32: "For instance, some primary school teachers ..." was shown without the question it
+    # illustrates
+    ("union view on deep dives in primary?", "schools-inspection-practice",
+     "Are deep dives of curriculum subjects appropriate for different phases of education? For instance, some primary"),
 ])
 def test_the_short_reply_shows_the_unions_sentence_that_answers(searcher, config, q, entry_id, sentence):
     """The short reply leads with an entry's guidance; when another sentence of the union's on the
