@@ -20,7 +20,7 @@ from bot.chitchat import is_about_bot, is_chitchat
 from bot.figures import figure_missing
 from bot.knowledge import SurveyEntry
 from bot.late import LATE_ZERO
-from bot.normalise import STOPWORDS, words
+from bot.normalise import STOPWORDS, stem, words
 from bot.results import Match, SearchResult
 from bot.structure import Target, asks_what_to_put, asks_where, names_a_statement
 from bot.walk_request import asks_how_to_walk, walk_request
@@ -290,9 +290,24 @@ def decide(index, query: str, folded: list[str], terms: tuple[str, ...], off: se
     # rolling") is what was asked, not the priority as a whole (audit 32); not the list ("kids safe and
     # happy, QoE, behaviour ... very important for all of them") nor a statement found by words alone
     whole = bool(target.whole_priority and best_e in target.entries
-                 and (matches[0].statement is None or not names_a_statement(folded)))
+                 and not (names_a_statement(folded) and _statement_shares_a_word(matches[0], folded)))
     ambiguous = _ambiguous(ranked, entries, target, reading) or _answer_at_stake(ranked, entries, target, folded)
     return SearchResult(query, True, tuple(matches[:limit]), terms, ambiguous=ambiguous, whole_priority=whole)
+
+
+# words naming where a statement is, not what it says ("schools priority 2, the statement about phonics")
+WHERE_WORDS = frozenset({"statement", "statements", "bullet", "priority", "section", "question", "survey", "schools",
+                         "school", "send", "sen", "ap", "about", "one", "bit", "ofsted"})
+
+
+def _statement_shares_a_word(match, folded: list[str]) -> bool:
+    """The statement marked has a word of the message's besides the words placing it: "the statement
+    about phonics" in schools priority 2 marked the local-context statement (it shares "school"),
+    and the whole priority is the safer answer (the review of round 32)."""
+    if match.statement is None or not isinstance(match.entry, SurveyEntry):
+        return False
+    said = {stem(w) for w in words(match.entry.statements[match.statement].text) if w not in STOPWORDS}
+    return any(stem(w) in said for w in folded if w not in STOPWORDS and w not in WHERE_WORDS and not w.isdigit())
 
 
 def _twins(a, b) -> bool:

@@ -37,6 +37,7 @@ CONSULTATION = frozenset({"consultation", "survey"})   # and the consultation's 
 # with "since"/"after": a change asked about ("has anything changed since then?"), not the member's own
 # time ("I've been off since then") nor what happens to the answers ("after the survey closes")
 CHANGE = DONE | DO | frozenset({"happened", "new", "different", "anything", "differently"})
+COLLECTING = frozenset({"running", "collecting", "accepting", "taking", "views", "responses", "answers"})
 TOO_LATE = frozenset({"late", "deadline", "still", "open", "closed", "closes", "submit", "respond", "fill"})
 
 
@@ -47,8 +48,10 @@ def asks_what_happened(query: str, actors=(), names=()) -> bool:
     actors = ACTORS | set(actors)
     if not folded or asks_what_to_put(folded) or asks_where(folded):
         return False
-    if _still(folded, actors):   # "are ofsted still doing deep dives?": how things stand, not a deadline
-        return TOO_LATE.isdisjoint(set(folded) - {"still"})
+    if _still(folded, actors):   # "are ofsted still doing deep dives?": how things stand, not a deadline;
+        # "ofsted still running the big listen?", "is ofsted still collecting views?" ask about the consultation
+        about = CONSULTATION | set(names) | COLLECTING
+        return TOO_LATE.isdisjoint(set(folded) - {"still"}) and about.isdisjoint(folded)
     if not TOO_LATE.isdisjoint(folded):
         return False
     return _decided(folded, actors) or _now(query, folded, actors) or \

@@ -640,8 +640,9 @@ def claim_lines(reply: Reply, guidance: tuple[Guidance, ...], lead: list[Line], 
     audit 30: the guidance contradicted such claims only by showing something else). Only what
     an answer the union gave on the whole question shows is asserted: an option it recommends on
     some statement is left to the guidance (review: "no particular option" was said of a question
-    whose statement carried one). `guidance`: what `lead` was made of; `whole_priority`: `lead` is
-    a priority's two questions (`part_lines`), so the rated one is named."""
+    whose statement carried one). Denied here but recommended on the other section's version,
+    that follows (`_twin_recommending`). `guidance`: what `lead` was made of; `whole_priority`:
+    `lead` is a priority's two questions (`part_lines`), so the rated one is named."""
     lines = _claim_lines(reply, guidance, lead, whole_priority=whole_priority)
     twin = _twin_recommending(reply) if lines is not lead else None
     return [lines[0], twin, *lines[1:]] if twin else lines
@@ -655,6 +656,8 @@ def _twin_recommending(reply: Reply) -> Line | None:
     rated, claim, _ = _claim(reply)
     pack = reply.pack
     if pack is None or not claim or not SECTION_WORDS.keys().isdisjoint(words(reply.query)):
+        return None
+    if not rated.priority.lower().startswith("priority"):   # a numbered priority has a twin; "Anything else" none
         return None
     twin = next((e for e in pack.entries if isinstance(e, SurveyEntry) and e.priority == rated.priority
                  and e.section != rated.section and e.options
@@ -713,10 +716,14 @@ def alike_lines(reply: Reply, lead: list[Line]) -> list[Line]:
     line = Line(f"{union_of(reply.pack)} used these same words under {where}: {entry_label(other.title)}.",
                 part="lead")
     at = next((i for i, ln in enumerate(lead) if ln.quote and said in ln.quote.text), None)
+    if at is not None and norm(lead[at].quote.text) != norm(said):   # the quotation says more than the other
+        line = Line(f"{union_of(reply.pack)} wrote this part of it under {where} too ({entry_label(other.title)}):",
+                    _union(said, reply, "commentary"), part="lead")   # has: only those are said to be there
     if at is not None:
         return [*lead[:at + 1], line, *lead[at + 1:]]
-    group = next((g for g in reply.commentary if any(said in p for p in g.paragraphs)), None)
-    return [sentence_line(reply, group, said), line, *lead] if group else [line, *lead]
+    # as `union_sentences` quotes it: with the sentence it leans on (the review)
+    group, quote = next(((g, q) for g, s, q in union_sentences(reply) if s == said), (None, said))
+    return [sentence_line(reply, group, quote), line, *lead] if group else [line, *lead]
 
 
 def nearer_sentence(reply: Reply, lead: list[Line]) -> list[Line]:
@@ -1340,6 +1347,8 @@ def earlier_lines(reply: Reply) -> list[Line]:
     if c is None or (dated is not None and dated > c.closes):
         return []   # the entry is the later record itself
     after = _later_linked(reply)
+    if after is None and since_lines(reply, everything=False):
+        return []   # its own later records follow ("do ofsted still do rapid reinspections": the review)
     if after is None:   # "are ofsted still doing subject deep dives?" got spring 2024's account alone (audit 32)
         return [Line(f"You asked how things stand now: what follows is from {reply.source.date}. {NOTHING_SINCE}",
                      part="lead")]
@@ -1554,6 +1563,8 @@ def ambiguity_claim(reply: Reply) -> str:
     another pack's."""
     pack = reply.pack
     union = union_of(pack)
+    if pack is None:   # a reply built without its pack (the review)
+        return ""
     parts: list[SurveyEntry] = []
     for m in ambiguity_options(reply):
         if not isinstance(m.entry, SurveyEntry) or pack.get(m.entry.id) is not m.entry:

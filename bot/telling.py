@@ -160,21 +160,22 @@ def only_named(pack: Pack | None) -> frozenset[str]:
     return pack.derived("reply_only_named", build)
 
 
-# how a message asks what someone said or who they are: "what did spielman say", "brook said", "who is ..."
-SAYING = frozenset("say says said saying think thinks thought reckon reckons claim claimed according who "
-                   "told tell warned".split())
+# how a message asks what someone said or who they are: "what did spielman say", "who is chris jones"
+SAYING = frozenset("say says said think thinks thought reckon reckons claimed warned".split())
 
 
 def asked_who(query: str, pack: Pack | None) -> set[str]:
-    """The names (`only_named`) a message asks what someone said about, or who they are: within three
-    words of a word of saying ("what did spielman say", "who is chris jones"); not "my family keeps
-    asking" (the review of round 32). The union and the consultation's runner are named too often to
-    tell passages apart."""
+    """The names (`only_named`) a message asks what someone said, or who they are: one name just
+    before a word of saying ("what did spielman say", "spielman said"), or two together ("who is
+    chris jones", "what did nick brook say"); not "my family keeps asking" nor "my family told me"
+    (the reviews of round 32: "Family" of "Children and Family Court ..." is only written
+    capitalised). The union and the consultation's runner are named too often to tell passages
+    apart."""
     folded = words(query)
-    near = {i for i, w in enumerate(folded) if w in SAYING}
     names = only_named(pack) - {stem(w) for w in words(names_text(pack))}
-    return {stem(w) for i, w in enumerate(folded)
-            if w not in STOPWORDS and stem(w) in names and any(abs(i - j) <= 3 for j in near)}
+    named = [False, *(w not in STOPWORDS and stem(w) in names for w in folded), False]   # padded
+    return {stem(w) for i, w in enumerate(folded, 1) if named[i] and (
+        folded[i:i + 1] and folded[i] in SAYING or named[i - 1] or named[i + 1])}
 
 
 def passage_order(texts: list[str], query: str, pack: Pack | None, *, ignore: str = "",

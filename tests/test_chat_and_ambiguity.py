@@ -408,3 +408,16 @@ def test_one_result_asked_for_still_asks_which_twin():
     out = run_cli("ask", "--top", "1", "the union said classroom teachers shouldnt be inspectors didnt it")
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("Which did you mean?\n  1. ")   # the one result asked for, as before
+
+
+def test_a_quotation_saying_more_than_the_other_twin_names_only_the_shared_part(searcher, config):
+    """The second review of round 32: the quotation shown joins a sentence the SEND question hasn't
+    ("For example, following a poor inspection outcome, an employer can choose to dismiss or ‘ease
+    out’ ..."), and "used these same words" after it said the SEND question had it all."""
+    q = "nasuwt view on the culture questions: accountability system and consequences of inspection"
+    reply = build_reply(searcher.find_matches(q), searcher.pack, config.contact)
+    assert reply.alike is not None and not reply.ambiguous
+    text = render_text(reply)
+    assert "used these same words" not in text
+    line = next(ln for ln in text.splitlines() if "wrote this part of it under SEND and AP" in ln)
+    assert line.endswith(f"“{reply.alike[1]}”") and "ease out" not in line

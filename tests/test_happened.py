@@ -34,6 +34,7 @@ def test_asks_what_happened(q):
     "what should I put now?",                                      # answering, not news
     "can I still fill in the survey?",                             # too late, not news
     "is the ofsted survey still open",
+    "ofsted still running the big listen?",                        # the consultation itself (the review)
     "does ofsted change the grade after a complaint?",             # how it works, not a decision
     "they changed our grade after the visit",                      # a story ("they" is no actor)
     "since then our head left, where do i put that",               # where it goes
@@ -177,3 +178,11 @@ def test_an_earlier_entry_asked_how_things_stand_with_no_later_record_says_it_is
     assert r.entry.id == "deep-dives"
     lead = [ln.label for ln in reply_lines(r) if ln.part == "lead" and not ln.quote]
     assert lead == [f"You asked how things stand now: what follows is from spring 2024. {NOTHING_SINCE}"]
+
+
+def test_asked_how_things_stand_an_entry_with_its_own_later_records_does_not_say_none_is_shown(searcher, config):
+    """The second review of round 32: "do ofsted still do rapid reinspections" was told "No later change
+    to it is shown here." above the December 2024 "suspend and return" lines it shows."""
+    _, r = reply_to(Library.of(searcher), config, "do ofsted still do rapid reinspections")
+    text = render_text(r)
+    assert "suspend and return" in text and NOTHING_SINCE not in text

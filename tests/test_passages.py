@@ -275,6 +275,7 @@ def test_only_names_count_as_names(pack):
     # the review of round 32: "Family" (of "Children and Family Court ...") is written capitalised only
     ("when is the single word judgement removed across education? my family keeps asking", set()),
     ("what did ofsted say in december", set()),   # the consultation's runner names no one apart; nor a month
+    ("when is the single word judgement removed across education? my family told me it's gone", set()),
 ])
 def test_a_name_counts_only_asked_what_someone_said_or_who_they_are(pack, question, who):
     from bot.normalise import stem

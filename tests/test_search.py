@@ -329,6 +329,7 @@ def test_a_priority_named_as_a_whole_routes_to_its_main_question(searcher):
     # ... but not the list, nor a statement found by the story's words alone, nor "that statement"
     ("Schools P1, the list: kids safe and happy, behaviour, leadership. very important for all?", None),
     ("send p2 q is confusing - is it about my school's inspection or the area ones?", None),
+    ("schools priority 2, the statement about phonics", None),   # no statement has it (the review)
 ])
 def test_a_statement_named_in_a_priority_is_what_was_asked(searcher, question, statement):
     result = searcher.find_matches(question)
