@@ -1566,7 +1566,10 @@ def ambiguity_claim(reply: Reply) -> str:
     if pack is None:   # a reply built without its pack (the review)
         return ""
     parts: list[SurveyEntry] = []
-    for m in ambiguity_options(reply):
+    offered = ambiguity_options(reply)
+    if len(offered) < 2:   # `ask --top 1`: no questions "below" to speak of (the second review)
+        return ""
+    for m in offered:
         if not isinstance(m.entry, SurveyEntry) or pack.get(m.entry.id) is not m.entry:
             return ""
         parts += [p for p in (priority_parts(m.entry, pack) if m.entry.priority else [m.entry]) if p not in parts]

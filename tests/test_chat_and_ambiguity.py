@@ -408,6 +408,10 @@ def test_one_result_asked_for_still_asks_which_twin():
     out = run_cli("ask", "--top", "1", "the union said classroom teachers shouldnt be inspectors didnt it")
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("Which did you mean?\n  1. ")   # the one result asked for, as before
+    claimed = run_cli("ask", "--top", "1", "union said to put very important for everything in the reporting "
+                                            "section right?")
+    assert claimed.returncode == 0, claimed.stderr
+    assert claimed.stdout.startswith("Which did you mean?\n  1. ")   # no claim line about questions not listed
 
 
 def test_a_quotation_saying_more_than_the_other_twin_names_only_the_shared_part(searcher, config):
