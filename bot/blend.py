@@ -18,11 +18,18 @@ import math
 
 from bot.chitchat import is_about_bot, is_chitchat
 from bot.figures import figure_missing
-from bot.knowledge import SurveyEntry
+from bot.knowledge import SurveyEntry, twins
 from bot.late import LATE_ZERO
 from bot.normalise import STOPWORDS, stem, words
 from bot.results import Match, SearchResult
-from bot.structure import Target, asks_what_to_put, asks_where, names_a_statement
+from bot.structure import (
+    SECTION_NOUNS,
+    STATEMENT_WORDS,
+    Target,
+    asks_what_to_put,
+    asks_where,
+    names_a_statement,
+)
 from bot.walk_request import asks_how_to_walk, walk_request
 
 TARGET_BONUS = 0.25      # added for the entries a question names by structure ("SEND priority 2")
@@ -177,7 +184,7 @@ def _named_twin_first(scored, entries, named: set[int]):
     at = {row[0]: k for k, row in enumerate(out)}
     for e in sorted(e for e in at if e in named):
         mine = entries[e]
-        group = [e] + sorted((o for o in at if o not in named and _twins(mine, entries[o])
+        group = [e] + sorted((o for o in at if o not in named and twins(mine, entries[o])
                               and bool(mine.statements) == bool(entries[o].statements)),
                              key=lambda o: (-out[at[o]][1], o))
         if len(group) < 2:
@@ -198,7 +205,7 @@ def features(ranked, lexical: dict[int, Match], reading, off: set[str], entries)
     chances (over meaning for it and for "none", over words for it), and its late-interaction
     lead over the runner-up (bot/late.py)."""
     e, best, sim, _ = ranked[0]
-    rest = [r for r in ranked[1:] if not _twins(entries[e], entries[r[0]])]
+    rest = [r for r in ranked[1:] if not twins(entries[e], entries[r[0]])]
     lex = lexical[e].score if e in lexical else 0.0
     lex_top = max((m.score for m in lexical.values()), default=0.0)
     words_agree = 1.0 if lex > 0 and lex >= lex_top - 1e-9 else 0.0
@@ -296,8 +303,7 @@ def decide(index, query: str, folded: list[str], terms: tuple[str, ...], off: se
 
 
 # words naming where a statement is, not what it says ("schools priority 2, the statement about phonics")
-WHERE_WORDS = frozenset({"statement", "statements", "bullet", "priority", "section", "question", "survey", "schools",
-                         "school", "send", "sen", "ap", "about", "one", "bit", "ofsted"})
+WHERE_WORDS = STATEMENT_WORDS | SECTION_NOUNS | {"schools", "school", "send", "sen", "ap", "about", "survey", "ofsted"}
 
 
 def _statement_shares_a_word(match, folded: list[str]) -> bool:
@@ -310,19 +316,13 @@ def _statement_shares_a_word(match, folded: list[str]) -> bool:
     return any(stem(w) in said for w in folded if w not in STOPWORDS and w not in WHERE_WORDS and not w.isdigit())
 
 
-def _twins(a, b) -> bool:
-    """The schools and SEND versions of one survey priority."""
-    return (isinstance(a, SurveyEntry) and isinstance(b, SurveyEntry) and a.section != b.section
-            and a.priority == b.priority and a.priority.lower().startswith("priority"))
-
-
 def _ambiguous(ranked, entries, target: Target, reading) -> bool:
     """The schools and SEND versions of one priority, near-tied, and the question named
     neither section: ask which one rather than guess. `reading`: bot.meaning's, or None."""
     if len(ranked) < 2 or target.section_named:
         return False
     (a, sa, _, _), (b, sb, _, _) = ranked[0], ranked[1]
-    if not _twins(entries[a], entries[b]):
+    if not twins(entries[a], entries[b]):
         return False
     # the fitted section priors and the classifiers break such ties by habit (which twin has the
     # likelier-sounding examples), not by the question: left out here

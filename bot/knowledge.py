@@ -86,6 +86,12 @@ class Guidance:
         return self.answer if self.kind == "answer" else self.basis
 
 
+def twins(a, b) -> bool:
+    """The schools and SEND versions of one numbered survey priority."""
+    return (isinstance(a, SurveyEntry) and isinstance(b, SurveyEntry) and a.section != b.section
+            and a.priority == b.priority and a.priority.lower().startswith("priority"))
+
+
 def union_of(pack: Pack | None) -> str:
     """The union whose guidance a pack carries: its union document's publisher ("" if none, or no pack)."""
     if pack is None:

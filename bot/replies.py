@@ -42,6 +42,7 @@ from bot.knowledge import (
     sentences,
     suggested_answer_of,
     survey_speaker,
+    twins,
     union_commentary,
     union_of,
 )
@@ -49,7 +50,7 @@ from bot.normalise import STOPWORDS, fold, stem, words
 from bot.search import Match, SearchResult, consultation_name
 from bot.speakers import norm
 from bot.store import KeptAnswer, Pin
-from bot.structure import ANSWERING, SECTION_WORDS, asks_where, sections_named_by
+from bot.structure import ANSWERING, asks_where, section_named
 from bot.telling import (
     by_relevance,
     commentary_text,
@@ -211,8 +212,7 @@ def _said_alike(reply: Reply, pack: Pack) -> tuple[SurveyEntry, str] | None:
             return None
         return scores[0][1]
     # "... inspectors in SEND": the other's section named, that one was meant (the re-check of audit 32)
-    named = {s for w in words(query) if w in SECTION_WORDS for s in sections_named_by(SECTION_WORDS[w], pack.sections)}
-    if second.section in named:
+    if second.section in {section_named(w, pack.sections) for w in words(query)}:
         return None
     sentence = most_telling(first)
     there = norm(commentary_text(second))
@@ -655,12 +655,9 @@ def _twin_recommending(reply: Reply) -> Line | None:
     and the union recommends it for the SEND one)."""
     rated, claim, _ = _claim(reply)
     pack = reply.pack
-    if pack is None or not claim or not SECTION_WORDS.keys().isdisjoint(words(reply.query)):
+    if pack is None or not claim or any(section_named(w, pack.sections) for w in words(reply.query)):
         return None
-    if not rated.priority.lower().startswith("priority"):   # a numbered priority has a twin; "Anything else" none
-        return None
-    twin = next((e for e in pack.entries if isinstance(e, SurveyEntry) and e.priority == rated.priority
-                 and e.section != rated.section and e.options
+    twin = next((e for e in pack.entries if twins(rated, e) and e.options
                  and any(g.kind == "answer" and g.answer == claim and not e.guidance_scope(g)
                          for g in e.all_guidance())), None)
     if twin is None:
@@ -1526,9 +1523,8 @@ def ambiguity_options(reply: Reply) -> list[Match]:
         order = {e.id: i for i, e in enumerate(reply.pack.entries)} if reply.pack is not None else {}
         options = [Match(best, reply.score, reply.statement), *reply.others]
         return sorted(options, key=lambda m: order.get(m.entry.id, len(order)))
-    twins = [m for m in reply.others if isinstance(best, SurveyEntry) and isinstance(m.entry, SurveyEntry)
-             and m.entry.section != best.section and m.entry.priority == best.priority]
-    rest = twins[:1] or close_matches(reply)[:1] or list(reply.others[:1])   # one per section
+    pair = [m for m in reply.others if twins(best, m.entry)]
+    rest = pair[:1] or close_matches(reply)[:1] or list(reply.others[:1])   # one per section
     return [Match(best, reply.score, reply.statement), *rest]
 
 

@@ -284,7 +284,7 @@ def _sections(folded: list[str], survey: _Survey, priority: tuple[int, int, int]
         if len({k for _, k in found}) > 1:
             away = {i: max(start - i, i - end, 0) for i, _ in found}
             found = [(i, k) for i, k in found if away[i] == min(away.values())]
-    return {s for _, key in found for s in sections_named_by(key, survey.pack.sections)}
+    return {s for _, key in found for s in _named_by(key, survey.pack.sections)}
 
 
 def names_own_section(folded: list[str], pack: Pack, query: str = "") -> bool:
@@ -317,11 +317,11 @@ def section_named(word: str, sections) -> str | None:
     if whole:
         return whole[0]
     key = SECTION_WORDS.get(word)
-    named = sections_named_by(key, sections) if key else [s for s in sections if s.lower().split()[:1] == [word]]
+    named = _named_by(key, sections) if key else [s for s in sections if s.lower().split()[:1] == [word]]
     return named[0] if len(named) == 1 else None
 
 
-def sections_named_by(key: str, sections) -> list[str]:
+def _named_by(key: str, sections) -> list[str]:
     """The sections a section word names: those whose name starts with it ("schools" is the
     Schools section, not "Safeguarding in schools"), else those with it in their name."""
     first = [s for s in sections if s.lower().split()[:1] == [key]]
@@ -428,7 +428,7 @@ def _structure(folded: list[str], survey: _Survey, verb: bool = True) -> Target:
     answering = not ANSWERING.isdisjoint(folded) or YES_NO <= set(folded)
     sections = _sections(folded, survey, priority, alone=asking_only and answering, verb=verb)
     position = _position(folded) if priority is None else None
-    placed = set(sections_named_by(SECTION_WORDS[position[1]], survey.pack.sections)) if position else set()
+    placed = set(_named_by(SECTION_WORDS[position[1]], survey.pack.sections)) if position else set()
     if len(placed) == 1 and not any(_number(e.priority) for _, e in survey.entries if e.section in placed):
         # one question of a section of unnumbered questions, named by its place: "safeguarding q1"
         # (the number ignored, it got the section's likeliest question and its "no particular option")

@@ -197,7 +197,7 @@ def passage_order(texts: list[str], query: str, pack: Pack | None, *, ignore: st
     # someone named ("what did spielman say about area send inspections") is answered by what they said, not
     # by the passage sharing most words ("annual ... area SEND inspection arrangements")
     who = asked_who(query, pack)
-    named = [bool(who & _capitalised(t)) for t in texts]
+    named = [bool(who & _capitalised(t)) for t in texts] if who else [False] * len(texts)
     # a date or a count counts only in a passage about what was asked: "how many councils had significant
     # weaknesses" led with "73 per cent of respondents ..." over "two thirds of councils" (the review)
     first = ahead or [False] * len(texts)
