@@ -425,3 +425,24 @@ def test_a_quotation_saying_more_than_the_other_twin_names_only_the_shared_part(
     assert "used these same words" not in text
     line = next(ln for ln in text.splitlines() if "wrote this part of it under SEND and AP" in ln)
     assert line.endswith(f"“{reply.alike[1]}”") and "ease out" not in line
+
+
+def test_eval_counts_the_replies_that_ask_which_was_meant(searcher):
+    """Round 32: eval counted the search's near-ties as "asked which one was meant", though twins
+    saying the same about what was asked are answered."""
+    from bot.evaluate import evaluate
+
+    answered = evaluate(searcher, [{"q": "the union said classroom teachers shouldnt be inspectors didnt it",
+                                    "expect": ["classroom teachers"]}])
+    asked = evaluate(searcher, [{"q": "what should i put for priority 2", "expect": ["inspection"]}])
+    assert (answered.ambiguous, asked.ambiguous) == (0, 1)
+
+
+def test_a_menu_built_without_its_pack_still_renders(searcher, config):
+    """The second review of round 32: the menu's claim line read `reply.pack` unguarded."""
+    from dataclasses import replace
+
+    reply = build_reply(searcher.find_matches("union said to put very important for everything in the reporting "
+                                              "section right?"), searcher.pack, config.contact)
+    assert reply.ambiguous
+    assert render_text(replace(reply, pack=None)).startswith("Which did you mean?")
