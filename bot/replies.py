@@ -389,7 +389,26 @@ def guidance_label(g: Guidance, reply: Reply, scope: str = "") -> str:
 
 
 def guidance_line(g: Guidance, reply: Reply, scope: str = "") -> Line:
-    return Line(guidance_label(g, reply, scope), _union(g.basis, reply), part="lead")
+    return Line(guidance_label(g, reply, scope), _union(with_what_it_instances(g.basis, reply.entry), reply),
+                part="lead")
+
+
+EXAMPLES = ("For instance, ", "For example, ")
+
+
+def with_what_it_instances(basis: str, entry: Entry | None) -> str:
+    """A piece of guidance that is an example ("For instance, NASUWT believes that it would be
+    appropriate for classroom teachers to be employed as inspectors."), with the sentence before it
+    in the union's commentary, which says what it is an example of ("You might reflect on who Ofsted
+    recruits as inspectors ..."): alone, it was an instance of nothing shown (the reviews of round 32)."""
+    if not basis.startswith(EXAMPLES):
+        return basis
+    for p in commentary_text(entry).split("\n"):
+        at = p.find(basis)
+        before = sentences(p[:at]) if at > 0 else []
+        if before:
+            return p[p.rfind(before[-1], 0, at):at + len(basis)]
+    return basis
 
 
 def entry_label(title: str) -> str:
@@ -713,9 +732,10 @@ def alike_lines(reply: Reply, lead: list[Line]) -> list[Line]:
     line = Line(f"{union_of(reply.pack)} used these same words under {where}: {entry_label(other.title)}.",
                 part="lead")
     at = next((i for i, ln in enumerate(lead) if ln.quote and said in ln.quote.text), None)
-    if at is not None and norm(lead[at].quote.text) != norm(said):   # the quotation says more than the other
+    # the quotation says more than the other has
+    if at is not None and norm(lead[at].quote.text) not in norm(commentary_text(other)):
         line = Line(f"{union_of(reply.pack)} wrote this part of it under {where} too ({entry_label(other.title)}):",
-                    _union(said, reply, "commentary"), part="lead")   # has: only those are said to be there
+                    _union(said, reply, "commentary"), part="lead")   # only what is there is said to be
     if at is not None:
         return [*lead[:at + 1], line, *lead[at + 1:]]
     # as `union_sentences` quotes it: with the sentence it leans on (the review)

@@ -505,3 +505,18 @@ def test_a_view_in_an_options_words_stays_after_no_option(searcher, config):
     lines = [line_text(ln) for ln in reply_lines(r)]
     assert lines[0] == "NASUWT recommends no particular option here."
     assert lines[1].startswith("NASUWT's view (spring 2024): “All of these things are important.")
+
+
+@pytest.mark.parametrize("entry_id", ["schools-culture-views", "send-culture-views"])
+def test_an_example_of_the_unions_comes_with_what_it_is_an_example_of(searcher, config, entry_id):
+    """The reviews of round 32: the culture boxes' view was shown as "For instance, NASUWT believes that it
+    would be appropriate for classroom teachers to be employed as inspectors.", an instance of nothing
+    shown; the commentary's sentence before it says what it is an example of, and comes with it."""
+    r = entry_reply(searcher.pack.get(entry_id), searcher.pack, config.contact,
+                    query="does nasuwt think classroom teachers should be inspectors")
+    view = next(line_text(ln) for ln in reply_lines(r) if ln.label.startswith("NASUWT's view"))
+    assert view.startswith("NASUWT's view (spring 2024): “You might reflect on who Ofsted recruits as inspectors "
+                           "and whether it would be appropriate to draw from a broader base of professionals. For "
+                           "instance, NASUWT believes that it would be appropriate for classroom teachers to be "
+                           "employed as inspectors.")
+    assert "“For instance" not in render_full_text(r)
