@@ -814,6 +814,10 @@ def _union_view_pattern(union: str) -> re.Pattern:
         rf"{name}{between}\s+(?:have|has|got|hold|holds)\s+(?:got\s+)?(?:a|an|any)\s+(?:{'|'.join(VIEW_NOUNS)})\b"
         rf"(?!\s+(?:manager|managers|to|for)\b){after}",   # not "a line manager"
         rf"{name}{between}\s+make\s+of\b",
+        # "does the union like them", "would nasuwt like ofsted doing ..." (audit 33), not "would nasuwt like us
+        # to mention ..." nor "unions like nasuwt"
+        rf"\b(?:does|do|did|would|doesnt|wouldnt)\s+(?:the\s+)?{name}{between}\s+like\b"
+        rf"(?!\s+(?:to|(?:{'|'.join(WANTS_SOMEONE)})\s+to)\b)",
         # "nasuwt said the 3 month delay is a bad idea": told what the union thinks (audit 30b), not
         # "the union said to ask here", "the union said we should put ..."
         # (and "the union says funding has nothing to do with SEND problems", round 31's audit)

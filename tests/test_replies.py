@@ -8,6 +8,7 @@ from bot.packs import Library
 from bot.replies import (
     NO_OPTION,
     NO_POSITION,
+    asks_union_view,
     build_reply,
     entry_reply,
     line_text,
@@ -520,3 +521,18 @@ def test_an_example_of_the_unions_comes_with_what_it_is_an_example_of(searcher, 
                            "instance, NASUWT believes that it would be appropriate for classroom teachers to be "
                            "employed as inspectors.")
     assert "“For instance" not in render_full_text(r)
+
+
+@pytest.mark.parametrize("q, asked", [
+    # audit 33: led with the box's advice; the union's view that they are "not helpful" was in the full reply
+    ("what are single word judgements and does the union like them", True),
+    ("would the union like ofsted doing deep dives on leadership and management", True),
+    ("would nasuwt like us to mention workload", False),   # what it wants members to do, not its view
+    ("does nasuwt like to hear from members", False),
+])
+def test_whether_the_union_likes_something_asks_its_view(searcher, config, q, asked):
+    assert asks_union_view(q, "NASUWT") is asked
+    if "single word" in q:
+        _, r = reply_to(Library.of(searcher), config, q)
+        assert line_text(reply_lines(r)[0]).startswith("NASUWT's view (spring 2024): “NASUWT’s view is that "
+                                                       "single-word judgements are not helpful")
