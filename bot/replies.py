@@ -786,7 +786,30 @@ def lead_lines(reply: Reply, *, everything: bool = True) -> list[Line]:
     if reply.consultation:
         lines += [Line(status_line(c, survey=False), part="lead") for c in (reply.consultation, *reply.elsewhere)]
     body = body_lines(reply)
-    return lines + not_the_union_lines(reply, body) + body[:first_passage(body)]
+    return lines + not_the_union_lines(reply, body) + where_written(reply, body[:first_passage(body)])
+
+
+def where_written(reply: Reply, lead: list[Line]) -> list[Line]:
+    """Asked where in the survey to say something, and answered from an entry quoting the union's
+    commentary on a survey question: `lead` with that question named after the quotation. Audit 33:
+    "inspection only lasted 2 days with 2 inspectors. enough? where do i say this" got the union's
+    "Inspections are usually carried out by a small number of inspectors and last two days." as a
+    fact, and no question; the union wrote it under Priority 2's."""
+    pack = reply.pack
+    if pack is None or isinstance(reply.entry, SurveyEntry) or not asks_where(words(reply.query)):
+        return lead
+    for i, ln in enumerate(lead):
+        if ln.quote and ln.quote.speaker == "union":
+            said = norm(ln.quote.text)
+            held = [f"{pack.section_label(e.section)} · {e.priority}: {entry_label(e.title)}" for e in pack.entries
+                    if isinstance(e, SurveyEntry) and said in norm(commentary_text(e))]
+            if held:
+                line = f"You asked where to say this: {union_of(pack)} wrote these words under {' and '.join(held)}."
+                end = i + 1   # after the quotation's lines that go on from it
+                while end < len(lead) and lead[end].quote and not lead[end].label:
+                    end += 1
+                return [*lead[:end], Line(line, part="lead"), *lead[end:]]
+    return lead
 
 
 # How a message asks what the union thinks (`asks_union_view`): bot/asking.py

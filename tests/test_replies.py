@@ -1,8 +1,11 @@
 """The reply says only what the sources say, and says when the union takes no position."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from bot.blocks import answer_blocks
 from bot.guide import reply_to
 from bot.packs import Library
 from bot.replies import (
@@ -536,3 +539,24 @@ def test_whether_the_union_likes_something_asks_its_view(searcher, config, q, as
         _, r = reply_to(Library.of(searcher), config, q)
         assert line_text(reply_lines(r)[0]).startswith("NASUWT's view (spring 2024): “NASUWT’s view is that "
                                                        "single-word judgements are not helpful")
+
+
+def test_asked_where_a_union_fact_answers_names_the_question_it_was_written_under(searcher, config):
+    """Audit 33: "inspection only lasted 2 days with 2 inspectors. enough? where do i say this" got the
+    union's "Inspections are usually carried out by a small number of inspectors and last two days."
+    as a background fact, and no survey question: the union wrote it under Priority 2's question."""
+    r = entry_reply(searcher.pack.get("inspection-basics-union"), searcher.pack, config.contact,
+                    query="inspection only lasted 2 days with 2 inspectors. enough? where do i say this")
+    lines = [line_text(ln) for ln in reply_lines(r)]
+    at = next(i for i, ln in enumerate(lines) if "last two days" in ln)
+    assert lines[at + 1] == ("You asked where to say this: NASUWT wrote these words under Schools · Priority 2: "
+                             "Inspection practice: [How inspections should be carried out].")
+    assert "NASUWT wrote these words under" in json.dumps(answer_blocks(r).blocks)   # in Slack too
+    dives = entry_reply(searcher.pack.get("deep-dives"), searcher.pack, config.contact,
+                        query="only ever subject deep dives, never behaviour. where can i say that")
+    lines = [line_text(ln) for ln in reply_lines(dives)]
+    at = next(i for i, ln in enumerate(lines) if "wrote these words under" in ln)
+    assert "Inspectors also use these activities" in lines[at - 1]   # after the quotation's every line
+    asked = entry_reply(searcher.pack.get("inspection-basics-union"), searcher.pack, config.contact,
+                        query="how long do inspections last")
+    assert not any("wrote these words under" in line_text(ln) for ln in reply_lines(asked))
