@@ -767,6 +767,39 @@ def nearer_sentence(reply: Reply, lead: list[Line]) -> list[Line]:
     return [sentence_line(reply, group, quote)] if scores[best] >= bar else []
 
 
+def listed_item(reply: Reply, lead: list[Line]) -> list[Line]:
+    """An item of one of the union's lists ("the tone of the report; and") that tells the question
+    more than anything `lead` quotes (by NEARER_BY of the rarest word's weight, as `nearer_sentence`),
+    after the sentence introducing the list ("Things that you might want to address in your response
+    could include:"). Items are no sentences of their own (`union_sentences`), so "what does nasuwt
+    say about the tone of reports" had the item in the full reply only (audit 33)."""
+    if not reply.query or reply.pack is None:
+        return []
+    listed = []   # (comment group, the list's lead-in sentence, an item)
+    for g in reply.commentary:
+        if reply.statement is not None and g.statements and reply.statement not in g.statements:
+            continue
+        lead_in = None
+        for p in g.paragraphs:
+            if lead_in and not p.rstrip().endswith(":"):
+                listed.append((g, lead_in, p))
+                lead_in = None if p.rstrip().endswith(".") else lead_in
+            elif p.rstrip().endswith(":") and sentences(p):
+                lead_in = sentences(p)[-1]
+    if not listed:
+        return []
+    topic = reply.entry.keywords
+    scores = telling_words([item for _, _, item in listed], reply.query, reply.pack, topic)
+    best = max(range(len(listed)), key=lambda i: scores[i])
+    shown = [ln.quote.text for ln in lead if ln.quote]
+    most = max(word_weights(reply.pack).values(), default=0)
+    bar = max(telling_words(shown, reply.query, reply.pack, topic), default=0) + NEARER_BY * most
+    if scores[best] <= 0 or scores[best] < bar:
+        return []
+    group, lead_in, item = listed[best]
+    return [sentence_line(reply, group, lead_in), Line("", _union(item, reply, "commentary"), part="lead")]
+
+
 def lead_lines(reply: Reply, *, everything: bool = True) -> list[Line]:
     """What was asked, first: the guidance (survey), the status (consultation entries),
     or the first quotation (glossary, background). The short view keeps one piece of
@@ -781,7 +814,8 @@ def lead_lines(reply: Reply, *, everything: bool = True) -> list[Line]:
             return alike_lines(reply, guidance_lines(reply.guidance, reply))
         guidance = lead_guidance(reply)
         lines = claim_lines(reply, guidance, guidance_lines(guidance, reply))
-        return alike_lines(reply, lines + nearer_sentence(reply, lines))
+        lines += nearer_sentence(reply, lines)
+        return alike_lines(reply, lines + listed_item(reply, lines))
     lines = []
     if reply.consultation:
         lines += [Line(status_line(c, survey=False), part="lead") for c in (reply.consultation, *reply.elsewhere)]

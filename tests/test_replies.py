@@ -560,3 +560,19 @@ def test_asked_where_a_union_fact_answers_names_the_question_it_was_written_unde
     asked = entry_reply(searcher.pack.get("inspection-basics-union"), searcher.pack, config.contact,
                         query="how long do inspections last")
     assert not any("wrote these words under" in line_text(ln) for ln in reply_lines(asked))
+
+
+@pytest.mark.parametrize("q, item", [
+    # audit 33: the item asked about was in the full reply only, the lists' items being no sentences
+    ("what does nasuwt say about the tone of reports", "the tone of the report; and"),
+    ("the school report question - what should i put re accuracy", "the accuracy of the report;"),
+])
+def test_an_item_of_the_unions_list_asked_about_comes_with_its_lead_in(searcher, config, q, item):
+    r = entry_reply(searcher.pack.get("schools-reporting-views"), searcher.pack, config.contact, query=q)
+    lines = [line_text(ln) for ln in reply_lines(r)]
+    at = lines.index(f"  “{item}”")
+    assert lines[at - 1] == ("NASUWT says (spring 2024): “Things that you might want to address in your response "
+                             "could include:”")
+    plain = entry_reply(searcher.pack.get("schools-reporting-views"), searcher.pack, config.contact,
+                        query="where do i comment on reports")
+    assert not any("could include:" in line_text(ln) for ln in reply_lines(plain))
