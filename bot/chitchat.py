@@ -9,13 +9,14 @@ from bot.normalise import STOPWORDS
 CHAT_WORDS = frozenset("""
 hi hiya hello hey heya morning afternoon evening night gm all everyone everybody folks team guys people
 thanks thank thx ty cheers ta appreciated appreciate grateful legend legends star stars
+saved saver lifesaver lifesavers hour hours ages
 great brilliant fab fabulous lovely amazing awesome cool nice good excellent perfect super helpful useful
 love loved really very so much many lots again indeed
 happy merry friday monday weekend week half term holiday holidays hols christmas xmas easter summer break
 nearly almost finally last day days today tonight tomorrow
 bye goodbye later soon see take care x xx xxx haha lol lmao
 ok okay yes no yep nope sure right fine alright noted got it gotcha brill
-how are doing hope well you everyone
+how are doing hope well you youve everyone
 bot robot help meeting meetings catch
 """.split())
 # A message about a get-together is chit-chat too, whatever else it says.

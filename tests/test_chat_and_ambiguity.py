@@ -363,7 +363,9 @@ def test_a_question_in_chat_words_is_a_question(searcher):
         assert searcher.find_matches(chat).reason == "chitchat", chat
     for chat in ("how are you?", "how was your weekend?", "What a star, thank you!", "many thanks all",
                  "thanks so much", "last day tomorrow!", "happy last day everyone", "good question!",
-                 "thanks for the answers", "great survey, thanks all", "ok got it, the survey"):
+                 "thanks for the answers", "great survey, thanks all", "ok got it, the survey",
+                 # audit 33: "I couldn't find that"
+                 "ta very much, you've saved me an hour", "lifesaver, thanks"):
         assert is_chitchat(words(chat)), chat
 
 
