@@ -59,3 +59,35 @@ def claimed_option(query: str, options: tuple[str, ...] | list[str], union: str)
         if named:
             return None
     return None
+
+
+# What a member tells the bot the union said, thinks or wants ("nasuwt wants deep dives scrapped in
+# primary yeah?", "I heard the union thinks area SEND inspections are pointless"): told, not asked
+# ("does nasuwt want ...", "what does the union say about ...": its view answers those).
+_TOLD = re.compile(r"\b(?P<name>{names})(?:'s|s)?\b(?:\s+(?:has|have|is|really|actually|always|officially|clearly|"
+                   r"basically|also|apparently))*\s+(?:said|says|thinks|believes|wants|reckons|argued|argues|"
+                   r"told us|is against|is in favou?r of|supports|backs|opposes)\s+(?:that\s+)?(?P<claim>[^.?!\n]+)")
+# before the union's name, a question about it ("does nasuwt want", "what does the union say")
+_ASKED = re.compile(r"\b(?:does|did|do|is|has|have|what|whats|how|why|where|which|when|if|whether|would|could|"
+                    r"should)\b")
+# not what it thinks: "the union said to ask here", "nasuwt says we should put ...", "... about deep dives"
+_NOT_A_CLAIM = re.compile(r"(?:about|on|of|regarding|re|for|in|anything|something|much|i|we|you|u|us|me|it|"
+                          r"somewhere|to (?:ask|put|answer|tick|write|fill|say|choose|pick|give|respond|select))\b")
+# where the claim ends: the member's own words after it ("..., can i just write that", "... - true?")
+_CLAIM_ENDS = re.compile(r",|\s[-–—]\s|\s(?:so|yeah|yes|right|correct|innit|is that|isnt it|doesnt it|"
+                         r"didnt (?:it|they)|can i|i want|want to|ill)\b")
+
+
+def told_claim(query: str, union: str) -> str | None:
+    """The words a message says the union said, thinks or wants (folded), or None: none told, or
+    only asked about. (Which option it recommends, if that is the claim, `claimed_option` reads.)"""
+    if not union:
+        return None
+    text = fold(query)
+    names = "|".join(re.escape(n) for n in sorted({"the union", "union", *fold(union).split()} - {""}, key=len,
+                                                  reverse=True))
+    m = re.compile(_TOLD.pattern.format(names=names)).search(text)
+    if m is None or _ASKED.search(text[:m.start()]) or _NOT_A_CLAIM.match(m.group("claim")):
+        return None
+    claim = _CLAIM_ENDS.split(m.group("claim"))[0].strip()
+    return claim or None

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from bot.asking import BETWEEN, SAYING, VIEW_NOUNS, VIEW_VERBS, WANTING
 from bot.chitchat import is_about_bot, is_social, is_thanks
-from bot.claims import claimed_option
+from bot.claims import claimed_option, told_claim
 from bot.happened import asks_what_happened
 from bot.knowledge import (
     ADVICE_OPENING,
@@ -62,7 +62,7 @@ from bot.telling import (
     telling_words,
     word_weights,
 )
-from bot.unsaid import union_words, unsaid
+from bot.unsaid import never_said, union_words, unsaid
 from bot.walk_request import asks_how_to_walk
 
 NEAR_TIE = 0.9    # other matches scoring this share of the best are offered up front
@@ -1469,6 +1469,30 @@ def unsaid_lines(reply: Reply) -> list[Line]:
             Line(speaker_label(q, reply.pack), q, part="lead")]
 
 
+def never_said_lines(reply: Reply) -> list[Line]:
+    """Told that the union said something in words none of its quotations use ("nasuwt wants deep
+    dives scrapped in primary yeah?"), the reply says so first: answered with its view alone, the
+    claim stood (audits 32 and 33). Not a denial (the union may have said it in other words), and
+    not for a claim of which option it recommends (`claim_lines` checks those)."""
+    if reply.entry is None:
+        return []
+    said = never_said_text(reply, "below")
+    return [Line(said, part="lead")] if said else []
+
+
+def never_said_text(reply: Reply, where: str) -> str:
+    """`never_said_lines`' line, "" for none: the union's words are `where`."""
+    union = union_of(reply.pack)
+    claim = told_claim(reply.query, union) if reply.pack is not None else None
+    if not claim or any(claimed_option(reply.query, e.options, union)
+                        for e in reply.pack.entries if isinstance(e, SurveyEntry)):
+        return ""
+    never = never_said(claim, reply.pack)
+    listed = ("the word " if len(never) == 1 else "the words ") + " or ".join(f"‘{w}’" for w in never)
+    return f"I can't find {listed} in {union}'s words: check what it does say, {where}, before quoting it." \
+        if never else ""
+
+
 def _lines(reply: Reply, *, everything: bool) -> list[Line]:
     e = reply.entry
     lines = lead_lines(reply, everything=everything)
@@ -1479,6 +1503,7 @@ def _lines(reply: Reply, *, everything: bool) -> list[Line]:
         lines = happened_lines(reply, since_lines(reply, everything=False)) + lines
     elif not isinstance(e, SurveyEntry) and not everything and reply.pack is not None and asks_about_since(reply):
         lines = earlier_lines(reply) + lines
+    lines = never_said_lines(reply) + lines
     if isinstance(e, SurveyEntry):
         if everything and not reply.parts:   # the other statements' guidance, each labelled with its statements
             shown = {g.basis for g in reply.guidance} | {ln.quote.text for ln in lines if ln.quote}
@@ -1652,6 +1677,8 @@ def ambiguity_claim(reply: Reply) -> str:
         parts += [p for p in (priority_parts(m.entry, pack) if m.entry.priority else [m.entry]) if p not in parts]
     claims = {claimed_option(reply.query, p.options, union) for p in parts if p.options} if union else set()
     guidance = [g for p in parts for g in p.all_guidance()]
+    if claims <= {None}:   # no option claimed: a claim in words the union never uses, if any
+        return never_said_text(reply, "under the questions below")
     if len(claims) != 1 or None in claims or any(g.kind == "answer" for g in guidance):
         return ""
     claim = claims.pop()

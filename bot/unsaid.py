@@ -63,3 +63,31 @@ def unsaid(query: str, entry: Entry, pack: Pack, union: str) -> list[Quote]:
         return []
     found = [(len(never & stems[q.text]), i) for i, q in enumerate(others)]
     return [others[i] for n, i in sorted(found, key=lambda f: (-f[0], f[1])) if n]
+
+
+# Words of a claim that say nothing of what it claims: fillers, contractions (the union writes
+# "should not"), the words of answering a survey (an option claimed is checked as one: bot/claims.py)
+FILLER = frozenset("""
+somewhere basically completely totally really actually literally just anyway since instead cos coz though also
+still even etc yeah yep kinda sort thing things stuff whole
+shouldnt wouldnt couldnt dont doesnt didnt isnt arent wasnt werent cant wont havent hasnt hadnt mustnt neednt
+put write answer tick respond fill recommend recommends advise suggest choose pick select give mark
+""".split())
+
+
+def never_said(claim: str, pack: Pack) -> list[str]:
+    """The words of a claim told of the union (bot/claims.py's `told_claim`: "deep dives scrapped in
+    primary") that no quotation of the union's in the pack uses, nor a word the pack's synonyms make
+    one with such a word ("kids" for "children"): ["scrapped"]. Only words of four letters or more
+    that aren't fillers, the words of asking, or any question's options ("disagree")."""
+    said = union_words(pack)
+    options = {stem(w) for e in pack.entries for o in getattr(e, "options", ()) for w in words(o)}
+    singles = [{stem(p) for p in group if len(words(p)) == 1} for group in pack.synonyms]
+    said_too = set().union(*(g for g in singles if g & said))
+    found = []
+    for w in words(claim):
+        s = stem(w)
+        if (w.isalpha() and len(w) >= 4 and w not in STOPWORDS and w not in ASKING and w not in FILLER
+                and s not in said and s not in said_too and s not in options and w not in found):
+            found.append(w)
+    return found

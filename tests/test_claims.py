@@ -3,9 +3,12 @@
 claims only by showing something else."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from bot.claims import claimed_option
+from bot.blocks import answer_blocks
+from bot.claims import claimed_option, told_claim
 from bot.guide import reply_to
 from bot.packs import Library
 from bot.replies import render_text, reply_lines
@@ -208,3 +211,47 @@ def test_a_claim_denied_here_but_true_of_the_other_sections_version_says_so(sear
     _, named = reply_to(Library.of(searcher), config,
                         "nasuwt said very important for the schools inspection practice question right?")
     assert said not in render_text(named)
+
+
+@pytest.mark.parametrize("q, told", [
+    ("nasuwt wants deep dives scrapped in primary yeah?", "deep dives scrapped in primary"),
+    ("I heard the union thinks area SEND inspections are pointless", "area send inspections are pointless"),
+    ("my rep said nasuwt told us to leave the reporting questions blank", "to leave the reporting questions blank"),
+    ("the union says the pause policy is too harsh, right?", "the pause policy is too harsh"),
+    ("does nasuwt want deep dives scrapped?", None),                 # asked, not told
+    ("what does the union say about deep dives", None),
+    ("the union said to ask here", None),                            # not what it thinks
+    ("nasuwt said answer Very important didn't they", "answer very important"),   # (an option: see below)
+])
+def test_a_claim_told_of_the_union_is_read(q, told):
+    assert told_claim(q, "NASUWT") == told
+
+
+@pytest.mark.parametrize("q, never", [
+    # audits 32 and 33: a false claim about what the union said stood, answered with its view alone
+    ("nasuwt wants deep dives scrapped in primary yeah? want to quote that", "‘scrapped’"),
+    ("nasuwt said area SEND inspections are pointless", "‘pointless’"),
+])
+def test_a_claim_in_words_the_union_never_uses_is_flagged_first(searcher, config, q, never):
+    lines = render_text(_reply(searcher, config, q)).splitlines()
+    said = f"I can't find the word {never} in NASUWT's words: check what it does say, below, before quoting it."
+    assert said in lines[:3]
+
+
+@pytest.mark.parametrize("q", [
+    "nasuwt thinks MATs should be inspected right?",                        # its words
+    "the union said mainstream schools should take more SEND pupils didn't they",
+    "does nasuwt want deep dives scrapped in primary?",                     # asked: its view answers
+    "nasuwt said tick yes for the separate safeguarding judgement",         # an option: checked as one
+])
+def test_a_claim_in_the_unions_own_words_or_asked_is_not_flagged(searcher, config, q):
+    assert "I can't find" not in render_text(_reply(searcher, config, q))
+
+
+def test_a_claim_in_words_the_union_never_uses_is_flagged_above_a_menu(searcher, config):
+    r = _reply(searcher, config, "nasuwt said teachers would be rubbish inspectors")
+    lines = render_text(r).splitlines()
+    assert r.ambiguous and lines[1] == "Which did you mean?"
+    assert lines[0] == ("I can't find the word ‘rubbish’ in NASUWT's words: check what it does say, under the "
+                        "questions below, before quoting it.")
+    assert "I can't find the word ‘rubbish’" in json.dumps(answer_blocks(r).blocks, ensure_ascii=False)   # in Slack too
