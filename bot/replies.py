@@ -168,7 +168,7 @@ def build_reply(result: SearchResult, pack: Pack, contact: str, *, today: date |
         status = ConsultationStatus(pack.consultation, today or date.today()) if survey and pack.consultation else None
         return Reply(query=result.query, answered=False, contact=contact, others=result.matches,
                      empty_query=not result.terms, unsure=result.reason == "low_confidence" and bool(result.matches),
-                     clipped=result.clipped, consultation=status)
+                     clipped=result.clipped, consultation=status, pack=pack)
     best = result.best
     reply = entry_reply(best.entry, pack, contact, query=result.query, statement=best.statement,
                         score=best.score, others=result.matches[1:], today=today)
@@ -1480,17 +1480,19 @@ def never_said_lines(reply: Reply) -> list[Line]:
     return [Line(said, part="lead")] if said else []
 
 
-def never_said_text(reply: Reply, where: str) -> str:
-    """`never_said_lines`' line, "" for none: the union's words are `where`."""
+def never_said_text(reply: Reply, where: str = "") -> str:
+    """`never_said_lines`' line, "" for none: the union's words are `where` ("" when none are shown)."""
     union = union_of(reply.pack)
     claim = told_claim(reply.query, union) if reply.pack is not None else None
     if not claim or any(claimed_option(reply.query, e.options, union)
                         for e in reply.pack.entries if isinstance(e, SurveyEntry)):
         return ""
     never = never_said(claim, reply.pack)
+    if not never:
+        return ""
     listed = ("the word " if len(never) == 1 else "the words ") + " or ".join(f"‘{w}’" for w in never)
-    return f"I can't find {listed} in {union}'s words: check what it does say, {where}, before quoting it." \
-        if never else ""
+    return f"I can't find {listed} in {union}'s words" + (
+        f": check what it does say, {where}, before quoting it." if where else ".")
 
 
 def _lines(reply: Reply, *, everything: bool) -> list[Line]:
@@ -1710,6 +1712,9 @@ def abstain_lines(reply: Reply) -> list[str]:
         head = "I can't tell which question of the survey that fits best, so I won't guess."
     elif reply.unsure:   # something came close, so "couldn't find" would overstate it
         head = f"I'm not sure the {reply.topic} covers that, so I won't guess."
+        # a claim in words the union never uses stood, declined (audit 33: "nasuwt told us to leave the
+        # reporting questions blank didn't they")
+        head += f" {never}" if (never := never_said_text(reply)) else ""
     else:
         head = f"I couldn't find that in the {reply.topic}, so I won't guess."
     lines = [head + (" " + CLIPPED if reply.clipped and not reply.empty_query else ""), reply.contact]

@@ -255,3 +255,13 @@ def test_a_claim_in_words_the_union_never_uses_is_flagged_above_a_menu(searcher,
     assert lines[0] == ("I can't find the word ‘rubbish’ in NASUWT's words: check what it does say, under the "
                         "questions below, before quoting it.")
     assert "I can't find the word ‘rubbish’" in json.dumps(answer_blocks(r).blocks, ensure_ascii=False)   # in Slack too
+
+
+def test_a_claim_in_words_the_union_never_uses_is_flagged_when_declined(searcher, config):
+    """Audit 33: "nasuwt told us to leave the reporting questions blank didn't they" was declined as
+    not surely covered, and the false claim stood."""
+    r = _reply(searcher, config, "nasuwt told us to leave the reporting questions blank didn't they")
+    assert not r.answered and r.unsure
+    said = "I can't find the word ‘blank’ in NASUWT's words."
+    assert render_text(r).splitlines()[0].endswith(said)
+    assert said in json.dumps(answer_blocks(r).blocks, ensure_ascii=False)   # in Slack too
