@@ -65,8 +65,12 @@ def claimed_option(query: str, options: tuple[str, ...] | list[str], union: str)
 # primary yeah?", "I heard the union thinks area SEND inspections are pointless"): told, not asked
 # ("does nasuwt want ...", "what does the union say about ...": its view answers those).
 _TOLD = re.compile(r"\b(?P<name>{names})(?:'s|s)?\b(?:\s+(?:has|have|is|really|actually|always|officially|clearly|"
-                   r"basically|also|apparently))*\s+(?:said|says|thinks|believes|wants|reckons|argued|argues|"
-                   r"told us|is against|is in favou?r of|supports|backs|opposes)\s+(?:that\s+)?(?P<claim>[^.?!\n]+)")
+                   r"basically|also|apparently))*\s+(?:(?:said|says|thinks|believes|wants|reckons|argued|argues|"
+                   r"told us)|(?P<stance>is against|is in favou?r of|supports|backs|opposes))\s+(?:that\s+)?"
+                   r"(?P<claim>[^.?!\n]+)")
+# "nasuwt backs ofsted's plan to withhold reports": what it takes a stance on is named in the member's
+# words, not quoted; the reason given for it is claimed as the union's ("... cos it drags inspections out")
+_REASON = re.compile(r"\b(?:because|cos|coz|since)\b\s*(?:of\s+)?")
 # before the union's name, a question about it ("does nasuwt want", "what does the union say")
 _ASKED = re.compile(r"\b(?:does|did|do|is|has|have|what|whats|how|why|where|which|when|if|whether|would|could|"
                     r"should)\b")
@@ -80,7 +84,9 @@ _CLAIM_ENDS = re.compile(r",|\s[-–—]\s|\s(?:so|yeah|yes|right|correct|innit|
 
 def told_claim(query: str, union: str) -> str | None:
     """The words a message says the union said, thinks or wants (folded), or None: none told, or
-    only asked about. (Which option it recommends, if that is the claim, `claimed_option` reads.)"""
+    only asked about. Of a stance ("is against", "backs"), only the reason given for it ("... cos
+    it drags inspections out"). (Which option it recommends, if that is the claim, `claimed_option`
+    reads.)"""
     if not union:
         return None
     text = fold(query)
@@ -89,5 +95,11 @@ def told_claim(query: str, union: str) -> str | None:
     m = re.compile(_TOLD.pattern.format(names=names)).search(text)
     if m is None or _ASKED.search(text[:m.start()]) or _NOT_A_CLAIM.match(m.group("claim")):
         return None
-    claim = _CLAIM_ENDS.split(m.group("claim"))[0].strip()
+    claim = m.group("claim")
+    if m.group("stance"):
+        reason = _REASON.search(claim)
+        if reason is None:
+            return None
+        claim = claim[reason.end():]
+    claim = _CLAIM_ENDS.split(claim)[0].strip()
     return claim or None

@@ -389,26 +389,39 @@ def guidance_label(g: Guidance, reply: Reply, scope: str = "") -> str:
 
 
 def guidance_line(g: Guidance, reply: Reply, scope: str = "") -> Line:
-    return Line(guidance_label(g, reply, scope), _union(with_what_it_instances(g.basis, reply.entry), reply),
-                part="lead")
+    return Line(guidance_label(g, reply, scope), _union(g.basis, reply), part="lead")
+
+
+def guidance_block(g: Guidance, reply: Reply, scope: str = "") -> list[Line]:
+    """A piece of guidance's line, after the sentence it is an example of when it is one
+    (`what_it_instances`), labelled as what it is: "NASUWT says: “You might reflect on who Ofsted
+    recruits as inspectors ...”" then "NASUWT's view: “For instance, NASUWT believes ...”". Alone,
+    the example was an instance of nothing shown (the reviews of round 32)."""
+    lead_in = what_it_instances(g.basis, reply.entry)
+    line = guidance_line(g, reply, scope)
+    if lead_in is None:
+        return [line]
+    said = f"{union_name(reply.source)} says ({reply.source.date}{', ' + scope if scope else ''}):"
+    return [Line(said, _union(lead_in, reply, "commentary"), part="lead"), line]
 
 
 EXAMPLES = ("For instance, ", "For example, ")
 
 
-def with_what_it_instances(basis: str, entry: Entry | None) -> str:
-    """A piece of guidance that is an example ("For instance, NASUWT believes that it would be
-    appropriate for classroom teachers to be employed as inspectors."), with the sentence before it
-    in the union's commentary, which says what it is an example of ("You might reflect on who Ofsted
-    recruits as inspectors ..."): alone, it was an instance of nothing shown (the reviews of round 32)."""
+def what_it_instances(basis: str, entry: Entry | None) -> str | None:
+    """The sentence of the union's commentary just before a piece of guidance that is an example
+    ("For instance, NASUWT believes that it would be appropriate for classroom teachers to be
+    employed as inspectors."): what it is an example of ("You might reflect on who Ofsted recruits
+    as inspectors and whether it would be appropriate to draw from a broader base of
+    professionals."). None for guidance that is no example, or opens its paragraph."""
     if not basis.startswith(EXAMPLES):
-        return basis
+        return None
     for p in commentary_text(entry).split("\n"):
         at = p.find(basis)
         before = sentences(p[:at]) if at > 0 else []
         if before:
-            return p[p.rfind(before[-1], 0, at):at + len(basis)]
-    return basis
+            return before[-1].strip()
+    return None
 
 
 def entry_label(title: str) -> str:
@@ -532,7 +545,8 @@ def guidance_lines(guidance: tuple[Guidance, ...], reply: Reply, *, verdict: boo
     a view. With `verdict`, also say plainly when there is no recommendation, and then give
     the union's single sentence most relevant to the question."""
     said = verdict_of(guidance, reply) if verdict else ""
-    lines = [guidance_line(g, reply, scope_for(g, reply)) for g in guidance]
+    blocks = [guidance_block(g, reply, scope_for(g, reply)) for g in guidance]
+    lines = [ln for block in blocks for ln in block]
     if said:   # asked what the union thinks, the view it leads with answers first (audit 32: "does the
         # union think MATs should be inspected" was led with "NASUWT recommends no particular option here"),
         # when the view is about what was asked, unless an option's words are in it or the question: "All
@@ -543,7 +557,7 @@ def guidance_lines(guidance: tuple[Guidance, ...], reply: Reply, *, verdict: boo
         telling = asked and reply.pack is not None and \
             telling_words([asked[-1].basis], reply.query, reply.pack, reply.entry.keywords)[0] > 0
         at = len(asked) if telling and guidance[:len(asked)] == asked and not rated & worded else 0
-        lines.insert(at, Line(said, part="lead"))
+        lines.insert(sum(len(block) for block in blocks[:at]), Line(said, part="lead"))
     if verdict and not guidance:
         # "says nothing on this statement" only when no comment of the union's is on it (one
         # whose every sentence was passed over, a list or a "However, ...", still says something)
@@ -815,7 +829,12 @@ def lead_lines(reply: Reply, *, everything: bool = True) -> list[Line]:
         guidance = lead_guidance(reply)
         lines = claim_lines(reply, guidance, guidance_lines(guidance, reply))
         lines += nearer_sentence(reply, lines)
-        return alike_lines(reply, lines + listed_item(reply, lines))
+        # more telling than any guidance shown, the item comes before it, after the bot's own lines and
+        # a suggested answer (the review of round 33: "what does nasuwt say about the tone of reports"
+        # opened with the union's view on single-word judgements)
+        at = next((i for i, ln in enumerate(lines) if ln.quote and not ln.label.startswith("Suggested answer")),
+                  len(lines))
+        return alike_lines(reply, lines[:at] + listed_item(reply, lines) + lines[at:])
     lines = []
     if reply.consultation:
         lines += [Line(status_line(c, survey=False), part="lead") for c in (reply.consultation, *reply.elsewhere)]
@@ -825,24 +844,35 @@ def lead_lines(reply: Reply, *, everything: bool = True) -> list[Line]:
 
 def where_written(reply: Reply, lead: list[Line]) -> list[Line]:
     """Asked where in the survey to say something, and answered from an entry quoting the union's
-    commentary on a survey question: `lead` with that question named after the quotation. Audit 33:
-    "inspection only lasted 2 days with 2 inspectors. enough? where do i say this" got the union's
-    "Inspections are usually carried out by a small number of inspectors and last two days." as a
-    fact, and no question; the union wrote it under Priority 2's."""
+    comments on a survey question (not naming it already, `written_under`): `lead` with that
+    question named after the quotation, with the statements the comments follow, and for a rated
+    question the comments box they cover too, where a member can write. Audit 33: "inspection only
+    lasted 2 days with 2 inspectors. enough? where do i say this" got the union's "Inspections are
+    usually carried out by a small number of inspectors and last two days." as a fact, and no
+    question. Only a whole paragraph or sentence of the comments counts: "culture." of a list in the
+    union's introduction is no comment on the culture questions (the review)."""
     pack = reply.pack
     if pack is None or isinstance(reply.entry, SurveyEntry) or not asks_where(words(reply.query)):
         return lead
     for i, ln in enumerate(lead):
-        if ln.quote and ln.quote.speaker == "union":
-            said = norm(ln.quote.text)
-            held = [f"{pack.section_label(e.section)} · {e.priority}: {entry_label(e.title)}" for e in pack.entries
-                    if isinstance(e, SurveyEntry) and said in norm(commentary_text(e))]
-            if held:
-                line = f"You asked where to say this: {union_of(pack)} wrote these words under {' and '.join(held)}."
-                end = i + 1   # after the quotation's lines that go on from it
-                while end < len(lead) and lead[end].quote and not lead[end].label:
-                    end += 1
-                return [*lead[:end], Line(line, part="lead"), *lead[end:]]
+        if not (ln.quote and ln.quote.speaker == "union"):
+            continue
+        held = _commented_where(pack).get(ln.quote.text)
+        if not held or "on [" in ln.label:   # none, or its label names the question already
+            return lead
+        places = []
+        for e, statements in held:
+            scope = scope_of(statements).removeprefix("on ")
+            box = next((b for b in pack.entries if commentary_lender(b, pack) is e), None)
+            places.append(f"{pack.section_label(e.section)} · {e.priority}: {entry_label(e.title)}"
+                          + (f" ({scope})" if scope else "")
+                          + (f", whose comments box is {entry_label(box.title)}" if box else ""))
+        line = (f"You asked where to say this: {union_of(pack)}'s comments with these words are under "
+                f"{' and '.join(places)}.")
+        end = i + 1   # after the quotation's lines that go on from it
+        while end < len(lead) and lead[end].quote and not lead[end].label:
+            end += 1
+        return [*lead[:end], Line(line, part="lead"), *lead[end:]]
     return lead
 
 
@@ -857,6 +887,7 @@ WANTS_SOMEONE = ("us", "you", "me", "them", "everyone", "members", "staff", "peo
 @lru_cache(maxsize=16)
 def _union_view_pattern(union: str) -> re.Pattern:
     name = "|".join(re.escape(n) for n in sorted({"union", *words(union)} - {""}))
+    one = rf"\b(?:{name})\b"   # one union, not "do unions like nasuwt ..."
     name = rf"\b(?:{name})(?:'s|s'|s)?"
     between = rf"(?:\s+(?:{'|'.join(BETWEEN)})){{0,2}}"
     after = rf"(?!\s+(?:{'|'.join(NOT_A_VIEW)})\b)"
@@ -873,7 +904,7 @@ def _union_view_pattern(union: str) -> re.Pattern:
         rf"{name}{between}\s+make\s+of\b",
         # "does the union like them", "would nasuwt like ofsted doing ..." (audit 33), not "would nasuwt like us
         # to mention ..." nor "unions like nasuwt"
-        rf"\b(?:does|do|did|would|doesnt|wouldnt)\s+(?:the\s+)?{name}{between}\s+like\b"
+        rf"\b(?:does|do|did|would|doesnt|wouldnt)\s+(?:the\s+)?{one}{between}\s+like\b"
         rf"(?!\s+(?:to|(?:{'|'.join(WANTS_SOMEONE)})\s+to)\b)",
         # "nasuwt said the 3 month delay is a bad idea": told what the union thinks (audit 30b), not
         # "the union said to ask here", "the union said we should put ..."
@@ -1027,7 +1058,7 @@ def part_lines(reply: Reply, *, everything: bool = True) -> list[Line]:
         for g, scope in items:
             if g.basis not in shown and (limit is None or added < limit):
                 shown.add(g.basis)
-                lines.append(guidance_line(g, reply, scope))
+                lines.extend(guidance_block(g, reply, scope))
                 added += 1
         return added
 
@@ -1223,17 +1254,18 @@ def _coded_guidance(pack: Pack | None) -> dict[str, Guidance | None]:
 _OF_THE_QUESTION = re.compile(r"\bth(?:is|ese) (?:question|statement)s?\b", re.I)
 
 
-def _commented_where(pack: Pack) -> dict[str, tuple[SurveyEntry, tuple[int, ...]]]:
+def _commented_where(pack: Pack) -> dict[str, list[tuple[SurveyEntry, tuple[int, ...]]]]:
     """Each paragraph of the union's commentary on the pack's survey questions, and each of its
-    sentences: the question it was written under and the statements it follows."""
-    def build() -> dict[str, tuple[SurveyEntry, tuple[int, ...]]]:
-        where: dict[str, tuple[SurveyEntry, tuple[int, ...]]] = {}
+    sentences: the questions it was written under (the schools and SEND versions of a question may
+    share it), each with the statements it follows."""
+    def build() -> dict[str, list[tuple[SurveyEntry, tuple[int, ...]]]]:
+        where: dict[str, list[tuple[SurveyEntry, tuple[int, ...]]]] = {}
         for e in pack.entries:
             if isinstance(e, SurveyEntry):
                 for group in commentary_groups(e):
                     for p in group.paragraphs:
-                        for text in (p, *sentences(p)):
-                            where.setdefault(text, (e, group.statements))
+                        for text in dict.fromkeys((p, *sentences(p))):
+                            where.setdefault(text, []).append((e, group.statements))
         return where
     return pack.derived("commented_where", build)
 
@@ -1246,9 +1278,9 @@ def written_under(text: str, label: str, reply: Reply) -> str:
     if reply.pack is None or not _OF_THE_QUESTION.search(text) or not label.endswith("):"):
         return label
     found = _commented_where(reply.pack).get(text)
-    if found is None:
+    if not found:
         return label
-    entry, statements = found
+    entry, statements = found[0]
     scope = scope_of(statements).removeprefix("on ")
     return f"{label[:-2]}, on {entry_label(entry.title)}{', ' + scope if scope else ''}):"
 

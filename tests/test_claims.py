@@ -222,6 +222,11 @@ def test_a_claim_denied_here_but_true_of_the_other_sections_version_says_so(sear
     ("what does the union say about deep dives", None),
     ("the union said to ask here", None),                            # not what it thinks
     ("nasuwt said answer Very important didn't they", "answer very important"),   # (an option: see below)
+    # a stance's object is named in the member's words, not the union's; its reason is claimed
+    ("Great so nasuwt backs ofsted's plan to withhold reports for 3 months", None),
+    ("union is against the pause policy cos it just drags inspections out, yeah?", "it just drags inspections out"),
+    ("nasuwt is against classroom teachers being inspectors because of conflicts of interest",
+     "conflicts of interest"),
 ])
 def test_a_claim_told_of_the_union_is_read(q, told):
     assert told_claim(q, "NASUWT") == told

@@ -424,7 +424,9 @@ def test_asked_about_a_question_as_a_whole_its_view_still_leads(searcher, config
     view: "culture" is in other sentences of the union's, but it is the question's own title."""
     _, r = reply_to(Library.of(searcher), config, "what does nasuwt think about ofsted's culture")
     assert r.entry.id == "schools-culture-views"
-    assert reply_lines(r)[0].label.startswith("NASUWT's view (spring 2024)")
+    first, second = reply_lines(r)[:2]   # after the sentence it is an example of (round 33)
+    assert first.quote.text.startswith("You might reflect on who Ofsted recruits as inspectors")
+    assert second.label.startswith("NASUWT's view (spring 2024)")
 
 
 def test_a_pack_too_small_to_weigh_its_words_adds_no_sentence(tmp_path, config):
@@ -515,15 +517,16 @@ def test_a_view_in_an_options_words_stays_after_no_option(searcher, config):
 def test_an_example_of_the_unions_comes_with_what_it_is_an_example_of(searcher, config, entry_id):
     """The reviews of round 32: the culture boxes' view was shown as "For instance, NASUWT believes that it
     would be appropriate for classroom teachers to be employed as inspectors.", an instance of nothing
-    shown; the commentary's sentence before it says what it is an example of, and comes with it."""
+    shown; the commentary's sentence before it says what it is an example of, and comes first, labelled
+    as what it is (advice the pack doesn't code as the view: the review of round 33)."""
     r = entry_reply(searcher.pack.get(entry_id), searcher.pack, config.contact,
                     query="does nasuwt think classroom teachers should be inspectors")
-    view = next(line_text(ln) for ln in reply_lines(r) if ln.label.startswith("NASUWT's view"))
-    assert view.startswith("NASUWT's view (spring 2024): “You might reflect on who Ofsted recruits as inspectors "
-                           "and whether it would be appropriate to draw from a broader base of professionals. For "
-                           "instance, NASUWT believes that it would be appropriate for classroom teachers to be "
-                           "employed as inspectors.")
-    assert "“For instance" not in render_full_text(r)
+    lines = [line_text(ln) for ln in reply_lines(r)]
+    at = next(i for i, ln in enumerate(lines) if ln.startswith("NASUWT's view"))
+    assert lines[at].startswith("NASUWT's view (spring 2024): “For instance, NASUWT believes that it would be "
+                                "appropriate for classroom teachers to be employed as inspectors.")
+    assert lines[at - 1] == ("NASUWT says (spring 2024): “You might reflect on who Ofsted recruits as inspectors "
+                             "and whether it would be appropriate to draw from a broader base of professionals.”")
 
 
 @pytest.mark.parametrize("q, asked", [
@@ -532,6 +535,7 @@ def test_an_example_of_the_unions_comes_with_what_it_is_an_example_of(searcher, 
     ("would the union like ofsted doing deep dives on leadership and management", True),
     ("would nasuwt like us to mention workload", False),   # what it wants members to do, not its view
     ("does nasuwt like to hear from members", False),
+    ("do unions like nasuwt get a say", False),   # other unions (the review)
 ])
 def test_whether_the_union_likes_something_asks_its_view(searcher, config, q, asked):
     assert asks_union_view(q, "NASUWT") is asked
@@ -549,17 +553,23 @@ def test_asked_where_a_union_fact_answers_names_the_question_it_was_written_unde
                     query="inspection only lasted 2 days with 2 inspectors. enough? where do i say this")
     lines = [line_text(ln) for ln in reply_lines(r)]
     at = next(i for i, ln in enumerate(lines) if "last two days" in ln)
-    assert lines[at + 1] == ("You asked where to say this: NASUWT wrote these words under Schools · Priority 2: "
-                             "Inspection practice: [How inspections should be carried out].")
-    assert "NASUWT wrote these words under" in json.dumps(answer_blocks(r).blocks)   # in Slack too
+    assert lines[at + 1] == ("You asked where to say this: NASUWT's comments with these words are under Schools · "
+                             "Priority 2: Inspection practice: [How inspections should be carried out], whose "
+                             "comments box is [Your views: changes to inspection practice (comments box)].")
+    assert "comments with these words are under" in json.dumps(answer_blocks(r).blocks)   # in Slack too
     dives = entry_reply(searcher.pack.get("deep-dives"), searcher.pack, config.contact,
                         query="only ever subject deep dives, never behaviour. where can i say that")
     lines = [line_text(ln) for ln in reply_lines(dives)]
-    at = next(i for i, ln in enumerate(lines) if "wrote these words under" in ln)
+    at = next(i for i, ln in enumerate(lines) if "comments with these words are under" in ln)
     assert "Inspectors also use these activities" in lines[at - 1]   # after the quotation's every line
     asked = entry_reply(searcher.pack.get("inspection-basics-union"), searcher.pack, config.contact,
                         query="how long do inspections last")
-    assert not any("wrote these words under" in line_text(ln) for ln in reply_lines(asked))
+    assert not any("comments with these words" in line_text(ln) for ln in reply_lines(asked))
+    # the review: "culture." of a list in the union's introduction is inside "... inspection culture." of the
+    # culture questions' comments, and is no comment on them
+    intro = entry_reply(searcher.pack.get("schools-priority-areas"), searcher.pack, config.contact,
+                        query="culture - where do i put this")
+    assert "“culture.”" in render_text(intro) and "comments with these words" not in render_text(intro)
 
 
 @pytest.mark.parametrize("q, item", [
@@ -573,6 +583,7 @@ def test_an_item_of_the_unions_list_asked_about_comes_with_its_lead_in(searcher,
     at = lines.index(f"  “{item}”")
     assert lines[at - 1] == ("NASUWT says (spring 2024): “Things that you might want to address in your response "
                              "could include:”")
+    assert at - 1 == 0   # first: the union's other words answer something else (the review of round 33)
     plain = entry_reply(searcher.pack.get("schools-reporting-views"), searcher.pack, config.contact,
                         query="where do i comment on reports")
     assert not any("could include:" in line_text(ln) for ln in reply_lines(plain))
