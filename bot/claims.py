@@ -40,6 +40,23 @@ def _named(option: str, text: str) -> re.Match | None:
 def claimed_option(query: str, options: tuple[str, ...] | list[str], union: str) -> str | None:
     """The option of `options` the message says the union recommends, or None (the longest
     option named wins: "Not very important" over "Very important")."""
+    found = _claimed(query, options, union)
+    return found[0] if found and not found[1] else None
+
+
+def claimed_against(query: str, options: tuple[str, ...] | list[str], union: str) -> str | None:
+    """The option the message says the union told members not to give ("union said not to answer
+    'very important' ...", audit 33), or None."""
+    found = _claimed(query, options, union)
+    return found[0] if found and found[1] else None
+
+
+# between the verb of saying and the option, a claim that the union advised against it
+AGAINST = re.compile(r"\b(?:not|never|dont|avoid|shouldnt|against)\b")
+
+
+def _claimed(query: str, options: tuple[str, ...] | list[str], union: str) -> tuple[str, bool] | None:
+    """The option a message says the union spoke of, and whether against it."""
     if not options or not union:
         return None
     text = fold(query)
@@ -55,7 +72,7 @@ def claimed_option(query: str, options: tuple[str, ...] | list[str], union: str)
         named = [o for o, (a, b) in spans.items()
                  if not any(o != p and a >= c and b <= d for p, (c, d) in spans.items())]
         if len(named) == 1:   # "does the union say yes or no": a question, not a claim
-            return named[0]
+            return named[0], AGAINST.search(after[:spans[named[0]][0]]) is not None
         if named:
             return None
     return None

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from bot.asking import BETWEEN, SAYING, VIEW_NOUNS, VIEW_VERBS, WANTING
 from bot.chitchat import is_about_bot, is_social, is_thanks
-from bot.claims import claimed_option, told_claim
+from bot.claims import claimed_against, claimed_option, told_claim
 from bot.happened import asks_what_happened
 from bot.knowledge import (
     ADVICE_OPENING,
@@ -703,7 +703,9 @@ def _claim_lines(reply: Reply, guidance: tuple[Guidance, ...], lead: list[Line],
                  whole_priority: bool = False) -> list[Line]:
     union = union_name(reply.source)
     rated, claim, answers = _claim(reply)
-    if not claim or any(a == claim for a, _ in answers):
+    if not claim:
+        return _against_lines(reply, rated, answers, lead)
+    if any(a == claim for a, _ in answers):
         return lead
     whole = [a for a, scope in answers if not scope]
     if answers and not whole:
@@ -733,6 +735,34 @@ def _claim_lines(reply: Reply, guidance: tuple[Guidance, ...], lead: list[Line],
     if lead and lead[0].label in verdicts:
         return [replace(lead[0], label=lead[0].label.rstrip(".") + denied), *lead[1:]]
     return [Line(NO_OPTION.format(union=union).rstrip(".") + denied, part="lead"), *lead]
+
+
+# a word of advising against just before an option's words: "not ‘Very important’", "avoid ‘Agree’"
+_SAID_AGAINST = re.compile(r"\b(?:not|never|avoid|against|dont|don't|don’t)\b(?:\W+\w+){0,3}\W*$")
+
+
+def _against_lines(reply: Reply, rated: SurveyEntry, answers: list[tuple[str, tuple[int, ...]]],
+                   lead: list[Line]) -> list[Line]:
+    """Told that the union said not to give an option (`claimed_against`: "union said not to answer
+    'very important' on the reporting aims", audit 33, was answered "not ‘Very important’, nor any
+    other option", read as agreeing): "NASUWT does recommend ‘X’ here." when it does; when it
+    recommends none, that it doesn't say not to give it, unless its words there come near to it."""
+    union = union_name(reply.source)
+    against = claimed_against(reply.query, rated.options, union)
+    whole = [a for a, scope in answers if not scope]
+    if not against or (answers and not whole) or (whole and whole[0] != against):
+        return lead   # none claimed, or the answer shown already bears the claim out
+    if whole:
+        return [Line(f"{union} does recommend ‘{against}’ here.", part="lead"), *lead]
+    folded, wanted = fold(commentary_text(rated)), fold(against)
+    if any(_SAID_AGAINST.search(folded[:m.start()]) for m in re.finditer(re.escape(wanted), folded)):
+        return lead   # "... not ‘Very important’": its words may say just that
+    shown = " ".join(ln.quote.text for ln in lead if ln.quote and ln.quote.speaker == "union")
+    verdict = (f"{union} recommends no particular option here and doesn't say not to give ‘{against}’"
+               + ("; its words that mention it follow." if names_option(shown, against) else "."))
+    verdicts = {NO_OPTION.format(union=union), NO_POSITION.format(union=union)}
+    rest = lead[1:] if lead and lead[0].label in verdicts else lead
+    return [Line(verdict, part="lead"), *rest]
 
 
 def alike_lines(reply: Reply, lead: list[Line]) -> list[Line]:
@@ -1516,7 +1546,7 @@ def never_said_text(reply: Reply, where: str = "") -> str:
     """`never_said_lines`' line, "" for none: the union's words are `where` ("" when none are shown)."""
     union = union_of(reply.pack)
     claim = told_claim(reply.query, union) if reply.pack is not None else None
-    if not claim or any(claimed_option(reply.query, e.options, union)
+    if not claim or any(claimed_option(reply.query, e.options, union) or claimed_against(reply.query, e.options, union)
                         for e in reply.pack.entries if isinstance(e, SurveyEntry)):
         return ""
     never = never_said(claim, reply.pack)

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from bot.blocks import answer_blocks
-from bot.claims import claimed_option, told_claim
+from bot.claims import claimed_against, claimed_option, told_claim
 from bot.guide import reply_to
 from bot.packs import Library
 from bot.replies import render_text, reply_lines
@@ -270,3 +270,28 @@ def test_a_claim_in_words_the_union_never_uses_is_flagged_when_declined(searcher
     said = "I can't find the word ‘blank’ in NASUWT's words."
     assert render_text(r).splitlines()[0].endswith(said)
     assert said in json.dumps(answer_blocks(r).blocks, ensure_ascii=False)   # in Slack too
+
+
+@pytest.mark.parametrize("q, options, against", [
+    ('union said not to answer "very important" on the reporting aims, right?', RATINGS, "Very important"),
+    ("nasuwt said dont tick yes for the separate safeguarding judgement", YES_NO, "Yes"),
+    ("nasuwt said go 'not very important' didn't they", RATINGS, None),   # the option's own "not"
+    ("nasuwt said tick very important for all of them", RATINGS, None),
+])
+def test_an_option_the_union_is_said_to_advise_against(q, options, against):
+    assert claimed_against(q, options, "NASUWT") == against
+    assert claimed_option(q, options, "NASUWT") is None or against is None
+
+
+def test_told_the_union_advised_against_an_option_the_reply_says_what_it_did(searcher, config):
+    """Audit 33: "union said not to answer 'very important' on the reporting aims ..." got "not ‘Very
+    important’, nor any other option", read as agreeing; the union said the points "could be judged
+    to be important or very important" and to explain in the Comments box."""
+    lines = render_text(_reply(searcher, config, 'union said not to answer "very important" on the reporting '
+                                                 'aims because it looks like supporting the current system, right?'))
+    assert ("NASUWT recommends no particular option here and doesn't say not to give ‘Very important’; its words "
+            "that mention it follow.") in lines.splitlines()[:3]
+    assert "not ‘Very important’, nor" not in lines
+    recommended = render_text(_reply(searcher, config, "nasuwt said dont tick yes for the separate safeguarding "
+                                                       "judgement question"))
+    assert recommended.splitlines()[2] == "NASUWT does recommend ‘Yes’ here."
