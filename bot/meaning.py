@@ -151,6 +151,11 @@ class Encoder:
         digest.update(str(os.path.getsize(folder / "model.safetensors")).encode())
         self.fingerprint = f"{MODEL_NAME}-{MAX_TOKENS}-{digest.hexdigest()[:16]}"
 
+    def knows(self, word: str) -> bool:
+        """Whether a (lower-case) word is one of the model's own, whole: an English word it read in
+        training ("launch", "colleague"), not a misspelling ("safegaurding") it splits into pieces."""
+        return self.tokenizer.token_to_id(word) is not None
+
     def _layer_norm(self, x, wb):
         """LayerNorm, the same operations in the same order as the plain expression
         (x - mean) / sqrt(var + eps) * w + b, with one temporary instead of five."""
@@ -494,6 +499,10 @@ class Meaning:
     def _in_use(self, path: Path) -> None:
         used(path)
         self.files.append(path)
+
+    def knows(self, word: str) -> bool:
+        """`Encoder.knows`: whether a word is the model's own, not a misspelling."""
+        return self.encoder.knows(word)
 
     def read(self, question: str, k: int) -> Reading:
         """How close the question comes to each entry, read whole and sentence by sentence

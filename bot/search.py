@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import heapq
 import math
+import re
 from array import array
 from collections import defaultdict
 from dataclasses import replace
@@ -314,6 +315,16 @@ class Index:
         folded, clipped = read_words(query)   # once: terms and phrasing cues both read it
         terms, off = self._analyse(folded)
         text = message_text(query, clipped=clipped)
+        if self.meaning is not None:
+            # a misspelling the words were corrected from is read corrected by the survey's structure and by
+            # meaning too ("wat shud i put 4 the safegaurding qs" was declined: audit 33); not an English word
+            # the pack lacks, whose nearest pack word is another ("launch" is no "lunch"), nor another form
+            # of the word ("inconsistency" is no "consistency"), nor a short one ("maths" is no "mats")
+            fixed = {w: c for w in folded if (c := self._correct(w)) != w and len(w) >= MISSPELT_LENGTH
+                     and c not in w and w not in c and not self.meaning.knows(w)}
+            if fixed:
+                folded = [fixed.get(w, w) for w in folded]
+                text = re.sub(r"[A-Za-z]+", lambda m: fixed.get(m.group().lower(), m.group()), text)
         reading = None
         if self.meaning is not None and terms:
             reading = self.meaning.read(text, MEANING_CANDIDATES)
@@ -454,6 +465,9 @@ def read_words(query: str) -> tuple[list[str], bool]:
     if len(folded) > LONG_MESSAGE_WORDS:
         return folded[:HEAD_WORDS] + folded[-TAIL_WORDS:], True
     return folded, len(query) > MAX_QUERY_CHARS
+
+
+MISSPELT_LENGTH = 7   # the shortest misspelling meaning reads corrected (bot.search.Index.find_matches)
 
 
 def message_text(query: str, *, clipped: bool = False) -> str:

@@ -583,3 +583,19 @@ def test_a_definition_far_ahead_of_every_survey_question_keeps_first_place(searc
                                ("what is cafcass? which bit of the survey is that", "cafcass")):
         result = searcher.find_matches(question)
         assert result.answered and result.matches[0].entry.id == entry_id, question
+
+
+@pytest.mark.parametrize("q, section", [
+    # audit 33: declined, the misspelt word read as it was typed by meaning and by the survey's structure
+    ("wat shud i put 4 the safegaurding qs", "safeguarding-"),
+    ("cn u tell me wot nasuwt sed about excluions", "schools-impact"),
+])
+def test_a_misspelling_is_read_corrected_by_meaning_too(searcher, q, section):
+    result = searcher.find_matches(q)
+    assert result.answered and result.best.entry.id.startswith(section), result
+
+
+def test_only_a_misspelling_is_read_corrected_by_meaning(searcher):
+    """Not an English word the pack lacks, whose nearest pack word is another ("launch": "lunch")."""
+    assert searcher.meaning.knows("launch") and searcher.meaning.knows("colleague")
+    assert not searcher.meaning.knows("safegaurding") and not searcher.meaning.knows("excluions")
