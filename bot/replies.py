@@ -806,9 +806,15 @@ def nearer_sentence(reply: Reply, lead: list[Line]) -> list[Line]:
         return []
     # with the sentences after it that lean on it ("... last two days." "Is this effective?")
     quote = max((q for g, _, q in found if g is group and q.startswith(quote)), key=len)
+    return [sentence_line(reply, group, quote)] if scores[best] >= _nearer_bar(reply, lead) else []
+
+
+def _nearer_bar(reply: Reply, lead: list[Line]) -> float:
+    """How telling of the question a passage of the union's must be to be added to `lead`: more than
+    any quotation in it, by NEARER_BY of the rarest word's weight."""
+    shown = [ln.quote.text for ln in lead if ln.quote]
     most = max(word_weights(reply.pack).values(), default=0)
-    bar = max(telling_words(shown, reply.query, reply.pack, topic), default=0) + NEARER_BY * most
-    return [sentence_line(reply, group, quote)] if scores[best] >= bar else []
+    return max(telling_words(shown, reply.query, reply.pack, reply.entry.keywords), default=0) + NEARER_BY * most
 
 
 def listed_item(reply: Reply, lead: list[Line]) -> list[Line]:
@@ -832,13 +838,9 @@ def listed_item(reply: Reply, lead: list[Line]) -> list[Line]:
                 lead_in = sentences(p)[-1]
     if not listed:
         return []
-    topic = reply.entry.keywords
-    scores = telling_words([item for _, _, item in listed], reply.query, reply.pack, topic)
+    scores = telling_words([item for _, _, item in listed], reply.query, reply.pack, reply.entry.keywords)
     best = max(range(len(listed)), key=lambda i: scores[i])
-    shown = [ln.quote.text for ln in lead if ln.quote]
-    most = max(word_weights(reply.pack).values(), default=0)
-    bar = max(telling_words(shown, reply.query, reply.pack, topic), default=0) + NEARER_BY * most
-    if scores[best] <= 0 or scores[best] < bar:
+    if scores[best] <= 0 or scores[best] < _nearer_bar(reply, lead):
         return []
     group, lead_in, item = listed[best]
     return [sentence_line(reply, group, lead_in), Line("", _union(item, reply, "commentary"), part="lead")]
