@@ -134,7 +134,18 @@ def asked_type(query: str) -> re.Pattern | None:
         return _A_DATE
     if _ASKS_HOW_MANY.search(said) or re.search(r"\bwhat\s*%|\bwhat (?:per ?cent|percent)\b", query, re.I):
         return _A_NUMBER   # "what % agreed with the new outcomes"
+    listed = _ASKS_THE_N.search(said)
+    if listed:   # "what are the three outcomes": the passage saying there are three (audit 33)
+        n = listed.group(1)
+        return re.compile(rf"\b(?:{n}|{_NUMBERS.get(n, n)})\b", re.I)
     return None
+
+
+_NUMBERS = {"2": "two", "3": "three", "4": "four", "5": "five", "6": "six", "7": "seven", "8": "eight", "9": "nine",
+            "10": "ten"}
+_NUMBERS |= {v: k for k, v in _NUMBERS.items()}
+# how a message asks for the members of a set it counts: "what are the three outcomes", "which are the 4 areas"
+_ASKS_THE_N = re.compile(rf"\b(?:what|which|whats)\s+(?:are|were|r)?\s*(?:the|its|their)\s+({'|'.join(_NUMBERS)})\b")
 
 
 _CAPITALISED = re.compile(r"(?<![\w’'])[A-Z][a-z]+")

@@ -233,6 +233,20 @@ def test_a_count_leads_only_in_a_passage_about_what_was_asked(pack, config):
     assert "two thirds of councils" in lead and "73 per cent" not in lead
 
 
+@pytest.mark.parametrize("query", ["area SEND inspections - what are the three outcomes?",
+                                   "what are the 3 outcomes for area send"])
+def test_asked_what_the_n_things_are_the_passage_counting_them_leads(pack, config, query):
+    """Audit 33: "area SEND inspections - what are the three outcomes?" led with "Local area SEND services
+    will be able to achieve the top inspection outcome ..." (sharing more words); the three were in the
+    full reply only."""
+    from bot.replies import entry_reply, reply_lines
+
+    reply = entry_reply(pack.get("area-send-2022-framework-outcomes"), pack, config.contact, query=query)
+    lead = [ln.quote.text for ln in reply_lines(reply) if ln.quote and ln.part == "lead"]
+    assert lead[0] == "Services will be rated with three new inspection “outcomes”."
+    assert [t.split()[1] for t in lead[1:4]] == ["first", "second", "third"]
+
+
 def test_passage_order_reads_the_question_without_a_pack_too():
     """A reply built without its pack (no synonyms) still orders passages by the question's words."""
     from bot.telling import passage_order
