@@ -187,9 +187,6 @@ EVERYDAY = frozenset({"witness", "bank", "press", "personal", "mission", "writte
                       "financial", "sworn", "closing", "opening"})
 
 
-ONE_ABOUT = frozenset({"about", "on", "saying", "that", "where", "re"})   # not "the one with the ... statements"
-
-
 def names_a_statement(folded: list[str]) -> bool:
     """The message names one statement by its words, as such: "the half a day notice statement",
     "there's a statement about off-rolling"; not the list ("the impact statements", "each
@@ -200,9 +197,6 @@ def names_a_statement(folded: list[str]) -> bool:
     if not EVERY.isdisjoint(folded):
         return False
     for k, w in enumerate(folded):
-        # "the one about MATs being reported on" (audit 33): one item, named by its words
-        if w == "one" and folded[k - 1:k] == ["the"] and folded[k + 1:k + 2] and folded[k + 1] in ONE_ABOUT:
-            return True
         if w not in ("statement", "bullet"):
             continue
         before, after = folded[:k], folded[k + 1:k + 3]

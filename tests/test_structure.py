@@ -342,18 +342,6 @@ def test_last_question_as_an_opener_names_no_question(pack, q):
     ("the press statement ofsted put out about the pause policy", False),
     # the member's own words, referred back to
     ("union reckons inspection makes schools push SEND kids out, so agree with that statement?", False),
-    # audit 33: "the one about ..." names one item by its words; not "the one with the ... statements"
-    ("schools section priority 1, the one about MATs being reported on - what should i answer", True),
-    ("schools priority 2, the one with the consistency/notice/context statements", False),
 ])
 def test_a_statement_named_by_its_words_not_the_list_nor_a_story(message, named):
     assert names_a_statement(words(message)) is named
-
-
-def test_the_one_about_a_statements_words_points_to_it(searcher):
-    """Audit 33: "schools section priority 1, the one about MATs being reported on" got both questions
-    of the priority, and statement 10 (the wider group, "such as the multi-academy trust (MAT)") was
-    neither pointed to nor quoted."""
-    best = searcher.find_matches("schools section priority 1, the one about MATs being reported on - what "
-                                 "should i answer").best
-    assert (best.entry.id, best.statement) == ("schools-reporting-aims", 9)
