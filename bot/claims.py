@@ -51,8 +51,12 @@ def claimed_against(query: str, options: tuple[str, ...] | list[str], union: str
     return found[0] if found and found[1] else None
 
 
-# between the verb of saying and the option, a claim that the union advised against it
-AGAINST = re.compile(r"\b(?:not|never|dont|avoid|shouldnt|against)\b")
+# just before the option, a claim that the union advised against it: a negation governing it, with only
+# words of answering between ("not to answer", "dont put", "never tick"); not "never mind the comments, just
+# tick no" nor "if you're not sure, tick no" (the review: a negation anywhere before it lost the correction)
+AGAINST = re.compile(r"\b(?:not|never|dont|shouldnt|mustnt|cant|avoid|against)\s+"
+                     r"(?:(?:to|you|we|u|ever|go|for|answer|answering|put|putting|tick|ticking|give|giving|pick|"
+                     r"choose|select|say|mark|rate|with|as)\s+){0,3}$")
 
 
 def _claimed(query: str, options: tuple[str, ...] | list[str], union: str) -> tuple[str, bool] | None:
@@ -72,7 +76,7 @@ def _claimed(query: str, options: tuple[str, ...] | list[str], union: str) -> tu
         named = [o for o, (a, b) in spans.items()
                  if not any(o != p and a >= c and b <= d for p, (c, d) in spans.items())]
         if len(named) == 1:   # "does the union say yes or no": a question, not a claim
-            return named[0], AGAINST.search(after[:spans[named[0]][0]]) is not None
+            return named[0], AGAINST.search(after[:spans[named[0]][0]].replace("'", "").replace('"', "")) is not None
         if named:
             return None
     return None

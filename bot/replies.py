@@ -688,6 +688,7 @@ def _twin_recommending(reply: Reply) -> Line | None:
     and the union recommends it for the SEND one)."""
     rated, claim, _ = _claim(reply)
     pack = reply.pack
+    claim = claim or claimed_against(reply.query, rated.options, union_name(reply.source))   # "said not to ..."
     if pack is None or not claim or any(section_named(w, pack.sections) for w in words(reply.query)):
         return None
     twin = next((e for e in pack.entries if twins(rated, e) and e.options
@@ -703,11 +704,18 @@ def _claim_lines(reply: Reply, guidance: tuple[Guidance, ...], lead: list[Line],
                  whole_priority: bool = False) -> list[Line]:
     union = union_name(reply.source)
     rated, claim, answers = _claim(reply)
+    whole = [a for a, scope in answers if not scope]
+    view_label = KIND_LABELS["view"].format(union=union)
+    viewed = any(g.kind == "view" for g in guidance) or any(ln.label.startswith(view_label) for ln in lead)
     if not claim:
-        return _against_lines(reply, rated, answers, lead)
+        against = claimed_against(reply.query, rated.options, union)
+        if not against or answers or not viewed:
+            return _against_lines(reply, rated, against, answers, lead)
+        # a view may amount to the option ("MATs should be inspected" and 'Disagree'): said as of a claim of
+        # it, "It doesn't name ‘Disagree’; its view follows." (the review of round 33)
+        claim = against
     if any(a == claim for a, _ in answers):
         return lead
-    whole = [a for a, scope in answers if not scope]
     if answers and not whole:
         return lead
     where = "" if rated is reply.entry and not whole_priority else \
@@ -715,8 +723,7 @@ def _claim_lines(reply: Reply, guidance: tuple[Guidance, ...], lead: list[Line],
     if whole:
         said = f"{where or ''}{union} recommends ‘{whole[0]}’{' here' if not where else ''}, not ‘{claim}’."
         return [Line(said[0].upper() + said[1:], part="lead"), *lead]
-    view_label = KIND_LABELS["view"].format(union=union)
-    if any(g.kind == "view" for g in guidance) or any(ln.label.startswith(view_label) for ln in lead):
+    if viewed:
         # a view may amount to the option ("MATs should be inspected" and Agree; "NASUWT agrees that
         # Ofsted should hold all settings to account"): "not ‘Agree’" read as the union opposing it
         # (audit 30b's second re-check); say the view is there instead, and that no option is named
@@ -737,32 +744,37 @@ def _claim_lines(reply: Reply, guidance: tuple[Guidance, ...], lead: list[Line],
     return [Line(NO_OPTION.format(union=union).rstrip(".") + denied, part="lead"), *lead]
 
 
-# a word of advising against just before an option's words: "not ‘Very important’", "avoid ‘Agree’"
-_SAID_AGAINST = re.compile(r"\b(?:not|never|avoid|against|dont|don't|don’t)\b(?:\W+\w+){0,3}\W*$")
+# a word of advising against ("not", "avoid"): a sentence of the union's naming an option with one of these
+# may tell members not to give it
+_NEGATION = re.compile(r"\b(?:not|never|no|nor|avoid|against|dont|shouldnt|mustnt|cannot|cant)\b")
 
 
-def _against_lines(reply: Reply, rated: SurveyEntry, answers: list[tuple[str, tuple[int, ...]]],
+def _against_lines(reply: Reply, rated: SurveyEntry, against: str | None, answers: list[tuple[str, tuple[int, ...]]],
                    lead: list[Line]) -> list[Line]:
     """Told that the union said not to give an option (`claimed_against`: "union said not to answer
     'very important' on the reporting aims", audit 33, was answered "not ‘Very important’, nor any
     other option", read as agreeing): "NASUWT does recommend ‘X’ here." when it does; when it
-    recommends none, that it doesn't say not to give it, unless its words there come near to it."""
+    recommends none, that it doesn't say not to give it, unless a sentence of its naming the option
+    has a word of advising against in it ("... does not recommend that you give ‘X’")."""
     union = union_name(reply.source)
-    against = claimed_against(reply.query, rated.options, union)
     whole = [a for a, scope in answers if not scope]
     if not against or (answers and not whole) or (whole and whole[0] != against):
         return lead   # none claimed, or the answer shown already bears the claim out
     if whole:
         return [Line(f"{union} does recommend ‘{against}’ here.", part="lead"), *lead]
-    folded, wanted = fold(commentary_text(rated)), fold(against)
-    if any(_SAID_AGAINST.search(folded[:m.start()]) for m in re.finditer(re.escape(wanted), folded)):
-        return lead   # "... not ‘Very important’": its words may say just that
-    shown = " ".join(ln.quote.text for ln in lead if ln.quote and ln.quote.speaker == "union")
-    verdict = (f"{union} recommends no particular option here and doesn't say not to give ‘{against}’"
-               + ("; its words that mention it follow." if names_option(shown, against) else "."))
+    if _may_say_not_to(commentary_text(rated), against):
+        return lead
+    # (not "its words that mention it follow": "it will be very important to comment" is English, not the option)
+    verdict = f"{union} recommends no particular option here and doesn't say not to give ‘{against}’."
     verdicts = {NO_OPTION.format(union=union), NO_POSITION.format(union=union)}
     rest = lead[1:] if lead and lead[0].label in verdicts else lead
     return [Line(verdict, part="lead"), *rest]
+
+
+def _may_say_not_to(said: str, option: str) -> bool:
+    """Whether a sentence of `said` names the option with a word of advising against in it."""
+    return any(names_option(s, option) and _NEGATION.search(fold(s))
+               for p in said.split("\n") for s in sentences(p))
 
 
 def alike_lines(reply: Reply, lead: list[Line]) -> list[Line]:
@@ -1554,9 +1566,10 @@ def never_said_text(reply: Reply, where: str = "") -> str:
     never = never_said(claim, reply.pack)
     if not never:
         return ""
-    listed = ("the word " if len(never) == 1 else "the words ") + " or ".join(f"‘{w}’" for w in never)
-    return f"I can't find {listed} in {union}'s words" + (
-        f": check what it does say, {where}, before quoting it." if where else ".")
+    # about its words, not a denial: a true claim in other words has some too ("MATs ought to be inspected")
+    listed = " or ".join(f"‘{w}’" for w in never)
+    return f"{union}'s words never use {listed}" + (
+        f": if you quote {union}, quote what it does say ({where})." if where else ".")
 
 
 def _lines(reply: Reply, *, everything: bool) -> list[Line]:
@@ -1743,8 +1756,16 @@ def ambiguity_claim(reply: Reply) -> str:
         parts += [p for p in (priority_parts(m.entry, pack) if m.entry.priority else [m.entry]) if p not in parts]
     claims = {claimed_option(reply.query, p.options, union) for p in parts if p.options} if union else set()
     guidance = [g for p in parts for g in p.all_guidance()]
-    if claims <= {None}:   # no option claimed: a claim in words the union never uses, if any
-        return never_said_text(reply, "under the questions below")
+    if claims <= {None}:   # no option claimed: said not to give one, or a claim in words the union never uses
+        against = {claimed_against(reply.query, p.options, union) for p in parts if p.options} - {None}
+        if len(against) != 1:
+            return never_said_text(reply, "under the questions below")
+        option = against.pop()
+        if any(g.kind == "answer" for g in guidance) or \
+                _may_say_not_to("\n".join(commentary_text(p) for p in parts), option):
+            return ""
+        return (f"{union} recommends no particular option on these questions and doesn't say not to give ‘{option}’"
+                + ("; its views are under the questions below." if any(g.kind == "view" for g in guidance) else "."))
     if len(claims) != 1 or None in claims or any(g.kind == "answer" for g in guidance):
         return ""
     claim = claims.pop()

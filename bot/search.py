@@ -22,6 +22,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 from bot.blend import decide
 from bot.knowledge import Entry, GlossaryEntry, Pack, SurveyEntry
@@ -320,8 +321,7 @@ class Index:
             # meaning too ("wat shud i put 4 the safegaurding qs" was declined: audit 33); not an English word
             # the pack lacks, whose nearest pack word is another ("launch" is no "lunch"), nor another form
             # of the word ("inconsistency" is no "consistency"), nor a short one ("maths" is no "mats")
-            fixed = {w: c for w in folded if (c := self._correct(w)) != w and len(w) >= MISSPELT_LENGTH
-                     and c not in w and w not in c and not self.meaning.knows(w)}
+            fixed = {w: c for w in folded if (c := self._correct(w)) != w and misspelt(w, c, self.meaning.knows)}
             if fixed:
                 folded = [fixed.get(w, w) for w in folded]
                 text = re.sub(r"[A-Za-z]+", lambda m: fixed.get(m.group().lower(), m.group()), text)
@@ -468,6 +468,26 @@ def read_words(query: str) -> tuple[list[str], bool]:
 
 
 MISSPELT_LENGTH = 7   # the shortest misspelling meaning reads corrected (bot.search.Index.find_matches)
+# British spellings the model's (American) vocabulary lacks: "prioritise" is "prioritize", not "priorities"
+BRITISH = (("ise", "ize"), ("ised", "ized"), ("ising", "izing"), ("isation", "ization"), ("our", "or"),
+           ("yse", "yze"), ("tre", "ter"), ("ogue", "og"))
+BRITISH_ISE = ("ise", "ised", "ises", "ising", "isation", "isations")   # the model may lack "-ize" too
+PREFIXES = ("re", "un", "de", "dis", "mis", "pre", "over", "under")   # "regrading" is "re" + "grading"
+
+
+def misspelt(word: str, correction: str, knows) -> bool:
+    """Whether `word` is a misspelling of the pack's `correction` ("safegaurding": "safeguarding"), to
+    be read corrected by meaning too: not a word the model knows (`knows`; "launch" is no "lunch"),
+    nor its British spelling ("prioritise"), nor another form of the word ("inconsistency",
+    "regrading"), nor a short one ("maths" is no "mats"), nor more than two letters' edit away
+    ("standardised" is no "standards"). The review of round 33 found each of these read wrongly."""
+    if len(word) < MISSPELT_LENGTH or correction in word or word in correction or knows(word):
+        return False
+    if word.endswith(BRITISH_ISE) or any(word.endswith(uk) and knows(word[:-len(uk)] + us) for uk, us in BRITISH):
+        return False
+    if any(word.startswith(p) and knows(word[len(p):]) for p in PREFIXES):
+        return False
+    return Levenshtein.distance(word, correction) <= 2
 
 
 def message_text(query: str, *, clipped: bool = False) -> str:

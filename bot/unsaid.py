@@ -11,6 +11,9 @@ under another question either, in the same word).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+
+from rapidfuzz import fuzz, process
 
 from bot.asking import ASKING as WORDS_OF_ASKING
 from bot.knowledge import Entry, Pack, Quote, entry_quotes
@@ -65,22 +68,48 @@ def unsaid(query: str, entry: Entry, pack: Pack, union: str) -> list[Quote]:
     return [others[i] for n, i in sorted(found, key=lambda f: (-f[0], f[1])) if n]
 
 
-# Words of a claim that say nothing of what it claims: fillers, contractions (the union writes
+# Words of a claim that say nothing of what it claims: fillers, modals, contractions (the union writes
 # "should not"), the words of answering a survey (an option claimed is checked as one: bot/claims.py)
 FILLER = frozenset("""
 somewhere basically completely totally really actually literally just anyway since instead cos coz though also
-still even etc yeah yep kinda sort thing things stuff whole
+still even etc yeah yep kinda sort thing things stuff whole ought might must
 shouldnt wouldnt couldnt dont doesnt didnt isnt arent wasnt werent cant wont havent hasnt hadnt mustnt neednt
 put write answer tick respond fill recommend recommends advise suggest choose pick select give mark
 """.split())
+TYPO_RATIO = 88   # rapidfuzz ratio from which a claim's word is a misspelling of one of the union's
+
+
+def union_spellings(pack: Pack) -> tuple[str, ...]:
+    """Every word, as written (lower case), in a quotation of the union's, across the pack, sorted;
+    with the words of every synonym phrase whose group has one ("multi academy trust" with "MATs")."""
+    def build() -> tuple[str, ...]:
+        said = {w for e in pack.entries for q in entry_quotes(e, pack) if q.speaker == "union" for w in words(q.text)}
+        for group in pack.synonyms:
+            if any(set(words(p)) <= said for p in group):
+                said |= {w for p in group for w in words(p)}
+        return tuple(sorted(said))
+    return pack.derived("unsaid_union_spellings", build)
+
+
+def _written(word: str, spellings: tuple[str, ...]) -> bool:
+    """Whether the union wrote the word in some form: as a word's start ("stop" in "stopped", British
+    "prioritise" and "priorities" sharing six letters), with "un" ("unhelpful": "not helpful"), or
+    misspelt ("safegaurding")."""
+    def starts(prefix: str) -> bool:
+        i = bisect_left(spellings, prefix)
+        return i < len(spellings) and spellings[i].startswith(prefix)
+    if starts(word if len(word) < 6 else word[:6]) or (word.startswith("un") and len(word) > 5 and starts(word[2:])):
+        return True
+    return process.extractOne(word, spellings, scorer=fuzz.ratio, score_cutoff=TYPO_RATIO) is not None
 
 
 def never_said(claim: str, pack: Pack) -> list[str]:
     """The words of a claim told of the union (bot/claims.py's `told_claim`: "deep dives scrapped in
-    primary") that no quotation of the union's in the pack uses, nor a word the pack's synonyms make
-    one with such a word ("kids" for "children"): ["scrapped"]. Only words of four letters or more
-    that aren't fillers, the words of asking, or any question's options ("disagree")."""
-    said = union_words(pack)
+    primary") the union never wrote in any form (`_written`), in a quotation of its anywhere in the
+    pack, nor one the pack's synonyms make one with such a word ("kids" for "children"): ["scrapped"].
+    Only words of four letters or more that aren't fillers, the words of asking, or any question's
+    options ("disagree"). Words, not meaning: a true claim in other words has some too ("ought")."""
+    said, spellings = union_words(pack), union_spellings(pack)
     options = {stem(w) for e in pack.entries for o in getattr(e, "options", ()) for w in words(o)}
     singles = [{stem(p) for p in group if len(words(p)) == 1} for group in pack.synonyms]
     said_too = set().union(*(g for g in singles if g & said))
@@ -88,6 +117,7 @@ def never_said(claim: str, pack: Pack) -> list[str]:
     for w in words(claim):
         s = stem(w)
         if (w.isalpha() and len(w) >= 4 and w not in STOPWORDS and w not in ASKING and w not in FILLER
-                and s not in said and s not in said_too and s not in options and w not in found):
+                and s not in said and s not in said_too and s not in options and w not in found
+                and not _written(w, spellings)):
             found.append(w)
     return found

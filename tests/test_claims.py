@@ -239,7 +239,7 @@ def test_a_claim_told_of_the_union_is_read(q, told):
 ])
 def test_a_claim_in_words_the_union_never_uses_is_flagged_first(searcher, config, q, never):
     lines = render_text(_reply(searcher, config, q)).splitlines()
-    said = f"I can't find the word {never} in NASUWT's words: check what it does say, below, before quoting it."
+    said = f"NASUWT's words never use {never}: if you quote NASUWT, quote what it does say (below)."
     assert said in lines[:3]
 
 
@@ -248,18 +248,25 @@ def test_a_claim_in_words_the_union_never_uses_is_flagged_first(searcher, config
     "the union said mainstream schools should take more SEND pupils didn't they",
     "does nasuwt want deep dives scrapped in primary?",                     # asked: its view answers
     "nasuwt said tick yes for the separate safeguarding judgement",         # an option: checked as one
+    # true claims in other words (the re-check and review of round 33): a modal, a synonym's phrase, "un-",
+    # another form of a word, a misspelling
+    "nasuwt says MATs ought to be inspected",
+    "nasuwt says multi academy trusts should be inspected",
+    "nasuwt says single word judgements are unhelpful",
+    "the union said ofsted should prioritise school improvement in reports",
+    "nasuwt said safegaurding should be separate",
 ])
 def test_a_claim_in_the_unions_own_words_or_asked_is_not_flagged(searcher, config, q):
-    assert "I can't find" not in render_text(_reply(searcher, config, q))
+    assert "never use" not in render_text(_reply(searcher, config, q))
 
 
 def test_a_claim_in_words_the_union_never_uses_is_flagged_above_a_menu(searcher, config):
     r = _reply(searcher, config, "nasuwt said teachers would be rubbish inspectors")
     lines = render_text(r).splitlines()
     assert r.ambiguous and lines[1] == "Which did you mean?"
-    assert lines[0] == ("I can't find the word ‘rubbish’ in NASUWT's words: check what it does say, under the "
-                        "questions below, before quoting it.")
-    assert "I can't find the word ‘rubbish’" in json.dumps(answer_blocks(r).blocks, ensure_ascii=False)   # in Slack too
+    assert lines[0] == ("NASUWT's words never use ‘rubbish’: if you quote NASUWT, quote what it does say (under the "
+                        "questions below).")
+    assert "NASUWT's words never use ‘rubbish’" in json.dumps(answer_blocks(r).blocks, ensure_ascii=False)   # Slack
 
 
 def test_a_claim_in_words_the_union_never_uses_is_flagged_when_declined(searcher, config):
@@ -267,7 +274,7 @@ def test_a_claim_in_words_the_union_never_uses_is_flagged_when_declined(searcher
     not surely covered, and the false claim stood."""
     r = _reply(searcher, config, "nasuwt told us to leave the reporting questions blank didn't they")
     assert not r.answered and r.unsure
-    said = "I can't find the word ‘blank’ in NASUWT's words."
+    said = "NASUWT's words never use ‘blank’."
     assert render_text(r).splitlines()[0].endswith(said)
     assert said in json.dumps(answer_blocks(r).blocks, ensure_ascii=False)   # in Slack too
 
@@ -277,6 +284,9 @@ def test_a_claim_in_words_the_union_never_uses_is_flagged_when_declined(searcher
     ("nasuwt said dont tick yes for the separate safeguarding judgement", YES_NO, "Yes"),
     ("nasuwt said go 'not very important' didn't they", RATINGS, None),   # the option's own "not"
     ("nasuwt said tick very important for all of them", RATINGS, None),
+    # the review of round 33: a negation that doesn't govern the option
+    ("nasuwt said never mind the comments, just tick no for the separate safeguarding judgement", YES_NO, None),
+    ("nasuwt said if you're not sure, tick no for the separate safeguarding judgement question", YES_NO, None),
 ])
 def test_an_option_the_union_is_said_to_advise_against(q, options, against):
     assert claimed_against(q, options, "NASUWT") == against
@@ -288,10 +298,30 @@ def test_told_the_union_advised_against_an_option_the_reply_says_what_it_did(sea
     important’, nor any other option", read as agreeing; the union said the points "could be judged
     to be important or very important" and to explain in the Comments box."""
     lines = render_text(_reply(searcher, config, 'union said not to answer "very important" on the reporting '
-                                                 'aims because it looks like supporting the current system, right?'))
-    assert ("NASUWT recommends no particular option here and doesn't say not to give ‘Very important’; its words "
-            "that mention it follow.") in lines.splitlines()[:3]
+                                                 'aims, right?'))
+    assert lines.splitlines()[0] == ("NASUWT recommends no particular option on these questions and doesn't say "
+                                     "not to give ‘Very important’; its views are under the questions below.")
+    assert lines.splitlines()[1] == "Which did you mean?"   # schools or SEND: both recommend none
     assert "not ‘Very important’, nor" not in lines
+    schools = render_text(_reply(searcher, config, "union said not to answer very important on the schools reporting "
+                                                   "aims because it looks like supporting the current system"))
+    assert "NASUWT recommends no particular option here and doesn't say not to give ‘Very important’." in schools
+    # a view that may amount to the option: not "doesn't say not to" above it (the review of round 33)
+    mats = render_text(_reply(searcher, config, "nasuwt said not to disagree with the MATs statement"))
+    assert "NASUWT recommends no particular option here. It doesn't name ‘Disagree’; its view follows." in mats
+    twin = render_text(_reply(searcher, config, "the union said not to put very important for the inspection "
+                                                "practice questions"))
+    assert "NASUWT does recommend ‘Very important’ on SEND and AP · Priority 2" in twin
     recommended = render_text(_reply(searcher, config, "nasuwt said dont tick yes for the separate safeguarding "
                                                        "judgement question"))
     assert recommended.splitlines()[2] == "NASUWT does recommend ‘Yes’ here."
+
+
+def test_a_sentence_naming_an_option_with_a_word_against_may_say_not_to_give_it():
+    """The review of round 33: "doesn't say not to give ‘X’" must not be said over such a sentence."""
+    from bot.replies import _may_say_not_to
+
+    assert _may_say_not_to("NASUWT does not recommend that you give ‘Very important’ here.", "Very important")
+    assert _may_say_not_to("Members shouldn't answer ‘Very important’.\nOther text.", "Very important")
+    assert not _may_say_not_to("While all of the points below could be judged to be important or very important, "
+                               "positive responses could be seen to imply support.", "Very important")

@@ -599,3 +599,16 @@ def test_only_a_misspelling_is_read_corrected_by_meaning(searcher):
     """Not an English word the pack lacks, whose nearest pack word is another ("launch": "lunch")."""
     assert searcher.meaning.knows("launch") and searcher.meaning.knows("colleague")
     assert not searcher.meaning.knows("safegaurding") and not searcher.meaning.knows("excluions")
+
+
+@pytest.mark.parametrize("word, misspelling", [
+    ("safegaurding", True), ("excluions", True), ("ofstead", True),
+    # the review of round 33: British spellings, other forms, prefixes, short and far words
+    ("prioritise", False), ("criticise", False), ("publicised", False), ("standardised", False),
+    ("regrading", False), ("inconsistency", False), ("maths", False), ("launch", False), ("colleague", False),
+])
+def test_which_corrected_words_meaning_reads_corrected(searcher, word, misspelling):
+    from bot.search import misspelt
+
+    correction = searcher._correct(word)
+    assert (correction != word and misspelt(word, correction, searcher.meaning.knows)) is misspelling, correction
