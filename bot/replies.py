@@ -913,6 +913,11 @@ def where_written(reply: Reply, lead: list[Line]) -> list[Line]:
                           + (f", whose comments box is {entry_label(box.title)}" if box else ""))
         line = (f"You asked where to say this: {union_of(pack)}'s comments with these words are under "
                 f"{' and '.join(places)}.")
+        # and whether the survey can still be answered (the re-check of round 33: "where do i say this" was
+        # pointed to a question of a survey closed in May 2024 without a word of it)
+        status = reply.consultation or (ConsultationStatus(pack.consultation, date.today()) if pack.consultation
+                                        else None)
+        line += f" {status_line(status, survey=False)}" if status else ""
         end = i + 1   # after the quotation's lines that go on from it
         while end < len(lead) and lead[end].quote and not lead[end].label:
             end += 1

@@ -555,7 +555,8 @@ def test_asked_where_a_union_fact_answers_names_the_question_it_was_written_unde
     at = next(i for i, ln in enumerate(lines) if "last two days" in ln)
     assert lines[at + 1] == ("You asked where to say this: NASUWT's comments with these words are under Schools · "
                              "Priority 2: Inspection practice: [How inspections should be carried out], whose "
-                             "comments box is [Your views: changes to inspection practice (comments box)].")
+                             "comments box is [Your views: changes to inspection practice (comments box)]. "
+                             "Ofsted's Big Listen closed on 31 May 2024.")
     assert "comments with these words are under" in json.dumps(answer_blocks(r).blocks)   # in Slack too
     dives = entry_reply(searcher.pack.get("deep-dives"), searcher.pack, config.contact,
                         query="only ever subject deep dives, never behaviour. where can i say that")
