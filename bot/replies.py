@@ -868,8 +868,8 @@ def lead_lines(reply: Reply, *, everything: bool = True) -> list[Line]:
             lines = part_lines(reply, everything=everything)
             shown = tuple(g for p in reply.parts for g in p.all_guidance())
             return lines if everything else claim_lines(reply, shown, lines, whole_priority=True)
-        if everything:
-            return alike_lines(reply, guidance_lines(reply.guidance, reply))
+        if everything:   # the claim's verdict too: pressing "more" lost it (the second review of round 33)
+            return alike_lines(reply, claim_lines(reply, reply.guidance, guidance_lines(reply.guidance, reply)))
         guidance = lead_guidance(reply)
         lines = claim_lines(reply, guidance, guidance_lines(guidance, reply))
         lines += nearer_sentence(reply, lines)

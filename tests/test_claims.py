@@ -325,3 +325,13 @@ def test_a_sentence_naming_an_option_with_a_word_against_may_say_not_to_give_it(
     assert _may_say_not_to("Members shouldn't answer ‘Very important’.\nOther text.", "Very important")
     assert not _may_say_not_to("While all of the points below could be judged to be important or very important, "
                                "positive responses could be seen to imply support.", "Very important")
+
+
+def test_the_full_view_carries_the_claims_verdict_too(searcher, config):
+    """The second review of round 33: pressing "more" (`ask --full`, Slack's full view) lost "NASUWT
+    recommends ‘Yes’ here, not ‘No’.", leaving the claim standing there."""
+    from bot.replies import render_full_text
+
+    r = _reply(searcher, config, "NASUWT said answer No to the safeguarding judgement question didnt they?")
+    assert render_full_text(r).splitlines()[2] == "NASUWT recommends ‘Yes’ here, not ‘No’."
+    assert render_full_text(r).count("NASUWT recommends ‘Yes’ here, not ‘No’.") == 1
