@@ -425,7 +425,7 @@ def test_an_archived_reps_channel_is_told_before_anything_is_sent(fake, slack, s
     # the member is told the setting; the server's path to its settings is in the log, for the admin
     settings = server.db_path.parent / "app.yaml"
     assert "(`reps.channel` in the bot's settings names it)" in text and str(settings) not in text
-    assert f"the reps' channel is archived (reps.channel in {settings})" in server.log_tail(400)
+    wait_until(lambda: f"the reps' channel is archived (reps.channel in {settings})" in server.log_tail(400))
     assert not [c for c in fake.calls_to("views.open") if c.params.get("trigger_id") == trigger]
 
 
