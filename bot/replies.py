@@ -590,13 +590,10 @@ def union_sentences(reply: Reply) -> list[tuple[Commentary, str, str]]:
     LEAD_LIMIT is passed over, as is one opening with a connective ("However, ..." alone leaves
     out what it answers)."""
     found = []
-    for g in reply.commentary:
-        if reply.statement is not None and g.statements and reply.statement not in g.statements:
-            continue   # said of another statement: led with, it read as the answer to this one
-        listed = False   # in a list after a lead-in ("... include:"): items are no sentences of their own
-        for p in g.paragraphs:
-            item, listed = listed, p.rstrip().endswith(":") or (listed and not p.rstrip().endswith("."))
-            if item:
+    for g in _comments_asked(reply):
+        # in a list after a lead-in ("... include:"): items are no sentences of their own (`listed_item`)
+        for p, lead_in in zip(g.paragraphs, list_leads(g.paragraphs)):
+            if lead_in is not None:
                 continue
             said, spans, at = sentences(p), [], 0
             for sentence in said:
@@ -610,6 +607,28 @@ def union_sentences(reply: Reply) -> list[tuple[Commentary, str, str]]:
                             (i == run[0] or len(quote) <= LEAD_LIMIT):
                         found.append((g, said[i], quote))
     return found
+
+
+def _comments_asked(reply: Reply) -> list[Commentary]:
+    """The reply's comment groups on the statement asked and on the question as a whole (all, with
+    no statement asked): one said of another statement, led with, read as the answer to this one."""
+    return [g for g in reply.commentary
+            if reply.statement is None or not g.statements or reply.statement in g.statements]
+
+
+def list_leads(paragraphs: tuple[str, ...] | list[str]) -> list[int | None]:
+    """For each paragraph, the one introducing the list it is an item of ("Things that you might want
+    to address in your response could include:"), or None; a list runs to the item ending "."."""
+    leads: list[int | None] = []
+    lead = None
+    for i, p in enumerate(paragraphs):
+        leads.append(lead)
+        end = p.rstrip()
+        if end.endswith(":"):
+            lead = i
+        elif end.endswith("."):
+            lead = None
+    return leads
 
 
 def sentence_line(reply: Reply, group: Commentary, quote: str) -> Line:
@@ -837,17 +856,9 @@ def listed_item(reply: Reply, lead: list[Line]) -> list[Line]:
     say about the tone of reports" had the item in the full reply only (audit 33)."""
     if not reply.query or reply.pack is None:
         return []
-    listed = []   # (comment group, the list's lead-in sentence, an item)
-    for g in reply.commentary:
-        if reply.statement is not None and g.statements and reply.statement not in g.statements:
-            continue
-        lead_in = None
-        for p in g.paragraphs:
-            if lead_in and not p.rstrip().endswith(":"):
-                listed.append((g, lead_in, p))
-                lead_in = None if p.rstrip().endswith(".") else lead_in
-            elif p.rstrip().endswith(":") and sentences(p):
-                lead_in = sentences(p)[-1]
+    listed = [(g, sentences(g.paragraphs[lead])[-1], p)   # (comment group, the list's lead-in sentence, an item)
+              for g in _comments_asked(reply) for p, lead in zip(g.paragraphs, list_leads(g.paragraphs))
+              if lead is not None and not p.rstrip().endswith(":") and sentences(g.paragraphs[lead])]
     if not listed:
         return []
     scores = telling_words([item for _, _, item in listed], reply.query, reply.pack, reply.entry.keywords)
