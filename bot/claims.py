@@ -10,6 +10,7 @@ recommending, within a few words: "nasuwt said answer No", "the union wants us t
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from bot.asking import SAYING, VIEW_VERBS
 from bot.normalise import fold
@@ -40,14 +41,14 @@ def _named(option: str, text: str) -> re.Match | None:
 def claimed_option(query: str, options: tuple[str, ...] | list[str], union: str) -> str | None:
     """The option of `options` the message says the union recommends, or None (the longest
     option named wins: "Not very important" over "Very important")."""
-    found = _claimed(query, options, union)
+    found = claimed(query, options, union)
     return found[0] if found and not found[1] else None
 
 
 def claimed_against(query: str, options: tuple[str, ...] | list[str], union: str) -> str | None:
     """The option the message says the union told members not to give ("union said not to answer
     'very important' ...", audit 33), or None."""
-    found = _claimed(query, options, union)
+    found = claimed(query, options, union)
     return found[0] if found and found[1] else None
 
 
@@ -59,8 +60,8 @@ AGAINST = re.compile(r"\b(?:not|never|dont|shouldnt|mustnt|cant|avoid|against)\s
                      r"choose|select|say|mark|rate|with|as)\s+){0,3}$")
 
 
-def _claimed(query: str, options: tuple[str, ...] | list[str], union: str) -> tuple[str, bool] | None:
-    """The option a message says the union spoke of, and whether against it."""
+def claimed(query: str, options: tuple[str, ...] | list[str], union: str) -> tuple[str, bool] | None:
+    """The option a message says the union spoke of, and whether against it (None: none named)."""
     if not options or not union:
         return None
     text = fold(query)
@@ -85,10 +86,10 @@ def _claimed(query: str, options: tuple[str, ...] | list[str], union: str) -> tu
 # What a member tells the bot the union said, thinks or wants ("nasuwt wants deep dives scrapped in
 # primary yeah?", "I heard the union thinks area SEND inspections are pointless"): told, not asked
 # ("does nasuwt want ...", "what does the union say about ...": its view answers those).
-_TOLD = re.compile(r"\b(?P<name>{names})(?:'s|s)?\b(?:\s+(?:has|have|is|really|actually|always|officially|clearly|"
-                   r"basically|also|apparently))*\s+(?:(?:said|says|thinks|believes|wants|reckons|argued|argues|"
-                   r"told us)|(?P<stance>is against|is in favou?r of|supports|backs|opposes))\s+(?:that\s+)?"
-                   r"(?P<claim>[^.?!\n]+)")
+_TOLD = (r"\b(?P<name>{names})(?:'s|s)?\b(?:\s+(?:has|have|is|really|actually|always|officially|clearly|"
+         r"basically|also|apparently))*\s+(?:(?:said|says|thinks|believes|wants|reckons|argued|argues|"
+         r"told us)|(?P<stance>is against|is in favou?r of|supports|backs|opposes))\s+(?:that\s+)?"
+         r"(?P<claim>[^.?!\n]+)")   # a pattern, once the union's names are in it (`_told`)
 # "nasuwt backs ofsted's plan to withhold reports": what it takes a stance on is named in the member's
 # words, not quoted; the reason given for it is claimed as the union's ("... cos it drags inspections out")
 _REASON = re.compile(r"\b(?:because|cos|coz|since)\b\s*(?:of\s+)?")
@@ -103,6 +104,13 @@ _CLAIM_ENDS = re.compile(r",|\s[-–—]\s|\s(?:so|yeah|yes|right|correct|innit|
                          r"didnt (?:it|they)|can i|i want|want to|ill)\b")
 
 
+@lru_cache(maxsize=16)
+def _told(union: str) -> re.Pattern:
+    names = "|".join(re.escape(n) for n in sorted({"the union", "union", *fold(union).split()} - {""}, key=len,
+                                                  reverse=True))
+    return re.compile(_TOLD.format(names=names))
+
+
 def told_claim(query: str, union: str) -> str | None:
     """The words a message says the union said, thinks or wants (folded), or None: none told, or
     only asked about. Of a stance ("is against", "backs"), only the reason given for it ("... cos
@@ -111,9 +119,7 @@ def told_claim(query: str, union: str) -> str | None:
     if not union:
         return None
     text = fold(query)
-    names = "|".join(re.escape(n) for n in sorted({"the union", "union", *fold(union).split()} - {""}, key=len,
-                                                  reverse=True))
-    m = re.compile(_TOLD.pattern.format(names=names)).search(text)
+    m = _told(union).search(text)
     if m is None or _ASKED.search(text[:m.start()]) or _NOT_A_CLAIM.match(m.group("claim")):
         return None
     claim = m.group("claim")

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from bot.asking import BETWEEN, SAYING, VIEW_NOUNS, VIEW_VERBS, WANTING
 from bot.chitchat import is_about_bot, is_social, is_thanks
-from bot.claims import claimed_against, claimed_option, told_claim
+from bot.claims import claimed, claimed_against, claimed_option, told_claim
 from bot.happened import asks_what_happened
 from bot.knowledge import (
     ADVICE_OPENING,
@@ -62,7 +62,7 @@ from bot.telling import (
     telling_words,
     word_weights,
 )
-from bot.unsaid import never_said, union_words, unsaid
+from bot.unsaid import claim_words, never_said, union_words, unsaid
 from bot.walk_request import asks_how_to_walk
 
 NEAR_TIE = 0.9    # other matches scoring this share of the best are offered up front
@@ -1084,6 +1084,7 @@ def prepare_pack(pack: Pack) -> None:
     _commented_where(pack)
     word_weights(pack)
     union_words(pack)
+    claim_words(pack)
 
 
 def speaker_name(q: Quote, pack: Pack | None) -> str:
@@ -1576,7 +1577,7 @@ def never_said_text(reply: Reply, where: str = "") -> str:
     """`never_said_lines`' line, "" for none: the union's words are `where` ("" when none are shown)."""
     union = union_of(reply.pack)
     claim = told_claim(reply.query, union) if reply.pack is not None else None
-    if not claim or any(claimed_option(reply.query, e.options, union) or claimed_against(reply.query, e.options, union)
+    if not claim or any(claimed(reply.query, e.options, union)
                         for e in reply.pack.entries if isinstance(e, SurveyEntry)):
         return ""
     never = never_said(claim, reply.pack)

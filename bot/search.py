@@ -317,10 +317,8 @@ class Index:
         terms, off = self._analyse(folded)
         text = message_text(query, clipped=clipped)
         if self.meaning is not None:
-            # a misspelling the words were corrected from is read corrected by the survey's structure and by
-            # meaning too ("wat shud i put 4 the safegaurding qs" was declined: audit 33); not an English word
-            # the pack lacks, whose nearest pack word is another ("launch" is no "lunch"), nor another form
-            # of the word ("inconsistency" is no "consistency"), nor a short one ("maths" is no "mats")
+            # a misspelling (`misspelt`) the words were corrected from is read corrected by the survey's
+            # structure and by meaning too ("wat shud i put 4 the safegaurding qs" was declined: audit 33)
             fixed = {w: c for w in folded if (c := self._correct(w)) != w and misspelt(w, c, self.meaning.knows)}
             if fixed:
                 folded = [fixed.get(w, w) for w in folded]

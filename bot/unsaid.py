@@ -79,16 +79,23 @@ put write answer tick respond fill recommend recommends advise suggest choose pi
 TYPO_RATIO = 88   # rapidfuzz ratio from which a claim's word is a misspelling of one of the union's
 
 
-def union_spellings(pack: Pack) -> tuple[str, ...]:
-    """Every word, as written (lower case), in a quotation of the union's, across the pack, sorted;
-    with the words of every synonym phrase whose group has one ("multi academy trust" with "MATs")."""
-    def build() -> tuple[str, ...]:
+def claim_words(pack: Pack) -> tuple[tuple[str, ...], frozenset[str]]:
+    """What a claim's words are checked against (`never_said`), read once per pack: every word, as
+    written (lower case), in a quotation of the union's, sorted, with the words of every synonym phrase
+    whose group has one ("multi academy trust" with "MATs"); and the stems that count as said besides
+    the union's own (`union_words`): those the pack's synonyms make one with them ("kids" for
+    "children"), and every question's options ("disagree": a claimed option is checked as one)."""
+    def build() -> tuple[tuple[str, ...], frozenset[str]]:
         said = {w for e in pack.entries for q in entry_quotes(e, pack) if q.speaker == "union" for w in words(q.text)}
         for group in pack.synonyms:
             if any(set(words(p)) <= said for p in group):
                 said |= {w for p in group for w in words(p)}
-        return tuple(sorted(said))
-    return pack.derived("unsaid_union_spellings", build)
+        stems = union_words(pack)
+        singles = [{stem(p) for p in group if len(words(p)) == 1} for group in pack.synonyms]
+        too = set().union(*(g for g in singles if g & stems))
+        too |= {stem(w) for e in pack.entries for o in getattr(e, "options", ()) for w in words(o)}
+        return tuple(sorted(said)), frozenset(too)
+    return pack.derived("unsaid_claim_words", build)
 
 
 def _written(word: str, spellings: tuple[str, ...]) -> bool:
@@ -109,15 +116,12 @@ def never_said(claim: str, pack: Pack) -> list[str]:
     pack, nor one the pack's synonyms make one with such a word ("kids" for "children"): ["scrapped"].
     Only words of four letters or more that aren't fillers, the words of asking, or any question's
     options ("disagree"). Words, not meaning: a true claim in other words has some too ("ought")."""
-    said, spellings = union_words(pack), union_spellings(pack)
-    options = {stem(w) for e in pack.entries for o in getattr(e, "options", ()) for w in words(o)}
-    singles = [{stem(p) for p in group if len(words(p)) == 1} for group in pack.synonyms]
-    said_too = set().union(*(g for g in singles if g & said))
+    said = union_words(pack)
+    spellings, too = claim_words(pack)
     found = []
     for w in words(claim):
         s = stem(w)
         if (w.isalpha() and len(w) >= 4 and w not in STOPWORDS and w not in ASKING and w not in FILLER
-                and s not in said and s not in said_too and s not in options and w not in found
-                and not _written(w, spellings)):
+                and s not in said and s not in too and w not in found and not _written(w, spellings)):
             found.append(w)
     return found
