@@ -80,7 +80,9 @@ class Scores:
         if e not in self.known:
             t = self.tokens
             block = t.matrix[t.starts[e]:t.ends[e]]
-            self.known[e] = float(self.weight @ (self.vectors @ block.T).max(1))
+            # (entry tokens, question tokens): the same products as vectors @ block.T, ~30%
+            # faster with the entry's many rows as OpenBLAS's packed operand
+            self.known[e] = float(self.weight @ (block @ self.vectors.T).max(0))
         return self.known[e]
 
     def __len__(self) -> int:

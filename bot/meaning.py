@@ -54,6 +54,9 @@ GELU_ROWS = 64            # rows of the feed-forward layer's GELU at a time: its
 # machine's 2 cores, only while the pack's vectors are computed.
 BUILD_THREADS = min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 MODEL_NAME = "all-MiniLM-L6-v2"
+# How the dense layers are multiplied (`Encoder._dense`), part of the cached vectors' name: a text
+# of 1-3 tokens alone in its batch gets other last bits from (w @ x.T).T than from round 33's x @ w.
+PRODUCT = "w-xT"
 # What `Encoder._content` keeps as a content token (part of the cached tokens' name: a change
 # to it, or to the stopwords, builds them again)
 CONTENT_RULES = "alphabetic word pieces, not stopwords: " + " ".join(sorted(STOPWORDS))
@@ -135,21 +138,23 @@ class Encoder:
         i = 0
         while f"encoder.layer.{i}.attention.self.query.weight" in w:
             p = f"encoder.layer.{i}."
-            qkv_w = np.concatenate([w[p + f"attention.self.{n}.weight"] for n in ("query", "key", "value")]).T
-            qkv_b = np.concatenate([w[p + f"attention.self.{n}.bias"] for n in ("query", "key", "value")])
+            # Each dense layer's weights as the model stores them, (out, in): `_dense` applies
+            # them as (w @ x.T).T, which OpenBLAS runs ~20% faster than x @ w for a question's
+            # few rows (w is then its packed operand, x.T the small one).
             self.layers.append((
-                np.ascontiguousarray(qkv_w), qkv_b,
-                np.ascontiguousarray(w[p + "attention.output.dense.weight"].T), w[p + "attention.output.dense.bias"],
+                np.concatenate([w[p + f"attention.self.{n}.weight"] for n in ("query", "key", "value")]),
+                np.concatenate([w[p + f"attention.self.{n}.bias"] for n in ("query", "key", "value")]),
+                w[p + "attention.output.dense.weight"], w[p + "attention.output.dense.bias"],
                 (w[p + "attention.output.LayerNorm.weight"], w[p + "attention.output.LayerNorm.bias"]),
-                np.ascontiguousarray(w[p + "intermediate.dense.weight"].T), w[p + "intermediate.dense.bias"],
-                np.ascontiguousarray(w[p + "output.dense.weight"].T), w[p + "output.dense.bias"],
+                w[p + "intermediate.dense.weight"], w[p + "intermediate.dense.bias"],
+                w[p + "output.dense.weight"], w[p + "output.dense.bias"],
                 (w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"]),
             ))
             i += 1
         digest = hashlib.sha256()
         digest.update((folder / "tokenizer.json").read_bytes()[:65536])
         digest.update(str(os.path.getsize(folder / "model.safetensors")).encode())
-        self.fingerprint = f"{MODEL_NAME}-{MAX_TOKENS}-{digest.hexdigest()[:16]}"
+        self.fingerprint = f"{MODEL_NAME}-{MAX_TOKENS}-{PRODUCT}-{digest.hexdigest()[:16]}"
 
     def knows(self, word: str) -> bool:
         """Whether a (lower-case) word is one of the model's own, whole: an English word it read in
@@ -165,6 +170,13 @@ class Encoder:
         d *= wb[0]
         d += wb[1]
         return d
+
+    def _dense(self, x, w):
+        """x (rows, in) times a dense layer's weights w (out, in): (rows, out), C-ordered (the
+        sums below run along rows, and numpy sums a strided row in another order). For 4 rows
+        or more, the same bits as x @ w.T made contiguous (OpenBLAS's small-matrix kernels, used
+        below that, sum in another order)."""
+        return self.np.ascontiguousarray((w @ x.T).T)
 
     def _pool(self, x, mask):
         """Token states (batch, length, dim) and their mask -> (batch, dim) mean-pooled unit vectors."""
@@ -185,7 +197,7 @@ class Encoder:
         bias = ((1.0 - mask[:, None, None, :]) * -1e9).astype(np.float32)
         scale = np.float32(1.0 / np.sqrt(d))
         for qkv_w, qkv_b, o_w, o_b, ln1, i_w, i_b, f_w, f_b, ln2 in self.layers:
-            qkv = x @ qkv_w
+            qkv = self._dense(x, qkv_w)
             qkv += qkv_b
             qkv = qkv.reshape(b, n, 3, h, d).transpose(2, 0, 3, 1, 4)
             scores = qkv[0] @ qkv[1].transpose(0, 1, 3, 2)
@@ -195,15 +207,15 @@ class Encoder:
             np.exp(scores, out=scores)
             scores /= scores.sum(-1, keepdims=True)
             ctx = (scores @ qkv[2]).transpose(0, 2, 1, 3).reshape(b * n, self.dim)
-            y = ctx @ o_w
+            y = self._dense(ctx, o_w)
             y += x
             y += o_b
             x = self._layer_norm(y, ln1)
-            inner = x @ i_w
+            inner = self._dense(x, i_w)
             inner += i_b
             for r in range(0, len(inner), GELU_ROWS):
                 _gelu_(inner[r:r + GELU_ROWS])
-            y = inner @ f_w
+            y = self._dense(inner, f_w)
             y += x
             y += f_b
             x = self._layer_norm(y, ln2)

@@ -153,6 +153,24 @@ def test_layer_norm_is_the_plain_expression_to_the_bit(encoder):
     assert np.array_equal(encoder._layer_norm(x, (w, b)), plain)
 
 
+def test_a_dense_layer_is_the_plain_product_to_the_bit_from_four_rows(encoder):
+    """`_dense` multiplies as (w @ x.T).T, faster for a question's few rows: the bits must be
+    x @ w.T's, or a near-tie would fall the other way and the cached vectors' name
+    (`PRODUCT`) would have to change. Every row count a question has, and a build's batch;
+    under 4 rows OpenBLAS's small-matrix kernels sum in another order (why PRODUCT is named)."""
+    from bot.meaning import PRODUCT
+
+    rng = np.random.default_rng(5)
+    qkv_w, _, o_w, _, _, i_w, _, f_w, _, _ = encoder.layers[0]
+    for w in (qkv_w, o_w, i_w, f_w):
+        assert w.flags.c_contiguous and w.shape[0] >= w.shape[1] // 4   # (out, in), as stored
+        for rows in [*range(4, 130), 2048]:
+            x = rng.standard_normal((rows, w.shape[1])).astype(np.float32)
+            got = encoder._dense(x, w)
+            assert got.flags.c_contiguous and np.array_equal(got, x @ np.ascontiguousarray(w.T)), (w.shape, rows)
+    assert PRODUCT in encoder.fingerprint
+
+
 def test_a_build_on_two_threads_gives_the_same_vectors(encoder, monkeypatch):
     import bot.meaning
 
