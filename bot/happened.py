@@ -27,6 +27,7 @@ DO = frozenset({   # only asked: "did ofsted scrap ...", "will ofsted change ...
 ASKED = frozenset({"did", "will", "has", "have"})
 NOT_MADE = frozenset({"of", "me", "us", "you", "them", "him", "her", "it", "a", "an", "the", "my", "our", "your",
                       "their", "his", "sure", "up"})
+HAS_MADE = frozenset({"already", "finally", "now", "has", "have", "ve", "actually"})   # before "made": done
 OBJECT_AFTER = frozenset({"want", "wants", "wanted", "see", "get", "got"})   # "wants ofsted scrapped"
 BETWEEN = 2   # words between the actor and its verb: "ofsted has now decided", "did ofsted actually scrap"
 NOW = frozenset({"now", "nowadays", "anymore", "yet"})
@@ -86,6 +87,11 @@ def _decided(folded: list[str], actors) -> bool:
         # after the actor, and not "make of", "make us", "made a mistake", "make the judgement affect"
         if asked and folded[i + 1:i + 2] in (["make"], ["made"]) and folded[i + 2:i + 3] and \
                 folded[i + 2] not in NOT_MADE:
+            return True
+        # told, done: "ofsted already made safeguarding a separate judgement didnt they" (audit 34),
+        # "ofsted have now made ..."; not a story's "ofsted made our week hell"
+        j = i + 1 + sum(1 for w in folded[i + 1:i + 1 + BETWEEN] if w in HAS_MADE)
+        if j > i + 1 and folded[j:j + 1] == ["made"] and folded[j + 1:j + 2] and folded[j + 1] not in NOT_MADE:
             return True
     return False
 

@@ -61,7 +61,8 @@ FILLER = STOPWORDS | WHAT_TO_ANSWER | SECTION_NOUNS | SECTION_WORDS.keys() | {
 NAMING_ONLY = SECTION_NOUNS | SECTION_WORDS.keys() | {
     "the", "a", "that", "this", "those", "these", "help", "with", "about", "on", "for", "re", "and", "any", "please",
     "pls", "ok", "hi", "hiya", "hello", "hey", "union", "nasuwt", "nasuwts", "ofsted", "big", "listen", "survey",
-    "consultation", "of", "in", "educational", "needs", "alternative", "provision"}
+    "consultation", "of", "in", "educational", "needs", "alternative", "provision",
+    "what", "how"}   # "what about the safeguarding one", a follow-up (audit 34: one of its questions was picked)
 NOT_WHICH = frozenset({"do", "does", "did", "is", "are", "am", "who", "why", "where", "when", "can", "should", "must",
                        "have", "has", "will", "would", "could"})   # a message opening so asks yes/no, who, why ...
 NOT_ASKING = frozenset({"not", "skip", "dont", "don", "need", "thanks", "thank", "cheers", "ta", "whether", "if",

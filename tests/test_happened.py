@@ -25,6 +25,8 @@ from bot.replies import HAPPENED, HAPPENED_RECORDED, NOTHING_SINCE, render_full_
     "did ofsted make safeguarding a separate judgement in the end",  # ... and its re-check
     "ofsted are still doing subject deep dives on ungraded inspections?",   # audit 32
     "do ofsted still grade schools",
+    "ofsted already made safeguarding a separate judgement didnt they",   # audit 34
+    "ofsted have now made safeguarding separate, right?",
 ])
 def test_asks_what_happened(q):
     assert asks_what_happened(q, ("ofsted", "example", "department"), ("big", "listen", "workload"))
@@ -51,6 +53,7 @@ def test_asks_what_happened(q):
     "what did ofsted make of our safeguarding", "did ofsted make you do a deep dive",
     "has ofsted made a mistake in our report", "did ofsted make the safeguarding judgement affect our grade",
     "after the big listen my head made a big deal of workload",
+    "ofsted made our week hell", "ofsted has made a mess of our report",   # stories, not decisions
 ])
 def test_does_not_ask_what_happened(q):
     assert not asks_what_happened(q, ("ofsted",), ("big", "listen"))

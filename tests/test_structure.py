@@ -214,6 +214,8 @@ def test_the_schools_section_is_not_safeguarding_in_schools(pack):
     ("the safeguarding ones", "Safeguarding in schools"),
     ("the SEND questions", "Special educational needs and alternative provision"),
     ("SEND section?", "Special educational needs and alternative provision"),
+    ("what about the safeguarding one", "Safeguarding in schools"),   # audit 34: its frequency question got
+    ("how about the SEND bit?", "Special educational needs and alternative provision"),   # "no particular option"
 ])
 def test_a_section_named_alone_is_the_whole_section(pack, q, section):
     found, target = ids(pack, q)
@@ -251,7 +253,8 @@ def test_two_sections_named_alone_are_both_listed(pack):
 
 @pytest.mark.parametrize("q", ["the safeguarding question about how often it is inspected",
                                "schools section priority 2", "the SEND section's first statement",
-                               "I have a school question: what is off-rolling"])
+                               "I have a school question: what is off-rolling",
+                               "what the safeguarding question about frequency says"])
 def test_a_section_with_more_in_the_question_is_not_the_whole_section(pack, q):
     assert not ids(pack, q)[1].whole_section
 
