@@ -1259,8 +1259,15 @@ def body_lines(reply: Reply) -> list[Line]:
     union = union_of(reply.pack)
     views = [any(getattr(coded.get(e.body[i]), "kind", None) == "view" for i in group)
              for group in groups] if union and asks_union_view(reply.query, union) else None
-    for g in passage_order(texts, reply.query, reply.pack, ignore=ignore, ahead=views):
-        above = ""   # the label in force: a line under the same one needs none of its own
+    order = passage_order(texts, reply.query, reply.pack, ignore=ignore, ahead=views)
+    qualifying = _qualifying(texts, order, reply.pack)
+    if qualifying is not None:   # read with the passage it qualifies, under its label
+        order.remove(qualifying)
+        order.insert(1, qualifying)
+    above = ""
+    for g in order:
+        if g != qualifying:
+            above = ""   # the label in force: a line under the same one needs none of its own
         for i in groups[g]:
             text = e.body[i]
             role = "statement" if any(text in s for s in statements) else kind
@@ -1277,6 +1284,23 @@ def body_lines(reply: Reply) -> list[Line]:
 
 
 PASSAGE_LIMIT = 5   # lines of the first passage in the short view (the full view has them all)
+# A passage making an exception to what another says ("... now take place on Monday, unless an
+# inspection has previously been deferred or is an urgent inspection.")
+EXCEPTION = re.compile(r"\b(?:unless|except|apart from|other than|with the exception of)\b", re.IGNORECASE)
+QUALIFIES = 2   # content words it shares with the passage shown first, to be taken as its exception
+
+
+def _qualifying(texts: list[str], order: list[int], pack: Pack | None) -> int | None:
+    """The passage after the first in `order` that makes an exception to it (EXCEPTION, sharing
+    QUALIFIES words with it): shown with it, for without it the first misleads (audit 34: "we got
+    the call on a wednesday afternoon, is that even allowed anymore" was told only "We have
+    implemented a policy to give notice for all routine school inspections on a Monday.")."""
+    if len(order) < 2:
+        return None
+    first = order[0]
+    near = shared_words([texts[g] for g in order[1:]], texts[first], pack)
+    return next((g for g, n in zip(order[1:], near) if n >= QUALIFIES and EXCEPTION.search(texts[g])
+                 and not EXCEPTION.search(texts[first])), None)
 
 
 def first_passage(lines: list[Line]) -> int:

@@ -310,3 +310,30 @@ def test_asked_the_unions_view_its_view_leads_a_glossary_entry(pack, config):
     assert lead("did nasuwt say ofsted should inspect academy trusts").endswith("MATs should be inspected.")
     assert lead("does ofsted inspect academy trusts") == "Currently, Ofsted inspects local authorities but does " \
                                                        "not inspect MATs."
+
+
+@pytest.mark.parametrize("query", ["we got the call on a wednesday afternoon, is that even allowed anymore",
+                                   "monday notification"])
+def test_an_exception_to_the_passage_shown_is_shown_with_it(pack, config, query):
+    """Audit 34: asked about a Wednesday call, the short reply said only "We have implemented a policy to
+    give notice for all routine school inspections on a Monday."; the exception ("unless an inspection has
+    previously been deferred or is an urgent inspection") was in the full reply alone."""
+    from bot.replies import entry_reply, full_lines, reply_lines
+
+    reply = entry_reply(pack.get("monday-notification"), pack, config.contact, query=query)
+    lead = [ln for ln in reply_lines(reply) if ln.quote and ln.part == "lead"]
+    assert any("unless an inspection has previously been deferred" in ln.quote.text for ln in lead)
+    if lead[0].quote.text.startswith("We have implemented"):   # the exception under the rule's label
+        assert len(lead) == 2 and lead[1].label == ""
+    shown = [ln.quote.text for ln in full_lines(reply) if ln.quote]
+    assert len(shown) == len(set(shown)) == 2
+
+
+def test_only_an_exception_sharing_the_passages_words_joins_it(pack):
+    from bot.replies import _qualifying
+
+    texts = ["Reports will be shorter.", "Inspections happen on Monday.",
+             "Calls for inspections come on Monday, unless urgent."]
+    assert _qualifying(texts, [1, 0, 2], pack) == 2
+    assert _qualifying(texts, [0, 1, 2], pack) is None   # nothing about reports
+    assert _qualifying(texts, [2, 1, 0], pack) is None   # the exception already shown
