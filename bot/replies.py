@@ -63,6 +63,7 @@ from bot.telling import (
     word_weights,
 )
 from bot.unsaid import claim_words, never_said, union_words, unsaid
+from bot.verbatim import checked
 from bot.walk_request import asks_how_to_walk
 
 NEAR_TIE = 0.9    # other matches scoring this share of the best are offered up front
@@ -79,6 +80,11 @@ HAPPENED_RECORDED = ("You asked what has happened since: first what later source
                      "then what {consultation} asked ({when}) and {union}'s guidance on it, which record no "
                      "decision.")
 NOTHING_SINCE = "No later change to it is shown here."
+QUOTE_EXACT = "Word for word: those are {whose}'s words."
+QUOTE_NEAR = "Not word for word: {whose}'s words, below, have {where}."
+QUOTE_EXACT_OTHER = "Word for word, but those are {whose}'s words, not {union}'s."
+QUOTE_NOT_THEIRS = "They are {whose}'s, not {union}'s."
+QUOTE_NOT_FOUND = "I can't find those words in the texts this guidance quotes."
 # Asked what the union says about something only others' words on the question name (`bot.unsaid`)
 UNSAID = "You asked what {union} says about this: {union}'s guidance doesn't mention it. {speaker}'s words here do:"
 NO_STATEMENT_COMMENT = ("{union}'s commentary says nothing on this statement (what it says on the question's "
@@ -1586,6 +1592,43 @@ def unsaid_lines(reply: Reply) -> list[Line]:
             Line(speaker_label(q, reply.pack), q, part="lead")]
 
 
+def quotation_lines(reply: Reply) -> list[Line]:
+    """A quotation the member asks about ("is this an exact quote: '...'") or gives as the union's
+    words with a word changed ("NASUWT's view is that '... are helpful but ...'"), first: whether
+    the words are word for word, whose and when, the sentence in full, or that none of the texts
+    quoted here has them (content audit 34: shown the right sentence under a heading, a member
+    would send the wrong one in the union's name). `bot.verbatim` finds it."""
+    if reply.pack is None:
+        return []
+    asked = checked(reply.query, reply.pack)
+    if asked is None:
+        return []
+    found = asked.found
+    if found is None:
+        return [Line(QUOTE_NOT_FOUND + (f" {reply.contact}" if reply.contact else ""), part="lead")]
+    q = found.quote
+    whose = union_name(reply.pack.sources.get(q.source)) if q.speaker == "union" else \
+        capitalised(speaker_name(q, reply.pack))
+    union = union_of(reply.pack)
+    other = asked.theirs and q.speaker != "union" and bool(union)   # "the union said '...'" of Ofsted's words
+    if found.exact:
+        said = (QUOTE_EXACT_OTHER if other else QUOTE_EXACT).format(whose=whose, union=union)
+    else:
+        said = QUOTE_NEAR.format(whose=whose, where=", and ".join(_difference(mine, theirs)
+                                                                  for mine, theirs in found.differences))
+        said += " " + QUOTE_NOT_THEIRS.format(whose=whose, union=union) if other else ""
+    sentence = replace(q, text=found.sentence)
+    return [Line(said, part="lead"), Line(speaker_label(sentence, reply.pack), sentence, part="lead")]
+
+
+def _difference(mine: str, theirs: str) -> str:
+    if not mine:
+        return f"‘{theirs}’ where yours have nothing"
+    if not theirs:
+        return f"nothing where yours have ‘{mine}’"
+    return f"‘{theirs}’ where yours have ‘{mine}’"
+
+
 def never_said_lines(reply: Reply) -> list[Line]:
     """Told that the union said something in words none of its quotations use ("nasuwt wants deep
     dives scrapped in primary yeah?"), the reply says so first: answered with its view alone, the
@@ -1623,7 +1666,8 @@ def _lines(reply: Reply, *, everything: bool) -> list[Line]:
         lines = happened_lines(reply, since_lines(reply, everything=False)) + lines
     elif not isinstance(e, SurveyEntry) and not everything and reply.pack is not None and asks_about_since(reply):
         lines = earlier_lines(reply) + lines
-    lines = never_said_lines(reply) + lines
+    quoted = quotation_lines(reply)
+    lines = quoted + never_said_lines(reply) + lines
     if isinstance(e, SurveyEntry):
         if everything and not reply.parts:   # the other statements' guidance, each labelled with its statements
             shown = {g.basis for g in reply.guidance} | {ln.quote.text for ln in lines if ln.quote}
@@ -1650,6 +1694,9 @@ def _lines(reply: Reply, *, everything: bool) -> list[Line]:
             body = body_lines(reply)
             lines += [replace(ln, part="body") for ln in body[first_passage(body):]]
         lines += since_lines(reply, everything=True)
+    if quoted and quoted[-1].quote:   # the sentence checked is shown once, under its check
+        lines = lines[:len(quoted)] + [ln for ln in lines[len(quoted):]
+                                       if not ln.quote or ln.quote.text != quoted[-1].quote.text]
     if reply.clipped:
         lines.append(Line(CLIPPED, part="status"))
     if reply.pack_title:
