@@ -854,6 +854,45 @@ def _nearer_bar(reply: Reply, lead: list[Line]) -> float:
     return max(telling_words(shown, reply.query, reply.pack, reply.entry.keywords), default=0) + NEARER_BY * most
 
 
+OWNER_SHARES = 2   # words a sentence of the consultation runner's shares with a question asking what it said
+                   # (more than any quotation the lead shows)
+
+
+def _asks_what_owner_said(query: str, owner: str) -> bool:
+    """"did ofsted say most schools are good or outstanding?", "what did ofsted say about ...",
+    "does ofsted say ...": what the consultation's runner wrote, not the union's view."""
+    if not owner:
+        return False
+    return re.search(rf"\b(?:did|does|do|has|have)\s+{re.escape(owner.lower())}\s+(?:\w+\s+)?"
+                     rf"(?:say|said|write|wrote|claim|state|mention|admit)\b", query.lower()) is not None
+
+
+def owner_sentence(reply: Reply, lead: list[Line]) -> list[Line]:
+    """Asked what the consultation's runner said ("Did Ofsted say most schools are good or
+    outstanding?"), its own sentence explaining the survey question (its framing) most telling of
+    the question, when more so than anything `lead` quotes (as `nearer_sentence`). Audit 34: the
+    union's advice to draw on experience led, and "We know that most schools are good or
+    outstanding." was one click away. Not a statement put to respondents to rate: no claim of
+    Ofsted's."""
+    e = reply.entry
+    c = reply.pack.consultation if reply.pack is not None else None
+    if not isinstance(e, SurveyEntry) or not e.context or c is None or not reply.query \
+            or not _asks_what_owner_said(reply.query, c.run_by):
+        return []
+    said = [s for p in e.context for s in sentences(p)]
+    # asked for its words, a count of words shared: "most schools are good or outstanding" are words
+    # too common in the pack for `telling_words` to weigh
+    names = names_text(reply.pack)
+    shared = shared_words(said, reply.query, reply.pack, ignore=names)
+    best = max(range(len(said)), key=lambda i: shared[i])
+    shown = [ln.quote.text for ln in lead if ln.quote]
+    if shared[best] < OWNER_SHARES or shared[best] <= max(shared_words(shown, reply.query, reply.pack, ignore=names),
+                                                           default=0):
+        return []
+    q = quote_of(said[best], survey_speaker(reply.source), reply.source, "framing")
+    return [Line(speaker_label(q, reply.pack), q, part="lead")]
+
+
 def listed_item(reply: Reply, lead: list[Line]) -> list[Line]:
     """An item of one of the union's lists ("the tone of the report; and") that tells the question
     more than anything `lead` quotes (by NEARER_BY of the rarest word's weight, as `nearer_sentence`),
@@ -895,7 +934,7 @@ def lead_lines(reply: Reply, *, everything: bool = True) -> list[Line]:
         # opened with the union's view on single-word judgements)
         at = next((i for i, ln in enumerate(lines) if ln.quote and not ln.label.startswith("Suggested answer")),
                   len(lines))
-        return alike_lines(reply, lines[:at] + listed_item(reply, lines) + lines[at:])
+        return alike_lines(reply, lines[:at] + owner_sentence(reply, lines) + listed_item(reply, lines) + lines[at:])
     lines = []
     if reply.consultation:
         lines += [Line(status_line(c, survey=False), part="lead") for c in (reply.consultation, *reply.elsewhere)]

@@ -337,3 +337,30 @@ def test_only_an_exception_sharing_the_passages_words_joins_it(pack):
     assert _qualifying(texts, [1, 0, 2], pack) == 2
     assert _qualifying(texts, [0, 1, 2], pack) is None   # nothing about reports
     assert _qualifying(texts, [2, 1, 0], pack) is None   # the exception already shown
+
+
+@pytest.mark.parametrize("query, leads_with", [
+    ("Did Ofsted say most schools are good or outstanding?", "We know that most schools are good or outstanding."),
+    ("did ofsted say they don't want inspections to make schools exclude too readily?",
+     "For example, we do not want inspections to lead to schools excluding pupils too readily,"),
+])
+def test_asked_what_ofsted_said_its_sentence_leads(pack, config, query, leads_with):
+    """Audit 34 #95 and #141: the union's advice to draw on experience led; Ofsted's own sentence, asked
+    about, was in the full reply only. Labelled as Ofsted's framing of its survey, not a statement."""
+    from bot.replies import entry_reply, reply_lines
+
+    reply = entry_reply(pack.get("schools-impact"), pack, config.contact, query=query)
+    quoted = [ln for ln in reply_lines(reply) if ln.quote and ln.part == "lead"]
+    assert quoted[0].quote.text.startswith(leads_with)
+    assert quoted[0].label == "Ofsted's survey explains (spring 2024):" and quoted[0].quote.speaker == "ofsted"
+
+
+@pytest.mark.parametrize("query", ["what does nasuwt say about most schools being good or outstanding",
+                                   "did ofsted say anything",   # no words of what
+                                   "ofsted say most schools are good or outstanding, so what do i put"])
+def test_only_asked_what_ofsted_said_with_its_words_does_its_sentence_lead(pack, config, query):
+    from bot.replies import entry_reply, reply_lines
+
+    reply = entry_reply(pack.get("schools-impact"), pack, config.contact, query=query)
+    quoted = [ln for ln in reply_lines(reply) if ln.quote and ln.part == "lead"]
+    assert not any(ln.label == "Ofsted's survey explains (spring 2024):" for ln in quoted)
