@@ -15,7 +15,8 @@ VIEW_VERBS = ("think", "thinks", "reckon", "reckons", "feel", "feels", "stand", 
               "likes", "liked", "dislikes", "disliked", "hates", "loves")
 WANTING = ("want", "wants", "wanted")   # "nasuwt wants ...", not "the union wanted us to respond"
 SAYING = ("say", "says", "said", "want", "wants")   # only in a question about it: "what does NASUWT say"
-VIEW_NOUNS = ("view", "views", "position", "stance", "line", "opinion", "take", "verdict")
+VIEW_NOUNS = ("view", "views", "position", "stance", "line", "opinion", "take", "verdict", "concerns", "worries",
+              "objections", "criticisms")   # "what are NASUWT's concerns about ..." (audit 34)
 BETWEEN = ("is", "are", "does", "do", "did", "has", "have", "really", "actually", "officially", "still", "even",
            "now", "also", "generally", "currently", "not")
 

@@ -498,8 +498,13 @@ def asked_view(reply: Reply) -> tuple[Guidance, ...]:
     who should inspect safeguarding, not "this would be a sensible option"."""
     views = [i for i, g in enumerate(reply.guidance) if g.kind == "view"]
     union = union_of(reply.pack)
-    if not views or not union or not asks_union_view(reply.query, union) or asks_what_to_answer(reply.query) \
+    if not union or not asks_union_view(reply.query, union) or asks_what_to_answer(reply.query) \
             or _false_claim(reply):   # told an option the union doesn't give: `claim_lines` answers
+        return ()
+    elsewhere = view_elsewhere(reply, [reply.guidance[i] for i in views])
+    if elsewhere is not None:
+        return (elsewhere,)
+    if not views:
         return ()
     said = commentary_text(reply.entry)
     chains = [leaning_on(reply.guidance, i, said) for i in views]
@@ -517,6 +522,27 @@ def asked_view(reply: Reply) -> tuple[Guidance, ...]:
     said = [s for _, s, _ in union_sentences(reply)]
     other = telling_words(said, reply.query, reply.pack, reply.entry.keywords, ignore=reply.entry.title)
     return () if any(other) else chains[best]
+
+
+def view_elsewhere(reply: Reply, views: list[Guidance]) -> Guidance | None:
+    """Asked the union's view, its view on another statement of the question than the one matched,
+    when far more telling of the question than any view on it (by NEARER_BY of the rarest word's
+    weight, as `nearer_sentence`): shown labelled with its statement ("on statement 8"). Audit 34:
+    "what are NASUWT's concerns about SEND in mainstream" matched statement 2 on "mainstream", and
+    "NASUWT has a number of concerns. ..." (its view on statement 8) was in the full reply only. A
+    whole view, as the pack codes it: a sentence of it alone ("The expectation is simply that
+    mainstream pupils will take more pupils with SEND.") read as the union's expectation."""
+    e = reply.entry
+    if not isinstance(e, SurveyEntry) or reply.pack is None or not reply.query.strip():
+        return None
+    others = [g for g in e.all_guidance() if g.kind == "view" and g not in reply.guidance]
+    if not others:
+        return None
+    telling = telling_words([g.basis for g in others], reply.query, reply.pack, e.keywords)
+    best = max(range(len(others)), key=lambda i: telling[i])
+    shown = max(telling_words([g.basis for g in views], reply.query, reply.pack, e.keywords), default=0)
+    most = max(word_weights(reply.pack).values(), default=0)
+    return others[best] if telling[best] > 0 and telling[best] >= shown + NEARER_BY * most else None
 
 
 def leaning_on(guidance: tuple[Guidance, ...], i: int, said: str) -> tuple[Guidance, ...]:

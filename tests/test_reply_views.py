@@ -377,3 +377,18 @@ def test_ask_json_gains_reply_text_quotes_guidance_consultation():
     glossary = json.loads(run_cli("ask", "--json", "what is off-rolling").stdout)["results"][0]
     assert "consultation" not in glossary and glossary["guidance"] == []
     assert glossary["quotes"][0]["speaker"] == "ofsted"
+
+
+def test_asked_the_unions_concerns_its_view_on_another_statement_leads_labelled_with_it(pack, config):
+    """Audit 34 #47: "what are NASUWT's concerns about SEND in mainstream" matched statement 2 on
+    "mainstream"; the union's view on statement 8 ("NASUWT has a number of concerns. ...") was in the
+    full reply only. Shown whole, as the pack codes it, and labelled with its statement."""
+    r = entry_reply(pack.get("send-impact"), pack, config.contact, statement=1,
+                    query="what are NASUWT's concerns about SEND in mainstream")
+    lead = [ln for ln in reply_lines(r) if ln.quote]
+    assert lead[0].label == "NASUWT's view (spring 2024, on statement 8):"
+    assert lead[0].quote.text.startswith("NASUWT has a number of concerns. One is that funding is driving decisions.")
+    # asked the view on the statement matched, its own view is the answer
+    r = entry_reply(pack.get("send-impact"), pack, config.contact, statement=1,
+                    query="what's nasuwt's view on ofsted holding mainstream schools to account for SEND")
+    assert [ln for ln in reply_lines(r) if ln.quote][0].quote.text.startswith("NASUWT agrees that Ofsted should")
