@@ -39,6 +39,7 @@ CONSULTATION = frozenset({"consultation", "survey"})   # and the consultation's 
 # time ("I've been off since then") nor what happens to the answers ("after the survey closes")
 CHANGE = DONE | DO | frozenset({"happened", "new", "different", "anything", "differently"})
 COLLECTING = frozenset({"running", "collecting", "accepting", "taking", "views", "responses", "answers"})
+ENDED = frozenset({"closed", "ended", "finished", "shut"})
 TOO_LATE = frozenset({"late", "deadline", "still", "open", "closed", "closes", "submit", "respond", "fill"})
 
 
@@ -53,10 +54,23 @@ def asks_what_happened(query: str, actors=(), names=()) -> bool:
         # "ofsted still running the big listen?", "is ofsted still collecting views?" ask about the consultation
         about = CONSULTATION | set(names) | COLLECTING
         return TOO_LATE.isdisjoint(set(folded) - {"still"}) and about.isdisjoint(folded)
-    if not TOO_LATE.isdisjoint(folded):
+    consultation = CONSULTATION | set(names)
+    if not TOO_LATE.isdisjoint(_without_its_close(folded, consultation)):
         return False
-    return _decided(folded, actors) or _now(query, folded, actors) or \
-        _since(folded, CONSULTATION | set(names), actors)
+    return _decided(folded, actors) or _now(query, folded, actors) or _since(folded, consultation, actors)
+
+
+def _without_its_close(folded: list[str], consultation) -> list[str]:
+    """The words but "closed" (or "ended") straight after the consultation's name following "after"
+    or "since": "what happened after the big listen closed" (audit 34) asks what happened since,
+    not whether it is too late to answer."""
+    out = []
+    for i, w in enumerate(folded):
+        if w in ENDED and i > 0 and folded[i - 1] in consultation and \
+                any(x in AFTER for x in folded[max(0, i - 5):i]):
+            continue
+        out.append(w)
+    return out
 
 
 def _still(folded: list[str], actors) -> bool:

@@ -1568,7 +1568,10 @@ def _later_linked(reply: Reply) -> Entry | None:
                           ignore=names_text(reply.pack))
     mine = named(reply.entry.title)   # a tie goes to the entry of the same name ("Pause policy (... update)")
     best = max(range(len(later)), key=lambda i: (scores[i], len(named(later[i].title) & mine)), default=None)
-    return later[best] if best is not None and scores[best] else None
+    # of the consultation itself ("what happened after the big listen closed", audit 34: its closing date),
+    # what is recorded after it is what was asked, whatever words it shares
+    itself = getattr(reply.entry, "about_consultation", False)
+    return later[best] if best is not None and (scores[best] or itself) else None
 
 
 def _dated(text: str) -> date | None:

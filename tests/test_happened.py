@@ -27,6 +27,8 @@ from bot.replies import HAPPENED, HAPPENED_RECORDED, NOTHING_SINCE, render_full_
     "do ofsted still grade schools",
     "ofsted already made safeguarding a separate judgement didnt they",   # audit 34
     "ofsted have now made safeguarding separate, right?",
+    "what happened after the big listen closed",   # audit 34: the closing date alone
+    "anything change since the survey ended?",
 ])
 def test_asks_what_happened(q):
     assert asks_what_happened(q, ("ofsted", "example", "department"), ("big", "listen", "workload"))
@@ -54,6 +56,7 @@ def test_asks_what_happened(q):
     "has ofsted made a mistake in our report", "did ofsted make the safeguarding judgement affect our grade",
     "after the big listen my head made a big deal of workload",
     "ofsted made our week hell", "ofsted has made a mess of our report",   # stories, not decisions
+    "is the big listen closed now?", "the survey closed after the big listen ended, can i still respond?",
 ])
 def test_does_not_ask_what_happened(q):
     assert not asks_what_happened(q, ("ofsted",), ("big", "listen"))
@@ -189,3 +192,15 @@ def test_asked_how_things_stand_an_entry_with_its_own_later_records_does_not_say
     _, r = reply_to(Library.of(searcher), config, "do ofsted still do rapid reinspections")
     text = render_text(r)
     assert "suspend and return" in text and NOTHING_SINCE not in text
+
+
+def test_asked_what_happened_after_the_consultation_closed_its_later_record_is_named(searcher, config):
+    """Audit 34 #52: "what happened after the big listen closed" got the closing date alone; the timeline
+    of Ofsted's response (December 2024) is linked to it, though it shares no word of the question."""
+    r = _reply(searcher, config, "what happened after the big listen closed")
+    lead = [ln.label for ln in reply_lines(r)]
+    if r.entry.id == "closing-date":
+        assert lead[0] == ("What follows is from spring 2024; Ofsted's later words on a related topic are under "
+                           "[When the Big Listen ran and when Ofsted responded (March to September 2024)].")
+    else:   # found the later record itself
+        assert r.entry.id == "big-listen-timeline"
