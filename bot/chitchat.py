@@ -11,7 +11,7 @@ hi hiya hello hey heya morning afternoon evening night gm all everyone everybody
 thanks thank thx ty cheers ta appreciated appreciate grateful legend legends star stars
 saved saver lifesaver lifesavers hour hours ages
 great brilliant fab fabulous lovely amazing awesome cool nice good excellent perfect super helpful useful
-love loved really very so much many lots again indeed
+love loved really very v so much many lots again indeed
 happy merry friday monday weekend week half term holiday holidays hols christmas xmas easter summer break
 nearly almost finally last day days today tonight tomorrow
 bye goodbye later soon see take care x xx xxx haha lol lmao

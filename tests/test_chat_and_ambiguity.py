@@ -365,7 +365,8 @@ def test_a_question_in_chat_words_is_a_question(searcher):
                  "thanks so much", "last day tomorrow!", "happy last day everyone", "good question!",
                  "thanks for the answers", "great survey, thanks all", "ok got it, the survey",
                  # audit 33: "I couldn't find that"
-                 "ta very much, you've saved me an hour", "lifesaver, thanks"):
+                 "ta very much, you've saved me an hour", "lifesaver, thanks",
+                 "cheers, that was v helpful x"):   # audit 34
         assert is_chitchat(words(chat)), chat
 
 
