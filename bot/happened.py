@@ -27,7 +27,8 @@ DO = frozenset({   # only asked: "did ofsted scrap ...", "will ofsted change ...
 ASKED = frozenset({"did", "will", "has", "have"})
 NOT_MADE = frozenset({"of", "me", "us", "you", "them", "him", "her", "it", "a", "an", "the", "my", "our", "your",
                       "their", "his", "sure", "up"})
-HAS_MADE = frozenset({"already", "finally", "now", "has", "have", "ve", "actually"})   # before "made": done
+HAS_MADE = frozenset({"has", "have", "ve", "actually"})   # between an actor and "made" ...
+DONE_SO_FAR = frozenset({"already", "finally", "now"})     # ... with one of these: told it was decided
 OBJECT_AFTER = frozenset({"want", "wants", "wanted", "see", "get", "got"})   # "wants ofsted scrapped"
 BETWEEN = 2   # words between the actor and its verb: "ofsted has now decided", "did ofsted actually scrap"
 NOW = frozenset({"now", "nowadays", "anymore", "yet"})
@@ -103,9 +104,11 @@ def _decided(folded: list[str], actors) -> bool:
                 folded[i + 2] not in NOT_MADE:
             return True
         # told, done: "ofsted already made safeguarding a separate judgement didnt they" (audit 34),
-        # "ofsted have now made ..."; not a story's "ofsted made our week hell"
-        j = i + 1 + sum(1 for w in folded[i + 1:i + 1 + BETWEEN] if w in HAS_MADE)
-        if j > i + 1 and folded[j:j + 1] == ["made"] and folded[j + 1:j + 2] and folded[j + 1] not in NOT_MADE:
+        # "ofsted have now made ..."; not a story's "ofsted have made teachers miserable" (the review)
+        gap = folded[i + 1:i + 1 + BETWEEN + 1]
+        j = next((k for k, w in enumerate(gap) if w not in HAS_MADE | DONE_SO_FAR), len(gap))
+        if DONE_SO_FAR & set(gap[:j]) and gap[j:j + 1] == ["made"] and folded[i + 2 + j:i + 3 + j] and \
+                folded[i + 2 + j] not in NOT_MADE:
             return True
     return False
 

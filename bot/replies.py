@@ -80,10 +80,10 @@ HAPPENED_RECORDED = ("You asked what has happened since: first what later source
                      "then what {consultation} asked ({when}) and {union}'s guidance on it, which record no "
                      "decision.")
 NOTHING_SINCE = "No later change to it is shown here."
-QUOTE_EXACT = "Word for word: those are {whose}'s words."
-QUOTE_NEAR = "Not word for word: {whose}'s words, below, have {where}."
-QUOTE_EXACT_OTHER = "Word for word, but those are {whose}'s words, not {union}'s."
-QUOTE_NOT_THEIRS = "They are {whose}'s, not {union}'s."
+QUOTE_EXACT = "Word for word: those are {whose}."
+QUOTE_NEAR = "Not word for word: {whose}, below, have {where}."
+QUOTE_EXACT_OTHER = "Word for word, but those are {whose}, not {union}'s own."
+QUOTE_NOT_THEIRS = "And they are {whose}, not {union}'s own."
 QUOTE_NOT_FOUND = "I can't find those words in the texts this guidance quotes."
 # Asked what the union says about something only others' words on the question name (`bot.unsaid`)
 UNSAID = "You asked what {union} says about this: {union}'s guidance doesn't mention it. {speaker}'s words here do:"
@@ -1358,7 +1358,9 @@ PASSAGE_LIMIT = 5   # lines of the first passage in the short view (the full vie
 # A passage making an exception to what another says ("... now take place on Monday, unless an
 # inspection has previously been deferred or is an urgent inspection.")
 EXCEPTION = re.compile(r"\b(?:unless|except|apart from|other than|with the exception of)\b", re.IGNORECASE)
-QUALIFIES = 2   # content words it shares with the passage shown first, to be taken as its exception
+QUALIFIES = 3   # content words it shares with the passage shown first, to be taken as its exception
+                # (2 joined "We have made immediate changes to our practice for ungraded school inspections."
+                # and the Monday notifications, the review of round 34)
 
 
 def _qualifying(texts: list[str], order: list[int], pack: Pack | None) -> int | None:
@@ -1663,9 +1665,10 @@ def unsaid_lines(reply: Reply) -> list[Line]:
 def quotation_lines(reply: Reply) -> list[Line]:
     """A quotation the member asks about ("is this an exact quote: '...'") or gives as the union's
     words with a word changed ("NASUWT's view is that '... are helpful but ...'"), first: whether
-    the words are word for word, whose and when, the sentence in full, or that none of the texts
-    quoted here has them (content audit 34: shown the right sentence under a heading, a member
-    would send the wrong one in the union's name). `bot.verbatim` finds it."""
+    the words are word for word, whose and when, with the passage in full (labelled as the reply
+    labels it: a plan, the union's view or advice), or that none of the texts quoted here has them
+    (content audit 34: shown the right sentence under a heading, a member would send the wrong one
+    in the union's name). `bot.verbatim` finds it."""
     if reply.pack is None:
         return []
     asked = checked(reply.query, reply.pack)
@@ -1674,19 +1677,28 @@ def quotation_lines(reply: Reply) -> list[Line]:
     found = asked.found
     if found is None:
         return [Line(QUOTE_NOT_FOUND + (f" {reply.contact}" if reply.contact else ""), part="lead")]
-    q = found.quote
-    whose = union_name(reply.pack.sources.get(q.source)) if q.speaker == "union" else \
-        capitalised(speaker_name(q, reply.pack))
+    q = replace(found.quote, text=found.sentence)
+    src = reply.pack.sources.get(q.source)
     union = union_of(reply.pack)
-    other = asked.theirs and q.speaker != "union" and bool(union)   # "the union said '...'" of Ofsted's words
+    if found.inner:   # in quotation marks in the passage: words its speaker quotes
+        whose = f"words {union_name(src) if q.speaker == 'union' else capitalised(speaker_name(q, reply.pack))} quotes"
+    elif q.speaker == "union":
+        whose = f"{union_name(src)}'s words"
+    elif q.speaker == "press":
+        whose = f"the words {speaker_name(q, reply.pack)} reported"
+    else:
+        whose = f"{capitalised(speaker_name(q, reply.pack))}'s words"
+    other = asked.theirs and (q.speaker != "union" or found.inner) and bool(union)
     if found.exact:
         said = (QUOTE_EXACT_OTHER if other else QUOTE_EXACT).format(whose=whose, union=union)
     else:
-        said = QUOTE_NEAR.format(whose=whose, where=", and ".join(_difference(mine, theirs)
-                                                                  for mine, theirs in found.differences))
+        said = QUOTE_NEAR.format(whose=whose[0].upper() + whose[1:], where=", and ".join(
+            _difference(mine, theirs) for mine, theirs in found.differences))
         said += " " + QUOTE_NOT_THEIRS.format(whose=whose, union=union) if other else ""
-    sentence = replace(q, text=found.sentence)
-    return [Line(said, part="lead"), Line(speaker_label(sentence, reply.pack), sentence, part="lead")]
+    coded = _coded_guidance(reply.pack).get(found.sentence) if q.speaker == "union" else None
+    label = guidance_label(coded, reply) if coded else speaker_label(q, reply.pack, plan=found.plan)
+    parts = [replace(q, text=t) for t in found.parts or (found.sentence,)]
+    return [Line(said, part="lead"), *(Line(label if i == 0 else "", p, part="lead") for i, p in enumerate(parts))]
 
 
 def _difference(mine: str, theirs: str) -> str:
@@ -1762,9 +1774,11 @@ def _lines(reply: Reply, *, everything: bool) -> list[Line]:
             body = body_lines(reply)
             lines += [replace(ln, part="body") for ln in body[first_passage(body):]]
         lines += since_lines(reply, everything=True)
-    if quoted and quoted[-1].quote:   # the sentence checked is shown once, under its check
-        lines = lines[:len(quoted)] + [ln for ln in lines[len(quoted):]
-                                       if not ln.quote or ln.quote.text != quoted[-1].quote.text]
+    checked_parts = [ln for ln in quoted if ln.quote]
+    later = [ln.quote.text for ln in lines[len(quoted):] if ln.quote]
+    if checked_parts and all(any(p.quote.text in t for t in later) for p in checked_parts):
+        # the reply shows the passage checked already: its verdict only, above
+        lines = [ln for i, ln in enumerate(lines) if not (i < len(quoted) and ln.quote)]
     if reply.clipped:
         lines.append(Line(CLIPPED, part="status"))
     if reply.pack_title:

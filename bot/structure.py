@@ -61,8 +61,10 @@ FILLER = STOPWORDS | WHAT_TO_ANSWER | SECTION_NOUNS | SECTION_WORDS.keys() | {
 NAMING_ONLY = SECTION_NOUNS | SECTION_WORDS.keys() | {
     "the", "a", "that", "this", "those", "these", "help", "with", "about", "on", "for", "re", "and", "any", "please",
     "pls", "ok", "hi", "hiya", "hello", "hey", "union", "nasuwt", "nasuwts", "ofsted", "big", "listen", "survey",
-    "consultation", "of", "in", "educational", "needs", "alternative", "provision",
-    "what", "how"}   # "what about the safeguarding one", a follow-up (audit 34: one of its questions was picked)
+    "consultation", "of", "in", "educational", "needs", "alternative", "provision"}
+# ... and these, opening a follow-up naming one section ("what about the safeguarding one"; audit 34: one of
+# its questions was picked); not "what about safeguarding in the schools part" (the review of round 34)
+FOLLOW_UP = (["what", "about"], ["how", "about"])
 NOT_WHICH = frozenset({"do", "does", "did", "is", "are", "am", "who", "why", "where", "when", "can", "should", "must",
                        "have", "has", "will", "would", "could"})   # a message opening so asks yes/no, who, why ...
 NOT_ASKING = frozenset({"not", "skip", "dont", "don", "need", "thanks", "thank", "cheers", "ta", "whether", "if",
@@ -423,9 +425,11 @@ def _structure(folded: list[str], survey: _Survey, verb: bool = True) -> Target:
     # a number wins over a name ("I did the culture bit already, what should I put for priority 3?")
     priority = _priority(folded)
     by_name = priority is None and (priority := _priority_by_name(folded, survey.named)) is not None
+    naming = NAMING_ONLY | {"what", "how"} if folded[:2] in FOLLOW_UP and \
+        sum(w in SECTION_WORDS for w in folded) == 1 else NAMING_ONLY
     asking_only = (folded[0] not in NOT_WHICH and NOT_ASKING.isdisjoint(folded) and FILLER.issuperset(folded)
                    and (not WHAT_TO_ANSWER.isdisjoint(folded)
-                        or (not SECTION_NOUNS.isdisjoint(folded) and NAMING_ONLY.issuperset(folded))))
+                        or (not SECTION_NOUNS.isdisjoint(folded) and naming.issuperset(folded))))
     answering = not ANSWERING.isdisjoint(folded) or YES_NO <= set(folded)
     sections = _sections(folded, survey, priority, alone=asking_only and answering, verb=verb)
     position = _position(folded) if priority is None else None

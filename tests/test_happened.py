@@ -57,6 +57,10 @@ def test_asks_what_happened(q):
     "after the big listen my head made a big deal of workload",
     "ofsted made our week hell", "ofsted has made a mess of our report",   # stories, not decisions
     "is the big listen closed now?", "the survey closed after the big listen ended, can i still respond?",
+    # the review of round 34
+    "ofsted have made teachers miserable this year", "ofsted has made so many mistakes in our report",
+    "ofsted actually made staff cry last time they came", "the dfe have made schools do more paperwork",
+    "ofsted has made two visits this year",
 ])
 def test_does_not_ask_what_happened(q):
     assert not asks_what_happened(q, ("ofsted",), ("big", "listen"))

@@ -186,4 +186,12 @@ def test_an_entrys_score_is_the_plain_products_to_the_bit(encoder):
         s = t.scores(rng.integers(0, encoder.vocab, n), v)
         plain = [float(s.weight @ (v @ t.matrix[t.starts[e]:t.ends[e]].T).max(1)) for e in range(len(s))]
         assert s.all() == plain
+    # and entries of 1 to 5 tokens (the bundled pack's have 10 or more; the review of round 34)
+    content = [(np.arange(k), rng.standard_normal((k, encoder.dim)).astype(np.float32)) for k in range(1, 6)]
+    small = Tokens.build(np, content, list(range(5)), 5, dim=encoder.dim, vocab=10)
+    for n in range(1, 10):
+        v = rng.standard_normal((n, encoder.dim)).astype(np.float32)
+        s = small.scores(rng.integers(0, 10, n), v)
+        assert s.all() == [float(s.weight @ (v @ small.matrix[small.starts[e]:small.ends[e]].T).max(1))
+                           for e in range(5)]
 

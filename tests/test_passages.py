@@ -332,9 +332,13 @@ def test_an_exception_to_the_passage_shown_is_shown_with_it(pack, config, query)
 def test_only_an_exception_sharing_the_passages_words_joins_it(pack):
     from bot.replies import _qualifying
 
-    texts = ["Reports will be shorter.", "Inspections happen on Monday.",
-             "Calls for inspections come on Monday, unless urgent."]
+    texts = ["Reports will be shorter.", "Routine inspections happen on Monday.",
+             "Calls for routine inspections come on Monday, unless urgent."]
     assert _qualifying(texts, [1, 0, 2], pack) == 2
+    # two words shared are not enough (the review of round 34: the graded and ungraded inspections entry)
+    assert _qualifying(["We have made changes to ungraded school inspections.",
+                        "Our notifications for all routine (graded and ungraded) inspections now take place on "
+                        "Monday, unless an inspection has previously been deferred."], [0, 1], pack) is None
     assert _qualifying(texts, [0, 1, 2], pack) is None   # nothing about reports
     assert _qualifying(texts, [2, 1, 0], pack) is None   # the exception already shown
 

@@ -8,8 +8,8 @@ import pytest
 
 from bot.guide import reply_to
 from bot.packs import Library
-from bot.replies import QUOTE_NOT_FOUND, full_lines, render_full_text, render_text, reply_lines
-from bot.verbatim import attributed, checked, find, long_enough
+from bot.replies import QUOTE_NOT_FOUND, entry_reply, full_lines, render_full_text, render_text, reply_lines
+from bot.verbatim import attributed, checked, find, long_enough, quotations
 
 MISQUOTE = ("I'm quoting the union in an email: 'NASUWT's view is that single-word judgements are helpful but "
             "can be misleading'. Is that the right wording?")
@@ -76,16 +76,18 @@ def test_a_misquote_in_the_unions_name_is_told_first_with_the_sentence(searcher,
     lead = [ln for ln in lines if ln.part == "lead"]
     assert lead[0].label == ("Not word for word: NASUWT's words, below, have ‘not’ where yours have nothing, "
                              "and ‘and’ where yours have ‘but’.")
-    assert lead[1].label == "NASUWT says (spring 2024):" and lead[1].quote.text == UNION_SAYS
+    assert lead[1].label == "NASUWT's view (spring 2024):" and lead[1].quote.text == UNION_SAYS   # as the pack codes it
     assert [ln.quote.text for ln in lines if ln.quote].count(UNION_SAYS) == 1   # shown once
-    assert [ln.quote.text for ln in full_lines(r) if ln.quote].count(UNION_SAYS) == 1
+    plain = entry_reply(r.entry, r.pack, config.contact, query="single word judgements")
+    assert [ln.quote.text for ln in full_lines(r) if ln.quote].count(UNION_SAYS) == \
+        [ln.quote.text for ln in full_lines(plain) if ln.quote].count(UNION_SAYS)   # the check adds no copy
     assert "Not word for word" in render_full_text(r)   # the full view keeps the check
 
 
 def test_ofsteds_words_given_as_the_unions_are_told_whose_they_are(searcher, config):
     text = render_text(_reply(searcher, config, "the union said 'we know that most schools are good or outstanding' "
                                                 "right?"))
-    assert text.splitlines()[2] == "Word for word, but those are Ofsted's words, not NASUWT's."
+    assert text.splitlines()[2] == "Word for word, but those are Ofsted's words, not NASUWT's own."
     assert text.splitlines()[3] == ("Ofsted's survey explains (spring 2024): “We know that most schools are good or "
                                     "outstanding.”")
 
@@ -99,4 +101,77 @@ def test_asked_about_words_no_text_has_the_reply_says_so_with_the_contact(search
 def test_the_unions_own_words_asked_about_are_confirmed(searcher, config):
     text = render_text(_reply(searcher, config, "the union said 'single-word judgements are not helpful and can be "
                                                 "misleading' - is that a real quote?"))
-    assert "Word for word: those are NASUWT's words.\nNASUWT says (spring 2024): “" + UNION_SAYS in text
+    assert "Word for word: those are NASUWT's words.\nNASUWT's view (spring 2024): “" + UNION_SAYS in text
+
+
+# the review of round 34
+
+
+def test_a_quotation_runs_past_a_plural_possessive(pack):
+    q = "is this an exact quote: ‘Inspectors also use these activities to gather evidence about behaviour, pupils’ " \
+        "wellbeing and safety.’"
+    asked = checked(q, pack)
+    assert asked.span.endswith("wellbeing and safety.") and not asked.found.exact
+    assert asked.found.differences == (("wellbeing", "personal development"), ("safety", "leadership and management"))
+    assert [s for _, s in quotations("'a b c d' and 'e f g h'")] == ["a b c d", "e f g h"]
+    assert [s for _, s in quotations("the union's view 'we don't say that' ok")] == ["we don't say that"]
+
+
+@pytest.mark.parametrize("q", [
+    "is this an exact quote from nasuwt: 'Inspections are usually carried out by a small number of inspectors and "
+    "last two days. Is this effective?'",
+    "is this exact: 'We have updated and published our code of conduct. It sets out the professionalism, courtesy, "
+    "empathy and respect that providers can expect from Ofsted staff.'",   # two of an entry's quotations
+    "is this an exact quote: '*NASUWT’s view* is that _single-word judgements_ are not helpful and can be misleading'",
+    "is this an exact quote: 'NASUWT’s view is that single-word :scream: judgements are not helpful and can be "
+    "misleading'",
+])
+def test_correct_words_over_two_sentences_or_in_slack_markup_are_word_for_word(pack, q):
+    asked = checked(q, pack)
+    assert asked.found is not None and asked.found.exact, asked
+
+
+@pytest.mark.parametrize("q", [
+    "What does the union say: 'Ofsted holds schools to account for keeping children safe'?",
+    "NASUWT advice on this one: 'Inspections are long enough to allow inspectors to make accurate judgements'",
+    "what would nasuwt say - 'Inspections are long enough to allow inspectors to make accurate judgements' agree?",
+    "what exactly should I put for 'inspections are long enough to make accurate judgements'",
+])
+def test_a_statement_named_in_quotation_marks_gets_no_verdict(pack, q):
+    assert checked(q, pack) is None
+
+
+def test_of_two_quotations_the_one_asked_about_is_checked(pack):
+    asked = checked("for 'Ofsted holds local areas to account for the quality of their SEND provision' is 'NASUWT "
+                    "recommends that you strongly agree with every statement' an exact quote from the union?", pack)
+    assert asked.span.startswith("NASUWT recommends") and asked.found is None
+
+
+def test_words_a_speaker_quotes_are_said_to_be_quoted(searcher, config):
+    text = render_text(_reply(searcher, config, "is 'robust assurance of school effectiveness' an exact quote from "
+                                                "nasuwt"))
+    assert "Word for word: those are words NASUWT quotes." in text
+    text = render_text(_reply(searcher, config, "did ofsted really say 'the autumn visits aren't inspections'? is "
+                                                "that a real quote"))
+    assert "Word for word: those are the words Schools Week reported." in text
+
+
+@pytest.mark.parametrize("q, kept", [
+    ("is this an exact quote: 'NASUWT recommends that you answer yes to this question'", "Suggested answer: Yes."),
+    ("is this a real quote: 'We will consult with the FE and skills sector to make sure that our notice periods and "
+     "the size of our inspection teams are proportionate'",
+     "Ofsted's plans for England as of 19 December 2024 (plans then, not a record of what happened):"),
+])
+def test_the_check_keeps_the_replys_own_lines_and_labels(searcher, config, q, kept):
+    r = _reply(searcher, config, q)
+    assert kept in render_text(r) and kept in render_full_text(r)
+    assert render_text(r).splitlines()[1].startswith("Word for word") or \
+        render_text(r).splitlines()[2].startswith("Word for word")
+
+
+def test_a_long_paste_of_quotations_is_read_at_its_start_only():
+    from bot.verbatim import SCANNED
+
+    paste = "the union said 'single word judgements are helpful and fine' " * 2000
+    assert quotations(paste) and max(at for at, _ in quotations(paste)) < SCANNED
+
