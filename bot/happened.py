@@ -29,6 +29,10 @@ NOT_MADE = frozenset({"of", "me", "us", "you", "them", "him", "her", "it", "a", 
                       "their", "his", "sure", "up"})
 HAS_MADE = frozenset({"has", "have", "ve", "actually"})   # between an actor and "made" ...
 DONE_SO_FAR = frozenset({"already", "finally", "now"})     # ... with one of these: told it was decided
+# ... of something decided, not of people or a mind ("ofsted have now made everyone anxious", "ofsted already
+# made its mind up": the second review of round 34)
+NOT_DECIDED = frozenset({"its", "everyone", "everybody", "people", "staff", "teachers", "heads", "leaders", "things",
+                         "life", "lives", "sure", "some", "many", "no"})
 OBJECT_AFTER = frozenset({"want", "wants", "wanted", "see", "get", "got"})   # "wants ofsted scrapped"
 BETWEEN = 2   # words between the actor and its verb: "ofsted has now decided", "did ofsted actually scrap"
 NOW = frozenset({"now", "nowadays", "anymore", "yet"})
@@ -108,7 +112,7 @@ def _decided(folded: list[str], actors) -> bool:
         gap = folded[i + 1:i + 1 + BETWEEN + 1]
         j = next((k for k, w in enumerate(gap) if w not in HAS_MADE | DONE_SO_FAR), len(gap))
         if DONE_SO_FAR & set(gap[:j]) and gap[j:j + 1] == ["made"] and folded[i + 2 + j:i + 3 + j] and \
-                folded[i + 2 + j] not in NOT_MADE:
+                folded[i + 2 + j] not in NOT_MADE | NOT_DECIDED:
             return True
     return False
 

@@ -81,10 +81,11 @@ HAPPENED_RECORDED = ("You asked what has happened since: first what later source
                      "decision.")
 NOTHING_SINCE = "No later change to it is shown here."
 QUOTE_EXACT = "Word for word: those are {whose}."
-QUOTE_NEAR = "Not word for word: {whose}, below, have {where}."
+QUOTE_NEAR = "Not word for word: the nearest words this guidance quotes, {whose}, have {where}."
+QUOTE_PART = "Word for word, but only part of {sentence}: read it whole (below) before quoting it."
 QUOTE_EXACT_OTHER = "Word for word, but those are {whose}, not {union}'s own."
-QUOTE_NOT_THEIRS = "And they are {whose}, not {union}'s own."
-QUOTE_NOT_FOUND = "I can't find those words in the texts this guidance quotes."
+QUOTE_NOT_THEIRS = "They are {whose}, not {union}'s own."
+QUOTE_NOT_FOUND = "Those words aren't among the passages this guidance quotes, so I can't say whose they are."
 # Asked what the union says about something only others' words on the question name (`bot.unsaid`)
 UNSAID = "You asked what {union} says about this: {union}'s guidance doesn't mention it. {speaker}'s words here do:"
 NO_STATEMENT_COMMENT = ("{union}'s commentary says nothing on this statement (what it says on the question's "
@@ -1665,40 +1666,50 @@ def unsaid_lines(reply: Reply) -> list[Line]:
 def quotation_lines(reply: Reply) -> list[Line]:
     """A quotation the member asks about ("is this an exact quote: '...'") or gives as the union's
     words with a word changed ("NASUWT's view is that '... are helpful but ...'"), first: whether
-    the words are word for word, whose and when, with the passage in full (labelled as the reply
-    labels it: a plan, the union's view or advice), or that none of the texts quoted here has them
-    (content audit 34: shown the right sentence under a heading, a member would send the wrong one
-    in the union's name). `bot.verbatim` finds it."""
+    the words are word for word (whole sentences, or only part of one), whose and when, with the
+    passage (labelled from its own source, as the reply labels it: a plan, the union's view or
+    advice), or that none of the texts quoted here has any sentence of them (content audit 34:
+    shown the right sentence under a heading, a member would send the wrong one in the union's
+    name). `bot.verbatim` finds it; with two quotations in the message, the verdict names which."""
     if reply.pack is None:
         return []
     asked = checked(reply.query, reply.pack)
     if asked is None:
         return []
     found = asked.found
+    which = ""
+    if asked.quotations > 1:
+        ws = asked.span.split()
+        which = f"‘{' '.join(ws[:5])}{' …' if len(ws) > 5 else ''}’: "
     if found is None:
-        return [Line(QUOTE_NOT_FOUND + (f" {reply.contact}" if reply.contact else ""), part="lead")]
+        said = QUOTE_NOT_FOUND[0].lower() + QUOTE_NOT_FOUND[1:] if which else QUOTE_NOT_FOUND
+        return [Line(which + said + (f" {reply.contact}" if reply.contact else ""), part="lead")]
     q = replace(found.quote, text=found.sentence)
     src = reply.pack.sources.get(q.source)
     union = union_of(reply.pack)
+    owner = union_name(src) if q.speaker == "union" else capitalised(speaker_name(q, reply.pack))
     if found.inner:   # in quotation marks in the passage: words its speaker quotes
-        whose = f"words {union_name(src) if q.speaker == 'union' else capitalised(speaker_name(q, reply.pack))} quotes"
-    elif q.speaker == "union":
-        whose = f"{union_name(src)}'s words"
+        whose, sentence = f"words {owner} quotes", f"a sentence {owner} quotes"
     elif q.speaker == "press":
-        whose = f"the words {speaker_name(q, reply.pack)} reported"
+        whose, sentence = f"the words {owner} reported", f"a sentence {owner} reported"
     else:
-        whose = f"{capitalised(speaker_name(q, reply.pack))}'s words"
+        whose, sentence = f"{owner}'s words", f"{owner}'s sentence"
     other = asked.theirs and (q.speaker != "union" or found.inner) and bool(union)
-    if found.exact:
+    if found.whole:
         said = (QUOTE_EXACT_OTHER if other else QUOTE_EXACT).format(whose=whose, union=union)
+    elif found.exact:   # a clause lifted out of "You might want to consider whether ..." is no statement of it
+        said = QUOTE_PART.format(sentence=sentence)
     else:
-        said = QUOTE_NEAR.format(whose=whose[0].upper() + whose[1:], where=", and ".join(
+        said = QUOTE_NEAR.format(whose=whose, where=", and ".join(
             _difference(mine, theirs) for mine, theirs in found.differences))
-        said += " " + QUOTE_NOT_THEIRS.format(whose=whose, union=union) if other else ""
+    if other and not found.whole:
+        said += " " + QUOTE_NOT_THEIRS.format(whose=whose, union=union)
     coded = _coded_guidance(reply.pack).get(found.sentence) if q.speaker == "union" else None
-    label = guidance_label(coded, reply) if coded else speaker_label(q, reply.pack, plan=found.plan)
+    label = (f"{KIND_LABELS[coded.kind].format(union=owner)} ({q.as_of}):" if coded
+             else speaker_label(q, reply.pack, plan=found.plan))
     parts = [replace(q, text=t) for t in found.parts or (found.sentence,)]
-    return [Line(said, part="lead"), *(Line(label if i == 0 else "", p, part="lead") for i, p in enumerate(parts))]
+    return [Line(which + (said[0].lower() + said[1:] if which else said), part="lead"),
+            *(Line(label if i == 0 else "", p, part="lead") for i, p in enumerate(parts))]
 
 
 def _difference(mine: str, theirs: str) -> str:
@@ -1774,11 +1785,10 @@ def _lines(reply: Reply, *, everything: bool) -> list[Line]:
             body = body_lines(reply)
             lines += [replace(ln, part="body") for ln in body[first_passage(body):]]
         lines += since_lines(reply, everything=True)
-    checked_parts = [ln for ln in quoted if ln.quote]
     later = [ln.quote.text for ln in lines[len(quoted):] if ln.quote]
-    if checked_parts and all(any(p.quote.text in t for t in later) for p in checked_parts):
-        # the reply shows the passage checked already: its verdict only, above
-        lines = [ln for i, ln in enumerate(lines) if not (i < len(quoted) and ln.quote)]
+    # the passage checked, where the reply shows it already: its verdict only, above (one sentence, one label)
+    lines = [ln for i, ln in enumerate(lines)
+             if not (i < len(quoted) and ln.quote and any(ln.quote.text in t for t in later))]
     if reply.clipped:
         lines.append(Line(CLIPPED, part="status"))
     if reply.pack_title:

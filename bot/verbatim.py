@@ -27,9 +27,9 @@ from bot.knowledge import BackgroundEntry, GlossaryEntry, Pack, Quote, entry_quo
 from bot.normalise import STOPWORDS, clean_slack_text, fold
 
 QUOTE_WORDS = 5          # words a quotation needs to be checked (3 of them no stopwords): shorter names a thing
-RUN = 3                  # sentences of one quotation a member's quotation may run over
 CANDIDATE_MATCH = 75     # rapidfuzz partial_ratio (0-100): a passage close enough to compare word by word
 CANDIDATES = 8           # ... compared, at most
+MOSTLY = 0.5            # share of a quotation not found still in one passage: no verdict ("not among" is false)
 NEAR = 0.7               # share of the member's words found in order in one passage: a near miss
 MAX_DIFFERENCES = 3      # places where they differ, at most, for a near miss (more: a paraphrase, not a quote)
 MAX_DIFFERENT = 4        # words on either side of one difference, at most (more: another sentence)
@@ -38,19 +38,22 @@ QUOTATIONS = 3           # quotations of a message checked, at most
 SPAN_CHARS = 400         # characters of one quotation, at most
 
 # asking about a quotation's words or where they are from; not "what exactly should I put for '...'"
-ASKS = re.compile(r"\b(?:exact|real|actual|direct|genuine|proper|right|correct)\s+(?:quote|quotation|words|wording)\b|"
+ASKS = re.compile(r"\b(?:exact|real|actual|direct|genuine|proper|right|correct)\s+"
+                  r"(?:quotes?|quotations?|words|wording)\b|"
                   r"\bwording\s+(?:right|correct|accurate)\b|\bword for word\b|\bverbatim\b|\bquoting\b|"
-                  r"\bis\s+(?:this|that|it)\s+(?:a\s+)?(?:real\s+|genuine\s+|direct\s+|proper\s+)?quote\b|"
-                  r"\bis\s+(?:this|that|it)\s+(?:word\s+for\s+word\s+)?exact\b|"
-                  r"\b(?:come|comes|came)\s+from\b|\bwho\s+(?:said|wrote)\b|\bwhose\s+words\b")
+                  r"\b(?:is|are)\s+(?:this|that|it|these|those)\s+(?:a\s+)?(?:real\s+|genuine\s+|direct\s+|proper\s+)?"
+                  r"quotes?\b|\b(?:is|are)\s+(?:this|that|it|these|those)\s+(?:word\s+for\s+word\s+)?exact\b|"
+                  r"['’\"”]\s+exact\b|\b(?:come|comes|came)\s+from\b|\bwhose\s+words\b|"
+                  r"\bdid\s+(?:the\s+union|nasuwt|ofsted|they)\s+(?:really\s+|actually\s+|ever\s+)?(?:say|write)\b")
 # just before a quotation, saying it is someone's words: "the union said '...'", "NASUWT's view is that
 # '...'", "a quote from the union: '...'"; not asked ("what does the union say: '...'")
 _SAYING = re.compile(r"\b(?:said|says|wrote|writes|stated|states|believes|thinks|put it|"
                      r"(?:view|position|line|words?) (?:is|are|was|were))(?: that)?\s*[:,-]?\s*$")
-_QUOTE_FROM = re.compile(r"\b(?:quote|quotation|words?)\s+(?:from|of|by)\s+(?:the\s+)?(\w+)\s*[:,-]?\s*$")
+_QUOTE_FROM = re.compile(r"\b(?:quote|quotation|words?)\s+(?:from|of|by)\s+(?:the\s+)?\w+\s*[:,-]?\s*$")
 _ASKING = re.compile(r"\b(?:what|how|does|do|did|would|will|should|could|can)\b")
 ATTRIBUTED_WITHIN = 60   # characters before the quotation where the union is named
 _OPENING = {"‘": "’", "'": "'", "“": "”", '"': '"'}
+_CLOSING = {"‘": "’'", "'": "'’", "“": "”\"", '"': '"”'}
 _TOKEN = re.compile(r"\w+(?:['’]\w+)*")
 _EMOJI = re.compile(r":[a-z0-9_+'-]+:")
 _MARKUP = re.compile(r"(?<!\w)[*_~]+|[*_~]+(?!\w)")
@@ -59,7 +62,8 @@ _MARKUP = re.compile(r"(?<!\w)[*_~]+|[*_~]+(?!\w)")
 @dataclass(frozen=True)
 class Found:
     """Where a member's quotation is: the pack's quotation holding it (speaker, source, date),
-    the passage its words come from (verbatim: one to RUN sentences), whether word for word,
+    the passage its words come from (verbatim: consecutive sentences of one quotation), whether word for word
+    (`whole`: and all of the passage's sentences, not a clause lifted out of one),
     and if not, where it differs: (the member's words, the pack's), either "" when one has words
     the other lacks. `plan`: the passage is a plan as of its date; `inner`: the words matched are
     in quotation marks in the passage (its speaker quotes someone)."""
@@ -69,7 +73,8 @@ class Found:
     differences: tuple[tuple[str, str], ...] = ()
     plan: bool = False
     inner: bool = False
-    parts: tuple[str, ...] = ()   # `sentence` as quoted: a piece of each of the entry's quotations it runs over
+    parts: tuple[str, ...] = ()   # `sentence` as quoted
+    whole: bool = False
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,7 @@ class Checked:
     span: str
     found: Found | None
     theirs: bool
+    quotations: int = 1   # in the message: with more than one, the verdict names which
 
 
 @dataclass(frozen=True)
@@ -99,67 +105,63 @@ def _clean(text: str) -> str:
 
 def _tokens(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     shown = tuple(_TOKEN.findall(text))
-    return shown, tuple(" ".join(fold(t.replace("’", "'")).split()) for t in shown)
+    return shown, tuple("".join(fold(t.replace("’", "'")).split()).replace("'", "") for t in shown)
 
 
 def _passages(pack: Pack) -> list[_Passage]:
-    """Every run of one to RUN consecutive sentences of the pack's quotations, each once (the first
-    entry quoting it gives its speaker: one text has one speaker, as the speaker proof checks). A
-    glossary or background entry's quotations are consecutive sentences of one source, read as one
-    text ("We have updated and published our code of conduct. It sets out ..."); a run across a
-    plan and a record is left out (labelled as one, it would mislabel the other)."""
+    """Every run of consecutive sentences of each of the pack's quotations, each once (the first
+    entry quoting it gives its speaker: one text has one speaker, as the speaker proof checks).
+    Only within one quotation: an entry's quotations are excerpts, not always consecutive in the
+    source (the second review of round 34 found 99 joined runs no source has)."""
     def build() -> list[_Passage]:
         seen: set[str] = set()
         out = []
         for e in pack.entries:
             body = e.body if isinstance(e, (GlossaryEntry, BackgroundEntry)) else ()
-            quotes = entry_quotes(e, pack)
-            streams: list[list[tuple[Quote, str, bool]]] = []
-            for q in quotes:
+            for q in entry_quotes(e, pack):
                 at = body.index(q.text) if q.text in body else -1
                 plan = bool(getattr(e, "plan", False)) and at >= 0 and at not in e.done or \
                     any(s.plan and s.text == q.text for s in e.since)
-                said = [(q, t, plan) for t in sentences(q.text) or [q.text]]
-                if at > 0 and streams and streams[-1][-1][0].text in body:
-                    streams[-1] += said   # the entry's body reads on
-                else:
-                    streams.append(said)
-            for stream in streams:
-                for n in range(1, RUN + 1):
-                    for i in range(len(stream) - n + 1):
-                        run = stream[i:i + n]
-                        if len({plan for _, _, plan in run}) > 1:
-                            continue
-                        text = " ".join(t for _, t, _ in run)
+                said = sentences(q.text) or [q.text]
+                for i in range(len(said)):
+                    for j in range(i + 1, len(said) + 1):
+                        start = q.text.find(said[i])
+                        end = q.text.find(said[j - 1], start) + len(said[j - 1])
+                        text = q.text[start:end] if 0 <= start < end else " ".join(said[i:j])
                         if text not in seen:
                             seen.add(text)
-                            parts: dict[str, list[str]] = {}
-                            for q, t, _ in run:
-                                parts.setdefault(q.text, []).append(t)
-                            out.append(_Passage(run[0][0], text, *_tokens(text), plan=run[0][2],
-                                                parts=tuple(" ".join(ts) for ts in parts.values())))
+                            out.append(_Passage(q, text, *_tokens(text), plan=plan, parts=(text,)))
         return out
     return pack.derived("verbatim_passages", build)
 
 
 def quotations(query: str) -> list[tuple[int, str]]:
-    """The quotations of a message (where each starts, its words), read to where it really ends: a
-    mark closing it is followed by a space or punctuation, and the last such before the next
-    quotation opens counts ("‘... about behaviour, pupils’ wellbeing and safety.’" is one)."""
+    """The quotations of a message (where each starts, its words), read to where each really ends:
+    a closing mark (either kind of its pair: ‘...' is one) followed by a space, punctuation or the
+    end, the last such before the next quotation opens. A mark after an "s" with a word after it may
+    be a plural possessive ("pupils’ wellbeing"): an end only when no other is found ("is 'robust
+    assurance of school effectiveness' an exact quote"). Cut short at one, a quotation is found as
+    part of a sentence at most, never "word for word" (the reviews of round 34)."""
     text = query[:SCANNED]
-    opens = [i for i, c in enumerate(text) if c in _OPENING and (i == 0 or text[i - 1] in " \t\n([:—-")
+    opens = [i for i, c in enumerate(text) if c in _OPENING and (i == 0 or text[i - 1] in " \t\n([:—-_*")
              and i + 1 < len(text) and not text[i + 1].isspace()]
     out = []
     for k, i in enumerate(opens):
         if out and i < out[-1][0] + len(out[-1][1]) + 2:
             continue   # inside the quotation before it
         limit = min(len(text), i + SPAN_CHARS, next((j for j in opens[k + 1:] if j > i + 1), len(text)))
-        close = _OPENING[text[i]]
-        ends = [j for j in range(i + 2, limit) if text[j] == close and text[j - 1] != " " and
+        closes = _CLOSING[text[i]]
+        ends = [j for j in range(i + 2, limit) if text[j] in closes and text[j - 1] != " " and
                 (j + 1 == len(text) or not text[j + 1].isalnum())]
+        plain = [j for j in ends if not _possessive(text, j)]
         if ends:
-            out.append((i, text[i + 1:ends[-1]]))
+            out.append((i, text[i + 1:(plain or ends)[-1]]))
     return out
+
+
+def _possessive(text: str, j: int) -> bool:
+    """A mark at `j` after an "s" with a word after it: "pupils’ wellbeing"."""
+    return text[j - 1] in "sS" and re.match(r"\s+[a-z]", text[j + 1:j + 3]) is not None
 
 
 def long_enough(span: str) -> bool:
@@ -207,54 +209,77 @@ def find(span: str, pack: Pack) -> Found | None:
     ops = SequenceMatcher(None, folded, best.folded, autojunk=False).get_opcodes()
     same = [op for op in ops if op[0] == "equal"]
     start, end = same[0][3], same[-1][4]   # the part of the passage the member's words quote
-    differences = []
+    differences, inside = [], []
     for tag, i1, i2, j1, j2 in ops:
         if tag == "equal" or tag == "insert" and (j2 <= start or j1 >= end):
             continue   # the passage's words before or after the part quoted are no difference
         differences.append((" ".join(shown[i1:i2]), " ".join(best.tokens[j1:j2])))
-    if len(differences) > MAX_DIFFERENCES or any(len(x.split()) > MAX_DIFFERENT for d in differences for x in d):
+        # words the member adds at either end ("... and handed to local authorities") may be many
+        inside.append(not (tag == "delete" and (i1 == 0 or i2 == len(folded))))
+    if len(differences) > MAX_DIFFERENCES or \
+            any(len(x.split()) > MAX_DIFFERENT for d, middle in zip(differences, inside) if middle for x in d):
         return None
     return Found(best.quote, best.text, exact=not differences, differences=tuple(differences), plan=best.plan,
-                 inner=_inside_marks(best.text, best.tokens, start, end), parts=best.parts)
+                 inner=_inside_marks(best.text, best.tokens, start, end), parts=best.parts,
+                 whole=not differences and start == 0 and end == len(best.folded))
 
 
-def attributed(query: str, start: int, union: str) -> bool:
+def _near_any(span: str, pack: Pack) -> bool:
+    """Whether half or more of a quotation's words are, in order, in one of the pack's passages."""
+    folded = _tokens(_clean(span))[1]
+    hits = process.extract(" ".join(folded), [" ".join(p.folded) for p in _passages(pack)], scorer=fuzz.partial_ratio,
+                           score_cutoff=CANDIDATE_MATCH, limit=CANDIDATES)
+    pool = _passages(pack)
+    return any(sum(b.size for b in SequenceMatcher(None, folded, pool[k].folded, autojunk=False).get_matching_blocks())
+               >= MOSTLY * len(folded) for _, _, k in hits)
+
+
+def attributed(query: str, start: int, union: str, others: tuple[str, ...] = ()) -> bool:
     """Whether a quotation starting at `start` is given as the union's words: the union named
-    shortly before it, and a saying word told, not asked, just before it ("the union said '...'",
-    "a quote from the union: '...'"; not "what does the union say: '...'", "nasuwt said tick yes
-    to '...'")."""
+    shortly before it ("the union", its name; not "the NEU union"), and a saying word told, not
+    asked, just before it, with no one else (`others`: who runs the consultation) saying it in
+    between ("the union said '...'", "a quote from the union: '...'"; not "what does the union
+    say: '...'", "nasuwt said tick yes to '...'", "in reply to the union, Ofsted said '...'")."""
     before = query[max(0, start - 2 * ATTRIBUTED_WITHIN):start].lower().rstrip()
-    names = {"union", *(w for w in fold(union).split() if w)} if union else {"union"}
+    name = rf"\b(?:(?:the|my|our|this)\s+union|{re.escape(fold(union))})\b" if union else r"\b(?:the|my|our)\s+union\b"
     source = _QUOTE_FROM.search(before)
     if source is not None:
-        return source.group(1) in names
+        return re.search(name, source.group(0)) is not None
     saying = _SAYING.search(before)
     if saying is None or _ASKING.search(before[max(0, saying.start() - 30):saying.start()]):
         return False
-    near = before[-ATTRIBUTED_WITHIN:]
-    return any(re.search(rf"\b{re.escape(n)}", near) for n in names)
+    near = before[max(0, saying.start() - ATTRIBUTED_WITHIN):saying.start()]
+    named = list(re.finditer(name, near))
+    return bool(named) and not any(re.search(rf"\b{re.escape(o)}\b", near[named[-1].end():]) for o in others)
 
 
 def checked(query: str, pack: Pack | None) -> Checked | None:
-    """The quotation a message asks about, or gives as the union's words, and where it is: asked
-    about, the one given as the union's (else the first); not asked, one given as the union's with
-    a word changed or in another's words. A quotation only naming a statement gets no word."""
+    """The quotation a message asks about (the one nearest the asking words), or gives as the
+    union's words, and where it is. Not asked, only one given as the union's with a word changed or
+    in another's words; never a survey statement or question (named, not quoted: "NASUWT says
+    '<statement>' is very important, right?"). `found` is None only when no sentence of the
+    quotation is anywhere near the pack's: "I can't find those words" must be true."""
     if pack is None:
         return None
     union = union_of(pack)
+    others = tuple(fold(pack.consultation.run_by).split()) if pack.consultation else ()
     asked = ASKS.search(query[:SCANNED].lower())
-    spans = [(at, span, attributed(query, at, union)) for at, span in quotations(query) if long_enough(span)]
-    # the union's first, then the one nearest the words asking about it ("for '<statement>' is '...' an
-    # exact quote from the union?" asks about the second)
-    spans = sorted(spans, key=lambda s: (not s[2], abs(s[0] + len(s[1]) / 2 - asked.start()) if asked else 0))
-    spans = [(span, theirs) for _, span, theirs in spans[:QUOTATIONS]]
+    spans = [(at, span) for at, span in quotations(query) if long_enough(span)][:QUOTATIONS]
     if not spans:
         return None
     if asked:
-        span, theirs = spans[0]
-        return Checked(span, find(span, pack), theirs)
-    for span, theirs in spans:
-        found = find(span, pack) if theirs else None
-        if found is not None and (not found.exact or found.quote.speaker != "union" or found.inner):
-            return Checked(span, found, theirs)
+        at, span = min(spans, key=lambda s: min(abs(s[0] - asked.end()), abs(s[0] + len(s[1]) - asked.start())))
+        found = find(span, pack)
+        if found is None and (_near_any(span, pack) or
+                              any(find(part, pack) for part in sentences(span) if long_enough(part))):
+            return None   # much of it is the pack's, or its sentences are, not as one passage: no verdict,
+            # rather than a false "not among the passages" (the re-check of round 34)
+        return Checked(span, found, attributed(query, at, union, others), len(spans))
+    for at, span in spans:
+        if not attributed(query, at, union, others):
+            continue
+        found = find(span, pack)
+        if found is not None and found.quote.role not in ("statement", "question") and \
+                (not found.exact or found.quote.speaker != "union" or found.inner):
+            return Checked(span, found, True, len(spans))
     return None

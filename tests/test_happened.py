@@ -61,6 +61,7 @@ def test_asks_what_happened(q):
     "ofsted have made teachers miserable this year", "ofsted has made so many mistakes in our report",
     "ofsted actually made staff cry last time they came", "the dfe have made schools do more paperwork",
     "ofsted has made two visits this year",
+    "ofsted have now made everyone anxious about inspections", "ofsted already made its mind up before the big listen",
 ])
 def test_does_not_ask_what_happened(q):
     assert not asks_what_happened(q, ("ofsted",), ("big", "listen"))

@@ -74,8 +74,8 @@ def test_a_misquote_in_the_unions_name_is_told_first_with_the_sentence(searcher,
     r = _reply(searcher, config, MISQUOTE)
     lines = reply_lines(r)
     lead = [ln for ln in lines if ln.part == "lead"]
-    assert lead[0].label == ("Not word for word: NASUWT's words, below, have ‘not’ where yours have nothing, "
-                             "and ‘and’ where yours have ‘but’.")
+    assert lead[0].label == ("Not word for word: the nearest words this guidance quotes, NASUWT's words, have ‘not’ "
+                             "where yours have nothing, and ‘and’ where yours have ‘but’.")
     assert lead[1].label == "NASUWT's view (spring 2024):" and lead[1].quote.text == UNION_SAYS   # as the pack codes it
     assert [ln.quote.text for ln in lines if ln.quote].count(UNION_SAYS) == 1   # shown once
     plain = entry_reply(r.entry, r.pack, config.contact, query="single word judgements")
@@ -99,9 +99,14 @@ def test_asked_about_words_no_text_has_the_reply_says_so_with_the_contact(search
 
 
 def test_the_unions_own_words_asked_about_are_confirmed(searcher, config):
+    text = render_text(_reply(searcher, config, "is this an exact quote: 'NASUWT's view is that single-word "
+                                                "judgements are not helpful and can be misleading'"))
+    assert "Word for word: those are NASUWT's words.\nNASUWT's view (spring 2024): “" + UNION_SAYS in text
+    # a clause of the sentence: word for word, but only part of it (the second review of round 34: "You might
+    # want to consider whether Ofsted inspections provide ..." was confirmed as the union's words)
     text = render_text(_reply(searcher, config, "the union said 'single-word judgements are not helpful and can be "
                                                 "misleading' - is that a real quote?"))
-    assert "Word for word: those are NASUWT's words.\nNASUWT's view (spring 2024): “" + UNION_SAYS in text
+    assert "Word for word, but only part of NASUWT's sentence: read it whole (below) before quoting it." in text
 
 
 # the review of round 34
@@ -120,8 +125,10 @@ def test_a_quotation_runs_past_a_plural_possessive(pack):
 @pytest.mark.parametrize("q", [
     "is this an exact quote from nasuwt: 'Inspections are usually carried out by a small number of inspectors and "
     "last two days. Is this effective?'",
-    "is this exact: 'We have updated and published our code of conduct. It sets out the professionalism, courtesy, "
-    "empathy and respect that providers can expect from Ofsted staff.'",   # two of an entry's quotations
+    "is this an exact quote: 'NASUWT has a number of concerns. One is that funding is driving decisions. Another is "
+    "that insufficient attention is being paid to building capacity in and support for mainstream schools to enable "
+    "them to meet the needs of pupils with SEND. The expectation is simply that mainstream pupils will take more "
+    "pupils with SEND.'",   # a whole paragraph of four sentences (the second review)
     "is this an exact quote: '*NASUWT’s view* is that _single-word judgements_ are not helpful and can be misleading'",
     "is this an exact quote: 'NASUWT’s view is that single-word :scream: judgements are not helpful and can be "
     "misleading'",
@@ -150,10 +157,10 @@ def test_of_two_quotations_the_one_asked_about_is_checked(pack):
 def test_words_a_speaker_quotes_are_said_to_be_quoted(searcher, config):
     text = render_text(_reply(searcher, config, "is 'robust assurance of school effectiveness' an exact quote from "
                                                 "nasuwt"))
-    assert "Word for word: those are words NASUWT quotes." in text
+    assert "Word for word, but only part of a sentence NASUWT quotes: read it whole (below)" in text
     text = render_text(_reply(searcher, config, "did ofsted really say 'the autumn visits aren't inspections'? is "
                                                 "that a real quote"))
-    assert "Word for word: those are the words Schools Week reported." in text
+    assert "Word for word, but only part of a sentence Schools Week reported" in text
 
 
 @pytest.mark.parametrize("q, kept", [
@@ -175,3 +182,56 @@ def test_a_long_paste_of_quotations_is_read_at_its_start_only():
     paste = "the union said 'single word judgements are helpful and fine' " * 2000
     assert quotations(paste) and max(at for at, _ in quotations(paste)) < SCANNED
 
+
+
+# the second review of round 34
+
+
+def test_of_two_quotations_the_verdict_is_on_the_one_asked_about_and_names_it(searcher, config):
+    text = render_text(_reply(searcher, config, "The union said 'single-word judgements are not helpful and can be "
+                                                "misleading'. But is 'The expectation is simply that mainstream "
+                                                "schools will take more pupils with SEND' an exact quote?"))
+    assert "‘The expectation is simply that …’: not word for word: the nearest words this guidance quotes, NASUWT's " \
+           "words, have ‘pupils’ where yours have ‘schools’." in text
+
+
+@pytest.mark.parametrize("q", [
+    # no closing mark: read to the possessive at most, and then only part of a sentence
+    "is this an exact quote: 'Inspectors also use these activities to gather evidence about behaviour, pupils' "
+    "wellbeing and safety",
+    # a clause of the union's "You might want to consider whether ..."
+    "is this an exact quote from nasuwt: 'Ofsted inspections provide a robust assurance of a school’s effectiveness'",
+    "is this an exact quote from the union: 'classroom teachers should be employed as OIs'",
+])
+def test_words_cut_from_a_sentence_are_never_whole_words_of_the_union(pack, q):
+    asked = checked(q, pack)
+    assert asked is None or asked.found is None or not asked.found.whole
+
+
+@pytest.mark.parametrize("q", [
+    # two of an entry's quotations: excerpts, not always consecutive in the source
+    "is this exact: 'We have updated and published our code of conduct. It sets out the professionalism, courtesy, "
+    "empathy and respect that providers can expect from Ofsted staff.'",
+    # named statements, and another speaker named after the union
+    "NASUWT says 'Inspections are long enough to allow inspectors to make accurate judgements' is very important, "
+    "right?",
+    "In reply to the union, Ofsted said 'we know that most schools are good or outstanding'",
+    # mostly the union's words, with some added: no "not among the passages"
+    "did the union really say 'safeguarding should be separated from the wider inspection of schools and handed to "
+    "local authorities'?",
+])
+def test_no_verdict_where_one_would_be_false(pack, q):
+    asked = checked(q, pack)
+    assert asked is None or (asked.found is not None and not asked.found.whole), asked
+
+
+def test_the_neu_union_is_not_nasuwt():
+    q = "the NEU union said 'single word judgements are helpful'"
+    assert not attributed(q, q.index("'"), "NASUWT")
+
+
+def test_the_checks_label_is_its_own_sources(pack, config):
+    r = entry_reply(pack.get("suspend-and-return-policy"), pack, config.contact,
+                    query="is this an exact quote: 'NASUWT questions whether Ofsted should inspect safeguarding.'")
+    lead = [ln for ln in reply_lines(r) if ln.quote][0]
+    assert lead.quote.speaker == "union" and "(spring 2024" in lead.label and "NASUWT" in lead.label
