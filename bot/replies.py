@@ -1663,7 +1663,7 @@ def unsaid_lines(reply: Reply) -> list[Line]:
             Line(speaker_label(q, reply.pack), q, part="lead")]
 
 
-def quotation_lines(reply: Reply) -> list[Line]:
+def quotation_lines(reply: Reply, *, contact: bool = True) -> list[Line]:
     """A quotation the member asks about ("is this an exact quote: '...'") or gives as the union's
     words with a word changed ("NASUWT's view is that '... are helpful but ...'"), first: whether
     the words are word for word (whole sentences, or only part of one), whose and when, with the
@@ -1683,7 +1683,7 @@ def quotation_lines(reply: Reply) -> list[Line]:
         which = f"‘{' '.join(ws[:5])}{' …' if len(ws) > 5 else ''}’: "
     if found is None:
         said = QUOTE_NOT_FOUND[0].lower() + QUOTE_NOT_FOUND[1:] if which else QUOTE_NOT_FOUND
-        return [Line(which + said + (f" {reply.contact}" if reply.contact else ""), part="lead")]
+        return [Line(which + said + (f" {reply.contact}" if reply.contact and contact else ""), part="lead")]
     q = replace(found.quote, text=found.sentence)
     src = reply.pack.sources.get(q.source)
     union = union_of(reply.pack)
@@ -1982,6 +1982,8 @@ def abstain_lines(reply: Reply) -> list[str]:
         head += f" {never}" if (never := never_said_text(reply)) else ""
     else:
         head = f"I couldn't find that in the {reply.topic}, so I won't guess."
+    if not reply.empty_query:   # a quotation asked about is answered, declined or not (the reviews of round 34)
+        head += "".join(f" {line_text(ln).strip()}" for ln in quotation_lines(reply, contact=False))
     lines = [head + (" " + CLIPPED if reply.clipped and not reply.empty_query else ""), reply.contact]
     if reply.others:
         titles = "; ".join(m.entry.title for m in reply.others)

@@ -26,9 +26,9 @@ from rapidfuzz import fuzz, process
 from bot.knowledge import BackgroundEntry, GlossaryEntry, Pack, Quote, entry_quotes, sentences, union_of
 from bot.normalise import STOPWORDS, clean_slack_text, fold
 
-QUOTE_WORDS = 5          # words a quotation needs to be checked (3 of them no stopwords): shorter names a thing
+QUOTE_WORDS = 5          # words a quotation needs to be checked (2 of them no stopwords): shorter names a thing
 CANDIDATE_MATCH = 75     # rapidfuzz partial_ratio (0-100): a passage close enough to compare word by word
-CANDIDATES = 8           # ... compared, at most
+CANDIDATES = 30          # ... compared, at most
 MOSTLY = 0.5            # share of a quotation not found still in one passage: no verdict ("not among" is false)
 NEAR = 0.7               # share of the member's words found in order in one passage: a near miss
 MAX_DIFFERENCES = 3      # places where they differ, at most, for a near miss (more: a paraphrase, not a quote)
@@ -53,6 +53,7 @@ _QUOTE_FROM = re.compile(r"\b(?:quote|quotation|words?)\s+(?:from|of|by)\s+(?:th
 _ASKING = re.compile(r"\b(?:what|how|does|do|did|would|will|should|could|can)\b")
 ATTRIBUTED_WITHIN = 60   # characters before the quotation where the union is named
 _OPENING = {"‘": "’", "'": "'", "“": "”", '"': '"'}
+_FAMILY = {"‘": 1, "'": 1, "“": 2, '"': 2}
 _CLOSING = {"‘": "’'", "'": "'’", "“": "”\"", '"': '"”'}
 _TOKEN = re.compile(r"\w+(?:['’]\w+)*")
 _EMOJI = re.compile(r":[a-z0-9_+'-]+:")
@@ -149,7 +150,10 @@ def quotations(query: str) -> list[tuple[int, str]]:
     for k, i in enumerate(opens):
         if out and i < out[-1][0] + len(out[-1][1]) + 2:
             continue   # inside the quotation before it
-        limit = min(len(text), i + SPAN_CHARS, next((j for j in opens[k + 1:] if j > i + 1), len(text)))
+        # to the next quotation opening with a mark of the same kind: one of the other kind is quoted
+        # inside it ("Inspection should not be a process to ‘get through’." in double marks)
+        limit = min(len(text), i + SPAN_CHARS, next((j for j in opens[k + 1:] if j > i + 1 and
+                                                     _FAMILY[text[j]] == _FAMILY[text[i]]), len(text)))
         closes = _CLOSING[text[i]]
         ends = [j for j in range(i + 2, limit) if text[j] in closes and text[j - 1] != " " and
                 (j + 1 == len(text) or not text[j + 1].isalnum())]
@@ -168,7 +172,7 @@ def long_enough(span: str) -> bool:
     """A span in quotation marks long enough to be a quotation, not a name ("the 'tail wagging
     the dog' thing")."""
     ws = _TOKEN.findall(_clean(span))
-    return len(ws) >= QUOTE_WORDS and sum(w.lower() not in STOPWORDS for w in ws) >= 3
+    return len(ws) >= QUOTE_WORDS and sum(w.lower() not in STOPWORDS for w in ws) >= 2
 
 
 def _inside_marks(text: str, tokens: tuple[str, ...], start: int, end: int) -> bool:
@@ -189,7 +193,11 @@ def _inside_marks(text: str, tokens: tuple[str, ...], start: int, end: int) -> b
 
 
 def find(span: str, pack: Pack) -> Found | None:
-    """The pack's passage a quotation comes from, word for word or nearly, or None."""
+    """The pack's passage a quotation comes from, word for word or nearly, or None. Of the passages
+    close to it, each read word by word: of those it nearly is (NEAR of its words, in order, with
+    at most MAX_DIFFERENCES small differences), the one with fewest differences, then most words
+    found, then covered most fully, then not the union's (which quotes others). Most words alone
+    chose a paragraph holding them all far apart (the third review of round 34)."""
     pool = _passages(pack)
     shown, folded = _tokens(_clean(span))
     if not pool or not folded:
@@ -198,30 +206,37 @@ def find(span: str, pack: Pack) -> Found | None:
                            score_cutoff=CANDIDATE_MATCH, limit=CANDIDATES)
     best, key = None, None
     for _, _, k in hits:
-        p = pool[k]
-        matched = sum(b.size for b in SequenceMatcher(None, folded, p.folded, autojunk=False).get_matching_blocks())
-        # most words found; then the passage they cover most fully; then not the union's (which quotes others)
-        rank = (matched, matched / max(len(p.folded), 1), p.quote.speaker != "union")
+        found = _compare(shown, folded, pool[k])
+        if found is None:
+            continue
+        matched, found = found
+        rank = (-len(found.differences), matched, matched / max(len(pool[k].folded), 1), found.quote.speaker != "union")
         if key is None or rank > key:
-            best, key = p, rank
-    if best is None or key[0] < NEAR * len(folded):
-        return None
-    ops = SequenceMatcher(None, folded, best.folded, autojunk=False).get_opcodes()
+            best, key = found, rank
+    return best
+
+
+def _compare(shown: tuple[str, ...], folded: tuple[str, ...], p: _Passage) -> tuple[int, Found] | None:
+    """A member's words against one passage: (words found, the finding), or None if it isn't nearly it."""
+    ops = SequenceMatcher(None, folded, p.folded, autojunk=False).get_opcodes()
     same = [op for op in ops if op[0] == "equal"]
+    matched = sum(i2 - i1 for _, i1, i2, _, _ in same)
+    if not same or matched < NEAR * len(folded):
+        return None
     start, end = same[0][3], same[-1][4]   # the part of the passage the member's words quote
     differences, inside = [], []
     for tag, i1, i2, j1, j2 in ops:
         if tag == "equal" or tag == "insert" and (j2 <= start or j1 >= end):
             continue   # the passage's words before or after the part quoted are no difference
-        differences.append((" ".join(shown[i1:i2]), " ".join(best.tokens[j1:j2])))
+        differences.append((" ".join(shown[i1:i2]), " ".join(p.tokens[j1:j2])))
         # words the member adds at either end ("... and handed to local authorities") may be many
         inside.append(not (tag == "delete" and (i1 == 0 or i2 == len(folded))))
     if len(differences) > MAX_DIFFERENCES or \
             any(len(x.split()) > MAX_DIFFERENT for d, middle in zip(differences, inside) if middle for x in d):
         return None
-    return Found(best.quote, best.text, exact=not differences, differences=tuple(differences), plan=best.plan,
-                 inner=_inside_marks(best.text, best.tokens, start, end), parts=best.parts,
-                 whole=not differences and start == 0 and end == len(best.folded))
+    return matched, Found(p.quote, p.text, exact=not differences, differences=tuple(differences), plan=p.plan,
+                          inner=_inside_marks(p.text, p.tokens, start, end), parts=p.parts,
+                          whole=not differences and start == 0 and end == len(p.folded))
 
 
 def _near_any(span: str, pack: Pack) -> bool:

@@ -235,3 +235,19 @@ def test_the_checks_label_is_its_own_sources(pack, config):
                     query="is this an exact quote: 'NASUWT questions whether Ofsted should inspect safeguarding.'")
     lead = [ln for ln in reply_lines(r) if ln.quote][0]
     assert lead.quote.speaker == "union" and "(spring 2024" in lead.label and "NASUWT" in lead.label
+
+
+def test_a_quotation_asked_about_is_answered_in_a_decline_too_and_may_hold_other_marks(searcher, config):
+    """The re-check of round 34: "... a process to ‘get through’." (marks inside) was never read, and the
+    reply declined; a decline leaves a misattribution standing."""
+    text = render_text(_reply(searcher, config, 'Our rep quoted NASUWT: "Inspection should not be a process to '
+                                                '‘get through’." Is that the union\'s actual wording?'))
+    assert "Word for word: those are Ofsted's words." in text
+    assert [s for _, s in quotations('the union said "judgements are ‘not helpful’ and can mislead" ok')] == \
+        ["judgements are ‘not helpful’ and can mislead"]
+
+
+def test_a_near_miss_is_found_among_passages_holding_its_words_far_apart(pack):
+    asked = checked("is 'mainstream schools will take more pupils with SEND' exact?", pack)
+    assert asked.found.sentence == "The expectation is simply that mainstream pupils will take more pupils with SEND."
+    assert asked.found.differences == (("schools", "pupils"),)
