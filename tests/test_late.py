@@ -174,11 +174,10 @@ def test_the_search_ranks_by_late_interaction_and_decides_by_its_lead(searcher):
     assert lead == pytest.approx(reading.late[first] - reading.late[second]) and lead != 0
 
 
-def test_an_entrys_score_is_the_plain_products_to_the_bit(encoder):
+def test_an_entrys_score_is_the_plain_products_to_the_bit(encoder, searcher):
     """`Scores` multiplies an entry's tokens by the question's the other way round (faster):
     the same bits as the question's tokens times the entry's, for 1 to 9 question tokens."""
-    meaning = Meaning(encoder, load_pack(PACK_DIR).entries)
-    t = meaning.tokens
+    t = searcher.meaning.tokens   # the bundled pack's, as the bot runs it (built once per test run)
     rng = np.random.default_rng(6)
     for n in range(1, 10):
         v = rng.standard_normal((n, encoder.dim)).astype(np.float32)
