@@ -81,7 +81,7 @@ HAPPENED_RECORDED = ("You asked what has happened since: first what later source
                      "decision.")
 NOTHING_SINCE = "No later change to it is shown here."
 QUOTE_EXACT = "Word for word: those are {whose}."
-QUOTE_NEAR = "Not word for word: the nearest words this guidance quotes, {whose}, have {where}."
+QUOTE_NEAR = "Not word for word with the nearest passage this guidance quotes: {whose} there have {where}."
 QUOTE_PART = "Word for word, but only part of {sentence}: read it whole (below) before quoting it."
 QUOTE_EXACT_OTHER = "Word for word, but those are {whose}, not {union}'s own."
 QUOTE_NOT_THEIRS = "They are {whose}, not {union}'s own."
@@ -1688,8 +1688,8 @@ def quotation_lines(reply: Reply, *, contact: bool = True) -> list[Line]:
     src = reply.pack.sources.get(q.source)
     union = union_of(reply.pack)
     owner = union_name(src) if q.speaker == "union" else capitalised(speaker_name(q, reply.pack))
-    if found.inner:   # in quotation marks in the passage: words its speaker quotes
-        whose, sentence = f"words {owner} quotes", f"a sentence {owner} quotes"
+    if found.inner:   # in quotation marks in the passage: quoted, or a name ("the ‘complaints about Ofsted’ hub")
+        whose, sentence = f"words in quotation marks in {owner}'s text", f"{owner}'s sentence"
     elif q.speaker == "press":
         whose, sentence = f"the words {owner} reported", f"a sentence {owner} reported"
     else:

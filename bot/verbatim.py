@@ -52,7 +52,12 @@ _SAYING = re.compile(r"\b(?:said|says|wrote|writes|stated|states|believes|thinks
 _QUOTE_FROM = re.compile(r"\b(?:quote|quotation|words?)\s+(?:from|of|by)\s+(?:the\s+)?\w+\s*[:,-]?\s*$")
 _ASKING = re.compile(r"\b(?:what|how|does|do|did|would|will|should|could|can)\b")
 ATTRIBUTED_WITHIN = 60   # characters before the quotation where the union is named
+# between the union's name and its saying word, only these: "the union said", "NASUWT's view is", "nasuwt has
+# always said"; not "at our union meeting the HMCI said" (the third review)
+_SUBJECT_TO_VERB = re.compile(r"(?:['’]s)?(?:\s+(?:has|have|had|did|does|always|actually|literally|officially|"
+                              r"clearly|also|once|apparently|itself|explicitly|even|just|own))*\s*")
 _OPENING = {"‘": "’", "'": "'", "“": "”", '"': '"'}
+CUT = "\u2060"   # appended to a quotation whose end is a guess (a possessive's mark): word for word whole, or nothing
 _FAMILY = {"‘": 1, "'": 1, "“": 2, '"': 2}
 _CLOSING = {"‘": "’'", "'": "'’", "“": "”\"", '"': '"”'}
 _TOKEN = re.compile(r"\w+(?:['’]\w+)*")
@@ -157,9 +162,13 @@ def quotations(query: str) -> list[tuple[int, str]]:
         closes = _CLOSING[text[i]]
         ends = [j for j in range(i + 2, limit) if text[j] in closes and text[j - 1] != " " and
                 (j + 1 == len(text) or not text[j + 1].isalnum())]
+        if not ends:   # an unclosed quotation: what follows may be inside it ("... as the 'leadership and
+            break       # management' judgement ..." read from its inner mark, the third review): no more
         plain = [j for j in ends if not _possessive(text, j)]
-        if ends:
-            out.append((i, text[i + 1:(plain or ends)[-1]]))
+        if plain:
+            out.append((i, text[i + 1:plain[-1]]))
+        elif ends:   # only a plural possessive's mark, maybe the end: the first, and marked as a guess
+            out.append((i, text[i + 1:ends[0]] + CUT))
     return out
 
 
@@ -187,12 +196,14 @@ def _inside_marks(text: str, tokens: tuple[str, ...], start: int, end: int) -> b
         return False
     a, b = spans[start][0], spans[end - 1][1]
     before, after = text[:a], text[b:]
+    if any(m in text[a:b] for m in "‘’“”"):   # words and marks of the passage's own in between: not one quotation
+        return False
     opened = max(before.rfind("‘"), before.rfind("“"))
     return opened >= 0 and max(before.rfind("’", opened + 1), before.rfind("”", opened + 1)) < 0 and \
         (after.find("’") >= 0 or after.find("”") >= 0)
 
 
-def find(span: str, pack: Pack) -> Found | None:
+def find(span: str, pack: Pack, union_first: bool = False) -> Found | None:
     """The pack's passage a quotation comes from, word for word or nearly, or None. Of the passages
     close to it, each read word by word: of those it nearly is (NEAR of its words, in order, with
     at most MAX_DIFFERENCES small differences), the one with fewest differences, then most words
@@ -210,29 +221,52 @@ def find(span: str, pack: Pack) -> Found | None:
         if found is None:
             continue
         matched, found = found
-        rank = (-len(found.differences), matched, matched / max(len(pool[k].folded), 1), found.quote.speaker != "union")
+        union = found.quote.speaker == "union"
+        # given as the union's, the union's passage with the same words (it repeats Ofsted's statements)
+        rank = (-len(found.differences), matched, union if union_first else False,
+                matched / max(len(pool[k].folded), 1), not union)
         if key is None or rank > key:
             best, key = found, rank
     return best
 
 
+def _strict(token: str) -> str:
+    """A word as compared for "word for word": case aside, and curly or straight apostrophes alike
+    (`fold` drops a possessive's "'s": "NASUWT view" passed for "NASUWT’s view", the third review)."""
+    return token.lower().replace("’", "'")
+
+
 def _compare(shown: tuple[str, ...], folded: tuple[str, ...], p: _Passage) -> tuple[int, Found] | None:
-    """A member's words against one passage: (words found, the finding), or None if it isn't nearly it."""
+    """A member's words against one passage: (words found, the finding), or None if it isn't nearly it.
+    Words that fold alike but are written otherwise ("NASUWT" for "NASUWT’s") are differences."""
     ops = SequenceMatcher(None, folded, p.folded, autojunk=False).get_opcodes()
+    strict = []
+    for tag, i1, i2, j1, j2 in ops:   # an equal run split where the words as written differ
+        if tag != "equal":
+            strict.append((tag, i1, i2, j1, j2))
+            continue
+        k = 0
+        while k < i2 - i1:
+            same = _strict(shown[i1 + k]) == _strict(p.tokens[j1 + k])
+            n = k
+            while n < i2 - i1 and (_strict(shown[i1 + n]) == _strict(p.tokens[j1 + n])) == same:
+                n += 1
+            strict.append(("equal" if same else "replace", i1 + k, i1 + n, j1 + k, j1 + n))
+            k = n
+    ops = strict
     same = [op for op in ops if op[0] == "equal"]
     matched = sum(i2 - i1 for _, i1, i2, _, _ in same)
     if not same or matched < NEAR * len(folded):
         return None
-    start, end = same[0][3], same[-1][4]   # the part of the passage the member's words quote
-    differences, inside = [], []
+    start, end = min(op[3] for op in ops if op[0] != "insert"), max(op[4] for op in ops if op[0] != "insert")
+    differences = []
     for tag, i1, i2, j1, j2 in ops:
         if tag == "equal" or tag == "insert" and (j2 <= start or j1 >= end):
             continue   # the passage's words before or after the part quoted are no difference
         differences.append((" ".join(shown[i1:i2]), " ".join(p.tokens[j1:j2])))
-        # words the member adds at either end ("... and handed to local authorities") may be many
-        inside.append(not (tag == "delete" and (i1 == 0 or i2 == len(folded))))
-    if len(differences) > MAX_DIFFERENCES or \
-            any(len(x.split()) > MAX_DIFFERENT for d, middle in zip(differences, inside) if middle for x in d):
+    # more, or longer, differences: a paraphrase, or a quotation running into another passage (two
+    # paragraphs quoted whole were "not word for word" with the second as the member's addition)
+    if len(differences) > MAX_DIFFERENCES or any(len(x.split()) > MAX_DIFFERENT for d in differences for x in d):
         return None
     return matched, Found(p.quote, p.text, exact=not differences, differences=tuple(differences), plan=p.plan,
                           inner=_inside_marks(p.text, p.tokens, start, end), parts=p.parts,
@@ -249,12 +283,12 @@ def _near_any(span: str, pack: Pack) -> bool:
                >= MOSTLY * len(folded) for _, _, k in hits)
 
 
-def attributed(query: str, start: int, union: str, others: tuple[str, ...] = ()) -> bool:
+def attributed(query: str, start: int, union: str) -> bool:
     """Whether a quotation starting at `start` is given as the union's words: the union named
-    shortly before it ("the union", its name; not "the NEU union"), and a saying word told, not
-    asked, just before it, with no one else (`others`: who runs the consultation) saying it in
-    between ("the union said '...'", "a quote from the union: '...'"; not "what does the union
-    say: '...'", "nasuwt said tick yes to '...'", "in reply to the union, Ofsted said '...'")."""
+    ("the union", its name; not "the NEU union"), then a saying word, told, not asked, just before
+    the quotation, with only such words as "has" or "always" between the two ("the union said
+    '...'", "a quote from the union: '...'"; not "what does the union say: '...'", "nasuwt said
+    tick yes to '...'", "in reply to the union, Ofsted said '...'")."""
     before = query[max(0, start - 2 * ATTRIBUTED_WITHIN):start].lower().rstrip()
     name = rf"\b(?:(?:the|my|our|this)\s+union|{re.escape(fold(union))})\b" if union else r"\b(?:the|my|our)\s+union\b"
     source = _QUOTE_FROM.search(before)
@@ -265,36 +299,41 @@ def attributed(query: str, start: int, union: str, others: tuple[str, ...] = ())
         return False
     near = before[max(0, saying.start() - ATTRIBUTED_WITHIN):saying.start()]
     named = list(re.finditer(name, near))
-    return bool(named) and not any(re.search(rf"\b{re.escape(o)}\b", near[named[-1].end():]) for o in others)
+    # the union the one saying it: named just before the verb ("the union said", "NASUWT's view is"),
+    # no one else in between ("at our union meeting the HMCI said", the third review)
+    return bool(named) and _SUBJECT_TO_VERB.fullmatch(near[named[-1].end():]) is not None
 
 
 def checked(query: str, pack: Pack | None) -> Checked | None:
-    """The quotation a message asks about (the one nearest the asking words), or gives as the
-    union's words, and where it is. Not asked, only one given as the union's with a word changed or
-    in another's words; never a survey statement or question (named, not quoted: "NASUWT says
-    '<statement>' is very important, right?"). `found` is None only when no sentence of the
-    quotation is anywhere near the pack's: "I can't find those words" must be true."""
+    """The quotation a message asks about (the one nearest the asking words, however short: a verdict
+    on another read as its answer), or gives as the union's words, and where it is. Not asked, only
+    one given as the union's with a word changed or in another's words; never a survey statement or
+    question (named, not quoted: "NASUWT says '<statement>' is very important, right?"). No verdict
+    where one could be false: a quotation whose end is a guess (a possessive's mark) unless it is a
+    whole passage word for word; one with an ellipsis (words left out on purpose); one not found
+    whose words are mostly the pack's, or whose sentences are, apart."""
     if pack is None:
         return None
     union = union_of(pack)
-    others = tuple(fold(pack.consultation.run_by).split()) if pack.consultation else ()
     asked = ASKS.search(query[:SCANNED].lower())
-    spans = [(at, span) for at, span in quotations(query) if long_enough(span)][:QUOTATIONS]
-    if not spans:
-        return None
-    if asked:
-        at, span = min(spans, key=lambda s: min(abs(s[0] - asked.end()), abs(s[0] + len(s[1]) - asked.start())))
-        found = find(span, pack)
-        if found is None and (_near_any(span, pack) or
-                              any(find(part, pack) for part in sentences(span) if long_enough(part))):
-            return None   # much of it is the pack's, or its sentences are, not as one passage: no verdict,
-            # rather than a false "not among the passages" (the re-check of round 34)
-        return Checked(span, found, attributed(query, at, union, others), len(spans))
+    spans = quotations(query)[:QUOTATIONS]
+    if asked and spans:
+        spans = [min(spans, key=lambda s: min(abs(s[0] - asked.end()), abs(s[0] + len(s[1]) - asked.start())))]
     for at, span in spans:
-        if not attributed(query, at, union, others):
+        guess = span.endswith(CUT)
+        span = span.rstrip(CUT)
+        theirs = attributed(query, at, union)
+        if not long_enough(span) or "..." in span or "…" in span or not (asked or theirs):
             continue
-        found = find(span, pack)
+        found = find(span, pack, union_first=theirs)
+        if found is not None and guess and not found.whole:
+            return None
+        if asked:
+            if found is None and (guess or _near_any(span, pack) or
+                                  any(find(part, pack) for part in sentences(span) if long_enough(part))):
+                return None
+            return Checked(span, found, theirs, len(quotations(query)[:QUOTATIONS]))
         if found is not None and found.quote.role not in ("statement", "question") and \
                 (not found.exact or found.quote.speaker != "union" or found.inner):
-            return Checked(span, found, True, len(spans))
+            return Checked(span, found, True, len(quotations(query)[:QUOTATIONS]))
     return None

@@ -74,8 +74,8 @@ def test_a_misquote_in_the_unions_name_is_told_first_with_the_sentence(searcher,
     r = _reply(searcher, config, MISQUOTE)
     lines = reply_lines(r)
     lead = [ln for ln in lines if ln.part == "lead"]
-    assert lead[0].label == ("Not word for word: the nearest words this guidance quotes, NASUWT's words, have ‘not’ "
-                             "where yours have nothing, and ‘and’ where yours have ‘but’.")
+    assert lead[0].label == ("Not word for word with the nearest passage this guidance quotes: NASUWT's words there "
+                             "have ‘not’ where yours have nothing, and ‘and’ where yours have ‘but’.")
     assert lead[1].label == "NASUWT's view (spring 2024):" and lead[1].quote.text == UNION_SAYS   # as the pack codes it
     assert [ln.quote.text for ln in lines if ln.quote].count(UNION_SAYS) == 1   # shown once
     plain = entry_reply(r.entry, r.pack, config.contact, query="single word judgements")
@@ -154,13 +154,15 @@ def test_of_two_quotations_the_one_asked_about_is_checked(pack):
     assert asked.span.startswith("NASUWT recommends") and asked.found is None
 
 
-def test_words_a_speaker_quotes_are_said_to_be_quoted(searcher, config):
-    text = render_text(_reply(searcher, config, "is 'robust assurance of school effectiveness' an exact quote from "
-                                                "nasuwt"))
-    assert "Word for word, but only part of a sentence NASUWT quotes: read it whole (below)" in text
+def test_words_a_speaker_quotes_are_said_to_be_quoted(searcher, config, pack):
+    text = render_text(_reply(searcher, config, "is this an exact quote: \"Starting with the inspection report could "
+                                                "be seen as a case of ‘the tail wagging the dog’.\""))
+    assert "Word for word: those are NASUWT's words." in text
     text = render_text(_reply(searcher, config, "did ofsted really say 'the autumn visits aren't inspections'? is "
                                                 "that a real quote"))
     assert "Word for word, but only part of a sentence Schools Week reported" in text
+    # its end a possessive's mark, maybe ("effectiveness' an"): whole, word for word, or no verdict (the third review)
+    assert checked("is 'robust assurance of school effectiveness' an exact quote from nasuwt", pack) is None
 
 
 @pytest.mark.parametrize("q, kept", [
@@ -191,8 +193,8 @@ def test_of_two_quotations_the_verdict_is_on_the_one_asked_about_and_names_it(se
     text = render_text(_reply(searcher, config, "The union said 'single-word judgements are not helpful and can be "
                                                 "misleading'. But is 'The expectation is simply that mainstream "
                                                 "schools will take more pupils with SEND' an exact quote?"))
-    assert "‘The expectation is simply that …’: not word for word: the nearest words this guidance quotes, NASUWT's " \
-           "words, have ‘pupils’ where yours have ‘schools’." in text
+    assert "‘The expectation is simply that …’: not word for word with the nearest passage this guidance quotes: " \
+           "NASUWT's words there have ‘pupils’ where yours have ‘schools’." in text
 
 
 @pytest.mark.parametrize("q", [
@@ -251,3 +253,42 @@ def test_a_near_miss_is_found_among_passages_holding_its_words_far_apart(pack):
     asked = checked("is 'mainstream schools will take more pupils with SEND' exact?", pack)
     assert asked.found.sentence == "The expectation is simply that mainstream pupils will take more pupils with SEND."
     assert asked.found.differences == (("schools", "pupils"),)
+
+
+# the third review of round 34
+
+
+@pytest.mark.parametrize("q", [
+    # the inner marks of the same kind: read from the inner one, the verdict was on other words
+    "is this an exact quote: 'This means that the safeguarding judgement never affects the school's overall grade, as "
+    "the 'leadership and management' judgement is closely linked to this.'",
+    "At our union meeting the HMCI said 'we know that most schools are good or outstanding' about Ofsted's impact",
+    "is 'inspections are high stakes' an exact quote from the union? it was in a post with 'Does robust assurance of "
+    "school effectiveness mean that inspections need to be high stakes'",   # the one asked about is too short
+    "is this an exact quote: 'Inspectors also use these activities to gather evidence about behaviour, pupils' "
+    "wellbeing and safety",   # no end, and the guessed one a possessive
+])
+def test_still_no_verdict_where_it_could_be_false(pack, q):
+    assert checked(q, pack) is None
+
+
+@pytest.mark.parametrize("q, verdict", [
+    ("did the union really say mainstream schools 'exclude, suspend or place pupils with SEND' more?", "part"),
+    ("is this an exact quote from Ofsted: 'It is vital that inspections are robust enough for us to provide "
+     "assurance'", "part"),
+    ("is this an exact quote: \"Does 'robust assurance of school effectiveness' mean that inspections need to be low "
+     "stakes?\"", "near"),
+    ("is 'Inspections are usually carried out by a small number of inspectors and last two days' an exact quote from "
+     "the teachers' union?", "whole"),
+    ("is this an exact quote: 'NASUWT view is that single-word judgements are not helpful and can be misleading'",
+     "near"),   # "NASUWT" is not "NASUWT’s", though they fold alike
+])
+def test_verdicts_the_third_review_found_false_are_true(pack, q, verdict):
+    found = checked(q, pack).found
+    assert {"whole": found.whole, "part": found.exact and not found.whole, "near": not found.exact}[verdict], found
+
+
+def test_attributed_to_the_union_the_unions_passage_with_the_same_words_wins(pack):
+    found = checked("is this an exact quote from nasuwt: 'to account for the quality of their SEND provision'",
+                    pack).found
+    assert found.quote.speaker == "union" and found.exact
