@@ -142,7 +142,13 @@ def _passages(pack: Pack) -> list[_Passage]:
 
 
 def quotations(query: str) -> list[tuple[int, str]]:
-    """The quotations of a message (where each starts, its words), read to where each really ends:
+    """The quotations of a message read to their ends (`_reading`)."""
+    return _reading(query)[0]
+
+
+def _reading(query: str) -> tuple[list[tuple[int, str]], bool]:
+    """The quotations of a message (where each starts, its words), read to where each really ends,
+    and whether all were read (an unclosed one stops the reading):
     a closing mark (either kind of its pair: ‘...' is one) followed by a space, punctuation or the
     end, the last such before the next quotation opens. A mark after an "s" with a word after it may
     be a plural possessive ("pupils’ wellbeing"): an end only when no other is found ("is 'robust
@@ -163,13 +169,13 @@ def quotations(query: str) -> list[tuple[int, str]]:
         ends = [j for j in range(i + 2, limit) if text[j] in closes and text[j - 1] != " " and
                 (j + 1 == len(text) or not text[j + 1].isalnum())]
         if not ends:   # an unclosed quotation: what follows may be inside it ("... as the 'leadership and
-            break       # management' judgement ..." read from its inner mark, the third review): no more
+            return out, False   # management' judgement ..." read from its inner mark, the third review): no more
         plain = [j for j in ends if not _possessive(text, j)]
         if plain:
             out.append((i, text[i + 1:plain[-1]]))
         elif ends:   # only a plural possessive's mark, maybe the end: the first, and marked as a guess
             out.append((i, text[i + 1:ends[0]] + CUT))
-    return out
+    return out, True
 
 
 def _possessive(text: str, j: int) -> bool:
@@ -316,7 +322,10 @@ def checked(query: str, pack: Pack | None) -> Checked | None:
         return None
     union = union_of(pack)
     asked = ASKS.search(query[:SCANNED].lower())
-    spans = quotations(query)[:QUOTATIONS]
+    spans, complete = _reading(query)
+    if not complete:   # a quotation not read (unclosed, or holding marks of its own kind): a verdict on
+        return None    # another would read as its answer (the fourth review of round 34)
+    spans = spans[:QUOTATIONS]
     if asked and spans:
         spans = [min(spans, key=lambda s: min(abs(s[0] - asked.end()), abs(s[0] + len(s[1]) - asked.start())))]
     for at, span in spans:
@@ -328,6 +337,8 @@ def checked(query: str, pack: Pack | None) -> Checked | None:
         found = find(span, pack, union_first=theirs)
         if found is not None and guess and not found.whole:
             return None
+        if found is not None and not found.exact and len(sentences(span)) > 1:
+            return None   # two sentences, one a passage's and the other another's, read as a word or two added
         if asked:
             if found is None and (guess or _near_any(span, pack) or
                                   any(find(part, pack) for part in sentences(span) if long_enough(part))):

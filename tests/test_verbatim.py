@@ -292,3 +292,23 @@ def test_attributed_to_the_union_the_unions_passage_with_the_same_words_wins(pac
     found = checked("is this an exact quote from nasuwt: 'to account for the quality of their SEND provision'",
                     pack).found
     assert found.quote.speaker == "union" and found.exact
+
+
+# the fourth review of round 34
+
+
+@pytest.mark.parametrize("q", [
+    # the quotation asked about not read (no end; marks of its own kind inside): no verdict on the other
+    "Ofsted wrote 'We know that most schools are good or outstanding' - is 'NASUWT’s view is that single-word "
+    "judgements are helpful the exact wording?",
+    "Ofsted wrote ‘We know that most schools are good or outstanding’ but is “Starting with the inspection report "
+    "could be seen as a case of “the tail wagging the dog”” NASUWT's exact words?",
+    # two sentences, one short: not "a word or two added"
+    "is this a word for word quote from ofsted: 'We committed to giving that training to our entire inspection "
+    "workforce by the end of March 2024. We have done that.'",
+    "is this an exact quote from Ofsted: 'Ofsted wants to improve. Our ambition is to be a modern, world-class "
+    "inspectorate and regulator.'",
+])
+def test_no_verdict_the_fourth_review_found_false(pack, q):
+    asked = checked(q, pack)
+    assert asked is None or (asked.found is not None and asked.found.exact), asked
