@@ -5,9 +5,10 @@ single-word judgements are helpful but can be misleading" (the union wrote "not 
 be misleading"), "mainstream schools will take more pupils with SEND" (it wrote "mainstream
 pupils"). Shown the right sentence under a heading, with no word that theirs differs, a member
 sends the wrong one in the union's name (content audit 34). Here a quotation in a message (a
-span in quotation marks) is found among the pack's quotations, a sentence or a run of up to
-three of one quotation, each with its speaker and date, and compared word by word: the same
-words in the same order, a near miss and where it differs, or none of the pack's.
+span in quotation marks) is found among runs of consecutive sentences of each of the pack's
+quotations, each with its speaker and date, and compared word by word, as written: the same
+words in the same order (whole sentences, or part of one), a near miss and where it differs, or
+none of the pack's. Where a verdict could be false there is none (`checked`).
 
 Only a quotation the member asks about ("is this an exact quote", "where does '...' come from")
 or gives as the union's words ("the union said '...'") is checked: one in quotation marks to name
@@ -29,7 +30,7 @@ from bot.normalise import STOPWORDS, clean_slack_text, fold
 QUOTE_WORDS = 5          # words a quotation needs to be checked (2 of them no stopwords): shorter names a thing
 CANDIDATE_MATCH = 75     # rapidfuzz partial_ratio (0-100): a passage close enough to compare word by word
 CANDIDATES = 30          # ... compared, at most
-MOSTLY = 0.5            # share of a quotation not found still in one passage: no verdict ("not among" is false)
+MOSTLY = 0.5             # share of a quotation not found still in one passage: no verdict ("not among" is false)
 NEAR = 0.7               # share of the member's words found in order in one passage: a near miss
 MAX_DIFFERENCES = 3      # places where they differ, at most, for a near miss (more: a paraphrase, not a quote)
 MAX_DIFFERENT = 4        # words on either side of one difference, at most (more: another sentence)
@@ -56,7 +57,7 @@ ATTRIBUTED_WITHIN = 60   # characters before the quotation where the union is na
 # always said"; not "at our union meeting the HMCI said" (the third review)
 _SUBJECT_TO_VERB = re.compile(r"(?:['’]s)?(?:\s+(?:has|have|had|did|does|always|actually|literally|officially|"
                               r"clearly|also|once|apparently|itself|explicitly|even|just|own))*\s*")
-_OPENING = {"‘": "’", "'": "'", "“": "”", '"': '"'}
+_OPENING = frozenset("‘'“\"")
 CUT = "\u2060"   # appended to a quotation whose end is a guess (a possessive's mark): word for word whole, or nothing
 _FAMILY = {"‘": 1, "'": 1, "“": 2, '"': 2}
 _CLOSING = {"‘": "’'", "'": "'’", "“": "”\"", '"': '"”'}
