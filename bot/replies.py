@@ -541,9 +541,8 @@ def view_elsewhere(reply: Reply, views: list[Guidance]) -> Guidance | None:
         return None
     telling = telling_words([g.basis for g in others], reply.query, reply.pack, e.keywords)
     best = max(range(len(others)), key=lambda i: telling[i])
-    shown = max(telling_words([g.basis for g in views], reply.query, reply.pack, e.keywords), default=0)
-    most = max(word_weights(reply.pack).values(), default=0)
-    return others[best] if telling[best] > 0 and telling[best] >= shown + NEARER_BY * most else None
+    bar = _telling_bar(reply, [g.basis for g in views])
+    return others[best] if telling[best] > 0 and telling[best] >= bar else None
 
 
 def leaning_on(guidance: tuple[Guidance, ...], i: int, said: str) -> tuple[Guidance, ...]:
@@ -876,7 +875,11 @@ def nearer_sentence(reply: Reply, lead: list[Line]) -> list[Line]:
 def _nearer_bar(reply: Reply, lead: list[Line]) -> float:
     """How telling of the question a passage of the union's must be to be added to `lead`: more than
     any quotation in it, by NEARER_BY of the rarest word's weight."""
-    shown = [ln.quote.text for ln in lead if ln.quote]
+    return _telling_bar(reply, [ln.quote.text for ln in lead if ln.quote])
+
+
+def _telling_bar(reply: Reply, shown: list[str]) -> float:
+    """`_nearer_bar` over texts: the most telling of `shown`, plus NEARER_BY of the rarest word's weight."""
     most = max(word_weights(reply.pack).values(), default=0)
     return max(telling_words(shown, reply.query, reply.pack, reply.entry.keywords), default=0) + NEARER_BY * most
 
@@ -1677,13 +1680,9 @@ def quotation_lines(reply: Reply, *, contact: bool = True) -> list[Line]:
     if asked is None:
         return []
     found = asked.found
-    which = ""
-    if asked.quotations > 1:
-        ws = asked.span.split()
-        which = f"‘{' '.join(ws[:5])}{' …' if len(ws) > 5 else ''}’: "
     if found is None:
-        said = QUOTE_NOT_FOUND[0].lower() + QUOTE_NOT_FOUND[1:] if which else QUOTE_NOT_FOUND
-        return [Line(which + said + (f" {reply.contact}" if reply.contact and contact else ""), part="lead")]
+        said = QUOTE_NOT_FOUND + (f" {reply.contact}" if reply.contact and contact else "")
+        return [Line(_which(asked, said), part="lead")]
     q = replace(found.quote, text=found.sentence)
     src = reply.pack.sources.get(q.source)
     union = union_of(reply.pack)
@@ -1707,9 +1706,16 @@ def quotation_lines(reply: Reply, *, contact: bool = True) -> list[Line]:
     coded = _coded_guidance(reply.pack).get(found.sentence) if q.speaker == "union" else None
     label = (f"{KIND_LABELS[coded.kind].format(union=owner)} ({q.as_of}):" if coded
              else speaker_label(q, reply.pack, plan=found.plan))
-    parts = [replace(q, text=t) for t in found.parts or (found.sentence,)]
-    return [Line(which + (said[0].lower() + said[1:] if which else said), part="lead"),
-            *(Line(label if i == 0 else "", p, part="lead") for i, p in enumerate(parts))]
+    return [Line(_which(asked, said), part="lead"), Line(label, q, part="lead")]
+
+
+def _which(asked, said: str) -> str:
+    """A verdict, after the quotation it is on when the message has more than one ("‘The expectation is
+    simply that …’: not word for word ...")."""
+    if asked.quotations < 2:
+        return said
+    ws = asked.span.split()
+    return f"‘{' '.join(ws[:5])}{' …' if len(ws) > 5 else ''}’: {said[0].lower()}{said[1:]}"
 
 
 def _difference(mine: str, theirs: str) -> str:

@@ -80,7 +80,6 @@ class Found:
     differences: tuple[tuple[str, str], ...] = ()
     plan: bool = False
     inner: bool = False
-    parts: tuple[str, ...] = ()   # `sentence` as quoted
     whole: bool = False
 
 
@@ -101,7 +100,6 @@ class _Passage:
     tokens: tuple[str, ...]     # as written
     folded: tuple[str, ...]     # compared
     plan: bool
-    parts: tuple[str, ...]      # its text as quoted: one piece of each quotation it runs over
 
 
 def _clean(text: str) -> str:
@@ -137,7 +135,7 @@ def _passages(pack: Pack) -> list[_Passage]:
                         text = q.text[start:end] if 0 <= start < end else " ".join(said[i:j])
                         if text not in seen:
                             seen.add(text)
-                            out.append(_Passage(q, text, *_tokens(text), plan=plan, parts=(text,)))
+                            out.append(_Passage(q, text, *_tokens(text), plan=plan))
         return out
     return pack.derived("verbatim_passages", build)
 
@@ -218,12 +216,8 @@ def find(span: str, pack: Pack, union_first: bool = False) -> Found | None:
     chose a paragraph holding them all far apart (the third review of round 34)."""
     pool = _passages(pack)
     shown, folded = _tokens(_clean(span))
-    if not pool or not folded:
-        return None
-    hits = process.extract(" ".join(folded), [" ".join(p.folded) for p in pool], scorer=fuzz.partial_ratio,
-                           score_cutoff=CANDIDATE_MATCH, limit=CANDIDATES)
     best, key = None, None
-    for _, _, k in hits:
+    for k in _candidates(folded, pack):
         found = _compare(shown, folded, pool[k])
         if found is None:
             continue
@@ -276,18 +270,25 @@ def _compare(shown: tuple[str, ...], folded: tuple[str, ...], p: _Passage) -> tu
     if len(differences) > MAX_DIFFERENCES or any(len(x.split()) > MAX_DIFFERENT for d in differences for x in d):
         return None
     return matched, Found(p.quote, p.text, exact=not differences, differences=tuple(differences), plan=p.plan,
-                          inner=_inside_marks(p.text, p.tokens, start, end), parts=p.parts,
+                          inner=_inside_marks(p.text, p.tokens, start, end),
                           whole=not differences and start == 0 and end == len(p.folded))
+
+
+def _candidates(folded: tuple[str, ...], pack: Pack) -> list[int]:
+    """The passages (indices of `_passages`) close enough to a quotation's words to compare word by word."""
+    if not folded:
+        return []
+    choices = pack.derived("verbatim_choices", lambda: [" ".join(p.folded) for p in _passages(pack)])
+    return [k for _, _, k in process.extract(" ".join(folded), choices, scorer=fuzz.partial_ratio,
+                                             score_cutoff=CANDIDATE_MATCH, limit=CANDIDATES)]
 
 
 def _near_any(span: str, pack: Pack) -> bool:
     """Whether half or more of a quotation's words are, in order, in one of the pack's passages."""
     folded = _tokens(_clean(span))[1]
-    hits = process.extract(" ".join(folded), [" ".join(p.folded) for p in _passages(pack)], scorer=fuzz.partial_ratio,
-                           score_cutoff=CANDIDATE_MATCH, limit=CANDIDATES)
     pool = _passages(pack)
     return any(sum(b.size for b in SequenceMatcher(None, folded, pool[k].folded, autojunk=False).get_matching_blocks())
-               >= MOSTLY * len(folded) for _, _, k in hits)
+               >= MOSTLY * len(folded) for k in _candidates(folded, pack))
 
 
 def attributed(query: str, start: int, union: str) -> bool:
@@ -327,6 +328,7 @@ def checked(query: str, pack: Pack | None) -> Checked | None:
     if not complete:   # a quotation not read (unclosed, or holding marks of its own kind): a verdict on
         return None    # another would read as its answer (the fourth review of round 34)
     spans = spans[:QUOTATIONS]
+    count = len(spans)
     if asked and spans:
         spans = [min(spans, key=lambda s: min(abs(s[0] - asked.end()), abs(s[0] + len(s[1]) - asked.start())))]
     for at, span in spans:
@@ -344,8 +346,8 @@ def checked(query: str, pack: Pack | None) -> Checked | None:
             if found is None and (guess or _near_any(span, pack) or
                                   any(find(part, pack) for part in sentences(span) if long_enough(part))):
                 return None
-            return Checked(span, found, theirs, len(quotations(query)[:QUOTATIONS]))
+            return Checked(span, found, theirs, count)
         if found is not None and found.quote.role not in ("statement", "question") and \
                 (not found.exact or found.quote.speaker != "union" or found.inner):
-            return Checked(span, found, True, len(quotations(query)[:QUOTATIONS]))
+            return Checked(span, found, True, count)
     return None
