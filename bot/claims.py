@@ -130,3 +130,39 @@ def told_claim(query: str, union: str) -> str | None:
         claim = claim[reason.end():]
     claim = _CLAIM_ENDS.split(claim)[0].strip()
     return claim or None
+
+
+# The words a message says, or asks whether, the union said: told ("the union said ...", "NASUWT's view is
+# that ..."), or asked ("is it true the union said ...", "did nasuwt really say ..."). Read as typed, for
+# bot/verbatim.py to compare with the union's words (`said_of`).
+_SAID_OF = (r"\b(?:(?:is\s+it\s+(?:true|right)|true|did|does|has|have)\s+(?:that\s+)?)?(?P<name>{names})"
+            r"(?:'s|s)?(?:\s+(?:has|have|did|really|actually|ever|always|officially|clearly))*\s+"
+            r"(?:(?:said|say|says|wrote|write|writes|thinks|think|believes|believe|wants|want)|"
+            r"(?:view|position|line|stance)\s+(?:is|was))\s+(?:that\s+)?(?P<claim>[^.?!\n]+)")
+
+
+@lru_cache(maxsize=16)
+def _said_of(union: str) -> re.Pattern:
+    names = "|".join(re.escape(n) for n in sorted({"the union", "union", *fold(union).split()} - {""}, key=len,
+                                                  reverse=True))
+    return re.compile(_SAID_OF.format(names=names), re.IGNORECASE)
+
+
+def said_of(query: str, union: str) -> str | None:
+    """The words a message gives as the union's, told or asked whether ("is it true the union said
+    single-word judgements are helpful?": "single-word judgements are helpful"), as typed; None when
+    none: asked what it said ("what does the union say about ..."), or not what it thinks ("the union
+    said to ask here")."""
+    if not union:
+        return None
+    text = query.replace("’", "'")
+    m = _said_of(union).search(text)
+    if m is None or _NOT_A_CLAIM.match(m.group("claim").lower()):
+        return None
+    if m.start() == m.start("name") and _ASKED_WHAT.search(text[:m.start()].lower()):
+        return None   # "what does the union say ..." (the asking words before its name)
+    claim = _CLAIM_ENDS.split(m.group("claim").lower())[0]
+    return query[m.start("claim"):m.start("claim") + len(claim)].strip() or None
+
+
+_ASKED_WHAT = re.compile(r"\b(?:what|whats|how|why|where|which|when|does|do|did)\b[^.?!]*$")

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from bot.asking import BETWEEN, SAYING, VIEW_NOUNS, VIEW_VERBS, WANTING
 from bot.chitchat import is_about_bot, is_social, is_thanks
-from bot.claims import claimed, claimed_against, claimed_option, told_claim
+from bot.claims import claimed, claimed_against, claimed_option, said_of, told_claim
 from bot.happened import asks_what_happened
 from bot.knowledge import (
     ADVICE_OPENING,
@@ -63,7 +63,7 @@ from bot.telling import (
     word_weights,
 )
 from bot.unsaid import claim_words, never_said, union_words, unsaid
-from bot.verbatim import checked
+from bot.verbatim import checked, flipped
 from bot.walk_request import asks_how_to_walk
 
 NEAR_TIE = 0.9    # other matches scoring this share of the best are offered up front
@@ -86,6 +86,7 @@ QUOTE_PART = "Word for word, but only part of {sentence}: read it whole (below) 
 QUOTE_EXACT_OTHER = "Word for word, but those are {whose}, not {union}'s own."
 QUOTE_NOT_THEIRS = "They are {whose}, not {union}'s own."
 QUOTE_NOT_FOUND = "Those words aren't among the passages this guidance quotes, so I can't say whose they are."
+OPPOSITE = "{union}'s words say the opposite: {where}."
 # Asked what the union says about something only others' words on the question name (`bot.unsaid`)
 UNSAID = "You asked what {union} says about this: {union}'s guidance doesn't mention it. {speaker}'s words here do:"
 NO_STATEMENT_COMMENT = ("{union}'s commentary says nothing on this statement (what it says on the question's "
@@ -1703,10 +1704,37 @@ def quotation_lines(reply: Reply, *, contact: bool = True) -> list[Line]:
             _difference(mine, theirs) for mine, theirs in found.differences))
     if other and not found.whole:
         said += " " + QUOTE_NOT_THEIRS.format(whose=whose, union=union)
-    coded = _coded_guidance(reply.pack).get(found.sentence) if q.speaker == "union" else None
+    return [Line(_which(asked, said), part="lead"), _passage_line(q, reply.pack, owner, plan=found.plan)]
+
+
+def _passage_line(q: Quote, pack: Pack, owner: str, *, plan: bool) -> Line:
+    """A passage checked against a member's words, labelled from its own source as the reply labels it
+    (a plan; the union's view or advice)."""
+    coded = _coded_guidance(pack).get(q.text) if q.speaker == "union" else None
     label = (f"{KIND_LABELS[coded.kind].format(union=owner)} ({q.as_of}):" if coded
-             else speaker_label(q, reply.pack, plan=found.plan))
-    return [Line(_which(asked, said), part="lead"), Line(label, q, part="lead")]
+             else speaker_label(q, pack, plan=plan))
+    return Line(label, q, part="lead")
+
+
+def opposite_lines(reply: Reply) -> list[Line]:
+    """Words given as the union's, told or asked ("is it true the union said single-word judgements are
+    helpful?"), that are its words with the sense reversed (`bot.verbatim.flipped`): said first, with its
+    sentence (audit 34's re-check: shown the right sentence, nothing said the member's was the opposite).
+    Not for an option claimed (`claim_lines`), nor beside a quotation's verdict."""
+    if reply.pack is None:
+        return []
+    union = union_of(reply.pack)
+    claim = said_of(reply.query, union)
+    if not claim or any(claimed(reply.query, e.options, union) for e in reply.pack.entries
+                        if isinstance(e, SurveyEntry)):
+        return []
+    found = flipped(claim, reply.pack)
+    if found is None:
+        return []
+    owner = union_name(reply.pack.sources.get(found.quote.source))
+    where = ", and ".join(f"‘{theirs}’ where yours have ‘{mine}’" for theirs, mine in found.places)
+    return [Line(OPPOSITE.format(union=owner, where=where), part="lead"),
+            _passage_line(replace(found.quote, text=found.sentence), reply.pack, owner, plan=found.plan)]
 
 
 def _which(asked, said: str) -> str:
@@ -1763,7 +1791,7 @@ def _lines(reply: Reply, *, everything: bool) -> list[Line]:
         lines = happened_lines(reply, since_lines(reply, everything=False)) + lines
     elif not isinstance(e, SurveyEntry) and not everything and reply.pack is not None and asks_about_since(reply):
         lines = earlier_lines(reply) + lines
-    quoted = quotation_lines(reply)
+    quoted = quotation_lines(reply) or opposite_lines(reply)
     lines = quoted + never_said_lines(reply) + lines
     if isinstance(e, SurveyEntry):
         if everything and not reply.parts:   # the other statements' guidance, each labelled with its statements
@@ -1989,7 +2017,8 @@ def abstain_lines(reply: Reply) -> list[str]:
     else:
         head = f"I couldn't find that in the {reply.topic}, so I won't guess."
     if not reply.empty_query:   # a quotation asked about is answered, declined or not (the reviews of round 34)
-        head += "".join(f" {line_text(ln).strip()}" for ln in quotation_lines(reply, contact=False))
+        head += "".join(f" {line_text(ln).strip()}" for ln in quotation_lines(reply, contact=False)
+                        or opposite_lines(reply))
     lines = [head + (" " + CLIPPED if reply.clipped and not reply.empty_query else ""), reply.contact]
     if reply.others:
         titles = "; ".join(m.entry.title for m in reply.others)

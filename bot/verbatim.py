@@ -237,9 +237,9 @@ def _strict(token: str) -> str:
     return token.lower().replace("’", "'")
 
 
-def _compare(shown: tuple[str, ...], folded: tuple[str, ...], p: _Passage) -> tuple[int, Found] | None:
-    """A member's words against one passage: (words found, the finding), or None if it isn't nearly it.
-    Words that fold alike but are written otherwise ("NASUWT" for "NASUWT’s") are differences."""
+def _ops(shown: tuple[str, ...], folded: tuple[str, ...], p: _Passage) -> list[tuple[str, int, int, int, int]]:
+    """How a member's words map onto a passage's (difflib's opcodes), words that fold alike but are
+    written otherwise ("NASUWT" for "NASUWT’s") not equal."""
     ops = SequenceMatcher(None, folded, p.folded, autojunk=False).get_opcodes()
     strict = []
     for tag, i1, i2, j1, j2 in ops:   # an equal run split where the words as written differ
@@ -254,21 +254,33 @@ def _compare(shown: tuple[str, ...], folded: tuple[str, ...], p: _Passage) -> tu
                 n += 1
             strict.append(("equal" if same else "replace", i1 + k, i1 + n, j1 + k, j1 + n))
             k = n
-    ops = strict
-    same = [op for op in ops if op[0] == "equal"]
-    matched = sum(i2 - i1 for _, i1, i2, _, _ in same)
-    if not same or matched < NEAR * len(folded):
+    return strict
+
+
+def _near(folded: tuple[str, ...], ops) -> tuple[int, int, int, list] | None:
+    """Words found, where the part of the passage matched starts and ends, and the places the two
+    differ (opcodes), when a member's words are nearly the passage's; else None."""
+    matched = sum(i2 - i1 for tag, i1, i2, _, _ in ops if tag == "equal")
+    if not matched or matched < NEAR * len(folded):
         return None
     start, end = min(op[3] for op in ops if op[0] != "insert"), max(op[4] for op in ops if op[0] != "insert")
-    differences = []
-    for tag, i1, i2, j1, j2 in ops:
-        if tag == "equal" or tag == "insert" and (j2 <= start or j1 >= end):
-            continue   # the passage's words before or after the part quoted are no difference
-        differences.append((" ".join(shown[i1:i2]), " ".join(p.tokens[j1:j2])))
+    # the passage's words before or after the part quoted are no difference
+    differ = [op for op in ops if op[0] != "equal" and not (op[0] == "insert" and (op[4] <= start or op[3] >= end))]
     # more, or longer, differences: a paraphrase, or a quotation running into another passage (two
     # paragraphs quoted whole were "not word for word" with the second as the member's addition)
-    if len(differences) > MAX_DIFFERENCES or any(len(x.split()) > MAX_DIFFERENT for d in differences for x in d):
+    if len(differ) > MAX_DIFFERENCES or any(i2 - i1 > MAX_DIFFERENT or j2 - j1 > MAX_DIFFERENT
+                                            for _, i1, i2, j1, j2 in differ):
         return None
+    return matched, start, end, differ
+
+
+def _compare(shown: tuple[str, ...], folded: tuple[str, ...], p: _Passage) -> tuple[int, Found] | None:
+    """A member's words against one passage: (words found, the finding), or None if it isn't nearly it."""
+    near = _near(folded, _ops(shown, folded, p))
+    if near is None:
+        return None
+    matched, start, end, differ = near
+    differences = [(" ".join(shown[i1:i2]), " ".join(p.tokens[j1:j2])) for _, i1, i2, j1, j2 in differ]
     return matched, Found(p.quote, p.text, exact=not differences, differences=tuple(differences), plan=p.plan,
                           inner=_inside_marks(p.text, p.tokens, start, end),
                           whole=not differences and start == 0 and end == len(p.folded))
@@ -351,3 +363,106 @@ def checked(query: str, pack: Pack | None) -> Checked | None:
                 (not found.exact or found.quote.speaker != "union" or found.inner):
             return Checked(span, found, True, count)
     return None
+
+
+# A claim in the union's words with the sense reversed: "is it true the union said single-word judgements
+# are helpful?" (it wrote "are not helpful"), "NASUWT's view is that the current arrangements are consistent
+# and MATs should not be inspected" (audit 34's re-check: shown the right sentence, nothing said the
+# member's was the opposite). A negation's words, a word's negated form ("shouldnt"), and a negating prefix.
+NEGATIONS = frozenset({"not", "no", "never", "nor", "cannot", "non"})
+NEGATED = {"dont": "do", "doesnt": "does", "didnt": "did", "isnt": "is", "arent": "are", "wasnt": "was",
+           "werent": "were", "shouldnt": "should", "wouldnt": "would", "couldnt": "could", "cant": "can",
+           "wont": "will", "mustnt": "must", "neednt": "need", "hasnt": "has", "havent": "have", "hadnt": "had"}
+NEGATING = ("un", "in", "im", "ir", "il", "dis", "non")
+CLAIM_WORDS = 4          # words a claim needs to be compared (2 of them no stopwords)
+# the passage asks whether, or poses: its words there are no answer of the union's ("NASUWT questions whether
+# Ofsted should inspect safeguarding")
+POSING = frozenset({"whether", "if", "questions", "asks", "ask"})
+
+
+@dataclass(frozen=True)
+class Flipped:
+    """The union's passage a claim reverses, and where: (the union's words, the member's) for each place."""
+    quote: Quote
+    sentence: str
+    places: tuple[tuple[str, str], ...]
+    plan: bool = False
+
+
+def _negations(words: tuple[str, ...], other: tuple[str, ...]) -> tuple[int, list[str]]:
+    """How many negations some words hold, and the words with them taken out (`other`: the words
+    they are compared with, whose bare form a negating prefix is read against: "inconsistent")."""
+    count, kept = 0, []
+    for w in words:
+        if w in NEGATIONS:
+            count += 1
+        elif w in NEGATED:
+            count, kept = count + 1, [*kept, NEGATED[w]]
+        elif w not in other and any(w.startswith(p) and w[len(p):] in other for p in NEGATING):
+            count, kept = count + 1, [*kept, next(w[len(p):] for p in NEGATING if w.startswith(p)
+                                                  and w[len(p):] in other)]
+        else:
+            kept.append(w)
+    return count, kept
+
+
+def _reverses(mine: tuple[str, ...], theirs: tuple[str, ...]) -> bool:
+    """Whether two runs of words differ only by a negation (one has it, the other not)."""
+    a, kept_mine = _negations(mine, theirs)
+    b, kept_theirs = _negations(theirs, mine)
+    return (a - b) % 2 == 1 and sorted(kept_mine) == sorted(kept_theirs)
+
+
+def flipped(claim: str, pack: Pack) -> Flipped | None:
+    """The union's passage a claim given as its words (bot/claims.py's `said_of`) nearly is, with the
+    sense reversed at one place or more (a negation in one and not the other); None when it is none's,
+    or any passage of the union's has it without such a place (its words, or others it wrote), or
+    the union's words there ask or pose rather than say ("whether", a question)."""
+    shown, folded = _tokens(_clean(claim))
+    union = fold(union_of(pack))
+    if len(folded) < CLAIM_WORDS or sum(w not in STOPWORDS for w in folded) < 2:
+        return None
+    pool = _passages(pack)
+    best, key = None, None
+    for k in _candidates(folded, pack):
+        p = pool[k]
+        if p.quote.speaker != "union" or p.quote.role in ("statement", "question"):
+            continue
+        ops = _ops(shown, folded, p)
+        near = _near(folded, ops)
+        if near is None:
+            continue
+        matched, start, end, differ = near
+        places = [op for op in differ if _reverses(folded[op[1]:op[2]], p.folded[op[3]:op[4]])]
+        if not places or POSING & set(p.folded[max(start - 3, 0):start]) or p.text.rstrip().endswith("?") \
+                or _inside_marks(p.text, p.tokens, start, end) or not _own_say(p, start, union):
+            return None   # nearly its words, not reversed, or not its own say: no verdict
+        rank = (-len(differ), matched)
+        if key is None or rank > key:
+            shown_places = tuple(_in_context(shown, p.tokens, op) for op in places)
+            best, key = Flipped(p.quote, p.text, shown_places, p.plan), rank
+    return best
+
+
+def _own_say(p: _Passage, start: int, union: str) -> bool:
+    """Whether the words matched from `start` are said in the union's own voice: its sentence starts
+    there, after a word or two ("Currently,"), or after the union's name or "we" ("NASUWT’s view is
+    that ..."); not after another's words or a frame ("The expectation is simply that mainstream
+    pupils will take more pupils with SEND.": the expectation it criticises)."""
+    at = 0
+    for t in p.tokens[:start]:
+        at = p.text.find(t, at) + len(t)
+    said = _tokens(re.split(r"[.?!:;]\s", p.text[:at])[-1])[1] if start else ()
+    return len(said) <= 2 or bool({union, "we", "our", "us"} & set(said))
+
+
+def _in_context(shown: tuple[str, ...], tokens: tuple[str, ...], op) -> tuple[str, str]:
+    """A place two runs of words differ, as (the passage's words, the member's), with the words on either
+    side when one has none there ("are not helpful" for "are helpful", not "not" for nothing)."""
+    _, i1, i2, j1, j2 = op
+    if i1 == i2 or j1 == j2:
+        before = i1 > 0 and j1 > 0 and _strict(shown[i1 - 1]) == _strict(tokens[j1 - 1])
+        after = i2 < len(shown) and j2 < len(tokens) and _strict(shown[i2]) == _strict(tokens[j2])
+        i1, j1 = i1 - before, j1 - before
+        i2, j2 = i2 + after, j2 + after
+    return " ".join(tokens[j1:j2]), " ".join(shown[i1:i2])

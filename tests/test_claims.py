@@ -8,7 +8,7 @@ import json
 import pytest
 
 from bot.blocks import answer_blocks
-from bot.claims import claimed_against, claimed_option, told_claim
+from bot.claims import claimed_against, claimed_option, said_of, told_claim
 from bot.guide import reply_to
 from bot.packs import Library
 from bot.replies import render_text, reply_lines
@@ -335,3 +335,49 @@ def test_the_full_view_carries_the_claims_verdict_too(searcher, config):
     r = _reply(searcher, config, "NASUWT said answer No to the safeguarding judgement question didnt they?")
     assert render_full_text(r).splitlines()[2] == "NASUWT recommends ‘Yes’ here, not ‘No’."
     assert render_full_text(r).count("NASUWT recommends ‘Yes’ here, not ‘No’.") == 1
+
+
+@pytest.mark.parametrize("q, said", [
+    ("is it true the union said single-word judgements are helpful?", "single-word judgements are helpful"),
+    ("did nasuwt really say that MATs shouldn’t be inspected", "MATs shouldn’t be inspected"),
+    ("NASUWT's view is that the current arrangements are consistent and MATs should not be inspected",
+     "the current arrangements are consistent and MATs should not be inspected"),
+    ("the union said single-word judgements are helpful, right?", "single-word judgements are helpful"),
+    ("what does the union say about single-word judgements", None),   # asked what, not whether
+    ("the union said to ask here", None),
+    ("is it true ofsted said single-word judgements are helpful?", None),   # not the union
+])
+def test_words_told_or_asked_as_the_unions_are_read(q, said):
+    """Audit 34's re-check: a claim in the union's words with the sense reversed, told ("NASUWT's view is
+    that ...") or asked ("is it true the union said ..."), is checked against its words (`said_of`)."""
+    assert said_of(q, "NASUWT") == said
+
+
+@pytest.mark.parametrize("q, opposite", [
+    ("is it true the union said single-word judgements are helpful?",
+     "NASUWT's words say the opposite: ‘are not helpful’ where yours have ‘are helpful’."),
+    ("NASUWT's view is that the current arrangements are consistent and MATs should not be inspected",
+     "NASUWT's words say the opposite: ‘inconsistent’ where yours have ‘consistent’, and ‘should be’ where "
+     "yours have ‘should not be’."),
+    ("did nasuwt say MATs shouldn't be inspected?",
+     "NASUWT's words say the opposite: ‘should’ where yours have ‘shouldn't’."),
+])
+def test_the_unions_words_reversed_are_told_first_with_its_sentence(searcher, config, q, opposite):
+    lines = render_text(_reply(searcher, config, q)).splitlines()
+    at = lines.index(opposite)
+    assert at <= 3 and lines[at + 1].startswith("NASUWT's view (spring 2024")
+    assert "“NASUWT’s view is that " in lines[at + 1]
+
+
+@pytest.mark.parametrize("q", [
+    "the union said ofsted should not inspect safeguarding",        # its position, in other words
+    "is it true the union said single-word judgements aren't helpful?",
+    "nasuwt says single word judgements are unhelpful",
+    "nasuwt says MATs should be inspected",
+    "did nasuwt say the current arrangements are inconsistent",
+    "is it true the union said inspections need to be high stakes?",   # the union asked whether: no answer of its
+    # the union's words there frame another's expectation, which it criticises: not its own say
+    "the union said mainstream schools will not take more pupils with send",
+])
+def test_the_unions_words_not_reversed_get_no_such_line(searcher, config, q):
+    assert "say the opposite" not in render_text(_reply(searcher, config, q))
