@@ -38,7 +38,8 @@ VERB_SUBJECTS = frozenset({"i", "we", "you", "they", "to", "ll", "can", "should"
 VERB_OBJECTS = frozenset({"my", "the", "it", "them", "this", "that", "our", "your", "a", "an", "back", "off", "in",
                           "me", "him", "her", "us", "over", "on", "out", "answers", "responses"})
 SECTION_NOUNS = frozenset({"section", "sections", "bit", "bits", "part", "parts", "one", "ones", "question",
-                           "questions", "page", "priorities", "priority"})
+                           "questions", "page", "priorities", "priority",
+                           "version", "versions", "equivalent", "side"})   # "the SEND version of ..." (audit 34)
 # A section named alone is the whole section, asked which question ("what does the union
 # recommend for the safeguarding questions?", "the safeguarding question"), when one word asks
 # what to answer (WHAT_TO_ANSWER) or is a section noun (SECTION_NOUNS), every word is one of
@@ -443,6 +444,10 @@ def _structure(folded: list[str], survey: _Survey, verb: bool = True) -> Target:
     if priority is not None:
         hits = [(i, e) for i, e in survey.entries
                 if _number(e.priority) == priority[0] and (not sections or e.section in sections)]
+        if statement is not None and statement >= 0:   # a statement only one section's version has: that section
+            has = {e.section for _, e in hits if len(getattr(e, "statements", ())) > statement}
+            if len(has) == 1 and len({e.section for _, e in hits}) > 1:
+                hits, sections = [(i, e) for i, e in hits if e.section in has], has
         if hits:   # two sections named as near the number: both, and asked which
             one = bool(sections) and len({e.section for _, e in hits}) == 1
             # named by its name ("is there anywhere in the reporting part for ..."), it is where to

@@ -350,3 +350,28 @@ def test_last_question_as_an_opener_names_no_question(pack, q):
 ])
 def test_a_statement_named_by_its_words_not_the_list_nor_a_story(message, named):
     assert names_a_statement(words(message)) is named
+
+
+@pytest.mark.parametrize("q, expected", [
+    # audit 34 #80: SEND Priority 1 has 7 statements; only the schools version has a 10th
+    ("Priority 1 bullet 10 - the MAT one. thoughts?", {"schools-reporting-aims", "schools-reporting-views"}),
+    ("P3 statement 9?", {"send-impact", "send-impact-views"}),
+])
+def test_a_statement_number_only_one_sections_version_has_names_that_section(pack, q, expected):
+    found, target = ids(pack, q)
+    assert found == expected and target.section_named
+
+
+def test_a_statement_number_both_versions_have_names_no_section(pack):
+    found, target = ids(pack, "Priority 2 statement 4?")
+    assert not target.section_named and len({pack.get(i).section for i in found}) == 2
+
+
+@pytest.mark.parametrize("q", [
+    "SEND version of the off-rolling statement - what's the union saying",   # audit 34 #45
+    "what about the SEND equivalent",
+])
+def test_a_sections_version_names_the_section(pack, q):
+    found, target = ids(pack, q)
+    assert target.section_named and {pack.get(i).section for i in found} == {
+        "Special educational needs and alternative provision"}
