@@ -191,7 +191,30 @@ def build_reply(result: SearchResult, pack: Pack, contact: str, *, today: date |
     alike = _said_alike(reply, pack) if result.ambiguous and not result.whole_section else None
     if alike:
         return replace(reply, alike=alike)
+    if result.ambiguous and not result.whole_section and _view_answers(reply, pack):
+        return reply
     return replace(reply, ambiguous=True, whole_section=result.whole_section) if result.ambiguous else reply
+
+
+def _view_answers(reply: Reply, pack: Pack) -> bool:
+    """Asked what the union thinks ("does nasuwt want ofsted to stop inspecting safeguarding
+    altogether?"), two near-tied questions of different priorities: the first is answered, its view
+    leading, not "Which did you mean?", which left a true claim hanging (audit 34 #12). That menu
+    keeps a suggested answer that may be the other question's from leading (`bot.blend`'s
+    `_answer_at_stake`); a view asked is no answer asked. Not twins (schools or SEND: which was
+    meant matters), nor where to put it or what, nor an option claimed; and only when one of the
+    union's sentences on the first tells of the question."""
+    first, query = reply.entry, reply.query
+    options = ambiguity_options(reply)
+    second = options[1].entry if len(options) > 1 else None
+    union = union_of(pack)
+    if not (isinstance(first, SurveyEntry) and isinstance(second, SurveyEntry)) or not union \
+            or twins(first, second) or (first.section, first.priority) == (second.section, second.priority) \
+            or not asks_union_view(query, union) or asks_what_to_answer(query) or asks_where(words(query)) \
+            or any(claimed_option(query, e.options, union) for e in (first, second)):
+        return False
+    said = [s for p in commentary_text(first).split("\n") for s in sentences(p)]
+    return max(telling_words(said, query, pack, first.keywords), default=0) > 0
 
 
 def _said_alike(reply: Reply, pack: Pack) -> tuple[SurveyEntry, str] | None:
@@ -1327,8 +1350,12 @@ def body_lines(reply: Reply) -> list[Line]:
     groups = passages(list(e.body), e.refers_elsewhere)
     lines = []
     texts = [" ".join(e.body[i] for i in group) for group in groups]
-    # the consultation's name tells the passages apart only when nothing else is shared
-    named = named_consultation(reply.query, reply.pack)
+    # the consultation's name tells the passages apart only when nothing else is shared, and so does who
+    # runs it, in words not the union's ("did ofsted accept all of Gilbert's recommendations": its "Ofsted’s
+    # response" led, audit 34; in the union's, "Ofsted does not undertake deep dives that focus on behaviour")
+    c = reply.pack.consultation if reply.pack is not None else None
+    runner = c.run_by if c and entry_speaker(e, src) != "union" else ""
+    named = " ".join(filter(None, (named_consultation(reply.query, reply.pack), runner)))
     ignore = named if max(shared_words(texts, reply.query, reply.pack, ignore=named), default=0) else ""
     # asked the union's view, its view comes before its other sentences sharing as many words ("did nasuwt
     # say ofsted should inspect academy trusts" was led with "Currently, Ofsted ... does not inspect MATs.")

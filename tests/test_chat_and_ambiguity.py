@@ -449,3 +449,20 @@ def test_a_menu_built_without_its_pack_still_renders(searcher, config):
                                               "section right?"), searcher.pack, config.contact)
     assert reply.ambiguous
     assert render_text(replace(reply, pack=None)).startswith("Which did you mean?")
+
+
+@pytest.mark.parametrize("q", [
+    "someone in the staffroom reckons NASUWT wants Ofsted to stop inspecting safeguarding altogether. surely not?",
+    "does nasuwt want ofsted to stop inspecting safeguarding altogether?",
+])
+def test_asked_the_unions_view_two_near_questions_are_answered_with_its_view_not_asked_which(searcher, config, q):
+    """Audit 34 #12: a true claim about the union's view got only "Which did you mean?" between two
+    safeguarding questions: that menu keeps a suggested answer from leading when it may be the other
+    question's, and a member asking what the union thinks is answered with its view first."""
+    result = searcher.find_matches(q)
+    assert result.ambiguous
+    reply = build_reply(result, searcher.pack, config.contact)
+    assert not reply.ambiguous
+    lead = render_text(reply).splitlines()[2]
+    assert lead.startswith("NASUWT's view (spring 2024): “NASUWT’s position is that the inspectorate should not "
+                           "inspect safeguarding")

@@ -368,3 +368,16 @@ def test_only_asked_what_ofsted_said_with_its_words_does_its_sentence_lead(pack,
     reply = entry_reply(pack.get("schools-impact"), pack, config.contact, query=query)
     quoted = [ln for ln in reply_lines(reply) if ln.quote and ln.part == "lead"]
     assert not any(ln.label == "Ofsted's survey explains (spring 2024):" for ln in quoted)
+
+
+def test_who_runs_the_consultation_tells_passages_apart_only_when_nothing_else_does(pack, config):
+    """Audit 34 #55: "did ofsted accept all of Gilbert's recommendations?" was led by "... into Ofsted’s
+    response ..." (sharing "Ofsted" and "Gilbert") over "... accepted all but one of the recommendations.",
+    which shares the words asked about: in Ofsted's own report, "Ofsted" tells nothing apart."""
+    from bot.replies import entry_reply, reply_lines
+
+    entry = next(e for e in pack.entries if "Gilbert" in e.title)
+    reply = entry_reply(entry, pack, config.contact, query="did ofsted accept all of Gilbert's recommendations?")
+    lead = [ln.quote.text for ln in reply_lines(reply) if ln.quote and ln.part == "lead"]
+    assert lead[0] == ("We responded to the review when it was published and accepted all but one of the "
+                       "recommendations.")
