@@ -45,6 +45,7 @@ ASKS = re.compile(r"\b(?:exact|real|actual|direct|genuine|proper|right|correct)\
                   r"\b(?:is|are)\s+(?:this|that|it|these|those)\s+(?:a\s+)?(?:real\s+|genuine\s+|direct\s+|proper\s+)?"
                   r"quotes?\b|\b(?:is|are)\s+(?:this|that|it|these|those)\s+(?:word\s+for\s+word\s+)?exact\b|"
                   r"['’\"”]\s+exact\b|\b(?:come|comes|came)\s+from\b|\bwhose\s+words\b|"
+                  r"\bwhere\s*(?:['’]?s|\s+is|\s+was|\s+are)\s+(?:that|this|it|these|those)\s+(?:quote\s+|from\b)|"
                   r"\bdid\s+(?:the\s+union|nasuwt|ofsted|they)\s+(?:really\s+|actually\s+|ever\s+)?(?:say|write)\b")
 # just before a quotation, saying it is someone's words: "the union said '...'", "NASUWT's view is that
 # '...'", "a quote from the union: '...'"; not asked ("what does the union say: '...'")

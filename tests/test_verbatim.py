@@ -312,3 +312,14 @@ def test_attributed_to_the_union_the_unions_passage_with_the_same_words_wins(pac
 def test_no_verdict_the_fourth_review_found_false(pack, q):
     asked = checked(q, pack)
     assert asked is None or (asked.found is not None and asked.found.exact), asked
+
+
+@pytest.mark.parametrize("q", [
+    "Ofsted says 'Inspection should not be a process to get through' - where's that from",   # audit 35 #67
+    "'Inspection should not be a process to get through' - where is this from?",
+    "wheres that from: 'Inspection should not be a process to get through'",
+])
+def test_asked_where_a_quotation_is_from_it_is_checked(pack, q):
+    asked = checked(q, pack)
+    assert asked is not None and asked.found is not None and asked.found.exact
+    assert asked.found.quote.speaker != "union"
