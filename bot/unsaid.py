@@ -72,7 +72,7 @@ def unsaid(query: str, entry: Entry, pack: Pack, union: str) -> list[Quote]:
 # "should not"), the words of answering a survey (an option claimed is checked as one: bot/claims.py)
 FILLER = frozenset("""
 somewhere basically completely totally really actually literally just anyway since instead cos coz though also
-still even etc yeah yep kinda sort thing things stuff whole ought might must
+still even etc yeah yep kinda sort thing things stuff whole ought might must already currently anymore again
 shouldnt wouldnt couldnt dont doesnt didnt isnt arent wasnt werent cant wont havent hasnt hadnt mustnt neednt
 put write answer tick respond fill recommend recommends advise suggest choose pick select give mark
 """.split())
@@ -84,7 +84,8 @@ def claim_words(pack: Pack) -> tuple[tuple[str, ...], frozenset[str]]:
     written (lower case), in a quotation of the union's, sorted, with the words of every synonym phrase
     whose group has one ("multi academy trust" with "MATs"); and the stems that count as said besides
     the union's own (`union_words`): those the pack's synonyms make one with them ("kids" for
-    "children"), and every question's options ("disagree": a claimed option is checked as one)."""
+    "children"), every question's options ("disagree": a claimed option is checked as one), and the
+    survey's own words (its questions, statements and framing: what the union comments on, named)."""
     def build() -> tuple[tuple[str, ...], frozenset[str]]:
         said = {w for e in pack.entries for q in entry_quotes(e, pack) if q.speaker == "union" for w in words(q.text)}
         for group in pack.synonyms:
@@ -94,6 +95,9 @@ def claim_words(pack: Pack) -> tuple[tuple[str, ...], frozenset[str]]:
         singles = [{stem(p) for p in group if len(words(p)) == 1} for group in pack.synonyms]
         too = set().union(*(g for g in singles if g & stems))
         too |= {stem(w) for e in pack.entries for o in getattr(e, "options", ()) for w in words(o)}
+        # the survey's own words, what the union comments on ("the SEND reporting aims": audit 35)
+        too |= {stem(w) for e in pack.entries for q in entry_quotes(e, pack)
+                if q.role in ("question", "statement", "framing") for w in words(q.text)}
         return tuple(sorted(said)), frozenset(too)
     return pack.derived("unsaid_claim_words", build)
 
@@ -106,6 +110,11 @@ def _written(word: str, spellings: tuple[str, ...]) -> bool:
         i = bisect_left(spellings, prefix)
         return i < len(spellings) and spellings[i].startswith(prefix)
     if starts(word if len(word) < 6 else word[:6]) or (word.startswith("un") and len(word) > 5 and starts(word[2:])):
+        return True
+    # another form of a short word: "using" for "use", "used" for "use"
+    bases = [word[:-3] + "e", word[:-3]] if word.endswith("ing") else [word[:-1], word[:-2]] if word.endswith("ed") \
+        else []
+    if any(len(b) >= 3 and starts(b) for b in bases):
         return True
     return process.extractOne(word, spellings, scorer=fuzz.ratio, score_cutoff=TYPO_RATIO) is not None
 

@@ -381,3 +381,13 @@ def test_the_unions_words_reversed_are_told_first_with_its_sentence(searcher, co
 ])
 def test_the_unions_words_not_reversed_get_no_such_line(searcher, config, q):
     assert "say the opposite" not in render_text(_reply(searcher, config, q))
+
+
+@pytest.mark.parametrize("q", [
+    "the union said they strongly recommend using the comments box - which section was that",   # "use" (audit 35)
+    "NASUWT says inspectors already look for off-rolling evidence?",                              # a filler
+    "union says all the SEND reporting aims are important, so put Very important for all 7?",     # the survey's
+])
+def test_a_claim_in_other_forms_fillers_or_the_surveys_own_words_is_not_flagged(searcher, config, q):
+    """Audit 35: "NASUWT's words never use ‘using’ / ‘already’ / ‘aims’" read as a denial of true claims."""
+    assert "never use" not in render_text(_reply(searcher, config, q))
