@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from bot.knowledge import Pack, SurveyEntry
-from bot.normalise import STOPWORDS, words
+from bot.normalise import STOPWORDS, stem, words
 
 ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
             "fifth": 4, "5th": 4, "sixth": 5, "6th": 5, "last": -1, "final": -1}
@@ -448,6 +448,12 @@ def _structure(folded: list[str], survey: _Survey, verb: bool = True) -> Target:
             has = {e.section for _, e in hits if len(getattr(e, "statements", ())) > statement}
             if len(has) == 1 and len({e.section for _, e in hits}) > 1:
                 hits, sections = [(i, e) for i, e in hits if e.section in has], has
+        # a statement named by its words ("the notice one", "statement 3 - the unintended consequence one")
+        named = statement is not None or "one" in folded or names_a_statement(folded)
+        told = _told_by_statements(hits, folded, statement) if named and not by_name and \
+            len({e.section for _, e in hits}) > 1 else None
+        if told is not None:
+            hits, sections = [(i, e) for i, e in hits if e.section == told], {told}
         if hits:   # two sections named as near the number: both, and asked which
             one = bool(sections) and len({e.section for _, e in hits}) == 1
             # named by its name ("is there anywhere in the reporting part for ..."), it is where to
@@ -464,6 +470,28 @@ def _structure(folded: list[str], survey: _Survey, verb: bool = True) -> Target:
     # a statement with no part named ("the 4th statement"): of the question found by its words,
     # when named as a statement (not "the last one", which is English)
     return Target(statement=statement if not STATEMENT_WORDS.isdisjoint(folded) else None)
+
+
+def _told_by_statements(hits, folded: list[str], statement: int | None) -> str | None:
+    """The one section whose version of a priority has a statement (the one numbered, if any) sharing
+    a word of the message besides those placing it ("priority 2, the notice one": only the schools
+    version has a notice statement; audits 34 and 35); None when both versions' do, or neither's.
+    Only for a statement named (a member's story shares words by chance: "different groups of kids")."""
+    # not the words of the priority's name or its questions: both versions' ("the one asking what ofsted's
+    # priorities should be when reporting" is a comments box, and "Report on ..." a schools statement)
+    either = {stem(w) for _, e in hits for w in words(f"{e.priority} {e.question}")}
+    asked = {stem(w) for w in folded if w not in FILLER and w not in STATEMENT_WORDS and w not in ORDINALS
+             and not any(c.isdigit() for c in w)} - either
+    rated = [e for _, e in hits if getattr(e, "statements", ())]
+    if not asked or len({e.section for e in rated}) < 2:
+        return None
+    sharing = set()
+    for e in rated:
+        chosen = e.statements if statement is None else e.statements[statement:statement + 1] if statement >= 0 \
+            else e.statements[statement:]
+        if any(asked & {stem(w) for w in words(s.text)} for s in chosen):
+            sharing.add(e.section)
+    return sharing.pop() if len(sharing) == 1 else None
 
 
 def _names_box(folded: list[str]) -> bool:

@@ -375,3 +375,26 @@ def test_a_sections_version_names_the_section(pack, q):
     found, target = ids(pack, q)
     assert target.section_named and {pack.get(i).section for i in found} == {
         "Special educational needs and alternative provision"}
+
+
+@pytest.mark.parametrize("q, expected", [
+    # audit 35 #22, #80 and audit 34 #81: the words name a statement only one section's version has
+    ("priority 3 statement 3 - the unintended consequence one. agree or disagree?", {"schools-impact",
+                                                                                   "schools-impact-views"}),
+    ("priority 2, the notice one. what do i put", {"schools-inspection-practice", "schools-inspection-practice-views"}),
+    ("Priority 2 statement 4, the notice period one - union view?",
+     {"schools-inspection-practice", "schools-inspection-practice-views"}),
+])
+def test_words_of_a_statement_only_one_sections_version_has_name_that_section(pack, q, expected):
+    found, target = ids(pack, q)
+    assert found == expected and target.section_named
+
+
+@pytest.mark.parametrize("q", [
+    "priority 3, the off-rolling one",          # both versions have an off-rolling statement
+    "priority 3 - do MATs get inspected?",      # both have a statement on inspecting groups ("inspect")
+    "priority 2 what do i put",                 # no words of a statement
+])
+def test_words_both_versions_statements_have_or_none_name_no_section(pack, q):
+    found, target = ids(pack, q)
+    assert not target.section_named and len({pack.get(i).section for i in found}) == 2
