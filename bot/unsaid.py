@@ -85,7 +85,7 @@ def claim_words(pack: Pack) -> tuple[tuple[str, ...], frozenset[str]]:
     whose group has one ("multi academy trust" with "MATs"); and the stems that count as said besides
     the union's own (`union_words`): those the pack's synonyms make one with them ("kids" for
     "children"), every question's options ("disagree": a claimed option is checked as one), and the
-    survey's own words (its questions, statements and framing: what the union comments on, named)."""
+    words the survey puts its questions in (what the union comments on, named; not its statements)."""
     def build() -> tuple[tuple[str, ...], frozenset[str]]:
         said = {w for e in pack.entries for q in entry_quotes(e, pack) if q.speaker == "union" for w in words(q.text)}
         for group in pack.synonyms:
@@ -95,26 +95,27 @@ def claim_words(pack: Pack) -> tuple[tuple[str, ...], frozenset[str]]:
         singles = [{stem(p) for p in group if len(words(p)) == 1} for group in pack.synonyms]
         too = set().union(*(g for g in singles if g & stems))
         too |= {stem(w) for e in pack.entries for o in getattr(e, "options", ()) for w in words(o)}
-        # the survey's own words, what the union comments on ("the SEND reporting aims": audit 35)
+        # the words the survey puts its questions in, naming what the union comments on ("the SEND reporting
+        # aims": audit 35); not its statements' ("too short": what the union is claimed to think of one)
         too |= {stem(w) for e in pack.entries for q in entry_quotes(e, pack)
-                if q.role in ("question", "statement", "framing") for w in words(q.text)}
+                if q.role in ("question", "framing") for w in words(q.text)}
         return tuple(sorted(said)), frozenset(too)
     return pack.derived("unsaid_claim_words", build)
 
 
 def _written(word: str, spellings: tuple[str, ...]) -> bool:
     """Whether the union wrote the word in some form: as a word's start ("stop" in "stopped", British
-    "prioritise" and "priorities" sharing six letters), with "un" ("unhelpful": "not helpful"), or
-    misspelt ("safegaurding")."""
+    "prioritise" and "priorities" sharing six letters), with "un" ("unhelpful": "not helpful"), a word
+    it wrote whole with "-ing" or "-ed" ("using": "use"), or misspelt ("safegaurding")."""
     def starts(prefix: str) -> bool:
         i = bisect_left(spellings, prefix)
         return i < len(spellings) and spellings[i].startswith(prefix)
     if starts(word if len(word) < 6 else word[:6]) or (word.startswith("un") and len(word) > 5 and starts(word[2:])):
         return True
-    # another form of a short word: "using" for "use", "used" for "use"
+    # another form of a word written whole: "using" for "use", "used" for "use" (not "added" for "address")
     bases = [word[:-3] + "e", word[:-3]] if word.endswith("ing") else [word[:-1], word[:-2]] if word.endswith("ed") \
         else []
-    if any(len(b) >= 3 and starts(b) for b in bases):
+    if any(len(b) >= 3 and b in spellings[bisect_left(spellings, b):bisect_left(spellings, b) + 1] for b in bases):
         return True
     return process.extractOne(word, spellings, scorer=fuzz.ratio, score_cutoff=TYPO_RATIO) is not None
 
