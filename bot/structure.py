@@ -186,6 +186,7 @@ def _priority_by_name(folded: list[str], named: dict[tuple[str, ...], tuple[int,
 STATEMENT_WORDS = frozenset({"statement", "statements", "bullet"})
 EVERY = frozenset({"every", "each", "all"})   # "very important for every bullet": the list
 BACK = frozenset({"it", "that", "this", "these", "those"})   # "a statement for that", "is that"
+OWN = frozenset({"my", "our", "me", "us", "what", "which"})   # "a statement about my situation": the member's
 # a statement of everyday life, not the survey's: "a witness statement", "a statement of SEN"
 EVERYDAY = frozenset({"witness", "bank", "press", "personal", "mission", "written", "police", "public", "vision",
                       "financial", "sworn", "closing", "opening"})
@@ -197,7 +198,9 @@ def names_a_statement(folded: list[str]) -> bool:
     bullet"), nor a member asking which one fits their story ("is there a statement for that",
     "which SEND statement is this", "there's a statement on it"): there the words are the
     story's, not the statement's; nor a statement of everyday life ("my witness statement", "his
-    statement of SEN", the review of round 31)."""
+    statement of SEN", the review of round 31). Asked what it is, by what it is about ("what's the
+    statement about unregistered AP oversight", "is there a statement about disadvantaged pupils"),
+    it is named (audit 35)."""
     if not EVERY.isdisjoint(folded):
         return False
     for k, w in enumerate(folded):
@@ -209,8 +212,11 @@ def names_a_statement(folded: list[str]) -> bool:
             continue
         if before[-1:] and before[-1] in BACK and not after:   # "... so agree with that statement?": the
             continue                                            # member's own words before it, not the survey's
-        asks = ("which" in before[-3:] or "what" in before[-3:] or "any" in before
-                or any(a in ("is", "are") and b == "there" for a, b in zip(before, before[1:])))
+        # "what's the statement about unregistered AP": asked what it is, named by what it is about
+        about = after[:1] in (["about"], ["on"], ["regarding"]) and after[1:] and after[1] not in BACK \
+            and after[1] not in OWN
+        asks = not about and ("which" in before[-3:] or "what" in before[-3:] or "any" in before
+                              or any(a in ("is", "are") and b == "there" for a, b in zip(before, before[1:])))
         if not asks and not (after[:1] and after[0] in BACK) and not (after[1:] and after[0] in (
                 "for", "on", "about", "is", "fits") and after[1] in BACK):
             return True

@@ -347,6 +347,11 @@ def test_last_question_as_an_opener_names_no_question(pack, q):
     ("the press statement ofsted put out about the pause policy", False),
     # the member's own words, referred back to
     ("union reckons inspection makes schools push SEND kids out, so agree with that statement?", False),
+    # asked what it is, by what it is about (audit 35 #58): named, not asked which fits
+    ("What's the statement about unregistered AP oversight and what does the union say about it", True),
+    ("what is the statement on notice periods", True),
+    ("what statement is about my situation", False),
+    ("which statement is it about", False),
 ])
 def test_a_statement_named_by_its_words_not_the_list_nor_a_story(message, named):
     assert names_a_statement(words(message)) is named
