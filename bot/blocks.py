@@ -31,6 +31,7 @@ from bot.replies import (
     Line,
     Reply,
     abstain_lines,
+    also_line,
     ambiguity_choice,
     ambiguity_claim,
     asked_view,
@@ -239,13 +240,16 @@ def answer_blocks(reply: Reply, *, ephemeral: bool = False, pinnable: bool = Fal
     if reply.pinned:
         pinned = f":pushpin: {escape(pinned_line(reply.pinned))}"
         head.append(ContextBlock(elements=[MarkdownTextObject(text=pinned)]))
+    if reply.also:   # of two questions asked, the other one's answer a press away (asked as that question)
+        head.append(SectionBlock(text=MarkdownTextObject(text=escape(also_line(reply)))))
+        head.append(_did_you_mean([reply.also[1]], reply.also[0], asker=reply.asker))
     close = close_matches(reply)
     if close:
         # "the safeguarding question" fits several questions almost equally: say so before
         # the answer, so nobody takes one question's suggested answer for another's.
         head.append(SectionBlock(text=MarkdownTextObject(
             text="*Several questions match yours.* This answer is for the one below; did you mean another?")))
-        head.append(_did_you_mean(close, reply.query, asker=reply.asker))
+        head.append(_did_you_mean(close, reply.query, 1 if reply.also else 0, asker=reply.asker))
     lines = reply_lines(reply)
     hidden = any(ln.part == "note" for ln in lines)
     lead = [ln for ln in lines if ln.part == "lead"]

@@ -250,6 +250,8 @@ def cmd_ask(args) -> int:
                 record["reason"] = result.reason
             if reply.ambiguous:   # the reply asks which was meant (not when both say the same: bot/replies.py)
                 record["ambiguous"] = True
+            if reply.also:   # two questions asked: the one the answer leaves out, and where its answer is
+                record["also"] = {"question": reply.also[0], "id": reply.also[1].entry.id}
             print(_one_line_json(record), flush=True)
         else:
             print((render_full_text if args.full else render_text)(reply), end="\n\n", flush=True)

@@ -27,6 +27,7 @@ from bot.normalise import STOPWORDS, words
 from bot.results import SearchResult
 from bot.search import Index, consultation_name, read_words
 from bot.structure import names_own_section
+from bot.two_asks import other_ask
 
 log = logging.getLogger(__name__)
 TIE = 1e-6   # scores this close are a tie
@@ -207,8 +208,14 @@ class Library:
                      today: date | None = None, asked: list[Shelf] | None = None) -> tuple[SearchResult, Pack]:
         """Ask every pack that applies (`asked`, unless the caller read it already); the best answer
         wins (an open consultation first on a tie), the other packs' matches follow it by score.
-        Returns the result and its pack."""
+        Of a message asking two questions, the one the answer leaves out is named with its match
+        (bot/two_asks.py). Returns the result and its pack."""
         shelves = self.asked(query, channel) if asked is None else asked
+        result, pack = self._find(query, limit, shelves, today)
+        also = other_ask(query, result, lambda part: self._find(part, limit, shelves, today)[0])
+        return (replace(result, also=also) if also else result), pack
+
+    def _find(self, query: str, limit: int, shelves: list[Shelf], today: date | None) -> tuple[SearchResult, Pack]:
         if len(shelves) == 1:
             return shelves[0].index.find_matches(query, limit), shelves[0].pack
         today = today or date.today()

@@ -154,6 +154,7 @@ class Reply:
     whole_section: bool = False        # a section named alone ("the safeguarding questions"): ask which of them
     # ... but the union's sentence asked about is under this one too, word for word: (it, the sentence)
     alike: tuple[Entry, str] | None = None
+    also: tuple[str, Match] | None = None   # of two questions asked, the one left out and its match
     pack_title: str = ""               # named when several packs answer (bot/packs.py)
     topic: str = "Big Listen guidance"  # what the bot answers from (app.yaml `bot_name`), for "I don't know"
     command: str = "/biglisten"        # the slash command (app.yaml `slash_command`), for "type ..."
@@ -188,6 +189,10 @@ def build_reply(result: SearchResult, pack: Pack, contact: str, *, today: date |
                             others=tuple(m for m in reply.others if m.entry.id not in {p.id for p in parts}))   # shown
     if result.clipped:
         reply = replace(reply, clipped=True)
+    if result.also:   # the other question's match among the others, first: a button in Slack
+        other = result.also[1]
+        reply = replace(reply, also=result.also,
+                        others=(other, *(m for m in reply.others if m.entry.id != other.entry.id)))
     alike = _said_alike(reply, pack) if result.ambiguous and not result.whole_section else None
     if alike:
         return replace(reply, alike=alike)
@@ -1897,8 +1902,9 @@ def close_matches(reply: Reply) -> list[Match]:
     question pinned, a schools teacher's "the impact question" got it with no word of the other)."""
     if not reply.answered or reply.chosen:
         return []
-    other = reply.alike[0] if reply.alike else None   # named already, with what it shares with this one
-    return [m for m in reply.others[:3] if m.score >= NEAR_TIE * reply.score and m.entry is not other]
+    # named already: with what it shares with this one, or as the other question asked
+    named = {reply.alike[0].id} if reply.alike else {reply.also[1].entry.id} if reply.also else set()
+    return [m for m in reply.others[:3] if m.score >= NEAR_TIE * reply.score and m.entry.id not in named]
 
 
 CLIPPED = ("Your message is long, so I read only its start and its end: if this isn't what you asked, "
@@ -2066,6 +2072,14 @@ def render_full_text(reply: Reply) -> str:
     return _render(reply, everything=True)
 
 
+def also_line(reply: Reply, *, ids: bool = False) -> str:
+    """Of a message asking two questions, the one this answer leaves out, named with where its answer is
+    (`ids`: with its entry's id, as the terminal names entries to ask for)."""
+    part, match = reply.also   # the member's words, not a quotation of a source: no quotation marks
+    return (f"You asked two things, and the answer below is for one of them. For the other ({part}), "
+            f"see {entry_label(match.entry.title)}{f' [{match.entry.id}]' if ids else ''}.")
+
+
 def position_line(reply: Reply) -> str:
     """Where a survey entry sits: its section (short name) and priority."""
     e = reply.entry
@@ -2080,6 +2094,8 @@ def _render(reply: Reply, *, everything: bool) -> str:
         return "\n".join(ambiguity_lines(reply))
     e = reply.entry
     out = [f"== {reply_title(reply)} =="]
+    if reply.also:
+        out.append(also_line(reply, ids=True))
     close = close_matches(reply)
     if close:   # before the answer, as in Slack: this answer may be for the wrong question
         out.append("Several questions match yours; this answer is for the one above. Did you mean: " +

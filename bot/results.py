@@ -37,6 +37,9 @@ class SearchResult:
     # A request to be taken through the survey (bot/walk_request.py, declined as "chitchat"): the
     # section word it names, "" for none; None for any other message.
     walk: str | None = None
+    # A message asking two questions, the one this answer leaves out and its best match
+    # (bot/two_asks.py): the reply names it.
+    also: tuple[str, Match] | None = None
 
     @property
     def best(self) -> Match | None:

@@ -1,0 +1,73 @@
+"""Two questions in one message (bot/two_asks.py): the answer names the one it leaves out, with a
+button for it in Slack. Content audits 34 and 35: "MATs - should ofsted inspect them? and whats the
+union line on deep dives in primary" answered deep dives and dropped MATs without a word."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.blocks import answer_blocks
+from bot.packs import Library
+from bot.replies import build_reply, render_full_text, render_text
+from bot.two_asks import parts
+from conftest import run_cli
+
+TWO = "MATs - should ofsted inspect them? and whats the union line on deep dives in primary"
+
+
+@pytest.mark.parametrize("q, asked", [
+    (TWO, ["MATs - should ofsted inspect them", "and whats the union line on deep dives in primary"]),
+    ("two quick ones: what do i tick on the separate SG judgement question, and whats the union saying on the "
+     "pause policy", ["two quick ones: what do i tick on the separate SG judgement question",
+                      "whats the union saying on the pause policy"]),
+    # one question: a story and where it goes, a follow-up pointing back, a reason, three parts
+    ("our inspector only looked at maths all day. where do i put this?", []),
+    ("what are the answer options on the reporting bits? is it agree/disagree", []),
+    ("the union's against ofsted inspecting MATs isnt it? just doubles up with the trust's own QA", []),
+    ("what is off-rolling", []),
+    ("what is a MAT? what is a PRU? what is an EHCP?", []),
+])
+def test_a_messages_two_questions(q, asked):
+    assert parts(q) == asked
+
+
+def test_the_question_the_answer_leaves_out_is_named_with_a_button(searcher, config):
+    library = Library.of(searcher)
+    result, pack = library.find_matches(TWO)
+    assert result.best.entry.id == "schools-inspection-practice"
+    assert result.also is not None and result.also[0] == "MATs - should ofsted inspect them"
+    assert result.also[1].entry.id == "mats"
+    reply = build_reply(result, pack, config.contact)
+    said = ("You asked two things, and the answer below is for one of them. For the other (MATs - should ofsted "
+            "inspect them), see [MATs (multi-academy trusts)]")
+    assert render_text(reply).splitlines()[1] == said + " [mats]."
+    assert said in render_full_text(reply)
+    blocks = answer_blocks(reply).blocks
+    assert said in json.dumps(blocks, ensure_ascii=False)
+    buttons = [e for b in blocks if b["type"] == "actions" for e in b["elements"]
+               if e["action_id"].startswith("did_you_mean")]
+    assert json.loads(buttons[0]["value"])["e"] == "mats"
+    assert json.loads(buttons[0]["value"])["q"] == "MATs - should ofsted inspect them"   # opened as that question
+    assert len({b["action_id"] for b in buttons}) == len(buttons)
+
+
+@pytest.mark.parametrize("q", [
+    # a follow-on that, alone, reads as another entry's question (the sets had 65 such splits before the rules)
+    "the ofsted autumn 'visits' - are they graded? do we get a proper report at the end",
+    "reporting bit - theres a statement about the report telling you if kids are safe and happy at the school? "
+    "what's the wording",
+    "our last report was vague and got basic facts about our sixth form wrong. where in the survey do i say reports "
+    "are inaccurate and what should i cover",
+])
+def test_a_follow_on_question_is_not_another_question(searcher, q):
+    result, _ = Library.of(searcher).find_matches(q)
+    assert result.also is None
+
+
+def test_ask_json_names_the_other_question():
+    out = run_cli("ask", "--json", TWO)
+    assert out.returncode == 0, out.stderr
+    record = json.loads(out.stdout)
+    assert record["also"] == {"question": "MATs - should ofsted inspect them", "id": "mats"}
+    assert record["results"][0]["id"] == "schools-inspection-practice"
