@@ -1724,8 +1724,8 @@ def quotation_lines(reply: Reply, *, contact: bool = True) -> list[Line]:
         whose, sentence = f"words in quotation marks in {owner}'s text", f"{owner}'s sentence"
     elif q.speaker == "press":
         whose, sentence = f"the words {owner} reported", f"a sentence {owner} reported"
-    else:
-        whose, sentence = f"{owner}'s words", f"{owner}'s sentence"
+    else:   # of a sentence and part of the next, a passage (the fifth review)
+        whose, sentence = f"{owner}'s words", f"{owner}'s {'passage' if len(sentences(asked.span)) > 1 else 'sentence'}"
     other = asked.theirs and (q.speaker != "union" or found.inner) and bool(union)
     if found.whole:
         said = (QUOTE_EXACT_OTHER if other else QUOTE_EXACT).format(whose=whose, union=union)
@@ -1774,8 +1774,7 @@ def _which(asked, said: str) -> str:
     simply that …’: not word for word ...")."""
     if asked.quotations < 2:
         return said
-    ws = asked.span.split()
-    return f"‘{' '.join(ws[:5])}{' …' if len(ws) > 5 else ''}’: {said[0].lower()}{said[1:]}"
+    return f"‘{asked.label}’: {said[0].lower()}{said[1:]}"
 
 
 def _difference(mine: str, theirs: str) -> str:

@@ -39,8 +39,8 @@ QUOTATIONS = 3           # quotations of a message checked, at most
 SPAN_CHARS = 400         # characters of one quotation, at most
 
 # asking about a quotation's words or where they are from; not "what exactly should I put for '...'"
-ASKS = re.compile(r"\b(?:exact|real|actual|direct|genuine|proper|right|correct)\s+"
-                  r"(?:quotes?|quotations?|words|wording)\b|"
+ASKS = re.compile(r"\b(?:exact|real|actual|direct|genuine|proper|right|correct)\s+(?:(?:union|nasuwt|ofsted)\s+)?"
+                  r"(?:quotes?|quotations?|words|wording)\b|['’\"”]\s+(?:a|an)\s+(?:union|nasuwt|ofsted)\s+quote\b|"
                   r"\bwording\s+(?:right|correct|accurate)\b|\bword for word\b|\bverbatim\b|\bquoting\b|"
                   r"\b(?:is|are)\s+(?:this|that|it|these|those)\s+(?:a\s+)?(?:real\s+|genuine\s+|direct\s+|proper\s+)?"
                   r"quotes?\b|\b(?:is|are)\s+(?:this|that|it|these|those)\s+(?:word\s+for\s+word\s+)?exact\b|"
@@ -65,6 +65,7 @@ _CLOSING = {"‘": "’'", "'": "'’", "“": "”\"", '"': '"”'}
 _TOKEN = re.compile(r"\w+(?:['’]\w+)*")
 _EMOJI = re.compile(r":[a-z0-9_+'-]+:")
 _MARKUP = re.compile(r"(?<!\w)[*_~]+|[*_~]+(?!\w)")
+_APOSTROPHES = re.compile(r"(?<=\w)[‘`´′](?=\w)")
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,8 @@ class Found:
     plan: bool = False
     inner: bool = False
     whole: bool = False
+    at: tuple[int, int] = (0, 0)   # the passage's words matched (first, past the last)
+    edge: bool = False             # the member has words before or after all of the passage's matched
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,8 @@ class Checked:
     span: str
     found: Found | None
     theirs: bool
-    quotations: int = 1   # in the message: with more than one, the verdict names which
+    quotations: int = 1   # in the message: with more than one, the verdict names which ...
+    label: str = ""       # ... by its first words, to where it differs from the others
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,7 @@ class _Passage:
 def _clean(text: str) -> str:
     """A member's text as words: Slack markup, emoji codes and formatting marks out, "&" as "and"."""
     text = _MARKUP.sub(" ", _EMOJI.sub(" ", clean_slack_text(text)))
+    text = _APOSTROPHES.sub("'", text)   # "NASUWT`s" typed on another keyboard (the fifth review)
     return re.sub(r"\s&\s", " and ", text)
 
 
@@ -155,12 +160,14 @@ def _reading(query: str) -> tuple[list[tuple[int, str]], bool]:
     assurance of school effectiveness' an exact quote"). Cut short at one, a quotation is found as
     part of a sentence at most, never "word for word" (the reviews of round 34)."""
     text = query[:SCANNED]
-    opens = [i for i, c in enumerate(text) if c in _OPENING and (i == 0 or text[i - 1] in " \t\n([:—-_*")
+    opens = [i for i, c in enumerate(text) if c in _OPENING and (i == 0 or text[i - 1] in " \t\n([:—-_*`>/")
              and i + 1 < len(text) and not text[i + 1].isspace()]
     out = []
     for k, i in enumerate(opens):
         if out and i < out[-1][0] + len(out[-1][1]) + 2:
             continue   # inside the quotation before it
+        if text[i + 1] in _OPENING:   # opening with a quotation of its own ("“Serious issues” found ..." in
+            return out, False         # double marks): where either ends can't be told (the fifth review)
         # to the next quotation opening with a mark of the same kind: one of the other kind is quoted
         # inside it ("Inspection should not be a process to ‘get through’." in double marks)
         limit = min(len(text), i + SPAN_CHARS, next((j for j in opens[k + 1:] if j > i + 1 and
@@ -282,9 +289,11 @@ def _compare(shown: tuple[str, ...], folded: tuple[str, ...], p: _Passage) -> tu
         return None
     matched, start, end, differ = near
     differences = [(" ".join(shown[i1:i2]), " ".join(p.tokens[j1:j2])) for _, i1, i2, j1, j2 in differ]
+    edge = any(tag == "delete" and (i1 == 0 or i2 == len(folded)) for tag, i1, i2, _, _ in differ)
     return matched, Found(p.quote, p.text, exact=not differences, differences=tuple(differences), plan=p.plan,
                           inner=_inside_marks(p.text, p.tokens, start, end),
-                          whole=not differences and start == 0 and end == len(p.folded))
+                          whole=not differences and start == 0 and end == len(p.folded), at=(start, end),
+                          edge=edge)
 
 
 def _candidates(folded: tuple[str, ...], pack: Pack) -> list[int]:
@@ -332,7 +341,10 @@ def checked(query: str, pack: Pack | None) -> Checked | None:
     question (named, not quoted: "NASUWT says '<statement>' is very important, right?"). No verdict
     where one could be false: a quotation whose end is a guess (a possessive's mark) unless it is a
     whole passage word for word; one with an ellipsis (words left out on purpose); one not found
-    whose words are mostly the pack's, or whose sentences are, apart."""
+    whose words are mostly the pack's, or whose sentences are, apart; another quotation as near the
+    asking words; a near miss whose difference is words the member has before or after all of the
+    passage's (another sentence of the source, or more of one the pack quotes in part); and one
+    inside a longer text the member quotes without marks ("... a case of 'the tail wagging the dog'.")."""
     if pack is None:
         return None
     union = union_of(pack)
@@ -340,11 +352,15 @@ def checked(query: str, pack: Pack | None) -> Checked | None:
     spans, complete = _reading(query)
     if not complete:   # a quotation not read (unclosed, or holding marks of its own kind): a verdict on
         return None    # another would read as its answer (the fourth review of round 34)
-    spans = spans[:QUOTATIONS]
+    every = [span.rstrip(CUT) for _, span in spans]
     count = len(spans)
-    if asked and spans:
-        spans = [min(spans, key=lambda s: min(abs(s[0] - asked.end()), abs(s[0] + len(s[1]) - asked.start())))]
-    for at, span in spans:
+    if asked and spans:   # of them all, not the first three (the fifth review)
+        away = [_words_between(query, at, span, asked) for at, span in spans]
+        near = min(range(len(spans)), key=lambda k: away[k])
+        if any(k != near and away[k] <= away[near] + AS_NEAR and long_enough(every[k]) for k in range(len(spans))):
+            return None   # "is 'A' an exact quote? 'B' ...": which is asked about can't be told
+        spans = [spans[near]]
+    for at, span in spans[:QUOTATIONS]:
         guess = span.endswith(CUT)
         span = span.rstrip(CUT)
         theirs = attributed(query, at, union)
@@ -353,17 +369,67 @@ def checked(query: str, pack: Pack | None) -> Checked | None:
         found = find(span, pack, union_first=theirs)
         if found is not None and guess and not found.whole:
             return None
-        if found is not None and not found.exact and len(sentences(span)) > 1:
-            return None   # two sentences, one a passage's and the other another's, read as a word or two added
+        if found is not None and not found.exact and (len(sentences(span)) > 1 or found.edge):
+            return None   # more than the passage (another sentence, or more of the source's), read as words added
+        if found is not None and found.inner and _goes_on(query, at, span, found):
+            return None   # the passage's own marks: the member quotes the longer text around them
+        label = _label(span, [o for o in every if o != span])
         if asked:
             if found is None and (guess or _near_any(span, pack) or
                                   any(find(part, pack) for part in sentences(span) if long_enough(part))):
                 return None
-            return Checked(span, found, theirs, count)
+            return Checked(span, found, theirs, count, label)
         if found is not None and found.quote.role not in ("statement", "question") and \
                 (not found.exact or found.quote.speaker != "union" or found.inner):
-            return Checked(span, found, True, count)
+            return Checked(span, found, True, count, label)
     return None
+
+
+AS_NEAR = 2     # words: another quotation this near the asking words as the nearest is as likely meant
+GOES_ON = 2     # content words of the member's own, just outside the marks, that carry on the passage's
+
+
+def _words_between(query: str, at: int, span: str, asked: re.Match) -> int:
+    """How many words lie between a quotation and the asking words, on either side."""
+    end = at + len(span) + 2
+    between = query[end:asked.start()] if end <= asked.start() else query[asked.end():at] if at >= asked.end() else ""
+    return len(_TOKEN.findall(between))
+
+
+def _goes_on(query: str, at: int, span: str, found: Found) -> bool:
+    """Whether the member's words just outside a quotation's marks, on its line, carry on the passage
+    found (GOES_ON of their last or first four content words among the passage's words just before or
+    after the part matched): with the marks the passage's own, the member quotes the longer text,
+    unmarked, blockquoted or in code (the fifth review: "Starting with the Ofsted report could be
+    seen as a case of 'the tail wagging the dog'." misquotes the union's sentence)."""
+    passage = _tokens(found.sentence)[1]
+    start, end = found.at
+    line_start = query.rfind("\n", 0, at) + 1
+    line_end = query.find("\n", at + len(span) + 2)
+    before = _content(query[line_start:at])[-4:]
+    after = _content(query[at + len(span) + 2:line_end if line_end >= 0 else len(query)])[:4]
+    return len(set(before) & set(_content_of(passage[max(0, start - 8):start]))) >= GOES_ON or \
+        len(set(after) & set(_content_of(passage[end:end + 8]))) >= GOES_ON
+
+
+def _content(text: str) -> list[str]:
+    return _content_of(_tokens(_clean(text))[1])
+
+
+def _content_of(folded) -> list[str]:
+    return [w for w in folded if w not in STOPWORDS]
+
+
+def _label(span: str, others: list[str]) -> str:
+    """A quotation's first words, enough to tell it from the message's others ("‘NASUWT’s view is that
+    single-word judgements are helpful …’" beside "... are not helpful ...": the fifth review)."""
+    ws = span.split()
+    n = 5
+    for other in others:
+        os_ = other.split()
+        same = next((k for k, (a, b) in enumerate(zip(ws, os_)) if a.lower() != b.lower()), min(len(ws), len(os_)))
+        n = max(n, same + 1)
+    return " ".join(ws[:n]) + (" …" if n < len(ws) else "")
 
 
 # A claim in the union's words with the sense reversed: "is it true the union said single-word judgements

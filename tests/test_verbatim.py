@@ -323,3 +323,88 @@ def test_asked_where_a_quotation_is_from_it_is_checked(pack, q):
     asked = checked(q, pack)
     assert asked is not None and asked.found is not None and asked.found.exact
     assert asked.found.quote.speaker != "union"
+
+
+# the fifth review (round 35)
+
+
+@pytest.mark.parametrize("q", [
+    # H1: a second sentence in lowercase, in markup, with no space or on a new line: no verdict on a near miss
+    "is this exact: 'we committed to giving that training to our entire inspection workforce by the end of march "
+    "2024. we have done that.'",
+    "is this an exact quote from Ofsted: 'Ofsted wants to improve. our ambition is to be a modern, world-class "
+    "inspectorate and regulator.'",
+    "is this an exact quote from ofsted: 'We committed to giving that training to our entire inspection workforce "
+    "by the end of March 2024. *We have done that.*'",
+    "is this an exact quote from ofsted: 'We committed to giving that training to our entire inspection workforce "
+    "by the end of March 2024.We have done that.'",
+    "is this an exact quote from ofsted: 'We committed to giving that training to our entire inspection workforce "
+    "by the end of March 2024\nWe have done that'",
+    # H2: the member's words before a passage the pack quotes in part ("2. We will foster ...")
+    "is this an exact quote from ofsted: 'We will foster a culture of integrity in which we always treat people with "
+    "professionalism, courtesy, empathy and respect'",
+    "for my email to staff: Ofsted said \"We will reset our relationship with those we regulate and inspect, "
+    "working collaboratively with them to put children and learners first\" - is that the exact wording?",
+    # H3: a whole sentence quoted without marks (or blockquoted, or in code): not a verdict on the phrase inside it
+    "is this an exact quote? Starting with the Ofsted report could be seen as a case of 'the tail wagging the dog'.",
+    "is this the union's exact wording?\n> Starting with the Ofsted report could be seen as a case of ‘the tail "
+    "wagging the dog’.",
+    "is this the union's exact wording?\n&gt; Starting with the Ofsted report could be seen as a case of ‘the tail "
+    "wagging the dog’.",
+    "is `Spielman said the framework would “strengthen accountability by introducing a continuous inspection cycle "
+    "and three distinct inspection outcomes”` word for word?",
+    # H5: "is 'A' an exact quote? 'B' ...": the other quotation as near the asking words
+    "is 'NASUWT’s view is that single-word judgements are helpful but can be misleading' the exact quote? "
+    "'NASUWT’s view is that single-word judgements are not helpful and can be misleading' is what my rep sent me",
+    "is 'NASUWT’s view is that single-word judgements are helpful but can be misleading' an exact quote? 'We know "
+    "that most schools are good or outstanding' is definitely Ofsted's though",
+    # H6: a quotation opening with an inner one in the same kind of marks
+    "is \"“Serious issues” found during Ofsted visits could result in “immediate action”, the watchdog has said\" "
+    "an exact quote?",
+])
+def test_no_verdict_the_fifth_review_found_false(pack, q):
+    asked = checked(q, pack)
+    assert asked is None, asked
+
+
+def test_the_quotation_asked_about_is_found_among_more_than_three(pack):
+    """H4: the quotations were cut to three before the one asked about was chosen."""
+    asked = checked("Our head's email mentions “inconsistent experiences and outcomes”, “immediate action” and "
+                    "“typically lead to positive experiences and outcomes for children and young people with SEND”. "
+                    "Separately, is 'NASUWT’s view is that single-word judgements are helpful but can be misleading' "
+                    "an exact quote?", pack)
+    assert asked is not None and asked.span.startswith("NASUWT’s view is that single-word judgements are helpful")
+    assert asked.found is not None and not asked.found.exact
+
+
+def test_two_quotations_alike_are_told_apart_in_the_verdicts_label(searcher, config):
+    """M1: "‘NASUWT’s view is that single-word …’" named either of two quotations sharing five words."""
+    q = ("'NASUWT’s view is that single-word judgements are helpful but can be misleading' or 'NASUWT’s view is "
+         "that single-word judgements are not helpful and can be misleading' - which is the exact quote?")
+    text = render_text(_reply(searcher, config, q))
+    assert "single-word judgements are helpful but …’" in text or "judgements are not …’" in text or \
+        "Word for word" not in text
+
+
+@pytest.mark.parametrize("mark", ["`", "‘", "´"])
+def test_an_apostrophe_typed_another_way_is_an_apostrophe(pack, mark):
+    """M2: "NASUWT`s view ..." was "not word for word", with a stray word "s"."""
+    asked = checked(f'is this an exact quote: "NASUWT{mark}s view is that single-word judgements are not helpful '
+                    f'and can be misleading"', pack)
+    assert asked is not None and asked.found is not None and asked.found.exact
+
+
+@pytest.mark.parametrize("q", [
+    "is ‘We know that most schools are good or outstanding’ a union quote?",     # L2 of the fifth review
+    "is 'We know that most schools are good or outstanding' an exact Ofsted quote?",
+])
+def test_more_ways_of_asking_about_a_quotation(pack, q):
+    asked = checked(q, pack)
+    assert asked is not None and asked.found is not None and asked.found.exact
+
+
+def test_a_sentence_and_part_of_the_next_is_part_of_a_passage_not_of_a_sentence(searcher, config):
+    """L3: a whole sentence and part of the next was called "only part of NASUWT's sentence"."""
+    text = render_text(_reply(searcher, config, 'is this an exact quote: "NASUWT questions whether Ofsted should '
+                                                'inspect safeguarding. We think that it would be more appropriate"'))
+    assert "Word for word, but only part of NASUWT's passage" in text
