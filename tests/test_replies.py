@@ -337,10 +337,6 @@ def test_a_source_of_another_body_is_named_by_its_speaker_name_not_ofsted(index)
      "You might question how much meaningful evidence can be collected during a two-day school inspection."),
     ("what does the tail wagging the dog bit mean in the union comments", "schools-reporting-aims",
      "Starting with the inspection report could be seen as a case of ‘the tail wagging the dog’."),
-    # audit 32: "view" asked for counted as shared with "NASUWT's view is that ...", which then needed
-    # no sentence after it
-    ("whats nasuwt view on safeguarding being done by the local authority instead", "safeguarding-frequency",
-     "organisations such as local authorities and that they must be adequately funded"),
     # audit 32: "For instance, some primary school teachers ..." was shown without the question it
     # illustrates
     ("union view on deep dives in primary?", "schools-inspection-practice",
@@ -356,6 +352,21 @@ def test_the_short_reply_shows_the_unions_sentence_that_answers(searcher, config
     assert sentence in lines[-1].quote.text and lines[-1].quote.speaker == "union"
     assert lines[-1].label.startswith(("NASUWT says (spring 2024", "NASUWT's view (spring 2024"))
     assert lines[0].quote is None or sentence not in lines[0].quote.text   # the guidance still leads
+
+
+@pytest.mark.parametrize("q", [
+    # audit 32: "view" asked for counted as shared with "NASUWT's view is that ...", which then needed no
+    # sentence after it; audit 35 #88: who should inspect it instead was in the full reply only. The union's
+    # view is its whole paragraph, naming who
+    "whats nasuwt view on safeguarding being done by the local authority instead",
+    "who should inspect safeguarding if not ofsted according to the union",
+])
+def test_who_the_union_would_have_look_after_safeguarding_is_in_its_view(searcher, config, q):
+    _, r = reply_to(Library.of(searcher), config, q)
+    assert r.entry.id == "safeguarding-frequency"
+    lead = [ln for ln in reply_lines(r) if ln.part == "lead" and ln.quote]
+    assert "such as local authorities and that they must be adequately funded" in lead[0].quote.text
+    assert lead[0].label.startswith("NASUWT's view (spring 2024")
 
 
 def test_the_sentence_comes_with_what_leans_on_it(searcher, config):
