@@ -36,6 +36,8 @@ NOT_DECIDED = frozenset({"its", "everyone", "everybody", "people", "staff", "tea
 OBJECT_AFTER = frozenset({"want", "wants", "wanted", "see", "get", "got"})   # "wants ofsted scrapped"
 BETWEEN = 2   # words between the actor and its verb: "ofsted has now decided", "did ofsted actually scrap"
 NOW = frozenset({"now", "nowadays", "anymore", "yet"})
+CONFIRMING = frozenset({"true", "right", "yeah", "yes", "innit", "correct", "surely", "eh"})   # "..., true?"
+MINE = frozenset({"i", "im", "me", "my", "ive", "id", "ill"})
 STATUS_ASKING = frozenset({"is", "are", "was", "were", "has", "have", "do", "does", "did", "can", "could", "will",
                            "would", "so", "and"})
 AFTER = frozenset({"since", "after", "following"})
@@ -127,7 +129,13 @@ def _now(query: str, folded: list[str], actors) -> bool:
     if "?" not in query or not asked:
         return False
     last = words(asked[-1])
-    return bool(last) and last[-1] in NOW and (last[0] in STATUS_ASKING or last[0] in actors)
+    # a claim told, then asked to be confirmed: "schools get a full day's notice of ofsted now, true?" (audit
+    # 35); not the member's own state ("I'm stuck on the notice question now, right?")
+    tagged = False
+    while last and last[-1] in CONFIRMING:
+        last, tagged = last[:-1], True
+    told = tagged and MINE.isdisjoint(last)
+    return bool(last) and last[-1] in NOW and (told or last[0] in STATUS_ASKING or last[0] in actors)
 
 
 def _since(folded: list[str], consultation, actors) -> bool:

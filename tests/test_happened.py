@@ -29,6 +29,9 @@ from bot.replies import HAPPENED, HAPPENED_RECORDED, NOTHING_SINCE, render_full_
     "ofsted have now made safeguarding separate, right?",
     "what happened after the big listen closed",   # audit 34: the closing date alone
     "anything change since the survey ended?",
+    # audit 35 #14: "now" before a tag asking to confirm, in a claim told
+    "someone in the staffroom said schools get a full day's notice of ofsted now, true?",
+    "schools get a full day's notice now right?",
 ])
 def test_asks_what_happened(q):
     assert asks_what_happened(q, ("ofsted", "example", "department"), ("big", "listen", "workload"))
@@ -62,6 +65,8 @@ def test_asks_what_happened(q):
     "ofsted actually made staff cry last time they came", "the dfe have made schools do more paperwork",
     "ofsted has made two visits this year",
     "ofsted have now made everyone anxious about inspections", "ofsted already made its mind up before the big listen",
+    "what should I put now, yeah?",                                # answering, tagged
+    "I'm stuck on the notice question now, right?",
 ])
 def test_does_not_ask_what_happened(q):
     assert not asks_what_happened(q, ("ofsted",), ("big", "listen"))
@@ -209,3 +214,13 @@ def test_asked_what_happened_after_the_consultation_closed_its_later_record_is_n
                            "[When the Big Listen ran and when Ofsted responded (March to September 2024)].")
     else:   # found the later record itself
         assert r.entry.id == "big-listen-timeline"
+
+
+def test_a_claim_about_now_answered_from_2020_says_it_is_from_then(searcher, config):
+    """Audit 35 #14: "schools get a full day's notice of ofsted now, true?" was answered with Schools Week's
+    2020 "Schools will get up to a day's notice of a visit." and nothing before it saying it was then."""
+    _, r = reply_to(Library.of(searcher), config,
+                    "someone in the staffroom said schools get a full day's notice of ofsted now, true?")
+    assert r.entry.id == "autumn-visits-2020"
+    lead = [ln.label for ln in reply_lines(r) if ln.part == "lead" and not ln.quote]
+    assert lead == [f"You asked how things stand now: what follows is from summer 2020. {NOTHING_SINCE}"]
