@@ -702,6 +702,15 @@ def sentence_line(reply: Reply, group: Commentary, quote: str) -> Line:
     return Line(label, _union(quote, reply, "commentary"), part="lead")
 
 
+def whole_coded(reply: Reply, group: Commentary, quote: str) -> str:
+    """A quotation of the union's, or the whole view or advice it starts as the pack codes it ("NASUWT
+    has a number of concerns. One is ... Another is ..." and its fourth sentence, "The expectation is
+    simply that ...", which alone read as the union's expectation)."""
+    said = "\n".join(group.paragraphs)
+    return next((g.basis for g in reply.entry.all_guidance() if g.kind != "answer" and g.basis.startswith(quote)
+                 and g.basis in said), quote)
+
+
 def most_relevant_sentence(reply: Reply) -> list[Line]:
     """The union's sentence sharing most words with the question (the first, if none do), of
     `union_sentences`, labelled with the statements its comment is about."""
@@ -711,7 +720,7 @@ def most_relevant_sentence(reply: Reply) -> list[Line]:
     best = by_relevance([s for _, s, _ in found], reply.query, reply.pack,
                         ignore=f"{union_name(reply.source)} union")[0]
     group, _, quote = found[best]
-    return [sentence_line(reply, group, quote)]
+    return [sentence_line(reply, group, whole_coded(reply, group, quote))]
 
 
 # How much more telling (`telling_words`) a sentence of the union's must be of the question than
@@ -896,8 +905,11 @@ def nearer_sentence(reply: Reply, lead: list[Line]) -> list[Line]:
     group, _, quote = found[best]
     if scores[best] <= 0 or any(quote in t for t in shown):   # nothing telling (a pack too small to weigh)
         return []
-    # with the sentences after it that lean on it ("... last two days." "Is this effective?")
-    quote = max((q for g, _, q in found if g is group and q.startswith(quote)), key=len)
+    # with the sentences after it that lean on it ("... last two days." "Is this effective?"), or the whole
+    # view or advice it starts, as the pack codes it ("NASUWT has a number of concerns. ...", four sentences)
+    quote = whole_coded(reply, group, max((q for g, _, q in found if g is group and q.startswith(quote)), key=len))
+    if any(quote in t for t in shown):
+        return []
     return [sentence_line(reply, group, quote)] if scores[best] >= _nearer_bar(reply, lead) else []
 
 

@@ -599,3 +599,20 @@ def test_an_item_of_the_unions_list_asked_about_comes_with_its_lead_in(searcher,
     plain = entry_reply(searcher.pack.get("schools-reporting-views"), searcher.pack, config.contact,
                         query="where do i comment on reports")
     assert not any("could include:" in line_text(ln) for ln in reply_lines(plain))
+
+
+@pytest.mark.parametrize("q", [
+    "Does the union think mainstream schools should just take more SEND pupils?",   # audit 35 #114
+    "does the union want mainstream schools to take more SEND pupils?",              # audit 34 #118
+    "honestly feels like every SEND placement decision in our LA is about money",
+])
+def test_the_unions_concerns_on_send_in_mainstream_are_shown_whole_as_its_view(searcher, config, q):
+    """Its view on statement 8 is the whole paragraph: "The expectation is simply that mainstream pupils
+    will take more pupils with SEND." is the last of its concerns, never shown alone as its own."""
+    _, r = reply_to(Library.of(searcher), config, q)
+    lead = [ln for ln in reply_lines(r) if ln.part == "lead" and ln.quote]
+    concern = next(ln for ln in lead if "funding is driving decisions" in ln.quote.text)
+    assert concern.quote.text.startswith("NASUWT has a number of concerns.")
+    assert concern.quote.text.endswith("The expectation is simply that mainstream pupils will take more pupils with "
+                                       "SEND.")
+    assert concern.label.startswith("NASUWT's view (spring 2024, on statement 8)")
