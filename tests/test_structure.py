@@ -361,8 +361,15 @@ def test_a_statement_named_by_its_words_not_the_list_nor_a_story(message, named)
     # audit 34 #80: SEND Priority 1 has 7 statements; only the schools version has a 10th
     ("Priority 1 bullet 10 - the MAT one. thoughts?", {"schools-reporting-aims", "schools-reporting-views"}),
     ("P3 statement 9?", {"send-impact", "send-impact-views"}),
+    # audit 35 #22, #80 and audit 34 #81: the words name a statement only one section's version has
+    ("priority 3 statement 3 - the unintended consequence one. agree or disagree?", {"schools-impact",
+                                                                                   "schools-impact-views"}),
+    ("priority 2, the notice one. what do i put", {"schools-inspection-practice", "schools-inspection-practice-views"}),
+    ("Priority 2 statement 4, the notice period one - union view?",
+     {"schools-inspection-practice", "schools-inspection-practice-views"}),
 ])
-def test_a_statement_number_only_one_sections_version_has_names_that_section(pack, q, expected):
+def test_a_statement_only_one_sections_version_has_names_that_section(pack, q, expected):
+    """By its number, or by its words."""
     found, target = ids(pack, q)
     assert found == expected and target.section_named
 
@@ -380,19 +387,6 @@ def test_a_sections_version_names_the_section(pack, q):
     found, target = ids(pack, q)
     assert target.section_named and {pack.get(i).section for i in found} == {
         "Special educational needs and alternative provision"}
-
-
-@pytest.mark.parametrize("q, expected", [
-    # audit 35 #22, #80 and audit 34 #81: the words name a statement only one section's version has
-    ("priority 3 statement 3 - the unintended consequence one. agree or disagree?", {"schools-impact",
-                                                                                   "schools-impact-views"}),
-    ("priority 2, the notice one. what do i put", {"schools-inspection-practice", "schools-inspection-practice-views"}),
-    ("Priority 2 statement 4, the notice period one - union view?",
-     {"schools-inspection-practice", "schools-inspection-practice-views"}),
-])
-def test_words_of_a_statement_only_one_sections_version_has_name_that_section(pack, q, expected):
-    found, target = ids(pack, q)
-    assert found == expected and target.section_named
 
 
 @pytest.mark.parametrize("q", [
