@@ -1914,7 +1914,7 @@ def close_matches(reply: Reply) -> list[Match]:
     if not reply.answered or reply.chosen:
         return []
     # named already: with what it shares with this one, or as the other question asked
-    named = {reply.alike[0].id} if reply.alike else {reply.also[1].entry.id} if reply.also else set()
+    named = {e.id for e in (reply.alike[0] if reply.alike else None, reply.also[1].entry if reply.also else None) if e}
     return [m for m in reply.others[:3] if m.score >= NEAR_TIE * reply.score and m.entry.id not in named]
 
 
