@@ -33,7 +33,7 @@ from bot.replies import (
     abstain_lines,
     also_line,
     ambiguity_choice,
-    ambiguity_claim,
+    ambiguity_head,
     asked_view,
     chitchat_lines,
     close_matches,
@@ -336,7 +336,7 @@ def ambiguity_blocks(reply: Reply) -> SlackMessage:
     head = (f"*{escape(prompt)}*" if prompt
             else "*Which did you mean?* Your question fits more than one part of the survey:")
     lines = [f"• {escape(m.entry.title)}" + (f" ({escape(place)})" if place else "") for m, place in places]
-    claim = ambiguity_claim(reply)   # a claimed option the union recommends on none of them: said first
+    claim = ambiguity_head(reply)   # a quotation's verdict, or a claimed option that holds for none: said first
     if claim:
         head = f"{escape(claim)}\n{head}"
     listed, _ = _sections(lines, head)

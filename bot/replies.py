@@ -2033,11 +2033,20 @@ def ambiguity_claim(reply: Reply) -> str:
     return said + ("; its views are under the questions below." if any(g.kind == "view" for g in guidance) else ".")
 
 
+def ambiguity_head(reply: Reply) -> str:
+    """What "Which did you mean?" says first: a quotation asked about, with its verdict and passage
+    (the fifth review and audit 35's re-check: "“Our ambition is to be a modern, world-class
+    inspectorate and regulator.” whose words are those" got the menu alone), or the union's words
+    reversed; else a claimed option that holds for none of the questions (`ambiguity_claim`)."""
+    said = quotation_lines(reply, contact=False) or opposite_lines(reply)
+    return " ".join(line_text(ln).strip() for ln in said) if said else ambiguity_claim(reply)
+
+
 def ambiguity_lines(reply: Reply) -> list[str]:
-    """The terminal's "which did you mean?": a numbered list of the near-tied entries (after a
-    claimed option that holds for none of them, `ambiguity_claim`)."""
+    """The terminal's "which did you mean?": a numbered list of the near-tied entries (after
+    `ambiguity_head`)."""
     prompt, places = ambiguity_choice(reply)
-    claim = ambiguity_claim(reply)
+    claim = ambiguity_head(reply)
     lines = [*([claim] if claim else []), prompt or "Which did you mean?"]
     for i, (m, place) in enumerate(places, 1):
         where = f" ({place})" if place else ""

@@ -28,6 +28,7 @@ SPLIT = re.compile(r"\?+\s+|\s+and\s+(?=(?:also\s+)?(?:what|whats|how|does|do|di
 QUESTION_WORDS = frozenset({"what", "whats", "how", "does", "do", "did", "is", "are", "can", "should", "would",
                             "who", "when", "where", "why", "which", "also"})
 POINTING_BACK = frozenset({"it", "that", "this", "they", "them", "those", "these", "its", "their", "theyre"})
+SAYING = ("say", "says", "said", "think", "thinks", "recommend", "recommends", "want", "wants")
 PART_WORDS = 3       # words a part needs to be a question of its own
 NAMING_WORDS = 2     # of its content words, in its entry's title, names or keywords
 
@@ -41,7 +42,11 @@ def parts(query: str) -> list[str]:
     second = words(found[1])
     asks = bool(second) and (second[0] in QUESTION_WORDS or second[0] == "and" and second[1:2] and
                              second[1] in QUESTION_WORDS)
-    return found if asks and POINTING_BACK.isdisjoint(second) else []
+    # pointing back at what the first asked about ("is it agree/disagree?"); not at who speaks ("what does
+    # it say about off-rolling": the union)
+    back = any(w in POINTING_BACK and second[i + 1:i + 2] not in ([v] for v in SAYING)
+               for i, w in enumerate(second))
+    return found if asks and not back else []
 
 
 def _content(text: str) -> set[str]:
@@ -60,7 +65,7 @@ def other_ask(query: str, result: SearchResult, search: Callable[[str], SearchRe
     """The question of a two-question message that `result` (the whole message's) doesn't answer,
     and its best match: each part searched alone answered plainly (not asked which), by entries of
     their own (neither among the other's matches), each named by its part, and the whole message's
-    answer one of them. None otherwise."""
+    answer among one part's matches only. None otherwise."""
     if not result.answered or result.ambiguous or result.whole_section or result.best is None:
         return None
     asked = parts(query)
@@ -74,9 +79,10 @@ def other_ask(query: str, result: SearchResult, search: Callable[[str], SearchRe
     if first.entry.id in ids[1] or second.entry.id in ids[0] or \
             not all(names(p, r.best) for p, r in zip(asked, found)):
         return None
+    # the whole message's answer one part's (among its matches, not the other's): the other part is left out
     answered = result.best.entry.id
-    if answered == first.entry.id:
+    if answered in ids[0] and answered not in ids[1]:
         return asked[1], second
-    if answered == second.entry.id:
+    if answered in ids[1] and answered not in ids[0]:
         return asked[0], first
     return None

@@ -27,6 +27,9 @@ TWO = "MATs - should ofsted inspect them? and whats the union line on deep dives
     ("the union's against ofsted inspecting MATs isnt it? just doubles up with the trust's own QA", []),
     ("what is off-rolling", []),
     ("what is a MAT? what is a PRU? what is an EHCP?", []),
+    # "it" for who speaks, not for what the first part asked about (audit 35's re-check R6)
+    ("should ofsted inspect MATs according to the union? what does it say about off-rolling",
+     ["should ofsted inspect MATs according to the union", "what does it say about off-rolling"]),
 ])
 def test_a_messages_two_questions(q, asked):
     assert parts(q) == asked
@@ -50,6 +53,15 @@ def test_the_question_the_answer_leaves_out_is_named_with_a_button(searcher, con
     assert json.loads(buttons[0]["value"])["e"] == "mats"
     assert json.loads(buttons[0]["value"])["q"] == "MATs - should ofsted inspect them"   # opened as that question
     assert len({b["action_id"] for b in buttons}) == len(buttons)
+
+
+def test_the_whole_messages_answer_among_one_parts_matches_leaves_the_other_out(searcher):
+    """Audit 35's re-check R1: the whole message's answer was the pause-policy question, not the glossary
+    entry the part found first, and the separate judgement (the union's ‘yes’) was dropped unnamed."""
+    result, _ = Library.of(searcher).find_matches("does the union want a separate safeguarding judgement? and "
+                                                  "what's the pause policy")
+    assert result.also is not None and result.also[1].entry.id == "safeguarding-separate-judgement"
+    assert result.best.entry.id != "safeguarding-separate-judgement"
 
 
 @pytest.mark.parametrize("q", [

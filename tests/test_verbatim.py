@@ -4,6 +4,8 @@ be misleading" and "mainstream schools will take more pupils with SEND" were sho
 under a heading, with no word that theirs differed: a member would send the wrong one in the union's name."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from bot.guide import reply_to
@@ -408,3 +410,15 @@ def test_a_sentence_and_part_of_the_next_is_part_of_a_passage_not_of_a_sentence(
     text = render_text(_reply(searcher, config, 'is this an exact quote: "NASUWT questions whether Ofsted should '
                                                 'inspect safeguarding. We think that it would be more appropriate"'))
     assert "Word for word, but only part of NASUWT's passage" in text
+
+
+def test_a_quotation_asked_about_is_answered_above_a_menu_too(searcher, config):
+    """The fifth review (L1) and audit 35's re-check (R29): "Which did you mean?" dropped the verdict."""
+    from bot.blocks import answer_blocks
+    r = _reply(searcher, config, "“Our ambition is to be a modern, world-class inspectorate and regulator.” whose "
+                                 "words are those")
+    assert r.ambiguous
+    said = ("Word for word: those are Ofsted's words. Ofsted said (21 March 2024): “Our ambition is to be a modern, "
+            "world-class inspectorate and regulator.”")
+    assert render_text(r).splitlines()[0] == said
+    assert "Word for word: those are Ofsted" in json.dumps(answer_blocks(r).blocks, ensure_ascii=False)
