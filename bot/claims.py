@@ -136,15 +136,23 @@ def told_claim(query: str, union: str) -> str | None:
 # that ..."), or asked ("is it true the union said ...", "did nasuwt really say ..."). Read as typed, for
 # bot/verbatim.py to compare with the union's words (`said_of`).
 _SAID_OF = (r"\b(?:(?:is\s+it\s+(?:true|right)|true|did|does|has|have)\s+(?:that\s+)?)?(?P<name>{names})"
-            r"(?:'s|s)?(?:\s+(?:has|have|did|really|actually|ever|always|officially|clearly))*\s+"
+            r"(?:\s+(?:has|have|did|really|actually|ever|always|officially|clearly))*\s+"
             r"(?:(?:said|say|says|wrote|write|writes|thinks|think|believes|believe|wants|want)|"
             r"(?:view|position|line|stance)\s+(?:is|was))\s+(?:that\s+)?(?P<claim>[^.?!\n]+)")
 
 
+# where a claim given as typed ends: a tag asking to confirm it ("... no?", "..., right?", "isn't it")
+_SAID_ENDS = re.compile(r",|\s[-–—]\s|\s(?:so|yeah|yes|no|right|correct|innit|true|eh|is that|isn'?t it|doesn'?t it|"
+                        r"didn'?t (?:it|they)|can i|i want|want to|i'?ll)\b|\s*\?", re.IGNORECASE)
+# a claim reporting another's words ("the union said ofsted says ..."): not given as the union's
+_REPORTED = re.compile(r"\b(?:say|says|said|think|thinks|claim|claims|reckon|reckons|argue|argues)\b", re.IGNORECASE)
+
+
 @lru_cache(maxsize=16)
 def _said_of(union: str) -> re.Pattern:
-    names = "|".join(re.escape(n) for n in sorted({"the union", "union", *fold(union).split()} - {""}, key=len,
-                                                  reverse=True))
+    # the union by its name or as "the union", "my union": not "the NEU union", "other unions" (the review)
+    names = "|".join(["(?:the|my|our|this)\\s+union(?:'s)?", *(f"{re.escape(n)}(?:'s|s)?" for n in fold(union).split()
+                                                             if n)])
     return re.compile(_SAID_OF.format(names=names), re.IGNORECASE)
 
 
@@ -161,7 +169,9 @@ def said_of(query: str, union: str) -> str | None:
         return None
     if m.start() == m.start("name") and _ASKED_WHAT.search(text[:m.start()].lower()):
         return None   # "what does the union say ..." (the asking words before its name)
-    claim = _CLAIM_ENDS.split(m.group("claim").lower())[0]
+    claim = _SAID_ENDS.split(m.group("claim"))[0]
+    if _REPORTED.search(claim):
+        return None
     return query[m.start("claim"):m.start("claim") + len(claim)].strip() or None
 
 

@@ -37,7 +37,7 @@ OBJECT_AFTER = frozenset({"want", "wants", "wanted", "see", "get", "got"})   # "
 BETWEEN = 2   # words between the actor and its verb: "ofsted has now decided", "did ofsted actually scrap"
 NOW = frozenset({"now", "nowadays", "anymore", "yet"})
 CONFIRMING = frozenset({"true", "right", "yeah", "yes", "innit", "correct", "surely", "eh"})   # "..., true?"
-MINE = frozenset({"i", "im", "me", "my", "ive", "id", "ill"})
+MINE = frozenset({"i", "im", "me", "my", "ive", "id", "ill", "we", "were", "our", "us", "weve"})   # ours, not news
 STATUS_ASKING = frozenset({"is", "are", "was", "were", "has", "have", "do", "does", "did", "can", "could", "will",
                            "would", "so", "and"})
 AFTER = frozenset({"since", "after", "following"})
@@ -130,12 +130,14 @@ def _now(query: str, folded: list[str], actors) -> bool:
         return False
     last = words(asked[-1])
     # a claim told, then asked to be confirmed: "schools get a full day's notice of ofsted now, true?" (audit
-    # 35); not the member's own state ("I'm stuck on the notice question now, right?")
+    # 35); not the member's own state ("I'm stuck on the notice question now, right?", "our school is in a MAT
+    # now, right?": the review of round 35)
     tagged = False
     while last and last[-1] in CONFIRMING:
         last, tagged = last[:-1], True
-    told = tagged and MINE.isdisjoint(last)
-    return bool(last) and last[-1] in NOW and (told or last[0] in STATUS_ASKING or last[0] in actors)
+    if tagged and not MINE.isdisjoint(last):
+        return False
+    return bool(last) and last[-1] in NOW and (tagged or last[0] in STATUS_ASKING or last[0] in actors)
 
 
 def _since(folded: list[str], consultation, actors) -> bool:

@@ -196,19 +196,24 @@ def build_reply(result: SearchResult, pack: Pack, contact: str, *, today: date |
     alike = _said_alike(reply, pack) if result.ambiguous and not result.whole_section else None
     if alike:
         return replace(reply, alike=alike)
-    if result.ambiguous and not result.whole_section and _view_answers(reply, pack):
-        return reply
+    if result.ambiguous and not result.whole_section and _view_answers(reply, pack) and \
+            not any(g.kind == "answer" for g in reply.entry.all_guidance()):
+        return reply   # with a suggested answer, which may be the other question's: its view above the menu
     return replace(reply, ambiguous=True, whole_section=result.whole_section) if result.ambiguous else reply
 
 
-def _view_answers(reply: Reply, pack: Pack) -> bool:
+def _view_answers(reply: Reply, pack: Pack | None) -> bool:
     """Asked what the union thinks ("does nasuwt want ofsted to stop inspecting safeguarding
-    altogether?"), two near-tied questions of different priorities: the first is answered, its view
-    leading, not "Which did you mean?", which left a true claim hanging (audit 34 #12). That menu
-    keeps a suggested answer that may be the other question's from leading (`bot.blend`'s
-    `_answer_at_stake`); a view asked is no answer asked. Not twins (schools or SEND: which was
-    meant matters), nor where to put it or what, nor an option claimed; and only when one of the
-    union's sentences on the first tells of the question."""
+    altogether?"), two near-tied questions of different priorities: the union's view on the first
+    answers it, not "Which did you mean?" alone, which left a true claim hanging (audit 34 #12).
+    That menu keeps a suggested answer that may be the other question's from leading (`bot.blend`'s
+    `_answer_at_stake`): the first is answered when it has none, else its view goes above the menu
+    (`ambiguity_head`; the review of round 35: "does nasuwt want safeguarding to stay part of ofsted
+    inspection?" was answered "Suggested answer: Yes", the separate judgement's). Not twins (schools
+    or SEND: which was meant matters), nor where to put it or what, nor an option claimed; and only
+    when one of the union's sentences on the first tells of the question."""
+    if pack is None:
+        return False
     first, query = reply.entry, reply.query
     options = ambiguity_options(reply)
     second = options[1].entry if len(options) > 1 else None
@@ -2038,8 +2043,17 @@ def ambiguity_head(reply: Reply) -> str:
     (the fifth review and audit 35's re-check: "“Our ambition is to be a modern, world-class
     inspectorate and regulator.” whose words are those" got the menu alone), or the union's words
     reversed; else a claimed option that holds for none of the questions (`ambiguity_claim`)."""
-    said = quotation_lines(reply, contact=False) or opposite_lines(reply)
+    said = quotation_lines(reply, contact=False) or opposite_lines(reply) or _view_above_menu(reply)
     return " ".join(line_text(ln).strip() for ln in said) if said else ambiguity_claim(reply)
+
+
+def _view_above_menu(reply: Reply) -> list[Line]:
+    """Asked the union's view, two questions near (`_view_answers`): its view on the first, labelled
+    with that question, above "Which did you mean?"."""
+    if reply.whole_section or not _view_answers(reply, reply.pack):
+        return []
+    view = asked_view(reply)
+    return [guidance_line(g, reply, f"on {entry_label(reply.entry.title)}") for g in view]
 
 
 def ambiguity_lines(reply: Reply) -> list[str]:
@@ -2092,10 +2106,15 @@ def render_full_text(reply: Reply) -> str:
     return _render(reply, everything=True)
 
 
+ALSO_CHARS = 200   # of the other question, shown at most
+
+
 def also_line(reply: Reply, *, ids: bool = False) -> str:
     """Of a message asking two questions, the one this answer leaves out, named with where its answer is
     (`ids`: with its entry's id, as the terminal names entries to ask for)."""
     part, match = reply.also   # the member's words, not a quotation of a source: no quotation marks
+    if len(part) > ALSO_CHARS:   # a long paste's question: Slack's 3,000 characters a text (the review)
+        part = part[:ALSO_CHARS - 1].rstrip() + "…"
     return (f"You asked two things, and the answer below is for one of them. For the other ({part}), "
             f"see {entry_label(match.entry.title)}{f' [{match.entry.id}]' if ids else ''}.")
 

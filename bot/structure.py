@@ -388,7 +388,7 @@ def find_target(folded: list[str], pack: Pack, query: str = "") -> Target:
     """The survey entries a question names by number, position or quoted wording, if any.
     `query`: the message as typed (quote marks are gone from `folded`)."""
     survey = _Survey.of(pack)
-    named = _structure(folded, survey, verb="SEND" not in query)
+    named = _structure(folded, survey, verb="SEND" not in query, query=query)
     quoted = _quoted(query, survey) if query else None
     if quoted is not None and (not named or quoted[0] in named.entries):
         e, statement = quoted   # the survey's own words, quoted: that question (or statement) exactly
@@ -414,7 +414,7 @@ def _quoted(query: str, survey: _Survey) -> tuple[int, int | None] | None:
     return None
 
 
-def _structure(folded: list[str], survey: _Survey, verb: bool = True) -> Target:
+def _structure(folded: list[str], survey: _Survey, verb: bool = True, query: str = "") -> Target:
     """The survey entries a question names by number or position, if it names any."""
     if not folded or len(folded) > 80:
         return Target()
@@ -455,8 +455,8 @@ def _structure(folded: list[str], survey: _Survey, verb: bool = True) -> Target:
             if len(has) == 1 and len({e.section for _, e in hits}) > 1:
                 hits, sections = [(i, e) for i, e in hits if e.section in has], has
         # a statement named by its words ("the notice one", "statement 3 - the unintended consequence one")
-        named = statement is not None or "one" in folded or names_a_statement(folded)
-        told = _told_by_statements(hits, folded, statement) if named and not by_name and \
+        naming = naming_words(query)
+        told = _told_by_statements(hits, naming, statement) if naming and not by_name and \
             len({e.section for _, e in hits}) > 1 else None
         if told is not None:
             hits, sections = [(i, e) for i, e in hits if e.section == told], {told}
@@ -478,11 +478,25 @@ def _structure(folded: list[str], survey: _Survey, verb: bool = True) -> Target:
     return Target(statement=statement if not STATEMENT_WORDS.isdisjoint(folded) else None)
 
 
+# the words a message names a statement by: "the notice one", "the notice period one", "statement 3 - the
+# unintended consequence one", "the one about X" (to the end of its clause), "the personal dev bullet"
+_NAMING = re.compile(r"\bthe\s+((?:[a-z'’-]+\s+){1,3}?)one\b|\b(?:one|statement|bullet)\s+(?:about|on|re|regarding|"
+                     r"saying)\s+([^,.;:?!()\n–—-]+)|((?:\b[a-z'’-]+\s+){1,2})(?:bullet|statement)\b", re.IGNORECASE)
+NAMING_WORDS = 5   # of "the one about ...", at most
+
+
+def naming_words(query: str) -> list[str]:
+    """The words a message names a statement by (`_NAMING`), or []: not the rest of its story ("priority
+    2 the one about how much warning we get, parents were furious": "parents" is only in the SEND
+    version's statements, and picked it; the review of round 35)."""
+    return [w for m in _NAMING.finditer(query) for w in words(next(filter(None, m.groups()), ""))[:NAMING_WORDS]]
+
+
 def _told_by_statements(hits, folded: list[str], statement: int | None) -> str | None:
     """The one section whose version of a priority has a statement (the one numbered, if any) sharing
-    a word of the message besides those placing it ("priority 2, the notice one": only the schools
-    version has a notice statement; audits 34 and 35); None when both versions' do, or neither's.
-    Only for a statement named (a member's story shares words by chance: "different groups of kids")."""
+    a word the message names a statement by (`naming_words`: "priority 2, the notice one": only the
+    schools version has a notice statement; audits 34 and 35); None when both versions' do, or
+    neither's."""
     # not the words of the priority's name or its questions: both versions' ("the one asking what ofsted's
     # priorities should be when reporting" is a comments box, and "Report on ..." a schools statement)
     either = {stem(w) for _, e in hits for w in words(f"{e.priority} {e.question}")}

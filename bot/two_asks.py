@@ -42,11 +42,14 @@ def parts(query: str) -> list[str]:
     second = words(found[1])
     asks = bool(second) and (second[0] in QUESTION_WORDS or second[0] == "and" and second[1:2] and
                              second[1] in QUESTION_WORDS)
+    # the first a question too, not a story with a question mark ("the lead inspector was an HMI and very
+    # rude? what does the union say about ...": the review of round 35)
+    asks = asks and not QUESTION_WORDS.isdisjoint(words(found[0]))
     # pointing back at what the first asked about ("is it agree/disagree?"); not at who speaks ("what does
     # it say about off-rolling": the union)
     back = any(w in POINTING_BACK and second[i + 1:i + 2] not in ([v] for v in SAYING)
                for i, w in enumerate(second))
-    return found if asks and not back else []
+    return [re.sub(r"^(?:and\s+)?(?:also\s+)?", "", p, flags=re.IGNORECASE) for p in found] if asks and not back else []
 
 
 def _content(text: str) -> set[str]:

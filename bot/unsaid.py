@@ -85,7 +85,7 @@ def claim_words(pack: Pack) -> tuple[tuple[str, ...], frozenset[str]]:
     whose group has one ("multi academy trust" with "MATs"); and the stems that count as said besides
     the union's own (`union_words`): those the pack's synonyms make one with them ("kids" for
     "children"), every question's options ("disagree": a claimed option is checked as one), and the
-    words the survey puts its questions in (what the union comments on, named; not its statements)."""
+    pack's own names for what the union comments on (its entries' ids and titles)."""
     def build() -> tuple[tuple[str, ...], frozenset[str]]:
         said = {w for e in pack.entries for q in entry_quotes(e, pack) if q.speaker == "union" for w in words(q.text)}
         for group in pack.synonyms:
@@ -95,10 +95,10 @@ def claim_words(pack: Pack) -> tuple[tuple[str, ...], frozenset[str]]:
         singles = [{stem(p) for p in group if len(words(p)) == 1} for group in pack.synonyms]
         too = set().union(*(g for g in singles if g & stems))
         too |= {stem(w) for e in pack.entries for o in getattr(e, "options", ()) for w in words(o)}
-        # the words the survey puts its questions in, naming what the union comments on ("the SEND reporting
-        # aims": audit 35); not its statements' ("too short": what the union is claimed to think of one)
-        too |= {stem(w) for e in pack.entries for q in entry_quotes(e, pack)
-                if q.role in ("question", "framing") for w in words(q.text)}
+        # the pack's own names for what the union comments on, its entries' ids and titles ("the SEND reporting
+        # aims": audit 35); not the survey's wording ("more regularly", the review of round 35) nor the
+        # keywords, members' own words ("too short")
+        too |= {stem(w) for e in pack.entries for w in words(f"{e.id} {e.title}")}
         return tuple(sorted(said)), frozenset(too)
     return pack.derived("unsaid_claim_words", build)
 

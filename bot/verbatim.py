@@ -160,7 +160,7 @@ def _reading(query: str) -> tuple[list[tuple[int, str]], bool]:
     assurance of school effectiveness' an exact quote"). Cut short at one, a quotation is found as
     part of a sentence at most, never "word for word" (the reviews of round 34)."""
     text = query[:SCANNED]
-    opens = [i for i, c in enumerate(text) if c in _OPENING and (i == 0 or text[i - 1] in " \t\n([:—-_*`>/")
+    opens = [i for i, c in enumerate(text) if c in _OPENING and (i == 0 or text[i - 1] in " \t\n([:—-_*`/")
              and i + 1 < len(text) and not text[i + 1].isspace()]
     out = []
     for k, i in enumerate(opens):
@@ -373,6 +373,9 @@ def checked(query: str, pack: Pack | None) -> Checked | None:
             return None   # more than the passage (another sentence, or more of the source's), read as words added
         if found is not None and found.inner and _goes_on(query, at, span, found):
             return None   # the passage's own marks: the member quotes the longer text around them
+        if found is not None and not found.exact and POSING & set(_tokens(found.sentence)[1][max(0, found.at[0] - 3):
+                                                                                           found.at[0]]):
+            return None   # the words there ask whether ("NASUWT questions whether Ofsted should inspect ...")
         label = _label(span, [o for o in every if o != span])
         if asked:
             if found is None and (guess or _near_any(span, pack) or
@@ -386,6 +389,8 @@ def checked(query: str, pack: Pack | None) -> Checked | None:
 
 
 AS_NEAR = 2     # words: another quotation this near the asking words as the nearest is as likely meant
+ASKING_BETWEEN = frozenset({"is", "are", "was", "that", "this", "it", "these", "those", "the", "a", "an", "really",
+                            "actually", "definitely"})
 GOES_ON = 2     # content words of the member's own, just outside the marks, that carry on the passage's
 
 
@@ -393,7 +398,8 @@ def _words_between(query: str, at: int, span: str, asked: re.Match) -> int:
     """How many words lie between a quotation and the asking words, on either side."""
     end = at + len(span) + 2
     between = query[end:asked.start()] if end <= asked.start() else query[asked.end():at] if at >= asked.end() else ""
-    return len(_TOKEN.findall(between))
+    # the words of asking itself don't part them ("'A' - is that the exact wording? 'B' ...": the fifth review)
+    return sum(w.lower() not in ASKING_BETWEEN for w in _TOKEN.findall(between))
 
 
 def _goes_on(query: str, at: int, span: str, found: Found) -> bool:
@@ -425,9 +431,9 @@ def _label(span: str, others: list[str]) -> str:
     single-word judgements are helpful …’" beside "... are not helpful ...": the fifth review)."""
     ws = span.split()
     n = 5
-    for other in others:
-        os_ = other.split()
-        same = next((k for k, (a, b) in enumerate(zip(ws, os_)) if a.lower() != b.lower()), min(len(ws), len(os_)))
+    for other in others:   # words compared as the check compares them ("NASUWT's" and "NASUWT’s" alike)
+        mine, theirs = [_tokens(_clean(w))[1] for w in ws], [_tokens(_clean(w))[1] for w in other.split()]
+        same = next((k for k, (a, b) in enumerate(zip(mine, theirs)) if a != b), min(len(ws), len(theirs)))
         n = max(n, same + 1)
     return " ".join(ws[:n]) + (" …" if n < len(ws) else "")
 
@@ -441,6 +447,14 @@ NEGATED = {"dont": "do", "doesnt": "does", "didnt": "did", "isnt": "is", "arent"
            "werent": "were", "shouldnt": "should", "wouldnt": "would", "couldnt": "could", "cant": "can",
            "wont": "will", "mustnt": "must", "neednt": "need", "hasnt": "has", "havent": "have", "hadnt": "had"}
 NEGATING = ("un", "in", "im", "ir", "il", "dis", "non")
+# ... a negating prefix only on these words' stems: "inform" is no negation of "form" (the review of round 35)
+NEGATED_WORDS = frozenset("""
+inconsistent inconsistency insufficient inappropriate inadequate ineffective inaccurate incomplete incorrect
+inconclusive ineligible inexperienced ineffective insignificant unhelpful unfair unclear unnecessary unreliable
+unregistered unregulated unsafe unacceptable unlikely unable unaware unintended unreasonable unsupported
+unsuccessful unequal unimportant unusual unfit unlawful illegal illegitimate impossible improper impractical
+irrelevant irresponsible disagree disagrees dislike dislikes dissatisfied disproportionate dishonest nonstatutory
+""".split())
 CLAIM_WORDS = 4          # words a claim needs to be compared (2 of them no stopwords)
 # the passage asks whether, or poses: its words there are no answer of the union's ("NASUWT questions whether
 # Ofsted should inspect safeguarding")
@@ -465,7 +479,7 @@ def _negations(words: tuple[str, ...], other: tuple[str, ...]) -> tuple[int, lis
             count += 1
         elif w in NEGATED:
             count, kept = count + 1, [*kept, NEGATED[w]]
-        elif w not in other and any(w.startswith(p) and w[len(p):] in other for p in NEGATING):
+        elif w in NEGATED_WORDS and w not in other and any(w.startswith(p) and w[len(p):] in other for p in NEGATING):
             count, kept = count + 1, [*kept, next(w[len(p):] for p in NEGATING if w.startswith(p)
                                                   and w[len(p):] in other)]
         else:
@@ -501,6 +515,9 @@ def flipped(claim: str, pack: Pack) -> Flipped | None:
             continue
         matched, start, end, differ = near
         places = [op for op in differ if _reverses(folded[op[1]:op[2]], p.folded[op[3]:op[4]])]
+        # every difference a negation's, and in some clause an odd number of them: "sufficient attention is
+        # not being paid" for "insufficient attention is being paid" says the same (the review of round 35)
+        places = _reversed_clauses(places, p.folded) if len(places) == len(differ) else []
         if not places or POSING & set(p.folded[max(start - 3, 0):start]) or p.text.rstrip().endswith("?") \
                 or _inside_marks(p.text, p.tokens, start, end) or not _own_say(p, start, union):
             return None   # nearly its words, not reversed, or not its own say: no verdict
@@ -509,6 +526,22 @@ def flipped(claim: str, pack: Pack) -> Flipped | None:
             shown_places = tuple(_in_context(shown, p.tokens, op) for op in places)
             best, key = Flipped(p.quote, p.text, shown_places, p.plan), rank
     return best
+
+
+CLAUSE_WORDS = frozenset({"and", "but", "or", "while", "whereas", "although", "though", "because"})
+
+
+def _reversed_clauses(places: list, folded: tuple[str, ...]) -> list:
+    """Of the places a claim reverses the passage's words (opcodes), those in clauses of the passage
+    (split at "and", "but" ...) reversed an odd number of times: two in one clause cancel."""
+    clause, at = [], 0
+    for w in folded:
+        clause.append(at)
+        at += w in CLAUSE_WORDS
+    by: dict[int, list] = {}
+    for op in places:
+        by.setdefault(clause[min(op[3], len(folded) - 1)], []).append(op)
+    return [op for ops in by.values() if len(ops) % 2 for op in ops]
 
 
 def _own_say(p: _Passage, start: int, union: str) -> bool:

@@ -454,15 +454,20 @@ def test_a_menu_built_without_its_pack_still_renders(searcher, config):
 @pytest.mark.parametrize("q", [
     "someone in the staffroom reckons NASUWT wants Ofsted to stop inspecting safeguarding altogether. surely not?",
     "does nasuwt want ofsted to stop inspecting safeguarding altogether?",
+    "does nasuwt want safeguarding to stay part of ofsted inspection?",
 ])
-def test_asked_the_unions_view_two_near_questions_are_answered_with_its_view_not_asked_which(searcher, config, q):
+def test_asked_the_unions_view_two_near_questions_are_asked_about_under_its_view(searcher, config, q):
     """Audit 34 #12: a true claim about the union's view got only "Which did you mean?" between two
-    safeguarding questions: that menu keeps a suggested answer from leading when it may be the other
-    question's, and a member asking what the union thinks is answered with its view first."""
+    safeguarding questions. That menu keeps a suggested answer from leading when it may be the other
+    question's (answered, "does nasuwt want safeguarding to stay part of ofsted inspection?" read
+    "Suggested answer: Yes": the review of round 35), so the union's view on the first, labelled
+    with its question, goes above it."""
     result = searcher.find_matches(q)
     assert result.ambiguous
     reply = build_reply(result, searcher.pack, config.contact)
-    assert not reply.ambiguous
-    lead = render_text(reply).splitlines()[2]
-    assert lead.startswith("NASUWT's view (spring 2024): “NASUWT’s position is that the inspectorate should not "
-                           "inspect safeguarding")
+    assert reply.ambiguous
+    lines = render_text(reply).splitlines()
+    assert lines[0].startswith("NASUWT's view (spring 2024, on [Should safeguarding be a separate judgement?]): "
+                               "“NASUWT’s position is that the inspectorate should not inspect safeguarding")
+    assert lines[1] == "Which did you mean?" and "Suggested answer" not in render_text(reply)
+    assert "NASUWT’s position is that the inspectorate" in answer_blocks(reply).text

@@ -378,6 +378,20 @@ def test_the_unions_words_reversed_are_told_first_with_its_sentence(searcher, co
     "is it true the union said inspections need to be high stakes?",   # the union asked whether: no answer of its
     # the union's words there frame another's expectation, which it criticises: not its own say
     "the union said mainstream schools will not take more pupils with send",
+    # the review of round 35: a tag "no?", double negatives, a word no negation ("inform"), others' words
+    "the union said single-word judgements are not helpful and can be misleading no?",
+    "nasuwt said the current arrangements are inconsistent and MATs should be inspected no?",
+    "NASUWT said sufficient attention is not being paid to building capacity in and support for mainstream schools",
+    "nasuwt said they didnt think single word judgements are helpful and can be misleading",
+    "NASUWT said ofsted should make links between evidence gathered from the inspection of individual providers in "
+    "order to form judgements about the effectiveness of SEND areas",
+    "the NEU union says single-word judgements are helpful and can be misleading",
+    "other unions say single word judgements are helpful, what does nasuwt think?",
+    "the union said ofsted says single-word judgements are helpful",
+    # ... and its re-check: "no" for "not", a negation said another way
+    "NASUWT's view is that no classroom teachers are employed as inspectors",
+    "my rep told me the union's view is that no single-word judgements are helpful",
+    "the union thinks single-word judgements aren't helpful and can be misleading no?",
 ])
 def test_the_unions_words_not_reversed_get_no_such_line(searcher, config, q):
     assert "say the opposite" not in render_text(_reply(searcher, config, q))

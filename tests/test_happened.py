@@ -67,6 +67,7 @@ def test_asks_what_happened(q):
     "ofsted have now made everyone anxious about inspections", "ofsted already made its mind up before the big listen",
     "what should I put now, yeah?",                                # answering, tagged
     "I'm stuck on the notice question now, right?",
+    "we're on the safeguarding frequency question now, right?", "our school is in a MAT now, right?",
 ])
 def test_does_not_ask_what_happened(q):
     assert not asks_what_happened(q, ("ofsted",), ("big", "listen"))

@@ -8,7 +8,7 @@ from bot.structure import asks_where, find_target, names_a_statement
 
 
 def ids(pack, q):
-    t = find_target(words(q), pack)
+    t = find_target(words(q), pack, q)
     return {pack.entries[i].id for i in t.entries}, t
 
 
@@ -367,6 +367,8 @@ def test_a_statement_named_by_its_words_not_the_list_nor_a_story(message, named)
     ("priority 2, the notice one. what do i put", {"schools-inspection-practice", "schools-inspection-practice-views"}),
     ("Priority 2 statement 4, the notice period one - union view?",
      {"schools-inspection-practice", "schools-inspection-practice-views"}),
+    ("P1 personal dev bullet - does it mention character or careers or anything beyond exams?",
+     {"schools-reporting-aims", "schools-reporting-views"}),
 ])
 def test_a_statement_only_one_sections_version_has_names_that_section(pack, q, expected):
     """By its number, or by its words."""
@@ -393,6 +395,9 @@ def test_a_sections_version_names_the_section(pack, q):
     "priority 3, the off-rolling one",          # both versions have an off-rolling statement
     "priority 3 - do MATs get inspected?",      # both have a statement on inspecting groups ("inspect")
     "priority 2 what do i put",                 # no words of a statement
+    # the review of round 35: only the words naming the statement, not the story's ("parents")
+    "priority 2 the one about how much warning we get, parents were furious",
+    "priority 2, the one about consistency - parents keep saying inspections vary",
 ])
 def test_words_both_versions_statements_have_or_none_name_no_section(pack, q):
     found, target = ids(pack, q)

@@ -422,3 +422,21 @@ def test_a_quotation_asked_about_is_answered_above_a_menu_too(searcher, config):
             "world-class inspectorate and regulator.”")
     assert render_text(r).splitlines()[0] == said
     assert "Word for word: those are Ofsted" in json.dumps(answer_blocks(r).blocks, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("q", [
+    # the fifth review's re-check: the asking words between the two don't part them
+    "'NASUWT’s view is that single-word judgements are helpful but can be misleading' - is that the exact wording? "
+    "'We know that most schools are good or outstanding' was the other one I saw",
+    # words that ask whether, not the union's say: no "not word for word" against them
+    "NASUWT's line is 'Ofsted should not inspect safeguarding' right?",
+    # a link's name with 's: no quotation opens there, and the one asked about is read
+])
+def test_no_verdict_the_fifth_reviews_recheck_found_false(pack, q):
+    assert checked(q, pack) is None
+
+
+def test_a_slack_link_before_a_quotation_opens_none():
+    q = ("hi :wave: is <https://www.nasuwt.org.uk|NASUWT>'s line 'single-word judgements are not helpful and can be "
+         "misleading' a real quote?")
+    assert [span for _, span in quotations(q)] == ["single-word judgements are not helpful and can be misleading"]
