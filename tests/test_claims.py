@@ -255,6 +255,10 @@ def test_a_claim_in_words_the_union_never_uses_is_flagged_first(searcher, config
     "nasuwt says single word judgements are unhelpful",
     "the union said ofsted should prioritise school improvement in reports",
     "nasuwt said safegaurding should be separate",
+    # audit 35: another form ("using" for "use"), a filler, the pack's own name ("aims"), read as a denial
+    "the union said they strongly recommend using the comments box - which section was that",
+    "NASUWT says inspectors already look for off-rolling evidence?",
+    "union says all the SEND reporting aims are important, so put Very important for all 7?",
 ])
 def test_a_claim_in_the_unions_own_words_or_asked_is_not_flagged(searcher, config, q):
     assert "never use" not in render_text(_reply(searcher, config, q))
@@ -397,11 +401,3 @@ def test_the_unions_words_not_reversed_get_no_such_line(searcher, config, q):
     assert "say the opposite" not in render_text(_reply(searcher, config, q))
 
 
-@pytest.mark.parametrize("q", [
-    "the union said they strongly recommend using the comments box - which section was that",   # "use" (audit 35)
-    "NASUWT says inspectors already look for off-rolling evidence?",                              # a filler
-    "union says all the SEND reporting aims are important, so put Very important for all 7?",     # the survey's
-])
-def test_a_claim_in_other_forms_fillers_or_the_surveys_own_words_is_not_flagged(searcher, config, q):
-    """Audit 35: "NASUWT's words never use ‘using’ / ‘already’ / ‘aims’" read as a denial of true claims."""
-    assert "never use" not in render_text(_reply(searcher, config, q))
