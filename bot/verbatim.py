@@ -518,6 +518,12 @@ def flipped(claim: str, pack: Pack) -> Flipped | None:
         # every difference a negation's, and in some clause an odd number of them: "sufficient attention is
         # not being paid" for "insufficient attention is being paid" says the same (the review of round 35)
         places = _reversed_clauses(places, p.folded) if len(places) == len(differ) else []
+        # a place after "whether" ("NASUWT questions whether Ofsted should inspect ..."), or in words the union
+        # quotes ("‘Is there anything else you would like to tell us?’"), is no say of its own
+        if any(POSING & set(p.folded[max(start - 3, 0):op[3]]) or
+               _inside_marks(p.text, p.tokens, max(op[3] - 1, 0), min(max(op[4], op[3] + 1) + 1, len(p.tokens)))
+               for op in places):
+            return None
         if not places or POSING & set(p.folded[max(start - 3, 0):start]) or p.text.rstrip().endswith("?") \
                 or _inside_marks(p.text, p.tokens, start, end) or not _own_say(p, start, union):
             return None   # nearly its words, not reversed, or not its own say: no verdict
@@ -550,8 +556,9 @@ def _own_say(p: _Passage, start: int, union: str) -> bool:
     that ..."); not after another's words or a frame ("The expectation is simply that mainstream
     pupils will take more pupils with SEND.": the expectation it criticises)."""
     at = 0
-    for t in p.tokens[:start]:
+    for t in p.tokens[:start + 1]:   # to where the first word matched starts: a stop before it ends a sentence
         at = p.text.find(t, at) + len(t)
+    at -= len(p.tokens[start]) if start < len(p.tokens) else 0
     said = _tokens(re.split(r"[.?!:;]\s", p.text[:at])[-1])[1] if start else ()
     return len(said) <= 2 or bool({union, "we", "our", "us"} & set(said))
 

@@ -373,6 +373,16 @@ def test_the_unions_words_reversed_are_told_first_with_its_sentence(searcher, co
     assert "“NASUWT’s view is that " in lines[at + 1]
 
 
+@pytest.mark.parametrize("q, opposite", [
+    # a sentence after another in the union's text: its own say too (the fifth review's re-check: the one
+    # before it was read as another's framing)
+    ("did nasuwt say inspectors are not required to look for evidence of such practice?",
+     "NASUWT's words say the opposite: ‘are required’ where yours have ‘are not required’."),
+])
+def test_a_later_sentence_of_the_unions_reversed_is_told_too(searcher, config, q, opposite):
+    assert opposite in render_text(_reply(searcher, config, q)).splitlines()[:4]
+
+
 @pytest.mark.parametrize("q", [
     "the union said ofsted should not inspect safeguarding",        # its position, in other words
     "is it true the union said single-word judgements aren't helpful?",
@@ -382,6 +392,8 @@ def test_the_unions_words_reversed_are_told_first_with_its_sentence(searcher, co
     "is it true the union said inspections need to be high stakes?",   # the union asked whether: no answer of its
     # the union's words there frame another's expectation, which it criticises: not its own say
     "the union said mainstream schools will not take more pupils with send",
+    # a place after "whether", or inside words the union quotes: no say of its own
+    "the union said NASUWT questions whether Ofsted should not inspect safeguarding",
     # the review of round 35: a tag "no?", double negatives, a word no negation ("inform"), others' words
     "the union said single-word judgements are not helpful and can be misleading no?",
     "nasuwt said the current arrangements are inconsistent and MATs should be inspected no?",
