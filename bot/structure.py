@@ -492,7 +492,7 @@ def naming_words(query: str) -> list[str]:
     return [w for m in _NAMING.finditer(query) for w in words(next(filter(None, m.groups()), ""))[:NAMING_WORDS]]
 
 
-def _told_by_statements(hits, folded: list[str], statement: int | None) -> str | None:
+def _told_by_statements(hits, naming: list[str], statement: int | None) -> str | None:
     """The one section whose version of a priority has a statement (the one numbered, if any) sharing
     a word the message names a statement by (`naming_words`: "priority 2, the notice one": only the
     schools version has a notice statement; audits 34 and 35); None when both versions' do, or
@@ -500,7 +500,7 @@ def _told_by_statements(hits, folded: list[str], statement: int | None) -> str |
     # not the words of the priority's name or its questions: both versions' ("the one asking what ofsted's
     # priorities should be when reporting" is a comments box, and "Report on ..." a schools statement)
     either = {stem(w) for _, e in hits for w in words(f"{e.priority} {e.question}")}
-    asked = {stem(w) for w in folded if w not in FILLER and w not in STATEMENT_WORDS and w not in ORDINALS
+    asked = {stem(w) for w in naming if w not in FILLER and w not in STATEMENT_WORDS and w not in ORDINALS
              and not any(c.isdigit() for c in w)} - either
     rated = [e for _, e in hits if getattr(e, "statements", ())]
     if not asked or len({e.section for e in rated}) < 2:

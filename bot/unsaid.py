@@ -107,15 +107,15 @@ def _written(word: str, spellings: tuple[str, ...]) -> bool:
     """Whether the union wrote the word in some form: as a word's start ("stop" in "stopped", British
     "prioritise" and "priorities" sharing six letters), with "un" ("unhelpful": "not helpful"), a word
     it wrote whole with "-ing" or "-ed" ("using": "use"), or misspelt ("safegaurding")."""
-    def starts(prefix: str) -> bool:
+    def starts(prefix: str, whole: bool = False) -> bool:
         i = bisect_left(spellings, prefix)
-        return i < len(spellings) and spellings[i].startswith(prefix)
+        return i < len(spellings) and (spellings[i] == prefix if whole else spellings[i].startswith(prefix))
     if starts(word if len(word) < 6 else word[:6]) or (word.startswith("un") and len(word) > 5 and starts(word[2:])):
         return True
     # another form of a word written whole: "using" for "use", "used" for "use" (not "added" for "address")
     bases = [word[:-3] + "e", word[:-3]] if word.endswith("ing") else [word[:-1], word[:-2]] if word.endswith("ed") \
         else []
-    if any(len(b) >= 3 and b in spellings[bisect_left(spellings, b):bisect_left(spellings, b) + 1] for b in bases):
+    if any(len(b) >= 3 and starts(b, whole=True) for b in bases):
         return True
     return process.extractOne(word, spellings, scorer=fuzz.ratio, score_cutoff=TYPO_RATIO) is not None
 

@@ -197,14 +197,19 @@ def long_enough(span: str) -> bool:
     return len(ws) >= QUOTE_WORDS and sum(w.lower() not in STOPWORDS for w in ws) >= 2
 
 
-def _inside_marks(text: str, tokens: tuple[str, ...], start: int, end: int) -> bool:
-    """Whether tokens[start:end] of `text` lie within quotation marks of its own."""
-    at = 0
-    spans = []
+def _spans(text: str, tokens: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Where each of `text`'s tokens (`_tokens`, in order) starts and ends in it."""
+    at, spans = 0, []
     for t in tokens:
         at = text.find(t, at)
         spans.append((at, at + len(t)))
         at += len(t)
+    return spans
+
+
+def _inside_marks(text: str, tokens: tuple[str, ...], start: int, end: int) -> bool:
+    """Whether tokens[start:end] of `text` lie within quotation marks of its own."""
+    spans = _spans(text, tokens)
     if not spans or end <= start:
         return False
     a, b = spans[start][0], spans[end - 1][1]
@@ -555,10 +560,8 @@ def _own_say(p: _Passage, start: int, union: str) -> bool:
     there, after a word or two ("Currently,"), or after the union's name or "we" ("NASUWT’s view is
     that ..."); not after another's words or a frame ("The expectation is simply that mainstream
     pupils will take more pupils with SEND.": the expectation it criticises)."""
-    at = 0
-    for t in p.tokens[:start + 1]:   # to where the first word matched starts: a stop before it ends a sentence
-        at = p.text.find(t, at) + len(t)
-    at -= len(p.tokens[start]) if start < len(p.tokens) else 0
+    # to where the first word matched starts: a stop before it ends a sentence
+    at = _spans(p.text, p.tokens)[start][0] if start < len(p.tokens) else len(p.text)
     said = _tokens(re.split(r"[.?!:;]\s", p.text[:at])[-1])[1] if start else ()
     return len(said) <= 2 or bool({union, "we", "our", "us"} & set(said))
 
