@@ -141,7 +141,7 @@ def evaluate(searcher: Library | Index, questions: list[dict]) -> EvalReport:
     report = EvalReport()
     for item in questions:
         q, expect = str(item["q"]), expected(item)
-        result, pack = library.find_matches(q, limit=3)
+        result, pack = library.find_matches(q, limit=3, also=True)   # replies as members get them
         kind = str(item.get("kind") or ("survey" if expect else "offtopic"))
         both = (report, report.kind(kind))
         # the reply asks, not the search alone: twins saying the same about what was asked are answered

@@ -134,7 +134,7 @@ class Guide:
         """The reply, and a call that logs and counts the question: for the answerer, which
         may ask again for one question (Slack faults) and records it once, when it is settled."""
         asked = self.library.asked(text, channel)   # read once: the search, the contact line and the topic
-        result, pack = self._search(text, channel=channel, today=today, asked=asked)
+        result, pack = self._search(text, channel=channel, today=today, asked=asked, also=True)
         kept = self._kept_answer(text, result, pack, channel)
         if kept:   # a rep's kept answer beat the packs' best match (bot/kept.py)
             reply = Reply(query=result.query, answered=True, contact=self.config.contact, score=kept.score,
@@ -289,7 +289,7 @@ def reply_to(library: Library, config: Config, text: str, limit: int = 3) -> tup
     """A question's search result and reply as the terminal gives them (`ask`, `chat`, `eval`):
     every pack asked, as in Slack, without a rep's pins or kept answers and logging nothing."""
     asked = library.asked(text)
-    result, pack = library.find_matches(text, limit=limit, asked=asked)
+    result, pack = library.find_matches(text, limit=limit, asked=asked, also=True)
     return result, labelled_reply(library, config, asked, result, pack)
 
 

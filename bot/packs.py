@@ -205,15 +205,18 @@ class Library:
         return contact_line(speaking, contact), topic
 
     def find_matches(self, query: str, limit: int = 3, *, channel: str | None = None,
-                     today: date | None = None, asked: list[Shelf] | None = None) -> tuple[SearchResult, Pack]:
+                     today: date | None = None, asked: list[Shelf] | None = None,
+                     also: bool = False) -> tuple[SearchResult, Pack]:
         """Ask every pack that applies (`asked`, unless the caller read it already); the best answer
         wins (an open consultation first on a tie), the other packs' matches follow it by score.
-        Of a message asking two questions, the one the answer leaves out is named with its match
-        (bot/two_asks.py). Returns the result and its pack."""
+        `also`, for a reply to the member: of a message asking two questions, the one the answer
+        leaves out is named with its match (bot/two_asks.py; two more searches, which a rep's
+        search-as-you-type or a picked entry's other matches don't need). Returns the result and
+        its pack."""
         shelves = self.asked(query, channel) if asked is None else asked
         result, pack = self._find(query, limit, shelves, today)
-        also = other_ask(query, result, lambda part: self._find(part, limit, shelves, today)[0])
-        return (replace(result, also=also) if also else result), pack
+        other = other_ask(query, result, lambda part: self._find(part, limit, shelves, today)[0]) if also else None
+        return (replace(result, also=other) if other else result), pack
 
     def _find(self, query: str, limit: int, shelves: list[Shelf], today: date | None) -> tuple[SearchResult, Pack]:
         if len(shelves) == 1:

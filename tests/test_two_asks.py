@@ -37,7 +37,7 @@ def test_a_messages_two_questions(q, asked):
 
 def test_the_question_the_answer_leaves_out_is_named_with_a_button(searcher, config):
     library = Library.of(searcher)
-    result, pack = library.find_matches(TWO)
+    result, pack = library.find_matches(TWO, also=True)
     assert result.best.entry.id == "schools-inspection-practice"
     assert result.also is not None and result.also[0] == "MATs - should ofsted inspect them"
     assert result.also[1].entry.id == "mats"
@@ -59,7 +59,7 @@ def test_the_whole_messages_answer_among_one_parts_matches_leaves_the_other_out(
     """Audit 35's re-check R1: the whole message's answer was the pause-policy question, not the glossary
     entry the part found first, and the separate judgement (the union's ‘yes’) was dropped unnamed."""
     result, _ = Library.of(searcher).find_matches("does the union want a separate safeguarding judgement? and "
-                                                  "what's the pause policy")
+                                                  "what's the pause policy", also=True)
     assert result.also is not None and result.also[1].entry.id == "safeguarding-separate-judgement"
     assert result.best.entry.id != "safeguarding-separate-judgement"
 
@@ -73,7 +73,7 @@ def test_the_whole_messages_answer_among_one_parts_matches_leaves_the_other_out(
     "are inaccurate and what should i cover",
 ])
 def test_a_follow_on_question_is_not_another_question(searcher, q):
-    result, _ = Library.of(searcher).find_matches(q)
+    result, _ = Library.of(searcher).find_matches(q, also=True)
     assert result.also is None
 
 
@@ -93,13 +93,23 @@ def test_a_story_before_a_question_mark_is_no_question_and_a_long_question_is_sh
                  "inspected") == []
     long = ("what is nasuwt's view on deep dives in primary? what should I say about MATs: " +
             "the head was distressed during the inspection, the lead inspector refused to pause. " * 40)
-    result, pack = Library.of(searcher).find_matches(long)
+    result, pack = Library.of(searcher).find_matches(long, also=True)
     if result.also is not None:   # named: shortened, and Slack takes it
         reply = build_reply(result, pack, config.contact)
         assert len(also_line(reply)) < 400
         answer_blocks(reply)
     from dataclasses import replace
-    reply = build_reply(Library.of(searcher).find_matches(TWO)[0], pack, config.contact)
+    reply = build_reply(Library.of(searcher).find_matches(TWO, also=True)[0], pack, config.contact)
     reply = replace(reply, also=("what should I say about MATs " + "and more " * 500, reply.also[1]))
     assert len(also_line(reply)) < 400
     answer_blocks(reply)   # raises on a text over Slack's limit
+
+
+def test_only_a_reply_to_the_member_searches_the_parts(searcher, config, tmp_path):
+    """A rep's search-as-you-type or a picked entry's other matches don't need the other question: the
+    two more searches are for a reply (the Guide's answer, `ask`, `eval`)."""
+    from bot.guide import Guide
+    from bot.store import open_store
+    assert Library.of(searcher).find_matches(TWO)[0].also is None
+    reply = Guide(config, searcher, open_store(tmp_path / "b.sqlite3")).ask(TWO, via="test")
+    assert reply.also is not None and reply.also[1].entry.id == "mats"
