@@ -1774,8 +1774,7 @@ def opposite_lines(reply: Reply) -> list[Line]:
         return []
     union = union_of(reply.pack)
     claim = said_of(reply.query, union)
-    if not claim or any(claimed(reply.query, e.options, union) for e in reply.pack.entries
-                        if isinstance(e, SurveyEntry)):
+    if not claim or _claims_an_option(reply, union):
         return []
     found = flipped(claim, reply.pack)
     if found is None:
@@ -1802,6 +1801,12 @@ def _difference(mine: str, theirs: str) -> str:
     return f"‘{theirs}’ where yours have ‘{mine}’"
 
 
+def _claims_an_option(reply: Reply, union: str) -> bool:
+    """Whether the message claims which option of any question the union recommends (`claim_lines`
+    answers that: the union's words aren't then checked as a claim)."""
+    return any(claimed(reply.query, e.options, union) for e in reply.pack.entries if isinstance(e, SurveyEntry))
+
+
 def never_said_lines(reply: Reply) -> list[Line]:
     """Told that the union said something in words none of its quotations use ("nasuwt wants deep
     dives scrapped in primary yeah?"), the reply says so first: answered with its view alone, the
@@ -1817,8 +1822,7 @@ def never_said_text(reply: Reply, where: str = "") -> str:
     """`never_said_lines`' line, "" for none: the union's words are `where` ("" when none are shown)."""
     union = union_of(reply.pack)
     claim = told_claim(reply.query, union) if reply.pack is not None else None
-    if not claim or any(claimed(reply.query, e.options, union)
-                        for e in reply.pack.entries if isinstance(e, SurveyEntry)):
+    if not claim or _claims_an_option(reply, union):
         return ""
     never = never_said(claim, reply.pack)
     if not never:
