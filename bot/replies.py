@@ -196,22 +196,19 @@ def build_reply(result: SearchResult, pack: Pack, contact: str, *, today: date |
     alike = _said_alike(reply, pack) if result.ambiguous and not result.whole_section else None
     if alike:
         return replace(reply, alike=alike)
-    if result.ambiguous and not result.whole_section and _view_answers(reply, pack) and \
-            not any(g.kind == "answer" for g in reply.entry.all_guidance()):
-        return reply   # with a suggested answer, which may be the other question's: its view above the menu
     return replace(reply, ambiguous=True, whole_section=result.whole_section) if result.ambiguous else reply
 
 
 def _view_answers(reply: Reply, pack: Pack | None) -> bool:
     """Asked what the union thinks ("does nasuwt want ofsted to stop inspecting safeguarding
     altogether?"), two near-tied questions of different priorities: the union's view on the first
-    answers it, not "Which did you mean?" alone, which left a true claim hanging (audit 34 #12).
-    That menu keeps a suggested answer that may be the other question's from leading (`bot.blend`'s
-    `_answer_at_stake`): the first is answered when it has none, else its view goes above the menu
-    (`ambiguity_head`; the review of round 35: "does nasuwt want safeguarding to stay part of ofsted
-    inspection?" was answered "Suggested answer: Yes", the separate judgement's). Not twins (schools
-    or SEND: which was meant matters), nor where to put it or what, nor an option claimed; and only
-    when one of the union's sentences on the first tells of the question."""
+    answers it, above "Which did you mean?" (`ambiguity_head`), which alone left a true claim hanging
+    (audit 34 #12). The menu stays: it keeps a suggested answer that may be the other question's
+    from leading (`bot.blend`'s `_answer_at_stake`; answered outright, "does nasuwt want safeguarding
+    to stay part of ofsted inspection?" read "Suggested answer: Yes", the separate judgement's: the
+    review of round 35). Not twins (schools or SEND: which was meant matters), nor where to put it
+    or what, nor an option claimed; and only when one of the union's sentences on the first tells
+    of the question."""
     if pack is None:
         return False
     first, query = reply.entry, reply.query

@@ -236,6 +236,8 @@ def test_a_claim_told_of_the_union_is_read(q, told):
     # audits 32 and 33: a false claim about what the union said stood, answered with its view alone
     ("nasuwt wants deep dives scrapped in primary yeah? want to quote that", "‘scrapped’"),
     ("nasuwt said area SEND inspections are pointless", "‘pointless’"),
+    # the survey's wording is not the union's (the review of round 35: "more regularly" hid the flag)
+    ("the union said safeguarding should be inspected more regularly", "‘regularly’"),
 ])
 def test_a_claim_in_words_the_union_never_uses_is_flagged_first(searcher, config, q, never):
     lines = render_text(_reply(searcher, config, q)).splitlines()
